@@ -1,0 +1,55 @@
+/* vmailadm's own configuration: a YAML file (libyaml) read through one
+ * settings table that also drives validation, `vmailadm config` and the man
+ * page vmailadm.yaml(5). Built-in defaults apply when the file is absent. */
+#ifndef VMAILADM_CONFIG_H
+#define VMAILADM_CONFIG_H
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "vmailadm/diag.h"
+
+#define CONFIG_DEFAULT_PATH SYSCONFDIR "/vmailadm/vmailadm.yaml"
+
+enum catchall_form {
+	CATCHALL_MAILBOX_MAP,   /* "@domain domain/user/" in virtual_mailbox_maps (default) */
+	CATCHALL_IDENTITY,      /* "@domain target" in virtual_alias_maps plus an identity
+	                         * entry "u@d u@d" for every mailbox of the domain */
+};
+
+struct config {
+	char *file;            /* the YAML file read, NULL when only defaults apply */
+	char *postfix_dir;     /* /etc/postfix: where main.cf is */
+	char *passwd_file;     /* /etc/dovecot/users */
+	char *aliases_file;    /* /etc/aliases */
+	long vmail_uid, vmail_gid;   /* 5000 */
+	char *password_scheme; /* SHA512-CRYPT | BLF-CRYPT | CRYPT (yescrypt) */
+	char *state_dir;       /* lock, journal, audit log, backups: /var/lib/vmailadm */
+	char *archive_dir;     /* removed maildirs: /var/lib/vmailadm/archive */
+	char *theme;           /* "default" or a path to a theme file */
+	/* Programs (argv[0]; looked up in PATH when not absolute). */
+	char *postmap, *postalias, *postfix, *doveadm;
+	/* Reload commands, split on spaces into argv at run time; "" disables.
+	 * Defaults: "postfix -c {postfix_dir} reload" and "doveadm reload". */
+	char *postfix_reload, *dovecot_reload;
+	char *dovecot_mail_location;  /* maildir:/var/mail/vhosts/%d/%n, for lint */
+	enum catchall_form catchall_form;
+	long backups_keep;            /* timestamped backups kept per file (10) */
+	char *language;               /* "" = from the environment; "fr", "en" */
+	struct config_origin *origin; /* private: where each value came from */
+};
+
+/* Load path; NULL means $VMAILADM_CONFIG, else CONFIG_DEFAULT_PATH, and a
+ * missing default file gives the built-in defaults. An explicitly named file
+ * must exist. Unknown keys, wrong types and bad values are errors naming
+ * file, line and key; all of them are reported. */
+int config_load(const char *path, struct config **out, struct diags *d);
+void config_free(struct config **cp);
+
+/* `vmailadm config`: every effective value and where it came from
+ * ("default", "FILE:LINE", "environment"); as JSON when json. */
+void config_print(const struct config *c, FILE *fp, bool json);
+/* The man page section listing every setting (roff), from the same table. */
+void config_print_man(FILE *fp);
+
+#endif

@@ -1,0 +1,47 @@
+/* A document: a text file held as physical lines that remember their exact
+ * bytes (line end "\n", "\r\n" or none on a last line without newline).
+ * Rendering an unedited document gives back the identical bytes. Format
+ * parsers (table, maincf, pwfile, aliases) sit on top and edit through the
+ * functions below, which change only the lines they must. */
+#ifndef VMAILADM_DOC_H
+#define VMAILADM_DOC_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "vmailadm/diag.h"
+#include "vmailadm/strbuf.h"
+
+struct doc;
+
+/* A document over a copy of data; name is used in diagnostics. */
+struct doc *doc_from_mem(const char *name, const char *data, size_t len);
+/* Read path. A missing file is an error unless missing_ok, which gives an
+ * empty document whose doc_exists() is false. */
+int doc_load(const char *path, bool missing_ok, struct doc **out, struct diags *d);
+void doc_free(struct doc **docp);
+struct doc *doc_clone(const struct doc *doc);
+
+const char *doc_name(const struct doc *doc);
+bool doc_exists(const struct doc *doc);
+/* The stat of the file when it was loaded (NULL when not from a file or missing). */
+const struct stat *doc_stat(const struct doc *doc);
+size_t doc_count(const struct doc *doc);
+/* Text of line i without its line end; *len gets its length (may hold NUL). */
+const char *doc_text(const struct doc *doc, size_t i, size_t *len);
+/* The line end of line i: "\n", "\r\n", or "" (last line without newline). */
+const char *doc_eol(const struct doc *doc, size_t i);
+/* Line end used for new lines: the one most lines already use. */
+const char *doc_default_eol(const struct doc *doc);
+bool doc_dirty(const struct doc *doc);
+
+/* The whole file's bytes. */
+void doc_render(const struct doc *doc, struct strbuf *out);
+
+/* Edits. Text is given without line end; the document's default is used.
+ * Inserting after a last line that had no newline gives that line one. */
+void doc_insert(struct doc *doc, size_t at, const char *text);
+void doc_delete(struct doc *doc, size_t at, size_t count);
+void doc_replace(struct doc *doc, size_t at, const char *text);
+
+#endif

@@ -1,0 +1,115 @@
+/* Command-line dispatch: global options, then one command from the table.
+ * Each command lives in its own cmd_*.c and parses its own options. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmailadm/cli.h"
+#include "vmailadm/config.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/i18n.h"
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	const char *usage;   /* N_() */
+};
+
+/* The command table: one line per command (keep sorted by name). */
+static const struct command commands[] = {
+	{ "config", cmd_config, N_("config [--json]          print every effective setting and its origin") },
+};
+
+static void print_help(FILE *fp, const char *prog)
+{
+	fprintf(fp, _("Usage: %s [--config FILE] [--json] COMMAND [ARGS]\n"), prog);
+	fputs(_("Administer Postfix + Dovecot virtual mail domains.\n\n"), fp);
+	fputs(_("Commands:\n"), fp);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(fp, "  %s\n", _(commands[i].usage));
+	fputs(_("\nGlobal options:\n"
+		"  -c, --config FILE   configuration file (default: $VMAILADM_CONFIG, then\n"
+		"                      " CONFIG_DEFAULT_PATH ")\n"
+		"      --json          machine-readable output\n"
+		"  -h, --help          this help\n"
+		"  -V, --version       print the version\n"), fp);
+	fputs(_("\nExit status: 0 success, 1 nothing found or problems found, 2 usage or\n"
+		"configuration error.\n"), fp);
+}
+
+int cli_usage_error(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	fprintf(stderr, _("Try '%s --help' for more information.\n"), cli->prog);
+	return EXIT_USAGE;
+}
+
+struct config *cli_config(struct cli *cli)
+{
+	if (cli->cfg)
+		return cli->cfg;
+	struct diags d = DIAGS_INIT;
+	if (config_load(cli->config_path, &cli->cfg, &d) < 0) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		exit(EXIT_USAGE);
+	}
+	diags_print(&d, stderr); /* warnings */
+	diags_free(&d);
+	return cli->cfg;
+}
+
+int cli_main(int argc, char **argv, cli_interactive_fn interactive)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { .prog = "vmailadm" };
+	int c, rc;
+
+	/* '+': stop at the command name; its options are its own. */
+	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cli.config_path = optarg; break;
+		case 'j': cli.json = true; break;
+		case 'h': print_help(stdout, cli.prog); return EXIT_OK;
+		case 'V': printf("vmailadm %s\n", PACKAGE_VERSION); return EXIT_OK;
+		default: return cli_usage_error(&cli, _("unknown option"));
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* commands run getopt again from their own argv[0] */
+
+	if (argc == 0) {
+		if (interactive)
+			rc = interactive(&cli, argc, argv);
+		else {
+			print_help(stderr, cli.prog);
+			rc = EXIT_USAGE;
+		}
+	} else {
+		const struct command *cmd = NULL;
+		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+			if (strcmp(commands[i].name, argv[0]) == 0)
+				cmd = &commands[i];
+		if (!cmd)
+			return cli_usage_error(&cli, _("unknown command '%s'"), argv[0]);
+		rc = cmd->fn(&cli, argc, argv);
+	}
+	config_free(&cli.cfg);
+	return rc;
+}

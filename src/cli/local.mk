@@ -1,0 +1,5 @@
+libvmail_a_SOURCES += \
+	src/cli/cli.c
+noinst_HEADERS += \
+	include/vmailadm/cli.h \
+	include/vmailadm/config.h

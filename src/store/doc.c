@@ -1,0 +1,251 @@
+/* Documents: the bytes of a file split into physical lines, kept exactly so
+ * that an admin's comments, spacing and line ends survive every edit. Lines
+ * point into one copy of the file; edited lines own their text. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmailadm/doc.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/xalloc.h"
+
+enum eol { EOL_NONE, EOL_LF, EOL_CRLF };
+
+struct line {
+	const char *text;
+	size_t len;
+	enum eol eol;
+	bool owned;      /* text was allocated by an edit */
+};
+
+struct doc {
+	char *name;
+	char *data;      /* the file as read */
+	struct line *lines;
+	size_t n, cap;
+	bool exists;
+	bool dirty;
+	bool has_stat;
+	struct stat st;
+};
+
+static const char *eol_str(enum eol e)
+{
+	return e == EOL_CRLF ? "\r\n" : e == EOL_LF ? "\n" : "";
+}
+
+static void split(struct doc *doc, size_t len)
+{
+	const char *p = doc->data, *end = doc->data + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct line ln = { .text = p, .owned = false };
+		if (nl) {
+			ln.len = (size_t)(nl - p);
+			ln.eol = EOL_LF;
+			if (ln.len > 0 && nl[-1] == '\r') {
+				ln.len--;
+				ln.eol = EOL_CRLF;
+			}
+			p = nl + 1;
+		} else {
+			ln.len = (size_t)(end - p);
+			ln.eol = EOL_NONE;
+			p = end;
+		}
+		xgrow(&doc->lines, &doc->cap, doc->n + 1, sizeof *doc->lines);
+		doc->lines[doc->n++] = ln;
+	}
+}
+
+struct doc *doc_from_mem(const char *name, const char *data, size_t len)
+{
+	struct doc *doc = xcalloc(1, sizeof *doc);
+	doc->name = xstrdup(name);
+	doc->data = xmemdup0(data, len);
+	doc->exists = true;
+	split(doc, len);
+	return doc;
+}
+
+int doc_load(const char *path, bool missing_ok, struct doc **out, struct diags *d)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT && missing_ok) {
+			*out = doc_from_mem(path, "", 0);
+			(*out)->exists = false;
+			return 0;
+		}
+		diag_error(d, path, 0, _("cannot open: %s"), strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int err = errno;
+		if (fstat(fd, &st) < 0)
+			diag_error(d, path, 0, _("cannot stat: %s"), strerror(err));
+		else
+			diag_error(d, path, 0, _("not a regular file"));
+		close(fd);
+		return -1;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	sb_grow(&sb, (size_t)st.st_size);
+	for (;;) {
+		sb_grow(&sb, 65536);
+		ssize_t r = read(fd, sb.buf + sb.len, sb.cap - sb.len - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			diag_error(d, path, 0, _("cannot read: %s"), strerror(errno));
+			close(fd);
+			sb_free(&sb);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		sb.len += (size_t)r;
+	}
+	close(fd);
+	struct doc *doc = xcalloc(1, sizeof *doc);
+	doc->name = xstrdup(path);
+	doc->exists = true;
+	doc->has_stat = true;
+	doc->st = st;
+	size_t len = sb.len;
+	doc->data = sb_detach(&sb);
+	split(doc, len);
+	*out = doc;
+	return 0;
+}
+
+void doc_free(struct doc **docp)
+{
+	struct doc *doc = *docp;
+	if (!doc)
+		return;
+	for (size_t i = 0; i < doc->n; i++)
+		if (doc->lines[i].owned)
+			free((char *)(uintptr_t)doc->lines[i].text);
+	free(doc->lines);
+	free(doc->data);
+	free(doc->name);
+	free(doc);
+	*docp = NULL;
+}
+
+struct doc *doc_clone(const struct doc *doc)
+{
+	struct strbuf sb = STRBUF_INIT;
+	doc_render(doc, &sb);
+	struct doc *c = doc_from_mem(doc->name, sb_str(&sb), sb.len);
+	sb_free(&sb);
+	c->exists = doc->exists;
+	c->dirty = doc->dirty;
+	c->has_stat = doc->has_stat;
+	c->st = doc->st;
+	return c;
+}
+
+const char *doc_name(const struct doc *doc) { return doc->name; }
+bool doc_exists(const struct doc *doc) { return doc->exists; }
+const struct stat *doc_stat(const struct doc *doc) { return doc->has_stat ? &doc->st : NULL; }
+size_t doc_count(const struct doc *doc) { return doc->n; }
+bool doc_dirty(const struct doc *doc) { return doc->dirty; }
+
+const char *doc_text(const struct doc *doc, size_t i, size_t *len)
+{
+	if (i >= doc->n)
+		vm_panic("doc_text: line %zu of %zu", i, doc->n);
+	*len = doc->lines[i].len;
+	return doc->lines[i].text;
+}
+
+const char *doc_eol(const struct doc *doc, size_t i)
+{
+	if (i >= doc->n)
+		vm_panic("doc_eol: line %zu of %zu", i, doc->n);
+	return eol_str(doc->lines[i].eol);
+}
+
+static enum eol default_eol(const struct doc *doc)
+{
+	size_t crlf = 0, lf = 0;
+	for (size_t i = 0; i < doc->n; i++) {
+		crlf += doc->lines[i].eol == EOL_CRLF;
+		lf += doc->lines[i].eol == EOL_LF;
+	}
+	return crlf > lf ? EOL_CRLF : EOL_LF;
+}
+
+const char *doc_default_eol(const struct doc *doc)
+{
+	return eol_str(default_eol(doc));
+}
+
+void doc_render(const struct doc *doc, struct strbuf *out)
+{
+	for (size_t i = 0; i < doc->n; i++) {
+		sb_add(out, doc->lines[i].text, doc->lines[i].len);
+		sb_adds(out, eol_str(doc->lines[i].eol));
+	}
+}
+
+static void set_text(struct line *ln, const char *text)
+{
+	if (ln->owned)
+		free((char *)(uintptr_t)ln->text);
+	ln->len = strlen(text);
+	ln->text = xmemdup0(text, ln->len);
+	ln->owned = true;
+}
+
+void doc_insert(struct doc *doc, size_t at, const char *text)
+{
+	if (at > doc->n)
+		vm_panic("doc_insert: line %zu of %zu", at, doc->n);
+	enum eol eol = default_eol(doc);
+	/* The line before the new one must end with a newline now. */
+	if (at > 0 && doc->lines[at - 1].eol == EOL_NONE)
+		doc->lines[at - 1].eol = eol;
+	xgrow(&doc->lines, &doc->cap, doc->n + 1, sizeof *doc->lines);
+	memmove(doc->lines + at + 1, doc->lines + at, (doc->n - at) * sizeof *doc->lines);
+	doc->n++;
+	doc->lines[at] = (struct line){ .eol = eol };
+	set_text(&doc->lines[at], text);
+	doc->dirty = true;
+}
+
+void doc_delete(struct doc *doc, size_t at, size_t count)
+{
+	if (at > doc->n || count > doc->n - at)
+		vm_panic("doc_delete: lines %zu+%zu of %zu", at, count, doc->n);
+	if (count == 0)
+		return;
+	/* Deleting the last line keeps the file's "no final newline" shape. */
+	bool last_had_none = at + count == doc->n && doc->lines[doc->n - 1].eol == EOL_NONE;
+	for (size_t i = at; i < at + count; i++)
+		if (doc->lines[i].owned)
+			free((char *)(uintptr_t)doc->lines[i].text);
+	memmove(doc->lines + at, doc->lines + at + count,
+		(doc->n - at - count) * sizeof *doc->lines);
+	doc->n -= count;
+	if (last_had_none && doc->n > 0 && at == doc->n)
+		doc->lines[doc->n - 1].eol = EOL_NONE;
+	doc->dirty = true;
+}
+
+void doc_replace(struct doc *doc, size_t at, const char *text)
+{
+	if (at >= doc->n)
+		vm_panic("doc_replace: line %zu of %zu", at, doc->n);
+	set_text(&doc->lines[at], text);
+	doc->dirty = true;
+}

@@ -1,0 +1,12 @@
+# Test programs: each area's local.mk adds its own CUnit programs with the
+# UNIT_TEST pattern below; shell tests (.sh) run with top_srcdir/VMAILADM set.
+TESTS += tests/check-curses.sh
+EXTRA_DIST += tests/check-curses.sh tests/unit/cu.h
+
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_sys
+TESTS += tests/unit/test_sys
+endif
+tests_unit_test_sys_SOURCES = tests/unit/test_sys.c
+tests_unit_test_sys_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_sys_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)

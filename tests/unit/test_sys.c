@@ -1,0 +1,106 @@
+/* Unit tests for the sys basics: strbuf, strmap, diagnostics. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cu.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/xalloc.h"
+
+static void test_strbuf_grows(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	CU_ASSERT_STRING_EQUAL(sb_str(&sb), "");
+	for (int i = 0; i < 1000; i++)
+		sb_addf(&sb, "%d,", i);
+	CU_ASSERT_EQUAL(strlen(sb.buf), sb.len);
+	CU_ASSERT(strncmp(sb.buf, "0,1,2,", 6) == 0);
+	sb_truncate(&sb, 2);
+	CU_ASSERT_STRING_EQUAL(sb.buf, "0,");
+	char *s = sb_detach(&sb);
+	CU_ASSERT_STRING_EQUAL(s, "0,");
+	CU_ASSERT_PTR_NULL(sb.buf);
+	free(s);
+}
+
+static void test_printable_escapes(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char in[] = "a\x1b[31mb\xff\n\xc3\xa9\xc2\x9b";
+	sb_add_printable(&sb, in, sizeof in - 1);
+	CU_ASSERT_STRING_EQUAL(sb.buf, "a\\x1b[31mb\\xff\\n\xc3\xa9\\xc2\\x9b");
+	sb_free(&sb);
+}
+
+static void test_strmap_first_wins(void)
+{
+	struct strmap *m = strmap_create(0);
+	int a = 1, b = 2;
+	CU_ASSERT_TRUE(strmap_add(m, "k", &a));
+	CU_ASSERT_FALSE(strmap_add(m, "k", &b));
+	CU_ASSERT_PTR_EQUAL(strmap_get(m, "k"), &a);
+	strmap_put(m, "k", &b);
+	CU_ASSERT_PTR_EQUAL(strmap_get(m, "k"), &b);
+	CU_ASSERT_PTR_NULL(strmap_get(m, "K"));
+	strmap_free(&m);
+	CU_ASSERT_PTR_NULL(m);
+}
+
+static void test_strmap_many_and_delete(void)
+{
+	struct strmap *m = strmap_create(4);
+	char key[32];
+	for (long i = 0; i < 50000; i++) {
+		snprintf(key, sizeof key, "user%ld@example.org", i);
+		strmap_add(m, key, (void *)(i + 1));
+	}
+	CU_ASSERT_EQUAL(strmap_count(m), 50000);
+	for (long i = 0; i < 50000; i += 2) {
+		snprintf(key, sizeof key, "user%ld@example.org", i);
+		CU_ASSERT_TRUE(strmap_del(m, key));
+	}
+	CU_ASSERT_EQUAL(strmap_count(m), 25000);
+	snprintf(key, sizeof key, "user%d@example.org", 4001);
+	CU_ASSERT_PTR_EQUAL(strmap_get(m, key), (void *)4002);
+	snprintf(key, sizeof key, "user%d@example.org", 4000);
+	CU_ASSERT_PTR_NULL(strmap_get(m, key));
+	size_t pos = 0, seen = 0;
+	const char *k;
+	void *v;
+	while (strmap_next(m, &pos, &k, &v))
+		seen++;
+	CU_ASSERT_EQUAL(seen, 25000);
+	strmap_free(&m);
+}
+
+static void test_diag_format(void)
+{
+	struct diags d = DIAGS_INIT;
+	diag_error(&d, "/etc/postfix/vmailbox", 12, "expected format: %s", "key whitespace value");
+	diag_warn(&d, NULL, 0, "plain");
+	CU_ASSERT_EQUAL(d.n, 2);
+	CU_ASSERT_TRUE(diags_has_errors(&d));
+	char *s = diag_format(&d.v[0]);
+	CU_ASSERT_STRING_EQUAL(s, "/etc/postfix/vmailbox:12: error: expected format: key whitespace value");
+	free(s);
+	s = diag_format(&d.v[1]);
+	CU_ASSERT_STRING_EQUAL(s, "warning: plain");
+	free(s);
+	diags_free(&d);
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		{ "strbuf grows and detaches", test_strbuf_grows },
+		{ "printable escapes control and bad UTF-8", test_printable_escapes },
+		{ "strmap: first wins, put replaces", test_strmap_first_wins },
+		{ "strmap: 50k keys, delete half", test_strmap_many_and_delete },
+		{ "diag format names file and line", test_diag_format },
+		CU_TEST_INFO_NULL,
+	};
+	return cu_run("sys", tests);
+}
