@@ -9,3 +9,8 @@ noinst_HEADERS += \
 	include/vmailadm/strbuf.h \
 	include/vmailadm/strmap.h \
 	include/vmailadm/xalloc.h
+noinst_HEADERS += \
+	include/vmailadm/atomicio.h \
+	include/vmailadm/passhash.h \
+	include/vmailadm/safeopen.h \
+	include/vmailadm/spawn.h

@@ -1,0 +1,41 @@
+/* Opening and creating under a directory without following symlinks: every
+ * path under the mail base or the archive goes through here (openat with
+ * O_NOFOLLOW one component at a time; Postfix safe_open). */
+#ifndef VMAILADM_SAFEOPEN_H
+#define VMAILADM_SAFEOPEN_H
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "vmailadm/diag.h"
+
+/* Is name usable as one path component: not empty, not "." or "..", no '/',
+ * no NUL, no control bytes. */
+bool safe_component(const char *name);
+
+/* Open the directory base (an absolute path, opened normally: it is the
+ * admin's) and then each '/'-separated component of rel beneath it with
+ * O_DIRECTORY|O_NOFOLLOW. Rejects "..", absolute rel and symlinks. Returns an
+ * fd or -1 with a diagnostic. */
+int safe_open_dir(const char *base, const char *rel, struct diags *d);
+
+/* Like safe_open_dir, but create missing components with mode and owner
+ * (mkdirat + fchownat(AT_SYMLINK_NOFOLLOW)); an owner of -1 keeps the
+ * process's. Existing components are not changed. */
+int safe_mkdirs(const char *base, const char *rel, mode_t mode, uid_t uid, gid_t gid,
+		struct diags *d);
+
+/* Create a Maildir (rel/{cur,new,tmp}) under base, mode 0700, owned by
+ * uid:gid; an existing complete Maildir is left as it is. */
+int safe_make_maildir(const char *base, const char *rel, uid_t uid, gid_t gid,
+		      struct diags *d);
+
+/* Move base/rel to archive_base/archive_rel (renameat, no copy; both must be
+ * on one filesystem), creating the archive's parent directories. */
+int safe_rename(const char *base, const char *rel, const char *archive_base,
+		const char *archive_rel, struct diags *d);
+
+/* Delete base/rel recursively by walking from directory fds with unlinkat,
+ * never following symlinks (a symlink is removed, not followed). */
+int safe_remove_tree(const char *base, const char *rel, struct diags *d);
+
+#endif
