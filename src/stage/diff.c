@@ -1,0 +1,229 @@
+/* Line diff with Myers' O(ND) algorithm after trimming the common prefix and
+ * suffix (staged edits touch a few lines of large files), printed as hunks
+ * in diff -u format. Past a large edit distance it falls back to "replace
+ * the whole middle": still a correct patch, only not minimal. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmailadm/diff.h"
+#include "vmailadm/xalloc.h"
+
+#define MAX_EDIT_DISTANCE 4000
+
+struct lines {
+	const char **p;   /* start of each line */
+	size_t *len;      /* length including its '\n' when present */
+	size_t n;
+};
+
+static void split_lines(const char *s, size_t slen, struct lines *l)
+{
+	size_t cap = 0;
+	l->p = NULL;
+	l->len = NULL;
+	l->n = 0;
+	const char *end = s + slen;
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t len = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
+		if (l->n == cap) {
+			size_t c2 = cap;
+			xgrow(&l->p, &cap, l->n + 1, sizeof *l->p);
+			xgrow(&l->len, &c2, l->n + 1, sizeof *l->len);
+		}
+		l->p[l->n] = s;
+		l->len[l->n] = len;
+		l->n++;
+		s += len;
+	}
+}
+
+static int same(const struct lines *a, size_t i, const struct lines *b, size_t j)
+{
+	return a->len[i] == b->len[j] && memcmp(a->p[i], b->p[j], a->len[i]) == 0;
+}
+
+/* An edit script as one tag per line of the merged sequence. */
+enum op { KEEP, DEL, ADD };
+struct script {
+	enum op *op;
+	size_t n, cap;
+};
+
+static void push(struct script *s, enum op o)
+{
+	xgrow(&s->op, &s->cap, s->n + 1, sizeof *s->op);
+	s->op[s->n++] = o;
+}
+
+/* Myers' greedy algorithm on a[a0..a1) vs b[b0..b1), keeping every V row so
+ * the path can be traced back. Returns 0, or -1 past MAX_EDIT_DISTANCE. */
+static int myers(const struct lines *a, size_t a0, size_t a1, const struct lines *b,
+		 size_t b0, size_t b1, struct script *out)
+{
+	long n = (long)(a1 - a0), m = (long)(b1 - b0);
+	long max = n + m;
+	if (max == 0)
+		return 0;
+	if (max > 2 * MAX_EDIT_DISTANCE)
+		max = 2 * MAX_EDIT_DISTANCE;
+	long width = 2 * max + 2; /* k = -d..d plus the k+1 probe at d = 0 */
+	long *v = xcalloc((size_t)width, sizeof *v);
+	long **trace = xcalloc((size_t)max + 1, sizeof *trace);
+	long d, found = -1;
+	for (d = 0; d <= max && found < 0; d++) {
+		for (long k = -d; k <= d; k += 2) {
+			long x;
+			if (k == -d || (k != d && v[max + k - 1] < v[max + k + 1]))
+				x = v[max + k + 1];
+			else
+				x = v[max + k - 1] + 1;
+			long y = x - k;
+			while (x < n && y < m && same(a, a0 + (size_t)x, b, b0 + (size_t)y))
+				x++, y++;
+			v[max + k] = x;
+			if (x >= n && y >= m) {
+				found = d;
+				break;
+			}
+		}
+		trace[d] = xmalloc((size_t)width * sizeof *v);
+		memcpy(trace[d], v, (size_t)width * sizeof *v);
+	}
+	int rc = -1;
+	if (found >= 0) {
+		/* Walk back from (n, m), collecting ops in reverse. */
+		struct script rev = { 0 };
+		long x = n, y = m;
+		for (d = found; d > 0; d--) {
+			long *pv = trace[d - 1];
+			long k = x - y, pk;
+			if (k == -d || (k != d && pv[max + k - 1] < pv[max + k + 1]))
+				pk = k + 1;
+			else
+				pk = k - 1;
+			long px = pv[max + pk], py = px - pk;
+			while (x > px && y > py)
+				push(&rev, KEEP), x--, y--;
+			if (x == px)
+				push(&rev, ADD), y--;
+			else
+				push(&rev, DEL), x--;
+		}
+		while (x > 0 && y > 0)
+			push(&rev, KEEP), x--, y--;
+		for (size_t i = rev.n; i-- > 0;)
+			push(out, rev.op[i]);
+		free(rev.op);
+		rc = 0;
+	}
+	for (long i = 0; i <= max; i++)
+		free(trace[i]);
+	free(trace);
+	free(v);
+	return rc;
+}
+
+static void add_line(struct strbuf *out, char tag, const struct lines *l, size_t i)
+{
+	sb_addc(out, tag);
+	sb_add(out, l->p[i], l->len[i]);
+	if (l->len[i] == 0 || l->p[i][l->len[i] - 1] != '\n')
+		sb_adds(out, "\n\\ No newline at end of file\n");
+}
+
+/* "start,count" as diff -u writes it: an empty range names the line before. */
+static void add_range(struct strbuf *out, size_t start, size_t count)
+{
+	if (count == 1)
+		sb_addf(out, "%zu", start + 1);
+	else
+		sb_addf(out, "%zu,%zu", count ? start + 1 : start, count);
+}
+
+size_t diff_unified(const char *old_label, const char *new_label,
+		    const char *a_text, size_t alen, const char *b_text, size_t blen,
+		    unsigned context, struct strbuf *out)
+{
+	struct lines a, b;
+	split_lines(a_text, alen, &a);
+	split_lines(b_text, blen, &b);
+
+	size_t pre = 0;
+	while (pre < a.n && pre < b.n && same(&a, pre, &b, pre))
+		pre++;
+	size_t suf = 0;
+	while (suf < a.n - pre && suf < b.n - pre && same(&a, a.n - 1 - suf, &b, b.n - 1 - suf))
+		suf++;
+
+	struct script s = { 0 };
+	for (size_t i = 0; i < pre; i++)
+		push(&s, KEEP);
+	if (myers(&a, pre, a.n - suf, &b, pre, b.n - suf, &s) < 0) {
+		for (size_t i = pre; i < a.n - suf; i++)
+			push(&s, DEL);
+		for (size_t i = pre; i < b.n - suf; i++)
+			push(&s, ADD);
+	}
+	for (size_t i = 0; i < suf; i++)
+		push(&s, KEEP);
+
+	size_t hunks = 0;
+	size_t i = 0;
+	/* ai/bi: line index in a/b at script position i. */
+	size_t *ai = xmalloc((s.n + 1) * sizeof *ai), *bi = xmalloc((s.n + 1) * sizeof *bi);
+	ai[0] = bi[0] = 0;
+	for (size_t k = 0; k < s.n; k++) {
+		ai[k + 1] = ai[k] + (s.op[k] != ADD);
+		bi[k + 1] = bi[k] + (s.op[k] != DEL);
+	}
+	while (i < s.n) {
+		while (i < s.n && s.op[i] == KEEP)
+			i++;
+		if (i == s.n)
+			break;
+		size_t start = i >= context ? i - context : 0;
+		/* Extend while the next change is within 2*context keeps. */
+		size_t end = i;
+		for (;;) {
+			while (end < s.n && s.op[end] != KEEP)
+				end++;
+			size_t keep = end;
+			while (keep < s.n && s.op[keep] == KEEP && keep - end < 2 * (size_t)context + 1)
+				keep++;
+			if (keep < s.n && s.op[keep] != KEEP && keep - end <= 2 * (size_t)context) {
+				end = keep;
+				continue;
+			}
+			end = end + context < s.n ? end + context : s.n;
+			break;
+		}
+		if (hunks == 0)
+			sb_addf(out, "--- %s\n+++ %s\n", old_label, new_label);
+		hunks++;
+		sb_adds(out, "@@ -");
+		add_range(out, ai[start], ai[end] - ai[start]);
+		sb_adds(out, " +");
+		add_range(out, bi[start], bi[end] - bi[start]);
+		sb_adds(out, " @@\n");
+		for (size_t k = start; k < end; k++) {
+			if (s.op[k] == KEEP)
+				add_line(out, ' ', &a, ai[k]);
+			else if (s.op[k] == DEL)
+				add_line(out, '-', &a, ai[k]);
+			else
+				add_line(out, '+', &b, bi[k]);
+		}
+		i = end;
+	}
+	free(ai);
+	free(bi);
+	free(s.op);
+	free(a.p);
+	free(a.len);
+	free(b.p);
+	free(b.len);
+	return hunks;
+}
