@@ -1,0 +1,219 @@
+/* The mail model: what the Postfix + Dovecot files mean. world_load reads
+ * main.cf, follows its maps and domain lists, the Dovecot passwd-file and
+ * /etc/aliases, and builds domains, mailboxes, aliases and catch-alls with
+ * Postfix's rules (reference §2, §3): keys fold case, the first duplicate
+ * wins, a domain's class follows resolve.c (local > alias > mailbox).
+ *
+ * The world owns everything it returns; every pointer stays valid until
+ * world_free. The loaded documents (main.cf, each map's table, the
+ * passwd-file, /etc/aliases) stay reachable for the staged edits. Addresses
+ * in the model are lower case. Problems in the files are diagnostics
+ * (file:line) and the world still loads. */
+#ifndef VMAILADM_MODEL_H
+#define VMAILADM_MODEL_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmailadm/aliases.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/maincf.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/table.h"
+
+struct config;
+struct world;
+
+/* Domain classes, as bits so that a domain listed in several classes shows
+ * all of them; DOMAIN_OTHER (0) is a domain the server does not host (it
+ * only appears as a map key or a target). */
+enum domain_class {
+	DOMAIN_OTHER = 0,
+	DOMAIN_LOCAL = 1 << 0,           /* mydestination */
+	DOMAIN_VIRTUAL_ALIAS = 1 << 1,   /* virtual_alias_domains */
+	DOMAIN_VIRTUAL_MAILBOX = 1 << 2, /* virtual_mailbox_domains */
+};
+
+/* What a main.cf parameter's map is used for (a bit mask: one file may serve
+ * several parameters, e.g. virtual_alias_domains = $virtual_alias_maps). */
+enum map_role {
+	MAP_VIRTUAL_MAILBOX = 1 << 0,    /* virtual_mailbox_maps */
+	MAP_VIRTUAL_ALIAS = 1 << 1,      /* virtual_alias_maps */
+	MAP_MAILBOX_DOMAINS = 1 << 2,    /* a table or /file/name in virtual_mailbox_domains */
+	MAP_ALIAS_DOMAINS = 1 << 3,      /* ... in virtual_alias_domains */
+	MAP_MYDESTINATION = 1 << 4,      /* ... in mydestination */
+};
+
+/* One distinct table file the world read (one per type:path, whatever the
+ * number of parameters that name it). */
+struct world_map {
+	unsigned roles;          /* enum map_role bits */
+	struct table_ref ref;    /* as first written in main.cf */
+	struct table *table;     /* NULL when unsupported, unreadable or missing */
+	unsigned order;          /* position among the maps of its first role
+	                          * (Postfix asks tables in list order) */
+};
+
+/* Where a domain is listed as a member of a class. */
+struct domain_listing {
+	enum domain_class class;  /* one bit */
+	const char *via;          /* the list item: "example.com", "/etc/postfix/vd",
+	                           * "hash:/etc/postfix/vdomains" */
+	const char *file;         /* main.cf for an inline item, else the list/table file */
+	unsigned line;            /* 1-based, 0 when unknown */
+};
+
+struct mailbox;
+struct alias;
+
+/* A catch-all "@domain": in virtual_alias_maps (forwarding every unknown
+ * address, and — on a mailbox domain — every mailbox without an identity
+ * entry, reference §2.5), or in virtual_mailbox_maps ("@domain domain/x/",
+ * the recommended form: real mailboxes win). */
+enum catchall_map { CATCHALL_IN_ALIAS_MAP, CATCHALL_IN_MAILBOX_MAP };
+
+struct catchall {
+	const char *domain;
+	enum catchall_map map;
+	const struct alias *alias;     /* CATCHALL_IN_ALIAS_MAP: the "@domain" alias */
+	const struct mailbox *mailbox; /* CATCHALL_IN_MAILBOX_MAP: a pseudo mailbox
+	                                * whose address is "@domain" (not in the
+	                                * mailbox list) */
+	const char *target;            /* the alias value or the vmailbox value */
+	const char *file;
+	unsigned line;
+};
+
+struct domain {
+	const char *name;            /* lower case */
+	enum domain_class class;     /* the class Postfix uses (resolve.c order) */
+	unsigned classes;            /* every class it is listed in (mask) */
+	bool conflict;               /* listed in more than one class (Postfix warns
+	                              * "do not list domain X in BOTH ...") */
+	const struct domain_listing *listings;
+	size_t nlistings;
+	size_t nmailboxes, naliases; /* catch-alls not counted */
+	const struct catchall *catchall_alias;   /* "@domain" in virtual_alias_maps */
+	const struct catchall *catchall_mailbox; /* "@domain" in virtual_mailbox_maps */
+};
+
+struct mailbox {
+	const char *address;         /* lower case "local@domain" ("@domain" for a catch-all) */
+	const char *local;           /* lower case; "" for a catch-all */
+	const char *domain;          /* lower case */
+	const char *value;           /* the vmailbox value as written ("d/u/") */
+	const char *maildir;         /* virtual_mailbox_base "/" value: absolute
+	                              * (the mbox file when !is_maildir) */
+	bool is_maildir;             /* value ends in '/'; otherwise an mbox file */
+	const struct world_map *map; /* the virtual_mailbox_maps table it is in */
+	const struct table_entry *entry;
+	const char *file;
+	unsigned line;
+	const struct pwfile_entry *pw; /* its passwd-file entry, or NULL */
+	const char *quota_rule;      /* "*:storage=1G" from userdb_quota_rule, or NULL */
+	long long quota_bytes;       /* the storage limit in bytes; 0 = unlimited;
+	                              * -1 = no rule or no storage/bytes limit in it */
+	const struct alias *alias;   /* the virtual alias whose key is this address
+	                              * (aliasing runs first), or NULL */
+	bool swallowed;              /* its domain has a catch-all in the alias map
+	                              * and no alias entry names this address: mail
+	                              * to it goes to the catch-all (§2.5) */
+};
+
+enum target_class {
+	TARGET_MAILBOX,   /* a hosted mailbox (after an identity entry, too) */
+	TARGET_ALIAS,     /* another virtual alias (expanded again) */
+	TARGET_CATCHALL,  /* no entry, but its domain's catch-all takes it */
+	TARGET_UNKNOWN,   /* a hosted virtual domain with no such address: bounces */
+	TARGET_LOCAL,     /* no '@', or a mydestination domain: local(8), /etc/aliases */
+	TARGET_EXTERNAL,  /* a domain this server does not host: relayed */
+};
+
+struct alias_target {
+	const char *text;             /* as written */
+	const char *address;          /* lower case; a bare name gets no domain */
+	enum target_class class;
+	const struct mailbox *mailbox; /* TARGET_MAILBOX */
+	const struct alias *alias;     /* TARGET_ALIAS */
+};
+
+struct alias {
+	const char *address;         /* lower case key: "local@domain", "@domain" for
+	                              * a catch-all, "name" for a bare key */
+	const char *local;           /* "" for a catch-all */
+	const char *domain;          /* "" for a bare key */
+	const char *value;           /* as written */
+	const struct alias_target *targets;
+	size_t ntargets;
+	bool is_catchall;
+	bool is_identity;            /* one target is the key itself (u@d u@d) */
+	const struct world_map *map; /* the virtual_alias_maps table it is in */
+	const struct table_entry *entry;
+	const char *file;
+	unsigned line;
+};
+
+/* Load the world described by cfg: cfg->postfix_dir/main.cf (missing: an
+ * error naming the file, returns -1), its maps and domain lists,
+ * cfg->passwd_file and cfg->aliases_file (missing: empty plus a note).
+ * Unsupported map types (mysql:, ldap:, static: ...) are warnings and are
+ * skipped. Returns 0 and *out, or -1 (nothing loaded). */
+int world_load(const struct config *cfg, struct world **out, struct diags *d);
+void world_free(struct world **wp);
+
+/* The documents, kept for staged edits. */
+struct maincf *world_maincf(const struct world *w);
+const char *world_maincf_path(const struct world *w);
+size_t world_map_count(const struct world *w);
+struct world_map *world_map(const struct world *w, size_t i);
+/* The first map with role (the one a new entry would go to), or NULL. */
+struct world_map *world_map_for(const struct world *w, enum map_role role);
+struct pwfile *world_pwfile(const struct world *w);          /* never NULL */
+struct aliases *world_system_aliases(const struct world *w); /* never NULL */
+const char *world_mailbox_base(const struct world *w);     /* virtual_mailbox_base */
+
+/* Sorted arrays: domains by name; mailboxes and aliases by domain then
+ * local part; catch-alls by domain, alias map first. */
+const struct domain *world_domains(const struct world *w, size_t *n);
+const struct mailbox *world_mailboxes(const struct world *w, size_t *n);
+const struct alias *world_aliases(const struct world *w, size_t *n);
+const struct catchall *world_catchalls(const struct world *w, size_t *n);
+/* One domain's range in those arrays (catch-alls excluded from aliases). */
+const struct mailbox *world_domain_mailboxes(const struct world *w, const struct domain *dom,
+					     size_t *n);
+const struct alias *world_domain_aliases(const struct world *w, const struct domain *dom,
+					 size_t *n);
+
+/* Lookups, case-insensitive, exact (no user/@domain fallback). */
+const struct domain *world_domain_find(const struct world *w, const char *name);
+const struct mailbox *world_mailbox_find(const struct world *w, const char *address);
+const struct alias *world_alias_find(const struct world *w, const char *address);
+/* The class Postfix gives any domain name (a table in a domain list is
+ * queried with the name as key); DOMAIN_OTHER when not hosted. *classes (may
+ * be NULL) gets the mask of every class it is in. */
+enum domain_class world_domain_class(const struct world *w, const char *name,
+				     unsigned *classes);
+
+/* Reverse index. The aliases with a target equal to address (case-folded),
+ * sorted; internal storage, *n gets the count. */
+const struct alias *const *world_aliases_to(const struct world *w, const char *address,
+					    size_t *n);
+/* Every alias from which mail reaches address through any chain of
+ * aliases (not through catch-alls), each once, sorted. Newly allocated
+ * array (free it; the aliases are the world's). */
+const struct alias **world_aliases_reaching(const struct world *w, const char *address,
+					    size_t *n);
+
+/* Stable names for JSON and the interface ("virtual-mailbox", "virtual-alias",
+ * "local", "other"; "mailbox", "alias", "catchall", "unknown", "local",
+ * "external"; "alias", "mailbox"). Not translated. */
+const char *model_domain_class_name(enum domain_class c);
+const char *model_target_class_name(enum target_class c);
+const char *model_catchall_map_name(enum catchall_map m);
+
+/* A Dovecot quota rule ("*:storage=1G", "*:bytes=1048576", "*:storage=0")
+ * to its storage limit in bytes (storage= is in kilobytes without a suffix;
+ * k M G T suffixes; 0 = unlimited). Returns false when the rule has no
+ * storage or bytes limit or cannot be read. */
+bool model_quota_bytes(const char *rule, long long *bytes);
+
+#endif
