@@ -1,12 +1,17 @@
 libvmail_a_SOURCES += \
-	src/stage/diff.c
+	src/stage/diff.c \
+	src/stage/op.c
 noinst_HEADERS += \
-	include/vmailadm/diff.h
+	include/vmailadm/diff.h \
+	include/vmailadm/op.h
 
 if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_diff
-TESTS += tests/unit/test_diff
+check_PROGRAMS += tests/unit/test_diff tests/unit/test_op
+TESTS += tests/unit/test_diff tests/unit/test_op
 endif
 tests_unit_test_diff_SOURCES = tests/unit/test_diff.c
 tests_unit_test_diff_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_diff_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+tests_unit_test_op_SOURCES = tests/unit/test_op.c
+tests_unit_test_op_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_op_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)

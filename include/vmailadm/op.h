@@ -1,0 +1,78 @@
+/* Operations: the semantic edits vmailadm stages ("add mailbox
+ * alice@example.com with this hash"). One text form serves the command
+ * line, `vmailadm apply` batch files and the journal: an op is written as
+ * the command words that create it, e.g.
+ *   mailbox add alice@example.com --quota 1G --password-hash '{SHA512-CRYPT}$6$...'
+ * A plaintext password is never part of an op: it is hashed before. */
+#ifndef VMAILADM_OP_H
+#define VMAILADM_OP_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmailadm/diag.h"
+#include "vmailadm/strbuf.h"
+
+enum op_kind {
+	OP_DOMAIN_ADD,
+	OP_DOMAIN_DEL,
+	OP_MAILBOX_ADD,
+	OP_MAILBOX_DEL,
+	OP_MAILBOX_PASSWD,
+	OP_MAILBOX_QUOTA,
+	OP_ALIAS_ADD,        /* add targets (creating the alias when needed) */
+	OP_ALIAS_DEL,        /* remove targets; without targets, the whole alias */
+	OP_CATCHALL_SET,
+	OP_CATCHALL_CLEAR,
+	OP_SYSALIAS_SET,     /* /etc/aliases name: targets */
+	OP_SYSALIAS_DEL,
+};
+
+struct op {
+	enum op_kind kind;
+	char *subject;         /* domain, address or system alias name (lower case) */
+	char **targets;        /* alias / catch-all / system alias targets */
+	size_t ntargets;
+	char *password_hash;   /* "{SCHEME}..." for MAILBOX_ADD / PASSWD; NULL: none */
+	char *quota;           /* MAILBOX_ADD / QUOTA: "1G", "500M", "0" (unlimited),
+	                        * "" (remove the rule); NULL: unchanged */
+	bool cascade;          /* DOMAIN_DEL: also remove its mailboxes and aliases */
+	bool purge;            /* MAILBOX_DEL: delete the maildir instead of archiving */
+	bool keep_maildir;     /* MAILBOX_DEL: leave the maildir where it is */
+};
+
+struct op *op_new(enum op_kind kind, const char *subject);
+void op_add_target(struct op *op, const char *target);
+void op_free(struct op **opp);
+struct op *op_clone(const struct op *op);
+
+/* Build an op from command words: argv[0] is the object ("mailbox"),
+ * argv[1] the verb ("add"), then the subject, targets and options
+ * (--quota Q, --password-hash H, --cascade, --purge, --keep-maildir).
+ * Options that only steer the front end (--dry-run, --yes, --json,
+ * --password-stdin, --generate-password) are not accepted here: the caller
+ * strips them. Returns NULL with a diagnostic (file/line may be NULL/0). */
+struct op *op_from_words(int argc, char *const argv[], const char *file, unsigned line,
+			 struct diags *d);
+/* Split one line of a batch file into words (single and double quotes,
+ * backslash escapes, '#' comments); NULL-terminated, *argc gets the count.
+ * Returns NULL with a diagnostic on an unterminated quote. */
+char **op_split_words(const char *line, int *argc, const char *file, unsigned line_no,
+		      struct diags *d);
+void op_words_free(char **words);
+
+/* The op as command words, quoted so that op_split_words reads it back. */
+void op_format(const struct op *op, struct strbuf *out);
+/* A one-line description for people ("add mailbox alice@example.com");
+ * never shows a password hash. */
+void op_describe(const struct op *op, struct strbuf *out);
+
+/* Syntax checks that need no model (reference §1.1, issue 4): an address
+ * Postfix tables and the passwd-file can hold, a domain name, a target. */
+bool op_valid_domain(const char *domain, struct strbuf *why);
+bool op_valid_address(const char *address, struct strbuf *why);
+bool op_valid_target(const char *target, struct strbuf *why);
+/* A quota as written on the command line ("1G", "500M", "2048k", "0") to a
+ * Dovecot rule ("*:storage=1G"); false when it cannot be read. */
+bool op_quota_rule(const char *quota, struct strbuf *rule, struct strbuf *why);
+
+#endif

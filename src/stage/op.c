@@ -1,0 +1,485 @@
+/* Operations: construction, the command-word form shared by the command
+ * line, batch files and the journal, and the syntax checks that need no
+ * model. Semantic checks (does the domain exist ...) live in stage.c. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmailadm/i18n.h"
+#include "vmailadm/op.h"
+#include "vmailadm/xalloc.h"
+
+struct op_name {
+	enum op_kind kind;
+	const char *object, *verb;
+	int min_targets, max_targets; /* -1: unlimited */
+};
+
+static const struct op_name op_names[] = {
+	{ OP_DOMAIN_ADD, "domain", "add", 0, 0 },
+	{ OP_DOMAIN_DEL, "domain", "del", 0, 0 },
+	{ OP_MAILBOX_ADD, "mailbox", "add", 0, 0 },
+	{ OP_MAILBOX_DEL, "mailbox", "del", 0, 0 },
+	{ OP_MAILBOX_PASSWD, "mailbox", "passwd", 0, 0 },
+	{ OP_MAILBOX_QUOTA, "mailbox", "quota", 0, 0 },
+	{ OP_ALIAS_ADD, "alias", "add", 1, -1 },
+	{ OP_ALIAS_DEL, "alias", "del", 0, -1 },
+	{ OP_CATCHALL_SET, "catchall", "set", 1, 1 },
+	{ OP_CATCHALL_CLEAR, "catchall", "clear", 0, 0 },
+	{ OP_SYSALIAS_SET, "sysalias", "set", 1, -1 },
+	{ OP_SYSALIAS_DEL, "sysalias", "del", 0, 0 },
+};
+
+static const struct op_name *name_of(enum op_kind kind)
+{
+	for (size_t i = 0; i < sizeof op_names / sizeof op_names[0]; i++)
+		if (op_names[i].kind == kind)
+			return &op_names[i];
+	vm_panic("op kind %d", (int)kind);
+}
+
+static char *lower_dup(const char *s)
+{
+	char *r = xstrdup(s);
+	for (char *p = r; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return r;
+}
+
+struct op *op_new(enum op_kind kind, const char *subject)
+{
+	struct op *op = xcalloc(1, sizeof *op);
+	op->kind = kind;
+	/* System alias names fold too: aliases(5) keys are case-insensitive. */
+	op->subject = lower_dup(subject ? subject : "");
+	return op;
+}
+
+void op_add_target(struct op *op, const char *target)
+{
+	op->targets = xreallocarray(op->targets, op->ntargets + 1, sizeof *op->targets);
+	op->targets[op->ntargets++] = xstrdup(target);
+}
+
+void op_free(struct op **opp)
+{
+	struct op *op = *opp;
+	if (!op)
+		return;
+	for (size_t i = 0; i < op->ntargets; i++)
+		free(op->targets[i]);
+	free(op->targets);
+	free(op->subject);
+	free(op->password_hash);
+	free(op->quota);
+	free(op);
+	*opp = NULL;
+}
+
+struct op *op_clone(const struct op *op)
+{
+	struct op *c = op_new(op->kind, op->subject);
+	for (size_t i = 0; i < op->ntargets; i++)
+		op_add_target(c, op->targets[i]);
+	c->password_hash = op->password_hash ? xstrdup(op->password_hash) : NULL;
+	c->quota = op->quota ? xstrdup(op->quota) : NULL;
+	c->cascade = op->cascade;
+	c->purge = op->purge;
+	c->keep_maildir = op->keep_maildir;
+	return c;
+}
+
+/* ---- syntax checks ---------------------------------------------------- */
+
+bool op_valid_domain(const char *domain, struct strbuf *why)
+{
+	size_t len = strlen(domain), label = 0;
+	if (len == 0 || len > 253) {
+		sb_adds(why, len ? _("domain name longer than 253 characters") : _("empty domain name"));
+		return false;
+	}
+	for (size_t i = 0; i <= len; i++) {
+		unsigned char c = (unsigned char)domain[i];
+		if (c == '.' || c == '\0') {
+			if (label == 0) {
+				sb_addf(why, _("empty label in domain name '%s'"), domain);
+				return false;
+			}
+			if (domain[i - 1] == '-') {
+				sb_addf(why, _("a label of '%s' ends with '-'"), domain);
+				return false;
+			}
+			label = 0;
+			continue;
+		}
+		if (!(isalnum(c) || c == '-') || c >= 0x80) {
+			sb_addf(why, _("character '%c' is not allowed in domain name '%s' (letters, digits, '-' and '.'; use the xn-- form for international names)"),
+				isprint(c) ? c : '?', domain);
+			return false;
+		}
+		if (label == 0 && c == '-') {
+			sb_addf(why, _("a label of '%s' starts with '-'"), domain);
+			return false;
+		}
+		if (++label > 63) {
+			sb_addf(why, _("a label of '%s' is longer than 63 characters"), domain);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Characters a local part may hold here: RFC 5322 atext and '.', minus what
+ * breaks a Postfix table line, a passwd-file line or a maildir path
+ * ('/', ':', ',', '"', whitespace) — reference §1.1, §4. */
+static bool local_char_ok(unsigned char c)
+{
+	return isalnum(c) || (c < 0x80 && strchr(".!#$%&'*+-=?^_`{|}~", c) && c != '\0');
+}
+
+bool op_valid_address(const char *address, struct strbuf *why)
+{
+	const char *at = strrchr(address, '@');
+	if (!at || at == address) {
+		sb_addf(why, _("'%s' is not an address of the form user@domain"), address);
+		return false;
+	}
+	size_t local_len = (size_t)(at - address);
+	if (local_len > 64) {
+		sb_addf(why, _("the user part of '%s' is longer than 64 characters"), address);
+		return false;
+	}
+	if (strlen(address) > 254) {
+		sb_adds(why, _("address longer than 254 characters"));
+		return false;
+	}
+	for (size_t i = 0; i < local_len; i++) {
+		unsigned char c = (unsigned char)address[i];
+		if (!local_char_ok(c)) {
+			if (c >= 0x80)
+				sb_addf(why, _("'%s': non-ASCII user names are not supported"), address);
+			else if (isprint(c) && c != ' ')
+				sb_addf(why, _("character '%c' is not allowed in '%s'"), c, address);
+			else
+				sb_addf(why, _("'%s' contains whitespace or a control character"), address);
+			return false;
+		}
+	}
+	if (address[0] == '.' || at[-1] == '.' || memmem(address, local_len, "..", 2)) {
+		sb_addf(why, _("'%s': the user part may not start or end with '.' or hold '..'"), address);
+		return false;
+	}
+	if (address[0] == '#') {
+		sb_addf(why, _("'%s' starts with '#', which Postfix tables read as a comment"), address);
+		return false;
+	}
+	return op_valid_domain(at + 1, why);
+}
+
+bool op_valid_target(const char *target, struct strbuf *why)
+{
+	if (target[0] == '@')
+		return op_valid_domain(target + 1, why);
+	if (!strchr(target, '@')) {
+		sb_addf(why, _("'%s' has no domain: write a full address (Postfix would append $myorigin and deliver locally)"),
+			target);
+		return false;
+	}
+	return op_valid_address(target, why);
+}
+
+bool op_quota_rule(const char *quota, struct strbuf *rule, struct strbuf *why)
+{
+	const char *p = quota;
+	if (!isdigit((unsigned char)*p)) {
+		sb_addf(why, _("quota '%s' is not a size such as 500M, 2G or 0 (unlimited)"), quota);
+		return false;
+	}
+	while (isdigit((unsigned char)*p))
+		p++;
+	char suffix = *p ? (char)toupper((unsigned char)*p) : '\0';
+	if ((suffix && !strchr("KMGT", suffix)) || (suffix && p[1] && !(toupper((unsigned char)p[1]) == 'B' && !p[2]))) {
+		sb_addf(why, _("quota '%s' is not a size such as 500M, 2G or 0 (unlimited)"), quota);
+		return false;
+	}
+	sb_adds(rule, "*:storage=");
+	sb_add(rule, quota, (size_t)(p - quota));
+	if (suffix)
+		sb_addc(rule, suffix == 'K' ? 'k' : suffix);
+	return true;
+}
+
+/* ---- words ------------------------------------------------------------ */
+
+char **op_split_words(const char *line, int *argc, const char *file, unsigned line_no,
+		      struct diags *d)
+{
+	char **words = NULL;
+	size_t n = 0, cap = 0;
+	const char *p = line;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p == '\0' || *p == '#')
+			break;
+		struct strbuf w = STRBUF_INIT;
+		char quote = 0;
+		while (*p && (quote || !(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))) {
+			if (quote) {
+				if (*p == quote)
+					quote = 0;
+				else if (quote == '"' && *p == '\\' && p[1])
+					sb_addc(&w, *++p);
+				else
+					sb_addc(&w, *p);
+			} else if (*p == '\'' || *p == '"') {
+				quote = *p;
+			} else if (*p == '\\' && p[1]) {
+				sb_addc(&w, *++p);
+			} else {
+				sb_addc(&w, *p);
+			}
+			p++;
+		}
+		if (quote) {
+			diag_error(d, file, line_no, _("unterminated quote"));
+			sb_free(&w);
+			words = words ? words : xcalloc(1, sizeof *words);
+			words[n] = NULL;
+			op_words_free(words);
+			return NULL;
+		}
+		xgrow(&words, &cap, n + 2, sizeof *words);
+		words[n++] = sb_detach(&w);
+	}
+	xgrow(&words, &cap, n + 1, sizeof *words);
+	words[n] = NULL;
+	*argc = (int)n;
+	return words;
+}
+
+void op_words_free(char **words)
+{
+	if (!words)
+		return;
+	for (char **w = words; *w; w++)
+		free(*w);
+	free(words);
+}
+
+static const char *next_value(int argc, char *const argv[], int *i, const char *opt,
+			      const char *file, unsigned line, struct diags *d)
+{
+	if (*i + 1 >= argc) {
+		diag_error(d, file, line, _("option %s needs a value"), opt);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+struct op *op_from_words(int argc, char *const argv[], const char *file, unsigned line,
+			 struct diags *d)
+{
+	if (argc < 2) {
+		diag_error(d, file, line, _("expected an object and a verb, e.g. 'mailbox add'"));
+		return NULL;
+	}
+	const struct op_name *nm = NULL;
+	for (size_t i = 0; i < sizeof op_names / sizeof op_names[0]; i++)
+		if (strcmp(op_names[i].object, argv[0]) == 0 && strcmp(op_names[i].verb, argv[1]) == 0)
+			nm = &op_names[i];
+	if (!nm) {
+		diag_error(d, file, line, _("unknown edit '%s %s'"), argv[0], argv[1]);
+		return NULL;
+	}
+	struct op *op = NULL;
+	char **pos = xcalloc((size_t)argc + 1, sizeof *pos);
+	int npos = 0;
+	bool ok = true;
+	const char *hash = NULL, *quota = NULL;
+	bool cascade = false, purge = false, keep = false;
+	for (int i = 2; i < argc && ok; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			while (++i < argc)
+				pos[npos++] = argv[i];
+			break;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			pos[npos++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--password-hash") == 0 && (nm->kind == OP_MAILBOX_ADD || nm->kind == OP_MAILBOX_PASSWD))
+			ok = (hash = next_value(argc, argv, &i, a, file, line, d)) != NULL;
+		else if (strcmp(a, "--quota") == 0 && nm->kind == OP_MAILBOX_ADD)
+			ok = (quota = next_value(argc, argv, &i, a, file, line, d)) != NULL;
+		else if (strcmp(a, "--cascade") == 0 && nm->kind == OP_DOMAIN_DEL)
+			cascade = true;
+		else if (strcmp(a, "--purge") == 0 && nm->kind == OP_MAILBOX_DEL)
+			purge = true;
+		else if (strcmp(a, "--keep-maildir") == 0 && nm->kind == OP_MAILBOX_DEL)
+			keep = true;
+		else {
+			diag_error(d, file, line, _("option %s is not known for '%s %s'"), a, nm->object, nm->verb);
+			ok = false;
+		}
+	}
+	/* mailbox quota ADDRESS SIZE: the size is a positional word. */
+	int want_targets_min = nm->min_targets, want_targets_max = nm->max_targets;
+	if (nm->kind == OP_MAILBOX_QUOTA)
+		want_targets_min = want_targets_max = 1;
+	if (ok && npos < 1) {
+		diag_error(d, file, line, _("'%s %s' needs a %s"), nm->object, nm->verb,
+			   strcmp(nm->object, "domain") == 0 || strcmp(nm->object, "catchall") == 0
+				   ? _("domain") : strcmp(nm->object, "sysalias") == 0 ? _("name") : _("address"));
+		ok = false;
+	}
+	int ntargets = npos - 1;
+	if (ok && (ntargets < want_targets_min || (want_targets_max >= 0 && ntargets > want_targets_max))) {
+		if (ntargets < want_targets_min)
+			diag_error(d, file, line, _("'%s %s' needs %s"), nm->object, nm->verb,
+				   nm->kind == OP_MAILBOX_QUOTA ? _("a size (e.g. 2G, or none)") : _("at least one target address"));
+		else
+			diag_error(d, file, line, _("too many arguments for '%s %s'"), nm->object, nm->verb);
+		ok = false;
+	}
+	if (ok && purge && keep) {
+		diag_error(d, file, line, _("--purge and --keep-maildir exclude each other"));
+		ok = false;
+	}
+	if (ok) {
+		op = op_new(nm->kind, pos[0]);
+		if (nm->kind == OP_MAILBOX_QUOTA) {
+			op->quota = xstrdup(strcmp(pos[1], "none") == 0 ? "" : pos[1]);
+		} else {
+			for (int i = 1; i < npos; i++)
+				op_add_target(op, pos[i]);
+		}
+		if (hash)
+			op->password_hash = xstrdup(hash);
+		if (quota)
+			op->quota = xstrdup(quota);
+		op->cascade = cascade;
+		op->purge = purge;
+		op->keep_maildir = keep;
+		if (nm->kind == OP_MAILBOX_PASSWD && !op->password_hash) {
+			diag_error(d, file, line, _("'mailbox passwd' needs a password"));
+			op_free(&op);
+		}
+	}
+	free(pos);
+	return op;
+}
+
+/* Quote a word so that op_split_words gives it back. */
+static void add_word(struct strbuf *out, const char *w)
+{
+	bool plain = *w != '\0';
+	for (const char *p = w; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("@._+-=:*/%", *p)))
+			plain = false;
+	if (out->len)
+		sb_addc(out, ' ');
+	if (plain) {
+		sb_adds(out, w);
+		return;
+	}
+	sb_addc(out, '\'');
+	for (const char *p = w; *p; p++) {
+		if (*p == '\'')
+			sb_adds(out, "'\\''");
+		else
+			sb_addc(out, *p);
+	}
+	sb_addc(out, '\'');
+}
+
+void op_format(const struct op *op, struct strbuf *out)
+{
+	const struct op_name *nm = name_of(op->kind);
+	struct strbuf w = STRBUF_INIT;
+	add_word(&w, nm->object);
+	add_word(&w, nm->verb);
+	add_word(&w, op->subject);
+	if (op->kind == OP_MAILBOX_QUOTA)
+		add_word(&w, op->quota && *op->quota ? op->quota : "none");
+	for (size_t i = 0; i < op->ntargets; i++)
+		add_word(&w, op->targets[i]);
+	if (op->kind == OP_MAILBOX_ADD && op->quota) {
+		add_word(&w, "--quota");
+		add_word(&w, op->quota);
+	}
+	if (op->password_hash) {
+		add_word(&w, "--password-hash");
+		add_word(&w, op->password_hash);
+	}
+	if (op->cascade)
+		add_word(&w, "--cascade");
+	if (op->purge)
+		add_word(&w, "--purge");
+	if (op->keep_maildir)
+		add_word(&w, "--keep-maildir");
+	sb_add(out, w.buf, w.len);
+	sb_free(&w);
+}
+
+static void add_targets(struct strbuf *out, const struct op *op)
+{
+	for (size_t i = 0; i < op->ntargets; i++)
+		sb_addf(out, "%s%s", i ? ", " : "", op->targets[i]);
+}
+
+void op_describe(const struct op *op, struct strbuf *out)
+{
+	const char *s = op->subject;
+	switch (op->kind) {
+	case OP_DOMAIN_ADD: sb_addf(out, _("add domain %s"), s); break;
+	case OP_DOMAIN_DEL:
+		sb_addf(out, op->cascade ? _("remove domain %s with its mailboxes and aliases")
+					 : _("remove domain %s"), s);
+		break;
+	case OP_MAILBOX_ADD:
+		sb_addf(out, _("add mailbox %s"), s);
+		if (op->quota && *op->quota)
+			sb_addf(out, _(" (quota %s)"), op->quota);
+		if (!op->password_hash)
+			sb_adds(out, _(" without a password"));
+		break;
+	case OP_MAILBOX_DEL:
+		sb_addf(out, op->purge ? _("remove mailbox %s and DELETE its mail")
+			     : op->keep_maildir ? _("remove mailbox %s (maildir left in place)")
+						: _("remove mailbox %s (mail archived)"), s);
+		break;
+	case OP_MAILBOX_PASSWD: sb_addf(out, _("set the password of %s"), s); break;
+	case OP_MAILBOX_QUOTA:
+		if (op->quota && *op->quota)
+			sb_addf(out, _("set the quota of %s to %s"), s, op->quota);
+		else
+			sb_addf(out, _("remove the quota of %s"), s);
+		break;
+	case OP_ALIAS_ADD:
+		sb_addf(out, _("alias %s → "), s);
+		add_targets(out, op);
+		break;
+	case OP_ALIAS_DEL:
+		if (op->ntargets) {
+			sb_addf(out, _("alias %s: remove "), s);
+			add_targets(out, op);
+		} else {
+			sb_addf(out, _("remove alias %s"), s);
+		}
+		break;
+	case OP_CATCHALL_SET:
+		sb_addf(out, _("catch-all of %s → "), s);
+		add_targets(out, op);
+		break;
+	case OP_CATCHALL_CLEAR: sb_addf(out, _("remove the catch-all of %s"), s); break;
+	case OP_SYSALIAS_SET:
+		sb_addf(out, _("system alias %s: "), s);
+		add_targets(out, op);
+		break;
+	case OP_SYSALIAS_DEL: sb_addf(out, _("remove system alias %s"), s); break;
+	}
+}

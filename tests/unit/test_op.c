@@ -1,0 +1,170 @@
+/* Unit tests for operations: the word form round-trips, options are
+ * checked per edit, and the syntax checks refuse what Postfix or Dovecot
+ * files cannot hold. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cu.h"
+#include "vmailadm/op.h"
+
+static struct op *parse(const char *line, struct diags *d)
+{
+	int argc = 0;
+	char **w = op_split_words(line, &argc, "batch", 7, d);
+	if (!w)
+		return NULL;
+	struct op *op = op_from_words(argc, w, "batch", 7, d);
+	op_words_free(w);
+	return op;
+}
+
+static void test_round_trip(void)
+{
+	const char *lines[] = {
+		"mailbox add alice@example.com --quota 1G --password-hash '{SHA512-CRYPT}$6$salt$h a'\\''sh'",
+		"alias add team@example.com a@example.com b@other.org",
+		"alias del team@example.com",
+		"domain del example.com --cascade",
+		"mailbox quota bob@example.com none",
+		"mailbox del bob@example.com --purge",
+		"catchall set exemple.local admin@exemple.local",
+		"sysalias set root admin@example.com",
+	};
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		struct diags d = DIAGS_INIT;
+		struct op *op = parse(lines[i], &d);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+		struct strbuf a = STRBUF_INIT;
+		op_format(op, &a);
+		struct op *op2 = parse(a.buf, &d);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(op2);
+		struct strbuf b = STRBUF_INIT;
+		op_format(op2, &b);
+		CU_ASSERT_STRING_EQUAL(a.buf, b.buf);
+		CU_ASSERT_EQUAL(d.n, 0);
+		sb_free(&a);
+		sb_free(&b);
+		op_free(&op);
+		op_free(&op2);
+		diags_free(&d);
+	}
+}
+
+static void test_fields(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct op *op = parse("mailbox add Alice@Example.COM --quota 2G --password-hash '{CRYPT}$y$x'", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	CU_ASSERT_EQUAL(op->kind, OP_MAILBOX_ADD);
+	CU_ASSERT_STRING_EQUAL(op->subject, "alice@example.com");
+	CU_ASSERT_STRING_EQUAL(op->quota, "2G");
+	CU_ASSERT_STRING_EQUAL(op->password_hash, "{CRYPT}$y$x");
+	struct strbuf s = STRBUF_INIT;
+	op_describe(op, &s);
+	CU_ASSERT_PTR_NULL(strstr(s.buf, "$y$"));  /* never shows the hash */
+	sb_free(&s);
+	op_free(&op);
+	op = parse("alias add info@andromed.cloud johndoe@andromed.cloud", &d);
+	CU_ASSERT_EQUAL(op->ntargets, 1);
+	CU_ASSERT_STRING_EQUAL(op->targets[0], "johndoe@andromed.cloud");
+	op_free(&op);
+	diags_free(&d);
+}
+
+static void test_errors_name_file_and_line(void)
+{
+	const char *bad[] = {
+		"mailbox frobnicate a@b.c",
+		"mailbox add",
+		"mailbox add a@b.c --cascade",
+		"alias add x@y.z",
+		"catchall set d.com a@d.com b@d.com",
+		"mailbox del a@b.c --purge --keep-maildir",
+		"mailbox passwd a@b.c",
+		"mailbox add a@b.c --quota",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct diags d = DIAGS_INIT;
+		struct op *op = parse(bad[i], &d);
+		CU_ASSERT_PTR_NULL(op);
+		CU_ASSERT_EQUAL(d.n, 1);
+		if (d.n) {
+			CU_ASSERT_STRING_EQUAL(d.v[0].file, "batch");
+			CU_ASSERT_EQUAL(d.v[0].line, 7);
+		}
+		op_free(&op);
+		diags_free(&d);
+	}
+	struct diags d = DIAGS_INIT;
+	int argc;
+	CU_ASSERT_PTR_NULL(op_split_words("alias add 'x@y.z", &argc, "f", 3, &d));
+	CU_ASSERT_EQUAL(d.n, 1);
+	diags_free(&d);
+}
+
+static void test_address_checks(void)
+{
+	const char *good[] = { "johndoe@andromed.cloud", "first.last+tag@sub.example.org",
+			       "o'brien@example.ie", "a@b" };
+	const char *badv[] = { "johndoe", "@andromed.cloud", "john doe@x.org", "john:doe@x.org",
+			       "a,b@x.org", "a/b@x.org", "a\"b@x.org", ".a@x.org", "a.@x.org",
+			       "a..b@x.org", "a@-x.org", "a@x..org", "a@x_y.org", "a\x1b@x.org",
+			       "#a@x.org", "j\xc3\xa9r\xc3\xb4me@x.org", "a@" };
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct strbuf why = STRBUF_INIT;
+		CU_ASSERT_TRUE(op_valid_address(good[i], &why));
+		sb_free(&why);
+	}
+	for (size_t i = 0; i < sizeof badv / sizeof badv[0]; i++) {
+		struct strbuf why = STRBUF_INIT;
+		CU_ASSERT_FALSE(op_valid_address(badv[i], &why));
+		CU_ASSERT(why.len > 0);
+		sb_free(&why);
+	}
+	char longlocal[80];
+	memset(longlocal, 'a', 65);
+	strcpy(longlocal + 65, "@x.org");
+	struct strbuf why = STRBUF_INIT;
+	CU_ASSERT_FALSE(op_valid_address(longlocal, &why));
+	sb_reset(&why);
+	CU_ASSERT_FALSE(op_valid_target("bare", &why));
+	sb_reset(&why);
+	CU_ASSERT_TRUE(op_valid_target("comptable@cabinet-expert.fr", &why));
+	sb_free(&why);
+}
+
+static void test_quota_rule(void)
+{
+	const char *in[] = { "1G", "500m", "2048k", "0", "3GB" };
+	const char *out[] = { "*:storage=1G", "*:storage=500M", "*:storage=2048k", "*:storage=0",
+			      "*:storage=3G" };
+	for (size_t i = 0; i < 5; i++) {
+		struct strbuf r = STRBUF_INIT, why = STRBUF_INIT;
+		CU_ASSERT_TRUE(op_quota_rule(in[i], &r, &why));
+		CU_ASSERT_STRING_EQUAL(sb_str(&r), out[i]);
+		sb_free(&r);
+		sb_free(&why);
+	}
+	const char *bad[] = { "", "G", "1X", "-1", "1Gx" };
+	for (size_t i = 0; i < 5; i++) {
+		struct strbuf r = STRBUF_INIT, why = STRBUF_INIT;
+		CU_ASSERT_FALSE(op_quota_rule(bad[i], &r, &why));
+		sb_free(&r);
+		sb_free(&why);
+	}
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		{ "word form round-trips", test_round_trip },
+		{ "fields and description", test_fields },
+		{ "errors name file and line", test_errors_name_file_and_line },
+		{ "address and target checks", test_address_checks },
+		{ "quota rules", test_quota_rule },
+		CU_TEST_INFO_NULL,
+	};
+	return cu_run("op", tests);
+}
