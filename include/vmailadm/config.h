@@ -49,7 +49,18 @@ void config_free(struct config **cp);
 /* `vmailadm config`: every effective value and where it came from
  * ("default", "FILE:LINE", "environment"); as JSON when json. */
 void config_print(const struct config *c, FILE *fp, bool json);
-/* The man page section listing every setting (roff), from the same table. */
+/* The whole man page vmailadm.yaml(5) (roff), from the same table; English
+ * and without configure-time paths, so it can be committed and compared. */
 void config_print_man(FILE *fp);
+
+/* Where the named setting's value came from: "default" or "FILE:LINE";
+ * NULL for an unknown name. */
+const char *config_origin(const struct config *c, const char *name);
+
+/* Split a command line (postfix_reload, dovecot_reload) on spaces and tabs
+ * into a NULL-terminated argv for spawn, expanding {postfix_dir}; NULL when
+ * the line is empty (the reload is disabled). Free with config_argv_free. */
+char **config_command_argv(const struct config *c, const char *cmdline);
+void config_argv_free(char ***argvp);
 
 #endif

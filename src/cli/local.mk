@@ -3,3 +3,5 @@ libvmail_a_SOURCES += \
 noinst_HEADERS += \
 	include/vmailadm/cli.h \
 	include/vmailadm/config.h
+libvmail_a_SOURCES += \
+	src/cli/cmd_config.c

@@ -14,3 +14,5 @@ noinst_HEADERS += \
 	include/vmailadm/passhash.h \
 	include/vmailadm/safeopen.h \
 	include/vmailadm/spawn.h
+libvmail_a_SOURCES += \
+	src/sys/config.c
