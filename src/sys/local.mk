@@ -16,3 +16,5 @@ noinst_HEADERS += \
 	include/vmailadm/spawn.h
 libvmail_a_SOURCES += \
 	src/sys/config.c
+libvmail_a_SOURCES += src/sys/sha256.c
+noinst_HEADERS += include/vmailadm/sha256.h

@@ -6,6 +6,7 @@
 
 #include "cu.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/sha256.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/xalloc.h"
@@ -92,6 +93,22 @@ static void test_diag_format(void)
 	diags_free(&d);
 }
 
+static void test_sha256_vectors(void)
+{
+	char hex[65];
+	sha256_hex("", 0, hex);
+	CU_ASSERT_STRING_EQUAL(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha256_hex("abc", 3, hex);
+	CU_ASSERT_STRING_EQUAL(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sha256_hex(two, strlen(two), hex);
+	CU_ASSERT_STRING_EQUAL(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	char big[1000];
+	memset(big, 'a', sizeof big);
+	sha256_hex(big, sizeof big, hex);
+	CU_ASSERT_STRING_EQUAL(hex, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -100,6 +117,7 @@ int main(void)
 		{ "strmap: first wins, put replaces", test_strmap_first_wins },
 		{ "strmap: 50k keys, delete half", test_strmap_many_and_delete },
 		{ "diag format names file and line", test_diag_format },
+		{ "sha256 known vectors", test_sha256_vectors },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("sys", tests);
