@@ -11,15 +11,22 @@
 /* Schemes vmailadm writes (reference §4.2, real-postfix-dovecot §3). */
 bool passhash_scheme_supported(const char *scheme); /* SHA512-CRYPT, BLF-CRYPT, CRYPT */
 
-/* Hash password with scheme: "{SHA512-CRYPT}$6$...", "{BLF-CRYPT}$2y$10$...",
- * "{CRYPT}$y$...". Newly allocated, or NULL with a diagnostic. */
+/* Hash password with scheme (case-insensitive): "{SHA512-CRYPT}$6$..." (5000
+ * rounds), "{BLF-CRYPT}$2y$10$..." (cost 10), "{CRYPT}$y$j9T$..." (yescrypt).
+ * Newly allocated, or NULL with a diagnostic (unknown scheme, empty password,
+ * BLF-CRYPT password over 72 bytes). */
 char *passhash_hash(const char *scheme, const char *password, struct diags *d);
 
-/* Check password against a stored "{SCHEME}hash" or bare crypt hash
- * (crypt-family and {PLAIN} only). */
+/* Check password against a stored "{SCHEME}hash" or bare crypt hash: the
+ * crypt family (CRYPT, SHA512-CRYPT, SHA256-CRYPT, BLF-CRYPT, MD5-CRYPT,
+ * DES-CRYPT) through libxcrypt, {PLAIN}/{CLEARTEXT}/{CLEAR} directly; both
+ * compared in constant time. Any other scheme: false. */
 bool passhash_verify(const char *stored, const char *password);
 
-/* A random password of len characters from an unambiguous alphabet. */
+/* A random password of len characters (0: PASSHASH_DEFAULT_LEN) from an
+ * unambiguous alphabet (no 0/O/1/l/I), drawn from getrandom without modulo
+ * bias. Free with passhash_wipe. */
+#define PASSHASH_DEFAULT_LEN 20
 char *passhash_generate(size_t len);
 
 /* Overwrite s with zeros in a way the compiler cannot drop, then free it. */

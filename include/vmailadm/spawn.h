@@ -11,26 +11,40 @@
 
 struct spawn_result {
 	int status;        /* exit code, or 128+signal; -1 when it could not start */
-	struct strbuf out; /* captured stdout */
-	struct strbuf err; /* captured stderr */
+	bool timed_out;    /* killed because timeout_ms ran out (status 143 or 137) */
+	struct strbuf out; /* captured stdout (at most 64 MiB kept) */
+	struct strbuf err; /* captured stderr (at most 64 MiB kept) */
 };
 
 /* Run argv (argv[0] looked up in PATH when it has no '/'), feeding input (may
  * be NULL) on stdin, with env_extra ("NAME=value" strings, NULL-terminated,
- * may be NULL) added to the environment. timeout_ms > 0 kills it after that
- * long. Returns 0 when it ran (whatever its exit status), -1 with a
- * diagnostic when it could not start. Free the result with spawn_result_free. */
+ * may be NULL) added to the environment (replacing a variable of the same
+ * name). timeout_ms > 0 sends SIGTERM after that long, SIGKILL one second
+ * later. The program gets default signal dispositions, an empty signal mask
+ * and no fd but 0, 1, 2. Returns 0 when it ran (whatever its exit status), -1
+ * with a diagnostic "cannot run PROGRAM: REASON" when it could not start.
+ * res is always initialised: free it with spawn_result_free either way.
+ * When the program exits, output still held open by a process it started is
+ * read for 200 ms more, then left. */
 int spawn_run(const char *const argv[], const char *input, size_t input_len,
 	      const char *const env_extra[], int timeout_ms, struct spawn_result *res,
 	      struct diags *d);
 void spawn_result_free(struct spawn_result *res);
 
-/* Run and require exit status 0; otherwise add "PROGRAM failed (status N):
- * first line of its stderr" to d and return -1. */
+/* Run (no input) and require exit status 0; otherwise add to d
+ * "PROGRAM failed (exit N): FIRST LINE", where FIRST LINE is the first
+ * non-blank line of stderr, else of stdout, else nothing ("failed (signal
+ * N)" when killed, "timed out after N ms" on timeout), and return -1. */
 int spawn_check(const char *const argv[], int timeout_ms, struct diags *d);
 
-/* Split a command line from the configuration on spaces (no quoting, no
- * shell) into a NULL-terminated argv; free with spawn_argv_free. */
+/* The same judgement on a result from spawn_run: 0 if it exited 0, else -1
+ * and the message above. */
+int spawn_result_check(const char *const argv[], const struct spawn_result *res, int timeout_ms,
+		       struct diags *d);
+
+/* Split a command line from the configuration on spaces and tabs (no
+ * quoting, no shell) into a NULL-terminated argv (argv[0] NULL for an empty
+ * line); free with spawn_argv_free. */
 char **spawn_argv_split(const char *cmdline);
 void spawn_argv_free(char **argv);
 

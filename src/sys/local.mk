@@ -1,5 +1,7 @@
 libvmail_a_SOURCES += \
 	src/sys/diag.c \
+	src/sys/passhash.c \
+	src/sys/spawn.c \
 	src/sys/strbuf.c \
 	src/sys/strmap.c \
 	src/sys/xalloc.c
@@ -18,3 +20,15 @@ libvmail_a_SOURCES += \
 	src/sys/config.c
 libvmail_a_SOURCES += src/sys/sha256.c
 noinst_HEADERS += include/vmailadm/sha256.h
+
+# The risky-operation helpers, one CUnit program each.
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_passhash tests/unit/test_spawn
+TESTS += tests/unit/test_passhash tests/unit/test_spawn
+endif
+tests_unit_test_passhash_SOURCES = tests/unit/test_passhash.c
+tests_unit_test_passhash_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_passhash_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+tests_unit_test_spawn_SOURCES = tests/unit/test_spawn.c
+tests_unit_test_spawn_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_spawn_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)

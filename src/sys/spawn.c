@@ -1,0 +1,410 @@
+/* Running programs by argv (posix_spawnp, never a shell): stdin fed and
+ * stdout/stderr captured through pipes in one poll loop, so that neither
+ * side can deadlock on a full pipe; a timeout ends in SIGTERM, then SIGKILL. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmailadm/diag.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/spawn.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
+
+extern char **environ;
+
+/* A program that ignores SIGTERM gets this long before SIGKILL. */
+#define KILL_GRACE_MS 1000
+/* After the program exits, a daemon it started may still hold our pipes
+ * open (postfix start): read what is already there, then stop waiting. */
+#define EXIT_DRAIN_MS 200
+/* Beyond this, output is read and dropped (a runaway program must not eat
+ * the memory; the first lines are what an error message needs). */
+#define OUTPUT_CAP ((size_t)64 << 20)
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Pipe ends must not land on 0, 1 or 2 (when the caller closed them), or the
+ * dup2 in the child would be a no-op that leaves close-on-exec set. */
+static int lift_fd(int fd)
+{
+	if (fd > 2)
+		return fd;
+	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return nfd;
+}
+
+static int make_pipe(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	p[0] = lift_fd(p[0]);
+	p[1] = lift_fd(p[1]);
+	if (p[0] < 0 || p[1] < 0) {
+		if (p[0] >= 0)
+			close(p[0]);
+		if (p[1] >= 0)
+			close(p[1]);
+		return -1;
+	}
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* environ with every NAME in env_extra replaced, plus the new ones. The
+ * strings are borrowed; only the array is allocated. */
+static char **build_env(const char *const env_extra[])
+{
+	size_t n_env = 0, n_extra = 0;
+	while (environ && environ[n_env])
+		n_env++;
+	while (env_extra && env_extra[n_extra])
+		n_extra++;
+	char **envp = xcalloc(n_env + n_extra + 1, sizeof *envp);
+	size_t k = 0;
+	for (size_t i = 0; i < n_env; i++) {
+		const char *eq = strchr(environ[i], '=');
+		size_t nlen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+		bool overridden = false;
+		for (size_t j = 0; j < n_extra && !overridden; j++)
+			overridden = strncmp(env_extra[j], environ[i], nlen) == 0
+				     && env_extra[j][nlen] == '=';
+		if (!overridden)
+			envp[k++] = environ[i];
+	}
+	for (size_t j = 0; j < n_extra; j++)
+		envp[k++] = (char *)(uintptr_t)env_extra[j];
+	envp[k] = NULL;
+	return envp;
+}
+
+static int pidfd_open_compat(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+static void read_into(int *fd, struct strbuf *sb)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t r = read(*fd, buf, sizeof buf);
+		if (r > 0) {
+			if (sb->len < OUTPUT_CAP)
+				sb_add(sb, buf, (size_t)r < OUTPUT_CAP - sb->len ? (size_t)r
+									    : OUTPUT_CAP - sb->len);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		close_fd(fd); /* EOF or a real error: either way this stream is over */
+		return;
+	}
+}
+
+int spawn_run(const char *const argv[], const char *input, size_t input_len,
+	      const char *const env_extra[], int timeout_ms, struct spawn_result *res,
+	      struct diags *d)
+{
+	res->status = -1;
+	res->timed_out = false;
+	sb_init(&res->out);
+	sb_init(&res->err);
+	if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0') {
+		diag_error(d, NULL, 0, _("cannot run an empty command"));
+		return -1;
+	}
+
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	if (make_pipe(pin) < 0 || make_pipe(pout) < 0 || make_pipe(perr) < 0) {
+		diag_error(d, NULL, 0, _("cannot run %s: %s"), argv[0], strerror(errno));
+		close_fd(&pin[0]), close_fd(&pin[1]), close_fd(&pout[0]);
+		close_fd(&pout[1]), close_fd(&perr[0]), close_fd(&perr[1]);
+		return -1;
+	}
+
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	/* Some library (curses, a resolver) may own an fd without O_CLOEXEC. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	/* The program starts with default signal handling and nothing blocked,
+	 * whatever the TUI did to its own (SIGPIPE ignored, SIGWINCH caught). */
+	posix_spawnattr_init(&attr);
+	sigset_t all, none;
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+	char **envp = build_env(env_extra);
+	pid_t pid;
+	int rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)(uintptr_t)argv, envp);
+	free(envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close_fd(&pin[0]);
+	close_fd(&pout[1]);
+	close_fd(&perr[1]);
+	if (rc != 0) {
+		diag_error(d, NULL, 0, _("cannot run %s: %s"), argv[0], strerror(rc));
+		close_fd(&pin[1]), close_fd(&pout[0]), close_fd(&perr[0]);
+		return -1;
+	}
+
+	int fin = pin[1], fout = pout[0], ferr = perr[0];
+	fcntl(fin, F_SETFL, O_NONBLOCK);
+	fcntl(fout, F_SETFL, O_NONBLOCK);
+	fcntl(ferr, F_SETFL, O_NONBLOCK);
+	if (input == NULL || input_len == 0)
+		close_fd(&fin);
+
+	/* A program that exits without reading its input would kill us with
+	 * SIGPIPE: block it here and take the pending one back afterwards. */
+	sigset_t pipeset, oldset;
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipeset, &oldset);
+	bool got_epipe = false;
+
+	int pidfd = pidfd_open_compat(pid);
+	long long start = now_ms();
+	long long deadline = timeout_ms > 0 ? start + timeout_ms : -1;
+	long long kill_at = -1, drain_until = -1;
+	size_t written = 0;
+	int wstatus = 0;
+	bool exited = false;
+
+	while (fin >= 0 || fout >= 0 || ferr >= 0 || !exited) {
+		if (!exited) {
+			pid_t w = waitpid(pid, &wstatus, WNOHANG);
+			if (w == pid) {
+				exited = true;
+				drain_until = now_ms() + EXIT_DRAIN_MS;
+				close_fd(&pidfd);
+				close_fd(&fin);
+			}
+		}
+		if (exited && fout < 0 && ferr < 0)
+			break;
+		long long now = now_ms();
+		if (exited && now >= drain_until)
+			break;
+		if (!exited && deadline >= 0 && now >= deadline && kill_at < 0) {
+			kill(pid, SIGTERM);
+			res->timed_out = true;
+			kill_at = now + KILL_GRACE_MS;
+		}
+		if (!exited && kill_at >= 0 && now >= kill_at) {
+			kill(pid, SIGKILL);
+			kill_at = now + 3600 * 1000LL; /* once */
+		}
+
+		struct pollfd pfd[4];
+		int np = 0, i_in = -1, i_out = -1, i_err = -1;
+		if (fin >= 0)
+			pfd[i_in = np++] = (struct pollfd){ .fd = fin, .events = POLLOUT };
+		if (fout >= 0)
+			pfd[i_out = np++] = (struct pollfd){ .fd = fout, .events = POLLIN };
+		if (ferr >= 0)
+			pfd[i_err = np++] = (struct pollfd){ .fd = ferr, .events = POLLIN };
+		if (pidfd >= 0 && !exited)
+			pfd[np++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+
+		/* Wake for the next event we own: a deadline, the drain end, or
+		 * (without a pidfd) a periodic look at the child. */
+		long long wake = -1;
+		if (exited)
+			wake = drain_until;
+		else if (kill_at >= 0)
+			wake = kill_at;
+		else if (deadline >= 0)
+			wake = deadline;
+		int tmo = wake < 0 ? -1 : (int)(wake - now < 0 ? 0 : wake - now);
+		if (pidfd < 0 && !exited && (tmo < 0 || tmo > 50))
+			tmo = 50;
+		int pr = poll(pfd, (nfds_t)np, tmo);
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (i_in >= 0 && pfd[i_in].revents) {
+			while (written < input_len) {
+				ssize_t w = write(fin, input + written, input_len - written);
+				if (w > 0) {
+					written += (size_t)w;
+					continue;
+				}
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0 && errno == EPIPE)
+					got_epipe = true;
+				if (w < 0 && errno == EAGAIN)
+					break;
+				written = input_len; /* the reader is gone: stop feeding */
+			}
+			if (written >= input_len)
+				close_fd(&fin);
+		}
+		if (i_out >= 0 && pfd[i_out].revents)
+			read_into(&fout, &res->out);
+		if (i_err >= 0 && pfd[i_err].revents)
+			read_into(&ferr, &res->err);
+	}
+	close_fd(&fin);
+	close_fd(&fout);
+	close_fd(&ferr);
+	close_fd(&pidfd);
+	if (!exited) {
+		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+			;
+	}
+
+	if (got_epipe) {
+		struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&pipeset, NULL, &zero) == SIGPIPE)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &oldset, NULL);
+
+	if (WIFEXITED(wstatus))
+		res->status = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		res->status = 128 + WTERMSIG(wstatus);
+	return 0;
+}
+
+void spawn_result_free(struct spawn_result *res)
+{
+	sb_free(&res->out);
+	sb_free(&res->err);
+}
+
+/* The first line with something other than blanks in it, trimmed. */
+static bool first_line(const struct strbuf *sb, struct strbuf *line)
+{
+	const char *p = sb_str(sb), *end = p + sb->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		const char *s = p;
+		while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
+			s++;
+		const char *t = e;
+		while (t > s && (t[-1] == ' ' || t[-1] == '\t' || t[-1] == '\r'))
+			t--;
+		if (t > s) {
+			sb_add(line, s, (size_t)(t - s));
+			return true;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
+int spawn_result_check(const char *const argv[], const struct spawn_result *res, int timeout_ms,
+		       struct diags *d)
+{
+	if (res->status == 0 && !res->timed_out)
+		return 0;
+	struct strbuf why = STRBUF_INIT;
+	if (res->timed_out)
+		sb_addf(&why, _("%s timed out after %d ms"), argv[0], timeout_ms);
+	else if (res->status > 128)
+		sb_addf(&why, _("%s failed (signal %d)"), argv[0], res->status - 128);
+	else
+		sb_addf(&why, _("%s failed (exit %d)"), argv[0], res->status);
+	struct strbuf line = STRBUF_INIT;
+	if (first_line(&res->err, &line) || first_line(&res->out, &line)) {
+		sb_adds(&why, ": ");
+		sb_add(&why, line.buf, line.len);
+	}
+	diag_error(d, NULL, 0, "%s", sb_str(&why));
+	sb_free(&line);
+	sb_free(&why);
+	return -1;
+}
+
+int spawn_check(const char *const argv[], int timeout_ms, struct diags *d)
+{
+	struct spawn_result res;
+	if (spawn_run(argv, NULL, 0, NULL, timeout_ms, &res, d) < 0)
+		return -1;
+	int rc = spawn_result_check(argv, &res, timeout_ms, d);
+	spawn_result_free(&res);
+	return rc;
+}
+
+char **spawn_argv_split(const char *cmdline)
+{
+	size_t n = 0, cap = 0;
+	char **argv = NULL;
+	const char *p = cmdline ? cmdline : "";
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		const char *s = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		xgrow(&argv, &cap, n + 2, sizeof *argv);
+		argv[n++] = xstrndup(s, (size_t)(p - s));
+	}
+	xgrow(&argv, &cap, n + 1, sizeof *argv);
+	argv[n] = NULL;
+	return argv;
+}
+
+void spawn_argv_free(char **argv)
+{
+	if (argv == NULL)
+		return;
+	for (size_t i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
