@@ -344,20 +344,28 @@ static char *dir_of(const char *file)
 	return sb_detach(&sb);
 }
 
-/* base/rel with "./" prefixes dropped, so "./maildirs" reads naturally. */
+/* base/rel, with ".", ".." and doubled slashes folded lexically (no
+ * symlinks are resolved), so "../aliases" prints as the path it names. */
 static char *path_join(const char *base, const char *rel)
 {
-	while (rel[0] == '.' && rel[1] == '/') {
-		rel += 2;
-		while (*rel == '/')
-			rel++;
+	char *joined = xasprintf("%s/%s", base, rel);
+	struct strbuf out = STRBUF_INIT;
+	char *save = NULL;
+	for (char *part = strtok_r(joined, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(part, "."))
+			continue;
+		if (!strcmp(part, "..")) {
+			char *slash = out.len ? strrchr(out.buf, '/') : NULL;
+			sb_truncate(&out, slash ? (size_t)(slash - out.buf) : 0);
+			continue;
+		}
+		sb_addc(&out, '/');
+		sb_adds(&out, part);
 	}
-	if (!strcmp(rel, "."))
-		return xstrdup(base);
-	if (!*rel)
-		return xstrdup(base);
-	size_t bl = strlen(base);
-	return xasprintf("%s%s%s", base, bl && base[bl - 1] == '/' ? "" : "/", rel);
+	free(joined);
+	if (!out.len)
+		sb_addc(&out, '/');
+	return sb_detach(&out);
 }
 
 static char *expand_placeholders(const char *cmd, const struct config *c)

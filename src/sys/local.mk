@@ -32,3 +32,29 @@ tests_unit_test_passhash_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 tests_unit_test_spawn_SOURCES = tests/unit/test_spawn.c
 tests_unit_test_spawn_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_spawn_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+
+# Configuration tests: the CUnit program (also checks that the committed
+# doc/vmailadm.yaml.5 matches the settings table) and the command line.
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_config
+TESTS += tests/unit/test_config
+endif
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+TESTS += tests/cli-config.sh
+EXTRA_DIST += tests/cli-config.sh \
+	tests/fixtures/config/bad-values.yaml \
+	tests/fixtures/config/comments.yaml \
+	tests/fixtures/config/duplicate.yaml \
+	tests/fixtures/config/empty.yaml \
+	tests/fixtures/config/full.yaml \
+	tests/fixtures/config/many-errors.yaml \
+	tests/fixtures/config/not-mapping.yaml \
+	tests/fixtures/config/order.yaml \
+	tests/fixtures/config/relative.yaml \
+	tests/fixtures/config/syntax.yaml \
+	tests/fixtures/config/syntax2.yaml \
+	tests/fixtures/config/two-docs.yaml \
+	tests/fixtures/config/unknown-key.yaml \
+	tests/fixtures/config/wrong-type.yaml
