@@ -1,0 +1,35 @@
+/* Live mailbox changes for the interface (issue 3): inotify on new/, cur/
+ * and the root of every folder of the watched boxes, and periodic mtime
+ * checks for the boxes left over when the kernel runs out of watches. */
+#ifndef VMAILADM_WATCH_H
+#define VMAILADM_WATCH_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct maildir_scan;
+struct maildir_watch;
+
+/* A watcher over the boxes of s (which must outlive it). poll_ms is the
+ * period of the fallback checks (0: 500 ms, so that a change shows within
+ * a second either way). NULL when no descriptor can be had at all. */
+struct maildir_watch *maildir_watch_create(const struct maildir_scan *s, unsigned poll_ms);
+void maildir_watch_free(struct maildir_watch **wp);
+
+/* Watch box id with the folders the last scan found; call again after a
+ * rescan of that box to pick up new folders. Returns true when inotify
+ * covers it, false when it is polled instead. */
+bool maildir_watch_add(struct maildir_watch *w, size_t id);
+/* Stop inotify watches past this many (tests of the fallback); 0 = no cap. */
+void maildir_watch_set_limit(struct maildir_watch *w, size_t max_watches);
+
+/* One descriptor to poll() for POLLIN: readable when something changed or
+ * when a periodic check is due. */
+int maildir_watch_fd(const struct maildir_watch *w);
+/* Read what is pending (without blocking) and append the ids of the boxes
+ * that changed, each once, to *ids (grown with xrealloc; *n items, *cap
+ * capacity). Returns the number appended. */
+size_t maildir_watch_drain(struct maildir_watch *w, size_t **ids, size_t *n, size_t *cap);
+/* Boxes covered by inotify and boxes polled. */
+void maildir_watch_counts(const struct maildir_watch *w, size_t *watched, size_t *polled);
+
+#endif

@@ -1,0 +1,1178 @@
+/* The Maildir scanner: counts and sizes per mailbox and folder (reference
+ * §5.8), read with getdents64 on fds opened beneath the base without
+ * symlinks, by an adaptive worker pool; the scanner owns all kept state. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmailadm/i18n.h"
+#include "vmailadm/maildir.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
+
+#define MAX_WORKERS 16
+#define CHUNK 4                          /* boxes taken by a worker at a time */
+#define DENTS_BUF (64 * 1024)
+#define TMP_STALE_SECS (36 * 3600)       /* Dovecot MAILDIR_TMP_DELETE_SECS */
+/* Directory mtimes come from a coarse clock (one tick, <= 10 ms): a change
+ * this close to the scan may share the mtime we saw, so it is not trusted. */
+#define RACY_NS (50 * 1000 * 1000LL)
+#define MT_UNKNOWN INT64_MIN
+
+enum { F_NEW_MISSING = 1, F_CUR_MISSING = 2 };
+
+/* One Maildir++ folder (index 0 is INBOX). Per-directory figures are kept
+ * apart so that a changed cur/ is re-read without touching new/. */
+struct folder {
+	int64_t mt_new, mt_cur;
+	uint64_t bytes_new, bytes_cur;
+	uint32_t n_new, n_cur, unread_cur, deleted;
+	uint32_t newest_new, newest_cur;
+	uint16_t tmp, tmp_stale;
+	uint32_t name_off;                /* into box->names */
+	uint8_t err, flags, status;
+};
+
+struct box {
+	uint32_t rel_off;                 /* into s->arena */
+	uint16_t base;
+	uint8_t status, err;
+	int64_t mt_root;
+	struct folder *folders;
+	char *names;                      /* NUL-terminated folder names; "" first */
+	uint32_t nfolders, names_len;
+};
+
+struct base { char *path; int fd, err; };
+
+/* A name seen in new/ during this folder's read (FNV-1a of the unique
+ * part), so that one moved to cur/ meanwhile is not counted twice. */
+struct seen { uint64_t hash, size; };
+
+struct worker {
+	struct maildir_scan *s;
+	char *buf;
+	struct seen *seen;
+	size_t nseen, seen_cap;
+	struct strbuf path;
+	struct maildir_scan_stats st;
+	size_t changed;
+};
+
+struct maildir_scan {
+	struct box *boxes;
+	size_t n, cap;
+	char *arena;                      /* every rel, NUL-terminated */
+	size_t arena_len, arena_cap;
+	struct base *bases;
+	size_t nbases;
+	unsigned max_workers;
+	struct maildir_scan_stats st;
+	maildir_hook_fn hook;
+	void *hook_arg;
+	/* One run. */
+	int64_t run_start_ns;
+	const size_t *ids;
+	size_t nids;
+	atomic_size_t next;
+	pthread_mutex_t lock;
+	pthread_t threads[MAX_WORKERS];
+	struct worker workers[MAX_WORKERS];
+	unsigned nthreads;
+};
+
+/* ---- names ---------------------------------------------------------- */
+
+bool maildir_name_size(const char *name, uint64_t *size)
+{
+	const char *colon = strrchr(name, ':');
+	size_t len = colon ? (size_t)(colon - name) : strlen(name);
+	for (const char *p = name; (p = memchr(p, ',', len - (size_t)(p - name))) != NULL; p++) {
+		if ((size_t)(p - name) + 3 > len || p[1] != 'S' || p[2] != '=')
+			continue;
+		const char *q = p + 3;
+		uint64_t v = 0;
+		if (q >= name + len || *q < '0' || *q > '9')
+			return false;
+		for (; q < name + len && *q >= '0' && *q <= '9'; q++) {
+			if (v > (UINT64_MAX - 9) / 10)
+				return false;
+			v = v * 10 + (uint64_t)(*q - '0');
+		}
+		if (q != name + len && *q != ',' && *q != ':')
+			return false;
+		*size = v;
+		return true;
+	}
+	return false;
+}
+
+void maildir_name_flags(const char *name, bool *seen, bool *trashed)
+{
+	*seen = *trashed = false;
+	const char *colon = strrchr(name, ':');
+	if (!colon || colon[1] != '2' || colon[2] != ',')
+		return;
+	/* Anything after a second ',' inside the flags is not a flag (§5.3). */
+	for (const char *p = colon + 3; *p && *p != ','; p++) {
+		if (*p == 'S')
+			*seen = true;
+		else if (*p == 'T')
+			*trashed = true;
+	}
+}
+
+/* The delivery time: the leading "time" part of a unique name (§5.2). */
+static uint32_t name_time(const char *name)
+{
+	uint64_t v = 0;
+	const char *p = name;
+	for (; *p >= '0' && *p <= '9' && p - name < 11; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	return (*p == '.' && v <= UINT32_MAX) ? (uint32_t)v : 0;
+}
+
+/* Never messages (§5.7), wherever they turn up. */
+static bool is_dovecot_file(const char *n)
+{
+	switch (n[0]) {
+	case 'd': return strncmp(n, "dovecot", 7) == 0;
+	case 's': return strcmp(n, "subscriptions") == 0;
+	case 'm': return strcmp(n, "maildirsize") == 0 || strcmp(n, "maildirfolder") == 0;
+	default: return false;
+	}
+}
+
+const char *maildir_status_name(enum maildir_status st)
+{
+	switch (st) {
+	case MAILDIR_OK: return "ok";
+	case MAILDIR_NOT_SCANNED: return "not-scanned";
+	case MAILDIR_MISSING: return "missing";
+	case MAILDIR_NOT_MAILDIR: return "not-maildir";
+	case MAILDIR_UNREADABLE: return "unreadable";
+	case MAILDIR_UNSAFE: return "unsafe";
+	case MAILDIR_PARTIAL: return "partial";
+	}
+	return "?";
+}
+
+/* ---- modified UTF-7 ------------------------------------------------- */
+
+static int b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+') return 62;
+	if (c == ',') return 63;
+	return -1;
+}
+
+static void add_utf8(struct strbuf *sb, uint32_t cp)
+{
+	char b[4];
+	size_t n;
+	if (cp < 0x80) { b[0] = (char)cp; n = 1; }
+	else if (cp < 0x800) { b[0] = (char)(0xc0 | cp >> 6); b[1] = (char)(0x80 | (cp & 0x3f)); n = 2; }
+	else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12); b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f)); n = 3;
+	} else {
+		b[0] = (char)(0xf0 | cp >> 18); b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); b[3] = (char)(0x80 | (cp & 0x3f)); n = 4;
+	}
+	sb_add(sb, b, n);
+}
+
+bool maildir_mutf7_decode(const char *name, struct strbuf *out)
+{
+	size_t start = out->len;
+	const unsigned char *p = (const unsigned char *)name;
+	while (*p) {
+		if (*p != '&') {
+			if (*p < 0x20 || *p > 0x7e)
+				goto bad;
+			sb_addc(out, (char)*p++);
+			continue;
+		}
+		p++;
+		if (*p == '-') {          /* "&-" is a literal '&' */
+			sb_addc(out, '&');
+			p++;
+			continue;
+		}
+		uint32_t bits = 0, hi = 0;
+		int nbits = 0, units = 0;
+		for (; *p && *p != '-'; p++) {
+			int v = b64val(*p);
+			if (v < 0)
+				goto bad;
+			bits = bits << 6 | (uint32_t)v;
+			nbits += 6;
+			if (nbits < 16)
+				continue;
+			nbits -= 16;
+			uint32_t u = (bits >> nbits) & 0xffff;
+			units++;
+			if (hi) {
+				if (u < 0xdc00 || u > 0xdfff)
+					goto bad;
+				add_utf8(out, 0x10000 + ((hi - 0xd800) << 10) + (u - 0xdc00));
+				hi = 0;
+			} else if (u >= 0xd800 && u <= 0xdbff) {
+				hi = u;
+			} else if (u >= 0xdc00 && u <= 0xdfff) {
+				goto bad;
+			} else {
+				add_utf8(out, u);
+			}
+		}
+		/* Must end with '-', hold at least one unit, leave only zero padding. */
+		if (*p != '-' || units == 0 || hi || nbits >= 6 || (bits & ((1u << nbits) - 1)))
+			goto bad;
+		p++;
+	}
+	return true;
+bad:
+	sb_truncate(out, start);
+	sb_adds(out, name);
+	return false;
+}
+
+/* ---- maildirsize ---------------------------------------------------- */
+
+bool maildir_quota_parse(const char *text, size_t len, struct maildir_quota *q)
+{
+	q->limit_bytes = q->limit_msgs = -1;
+	q->used_bytes = q->used_msgs = 0;
+	const char *end = text + len, *nl = memchr(text, '\n', len);
+	const char *p = text, *eol = nl ? nl : end;
+	bool any = false;
+	while (p < eol) {
+		char *e;
+		errno = 0;
+		long long v = strtoll(p, &e, 10);
+		if (e == p || errno || e >= eol || v < 0)
+			return false;
+		if (*e == 'S') q->limit_bytes = v;
+		else if (*e == 'C') q->limit_msgs = v;
+		else return false;
+		any = true;
+		p = e + 1;
+		if (p < eol && *p == ',')
+			p++;
+		else if (p < eol)
+			return false;
+	}
+	if (!any)
+		return false;
+	for (p = nl ? nl + 1 : end; p < end;) {
+		const char *le = memchr(p, '\n', (size_t)(end - p));
+		if (!le)
+			le = end;
+		char line[64];
+		size_t l = (size_t)(le - p);
+		if (l < sizeof line) {
+			long long b, c;
+			memcpy(line, p, l);
+			line[l] = 0;
+			if (sscanf(line, "%lld %lld", &b, &c) == 2) {
+				q->used_bytes += b;
+				q->used_msgs += c;
+			}
+		}
+		p = le + 1;
+	}
+	return true;
+}
+
+/* ---- opening -------------------------------------------------------- */
+
+/* rel must stay beneath its base: relative, no "." or "..", no control bytes. */
+static bool rel_ok(const char *rel)
+{
+	if (!*rel || *rel == '/')
+		return false;
+	for (const char *p = rel; *p;) {
+		const char *e = strchr(p, '/');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if ((l == 1 && p[0] == '.') || (l == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		for (size_t i = 0; i < l; i++)
+			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+				return false;
+		p += l;
+		while (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+static int openat2_works = 1;
+
+/* Open a directory beneath dirfd: the kernel refuses symlinks and escapes
+ * (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS); without openat2, one
+ * component at a time with O_NOFOLLOW. */
+static int open_dir_beneath(int dirfd, const char *path)
+{
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if (!strchr(path, '/'))
+		return openat(dirfd, path, flags);
+	if (openat2_works) {
+		struct open_how how = { .flags = (uint64_t)flags,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+		int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		openat2_works = 0;
+	}
+	char comp[256];
+	int fd = dirfd;
+	for (const char *p = path; *p;) {
+		const char *e = strchr(p, '/');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l >= sizeof comp) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		if (l) {
+			memcpy(comp, p, l);
+			comp[l] = 0;
+			int nfd = openat(fd, comp, flags);
+			if (fd != dirfd)
+				close(fd);
+			fd = nfd;
+			if (fd < 0)
+				return -1;
+		}
+		p += l;
+		while (*p == '/')
+			p++;
+	}
+	return fd == dirfd ? openat(dirfd, ".", flags) : fd;
+fail:
+	if (fd != dirfd)
+		close(fd);
+	return -1;
+}
+
+static int64_t ts_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return ts_ns(&t);
+}
+
+/* ---- reading one directory ------------------------------------------ */
+
+struct dirfig {
+	uint64_t bytes;
+	uint32_t n, unread, deleted, newest, stale;
+};
+
+static uint64_t unique_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = name; *p && *p != ':'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+static int cmp_seen(const void *a, const void *b)
+{
+	uint64_t x = ((const struct seen *)a)->hash, y = ((const struct seen *)b)->hash;
+	return x < y ? -1 : x > y;
+}
+
+/* A cur/ name that was also listed in new/ moved while we read: take it
+ * out of new/'s figures (it is counted here, in cur/). */
+static void unsee(struct worker *w, const char *name, struct dirfig *newfig)
+{
+	struct seen key = { unique_hash(name), 0 };
+	struct seen *hit = bsearch(&key, w->seen, w->nseen, sizeof *w->seen, cmp_seen);
+	if (!hit || hit->size == UINT64_MAX)
+		return;
+	newfig->n--;
+	newfig->unread--;
+	newfig->bytes -= hit->size;
+	hit->size = UINT64_MAX;
+}
+
+/* List one directory of messages (kind 'n', 'c') or tmp/ ('t'). newfig:
+ * when reading cur/ right after new/, new/'s figures (see unsee). */
+static int read_dir(struct worker *w, int fd, char kind, struct dirfig *f,
+		    struct dirfig *newfig)
+{
+	memset(f, 0, sizeof *f);
+	if (kind == 'n')
+		w->nseen = 0;
+	w->st.dir_reads++;
+	int64_t stale_before = w->s->run_start_ns / 1000000000LL - TMP_STALE_SECS;
+	for (;;) {
+		ssize_t got = getdents64(fd, w->buf, DENTS_BUF);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			if (kind == 'n')
+				qsort(w->seen, w->nseen, sizeof *w->seen, cmp_seen);
+			return 0;
+		}
+		for (ssize_t off = 0; off < got;) {
+			struct dirent64 *de = (struct dirent64 *)(void *)(w->buf + off);
+			off += de->d_reclen;
+			const char *name = de->d_name;
+			if (name[0] == '.' || is_dovecot_file(name))
+				continue;
+			if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+				continue;
+			uint64_t size = 0;
+			bool need_stat = de->d_type == DT_UNKNOWN || kind == 't' ||
+					 !maildir_name_size(name, &size);
+			if (need_stat) {
+				struct stat sb;
+				if (w->s->hook)
+					w->s->hook(MAILDIR_HOOK_BEFORE_STAT, name, w->s->hook_arg);
+				w->st.file_stats++;
+				if (fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+					/* Moved (new/ to cur/) or expunged since getdents. */
+					w->st.vanished++;
+					continue;
+				}
+				if (!S_ISREG(sb.st_mode))
+					continue;
+				if (kind == 't') {
+					f->n++;
+					if (sb.st_ctime < stale_before)
+						f->stale++;
+					continue;
+				}
+				if (!maildir_name_size(name, &size))
+					size = (uint64_t)sb.st_size;
+			}
+			f->n++;
+			f->bytes += size;
+			if (kind == 'n') {
+				xgrow(&w->seen, &w->seen_cap, w->nseen + 1, sizeof *w->seen);
+				w->seen[w->nseen++] = (struct seen){ unique_hash(name), size };
+			} else if (newfig && w->nseen) {
+				unsee(w, name, newfig);
+			}
+			uint32_t t = name_time(name);
+			if (t > f->newest)
+				f->newest = t;
+			bool seen = false, trashed = false;
+			if (kind == 'c')
+				maildir_name_flags(name, &seen, &trashed);
+			if (!seen)
+				f->unread++;
+			if (trashed)
+				f->deleted++;
+		}
+	}
+}
+
+static uint8_t clamp_err(int e)
+{
+	return (uint8_t)(e > 255 ? 255 : e <= 0 ? EIO : e);
+}
+
+/* Is the directory prefix+sub unchanged since it was last read? */
+static bool dir_unchanged(struct worker *w, int boxfd, const char *prefix, const char *sub,
+			  int64_t kept)
+{
+	if (kept == MT_UNKNOWN)
+		return false;
+	struct stat sb;
+	sb_reset(&w->path);
+	sb_adds(&w->path, prefix);
+	sb_adds(&w->path, sub);
+	w->st.dir_stats++;
+	/* The folder itself is a directory the root listing saw, and the root's
+	 * mtime did not change, so it was not swapped for a symlink. */
+	if (fstatat(boxfd, w->path.buf, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
+		return false;
+	return ts_ns(&sb.st_mtim) == kept;
+}
+
+static int open_sub(struct worker *w, int boxfd, const char *prefix, const char *sub)
+{
+	sb_reset(&w->path);
+	sb_adds(&w->path, prefix);
+	sb_adds(&w->path, sub);
+	return open_dir_beneath(boxfd, w->path.buf);
+}
+
+/* The mtime to keep for a directory read now: an untrustworthy one forces
+ * a read next time. */
+static int64_t keep_mtime(struct worker *w, int fd)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return MT_UNKNOWN;
+	int64_t m = ts_ns(&sb.st_mtim);
+	return m >= w->s->run_start_ns - RACY_NS ? MT_UNKNOWN : m;
+}
+
+/* Scan one folder; returns true when its figures changed. */
+static bool scan_folder(struct worker *w, int boxfd, const char *name, struct folder *f)
+{
+	char prefix[300];
+	if (*name)
+		snprintf(prefix, sizeof prefix, ".%s/", name);
+	else
+		prefix[0] = 0;
+	bool force = f->status != MAILDIR_OK;
+	bool new_same = !force && dir_unchanged(w, boxfd, prefix, "new", f->mt_new);
+	bool cur_same = !force && dir_unchanged(w, boxfd, prefix, "cur", f->mt_cur);
+	if (new_same && cur_same)
+		return false;
+
+	struct folder old = *f;
+	int err = 0;
+	struct dirfig nfig, cfig;
+	bool new_read = false;
+	f->flags = 0;
+	w->nseen = 0;
+	if (!new_same) {
+		int fd = open_sub(w, boxfd, prefix, "new");
+		memset(&nfig, 0, sizeof nfig);
+		f->mt_new = MT_UNKNOWN;
+		if (fd < 0) {
+			if (errno == ENOENT)
+				f->flags |= F_NEW_MISSING;
+			else
+				err = errno;
+		} else {
+			int64_t m = keep_mtime(w, fd);
+			if (read_dir(w, fd, 'n', &nfig, NULL) < 0)
+				err = errno;
+			else
+				f->mt_new = m;
+			new_read = true;
+			close(fd);
+		}
+	}
+	if (w->s->hook)
+		w->s->hook(MAILDIR_HOOK_AFTER_NEW, prefix, w->s->hook_arg);
+	if (!cur_same) {
+		int fd = open_sub(w, boxfd, prefix, "cur");
+		memset(&cfig, 0, sizeof cfig);
+		f->mt_cur = MT_UNKNOWN;
+		if (fd < 0) {
+			if (errno == ENOENT)
+				f->flags |= F_CUR_MISSING;
+			else if (!err)
+				err = errno;
+		} else {
+			int64_t m = keep_mtime(w, fd);
+			if (read_dir(w, fd, 'c', &cfig, new_read ? &nfig : NULL) < 0) {
+				if (!err)
+					err = errno;
+			} else {
+				f->mt_cur = m;
+			}
+			close(fd);
+		}
+		f->n_cur = cfig.n;
+		f->unread_cur = cfig.unread;
+		f->deleted = cfig.deleted;
+		f->bytes_cur = cfig.bytes;
+		f->newest_cur = cfig.newest;
+	} else if (old.flags & F_CUR_MISSING) {
+		f->flags |= F_CUR_MISSING;
+	}
+	if (!new_same) {
+		f->n_new = nfig.n;
+		f->bytes_new = nfig.bytes;
+		f->newest_new = nfig.newest;
+	} else if (old.flags & F_NEW_MISSING) {
+		f->flags |= F_NEW_MISSING;
+	}
+	/* tmp/ changes with every delivery into new/ or cur/: read it then. */
+	int tfd = open_sub(w, boxfd, prefix, "tmp");
+	f->tmp = f->tmp_stale = 0;
+	if (tfd >= 0) {
+		struct dirfig tfig;
+		if (read_dir(w, tfd, 't', &tfig, NULL) == 0) {
+			f->tmp = (uint16_t)(tfig.n > UINT16_MAX ? UINT16_MAX : tfig.n);
+			f->tmp_stale = (uint16_t)(tfig.stale > UINT16_MAX ? UINT16_MAX : tfig.stale);
+		}
+		close(tfd);
+	}
+	if ((f->flags & (F_NEW_MISSING | F_CUR_MISSING)) == (F_NEW_MISSING | F_CUR_MISSING))
+		f->status = MAILDIR_NOT_MAILDIR;
+	else if (err)
+		f->status = (err == ELOOP || err == EXDEV) ? MAILDIR_UNSAFE : MAILDIR_UNREADABLE;
+	else
+		f->status = MAILDIR_OK;
+	f->err = err ? clamp_err(err) : 0;
+	return memcmp(&old.bytes_new, &f->bytes_new,
+		      offsetof(struct folder, name_off) - offsetof(struct folder, bytes_new)) != 0 ||
+	       old.status != f->status;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Re-read the box root: the folder list, keeping the state of folders that
+ * are still there. */
+static void read_root(struct worker *w, int boxfd, struct box *b)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	w->st.dir_reads++;
+	int rfd = boxfd;
+	for (ssize_t got; (got = getdents64(rfd, w->buf, DENTS_BUF)) > 0;) {
+		for (ssize_t off = 0; off < got;) {
+			struct dirent64 *de = (struct dirent64 *)(void *)(w->buf + off);
+			off += de->d_reclen;
+			const char *nm = de->d_name;
+			if (nm[0] != '.' || nm[1] == 0 || (nm[1] == '.' && nm[2] == 0) ||
+			    strlen(nm) > 250)
+				continue;
+			if (de->d_type == DT_UNKNOWN) {
+				struct stat sb;
+				if (fstatat(rfd, nm, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+				    !S_ISDIR(sb.st_mode))
+					continue;
+			} else if (de->d_type != DT_DIR) {
+				continue;
+			}
+			xgrow(&names, &cap, n + 1, sizeof *names);
+			names[n++] = xstrdup(nm + 1);
+		}
+	}
+	qsort(names, n, sizeof *names, cmp_str);
+
+	struct folder *nf = xcalloc(n + 1, sizeof *nf);
+	struct strbuf blob = STRBUF_INIT;
+	sb_addc(&blob, 0);                /* INBOX: "" */
+	nf[0] = b->nfolders ? b->folders[0] : (struct folder){ .mt_new = MT_UNKNOWN,
+		.mt_cur = MT_UNKNOWN, .status = MAILDIR_NOT_SCANNED };
+	nf[0].name_off = 0;
+	size_t j = 1;
+	for (size_t i = 0; i < n; i++) {
+		struct folder *f = &nf[i + 1];
+		*f = (struct folder){ .mt_new = MT_UNKNOWN, .mt_cur = MT_UNKNOWN,
+				      .status = MAILDIR_NOT_SCANNED };
+		/* Both lists are sorted: walk the old one along. */
+		while (j < b->nfolders && strcmp(b->names + b->folders[j].name_off, names[i]) < 0)
+			j++;
+		if (j < b->nfolders && strcmp(b->names + b->folders[j].name_off, names[i]) == 0)
+			*f = b->folders[j];
+		f->name_off = (uint32_t)blob.len;
+		sb_add(&blob, names[i], strlen(names[i]) + 1);
+		free(names[i]);
+	}
+	free(names);
+	free(b->folders);
+	free(b->names);
+	b->folders = nf;
+	b->nfolders = (uint32_t)(n + 1);
+	b->names_len = (uint32_t)blob.len;
+	b->names = sb_detach(&blob);
+}
+
+static void box_sum(const struct box *b, struct maildir_counts *out);
+
+static bool scan_box(struct worker *w, struct box *b)
+{
+	struct maildir_scan *s = w->s;
+	struct base *base = &s->bases[b->base];
+	uint8_t old_status = b->status;
+	bool changed = false;
+	int boxfd = -1, e = 0;
+	if (base->fd < 0)
+		e = base->err;
+	else if (!rel_ok(s->arena + b->rel_off))
+		e = EXDEV;
+	else if ((boxfd = open_dir_beneath(base->fd, s->arena + b->rel_off)) < 0)
+		e = errno;
+	if (boxfd < 0) {
+		b->status = e == ENOENT ? MAILDIR_MISSING
+			  : (e == ELOOP || e == EXDEV) ? MAILDIR_UNSAFE : MAILDIR_UNREADABLE;
+		b->err = clamp_err(e);
+		if (b->nfolders) {
+			free(b->folders);
+			free(b->names);
+			b->folders = NULL;
+			b->names = NULL;
+			b->nfolders = 0;
+			b->mt_root = MT_UNKNOWN;
+			changed = true;
+		}
+		return changed || old_status != b->status;
+	}
+	struct stat sb;
+	int64_t mt = MT_UNKNOWN;
+	if (fstat(boxfd, &sb) == 0) {
+		mt = ts_ns(&sb.st_mtim);
+		if (mt >= s->run_start_ns - RACY_NS)
+			mt = MT_UNKNOWN;
+	}
+	struct maildir_counts before, after;
+	uint32_t nbefore = b->nfolders;
+	box_sum(b, &before);
+	if (b->mt_root == MT_UNKNOWN || mt != b->mt_root || !b->nfolders)
+		read_root(w, boxfd, b);
+	b->mt_root = mt;
+
+	bool partial = false;
+	for (size_t i = 0; i < b->nfolders; i++) {
+		bool fresh = b->folders[i].status == MAILDIR_NOT_SCANNED;
+		/* A fresh folder's figures show in the sums compared below. */
+		if (scan_folder(w, boxfd, b->names + b->folders[i].name_off, &b->folders[i]) &&
+		    !fresh)
+			changed = true;
+	}
+	/* A ".x" directory without cur/ and new/ is not a folder (§5.8). */
+	size_t k = 1;
+	for (size_t i = 1; i < b->nfolders; i++) {
+		if (b->folders[i].status == MAILDIR_NOT_MAILDIR) {
+			changed = true;
+			continue;
+		}
+		if (b->folders[i].status != MAILDIR_OK)
+			partial = true;
+		b->folders[k++] = b->folders[i];
+	}
+	b->nfolders = (uint32_t)k;
+	close(boxfd);
+	box_sum(b, &after);
+	if (nbefore != b->nfolders || memcmp(&before, &after, sizeof before) != 0)
+		changed = true;
+	struct folder *in = &b->folders[0];
+	if (in->status == MAILDIR_NOT_MAILDIR) {
+		b->status = MAILDIR_NOT_MAILDIR;
+	} else if (in->status != MAILDIR_OK) {
+		b->status = MAILDIR_PARTIAL;
+		partial = true;
+	} else {
+		b->status = partial ? MAILDIR_PARTIAL : MAILDIR_OK;
+	}
+	if (partial)
+		b->mt_root = MT_UNKNOWN;  /* retry the failed directories next time */
+	b->err = 0;
+	return changed || old_status != b->status;
+}
+
+/* ---- the pool ------------------------------------------------------- */
+
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return ts_ns(&t);
+}
+
+static void *worker_main(void *arg);
+
+/* Start one more worker; false when the pool is full. */
+static bool spawn_worker(struct maildir_scan *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool ok = false;
+	if (s->nthreads < s->max_workers) {
+		struct worker *w = &s->workers[s->nthreads];
+		memset(w, 0, sizeof *w);
+		w->s = s;
+		if (pthread_create(&s->threads[s->nthreads], NULL, worker_main, w) == 0) {
+			s->nthreads++;
+			ok = true;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct maildir_scan *s = w->s;
+	size_t total = s->ids ? s->nids : s->n;
+	w->buf = xmalloc(DENTS_BUF);
+	for (;;) {
+		size_t i = atomic_fetch_add(&s->next, CHUNK);
+		if (i >= total)
+			break;
+		int64_t wall0 = now_ns(), cpu0 = thread_cpu_ns();
+		for (size_t k = i; k < i + CHUNK && k < total; k++) {
+			size_t id = s->ids ? s->ids[k] : k;
+			if (id < s->n && scan_box(w, &s->boxes[id]))
+				w->changed++;
+		}
+		/* Waiting on the disk (cold cache): more workers keep it busy.
+		 * When the cache is warm the work is CPU-bound and the pool stays
+		 * at the number of cores. */
+		int64_t wall = now_ns() - wall0, cpu = thread_cpu_ns() - cpu0;
+		if (wall > 2000000 && cpu * 2 < wall && i + CHUNK < total)
+			spawn_worker(s);
+	}
+	xfree(&w->buf);
+	xfree(&w->seen);
+	w->nseen = w->seen_cap = 0;
+	sb_free(&w->path);
+	return NULL;
+}
+
+static size_t run(struct maildir_scan *s, const size_t *ids, size_t nids)
+{
+	s->run_start_ns = now_ns();
+	for (size_t i = 0; i < s->nbases; i++) {
+		struct base *b = &s->bases[i];
+		if (b->fd >= 0)
+			close(b->fd);
+		b->fd = open(b->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		b->err = b->fd < 0 ? errno : 0;
+	}
+	s->ids = ids;
+	s->nids = nids;
+	atomic_store(&s->next, 0);
+	size_t total = ids ? nids : s->n;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned start = cores < 1 ? 1 : (unsigned)cores;
+	if (start > s->max_workers)
+		start = s->max_workers;
+	if (start > (total + CHUNK - 1) / CHUNK)
+		start = (unsigned)((total + CHUNK - 1) / CHUNK);
+	s->nthreads = 0;
+	size_t changed = 0;
+	if (total == 0)
+		goto out;
+	for (unsigned i = 0; i < start; i++)
+		spawn_worker(s);
+	if (s->nthreads == 0) {       /* no threads at all: work here */
+		struct worker *w = &s->workers[0];
+		memset(w, 0, sizeof *w);
+		w->s = s;
+		worker_main(w);
+		s->nthreads = 1;
+	} else {
+		/* Workers may start others until they finish; join in order. */
+		for (unsigned i = 0;; i++) {
+			pthread_mutex_lock(&s->lock);
+			unsigned n = s->nthreads;
+			pthread_mutex_unlock(&s->lock);
+			if (i >= n)
+				break;
+			pthread_join(s->threads[i], NULL);
+		}
+	}
+	for (unsigned i = 0; i < s->nthreads; i++) {
+		struct worker *w = &s->workers[i];
+		s->st.dir_reads += w->st.dir_reads;
+		s->st.dir_stats += w->st.dir_stats;
+		s->st.file_stats += w->st.file_stats;
+		s->st.vanished += w->st.vanished;
+		changed += w->changed;
+	}
+	if (s->nthreads > s->st.workers_max)
+		s->st.workers_max = s->nthreads;
+out:
+	for (size_t i = 0; i < s->nbases; i++) {
+		if (s->bases[i].fd >= 0)
+			close(s->bases[i].fd);
+		s->bases[i].fd = -1;
+	}
+	s->ids = NULL;
+	return changed;
+}
+
+size_t maildir_scan_run(struct maildir_scan *s)
+{
+	return run(s, NULL, 0);
+}
+
+size_t maildir_scan_boxes(struct maildir_scan *s, const size_t *ids, size_t n)
+{
+	return run(s, ids, n);
+}
+
+void maildir_scan_invalidate(struct maildir_scan *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct box *b = &s->boxes[i];
+		b->mt_root = MT_UNKNOWN;
+		for (size_t j = 0; j < b->nfolders; j++)
+			b->folders[j].mt_new = b->folders[j].mt_cur = MT_UNKNOWN;
+	}
+}
+
+/* ---- life and results ----------------------------------------------- */
+
+struct maildir_scan *maildir_scan_create(unsigned max_workers)
+{
+	struct maildir_scan *s = xcalloc(1, sizeof *s);
+	s->max_workers = max_workers == 0 ? MAX_WORKERS
+		       : max_workers > MAX_WORKERS ? MAX_WORKERS : max_workers;
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+}
+
+void maildir_scan_free(struct maildir_scan **sp)
+{
+	struct maildir_scan *s = *sp;
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->boxes[i].folders);
+		free(s->boxes[i].names);
+	}
+	for (size_t i = 0; i < s->nbases; i++)
+		free(s->bases[i].path);
+	free(s->bases);
+	free(s->boxes);
+	free(s->arena);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	*sp = NULL;
+}
+
+size_t maildir_scan_add(struct maildir_scan *s, const char *base, const char *rel)
+{
+	size_t bi;
+	for (bi = 0; bi < s->nbases; bi++)
+		if (strcmp(s->bases[bi].path, base) == 0)
+			break;
+	if (bi == s->nbases) {
+		if (bi >= UINT16_MAX)
+			vm_panic("maildir: too many base directories");
+		s->bases = xreallocarray(s->bases, bi + 1, sizeof *s->bases);
+		s->bases[bi] = (struct base){ .path = xstrdup(base), .fd = -1 };
+		s->nbases++;
+	}
+	size_t l = strlen(rel) + 1;
+	xgrow(&s->arena, &s->arena_cap, s->arena_len + l, 1);
+	memcpy(s->arena + s->arena_len, rel, l);
+	xgrow(&s->boxes, &s->cap, s->n + 1, sizeof *s->boxes);
+	s->boxes[s->n] = (struct box){ .rel_off = (uint32_t)s->arena_len, .base = (uint16_t)bi,
+				       .status = MAILDIR_NOT_SCANNED, .mt_root = MT_UNKNOWN };
+	s->arena_len += l;
+	return s->n++;
+}
+
+size_t maildir_scan_count(const struct maildir_scan *s)
+{
+	return s->n;
+}
+
+static const struct box *get_box(const struct maildir_scan *s, size_t id)
+{
+	if (id >= s->n)
+		vm_panic("maildir: no box %zu", id);
+	return &s->boxes[id];
+}
+
+enum maildir_status maildir_box_status(const struct maildir_scan *s, size_t id, int *err)
+{
+	const struct box *b = get_box(s, id);
+	if (err)
+		*err = b->err;
+	return (enum maildir_status)b->status;
+}
+
+static void folder_counts(const struct folder *f, struct maildir_counts *c)
+{
+	c->bytes = f->bytes_new + f->bytes_cur;
+	c->new_msgs = f->n_new;
+	c->cur_msgs = f->n_cur;
+	c->unread = f->n_new + f->unread_cur;
+	c->deleted = f->deleted;
+	c->tmp = f->tmp;
+	c->tmp_stale = f->tmp_stale;
+	c->newest = f->newest_new > f->newest_cur ? f->newest_new : f->newest_cur;
+}
+
+void maildir_box_counts(const struct maildir_scan *s, size_t id, struct maildir_counts *out)
+{
+	box_sum(get_box(s, id), out);
+}
+
+static void box_sum(const struct box *b, struct maildir_counts *out)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < b->nfolders; i++) {
+		struct maildir_counts c;
+		folder_counts(&b->folders[i], &c);
+		out->bytes += c.bytes;
+		out->new_msgs += c.new_msgs;
+		out->cur_msgs += c.cur_msgs;
+		out->unread += c.unread;
+		out->deleted += c.deleted;
+		out->tmp += c.tmp;
+		out->tmp_stale += c.tmp_stale;
+		if (c.newest > out->newest)
+			out->newest = c.newest;
+	}
+}
+
+size_t maildir_box_folder_count(const struct maildir_scan *s, size_t id)
+{
+	return get_box(s, id)->nfolders;
+}
+
+void maildir_box_folder(const struct maildir_scan *s, size_t id, size_t i,
+			struct maildir_folder *out)
+{
+	const struct box *b = get_box(s, id);
+	if (i >= b->nfolders)
+		vm_panic("maildir: no folder %zu in box %zu", i, id);
+	const struct folder *f = &b->folders[i];
+	out->name = b->names + f->name_off;
+	out->status = (enum maildir_status)f->status;
+	out->err = f->err;
+	folder_counts(f, &out->counts);
+}
+
+const char *maildir_box_rel(const struct maildir_scan *s, size_t id)
+{
+	return s->arena + get_box(s, id)->rel_off;
+}
+
+const char *maildir_box_base(const struct maildir_scan *s, size_t id)
+{
+	return s->bases[get_box(s, id)->base].path;
+}
+
+int maildir_box_open(const struct maildir_scan *s, size_t id, const char *sub)
+{
+	const struct box *b = get_box(s, id);
+	const char *rel = s->arena + b->rel_off;
+	if (!rel_ok(rel) || (*sub && (*sub == '/' || !rel_ok(sub)))) {
+		errno = EXDEV;
+		return -1;
+	}
+	int bfd = open(s->bases[b->base].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bfd < 0)
+		return -1;
+	int dfd = open_dir_beneath(bfd, rel);
+	int e = errno;
+	close(bfd);
+	if (dfd < 0 || !*sub) {
+		errno = e;
+		return dfd;
+	}
+	int fd = open_dir_beneath(dfd, sub);
+	e = errno;
+	close(dfd);
+	errno = e;
+	return fd;
+}
+
+static void box_path(const struct maildir_scan *s, const struct box *b, struct strbuf *sb)
+{
+	sb_reset(sb);
+	sb_adds(sb, s->bases[b->base].path);
+	if (sb->len && sb->buf[sb->len - 1] != '/')
+		sb_addc(sb, '/');
+	sb_adds(sb, s->arena + b->rel_off);
+}
+
+void maildir_box_diags(const struct maildir_scan *s, size_t id, struct diags *d)
+{
+	const struct box *b = get_box(s, id);
+	struct strbuf p = STRBUF_INIT;
+	box_path(s, b, &p);
+	switch ((enum maildir_status)b->status) {
+	case MAILDIR_MISSING:
+		diag_error(d, p.buf, 0, _("maildir does not exist"));
+		break;
+	case MAILDIR_NOT_MAILDIR:
+		diag_error(d, p.buf, 0, _("not a maildir (no cur/ and no new/)"));
+		break;
+	case MAILDIR_UNSAFE:
+		diag_error(d, p.buf, 0, _("refused: a symlink or a path leaving the mail base (%s)"),
+			   strerror(b->err));
+		break;
+	case MAILDIR_UNREADABLE:
+		diag_error(d, p.buf, 0, _("cannot read the maildir: %s"), strerror(b->err));
+		break;
+	default:
+		break;
+	}
+	size_t plen = p.len;
+	for (size_t i = 0; i < b->nfolders; i++) {
+		const struct folder *f = &b->folders[i];
+		if (f->status == MAILDIR_OK)
+			continue;
+		sb_truncate(&p, plen);
+		if (i) {
+			if (p.len && p.buf[p.len - 1] != '/')
+				sb_addc(&p, '/');
+			sb_addc(&p, '.');
+			sb_adds(&p, b->names + f->name_off);
+		}
+		if (f->status == MAILDIR_NOT_MAILDIR)
+			diag_error(d, p.buf, 0, _("not a maildir (no cur/ and no new/)"));
+		else
+			diag_error(d, p.buf, 0, _("cannot read a directory of the maildir: %s"),
+				   strerror(f->err));
+	}
+	sb_free(&p);
+}
+
+bool maildir_box_quota(const struct maildir_scan *s, size_t id, struct maildir_quota *q)
+{
+	int dfd = maildir_box_open(s, id, "");
+	if (dfd < 0)
+		return false;
+	int fd = openat(dfd, "maildirsize", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	close(dfd);
+	if (fd < 0)
+		return false;
+	char buf[16384];
+	size_t len = 0;
+	struct stat sb;
+	bool ok = false;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		for (ssize_t r; len < sizeof buf && (r = read(fd, buf + len, sizeof buf - len)) > 0;)
+			len += (size_t)r;
+		ok = maildir_quota_parse(buf, len, q);
+	}
+	close(fd);
+	return ok;
+}
+
+void maildir_scan_get_stats(const struct maildir_scan *s, struct maildir_scan_stats *out)
+{
+	*out = s->st;
+}
+
+size_t maildir_scan_memory(const struct maildir_scan *s, size_t *incremental_part)
+{
+	size_t m = s->cap * sizeof *s->boxes + s->arena_cap, inc = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct box *b = &s->boxes[i];
+		m += b->nfolders * sizeof *b->folders + b->names_len;
+		inc += sizeof b->mt_root + b->nfolders * 2 * sizeof(int64_t);
+	}
+	if (incremental_part)
+		*incremental_part = inc;
+	return m;
+}
+
+void maildir_scan_set_hook(struct maildir_scan *s, maildir_hook_fn fn, void *arg)
+{
+	s->hook = fn;
+	s->hook_arg = arg;
+}

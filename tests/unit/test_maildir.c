@@ -1,0 +1,556 @@
+/* Unit tests for the Maildir scanner and watcher: small generated trees
+ * with exactly known figures (reference §5.8), errors, incremental rescans
+ * and a delivery seen by the watcher within a second. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cu.h"
+#include "vmailadm/maildir.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/watch.h"
+#include "vmailadm/xalloc.h"
+
+static char base[256];
+
+static void mkd(const char *rel)
+{
+	char p[1024];
+	snprintf(p, sizeof p, "%s/%s", base, rel);
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		CU_FAIL_FATAL("mkdir");
+}
+
+static void maildir(const char *rel)
+{
+	char p[1024];
+	mkd(rel);
+	snprintf(p, sizeof p, "%s/cur", rel); mkd(p);
+	snprintf(p, sizeof p, "%s/new", rel); mkd(p);
+	snprintf(p, sizeof p, "%s/tmp", rel); mkd(p);
+}
+
+/* A file of exactly size bytes. */
+static void put(const char *rel, size_t size)
+{
+	char p[1024];
+	snprintf(p, sizeof p, "%s/%s", base, rel);
+	FILE *fp = fopen(p, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	for (size_t i = 0; i < size; i++)
+		fputc('x', fp);
+	fclose(fp);
+}
+
+static void mv(const char *from, const char *to)
+{
+	char a[1024], b[1024];
+	snprintf(a, sizeof a, "%s/%s", base, from);
+	snprintf(b, sizeof b, "%s/%s", base, to);
+	CU_ASSERT_EQUAL(rename(a, b), 0);
+}
+
+/* Age every directory under rel by an hour, so that the scanner trusts
+ * their mtimes (a fresh mtime may hide a change in the same clock tick). */
+static void age(const char *rel)
+{
+	static const char *subs[] = { "", "/cur", "/new", "/tmp" };
+	struct timespec ts[2] = { { time(NULL) - 3600, 0 }, { time(NULL) - 3600, 0 } };
+	char p[1024];
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof p, "%s/%s%s", base, rel, subs[i]);
+		utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW);
+	}
+}
+
+static void fresh_base(void)
+{
+	snprintf(base, sizeof base, "/tmp/vmailadm-test-maildir.XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
+}
+
+static void rm_base(void)
+{
+	char *argv[] = { "rm", "-rf", base, NULL };
+	pid_t pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+}
+
+static void test_names(void)
+{
+	uint64_t sz = 0;
+	bool seen, trashed;
+	CU_ASSERT_TRUE(maildir_name_size("1795638323.M866835P27829.vm,S=44,W=48:2,S", &sz));
+	CU_ASSERT_EQUAL(sz, 44);
+	CU_ASSERT_TRUE(maildir_name_size("1.M1.h,S=0", &sz));
+	CU_ASSERT_EQUAL(sz, 0);
+	CU_ASSERT_FALSE(maildir_name_size("1795638111.Vfe00I10e007M658139.host", &sz));
+	CU_ASSERT_FALSE(maildir_name_size("1.M1.h,S=abc:2,S", &sz));
+	CU_ASSERT_FALSE(maildir_name_size("1.M1.h,S=12x", &sz));
+	CU_ASSERT_FALSE(maildir_name_size("1.M1.h,S=", &sz));
+	CU_ASSERT_FALSE(maildir_name_size("1.M1.h:2,S=5", &sz)); /* after ':' is info */
+	CU_ASSERT_FALSE(maildir_name_size("1.M1.h,S=99999999999999999999999", &sz));
+	maildir_name_flags("1.M1.h:2,FRS", &seen, &trashed);
+	CU_ASSERT_TRUE(seen); CU_ASSERT_FALSE(trashed);
+	maildir_name_flags("1.M1.h:2,", &seen, &trashed);
+	CU_ASSERT_FALSE(seen);
+	maildir_name_flags("1.M1.h:1,S", &seen, &trashed);
+	CU_ASSERT_FALSE(seen);
+	maildir_name_flags("1.M1.h:2,ST", &seen, &trashed);
+	CU_ASSERT_TRUE(seen); CU_ASSERT_TRUE(trashed);
+	maildir_name_flags("1.M1.h:2,a,S", &seen, &trashed);
+	CU_ASSERT_FALSE(seen);
+	maildir_name_flags("1.a:b.h:2,S", &seen, &trashed); /* the last ':' counts */
+	CU_ASSERT_TRUE(seen);
+}
+
+static void test_mutf7(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	CU_ASSERT_TRUE(maildir_mutf7_decode("&AMk-l&AOk-ments envoy&AOk-s", &sb));
+	CU_ASSERT_STRING_EQUAL(sb.buf, "\xc3\x89l\xc3\xa9ments envoy\xc3\xa9s");
+	sb_reset(&sb);
+	CU_ASSERT_TRUE(maildir_mutf7_decode("Tom &- Jerry", &sb));
+	CU_ASSERT_STRING_EQUAL(sb.buf, "Tom & Jerry");
+	sb_reset(&sb);
+	CU_ASSERT_TRUE(maildir_mutf7_decode("&2D3eAA-", &sb)); /* U+1F600, a surrogate pair */
+	CU_ASSERT_STRING_EQUAL(sb.buf, "\xf0\x9f\x98\x80");
+	sb_reset(&sb);
+	CU_ASSERT_FALSE(maildir_mutf7_decode("bad&AMk", &sb));
+	CU_ASSERT_STRING_EQUAL(sb.buf, "bad&AMk");
+	sb_reset(&sb);
+	CU_ASSERT_FALSE(maildir_mutf7_decode("&2D0-", &sb)); /* lone high surrogate */
+	sb_free(&sb);
+}
+
+static void test_quota_parse(void)
+{
+	struct maildir_quota q;
+	const char *t = "1073741824S,1000C\n           100 2\n           -50 -1\n";
+	CU_ASSERT_TRUE(maildir_quota_parse(t, strlen(t), &q));
+	CU_ASSERT_EQUAL(q.limit_bytes, 1073741824LL);
+	CU_ASSERT_EQUAL(q.limit_msgs, 1000);
+	CU_ASSERT_EQUAL(q.used_bytes, 50);
+	CU_ASSERT_EQUAL(q.used_msgs, 1);
+	t = "1000C\n";
+	CU_ASSERT_TRUE(maildir_quota_parse(t, strlen(t), &q));
+	CU_ASSERT_EQUAL(q.limit_bytes, -1);
+	CU_ASSERT_EQUAL(q.limit_msgs, 1000);
+	t = "junk\n1 1\n";
+	CU_ASSERT_FALSE(maildir_quota_parse(t, strlen(t), &q));
+}
+
+/* The reference box: every oddity of §5 in one tree. */
+static void build_alice(void)
+{
+	mkd("ex.org");
+	maildir("ex.org/alice");
+	put("ex.org/alice/new/1700000001.M1P1.h,S=100", 3);       /* S= wins: 100 */
+	put("ex.org/alice/new/1700000002.Vfe00I1M1.h", 37);       /* Postfix: stat */
+	put("ex.org/alice/new/.hidden", 5);
+	put("ex.org/alice/cur/1700000000.M2P2.h,S=200,W=210:2,S", 1);
+	put("ex.org/alice/cur/1700000003.M3P3.h,S=300:2,FRS", 1);
+	put("ex.org/alice/cur/1700000004.M4.h:2,", 11);           /* unread */
+	put("ex.org/alice/cur/1700000005.M5.h,S=50:1,S", 1);      /* :1, -> unread */
+	put("ex.org/alice/cur/1700000006.M6.h,S=abc:2,ST", 7);    /* bad S=, deleted */
+	put("ex.org/alice/cur/dovecot-uidlist", 9);
+	mkd("ex.org/alice/cur/1700000008.dir");
+	put("ex.org/alice/tmp/1700000009.M9.h", 4);
+	put("ex.org/alice/dovecot-uidlist", 30);
+	put("ex.org/alice/dovecot.index", 30);
+	put("ex.org/alice/dovecot-keywords", 3);
+	put("ex.org/alice/subscriptions", 3);
+	put("ex.org/alice/maildirsize", 0);
+	char p[1024];
+	snprintf(p, sizeof p, "%s/ex.org/alice/maildirsize", base);
+	FILE *fp = fopen(p, "w");
+	fputs("1000000S,100C\n500 3\n205 1\n", fp);
+	fclose(fp);
+	maildir("ex.org/alice/.Sent");
+	put("ex.org/alice/.Sent/maildirfolder", 0);
+	put("ex.org/alice/.Sent/cur/1700000010.M10.h,S=10:2,S", 1);
+	maildir("ex.org/alice/.Trash");
+	maildir("ex.org/alice/.a.b");
+	put("ex.org/alice/.a.b/new/1700000011.M11.h,S=5", 1);
+	maildir("ex.org/alice/.&AMk-l&AOk-ments envoy&AOk-s");
+	put("ex.org/alice/.&AMk-l&AOk-ments envoy&AOk-s/cur/1600000000.M12.h,S=7:2,RS", 1);
+	mkd("ex.org/alice/.notafolder");
+	mkd("ex.org/alice/.notafolder/tmp");
+	/* Symlinks pointing outside: never followed, never counted. */
+	mkd("outside");
+	maildir("outside/box");
+	put("outside/box/new/1800000000.M1.h,S=999", 1);
+	snprintf(p, sizeof p, "%s/outside/box", base);
+	char l[1024];
+	snprintf(l, sizeof l, "%s/ex.org/alice/.Evil", base);
+	CU_ASSERT_EQUAL(symlink(p, l), 0);
+	snprintf(l, sizeof l, "%s/ex.org/alice/cur/1700000007.M7.h,S=999:2,", base);
+	CU_ASSERT_EQUAL(symlink("/etc/passwd", l), 0);
+}
+
+static void test_scan_known_tree(void)
+{
+	fresh_base();
+	build_alice();
+	struct maildir_scan *s = maildir_scan_create(0);
+	size_t id = maildir_scan_add(s, base, "ex.org/alice/");
+	CU_ASSERT_EQUAL(id, 0);
+	CU_ASSERT_EQUAL(maildir_box_status(s, id, NULL), MAILDIR_NOT_SCANNED);
+	maildir_scan_run(s);
+	int err = -1;
+	CU_ASSERT_EQUAL(maildir_box_status(s, id, &err), MAILDIR_OK);
+	CU_ASSERT_EQUAL(err, 0);
+
+	CU_ASSERT_EQUAL_FATAL(maildir_box_folder_count(s, id), 5);
+	struct maildir_folder f;
+	maildir_box_folder(s, id, 0, &f);
+	CU_ASSERT_STRING_EQUAL(f.name, "");
+	CU_ASSERT_EQUAL(f.counts.new_msgs, 2);
+	CU_ASSERT_EQUAL(f.counts.cur_msgs, 5);
+	CU_ASSERT_EQUAL(f.counts.unread, 4);
+	CU_ASSERT_EQUAL(f.counts.deleted, 1);
+	CU_ASSERT_EQUAL(f.counts.bytes, 100 + 37 + 200 + 300 + 11 + 50 + 7);
+	CU_ASSERT_EQUAL(f.counts.tmp, 1);
+	CU_ASSERT_EQUAL(f.counts.tmp_stale, 0);
+	CU_ASSERT_EQUAL(f.counts.newest, 1700000006);
+	static const char *names[] = { "", "&AMk-l&AOk-ments envoy&AOk-s", "Sent", "Trash", "a.b" };
+	for (size_t i = 1; i < 5; i++) {
+		maildir_box_folder(s, id, i, &f);
+		CU_ASSERT_STRING_EQUAL(f.name, names[i]);
+		CU_ASSERT_EQUAL(f.status, MAILDIR_OK);
+	}
+	maildir_box_folder(s, id, 3, &f);   /* Trash: empty */
+	CU_ASSERT_EQUAL(maildir_total(&f.counts), 0);
+	CU_ASSERT_EQUAL(f.counts.bytes, 0);
+	maildir_box_folder(s, id, 4, &f);   /* nested .a.b */
+	CU_ASSERT_EQUAL(f.counts.new_msgs, 1);
+	CU_ASSERT_EQUAL(f.counts.unread, 1);
+	CU_ASSERT_EQUAL(f.counts.bytes, 5);
+
+	struct maildir_counts c;
+	maildir_box_counts(s, id, &c);
+	CU_ASSERT_EQUAL(c.new_msgs, 3);
+	CU_ASSERT_EQUAL(c.cur_msgs, 7);
+	CU_ASSERT_EQUAL(maildir_total(&c), 10);
+	CU_ASSERT_EQUAL(c.unread, 5);
+	CU_ASSERT_EQUAL(c.deleted, 1);
+	CU_ASSERT_EQUAL(c.bytes, 705 + 10 + 5 + 7);
+	CU_ASSERT_EQUAL(c.newest, 1700000011);
+
+	struct maildir_quota q;
+	CU_ASSERT_TRUE(maildir_box_quota(s, id, &q));
+	CU_ASSERT_EQUAL(q.limit_bytes, 1000000);
+	CU_ASSERT_EQUAL(q.used_bytes, 705);
+	CU_ASSERT_EQUAL(q.used_msgs, 4);
+
+	struct diags d = DIAGS_INIT;
+	maildir_box_diags(s, id, &d);
+	CU_ASSERT_EQUAL(d.n, 0);
+	diags_free(&d);
+	size_t inc = 0;
+	size_t mem = maildir_scan_memory(s, &inc);
+	CU_ASSERT(mem > 0 && mem < 4096);
+	CU_ASSERT_EQUAL(inc, 8 + 5 * 16);
+	maildir_scan_free(&s);
+	CU_ASSERT_PTR_NULL(s);
+	rm_base();
+}
+
+static void test_errors(void)
+{
+	fresh_base();
+	mkd("ex.org");
+	maildir("ex.org/ok");
+	put("ex.org/ok/new/1.M1.h,S=3", 3);
+	/* cur/ is a file: that directory cannot be read, the rest can. */
+	mkd("ex.org/broken");
+	mkd("ex.org/broken/new");
+	put("ex.org/broken/new/1.M1.h,S=4", 4);
+	put("ex.org/broken/cur", 1);
+	mkd("ex.org/empty");                         /* no cur/, no new/ */
+	char p[1024], l[1024];
+	mkd("outside");
+	maildir("outside/box");
+	snprintf(p, sizeof p, "%s/outside/box", base);
+	snprintf(l, sizeof l, "%s/ex.org/link", base);
+	CU_ASSERT_EQUAL(symlink(p, l), 0);
+	snprintf(l, sizeof l, "%s/linkdom", base);
+	CU_ASSERT_EQUAL(symlink("ex.org", l), 0);
+
+	struct maildir_scan *s = maildir_scan_create(2);
+	size_t ok = maildir_scan_add(s, base, "ex.org/ok/");
+	size_t missing = maildir_scan_add(s, base, "ex.org/nobody/");
+	size_t broken = maildir_scan_add(s, base, "ex.org/broken/");
+	size_t empty = maildir_scan_add(s, base, "ex.org/empty/");
+	size_t link = maildir_scan_add(s, base, "ex.org/link/");
+	size_t dotdot = maildir_scan_add(s, base, "ex.org/../outside/box/");
+	size_t abs = maildir_scan_add(s, base, "/etc/");
+	size_t viadom = maildir_scan_add(s, base, "linkdom/ok/");
+	size_t nobase = maildir_scan_add(s, "/nonexistent-vmailadm-base", "a/b/");
+	maildir_scan_run(s);
+	int err;
+	CU_ASSERT_EQUAL(maildir_box_status(s, ok, NULL), MAILDIR_OK);
+	CU_ASSERT_EQUAL(maildir_box_status(s, missing, &err), MAILDIR_MISSING);
+	CU_ASSERT_EQUAL(err, ENOENT);
+	CU_ASSERT_EQUAL(maildir_box_status(s, broken, NULL), MAILDIR_PARTIAL);
+	struct maildir_folder f;
+	maildir_box_folder(s, broken, 0, &f);
+	CU_ASSERT_EQUAL(f.status, MAILDIR_UNREADABLE);
+	CU_ASSERT_EQUAL(f.err, ENOTDIR);
+	CU_ASSERT_EQUAL(f.counts.new_msgs, 1);   /* the scan went on */
+	CU_ASSERT_EQUAL(f.counts.bytes, 4);
+	CU_ASSERT_EQUAL(maildir_box_status(s, empty, NULL), MAILDIR_NOT_MAILDIR);
+	CU_ASSERT_EQUAL(maildir_box_status(s, link, NULL), MAILDIR_UNSAFE);
+	CU_ASSERT_EQUAL(maildir_box_status(s, dotdot, NULL), MAILDIR_UNSAFE);
+	CU_ASSERT_EQUAL(maildir_box_status(s, abs, NULL), MAILDIR_UNSAFE);
+	CU_ASSERT_EQUAL(maildir_box_status(s, viadom, NULL), MAILDIR_UNSAFE);
+	CU_ASSERT_EQUAL(maildir_box_status(s, nobase, NULL), MAILDIR_MISSING);
+	struct maildir_counts c;
+	maildir_box_counts(s, link, &c);
+	CU_ASSERT_EQUAL(maildir_total(&c), 0);
+	struct diags d = DIAGS_INIT;
+	maildir_box_diags(s, broken, &d);
+	CU_ASSERT_EQUAL(d.n, 1);
+	maildir_box_diags(s, missing, &d);
+	CU_ASSERT_EQUAL(d.n, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.v[1].file, "ex.org/nobody"));
+	diags_free(&d);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
+/* Dovecot moves a message while the scan runs. */
+static void move_hook(enum maildir_hook_point where, const char *name, void *arg)
+{
+	int *fired = arg;
+	if (where == MAILDIR_HOOK_BEFORE_STAT && strcmp(name, "1.M1.h") == 0 && !fired[0]) {
+		fired[0] = 1;
+		mv("d/u/new/1.M1.h", "d/u/cur/1.M1.h:2,S");
+	}
+	if (where == MAILDIR_HOOK_AFTER_NEW && !fired[1]) {
+		fired[1] = 1;
+		mv("d/u/new/2.M2.h,S=10", "d/u/cur/2.M2.h,S=10:2,");
+	}
+}
+
+static void test_vanished(void)
+{
+	fresh_base();
+	mkd("d");
+	maildir("d/u");
+	put("d/u/new/1.M1.h", 20);
+	put("d/u/new/2.M2.h,S=10", 1);
+	put("d/u/new/3.M3.h,S=5", 1);
+	struct maildir_scan *s = maildir_scan_create(1);
+	size_t id = maildir_scan_add(s, base, "d/u");
+	int fired[2] = { 0, 0 };
+	maildir_scan_set_hook(s, move_hook, fired);
+	maildir_scan_run(s);
+	CU_ASSERT_TRUE(fired[0] && fired[1]);
+	CU_ASSERT_EQUAL(maildir_box_status(s, id, NULL), MAILDIR_OK);
+	struct maildir_counts c;
+	maildir_box_counts(s, id, &c);
+	CU_ASSERT_EQUAL(maildir_total(&c), 3);   /* each once */
+	CU_ASSERT_EQUAL(c.new_msgs, 1);
+	CU_ASSERT_EQUAL(c.cur_msgs, 2);
+	CU_ASSERT_EQUAL(c.unread, 2);
+	CU_ASSERT_EQUAL(c.bytes, 20 + 10 + 5);
+	struct maildir_scan_stats st;
+	maildir_scan_get_stats(s, &st);
+	CU_ASSERT_EQUAL(st.vanished, 1);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
+static void test_incremental(void)
+{
+	fresh_base();
+	mkd("d");
+	char rel[64];
+	for (int i = 0; i < 20; i++) {
+		snprintf(rel, sizeof rel, "d/u%02d", i);
+		maildir(rel);
+		char f[128];
+		snprintf(f, sizeof f, "%s/cur/1.M%d.h,S=%d:2,S", rel, i, i + 1);
+		put(f, 1);
+		age(rel);
+	}
+	maildir("d/u05/.Sent");
+	age("d/u05/.Sent");
+	age("d/u05");
+	struct maildir_scan *s = maildir_scan_create(0);
+	for (int i = 0; i < 20; i++) {
+		snprintf(rel, sizeof rel, "d/u%02d/", i);
+		maildir_scan_add(s, base, rel);
+	}
+	struct maildir_scan_stats a, b;
+	CU_ASSERT_EQUAL(maildir_scan_run(s), 20);
+	maildir_scan_get_stats(s, &a);
+	/* 20 roots + 21 folders x (new, cur, tmp). */
+	CU_ASSERT_EQUAL(a.dir_reads, 20 + 21 * 3);
+	CU_ASSERT_EQUAL(maildir_scan_run(s), 0);
+	maildir_scan_get_stats(s, &b);
+	CU_ASSERT_EQUAL(b.dir_reads, a.dir_reads);     /* nothing re-read */
+	CU_ASSERT_EQUAL(b.dir_stats - a.dir_stats, 21 * 2);
+
+	/* A delivery to u07: only its new/ (and tmp/) are read again. */
+	put("d/u07/tmp/9.M9.h,S=100", 1);
+	mv("d/u07/tmp/9.M9.h,S=100", "d/u07/new/9.M9.h,S=100");
+	CU_ASSERT_EQUAL(maildir_scan_run(s), 1);
+	maildir_scan_get_stats(s, &a);
+	CU_ASSERT_EQUAL(a.dir_reads - b.dir_reads, 2);
+	struct maildir_counts c;
+	maildir_box_counts(s, 7, &c);
+	CU_ASSERT_EQUAL(c.new_msgs, 1);
+	CU_ASSERT_EQUAL(c.bytes, 8 + 100);
+	/* A second delivery within the same mtime tick (simulated: new/ gets
+	 * its previous mtime back): the fresh mtime was not trusted, so it is
+	 * seen all the same. */
+	char p[1024];
+	struct stat sb;
+	snprintf(p, sizeof p, "%s/d/u07/new", base);
+	CU_ASSERT_EQUAL(stat(p, &sb), 0);
+	put("d/u07/new/10.M10.h,S=1000", 1);
+	struct timespec ts[2] = { sb.st_atim, sb.st_mtim };
+	CU_ASSERT_EQUAL(utimensat(AT_FDCWD, p, ts, 0), 0);
+	maildir_scan_run(s);
+	maildir_box_counts(s, 7, &c);
+	CU_ASSERT_EQUAL(c.new_msgs, 2);
+	CU_ASSERT_EQUAL(c.bytes, 8 + 100 + 1000);
+	/* A new folder appears in u03. */
+	maildir("d/u03/.Drafts");
+	put("d/u03/.Drafts/cur/5.M5.h,S=50:2,D", 1);
+	maildir_scan_run(s);
+	CU_ASSERT_EQUAL(maildir_box_folder_count(s, 3), 2);
+	maildir_box_counts(s, 3, &c);
+	CU_ASSERT_EQUAL(c.unread, 1);
+	CU_ASSERT_EQUAL(c.bytes, 4 + 50);
+	/* Only the given boxes. */
+	maildir_scan_get_stats(s, &a);
+	size_t ids[] = { 1, 2 };
+	maildir_scan_boxes(s, ids, 2);
+	maildir_scan_get_stats(s, &b);
+	CU_ASSERT_EQUAL(b.dir_stats - a.dir_stats, 4);
+	CU_ASSERT_EQUAL(b.dir_reads, a.dir_reads);
+	/* The box disappears. */
+	mv("d/u11", "d/gone");
+	maildir_scan_run(s);
+	CU_ASSERT_EQUAL(maildir_box_status(s, 11, NULL), MAILDIR_MISSING);
+	maildir_box_counts(s, 11, &c);
+	CU_ASSERT_EQUAL(maildir_total(&c), 0);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Wait for box id to be reported; the time it took, or -1 after 2 s. */
+static double wait_report(struct maildir_watch *w, size_t want)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	size_t *ids = NULL, n = 0, cap = 0;
+	double t = -1;
+	while (elapsed(&t0) < 2.0) {
+		struct pollfd pfd = { .fd = maildir_watch_fd(w), .events = POLLIN };
+		poll(&pfd, 1, 100);
+		n = 0;
+		maildir_watch_drain(w, &ids, &n, &cap);
+		for (size_t i = 0; i < n; i++)
+			if (ids[i] == want)
+				t = elapsed(&t0);
+		if (t >= 0)
+			break;
+	}
+	free(ids);
+	return t;
+}
+
+static void test_watch(void)
+{
+	fresh_base();
+	mkd("d");
+	maildir("d/a");
+	maildir("d/b");
+	maildir("d/b/.Sent");
+	struct maildir_scan *s = maildir_scan_create(0);
+	maildir_scan_add(s, base, "d/a/");
+	maildir_scan_add(s, base, "d/b/");
+	maildir_scan_run(s);
+	struct maildir_watch *w = maildir_watch_create(s, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_TRUE(maildir_watch_add(w, 0));
+	CU_ASSERT_TRUE(maildir_watch_add(w, 1));
+	size_t *ids = NULL, n = 0, cap = 0;
+	maildir_watch_drain(w, &ids, &n, &cap);
+	CU_ASSERT_EQUAL(n, 0);
+	/* A delivery: written in tmp/, renamed into new/. */
+	put("d/a/tmp/1.M1.h,S=3", 3);
+	mv("d/a/tmp/1.M1.h,S=3", "d/a/new/1.M1.h,S=3");
+	double t = wait_report(w, 0);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	/* A message read in a folder of b. */
+	put("d/b/.Sent/new/2.M2.h,S=3", 3);
+	mv("d/b/.Sent/new/2.M2.h,S=3", "d/b/.Sent/cur/2.M2.h,S=3:2,S");
+	t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	size_t watched, polled;
+	maildir_watch_counts(w, &watched, &polled);
+	CU_ASSERT_EQUAL(watched, 2);
+	CU_ASSERT_EQUAL(polled, 0);
+	maildir_watch_free(&w);
+
+	/* Out of watches: b falls back to mtime checks, still within 1 s. */
+	w = maildir_watch_create(s, 0);
+	maildir_watch_set_limit(w, 3);
+	CU_ASSERT_TRUE(maildir_watch_add(w, 0));
+	CU_ASSERT_FALSE(maildir_watch_add(w, 1));
+	maildir_watch_counts(w, &watched, &polled);
+	CU_ASSERT_EQUAL(watched, 1);
+	CU_ASSERT_EQUAL(polled, 1);
+	n = 0;
+	maildir_watch_drain(w, &ids, &n, &cap);
+	put("d/b/tmp/3.M3.h", 3);
+	mv("d/b/tmp/3.M3.h", "d/b/new/3.M3.h");
+	t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	free(ids);
+	maildir_watch_free(&w);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		{ "message names: S= and flags", test_names },
+		{ "modified UTF-7 folder names", test_mutf7 },
+		{ "maildirsize", test_quota_parse },
+		{ "a known tree, exact figures", test_scan_known_tree },
+		{ "missing, unreadable, unsafe", test_errors },
+		{ "a file moved during the scan", test_vanished },
+		{ "incremental rescans", test_incremental },
+		{ "watcher: inotify and fallback", test_watch },
+		CU_TEST_INFO_NULL,
+	};
+	return cu_run("maildir", tests);
+}
