@@ -1,4 +1,5 @@
 libvmail_a_SOURCES += \
+	src/sys/atomicio.c \
 	src/sys/diag.c \
 	src/sys/passhash.c \
 	src/sys/spawn.c \
@@ -23,8 +24,8 @@ noinst_HEADERS += include/vmailadm/sha256.h
 
 # The risky-operation helpers, one CUnit program each.
 if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_passhash tests/unit/test_spawn
-TESTS += tests/unit/test_passhash tests/unit/test_spawn
+check_PROGRAMS += tests/unit/test_passhash tests/unit/test_spawn tests/unit/test_atomicio
+TESTS += tests/unit/test_passhash tests/unit/test_spawn tests/unit/test_atomicio
 endif
 tests_unit_test_passhash_SOURCES = tests/unit/test_passhash.c
 tests_unit_test_passhash_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
@@ -32,6 +33,9 @@ tests_unit_test_passhash_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 tests_unit_test_spawn_SOURCES = tests/unit/test_spawn.c
 tests_unit_test_spawn_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_spawn_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+tests_unit_test_atomicio_SOURCES = tests/unit/test_atomicio.c
+tests_unit_test_atomicio_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_atomicio_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 
 # Configuration tests: the CUnit program (also checks that the committed
 # doc/vmailadm.yaml.5 matches the settings table) and the command line.
