@@ -44,4 +44,21 @@ void doc_insert(struct doc *doc, size_t at, const char *text);
 void doc_delete(struct doc *doc, size_t at, size_t count);
 void doc_replace(struct doc *doc, size_t at, const char *text);
 
+/* Postfix's logical lines (readlline(), reference §1.1.1-2), shared by the
+ * format parsers. A physical line that is empty, all whitespace, or whose
+ * first non-whitespace byte is '#' is dropped. A line starting with
+ * whitespace continues the current logical line: its text is appended with
+ * its leading whitespace kept and without the newline; as in Postfix, the
+ * "\r" of a "\r\n" line end stays in the text (trailing, it is trimmed as
+ * whitespace by every parser). Dropped lines between a line and its
+ * continuation are skipped and the line goes on.
+ * Start with *pos = 0. Each call resets text, fills it with the next logical
+ * line, sets *first to its first physical line and *nlines to the physical
+ * lines up to its last continuation line (interior dropped lines included,
+ * dropped lines after it not), and returns true; false at the end.
+ * A text that starts with whitespace had no line before it: Postfix warns
+ * "logical line must not start with whitespace" and ignores it. */
+bool doc_next_logical(const struct doc *doc, size_t *pos, struct strbuf *text,
+		      size_t *first, size_t *nlines);
+
 #endif

@@ -249,3 +249,55 @@ void doc_replace(struct doc *doc, size_t at, const char *text)
 	set_text(&doc->lines[at], text);
 	doc->dirty = true;
 }
+
+/* Postfix's ISSPACE: the C locale's whitespace. */
+static bool ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* A physical line readlline() drops: empty, all whitespace, or a comment. */
+static bool dropped(const struct line *ln)
+{
+	size_t i = 0;
+	while (i < ln->len && ws(ln->text[i]))
+		i++;
+	return i == ln->len || ln->text[i] == '#';
+}
+
+static void add_line(struct strbuf *text, const struct line *ln)
+{
+	sb_add(text, ln->text, ln->len);
+	if (ln->eol == EOL_CRLF)
+		sb_addc(text, '\r');
+}
+
+bool doc_next_logical(const struct doc *doc, size_t *pos, struct strbuf *text,
+		      size_t *first, size_t *nlines)
+{
+	size_t i = *pos;
+	sb_reset(text);
+	while (i < doc->n && dropped(&doc->lines[i]))
+		i++;
+	if (i >= doc->n) {
+		*pos = doc->n;
+		return false;
+	}
+	*first = i;
+	size_t last = i;
+	add_line(text, &doc->lines[i]);
+	/* Each dropped line is looked at at most twice (here and by the next
+	 * call), so a whole file is read in linear time. */
+	for (size_t j = i + 1; j < doc->n; j++) {
+		const struct line *ln = &doc->lines[j];
+		if (dropped(ln))
+			continue;
+		if (!ws(ln->text[0]))
+			break;
+		add_line(text, ln);
+		last = j;
+	}
+	*nlines = last - i + 1;
+	*pos = last + 1;
+	return true;
+}
