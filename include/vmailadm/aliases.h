@@ -29,7 +29,16 @@ size_t aliases_count(const struct aliases *a);
 const struct alias_entry *aliases_entry(const struct aliases *a, size_t i);
 const struct alias_entry *aliases_lookup(const struct aliases *a, const char *name);
 
+/* Parse errors ("need name:value pair") name the file and line; every bad
+ * line is reported and skipped. Entry pointers are valid until the next
+ * edit (edits rebuild the entries from the document). */
+
+/* Replace the value of name (keeping "name:" and the spacing after it as
+ * written; its continuation lines go) or, when absent, append
+ * "name: value" at the end, aligned like the last entry. */
 int aliases_set(struct aliases *a, const char *name, const char *value, struct diags *d);
+/* Remove the logical line of name (with its continuation lines and interior
+ * comment lines; a comment above stays), shadowed duplicates included. */
 int aliases_remove(struct aliases *a, const char *name, struct diags *d);
 
 #endif

@@ -17,6 +17,21 @@ enum table_syntax {
 	TABLE_REGEXP,   /* regexp: and pcre: "/pattern/flags result", first match wins */
 };
 
+/* How entries map to lines:
+ * - TABLE_INDEXED: one entry per logical line ("key value").
+ * - TABLE_LIST: one entry per WORD (words are separated by commas and/or
+ *   whitespace, as match_list reads a /file/name); the words of one logical
+ *   line share first/nlines/line. value is "". A word starting with '#'
+ *   ends the line with a warning, as in Postfix.
+ * - TABLE_REGEXP: one entry per rule; key is the rule as written
+ *   ("!/^(.*)@old\.example$/i"), lookup_key the pattern between the
+ *   delimiters, flags the letters after it ("" when none). "if"/"endif"
+ *   blocks are reported as unsupported and the rules inside are skipped.
+ * A value continued over lines keeps, as Postfix does, the leading
+ * whitespace of each continuation line and the "\r" of a CRLF line end
+ * between them (only leading/trailing whitespace is trimmed).
+ * Entry pointers and indexes are valid until the next edit (every edit
+ * rebuilds the entries from the document). */
 struct table_entry {
 	char *key;        /* as written (a quoted key stays quoted) */
 	char *lookup_key; /* the key as Postfix looks it up: case-folded for
@@ -24,6 +39,8 @@ struct table_entry {
 	char *value;      /* continuation lines joined, trimmed (reference §1.1.2-3);
 	                   * "" for TABLE_LIST */
 	char *flags;      /* regexp/pcre flags after the closing delimiter, else NULL */
+	bool negated;     /* regexp/pcre "!/pattern/": the rule applies when the
+	                   * pattern does NOT match */
 	size_t first;     /* first physical line (0-based) in the document */
 	size_t nlines;    /* physical lines it spans, including interior comments */
 	unsigned line;    /* 1-based line number, for messages */
@@ -54,12 +71,20 @@ char *table_fold_key(const char *key);
 
 /* Edits. Each keeps every other line byte-identical. A new entry goes after
  * the last entry of the same domain (the part after '@', or the key itself),
- * else at the end of the file. Values are written on one line. Return 0, or
+ * else at the end of the file (pattern tables: always at the end, order is
+ * meaning). The separator copies the neighbouring entry's (tab, or spaces
+ * aligning the value column), else a tab. Values are written on one line.
+ * For a list, value is ignored (NULL). Return 0, or
  * -1 with a diagnostic (key exists / is absent / cannot be written). */
 int table_add(struct table *t, const char *key, const char *value, struct diags *d);
-/* Remove the whole logical line (with its continuation lines). */
+/* Remove the whole logical line (with its continuation lines and the comment
+ * lines inside it; a comment above it stays). Lines that were shadowed
+ * duplicates of the key go too, so the key is absent afterwards. In a list,
+ * only the word goes when its line has other words. In a pattern table, key
+ * is the rule as written or its pattern, and only that rule goes. */
 int table_remove(struct table *t, const char *key, struct diags *d);
-/* Replace an entry's value, keeping the key as written. */
+/* Replace an entry's value, keeping the key and separator as written
+ * (continuation lines of the old value go). Not for lists. */
 int table_set(struct table *t, const char *key, const char *value, struct diags *d);
 
 /* A map reference from main.cf such as "hash:/etc/postfix/vmailbox". */
@@ -71,7 +96,11 @@ struct table_ref {
 	bool supported; /* a type whose source vmailadm can read */
 };
 /* Parse one reference; returns false for a reference vmailadm cannot read
- * (it still fills spec and type). */
+ * (it still fills spec and type). hash, btree, lmdb, cdb, texthash (and
+ * dbm, sdbm) are TABLE_INDEXED; regexp and pcre TABLE_REGEXP; "/file/name"
+ * is TABLE_LIST with type "". "proxy:hash:/x" is read as its inner table
+ * (type "hash", spec kept). inline:, static:, mysql:, ldap: ... are not
+ * supported (path NULL). */
 bool table_ref_parse(const char *spec, struct table_ref *ref);
 void table_ref_free(struct table_ref *ref);
 

@@ -1,0 +1,321 @@
+/* /etc/aliases as postalias(1) reads it: Postfix logical lines (comments,
+ * continuation), "name: value, value", names folded, the first of duplicate
+ * names wins. The aliases object owns its document and edits it in place. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmailadm/aliases.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/xalloc.h"
+
+struct aliases {
+	struct doc *doc;
+	struct alias_entry *v;
+	size_t n, cap;
+	struct strmap *index;   /* lookup_key -> index + 1 of the first entry */
+};
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static char *fold(const char *s)
+{
+	char *r = xstrdup(s);
+	for (char *p = r; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return r;
+}
+
+static char *trim_ndup(const char *s, size_t n)
+{
+	while (n > 0 && is_ws(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_ws(s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
+/* Offset of the first c outside double quotes (a backslash protects the
+ * next byte), or (size_t)-1. */
+static size_t find_unquoted(const char *s, char c)
+{
+	bool inq = false;
+	for (size_t i = 0; s[i]; i++) {
+		if (s[i] == '\\' && s[i + 1])
+			i++;
+		else if (s[i] == '"')
+			inq = !inq;
+		else if (!inq && s[i] == c)
+			return i;
+	}
+	return (size_t)-1;
+}
+
+static void split_targets(struct alias_entry *e)
+{
+	size_t cap = 0;
+	const char *p = e->value;
+	for (;;) {
+		size_t comma = find_unquoted(p, ',');
+		size_t n = comma == (size_t)-1 ? strlen(p) : comma;
+		char *t = trim_ndup(p, n);
+		if (*t) {
+			xgrow(&e->targets, &cap, e->ntargets + 2, sizeof *e->targets);
+			e->targets[e->ntargets++] = t;
+		} else {
+			free(t);
+		}
+		if (comma == (size_t)-1)
+			break;
+		p += comma + 1;
+	}
+	if (!e->targets)
+		e->targets = xcalloc(1, sizeof *e->targets);
+	e->targets[e->ntargets] = NULL;
+}
+
+static void entries_clear(struct aliases *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		struct alias_entry *e = &a->v[i];
+		free(e->name);
+		free(e->lookup_key);
+		free(e->value);
+		for (size_t k = 0; k < e->ntargets; k++)
+			free(e->targets[k]);
+		free(e->targets);
+	}
+	a->n = 0;
+	strmap_free(&a->index);
+}
+
+static void parse_line(struct aliases *a, const char *s, size_t first, size_t nlines,
+		       struct diags *d)
+{
+	const char *file = doc_name(a->doc);
+	unsigned line = (unsigned)(first + 1);
+	size_t colon = find_unquoted(s, ':');
+	if (colon == (size_t)-1) {
+		diag_error(d, file, line, _("need name:value pair"));
+		return;
+	}
+	char *name = trim_ndup(s, colon);
+	char *value = trim_ndup(s + colon + 1, strlen(s + colon + 1));
+	if (!*name || !*value) {
+		diag_error(d, file, line, _("need name:value pair"));
+		free(name);
+		free(value);
+		return;
+	}
+	xgrow(&a->v, &a->cap, a->n + 1, sizeof *a->v);
+	struct alias_entry *e = &a->v[a->n++];
+	memset(e, 0, sizeof *e);
+	e->name = name;
+	e->lookup_key = fold(name);
+	e->value = value;
+	e->first = first;
+	e->nlines = nlines;
+	e->line = line;
+	split_targets(e);
+	if (!strmap_add(a->index, e->lookup_key, (void *)(uintptr_t)a->n)) {
+		size_t fi = (size_t)(uintptr_t)strmap_get(a->index, e->lookup_key) - 1;
+		e->shadowed = true;
+		diag_warn(d, file, line,
+			  _("duplicate entry: \"%s\" (first on line %u, which Postfix uses)"),
+			  e->lookup_key, a->v[fi].line);
+	}
+}
+
+static void reindex(struct aliases *a, struct diags *d)
+{
+	entries_clear(a);
+	a->index = strmap_create(doc_count(a->doc));
+	struct strbuf text = STRBUF_INIT;
+	size_t pos = 0, first, nlines;
+	while (doc_next_logical(a->doc, &pos, &text, &first, &nlines)) {
+		if (is_ws(text.buf[0])) {
+			diag_warn(d, doc_name(a->doc), (unsigned)(first + 1),
+				  _("logical line must not start with whitespace"));
+			continue;
+		}
+		parse_line(a, text.buf, first, nlines, d);
+	}
+	sb_free(&text);
+}
+
+int aliases_parse(struct doc *doc, struct aliases **out, struct diags *d)
+{
+	struct aliases *a = xcalloc(1, sizeof *a);
+	a->doc = doc;
+	reindex(a, d);
+	*out = a;
+	return 0;
+}
+
+void aliases_free(struct aliases **ap)
+{
+	struct aliases *a = *ap;
+	if (!a)
+		return;
+	entries_clear(a);
+	free(a->v);
+	doc_free(&a->doc);
+	free(a);
+	*ap = NULL;
+}
+
+struct doc *aliases_doc(const struct aliases *a) { return a->doc; }
+size_t aliases_count(const struct aliases *a) { return a->n; }
+
+const struct alias_entry *aliases_entry(const struct aliases *a, size_t i)
+{
+	if (i >= a->n)
+		vm_panic("aliases_entry: %zu of %zu", i, a->n);
+	return &a->v[i];
+}
+
+const struct alias_entry *aliases_lookup(const struct aliases *a, const char *name)
+{
+	char *k = fold(name);
+	size_t idx = (size_t)(uintptr_t)strmap_get(a->index, k);
+	free(k);
+	return idx ? &a->v[idx - 1] : NULL;
+}
+
+/* Where the value starts in the first physical line of e (0 when it is
+ * only on continuation lines); *colon gets the offset of the colon. */
+static size_t value_offset(const struct aliases *a, const struct alias_entry *e,
+			   size_t *colon, const char **text)
+{
+	size_t len;
+	const char *p = doc_text(a->doc, e->first, &len);
+	char *s = xstrndup(p, len);
+	*text = p;
+	size_t c = find_unquoted(s, ':');
+	free(s);
+	if (c == (size_t)-1 || c >= len) {
+		*colon = len;
+		return 0;
+	}
+	*colon = c;
+	size_t v = c + 1;
+	while (v < len && is_ws(p[v]))
+		v++;
+	return v < len ? v : 0;
+}
+
+static size_t columns(const char *s, size_t n)
+{
+	size_t col = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\t')
+			col = (col / 8 + 1) * 8;
+		else if (((unsigned char)s[i] & 0xc0) != 0x80)
+			col++;
+	}
+	return col;
+}
+
+static bool valid_text(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '\n' || *s == '\r')
+			return false;
+	return true;
+}
+
+int aliases_set(struct aliases *a, const char *name, const char *value, struct diags *d)
+{
+	const char *file = doc_name(a->doc);
+	char *val = trim_ndup(value ? value : "", value ? strlen(value) : 0);
+	if (!*name || is_ws(name[0]) || name[0] == '#' || !valid_text(name) ||
+	    find_unquoted(name, ':') != (size_t)-1 || !*val || !valid_text(val)) {
+		diag_error(d, file, 0, _("cannot write alias \"%s\": need name:value pair"), name);
+		free(val);
+		return -1;
+	}
+	struct strbuf line = STRBUF_INIT;
+	const struct alias_entry *e = aliases_lookup(a, name);
+	const char *text;
+	size_t colon;
+	if (e) {
+		size_t voff = value_offset(a, e, &colon, &text);
+		if (voff > 0) {
+			sb_add(&line, text, voff);
+		} else {
+			sb_add(&line, text, colon);
+			sb_adds(&line, ": ");
+		}
+		sb_adds(&line, val);
+		size_t first = e->first, nlines = e->nlines;
+		doc_replace(a->doc, first, sb_str(&line));
+		if (nlines > 1)
+			doc_delete(a->doc, first + 1, nlines - 1);
+	} else {
+		/* Copy the last entry's layout after the colon: its separator
+		 * when it is one character (or none), else the same value
+		 * column, as table.c does. */
+		sb_adds(&line, name);
+		sb_addc(&line, ':');
+		size_t voff = 0;
+		if (a->n > 0)
+			voff = value_offset(a, &a->v[a->n - 1], &colon, &text);
+		if (voff == 0) {
+			sb_addc(&line, ' ');
+		} else {
+			const char *sep = text + colon + 1;
+			size_t seplen = voff - colon - 1;
+			size_t target = columns(text, voff);
+			size_t col = columns(line.buf, line.len);
+			if (seplen <= 1) {
+				sb_add(&line, sep, seplen);
+			} else if (memchr(sep, '\t', seplen)) {
+				do {
+					sb_addc(&line, '\t');
+					col = (col / 8 + 1) * 8;
+				} while (col < target);
+			} else if (col + 1 >= target) {
+				sb_addc(&line, ' ');
+			} else {
+				for (; col < target; col++)
+					sb_addc(&line, ' ');
+			}
+		}
+		sb_adds(&line, val);
+		doc_insert(a->doc, doc_count(a->doc), sb_str(&line));
+	}
+	sb_free(&line);
+	free(val);
+	struct diags scratch = DIAGS_INIT;
+	reindex(a, &scratch);
+	diags_free(&scratch);
+	return 0;
+}
+
+int aliases_remove(struct aliases *a, const char *name, struct diags *d)
+{
+	const struct alias_entry *e = aliases_lookup(a, name);
+	if (!e) {
+		diag_error(d, doc_name(a->doc), 0, _("no alias \"%s\""), name);
+		return -1;
+	}
+	/* Shadowed duplicates go too: the name must be absent afterwards. */
+	struct diags scratch = DIAGS_INIT;
+	while (e) {
+		doc_delete(a->doc, e->first, e->nlines);
+		reindex(a, &scratch);
+		e = aliases_lookup(a, name);
+	}
+	diags_free(&scratch);
+	return 0;
+}

@@ -1,0 +1,796 @@
+/* Postfix lookup-table sources: indexed "key value" maps, /file/name domain
+ * lists and regexp:/pcre: pattern files, read the way postmap(1), match_list
+ * and dict_regexp read them. The table owns its document; entries are
+ * rebuilt from the document after every edit, so edits stay line-exact. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmailadm/i18n.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/table.h"
+#include "vmailadm/xalloc.h"
+
+/* The entries' strings live in chunks freed together: three small
+ * allocations per entry would cost more than the parse itself. */
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct table {
+	struct doc *doc;
+	enum table_syntax syntax;
+	struct table_entry *v;
+	size_t n, cap;
+	/* lookup_key -> index + 1 of the first entry with that key */
+	struct strmap *index;
+	struct chunk *pool;
+};
+
+static char *pool_strndup(struct table *t, const char *s, size_t n)
+{
+	struct chunk *c = t->pool;
+	if (!c || c->cap - c->used < n + 1) {
+		size_t cap = n + 1 > 65536 ? n + 1 : 65536;
+		c = xmalloc(sizeof *c + cap);
+		c->cap = cap;
+		c->used = 0;
+		c->next = t->pool;
+		t->pool = c;
+	}
+	char *r = c->data + c->used;
+	memcpy(r, s, n);
+	r[n] = '\0';
+	c->used += n + 1;
+	return r;
+}
+
+static char *pool_fold(struct table *t, const char *s)
+{
+	char *r = pool_strndup(t, s, strlen(s));
+	for (char *p = r; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return r;
+}
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+char *table_fold_key(const char *key)
+{
+	char *s = xstrdup(key);
+	for (char *p = s; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
+/* The end of a key as postmap finds it (3.2+): the first whitespace outside
+ * double quotes, a backslash protecting the next byte. Returns false when a
+ * quote is left open. */
+static bool key_end(const char *s, size_t *len)
+{
+	bool inq = false;
+	size_t i = 0;
+	for (; s[i]; i++) {
+		if (s[i] == '\\') {
+			if (!s[++i])
+				break;
+		} else if (is_ws(s[i])) {
+			if (!inq)
+				break;
+		} else if (s[i] == '"') {
+			inq = !inq;
+		}
+	}
+	*len = i;
+	return !inq;
+}
+
+/* s without leading and trailing whitespace: start and length. */
+static const char *trim(const char *s, size_t *n)
+{
+	while (is_ws(*s))
+		s++;
+	*n = strlen(s);
+	while (*n > 0 && is_ws(s[*n - 1]))
+		(*n)--;
+	return s;
+}
+
+/* s without leading and trailing whitespace, copied. */
+static char *trim_dup(const char *s)
+{
+	size_t n;
+	s = trim(s, &n);
+	return xstrndup(s, n);
+}
+
+static void entries_clear(struct table *t)
+{
+	while (t->pool) {
+		struct chunk *c = t->pool;
+		t->pool = c->next;
+		free(c);
+	}
+	t->n = 0;
+	strmap_free(&t->index);
+}
+
+static struct table_entry *new_entry(struct table *t, size_t first, size_t nlines)
+{
+	xgrow(&t->v, &t->cap, t->n + 1, sizeof *t->v);
+	struct table_entry *e = &t->v[t->n++];
+	memset(e, 0, sizeof *e);
+	e->first = first;
+	e->nlines = nlines;
+	e->line = (unsigned)(first + 1);
+	return e;
+}
+
+/* Enter the last entry in the index; a later duplicate is shadowed. */
+static void index_last(struct table *t, struct diags *d)
+{
+	struct table_entry *e = &t->v[t->n - 1];
+	void *idx = (void *)(uintptr_t)t->n;
+	if (strmap_add(t->index, e->lookup_key, idx))
+		return;
+	size_t fi = (size_t)(uintptr_t)strmap_get(t->index, e->lookup_key) - 1;
+	const struct table_entry *f = &t->v[fi];
+	const char *name = doc_name(t->doc);
+	switch (t->syntax) {
+	case TABLE_INDEXED:
+		e->shadowed = true;
+		diag_warn(d, name, e->line,
+			  _("duplicate entry: \"%s\" (first on line %u, which Postfix uses)"),
+			  e->lookup_key, f->line);
+		break;
+	case TABLE_LIST:
+		e->shadowed = true;
+		diag_warn(d, name, e->line, _("\"%s\" is already listed on line %u"),
+			  e->lookup_key, f->line);
+		break;
+	case TABLE_REGEXP:
+		/* Only an identical rule can never match: the same pattern with
+		 * other flags or negation is a different rule. */
+		if (e->negated == f->negated && strcmp(e->flags, f->flags) == 0) {
+			e->shadowed = true;
+			diag_warn(d, name, e->line,
+				  _("the same pattern is on line %u; this rule never matches"),
+				  f->line);
+		}
+		break;
+	}
+}
+
+static void parse_indexed(struct table *t, char *s, size_t first, size_t nlines,
+			  struct diags *d)
+{
+	const char *name = doc_name(t->doc);
+	unsigned line = (unsigned)(first + 1);
+	size_t klen;
+	if (!key_end(s, &klen)) {
+		diag_error(d, name, line, _("unbalanced '\"' in '%.60s' -- ignoring this line"), s);
+		return;
+	}
+	size_t vlen;
+	const char *val = trim(s + klen, &vlen);
+	if (klen == 0 || vlen == 0) {
+		diag_error(d, name, line, _("expected format: key whitespace value"));
+		return;
+	}
+	struct table_entry *e = new_entry(t, first, nlines);
+	e->key = pool_strndup(t, s, klen);
+	e->lookup_key = pool_fold(t, e->key);
+	e->value = pool_strndup(t, val, vlen);
+	if (e->key[klen - 1] == ':')
+		diag_warn(d, name, line,
+			  _("record is in \"key: value\" format; is this an alias file?"));
+	index_last(t, d);
+}
+
+/* One word of a list, as mystrtokdq() cuts them: separated by commas and
+ * whitespace, double quotes protecting separators. *pos advances; returns
+ * false at the end of s. */
+static bool list_word(const char *s, size_t *pos, size_t *start, size_t *len)
+{
+	size_t i = *pos;
+	while (s[i] && (s[i] == ',' || is_ws(s[i])))
+		i++;
+	if (!s[i]) {
+		*pos = i;
+		return false;
+	}
+	*start = i;
+	bool inq = false;
+	for (; s[i]; i++) {
+		if (s[i] == '\\' && s[i + 1])
+			i++;
+		else if (s[i] == '"')
+			inq = !inq;
+		else if (!inq && (s[i] == ',' || is_ws(s[i])))
+			break;
+	}
+	*len = i - *start;
+	*pos = i;
+	return true;
+}
+
+static void parse_list(struct table *t, const char *s, size_t first, size_t nlines,
+		       struct diags *d)
+{
+	size_t pos = 0, start, len;
+	while (list_word(s, &pos, &start, &len)) {
+		if (s[start] == '#') {
+			diag_warn(d, doc_name(t->doc), (unsigned)(first + 1),
+				  _("comment at end of line is not supported: %.60s"), s + start);
+			break;
+		}
+		struct table_entry *e = new_entry(t, first, nlines);
+		e->key = pool_strndup(t, s + start, len);
+		e->lookup_key = pool_fold(t, e->key);
+		e->value = pool_strndup(t, "", 0);
+		index_last(t, d);
+	}
+}
+
+/* "if"/"endif" keyword at s (dict_regexp compares them without case). */
+static bool keyword(const char *s, const char *kw)
+{
+	size_t n = strlen(kw);
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] | 0x20) != kw[i])
+			return false;
+	return !s[n] || is_ws(s[n]);
+}
+
+static void parse_regexp(struct table *t, const char *s, size_t first, size_t nlines,
+			 unsigned *depth, struct diags *d)
+{
+	const char *name = doc_name(t->doc);
+	unsigned line = (unsigned)(first + 1);
+	if (keyword(s, "if")) {
+		if ((*depth)++ == 0)
+			diag_warn(d, name, line,
+				  _("\"if\" blocks are not supported: the rules up to the "
+				    "matching \"endif\" are ignored"));
+		return;
+	}
+	if (keyword(s, "endif")) {
+		if (*depth == 0)
+			diag_warn(d, name, line, _("ignoring ENDIF without matching IF"));
+		else
+			(*depth)--;
+		return;
+	}
+	if (*depth > 0)
+		return;
+
+	const char *p = s;
+	bool negated = false;
+	while (*p == '!') {
+		negated = !negated;
+		p++;
+	}
+	while (is_ws(*p))
+		p++;
+	char delim = *p;
+	if (!delim || is_alnum(delim) || delim == '\\') {
+		diag_error(d, name, line, _("no regexp: %.60s"), s);
+		return;
+	}
+	const char *pat = ++p;
+	while (*p && *p != delim) {
+		if (*p == '\\' && p[1])
+			p++;
+		p++;
+	}
+	if (!*p) {
+		diag_error(d, name, line, _("no closing regexp delimiter \"%c\": %.60s"), delim, s);
+		return;
+	}
+	const char *pat_end = p++;
+	const char *fl = p;
+	while (*p && !is_ws(*p)) {
+		/* The union of the regexp (imx) and pcre (imsxAEUX) options. */
+		if (!strchr("imsxAEUX", *p)) {
+			diag_error(d, name, line, _("unknown regexp option \"%c\": skipping this rule"),
+				   *p);
+			return;
+		}
+		p++;
+	}
+	struct table_entry *e = new_entry(t, first, nlines);
+	e->key = pool_strndup(t, s, (size_t)(p - s));
+	e->lookup_key = pool_strndup(t, pat, (size_t)(pat_end - pat));
+	e->flags = pool_strndup(t, fl, (size_t)(p - fl));
+	e->negated = negated;
+	size_t vlen;
+	const char *val = trim(p, &vlen);
+	e->value = pool_strndup(t, val, vlen);
+	if (!*e->value)
+		diag_warn(d, name, line, _("no replacement text: using empty string"));
+	index_last(t, d);
+}
+
+/* (Re)build the entries from the document. */
+static void reindex(struct table *t, struct diags *d)
+{
+	entries_clear(t);
+	t->index = strmap_create(doc_count(t->doc));
+	struct strbuf text = STRBUF_INIT;
+	size_t pos = 0, first, nlines;
+	unsigned depth = 0;
+	while (doc_next_logical(t->doc, &pos, &text, &first, &nlines)) {
+		char *s = text.buf;
+		/* readlline() refuses text without a line to continue. */
+		if (is_ws(s[0])) {
+			diag_warn(d, doc_name(t->doc), (unsigned)(first + 1),
+				  _("logical line must not start with whitespace"));
+			continue;
+		}
+		switch (t->syntax) {
+		case TABLE_INDEXED:
+			parse_indexed(t, s, first, nlines, d);
+			break;
+		case TABLE_LIST:
+			parse_list(t, s, first, nlines, d);
+			break;
+		case TABLE_REGEXP:
+			parse_regexp(t, s, first, nlines, &depth, d);
+			break;
+		}
+	}
+	if (depth > 0)
+		diag_warn(d, doc_name(t->doc), 0, _("IF has no matching ENDIF"));
+	sb_free(&text);
+}
+
+int table_parse(struct doc *doc, enum table_syntax syntax, struct table **out,
+		struct diags *d)
+{
+	struct table *t = xcalloc(1, sizeof *t);
+	t->doc = doc;
+	t->syntax = syntax;
+	reindex(t, d);
+	*out = t;
+	return 0;
+}
+
+void table_free(struct table **tp)
+{
+	struct table *t = *tp;
+	if (!t)
+		return;
+	entries_clear(t);
+	free(t->v);
+	doc_free(&t->doc);
+	free(t);
+	*tp = NULL;
+}
+
+struct doc *table_doc(const struct table *t) { return t->doc; }
+enum table_syntax table_syntax(const struct table *t) { return t->syntax; }
+size_t table_count(const struct table *t) { return t->n; }
+
+const struct table_entry *table_entry(const struct table *t, size_t i)
+{
+	if (i >= t->n)
+		vm_panic("table_entry: %zu of %zu", i, t->n);
+	return &t->v[i];
+}
+
+const struct table_entry *table_lookup(const struct table *t, const char *key)
+{
+	char *k = t->syntax == TABLE_REGEXP ? xstrdup(key) : table_fold_key(key);
+	size_t idx = (size_t)(uintptr_t)strmap_get(t->index, k);
+	free(k);
+	return idx ? &t->v[idx - 1] : NULL;
+}
+
+/* ---- edits ----
+ * Each edit changes the document, then rebuilds every entry from it: O(n),
+ * but it keeps entries, lines and the index exactly what a fresh parse of
+ * the new file would give. */
+
+/* The entry an edit of key means: for pattern tables the rule as written
+ * ("/^a@/i") or, failing that, its pattern; else the folded key. */
+static const struct table_entry *find(const struct table *t, const char *key)
+{
+	if (t->syntax == TABLE_REGEXP)
+		for (size_t i = 0; i < t->n; i++)
+			if (strcmp(t->v[i].key, key) == 0)
+				return &t->v[i];
+	return table_lookup(t, key);
+}
+
+/* The domain a key groups with: after the last '@', or the key itself. */
+static const char *key_domain(const char *folded)
+{
+	const char *at = strrchr(folded, '@');
+	return at ? at + 1 : folded;
+}
+
+/* Display columns of n bytes (UTF-8 characters, tabs to multiples of 8). */
+static size_t columns(const char *s, size_t n, size_t col)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\t')
+			col = (col / 8 + 1) * 8;
+		else if (((unsigned char)s[i] & 0xc0) != 0x80)
+			col++;
+	}
+	return col;
+}
+
+/* "key" + a separator in the style of the neighbouring line ntext, whose
+ * key is nklen bytes and whose value starts at nvoff: a one-character
+ * separator is copied; a longer one means alignment, so the new value goes
+ * to the same column (with tabs if it used tabs); no neighbour: a tab. */
+static void add_separated(struct strbuf *out, const char *key, const char *ntext,
+			  size_t nklen, size_t nvoff)
+{
+	sb_adds(out, key);
+	if (!ntext || nvoff <= nklen) {
+		sb_addc(out, '\t');
+		return;
+	}
+	const char *sep = ntext + nklen;
+	size_t seplen = nvoff - nklen;
+	size_t target = columns(ntext, nvoff, 0);
+	size_t col = columns(key, strlen(key), 0);
+	if (seplen == 1) {
+		sb_addc(out, sep[0]);
+	} else if (memchr(sep, '\t', seplen)) {
+		do {
+			sb_addc(out, '\t');
+			col = (col / 8 + 1) * 8;
+		} while (col < target);
+	} else if (col + 1 >= target) {
+		sb_addc(out, ' ');
+	} else {
+		for (; col < target; col++)
+			sb_addc(out, ' ');
+	}
+}
+
+/* Where the value of entry e starts in its first physical line, or 0 when
+ * the value is not on that line. *klen gets the length of the key there. */
+static size_t value_offset(const struct table *t, const struct table_entry *e,
+			   size_t *klen, const char **text)
+{
+	size_t len;
+	const char *p = doc_text(t->doc, e->first, &len);
+	char *s = xstrndup(p, len);
+	*text = p;
+	/* The key is the start of the logical line, hence of its first line. */
+	if (t->syntax == TABLE_REGEXP)
+		*klen = strlen(e->key);
+	else
+		key_end(s, klen);
+	if (*klen > len)
+		*klen = len;
+	size_t v = *klen;
+	while (v < len && is_ws(s[v]))
+		v++;
+	free(s);
+	return v < len ? v : 0;
+}
+
+static bool has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '\n' || *s == '\r')
+			return true;
+	return false;
+}
+
+/* A key that postmap would read back as the same single key. */
+static bool valid_key(const struct table *t, const char *key)
+{
+	if (!*key || key[0] == '#' || is_ws(key[0]) || has_ctl(key))
+		return false;
+	size_t klen;
+	if (t->syntax == TABLE_LIST) {
+		size_t pos = 0, start;
+		return list_word(key, &pos, &start, &klen) && start == 0 && !key[klen];
+	}
+	if (t->syntax == TABLE_REGEXP) {
+		/* The rule must be a whole "/pattern/flags" token. */
+		const char *p = key;
+		while (*p == '!')
+			p++;
+		char delim = *p;
+		if (!delim || is_alnum(delim) || is_ws(delim) || delim == '\\')
+			return false;
+		for (p++; *p && *p != delim; p++)
+			if (*p == '\\' && p[1])
+				p++;
+		if (!*p)
+			return false;
+		for (p++; *p; p++)
+			if (!strchr("imsxAEUX", *p))
+				return false;
+		return true;
+	}
+	return key_end(key, &klen) && !key[klen];
+}
+
+int table_add(struct table *t, const char *key, const char *value, struct diags *d)
+{
+	const char *name = doc_name(t->doc);
+	if (!valid_key(t, key)) {
+		diag_error(d, name, 0, _("cannot add \"%s\": not a valid key for this table"), key);
+		return -1;
+	}
+	char *val = trim_dup(value ? value : "");
+	if (t->syntax != TABLE_LIST && (!*val || has_ctl(val))) {
+		diag_error(d, name, 0, _("cannot add \"%s\": the value must be one non-empty line"),
+			   key);
+		free(val);
+		return -1;
+	}
+	const struct table_entry *old = find(t, key);
+	if (old) {
+		diag_error(d, name, old->line, _("\"%s\" already exists"), key);
+		free(val);
+		return -1;
+	}
+
+	/* After the last entry of the same domain, else at the end; pattern
+	 * order is meaning, so new rules always go last. */
+	char *folded = table_fold_key(key);
+	const struct table_entry *after = NULL;
+	if (t->syntax != TABLE_REGEXP)
+		for (size_t i = 0; i < t->n; i++) {
+			if (strcmp(key_domain(t->v[i].lookup_key), key_domain(folded)) == 0)
+				after = &t->v[i];
+		}
+	const struct table_entry *style = after ? after : t->n ? &t->v[t->n - 1] : NULL;
+	size_t at = after ? after->first + after->nlines : doc_count(t->doc);
+	free(folded);
+
+	struct strbuf line = STRBUF_INIT;
+	if (t->syntax == TABLE_LIST) {
+		sb_adds(&line, key);
+	} else {
+		const char *ntext = NULL;
+		size_t nklen = 0, nvoff = 0;
+		if (style)
+			nvoff = value_offset(t, style, &nklen, &ntext);
+		add_separated(&line, key, ntext, nklen, nvoff);
+		sb_adds(&line, val);
+	}
+	doc_insert(t->doc, at, sb_str(&line));
+	sb_free(&line);
+	free(val);
+	struct diags scratch = DIAGS_INIT;
+	reindex(t, &scratch);
+	diags_free(&scratch);
+	return 0;
+}
+
+/* Remove every word w (folded) from the physical lines first..first+nlines
+ * of a list's logical line, keeping the other words and their separators
+ * as written. Returns whether anything was removed. */
+static bool list_remove_word(struct table *t, size_t first, size_t nlines, const char *w)
+{
+	struct span { size_t s, e; bool match; } *v = NULL;
+	size_t vcap = 0, end = first + nlines;
+	bool removed = false;
+	for (size_t i = first; i < end;) {
+		size_t len;
+		const char *p = doc_text(t->doc, i, &len);
+		char *s = xstrndup(p, len);
+		size_t n = 0, kept = 0, pos = 0, st, wl;
+		while (list_word(s, &pos, &st, &wl) && s[st] != '#') {
+			char *fw = xstrndup(s + st, wl);
+			for (char *c = fw; *c; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					*c = (char)(*c - 'A' + 'a');
+			xgrow(&v, &vcap, n + 1, sizeof *v);
+			v[n] = (struct span){ st, st + wl, strcmp(fw, w) == 0 };
+			kept += !v[n].match;
+			n++;
+			free(fw);
+		}
+		if (n == kept) {        /* nothing to remove (or a dropped line) */
+			free(s);
+			i++;
+			continue;
+		}
+		removed = true;
+		if (kept > 0) {
+			/* A word goes with the separator after it; the last word of
+			 * the line with the separator before it. */
+			char *cut = xcalloc(len + 1, 1);
+			for (size_t k = 0; k < n; k++) {
+				if (!v[k].match)
+					continue;
+				size_t a = k + 1 < n ? v[k].s : v[k - 1].e;
+				size_t b = k + 1 < n ? v[k + 1].s : v[k].e;
+				memset(cut + a, 1, b - a);
+			}
+			struct strbuf out = STRBUF_INIT;
+			for (size_t k = 0; k < len; k++)
+				if (!cut[k])
+					sb_addc(&out, s[k]);
+			doc_replace(t->doc, i, sb_str(&out));
+			sb_free(&out);
+			free(cut);
+			i++;
+		} else {
+			doc_delete(t->doc, i, 1);
+			end--;
+			/* The logical line lost its first line: the next line that
+			 * continued it becomes its start, without the indentation. */
+			for (size_t k = i; i == first && k < end; k++) {
+				const char *c = doc_text(t->doc, k, &len);
+				size_t m = 0;
+				while (m < len && is_ws(c[m]))
+					m++;
+				if (m < len && c[m] != '#') {
+					char *rest = xstrndup(c + m, len - m);
+					doc_replace(t->doc, k, rest);
+					free(rest);
+					break;
+				}
+			}
+		}
+		free(s);
+	}
+	free(v);
+	return removed;
+}
+
+int table_remove(struct table *t, const char *key, struct diags *d)
+{
+	const struct table_entry *e = find(t, key);
+	if (!e) {
+		diag_error(d, doc_name(t->doc), 0, _("\"%s\" is not in this table"), key);
+		return -1;
+	}
+	struct diags scratch = DIAGS_INIT;
+	if (t->syntax == TABLE_REGEXP) {
+		doc_delete(t->doc, e->first, e->nlines);
+		reindex(t, &scratch);
+		diags_free(&scratch);
+		return 0;
+	}
+	/* Every line with that key goes, duplicates included: after a remove
+	 * the key is absent, not replaced by a line that was shadowed. */
+	char *lk = xstrdup(e->lookup_key);
+	while (e) {
+		if (t->syntax == TABLE_LIST) {
+			if (!list_remove_word(t, e->first, e->nlines, lk))
+				vm_panic("table_remove: \"%s\" not found on line %u", lk, e->line);
+		} else {
+			doc_delete(t->doc, e->first, e->nlines);
+		}
+		reindex(t, &scratch);
+		e = table_lookup(t, lk);
+	}
+	diags_free(&scratch);
+	free(lk);
+	return 0;
+}
+
+int table_set(struct table *t, const char *key, const char *value, struct diags *d)
+{
+	const char *name = doc_name(t->doc);
+	const struct table_entry *e = find(t, key);
+	if (!e) {
+		diag_error(d, name, 0, _("\"%s\" is not in this table"), key);
+		return -1;
+	}
+	if (t->syntax == TABLE_LIST) {
+		diag_error(d, name, e->line, _("a domain list has no values to set"));
+		return -1;
+	}
+	char *val = trim_dup(value ? value : "");
+	if (!*val || has_ctl(val)) {
+		diag_error(d, name, e->line,
+			   _("cannot set \"%s\": the value must be one non-empty line"), key);
+		free(val);
+		return -1;
+	}
+	const char *text;
+	size_t klen;
+	size_t voff = value_offset(t, e, &klen, &text);
+	struct strbuf line = STRBUF_INIT;
+	if (voff > 0) {
+		sb_add(&line, text, voff);
+	} else {
+		/* The value was on continuation lines only. */
+		sb_add(&line, text, klen);
+		sb_addc(&line, '\t');
+	}
+	sb_adds(&line, val);
+	size_t first = e->first, nlines = e->nlines;
+	doc_replace(t->doc, first, sb_str(&line));
+	if (nlines > 1)
+		doc_delete(t->doc, first + 1, nlines - 1);
+	sb_free(&line);
+	free(val);
+	struct diags scratch = DIAGS_INIT;
+	reindex(t, &scratch);
+	diags_free(&scratch);
+	return 0;
+}
+
+/* ---- references ---- */
+
+static const char *const indexed_types[] = { "hash", "btree", "lmdb", "cdb", "texthash",
+					     "dbm", "sdbm", NULL };
+
+bool table_ref_parse(const char *spec, struct table_ref *ref)
+{
+	memset(ref, 0, sizeof *ref);
+	ref->spec = xstrdup(spec);
+	ref->syntax = TABLE_INDEXED;
+	if (spec[0] == '/') {
+		ref->type = xstrdup("");
+		ref->path = xstrdup(spec);
+		ref->syntax = TABLE_LIST;
+		ref->supported = true;
+		return true;
+	}
+	const char *colon = strchr(spec, ':');
+	if (!colon || colon == spec) {
+		ref->type = xstrdup("");
+		return false;
+	}
+	ref->type = xstrndup(spec, (size_t)(colon - spec));
+	const char *rest = colon + 1;
+	if (strcmp(ref->type, "proxy") == 0) {
+		/* proxymap reads the same source; look through it. */
+		struct table_ref inner;
+		bool ok = table_ref_parse(rest, &inner);
+		if (ok && inner.syntax != TABLE_LIST) {
+			free(ref->type);
+			ref->type = inner.type;
+			ref->path = inner.path;
+			ref->syntax = inner.syntax;
+			ref->supported = true;
+			free(inner.spec);
+			return true;
+		}
+		table_ref_free(&inner);
+		return false;
+	}
+	if (!*rest)
+		return false;
+	for (size_t i = 0; indexed_types[i]; i++)
+		if (strcmp(ref->type, indexed_types[i]) == 0) {
+			ref->path = xstrdup(rest);
+			ref->supported = true;
+			return true;
+		}
+	if (strcmp(ref->type, "regexp") == 0 || strcmp(ref->type, "pcre") == 0) {
+		ref->path = xstrdup(rest);
+		ref->syntax = TABLE_REGEXP;
+		ref->supported = true;
+		return true;
+	}
+	return false;
+}
+
+void table_ref_free(struct table_ref *ref)
+{
+	xfree(&ref->type);
+	xfree(&ref->path);
+	xfree(&ref->spec);
+}
