@@ -16,7 +16,7 @@ unset VMAILADM_CONFIG
 grep -q "^vmail_uid  *= 5001  *($fx/full.yaml:5)\$" "$tmp/out" || no "vmail_uid line"
 grep -q "^password_scheme  *= BLF-CRYPT " "$tmp/out" || no "password_scheme normalised"
 grep -q "^postfix_reload  *= postfix -c /srv/mail/postfix reload " "$tmp/out" || no "placeholder"
-grep -q "^# configuration file: $fx/full.yaml (from the command line)" "$tmp/out" || no "header"
+grep -q "^# configuration file: $fx/full.yaml (from --config)" "$tmp/out" || no "header"
 [ "$(grep -c ' = ' "$tmp/out")" -eq 19 ] || no "19 settings expected"
 [ -s "$tmp/err" ] && no "unexpected stderr: $(cat "$tmp/err")"
 
@@ -47,6 +47,8 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["file_orig
 	"$tmp/json" || no "environment origin"
 VMAILADM_CONFIG="$fx/full.yaml" "$VMAILADM" --config "$fx/empty.yaml" config >"$tmp/out" || no "override failed"
 grep -q '^vmail_uid  *= 5000 ' "$tmp/out" || no "--config must win over VMAILADM_CONFIG"
+VMAILADM_CONFIG="$fx/full.yaml" "$VMAILADM" config >"$tmp/out" || no "env config (text) failed"
+grep -q "^# configuration file: $fx/full.yaml (from \$VMAILADM_CONFIG)\$" "$tmp/out" || no "env header"
 
 # A bad file: exit 2, every problem on stderr, nothing on stdout.
 "$VMAILADM" --config "$fx/many-errors.yaml" config >"$tmp/out" 2>"$tmp/err"

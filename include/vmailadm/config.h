@@ -63,4 +63,9 @@ const char *config_origin(const struct config *c, const char *name);
 char **config_command_argv(const struct config *c, const char *cmdline);
 void config_argv_free(char ***argvp);
 
+/* Make the language setting govern the messages that follow (gettext reads
+ * $LANGUAGE at each call; under the C locale it would ignore it, so
+ * LC_MESSAGES moves to C.UTF-8 then). Nothing happens when it is "". */
+void config_apply_language(const struct config *c);
+
 #endif

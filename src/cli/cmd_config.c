@@ -22,6 +22,7 @@ int cmd_config(struct cli *cli, int argc, char **argv)
 	bool json = cli->json, man = false;
 	int c;
 
+	opterr = 0; /* one message, ours, naming the option */
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
@@ -32,7 +33,7 @@ int cmd_config(struct cli *cli, int argc, char **argv)
 				 "FILE:LINE); --man prints the man page vmailadm.yaml(5).\n"), cli->prog);
 			return EXIT_OK;
 		default:
-			return cli_usage_error(cli, _("config: unknown option"));
+			return cli_usage_error(cli, _("config: unknown option '%s'"), argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -772,6 +772,16 @@ void config_argv_free(char ***argvp)
 	*argvp = NULL;
 }
 
+void config_apply_language(const struct config *c)
+{
+	if (!c->language || !*c->language)
+		return;
+	setenv("LANGUAGE", c->language, 1);
+	const char *cur = setlocale(LC_MESSAGES, NULL);
+	if (cur && (!strcmp(cur, "C") || !strcmp(cur, "POSIX")))
+		setlocale(LC_MESSAGES, "C.UTF-8");
+}
+
 /* ---- printing ---- */
 
 static char *printable(const char *s)
@@ -822,8 +832,14 @@ void config_print(const struct config *c, FILE *fp, bool json)
 
 	if (c->file) {
 		char *f = printable(c->file);
-		fprintf(fp, _("# configuration file: %s (from the %s)\n"), f,
-			_(o ? o->file_origin : "default"));
+		/* Whole sentences, so that translators can decline them. */
+		const char *fo = o ? o->file_origin : "default";
+		if (!strcmp(fo, "environment"))
+			fprintf(fp, _("# configuration file: %s (from $VMAILADM_CONFIG)\n"), f);
+		else if (!strcmp(fo, "command line"))
+			fprintf(fp, _("# configuration file: %s (from --config)\n"), f);
+		else
+			fprintf(fp, _("# configuration file: %s (the default)\n"), f);
 		free(f);
 	} else {
 		char *f = printable(o && o->path ? o->path : CONFIG_DEFAULT_PATH);

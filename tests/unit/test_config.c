@@ -191,6 +191,12 @@ static void test_full_file(void)
 	CU_ASSERT_PTR_NULL(argv[4]);
 	config_argv_free(&argv);
 	CU_ASSERT_PTR_NULL(argv);
+
+	/* language: fr takes effect through $LANGUAGE. */
+	unsetenv("LANGUAGE");
+	config_apply_language(c);
+	CU_ASSERT_STRING_EQUAL(getenv("LANGUAGE") ? getenv("LANGUAGE") : "(unset)", "fr");
+	unsetenv("LANGUAGE");
 	config_free(&c);
 }
 
@@ -397,6 +403,9 @@ static void test_print_text_and_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(mem, want));
 	free(want);
 	CU_ASSERT_PTR_NOT_NULL(strstr(mem, "\ndovecot_reload        = \"\" "));
+	want = xasprintf("# configuration file: %s (from --config)\n", path);
+	CU_ASSERT_EQUAL(strncmp(mem, want, strlen(want)), 0);
+	free(want);
 	/* 19 settings plus the header line. */
 	size_t lines = 0;
 	for (char *p = mem; *p; p++)
