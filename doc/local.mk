@@ -5,3 +5,5 @@ dist_man_MANS += doc/vmailadm.1 doc/vmailadm.yaml.5
 update-man: vmailadm$(EXEEXT)
 	$(AM_V_GEN)LC_ALL=C LANGUAGE= ./vmailadm$(EXEEXT) config --man >$(srcdir)/doc/vmailadm.yaml.5
 .PHONY: update-man
+# The JSON output of the read-only commands (src/cli/cmd_list.c, cmd_show.c).
+EXTRA_DIST += doc/json.md

@@ -32,5 +32,23 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format
  * argv[0] is the command name. Options are parsed with getopt_long by each
  * command (--json is accepted by every command that prints data). */
 int cmd_config(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_show(struct cli *cli, int argc, char **argv);
+
+/* Shared by the read-only commands (src/cli/cmd_list.c). */
+struct world;
+struct mailbox;
+struct alias;
+struct json_t;
+/* The world for cli's configuration; load diagnostics are printed on
+ * stderr; a world that cannot load (main.cf missing) exits 2. */
+struct world *cli_world(struct cli *cli);
+/* "1 GiB", "unlimited", the rule itself when it has no byte limit, or "". */
+char *cli_format_quota(const struct mailbox *b);
+/* The stable JSON objects of doc/json.md. */
+struct json_t *cli_json_mailbox(const struct mailbox *b);
+struct json_t *cli_json_alias(const struct alias *a);
+/* Print j indented on stdout and release it. */
+void cli_json_print(struct json_t *j);
 
 #endif

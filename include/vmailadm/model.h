@@ -198,7 +198,8 @@ enum domain_class world_domain_class(const struct world *w, const char *name,
 const struct alias *const *world_aliases_to(const struct world *w, const char *address,
 					    size_t *n);
 /* Every alias from which mail reaches address through any chain of
- * aliases (not through catch-alls), each once, sorted. Newly allocated
+ * aliases (not through catch-alls), each once, sorted; the address's own
+ * alias entry is not included. Newly allocated
  * array (free it; the aliases are the world's). */
 const struct alias **world_aliases_reaching(const struct world *w, const char *address,
 					    size_t *n);

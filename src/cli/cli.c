@@ -22,6 +22,8 @@ struct command {
 /* The command table: one line per command (keep sorted by name). */
 static const struct command commands[] = {
 	{ "config", cmd_config, N_("config [--json]          print every effective setting and its origin") },
+	{ "list", cmd_list, N_("list domains|mailboxes|aliases|catchalls [DOMAIN] [--json]") },
+	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address") },
 };
 
 static void print_help(FILE *fp, const char *prog)

@@ -1,0 +1,442 @@
+/* `vmailadm list domains|mailboxes|aliases|catchalls [DOMAIN] [--json]`:
+ * the model as aligned text columns or as stable JSON (doc/json.md). Also
+ * home of cli_world(), the loader every read-only command shares. */
+#include "config.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vmailadm/cli.h"
+#include "vmailadm/config.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
+
+struct world *cli_world(struct cli *cli)
+{
+	struct config *cfg = cli_config(cli);
+	struct diags d = DIAGS_INIT;
+	struct world *w = NULL;
+	int rc = world_load(cfg, &w, &d);
+	/* Problems in the files are reported but do not stop the listing. */
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (rc < 0) {
+		config_free(&cli->cfg);
+		exit(EXIT_USAGE);
+	}
+	return w;
+}
+
+/* ---- a tiny column formatter: rows of printable cells, padded on output ---- */
+
+struct table_out {
+	size_t ncols;
+	char **cells;   /* row-major */
+	size_t nrows, cap;
+	size_t *width;
+};
+
+static void tout_init(struct table_out *t, size_t ncols)
+{
+	memset(t, 0, sizeof *t);
+	t->ncols = ncols;
+	t->width = xcalloc(ncols, sizeof *t->width);
+}
+
+/* Display width of a UTF-8 string in columns, approximated as its number of
+ * code points (the printable form has no control bytes). */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static void tout_row(struct table_out *t, const char *const *cols)
+{
+	xgrow(&t->cells, &t->cap, (t->nrows + 1) * t->ncols, sizeof *t->cells);
+	for (size_t c = 0; c < t->ncols; c++) {
+		struct strbuf sb = STRBUF_INIT;
+		const char *s = cols[c] ? cols[c] : "";
+		sb_add_printable(&sb, s, strlen(s));
+		char *cell = sb_detach(&sb);
+		if (!cell)
+			cell = xstrdup("");
+		size_t wd = text_width(cell);
+		if (wd > t->width[c])
+			t->width[c] = wd;
+		t->cells[t->nrows * t->ncols + c] = cell;
+	}
+	t->nrows++;
+}
+
+static void tout_print(struct table_out *t, FILE *fp)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+			bool last = c + 1 == t->ncols;
+			fputs(cell, fp);
+			if (!last)
+				for (size_t k = text_width(cell); k < t->width[c] + 2; k++)
+					fputc(' ', fp);
+		}
+		fputc('\n', fp);
+	}
+}
+
+static void tout_free(struct table_out *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->width);
+}
+
+/* ---- shared formatting ---- */
+
+/* "1 GiB", "500 MiB", "unlimited", or "" (no rule). */
+char *cli_format_quota(const struct mailbox *b)
+{
+	if (!b->quota_rule)
+		return xstrdup("");
+	if (b->quota_bytes < 0)
+		return xstrdup(b->quota_rule);
+	if (b->quota_bytes == 0)
+		return xstrdup(_("unlimited"));
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b->quota_bytes;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+		v /= 1024;
+		u++;
+	}
+	if (v == (double)(long long)v)
+		return xasprintf("%lld %s", (long long)v, units[u]);
+	return xasprintf("%.1f %s", v, units[u]);
+}
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+json_t *cli_json_mailbox(const struct mailbox *b)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "address", json_string(b->address));
+	json_object_set_new(o, "local", json_string(b->local));
+	json_object_set_new(o, "domain", json_string(b->domain));
+	json_object_set_new(o, "maildir", json_string(b->maildir));
+	json_object_set_new(o, "format", json_string(b->is_maildir ? "maildir" : "mbox"));
+	json_object_set_new(o, "exists", json_boolean(path_exists(b->maildir)));
+	json_object_set_new(o, "value", json_string(b->value));
+	json_object_set_new(o, "file", json_string(b->file));
+	json_object_set_new(o, "line", json_integer(b->line));
+	char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
+	json_object_set_new(o, "has_password", json_boolean(scheme && *scheme));
+	json_object_set_new(o, "password_scheme", scheme && *scheme ? json_string(scheme) : json_null());
+	free(scheme);
+	json_object_set_new(o, "passwd_line", b->pw ? json_integer(b->pw->line) : json_null());
+	json_object_set_new(o, "quota_rule", b->quota_rule ? json_string(b->quota_rule) : json_null());
+	json_object_set_new(o, "quota", b->quota_bytes >= 0 ? json_integer(b->quota_bytes) : json_null());
+	json_object_set_new(o, "swallowed_by_catchall", json_boolean(b->swallowed));
+	return o;
+}
+
+json_t *cli_json_alias(const struct alias *a)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "address", json_string(a->address));
+	json_object_set_new(o, "domain", json_string(a->domain));
+	json_t *targets = json_array(), *details = json_array();
+	for (size_t i = 0; i < a->ntargets; i++) {
+		const struct alias_target *t = &a->targets[i];
+		json_array_append_new(targets, json_string(t->address));
+		json_t *td = json_object();
+		json_object_set_new(td, "address", json_string(t->address));
+		json_object_set_new(td, "class", json_string(model_target_class_name(t->class)));
+		json_array_append_new(details, td);
+	}
+	json_object_set_new(o, "targets", targets);
+	json_object_set_new(o, "target_classes", details);
+	json_object_set_new(o, "catchall", json_boolean(a->is_catchall));
+	json_object_set_new(o, "identity", json_boolean(a->is_identity));
+	json_object_set_new(o, "file", json_string(a->file));
+	json_object_set_new(o, "line", json_integer(a->line));
+	return o;
+}
+
+static json_t *json_catchall(const struct catchall *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "domain", json_string(c->domain));
+	json_object_set_new(o, "target", json_string(c->target));
+	json_object_set_new(o, "map", json_string(model_catchall_map_name(c->map)));
+	json_object_set_new(o, "file", json_string(c->file));
+	json_object_set_new(o, "line", json_integer(c->line));
+	return o;
+}
+
+static json_t *json_domain(const struct domain *dom)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "domain", json_string(dom->name));
+	json_object_set_new(o, "class", json_string(model_domain_class_name(dom->class)));
+	json_t *classes = json_array();
+	for (unsigned bit = DOMAIN_LOCAL; bit <= DOMAIN_VIRTUAL_MAILBOX; bit <<= 1)
+		if (dom->classes & bit)
+			json_array_append_new(classes,
+					      json_string(model_domain_class_name((enum domain_class)bit)));
+	json_object_set_new(o, "classes", classes);
+	json_object_set_new(o, "mailboxes", json_integer((json_int_t)dom->nmailboxes));
+	json_object_set_new(o, "aliases", json_integer((json_int_t)dom->naliases));
+	json_object_set_new(o, "catchall", dom->catchall_alias ? json_catchall(dom->catchall_alias)
+				: dom->catchall_mailbox ? json_catchall(dom->catchall_mailbox)
+				: json_null());
+	json_t *listed = json_array();
+	for (size_t i = 0; i < dom->nlistings; i++) {
+		const struct domain_listing *l = &dom->listings[i];
+		json_t *lo = json_object();
+		json_object_set_new(lo, "class", json_string(model_domain_class_name(l->class)));
+		json_object_set_new(lo, "via", json_string(l->via));
+		json_object_set_new(lo, "file", json_string(l->file));
+		json_object_set_new(lo, "line", json_integer(l->line));
+		json_array_append_new(listed, lo);
+	}
+	json_object_set_new(o, "listed", listed);
+	return o;
+}
+
+void cli_json_print(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+/* ---- the lists ---- */
+
+enum what { LIST_DOMAINS, LIST_MAILBOXES, LIST_ALIASES, LIST_CATCHALLS };
+
+static const char *class_label(enum domain_class c)
+{
+	switch (c) {
+	case DOMAIN_VIRTUAL_MAILBOX: return _("virtual mailbox");
+	case DOMAIN_VIRTUAL_ALIAS: return _("virtual alias");
+	case DOMAIN_LOCAL: return _("local");
+	case DOMAIN_OTHER: break;
+	}
+	return _("not hosted");
+}
+
+static size_t list_domains(const struct world *w, const char *only, bool json)
+{
+	size_t n, count = 0;
+	const struct domain *doms = world_domains(w, &n);
+	json_t *arr = json ? json_array() : NULL;
+	struct table_out t;
+	tout_init(&t, 5);
+	if (!json)
+		tout_row(&t, (const char *const[]){ _("DOMAIN"), _("CLASS"), _("MAILBOXES"),
+						    _("ALIASES"), _("CATCH-ALL") });
+	for (size_t i = 0; i < n; i++) {
+		const struct domain *dom = &doms[i];
+		if (only && strcmp(dom->name, only) != 0)
+			continue;
+		count++;
+		if (json) {
+			json_array_append_new(arr, json_domain(dom));
+			continue;
+		}
+		char nm[32], na[32];
+		snprintf(nm, sizeof nm, "%zu", dom->nmailboxes);
+		snprintf(na, sizeof na, "%zu", dom->naliases);
+		const struct catchall *c = dom->catchall_alias ? dom->catchall_alias : dom->catchall_mailbox;
+		char *cls = dom->conflict ? xasprintf(_("%s (listed in several classes)"),
+						      class_label(dom->class))
+					  : xstrdup(class_label(dom->class));
+		tout_row(&t, (const char *const[]){ dom->name, cls, nm, na, c ? c->target : "-" });
+		free(cls);
+	}
+	if (json)
+		cli_json_print(arr);
+	else if (count)
+		tout_print(&t, stdout);
+	tout_free(&t);
+	return count;
+}
+
+static size_t list_mailboxes(const struct world *w, const char *only, bool json)
+{
+	size_t n, count = 0;
+	const struct mailbox *boxes = world_mailboxes(w, &n);
+	json_t *arr = json ? json_array() : NULL;
+	struct table_out t;
+	tout_init(&t, 4);
+	if (!json)
+		tout_row(&t, (const char *const[]){ _("ADDRESS"), _("MAILDIR"), _("QUOTA"),
+						    _("PASSWORD") });
+	for (size_t i = 0; i < n; i++) {
+		const struct mailbox *b = &boxes[i];
+		if (only && strcmp(b->domain, only) != 0)
+			continue;
+		count++;
+		if (json) {
+			json_array_append_new(arr, cli_json_mailbox(b));
+			continue;
+		}
+		char *quota = cli_format_quota(b);
+		char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
+		const char *pw = !b->pw ? _("(no passwd-file entry)")
+				 : (!scheme || !*scheme) ? _("(none)") : scheme;
+		char *dir = b->is_maildir ? xstrdup(b->maildir) : xasprintf(_("%s (mbox)"), b->maildir);
+		tout_row(&t, (const char *const[]){ b->address, dir, *quota ? quota : "-", pw });
+		free(dir);
+		free(quota);
+		free(scheme);
+	}
+	if (json)
+		cli_json_print(arr);
+	else if (count)
+		tout_print(&t, stdout);
+	tout_free(&t);
+	return count;
+}
+
+static size_t list_aliases(const struct world *w, const char *only, bool json)
+{
+	size_t n, count = 0;
+	const struct alias *al = world_aliases(w, &n);
+	json_t *arr = json ? json_array() : NULL;
+	struct table_out t;
+	tout_init(&t, 3);
+	if (!json)
+		tout_row(&t, (const char *const[]){ _("ADDRESS"), _("TARGETS"), _("WHERE") });
+	for (size_t i = 0; i < n; i++) {
+		const struct alias *a = &al[i];
+		if (only && strcmp(a->domain, only) != 0)
+			continue;
+		count++;
+		if (json) {
+			json_array_append_new(arr, cli_json_alias(a));
+			continue;
+		}
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t k = 0; k < a->ntargets; k++) {
+			if (k)
+				sb_adds(&sb, ", ");
+			sb_adds(&sb, a->targets[k].address);
+			if (a->targets[k].class == TARGET_EXTERNAL)
+				sb_adds(&sb, _(" (external)"));
+			else if (a->targets[k].class == TARGET_UNKNOWN)
+				sb_adds(&sb, _(" (unknown!)"));
+		}
+		char *where = xasprintf("%s:%u", a->file, a->line);
+		tout_row(&t, (const char *const[]){ a->address, sb_str(&sb), where });
+		free(where);
+		sb_free(&sb);
+	}
+	if (json)
+		cli_json_print(arr);
+	else if (count)
+		tout_print(&t, stdout);
+	tout_free(&t);
+	return count;
+}
+
+static size_t list_catchalls(const struct world *w, const char *only, bool json)
+{
+	size_t n, count = 0;
+	const struct catchall *c = world_catchalls(w, &n);
+	json_t *arr = json ? json_array() : NULL;
+	struct table_out t;
+	tout_init(&t, 4);
+	if (!json)
+		tout_row(&t, (const char *const[]){ _("DOMAIN"), _("MAP"), _("TARGET"), _("WHERE") });
+	for (size_t i = 0; i < n; i++) {
+		if (only && strcmp(c[i].domain, only) != 0)
+			continue;
+		count++;
+		if (json) {
+			json_array_append_new(arr, json_catchall(&c[i]));
+			continue;
+		}
+		char *where = xasprintf("%s:%u", c[i].file, c[i].line);
+		tout_row(&t, (const char *const[]){ c[i].domain,
+			c[i].map == CATCHALL_IN_ALIAS_MAP ? _("alias") : _("mailbox"),
+			c[i].target, where });
+		free(where);
+	}
+	if (json)
+		cli_json_print(arr);
+	else if (count)
+		tout_print(&t, stdout);
+	tout_free(&t);
+	return count;
+}
+
+int cmd_list(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = cli->json;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h':
+			printf(_("Usage: %s list domains|mailboxes|aliases|catchalls [DOMAIN] [--json]\n"),
+			       cli->prog);
+			return EXIT_OK;
+		default: return cli_usage_error(cli, _("list: unknown option"));
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli, _("list: what? domains, mailboxes, aliases or catchalls"));
+	static const char *const names[] = { "domains", "mailboxes", "aliases", "catchalls" };
+	const char *what_s = argv[optind];
+	size_t what = sizeof names / sizeof names[0];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(what_s, names[i]) == 0 ||
+		    (strlen(what_s) + 1 == strlen(names[i]) && strncmp(what_s, names[i], strlen(what_s)) == 0))
+			what = i;   /* "domain" works as well as "domains" */
+	if (what == sizeof names / sizeof names[0])
+		return cli_usage_error(cli, _("list: unknown list '%s' (domains, mailboxes, aliases, catchalls)"),
+				       what_s);
+	if (argc - optind > 2)
+		return cli_usage_error(cli, _("list: too many arguments"));
+	char *only = NULL;
+	if (argc - optind == 2) {
+		only = xstrdup(argv[optind + 1]);
+		for (char *p = only; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+	}
+
+	struct world *w = cli_world(cli);
+	size_t count = 0;
+	switch ((enum what)what) {
+	case LIST_DOMAINS: count = list_domains(w, only, json); break;
+	case LIST_MAILBOXES: count = list_mailboxes(w, only, json); break;
+	case LIST_ALIASES: count = list_aliases(w, only, json); break;
+	case LIST_CATCHALLS: count = list_catchalls(w, only, json); break;
+	}
+	world_free(&w);
+	free(only);
+	return count ? EXIT_OK : EXIT_PROBLEMS;
+}

@@ -1,0 +1,293 @@
+/* `vmailadm show ADDRESS [--json]`: everything the model knows about one
+ * address — mailbox line and maildir, passwd-file scheme (never the hash),
+ * quota, its alias entry, the aliases that reach it, its domain's class and
+ * catch-all, and the catch-all trap of reference §2.5. */
+#include "config.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vmailadm/aliases.h"
+#include "vmailadm/cli.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
+
+/* Print a label and a value from a file, escaped. */
+static void field(const char *label, const char *value)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_add_printable(&sb, value, strlen(value));
+	printf("  %-22s %s\n", label, sb_str(&sb));
+	sb_free(&sb);
+}
+
+static void fieldf(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fieldf(const char *label, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	field(label, sb_str(&sb));
+	sb_free(&sb);
+}
+
+static const char *class_text(enum domain_class c)
+{
+	switch (c) {
+	case DOMAIN_VIRTUAL_MAILBOX: return _("virtual mailbox domain");
+	case DOMAIN_VIRTUAL_ALIAS: return _("virtual alias domain (forwarding only)");
+	case DOMAIN_LOCAL: return _("local domain (mydestination, /etc/aliases)");
+	case DOMAIN_OTHER: break;
+	}
+	return _("not hosted here (mail is relayed)");
+}
+
+static const char *target_text(enum target_class c)
+{
+	switch (c) {
+	case TARGET_MAILBOX: return _("mailbox");
+	case TARGET_ALIAS: return _("alias");
+	case TARGET_CATCHALL: return _("caught by the catch-all");
+	case TARGET_UNKNOWN: return _("UNKNOWN: bounces");
+	case TARGET_LOCAL: return _("local");
+	case TARGET_EXTERNAL: return _("external");
+	}
+	return "?";
+}
+
+struct facts {
+	char *address;   /* folded */
+	const char *domain;
+	enum domain_class cls;
+	unsigned classes;
+	const struct domain *dom;
+	const struct mailbox *mb;
+	const struct alias *alias;
+	const struct pwfile_entry *pw;
+	const struct alias *const *direct;
+	size_t ndirect;
+	const struct alias **reach;
+	size_t nreach;
+	const struct alias_entry *sysalias;
+	bool exists;
+	bool swallowed;
+};
+
+static void show_json(const struct facts *f)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "address", json_string(f->address));
+	json_object_set_new(o, "domain", json_string(f->domain));
+	json_object_set_new(o, "class", json_string(model_domain_class_name(f->cls)));
+	json_object_set_new(o, "hosted", json_boolean(f->cls != DOMAIN_OTHER));
+	json_object_set_new(o, "mailbox", f->mb ? cli_json_mailbox(f->mb) : json_null());
+	json_t *pw = json_null();
+	if (f->pw) {
+		pw = json_object();
+		char *scheme = pwfile_scheme(f->pw);
+		json_object_set_new(pw, "line", json_integer(f->pw->line));
+		json_object_set_new(pw, "password_scheme", *scheme ? json_string(scheme) : json_null());
+		json_object_set_new(pw, "has_password", json_boolean(*scheme));
+		char *rule = pwfile_extra_get(f->pw, "userdb_quota_rule");
+		json_object_set_new(pw, "quota_rule", rule ? json_string(rule) : json_null());
+		long long bytes;
+		json_object_set_new(pw, "quota", rule && model_quota_bytes(rule, &bytes)
+					 ? json_integer(bytes) : json_null());
+		free(rule);
+		free(scheme);
+	}
+	json_object_set_new(o, "passwd", pw);
+	json_object_set_new(o, "alias", f->alias ? cli_json_alias(f->alias) : json_null());
+	json_t *arr = json_array();
+	for (size_t i = 0; i < f->ndirect; i++)
+		json_array_append_new(arr, json_string(f->direct[i]->address));
+	json_object_set_new(o, "aliased_from", arr);
+	arr = json_array();
+	for (size_t i = 0; i < f->nreach; i++)
+		json_array_append_new(arr, json_string(f->reach[i]->address));
+	json_object_set_new(o, "reached_from", arr);
+	const struct catchall *c = f->dom ? (f->dom->catchall_alias ? f->dom->catchall_alias
+					     : f->dom->catchall_mailbox) : NULL;
+	json_t *co = json_null();
+	if (c) {
+		co = json_object();
+		json_object_set_new(co, "target", json_string(c->target));
+		json_object_set_new(co, "map", json_string(model_catchall_map_name(c->map)));
+		json_object_set_new(co, "file", json_string(c->file));
+		json_object_set_new(co, "line", json_integer(c->line));
+	}
+	json_object_set_new(o, "catchall", co);
+	json_object_set_new(o, "swallowed_by_catchall", json_boolean(f->swallowed));
+	if (f->sysalias) {
+		json_t *sa = json_object();
+		json_t *t = json_array();
+		for (size_t i = 0; i < f->sysalias->ntargets; i++)
+			json_array_append_new(t, json_string(f->sysalias->targets[i]));
+		json_object_set_new(sa, "name", json_string(f->sysalias->lookup_key));
+		json_object_set_new(sa, "targets", t);
+		json_object_set_new(sa, "line", json_integer(f->sysalias->line));
+		json_object_set_new(o, "system_alias", sa);
+	} else {
+		json_object_set_new(o, "system_alias", json_null());
+	}
+	cli_json_print(o);
+}
+
+static void show_text(const struct facts *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_add_printable(&sb, f->address, strlen(f->address));
+	printf("%s\n", sb_str(&sb));
+	sb_free(&sb);
+
+	field(_("domain:"), f->domain);
+	field(_("class:"), class_text(f->cls));
+	if (f->dom && f->dom->conflict)
+		field("", _("warning: the domain is listed in more than one class"));
+
+	if (f->mb) {
+		const struct mailbox *b = f->mb;
+		fieldf(_("vmailbox:"), "%s:%u: %s", b->file, b->line, b->value);
+		fieldf(b->is_maildir ? _("maildir:") : _("mbox file:"), "%s%s", b->maildir,
+		       f->exists ? "" : _(" (does not exist yet)"));
+	} else {
+		field(_("vmailbox:"), _("no mailbox"));
+	}
+	if (f->pw) {
+		char *scheme = pwfile_scheme(f->pw);
+		fieldf(_("passwd-file:"), _("line %u, %s"), f->pw->line,
+		       *scheme ? scheme : _("no password"));
+		free(scheme);
+		if (f->mb) {
+			char *q = cli_format_quota(f->mb);
+			field(_("quota:"), *q ? q : _("none (the global default applies)"));
+			free(q);
+		}
+	} else if (f->mb) {
+		field(_("passwd-file:"), _("no entry: this mailbox cannot log in"));
+	}
+
+	if (f->alias) {
+		const struct alias *a = f->alias;
+		fieldf(_("alias:"), "%s:%u", a->file, a->line);
+		for (size_t i = 0; i < a->ntargets; i++)
+			fieldf(i == 0 ? _("  delivers to:") : "", "%s (%s)", a->targets[i].address,
+			       target_text(a->targets[i].class));
+	}
+	if (f->ndirect) {
+		for (size_t i = 0; i < f->ndirect; i++)
+			fieldf(i == 0 ? _("aliased from:") : "", "%s (%s:%u)", f->direct[i]->address,
+			       f->direct[i]->file, f->direct[i]->line);
+	}
+	if (f->nreach > f->ndirect) {
+		struct strbuf r = STRBUF_INIT;
+		for (size_t i = 0; i < f->nreach; i++) {
+			if (i)
+				sb_adds(&r, ", ");
+			sb_adds(&r, f->reach[i]->address);
+		}
+		field(_("reached from:"), sb_str(&r));
+		sb_free(&r);
+	}
+	if (f->dom) {
+		const struct catchall *c[2] = { f->dom->catchall_alias, f->dom->catchall_mailbox };
+		for (int i = 0; i < 2; i++)
+			if (c[i])
+				fieldf(_("domain catch-all:"), _("%s (%s map, %s:%u)"), c[i]->target,
+				       c[i]->map == CATCHALL_IN_ALIAS_MAP ? _("alias") : _("mailbox"),
+				       c[i]->file, c[i]->line);
+	}
+	if (f->sysalias) {
+		struct strbuf t = STRBUF_INIT;
+		for (size_t i = 0; i < f->sysalias->ntargets; i++) {
+			if (i)
+				sb_adds(&t, ", ");
+			sb_adds(&t, f->sysalias->targets[i]);
+		}
+		fieldf(_("/etc/aliases:"), _("line %u: %s"), f->sysalias->line, sb_str(&t));
+		sb_free(&t);
+	}
+	if (f->swallowed)
+		printf(_("warning: the catch-all %s in the alias map takes this mailbox's mail: add the "
+			 "identity entry \"%s %s\" or move the catch-all to the mailbox map "
+			 "(reference §2.5)\n"),
+		       f->dom->catchall_alias->alias->address, f->address, f->address);
+	else if (!f->mb && !f->alias && f->dom && (f->dom->catchall_alias || f->dom->catchall_mailbox))
+		printf(_("note: no entry of its own; the domain's catch-all receives its mail\n"));
+}
+
+int cmd_show(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = cli->json;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h':
+			printf(_("Usage: %s show ADDRESS [--json]\n"), cli->prog);
+			return EXIT_OK;
+		default: return cli_usage_error(cli, _("show: unknown option"));
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cli, _("show: give exactly one address"));
+
+	struct facts f;
+	memset(&f, 0, sizeof f);
+	f.address = xstrdup(argv[optind]);
+	for (char *p = f.address; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	const char *at = strrchr(f.address, '@');
+	if (!at || at == f.address || !at[1]) {
+		free(f.address);
+		return cli_usage_error(cli, _("show: '%s' is not an address (user@domain)"), argv[optind]);
+	}
+	f.domain = at + 1;
+
+	struct world *w = cli_world(cli);
+	f.cls = world_domain_class(w, f.domain, &f.classes);
+	f.dom = world_domain_find(w, f.domain);
+	f.mb = world_mailbox_find(w, f.address);
+	f.alias = world_alias_find(w, f.address);
+	f.pw = pwfile_lookup(world_pwfile(w), f.address);
+	f.direct = world_aliases_to(w, f.address, &f.ndirect);
+	f.reach = world_aliases_reaching(w, f.address, &f.nreach);
+	if (f.cls == DOMAIN_LOCAL) {
+		char *local = xstrndup(f.address, (size_t)(at - f.address));
+		f.sysalias = aliases_lookup(world_system_aliases(w), local);
+		free(local);
+	}
+	if (f.mb) {
+		struct stat st;
+		f.exists = stat(f.mb->maildir, &st) == 0;
+		f.swallowed = f.mb->swallowed;
+	}
+	bool known = f.mb || f.alias || f.pw || f.ndirect || f.sysalias;
+	if (json)
+		show_json(&f);
+	else
+		show_text(&f);
+	if (!known)
+		fprintf(stderr, _("%s: %s is not known: no mailbox, alias or passwd-file entry\n"),
+			cli->prog, f.address);
+	free(f.reach);
+	free(f.address);
+	world_free(&w);
+	return known ? EXIT_OK : EXIT_PROBLEMS;
+}
