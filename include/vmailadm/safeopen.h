@@ -14,28 +14,39 @@ bool safe_component(const char *name);
 
 /* Open the directory base (an absolute path, opened normally: it is the
  * admin's) and then each '/'-separated component of rel beneath it with
- * O_DIRECTORY|O_NOFOLLOW. Rejects "..", absolute rel and symlinks. Returns an
- * fd or -1 with a diagnostic. */
+ * O_DIRECTORY|O_NOFOLLOW. Repeated and trailing slashes are allowed (vmailbox
+ * paths end in '/'); NULL or "" gives base itself. Rejects "..", ".",
+ * control bytes, an absolute rel and symlinks ("is a symbolic link; refusing
+ * to follow it"). Returns an O_CLOEXEC fd (caller closes) or -1 with a
+ * diagnostic naming base/rel up to the offending component. */
 int safe_open_dir(const char *base, const char *rel, struct diags *d);
 
 /* Like safe_open_dir, but create missing components with mode and owner
- * (mkdirat + fchownat(AT_SYMLINK_NOFOLLOW)); an owner of -1 keeps the
- * process's. Existing components are not changed. */
+ * (mkdirat 0700, then fchown + fchmod on the directory opened O_NOFOLLOW, so
+ * the mode is exact whatever the umask); an owner of -1 keeps the process's.
+ * Existing components are not changed. */
 int safe_mkdirs(const char *base, const char *rel, mode_t mode, uid_t uid, gid_t gid,
 		struct diags *d);
 
 /* Create a Maildir (rel/{cur,new,tmp}) under base, mode 0700, owned by
- * uid:gid; an existing complete Maildir is left as it is. */
+ * uid:gid. Missing parents (the domain directory) are created the same way,
+ * 0700 uid:gid, as Postfix virtual(8) and Dovecot do. Existing directories
+ * are left as they are (only checked to be real directories). Returns 0 or
+ * -1 with a diagnostic. */
 int safe_make_maildir(const char *base, const char *rel, uid_t uid, gid_t gid,
 		      struct diags *d);
 
-/* Move base/rel to archive_base/archive_rel (renameat, no copy; both must be
- * on one filesystem), creating the archive's parent directories. */
+/* Move base/rel to archive_base/archive_rel (renameat2 RENAME_NOREPLACE, no
+ * copy; both must be on one filesystem: EXDEV is reported as such), creating
+ * the archive's missing parent directories 0700, owned like the moved
+ * entry. An existing archive_rel is never replaced. Returns 0 or -1. */
 int safe_rename(const char *base, const char *rel, const char *archive_base,
 		const char *archive_rel, struct diags *d);
 
 /* Delete base/rel recursively by walking from directory fds with unlinkat,
- * never following symlinks (a symlink is removed, not followed). */
+ * never following symlinks (a symlink is removed, not followed) and never
+ * entering another filesystem. A missing base/rel is not an error; rel must
+ * not be empty. Returns 0 or -1 (stops at the first failure). */
 int safe_remove_tree(const char *base, const char *rel, struct diags *d);
 
 #endif

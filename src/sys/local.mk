@@ -2,6 +2,7 @@ libvmail_a_SOURCES += \
 	src/sys/atomicio.c \
 	src/sys/diag.c \
 	src/sys/passhash.c \
+	src/sys/safeopen.c \
 	src/sys/spawn.c \
 	src/sys/strbuf.c \
 	src/sys/strmap.c \
@@ -24,8 +25,10 @@ noinst_HEADERS += include/vmailadm/sha256.h
 
 # The risky-operation helpers, one CUnit program each.
 if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_passhash tests/unit/test_spawn tests/unit/test_atomicio
-TESTS += tests/unit/test_passhash tests/unit/test_spawn tests/unit/test_atomicio
+check_PROGRAMS += tests/unit/test_passhash tests/unit/test_spawn tests/unit/test_atomicio \
+	tests/unit/test_safeopen
+TESTS += tests/unit/test_passhash tests/unit/test_spawn tests/unit/test_atomicio \
+	tests/unit/test_safeopen
 endif
 tests_unit_test_passhash_SOURCES = tests/unit/test_passhash.c
 tests_unit_test_passhash_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
@@ -36,6 +39,9 @@ tests_unit_test_spawn_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 tests_unit_test_atomicio_SOURCES = tests/unit/test_atomicio.c
 tests_unit_test_atomicio_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_atomicio_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+tests_unit_test_safeopen_SOURCES = tests/unit/test_safeopen.c
+tests_unit_test_safeopen_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_safeopen_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 
 # Configuration tests: the CUnit program (also checks that the committed
 # doc/vmailadm.yaml.5 matches the settings table) and the command line.
