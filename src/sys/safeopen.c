@@ -43,12 +43,12 @@ static char *join(const char *base, const char *rel)
 	return xasprintf("%s%s%s", base, bl && base[bl - 1] == '/' ? "" : "/", rel);
 }
 
-/* Explain why openat(dirfd, name, DIR_FLAGS) failed with err. */
-static void open_failed(int dirfd, const char *name, const char *shown, int err, struct diags *d)
+/* Explain why openat(at, name, DIR_FLAGS) failed with err. */
+static void open_failed(int at, const char *name, const char *shown, int err, struct diags *d)
 {
 	struct stat st;
 	if (err == ELOOP
-	    || (err == ENOTDIR && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0
+	    || (err == ENOTDIR && fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0
 		&& S_ISLNK(st.st_mode)))
 		diag_error(d, shown, 0, _("is a symbolic link; refusing to follow it"));
 	else if (err == ENOTDIR)
@@ -324,7 +324,7 @@ out:
 	return rc;
 }
 
-/* Remove name (in dirfd) and, if it is a directory, everything below it.
+/* Remove name (in directory at) and, if it is a directory, everything below it.
  * Never descends into another filesystem (a bind mount inside a Maildir
  * must not be emptied). */
 static int remove_at(int at, const char *name, dev_t dev, int depth, struct strbuf *shown,
