@@ -199,7 +199,7 @@ static size_t value_offset(const struct aliases *a, const struct alias_entry *e,
 {
 	size_t len;
 	const char *p = doc_text(a->doc, e->first, &len);
-	char *s = xstrndup(p, len);
+	char *s = xmemdup0(p, len);
 	*text = p;
 	size_t c = find_unquoted(s, ':');
 	free(s);

@@ -30,6 +30,7 @@ struct table {
 	/* lookup_key -> index + 1 of the first entry with that key */
 	struct strmap *index;
 	struct chunk *pool;
+	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
 };
 
 static char *pool_strndup(struct table *t, const char *s, size_t n)
@@ -356,6 +357,7 @@ static void reindex(struct table *t, struct diags *d)
 	}
 	if (depth > 0)
 		diag_warn(d, doc_name(t->doc), 0, _("IF has no matching ENDIF"));
+	t->open_ifs = depth;
 	sb_free(&text);
 }
 
@@ -474,7 +476,7 @@ static size_t value_offset(const struct table *t, const struct table_entry *e,
 {
 	size_t len;
 	const char *p = doc_text(t->doc, e->first, &len);
-	char *s = xstrndup(p, len);
+	char *s = xmemdup0(p, len);
 	*text = p;
 	/* The key is the start of the logical line, hence of its first line. */
 	if (t->syntax == TABLE_REGEXP)
@@ -549,6 +551,12 @@ int table_add(struct table *t, const char *key, const char *value, struct diags 
 		free(val);
 		return -1;
 	}
+	if (t->open_ifs > 0) {
+		/* A rule appended there would only apply inside the block. */
+		diag_error(d, name, 0, _("cannot add a rule: the file ends inside an \"if\" block"));
+		free(val);
+		return -1;
+	}
 
 	/* After the last entry of the same domain, else at the end; pattern
 	 * order is meaning, so new rules always go last. */
@@ -594,7 +602,7 @@ static bool list_remove_word(struct table *t, size_t first, size_t nlines, const
 	for (size_t i = first; i < end;) {
 		size_t len;
 		const char *p = doc_text(t->doc, i, &len);
-		char *s = xstrndup(p, len);
+		char *s = xmemdup0(p, len);
 		size_t n = 0, kept = 0, pos = 0, st, wl;
 		while (list_word(s, &pos, &st, &wl) && s[st] != '#') {
 			char *fw = xstrndup(s + st, wl);
@@ -643,7 +651,7 @@ static bool list_remove_word(struct table *t, size_t first, size_t nlines, const
 				while (m < len && is_ws(c[m]))
 					m++;
 				if (m < len && c[m] != '#') {
-					char *rest = xstrndup(c + m, len - m);
+					char *rest = xmemdup0(c + m, len - m);
 					doc_replace(t->doc, k, rest);
 					free(rest);
 					break;
@@ -675,8 +683,16 @@ int table_remove(struct table *t, const char *key, struct diags *d)
 	char *lk = xstrdup(e->lookup_key);
 	while (e) {
 		if (t->syntax == TABLE_LIST) {
-			if (!list_remove_word(t, e->first, e->nlines, lk))
-				vm_panic("table_remove: \"%s\" not found on line %u", lk, e->line);
+			/* A quoted word spanning a continuation line cannot be cut
+			 * out of one physical line; leave that to the admin. */
+			if (!list_remove_word(t, e->first, e->nlines, lk)) {
+				diag_error(d, doc_name(t->doc), e->line,
+					   _("cannot remove \"%s\" from this line; edit it by hand"),
+					   key);
+				diags_free(&scratch);
+				free(lk);
+				return -1;
+			}
 		} else {
 			doc_delete(t->doc, e->first, e->nlines);
 		}

@@ -414,6 +414,14 @@ static void test_regexp(void)
 	/* Only the first of the identical rules went; the second now counts. */
 	CU_ASSERT_STRING_EQUAL(table_lookup(t, "^a@x\\.org$")->value, "again");
 	table_free(&t);
+
+	/* No rule appended inside an "if" block left open. */
+	t = parse_str("/a/ b\nif /c/\n/d/ e\n", TABLE_REGEXP, &d);
+	size_t before = d.n;
+	CU_ASSERT_EQUAL(table_add(t, "/f/", "g", &d), -1);
+	CU_ASSERT_EQUAL(d.n, before + 1);
+	CU_ASSERT_EQUAL(table_count(t), 1);
+	table_free(&t);
 	diags_free(&d);
 }
 
