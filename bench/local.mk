@@ -1,0 +1,10 @@
+# Maildir scan (issue 3): vmailadm stats vs du -s, find | wc -l and the
+# tutorial's loop on a generated tree (BENCH_LARGE=1: 10,000 boxes, 1M messages).
+BENCH_RUN += bench/maildir-scan.sh
+EXTRA_PROGRAMS += bench/gen-maildir bench/maildir-rescan
+bench_gen_maildir_SOURCES = bench/gen-maildir.c
+bench_gen_maildir_LDADD = -lm
+bench_maildir_rescan_SOURCES = bench/maildir-rescan.c
+bench_maildir_rescan_LDADD = $(CORE_LIBS)
+EXTRA_DIST += bench/maildir-scan.sh
+CLEANFILES += bench/gen-maildir bench/maildir-rescan

@@ -103,7 +103,8 @@ void maildir_box_folder(const struct maildir_scan *s, size_t id, size_t i,
 			struct maildir_folder *out);
 /* Add a diagnostic (file = the directory) for every problem of box id. */
 void maildir_box_diags(const struct maildir_scan *s, size_t id, struct diags *d);
-/* Read the box's maildirsize now; false when it is absent or unreadable. */
+/* Read the box's maildirsize now (only opened when the last scan saw one);
+ * false when it is absent or unreadable. */
 bool maildir_box_quota(const struct maildir_scan *s, size_t id, struct maildir_quota *q);
 /* rel of box id as added, and its base. */
 const char *maildir_box_rel(const struct maildir_scan *s, size_t id);
@@ -117,6 +118,9 @@ void maildir_scan_get_stats(const struct maildir_scan *s, struct maildir_scan_st
 /* Bytes of state kept between scans (results, mtimes, names, paths), and the
  * part of it that only serves incremental rescans (mtimes). */
 size_t maildir_scan_memory(const struct maildir_scan *s, size_t *incremental_part);
+/* A scanner used once (the command line) keeps no mtimes: one fstat less
+ * per directory; every later scan reads everything again. */
+void maildir_scan_set_oneshot(struct maildir_scan *s, bool oneshot);
 void maildir_scan_set_hook(struct maildir_scan *s, maildir_hook_fn fn, void *arg);
 
 /* Helpers, public for the tests and the interface. */

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,13 +51,17 @@ struct box {
 	uint32_t rel_off;                 /* into s->arena */
 	uint16_t base;
 	uint8_t status, err;
+	uint8_t has_maildirsize;
 	int64_t mt_root;
 	struct folder *folders;
 	char *names;                      /* NUL-terminated folder names; "" first */
 	uint32_t nfolders, names_len;
 };
 
-struct base { char *path; int fd, err; };
+/* short_eof: the filesystem fills a getdents64 buffer as far as it can, so
+ * a short read is the end of the directory (saves one empty call per
+ * directory); not trusted on FUSE or network filesystems. */
+struct base { char *path; int fd, err; bool short_eof; };
 
 /* A name seen in new/ during this folder's read (FNV-1a of the unique
  * part), so that one moved to cur/ meanwhile is not counted twice. */
@@ -66,6 +72,7 @@ struct worker {
 	char *buf;
 	struct seen *seen;
 	size_t nseen, seen_cap;
+	bool short_eof;                   /* of the current box's base */
 	struct strbuf path;
 	struct maildir_scan_stats st;
 	size_t changed;
@@ -79,6 +86,7 @@ struct maildir_scan {
 	struct base *bases;
 	size_t nbases;
 	unsigned max_workers;
+	bool oneshot;                     /* no mtimes kept: a single scan */
 	struct maildir_scan_stats st;
 	maildir_hook_fn hook;
 	void *hook_arg;
@@ -426,10 +434,11 @@ static int read_dir(struct worker *w, int fd, char kind, struct dirfig *f,
 		w->nseen = 0;
 	w->st.dir_reads++;
 	int64_t stale_before = w->s->run_start_ns / 1000000000LL - TMP_STALE_SECS;
-	for (;;) {
-		ssize_t got = getdents64(fd, w->buf, DENTS_BUF);
+	for (bool done = false;;) {
+		ssize_t got = done ? 0 : getdents64(fd, w->buf, DENTS_BUF);
 		if (got < 0)
 			return -1;
+		done = w->short_eof && got <= DENTS_BUF - 1024;
 		if (got == 0) {
 			if (kind == 'n')
 				qsort(w->seen, w->nseen, sizeof *w->seen, cmp_seen);
@@ -525,7 +534,7 @@ static int open_sub(struct worker *w, int boxfd, const char *prefix, const char 
 static int64_t keep_mtime(struct worker *w, int fd)
 {
 	struct stat sb;
-	if (fstat(fd, &sb) < 0)
+	if (w->s->oneshot || fstat(fd, &sb) < 0)
 		return MT_UNKNOWN;
 	int64_t m = ts_ns(&sb.st_mtim);
 	return m >= w->s->run_start_ns - RACY_NS ? MT_UNKNOWN : m;
@@ -641,12 +650,18 @@ static void read_root(struct worker *w, int boxfd, struct box *b)
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	w->st.dir_reads++;
+	b->has_maildirsize = 0;
 	int rfd = boxfd;
-	for (ssize_t got; (got = getdents64(rfd, w->buf, DENTS_BUF)) > 0;) {
+	bool done = false;
+	for (ssize_t got; !done && (got = getdents64(rfd, w->buf, DENTS_BUF)) > 0;) {
+		done = w->short_eof && got <= DENTS_BUF - 1024;
 		for (ssize_t off = 0; off < got;) {
 			struct dirent64 *de = (struct dirent64 *)(void *)(w->buf + off);
 			off += de->d_reclen;
 			const char *nm = de->d_name;
+			if (nm[0] == 'm' && strcmp(nm, "maildirsize") == 0 &&
+			    (de->d_type == DT_REG || de->d_type == DT_UNKNOWN))
+				b->has_maildirsize = 1;
 			if (nm[0] != '.' || nm[1] == 0 || (nm[1] == '.' && nm[2] == 0) ||
 			    strlen(nm) > 250)
 				continue;
@@ -700,6 +715,7 @@ static bool scan_box(struct worker *w, struct box *b)
 	struct maildir_scan *s = w->s;
 	struct base *base = &s->bases[b->base];
 	uint8_t old_status = b->status;
+	w->short_eof = base->short_eof;
 	bool changed = false;
 	int boxfd = -1, e = 0;
 	if (base->fd < 0)
@@ -778,11 +794,13 @@ static bool scan_box(struct worker *w, struct box *b)
 
 /* ---- the pool ------------------------------------------------------- */
 
-static int64_t thread_cpu_ns(void)
+/* Times this thread blocked (voluntary context switches): on a cold cache
+ * every directory read waits for the disk; preemption by other processes
+ * is involuntary and does not count. */
+static long thread_blocks(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return ts_ns(&t);
+	struct rusage ru;
+	return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nvcsw : 0;
 }
 
 static void *worker_main(void *arg);
@@ -815,17 +833,16 @@ static void *worker_main(void *arg)
 		size_t i = atomic_fetch_add(&s->next, CHUNK);
 		if (i >= total)
 			break;
-		int64_t wall0 = now_ns(), cpu0 = thread_cpu_ns();
+		long blocks0 = thread_blocks();
 		for (size_t k = i; k < i + CHUNK && k < total; k++) {
 			size_t id = s->ids ? s->ids[k] : k;
 			if (id < s->n && scan_box(w, &s->boxes[id]))
 				w->changed++;
 		}
-		/* Waiting on the disk (cold cache): more workers keep it busy.
-		 * When the cache is warm the work is CPU-bound and the pool stays
-		 * at the number of cores. */
-		int64_t wall = now_ns() - wall0, cpu = thread_cpu_ns() - cpu0;
-		if (wall > 2000000 && cpu * 2 < wall && i + CHUNK < total)
+		/* Waiting on the disk (cold cache): more workers keep it busy
+		 * (measured: 16 workers 3.7x faster than 1). When the cache is
+		 * warm nothing blocks and the pool stays at the number of cores. */
+		if (thread_blocks() - blocks0 >= CHUNK && i + CHUNK < total)
 			spawn_worker(s);
 	}
 	xfree(&w->buf);
@@ -844,6 +861,10 @@ static size_t run(struct maildir_scan *s, const size_t *ids, size_t nids)
 			close(b->fd);
 		b->fd = open(b->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		b->err = b->fd < 0 ? errno : 0;
+		struct statfs sf;
+		b->short_eof = b->fd >= 0 && fstatfs(b->fd, &sf) == 0 &&
+			       (sf.f_type == 0xEF53 /* ext2/3/4 */ || sf.f_type == 0x58465342 /* xfs */ ||
+				sf.f_type == 0x9123683E /* btrfs */ || sf.f_type == 0x01021994 /* tmpfs */);
 	}
 	s->ids = ids;
 	s->nids = nids;
@@ -1133,6 +1154,8 @@ void maildir_box_diags(const struct maildir_scan *s, size_t id, struct diags *d)
 
 bool maildir_box_quota(const struct maildir_scan *s, size_t id, struct maildir_quota *q)
 {
+	if (!get_box(s, id)->has_maildirsize)
+		return false;
 	int dfd = maildir_box_open(s, id, "");
 	if (dfd < 0)
 		return false;
@@ -1169,6 +1192,11 @@ size_t maildir_scan_memory(const struct maildir_scan *s, size_t *incremental_par
 	if (incremental_part)
 		*incremental_part = inc;
 	return m;
+}
+
+void maildir_scan_set_oneshot(struct maildir_scan *s, bool oneshot)
+{
+	s->oneshot = oneshot;
 }
 
 void maildir_scan_set_hook(struct maildir_scan *s, maildir_hook_fn fn, void *arg)

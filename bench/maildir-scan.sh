@@ -1,0 +1,89 @@
+#!/bin/sh
+# Maildir scan benchmark (issue 3): `vmailadm stats` vs `du -s` over the same
+# boxes, `find BASE -type f | wc -l` and the tutorial's per-box loop, warm
+# cache, side by side in one hyperfine run; then the in-process rescan and
+# memory figures (bench/maildir-rescan). Quick tree: 1,000 boxes / 100,000
+# messages; BENCH_LARGE=1: 10,000 boxes / 1,000,000 messages (about a minute
+# to generate once; trees are cached in /tmp/vmailadm-bench by parameters).
+set -eu
+: "${top_builddir:=.}"
+: "${VMAILADM:=$top_builddir/vmailadm}"
+command -v hyperfine >/dev/null || { echo "hyperfine missing: skipped"; exit 0; }
+command -v python3 >/dev/null || { echo "python3 missing: skipped"; exit 0; }
+gen="$top_builddir/bench/gen-maildir"
+resc="$top_builddir/bench/maildir-rescan"
+[ -x "$gen" ] && [ -x "$resc" ] || { echo "build bench/gen-maildir and bench/maildir-rescan first (make bench)"; exit 1; }
+
+if [ "${BENCH_LARGE:-0}" = 1 ]; then
+	boxes=10000 msgs=1000000 doms=100
+else
+	boxes=1000 msgs=100000 doms=10
+fi
+seed=42
+cache=/tmp/vmailadm-bench
+tree="$cache/tree-$boxes-$msgs-$doms-$seed"
+mkdir -p "$cache"
+if [ ! -e "$tree/.complete" ]; then
+	rm -rf "$tree"
+	echo "generating $tree ..."
+	"$gen" "$tree" "$boxes" "$msgs" "$doms" "$seed"
+	touch "$tree/.complete"
+fi
+out=$(mktemp -d "${TMPDIR:-/tmp}/vmailadm-bench-run.XXXXXX")
+trap 'rm -rf "$out"' EXIT INT TERM
+
+# The tutorial's list script: ls new/ | wc -l and du -sh per box. It is slow:
+# on the large tree only every 10th box is run and the time is scaled.
+step=1
+[ "$boxes" -gt 1000 ] && step=10
+awk -v s="$step" 'NR % s == 1 || s == 1' "$tree/boxes.txt" >"$out/loop-boxes.txt"
+cat >"$out/loop.sh" <<'LOOP'
+while read -r box; do
+	n=$(ls "$box/new" | wc -l)
+	s=$(du -sh "$box" | cut -f1)
+	echo "$box $n $s"
+done <"$1" >/dev/null
+LOOP
+
+find "$tree/mail" -type f >/dev/null    # warm the cache
+stats="$VMAILADM -c $tree/vmailadm.yaml stats"
+if ! $stats >"$out/stats.txt" 2>"$out/stats.err"; then
+	echo "note: 'vmailadm stats' failed here ($(head -1 "$out/stats.err")); timing the scanner alone"
+	stats="$resc $tree --once"
+fi
+"$resc" "$tree" --once | tee "$out/once.txt"
+
+hyperfine -N -w 1 -r "${BENCH_RUNS:-5}" --export-json "$out/h.json" \
+	-n vmailadm-stats "$stats" \
+	-n du-s "sh -c 'xargs du -s <$tree/boxes.txt >/dev/null'" \
+	-n find-wc "sh -c 'find $tree/mail -type f | wc -l >/dev/null'" \
+	-n tutorial-loop "sh $out/loop.sh $out/loop-boxes.txt" \
+	>"$out/h.txt" 2>&1 || { cat "$out/h.txt"; exit 1; }
+grep -E "Benchmark|Time" "$out/h.txt"
+
+"$resc" "$tree" | tee "$out/rescan.txt"
+
+python3 - "$out/h.json" "$out/rescan.txt" "$step" <<'PY'
+import json, re, sys
+h = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+kv = dict(re.findall(r"(\w+)=([0-9.]+)", open(sys.argv[2]).read()))
+step = int(sys.argv[3])
+v = h["vmailadm-stats"]
+loop = h["tutorial-loop"] * step
+def line(what, got, target, ok):
+    print(f"  {what:<44} {got:>10}   target {target:<8} {'ok' if ok else 'MISSED'}")
+print("results (medians, warm cache):")
+print(f"  vmailadm stats {v:.3f} s, du -s {h['du-s']:.3f} s, find|wc -l {h['find-wc']:.3f} s, "
+      f"tutorial loop {loop:.2f} s{' (estimated from every 10th box)' if step > 1 else ''}")
+line("speed-up vs du -s", f"{h['du-s']/v:.1f}x", ">= 6x", h['du-s']/v >= 6)
+line("speed-up vs find | wc -l", f"{h['find-wc']/v:.1f}x", ">= 3x", h['find-wc']/v >= 3)
+line("speed-up vs the tutorial loop", f"{loop/v:.0f}x", "-", True)
+full = float(kv["full_scan_seconds"])
+r1 = float(kv["rescan_1pct_mtime_seconds"]) / full
+r2 = float(kv["rescan_1pct_watch_seconds"]) / full
+line("rescan, 1% changed, mtime checks of all", f"{100*r1:.1f}%", "<= 5%", r1 <= 0.05)
+line("rescan, 1% changed, boxes from the watcher", f"{100*r2:.2f}%", "<= 5%", r2 <= 0.05)
+inc = float(kv["incremental_per_box"]); tot = float(kv["per_box"])
+line("memory per mailbox: incremental state", f"{inc:.0f} B", "<= 200 B", inc <= 200)
+line("memory per mailbox: all kept state", f"{tot:.0f} B", "-", True)
+PY
