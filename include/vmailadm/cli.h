@@ -32,6 +32,7 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format
  * argv[0] is the command name. Options are parsed with getopt_long by each
  * command (--json is accepted by every command that prints data). */
 int cmd_config(struct cli *cli, int argc, char **argv);
+int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 

@@ -22,6 +22,7 @@ struct command {
 /* The command table: one line per command (keep sorted by name). */
 static const struct command commands[] = {
 	{ "config", cmd_config, N_("config [--json]          print every effective setting and its origin") },
+	{ "demo", cmd_demo, N_("demo DIR [--force]       create a demo server tree to try vmailadm on") },
 	{ "list", cmd_list, N_("list domains|mailboxes|aliases|catchalls [DOMAIN] [--json]") },
 	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address") },
 };

@@ -8,3 +8,11 @@ libvmail_a_SOURCES += \
 	src/cli/cmd_show.c
 libvmail_a_SOURCES += \
 	src/cli/cmd_config.c
+
+# The demo server tree (`vmailadm demo`) and its test.
+libvmail_a_SOURCES += \
+	src/cli/cmd_demo.c \
+	src/cli/demo.c
+noinst_HEADERS += include/vmailadm/demo.h
+TESTS += tests/cli-demo.sh
+EXTRA_DIST += tests/cli-demo.sh
