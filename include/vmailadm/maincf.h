@@ -1,7 +1,19 @@
 /* Postfix main.cf: "name = value" with continuation lines (a line starting
  * with whitespace continues the previous one), '#' comments at line start,
  * the last definition wins, $name and ${name} expansion with Postfix's
- * defaults for the parameters vmailadm reads. Owns its document. */
+ * defaults for the parameters vmailadm reads. Owns its document.
+ *
+ * Reading follows readlline() + split_nameval() (reference §1.1, §3.1):
+ * - a continued value keeps, as Postfix does, each continuation line's
+ *   leading whitespace and the "\r" of a CRLF line end between the pieces
+ *   (checked with postconf 3.7: "a = one,\n  two" is "one,  two"); only the
+ *   value's leading and trailing whitespace is trimmed. A comment or blank
+ *   line inside a continued value is skipped and the value goes on.
+ * - diagnostics (all of them; the rest of the file loads): a line without
+ *   '=' or without a name is an error and is skipped; a name with characters
+ *   other than [A-Za-z0-9_], an indented line with nothing before it, and a
+ *   definition that overrides an earlier one (postconf: "overriding earlier
+ *   entry") are warnings. */
 #ifndef VMAILADM_MAINCF_H
 #define VMAILADM_MAINCF_H
 #include <stdbool.h>
@@ -12,6 +24,8 @@
 
 struct maincf;
 
+/* Takes ownership of doc. Every problem goes to d as "file:line: ..."
+ * and the rest loads; returns 0 (there is no fatal case). */
 int maincf_parse(struct doc *doc, struct maincf **out, struct diags *d);
 void maincf_free(struct maincf **mp);
 struct doc *maincf_doc(const struct maincf *m);
@@ -20,18 +34,51 @@ struct doc *maincf_doc(const struct maincf *m);
  * NULL when main.cf does not set it. *line gets its 1-based line (or 0). */
 const char *maincf_raw(const struct maincf *m, const char *name, unsigned *line);
 /* The value Postfix uses: the last definition, else the built-in default,
- * with $name / ${name} / $(name) expanded recursively. Never NULL. */
+ * with $name / ${name} / $(name) expanded recursively. Never NULL.
+ * As mac_expand(): "$$" is "$"; an unknown name expands to "";
+ * ${name?text} gives text when name's (unexpanded) value is non-empty,
+ * ${name:text} when it is empty or unset, ${name?{a}:{b}} picks one, and
+ * whitespace around each {text} is ignored. A parameter met again inside
+ * its own expansion (a loop, fatal in Postfix) expands to "" there.
+ * Relational expressions ${{a} == {b}...} and malformed or truncated
+ * references are left as written. */
 char *maincf_get(const struct maincf *m, const char *name);
-/* The built-in default of a parameter vmailadm knows, or NULL. */
+/* Expand arbitrary text the same way; *loop (may be NULL) is set when a
+ * reference loop was cut. */
+char *maincf_expand(const struct maincf *m, const char *text, bool *loop);
+/* The built-in default of a parameter vmailadm knows, or NULL (Postfix 3.7,
+ * Debian 12 `postconf -d`; e.g. alias_maps is "hash:/etc/aliases,
+ * nis:mail.aliases"). myhostname is gethostname(), plus ".localdomain" when
+ * it has no dot; mydomain is myhostname without its first label. Inside
+ * maincf_get, Postfix's dependencies hold: a dotless host name gets main.cf's
+ * mydomain, and mydomain follows main.cf's myhostname. */
 const char *maincf_default(const char *name);
 
-/* Split a Postfix list value on commas and whitespace. Items of the form
- * type:{...} stay whole. Returns a NULL-terminated array; *n gets the count. */
+/* Every definition in file order, earlier duplicates included: returns the
+ * name of definition i; *value, *line (1-based), *overridden (a later
+ * definition wins) are set when not NULL. */
+size_t maincf_count(const struct maincf *m);
+const char *maincf_def_at(const struct maincf *m, size_t i, const char **value,
+			  unsigned *line, bool *overridden);
+
+/* Split a Postfix list value on commas and whitespace (", \t\r\n..."), as
+ * mystrtokq() does: separators inside {...} (nested) do not split, so
+ * inline:{ a=b, c=d } or pcre:{{/x/ y}, {/z/ w}} stays one item. Returns a
+ * NULL-terminated array; *n (may be NULL) gets the count. */
 char **maincf_split_list(const char *value, size_t *n);
 void maincf_list_free(char **list);
 
 /* Set name = value: edits the last definition in place (dropping its
- * continuation lines) or appends a new line. Keeps every other line. */
+ * continuation lines) or appends a new line. Keeps every other line.
+ * The new line is "name = value" ("name =" for an empty value) with the
+ * replaced line's own line end, or the document's usual one when appended.
+ * Like postconf -e, comment and blank lines that sat inside the replaced
+ * definition are kept (they follow the new line). Earlier, overridden
+ * definitions are left alone: the edited last one still wins. name must be
+ * [A-Za-z0-9_]+ and value must not hold a line break (a bug otherwise). */
 void maincf_set(struct maincf *m, const char *name, const char *value);
+/* Remove every definition of name (like postconf -X), keeping comment and
+ * blank lines that sat inside them. Returns whether any was removed. */
+bool maincf_unset(struct maincf *m, const char *name);
 
 #endif

@@ -1,7 +1,26 @@
 /* The Dovecot passwd-file (/etc/dovecot/users): one entry a line,
  * user:password:uid:gid:gecos:home:shell:extra_fields, '#' comments and blank
  * lines kept. Users compare case-insensitively; the first of duplicates wins
- * (Dovecot logs an error for the later ones). Owns its document. */
+ * (Dovecot logs an error for the later ones). Owns its document.
+ *
+ * Reading follows Dovecot 2.3 db-passwd-file.c (reference §4.1):
+ * - a line is skipped when empty or when it starts with '#' (only in the
+ *   first column: Dovecot does not strip leading whitespace, so an indented
+ *   line is a user whose name starts with blanks: warned about). A line of
+ *   blanks only is kept as a blank line. A line starting with ':' (empty
+ *   user) is an error; Dovecot ignores it.
+ * - fields split on every ':' (there is no escape); fewer fields are fine
+ *   (missing ones are ""); extra is everything after the 7th ':' as written.
+ *   An empty 8th field followed by more (old format, read as userdb_mail by
+ *   Dovecot) is warned about.
+ * - uid/gid: "" or a number other than 0 or a system user/group name
+ *   (names are not looked up); anything else is an error ("invalid UID").
+ * - a user with upper-case letters gets a warning: Dovecot lower-cases the
+ *   login (%Lu) before an exact lookup, so such a line never matches.
+ * - a later line for the same user (case-insensitively) is shadowed, with a
+ *   warning naming both lines.
+ * Errors do not drop the entry: it is listed, so it can be shown and fixed.
+ * Entry pointers are valid until the next edit (edits rebuild the entries). */
 #ifndef VMAILADM_PWFILE_H
 #define VMAILADM_PWFILE_H
 #include <stdbool.h>
@@ -22,6 +41,8 @@ struct pwfile_entry {
 
 struct pwfile;
 
+/* Takes ownership of doc. Every problem goes to d as "file:line: ..."
+ * and the rest loads; returns 0 (there is no fatal case). */
 int pwfile_parse(struct doc *doc, struct pwfile **out, struct diags *d);
 void pwfile_free(struct pwfile **pp);
 struct doc *pwfile_doc(const struct pwfile *p);
@@ -31,19 +52,52 @@ const struct pwfile_entry *pwfile_lookup(const struct pwfile *p, const char *use
 
 /* The value of one extra field such as "userdb_quota_rule" (the "userdb_"
  * prefix may be omitted by the caller: both forms are matched), newly
- * allocated, or NULL. */
+ * allocated, or NULL; "" for a field written without '=' ("nopassword").
+ * Extra fields are split on spaces only (not tabs), as Dovecot does; a
+ * value may hold ':' ("userdb_quota_rule=*:storage=1G").
+ * Dovecot's rule: a field named userdb_X is the userdb field X (the
+ * passwd-file as userdb returns only those, prefix removed); a field
+ * without the prefix is a passdb extra field (nopassword, allow_nets, ...).
+ * So: key "userdb_X" matches only userdb_X; a bare key "X" matches
+ * userdb_X when present, else the passdb field X. Of several fields with
+ * the same name the last one is returned (it is the one that takes effect). */
 char *pwfile_extra_get(const struct pwfile_entry *e, const char *key);
 /* The password scheme: "SHA512-CRYPT", "PLAIN", ...; for a bare hash, the
- * scheme its crypt prefix implies ("$6$" → "SHA512-CRYPT", "$y$" → "CRYPT");
- * "" when there is no password. Newly allocated. */
+ * scheme its crypt prefix implies ("$6$" → "SHA512-CRYPT", "$5$" →
+ * "SHA256-CRYPT", "$2y$"/"$2b$"/"$2a$" → "BLF-CRYPT", "$1$" → "MD5-CRYPT",
+ * "$y$" and anything else → "CRYPT", Dovecot's passwd-file default; a
+ * libpam-pwdfile "hash[34]" → "PLAIN-MD5"); "" when there is no password.
+ * A "{scheme}" prefix is upper-cased. Newly allocated. (A passdb
+ * "args = scheme=X" changes what a bare value means; not known here.) */
 char *pwfile_scheme(const struct pwfile_entry *e);
 
-/* Edits, keeping every other line byte-identical. */
+/* Edits, keeping every other line byte-identical. Each returns 0, or -1
+ * with an error in d and the document unchanged.
+ * pwfile_add: e->user must be non-empty, lower case, without ':', blanks,
+ * control bytes or a leading '#', and not present yet; fields other than
+ * extra must hold no ':' or control bytes; uid/gid as above (NULL fields
+ * are ""). Written as user:password:uid:gid:gecos:home:shell (all six
+ * colons) plus ":extra" when extra is not empty, after the last line of a
+ * user of the same domain (the part after '@', case-insensitive), else at
+ * the end of the file, with the file's usual line end.
+ * pwfile_remove: deletes the user's line and its shadowed duplicates too
+ * (otherwise the next duplicate would take effect).
+ * pwfile_set_password: replaces field 2 only of the user's effective line;
+ * the password must hold no ':' or control bytes. */
 int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d);
 int pwfile_remove(struct pwfile *p, const char *user, struct diags *d);
 int pwfile_set_password(struct pwfile *p, const char *user, const char *password,
 			struct diags *d);
-/* Set (value != NULL) or remove (NULL) one extra field, keeping the others. */
+/* Set (value != NULL) or remove (NULL) one extra field, keeping the others
+ * (their order and the spaces between them). The field is found as
+ * pwfile_extra_get finds it: "quota_rule" edits an existing
+ * userdb_quota_rule; when none exists the key is written as given, so pass
+ * "userdb_quota_rule" for a userdb field. The first field of that name is
+ * rewritten in place, later ones of the same name dropped; a new one is
+ * appended. A short line is padded to seven colons; removing the last
+ * extra field drops the seventh colon. key: no blanks, '=' or control
+ * bytes; value: no blanks or control bytes. A line holding a NUL byte is
+ * refused. Removing an absent field is a no-op (0). */
 int pwfile_set_extra(struct pwfile *p, const char *user, const char *key,
 		     const char *value, struct diags *d);
 

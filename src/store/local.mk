@@ -46,3 +46,41 @@ fuzz-table: fuzz-table-bin
 	./fuzz-table-bin -max_total_time=$${FUZZ_TIME:-60} -max_len=8192 \
 	  fuzz-table-corpus $(srcdir)/tests/fixtures/table $(srcdir)/tests/fixtures/aliases
 .PHONY: fuzz-table
+
+# Postfix main.cf and the Dovecot passwd-file (maincf.c, pwfile.c).
+libvmail_a_SOURCES += \
+	src/store/maincf.c \
+	src/store/pwfile.c
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_maincf tests/unit/test_pwfile
+TESTS += tests/unit/test_maincf tests/unit/test_pwfile
+endif
+tests_unit_test_maincf_SOURCES = tests/unit/test_maincf.c tests/unit/golden.h
+tests_unit_test_maincf_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_maincf_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+tests_unit_test_pwfile_SOURCES = tests/unit/test_pwfile.c tests/unit/golden.h
+tests_unit_test_pwfile_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_pwfile_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+EXTRA_DIST += tests/fixtures/maincf tests/fixtures/pwfile
+
+# `make fuzz-maincf`: libFuzzer harness for maincf.c and pwfile.c (clang;
+# never part of `make check`). The first input byte picks the format.
+FUZZ_MAINCF_SRC = \
+	$(srcdir)/tests/fuzz/fuzz_maincf_pwfile.c $(srcdir)/src/store/maincf.c \
+	$(srcdir)/src/store/pwfile.c $(srcdir)/src/store/doc.c \
+	$(srcdir)/src/sys/diag.c $(srcdir)/src/sys/strbuf.c \
+	$(srcdir)/src/sys/strmap.c $(srcdir)/src/sys/xalloc.c
+EXTRA_DIST += tests/fuzz/fuzz_maincf_pwfile.c
+CLEANFILES += fuzz-maincf-bin
+fuzz-maincf-bin: $(FUZZ_MAINCF_SRC)
+	$(FUZZ_CC) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -I$(top_builddir) -I$(top_srcdir)/include $(FUZZ_MAINCF_SRC) -o $@
+fuzz-maincf: fuzz-maincf-bin
+	mkdir -p fuzz-maincf-corpus fuzz-maincf-seeds
+	for f in $(srcdir)/tests/fixtures/maincf/*.cf; do \
+	  { printf '\000'; cat "$$f"; } > fuzz-maincf-seeds/m-$${f##*/}; done
+	for f in $(srcdir)/tests/fixtures/pwfile/*.users; do \
+	  { printf '\001'; cat "$$f"; } > fuzz-maincf-seeds/p-$${f##*/}; done
+	./fuzz-maincf-bin -max_total_time=$${FUZZ_TIME:-60} -max_len=8192 \
+	  fuzz-maincf-corpus fuzz-maincf-seeds
+.PHONY: fuzz-maincf

@@ -1,0 +1,504 @@
+/* Unit tests for the Dovecot passwd-file (pwfile.c): the fixture corpus
+ * against golden listings and byte-identical round trips, duplicates,
+ * extra fields, schemes, line-exact edits, a 100k-entry parse. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cu.h"
+#include "golden.h"
+#include "vmailadm/doc.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/xalloc.h"
+
+static struct pwfile *parse_str(const char *text, struct diags *d)
+{
+	struct pwfile *p = NULL;
+	struct diags scratch = DIAGS_INIT;
+	CU_ASSERT_EQUAL_FATAL(pwfile_parse(doc_from_mem("users", text, strlen(text)), &p,
+					   d ? d : &scratch), 0);
+	diags_free(&scratch);
+	return p;
+}
+
+static char *render(const struct pwfile *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	doc_render(pwfile_doc(p), &sb);
+	return sb.buf ? sb_detach(&sb) : xstrdup("");
+}
+
+#define ASSERT_RENDER(p, want) do { \
+		char *got_ = render(p); \
+		CU_ASSERT_STRING_EQUAL(got_, want); \
+		if (strcmp(got_, want) != 0) \
+			fprintf(stderr, "\n--- got:\n%s\n--- want:\n%s\n", got_, want); \
+		free(got_); \
+	} while (0)
+
+static const char *const extra_keys[] = { "quota_rule", "userdb_mail", "allow_nets",
+					  "nopassword", NULL };
+
+static void listing(const struct pwfile *p, const struct diags *d, struct strbuf *out)
+{
+	for (size_t i = 0; i < pwfile_count(p); i++) {
+		const struct pwfile_entry *e = pwfile_entry(p, i);
+		sb_addf(out, "%u %zu", e->line, e->first);
+		golden_field(out, "user", e->user);
+		char *scheme = pwfile_scheme(e);
+		golden_field(out, "scheme", scheme);
+		free(scheme);
+		golden_field(out, "uid", e->uid);
+		golden_field(out, "gid", e->gid);
+		golden_field(out, "gecos", e->gecos);
+		golden_field(out, "home", e->home);
+		golden_field(out, "shell", e->shell);
+		golden_field(out, "extra", e->extra);
+		for (size_t k = 0; extra_keys[k]; k++) {
+			char *v = pwfile_extra_get(e, extra_keys[k]);
+			if (v)
+				golden_field(out, extra_keys[k], v);
+			free(v);
+		}
+		if (e->shadowed)
+			sb_adds(out, " shadowed");
+		sb_addc(out, '\n');
+	}
+	golden_add_diags(out, d);
+}
+
+static void test_corpus(void)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", cu_fixture("pwfile"));
+	size_t n;
+	char **names = golden_list(dir, &n);
+	CU_ASSERT_FATAL(names != NULL);
+	CU_ASSERT(n >= 7);
+	for (size_t i = 0; i < n; i++) {
+		char path[4200], out_path[4300];
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		snprintf(out_path, sizeof out_path, "%s.out", path);
+		size_t len = 0;
+		char *bytes = golden_read(path, &len);
+		CU_ASSERT_FATAL(bytes != NULL);
+		struct diags d = DIAGS_INIT;
+		struct doc *doc = NULL;
+		CU_ASSERT_FATAL(doc_load(path, false, &doc, &d) == 0);
+		struct pwfile *p = NULL;
+		CU_ASSERT_EQUAL(pwfile_parse(doc, &p, &d), 0);
+		struct strbuf sb = STRBUF_INIT;
+		doc_render(pwfile_doc(p), &sb);
+		CU_ASSERT(sb.len == len && memcmp(sb_str(&sb), bytes, len) == 0);
+		if (sb.len != len || memcmp(sb_str(&sb), bytes, len) != 0)
+			fprintf(stderr, "\nround trip differs: %s\n", path);
+		sb_free(&sb);
+		for (size_t k = 0; k < d.n; k++) {
+			free(d.v[k].file);
+			d.v[k].file = xstrdup(names[i]);
+		}
+		struct strbuf out = STRBUF_INIT;
+		listing(p, &d, &out);
+		CU_ASSERT(golden_check(out_path, sb_str(&out)));
+		sb_free(&out);
+		pwfile_free(&p);
+		CU_ASSERT_PTR_NULL(p);
+		diags_free(&d);
+		free(bytes);
+	}
+	golden_list_free(names);
+}
+
+static void test_fields_and_duplicates(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct pwfile *p = parse_str(
+		"# c\n"
+		"\n"
+		"a@x.org:{PLAIN}pw:5000:5001:Gecos:/home/a:/bin/false:userdb_quota_rule=*:storage=1G "
+		"userdb_mail=maildir:~/M\n"
+		"b@x.org:{PLAIN}pw\n"
+		"A@X.org:{PLAIN}again\n"
+		"c@x.org\n", &d);
+	CU_ASSERT_EQUAL_FATAL(pwfile_count(p), 4);
+	const struct pwfile_entry *a = pwfile_lookup(p, "A@x.ORG");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_STRING_EQUAL(a->user, "a@x.org");
+	CU_ASSERT_STRING_EQUAL(a->password, "{PLAIN}pw");
+	CU_ASSERT_STRING_EQUAL(a->uid, "5000");
+	CU_ASSERT_STRING_EQUAL(a->gid, "5001");
+	CU_ASSERT_STRING_EQUAL(a->gecos, "Gecos");
+	CU_ASSERT_STRING_EQUAL(a->home, "/home/a");
+	CU_ASSERT_STRING_EQUAL(a->shell, "/bin/false");
+	CU_ASSERT_STRING_EQUAL(a->extra, "userdb_quota_rule=*:storage=1G userdb_mail=maildir:~/M");
+	CU_ASSERT_EQUAL(a->line, 3);
+	CU_ASSERT_EQUAL(a->first, 2);
+	CU_ASSERT_FALSE(a->shadowed);
+	const struct pwfile_entry *dup = pwfile_entry(p, 2);
+	CU_ASSERT_TRUE(dup->shadowed);
+	CU_ASSERT_STRING_EQUAL(dup->password, "{PLAIN}again");
+	const struct pwfile_entry *c = pwfile_lookup(p, "c@x.org");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->password, "");
+	CU_ASSERT_STRING_EQUAL(c->extra, "");
+	CU_ASSERT_PTR_NULL(pwfile_lookup(p, "nobody@x.org"));
+	/* Warnings: upper case, and the duplicate naming both lines. */
+	CU_ASSERT_EQUAL(diags_count(&d, DIAG_WARNING), 2);
+	CU_ASSERT_FALSE(diags_has_errors(&d));
+	bool named = false;
+	for (size_t i = 0; i < d.n; i++)
+		if (d.v[i].line == 5 && strstr(d.v[i].msg, "line 3"))
+			named = true;
+	CU_ASSERT_TRUE(named);
+	pwfile_free(&p);
+	diags_free(&d);
+}
+
+static void test_malformed(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct pwfile *p = parse_str("ok@x.org:{PLAIN}a:5000:5000::/h::\n"
+				     ":{PLAIN}nobody\n"
+				     "zero@x.org:{PLAIN}a:0:5000::/h::\n"
+				     "bad@x.org:{PLAIN}a:5x:5000::/h::\n"
+				     "gid@x.org:{PLAIN}a:5000:99999999999::/h::\n"
+				     "name@x.org:{PLAIN}a:vmail:vmail::/h::\n"
+				     "ok2@x.org:{PLAIN}b\n", &d);
+	CU_ASSERT_EQUAL(diags_count(&d, DIAG_ERROR), 4);
+	unsigned want[] = { 2, 3, 4, 5 };
+	CU_ASSERT_EQUAL_FATAL(d.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(d.v[i].line, want[i]);
+	/* The rest loads. */
+	CU_ASSERT_PTR_NOT_NULL(pwfile_lookup(p, "ok@x.org"));
+	CU_ASSERT_PTR_NOT_NULL(pwfile_lookup(p, "ok2@x.org"));
+	CU_ASSERT_PTR_NOT_NULL(pwfile_lookup(p, "name@x.org"));
+	CU_ASSERT_EQUAL(pwfile_count(p), 6);
+	pwfile_free(&p);
+	diags_free(&d);
+}
+
+static void test_extras(void)
+{
+	struct pwfile *p = parse_str(
+		"a@x:{P}p::::::userdb_quota_rule=*:storage=1G nopassword allow_nets=10.0.0.0/8\n"
+		"b@x:{P}p::::::quota_rule=*:storage=2G\n"
+		"c@x:{P}p::::::quota_rule=*:storage=2G  userdb_quota_rule=*:storage=3G\n"
+		"d@x:{P}p::::::userdb_x=1 userdb_x=2\n"
+		"e@x:{P}p\n", NULL);
+	const struct pwfile_entry *a = pwfile_lookup(p, "a@x");
+	char *v = pwfile_extra_get(a, "quota_rule");
+	CU_ASSERT_STRING_EQUAL(v, "*:storage=1G");
+	free(v);
+	v = pwfile_extra_get(a, "userdb_quota_rule");
+	CU_ASSERT_STRING_EQUAL(v, "*:storage=1G");
+	free(v);
+	v = pwfile_extra_get(a, "nopassword");
+	CU_ASSERT_STRING_EQUAL(v, "");
+	free(v);
+	v = pwfile_extra_get(a, "allow_nets");
+	CU_ASSERT_STRING_EQUAL(v, "10.0.0.0/8");
+	free(v);
+	CU_ASSERT_PTR_NULL(pwfile_extra_get(a, "userdb_allow_nets"));
+	CU_ASSERT_PTR_NULL(pwfile_extra_get(a, "quota"));
+	CU_ASSERT_PTR_NULL(pwfile_extra_get(a, "userdb_quota"));
+	/* A bare field is a passdb field: the userdb_ name does not find it. */
+	const struct pwfile_entry *b = pwfile_lookup(p, "b@x");
+	CU_ASSERT_PTR_NULL(pwfile_extra_get(b, "userdb_quota_rule"));
+	v = pwfile_extra_get(b, "quota_rule");
+	CU_ASSERT_STRING_EQUAL(v, "*:storage=2G");
+	free(v);
+	/* The userdb_ field is preferred for a bare name. */
+	v = pwfile_extra_get(pwfile_lookup(p, "c@x"), "quota_rule");
+	CU_ASSERT_STRING_EQUAL(v, "*:storage=3G");
+	free(v);
+	v = pwfile_extra_get(pwfile_lookup(p, "d@x"), "x");
+	CU_ASSERT_STRING_EQUAL(v, "2");
+	free(v);
+	CU_ASSERT_PTR_NULL(pwfile_extra_get(pwfile_lookup(p, "e@x"), "quota_rule"));
+	pwfile_free(&p);
+}
+
+static void test_scheme(void)
+{
+	static const struct {
+		const char *pw, *scheme;
+	} cases[] = {
+		{ "{SHA512-CRYPT}$6$abc$def", "SHA512-CRYPT" },
+		{ "{plain}secret", "PLAIN" },
+		{ "{Blf-Crypt}$2y$05$x", "BLF-CRYPT" },
+		{ "{CRYPT}$y$j9T$a$b", "CRYPT" },
+		{ "$6$salt$hash", "SHA512-CRYPT" },
+		{ "$5$salt$hash", "SHA256-CRYPT" },
+		{ "$2y$05$hash", "BLF-CRYPT" },
+		{ "$2b$05$hash", "BLF-CRYPT" },
+		{ "$2a$05$hash", "BLF-CRYPT" },
+		{ "$y$j9T$a$b", "CRYPT" },
+		{ "$1$salt$hash", "MD5-CRYPT" },
+		{ "abJnggxhB/yWI", "CRYPT" },
+		{ "5f4dcc3b5aa765d61d8327deb882cf99[34]", "PLAIN-MD5" },
+		{ "abJnggxhB/yWI[13]", "CRYPT" },
+		{ "{broken", "CRYPT" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct pwfile_entry e = { .password = xstrdup(cases[i].pw) };
+		char *s = pwfile_scheme(&e);
+		free(e.password);
+		CU_ASSERT_STRING_EQUAL(s, cases[i].scheme);
+		if (strcmp(s, cases[i].scheme) != 0)
+			fprintf(stderr, "\n%s: got %s\n", cases[i].pw, s);
+		free(s);
+	}
+}
+
+static void test_add(void)
+{
+	const char *orig = "# users\n"
+			   "a@one.org:{P}1\n"
+			   "b@one.org:{P}2\n"
+			   "\n"
+			   "x@two.org:{P}3\n"
+			   "# end";
+	struct pwfile *p = parse_str(orig, NULL);
+	struct diags d = DIAGS_INIT;
+	struct pwfile_entry e = { .user = "c@one.org", .password = "{SHA512-CRYPT}$6$s$h",
+				  .uid = "5000", .gid = "5000",
+				  .home = "/var/mail/vhosts/one.org/c" };
+	CU_ASSERT_EQUAL(pwfile_add(p, &e, &d), 0);
+	struct pwfile_entry f = { .user = "y@three.org", .password = "{PLAIN}z",
+				  .extra = "userdb_quota_rule=*:storage=1G" };
+	CU_ASSERT_EQUAL(pwfile_add(p, &f, &d), 0);
+	struct pwfile_entry g = { .user = "z@two.org", .password = "{PLAIN}q" };
+	CU_ASSERT_EQUAL(pwfile_add(p, &g, &d), 0);
+	CU_ASSERT_EQUAL(d.n, 0);
+	ASSERT_RENDER(p, "# users\n"
+			 "a@one.org:{P}1\n"
+			 "b@one.org:{P}2\n"
+			 "c@one.org:{SHA512-CRYPT}$6$s$h:5000:5000::/var/mail/vhosts/one.org/c:\n"
+			 "\n"
+			 "x@two.org:{P}3\n"
+			 "z@two.org:{PLAIN}q:::::\n"
+			 "# end\n"
+			 "y@three.org:{PLAIN}z::::::userdb_quota_rule=*:storage=1G\n");
+	const struct pwfile_entry *c = pwfile_lookup(p, "c@one.org");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->line, 4);
+	CU_ASSERT_STRING_EQUAL(c->home, "/var/mail/vhosts/one.org/c");
+	char *q = pwfile_extra_get(pwfile_lookup(p, "y@three.org"), "quota_rule");
+	CU_ASSERT_STRING_EQUAL(q, "*:storage=1G");
+	free(q);
+
+	/* Refused: existing (any case), bad names and fields; nothing changes. */
+	char *before = render(p);
+	struct pwfile_entry bad[] = {
+		{ .user = "A@one.org", .password = "x" },
+		{ .user = "a@one.org", .password = "x" },
+		{ .user = "", .password = "x" },
+		{ .user = "sp ace@one.org", .password = "x" },
+		{ .user = "#c@one.org", .password = "x" },
+		{ .user = "co:lon@one.org", .password = "x" },
+		{ .user = "n@one.org", .password = "pa:ss" },
+		{ .user = "n@one.org", .password = "x", .uid = "0" },
+		{ .user = "n@one.org", .password = "x", .home = "/a\nb" },
+		{ .user = "n@one.org", .password = "x", .extra = "a=1\nb=2" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct diags bd = DIAGS_INIT;
+		CU_ASSERT_EQUAL(pwfile_add(p, &bad[i], &bd), -1);
+		CU_ASSERT_EQUAL(diags_count(&bd, DIAG_ERROR), 1);
+		diags_free(&bd);
+	}
+	ASSERT_RENDER(p, before);
+	free(before);
+	pwfile_free(&p);
+	diags_free(&d);
+
+	/* CRLF and a file without final newline. */
+	p = parse_str("a@one.org:{P}1\r\nb@two.org:{P}2\r\n", NULL);
+	struct pwfile_entry h = { .user = "c@one.org", .password = "{P}3" };
+	CU_ASSERT_EQUAL(pwfile_add(p, &h, NULL), 0);
+	ASSERT_RENDER(p, "a@one.org:{P}1\r\nc@one.org:{P}3:::::\r\nb@two.org:{P}2\r\n");
+	pwfile_free(&p);
+	p = parse_str("a@one.org:{P}1", NULL);
+	CU_ASSERT_EQUAL(pwfile_add(p, &h, NULL), 0);
+	ASSERT_RENDER(p, "a@one.org:{P}1\nc@one.org:{P}3:::::\n");
+	pwfile_free(&p);
+}
+
+static void test_remove(void)
+{
+	struct pwfile *p = parse_str("# c\n"
+				     "a@x:{P}1\n"
+				     "b@x:{P}2\n"
+				     "A@x:{P}shadowed\n"
+				     "c@x:{P}3", NULL);
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(pwfile_remove(p, "A@X", &d), 0);
+	ASSERT_RENDER(p, "# c\nb@x:{P}2\nc@x:{P}3");
+	CU_ASSERT_PTR_NULL(pwfile_lookup(p, "a@x"));
+	CU_ASSERT_EQUAL(pwfile_remove(p, "c@x", &d), 0);
+	ASSERT_RENDER(p, "# c\nb@x:{P}2");
+	CU_ASSERT_EQUAL(d.n, 0);
+	CU_ASSERT_EQUAL(pwfile_remove(p, "zz@x", &d), -1);
+	CU_ASSERT_EQUAL(diags_count(&d, DIAG_ERROR), 1);
+	CU_ASSERT_EQUAL(pwfile_count(p), 1);
+	pwfile_free(&p);
+	diags_free(&d);
+}
+
+static void test_set_password(void)
+{
+	struct pwfile *p = parse_str("a@x:{PLAIN}old:5000:5000:G:/h:/s:userdb_quota_rule=*:storage=1G  x=y\r\n"
+				     "b@x:{PLAIN}old\n"
+				     "c@x\n"
+				     "b@x:{PLAIN}shadow\n", NULL);
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(pwfile_set_password(p, "A@x", "{SHA512-CRYPT}$6$n$h", &d), 0);
+	CU_ASSERT_EQUAL(pwfile_set_password(p, "b@x", "", &d), 0);
+	CU_ASSERT_EQUAL(pwfile_set_password(p, "c@x", "{PLAIN}new", &d), 0);
+	CU_ASSERT_EQUAL(d.n, 0);
+	ASSERT_RENDER(p, "a@x:{SHA512-CRYPT}$6$n$h:5000:5000:G:/h:/s:userdb_quota_rule=*:storage=1G  x=y\r\n"
+			 "b@x:\n"
+			 "c@x:{PLAIN}new\n"
+			 "b@x:{PLAIN}shadow\n");
+	CU_ASSERT_STRING_EQUAL(pwfile_lookup(p, "a@x")->password, "{SHA512-CRYPT}$6$n$h");
+	CU_ASSERT_EQUAL(pwfile_set_password(p, "a@x", "bad:pw", &d), -1);
+	CU_ASSERT_EQUAL(pwfile_set_password(p, "nobody@x", "x", &d), -1);
+	CU_ASSERT_EQUAL(diags_count(&d, DIAG_ERROR), 2);
+	pwfile_free(&p);
+	diags_free(&d);
+}
+
+static void test_set_extra(void)
+{
+	struct pwfile *p = parse_str(
+		"a@x:{P}1:5000:5000::/h::userdb_quota_rule=*:storage=1G  nopassword userdb_mail=m:~/M\n"
+		"b@x:{P}2\n"
+		"c@x:{P}3::::::quota_rule=*:storage=2G\n"
+		"d@x:{P}4::::::userdb_x=1 keep=1 userdb_x=2 \n"
+		"e@x:{P}5::::::only=1\n", NULL);
+	struct diags d = DIAGS_INIT;
+	/* Replace in place, by the bare or the prefixed name. */
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "a@x", "quota_rule", "*:storage=5G", &d), 0);
+	/* Add to a short line: padded to seven colons. */
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "b@x", "userdb_quota_rule", "*:storage=1G", &d), 0);
+	/* The bare passdb field is the one a bare name finds. */
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "c@x", "quota_rule", "*:storage=3G", &d), 0);
+	/* Duplicates collapse into the first. */
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "d@x", "x", "9", &d), 0);
+	/* Removing the only field drops the extra part. */
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "e@x", "only", NULL, &d), 0);
+	CU_ASSERT_EQUAL(d.n, 0);
+	ASSERT_RENDER(p,
+		"a@x:{P}1:5000:5000::/h::userdb_quota_rule=*:storage=5G  nopassword userdb_mail=m:~/M\n"
+		"b@x:{P}2::::::userdb_quota_rule=*:storage=1G\n"
+		"c@x:{P}3::::::quota_rule=*:storage=3G\n"
+		"d@x:{P}4::::::userdb_x=9 keep=1 \n"
+		"e@x:{P}5:::::\n");
+	/* Remove one in the middle and the first: the others keep order. */
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "a@x", "nopassword", NULL, &d), 0);
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "a@x", "userdb_quota_rule", NULL, &d), 0);
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "a@x", "absent", NULL, &d), 0);
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "a@x", "userdb_new", "v", &d), 0);
+	ASSERT_RENDER(p,
+		"a@x:{P}1:5000:5000::/h::userdb_mail=m:~/M userdb_new=v\n"
+		"b@x:{P}2::::::userdb_quota_rule=*:storage=1G\n"
+		"c@x:{P}3::::::quota_rule=*:storage=3G\n"
+		"d@x:{P}4::::::userdb_x=9 keep=1 \n"
+		"e@x:{P}5:::::\n");
+	char *v = pwfile_extra_get(pwfile_lookup(p, "a@x"), "mail");
+	CU_ASSERT_STRING_EQUAL(v, "m:~/M");
+	free(v);
+	/* Refused. */
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "a@x", "k", "has space", &d), -1);
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "a@x", "k=", "v", &d), -1);
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "a@x", "", "v", &d), -1);
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "none@x", "k", "v", &d), -1);
+	CU_ASSERT_EQUAL(diags_count(&d, DIAG_ERROR), 4);
+	pwfile_free(&p);
+	diags_free(&d);
+}
+
+/* Every corpus file: an edit changes exactly one line. */
+static void test_edit_corpus_line_exact(void)
+{
+	size_t len;
+	char *bytes = golden_read(cu_fixture("pwfile/quota-extras.users"), &len);
+	CU_ASSERT_FATAL(bytes != NULL);
+	struct pwfile *p = parse_str(bytes, NULL);
+	const struct pwfile_entry *e = pwfile_lookup(p, "contact@andromed.cloud");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	unsigned line = e->line;
+	CU_ASSERT_EQUAL(pwfile_set_extra(p, "contact@andromed.cloud", "quota_rule",
+					 "*:storage=2G", NULL), 0);
+	char *out = render(p);
+	const char *a = bytes, *b = out;
+	unsigned ln = 1, diffs = 0;
+	while (*a || *b) {
+		size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+		if (la != lb || memcmp(a, b, la) != 0) {
+			diffs++;
+			CU_ASSERT_EQUAL(ln, line);
+		}
+		a += la + (a[la] == '\n');
+		b += lb + (b[lb] == '\n');
+		ln++;
+	}
+	CU_ASSERT_EQUAL(diffs, 1);
+	e = pwfile_lookup(p, "contact@andromed.cloud");
+	CU_ASSERT_STRING_EQUAL(e->extra, "userdb_mail=maildir:~/Maildir  "
+			       "userdb_quota_rule=*:storage=2G allow_nets=192.0.2.0/24,127.0.0.1");
+	free(out);
+	free(bytes);
+	pwfile_free(&p);
+}
+
+static void test_100k(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < 100000; i++)
+		sb_addf(&sb, "user%d@dom%d.example:{SHA512-CRYPT}$6$abcdefghijklmnop$"
+			"GWbTF8e2a5cZxI1xGHB1uFYDVfq4TeOIds3se/e4TQicY7TMHoh4AUO.JB6aAhnzmPMt04nuP3HU9"
+			"DGezS3IL.:5000:5000::/var/mail/vhosts/dom%d.example/user%d::"
+			"userdb_quota_rule=*:storage=%dM\n", i, i % 100, i % 100, i, i % 1000);
+	clock_t t0 = clock();
+	struct diags d = DIAGS_INIT;
+	struct pwfile *p = parse_str(sb_str(&sb), &d);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	CU_ASSERT_EQUAL(pwfile_count(p), 100000);
+	CU_ASSERT_EQUAL(d.n, 0);
+	const struct pwfile_entry *e = pwfile_lookup(p, "USER99999@dom99.example");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->line, 100000);
+	char *q = pwfile_extra_get(e, "quota_rule");
+	CU_ASSERT_STRING_EQUAL(q, "*:storage=999M");
+	free(q);
+	/* Generous bound for a shared 2-core machine; it takes ~0.1 s. */
+	CU_ASSERT(secs < 3.0);
+	fprintf(stderr, "\n100k-entry parse: %.3f s\n", secs);
+	pwfile_free(&p);
+	diags_free(&d);
+	sb_free(&sb);
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		{ "corpus: golden + round trip", test_corpus },
+		{ "fields, lookup, duplicates", test_fields_and_duplicates },
+		{ "malformed lines all reported", test_malformed },
+		{ "extra fields and the userdb_ prefix", test_extras },
+		{ "password schemes", test_scheme },
+		{ "add next to the domain", test_add },
+		{ "remove, duplicates included", test_remove },
+		{ "set_password touches only field 2", test_set_password },
+		{ "set_extra keeps the other fields", test_set_extra },
+		{ "an edit changes exactly one line", test_edit_corpus_line_exact },
+		{ "100k entries", test_100k },
+		CU_TEST_INFO_NULL,
+	};
+	return cu_run("pwfile", tests);
+}
