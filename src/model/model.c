@@ -30,26 +30,32 @@ struct arena {
 	struct chunk *head;
 };
 
-static void *arena_alloc(struct arena *a, size_t size)
+static void *arena_alloc_align(struct arena *a, size_t size, size_t align)
 {
-	size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	struct chunk *c = a->head;
-	if (!c || c->cap - c->used < size) {
+	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+	if (!c || at > c->cap || c->cap - at < size) {
 		size_t cap = size > 256 * 1024 ? size : 256 * 1024;
 		c = xmalloc(sizeof *c + cap);
 		c->cap = cap;
 		c->used = 0;
 		c->next = a->head;
 		a->head = c;
+		at = 0;
 	}
-	void *p = (char *)c->data + c->used;
-	c->used += size;
-	return p;
+	c->used = at + size;
+	return (char *)c->data + at;
 }
 
+static void *arena_alloc(struct arena *a, size_t size)
+{
+	return arena_alloc_align(a, size, sizeof(max_align_t));
+}
+
+/* Strings need no alignment: 100,000 addresses lose no padding. */
 static char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_alloc_align(a, n + 1, 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
@@ -79,16 +85,99 @@ static void arena_free(struct arena *a)
 	a->head = NULL;
 }
 
-/* ---- the world ---- */
+/* ---- an index over strings the world already owns. A strmap copies
+ * every key; on a large server that is 300,000 allocations for nothing. ---- */
 
-struct alias_vec {
-	const struct alias **v;
-	size_t n, cap;
+struct hslot {
+	const char *key;   /* NULL: empty */
+	void *val;
+	uint32_t hash;
 };
+
+struct hidx {
+	struct hslot *slots;
+	size_t cap, n;      /* cap: a power of two */
+};
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+static void hidx_init(struct hidx *h, size_t expected)
+{
+	h->cap = 16;
+	while (h->cap * 3 < expected * 4 + 4)
+		h->cap *= 2;
+	h->slots = xcalloc(h->cap, sizeof *h->slots);
+	h->n = 0;
+}
+
+static struct hslot *hidx_slot(const struct hidx *h, const char *key, uint32_t hash)
+{
+	size_t mask = h->cap - 1;
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		struct hslot *s = &h->slots[i];
+		if (!s->key || (s->hash == hash && strcmp(s->key, key) == 0))
+			return s;
+	}
+}
+
+/* Insert key (which must outlive the index) unless present; returns the
+ * value already there, or NULL when inserted. */
+static void *hidx_add(struct hidx *h, const char *key, void *val)
+{
+	if ((h->n + 1) * 4 > h->cap * 3) {
+		struct hidx bigger = { xcalloc(h->cap * 2, sizeof *h->slots), h->cap * 2, h->n };
+		for (size_t i = 0; i < h->cap; i++)
+			if (h->slots[i].key)
+				*hidx_slot(&bigger, h->slots[i].key, h->slots[i].hash) = h->slots[i];
+		free(h->slots);
+		*h = bigger;
+	}
+	uint32_t hash = hash_str(key);
+	struct hslot *s = hidx_slot(h, key, hash);
+	if (s->key)
+		return s->val;
+	*s = (struct hslot){ key, val, hash };
+	h->n++;
+	return NULL;
+}
+
+static void *hidx_get(const struct hidx *h, const char *key)
+{
+	if (!h->slots)
+		return NULL;
+	return hidx_slot(h, key, hash_str(key))->val;
+}
+
+static void hidx_free(struct hidx *h)
+{
+	free(h->slots);
+	h->slots = NULL;
+	h->cap = h->n = 0;
+}
+
+/* Room for exactly n items (xgrow would round up to a power of two: 30 %
+ * more memory for 100,000 mailboxes). */
+static void reserve(void *vp, size_t *cap, size_t n, size_t sz)
+{
+	void **v = vp;
+	if (n <= *cap)
+		return;
+	*v = xreallocarray(*v, n, sz);
+	*cap = n;
+}
+
+/* ---- the world ---- */
 
 /* A domain while it is being collected. */
 struct dom_build {
 	const char *name;
+	uint32_t num;     /* position before sorting, + 1 */
 	unsigned classes;
 	struct domain_listing *listings;
 	size_t n, cap;
@@ -120,10 +209,14 @@ struct world {
 	struct catchall *catchalls;
 	size_t ncatchalls;
 
-	struct strmap *dom_idx;   /* name → struct domain * */
-	struct strmap *mb_idx;    /* address → struct mailbox * */
-	struct strmap *al_idx;    /* address → struct alias * */
-	struct strmap *rev_idx;   /* target address → struct alias_vec * */
+	struct hidx dom_idx;      /* name → struct domain * */
+	struct hidx mb_idx;       /* address → struct mailbox * (catch-alls too) */
+	struct hidx al_idx;       /* address → struct alias * */
+	/* Reverse index: target address → id + 1; the aliases naming target
+	 * id are rev_list[rev_first[id] .. + rev_n[id]], sorted. */
+	struct hidx rev_idx;
+	const struct alias **rev_list;
+	size_t *rev_first, *rev_n;
 };
 
 static const char *const class_names[] = { "other", "local", "virtual-alias", "virtual-mailbox" };
@@ -334,10 +427,12 @@ static void dom_list(struct world *w, struct dom_collect *dc, const char *name,
 	b->listings[b->n++] = (struct domain_listing){ cls, via, file, line };
 }
 
-static void dom_touch(struct world *w, struct dom_collect *dc, const char *name)
+/* The domain's collection index + 1 (0 for the empty domain of a bare key). */
+static uint32_t dom_touch(struct world *w, struct dom_collect *dc, const char *name)
 {
-	if (*name)
-		dom_get(w, dc->idx, &dc->v, &dc->n, &dc->cap, name);
+	if (!*name)
+		return 0;
+	return (uint32_t)(dom_get(w, dc->idx, &dc->v, &dc->n, &dc->cap, name) - dc->v) + 1;
 }
 
 /* A table key that names a domain (as opposed to an address or a bare
@@ -418,7 +513,7 @@ static const char *join_path(struct arena *ar, const char *base, const char *val
 	while (*value == '/')
 		value++;
 	size_t vl = strlen(value);
-	char *p = arena_alloc(ar, bl + vl + 2);
+	char *p = arena_alloc_align(ar, bl + vl + 2, 1);
 	memcpy(p, base, bl);
 	p[bl] = '/';
 	memcpy(p + bl + 1, value, vl + 1);
@@ -436,14 +531,24 @@ static const char *map_file(struct world *w, const struct world_map *m)
 	return m->ref.path ? m->ref.path : w->maincf_path;
 }
 
+/* Mailboxes while loading: in map order (so that after sorting the first
+ * of two equal keys is the one Postfix uses), each with its dom_touch()
+ * number beside it. */
 struct mb_vec {
 	struct mailbox *v;
-	size_t n, cap;
+	uint32_t *dom;
+	size_t n, cap, dcap;
 };
 
 static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_vec *boxes,
 			   struct mb_vec *catchalls, struct diags *d)
 {
+	size_t expect = 0;
+	for (size_t i = 0; i < w->nmaps; i++)
+		if ((w->maps[i]->roles & MAP_VIRTUAL_MAILBOX) && w->maps[i]->table)
+			expect += table_count(w->maps[i]->table);
+	reserve(&boxes->v, &boxes->cap, expect, sizeof *boxes->v);
+	reserve(&boxes->dom, &boxes->dcap, expect, sizeof *boxes->dom);
 	for (size_t i = 0; i < w->nmaps; i++) {
 		struct world_map *m = w->maps[i];
 		if (!(m->roles & MAP_VIRTUAL_MAILBOX) || !m->table)
@@ -455,6 +560,8 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 		}
 		const char *file = arena_strdup(&w->arena, map_file(w, m));
 		size_t cnt = table_count(m->table);
+		const char *last_domain = "";
+		uint32_t last_dom = 0;
 		for (size_t k = 0; k < cnt; k++) {
 			const struct table_entry *e = table_entry(m->table, k);
 			if (!entry_usable(e))
@@ -468,18 +575,12 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 				continue; /* a domain line for virtual_mailbox_domains */
 			}
 			struct mb_vec *dst = key[0] == '@' ? catchalls : boxes;
-			char *addr = arena_fold(&w->arena, key, strlen(key));
-			if (!strmap_add(w->mb_idx, addr, (void *)(uintptr_t)1)) {
-				diag_warn(d, file, e->line,
-					  _("'%s' is already defined in an earlier map; this entry is ignored"),
-					  addr);
-				continue;
-			}
 			xgrow(&dst->v, &dst->cap, dst->n + 1, sizeof *dst->v);
-			struct mailbox *b = &dst->v[dst->n++];
+			xgrow(&dst->dom, &dst->dcap, dst->n + 1, sizeof *dst->dom);
+			struct mailbox *b = &dst->v[dst->n];
 			memset(b, 0, sizeof *b);
-			b->address = addr;
-			split_address(&w->arena, addr, &b->local, &b->domain);
+			b->address = arena_fold(&w->arena, key, strlen(key));
+			split_address(&w->arena, b->address, &b->local, &b->domain);
 			b->value = e->value;
 			b->maildir = join_path(&w->arena, w->base, e->value);
 			size_t vl = strlen(e->value);
@@ -489,7 +590,11 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 			b->file = file;
 			b->line = e->line;
 			b->quota_bytes = -1;
-			dom_touch(w, dc, b->domain);
+			if (strcmp(b->domain, last_domain) != 0) {  /* files are grouped by domain */
+				last_dom = dom_touch(w, dc, b->domain);
+				last_domain = b->domain;
+			}
+			dst->dom[dst->n++] = last_dom;
 		}
 	}
 }
@@ -522,26 +627,33 @@ static size_t split_targets(struct arena *ar, const char *value, struct alias_ta
 		xgrow(outv, outcap, *outn + 1, sizeof **outv);
 		struct alias_target *t = &(*outv)[(*outn)++];
 		memset(t, 0, sizeof *t);
-		t->text = arena_strndup(ar, s, len);
 		t->address = arena_fold(ar, s, len);
+		/* the text as written only costs memory when it differs */
+		t->text = memcmp(t->address, s, len) == 0 ? t->address : arena_strndup(ar, s, len);
 		count++;
 	}
 	return count;
 }
 
-struct al_build {
-	struct alias a;
-	size_t tfirst;
-};
-
+/* Aliases while loading, like struct mb_vec; tfirst: the first target's
+ * index in the target array (its final address is set after sorting). */
 struct al_vec {
-	struct al_build *v;
-	size_t n, cap;
+	struct alias *v;
+	uint32_t *dom, *tfirst;
+	size_t n, cap, dcap, tcap;
 };
 
 static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec *av,
 			 struct alias_target **tv, size_t *tn, size_t *tcap, struct diags *d)
 {
+	size_t expect = 0;
+	for (size_t i = 0; i < w->nmaps; i++)
+		if ((w->maps[i]->roles & MAP_VIRTUAL_ALIAS) && w->maps[i]->table)
+			expect += table_count(w->maps[i]->table);
+	reserve(&av->v, &av->cap, expect, sizeof *av->v);
+	reserve(&av->dom, &av->dcap, expect, sizeof *av->dom);
+	reserve(&av->tfirst, &av->tcap, expect, sizeof *av->tfirst);
+	reserve(tv, tcap, expect + expect / 4, sizeof **tv);
 	for (size_t i = 0; i < w->nmaps; i++) {
 		struct world_map *m = w->maps[i];
 		if (!(m->roles & MAP_VIRTUAL_ALIAS) || !m->table)
@@ -553,6 +665,8 @@ static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec 
 		}
 		const char *file = arena_strdup(&w->arena, map_file(w, m));
 		size_t cnt = table_count(m->table);
+		const char *last_domain = "";
+		uint32_t last_dom = 0;
 		for (size_t k = 0; k < cnt; k++) {
 			const struct table_entry *e = table_entry(m->table, k);
 			if (!entry_usable(e))
@@ -562,32 +676,33 @@ static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec 
 			if (!strchr(addr, '@') &&
 			    (strmap_get(dc->idx, addr) || key_is_domain(addr, true)))
 				continue; /* the domain line of virtual_alias_domains */
-			if (strmap_get(w->al_idx, addr)) {
-				diag_warn(d, file, e->line,
-					  _("'%s' is already defined in an earlier map; this entry is ignored"),
-					  addr);
-				continue;
-			}
-			strmap_add(w->al_idx, addr, (void *)(uintptr_t)1);
 			xgrow(&av->v, &av->cap, av->n + 1, sizeof *av->v);
-			struct al_build *b = &av->v[av->n++];
-			memset(b, 0, sizeof *b);
-			b->a.address = addr;
-			split_address(&w->arena, addr, &b->a.local, &b->a.domain);
-			b->a.value = e->value;
-			b->a.is_catchall = addr[0] == '@';
-			b->a.map = m;
-			b->a.entry = e;
-			b->a.file = file;
-			b->a.line = e->line;
-			b->tfirst = *tn;
-			b->a.ntargets = split_targets(&w->arena, e->value, tv, tn, tcap);
-			if (b->a.ntargets == 0)
+			xgrow(&av->dom, &av->dcap, av->n + 1, sizeof *av->dom);
+			xgrow(&av->tfirst, &av->tcap, av->n + 1, sizeof *av->tfirst);
+			struct alias *a = &av->v[av->n];
+			memset(a, 0, sizeof *a);
+			a->address = addr;
+			split_address(&w->arena, addr, &a->local, &a->domain);
+			a->value = e->value;
+			a->is_catchall = addr[0] == '@';
+			a->map = m;
+			a->entry = e;
+			a->file = file;
+			a->line = e->line;
+			size_t tfirst = *tn;
+			a->ntargets = split_targets(&w->arena, e->value, tv, tn, tcap);
+			if (a->ntargets == 0)
 				diag_warn(d, file, e->line, _("alias '%s' has no target"), addr);
-			for (size_t t = 0; t < b->a.ntargets; t++)
-				if (strcmp((*tv)[b->tfirst + t].address, addr) == 0)
-					b->a.is_identity = true;
-			dom_touch(w, dc, b->a.domain);
+			for (size_t t = 0; t < a->ntargets; t++)
+				if (strcmp((*tv)[tfirst + t].address, addr) == 0)
+					a->is_identity = true;
+			if (strcmp(a->domain, last_domain) != 0) {
+				last_dom = dom_touch(w, dc, a->domain);
+				last_domain = a->domain;
+			}
+			av->dom[av->n] = last_dom;
+			av->tfirst[av->n] = (uint32_t)tfirst;
+			av->n++;
 		}
 	}
 }
@@ -600,19 +715,51 @@ static int cmp_addr(const char *d1, const char *l1, const char *d2, const char *
 	return c ? c : strcmp(l1, l2);
 }
 
-static int cmp_mailbox(const void *a, const void *b)
+/* Mailboxes and aliases are sorted through small keys, by domain rank (an
+ * integer) before the local part, so most comparisons touch no string; a
+ * catch-all's local part is "", so it comes first in its domain. */
+struct sortkey {
+	uint32_t dom;       /* the domain's rank */
+	uint32_t idx;       /* position in map order: the first of equal keys wins */
+	const char *local;
+};
+
+static int cmp_sortkey(const void *a, const void *b)
 {
-	const struct mailbox *x = a, *y = b;
-	return cmp_addr(x->domain, x->local, y->domain, y->local);
+	const struct sortkey *x = a, *y = b;
+	if (x->dom != y->dom)
+		return x->dom < y->dom ? -1 : 1;
+	int c = strcmp(x->local, y->local);
+	if (c)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static int cmp_al_build(const void *a, const void *b)
+/* Sort the n elements of size sz at base by keys (sorted too), moving each
+ * element once and in place: no second copy of 100,000 large structs. */
+static void sort_permute(void *base, size_t n, size_t sz, struct sortkey *keys)
 {
-	const struct al_build *x = a, *y = b;
-	/* catch-alls first within their domain, so the rest is one range */
-	if (strcmp(x->a.domain, y->a.domain) == 0 && x->a.is_catchall != y->a.is_catchall)
-		return x->a.is_catchall ? -1 : 1;
-	return cmp_addr(x->a.domain, x->a.local, y->a.domain, y->a.local);
+	qsort(keys, n, sizeof *keys, cmp_sortkey);
+	uint32_t *src = xmalloc((n ? n : 1) * sizeof *src);
+	for (size_t i = 0; i < n; i++)
+		src[i] = keys[i].idx;
+	char *a = base, *tmp = xmalloc(sz);
+	for (size_t i = 0; i < n; i++) {
+		if (src[i] == i)
+			continue;
+		memcpy(tmp, a + i * sz, sz);
+		size_t j = i;
+		while (src[j] != i) {
+			size_t k = src[j];
+			memcpy(a + j * sz, a + k * sz, sz);
+			src[j] = (uint32_t)j;
+			j = k;
+		}
+		memcpy(a + j * sz, tmp, sz);
+		src[j] = (uint32_t)j;
+	}
+	free(tmp);
+	free(src);
 }
 
 static int cmp_dom_build(const void *a, const void *b)
@@ -634,67 +781,108 @@ static int cmp_alias_ptr(const void *a, const void *b)
 	return cmp_addr((*x)->domain, (*x)->local, (*y)->domain, (*y)->local);
 }
 
+/* Sort, then drop the later of equal keys: Postfix asks the maps in order
+ * and takes the first answer. Returns the array (the vector's). */
+static struct mailbox *mailboxes_final(struct mb_vec *v, const uint32_t *rank, size_t *n,
+				       struct diags *d)
+{
+	struct sortkey *keys = xmalloc((v->n ? v->n : 1) * sizeof *keys);
+	for (size_t i = 0; i < v->n; i++)
+		keys[i] = (struct sortkey){ rank[v->dom[i]], (uint32_t)i, v->v[i].local };
+	sort_permute(v->v, v->n, sizeof *v->v, keys);
+	free(keys);
+	free(v->dom);
+	size_t k = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct mailbox *b = &v->v[i];
+		if (k > 0 && strcmp(v->v[k - 1].address, b->address) == 0) {
+			diag_warn(d, b->file, b->line,
+				  _("'%s' is already defined in an earlier map (%s:%u); this entry is ignored"),
+				  b->address, v->v[k - 1].file, v->v[k - 1].line);
+			continue;
+		}
+		if (k != i)
+			v->v[k] = *b;
+		k++;
+	}
+	*n = k;
+	if (!v->v)
+		v->v = xcalloc(1, sizeof *v->v);
+	return v->v;
+}
+
 /* ---- lookups ---- */
 
-static char *fold_tmp(const char *s)
+/* Fold into buf when it fits (no allocation on the hot path), else a copy. */
+static char *fold_key(const char *s, char *buf, size_t size)
 {
-	char *p = xstrdup(s);
-	for (char *q = p; *q; q++)
-		if (*q >= 'A' && *q <= 'Z')
-			*q = (char)(*q - 'A' + 'a');
+	size_t len = strlen(s);
+	char *p = len < size ? buf : xmalloc(len + 1);
+	for (size_t i = 0; i <= len; i++)
+		p[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
 	return p;
 }
 
+#define FOLDED(var, s) \
+	char var##_buf[256]; \
+	char *var = fold_key((s), var##_buf, sizeof var##_buf)
+#define FOLDED_DONE(var) do { if (var != var##_buf) free(var); } while (0)
+
 const struct domain *world_domain_find(const struct world *w, const char *name)
 {
-	char *k = fold_tmp(name);
-	const struct domain *dom = strmap_get(w->dom_idx, k);
-	free(k);
+	FOLDED(k, name);
+	const struct domain *dom = hidx_get(&w->dom_idx, k);
+	FOLDED_DONE(k);
 	return dom;
 }
 
 const struct mailbox *world_mailbox_find(const struct world *w, const char *address)
 {
-	char *k = fold_tmp(address);
-	const struct mailbox *b = strmap_get(w->mb_idx, k);
-	free(k);
+	FOLDED(k, address);
+	const struct mailbox *b = hidx_get(&w->mb_idx, k);
+	FOLDED_DONE(k);
 	return b;
 }
 
 const struct alias *world_alias_find(const struct world *w, const char *address)
 {
-	char *k = fold_tmp(address);
-	const struct alias *a = strmap_get(w->al_idx, k);
-	free(k);
+	FOLDED(k, address);
+	const struct alias *a = hidx_get(&w->al_idx, k);
+	FOLDED_DONE(k);
 	return a;
+}
+
+/* Names without a dot are not listed from address maps (they look like
+ * local parts there), but Postfix would still match them as keys of a
+ * domain table. */
+static unsigned table_classes(const struct world *w, const char *folded)
+{
+	unsigned mask = 0;
+	if (strchr(folded, '.') || strchr(folded, '@'))
+		return 0;
+	for (size_t i = 0; i < w->nmaps; i++) {
+		const struct world_map *m = w->maps[i];
+		if (!m->table || table_syntax(m->table) != TABLE_INDEXED ||
+		    !(m->roles & (MAP_MYDESTINATION | MAP_ALIAS_DOMAINS | MAP_MAILBOX_DOMAINS)))
+			continue;
+		if (!table_lookup(m->table, folded))
+			continue;
+		if (m->roles & MAP_MYDESTINATION)
+			mask |= DOMAIN_LOCAL;
+		if (m->roles & MAP_ALIAS_DOMAINS)
+			mask |= DOMAIN_VIRTUAL_ALIAS;
+		if (m->roles & MAP_MAILBOX_DOMAINS)
+			mask |= DOMAIN_VIRTUAL_MAILBOX;
+	}
+	return mask;
 }
 
 enum domain_class world_domain_class(const struct world *w, const char *name, unsigned *classes)
 {
-	char *k = fold_tmp(name);
-	unsigned mask = 0;
-	const struct domain *dom = strmap_get(w->dom_idx, k);
-	if (dom)
-		mask = dom->classes;
-	if (!strchr(k, '.') && !strchr(k, '@')) {
-		/* Names without a dot are not listed from address maps (they
-		 * look like local parts there), but Postfix would still match
-		 * them as keys of a domain table. */
-		for (size_t i = 0; i < w->nmaps; i++) {
-			const struct world_map *m = w->maps[i];
-			if (!m->table || table_syntax(m->table) != TABLE_INDEXED)
-				continue;
-			if (!table_lookup(m->table, k))
-				continue;
-			if (m->roles & MAP_MYDESTINATION)
-				mask |= DOMAIN_LOCAL;
-			if (m->roles & MAP_ALIAS_DOMAINS)
-				mask |= DOMAIN_VIRTUAL_ALIAS;
-			if (m->roles & MAP_MAILBOX_DOMAINS)
-				mask |= DOMAIN_VIRTUAL_MAILBOX;
-		}
-	}
-	free(k);
+	FOLDED(k, name);
+	const struct domain *dom = hidx_get(&w->dom_idx, k);
+	unsigned mask = (dom ? dom->classes : 0) | table_classes(w, k);
+	FOLDED_DONE(k);
 	if (classes)
 		*classes = mask;
 	return effective_class(mask);
@@ -711,7 +899,7 @@ static void classify_target(struct world *w, const struct alias *owner, struct a
 	}
 	bool self = strcmp(addr, owner->address) == 0;
 	if (!self) {
-		const struct alias *a = strmap_get(w->al_idx, addr);
+		const struct alias *a = hidx_get(&w->al_idx, addr);
 		if (a) {
 			t->class = TARGET_ALIAS;
 			t->alias = a;
@@ -719,10 +907,8 @@ static void classify_target(struct world *w, const struct alias *owner, struct a
 		}
 	}
 	const char *domain = at + 1;
-	const struct domain *dom = strmap_get(w->dom_idx, domain);
-	enum domain_class cls = world_domain_class(w, domain, NULL);
-	const struct mailbox *mb = strmap_get(w->mb_idx, addr);
-	switch (cls) {
+	const struct domain *dom = hidx_get(&w->dom_idx, domain);
+	switch (effective_class((dom ? dom->classes : 0) | table_classes(w, domain))) {
 	case DOMAIN_LOCAL:
 		t->class = TARGET_LOCAL;
 		return;
@@ -733,31 +919,53 @@ static void classify_target(struct world *w, const struct alias *owner, struct a
 		t->class = (!self && dom && dom->catchall_alias) ? TARGET_CATCHALL : TARGET_UNKNOWN;
 		return;
 	case DOMAIN_VIRTUAL_MAILBOX:
-		/* The alias wildcard is tried before any mailbox lookup. */
-		if (!self && dom && dom->catchall_alias)
-			t->class = TARGET_CATCHALL;
-		else if (mb && mb->address[0] != '@') {
-			t->class = TARGET_MAILBOX;
-			t->mailbox = mb;
-		} else if (dom && dom->catchall_mailbox)
-			t->class = TARGET_CATCHALL;
-		else
-			t->class = TARGET_UNKNOWN;
-		return;
+		break;
+	}
+	/* The alias wildcard is tried before any mailbox lookup. */
+	const struct mailbox *mb;
+	if (!self && dom && dom->catchall_alias) {
+		t->class = TARGET_CATCHALL;
+	} else if ((mb = hidx_get(&w->mb_idx, addr)) && mb->local[0]) {
+		t->class = TARGET_MAILBOX;
+		t->mailbox = mb;
+	} else if (dom && dom->catchall_mailbox) {
+		t->class = TARGET_CATCHALL;
+	} else {
+		t->class = TARGET_UNKNOWN;
 	}
 }
 
-static void rev_add(struct world *w, const char *target, const struct alias *a)
+/* The reverse index in two passes over the targets: number the distinct
+ * addresses, then lay every address's aliases out in one array. */
+static void build_reverse(struct world *w)
 {
-	struct alias_vec *v = strmap_get(w->rev_idx, target);
-	if (!v) {
-		v = xcalloc(1, sizeof *v);
-		strmap_add(w->rev_idx, target, v);
+	uint32_t *ids = xmalloc((w->ntargets ? w->ntargets : 1) * sizeof *ids);
+	hidx_init(&w->rev_idx, w->ntargets);
+	size_t nid = 0;
+	for (size_t k = 0; k < w->ntargets; k++) {
+		void *v = hidx_add(&w->rev_idx, w->targets[k].address, (void *)(uintptr_t)(nid + 1));
+		ids[k] = v ? (uint32_t)((uintptr_t)v - 1) : (uint32_t)nid++;
 	}
-	if (v->n > 0 && v->v[v->n - 1] == a)
-		return;   /* "a, a" lists the alias once */
-	xgrow(&v->v, &v->cap, v->n + 1, sizeof *v->v);
-	v->v[v->n++] = a;
+	w->rev_first = xcalloc(nid + 1, sizeof *w->rev_first);
+	w->rev_n = xcalloc(nid + 1, sizeof *w->rev_n);
+	for (size_t k = 0; k < w->ntargets; k++)
+		w->rev_first[ids[k] + 1]++;
+	for (size_t i = 1; i <= nid; i++)
+		w->rev_first[i] += w->rev_first[i - 1];
+	w->rev_list = xmalloc((w->ntargets ? w->ntargets : 1) * sizeof *w->rev_list);
+	/* aliases in sorted order, so every address's list comes out sorted */
+	for (size_t i = 0; i < w->naliases; i++) {
+		const struct alias *a = &w->aliases[i];
+		size_t first = (size_t)(a->targets - w->targets);
+		for (size_t k = first; k < first + a->ntargets; k++) {
+			uint32_t id = ids[k];
+			const struct alias **slot = &w->rev_list[w->rev_first[id]];
+			if (w->rev_n[id] > 0 && slot[w->rev_n[id] - 1] == a)
+				continue;   /* "x, x" names the alias once */
+			slot[w->rev_n[id]++] = a;
+		}
+	}
+	free(ids);
 }
 
 /* ---- loading ---- */
@@ -802,17 +1010,23 @@ static void load_address_maps(struct world *w, const char *param, unsigned role,
 	free(value);
 }
 
-static void build_domains(struct world *w, struct dom_collect *dc, struct diags *d)
+/* Sort the collected domains into w->domains; rank[dom_touch number] gets
+ * the domain's position + 1 (rank[0] = 0: no domain). Caller frees rank. */
+static uint32_t *build_domains(struct world *w, struct dom_collect *dc, struct diags *d)
 {
+	for (size_t i = 0; i < dc->n; i++)
+		dc->v[i].num = (uint32_t)i + 1;
 	qsort(dc->v, dc->n, sizeof *dc->v, cmp_dom_build);
+	uint32_t *rank = xcalloc(dc->n + 1, sizeof *rank);
 	w->ndomains = dc->n;
 	w->domains = xcalloc(dc->n ? dc->n : 1, sizeof *w->domains);
 	w->dom_mb_first = xcalloc(dc->n ? dc->n : 1, sizeof *w->dom_mb_first);
 	w->dom_al_first = xcalloc(dc->n ? dc->n : 1, sizeof *w->dom_al_first);
-	w->dom_idx = strmap_create(dc->n);
+	hidx_init(&w->dom_idx, dc->n);
 	for (size_t i = 0; i < dc->n; i++) {
 		struct dom_build *b = &dc->v[i];
 		struct domain *dom = &w->domains[i];
+		rank[b->num] = (uint32_t)i + 1;
 		dom->name = b->name;
 		dom->classes = b->classes;
 		dom->class = effective_class(b->classes);
@@ -824,7 +1038,7 @@ static void build_domains(struct world *w, struct dom_collect *dc, struct diags 
 			dom->nlistings = b->n;
 		}
 		free(b->listings);
-		strmap_add(w->dom_idx, dom->name, dom);
+		hidx_add(&w->dom_idx, dom->name, dom);
 		if (dom->conflict) {
 			const struct domain_listing *l = &dom->listings[dom->nlistings - 1];
 			diag_warn(d, l->file, l->line,
@@ -838,6 +1052,31 @@ static void build_domains(struct world *w, struct dom_collect *dc, struct diags 
 	}
 	free(dc->v);
 	strmap_free(&dc->idx);
+	return rank;
+}
+
+/* Each passwd-file entry to its mailbox, with the quota rule. */
+static void join_passwd(struct world *w)
+{
+	size_t n = pwfile_count(w->pwfile);
+	for (size_t i = 0; i < n; i++) {
+		const struct pwfile_entry *pe = pwfile_entry(w->pwfile, i);
+		if (pe->shadowed)
+			continue;   /* Dovecot uses the first line of a user */
+		FOLDED(k, pe->user);
+		struct mailbox *b = hidx_get(&w->mb_idx, k);
+		FOLDED_DONE(k);
+		if (!b || !b->local[0] || b->pw)
+			continue;
+		b->pw = pe;
+		char *rule = pwfile_extra_get(pe, "userdb_quota_rule");
+		if (rule) {
+			b->quota_rule = arena_strdup(&w->arena, rule);
+			free(rule);
+			if (!model_quota_bytes(b->quota_rule, &b->quota_bytes))
+				b->quota_bytes = -1;
+		}
+	}
 }
 
 int world_load(const struct config *cfg, struct world **out, struct diags *d)
@@ -875,56 +1114,57 @@ int world_load(const struct config *cfg, struct world **out, struct diags *d)
 	load_passwd(w, cfg, d);
 	load_sysaliases(w, cfg, d);
 
-	/* Mailboxes. */
-	size_t expect = 0;
-	for (size_t i = 0; i < w->nmaps; i++)
-		if (w->maps[i]->table)
-			expect += table_count(w->maps[i]->table);
-	w->mb_idx = strmap_create(expect);
-	w->al_idx = strmap_create(expect);
-	struct mb_vec boxes = { NULL, 0, 0 }, cboxes = { NULL, 0, 0 };
+	struct mb_vec boxes = { NULL, NULL, 0, 0, 0 }, cboxes = { NULL, NULL, 0, 0, 0 };
 	load_mailboxes(w, &dc, &boxes, &cboxes, d);
-	qsort(boxes.v, boxes.n, sizeof *boxes.v, cmp_mailbox);
-	w->mailboxes = boxes.v;
-	w->nmailboxes = boxes.n;
-	w->catchall_boxes = cboxes.v;
-	w->ncatchall_boxes = cboxes.n;
-	for (size_t i = 0; i < w->nmailboxes; i++)
-		strmap_put(w->mb_idx, w->mailboxes[i].address, &w->mailboxes[i]);
-	for (size_t i = 0; i < w->ncatchall_boxes; i++)
-		strmap_put(w->mb_idx, w->catchall_boxes[i].address, &w->catchall_boxes[i]);
-	for (size_t i = 0; i < w->nmailboxes; i++) {
-		struct mailbox *b = &w->mailboxes[i];
-		b->pw = pwfile_lookup(w->pwfile, b->address);
-		if (!b->pw)
-			continue;
-		char *rule = pwfile_extra_get(b->pw, "userdb_quota_rule");
-		if (rule) {
-			b->quota_rule = arena_strdup(&w->arena, rule);
-			free(rule);
-			if (!model_quota_bytes(b->quota_rule, &b->quota_bytes))
-				b->quota_bytes = -1;
-		}
-	}
-
-	/* Aliases. */
-	struct al_vec av = { NULL, 0, 0 };
+	struct al_vec av = { NULL, NULL, NULL, 0, 0, 0, 0 };
 	struct alias_target *tv = NULL;
 	size_t tn = 0, tcap = 0;
 	load_aliases(w, &dc, &av, &tv, &tn, &tcap, d);
-	qsort(av.v, av.n, sizeof *av.v, cmp_al_build);
+	uint32_t *rank = build_domains(w, &dc, d);
+
+	/* Mailboxes, indexed once they sit in their final array. */
+	w->mailboxes = mailboxes_final(&boxes, rank, &w->nmailboxes, d);
+	w->catchall_boxes = mailboxes_final(&cboxes, rank, &w->ncatchall_boxes, d);
+	hidx_init(&w->mb_idx, w->nmailboxes + w->ncatchall_boxes);
+	for (size_t i = 0; i < w->nmailboxes; i++)
+		hidx_add(&w->mb_idx, w->mailboxes[i].address, &w->mailboxes[i]);
+	for (size_t i = 0; i < w->ncatchall_boxes; i++)
+		hidx_add(&w->mb_idx, w->catchall_boxes[i].address, &w->catchall_boxes[i]);
+	join_passwd(w);
+
+	/* Aliases, the same way. */
+	struct sortkey *keys = xmalloc((av.n ? av.n : 1) * sizeof *keys);
+	for (size_t i = 0; i < av.n; i++)
+		keys[i] = (struct sortkey){ rank[av.dom[i]], (uint32_t)i, av.v[i].local };
+	sort_permute(av.v, av.n, sizeof *av.v, keys);
 	w->targets = tv;
 	w->ntargets = tn;
-	w->naliases = av.n;
-	w->aliases = xcalloc(av.n ? av.n : 1, sizeof *w->aliases);
+	w->aliases = av.v ? av.v : xcalloc(1, sizeof *w->aliases);
+	uint32_t *al_rank = xmalloc((av.n ? av.n : 1) * sizeof *al_rank);
 	for (size_t i = 0; i < av.n; i++) {
-		w->aliases[i] = av.v[i].a;
-		w->aliases[i].targets = tv ? &tv[av.v[i].tfirst] : NULL;
-		strmap_put(w->al_idx, w->aliases[i].address, &w->aliases[i]);
+		struct alias *a = &w->aliases[i];
+		a->targets = tv ? &tv[av.tfirst[keys[i].idx]] : NULL;
+		if (w->naliases > 0 && strcmp(w->aliases[w->naliases - 1].address, a->address) == 0) {
+			const struct alias *prev = &w->aliases[w->naliases - 1];
+			diag_warn(d, a->file, a->line,
+				  _("'%s' is already defined in an earlier map (%s:%u); this entry is ignored"),
+				  a->address, prev->file, prev->line);
+			continue;
+		}
+		al_rank[w->naliases] = keys[i].dom;
+		if (w->naliases != i)
+			w->aliases[w->naliases] = *a;
+		w->naliases++;
 	}
-	free(av.v);
+	hidx_init(&w->al_idx, w->naliases);
+	for (size_t i = 0; i < w->naliases; i++)
+		hidx_add(&w->al_idx, w->aliases[i].address, &w->aliases[i]);
+	free(keys);
+	free(av.dom);
+	free(av.tfirst);
+	free(rank);
 
-	/* Catch-alls, then domains (which point at them). */
+	/* Catch-alls; the domains point at them. */
 	size_t ncatch = w->ncatchall_boxes;
 	for (size_t i = 0; i < w->naliases; i++)
 		ncatch += w->aliases[i].is_catchall;
@@ -941,10 +1181,8 @@ int world_load(const struct config *cfg, struct world **out, struct diags *d)
 			b->domain, CATCHALL_IN_MAILBOX_MAP, NULL, b, b->value, b->file, b->line };
 	}
 	qsort(w->catchalls, w->ncatchalls, sizeof *w->catchalls, cmp_catchall);
-
-	build_domains(w, &dc, d);
 	for (size_t i = 0; i < w->ncatchalls; i++) {
-		struct domain *dom = strmap_get(w->dom_idx, w->catchalls[i].domain);
+		struct domain *dom = hidx_get(&w->dom_idx, w->catchalls[i].domain);
 		if (!dom)
 			continue;
 		if (w->catchalls[i].map == CATCHALL_IN_ALIAS_MAP)
@@ -952,44 +1190,45 @@ int world_load(const struct config *cfg, struct world **out, struct diags *d)
 		else
 			dom->catchall_mailbox = &w->catchalls[i];
 	}
-	/* Ranges: both arrays are sorted by domain. */
+
+	/* Per-domain ranges, and each mailbox's own alias entry: both arrays
+	 * are in (domain, local part) order, so one merge pass finds them. */
 	size_t mi = 0, ai = 0;
 	for (size_t i = 0; i < w->ndomains; i++) {
 		struct domain *dom = &w->domains[i];
-		while (mi < w->nmailboxes && strcmp(w->mailboxes[mi].domain, dom->name) < 0)
-			mi++;
-		w->dom_mb_first[i] = mi;
-		while (mi < w->nmailboxes && strcmp(w->mailboxes[mi].domain, dom->name) == 0) {
-			mi++;
-			dom->nmailboxes++;
-		}
-		while (ai < w->naliases && (strcmp(w->aliases[ai].domain, dom->name) < 0 ||
-					    (strcmp(w->aliases[ai].domain, dom->name) == 0 &&
-					     w->aliases[ai].is_catchall)))
+		uint32_t r = (uint32_t)i + 1;
+		while (ai < w->naliases && al_rank[ai] < r)
+			ai++;
+		while (ai < w->naliases && al_rank[ai] == r && w->aliases[ai].is_catchall)
 			ai++;
 		w->dom_al_first[i] = ai;
-		while (ai < w->naliases && strcmp(w->aliases[ai].domain, dom->name) == 0) {
+		w->dom_mb_first[i] = mi;
+		for (; mi < w->nmailboxes && strcmp(w->mailboxes[mi].domain, dom->name) == 0; mi++) {
+			struct mailbox *b = &w->mailboxes[mi];
+			int c = 1;
+			while (ai < w->naliases && al_rank[ai] == r &&
+			       (c = strcmp(w->aliases[ai].local, b->local)) < 0) {
+				ai++;
+				dom->naliases++;
+			}
+			b->alias = (ai < w->naliases && al_rank[ai] == r && c == 0) ? &w->aliases[ai] : NULL;
+			b->swallowed = !b->alias && dom->catchall_alias;
+			dom->nmailboxes++;
+		}
+		while (ai < w->naliases && al_rank[ai] == r) {
 			ai++;
 			dom->naliases++;
 		}
 	}
+	free(al_rank);
 
-	/* Targets, the reverse index, and what each mailbox's mail meets first. */
-	w->rev_idx = strmap_create(w->ntargets);
 	for (size_t i = 0; i < w->naliases; i++) {
 		const struct alias *a = &w->aliases[i];
 		size_t first = (size_t)(a->targets - w->targets);
-		for (size_t k = 0; k < a->ntargets; k++) {
+		for (size_t k = 0; k < a->ntargets; k++)
 			classify_target(w, a, &w->targets[first + k]);
-			rev_add(w, w->targets[first + k].address, a);
-		}
 	}
-	for (size_t i = 0; i < w->nmailboxes; i++) {
-		struct mailbox *b = &w->mailboxes[i];
-		b->alias = strmap_get(w->al_idx, b->address);
-		const struct domain *dom = strmap_get(w->dom_idx, b->domain);
-		b->swallowed = !b->alias && dom && dom->catchall_alias;
-	}
+	build_reverse(w);
 	*out = w;
 	return 0;
 }
@@ -1016,20 +1255,13 @@ void world_free(struct world **wp)
 	free(w->aliases);
 	free(w->targets);
 	free(w->catchalls);
-	strmap_free(&w->dom_idx);
-	strmap_free(&w->mb_idx);
-	strmap_free(&w->al_idx);
-	if (w->rev_idx) {
-		size_t pos = 0;
-		const char *k;
-		void *v;
-		while (strmap_next(w->rev_idx, &pos, &k, &v)) {
-			struct alias_vec *av = v;
-			free(av->v);
-			free(av);
-		}
-		strmap_free(&w->rev_idx);
-	}
+	hidx_free(&w->dom_idx);
+	hidx_free(&w->mb_idx);
+	hidx_free(&w->al_idx);
+	hidx_free(&w->rev_idx);
+	free(w->rev_list);
+	free(w->rev_first);
+	free(w->rev_n);
 	free(w->maincf_path);
 	free(w->base);
 	arena_free(&w->arena);
@@ -1102,11 +1334,15 @@ const struct alias *world_domain_aliases(const struct world *w, const struct dom
 
 const struct alias *const *world_aliases_to(const struct world *w, const char *address, size_t *n)
 {
-	char *k = fold_tmp(address);
-	const struct alias_vec *v = strmap_get(w->rev_idx, k);
-	free(k);
-	*n = v ? v->n : 0;
-	return v ? v->v : NULL;
+	FOLDED(k, address);
+	uintptr_t id = (uintptr_t)hidx_get(&w->rev_idx, k);
+	FOLDED_DONE(k);
+	if (!id) {
+		*n = 0;
+		return NULL;
+	}
+	*n = w->rev_n[id - 1];
+	return w->rev_list + w->rev_first[id - 1];
 }
 
 const struct alias **world_aliases_reaching(const struct world *w, const char *address, size_t *n)
@@ -1116,9 +1352,9 @@ const struct alias **world_aliases_reaching(const struct world *w, const char *a
 	struct strmap *seen = strmap_create(16);
 	/* The address's own identity entry (u@d u@d) is not "another alias
 	 * reaching it"; marking it seen also stops a loop back to it. */
-	char *self = fold_tmp(address);
+	FOLDED(self, address);
 	strmap_add(seen, self, NULL);
-	free(self);
+	FOLDED_DONE(self);
 	/* Breadth first over the reverse index; out doubles as the queue. */
 	size_t direct;
 	const struct alias *const *v = world_aliases_to(w, address, &direct);
