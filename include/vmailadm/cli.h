@@ -35,6 +35,7 @@ int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_stats(struct cli *cli, int argc, char **argv);
 
 /* Shared by the read-only commands (src/cli/cmd_list.c). */
 struct world;

@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{ "demo", cmd_demo, N_("demo DIR [--force]       create a demo server tree to try vmailadm on") },
 	{ "list", cmd_list, N_("list domains|mailboxes|aliases|catchalls [DOMAIN] [--json]") },
 	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address") },
+	{ "stats", cmd_stats, N_("stats [DOMAIN|ADDRESS...] [--json] [--sort name|new|unread|size] [--folders]\n"
+				 "                          messages, unread and size of each mailbox") },
 };
 
 static void print_help(FILE *fp, const char *prog)

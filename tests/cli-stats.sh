@@ -1,0 +1,69 @@
+#!/bin/sh
+# `vmailadm stats` on the fixture server tests/fixtures/world/basic with
+# messages written here: exact counts, folders, JSON, sorting, statuses.
+set -u
+: "${top_srcdir:=.}"
+: "${VMAILADM:=./vmailadm}"
+command -v python3 >/dev/null 2>&1 || { echo "python3 missing: skipped"; exit 77; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmailadm-cli-stats.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+cp -R "$top_srcdir/tests/fixtures/world/basic" "$tmp/w"
+chmod -R u+w "$tmp/w"
+find "$tmp/w" -type f -exec sed -i "s#@DIR@#$tmp/w#g" {} +
+cfg="$tmp/w/vmailadm.yaml"
+fail=0
+
+j="$tmp/w/mail/andromed.cloud/johndoe"
+mkdir -p "$j/cur" "$j/new" "$j/tmp" "$j/.Sent/cur" "$j/.Sent/new" "$j/.&AMk-l&AOk-ments envoy&AOk-s/cur"
+: >"$j/.Sent/maildirfolder"
+printf 'x%.0s' $(seq 1 100) >"$j/new/1700000001.Vfe00I1M1.host"      # 100 bytes, no S=
+: >"$j/new/1700000002.M2P2.host,S=2000,W=2040"
+: >"$j/cur/1700000003.M3P3.host,S=300:2,S"
+: >"$j/cur/1700000004.M4P4.host,S=40:2,FRS"
+: >"$j/cur/1700000005.M5P5.host,S=5:2,"
+: >"$j/.Sent/cur/1700000006.M6P6.host,S=60:2,S"
+: >"$j/.&AMk-l&AOk-ments envoy&AOk-s/cur/1700000007.M7P7.host,S=7:2,"
+: >"$j/dovecot-uidlist"
+: >"$j/dovecot.index.log"
+ln -s /etc/passwd "$j/cur/1700000008.M8P8.host,S=999:2,"
+c="$tmp/w/mail/andromed.cloud/contact"
+mkdir -p "$c/cur" "$c/new" "$c/tmp"
+: >"$c/new/1700000009.M9P9.host,S=5000"
+
+run() { # run EXPECTED_STATUS ARGS...
+	want=$1; shift
+	"$VMAILADM" -c "$cfg" "$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL: vmailadm $* exited $got, expected $want"; cat "$tmp/err"; fail=1
+	fi
+}
+check() { # check DESCRIPTION PYTHON-EXPRESSION over j (parsed JSON of $tmp/out)
+	if ! python3 -c "
+import json, sys
+j = json.load(open('$tmp/out'))
+b = {x['address']: x for x in j}
+sys.exit(0 if ($2) else 1)"; then
+		echo "FAIL: $1"; cat "$tmp/out"; fail=1
+	fi
+}
+
+run 0 stats --json --folders
+check "johndoe figures" "b['johndoe@andromed.cloud']['total'] == 7 and b['johndoe@andromed.cloud']['new'] == 2 and b['johndoe@andromed.cloud']['unread'] == 4 and b['johndoe@andromed.cloud']['bytes'] == 100+2000+300+40+5+60+7"
+check "johndoe folders" "[f['name'] for f in b['johndoe@andromed.cloud']['folders']] == ['INBOX', '\u00c9l\u00e9ments envoy\u00e9s', 'Sent'] and b['johndoe@andromed.cloud']['folders'][2]['total'] == 1"
+check "johndoe quota from the passwd-file" "b['johndoe@andromed.cloud']['quota'] == 1073741824"
+check "contact" "b['contact@andromed.cloud']['new'] == 1 and b['contact@andromed.cloud']['bytes'] == 5000"
+check "janedoe has no maildir yet" "b['janedoe@andromed.cloud']['status'] == 'missing' and b['janedoe@andromed.cloud']['total'] == 0"
+
+run 0 stats --json --sort size andromed.cloud
+check "sorted by size" "j[0]['address'] == 'contact@andromed.cloud' and j[1]['address'] == 'johndoe@andromed.cloud' and 'folders' not in j[0]"
+
+run 0 stats johndoe@andromed.cloud --folders
+grep -Eq '^johndoe@andromed.cloud +2 +4 +7 ' "$tmp/out" || { echo "FAIL: text row"; cat "$tmp/out"; fail=1; }
+grep -Eq '^ +Sent +0 +0 +1 ' "$tmp/out" || { echo "FAIL: folder row"; cat "$tmp/out"; fail=1; }
+grep -Eq '^total \(1 ' "$tmp/out" || { echo "FAIL: totals row"; cat "$tmp/out"; fail=1; }
+
+run 1 stats nosuch.example
+run 2 stats --sort bogus
+exit $fail
