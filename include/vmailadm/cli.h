@@ -32,6 +32,14 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format
  * argv[0] is the command name. Options are parsed with getopt_long by each
  * command (--json is accepted by every command that prints data). */
 int cmd_config(struct cli *cli, int argc, char **argv);
+/* Edits (src/cli/cmd_edit.c): domain, mailbox, alias, catchall, sysalias. */
+int cmd_edit(struct cli *cli, int argc, char **argv);
+int cmd_apply(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_log(struct cli *cli, int argc, char **argv);
+struct json_t;
+/* Every audit record (state_dir/audit.log), oldest first, as a JSON array. */
+struct json_t *cli_audit_records(struct cli *cli);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);

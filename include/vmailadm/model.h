@@ -160,6 +160,17 @@ struct alias {
 int world_load(const struct config *cfg, struct world **out, struct diags *d);
 void world_free(struct world **wp);
 
+/* Where world_load_from reads its files: load() is called instead of
+ * doc_load() for main.cf, every map, the passwd-file and the aliases file.
+ * The stage uses it to build the world its staged edits would give. */
+struct doc_source {
+	int (*load)(void *ctx, const char *path, bool missing_ok, struct doc **out,
+		    struct diags *d);
+	void *ctx;
+};
+int world_load_from(const struct config *cfg, const struct doc_source *src, struct world **out,
+		    struct diags *d);
+
 /* The documents, kept for staged edits. */
 struct maincf *world_maincf(const struct world *w);
 const char *world_maincf_path(const struct world *w);

@@ -21,12 +21,20 @@ struct command {
 
 /* The command table: one line per command (keep sorted by name). */
 static const struct command commands[] = {
+	{ "alias", cmd_edit, N_("alias add|del ADDRESS [TARGET...]   add or remove alias targets") },
+	{ "apply", cmd_apply, N_("apply FILE|-             run a batch of edits as one transaction") },
+	{ "catchall", cmd_edit, N_("catchall set|clear DOMAIN [TARGET]") },
 	{ "config", cmd_config, N_("config [--json]          print every effective setting and its origin") },
 	{ "demo", cmd_demo, N_("demo DIR [--force]       create a demo server tree to try vmailadm on") },
+	{ "domain", cmd_edit, N_("domain add|del DOMAIN [--cascade]") },
+	{ "import", cmd_import, N_("import --csv FILE        create mailboxes from address,password,quota rows") },
 	{ "list", cmd_list, N_("list domains|mailboxes|aliases|catchalls [DOMAIN] [--json]") },
+	{ "log", cmd_log, N_("log [--limit N] [--json] the audit trail of commits") },
+	{ "mailbox", cmd_edit, N_("mailbox add|del|passwd|quota ADDRESS [...]") },
 	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address") },
 	{ "stats", cmd_stats, N_("stats [DOMAIN|ADDRESS...] [--json] [--sort name|new|unread|size] [--folders]\n"
 				 "                          messages, unread and size of each mailbox") },
+	{ "sysalias", cmd_edit, N_("sysalias set|del NAME [TARGET...]  /etc/aliases entries") },
 };
 
 static void print_help(FILE *fp, const char *prog)

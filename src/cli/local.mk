@@ -16,3 +16,8 @@ libvmail_a_SOURCES += \
 noinst_HEADERS += include/vmailadm/demo.h
 TESTS += tests/cli-demo.sh
 EXTRA_DIST += tests/cli-demo.sh
+
+# Edits, batches, import and the audit trail.
+libvmail_a_SOURCES += \
+	src/cli/cmd_edit.c \
+	src/cli/cmd_log.c

@@ -185,6 +185,7 @@ struct dom_build {
 
 struct world {
 	struct arena arena;
+	const struct doc_source *src; /* where files are read (the disk or a stage) */
 	char *maincf_path;
 	struct maincf *maincf;
 	char *base;                 /* virtual_mailbox_base, never NULL */
@@ -218,6 +219,16 @@ struct world {
 	const struct alias **rev_list;
 	size_t *rev_first, *rev_n;
 };
+
+/* Every file the world reads comes through here, so that a stage can show
+ * the world as its edits will make it. */
+static int world_read(const struct world *w, const char *path, bool missing_ok, struct doc **out,
+		      struct diags *d)
+{
+	if (w->src)
+		return w->src->load(w->src->ctx, path, missing_ok, out, d);
+	return doc_load(path, missing_ok, out, d);
+}
 
 static const char *const class_names[] = { "other", "local", "virtual-alias", "virtual-mailbox" };
 
@@ -379,7 +390,7 @@ static struct world_map *map_get(struct world *w, const char *spec, unsigned rol
 			diag_warn(d, w->maincf_path, line,
 				  _("%s: cannot read '%s'; its entries are ignored"), param, spec);
 		m->ref.syntax = TABLE_INDEXED;
-	} else if (ref.path && doc_load(ref.path, true, &doc, d) == 0 && !doc_exists(doc)) {
+	} else if (ref.path && world_read(w, ref.path, true, &doc, d) == 0 && !doc_exists(doc)) {
 		diag_warn(d, w->maincf_path, line, _("%s: %s does not exist"), param, ref.path);
 	}
 	if (doc) {
@@ -973,7 +984,7 @@ static void build_reverse(struct world *w)
 static void load_passwd(struct world *w, const struct config *cfg, struct diags *d)
 {
 	struct doc *doc = NULL;
-	if (cfg->passwd_file && doc_load(cfg->passwd_file, true, &doc, d) == 0) {
+	if (cfg->passwd_file && world_read(w, cfg->passwd_file, true, &doc, d) == 0) {
 		if (!doc_exists(doc))
 			diag_add(d, DIAG_NOTE, cfg->passwd_file, 0,
 				 _("the passwd-file does not exist; no passwords or quotas"));
@@ -987,7 +998,7 @@ static void load_passwd(struct world *w, const struct config *cfg, struct diags 
 static void load_sysaliases(struct world *w, const struct config *cfg, struct diags *d)
 {
 	struct doc *doc = NULL;
-	if (cfg->aliases_file && doc_load(cfg->aliases_file, true, &doc, d) == 0) {
+	if (cfg->aliases_file && world_read(w, cfg->aliases_file, true, &doc, d) == 0) {
 		if (!doc_exists(doc))
 			diag_add(d, DIAG_NOTE, cfg->aliases_file, 0, _("the aliases file does not exist"));
 	} else {
@@ -1081,11 +1092,18 @@ static void join_passwd(struct world *w)
 
 int world_load(const struct config *cfg, struct world **out, struct diags *d)
 {
+	return world_load_from(cfg, NULL, out, d);
+}
+
+int world_load_from(const struct config *cfg, const struct doc_source *src, struct world **out,
+		    struct diags *d)
+{
 	*out = NULL;
 	struct world *w = xcalloc(1, sizeof *w);
+	w->src = src;
 	w->maincf_path = xasprintf("%s/main.cf", cfg->postfix_dir ? cfg->postfix_dir : "/etc/postfix");
 	struct doc *mdoc = NULL;
-	if (doc_load(w->maincf_path, false, &mdoc, d) < 0 ||
+	if (world_read(w, w->maincf_path, false, &mdoc, d) < 0 ||
 	    maincf_parse(mdoc, &w->maincf, d) < 0 || !w->maincf) {
 		if (!w->maincf && mdoc && !diags_has_errors(d))
 			diag_error(d, w->maincf_path, 0, _("cannot read main.cf"));
@@ -1229,6 +1247,7 @@ int world_load(const struct config *cfg, struct world **out, struct diags *d)
 			classify_target(w, a, &w->targets[first + k]);
 	}
 	build_reverse(w);
+	w->src = NULL; /* only valid while loading */
 	*out = w;
 	return 0;
 }

@@ -1,9 +1,13 @@
 libvmail_a_SOURCES += \
+	src/stage/commit.c \
 	src/stage/diff.c \
-	src/stage/op.c
+	src/stage/op.c \
+	src/stage/stage.c
 noinst_HEADERS += \
+	include/vmailadm/commit.h \
 	include/vmailadm/diff.h \
-	include/vmailadm/op.h
+	include/vmailadm/op.h \
+	include/vmailadm/stage.h
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/unit/test_diff tests/unit/test_op

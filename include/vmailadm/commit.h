@@ -1,0 +1,54 @@
+/* The transactional commit of a stage (issue 4): lock, re-read and replay,
+ * journal, backups, atomic rewrites, map rebuilds without a half-built
+ * window, maildirs, reloads, audit; any failure before the reloads puts
+ * every file and map back. Also the recovery of a commit that was killed. */
+#ifndef VMAILADM_COMMIT_H
+#define VMAILADM_COMMIT_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmailadm/diag.h"
+#include "vmailadm/strbuf.h"
+
+struct config;
+struct stage;
+
+/* Called for every step as it finishes (the TUI shows them live). */
+typedef void (*commit_progress_fn)(void *ctx, const char *step, bool ok, const char *detail);
+
+struct commit_opts {
+	int lock_wait_seconds;       /* 0: give up at once when another commit runs */
+	commit_progress_fn progress; /* may be NULL */
+	void *ctx;
+};
+
+struct commit_result {
+	char *id;                    /* "20261125-224501-1234": names backups and the audit record */
+	bool committed;              /* files are written (even if a reload failed) */
+	bool rolled_back;            /* a failure put everything back */
+	bool reload_failed;
+	bool replayed;               /* files changed since staging: operations re-applied */
+	struct strbuf log;           /* one line per step, for people */
+};
+
+/* Commit the stage. Returns 0 when everything succeeded, -1 otherwise (d
+ * names what failed; res says what state the server is in). The stage is
+ * emptied on success. Free res with commit_result_free. */
+int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_result *res,
+		 struct diags *d);
+void commit_result_free(struct commit_result *res);
+
+/* At start: when a journal shows a commit that did not finish, put the files
+ * it had written back and rebuild their maps. Appends what it did to said
+ * (empty when there was nothing to do). Returns -1 when something could not
+ * be restored (named in d). */
+int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *d);
+
+/* Staged but uncommitted operations saved on SIGHUP/SIGTERM or quit, offered
+ * back at the next start: state_dir/staged, one op per line (op_format). */
+int stage_save_pending(struct stage *s, struct diags *d);
+/* Re-stage saved operations (then removes the file). *n gets how many. */
+int stage_restore_pending(struct stage *s, size_t *n, struct diags *d);
+bool stage_has_pending(const struct config *cfg);
+
+#endif

@@ -1,0 +1,92 @@
+/* Staged editing: a list of operations applied, in memory, to the files the
+ * world was read from. Nothing touches the disk until commit. The same
+ * replay serves the preview (diff + actions), undo, the commit (re-applied
+ * to freshly read files, so a concurrent hand edit is merged or the
+ * conflicting operation named) and the journal. */
+#ifndef VMAILADM_STAGE_H
+#define VMAILADM_STAGE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "vmailadm/diag.h"
+#include "vmailadm/op.h"
+#include "vmailadm/strbuf.h"
+
+struct config;
+struct world;
+struct stage;
+
+/* Other work a commit does besides rewriting files, in the order it runs. */
+enum action_kind {
+	ACT_POSTMAP,          /* rebuild an indexed table: path = source, detail = type */
+	ACT_POSTALIAS,        /* rebuild the aliases database */
+	ACT_MAILDIR_CREATE,   /* path = absolute maildir (new cur tmp, 0700, vmail) */
+	ACT_MAILDIR_ARCHIVE,  /* path = maildir, target = archive path */
+	ACT_MAILDIR_PURGE,    /* path = maildir, deleted */
+	ACT_RELOAD_POSTFIX,
+	ACT_RELOAD_DOVECOT,
+};
+
+struct action {
+	enum action_kind kind;
+	char *path;
+	char *target;   /* ACT_MAILDIR_ARCHIVE */
+	char *detail;   /* map type, reason */
+};
+
+/* A file the staged operations rewrite. */
+struct staged_file {
+	char *path;
+	bool existed;        /* false: the commit creates it */
+	struct stat st;      /* as read (when existed) */
+	struct strbuf old;   /* bytes as read */
+	struct strbuf cur;   /* bytes after the staged operations */
+};
+
+/* The preview: files that change, other actions, and notes that explain
+ * choices (e.g. where a catch-all is written and why). */
+struct plan {
+	struct staged_file **files;  /* only those whose bytes change */
+	size_t nfiles;
+	struct action *actions;
+	size_t nactions;
+	char **notes;
+	size_t nnotes;
+};
+
+struct stage *stage_create(const struct config *cfg);
+void stage_free(struct stage **sp);
+
+/* Read the files (again) and re-apply the staged operations to them. An
+ * operation that no longer applies is named in d and the stage keeps the
+ * ones before it; returns -1 then. */
+int stage_load(struct stage *s, struct diags *d);
+
+/* The world as it will be after the staged operations (rebuilt on demand;
+ * valid until the next call that changes the stage). */
+const struct world *stage_world(struct stage *s, struct diags *d);
+
+/* Validate op against the current staged world and apply it. On success the
+ * stage owns op; on failure op is freed, the stage is unchanged, and d says
+ * why (one line, naming the address or file). */
+int stage_push(struct stage *s, struct op *op, struct diags *d);
+/* Forget every operation and every file read (after a commit). */
+void stage_reset(struct stage *s);
+/* Drop the last operation (re-applies the others to the files as read). */
+int stage_undo(struct stage *s, struct diags *d);
+size_t stage_count(const struct stage *s);
+const struct op *stage_op(const struct stage *s, size_t i);
+
+/* The preview of what a commit would do now. Owned by the stage, valid until
+ * the next change. */
+const struct plan *stage_plan(struct stage *s);
+/* The unified diff of every changed file (+ created ones), then nothing else. */
+void plan_diff(const struct plan *p, struct strbuf *out);
+/* One line per action and note, for people ("create maildir ... (5000:5000, 0700)"). */
+void plan_describe_actions(const struct plan *p, const struct config *cfg, struct strbuf *out);
+
+/* For the commit and the journal. */
+const struct config *stage_config(const struct stage *s);
+
+#endif

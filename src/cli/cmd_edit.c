@@ -1,0 +1,610 @@
+/* The editing commands: domain, mailbox, alias, catchall, sysalias, and
+ * `apply` (a batch of them as one transaction) and `import --csv`. Each
+ * stages operations, prints the exact diff and actions, and commits unless
+ * --dry-run. Passwords are read here, hashed at once and wiped: an op only
+ * ever holds the hash. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "vmailadm/cli.h"
+#include "vmailadm/commit.h"
+#include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/op.h"
+#include "vmailadm/passhash.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
+
+#define GENERATED_PASSWORD_LENGTH 20
+
+/* Options that steer this front end rather than the operation. */
+struct edit_opts {
+	bool dry_run;
+	bool yes;
+	bool json;
+	bool password_stdin;
+	bool generate_password;
+	const char *scheme;
+	int lock_wait;
+};
+
+/* Remove the front-end options from words; the rest is the operation. */
+static int take_front_options(struct cli *cli, int *argc, char **argv, struct edit_opts *o)
+{
+	int out = 0;
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--dry-run") == 0 || strcmp(a, "-n") == 0)
+			o->dry_run = true;
+		else if (strcmp(a, "--yes") == 0 || strcmp(a, "-y") == 0)
+			o->yes = true;
+		else if (strcmp(a, "--json") == 0)
+			o->json = true;
+		else if (strcmp(a, "--password-stdin") == 0)
+			o->password_stdin = true;
+		else if (strcmp(a, "--generate-password") == 0)
+			o->generate_password = true;
+		else if (strcmp(a, "--scheme") == 0 || strcmp(a, "--lock-wait") == 0) {
+			if (i + 1 >= *argc)
+				return cli_usage_error(cli, _("option %s needs a value"), a);
+			if (a[2] == 's')
+				o->scheme = argv[++i];
+			else
+				o->lock_wait = atoi(argv[++i]);
+		} else if (strcmp(a, "--password") == 0) {
+			return cli_usage_error(cli, _("a password never goes on the command line (other users can read it in the process list): use --password-stdin, --generate-password or the prompt"));
+		} else
+			argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
+/* Read one line without echo when stdin is a terminal. */
+static char *read_secret(const char *prompt, bool tty)
+{
+	struct termios old, quiet;
+	if (tty) {
+		fputs(prompt, stderr);
+		fflush(stderr);
+		if (tcgetattr(STDIN_FILENO, &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		}
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+/* Get, hash and wipe the password for op when it takes one. Returns 0, 1 when
+ * the op needs none, or -1 (message printed). *generated gets a generated
+ * password to show once. */
+static int fill_password(struct cli *cli, const struct edit_opts *o, struct op *op,
+			 char **generated)
+{
+	if (op->kind != OP_MAILBOX_ADD && op->kind != OP_MAILBOX_PASSWD)
+		return 1;
+	if (op->password_hash)
+		return 0;
+	const struct config *cfg = cli_config(cli);
+	char *plain = NULL;
+	bool tty = isatty(STDIN_FILENO);
+	if (o->generate_password) {
+		plain = passhash_generate(GENERATED_PASSWORD_LENGTH);
+		*generated = xasprintf("%s: %s", op->subject, plain);
+	} else if (o->password_stdin) {
+		plain = read_secret("", false);
+		if (!plain || !*plain) {
+			fprintf(stderr, _("%s: no password on standard input\n"), cli->prog);
+			passhash_wipe(plain);
+			return -1;
+		}
+	} else if (tty) {
+		char *again;
+		plain = read_secret(_("New password: "), true);
+		again = read_secret(_("Again: "), true);
+		if (!plain || !again || strcmp(plain, again) != 0 || !*plain) {
+			fprintf(stderr, plain && again && *plain ? _("%s: the passwords differ\n")
+								 : _("%s: no password given\n"), cli->prog);
+			passhash_wipe(plain);
+			passhash_wipe(again);
+			return -1;
+		}
+		passhash_wipe(again);
+	} else if (op->kind == OP_MAILBOX_PASSWD) {
+		fprintf(stderr, _("%s: 'mailbox passwd' needs a password: --password-stdin, --generate-password, or run it on a terminal\n"),
+			cli->prog);
+		return -1;
+	} else {
+		return 1; /* a mailbox without a password: allowed, and the plan says so */
+	}
+	struct diags d = DIAGS_INIT;
+	op->password_hash = passhash_hash(o->scheme ? o->scheme : cfg->password_scheme, plain, &d);
+	passhash_wipe(plain);
+	if (!op->password_hash) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return -1;
+	}
+	diags_free(&d);
+	return 0;
+}
+
+static bool is_destructive(const struct op *op)
+{
+	return (op->kind == OP_MAILBOX_DEL && op->purge) || (op->kind == OP_DOMAIN_DEL && op->cascade);
+}
+
+static bool color_on(void)
+{
+	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+}
+
+static void print_colored_diff(const char *diff)
+{
+	bool color = color_on();
+	const char *p = diff;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		const char *on = NULL;
+		if (color) {
+			if (!strncmp(p, "+++", 3) || !strncmp(p, "---", 3))
+				on = "\033[1m";
+			else if (*p == '+')
+				on = "\033[32m";
+			else if (*p == '-')
+				on = "\033[31m";
+			else if (*p == '@')
+				on = "\033[36m";
+		}
+		if (on) {
+			fputs(on, stdout);
+			fwrite(p, 1, nl ? len - 1 : len, stdout);
+			fputs("\033[0m\n", stdout);
+		} else {
+			fwrite(p, 1, len, stdout);
+		}
+		p += len;
+	}
+}
+
+static void print_plan(struct stage *s, const struct config *cfg, bool json)
+{
+	const struct plan *p = stage_plan(s);
+	struct strbuf diff = STRBUF_INIT, acts = STRBUF_INIT;
+	plan_diff(p, &diff);
+	plan_describe_actions(p, cfg, &acts);
+	if (json) {
+		json_t *o = json_object();
+		json_t *ops = json_array();
+		for (size_t i = 0; i < stage_count(s); i++) {
+			struct strbuf desc = STRBUF_INIT;
+			op_describe(stage_op(s, i), &desc);
+			json_array_append_new(ops, json_string(desc.buf));
+			sb_free(&desc);
+		}
+		json_object_set_new(o, "operations", ops);
+		json_t *files = json_array();
+		for (size_t i = 0; i < p->nfiles; i++)
+			json_array_append_new(files, json_string(p->files[i]->path));
+		json_object_set_new(o, "files", files);
+		json_object_set_new(o, "diff", json_string(sb_str(&diff)));
+		json_t *actions = json_array();
+		const char *const names[] = { "postmap", "postalias", "create-maildir", "archive-maildir",
+					      "purge-maildir", "reload-postfix", "reload-dovecot" };
+		for (size_t i = 0; i < p->nactions; i++) {
+			json_t *a = json_object();
+			json_object_set_new(a, "action", json_string(names[p->actions[i].kind]));
+			if (p->actions[i].path)
+				json_object_set_new(a, "path", json_string(p->actions[i].path));
+			if (p->actions[i].target)
+				json_object_set_new(a, "target", json_string(p->actions[i].target));
+			json_array_append_new(actions, a);
+		}
+		json_object_set_new(o, "actions", actions);
+		json_t *notes = json_array();
+		for (size_t i = 0; i < p->nnotes; i++)
+			json_array_append_new(notes, json_string(p->notes[i]));
+		json_object_set_new(o, "notes", notes);
+		char *text = json_dumps(o, JSON_INDENT(2));
+		puts(text);
+		free(text);
+		json_decref(o);
+	} else {
+		print_colored_diff(sb_str(&diff));
+		if (acts.len)
+			fputs(acts.buf, stdout);
+	}
+	sb_free(&diff);
+	sb_free(&acts);
+}
+
+static void show_progress(void *ctx, const char *what, bool ok, const char *detail)
+{
+	(void)ctx;
+	fprintf(stderr, "%s %s%s%s\n", ok ? "  ok  " : "  FAIL", what, detail ? ": " : "",
+		detail ? detail : "");
+}
+
+/* Recover an interrupted commit before touching anything. */
+static int recover(struct cli *cli)
+{
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	int rc = commit_recover(cli_config(cli), &said, &d);
+	if (said.len)
+		fprintf(stderr, "%s", said.buf);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	sb_free(&said);
+	return rc;
+}
+
+/* Print the plan, then commit unless dry-run. */
+static int finish(struct cli *cli, struct stage *s, const struct edit_opts *o, char **generated,
+		  size_t ngenerated)
+{
+	const struct config *cfg = cli_config(cli);
+	print_plan(s, cfg, o->json);
+	if (o->dry_run) {
+		if (!o->json)
+			fprintf(stderr, _("dry run: nothing was changed\n"));
+		return EXIT_OK;
+	}
+	struct commit_opts copts = { .lock_wait_seconds = o->lock_wait,
+				     .progress = o->json ? NULL : show_progress };
+	struct commit_result res;
+	struct diags d = DIAGS_INIT;
+	int rc = stage_commit(s, &copts, &res, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (res.committed)
+		for (size_t i = 0; i < ngenerated; i++)
+			if (generated[i])
+				printf(_("generated password for %s\n"), generated[i]);
+	if (!o->json)
+		fprintf(stderr, rc == 0 ? _("committed (%s)\n")
+			: res.rolled_back ? _("failed and rolled back (%s): nothing changed\n")
+			: res.committed ? _("committed with errors (%s)\n") : _("not committed (%s)\n"),
+			res.id ? res.id : "-");
+	commit_result_free(&res);
+	return rc == 0 ? EXIT_OK : EXIT_PROBLEMS;
+}
+
+/* Stage one command's words; the front-end options were taken already. */
+static int stage_words(struct cli *cli, struct stage *s, int argc, char **argv,
+		       const struct edit_opts *o, const char *file, unsigned line, char **generated)
+{
+	struct diags d = DIAGS_INIT;
+	struct op *op = op_from_words(argc, argv, file, line, &d);
+	if (!op) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return EXIT_USAGE;
+	}
+	if (is_destructive(op) && !o->yes && !o->dry_run) {
+		if (!isatty(STDIN_FILENO)) {
+			fprintf(stderr, _("%s: this deletes mail or many entries; add --yes to confirm when not on a terminal\n"),
+				cli->prog);
+			op_free(&op);
+			return EXIT_USAGE;
+		}
+		struct strbuf desc = STRBUF_INIT;
+		op_describe(op, &desc);
+		fprintf(stderr, _("Really %s? [y/N] "), desc.buf);
+		sb_free(&desc);
+		char *answer = read_secret("", false);
+		bool yes = answer && (answer[0] == 'y' || answer[0] == 'Y' || answer[0] == 'o' || answer[0] == 'O');
+		free(answer);
+		if (!yes) {
+			op_free(&op);
+			return EXIT_PROBLEMS;
+		}
+	}
+	if (fill_password(cli, o, op, generated) < 0) {
+		op_free(&op);
+		return EXIT_PROBLEMS;
+	}
+	if (stage_push(s, op, &d) < 0) {
+		for (size_t i = 0; i < d.n; i++)
+			if (!d.v[i].file && file) {
+				free(d.v[i].file);
+				d.v[i].file = xstrdup(file);
+				d.v[i].line = line;
+			}
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return EXIT_PROBLEMS;
+	}
+	diags_free(&d);
+	return EXIT_OK;
+}
+
+static struct stage *open_stage(struct cli *cli)
+{
+	struct stage *s = stage_create(cli_config(cli));
+	struct diags d = DIAGS_INIT;
+	if (stage_load(s, &d) < 0) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		stage_free(&s);
+		exit(EXIT_USAGE);
+	}
+	diags_free(&d);
+	return s;
+}
+
+/* vmailadm domain|mailbox|alias|catchall|sysalias VERB ... */
+int cmd_edit(struct cli *cli, int argc, char **argv)
+{
+	struct edit_opts o = { .json = cli->json };
+	char **words = xcalloc((size_t)argc + 1, sizeof *words);
+	for (int i = 0; i < argc; i++)
+		words[i] = argv[i];
+	int n = argc;
+	int rc = take_front_options(cli, &n, words, &o);
+	if (rc) {
+		free(words);
+		return rc;
+	}
+	if (n < 2 || strcmp(words[1], "--help") == 0) {
+		free(words);
+		return cli_usage_error(cli, _("usage: %s %s VERB ARGS [--dry-run] (see --help)"), cli->prog, argv[0]);
+	}
+	if (recover(cli) < 0) {
+		free(words);
+		return EXIT_PROBLEMS;
+	}
+	struct stage *s = open_stage(cli);
+	char *generated = NULL;
+	rc = stage_words(cli, s, n, words, &o, NULL, 0, &generated);
+	if (rc == EXIT_OK)
+		rc = finish(cli, s, &o, &generated, 1);
+	passhash_wipe(generated);
+	stage_free(&s);
+	free(words);
+	return rc;
+}
+
+/* vmailadm apply FILE|- : one edit per line, committed as one transaction. */
+int cmd_apply(struct cli *cli, int argc, char **argv)
+{
+	struct edit_opts o = { .json = cli->json };
+	int n = argc;
+	char **words = xcalloc((size_t)argc + 1, sizeof *words);
+	for (int i = 0; i < argc; i++)
+		words[i] = argv[i];
+	int rc = take_front_options(cli, &n, words, &o);
+	if (rc || n != 2) {
+		free(words);
+		return rc ? rc : cli_usage_error(cli, _("usage: %s apply FILE|- [--dry-run]"), cli->prog);
+	}
+	const char *file = strcmp(words[1], "-") == 0 ? _("standard input") : words[1];
+	FILE *fp = strcmp(words[1], "-") == 0 ? stdin : fopen(words[1], "r");
+	if (!fp) {
+		fprintf(stderr, "%s: %s: %s\n", cli->prog, words[1], strerror(errno));
+		free(words);
+		return EXIT_USAGE;
+	}
+	if (recover(cli) < 0) {
+		free(words);
+		return EXIT_PROBLEMS;
+	}
+	struct stage *s = open_stage(cli);
+	char **generated = NULL;
+	size_t ngen = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned line_no = 0;
+	rc = EXIT_OK;
+	/* Batch lines may not read passwords from stdin: they carry hashes or
+	 * ask for generated ones. */
+	while (rc == EXIT_OK && getline(&line, &cap, fp) >= 0) {
+		line_no++;
+		struct diags d = DIAGS_INIT;
+		int wc;
+		char **lw = op_split_words(line, &wc, file, line_no, &d);
+		if (!lw) {
+			diags_print(&d, stderr);
+			rc = EXIT_USAGE;
+		} else if (wc > 0) {
+			struct edit_opts lo = o;
+			lo.password_stdin = false;
+			lo.generate_password = false;
+			int m = wc;
+			if ((rc = take_front_options(cli, &m, lw, &lo)) == EXIT_OK) {
+				lo.dry_run = o.dry_run;
+				lo.password_stdin = false;
+				generated = xreallocarray(generated, ngen + 1, sizeof *generated);
+				generated[ngen] = NULL;
+				if (!lo.generate_password && m >= 2 && strcmp(lw[0], "mailbox") == 0 &&
+				    strcmp(lw[1], "passwd") == 0 && !strstr(line, "--password-hash")) {
+					fprintf(stderr, _("%s:%u: 'mailbox passwd' in a batch needs --password-hash or --generate-password\n"),
+						file, line_no);
+					rc = EXIT_USAGE;
+				} else {
+					struct edit_opts no_tty = lo;
+					rc = stage_words(cli, s, m, lw, &no_tty, file, line_no, &generated[ngen]);
+					ngen++;
+				}
+			}
+		}
+		op_words_free(lw);
+		diags_free(&d);
+	}
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	if (rc == EXIT_OK && stage_count(s) == 0) {
+		fprintf(stderr, _("%s: %s holds no edits\n"), cli->prog, file);
+		rc = EXIT_PROBLEMS;
+	}
+	if (rc == EXIT_OK)
+		rc = finish(cli, s, &o, generated, ngen);
+	else
+		fprintf(stderr, _("nothing was changed: the batch is applied whole or not at all\n"));
+	for (size_t i = 0; i < ngen; i++)
+		passhash_wipe(generated[i]);
+	free(generated);
+	stage_free(&s);
+	free(words);
+	return rc;
+}
+
+/* Split one CSV line (RFC 4180 quotes) into at most max fields. */
+static int csv_fields(char *line, char **fields, int max)
+{
+	int n = 0;
+	char *p = line, *out = line;
+	while (n < max) {
+		fields[n++] = out;
+		bool quoted = *p == '"';
+		if (quoted)
+			p++;
+		while (*p) {
+			if (quoted && *p == '"' && p[1] == '"') {
+				*out++ = '"';
+				p += 2;
+			} else if (quoted && *p == '"') {
+				quoted = false;
+				p++;
+			} else if (!quoted && (*p == ',' || *p == '\n' || *p == '\r')) {
+				break;
+			} else {
+				*out++ = *p++;
+			}
+		}
+		char sep = *p;
+		*out++ = '\0';
+		if (sep != ',')
+			break;
+		p++;
+	}
+	return n;
+}
+
+/* vmailadm import --csv FILE: address,password,quota rows, one transaction.
+ * An empty password creates a mailbox without one; "*" generates one. */
+int cmd_import(struct cli *cli, int argc, char **argv)
+{
+	struct edit_opts o = { .json = cli->json };
+	int n = argc;
+	char **words = xcalloc((size_t)argc + 1, sizeof *words);
+	for (int i = 0; i < argc; i++)
+		words[i] = argv[i];
+	int rc = take_front_options(cli, &n, words, &o);
+	if (rc || n != 3 || strcmp(words[1], "--csv") != 0) {
+		free(words);
+		return rc ? rc : cli_usage_error(cli, _("usage: %s import --csv FILE [--dry-run]"), cli->prog);
+	}
+	const char *file = words[2];
+	FILE *fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	if (!fp) {
+		fprintf(stderr, "%s: %s: %s\n", cli->prog, file, strerror(errno));
+		free(words);
+		return EXIT_USAGE;
+	}
+	if (recover(cli) < 0) {
+		free(words);
+		return EXIT_PROBLEMS;
+	}
+	const struct config *cfg = cli_config(cli);
+	struct stage *s = open_stage(cli);
+	char **generated = NULL;
+	size_t ngen = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned line_no = 0;
+	rc = EXIT_OK;
+	while (rc == EXIT_OK && getline(&line, &cap, fp) >= 0) {
+		line_no++;
+		char *fields[4] = { NULL, NULL, NULL, NULL };
+		char *copy = xstrdup(line);
+		int nf = csv_fields(copy, fields, 4);
+		bool blank = nf == 1 && fields[0][0] == '\0';
+		bool header = line_no == 1 && strcasecmp(fields[0], "address") == 0;
+		if (blank || header || fields[0][0] == '#') {
+			passhash_wipe(copy);
+			continue;
+		}
+		if (nf > 3) {
+			fprintf(stderr, _("%s:%u: expected address,password,quota\n"), file, line_no);
+			rc = EXIT_USAGE;
+			passhash_wipe(copy);
+			break;
+		}
+		struct op *op = op_new(OP_MAILBOX_ADD, fields[0]);
+		if (nf >= 3 && *fields[2])
+			op->quota = xstrdup(fields[2]);
+		generated = xreallocarray(generated, ngen + 1, sizeof *generated);
+		generated[ngen] = NULL;
+		const char *pw = nf >= 2 ? fields[1] : "";
+		char *plain = NULL;
+		if (strcmp(pw, "*") == 0) {
+			plain = passhash_generate(GENERATED_PASSWORD_LENGTH);
+			generated[ngen] = xasprintf("%s: %s", op->subject, plain);
+		} else if (*pw) {
+			plain = xstrdup(pw);
+		}
+		ngen++;
+		struct diags d = DIAGS_INIT;
+		if (plain) {
+			op->password_hash = passhash_hash(o.scheme ? o.scheme : cfg->password_scheme, plain, &d);
+			passhash_wipe(plain);
+		}
+		passhash_wipe(copy);
+		if ((plain && !op->password_hash) || stage_push(s, op, &d) < 0) {
+			for (size_t i = 0; i < d.n; i++)
+				if (!d.v[i].file) {
+					d.v[i].file = xstrdup(file);
+					d.v[i].line = line_no;
+				}
+			diags_print(&d, stderr);
+			rc = EXIT_PROBLEMS;
+		}
+		diags_free(&d);
+	}
+	if (line)
+		explicit_bzero(line, cap);
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	if (rc == EXIT_OK && stage_count(s) == 0) {
+		fprintf(stderr, _("%s: %s holds no rows\n"), cli->prog, file);
+		rc = EXIT_PROBLEMS;
+	}
+	if (rc == EXIT_OK)
+		rc = finish(cli, s, &o, generated, ngen);
+	else
+		fprintf(stderr, _("nothing was changed: the import is applied whole or not at all\n"));
+	for (size_t i = 0; i < ngen; i++)
+		passhash_wipe(generated[i]);
+	free(generated);
+	stage_free(&s);
+	free(words);
+	return rc;
+}

@@ -1,0 +1,106 @@
+/* vmailadm log: the audit trail of commits (state_dir/audit.log, one JSON
+ * record per line), newest last, as text or JSON. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "vmailadm/cli.h"
+#include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/xalloc.h"
+
+/* Every audit record, oldest first; NULL with a message when unreadable. */
+json_t *cli_audit_records(struct cli *cli)
+{
+	const struct config *cfg = cli_config(cli);
+	char *path = xasprintf("%s/audit.log", cfg->state_dir);
+	FILE *fp = fopen(path, "r");
+	json_t *all = json_array();
+	if (!fp) {
+		if (errno != ENOENT)
+			fprintf(stderr, "%s: %s: %s\n", cli->prog, path, strerror(errno));
+		free(path);
+		return all;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned n = 0;
+	while (getline(&line, &cap, fp) >= 0) {
+		n++;
+		json_error_t err;
+		json_t *rec = json_loads(line, 0, &err);
+		if (!rec || !json_is_object(rec)) {
+			fprintf(stderr, _("%s:%u: warning: unreadable audit record: %s\n"), path, n, err.text);
+			json_decref(rec);
+			continue;
+		}
+		json_array_append_new(all, rec);
+	}
+	free(line);
+	fclose(fp);
+	free(path);
+	return all;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+int cmd_log(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = cli->json;
+	long limit = 20;
+	int c;
+	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'n': limit = strtol(optarg, NULL, 10); break;
+		default: return cli_usage_error(cli, _("usage: %s log [--limit N] [--json]"), cli->prog);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(cli, _("usage: %s log [--limit N] [--json]"), cli->prog);
+	json_t *all = cli_audit_records(cli);
+	size_t n = json_array_size(all);
+	size_t from = limit > 0 && (size_t)limit < n ? n - (size_t)limit : 0;
+	if (json) {
+		json_t *tail = json_array();
+		for (size_t i = from; i < n; i++)
+			json_array_append(tail, json_array_get(all, i));
+		char *text = json_dumps(tail, JSON_INDENT(2));
+		puts(text);
+		free(text);
+		json_decref(tail);
+	} else {
+		for (size_t i = from; i < n; i++) {
+			json_t *rec = json_array_get(all, i);
+			const char *sudo = json_string_value(json_object_get(rec, "sudo_user"));
+			printf("%s  %s  %s%s%s  %s\n", str(rec, "id"), str(rec, "time"), str(rec, "user"),
+			       sudo ? "/" : "", sudo ? sudo : "", str(rec, "result"));
+			json_t *ops = json_object_get(rec, "operations"), *op;
+			size_t k;
+			json_array_foreach(ops, k, op)
+				printf("    %s\n", json_string_value(op));
+			json_t *files = json_object_get(rec, "files"), *f;
+			json_array_foreach(files, k, f)
+				printf(_("    file %s\n"), str(f, "path"));
+		}
+		if (n == 0)
+			printf(_("no commits recorded yet\n"));
+	}
+	json_decref(all);
+	return n ? EXIT_OK : EXIT_PROBLEMS;
+}

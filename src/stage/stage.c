@@ -1,0 +1,1080 @@
+/* Staged editing: operations validated against the world as it will be and
+ * applied to in-memory copies of the files. The stage owns the operation
+ * list, the bytes of every file as read and as edited, and the actions the
+ * commit will run. Replaying the list on freshly read files is the one
+ * mechanism behind undo, reload and commit. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "vmailadm/aliases.h"
+#include "vmailadm/config.h"
+#include "vmailadm/diff.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/maincf.h"
+#include "vmailadm/model.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/table.h"
+#include "vmailadm/xalloc.h"
+
+struct stage {
+	const struct config *cfg;
+	struct op **ops;
+	size_t nops, opcap;
+	size_t broken;            /* ops[broken] failed on replay; == nops when fine */
+	struct strmap *files;     /* path → struct staged_file */
+	char **paths;             /* the files in the order they were first read */
+	size_t npaths, pathcap;
+	struct action *acts;      /* maildir actions, in op order */
+	size_t nacts, actcap;
+	char **notes;
+	size_t nnotes, notecap;
+	struct world *world;      /* after the applied ops; NULL when stale */
+	struct plan plan;
+	bool plan_valid;
+};
+
+/* ---- files ------------------------------------------------------------- */
+
+static struct staged_file *file_get(struct stage *s, const char *path)
+{
+	return strmap_get(s->files, path);
+}
+
+static void file_free(struct staged_file *f)
+{
+	free(f->path);
+	sb_free(&f->old);
+	sb_free(&f->cur);
+	free(f);
+}
+
+static void files_clear(struct stage *s)
+{
+	size_t pos = 0;
+	const char *k;
+	void *v;
+	while (strmap_next(s->files, &pos, &k, &v))
+		file_free(v);
+	strmap_free(&s->files);
+	s->files = strmap_create(16);
+	for (size_t i = 0; i < s->npaths; i++)
+		free(s->paths[i]);
+	s->npaths = 0;
+}
+
+/* The world reads its files through here: the staged bytes when the stage
+ * has them, else the disk (and the bytes are remembered as read). */
+static int source_load(void *ctx, const char *path, bool missing_ok, struct doc **out,
+		       struct diags *d)
+{
+	struct stage *s = ctx;
+	struct staged_file *f = file_get(s, path);
+	if (f) {
+		if (!f->existed && f->cur.len == 0 && missing_ok) {
+			int rc = doc_load(path, true, out, d); /* an absent file stays absent */
+			return rc;
+		}
+		*out = doc_from_mem(path, sb_str(&f->cur), f->cur.len);
+		return 0;
+	}
+	struct doc *doc;
+	if (doc_load(path, missing_ok, &doc, d) < 0)
+		return -1;
+	f = xcalloc(1, sizeof *f);
+	f->path = xstrdup(path);
+	f->existed = doc_exists(doc);
+	if (doc_stat(doc))
+		f->st = *doc_stat(doc);
+	doc_render(doc, &f->old);
+	sb_add(&f->cur, sb_str(&f->old), f->old.len);
+	strmap_put(s->files, path, f);
+	xgrow(&s->paths, &s->pathcap, s->npaths + 1, sizeof *s->paths);
+	s->paths[s->npaths++] = xstrdup(path);
+	*out = doc;
+	return 0;
+}
+
+/* Copy every edited document of w back into the staged bytes. */
+static void sync_doc(struct stage *s, struct doc *doc)
+{
+	if (!doc || !doc_dirty(doc))
+		return;
+	struct staged_file *f = file_get(s, doc_name(doc));
+	if (!f)
+		vm_panic("stage: document %s was not read through the stage", doc_name(doc));
+	sb_reset(&f->cur);
+	doc_render(doc, &f->cur);
+}
+
+static void sync_world(struct stage *s, struct world *w)
+{
+	sync_doc(s, maincf_doc(world_maincf(w)));
+	for (size_t i = 0; i < world_map_count(w); i++) {
+		struct world_map *m = world_map(w, i);
+		if (m->table)
+			sync_doc(s, table_doc(m->table));
+	}
+	sync_doc(s, pwfile_doc(world_pwfile(w)));
+	sync_doc(s, aliases_doc(world_system_aliases(w)));
+}
+
+static int load_world(struct stage *s, struct world **out, struct diags *d)
+{
+	struct doc_source src = { source_load, s };
+	struct diags quiet = DIAGS_INIT;
+	/* Load problems of the files themselves are the lint's business; only a
+	 * world that cannot load at all stops the stage. */
+	int rc = world_load_from(s->cfg, &src, out, &quiet);
+	if (rc < 0)
+		diags_take(d, &quiet);
+	diags_free(&quiet);
+	return rc;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+struct stage *stage_create(const struct config *cfg)
+{
+	struct stage *s = xcalloc(1, sizeof *s);
+	s->cfg = cfg;
+	s->files = strmap_create(16);
+	return s;
+}
+
+static void actions_clear(struct stage *s)
+{
+	for (size_t i = 0; i < s->nacts; i++) {
+		free(s->acts[i].path);
+		free(s->acts[i].target);
+		free(s->acts[i].detail);
+	}
+	s->nacts = 0;
+	for (size_t i = 0; i < s->nnotes; i++)
+		free(s->notes[i]);
+	s->nnotes = 0;
+}
+
+static void plan_clear(struct plan *p)
+{
+	free(p->files);
+	for (size_t i = 0; i < p->nactions; i++) {
+		free(p->actions[i].path);
+		free(p->actions[i].target);
+		free(p->actions[i].detail);
+	}
+	free(p->actions);
+	for (size_t i = 0; i < p->nnotes; i++)
+		free(p->notes[i]);
+	free(p->notes);
+	memset(p, 0, sizeof *p);
+}
+
+void stage_free(struct stage **sp)
+{
+	struct stage *s = *sp;
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nops; i++)
+		op_free(&s->ops[i]);
+	free(s->ops);
+	files_clear(s);
+	strmap_free(&s->files);
+	free(s->paths);
+	actions_clear(s);
+	free(s->acts);
+	free(s->notes);
+	world_free(&s->world);
+	plan_clear(&s->plan);
+	free(s);
+	*sp = NULL;
+}
+
+const struct config *stage_config(const struct stage *s) { return s->cfg; }
+size_t stage_count(const struct stage *s) { return s->nops; }
+const struct op *stage_op(const struct stage *s, size_t i) { return i < s->nops ? s->ops[i] : NULL; }
+
+static void add_action(struct stage *s, enum action_kind kind, const char *path,
+		       const char *target, const char *detail)
+{
+	xgrow(&s->acts, &s->actcap, s->nacts + 1, sizeof *s->acts);
+	s->acts[s->nacts++] = (struct action){
+		.kind = kind,
+		.path = path ? xstrdup(path) : NULL,
+		.target = target ? xstrdup(target) : NULL,
+		.detail = detail ? xstrdup(detail) : NULL,
+	};
+}
+
+static void add_note(struct stage *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_note(struct stage *s, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	xgrow(&s->notes, &s->notecap, s->nnotes + 1, sizeof *s->notes);
+	s->notes[s->nnotes++] = sb_detach(&sb);
+}
+
+/* ---- applying one operation --------------------------------------------- */
+
+/* Do the file's entries name a uid? Then new ones should too. */
+static bool pwfile_has_ids(const struct pwfile *p)
+{
+	size_t with = 0, n = pwfile_count(p);
+	for (size_t i = 0; i < n; i++)
+		with += *pwfile_entry(p, i)->uid != '\0';
+	return with * 2 > n;
+}
+
+static const char *vmailbox_value(const char *local, const char *domain, struct strbuf *sb)
+{
+	sb_reset(sb);
+	sb_addf(sb, "%s/%s/", domain, local);
+	return sb->buf;
+}
+
+static struct table *map_table(const struct world *w, enum map_role role, const char *param,
+			       struct diags *d)
+{
+	struct world_map *m = world_map_for(w, role);
+	if (!m || !m->table) {
+		if (m)
+			diag_error(d, world_maincf_path(w), 0,
+				   _("%s names %s, which vmailadm cannot edit"), param, m->ref.spec);
+		else
+			diag_error(d, world_maincf_path(w), 0, _("%s is not set: there is no table to edit"), param);
+		return NULL;
+	}
+	return m->table;
+}
+
+/* A reason string for an invalid name, as one diagnostic. */
+static int refuse(struct diags *d, struct strbuf *why)
+{
+	diag_error(d, NULL, 0, "%s", sb_str(why));
+	sb_free(why);
+	return -1;
+}
+
+static char *archive_path(const struct config *cfg, const struct mailbox *b)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	return xasprintf("%s/%s/%s-%s", cfg->archive_dir, b->domain, b->local, stamp);
+}
+
+/* The list item of a domain class that new domains go to: the first table
+ * or /file/name of the parameter, else NULL (an inline list in main.cf). */
+static struct world_map *domain_list_map(const struct world *w, enum map_role role)
+{
+	return world_map_for(w, role);
+}
+
+static int domain_listing_add(struct stage *s, struct world *w, const char *domain,
+			      struct diags *d)
+{
+	struct world_map *m = domain_list_map(w, MAP_MAILBOX_DOMAINS);
+	if (m && m->table) {
+		const char *value = "";
+		if (table_syntax(m->table) == TABLE_INDEXED) {
+			/* Postfix only asks whether the key exists; keep the file's habit. */
+			value = table_count(m->table) ? table_entry(m->table, 0)->value : "OK";
+		}
+		return table_add(m->table, domain, value, d);
+	}
+	if (m && !m->table) {
+		diag_error(d, world_maincf_path(w), 0,
+			   _("virtual_mailbox_domains names %s, which vmailadm cannot edit"), m->ref.spec);
+		return -1;
+	}
+	unsigned line;
+	const char *raw = maincf_raw(world_maincf(w), "virtual_mailbox_domains", &line);
+	struct strbuf v = STRBUF_INIT;
+	if (raw && *raw)
+		sb_addf(&v, "%s, %s", raw, domain);
+	else
+		sb_adds(&v, domain);
+	maincf_set(world_maincf(w), "virtual_mailbox_domains", v.buf);
+	sb_free(&v);
+	add_note(s, _("%s is added to the inline virtual_mailbox_domains list of main.cf"), domain);
+	return 0;
+}
+
+static int domain_listing_remove(struct stage *s, struct world *w, const struct domain *dom,
+				 struct diags *d)
+{
+	for (size_t i = 0; i < dom->nlistings; i++) {
+		const struct domain_listing *l = &dom->listings[i];
+		if (l->class != DOMAIN_VIRTUAL_MAILBOX && l->class != DOMAIN_VIRTUAL_ALIAS)
+			continue;
+		const char *param = l->class == DOMAIN_VIRTUAL_MAILBOX ? "virtual_mailbox_domains"
+								       : "virtual_alias_domains";
+		bool done = false;
+		for (size_t m = 0; m < world_map_count(w) && !done; m++) {
+			struct world_map *wm = world_map(w, m);
+			if (wm->table && wm->ref.path && l->file && strcmp(wm->ref.path, l->file) == 0) {
+				if (table_remove(wm->table, dom->name, d) < 0)
+					return -1;
+				done = true;
+			}
+		}
+		if (done)
+			continue;
+		/* An inline item of main.cf: rewrite the list without it. */
+		unsigned line;
+		const char *raw = maincf_raw(world_maincf(w), param, &line);
+		if (!raw)
+			continue;
+		size_t n;
+		char **items = maincf_split_list(raw, &n);
+		struct strbuf v = STRBUF_INIT;
+		for (size_t k = 0; k < n; k++) {
+			if (strcasecmp(items[k], dom->name) == 0)
+				continue;
+			sb_addf(&v, "%s%s", v.len ? ", " : "", items[k]);
+		}
+		maincf_list_free(items);
+		maincf_set(world_maincf(w), param, v.buf);
+		sb_free(&v);
+		add_note(s, _("%s is removed from %s in main.cf"), dom->name, param);
+	}
+	return 0;
+}
+
+static bool is_identity(const struct alias *a)
+{
+	return a->ntargets == 1 && strcmp(a->targets[0].address, a->address) == 0;
+}
+
+static int mailbox_remove(struct stage *s, struct world *w, const struct mailbox *b,
+			  const struct op *op, bool cascade, struct diags *d)
+{
+	size_t n;
+	const struct alias *const *in = world_aliases_to(w, b->address, &n);
+	if (!cascade) {
+		struct strbuf who = STRBUF_INIT;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(in[i]->address, b->address) != 0)
+				sb_addf(&who, "%s%s", who.len ? ", " : "", in[i]->address);
+		if (who.len) {
+			diag_error(d, NULL, 0, _("%s is a target of %s: remove it there first (vmailadm alias del ALIAS %s), or mail to them will bounce"),
+				   b->address, who.buf, b->address);
+			sb_free(&who);
+			return -1;
+		}
+		sb_free(&who);
+	}
+	if (table_remove(b->map->table, b->address, d) < 0)
+		return -1;
+	if (b->pw && pwfile_remove(world_pwfile(w), b->address, d) < 0)
+		return -1;
+	if (b->alias && is_identity(b->alias) && b->alias->map->table &&
+	    table_remove(b->alias->map->table, b->address, d) < 0)
+		return -1;
+	if (!b->is_maildir || op->keep_maildir)
+		return 0;
+	if (op->purge) {
+		add_action(s, ACT_MAILDIR_PURGE, b->maildir, NULL, b->address);
+	} else {
+		char *to = archive_path(s->cfg, b);
+		add_action(s, ACT_MAILDIR_ARCHIVE, b->maildir, to, b->address);
+		free(to);
+	}
+	return 0;
+}
+
+static int alias_remove(struct world *w, const struct alias *a, struct diags *d)
+{
+	if (!a->map || !a->map->table) {
+		diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
+		return -1;
+	}
+	return table_remove(a->map->table, a->address, d);
+}
+
+/* Would mail to `from` come back to `from` through the aliases if `from`
+ * also pointed at the given targets? Identity entries end a chain (§2.4). */
+static bool reaches(const struct world *w, const char *from, const char *to, int depth)
+{
+	if (depth > 100)
+		return true;
+	const struct alias *a = world_alias_find(w, from);
+	if (!a)
+		return false;
+	for (size_t i = 0; i < a->ntargets; i++) {
+		const char *t = a->targets[i].address;
+		if (strcmp(t, a->address) == 0)
+			continue;
+		if (strcmp(t, to) == 0 || reaches(w, t, to, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+static int check_targets(const struct world *w, const struct op *op, struct diags *d)
+{
+	for (size_t i = 0; i < op->ntargets; i++) {
+		struct strbuf why = STRBUF_INIT;
+		const char *t = op->targets[i];
+		if (!op_valid_target(t, &why))
+			return refuse(d, &why);
+		sb_free(&why);
+		const char *at = strrchr(t, '@');
+		enum domain_class c = world_domain_class(w, at + 1, NULL);
+		if ((c == DOMAIN_VIRTUAL_MAILBOX || c == DOMAIN_VIRTUAL_ALIAS) && at != t &&
+		    !world_mailbox_find(w, t) && !world_alias_find(w, t)) {
+			const struct domain *dom = world_domain_find(w, at + 1);
+			if (!dom || !dom->catchall_alias) {
+				diag_error(d, NULL, 0, _("%s is in hosted domain %s but is neither a mailbox nor an alias: mail to it would bounce"),
+					   t, at + 1);
+				return -1;
+			}
+		}
+		if (strcasecmp(t, op->subject) != 0 && reaches(w, t, op->subject, 0)) {
+			diag_error(d, NULL, 0, _("alias loop: %s → %s leads back to %s"), op->subject, t, op->subject);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int op_domain_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	if (!op_valid_domain(op->subject, &why))
+		return refuse(d, &why);
+	sb_free(&why);
+	unsigned classes;
+	if (world_domain_class(w, op->subject, &classes) != DOMAIN_OTHER) {
+		diag_error(d, NULL, 0, (classes & DOMAIN_LOCAL)
+			   ? _("%s is already a local domain (mydestination): a domain must not be both local and virtual")
+			   : _("%s is already hosted"), op->subject);
+		return -1;
+	}
+	return domain_listing_add(s, w, op->subject, d);
+}
+
+static int op_domain_del(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const struct domain *dom = world_domain_find(w, op->subject);
+	if (!dom || !(dom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS))) {
+		diag_error(d, NULL, 0, _("%s is not a virtual domain here"), op->subject);
+		return -1;
+	}
+	size_t nb, na;
+	const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
+	const struct alias *aliases = world_domain_aliases(w, dom, &na);
+	size_t ncatch = (dom->catchall_alias != NULL) + (dom->catchall_mailbox != NULL);
+	if ((nb || na || ncatch) && !op->cascade) {
+		diag_error(d, NULL, 0, _("%s still has %zu mailboxes and %zu aliases: remove them first, or use --cascade"),
+			   op->subject, nb, na);
+		return -1;
+	}
+	for (size_t i = 0; i < na; i++) {
+		if (aliases[i].is_identity && world_mailbox_find(w, aliases[i].address))
+			continue; /* goes with its mailbox */
+		if (alias_remove(w, &aliases[i], d) < 0)
+			return -1;
+		add_note(s, _("cascade: alias %s is removed"), aliases[i].address);
+	}
+	for (size_t i = 0; i < nb; i++) {
+		if (mailbox_remove(s, w, &boxes[i], op, true, d) < 0)
+			return -1;
+		add_note(s, _("cascade: mailbox %s is removed (mail archived)"), boxes[i].address);
+	}
+	if (dom->catchall_alias && alias_remove(w, dom->catchall_alias->alias, d) < 0)
+		return -1;
+	if (dom->catchall_mailbox && table_remove(dom->catchall_mailbox->mailbox->map->table,
+						  dom->catchall_mailbox->mailbox->address, d) < 0)
+		return -1;
+	return domain_listing_remove(s, w, dom, d);
+}
+
+static int op_mailbox_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	if (!op_valid_address(op->subject, &why))
+		return refuse(d, &why);
+	const char *at = strrchr(op->subject, '@');
+	const char *domain = at + 1;
+	char *local = xstrndup(op->subject, (size_t)(at - op->subject));
+	int rc = -1;
+	struct strbuf rule = STRBUF_INIT, value = STRBUF_INIT;
+	const struct domain *dom = world_domain_find(w, domain);
+	struct table *vmailbox;
+	if (!dom || !(dom->classes & DOMAIN_VIRTUAL_MAILBOX)) {
+		diag_error(d, NULL, 0, _("%s is not a virtual mailbox domain (add it first: vmailadm domain add %s)"),
+			   domain, domain);
+	} else if (world_mailbox_find(w, op->subject)) {
+		diag_error(d, NULL, 0, _("mailbox %s already exists"), op->subject);
+	} else if (world_alias_find(w, op->subject)) {
+		const struct alias *a = world_alias_find(w, op->subject);
+		diag_error(d, a->file, a->line, _("%s is an alias: mail to it goes to its targets, not to a mailbox; remove the alias first"),
+			   op->subject);
+	} else if (pwfile_lookup(world_pwfile(w), op->subject)) {
+		const struct pwfile_entry *e = pwfile_lookup(world_pwfile(w), op->subject);
+		diag_error(d, doc_name(pwfile_doc(world_pwfile(w))), e->line,
+			   _("the passwd-file already has an entry for %s"), op->subject);
+	} else if (op->quota && *op->quota && !op_quota_rule(op->quota, &rule, &why)) {
+		diag_error(d, NULL, 0, "%s", why.buf);
+	} else if ((vmailbox = map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d)) != NULL &&
+		   table_add(vmailbox, op->subject, vmailbox_value(local, domain, &value), d) == 0) {
+		rc = 0;
+		if (op->password_hash) {
+			struct pwfile_entry e = { .user = op->subject, .password = op->password_hash,
+						  .uid = "", .gid = "", .gecos = "", .home = "",
+						  .shell = "", .extra = "" };
+			char uid[24], gid[24];
+			if (pwfile_has_ids(world_pwfile(w))) {
+				/* Follow the file's habit of naming uid and gid per user. */
+				snprintf(uid, sizeof uid, "%ld", s->cfg->vmail_uid);
+				snprintf(gid, sizeof gid, "%ld", s->cfg->vmail_gid);
+				e.uid = uid;
+				e.gid = gid;
+			}
+			char *extra = rule.len ? xasprintf("userdb_quota_rule=%s", rule.buf) : NULL;
+			if (extra)
+				e.extra = extra;
+			rc = pwfile_add(world_pwfile(w), &e, d);
+			free(extra);
+		} else {
+			add_note(s, _("%s has no password: it receives mail, but nobody can log in to read it until one is set"),
+				 op->subject);
+		}
+		/* A catch-all in the alias map swallows every mailbox without an
+		 * identity entry (§2.5): keep the identity entries in step. */
+		if (rc == 0 && dom->catchall_alias) {
+			struct table *va = dom->catchall_alias->alias->map->table;
+			rc = va ? table_add(va, op->subject, op->subject, d) : -1;
+			add_note(s, _("%s gets an identity entry in the alias map, because the catch-all of %s is there and would swallow it"),
+				 op->subject, domain);
+		}
+		if (rc == 0) {
+			char *path = xasprintf("%s/%s", world_mailbox_base(w), value.buf);
+			path[strlen(path) - 1] = '\0'; /* no trailing '/' */
+			add_action(s, ACT_MAILDIR_CREATE, path, NULL, op->subject);
+			free(path);
+		}
+	}
+	free(local);
+	sb_free(&rule);
+	sb_free(&why);
+	sb_free(&value);
+	return rc;
+}
+
+static const struct mailbox *need_mailbox(const struct world *w, const char *address, struct diags *d)
+{
+	const struct mailbox *b = world_mailbox_find(w, address);
+	if (!b)
+		diag_error(d, NULL, 0, _("%s is not a mailbox"), address);
+	else if (!b->map || !b->map->table) {
+		diag_error(d, b->file, b->line, _("%s is in a table vmailadm cannot edit"), address);
+		b = NULL;
+	}
+	return b;
+}
+
+static int op_mailbox_passwd(struct world *w, const struct op *op, struct diags *d)
+{
+	const struct mailbox *b = need_mailbox(w, op->subject, d);
+	if (!b)
+		return -1;
+	if (b->pw)
+		return pwfile_set_password(world_pwfile(w), op->subject, op->password_hash, d);
+	struct pwfile_entry e = { .user = op->subject, .password = op->password_hash, .uid = "",
+				  .gid = "", .gecos = "", .home = "", .shell = "", .extra = "" };
+	return pwfile_add(world_pwfile(w), &e, d);
+}
+
+static int op_mailbox_quota(struct world *w, const struct op *op, struct diags *d)
+{
+	const struct mailbox *b = need_mailbox(w, op->subject, d);
+	if (!b)
+		return -1;
+	if (!b->pw) {
+		diag_error(d, NULL, 0, _("%s has no passwd-file entry to hold a quota: set a password first"),
+			   op->subject);
+		return -1;
+	}
+	struct strbuf rule = STRBUF_INIT, why = STRBUF_INIT;
+	int rc = -1;
+	if (op->quota && *op->quota && !op_quota_rule(op->quota, &rule, &why))
+		diag_error(d, NULL, 0, "%s", why.buf);
+	else
+		rc = pwfile_set_extra(world_pwfile(w), op->subject, "userdb_quota_rule",
+				      rule.len ? rule.buf : NULL, d);
+	sb_free(&rule);
+	sb_free(&why);
+	return rc;
+}
+
+static int op_alias_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	if (!op_valid_address(op->subject, &why))
+		return refuse(d, &why);
+	sb_free(&why);
+	const char *domain = strrchr(op->subject, '@') + 1;
+	unsigned classes;
+	world_domain_class(w, domain, &classes);
+	if (!(classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS))) {
+		diag_error(d, NULL, 0, _("%s is not a virtual domain here: Postfix would not accept mail for %s"),
+			   domain, op->subject);
+		return -1;
+	}
+	if (check_targets(w, op, d) < 0)
+		return -1;
+	const struct alias *a = world_alias_find(w, op->subject);
+	const struct mailbox *b = world_mailbox_find(w, op->subject);
+	struct strbuf v = STRBUF_INIT;
+	if (a)
+		sb_adds(&v, a->value);
+	else if (b) {
+		/* Aliasing runs before delivery: without itself as a target the
+		 * mailbox would stop receiving mail (§2.1). */
+		sb_adds(&v, op->subject);
+		add_note(s, _("%s stays a target of its own alias, so its mailbox keeps receiving mail"),
+			 op->subject);
+	}
+	for (size_t i = 0; i < op->ntargets; i++) {
+		bool dup = false;
+		if (a)
+			for (size_t k = 0; k < a->ntargets; k++)
+				dup |= strcasecmp(a->targets[k].address, op->targets[i]) == 0;
+		if (b && strcasecmp(op->targets[i], op->subject) == 0)
+			dup = true;
+		if (dup)
+			continue;
+		sb_addf(&v, "%s%s", v.len ? ", " : "", op->targets[i]);
+	}
+	int rc;
+	if (a) {
+		if (!a->map || !a->map->table) {
+			diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
+			rc = -1;
+		} else {
+			rc = table_set(a->map->table, op->subject, v.buf, d);
+		}
+	} else {
+		struct table *t = map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
+		rc = t ? table_add(t, op->subject, v.buf, d) : -1;
+	}
+	sb_free(&v);
+	return rc;
+}
+
+static int op_alias_del(struct world *w, const struct op *op, struct diags *d)
+{
+	const struct alias *a = world_alias_find(w, op->subject);
+	if (!a || a->is_catchall) {
+		diag_error(d, NULL, 0, _("%s is not an alias"), op->subject);
+		return -1;
+	}
+	if (!a->map || !a->map->table) {
+		diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
+		return -1;
+	}
+	if (op->ntargets == 0)
+		return table_remove(a->map->table, a->address, d);
+	struct strbuf v = STRBUF_INIT;
+	for (size_t i = 0; i < op->ntargets; i++) {
+		bool found = false;
+		for (size_t k = 0; k < a->ntargets; k++)
+			found |= strcasecmp(a->targets[k].address, op->targets[i]) == 0;
+		if (!found) {
+			diag_error(d, a->file, a->line, _("%s is not a target of %s"), op->targets[i], a->address);
+			sb_free(&v);
+			return -1;
+		}
+	}
+	for (size_t k = 0; k < a->ntargets; k++) {
+		bool drop = false;
+		for (size_t i = 0; i < op->ntargets; i++)
+			drop |= strcasecmp(a->targets[k].address, op->targets[i]) == 0;
+		if (!drop)
+			sb_addf(&v, "%s%s", v.len ? ", " : "", a->targets[k].text);
+	}
+	int rc = v.len ? table_set(a->map->table, a->address, v.buf, d)
+		       : table_remove(a->map->table, a->address, d);
+	sb_free(&v);
+	return rc;
+}
+
+static int catchall_clear(struct stage *s, struct world *w, const struct domain *dom,
+			  struct diags *d)
+{
+	if (dom->catchall_mailbox) {
+		const struct mailbox *cb = dom->catchall_mailbox->mailbox;
+		if (!cb->map->table || table_remove(cb->map->table, cb->address, d) < 0)
+			return -1;
+	}
+	if (dom->catchall_alias) {
+		if (alias_remove(w, dom->catchall_alias->alias, d) < 0)
+			return -1;
+		/* The identity entries only served to protect mailboxes from it. */
+		size_t na;
+		const struct alias *aliases = world_domain_aliases(w, dom, &na);
+		for (size_t i = 0; i < na; i++) {
+			if (!aliases[i].is_identity || aliases[i].ntargets != 1 ||
+			    !world_mailbox_find(w, aliases[i].address))
+				continue;
+			if (alias_remove(w, &aliases[i], d) < 0)
+				return -1;
+			add_note(s, _("identity entry %s is removed: without the catch-all it is not needed"),
+				 aliases[i].address);
+		}
+	}
+	return 0;
+}
+
+static int op_catchall_set(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const struct domain *dom = world_domain_find(w, op->subject);
+	if (!dom || !(dom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS))) {
+		diag_error(d, NULL, 0, _("%s is not a virtual domain here"), op->subject);
+		return -1;
+	}
+	struct op probe = *op;
+	if (check_targets(w, &probe, d) < 0)
+		return -1;
+	const char *target = op->targets[0];
+	const struct mailbox *tb = world_mailbox_find(w, target);
+	if (catchall_clear(s, w, dom, d) < 0)
+		return -1;
+	char *key = xasprintf("@%s", dom->name);
+	int rc;
+	bool mailbox_domain = dom->classes & DOMAIN_VIRTUAL_MAILBOX;
+	if (mailbox_domain && tb && tb->is_maildir && s->cfg->catchall_form == CATCHALL_MAILBOX_MAP) {
+		struct table *t = map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d);
+		rc = t ? table_add(t, key, tb->value, d) : -1;
+		add_note(s, _("the catch-all of %s is written in the mailbox map (@%s %s): Postfix looks up real mailboxes first there, so they keep their mail"),
+			 dom->name, dom->name, tb->value);
+	} else {
+		struct table *t = map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
+		rc = t ? table_add(t, key, target, d) : -1;
+		if (rc == 0 && mailbox_domain) {
+			size_t nb;
+			const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
+			for (size_t i = 0; i < nb && rc == 0; i++) {
+				if (boxes[i].alias)
+					continue;
+				rc = table_add(t, boxes[i].address, boxes[i].address, d);
+			}
+			add_note(s, tb ? _("the catch-all of %s goes in the alias map (catchall_form: identity); every mailbox of %s gets an identity entry so that the catch-all cannot swallow it")
+				       : _("the catch-all of %s forwards to %s, which is not a local mailbox, so it goes in the alias map; every mailbox of the domain gets an identity entry so that the catch-all cannot swallow it"),
+				 dom->name, tb ? dom->name : target);
+		}
+	}
+	free(key);
+	return rc;
+}
+
+static int op_sysalias(struct world *w, const struct op *op, struct diags *d)
+{
+	struct aliases *al = world_system_aliases(w);
+	for (const char *p = op->subject; *p; p++) {
+		if ((unsigned char)*p < 0x21 || *p == ':' || *p == '#' || *p == ',' || *p == '"') {
+			diag_error(d, NULL, 0, _("'%s' cannot be a name in the aliases file"), op->subject);
+			return -1;
+		}
+	}
+	if (!*op->subject) {
+		diag_error(d, NULL, 0, _("empty alias name"));
+		return -1;
+	}
+	if (op->kind == OP_SYSALIAS_DEL) {
+		if (!aliases_lookup(al, op->subject)) {
+			diag_error(d, doc_name(aliases_doc(al)), 0, _("%s is not in the aliases file"), op->subject);
+			return -1;
+		}
+		return aliases_remove(al, op->subject, d);
+	}
+	struct strbuf v = STRBUF_INIT;
+	for (size_t i = 0; i < op->ntargets; i++) {
+		for (const char *p = op->targets[i]; *p; p++) {
+			if ((unsigned char)*p < 0x20 || *p == ',') {
+				diag_error(d, NULL, 0, _("'%s' cannot be a target in the aliases file"), op->targets[i]);
+				sb_free(&v);
+				return -1;
+			}
+		}
+		sb_addf(&v, "%s%s", i ? ", " : "", op->targets[i]);
+	}
+	int rc = aliases_set(al, op->subject, v.buf, d);
+	sb_free(&v);
+	return rc;
+}
+
+static int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	switch (op->kind) {
+	case OP_DOMAIN_ADD: return op_domain_add(s, w, op, d);
+	case OP_DOMAIN_DEL: return op_domain_del(s, w, op, d);
+	case OP_MAILBOX_ADD: return op_mailbox_add(s, w, op, d);
+	case OP_MAILBOX_DEL: {
+		const struct mailbox *b = need_mailbox(w, op->subject, d);
+		return b ? mailbox_remove(s, w, b, op, false, d) : -1;
+	}
+	case OP_MAILBOX_PASSWD: return op_mailbox_passwd(w, op, d);
+	case OP_MAILBOX_QUOTA: return op_mailbox_quota(w, op, d);
+	case OP_ALIAS_ADD: return op_alias_add(s, w, op, d);
+	case OP_ALIAS_DEL: return op_alias_del(w, op, d);
+	case OP_CATCHALL_SET: return op_catchall_set(s, w, op, d);
+	case OP_CATCHALL_CLEAR: {
+		const struct domain *dom = world_domain_find(w, op->subject);
+		if (!dom || (!dom->catchall_alias && !dom->catchall_mailbox)) {
+			diag_error(d, NULL, 0, _("%s has no catch-all"), op->subject);
+			return -1;
+		}
+		return catchall_clear(s, w, dom, d);
+	}
+	case OP_SYSALIAS_SET:
+	case OP_SYSALIAS_DEL: return op_sysalias(w, op, d);
+	}
+	return -1;
+}
+
+/* Apply op to a freshly loaded world of the current staged files, then keep
+ * the edited bytes. On failure every staged byte, action and note is as it
+ * was before. */
+static int apply_one(struct stage *s, const struct op *op, struct diags *d)
+{
+	struct world *w = s->world;
+	s->world = NULL;
+	if (!w && load_world(s, &w, d) < 0)
+		return -1;
+	/* Snapshot what a failure must restore. */
+	size_t nacts = s->nacts, nnotes = s->nnotes;
+	struct strbuf *saved = xcalloc(s->npaths ? s->npaths : 1, sizeof *saved);
+	size_t npaths = s->npaths;
+	for (size_t i = 0; i < npaths; i++) {
+		struct staged_file *f = file_get(s, s->paths[i]);
+		sb_add(&saved[i], sb_str(&f->cur), f->cur.len);
+	}
+	int rc = apply_op(s, w, op, d);
+	if (rc == 0)
+		sync_world(s, w);
+	world_free(&w);
+	if (rc < 0) {
+		for (size_t i = 0; i < npaths; i++) {
+			struct staged_file *f = file_get(s, s->paths[i]);
+			sb_reset(&f->cur);
+			sb_add(&f->cur, sb_str(&saved[i]), saved[i].len);
+		}
+		while (s->nacts > nacts) {
+			struct action *a = &s->acts[--s->nacts];
+			free(a->path);
+			free(a->target);
+			free(a->detail);
+		}
+		while (s->nnotes > nnotes)
+			free(s->notes[--s->nnotes]);
+	}
+	for (size_t i = 0; i < npaths; i++)
+		sb_free(&saved[i]);
+	free(saved);
+	s->plan_valid = false;
+	return rc;
+}
+
+int stage_push(struct stage *s, struct op *op, struct diags *d)
+{
+	if (s->broken < s->nops) {
+		diag_error(d, NULL, 0, _("an earlier staged change no longer applies: undo it first"));
+		op_free(&op);
+		return -1;
+	}
+	if (apply_one(s, op, d) < 0) {
+		op_free(&op);
+		return -1;
+	}
+	xgrow(&s->ops, &s->opcap, s->nops + 1, sizeof *s->ops);
+	s->ops[s->nops++] = op;
+	s->broken = s->nops;
+	return 0;
+}
+
+int stage_load(struct stage *s, struct diags *d)
+{
+	world_free(&s->world);
+	files_clear(s);
+	actions_clear(s);
+	s->plan_valid = false;
+	s->broken = s->nops;
+	for (size_t i = 0; i < s->nops; i++) {
+		if (apply_one(s, s->ops[i], d) < 0) {
+			struct strbuf desc = STRBUF_INIT;
+			op_describe(s->ops[i], &desc);
+			diag_error(d, NULL, 0, _("staged change %zu (%s) no longer applies to the files as they are now"),
+				   i + 1, desc.buf);
+			sb_free(&desc);
+			s->broken = i;
+			return -1;
+		}
+	}
+	if (s->nops == 0) {
+		struct world *w;
+		if (load_world(s, &w, d) < 0)
+			return -1;
+		s->world = w;
+	}
+	return 0;
+}
+
+void stage_reset(struct stage *s)
+{
+	for (size_t i = 0; i < s->nops; i++)
+		op_free(&s->ops[i]);
+	s->nops = 0;
+	s->broken = 0;
+	world_free(&s->world);
+	files_clear(s);
+	actions_clear(s);
+	s->plan_valid = false;
+}
+
+int stage_undo(struct stage *s, struct diags *d)
+{
+	if (s->nops == 0)
+		return 0;
+	op_free(&s->ops[--s->nops]);
+	return stage_load(s, d);
+}
+
+const struct world *stage_world(struct stage *s, struct diags *d)
+{
+	if (!s->world && load_world(s, &s->world, d) < 0)
+		return NULL;
+	return s->world;
+}
+
+/* ---- the plan ------------------------------------------------------------ */
+
+static bool file_changed(const struct staged_file *f)
+{
+	return f->cur.len != f->old.len || memcmp(sb_str(&f->cur), sb_str(&f->old), f->old.len) != 0;
+}
+
+static void plan_add_action(struct plan *p, enum action_kind kind, const char *path,
+			    const char *target, const char *detail)
+{
+	p->actions = xreallocarray(p->actions, p->nactions + 1, sizeof *p->actions);
+	p->actions[p->nactions++] = (struct action){
+		.kind = kind,
+		.path = path ? xstrdup(path) : NULL,
+		.target = target ? xstrdup(target) : NULL,
+		.detail = detail ? xstrdup(detail) : NULL,
+	};
+}
+
+const struct plan *stage_plan(struct stage *s)
+{
+	if (s->plan_valid)
+		return &s->plan;
+	plan_clear(&s->plan);
+	struct plan *p = &s->plan;
+	struct diags d = DIAGS_INIT;
+	const struct world *w = stage_world(s, &d);
+	diags_free(&d);
+	bool reload_postfix = false, reload_dovecot = false;
+	for (size_t i = 0; i < s->npaths; i++) {
+		struct staged_file *f = file_get(s, s->paths[i]);
+		if (!file_changed(f))
+			continue;
+		p->files = xreallocarray(p->files, p->nfiles + 1, sizeof *p->files);
+		p->files[p->nfiles++] = f;
+		if (!w)
+			continue;
+		if (strcmp(f->path, world_maincf_path(w)) == 0)
+			reload_postfix = true;
+		if (strcmp(f->path, doc_name(pwfile_doc(world_pwfile(w)))) == 0)
+			reload_dovecot = true;
+		if (strcmp(f->path, doc_name(aliases_doc(world_system_aliases(w)))) == 0)
+			plan_add_action(p, ACT_POSTALIAS, f->path, NULL, "hash");
+		for (size_t m = 0; m < world_map_count(w); m++) {
+			struct world_map *wm = world_map(w, m);
+			if (!wm->ref.path || strcmp(wm->ref.path, f->path) != 0)
+				continue;
+			const char *type = wm->ref.type;
+			if (!strcmp(type, "hash") || !strcmp(type, "btree") || !strcmp(type, "lmdb") ||
+			    !strcmp(type, "cdb"))
+				plan_add_action(p, ACT_POSTMAP, f->path, NULL, type);
+			else
+				/* /file/name lists and pattern files are read once per
+				 * process: only a reload makes Postfix see them (§1.5). */
+				reload_postfix = true;
+			break;
+		}
+	}
+	/* Maildirs are created after the maps name them and archived after the
+	 * maps stop naming them (Postfix recreates a maildir it still delivers to). */
+	for (size_t i = 0; i < s->nacts; i++)
+		plan_add_action(p, s->acts[i].kind, s->acts[i].path, s->acts[i].target, s->acts[i].detail);
+	if (reload_postfix)
+		plan_add_action(p, ACT_RELOAD_POSTFIX, NULL, NULL, NULL);
+	if (reload_dovecot)
+		plan_add_action(p, ACT_RELOAD_DOVECOT, NULL, NULL, NULL);
+	for (size_t i = 0; i < s->nnotes; i++) {
+		p->notes = xreallocarray(p->notes, p->nnotes + 1, sizeof *p->notes);
+		p->notes[p->nnotes++] = xstrdup(s->notes[i]);
+	}
+	s->plan_valid = true;
+	return p;
+}
+
+void plan_diff(const struct plan *p, struct strbuf *out)
+{
+	for (size_t i = 0; i < p->nfiles; i++) {
+		const struct staged_file *f = p->files[i];
+		diff_unified(f->existed ? f->path : "/dev/null", f->path, sb_str(&f->old), f->old.len,
+			     sb_str(&f->cur), f->cur.len, 3, out);
+	}
+}
+
+void plan_describe_actions(const struct plan *p, const struct config *cfg, struct strbuf *out)
+{
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct action *a = &p->actions[i];
+		switch (a->kind) {
+		case ACT_POSTMAP:
+			sb_addf(out, _("rebuild map %s:%s (postmap -c %s)\n"), a->detail, a->path, cfg->postfix_dir);
+			break;
+		case ACT_POSTALIAS:
+			sb_addf(out, _("rebuild aliases %s:%s (postalias)\n"), a->detail, a->path);
+			break;
+		case ACT_MAILDIR_CREATE:
+			sb_addf(out, _("create maildir %s (owner %ld:%ld, mode 0700)\n"), a->path,
+				cfg->vmail_uid, cfg->vmail_gid);
+			break;
+		case ACT_MAILDIR_ARCHIVE:
+			sb_addf(out, _("archive maildir %s to %s\n"), a->path, a->target);
+			break;
+		case ACT_MAILDIR_PURGE:
+			sb_addf(out, _("DELETE maildir %s and all its mail\n"), a->path);
+			break;
+		case ACT_RELOAD_POSTFIX:
+			sb_addf(out, _("reload Postfix (%s)\n"), *cfg->postfix_reload ? cfg->postfix_reload
+								   : _("disabled in the configuration"));
+			break;
+		case ACT_RELOAD_DOVECOT:
+			sb_addf(out, _("reload Dovecot (%s)\n"), *cfg->dovecot_reload ? cfg->dovecot_reload
+								   : _("disabled in the configuration"));
+			break;
+		}
+	}
+	for (size_t i = 0; i < p->nnotes; i++)
+		sb_addf(out, _("note: %s\n"), p->notes[i]);
+}
