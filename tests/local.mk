@@ -10,3 +10,8 @@ endif
 tests_unit_test_sys_SOURCES = tests/unit/test_sys.c
 tests_unit_test_sys_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_sys_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+
+# Integration tests: real Postfix + Dovecot on 127.0.0.1 (they skip with 77
+# unless root with both installed); lib.sh is the harness they source.
+TESTS += tests/integration/demo-live.sh
+EXTRA_DIST += tests/integration/demo-live.sh tests/integration/lib.sh
