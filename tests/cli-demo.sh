@@ -107,7 +107,7 @@ grep -q 'not empty; use --force' "$tmp/err" || no "second-run message: $(cat "$t
 echo "keep me" >"$d/notes.txt"
 echo "junk" >"$d/state/journal"
 rm -f "$d/etc/postfix/vmailbox"
-"$VMAILADM" demo --force "$d" >/dev/null 2>"$tmp/err" || no "--force failed: $(cat "$tmp/err")"
+"$VMAILADM" demo "$d" --force >/dev/null 2>"$tmp/err" || no "--force (after DIR) failed: $(cat "$tmp/err")"
 [ -f "$d/notes.txt" ] || no "--force removed a file it did not make"
 [ -f "$d/state/journal" ] && no "--force kept the old state"
 [ -f "$d/etc/postfix/vmailbox" ] || no "--force did not rebuild vmailbox"

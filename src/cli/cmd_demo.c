@@ -21,8 +21,9 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 	bool force = false;
 	int c;
 
+	/* Options may follow DIR (`demo /tmp/x --force`, as the README has it). */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = true; break;
 		case 'h':
