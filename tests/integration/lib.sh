@@ -12,6 +12,7 @@
 #   sandbox_postmap_all; sandbox_start
 #   smtp_send FROM TO [SUBJECT]; wait_queue_empty; bv_probe ADDR
 #   auth_test USER PASS; imap_login USER PASS
+#   sandbox_vmailadm mailbox add ...; sandbox_reload
 #
 # Every function reports on stdout/stderr and returns non-zero on failure;
 # none exits the test, except sandbox_require (77) and sandbox_init (99 on a
@@ -294,6 +295,19 @@ sandbox_stop() {
 		fi
 	done
 	return $_rc
+}
+
+# Make both running servers re-read their configuration (after a test
+# edits main.cf or the passwd-file behind vmailadm's back).
+sandbox_reload() {
+	touch -d "@$(($(date +%s) - 5))" "$SB_PF/main.cf"
+	postfix -c "$SB_PF" reload >/dev/null 2>&1 || { echo "sandbox_reload: postfix reload failed" >&2; return 1; }
+	doveadm -c "$SB_DC" reload || return 1
+}
+
+# vmailadm on the sandbox's tree (its vmailadm.yaml reloads this instance).
+sandbox_vmailadm() {
+	"$VMAILADM" --config "$SB_DIR/vmailadm.yaml" "$@"
 }
 
 # smtp_send FROM TO [SUBJECT]: one message over SMTP to the sandbox. Prints
