@@ -6,11 +6,12 @@
 
 #include "vmailadm/cli.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/ui.h"
 
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
 	bindtextdomain(PACKAGE, LOCALEDIR);
 	textdomain(PACKAGE);
-	return cli_main(argc, argv, NULL);
+	return cli_main(argc, argv, ui_run);
 }

@@ -15,6 +15,7 @@ struct cli {
 	const char *config_path;  /* --config, else NULL (VMAILADM_CONFIG / default) */
 	bool json;                /* --json given before the command */
 	const char *prog;         /* argv[0] for messages */
+	const char *theme;        /* --theme NAME|FILE for the interface, else NULL */
 	struct config *cfg;       /* loaded on first use by cli_config() */
 };
 

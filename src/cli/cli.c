@@ -39,7 +39,9 @@ static const struct command commands[] = {
 
 static void print_help(FILE *fp, const char *prog)
 {
-	fprintf(fp, _("Usage: %s [--config FILE] [--json] COMMAND [ARGS]\n"), prog);
+	fprintf(fp, _("Usage: %s [--config FILE] [--json] COMMAND [ARGS]\n"
+		    "       %s [--config FILE] [--theme NAME]   (the interactive interface)\n"), prog,
+		prog);
 	fputs(_("Administer Postfix + Dovecot virtual mail domains.\n\n"), fp);
 	fputs(_("Commands:\n"), fp);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -48,6 +50,8 @@ static void print_help(FILE *fp, const char *prog)
 		"  -c, --config FILE   configuration file (default: $VMAILADM_CONFIG, then\n"
 		"                      " CONFIG_DEFAULT_PATH ")\n"
 		"      --json          machine-readable output\n"
+		"      --theme NAME    colour theme of the interface (default, dark, light,\n"
+		"                      mono, or a theme file)\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       print the version\n"), fp);
 	fputs(_("\nExit status: 0 success, 1 nothing found or problems found, 2 usage or\n"
@@ -86,6 +90,7 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "theme", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -98,6 +103,7 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 		switch (c) {
 		case 'c': cli.config_path = optarg; break;
 		case 'j': cli.json = true; break;
+		case 'T': cli.theme = optarg; break;
 		case 'h': print_help(stdout, cli.prog); return EXIT_OK;
 		case 'V': printf("vmailadm %s\n", PACKAGE_VERSION); return EXIT_OK;
 		default: return cli_usage_error(&cli, _("unknown option"));

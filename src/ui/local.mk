@@ -1,0 +1,29 @@
+# The interface (issue 5): linked into the program only, never into
+# libvmail.a, so that nothing but src/ui needs curses.
+vmailadm_SOURCES += \
+	src/ui/browse.c \
+	src/ui/help.c \
+	src/ui/list.c \
+	src/ui/live.c \
+	src/ui/theme.c \
+	src/ui/ui.c
+nodist_vmailadm_SOURCES = src/ui/theme-default.c
+noinst_HEADERS += \
+	include/vmailadm/theme.h \
+	include/vmailadm/ui.h \
+	src/ui/ui_curses.h \
+	src/ui/ui_int.h
+
+# Theme parsing is curses-free and tested on its own.
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_theme
+TESTS += tests/unit/test_theme
+endif
+tests_unit_test_theme_SOURCES = tests/unit/test_theme.c src/ui/theme.c
+nodist_tests_unit_test_theme_SOURCES = src/ui/theme-default.c
+tests_unit_test_theme_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_theme_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+
+# The real binary in a private tmux server (tests/ui/lib.sh).
+TESTS += tests/ui/browse.sh
+EXTRA_DIST += tests/ui/lib.sh tests/ui/browse.sh

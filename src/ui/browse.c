@@ -1,0 +1,897 @@
+/* The main screen: domains → entries of the selected domain (sections
+ * mailboxes / aliases / catch-all, with live counts and quota bars) → details
+ * of the selected entry. Three list widgets over the world's sorted arrays;
+ * the filter and the entry rows are rebuilt only when the domain, the filter
+ * or the statistics change. Read-only for now (editing is issue 4's). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "ui_int.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/xalloc.h"
+
+enum row_kind { ROW_SECTION, ROW_NONE, ROW_MAILBOX, ROW_ALIAS, ROW_CATCHALL };
+
+struct row {
+	enum row_kind kind;
+	const void *p;            /* mailbox, alias or catchall */
+	size_t mbx;               /* ROW_MAILBOX: index in world_mailboxes */
+	const char *title;        /* ROW_SECTION */
+	size_t count;             /* ROW_SECTION */
+};
+
+struct dline {
+	char *label;
+	char *text;
+	enum theme_role role;
+};
+
+enum { PANE_DOMAINS, PANE_ENTRIES, PANE_DETAILS };
+
+struct browse {
+	struct screen s;
+	struct ui *ui;
+	const struct domain *domains;
+	size_t ndomains;
+	const struct mailbox *boxes;
+	size_t nboxes;
+	size_t *dvis, ndvis;          /* visible domains (indices) */
+	uint64_t *dnew;               /* new mail by domain index */
+	struct row *rows;
+	size_t nrows, caprows;
+	size_t rows_for;              /* domain index of rows, SIZE_MAX: none */
+	struct dline *det;
+	size_t ndet, capdet;
+	int det_w;                    /* columns for a details value (wrapping) */
+	struct list dlist, elist, tlist;
+	int focus;
+	struct strbuf filter;
+	bool filtering;
+	unsigned gen;
+};
+
+/* ---- filter ---- */
+
+static bool has(const char *hay, const char *needle)
+{
+	return hay && strcasestr(hay, needle) != NULL;
+}
+
+static bool mailbox_matches(const struct mailbox *b, const char *f)
+{
+	return has(b->address, f);
+}
+
+static bool alias_matches(const struct alias *a, const char *f)
+{
+	return has(a->address, f) || has(a->value, f);
+}
+
+static bool domain_visible(struct browse *B, const struct domain *d)
+{
+	const char *f = sb_str(&B->filter);
+	if (!*f || has(d->name, f))
+		return true;
+	size_t n;
+	const struct mailbox *mb = world_domain_mailboxes(B->ui->world, d, &n);
+	for (size_t i = 0; i < n; i++)
+		if (mailbox_matches(&mb[i], f))
+			return true;
+	const struct alias *al = world_domain_aliases(B->ui->world, d, &n);
+	for (size_t i = 0; i < n; i++)
+		if (alias_matches(&al[i], f))
+			return true;
+	if (d->catchall_alias && has(d->catchall_alias->target, f))
+		return true;
+	return d->catchall_mailbox && has(d->catchall_mailbox->target, f);
+}
+
+static const struct domain *cur_domain(struct browse *B)
+{
+	if (B->ndvis == 0)
+		return NULL;
+	return &B->domains[B->dvis[B->dlist.sel < B->ndvis ? B->dlist.sel : 0]];
+}
+
+static void add_row(struct browse *B, struct row r)
+{
+	if (B->nrows == B->caprows) {
+		B->caprows = B->caprows ? 2 * B->caprows : 32;
+		B->rows = xreallocarray(B->rows, B->caprows, sizeof *B->rows);
+	}
+	B->rows[B->nrows++] = r;
+}
+
+static void build_rows(struct browse *B)
+{
+	const struct domain *d = cur_domain(B);
+	const char *f = sb_str(&B->filter);
+	B->nrows = 0;
+	B->rows_for = d ? (size_t)(d - B->domains) : SIZE_MAX;
+	if (!d)
+		return;
+	/* When the domain's name matches, its whole content shows. */
+	bool all = !*f || has(d->name, f);
+	size_t n, sec;
+	const struct mailbox *mb = world_domain_mailboxes(B->ui->world, d, &n);
+	sec = B->nrows;
+	add_row(B, (struct row){ .kind = ROW_SECTION, .title = N_("Mailboxes") });
+	for (size_t i = 0; i < n; i++)
+		if (all || mailbox_matches(&mb[i], f))
+			add_row(B, (struct row){ .kind = ROW_MAILBOX, .p = &mb[i],
+						 .mbx = (size_t)(&mb[i] - B->boxes) });
+	B->rows[sec].count = B->nrows - sec - 1;
+	if (B->nrows == sec + 1)
+		add_row(B, (struct row){ .kind = ROW_NONE });
+
+	const struct alias *al = world_domain_aliases(B->ui->world, d, &n);
+	sec = B->nrows;
+	add_row(B, (struct row){ .kind = ROW_SECTION, .title = N_("Aliases") });
+	for (size_t i = 0; i < n; i++)
+		if (all || alias_matches(&al[i], f))
+			add_row(B, (struct row){ .kind = ROW_ALIAS, .p = &al[i] });
+	B->rows[sec].count = B->nrows - sec - 1;
+	if (B->nrows == sec + 1)
+		add_row(B, (struct row){ .kind = ROW_NONE });
+
+	sec = B->nrows;
+	add_row(B, (struct row){ .kind = ROW_SECTION, .title = N_("Catch-all") });
+	const struct catchall *cs[2] = { d->catchall_alias, d->catchall_mailbox };
+	for (int i = 0; i < 2; i++)
+		if (cs[i])
+			add_row(B, (struct row){ .kind = ROW_CATCHALL, .p = cs[i] });
+	B->rows[sec].count = B->nrows - sec - 1;
+	if (B->nrows == sec + 1)
+		add_row(B, (struct row){ .kind = ROW_NONE });
+}
+
+static void build_details(struct browse *B);
+
+static void refilter(struct browse *B)
+{
+	const struct domain *keep = cur_domain(B);
+	B->ndvis = 0;
+	size_t newsel = 0;
+	for (size_t i = 0; i < B->ndomains; i++)
+		if (domain_visible(B, &B->domains[i])) {
+			if (keep == &B->domains[i])
+				newsel = B->ndvis;
+			B->dvis[B->ndvis++] = i;
+		}
+	list_select(&B->dlist, newsel);
+	build_rows(B);
+	list_select(&B->elist, 0);
+	B->tlist.top = B->tlist.sel = 0;
+	build_details(B);
+}
+
+static void domain_changed(struct browse *B)
+{
+	const struct domain *d = cur_domain(B);
+	if (!d || (size_t)(d - B->domains) != B->rows_for) {
+		build_rows(B);
+		list_select(&B->elist, 0);
+	}
+	B->tlist.top = B->tlist.sel = 0;
+	build_details(B);
+}
+
+/* New mail per domain, summed again when the statistics changed. */
+static void sum_new(struct browse *B)
+{
+	memset(B->dnew, 0, B->ndomains * sizeof *B->dnew);
+	for (size_t i = 0; i < B->ndomains; i++) {
+		size_t n;
+		const struct mailbox *mb = world_domain_mailboxes(B->ui->world, &B->domains[i], &n);
+		for (size_t k = 0; k < n; k++) {
+			struct maildir_counts c;
+			if (live_counts(B->ui->live, (size_t)(&mb[k] - B->boxes), &c, NULL))
+				B->dnew[i] += c.new_msgs;
+		}
+	}
+}
+
+static void sync_stats(struct browse *B)
+{
+	unsigned g = live_generation(B->ui->live);
+	if (g == B->gen)
+		return;
+	B->gen = g;
+	sum_new(B);
+	build_details(B);
+}
+
+/* ---- domains pane ---- */
+
+static size_t dom_count(void *arg)
+{
+	return ((struct browse *)arg)->ndvis;
+}
+
+static void num(char *buf, size_t len, bool known, unsigned long long v)
+{
+	if (known)
+		snprintf(buf, len, "%llu", v);
+	else
+		snprintf(buf, len, "%s", "·");
+}
+
+static void dom_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
+{
+	struct browse *B = arg;
+	size_t di = B->dvis[i];
+	const struct domain *d = &B->domains[di];
+	char a[24], b[24], c[24];
+	bool known = !live_scanning(ui->live) || B->gen > 0;
+	snprintf(a, sizeof a, "%zu", d->nmailboxes);
+	snprintf(b, sizeof b, "%zu", d->naliases);
+	num(c, sizeof c, known && B->gen > 0, B->dnew[di]);
+	ui_text(ui, y, x + 1, w - 15, d->name,
+		d->class == DOMAIN_OTHER ? ROLE_DIM : ROLE_NORMAL);
+	ui_text_right(ui, y, x + w - 13, 3, a, ROLE_NORMAL);
+	ui_text_right(ui, y, x + w - 9, 3, b, ROLE_NORMAL);
+	ui_text_right(ui, y, x + w - 5, 4, c, B->dnew[di] ? ROLE_NEW_MAIL : ROLE_DIM);
+}
+
+static const struct list_ops dom_ops = { dom_count, dom_row, NULL };
+
+/* ---- entries pane ---- */
+
+static size_t ent_count(void *arg)
+{
+	return ((struct browse *)arg)->nrows;
+}
+
+static bool ent_selectable(void *arg, size_t i)
+{
+	enum row_kind k = ((struct browse *)arg)->rows[i].kind;
+	return k != ROW_SECTION && k != ROW_NONE;
+}
+
+/* Widths of the mailbox columns, right of the name. */
+enum { C_NEW = 4, C_UNREAD = 7, C_TOTAL = 6, C_SIZE = 9, C_BAR = 10 };
+#define C_ALL (C_NEW + C_UNREAD + C_TOTAL + C_SIZE + C_BAR)
+
+static long long quota_limit(struct browse *B, const struct mailbox *b, size_t mbx)
+{
+	struct maildir_quota q;
+	if (b->quota_bytes >= 0)
+		return b->quota_bytes;
+	if (live_quota(B->ui->live, mbx, &q) && q.limit_bytes >= 0)
+		return q.limit_bytes;
+	return -1;
+}
+
+static void quota_bar(struct browse *B, struct ui *ui, int y, int x, const struct mailbox *b,
+		      size_t mbx, uint64_t used, bool known)
+{
+	long long lim = quota_limit(B, b, mbx);
+	if (lim <= 0 || !known) {
+		ui_text(ui, y, x + 1, C_BAR - 1, lim == 0 ? _("unlimited") : "", ROLE_DIM);
+		return;
+	}
+	int cells = C_BAR - 3;
+	double frac = (double)used / (double)lim;
+	int full = (int)(frac * cells + 0.5);
+	if (full > cells)
+		full = cells;
+	if (full == 0 && used > 0)
+		full = 1;
+	enum theme_role r = frac >= 0.9 ? ROLE_QUOTA_HIGH : ROLE_QUOTA_OK;
+	int cx = x + 1;
+	cx += ui_text(ui, y, cx, 1, "[", ROLE_DIM);
+	for (int i = 0; i < cells; i++)
+		cx += ui_text(ui, y, cx, 1, i < full ? ui->g->bar_full : ui->g->bar_empty,
+			      i < full ? r : ROLE_DIM);
+	ui_text(ui, y, cx, 1, "]", ROLE_DIM);
+}
+
+static void ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
+{
+	struct browse *B = arg;
+	const struct row *r = &B->rows[i];
+	char buf[64];
+	switch (r->kind) {
+	case ROW_SECTION: {
+		char t[128];
+		snprintf(t, sizeof t, "%s (%zu)", _(r->title), r->count);
+		ui_text(ui, y, x + 1, w - 1, t, ROLE_SECTION);
+		break;
+	}
+	case ROW_NONE:
+		ui_text(ui, y, x + 3, w - 3, _("(none)"), ROLE_DIM);
+		break;
+	case ROW_MAILBOX: {
+		const struct mailbox *b = r->p;
+		struct maildir_counts c;
+		enum maildir_status st;
+		bool known = live_counts(ui->live, r->mbx, &c, &st);
+		int nw = w - C_ALL - 3;
+		ui_text(ui, y, x + 3, nw, b->local, ROLE_NORMAL);
+		if (b->swallowed || !b->pw)
+			ui_text(ui, y, x + 1, 1, "!", ROLE_WARNING);
+		int cx = x + w - C_ALL;
+		if (known && st != MAILDIR_OK && st != MAILDIR_PARTIAL) {
+			ui_text_right(ui, y, cx, C_ALL - C_BAR, maildir_status_name(st), ROLE_WARNING);
+			break;
+		}
+		if (!b->is_maildir) {
+			ui_text_right(ui, y, cx, C_ALL - C_BAR, _("mbox file"), ROLE_DIM);
+			break;
+		}
+		num(buf, sizeof buf, known, c.new_msgs);
+		ui_text_right(ui, y, cx, C_NEW, buf, c.new_msgs ? ROLE_NEW_MAIL : ROLE_DIM);
+		num(buf, sizeof buf, known, c.unread);
+		ui_text_right(ui, y, cx + C_NEW, C_UNREAD, buf, ROLE_NORMAL);
+		num(buf, sizeof buf, known, maildir_total(&c));
+		ui_text_right(ui, y, cx + C_NEW + C_UNREAD, C_TOTAL, buf, ROLE_NORMAL);
+		if (known)
+			ui_human(buf, sizeof buf, c.bytes);
+		else
+			snprintf(buf, sizeof buf, "·");
+		ui_text_right(ui, y, cx + C_NEW + C_UNREAD + C_TOTAL, C_SIZE, buf, ROLE_NORMAL);
+		quota_bar(B, ui, y, cx + C_ALL - C_BAR, b, r->mbx, c.bytes, known);
+		break;
+	}
+	case ROW_ALIAS: {
+		const struct alias *a = r->p;
+		int cx = x + 3;
+		int lw = w / 3;
+		cx += ui_text(ui, y, cx, lw, a->local, ROLE_NORMAL);
+		cx += ui_text(ui, y, cx, 4, " ", ROLE_NORMAL);
+		cx += ui_text(ui, y, cx, 4, ui->g->arrow, ROLE_DIM);
+		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
+		bool bad = false;
+		for (size_t t = 0; t < a->ntargets; t++)
+			bad |= a->targets[t].class == TARGET_UNKNOWN;
+		if (bad)
+			ui_text(ui, y, x + 1, 1, "!", ROLE_WARNING);
+		ui_text(ui, y, cx, x + w - cx, a->value, ROLE_NORMAL);
+		break;
+	}
+	case ROW_CATCHALL: {
+		const struct catchall *c = r->p;
+		int cx = x + 3;
+		cx += ui_text(ui, y, cx, w / 3, "@", ROLE_WARNING);
+		cx += ui_text(ui, y, cx, w / 3, c->domain, ROLE_WARNING);
+		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
+		cx += ui_text(ui, y, cx, 4, ui->g->arrow, ROLE_DIM);
+		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
+		cx += ui_text(ui, y, cx, x + w - cx, c->target, ROLE_NORMAL);
+		snprintf(buf, sizeof buf, "  (%s)", c->map == CATCHALL_IN_ALIAS_MAP
+			 ? _("virtual_alias_maps") : _("virtual_mailbox_maps"));
+		ui_text(ui, y, cx, x + w - cx, buf, ROLE_DIM);
+		break;
+	}
+	}
+}
+
+static const struct list_ops ent_ops = { ent_count, ent_row, ent_selectable };
+
+/* ---- details pane ---- */
+
+static size_t det_count(void *arg)
+{
+	return ((struct browse *)arg)->ndet;
+}
+
+static void det_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
+{
+	struct browse *B = arg;
+	const struct dline *l = &B->det[i];
+	if (l->label)
+		ui_text(ui, y, x + 1, 13, l->label, ROLE_TITLE);
+	ui_text(ui, y, x + 15, w - 15, l->text, l->role);
+}
+
+static bool det_selectable(void *arg, size_t i)
+{
+	(void)arg;
+	(void)i;
+	return false;
+}
+
+static const struct list_ops det_ops = { det_count, det_row, det_selectable };
+
+static void det_clear(struct browse *B)
+{
+	for (size_t i = 0; i < B->ndet; i++) {
+		free(B->det[i].label);
+		free(B->det[i].text);
+	}
+	B->ndet = 0;
+}
+
+static void det_add(struct browse *B, const char *label, enum theme_role role, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+static void det_add(struct browse *B, const char *label, enum theme_role role, const char *fmt,
+		    ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	if (B->ndet == B->capdet) {
+		B->capdet = B->capdet ? 2 * B->capdet : 16;
+		B->det = xreallocarray(B->det, B->capdet, sizeof *B->det);
+	}
+	B->det[B->ndet++] = (struct dline){ label ? xstrdup(label) : NULL, sb_detach(&sb), role };
+}
+
+static void det_reaching(struct browse *B, const char *address)
+{
+	size_t n;
+	const struct alias **v = world_aliases_reaching(B->ui->world, address, &n);
+	if (n == 0)
+		det_add(B, _("Reached by"), ROLE_DIM, "%s", _("no alias"));
+	for (size_t i = 0; i < n; i++)
+		det_add(B, i == 0 ? _("Reached by") : NULL, ROLE_NORMAL, "%s", v[i]->address);
+	free(v);
+}
+
+static void details_mailbox(struct browse *B, const struct mailbox *b, size_t mbx)
+{
+	struct ui *ui = B->ui;
+	struct maildir_counts c;
+	enum maildir_status st;
+	bool known = live_counts(ui->live, mbx, &c, &st);
+	char h[32];
+
+	det_add(B, _("Mailbox"), ROLE_NORMAL, "%s", b->address);
+	det_add(B, _("Maildir"), ROLE_NORMAL, "%s", b->maildir ? b->maildir : "?");
+	det_add(B, _("Defined in"), ROLE_DIM, "%s:%u  (%s)", b->file, b->line, b->value);
+	if (b->pw) {
+		char *scheme = pwfile_scheme(b->pw);
+		det_add(B, _("Password"), *scheme ? ROLE_NORMAL : ROLE_WARNING, "%s",
+			*scheme ? scheme : _("none (cannot log in)"));
+		free(scheme);
+	} else {
+		det_add(B, _("Password"), ROLE_WARNING, "%s",
+			_("no passwd-file entry: Dovecot cannot log this user in"));
+	}
+	long long lim = quota_limit(B, b, mbx);
+	if (lim < 0) {
+		det_add(B, _("Quota"), ROLE_DIM, "%s", b->quota_rule ? b->quota_rule : _("none"));
+	} else if (lim == 0) {
+		det_add(B, _("Quota"), ROLE_NORMAL, "%s", _("unlimited"));
+	} else {
+		ui_human(h, sizeof h, (uint64_t)lim);
+		double pct = known ? 100.0 * (double)c.bytes / (double)lim : 0;
+		det_add(B, _("Quota"), pct >= 90 ? ROLE_QUOTA_HIGH : ROLE_NORMAL,
+			_("%s (%s): %.0f%% used"), h, b->quota_rule ? b->quota_rule : "maildirsize",
+			pct);
+	}
+	if (!known) {
+		det_add(B, _("Messages"), ROLE_DIM, "%s", live_scanning(ui->live)
+			? _("scanning...") : _("not a Maildir"));
+	} else if (st != MAILDIR_OK && st != MAILDIR_PARTIAL) {
+		det_add(B, _("Messages"), ROLE_WARNING, _("the Maildir is %s"),
+			maildir_status_name(st));
+	} else {
+		ui_human(h, sizeof h, c.bytes);
+		det_add(B, _("Messages"), c.new_msgs ? ROLE_NEW_MAIL : ROLE_NORMAL,
+			_("%llu (%u new, %u unread), %s"), (unsigned long long)maildir_total(&c),
+			c.new_msgs, c.unread, h);
+		struct strbuf f = STRBUF_INIT;
+		if (live_folders(ui->live, mbx, &f))
+			det_add(B, _("Folders"), ROLE_NORMAL, "%s", sb_str(&f));
+		sb_free(&f);
+	}
+	det_reaching(B, b->address);
+	if (b->alias && !b->alias->is_identity)
+		det_add(B, _("Mail goes"), ROLE_WARNING, _("to %s (its alias entry wins)"),
+			b->alias->value);
+	else if (b->swallowed)
+		det_add(B, _("Mail goes"), ROLE_WARNING, "%s",
+			_("to the domain's catch-all: the mailbox needs an identity alias entry"));
+	else
+		det_add(B, _("Mail goes"), ROLE_NORMAL, "%s", _("into this Maildir"));
+}
+
+static void details_alias(struct browse *B, const struct alias *a)
+{
+	det_add(B, _("Alias"), ROLE_NORMAL, "%s", a->address);
+	det_add(B, _("Defined in"), ROLE_DIM, "%s:%u", a->file, a->line);
+	for (size_t i = 0; i < a->ntargets; i++) {
+		const struct alias_target *t = &a->targets[i];
+		det_add(B, i == 0 ? _("Targets") : NULL,
+			t->class == TARGET_UNKNOWN ? ROLE_WARNING : ROLE_NORMAL, "%s  (%s)", t->text,
+			model_target_class_name(t->class));
+	}
+	for (size_t i = 0; i < a->ntargets; i++)
+		if (a->targets[i].class == TARGET_UNKNOWN)
+			det_add(B, _("Warning"), ROLE_WARNING, _("%s does not exist: mail to it bounces"),
+				a->targets[i].text);
+	det_reaching(B, a->address);
+}
+
+static void details_catchall(struct browse *B, const struct catchall *c)
+{
+	det_add(B, _("Catch-all"), ROLE_NORMAL, "@%s", c->domain);
+	det_add(B, _("Goes to"), ROLE_NORMAL, "%s", c->target);
+	det_add(B, _("Defined in"), ROLE_DIM, "%s:%u  (%s)", c->file, c->line,
+		c->map == CATCHALL_IN_ALIAS_MAP ? "virtual_alias_maps" : "virtual_mailbox_maps");
+	if (c->map != CATCHALL_IN_ALIAS_MAP) {
+		det_add(B, _("Note"), ROLE_NORMAL, "%s",
+			_("takes mail for unknown addresses; real mailboxes keep theirs"));
+		return;
+	}
+	size_t n, lost = 0;
+	const struct domain *d = world_domain_find(B->ui->world, c->domain);
+	const struct mailbox *mb = d ? world_domain_mailboxes(B->ui->world, d, &n) : NULL;
+	for (size_t i = 0; mb && i < n; i++)
+		lost += mb[i].swallowed;
+	if (lost)
+		det_add(B, _("Warning"), ROLE_WARNING,
+			ngettext("%zu mailbox has no identity entry: this catch-all takes its mail",
+				 "%zu mailboxes have no identity entry: this catch-all takes their mail",
+				 lost), lost);
+	else
+		det_add(B, _("Note"), ROLE_NORMAL, "%s",
+			_("takes mail for every unknown address of the domain"));
+}
+
+static void details_domain(struct browse *B, const struct domain *d)
+{
+	det_add(B, _("Domain"), ROLE_NORMAL, "%s", d->name);
+	det_add(B, _("Class"), ROLE_NORMAL, "%s", model_domain_class_name(d->class));
+	for (size_t i = 0; i < d->nlistings; i++) {
+		const struct domain_listing *l = &d->listings[i];
+		det_add(B, i == 0 ? _("Listed in") : NULL, ROLE_DIM, "%s:%u  (%s)", l->file, l->line,
+			l->via);
+	}
+	det_add(B, _("Entries"), ROLE_NORMAL, _("%zu mailboxes, %zu aliases"), d->nmailboxes,
+		d->naliases);
+	if (d->conflict)
+		det_add(B, _("Warning"), ROLE_WARNING, "%s",
+			_("listed in more than one domain class: Postfix warns and uses one"));
+	if (d->catchall_alias || d->catchall_mailbox)
+		det_add(B, _("Catch-all"), ROLE_WARNING, "%s",
+			d->catchall_alias ? d->catchall_alias->target : d->catchall_mailbox->target);
+}
+
+/* Long values (paths) wrap onto continuation lines rather than being cut. */
+static void wrap_details(struct browse *B)
+{
+	int w = B->det_w > 10 ? B->det_w : 10;
+	for (size_t i = 0; i < B->ndet; i++) {
+		char *t = B->det[i].text;
+		size_t fit = ui_fit(t, w);
+		if (!t[fit] || fit == 0)
+			continue;
+		if (B->ndet == B->capdet) {
+			B->capdet *= 2;
+			B->det = xreallocarray(B->det, B->capdet, sizeof *B->det);
+		}
+		memmove(&B->det[i + 2], &B->det[i + 1], (B->ndet - i - 1) * sizeof *B->det);
+		B->ndet++;
+		B->det[i + 1] = (struct dline){ NULL, xstrdup(t + fit), B->det[i].role };
+		t[fit] = 0;
+	}
+}
+
+static void build_details_raw(struct browse *B);
+
+static void build_details(struct browse *B)
+{
+	build_details_raw(B);
+	wrap_details(B);
+}
+
+static void build_details_raw(struct browse *B)
+{
+	det_clear(B);
+	const struct domain *d = cur_domain(B);
+	if (!d) {
+		det_add(B, NULL, ROLE_DIM, "%s", sb_str(&B->filter)[0]
+			? _("nothing matches the filter") : _("no domains"));
+		return;
+	}
+	const struct row *r = B->nrows && B->focus != PANE_DOMAINS ? &B->rows[B->elist.sel] : NULL;
+	if (!r || r->kind == ROW_SECTION || r->kind == ROW_NONE)
+		details_domain(B, d);
+	else if (r->kind == ROW_MAILBOX)
+		details_mailbox(B, r->p, r->mbx);
+	else if (r->kind == ROW_ALIAS)
+		details_alias(B, r->p);
+	else
+		details_catchall(B, r->p);
+}
+
+/* ---- the screen ---- */
+
+static void pane_title(struct ui *ui, int y, int x, int w, const char *title, bool focused)
+{
+	ui_fill(ui, y, x, w, ROLE_TITLE);
+	ui_text(ui, y, x + 1, w - 1, title, focused ? ROLE_SELECTION : ROLE_TITLE);
+}
+
+static void browse_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
+{
+	struct browse *B = (struct browse *)s;
+	char t[256];
+	sync_stats(B);
+
+	int dw = w * 3 / 10;
+	if (dw < 30)
+		dw = 30;
+	if (dw > 40)
+		dw = 40;
+	int rx = x + dw + 1, rw = w - dw - 1;
+	int eh = (h - 2) * 55 / 100;
+	if (eh < 5)
+		eh = 5;
+	int th = h - 2 - eh;
+
+	/* domains */
+	snprintf(t, sizeof t, _("Domains (%zu)"), B->ndvis);
+	pane_title(ui, y, x, dw, t, B->focus == PANE_DOMAINS);
+	if (dw > 20) {
+		ui_text_right(ui, y, x + dw - 13, 3, _("mbx"), ROLE_TITLE);
+		ui_text_right(ui, y, x + dw - 9, 3, _("ali"), ROLE_TITLE);
+		ui_text_right(ui, y, x + dw - 5, 4, _("new"), ROLE_TITLE);
+	}
+	list_draw(&B->dlist, ui, y + 1, x, h - 1, dw,
+		  B->focus == PANE_DOMAINS ? ROLE_SELECTION : -1);
+	for (int r = 0; r < h; r++)
+		ui_text(ui, y + r, x + dw, 1, ui->g->vline, ROLE_BORDER);
+
+	/* entries */
+	const struct domain *d = cur_domain(B);
+	if (d)
+		snprintf(t, sizeof t, "%s", d->name);
+	else
+		snprintf(t, sizeof t, "%s", _("(no domain)"));
+	pane_title(ui, y, rx, rw > C_ALL + 8 ? rw - C_ALL - 1 : rw, t, B->focus == PANE_ENTRIES);
+	if (rw > C_ALL + 8) {   /* the mailbox column headings, over their columns */
+		int cx = rx + rw - C_ALL;
+		ui_fill(ui, y, cx - 1, C_ALL + 1, ROLE_TITLE);
+		ui_text_right(ui, y, cx, C_NEW, _("new"), ROLE_TITLE);
+		ui_text_right(ui, y, cx + C_NEW, C_UNREAD, _("unread"), ROLE_TITLE);
+		ui_text_right(ui, y, cx + C_NEW + C_UNREAD, C_TOTAL, _("total"), ROLE_TITLE);
+		ui_text_right(ui, y, cx + C_NEW + C_UNREAD + C_TOTAL, C_SIZE, _("size"), ROLE_TITLE);
+		ui_text(ui, y, cx + C_ALL - C_BAR + 1, C_BAR - 1, _("quota"), ROLE_TITLE);
+	}
+	list_draw(&B->elist, ui, y + 1, rx, eh, rw,
+		  B->focus == PANE_ENTRIES ? ROLE_SELECTION : -1);
+
+	/* details */
+	if (rw - 16 != B->det_w) {
+		B->det_w = rw - 16;
+		build_details(B);
+	}
+	pane_title(ui, y + 1 + eh, rx, rw, _("Details"), B->focus == PANE_DETAILS);
+	list_draw(&B->tlist, ui, y + 2 + eh, rx, th, rw, -1);
+}
+
+static void set_focus(struct browse *B, int f)
+{
+	if (f < PANE_DOMAINS || f > PANE_DETAILS)
+		return;
+	if (f >= PANE_ENTRIES && B->ndvis == 0)
+		return;
+	B->focus = f;
+	if (f == PANE_ENTRIES)
+		list_clamp(&B->elist);
+	B->tlist.top = 0;
+	build_details(B);
+}
+
+/* The next mailbox with new mail after the selection, across the visible
+ * domains, wrapping around. */
+static void next_new(struct browse *B, struct ui *ui)
+{
+	size_t nd = B->ndvis;
+	if (!nd)
+		return;
+	size_t start_d = B->dlist.sel;
+	const struct mailbox *cur = NULL;
+	if (B->focus != PANE_DOMAINS && B->nrows && B->rows[B->elist.sel].kind == ROW_MAILBOX)
+		cur = B->rows[B->elist.sel].p;
+	for (size_t step = 0; step <= nd; step++) {
+		size_t di = (start_d + step) % nd;
+		const struct domain *d = &B->domains[B->dvis[di]];
+		size_t n;
+		const struct mailbox *mb = world_domain_mailboxes(ui->world, d, &n);
+		for (size_t k = 0; k < n; k++) {
+			if (step == 0 && cur && &mb[k] <= cur)
+				continue;
+			struct maildir_counts c;
+			if (!live_counts(ui->live, (size_t)(&mb[k] - B->boxes), &c, NULL) ||
+			    !c.new_msgs)
+				continue;
+			const char *f = sb_str(&B->filter);
+			if (*f && !has(d->name, f) && !mailbox_matches(&mb[k], f))
+				continue;
+			list_select(&B->dlist, di);
+			domain_changed(B);
+			for (size_t r = 0; r < B->nrows; r++)
+				if (B->rows[r].kind == ROW_MAILBOX && B->rows[r].p == &mb[k])
+					list_select(&B->elist, r);
+			B->focus = PANE_ENTRIES;
+			build_details(B);
+			ui_status(ui, ROLE_NEW_MAIL, _("%s: %u new"), mb[k].address, c.new_msgs);
+			return;
+		}
+		if (step == 0 && cur)
+			cur = NULL;   /* the rest of the first domain is done */
+	}
+	ui_status(ui, ROLE_STATUS, "%s", live_scanning(ui->live)
+		  ? _("still scanning: no new mail found yet") : _("no new mail anywhere"));
+}
+
+static void show_filter(struct browse *B, struct ui *ui)
+{
+	if (B->filtering)
+		ui_status(ui, ROLE_FILTER, _("Filter: %s_   (Enter keeps it, Esc clears it)"),
+			  sb_str(&B->filter));
+	else if (B->filter.len)
+		ui_status(ui, ROLE_FILTER, _("Filter: %s   (/ to change, Esc to clear)"),
+			  sb_str(&B->filter));
+	else
+		ui_status(ui, ROLE_STATUS, "%s", "");
+}
+
+static bool filter_key(struct browse *B, struct ui *ui, ui_key k)
+{
+	if (k == 27) {
+		B->filtering = false;
+		sb_reset(&B->filter);
+	} else if (k == '\r' || k == '\n' || k == UI_FN(KEY_ENTER)) {
+		B->filtering = false;
+	} else if (k == UI_FN(KEY_BACKSPACE) || k == 127 || k == 8) {
+		/* drop the last character, not the last byte */
+		size_t n = B->filter.len;
+		while (n > 0 && ((unsigned char)B->filter.buf[n - 1] & 0xc0) == 0x80)
+			n--;
+		sb_truncate(&B->filter, n ? n - 1 : 0);
+	} else if (k >= ' ' && k != 127) {
+		char mb[8];
+		mbstate_t st;
+		memset(&st, 0, sizeof st);
+		size_t n = wcrtomb(mb, (wchar_t)k, &st);
+		if (n != (size_t)-1 && B->filter.len < 200)
+			sb_add(&B->filter, mb, n);
+	} else {
+		return true;
+	}
+	refilter(B);
+	show_filter(B, ui);
+	return true;
+}
+
+static bool browse_key(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct browse *B = (struct browse *)s;
+	ui->dirty = true;
+	if (B->filtering)
+		return filter_key(B, ui, k);
+	switch (k) {
+	case '/':
+		B->filtering = true;
+		show_filter(B, ui);
+		return true;
+	case 27:
+		if (B->filter.len) {
+			sb_reset(&B->filter);
+			refilter(B);
+			show_filter(B, ui);
+		}
+		return true;
+	case '\t':
+		set_focus(B, (B->focus + 1) % 3);
+		return true;
+	case UI_FN(KEY_BTAB):
+		set_focus(B, (B->focus + 2) % 3);
+		return true;
+	case UI_FN(KEY_RIGHT): case 'l': case '\r': case '\n': case UI_FN(KEY_ENTER):
+		set_focus(B, B->focus + 1);
+		return true;
+	case UI_FN(KEY_LEFT): case 'h': case UI_FN(KEY_BACKSPACE): case 127:
+		set_focus(B, B->focus - 1);
+		return true;
+	case 'n':
+		next_new(B, ui);
+		return true;
+	case 'r':
+		if (live_rescan(ui->live))
+			ui_status(ui, ROLE_STATUS, "%s", _("rescanning every Maildir..."));
+		else
+			ui_status(ui, ROLE_STATUS, "%s", _("a scan is already running"));
+		return true;
+	default:
+		break;
+	}
+	if (B->focus == PANE_DOMAINS && list_key(&B->dlist, k)) {
+		domain_changed(B);
+		return true;
+	}
+	if (B->focus == PANE_ENTRIES && list_key(&B->elist, k)) {
+		B->tlist.top = 0;
+		build_details(B);
+		return true;
+	}
+	if (B->focus == PANE_DETAILS) {
+		if (k == UI_FN(KEY_DOWN) || k == 'j') {
+			if (B->tlist.top + 1 < B->ndet)
+				B->tlist.top++;
+			B->tlist.sel = B->tlist.top;
+			return true;
+		}
+		if (k == UI_FN(KEY_UP) || k == 'k') {
+			if (B->tlist.top)
+				B->tlist.top--;
+			B->tlist.sel = B->tlist.top;
+			return true;
+		}
+	}
+	ui->dirty = false;
+	return false;
+}
+
+static void browse_resize(struct screen *s, struct ui *ui)
+{
+	(void)s;
+	ui->dirty = true;
+}
+
+static void browse_free(struct screen *s)
+{
+	struct browse *B = (struct browse *)s;
+	det_clear(B);
+	free(B->det);
+	free(B->rows);
+	free(B->dvis);
+	free(B->dnew);
+	sb_free(&B->filter);
+	free(B);
+}
+
+static const char *const *browse_keybar(struct screen *s)
+{
+	struct browse *B = (struct browse *)s;
+	static const char *const normal[] = {
+		"F1", N_("Help"), "Tab", N_("Pane"), "Enter", N_("Open"), "/", N_("Filter"),
+		"n", N_("Next new"), "r", N_("Rescan"), "q", N_("Quit"), NULL,
+	};
+	static const char *const filtering[] = {
+		"Enter", N_("Keep filter"), "Esc", N_("Clear filter"), "Backspace", N_("Erase"), NULL,
+	};
+	return B->filtering ? filtering : normal;
+}
+
+static const struct screen_ops browse_ops = {
+	browse_draw, browse_key, browse_resize, browse_free, browse_keybar,
+};
+
+struct screen *browse_create(struct ui *ui)
+{
+	struct browse *B = xcalloc(1, sizeof *B);
+	B->s.ops = &browse_ops;
+	B->ui = ui;
+	B->domains = world_domains(ui->world, &B->ndomains);
+	B->boxes = world_mailboxes(ui->world, &B->nboxes);
+	B->dvis = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dvis);
+	B->dnew = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dnew);
+	B->rows_for = SIZE_MAX;
+	sb_init(&B->filter);
+	list_init(&B->dlist, &dom_ops, B);
+	list_init(&B->elist, &ent_ops, B);
+	list_init(&B->tlist, &det_ops, B);
+	/* Start on the first hosted domain rather than on localhost. */
+	refilter(B);
+	for (size_t i = 0; i < B->ndvis; i++)
+		if (B->domains[B->dvis[i]].class & DOMAIN_VIRTUAL_MAILBOX) {
+			list_select(&B->dlist, i);
+			domain_changed(B);
+			break;
+		}
+	return &B->s;
+}

@@ -1,0 +1,240 @@
+/* Live Maildir statistics for the interface: the first (and every full)
+ * scan runs in a thread so the screen paints before it ends; the scanner is
+ * touched by the main thread only when no scan thread runs. The watcher's
+ * reports are rescanned in the main loop (a few boxes: fast). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ui_int.h"
+#include "vmailadm/model.h"
+#include "vmailadm/watch.h"
+#include "vmailadm/xalloc.h"
+
+struct live {
+	struct maildir_scan *scan;
+	struct maildir_watch *watch;
+	size_t nboxes;               /* mailboxes in the world */
+	size_t *box_of;              /* mailbox index → scanner id, SIZE_MAX: none */
+	size_t *mbx_of;              /* scanner id → mailbox index */
+	struct maildir_counts *counts; /* by mailbox index, copied when no scan runs */
+	enum maildir_status *status;
+	bool known;                  /* a scan has finished */
+	bool scanning;
+	pthread_t thread;
+	int pipe[2];                 /* the thread writes one byte when done */
+	unsigned gen;
+	size_t *ids;                 /* watcher drain buffer */
+	size_t nids, capids;
+};
+
+static void *scan_thread(void *arg)
+{
+	struct live *l = arg;
+	maildir_scan_run(l->scan);
+	char c = 1;
+	while (write(l->pipe[1], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void start_scan(struct live *l)
+{
+	sigset_t all, old;
+	/* The thread must not take the interface's signals (SIGWINCH, SIGTERM). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&l->thread, NULL, scan_thread, l);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		maildir_scan_run(l->scan);   /* no thread: scan now */
+		char c = 1;
+		if (write(l->pipe[1], &c, 1) < 0) {
+			/* the pipe is ours and empty: cannot fail */
+		}
+		l->scanning = true;
+		l->thread = pthread_self();
+		return;
+	}
+	l->scanning = true;
+}
+
+static void copy_box(struct live *l, size_t id)
+{
+	size_t i = l->mbx_of[id];
+	int err;
+	maildir_box_counts(l->scan, id, &l->counts[i]);
+	l->status[i] = maildir_box_status(l->scan, id, &err);
+}
+
+struct live *live_create(struct world *w)
+{
+	struct live *l = xcalloc(1, sizeof *l);
+	const struct mailbox *boxes = world_mailboxes(w, &l->nboxes);
+	const char *base = world_mailbox_base(w);
+	l->scan = maildir_scan_create(0);
+	l->box_of = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->box_of);
+	l->mbx_of = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->mbx_of);
+	l->counts = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->counts);
+	l->status = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->status);
+	for (size_t i = 0; i < l->nboxes; i++) {
+		l->box_of[i] = SIZE_MAX;
+		l->status[i] = MAILDIR_NOT_SCANNED;
+		if (!boxes[i].is_maildir || !base || !*base || !boxes[i].value)
+			continue;
+		size_t id = maildir_scan_add(l->scan, base, boxes[i].value);
+		l->box_of[i] = id;
+		l->mbx_of[id] = i;
+	}
+	if (pipe2(l->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		vm_fatal("pipe: %s", strerror(errno));
+	start_scan(l);
+	return l;
+}
+
+static void finish_scan(struct live *l)
+{
+	char buf[16];
+	while (read(l->pipe[0], buf, sizeof buf) > 0)
+		;
+	if (!pthread_equal(l->thread, pthread_self()))
+		pthread_join(l->thread, NULL);
+	l->scanning = false;
+	l->known = true;
+	size_t n = maildir_scan_count(l->scan);
+	for (size_t id = 0; id < n; id++)
+		copy_box(l, id);
+	if (!l->watch)
+		l->watch = maildir_watch_create(l->scan, 0);
+	/* Watch again after every full scan: new folders may have appeared. */
+	for (size_t id = 0; l->watch && id < n; id++)
+		maildir_watch_add(l->watch, id);
+	l->gen++;
+}
+
+void live_free(struct live **lp)
+{
+	struct live *l = *lp;
+	if (!l)
+		return;
+	if (l->scanning && !pthread_equal(l->thread, pthread_self()))
+		pthread_join(l->thread, NULL);
+	maildir_watch_free(&l->watch);
+	maildir_scan_free(&l->scan);
+	close(l->pipe[0]);
+	close(l->pipe[1]);
+	free(l->box_of);
+	free(l->mbx_of);
+	free(l->counts);
+	free(l->status);
+	free(l->ids);
+	free(l);
+	*lp = NULL;
+}
+
+int live_pollfds(struct live *l, struct pollfd *fds, int max)
+{
+	int n = 0;
+	if (n < max && l->scanning)
+		fds[n++] = (struct pollfd){ .fd = l->pipe[0], .events = POLLIN };
+	/* While a thread scans, the watcher waits: the scan sees the change. */
+	if (n < max && !l->scanning && l->watch)
+		fds[n++] = (struct pollfd){ .fd = maildir_watch_fd(l->watch), .events = POLLIN };
+	return n;
+}
+
+bool live_handle(struct live *l)
+{
+	if (l->scanning) {
+		struct pollfd p = { .fd = l->pipe[0], .events = POLLIN };
+		if (poll(&p, 1, 0) > 0) {
+			finish_scan(l);
+			return true;
+		}
+		return false;
+	}
+	if (!l->watch)
+		return false;
+	struct pollfd p = { .fd = maildir_watch_fd(l->watch), .events = POLLIN };
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	l->nids = 0;
+	maildir_watch_drain(l->watch, &l->ids, &l->nids, &l->capids);
+	if (l->nids == 0)
+		return false;
+	maildir_scan_boxes(l->scan, l->ids, l->nids);
+	for (size_t k = 0; k < l->nids; k++) {
+		copy_box(l, l->ids[k]);
+		maildir_watch_add(l->watch, l->ids[k]);   /* a folder may be new */
+	}
+	l->gen++;
+	return true;
+}
+
+bool live_rescan(struct live *l)
+{
+	if (l->scanning)
+		return false;
+	maildir_scan_invalidate(l->scan);
+	start_scan(l);
+	return true;
+}
+
+bool live_scanning(const struct live *l)
+{
+	return l->scanning;
+}
+
+unsigned live_generation(const struct live *l)
+{
+	return l->gen;
+}
+
+bool live_counts(const struct live *l, size_t i, struct maildir_counts *c,
+		 enum maildir_status *st)
+{
+	if (i >= l->nboxes || l->box_of[i] == SIZE_MAX || !l->known) {
+		memset(c, 0, sizeof *c);
+		if (st)
+			*st = MAILDIR_NOT_SCANNED;
+		return false;
+	}
+	*c = l->counts[i];
+	if (st)
+		*st = l->status[i];
+	return true;
+}
+
+bool live_quota(const struct live *l, size_t i, struct maildir_quota *q)
+{
+	if (l->scanning || !l->known || i >= l->nboxes || l->box_of[i] == SIZE_MAX)
+		return false;
+	return maildir_box_quota(l->scan, l->box_of[i], q);
+}
+
+size_t live_folders(const struct live *l, size_t i, struct strbuf *names)
+{
+	if (l->scanning || !l->known || i >= l->nboxes || l->box_of[i] == SIZE_MAX)
+		return 0;
+	size_t id = l->box_of[i], n = maildir_box_folder_count(l->scan, id);
+	for (size_t k = 0; k < n; k++) {
+		struct maildir_folder f;
+		maildir_box_folder(l->scan, id, k, &f);
+		if (k)
+			sb_adds(names, ", ");
+		if (!*f.name) {
+			sb_adds(names, "INBOX");
+		} else {
+			struct strbuf dec = STRBUF_INIT;
+			maildir_mutf7_decode(f.name, &dec);
+			sb_add(names, dec.buf, dec.len);
+			sb_free(&dec);
+		}
+	}
+	return n;
+}

@@ -1,0 +1,495 @@
+/* The interface's terminal and main loop: newterm on the controlling
+ * terminal, themes turned into curses attributes, the header, status line
+ * and key bar around the top screen, and one poll() over the keyboard and the
+ * live statistics. Handlers only mark the screen dirty; the loop paints once
+ * (wnoutrefresh + doupdate); signal handlers only set flags. */
+#include "config.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "ui_int.h"
+#include "vmailadm/cli.h"
+#include "vmailadm/config.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/ui.h"
+#include "vmailadm/xalloc.h"
+
+enum { MIN_COLS = 80, MIN_ROWS = 24 };
+
+static const struct glyphs glyphs_utf8 = { "│", "─", "█", "░", "…", "→", "•" };
+static const struct glyphs glyphs_ascii = { "|", "-", "#", ".", "~", "->", "*" };
+
+static volatile sig_atomic_t got_quit_signal;
+static bool curses_active;
+static wchar_t ellipsis = L'~';   /* L'…' in a UTF-8 locale */
+static SCREEN *the_screen;
+
+static void on_quit_signal(int sig)
+{
+	got_quit_signal = sig;
+}
+
+static void restore_terminal(void)
+{
+	if (curses_active) {
+		endwin();
+		curses_active = false;
+	}
+}
+
+/* ---- drawing helpers ---- */
+
+/* Sanitise s, then cut it to width columns on a character boundary; a
+ * character the terminal cannot show (wcwidth < 0) becomes '?'. */
+static size_t to_wide(const char *s, int width, wchar_t *out, size_t max, int *used)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_add_printable(&sb, s, strlen(s));
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	const char *p = sb_str(&sb);
+	size_t left = sb.len, n = 0;
+	int cols = 0;
+	while (left && n + 1 < max) {
+		wchar_t wc;
+		size_t r = mbrtowc(&wc, p, left, &st);
+		if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+			wc = L'?';
+			r = 1;
+			memset(&st, 0, sizeof st);
+		}
+		int cw = wcwidth(wc);
+		if (cw < 0) {
+			wc = L'?';
+			cw = 1;
+		}
+		if (cols + cw > width) {
+			/* cut: end with an ellipsis when there is room for one */
+			while (n > 0 && cols + 1 > width)
+				cols -= wcwidth(out[--n]) > 0 ? wcwidth(out[n]) : 1;
+			if (n > 0 || width >= 1) {
+				out[n++] = ellipsis;
+				cols += 1;
+			}
+			break;
+		}
+		out[n++] = wc;
+		cols += cw;
+		p += r;
+		left -= r;
+	}
+	out[n] = 0;
+	sb_free(&sb);
+	*used = cols;
+	return n;
+}
+
+static attr_t role_attr(struct ui *ui, enum theme_role role)
+{
+	if (ui->row_role >= 0)
+		return ui->attr[ui->row_role];
+	return ui->attr[role];
+}
+
+int ui_text(struct ui *ui, int y, int x, int width, const char *s, enum theme_role role)
+{
+	if (width <= 0 || !s)
+		return 0;
+	wchar_t buf[512];
+	int used;
+	size_t n = to_wide(s, width, buf, sizeof buf / sizeof buf[0], &used);
+	attrset(role_attr(ui, role));
+	mvaddnwstr(y, x, buf, (int)n);
+	return used;
+}
+
+int ui_text_right(struct ui *ui, int y, int x, int width, const char *s, enum theme_role role)
+{
+	int w = ui_width(s);
+	if (w > width)
+		w = width;
+	return ui_text(ui, y, x + width - w, w, s, role);
+}
+
+void ui_fill(struct ui *ui, int y, int x, int width, enum theme_role role)
+{
+	if (width <= 0)
+		return;
+	attrset(role_attr(ui, role));
+	mvhline(y, x, ' ', width);
+}
+
+int ui_width(const char *s)
+{
+	wchar_t buf[512];
+	int used;
+	to_wide(s, 1 << 20, buf, sizeof buf / sizeof buf[0], &used);
+	return used;
+}
+
+size_t ui_fit(const char *s, int width)
+{
+	size_t i = 0, len = strlen(s);
+	int cols = 0;
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	while (i < len) {
+		/* one raw unit: a valid character, or one byte */
+		size_t r = mbrtowc(NULL, s + i, len - i, &st);
+		if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+			r = 1;
+			memset(&st, 0, sizeof st);
+		}
+		char unit[8];
+		memcpy(unit, s + i, r < sizeof unit - 1 ? r : sizeof unit - 1);
+		unit[r < sizeof unit - 1 ? r : sizeof unit - 1] = 0;
+		int w = ui_width(unit);
+		if (cols + w > width)
+			break;
+		cols += w;
+		i += r;
+	}
+	return i;
+}
+
+void ui_status(struct ui *ui, enum theme_role role, const char *fmt, ...)
+{
+	va_list ap;
+	sb_reset(&ui->status);
+	va_start(ap, fmt);
+	sb_vaddf(&ui->status, fmt, ap);
+	va_end(ap);
+	ui->status_role = role;
+	ui->dirty = true;
+}
+
+void ui_human(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+void ui_push(struct ui *ui, struct screen *s)
+{
+	s->below = ui->top;
+	ui->top = s;
+	ui->dirty = true;
+}
+
+void ui_pop(struct ui *ui)
+{
+	struct screen *s = ui->top;
+	if (!s || !s->below)
+		return;   /* the main screen stays */
+	ui->top = s->below;
+	s->ops->free(s);
+	ui->dirty = true;
+}
+
+/* ---- themes ---- */
+
+static attr_t attrs_of(unsigned bits)
+{
+	attr_t a = A_NORMAL;
+	if (bits & THEME_BOLD) a |= A_BOLD;
+	if (bits & THEME_DIM) a |= A_DIM;
+	if (bits & THEME_UNDERLINE) a |= A_UNDERLINE;
+	if (bits & THEME_REVERSE) a |= A_REVERSE;
+	if (bits & THEME_STANDOUT) a |= A_STANDOUT;
+#ifdef A_ITALIC
+	if (bits & THEME_ITALIC) a |= A_ITALIC;
+#endif
+	if (bits & THEME_BLINK) a |= A_BLINK;
+	return a;
+}
+
+static void apply_theme(struct ui *ui)
+{
+	const char *nc = getenv("NO_COLOR");
+	bool mono = ui->theme.mono || (nc && *nc) || !has_colors();
+	ui->ncolors = 0;
+	if (!mono && start_color() == OK) {
+		use_default_colors();
+		ui->ncolors = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : COLORS >= 8 ? 8 : 0;
+	}
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		const struct theme_style *st = &ui->theme.role[r];
+		if (ui->ncolors == 0 || COLOR_PAIRS <= r + 1) {
+			ui->attr[r] = attrs_of(st->mono);
+			continue;
+		}
+		short fg = theme_color_reduce(st->fg, ui->ncolors);
+		short bg = theme_color_reduce(st->bg, ui->ncolors);
+		init_pair((short)(r + 1), fg, bg);
+		ui->attr[r] = attrs_of(st->attrs) | COLOR_PAIR(r + 1);
+	}
+	bkgdset(' ' | ui->attr[ROLE_NORMAL]);
+}
+
+/* ---- frame ---- */
+
+static void draw_header(struct ui *ui)
+{
+	struct strbuf sb = STRBUF_INIT;
+	ui_fill(ui, 0, 0, ui->cols, ROLE_HEADER);
+	sb_addf(&sb, " vmailadm %s %s  %s %s  ", ui->g->dot, ui->host, _("config:"),
+		ui->config_name);
+	sb_addf(&sb, ngettext("%zu staged change", "%zu staged changes", ui->staged), ui->staged);
+	int x = ui_text(ui, 0, 0, ui->cols, sb_str(&sb), ROLE_HEADER);
+	if (ui->readonly && x + 2 < ui->cols)
+		x += 2 + ui_text(ui, 0, x + 2, ui->cols - x - 2,
+				 _(" READ-ONLY: the files are not writable "), ROLE_READONLY);
+	if (live_scanning(ui->live) && x + 2 < ui->cols)
+		ui_text_right(ui, 0, x + 2, ui->cols - x - 3, _("scanning Maildirs..."), ROLE_HEADER);
+	sb_free(&sb);
+}
+
+static void draw_keybar(struct ui *ui)
+{
+	int y = ui->rows - 1, x = 0;
+	ui_fill(ui, y, 0, ui->cols, ROLE_KEYBAR);
+	const char *const *kb = ui->top->ops->keybar ? ui->top->ops->keybar(ui->top) : NULL;
+	for (size_t i = 0; kb && kb[i] && kb[i + 1] && x < ui->cols; i += 2) {
+		x += ui_text(ui, y, x, ui->cols - x, kb[i], ROLE_KEY);
+		x += ui_text(ui, y, x, ui->cols - x, " ", ROLE_KEYBAR);
+		x += ui_text(ui, y, x, ui->cols - x, _(kb[i + 1]), ROLE_KEYBAR);
+		x += ui_text(ui, y, x, ui->cols - x, "  ", ROLE_KEYBAR);
+	}
+}
+
+static void draw_too_small(struct ui *ui)
+{
+	char buf[160];
+	erase();
+	snprintf(buf, sizeof buf, _("Terminal too small: %dx%d (needs at least %dx%d)"),
+		 ui->cols, ui->rows, MIN_COLS, MIN_ROWS);
+	int w = ui_width(buf), y = ui->rows / 2 - 1;
+	ui_text(ui, y > 0 ? y : 0, w < ui->cols ? (ui->cols - w) / 2 : 0, ui->cols, buf,
+		ROLE_WARNING);
+	const char *q = _("Enlarge the window, or press q to quit.");
+	w = ui_width(q);
+	if (y + 2 < ui->rows)
+		ui_text(ui, y + 2, w < ui->cols ? (ui->cols - w) / 2 : 0, ui->cols, q, ROLE_NORMAL);
+}
+
+static void paint(struct ui *ui)
+{
+	getmaxyx(stdscr, ui->rows, ui->cols);
+	if (ui->cols < MIN_COLS || ui->rows < MIN_ROWS) {
+		draw_too_small(ui);
+	} else {
+		erase();
+		draw_header(ui);
+		ui->top->ops->draw(ui->top, ui, 1, 0, ui->rows - 3, ui->cols);
+		ui_fill(ui, ui->rows - 2, 0, ui->cols, ROLE_STATUS);
+		ui_text(ui, ui->rows - 2, 1, ui->cols - 2, sb_str(&ui->status), ui->status_role);
+		draw_keybar(ui);
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+static void handle_key(struct ui *ui, ui_key k)
+{
+	if (k == UI_FN(KEY_RESIZE)) {
+		for (struct screen *s = ui->top; s; s = s->below)
+			if (s->ops->resize)
+				s->ops->resize(s, ui);
+		ui->dirty = true;
+		return;
+	}
+	if (k == UI_CTRL('l')) {
+		clearok(curscr, TRUE);
+		ui->dirty = true;
+		return;
+	}
+	getmaxyx(stdscr, ui->rows, ui->cols);
+	if (ui->cols < MIN_COLS || ui->rows < MIN_ROWS) {
+		if (k == 'q' || k == 'Q')
+			ui->quit = true;
+		return;
+	}
+	if (ui->top->ops->key(ui->top, ui, k))
+		return;
+	if (k == UI_FN(KEY_F(1)) || k == '?') {
+		if (ui->top->below == NULL)
+			ui_push(ui, help_create(ui));
+	} else if (k == 'q' || k == 'Q' || k == UI_FN(KEY_F(10))) {
+		if (ui->top->below)
+			ui_pop(ui);
+		else
+			ui->quit = true;
+	}
+}
+
+static void read_keys(struct ui *ui)
+{
+	for (;;) {
+		wint_t wc;
+		int r = get_wch(&wc);
+		if (r == ERR)
+			break;
+		handle_key(ui, r == KEY_CODE_YES ? UI_FN((int)wc) : (int)wc);
+	}
+}
+
+static void main_loop(struct ui *ui)
+{
+	while (!ui->quit && !got_quit_signal) {
+		if (ui->dirty) {
+			ui->dirty = false;
+			paint(ui);
+		}
+		struct pollfd fds[4];
+		fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+		int n = 1 + live_pollfds(ui->live, fds + 1, 3);
+		int r = poll(fds, (nfds_t)n, -1);
+		if (r < 0 && errno != EINTR)
+			vm_fatal("poll: %s", strerror(errno));
+		if (got_quit_signal)
+			break;
+		if (live_handle(ui->live))
+			ui->dirty = true;
+		/* After EINTR too: SIGWINCH becomes KEY_RESIZE in get_wch. */
+		read_keys(ui);
+	}
+}
+
+/* Not writable means a commit could not work: say so before any editing. */
+static bool files_readonly(const struct ui *ui)
+{
+	const char *paths[3] = { world_maincf_path(ui->world), ui->cfg->passwd_file, NULL };
+	struct world_map *m = world_map_for(ui->world, MAP_VIRTUAL_MAILBOX);
+	if (m && m->ref.path)
+		paths[2] = m->ref.path;
+	for (size_t i = 0; i < 3; i++)
+		if (paths[i] && access(paths[i], W_OK) < 0 && errno != ENOENT)
+			return true;
+	return false;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_quit_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int ui_run(struct cli *cli, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, _("%s: the interactive interface needs a terminal; "
+				  "use a command instead (see '%s --help')\n"),
+			cli->prog, cli->prog);
+		return EXIT_USAGE;
+	}
+	const char *term = getenv("TERM");
+	if (!term || !*term) {
+		fprintf(stderr, _("%s: TERM is not set: cannot draw the interface\n"), cli->prog);
+		return EXIT_USAGE;
+	}
+
+	struct ui ui_store, *ui = &ui_store;
+	memset(ui, 0, sizeof *ui);
+	ui->cli = cli;
+	ui->cfg = cli_config(cli);
+	ui->row_role = -1;
+	ui->config_name = ui->cfg->file ? ui->cfg->file : _("(built-in defaults)");
+	if (gethostname(ui->host, sizeof ui->host - 1) < 0)
+		snprintf(ui->host, sizeof ui->host, "?");
+	const char *cs = nl_langinfo(CODESET);
+	ui->utf8 = cs && strcmp(cs, "UTF-8") == 0;
+	ui->g = ui->utf8 ? &glyphs_utf8 : &glyphs_ascii;
+	if (ui->utf8)
+		ellipsis = L'\u2026';
+
+	struct diags d = DIAGS_INIT;
+	if (world_load(ui->cfg, &ui->world, &d) < 0) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return EXIT_USAGE;
+	}
+	size_t nerr = diags_count(&d, DIAG_ERROR), nwarn = diags_count(&d, DIAG_WARNING);
+	diags_free(&d);
+
+	const char *theme_spec = cli->theme ? cli->theme : ui->cfg->theme;
+	if (theme_load(theme_spec, PKGDATADIR "/themes", &ui->theme, &d) < 0) {
+		/* the first problem, with its file:line, in the status bar */
+		char *msg = d.n ? diag_format(&d.v[0]) : xstrdup(_("invalid theme"));
+		ui_status(ui, ROLE_ERROR, "%s", msg);
+		free(msg);
+	} else if (nerr || nwarn) {
+		ui_status(ui, ROLE_WARNING,
+			  _("the files have %zu errors and %zu warnings: run 'vmailadm lint'"),
+			  nerr, nwarn);
+	}
+	diags_free(&d);
+
+	ui->readonly = files_readonly(ui);
+
+	the_screen = newterm(NULL, stdout, stdin);
+	if (!the_screen) {
+		fprintf(stderr, _("%s: unknown terminal type '%s': cannot draw the interface "
+				  "(try TERM=xterm-256color, or install its terminfo entry)\n"),
+			cli->prog, term);
+		theme_free(&ui->theme);
+		world_free(&ui->world);
+		return EXIT_USAGE;
+	}
+	set_term(the_screen);
+	curses_active = true;
+	vm_set_fatal_cleanup(restore_terminal);
+	setup_signals();
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	apply_theme(ui);
+
+	ui->live = live_create(ui->world);
+	ui->top = browse_create(ui);
+	ui->dirty = true;
+	main_loop(ui);
+
+	while (ui->top) {
+		struct screen *s = ui->top;
+		ui->top = s->below;
+		s->ops->free(s);
+	}
+	restore_terminal();
+	delscreen(the_screen);
+	live_free(&ui->live);
+	world_free(&ui->world);
+	theme_free(&ui->theme);
+	sb_free(&ui->status);
+	return EXIT_OK;
+}

@@ -1,0 +1,124 @@
+# Shared by the tmux-driven interface tests: a private tmux server (its own
+# socket, no user config) of fixed size, the demo tree in a temporary
+# directory, and polling helpers that compare `capture-pane -p` with
+# expected fragments instead of sleeping a fixed time.
+# Environment (from make check): VMAILADM, top_srcdir.
+
+set -u
+: "${VMAILADM:?VMAILADM must name the vmailadm binary}"
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "SKIP: tmux is not installed"
+	exit 77
+fi
+UI_TERM=tmux-256color
+infocmp "$UI_TERM" >/dev/null 2>&1 || UI_TERM=screen-256color
+
+# short: paths on the screen must fit a 100-column details pane
+WORK=$(mktemp -d /tmp/vui.XXXXXX)
+# One server per start_ui (a fresh socket: no race with a dying server).
+NSTART=0
+SOCK="vmailadm-test-$$-0"
+CONF="$WORK/demo/vmailadm.yaml"
+
+T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+
+cleanup() {
+	i=0
+	while [ $i -le $NSTART ]; do
+		tmux -L "vmailadm-test-$$-$i" -f /dev/null kill-server >/dev/null 2>&1
+		i=$((i + 1))
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+FAILS=0
+fail() {
+	echo "FAIL: $*"
+	echo "---- screen ----"
+	screen
+	echo "----------------"
+	FAILS=$((FAILS + 1))
+	exit 1
+}
+ok() { echo "ok: $*"; }
+
+make_demo() {
+	"$VMAILADM" demo "$WORK/demo" >"$WORK/demo.out" 2>&1 ||
+		{ cat "$WORK/demo.out"; echo "FAIL: vmailadm demo"; exit 1; }
+}
+
+# start_ui COLS ROWS [ENV=VALUE ...] [-- ARGS]: the program in a new
+# session; after it exits the pane shows __EXIT=status.
+start_ui() {
+	cols=$1 rows=$2
+	shift 2
+	envs="LANG=C.UTF-8 LC_ALL= TERM=$UI_TERM"
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		envs="$envs $1"
+		shift
+	done
+	[ "${1:-}" = "--" ] && shift
+	T kill-server >/dev/null 2>&1
+	NSTART=$((NSTART + 1))
+	SOCK="vmailadm-test-$$-$NSTART"
+	T new-session -d -x "$cols" -y "$rows" \
+		"cd '$WORK' && env $envs '$VMAILADM' -c '$CONF' $*; echo __EXIT=\$?; sleep 600"
+}
+
+screen() { T capture-pane -p 2>/dev/null; }
+screen_esc() { T capture-pane -p -e 2>/dev/null; }
+keys() { T send-keys "$@"; }
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# wait_for FIXED_STRING [TIMEOUT_MS]: until the screen shows it.
+wait_for() {
+	deadline=$(($(now_ms) + ${2:-3000}))
+	while :; do
+		screen | grep -qF -- "$1" && return 0
+		[ "$(now_ms)" -ge "$deadline" ] && return 1
+		sleep 0.02
+	done
+}
+
+# wait_re EXTENDED_REGEX [TIMEOUT_MS]
+wait_re() {
+	deadline=$(($(now_ms) + ${2:-3000}))
+	while :; do
+		screen | grep -qE -- "$1" && return 0
+		[ "$(now_ms)" -ge "$deadline" ] && return 1
+		sleep 0.02
+	done
+}
+
+# wait_gone FIXED_STRING [TIMEOUT_MS]
+wait_gone() {
+	deadline=$(($(now_ms) + ${2:-3000}))
+	while :; do
+		screen | grep -qF -- "$1" || return 0
+		[ "$(now_ms)" -ge "$deadline" ] && return 1
+		sleep 0.02
+	done
+}
+
+expect() { wait_for "$1" "${2:-3000}" || fail "expected '$1' on the screen"; }
+expect_re() { wait_re "$1" "${2:-3000}" || fail "expected /$1/ on the screen"; }
+# An exact line (trailing blanks ignored).
+expect_line() {
+	deadline=$(($(now_ms) + 3000))
+	while :; do
+		screen | sed 's/[[:space:]]*$//' | grep -qxF -- "$1" && return 0
+		[ "$(now_ms)" -ge "$deadline" ] && fail "expected the line '$1'"
+		sleep 0.02
+	done
+}
+refute() { screen | grep -qF -- "$1" && fail "did not expect '$1' on the screen"; return 0; }
+
+# The program quit, and the terminal is back to the shell's screen.
+expect_quit() {
+	expect "__EXIT=${1:-0}"
+	refute "Domains ("
+	refute "F1 Help"
+}
