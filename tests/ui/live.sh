@@ -1,0 +1,53 @@
+#!/bin/sh
+# Live counts: a message delivered into a visible mailbox's new/ shows in the
+# mailbox row, the domain's new-mail total and the details within a second,
+# without a key press; a removed message too; r rescans.
+. "${top_srcdir:-.}/tests/ui/lib.sh"
+make_demo
+NEW="$WORK/demo/vhosts/andromed.cloud/johndoe/new"
+
+start_ui 100 30
+expect_re "│   johndoe +2 +3 +6 +3.9 KiB"
+expect_re "^ andromed.cloud +5 +5 +8 │"
+keys Enter j j j
+expect "Messages      6 (2 new, 3 unread), 3.9 KiB"
+
+# Deliver the way Dovecot/Postfix do: write in tmp/, rename into new/.
+deliver() {
+	name="$(date +%s).M$$P$1.test,S=120"
+	printf 'From: a@example.org\nTo: johndoe@andromed.cloud\nSubject: live %s\n\nhello\n' "$1" \
+		>"$WORK/demo/vhosts/andromed.cloud/johndoe/tmp/$name"
+	mv "$WORK/demo/vhosts/andromed.cloud/johndoe/tmp/$name" "$NEW/$name"
+}
+
+t0=$(now_ms)
+deliver 1
+wait_re "│   johndoe +3 +4 +7 " 1000 || fail "the new message did not show within 1 s"
+t1=$(now_ms)
+expect_re "^ andromed.cloud +5 +5 +9 │"
+expect "Messages      7 (3 new, 4 unread)"
+ok "delivery shown in $((t1 - t0)) ms"
+
+t0=$(now_ms)
+deliver 2
+deliver 3
+wait_re "│   johndoe +5 +6 +9 " 1000 || fail "two more messages did not show within 1 s"
+ok "two more deliveries shown in $(($(now_ms) - t0)) ms"
+
+# Expunge one from new/.
+rm -f "$NEW"/*.M"$$"P1.test,S=120
+wait_re "│   johndoe +4 +5 +8 " 1000 || fail "the removed message still counts after 1 s"
+ok "removal shown"
+
+# A mailbox that is not visible changes too: its domain's total follows.
+name="$(date +%s).M$$P9.test"
+printf 'Subject: x\n\nx\n' >"$WORK/demo/vhosts/ascent.cloud/contact/new/$name"
+expect_re "^ ascent.cloud +2 +1 +2 │" 1000
+ok "another domain's total"
+
+# r rescans everything (nothing changed: the same figures).
+keys r
+expect "rescanning every Maildir"
+expect_re "│   johndoe +4 +5 +8 "
+keys q
+expect_quit 0

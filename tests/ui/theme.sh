@@ -1,0 +1,61 @@
+#!/bin/sh
+# Themes: the default has colours; --theme mono and NO_COLOR have none;
+# --theme dark and the config's theme key select dark's colours; a broken
+# theme file is named with file:line in the status bar and the default is
+# used.
+. "${top_srcdir:-.}/tests/ui/lib.sh"
+export VMAILADM_THEME_DIR="$top_srcdir/themes"
+make_demo
+COLOUR='\[(3[0-7]|4[0-7]|9[0-7]|10[0-7]|38;5;[0-9]+|48;5;[0-9]+)m'
+
+has_colour() { screen_esc | grep -qE "$COLOUR"; }
+
+start_ui 100 30
+expect "Domains (5)"
+has_colour || fail "the default theme shows no colour"
+screen_esc | grep -q '48;5;24m vmailadm' || fail "the default header is not on colour 24"
+keys q
+expect_quit 0
+ok "default theme in colour"
+
+start_ui 100 30 VMAILADM_THEME_DIR="$VMAILADM_THEME_DIR" -- --theme mono
+expect "Domains (5)"
+has_colour && fail "--theme mono shows colours"
+screen_esc | grep -q '\[7m vmailadm' || fail "mono: the header is not reverse video"
+keys q
+expect_quit 0
+ok "--theme mono"
+
+start_ui 100 30 NO_COLOR=1
+expect "Domains (5)"
+has_colour && fail "NO_COLOR shows colours"
+keys q
+expect_quit 0
+ok "NO_COLOR"
+
+start_ui 100 30 VMAILADM_THEME_DIR="$VMAILADM_THEME_DIR" -- --theme dark
+expect "Domains (5)"
+screen_esc | grep -q '48;5;110m vmailadm' || fail "--theme dark: header not on colour 110"
+keys q
+expect_quit 0
+ok "--theme dark"
+
+# The configuration's theme key (a file path).
+cp "$top_srcdir/themes/light.yaml" "$WORK/mine.yaml"
+echo "theme: $WORK/mine.yaml" >>"$CONF"
+start_ui 100 30
+expect "Domains (5)"
+screen_esc | grep -q '48;5;31m vmailadm' || fail "config theme: header not on colour 31"
+keys q
+expect_quit 0
+ok "theme from the configuration"
+
+# A broken theme: file:line in the status bar, default colours.
+printf 'roles:\n  header: { fg: white }\n  selection: { fg: chartreuse-ish }\n' >"$WORK/bad.yaml"
+start_ui 100 30 -- --theme "$WORK/bad.yaml"
+expect "Domains (5)"
+expect "$WORK/bad.yaml:3: error: unknown colour 'chartreuse-ish'"
+screen_esc | grep -q '48;5;24m vmailadm' || fail "broken theme: not the default colours"
+keys q
+expect_quit 0
+ok "broken theme falls back to the default with file:line"
