@@ -122,3 +122,16 @@ expect 'evil → x\x1b[31mred@andromed.cloud'
 keys q
 expect_quit 0
 ok "sanitised strings; q quits and restores the terminal"
+
+# SIGTERM (and SIGHUP): the loop ends and the terminal is restored.
+for sig in TERM HUP; do
+	start_ui 100 30
+	expect "Domains (5)"
+	shell=$(T display-message -p '#{pane_pid}')
+	pid=$(pgrep -P "$shell" | head -n 1)
+	[ -n "$pid" ] || fail "no vmailadm process under the pane"
+	kill -s "$sig" "$pid"
+	expect "__EXIT=0"
+	refute "F1 Help"
+	ok "SIG$sig: clean exit, terminal restored"
+done
