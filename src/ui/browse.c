@@ -2,7 +2,8 @@
  * mailboxes / aliases / catch-all, with live counts and quota bars) → details
  * of the selected entry. Three list widgets over the world's sorted arrays;
  * the filter and the entry rows are rebuilt only when the domain, the filter
- * or the statistics change. Read-only for now (editing is issue 4's). */
+ * or the statistics change. The panes show the staged world; entries staged
+ * for removal stay visible (from the disk world), marked. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -13,17 +14,32 @@
 #include "ui_int.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
+#include "vmailadm/op.h"
 #include "vmailadm/pwfile.h"
+#include "vmailadm/stage.h"
 #include "vmailadm/xalloc.h"
 
 enum row_kind { ROW_SECTION, ROW_NONE, ROW_MAILBOX, ROW_ALIAS, ROW_CATCHALL };
 
+/* How an entry differs from the files on disk. */
+enum mark { MARK_NONE, MARK_ADD, MARK_DEL, MARK_CHANGE };
+
 struct row {
 	enum row_kind kind;
-	const void *p;            /* mailbox, alias or catchall */
-	size_t mbx;               /* ROW_MAILBOX: index in world_mailboxes */
+	enum mark mark;
+	const void *p;            /* mailbox, alias or catchall (MARK_DEL: the disk world's) */
+	size_t mbx;               /* ROW_MAILBOX: index in the disk world's mailboxes
+	                           * (live statistics), SIZE_MAX: not on disk */
 	const char *title;        /* ROW_SECTION */
 	size_t count;             /* ROW_SECTION */
+};
+
+/* A domain of the staged world, the disk world, or both. */
+struct dent {
+	const struct domain *d;   /* staged world; NULL: staged for removal */
+	const struct domain *old; /* disk world; NULL: staged addition */
+	const char *name;
+	enum mark mark;
 };
 
 struct dline {
@@ -37,11 +53,13 @@ enum { PANE_DOMAINS, PANE_ENTRIES, PANE_DETAILS };
 struct browse {
 	struct screen s;
 	struct ui *ui;
-	const struct domain *domains;
+	const struct world *w;        /* the staged world (ui->view) */
+	const struct world *disk;     /* the world on disk (ui->world) */
+	struct dent *dents;
 	size_t ndomains;
-	const struct mailbox *boxes;
+	const struct mailbox *boxes;  /* the disk world's */
 	size_t nboxes;
-	size_t *dvis, ndvis;          /* visible domains (indices) */
+	size_t *dvis, ndvis;          /* visible domains (indices in dents) */
 	uint64_t *dnew;               /* new mail by domain index */
 	struct row *rows;
 	size_t nrows, caprows;
@@ -73,17 +91,16 @@ static bool alias_matches(const struct alias *a, const char *f)
 	return has(a->address, f) || has(a->value, f);
 }
 
-static bool domain_visible(struct browse *B, const struct domain *d)
+static bool domain_has(const struct world *w, const struct domain *d, const char *f)
 {
-	const char *f = sb_str(&B->filter);
-	if (!*f || has(d->name, f))
-		return true;
+	if (!d)
+		return false;
 	size_t n;
-	const struct mailbox *mb = world_domain_mailboxes(B->ui->world, d, &n);
+	const struct mailbox *mb = world_domain_mailboxes(w, d, &n);
 	for (size_t i = 0; i < n; i++)
 		if (mailbox_matches(&mb[i], f))
 			return true;
-	const struct alias *al = world_domain_aliases(B->ui->world, d, &n);
+	const struct alias *al = world_domain_aliases(w, d, &n);
 	for (size_t i = 0; i < n; i++)
 		if (alias_matches(&al[i], f))
 			return true;
@@ -92,11 +109,26 @@ static bool domain_visible(struct browse *B, const struct domain *d)
 	return d->catchall_mailbox && has(d->catchall_mailbox->target, f);
 }
 
-static const struct domain *cur_domain(struct browse *B)
+static bool domain_visible(struct browse *B, const struct dent *e)
+{
+	const char *f = sb_str(&B->filter);
+	if (!*f || has(e->name, f))
+		return true;
+	return domain_has(B->w, e->d, f) || (B->disk != B->w && domain_has(B->disk, e->old, f));
+}
+
+static const struct dent *cur_dent(struct browse *B)
 {
 	if (B->ndvis == 0)
 		return NULL;
-	return &B->domains[B->dvis[B->dlist.sel < B->ndvis ? B->dlist.sel : 0]];
+	return &B->dents[B->dvis[B->dlist.sel < B->ndvis ? B->dlist.sel : 0]];
+}
+
+/* The domain as staged, else as on disk (staged for removal). */
+static const struct domain *cur_domain(struct browse *B)
+{
+	const struct dent *e = cur_dent(B);
+	return e ? (e->d ? e->d : e->old) : NULL;
 }
 
 static void add_row(struct browse *B, struct row r)
@@ -108,44 +140,127 @@ static void add_row(struct browse *B, struct row r)
 	B->rows[B->nrows++] = r;
 }
 
+static bool str_differ(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+static enum mark mailbox_mark(const struct mailbox *now, const struct mailbox *old)
+{
+	if (str_differ(now->value, old->value) || str_differ(now->quota_rule, old->quota_rule))
+		return MARK_CHANGE;
+	const char *p1 = now->pw ? now->pw->password : NULL;
+	const char *p2 = old->pw ? old->pw->password : NULL;
+	return str_differ(p1, p2) ? MARK_CHANGE : MARK_NONE;
+}
+
+/* Mailboxes of the staged domain d merged with those of the disk domain o
+ * (both sorted by local part): staged-only ones are additions, disk-only
+ * ones removals. */
+static void rows_mailboxes(struct browse *B, const struct domain *d, const struct domain *o,
+			   bool all, const char *f)
+{
+	size_t n = 0, m = 0, i = 0, k = 0;
+	const struct mailbox *mb = d ? world_domain_mailboxes(B->w, d, &n) : NULL;
+	const struct mailbox *om = NULL;
+	if (B->w == B->disk) {
+		for (i = 0; i < n; i++)
+			if (all || mailbox_matches(&mb[i], f))
+				add_row(B, (struct row){ .kind = ROW_MAILBOX, .p = &mb[i],
+							 .mbx = (size_t)(&mb[i] - B->boxes) });
+		return;
+	}
+	om = o ? world_domain_mailboxes(B->disk, o, &m) : NULL;
+	while (i < n || k < m) {
+		int c = i >= n ? 1 : k >= m ? -1 : strcmp(mb[i].local, om[k].local);
+		struct row r = { .kind = ROW_MAILBOX, .mbx = SIZE_MAX };
+		if (c < 0) {
+			r.p = &mb[i++];
+			r.mark = MARK_ADD;
+		} else if (c > 0) {
+			r.p = &om[k];
+			r.mbx = (size_t)(&om[k++] - B->boxes);
+			r.mark = MARK_DEL;
+		} else {
+			r.p = &mb[i];
+			r.mbx = (size_t)(&om[k] - B->boxes);
+			r.mark = mailbox_mark(&mb[i++], &om[k++]);
+		}
+		if (all || mailbox_matches(r.p, f))
+			add_row(B, r);
+	}
+}
+
+static void rows_aliases(struct browse *B, const struct domain *d, const struct domain *o,
+			 bool all, const char *f)
+{
+	size_t n = 0, m = 0, i = 0, k = 0;
+	const struct alias *al = d ? world_domain_aliases(B->w, d, &n) : NULL;
+	const struct alias *ol = NULL;
+	if (B->w != B->disk && o)
+		ol = world_domain_aliases(B->disk, o, &m);
+	if (B->w == B->disk)
+		m = 0;
+	while (i < n || k < m) {
+		int c = i >= n ? 1 : k >= m ? -1 : strcmp(al[i].local, ol[k].local);
+		struct row r = { .kind = ROW_ALIAS, .mbx = SIZE_MAX };
+		if (c < 0) {
+			r.p = &al[i++];
+			r.mark = B->w == B->disk ? MARK_NONE : MARK_ADD;
+		} else if (c > 0) {
+			r.p = &ol[k++];
+			r.mark = MARK_DEL;
+		} else {
+			r.p = &al[i];
+			r.mark = strcmp(al[i].value, ol[k].value) ? MARK_CHANGE : MARK_NONE;
+			i++;
+			k++;
+		}
+		if (all || alias_matches(r.p, f))
+			add_row(B, r);
+	}
+}
+
+static void row_catchall(struct browse *B, const struct catchall *now, const struct catchall *old)
+{
+	if (now)
+		add_row(B, (struct row){ .kind = ROW_CATCHALL, .p = now, .mbx = SIZE_MAX,
+					 .mark = B->w == B->disk ? MARK_NONE : !old ? MARK_ADD
+					 : strcmp(now->target, old->target) ? MARK_CHANGE : MARK_NONE });
+	else if (old && B->w != B->disk)
+		add_row(B, (struct row){ .kind = ROW_CATCHALL, .p = old, .mbx = SIZE_MAX,
+					 .mark = MARK_DEL });
+}
+
 static void build_rows(struct browse *B)
 {
-	const struct domain *d = cur_domain(B);
+	const struct dent *e = cur_dent(B);
 	const char *f = sb_str(&B->filter);
 	B->nrows = 0;
-	B->rows_for = d ? (size_t)(d - B->domains) : SIZE_MAX;
-	if (!d)
+	B->rows_for = e ? (size_t)(e - B->dents) : SIZE_MAX;
+	if (!e)
 		return;
+	const struct domain *d = e->d, *o = e->old;
 	/* When the domain's name matches, its whole content shows. */
-	bool all = !*f || has(d->name, f);
-	size_t n, sec;
-	const struct mailbox *mb = world_domain_mailboxes(B->ui->world, d, &n);
-	sec = B->nrows;
+	bool all = !*f || has(e->name, f);
+	size_t sec = B->nrows;
 	add_row(B, (struct row){ .kind = ROW_SECTION, .title = N_("Mailboxes") });
-	for (size_t i = 0; i < n; i++)
-		if (all || mailbox_matches(&mb[i], f))
-			add_row(B, (struct row){ .kind = ROW_MAILBOX, .p = &mb[i],
-						 .mbx = (size_t)(&mb[i] - B->boxes) });
+	rows_mailboxes(B, d, o, all, f);
 	B->rows[sec].count = B->nrows - sec - 1;
 	if (B->nrows == sec + 1)
 		add_row(B, (struct row){ .kind = ROW_NONE });
 
-	const struct alias *al = world_domain_aliases(B->ui->world, d, &n);
 	sec = B->nrows;
 	add_row(B, (struct row){ .kind = ROW_SECTION, .title = N_("Aliases") });
-	for (size_t i = 0; i < n; i++)
-		if (all || alias_matches(&al[i], f))
-			add_row(B, (struct row){ .kind = ROW_ALIAS, .p = &al[i] });
+	rows_aliases(B, d, o, all, f);
 	B->rows[sec].count = B->nrows - sec - 1;
 	if (B->nrows == sec + 1)
 		add_row(B, (struct row){ .kind = ROW_NONE });
 
 	sec = B->nrows;
 	add_row(B, (struct row){ .kind = ROW_SECTION, .title = N_("Catch-all") });
-	const struct catchall *cs[2] = { d->catchall_alias, d->catchall_mailbox };
-	for (int i = 0; i < 2; i++)
-		if (cs[i])
-			add_row(B, (struct row){ .kind = ROW_CATCHALL, .p = cs[i] });
+	row_catchall(B, d ? d->catchall_alias : NULL, o ? o->catchall_alias : NULL);
+	row_catchall(B, d ? d->catchall_mailbox : NULL, o ? o->catchall_mailbox : NULL);
 	B->rows[sec].count = B->nrows - sec - 1;
 	if (B->nrows == sec + 1)
 		add_row(B, (struct row){ .kind = ROW_NONE });
@@ -155,12 +270,12 @@ static void build_details(struct browse *B);
 
 static void refilter(struct browse *B)
 {
-	const struct domain *keep = cur_domain(B);
+	const struct dent *keep = cur_dent(B);
 	B->ndvis = 0;
 	size_t newsel = 0;
 	for (size_t i = 0; i < B->ndomains; i++)
-		if (domain_visible(B, &B->domains[i])) {
-			if (keep == &B->domains[i])
+		if (domain_visible(B, &B->dents[i])) {
+			if (keep == &B->dents[i])
 				newsel = B->ndvis;
 			B->dvis[B->ndvis++] = i;
 		}
@@ -173,8 +288,8 @@ static void refilter(struct browse *B)
 
 static void domain_changed(struct browse *B)
 {
-	const struct domain *d = cur_domain(B);
-	if (!d || (size_t)(d - B->domains) != B->rows_for) {
+	const struct dent *e = cur_dent(B);
+	if (!e || (size_t)(e - B->dents) != B->rows_for) {
 		build_rows(B);
 		list_select(&B->elist, 0);
 	}
@@ -188,7 +303,9 @@ static void sum_new(struct browse *B)
 	memset(B->dnew, 0, B->ndomains * sizeof *B->dnew);
 	for (size_t i = 0; i < B->ndomains; i++) {
 		size_t n;
-		const struct mailbox *mb = world_domain_mailboxes(B->ui->world, &B->domains[i], &n);
+		if (!B->dents[i].old)
+			continue;
+		const struct mailbox *mb = world_domain_mailboxes(B->disk, B->dents[i].old, &n);
 		for (size_t k = 0; k < n; k++) {
 			struct maildir_counts c;
 			if (live_counts(B->ui->live, (size_t)(&mb[k] - B->boxes), &c, NULL))
@@ -222,18 +339,32 @@ static void num(char *buf, size_t len, bool known, unsigned long long v)
 		snprintf(buf, len, "%s", "·");
 }
 
+static const enum theme_role mark_role[] = {
+	ROLE_NORMAL, ROLE_STAGED_ADD, ROLE_STAGED_DEL, ROLE_STAGED_CHANGE,
+};
+
+/* The mark in front of a staged entry: readable without colours too. */
+static void draw_mark(struct ui *ui, int y, int x, enum mark m)
+{
+	static const char *const sign[] = { "", "+", "-", "~" };
+	if (m != MARK_NONE)
+		ui_text(ui, y, x, 1, sign[m], mark_role[m]);
+}
+
 static void dom_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 {
 	struct browse *B = arg;
 	size_t di = B->dvis[i];
-	const struct domain *d = &B->domains[di];
+	const struct dent *e = &B->dents[di];
+	const struct domain *d = e->d ? e->d : e->old;
 	char a[24], b[24], c[24];
 	bool known = !live_scanning(ui->live) || B->gen > 0;
 	snprintf(a, sizeof a, "%zu", d->nmailboxes);
 	snprintf(b, sizeof b, "%zu", d->naliases);
 	num(c, sizeof c, known && B->gen > 0, B->dnew[di]);
-	ui_text(ui, y, x + 1, w - 15, d->name,
-		d->class == DOMAIN_OTHER ? ROLE_DIM : ROLE_NORMAL);
+	draw_mark(ui, y, x, e->mark);
+	ui_text(ui, y, x + 1, w - 15, d->name, e->mark != MARK_NONE ? mark_role[e->mark]
+		: d->class == DOMAIN_OTHER ? ROLE_DIM : ROLE_NORMAL);
 	ui_text_right(ui, y, x + w - 13, 3, a, ROLE_NORMAL);
 	ui_text_right(ui, y, x + w - 9, 3, b, ROLE_NORMAL);
 	ui_text_right(ui, y, x + w - 5, 4, c, B->dnew[di] ? ROLE_NEW_MAIL : ROLE_DIM);
@@ -313,10 +444,20 @@ static void ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 		enum maildir_status st;
 		bool known = live_counts(ui->live, r->mbx, &c, &st);
 		int nw = w - C_ALL - 3;
-		ui_text(ui, y, x + 3, nw, b->local, ROLE_NORMAL);
-		if (b->swallowed || !b->pw)
+		ui_text(ui, y, x + 3, nw, b->local, mark_role[r->mark]);
+		if (r->mark != MARK_NONE)
+			draw_mark(ui, y, x + 1, r->mark);
+		else if (b->swallowed || !b->pw)
 			ui_text(ui, y, x + 1, 1, "!", ROLE_WARNING);
 		int cx = x + w - C_ALL;
+		if (r->mark == MARK_ADD) {
+			ui_text_right(ui, y, cx, C_ALL - C_BAR, _("staged: new"), ROLE_STAGED_ADD);
+			break;
+		}
+		if (r->mark == MARK_DEL) {
+			ui_text_right(ui, y, cx, C_ALL - C_BAR, _("staged: removed"), ROLE_STAGED_DEL);
+			break;
+		}
 		if (known && st != MAILDIR_OK && st != MAILDIR_PARTIAL) {
 			ui_text_right(ui, y, cx, C_ALL - C_BAR, maildir_status_name(st), ROLE_WARNING);
 			break;
@@ -343,21 +484,25 @@ static void ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 		const struct alias *a = r->p;
 		int cx = x + 3;
 		int lw = w / 3;
-		cx += ui_text(ui, y, cx, lw, a->local, ROLE_NORMAL);
+		cx += ui_text(ui, y, cx, lw, a->local, mark_role[r->mark]);
 		cx += ui_text(ui, y, cx, 4, " ", ROLE_NORMAL);
 		cx += ui_text(ui, y, cx, 4, ui->g->arrow, ROLE_DIM);
 		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
 		bool bad = false;
 		for (size_t t = 0; t < a->ntargets; t++)
 			bad |= a->targets[t].class == TARGET_UNKNOWN;
-		if (bad)
+		if (r->mark != MARK_NONE)
+			draw_mark(ui, y, x + 1, r->mark);
+		else if (bad)
 			ui_text(ui, y, x + 1, 1, "!", ROLE_WARNING);
-		ui_text(ui, y, cx, x + w - cx, a->value, ROLE_NORMAL);
+		ui_text(ui, y, cx, x + w - cx, a->value,
+			r->mark != MARK_NONE ? mark_role[r->mark] : ROLE_NORMAL);
 		break;
 	}
 	case ROW_CATCHALL: {
 		const struct catchall *c = r->p;
 		int cx = x + 3;
+		draw_mark(ui, y, x + 1, r->mark);
 		cx += ui_text(ui, y, cx, w / 3, "@", ROLE_WARNING);
 		cx += ui_text(ui, y, cx, w / 3, c->domain, ROLE_WARNING);
 		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
@@ -425,10 +570,10 @@ static void det_add(struct browse *B, const char *label, enum theme_role role, c
 	B->det[B->ndet++] = (struct dline){ label ? xstrdup(label) : NULL, sb_detach(&sb), role };
 }
 
-static void det_reaching(struct browse *B, const char *address)
+static void det_reaching(struct browse *B, const struct world *w, const char *address)
 {
 	size_t n;
-	const struct alias **v = world_aliases_reaching(B->ui->world, address, &n);
+	const struct alias **v = world_aliases_reaching(w, address, &n);
 	if (n == 0)
 		det_add(B, _("Reached by"), ROLE_DIM, "%s", _("no alias"));
 	for (size_t i = 0; i < n; i++)
@@ -436,7 +581,8 @@ static void det_reaching(struct browse *B, const char *address)
 	free(v);
 }
 
-static void details_mailbox(struct browse *B, const struct mailbox *b, size_t mbx)
+static void details_mailbox(struct browse *B, const struct world *w, const struct mailbox *b,
+			    size_t mbx)
 {
 	struct ui *ui = B->ui;
 	struct maildir_counts c;
@@ -468,7 +614,9 @@ static void details_mailbox(struct browse *B, const struct mailbox *b, size_t mb
 			_("%s (%s): %.0f%% used"), h, b->quota_rule ? b->quota_rule : "maildirsize",
 			pct);
 	}
-	if (!known) {
+	if (!known && mbx == SIZE_MAX) {
+		det_add(B, _("Messages"), ROLE_DIM, "%s", _("the Maildir is created at commit"));
+	} else if (!known) {
 		det_add(B, _("Messages"), ROLE_DIM, "%s", live_scanning(ui->live)
 			? _("scanning...") : _("not a Maildir"));
 	} else if (st != MAILDIR_OK && st != MAILDIR_PARTIAL) {
@@ -484,7 +632,7 @@ static void details_mailbox(struct browse *B, const struct mailbox *b, size_t mb
 			det_add(B, _("Folders"), ROLE_NORMAL, "%s", sb_str(&f));
 		sb_free(&f);
 	}
-	det_reaching(B, b->address);
+	det_reaching(B, w, b->address);
 	if (b->alias && !b->alias->is_identity)
 		det_add(B, _("Mail goes"), ROLE_WARNING, _("to %s (its alias entry wins)"),
 			b->alias->value);
@@ -495,7 +643,7 @@ static void details_mailbox(struct browse *B, const struct mailbox *b, size_t mb
 		det_add(B, _("Mail goes"), ROLE_NORMAL, "%s", _("into this Maildir"));
 }
 
-static void details_alias(struct browse *B, const struct alias *a)
+static void details_alias(struct browse *B, const struct world *w, const struct alias *a)
 {
 	det_add(B, _("Alias"), ROLE_NORMAL, "%s", a->address);
 	det_add(B, _("Defined in"), ROLE_DIM, "%s:%u", a->file, a->line);
@@ -509,10 +657,10 @@ static void details_alias(struct browse *B, const struct alias *a)
 		if (a->targets[i].class == TARGET_UNKNOWN)
 			det_add(B, _("Warning"), ROLE_WARNING, _("%s does not exist: mail to it bounces"),
 				a->targets[i].text);
-	det_reaching(B, a->address);
+	det_reaching(B, w, a->address);
 }
 
-static void details_catchall(struct browse *B, const struct catchall *c)
+static void details_catchall(struct browse *B, const struct world *w, const struct catchall *c)
 {
 	det_add(B, _("Catch-all"), ROLE_NORMAL, "@%s", c->domain);
 	det_add(B, _("Goes to"), ROLE_NORMAL, "%s", c->target);
@@ -524,8 +672,8 @@ static void details_catchall(struct browse *B, const struct catchall *c)
 		return;
 	}
 	size_t n, lost = 0;
-	const struct domain *d = world_domain_find(B->ui->world, c->domain);
-	const struct mailbox *mb = d ? world_domain_mailboxes(B->ui->world, d, &n) : NULL;
+	const struct domain *d = world_domain_find(w, c->domain);
+	const struct mailbox *mb = d ? world_domain_mailboxes(w, d, &n) : NULL;
 	for (size_t i = 0; mb && i < n; i++)
 		lost += mb[i].swallowed;
 	if (lost)
@@ -595,14 +743,23 @@ static void build_details_raw(struct browse *B)
 		return;
 	}
 	const struct row *r = B->nrows && B->focus != PANE_DOMAINS ? &B->rows[B->elist.sel] : NULL;
+	static const char *const staged[] = {
+		NULL, N_("added (not committed yet)"), N_("to be removed (not committed yet)"),
+		N_("changed (not committed yet)"),
+	};
+	enum mark m = r && r->kind != ROW_SECTION && r->kind != ROW_NONE ? r->mark
+		: cur_dent(B)->mark;
+	if (m != MARK_NONE)
+		det_add(B, _("Staged"), mark_role[m], "%s", _(staged[m]));
+	const struct world *w = m == MARK_DEL ? B->disk : B->w;
 	if (!r || r->kind == ROW_SECTION || r->kind == ROW_NONE)
 		details_domain(B, d);
 	else if (r->kind == ROW_MAILBOX)
-		details_mailbox(B, r->p, r->mbx);
+		details_mailbox(B, w, r->p, r->mbx);
 	else if (r->kind == ROW_ALIAS)
-		details_alias(B, r->p);
+		details_alias(B, w, r->p);
 	else
-		details_catchall(B, r->p);
+		details_catchall(B, w, r->p);
 }
 
 /* ---- the screen ---- */
@@ -686,45 +843,52 @@ static void set_focus(struct browse *B, int f)
 
 /* The next mailbox with new mail after the selection, across the visible
  * domains, wrapping around. */
-static void next_new(struct browse *B, struct ui *ui)
+static const struct mailbox *next_new(struct browse *B, struct ui *ui, size_t *mbx_out)
 {
 	size_t nd = B->ndvis;
 	if (!nd)
-		return;
+		return NULL;
 	size_t start_d = B->dlist.sel;
-	const struct mailbox *cur = NULL;
+	size_t cur = SIZE_MAX;   /* disk index of the selected mailbox */
 	if (B->focus != PANE_DOMAINS && B->nrows && B->rows[B->elist.sel].kind == ROW_MAILBOX)
-		cur = B->rows[B->elist.sel].p;
+		cur = B->rows[B->elist.sel].mbx;
+	bool skip = cur != SIZE_MAX;
 	for (size_t step = 0; step <= nd; step++) {
 		size_t di = (start_d + step) % nd;
-		const struct domain *d = &B->domains[B->dvis[di]];
-		size_t n;
-		const struct mailbox *mb = world_domain_mailboxes(ui->world, d, &n);
+		const struct dent *e = &B->dents[B->dvis[di]];
+		size_t n = 0;
+		const struct mailbox *mb = e->old ? world_domain_mailboxes(B->disk, e->old, &n) : NULL;
 		for (size_t k = 0; k < n; k++) {
-			if (step == 0 && cur && &mb[k] <= cur)
+			size_t idx = (size_t)(&mb[k] - B->boxes);
+			if (step == 0 && skip && idx <= cur)
 				continue;
 			struct maildir_counts c;
-			if (!live_counts(ui->live, (size_t)(&mb[k] - B->boxes), &c, NULL) ||
-			    !c.new_msgs)
+			if (!live_counts(ui->live, idx, &c, NULL) || !c.new_msgs)
 				continue;
 			const char *f = sb_str(&B->filter);
-			if (*f && !has(d->name, f) && !mailbox_matches(&mb[k], f))
+			if (*f && !has(e->name, f) && !mailbox_matches(&mb[k], f))
 				continue;
 			list_select(&B->dlist, di);
 			domain_changed(B);
+			const struct mailbox *shown = NULL;
 			for (size_t r = 0; r < B->nrows; r++)
-				if (B->rows[r].kind == ROW_MAILBOX && B->rows[r].p == &mb[k])
+				if (B->rows[r].kind == ROW_MAILBOX && B->rows[r].mbx == idx) {
 					list_select(&B->elist, r);
+					shown = B->rows[r].p;
+				}
 			B->focus = PANE_ENTRIES;
 			build_details(B);
 			ui_status(ui, ROLE_NEW_MAIL, _("%s: %u new"), mb[k].address, c.new_msgs);
-			return;
+			if (mbx_out)
+				*mbx_out = idx;
+			return shown ? shown : &mb[k];
 		}
-		if (step == 0 && cur)
-			cur = NULL;   /* the rest of the first domain is done */
+		if (step == 0)
+			skip = false;   /* the rest of the first domain is done */
 	}
 	ui_status(ui, ROLE_STATUS, "%s", live_scanning(ui->live)
 		  ? _("still scanning: no new mail found yet") : _("no new mail anywhere"));
+	return NULL;
 }
 
 static void show_filter(struct browse *B, struct ui *ui)
@@ -791,14 +955,65 @@ static bool browse_key(struct screen *s, struct ui *ui, ui_key k)
 	case UI_FN(KEY_BTAB):
 		set_focus(B, (B->focus + 2) % 3);
 		return true;
-	case UI_FN(KEY_RIGHT): case 'l': case '\r': case '\n': case UI_FN(KEY_ENTER):
+	case '\r': case '\n': case UI_FN(KEY_ENTER):
+		/* On an entry, Enter acts: a mailbox opens, an alias is edited. */
+		if (B->focus == PANE_ENTRIES && B->nrows) {
+			const struct row *r = &B->rows[B->elist.sel];
+			if (r->kind == ROW_MAILBOX && r->mark != MARK_ADD) {
+				ui_push(ui, maillist_create(ui, r->p));
+				return true;
+			}
+			if ((r->kind == ROW_ALIAS || r->kind == ROW_CATCHALL) && r->mark != MARK_DEL) {
+				struct ui_sel sel;
+				browse_selection(s, &sel);
+				edit_edit(ui, &sel);
+				return true;
+			}
+		}
 		set_focus(B, B->focus + 1);
+		return true;
+	case UI_FN(KEY_RIGHT): case 'l':
+		set_focus(B, B->focus + 1);
+		return true;
+	case 'o':
+		if (B->focus == PANE_ENTRIES && B->nrows &&
+		    B->rows[B->elist.sel].kind == ROW_MAILBOX)
+			ui_push(ui, maillist_create(ui, B->rows[B->elist.sel].p));
+		else
+			ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox to open its messages"));
+		return true;
+	case 'a': case 'd': case UI_FN(KEY_DC): case 'e': case 'p': case 'Q': {
+		struct ui_sel sel;
+		browse_selection(s, &sel);
+		if (k == 'a')
+			edit_add(ui, &sel);
+		else if (k == 'd' || k == UI_FN(KEY_DC))
+			edit_delete(ui, &sel);
+		else if (k == 'e')
+			edit_edit(ui, &sel);
+		else if (k == 'p')
+			edit_password(ui, &sel);
+		else
+			edit_quota(ui, &sel);
+		return true;
+	}
+	case 'u':
+		edit_undo(ui);
+		return true;
+	case 'D':
+		if (ui->staged == 0)
+			ui_status(ui, ROLE_STATUS, "%s", _("nothing is staged: a, d, e, p and Q stage changes"));
+		else
+			ui_push(ui, diffview_create(ui, false));
+		return true;
+	case 'q': case UI_FN(KEY_F(10)):
+		edit_quit(ui);
 		return true;
 	case UI_FN(KEY_LEFT): case 'h': case UI_FN(KEY_BACKSPACE): case 127:
 		set_focus(B, B->focus - 1);
 		return true;
 	case 'n':
-		next_new(B, ui);
+		next_new(B, ui, NULL);
 		return true;
 	case 'r':
 		if (live_rescan(ui->live))
@@ -850,6 +1065,7 @@ static void browse_free(struct screen *s)
 	free(B->rows);
 	free(B->dvis);
 	free(B->dnew);
+	free(B->dents);
 	sb_free(&B->filter);
 	free(B);
 }
@@ -859,7 +1075,7 @@ static const char *const *browse_keybar(struct screen *s)
 	struct browse *B = (struct browse *)s;
 	static const char *const normal[] = {
 		"F1", N_("Help"), "Tab", N_("Pane"), "Enter", N_("Open"), "/", N_("Filter"),
-		"n", N_("Next new"), "r", N_("Rescan"), "q", N_("Quit"), NULL,
+		"a", N_("Add"), "d", N_("Del"), "e", N_("Edit"), "D", N_("Diff"), "q", N_("Quit"), NULL,
 	};
 	static const char *const filtering[] = {
 		"Enter", N_("Keep filter"), "Esc", N_("Clear filter"), "Backspace", N_("Erase"), NULL,
@@ -871,27 +1087,183 @@ static const struct screen_ops browse_ops = {
 	browse_draw, browse_key, browse_resize, browse_free, browse_keybar,
 };
 
+/* The union of the staged and the disk domains, both sorted by name. */
+static void build_dents(struct browse *B)
+{
+	size_t n = 0, m = 0, i = 0, k = 0;
+	const struct domain *dv = world_domains(B->w, &n);
+	const struct domain *dd = B->w == B->disk ? NULL : world_domains(B->disk, &m);
+	free(B->dents);
+	B->dents = xcalloc(n + m + 1, sizeof *B->dents);
+	B->ndomains = 0;
+	/* Domains named by a staged operation are "changed". */
+	struct stage *st = B->ui->stage;
+	size_t nops = B->w == B->disk || !st ? 0 : stage_count(st);
+	while (i < n || k < m) {
+		int c = i >= n ? 1 : k >= m ? -1 : strcmp(dv[i].name, dd[k].name);
+		struct dent e = { 0 };
+		if (c < 0) {
+			e.d = &dv[i++];
+			e.mark = dd ? MARK_ADD : MARK_NONE;
+		} else if (c > 0) {
+			e.old = &dd[k++];
+			e.mark = MARK_DEL;
+		} else {
+			e.d = &dv[i++];
+			e.old = &dd[k++];
+		}
+		if (!dd)
+			e.old = e.d;
+		e.name = e.d ? e.d->name : e.old->name;
+		for (size_t o = 0; o < nops && e.mark == MARK_NONE; o++) {
+			const char *subj = stage_op(st, o)->subject;
+			const char *at = strrchr(subj, '@');
+			if (strcmp(at ? at + 1 : subj, e.name) == 0)
+				e.mark = MARK_CHANGE;
+		}
+		B->dents[B->ndomains++] = e;
+	}
+	free(B->dvis);
+	free(B->dnew);
+	B->dvis = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dvis);
+	B->dnew = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dnew);
+	B->ndvis = 0;
+	B->rows_for = SIZE_MAX;
+}
+
+static void attach(struct browse *B)
+{
+	B->w = B->ui->view ? B->ui->view : B->ui->world;
+	B->disk = B->ui->world;
+	B->boxes = world_mailboxes(B->disk, &B->nboxes);
+	build_dents(B);
+}
+
 struct screen *browse_create(struct ui *ui)
 {
 	struct browse *B = xcalloc(1, sizeof *B);
 	B->s.ops = &browse_ops;
 	B->ui = ui;
-	B->domains = world_domains(ui->world, &B->ndomains);
-	B->boxes = world_mailboxes(ui->world, &B->nboxes);
-	B->dvis = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dvis);
-	B->dnew = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dnew);
-	B->rows_for = SIZE_MAX;
 	sb_init(&B->filter);
 	list_init(&B->dlist, &dom_ops, B);
 	list_init(&B->elist, &ent_ops, B);
 	list_init(&B->tlist, &det_ops, B);
+	attach(B);
 	/* Start on the first hosted domain rather than on localhost. */
 	refilter(B);
-	for (size_t i = 0; i < B->ndvis; i++)
-		if (B->domains[B->dvis[i]].class & DOMAIN_VIRTUAL_MAILBOX) {
+	for (size_t i = 0; i < B->ndvis; i++) {
+		const struct dent *e = &B->dents[B->dvis[i]];
+		if (e->d && (e->d->class & DOMAIN_VIRTUAL_MAILBOX)) {
 			list_select(&B->dlist, i);
 			domain_changed(B);
 			break;
 		}
+	}
 	return &B->s;
+}
+
+void browse_refresh(struct screen *s)
+{
+	struct browse *B = (struct browse *)s;
+	/* Keep the selection by name: the pointers die with the old world. */
+	char *dom = NULL, *addr = NULL;
+	const struct dent *e = cur_dent(B);
+	if (e)
+		dom = xstrdup(e->name);
+	if (B->nrows && B->elist.sel < B->nrows) {
+		const struct row *r = &B->rows[B->elist.sel];
+		if (r->kind == ROW_MAILBOX)
+			addr = xstrdup(((const struct mailbox *)r->p)->address);
+		else if (r->kind == ROW_ALIAS)
+			addr = xstrdup(((const struct alias *)r->p)->address);
+		else if (r->kind == ROW_CATCHALL)
+			addr = xasprintf("@%s", ((const struct catchall *)r->p)->domain);
+	}
+	size_t esel = B->elist.sel;
+	B->nrows = 0;
+	B->ndvis = 0;
+	attach(B);
+	B->gen = live_generation(B->ui->live) - 1;
+	refilter(B);
+	for (size_t i = 0; dom && i < B->ndvis; i++)
+		if (strcmp(B->dents[B->dvis[i]].name, dom) == 0) {
+			list_select(&B->dlist, i);
+			break;
+		}
+	build_rows(B);
+	list_select(&B->elist, esel);
+	if (addr)
+		browse_select_address(s, addr);
+	sync_stats(B);
+	build_details(B);
+	free(dom);
+	free(addr);
+	B->ui->dirty = true;
+}
+
+void browse_select_address(struct screen *s, const char *address)
+{
+	struct browse *B = (struct browse *)s;
+	for (size_t r = 0; r < B->nrows; r++) {
+		const struct row *row = &B->rows[r];
+		const char *a = NULL;
+		if (row->kind == ROW_MAILBOX)
+			a = ((const struct mailbox *)row->p)->address;
+		else if (row->kind == ROW_ALIAS)
+			a = ((const struct alias *)row->p)->address;
+		bool hit = a && strcmp(a, address) == 0;
+		if (row->kind == ROW_CATCHALL && address[0] == '@')
+			hit = strcmp(((const struct catchall *)row->p)->domain, address + 1) == 0;
+		if (hit) {
+			list_select(&B->elist, r);
+			B->tlist.top = 0;
+			build_details(B);
+			return;
+		}
+	}
+}
+
+void browse_selection(struct screen *s, struct ui_sel *sel)
+{
+	struct browse *B = (struct browse *)s;
+	memset(sel, 0, sizeof *sel);
+	sel->mbx = SIZE_MAX;
+	const struct dent *e = cur_dent(B);
+	if (!e)
+		return;
+	sel->domain = e->name;
+	sel->domain_staged_del = e->mark == MARK_DEL;
+	const struct domain *d = e->d ? e->d : e->old;
+	sel->nmailboxes = d->nmailboxes;
+	sel->naliases = d->naliases;
+	sel->kind = SEL_DOMAIN;
+	if (B->focus == PANE_DOMAINS || !B->nrows)
+		return;
+	sel->in_entries = true;
+	const struct row *r = &B->rows[B->elist.sel];
+	sel->ghost = r->mark == MARK_DEL;
+	switch (r->kind) {
+	case ROW_MAILBOX:
+		sel->kind = SEL_MAILBOX;
+		sel->mailbox = r->p;
+		sel->mbx = r->mbx;
+		break;
+	case ROW_ALIAS:
+		sel->kind = SEL_ALIAS;
+		sel->alias = r->p;
+		break;
+	case ROW_CATCHALL:
+		sel->kind = SEL_CATCHALL;
+		sel->catchall = r->p;
+		break;
+	default:
+		sel->kind = SEL_NONE;
+		break;
+	}
+}
+
+const struct mailbox *browse_next_new(struct screen *s, size_t *mbx)
+{
+	struct browse *B = (struct browse *)s;
+	return next_new(B, B->ui, mbx);
 }

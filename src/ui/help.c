@@ -21,6 +21,16 @@ static const struct {
 	{ "PgUp PgDn  C-b C-f", N_("one page up / down") },
 	{ "Home End  g G", N_("first / last row") },
 	{ "n", N_("next mailbox with new mail") },
+	{ NULL, N_("Editing (nothing changes on disk before the commit)") },
+	{ "a", N_("add: a domain (domains pane); a mailbox, alias or catch-all (entries pane)") },
+	{ "d  Delete", N_("remove the selected domain or entry (asks first; mail is archived)") },
+	{ "e  Enter", N_("edit the selected alias's targets, catch-all, or mailbox quota") },
+	{ "p", N_("set the selected mailbox's password (typed twice, or generated)") },
+	{ "Q", N_("set the selected mailbox's quota") },
+	{ "u", N_("undo the last staged change") },
+	{ "D", N_("preview the staged changes (diff, actions); c there commits") },
+	{ NULL, N_("Mail") },
+	{ "Enter  o", N_("on a mailbox: its messages; Enter on a message reads it") },
 	{ NULL, N_("Finding") },
 	{ "/", N_("filter domains and entries by text (Enter keeps it, Esc clears it)") },
 	{ "Esc", N_("clear the filter") },
@@ -29,7 +39,7 @@ static const struct {
 	{ NULL, N_("Screen") },
 	{ "F1  ?", N_("this help") },
 	{ "C-l", N_("redraw the screen") },
-	{ "q  F10", N_("quit (closes this help first)") },
+	{ "q  F10", N_("quit (closes this help first; asks when changes are staged)") },
 };
 
 #define NLINES (sizeof help_lines / sizeof help_lines[0])

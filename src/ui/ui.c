@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -307,6 +308,19 @@ static void paint(struct ui *ui)
 	doupdate();
 }
 
+void ui_paint_now(struct ui *ui)
+{
+	ui->dirty = false;
+	paint(ui);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static void handle_key(struct ui *ui, ui_key k)
 {
 	if (k == UI_FN(KEY_RESIZE)) {
@@ -332,7 +346,7 @@ static void handle_key(struct ui *ui, ui_key k)
 	if (k == UI_FN(KEY_F(1)) || k == '?') {
 		if (ui->top->below == NULL)
 			ui_push(ui, help_create(ui));
-	} else if (k == 'q' || k == 'Q' || k == UI_FN(KEY_F(10))) {
+	} else if (k == 'q' || k == UI_FN(KEY_F(10))) {
 		if (ui->top->below)
 			ui_pop(ui);
 		else
@@ -340,23 +354,38 @@ static void handle_key(struct ui *ui, ui_key k)
 	}
 }
 
-static void read_keys(struct ui *ui)
+/* Returns the number of keys handled. */
+static int read_keys(struct ui *ui)
 {
+	int n = 0;
 	for (;;) {
 		wint_t wc;
 		int r = get_wch(&wc);
 		if (r == ERR)
 			break;
 		handle_key(ui, r == KEY_CODE_YES ? UI_FN((int)wc) : (int)wc);
+		n++;
+		if (ui->quit)
+			break;
 	}
+	return n;
 }
 
 static void main_loop(struct ui *ui)
 {
+	double t_keys = 0;
+	int nkeys = 0;
 	while (!ui->quit && !got_quit_signal) {
 		if (ui->dirty) {
 			ui->dirty = false;
 			paint(ui);
+		}
+		/* VMAILADM_UI_TIMING: from the read of the keys to the doupdate
+		 * that shows their effect (the benchmark's per-key time). */
+		if (ui->timing && nkeys) {
+			fprintf(ui->timing, "key %d %.3f\n", nkeys, now_ms() - t_keys);
+			fflush(ui->timing);
+			nkeys = 0;
 		}
 		struct pollfd fds[4];
 		fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
@@ -369,7 +398,8 @@ static void main_loop(struct ui *ui)
 		if (live_handle(ui->live))
 			ui->dirty = true;
 		/* After EINTR too: SIGWINCH becomes KEY_RESIZE in get_wch. */
-		read_keys(ui);
+		t_keys = now_ms();
+		nkeys = read_keys(ui);
 	}
 }
 
@@ -403,6 +433,7 @@ int ui_run(struct cli *cli, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
+	double t_start = now_ms();
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, _("%s: the interactive interface needs a terminal; "
 				  "use a command instead (see '%s --help')\n"),
@@ -429,6 +460,12 @@ int ui_run(struct cli *cli, int argc, char **argv)
 	if (ui->utf8)
 		ellipsis = L'\u2026';
 
+	/* An interrupted commit is put right before the files are read. */
+	edit_recover(ui);
+	struct strbuf recovered = STRBUF_INIT;
+	enum theme_role recovered_role = ui->status_role;
+	sb_add(&recovered, sb_str(&ui->status), ui->status.len);
+
 	struct diags d = DIAGS_INIT;
 	if (world_load(ui->cfg, &ui->world, &d) < 0) {
 		diags_print(&d, stderr);
@@ -450,6 +487,12 @@ int ui_run(struct cli *cli, int argc, char **argv)
 			  nerr, nwarn);
 	}
 	diags_free(&d);
+	if (recovered.len)
+		ui_status(ui, recovered_role, "%s", sb_str(&recovered));
+	sb_free(&recovered);
+	const char *tf = getenv("VMAILADM_UI_TIMING");
+	if (tf && *tf)
+		ui->timing = fopen(tf, "we");
 
 	ui->readonly = files_readonly(ui);
 
@@ -460,6 +503,9 @@ int ui_run(struct cli *cli, int argc, char **argv)
 			cli->prog, term);
 		theme_free(&ui->theme);
 		world_free(&ui->world);
+		sb_free(&ui->status);
+		if (ui->timing)
+			fclose(ui->timing);
 		return EXIT_USAGE;
 	}
 	set_term(the_screen);
@@ -476,9 +522,18 @@ int ui_run(struct cli *cli, int argc, char **argv)
 	apply_theme(ui);
 
 	ui->live = live_create(ui->world);
-	ui->top = browse_create(ui);
-	ui->dirty = true;
+	ui->view = ui->world;
+	ui->top = ui->main = browse_create(ui);
+	edit_startup(ui);
+	ui->dirty = false;
+	paint(ui);
+	if (ui->timing) {
+		fprintf(ui->timing, "first-paint %.3f\n", now_ms() - t_start);
+		fflush(ui->timing);
+	}
 	main_loop(ui);
+	if (got_quit_signal)
+		edit_save_on_signal(ui);
 
 	while (ui->top) {
 		struct screen *s = ui->top;
@@ -487,9 +542,12 @@ int ui_run(struct cli *cli, int argc, char **argv)
 	}
 	restore_terminal();
 	delscreen(the_screen);
+	edit_cleanup(ui);
 	live_free(&ui->live);
 	world_free(&ui->world);
 	theme_free(&ui->theme);
 	sb_free(&ui->status);
+	if (ui->timing)
+		fclose(ui->timing);
 	return EXIT_OK;
 }

@@ -19,6 +19,11 @@ struct config;
 struct world;
 struct ui;
 struct live;
+struct stage;
+struct op;
+struct mailbox;
+struct alias;
+struct catchall;
 
 /* Keys: a character is its code point (> 0), a function key is -KEY_xxx. */
 typedef int ui_key;
@@ -67,8 +72,20 @@ struct ui {
 	char host[256];
 	const char *config_name;
 	bool readonly;
-	size_t staged;               /* staged changes (issue 4; 0 for now) */
+	size_t staged;               /* staged changes (stage_count) */
+	/* Editing: the stage is created at the first edit (a second world load
+	 * would slow the first paint). The panes show view, the world as it
+	 * will be after the staged operations; world stays the one read from
+	 * disk, which the live statistics are indexed by. */
+	struct stage *stage;
+	const struct world *view;    /* == world while nothing is staged */
+	struct screen *main;         /* the browse screen, bottom of the stack */
+	bool quit_after_commit;
+	FILE *timing;                /* VMAILADM_UI_TIMING: per-key times */
 };
+
+/* Paint now (the commit shows each step as it happens). */
+void ui_paint_now(struct ui *ui);
 
 /* Draw s (sanitised, cut on a character boundary) at y,x in at most width
  * columns; returns the columns used. */
@@ -114,6 +131,99 @@ void list_clamp(struct list *l);
 /* Screens. */
 struct screen *browse_create(struct ui *ui);
 struct screen *help_create(struct ui *ui);
+
+/* What the browse screen has selected, for the editing keys. */
+enum sel_kind {
+	SEL_NONE,
+	SEL_DOMAIN,           /* the domains pane has the focus */
+	SEL_MAILBOX,
+	SEL_ALIAS,
+	SEL_CATCHALL,
+};
+struct ui_sel {
+	enum sel_kind kind;
+	const char *domain;           /* NULL: no domain */
+	bool domain_staged_del;       /* the domain is staged for removal */
+	bool in_entries;              /* the entries pane has the focus */
+	bool ghost;                   /* staged for removal (shown from disk) */
+	const struct mailbox *mailbox;
+	size_t mbx;                   /* disk mailbox index, SIZE_MAX: none */
+	const struct alias *alias;
+	const struct catchall *catchall;
+	size_t nmailboxes, naliases;  /* of the domain, staged */
+};
+void browse_selection(struct screen *s, struct ui_sel *sel);
+/* The world or the stage changed: rebuild the panes, keeping the selection
+ * by name. */
+void browse_refresh(struct screen *s);
+/* Select the next mailbox with new mail (as n does); NULL when none. */
+const struct mailbox *browse_next_new(struct screen *s, size_t *mbx);
+/* Select the entry named address in the entries pane. */
+void browse_select_address(struct screen *s, const char *address);
+
+/* Editing (edit.c): the stage, the forms that fill operations, undo,
+ * commit, quitting with staged changes, pending changes across sessions. */
+struct stage *ui_stage(struct ui *ui, struct strbuf *err);
+/* stage_push op (owned), then refresh; -1 with the reason in err. */
+int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err);
+void ui_view_changed(struct ui *ui);
+/* Read the files and the Maildirs again (after a commit). */
+void ui_reload(struct ui *ui);
+void edit_add(struct ui *ui, const struct ui_sel *sel);
+void edit_delete(struct ui *ui, const struct ui_sel *sel);
+void edit_edit(struct ui *ui, const struct ui_sel *sel);
+void edit_password(struct ui *ui, const struct ui_sel *sel);
+void edit_quota(struct ui *ui, const struct ui_sel *sel);
+void edit_undo(struct ui *ui);
+/* q on the main screen: asks first when changes are staged. */
+void edit_quit(struct ui *ui);
+/* At start, before the world is read: finish an interrupted commit; what
+ * was done goes to the status line. */
+void edit_recover(struct ui *ui);
+/* At start, once the main screen is up: offer pending changes back. */
+void edit_startup(struct ui *ui);
+/* At exit after SIGHUP/SIGTERM/SIGINT: keep the staged changes. */
+void edit_save_on_signal(struct ui *ui);
+/* After the terminal is restored: say what happened to staged changes,
+ * free the stage. */
+void edit_cleanup(struct ui *ui);
+
+/* A form (form.c): labelled fields, hidden ones, validation as you type
+ * with the reason beside the field; submit stages or says why not. */
+struct form;
+typedef bool (*form_check_fn)(struct form *f, size_t field, const char *value,
+			      struct strbuf *why);
+typedef int (*form_submit_fn)(struct form *f, struct ui *ui, struct strbuf *err);
+struct form_field {
+	const char *label;
+	const char *initial;
+	const char *hint;             /* dim text when the value is valid */
+	bool hidden;
+	form_check_fn check;          /* NULL: anything */
+};
+struct screen *form_create(struct ui *ui, const char *title, const struct form_field *fields,
+			   size_t n, form_submit_fn submit, void *ctx, void (*ctx_free)(void *));
+const char *form_value(const struct form *f, size_t field);
+void *form_ctx(const struct form *f);
+/* Wipe a hidden field (passwords) as soon as it has been used. */
+void form_wipe(struct form *f, size_t field);
+
+/* A question with one-key answers: choices is "key", "label" pairs,
+ * NULL-terminated; answer gets the key (27 for Esc when not a choice). The
+ * question closes before answer is called. */
+typedef void (*ask_fn)(struct ui *ui, void *ctx, int key);
+struct screen *ask_create(struct ui *ui, const char *title, const char *text,
+			  const char *const *choices, ask_fn answer, void *ctx,
+			  void (*ctx_free)(void *));
+/* A message to read once (a generated password), closed by any key. */
+struct screen *note_create(struct ui *ui, const char *title, const char *text,
+			   enum theme_role role);
+
+/* The diff preview and the commit (diffview.c). */
+struct screen *diffview_create(struct ui *ui, bool commit_now);
+
+/* Quick inspection of a mailbox (mailview.c). */
+struct screen *maillist_create(struct ui *ui, const struct mailbox *b);
 
 /* Live statistics: the first scan runs in a thread so that the first screen
  * paints at once; then a watcher reports deliveries, rescanned here. */

@@ -27,7 +27,7 @@ expect_re "^ andromed.cloud    5   5    8 │ Mailboxes \(5\)$"
 expect_re "^ ascent.cloud      2   1    1 │   admin +1 +2 +3 +2.0 KiB"
 expect_re "^ localhost         0   0    0 │   contact +1 +1 +3 +893 KiB \[█+░*\]"
 expect "Catch-all (0)"
-expect_line "F1 Help  Tab Pane  Enter Open  / Filter  n Next new  r Rescan  q Quit"
+expect_line "F1 Help  Tab Pane  Enter Open  / Filter  a Add  d Del  e Edit  D Diff  q Quit"
 # The details pane follows the domain while the domain pane has the focus.
 expect "Class         virtual-mailbox"
 ok "first screen"
@@ -89,11 +89,19 @@ ok "empty filter result"
 keys '?'
 expect "Help: every key"
 for k in "Tab  S-Tab" "Right  l  Enter" "Left  h  Backspace" "Up Down  k j" "PgUp PgDn" \
-	"Home End  g G" "/  " "Esc" "F1  ?" "q  F10"; do
+	"Home End  g G" "d  Delete" "e  Enter"; do
 	expect "$k"
 done
 expect_re "^   n +next mailbox with new mail"
+expect_re "^   a +add: a domain"
+expect_re "^   u +undo the last staged change"
+# The rest is one page down.
+keys PageDown
+for k in "/  " "Esc" "F1  ?" "q  F10"; do
+	expect "$k"
+done
 expect_re "^   r +rescan every Maildir"
+expect_re "^   D +preview the staged changes"
 keys q
 expect "Domains (5)"
 keys F1

@@ -1,0 +1,315 @@
+/* The preview of the staged changes (D): the operations, the unified diff of
+ * every file they rewrite (coloured per line: file headers, hunks, + and -),
+ * then the other work a commit does (maps, Maildirs, reloads) and notes;
+ * c commits from here, showing each step as it finishes, and the result:
+ * committed, or the error and the rollback. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_int.h"
+#include "vmailadm/commit.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/op.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/xalloc.h"
+
+struct dline {
+	char *text;
+	enum theme_role role;
+};
+
+enum dv_state { DV_PREVIEW, DV_COMMITTING, DV_DONE_OK, DV_DONE_FAIL };
+
+struct diffview {
+	struct screen s;
+	struct ui *ui;
+	struct dline *v;
+	size_t n, cap;
+	struct list list;
+	enum dv_state state;
+	bool quit_after;
+};
+
+static void add_line(struct diffview *D, enum theme_role role, const char *text, size_t len)
+{
+	if (D->n == D->cap) {
+		D->cap = D->cap ? 2 * D->cap : 64;
+		D->v = xreallocarray(D->v, D->cap, sizeof *D->v);
+	}
+	/* Tabs (vmailbox, virtual) become spaces to the next stop of 8. */
+	struct strbuf sb = STRBUF_INIT;
+	size_t col = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\t') {
+			do
+				sb_addc(&sb, ' ');
+			while (++col % 8);
+		} else {
+			sb_addc(&sb, text[i]);
+			if (((unsigned char)text[i] & 0xc0) != 0x80)
+				col++;
+		}
+	}
+	D->v[D->n++] = (struct dline){ sb_detach(&sb), role };
+}
+
+static void add_str(struct diffview *D, enum theme_role role, const char *s)
+{
+	add_line(D, role, s, strlen(s));
+}
+
+static void clear_lines(struct diffview *D)
+{
+	for (size_t i = 0; i < D->n; i++)
+		free(D->v[i].text);
+	D->n = 0;
+	D->list.top = D->list.sel = 0;
+}
+
+static enum theme_role diff_role(const char *p, size_t len)
+{
+	if (len >= 4 && (!strncmp(p, "--- ", 4) || !strncmp(p, "+++ ", 4)))
+		return ROLE_TITLE;
+	if (len >= 2 && !strncmp(p, "@@", 2))
+		return ROLE_SECTION;
+	if (len && *p == '+')
+		return ROLE_STAGED_ADD;
+	if (len && *p == '-')
+		return ROLE_STAGED_DEL;
+	if (len && *p == '\\')
+		return ROLE_DIM;
+	return ROLE_NORMAL;
+}
+
+static void add_text(struct diffview *D, const char *text, bool is_diff)
+{
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		add_line(D, is_diff ? diff_role(p, len) : ROLE_NORMAL, p, len);
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+static void build_preview(struct diffview *D)
+{
+	struct ui *ui = D->ui;
+	clear_lines(D);
+	struct stage *s = ui->stage;
+	if (!s || stage_count(s) == 0) {
+		add_str(D, ROLE_DIM, _("Nothing is staged."));
+		return;
+	}
+	add_str(D, ROLE_SECTION, _("Staged changes"));
+	for (size_t i = 0; i < stage_count(s); i++) {
+		struct strbuf desc = STRBUF_INIT;
+		sb_addf(&desc, "  %zu. ", i + 1);
+		op_describe(stage_op(s, i), &desc);
+		add_str(D, ROLE_NORMAL, sb_str(&desc));
+		sb_free(&desc);
+	}
+	add_str(D, ROLE_NORMAL, "");
+	const struct plan *p = stage_plan(s);
+	struct strbuf diff = STRBUF_INIT, acts = STRBUF_INIT;
+	plan_diff(p, &diff);
+	plan_describe_actions(p, ui->cfg, &acts);
+	add_str(D, ROLE_SECTION, ngettext("The file that changes", "The files that change",
+					  p->nfiles));
+	for (size_t i = 0; i < p->nfiles; i++) {
+		struct strbuf t = STRBUF_INIT;
+		sb_addf(&t, "  %s%s", p->files[i]->path,
+			p->files[i]->existed ? "" : _("  (created)"));
+		add_str(D, ROLE_TITLE, sb_str(&t));
+		sb_free(&t);
+	}
+	add_str(D, ROLE_NORMAL, "");
+	add_text(D, sb_str(&diff), true);
+	if (acts.len) {
+		add_str(D, ROLE_NORMAL, "");
+		add_str(D, ROLE_SECTION, _("The commit also does"));
+		add_text(D, sb_str(&acts), false);
+	}
+	sb_free(&diff);
+	sb_free(&acts);
+	/* stage_plan may have rebuilt the staged world */
+	ui_view_changed(ui);
+}
+
+static size_t dv_count(void *arg)
+{
+	return ((struct diffview *)arg)->n;
+}
+
+static void dv_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
+{
+	struct diffview *D = arg;
+	ui_text(ui, y, x + 1, w - 1, D->v[i].text, D->v[i].role);
+}
+
+static bool dv_selectable(void *arg, size_t i)
+{
+	(void)arg;
+	(void)i;
+	return false;
+}
+
+static const struct list_ops dv_ops = { dv_count, dv_row, dv_selectable };
+
+static void dv_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
+{
+	struct diffview *D = (struct diffview *)s;
+	const char *title;
+	switch (D->state) {
+	case DV_PREVIEW:
+		title = D->quit_after ? _("Preview: c commits and quits, q goes back")
+			: _("Preview of the staged changes: c commits, q goes back");
+		break;
+	case DV_COMMITTING: title = _("Committing..."); break;
+	case DV_DONE_OK: title = _("Committed"); break;
+	default: title = _("The commit failed"); break;
+	}
+	ui_fill(ui, y, x, w, ROLE_TITLE);
+	ui_text(ui, y, x + 1, w - 1, title, ROLE_TITLE);
+	list_draw(&D->list, ui, y + 1, x, h - 1, w, -1);
+}
+
+static void scroll_end(struct diffview *D)
+{
+	size_t h = (size_t)(D->list.height > 0 ? D->list.height : 1);
+	D->list.top = D->n > h ? D->n - h : 0;
+	D->list.sel = D->list.top;
+}
+
+static void on_step(void *ctx, const char *step, bool ok, const char *detail)
+{
+	struct diffview *D = ctx;
+	struct strbuf t = STRBUF_INIT;
+	sb_addf(&t, "%s %s", ok ? "  ok  " : "  FAIL", step);
+	if (detail && *detail)
+		sb_addf(&t, ": %s", detail);
+	add_str(D, ok ? ROLE_NORMAL : ROLE_ERROR, sb_str(&t));
+	sb_free(&t);
+	scroll_end(D);
+	ui_paint_now(D->ui);
+}
+
+static void run_commit(struct diffview *D)
+{
+	struct ui *ui = D->ui;
+	clear_lines(D);
+	D->state = DV_COMMITTING;
+	add_str(D, ROLE_SECTION, _("Commit"));
+	ui_paint_now(ui);
+	struct commit_opts opts = { .lock_wait_seconds = 2, .progress = on_step, .ctx = D };
+	struct commit_result res;
+	struct diags d = DIAGS_INIT;
+	int rc = stage_commit(ui->stage, &opts, &res, &d);
+	add_str(D, ROLE_NORMAL, "");
+	for (size_t i = 0; i < d.n; i++) {
+		char *m = diag_format(&d.v[i]);
+		add_str(D, d.v[i].level == DIAG_ERROR ? ROLE_ERROR : ROLE_WARNING, m);
+		free(m);
+	}
+	struct strbuf t = STRBUF_INIT;
+	if (rc == 0) {
+		sb_addf(&t, _("Committed (%s). The files and Maildirs are read again."),
+			res.id ? res.id : "-");
+		add_str(D, ROLE_STAGED_ADD, sb_str(&t));
+		D->state = DV_DONE_OK;
+	} else {
+		if (res.rolled_back)
+			add_str(D, ROLE_WARNING,
+				_("Everything was rolled back: the files and maps are as they were."));
+		else if (res.committed)
+			add_str(D, ROLE_WARNING,
+				_("The files are written, but a later step failed (see above)."));
+		else
+			add_str(D, ROLE_WARNING, _("Nothing was changed; the changes stay staged."));
+		D->state = res.committed ? DV_DONE_OK : DV_DONE_FAIL;
+	}
+	add_str(D, ROLE_DIM, _("Press q to close."));
+	sb_free(&t);
+	diags_free(&d);
+	bool committed = res.committed;
+	commit_result_free(&res);
+	scroll_end(D);
+	if (committed) {
+		ui_reload(ui);
+		ui_status(ui, rc == 0 ? ROLE_STAGED_ADD : ROLE_WARNING, "%s",
+			  rc == 0 ? _("committed") : _("committed with errors"));
+	} else {
+		ui_view_changed(ui);
+		ui_status(ui, ROLE_ERROR, "%s", _("the commit failed: nothing was changed"));
+	}
+	ui->dirty = true;
+}
+
+static bool dv_key(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct diffview *D = (struct diffview *)s;
+	ui->dirty = true;
+	if (k == 'q' || k == 27 || (D->state >= DV_DONE_OK && (k == '\r' || k == '\n'))) {
+		bool quit = D->quit_after && D->state == DV_DONE_OK;
+		ui_pop(ui);
+		if (quit)
+			ui->quit = true;
+		ui->quit_after_commit = false;
+		return true;
+	}
+	if (k == 'c' && D->state == DV_PREVIEW) {
+		if (ui->staged == 0) {
+			ui_status(ui, ROLE_STATUS, "%s", _("nothing is staged"));
+			return true;
+		}
+		run_commit(D);
+		return true;
+	}
+	size_t h = (size_t)(D->list.height > 0 ? D->list.height : 1);
+	size_t last = D->n > h ? D->n - h : 0;
+	size_t top = D->list.top;
+	switch (k) {
+	case UI_FN(KEY_DOWN): case 'j': top = top < last ? top + 1 : last; break;
+	case UI_FN(KEY_UP): case 'k': top = top ? top - 1 : 0; break;
+	case UI_FN(KEY_NPAGE): case ' ': case UI_CTRL('f'): top = top + h < last ? top + h : last; break;
+	case UI_FN(KEY_PPAGE): case UI_CTRL('b'): top = top > h ? top - h : 0; break;
+	case UI_FN(KEY_HOME): case 'g': top = 0; break;
+	case UI_FN(KEY_END): case 'G': top = last; break;
+	default: return true;   /* the preview swallows the other keys */
+	}
+	D->list.top = D->list.sel = top;
+	return true;
+}
+
+static void dv_free(struct screen *s)
+{
+	struct diffview *D = (struct diffview *)s;
+	clear_lines(D);
+	free(D->v);
+	free(D);
+}
+
+static const char *const *dv_keybar(struct screen *s)
+{
+	struct diffview *D = (struct diffview *)s;
+	static const char *const preview[] = {
+		"c", N_("Commit"), "Up/Down PgUp/PgDn", N_("Scroll"), "q", N_("Back"), NULL,
+	};
+	static const char *const done[] = { "Up/Down", N_("Scroll"), "q", N_("Close"), NULL };
+	return D->state == DV_PREVIEW ? preview : done;
+}
+
+static const struct screen_ops dv_screen_ops = { dv_draw, dv_key, NULL, dv_free, dv_keybar };
+
+struct screen *diffview_create(struct ui *ui, bool quit_after)
+{
+	struct diffview *D = xcalloc(1, sizeof *D);
+	D->s.ops = &dv_screen_ops;
+	D->ui = ui;
+	D->quit_after = quit_after;
+	list_init(&D->list, &dv_ops, D);
+	build_preview(D);
+	return &D->s;
+}

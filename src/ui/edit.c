@@ -1,0 +1,943 @@
+/* Editing in the interface: the session's stage (created at the first edit),
+ * the forms and questions that turn keys into operations (the same ops the
+ * command line stages, see cli/cmd_edit.c), undo, the quit question, and
+ * staged changes kept across a lost session (SIGHUP) and offered back.
+ * Passwords are hashed as soon as the form is submitted and wiped. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "ui_int.h"
+#include "vmailadm/commit.h"
+#include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/op.h"
+#include "vmailadm/passhash.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/xalloc.h"
+
+#define GENERATED_PASSWORD_LENGTH 20
+
+/* Said on the terminal after the interface closes. */
+static struct strbuf exit_message = STRBUF_INIT;
+
+static void first_diag(const struct diags *d, struct strbuf *out, const char *fallback)
+{
+	if (d->n == 0) {
+		sb_adds(out, fallback);
+		return;
+	}
+	/* The last error is the one that names the operation. */
+	const struct diag *g = &d->v[d->n - 1];
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].level == DIAG_ERROR) {
+			g = &d->v[i];
+			break;
+		}
+	char *m = diag_format(g);
+	sb_adds(out, m);
+	free(m);
+}
+
+struct stage *ui_stage(struct ui *ui, struct strbuf *err)
+{
+	if (ui->stage)
+		return ui->stage;
+	struct stage *s = stage_create(ui->cfg);
+	struct diags d = DIAGS_INIT;
+	if (stage_load(s, &d) < 0) {
+		first_diag(&d, err, _("cannot read the files to stage changes"));
+		diags_free(&d);
+		stage_free(&s);
+		return NULL;
+	}
+	diags_free(&d);
+	ui->stage = s;
+	return s;
+}
+
+void ui_view_changed(struct ui *ui)
+{
+	ui->staged = ui->stage ? stage_count(ui->stage) : 0;
+	ui->view = ui->world;
+	if (ui->staged) {
+		struct diags d = DIAGS_INIT;
+		const struct world *w = stage_world(ui->stage, &d);
+		if (w) {
+			ui->view = w;
+		} else {
+			struct strbuf m = STRBUF_INIT;
+			first_diag(&d, &m, _("cannot build the staged world"));
+			ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
+			sb_free(&m);
+		}
+		diags_free(&d);
+	}
+	if (ui->main)
+		browse_refresh(ui->main);
+	ui->dirty = true;
+}
+
+int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err)
+{
+	struct stage *s = ui_stage(ui, err);
+	if (!s) {
+		op_free(&op);
+		return -1;
+	}
+	struct strbuf desc = STRBUF_INIT;
+	op_describe(op, &desc);
+	struct diags d = DIAGS_INIT;
+	int rc = stage_push(s, op, &d);
+	if (rc < 0)
+		first_diag(&d, err, _("the change cannot be staged"));
+	diags_free(&d);
+	/* Even a refused push rebuilds the stage's world: refresh the view. */
+	ui_view_changed(ui);
+	if (rc == 0) {
+		ui_status(ui, ROLE_STAGED_ADD,
+			  ngettext("staged: %s  (%zu change: D previews and commits, u undoes)",
+				   "staged: %s  (%zu changes: D previews and commits, u undoes)",
+				   ui->staged), sb_str(&desc), ui->staged);
+		const struct op *last = stage_op(s, stage_count(s) - 1);
+		if (ui->main && last)
+			browse_select_address(ui->main, last->subject);
+	}
+	sb_free(&desc);
+	return rc;
+}
+
+void ui_reload(struct ui *ui)
+{
+	struct world *nw;
+	struct diags d = DIAGS_INIT;
+	if (world_load(ui->cfg, &nw, &d) < 0) {
+		struct strbuf m = STRBUF_INIT;
+		first_diag(&d, &m, _("cannot read the files again"));
+		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
+		sb_free(&m);
+		diags_free(&d);
+		ui_view_changed(ui);
+		return;
+	}
+	diags_free(&d);
+	live_free(&ui->live);
+	world_free(&ui->world);
+	ui->world = nw;
+	ui->view = nw;
+	ui->live = live_create(nw);
+	ui_view_changed(ui);
+}
+
+/* ---- field checks ---- */
+
+/* The domain the forms complete a bare local part with. */
+struct edit_ctx {
+	char *domain;
+	char *subject;            /* the entry edited */
+	char **old_targets;       /* alias edit: the targets before */
+	size_t nold;
+};
+
+static void ctx_free(void *p)
+{
+	struct edit_ctx *c = p;
+	if (!c)
+		return;
+	free(c->domain);
+	free(c->subject);
+	for (size_t i = 0; i < c->nold; i++)
+		free(c->old_targets[i]);
+	free(c->old_targets);
+	free(c);
+}
+
+static struct edit_ctx *ctx_new(const char *domain, const char *subject)
+{
+	struct edit_ctx *c = xcalloc(1, sizeof *c);
+	c->domain = domain ? xstrdup(domain) : NULL;
+	c->subject = subject ? xstrdup(subject) : NULL;
+	return c;
+}
+
+/* "john" -> "john@domain"; an address is kept; lower case (as the model). */
+static char *full_address(const struct edit_ctx *c, const char *v)
+{
+	struct strbuf sb = STRBUF_INIT;
+	while (*v == ' ')
+		v++;
+	sb_adds(&sb, v);
+	while (sb.len && sb.buf[sb.len - 1] == ' ')
+		sb_truncate(&sb, sb.len - 1);
+	if (!strchr(sb_str(&sb), '@') && c->domain && sb.len)
+		sb_addf(&sb, "@%s", c->domain);
+	for (size_t i = 0; i < sb.len; i++)
+		if (sb.buf[i] >= 'A' && sb.buf[i] <= 'Z')
+			sb.buf[i] = (char)(sb.buf[i] + 32);
+	return sb_detach(&sb);
+}
+
+static struct ui *the_ui;   /* for the checks, which look at the staged world */
+
+static bool check_new_mailbox(struct form *f, size_t i, const char *v, struct strbuf *why)
+{
+	(void)i;
+	if (!*v) {
+		sb_adds(why, _("required"));
+		return false;
+	}
+	char *a = full_address(form_ctx(f), v);
+	bool ok = op_valid_address(a, why);
+	if (ok && world_mailbox_find(the_ui->view, a)) {
+		sb_addf(why, _("%s is already a mailbox"), a);
+		ok = false;
+	}
+	if (ok && strcmp(a, v) != 0)
+		sb_addf(why, "%s %s", the_ui->g->arrow, a);
+	free(a);
+	return ok;
+}
+
+static bool check_alias_address(struct form *f, size_t i, const char *v, struct strbuf *why)
+{
+	(void)i;
+	if (!*v) {
+		sb_adds(why, _("required"));
+		return false;
+	}
+	char *a = full_address(form_ctx(f), v);
+	bool ok = op_valid_address(a, why);
+	if (ok) {
+		if (world_alias_find(the_ui->view, a))
+			sb_addf(why, _("%s exists: the targets are added to it"), a);
+		else if (strcmp(a, v) != 0)
+			sb_addf(why, "%s %s", the_ui->g->arrow, a);
+	}
+	free(a);
+	return ok;
+}
+
+/* Targets: separated by commas or spaces, each checked. */
+static char **split_targets(const char *v, size_t *n)
+{
+	char **out = NULL;
+	*n = 0;
+	const char *p = v;
+	while (*p) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		const char *q = p;
+		while (*q && *q != ',' && *q != ' ' && *q != '\t')
+			q++;
+		if (q > p) {
+			out = xreallocarray(out, *n + 1, sizeof *out);
+			out[(*n)++] = xmemdup0(p, (size_t)(q - p));
+		}
+		p = q;
+	}
+	return out;
+}
+
+static void free_targets(char **t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(t[i]);
+	free(t);
+}
+
+static bool check_targets(struct form *f, size_t i, const char *v, struct strbuf *why)
+{
+	(void)f;
+	(void)i;
+	size_t n;
+	char **t = split_targets(v, &n);
+	bool ok = n > 0;
+	if (!ok)
+		sb_adds(why, _("at least one target address"));
+	for (size_t k = 0; ok && k < n; k++)
+		if (!op_valid_target(t[k], why))
+			ok = false;
+	free_targets(t, n);
+	return ok;
+}
+
+static bool check_password(struct form *f, size_t i, const char *v, struct strbuf *why)
+{
+	(void)f;
+	(void)i;
+	if (!*v)
+		sb_adds(why, _("empty: a password is generated and shown once"));
+	return true;
+}
+
+static bool check_password_required(struct form *f, size_t i, const char *v, struct strbuf *why)
+{
+	(void)f;
+	(void)i;
+	if (!*v) {
+		sb_adds(why, _("required"));
+		return false;
+	}
+	return true;
+}
+
+/* The repeat field follows the one before it. */
+static bool check_again(struct form *f, size_t i, const char *v, struct strbuf *why)
+{
+	if (strcmp(v, form_value(f, i - 1)) != 0) {
+		sb_adds(why, *v ? _("the passwords differ") : _("type the password again"));
+		return false;
+	}
+	if (*v)
+		sb_adds(why, _("the passwords match"));
+	return true;
+}
+
+static bool check_quota(struct form *f, size_t i, const char *v, struct strbuf *why)
+{
+	(void)f;
+	(void)i;
+	if (!*v)
+		return true;
+	struct strbuf rule = STRBUF_INIT;
+	bool ok = op_quota_rule(v, &rule, why);
+	if (ok)
+		sb_addf(why, "%s %s", the_ui->g->arrow, sb_str(&rule));
+	sb_free(&rule);
+	return ok;
+}
+
+static bool check_domain(struct form *f, size_t i, const char *v, struct strbuf *why)
+{
+	(void)f;
+	(void)i;
+	if (!*v) {
+		sb_adds(why, _("required"));
+		return false;
+	}
+	if (!op_valid_domain(v, why))
+		return false;
+	const struct domain *d = world_domain_find(the_ui->view, v);
+	if (d && (d->class & DOMAIN_VIRTUAL_MAILBOX)) {
+		sb_addf(why, _("%s is already a mailbox domain"), v);
+		return false;
+	}
+	return true;
+}
+
+/* ---- passwords ---- */
+
+/* Hash plain (then wiped) into op; -1 with the reason in err. */
+static int set_hash(struct ui *ui, struct op *op, char *plain, struct strbuf *err)
+{
+	struct diags d = DIAGS_INIT;
+	op->password_hash = passhash_hash(ui->cfg->password_scheme, plain, &d);
+	passhash_wipe(plain);
+	if (!op->password_hash) {
+		first_diag(&d, err, _("cannot hash the password"));
+		diags_free(&d);
+		return -1;
+	}
+	diags_free(&d);
+	return 0;
+}
+
+static void show_generated(struct ui *ui, const char *address, const char *plain)
+{
+	struct strbuf t = STRBUF_INIT;
+	sb_addf(&t, _("The password of %s is:\n\n    %s\n\nIt is shown only this once: note it now. "
+		      "It takes effect at the commit (D, then c)."), address, plain);
+	ui_push(ui, note_create(ui, _("Generated password"), sb_str(&t), ROLE_NORMAL));
+	explicit_bzero(t.buf, t.cap);
+	sb_free(&t);
+}
+
+/* ---- add ---- */
+
+static int submit_mailbox(struct form *f, struct ui *ui, struct strbuf *err)
+{
+	struct edit_ctx *c = form_ctx(f);
+	char *addr = full_address(c, form_value(f, 0));
+	struct op *op = op_new(OP_MAILBOX_ADD, addr);
+	if (*form_value(f, 3))
+		op->quota = xstrdup(form_value(f, 3));
+	bool generated = !*form_value(f, 1);
+	char *plain = generated ? passhash_generate(GENERATED_PASSWORD_LENGTH)
+		: xstrdup(form_value(f, 1));
+	char *shown = generated ? xstrdup(plain) : NULL;
+	form_wipe(f, 1);
+	form_wipe(f, 2);
+	int rc = set_hash(ui, op, plain, err);
+	if (rc < 0)
+		op_free(&op);
+	else
+		rc = ui_push_op(ui, op, err);
+	if (rc == 0 && shown)
+		show_generated(ui, addr, shown);
+	passhash_wipe(shown);
+	free(addr);
+	return rc;
+}
+
+static int submit_alias(struct form *f, struct ui *ui, struct strbuf *err)
+{
+	char *addr = full_address(form_ctx(f), form_value(f, 0));
+	struct op *op = op_new(OP_ALIAS_ADD, addr);
+	size_t n;
+	char **t = split_targets(form_value(f, 1), &n);
+	for (size_t i = 0; i < n; i++)
+		op_add_target(op, t[i]);
+	free_targets(t, n);
+	free(addr);
+	return ui_push_op(ui, op, err);
+}
+
+static int submit_catchall(struct form *f, struct ui *ui, struct strbuf *err)
+{
+	struct edit_ctx *c = form_ctx(f);
+	struct op *op = op_new(OP_CATCHALL_SET, c->domain);
+	size_t n;
+	char **t = split_targets(form_value(f, 0), &n);
+	for (size_t i = 0; i < n; i++)
+		op_add_target(op, t[i]);
+	free_targets(t, n);
+	return ui_push_op(ui, op, err);
+}
+
+static int submit_domain(struct form *f, struct ui *ui, struct strbuf *err)
+{
+	char *name = full_address(form_ctx(f), form_value(f, 0));
+	struct op *op = op_new(OP_DOMAIN_ADD, name);
+	free(name);
+	return ui_push_op(ui, op, err);
+}
+
+static void form_mailbox(struct ui *ui, const char *domain)
+{
+	static const struct form_field fields[] = {
+		{ N_("Address"), NULL, N_("a name: the domain is added"), false, check_new_mailbox },
+		{ N_("Password"), NULL, NULL, true, check_password },
+		{ N_("Again"), NULL, NULL, true, check_again },
+		{ N_("Quota"), NULL, N_("e.g. 1G, 500M, 0 = unlimited; empty: none"), false,
+		  check_quota },
+	};
+	char title[300];
+	snprintf(title, sizeof title, _("New mailbox in %s"), domain);
+	ui_push(ui, form_create(ui, title, fields, 4, submit_mailbox, ctx_new(domain, NULL),
+				ctx_free));
+}
+
+static void form_alias(struct ui *ui, const char *domain)
+{
+	static const struct form_field fields[] = {
+		{ N_("Address"), NULL, N_("a name: the domain is added"), false,
+		  check_alias_address },
+		{ N_("Targets"), NULL, N_("addresses, separated by commas"), false, check_targets },
+	};
+	char title[300];
+	snprintf(title, sizeof title, _("New alias in %s"), domain);
+	ui_push(ui, form_create(ui, title, fields, 2, submit_alias, ctx_new(domain, NULL),
+				ctx_free));
+}
+
+static void form_catchall(struct ui *ui, const char *domain, const char *initial)
+{
+	struct form_field fields[] = {
+		{ N_("Target"), initial, N_("where mail to unknown addresses goes"), false,
+		  check_targets },
+	};
+	char title[300];
+	snprintf(title, sizeof title, _("Catch-all of %s (mail for every unknown address)"), domain);
+	ui_push(ui, form_create(ui, title, fields, 1, submit_catchall, ctx_new(domain, NULL),
+				ctx_free));
+}
+
+static void form_domain(struct ui *ui)
+{
+	static const struct form_field fields[] = {
+		{ N_("Domain"), NULL, N_("a mailbox domain (virtual_mailbox_domains)"), false,
+		  check_domain },
+	};
+	ui_push(ui, form_create(ui, _("New mail domain"), fields, 1, submit_domain,
+				ctx_new(NULL, NULL), ctx_free));
+}
+
+static const char *const add_choices[] = {
+	"m", N_("Mailbox"), "a", N_("Alias"), "c", N_("Catch-all"), "Esc", N_("Cancel"), NULL,
+};
+
+static void add_answer(struct ui *ui, void *ctx, int key)
+{
+	struct edit_ctx *c = ctx;
+	if (key == 'm')
+		form_mailbox(ui, c->domain);
+	else if (key == 'a')
+		form_alias(ui, c->domain);
+	else if (key == 'c')
+		form_catchall(ui, c->domain, NULL);
+}
+
+void edit_add(struct ui *ui, const struct ui_sel *sel)
+{
+	the_ui = ui;
+	if (!sel->in_entries || !sel->domain) {
+		form_domain(ui);
+		return;
+	}
+	if (sel->domain_staged_del) {
+		ui_status(ui, ROLE_WARNING, _("%s is staged for removal: u undoes that"), sel->domain);
+		return;
+	}
+	char text[400];
+	snprintf(text, sizeof text, _("What to add to %s?"), sel->domain);
+	ui_push(ui, ask_create(ui, _("Add"), text, add_choices, add_answer,
+			       ctx_new(sel->domain, NULL), ctx_free));
+}
+
+/* ---- delete ---- */
+
+static const char *const yes_no[] = { "y", N_("Yes"), "n", N_("No"), NULL };
+
+struct del_ctx {
+	struct op *op;
+};
+
+static void del_free(void *p)
+{
+	struct del_ctx *c = p;
+	op_free(&c->op);
+	free(c);
+}
+
+static void del_answer(struct ui *ui, void *ctx, int key)
+{
+	struct del_ctx *c = ctx;
+	if (key != 'y') {
+		ui_status(ui, ROLE_STATUS, "%s", _("nothing was staged"));
+		return;
+	}
+	struct strbuf err = STRBUF_INIT;
+	struct op *op = c->op;
+	c->op = NULL;
+	if (ui_push_op(ui, op, &err) < 0)
+		ui_status(ui, ROLE_ERROR, "%s", sb_str(&err));
+	sb_free(&err);
+}
+
+void edit_delete(struct ui *ui, const struct ui_sel *sel)
+{
+	the_ui = ui;
+	struct strbuf t = STRBUF_INIT;
+	struct op *op = NULL;
+	if (sel->ghost || (sel->kind == SEL_DOMAIN && sel->domain_staged_del)) {
+		ui_status(ui, ROLE_STATUS, "%s", _("already staged for removal: u undoes it"));
+		return;
+	}
+	switch (sel->kind) {
+	case SEL_NONE:
+		ui_status(ui, ROLE_STATUS, "%s", _("select an entry to remove"));
+		return;
+	case SEL_DOMAIN:
+		op = op_new(OP_DOMAIN_DEL, sel->domain);
+		if (sel->nmailboxes || sel->naliases) {
+			op->cascade = true;
+			sb_addf(&t, _("Remove the domain %s with its %zu mailboxes and %zu aliases?\n"
+				      "The mailboxes' mail is moved to the archive (%s), not deleted."),
+				sel->domain, sel->nmailboxes, sel->naliases, ui->cfg->archive_dir);
+		} else {
+			sb_addf(&t, _("Remove the domain %s?"), sel->domain);
+		}
+		break;
+	case SEL_MAILBOX:
+		op = op_new(OP_MAILBOX_DEL, sel->mailbox->address);
+		sb_addf(&t, _("Remove the mailbox %s?\nIts mail is archived: the Maildir is moved "
+			      "to %s, not deleted."), sel->mailbox->address, ui->cfg->archive_dir);
+		break;
+	case SEL_ALIAS:
+		op = op_new(OP_ALIAS_DEL, sel->alias->address);
+		sb_addf(&t, _("Remove the alias %s (to %s)?"), sel->alias->address, sel->alias->value);
+		break;
+	case SEL_CATCHALL:
+		op = op_new(OP_CATCHALL_CLEAR, sel->catchall->domain);
+		sb_addf(&t, _("Remove the catch-all of %s (to %s)?\nMail to unknown addresses "
+			      "will bounce."), sel->catchall->domain, sel->catchall->target);
+		break;
+	}
+	sb_adds(&t, _("\n\nNothing changes on disk before the commit (D, then c)."));
+	struct del_ctx *c = xcalloc(1, sizeof *c);
+	c->op = op;
+	ui_push(ui, ask_create(ui, _("Remove"), sb_str(&t), yes_no, del_answer, c, del_free));
+	sb_free(&t);
+}
+
+/* ---- edit, password, quota ---- */
+
+static int submit_alias_edit(struct form *f, struct ui *ui, struct strbuf *err)
+{
+	struct edit_ctx *c = form_ctx(f);
+	size_t n;
+	char **t = split_targets(form_value(f, 0), &n);
+	struct op *add = op_new(OP_ALIAS_ADD, c->subject);
+	struct op *del = op_new(OP_ALIAS_DEL, c->subject);
+	for (size_t i = 0; i < n; i++) {
+		bool had = false;
+		for (size_t k = 0; k < c->nold && !had; k++)
+			had = strcasecmp(c->old_targets[k], t[i]) == 0;
+		if (!had)
+			op_add_target(add, t[i]);
+	}
+	for (size_t k = 0; k < c->nold; k++) {
+		bool keep = false;
+		for (size_t i = 0; i < n && !keep; i++)
+			keep = strcasecmp(c->old_targets[k], t[i]) == 0;
+		if (!keep)
+			op_add_target(del, c->old_targets[k]);
+	}
+	free_targets(t, n);
+	if (add->ntargets == 0 && del->ntargets == 0) {
+		op_free(&add);
+		op_free(&del);
+		sb_adds(err, _("the targets are unchanged"));
+		return -1;
+	}
+	/* Add first: removing every old target first would drop the alias. */
+	int rc = 0;
+	if (add->ntargets)
+		rc = ui_push_op(ui, add, err);
+	else
+		op_free(&add);
+	if (rc == 0 && del->ntargets)
+		rc = ui_push_op(ui, del, err);
+	else
+		op_free(&del);
+	return rc;
+}
+
+static int submit_password(struct form *f, struct ui *ui, struct strbuf *err)
+{
+	struct edit_ctx *c = form_ctx(f);
+	struct op *op = op_new(OP_MAILBOX_PASSWD, c->subject);
+	char *plain = xstrdup(form_value(f, 0));
+	form_wipe(f, 0);
+	form_wipe(f, 1);
+	if (set_hash(ui, op, plain, err) < 0) {
+		op_free(&op);
+		return -1;
+	}
+	return ui_push_op(ui, op, err);
+}
+
+static int submit_quota(struct form *f, struct ui *ui, struct strbuf *err)
+{
+	struct edit_ctx *c = form_ctx(f);
+	struct op *op = op_new(OP_MAILBOX_QUOTA, c->subject);
+	op->quota = xstrdup(form_value(f, 0));
+	return ui_push_op(ui, op, err);
+}
+
+void edit_quota(struct ui *ui, const struct ui_sel *sel)
+{
+	the_ui = ui;
+	if (sel->kind != SEL_MAILBOX || sel->ghost) {
+		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox to set its quota"));
+		return;
+	}
+	/* "*:storage=1G" is shown as "1G", as it is typed. */
+	const char *rule = sel->mailbox->quota_rule;
+	const char *eq = rule ? strstr(rule, "storage=") : NULL;
+	struct form_field fields[] = {
+		{ N_("Quota"), eq ? eq + 8 : NULL,
+		  N_("e.g. 1G, 500M, 0 = unlimited; empty: remove the rule"), false, check_quota },
+	};
+	char title[300];
+	snprintf(title, sizeof title, _("Quota of %s"), sel->mailbox->address);
+	ui_push(ui, form_create(ui, title, fields, 1, submit_quota,
+				ctx_new(sel->domain, sel->mailbox->address), ctx_free));
+}
+
+void edit_edit(struct ui *ui, const struct ui_sel *sel)
+{
+	the_ui = ui;
+	if (sel->ghost) {
+		ui_status(ui, ROLE_STATUS, "%s", _("staged for removal: u undoes it"));
+		return;
+	}
+	if (sel->kind == SEL_MAILBOX) {
+		edit_quota(ui, sel);
+	} else if (sel->kind == SEL_ALIAS) {
+		struct edit_ctx *c = ctx_new(sel->domain, sel->alias->address);
+		c->old_targets = xcalloc(sel->alias->ntargets + 1, sizeof *c->old_targets);
+		for (size_t i = 0; i < sel->alias->ntargets; i++)
+			c->old_targets[c->nold++] = xstrdup(sel->alias->targets[i].text);
+		struct form_field fields[] = {
+			{ N_("Targets"), sel->alias->value, N_("addresses, separated by commas"), false,
+			  check_targets },
+		};
+		char title[300];
+		snprintf(title, sizeof title, _("Targets of the alias %s"), sel->alias->address);
+		ui_push(ui, form_create(ui, title, fields, 1, submit_alias_edit, c, ctx_free));
+	} else if (sel->kind == SEL_CATCHALL) {
+		form_catchall(ui, sel->catchall->domain, sel->catchall->target);
+	} else {
+		ui_status(ui, ROLE_STATUS, "%s",
+			  _("select an entry to edit (a domain has nothing to edit: a adds, d removes)"));
+	}
+}
+
+static const char *const pw_choices[] = {
+	"t", N_("Type it"), "g", N_("Generate one"), "Esc", N_("Cancel"), NULL,
+};
+
+static void pw_answer(struct ui *ui, void *ctx, int key)
+{
+	struct edit_ctx *c = ctx;
+	if (key == 't') {
+		static const struct form_field fields[] = {
+			{ N_("New password"), NULL, NULL, true, check_password_required },
+			{ N_("Again"), NULL, NULL, true, check_again },
+		};
+		char title[300];
+		snprintf(title, sizeof title, _("Password of %s"), c->subject);
+		ui_push(ui, form_create(ui, title, fields, 2, submit_password,
+					ctx_new(c->domain, c->subject), ctx_free));
+	} else if (key == 'g') {
+		struct op *op = op_new(OP_MAILBOX_PASSWD, c->subject);
+		char *plain = passhash_generate(GENERATED_PASSWORD_LENGTH);
+		char *shown = xstrdup(plain);
+		struct strbuf err = STRBUF_INIT;
+		int rc = set_hash(ui, op, plain, &err);
+		if (rc < 0)
+			op_free(&op);
+		else
+			rc = ui_push_op(ui, op, &err);
+		if (rc == 0)
+			show_generated(ui, c->subject, shown);
+		else
+			ui_status(ui, ROLE_ERROR, "%s", sb_str(&err));
+		passhash_wipe(shown);
+		sb_free(&err);
+	}
+}
+
+void edit_password(struct ui *ui, const struct ui_sel *sel)
+{
+	the_ui = ui;
+	if (sel->kind != SEL_MAILBOX || sel->ghost) {
+		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox to set its password"));
+		return;
+	}
+	char text[400];
+	snprintf(text, sizeof text, _("New password for %s: type it (twice, hidden) or generate "
+				      "one (shown once)?"), sel->mailbox->address);
+	ui_push(ui, ask_create(ui, _("Password"), text, pw_choices, pw_answer,
+			       ctx_new(sel->domain, sel->mailbox->address), ctx_free));
+}
+
+/* ---- undo, quit ---- */
+
+void edit_undo(struct ui *ui)
+{
+	if (!ui->stage || stage_count(ui->stage) == 0) {
+		ui_status(ui, ROLE_STATUS, "%s", _("nothing to undo"));
+		return;
+	}
+	struct strbuf desc = STRBUF_INIT;
+	op_describe(stage_op(ui->stage, stage_count(ui->stage) - 1), &desc);
+	struct diags d = DIAGS_INIT;
+	int rc = stage_undo(ui->stage, &d);
+	ui_view_changed(ui);
+	if (rc < 0) {
+		struct strbuf m = STRBUF_INIT;
+		first_diag(&d, &m, _("cannot undo"));
+		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
+		sb_free(&m);
+	} else {
+		ui_status(ui, ROLE_STATUS, _("undone: %s  (%zu staged)"), sb_str(&desc), ui->staged);
+	}
+	diags_free(&d);
+	sb_free(&desc);
+}
+
+static void save_pending(struct ui *ui)
+{
+	struct diags d = DIAGS_INIT;
+	size_t n = stage_count(ui->stage);
+	if (stage_save_pending(ui->stage, &d) == 0) {
+		sb_reset(&exit_message);
+		sb_addf(&exit_message,
+			ngettext("vmailadm: %zu staged change saved in %s/staged; it is offered back at the next start\n",
+				 "vmailadm: %zu staged changes saved in %s/staged; they are offered back at the next start\n",
+				 n), n, ui->cfg->state_dir);
+	} else {
+		for (size_t i = 0; i < d.n; i++) {
+			char *m = diag_format(&d.v[i]);
+			sb_addf(&exit_message, "vmailadm: %s\n", m);
+			free(m);
+		}
+	}
+	diags_free(&d);
+}
+
+static const char *const quit_choices[] = {
+	"c", N_("Commit"), "d", N_("Discard"), "s", N_("Save for later"), "Esc", N_("Cancel"), NULL,
+};
+
+static void quit_answer(struct ui *ui, void *ctx, int key)
+{
+	(void)ctx;
+	if (key == 'c') {
+		ui->quit_after_commit = true;
+		ui_push(ui, diffview_create(ui, true));
+	} else if (key == 'd') {
+		ui->quit = true;
+		sb_reset(&exit_message);
+		sb_addf(&exit_message, ngettext("vmailadm: %zu staged change discarded\n",
+						"vmailadm: %zu staged changes discarded\n", ui->staged),
+			ui->staged);
+	} else if (key == 's') {
+		save_pending(ui);
+		ui->quit = true;
+	}
+}
+
+void edit_quit(struct ui *ui)
+{
+	if (ui->staged == 0) {
+		ui->quit = true;
+		return;
+	}
+	char text[300];
+	snprintf(text, sizeof text,
+		 ngettext("%zu staged change is not committed.", "%zu staged changes are not committed.",
+			  ui->staged), ui->staged);
+	ui_push(ui, ask_create(ui, _("Quit"), text, quit_choices, quit_answer, NULL, NULL));
+}
+
+/* ---- across sessions ---- */
+
+void edit_recover(struct ui *ui)
+{
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	int rc = commit_recover(ui->cfg, &said, &d);
+	if (rc < 0) {
+		struct strbuf m = STRBUF_INIT;
+		first_diag(&d, &m, _("an interrupted commit could not be undone"));
+		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
+		sb_free(&m);
+	} else if (said.len) {
+		while (said.len && said.buf[said.len - 1] == '\n')
+			sb_truncate(&said, said.len - 1);
+		for (size_t i = 0; i < said.len; i++)
+			if (said.buf[i] == '\n')
+				said.buf[i] = ';';
+		ui_status(ui, ROLE_WARNING, "%s", sb_str(&said));
+	}
+	diags_free(&d);
+	sb_free(&said);
+}
+
+static char *pending_path(const struct ui *ui)
+{
+	return xasprintf("%s/staged", ui->cfg->state_dir);
+}
+
+static size_t pending_count(const struct ui *ui)
+{
+	char *path = pending_path(ui);
+	FILE *fp = fopen(path, "re");
+	free(path);
+	if (!fp)
+		return 0;
+	size_t n = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		size_t i = 0;
+		while (i < (size_t)len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n'))
+			i++;
+		if (i < (size_t)len && line[i] != '#')
+			n++;
+	}
+	free(line);
+	fclose(fp);
+	return n;
+}
+
+static const char *const restore_choices[] = {
+	"y", N_("Restore"), "n", N_("Discard them"), "Esc", N_("Ask again next time"), NULL,
+};
+
+static void restore_answer(struct ui *ui, void *ctx, int key)
+{
+	(void)ctx;
+	if (key == 'n') {
+		char *path = pending_path(ui);
+		if (unlink(path) < 0 && errno != ENOENT)
+			ui_status(ui, ROLE_ERROR, "%s: %s", path, strerror(errno));
+		else
+			ui_status(ui, ROLE_STATUS, "%s", _("the earlier staged changes were discarded"));
+		free(path);
+		return;
+	}
+	if (key != 'y') {
+		ui_status(ui, ROLE_STATUS, "%s", _("kept: they are offered again at the next start"));
+		return;
+	}
+	struct strbuf err = STRBUF_INIT;
+	struct stage *s = ui_stage(ui, &err);
+	if (!s) {
+		ui_status(ui, ROLE_ERROR, "%s", sb_str(&err));
+		sb_free(&err);
+		return;
+	}
+	size_t n = 0;
+	struct diags d = DIAGS_INIT;
+	int rc = stage_restore_pending(s, &n, &d);
+	ui_view_changed(ui);
+	if (rc < 0) {
+		first_diag(&d, &err, _("the saved changes could not be restored"));
+		ui_status(ui, ROLE_ERROR, _("%s (%zu restored; the file is kept)"), sb_str(&err), n);
+	} else {
+		ui_status(ui, ROLE_STAGED_ADD,
+			  ngettext("restored %zu staged change: D previews and commits it",
+				   "restored %zu staged changes: D previews and commits them", n), n);
+	}
+	diags_free(&d);
+	sb_free(&err);
+}
+
+void edit_startup(struct ui *ui)
+{
+	the_ui = ui;
+	if (!stage_has_pending(ui->cfg))
+		return;
+	size_t n = pending_count(ui);
+	char text[300];
+	snprintf(text, sizeof text,
+		 ngettext("%zu staged change from an earlier session: restore? y/n",
+			  "%zu staged changes from an earlier session: restore? y/n", n), n);
+	ui_push(ui, ask_create(ui, _("Staged changes"), text, restore_choices, restore_answer,
+			       NULL, NULL));
+}
+
+void edit_save_on_signal(struct ui *ui)
+{
+	if (ui->stage && stage_count(ui->stage) > 0)
+		save_pending(ui);
+}
+
+void edit_cleanup(struct ui *ui)
+{
+	if (exit_message.len)
+		fputs(sb_str(&exit_message), stderr);
+	sb_free(&exit_message);
+	stage_free(&ui->stage);
+}

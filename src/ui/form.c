@@ -1,0 +1,414 @@
+/* Small modal widgets for editing: the form (labelled fields, hidden ones
+ * for passwords, validation on every key with the reason beside the field,
+ * a submit that stages an operation or shows why it could not), the
+ * one-key question and the read-once note. Each is a screen on the stack;
+ * the dialogs draw the screen below them first. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "ui_int.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/xalloc.h"
+
+enum { LABEL_W = 18, VALUE_W = 44 };
+
+struct field {
+	struct form_field def;
+	struct strbuf value;
+	struct strbuf why;       /* empty: valid */
+	bool valid;
+};
+
+struct form {
+	struct screen s;
+	char *title;
+	struct field *fields;
+	size_t n, cur;
+	form_submit_fn submit;
+	void *ctx;
+	void (*ctx_free)(void *);
+	struct strbuf error;     /* from the last submit */
+	bool tried;              /* a submit was refused: show every reason */
+};
+
+/* Take s out of the stack wherever it is (a submit may have pushed a note
+ * above it) and free it. */
+static void unlink_screen(struct ui *ui, struct screen *s)
+{
+	struct screen **pp = &ui->top;
+	while (*pp && *pp != s)
+		pp = &(*pp)->below;
+	if (*pp)
+		*pp = s->below;
+	ui->dirty = true;
+}
+
+static void wipe(struct strbuf *sb)
+{
+	if (sb->buf)
+		explicit_bzero(sb->buf, sb->cap);
+	sb_free(sb);
+}
+
+static void validate(struct form *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct field *fl = &f->fields[i];
+		sb_reset(&fl->why);
+		fl->valid = !fl->def.check || fl->def.check(f, i, sb_str(&fl->value), &fl->why);
+	}
+}
+
+const char *form_value(const struct form *f, size_t field)
+{
+	return field < f->n ? sb_str(&f->fields[field].value) : "";
+}
+
+void *form_ctx(const struct form *f)
+{
+	return f->ctx;
+}
+
+void form_wipe(struct form *f, size_t field)
+{
+	if (field < f->n) {
+		struct strbuf *v = &f->fields[field].value;
+		if (v->buf)
+			explicit_bzero(v->buf, v->cap);
+		sb_reset(v);
+	}
+}
+
+static void form_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
+{
+	struct form *f = (struct form *)s;
+	(void)h;
+	ui_fill(ui, y, x, w, ROLE_TITLE);
+	ui_text(ui, y, x + 1, w - 1, f->title, ROLE_TITLE);
+	int row = y + 2;
+	for (size_t i = 0; i < f->n; i++, row += 2) {
+		const struct field *fl = &f->fields[i];
+		bool focus = i == f->cur;
+		ui_text(ui, row, x + 2, LABEL_W, _(fl->def.label), focus ? ROLE_SECTION : ROLE_TITLE);
+		int vx = x + 2 + LABEL_W;
+		ui_fill(ui, row, vx, VALUE_W, focus ? ROLE_SELECTION : ROLE_SELECTION_DIM);
+		struct strbuf shown = STRBUF_INIT;
+		if (fl->def.hidden) {
+			for (size_t k = 0; k < fl->value.len; k++)
+				if (((unsigned char)fl->value.buf[k] & 0xc0) != 0x80)
+					sb_addc(&shown, '*');
+		} else {
+			sb_add(&shown, fl->value.buf ? fl->value.buf : "", fl->value.len);
+		}
+		if (focus)
+			sb_addc(&shown, '_');
+		/* the end of a long value stays visible while typing */
+		const char *t = sb_str(&shown);
+		while (ui_width(t) > VALUE_W - 1 && *t) {
+			t++;
+			while ((*t & 0xc0) == 0x80)
+				t++;
+		}
+		ui_text(ui, row, vx, VALUE_W, t, focus ? ROLE_SELECTION : ROLE_SELECTION_DIM);
+		sb_free(&shown);
+		int rx = vx + VALUE_W + 2;
+		if (!fl->valid && (fl->value.len || f->tried))
+			ui_text(ui, row, rx, x + w - rx, sb_str(&fl->why), ROLE_WARNING);
+		else if (fl->why.len)
+			ui_text(ui, row, rx, x + w - rx, sb_str(&fl->why), ROLE_DIM);
+		else if (fl->def.hint)
+			ui_text(ui, row, rx, x + w - rx, _(fl->def.hint), ROLE_DIM);
+	}
+	if (f->error.len)
+		ui_text(ui, row, x + 2, w - 4, sb_str(&f->error), ROLE_ERROR);
+	row += 2;
+	ui_text(ui, row, x + 2, w - 4,
+		_("Tab/Down: next field   Enter: next, on the last field stage the change   Esc: cancel"),
+		ROLE_DIM);
+}
+
+static void form_free(struct screen *s)
+{
+	struct form *f = (struct form *)s;
+	for (size_t i = 0; i < f->n; i++) {
+		wipe(&f->fields[i].value);
+		sb_free(&f->fields[i].why);
+	}
+	free(f->fields);
+	free(f->title);
+	sb_free(&f->error);
+	if (f->ctx_free)
+		f->ctx_free(f->ctx);
+	free(f);
+}
+
+static void do_submit(struct form *f, struct ui *ui)
+{
+	validate(f);
+	for (size_t i = 0; i < f->n; i++)
+		if (!f->fields[i].valid) {
+			f->cur = i;
+			f->tried = true;
+			sb_reset(&f->error);
+			sb_adds(&f->error, _("Fix the field marked first."));
+			return;
+		}
+	sb_reset(&f->error);
+	if (f->submit(f, ui, &f->error) == 0) {
+		unlink_screen(ui, &f->s);
+		form_free(&f->s);
+	} else {
+		validate(f);   /* a submit may have wiped password fields */
+	}
+}
+
+static bool form_key(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct form *f = (struct form *)s;
+	struct field *fl = &f->fields[f->cur];
+	ui->dirty = true;
+	if (k == 27) {
+		ui_pop(ui);
+		ui_status(ui, ROLE_STATUS, "%s", _("cancelled: nothing was staged"));
+		return true;
+	}
+	if (k == '\t' || k == UI_FN(KEY_DOWN)) {
+		f->cur = (f->cur + 1) % f->n;
+	} else if (k == UI_FN(KEY_BTAB) || k == UI_FN(KEY_UP)) {
+		f->cur = (f->cur + f->n - 1) % f->n;
+	} else if (k == '\r' || k == '\n' || k == UI_FN(KEY_ENTER)) {
+		if (f->cur + 1 < f->n)
+			f->cur++;
+		else
+			do_submit(f, ui);
+		return true;
+	} else if (k == UI_FN(KEY_BACKSPACE) || k == 127 || k == 8) {
+		size_t n = fl->value.len;
+		while (n > 0 && ((unsigned char)fl->value.buf[n - 1] & 0xc0) == 0x80)
+			n--;
+		sb_truncate(&fl->value, n ? n - 1 : 0);
+	} else if (k == UI_CTRL('u')) {
+		form_wipe(f, f->cur);
+	} else if (k >= ' ' && k != 127) {
+		char mb[8];
+		mbstate_t st;
+		memset(&st, 0, sizeof st);
+		size_t n = wcrtomb(mb, (wchar_t)k, &st);
+		if (n != (size_t)-1 && fl->value.len < 1000)
+			sb_add(&fl->value, mb, n);
+	}
+	sb_reset(&f->error);
+	validate(f);
+	return true;   /* a form swallows every key (q is a letter here) */
+}
+
+static const char *const *form_keybar(struct screen *s)
+{
+	(void)s;
+	static const char *const kb[] = {
+		"Tab", N_("Next field"), "Enter", N_("Next / Stage"), "C-u", N_("Clear field"),
+		"Esc", N_("Cancel"), NULL,
+	};
+	return kb;
+}
+
+static const struct screen_ops form_ops = { form_draw, form_key, NULL, form_free, form_keybar };
+
+struct screen *form_create(struct ui *ui, const char *title, const struct form_field *fields,
+			   size_t n, form_submit_fn submit, void *ctx, void (*ctx_free)(void *))
+{
+	(void)ui;
+	struct form *f = xcalloc(1, sizeof *f);
+	f->s.ops = &form_ops;
+	f->title = xstrdup(title);
+	f->fields = xcalloc(n, sizeof *f->fields);
+	f->n = n;
+	for (size_t i = 0; i < n; i++) {
+		f->fields[i].def = fields[i];
+		sb_init(&f->fields[i].value);
+		sb_init(&f->fields[i].why);
+		if (fields[i].initial)
+			sb_adds(&f->fields[i].value, fields[i].initial);
+	}
+	f->submit = submit;
+	f->ctx = ctx;
+	f->ctx_free = ctx_free;
+	sb_init(&f->error);
+	validate(f);
+	return &f->s;
+}
+
+/* ---- dialogs ---- */
+
+struct dialog {
+	struct screen s;
+	char *title;
+	char *text;
+	enum theme_role role;
+	const char *const *choices;   /* NULL: a note */
+	ask_fn answer;
+	void *ctx;
+	void (*ctx_free)(void *);
+};
+
+/* The text's lines, wrapped to width columns. */
+static size_t dialog_lines(const char *text, int width, char ***out)
+{
+	char **v = NULL;
+	size_t n = 0;
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xmemdup0(p, len);
+		char *q = line;
+		do {
+			size_t fit = ui_fit(q, width);
+			if (q[fit] && fit > 0) {   /* break at the last space that fits */
+				size_t sp = fit;
+				while (sp > 0 && q[sp] != ' ')
+					sp--;
+				if (sp > 0)
+					fit = sp;
+			}
+			if (fit == 0 && *q)
+				fit = 1;
+			v = xreallocarray(v, n + 1, sizeof *v);
+			v[n++] = xmemdup0(q, fit);
+			q += fit;
+			while (*q == ' ')
+				q++;
+		} while (*q);
+		free(line);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	*out = v;
+	return n;
+}
+
+static void dialog_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
+{
+	struct dialog *dl = (struct dialog *)s;
+	if (s->below)
+		s->below->ops->draw(s->below, ui, y, x, h, w);
+	int bw = w - 8 < 72 ? w - 8 : 72;
+	char **lines;
+	size_t n = dialog_lines(dl->text, bw - 4, &lines);
+	int bh = (int)n + 5;
+	if (bh > h)
+		bh = h;
+	int by = y + (h - bh) / 2, bx = x + (w - bw) / 2;
+	for (int r = 0; r < bh; r++)
+		ui_fill(ui, by + r, bx, bw, ROLE_NORMAL);
+	ui_fill(ui, by, bx, bw, ROLE_TITLE);
+	ui_text(ui, by, bx + 1, bw - 2, dl->title, ROLE_TITLE);
+	for (size_t i = 0; i < n; i++) {
+		if ((int)i + 2 < bh - 2)
+			ui_text(ui, by + 2 + (int)i, bx + 2, bw - 4, lines[i], dl->role);
+		free(lines[i]);
+	}
+	free(lines);
+	int cx = bx + 2, cy = by + bh - 2;
+	if (dl->choices) {
+		for (size_t i = 0; dl->choices[i] && dl->choices[i + 1]; i += 2) {
+			cx += ui_text(ui, cy, cx, bx + bw - cx, dl->choices[i], ROLE_KEY);
+			cx += ui_text(ui, cy, cx, bx + bw - cx, " ", ROLE_NORMAL);
+			cx += ui_text(ui, cy, cx, bx + bw - cx, _(dl->choices[i + 1]), ROLE_NORMAL);
+			cx += ui_text(ui, cy, cx, bx + bw - cx, "   ", ROLE_NORMAL);
+		}
+	} else {
+		ui_text(ui, cy, cx, bw - 4, _("Press any key to close."), ROLE_DIM);
+	}
+	ui_fill(ui, by + bh - 1, bx, bw, ROLE_BORDER);
+}
+
+static void dialog_free(struct screen *s)
+{
+	struct dialog *dl = (struct dialog *)s;
+	free(dl->title);
+	if (dl->text) {
+		/* a note may hold a generated password */
+		explicit_bzero(dl->text, strlen(dl->text));
+		free(dl->text);
+	}
+	if (dl->ctx_free)
+		dl->ctx_free(dl->ctx);
+	free(dl);
+}
+
+static bool dialog_key(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct dialog *dl = (struct dialog *)s;
+	ui->dirty = true;
+	if (k == UI_FN(KEY_RESIZE))
+		return false;
+	if (!dl->choices) {
+		ui_pop(ui);
+		return true;
+	}
+	int chosen = 0;
+	if (k == 27)
+		chosen = 27;
+	for (size_t i = 0; !chosen && dl->choices[i] && dl->choices[i + 1]; i += 2) {
+		int c = (unsigned char)dl->choices[i][0];
+		if (k == c || (k < 128 && k >= 'A' && k <= 'Z' && k + 32 == c && dl->choices[i][1] == 0))
+			chosen = c;
+	}
+	if (!chosen)
+		return true;   /* other keys are ignored: the question waits */
+	ask_fn fn = dl->answer;
+	void *ctx = dl->ctx;
+	void (*cf)(void *) = dl->ctx_free;
+	dl->ctx_free = NULL;
+	unlink_screen(ui, s);
+	dialog_free(s);
+	fn(ui, ctx, chosen);
+	if (cf)
+		cf(ctx);
+	return true;
+}
+
+static const char *const *dialog_keybar(struct screen *s)
+{
+	struct dialog *dl = (struct dialog *)s;
+	static const char *const note_kb[] = { "any key", N_("Close"), NULL };
+	return dl->choices ? dl->choices : note_kb;
+}
+
+static const struct screen_ops dialog_ops = {
+	dialog_draw, dialog_key, NULL, dialog_free, dialog_keybar,
+};
+
+struct screen *ask_create(struct ui *ui, const char *title, const char *text,
+			  const char *const *choices, ask_fn answer, void *ctx,
+			  void (*ctx_free)(void *))
+{
+	(void)ui;
+	struct dialog *dl = xcalloc(1, sizeof *dl);
+	dl->s.ops = &dialog_ops;
+	dl->title = xstrdup(title);
+	dl->text = xstrdup(text);
+	dl->role = ROLE_NORMAL;
+	dl->choices = choices;
+	dl->answer = answer;
+	dl->ctx = ctx;
+	dl->ctx_free = ctx_free;
+	return &dl->s;
+}
+
+struct screen *note_create(struct ui *ui, const char *title, const char *text,
+			   enum theme_role role)
+{
+	(void)ui;
+	struct dialog *dl = xcalloc(1, sizeof *dl);
+	dl->s.ops = &dialog_ops;
+	dl->title = xstrdup(title);
+	dl->text = xstrdup(text);
+	dl->role = role;
+	return &dl->s;
+}
