@@ -44,6 +44,10 @@ struct config {
  * must exist. Unknown keys, wrong types and bad values are errors naming
  * file, line and key; all of them are reported. */
 int config_load(const char *path, struct config **out, struct diags *d);
+/* The same from text already in memory; name stands for the file in
+ * messages and origins, and relative paths are relative to its directory. */
+int config_load_mem(const char *name, const char *text, size_t len, struct config **out,
+		    struct diags *d);
 void config_free(struct config **cp);
 
 /* `vmailadm config`: every effective value and where it came from

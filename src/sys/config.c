@@ -471,7 +471,7 @@ static void set_value(struct loader *L, const struct setting *s, const yaml_node
 			for (int j = 0; s->choices[j]; j++)
 				sb_addf(&list, "%s%s", j ? ", " : "", s->choices[j]);
 			diag_error(L->d, L->file, vline, _("%s: unknown value '%s'; expected one of %s"),
-				   s->name, v, list.buf);
+				   s->name, v, sb_str(&list));
 			sb_free(&list);
 			ok = false;
 		} else
@@ -496,7 +496,7 @@ static void set_value(struct loader *L, const struct setting *s, const yaml_node
 		goto store;
 	case ST_STRING:
 		if (s->check && !s->check(s, &v, &why)) {
-			diag_error(L->d, L->file, vline, "%s: %s", s->name, why.buf);
+			diag_error(L->d, L->file, vline, "%s: %s", s->name, sb_str(&why));
 			ok = false;
 			break;
 		}
@@ -536,13 +536,13 @@ static void load_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *ro
 		if (!s) {
 			struct strbuf shown = STRBUF_INIT;
 			sb_add_printable(&shown, name, key->data.scalar.length);
-			const char *near = closest_setting(shown.buf);
+			const char *near = closest_setting(sb_str(&shown));
 			if (near)
-				diag_error(L->d, L->file, kline,
-					   _("unknown key '%s'; did you mean '%s'?"), shown.buf, near);
+				diag_error(L->d, L->file, kline, _("unknown key '%s'; did you mean '%s'?"),
+					   sb_str(&shown), near);
 			else
 				diag_error(L->d, L->file, kline,
-					   _("unknown key '%s' (see vmailadm.yaml(5))"), shown.buf);
+					   _("unknown key '%s' (see vmailadm.yaml(5))"), sb_str(&shown));
 			sb_free(&shown);
 			continue;
 		}
@@ -617,7 +617,11 @@ static void load_text(struct loader *L, const char *text, size_t len)
 	yaml_parser_delete(&p);
 }
 
-/* Read the whole file; -1 with errno on failure. */
+/* A settings file is a few hundred bytes; the cap keeps libyaml, which is
+ * quadratic in flow nesting depth, from spending minutes on a broken file. */
+#define CONFIG_MAX_SIZE (64u * 1024)
+
+/* Read the whole file; -1 with errno on failure (EFBIG past the cap). */
 static int read_file(const char *path, struct strbuf *out)
 {
 	FILE *fp = fopen(path, "rb");
@@ -633,7 +637,7 @@ static int read_file(const char *path, struct strbuf *out)
 	size_t n;
 	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
 		sb_add(out, buf, n);
-		if (out->len > (1u << 20)) {
+		if (out->len > CONFIG_MAX_SIZE) {
 			fclose(fp);
 			errno = EFBIG;
 			return -1;
@@ -645,6 +649,53 @@ static int read_file(const char *path, struct strbuf *out)
 		errno = err;
 		return -1;
 	}
+	return 0;
+}
+
+/* Fold {postfix_dir} into the commands once every key is read, so the order
+ * of keys in the file does not matter. */
+static void finish(struct config *c)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (settings[i].type == ST_COMMAND) {
+			char **sp = str_at(c, &settings[i]);
+			char *x = expand_placeholders(*sp, c);
+			free(*sp);
+			*sp = x;
+		}
+}
+
+/* Parse text over the defaults in c; false (and c freed) on errors. */
+static bool load_into(struct config **cp, const char *name, const char *text, size_t len,
+		      struct diags *d)
+{
+	struct config *c = *cp;
+	free(c->file);
+	c->file = xstrdup(name);
+	struct diags mine = DIAGS_INIT;
+	struct loader L = { .c = c, .file = name, .base = dir_of(name), .d = &mine };
+	load_text(&L, text, len);
+	free(L.base);
+	bool failed = diags_has_errors(&mine);
+	diags_take(d, &mine);
+	if (failed) {
+		config_free(cp);
+		return false;
+	}
+	finish(c);
+	return true;
+}
+
+int config_load_mem(const char *name, const char *text, size_t len, struct config **out,
+		    struct diags *d)
+{
+	struct config *c = config_defaults();
+	c->origin->file_origin = N_("command line");
+	c->origin->path = xstrdup(name);
+	*out = NULL;
+	if (!load_into(&c, name, text, len, d))
+		return -1;
+	*out = c;
 	return 0;
 }
 
@@ -670,38 +721,26 @@ int config_load(const char *path, struct config **out, struct diags *d)
 
 	struct strbuf text = STRBUF_INIT;
 	if (read_file(path, &text) < 0) {
-		if (errno == ENOENT && !must_exist) {
-			sb_free(&text);
-			goto finish;
-		}
-		diag_error(d, path, 0, _("cannot read the configuration file: %s"), strerror(errno));
+		int err = errno;
 		sb_free(&text);
-		config_free(&c);
-		return -1;
-	}
-	c->file = xstrdup(path);
-
-	struct diags mine = DIAGS_INIT;
-	struct loader L = { .c = c, .file = path, .base = dir_of(path), .d = &mine };
-	load_text(&L, text.buf ? text.buf : "", text.len);
-	sb_free(&text);
-	free(L.base);
-	bool failed = diags_has_errors(&mine);
-	diags_take(d, &mine);
-	if (failed) {
-		config_free(&c);
-		return -1;
-	}
-
-finish:
-	/* After every key is read, so the order in the file does not matter. */
-	for (size_t i = 0; i < NSETTINGS; i++)
-		if (settings[i].type == ST_COMMAND) {
-			char **sp = str_at(c, &settings[i]);
-			char *x = expand_placeholders(*sp, c);
-			free(*sp);
-			*sp = x;
+		if (err == ENOENT && !must_exist) {
+			finish(c);
+			*out = c;
+			return 0;
 		}
+		if (err == EFBIG)
+			diag_error(d, path, 0, _("the configuration file is larger than %u KiB"),
+				   CONFIG_MAX_SIZE / 1024);
+		else
+			diag_error(d, path, 0, _("cannot read the configuration file: %s"),
+				   strerror(err));
+		config_free(&c);
+		return -1;
+	}
+	bool ok = load_into(&c, path, text.buf ? text.buf : "", text.len, d);
+	sb_free(&text);
+	if (!ok)
+		return -1;
 	*out = c;
 	return 0;
 }

@@ -143,6 +143,44 @@ static void test_explicit_missing_file_fails(void)
 	diags_free(&d);
 }
 
+static void test_too_large_file(void)
+{
+	char path[] = "/tmp/test_config_XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	FILE *fp = fdopen(fd, "w");
+	fputs("# padding\n", fp);
+	for (int i = 0; i < 7000; i++)
+		fputs("#123456789\n", fp);
+	fclose(fp);
+	struct diags d = DIAGS_INIT;
+	struct config *c = NULL;
+	CU_ASSERT_EQUAL(config_load(path, &c, &d), -1);
+	CU_ASSERT_EQUAL_FATAL(d.n, 1);
+	CU_ASSERT_STRING_EQUAL(d.v[0].msg, "the configuration file is larger than 64 KiB");
+	diags_free(&d);
+	unlink(path);
+}
+
+static void test_load_from_memory(void)
+{
+	static const char text[] = "postfix_dir: pf\nvmail_uid: 42\n";
+	struct diags d = DIAGS_INIT;
+	struct config *c = NULL;
+	CU_ASSERT_EQUAL_FATAL(config_load_mem("/srv/demo/vmailadm.yaml", text, sizeof text - 1,
+					      &c, &d), 0);
+	CU_ASSERT_STRING_EQUAL(c->postfix_dir, "/srv/demo/pf");
+	CU_ASSERT_STRING_EQUAL(c->postfix_reload, "postfix -c /srv/demo/pf reload");
+	CU_ASSERT_EQUAL(c->vmail_uid, 42);
+	CU_ASSERT_STRING_EQUAL(config_origin(c, "vmail_uid"), "/srv/demo/vmailadm.yaml:2");
+	config_free(&c);
+	/* An empty key is an unknown key, not a crash (found by fuzz_config). */
+	CU_ASSERT_EQUAL(config_load_mem("/x.yaml", "&a : 1\n", 7, &c, &d), -1);
+	CU_ASSERT_EQUAL_FATAL(d.n, 1);
+	CU_ASSERT_STRING_EQUAL(d.v[0].msg, "unknown key '' (see vmailadm.yaml(5))");
+	diags_free(&d);
+}
+
 static void test_full_file(void)
 {
 	struct config *c = load_ok("full.yaml");
@@ -475,6 +513,8 @@ int main(void)
 		{ "empty file = defaults", test_empty_file_is_defaults },
 		{ "missing default file = defaults", test_missing_default_file_is_defaults },
 		{ "explicit missing file fails", test_explicit_missing_file_fails },
+		{ "too large file", test_too_large_file },
+		{ "load from memory", test_load_from_memory },
 		{ "full file", test_full_file },
 		{ "relative paths", test_relative_paths },
 		{ "{postfix_dir} in any order", test_placeholder_order_independent },
