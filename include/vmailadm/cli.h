@@ -37,6 +37,7 @@ int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_edit(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_lint(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
 struct json_t;
 /* Every audit record (state_dir/audit.log), oldest first, as a JSON array. */
@@ -45,6 +46,7 @@ int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
+int cmd_trace(struct cli *cli, int argc, char **argv);
 
 /* Shared by the read-only commands (src/cli/cmd_list.c). */
 struct world;

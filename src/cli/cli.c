@@ -29,12 +29,14 @@ static const struct command commands[] = {
 	{ "domain", cmd_edit, N_("domain add|del DOMAIN [--cascade]") },
 	{ "import", cmd_import, N_("import --csv FILE        create mailboxes from address,password,quota rows") },
 	{ "list", cmd_list, N_("list domains|mailboxes|aliases|catchalls [DOMAIN] [--json]") },
+	{ "lint", cmd_lint, N_("lint [--json] [--fix [--commit]]  problems that lose mail or expose passwords") },
 	{ "log", cmd_log, N_("log [--limit N] [--json] the audit trail of commits") },
 	{ "mailbox", cmd_edit, N_("mailbox add|del|passwd|quota ADDRESS [...]") },
 	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address") },
 	{ "stats", cmd_stats, N_("stats [DOMAIN|ADDRESS...] [--json] [--sort name|new|unread|size] [--folders]\n"
 				 "                          messages, unread and size of each mailbox") },
 	{ "sysalias", cmd_edit, N_("sysalias set|del NAME [TARGET...]  /etc/aliases entries") },
+	{ "trace", cmd_trace, N_("trace ADDRESS... [--json] where mail for an address goes, step by step") },
 };
 
 static void print_help(FILE *fp, const char *prog)

@@ -21,3 +21,8 @@ EXTRA_DIST += tests/cli-demo.sh
 libvmail_a_SOURCES += \
 	src/cli/cmd_edit.c \
 	src/cli/cmd_log.c
+
+# Where mail goes and what loses it (issue 6).
+libvmail_a_SOURCES += \
+	src/cli/cmd_lint.c \
+	src/cli/cmd_trace.c

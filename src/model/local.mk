@@ -4,6 +4,14 @@ noinst_HEADERS += \
 libvmail_a_SOURCES += \
 	src/model/model.c
 
+# Where mail goes (trace) and the traps that lose it (lint).
+noinst_HEADERS += \
+	include/vmailadm/lint.h \
+	include/vmailadm/trace.h
+libvmail_a_SOURCES += \
+	src/model/lint.c \
+	src/model/trace.c
+
 if HAVE_CUNIT
 check_PROGRAMS += tests/unit/test_model
 TESTS += tests/unit/test_model
@@ -36,3 +44,44 @@ EXTRA_DIST += \
 # The read-only command line (src/cli/cmd_list.c, cmd_show.c) on a fixture server.
 TESTS += tests/cli-list.sh
 EXTRA_DIST += tests/cli-list.sh
+
+# Tracer and lint tests on their own fixture servers.
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_trace tests/unit/test_lint
+TESTS += tests/unit/test_trace tests/unit/test_lint
+endif
+tests_unit_test_trace_SOURCES = tests/unit/test_trace.c tests/unit/worldtree.h
+tests_unit_test_trace_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_trace_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+tests_unit_test_lint_SOURCES = tests/unit/test_lint.c tests/unit/worldtree.h
+tests_unit_test_lint_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_lint_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+EXTRA_DIST += \
+	tests/fixtures/world/lintbad/etc/aliases \
+	tests/fixtures/world/lintbad/etc/dovecot/users \
+	tests/fixtures/world/lintbad/etc/postfix/main.cf \
+	tests/fixtures/world/lintbad/etc/postfix/vdomains \
+	tests/fixtures/world/lintbad/etc/postfix/virtual \
+	tests/fixtures/world/lintbad/etc/postfix/vmailbox \
+	tests/fixtures/world/lintbad/mail/bad.test/alice/cur/.keep \
+	tests/fixtures/world/lintbad/mail/other.test/orphan/cur/.keep \
+	tests/fixtures/world/lintbad/vmailadm.yaml \
+	tests/fixtures/world/lintgood/etc/aliases \
+	tests/fixtures/world/lintgood/etc/dovecot/users \
+	tests/fixtures/world/lintgood/etc/postfix/main.cf \
+	tests/fixtures/world/lintgood/etc/postfix/vdomains \
+	tests/fixtures/world/lintgood/etc/postfix/virtual \
+	tests/fixtures/world/lintgood/etc/postfix/vmailbox \
+	tests/fixtures/world/lintgood/mail/good.test/alice/cur/.keep \
+	tests/fixtures/world/lintgood/mail/good.test/alice/new/.keep \
+	tests/fixtures/world/lintgood/mail/good.test/bob/cur/.keep \
+	tests/fixtures/world/lintgood/mail/good.test/bob/new/.keep \
+	tests/fixtures/world/lintgood/vmailadm.yaml \
+	tests/fixtures/world/tricky/etc/aliases \
+	tests/fixtures/world/tricky/etc/dovecot/users \
+	tests/fixtures/world/tricky/etc/postfix/main.cf \
+	tests/fixtures/world/tricky/etc/postfix/virtual \
+	tests/fixtures/world/tricky/etc/postfix/virtual.pcre \
+	tests/fixtures/world/tricky/etc/postfix/virtual2 \
+	tests/fixtures/world/tricky/etc/postfix/vmailbox \
+	tests/fixtures/world/tricky/vmailadm.yaml

@@ -1,0 +1,86 @@
+/* Lint: the traps that lose mail or expose passwords in a Postfix + Dovecot
+ * virtual-domain set-up (issue 6, reference §2-§6), each found problem with
+ * a stable rule id, a severity, the file and line, a message and a one-line
+ * fix. lint_fixes() turns the problems it knows how to repair into staged
+ * operations (and the few actions the stage has no operation for). */
+#ifndef VMAILADM_LINT_H
+#define VMAILADM_LINT_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmailadm/diag.h"
+
+struct config;
+struct op;
+struct world;
+
+enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
+
+/* Rule ids (stable, for JSON and scripts):
+ * syntax, duplicate-key, catchall-swallows-mailboxes, bare-domain-alias-key,
+ * alias-loop, alias-limit, dangling-alias-target, mailbox-without-password,
+ * password-without-mailbox, mailbox-without-maildir, maildir-without-mailbox,
+ * vmailbox-mbox-path, vmailbox-path-outside-domain, plain-password,
+ * weak-password-scheme, domain-in-two-classes, map-not-built,
+ * map-older-than-source, domain-list-file-needs-reload, passwd-file-mode,
+ * maildir-owner, mail-base-mode, vmail-uid-below-minimum,
+ * virtual-mailbox-limit-not-quota, dovecot-path-mismatch. */
+struct lint_problem {
+	const char *rule;
+	enum lint_severity severity;
+	char *file;       /* may be NULL */
+	unsigned line;    /* 0 when not tied to a line */
+	char *message;    /* translated */
+	char *fix;        /* translated, one line */
+	char *subject;    /* what it is about: an address, a domain, a path,
+	                   * "type:path" of a map; may be NULL (the TUI marks
+	                   * entries by it; lint_fixes reads it) */
+};
+
+struct lint_report {
+	struct lint_problem *v;
+	size_t n;
+};
+
+/* Check w (loaded from cfg). load_diags: the diagnostics world_load gave
+ * (reported as rule "syntax", or "duplicate-key" when they name a line
+ * lint reports as a duplicate); may be NULL. Problems are sorted by file,
+ * line, rule. The file system is looked at (maildirs, modes, .db files). */
+void lint_run(const struct world *w, const struct config *cfg, const struct diags *load_diags,
+	      struct lint_report *out);
+void lint_report_free(struct lint_report *r);
+/* Errors + warnings (what makes `vmailadm lint` exit 1). */
+size_t lint_count_problems(const struct lint_report *r);
+const char *lint_severity_name(enum lint_severity s); /* "error", "warning", "info" */
+
+/* Work the stage cannot express as an operation. */
+enum lint_action_kind {
+	LINT_ACT_POSTMAP,        /* path = the source, detail = the map type */
+	LINT_ACT_MAILDIR_CREATE, /* path = the maildir, under virtual_mailbox_base */
+};
+struct lint_action {
+	enum lint_action_kind kind;
+	char *path;
+	char *detail;
+	const char *rule;
+};
+
+struct lint_fixes {
+	struct op **ops;          /* to stage_push, in order */
+	size_t nops;
+	struct lint_action *actions;
+	size_t nactions;
+};
+
+/* The fixes for the problems in r: a catch-all that swallows mailboxes is
+ * set again on the same target (OP_CATCHALL_SET: the stage writes it in
+ * the mailbox map, or adds identity entries, per catchall_form); a {PLAIN}
+ * password is hashed with cfg->password_scheme (OP_MAILBOX_PASSWD); a
+ * missing maildir is created and a missing or stale map rebuilt (actions).
+ * Problems that cannot be fixed this way are skipped; a fix that fails
+ * (e.g. an empty plaintext) is a note in d. */
+void lint_fixes(const struct world *w, const struct config *cfg, const struct lint_report *r,
+		struct lint_fixes *out, struct diags *d);
+void lint_fixes_free(struct lint_fixes *f);
+
+#endif

@@ -1,0 +1,100 @@
+/* Where does mail for an address go? The recipient is resolved the way
+ * Postfix 3.7 does it (reference §2): virtual aliasing in cleanup(8) across
+ * every table of virtual_alias_maps (query forms user+ext@domain,
+ * user@domain, [user for local domains], @domain, each sent to every table
+ * before the next; regexp/pcre tables only see the full address), the
+ * recursion, expansion and length limits, identity termination and
+ * duplicate removal; then, per final recipient, the class of its domain
+ * (trivial-rewrite's resolve.c) and what the delivery agent does:
+ * virtual(8) mailbox lookup, local(8) with /etc/aliases, the error
+ * transport of a virtual alias domain, or relay to another host.
+ * The tracer walks the tables itself; it does not use the model's
+ * convenience fields (those are built from the same rules, and lint
+ * compares the two). Every step names the file and line that decided it. */
+#ifndef VMAILADM_TRACE_H
+#define VMAILADM_TRACE_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmailadm/diag.h"
+
+struct world;
+struct tracer;
+
+enum trace_kind {
+	TRACE_MAILDIR,   /* virtual(8) delivers to a Maildir (path ends in '/') */
+	TRACE_MBOX,      /* virtual(8) appends to an mbox file */
+	TRACE_REMOTE,    /* relayed to another host (smtp/relay transport) */
+	TRACE_LOCAL,     /* local(8): a local user's mailbox, a command, a file */
+	TRACE_REJECT,    /* bounced / refused: 5.x.x */
+	TRACE_DEFER,     /* not accepted now: 4.x.x (alias limits, uid) */
+};
+
+/* One final destination of a traced recipient. */
+struct trace_dest {
+	char *address;       /* the final recipient as Postfix writes it */
+	enum trace_kind kind;
+	char *path;          /* TRACE_MAILDIR/TRACE_MBOX: absolute; else NULL */
+	char *reason;        /* TRACE_REJECT/TRACE_DEFER: the status text
+	                      * ("5.1.1 <x@d>: Recipient address rejected: User
+	                      * unknown in virtual mailbox table"); else NULL */
+	char *detail;        /* TRACE_LOCAL: "user root", "command |...",
+	                      * "file /x", "include :include:/x"; TRACE_REMOTE:
+	                      * the transport parameter used; else NULL */
+	char *file;          /* what decided it (table, main.cf, aliases), or NULL */
+	unsigned line;
+};
+
+/* One step, for people: text is translated; what is a stable word for
+ * JSON ("domain-class", "alias-hit", "alias-miss", "identity", "duplicate",
+ * "limit", "mailbox-hit", "mailbox-miss", "local-alias", "local-user",
+ * "remote", "reject", "warning"). */
+struct trace_step {
+	const char *what;
+	unsigned depth;      /* nesting of the expansion, for indentation */
+	char *address;       /* the address the step is about */
+	char *text;
+	char *file;          /* may be NULL */
+	unsigned line;
+};
+
+struct trace_result {
+	char *address;       /* as given */
+	struct trace_dest *dests;
+	size_t ndests;
+	struct trace_step *steps;
+	size_t nsteps;
+	bool rejected;       /* some destination is TRACE_REJECT */
+	bool deferred;       /* some destination is TRACE_DEFER */
+	const char *limit;   /* the alias limit that deferred it: "recursion",
+	                      * "expansion", "length"; else NULL */
+};
+
+/* Prepare a tracer for w (which must outlive it): the maps in main.cf
+ * order, the compiled patterns of regexp/pcre tables, the limits,
+ * recipient_delimiter, myorigin. Patterns POSIX regcomp cannot read
+ * (PCRE-only syntax) are warnings in d naming the file and line; such a
+ * rule never matches in the trace. Never fails. */
+struct tracer *trace_create(const struct world *w, struct diags *d);
+void trace_free(struct tracer **tp);
+/* Warnings found while preparing (the same that went to d), so that a
+ * front end that passed a scratch list can still show them. */
+const struct diags *trace_warnings(const struct tracer *t);
+
+/* Resolve one recipient. An address without '@' gets @$myorigin, as
+ * Postfix's canonicalisation does. Always fills *out (free it with
+ * trace_result_free). */
+void trace_address(struct tracer *t, const char *address, struct trace_result *out);
+void trace_result_free(struct trace_result *r);
+
+/* Stable names: "maildir", "mbox", "remote", "local", "reject", "defer". */
+const char *trace_kind_name(enum trace_kind k);
+
+/* Postfix's split of an address extension: the local part up to the first
+ * character of delims, except for postmaster, mailer-daemon,
+ * double-bounce, and (when '-' is a delimiter) owner-* and *-request.
+ * Returns the offset of the delimiter in local (so local[off] is it), or
+ * -1 when nothing is split. */
+long trace_split_extension(const char *local, size_t len, const char *delims);
+
+#endif

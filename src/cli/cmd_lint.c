@@ -1,0 +1,259 @@
+/* `vmailadm lint [--json] [--fix [--commit]]`: the problems lint finds, as
+ * "file:line: severity: [rule] message (fix: ...)" or a JSON array. --fix
+ * stages the repairs lint knows and shows the plan like --dry-run; only
+ * --fix --commit writes (through the stage's commit, then the maps and
+ * maildirs the stage has no operation for). */
+#include "config.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmailadm/cli.h"
+#include "vmailadm/commit.h"
+#include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/lint.h"
+#include "vmailadm/model.h"
+#include "vmailadm/op.h"
+#include "vmailadm/safeopen.h"
+#include "vmailadm/spawn.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
+
+static void put_printable(FILE *fp, const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_add_printable(&sb, s, strlen(s));
+	fputs(sb_str(&sb), fp);
+	sb_free(&sb);
+}
+
+static void print_report(const struct lint_report *r, bool json)
+{
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < r->n; i++) {
+			const struct lint_problem *p = &r->v[i];
+			json_t *o = json_object();
+			json_object_set_new(o, "rule", json_string(p->rule));
+			json_object_set_new(o, "severity", json_string(lint_severity_name(p->severity)));
+			json_object_set_new(o, "file", p->file ? json_string(p->file) : json_null());
+			json_object_set_new(o, "line", p->line ? json_integer(p->line) : json_null());
+			json_object_set_new(o, "message", json_string(p->message));
+			json_object_set_new(o, "fix", json_string(p->fix));
+			if (p->subject)
+				json_object_set_new(o, "subject", json_string(p->subject));
+			json_array_append_new(arr, o);
+		}
+		cli_json_print(arr);
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const struct lint_problem *p = &r->v[i];
+		put_printable(stdout, p->file ? p->file : "-");
+		if (p->line)
+			printf(":%u", p->line);
+		printf(": %s: [%s] ", lint_severity_name(p->severity), p->rule);
+		put_printable(stdout, p->message);
+		if (p->fix[0]) {
+			fputs(_(" (fix: "), stdout);
+			put_printable(stdout, p->fix);
+			fputs(")", stdout);
+		}
+		fputs("\n", stdout);
+	}
+}
+
+static const char *action_text(const struct lint_action *a)
+{
+	return a->kind == LINT_ACT_POSTMAP ? _("rebuild map") : _("create maildir");
+}
+
+static int run_actions(const struct config *cfg, const struct world *w, const struct lint_fixes *f)
+{
+	int bad = 0;
+	for (size_t i = 0; i < f->nactions; i++) {
+		const struct lint_action *a = &f->actions[i];
+		struct diags d = DIAGS_INIT;
+		int rc;
+		if (a->kind == LINT_ACT_POSTMAP) {
+			char *spec = xasprintf("%s:%s", a->detail, a->path);
+			const char *argv[] = { cfg->postmap, "-c", cfg->postfix_dir, spec, NULL };
+			rc = spawn_check(argv, 60000, &d);
+			free(spec);
+		} else {
+			const char *base = world_mailbox_base(w);
+			const char *rel = a->path + strlen(base);
+			while (*rel == '/')
+				rel++;
+			rc = safe_make_maildir(base, rel, (uid_t)cfg->vmail_uid, (gid_t)cfg->vmail_gid, &d);
+		}
+		fprintf(stderr, "%s %s %s\n", rc == 0 ? "  ok  " : "  FAIL", action_text(a), a->path);
+		diags_print(&d, stderr);
+		diags_free(&d);
+		bad |= rc != 0;
+	}
+	return bad;
+}
+
+static int do_fix(struct cli *cli, const struct world *w, const struct lint_report *r, bool json,
+		  bool commit)
+{
+	const struct config *cfg = cli_config(cli);
+	struct diags d = DIAGS_INIT;
+	struct lint_fixes f;
+	lint_fixes(w, cfg, r, &f, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	struct stage *s = stage_create(cfg);
+	if (stage_load(s, &d) < 0) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		stage_free(&s);
+		lint_fixes_free(&f);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < f.nops; i++) {
+		struct op *op = f.ops[i];
+		f.ops[i] = NULL;   /* the stage owns or frees it now */
+		if (stage_push(s, op, &d) < 0) {
+			diags_print(&d, stderr);
+			diags_free(&d);
+		}
+	}
+	const struct plan *p = stage_plan(s);
+	struct strbuf diff = STRBUF_INIT, acts = STRBUF_INIT;
+	plan_diff(p, &diff);
+	plan_describe_actions(p, cfg, &acts);
+	for (size_t i = 0; i < f.nactions; i++)
+		sb_addf(&acts, "%s %s\n", action_text(&f.actions[i]), f.actions[i].path);
+	if (json) {
+		json_t *o = json_object();
+		json_t *ops = json_array();
+		for (size_t i = 0; i < stage_count(s); i++) {
+			struct strbuf desc = STRBUF_INIT;
+			op_describe(stage_op(s, i), &desc);
+			json_array_append_new(ops, json_string(sb_str(&desc)));
+			sb_free(&desc);
+		}
+		json_object_set_new(o, "operations", ops);
+		json_object_set_new(o, "diff", json_string(sb_str(&diff)));
+		json_t *ja = json_array();
+		for (size_t i = 0; i < f.nactions; i++) {
+			json_t *a = json_object();
+			json_object_set_new(a, "action", json_string(f.actions[i].kind == LINT_ACT_POSTMAP
+									     ? "postmap" : "create-maildir"));
+			json_object_set_new(a, "path", json_string(f.actions[i].path));
+			json_object_set_new(a, "rule", json_string(f.actions[i].rule));
+			json_array_append_new(ja, a);
+		}
+		json_object_set_new(o, "actions", ja);
+		cli_json_print(o);
+	} else {
+		for (size_t i = 0; i < stage_count(s); i++) {
+			struct strbuf desc = STRBUF_INIT;
+			op_describe(stage_op(s, i), &desc);
+			printf("* %s\n", sb_str(&desc));
+			sb_free(&desc);
+		}
+		fputs(sb_str(&diff), stdout);
+		fputs(sb_str(&acts), stdout);
+		if (stage_count(s) == 0 && f.nactions == 0)
+			fputs(_("lint: nothing it can fix by itself\n"), stderr);
+	}
+	sb_free(&diff);
+	sb_free(&acts);
+	int rc = EXIT_OK;
+	if (!commit) {
+		if (!json && (stage_count(s) || f.nactions))
+			fputs(_("not committed: run 'vmailadm lint --fix --commit' to apply\n"), stderr);
+	} else {
+		if (stage_count(s) > 0) {
+			struct commit_opts copts = { .lock_wait_seconds = 10, .progress = NULL };
+			struct commit_result res;
+			int crc = stage_commit(s, &copts, &res, &d);
+			diags_print(&d, stderr);
+			diags_free(&d);
+			fprintf(stderr, crc == 0 ? _("committed (%s)\n") : _("not committed (%s)\n"),
+				res.id ? res.id : "-");
+			commit_result_free(&res);
+			if (crc != 0)
+				rc = EXIT_PROBLEMS;
+		}
+		if (rc == EXIT_OK && run_actions(cfg, w, &f))
+			rc = EXIT_PROBLEMS;
+	}
+	stage_free(&s);
+	lint_fixes_free(&f);
+	return rc;
+}
+
+int cmd_lint(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "fix", no_argument, NULL, 'f' },
+		{ "commit", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = cli->json, fix = false, commit = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jfh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'f':
+			fix = true;
+			break;
+		case 'C':
+			commit = true;
+			break;
+		case 'h':
+			printf(_("Usage: %s lint [--json] [--fix [--commit]]\n"
+				 "Find the problems that lose mail or expose passwords.\n"
+				 "  --fix     stage the fixes lint can make and show them (nothing is written)\n"
+				 "  --commit  with --fix: apply them\n"
+				 "Exit status: 0 no problem, 1 problems found, 2 usage.\n"),
+			       cli->prog);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(cli, _("usage: %s lint [--json] [--fix [--commit]]"), cli->prog);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, _("lint: unexpected argument '%s'"), argv[optind]);
+	if (commit && !fix)
+		return cli_usage_error(cli, _("lint: --commit goes with --fix"));
+
+	struct config *cfg = cli_config(cli);
+	struct diags d = DIAGS_INIT;
+	struct world *w = NULL;
+	if (world_load(cfg, &w, &d) < 0) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return EXIT_USAGE;
+	}
+	struct lint_report r;
+	lint_run(w, cfg, &d, &r);
+	diags_free(&d);
+	int rc = lint_count_problems(&r) ? EXIT_PROBLEMS : EXIT_OK;
+	if (fix) {
+		if (!json)
+			print_report(&r, false);
+		int frc = do_fix(cli, w, &r, json, commit);
+		if (frc != EXIT_OK)
+			rc = frc;
+	} else {
+		print_report(&r, json);
+	}
+	lint_report_free(&r);
+	world_free(&w);
+	return rc;
+}

@@ -1,0 +1,207 @@
+/* `vmailadm trace ADDRESS... [--json]`: where mail for each address goes,
+ * step by step, exactly as Postfix resolves it (src/model/trace.c). With
+ * "-" as the only address, addresses are read one per line from stdin
+ * (for scripts and the benchmark). */
+#include "config.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmailadm/cli.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/trace.h"
+#include "vmailadm/xalloc.h"
+
+static void put_printable(FILE *fp, const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_add_printable(&sb, s, strlen(s));
+	fputs(sb_str(&sb), fp);
+	sb_free(&sb);
+}
+
+static void print_where(const char *file, unsigned line)
+{
+	if (!file)
+		return;
+	fputs("  [", stdout);
+	put_printable(stdout, file);
+	if (line)
+		printf(":%u", line);
+	fputs("]", stdout);
+}
+
+static void print_text(const struct trace_result *r)
+{
+	put_printable(stdout, r->address);
+	fputs("\n", stdout);
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct trace_step *s = &r->steps[i];
+		for (unsigned k = 0; k <= s->depth && k < 20; k++)
+			fputs("  ", stdout);
+		put_printable(stdout, s->text);
+		print_where(s->file, s->line);
+		fputs("\n", stdout);
+	}
+	for (size_t i = 0; i < r->ndests; i++) {
+		const struct trace_dest *d = &r->dests[i];
+		fputs("  => ", stdout);
+		put_printable(stdout, d->address);
+		printf(": %s", trace_kind_name(d->kind));
+		const char *extra = d->path ? d->path : d->reason ? d->reason : d->detail;
+		if (extra) {
+			fputs(" ", stdout);
+			put_printable(stdout, extra);
+		}
+		fputs("\n", stdout);
+	}
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *to_json(const struct trace_result *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "address", json_string(r->address));
+	json_t *dests = json_array();
+	for (size_t i = 0; i < r->ndests; i++) {
+		const struct trace_dest *d = &r->dests[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "address", json_string(d->address));
+		json_object_set_new(x, "kind", json_string(trace_kind_name(d->kind)));
+		json_object_set_new(x, "path", str_or_null(d->path));
+		json_object_set_new(x, "reason", str_or_null(d->reason));
+		if (d->detail)
+			json_object_set_new(x, "detail", json_string(d->detail));
+		json_object_set_new(x, "file", str_or_null(d->file));
+		json_object_set_new(x, "line", d->line ? json_integer(d->line) : json_null());
+		json_array_append_new(dests, x);
+	}
+	json_object_set_new(o, "destinations", dests);
+	json_t *steps = json_array();
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct trace_step *s = &r->steps[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "step", json_string(s->what));
+		json_object_set_new(x, "depth", json_integer(s->depth));
+		json_object_set_new(x, "address", json_string(s->address));
+		json_object_set_new(x, "text", json_string(s->text));
+		json_object_set_new(x, "file", str_or_null(s->file));
+		json_object_set_new(x, "line", s->line ? json_integer(s->line) : json_null());
+		json_array_append_new(steps, x);
+	}
+	json_object_set_new(o, "steps", steps);
+	return o;
+}
+
+/* Trace one address and print or collect it; returns whether it was
+ * rejected or deferred. */
+static bool one(struct tracer *t, const char *addr, bool json, json_t *arr, bool quiet, bool first)
+{
+	struct trace_result r;
+	trace_address(t, addr, &r);
+	bool bad = r.rejected || r.deferred;
+	if (json) {
+		json_array_append_new(arr, to_json(&r));
+	} else if (quiet) {
+		for (size_t i = 0; i < r.ndests; i++) {
+			put_printable(stdout, r.address);
+			printf("\t%s\t", trace_kind_name(r.dests[i].kind));
+			put_printable(stdout, r.dests[i].address);
+			fputs("\n", stdout);
+		}
+	} else {
+		if (!first)
+			fputs("\n", stdout);
+		print_text(&r);
+	}
+	trace_result_free(&r);
+	return bad;
+}
+
+int cmd_trace(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "short", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = cli->json, quiet = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jsh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 's':
+			quiet = true;
+			break;
+		case 'h':
+			printf(_("Usage: %s trace ADDRESS... [--json] [--short]\n"
+				 "Show where Postfix delivers mail for each address, step by step.\n"
+				 "  --short  one line per final destination: ADDRESS KIND DESTINATION\n"
+				 "  -        read the addresses from standard input, one a line\n"
+				 "Exit status: 0 all delivered, 1 some rejected or deferred, 2 usage.\n"),
+			       cli->prog);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(cli, _("usage: %s trace ADDRESS... [--json]"), cli->prog);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli, _("trace: give at least one address"));
+	for (int i = optind; i < argc; i++)
+		if (!argv[i][0])
+			return cli_usage_error(cli, _("trace: empty address"));
+
+	struct world *w = cli_world(cli);
+	struct diags d = DIAGS_INIT;
+	struct tracer *t = trace_create(w, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	json_t *arr = json ? json_array() : NULL;
+	bool bad = false, first = true;
+	bool from_stdin = argc - optind == 1 && strcmp(argv[optind], "-") == 0;
+	if (from_stdin) {
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		while ((len = getline(&line, &cap, stdin)) > 0) {
+			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+				line[--len] = '\0';
+			if (len == 0)
+				continue;
+			bad |= one(t, line, json, arr, quiet, first);
+			first = false;
+		}
+		free(line);
+	} else {
+		for (int i = optind; i < argc; i++) {
+			bad |= one(t, argv[i], json, arr, quiet, first);
+			first = false;
+		}
+	}
+	if (json) {
+		/* one address: the object itself; several: an array */
+		if (json_array_size(arr) == 1 && !from_stdin) {
+			json_t *o = json_incref(json_array_get(arr, 0));
+			json_decref(arr);
+			cli_json_print(o);
+		} else {
+			cli_json_print(arr);
+		}
+	}
+	trace_free(&t);
+	world_free(&w);
+	return bad ? EXIT_PROBLEMS : EXIT_OK;
+}

@@ -1,0 +1,763 @@
+/* Lint rules over the loaded world, the tracer and the file system (modes,
+ * owners, built maps, maildirs); see lint.h for the rule ids. The report
+ * owns its strings; lint_fixes builds operations the caller stages. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/lint.h"
+#include "vmailadm/maincf.h"
+#include "vmailadm/model.h"
+#include "vmailadm/op.h"
+#include "vmailadm/passhash.h"
+#include "vmailadm/safeopen.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/trace.h"
+#include "vmailadm/xalloc.h"
+
+const char *lint_severity_name(enum lint_severity s)
+{
+	return s == LINT_ERROR ? "error" : s == LINT_WARNING ? "warning" : "info";
+}
+
+static void add(struct lint_report *r, const char *rule, enum lint_severity sev, const char *file,
+		unsigned line, const char *subject, const char *fix, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+static void add(struct lint_report *r, const char *rule, enum lint_severity sev, const char *file,
+		unsigned line, const char *subject, const char *fix, const char *fmt, ...)
+{
+	r->v = xreallocarray(r->v, r->n + 1, sizeof *r->v);
+	struct lint_problem *p = &r->v[r->n++];
+	p->rule = rule;
+	p->severity = sev;
+	p->file = file ? xstrdup(file) : NULL;
+	p->line = line;
+	p->subject = subject ? xstrdup(subject) : NULL;
+	p->fix = xstrdup(fix ? fix : "");
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	p->message = sb_detach(&sb);
+	if (!p->message)
+		p->message = xstrdup("");
+}
+
+/* A fix text built with a format (the fix column is one line). */
+static char *fixf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fixf(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	char *s = sb_detach(&sb);
+	return s ? s : xstrdup("");
+}
+
+void lint_report_free(struct lint_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].file);
+		free(r->v[i].message);
+		free(r->v[i].fix);
+		free(r->v[i].subject);
+	}
+	free(r->v);
+	memset(r, 0, sizeof *r);
+}
+
+size_t lint_count_problems(const struct lint_report *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		n += r->v[i].severity != LINT_INFO;
+	return n;
+}
+
+static const char *map_file(const struct world *w, const struct world_map *m)
+{
+	return m->ref.path ? m->ref.path : world_maincf_path(w);
+}
+
+static char *strip_slash(const char *p)
+{
+	char *s = xstrdup(p);
+	size_t n = strlen(s);
+	while (n > 1 && s[n - 1] == '/')
+		s[--n] = '\0';
+	return s;
+}
+
+/* ---- domains and maps ---- */
+
+static void lint_domains(const struct world *w, struct lint_report *r)
+{
+	size_t nd;
+	const struct domain *doms = world_domains(w, &nd);
+	for (size_t i = 0; i < nd; i++) {
+		const struct domain *dom = &doms[i];
+		if (dom->conflict) {
+			const struct domain_listing *l = &dom->listings[dom->nlistings - 1];
+			char *fix = fixf(_("list %s in one class only (a mailbox domain belongs in virtual_mailbox_domains alone)"),
+					 dom->name);
+			add(r, "domain-in-two-classes", LINT_ERROR, l->file, l->line, dom->name, fix,
+			    _("domain %s is listed in more than one class; Postfix warns \"do not list domain %s in BOTH ...\" and treats it as %s"),
+			    dom->name, dom->name, model_domain_class_name(dom->class));
+			free(fix);
+		}
+		for (size_t k = 0; k < dom->nlistings; k++) {
+			const struct domain_listing *l = &dom->listings[k];
+			if (l->via[0] != '/')
+				continue;
+			char *fix = fixf(_("use hash:%s (rebuilt with postmap, seen without reload) or run postfix reload after each change"),
+					 l->via);
+			add(r, "domain-list-file-needs-reload", LINT_WARNING, l->file, l->line, l->via, fix,
+			    _("domain list %s is a plain /file/name: Postfix reads it once per process and needs a reload to see changes"),
+			    l->via);
+			free(fix);
+			break;
+		}
+	}
+
+	/* a bare domain key in the alias map makes the domain an alias domain */
+	for (size_t i = 0; i < world_map_count(w); i++) {
+		const struct world_map *m = world_map(w, i);
+		if (!(m->roles & MAP_VIRTUAL_ALIAS) || !m->table || table_syntax(m->table) != TABLE_INDEXED)
+			continue;
+		size_t n = table_count(m->table);
+		for (size_t k = 0; k < n; k++) {
+			const struct table_entry *e = table_entry(m->table, k);
+			if (e->shadowed || strchr(e->lookup_key, '@'))
+				continue;
+			unsigned mask = 0;
+			world_domain_class(w, e->lookup_key, &mask);
+			if (!(mask & DOMAIN_VIRTUAL_MAILBOX))
+				continue;
+			char *fix = fixf(_("remove the line '%s' from %s"), e->key, map_file(w, m));
+			add(r, "bare-domain-alias-key", LINT_ERROR, map_file(w, m), e->line, e->lookup_key, fix,
+			    _("bare domain key %s in the alias map turns mailbox domain %s into a virtual alias domain: every mailbox bounces (User unknown in virtual alias table)"),
+			    e->key, e->lookup_key);
+			free(fix);
+		}
+	}
+}
+
+static bool postmap_type(const char *type, const char **suffix)
+{
+	if (!strcmp(type, "hash") || !strcmp(type, "btree")) {
+		*suffix = ".db";
+		return true;
+	}
+	if (!strcmp(type, "lmdb")) {
+		*suffix = ".lmdb";
+		return true;
+	}
+	if (!strcmp(type, "cdb")) {
+		*suffix = ".cdb";
+		return true;
+	}
+	return false;
+}
+
+static void lint_maps(const struct world *w, struct lint_report *r)
+{
+	for (size_t i = 0; i < world_map_count(w); i++) {
+		const struct world_map *m = world_map(w, i);
+		const char *suffix;
+		if (m->table && m->ref.path) {
+			size_t n = table_count(m->table);
+			for (size_t k = 0; k < n; k++) {
+				const struct table_entry *e = table_entry(m->table, k);
+				if (!e->shadowed)
+					continue;
+				const struct table_entry *first = table_lookup(m->table, e->lookup_key);
+				char *fix = fixf(_("remove or merge line %u (the first entry, line %u, is the one used)"),
+						 e->line, first ? first->line : 0);
+				add(r, "duplicate-key", LINT_WARNING, m->ref.path, e->line, e->lookup_key, fix,
+				    _("duplicate key %s: Postfix uses the first entry and ignores this one"),
+				    e->key);
+				free(fix);
+			}
+		}
+		if (!m->ref.path || !postmap_type(m->ref.type, &suffix))
+			continue;
+		struct stat src, db;
+		if (stat(m->ref.path, &src) != 0)
+			continue;   /* a missing source is reported by the model */
+		char *dbp = xasprintf("%s%s", m->ref.path, suffix);
+		char *subject = xasprintf("%s:%s", m->ref.type, m->ref.path);
+		char *fix = fixf(_("run postmap %s:%s"), m->ref.type, m->ref.path);
+		if (stat(dbp, &db) != 0) {
+			add(r, "map-not-built", LINT_ERROR, m->ref.path, 0, subject, fix,
+			    _("%s does not exist: postmap was never run, Postfix cannot open this table"), dbp);
+		} else if (db.st_mtim.tv_sec < src.st_mtim.tv_sec ||
+			   (db.st_mtim.tv_sec == src.st_mtim.tv_sec &&
+			    db.st_mtim.tv_nsec < src.st_mtim.tv_nsec)) {
+			add(r, "map-older-than-source", LINT_ERROR, m->ref.path, 0, subject, fix,
+			    _("%s is older than its source: Postfix still uses the old entries (\"database %s is older than source file %s\")"),
+			    dbp, dbp, m->ref.path);
+		}
+		free(fix);
+		free(subject);
+		free(dbp);
+	}
+}
+
+/* ---- aliases ---- */
+
+static void lint_aliases(const struct world *w, struct lint_report *r)
+{
+	/* a catch-all in the alias map captures every mailbox without an
+	 * identity entry (reference §2.5) */
+	size_t nd;
+	const struct domain *doms = world_domains(w, &nd);
+	for (size_t i = 0; i < nd; i++) {
+		const struct domain *dom = &doms[i];
+		if (!dom->catchall_alias || !(dom->classes & DOMAIN_VIRTUAL_MAILBOX))
+			continue;
+		size_t nb, nsw = 0;
+		const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
+		struct strbuf names = STRBUF_INIT;
+		for (size_t k = 0; k < nb; k++) {
+			if (!boxes[k].swallowed)
+				continue;
+			if (nsw < 3)
+				sb_addf(&names, "%s%s", nsw ? ", " : "", boxes[k].address);
+			nsw++;
+		}
+		if (nsw) {
+			const struct catchall *c = dom->catchall_alias;
+			char *fix = fixf(_("move the catch-all to virtual_mailbox_maps (@%s %s/catchall/) or add an identity entry (u@%s u@%s) for every mailbox"),
+					 dom->name, dom->name, dom->name, dom->name);
+			add(r, "catchall-swallows-mailboxes", LINT_ERROR, c->file, c->line, dom->name, fix,
+			    ngettext("catch-all @%s in the alias map swallows %zu mailbox (%s%s): its mail goes to %s",
+				     "catch-all @%s in the alias map swallows %zu mailboxes (%s%s): their mail goes to %s",
+				     nsw),
+			    dom->name, nsw, sb_str(&names), nsw > 3 ? ", ..." : "", c->target);
+			free(fix);
+		}
+		sb_free(&names);
+	}
+
+	size_t na;
+	const struct alias *al = world_aliases(w, &na);
+	/* catch-all targets cannot be traced from their key: classify them */
+	for (size_t i = 0; i < na; i++) {
+		const struct alias *a = &al[i];
+		if (!a->is_catchall)
+			continue;
+		for (size_t k = 0; k < a->ntargets; k++)
+			if (a->targets[k].class == TARGET_UNKNOWN) {
+				char *fix = fixf(_("create %s or point the catch-all elsewhere"),
+						 a->targets[k].address);
+				add(r, "dangling-alias-target", LINT_WARNING, a->file, a->line,
+				    a->address, fix,
+				    _("catch-all %s forwards to %s, which does not exist: that mail bounces"),
+				    a->address, a->targets[k].address);
+				free(fix);
+			}
+	}
+	/* every other alias is traced the way Postfix resolves it */
+	struct tracer *t = trace_create(w, NULL);
+	for (size_t i = 0; i < na; i++) {
+		const struct alias *a = &al[i];
+		if (a->is_catchall || !a->domain[0])
+			continue;
+		struct trace_result tr;
+		trace_address(t, a->address, &tr);
+		if (tr.deferred && tr.limit) {
+			bool loop = strcmp(tr.limit, "recursion") == 0;
+			char *fix = loop ? fixf(_("break the loop: one alias in the chain must end at a mailbox or map to itself"))
+					 : fixf(_("split the alias or raise virtual_alias_%s_limit"),
+						strcmp(tr.limit, "length") == 0 ? "address_length" : tr.limit);
+			add(r, loop ? "alias-loop" : "alias-limit", LINT_ERROR, a->file, a->line, a->address,
+			    fix,
+			    loop ? _("alias %s loops: Postfix defers its mail (4.6.0 Alias expansion error, unreasonable virtual_alias_maps map nesting)")
+				 : _("alias %s exceeds the virtual_alias %s limit: Postfix defers its mail (4.6.0 Alias expansion error)"),
+			    a->address, loop ? "" : tr.limit);
+			free(fix);
+		}
+		for (size_t k = 0; k < tr.ndests; k++) {
+			if (tr.dests[k].kind != TRACE_REJECT)
+				continue;
+			if (strcasecmp(tr.dests[k].address, a->address) == 0 && !a->is_identity)
+				continue;   /* itself: an alias domain reject, reported elsewhere */
+			char *fix = fixf(_("create %s or remove it from the alias"), tr.dests[k].address);
+			add(r, "dangling-alias-target", LINT_WARNING, a->file, a->line, a->address, fix,
+			    _("alias %s reaches %s, which resolves to nothing: that mail bounces (%s)"),
+			    a->address, tr.dests[k].address, tr.dests[k].reason);
+			free(fix);
+		}
+		trace_result_free(&tr);
+	}
+	trace_free(&t);
+}
+
+/* ---- mailboxes and passwords ---- */
+
+/* Dovecot's mail_location for one user: the maildir path, or NULL when it
+ * cannot be compared (not maildir, or relative to a home). */
+static char *dovecot_path(const char *location, const struct mailbox *b)
+{
+	if (!location || strncmp(location, "maildir:", 8) != 0)
+		return NULL;
+	const char *p = location + 8;
+	size_t len = strcspn(p, ":");
+	if (p[0] == '~' || len == 0)
+		return NULL;
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] != '%' || i + 1 >= len) {
+			sb_addc(&sb, p[i]);
+			continue;
+		}
+		i++;
+		/* modifiers: %Lu, %Ln ... (the model's addresses are lower case) */
+		while (i < len && (p[i] == 'L' || p[i] == 'U'))
+			i++;
+		if (i >= len)
+			break;
+		switch (p[i]) {
+		case 'u': sb_adds(&sb, b->address); break;
+		case 'n': sb_adds(&sb, b->local); break;
+		case 'd': sb_adds(&sb, b->domain); break;
+		case '%': sb_addc(&sb, '%'); break;
+		case '{': {
+			const char *end = memchr(p + i, '}', len - i);
+			if (!end)
+				break;
+			size_t vl = (size_t)(end - (p + i + 1));
+			const char *v = p + i + 1;
+			if (vl == 4 && !strncmp(v, "user", 4))
+				sb_adds(&sb, b->address);
+			else if (vl == 8 && !strncmp(v, "username", 8))
+				sb_adds(&sb, b->local);
+			else if (vl == 6 && !strncmp(v, "domain", 6))
+				sb_adds(&sb, b->domain);
+			else {
+				sb_free(&sb);
+				return NULL;
+			}
+			i = (size_t)(end - p);
+			break;
+		}
+		default:
+			sb_free(&sb);
+			return NULL;   /* %h and friends: not comparable */
+		}
+	}
+	char *raw = sb_detach(&sb);
+	char *s = strip_slash(raw ? raw : "");
+	free(raw);
+	return s;
+}
+
+static void lint_mailboxes(const struct world *w, const struct config *cfg, struct lint_report *r,
+			   struct strmap *maildirs)
+{
+	size_t nb;
+	const struct mailbox *boxes = world_mailboxes(w, &nb);
+	const char *base = world_mailbox_base(w);
+	const char *pwpath = doc_name(pwfile_doc(world_pwfile(w)));
+	for (size_t i = 0; i < nb; i++) {
+		const struct mailbox *b = &boxes[i];
+		char *dir = strip_slash(b->maildir);
+		strmap_put(maildirs, dir, (void *)1);
+		if (!b->pw) {
+			char *fix = fixf(_("vmailadm mailbox passwd %s"), b->address);
+			add(r, "mailbox-without-password", LINT_WARNING, b->file, b->line, b->address, fix,
+			    _("mailbox %s has no entry in the passwd-file %s: mail is delivered but nobody can log in to read it"),
+			    b->address, pwpath);
+			free(fix);
+		}
+		if (!b->is_maildir) {
+			char *fix = fixf(_("end the value with '/': %s/"), b->value);
+			add(r, "vmailbox-mbox-path", LINT_WARNING, b->file, b->line, b->address, fix,
+			    _("the path %s of %s has no trailing '/': virtual(8) writes an mbox file, not a Maildir"),
+			    b->value, b->address);
+			free(fix);
+		}
+		size_t dl = strlen(b->domain);
+		if (strncmp(b->value, b->domain, dl) != 0 || b->value[dl] != '/') {
+			char *fix = fixf(_("use %s/%s/"), b->domain, b->local);
+			add(r, "vmailbox-path-outside-domain", LINT_WARNING, b->file, b->line, b->address, fix,
+			    _("the path %s of %s is not under its domain directory %s/"), b->value,
+			    b->address, b->domain);
+			free(fix);
+		}
+		char *dp = b->is_maildir ? dovecot_path(cfg->dovecot_mail_location, b) : NULL;
+		if (dp && strcmp(dp, dir) != 0) {
+			char *fix = fixf(_("make the vmailbox path and dovecot_mail_location (%s) agree"),
+					 cfg->dovecot_mail_location);
+			add(r, "dovecot-path-mismatch", LINT_WARNING, b->file, b->line, b->address, fix,
+			    _("Postfix delivers %s to %s but Dovecot reads %s: the user never sees that mail"),
+			    b->address, dir, dp);
+			free(fix);
+		}
+		free(dp);
+		if (b->is_maildir && *base) {
+			const char *rel = dir + strlen(base);
+			while (*rel == '/')
+				rel++;
+			struct diags dd = DIAGS_INIT;
+			int fd = strncmp(dir, base, strlen(base)) == 0 && *rel ? safe_open_dir(base, rel, &dd) : -1;
+			struct stat st;
+			if (fd < 0) {
+				if (strncmp(dir, base, strlen(base)) == 0 && *rel) {
+					char *fix = fixf(_("create it (new cur tmp, 0700, owned by %ld:%ld)"),
+							 cfg->vmail_uid, cfg->vmail_gid);
+					add(r, "mailbox-without-maildir", LINT_WARNING, b->file, b->line, dir, fix,
+					    _("the maildir %s of %s does not exist (virtual(8) creates it at the first delivery, Dovecot at the first login)"),
+					    dir, b->address);
+					free(fix);
+				}
+			} else if (fstat(fd, &st) == 0 &&
+				   (st.st_uid != (uid_t)cfg->vmail_uid || st.st_gid != (gid_t)cfg->vmail_gid)) {
+				char *fix = fixf(_("chown -R %ld:%ld %s"), cfg->vmail_uid, cfg->vmail_gid, dir);
+				add(r, "maildir-owner", LINT_WARNING, b->file, b->line, dir, fix,
+				    _("the maildir %s is owned by %ld:%ld, not by vmail %ld:%ld: delivery or login fails"),
+				    dir, (long)st.st_uid, (long)st.st_gid, cfg->vmail_uid, cfg->vmail_gid);
+				free(fix);
+			}
+			if (fd >= 0)
+				close(fd);
+			diags_free(&dd);
+		}
+		free(dir);
+	}
+	size_t nc;
+	const struct catchall *cs = world_catchalls(w, &nc);
+	for (size_t i = 0; i < nc; i++)
+		if (cs[i].map == CATCHALL_IN_MAILBOX_MAP) {
+			char *dir = strip_slash(cs[i].mailbox->maildir);
+			strmap_put(maildirs, dir, (void *)1);
+			free(dir);
+		}
+
+	/* passwd-file: entries without a mailbox, schemes, mode */
+	const struct pwfile *pf = world_pwfile(w);
+	size_t np = pwfile_count(pf);
+	for (size_t i = 0; i < np; i++) {
+		const struct pwfile_entry *e = pwfile_entry(pf, i);
+		if (e->shadowed) {
+			const struct pwfile_entry *first = pwfile_lookup(pf, e->user);
+			char *fix = fixf(_("remove line %u (line %u is the one Dovecot uses)"), e->line,
+					 first ? first->line : 0);
+			add(r, "duplicate-key", LINT_WARNING, pwpath, e->line, e->user, fix,
+			    _("user %s appears more than once: Dovecot uses the first line and logs \"User %s exists more than once\""),
+			    e->user, e->user);
+			free(fix);
+			continue;
+		}
+		const struct mailbox *b = world_mailbox_find(w, e->user);
+		if (!b || !b->local[0]) {
+			char *fix = fixf(_("add the mailbox or remove the line (vmailadm mailbox add %s)"),
+					 e->user);
+			add(r, "password-without-mailbox", LINT_WARNING, pwpath, e->line, e->user, fix,
+			    _("%s can log in but has no mailbox in virtual_mailbox_maps: no mail is delivered to it"),
+			    e->user);
+			free(fix);
+		}
+		char *scheme = pwfile_scheme(e);
+		if (!strcasecmp(scheme, "PLAIN") || !strcasecmp(scheme, "CLEARTEXT") ||
+		    !strcasecmp(scheme, "CLEAR")) {
+			char *fix = fixf(_("hash it: vmailadm lint --fix (rehashes with %s)"),
+					 cfg->password_scheme);
+			add(r, "plain-password", LINT_ERROR, pwpath, e->line, e->user, fix,
+			    _("the password of %s is stored in clear ({%s}): anyone who reads the file has it"),
+			    e->user, scheme);
+			free(fix);
+		} else if (*scheme && passhash_scheme_weak(scheme)) {
+			char *fix = fixf(_("set a new password (vmailadm mailbox passwd %s), hashed with %s"),
+					 e->user, cfg->password_scheme);
+			add(r, "weak-password-scheme", LINT_WARNING, pwpath, e->line, e->user, fix,
+			    _("the password of %s uses the weak scheme %s"), e->user, scheme);
+			free(fix);
+		}
+		free(scheme);
+	}
+	const struct stat *st = doc_exists(pwfile_doc(pf)) ? doc_stat(pwfile_doc(pf)) : NULL;
+	if (st && (st->st_mode & 0007)) {
+		char *fix = fixf(_("chmod 0640 %s (owner root, group dovecot)"), pwpath);
+		add(r, "passwd-file-mode", LINT_ERROR, pwpath, 0, pwpath, fix,
+		    _("the passwd-file %s has mode %04o: other users can read the password hashes"), pwpath,
+		    (unsigned)(st->st_mode & 07777));
+		free(fix);
+	}
+}
+
+/* Directories base/DOMAIN/USER holding cur/ or new/ that no mailbox uses. */
+static void lint_orphan_maildirs(const struct world *w, struct lint_report *r,
+				 const struct strmap *maildirs)
+{
+	const char *base = world_mailbox_base(w);
+	if (!*base)
+		return;
+	struct diags dd = DIAGS_INIT;
+	int bfd = safe_open_dir(base, NULL, &dd);
+	diags_free(&dd);
+	if (bfd < 0)
+		return;
+	DIR *bd = fdopendir(bfd);
+	if (!bd) {
+		close(bfd);
+		return;
+	}
+	char *sbase = strip_slash(base);
+	struct dirent *de;
+	while ((de = readdir(bd))) {
+		if (de->d_name[0] == '.')
+			continue;
+		int dfd = openat(bfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			continue;
+		DIR *dd2 = fdopendir(dfd);
+		if (!dd2) {
+			close(dfd);
+			continue;
+		}
+		struct dirent *ue;
+		while ((ue = readdir(dd2))) {
+			if (ue->d_name[0] == '.')
+				continue;
+			struct stat st;
+			char *cur = xasprintf("%s/cur", ue->d_name);
+			char *nw = xasprintf("%s/new", ue->d_name);
+			bool is_md = (fstatat(dfd, cur, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) ||
+				     (fstatat(dfd, nw, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode));
+			free(cur);
+			free(nw);
+			if (!is_md)
+				continue;
+			char *path = xasprintf("%s/%s/%s", sbase, de->d_name, ue->d_name);
+			if (!strmap_get(maildirs, path)) {
+				char *fix = fixf(_("add a mailbox for it, or archive the directory"));
+				add(r, "maildir-without-mailbox", LINT_WARNING, path, 0, path, fix,
+				    _("maildir %s belongs to no mailbox in virtual_mailbox_maps"), path);
+				free(fix);
+			}
+			free(path);
+		}
+		closedir(dd2);
+	}
+	closedir(bd);
+	free(sbase);
+}
+
+/* ---- main.cf and the mail base ---- */
+
+static long get_long(const struct maincf *mc, const char *name, long dflt)
+{
+	char *v = maincf_get(mc, name);
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (end == v || *end)
+		n = dflt;
+	free(v);
+	return n;
+}
+
+static void lint_maincf(const struct world *w, const struct config *cfg, struct lint_report *r)
+{
+	const struct maincf *mc = world_maincf(w);
+	const char *mpath = world_maincf_path(w);
+	long min_uid = get_long(mc, "virtual_minimum_uid", 100);
+	unsigned uline = 0, mline = 0;
+	maincf_raw(mc, "virtual_uid_maps", &uline);
+	char *uid = maincf_get(mc, "virtual_uid_maps");
+	long suid = -1;
+	if (strncmp(uid, "static:", 7) == 0) {
+		char *end;
+		suid = strtol(uid + 7, &end, 10);
+		if (end == uid + 7 || *end)
+			suid = -1;
+	}
+	free(uid);
+	long vuid = suid >= 0 ? suid : cfg->vmail_uid;
+	if (vuid < min_uid) {
+		char *fix = fixf(_("use a vmail uid of at least %ld (5000 is usual), or lower virtual_minimum_uid"),
+				 min_uid);
+		add(r, "vmail-uid-below-minimum", LINT_ERROR, mpath, uline, NULL, fix,
+		    _("the vmail uid %ld is below virtual_minimum_uid = %ld: virtual(8) defers every delivery"),
+		    vuid, min_uid);
+		free(fix);
+	}
+	const char *raw = maincf_raw(mc, "virtual_mailbox_limit", &mline);
+	if (raw) {
+		long lim = get_long(mc, "virtual_mailbox_limit", 51200000);
+		long msl = get_long(mc, "message_size_limit", 10240000);
+		if (lim != 0 && lim < msl) {
+			char *fix = fixf(_("remove virtual_mailbox_limit (or set it >= message_size_limit = %ld); use Dovecot's quota for quotas"),
+					 msl);
+			add(r, "virtual-mailbox-limit-not-quota", LINT_ERROR, mpath, mline, NULL, fix,
+			    _("virtual_mailbox_limit = %ld is below message_size_limit = %ld: virtual(8) stops with a configuration error and every mail is deferred"),
+			    lim, msl);
+			free(fix);
+		} else if (lim != 51200000 && lim != 0) {
+			char *fix = fixf(_("for a quota use Dovecot's quota plugin (userdb_quota_rule) with LMTP delivery"));
+			add(r, "virtual-mailbox-limit-not-quota", LINT_WARNING, mpath, mline, NULL, fix,
+			    _("virtual_mailbox_limit = %ld only caps the size of one file, i.e. one message in a Maildir: it is not a quota"),
+			    lim);
+			free(fix);
+		}
+	}
+	const char *base = world_mailbox_base(w);
+	struct stat st;
+	if (*base && stat(base, &st) == 0 && (st.st_mode & 0002)) {
+		char *fix = fixf(_("chmod o-w %s (0770 or 0750, owned by vmail)"), base);
+		add(r, "mail-base-mode", LINT_ERROR, base, 0, base, fix,
+		    _("the mail base %s has mode %04o: anyone can create or remove maildirs"), base,
+		    (unsigned)(st.st_mode & 07777));
+		free(fix);
+	} else if (*base && stat(base, &st) == 0 && (st.st_mode & 0004)) {
+		char *fix = fixf(_("chmod o-rwx %s (0770 or 0750, owned by vmail)"), base);
+		add(r, "mail-base-mode", LINT_WARNING, base, 0, base, fix,
+		    _("the mail base %s has mode %04o: any local user can list the domains and users"),
+		    base, (unsigned)(st.st_mode & 07777));
+		free(fix);
+	}
+}
+
+/* ---- loading diagnostics ---- */
+
+static bool reported_at(const struct lint_report *r, size_t upto, const char *file, unsigned line)
+{
+	if (!file || !line)
+		return false;
+	for (size_t i = 0; i < upto; i++)
+		if (r->v[i].line == line && r->v[i].file && strcmp(r->v[i].file, file) == 0)
+			return true;
+	return false;
+}
+
+static int cmp_problem(const void *a, const void *b)
+{
+	const struct lint_problem *x = a, *y = b;
+	int c = strcmp(x->file ? x->file : "", y->file ? y->file : "");
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->rule, y->rule);
+}
+
+void lint_run(const struct world *w, const struct config *cfg, const struct diags *load_diags,
+	      struct lint_report *out)
+{
+	memset(out, 0, sizeof *out);
+	lint_domains(w, out);
+	lint_maps(w, out);
+	lint_aliases(w, out);
+	struct strmap *maildirs = strmap_create(256);
+	lint_mailboxes(w, cfg, out, maildirs);
+	lint_orphan_maildirs(w, out, maildirs);
+	strmap_free(&maildirs);
+	lint_maincf(w, cfg, out);
+	size_t nrules = out->n;
+	for (size_t i = 0; load_diags && i < load_diags->n; i++) {
+		const struct diag *g = &load_diags->v[i];
+		if (reported_at(out, nrules, g->file, g->line))
+			continue;   /* the rule above says it better */
+		add(out, "syntax", g->level == DIAG_ERROR ? LINT_ERROR
+				   : g->level == DIAG_WARNING ? LINT_WARNING : LINT_INFO,
+		    g->file, g->line, NULL, _("correct the line"), "%s", g->msg);
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof *out->v, cmp_problem);
+}
+
+/* ---- fixes ---- */
+
+static void add_action(struct lint_fixes *f, enum lint_action_kind kind, const char *path,
+		       const char *detail, const char *rule)
+{
+	for (size_t i = 0; i < f->nactions; i++)
+		if (f->actions[i].kind == kind && strcmp(f->actions[i].path, path) == 0)
+			return;
+	f->actions = xreallocarray(f->actions, f->nactions + 1, sizeof *f->actions);
+	f->actions[f->nactions++] = (struct lint_action){ kind, xstrdup(path),
+							  detail ? xstrdup(detail) : NULL, rule };
+}
+
+static void add_op(struct lint_fixes *f, struct op *op)
+{
+	f->ops = xreallocarray(f->ops, f->nops + 1, sizeof *f->ops);
+	f->ops[f->nops++] = op;
+}
+
+void lint_fixes(const struct world *w, const struct config *cfg, const struct lint_report *r,
+		struct lint_fixes *out, struct diags *d)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct lint_problem *p = &r->v[i];
+		if (!p->subject)
+			continue;
+		if (!strcmp(p->rule, "catchall-swallows-mailboxes")) {
+			const struct domain *dom = world_domain_find(w, p->subject);
+			const struct catchall *c = dom ? dom->catchall_alias : NULL;
+			if (!c || !c->alias || c->alias->ntargets != 1) {
+				diag_add(d, DIAG_NOTE, p->file, p->line,
+					 _("the catch-all of %s has several targets: fix it by hand"), p->subject);
+				continue;
+			}
+			struct op *op = op_new(OP_CATCHALL_SET, dom->name);
+			op_add_target(op, c->alias->targets[0].address);
+			add_op(out, op);
+		} else if (!strcmp(p->rule, "plain-password")) {
+			const struct pwfile_entry *e = pwfile_lookup(world_pwfile(w), p->subject);
+			const struct mailbox *b = world_mailbox_find(w, p->subject);
+			if (!e || !b || !b->local[0]) {
+				diag_add(d, DIAG_NOTE, p->file, p->line,
+					 _("%s is not a mailbox: its {PLAIN} password is not rehashed"),
+					 p->subject);
+				continue;
+			}
+			const char *plain = strchr(e->password, '}');
+			plain = plain ? plain + 1 : e->password;
+			char *hash = passhash_hash(cfg->password_scheme, plain, d);
+			if (!hash)
+				continue;
+			struct op *op = op_new(OP_MAILBOX_PASSWD, b->address);
+			op->password_hash = hash;
+			add_op(out, op);
+		} else if (!strcmp(p->rule, "mailbox-without-maildir")) {
+			add_action(out, LINT_ACT_MAILDIR_CREATE, p->subject, NULL, p->rule);
+		} else if (!strcmp(p->rule, "map-not-built") || !strcmp(p->rule, "map-older-than-source")) {
+			const char *colon = strchr(p->subject, ':');
+			if (!colon)
+				continue;
+			char *type = xstrndup(p->subject, (size_t)(colon - p->subject));
+			add_action(out, LINT_ACT_POSTMAP, colon + 1, type, p->rule);
+			free(type);
+		}
+	}
+}
+
+void lint_fixes_free(struct lint_fixes *f)
+{
+	for (size_t i = 0; i < f->nops; i++)
+		op_free(&f->ops[i]);
+	free(f->ops);
+	for (size_t i = 0; i < f->nactions; i++) {
+		free(f->actions[i].path);
+		free(f->actions[i].detail);
+	}
+	free(f->actions);
+	memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,224 @@
+/* Unit tests for lint: every rule fires on tests/fixtures/world/lintbad and
+ * none on tests/fixtures/world/lintgood (whose .db files and modes the test
+ * sets up), plus the fixes lint_fixes proposes. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "worldtree.h"
+
+#include "vmailadm/diag.h"
+#include "vmailadm/lint.h"
+#include "vmailadm/model.h"
+#include "vmailadm/op.h"
+#include "vmailadm/passhash.h"
+
+static const char *const rules[] = {
+	"syntax", "duplicate-key", "catchall-swallows-mailboxes", "bare-domain-alias-key",
+	"alias-loop", "alias-limit", "dangling-alias-target", "mailbox-without-password",
+	"password-without-mailbox", "mailbox-without-maildir", "maildir-without-mailbox",
+	"vmailbox-mbox-path", "vmailbox-path-outside-domain", "plain-password",
+	"weak-password-scheme", "domain-in-two-classes", "map-not-built", "map-older-than-source",
+	"domain-list-file-needs-reload", "passwd-file-mode", "maildir-owner", "mail-base-mode",
+	"vmail-uid-below-minimum", "virtual-mailbox-limit-not-quota", "dovecot-path-mismatch",
+};
+
+static void set_mtime(const char *path, time_t when)
+{
+	struct timeval tv[2] = { { when, 0 }, { when, 0 } };
+	utimes(path, tv);
+}
+
+static void make_db(const char *rel, time_t when)
+{
+	char *p = xasprintf("%s.db", wt_path(rel));
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
+	set_mtime(p, when);
+	free(p);
+}
+
+static const struct lint_problem *find(const struct lint_report *r, const char *rule,
+				       const char *subject)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].rule, rule) &&
+		    (!subject || (r->v[i].subject && !strcmp(r->v[i].subject, subject))))
+			return &r->v[i];
+	return NULL;
+}
+
+static struct world *load(struct config *cfg, struct diags *d)
+{
+	struct world *w = NULL;
+	CU_ASSERT_FATAL(world_load(cfg, &w, d) == 0);
+	return w;
+}
+
+static void test_good_has_no_problem(void)
+{
+	struct config *cfg = wt_make("lintgood");
+	CU_ASSERT_FATAL(cfg != NULL);
+	time_t now = time(NULL);
+	const char *maps[] = { "etc/postfix/vdomains", "etc/postfix/vmailbox", "etc/postfix/virtual" };
+	for (size_t i = 0; i < 3; i++) {
+		set_mtime(wt_path(maps[i]), now - 100);
+		make_db(maps[i], now - 50);
+	}
+	chmod(wt_path("etc/dovecot/users"), 0640);
+	chmod(wt_path("mail"), 0750);
+	struct diags d = DIAGS_INIT;
+	struct world *w = load(cfg, &d);
+	struct lint_report r;
+	lint_run(w, cfg, &d, &r);
+	for (size_t i = 0; i < r.n; i++)
+		fprintf(stderr, "\nunexpected: [%s] %s:%u %s", r.v[i].rule,
+			r.v[i].file ? r.v[i].file : "-", r.v[i].line, r.v[i].message);
+	CU_ASSERT_EQUAL(r.n, 0);
+	CU_ASSERT_EQUAL(lint_count_problems(&r), 0);
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		CU_ASSERT_PTR_NULL(find(&r, rules[i], NULL));
+	lint_report_free(&r);
+	world_free(&w);
+	diags_free(&d);
+	wt_cfg_free(cfg);
+}
+
+static struct config *bad_tree(void)
+{
+	struct config *cfg = wt_make("lintbad");
+	if (!cfg)
+		return NULL;
+	time_t now = time(NULL);
+	/* vmailbox.db is older than its source; virtual has no .db at all */
+	set_mtime(wt_path("etc/postfix/vmailbox"), now - 10);
+	make_db("etc/postfix/vmailbox", now - 100);
+	chmod(wt_path("etc/dovecot/users"), 0644);
+	chmod(wt_path("mail"), 0777);
+	cfg->vmail_uid = 4242;   /* the maildirs are not owned by it */
+	cfg->vmail_gid = 4242;
+	return cfg;
+}
+
+static void test_bad_triggers_every_rule(void)
+{
+	struct config *cfg = bad_tree();
+	CU_ASSERT_FATAL(cfg != NULL);
+	struct diags d = DIAGS_INIT;
+	struct world *w = load(cfg, &d);
+	struct lint_report r;
+	lint_run(w, cfg, &d, &r);
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+		if (!find(&r, rules[i], NULL))
+			fprintf(stderr, "\nrule %s did not fire", rules[i]);
+		CU_ASSERT_PTR_NOT_NULL(find(&r, rules[i], NULL));
+	}
+	CU_ASSERT(lint_count_problems(&r) > 0);
+
+	/* the specific cases, with file and line */
+	const struct lint_problem *p = find(&r, "catchall-swallows-mailboxes", "bad.test");
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_EQUAL(p->line, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(p->message, "bob@bad.test"));
+	CU_ASSERT_PTR_NULL(strstr(p->message, "alice@bad.test ")); /* identity entry: safe */
+	CU_ASSERT_EQUAL(p->severity, LINT_ERROR);
+	p = find(&r, "bare-domain-alias-key", "mixed.test");
+	CU_ASSERT(p && p->line == 3);
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "domain-in-two-classes", "mixed.test"));
+	p = find(&r, "alias-loop", "loop1@other.test");
+	CU_ASSERT(p && p->line == 4);
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "alias-loop", "loop2@other.test"));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "alias-limit", "big@other.test"));
+	p = find(&r, "dangling-alias-target", "ghost@other.test");
+	CU_ASSERT(p && strstr(p->message, "nobody@other.test"));
+	/* the catch-all takes unknown bad.test addresses: not dangling */
+	CU_ASSERT_PTR_NULL(find(&r, "dangling-alias-target", "alice@bad.test"));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "mailbox-without-password", "carol@other.test"));
+	CU_ASSERT_PTR_NULL(find(&r, "mailbox-without-password", "alice@bad.test"));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "password-without-mailbox", "stale@other.test"));
+	CU_ASSERT_PTR_NULL(find(&r, "password-without-mailbox", "alice@bad.test"));
+	char *carol = xasprintf("%s/mail/other.test/carol", wt_dir);
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "mailbox-without-maildir", carol));
+	char *orphan = xasprintf("%s/mail/other.test/orphan", wt_dir);
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "maildir-without-mailbox", orphan));
+	char *alice = xasprintf("%s/mail/bad.test/alice", wt_dir);
+	CU_ASSERT_PTR_NULL(find(&r, "maildir-without-mailbox", alice));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "maildir-owner", alice));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "vmailbox-mbox-path", "dan@other.test"));
+	CU_ASSERT_PTR_NULL(find(&r, "vmailbox-mbox-path", "carol@other.test"));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "vmailbox-path-outside-domain", "eve@other.test"));
+	CU_ASSERT_PTR_NULL(find(&r, "vmailbox-path-outside-domain", "carol@other.test"));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "dovecot-path-mismatch", "eve@other.test"));
+	CU_ASSERT_PTR_NULL(find(&r, "dovecot-path-mismatch", "carol@other.test"));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "plain-password", "alice@bad.test"));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "weak-password-scheme", "bob@bad.test"));
+	CU_ASSERT_PTR_NULL(find(&r, "weak-password-scheme", "stale@other.test"));
+	p = find(&r, "duplicate-key", "alice@bad.test");
+	CU_ASSERT(p && p->line == 7);
+	char *vm = xasprintf("hash:%s/etc/postfix/vmailbox", wt_dir);
+	char *va = xasprintf("hash:%s/etc/postfix/virtual", wt_dir);
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "map-older-than-source", vm));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "map-not-built", va));
+	CU_ASSERT_PTR_NULL(find(&r, "map-not-built", vm));
+	p = find(&r, "syntax", NULL);
+	CU_ASSERT(p && p->line == 8 && strstr(p->file, "virtual"));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "virtual-mailbox-limit-not-quota", NULL));
+	CU_ASSERT_EQUAL(find(&r, "virtual-mailbox-limit-not-quota", NULL)->severity, LINT_ERROR);
+
+	/* the fixes */
+	struct lint_fixes f;
+	struct diags fd = DIAGS_INIT;
+	lint_fixes(w, cfg, &r, &f, &fd);
+	bool catchall = false, passwd = false, postmap_va = false, postmap_vm = false, mkdir_c = false;
+	for (size_t i = 0; i < f.nops; i++) {
+		const struct op *op = f.ops[i];
+		if (op->kind == OP_CATCHALL_SET && !strcmp(op->subject, "bad.test") &&
+		    op->ntargets == 1 && !strcmp(op->targets[0], "alice@bad.test"))
+			catchall = true;
+		if (op->kind == OP_MAILBOX_PASSWD && !strcmp(op->subject, "alice@bad.test") &&
+		    op->password_hash && !strncmp(op->password_hash, "{SHA512-CRYPT}", 14) &&
+		    passhash_verify(op->password_hash, "secret"))
+			passwd = true;
+	}
+	for (size_t i = 0; i < f.nactions; i++) {
+		const struct lint_action *a = &f.actions[i];
+		if (a->kind == LINT_ACT_POSTMAP && !strcmp(a->detail, "hash")) {
+			postmap_va |= !strcmp(a->path, va + 5);
+			postmap_vm |= !strcmp(a->path, vm + 5);
+		}
+		if (a->kind == LINT_ACT_MAILDIR_CREATE && !strcmp(a->path, carol))
+			mkdir_c = true;
+	}
+	CU_ASSERT(catchall);
+	CU_ASSERT(passwd);
+	CU_ASSERT(postmap_va);
+	CU_ASSERT(postmap_vm);
+	CU_ASSERT(mkdir_c);
+	lint_fixes_free(&f);
+	diags_free(&fd);
+
+	free(vm);
+	free(va);
+	free(carol);
+	free(orphan);
+	free(alice);
+	lint_report_free(&r);
+	world_free(&w);
+	diags_free(&d);
+	wt_cfg_free(cfg);
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		{ "a clean server has no problem", test_good_has_no_problem },
+		{ "every rule fires on the broken server", test_bad_triggers_every_rule },
+		CU_TEST_INFO_NULL,
+	};
+	int rc = cu_run("lint", tests);
+	wt_remove();
+	return rc;
+}
