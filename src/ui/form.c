@@ -13,7 +13,7 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/xalloc.h"
 
-enum { LABEL_W = 18, VALUE_W = 44 };
+enum { LABEL_W = 16, VALUE_W = 50 };
 
 struct field {
 	struct form_field def;
@@ -89,7 +89,7 @@ static void form_draw(struct screen *s, struct ui *ui, int y, int x, int h, int 
 	ui_fill(ui, y, x, w, ROLE_TITLE);
 	ui_text(ui, y, x + 1, w - 1, f->title, ROLE_TITLE);
 	int row = y + 2;
-	for (size_t i = 0; i < f->n; i++, row += 2) {
+	for (size_t i = 0; i < f->n; i++, row += 3) {
 		const struct field *fl = &f->fields[i];
 		bool focus = i == f->cur;
 		ui_text(ui, row, x + 2, LABEL_W, _(fl->def.label), focus ? ROLE_SECTION : ROLE_TITLE);
@@ -114,13 +114,14 @@ static void form_draw(struct screen *s, struct ui *ui, int y, int x, int h, int 
 		}
 		ui_text(ui, row, vx, VALUE_W, t, focus ? ROLE_SELECTION : ROLE_SELECTION_DIM);
 		sb_free(&shown);
-		int rx = vx + VALUE_W + 2;
+		/* the reason goes under the field: room for a whole sentence */
+		int rx = vx, ry = row + 1;
 		if (!fl->valid && (fl->value.len || f->tried))
-			ui_text(ui, row, rx, x + w - rx, sb_str(&fl->why), ROLE_WARNING);
+			ui_text(ui, ry, rx, x + w - rx, sb_str(&fl->why), ROLE_WARNING);
 		else if (fl->why.len)
-			ui_text(ui, row, rx, x + w - rx, sb_str(&fl->why), ROLE_DIM);
+			ui_text(ui, ry, rx, x + w - rx, sb_str(&fl->why), ROLE_DIM);
 		else if (fl->def.hint)
-			ui_text(ui, row, rx, x + w - rx, _(fl->def.hint), ROLE_DIM);
+			ui_text(ui, ry, rx, x + w - rx, _(fl->def.hint), ROLE_DIM);
 	}
 	if (f->error.len)
 		ui_text(ui, row, x + 2, w - 4, sb_str(&f->error), ROLE_ERROR);
