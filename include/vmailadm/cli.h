@@ -39,6 +39,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_lint(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
+/* vmailadm rollback [ID] [--dry-run] [--force] (src/cli/cmd_edit.c). */
+int cmd_rollback(struct cli *cli, int argc, char **argv);
 struct json_t;
 /* Every audit record (state_dir/audit.log), oldest first, as a JSON array. */
 struct json_t *cli_audit_records(struct cli *cli);

@@ -29,6 +29,10 @@ struct commit_result {
 	bool reload_failed;
 	bool replayed;               /* files changed since staging: operations re-applied */
 	struct strbuf log;           /* one line per step, for people */
+	/* Wall-clock seconds spent in programs the commit ran (postmap,
+	 * postalias, reloads), and in postmap/postalias alone (VMAILADM_TIMING). */
+	double program_seconds;
+	double map_seconds;
 };
 
 /* Commit the stage. Returns 0 when everything succeeded, -1 otherwise (d

@@ -25,6 +25,12 @@ enum op_kind {
 	OP_CATCHALL_CLEAR,
 	OP_SYSALIAS_SET,     /* /etc/aliases name: targets */
 	OP_SYSALIAS_DEL,
+	/* Raw restores, staged by `vmailadm rollback`:
+	 *   file restore PATH BACKUP [--if-sha SHA]: PATH gets the bytes of
+	 *   BACKUP (only while PATH still hashes to SHA, when given);
+	 *   maildir restore MAILDIR ARCHIVE: an archived maildir moves back. */
+	OP_FILE_RESTORE,
+	OP_MAILDIR_RESTORE,
 };
 
 struct op {
@@ -38,6 +44,8 @@ struct op {
 	bool cascade;          /* DOMAIN_DEL: also remove its mailboxes and aliases */
 	bool purge;            /* MAILBOX_DEL: delete the maildir instead of archiving */
 	bool keep_maildir;     /* MAILBOX_DEL: leave the maildir where it is */
+	char *sha256;          /* FILE_RESTORE: the hex digest PATH must still have;
+	                        * NULL: restore whatever it holds (--force) */
 };
 
 struct op *op_new(enum op_kind kind, const char *subject);
@@ -47,7 +55,8 @@ struct op *op_clone(const struct op *op);
 
 /* Build an op from command words: argv[0] is the object ("mailbox"),
  * argv[1] the verb ("add"), then the subject, targets and options
- * (--quota Q, --password-hash H, --cascade, --purge, --keep-maildir).
+ * (--quota Q, --password-hash H, --cascade, --purge, --keep-maildir,
+ * --if-sha SHA). Paths (file/maildir restore) keep their case.
  * Options that only steer the front end (--dry-run, --yes, --json,
  * --password-stdin, --generate-password) are not accepted here: the caller
  * strips them. Returns NULL with a diagnostic (file/line may be NULL/0). */

@@ -26,6 +26,9 @@ enum action_kind {
 	ACT_MAILDIR_PURGE,    /* path = maildir, deleted */
 	ACT_RELOAD_POSTFIX,
 	ACT_RELOAD_DOVECOT,
+	/* path = archived maildir, target = where it goes back (rollback); runs
+	 * before the files are written, so no delivery recreates it first. */
+	ACT_MAILDIR_RESTORE,
 };
 
 struct action {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -25,6 +26,28 @@
 #include "vmailadm/xalloc.h"
 
 #define GENERATED_PASSWORD_LENGTH 20
+
+/* VMAILADM_TIMING=1: when the command started, to print how its time splits
+ * between vmailadm itself and the programs the commit runs. */
+static struct timespec started;
+
+static void timing_start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &started);
+}
+
+static void timing_report(const struct commit_result *res)
+{
+	const char *on = getenv("VMAILADM_TIMING");
+	if (!on || !*on || strcmp(on, "0") == 0)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double total = (double)(now.tv_sec - started.tv_sec) + (double)(now.tv_nsec - started.tv_nsec) / 1e9;
+	/* Machine-readable on purpose (bench/commit.sh reads it): not translated. */
+	fprintf(stderr, "vmailadm-timing: total=%.6f programs=%.6f maps=%.6f own=%.6f\n", total,
+		res->program_seconds, res->map_seconds, total - res->program_seconds);
+}
 
 /* Options that steer this front end rather than the operation. */
 struct edit_opts {
@@ -215,7 +238,8 @@ static void print_plan(struct stage *s, const struct config *cfg, bool json)
 		json_object_set_new(o, "diff", json_string(sb_str(&diff)));
 		json_t *actions = json_array();
 		const char *const names[] = { "postmap", "postalias", "create-maildir", "archive-maildir",
-					      "purge-maildir", "reload-postfix", "reload-dovecot" };
+					      "purge-maildir", "reload-postfix", "reload-dovecot",
+					      "restore-maildir" };
 		for (size_t i = 0; i < p->nactions; i++) {
 			json_t *a = json_object();
 			json_object_set_new(a, "action", json_string(names[p->actions[i].kind]));
@@ -286,6 +310,7 @@ static int finish(struct cli *cli, struct stage *s, const struct edit_opts *o, c
 		for (size_t i = 0; i < ngenerated; i++)
 			if (generated[i])
 				printf(_("generated password for %s\n"), generated[i]);
+	timing_report(&res);
 	if (!o->json)
 		fprintf(stderr, rc == 0 ? _("committed (%s)\n")
 			: res.rolled_back ? _("failed and rolled back (%s): nothing changed\n")
@@ -300,7 +325,33 @@ static int stage_words(struct cli *cli, struct stage *s, int argc, char **argv,
 		       const struct edit_opts *o, const char *file, unsigned line, char **generated)
 {
 	struct diags d = DIAGS_INIT;
-	struct op *op = op_from_words(argc, argv, file, line, &d);
+	/* 'mailbox passwd' without --password-hash gets its password below
+	 * (stdin, prompt, generated); op_from_words insists on a hash, so give
+	 * it a placeholder that is dropped at once. */
+	bool ask = argc >= 2 && strcmp(argv[0], "mailbox") == 0 && strcmp(argv[1], "passwd") == 0;
+	for (int i = 2; i < argc && ask; i++)
+		if (strcmp(argv[i], "--password-hash") == 0)
+			ask = false;
+	char **words = argv;
+	int nwords = argc;
+	if (ask) {
+		words = xcalloc((size_t)argc + 3, sizeof *words);
+		words[0] = argv[0];
+		words[1] = argv[1];
+		words[2] = (char *)"--password-hash";
+		words[3] = (char *)"-";
+		for (int i = 2; i < argc; i++)
+			words[i + 2] = argv[i];
+		nwords = argc + 2;
+	}
+	struct op *op = op_from_words(nwords, words, file, line, &d);
+	if (ask) {
+		free(words);
+		if (op) {
+			free(op->password_hash);
+			op->password_hash = NULL;
+		}
+	}
 	if (!op) {
 		diags_print(&d, stderr);
 		diags_free(&d);
@@ -361,6 +412,7 @@ static struct stage *open_stage(struct cli *cli)
 /* vmailadm domain|mailbox|alias|catchall|sysalias VERB ... */
 int cmd_edit(struct cli *cli, int argc, char **argv)
 {
+	timing_start();
 	struct edit_opts o = { .json = cli->json };
 	char **words = xcalloc((size_t)argc + 1, sizeof *words);
 	for (int i = 0; i < argc; i++)
@@ -393,6 +445,7 @@ int cmd_edit(struct cli *cli, int argc, char **argv)
 /* vmailadm apply FILE|- : one edit per line, committed as one transaction. */
 int cmd_apply(struct cli *cli, int argc, char **argv)
 {
+	timing_start();
 	struct edit_opts o = { .json = cli->json };
 	int n = argc;
 	char **words = xcalloc((size_t)argc + 1, sizeof *words);
@@ -511,6 +564,7 @@ static int csv_fields(char *line, char **fields, int max)
  * An empty password creates a mailbox without one; "*" generates one. */
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
+	timing_start();
 	struct edit_opts o = { .json = cli->json };
 	int n = argc;
 	char **words = xcalloc((size_t)argc + 1, sizeof *words);
@@ -605,6 +659,139 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		passhash_wipe(generated[i]);
 	free(generated);
 	stage_free(&s);
+	free(words);
+	return rc;
+}
+
+/* The audit record of commit id, or of the last commit that wrote files
+ * when id is NULL; NULL (message printed) when there is none. */
+static json_t *find_commit(struct cli *cli, json_t *all, const char *id)
+{
+	for (size_t i = json_array_size(all); i-- > 0;) {
+		json_t *rec = json_array_get(all, i);
+		const char *rid = json_string_value(json_object_get(rec, "id"));
+		const char *result = json_string_value(json_object_get(rec, "result"));
+		if (id ? rid && strcmp(rid, id) == 0
+		       : result && strcmp(result, "rolled back") != 0)
+			return rec;
+	}
+	if (id)
+		fprintf(stderr, _("%s: no commit %s in the audit log (see vmailadm log)\n"), cli->prog, id);
+	else
+		fprintf(stderr, _("%s: no commit to roll back\n"), cli->prog);
+	return NULL;
+}
+
+/* vmailadm rollback [ID] [--dry-run] [--force]: put the files of a commit
+ * back to their backups and its archived maildirs back in place, as a new
+ * transaction (diff, commit, audit) of file and maildir restores. A file that
+ * changed since that commit is refused unless --force. */
+int cmd_rollback(struct cli *cli, int argc, char **argv)
+{
+	timing_start();
+	struct edit_opts o = { .json = cli->json };
+	int n = argc;
+	char **words = xcalloc((size_t)argc + 1, sizeof *words);
+	for (int i = 0; i < argc; i++)
+		words[i] = argv[i];
+	int rc = take_front_options(cli, &n, words, &o);
+	bool force = false;
+	const char *id = NULL;
+	for (int i = 1; i < n && rc == 0; i++) {
+		if (strcmp(words[i], "--force") == 0)
+			force = true;
+		else if (words[i][0] == '-' || id)
+			rc = cli_usage_error(cli, _("usage: %s rollback [ID] [--dry-run] [--force]"), cli->prog);
+		else
+			id = words[i];
+	}
+	if (rc) {
+		free(words);
+		return rc;
+	}
+	if (recover(cli) < 0) {
+		free(words);
+		return EXIT_PROBLEMS;
+	}
+	json_t *all = cli_audit_records(cli);
+	json_t *rec = find_commit(cli, all, id);
+	if (!rec) {
+		json_decref(all);
+		free(words);
+		return EXIT_PROBLEMS;
+	}
+	const char *rid = json_string_value(json_object_get(rec, "id"));
+	struct stage *s = open_stage(cli);
+	struct diags d = DIAGS_INIT;
+	struct strbuf notes = STRBUF_INIT;
+	size_t k;
+	json_t *f;
+	json_array_foreach(json_object_get(rec, "files"), k, f) {
+		const char *path = json_string_value(json_object_get(f, "path"));
+		const char *backup = json_string_value(json_object_get(f, "backup"));
+		const char *after = json_string_value(json_object_get(f, "sha256_after"));
+		if (!path)
+			continue;
+		if (!backup) {
+			sb_addf(&notes, _("note: %s did not exist before %s; it is left in place\n"), path, rid);
+			continue;
+		}
+		if (access(backup, R_OK) != 0) {
+			diag_error(&d, backup, 0, _("the backup of %s is gone (only the last backups_keep are kept): %s cannot be rolled back"),
+				   path, rid);
+			rc = EXIT_PROBLEMS;
+			break;
+		}
+		struct op *op = op_new(OP_FILE_RESTORE, path);
+		op_add_target(op, backup);
+		if (!force && after)
+			op->sha256 = xstrdup(after);
+		if (stage_push(s, op, &d) < 0) {
+			rc = EXIT_PROBLEMS;
+			break;
+		}
+	}
+	json_t *m;
+	json_array_foreach(json_object_get(rec, "maildirs"), k, m) {
+		if (rc)
+			break;
+		const char *action = json_string_value(json_object_get(m, "action"));
+		const char *maildir = json_string_value(json_object_get(m, "maildir"));
+		const char *archive = json_string_value(json_object_get(m, "archive"));
+		if (!action || !maildir)
+			continue;
+		if (strcmp(action, "create") == 0) {
+			sb_addf(&notes, _("note: maildir %s, created by %s, is left in place (it may hold mail by now)\n"),
+				maildir, rid);
+		} else if (strcmp(action, "purge") == 0) {
+			sb_addf(&notes, _("note: maildir %s was deleted by %s and cannot come back\n"), maildir, rid);
+		} else if (strcmp(action, "archive") == 0 && archive) {
+			struct op *op = op_new(OP_MAILDIR_RESTORE, maildir);
+			op_add_target(op, archive);
+			if (stage_push(s, op, &d) < 0)
+				rc = EXIT_PROBLEMS;
+		} else if (strcmp(action, "restore") == 0 && archive) {
+			sb_addf(&notes, _("note: maildir %s, moved back by %s, stays where it is\n"), maildir, rid);
+		}
+	}
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (rc == 0 && stage_count(s) == 0) {
+		fprintf(stderr, _("%s: %s changed no file that can be restored\n"), cli->prog, rid);
+		rc = EXIT_PROBLEMS;
+	}
+	if (rc == 0) {
+		if (!o.json)
+			fprintf(stderr, _("rolling back %s\n"), rid);
+		if (notes.len && !o.json)
+			fputs(notes.buf, stdout);
+		rc = finish(cli, s, &o, NULL, 0);
+	} else {
+		fprintf(stderr, _("nothing was changed\n"));
+	}
+	sb_free(&notes);
+	stage_free(&s);
+	json_decref(all);
 	free(words);
 	return rc;
 }

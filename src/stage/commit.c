@@ -139,7 +139,8 @@ static void release_lock(const struct config *cfg, int fd)
 /* ---- programs ----------------------------------------------------------- */
 
 /* Run a configured command line; "" means disabled (returns 1). */
-static int run_program(struct run *r, const char *cmdline, const char *const extra[], const char *what)
+static int run_program(struct run *r, const char *cmdline, const char *const extra[], const char *what,
+		       bool is_map)
 {
 	if (!cmdline || !*cmdline) {
 		step(r, true, _("disabled in the configuration"), "%s", what);
@@ -158,7 +159,14 @@ static int run_program(struct run *r, const char *cmdline, const char *const ext
 	for (size_t i = 0; i < nextra; i++)
 		full[n + i] = extra[i];
 	struct spawn_result res;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = spawn_run(full, NULL, 0, NULL, PROGRAM_TIMEOUT_MS, &res, r->d);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	r->res->program_seconds += secs;
+	if (is_map)
+		r->res->map_seconds += secs;
 	if (rc == 0)
 		rc = spawn_result_check(full, &res, PROGRAM_TIMEOUT_MS, r->d);
 	if (rc == 0 && res.err.len)
@@ -202,7 +210,7 @@ static int write_map(struct run *r, const char *path, const char *type, const ch
 	struct strbuf cmd = STRBUF_INIT;
 	sb_addf(&cmd, "%s -c %s", program, r->cfg->postfix_dir);
 	const char *extra[] = { spec, NULL };
-	int rc = run_program(r, cmd.buf, extra, what) == 0 ? 0 : -1;
+	int rc = run_program(r, cmd.buf, extra, what, true) == 0 ? 0 : -1;
 	if (rc == 0)
 		rc = atomic_rename(tmpdb, db, r->d);
 	if (rc == 0)
@@ -384,14 +392,18 @@ static void append_audit(struct run *r, struct stage *s, struct written *ws, siz
 	json_t *acts = json_array();
 	for (size_t i = 0; i < p->nactions; i++) {
 		const struct action *a = &p->actions[i];
-		if (a->kind != ACT_MAILDIR_CREATE && a->kind != ACT_MAILDIR_ARCHIVE && a->kind != ACT_MAILDIR_PURGE)
+		if (a->kind != ACT_MAILDIR_CREATE && a->kind != ACT_MAILDIR_ARCHIVE && a->kind != ACT_MAILDIR_PURGE &&
+		    a->kind != ACT_MAILDIR_RESTORE)
 			continue;
 		json_t *o = json_object();
 		json_object_set_new(o, "action", json_string(a->kind == ACT_MAILDIR_CREATE ? "create"
-							     : a->kind == ACT_MAILDIR_ARCHIVE ? "archive" : "purge"));
-		json_object_set_new(o, "maildir", json_string(a->path));
+							     : a->kind == ACT_MAILDIR_ARCHIVE ? "archive"
+							     : a->kind == ACT_MAILDIR_RESTORE ? "restore" : "purge"));
+		/* "maildir" is always the place under the base, "archive" the other end. */
+		bool rest = a->kind == ACT_MAILDIR_RESTORE;
+		json_object_set_new(o, "maildir", json_string(rest ? a->target : a->path));
 		if (a->target)
-			json_object_set_new(o, "archive", json_string(a->target));
+			json_object_set_new(o, "archive", json_string(rest ? a->path : a->target));
 		json_array_append_new(acts, o);
 	}
 	json_object_set_new(rec, "maildirs", acts);
@@ -422,6 +434,27 @@ static const char *under(const char *base, const char *path)
 	if (strncmp(path, base, n) != 0 || path[n] != '/')
 		return NULL;
 	return path + n + 1;
+}
+
+/* rollback: an archived maildir moves back (back = true), or, when the
+ * commit fails after that, to the archive again (back = false). */
+static int maildir_restore(struct run *r, const char *base, const struct action *a, bool back)
+{
+	const char *arel = under(r->cfg->archive_dir, a->path);
+	const char *rel = under(base, a->target);
+	if (!arel || !rel) {
+		diag_error(r->d, a->path, 0, _("maildir is not under virtual_mailbox_base %s nor archive_dir %s: refused"),
+			   base, r->cfg->archive_dir);
+		step(r, false, NULL, "%s", a->path);
+		return -1;
+	}
+	int rc = back ? safe_rename(r->cfg->archive_dir, arel, base, rel, r->d)
+		      : safe_rename(base, rel, r->cfg->archive_dir, arel, r->d);
+	if (back)
+		step(r, rc == 0, NULL, _("move archived maildir %s back to %s"), a->path, a->target);
+	else
+		step(r, rc == 0, NULL, _("return maildir %s to the archive"), a->target);
+	return rc;
 }
 
 static int maildir_action(struct run *r, const char *base, const struct action *a)
@@ -460,14 +493,30 @@ static int maildir_action(struct run *r, const char *base, const struct action *
 
 /* ---- the commit ------------------------------------------------------------ */
 
+/* Unique per commit: backups and `vmailadm rollback ID` are named by it, and
+ * one process (the TUI, a test) may commit several times in one second. */
 static char *make_id(void)
 {
+	static unsigned seq;
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	return xasprintf("%s-%ld", stamp, (long)getpid());
+	unsigned n = seq++;
+	return n ? xasprintf("%s-%ld-%u", stamp, (long)getpid(), n)
+		 : xasprintf("%s-%ld", stamp, (long)getpid());
+}
+
+/* Which files the plan rewrites and what they held when read: a change
+ * outside the diff's context lines is a change too. */
+static void read_digest(const struct plan *p, struct strbuf *out)
+{
+	for (size_t i = 0; i < p->nfiles; i++) {
+		char hex[65];
+		sha256_hex(sb_str(&p->files[i]->old), p->files[i]->old.len, hex);
+		sb_addf(out, "%s %s %d\n", hex, p->files[i]->path, (int)p->files[i]->existed);
+	}
 }
 
 int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_result *res,
@@ -491,7 +540,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	/* Re-read every file and replay: a hand edit made since staging is
 	 * merged, or the operation it breaks is named and nothing is written. */
 	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
-	plan_diff(stage_plan(s), &before);
+	read_digest(stage_plan(s), &before);
 	if (stage_load(s, d) < 0) {
 		step(&r, false, NULL, _("re-read the files"));
 		release_lock(cfg, lock);
@@ -499,7 +548,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		return -1;
 	}
 	const struct plan *p = stage_plan(s);
-	plan_diff(p, &after);
+	read_digest(p, &after);
 	res->replayed = before.len != after.len || memcmp(sb_str(&before), sb_str(&after), before.len) != 0;
 	step(&r, true, res->replayed ? _("the files changed since staging: operations re-applied") : NULL,
 	     _("re-read the files"));
@@ -542,6 +591,17 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		rc = write_journal(&r, s, ws, p->nfiles);
 	step(&r, rc == 0, NULL, _("back up %zu files and write the journal"), p->nfiles);
 
+	/* Archived maildirs come back before any map names them again, so that
+	 * a delivery in between cannot create an empty one in their place. */
+	size_t nrestored = 0;
+	for (size_t i = 0; i < p->nactions && rc == 0; i++) {
+		if (p->actions[i].kind != ACT_MAILDIR_RESTORE)
+			continue;
+		rc = maildir_restore(&r, base, &p->actions[i], true);
+		if (rc == 0)
+			nrestored = i + 1;
+	}
+
 	/* Tables first, main.cf last: a domain is announced only once its
 	 * mailboxes and aliases are in place. */
 	for (int pass = 0; pass < 2 && rc == 0; pass++) {
@@ -562,6 +622,9 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 			rc = maildir_action(&r, base, &p->actions[i]);
 	if (rc < 0) {
 		restore_files(&r, ws, p->nfiles);
+		for (size_t i = nrestored; i-- > 0;)
+			if (p->actions[i].kind == ACT_MAILDIR_RESTORE)
+				maildir_restore(&r, base, &p->actions[i], false);
 		res->rolled_back = true;
 		remove_journal(cfg);
 		append_audit(&r, s, ws, p->nfiles, p, "rolled back");
@@ -576,9 +639,9 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		}
 		for (size_t i = 0; i < p->nactions; i++) {
 			const struct action *a = &p->actions[i];
-			if (a->kind == ACT_RELOAD_POSTFIX && run_program(&r, cfg->postfix_reload, NULL, _("reload Postfix")) < 0)
+			if (a->kind == ACT_RELOAD_POSTFIX && run_program(&r, cfg->postfix_reload, NULL, _("reload Postfix"), false) < 0)
 				res->reload_failed = true;
-			if (a->kind == ACT_RELOAD_DOVECOT && run_program(&r, cfg->dovecot_reload, NULL, _("reload Dovecot")) < 0)
+			if (a->kind == ACT_RELOAD_DOVECOT && run_program(&r, cfg->dovecot_reload, NULL, _("reload Dovecot"), false) < 0)
 				res->reload_failed = true;
 		}
 		if (res->reload_failed) {

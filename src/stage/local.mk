@@ -10,8 +10,8 @@ noinst_HEADERS += \
 	include/vmailadm/stage.h
 
 if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_diff tests/unit/test_op
-TESTS += tests/unit/test_diff tests/unit/test_op
+check_PROGRAMS += tests/unit/test_diff tests/unit/test_op tests/unit/test_stage
+TESTS += tests/unit/test_diff tests/unit/test_op tests/unit/test_stage
 endif
 tests_unit_test_diff_SOURCES = tests/unit/test_diff.c
 tests_unit_test_diff_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
@@ -19,3 +19,6 @@ tests_unit_test_diff_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 tests_unit_test_op_SOURCES = tests/unit/test_op.c
 tests_unit_test_op_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_op_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+tests_unit_test_stage_SOURCES = tests/unit/test_stage.c
+tests_unit_test_stage_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_stage_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)

@@ -30,6 +30,8 @@ static const struct op_name op_names[] = {
 	{ OP_CATCHALL_CLEAR, "catchall", "clear", 0, 0 },
 	{ OP_SYSALIAS_SET, "sysalias", "set", 1, -1 },
 	{ OP_SYSALIAS_DEL, "sysalias", "del", 0, 0 },
+	{ OP_FILE_RESTORE, "file", "restore", 1, 1 },
+	{ OP_MAILDIR_RESTORE, "maildir", "restore", 1, 1 },
 };
 
 static const struct op_name *name_of(enum op_kind kind)
@@ -52,8 +54,12 @@ struct op *op_new(enum op_kind kind, const char *subject)
 {
 	struct op *op = xcalloc(1, sizeof *op);
 	op->kind = kind;
-	/* System alias names fold too: aliases(5) keys are case-insensitive. */
-	op->subject = lower_dup(subject ? subject : "");
+	/* System alias names fold too: aliases(5) keys are case-insensitive.
+	 * File and maildir paths do not. */
+	if (kind == OP_FILE_RESTORE || kind == OP_MAILDIR_RESTORE)
+		op->subject = xstrdup(subject ? subject : "");
+	else
+		op->subject = lower_dup(subject ? subject : "");
 	return op;
 }
 
@@ -74,6 +80,7 @@ void op_free(struct op **opp)
 	free(op->subject);
 	free(op->password_hash);
 	free(op->quota);
+	free(op->sha256);
 	free(op);
 	*opp = NULL;
 }
@@ -88,6 +95,7 @@ struct op *op_clone(const struct op *op)
 	c->cascade = op->cascade;
 	c->purge = op->purge;
 	c->keep_maildir = op->keep_maildir;
+	c->sha256 = op->sha256 ? xstrdup(op->sha256) : NULL;
 	return c;
 }
 
@@ -298,7 +306,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	char **pos = xcalloc((size_t)argc + 1, sizeof *pos);
 	int npos = 0;
 	bool ok = true;
-	const char *hash = NULL, *quota = NULL;
+	const char *hash = NULL, *quota = NULL, *sha = NULL;
 	bool cascade = false, purge = false, keep = false;
 	for (int i = 2; i < argc && ok; i++) {
 		const char *a = argv[i];
@@ -315,6 +323,8 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			ok = (hash = next_value(argc, argv, &i, a, file, line, d)) != NULL;
 		else if (strcmp(a, "--quota") == 0 && nm->kind == OP_MAILBOX_ADD)
 			ok = (quota = next_value(argc, argv, &i, a, file, line, d)) != NULL;
+		else if (strcmp(a, "--if-sha") == 0 && nm->kind == OP_FILE_RESTORE)
+			ok = (sha = next_value(argc, argv, &i, a, file, line, d)) != NULL;
 		else if (strcmp(a, "--cascade") == 0 && nm->kind == OP_DOMAIN_DEL)
 			cascade = true;
 		else if (strcmp(a, "--purge") == 0 && nm->kind == OP_MAILBOX_DEL)
@@ -333,7 +343,9 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	if (ok && npos < 1) {
 		diag_error(d, file, line, _("'%s %s' needs a %s"), nm->object, nm->verb,
 			   strcmp(nm->object, "domain") == 0 || strcmp(nm->object, "catchall") == 0
-				   ? _("domain") : strcmp(nm->object, "sysalias") == 0 ? _("name") : _("address"));
+				   ? _("domain") : strcmp(nm->object, "sysalias") == 0 ? _("name")
+				   : strcmp(nm->object, "file") == 0 || strcmp(nm->object, "maildir") == 0
+				   ? _("path") : _("address"));
 		ok = false;
 	}
 	int ntargets = npos - 1;
@@ -361,6 +373,8 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			op->password_hash = xstrdup(hash);
 		if (quota)
 			op->quota = xstrdup(quota);
+		if (sha)
+			op->sha256 = xstrdup(sha);
 		op->cascade = cascade;
 		op->purge = purge;
 		op->keep_maildir = keep;
@@ -421,6 +435,10 @@ void op_format(const struct op *op, struct strbuf *out)
 		add_word(&w, "--purge");
 	if (op->keep_maildir)
 		add_word(&w, "--keep-maildir");
+	if (op->sha256) {
+		add_word(&w, "--if-sha");
+		add_word(&w, op->sha256);
+	}
 	sb_add(out, w.buf, w.len);
 	sb_free(&w);
 }
@@ -481,5 +499,11 @@ void op_describe(const struct op *op, struct strbuf *out)
 		add_targets(out, op);
 		break;
 	case OP_SYSALIAS_DEL: sb_addf(out, _("remove system alias %s"), s); break;
+	case OP_FILE_RESTORE:
+		sb_addf(out, _("restore %s from %s"), s, op->ntargets ? op->targets[0] : "?");
+		break;
+	case OP_MAILDIR_RESTORE:
+		sb_addf(out, _("move maildir %s back from %s"), s, op->ntargets ? op->targets[0] : "?");
+		break;
 	}
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "vmailadm/aliases.h"
@@ -18,6 +19,7 @@
 #include "vmailadm/maincf.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pwfile.h"
+#include "vmailadm/sha256.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/table.h"
@@ -818,6 +820,62 @@ static int op_sysalias(struct world *w, const struct op *op, struct diags *d)
 	return rc;
 }
 
+/* rollback: the file gets the bytes of a backup, provided it still holds
+ * what the commit being undone wrote (op->sha256), so that an edit made
+ * since is never overwritten silently. */
+static int op_file_restore(struct stage *s, const struct op *op, struct diags *d)
+{
+	const char *backup = op->targets[0];
+	struct doc *b;
+	if (doc_load(backup, false, &b, d) < 0)
+		return -1;
+	struct strbuf bytes = STRBUF_INIT;
+	doc_render(b, &bytes);
+	doc_free(&b);
+	struct staged_file *f = file_get(s, op->subject);
+	if (!f) {
+		struct doc *doc;
+		if (source_load(s, op->subject, true, &doc, d) < 0) {
+			sb_free(&bytes);
+			return -1;
+		}
+		doc_free(&doc);
+		f = file_get(s, op->subject);
+	}
+	if (op->sha256) {
+		char hex[65];
+		sha256_hex(sb_str(&f->cur), f->cur.len, hex);
+		if (strcmp(hex, op->sha256) != 0) {
+			diag_error(d, op->subject, 0,
+				   _("%s changed since the commit being undone: restoring it would lose that change (use --force to restore it anyway)"),
+				   op->subject);
+			sb_free(&bytes);
+			return -1;
+		}
+	}
+	sb_reset(&f->cur);
+	sb_add(&f->cur, sb_str(&bytes), bytes.len);
+	sb_free(&bytes);
+	return 0;
+}
+
+static int op_maildir_restore(struct stage *s, const struct op *op, struct diags *d)
+{
+	const char *archive = op->targets[0];
+	struct stat st;
+	if (lstat(archive, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		diag_error(d, archive, 0, _("the archived maildir is gone: %s cannot be moved back"), op->subject);
+		return -1;
+	}
+	if (lstat(op->subject, &st) == 0) {
+		diag_error(d, op->subject, 0, _("%s exists again: the archived maildir %s is left where it is"),
+			   op->subject, archive);
+		return -1;
+	}
+	add_action(s, ACT_MAILDIR_RESTORE, archive, op->subject, NULL);
+	return 0;
+}
+
 static int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	switch (op->kind) {
@@ -843,6 +901,8 @@ static int apply_op(struct stage *s, struct world *w, const struct op *op, struc
 	}
 	case OP_SYSALIAS_SET:
 	case OP_SYSALIAS_DEL: return op_sysalias(w, op, d);
+	case OP_FILE_RESTORE: return op_file_restore(s, op, d);
+	case OP_MAILDIR_RESTORE: return op_maildir_restore(s, op, d);
 	}
 	return -1;
 }
@@ -1064,6 +1124,9 @@ void plan_describe_actions(const struct plan *p, const struct config *cfg, struc
 			break;
 		case ACT_MAILDIR_PURGE:
 			sb_addf(out, _("DELETE maildir %s and all its mail\n"), a->path);
+			break;
+		case ACT_MAILDIR_RESTORE:
+			sb_addf(out, _("move archived maildir %s back to %s\n"), a->path, a->target);
 			break;
 		case ACT_RELOAD_POSTFIX:
 			sb_addf(out, _("reload Postfix (%s)\n"), *cfg->postfix_reload ? cfg->postfix_reload

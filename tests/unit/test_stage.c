@@ -1,0 +1,1168 @@
+/* Unit tests for the staged edits and the commit, on demo trees made in a
+ * temporary directory: every operation, the validation messages, the plan
+ * (diff, actions, notes), replay after a hand edit, the commit (owner and
+ * mode kept, backups, audit), rollback on failure, recovery after a killed
+ * commit, pending ops and file/maildir restores. postmap is a small script
+ * that copies the source, so the tests need no Postfix. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cu.h"
+#include "vmailadm/commit.h"
+#include "vmailadm/config.h"
+#include "vmailadm/demo.h"
+#include "vmailadm/model.h"
+#include "vmailadm/op.h"
+#include "vmailadm/sha256.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/xalloc.h"
+
+/* ---- fixture ------------------------------------------------------------ */
+
+static char top[256];       /* the temporary directory */
+static char demo[300];      /* top/demo */
+static struct config *cfg;
+
+static char *P(const char *rel)
+{
+	static char buf[4][1024];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", demo, rel);
+	return buf[k];
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return NULL;
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		sb_add(&sb, buf, n);
+	fclose(fp);
+	return sb_detach(&sb);
+}
+
+static void spit(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* Replace the first line starting with `key` in file (append when absent). */
+static void set_line(const char *path, const char *key, const char *line)
+{
+	char *t = slurp(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	struct strbuf out = STRBUF_INIT;
+	bool done = false;
+	for (char *p = t; *p;) {
+		char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		if (!done && strncmp(p, key, strlen(key)) == 0) {
+			sb_addf(&out, "%s\n", line);
+			done = true;
+		} else {
+			sb_add(&out, p, len);
+		}
+		p += len;
+	}
+	if (!done)
+		sb_addf(&out, "%s\n", line);
+	spit(path, out.buf);
+	sb_free(&out);
+	free(t);
+}
+
+static bool contains(const char *path, const char *text)
+{
+	char *t = slurp(path);
+	bool yes = t && strstr(t, text);
+	if (getenv("TEST_STAGE_DEBUG") && !yes)
+		fprintf(stderr, "\n--- %s has no '%s':\n%s\n", path, text, t ? t : "(missing)");
+	free(t);
+	return yes;
+}
+
+/* Is there a line "KEY<spaces>VALUE" (a table entry; VALUE NULL: any)? */
+static bool has_entry(const char *path, const char *key, const char *value)
+{
+	char *t = slurp(path);
+	bool yes = false;
+	for (char *line = t; line && *line && !yes;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		size_t k = strlen(key);
+		if (strncmp(line, key, k) == 0 && (line[k] == ' ' || line[k] == '\t' || line[k] == ':')) {
+			const char *v = line + k + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			yes = !value || strcmp(v, value) == 0;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	if (getenv("TEST_STAGE_DEBUG") && !yes)
+		fprintf(stderr, "\n--- %s has no entry '%s' '%s'\n", path, key, value ? value : "*");
+	free(t);
+	return yes;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void write_script(const char *path, const char *body)
+{
+	spit(path, body);
+	chmod(path, 0755);
+}
+
+/* A fresh demo tree and its configuration, with a fake postmap/postalias
+ * that copies TYPE:FILE to FILE.db (so the rename of the built map shows). */
+static void setup(void)
+{
+	snprintf(top, sizeof top, "/tmp/vmailadm-test-stage.XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(top));
+	snprintf(demo, sizeof demo, "%s/demo", top);
+	struct diags d = DIAGS_INIT;
+	struct demo_summary sum;
+	CU_ASSERT_EQUAL_FATAL(demo_create(demo, false, &sum, &d), 0);
+	demo_summary_free(&sum);
+	char script[512];
+	snprintf(script, sizeof script, "%s/fake-postmap", top);
+	write_script(script, "#!/bin/sh\n"
+			     "for a; do last=$a; done\n"
+			     "f=${last#*:}\n"
+			     "echo \"$@\" >>\"$(dirname \"$0\")/postmap.log\"\n"
+			     "cp \"$f\" \"$f.db\"\n");
+	CU_ASSERT_EQUAL_FATAL(config_load(P("vmailadm.yaml"), &cfg, &d), 0);
+	free(cfg->postmap);
+	cfg->postmap = xstrdup(script);
+	free(cfg->postalias);
+	cfg->postalias = xstrdup(script);
+	diags_free(&d);
+}
+
+static void teardown(void)
+{
+	config_free(&cfg);
+	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Stage one command line; returns 0 or -1 and leaves the first message in
+ * msg (a static buffer, "" when none). */
+static char msg[1024];
+
+static int push(struct stage *s, const char *line)
+{
+	struct diags d = DIAGS_INIT;
+	int argc;
+	msg[0] = '\0';
+	char **w = op_split_words(line, &argc, NULL, 0, &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct op *op = op_from_words(argc, w, NULL, 0, &d);
+	op_words_free(w);
+	int rc = op ? stage_push(s, op, &d) : -1;
+	if (d.n)
+		snprintf(msg, sizeof msg, "%s", d.v[0].msg);
+	diags_free(&d);
+	return rc;
+}
+
+static struct stage *stage_new(void)
+{
+	struct stage *s = stage_create(cfg);
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(stage_load(s, &d), 0);
+	diags_free(&d);
+	return s;
+}
+
+static int commit(struct stage *s, struct commit_result *res)
+{
+	struct diags d = DIAGS_INIT;
+	struct commit_opts o = { 0 };
+	int rc = stage_commit(s, &o, res, &d);
+	msg[0] = '\0';
+	if (d.n)
+		snprintf(msg, sizeof msg, "%s", d.v[0].msg);
+	diags_free(&d);
+	return rc;
+}
+
+/* Stage one line and commit it. */
+static int run1(const char *line)
+{
+	struct stage *s = stage_new();
+	int rc = push(s, line);
+	if (rc == 0) {
+		struct commit_result res;
+		rc = commit(s, &res);
+		commit_result_free(&res);
+	}
+	stage_free(&s);
+	return rc;
+}
+
+static bool plan_has(const struct plan *p, enum action_kind kind, const char *path_part)
+{
+	for (size_t i = 0; i < p->nactions; i++)
+		if (p->actions[i].kind == kind &&
+		    (!path_part || (p->actions[i].path && strstr(p->actions[i].path, path_part))))
+			return true;
+	return false;
+}
+
+static bool notes_have(const struct plan *p, const char *text)
+{
+	for (size_t i = 0; i < p->nnotes; i++)
+		if (strstr(p->notes[i], text))
+			return true;
+	return false;
+}
+
+#define HASH "{SHA512-CRYPT}$6$abcdefgh$0123456789"
+#define VMB P("etc/postfix/vmailbox")
+#define VAL P("etc/postfix/virtual_alias")
+#define VDOM P("etc/postfix/virtual_domains")
+#define USERS P("etc/dovecot/users")
+#define MAINCF P("etc/postfix/main.cf")
+
+/* ---- mailboxes ------------------------------------------------------------ */
+
+static void test_mailbox_add(void)
+{
+	setup();
+	chmod(USERS, 0640);
+	struct stat before;
+	stat(USERS, &before);
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add Alice@Andromed.Cloud --quota 1G --password-hash '" HASH "'"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT_EQUAL(p->nfiles, 2);
+	CU_ASSERT(plan_has(p, ACT_POSTMAP, "vmailbox"));
+	CU_ASSERT(plan_has(p, ACT_MAILDIR_CREATE, "vhosts/andromed.cloud/alice"));
+	CU_ASSERT(plan_has(p, ACT_RELOAD_DOVECOT, NULL));
+	CU_ASSERT(!plan_has(p, ACT_RELOAD_POSTFIX, NULL));
+	/* Nothing is on disk before the commit. */
+	CU_ASSERT(!contains(VMB, "alice@"));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	CU_ASSERT(res.committed);
+	CU_ASSERT(!res.rolled_back);
+	CU_ASSERT(!res.replayed);
+	CU_ASSERT(has_entry(VMB, "alice@andromed.cloud", "andromed.cloud/alice/"));
+	CU_ASSERT(has_entry(USERS, "alice@andromed.cloud", HASH ":5000:5000::::userdb_quota_rule=*:storage=1G"));
+	/* The fake postmap ran on a temporary copy whose .db was renamed in place. */
+	char *db = slurp(P("etc/postfix/vmailbox.db"));
+	char *src = slurp(VMB);
+	CU_ASSERT(db && src && strcmp(db, src) == 0);
+	free(db);
+	free(src);
+	char log[512];
+	snprintf(log, sizeof log, "%s/postmap.log", top);
+	CU_ASSERT(contains(log, "-c "));
+	/* The maildir: new cur tmp, 0700, vmail. */
+	struct stat st;
+	CU_ASSERT_EQUAL(stat(P("vhosts/andromed.cloud/alice/new"), &st), 0);
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/alice/cur")));
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/alice/tmp")));
+	CU_ASSERT_EQUAL(stat(P("vhosts/andromed.cloud/alice"), &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0700);
+	CU_ASSERT_EQUAL((long)st.st_uid, cfg->vmail_uid);
+	/* Owner and mode of the rewritten file are the original's. */
+	struct stat after;
+	stat(USERS, &after);
+	CU_ASSERT_EQUAL(after.st_mode & 07777, 0640);
+	CU_ASSERT_EQUAL(after.st_uid, before.st_uid);
+	CU_ASSERT_EQUAL(after.st_gid, before.st_gid);
+	/* Backups, no journal, an audit record without any hash. */
+	CU_ASSERT(!exists(P("state/journal")));
+	char *audit = slurp(P("state/audit.log"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(audit);
+	CU_ASSERT(strstr(audit, res.id) != NULL);
+	CU_ASSERT(strstr(audit, "add mailbox alice@andromed.cloud") != NULL);
+	CU_ASSERT(strstr(audit, "\"sha256_after\"") != NULL);
+	CU_ASSERT(strstr(audit, "$6$") == NULL);
+	CU_ASSERT(strstr(audit, "SHA512-CRYPT") == NULL);
+	CU_ASSERT(strstr(audit, "\"create\"") != NULL);
+	free(audit);
+	char *b = xasprintf("%s/backups/", cfg->state_dir);
+	int nb = 0;
+	struct strbuf bname = STRBUF_INIT;
+	for (const char *q = demo + 1; *q; q++)
+		sb_addc(&bname, *q == '/' ? '_' : *q);
+	char *bk = xasprintf("%s%s_etc_dovecot_users.%s", b, bname.buf, res.id);
+	char *orig = bk ? slurp(bk) : NULL;
+	CU_ASSERT_PTR_NOT_NULL(orig);
+	CU_ASSERT(orig && !strstr(orig, "alice@"));
+	nb += orig != NULL;
+	free(orig);
+	free(bk);
+	free(b);
+	sb_free(&bname);
+	CU_ASSERT_EQUAL(nb, 1);
+	commit_result_free(&res);
+	CU_ASSERT_EQUAL(stage_count(s), 0);
+	stage_free(&s);
+	teardown();
+}
+
+static void test_mailbox_add_without_password(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add bob@andromed.cloud"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT_EQUAL(p->nfiles, 1);
+	CU_ASSERT(notes_have(p, "no password"));
+	CU_ASSERT(!plan_has(p, ACT_RELOAD_DOVECOT, NULL));
+	stage_free(&s);
+	teardown();
+}
+
+static void test_mailbox_del_archive_and_purge(void)
+{
+	setup();
+	/* janedoe is a target of equipe@: refused. */
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox del janedoe@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "equipe@andromed.cloud") != NULL);
+	CU_ASSERT_EQUAL(stage_count(s), 0);
+	/* support@ is no target: archived. */
+	CU_ASSERT_EQUAL(push(s, "mailbox del support@andromed.cloud"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT(plan_has(p, ACT_MAILDIR_ARCHIVE, "andromed.cloud/support"));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(!contains(VMB, "support@"));
+	CU_ASSERT(!contains(USERS, "support@"));
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/support")));
+	char *cmd = xasprintf("%s/andromed.cloud", cfg->archive_dir);
+	int n = 0;
+	DIR *dp = opendir(cmd);
+	struct dirent *de;
+	while (dp && (de = readdir(dp)))
+		if (strncmp(de->d_name, "support-", 8) == 0) {
+			char *cur = xasprintf("%s/%s/cur", cmd, de->d_name);
+			n += exists(cur);
+			free(cur);
+		}
+	if (dp)
+		closedir(dp);
+	CU_ASSERT_EQUAL(n, 1);
+	free(cmd);
+	/* --purge deletes. */
+	CU_ASSERT_EQUAL(push(s, "mailbox del contact@ascent.cloud --purge"), 0);
+	CU_ASSERT(plan_has(stage_plan(s), ACT_MAILDIR_PURGE, "ascent.cloud/contact"));
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(!exists(P("vhosts/ascent.cloud/contact")));
+	/* Unknown mailbox. */
+	CU_ASSERT_EQUAL(push(s, "mailbox del nobody@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "is not a mailbox") != NULL);
+	stage_free(&s);
+	teardown();
+}
+
+static void test_passwd_and_quota(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox passwd janedoe@andromed.cloud --password-hash '{CRYPT}$y$j9T$new'"), 0);
+	CU_ASSERT(has_entry(USERS, "janedoe@andromed.cloud", "{CRYPT}$y$j9T$new:5000:5000::::"));
+	CU_ASSERT_EQUAL(run1("mailbox quota janedoe@andromed.cloud 500M"), 0);
+	CU_ASSERT(contains(USERS, "\njanedoe@andromed.cloud:{CRYPT}$y$j9T$new:5000:5000::::userdb_quota_rule=*:storage=500M\n"));
+	CU_ASSERT_EQUAL(run1("mailbox quota janedoe@andromed.cloud none"), 0);
+	/* The rule is gone (the empty extra field may go with it). */
+	CU_ASSERT(has_entry(USERS, "janedoe@andromed.cloud", "{CRYPT}$y$j9T$new:5000:5000::::") ||
+		  has_entry(USERS, "janedoe@andromed.cloud", "{CRYPT}$y$j9T$new:5000:5000:::"));
+	CU_ASSERT_EQUAL(run1("mailbox quota janedoe@andromed.cloud lots"), -1);
+	CU_ASSERT(strstr(msg, "lots") != NULL);
+	teardown();
+}
+
+/* ---- aliases ---------------------------------------------------------------- */
+
+static void test_aliases(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "alias add ventes@andromed.cloud johndoe@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias add ventes@andromed.cloud janedoe@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias add ventes@andromed.cloud johndoe@andromed.cloud"), 0); /* no duplicate target */
+	/* A mailbox that also forwards keeps itself as a target. */
+	CU_ASSERT_EQUAL(push(s, "alias add admin@andromed.cloud boss@elsewhere.example"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT(notes_have(p, "admin@andromed.cloud stays a target"));
+	CU_ASSERT(plan_has(p, ACT_POSTMAP, "virtual_alias"));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VAL, "ventes@andromed.cloud", "johndoe@andromed.cloud, janedoe@andromed.cloud"));
+	CU_ASSERT(has_entry(VAL, "admin@andromed.cloud", "admin@andromed.cloud, boss@elsewhere.example"));
+	/* Remove one target, then the whole alias. */
+	CU_ASSERT_EQUAL(push(s, "alias del ventes@andromed.cloud janedoe@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias del equipe@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias del info@andromed.cloud janedoe@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "is not a target of info@andromed.cloud") != NULL);
+	CU_ASSERT_EQUAL(push(s, "alias del nosuch@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "is not an alias") != NULL);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VAL, "ventes@andromed.cloud", "johndoe@andromed.cloud"));
+	CU_ASSERT(!has_entry(VAL, "equipe@andromed.cloud", NULL));
+	stage_free(&s);
+	teardown();
+}
+
+/* ---- catch-alls -------------------------------------------------------------- */
+
+static void test_catchall_mailbox_form(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "catchall set andromed.cloud admin@andromed.cloud"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT_EQUAL(p->nfiles, 1);
+	CU_ASSERT(notes_have(p, "mailbox map"));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VMB, "@andromed.cloud", "andromed.cloud/admin/"));
+	CU_ASSERT(!has_entry(VAL, "@andromed.cloud", NULL));
+	/* A new mailbox needs no identity entry in this form. */
+	CU_ASSERT_EQUAL(push(s, "mailbox add new@andromed.cloud"), 0);
+	CU_ASSERT(!contains(VAL, "new@"));
+	stage_reset(s);
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(stage_load(s, &d), 0);
+	diags_free(&d);
+	CU_ASSERT_EQUAL(push(s, "catchall clear andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(!has_entry(VMB, "@andromed.cloud", NULL));
+	CU_ASSERT_EQUAL(push(s, "catchall clear andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "has no catch-all") != NULL);
+	stage_free(&s);
+	teardown();
+}
+
+/* Every mailbox of the domain must have an identity entry in t. */
+static void check_identities(const char *domain, bool want)
+{
+	struct world *w;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL_FATAL(world_load(cfg, &w, &d), 0);
+	size_t n;
+	const struct mailbox *boxes = world_mailboxes(w, &n);
+	size_t checked = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(boxes[i].domain, domain) != 0)
+			continue;
+		checked++;
+		const struct alias *a = world_alias_find(w, boxes[i].address);
+		bool identity = a && a->is_identity;
+		CU_ASSERT_EQUAL(identity, want);
+		CU_ASSERT_EQUAL(boxes[i].swallowed, false);
+	}
+	CU_ASSERT(checked >= 2);
+	world_free(&w);
+	diags_free(&d);
+}
+
+static void test_catchall_identity_form(void)
+{
+	setup();
+	cfg->catchall_form = CATCHALL_IDENTITY;
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "catchall set ascent.cloud admin@ascent.cloud"), 0);
+	CU_ASSERT(notes_have(stage_plan(s), "identity"));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VAL, "@ascent.cloud", "admin@ascent.cloud"));
+	CU_ASSERT(!has_entry(VMB, "@ascent.cloud", NULL));
+	check_identities("ascent.cloud", true);
+	/* A new mailbox in that domain gets its identity entry with it. */
+	CU_ASSERT_EQUAL(push(s, "mailbox add sales@ascent.cloud"), 0);
+	CU_ASSERT(notes_have(stage_plan(s), "identity entry"));
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VAL, "sales@ascent.cloud", "sales@ascent.cloud"));
+	check_identities("ascent.cloud", true);
+	/* Removing the mailbox removes its identity entry. */
+	CU_ASSERT_EQUAL(push(s, "mailbox del sales@ascent.cloud"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(!contains(VAL, "sales@ascent.cloud"));
+	/* Clearing the catch-all drops the identity entries. */
+	CU_ASSERT_EQUAL(push(s, "catchall clear ascent.cloud"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(!has_entry(VAL, "@ascent.cloud", NULL));
+	check_identities("ascent.cloud", false);
+	stage_free(&s);
+	teardown();
+}
+
+static void test_catchall_external(void)
+{
+	setup();
+	/* Default form, but the target is not a local mailbox: the alias map
+	 * with identity entries for every mailbox of the domain. */
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "catchall set andromed.cloud catch@elsewhere.example"), 0);
+	CU_ASSERT(notes_have(stage_plan(s), "not a local mailbox"));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VAL, "@andromed.cloud", "catch@elsewhere.example"));
+	check_identities("andromed.cloud", true);
+	/* mailbox add in a domain with an alias-map catch-all: identity entry. */
+	CU_ASSERT_EQUAL(push(s, "mailbox add zoe@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VAL, "zoe@andromed.cloud", "zoe@andromed.cloud"));
+	check_identities("andromed.cloud", true);
+	stage_free(&s);
+	teardown();
+}
+
+static void test_sysalias(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "sysalias set webadmin admin@andromed.cloud"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT(plan_has(p, ACT_POSTALIAS, "aliases"));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(P("etc/aliases"), "webadmin:", "admin@andromed.cloud"));
+	CU_ASSERT(exists(P("etc/aliases.db")));
+	CU_ASSERT_EQUAL(push(s, "sysalias del webadmin"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(!contains(P("etc/aliases"), "webadmin"));
+	CU_ASSERT_EQUAL(push(s, "sysalias del webadmin"), -1);
+	CU_ASSERT(strstr(msg, "not in the aliases file") != NULL);
+	stage_free(&s);
+	teardown();
+}
+
+/* ---- domains ------------------------------------------------------------------ */
+
+static void test_domain_add_hash_table(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "domain add Exemple.Local"), 0);
+	CU_ASSERT(plan_has(stage_plan(s), ACT_POSTMAP, "virtual_domains"));
+	CU_ASSERT_EQUAL(push(s, "mailbox add contact@exemple.local"), 0);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VDOM, "exemple.local", "OK"));
+	CU_ASSERT(exists(P("vhosts/exemple.local/contact/new")));
+	/* Refusals: hosted already, local, bad name. */
+	CU_ASSERT_EQUAL(push(s, "domain add exemple.local"), -1);
+	CU_ASSERT(strstr(msg, "already hosted") != NULL);
+	CU_ASSERT_EQUAL(push(s, "domain add localhost"), -1);
+	CU_ASSERT(strstr(msg, "mydestination") != NULL);
+	CU_ASSERT_EQUAL(push(s, "domain add bad_name.example"), -1);
+	CU_ASSERT(strstr(msg, "bad_name.example") != NULL);
+	stage_free(&s);
+	teardown();
+}
+
+static void test_domain_add_file_list(void)
+{
+	setup();
+	spit(P("etc/postfix/vdomains"), "# domains\nandromed.cloud\nascent.cloud\n");
+	char *line = xasprintf("virtual_mailbox_domains = %s", P("etc/postfix/vdomains"));
+	set_line(MAINCF, "virtual_mailbox_domains", line);
+	free(line);
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "domain add exemple.local"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT_EQUAL(p->nfiles, 1);
+	/* A /file/name list is read once per process: Postfix needs a reload. */
+	CU_ASSERT(plan_has(p, ACT_RELOAD_POSTFIX, NULL));
+	CU_ASSERT(!plan_has(p, ACT_POSTMAP, NULL));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(contains(P("etc/postfix/vdomains"), "ascent.cloud\nexemple.local"));
+	CU_ASSERT(!contains(P("etc/postfix/vdomains"), "OK"));
+	CU_ASSERT_EQUAL(push(s, "domain del exemple.local"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(!contains(P("etc/postfix/vdomains"), "exemple"));
+	stage_free(&s);
+	teardown();
+}
+
+static void test_domain_add_inline(void)
+{
+	setup();
+	set_line(MAINCF, "virtual_mailbox_domains", "virtual_mailbox_domains = andromed.cloud, ascent.cloud");
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "domain add exemple.local"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT_EQUAL(p->nfiles, 1);
+	CU_ASSERT(strcmp(p->files[0]->path, MAINCF) == 0);
+	CU_ASSERT(plan_has(p, ACT_RELOAD_POSTFIX, NULL));
+	CU_ASSERT(notes_have(p, "inline"));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(contains(MAINCF, "\nvirtual_mailbox_domains = andromed.cloud, ascent.cloud, exemple.local\n"));
+	CU_ASSERT_EQUAL(push(s, "domain del exemple.local"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(contains(MAINCF, "\nvirtual_mailbox_domains = andromed.cloud, ascent.cloud\n"));
+	stage_free(&s);
+	teardown();
+}
+
+static void test_domain_del(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "domain del ascent.cloud"), -1);
+	CU_ASSERT(strstr(msg, "2 mailboxes") != NULL);
+	CU_ASSERT(strstr(msg, "--cascade") != NULL);
+	CU_ASSERT_EQUAL(push(s, "domain del ascent.cloud --cascade"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT(plan_has(p, ACT_MAILDIR_ARCHIVE, "ascent.cloud/contact"));
+	CU_ASSERT(plan_has(p, ACT_MAILDIR_ARCHIVE, "ascent.cloud/admin"));
+	CU_ASSERT(notes_have(p, "cascade: alias postmaster@ascent.cloud"));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(!contains(VDOM, "ascent"));
+	CU_ASSERT(!contains(VMB, "@ascent"));
+	CU_ASSERT(!contains(VAL, "@ascent"));
+	CU_ASSERT(!contains(USERS, "@ascent"));
+	CU_ASSERT(!exists(P("vhosts/ascent.cloud/admin")));
+	CU_ASSERT_EQUAL(push(s, "domain del ascent.cloud"), -1);
+	CU_ASSERT(strstr(msg, "not a virtual domain") != NULL);
+	stage_free(&s);
+	teardown();
+}
+
+/* ---- validation ------------------------------------------------------------- */
+
+static void test_validation(void)
+{
+	setup();
+	set_line(MAINCF, "virtual_alias_domains", "virtual_alias_domains = aliasonly.example");
+	struct stage *s = stage_new();
+	struct {
+		const char *line, *want;
+	} cases[] = {
+		{ "mailbox add 'a b@andromed.cloud'", "whitespace" },
+		{ "mailbox add a:b@andromed.cloud", "':'" },
+		{ "mailbox add a/b@andromed.cloud", "'/'" },
+		{ "mailbox add x@unknown.example", "not a virtual mailbox domain" },
+		{ "mailbox add johndoe@andromed.cloud", "already exists" },
+		{ "mailbox add info@andromed.cloud", "is an alias" },
+		{ "mailbox add x@aliasonly.example", "not a virtual mailbox domain" },
+		{ "alias add x@unknown.example johndoe@andromed.cloud", "not a virtual domain" },
+		{ "alias add y@andromed.cloud ghost@andromed.cloud", "neither a mailbox nor an alias" },
+		{ "alias add y@andromed.cloud nodomain", "no domain" },
+		{ "domain add localhost", "mydestination" },
+		{ "catchall set nosuch.example admin@andromed.cloud", "not a virtual domain" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = push(s, cases[i].line);
+		CU_ASSERT_EQUAL(rc, -1);
+		if (!strstr(msg, cases[i].want))
+			fprintf(stderr, "\n%s: got '%s', want '%s'\n", cases[i].line, msg, cases[i].want);
+		CU_ASSERT(strstr(msg, cases[i].want) != NULL);
+	}
+	/* An alias domain takes aliases. */
+	CU_ASSERT_EQUAL(push(s, "alias add x@aliasonly.example johndoe@andromed.cloud"), 0);
+	/* A loop a -> b -> a. */
+	CU_ASSERT_EQUAL(push(s, "alias add a@andromed.cloud johndoe@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias add b@andromed.cloud a@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias add a@andromed.cloud b@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "alias loop") != NULL);
+	CU_ASSERT_EQUAL(stage_count(s), 3);
+	stage_free(&s);
+	teardown();
+}
+
+/* ---- plan, undo ------------------------------------------------------------ */
+
+static void test_plan_exact_diff(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "alias add ventes@ascent.cloud admin@ascent.cloud"), 0);
+	const struct plan *p = stage_plan(s);
+	struct strbuf diff = STRBUF_INIT, acts = STRBUF_INIT;
+	plan_diff(p, &diff);
+	char *want = xasprintf("--- %s\n+++ %s\n"
+			       "@@ -17,3 +17,4 @@\n"
+			       " \n"
+			       " # Domaine : ascent.cloud\n"
+			       " postmaster@ascent.cloud      admin@ascent.cloud\n"
+			       "+ventes@ascent.cloud          admin@ascent.cloud\n",
+			       VAL, VAL);
+	CU_ASSERT_STRING_EQUAL(diff.buf, want);
+	if (strcmp(diff.buf, want) != 0)
+		fprintf(stderr, "\ngot:\n%s\nwant:\n%s\n", diff.buf, want);
+	free(want);
+	plan_describe_actions(p, cfg, &acts);
+	want = xasprintf("rebuild map hash:%s (postmap -c %s)\n", VAL, P("etc/postfix"));
+	CU_ASSERT_STRING_EQUAL(acts.buf, want);
+	free(want);
+	sb_free(&diff);
+	sb_free(&acts);
+	/* The diff applies with patch and gives the staged bytes. */
+	stage_free(&s);
+	teardown();
+}
+
+static void test_undo(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add u1@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "mailbox add u2@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias add team2@andromed.cloud u2@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(stage_count(s), 3);
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(stage_undo(s, &d), 0);
+	CU_ASSERT_EQUAL(stage_undo(s, &d), 0);
+	diags_free(&d);
+	CU_ASSERT_EQUAL(stage_count(s), 1);
+	const struct plan *p = stage_plan(s);
+	struct strbuf diff = STRBUF_INIT;
+	plan_diff(p, &diff);
+	CU_ASSERT(strstr(diff.buf, "+u1@andromed.cloud") != NULL);
+	CU_ASSERT(strstr(diff.buf, "u2@") == NULL);
+	CU_ASSERT(!plan_has(p, ACT_POSTMAP, "virtual_alias"));
+	CU_ASSERT(plan_has(p, ACT_MAILDIR_CREATE, "/u1"));
+	CU_ASSERT(!plan_has(p, ACT_MAILDIR_CREATE, "/u2"));
+	sb_free(&diff);
+	/* u2 can be staged again: the undo really forgot it. */
+	CU_ASSERT_EQUAL(push(s, "mailbox add u2@andromed.cloud"), 0);
+	stage_free(&s);
+	teardown();
+}
+
+/* ---- commit: replay, conflict, failure, recovery, lock ----------------- */
+
+static void test_replay_merges_hand_edit(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add alice@andromed.cloud"), 0);
+	/* Someone edits vmailbox by hand meanwhile. */
+	char *t = slurp(VMB);
+	struct strbuf sb = STRBUF_INIT;
+	sb_addf(&sb, "%shand@ascent.cloud ascent.cloud/hand/\n", t);
+	spit(VMB, sb.buf);
+	sb_free(&sb);
+	free(t);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	CU_ASSERT(res.replayed);
+	commit_result_free(&res);
+	CU_ASSERT(contains(VMB, "alice@andromed.cloud"));
+	CU_ASSERT(contains(VMB, "hand@ascent.cloud ascent.cloud/hand/\n"));
+	stage_free(&s);
+	teardown();
+}
+
+static void test_replay_conflict_writes_nothing(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "alias add ventes@ascent.cloud admin@ascent.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "mailbox add alice@andromed.cloud --password-hash '" HASH "'"), 0);
+	/* alice appears by hand: the staged op no longer applies. */
+	char *t = slurp(VMB);
+	struct strbuf sb = STRBUF_INIT;
+	sb_addf(&sb, "%salice@andromed.cloud andromed.cloud/alice/\n", t);
+	spit(VMB, sb.buf);
+	sb_free(&sb);
+	free(t);
+	char *vmb0 = slurp(VMB), *val0 = slurp(VAL), *users0 = slurp(USERS);
+	struct commit_result res;
+	struct diags d = DIAGS_INIT;
+	struct commit_opts o = { 0 };
+	CU_ASSERT_EQUAL(stage_commit(s, &o, &res, &d), -1);
+	CU_ASSERT(!res.committed);
+	bool named = false;
+	for (size_t i = 0; i < d.n; i++)
+		named |= strstr(d.v[i].msg, "staged change 2") && strstr(d.v[i].msg, "alice@andromed.cloud");
+	CU_ASSERT(named);
+	diags_free(&d);
+	commit_result_free(&res);
+	char *vmb1 = slurp(VMB), *val1 = slurp(VAL), *users1 = slurp(USERS);
+	CU_ASSERT_STRING_EQUAL(vmb0, vmb1);
+	CU_ASSERT_STRING_EQUAL(val0, val1);
+	CU_ASSERT_STRING_EQUAL(users0, users1);
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/alice")));
+	CU_ASSERT(!exists(P("state/journal")));
+	free(vmb0); free(val0); free(users0); free(vmb1); free(val1); free(users1);
+	/* The stage keeps the op before the broken one; new ones are refused. */
+	CU_ASSERT_EQUAL(push(s, "mailbox add carol@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "undo") != NULL);
+	d = (struct diags)DIAGS_INIT;
+	CU_ASSERT_EQUAL(stage_undo(s, &d), 0);
+	diags_free(&d);
+	CU_ASSERT_EQUAL(push(s, "mailbox add carol@andromed.cloud"), 0);
+	stage_free(&s);
+	teardown();
+}
+
+/* Snapshot of every file a commit may touch. */
+struct snap {
+	char *vmb, *val, *users, *vmbdb;
+};
+
+static void snap_take(struct snap *sn)
+{
+	sn->vmb = slurp(VMB);
+	sn->val = slurp(VAL);
+	sn->users = slurp(USERS);
+	sn->vmbdb = slurp(P("etc/postfix/vmailbox.db"));
+}
+
+static void snap_check(struct snap *sn)
+{
+	char *vmb = slurp(VMB), *val = slurp(VAL), *users = slurp(USERS);
+	char *vmbdb = slurp(P("etc/postfix/vmailbox.db"));
+	CU_ASSERT_STRING_EQUAL(vmb, sn->vmb);
+	CU_ASSERT_STRING_EQUAL(val, sn->val);
+	CU_ASSERT_STRING_EQUAL(users, sn->users);
+	if (sn->vmbdb)
+		CU_ASSERT(vmbdb && strcmp(vmbdb, sn->vmbdb) == 0);
+	free(vmb); free(val); free(users); free(vmbdb);
+	free(sn->vmb); free(sn->val); free(sn->users); free(sn->vmbdb);
+}
+
+static void test_failing_postmap_rolls_back(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("alias add seed@ascent.cloud admin@ascent.cloud"), 0); /* .db files exist */
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	free(cfg->postmap);
+	cfg->postmap = xstrdup("/bin/false");
+	struct snap sn;
+	snap_take(&sn);
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "alias add ventes@ascent.cloud admin@ascent.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "mailbox add alice@andromed.cloud --password-hash '" HASH "'"), 0);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), -1);
+	CU_ASSERT(res.rolled_back);
+	CU_ASSERT(!res.committed);
+	commit_result_free(&res);
+	snap_check(&sn);
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/alice")));
+	CU_ASSERT(!exists(P("state/journal")));
+	CU_ASSERT(contains(P("state/audit.log"), "\"rolled back\""));
+	stage_free(&s);
+	teardown();
+}
+
+static void test_failing_maildir_rolls_back(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(run1("alias add seed2@andromed.cloud seed@andromed.cloud"), 0);
+	/* A file where the maildir should go: its creation fails after every
+	 * file has been written. */
+	spit(P("vhosts/andromed.cloud/alice"), "in the way\n");
+	struct snap sn;
+	snap_take(&sn);
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "alias add ventes@andromed.cloud seed@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "mailbox add alice@andromed.cloud --password-hash '" HASH "'"), 0);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), -1);
+	CU_ASSERT(res.rolled_back);
+	CU_ASSERT(strstr(sb_str(&res.log), "restore ") != NULL);
+	commit_result_free(&res);
+	snap_check(&sn);
+	CU_ASSERT(contains(P("vhosts/andromed.cloud/alice"), "in the way"));
+	stage_free(&s);
+	teardown();
+}
+
+/* Kill the commit right after it wrote the passwd-file: the journal is
+ * left, and commit_recover puts every written file back. */
+static const char *crash_at;
+
+static void crash(void *ctx, const char *step, bool ok, const char *detail)
+{
+	(void)ctx;
+	(void)ok;
+	(void)detail;
+	if (strstr(step, crash_at))
+		_exit(3);
+}
+
+static void test_recover_after_crash(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	struct snap sn;
+	snap_take(&sn);
+	fflush(NULL);
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct stage *s = stage_new();
+		if (push(s, "mailbox add alice@andromed.cloud --password-hash '" HASH "'") < 0)
+			_exit(1);
+		crash_at = "write /";
+		struct commit_opts o = { .progress = crash };
+		struct commit_result res;
+		struct diags d = DIAGS_INIT;
+		stage_commit(s, &o, &res, &d);
+		_exit(0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+	CU_ASSERT(exists(P("state/journal")));
+	CU_ASSERT(contains(USERS, "alice@andromed.cloud"));
+	CU_ASSERT(contains(VMB, "alice@andromed.cloud"));
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(d.n, 0);
+	CU_ASSERT(strstr(said.buf, "restored") != NULL);
+	CU_ASSERT(strstr(said.buf, USERS) != NULL);
+	CU_ASSERT(strstr(said.buf, "rolled back the interrupted commit") != NULL);
+	snap_check(&sn);
+	CU_ASSERT(!exists(P("state/journal")));
+	/* Nothing left to do the second time. */
+	sb_reset(&said);
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(said.len, 0);
+	sb_free(&said);
+	diags_free(&d);
+	teardown();
+}
+
+static void test_lock_held(void)
+{
+	setup();
+	mkdir(cfg->state_dir, 0700);
+	char *path = xasprintf("%s/lock", cfg->state_dir);
+	int fd = open(path, O_RDWR | O_CREAT, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "pid 1, user test\n", 17), 17);
+	CU_ASSERT_EQUAL(flock(fd, LOCK_EX), 0);
+	/* flock locks belong to the open file: a child process must hold it. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		sleep(5);
+		_exit(0);
+	}
+	close(fd);
+	CU_ASSERT_EQUAL(run1("mailbox add alice@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "another vmailadm is committing (pid 1, user test)") != NULL);
+	CU_ASSERT(!contains(VMB, "alice@"));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	CU_ASSERT_EQUAL(run1("mailbox add alice@andromed.cloud"), 0);
+	free(path);
+	teardown();
+}
+
+static void test_backups_keep(void)
+{
+	setup();
+	cfg->backups_keep = 2;
+	for (int i = 0; i < 4; i++) {
+		char line[128];
+		snprintf(line, sizeof line, "alias add a%d@andromed.cloud johndoe@andromed.cloud", i);
+		CU_ASSERT_EQUAL(run1(line), 0);
+	}
+	char *dir = xasprintf("%s/backups", cfg->state_dir);
+	DIR *dp = opendir(dir);
+	int n = 0;
+	struct dirent *de;
+	while (dp && (de = readdir(dp)))
+		n += strstr(de->d_name, "virtual_alias.") != NULL;
+	if (dp)
+		closedir(dp);
+	CU_ASSERT_EQUAL(n, 2);
+	free(dir);
+	/* Four commits in one process and one second still have four ids. */
+	char *audit = slurp(P("state/audit.log"));
+	size_t lines = 0;
+	for (char *q = audit; q && *q; q++)
+		lines += *q == '\n';
+	CU_ASSERT_EQUAL(lines, 4);
+	free(audit);
+	teardown();
+}
+
+/* ---- pending ops, restores ---------------------------------------------- */
+
+static void test_pending_save_restore(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add alice@andromed.cloud --quota 2G --password-hash '" HASH "'"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias add ventes@andromed.cloud alice@andromed.cloud"), 0);
+	struct strbuf d1 = STRBUF_INIT, d2 = STRBUF_INIT;
+	plan_diff(stage_plan(s), &d1);
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(stage_save_pending(s, &d), 0);
+	CU_ASSERT(stage_has_pending(cfg));
+	stage_free(&s);
+	s = stage_new();
+	size_t n = 0;
+	CU_ASSERT_EQUAL(stage_restore_pending(s, &n, &d), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT(!stage_has_pending(cfg));
+	plan_diff(stage_plan(s), &d2);
+	CU_ASSERT_STRING_EQUAL(d1.buf, d2.buf);
+	CU_ASSERT_EQUAL(d.n, 0);
+	diags_free(&d);
+	sb_free(&d1);
+	sb_free(&d2);
+	stage_free(&s);
+	teardown();
+}
+
+static void test_restore_ops(void)
+{
+	setup();
+	char *vmb0 = slurp(VMB), *users0 = slurp(USERS);
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox del support@andromed.cloud"), 0);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	char *id = xstrdup(res.id);
+	commit_result_free(&res);
+	/* Find what the commit wrote: backups and the archive. */
+	struct strbuf bname = STRBUF_INIT;
+	for (const char *q = demo + 1; *q; q++)
+		sb_addc(&bname, *q == '/' ? '_' : *q);
+	char *bvmb = xasprintf("%s/backups/%s_etc_postfix_vmailbox.%s", cfg->state_dir, bname.buf, id);
+	char *busers = xasprintf("%s/backups/%s_etc_dovecot_users.%s", cfg->state_dir, bname.buf, id);
+	char *arch = NULL;
+	char *adir = xasprintf("%s/andromed.cloud", cfg->archive_dir);
+	DIR *dp = opendir(adir);
+	struct dirent *de;
+	while (dp && (de = readdir(dp)))
+		if (strncmp(de->d_name, "support-", 8) == 0)
+			arch = xasprintf("%s/%s", adir, de->d_name);
+	if (dp)
+		closedir(dp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(arch);
+	char sha[65];
+	char *now = slurp(VMB);
+	sha256_hex(now, strlen(now), sha);
+	free(now);
+	/* A wrong digest: refused, naming the file. */
+	char *line = xasprintf("file restore %s %s --if-sha 0000", VMB, bvmb);
+	CU_ASSERT_EQUAL(push(s, line), -1);
+	CU_ASSERT(strstr(msg, "changed since") != NULL);
+	free(line);
+	line = xasprintf("file restore %s %s --if-sha %s", VMB, bvmb, sha);
+	CU_ASSERT_EQUAL(push(s, line), 0);
+	free(line);
+	line = xasprintf("file restore %s %s", USERS, busers);
+	CU_ASSERT_EQUAL(push(s, line), 0);
+	free(line);
+	line = xasprintf("maildir restore %s %s", P("vhosts/andromed.cloud/support"), arch);
+	CU_ASSERT_EQUAL(push(s, line), 0);
+	free(line);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT_EQUAL(p->nfiles, 2);
+	CU_ASSERT(plan_has(p, ACT_MAILDIR_RESTORE, "support-"));
+	CU_ASSERT(plan_has(p, ACT_POSTMAP, "vmailbox"));
+	/* The op text survives a round trip (journal, pending). */
+	struct strbuf f = STRBUF_INIT;
+	op_format(stage_op(s, 0), &f);
+	CU_ASSERT(strstr(f.buf, "--if-sha") != NULL);
+	CU_ASSERT(strstr(f.buf, "/demo/etc/postfix/vmailbox") != NULL);
+	sb_free(&f);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	char *vmb1 = slurp(VMB), *users1 = slurp(USERS);
+	CU_ASSERT_STRING_EQUAL(vmb0, vmb1);
+	CU_ASSERT_STRING_EQUAL(users0, users1);
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/support/cur")));
+	CU_ASSERT(!exists(arch));
+	CU_ASSERT(contains(P("state/audit.log"), "\"restore\""));
+	free(vmb0); free(users0); free(vmb1); free(users1);
+	free(bvmb); free(busers); free(arch); free(adir); free(id);
+	sb_free(&bname);
+	stage_free(&s);
+	teardown();
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		{ "mailbox add: files, map, maildir, owner/mode, backup, audit", test_mailbox_add },
+		{ "mailbox add without a password", test_mailbox_add_without_password },
+		{ "mailbox del: refused while aliased, archive, purge", test_mailbox_del_archive_and_purge },
+		{ "mailbox passwd and quota", test_passwd_and_quota },
+		{ "alias add/del: targets, self-forward, external", test_aliases },
+		{ "catch-all in the mailbox map (default)", test_catchall_mailbox_form },
+		{ "catch-all identity form keeps mailboxes", test_catchall_identity_form },
+		{ "catch-all to an external address", test_catchall_external },
+		{ "sysalias set/del", test_sysalias },
+		{ "domain add: hash table", test_domain_add_hash_table },
+		{ "domain add/del: /file/name list", test_domain_add_file_list },
+		{ "domain add/del: inline in main.cf", test_domain_add_inline },
+		{ "domain del: refused, --cascade", test_domain_del },
+		{ "validation messages", test_validation },
+		{ "plan: exact diff and actions", test_plan_exact_diff },
+		{ "undo", test_undo },
+		{ "commit replays over a hand edit", test_replay_merges_hand_edit },
+		{ "commit conflict writes nothing", test_replay_conflict_writes_nothing },
+		{ "failing postmap rolls back", test_failing_postmap_rolls_back },
+		{ "failing maildir rolls back", test_failing_maildir_rolls_back },
+		{ "recover after a killed commit", test_recover_after_crash },
+		{ "lock held by another process", test_lock_held },
+		{ "backups_keep and unique ids", test_backups_keep },
+		{ "pending ops save/restore", test_pending_save_restore },
+		{ "file and maildir restores", test_restore_ops },
+		CU_TEST_INFO_NULL,
+	};
+	return cu_run("stage", tests);
+}
