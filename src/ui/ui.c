@@ -395,8 +395,13 @@ static void main_loop(struct ui *ui)
 			vm_fatal("poll: %s", strerror(errno));
 		if (got_quit_signal)
 			break;
+		bool was_scanning = live_scanning(ui->live);
 		if (live_handle(ui->live))
 			ui->dirty = true;
+		if (ui->timing && was_scanning && !live_scanning(ui->live)) {
+			fprintf(ui->timing, "scan-done %.3f\n", now_ms() - ui->t_start);
+			fflush(ui->timing);
+		}
 		/* After EINTR too: SIGWINCH becomes KEY_RESIZE in get_wch. */
 		t_keys = now_ms();
 		nkeys = read_keys(ui);
@@ -433,7 +438,7 @@ int ui_run(struct cli *cli, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	double t_start = now_ms();
+
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, _("%s: the interactive interface needs a terminal; "
 				  "use a command instead (see '%s --help')\n"),
@@ -448,6 +453,7 @@ int ui_run(struct cli *cli, int argc, char **argv)
 
 	struct ui ui_store, *ui = &ui_store;
 	memset(ui, 0, sizeof *ui);
+	ui->t_start = now_ms();
 	ui->cli = cli;
 	ui->cfg = cli_config(cli);
 	ui->row_role = -1;
@@ -528,7 +534,7 @@ int ui_run(struct cli *cli, int argc, char **argv)
 	ui->dirty = false;
 	paint(ui);
 	if (ui->timing) {
-		fprintf(ui->timing, "first-paint %.3f\n", now_ms() - t_start);
+		fprintf(ui->timing, "first-paint %.3f\n", now_ms() - ui->t_start);
 		fflush(ui->timing);
 	}
 	main_loop(ui);

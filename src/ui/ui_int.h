@@ -82,6 +82,7 @@ struct ui {
 	struct screen *main;         /* the browse screen, bottom of the stack */
 	bool quit_after_commit;
 	FILE *timing;                /* VMAILADM_UI_TIMING: per-key times */
+	double t_start;              /* ms, CLOCK_MONOTONIC, at ui_run */
 };
 
 /* Paint now (the commit shows each step as it happens). */
