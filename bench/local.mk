@@ -11,6 +11,9 @@ bench_maildir_rescan_SOURCES = bench/maildir-rescan.c
 bench_maildir_rescan_LDADD = $(CORE_LIBS)
 EXTRA_DIST += bench/maildir-scan.sh
 CLEANFILES += bench/gen-maildir bench/maildir-rescan
+# Recipient trace (issue 6): vmailadm trace of 10,000 addresses vs postmap -q -.
+BENCH_RUN += bench/trace.sh
+EXTRA_DIST += bench/trace.sh
 # The interface (issue 5): first paint and per-key times on 10,000
 # mailboxes and 10,000 aliases, through a pseudo-terminal.
 BENCH_RUN += bench/tui.sh

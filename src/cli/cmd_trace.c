@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vmailadm/cli.h"
+#include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/strbuf.h"
@@ -164,8 +165,17 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 		if (!argv[i][0])
 			return cli_usage_error(cli, _("trace: empty address"));
 
-	struct world *w = cli_world(cli);
+	/* Resolution never reads the passwd-file: a world without it loads in
+	 * a fraction of the time on large servers. */
+	struct config lean = *cli_config(cli);
+	lean.passwd_file = NULL;
 	struct diags d = DIAGS_INIT;
+	struct world *w = NULL;
+	int lrc = world_load(&lean, &w, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (lrc < 0)
+		return EXIT_USAGE;
 	struct tracer *t = trace_create(w, &d);
 	diags_print(&d, stderr);
 	diags_free(&d);

@@ -85,3 +85,8 @@ EXTRA_DIST += \
 	tests/fixtures/world/tricky/etc/postfix/virtual2 \
 	tests/fixtures/world/tricky/etc/postfix/vmailbox \
 	tests/fixtures/world/tricky/vmailadm.yaml
+
+# The tracer against the real Postfix (sendmail -bv as the oracle; skips
+# with 77 unless root with Postfix and Dovecot installed).
+TESTS += tests/integration/trace-vs-postfix.sh
+EXTRA_DIST += tests/integration/trace-vs-postfix.sh

@@ -539,7 +539,10 @@ static bool addr_find(const struct tracer *t, struct tmap *const *maps, size_t n
 		{ bare, true, FORM_NOEXT, true },
 		{ local_forms ? full_local : NULL, true, FORM_LOCAL_EXT, false },
 		{ local_forms ? bare_local : NULL, true, FORM_LOCAL, true },
-		{ at_domain, true, FORM_DOMAIN, true },
+		/* mail_addr_find returns the extension only for the user@domain
+		 * and user forms, so a catch-all never propagates it (checked
+		 * with sendmail -bv: worker+x@d via @d goes to the target bare) */
+		{ at_domain, true, FORM_DOMAIN, false },
 	};
 	bool found = false;
 	for (size_t i = 0; i < sizeof tries / sizeof tries[0] && !found; i++) {

@@ -167,6 +167,8 @@ static void test_catchall_alias_map(void)
 	EXPECT("bob@catch.test", "maildir admin@catch.test /mail/catch.test/admin/\n");
 	EXPECT("alice@catch.test", "maildir alice@catch.test /mail/catch.test/alice/\n");
 	EXPECT("whoever@catch.test", "maildir admin@catch.test /mail/catch.test/admin/\n");
+	/* a catch-all does not propagate the extension */
+	EXPECT("bob+x@catch.test", "maildir admin@catch.test /mail/catch.test/admin/\n");
 	EXPECT("admin@catch.test", "maildir admin@catch.test /mail/catch.test/admin/\n");
 }
 
