@@ -24,7 +24,7 @@ static const struct command commands[] = {
 	{ "alias", cmd_edit, N_("alias add|del ADDRESS [TARGET...]   add or remove alias targets") },
 	{ "apply", cmd_apply, N_("apply FILE|-             run a batch of edits as one transaction") },
 	{ "catchall", cmd_edit, N_("catchall set|clear DOMAIN [TARGET]") },
-	{ "config", cmd_config, N_("config [--json]          print every effective setting and its origin") },
+	{ "config", cmd_config, N_("config [--json|--man]    print every effective setting and its origin") },
 	{ "demo", cmd_demo, N_("demo DIR [--force]       create a demo server tree to try vmailadm on") },
 	{ "domain", cmd_edit, N_("domain add|del DOMAIN [--cascade]") },
 	{ "import", cmd_import, N_("import --csv FILE        create mailboxes from address,password,quota rows") },
@@ -85,6 +85,7 @@ struct config *cli_config(struct cli *cli)
 	}
 	diags_print(&d, stderr); /* warnings */
 	diags_free(&d);
+	config_apply_language(cli->cfg); /* the `language` setting, for what follows */
 	return cli->cfg;
 }
 
