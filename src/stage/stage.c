@@ -1028,6 +1028,40 @@ static bool file_changed(const struct staged_file *f)
 	return f->cur.len != f->old.len || memcmp(sb_str(&f->cur), sb_str(&f->old), f->old.len) != 0;
 }
 
+/* The domain-like keys of a table or list (first word of each entry line,
+ * without '@'), in order. virtual_alias_domains defaults to
+ * $virtual_alias_maps, so the alias table is also a domain list: only a
+ * change of these keys needs a reload. */
+static void domain_keys(const char *t, size_t len, struct strbuf *out)
+{
+	const char *end = t + len;
+	while (t < end) {
+		const char *nl = memchr(t, '\n', (size_t)(end - t));
+		const char *e = nl ? nl : end;
+		if (t < e && *t != '#' && *t != ' ' && *t != '\t') {
+			size_t w = strcspn(t, " \t\n");
+			if (w > (size_t)(e - t))
+				w = (size_t)(e - t);
+			if (!memchr(t, '@', w)) {
+				sb_add(out, t, w);
+				sb_addc(out, '\n');
+			}
+		}
+		t = nl ? nl + 1 : end;
+	}
+}
+
+static bool domain_keys_changed(const struct staged_file *f)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	domain_keys(sb_str(&f->old), f->old.len, &a);
+	domain_keys(sb_str(&f->cur), f->cur.len, &b);
+	bool changed = a.len != b.len || memcmp(sb_str(&a), sb_str(&b), a.len) != 0;
+	sb_free(&a);
+	sb_free(&b);
+	return changed;
+}
+
 static void plan_add_action(struct plan *p, enum action_kind kind, const char *path,
 			    const char *target, const char *detail)
 {
@@ -1075,6 +1109,13 @@ const struct plan *stage_plan(struct stage *s)
 			else
 				/* /file/name lists and pattern files are read once per
 				 * process: only a reload makes Postfix see them (§1.5). */
+				reload_postfix = true;
+			/* Measured (tests/integration/stage-live.sh): after a new
+			 * domain in a rebuilt virtual_mailbox_domains table, the
+			 * running smtpd still answers "Relay access denied" until
+			 * a reload: its domain lists do not follow the table. */
+			if ((wm->roles & (MAP_MAILBOX_DOMAINS | MAP_ALIAS_DOMAINS | MAP_MYDESTINATION)) &&
+			    domain_keys_changed(f))
 				reload_postfix = true;
 			break;
 		}

@@ -587,6 +587,7 @@ static void test_domain_add_hash_table(void)
 	struct stage *s = stage_new();
 	CU_ASSERT_EQUAL(push(s, "domain add Exemple.Local"), 0);
 	CU_ASSERT(plan_has(stage_plan(s), ACT_POSTMAP, "virtual_domains"));
+	CU_ASSERT(plan_has(stage_plan(s), ACT_RELOAD_POSTFIX, NULL));
 	CU_ASSERT_EQUAL(push(s, "mailbox add contact@exemple.local"), 0);
 	struct commit_result res;
 	CU_ASSERT_EQUAL(commit(s, &res), 0);
