@@ -62,6 +62,10 @@ const struct pwfile_entry *pwfile_lookup(const struct pwfile *p, const char *use
  * userdb_X when present, else the passdb field X. Of several fields with
  * the same name the last one is returned (it is the one that takes effect). */
 char *pwfile_extra_get(const struct pwfile_entry *e, const char *key);
+/* The same field without allocating: its value's first byte and *len (the
+ * value is not NUL-terminated: it ends at a space or the end of extra), or
+ * NULL when absent. Valid as long as the entry. */
+const char *pwfile_extra_find(const struct pwfile_entry *e, const char *key, size_t *len);
 /* The password scheme: "SHA512-CRYPT", "PLAIN", ...; for a bare hash, the
  * scheme its crypt prefix implies ("$6$" → "SHA512-CRYPT", "$5$" →
  * "SHA256-CRYPT", "$2y$"/"$2b$"/"$2a$" → "BLF-CRYPT", "$1$" → "MD5-CRYPT",

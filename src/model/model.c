@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,148 +18,145 @@
 #include "vmailadm/strmap.h"
 #include "vmailadm/xalloc.h"
 
-/* ---- a bump allocator: 100,000 mailboxes make ~10 strings each, and
- * malloc's per-block overhead would dominate both time and memory. ---- */
+/* Strings go to the world's arena (strmap.h): 100,000 mailboxes make
+ * ~10 strings each, and malloc's per-block overhead would dominate both
+ * time and memory. */
 
-struct chunk {
-	struct chunk *next;
-	size_t used, cap;
-	max_align_t data[];
-};
-
-struct arena {
-	struct chunk *head;
-};
-
-static void *arena_alloc_align(struct arena *a, size_t size, size_t align)
-{
-	struct chunk *c = a->head;
-	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
-	if (!c || at > c->cap || c->cap - at < size) {
-		size_t cap = size > 256 * 1024 ? size : 256 * 1024;
-		c = xmalloc(sizeof *c + cap);
-		c->cap = cap;
-		c->used = 0;
-		c->next = a->head;
-		a->head = c;
-		at = 0;
-	}
-	c->used = at + size;
-	return (char *)c->data + at;
-}
-
-static void *arena_alloc(struct arena *a, size_t size)
-{
-	return arena_alloc_align(a, size, sizeof(max_align_t));
-}
-
-/* Strings need no alignment: 100,000 addresses lose no padding. */
 static char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc_align(a, n + 1, 1);
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
+	return arena_memdup0(a, s, n);
 }
 
-static char *arena_strdup(struct arena *a, const char *s)
-{
-	return arena_strndup(a, s, strlen(s));
-}
-
-/* ASCII lower case, as Postfix folds table keys (UTF-8 bytes untouched). */
-static char *arena_fold(struct arena *a, const char *s, size_t n)
-{
-	char *p = arena_strndup(a, s, n);
-	for (char *q = p; *q; q++)
-		if (*q >= 'A' && *q <= 'Z')
-			*q = (char)(*q - 'A' + 'a');
-	return p;
-}
-
-static void arena_free(struct arena *a)
-{
-	for (struct chunk *c = a->head, *next; c; c = next) {
-		next = c->next;
-		free(c);
-	}
-	a->head = NULL;
-}
-
-/* ---- an index over strings the world already owns. A strmap copies
- * every key; on a large server that is 300,000 allocations for nothing. ---- */
-
-struct hslot {
-	const char *key;   /* NULL: empty */
-	void *val;
-	uint32_t hash;
-};
+/* ---- an index over an array the world already owns, keyed by a string
+ * field of its elements. A strmap would copy every key and spend 24 bytes a
+ * slot; a slot here is 8 bytes (the key's hash and the element's position),
+ * so 100,000 addresses take 1.2 MB, and building or probing it runs some
+ * elements ahead with prefetches: the table is larger than the cache and
+ * the probes of different keys are independent. ---- */
 
 struct hidx {
-	struct hslot *slots;
-	size_t cap, n;      /* cap: a power of two */
+	uint64_t *slots;    /* hash << 32 | (position + 1); 0: empty */
+	size_t cap, n;      /* cap: any size (see hidx_home) */
+	char *base;         /* element i is at base + i * stride ... */
+	size_t stride, koff; /* ... and its key pointer koff bytes into it */
 };
 
-static uint32_t hash_str(const char *s)
+enum { HIDX_AHEAD = 16,     /* elements between a prefetch and its use */
+       HIDX_BLOCK = 256 };  /* keys per hidx_find_many call */
+
+static const char *hidx_key(const struct hidx *h, size_t i)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h ^ (h >> 15);
+	const char *k;
+	memcpy(&k, h->base + i * h->stride + h->koff, sizeof k);
+	return k;
 }
 
-static void hidx_init(struct hidx *h, size_t expected)
+static size_t hidx_home(const struct hidx *h, uint32_t hash)
 {
-	h->cap = 16;
-	while (h->cap * 3 < expected * 4 + 4)
-		h->cap *= 2;
+	return (size_t)(((uint64_t)hash * h->cap) >> 32);
+}
+
+/* Index the n elements at base. dup (may be NULL) gets, for each element,
+ * the position of the first element with the same key (its own when it is
+ * the first). */
+static void hidx_build(struct hidx *h, void *base, size_t n, size_t stride, size_t koff,
+		       uint32_t *dup)
+{
+	if (n >= UINT32_MAX)
+		vm_fatal("too many entries to index (%zu)", n);
+	h->base = base;
+	h->stride = stride;
+	h->koff = koff;
+	h->cap = n + n / 2 + 8;
 	h->slots = xcalloc(h->cap, sizeof *h->slots);
 	h->n = 0;
+	uint32_t *hs = xmalloc((n ? n : 1) * sizeof *hs);
+	for (size_t i = 0; i < n; i++)
+		hs[i] = strmap_hash(hidx_key(h, i));
+	for (size_t i = 0; i < n; i++) {
+		if (i + HIDX_AHEAD < n)
+			__builtin_prefetch(&h->slots[hidx_home(h, hs[i + HIDX_AHEAD])], 1);
+		const char *key = hidx_key(h, i);
+		for (size_t j = hidx_home(h, hs[i]);; j = j + 1 == h->cap ? 0 : j + 1) {
+			uint64_t sl = h->slots[j];
+			if (!sl) {
+				h->slots[j] = (uint64_t)hs[i] << 32 | (uint64_t)(i + 1);
+				h->n++;
+				if (dup)
+					dup[i] = (uint32_t)i;
+				break;
+			}
+			size_t at = (uint32_t)sl - 1;
+			if ((uint32_t)(sl >> 32) == hs[i] && strcmp(hidx_key(h, at), key) == 0) {
+				if (dup)
+					dup[i] = (uint32_t)at;
+				break;
+			}
+		}
+	}
+	free(hs);
 }
 
-static struct hslot *hidx_slot(const struct hidx *h, const char *key, uint32_t hash)
+/* Position + 1 of the element whose key is key (of hash hash), or 0. */
+static size_t hidx_find(const struct hidx *h, const char *key, uint32_t hash)
 {
-	size_t mask = h->cap - 1;
-	for (size_t i = hash & mask;; i = (i + 1) & mask) {
-		struct hslot *s = &h->slots[i];
-		if (!s->key || (s->hash == hash && strcmp(s->key, key) == 0))
-			return s;
+	if (!h->cap)
+		return 0;
+	for (size_t j = hidx_home(h, hash);; j = j + 1 == h->cap ? 0 : j + 1) {
+		uint64_t sl = h->slots[j];
+		if (!sl)
+			return 0;
+		size_t at = (uint32_t)sl - 1;
+		if ((uint32_t)(sl >> 32) == hash && strcmp(hidx_key(h, at), key) == 0)
+			return at + 1;
 	}
-}
-
-/* Insert key (which must outlive the index) unless present; returns the
- * value already there, or NULL when inserted. */
-static void *hidx_add(struct hidx *h, const char *key, void *val)
-{
-	if ((h->n + 1) * 4 > h->cap * 3) {
-		struct hidx bigger = { xcalloc(h->cap * 2, sizeof *h->slots), h->cap * 2, h->n };
-		for (size_t i = 0; i < h->cap; i++)
-			if (h->slots[i].key)
-				*hidx_slot(&bigger, h->slots[i].key, h->slots[i].hash) = h->slots[i];
-		free(h->slots);
-		*h = bigger;
-	}
-	uint32_t hash = hash_str(key);
-	struct hslot *s = hidx_slot(h, key, hash);
-	if (s->key)
-		return s->val;
-	*s = (struct hslot){ key, val, hash };
-	h->n++;
-	return NULL;
 }
 
 static void *hidx_get(const struct hidx *h, const char *key)
 {
-	if (!h->slots)
-		return NULL;
-	return hidx_slot(h, key, hash_str(key))->val;
+	size_t at = hidx_find(h, key, strmap_hash(key));
+	return at ? h->base + (at - 1) * h->stride : NULL;
+}
+
+/* hidx_find for n keys (with their hashes; a NULL key finds nothing) into
+ * out[], in three stages run ahead of the lookup: the home slot, then the
+ * element it names (all of it: the caller uses it next), then that
+ * element's key string, so that the cache misses of many keys overlap.
+ * Callers go in blocks of HIDX_BLOCK keys and use each block's elements
+ * at once, while they are still in the cache. */
+static void hidx_find_many(const struct hidx *h, const char *const *keys, const uint32_t *hs,
+			   size_t n, uint32_t *out)
+{
+	enum { D1 = HIDX_AHEAD, D2 = HIDX_AHEAD / 2, D3 = HIDX_AHEAD / 4 };
+	for (size_t i = 0; i < n; i++) {
+		if (!h->cap) {
+			out[i] = 0;
+			continue;
+		}
+		if (i + D1 < n && keys[i + D1])
+			__builtin_prefetch(&h->slots[hidx_home(h, hs[i + D1])]);
+		if (i + D2 < n && keys[i + D2]) {
+			uint64_t sl = h->slots[hidx_home(h, hs[i + D2])];
+			if (sl) {
+				const char *e = h->base + ((uint32_t)sl - 1) * h->stride;
+				for (size_t off = 0; off < h->stride; off += 64)
+					__builtin_prefetch(e + off);
+				__builtin_prefetch(e + h->stride - 1);
+			}
+		}
+		if (i + D3 < n && keys[i + D3]) {
+			uint64_t sl = h->slots[hidx_home(h, hs[i + D3])];
+			if (sl && (uint32_t)(sl >> 32) == hs[i + D3])
+				__builtin_prefetch(hidx_key(h, (uint32_t)sl - 1));
+		}
+		out[i] = keys[i] ? (uint32_t)hidx_find(h, keys[i], hs[i]) : 0;
+	}
 }
 
 static void hidx_free(struct hidx *h)
 {
 	free(h->slots);
-	h->slots = NULL;
-	h->cap = h->n = 0;
+	memset(h, 0, sizeof *h);
 }
 
 /* Room for exactly n items (xgrow would round up to a power of two: 30 %
@@ -210,12 +208,15 @@ struct world {
 	struct catchall *catchalls;
 	size_t ncatchalls;
 
-	struct hidx dom_idx;      /* name → struct domain * */
-	struct hidx mb_idx;       /* address → struct mailbox * (catch-alls too) */
-	struct hidx al_idx;       /* address → struct alias * */
-	/* Reverse index: target address → id + 1; the aliases naming target
-	 * id are rev_list[rev_first[id] .. + rev_n[id]], sorted. */
+	struct hidx dom_idx;      /* name → domains[] */
+	struct hidx mb_idx;       /* address → mailboxes[] */
+	struct hidx cb_idx;       /* "@domain" → catchall_boxes[] */
+	struct hidx al_idx;       /* address → aliases[] */
+	/* Reverse index: target address → the first target with it, whose
+	 * id is rev_ids[]; the aliases naming target id are
+	 * rev_list[rev_first[id] .. + rev_n[id]], sorted. */
 	struct hidx rev_idx;
+	uint32_t *rev_ids;
 	const struct alias **rev_list;
 	size_t *rev_first, *rev_n;
 };
@@ -524,7 +525,7 @@ static const char *join_path(struct arena *ar, const char *base, const char *val
 	while (*value == '/')
 		value++;
 	size_t vl = strlen(value);
-	char *p = arena_alloc_align(ar, bl + vl + 2, 1);
+	char *p = arena_alloc(ar, bl + vl + 2, 1);
 	memcpy(p, base, bl);
 	p[bl] = '/';
 	memcpy(p + bl + 1, value, vl + 1);
@@ -590,7 +591,7 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 			xgrow(&dst->dom, &dst->dcap, dst->n + 1, sizeof *dst->dom);
 			struct mailbox *b = &dst->v[dst->n];
 			memset(b, 0, sizeof *b);
-			b->address = arena_fold(&w->arena, key, strlen(key));
+			b->address = key;   /* folded by the table, and lives as long */
 			split_address(&w->arena, b->address, &b->local, &b->domain);
 			b->value = e->value;
 			b->maildir = join_path(&w->arena, w->base, e->value);
@@ -683,7 +684,7 @@ static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec 
 			if (!entry_usable(e))
 				continue;
 			const char *key = e->lookup_key;
-			char *addr = arena_fold(&w->arena, key, strlen(key));
+			const char *addr = key;   /* folded by the table */
 			if (!strchr(addr, '@') &&
 			    (strmap_get(dc->idx, addr) || key_is_domain(addr, true)))
 				continue; /* the domain line of virtual_alias_domains */
@@ -746,11 +747,44 @@ static int cmp_sortkey(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Sort the n elements of size sz at base by keys (sorted too), moving each
- * element once and in place: no second copy of 100,000 large structs. */
-static void sort_permute(void *base, size_t n, size_t sz, struct sortkey *keys)
+/* Sort keys whose dom is at most maxdom: a counting sort by domain (stable,
+ * so map order stays within a domain), then each domain's run by local part
+ * only when it is not in order already. Files are usually written in order
+ * within a domain, so most loads compare each local part once instead of
+ * n log n times. */
+static void sort_keys(struct sortkey *keys, size_t n, size_t maxdom)
 {
-	qsort(keys, n, sizeof *keys, cmp_sortkey);
+	size_t *start = xcalloc(maxdom + 2, sizeof *start);
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].dom > maxdom)
+			vm_panic("sort_keys: domain rank %u of %zu", keys[i].dom, maxdom);
+		start[keys[i].dom + 1]++;
+	}
+	for (size_t r = 1; r <= maxdom + 1; r++)
+		start[r] += start[r - 1];
+	struct sortkey *out = xmalloc((n ? n : 1) * sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		out[start[keys[i].dom]++] = keys[i];
+	memcpy(keys, out, n * sizeof *keys);
+	free(out);
+	free(start);
+	for (size_t a = 0; a < n;) {
+		size_t b = a + 1;
+		bool sorted = true;
+		for (; b < n && keys[b].dom == keys[a].dom; b++)
+			if (sorted && strcmp(keys[b - 1].local, keys[b].local) > 0)
+				sorted = false;
+		if (!sorted)
+			qsort(keys + a, b - a, sizeof *keys, cmp_sortkey);
+		a = b;
+	}
+}
+
+/* Sort the n elements of size sz at base by keys (sorted by sort_keys),
+ * moving each element once and in place: no second copy of 100,000 large
+ * structs. */
+static void sort_permute(void *base, size_t n, size_t sz, const struct sortkey *keys)
+{
 	uint32_t *src = xmalloc((n ? n : 1) * sizeof *src);
 	for (size_t i = 0; i < n; i++)
 		src[i] = keys[i].idx;
@@ -794,12 +828,13 @@ static int cmp_alias_ptr(const void *a, const void *b)
 
 /* Sort, then drop the later of equal keys: Postfix asks the maps in order
  * and takes the first answer. Returns the array (the vector's). */
-static struct mailbox *mailboxes_final(struct mb_vec *v, const uint32_t *rank, size_t *n,
-				       struct diags *d)
+static struct mailbox *mailboxes_final(struct mb_vec *v, const uint32_t *rank, size_t ndom,
+				       size_t *n, struct diags *d)
 {
 	struct sortkey *keys = xmalloc((v->n ? v->n : 1) * sizeof *keys);
 	for (size_t i = 0; i < v->n; i++)
 		keys[i] = (struct sortkey){ rank[v->dom[i]], (uint32_t)i, v->v[i].local };
+	sort_keys(keys, v->n, ndom);
 	sort_permute(v->v, v->n, sizeof *v->v, keys);
 	free(keys);
 	free(v->dom);
@@ -850,7 +885,7 @@ const struct domain *world_domain_find(const struct world *w, const char *name)
 const struct mailbox *world_mailbox_find(const struct world *w, const char *address)
 {
 	FOLDED(k, address);
-	const struct mailbox *b = hidx_get(&w->mb_idx, k);
+	const struct mailbox *b = hidx_get(k[0] == '@' ? &w->cb_idx : &w->mb_idx, k);
 	FOLDED_DONE(k);
 	return b;
 }
@@ -900,17 +935,22 @@ enum domain_class world_domain_class(const struct world *w, const char *name, un
 }
 
 /* How mail to one target is delivered (reference §2.2, §2.4, §2.5). */
-static void classify_target(struct world *w, const struct alias *owner, struct alias_target *t)
+static void classify_target(struct world *w, const struct alias *owner, struct alias_target *t,
+			    const struct mailbox *mb)
 {
 	const char *addr = t->address;
 	const char *at = strrchr(addr, '@');
+	/* (mb_idx holds the real mailboxes only: mb->local is never "".) */
 	if (!at) {
 		t->class = TARGET_LOCAL;  /* gets @$myorigin: local(8) */
 		return;
 	}
-	bool self = strcmp(addr, owner->address) == 0;
+	bool self = owner->is_identity && strcmp(addr, owner->address) == 0;
+	/* mb: the mailbox of that address (looked up by classify_targets).
+	 * Most targets are mailboxes, whose own alias entry the merge pass
+	 * already found: no alias lookup (which would miss) for them. */
 	if (!self) {
-		const struct alias *a = hidx_get(&w->al_idx, addr);
+		const struct alias *a = mb ? mb->alias : hidx_get(&w->al_idx, addr);
 		if (a) {
 			t->class = TARGET_ALIAS;
 			t->alias = a;
@@ -933,10 +973,9 @@ static void classify_target(struct world *w, const struct alias *owner, struct a
 		break;
 	}
 	/* The alias wildcard is tried before any mailbox lookup. */
-	const struct mailbox *mb;
 	if (!self && dom && dom->catchall_alias) {
 		t->class = TARGET_CATCHALL;
-	} else if ((mb = hidx_get(&w->mb_idx, addr)) && mb->local[0]) {
+	} else if (mb) {
 		t->class = TARGET_MAILBOX;
 		t->mailbox = mb;
 	} else if (dom && dom->catchall_mailbox) {
@@ -946,17 +985,52 @@ static void classify_target(struct world *w, const struct alias *owner, struct a
 	}
 }
 
+/* Classify every target of the kept aliases, in the targets' order, with
+ * their mailbox lookups done a block at a time (hidx_find_many). */
+static void classify_targets(struct world *w)
+{
+	size_t n = w->ntargets;
+	if (!n)
+		return;
+	uint32_t *owner = xmalloc(n * sizeof *owner);
+	for (size_t k = 0; k < n; k++)
+		owner[k] = UINT32_MAX;   /* a target of a dropped duplicate */
+	for (size_t i = 0; i < w->naliases; i++) {
+		size_t first = (size_t)(w->aliases[i].targets - w->targets);
+		for (size_t k = first; k < first + w->aliases[i].ntargets; k++)
+			owner[k] = (uint32_t)i;
+	}
+	const char *keys[HIDX_BLOCK];
+	uint32_t hs[HIDX_BLOCK], mb[HIDX_BLOCK];
+	for (size_t b = 0; b < n; b += HIDX_BLOCK) {
+		size_t m = n - b < HIDX_BLOCK ? n - b : HIDX_BLOCK;
+		for (size_t k = 0; k < m; k++) {
+			bool kept = owner[b + k] != UINT32_MAX;
+			keys[k] = kept ? w->targets[b + k].address : NULL;
+			hs[k] = kept ? strmap_hash(keys[k]) : 0;
+			if (kept)
+				__builtin_prefetch(&w->aliases[owner[b + k]]);
+		}
+		hidx_find_many(&w->mb_idx, keys, hs, m, mb);
+		for (size_t k = 0; k < m; k++)
+			if (keys[k])
+				classify_target(w, &w->aliases[owner[b + k]], &w->targets[b + k],
+						mb[k] ? &w->mailboxes[mb[k] - 1] : NULL);
+	}
+	free(owner);
+}
+
 /* The reverse index in two passes over the targets: number the distinct
  * addresses, then lay every address's aliases out in one array. */
 static void build_reverse(struct world *w)
 {
 	uint32_t *ids = xmalloc((w->ntargets ? w->ntargets : 1) * sizeof *ids);
-	hidx_init(&w->rev_idx, w->ntargets);
+	hidx_build(&w->rev_idx, w->targets, w->ntargets, sizeof *w->targets,
+		   offsetof(struct alias_target, address), ids);
+	/* ids[k] is the first target with k's address; number those. */
 	size_t nid = 0;
-	for (size_t k = 0; k < w->ntargets; k++) {
-		void *v = hidx_add(&w->rev_idx, w->targets[k].address, (void *)(uintptr_t)(nid + 1));
-		ids[k] = v ? (uint32_t)((uintptr_t)v - 1) : (uint32_t)nid++;
-	}
+	for (size_t k = 0; k < w->ntargets; k++)
+		ids[k] = ids[k] == k ? (uint32_t)nid++ : ids[ids[k]];
 	w->rev_first = xcalloc(nid + 1, sizeof *w->rev_first);
 	w->rev_n = xcalloc(nid + 1, sizeof *w->rev_n);
 	for (size_t k = 0; k < w->ntargets; k++)
@@ -976,7 +1050,7 @@ static void build_reverse(struct world *w)
 			slot[w->rev_n[id]++] = a;
 		}
 	}
-	free(ids);
+	w->rev_ids = ids;
 }
 
 /* ---- loading ---- */
@@ -1033,7 +1107,6 @@ static uint32_t *build_domains(struct world *w, struct dom_collect *dc, struct d
 	w->domains = xcalloc(dc->n ? dc->n : 1, sizeof *w->domains);
 	w->dom_mb_first = xcalloc(dc->n ? dc->n : 1, sizeof *w->dom_mb_first);
 	w->dom_al_first = xcalloc(dc->n ? dc->n : 1, sizeof *w->dom_al_first);
-	hidx_init(&w->dom_idx, dc->n);
 	for (size_t i = 0; i < dc->n; i++) {
 		struct dom_build *b = &dc->v[i];
 		struct domain *dom = &w->domains[i];
@@ -1043,13 +1116,12 @@ static uint32_t *build_domains(struct world *w, struct dom_collect *dc, struct d
 		dom->class = effective_class(b->classes);
 		dom->conflict = (b->classes & (b->classes - 1)) != 0;
 		if (b->n) {
-			struct domain_listing *l = arena_alloc(&w->arena, b->n * sizeof *l);
+			struct domain_listing *l = arena_alloc(&w->arena, b->n * sizeof *l, 0);
 			memcpy(l, b->listings, b->n * sizeof *l);
 			dom->listings = l;
 			dom->nlistings = b->n;
 		}
 		free(b->listings);
-		hidx_add(&w->dom_idx, dom->name, dom);
 		if (dom->conflict) {
 			const struct domain_listing *l = &dom->listings[dom->nlistings - 1];
 			diag_warn(d, l->file, l->line,
@@ -1061,33 +1133,57 @@ static uint32_t *build_domains(struct world *w, struct dom_collect *dc, struct d
 				  model_domain_class_name(dom->class));
 		}
 	}
+	hidx_build(&w->dom_idx, w->domains, w->ndomains, sizeof *w->domains,
+		   offsetof(struct domain, name), NULL);
 	free(dc->v);
 	strmap_free(&dc->idx);
 	return rank;
 }
 
-/* Each passwd-file entry to its mailbox, with the quota rule. */
+/* Each passwd-file entry to its mailbox, with the quota rule; the lookups
+ * a block at a time (hidx_find_many). */
 static void join_passwd(struct world *w)
 {
 	size_t n = pwfile_count(w->pwfile);
-	for (size_t i = 0; i < n; i++) {
-		const struct pwfile_entry *pe = pwfile_entry(w->pwfile, i);
-		if (pe->shadowed)
-			continue;   /* Dovecot uses the first line of a user */
-		FOLDED(k, pe->user);
-		struct mailbox *b = hidx_get(&w->mb_idx, k);
-		FOLDED_DONE(k);
-		if (!b || !b->local[0] || b->pw)
-			continue;
-		b->pw = pe;
-		char *rule = pwfile_extra_get(pe, "userdb_quota_rule");
-		if (rule) {
-			b->quota_rule = arena_strdup(&w->arena, rule);
-			free(rule);
-			if (!model_quota_bytes(b->quota_rule, &b->quota_bytes))
-				b->quota_bytes = -1;
+	struct arena folded = ARENA_INIT;   /* the few user names not in lower case */
+	const char *keys[HIDX_BLOCK];
+	uint32_t hs[HIDX_BLOCK], mb[HIDX_BLOCK];
+	for (size_t b = 0; b < n; b += HIDX_BLOCK) {
+		size_t m = n - b < HIDX_BLOCK ? n - b : HIDX_BLOCK;
+		for (size_t i = 0; i < m; i++) {
+			const struct pwfile_entry *pe = pwfile_entry(w->pwfile, b + i);
+			keys[i] = NULL;
+			hs[i] = 0;
+			if (pe->shadowed)
+				continue;   /* Dovecot uses the first line of a user */
+			const char *k = pe->user;
+			for (const char *p = k; *p; p++)
+				if (*p >= 'A' && *p <= 'Z') {
+					k = arena_fold(&folded, k, strlen(k));
+					break;
+				}
+			keys[i] = k;
+			hs[i] = strmap_hash(k);
+		}
+		hidx_find_many(&w->mb_idx, keys, hs, m, mb);
+		for (size_t i = 0; i < m; i++) {
+			if (!mb[i])
+				continue;
+			struct mailbox *box = &w->mailboxes[mb[i] - 1];
+			if (box->pw)
+				continue;
+			const struct pwfile_entry *pe = pwfile_entry(w->pwfile, b + i);
+			box->pw = pe;
+			size_t rlen;
+			const char *rule = pwfile_extra_find(pe, "userdb_quota_rule", &rlen);
+			if (rule) {
+				box->quota_rule = arena_strndup(&w->arena, rule, rlen);
+				if (!model_quota_bytes(box->quota_rule, &box->quota_bytes))
+					box->quota_bytes = -1;
+			}
 		}
 	}
+	arena_free(&folded);
 }
 
 int world_load(const struct config *cfg, struct world **out, struct diags *d)
@@ -1141,19 +1237,19 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 	uint32_t *rank = build_domains(w, &dc, d);
 
 	/* Mailboxes, indexed once they sit in their final array. */
-	w->mailboxes = mailboxes_final(&boxes, rank, &w->nmailboxes, d);
-	w->catchall_boxes = mailboxes_final(&cboxes, rank, &w->ncatchall_boxes, d);
-	hidx_init(&w->mb_idx, w->nmailboxes + w->ncatchall_boxes);
-	for (size_t i = 0; i < w->nmailboxes; i++)
-		hidx_add(&w->mb_idx, w->mailboxes[i].address, &w->mailboxes[i]);
-	for (size_t i = 0; i < w->ncatchall_boxes; i++)
-		hidx_add(&w->mb_idx, w->catchall_boxes[i].address, &w->catchall_boxes[i]);
+	w->mailboxes = mailboxes_final(&boxes, rank, w->ndomains, &w->nmailboxes, d);
+	w->catchall_boxes = mailboxes_final(&cboxes, rank, w->ndomains, &w->ncatchall_boxes, d);
+	hidx_build(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
+		   offsetof(struct mailbox, address), NULL);
+	hidx_build(&w->cb_idx, w->catchall_boxes, w->ncatchall_boxes, sizeof *w->catchall_boxes,
+		   offsetof(struct mailbox, address), NULL);
 	join_passwd(w);
 
 	/* Aliases, the same way. */
 	struct sortkey *keys = xmalloc((av.n ? av.n : 1) * sizeof *keys);
 	for (size_t i = 0; i < av.n; i++)
 		keys[i] = (struct sortkey){ rank[av.dom[i]], (uint32_t)i, av.v[i].local };
+	sort_keys(keys, av.n, w->ndomains);
 	sort_permute(av.v, av.n, sizeof *av.v, keys);
 	w->targets = tv;
 	w->ntargets = tn;
@@ -1174,9 +1270,8 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 			w->aliases[w->naliases] = *a;
 		w->naliases++;
 	}
-	hidx_init(&w->al_idx, w->naliases);
-	for (size_t i = 0; i < w->naliases; i++)
-		hidx_add(&w->al_idx, w->aliases[i].address, &w->aliases[i]);
+	hidx_build(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
+		   offsetof(struct alias, address), NULL);
 	free(keys);
 	free(av.dom);
 	free(av.tfirst);
@@ -1240,12 +1335,7 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 	}
 	free(al_rank);
 
-	for (size_t i = 0; i < w->naliases; i++) {
-		const struct alias *a = &w->aliases[i];
-		size_t first = (size_t)(a->targets - w->targets);
-		for (size_t k = 0; k < a->ntargets; k++)
-			classify_target(w, a, &w->targets[first + k]);
-	}
+	classify_targets(w);
 	build_reverse(w);
 	w->src = NULL; /* only valid while loading */
 	*out = w;
@@ -1276,9 +1366,11 @@ void world_free(struct world **wp)
 	free(w->catchalls);
 	hidx_free(&w->dom_idx);
 	hidx_free(&w->mb_idx);
+	hidx_free(&w->cb_idx);
 	hidx_free(&w->al_idx);
 	hidx_free(&w->rev_idx);
 	free(w->rev_list);
+	free(w->rev_ids);
 	free(w->rev_first);
 	free(w->rev_n);
 	free(w->maincf_path);
@@ -1354,14 +1446,15 @@ const struct alias *world_domain_aliases(const struct world *w, const struct dom
 const struct alias *const *world_aliases_to(const struct world *w, const char *address, size_t *n)
 {
 	FOLDED(k, address);
-	uintptr_t id = (uintptr_t)hidx_get(&w->rev_idx, k);
+	size_t at = hidx_find(&w->rev_idx, k, strmap_hash(k));
 	FOLDED_DONE(k);
-	if (!id) {
+	if (!at) {
 		*n = 0;
 		return NULL;
 	}
-	*n = w->rev_n[id - 1];
-	return w->rev_list + w->rev_first[id - 1];
+	uint32_t id = w->rev_ids[at - 1];
+	*n = w->rev_n[id];
+	return w->rev_list + w->rev_first[id];
 }
 
 const struct alias **world_aliases_reaching(const struct world *w, const char *address, size_t *n)

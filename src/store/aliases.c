@@ -1,6 +1,7 @@
 /* /etc/aliases as postalias(1) reads it: Postfix logical lines (comments,
  * continuation), "name: value, value", names folded, the first of duplicate
- * names wins. The aliases object owns its document and edits it in place. */
+ * names wins. The aliases object owns its document and edits it in place;
+ * the entries' strings live in one arena, rebuilt with them. */
 #include "config.h"
 
 #include <stdint.h>
@@ -17,7 +18,8 @@ struct aliases {
 	struct doc *doc;
 	struct alias_entry *v;
 	size_t n, cap;
-	struct strmap *index;   /* lookup_key -> index + 1 of the first entry */
+	struct strmap *index;   /* lookup_key (borrowed) -> index + 1 of the first entry */
+	struct arena arena;     /* every entry string and target array */
 };
 
 static bool is_ws(char c)
@@ -34,14 +36,21 @@ static char *fold(const char *s)
 	return r;
 }
 
+/* s (n bytes) without leading and trailing whitespace: start and length. */
+static const char *trim_n(const char *s, size_t *n)
+{
+	while (*n > 0 && is_ws(*s)) {
+		s++;
+		(*n)--;
+	}
+	while (*n > 0 && is_ws(s[*n - 1]))
+		(*n)--;
+	return s;
+}
+
 static char *trim_ndup(const char *s, size_t n)
 {
-	while (n > 0 && is_ws(*s)) {
-		s++;
-		n--;
-	}
-	while (n > 0 && is_ws(s[n - 1]))
-		n--;
+	s = trim_n(s, &n);
 	return xstrndup(s, n);
 }
 
@@ -61,42 +70,38 @@ static size_t find_unquoted(const char *s, char c)
 	return (size_t)-1;
 }
 
-static void split_targets(struct alias_entry *e)
+/* The targets go to the arena after counting them, so the array is
+ * allocated once, at its size. */
+static void split_targets(struct arena *ar, struct alias_entry *e)
 {
-	size_t cap = 0;
+	size_t n = 1;
+	for (const char *p = e->value;;) {
+		size_t comma = find_unquoted(p, ',');
+		if (comma == (size_t)-1)
+			break;
+		n++;
+		p += comma + 1;
+	}
+	e->targets = arena_alloc(ar, (n + 1) * sizeof *e->targets, 0);
 	const char *p = e->value;
 	for (;;) {
 		size_t comma = find_unquoted(p, ',');
-		size_t n = comma == (size_t)-1 ? strlen(p) : comma;
-		char *t = trim_ndup(p, n);
-		if (*t) {
-			xgrow(&e->targets, &cap, e->ntargets + 2, sizeof *e->targets);
-			e->targets[e->ntargets++] = t;
-		} else {
-			free(t);
-		}
+		size_t len = comma == (size_t)-1 ? strlen(p) : comma;
+		const char *t = trim_n(p, &len);
+		if (len > 0)
+			e->targets[e->ntargets++] = arena_memdup0(ar, t, len);
 		if (comma == (size_t)-1)
 			break;
 		p += comma + 1;
 	}
-	if (!e->targets)
-		e->targets = xcalloc(1, sizeof *e->targets);
 	e->targets[e->ntargets] = NULL;
 }
 
 static void entries_clear(struct aliases *a)
 {
-	for (size_t i = 0; i < a->n; i++) {
-		struct alias_entry *e = &a->v[i];
-		free(e->name);
-		free(e->lookup_key);
-		free(e->value);
-		for (size_t k = 0; k < e->ntargets; k++)
-			free(e->targets[k]);
-		free(e->targets);
-	}
 	a->n = 0;
 	strmap_free(&a->index);
+	arena_free(&a->arena);
 }
 
 static void parse_line(struct aliases *a, const char *s, size_t first, size_t nlines,
@@ -109,24 +114,22 @@ static void parse_line(struct aliases *a, const char *s, size_t first, size_t nl
 		diag_error(d, file, line, _("need name:value pair"));
 		return;
 	}
-	char *name = trim_ndup(s, colon);
-	char *value = trim_ndup(s + colon + 1, strlen(s + colon + 1));
-	if (!*name || !*value) {
+	size_t nlen = colon, vlen = strlen(s + colon + 1);
+	const char *name = trim_n(s, &nlen), *value = trim_n(s + colon + 1, &vlen);
+	if (nlen == 0 || vlen == 0) {
 		diag_error(d, file, line, _("need name:value pair"));
-		free(name);
-		free(value);
 		return;
 	}
 	xgrow(&a->v, &a->cap, a->n + 1, sizeof *a->v);
 	struct alias_entry *e = &a->v[a->n++];
 	memset(e, 0, sizeof *e);
-	e->name = name;
-	e->lookup_key = fold(name);
-	e->value = value;
+	e->name = arena_memdup0(&a->arena, name, nlen);
+	e->lookup_key = arena_fold(&a->arena, name, nlen);
+	e->value = arena_memdup0(&a->arena, value, vlen);
 	e->first = first;
 	e->nlines = nlines;
 	e->line = line;
-	split_targets(e);
+	split_targets(&a->arena, e);
 	if (!strmap_add(a->index, e->lookup_key, (void *)(uintptr_t)a->n)) {
 		size_t fi = (size_t)(uintptr_t)strmap_get(a->index, e->lookup_key) - 1;
 		e->shadowed = true;
@@ -139,7 +142,7 @@ static void parse_line(struct aliases *a, const char *s, size_t first, size_t nl
 static void reindex(struct aliases *a, struct diags *d)
 {
 	entries_clear(a);
-	a->index = strmap_create(doc_count(a->doc));
+	a->index = strmap_create_borrowed(doc_count(a->doc));
 	struct strbuf text = STRBUF_INIT;
 	size_t pos = 0, first, nlines;
 	while (doc_next_logical(a->doc, &pos, &text, &first, &nlines)) {

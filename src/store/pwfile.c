@@ -1,7 +1,7 @@
 /* The Dovecot passwd-file as a document: entries read the way Dovecot 2.3's
  * db-passwd-file.c reads them, and edits that rewrite only the line (or the
  * one field) they change. The pwfile owns its document; entries are rebuilt
- * from the document after every edit. */
+ * from the document after every edit, their strings in one arena. */
 #include "config.h"
 
 #include <stdint.h>
@@ -19,15 +19,20 @@ struct pwfile {
 	struct doc *doc;
 	struct pwfile_entry *v;
 	size_t n, cap;
-	struct strmap *index;   /* lower-cased user -> index + 1 of its first entry */
+	/* lower-cased user -> index + 1 of its first entry; the keys are the
+	 * entries' own user fields (or folded copies) in the arena */
+	struct strmap *index;
+	/* one copy of each entry's line, cut into its fields in place */
+	struct arena arena;
 };
 
-static char *lower_dup(const char *s)
+/* s folded to lower case, in buf when it fits, else newly allocated. */
+static char *fold_into(const char *s, char *buf, size_t size)
 {
-	char *r = xstrdup(s);
-	for (char *p = r; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	size_t len = strlen(s);
+	char *r = len < size ? buf : xmalloc(len + 1);
+	for (size_t i = 0; i <= len; i++)
+		r[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
 	return r;
 }
 
@@ -44,24 +49,11 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static void entry_clear(struct pwfile_entry *e)
-{
-	free(e->user);
-	free(e->password);
-	free(e->uid);
-	free(e->gid);
-	free(e->gecos);
-	free(e->home);
-	free(e->shell);
-	free(e->extra);
-}
-
 static void entries_clear(struct pwfile *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		entry_clear(&p->v[i]);
 	p->n = 0;
 	strmap_free(&p->index);
+	arena_free(&p->arena);
 }
 
 /* Dovecot's userdb_parse_uid(): a number other than 0, or a name it looks
@@ -96,39 +88,49 @@ static bool valid_id(const char *s)
 }
 
 /* One line into an entry: fields split on every ':' (there is no escape),
- * the extra fields are everything after the seventh. */
-static void split_line(const char *text, size_t len, struct pwfile_entry *e, size_t *ncolons)
+ * the extra fields are everything after the seventh. The line is copied
+ * once into the arena and its first seven colons become the fields' NULs;
+ * an absent field is the copy's final NUL. (A NUL byte inside a field ends
+ * it there, as a string would.) */
+static void split_line(struct arena *ar, const char *text, size_t len, struct pwfile_entry *e,
+		       size_t *ncolons)
 {
-	char **f[7] = { &e->user, &e->password, &e->uid, &e->gid, &e->gecos, &e->home,
-			&e->shell };
-	const char *p = text, *end = text + len;
+	char **f[8] = { &e->user, &e->password, &e->uid, &e->gid, &e->gecos, &e->home,
+			&e->shell, &e->extra };
+	char *p = arena_memdup0(ar, text, len), *end = p + len;
 	size_t k = 0;
 	*ncolons = 0;
 	for (; k < 7; k++) {
-		const char *c = memchr(p, ':', (size_t)(end - p));
+		*f[k] = p;
+		char *c = memchr(p, ':', (size_t)(end - p));
 		if (!c) {
-			*f[k] = xstrndup(p, (size_t)(end - p));
 			p = end;
 			k++;
 			break;
 		}
-		*f[k] = xstrndup(p, (size_t)(c - p));
+		*c = '\0';
 		(*ncolons)++;
 		p = c + 1;
 	}
-	for (; k < 7; k++)
-		*f[k] = xstrdup("");
-	e->extra = *ncolons == 7 ? xstrndup(p, (size_t)(end - p)) : xstrdup("");
-	if (*ncolons == 7)
+	for (; k < 8; k++)
+		*f[k] = end;
+	if (*ncolons == 7) {
+		e->extra = p;
 		for (const char *q = p; q < end; q++)
 			*ncolons += *q == ':';
+	}
 }
 
 static void index_doc(struct pwfile *p, struct diags *d)
 {
 	entries_clear(p);
 	size_t nl = doc_count(p->doc);
-	p->index = strmap_create(nl);
+	p->index = strmap_create_borrowed(nl);
+	/* At most one entry a line: one allocation, no doubling. */
+	if (p->cap < nl) {
+		p->v = xreallocarray(p->v, nl, sizeof *p->v);
+		p->cap = nl;
+	}
 	const char *file = doc_name(p->doc);
 	for (size_t i = 0; i < nl; i++) {
 		size_t len;
@@ -148,7 +150,7 @@ static void index_doc(struct pwfile *p, struct diags *d)
 		}
 		struct pwfile_entry e = { .first = i, .line = line };
 		size_t ncolons;
-		split_line(text, len, &e, &ncolons);
+		split_line(&p->arena, text, len, &e, &ncolons);
 		if (k > 0)
 			diag_warn(d, file, line,
 				  _("user name \"%s\" starts with whitespace: Dovecot does not "
@@ -165,19 +167,19 @@ static void index_doc(struct pwfile *p, struct diags *d)
 			diag_warn(d, file, line,
 				  _("user %s: the eighth field is empty, so Dovecot reads the "
 				    "rest as userdb_mail (old format)"), e.user);
-		char *key = lower_dup(e.user);
-		void *prev = strmap_get(p->index, key);
-		if (prev) {
+		const char *key = e.user;
+		if (has_upper(key))
+			key = arena_fold(&p->arena, key, strlen(key));
+		/* One probe for the common case: the add fails only for a
+		 * duplicate, which is then looked up for the message. */
+		if (!strmap_add(p->index, key, (void *)(uintptr_t)(p->n + 1))) {
+			size_t prev = (size_t)(uintptr_t)strmap_get(p->index, key);
 			e.shadowed = true;
 			diag_warn(d, file, line,
 				  _("user %s exists more than once: line %u wins, this line is "
-				    "ignored"), e.user, p->v[(size_t)(uintptr_t)prev - 1].line);
+				    "ignored"), e.user, p->v[prev - 1].line);
 		}
-		xgrow(&p->v, &p->cap, p->n + 1, sizeof *p->v);
 		p->v[p->n++] = e;
-		if (!prev)
-			strmap_add(p->index, key, (void *)(uintptr_t)p->n);
-		free(key);
 	}
 }
 
@@ -214,9 +216,11 @@ const struct pwfile_entry *pwfile_entry(const struct pwfile *p, size_t i)
 
 const struct pwfile_entry *pwfile_lookup(const struct pwfile *p, const char *user)
 {
-	char *key = lower_dup(user);
+	char buf[256];
+	char *key = fold_into(user, buf, sizeof buf);
 	void *v = strmap_get(p->index, key);
-	free(key);
+	if (key != buf)
+		free(key);
 	return v ? &p->v[(size_t)(uintptr_t)v - 1] : NULL;
 }
 
@@ -276,22 +280,45 @@ static char *resolve_key(const char *extra, const char *key)
 	return has_field(extra, key) ? xstrdup(key) : NULL;
 }
 
+/* Whether field f is named prefix + key. */
+static bool field_is2(const struct field *f, const char *prefix, size_t plen, const char *key,
+		      size_t klen)
+{
+	return f->keylen == plen + klen && memcmp(f->start, prefix, plen) == 0 &&
+	       memcmp(f->start + plen, key, klen) == 0;
+}
+
+const char *pwfile_extra_find(const struct pwfile_entry *e, const char *key, size_t *len)
+{
+	/* resolve_key()'s choice in one pass, without building "userdb_key":
+	 * a later field of the same name replaces an earlier one in Dovecot's
+	 * field list, and a userdb_ field wins over a bare one. */
+	bool prefixed = strncmp(key, "userdb_", 7) == 0;
+	size_t klen = strlen(key);
+	struct field f, hit_u = { 0 }, hit_b = { 0 };
+	const char *pos = e->extra;
+	while (next_field(&pos, &f)) {
+		if (field_is2(&f, "userdb_", prefixed ? 0 : 7, key, klen))
+			hit_u = f;
+		else if (!prefixed && field_is2(&f, "", 0, key, klen))
+			hit_b = f;
+	}
+	const struct field *hit = hit_u.start ? &hit_u : hit_b.start ? &hit_b : NULL;
+	if (!hit)
+		return NULL;
+	if (hit->keylen == hit->len) {
+		*len = 0;
+		return hit->start + hit->len;
+	}
+	*len = hit->len - hit->keylen - 1;
+	return hit->start + hit->keylen + 1;
+}
+
 char *pwfile_extra_get(const struct pwfile_entry *e, const char *key)
 {
-	char *name = resolve_key(e->extra, key);
-	if (!name)
-		return NULL;
-	/* A later field of the same name replaces an earlier one in Dovecot's
-	 * field list. */
-	struct field f, hit = { 0 };
-	const char *pos = e->extra;
-	while (next_field(&pos, &f))
-		if (field_is(&f, name))
-			hit = f;
-	free(name);
-	if (hit.keylen == hit.len)
-		return xstrdup("");
-	return xstrndup(hit.start + hit.keylen + 1, hit.len - hit.keylen - 1);
+	size_t len;
+	const char *v = pwfile_extra_find(e, key, &len);
+	return v ? xstrndup(v, len) : NULL;
 }
 
 char *pwfile_scheme(const struct pwfile_entry *e)

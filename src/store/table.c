@@ -14,50 +14,33 @@
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
-/* The entries' strings live in chunks freed together: three small
- * allocations per entry would cost more than the parse itself. */
-struct chunk {
-	struct chunk *next;
-	size_t used, cap;
-	char data[];
-};
-
 struct table {
 	struct doc *doc;
 	enum table_syntax syntax;
 	struct table_entry *v;
 	size_t n, cap;
-	/* lookup_key -> index + 1 of the first entry with that key */
+	/* lookup_key -> index + 1 of the first entry with that key; the keys
+	 * are the entries' own lookup_key strings */
 	struct strmap *index;
-	struct chunk *pool;
+	/* The entries' strings, freed together: three small allocations per
+	 * entry would cost more than the parse itself. */
+	struct arena pool;
 	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
 };
 
 static char *pool_strndup(struct table *t, const char *s, size_t n)
 {
-	struct chunk *c = t->pool;
-	if (!c || c->cap - c->used < n + 1) {
-		size_t cap = n + 1 > 65536 ? n + 1 : 65536;
-		c = xmalloc(sizeof *c + cap);
-		c->cap = cap;
-		c->used = 0;
-		c->next = t->pool;
-		t->pool = c;
-	}
-	char *r = c->data + c->used;
-	memcpy(r, s, n);
-	r[n] = '\0';
-	c->used += n + 1;
-	return r;
+	return arena_memdup0(&t->pool, s, n);
 }
 
-static char *pool_fold(struct table *t, const char *s)
+/* The folded key; the key itself when it has no upper case (the common
+ * case costs no second copy). */
+static char *pool_fold(struct table *t, char *key)
 {
-	char *r = pool_strndup(t, s, strlen(s));
-	for (char *p = r; *p; p++)
+	for (const char *p = key; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return r;
+			return arena_fold(&t->pool, key, strlen(key));
+	return key;
 }
 
 static bool is_ws(char c)
@@ -122,11 +105,7 @@ static char *trim_dup(const char *s)
 
 static void entries_clear(struct table *t)
 {
-	while (t->pool) {
-		struct chunk *c = t->pool;
-		t->pool = c->next;
-		free(c);
-	}
+	arena_free(&t->pool);
 	t->n = 0;
 	strmap_free(&t->index);
 }
@@ -331,7 +310,14 @@ static void parse_regexp(struct table *t, const char *s, size_t first, size_t nl
 static void reindex(struct table *t, struct diags *d)
 {
 	entries_clear(t);
-	t->index = strmap_create(doc_count(t->doc));
+	size_t nl = doc_count(t->doc);
+	t->index = strmap_create_borrowed(nl);
+	/* An indexed table has at most one entry a line (lists may have more
+	 * and grow): one allocation, no doubling. */
+	if (t->syntax != TABLE_LIST && t->cap < nl) {
+		t->v = xreallocarray(t->v, nl, sizeof *t->v);
+		t->cap = nl;
+	}
 	struct strbuf text = STRBUF_INIT;
 	size_t pos = 0, first, nlines;
 	unsigned depth = 0;
