@@ -18,3 +18,7 @@ EXTRA_DIST += bench/trace.sh
 # mailboxes and 10,000 aliases, through a pseudo-terminal.
 BENCH_RUN += bench/tui.sh
 EXTRA_DIST += bench/tui.sh
+# Commit (issue 4): one mailbox added to 100,000-entry tables; vmailadm's own
+# time (VMAILADM_TIMING) beside the postmap run it makes, and the ratio.
+BENCH_RUN += bench/commit.sh
+EXTRA_DIST += bench/commit.sh

@@ -89,6 +89,15 @@ void plan_diff(const struct plan *p, struct strbuf *out);
 /* One line per action and note, for people ("create maildir ... (5000:5000, 0700)"). */
 void plan_describe_actions(const struct plan *p, const struct config *cfg, struct strbuf *out);
 
+/* Before a commit: when a file the stage read no longer has the bytes it
+ * had, read everything again and replay (stage_load; *replayed = true);
+ * otherwise keep the staged result as it is. */
+int stage_refresh(struct stage *s, bool *replayed, struct diags *d);
+/* main.cf and virtual_mailbox_base of the staged world, without loading it
+ * again when main.cf is unchanged; NULL when the world cannot load. */
+const char *stage_maincf_path(struct stage *s);
+const char *stage_mailbox_base(struct stage *s);
+
 /* For the commit and the journal. */
 const struct config *stage_config(const struct stage *s);
 

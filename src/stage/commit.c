@@ -286,6 +286,23 @@ static void prune_backups(const struct config *cfg, const char *backup)
 	free(dir);
 }
 
+/* The file is about to be replaced by a rename, so its inode, which still
+ * holds exactly the bytes read (stage_refresh checked them under the lock),
+ * can simply become the backup: no copy of a 20 MB passwd-file to write and
+ * fsync. A copy is written when a link is impossible (another filesystem)
+ * or the file no longer has the size it had. */
+static int backup_file(const struct staged_file *f, const char *backup, struct diags *d)
+{
+	struct stat st;
+	if (link(f->path, backup) == 0) {
+		if (lstat(backup, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == f->old.len)
+			return 0;
+		unlink(backup);
+	}
+	struct file_owner own = { getuid(), getgid(), 0600 };
+	return atomic_write(backup, sb_str(&f->old), f->old.len, &own, false, d);
+}
+
 static int write_file(struct run *r, struct written *w)
 {
 	const struct staged_file *f = w->f;
@@ -508,17 +525,6 @@ static char *make_id(void)
 		 : xasprintf("%s-%ld", stamp, (long)getpid());
 }
 
-/* Which files the plan rewrites and what they held when read: a change
- * outside the diff's context lines is a change too. */
-static void read_digest(const struct plan *p, struct strbuf *out)
-{
-	for (size_t i = 0; i < p->nfiles; i++) {
-		char hex[65];
-		sha256_hex(sb_str(&p->files[i]->old), p->files[i]->old.len, hex);
-		sb_addf(out, "%s %s %d\n", hex, p->files[i]->path, (int)p->files[i]->existed);
-	}
-}
-
 int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_result *res,
 		 struct diags *d)
 {
@@ -539,26 +545,16 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 
 	/* Re-read every file and replay: a hand edit made since staging is
 	 * merged, or the operation it breaks is named and nothing is written. */
-	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
-	read_digest(stage_plan(s), &before);
-	if (stage_load(s, d) < 0) {
+	if (stage_refresh(s, &res->replayed, d) < 0) {
 		step(&r, false, NULL, _("re-read the files"));
 		release_lock(cfg, lock);
-		sb_free(&before);
 		return -1;
 	}
 	const struct plan *p = stage_plan(s);
-	read_digest(p, &after);
-	res->replayed = before.len != after.len || memcmp(sb_str(&before), sb_str(&after), before.len) != 0;
 	step(&r, true, res->replayed ? _("the files changed since staging: operations re-applied") : NULL,
 	     _("re-read the files"));
-	sb_free(&before);
-	sb_free(&after);
-
-	struct diags ld = DIAGS_INIT;
-	const struct world *w = stage_world(s, &ld);
-	diags_free(&ld);
-	const char *base = w ? world_mailbox_base(w) : "";
+	const char *maincf = stage_maincf_path(s);
+	const char *base = maincf ? stage_mailbox_base(s) : "";
 
 	struct written *ws = xcalloc(p->nfiles ? p->nfiles : 1, sizeof *ws);
 	for (size_t i = 0; i < p->nfiles; i++) {
@@ -582,8 +578,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
 		if (!ws[i].backup)
 			continue;
-		struct file_owner own = { getuid(), getgid(), 0600 };
-		rc = atomic_write(ws[i].backup, sb_str(&ws[i].f->old), ws[i].f->old.len, &own, false, d);
+		rc = backup_file(ws[i].f, ws[i].backup, d);
 		if (rc == 0)
 			prune_backups(cfg, ws[i].backup);
 	}
@@ -606,7 +601,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	 * mailboxes and aliases are in place. */
 	for (int pass = 0; pass < 2 && rc == 0; pass++) {
 		for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
-			bool is_main = w && strcmp(ws[i].f->path, world_maincf_path(w)) == 0;
+			bool is_main = maincf && strcmp(ws[i].f->path, maincf) == 0;
 			if (is_main != (pass == 1))
 				continue;
 			rc = write_file(&r, &ws[i]);

@@ -5,7 +5,9 @@
  * mechanism behind undo, reload and commit. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,6 +27,22 @@
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
+/* What the plan and the commit need of a world: which files are main.cf,
+ * the passwd-file, the aliases file and the maps. It depends on main.cf and
+ * the configuration only, so it stays right while the staged main.cf does not
+ * change, and the plan needs no fresh load of 100,000 entries per edit. */
+struct layout_map {
+	char *path, *type;
+	unsigned roles;
+};
+
+struct layout {
+	bool valid;
+	char *maincf, *pwfile, *aliases, *base;
+	struct layout_map *maps;
+	size_t nmaps;
+};
+
 struct stage {
 	const struct config *cfg;
 	struct op **ops;
@@ -38,6 +56,7 @@ struct stage {
 	char **notes;
 	size_t nnotes, notecap;
 	struct world *world;      /* after the applied ops; NULL when stale */
+	struct layout layout;     /* where things are, from the last world loaded */
 	struct plan plan;
 	bool plan_valid;
 };
@@ -127,6 +146,38 @@ static void sync_world(struct stage *s, struct world *w)
 	sync_doc(s, aliases_doc(world_system_aliases(w)));
 }
 
+static void layout_clear(struct layout *l)
+{
+	free(l->maincf);
+	free(l->pwfile);
+	free(l->aliases);
+	free(l->base);
+	for (size_t i = 0; i < l->nmaps; i++) {
+		free(l->maps[i].path);
+		free(l->maps[i].type);
+	}
+	free(l->maps);
+	memset(l, 0, sizeof *l);
+}
+
+static void layout_take(struct layout *l, const struct world *w)
+{
+	layout_clear(l);
+	l->maincf = xstrdup(world_maincf_path(w));
+	l->pwfile = xstrdup(doc_name(pwfile_doc(world_pwfile(w))));
+	l->aliases = xstrdup(doc_name(aliases_doc(world_system_aliases(w))));
+	l->base = xstrdup(world_mailbox_base(w) ? world_mailbox_base(w) : "");
+	l->nmaps = world_map_count(w);
+	l->maps = xcalloc(l->nmaps ? l->nmaps : 1, sizeof *l->maps);
+	for (size_t i = 0; i < l->nmaps; i++) {
+		const struct world_map *m = world_map(w, i);
+		l->maps[i].path = m->ref.path ? xstrdup(m->ref.path) : NULL;
+		l->maps[i].type = xstrdup(m->ref.type ? m->ref.type : "");
+		l->maps[i].roles = m->roles;
+	}
+	l->valid = true;
+}
+
 static int load_world(struct stage *s, struct world **out, struct diags *d)
 {
 	struct doc_source src = { source_load, s };
@@ -136,6 +187,8 @@ static int load_world(struct stage *s, struct world **out, struct diags *d)
 	int rc = world_load_from(s->cfg, &src, out, &quiet);
 	if (rc < 0)
 		diags_take(d, &quiet);
+	else
+		layout_take(&s->layout, *out);
 	diags_free(&quiet);
 	return rc;
 }
@@ -193,6 +246,7 @@ void stage_free(struct stage **sp)
 	free(s->acts);
 	free(s->notes);
 	world_free(&s->world);
+	layout_clear(&s->layout);
 	plan_clear(&s->plan);
 	free(s);
 	*sp = NULL;
@@ -925,8 +979,16 @@ static int apply_one(struct stage *s, const struct op *op, struct diags *d)
 		sb_add(&saved[i], sb_str(&f->cur), f->cur.len);
 	}
 	int rc = apply_op(s, w, op, d);
-	if (rc == 0)
+	if (rc == 0) {
 		sync_world(s, w);
+		/* A new main.cf may name other maps: the layout must be re-read. */
+		for (size_t i = 0; i < npaths && s->layout.valid; i++) {
+			struct staged_file *f = file_get(s, s->paths[i]);
+			if (strcmp(f->path, s->layout.maincf) == 0 &&
+			    (f->cur.len != saved[i].len || memcmp(sb_str(&f->cur), sb_str(&saved[i]), f->cur.len) != 0))
+				s->layout.valid = false;
+		}
+	}
 	world_free(&w);
 	if (rc < 0) {
 		for (size_t i = 0; i < npaths; i++) {
@@ -994,8 +1056,59 @@ int stage_load(struct stage *s, struct diags *d)
 	return 0;
 }
 
+/* The whole file, or exists = false; -1 on a read error. */
+static int read_raw(const char *path, struct strbuf *out, bool *exists)
+{
+	FILE *fp = fopen(path, "re");
+	*exists = fp != NULL;
+	if (!fp)
+		return errno == ENOENT ? 0 : -1;
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		sb_add(out, buf, n);
+	int rc = ferror(fp) ? -1 : 0;
+	fclose(fp);
+	return rc;
+}
+
+int stage_refresh(struct stage *s, bool *replayed, struct diags *d)
+{
+	*replayed = false;
+	bool same = s->broken == s->nops;
+	struct strbuf now = STRBUF_INIT;
+	for (size_t i = 0; i < s->npaths && same; i++) {
+		const struct staged_file *f = file_get(s, s->paths[i]);
+		bool exists;
+		sb_reset(&now);
+		same = read_raw(f->path, &now, &exists) == 0 && exists == f->existed &&
+		       (!exists || (now.len == f->old.len && memcmp(sb_str(&now), sb_str(&f->old), now.len) == 0));
+	}
+	sb_free(&now);
+	if (same)
+		return 0;
+	*replayed = true;
+	return stage_load(s, d);
+}
+
+const char *stage_maincf_path(struct stage *s)
+{
+	if (!s->layout.valid) {
+		struct diags d = DIAGS_INIT;
+		stage_world(s, &d);
+		diags_free(&d);
+	}
+	return s->layout.valid ? s->layout.maincf : NULL;
+}
+
+const char *stage_mailbox_base(struct stage *s)
+{
+	return stage_maincf_path(s) ? s->layout.base : NULL;
+}
+
 void stage_reset(struct stage *s)
 {
+	layout_clear(&s->layout);
 	for (size_t i = 0; i < s->nops; i++)
 		op_free(&s->ops[i]);
 	s->nops = 0;
@@ -1080,9 +1193,12 @@ const struct plan *stage_plan(struct stage *s)
 		return &s->plan;
 	plan_clear(&s->plan);
 	struct plan *p = &s->plan;
-	struct diags d = DIAGS_INIT;
-	const struct world *w = stage_world(s, &d);
-	diags_free(&d);
+	if (!s->layout.valid) {
+		struct diags d = DIAGS_INIT;
+		stage_world(s, &d);
+		diags_free(&d);
+	}
+	const struct layout *w = s->layout.valid ? &s->layout : NULL;
 	bool reload_postfix = false, reload_dovecot = false;
 	for (size_t i = 0; i < s->npaths; i++) {
 		struct staged_file *f = file_get(s, s->paths[i]);
@@ -1092,17 +1208,17 @@ const struct plan *stage_plan(struct stage *s)
 		p->files[p->nfiles++] = f;
 		if (!w)
 			continue;
-		if (strcmp(f->path, world_maincf_path(w)) == 0)
+		if (strcmp(f->path, w->maincf) == 0)
 			reload_postfix = true;
-		if (strcmp(f->path, doc_name(pwfile_doc(world_pwfile(w)))) == 0)
+		if (strcmp(f->path, w->pwfile) == 0)
 			reload_dovecot = true;
-		if (strcmp(f->path, doc_name(aliases_doc(world_system_aliases(w)))) == 0)
+		if (strcmp(f->path, w->aliases) == 0)
 			plan_add_action(p, ACT_POSTALIAS, f->path, NULL, "hash");
-		for (size_t m = 0; m < world_map_count(w); m++) {
-			struct world_map *wm = world_map(w, m);
-			if (!wm->ref.path || strcmp(wm->ref.path, f->path) != 0)
+		for (size_t m = 0; m < w->nmaps; m++) {
+			const struct layout_map *wm = &w->maps[m];
+			if (!wm->path || strcmp(wm->path, f->path) != 0)
 				continue;
-			const char *type = wm->ref.type;
+			const char *type = wm->type;
 			if (!strcmp(type, "hash") || !strcmp(type, "btree") || !strcmp(type, "lmdb") ||
 			    !strcmp(type, "cdb"))
 				plan_add_action(p, ACT_POSTMAP, f->path, NULL, type);
