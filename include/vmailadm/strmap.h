@@ -50,5 +50,8 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_fold(struct arena *a, const char *s, size_t n);
 /* Free every chunk; the arena is empty (and usable) again. */
 void arena_free(struct arena *a);
+/* Move every chunk of src into dst (src is empty afterwards): strings a
+ * caller may still hold stay valid until dst is freed. */
+void arena_adopt(struct arena *dst, struct arena *src);
 
 #endif

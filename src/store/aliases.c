@@ -20,6 +20,7 @@ struct aliases {
 	size_t n, cap;
 	struct strmap *index;   /* lookup_key (borrowed) -> index + 1 of the first entry */
 	struct arena arena;     /* every entry string and target array */
+	struct arena retired;   /* strings of replaced entries, still borrowed */
 };
 
 static bool is_ws(char c)
@@ -101,7 +102,7 @@ static void entries_clear(struct aliases *a)
 {
 	a->n = 0;
 	strmap_free(&a->index);
-	arena_free(&a->arena);
+	arena_adopt(&a->retired, &a->arena);
 }
 
 static void parse_line(struct aliases *a, const char *s, size_t first, size_t nlines,
@@ -171,6 +172,8 @@ void aliases_free(struct aliases **ap)
 	if (!a)
 		return;
 	entries_clear(a);
+	arena_free(&a->retired);
+	arena_free(&a->arena);
 	free(a->v);
 	doc_free(&a->doc);
 	free(a);

@@ -24,6 +24,7 @@ struct pwfile {
 	struct strmap *index;
 	/* one copy of each entry's line, cut into its fields in place */
 	struct arena arena;
+	struct arena retired;  /* strings of replaced entries, still borrowed */
 };
 
 /* s folded to lower case, in buf when it fits, else newly allocated. */
@@ -53,7 +54,7 @@ static void entries_clear(struct pwfile *p)
 {
 	p->n = 0;
 	strmap_free(&p->index);
-	arena_free(&p->arena);
+	arena_adopt(&p->retired, &p->arena);
 }
 
 /* Dovecot's userdb_parse_uid(): a number other than 0, or a name it looks
@@ -198,6 +199,8 @@ void pwfile_free(struct pwfile **pp)
 	if (!p)
 		return;
 	entries_clear(p);
+	arena_free(&p->retired);
+	arena_free(&p->arena);
 	free(p->v);
 	doc_free(&p->doc);
 	free(p);

@@ -25,6 +25,9 @@ struct table {
 	/* The entries' strings, freed together: three small allocations per
 	 * entry would cost more than the parse itself. */
 	struct arena pool;
+	/* The strings of entries replaced by an edit: the model borrows them
+	 * (reference: world pointers stay valid until world_free). */
+	struct arena retired;
 	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
 };
 
@@ -105,7 +108,7 @@ static char *trim_dup(const char *s)
 
 static void entries_clear(struct table *t)
 {
-	arena_free(&t->pool);
+	arena_adopt(&t->retired, &t->pool);
 	t->n = 0;
 	strmap_free(&t->index);
 }
@@ -364,6 +367,7 @@ void table_free(struct table **tp)
 	if (!t)
 		return;
 	entries_clear(t);
+	arena_free(&t->retired);
 	free(t->v);
 	doc_free(&t->doc);
 	free(t);

@@ -259,6 +259,20 @@ char *arena_fold(struct arena *a, const char *s, size_t n)
 	return p;
 }
 
+void arena_adopt(struct arena *dst, struct arena *src)
+{
+	if (!src->head)
+		return;
+	struct arena_chunk *tail = src->head;
+	while (tail->next)
+		tail = tail->next;
+	tail->next = dst->head;
+	dst->head = src->head;
+	dst->total += src->total;
+	src->head = NULL;
+	src->total = 0;
+}
+
 void arena_free(struct arena *a)
 {
 	for (struct arena_chunk *c = a->head, *next; c; c = next) {
