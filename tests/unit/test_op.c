@@ -31,6 +31,8 @@ static void test_round_trip(void)
 		"mailbox del bob@example.com --purge",
 		"catchall set exemple.local admin@exemple.local",
 		"sysalias set root admin@example.com",
+		"file restore /etc/Postfix/VMailbox /var/lib/vmailadm/backups/x.1 --if-sha 0a1b",
+		"maildir restore /var/mail/vhosts/d/U/ /var/lib/vmailadm/archive/d/U-1",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
 		struct diags d = DIAGS_INIT;
@@ -70,6 +72,24 @@ static void test_fields(void)
 	CU_ASSERT_EQUAL(op->ntargets, 1);
 	CU_ASSERT_STRING_EQUAL(op->targets[0], "johndoe@andromed.cloud");
 	op_free(&op);
+	diags_free(&d);
+}
+
+static void test_restore_keeps_case(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct op *op = parse("file restore /etc/Postfix/VMailbox /b/Backup.1 --if-sha AbC", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	CU_ASSERT_EQUAL(op->kind, OP_FILE_RESTORE);
+	CU_ASSERT_STRING_EQUAL(op->subject, "/etc/Postfix/VMailbox");
+	CU_ASSERT_STRING_EQUAL(op->targets[0], "/b/Backup.1");
+	CU_ASSERT_STRING_EQUAL(op->sha256, "AbC");
+	struct op *c = op_clone(op);
+	CU_ASSERT_STRING_EQUAL(c->sha256, "AbC");
+	op_free(&c);
+	op_free(&op);
+	/* --if-sha belongs to file restore only. */
+	CU_ASSERT_PTR_NULL(parse("mailbox add a@b.c --if-sha x", &d));
 	diags_free(&d);
 }
 
@@ -161,6 +181,7 @@ int main(void)
 	CU_TestInfo tests[] = {
 		{ "word form round-trips", test_round_trip },
 		{ "fields and description", test_fields },
+		{ "restore ops keep the case of paths", test_restore_keeps_case },
 		{ "errors name file and line", test_errors_name_file_and_line },
 		{ "address and target checks", test_address_checks },
 		{ "quota rules", test_quota_rule },
