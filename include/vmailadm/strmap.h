@@ -28,6 +28,13 @@ size_t strmap_count(const struct strmap *m);
 bool strmap_next(const struct strmap *m, size_t *pos, const char **key, void **value);
 /* The hash the map uses, for other indexes over the same strings. */
 uint32_t strmap_hash(const char *s);
+/* For loops that insert 100,000 keys into a map larger than the cache:
+ * strmap_prefetch starts loading the slot a key of that hash goes to (a
+ * hint, the map is unchanged), and strmap_add_hash is strmap_add with the
+ * key's strmap_hash given. Prefetch one key, do other work (parse the next
+ * line), then add it: the probe then rarely waits for memory. */
+void strmap_prefetch(const struct strmap *m, uint32_t hash);
+bool strmap_add_hash(struct strmap *m, const char *key, uint32_t hash, void *value);
 
 /* A string arena: many small strings allocated one after the other in large
  * chunks and freed together. For parsers that build one string per field

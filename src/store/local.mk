@@ -84,3 +84,13 @@ fuzz-maincf: fuzz-maincf-bin
 	./fuzz-maincf-bin -max_total_time=$${FUZZ_TIME:-60} -max_len=8192 \
 	  fuzz-maincf-corpus fuzz-maincf-seeds
 .PHONY: fuzz-maincf
+
+# The fast load path (issue 2, "Speed"): strmap/arena, delayed indexing,
+# a generated world through both sorting paths.
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_loadpath
+TESTS += tests/unit/test_loadpath
+endif
+tests_unit_test_loadpath_SOURCES = tests/unit/test_loadpath.c
+tests_unit_test_loadpath_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_loadpath_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)

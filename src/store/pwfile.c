@@ -122,8 +122,45 @@ static void split_line(struct arena *ar, const char *text, size_t len, struct pw
 	}
 }
 
+/* An entry parsed but not indexed yet (see index_doc). */
+struct pending {
+	size_t idx;          /* index + 1; 0: none */
+	const char *key;     /* its folded user name */
+	uint32_t hash;
+	size_t mark;         /* diagnostics there were when it was parsed */
+};
+
+/* Move d's last diagnostic to position at (the others keep their order). */
+static void diag_move_last(struct diags *d, size_t at)
+{
+	if (at + 1 >= d->n)
+		return;
+	struct diag g = d->v[d->n - 1];
+	memmove(d->v + at + 1, d->v + at, (d->n - 1 - at) * sizeof *d->v);
+	d->v[at] = g;
+}
+
+static void index_pending(struct pwfile *p, struct pending *pend, struct diags *d)
+{
+	if (!pend->idx)
+		return;
+	/* One probe for the common case: the add fails only for a duplicate,
+	 * which is then looked up for the message. */
+	struct pwfile_entry *e = &p->v[pend->idx - 1];
+	if (!strmap_add_hash(p->index, pend->key, pend->hash, (void *)(uintptr_t)pend->idx)) {
+		size_t prev = (size_t)(uintptr_t)strmap_get(p->index, pend->key);
+		e->shadowed = true;
+		diag_warn(d, doc_name(p->doc), e->line,
+			  _("user %s exists more than once: line %u wins, this line is "
+			    "ignored"), e->user, p->v[prev - 1].line);
+		diag_move_last(d, pend->mark);
+	}
+	pend->idx = 0;
+}
+
 static void index_doc(struct pwfile *p, struct diags *d)
 {
+	struct pending pend = { 0, NULL, 0, 0 };
 	entries_clear(p);
 	size_t nl = doc_count(p->doc);
 	p->index = strmap_create_borrowed(nl);
@@ -171,17 +208,14 @@ static void index_doc(struct pwfile *p, struct diags *d)
 		const char *key = e.user;
 		if (has_upper(key))
 			key = arena_fold(&p->arena, key, strlen(key));
-		/* One probe for the common case: the add fails only for a
-		 * duplicate, which is then looked up for the message. */
-		if (!strmap_add(p->index, key, (void *)(uintptr_t)(p->n + 1))) {
-			size_t prev = (size_t)(uintptr_t)strmap_get(p->index, key);
-			e.shadowed = true;
-			diag_warn(d, file, line,
-				  _("user %s exists more than once: line %u wins, this line is "
-				    "ignored"), e.user, p->v[prev - 1].line);
-		}
 		p->v[p->n++] = e;
+		/* The previous entry is indexed now that its slot, prefetched
+		 * a line ago, has had this line's parse to reach the cache. */
+		index_pending(p, &pend, d);
+		pend = (struct pending){ p->n, key, strmap_hash(key), d->n };
+		strmap_prefetch(p->index, pend.hash);
 	}
+	index_pending(p, &pend, d);
 }
 
 int pwfile_parse(struct doc *doc, struct pwfile **out, struct diags *d)

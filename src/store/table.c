@@ -29,6 +29,13 @@ struct table {
 	 * (reference: world pointers stay valid until world_free). */
 	struct arena retired;
 	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
+	/* The last entry parsed waits for the next before it is indexed, so
+	 * that its slot, prefetched, is in the cache by then (see
+	 * index_pending): index + 1 (0: none), its key's hash, and the number
+	 * of diagnostics there were when it was parsed. */
+	size_t pending;
+	uint32_t pending_hash;
+	size_t pending_mark;
 };
 
 static char *pool_strndup(struct table *t, const char *s, size_t n)
@@ -110,6 +117,7 @@ static void entries_clear(struct table *t)
 {
 	arena_adopt(&t->retired, &t->pool);
 	t->n = 0;
+	t->pending = 0;
 	strmap_free(&t->index);
 }
 
@@ -124,13 +132,48 @@ static struct table_entry *new_entry(struct table *t, size_t first, size_t nline
 	return e;
 }
 
-/* Enter the last entry in the index; a later duplicate is shadowed. */
+/* Move d's last diagnostic to position at (the others keep their order). */
+static void diag_move_last(struct diags *d, size_t at)
+{
+	if (at + 1 >= d->n)
+		return;
+	struct diag g = d->v[d->n - 1];
+	memmove(d->v + at + 1, d->v + at, (d->n - 1 - at) * sizeof *d->v);
+	d->v[at] = g;
+}
+
+static void index_entry(struct table *t, size_t i, uint32_t hash, size_t mark, struct diags *d);
+
+/* Enter the pending entry in the index. */
+static void index_pending(struct table *t, struct diags *d)
+{
+	if (!t->pending)
+		return;
+	size_t i = t->pending - 1;
+	t->pending = 0;
+	index_entry(t, i, t->pending_hash, t->pending_mark, d);
+}
+
+/* Index the last entry parsed, after the one before it (whose slot has had
+ * this entry's parse to arrive in the cache). */
 static void index_last(struct table *t, struct diags *d)
 {
-	struct table_entry *e = &t->v[t->n - 1];
-	void *idx = (void *)(uintptr_t)t->n;
-	if (strmap_add(t->index, e->lookup_key, idx))
+	index_pending(t, d);
+	t->pending = t->n;
+	t->pending_hash = strmap_hash(t->v[t->n - 1].lookup_key);
+	t->pending_mark = d->n;
+	strmap_prefetch(t->index, t->pending_hash);
+}
+
+/* Enter entry i in the index; a later duplicate is shadowed, and its
+ * warning goes where it would have been without the delay (mark). */
+static void index_entry(struct table *t, size_t i, uint32_t hash, size_t mark, struct diags *d)
+{
+	struct table_entry *e = &t->v[i];
+	void *idx = (void *)(uintptr_t)(i + 1);
+	if (strmap_add_hash(t->index, e->lookup_key, hash, idx))
 		return;
+	size_t before = d->n;
 	size_t fi = (size_t)(uintptr_t)strmap_get(t->index, e->lookup_key) - 1;
 	const struct table_entry *f = &t->v[fi];
 	const char *name = doc_name(t->doc);
@@ -157,6 +200,8 @@ static void index_last(struct table *t, struct diags *d)
 		}
 		break;
 	}
+	if (d->n > before)
+		diag_move_last(d, mark);
 }
 
 static void parse_indexed(struct table *t, char *s, size_t first, size_t nlines,
@@ -344,6 +389,7 @@ static void reindex(struct table *t, struct diags *d)
 			break;
 		}
 	}
+	index_pending(t, d);
 	if (depth > 0)
 		diag_warn(d, doc_name(t->doc), 0, _("IF has no matching ENDIF"));
 	t->open_ifs = depth;

@@ -149,8 +149,13 @@ static struct slot *insert_slot(struct strmap *m, const char *key, uint32_t h, b
 
 bool strmap_add(struct strmap *m, const char *key, void *value)
 {
+	return strmap_add_hash(m, key, strmap_hash(key), value);
+}
+
+bool strmap_add_hash(struct strmap *m, const char *key, uint32_t hash, void *value)
+{
 	bool existed;
-	struct slot *s = insert_slot(m, key, strmap_hash(key), &existed);
+	struct slot *s = insert_slot(m, key, hash, &existed);
 	if (existed)
 		return false;
 	s->value = value;
@@ -161,6 +166,11 @@ void strmap_put(struct strmap *m, const char *key, void *value)
 {
 	bool existed;
 	insert_slot(m, key, strmap_hash(key), &existed)->value = value;
+}
+
+void strmap_prefetch(const struct strmap *m, uint32_t hash)
+{
+	__builtin_prefetch(&m->slots[home(hash, m->cap)]);
 }
 
 void *strmap_get(const struct strmap *m, const char *key)
