@@ -94,3 +94,14 @@ endif
 tests_unit_test_loadpath_SOURCES = tests/unit/test_loadpath.c
 tests_unit_test_loadpath_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_loadpath_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+
+# A read-only lookup index over table sources, for trace (tableidx.c).
+libvmail_a_SOURCES += src/store/tableidx.c
+noinst_HEADERS += include/vmailadm/tableidx.h
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_tableidx
+TESTS += tests/unit/test_tableidx
+endif
+tests_unit_test_tableidx_SOURCES = tests/unit/test_tableidx.c
+tests_unit_test_tableidx_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_tableidx_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)

@@ -1,0 +1,506 @@
+/* A read-only lookup index over a Postfix table source (see tableidx.h):
+ * one pass over the mapped file finds the logical lines and their keys the
+ * way doc_next_logical() and table.c do, and keeps key hash -> entry in an
+ * open-addressing table; values are only cut out of the file on a hit.
+ * The index owns its mapping (or its copy of the data). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmailadm/i18n.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/tableidx.h"
+#include "vmailadm/xalloc.h"
+
+struct ent {
+	size_t off;        /* first byte of the logical line in data */
+	uint32_t line;     /* 1-based line number of its first physical line */
+	uint32_t koff;     /* the key within the logical text */
+	uint32_t klen;
+	bool multi;        /* the logical line has continuation lines: its text
+	                    * must be joined again to read the key or value */
+};
+
+struct slot {
+	uint32_t hash;
+	uint32_t idx;      /* entry index + 1; 0 = empty */
+};
+
+struct tableidx {
+	char *name;
+	enum table_syntax syntax;
+	bool exists;
+	const char *data;
+	size_t len;
+	void *map;         /* the mapping, when the file was mapped */
+	size_t maplen;
+	char *copy;        /* the data, when copied */
+	struct ent *ents;
+	size_t n, cap;
+	struct slot *slots;
+	size_t mask;       /* slots - 1 (a power of two less one) */
+};
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static char fold_c(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* FNV-1a over the folded bytes. */
+static uint32_t hash_folded(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)fold_c(s[i]);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* ---- logical lines (doc_next_logical) ---- */
+
+static const char *line_end(const struct tableidx *t, const char *p)
+{
+	const char *end = t->data + t->len;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	return nl ? nl : end;
+}
+
+/* A physical line readlline() drops: empty, all whitespace, or a comment. */
+static bool dropped(const char *p, const char *le)
+{
+	while (p < le && is_ws(*p))
+		p++;
+	return p == le || *p == '#';
+}
+
+/* The text of the logical line starting at off with its continuation
+ * lines, as doc_next_logical() joins them (without the newlines; the "\r"
+ * of a CRLF line end stays). */
+static void join_logical(const struct tableidx *t, size_t off, struct strbuf *sb)
+{
+	const char *end = t->data + t->len;
+	const char *p = t->data + off;
+	const char *le = line_end(t, p);
+	sb_reset(sb);
+	sb_add(sb, p, (size_t)(le - p));
+	for (p = le < end ? le + 1 : end; p < end; p = le < end ? le + 1 : end) {
+		le = line_end(t, p);
+		if (dropped(p, le))
+			continue;
+		if (!is_ws(*p))
+			break;
+		sb_add(sb, p, (size_t)(le - p));
+	}
+}
+
+/* The logical text of e: in the file itself, or joined into sb. *n is its
+ * length up to the first NUL (the parsers read it as a C string). */
+static const char *ent_text(const struct tableidx *t, const struct ent *e, struct strbuf *sb,
+			    size_t *n)
+{
+	const char *s;
+	if (e->multi) {
+		join_logical(t, e->off, sb);
+		s = sb->buf ? sb->buf : "";
+		*n = sb->len;
+	} else {
+		s = t->data + e->off;
+		*n = (size_t)(line_end(t, s) - s);
+	}
+	const char *nul = memchr(s, '\0', *n);
+	if (nul)
+		*n = (size_t)(nul - s);
+	return s;
+}
+
+/* ---- the hash table ---- */
+
+static void slots_grow(struct tableidx *t)
+{
+	size_t nslots = (t->mask + 1) * 2;
+	struct slot *v = xcalloc(nslots, sizeof *v);
+	for (size_t i = 0; i <= t->mask; i++) {
+		if (!t->slots[i].idx)
+			continue;
+		size_t k = t->slots[i].hash & (nslots - 1);
+		while (v[k].idx)
+			k = (k + 1) & (nslots - 1);
+		v[k] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = v;
+	t->mask = nslots - 1;
+}
+
+/* Whether entry e's key, folded, is the n bytes of folded. */
+static bool key_equals(const struct tableidx *t, const struct ent *e, const char *folded,
+		       size_t n, struct strbuf *sb)
+{
+	if (e->klen != n)
+		return false;
+	size_t tl;
+	const char *s = ent_text(t, e, sb, &tl) + e->koff;
+	for (size_t i = 0; i < n; i++)
+		if (fold_c(s[i]) != folded[i])
+			return false;
+	return true;
+}
+
+/* The entry with the folded key, or NULL. */
+static const struct ent *find(const struct tableidx *t, const char *folded, size_t n,
+			      uint32_t h, struct strbuf *sb)
+{
+	if (!t->slots)
+		return NULL;
+	for (size_t k = h & t->mask; t->slots[k].idx; k = (k + 1) & t->mask) {
+		const struct slot *s = &t->slots[k];
+		if (s->hash == h && key_equals(t, &t->ents[s->idx - 1], folded, n, sb))
+			return &t->ents[s->idx - 1];
+	}
+	return NULL;
+}
+
+/* Enter a key (koff, klen within text); a later duplicate is reported and
+ * left out, since Postfix uses the first. */
+static void add_key(struct tableidx *t, const char *text, size_t off, unsigned line, bool multi,
+		    size_t koff, size_t klen, struct strbuf *sb, struct diags *d)
+{
+	const char *key = text + koff;
+	uint32_t h = hash_folded(key, klen);
+	char small[256];
+	char *folded = klen < sizeof small ? small : xmalloc(klen + 1);
+	for (size_t i = 0; i < klen; i++)
+		folded[i] = fold_c(key[i]);
+	folded[klen] = '\0';
+	const struct ent *first = find(t, folded, klen, h, sb);
+	if (first) {
+		if (t->syntax == TABLE_LIST)
+			diag_warn(d, t->name, line, _("\"%s\" is already listed on line %u"), folded,
+				  first->line);
+		else
+			diag_warn(d, t->name, line,
+				  _("duplicate entry: \"%s\" (first on line %u, which Postfix uses)"),
+				  folded, first->line);
+	} else {
+		if ((t->n + 1) * 2 > t->mask + 1)
+			slots_grow(t);
+		xgrow(&t->ents, &t->cap, t->n + 1, sizeof *t->ents);
+		t->ents[t->n] = (struct ent){ off, line, (uint32_t)koff, (uint32_t)klen, multi };
+		size_t k = h & t->mask;
+		while (t->slots[k].idx)
+			k = (k + 1) & t->mask;
+		t->slots[k] = (struct slot){ h, (uint32_t)++t->n };
+	}
+	if (folded != small)
+		free(folded);
+}
+
+/* ---- parsing one logical line (table.c's parse_indexed, parse_list) ---- */
+
+/* The end of a key as postmap finds it: the first whitespace outside
+ * double quotes, a backslash protecting the next byte. False when a quote
+ * is left open. */
+static bool key_end(const char *s, size_t n, size_t *len)
+{
+	bool inq = false;
+	size_t i = 0;
+	for (; i < n; i++) {
+		if (s[i] == '\\') {
+			if (++i >= n)
+				break;
+		} else if (is_ws(s[i])) {
+			if (!inq)
+				break;
+		} else if (s[i] == '"') {
+			inq = !inq;
+		}
+	}
+	*len = i;
+	return !inq;
+}
+
+static void parse_indexed(struct tableidx *t, const char *s, size_t n, size_t off, unsigned line,
+			  bool multi, struct strbuf *sb, struct diags *d)
+{
+	size_t klen;
+	if (!key_end(s, n, &klen)) {
+		char *c = xmemdup0(s, n);
+		diag_error(d, t->name, line, _("unbalanced '\"' in '%.60s' -- ignoring this line"), c);
+		free(c);
+		return;
+	}
+	size_t v = klen;
+	while (v < n && is_ws(s[v]))
+		v++;
+	if (klen == 0 || v == n) {
+		diag_error(d, t->name, line, _("expected format: key whitespace value"));
+		return;
+	}
+	if (s[klen - 1] == ':')
+		diag_warn(d, t->name, line,
+			  _("record is in \"key: value\" format; is this an alias file?"));
+	add_key(t, s, off, line, multi, 0, klen, sb, d);
+}
+
+/* One word of a list, as mystrtokdq() cuts them; see table.c. */
+static bool list_word(const char *s, size_t n, size_t *pos, size_t *start, size_t *len)
+{
+	size_t i = *pos;
+	while (i < n && (s[i] == ',' || is_ws(s[i])))
+		i++;
+	if (i >= n) {
+		*pos = i;
+		return false;
+	}
+	*start = i;
+	bool inq = false;
+	for (; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n)
+			i++;
+		else if (s[i] == '"')
+			inq = !inq;
+		else if (!inq && (s[i] == ',' || is_ws(s[i])))
+			break;
+	}
+	*len = i - *start;
+	*pos = i;
+	return true;
+}
+
+static void parse_list(struct tableidx *t, const char *s, size_t n, size_t off, unsigned line,
+		       bool multi, struct strbuf *sb, struct diags *d)
+{
+	size_t pos = 0, start, len;
+	while (list_word(s, n, &pos, &start, &len)) {
+		if (s[start] == '#') {
+			char *c = xmemdup0(s + start, n - start);
+			diag_warn(d, t->name, line, _("comment at end of line is not supported: %.60s"),
+				  c);
+			free(c);
+			break;
+		}
+		add_key(t, s, off, line, multi, start, len, sb, d);
+	}
+}
+
+static void logical_line(struct tableidx *t, size_t off, const char *first_end, unsigned line,
+			 bool multi, struct strbuf *join, struct strbuf *sb, struct diags *d)
+{
+	const char *s = t->data + off;
+	size_t n = (size_t)(first_end - s);
+	if (multi) {
+		join_logical(t, off, join);
+		s = join->buf;
+		n = join->len;
+	}
+	const char *nul = memchr(s, '\0', n);
+	if (nul)
+		n = (size_t)(nul - s);
+	/* readlline() refuses text without a line to continue. */
+	if (n > 0 && is_ws(s[0])) {
+		diag_warn(d, t->name, line, _("logical line must not start with whitespace"));
+		return;
+	}
+	if (t->syntax == TABLE_LIST)
+		parse_list(t, s, n, off, line, multi, sb, d);
+	else
+		parse_indexed(t, s, n, off, line, multi, sb, d);
+}
+
+static void scan(struct tableidx *t, struct diags *d)
+{
+	const char *p = t->data, *end = t->data + t->len;
+	size_t nslots = 16;
+	while (nslots < t->len / 24)
+		nslots *= 2;
+	t->slots = xcalloc(nslots, sizeof *t->slots);
+	t->mask = nslots - 1;
+	struct strbuf join = STRBUF_INIT, sb = STRBUF_INIT;
+	bool have = false, multi = false;
+	size_t off = 0;
+	const char *first_end = NULL;
+	unsigned line = 0, cur_line = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		const char *next = nl ? nl + 1 : end;
+		line++;
+		/* The common case, a line starting with a key, needs no scan
+		 * for the drop test. */
+		if (!is_ws(*p) && *p != '#') {
+			if (have)
+				logical_line(t, off, first_end, cur_line, multi, &join, &sb, d);
+			have = true;
+			multi = false;
+			off = (size_t)(p - t->data);
+			first_end = le;
+			cur_line = line;
+		} else if (!dropped(p, le)) {
+			if (*p == '#' || !is_ws(*p))
+				vm_panic("tableidx: line classification");
+			if (have) {
+				multi = true;
+			} else {
+				/* no line to continue: it starts a logical line that
+				 * is refused as a whole */
+				have = true;
+				multi = false;
+				off = (size_t)(p - t->data);
+				first_end = le;
+				cur_line = line;
+			}
+		}
+		p = next;
+	}
+	if (have)
+		logical_line(t, off, first_end, cur_line, multi, &join, &sb, d);
+	sb_free(&join);
+	sb_free(&sb);
+}
+
+/* ---- public ---- */
+
+static struct tableidx *idx_new(const char *name, enum table_syntax syntax)
+{
+	if (syntax == TABLE_REGEXP)
+		vm_panic("tableidx: pattern tables are not indexed (%s)", name);
+	struct tableidx *t = xcalloc(1, sizeof *t);
+	t->name = xstrdup(name);
+	t->syntax = syntax;
+	t->exists = true;
+	t->data = "";
+	return t;
+}
+
+struct tableidx *tableidx_from_mem(const char *name, const char *data, size_t len,
+				   enum table_syntax syntax, struct diags *d)
+{
+	struct tableidx *t = idx_new(name, syntax);
+	t->copy = xmemdup0(data, len);
+	t->data = t->copy;
+	t->len = len;
+	scan(t, d);
+	return t;
+}
+
+int tableidx_open(const char *path, enum table_syntax syntax, bool missing_ok,
+		  struct tableidx **out, struct diags *d)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT && missing_ok) {
+			*out = tableidx_from_mem(path, "", 0, syntax, d);
+			(*out)->exists = false;
+			return 0;
+		}
+		diag_error(d, path, 0, _("cannot open: %s"), strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int err = errno;
+		if (fstat(fd, &st) < 0)
+			diag_error(d, path, 0, _("cannot stat: %s"), strerror(err));
+		else
+			diag_error(d, path, 0, _("not a regular file"));
+		close(fd);
+		return -1;
+	}
+	struct tableidx *t = idx_new(path, syntax);
+	if (st.st_size > 0) {
+		/* Mapped, not read: the pages are the page cache's own, and
+		 * MAP_POPULATE maps them in one go rather than a fault each. */
+		int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+		flags |= MAP_POPULATE;
+#endif
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
+		if (m == MAP_FAILED) {
+			diag_error(d, path, 0, _("cannot read: %s"), strerror(errno));
+			close(fd);
+			tableidx_free(&t);
+			return -1;
+		}
+		t->map = m;
+		t->maplen = (size_t)st.st_size;
+		t->data = m;
+		t->len = t->maplen;
+	}
+	close(fd);
+	scan(t, d);
+	*out = t;
+	return 0;
+}
+
+void tableidx_free(struct tableidx **tp)
+{
+	struct tableidx *t = *tp;
+	if (!t)
+		return;
+	if (t->map)
+		munmap(t->map, t->maplen);
+	free(t->copy);
+	free(t->ents);
+	free(t->slots);
+	free(t->name);
+	free(t);
+	*tp = NULL;
+}
+
+const char *tableidx_name(const struct tableidx *t) { return t->name; }
+bool tableidx_exists(const struct tableidx *t) { return t->exists; }
+enum table_syntax tableidx_syntax(const struct tableidx *t) { return t->syntax; }
+size_t tableidx_count(const struct tableidx *t) { return t->n; }
+
+bool tableidx_lookup(const struct tableidx *t, const char *key, unsigned *line, char **value,
+		     char **key_as_written)
+{
+	size_t n = strlen(key);
+	char small[256];
+	char *folded = n < sizeof small ? small : xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		folded[i] = fold_c(key[i]);
+	folded[n] = '\0';
+	struct strbuf sb = STRBUF_INIT;
+	const struct ent *e = find(t, folded, n, hash_folded(folded, n), &sb);
+	if (folded != small)
+		free(folded);
+	if (!e) {
+		sb_free(&sb);
+		return false;
+	}
+	if (line)
+		*line = e->line;
+	if (value || key_as_written) {
+		size_t tl;
+		const char *s = ent_text(t, e, &sb, &tl);
+		if (key_as_written)
+			*key_as_written = xmemdup0(s + e->koff, e->klen);
+		if (value && t->syntax == TABLE_LIST) {
+			*value = xstrdup("");
+		} else if (value) {
+			size_t v = e->klen;
+			while (v < tl && is_ws(s[v]))
+				v++;
+			while (tl > v && is_ws(s[tl - 1]))
+				tl--;
+			*value = xmemdup0(s + v, tl - v);
+		}
+	}
+	sb_free(&sb);
+	return true;
+}
