@@ -3,7 +3,6 @@
  * with @DIR@ replaced by that directory (main.cf needs absolute paths). */
 #include "config.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "cu.h"
+#include "worldtree.h"
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/model.h"
@@ -19,82 +19,21 @@
 
 /* ---- fixture trees ---- */
 
-static char tmpdir[256];
-static const char *copy_src;
-static size_t copy_src_len;
-
-static int copy_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)ftw;
-	char *dst = xasprintf("%s%s", tmpdir, path + copy_src_len);
-	if (type == FTW_D) {
-		mkdir(dst, 0755);
-	} else if (type == FTW_F) {
-		FILE *in = fopen(path, "rb");
-		struct strbuf sb = STRBUF_INIT;
-		char buf[4096];
-		size_t n;
-		while (in && (n = fread(buf, 1, sizeof buf, in)) > 0)
-			sb_add(&sb, buf, n);
-		if (in)
-			fclose(in);
-		FILE *out = fopen(dst, "wb");
-		const char *p = sb_str(&sb), *q;
-		while ((q = strstr(p, "@DIR@"))) {
-			fwrite(p, 1, (size_t)(q - p), out);
-			fputs(tmpdir, out);
-			p = q + 5;
-		}
-		fputs(p, out);
-		fclose(out);
-		sb_free(&sb);
-		chmod(dst, st->st_mode & 0777);
-	}
-	free(dst);
-	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void tree_remove(void)
-{
-	if (tmpdir[0])
-		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	tmpdir[0] = '\0';
-}
-
-/* Instantiate fixture world/NAME and return a config pointing into it. */
+/* The world/NAME tree from worldtree.h, with a config that names only the
+ * three files: the model tests load without a mail location, a password
+ * scheme or a vmail owner, as they always have. */
 static struct config *tree_make(const char *name)
 {
-	tree_remove();
-	snprintf(tmpdir, sizeof tmpdir, "%s/vmailadm-model-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmpdir))
+	struct config *cfg = wt_make(name);
+	if (!cfg)
 		return NULL;
-	char *src = xasprintf("world/%s", name);
-	copy_src = cu_fixture(src);
-	copy_src_len = strlen(copy_src);
-	nftw(copy_src, copy_one, 16, FTW_PHYS);
-	free(src);
-
-	struct config *cfg = xcalloc(1, sizeof *cfg);
-	cfg->postfix_dir = xasprintf("%s/etc/postfix", tmpdir);
-	cfg->passwd_file = xasprintf("%s/etc/dovecot/users", tmpdir);
-	cfg->aliases_file = xasprintf("%s/etc/aliases", tmpdir);
+	free(cfg->password_scheme);
+	cfg->password_scheme = NULL;
+	free(cfg->dovecot_mail_location);
+	cfg->dovecot_mail_location = NULL;
+	cfg->vmail_uid = 0;
+	cfg->vmail_gid = 0;
 	return cfg;
-}
-
-static void cfg_free(struct config *cfg)
-{
-	free(cfg->postfix_dir);
-	free(cfg->passwd_file);
-	free(cfg->aliases_file);
-	free(cfg);
 }
 
 static struct world *load(const char *name, struct diags *d)
@@ -103,7 +42,7 @@ static struct world *load(const char *name, struct diags *d)
 	struct world *w = NULL;
 	CU_ASSERT_FATAL(cfg != NULL);
 	CU_ASSERT_EQUAL(world_load(cfg, &w, d), 0);
-	cfg_free(cfg);
+	wt_cfg_free(cfg);
 	return w;
 }
 
@@ -200,7 +139,7 @@ static void test_basic_mailboxes(void)
 	CU_ASSERT_EQUAL(j->line, 2);
 	CU_ASSERT_STRING_EQUAL(j->local, "johndoe");
 	CU_ASSERT_STRING_EQUAL(j->domain, "andromed.cloud");
-	char *path = xasprintf("%s/mail/andromed.cloud/johndoe/", tmpdir);
+	char *path = xasprintf("%s/mail/andromed.cloud/johndoe/", wt_dir);
 	CU_ASSERT_STRING_EQUAL(j->maildir, path);
 	free(path);
 	CU_ASSERT_TRUE(j->is_maildir);
@@ -353,7 +292,7 @@ static void test_filelist(void)
 	const struct mailbox *c = world_mailbox_find(w, "c@three.example");
 	CU_ASSERT_FATAL(c != NULL);
 	CU_ASSERT_FALSE(c->is_maildir);
-	char *path = xasprintf("%s/mail/three.example/c", tmpdir);
+	char *path = xasprintf("%s/mail/three.example/c", wt_dir);
 	CU_ASSERT_STRING_EQUAL(c->maildir, path);   /* no doubled '/' after the base */
 	free(path);
 	CU_ASSERT_PTR_NULL(c->pw);
@@ -427,7 +366,7 @@ static void test_missing_files(void)
 
 	/* without main.cf nothing loads, and the error names the file */
 	struct config *cfg = tree_make("missing");
-	char *mc = xasprintf("%s/etc/postfix/main.cf", tmpdir);
+	char *mc = xasprintf("%s/etc/postfix/main.cf", wt_dir);
 	unlink(mc);
 	struct diags d2 = DIAGS_INIT;
 	w = NULL;
@@ -437,7 +376,7 @@ static void test_missing_files(void)
 	CU_ASSERT_TRUE(has_diag(&d2, DIAG_ERROR, "etc/postfix/main.cf", 0, NULL));
 	diags_free(&d2);
 	free(mc);
-	cfg_free(cfg);
+	wt_cfg_free(cfg);
 }
 
 static void test_quota_parse(void)
@@ -488,6 +427,6 @@ int main(void)
 		CU_TEST_INFO_NULL,
 	};
 	int rc = cu_run("model", tests);
-	tree_remove();
+	wt_remove();
 	return rc;
 }
