@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cu.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
@@ -31,6 +33,37 @@ static inline char *golden_read(const char *path, size_t *len)
 		return xstrdup("");
 	return sb_detach(&sb);
 }
+
+/* The document's text as it would be written now (never NULL). */
+static inline char *golden_render(const struct doc *doc)
+{
+	struct strbuf sb = STRBUF_INIT;
+	doc_render(doc, &sb);
+	return sb.buf ? sb_detach(&sb) : xstrdup("");
+}
+
+/* Written back unedited, the document gives the bytes it was read from;
+ * on a difference name the file. */
+static inline bool golden_round_trip(const struct doc *doc, const char *bytes, size_t len,
+				     const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	doc_render(doc, &sb);
+	bool same = sb.len == len && memcmp(sb_str(&sb), bytes, len) == 0;
+	if (!same)
+		fprintf(stderr, "\nround trip differs: %s\n", name);
+	sb_free(&sb);
+	return same;
+}
+
+/* The document renders as exactly want; both texts are printed when not. */
+#define GOLDEN_ASSERT_DOC(doc, want) do { \
+		char *got_ = golden_render(doc); \
+		CU_ASSERT_STRING_EQUAL(got_, want); \
+		if (strcmp(got_, want) != 0) \
+			fprintf(stderr, "\n--- got:\n%s\n--- want:\n%s\n", got_, want); \
+		free(got_); \
+	} while (0)
 
 static int golden_cmp(const void *a, const void *b)
 {

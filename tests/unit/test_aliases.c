@@ -19,20 +19,7 @@ static struct aliases *parse_str(const char *text, struct diags *d)
 	return a;
 }
 
-static char *render(const struct aliases *a)
-{
-	struct strbuf sb = STRBUF_INIT;
-	doc_render(aliases_doc(a), &sb);
-	return sb.buf ? sb_detach(&sb) : xstrdup("");
-}
-
-#define ASSERT_RENDER(a, want) do { \
-		char *got_ = render(a); \
-		CU_ASSERT_STRING_EQUAL(got_, want); \
-		if (strcmp(got_, want) != 0) \
-			fprintf(stderr, "\n--- got:\n%s\n--- want:\n%s\n", got_, want); \
-		free(got_); \
-	} while (0)
+#define ASSERT_RENDER(a, want) GOLDEN_ASSERT_DOC(aliases_doc(a), want)
 
 static void listing(const struct aliases *a, const struct diags *d, struct strbuf *out)
 {
@@ -73,10 +60,7 @@ static void test_corpus(void)
 		struct aliases *a = NULL;
 		CU_ASSERT_EQUAL(aliases_parse(doc_from_mem(names[i], data, len), &a, &d), 0);
 		CU_ASSERT(aliases_count(a) > 0);
-		struct strbuf sb = STRBUF_INIT;
-		doc_render(aliases_doc(a), &sb);
-		CU_ASSERT(sb.len == len && memcmp(sb_str(&sb), data, len) == 0);
-		sb_free(&sb);
+		CU_ASSERT(golden_round_trip(aliases_doc(a), data, len, names[i]));
 
 		struct strbuf out = STRBUF_INIT;
 		listing(a, &d, &out);

@@ -12,18 +12,7 @@
 #include "vmailadm/doc.h"
 #include "vmailadm/xalloc.h"
 
-static char *render(const struct doc *doc)
-{
-	struct strbuf sb = STRBUF_INIT;
-	doc_render(doc, &sb);
-	return sb.buf ? sb_detach(&sb) : xstrdup("");
-}
-
-#define ASSERT_RENDER(doc, want) do { \
-		char *got_ = render(doc); \
-		CU_ASSERT_STRING_EQUAL(got_, want); \
-		free(got_); \
-	} while (0)
+#define ASSERT_RENDER(doc, want) GOLDEN_ASSERT_DOC(doc, want)
 
 /* Round-trip every regular file under dir, recursively; returns the count. */
 static size_t roundtrip_tree(const char *dir)
@@ -52,15 +41,9 @@ static size_t roundtrip_tree(const char *dir)
 		CU_ASSERT_EQUAL_FATAL(doc_load(path, false, &doc, &d), 0);
 		size_t len = 0;
 		char *want = golden_read(path, &len);
-		struct strbuf sb = STRBUF_INIT;
-		doc_render(doc, &sb);
-		bool same = sb.len == len && memcmp(sb_str(&sb), want, len) == 0;
-		CU_ASSERT(same);
-		if (!same)
-			fprintf(stderr, "\nround trip differs: %s\n", path);
+		CU_ASSERT(golden_round_trip(doc, want, len, path));
 		CU_ASSERT_FALSE(doc_dirty(doc));
 		CU_ASSERT_PTR_NOT_NULL(doc_stat(doc));
-		sb_free(&sb);
 		free(want);
 		doc_free(&doc);
 		diags_free(&d);

@@ -23,20 +23,7 @@ static struct maincf *parse_str(const char *text, struct diags *d)
 	return m;
 }
 
-static char *render(const struct maincf *m)
-{
-	struct strbuf sb = STRBUF_INIT;
-	doc_render(maincf_doc(m), &sb);
-	return sb.buf ? sb_detach(&sb) : xstrdup("");
-}
-
-#define ASSERT_RENDER(m, want) do { \
-		char *got_ = render(m); \
-		CU_ASSERT_STRING_EQUAL(got_, want); \
-		if (strcmp(got_, want) != 0) \
-			fprintf(stderr, "\n--- got:\n%s\n--- want:\n%s\n", got_, want); \
-		free(got_); \
-	} while (0)
+#define ASSERT_RENDER(m, want) GOLDEN_ASSERT_DOC(maincf_doc(m), want)
 
 #define ASSERT_GET(m, name, want) do { \
 		char *v_ = maincf_get(m, name); \
@@ -121,13 +108,7 @@ static void test_corpus(void)
 		struct maincf *m = NULL;
 		CU_ASSERT_EQUAL(maincf_parse(doc, &m, &d), 0);
 		/* Unedited: the identical bytes. */
-		struct strbuf sb = STRBUF_INIT;
-		doc_render(maincf_doc(m), &sb);
-		CU_ASSERT_EQUAL(sb.len, len);
-		CU_ASSERT(sb.len == len && memcmp(sb_str(&sb), bytes, len) == 0);
-		if (sb.len != len || memcmp(sb_str(&sb), bytes, len) != 0)
-			fprintf(stderr, "\nround trip differs: %s\n", path);
-		sb_free(&sb);
+		CU_ASSERT(golden_round_trip(maincf_doc(m), bytes, len, path));
 		/* Diagnostics name the fixture by its base name in the golden file. */
 		for (size_t k = 0; k < d.n; k++) {
 			free(d.v[k].file);
@@ -475,7 +456,7 @@ static void test_set_corpus_line_exact(void)
 	maincf_raw(m, "virtual_mailbox_domains", &line);
 	CU_ASSERT_FATAL(line > 0);
 	maincf_set(m, "virtual_mailbox_domains", "andromed.cloud, ascent.cloud, new.example");
-	char *out = render(m);
+	char *out = golden_render(maincf_doc(m));
 	/* Compare line by line: all equal but the edited one. */
 	const char *a = bytes, *b = out;
 	unsigned ln = 1, diffs = 0;

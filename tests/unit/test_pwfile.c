@@ -23,20 +23,7 @@ static struct pwfile *parse_str(const char *text, struct diags *d)
 	return p;
 }
 
-static char *render(const struct pwfile *p)
-{
-	struct strbuf sb = STRBUF_INIT;
-	doc_render(pwfile_doc(p), &sb);
-	return sb.buf ? sb_detach(&sb) : xstrdup("");
-}
-
-#define ASSERT_RENDER(p, want) do { \
-		char *got_ = render(p); \
-		CU_ASSERT_STRING_EQUAL(got_, want); \
-		if (strcmp(got_, want) != 0) \
-			fprintf(stderr, "\n--- got:\n%s\n--- want:\n%s\n", got_, want); \
-		free(got_); \
-	} while (0)
+#define ASSERT_RENDER(p, want) GOLDEN_ASSERT_DOC(pwfile_doc(p), want)
 
 static const char *const extra_keys[] = { "quota_rule", "userdb_mail", "allow_nets",
 					  "nopassword", NULL };
@@ -89,12 +76,7 @@ static void test_corpus(void)
 		CU_ASSERT_FATAL(doc_load(path, false, &doc, &d) == 0);
 		struct pwfile *p = NULL;
 		CU_ASSERT_EQUAL(pwfile_parse(doc, &p, &d), 0);
-		struct strbuf sb = STRBUF_INIT;
-		doc_render(pwfile_doc(p), &sb);
-		CU_ASSERT(sb.len == len && memcmp(sb_str(&sb), bytes, len) == 0);
-		if (sb.len != len || memcmp(sb_str(&sb), bytes, len) != 0)
-			fprintf(stderr, "\nround trip differs: %s\n", path);
-		sb_free(&sb);
+		CU_ASSERT(golden_round_trip(pwfile_doc(p), bytes, len, path));
 		for (size_t k = 0; k < d.n; k++) {
 			free(d.v[k].file);
 			d.v[k].file = xstrdup(names[i]);
@@ -292,7 +274,7 @@ static void test_add(void)
 	free(q);
 
 	/* Refused: existing (any case), bad names and fields; nothing changes. */
-	char *before = render(p);
+	char *before = golden_render(pwfile_doc(p));
 	struct pwfile_entry bad[] = {
 		{ .user = "A@one.org", .password = "x" },
 		{ .user = "a@one.org", .password = "x" },
@@ -434,7 +416,7 @@ static void test_edit_corpus_line_exact(void)
 	unsigned line = e->line;
 	CU_ASSERT_EQUAL(pwfile_set_extra(p, "contact@andromed.cloud", "quota_rule",
 					 "*:storage=2G", NULL), 0);
-	char *out = render(p);
+	char *out = golden_render(pwfile_doc(p));
 	const char *a = bytes, *b = out;
 	unsigned ln = 1, diffs = 0;
 	while (*a || *b) {

@@ -30,20 +30,7 @@ static struct table *parse_str(const char *text, enum table_syntax syn, struct d
 	return t;
 }
 
-static char *render(const struct table *t)
-{
-	struct strbuf sb = STRBUF_INIT;
-	doc_render(table_doc(t), &sb);
-	return sb.buf ? sb_detach(&sb) : xstrdup("");
-}
-
-#define ASSERT_RENDER(t, want) do { \
-		char *got_ = render(t); \
-		CU_ASSERT_STRING_EQUAL(got_, want); \
-		if (strcmp(got_, want) != 0) \
-			fprintf(stderr, "\n--- got:\n%s\n--- want:\n%s\n", got_, want); \
-		free(got_); \
-	} while (0)
+#define ASSERT_RENDER(t, want) GOLDEN_ASSERT_DOC(table_doc(t), want)
 
 static void listing(const struct table *t, const struct diags *d, struct strbuf *out)
 {
@@ -86,13 +73,7 @@ static void test_corpus(void)
 					    syntax_of(names[i]), &t, &d), 0);
 		CU_ASSERT(table_count(t) > 0);
 
-		struct strbuf sb = STRBUF_INIT;
-		doc_render(table_doc(t), &sb);
-		CU_ASSERT_EQUAL(sb.len, len);
-		CU_ASSERT(sb.len == len && memcmp(sb_str(&sb), data, len) == 0);
-		if (sb.len != len || memcmp(sb_str(&sb), data, len) != 0)
-			fprintf(stderr, "\nround trip differs: %s\n", names[i]);
-		sb_free(&sb);
+		CU_ASSERT(golden_round_trip(table_doc(t), data, len, names[i]));
 
 		struct strbuf out = STRBUF_INIT;
 		listing(t, &d, &out);
