@@ -241,16 +241,35 @@ static const char *class_label(enum domain_class c)
 	return _("not hosted");
 }
 
+/* The lists share their frame: either a JSON array or a table under a
+ * header row, and on output whichever of the two was filled. */
+static json_t *list_begin(struct table_out *t, size_t ncols, const char *const *header, bool json)
+{
+	tout_init(t, ncols);
+	if (json)
+		return json_array();
+	tout_row(t, header);
+	return NULL;
+}
+
+/* A table with no rows is not printed at all (not even its header). */
+static size_t list_end(struct table_out *t, json_t *arr, size_t count)
+{
+	if (arr)
+		cli_json_print(arr);
+	else if (count)
+		tout_print(t, stdout);
+	tout_free(t);
+	return count;
+}
+
 static size_t list_domains(const struct world *w, const char *only, bool json)
 {
 	size_t n, count = 0;
 	const struct domain *doms = world_domains(w, &n);
-	json_t *arr = json ? json_array() : NULL;
 	struct table_out t;
-	tout_init(&t, 5);
-	if (!json)
-		tout_row(&t, (const char *const[]){ _("DOMAIN"), _("CLASS"), _("MAILBOXES"),
-						    _("ALIASES"), _("CATCH-ALL") });
+	json_t *arr = list_begin(&t, 5, (const char *const[]){ _("DOMAIN"), _("CLASS"),
+		_("MAILBOXES"), _("ALIASES"), _("CATCH-ALL") }, json);
 	for (size_t i = 0; i < n; i++) {
 		const struct domain *dom = &doms[i];
 		if (only && strcmp(dom->name, only) != 0)
@@ -270,24 +289,16 @@ static size_t list_domains(const struct world *w, const char *only, bool json)
 		tout_row(&t, (const char *const[]){ dom->name, cls, nm, na, c ? c->target : "-" });
 		free(cls);
 	}
-	if (json)
-		cli_json_print(arr);
-	else if (count)
-		tout_print(&t, stdout);
-	tout_free(&t);
-	return count;
+	return list_end(&t, arr, count);
 }
 
 static size_t list_mailboxes(const struct world *w, const char *only, bool json)
 {
 	size_t n, count = 0;
 	const struct mailbox *boxes = world_mailboxes(w, &n);
-	json_t *arr = json ? json_array() : NULL;
 	struct table_out t;
-	tout_init(&t, 4);
-	if (!json)
-		tout_row(&t, (const char *const[]){ _("ADDRESS"), _("MAILDIR"), _("QUOTA"),
-						    _("PASSWORD") });
+	json_t *arr = list_begin(&t, 4, (const char *const[]){ _("ADDRESS"), _("MAILDIR"),
+		_("QUOTA"), _("PASSWORD") }, json);
 	for (size_t i = 0; i < n; i++) {
 		const struct mailbox *b = &boxes[i];
 		if (only && strcmp(b->domain, only) != 0)
@@ -307,23 +318,16 @@ static size_t list_mailboxes(const struct world *w, const char *only, bool json)
 		free(quota);
 		free(scheme);
 	}
-	if (json)
-		cli_json_print(arr);
-	else if (count)
-		tout_print(&t, stdout);
-	tout_free(&t);
-	return count;
+	return list_end(&t, arr, count);
 }
 
 static size_t list_aliases(const struct world *w, const char *only, bool json)
 {
 	size_t n, count = 0;
 	const struct alias *al = world_aliases(w, &n);
-	json_t *arr = json ? json_array() : NULL;
 	struct table_out t;
-	tout_init(&t, 3);
-	if (!json)
-		tout_row(&t, (const char *const[]){ _("ADDRESS"), _("TARGETS"), _("WHERE") });
+	json_t *arr = list_begin(&t, 3, (const char *const[]){ _("ADDRESS"), _("TARGETS"),
+		_("WHERE") }, json);
 	for (size_t i = 0; i < n; i++) {
 		const struct alias *a = &al[i];
 		if (only && strcmp(a->domain, only) != 0)
@@ -348,23 +352,16 @@ static size_t list_aliases(const struct world *w, const char *only, bool json)
 		free(where);
 		sb_free(&sb);
 	}
-	if (json)
-		cli_json_print(arr);
-	else if (count)
-		tout_print(&t, stdout);
-	tout_free(&t);
-	return count;
+	return list_end(&t, arr, count);
 }
 
 static size_t list_catchalls(const struct world *w, const char *only, bool json)
 {
 	size_t n, count = 0;
 	const struct catchall *c = world_catchalls(w, &n);
-	json_t *arr = json ? json_array() : NULL;
 	struct table_out t;
-	tout_init(&t, 4);
-	if (!json)
-		tout_row(&t, (const char *const[]){ _("DOMAIN"), _("MAP"), _("TARGET"), _("WHERE") });
+	json_t *arr = list_begin(&t, 4, (const char *const[]){ _("DOMAIN"), _("MAP"),
+		_("TARGET"), _("WHERE") }, json);
 	for (size_t i = 0; i < n; i++) {
 		if (only && strcmp(c[i].domain, only) != 0)
 			continue;
@@ -379,12 +376,7 @@ static size_t list_catchalls(const struct world *w, const char *only, bool json)
 			c[i].target, where });
 		free(where);
 	}
-	if (json)
-		cli_json_print(arr);
-	else if (count)
-		tout_print(&t, stdout);
-	tout_free(&t);
-	return count;
+	return list_end(&t, arr, count);
 }
 
 int cmd_list(struct cli *cli, int argc, char **argv)
