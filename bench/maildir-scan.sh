@@ -30,6 +30,11 @@ if [ ! -e "$tree/.complete" ]; then
 	touch "$tree/.complete"
 fi
 out=$(mktemp -d "${TMPDIR:-/tmp}/vmailadm-bench-run.XXXXXX")
+# Wall times on a shared machine depend on what else runs: say how loaded it
+# was (1, 5, 15-minute load averages and the number of cores).
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "load average at start: $(load) on $(nproc) cores"
+load0=$(load)
 trap 'rm -rf "$out"' EXIT INT TERM
 
 # The tutorial's list script: ls new/ | wc -l and du -sh per box. It is slow:
@@ -63,26 +68,31 @@ grep -E "Benchmark|Time" "$out/h.txt"
 
 "$resc" "$tree" | tee "$out/rescan.txt"
 
-python3 - "$out/h.json" "$out/rescan.txt" "$step" <<'PY'
+python3 - "$out/h.json" "$out/rescan.txt" "$step" "$load0" "$(load)" <<'PY'
 import json, re, sys
-h = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+res = json.load(open(sys.argv[1]))["results"]
+h = {r["command"]: r["median"] for r in res}
+cpu = {r["command"]: r["user"] + r["system"] for r in res}
 kv = dict(re.findall(r"(\w+)=([0-9.]+)", open(sys.argv[2]).read()))
 step = int(sys.argv[3])
 v = h["vmailadm-stats"]
 loop = h["tutorial-loop"] * step
 def line(what, got, target, ok):
     print(f"  {what:<44} {got:>10}   target {target:<8} {'ok' if ok else 'MISSED'}")
-print("results (medians, warm cache):")
-print(f"  vmailadm stats {v:.3f} s, du -s {h['du-s']:.3f} s, find|wc -l {h['find-wc']:.3f} s, "
+print(f"results (medians, warm cache; load average {sys.argv[4]} at start, {sys.argv[5]} at the end):")
+print(f"  wall: vmailadm stats {v:.3f} s, du -s {h['du-s']:.3f} s, find|wc -l {h['find-wc']:.3f} s, "
       f"tutorial loop {loop:.2f} s{' (estimated from every 10th box)' if step > 1 else ''}")
-line("speed-up vs du -s", f"{h['du-s']/v:.1f}x", ">= 6x", h['du-s']/v >= 6)
-line("speed-up vs find | wc -l", f"{h['find-wc']/v:.1f}x", ">= 3x", h['find-wc']/v >= 3)
-line("speed-up vs the tutorial loop", f"{loop/v:.0f}x", "-", True)
+print(f"  cpu (user+sys, means): vmailadm stats {cpu['vmailadm-stats']:.3f} s, du -s {cpu['du-s']:.3f} s, "
+      f"find|wc -l {cpu['find-wc']:.3f} s")
+line("speed-up vs du -s (wall)", f"{h['du-s']/v:.1f}x", ">= 6x", h['du-s']/v >= 6)
+line("speed-up vs find | wc -l (wall)", f"{h['find-wc']/v:.1f}x", ">= 3x", h['find-wc']/v >= 3)
+line("speed-up vs the tutorial loop (wall)", f"{loop/v:.0f}x", "-", True)
 full = float(kv["full_scan_seconds"])
 r1 = float(kv["rescan_1pct_mtime_seconds"]) / full
 r2 = float(kv["rescan_1pct_watch_seconds"]) / full
-line("rescan, 1% changed, mtime checks of all", f"{100*r1:.1f}%", "<= 5%", r1 <= 0.05)
-line("rescan, 1% changed, boxes from the watcher", f"{100*r2:.2f}%", "<= 5%", r2 <= 0.05)
+print(f"  rescans after a delivery to 1% of the boxes, against the in-process full scan ({full:.3f} s):")
+line("  mtime checks (statx of every box's dirs)", f"{100*r1:.1f}%", "<= 5%", r1 <= 0.05)
+line("  watcher-driven (only the reported boxes)", f"{100*r2:.2f}%", "<= 5%", r2 <= 0.05)
 inc = float(kv["incremental_per_box"]); tot = float(kv["per_box"])
 line("memory per mailbox: incremental state", f"{inc:.0f} B", "<= 200 B", inc <= 200)
 line("memory per mailbox: all kept state", f"{tot:.0f} B", "-", True)

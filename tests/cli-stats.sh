@@ -30,6 +30,8 @@ ln -s /etc/passwd "$j/cur/1700000008.M8P8.host,S=999:2,"
 c="$tmp/w/mail/andromed.cloud/contact"
 mkdir -p "$c/cur" "$c/new" "$c/tmp"
 : >"$c/new/1700000009.M9P9.host,S=5000"
+printf '2000000S\n5000 1\n' >"$c/maildirsize"                        # read during the scan
+: >"$j/tmp/1700000010.M10P10.host"                                    # a delivery in progress
 
 run() { # run EXPECTED_STATUS ARGS...
 	want=$1; shift
@@ -54,6 +56,8 @@ check "johndoe figures" "b['johndoe@andromed.cloud']['total'] == 7 and b['johndo
 check "johndoe folders" "[f['name'] for f in b['johndoe@andromed.cloud']['folders']] == ['INBOX', '\u00c9l\u00e9ments envoy\u00e9s', 'Sent'] and b['johndoe@andromed.cloud']['folders'][2]['total'] == 1"
 check "johndoe quota from the passwd-file" "b['johndoe@andromed.cloud']['quota'] == 1073741824"
 check "contact" "b['contact@andromed.cloud']['new'] == 1 and b['contact@andromed.cloud']['bytes'] == 5000"
+check "contact's maildirsize" "b['contact@andromed.cloud']['maildirsize'] == {'limit_bytes': 2000000, 'limit_messages': None, 'used_bytes': 5000, 'used_messages': 1} and b['johndoe@andromed.cloud']['maildirsize'] is None"
+check "tmp/ leftovers in JSON, not messages" "b['johndoe@andromed.cloud']['tmp'] == 1 and b['johndoe@andromed.cloud']['folders'][0]['tmp'] == 1 and b['johndoe@andromed.cloud']['total'] == 7"
 check "janedoe has no maildir yet" "b['janedoe@andromed.cloud']['status'] == 'missing' and b['janedoe@andromed.cloud']['total'] == 0"
 
 run 0 stats --json --sort size andromed.cloud

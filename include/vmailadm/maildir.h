@@ -63,10 +63,12 @@ struct maildir_quota {
 /* Counters for tests and the benchmark (summed over every scan so far). */
 struct maildir_scan_stats {
 	uint64_t dir_reads;      /* directories opened and listed */
-	uint64_t dir_stats;      /* fstatat of a directory to compare its mtime */
+	uint64_t dir_stats;      /* statx of a directory to compare its mtime */
 	uint64_t file_stats;     /* fstatat of a message (no usable ,S=, DT_UNKNOWN) */
 	uint64_t vanished;       /* files gone between getdents and fstatat */
 	uint64_t workers_max;    /* most workers used by one scan */
+	uint64_t folders_shared; /* folders scanned by a worker helping another
+	                          * one with its box (end of a run) */
 };
 
 /* Hook points for tests (a file moved while a scan runs). */
@@ -121,6 +123,12 @@ size_t maildir_scan_memory(const struct maildir_scan *s, size_t *incremental_par
 /* A scanner used once (the command line) keeps no mtimes: one fstat less
  * per directory; every later scan reads everything again. */
 void maildir_scan_set_oneshot(struct maildir_scan *s, bool oneshot);
+/* With a one-shot scanner: parse each box's maildirsize during the scan,
+ * on the workers, so that maildir_box_quota needs no I/O afterwards. */
+void maildir_scan_set_read_quota(struct maildir_scan *s, bool on);
+/* Do not read tmp/ (a third of all directories): tmp and tmp_stale stay 0.
+ * For callers that show neither, like the command line's table. */
+void maildir_scan_set_skip_tmp(struct maildir_scan *s, bool skip);
 void maildir_scan_set_hook(struct maildir_scan *s, maildir_hook_fn fn, void *arg);
 
 /* Helpers, public for the tests and the interface. */
@@ -133,6 +141,8 @@ bool maildir_mutf7_decode(const char *name, struct strbuf *out);
 bool maildir_name_size(const char *name, uint64_t *size);
 /* Flags of a name's ":2," info: sets *seen and *trashed. */
 void maildir_name_flags(const char *name, bool *seen, bool *trashed);
+/* The delivery time: the leading "time." of a unique name (§5.2), or 0. */
+uint32_t maildir_name_time(const char *name);
 const char *maildir_status_name(enum maildir_status st); /* "ok", "missing" ... */
 
 #endif

@@ -258,6 +258,11 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 	const char *base = world_mailbox_base(w);
 	struct maildir_scan *s = maildir_scan_create(0);
 	maildir_scan_set_oneshot(s, !bench);
+	/* The quota column needs maildirsize for every box: read it on the
+	 * workers while each box is open, not serially afterwards. */
+	maildir_scan_set_read_quota(s, true);
+	/* Only JSON shows tmp/ leftovers; the table has no column for them. */
+	maildir_scan_set_skip_tmp(s, !json);
 	struct row *rows = xcalloc(n ? n : 1, sizeof *rows);
 	for (size_t i = 0; i < n; i++) {
 		rows[i].b = sel[i];

@@ -34,6 +34,10 @@
 #define MT_UNKNOWN INT64_MIN
 
 enum { F_NEW_MISSING = 1, F_CUR_MISSING = 2 };
+/* box.has_maildirsize: seen in the root listing (with an unknown d_type),
+ * and parsed into s->quotas by a one-shot scan. */
+enum { MS_PRESENT = 1, MS_TYPE_UNKNOWN = 2, MS_KEPT = 4 };
+#define MAILDIRSIZE_MAX 16384
 
 /* One Maildir++ folder (index 0 is INBOX). Per-directory figures are kept
  * apart so that a changed cur/ is re-read without touching new/. */
@@ -63,9 +67,20 @@ struct box {
  * directory); not trusted on FUSE or network filesystems. */
 struct base { char *path; int fd, err; bool short_eof; };
 
-/* A name seen in new/ during this folder's read (FNV-1a of the unique
- * part), so that one moved to cur/ meanwhile is not counted twice. */
-struct seen { uint64_t hash, size; };
+/* An inode seen in new/ during this folder's read, so that a message moved
+ * to cur/ meanwhile is not counted twice. */
+struct seen { uint64_t ino, size; };
+
+/* The folders of one box, shared with idle workers: next is the next
+ * folder to take; active counts helpers inside (the owner keeps the box fd
+ * open until it drops to 0). active and changed are under s->lock. */
+struct job {
+	struct box *b;
+	int fd;
+	atomic_uint next;
+	unsigned active;
+	bool changed;
+};
 
 struct worker {
 	struct maildir_scan *s;
@@ -73,9 +88,12 @@ struct worker {
 	struct seen *seen;
 	size_t nseen, seen_cap;
 	bool short_eof;                   /* of the current box's base */
+	int dirfd;                        /* the directory read_dir lists */
 	struct strbuf path;
 	struct maildir_scan_stats st;
 	size_t changed;
+	struct job job;                   /* the box being scanned */
+	bool job_pub;                     /* job open to helpers (under lock) */
 };
 
 struct maildir_scan {
@@ -87,6 +105,9 @@ struct maildir_scan {
 	size_t nbases;
 	unsigned max_workers;
 	bool oneshot;                     /* no mtimes kept: a single scan */
+	bool read_quota;                  /* one-shot: parse maildirsize too */
+	bool skip_tmp;                    /* tmp/ is not read */
+	struct maildir_quota *quotas;     /* by box id, with read_quota */
 	struct maildir_scan_stats st;
 	maildir_hook_fn hook;
 	void *hook_arg;
@@ -96,6 +117,8 @@ struct maildir_scan {
 	size_t nids;
 	atomic_size_t next;
 	pthread_mutex_t lock;
+	pthread_cond_t cond;              /* jobs published, helpers done, busy 0 */
+	unsigned busy, waiting;           /* workers with boxes; helpers waiting */
 	pthread_t threads[MAX_WORKERS];
 	struct worker workers[MAX_WORKERS];
 	unsigned nthreads;
@@ -103,53 +126,83 @@ struct maildir_scan {
 
 /* ---- names ---------------------------------------------------------- */
 
+/* What a message name says (reference §5.2-5.4), from one pass over it: the
+ * scanner parses a million of these, so no strlen + strrchr + memchr each. */
+struct nameinfo {
+	uint64_t size;
+	uint32_t time;            /* the leading "time" of the unique name, or 0 */
+	bool has_size, seen, trashed;
+};
+
+static void parse_name(const char *name, struct nameinfo *ni)
+{
+	const char *p = name, *sz = NULL, *colon = NULL;
+	uint64_t t = 0;
+	for (; *p >= '0' && *p <= '9' && p - name < 11; p++)
+		t = t * 10 + (uint64_t)(*p - '0');
+	ni->time = (*p == '.' && t <= UINT32_MAX) ? (uint32_t)t : 0;
+	/* The first ",S=" before the last ':' carries the size (§5.4); the
+	 * first one anywhere is that one, or there is none before the ':'. */
+	for (; *p; p++) {
+		if (*p == ',') {
+			if (!sz && p[1] == 'S' && p[2] == '=')
+				sz = p;
+		} else if (*p == ':') {
+			colon = p;
+		}
+	}
+	const char *end = colon ? colon : p;
+	ni->has_size = false;
+	ni->size = 0;
+	if (sz && sz < end) {
+		const char *q = sz + 3;
+		uint64_t v = 0;
+		bool ok = q < end && *q >= '0' && *q <= '9';
+		for (; ok && q < end && *q >= '0' && *q <= '9'; q++) {
+			if (v > (UINT64_MAX - 9) / 10)
+				ok = false;
+			else
+				v = v * 10 + (uint64_t)(*q - '0');
+		}
+		if (ok && (q == end || *q == ',' || *q == ':')) {
+			ni->has_size = true;
+			ni->size = v;
+		}
+	}
+	ni->seen = ni->trashed = false;
+	if (colon && colon[1] == '2' && colon[2] == ',') {
+		/* Anything after a second ',' inside the flags is not a flag (§5.3). */
+		for (const char *f = colon + 3; *f && *f != ','; f++) {
+			if (*f == 'S')
+				ni->seen = true;
+			else if (*f == 'T')
+				ni->trashed = true;
+		}
+	}
+}
+
 bool maildir_name_size(const char *name, uint64_t *size)
 {
-	const char *colon = strrchr(name, ':');
-	size_t len = colon ? (size_t)(colon - name) : strlen(name);
-	for (const char *p = name; (p = memchr(p, ',', len - (size_t)(p - name))) != NULL; p++) {
-		if ((size_t)(p - name) + 3 > len || p[1] != 'S' || p[2] != '=')
-			continue;
-		const char *q = p + 3;
-		uint64_t v = 0;
-		if (q >= name + len || *q < '0' || *q > '9')
-			return false;
-		for (; q < name + len && *q >= '0' && *q <= '9'; q++) {
-			if (v > (UINT64_MAX - 9) / 10)
-				return false;
-			v = v * 10 + (uint64_t)(*q - '0');
-		}
-		if (q != name + len && *q != ',' && *q != ':')
-			return false;
-		*size = v;
-		return true;
-	}
-	return false;
+	struct nameinfo ni;
+	parse_name(name, &ni);
+	if (ni.has_size)
+		*size = ni.size;
+	return ni.has_size;
 }
 
 void maildir_name_flags(const char *name, bool *seen, bool *trashed)
 {
-	*seen = *trashed = false;
-	const char *colon = strrchr(name, ':');
-	if (!colon || colon[1] != '2' || colon[2] != ',')
-		return;
-	/* Anything after a second ',' inside the flags is not a flag (§5.3). */
-	for (const char *p = colon + 3; *p && *p != ','; p++) {
-		if (*p == 'S')
-			*seen = true;
-		else if (*p == 'T')
-			*trashed = true;
-	}
+	struct nameinfo ni;
+	parse_name(name, &ni);
+	*seen = ni.seen;
+	*trashed = ni.trashed;
 }
 
-/* The delivery time: the leading "time" part of a unique name (§5.2). */
-static uint32_t name_time(const char *name)
+uint32_t maildir_name_time(const char *name)
 {
-	uint64_t v = 0;
-	const char *p = name;
-	for (; *p >= '0' && *p <= '9' && p - name < 11; p++)
-		v = v * 10 + (uint64_t)(*p - '0');
-	return (*p == '.' && v <= UINT32_MAX) ? (uint32_t)v : 0;
+	struct nameinfo ni;
+	parse_name(name, &ni);
+	return ni.time;
 }
 
 /* Never messages (§5.7), wherever they turn up. */
@@ -334,9 +387,9 @@ static int openat2_works = 1;
 /* Open a directory beneath dirfd: the kernel refuses symlinks and escapes
  * (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS); without openat2, one
  * component at a time with O_NOFOLLOW. */
-static int open_dir_beneath(int dirfd, const char *path)
+static int open_dir_flags(int dirfd, const char *path, int extra)
 {
-	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | extra;
 	if (!strchr(path, '/'))
 		return openat(dirfd, path, flags);
 	if (openat2_works) {
@@ -377,6 +430,23 @@ fail:
 	return -1;
 }
 
+static atomic_int noatime_ok = 1;
+
+/* Reading a directory changed since it was last read updates its atime
+ * (relatime): a read-only scan would dirty an inode per directory and make
+ * the journal write them out. O_NOATIME needs the owner or CAP_FOWNER (root,
+ * or vmail on its own tree); without either, open normally from then on. */
+static int open_dir_beneath(int dirfd, const char *path)
+{
+	if (atomic_load_explicit(&noatime_ok, memory_order_relaxed)) {
+		int fd = open_dir_flags(dirfd, path, O_NOATIME);
+		if (fd >= 0 || errno != EPERM)
+			return fd;
+		atomic_store(&noatime_ok, 0);
+	}
+	return open_dir_flags(dirfd, path, 0);
+}
+
 static int64_t ts_ns(const struct timespec *t)
 {
 	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
@@ -396,32 +466,74 @@ struct dirfig {
 	uint32_t n, unread, deleted, newest, stale;
 };
 
-static uint64_t unique_hash(const char *name)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (const char *p = name; *p && *p != ':'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
-}
-
 static int cmp_seen(const void *a, const void *b)
 {
-	uint64_t x = ((const struct seen *)a)->hash, y = ((const struct seen *)b)->hash;
+	uint64_t x = ((const struct seen *)a)->ino, y = ((const struct seen *)b)->ino;
 	return x < y ? -1 : x > y;
 }
 
-/* A cur/ name that was also listed in new/ moved while we read: take it
- * out of new/'s figures (it is counted here, in cur/). */
-static void unsee(struct worker *w, const char *name, struct dirfig *newfig)
+/* A cur/ entry that was also listed in new/ moved while we read (rename
+ * keeps the inode, and so does a link-then-unlink move): take it out of
+ * new/'s figures, it is counted here in cur/. */
+static void unsee(struct worker *w, uint64_t ino, struct dirfig *newfig)
 {
-	struct seen key = { unique_hash(name), 0 };
-	struct seen *hit = bsearch(&key, w->seen, w->nseen, sizeof *w->seen, cmp_seen);
-	if (!hit || hit->size == UINT64_MAX)
+	size_t lo = 0, hi = w->nseen;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->seen[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == w->nseen || w->seen[lo].ino != ino || w->seen[lo].size == UINT64_MAX)
 		return;
 	newfig->n--;
 	newfig->unread--;
-	newfig->bytes -= hit->size;
-	hit->size = UINT64_MAX;
+	newfig->bytes -= w->seen[lo].size;
+	w->seen[lo].size = UINT64_MAX;
+}
+
+/* Count one message of new/ or cur/. st_size: its size when already
+ * stat'ed, else UINT64_MAX (a stat is made only when the name has no ,S=). */
+static void add_message(struct worker *w, struct dirfig *f, char kind,
+			const struct dirent64 *de, uint64_t st_size, bool dedupe,
+			struct dirfig *newfig)
+{
+	struct nameinfo ni;
+	parse_name(de->d_name, &ni);
+	uint64_t size = ni.size;
+	if (!ni.has_size) {
+		if (st_size == UINT64_MAX) {
+			struct stat sb;
+			if (w->s->hook)
+				w->s->hook(MAILDIR_HOOK_BEFORE_STAT, de->d_name, w->s->hook_arg);
+			w->st.file_stats++;
+			if (fstatat(w->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+				/* Moved (new/ to cur/) or expunged since getdents. */
+				w->st.vanished++;
+				return;
+			}
+			if (!S_ISREG(sb.st_mode))
+				return;
+			st_size = (uint64_t)sb.st_size;
+		}
+		size = st_size;
+	}
+	f->n++;
+	f->bytes += size;
+	if (kind == 'n') {
+		if (w->nseen == w->seen_cap)
+			xgrow(&w->seen, &w->seen_cap, w->nseen + 1, sizeof *w->seen);
+		w->seen[w->nseen++] = (struct seen){ de->d_ino, size };
+	} else if (dedupe) {
+		unsee(w, de->d_ino, newfig);
+	}
+	if (ni.time > f->newest)
+		f->newest = ni.time;
+	if (kind == 'n' || !ni.seen)
+		f->unread++;
+	if (kind == 'c' && ni.trashed)
+		f->deleted++;
 }
 
 /* List one directory of messages (kind 'n', 'c') or tmp/ ('t'). newfig:
@@ -432,6 +544,8 @@ static int read_dir(struct worker *w, int fd, char kind, struct dirfig *f,
 	memset(f, 0, sizeof *f);
 	if (kind == 'n')
 		w->nseen = 0;
+	bool dedupe = kind == 'c' && newfig && w->nseen;
+	w->dirfd = fd;
 	w->st.dir_reads++;
 	int64_t stale_before = w->s->run_start_ns / 1000000000LL - TMP_STALE_SECS;
 	for (bool done = false;;) {
@@ -448,20 +562,16 @@ static int read_dir(struct worker *w, int fd, char kind, struct dirfig *f,
 			struct dirent64 *de = (struct dirent64 *)(void *)(w->buf + off);
 			off += de->d_reclen;
 			const char *name = de->d_name;
-			if (name[0] == '.' || is_dovecot_file(name))
-				continue;
 			if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 				continue;
-			uint64_t size = 0;
-			bool need_stat = de->d_type == DT_UNKNOWN || kind == 't' ||
-					 !maildir_name_size(name, &size);
-			if (need_stat) {
+			if (name[0] == '.' || is_dovecot_file(name))
+				continue;
+			if (kind == 't' || de->d_type == DT_UNKNOWN) {
 				struct stat sb;
 				if (w->s->hook)
 					w->s->hook(MAILDIR_HOOK_BEFORE_STAT, name, w->s->hook_arg);
 				w->st.file_stats++;
 				if (fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-					/* Moved (new/ to cur/) or expunged since getdents. */
 					w->st.vanished++;
 					continue;
 				}
@@ -473,27 +583,12 @@ static int read_dir(struct worker *w, int fd, char kind, struct dirfig *f,
 						f->stale++;
 					continue;
 				}
-				if (!maildir_name_size(name, &size))
-					size = (uint64_t)sb.st_size;
+				/* d_type was unknown; go on as if it had said DT_REG,
+				 * keeping the size in case the name lacks one. */
+				add_message(w, f, kind, de, (uint64_t)sb.st_size, dedupe, newfig);
+				continue;
 			}
-			f->n++;
-			f->bytes += size;
-			if (kind == 'n') {
-				xgrow(&w->seen, &w->seen_cap, w->nseen + 1, sizeof *w->seen);
-				w->seen[w->nseen++] = (struct seen){ unique_hash(name), size };
-			} else if (newfig && w->nseen) {
-				unsee(w, name, newfig);
-			}
-			uint32_t t = name_time(name);
-			if (t > f->newest)
-				f->newest = t;
-			bool seen = false, trashed = false;
-			if (kind == 'c')
-				maildir_name_flags(name, &seen, &trashed);
-			if (!seen)
-				f->unread++;
-			if (trashed)
-				f->deleted++;
+			add_message(w, f, kind, de, UINT64_MAX, dedupe, newfig);
 		}
 	}
 }
@@ -503,22 +598,31 @@ static uint8_t clamp_err(int e)
 	return (uint8_t)(e > 255 ? 255 : e <= 0 ? EIO : e);
 }
 
+/* The mtime of path beneath at ("" for at itself) from a statx that asks
+ * for nothing else; MT_UNKNOWN when it fails or is not a directory. */
+static int64_t dir_mtime(struct worker *w, int at, const char *path)
+{
+	struct statx sx;
+	w->st.dir_stats++;
+	if (statx(at, path, AT_SYMLINK_NOFOLLOW | AT_STATX_SYNC_AS_STAT | (*path ? 0 : AT_EMPTY_PATH),
+		  STATX_TYPE | STATX_MTIME, &sx) < 0 || !(sx.stx_mask & STATX_MTIME) ||
+	    !S_ISDIR(sx.stx_mode))
+		return MT_UNKNOWN;
+	return (int64_t)sx.stx_mtime.tv_sec * 1000000000LL + sx.stx_mtime.tv_nsec;
+}
+
 /* Is the directory prefix+sub unchanged since it was last read? */
 static bool dir_unchanged(struct worker *w, int boxfd, const char *prefix, const char *sub,
 			  int64_t kept)
 {
 	if (kept == MT_UNKNOWN)
 		return false;
-	struct stat sb;
 	sb_reset(&w->path);
 	sb_adds(&w->path, prefix);
 	sb_adds(&w->path, sub);
-	w->st.dir_stats++;
 	/* The folder itself is a directory the root listing saw, and the root's
 	 * mtime did not change, so it was not swapped for a symlink. */
-	if (fstatat(boxfd, w->path.buf, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
-		return false;
-	return ts_ns(&sb.st_mtim) == kept;
+	return dir_mtime(w, boxfd, w->path.buf) == kept;
 }
 
 static int open_sub(struct worker *w, int boxfd, const char *prefix, const char *sub)
@@ -533,10 +637,10 @@ static int open_sub(struct worker *w, int boxfd, const char *prefix, const char 
  * a read next time. */
 static int64_t keep_mtime(struct worker *w, int fd)
 {
-	struct stat sb;
-	if (w->s->oneshot || fstat(fd, &sb) < 0)
+	if (w->s->oneshot)
 		return MT_UNKNOWN;
-	int64_t m = ts_ns(&sb.st_mtim);
+	w->st.dir_stats--;                /* not a check: the directory is read anyway */
+	int64_t m = dir_mtime(w, fd, "");
 	return m >= w->s->run_start_ns - RACY_NS ? MT_UNKNOWN : m;
 }
 
@@ -615,8 +719,9 @@ static bool scan_folder(struct worker *w, int boxfd, const char *name, struct fo
 	} else if (old.flags & F_NEW_MISSING) {
 		f->flags |= F_NEW_MISSING;
 	}
-	/* tmp/ changes with every delivery into new/ or cur/: read it then. */
-	int tfd = open_sub(w, boxfd, prefix, "tmp");
+	/* tmp/ changes with every delivery into new/ or cur/: read it then
+	 * (unless nobody looks at it: a third of all directories). */
+	int tfd = w->s->skip_tmp ? -1 : open_sub(w, boxfd, prefix, "tmp");
 	f->tmp = f->tmp_stale = 0;
 	if (tfd >= 0) {
 		struct dirfig tfig;
@@ -661,7 +766,8 @@ static void read_root(struct worker *w, int boxfd, struct box *b)
 			const char *nm = de->d_name;
 			if (nm[0] == 'm' && strcmp(nm, "maildirsize") == 0 &&
 			    (de->d_type == DT_REG || de->d_type == DT_UNKNOWN))
-				b->has_maildirsize = 1;
+				b->has_maildirsize = MS_PRESENT |
+					(de->d_type == DT_UNKNOWN ? MS_TYPE_UNKNOWN : 0);
 			if (nm[0] != '.' || nm[1] == 0 || (nm[1] == '.' && nm[2] == 0) ||
 			    strlen(nm) > 250)
 				continue;
@@ -710,19 +816,124 @@ static void read_root(struct worker *w, int boxfd, struct box *b)
 
 static void box_sum(const struct box *b, struct maildir_counts *out);
 
+/* A rescan's cheapest question: has any directory of the box that can
+ * change (its root, and new/ and cur/ of each folder) a new mtime? One
+ * statx each, by path from the base, without opening the box. A path that
+ * passes through a symlink swapped in since shows another mtime, and the
+ * box is then read through open_dir_beneath, which refuses it. */
+static bool box_unchanged(struct worker *w, int basefd, const char *rel, const struct box *b)
+{
+	if (b->mt_root == MT_UNKNOWN || !b->nfolders)
+		return false;
+	sb_reset(&w->path);
+	sb_adds(&w->path, rel);
+	while (w->path.len > 1 && w->path.buf[w->path.len - 1] == '/')
+		sb_truncate(&w->path, w->path.len - 1);
+	if (dir_mtime(w, basefd, w->path.buf) != b->mt_root)
+		return false;
+	sb_addc(&w->path, '/');
+	size_t rl = w->path.len;
+	for (size_t i = 0; i < b->nfolders; i++) {
+		const struct folder *f = &b->folders[i];
+		if (f->status != MAILDIR_OK || f->mt_new == MT_UNKNOWN || f->mt_cur == MT_UNKNOWN)
+			return false;
+		sb_truncate(&w->path, rl);
+		if (i) {
+			sb_addc(&w->path, '.');
+			sb_adds(&w->path, b->names + f->name_off);
+			sb_addc(&w->path, '/');
+		}
+		size_t fl = w->path.len;
+		sb_adds(&w->path, "new");
+		if (dir_mtime(w, basefd, w->path.buf) != f->mt_new)
+			return false;
+		sb_truncate(&w->path, fl);
+		sb_adds(&w->path, "cur");
+		if (dir_mtime(w, basefd, w->path.buf) != f->mt_cur)
+			return false;
+	}
+	return true;
+}
+
+/* One-shot with maildir_scan_set_read_quota: read maildirsize now, on the
+ * worker, while the box is open (the command line shows it for every box). */
+static void keep_quota(struct worker *w, int boxfd, struct box *b)
+{
+	struct maildir_scan *s = w->s;
+	b->has_maildirsize &= (uint8_t)~MS_KEPT;
+	int fd = openat(boxfd, "maildirsize", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	struct stat sb;
+	/* d_type said a regular file: no fstat to check it again. */
+	if (!(b->has_maildirsize & MS_TYPE_UNKNOWN) || (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))) {
+		size_t len = 0, cap = MAILDIRSIZE_MAX;
+		for (ssize_t r; len < cap && (r = read(fd, w->buf + len, cap - len)) > 0;)
+			len += (size_t)r;
+		if (maildir_quota_parse(w->buf, len, &s->quotas[b - s->boxes]))
+			b->has_maildirsize |= MS_KEPT;
+	}
+	close(fd);
+}
+
+static bool folder_task(struct worker *w, struct box *b, int boxfd, size_t i)
+{
+	struct folder *f = &b->folders[i];
+	/* A fresh folder's figures show in the sums compared by scan_box. */
+	bool fresh = f->status == MAILDIR_NOT_SCANNED;
+	return scan_folder(w, boxfd, b->names + f->name_off, f) && !fresh;
+}
+
+/* Scan the folders of b (open as boxfd). Other workers that ran out of
+ * boxes may take some of them (help), so that one box with many big
+ * folders does not leave a single worker busy at the end of the run. */
+static bool scan_folders(struct worker *w, struct box *b, int boxfd)
+{
+	struct maildir_scan *s = w->s;
+	struct job *j = &w->job;
+	bool changed = false, share = s->max_workers > 1 && b->nfolders > 1;
+	j->b = b;
+	j->fd = boxfd;
+	j->active = 0;
+	j->changed = false;
+	atomic_store(&j->next, 0);
+	if (share) {
+		pthread_mutex_lock(&s->lock);
+		w->job_pub = true;
+		if (s->waiting)
+			pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+	}
+	for (unsigned i; (i = atomic_fetch_add(&j->next, 1)) < b->nfolders;)
+		if (folder_task(w, b, boxfd, i))
+			changed = true;
+	if (share) {
+		pthread_mutex_lock(&s->lock);
+		w->job_pub = false;
+		while (j->active)
+			pthread_cond_wait(&s->cond, &s->lock);
+		changed |= j->changed;
+		pthread_mutex_unlock(&s->lock);
+	}
+	return changed;
+}
+
 static bool scan_box(struct worker *w, struct box *b)
 {
 	struct maildir_scan *s = w->s;
 	struct base *base = &s->bases[b->base];
+	const char *rel = s->arena + b->rel_off;
 	uint8_t old_status = b->status;
 	w->short_eof = base->short_eof;
 	bool changed = false;
 	int boxfd = -1, e = 0;
 	if (base->fd < 0)
 		e = base->err;
-	else if (!rel_ok(s->arena + b->rel_off))
+	else if (!rel_ok(rel))
 		e = EXDEV;
-	else if ((boxfd = open_dir_beneath(base->fd, s->arena + b->rel_off)) < 0)
+	else if (!s->oneshot && box_unchanged(w, base->fd, rel, b))
+		return false;
+	else if ((boxfd = open_dir_beneath(base->fd, rel)) < 0)
 		e = errno;
 	if (boxfd < 0) {
 		b->status = e == ENOENT ? MAILDIR_MISSING
@@ -739,29 +950,22 @@ static bool scan_box(struct worker *w, struct box *b)
 		}
 		return changed || old_status != b->status;
 	}
-	struct stat sb;
-	int64_t mt = MT_UNKNOWN;
-	if (fstat(boxfd, &sb) == 0) {
-		mt = ts_ns(&sb.st_mtim);
-		if (mt >= s->run_start_ns - RACY_NS)
-			mt = MT_UNKNOWN;
-	}
+	/* The one-shot scan keeps no mtimes: no statx of the root. */
+	int64_t mt = s->oneshot ? MT_UNKNOWN : dir_mtime(w, boxfd, "");
+	if (mt >= s->run_start_ns - RACY_NS)
+		mt = MT_UNKNOWN;
 	struct maildir_counts before, after;
 	uint32_t nbefore = b->nfolders;
 	box_sum(b, &before);
 	if (b->mt_root == MT_UNKNOWN || mt != b->mt_root || !b->nfolders)
 		read_root(w, boxfd, b);
 	b->mt_root = mt;
+	if (s->quotas && (b->has_maildirsize & MS_PRESENT))
+		keep_quota(w, boxfd, b);
 
-	bool partial = false;
-	for (size_t i = 0; i < b->nfolders; i++) {
-		bool fresh = b->folders[i].status == MAILDIR_NOT_SCANNED;
-		/* A fresh folder's figures show in the sums compared below. */
-		if (scan_folder(w, boxfd, b->names + b->folders[i].name_off, &b->folders[i]) &&
-		    !fresh)
-			changed = true;
-	}
+	changed = scan_folders(w, b, boxfd);
 	/* A ".x" directory without cur/ and new/ is not a folder (§5.8). */
+	bool partial = false;
 	size_t k = 1;
 	for (size_t i = 1; i < b->nfolders; i++) {
 		if (b->folders[i].status == MAILDIR_NOT_MAILDIR) {
@@ -814,13 +1018,56 @@ static bool spawn_worker(struct maildir_scan *s)
 		struct worker *w = &s->workers[s->nthreads];
 		memset(w, 0, sizeof *w);
 		w->s = s;
+		s->busy++;
 		if (pthread_create(&s->threads[s->nthreads], NULL, worker_main, w) == 0) {
 			s->nthreads++;
 			ok = true;
+		} else {
+			s->busy--;
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	return ok;
+}
+
+/* Out of boxes: take folders of boxes other workers are still in, until
+ * no worker is left with boxes. */
+static void help(struct worker *w)
+{
+	struct maildir_scan *s = w->s;
+	pthread_mutex_lock(&s->lock);
+	s->busy--;
+	if (s->waiting)
+		pthread_cond_broadcast(&s->cond);
+	for (;;) {
+		struct job *j = NULL;
+		for (unsigned k = 0; k < s->nthreads && !j; k++) {
+			struct worker *o = &s->workers[k];
+			if (o != w && o->job_pub && atomic_load(&o->job.next) < o->job.b->nfolders)
+				j = &o->job;
+		}
+		if (j) {
+			/* active keeps the owner (and its box fd) waiting for us. */
+			j->active++;
+			pthread_mutex_unlock(&s->lock);
+			bool ch = false;
+			for (unsigned i; (i = atomic_fetch_add(&j->next, 1)) < j->b->nfolders;) {
+				w->st.folders_shared++;
+				ch |= folder_task(w, j->b, j->fd, i);
+			}
+			pthread_mutex_lock(&s->lock);
+			j->changed |= ch;
+			if (--j->active == 0)
+				pthread_cond_broadcast(&s->cond);
+			continue;
+		}
+		if (s->busy == 0)
+			break;
+		s->waiting++;
+		pthread_cond_wait(&s->cond, &s->lock);
+		s->waiting--;
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void *worker_main(void *arg)
@@ -845,6 +1092,7 @@ static void *worker_main(void *arg)
 		if (thread_blocks() - blocks0 >= CHUNK && i + CHUNK < total)
 			spawn_worker(s);
 	}
+	help(w);
 	xfree(&w->buf);
 	xfree(&w->seen);
 	w->nseen = w->seen_cap = 0;
@@ -870,6 +1118,9 @@ static size_t run(struct maildir_scan *s, const size_t *ids, size_t nids)
 	s->nids = nids;
 	atomic_store(&s->next, 0);
 	size_t total = ids ? nids : s->n;
+	xfree(&s->quotas);
+	if (s->read_quota && s->oneshot)
+		s->quotas = xcalloc(s->n ? s->n : 1, sizeof *s->quotas);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned start = cores < 1 ? 1 : (unsigned)cores;
 	if (start > s->max_workers)
@@ -877,6 +1128,7 @@ static size_t run(struct maildir_scan *s, const size_t *ids, size_t nids)
 	if (start > (total + CHUNK - 1) / CHUNK)
 		start = (unsigned)((total + CHUNK - 1) / CHUNK);
 	s->nthreads = 0;
+	s->busy = s->waiting = 0;
 	size_t changed = 0;
 	if (total == 0)
 		goto out;
@@ -886,6 +1138,7 @@ static size_t run(struct maildir_scan *s, const size_t *ids, size_t nids)
 		struct worker *w = &s->workers[0];
 		memset(w, 0, sizeof *w);
 		w->s = s;
+		s->busy = 1;
 		worker_main(w);
 		s->nthreads = 1;
 	} else {
@@ -905,6 +1158,7 @@ static size_t run(struct maildir_scan *s, const size_t *ids, size_t nids)
 		s->st.dir_stats += w->st.dir_stats;
 		s->st.file_stats += w->st.file_stats;
 		s->st.vanished += w->st.vanished;
+		s->st.folders_shared += w->st.folders_shared;
 		changed += w->changed;
 	}
 	if (s->nthreads > s->st.workers_max)
@@ -947,6 +1201,7 @@ struct maildir_scan *maildir_scan_create(unsigned max_workers)
 	s->max_workers = max_workers == 0 ? MAX_WORKERS
 		       : max_workers > MAX_WORKERS ? MAX_WORKERS : max_workers;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
 	return s;
 }
 
@@ -965,6 +1220,8 @@ void maildir_scan_free(struct maildir_scan **sp)
 	free(s->boxes);
 	free(s->arena);
 	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s->quotas);
 	free(s);
 	*sp = NULL;
 }
@@ -1154,8 +1411,14 @@ void maildir_box_diags(const struct maildir_scan *s, size_t id, struct diags *d)
 
 bool maildir_box_quota(const struct maildir_scan *s, size_t id, struct maildir_quota *q)
 {
-	if (!get_box(s, id)->has_maildirsize)
+	const struct box *b = get_box(s, id);
+	if (!b->has_maildirsize)
 		return false;
+	if (s->quotas) {                  /* read by the one-shot scan */
+		if (b->has_maildirsize & MS_KEPT)
+			*q = s->quotas[id];
+		return b->has_maildirsize & MS_KEPT;
+	}
 	int dfd = maildir_box_open(s, id, "");
 	if (dfd < 0)
 		return false;
@@ -1197,6 +1460,16 @@ size_t maildir_scan_memory(const struct maildir_scan *s, size_t *incremental_par
 void maildir_scan_set_oneshot(struct maildir_scan *s, bool oneshot)
 {
 	s->oneshot = oneshot;
+}
+
+void maildir_scan_set_read_quota(struct maildir_scan *s, bool on)
+{
+	s->read_quota = on;
+}
+
+void maildir_scan_set_skip_tmp(struct maildir_scan *s, bool skip)
+{
+	s->skip_tmp = skip;
 }
 
 void maildir_scan_set_hook(struct maildir_scan *s, maildir_hook_fn fn, void *arg)

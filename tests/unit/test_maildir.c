@@ -116,6 +116,21 @@ static void test_names(void)
 	CU_ASSERT_FALSE(seen);
 	maildir_name_flags("1.a:b.h:2,S", &seen, &trashed); /* the last ':' counts */
 	CU_ASSERT_TRUE(seen);
+	/* The first ,S= before the last ':' decides, even after an earlier ':'. */
+	CU_ASSERT_TRUE(maildir_name_size("1.M1.h,S=5:x:2,S", &sz));
+	CU_ASSERT_EQUAL(sz, 5);
+	CU_ASSERT_TRUE(maildir_name_size("1.M1.h,W=9,S=12,S=99:2,", &sz));
+	CU_ASSERT_EQUAL(sz, 12);
+	CU_ASSERT_FALSE(maildir_name_size("1.M1.h,S=1x,S=12", &sz)); /* first is bad */
+	CU_ASSERT_TRUE(maildir_name_size("1.M1,S=99999999999", &sz));   /* > 32 bits */
+	CU_ASSERT_EQUAL(sz, 99999999999ULL);
+	CU_ASSERT_FALSE(maildir_name_size("", &sz));
+	/* The delivery time: leading digits up to 11, then a '.'. */
+	CU_ASSERT_EQUAL(maildir_name_time("1795638323.M866835P27829.vm,S=44:2,S"), 1795638323u);
+	CU_ASSERT_EQUAL(maildir_name_time("17956x.M1.h"), 0);
+	CU_ASSERT_EQUAL(maildir_name_time("99999999999.M1.h"), 0);     /* > 32 bits */
+	CU_ASSERT_EQUAL(maildir_name_time(".hidden"), 0);
+	CU_ASSERT_EQUAL(maildir_name_time("1.M1.h"), 1);
 }
 
 static void test_mutf7(void)
@@ -405,7 +420,8 @@ static void test_incremental(void)
 	CU_ASSERT_EQUAL(maildir_scan_run(s), 0);
 	maildir_scan_get_stats(s, &b);
 	CU_ASSERT_EQUAL(b.dir_reads, a.dir_reads);     /* nothing re-read */
-	CU_ASSERT_EQUAL(b.dir_stats - a.dir_stats, 21 * 2);
+	/* One statx per box root and per new/ and cur/ of each folder. */
+	CU_ASSERT_EQUAL(b.dir_stats - a.dir_stats, 20 + 21 * 2);
 
 	/* A delivery to u07: only its new/ (and tmp/) are read again. */
 	put("d/u07/tmp/9.M9.h,S=100", 1);
@@ -444,14 +460,172 @@ static void test_incremental(void)
 	size_t ids[] = { 1, 2 };
 	maildir_scan_boxes(s, ids, 2);
 	maildir_scan_get_stats(s, &b);
-	CU_ASSERT_EQUAL(b.dir_stats - a.dir_stats, 4);
+	CU_ASSERT_EQUAL(b.dir_stats - a.dir_stats, 2 + 4);
 	CU_ASSERT_EQUAL(b.dir_reads, a.dir_reads);
+	/* A box swapped for a symlink to itself moved aside (same mtimes
+	 * everywhere): the root's statx does not follow it (rel ends with '/',
+	 * which would), so the box is opened again and refused. */
+	mv("d/u12", "d/real12");
+	snprintf(p, sizeof p, "%s/d/u12", base);
+	CU_ASSERT_EQUAL(symlink("real12", p), 0);
+	maildir_scan_run(s);
+	CU_ASSERT_EQUAL(maildir_box_status(s, 12, NULL), MAILDIR_UNSAFE);
 	/* The box disappears. */
 	mv("d/u11", "d/gone");
 	maildir_scan_run(s);
 	CU_ASSERT_EQUAL(maildir_box_status(s, 11, NULL), MAILDIR_MISSING);
 	maildir_box_counts(s, 11, &c);
 	CU_ASSERT_EQUAL(maildir_total(&c), 0);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
+/* The owner of a box with many folders is slowed down in each of them, so
+ * that the other worker runs out of boxes and takes folders of this one. */
+static void slow_hook(enum maildir_hook_point where, const char *name, void *arg)
+{
+	(void)name;
+	(void)arg;
+	if (where == MAILDIR_HOOK_AFTER_NEW) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void test_shared_folders(void)
+{
+	fresh_base();
+	mkd("d");
+	/* Box 0: INBOX + 11 folders, 2 messages each (one read, one not);
+	 * boxes 1-4: one message each. */
+	maildir("d/big");
+	char rel[128], f[256];
+	for (int i = 0; i < 12; i++) {
+		if (i) {
+			snprintf(rel, sizeof rel, "d/big/.F%02d", i);
+			maildir(rel);
+		} else {
+			snprintf(rel, sizeof rel, "d/big");
+		}
+		snprintf(f, sizeof f, "%s/cur/%d.M%d.h,S=%d:2,S", rel, 100 + i, i, 10 + i);
+		put(f, 1);
+		snprintf(f, sizeof f, "%s/new/%d.M%d.h", rel, 200 + i, i);
+		put(f, (size_t)i + 1);                   /* no S=: stat'ed */
+	}
+	for (int i = 1; i <= 4; i++) {
+		snprintf(rel, sizeof rel, "d/u%d", i);
+		maildir(rel);
+		snprintf(f, sizeof f, "%s/new/1.M1.h,S=7", rel);
+		put(f, 1);
+	}
+	struct maildir_scan *s = maildir_scan_create(2);
+	maildir_scan_set_oneshot(s, true);
+	CU_ASSERT_EQUAL(maildir_scan_add(s, base, "d/big"), 0);
+	for (int i = 1; i <= 4; i++) {
+		snprintf(rel, sizeof rel, "d/u%d", i);
+		maildir_scan_add(s, base, rel);
+	}
+	maildir_scan_set_hook(s, slow_hook, NULL);
+	maildir_scan_run(s);
+	struct maildir_counts c;
+	maildir_box_counts(s, 0, &c);
+	CU_ASSERT_EQUAL(maildir_box_status(s, 0, NULL), MAILDIR_OK);
+	CU_ASSERT_EQUAL(maildir_box_folder_count(s, 0), 12);
+	CU_ASSERT_EQUAL(c.new_msgs, 12);
+	CU_ASSERT_EQUAL(c.cur_msgs, 12);
+	CU_ASSERT_EQUAL(c.unread, 12);
+	/* cur: 10..21, new: 1..12 */
+	CU_ASSERT_EQUAL(c.bytes, (10 + 21) * 6 + (1 + 12) * 6);
+	CU_ASSERT_EQUAL(c.newest, 211);
+	for (size_t k = 1; k <= 4; k++) {
+		maildir_box_counts(s, k, &c);
+		CU_ASSERT_EQUAL(c.new_msgs, 1);
+		CU_ASSERT_EQUAL(c.bytes, 7);
+	}
+	struct maildir_scan_stats st;
+	maildir_scan_get_stats(s, &st);
+	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
+		/* 240 ms of folders in one box: the second worker helped. */
+		CU_ASSERT_EQUAL(st.workers_max, 2);
+		CU_ASSERT(st.folders_shared > 0 && st.folders_shared < 12);
+	}
+	/* The same figures with a single worker (nothing to share). */
+	struct maildir_scan *one = maildir_scan_create(1);
+	maildir_scan_add(one, base, "d/big");
+	maildir_scan_run(one);
+	struct maildir_counts c1;
+	maildir_box_counts(one, 0, &c1);
+	maildir_box_counts(s, 0, &c);
+	CU_ASSERT_EQUAL(memcmp(&c, &c1, sizeof c), 0);
+	maildir_scan_get_stats(one, &st);
+	CU_ASSERT_EQUAL(st.folders_shared, 0);
+	maildir_scan_free(&one);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
+/* A scan reads, it does not write: directory atimes stay as they were
+ * (relatime would set them, since they are older than the mtimes). */
+static void test_no_atime(void)
+{
+	fresh_base();
+	mkd("d");
+	maildir("d/u");
+	put("d/u/new/1.M1.h,S=3", 3);
+	char p[1024];
+	snprintf(p, sizeof p, "%s/d/u/new", base);
+	struct timespec ts[2] = { { time(NULL) - 7200, 0 }, { time(NULL) - 3600, 0 } };
+	CU_ASSERT_EQUAL(utimensat(AT_FDCWD, p, ts, 0), 0);
+	struct maildir_scan *s = maildir_scan_create(1);
+	maildir_scan_add(s, base, "d/u");
+	maildir_scan_run(s);
+	struct maildir_counts c;
+	maildir_box_counts(s, 0, &c);
+	CU_ASSERT_EQUAL(c.new_msgs, 1);
+	struct stat sb;
+	CU_ASSERT_EQUAL(stat(p, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_atim.tv_sec, ts[0].tv_sec);   /* we own it: O_NOATIME */
+	maildir_scan_free(&s);
+	rm_base();
+}
+
+/* One-shot options of the command line: maildirsize read during the scan
+ * (no I/O afterwards), tmp/ not read at all. */
+static void test_oneshot_options(void)
+{
+	fresh_base();
+	build_alice();
+	struct maildir_scan *s = maildir_scan_create(0);
+	maildir_scan_set_oneshot(s, true);
+	maildir_scan_set_read_quota(s, true);
+	maildir_scan_set_skip_tmp(s, true);
+	size_t id = maildir_scan_add(s, base, "ex.org/alice/");
+	maildir_scan_run(s);
+	struct maildir_counts c;
+	maildir_box_counts(s, id, &c);
+	CU_ASSERT_EQUAL(maildir_total(&c), 10);
+	CU_ASSERT_EQUAL(c.bytes, 705 + 10 + 5 + 7);
+	CU_ASSERT_EQUAL(c.tmp, 0);                 /* there is one, not read */
+	struct maildir_scan_stats st;
+	maildir_scan_get_stats(s, &st);
+	CU_ASSERT_EQUAL(st.dir_reads, 1 + 5 * 2);  /* root, new/ and cur/ x 5 */
+	CU_ASSERT_EQUAL(st.dir_stats, 0);          /* one-shot: no mtimes */
+	/* The quota was kept by the scan: gone from the disk, still known. */
+	char p[1024];
+	snprintf(p, sizeof p, "%s/ex.org/alice/maildirsize", base);
+	CU_ASSERT_EQUAL(unlink(p), 0);
+	struct maildir_quota q;
+	CU_ASSERT_TRUE(maildir_box_quota(s, id, &q));
+	CU_ASSERT_EQUAL(q.limit_bytes, 1000000);
+	CU_ASSERT_EQUAL(q.used_bytes, 705);
+	CU_ASSERT_EQUAL(q.used_msgs, 4);
+	/* The next one-shot scan sees it gone. */
+	maildir_scan_run(s);
+	CU_ASSERT_FALSE(maildir_box_quota(s, id, &q));
+	/* A maildirsize that does not parse is no quota. */
+	put("ex.org/alice/maildirsize", 3);
+	maildir_scan_run(s);
+	CU_ASSERT_FALSE(maildir_box_quota(s, id, &q));
 	maildir_scan_free(&s);
 	rm_base();
 }
@@ -549,6 +723,9 @@ int main(void)
 		{ "missing, unreadable, unsafe", test_errors },
 		{ "a file moved during the scan", test_vanished },
 		{ "incremental rescans", test_incremental },
+		{ "a big box's folders shared by workers", test_shared_folders },
+		{ "a scan leaves atimes alone", test_no_atime },
+		{ "one-shot: maildirsize kept, tmp/ skipped", test_oneshot_options },
 		{ "watcher: inotify and fallback", test_watch },
 		CU_TEST_INFO_NULL,
 	};
