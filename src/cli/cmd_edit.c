@@ -320,6 +320,43 @@ static int finish(struct cli *cli, struct stage *s, const struct edit_opts *o, c
 	return rc == 0 ? EXIT_OK : EXIT_PROBLEMS;
 }
 
+/* The batch commands read FILE (- is standard input), after finishing any
+ * interrupted commit; NULL, the message printed and *rc set, when either
+ * fails. */
+static FILE *open_batch(struct cli *cli, const char *path, int *rc)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!fp) {
+		fprintf(stderr, "%s: %s: %s\n", cli->prog, path, strerror(errno));
+		*rc = EXIT_USAGE;
+		return NULL;
+	}
+	if (recover(cli) < 0) {
+		if (fp != stdin)
+			fclose(fp);
+		*rc = EXIT_PROBLEMS;
+		return NULL;
+	}
+	return fp;
+}
+
+/* A batch is applied whole or not at all: committed when every line was
+ * staged (rc still EXIT_OK), else refused with the message given. The
+ * stage and the generated passwords are freed either way. */
+static int finish_batch(struct cli *cli, struct stage **s, const struct edit_opts *o,
+			char **generated, size_t ngen, int rc, const char *refused)
+{
+	if (rc == EXIT_OK)
+		rc = finish(cli, *s, o, generated, ngen);
+	else
+		fputs(refused, stderr);
+	for (size_t i = 0; i < ngen; i++)
+		passhash_wipe(generated[i]);
+	free(generated);
+	stage_free(s);
+	return rc;
+}
+
 /* Stage one command's words; the front-end options were taken already. */
 static int stage_words(struct cli *cli, struct stage *s, int argc, char **argv,
 		       const struct edit_opts *o, const char *file, unsigned line, char **generated)
@@ -457,15 +494,10 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		return rc ? rc : cli_usage_error(cli, _("usage: %s apply FILE|- [--dry-run]"), cli->prog);
 	}
 	const char *file = strcmp(words[1], "-") == 0 ? _("standard input") : words[1];
-	FILE *fp = strcmp(words[1], "-") == 0 ? stdin : fopen(words[1], "r");
+	FILE *fp = open_batch(cli, words[1], &rc);
 	if (!fp) {
-		fprintf(stderr, "%s: %s: %s\n", cli->prog, words[1], strerror(errno));
 		free(words);
-		return EXIT_USAGE;
-	}
-	if (recover(cli) < 0) {
-		free(words);
-		return EXIT_PROBLEMS;
+		return rc;
 	}
 	struct stage *s = open_stage(cli);
 	char **generated = NULL;
@@ -516,14 +548,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, _("%s: %s holds no edits\n"), cli->prog, file);
 		rc = EXIT_PROBLEMS;
 	}
-	if (rc == EXIT_OK)
-		rc = finish(cli, s, &o, generated, ngen);
-	else
-		fprintf(stderr, _("nothing was changed: the batch is applied whole or not at all\n"));
-	for (size_t i = 0; i < ngen; i++)
-		passhash_wipe(generated[i]);
-	free(generated);
-	stage_free(&s);
+	rc = finish_batch(cli, &s, &o, generated, ngen, rc,
+			  _("nothing was changed: the batch is applied whole or not at all\n"));
 	free(words);
 	return rc;
 }
@@ -576,15 +602,10 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		return rc ? rc : cli_usage_error(cli, _("usage: %s import --csv FILE [--dry-run]"), cli->prog);
 	}
 	const char *file = words[2];
-	FILE *fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	FILE *fp = open_batch(cli, file, &rc);
 	if (!fp) {
-		fprintf(stderr, "%s: %s: %s\n", cli->prog, file, strerror(errno));
 		free(words);
-		return EXIT_USAGE;
-	}
-	if (recover(cli) < 0) {
-		free(words);
-		return EXIT_PROBLEMS;
+		return rc;
 	}
 	const struct config *cfg = cli_config(cli);
 	struct stage *s = open_stage(cli);
@@ -651,14 +672,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, _("%s: %s holds no rows\n"), cli->prog, file);
 		rc = EXIT_PROBLEMS;
 	}
-	if (rc == EXIT_OK)
-		rc = finish(cli, s, &o, generated, ngen);
-	else
-		fprintf(stderr, _("nothing was changed: the import is applied whole or not at all\n"));
-	for (size_t i = 0; i < ngen; i++)
-		passhash_wipe(generated[i]);
-	free(generated);
-	stage_free(&s);
+	rc = finish_batch(cli, &s, &o, generated, ngen, rc,
+			  _("nothing was changed: the import is applied whole or not at all\n"));
 	free(words);
 	return rc;
 }
