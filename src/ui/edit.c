@@ -185,21 +185,41 @@ static char *full_address(const struct edit_ctx *c, const char *v)
 
 static struct ui *the_ui;   /* for the checks, which look at the staged world */
 
+/* An empty required field, said so in why. */
+static bool missing(const char *v, struct strbuf *why)
+{
+	if (*v)
+		return false;
+	sb_adds(why, _("required"));
+	return true;
+}
+
+/* The field completed into a valid address, or NULL with the reason in why. */
+static char *valid_address(struct form *f, const char *v, struct strbuf *why)
+{
+	if (missing(v, why))
+		return NULL;
+	char *a = full_address(form_ctx(f), v);
+	if (!op_valid_address(a, why)) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
 static bool check_new_mailbox(struct form *f, size_t i, const char *v, struct strbuf *why)
 {
 	(void)i;
-	if (!*v) {
-		sb_adds(why, _("required"));
+	char *a = valid_address(f, v, why);
+	if (!a)
 		return false;
-	}
-	char *a = full_address(form_ctx(f), v);
-	bool ok = op_valid_address(a, why);
-	if (ok && world_mailbox_find(the_ui->view, a)) {
+	bool ok = true;
+	if (world_mailbox_find(the_ui->view, a)) {
 		sb_addf(why, _("%s is already a mailbox"), a);
 		ok = false;
-	}
-	if (ok && strcmp(a, v) != 0)
+	} else if (strcmp(a, v) != 0) {
 		sb_addf(why, "%s %s", the_ui->g->arrow, a);
+	}
 	free(a);
 	return ok;
 }
@@ -207,20 +227,15 @@ static bool check_new_mailbox(struct form *f, size_t i, const char *v, struct st
 static bool check_alias_address(struct form *f, size_t i, const char *v, struct strbuf *why)
 {
 	(void)i;
-	if (!*v) {
-		sb_adds(why, _("required"));
+	char *a = valid_address(f, v, why);
+	if (!a)
 		return false;
-	}
-	char *a = full_address(form_ctx(f), v);
-	bool ok = op_valid_address(a, why);
-	if (ok) {
-		if (world_alias_find(the_ui->view, a))
-			sb_addf(why, _("%s exists: the targets are added to it"), a);
-		else if (strcmp(a, v) != 0)
-			sb_addf(why, "%s %s", the_ui->g->arrow, a);
-	}
+	if (world_alias_find(the_ui->view, a))
+		sb_addf(why, _("%s exists: the targets are added to it"), a);
+	else if (strcmp(a, v) != 0)
+		sb_addf(why, "%s %s", the_ui->g->arrow, a);
 	free(a);
-	return ok;
+	return true;
 }
 
 /* Targets: separated by commas or spaces, each checked. */
@@ -249,6 +264,16 @@ static void free_targets(char **t, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(t[i]);
 	free(t);
+}
+
+/* Every target typed in the field v, added to op. */
+static void add_targets(struct op *op, const char *v)
+{
+	size_t n;
+	char **t = split_targets(v, &n);
+	for (size_t i = 0; i < n; i++)
+		op_add_target(op, t[i]);
+	free_targets(t, n);
 }
 
 static bool check_targets(struct form *f, size_t i, const char *v, struct strbuf *why)
@@ -280,11 +305,7 @@ static bool check_password_required(struct form *f, size_t i, const char *v, str
 {
 	(void)f;
 	(void)i;
-	if (!*v) {
-		sb_adds(why, _("required"));
-		return false;
-	}
-	return true;
+	return !missing(v, why);
 }
 
 /* The repeat field follows the one before it. */
@@ -317,10 +338,8 @@ static bool check_domain(struct form *f, size_t i, const char *v, struct strbuf 
 {
 	(void)f;
 	(void)i;
-	if (!*v) {
-		sb_adds(why, _("required"));
+	if (missing(v, why))
 		return false;
-	}
 	if (!op_valid_domain(v, why))
 		return false;
 	const struct domain *d = world_domain_find(the_ui->view, v);
@@ -333,8 +352,9 @@ static bool check_domain(struct form *f, size_t i, const char *v, struct strbuf 
 
 /* ---- passwords ---- */
 
-/* Hash plain (then wiped) into op; -1 with the reason in err. */
-static int set_hash(struct ui *ui, struct op *op, char *plain, struct strbuf *err)
+/* Stage op with the hash of plain (then wiped); when the hashing fails op
+ * is freed and -1 returned with the reason in err. */
+static int push_with_password(struct ui *ui, struct op *op, char *plain, struct strbuf *err)
 {
 	struct diags d = DIAGS_INIT;
 	op->password_hash = passhash_hash(ui->cfg->password_scheme, plain, &d);
@@ -342,10 +362,11 @@ static int set_hash(struct ui *ui, struct op *op, char *plain, struct strbuf *er
 	if (!op->password_hash) {
 		first_diag(&d, err, _("cannot hash the password"));
 		diags_free(&d);
+		op_free(&op);
 		return -1;
 	}
 	diags_free(&d);
-	return 0;
+	return ui_push_op(ui, op, err);
 }
 
 static void show_generated(struct ui *ui, const char *address, const char *plain)
@@ -373,11 +394,7 @@ static int submit_mailbox(struct form *f, struct ui *ui, struct strbuf *err)
 	char *shown = generated ? xstrdup(plain) : NULL;
 	form_wipe(f, 1);
 	form_wipe(f, 2);
-	int rc = set_hash(ui, op, plain, err);
-	if (rc < 0)
-		op_free(&op);
-	else
-		rc = ui_push_op(ui, op, err);
+	int rc = push_with_password(ui, op, plain, err);
 	if (rc == 0 && shown)
 		show_generated(ui, addr, shown);
 	passhash_wipe(shown);
@@ -389,11 +406,7 @@ static int submit_alias(struct form *f, struct ui *ui, struct strbuf *err)
 {
 	char *addr = full_address(form_ctx(f), form_value(f, 0));
 	struct op *op = op_new(OP_ALIAS_ADD, addr);
-	size_t n;
-	char **t = split_targets(form_value(f, 1), &n);
-	for (size_t i = 0; i < n; i++)
-		op_add_target(op, t[i]);
-	free_targets(t, n);
+	add_targets(op, form_value(f, 1));
 	free(addr);
 	return ui_push_op(ui, op, err);
 }
@@ -402,11 +415,7 @@ static int submit_catchall(struct form *f, struct ui *ui, struct strbuf *err)
 {
 	struct edit_ctx *c = form_ctx(f);
 	struct op *op = op_new(OP_CATCHALL_SET, c->domain);
-	size_t n;
-	char **t = split_targets(form_value(f, 0), &n);
-	for (size_t i = 0; i < n; i++)
-		op_add_target(op, t[i]);
-	free_targets(t, n);
+	add_targets(op, form_value(f, 0));
 	return ui_push_op(ui, op, err);
 }
 
@@ -626,11 +635,7 @@ static int submit_password(struct form *f, struct ui *ui, struct strbuf *err)
 	char *plain = xstrdup(form_value(f, 0));
 	form_wipe(f, 0);
 	form_wipe(f, 1);
-	if (set_hash(ui, op, plain, err) < 0) {
-		op_free(&op);
-		return -1;
-	}
-	return ui_push_op(ui, op, err);
+	return push_with_password(ui, op, plain, err);
 }
 
 static int submit_quota(struct form *f, struct ui *ui, struct strbuf *err)
@@ -711,11 +716,7 @@ static void pw_answer(struct ui *ui, void *ctx, int key)
 		char *plain = passhash_generate(GENERATED_PASSWORD_LENGTH);
 		char *shown = xstrdup(plain);
 		struct strbuf err = STRBUF_INIT;
-		int rc = set_hash(ui, op, plain, &err);
-		if (rc < 0)
-			op_free(&op);
-		else
-			rc = ui_push_op(ui, op, &err);
+		int rc = push_with_password(ui, op, plain, &err);
 		if (rc == 0)
 			show_generated(ui, c->subject, shown);
 		else
