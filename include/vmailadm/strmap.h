@@ -55,6 +55,11 @@ char *arena_strdup(struct arena *a, const char *s);
 /* n bytes of s with ASCII upper case folded to lower case, as Postfix and
  * Dovecot fold keys (UTF-8 bytes untouched), and a final NUL. */
 char *arena_fold(struct arena *a, const char *s, size_t n);
+/* Map in one call the pages of a large block (from malloc) that is about
+ * to be filled: a 24 MB file otherwise takes 6,000 page faults, a quarter
+ * of the load's time. Blocks under 256 KiB are left alone. Arena chunks,
+ * strmap slots and documents' buffers use it. */
+void arena_populate(void *p, size_t n);
 /* Free every chunk; the arena is empty (and usable) again. */
 void arena_free(struct arena *a);
 /* Move every chunk of src into dst (src is empty afterwards): strings a

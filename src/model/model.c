@@ -56,11 +56,13 @@ static size_t hidx_home(const struct hidx *h, uint32_t hash)
 	return (size_t)(((uint64_t)hash * h->cap) >> 32);
 }
 
-/* Index the n elements at base. dup (may be NULL) gets, for each element,
+/* Index the n elements at base; hashes (may be NULL) are their keys'
+ * strmap_hash, computed by the caller while the strings were in cache.
+ * dup (may be NULL) gets, for each element,
  * the position of the first element with the same key (its own when it is
  * the first). */
 static void hidx_build(struct hidx *h, void *base, size_t n, size_t stride, size_t koff,
-		       uint32_t *dup)
+		       const uint32_t *hashes, uint32_t *dup)
 {
 	if (n >= UINT32_MAX)
 		vm_fatal("too many entries to index (%zu)", n);
@@ -69,10 +71,16 @@ static void hidx_build(struct hidx *h, void *base, size_t n, size_t stride, size
 	h->koff = koff;
 	h->cap = n + n / 2 + 8;
 	h->slots = xcalloc(h->cap, sizeof *h->slots);
+	arena_populate(h->slots, h->cap * sizeof *h->slots);
 	h->n = 0;
-	uint32_t *hs = xmalloc((n ? n : 1) * sizeof *hs);
-	for (size_t i = 0; i < n; i++)
-		hs[i] = strmap_hash(hidx_key(h, i));
+	uint32_t *own = NULL;
+	const uint32_t *hs = hashes;
+	if (!hs) {
+		own = xmalloc((n ? n : 1) * sizeof *own);
+		for (size_t i = 0; i < n; i++)
+			own[i] = strmap_hash(hidx_key(h, i));
+		hs = own;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (i + HIDX_AHEAD < n)
 			__builtin_prefetch(&h->slots[hidx_home(h, hs[i + HIDX_AHEAD])], 1);
@@ -94,7 +102,7 @@ static void hidx_build(struct hidx *h, void *base, size_t n, size_t stride, size
 			}
 		}
 	}
-	free(hs);
+	free(own);
 }
 
 /* Position + 1 of the element whose key is key (of hash hash), or 0. */
@@ -168,6 +176,7 @@ static void reserve(void *vp, size_t *cap, size_t n, size_t sz)
 		return;
 	*v = xreallocarray(*v, n, sz);
 	*cap = n;
+	arena_populate(*v, n * sz);
 }
 
 /* ---- the world ---- */
@@ -548,8 +557,8 @@ static const char *map_file(struct world *w, const struct world_map *m)
  * number beside it. */
 struct mb_vec {
 	struct mailbox *v;
-	uint32_t *dom;
-	size_t n, cap, dcap;
+	uint32_t *dom, *hash;   /* hash: strmap_hash(address), while it is in cache */
+	size_t n, cap, dcap, hcap;
 };
 
 static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_vec *boxes,
@@ -561,6 +570,7 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 			expect += table_count(w->maps[i]->table);
 	reserve(&boxes->v, &boxes->cap, expect, sizeof *boxes->v);
 	reserve(&boxes->dom, &boxes->dcap, expect, sizeof *boxes->dom);
+	reserve(&boxes->hash, &boxes->hcap, expect, sizeof *boxes->hash);
 	for (size_t i = 0; i < w->nmaps; i++) {
 		struct world_map *m = w->maps[i];
 		if (!(m->roles & MAP_VIRTUAL_MAILBOX) || !m->table)
@@ -589,6 +599,8 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 			struct mb_vec *dst = key[0] == '@' ? catchalls : boxes;
 			xgrow(&dst->v, &dst->cap, dst->n + 1, sizeof *dst->v);
 			xgrow(&dst->dom, &dst->dcap, dst->n + 1, sizeof *dst->dom);
+			xgrow(&dst->hash, &dst->hcap, dst->n + 1, sizeof *dst->hash);
+			dst->hash[dst->n] = strmap_hash(key);
 			struct mailbox *b = &dst->v[dst->n];
 			memset(b, 0, sizeof *b);
 			b->address = key;   /* folded by the table, and lives as long */
@@ -651,8 +663,8 @@ static size_t split_targets(struct arena *ar, const char *value, struct alias_ta
  * index in the target array (its final address is set after sorting). */
 struct al_vec {
 	struct alias *v;
-	uint32_t *dom, *tfirst;
-	size_t n, cap, dcap, tcap;
+	uint32_t *dom, *tfirst, *hash;
+	size_t n, cap, dcap, tcap, hcap;
 };
 
 static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec *av,
@@ -665,6 +677,7 @@ static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec 
 	reserve(&av->v, &av->cap, expect, sizeof *av->v);
 	reserve(&av->dom, &av->dcap, expect, sizeof *av->dom);
 	reserve(&av->tfirst, &av->tcap, expect, sizeof *av->tfirst);
+	reserve(&av->hash, &av->hcap, expect, sizeof *av->hash);
 	reserve(tv, tcap, expect + expect / 4, sizeof **tv);
 	for (size_t i = 0; i < w->nmaps; i++) {
 		struct world_map *m = w->maps[i];
@@ -691,6 +704,8 @@ static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec 
 			xgrow(&av->v, &av->cap, av->n + 1, sizeof *av->v);
 			xgrow(&av->dom, &av->dcap, av->n + 1, sizeof *av->dom);
 			xgrow(&av->tfirst, &av->tcap, av->n + 1, sizeof *av->tfirst);
+			xgrow(&av->hash, &av->hcap, av->n + 1, sizeof *av->hash);
+			av->hash[av->n] = strmap_hash(addr);
 			struct alias *a = &av->v[av->n];
 			memset(a, 0, sizeof *a);
 			a->address = addr;
@@ -752,7 +767,7 @@ static int cmp_sortkey(const void *a, const void *b)
  * only when it is not in order already. Files are usually written in order
  * within a domain, so most loads compare each local part once instead of
  * n log n times. */
-static void sort_keys(struct sortkey *keys, size_t n, size_t maxdom)
+static void sort_keys(struct sortkey *keys, size_t n, size_t maxdom, bool *same)
 {
 	size_t *start = xcalloc(maxdom + 2, sizeof *start);
 	for (size_t i = 0; i < n; i++) {
@@ -768,16 +783,36 @@ static void sort_keys(struct sortkey *keys, size_t n, size_t maxdom)
 	memcpy(keys, out, n * sizeof *keys);
 	free(out);
 	free(start);
+	/* same[k]: key k equals key k - 1 (a later duplicate), found by the
+	 * comparisons that check the order, so that no caller compares the
+	 * strings again. */
 	for (size_t a = 0; a < n;) {
 		size_t b = a + 1;
 		bool sorted = true;
-		for (; b < n && keys[b].dom == keys[a].dom; b++)
-			if (sorted && strcmp(keys[b - 1].local, keys[b].local) > 0)
-				sorted = false;
-		if (!sorted)
+		same[a] = false;
+		for (; b < n && keys[b].dom == keys[a].dom; b++) {
+			if (!sorted)
+				continue;
+			int c = strcmp(keys[b - 1].local, keys[b].local);
+			sorted = c <= 0;
+			same[b] = c == 0;
+		}
+		if (!sorted) {
 			qsort(keys + a, b - a, sizeof *keys, cmp_sortkey);
+			for (size_t k = a + 1; k < b; k++)
+				same[k] = strcmp(keys[k - 1].local, keys[k].local) == 0;
+		}
 		a = b;
 	}
+}
+
+/* Prefetch element k of size sz at a; return the next position of its cycle. */
+static size_t prefetch_elem(const char *a, size_t sz, size_t k, const uint32_t *src)
+{
+	for (size_t off = 0; off < sz; off += 64)
+		__builtin_prefetch(a + k * sz + off);
+	__builtin_prefetch(a + k * sz + sz - 1);
+	return src[k];
 }
 
 /* Sort the n elements of size sz at base by keys (sorted by sort_keys),
@@ -793,9 +828,17 @@ static void sort_permute(void *base, size_t n, size_t sz, const struct sortkey *
 		if (src[i] == i)
 			continue;
 		memcpy(tmp, a + i * sz, sz);
+		/* Each step reads a random element: walk the cycle a few steps
+		 * ahead and prefetch, so the reads overlap instead of waiting
+		 * one after the other. */
+		size_t ahead = src[i];
+		for (int s = 0; s < 8 && ahead != i; s++)
+			ahead = prefetch_elem(a, sz, ahead, src);
 		size_t j = i;
 		while (src[j] != i) {
 			size_t k = src[j];
+			if (ahead != i)
+				ahead = prefetch_elem(a, sz, ahead, src);
 			memcpy(a + j * sz, a + k * sz, sz);
 			src[j] = (uint32_t)j;
 			j = k;
@@ -827,30 +870,40 @@ static int cmp_alias_ptr(const void *a, const void *b)
 }
 
 /* Sort, then drop the later of equal keys: Postfix asks the maps in order
- * and takes the first answer. Returns the array (the vector's). */
+ * and takes the first answer. Returns the array (the vector's); *ranks and
+ * *hashes get each kept mailbox's domain rank and address hash. */
 static struct mailbox *mailboxes_final(struct mb_vec *v, const uint32_t *rank, size_t ndom,
-				       size_t *n, struct diags *d)
+				       size_t *n, uint32_t **ranks, uint32_t **hashes,
+				       struct diags *d)
 {
-	struct sortkey *keys = xmalloc((v->n ? v->n : 1) * sizeof *keys);
+	size_t cnt = v->n ? v->n : 1;
+	struct sortkey *keys = xmalloc(cnt * sizeof *keys);
+	bool *same = xmalloc(cnt * sizeof *same);
 	for (size_t i = 0; i < v->n; i++)
 		keys[i] = (struct sortkey){ rank[v->dom[i]], (uint32_t)i, v->v[i].local };
-	sort_keys(keys, v->n, ndom);
+	sort_keys(keys, v->n, ndom, same);
 	sort_permute(v->v, v->n, sizeof *v->v, keys);
-	free(keys);
-	free(v->dom);
+	*ranks = xmalloc(cnt * sizeof **ranks);
+	*hashes = xmalloc(cnt * sizeof **hashes);
 	size_t k = 0;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct mailbox *b = &v->v[i];
-		if (k > 0 && strcmp(v->v[k - 1].address, b->address) == 0) {
+		if (same[i]) {
 			diag_warn(d, b->file, b->line,
 				  _("'%s' is already defined in an earlier map (%s:%u); this entry is ignored"),
 				  b->address, v->v[k - 1].file, v->v[k - 1].line);
 			continue;
 		}
+		(*ranks)[k] = keys[i].dom;
+		(*hashes)[k] = v->hash[keys[i].idx];
 		if (k != i)
 			v->v[k] = *b;
 		k++;
 	}
+	free(keys);
+	free(same);
+	free(v->dom);
+	free(v->hash);
 	*n = k;
 	if (!v->v)
 		v->v = xcalloc(1, sizeof *v->v);
@@ -1026,7 +1079,7 @@ static void build_reverse(struct world *w)
 {
 	uint32_t *ids = xmalloc((w->ntargets ? w->ntargets : 1) * sizeof *ids);
 	hidx_build(&w->rev_idx, w->targets, w->ntargets, sizeof *w->targets,
-		   offsetof(struct alias_target, address), ids);
+		   offsetof(struct alias_target, address), NULL, ids);
 	/* ids[k] is the first target with k's address; number those. */
 	size_t nid = 0;
 	for (size_t k = 0; k < w->ntargets; k++)
@@ -1134,7 +1187,7 @@ static uint32_t *build_domains(struct world *w, struct dom_collect *dc, struct d
 		}
 	}
 	hidx_build(&w->dom_idx, w->domains, w->ndomains, sizeof *w->domains,
-		   offsetof(struct domain, name), NULL);
+		   offsetof(struct domain, name), NULL, NULL);
 	free(dc->v);
 	strmap_free(&dc->idx);
 	return rank;
@@ -1228,37 +1281,45 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 	load_passwd(w, cfg, d);
 	load_sysaliases(w, cfg, d);
 
-	struct mb_vec boxes = { NULL, NULL, 0, 0, 0 }, cboxes = { NULL, NULL, 0, 0, 0 };
+	struct mb_vec boxes = { NULL, NULL, NULL, 0, 0, 0, 0 }, cboxes = { NULL, NULL, NULL, 0, 0, 0, 0 };
 	load_mailboxes(w, &dc, &boxes, &cboxes, d);
-	struct al_vec av = { NULL, NULL, NULL, 0, 0, 0, 0 };
+	struct al_vec av = { NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0 };
 	struct alias_target *tv = NULL;
 	size_t tn = 0, tcap = 0;
 	load_aliases(w, &dc, &av, &tv, &tn, &tcap, d);
 	uint32_t *rank = build_domains(w, &dc, d);
 
 	/* Mailboxes, indexed once they sit in their final array. */
-	w->mailboxes = mailboxes_final(&boxes, rank, w->ndomains, &w->nmailboxes, d);
-	w->catchall_boxes = mailboxes_final(&cboxes, rank, w->ndomains, &w->ncatchall_boxes, d);
+	uint32_t *mb_rank, *mb_hash, *cb_rank, *cb_hash;
+	w->mailboxes = mailboxes_final(&boxes, rank, w->ndomains, &w->nmailboxes, &mb_rank,
+				       &mb_hash, d);
+	w->catchall_boxes = mailboxes_final(&cboxes, rank, w->ndomains, &w->ncatchall_boxes,
+					    &cb_rank, &cb_hash, d);
 	hidx_build(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
-		   offsetof(struct mailbox, address), NULL);
+		   offsetof(struct mailbox, address), mb_hash, NULL);
 	hidx_build(&w->cb_idx, w->catchall_boxes, w->ncatchall_boxes, sizeof *w->catchall_boxes,
-		   offsetof(struct mailbox, address), NULL);
+		   offsetof(struct mailbox, address), cb_hash, NULL);
+	free(mb_hash);
+	free(cb_rank);
+	free(cb_hash);
 	join_passwd(w);
 
 	/* Aliases, the same way. */
 	struct sortkey *keys = xmalloc((av.n ? av.n : 1) * sizeof *keys);
+	bool *same = xmalloc((av.n ? av.n : 1) * sizeof *same);
 	for (size_t i = 0; i < av.n; i++)
 		keys[i] = (struct sortkey){ rank[av.dom[i]], (uint32_t)i, av.v[i].local };
-	sort_keys(keys, av.n, w->ndomains);
+	sort_keys(keys, av.n, w->ndomains, same);
 	sort_permute(av.v, av.n, sizeof *av.v, keys);
 	w->targets = tv;
 	w->ntargets = tn;
 	w->aliases = av.v ? av.v : xcalloc(1, sizeof *w->aliases);
 	uint32_t *al_rank = xmalloc((av.n ? av.n : 1) * sizeof *al_rank);
+	uint32_t *al_hash = xmalloc((av.n ? av.n : 1) * sizeof *al_hash);
 	for (size_t i = 0; i < av.n; i++) {
 		struct alias *a = &w->aliases[i];
 		a->targets = tv ? &tv[av.tfirst[keys[i].idx]] : NULL;
-		if (w->naliases > 0 && strcmp(w->aliases[w->naliases - 1].address, a->address) == 0) {
+		if (same[i]) {
 			const struct alias *prev = &w->aliases[w->naliases - 1];
 			diag_warn(d, a->file, a->line,
 				  _("'%s' is already defined in an earlier map (%s:%u); this entry is ignored"),
@@ -1266,13 +1327,17 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 			continue;
 		}
 		al_rank[w->naliases] = keys[i].dom;
+		al_hash[w->naliases] = av.hash[keys[i].idx];
 		if (w->naliases != i)
 			w->aliases[w->naliases] = *a;
 		w->naliases++;
 	}
 	hidx_build(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
-		   offsetof(struct alias, address), NULL);
+		   offsetof(struct alias, address), al_hash, NULL);
+	free(al_hash);
 	free(keys);
+	free(same);
+	free(av.hash);
 	free(av.dom);
 	free(av.tfirst);
 	free(rank);
@@ -1315,8 +1380,10 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 		while (ai < w->naliases && al_rank[ai] == r && w->aliases[ai].is_catchall)
 			ai++;
 		w->dom_al_first[i] = ai;
+		while (mi < w->nmailboxes && mb_rank[mi] < r)
+			mi++;   /* "user@": no domain */
 		w->dom_mb_first[i] = mi;
-		for (; mi < w->nmailboxes && strcmp(w->mailboxes[mi].domain, dom->name) == 0; mi++) {
+		for (; mi < w->nmailboxes && mb_rank[mi] == r; mi++) {
 			struct mailbox *b = &w->mailboxes[mi];
 			int c = 1;
 			while (ai < w->naliases && al_rank[ai] == r &&
@@ -1334,6 +1401,7 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 		}
 	}
 	free(al_rank);
+	free(mb_rank);
 
 	classify_targets(w);
 	build_reverse(w);

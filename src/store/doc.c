@@ -12,6 +12,7 @@
 
 #include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/strmap.h"
 #include "vmailadm/xalloc.h"
 
 enum eol { EOL_NONE, EOL_LF, EOL_CRLF };
@@ -52,6 +53,7 @@ static void split(struct doc *doc, size_t len)
 	if (n > doc->cap) {
 		doc->lines = xreallocarray(doc->lines, n, sizeof *doc->lines);
 		doc->cap = n;
+		arena_populate(doc->lines, n * sizeof *doc->lines);
 	}
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -112,6 +114,7 @@ int doc_load(const char *path, bool missing_ok, struct doc **out, struct diags *
 	 * byte shows EOF; only a file that grows meanwhile makes it realloc. */
 	size_t cap = (size_t)st.st_size + 2, len = 0;
 	char *buf = xmalloc(cap);
+	arena_populate(buf, cap);
 	for (;;) {
 		if (cap - len - 1 == 0) {
 			cap += cap / 2 + 65536;

@@ -168,6 +168,7 @@ static void index_doc(struct pwfile *p, struct diags *d)
 	if (p->cap < nl) {
 		p->v = xreallocarray(p->v, nl, sizeof *p->v);
 		p->cap = nl;
+		arena_populate(p->v, nl * sizeof *p->v);
 	}
 	const char *file = doc_name(p->doc);
 	for (size_t i = 0; i < nl; i++) {

@@ -365,6 +365,7 @@ static void reindex(struct table *t, struct diags *d)
 	if (t->syntax != TABLE_LIST && t->cap < nl) {
 		t->v = xreallocarray(t->v, nl, sizeof *t->v);
 		t->cap = nl;
+		arena_populate(t->v, nl * sizeof *t->v);
 	}
 	struct strbuf text = STRBUF_INIT;
 	size_t pos = 0, first, nlines;

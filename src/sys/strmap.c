@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vmailadm/strmap.h"
 #include "vmailadm/xalloc.h"
@@ -71,6 +72,8 @@ struct strmap *strmap_create(size_t expected)
 	struct strmap *m = xcalloc(1, sizeof *m);
 	m->cap = slots_for(expected);
 	m->slots = xcalloc(m->cap, sizeof *m->slots);
+	/* 100,000 keys land on every page of their slots anyway */
+	arena_populate(m->slots, m->cap * sizeof *m->slots);
 	return m;
 }
 
@@ -116,6 +119,7 @@ static void rehash(struct strmap *m, size_t cap)
 	struct slot *old = m->slots;
 	size_t oldcap = m->cap;
 	m->slots = xcalloc(cap, sizeof *m->slots);
+	arena_populate(m->slots, cap * sizeof *m->slots);
 	m->cap = cap;
 	m->used = m->count;
 	for (size_t i = 0; i < oldcap; i++) {
@@ -235,6 +239,7 @@ void *arena_alloc(struct arena *a, size_t size, size_t align)
 		if (cap < size)
 			cap = size;
 		c = xmalloc(sizeof *c + cap);
+		arena_populate(c, sizeof *c + cap);
 		c->cap = cap;
 		c->used = 0;
 		c->next = a->head;
@@ -281,6 +286,23 @@ void arena_adopt(struct arena *dst, struct arena *src)
 	dst->total += src->total;
 	src->head = NULL;
 	src->total = 0;
+}
+
+void arena_populate(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	if (n < 256 * 1024)
+		return;   /* a few faults cost less than the call */
+	uintptr_t start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t end = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+	/* A hint: on kernels before 5.14 it fails and the pages fault in one
+	 * by one as before. */
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+#endif
 }
 
 void arena_free(struct arena *a)
