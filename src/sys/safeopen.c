@@ -72,6 +72,23 @@ static int open_base(const char *base, struct diags *d)
 /* Check rel ("a/b/c", repeated and trailing slashes allowed) and count its
  * components; -1 with a diagnostic for an absolute path, "..", "." or a
  * control byte. */
+/* The next component of the '/'-separated path at *p, as a new string of
+ * *len bytes, or NULL at the end; *p moves past it. Repeated and trailing
+ * slashes are skipped. */
+static char *next_component(const char **p, size_t *len)
+{
+	const char *s = *p;
+	while (*s == '/')
+		s++;
+	*p = s;
+	if (*s == '\0')
+		return NULL;
+	const char *e = strchr(s, '/');
+	*len = e ? (size_t)(e - s) : strlen(s);
+	*p = s + *len;
+	return xstrndup(s, *len);
+}
+
 static int check_rel(const char *base, const char *rel, struct diags *d)
 {
 	if (rel == NULL)
@@ -84,23 +101,18 @@ static int check_rel(const char *base, const char *rel, struct diags *d)
 	}
 	int n = 0;
 	const char *p = rel;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		const char *e = strchr(p, '/');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		char *c = xstrndup(p, len);
+	size_t len;
+	char *c;
+	while ((c = next_component(&p, &len))) {
 		bool ok = safe_component(c);
+		if (!ok)
+			diag_error(d, shown, 0, _("invalid path component \"%.*s\""), (int)len, c);
 		free(c);
 		if (!ok) {
-			diag_error(d, shown, 0, _("invalid path component \"%.*s\""), (int)len, p);
 			free(shown);
 			return -1;
 		}
 		n++;
-		p += len;
 	}
 	free(shown);
 	return n;
@@ -120,18 +132,12 @@ static int walk(const char *base, const char *rel, bool create, mode_t mode, uid
 	struct strbuf shown = STRBUF_INIT;
 	sb_adds(&shown, base);
 	const char *p = rel;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		const char *e = strchr(p, '/');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		char *c = xstrndup(p, len);
+	size_t len;
+	char *c;
+	while ((c = next_component(&p, &len))) {
 		if (shown.len == 0 || shown.buf[shown.len - 1] != '/')
 			sb_addc(&shown, '/');
-		sb_add(&shown, p, len);
-		p += len;
+		sb_add(&shown, c, len);
 
 		int nfd = openat(fd, c, DIR_FLAGS);
 		bool created = false;
