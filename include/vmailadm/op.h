@@ -31,6 +31,13 @@ enum op_kind {
 	 *   maildir restore MAILDIR ARCHIVE: an archived maildir moves back. */
 	OP_FILE_RESTORE,
 	OP_MAILDIR_RESTORE,
+	/* Repairs, staged by `vmailadm lint --fix`:
+	 *   map rebuild TYPE:PATH: postmap (postalias for the aliases file) runs
+	 *   on PATH even though its bytes do not change (a missing or stale
+	 *   .db); subject is "TYPE:PATH", the path keeps its case;
+	 *   maildir create ADDRESS: the missing maildir of a mailbox is made. */
+	OP_MAP_REBUILD,
+	OP_MAILDIR_CREATE,
 };
 
 struct op {

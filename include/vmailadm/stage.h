@@ -52,6 +52,10 @@ struct staged_file {
 struct plan {
 	struct staged_file **files;  /* only those whose bytes change */
 	size_t nfiles;
+	/* Maps rebuilt though their bytes do not change (OP_MAP_REBUILD); each
+	 * has its ACT_POSTMAP / ACT_POSTALIAS in actions. */
+	struct staged_file **rebuilt;
+	size_t nrebuilt;
 	struct action *actions;
 	size_t nactions;
 	char **notes;

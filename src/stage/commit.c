@@ -424,6 +424,25 @@ static void append_audit(struct run *r, struct stage *s, struct written *ws, siz
 		json_array_append_new(acts, o);
 	}
 	json_object_set_new(rec, "maildirs", acts);
+	/* Every map the commit built, whether its source changed or it was
+	 * only rebuilt (lint --fix). */
+	json_t *maps = json_array();
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct action *a = &p->actions[i];
+		if (a->kind != ACT_POSTMAP && a->kind != ACT_POSTALIAS)
+			continue;
+		bool only = false;
+		for (size_t k = 0; k < p->nrebuilt; k++)
+			only |= strcmp(p->rebuilt[k]->path, a->path) == 0;
+		json_t *o = json_object();
+		json_object_set_new(o, "tool", json_string(a->kind == ACT_POSTMAP ? "postmap" : "postalias"));
+		char *spec = xasprintf("%s:%s", a->detail ? a->detail : "", a->path);
+		json_object_set_new(o, "map", json_string(spec));
+		free(spec);
+		json_object_set_new(o, "source_changed", json_boolean(!only));
+		json_array_append_new(maps, o);
+	}
+	json_object_set_new(rec, "maps", maps);
 	char *line = json_dumps(rec, JSON_COMPACT);
 	char *path = state_path(r->cfg, "audit.log");
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -573,6 +592,23 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 			ws[i].backup = backup_name(cfg, ws[i].f->path, res->id);
 	}
 
+	/* Maps rebuilt on request (lint --fix): their sources do not change, so
+	 * they need no backup, no journal line and no restore; a map built
+	 * from the source as it is never serves worse than a missing or stale
+	 * one, so a later failure leaves it built. */
+	struct written *rb = xcalloc(p->nrebuilt ? p->nrebuilt : 1, sizeof *rb);
+	for (size_t i = 0; i < p->nrebuilt; i++) {
+		rb[i].f = p->rebuilt[i];
+		for (size_t k = 0; k < p->nactions; k++) {
+			const struct action *a = &p->actions[k];
+			if ((a->kind == ACT_POSTMAP || a->kind == ACT_POSTALIAS) && strcmp(a->path, rb[i].f->path) == 0) {
+				rb[i].type = a->detail;
+				rb[i].program = a->kind == ACT_POSTMAP ? cfg->postmap : cfg->postalias;
+				rb[i].tool = a->kind == ACT_POSTMAP ? "postmap" : "postalias";
+			}
+		}
+	}
+
 	int rc = 0;
 	/* Backups first: a copy of every file as it is now. */
 	for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
@@ -600,6 +636,18 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	/* Tables first, main.cf last: a domain is announced only once its
 	 * mailboxes and aliases are in place. */
 	for (int pass = 0; pass < 2 && rc == 0; pass++) {
+		/* Rebuilt maps are tables too: ready before main.cf names them. */
+		for (size_t i = 0; i < p->nrebuilt && rc == 0 && pass == 1; i++) {
+			if (!rb[i].type)
+				continue;
+			/* The source goes through write_map with the bytes it has
+			 * (checked under the lock): the map is built aside and
+			 * renamed in, never half-built where Postfix reads it. */
+			rc = write_map(&r, rb[i].f->path, rb[i].type, sb_str(&rb[i].f->cur), rb[i].f->cur.len,
+				       rb[i].program, rb[i].tool);
+			step(&r, rc == 0, rc == 0 ? NULL : d->n ? d->v[d->n - 1].msg : NULL,
+			     _("rebuild map %s:%s"), rb[i].type, rb[i].f->path);
+		}
 		for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
 			bool is_main = maincf && strcmp(ws[i].f->path, maincf) == 0;
 			if (is_main != (pass == 1))
@@ -649,6 +697,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(ws[i].backup);
 	free(ws);
+	free(rb);
 	if (res->committed)
 		stage_reset(s);
 	release_lock(cfg, lock);

@@ -32,6 +32,8 @@ static const struct op_name op_names[] = {
 	{ OP_SYSALIAS_DEL, "sysalias", "del", 0, 0 },
 	{ OP_FILE_RESTORE, "file", "restore", 1, 1 },
 	{ OP_MAILDIR_RESTORE, "maildir", "restore", 1, 1 },
+	{ OP_MAP_REBUILD, "map", "rebuild", 0, 0 },
+	{ OP_MAILDIR_CREATE, "maildir", "create", 0, 0 },
 };
 
 static const struct op_name *name_of(enum op_kind kind)
@@ -55,8 +57,8 @@ struct op *op_new(enum op_kind kind, const char *subject)
 	struct op *op = xcalloc(1, sizeof *op);
 	op->kind = kind;
 	/* System alias names fold too: aliases(5) keys are case-insensitive.
-	 * File and maildir paths do not. */
-	if (kind == OP_FILE_RESTORE || kind == OP_MAILDIR_RESTORE)
+	 * File and maildir paths do not, nor a map's TYPE:PATH. */
+	if (kind == OP_FILE_RESTORE || kind == OP_MAILDIR_RESTORE || kind == OP_MAP_REBUILD)
 		op->subject = xstrdup(subject ? subject : "");
 	else
 		op->subject = lower_dup(subject ? subject : "");
@@ -344,7 +346,8 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 		diag_error(d, file, line, _("'%s %s' needs a %s"), nm->object, nm->verb,
 			   strcmp(nm->object, "domain") == 0 || strcmp(nm->object, "catchall") == 0
 				   ? _("domain") : strcmp(nm->object, "sysalias") == 0 ? _("name")
-				   : strcmp(nm->object, "file") == 0 || strcmp(nm->object, "maildir") == 0
+				   : nm->kind == OP_MAP_REBUILD ? _("map (type:path)")
+				   : nm->kind == OP_FILE_RESTORE || nm->kind == OP_MAILDIR_RESTORE
 				   ? _("path") : _("address"));
 		ok = false;
 	}
@@ -505,5 +508,7 @@ void op_describe(const struct op *op, struct strbuf *out)
 	case OP_MAILDIR_RESTORE:
 		sb_addf(out, _("move maildir %s back from %s"), s, op->ntargets ? op->targets[0] : "?");
 		break;
+	case OP_MAP_REBUILD: sb_addf(out, _("rebuild map %s"), s); break;
+	case OP_MAILDIR_CREATE: sb_addf(out, _("create the missing maildir of %s"), s); break;
 	}
 }

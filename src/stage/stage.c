@@ -219,6 +219,7 @@ static void actions_clear(struct stage *s)
 static void plan_clear(struct plan *p)
 {
 	free(p->files);
+	free(p->rebuilt);
 	for (size_t i = 0; i < p->nactions; i++) {
 		free(p->actions[i].path);
 		free(p->actions[i].target);
@@ -930,6 +931,109 @@ static int op_maildir_restore(struct stage *s, const struct op *op, struct diags
 	return 0;
 }
 
+/* The map types postmap and postalias build into a file beside the source;
+ * the others (regexp, pcre, texthash, /file/name lists) are read as they are. */
+static bool indexed_type(const char *type)
+{
+	return !strcmp(type, "hash") || !strcmp(type, "btree") || !strcmp(type, "lmdb") ||
+	       !strcmp(type, "cdb");
+}
+
+static bool action_staged(const struct stage *s, enum action_kind kind, const char *path)
+{
+	for (size_t i = 0; i < s->nacts; i++)
+		if (s->acts[i].kind == kind && s->acts[i].path && strcmp(s->acts[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/* lint --fix: a map whose .db is missing or older than its source is built
+ * again by the commit, under its lock, although no byte of it changes. Only
+ * a map this server uses can be named, so that the op cannot be made to run
+ * postmap on an arbitrary file. */
+static int op_map_rebuild(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const char *colon = strchr(op->subject, ':');
+	if (!colon || colon == op->subject || colon[1] != '/') {
+		diag_error(d, NULL, 0, _("'%s' is not a map written as type:/absolute/path"), op->subject);
+		return -1;
+	}
+	char *type = xstrndup(op->subject, (size_t)(colon - op->subject));
+	const char *path = colon + 1;
+	int rc = -1;
+	enum action_kind kind = ACT_POSTMAP;
+	const char *known = NULL;   /* the type the server reads it as */
+	if (strcmp(path, doc_name(aliases_doc(world_system_aliases(w)))) == 0) {
+		kind = ACT_POSTALIAS;
+		known = type;
+	}
+	for (size_t i = 0; i < world_map_count(w) && !known; i++) {
+		const struct world_map *m = world_map(w, i);
+		if (m->ref.path && strcmp(m->ref.path, path) == 0)
+			known = m->ref.type ? m->ref.type : "";
+	}
+	const struct staged_file *f = file_get(s, path);
+	if (!known) {
+		diag_error(d, world_maincf_path(w), 0, _("%s is not a map of this server: main.cf names no such table"),
+			   path);
+	} else if (strcmp(known, type) != 0) {
+		diag_error(d, world_maincf_path(w), 0, _("main.cf reads %s as %s:%s, not %s:%s"), path, known,
+			   path, type, path);
+	} else if (!indexed_type(type)) {
+		diag_error(d, NULL, 0, _("%s:%s is read as it is: there is no map to build (only hash, btree, lmdb and cdb are)"),
+			   type, path);
+	} else if (!f || (!f->existed && f->cur.len == 0)) {
+		diag_error(d, path, 0, _("%s does not exist: there is nothing to build the map from"), path);
+	} else if (action_staged(s, kind, path)) {
+		diag_error(d, path, 0, _("the map %s:%s is already staged to be rebuilt"), type, path);
+	} else {
+		add_action(s, kind, path, NULL, type);
+		rc = 0;
+	}
+	free(type);
+	return rc;
+}
+
+/* lint --fix: a mailbox whose maildir is missing gets it now rather than at
+ * the first delivery or login (Dovecot would create it as whoever runs it). */
+static int op_maildir_create(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const struct mailbox *b = world_mailbox_find(w, op->subject);
+	if (!b || !b->local[0]) {
+		diag_error(d, NULL, 0, _("%s is not a mailbox"), op->subject);
+		return -1;
+	}
+	if (!b->is_maildir) {
+		diag_error(d, b->file, b->line, _("%s is delivered to the mbox file %s, not to a maildir"),
+			   b->address, b->maildir);
+		return -1;
+	}
+	const char *base = world_mailbox_base(w);
+	size_t bl = base ? strlen(base) : 0;
+	while (bl > 1 && base[bl - 1] == '/')
+		bl--;
+	char *path = xstrdup(b->maildir);
+	for (size_t n = strlen(path); n > 1 && path[n - 1] == '/';)
+		path[--n] = '\0';
+	int rc = -1;
+	struct stat st;
+	if (!bl || strncmp(path, base, bl) != 0 || path[bl] != '/' || !path[bl + 1]) {
+		diag_error(d, b->file, b->line, _("the maildir %s of %s is not under virtual_mailbox_base %s"),
+			   path, b->address, base && *base ? base : "(unset)");
+	} else if (lstat(path, &st) == 0) {
+		diag_error(d, path, 0, _("the maildir %s of %s exists already"), path, b->address);
+	} else if (errno != ENOENT) {
+		diag_error(d, path, 0, _("cannot look at %s: %s"), path, strerror(errno));
+	} else if (action_staged(s, ACT_MAILDIR_CREATE, path)) {
+		diag_error(d, path, 0, _("the maildir of %s is already staged to be created"), b->address);
+	} else {
+		add_action(s, ACT_MAILDIR_CREATE, path, NULL, b->address);
+		rc = 0;
+	}
+	free(path);
+	return rc;
+}
+
 static int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	switch (op->kind) {
@@ -957,6 +1061,8 @@ static int apply_op(struct stage *s, struct world *w, const struct op *op, struc
 	case OP_SYSALIAS_DEL: return op_sysalias(w, op, d);
 	case OP_FILE_RESTORE: return op_file_restore(s, op, d);
 	case OP_MAILDIR_RESTORE: return op_maildir_restore(s, op, d);
+	case OP_MAP_REBUILD: return op_map_rebuild(s, w, op, d);
+	case OP_MAILDIR_CREATE: return op_maildir_create(s, w, op, d);
 	}
 	return -1;
 }
@@ -1219,8 +1325,7 @@ const struct plan *stage_plan(struct stage *s)
 			if (!wm->path || strcmp(wm->path, f->path) != 0)
 				continue;
 			const char *type = wm->type;
-			if (!strcmp(type, "hash") || !strcmp(type, "btree") || !strcmp(type, "lmdb") ||
-			    !strcmp(type, "cdb"))
+			if (indexed_type(type))
 				plan_add_action(p, ACT_POSTMAP, f->path, NULL, type);
 			else
 				/* /file/name lists and pattern files are read once per
@@ -1236,10 +1341,37 @@ const struct plan *stage_plan(struct stage *s)
 			break;
 		}
 	}
+	/* Maps rebuilt on request (OP_MAP_REBUILD): the same action as for a
+	 * changed file, once; an unchanged file is listed apart so that the
+	 * commit builds it without writing, backing up or journalling it. */
+	for (size_t i = 0; i < s->nacts; i++) {
+		const struct action *a = &s->acts[i];
+		if (a->kind != ACT_POSTMAP && a->kind != ACT_POSTALIAS)
+			continue;
+		bool have = false;
+		for (size_t k = 0; k < p->nactions && !have; k++)
+			have = p->actions[k].kind == a->kind && strcmp(p->actions[k].path, a->path) == 0;
+		if (have)
+			continue;
+		plan_add_action(p, a->kind, a->path, NULL, a->detail);
+		struct staged_file *f = file_get(s, a->path);
+		if (f && !file_changed(f)) {
+			p->rebuilt = xreallocarray(p->rebuilt, p->nrebuilt + 1, sizeof *p->rebuilt);
+			p->rebuilt[p->nrebuilt++] = f;
+		}
+		/* The running smtpd's domain lists do not follow a rebuilt table
+		 * (see above), and a stale .db may have lacked a domain. */
+		for (size_t m = 0; w && m < w->nmaps; m++)
+			if (w->maps[m].path && strcmp(w->maps[m].path, a->path) == 0 &&
+			    (w->maps[m].roles & (MAP_MAILBOX_DOMAINS | MAP_ALIAS_DOMAINS | MAP_MYDESTINATION)))
+				reload_postfix = true;
+	}
 	/* Maildirs are created after the maps name them and archived after the
 	 * maps stop naming them (Postfix recreates a maildir it still delivers to). */
 	for (size_t i = 0; i < s->nacts; i++)
-		plan_add_action(p, s->acts[i].kind, s->acts[i].path, s->acts[i].target, s->acts[i].detail);
+		if (s->acts[i].kind != ACT_POSTMAP && s->acts[i].kind != ACT_POSTALIAS)
+			plan_add_action(p, s->acts[i].kind, s->acts[i].path, s->acts[i].target,
+					s->acts[i].detail);
 	if (reload_postfix)
 		plan_add_action(p, ACT_RELOAD_POSTFIX, NULL, NULL, NULL);
 	if (reload_dovecot)

@@ -33,6 +33,9 @@ static void test_round_trip(void)
 		"sysalias set root admin@example.com",
 		"file restore /etc/Postfix/VMailbox /var/lib/vmailadm/backups/x.1 --if-sha 0a1b",
 		"maildir restore /var/mail/vhosts/d/U/ /var/lib/vmailadm/archive/d/U-1",
+		"map rebuild hash:/etc/Postfix/Virtual",
+		"map rebuild 'lmdb:/etc/postfix/odd name'",
+		"maildir create bob@example.com",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
 		struct diags d = DIAGS_INIT;
@@ -90,6 +93,55 @@ static void test_restore_keeps_case(void)
 	op_free(&op);
 	/* --if-sha belongs to file restore only. */
 	CU_ASSERT_PTR_NULL(parse("mailbox add a@b.c --if-sha x", &d));
+	diags_free(&d);
+}
+
+static void test_repair_ops(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct op *op = parse("map rebuild hash:/etc/Postfix/VMailbox", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	CU_ASSERT_EQUAL(op->kind, OP_MAP_REBUILD);
+	CU_ASSERT_STRING_EQUAL(op->subject, "hash:/etc/Postfix/VMailbox");  /* case kept */
+	CU_ASSERT_EQUAL(op->ntargets, 0);
+	struct strbuf s = STRBUF_INIT;
+	op_describe(op, &s);
+	CU_ASSERT_STRING_EQUAL(s.buf, "rebuild map hash:/etc/Postfix/VMailbox");
+	sb_reset(&s);
+	op_format(op, &s);
+	CU_ASSERT_STRING_EQUAL(s.buf, "map rebuild hash:/etc/Postfix/VMailbox");
+	struct op *c = op_clone(op);
+	CU_ASSERT_EQUAL(c->kind, OP_MAP_REBUILD);
+	CU_ASSERT_STRING_EQUAL(c->subject, op->subject);
+	op_free(&c);
+	op_free(&op);
+	op = parse("maildir create Bob@Example.COM", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	CU_ASSERT_EQUAL(op->kind, OP_MAILDIR_CREATE);
+	CU_ASSERT_STRING_EQUAL(op->subject, "bob@example.com");          /* an address folds */
+	sb_reset(&s);
+	op_describe(op, &s);
+	CU_ASSERT_STRING_EQUAL(s.buf, "create the missing maildir of bob@example.com");
+	sb_reset(&s);
+	op_format(op, &s);
+	CU_ASSERT_STRING_EQUAL(s.buf, "maildir create bob@example.com");
+	op_free(&op);
+	sb_free(&s);
+	CU_ASSERT_EQUAL(d.n, 0);
+	/* No targets, no options, and each needs its subject. */
+	const char *bad[] = { "map rebuild", "map rebuild hash:/a hash:/b", "maildir create",
+			      "maildir create a@b.c x@y.z", "map rebuild hash:/a --purge",
+			      "maildir create a@b.c --if-sha 00" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct diags e = DIAGS_INIT;
+		CU_ASSERT_PTR_NULL(parse(bad[i], &e));
+		CU_ASSERT_EQUAL(e.n, 1);
+		diags_free(&e);
+	}
+	struct diags e = DIAGS_INIT;
+	CU_ASSERT_PTR_NULL(parse("map rebuild", &e));
+	CU_ASSERT(e.n == 1 && strstr(e.v[0].msg, "type:path") != NULL);
+	diags_free(&e);
 	diags_free(&d);
 }
 
@@ -182,6 +234,7 @@ int main(void)
 		{ "word form round-trips", test_round_trip },
 		{ "fields and description", test_fields },
 		{ "restore ops keep the case of paths", test_restore_keeps_case },
+		{ "map rebuild and maildir create", test_repair_ops },
 		{ "errors name file and line", test_errors_name_file_and_line },
 		{ "address and target checks", test_address_checks },
 		{ "quota rules", test_quota_rule },

@@ -2,7 +2,8 @@
  * temporary directory: every operation, the validation messages, the plan
  * (diff, actions, notes), replay after a hand edit, the commit (owner and
  * mode kept, backups, audit), rollback on failure, recovery after a killed
- * commit, pending ops and file/maildir restores. postmap is a small script
+ * commit, pending ops, file/maildir restores, map rebuilds and maildir
+ * creation (lint --fix). postmap is a small script
  * that copies the source, so the tests need no Postfix. */
 #include "config.h"
 
@@ -1135,6 +1136,192 @@ static void test_restore_ops(void)
 	teardown();
 }
 
+/* ---- lint --fix repairs: map rebuild, maildir create -------------------- */
+
+static int rm_tree(const char *path)
+{
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void test_map_rebuild_and_maildir_create(void)
+{
+	setup();
+	/* A pattern map beside the alias table: read as it is, nothing to build. */
+	char *rx = xasprintf("%s", P("etc/postfix/virtual_regexp"));
+	spit(rx, "/^x-(.*)@andromed\\.cloud$/ admin@andromed.cloud\n");
+	char *maps = xasprintf("virtual_alias_maps = hash:%s, regexp:%s", VAL, rx);
+	set_line(MAINCF, "virtual_alias_maps", maps);
+	free(maps);
+	CU_ASSERT_EQUAL(rm_tree(P("vhosts/andromed.cloud/support")), 0);
+	char *vmb0 = slurp(VMB);
+	struct stat st0;
+	CU_ASSERT_EQUAL(stat(VMB, &st0), 0);
+	CU_ASSERT(!exists(P("etc/postfix/vmailbox.db")));   /* demo never builds maps */
+
+	struct stage *s = stage_new();
+	char *line = xasprintf("map rebuild hash:%s", VMB);
+	CU_ASSERT_EQUAL(push(s, line), 0);
+	/* The same map twice, a file that is no map, the wrong type, a
+	 * pattern map, a missing source: refused, and the stage unchanged. */
+	CU_ASSERT_EQUAL(push(s, line), -1);
+	CU_ASSERT(strstr(msg, "already staged") != NULL);
+	free(line);
+	CU_ASSERT_EQUAL(push(s, "map rebuild hash:/etc/passwd"), -1);
+	CU_ASSERT(strstr(msg, "not a map of this server") != NULL);
+	line = xasprintf("map rebuild btree:%s", VMB);
+	CU_ASSERT_EQUAL(push(s, line), -1);
+	CU_ASSERT(strstr(msg, "reads") != NULL);
+	free(line);
+	line = xasprintf("map rebuild regexp:%s", rx);
+	CU_ASSERT_EQUAL(push(s, line), -1);
+	CU_ASSERT(strstr(msg, "no map to build") != NULL);
+	free(line);
+	CU_ASSERT_EQUAL(push(s, "map rebuild vmailbox"), -1);
+	CU_ASSERT(strstr(msg, "type:/absolute/path") != NULL);
+	/* The aliases file goes to postalias. */
+	line = xasprintf("map rebuild hash:%s", P("etc/aliases"));
+	CU_ASSERT_EQUAL(push(s, line), 0);
+	free(line);
+
+	CU_ASSERT_EQUAL(push(s, "maildir create support@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "maildir create Support@Andromed.Cloud"), -1);
+	CU_ASSERT(strstr(msg, "already staged") != NULL);
+	CU_ASSERT_EQUAL(push(s, "maildir create admin@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "exists already") != NULL);
+	CU_ASSERT_EQUAL(push(s, "maildir create nobody@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "is not a mailbox") != NULL);
+	/* A mailbox staged in the same stage has its maildir coming already. */
+	CU_ASSERT_EQUAL(push(s, "mailbox add new1@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "maildir create new1@andromed.cloud"), -1);
+	CU_ASSERT_EQUAL(stage_count(s), 4);
+
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT(plan_has(p, ACT_POSTMAP, "etc/postfix/vmailbox"));
+	CU_ASSERT(plan_has(p, ACT_POSTALIAS, "etc/aliases"));
+	CU_ASSERT(plan_has(p, ACT_MAILDIR_CREATE, "andromed.cloud/support"));
+	/* vmailbox changes (new1): one postmap, and it is a written file, not a
+	 * rebuild; the aliases file is only rebuilt. */
+	size_t npostmap_vmb = 0;
+	for (size_t i = 0; i < p->nactions; i++)
+		npostmap_vmb += p->actions[i].kind == ACT_POSTMAP && !strcmp(p->actions[i].path, VMB);
+	CU_ASSERT_EQUAL(npostmap_vmb, 1);
+	CU_ASSERT_EQUAL(p->nrebuilt, 1);
+	CU_ASSERT(p->nrebuilt == 1 && !strcmp(p->rebuilt[0]->path, P("etc/aliases")));
+	struct strbuf acts = STRBUF_INIT;
+	plan_describe_actions(p, cfg, &acts);
+	CU_ASSERT(strstr(acts.buf, "postalias") != NULL);
+	sb_free(&acts);
+
+	/* Without the mailbox add, vmailbox is only rebuilt. */
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(stage_undo(s, &d), 0);
+	diags_free(&d);
+	p = stage_plan(s);
+	CU_ASSERT_EQUAL(p->nfiles, 0);
+	CU_ASSERT_EQUAL(p->nrebuilt, 2);
+	CU_ASSERT(plan_has(p, ACT_POSTMAP, "etc/postfix/vmailbox"));
+	/* virtual_mailbox_maps is no domain list: no reload for it. */
+	CU_ASSERT(!plan_has(p, ACT_RELOAD_POSTFIX, NULL));
+
+	/* The op text survives a round trip (journal, pending). */
+	for (size_t i = 0; i < stage_count(s); i++) {
+		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+		op_format(stage_op(s, i), &a);
+		int argc;
+		struct diags d2 = DIAGS_INIT;
+		char **w = op_split_words(a.buf, &argc, NULL, 0, &d2);
+		struct op *op = w ? op_from_words(argc, w, NULL, 0, &d2) : NULL;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+		op_format(op, &b);
+		CU_ASSERT_STRING_EQUAL(a.buf, b.buf);
+		op_free(&op);
+		op_words_free(w);
+		diags_free(&d2);
+		sb_free(&a);
+		sb_free(&b);
+	}
+
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	CU_ASSERT(res.committed);
+	/* The maps are built from the sources, whose bytes did not change. */
+	char *db = slurp(P("etc/postfix/vmailbox.db"));
+	CU_ASSERT(db && vmb0 && strcmp(db, vmb0) == 0);
+	free(db);
+	char *vmb1 = slurp(VMB);
+	CU_ASSERT(vmb1 && vmb0 && strcmp(vmb0, vmb1) == 0);
+	free(vmb1);
+	struct stat st1;
+	CU_ASSERT_EQUAL(stat(VMB, &st1), 0);
+	CU_ASSERT_EQUAL(st1.st_mode & 07777, st0.st_mode & 07777);
+	CU_ASSERT(exists(P("etc/aliases.db")));
+	CU_ASSERT(strstr(sb_str(&res.log), "rebuild map hash:") != NULL);
+	/* Nothing to back up: no backup file for this commit. */
+	char *bdir = xasprintf("%s/backups", cfg->state_dir);
+	DIR *dp = opendir(bdir);
+	struct dirent *de;
+	int nbackups = 0;
+	while (dp && (de = readdir(dp)))
+		nbackups += strstr(de->d_name, res.id) != NULL;
+	if (dp)
+		closedir(dp);
+	CU_ASSERT_EQUAL(nbackups, 0);
+	free(bdir);
+	/* The maildir, vmail-owned, 0700, with new cur tmp. */
+	struct stat st;
+	CU_ASSERT_EQUAL(stat(P("vhosts/andromed.cloud/support"), &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0700);
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/support/new")));
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/support/cur")));
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/support/tmp")));
+	/* The audit record names the ops, the map rebuilds and the maildir. */
+	char *audit = slurp(P("state/audit.log"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(audit);
+	CU_ASSERT(strstr(audit, "rebuild map hash:") != NULL);
+	CU_ASSERT(strstr(audit, "create the missing maildir of support@andromed.cloud") != NULL);
+	CU_ASSERT(strstr(audit, "\"maps\"") != NULL);
+	CU_ASSERT(strstr(audit, "\"source_changed\":false") != NULL);
+	CU_ASSERT(strstr(audit, "\"postalias\"") != NULL);
+	CU_ASSERT(strstr(audit, "\"create\"") != NULL);
+	free(audit);
+	CU_ASSERT(!exists(P("state/journal")));
+	commit_result_free(&res);
+	/* Once built, the maildir op is refused: it exists. */
+	CU_ASSERT_EQUAL(push(s, "maildir create support@andromed.cloud"), -1);
+	stage_free(&s);
+	free(vmb0);
+	free(rx);
+	teardown();
+}
+
+/* A rebuild that fails stops the commit before any maildir is made, and the
+ * files written before it are put back. */
+static void test_failing_rebuild_rolls_back(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(rm_tree(P("vhosts/andromed.cloud/support")), 0);
+	free(cfg->postmap);
+	cfg->postmap = xstrdup("/bin/false");
+	struct stage *s = stage_new();
+	char *line = xasprintf("map rebuild hash:%s", VDOM);
+	CU_ASSERT_EQUAL(push(s, line), 0);
+	free(line);
+	CU_ASSERT_EQUAL(push(s, "maildir create support@andromed.cloud"), 0);
+	/* A domain list: the running smtpd needs a reload to see it. */
+	CU_ASSERT(plan_has(stage_plan(s), ACT_RELOAD_POSTFIX, NULL));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), -1);
+	CU_ASSERT(res.rolled_back);
+	CU_ASSERT(!res.committed);
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/support")));
+	CU_ASSERT(!exists(P("etc/postfix/virtual_domains.db")));
+	CU_ASSERT(exists(VDOM));
+	CU_ASSERT(contains(P("state/audit.log"), "\"rolled back\""));
+	commit_result_free(&res);
+	stage_free(&s);
+	teardown();
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -1163,6 +1350,8 @@ int main(void)
 		{ "backups_keep and unique ids", test_backups_keep },
 		{ "pending ops save/restore", test_pending_save_restore },
 		{ "file and maildir restores", test_restore_ops },
+		{ "map rebuild and maildir create (lint --fix)", test_map_rebuild_and_maildir_create },
+		{ "failing map rebuild rolls back", test_failing_rebuild_rolls_back },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("stage", tests);
