@@ -2,7 +2,7 @@
  * virtual-domain set-up (issue 6, reference §2-§6), each found problem with
  * a stable rule id, a severity, the file and line, a message and a one-line
  * fix. lint_fixes() turns the problems it knows how to repair into staged
- * operations (and the few actions the stage has no operation for). */
+ * operations. */
 #ifndef VMAILADM_LINT_H
 #define VMAILADM_LINT_H
 #include <stdbool.h>
@@ -53,32 +53,19 @@ void lint_report_free(struct lint_report *r);
 size_t lint_count_problems(const struct lint_report *r);
 const char *lint_severity_name(enum lint_severity s); /* "error", "warning", "info" */
 
-/* Work the stage cannot express as an operation. */
-enum lint_action_kind {
-	LINT_ACT_POSTMAP,        /* path = the source, detail = the map type */
-	LINT_ACT_MAILDIR_CREATE, /* path = the maildir, under virtual_mailbox_base */
-};
-struct lint_action {
-	enum lint_action_kind kind;
-	char *path;
-	char *detail;
-	const char *rule;
-};
-
 struct lint_fixes {
 	struct op **ops;          /* to stage_push, in order */
 	size_t nops;
-	struct lint_action *actions;
-	size_t nactions;
 };
 
-/* The fixes for the problems in r: a catch-all that swallows mailboxes is
- * set again on the same target (OP_CATCHALL_SET: the stage writes it in
- * the mailbox map, or adds identity entries, per catchall_form); a {PLAIN}
- * password is hashed with cfg->password_scheme (OP_MAILBOX_PASSWD); a
- * missing maildir is created and a missing or stale map rebuilt (actions).
- * Problems that cannot be fixed this way are skipped; a fix that fails
- * (e.g. an empty plaintext) is a note in d. */
+/* The fixes for the problems in r, as operations: a catch-all that swallows
+ * mailboxes is set again on the same target (OP_CATCHALL_SET: the stage
+ * writes it in the mailbox map, or adds identity entries, per
+ * catchall_form); a {PLAIN} password is hashed with cfg->password_scheme
+ * (OP_MAILBOX_PASSWD); a missing maildir is created (OP_MAILDIR_CREATE)
+ * and a missing or stale map rebuilt (OP_MAP_REBUILD), so that one commit
+ * does all of it under its lock. Problems that cannot be fixed this way are
+ * skipped; a fix that fails (e.g. an empty plaintext) is a note in d. */
 void lint_fixes(const struct world *w, const struct config *cfg, const struct lint_report *r,
 		struct lint_fixes *out, struct diags *d);
 void lint_fixes_free(struct lint_fixes *f);

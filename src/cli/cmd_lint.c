@@ -1,8 +1,8 @@
 /* `vmailadm lint [--json] [--fix [--commit]]`: the problems lint finds, as
  * "file:line: severity: [rule] message (fix: ...)" or a JSON array. --fix
  * stages the repairs lint knows and shows the plan like --dry-run; only
- * --fix --commit writes (through the stage's commit, then the maps and
- * maildirs the stage has no operation for). */
+ * --fix --commit writes, through the stage's commit: file edits, map
+ * rebuilds and maildirs in one transaction. */
 #include "config.h"
 
 #include <getopt.h>
@@ -18,8 +18,6 @@
 #include "vmailadm/lint.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
-#include "vmailadm/safeopen.h"
-#include "vmailadm/spawn.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
@@ -68,38 +66,30 @@ static void print_report(const struct lint_report *r, bool json)
 	}
 }
 
-static const char *action_text(const struct lint_action *a)
+static void show_progress(void *ctx, const char *what, bool ok, const char *detail)
 {
-	return a->kind == LINT_ACT_POSTMAP ? _("rebuild map") : _("create maildir");
+	(void)ctx;
+	fprintf(stderr, "%s %s%s%s\n", ok ? "  ok  " : "  FAIL", what, detail ? ": " : "",
+		detail ? detail : "");
 }
 
-static int run_actions(const struct config *cfg, const struct world *w, const struct lint_fixes *f)
+static const char *action_name(enum action_kind k)
 {
-	int bad = 0;
-	for (size_t i = 0; i < f->nactions; i++) {
-		const struct lint_action *a = &f->actions[i];
-		struct diags d = DIAGS_INIT;
-		int rc;
-		if (a->kind == LINT_ACT_POSTMAP) {
-			char *spec = xasprintf("%s:%s", a->detail, a->path);
-			const char *argv[] = { cfg->postmap, "-c", cfg->postfix_dir, spec, NULL };
-			rc = spawn_check(argv, 60000, &d);
-			free(spec);
-		} else {
-			const char *base = world_mailbox_base(w);
-			const char *rel = a->path + strlen(base);
-			while (*rel == '/')
-				rel++;
-			rc = safe_make_maildir(base, rel, (uid_t)cfg->vmail_uid, (gid_t)cfg->vmail_gid, &d);
-		}
-		fprintf(stderr, "%s %s %s\n", rc == 0 ? "  ok  " : "  FAIL", action_text(a), a->path);
-		diags_print(&d, stderr);
-		diags_free(&d);
-		bad |= rc != 0;
+	switch (k) {
+	case ACT_POSTMAP: return "postmap";
+	case ACT_POSTALIAS: return "postalias";
+	case ACT_MAILDIR_CREATE: return "create-maildir";
+	case ACT_MAILDIR_ARCHIVE: return "archive-maildir";
+	case ACT_MAILDIR_PURGE: return "purge-maildir";
+	case ACT_RELOAD_POSTFIX: return "reload-postfix";
+	case ACT_RELOAD_DOVECOT: return "reload-dovecot";
+	case ACT_MAILDIR_RESTORE: return "restore-maildir";
 	}
-	return bad;
+	return "?";
 }
 
+/* Every fix is an operation: the plan below is what the commit does, all
+ * of it under one lock, journal and audit record. */
 static int do_fix(struct cli *cli, const struct world *w, const struct lint_report *r, bool json,
 		  bool commit)
 {
@@ -117,20 +107,20 @@ static int do_fix(struct cli *cli, const struct world *w, const struct lint_repo
 		lint_fixes_free(&f);
 		return EXIT_USAGE;
 	}
+	size_t refused = 0;
 	for (size_t i = 0; i < f.nops; i++) {
 		struct op *op = f.ops[i];
 		f.ops[i] = NULL;   /* the stage owns or frees it now */
 		if (stage_push(s, op, &d) < 0) {
 			diags_print(&d, stderr);
 			diags_free(&d);
+			refused++;
 		}
 	}
 	const struct plan *p = stage_plan(s);
 	struct strbuf diff = STRBUF_INIT, acts = STRBUF_INIT;
 	plan_diff(p, &diff);
 	plan_describe_actions(p, cfg, &acts);
-	for (size_t i = 0; i < f.nactions; i++)
-		sb_addf(&acts, "%s %s\n", action_text(&f.actions[i]), f.actions[i].path);
 	if (json) {
 		json_t *o = json_object();
 		json_t *ops = json_array();
@@ -143,48 +133,52 @@ static int do_fix(struct cli *cli, const struct world *w, const struct lint_repo
 		json_object_set_new(o, "operations", ops);
 		json_object_set_new(o, "diff", json_string(sb_str(&diff)));
 		json_t *ja = json_array();
-		for (size_t i = 0; i < f.nactions; i++) {
+		for (size_t i = 0; i < p->nactions; i++) {
 			json_t *a = json_object();
-			json_object_set_new(a, "action", json_string(f.actions[i].kind == LINT_ACT_POSTMAP
-									     ? "postmap" : "create-maildir"));
-			json_object_set_new(a, "path", json_string(f.actions[i].path));
-			json_object_set_new(a, "rule", json_string(f.actions[i].rule));
+			json_object_set_new(a, "action", json_string(action_name(p->actions[i].kind)));
+			if (p->actions[i].path)
+				json_object_set_new(a, "path", json_string(p->actions[i].path));
+			if (p->actions[i].target)
+				json_object_set_new(a, "target", json_string(p->actions[i].target));
 			json_array_append_new(ja, a);
 		}
 		json_object_set_new(o, "actions", ja);
+		json_t *notes = json_array();
+		for (size_t i = 0; i < p->nnotes; i++)
+			json_array_append_new(notes, json_string(p->notes[i]));
+		json_object_set_new(o, "notes", notes);
 		cli_json_print(o);
 	} else {
 		for (size_t i = 0; i < stage_count(s); i++) {
 			struct strbuf desc = STRBUF_INIT;
 			op_describe(stage_op(s, i), &desc);
-			printf("* %s\n", sb_str(&desc));
+			fputs("* ", stdout);
+			put_printable(stdout, sb_str(&desc));
+			fputs("\n", stdout);
 			sb_free(&desc);
 		}
 		fputs(sb_str(&diff), stdout);
 		fputs(sb_str(&acts), stdout);
-		if (stage_count(s) == 0 && f.nactions == 0)
+		if (stage_count(s) == 0)
 			fputs(_("lint: nothing it can fix by itself\n"), stderr);
 	}
 	sb_free(&diff);
 	sb_free(&acts);
-	int rc = EXIT_OK;
+	int rc = refused ? EXIT_PROBLEMS : EXIT_OK;
 	if (!commit) {
-		if (!json && (stage_count(s) || f.nactions))
+		if (!json && stage_count(s))
 			fputs(_("not committed: run 'vmailadm lint --fix --commit' to apply\n"), stderr);
-	} else {
-		if (stage_count(s) > 0) {
-			struct commit_opts copts = { .lock_wait_seconds = 10, .progress = NULL };
-			struct commit_result res;
-			int crc = stage_commit(s, &copts, &res, &d);
-			diags_print(&d, stderr);
-			diags_free(&d);
-			fprintf(stderr, crc == 0 ? _("committed (%s)\n") : _("not committed (%s)\n"),
-				res.id ? res.id : "-");
-			commit_result_free(&res);
-			if (crc != 0)
-				rc = EXIT_PROBLEMS;
-		}
-		if (rc == EXIT_OK && run_actions(cfg, w, &f))
+	} else if (stage_count(s) > 0) {
+		struct commit_opts copts = { .lock_wait_seconds = 10,
+					     .progress = json ? NULL : show_progress };
+		struct commit_result res;
+		int crc = stage_commit(s, &copts, &res, &d);
+		diags_print(&d, stderr);
+		diags_free(&d);
+		fprintf(stderr, crc == 0 ? _("committed (%s)\n") : _("not committed (%s)\n"),
+			res.id ? res.id : "-");
+		commit_result_free(&res);
+		if (crc != 0)
 			rc = EXIT_PROBLEMS;
 	}
 	stage_free(&s);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -683,27 +684,49 @@ void lint_run(const struct world *w, const struct config *cfg, const struct diag
 
 /* ---- fixes ---- */
 
-static void add_action(struct lint_fixes *f, enum lint_action_kind kind, const char *path,
-		       const char *detail, const char *rule)
-{
-	for (size_t i = 0; i < f->nactions; i++)
-		if (f->actions[i].kind == kind && strcmp(f->actions[i].path, path) == 0)
-			return;
-	f->actions = xreallocarray(f->actions, f->nactions + 1, sizeof *f->actions);
-	f->actions[f->nactions++] = (struct lint_action){ kind, xstrdup(path),
-							  detail ? xstrdup(detail) : NULL, rule };
-}
-
 static void add_op(struct lint_fixes *f, struct op *op)
 {
 	f->ops = xreallocarray(f->ops, f->nops + 1, sizeof *f->ops);
 	f->ops[f->nops++] = op;
 }
 
+/* The same map or maildir may come from two problems: stage it once. */
+static void add_op_once(struct lint_fixes *f, struct op *op)
+{
+	for (size_t i = 0; i < f->nops; i++) {
+		if (f->ops[i]->kind == op->kind && strcmp(f->ops[i]->subject, op->subject) == 0) {
+			op_free(&op);
+			return;
+		}
+	}
+	add_op(f, op);
+}
+
+/* mailbox-without-maildir names the maildir; the op names its mailbox. */
+static const struct mailbox *mailbox_of_maildir(const struct world *w, struct strmap **index,
+						 const char *dir)
+{
+	size_t nb;
+	const struct mailbox *boxes = world_mailboxes(w, &nb);
+	if (!*index) {
+		*index = strmap_create(nb ? nb : 1);
+		for (size_t i = 0; i < nb; i++) {
+			if (!boxes[i].local[0] || !boxes[i].is_maildir)
+				continue;
+			char *k = strip_slash(boxes[i].maildir);
+			strmap_add(*index, k, (void *)(uintptr_t)(i + 1)); /* index + 1: NULL is absent */
+			free(k);
+		}
+	}
+	uintptr_t k = (uintptr_t)strmap_get(*index, dir);
+	return k ? &boxes[k - 1] : NULL;
+}
+
 void lint_fixes(const struct world *w, const struct config *cfg, const struct lint_report *r,
 		struct lint_fixes *out, struct diags *d)
 {
 	memset(out, 0, sizeof *out);
+	struct strmap *index = NULL;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct lint_problem *p = &r->v[i];
 		if (!p->subject)
@@ -737,16 +760,15 @@ void lint_fixes(const struct world *w, const struct config *cfg, const struct li
 			op->password_hash = hash;
 			add_op(out, op);
 		} else if (!strcmp(p->rule, "mailbox-without-maildir")) {
-			add_action(out, LINT_ACT_MAILDIR_CREATE, p->subject, NULL, p->rule);
+			const struct mailbox *b = mailbox_of_maildir(w, &index, p->subject);
+			if (b)
+				add_op_once(out, op_new(OP_MAILDIR_CREATE, b->address));
 		} else if (!strcmp(p->rule, "map-not-built") || !strcmp(p->rule, "map-older-than-source")) {
-			const char *colon = strchr(p->subject, ':');
-			if (!colon)
-				continue;
-			char *type = xstrndup(p->subject, (size_t)(colon - p->subject));
-			add_action(out, LINT_ACT_POSTMAP, colon + 1, type, p->rule);
-			free(type);
+			if (strchr(p->subject, ':'))
+				add_op_once(out, op_new(OP_MAP_REBUILD, p->subject));
 		}
 	}
+	strmap_free(&index);
 }
 
 void lint_fixes_free(struct lint_fixes *f)
@@ -754,10 +776,5 @@ void lint_fixes_free(struct lint_fixes *f)
 	for (size_t i = 0; i < f->nops; i++)
 		op_free(&f->ops[i]);
 	free(f->ops);
-	for (size_t i = 0; i < f->nactions; i++) {
-		free(f->actions[i].path);
-		free(f->actions[i].detail);
-	}
-	free(f->actions);
 	memset(f, 0, sizeof *f);
 }

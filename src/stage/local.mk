@@ -27,3 +27,8 @@ tests_unit_test_stage_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 # Postfix and Dovecot (skips with 77 unless root with both installed).
 TESTS += tests/integration/stage-live.sh
 EXTRA_DIST += tests/integration/stage-live.sh
+
+# lint --fix --commit on a demo tree: map rebuilds and a missing maildir as
+# staged operations, built by the real postmap (skips with 77 without it).
+TESTS += tests/cli-lint.sh
+EXTRA_DIST += tests/cli-lint.sh

@@ -1,6 +1,7 @@
 /* Unit tests for lint: every rule fires on tests/fixtures/world/lintbad and
  * none on tests/fixtures/world/lintgood (whose .db files and modes the test
- * sets up), plus the fixes lint_fixes proposes. */
+ * sets up), plus the fixes lint_fixes proposes, as operations the stage
+ * accepts. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
 #include "vmailadm/passhash.h"
+#include "vmailadm/stage.h"
 
 static const char *const rules[] = {
 	"syntax", "duplicate-key", "catchall-swallows-mailboxes", "bare-domain-alias-key",
@@ -173,6 +175,7 @@ static void test_bad_triggers_every_rule(void)
 	struct diags fd = DIAGS_INIT;
 	lint_fixes(w, cfg, &r, &f, &fd);
 	bool catchall = false, passwd = false, postmap_va = false, postmap_vm = false, mkdir_c = false;
+	size_t nrebuild = 0;
 	for (size_t i = 0; i < f.nops; i++) {
 		const struct op *op = f.ops[i];
 		if (op->kind == OP_CATCHALL_SET && !strcmp(op->subject, "bad.test") &&
@@ -182,14 +185,14 @@ static void test_bad_triggers_every_rule(void)
 		    op->password_hash && !strncmp(op->password_hash, "{SHA512-CRYPT}", 14) &&
 		    passhash_verify(op->password_hash, "secret"))
 			passwd = true;
-	}
-	for (size_t i = 0; i < f.nactions; i++) {
-		const struct lint_action *a = &f.actions[i];
-		if (a->kind == LINT_ACT_POSTMAP && !strcmp(a->detail, "hash")) {
-			postmap_va |= !strcmp(a->path, va + 5);
-			postmap_vm |= !strcmp(a->path, vm + 5);
+		/* The map and maildir repairs are operations too (they used to
+		 * be actions run outside the commit). */
+		if (op->kind == OP_MAP_REBUILD) {
+			nrebuild++;
+			postmap_va |= !strcmp(op->subject, va);
+			postmap_vm |= !strcmp(op->subject, vm);
 		}
-		if (a->kind == LINT_ACT_MAILDIR_CREATE && !strcmp(a->path, carol))
+		if (op->kind == OP_MAILDIR_CREATE && !strcmp(op->subject, "carol@other.test"))
 			mkdir_c = true;
 	}
 	CU_ASSERT(catchall);
@@ -197,6 +200,51 @@ static void test_bad_triggers_every_rule(void)
 	CU_ASSERT(postmap_va);
 	CU_ASSERT(postmap_vm);
 	CU_ASSERT(mkdir_c);
+	/* one op per map, however many problems name it */
+	CU_ASSERT_EQUAL(nrebuild, 2);
+
+	/* Staged, they give the commit's actions: the maps are rebuilt though
+	 * their bytes do not change, carol's maildir is created. */
+	struct stage *s = stage_create(cfg);
+	struct diags sd = DIAGS_INIT;
+	CU_ASSERT_EQUAL_FATAL(stage_load(s, &sd), 0);
+	for (size_t i = 0; i < f.nops; i++) {
+		enum op_kind kind = f.ops[i]->kind;
+		struct op *op = f.ops[i];
+		f.ops[i] = NULL;
+		int prc = stage_push(s, op, &sd);
+		if (kind == OP_MAP_REBUILD || kind == OP_MAILDIR_CREATE) {
+			if (prc != 0)
+				fprintf(stderr, "\nrefused: %s", sd.n ? sd.v[sd.n - 1].msg : "?");
+			CU_ASSERT_EQUAL(prc, 0);
+		}
+	}
+	const struct plan *pl = stage_plan(s);
+	bool act_va = false, act_vm = false, act_c = false;
+	for (size_t i = 0; i < pl->nactions; i++) {
+		const struct action *a = &pl->actions[i];
+		if (a->kind == ACT_POSTMAP && !strcmp(a->detail, "hash")) {
+			act_va |= !strcmp(a->path, va + 5);
+			act_vm |= !strcmp(a->path, vm + 5);
+		}
+		act_c |= a->kind == ACT_MAILDIR_CREATE && !strcmp(a->path, carol);
+	}
+	CU_ASSERT(act_va);
+	CU_ASSERT(act_vm);
+	CU_ASSERT(act_c);
+	/* Each map is either rewritten (the catch-all fix edits it) or only
+	 * rebuilt, never both. */
+	const char *maps[] = { va + 5, vm + 5 };
+	for (size_t m = 0; m < 2; m++) {
+		int seen = 0;
+		for (size_t i = 0; i < pl->nrebuilt; i++)
+			seen += !strcmp(pl->rebuilt[i]->path, maps[m]);
+		for (size_t i = 0; i < pl->nfiles; i++)
+			seen += !strcmp(pl->files[i]->path, maps[m]);
+		CU_ASSERT_EQUAL(seen, 1);
+	}
+	stage_free(&s);
+	diags_free(&sd);
 	lint_fixes_free(&f);
 	diags_free(&fd);
 
