@@ -118,7 +118,8 @@ struct maildir_scan {
 	atomic_size_t next;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;              /* jobs published, helpers done, busy 0 */
-	unsigned busy, waiting;           /* workers with boxes; helpers waiting */
+	unsigned busy;                    /* workers still taking boxes */
+	atomic_uint waiting;              /* helpers waiting for a job */
 	pthread_t threads[MAX_WORKERS];
 	struct worker workers[MAX_WORKERS];
 	unsigned nthreads;
@@ -891,23 +892,26 @@ static bool scan_folders(struct worker *w, struct box *b, int boxfd)
 {
 	struct maildir_scan *s = w->s;
 	struct job *j = &w->job;
-	bool changed = false, share = s->max_workers > 1 && b->nfolders > 1;
+	bool changed = false, share = s->max_workers > 1 && b->nfolders > 1, pub = false;
 	j->b = b;
 	j->fd = boxfd;
 	j->active = 0;
 	j->changed = false;
 	atomic_store(&j->next, 0);
-	if (share) {
-		pthread_mutex_lock(&s->lock);
-		w->job_pub = true;
-		if (s->waiting)
+	for (unsigned i; (i = atomic_fetch_add(&j->next, 1)) < b->nfolders;) {
+		/* Offer the rest only once a helper waits (the end of the run):
+		 * no lock per box before, where contention would look like
+		 * blocking on the disk and grow the pool. */
+		if (share && !pub && atomic_load_explicit(&s->waiting, memory_order_relaxed)) {
+			pthread_mutex_lock(&s->lock);
+			w->job_pub = pub = true;
 			pthread_cond_broadcast(&s->cond);
-		pthread_mutex_unlock(&s->lock);
-	}
-	for (unsigned i; (i = atomic_fetch_add(&j->next, 1)) < b->nfolders;)
+			pthread_mutex_unlock(&s->lock);
+		}
 		if (folder_task(w, b, boxfd, i))
 			changed = true;
-	if (share) {
+	}
+	if (pub) {
 		pthread_mutex_lock(&s->lock);
 		w->job_pub = false;
 		while (j->active)
@@ -1037,7 +1041,7 @@ static void help(struct worker *w)
 	struct maildir_scan *s = w->s;
 	pthread_mutex_lock(&s->lock);
 	s->busy--;
-	if (s->waiting)
+	if (atomic_load(&s->waiting))
 		pthread_cond_broadcast(&s->cond);
 	for (;;) {
 		struct job *j = NULL;
@@ -1063,9 +1067,9 @@ static void help(struct worker *w)
 		}
 		if (s->busy == 0)
 			break;
-		s->waiting++;
+		atomic_fetch_add(&s->waiting, 1);
 		pthread_cond_wait(&s->cond, &s->lock);
-		s->waiting--;
+		atomic_fetch_sub(&s->waiting, 1);
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -1128,7 +1132,8 @@ static size_t run(struct maildir_scan *s, const size_t *ids, size_t nids)
 	if (start > (total + CHUNK - 1) / CHUNK)
 		start = (unsigned)((total + CHUNK - 1) / CHUNK);
 	s->nthreads = 0;
-	s->busy = s->waiting = 0;
+	s->busy = 0;
+	atomic_store(&s->waiting, 0);
 	size_t changed = 0;
 	if (total == 0)
 		goto out;
