@@ -18,6 +18,7 @@
 
 #include "vmailadm/diag.h"
 
+struct config;
 struct world;
 struct tracer;
 
@@ -76,7 +77,23 @@ struct trace_result {
  * (PCRE-only syntax) are warnings in d naming the file and line; such a
  * rule never matches in the trace. Never fails. */
 struct tracer *trace_create(const struct world *w, struct diags *d);
+/* The same without a world, for `vmailadm trace`: reads only what the
+ * resolution needs (cfg's main.cf, the maps and domain lists it names,
+ * cfg's aliases file; never the passwd-file). Indexed tables and lists go
+ * through tableidx (a key index, values parsed on a hit), so a trace on
+ * 100,000-entry tables does not pay for the documents and the model; the
+ * results are those trace_create gives on the loaded world. d gets the
+ * diagnostics of the files it reads (as world_load gives them) and the
+ * pattern warnings; the whole-world ones (a domain in two classes, an
+ * alias defined in two maps) are lint's, and the trace steps name a
+ * conflict for the domains they meet. NULL when main.cf cannot be read. */
+struct tracer *trace_open(const struct config *cfg, struct diags *d);
 void trace_free(struct tracer **tp);
+/* Whether trace_address records steps (on by default). A front end that
+ * shows only the destinations turns them off: each step is a translated,
+ * formatted text, most of the time of a trace. Destinations, rejected,
+ * deferred and limit are the same either way; nsteps is then 0. */
+void trace_set_steps(struct tracer *t, bool on);
 /* Warnings found while preparing (the same that went to d), so that a
  * front end that passed a scratch list can still show them. */
 const struct diags *trace_warnings(const struct tracer *t);

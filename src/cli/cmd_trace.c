@@ -13,7 +13,6 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
-#include "vmailadm/model.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
@@ -165,20 +164,17 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 		if (!argv[i][0])
 			return cli_usage_error(cli, _("trace: empty address"));
 
-	/* Resolution never reads the passwd-file: a world without it loads in
-	 * a fraction of the time on large servers. */
-	struct config lean = *cli_config(cli);
-	lean.passwd_file = NULL;
+	/* No world: the tracer reads main.cf and indexes the tables itself
+	 * (never the passwd-file), which on large servers is most of the time
+	 * a trace takes. */
 	struct diags d = DIAGS_INIT;
-	struct world *w = NULL;
-	int lrc = world_load(&lean, &w, &d);
+	struct tracer *t = trace_open(cli_config(cli), &d);
 	diags_print(&d, stderr);
 	diags_free(&d);
-	if (lrc < 0)
+	if (!t)
 		return EXIT_USAGE;
-	struct tracer *t = trace_create(w, &d);
-	diags_print(&d, stderr);
-	diags_free(&d);
+	if (quiet && !json)
+		trace_set_steps(t, false);   /* --short prints no step */
 	json_t *arr = json ? json_array() : NULL;
 	bool bad = false, first = true;
 	bool from_stdin = argc - optind == 1 && strcmp(argv[optind], "-") == 0;
@@ -212,6 +208,5 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 		}
 	}
 	trace_free(&t);
-	world_free(&w);
 	return bad ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -86,6 +86,27 @@ EXTRA_DIST += \
 	tests/fixtures/world/tricky/etc/postfix/vmailbox \
 	tests/fixtures/world/tricky/vmailadm.yaml
 
+# trace_open (no world, tables through tableidx) against trace_create.
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_trace_open
+TESTS += tests/unit/test_trace_open
+endif
+tests_unit_test_trace_open_SOURCES = tests/unit/test_trace_open.c tests/unit/worldtree.h
+tests_unit_test_trace_open_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_trace_open_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+EXTRA_DIST += \
+	tests/fixtures/world/domaintables/etc/aliases \
+	tests/fixtures/world/domaintables/etc/dovecot/users \
+	tests/fixtures/world/domaintables/etc/postfix/adomains.regexp \
+	tests/fixtures/world/domaintables/etc/postfix/localdomains \
+	tests/fixtures/world/domaintables/etc/postfix/main.cf \
+	tests/fixtures/world/domaintables/etc/postfix/vdomains \
+	tests/fixtures/world/domaintables/etc/postfix/virtual \
+	tests/fixtures/world/domaintables/etc/postfix/virtual.regexp \
+	tests/fixtures/world/domaintables/etc/postfix/vmailbox \
+	tests/fixtures/world/domaintables/mail/mbox.test/alice/new/.keep \
+	tests/fixtures/world/domaintables/vmailadm.yaml
+
 # The tracer against the real Postfix (sendmail -bv as the oracle; skips
 # with 77 unless root with Postfix and Dovecot installed).
 TESTS += tests/integration/trace-vs-postfix.sh

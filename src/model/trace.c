@@ -14,12 +14,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vmailadm/aliases.h"
+#include "vmailadm/config.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maincf.h"
 #include "vmailadm/model.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/table.h"
+#include "vmailadm/tableidx.h"
 #include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
 
@@ -34,19 +38,57 @@ struct rule {
 struct tmap {
 	const char *spec;           /* as written in main.cf */
 	const char *file;           /* the source file, or main.cf */
-	const struct table *table;  /* NULL: unreadable or unsupported */
+	const struct table_ref *ref;
+	unsigned roles;             /* enum map_role bits */
+	const struct table *table;  /* NULL: unreadable, unsupported, or idx */
+	struct tableidx *idx;       /* trace_open: an indexed or list source */
+	struct table *own;          /* trace_open: a pattern or inline table */
+	struct table_ref own_ref;   /* trace_open: ref points here */
 	bool pattern;
 	struct rule *rules;
 	size_t nrules;
 	char *static_value;         /* static:VALUE answers every key */
 };
 
+/* trace_open: one item of mydestination, virtual_alias_domains or
+ * virtual_mailbox_domains, in main.cf order. */
+struct ditem {
+	unsigned cls;               /* the class it lists domains in */
+	char *via;                  /* the item as written */
+	char *name;                 /* a domain name (folded), or NULL */
+	struct tmap *map;           /* else the table it names */
+	unsigned line;              /* the parameter's line in main.cf */
+};
+
+/* trace_open: what the model would say about one domain name. */
+struct dclass {
+	unsigned mask;              /* every class (world_domain_class) */
+	struct {
+		const char *file, *via;
+		unsigned line;
+		bool set;
+	} listing[3];               /* the first listing of each class */
+};
+
 struct tracer {
-	const struct world *w;
+	const struct world *w;      /* NULL: made by trace_open */
+	bool steps;                 /* record steps (trace_set_steps) */
 	struct diags warn;
 	const char *maincf;
-	struct tmap *cache;         /* one per world map, compiled on first use */
-	bool *cached;
+	const struct maincf *mc;
+	const struct aliases *aliases;  /* /etc/aliases */
+	const char *base;           /* virtual_mailbox_base */
+	struct tmap **maps;         /* every map, in the world's order */
+	size_t nmaps;
+	/* trace_open: what it read itself, in place of a world */
+	struct maincf *own_mc;
+	char *own_maincf;
+	char *own_base;
+	struct aliases *own_aliases;
+	struct ditem *ditems;
+	size_t nditems;
+	struct strmap *dclasses;    /* folded domain -> struct dclass, computed once */
+	struct arena pool;
 	struct tmap **amaps;        /* virtual_alias_maps, in order */
 	size_t namaps;
 	struct tmap **mmaps;        /* virtual_mailbox_maps, in order */
@@ -179,28 +221,25 @@ static bool ref_matches(const struct table_ref *a, const struct table_ref *b)
 	return strcmp(a->spec, b->spec) == 0;
 }
 
-static struct tmap *tmap_of(struct tracer *t, size_t i)
+/* A map the tracer queries: ref and table set; compiles its patterns. */
+static struct tmap *map_add(struct tracer *t, struct tmap *m)
 {
-	if (!t->cached[i]) {
-		const struct world_map *wm = world_map(t->w, i);
-		struct tmap *m = &t->cache[i];
-		m->spec = wm->ref.spec;
-		m->file = wm->ref.path ? wm->ref.path : t->maincf;
-		m->table = wm->table;
-		m->pattern = wm->table && table_syntax(wm->table) == TABLE_REGEXP;
-		if (m->pattern)
-			compile_rules(t, m, strcmp(wm->ref.type, "pcre") == 0);
-		t->cached[i] = true;
-	}
-	return &t->cache[i];
+	m->spec = m->ref->spec;
+	m->file = m->ref->path ? m->ref->path : t->maincf;
+	m->pattern = m->table && table_syntax(m->table) == TABLE_REGEXP;
+	if (m->pattern)
+		compile_rules(t, m, strcmp(m->ref->type, "pcre") == 0);
+	t->maps = xreallocarray(t->maps, t->nmaps + 1, sizeof *t->maps);
+	t->maps[t->nmaps++] = m;
+	return m;
 }
 
 /* The maps of an address-map parameter, in main.cf order. */
 static struct tmap **param_maps(struct tracer *t, const char *param, size_t *n, unsigned *line)
 {
 	*line = 0;
-	maincf_raw(world_maincf(t->w), param, line);
-	char *value = maincf_get(world_maincf(t->w), param);
+	maincf_raw(t->mc, param, line);
+	char *value = maincf_get(t->mc, param);
 	size_t cnt;
 	char **items = maincf_split_list(value, &cnt);
 	struct tmap **v = xcalloc(cnt + 1, sizeof *v);
@@ -224,9 +263,9 @@ static struct tmap **param_maps(struct tracer *t, const char *param, size_t *n, 
 			x->file = t->maincf;
 			m = x;
 		} else {
-			for (size_t k = 0; k < world_map_count(t->w); k++)
-				if (ref_matches(&world_map(t->w, k)->ref, &ref)) {
-					m = tmap_of(t, k);
+			for (size_t k = 0; k < t->nmaps; k++)
+				if (ref_matches(t->maps[k]->ref, &ref)) {
+					m = t->maps[k];
 					break;
 				}
 		}
@@ -250,15 +289,11 @@ static long param_long(const struct maincf *mc, const char *name, long dflt)
 	return n;
 }
 
-struct tracer *trace_create(const struct world *w, struct diags *d)
+/* The settings, from main.cf; t->mc, t->maincf and t->maps are set. */
+static void prepare(struct tracer *t, struct diags *d)
 {
-	struct tracer *t = xcalloc(1, sizeof *t);
-	const struct maincf *mc = world_maincf(w);
-	t->w = w;
-	t->maincf = world_maincf_path(w);
-	size_t nm = world_map_count(w);
-	t->cache = xcalloc(nm ? nm : 1, sizeof *t->cache);
-	t->cached = xcalloc(nm ? nm : 1, sizeof *t->cached);
+	const struct maincf *mc = t->mc;
+	t->steps = true;
 	t->amaps = param_maps(t, "virtual_alias_maps", &t->namaps, &t->amaps_line);
 	t->mmaps = param_maps(t, "virtual_mailbox_maps", &t->nmmaps, &t->mmaps_line);
 	t->delims = maincf_get(mc, "recipient_delimiter");
@@ -306,14 +341,224 @@ struct tracer *trace_create(const struct world *w, struct diags *d)
 			t->static_uid = v;
 	}
 	free(uid);
-	/* compile every pattern table now, so its warnings come out once */
-	for (size_t i = 0; i < nm; i++)
-		tmap_of(t, i);
 	if (d)
 		for (size_t i = 0; i < t->warn.n; i++)
 			diag_add(d, t->warn.v[i].level, t->warn.v[i].file, t->warn.v[i].line, "%s",
 				 t->warn.v[i].msg);
+}
+
+struct tracer *trace_create(const struct world *w, struct diags *d)
+{
+	struct tracer *t = xcalloc(1, sizeof *t);
+	t->w = w;
+	t->mc = world_maincf(w);
+	t->maincf = world_maincf_path(w);
+	t->aliases = world_system_aliases(w);
+	t->base = world_mailbox_base(w);
+	/* every map now, so that pattern warnings come out once */
+	for (size_t i = 0; i < world_map_count(w); i++) {
+		struct world_map *wm = world_map(w, i);
+		struct tmap *m = xcalloc(1, sizeof *m);
+		m->ref = &wm->ref;
+		m->roles = wm->roles;
+		m->table = wm->table;
+		map_add(t, m);
+	}
+	prepare(t, d);
 	return t;
+}
+
+/* ---- trace_open: the files resolution needs, without a world ---- */
+
+/* model.c's rule: hash:/x and btree:/x read the same source (one map). */
+static bool ref_same(const struct table_ref *a, const struct table_ref *b)
+{
+	if (!a->path || !b->path)
+		return strcmp(a->spec, b->spec) == 0;
+	return strcmp(a->path, b->path) == 0 &&
+	       (a->syntax == b->syntax || strcmp(a->type, b->type) == 0);
+}
+
+/* inline:{k=v, k2=v2} as a table source, read as model.c reads it. */
+static struct doc *inline_doc(const char *spec)
+{
+	const char *open = strchr(spec, '{');
+	const char *close = strrchr(spec, '}');
+	if (!open || !close || close < open)
+		return NULL;
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = open + 1;
+	while (p < close) {
+		while (p < close && (*p == ',' || isspace((unsigned char)*p)))
+			p++;
+		const char *s = p;
+		while (p < close && *p != ',' && !isspace((unsigned char)*p))
+			p++;
+		if (p == s)
+			break;
+		const char *eq = memchr(s, '=', (size_t)(p - s));
+		if (!eq || eq == s || *s == '{') {
+			sb_free(&sb);
+			return NULL;
+		}
+		sb_add(&sb, s, (size_t)(eq - s));
+		sb_addc(&sb, ' ');
+		sb_add(&sb, eq + 1, (size_t)(p - eq - 1));
+		sb_addc(&sb, '\n');
+	}
+	struct doc *doc = doc_from_mem(spec, sb_str(&sb), sb.len);
+	sb_free(&sb);
+	return doc;
+}
+
+/* The map for spec, read the first time it is named (model.c's map_get,
+ * with the same warnings): indexed tables and lists through tableidx,
+ * pattern and inline tables through table_parse. */
+static struct tmap *open_map(struct tracer *t, const char *spec, unsigned role, const char *param,
+			     unsigned line, struct diags *d)
+{
+	struct table_ref ref;
+	memset(&ref, 0, sizeof ref);
+	bool ok = table_ref_parse(spec, &ref);
+	bool is_inline = strncmp(spec, "inline:", 7) == 0;
+	if (!ok && !is_inline) {
+		diag_warn(d, t->maincf, line,
+			  _("%s: map type of '%s' cannot be read by vmailadm; its entries are ignored"),
+			  param, spec);
+		table_ref_free(&ref);
+		return NULL;
+	}
+	for (size_t i = 0; i < t->nmaps; i++)
+		if (ref_same(t->maps[i]->ref, &ref)) {
+			table_ref_free(&ref);
+			t->maps[i]->roles |= role;
+			return t->maps[i];
+		}
+	struct tmap *m = xcalloc(1, sizeof *m);
+	m->own_ref = ref;
+	m->ref = &m->own_ref;
+	m->roles = role;
+	struct doc *doc = NULL;
+	if (is_inline) {
+		doc = inline_doc(spec);
+		if (!doc)
+			diag_warn(d, t->maincf, line, _("%s: cannot read '%s'; its entries are ignored"),
+				  param, spec);
+		m->own_ref.syntax = TABLE_INDEXED;
+	} else if (ref.path && ref.syntax == TABLE_REGEXP) {
+		if (doc_load(ref.path, true, &doc, d) == 0 && !doc_exists(doc))
+			diag_warn(d, t->maincf, line, _("%s: %s does not exist"), param, ref.path);
+	} else if (ref.path) {
+		if (tableidx_open(ref.path, ref.syntax, true, &m->idx, d) == 0 &&
+		    !tableidx_exists(m->idx))
+			diag_warn(d, t->maincf, line, _("%s: %s does not exist"), param, ref.path);
+	}
+	if (doc && table_parse(doc, m->own_ref.syntax, &m->own, d) == 0)
+		m->table = m->own;
+	return map_add(t, m);
+}
+
+static void open_address_maps(struct tracer *t, const char *param, unsigned role, struct diags *d)
+{
+	unsigned line = 0;
+	maincf_raw(t->mc, param, &line);
+	char *value = maincf_get(t->mc, param);
+	size_t n;
+	char **items = maincf_split_list(value, &n);
+	for (size_t i = 0; i < n; i++)
+		open_map(t, items[i], role, param, line, d);
+	maincf_list_free(items);
+	free(value);
+}
+
+/* The items of a domain-class parameter (model.c's load_domain_param, but
+ * kept as items: a table is asked about a domain when a trace needs it). */
+static void open_domain_param(struct tracer *t, const char *param, unsigned cls, unsigned role,
+			      struct diags *d)
+{
+	unsigned line = 0;
+	maincf_raw(t->mc, param, &line);
+	char *value = maincf_get(t->mc, param);
+	size_t n;
+	char **items = maincf_split_list(value, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *it = items[i];
+		if (it[0] == '!') {
+			diag_add(d, DIAG_NOTE, t->maincf, line,
+				 _("%s: exclusion '%s' is not evaluated by vmailadm"), param, it);
+			continue;
+		}
+		struct ditem di = { cls, NULL, NULL, NULL, line };
+		if (it[0] == '/' || strchr(it, ':')) {
+			struct tmap *m = open_map(t, it, role, param, line, d);
+			if (!m || (!m->table && !m->idx))
+				continue;
+			if (m->pattern) {
+				diag_add(d, DIAG_NOTE, t->maincf, line,
+					 _("%s: the domains matched by pattern table '%s' are not listed"),
+					 param, it);
+				continue;
+			}
+			di.map = m;
+		} else {
+			di.name = fold(it);
+		}
+		di.via = xstrdup(it);
+		t->ditems = xreallocarray(t->ditems, t->nditems + 1, sizeof *t->ditems);
+		t->ditems[t->nditems++] = di;
+	}
+	maincf_list_free(items);
+	free(value);
+}
+
+struct tracer *trace_open(const struct config *cfg, struct diags *d)
+{
+	struct tracer *t = xcalloc(1, sizeof *t);
+	t->own_maincf = xasprintf("%s/main.cf", cfg->postfix_dir ? cfg->postfix_dir : "/etc/postfix");
+	t->maincf = t->own_maincf;
+	struct doc *mdoc = NULL;
+	if (doc_load(t->maincf, false, &mdoc, d) < 0 || maincf_parse(mdoc, &t->own_mc, d) < 0 ||
+	    !t->own_mc) {
+		if (!t->own_mc && mdoc && !diags_has_errors(d))
+			diag_error(d, t->maincf, 0, _("cannot read main.cf"));
+		trace_free(&t);
+		return NULL;
+	}
+	t->mc = t->own_mc;
+	t->own_base = maincf_get(t->mc, "virtual_mailbox_base");
+	t->base = t->own_base;
+	if (!*t->base) {
+		unsigned line = 0;
+		maincf_raw(t->mc, "virtual_mailbox_base", &line);
+		diag_warn(d, t->maincf, line,
+			  _("virtual_mailbox_base is empty: maildir paths are relative"));
+	}
+	/* the world's order: address maps first, then the domain classes */
+	open_address_maps(t, "virtual_mailbox_maps", MAP_VIRTUAL_MAILBOX, d);
+	open_address_maps(t, "virtual_alias_maps", MAP_VIRTUAL_ALIAS, d);
+	open_domain_param(t, "mydestination", DOMAIN_LOCAL, MAP_MYDESTINATION, d);
+	open_domain_param(t, "virtual_alias_domains", DOMAIN_VIRTUAL_ALIAS, MAP_ALIAS_DOMAINS, d);
+	open_domain_param(t, "virtual_mailbox_domains", DOMAIN_VIRTUAL_MAILBOX,
+			  MAP_MAILBOX_DOMAINS, d);
+	t->dclasses = strmap_create(64);
+
+	struct doc *adoc = NULL;
+	if (cfg->aliases_file && doc_load(cfg->aliases_file, true, &adoc, d) == 0) {
+		if (!doc_exists(adoc))
+			diag_add(d, DIAG_NOTE, cfg->aliases_file, 0, _("the aliases file does not exist"));
+	} else {
+		adoc = doc_from_mem(cfg->aliases_file ? cfg->aliases_file : "aliases", "", 0);
+	}
+	if (aliases_parse(adoc, &t->own_aliases, d) < 0 || !t->own_aliases)
+		aliases_parse(doc_from_mem("aliases", "", 0), &t->own_aliases, d);
+	t->aliases = t->own_aliases;
+	prepare(t, d);
+	return t;
+}
+
+void trace_set_steps(struct tracer *t, bool on)
+{
+	t->steps = on;
 }
 
 const struct diags *trace_warnings(const struct tracer *t)
@@ -326,20 +571,34 @@ void trace_free(struct tracer **tp)
 	struct tracer *t = *tp;
 	if (!t)
 		return;
-	for (size_t i = 0; i < world_map_count(t->w); i++) {
-		struct tmap *m = &t->cache[i];
+	for (size_t i = 0; i < t->nmaps; i++) {
+		struct tmap *m = t->maps[i];
 		for (size_t k = 0; k < m->nrules; k++)
 			if (m->rules[k].ok)
 				regfree(&m->rules[k].re);
 		free(m->rules);
+		tableidx_free(&m->idx);
+		table_free(&m->own);
+		table_ref_free(&m->own_ref);
+		free(m);
 	}
+	free(t->maps);
+	for (size_t i = 0; i < t->nditems; i++) {
+		free(t->ditems[i].via);
+		free(t->ditems[i].name);
+	}
+	free(t->ditems);
+	strmap_free(&t->dclasses);
+	arena_free(&t->pool);
+	maincf_free(&t->own_mc);
+	free(t->own_maincf);
+	free(t->own_base);
+	aliases_free(&t->own_aliases);
 	for (size_t i = 0; i < t->nextra; i++) {
 		free(t->extra[i]->static_value);
 		free(t->extra[i]);
 	}
 	free(t->extra);
-	free(t->cache);
-	free(t->cached);
 	free(t->amaps);
 	free(t->mmaps);
 	free(t->delims);
@@ -357,6 +616,10 @@ void trace_free(struct tracer **tp)
 static void step(struct trace_result *r, const char *what, unsigned depth, const char *addr,
 		 const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+
+/* A step costs a translated and formatted text: when steps are off, not
+ * even the arguments are evaluated. */
+#define STEP(t, r, ...) do { if ((t)->steps) step((r), __VA_ARGS__); } while (0)
 
 static void step(struct trace_result *r, const char *what, unsigned depth, const char *addr,
 		 const char *file, unsigned line, const char *fmt, ...)
@@ -477,6 +740,17 @@ static bool maps_find(struct tmap *const *maps, size_t n, const char *key, bool 
 			h->value = xstrdup(m->static_value);
 			return true;
 		}
+		if (m->idx) {
+			unsigned line;
+			char *value;
+			if (tableidx_lookup(m->idx, key, &line, &value, NULL)) {
+				h->map = m;
+				h->line = line;
+				h->value = value;
+				return true;
+			}
+			continue;
+		}
 		if (!m->table)
 			continue;
 		if (!m->pattern) {
@@ -565,14 +839,116 @@ static bool addr_find(const struct tracer *t, struct tmap *const *maps, size_t n
 
 /* ---- domain classes (resolve.c) ---- */
 
+static int class_slot(unsigned cls)
+{
+	return cls == DOMAIN_LOCAL ? 0 : cls == DOMAIN_VIRTUAL_ALIAS ? 1 : 2;
+}
+
+/* trace_open: the classes of a folded domain name, as world_load would
+ * have listed it: an item naming it, or a domain table holding it as a
+ * key (from a table that also holds addresses, only a name with a dot);
+ * a dotless name in an indexed domain table counts without a listing
+ * (model.c's table_classes). Computed once per name. */
+static const struct dclass *open_classes(struct tracer *t, const char *folded)
+{
+	struct dclass *c = strmap_get(t->dclasses, folded);
+	if (c)
+		return c;
+	c = arena_alloc(&t->pool, sizeof *c, 0);
+	memset(c, 0, sizeof *c);
+	bool dotless = !strchr(folded, '.') && !strchr(folded, '@');
+	for (size_t i = 0; i < t->nditems; i++) {
+		const struct ditem *di = &t->ditems[i];
+		const char *file = t->maincf;
+		unsigned line = di->line;
+		bool listed = false;
+		if (di->name) {
+			listed = strcmp(di->name, folded) == 0;
+		} else {
+			const struct tmap *m = di->map;
+			bool hit;
+			enum table_syntax syn;
+			if (m->idx) {
+				hit = tableidx_lookup(m->idx, folded, &line, NULL, NULL);
+				syn = tableidx_syntax(m->idx);
+			} else {
+				const struct table_entry *e = table_lookup(m->table, folded);
+				hit = e != NULL;
+				line = e ? e->line : 0;
+				syn = table_syntax(m->table);
+			}
+			if (!hit)
+				continue;
+			bool address_map = (m->roles & (MAP_VIRTUAL_ALIAS | MAP_VIRTUAL_MAILBOX)) != 0;
+			listed = *folded && !strchr(folded, '@') &&
+				 (!address_map || strchr(folded, '.'));
+			file = m->file;
+			if (dotless && syn == TABLE_INDEXED)
+				c->mask |= di->cls;
+		}
+		if (!listed)
+			continue;
+		c->mask |= di->cls;
+		int k = class_slot(di->cls);
+		if (!c->listing[k].set) {
+			c->listing[k].set = true;
+			c->listing[k].file = file;
+			c->listing[k].line = line;
+			c->listing[k].via = di->via;
+		}
+	}
+	strmap_put(t->dclasses, folded, c);
+	return c;
+}
+
+/* Every class a domain is in (world_domain_class's mask). */
+static unsigned domain_mask(struct tracer *t, const char *domain)
+{
+	unsigned mask = 0;
+	if (t->w) {
+		world_domain_class(t->w, domain, &mask);
+		return mask;
+	}
+	char *f = fold(domain);
+	mask = open_classes(t, f)->mask;
+	free(f);
+	return mask;
+}
+
+/* Where a (folded) domain is listed in class cls: the first listing. */
+static void domain_listing(struct tracer *t, const char *domain, unsigned cls, const char **file,
+			   unsigned *line, const char **via)
+{
+	if (t->w) {
+		const struct domain *dom = world_domain_find(t->w, domain);
+		if (dom)
+			for (size_t i = 0; i < dom->nlistings; i++)
+				if (dom->listings[i].class == cls) {
+					*file = dom->listings[i].file;
+					*line = dom->listings[i].line;
+					*via = dom->listings[i].via;
+					return;
+				}
+		return;
+	}
+	if (!cls)
+		return;
+	const struct dclass *c = open_classes(t, domain);
+	int k = class_slot(cls);
+	if (c->listing[k].set) {
+		*file = c->listing[k].file;
+		*line = c->listing[k].line;
+		*via = c->listing[k].via;
+	}
+}
+
 static bool pattern_domain_match(struct tracer *t, enum map_role role, const char *domain,
 				 const char **file, unsigned *line)
 {
-	for (size_t i = 0; i < world_map_count(t->w); i++) {
-		const struct world_map *wm = world_map(t->w, i);
-		if (!(wm->roles & role) || !wm->table || table_syntax(wm->table) != TABLE_REGEXP)
+	for (size_t i = 0; i < t->nmaps; i++) {
+		struct tmap *m = t->maps[i];
+		if (!(m->roles & role) || !m->pattern)
 			continue;
-		struct tmap *m = tmap_of(t, i);
 		struct tmap *one[] = { m };
 		struct hit h;
 		if (maps_find(one, 1, domain, false, &h)) {
@@ -589,8 +965,7 @@ static bool pattern_domain_match(struct tracer *t, enum map_role role, const cha
 static unsigned domain_classes(struct tracer *t, const char *domain, const char **file,
 			       unsigned *line, const char **via)
 {
-	unsigned mask = 0;
-	world_domain_class(t->w, domain, &mask);
+	unsigned mask = domain_mask(t, domain);
 	*file = NULL;
 	*line = 0;
 	*via = NULL;
@@ -603,15 +978,7 @@ static unsigned domain_classes(struct tracer *t, const char *domain, const char 
 	unsigned cls = mask & DOMAIN_LOCAL ? DOMAIN_LOCAL
 		       : mask & DOMAIN_VIRTUAL_ALIAS ? DOMAIN_VIRTUAL_ALIAS
 		       : mask & DOMAIN_VIRTUAL_MAILBOX ? DOMAIN_VIRTUAL_MAILBOX : 0;
-	const struct domain *dom = world_domain_find(t->w, domain);
-	if (dom)
-		for (size_t i = 0; i < dom->nlistings; i++)
-			if (dom->listings[i].class == cls) {
-				*file = dom->listings[i].file;
-				*line = dom->listings[i].line;
-				*via = dom->listings[i].via;
-				break;
-			}
+	domain_listing(t, domain, cls, file, line, via);
 	if (!*file && cls) {
 		/* a dotless name matched by a domain table, or a pattern */
 		*file = t->maincf;
@@ -643,26 +1010,26 @@ static unsigned step_class(struct tracer *t, struct trace_result *r, unsigned de
 		       : mask & DOMAIN_VIRTUAL_MAILBOX ? DOMAIN_VIRTUAL_MAILBOX : 0;
 	switch (cls) {
 	case DOMAIN_LOCAL:
-		step(r, "domain-class", depth, addr, file, line,
+		STEP(t, r, "domain-class", depth, addr, file, line,
 		     _("domain %s is local (mydestination): local(8) delivers"), domain);
 		break;
 	case DOMAIN_VIRTUAL_ALIAS:
-		step(r, "domain-class", depth, addr, file, line,
+		STEP(t, r, "domain-class", depth, addr, file, line,
 		     _("domain %s is a virtual alias domain (virtual_alias_domains)"), domain);
 		break;
 	case DOMAIN_VIRTUAL_MAILBOX:
-		step(r, "domain-class", depth, addr, file, line,
+		STEP(t, r, "domain-class", depth, addr, file, line,
 		     _("domain %s is a virtual mailbox domain (virtual_mailbox_domains)"), domain);
 		break;
 	default:
-		step(r, "domain-class", depth, addr, NULL, 0,
+		STEP(t, r, "domain-class", depth, addr, NULL, 0,
 		     _("domain %s is not hosted here"), domain);
 		break;
 	}
 	static const unsigned order[] = { DOMAIN_LOCAL, DOMAIN_VIRTUAL_ALIAS, DOMAIN_VIRTUAL_MAILBOX };
 	for (size_t i = 0; i < 3; i++)
 		if ((mask & order[i]) && order[i] != cls && order[i] > cls)
-			step(r, "warning", depth, addr, file, line,
+			STEP(t, r, "warning", depth, addr, file, line,
 			     _("conflict: %s is also listed in %s; Postfix warns \"do not list domain %s in BOTH %s and %s\" and uses %s"),
 			     domain, class_param(order[i]), domain, class_param(cls),
 			     class_param(order[i]), class_param(cls));
@@ -746,9 +1113,7 @@ static bool is_local_domain(struct tracer *t, const char *domain)
 {
 	if (strcasecmp(domain, t->myorigin) == 0)
 		return true;
-	unsigned mask = 0;
-	world_domain_class(t->w, domain, &mask);
-	return (mask & DOMAIN_LOCAL) != 0;
+	return (domain_mask(t, domain) & DOMAIN_LOCAL) != 0;
 }
 
 /* Expand addr; returns the final recipients (after duplicate removal), or
@@ -765,7 +1130,7 @@ static char **expand(struct tracer *t, struct trace_result *r, const char *addr,
 	bool defer = false;
 	for (size_t arg = 0; arg < n && !defer; arg++) {
 		if ((long)n > t->expansion) {
-			step(r, "limit", depth[arg], addr, t->maincf, 0,
+			STEP(t, r, "limit", depth[arg], addr, t->maincf, 0,
 			     _("more than virtual_alias_expansion_limit = %ld addresses: \"unreasonable virtual_alias_maps map expansion size for %s\""),
 			     t->expansion, addr);
 			r->limit = "expansion";
@@ -777,12 +1142,12 @@ static char **expand(struct tracer *t, struct trace_result *r, const char *addr,
 			bool seen = strmap_get(been, f) != NULL;
 			free(f);
 			if (seen) {
-				step(r, "identity", depth[arg], argv[arg], NULL, 0,
+				STEP(t, r, "identity", depth[arg], argv[arg], NULL, 0,
 				     _("%s expanded into itself: it is not looked up again"), argv[arg]);
 				break;
 			}
 			if (count >= t->recursion) {
-				step(r, "limit", depth[arg], argv[arg], t->maincf, 0,
+				STEP(t, r, "limit", depth[arg], argv[arg], t->maincf, 0,
 				     _("nesting deeper than virtual_alias_recursion_limit = %ld: \"unreasonable virtual_alias_maps map nesting for %s\""),
 				     t->recursion, addr);
 				r->limit = "recursion";
@@ -795,7 +1160,7 @@ static char **expand(struct tracer *t, struct trace_result *r, const char *addr,
 			enum form form;
 			char *ext = NULL, *key = NULL;
 			if (!addr_find(t, t->amaps, t->namaps, argv[arg], lforms, &h, &form, &ext, &key)) {
-				step(r, "alias-miss", depth[arg], argv[arg], NULL, 0,
+				STEP(t, r, "alias-miss", depth[arg], argv[arg], NULL, 0,
 				     _("no virtual alias for %s (%zu table(s) in virtual_alias_maps)"),
 				     argv[arg], t->namaps);
 				break;
@@ -803,9 +1168,9 @@ static char **expand(struct tracer *t, struct trace_result *r, const char *addr,
 			char **res;
 			size_t nres = crunch(t, h.value, argv[arg], ext, &res);
 			struct strbuf list = STRBUF_INIT;
-			for (size_t i = 0; i < nres; i++)
+			for (size_t i = 0; i < nres && t->steps; i++)
 				sb_addf(&list, "%s%s", i ? ", " : "", res[i]);
-			step(r, "alias-hit", depth[arg], argv[arg], h.map->file, h.line,
+			STEP(t, r, "alias-hit", depth[arg], argv[arg], h.map->file, h.line,
 			     ext && t->propagate
 				     ? _("virtual alias %s (form %s, key %s) → %s (extension %s kept)")
 				     : _("virtual alias %s (form %s, key %s) → %s%s"),
@@ -815,7 +1180,7 @@ static char **expand(struct tracer *t, struct trace_result *r, const char *addr,
 			unsigned d0 = depth[arg];
 			for (size_t i = 0; i < nres; i++) {
 				if ((long)strlen(res[i]) > t->addrlen) {
-					step(r, "limit", d0, res[i], h.map->file, h.line,
+					STEP(t, r, "limit", d0, res[i], h.map->file, h.line,
 					     _("result longer than virtual_alias_address_length_limit = %ld"),
 					     t->addrlen);
 					r->limit = "length";
@@ -864,7 +1229,7 @@ static char **expand(struct tracer *t, struct trace_result *r, const char *addr,
 		for (size_t i = 0; i < n; i++) {
 			char *f = fold(argv[i]);
 			if (!strmap_add(dups, f, (void *)1))
-				step(r, "duplicate", depth[i], argv[i], NULL, 0,
+				STEP(t, r, "duplicate", depth[i], argv[i], NULL, 0,
 				     _("%s appears more than once: delivered once"), argv[i]);
 			else
 				out[nfinal++] = xstrdup(argv[i]);
@@ -894,12 +1259,12 @@ static void local_user(struct tracer *t, struct trace_result *r, const char *add
 		user[split] = '\0';
 	struct passwd *pw = getpwnam(user);
 	if (pw) {
-		step(r, "local-user", depth, addr, "/etc/passwd", 0,
+		STEP(t, r, "local-user", depth, addr, "/etc/passwd", 0,
 		     _("local user %s: local(8) delivers to its mailbox"), user);
 		struct trace_dest *d = dest(r, addr, TRACE_LOCAL, "/etc/passwd", 0);
 		d->detail = xasprintf("user %s", user);
 	} else {
-		step(r, "reject", depth, addr, NULL, 0, _("no alias and no local user %s"), user);
+		STEP(t, r, "reject", depth, addr, NULL, 0, _("no alias and no local user %s"), user);
 		struct trace_dest *d = dest(r, addr, TRACE_REJECT, NULL, 0);
 		d->reason = xasprintf("5.1.1 <%s>: unknown user: \"%s\"", addr, user);
 	}
@@ -911,7 +1276,7 @@ static void local_user(struct tracer *t, struct trace_result *r, const char *add
 static void local_deliver(struct tracer *t, struct trace_result *r, const char *addr,
 			  const char *local, unsigned depth, int hops, struct strmap *seen)
 {
-	const struct aliases *al = world_system_aliases(t->w);
+	const struct aliases *al = t->aliases;
 	const char *afile = doc_name(aliases_doc(al));
 	char *key = fold(local);
 	const struct alias_entry *e = aliases_lookup(al, key);
@@ -924,17 +1289,17 @@ static void local_deliver(struct tracer *t, struct trace_result *r, const char *
 	}
 	if (!e || strmap_get(seen, key)) {
 		if (e)
-			step(r, "local-alias", depth, addr, afile, e->line,
+			STEP(t, r, "local-alias", depth, addr, afile, e->line,
 			     _("alias %s already expanded: delivered to the user"), key);
 		else
-			step(r, "local-alias", depth, addr, afile, 0, _("no entry for %s in the aliases file"),
+			STEP(t, r, "local-alias", depth, addr, afile, 0, _("no entry for %s in the aliases file"),
 			     key);
 		local_user(t, r, addr, local, depth);
 		free(key);
 		return;
 	}
 	strmap_put(seen, key, (void *)1);
-	step(r, "local-alias", depth, addr, afile, e->line, _("aliases: %s → %s"), key, e->value);
+	STEP(t, r, "local-alias", depth, addr, afile, e->line, _("aliases: %s → %s"), key, e->value);
 	for (size_t i = 0; i < e->ntargets; i++) {
 		const char *tg = e->targets[i];
 		while (isspace((unsigned char)*tg))
@@ -958,9 +1323,7 @@ static void local_deliver(struct tracer *t, struct trace_result *r, const char *
 				/* local(8) expands local names itself */
 				char *l = at ? xstrndup(tg, (size_t)(at - tg)) : xstrdup(tg);
 				char *a2 = at ? xstrdup(tg) : xasprintf("%s@%s", tg, t->myorigin);
-				unsigned mask = 0;
-				if (at)
-					world_domain_class(t->w, at + 1, &mask);
+				unsigned mask = at ? domain_mask(t, at + 1) : 0;
 				if (!at || (mask & DOMAIN_LOCAL))
 					local_deliver(t, r, a2, l, depth + 1, hops, seen);
 				else
@@ -969,7 +1332,7 @@ static void local_deliver(struct tracer *t, struct trace_result *r, const char *
 				free(a2);
 			} else {
 				/* forwarded: a new message through cleanup, aliased again */
-				step(r, "local-alias", depth + 1, tg, afile, e->line,
+				STEP(t, r, "local-alias", depth + 1, tg, afile, e->line,
 				     _("forwarded by local(8): virtual aliasing applies again"));
 				size_t nf;
 				char **fin = expand(t, r, tg, depth + 1, &nf);
@@ -1009,7 +1372,7 @@ static void resolve_address(struct tracer *t, struct trace_result *r, const char
 	if (hops > 20) {
 		struct trace_dest *d = dest(r, addr, TRACE_REJECT, NULL, 0);
 		d->reason = xasprintf("5.4.6 <%s>: mail forwarding loop", addr);
-		step(r, "reject", depth, addr, NULL, 0, _("mail forwarding loop"));
+		STEP(t, r, "reject", depth, addr, NULL, 0, _("mail forwarding loop"));
 		return;
 	}
 	const char *at = strrchr(addr, '@');
@@ -1030,7 +1393,7 @@ static void resolve_address(struct tracer *t, struct trace_result *r, const char
 		d->reason = xasprintf(
 			"5.1.1 <%s>: Recipient address rejected: User unknown in virtual alias table",
 			addr);
-		step(r, "reject", depth, addr, NULL, 0,
+		STEP(t, r, "reject", depth, addr, NULL, 0,
 		     _("no virtual alias matched in a virtual alias domain: User unknown in virtual alias table"));
 		break;
 	case DOMAIN_VIRTUAL_MAILBOX: {
@@ -1044,7 +1407,7 @@ static void resolve_address(struct tracer *t, struct trace_result *r, const char
 			d->reason = xasprintf(
 				"5.1.1 <%s>: Recipient address rejected: User unknown in virtual mailbox table",
 				addr);
-			step(r, "mailbox-miss", depth, addr, NULL, 0,
+			STEP(t, r, "mailbox-miss", depth, addr, NULL, 0,
 			     _("not in virtual_mailbox_maps (%zu table(s)): User unknown in virtual mailbox table"),
 			     t->nmmaps);
 			free(key);
@@ -1052,21 +1415,21 @@ static void resolve_address(struct tracer *t, struct trace_result *r, const char
 		}
 		size_t vl = strlen(h.value);
 		bool maildir = vl > 0 && h.value[vl - 1] == '/';
-		const char *base = world_mailbox_base(t->w);
+		const char *base = t->base;
 		size_t bl = strlen(base);
 		while (bl > 0 && base[bl - 1] == '/')
 			bl--;
 		const char *v = h.value;
 		while (*v == '/')
 			v++;
-		step(r, "mailbox-hit", depth, addr, h.map->file, h.line,
+		STEP(t, r, "mailbox-hit", depth, addr, h.map->file, h.line,
 		     _("virtual mailbox %s (form %s, key %s) → %s"), key, form_name(form), used,
 		     h.value);
 		if (t->static_uid >= 0 && t->static_uid < t->min_uid) {
 			d = dest(r, addr, TRACE_DEFER, t->maincf, t->uid_line);
 			d->reason = xasprintf("4.3.0 <%s>: bad uid %ld in virtual_uid_maps (below virtual_minimum_uid = %ld)",
 					      addr, t->static_uid, t->min_uid);
-			step(r, "limit", depth, addr, t->maincf, t->uid_line,
+			STEP(t, r, "limit", depth, addr, t->maincf, t->uid_line,
 			     _("uid %ld is below virtual_minimum_uid = %ld: virtual(8) defers"),
 			     t->static_uid, t->min_uid);
 		} else {
@@ -1082,7 +1445,7 @@ static void resolve_address(struct tracer *t, struct trace_result *r, const char
 	default:
 		d = dest(r, addr, TRACE_REMOTE, NULL, 0);
 		d->detail = xstrdup(in_relay_domains(t, fdom) ? "relay_transport" : "default_transport");
-		step(r, "remote", depth, addr, NULL, 0,
+		STEP(t, r, "remote", depth, addr, NULL, 0,
 		     in_relay_domains(t, fdom) ? _("relayed (relay_domains, relay_transport)")
 					       : _("sent to another host (default_transport)"));
 		break;
@@ -1099,7 +1462,7 @@ void trace_address(struct tracer *t, const char *address, struct trace_result *o
 	char *addr = strchr(address, '@') ? xstrdup(address)
 					  : xasprintf("%s@%s", address, t->myorigin);
 	if (!strchr(address, '@'))
-		step(out, "canonical", 0, addr, t->maincf, 0, _("%s has no domain: @$myorigin appended"),
+		STEP(t, out, "canonical", 0, addr, t->maincf, 0, _("%s has no domain: @$myorigin appended"),
 		     address);
 	const char *at = strrchr(addr, '@');
 	char *fdom = fold(at + 1);

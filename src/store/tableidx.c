@@ -19,19 +19,38 @@
 #include "vmailadm/tableidx.h"
 #include "vmailadm/xalloc.h"
 
+/* A key that is not plain (see below): where it is in its logical line. */
 struct ent {
 	size_t off;        /* first byte of the logical line in data */
-	uint32_t line;     /* 1-based line number of its first physical line */
 	uint32_t koff;     /* the key within the logical text */
 	uint32_t klen;
 	bool multi;        /* the logical line has continuation lines: its text
 	                    * must be joined again to read the key or value */
 };
 
+/* One distinct key. Most keys are "plain": on a one-line entry, starting
+ * the line, made of bytes that are not whitespace, '"', '\\' or NUL, and
+ * ended by whitespace. A plain key needs nothing but its offset: its
+ * length is the query's, checked by the whitespace after it; so a hit
+ * costs the slot and the line, and no third lookup in memory. */
 struct slot {
 	uint32_t hash;
-	uint32_t idx;      /* entry index + 1; 0 = empty */
+	uint32_t line;     /* 1-based line number of the entry */
+	uint64_t ref;      /* 0: empty; odd: a plain key at offset ref >> 1;
+	                    * even: ents[(ref >> 1) - 1] */
 };
+
+/* A key waiting to be entered: its slot is being prefetched meanwhile (the
+ * slot array is larger than the cache, and a miss per key would cost more
+ * than reading the line). */
+struct pending {
+	size_t off;
+	unsigned line;
+	uint32_t klen;
+	uint32_t hash;
+};
+
+#define PENDING_MAX 16
 
 struct tableidx {
 	char *name;
@@ -42,10 +61,13 @@ struct tableidx {
 	void *map;         /* the mapping, when the file was mapped */
 	size_t maplen;
 	char *copy;        /* the data, when copied */
-	struct ent *ents;
-	size_t n, cap;
+	struct ent *ents;  /* the keys that are not plain */
+	size_t nents, cap;
+	size_t n;          /* distinct keys */
 	struct slot *slots;
 	size_t mask;       /* slots - 1 (a power of two less one) */
+	struct pending pend[PENDING_MAX];
+	size_t npend;
 };
 
 static bool is_ws(char c)
@@ -58,15 +80,52 @@ static char fold_c(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* FNV-1a over the folded bytes. */
-static uint32_t hash_folded(const char *s, size_t n)
+/* Bytes a plain key has none of, and where the fast scan stops. */
+static const unsigned char key_stop[256] = {
+	[0] = 1, [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\v'] = 1, ['\f'] = 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
+/* ASCII upper case to lower case in eight bytes at once (bytes >= 0x80,
+ * UTF-8, untouched), as postmap folds keys. */
+static uint64_t fold8(uint64_t x)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)fold_c(s[i]);
-		h *= 16777619u;
+	uint64_t low7 = x & 0x7f7f7f7f7f7f7f7full;
+	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full;   /* high bit: >= 'A' */
+	uint64_t gt_z = low7 + 0x2525252525252525ull;   /* high bit: > 'Z' */
+	uint64_t upper = ge_a & ~gt_z & ~x & 0x8080808080808080ull;
+	return x | (upper >> 2);
+}
+
+/* The hash of n bytes as folded, eight at a time. */
+static uint32_t hash_key(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	uint64_t w;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ fold8(w)) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 	}
-	return h;
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ fold8(w)) * 0xff51afd7ed558ccdull;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+static bool is_plain(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (key_stop[(unsigned char)s[i]])
+			return false;
+	return true;
 }
 
 /* ---- logical lines (doc_next_logical) ---- */
@@ -106,18 +165,18 @@ static void join_logical(const struct tableidx *t, size_t off, struct strbuf *sb
 	}
 }
 
-/* The logical text of e: in the file itself, or joined into sb. *n is its
- * length up to the first NUL (the parsers read it as a C string). */
-static const char *ent_text(const struct tableidx *t, const struct ent *e, struct strbuf *sb,
-			    size_t *n)
+/* The logical text at off: in the file itself, or joined into sb. *n is
+ * its length up to the first NUL (the parsers read it as a C string). */
+static const char *text_at(const struct tableidx *t, size_t off, bool multi, struct strbuf *sb,
+			   size_t *n)
 {
 	const char *s;
-	if (e->multi) {
-		join_logical(t, e->off, sb);
+	if (multi) {
+		join_logical(t, off, sb);
 		s = sb->buf ? sb->buf : "";
 		*n = sb->len;
 	} else {
-		s = t->data + e->off;
+		s = t->data + off;
 		*n = (size_t)(line_end(t, s) - s);
 	}
 	const char *nul = memchr(s, '\0', *n);
@@ -128,15 +187,70 @@ static const char *ent_text(const struct tableidx *t, const struct ent *e, struc
 
 /* ---- the hash table ---- */
 
+/* A key being looked for: its bytes (not necessarily folded). */
+struct probe {
+	const char *key;
+	size_t n;
+	uint32_t hash;
+	bool plain;
+};
+
+static struct probe probe_of(const char *key, size_t n)
+{
+	return (struct probe){ key, n, hash_key(key, n), is_plain(key, n) };
+}
+
+static bool same_folded(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fold_c(a[i]) != fold_c(b[i]))
+			return false;
+	return true;
+}
+
+/* Whether slot s holds the key of p; *key gets where the stored key is
+ * (in data, or in sb when its line was joined). */
+static bool slot_matches(const struct tableidx *t, const struct slot *s, const struct probe *p,
+			 struct strbuf *sb, const char **key)
+{
+	if (s->hash != p->hash)
+		return false;
+	if (s->ref & 1) {
+		/* plain: no stop byte inside, whitespace right after */
+		size_t off = (size_t)(s->ref >> 1);
+		if (!p->plain || off + p->n >= t->len || !is_ws(t->data[off + p->n]))
+			return false;
+		*key = t->data + off;
+		return same_folded(*key, p->key, p->n);
+	}
+	const struct ent *e = &t->ents[(s->ref >> 1) - 1];
+	if (e->klen != p->n)
+		return false;
+	size_t tl;
+	*key = text_at(t, e->off, e->multi, sb, &tl) + e->koff;
+	return same_folded(*key, p->key, p->n);
+}
+
+static const struct slot *find(const struct tableidx *t, const struct probe *p, struct strbuf *sb,
+			       const char **key)
+{
+	if (!t->slots)
+		return NULL;
+	for (size_t k = p->hash & t->mask; t->slots[k].ref; k = (k + 1) & t->mask)
+		if (slot_matches(t, &t->slots[k], p, sb, key))
+			return &t->slots[k];
+	return NULL;
+}
+
 static void slots_grow(struct tableidx *t)
 {
 	size_t nslots = (t->mask + 1) * 2;
 	struct slot *v = xcalloc(nslots, sizeof *v);
 	for (size_t i = 0; i <= t->mask; i++) {
-		if (!t->slots[i].idx)
+		if (!t->slots[i].ref)
 			continue;
 		size_t k = t->slots[i].hash & (nslots - 1);
-		while (v[k].idx)
+		while (v[k].ref)
 			k = (k + 1) & (nslots - 1);
 		v[k] = t->slots[i];
 	}
@@ -145,48 +259,18 @@ static void slots_grow(struct tableidx *t)
 	t->mask = nslots - 1;
 }
 
-/* Whether entry e's key, folded, is the n bytes of folded. */
-static bool key_equals(const struct tableidx *t, const struct ent *e, const char *folded,
-		       size_t n, struct strbuf *sb)
+/* Enter the key of p, from the line at off; a later duplicate is reported
+ * and left out, since Postfix uses the first. A key that is not plain (or
+ * not at the start of a one-line entry) is remembered in ents. */
+static void insert_key(struct tableidx *t, const struct probe *p, size_t off, unsigned line,
+		       bool multi, size_t koff, struct strbuf *sb, struct diags *d)
 {
-	if (e->klen != n)
-		return false;
-	size_t tl;
-	const char *s = ent_text(t, e, sb, &tl) + e->koff;
-	for (size_t i = 0; i < n; i++)
-		if (fold_c(s[i]) != folded[i])
-			return false;
-	return true;
-}
-
-/* The entry with the folded key, or NULL. */
-static const struct ent *find(const struct tableidx *t, const char *folded, size_t n,
-			      uint32_t h, struct strbuf *sb)
-{
-	if (!t->slots)
-		return NULL;
-	for (size_t k = h & t->mask; t->slots[k].idx; k = (k + 1) & t->mask) {
-		const struct slot *s = &t->slots[k];
-		if (s->hash == h && key_equals(t, &t->ents[s->idx - 1], folded, n, sb))
-			return &t->ents[s->idx - 1];
-	}
-	return NULL;
-}
-
-/* Enter a key (koff, klen within text); a later duplicate is reported and
- * left out, since Postfix uses the first. */
-static void add_key(struct tableidx *t, const char *text, size_t off, unsigned line, bool multi,
-		    size_t koff, size_t klen, struct strbuf *sb, struct diags *d)
-{
-	const char *key = text + koff;
-	uint32_t h = hash_folded(key, klen);
-	char small[256];
-	char *folded = klen < sizeof small ? small : xmalloc(klen + 1);
-	for (size_t i = 0; i < klen; i++)
-		folded[i] = fold_c(key[i]);
-	folded[klen] = '\0';
-	const struct ent *first = find(t, folded, klen, h, sb);
+	const char *stored;
+	const struct slot *first = find(t, p, sb, &stored);
 	if (first) {
+		char *folded = xmemdup0(p->key, p->n);
+		for (char *c = folded; *c; c++)
+			*c = fold_c(*c);
 		if (t->syntax == TABLE_LIST)
 			diag_warn(d, t->name, line, _("\"%s\" is already listed on line %u"), folded,
 				  first->line);
@@ -194,18 +278,48 @@ static void add_key(struct tableidx *t, const char *text, size_t off, unsigned l
 			diag_warn(d, t->name, line,
 				  _("duplicate entry: \"%s\" (first on line %u, which Postfix uses)"),
 				  folded, first->line);
-	} else {
-		if ((t->n + 1) * 2 > t->mask + 1)
-			slots_grow(t);
-		xgrow(&t->ents, &t->cap, t->n + 1, sizeof *t->ents);
-		t->ents[t->n] = (struct ent){ off, line, (uint32_t)koff, (uint32_t)klen, multi };
-		size_t k = h & t->mask;
-		while (t->slots[k].idx)
-			k = (k + 1) & t->mask;
-		t->slots[k] = (struct slot){ h, (uint32_t)++t->n };
-	}
-	if (folded != small)
 		free(folded);
+		return;
+	}
+	if ((t->n + 1) * 2 > t->mask + 1)
+		slots_grow(t);
+	uint64_t ref;
+	if (p->plain && !multi && koff == 0 && t->syntax == TABLE_INDEXED) {
+		ref = ((uint64_t)off << 1) | 1;
+	} else {
+		xgrow(&t->ents, &t->cap, t->nents + 1, sizeof *t->ents);
+		t->ents[t->nents++] = (struct ent){ off, (uint32_t)koff, (uint32_t)p->n, multi };
+		ref = (uint64_t)t->nents << 1;
+	}
+	size_t k = p->hash & t->mask;
+	while (t->slots[k].ref)
+		k = (k + 1) & t->mask;
+	t->slots[k] = (struct slot){ p->hash, line, ref };
+	t->n++;
+}
+
+/* The keys waiting in the queue, in file order (so that duplicates and
+ * their warnings come out as table_parse gives them). */
+static void flush(struct tableidx *t, struct strbuf *sb, struct diags *d)
+{
+	for (size_t i = 0; i < t->npend; i++) {
+		const struct pending *q = &t->pend[i];
+		struct probe p = { t->data + q->off, q->klen, q->hash, true };
+		insert_key(t, &p, q->off, q->line, false, 0, sb, d);
+	}
+	t->npend = 0;
+}
+
+/* A key found by the full parser: after the queue, in order. */
+static void add_key(struct tableidx *t, const char *text, size_t off, unsigned line, bool multi,
+		    size_t koff, size_t klen, struct strbuf *sb, struct diags *d)
+{
+	flush(t, sb, d);
+	/* the key may sit in the joined text, which find() may reuse: copy */
+	char *key = xmemdup0(text + koff, klen);
+	struct probe p = probe_of(key, klen);
+	insert_key(t, &p, off, line, multi, koff, sb, d);
+	free(key);
 }
 
 /* ---- parsing one logical line (table.c's parse_indexed, parse_list) ---- */
@@ -296,9 +410,39 @@ static void parse_list(struct tableidx *t, const char *s, size_t n, size_t off, 
 	}
 }
 
+/* The common line, "key<whitespace>value" on one line with a plain key
+ * (not ending in ':'): queued, its slot prefetched. Returns false for
+ * anything else (the full parser's business). */
+static bool fast_line(struct tableidx *t, size_t off, const char *first_end, unsigned line)
+{
+	const char *s = t->data + off;
+	size_t n = (size_t)(first_end - s), i = 0;
+	while (i < n && !key_stop[(unsigned char)s[i]])
+		i++;
+	if (i == 0 || i == n || s[i - 1] == ':' || !is_ws(s[i]))
+		return false;
+	size_t v = i;
+	while (v < n && is_ws(s[v]))
+		v++;
+	if (v == n || s[v] == '\0')
+		return false;
+	uint32_t h = hash_key(s, i);
+	__builtin_prefetch(&t->slots[h & t->mask]);
+	t->pend[t->npend++] = (struct pending){ off, line, (uint32_t)i, h };
+	return true;
+}
+
 static void logical_line(struct tableidx *t, size_t off, const char *first_end, unsigned line,
 			 bool multi, struct strbuf *join, struct strbuf *sb, struct diags *d)
 {
+	if (!multi && t->syntax == TABLE_INDEXED) {
+		if (t->npend == PENDING_MAX)
+			flush(t, sb, d);
+		if (fast_line(t, off, first_end, line))
+			return;
+	}
+	/* everything else in order after the queue, diagnostics included */
+	flush(t, sb, d);
 	const char *s = t->data + off;
 	size_t n = (size_t)(first_end - s);
 	if (multi) {
@@ -367,6 +511,7 @@ static void scan(struct tableidx *t, struct diags *d)
 	}
 	if (have)
 		logical_line(t, off, first_end, cur_line, multi, &join, &sb, d);
+	flush(t, &sb, d);
 	sb_free(&join);
 	sb_free(&sb);
 }
@@ -469,31 +614,33 @@ size_t tableidx_count(const struct tableidx *t) { return t->n; }
 bool tableidx_lookup(const struct tableidx *t, const char *key, unsigned *line, char **value,
 		     char **key_as_written)
 {
-	size_t n = strlen(key);
-	char small[256];
-	char *folded = n < sizeof small ? small : xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++)
-		folded[i] = fold_c(key[i]);
-	folded[n] = '\0';
+	struct probe p = probe_of(key, strlen(key));
 	struct strbuf sb = STRBUF_INIT;
-	const struct ent *e = find(t, folded, n, hash_folded(folded, n), &sb);
-	if (folded != small)
-		free(folded);
-	if (!e) {
+	const char *stored;
+	const struct slot *sl = find(t, &p, &sb, &stored);
+	if (!sl) {
 		sb_free(&sb);
 		return false;
 	}
 	if (line)
-		*line = e->line;
+		*line = sl->line;
 	if (value || key_as_written) {
-		size_t tl;
-		const char *s = ent_text(t, e, &sb, &tl);
+		/* the logical text again (find may have joined another line) */
+		size_t off = (size_t)(sl->ref >> 1), koff = 0, tl;
+		bool multi = false;
+		if (!(sl->ref & 1)) {
+			const struct ent *e = &t->ents[off - 1];
+			off = e->off;
+			koff = e->koff;
+			multi = e->multi;
+		}
+		const char *s = text_at(t, off, multi, &sb, &tl);
 		if (key_as_written)
-			*key_as_written = xmemdup0(s + e->koff, e->klen);
+			*key_as_written = xmemdup0(s + koff, p.n);
 		if (value && t->syntax == TABLE_LIST) {
 			*value = xstrdup("");
 		} else if (value) {
-			size_t v = e->klen;
+			size_t v = koff + p.n;
 			while (v < tl && is_ws(s[v]))
 				v++;
 			while (tl > v && is_ws(s[tl - 1]))
