@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdlib.h>
 
 #include "vmailadm/cli.h"
 #include "vmailadm/i18n.h"
@@ -11,7 +12,10 @@
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/* VMAILADM_LOCALEDIR overrides the built-in catalog directory, for the
+	 * test suite (tests/i18n.sh) and for running a build that is not installed. */
+	const char *localedir = getenv("VMAILADM_LOCALEDIR");
+	bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
 	textdomain(PACKAGE);
 	return cli_main(argc, argv, ui_run);
 }

@@ -18,3 +18,6 @@ EXTRA_DIST += tests/integration/demo-live.sh tests/integration/lib.sh
 # The README's set-up commands and demo passwords against the real thing.
 TESTS += tests/readme.sh
 EXTRA_DIST += tests/readme.sh .ci/run
+# The French catalog, compiled on the fly and read through VMAILADM_LOCALEDIR.
+TESTS += tests/i18n.sh
+EXTRA_DIST += tests/i18n.sh

@@ -49,14 +49,16 @@ static void print_help(FILE *fp, const char *prog)
 	fputs(_("Commands:\n"), fp);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(fp, "  %s\n", _(commands[i].usage));
-	fputs(_("\nGlobal options:\n"
-		"  -c, --config FILE   configuration file (default: $VMAILADM_CONFIG, then\n"
-		"                      " CONFIG_DEFAULT_PATH ")\n"
-		"      --json          machine-readable output\n"
-		"      --theme NAME    colour theme of the interface (default, dark, light,\n"
-		"                      mono, or a theme file)\n"
-		"  -h, --help          this help\n"
-		"  -V, --version       print the version\n"), fp);
+	/* The path goes in through %s: a macro inside the literal would cut the
+	 * msgid xgettext extracts short of the string looked up at run time. */
+	fprintf(fp, _("\nGlobal options:\n"
+		      "  -c, --config FILE   configuration file (default: $VMAILADM_CONFIG, then\n"
+		      "                      %s)\n"
+		      "      --json          machine-readable output\n"
+		      "      --theme NAME    colour theme of the interface (default, dark, light,\n"
+		      "                      mono, or a theme file)\n"
+		      "  -h, --help          this help\n"
+		      "  -V, --version       print the version\n"), CONFIG_DEFAULT_PATH);
 	fputs(_("\nExit status: 0 success, 1 nothing found or problems found, 2 usage or\n"
 		"configuration error.\n"), fp);
 }

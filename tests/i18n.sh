@@ -1,0 +1,58 @@
+#!/bin/sh
+# The French catalog really reaches the user: po/fr.po compiled into a
+# temporary locale directory (found through VMAILADM_LOCALEDIR), then --help,
+# a usage error, a configuration error and the plural forms come out in French,
+# and without LANGUAGE the same commands stay in English.
+set -u
+command -v msgfmt >/dev/null 2>&1 || { echo "SKIP: msgfmt not installed"; exit 77; }
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*"; fail=1; }
+
+mkdir -p "$tmp/locale/fr/LC_MESSAGES"
+msgfmt --check -o "$tmp/locale/fr/LC_MESSAGES/vmailadm.mo" "$top_srcdir/po/fr.po" \
+	|| { echo "FAIL: msgfmt --check po/fr.po"; exit 1; }
+unset VMAILADM_CONFIG
+VMAILADM_LOCALEDIR="$tmp/locale"; export VMAILADM_LOCALEDIR
+# glibc ignores LANGUAGE under the C locale: C.UTF-8 is the neutral one that
+# honours it. Without it there is nothing to test here.
+if ! LC_ALL=C.UTF-8 locale 2>&1 | grep -q 'LC_MESSAGES="\{0,1\}C.UTF-8'; then
+	echo "SKIP: no C.UTF-8 locale"; exit 77
+fi
+fr() { LANGUAGE=fr LC_ALL=C.UTF-8 "$VMAILADM" "$@"; }
+en() { LANGUAGE= LC_ALL=C.UTF-8 "$VMAILADM" "$@"; }
+
+# --help: the usage lines, the command table and the global options.
+fr --help >"$tmp/help" 2>&1 || no "--help exits non-zero"
+grep -q '^Usage : ' "$tmp/help" || no "--help: no French usage line"
+grep -q 'Administrer les domaines de messagerie virtuels' "$tmp/help" || no "--help: no French summary"
+grep -q '^Commandes :' "$tmp/help" || no "--help: no French 'Commands:'"
+grep -q 'show ADDRESS \[--json\]  *tout ce qui est connu' "$tmp/help" || no "--help: command table not French"
+grep -q 'Options globales' "$tmp/help" || no "--help: global options not French"
+grep -q 'Usage:' "$tmp/help" && no "--help: English 'Usage:' left"
+en --help >"$tmp/help.en" 2>&1
+grep -q '^Usage: ' "$tmp/help.en" || no "--help without LANGUAGE is not English"
+
+# An error from the configuration loader (file:line diagnostics).
+fr --config /nonexistent/vmailadm.yaml list domains >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] || no "--config /nonexistent: exit $rc, expected 2"
+grep -q 'impossible de lire le fichier de configuration' "$tmp/err" \
+	|| no "config error not in French: $(cat "$tmp/err")"
+grep -qi 'cannot read' "$tmp/err" && no "config error still English: $(cat "$tmp/err")"
+en --config /nonexistent/vmailadm.yaml list domains 2>"$tmp/err.en"
+grep -q 'cannot read the configuration file' "$tmp/err.en" || no "English config error missing"
+
+# A usage error with an argument, and the generic hint under it.
+fr frobnicate >"$tmp/out" 2>"$tmp/err"
+grep -q "commande inconnue « frobnicate »" "$tmp/err" || no "unknown command not French: $(cat "$tmp/err")"
+grep -q "Essayez « .* --help » pour plus d'informations" "$tmp/err" || no "Try --help not French"
+
+# Plural forms (French: 0 and 1 are singular), through the demo summary.
+fr demo "$tmp/demo" >"$tmp/demo.out" 2>&1 || no "demo failed: $(cat "$tmp/demo.out")"
+grep -q 'Serveur de démonstration créé dans' "$tmp/demo.out" || no "demo output not French"
+grep -Eq '[0-9]+ domaines?, [0-9]+ boîtes? mail, ' "$tmp/demo.out" || no "demo counts not French"
+grep -Eq '(^|[^0-9])[2-9][0-9]* domaine,|(^|[^0-9])1 domaines' "$tmp/demo.out" && no "wrong plural"
+
+exit $fail
