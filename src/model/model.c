@@ -651,9 +651,18 @@ static size_t split_targets(struct arena *ar, const char *value, struct alias_ta
 		xgrow(outv, outcap, *outn + 1, sizeof **outv);
 		struct alias_target *t = &(*outv)[(*outn)++];
 		memset(t, 0, sizeof *t);
-		t->address = arena_fold(ar, s, len);
-		/* the text as written only costs memory when it differs */
-		t->text = memcmp(t->address, s, len) == 0 ? t->address : arena_strndup(ar, s, len);
+		bool upper = false;
+		for (size_t i = 0; i < len && !upper; i++)
+			upper = s[i] >= 'A' && s[i] <= 'Z';
+		if (s == value && !*p && !upper) {
+			/* The whole value, in lower case (most aliases): the
+			 * table's string, which lives as long as the world. */
+			t->address = t->text = value;
+		} else {
+			t->address = arena_fold(ar, s, len);
+			/* the text as written only costs memory when it differs */
+			t->text = upper ? arena_strndup(ar, s, len) : t->address;
+		}
 		count++;
 	}
 	return count;
@@ -989,7 +998,7 @@ enum domain_class world_domain_class(const struct world *w, const char *name, un
 
 /* How mail to one target is delivered (reference §2.2, §2.4, §2.5). */
 static void classify_target(struct world *w, const struct alias *owner, struct alias_target *t,
-			    const struct mailbox *mb)
+			    const struct mailbox *mb, const struct domain *mbdom)
 {
 	const char *addr = t->address;
 	const char *at = strrchr(addr, '@');
@@ -1011,7 +1020,8 @@ static void classify_target(struct world *w, const struct alias *owner, struct a
 		}
 	}
 	const char *domain = at + 1;
-	const struct domain *dom = hidx_get(&w->dom_idx, domain);
+	/* mbdom: mb's domain, known by rank (no lookup for most targets) */
+	const struct domain *dom = mb ? mbdom : hidx_get(&w->dom_idx, domain);
 	switch (effective_class((dom ? dom->classes : 0) | table_classes(w, domain))) {
 	case DOMAIN_LOCAL:
 		t->class = TARGET_LOCAL;
@@ -1040,7 +1050,7 @@ static void classify_target(struct world *w, const struct alias *owner, struct a
 
 /* Classify every target of the kept aliases, in the targets' order, with
  * their mailbox lookups done a block at a time (hidx_find_many). */
-static void classify_targets(struct world *w)
+static void classify_targets(struct world *w, const uint32_t *mb_rank)
 {
 	size_t n = w->ntargets;
 	if (!n)
@@ -1068,7 +1078,9 @@ static void classify_targets(struct world *w)
 		for (size_t k = 0; k < m; k++)
 			if (keys[k])
 				classify_target(w, &w->aliases[owner[b + k]], &w->targets[b + k],
-						mb[k] ? &w->mailboxes[mb[k] - 1] : NULL);
+						mb[k] ? &w->mailboxes[mb[k] - 1] : NULL,
+						mb[k] && mb_rank[mb[k] - 1] ?
+						&w->domains[mb_rank[mb[k] - 1] - 1] : NULL);
 	}
 	free(owner);
 }
@@ -1230,7 +1242,9 @@ static void join_passwd(struct world *w)
 			size_t rlen;
 			const char *rule = pwfile_extra_find(pe, "userdb_quota_rule", &rlen);
 			if (rule) {
-				box->quota_rule = arena_strndup(&w->arena, rule, rlen);
+				/* The last field (usually) ends the passwd-file's own
+				 * string, which lives as long as the world: no copy. */
+				box->quota_rule = rule[rlen] ? arena_strndup(&w->arena, rule, rlen) : rule;
 				if (!model_quota_bytes(box->quota_rule, &box->quota_bytes))
 					box->quota_bytes = -1;
 			}
@@ -1401,9 +1415,9 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 		}
 	}
 	free(al_rank);
+	classify_targets(w, mb_rank);
 	free(mb_rank);
 
-	classify_targets(w);
 	build_reverse(w);
 	w->src = NULL; /* only valid while loading */
 	*out = w;

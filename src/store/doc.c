@@ -17,10 +17,11 @@
 
 enum eol { EOL_NONE, EOL_LF, EOL_CRLF };
 
+/* 16 bytes: a 100,000-line file has 100,000 of them. */
 struct line {
 	const char *text;
-	size_t len;
-	enum eol eol;
+	uint32_t len;    /* a line of 4 GiB or more is refused (line_len) */
+	uint8_t eol;     /* enum eol */
 	bool owned;      /* text was allocated by an edit */
 };
 
@@ -35,43 +36,63 @@ struct doc {
 	struct stat st;
 };
 
-static const char *eol_str(enum eol e)
+static const char *eol_str(unsigned e)
 {
 	return e == EOL_CRLF ? "\r\n" : e == EOL_LF ? "\n" : "";
+}
+
+static uint32_t line_len(size_t n)
+{
+	if (n > UINT32_MAX)
+		vm_fatal("%s", _("a line of 4 GiB or more: not a configuration file"));
+	return (uint32_t)n;
+}
+
+/* Room for at least need lines: the array grows by a quarter (a doubling
+ * would leave up to half of a large file's array unused), and the new
+ * part is mapped in one call. */
+static void reserve_lines(struct doc *doc, size_t need)
+{
+	if (need <= doc->cap)
+		return;
+	size_t cap = doc->cap + doc->cap / 4 + 16;
+	if (cap < need)
+		cap = need;
+	doc->lines = xreallocarray(doc->lines, cap, sizeof *doc->lines);
+	arena_populate(doc->lines + doc->cap, (cap - doc->cap) * sizeof *doc->lines);
+	doc->cap = cap;
 }
 
 static void split(struct doc *doc, size_t len)
 {
 	const char *p = doc->data, *end = doc->data + len;
-	/* Count first: the line array is then allocated once, at its size
-	 * (doubling would cost up to twice the memory and the copies). */
-	size_t n = 0;
-	for (const char *q = p; q < end; n++) {
-		const char *nl = memchr(q, '\n', (size_t)(end - q));
-		q = nl ? nl + 1 : end;
-	}
-	if (n > doc->cap) {
-		doc->lines = xreallocarray(doc->lines, n, sizeof *doc->lines);
-		doc->cap = n;
-		arena_populate(doc->lines, n * sizeof *doc->lines);
-	}
+	/* The line count, estimated from the first 64 KiB (exact for a file
+	 * that small): one pass over the data instead of a counting pass. */
+	size_t sample = len < 65536 ? len : 65536, n = 1;
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + sample - q))) != NULL; q++)
+		n++;
+	size_t est = n;
+	if (sample < len)
+		est = (size_t)((double)n * (double)len / (double)sample * 1.0625) + 16;
+	reserve_lines(doc, est);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		struct line ln = { .text = p, .owned = false };
 		if (nl) {
-			ln.len = (size_t)(nl - p);
+			size_t l = (size_t)(nl - p);
 			ln.eol = EOL_LF;
-			if (ln.len > 0 && nl[-1] == '\r') {
-				ln.len--;
+			if (l > 0 && nl[-1] == '\r') {
+				l--;
 				ln.eol = EOL_CRLF;
 			}
+			ln.len = line_len(l);
 			p = nl + 1;
 		} else {
-			ln.len = (size_t)(end - p);
+			ln.len = line_len((size_t)(end - p));
 			ln.eol = EOL_NONE;
 			p = end;
 		}
-		xgrow(&doc->lines, &doc->cap, doc->n + 1, sizeof *doc->lines);
+		reserve_lines(doc, doc->n + 1);
 		doc->lines[doc->n++] = ln;
 	}
 }
@@ -222,7 +243,7 @@ static void set_text(struct line *ln, const char *text)
 {
 	if (ln->owned)
 		free((char *)(uintptr_t)ln->text);
-	ln->len = strlen(text);
+	ln->len = line_len(strlen(text));
 	ln->text = xmemdup0(text, ln->len);
 	ln->owned = true;
 }

@@ -122,12 +122,15 @@ static void split_line(struct arena *ar, const char *text, size_t len, struct pw
 	}
 }
 
-/* An entry parsed but not indexed yet (see index_doc). */
+/* Entries parsed but not indexed yet (see index_doc), oldest first. */
 struct pending {
-	size_t idx;          /* index + 1; 0: none */
-	const char *key;     /* its folded user name */
-	uint32_t hash;
-	size_t mark;         /* diagnostics there were when it was parsed */
+	struct {
+		size_t idx;
+		const char *key;     /* its folded user name */
+		uint32_t hash;
+		size_t mark;         /* diagnostics there were when it was parsed */
+	} v[4];
+	size_t n;
 };
 
 /* Move d's last diagnostic to position at (the others keep their order). */
@@ -140,27 +143,33 @@ static void diag_move_last(struct diags *d, size_t at)
 	d->v[at] = g;
 }
 
-static void index_pending(struct pwfile *p, struct pending *pend, struct diags *d)
+/* Index the oldest pending entry. A duplicate's warning is inserted where
+ * it belongs, so the later pending entries' marks move on by one. */
+static void index_oldest(struct pwfile *p, struct pending *pend, struct diags *d)
 {
-	if (!pend->idx)
-		return;
+	size_t idx = pend->v[0].idx, mark = pend->v[0].mark;
+	const char *key = pend->v[0].key;
+	uint32_t hash = pend->v[0].hash;
+	pend->n--;
+	memmove(pend->v, pend->v + 1, pend->n * sizeof *pend->v);
 	/* One probe for the common case: the add fails only for a duplicate,
 	 * which is then looked up for the message. */
-	struct pwfile_entry *e = &p->v[pend->idx - 1];
-	if (!strmap_add_hash(p->index, pend->key, pend->hash, (void *)(uintptr_t)pend->idx)) {
-		size_t prev = (size_t)(uintptr_t)strmap_get(p->index, pend->key);
-		e->shadowed = true;
-		diag_warn(d, doc_name(p->doc), e->line,
-			  _("user %s exists more than once: line %u wins, this line is "
-			    "ignored"), e->user, p->v[prev - 1].line);
-		diag_move_last(d, pend->mark);
-	}
-	pend->idx = 0;
+	struct pwfile_entry *e = &p->v[idx];
+	if (strmap_add_hash(p->index, key, hash, (void *)(uintptr_t)(idx + 1)))
+		return;
+	size_t prev = (size_t)(uintptr_t)strmap_get(p->index, key);
+	e->shadowed = true;
+	diag_warn(d, doc_name(p->doc), e->line,
+		  _("user %s exists more than once: line %u wins, this line is "
+		    "ignored"), e->user, p->v[prev - 1].line);
+	diag_move_last(d, mark);
+	for (size_t k = 0; k < pend->n; k++)
+		pend->v[k].mark++;
 }
 
 static void index_doc(struct pwfile *p, struct diags *d)
 {
-	struct pending pend = { 0, NULL, 0, 0 };
+	struct pending pend = { .n = 0 };
 	entries_clear(p);
 	size_t nl = doc_count(p->doc);
 	p->index = strmap_create_borrowed(nl);
@@ -210,13 +219,20 @@ static void index_doc(struct pwfile *p, struct diags *d)
 		if (has_upper(key))
 			key = arena_fold(&p->arena, key, strlen(key));
 		p->v[p->n++] = e;
-		/* The previous entry is indexed now that its slot, prefetched
-		 * a line ago, has had this line's parse to reach the cache. */
-		index_pending(p, &pend, d);
-		pend = (struct pending){ p->n, key, strmap_hash(key), d->n };
-		strmap_prefetch(p->index, pend.hash);
+		/* Indexed a few lines later: its slot, prefetched now, has the
+		 * parse of those lines to reach the cache. */
+		if (pend.n == sizeof pend.v / sizeof *pend.v)
+			index_oldest(p, &pend, d);
+		uint32_t hash = strmap_hash(key);
+		pend.v[pend.n].idx = p->n - 1;
+		pend.v[pend.n].key = key;
+		pend.v[pend.n].hash = hash;
+		pend.v[pend.n].mark = d->n;
+		pend.n++;
+		strmap_prefetch(p->index, hash);
 	}
-	index_pending(p, &pend, d);
+	while (pend.n)
+		index_oldest(p, &pend, d);
 }
 
 int pwfile_parse(struct doc *doc, struct pwfile **out, struct diags *d)

@@ -29,13 +29,16 @@ struct table {
 	 * (reference: world pointers stay valid until world_free). */
 	struct arena retired;
 	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
-	/* The last entry parsed waits for the next before it is indexed, so
-	 * that its slot, prefetched, is in the cache by then (see
-	 * index_pending): index + 1 (0: none), its key's hash, and the number
-	 * of diagnostics there were when it was parsed. */
-	size_t pending;
-	uint32_t pending_hash;
-	size_t pending_mark;
+	/* The last entries parsed wait a few entries before they are indexed,
+	 * so that their slots, prefetched, are in the cache by then (see
+	 * index_last): each with its key's hash and the number of diagnostics
+	 * there were when it was parsed. */
+	struct pending {
+		size_t idx;
+		uint32_t hash;
+		size_t mark;
+	} pend[4];
+	size_t npend;
 };
 
 static char *pool_strndup(struct table *t, const char *s, size_t n)
@@ -117,7 +120,7 @@ static void entries_clear(struct table *t)
 {
 	arena_adopt(&t->retired, &t->pool);
 	t->n = 0;
-	t->pending = 0;
+	t->npend = 0;
 	strmap_free(&t->index);
 }
 
@@ -144,25 +147,38 @@ static void diag_move_last(struct diags *d, size_t at)
 
 static void index_entry(struct table *t, size_t i, uint32_t hash, size_t mark, struct diags *d);
 
-/* Enter the pending entry in the index. */
-static void index_pending(struct table *t, struct diags *d)
+/* Index the oldest pending entry. A duplicate's warning is inserted where
+ * it belongs, so the later pending entries' marks move on by one. */
+static void index_oldest(struct table *t, struct diags *d)
 {
-	if (!t->pending)
-		return;
-	size_t i = t->pending - 1;
-	t->pending = 0;
-	index_entry(t, i, t->pending_hash, t->pending_mark, d);
+	struct pending p = t->pend[0];
+	t->npend--;
+	memmove(t->pend, t->pend + 1, t->npend * sizeof *t->pend);
+	size_t before = d->n;
+	index_entry(t, p.idx, p.hash, p.mark, d);
+	if (d->n > before)
+		for (size_t k = 0; k < t->npend; k++)
+			t->pend[k].mark++;
 }
 
-/* Index the last entry parsed, after the one before it (whose slot has had
- * this entry's parse to arrive in the cache). */
+static void index_pending(struct table *t, struct diags *d)
+{
+	while (t->npend)
+		index_oldest(t, d);
+}
+
+/* Index the last entry parsed a few entries later: the index is larger
+ * than the cache, and the parse of the next lines gives its slot,
+ * prefetched now, the time to arrive. */
 static void index_last(struct table *t, struct diags *d)
 {
-	index_pending(t, d);
-	t->pending = t->n;
-	t->pending_hash = strmap_hash(t->v[t->n - 1].lookup_key);
-	t->pending_mark = d->n;
-	strmap_prefetch(t->index, t->pending_hash);
+	if (t->npend == sizeof t->pend / sizeof *t->pend)
+		index_oldest(t, d);
+	struct pending *p = &t->pend[t->npend++];
+	p->idx = t->n - 1;
+	p->hash = strmap_hash(t->v[t->n - 1].lookup_key);
+	p->mark = d->n;
+	strmap_prefetch(t->index, p->hash);
 }
 
 /* Enter entry i in the index; a later duplicate is shadowed, and its
