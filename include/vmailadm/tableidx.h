@@ -41,4 +41,10 @@ size_t tableidx_count(const struct tableidx *t);
 bool tableidx_lookup(const struct tableidx *t, const char *key, unsigned *line, char **value,
 		     char **key_as_written);
 
+/* A hint that key will be looked up soon, so that the memory waits of
+ * several lookups overlap: entry false starts loading the key's slot;
+ * entry true (after the slot had time to arrive) the line of its entry.
+ * No result, nothing changes. */
+void tableidx_prefetch(const struct tableidx *t, const char *key, bool entry);
+
 #endif

@@ -103,6 +103,11 @@ const struct diags *trace_warnings(const struct tracer *t);
  * trace_result_free). */
 void trace_address(struct tracer *t, const char *address, struct trace_result *out);
 void trace_result_free(struct trace_result *r);
+/* A hint before tracing addrs one after the other (a batch read from
+ * stdin): starts loading, all at once, the table entries their first
+ * lookups read, so that on large tables the memory waits overlap instead
+ * of coming one by one. Results are the same with or without it. */
+void trace_prefetch(struct tracer *t, const char *const *addrs, size_t n);
 
 /* Stable names: "maildir", "mbox", "remote", "local", "reject", "defer". */
 const char *trace_kind_name(enum trace_kind k);

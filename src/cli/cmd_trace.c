@@ -19,6 +19,15 @@
 
 static void put_printable(FILE *fp, const char *s)
 {
+	/* Printable ASCII without '\\' is its own escaped form (the common
+	 * case: 10,000 addresses a run for scripts). */
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p >= 0x20 && *p < 0x7f && *p != '\\')
+		p++;
+	if (!*p) {
+		fputs(s, fp);
+		return;
+	}
 	struct strbuf sb = STRBUF_INIT;
 	sb_add_printable(&sb, s, strlen(s));
 	fputs(sb_str(&sb), fp);
@@ -179,18 +188,33 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 	bool bad = false, first = true;
 	bool from_stdin = argc - optind == 1 && strcmp(argv[optind], "-") == 0;
 	if (from_stdin) {
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t len;
-		while ((len = getline(&line, &cap, stdin)) > 0) {
-			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-				line[--len] = '\0';
-			if (len == 0)
-				continue;
-			bad |= one(t, line, json, arr, quiet, first);
-			first = false;
+		/* A batch at a time: the tracer is told what comes (prefetch),
+		 * then each address is traced and printed in order. */
+		enum { BATCH = 32 };
+		char *lines[BATCH] = { NULL };
+		size_t caps[BATCH] = { 0 };
+		bool eof = false;
+		while (!eof) {
+			size_t n = 0;
+			while (n < BATCH) {
+				ssize_t len = getline(&lines[n], &caps[n], stdin);
+				if (len <= 0) {
+					eof = true;
+					break;
+				}
+				while (len > 0 && (lines[n][len - 1] == '\n' || lines[n][len - 1] == '\r'))
+					lines[n][--len] = '\0';
+				if (len > 0)
+					n++;
+			}
+			trace_prefetch(t, (const char *const *)lines, n);
+			for (size_t i = 0; i < n; i++) {
+				bad |= one(t, lines[i], json, arr, quiet, first);
+				first = false;
+			}
 		}
-		free(line);
+		for (size_t i = 0; i < BATCH; i++)
+			free(lines[i]);
 	} else {
 		for (int i = optind; i < argc; i++) {
 			bad |= one(t, argv[i], json, arr, quiet, first);

@@ -88,6 +88,8 @@ struct tracer {
 	struct ditem *ditems;
 	size_t nditems;
 	struct strmap *dclasses;    /* folded domain -> struct dclass, computed once */
+	char *last_domain;          /* folded: the last name classes_of was asked */
+	const struct dclass *last_class;
 	struct arena pool;
 	struct tmap **amaps;        /* virtual_alias_maps, in order */
 	size_t namaps;
@@ -589,6 +591,7 @@ void trace_free(struct tracer **tp)
 	}
 	free(t->ditems);
 	strmap_free(&t->dclasses);
+	free(t->last_domain);
 	arena_free(&t->pool);
 	maincf_free(&t->own_mc);
 	free(t->own_maincf);
@@ -795,14 +798,31 @@ static bool addr_find(const struct tracer *t, struct tmap *const *maps, size_t n
 	*ext = NULL;
 	const char *at = strrchr(addr, '@');
 	size_t llen = at ? (size_t)(at - addr) : strlen(addr);
-	const char *domain = at ? at + 1 : "";
 	long split = trace_split_extension(addr, llen, t->delims);
-	char *bare = NULL;
-	if (split >= 0)
-		bare = xasprintf("%.*s%s", (int)split, addr, at ? at : "");
-	char *full_local = xstrndup(addr, llen);
-	char *bare_local = split >= 0 ? xstrndup(addr, (size_t)split) : NULL;
-	char *at_domain = at ? xasprintf("@%s", domain) : NULL;
+	/* the query forms, side by side in one buffer (this runs for every
+	 * address of every expansion) */
+	size_t alen = strlen(addr);
+	char small[512];
+	char *mem = 4 * (alen + 2) <= sizeof small ? small : xmalloc(4 * (alen + 2));
+	char *p = mem;
+	char *bare = NULL, *bare_local = NULL, *at_domain = NULL;
+	size_t dlen = at ? alen - llen : 0;   /* "@domain" */
+	if (split >= 0) {
+		bare = p;
+		p = mempcpy(mempcpy(p, addr, (size_t)split), at ? at : "", dlen);
+		*p++ = '\0';
+		bare_local = p;
+		p = mempcpy(p, addr, (size_t)split);
+		*p++ = '\0';
+	}
+	char *full_local = p;
+	p = mempcpy(p, addr, llen);
+	*p++ = '\0';
+	if (at) {
+		at_domain = p;
+		p = mempcpy(p, at, dlen);
+		*p = '\0';
+	}
 	struct {
 		const char *key;
 		bool fixed;
@@ -825,15 +845,13 @@ static bool addr_find(const struct tracer *t, struct tmap *const *maps, size_t n
 		if (maps_find(maps, n, tries[i].key, tries[i].fixed, h)) {
 			found = true;
 			*form = tries[i].form;
-			*key_used = xstrdup(tries[i].key);
+			*key_used = t->steps ? xstrdup(tries[i].key) : NULL;   /* for steps only */
 			if (tries[i].noext && split >= 0)
 				*ext = xstrndup(addr + split, llen - (size_t)split);
 		}
 	}
-	free(bare);
-	free(full_local);
-	free(bare_local);
-	free(at_domain);
+	if (mem != small)
+		free(mem);
 	return found;
 }
 
@@ -901,6 +919,33 @@ static const struct dclass *open_classes(struct tracer *t, const char *folded)
 	return c;
 }
 
+/* open_classes for a name in any case; the last answer is kept, since a
+ * trace asks about the same domain several times in a row. */
+static const struct dclass *classes_of(struct tracer *t, const char *domain)
+{
+	if (t->last_class) {
+		/* ASCII folding only, as Postfix folds (strcasecmp follows the locale) */
+		const char *a = t->last_domain, *b = domain;
+		while (*a && *a == ((*b >= 'A' && *b <= 'Z') ? (char)(*b - 'A' + 'a') : *b)) {
+			a++;
+			b++;
+		}
+		if (!*a && !*b)
+			return t->last_class;
+	}
+	char buf[256];
+	size_t n = strlen(domain);
+	char *f = n < sizeof buf ? buf : xmalloc(n + 1);
+	for (size_t i = 0; i <= n; i++)
+		f[i] = (domain[i] >= 'A' && domain[i] <= 'Z') ? (char)(domain[i] - 'A' + 'a') : domain[i];
+	t->last_class = open_classes(t, f);
+	free(t->last_domain);
+	t->last_domain = xstrdup(f);
+	if (f != buf)
+		free(f);
+	return t->last_class;
+}
+
 /* Every class a domain is in (world_domain_class's mask). */
 static unsigned domain_mask(struct tracer *t, const char *domain)
 {
@@ -909,10 +954,7 @@ static unsigned domain_mask(struct tracer *t, const char *domain)
 		world_domain_class(t->w, domain, &mask);
 		return mask;
 	}
-	char *f = fold(domain);
-	mask = open_classes(t, f)->mask;
-	free(f);
-	return mask;
+	return classes_of(t, domain)->mask;
 }
 
 /* Where a (folded) domain is listed in class cls: the first listing. */
@@ -933,7 +975,7 @@ static void domain_listing(struct tracer *t, const char *domain, unsigned cls, c
 	}
 	if (!cls)
 		return;
-	const struct dclass *c = open_classes(t, domain);
+	const struct dclass *c = classes_of(t, domain);
 	int k = class_slot(cls);
 	if (c->listing[k].set) {
 		*file = c->listing[k].file;
@@ -1452,6 +1494,40 @@ static void resolve_address(struct tracer *t, struct trace_result *r, const char
 	}
 	free(local);
 	free(fdom);
+}
+
+/* The full address and, with an extension, the address without it: the
+ * first keys trace_address asks the indexed alias and mailbox maps. */
+static void prefetch_forms(const struct tracer *t, const char *addr, bool entry)
+{
+	const char *at = strrchr(addr, '@');
+	if (!at)
+		return;
+	size_t llen = (size_t)(at - addr);
+	long split = trace_split_extension(addr, llen, t->delims);
+	char bare[256];
+	bool has_bare = split >= 0 && strlen(addr) - llen + (size_t)split < sizeof bare;
+	if (has_bare)
+		snprintf(bare, sizeof bare, "%.*s%s", (int)split, addr, at);
+	struct tmap *const *lists[] = { t->amaps, t->mmaps };
+	size_t counts[] = { t->namaps, t->nmmaps };
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < counts[l]; i++) {
+			const struct tableidx *x = lists[l][i]->idx;
+			if (!x)
+				continue;
+			tableidx_prefetch(x, addr, entry);
+			if (has_bare)
+				tableidx_prefetch(x, bare, entry);
+		}
+}
+
+void trace_prefetch(struct tracer *t, const char *const *addrs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		prefetch_forms(t, addrs[i], false);
+	for (size_t i = 0; i < n; i++)
+		prefetch_forms(t, addrs[i], true);
 }
 
 void trace_address(struct tracer *t, const char *address, struct trace_result *out)

@@ -102,14 +102,20 @@ static uint32_t hash_key(const char *s, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
 	uint64_t w;
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ fold8(w)) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	if (n > 0) {
+	if (n < 8) {
 		w = 0;
-		memcpy(&w, s, n);
+		for (size_t i = 0; i < n; i++)
+			w = w << 8 | (unsigned char)s[i];
+		h = (h ^ fold8(w)) * 0xff51afd7ed558ccdull;
+	} else {
+		/* whole words, the last one overlapping the one before */
+		const char *last = s + n - 8;
+		for (; s < last; s += 8) {
+			memcpy(&w, s, 8);
+			h = (h ^ fold8(w)) * 0xff51afd7ed558ccdull;
+			h ^= h >> 32;
+		}
+		memcpy(&w, last, 8);
 		h = (h ^ fold8(w)) * 0xff51afd7ed558ccdull;
 	}
 	h ^= h >> 33;
@@ -242,10 +248,41 @@ static const struct slot *find(const struct tableidx *t, const struct probe *p, 
 	return NULL;
 }
 
+/* The slot array, zeroed. A large one is mapped apart, in huge pages where
+ * the kernel allows (a lookup is a random access: fewer TLB misses), and
+ * written at once: a zero page first read by a probe and then written
+ * would fault twice. */
+#define SLOTS_MAPPED (1u << 20)   /* bytes */
+
+static struct slot *slots_alloc(size_t nslots)
+{
+	size_t bytes = nslots * sizeof(struct slot);
+	if (bytes < SLOTS_MAPPED)
+		return xcalloc(nslots, sizeof(struct slot));
+	void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		vm_fatal("out of memory (%zu bytes)", bytes);
+#ifdef MADV_HUGEPAGE
+	madvise(m, bytes, MADV_HUGEPAGE);
+#endif
+	/* one write a page: the kernel gives zeroed pages, once each */
+	for (size_t i = 0; i < bytes; i += 4096)
+		((volatile char *)m)[i] = 0;
+	return m;
+}
+
+static void slots_free(struct slot *v, size_t nslots)
+{
+	if (nslots * sizeof(struct slot) < SLOTS_MAPPED)
+		free(v);
+	else if (v)
+		munmap(v, nslots * sizeof(struct slot));
+}
+
 static void slots_grow(struct tableidx *t)
 {
 	size_t nslots = (t->mask + 1) * 2;
-	struct slot *v = xcalloc(nslots, sizeof *v);
+	struct slot *v = slots_alloc(nslots);
 	for (size_t i = 0; i <= t->mask; i++) {
 		if (!t->slots[i].ref)
 			continue;
@@ -254,7 +291,7 @@ static void slots_grow(struct tableidx *t)
 			k = (k + 1) & (nslots - 1);
 		v[k] = t->slots[i];
 	}
-	free(t->slots);
+	slots_free(t->slots, t->mask + 1);
 	t->slots = v;
 	t->mask = nslots - 1;
 }
@@ -470,7 +507,7 @@ static void scan(struct tableidx *t, struct diags *d)
 	size_t nslots = 16;
 	while (nslots < t->len / 24)
 		nslots *= 2;
-	t->slots = xcalloc(nslots, sizeof *t->slots);
+	t->slots = slots_alloc(nslots);
 	t->mask = nslots - 1;
 	struct strbuf join = STRBUF_INIT, sb = STRBUF_INIT;
 	bool have = false, multi = false;
@@ -600,7 +637,8 @@ void tableidx_free(struct tableidx **tp)
 		munmap(t->map, t->maplen);
 	free(t->copy);
 	free(t->ents);
-	free(t->slots);
+	if (t->slots)
+		slots_free(t->slots, t->mask + 1);
 	free(t->name);
 	free(t);
 	*tp = NULL;
@@ -650,4 +688,20 @@ bool tableidx_lookup(const struct tableidx *t, const char *key, unsigned *line, 
 	}
 	sb_free(&sb);
 	return true;
+}
+
+void tableidx_prefetch(const struct tableidx *t, const char *key, bool entry)
+{
+	if (!t->slots)
+		return;
+	struct probe p = probe_of(key, strlen(key));
+	size_t k = p.hash & t->mask;
+	if (!entry) {
+		__builtin_prefetch(&t->slots[k]);
+		return;
+	}
+	/* no comparison: that would wait for the very line being asked for */
+	for (; t->slots[k].ref; k = (k + 1) & t->mask)
+		if (t->slots[k].hash == p.hash && (t->slots[k].ref & 1))
+			__builtin_prefetch(t->data + (t->slots[k].ref >> 1));
 }
