@@ -88,7 +88,7 @@ struct tracer {
 	struct ditem *ditems;
 	size_t nditems;
 	struct strmap *dclasses;    /* folded domain -> struct dclass, computed once */
-	char *last_domain;          /* folded: the last name classes_of was asked */
+	char last_domain[256];      /* folded: the last name classes_of was asked */
 	const struct dclass *last_class;
 	struct arena pool;
 	struct tmap **amaps;        /* virtual_alias_maps, in order */
@@ -591,7 +591,6 @@ void trace_free(struct tracer **tp)
 	}
 	free(t->ditems);
 	strmap_free(&t->dclasses);
-	free(t->last_domain);
 	arena_free(&t->pool);
 	maincf_free(&t->own_mc);
 	free(t->own_maincf);
@@ -938,12 +937,15 @@ static const struct dclass *classes_of(struct tracer *t, const char *domain)
 	char *f = n < sizeof buf ? buf : xmalloc(n + 1);
 	for (size_t i = 0; i <= n; i++)
 		f[i] = (domain[i] >= 'A' && domain[i] <= 'Z') ? (char)(domain[i] - 'A' + 'a') : domain[i];
-	t->last_class = open_classes(t, f);
-	free(t->last_domain);
-	t->last_domain = xstrdup(f);
+	const struct dclass *c = open_classes(t, f);
+	t->last_class = NULL;
+	if (n < sizeof t->last_domain) {
+		memcpy(t->last_domain, f, n + 1);
+		t->last_class = c;
+	}
 	if (f != buf)
 		free(f);
-	return t->last_class;
+	return c;
 }
 
 /* Every class a domain is in (world_domain_class's mask). */

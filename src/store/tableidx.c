@@ -454,8 +454,30 @@ static bool fast_line(struct tableidx *t, size_t off, const char *first_end, uns
 {
 	const char *s = t->data + off;
 	size_t n = (size_t)(first_end - s), i = 0;
-	while (i < n && !key_stop[(unsigned char)s[i]])
+	/* Eight bytes at a time: the first byte below '!', '"' or '\\' is
+	 * a candidate (the lowest flagged byte is exact); the table decides
+	 * (control bytes other than whitespace belong to the key). */
+	while (i < n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (i + 8 <= n) {
+			uint64_t w, q, b;
+			memcpy(&w, s + i, 8);
+			q = w ^ 0x2222222222222222ull;   /* '"' -> 0 */
+			b = w ^ 0x5c5c5c5c5c5c5c5cull;   /* '\\' -> 0 */
+			uint64_t hit = (((w - 0x2121212121212121ull) & ~w) |
+					((q - 0x0101010101010101ull) & ~q) |
+					((b - 0x0101010101010101ull) & ~b)) & 0x8080808080808080ull;
+			if (!hit) {
+				i += 8;
+				continue;
+			}
+			i += (size_t)__builtin_ctzll(hit) / 8;
+		}
+#endif
+		if (key_stop[(unsigned char)s[i]])
+			break;
 		i++;
+	}
 	if (i == 0 || i == n || s[i - 1] == ':' || !is_ws(s[i]))
 		return false;
 	size_t v = i;

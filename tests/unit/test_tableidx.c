@@ -174,7 +174,11 @@ static const char *const keys[] = {
 	"@example.com", "\"a b\"@example.com", "\"A B\"@Example.com", "\"x\\\"y\"@q.test",
 	"back\\ slash@q.test", "root", "Root:", "example.com", "EXAMPLE.com", "other.test",
 	"\"open@q.test", "k\\", "#notcomment", "a,b", "x\"y z\"w@q.test",
+	"ctl\001byte@q.test", "Ut\xc3\xa9" "f8@Q.test", "long.key.of.many.bytes@sub.example.com",
+	"LONG.KEY.OF.MANY.BYTES@SUB.EXAMPLE.COM", "long.key.of.many.bytes@sub.exam\"ple.com",
+	"eightchr", "EIGHTCHR:", "sixteen.chars.ok\\",
 };
+#define NKEYS (sizeof keys / sizeof keys[0])
 static const char *const values[] = {
 	"alice@example.com", "a@x, b@y", "  spaced  ", "v # not a comment", "d/u/", "\"q v\"",
 	"", "\t", "x,", "y\\",
@@ -202,16 +206,16 @@ static void gen_table(struct strbuf *sb)
 			sb_addf(sb, "   # inner%s", eol);
 			break;
 		case 4:   /* a NUL byte somewhere */
-			sb_adds(sb, keys[rnd(19)]);
+			sb_adds(sb, keys[rnd(NKEYS)]);
 			sb_addc(sb, rnd(2) ? ' ' : '\0');
 			sb_addc(sb, '\0');
 			sb_addf(sb, "v%s", eol);
 			break;
 		case 5:   /* several words (a list line) */
-			sb_addf(sb, "%s, %s %s%s", keys[rnd(19)], keys[rnd(19)], keys[rnd(19)], eol);
+			sb_addf(sb, "%s, %s %s%s", keys[rnd(NKEYS)], keys[rnd(NKEYS)], keys[rnd(NKEYS)], eol);
 			break;
 		default:
-			sb_addf(sb, "%s%s%s%s", keys[rnd(19)], seps[rnd(4)], values[rnd(10)], eol);
+			sb_addf(sb, "%s%s%s%s", keys[rnd(NKEYS)], seps[rnd(4)], values[rnd(10)], eol);
 			break;
 		}
 	}
