@@ -103,5 +103,10 @@ struct table_ref {
  * supported (path NULL). */
 bool table_ref_parse(const char *spec, struct table_ref *ref);
 void table_ref_free(struct table_ref *ref);
+/* Do two references read the same source (hash:/x and btree:/x do)? */
+bool table_ref_same(const struct table_ref *a, const struct table_ref *b);
+/* The source of an inline:{k=v, ...} map as a document of "k v" lines, or
+ * NULL when it is not simple enough to read (nested braces, no '='). */
+struct doc *table_inline_doc(const char *spec);
 
 #endif

@@ -326,48 +326,6 @@ bool model_quota_bytes(const char *rule, long long *bytes)
 
 /* ---- maps ---- */
 
-static bool ref_same(const struct table_ref *a, const struct table_ref *b)
-{
-	if (!a->path || !b->path)
-		return strcmp(a->spec, b->spec) == 0;
-	const char *ta = a->type, *tb = b->type;
-	/* hash:/x, btree:/x ... read the same source; keep one table for edits */
-	return strcmp(a->path, b->path) == 0 &&
-	       (a->syntax == b->syntax || (strcmp(ta, tb) == 0));
-}
-
-/* inline:{k=v, k2=v2}: small enough to read here when simple. */
-static struct doc *inline_doc(const char *spec)
-{
-	const char *open = strchr(spec, '{');
-	const char *close = strrchr(spec, '}');
-	if (!open || !close || close < open)
-		return NULL;
-	struct strbuf sb = STRBUF_INIT;
-	const char *p = open + 1;
-	while (p < close) {
-		while (p < close && (*p == ',' || isspace((unsigned char)*p)))
-			p++;
-		const char *s = p;
-		while (p < close && *p != ',' && !isspace((unsigned char)*p))
-			p++;
-		if (p == s)
-			break;
-		const char *eq = memchr(s, '=', (size_t)(p - s));
-		if (!eq || eq == s || *s == '{') {
-			sb_free(&sb);
-			return NULL;
-		}
-		sb_add(&sb, s, (size_t)(eq - s));
-		sb_addc(&sb, ' ');
-		sb_add(&sb, eq + 1, (size_t)(p - eq - 1));
-		sb_addc(&sb, '\n');
-	}
-	struct doc *doc = doc_from_mem(spec, sb_str(&sb), sb.len);
-	sb_free(&sb);
-	return doc;
-}
-
 /* The world_map for spec, loading its table the first time it is named. */
 static struct world_map *map_get(struct world *w, const char *spec, unsigned role,
 				 const char *param, unsigned line, struct diags *d)
@@ -384,7 +342,7 @@ static struct world_map *map_get(struct world *w, const char *spec, unsigned rol
 		return NULL;
 	}
 	for (size_t i = 0; i < w->nmaps; i++)
-		if (ref_same(&w->maps[i]->ref, &ref)) {
+		if (table_ref_same(&w->maps[i]->ref, &ref)) {
 			table_ref_free(&ref);
 			w->maps[i]->roles |= role;
 			return w->maps[i];
@@ -395,7 +353,7 @@ static struct world_map *map_get(struct world *w, const char *spec, unsigned rol
 	m->roles = role;
 	struct doc *doc = NULL;
 	if (is_inline) {
-		doc = inline_doc(spec);
+		doc = table_inline_doc(spec);
 		if (!doc)
 			diag_warn(d, w->maincf_path, line,
 				  _("%s: cannot read '%s'; its entries are ignored"), param, spec);

@@ -372,47 +372,6 @@ struct tracer *trace_create(const struct world *w, struct diags *d)
 
 /* ---- trace_open: the files resolution needs, without a world ---- */
 
-/* model.c's rule: hash:/x and btree:/x read the same source (one map). */
-static bool ref_same(const struct table_ref *a, const struct table_ref *b)
-{
-	if (!a->path || !b->path)
-		return strcmp(a->spec, b->spec) == 0;
-	return strcmp(a->path, b->path) == 0 &&
-	       (a->syntax == b->syntax || strcmp(a->type, b->type) == 0);
-}
-
-/* inline:{k=v, k2=v2} as a table source, read as model.c reads it. */
-static struct doc *inline_doc(const char *spec)
-{
-	const char *open = strchr(spec, '{');
-	const char *close = strrchr(spec, '}');
-	if (!open || !close || close < open)
-		return NULL;
-	struct strbuf sb = STRBUF_INIT;
-	const char *p = open + 1;
-	while (p < close) {
-		while (p < close && (*p == ',' || isspace((unsigned char)*p)))
-			p++;
-		const char *s = p;
-		while (p < close && *p != ',' && !isspace((unsigned char)*p))
-			p++;
-		if (p == s)
-			break;
-		const char *eq = memchr(s, '=', (size_t)(p - s));
-		if (!eq || eq == s || *s == '{') {
-			sb_free(&sb);
-			return NULL;
-		}
-		sb_add(&sb, s, (size_t)(eq - s));
-		sb_addc(&sb, ' ');
-		sb_add(&sb, eq + 1, (size_t)(p - eq - 1));
-		sb_addc(&sb, '\n');
-	}
-	struct doc *doc = doc_from_mem(spec, sb_str(&sb), sb.len);
-	sb_free(&sb);
-	return doc;
-}
-
 /* The map for spec, read the first time it is named (model.c's map_get,
  * with the same warnings): indexed tables and lists through tableidx,
  * pattern and inline tables through table_parse. */
@@ -431,7 +390,7 @@ static struct tmap *open_map(struct tracer *t, const char *spec, unsigned role, 
 		return NULL;
 	}
 	for (size_t i = 0; i < t->nmaps; i++)
-		if (ref_same(t->maps[i]->ref, &ref)) {
+		if (table_ref_same(t->maps[i]->ref, &ref)) {
 			table_ref_free(&ref);
 			t->maps[i]->roles |= role;
 			return t->maps[i];
@@ -442,7 +401,7 @@ static struct tmap *open_map(struct tracer *t, const char *spec, unsigned role, 
 	m->roles = role;
 	struct doc *doc = NULL;
 	if (is_inline) {
-		doc = inline_doc(spec);
+		doc = table_inline_doc(spec);
 		if (!doc)
 			diag_warn(d, t->maincf, line, _("%s: cannot read '%s'; its entries are ignored"),
 				  param, spec);

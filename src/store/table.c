@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -863,3 +864,46 @@ void table_ref_free(struct table_ref *ref)
 	xfree(&ref->path);
 	xfree(&ref->spec);
 }
+
+/* hash:/x and btree:/x read the same source file: one table for edits. */
+bool table_ref_same(const struct table_ref *a, const struct table_ref *b)
+{
+	if (!a->path || !b->path)
+		return strcmp(a->spec, b->spec) == 0;
+	return strcmp(a->path, b->path) == 0 &&
+	       (a->syntax == b->syntax || strcmp(a->type, b->type) == 0);
+}
+
+/* inline:{k=v, k2=v2}, small enough to read when simple: NULL for nested
+ * braces or an item without '='. */
+struct doc *table_inline_doc(const char *spec)
+{
+	const char *open = strchr(spec, '{');
+	const char *close = strrchr(spec, '}');
+	if (!open || !close || close < open)
+		return NULL;
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = open + 1;
+	while (p < close) {
+		while (p < close && (*p == ',' || isspace((unsigned char)*p)))
+			p++;
+		const char *s = p;
+		while (p < close && *p != ',' && !isspace((unsigned char)*p))
+			p++;
+		if (p == s)
+			break;
+		const char *eq = memchr(s, '=', (size_t)(p - s));
+		if (!eq || eq == s || *s == '{') {
+			sb_free(&sb);
+			return NULL;
+		}
+		sb_add(&sb, s, (size_t)(eq - s));
+		sb_addc(&sb, ' ');
+		sb_add(&sb, eq + 1, (size_t)(p - eq - 1));
+		sb_addc(&sb, '\n');
+	}
+	struct doc *doc = doc_from_mem(spec, sb_str(&sb), sb.len);
+	sb_free(&sb);
+	return doc;
+}
+
