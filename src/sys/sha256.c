@@ -1,8 +1,16 @@
 /* SHA-256 for audit digests: a small, self-contained implementation from
- * FIPS 180-4 (no crypto library is otherwise needed by vmailadm). */
+ * FIPS 180-4 (no crypto library is otherwise needed by vmailadm), with the
+ * x86 SHA extensions when the processor has them: a commit hashes every
+ * rewritten file twice, tens of megabytes on a large server, and the
+ * portable rounds were a quarter of a commit's own time there. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_SHANI_CODE 1
+#endif
 
 #include "vmailadm/sha256.h"
 
@@ -39,17 +47,82 @@ static void block(uint32_t h[8], const unsigned char *p)
 	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
 }
 
+#ifdef HAVE_SHANI_CODE
+/* Four rounds a step with sha256rnds2; the message schedule for group j is
+ * msg2(msg1(W[j-4], W[j-3]) + (W[j-2]:W[j-1] shifted one word), W[j-1]). */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void blocks_shani(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i tmp = _mm_loadu_si128((const __m128i *)(const void *)&h[0]);
+	__m128i st1 = _mm_loadu_si128((const __m128i *)(const void *)&h[4]);
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);           /* CDAB */
+	st1 = _mm_shuffle_epi32(st1, 0x1B);           /* EFGH */
+	__m128i st0 = _mm_alignr_epi8(tmp, st1, 8);   /* ABEF */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0);        /* CDGH */
+	while (n--) {
+		__m128i abef = st0, cdgh = st1, w[4];
+		for (int j = 0; j < 16; j++) {
+			__m128i m;
+			if (j < 4) {
+				m = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * j));
+				m = _mm_shuffle_epi8(m, mask);
+			} else {
+				m = _mm_sha256msg1_epu32(w[j & 3], w[(j - 3) & 3]);
+				m = _mm_add_epi32(m, _mm_alignr_epi8(w[(j - 1) & 3], w[(j - 2) & 3], 4));
+				m = _mm_sha256msg2_epu32(m, w[(j - 1) & 3]);
+			}
+			w[j & 3] = m;
+			__m128i k = _mm_add_epi32(m, _mm_loadu_si128((const __m128i *)(const void *)&K[4 * j]));
+			st1 = _mm_sha256rnds2_epu32(st1, st0, k);
+			k = _mm_shuffle_epi32(k, 0x0E);
+			st0 = _mm_sha256rnds2_epu32(st0, st1, k);
+		}
+		st0 = _mm_add_epi32(st0, abef);
+		st1 = _mm_add_epi32(st1, cdgh);
+		p += 64;
+	}
+	tmp = _mm_shuffle_epi32(st0, 0x1B);           /* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);           /* DCHG */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0);        /* DCBA */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);           /* HGFE */
+	_mm_storeu_si128((__m128i *)(void *)&h[0], st0);
+	_mm_storeu_si128((__m128i *)(void *)&h[4], st1);
+}
+#endif
+
+static int accel = -1; /* -1: not decided yet */
+
+void sha256_use_accel(bool on)
+{
+	accel = on ? -1 : 0; /* on: use them if the processor has them */
+}
+
+static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
+{
+#ifdef HAVE_SHANI_CODE
+	if (accel < 0) {
+		__builtin_cpu_init();
+		accel = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+	}
+	if (accel) {
+		blocks_shani(h, p, n);
+		return;
+	}
+#endif
+	for (size_t i = 0; i < n; i++)
+		block(h, p + 64 * i);
+}
+
 void sha256_hex(const void *data, size_t len, char hex[65])
 {
 	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
 	const unsigned char *p = data;
 	size_t left = len;
-	while (left >= 64) {
-		block(h, p);
-		p += 64;
-		left -= 64;
-	}
+	blocks(h, p, left / 64);
+	p += left / 64 * 64;
+	left %= 64;
 	unsigned char tail[128] = { 0 };
 	memcpy(tail, p, left);
 	tail[left] = 0x80;
@@ -57,9 +130,7 @@ void sha256_hex(const void *data, size_t len, char hex[65])
 	uint64_t bits = (uint64_t)len * 8;
 	for (int i = 0; i < 8; i++)
 		tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
-	block(h, tail);
-	if (tlen == 128)
-		block(h, tail + 64);
+	blocks(h, tail, tlen / 64);
 	static const char digits[] = "0123456789abcdef";
 	for (int i = 0; i < 8; i++)
 		for (int j = 0; j < 4; j++) {

@@ -109,6 +109,30 @@ static void test_sha256_vectors(void)
 	CU_ASSERT_STRING_EQUAL(hex, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
 }
 
+/* The accelerated and the portable rounds agree on every length around the
+ * block and padding boundaries, and on a large random buffer. */
+static void test_sha256_paths_agree(void)
+{
+	static unsigned char buf[200000];
+	unsigned x = 12345;
+	for (size_t i = 0; i < sizeof buf; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (unsigned char)(x >> 16);
+	}
+	char a[65], b[65];
+	size_t lens[] = { 0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096, sizeof buf };
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		sha256_use_accel(true);
+		sha256_hex(buf, lens[i], a);
+		sha256_use_accel(false);
+		sha256_hex(buf, lens[i], b);
+		CU_ASSERT_STRING_EQUAL(a, b);
+	}
+	sha256_use_accel(true);
+	sha256_hex("abc", 3, a);
+	CU_ASSERT_STRING_EQUAL(a, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -118,6 +142,7 @@ int main(void)
 		{ "strmap: 50k keys, delete half", test_strmap_many_and_delete },
 		{ "diag format names file and line", test_diag_format },
 		{ "sha256 known vectors", test_sha256_vectors },
+		{ "sha256 accelerated and portable agree", test_sha256_paths_agree },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("sys", tests);
