@@ -42,6 +42,11 @@ int cmd_log(struct cli *cli, int argc, char **argv);
 /* vmailadm rollback [ID] [--dry-run] [--force] (src/cli/cmd_edit.c). */
 int cmd_rollback(struct cli *cli, int argc, char **argv);
 struct json_t;
+struct stage;
+struct plan;
+/* The plan of a stage as the stable JSON object of `--dry-run --json` and
+ * `lint --fix --json`: operations, files, diff, actions, notes. */
+struct json_t *cli_json_plan(struct stage *s, const struct plan *p, const char *diff);
 /* Every audit record (state_dir/audit.log), oldest first, as a JSON array. */
 struct json_t *cli_audit_records(struct cli *cli);
 int cmd_demo(struct cli *cli, int argc, char **argv);

@@ -88,6 +88,8 @@ const struct op *stage_op(const struct stage *s, size_t i);
 /* The preview of what a commit would do now. Owned by the stage, valid until
  * the next change. */
 const struct plan *stage_plan(struct stage *s);
+/* The stable, untranslated name of an action ("postmap", "create-maildir"...). */
+const char *plan_action_name(enum action_kind k);
 /* The unified diff of every changed file (+ created ones), then nothing else. */
 void plan_diff(const struct plan *p, struct strbuf *out);
 /* One line per action and note, for people ("create maildir ... (5000:5000, 0700)"). */

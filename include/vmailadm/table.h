@@ -103,6 +103,10 @@ struct table_ref {
  * supported (path NULL). */
 bool table_ref_parse(const char *spec, struct table_ref *ref);
 void table_ref_free(struct table_ref *ref);
+/* The next address of a lookup result ("a@x, b@y c@z"): separated by commas
+ * and/or whitespace, a double-quoted part kept whole (reference §2.3).
+ * Advances *cursor; false at the end. */
+bool table_value_next(const char **cursor, const char **start, size_t *len);
 /* Do two references read the same source (hash:/x and btree:/x do)? */
 bool table_ref_same(const struct table_ref *a, const struct table_ref *b);
 /* The source of an inline:{k=v, ...} map as a document of "k v" lines, or

@@ -73,21 +73,6 @@ static void show_progress(void *ctx, const char *what, bool ok, const char *deta
 		detail ? detail : "");
 }
 
-static const char *action_name(enum action_kind k)
-{
-	switch (k) {
-	case ACT_POSTMAP: return "postmap";
-	case ACT_POSTALIAS: return "postalias";
-	case ACT_MAILDIR_CREATE: return "create-maildir";
-	case ACT_MAILDIR_ARCHIVE: return "archive-maildir";
-	case ACT_MAILDIR_PURGE: return "purge-maildir";
-	case ACT_RELOAD_POSTFIX: return "reload-postfix";
-	case ACT_RELOAD_DOVECOT: return "reload-dovecot";
-	case ACT_MAILDIR_RESTORE: return "restore-maildir";
-	}
-	return "?";
-}
-
 /* Every fix is an operation: the plan below is what the commit does, all
  * of it under one lock, journal and audit record. */
 static int do_fix(struct cli *cli, const struct world *w, const struct lint_report *r, bool json,
@@ -122,31 +107,7 @@ static int do_fix(struct cli *cli, const struct world *w, const struct lint_repo
 	plan_diff(p, &diff);
 	plan_describe_actions(p, cfg, &acts);
 	if (json) {
-		json_t *o = json_object();
-		json_t *ops = json_array();
-		for (size_t i = 0; i < stage_count(s); i++) {
-			struct strbuf desc = STRBUF_INIT;
-			op_describe(stage_op(s, i), &desc);
-			json_array_append_new(ops, json_string(sb_str(&desc)));
-			sb_free(&desc);
-		}
-		json_object_set_new(o, "operations", ops);
-		json_object_set_new(o, "diff", json_string(sb_str(&diff)));
-		json_t *ja = json_array();
-		for (size_t i = 0; i < p->nactions; i++) {
-			json_t *a = json_object();
-			json_object_set_new(a, "action", json_string(action_name(p->actions[i].kind)));
-			if (p->actions[i].path)
-				json_object_set_new(a, "path", json_string(p->actions[i].path));
-			if (p->actions[i].target)
-				json_object_set_new(a, "target", json_string(p->actions[i].target));
-			json_array_append_new(ja, a);
-		}
-		json_object_set_new(o, "actions", ja);
-		json_t *notes = json_array();
-		for (size_t i = 0; i < p->nnotes; i++)
-			json_array_append_new(notes, json_string(p->notes[i]));
-		json_object_set_new(o, "notes", notes);
+		json_t *o = cli_json_plan(s, p, sb_str(&diff));
 		cli_json_print(o);
 	} else {
 		for (size_t i = 0; i < stage_count(s); i++) {

@@ -588,24 +588,9 @@ static size_t split_targets(struct arena *ar, const char *value, struct alias_ta
 {
 	size_t count = 0;
 	const char *p = value;
-	for (;;) {
-		while (*p == ',' || isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		const char *s = p;
-		bool quoted = false;
-		for (; *p; p++) {
-			if (quoted && *p == '\\' && p[1]) {
-				p++;
-				continue;
-			}
-			if (*p == '"')
-				quoted = !quoted;
-			else if (!quoted && (*p == ',' || isspace((unsigned char)*p)))
-				break;
-		}
-		size_t len = (size_t)(p - s);
+	const char *s;
+	size_t len;
+	while (table_value_next(&p, &s, &len)) {
 		xgrow(outv, outcap, *outn + 1, sizeof **outv);
 		struct alias_target *t = &(*outv)[(*outn)++];
 		memset(t, 0, sizeof *t);

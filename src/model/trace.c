@@ -1050,24 +1050,10 @@ static size_t crunch(const struct tracer *t, const char *value, const char *lhs,
 	size_t n = 0, cap = 0;
 	char **v = NULL;
 	const char *p = value;
-	for (;;) {
-		while (*p == ',' || isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		const char *s = p;
-		bool quoted = false;
-		for (; *p; p++) {
-			if (quoted && *p == '\\' && p[1]) {
-				p++;
-				continue;
-			}
-			if (*p == '"')
-				quoted = !quoted;
-			else if (!quoted && (*p == ',' || isspace((unsigned char)*p)))
-				break;
-		}
-		char *a = xstrndup(s, (size_t)(p - s));
+	const char *s;
+	size_t len;
+	while (table_value_next(&p, &s, &len)) {
+		char *a = xstrndup(s, len);
 		size_t al = strlen(a);
 		if (al >= 2 && a[0] == '<' && a[al - 1] == '>') {
 			memmove(a, a + 1, al - 2);

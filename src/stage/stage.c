@@ -1384,6 +1384,21 @@ const struct plan *stage_plan(struct stage *s)
 	return p;
 }
 
+const char *plan_action_name(enum action_kind k)
+{
+	switch (k) {
+	case ACT_POSTMAP: return "postmap";
+	case ACT_POSTALIAS: return "postalias";
+	case ACT_MAILDIR_CREATE: return "create-maildir";
+	case ACT_MAILDIR_ARCHIVE: return "archive-maildir";
+	case ACT_MAILDIR_PURGE: return "purge-maildir";
+	case ACT_RELOAD_POSTFIX: return "reload-postfix";
+	case ACT_RELOAD_DOVECOT: return "reload-dovecot";
+	case ACT_MAILDIR_RESTORE: return "restore-maildir";
+	}
+	return "?";
+}
+
 void plan_diff(const struct plan *p, struct strbuf *out)
 {
 	for (size_t i = 0; i < p->nfiles; i++) {

@@ -907,3 +907,30 @@ struct doc *table_inline_doc(const char *spec)
 	return doc;
 }
 
+
+bool table_value_next(const char **cursor, const char **start, size_t *len)
+{
+	const char *p = *cursor;
+	while (*p == ',' || isspace((unsigned char)*p))
+		p++;
+	if (!*p) {
+		*cursor = p;
+		return false;
+	}
+	const char *s = p;
+	bool quoted = false;
+	for (; *p; p++) {
+		if (quoted && *p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && (*p == ',' || isspace((unsigned char)*p)))
+			break;
+	}
+	*start = s;
+	*len = (size_t)(p - s);
+	*cursor = p;
+	return true;
+}
