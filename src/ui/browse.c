@@ -13,10 +13,13 @@
 
 #include "ui_int.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/lint.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
 #include "vmailadm/pwfile.h"
 #include "vmailadm/stage.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
 
 enum row_kind { ROW_SECTION, ROW_NONE, ROW_MAILBOX, ROW_ALIAS, ROW_CATCHALL };
@@ -46,6 +49,8 @@ struct dline {
 	char *label;
 	char *text;
 	enum theme_role role;
+	char *suffix;             /* dim, after text (file:line); may be NULL */
+	bool heading;             /* a section title across the pane */
 };
 
 enum { PANE_DOMAINS, PANE_ENTRIES, PANE_DETAILS };
@@ -72,6 +77,15 @@ struct browse {
 	struct strbuf filter;
 	bool filtering;
 	unsigned gen;
+	/* Lint of the shown world, run when the world or the stage changes
+	 * (attach), never per key: subject -> worst severity (warnings and
+	 * errors only; keys without trailing '/'), domain -> severity of its
+	 * catch-all swallowing mailboxes, and per domain the worst of it and
+	 * its entries. */
+	struct lint_report lint;
+	struct strmap *lsev, *lswallow;
+	unsigned char *dsev;
+	struct tracer *tracer;        /* over w, for the details' trace */
 };
 
 /* ---- filter ---- */
@@ -129,6 +143,135 @@ static const struct domain *cur_domain(struct browse *B)
 {
 	const struct dent *e = cur_dent(B);
 	return e ? (e->d ? e->d : e->old) : NULL;
+}
+
+/* ---- lint marks ---- */
+
+/* Paths are compared without their trailing '/': lint names a maildir
+ * either way. */
+static size_t key_len(const char *s)
+{
+	size_t n = strlen(s);
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	return n;
+}
+
+static void sev_put(struct strmap *m, const char *key, size_t len, enum lint_severity sev)
+{
+	struct strbuf k = STRBUF_INIT;
+	sb_add(&k, key, len);
+	uintptr_t old = (uintptr_t)strmap_get(m, sb_str(&k));
+	if ((uintptr_t)sev > old)
+		strmap_put(m, sb_str(&k), (void *)(uintptr_t)sev);
+	sb_free(&k);
+}
+
+/* Worst severity lint gave subject (0: none, else LINT_WARNING/ERROR). */
+static int sev_get(const struct strmap *m, const char *subject)
+{
+	if (!m || !subject)
+		return 0;
+	size_t n = key_len(subject);
+	if (!subject[n])
+		return (int)(uintptr_t)strmap_get(m, subject);
+	struct strbuf k = STRBUF_INIT;
+	sb_add(&k, subject, n);
+	int v = (int)(uintptr_t)strmap_get(m, sb_str(&k));
+	sb_free(&k);
+	return v;
+}
+
+static int max_sev(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* A staged mailbox's maildir is created by the commit: lint's
+ * mailbox-without-maildir is not news for it. */
+static bool staged_new(const struct browse *B, const struct mailbox *b)
+{
+	return B->w != B->disk && !world_mailbox_find(B->disk, b->address);
+}
+
+static int mailbox_sev(const struct browse *B, const struct mailbox *b)
+{
+	int v = sev_get(B->lsev, b->address);
+	if (!staged_new(B, b))
+		v = max_sev(v, sev_get(B->lsev, b->maildir));
+	if (b->swallowed)
+		v = max_sev(v, sev_get(B->lswallow, b->domain));
+	return v;
+}
+
+static int alias_sev(const struct browse *B, const struct alias *a)
+{
+	return sev_get(B->lsev, a->address);
+}
+
+static int catchall_sev(const struct browse *B, const struct catchall *c)
+{
+	struct strbuf k = STRBUF_INIT;
+	sb_addf(&k, "@%s", c->domain);
+	int v = max_sev(sev_get(B->lsev, sb_str(&k)), sev_get(B->lswallow, c->domain));
+	sb_free(&k);
+	return v;
+}
+
+static int domain_sev(const struct browse *B, const struct domain *d)
+{
+	int v = sev_get(B->lsev, d->name);
+	size_t n;
+	const struct mailbox *mb = world_domain_mailboxes(B->w, d, &n);
+	for (size_t i = 0; i < n && v < LINT_ERROR; i++)
+		v = max_sev(v, mailbox_sev(B, &mb[i]));
+	const struct alias *al = world_domain_aliases(B->w, d, &n);
+	for (size_t i = 0; i < n && v < LINT_ERROR; i++)
+		v = max_sev(v, alias_sev(B, &al[i]));
+	if (d->catchall_alias)
+		v = max_sev(v, catchall_sev(B, d->catchall_alias));
+	if (d->catchall_mailbox)
+		v = max_sev(v, catchall_sev(B, d->catchall_mailbox));
+	return v;
+}
+
+/* Lint and a tracer for the world the panes show. The old tracer may
+ * outlive its world by this long: trace_free does not look at it. */
+static void lint_attach(struct browse *B)
+{
+	trace_free(&B->tracer);
+	struct diags scratch = DIAGS_INIT;
+	B->tracer = trace_create(B->w, &scratch);
+	diags_free(&scratch);
+
+	lint_report_free(&B->lint);
+	strmap_free(&B->lsev);
+	strmap_free(&B->lswallow);
+	lint_run(B->w, B->ui->cfg, NULL, &B->lint);
+	B->lsev = strmap_create(B->lint.n + 1);
+	B->lswallow = strmap_create(8);
+	for (size_t i = 0; i < B->lint.n; i++) {
+		const struct lint_problem *p = &B->lint.v[i];
+		if (!p->subject || p->severity < LINT_WARNING)
+			continue;
+		sev_put(B->lsev, p->subject, key_len(p->subject), p->severity);
+		if (strcmp(p->rule, "catchall-swallows-mailboxes") == 0)
+			sev_put(B->lswallow, p->subject, strlen(p->subject), p->severity);
+	}
+	for (size_t i = 0; i < B->ndomains; i++)
+		B->dsev[i] = B->dents[i].d ? (unsigned char)domain_sev(B, B->dents[i].d) : 0;
+}
+
+static enum theme_role sev_role(int sev)
+{
+	return sev >= LINT_ERROR ? ROLE_ERROR : ROLE_WARNING;
+}
+
+/* The lint mark: a character, so that it reads without colours too. */
+static void draw_lint(struct ui *ui, int y, int x, int sev)
+{
+	if (sev >= LINT_WARNING)
+		ui_text(ui, y, x, 1, "!", sev_role(sev));
 }
 
 static void add_row(struct browse *B, struct row r)
@@ -362,7 +505,12 @@ static void dom_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 	snprintf(a, sizeof a, "%zu", d->nmailboxes);
 	snprintf(b, sizeof b, "%zu", d->naliases);
 	num(c, sizeof c, known && B->gen > 0, B->dnew[di]);
-	draw_mark(ui, y, x, e->mark);
+	/* One column for both: a staged change is what the user is doing, the
+	 * lint mark shows in the entries and the details. */
+	if (e->mark != MARK_NONE)
+		draw_mark(ui, y, x, e->mark);
+	else
+		draw_lint(ui, y, x, B->dsev[di]);
 	ui_text(ui, y, x + 1, w - 15, d->name, e->mark != MARK_NONE ? mark_role[e->mark]
 		: d->class == DOMAIN_OTHER ? ROLE_DIM : ROLE_NORMAL);
 	ui_text_right(ui, y, x + w - 13, 3, a, ROLE_NORMAL);
@@ -445,10 +593,8 @@ static void ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 		bool known = live_counts(ui->live, r->mbx, &c, &st);
 		int nw = w - C_ALL - 3;
 		ui_text(ui, y, x + 3, nw, b->local, mark_role[r->mark]);
-		if (r->mark != MARK_NONE)
-			draw_mark(ui, y, x + 1, r->mark);
-		else if (b->swallowed || !b->pw)
-			ui_text(ui, y, x + 1, 1, "!", ROLE_WARNING);
+		draw_mark(ui, y, x + 1, r->mark);
+		draw_lint(ui, y, x + 2, mailbox_sev(B, b));
 		int cx = x + w - C_ALL;
 		if (r->mark == MARK_ADD) {
 			ui_text_right(ui, y, cx, C_ALL - C_BAR, _("staged: new"), ROLE_STAGED_ADD);
@@ -488,13 +634,8 @@ static void ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 		cx += ui_text(ui, y, cx, 4, " ", ROLE_NORMAL);
 		cx += ui_text(ui, y, cx, 4, ui->g->arrow, ROLE_DIM);
 		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
-		bool bad = false;
-		for (size_t t = 0; t < a->ntargets; t++)
-			bad |= a->targets[t].class == TARGET_UNKNOWN;
-		if (r->mark != MARK_NONE)
-			draw_mark(ui, y, x + 1, r->mark);
-		else if (bad)
-			ui_text(ui, y, x + 1, 1, "!", ROLE_WARNING);
+		draw_mark(ui, y, x + 1, r->mark);
+		draw_lint(ui, y, x + 2, alias_sev(B, a));
 		ui_text(ui, y, cx, x + w - cx, a->value,
 			r->mark != MARK_NONE ? mark_role[r->mark] : ROLE_NORMAL);
 		break;
@@ -503,6 +644,7 @@ static void ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 		const struct catchall *c = r->p;
 		int cx = x + 3;
 		draw_mark(ui, y, x + 1, r->mark);
+		draw_lint(ui, y, x + 2, catchall_sev(B, c));
 		cx += ui_text(ui, y, cx, w / 3, "@", ROLE_WARNING);
 		cx += ui_text(ui, y, cx, w / 3, c->domain, ROLE_WARNING);
 		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
@@ -530,9 +672,15 @@ static void det_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 {
 	struct browse *B = arg;
 	const struct dline *l = &B->det[i];
+	if (l->heading) {
+		ui_text(ui, y, x + 1, w - 1, l->text, ROLE_SECTION);
+		return;
+	}
 	if (l->label)
 		ui_text(ui, y, x + 1, 13, l->label, ROLE_TITLE);
-	ui_text(ui, y, x + 15, w - 15, l->text, l->role);
+	int used = ui_text(ui, y, x + 15, w - 15, l->text, l->role);
+	if (l->suffix && 15 + used + 2 < w)
+		ui_text(ui, y, x + 17 + used, w - 17 - used, l->suffix, ROLE_DIM);
 }
 
 static bool det_selectable(void *arg, size_t i)
@@ -549,6 +697,7 @@ static void det_clear(struct browse *B)
 	for (size_t i = 0; i < B->ndet; i++) {
 		free(B->det[i].label);
 		free(B->det[i].text);
+		free(B->det[i].suffix);
 	}
 	B->ndet = 0;
 }
@@ -567,7 +716,160 @@ static void det_add(struct browse *B, const char *label, enum theme_role role, c
 		B->capdet = B->capdet ? 2 * B->capdet : 16;
 		B->det = xreallocarray(B->det, B->capdet, sizeof *B->det);
 	}
-	B->det[B->ndet++] = (struct dline){ label ? xstrdup(label) : NULL, sb_detach(&sb), role };
+	B->det[B->ndet++] = (struct dline){ label ? xstrdup(label) : NULL, sb_detach(&sb), role,
+					    NULL, false };
+}
+
+/* The last line gets a dim "file:line" after its text. */
+static void det_where(struct browse *B, const char *file, unsigned line)
+{
+	if (!B->ndet || !file)
+		return;
+	free(B->det[B->ndet - 1].suffix);
+	B->det[B->ndet - 1].suffix = line ? xasprintf("%s:%u", file, line) : xstrdup(file);
+}
+
+static void det_heading(struct browse *B, const char *text)
+{
+	det_add(B, NULL, ROLE_SECTION, "%s", text);
+	B->det[B->ndet - 1].heading = true;
+}
+
+/* The problems lint found about this entry (match says which). */
+typedef bool (*problem_match)(const struct lint_problem *p, const void *arg);
+
+static void det_problems(struct browse *B, problem_match match, const void *arg)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < B->lint.n; i++) {
+		const struct lint_problem *p = &B->lint.v[i];
+		if (!p->subject || !match(p, arg))
+			continue;
+		if (shown++ == 0)
+			det_heading(B, _("Problems"));
+		enum theme_role role = p->severity == LINT_ERROR ? ROLE_ERROR
+			: p->severity == LINT_WARNING ? ROLE_WARNING : ROLE_NORMAL;
+		det_add(B, p->severity == LINT_ERROR ? _("error") : p->severity == LINT_WARNING
+			? _("warning") : _("info"), role, "%s  %s", p->rule, p->message);
+		if (p->fix && *p->fix)
+			det_add(B, NULL, ROLE_NORMAL, _("fix: %s"), p->fix);
+		if (p->file && p->line)
+			det_add(B, NULL, ROLE_DIM, "%s:%u", p->file, p->line);
+		else if (p->file)
+			det_add(B, NULL, ROLE_DIM, "%s", p->file);
+	}
+}
+
+static bool same_key(const char *subject, const char *key)
+{
+	if (!key)
+		return false;
+	size_t n = key_len(subject);
+	return n == key_len(key) && strncmp(subject, key, n) == 0;
+}
+
+struct mailbox_arg {
+	const struct mailbox *b;
+	bool staged_new;
+};
+
+static bool match_mailbox(const struct lint_problem *p, const void *arg)
+{
+	const struct mailbox_arg *ma = arg;
+	const struct mailbox *b = ma->b;
+	if (same_key(p->subject, b->maildir))
+		return !ma->staged_new || strcmp(p->rule, "mailbox-without-maildir") != 0;
+	if (same_key(p->subject, b->address))
+		return true;
+	return b->swallowed && strcmp(p->rule, "catchall-swallows-mailboxes") == 0 &&
+	       strcmp(p->subject, b->domain) == 0;
+}
+
+static bool match_alias(const struct lint_problem *p, const void *arg)
+{
+	return strcmp(p->subject, ((const struct alias *)arg)->address) == 0;
+}
+
+static bool match_catchall(const struct lint_problem *p, const void *arg)
+{
+	const struct catchall *c = arg;
+	if (p->subject[0] == '@' && strcmp(p->subject + 1, c->domain) == 0)
+		return true;
+	return strcmp(p->rule, "catchall-swallows-mailboxes") == 0 &&
+	       strcmp(p->subject, c->domain) == 0;
+}
+
+static bool match_domain(const struct lint_problem *p, const void *arg)
+{
+	return strcmp(p->subject, ((const struct domain *)arg)->name) == 0;
+}
+
+/* "Mail for ADDRESS goes": the tracer's steps indented by depth, each with
+ * the file and line that decided it, then where the mail ends. */
+static void det_trace(struct browse *B, const char *address, const char *note)
+{
+	if (!B->tracer)
+		return;
+	struct trace_result res;
+	trace_address(B->tracer, address, &res);
+	struct strbuf h = STRBUF_INIT;
+	sb_addf(&h, _("Mail for %s goes"), address);
+	det_heading(B, sb_str(&h));
+	sb_free(&h);
+	if (note)
+		det_add(B, NULL, ROLE_DIM, "%s", note);
+	for (size_t i = 0; i < res.nsteps; i++) {
+		const struct trace_step *st = &res.steps[i];
+		unsigned depth = st->depth < 8 ? st->depth : 8;
+		enum theme_role role = strcmp(st->what, "warning") == 0 ||
+			strcmp(st->what, "limit") == 0 ? ROLE_WARNING
+			: strcmp(st->what, "reject") == 0 ? ROLE_ERROR : ROLE_NORMAL;
+		det_add(B, i == 0 ? _("Steps") : NULL, role, "%*s%s", (int)(2 * depth), "",
+			st->text);
+		det_where(B, st->file, st->line);
+	}
+	for (size_t i = 0; i < res.ndests; i++) {
+		const struct trace_dest *d = &res.dests[i];
+		const char *label = i == 0 ? _("Ends") : NULL;
+		switch (d->kind) {
+		case TRACE_MAILDIR:
+			det_add(B, label, ROLE_NORMAL, _("maildir %s"), d->path ? d->path : "?");
+			break;
+		case TRACE_MBOX:
+			det_add(B, label, ROLE_WARNING, _("mbox file %s"), d->path ? d->path : "?");
+			break;
+		case TRACE_REMOTE:
+			det_add(B, label, ROLE_NORMAL, _("relayed to another host: %s%s%s%s"), d->address,
+				d->detail ? " (" : "", d->detail ? d->detail : "", d->detail ? ")" : "");
+			break;
+		case TRACE_LOCAL:
+			det_add(B, label, ROLE_NORMAL, _("local delivery: %s%s%s%s"), d->address,
+				d->detail ? " (" : "", d->detail ? d->detail : "", d->detail ? ")" : "");
+			break;
+		case TRACE_REJECT:
+			det_add(B, label, ROLE_ERROR, _("rejected: %s"), d->reason ? d->reason : d->address);
+			break;
+		case TRACE_DEFER:
+			det_add(B, label, ROLE_WARNING, _("deferred: %s"), d->reason ? d->reason : d->address);
+			break;
+		}
+		det_where(B, d->file, d->line);
+	}
+	trace_result_free(&res);
+}
+
+/* An address of the domain that no entry names, to show where unknown
+ * addresses go; letters and digits only, so that no recipient_delimiter
+ * splits it into a real user and an extension. */
+static void sample_unknown(const struct world *w, const char *domain, struct strbuf *out)
+{
+	uint32_t hv = strmap_hash(domain);
+	for (unsigned i = 0;; i++) {
+		sb_reset(out);
+		sb_addf(out, "nosuchuser%06x@%s", (unsigned)((hv + i) & 0xffffff), domain);
+		if (!world_mailbox_find(w, sb_str(out)) && !world_alias_find(w, sb_str(out)))
+			return;
+	}
 }
 
 static void det_reaching(struct browse *B, const struct world *w, const char *address)
@@ -641,6 +943,9 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 			_("to the domain's catch-all: the mailbox needs an identity alias entry"));
 	else
 		det_add(B, _("Mail goes"), ROLE_NORMAL, "%s", _("into this Maildir"));
+	struct mailbox_arg ma = { b, staged_new(B, b) };
+	det_problems(B, match_mailbox, &ma);
+	det_trace(B, b->address, NULL);
 }
 
 static void details_alias(struct browse *B, const struct world *w, const struct alias *a)
@@ -658,9 +963,11 @@ static void details_alias(struct browse *B, const struct world *w, const struct 
 			det_add(B, _("Warning"), ROLE_WARNING, _("%s does not exist: mail to it bounces"),
 				a->targets[i].text);
 	det_reaching(B, w, a->address);
+	det_problems(B, match_alias, a);
+	det_trace(B, a->address, NULL);
 }
 
-static void details_catchall(struct browse *B, const struct world *w, const struct catchall *c)
+static void catchall_notes(struct browse *B, const struct world *w, const struct catchall *c)
 {
 	det_add(B, _("Catch-all"), ROLE_NORMAL, "@%s", c->domain);
 	det_add(B, _("Goes to"), ROLE_NORMAL, "%s", c->target);
@@ -686,6 +993,16 @@ static void details_catchall(struct browse *B, const struct world *w, const stru
 			_("takes mail for every unknown address of the domain"));
 }
 
+static void details_catchall(struct browse *B, const struct world *w, const struct catchall *c)
+{
+	catchall_notes(B, w, c);
+	det_problems(B, match_catchall, c);
+	struct strbuf a = STRBUF_INIT;
+	sample_unknown(B->w, c->domain, &a);
+	det_trace(B, sb_str(&a), _("(a made-up address that no entry names: where unknown addresses go)"));
+	sb_free(&a);
+}
+
 static void details_domain(struct browse *B, const struct domain *d)
 {
 	det_add(B, _("Domain"), ROLE_NORMAL, "%s", d->name);
@@ -703,6 +1020,18 @@ static void details_domain(struct browse *B, const struct domain *d)
 	if (d->catchall_alias || d->catchall_mailbox)
 		det_add(B, _("Catch-all"), ROLE_WARNING, "%s",
 			d->catchall_alias ? d->catchall_alias->target : d->catchall_mailbox->target);
+	det_problems(B, match_domain, d);
+}
+
+static void det_insert(struct browse *B, size_t at, struct dline l)
+{
+	if (B->ndet == B->capdet) {
+		B->capdet = B->capdet ? 2 * B->capdet : 16;
+		B->det = xreallocarray(B->det, B->capdet, sizeof *B->det);
+	}
+	memmove(&B->det[at + 1], &B->det[at], (B->ndet - at) * sizeof *B->det);
+	B->ndet++;
+	B->det[at] = l;
 }
 
 /* Long values (paths) wrap onto continuation lines rather than being cut. */
@@ -710,18 +1039,37 @@ static void wrap_details(struct browse *B)
 {
 	int w = B->det_w > 10 ? B->det_w : 10;
 	for (size_t i = 0; i < B->ndet; i++) {
+		if (B->det[i].heading)
+			continue;
+		/* file:line that does not fit beside the text goes below it */
+		char *suffix = B->det[i].suffix;
+		if (suffix && ui_width(B->det[i].text) + 2 + ui_width(suffix) > w) {
+			B->det[i].suffix = NULL;
+			det_insert(B, i + 1, (struct dline){ NULL, suffix, ROLE_DIM, NULL, false });
+		}
 		char *t = B->det[i].text;
 		size_t fit = ui_fit(t, w);
 		if (!t[fit] || fit == 0)
 			continue;
-		if (B->ndet == B->capdet) {
-			B->capdet *= 2;
-			B->det = xreallocarray(B->det, B->capdet, sizeof *B->det);
-		}
-		memmove(&B->det[i + 2], &B->det[i + 1], (B->ndet - i - 1) * sizeof *B->det);
-		B->ndet++;
-		B->det[i + 1] = (struct dline){ NULL, xstrdup(t + fit), B->det[i].role };
-		t[fit] = 0;
+		/* break after a space when there is one in the second half; the
+		 * continuation keeps the indentation of a trace step, plus two */
+		size_t ind = strspn(t, " ");
+		size_t cut = fit;
+		for (size_t k = fit; k > fit / 2 && k > ind; k--)
+			if (t[k - 1] == ' ') {
+				cut = k;
+				break;
+			}
+		size_t pad = ind ? ind + 2 : 0;
+		if ((int)pad > w / 2)
+			pad = 0;
+		struct strbuf c = STRBUF_INIT;
+		sb_addf(&c, "%*s%s", (int)pad, "", t + cut);
+		/* the suffix stays with the last piece */
+		det_insert(B, i + 1, (struct dline){ NULL, sb_detach(&c), B->det[i].role,
+						     B->det[i].suffix, false });
+		B->det[i].suffix = NULL;
+		t[cut] = 0;
 	}
 }
 
@@ -824,7 +1172,15 @@ static void browse_draw(struct screen *s, struct ui *ui, int y, int x, int h, in
 		B->det_w = rw - 16;
 		build_details(B);
 	}
-	pane_title(ui, y + 1 + eh, rx, rw, _("Details"), B->focus == PANE_DETAILS);
+	if (B->ndet > (size_t)(th > 0 ? th : 0) && th > 0) {
+		/* longer than the pane: say so, and how to scroll it */
+		size_t last = B->tlist.top + (size_t)th;
+		snprintf(t, sizeof t, _("Details  %zu-%zu/%zu  (Tab here, then PgDn/PgUp)"),
+			 B->tlist.top + 1, last < B->ndet ? last : B->ndet, B->ndet);
+	} else {
+		snprintf(t, sizeof t, "%s", _("Details"));
+	}
+	pane_title(ui, y + 1 + eh, rx, rw, t, B->focus == PANE_DETAILS);
 	list_draw(&B->tlist, ui, y + 2 + eh, rx, th, rw, -1);
 }
 
@@ -1046,6 +1402,24 @@ static bool browse_key(struct screen *s, struct ui *ui, ui_key k)
 			B->tlist.sel = B->tlist.top;
 			return true;
 		}
+		/* a page: the problems and the trace can be longer than the pane */
+		size_t page = B->tlist.height > 1 ? (size_t)B->tlist.height - 1 : 1;
+		size_t last = B->ndet > (size_t)B->tlist.height && B->tlist.height > 0
+			? B->ndet - (size_t)B->tlist.height : 0;
+		if (k == UI_FN(KEY_NPAGE) || k == UI_CTRL('f') || k == ' ') {
+			B->tlist.top = B->tlist.top + page < last ? B->tlist.top + page : last;
+		} else if (k == UI_FN(KEY_PPAGE) || k == UI_CTRL('b')) {
+			B->tlist.top = B->tlist.top > page ? B->tlist.top - page : 0;
+		} else if (k == UI_FN(KEY_HOME) || k == 'g') {
+			B->tlist.top = 0;
+		} else if (k == UI_FN(KEY_END) || k == 'G') {
+			B->tlist.top = last;
+		} else {
+			ui->dirty = false;
+			return false;
+		}
+		B->tlist.sel = B->tlist.top;
+		return true;
 	}
 	ui->dirty = false;
 	return false;
@@ -1065,7 +1439,12 @@ static void browse_free(struct screen *s)
 	free(B->rows);
 	free(B->dvis);
 	free(B->dnew);
+	free(B->dsev);
 	free(B->dents);
+	lint_report_free(&B->lint);
+	strmap_free(&B->lsev);
+	strmap_free(&B->lswallow);
+	trace_free(&B->tracer);
 	sb_free(&B->filter);
 	free(B);
 }
@@ -1125,6 +1504,8 @@ static void build_dents(struct browse *B)
 	}
 	free(B->dvis);
 	free(B->dnew);
+	free(B->dsev);
+	B->dsev = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dsev);
 	B->dvis = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dvis);
 	B->dnew = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dnew);
 	B->ndvis = 0;
@@ -1137,6 +1518,7 @@ static void attach(struct browse *B)
 	B->disk = B->ui->world;
 	B->boxes = world_mailboxes(B->disk, &B->nboxes);
 	build_dents(B);
+	lint_attach(B);
 }
 
 struct screen *browse_create(struct ui *ui)

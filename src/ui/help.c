@@ -21,6 +21,8 @@ static const struct {
 	{ "PgUp PgDn  C-b C-f", N_("one page up / down") },
 	{ "Home End  g G", N_("first / last row") },
 	{ "n", N_("next mailbox with new mail") },
+	{ "Tab Tab, PgUp PgDn", N_("in the details pane: scroll the problems and the trace") },
+	{ "!", N_("mark: lint found a problem (the details say which)") },
 	{ NULL, N_("Editing (nothing changes on disk before the commit)") },
 	{ "a", N_("add: a domain (domains pane); a mailbox, alias or catch-all (entries pane)") },
 	{ "d  Delete", N_("remove the selected domain or entry (asks first; mail is archived)") },
