@@ -40,6 +40,7 @@ tests_unit_test_mailmsg_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_mailmsg_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 
 # The real binary in a private tmux server (tests/ui/lib.sh).
-TESTS += tests/ui/browse.sh tests/ui/edit.sh tests/ui/live.sh tests/ui/resize.sh tests/ui/theme.sh
-EXTRA_DIST += tests/ui/lib.sh tests/ui/browse.sh tests/ui/edit.sh tests/ui/live.sh tests/ui/resize.sh \
+TESTS += tests/ui/browse.sh tests/ui/edit.sh tests/ui/lint.sh tests/ui/live.sh tests/ui/resize.sh \
+	tests/ui/theme.sh
+EXTRA_DIST += tests/ui/lib.sh tests/ui/browse.sh tests/ui/edit.sh tests/ui/lint.sh tests/ui/live.sh tests/ui/resize.sh \
 	tests/ui/theme.sh
