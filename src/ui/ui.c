@@ -537,6 +537,8 @@ int ui_run(struct cli *cli, int argc, char **argv)
 		fprintf(ui->timing, "first-paint %.3f\n", now_ms() - ui->t_start);
 		fflush(ui->timing);
 	}
+	/* Lint looks at every maildir: after the first paint, before keys. */
+	browse_lint(ui->main);
 	main_loop(ui);
 	if (got_quit_signal)
 		edit_save_on_signal(ui);

@@ -159,6 +159,10 @@ void browse_selection(struct screen *s, struct ui_sel *sel);
 void browse_refresh(struct screen *s);
 /* Select the next mailbox with new mail (as n does); NULL when none. */
 const struct mailbox *browse_next_new(struct screen *s, size_t *mbx);
+/* Run lint and prepare the tracer for the marks and the details; the
+ * screen starts without them so that the first paint does not wait. Later
+ * refreshes run them again by themselves. */
+void browse_lint(struct screen *s);
 /* Select the entry named address in the entries pane. */
 void browse_select_address(struct screen *s, const char *address);
 
