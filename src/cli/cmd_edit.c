@@ -93,6 +93,19 @@ static int take_front_options(struct cli *cli, int *argc, char **argv, struct ed
 	return 0;
 }
 
+/* A copy of argv without the front-end options (the caller frees the
+ * array, not the strings); *rc is non-zero after a usage error. */
+static char **take_words(struct cli *cli, int argc, char **argv, struct edit_opts *o, int *n,
+			 int *rc)
+{
+	char **words = xcalloc((size_t)argc + 1, sizeof *words);
+	for (int i = 0; i < argc; i++)
+		words[i] = argv[i];
+	*n = argc;
+	*rc = take_front_options(cli, n, words, o);
+	return words;
+}
+
 /* Read one line without echo when stdin is a terminal. */
 static char *read_secret(const char *prompt, bool tty)
 {
@@ -450,11 +463,8 @@ int cmd_edit(struct cli *cli, int argc, char **argv)
 {
 	timing_start();
 	struct edit_opts o = { .json = cli->json };
-	char **words = xcalloc((size_t)argc + 1, sizeof *words);
-	for (int i = 0; i < argc; i++)
-		words[i] = argv[i];
-	int n = argc;
-	int rc = take_front_options(cli, &n, words, &o);
+	int n, rc;
+	char **words = take_words(cli, argc, argv, &o, &n, &rc);
 	if (rc) {
 		free(words);
 		return rc;
@@ -483,11 +493,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 {
 	timing_start();
 	struct edit_opts o = { .json = cli->json };
-	int n = argc;
-	char **words = xcalloc((size_t)argc + 1, sizeof *words);
-	for (int i = 0; i < argc; i++)
-		words[i] = argv[i];
-	int rc = take_front_options(cli, &n, words, &o);
+	int n, rc;
+	char **words = take_words(cli, argc, argv, &o, &n, &rc);
 	if (rc || n != 2) {
 		free(words);
 		return rc ? rc : cli_usage_error(cli, _("usage: %s apply FILE|- [--dry-run]"), cli->prog);
@@ -591,11 +598,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 {
 	timing_start();
 	struct edit_opts o = { .json = cli->json };
-	int n = argc;
-	char **words = xcalloc((size_t)argc + 1, sizeof *words);
-	for (int i = 0; i < argc; i++)
-		words[i] = argv[i];
-	int rc = take_front_options(cli, &n, words, &o);
+	int n, rc;
+	char **words = take_words(cli, argc, argv, &o, &n, &rc);
 	if (rc || n != 3 || strcmp(words[1], "--csv") != 0) {
 		free(words);
 		return rc ? rc : cli_usage_error(cli, _("usage: %s import --csv FILE [--dry-run]"), cli->prog);
@@ -704,11 +708,8 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 {
 	timing_start();
 	struct edit_opts o = { .json = cli->json };
-	int n = argc;
-	char **words = xcalloc((size_t)argc + 1, sizeof *words);
-	for (int i = 0; i < argc; i++)
-		words[i] = argv[i];
-	int rc = take_front_options(cli, &n, words, &o);
+	int n, rc;
+	char **words = take_words(cli, argc, argv, &o, &n, &rc);
 	bool force = false;
 	const char *id = NULL;
 	for (int i = 1; i < n && rc == 0; i++) {
