@@ -125,7 +125,8 @@ static int take_lock(const struct config *cfg, int wait_seconds, struct diags *d
 	return fd;
 }
 
-static void release_lock(const struct config *cfg, int fd)
+/* Closing the descriptor releases the flock; the holder text goes too. */
+static void release_lock(int fd)
 {
 	if (fd < 0)
 		return;
@@ -133,7 +134,6 @@ static void release_lock(const struct config *cfg, int fd)
 		/* informative only */
 	}
 	close(fd);
-	(void)cfg;
 }
 
 /* ---- programs ----------------------------------------------------------- */
@@ -566,7 +566,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	 * merged, or the operation it breaks is named and nothing is written. */
 	if (stage_refresh(s, &res->replayed, d) < 0) {
 		step(&r, false, NULL, _("re-read the files"));
-		release_lock(cfg, lock);
+		release_lock(lock);
 		return -1;
 	}
 	const struct plan *p = stage_plan(s);
@@ -700,7 +700,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	free(rb);
 	if (res->committed)
 		stage_reset(s);
-	release_lock(cfg, lock);
+	release_lock(lock);
 	return rc;
 }
 

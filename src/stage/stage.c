@@ -332,17 +332,12 @@ static char *archive_path(const struct config *cfg, const struct mailbox *b)
 	return xasprintf("%s/%s/%s-%s", cfg->archive_dir, b->domain, b->local, stamp);
 }
 
-/* The list item of a domain class that new domains go to: the first table
- * or /file/name of the parameter, else NULL (an inline list in main.cf). */
-static struct world_map *domain_list_map(const struct world *w, enum map_role role)
-{
-	return world_map_for(w, role);
-}
-
 static int domain_listing_add(struct stage *s, struct world *w, const char *domain,
 			      struct diags *d)
 {
-	struct world_map *m = domain_list_map(w, MAP_MAILBOX_DOMAINS);
+	/* New domains go to the first table or /file/name of the list; with
+	 * none, to the inline list in main.cf. */
+	struct world_map *m = world_map_for(w, MAP_MAILBOX_DOMAINS);
 	if (m && m->table) {
 		const char *value = "";
 		if (table_syntax(m->table) == TABLE_INDEXED) {
