@@ -42,6 +42,7 @@ void sb_grow(struct strbuf *sb, size_t extra)
 		n *= 2;
 	sb->buf = xrealloc(sb->buf, n);
 	sb->cap = n;
+	xalloc_hint_huge(sb->buf, n);
 }
 
 void sb_add(struct strbuf *sb, const void *data, size_t len)

@@ -297,6 +297,7 @@ void arena_populate(void *p, size_t n)
 	uintptr_t end = ((uintptr_t)p + n) & ~(uintptr_t)4095;
 	/* A hint: on kernels before 5.14 it fails and the pages fault in one
 	 * by one as before. */
+	xalloc_hint_huge(p, n);
 	if (end > start)
 		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 #else

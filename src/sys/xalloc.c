@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vmailadm/diag.h"
 #include "vmailadm/xalloc.h"
@@ -84,4 +85,21 @@ void xgrow(void *vp, size_t *cap, size_t need, size_t sz)
 		n *= 2;
 	*v = xreallocarray(*v, n, sz);
 	*cap = n;
+}
+
+void xalloc_hint_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	if (n < 2 * huge)
+		return;
+	uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t end = ((uintptr_t)p + n) & ~(huge - 1);
+	/* Only a hint: without transparent huge pages the call fails, harmlessly. */
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
 }
