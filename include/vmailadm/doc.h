@@ -34,6 +34,15 @@ const char *doc_eol(const struct doc *doc, size_t i);
 /* Line end used for new lines: the one most lines already use. */
 const char *doc_default_eol(const struct doc *doc);
 bool doc_dirty(const struct doc *doc);
+/* Use eol ("\n" or "\r\n") for new lines instead of the one most of this
+ * document's lines use: an excerpt follows the habit of its whole file. */
+void doc_set_default_eol(struct doc *doc, const char *eol);
+/* Origins, for splicing the edits of an excerpt back into its file: after
+ * doc_track_origins(), doc_origin(doc, i) is the index line i had then, or
+ * DOC_NEW for a line inserted since. A replaced line keeps its origin. */
+#define DOC_NEW ((size_t)-1)
+void doc_track_origins(struct doc *doc);
+size_t doc_origin(const struct doc *doc, size_t i);
 
 /* The whole file's bytes. */
 void doc_render(const struct doc *doc, struct strbuf *out);

@@ -89,6 +89,10 @@ char *pwfile_scheme(const struct pwfile_entry *e);
  * pwfile_set_password: replaces field 2 only of the user's effective line;
  * the password must hold no ':' or control bytes. */
 int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d);
+/* The entry a new line for user goes next to: the last of its domain, else
+ * the last of the file (NULL in an empty file). Its habits (uid and gid
+ * written or not) are the ones to follow. */
+const struct pwfile_entry *pwfile_neighbour(const struct pwfile *p, const char *user);
 int pwfile_remove(struct pwfile *p, const char *user, struct diags *d);
 int pwfile_set_password(struct pwfile *p, const char *user, const char *password,
 			struct diags *d);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "vmailadm/diag.h"
 #include "vmailadm/op.h"
@@ -43,8 +44,14 @@ struct staged_file {
 	char *path;
 	bool existed;        /* false: the commit creates it */
 	struct stat st;      /* as read (when existed) */
+	struct timespec read_at; /* when it was read: a change within the
+	                          * same clock tick as st.st_ctim is not
+	                          * seen by comparing stats (stage_refresh) */
 	struct strbuf old;   /* bytes as read */
-	struct strbuf cur;   /* bytes after the staged operations */
+	struct strbuf cur;   /* bytes after the staged operations, when edited;
+	                      * else empty, and they are old's (the files of a
+	                      * plan always have them here) */
+	bool edited;
 };
 
 /* The preview: files that change, other actions, and notes that explain
@@ -103,6 +110,11 @@ int stage_refresh(struct stage *s, bool *replayed, struct diags *d);
  * again when main.cf is unchanged; NULL when the world cannot load. */
 const char *stage_maincf_path(struct stage *s);
 const char *stage_mailbox_base(struct stage *s);
+
+/* Files of at least this many bytes are read in part (excerpts) by the
+ * operations that touch a few keys; smaller ones whole. SIZE_MAX turns the
+ * quick path off. For tests. */
+void stage_set_excerpt_min(size_t bytes);
 
 /* For the commit and the journal. */
 const struct config *stage_config(const struct stage *s);

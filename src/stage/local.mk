@@ -1,17 +1,19 @@
 libvmail_a_SOURCES += \
 	src/stage/commit.c \
 	src/stage/diff.c \
+	src/stage/excerpt.c \
 	src/stage/op.c \
 	src/stage/stage.c
 noinst_HEADERS += \
 	include/vmailadm/commit.h \
 	include/vmailadm/diff.h \
+	include/vmailadm/excerpt.h \
 	include/vmailadm/op.h \
 	include/vmailadm/stage.h
 
 if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_diff tests/unit/test_op tests/unit/test_stage
-TESTS += tests/unit/test_diff tests/unit/test_op tests/unit/test_stage
+check_PROGRAMS += tests/unit/test_diff tests/unit/test_op tests/unit/test_stage tests/unit/test_quick
+TESTS += tests/unit/test_diff tests/unit/test_op tests/unit/test_stage tests/unit/test_quick
 endif
 tests_unit_test_diff_SOURCES = tests/unit/test_diff.c
 tests_unit_test_diff_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
@@ -22,6 +24,9 @@ tests_unit_test_op_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 tests_unit_test_stage_SOURCES = tests/unit/test_stage.c
 tests_unit_test_stage_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_stage_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+tests_unit_test_quick_SOURCES = tests/unit/test_quick.c
+tests_unit_test_quick_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_quick_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 
 # The course's exercises through the edit commands, checked with real
 # Postfix and Dovecot (skips with 77 unless root with both installed).

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,12 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vmailadm/aliases.h"
 #include "vmailadm/config.h"
 #include "vmailadm/diff.h"
+#include "vmailadm/excerpt.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maincf.h"
 #include "vmailadm/model.h"
@@ -59,13 +62,48 @@ struct stage {
 	struct layout layout;     /* where things are, from the last world loaded */
 	struct plan plan;
 	bool plan_valid;
+	/* While the quick path applies an operation: path -> struct excerpt
+	 * of the files it reads in part; NULL otherwise. */
+	struct strmap *excerpts;
 };
+
+/* Files smaller than this are read whole even on the quick path: the
+ * excerpt pays off on tables of thousands of lines. Tests set it to 0. */
+static size_t excerpt_min_bytes = 256 * 1024;
+
+void stage_set_excerpt_min(size_t bytes)
+{
+	excerpt_min_bytes = bytes;
+}
 
 /* ---- files ------------------------------------------------------------- */
 
 static struct staged_file *file_get(struct stage *s, const char *path)
 {
 	return strmap_get(s->files, path);
+}
+
+/* A staged file's bytes now: as edited, or as read. */
+static const struct strbuf *file_bytes(const struct staged_file *f)
+{
+	return f->edited ? &f->cur : &f->old;
+}
+
+/* New staged bytes for f, taken from nb (left empty). */
+static void file_set(struct staged_file *f, struct strbuf *nb)
+{
+	sb_free(&f->cur);
+	f->cur = *nb;
+	sb_init(nb);
+	f->edited = true;
+}
+
+static void file_materialize(struct staged_file *f)
+{
+	if (!f->edited) {
+		sb_add(&f->cur, sb_str(&f->old), f->old.len);
+		f->edited = true;
+	}
 }
 
 static void file_free(struct staged_file *f)
@@ -90,6 +128,60 @@ static void files_clear(struct stage *s)
 	s->npaths = 0;
 }
 
+/* Read a file's bytes into a new staged file (nothing parsed: the world
+ * parses what it needs, a whole document or an excerpt). */
+static struct staged_file *file_read(struct stage *s, const char *path, bool missing_ok,
+				     struct diags *d)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct staged_file *f = xcalloc(1, sizeof *f);
+	clock_gettime(CLOCK_REALTIME, &f->read_at);
+	if (fd < 0) {
+		if (errno != ENOENT || !missing_ok) {
+			diag_error(d, path, 0, _("cannot open: %s"), strerror(errno));
+			free(f);
+			return NULL;
+		}
+	} else {
+		const char *what = NULL;
+		if (fstat(fd, &f->st) < 0)
+			what = _("cannot stat: %s");
+		else if (!S_ISREG(f->st.st_mode))
+			what = _("not a regular file");
+		if (!what) {
+			sb_grow(&f->old, (size_t)f->st.st_size + 1);
+			for (;;) {
+				sb_grow(&f->old, 65536);
+				ssize_t r = read(fd, f->old.buf + f->old.len, f->old.cap - f->old.len - 1);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r < 0) {
+					what = _("cannot read: %s");
+					break;
+				}
+				if (r == 0)
+					break;
+				f->old.len += (size_t)r;
+				f->old.buf[f->old.len] = '\0';
+			}
+		}
+		int err = errno;
+		close(fd);
+		if (what) {
+			diag_error(d, path, 0, what, strerror(err));
+			sb_free(&f->old);
+			free(f);
+			return NULL;
+		}
+		f->existed = true;
+	}
+	f->path = xstrdup(path);
+	strmap_put(s->files, path, f);
+	xgrow(&s->paths, &s->pathcap, s->npaths + 1, sizeof *s->paths);
+	s->paths[s->npaths++] = xstrdup(path);
+	return f;
+}
+
 /* The world reads its files through here: the staged bytes when the stage
  * has them, else the disk (and the bytes are remembered as read). */
 static int source_load(void *ctx, const char *path, bool missing_ok, struct doc **out,
@@ -97,28 +189,12 @@ static int source_load(void *ctx, const char *path, bool missing_ok, struct doc 
 {
 	struct stage *s = ctx;
 	struct staged_file *f = file_get(s, path);
-	if (f) {
-		if (!f->existed && f->cur.len == 0 && missing_ok) {
-			int rc = doc_load(path, true, out, d); /* an absent file stays absent */
-			return rc;
-		}
-		*out = doc_from_mem(path, sb_str(&f->cur), f->cur.len);
-		return 0;
-	}
-	struct doc *doc;
-	if (doc_load(path, missing_ok, &doc, d) < 0)
+	if (!f && !(f = file_read(s, path, missing_ok, d)))
 		return -1;
-	f = xcalloc(1, sizeof *f);
-	f->path = xstrdup(path);
-	f->existed = doc_exists(doc);
-	if (doc_stat(doc))
-		f->st = *doc_stat(doc);
-	doc_render(doc, &f->old);
-	sb_add(&f->cur, sb_str(&f->old), f->old.len);
-	strmap_put(s->files, path, f);
-	xgrow(&s->paths, &s->pathcap, s->npaths + 1, sizeof *s->paths);
-	s->paths[s->npaths++] = xstrdup(path);
-	*out = doc;
+	const struct strbuf *b = file_bytes(f);
+	if (!f->existed && b->len == 0 && missing_ok)
+		return doc_load(path, true, out, d); /* an absent file stays absent */
+	*out = doc_from_mem(path, sb_str(b), b->len);
 	return 0;
 }
 
@@ -130,8 +206,15 @@ static void sync_doc(struct stage *s, struct doc *doc)
 	struct staged_file *f = file_get(s, doc_name(doc));
 	if (!f)
 		vm_panic("stage: document %s was not read through the stage", doc_name(doc));
-	sb_reset(&f->cur);
-	doc_render(doc, &f->cur);
+	const struct excerpt *x = s->excerpts ? strmap_get(s->excerpts, doc_name(doc)) : NULL;
+	struct strbuf whole = STRBUF_INIT;
+	if (x) {
+		const struct strbuf *b = file_bytes(f);
+		excerpt_splice(x, sb_str(b), b->len, doc, &whole);
+	} else {
+		doc_render(doc, &whole);
+	}
+	file_set(f, &whole);
 }
 
 static void sync_world(struct stage *s, struct world *w)
@@ -283,13 +366,13 @@ static void add_note(struct stage *s, const char *fmt, ...)
 
 /* ---- applying one operation --------------------------------------------- */
 
-/* Do the file's entries name a uid? Then new ones should too. */
-static bool pwfile_has_ids(const struct pwfile *p)
+/* Does the entry a new user goes next to name a uid? Then the new one
+ * should too. (The neighbour, not a count over the file: the quick path
+ * reads only the lines that matter, and this is one of them.) */
+static bool pwfile_has_ids(const struct pwfile *p, const char *user)
 {
-	size_t with = 0, n = pwfile_count(p);
-	for (size_t i = 0; i < n; i++)
-		with += *pwfile_entry(p, i)->uid != '\0';
-	return with * 2 > n;
+	const struct pwfile_entry *e = pwfile_neighbour(p, user);
+	return e && *e->uid != '\0';
 }
 
 static const char *vmailbox_value(const char *local, const char *domain, struct strbuf *sb)
@@ -589,7 +672,7 @@ static int op_mailbox_add(struct stage *s, struct world *w, const struct op *op,
 						  .uid = "", .gid = "", .gecos = "", .home = "",
 						  .shell = "", .extra = "" };
 			char uid[24], gid[24];
-			if (pwfile_has_ids(world_pwfile(w))) {
+			if (pwfile_has_ids(world_pwfile(w), op->subject)) {
 				/* Follow the file's habit of naming uid and gid per user. */
 				snprintf(uid, sizeof uid, "%ld", s->cfg->vmail_uid);
 				snprintf(gid, sizeof gid, "%ld", s->cfg->vmail_gid);
@@ -894,7 +977,7 @@ static int op_file_restore(struct stage *s, const struct op *op, struct diags *d
 	}
 	if (op->sha256) {
 		char hex[65];
-		sha256_hex(sb_str(&f->cur), f->cur.len, hex);
+		sha256_hex(sb_str(file_bytes(f)), file_bytes(f)->len, hex);
 		if (strcmp(hex, op->sha256) != 0) {
 			diag_error(d, op->subject, 0,
 				   _("%s changed since the commit being undone: restoring it would lose that change (use --force to restore it anyway)"),
@@ -903,9 +986,7 @@ static int op_file_restore(struct stage *s, const struct op *op, struct diags *d
 			return -1;
 		}
 	}
-	sb_reset(&f->cur);
-	sb_add(&f->cur, sb_str(&bytes), bytes.len);
-	sb_free(&bytes);
+	file_set(f, &bytes);
 	return 0;
 }
 
@@ -977,7 +1058,7 @@ static int op_map_rebuild(struct stage *s, struct world *w, const struct op *op,
 	} else if (!indexed_type(type)) {
 		diag_error(d, NULL, 0, _("%s:%s is read as it is: there is no map to build (only hash, btree, lmdb and cdb are)"),
 			   type, path);
-	} else if (!f || (!f->existed && f->cur.len == 0)) {
+	} else if (!f || (!f->existed && file_bytes(f)->len == 0)) {
 		diag_error(d, path, 0, _("%s does not exist: there is nothing to build the map from"), path);
 	} else if (action_staged(s, kind, path)) {
 		diag_error(d, path, 0, _("the map %s:%s is already staged to be rebuilt"), type, path);
@@ -1062,41 +1143,153 @@ static int apply_op(struct stage *s, struct world *w, const struct op *op, struc
 	return -1;
 }
 
-/* Apply op to a freshly loaded world of the current staged files, then keep
- * the edited bytes. On failure every staged byte, action and note is as it
- * was before. */
-static int apply_one(struct stage *s, const struct op *op, struct diags *d)
+/* ---- the quick path ------------------------------------------------------ */
+
+/* Operations on one mailbox read a handful of keys: their domain, the
+ * address, the domain's catch-all, and (removal) the aliases naming it.
+ * For them the world is loaded from excerpts of the large files (the lines
+ * with those keys, where a new line would go, the end of the file; see
+ * excerpt.h) and the same operation code runs on it; the edits are spliced
+ * into the whole files. Whatever goes wrong there (a refusal included) is
+ * left to the full path, whose answer is the one that counts: the quick
+ * path only ever takes a success. */
+static bool quick_eligible(const struct op *op)
 {
-	struct world *w = s->world;
-	s->world = NULL;
-	if (!w && load_world(s, &w, d) < 0)
+	switch (op->kind) {
+	case OP_MAILBOX_ADD:
+	case OP_MAILBOX_DEL:
+	case OP_MAILBOX_PASSWD:
+	case OP_MAILBOX_QUOTA:
+		break;
+	default:
+		return false;
+	}
+	const char *at = op->subject ? strrchr(op->subject, '@') : NULL;
+	return at && at != op->subject && at[1];
+}
+
+static bool indexed_type(const char *type);
+
+/* How the quick path reads path: -1 whole, else an excerpt kind. */
+static int excerpt_kind_of(const struct stage *s, const char *path)
+{
+	const struct layout *l = &s->layout;
+	if (strcmp(path, l->maincf) == 0 || strcmp(path, l->aliases) == 0)
 		return -1;
-	/* Snapshot what a failure must restore. */
-	size_t nacts = s->nacts, nnotes = s->nnotes;
-	struct strbuf *saved = xcalloc(s->npaths ? s->npaths : 1, sizeof *saved);
-	size_t npaths = s->npaths;
-	for (size_t i = 0; i < npaths; i++) {
-		struct staged_file *f = file_get(s, s->paths[i]);
-		sb_add(&saved[i], sb_str(&f->cur), f->cur.len);
+	int kind = strcmp(path, l->pwfile) == 0 ? EXCERPT_PASSWD : -2;
+	for (size_t i = 0; i < l->nmaps; i++) {
+		if (!l->maps[i].path || strcmp(l->maps[i].path, path) != 0)
+			continue;
+		const char *type = l->maps[i].type;
+		int k = !*type ? EXCERPT_LIST
+		      : (indexed_type(type) || !strcmp(type, "texthash") || !strcmp(type, "dbm") ||
+			 !strcmp(type, "sdbm")) ? EXCERPT_TABLE : -1;
+		if (kind != -2 && kind != k)
+			return -1;   /* read two ways (or a pattern table): whole */
+		kind = k;
 	}
-	int rc = apply_op(s, w, op, d);
-	if (rc == 0) {
-		sync_world(s, w);
-		/* A new main.cf may name other maps: the layout must be re-read. */
-		for (size_t i = 0; i < npaths && s->layout.valid; i++) {
-			struct staged_file *f = file_get(s, s->paths[i]);
-			if (strcmp(f->path, s->layout.maincf) == 0 &&
-			    (f->cur.len != saved[i].len || memcmp(sb_str(&f->cur), sb_str(&saved[i]), f->cur.len) != 0))
-				s->layout.valid = false;
+	return kind == -2 ? -1 : kind;
+}
+
+struct quick {
+	struct stage *s;
+	struct excerpt_want want;
+};
+
+static int quick_load(void *ctx, const char *path, bool missing_ok, struct doc **out,
+		      struct diags *d)
+{
+	struct quick *q = ctx;
+	struct stage *s = q->s;
+	struct staged_file *f = file_get(s, path);
+	if (!f && !(f = file_read(s, path, missing_ok, d)))
+		return -1;
+	int kind = excerpt_kind_of(s, path);
+	const struct strbuf *b = file_bytes(f);
+	if (kind >= 0 && b->len >= excerpt_min_bytes && !strmap_get(s->excerpts, path)) {
+		struct excerpt *x = excerpt_build((enum excerpt_kind)kind, sb_str(b), b->len, &q->want);
+		if (x) {
+			strmap_put(s->excerpts, path, x);
+			*out = excerpt_doc(x, sb_str(b), path);
+			return 0;
 		}
 	}
+	return source_load(s, path, missing_ok, out, d);
+}
+
+/* Where things are, from main.cf alone: the other files are not read. */
+struct layout_ctx {
+	struct stage *s;
+	char *maincf;
+};
+
+static int empty_load(void *ctx, const char *path, bool missing_ok, struct doc **out,
+		      struct diags *d)
+{
+	struct layout_ctx *c = ctx;
+	if (strcmp(path, c->maincf) == 0)
+		return source_load(c->s, path, missing_ok, out, d);
+	*out = doc_from_mem(path, "", 0);
+	return 0;
+}
+
+static int layout_load(struct stage *s, struct diags *d)
+{
+	/* world_load_from reads main.cf from here (model.c) */
+	struct layout_ctx c = { s, xasprintf("%s/main.cf", s->cfg->postfix_dir ? s->cfg->postfix_dir
+									      : "/etc/postfix") };
+	struct doc_source src = { empty_load, &c };
+	struct diags quiet = DIAGS_INIT;
+	struct world *w;
+	int rc = world_load_from(s->cfg, &src, &w, &quiet);
+	if (rc < 0 && d)
+		diags_take(d, &quiet);
+	diags_free(&quiet);
+	free(c.maincf);
+	if (rc < 0)
+		return -1;
+	layout_take(&s->layout, w);
 	world_free(&w);
-	if (rc < 0) {
-		for (size_t i = 0; i < npaths; i++) {
-			struct staged_file *f = file_get(s, s->paths[i]);
-			sb_reset(&f->cur);
-			sb_add(&f->cur, sb_str(&saved[i]), saved[i].len);
-		}
+	return 0;
+}
+
+static void excerpts_free(struct stage *s)
+{
+	size_t pos = 0;
+	const char *k;
+	void *v;
+	while (s->excerpts && strmap_next(s->excerpts, &pos, &k, &v)) {
+		struct excerpt *x = v;
+		excerpt_free(&x);
+	}
+	strmap_free(&s->excerpts);
+}
+
+/* 0 when op is applied; -1 when the full path must decide. */
+static int apply_quick(struct stage *s, const struct op *op)
+{
+	if (excerpt_min_bytes == SIZE_MAX || !quick_eligible(op) ||
+	    (!s->layout.valid && layout_load(s, NULL) < 0))
+		return -1;
+	char *key = table_fold_key(op->subject);
+	const char *domain = strrchr(key, '@') + 1;
+	char *catchall = xasprintf("@%s", domain);
+	const char *keys[] = { key, domain, catchall };
+	const char *needles[] = { key };
+	struct quick q = { s, { keys, 3, domain, needles, op->kind == OP_MAILBOX_DEL } };
+	struct doc_source src = { quick_load, &q };
+	struct diags quiet = DIAGS_INIT;
+	struct world *w = NULL;
+	size_t nacts = s->nacts, nnotes = s->nnotes;
+	s->excerpts = strmap_create(8);
+	int rc = world_load_from(s->cfg, &src, &w, &quiet);
+	if (rc == 0)
+		rc = apply_op(s, w, op, &quiet);
+	if (rc == 0) {
+		world_free(&s->world);
+		sync_world(s, w);
+		s->plan_valid = false;
+	} else {
 		while (s->nacts > nacts) {
 			struct action *a = &s->acts[--s->nacts];
 			free(a->path);
@@ -1106,9 +1299,52 @@ static int apply_one(struct stage *s, const struct op *op, struct diags *d)
 		while (s->nnotes > nnotes)
 			free(s->notes[--s->nnotes]);
 	}
-	for (size_t i = 0; i < npaths; i++)
-		sb_free(&saved[i]);
-	free(saved);
+	world_free(&w);
+	excerpts_free(s);
+	diags_free(&quiet);
+	free(catchall);
+	free(key);
+	return rc;
+}
+
+/* Apply op to a freshly loaded world of the current staged files, then keep
+ * the edited bytes. On failure every staged byte, action and note is as it
+ * was before. */
+static int apply_one(struct stage *s, const struct op *op, struct diags *d)
+{
+	if (apply_quick(s, op) == 0)
+		return 0;
+	struct world *w = s->world;
+	s->world = NULL;
+	if (!w && load_world(s, &w, d) < 0)
+		return -1;
+	/* Nothing is written to the staged bytes unless the operation
+	 * succeeds (sync_world); main.cf is kept to see whether it changed. */
+	size_t nacts = s->nacts, nnotes = s->nnotes;
+	struct staged_file *mf = s->layout.valid ? file_get(s, s->layout.maincf) : NULL;
+	struct strbuf saved = STRBUF_INIT;
+	if (mf)
+		sb_add(&saved, sb_str(file_bytes(mf)), file_bytes(mf)->len);
+	int rc = apply_op(s, w, op, d);
+	if (rc == 0) {
+		sync_world(s, w);
+		/* A new main.cf may name other maps: the layout must be re-read. */
+		const struct strbuf *now = mf ? file_bytes(mf) : NULL;
+		if (now && (now->len != saved.len || memcmp(sb_str(now), sb_str(&saved), saved.len) != 0))
+			s->layout.valid = false;
+	}
+	world_free(&w);
+	if (rc < 0) {
+		while (s->nacts > nacts) {
+			struct action *a = &s->acts[--s->nacts];
+			free(a->path);
+			free(a->target);
+			free(a->detail);
+		}
+		while (s->nnotes > nnotes)
+			free(s->notes[--s->nnotes]);
+	}
+	sb_free(&saved);
 	s->plan_valid = false;
 	return rc;
 }
@@ -1134,6 +1370,7 @@ int stage_load(struct stage *s, struct diags *d)
 {
 	world_free(&s->world);
 	files_clear(s);
+	layout_clear(&s->layout);   /* main.cf is read again too */
 	actions_clear(s);
 	s->plan_valid = false;
 	s->broken = s->nops;
@@ -1148,12 +1385,10 @@ int stage_load(struct stage *s, struct diags *d)
 			return -1;
 		}
 	}
-	if (s->nops == 0) {
-		struct world *w;
-		if (load_world(s, &w, d) < 0)
-			return -1;
-		s->world = w;
-	}
+	/* Nothing staged: the world loads when asked for (stage_world); only
+	 * a main.cf that cannot be read stops the stage now. */
+	if (s->nops == 0 && !s->layout.valid && layout_load(s, d) < 0)
+		return -1;
 	return 0;
 }
 
@@ -1173,18 +1408,41 @@ static int read_raw(const char *path, struct strbuf *out, bool *exists)
 	return rc;
 }
 
+/* Does the file still hold the bytes read? The same inode, size, mtime and
+ * ctime say so, provided the read came well after the last change: the
+ * kernel dates changes with a clock that ticks every few milliseconds, so a
+ * change within the tick of the one before would keep the same ctime
+ * (git's "racy" index entries). Otherwise the bytes are compared. */
+#define RACY_NS 50000000L
+
+static bool file_unchanged(const struct staged_file *f, struct strbuf *scratch)
+{
+	struct stat st;
+	if (stat(f->path, &st) < 0)
+		return errno == ENOENT && !f->existed;
+	if (!f->existed || !S_ISREG(st.st_mode))
+		return false;
+	if (st.st_dev == f->st.st_dev && st.st_ino == f->st.st_ino && st.st_size == f->st.st_size &&
+	    st.st_mtim.tv_sec == f->st.st_mtim.tv_sec && st.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec &&
+	    st.st_ctim.tv_sec == f->st.st_ctim.tv_sec && st.st_ctim.tv_nsec == f->st.st_ctim.tv_nsec) {
+		long long age = (long long)(f->read_at.tv_sec - st.st_ctim.tv_sec) * 1000000000LL +
+				(f->read_at.tv_nsec - st.st_ctim.tv_nsec);
+		if (age > RACY_NS)
+			return true;
+	}
+	bool exists;
+	sb_reset(scratch);
+	return read_raw(f->path, scratch, &exists) == 0 && exists && scratch->len == f->old.len &&
+	       memcmp(sb_str(scratch), sb_str(&f->old), scratch->len) == 0;
+}
+
 int stage_refresh(struct stage *s, bool *replayed, struct diags *d)
 {
 	*replayed = false;
 	bool same = s->broken == s->nops;
 	struct strbuf now = STRBUF_INIT;
-	for (size_t i = 0; i < s->npaths && same; i++) {
-		const struct staged_file *f = file_get(s, s->paths[i]);
-		bool exists;
-		sb_reset(&now);
-		same = read_raw(f->path, &now, &exists) == 0 && exists == f->existed &&
-		       (!exists || (now.len == f->old.len && memcmp(sb_str(&now), sb_str(&f->old), now.len) == 0));
-	}
+	for (size_t i = 0; i < s->npaths && same; i++)
+		same = file_unchanged(file_get(s, s->paths[i]), &now);
 	sb_free(&now);
 	if (same)
 		return 0;
@@ -1239,7 +1497,8 @@ const struct world *stage_world(struct stage *s, struct diags *d)
 
 static bool file_changed(const struct staged_file *f)
 {
-	return f->cur.len != f->old.len || memcmp(sb_str(&f->cur), sb_str(&f->old), f->old.len) != 0;
+	return f->edited &&
+	       (f->cur.len != f->old.len || memcmp(sb_str(&f->cur), sb_str(&f->old), f->old.len) != 0);
 }
 
 /* The domain-like keys of a table or list (first word of each entry line,
@@ -1351,6 +1610,7 @@ const struct plan *stage_plan(struct stage *s)
 		plan_add_action(p, a->kind, a->path, NULL, a->detail);
 		struct staged_file *f = file_get(s, a->path);
 		if (f && !file_changed(f)) {
+			file_materialize(f);   /* the commit builds the map from cur */
 			p->rebuilt = xreallocarray(p->rebuilt, p->nrebuilt + 1, sizeof *p->rebuilt);
 			p->rebuilt[p->nrebuilt++] = f;
 		}

@@ -34,6 +34,8 @@ struct doc {
 	bool dirty;
 	bool has_stat;
 	struct stat st;
+	uint8_t eol_hint;  /* enum eol + 1 for new lines; 0: the majority */
+	uint32_t *orig;    /* when tracked: each line's index at doc_track_origins */
 };
 
 static const char *eol_str(unsigned e)
@@ -176,6 +178,7 @@ void doc_free(struct doc **docp)
 		if (doc->lines[i].owned)
 			free((char *)(uintptr_t)doc->lines[i].text);
 	free(doc->lines);
+	free(doc->orig);
 	free(doc->data);
 	free(doc->name);
 	free(doc);
@@ -218,6 +221,8 @@ const char *doc_eol(const struct doc *doc, size_t i)
 
 static enum eol default_eol(const struct doc *doc)
 {
+	if (doc->eol_hint)
+		return (enum eol)(doc->eol_hint - 1);
 	size_t crlf = 0, lf = 0;
 	for (size_t i = 0; i < doc->n; i++) {
 		crlf += doc->lines[i].eol == EOL_CRLF;
@@ -229,6 +234,28 @@ static enum eol default_eol(const struct doc *doc)
 const char *doc_default_eol(const struct doc *doc)
 {
 	return eol_str(default_eol(doc));
+}
+
+void doc_set_default_eol(struct doc *doc, const char *eol)
+{
+	doc->eol_hint = (uint8_t)((strcmp(eol, "\r\n") == 0 ? EOL_CRLF : EOL_LF) + 1);
+}
+
+void doc_track_origins(struct doc *doc)
+{
+	if (doc->n > UINT32_MAX - 1)
+		vm_fatal("%s", _("a file of 4 billion lines: not a configuration file"));
+	free(doc->orig);
+	doc->orig = xreallocarray(NULL, doc->cap ? doc->cap : 1, sizeof *doc->orig);
+	for (size_t i = 0; i < doc->n; i++)
+		doc->orig[i] = (uint32_t)i;
+}
+
+size_t doc_origin(const struct doc *doc, size_t i)
+{
+	if (i >= doc->n)
+		vm_panic("doc_origin: line %zu of %zu", i, doc->n);
+	return doc->orig && doc->orig[i] != UINT32_MAX ? doc->orig[i] : DOC_NEW;
 }
 
 void doc_render(const struct doc *doc, struct strbuf *out)
@@ -256,8 +283,15 @@ void doc_insert(struct doc *doc, size_t at, const char *text)
 	/* The line before the new one must end with a newline now. */
 	if (at > 0 && doc->lines[at - 1].eol == EOL_NONE)
 		doc->lines[at - 1].eol = eol;
+	size_t cap = doc->cap;
 	xgrow(&doc->lines, &doc->cap, doc->n + 1, sizeof *doc->lines);
 	memmove(doc->lines + at + 1, doc->lines + at, (doc->n - at) * sizeof *doc->lines);
+	if (doc->orig) {
+		if (doc->cap != cap)
+			doc->orig = xreallocarray(doc->orig, doc->cap, sizeof *doc->orig);
+		memmove(doc->orig + at + 1, doc->orig + at, (doc->n - at) * sizeof *doc->orig);
+		doc->orig[at] = UINT32_MAX;
+	}
 	doc->n++;
 	doc->lines[at] = (struct line){ .eol = eol };
 	set_text(&doc->lines[at], text);
@@ -277,6 +311,8 @@ void doc_delete(struct doc *doc, size_t at, size_t count)
 			free((char *)(uintptr_t)doc->lines[i].text);
 	memmove(doc->lines + at, doc->lines + at + count,
 		(doc->n - at - count) * sizeof *doc->lines);
+	if (doc->orig)
+		memmove(doc->orig + at, doc->orig + at + count, (doc->n - at - count) * sizeof *doc->orig);
 	doc->n -= count;
 	if (last_had_none && doc->n > 0 && at == doc->n)
 		doc->lines[doc->n - 1].eol = EOL_NONE;

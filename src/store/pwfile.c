@@ -435,6 +435,15 @@ static const char *domain_of(const char *user)
 	return at ? at + 1 : "";
 }
 
+const struct pwfile_entry *pwfile_neighbour(const struct pwfile *p, const char *user)
+{
+	const char *dom = domain_of(user);
+	for (size_t i = p->n; i-- > 0;)
+		if (strcasecmp(domain_of(p->v[i].user), dom) == 0)
+			return &p->v[i];
+	return p->n ? &p->v[p->n - 1] : NULL;
+}
+
 int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d)
 {
 	const char *file = doc_name(p->doc);

@@ -1,0 +1,369 @@
+/* Excerpts of large files for the stage's quick path (see excerpt.h). The
+ * scan reads each physical line once, groups a table's lines into logical
+ * lines as doc_next_logical() does (a line starting with whitespace goes on
+ * the one before, blank and comment lines inside are carried along), and
+ * keeps byte ranges of whole groups; the document is made from those bytes
+ * only, so it parses and edits like the file itself. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmailadm/excerpt.h"
+#include "vmailadm/xalloc.h"
+
+struct span {
+	size_t off, len;   /* a physical line of the file, with its line end */
+};
+
+struct range {
+	size_t start, end; /* bytes of whole lines */
+};
+
+struct excerpt {
+	struct span *lines;
+	size_t n;
+	bool crlf;         /* most of the file's lines end with "\r\n" */
+};
+
+struct scan {
+	enum excerpt_kind kind;
+	const char *data;
+	size_t len;
+	const struct excerpt_want *want;
+	struct range *picked;
+	size_t npicked, cap;
+	struct range anchor;   /* the last entry of the wanted domain */
+	bool have_anchor;
+	size_t tail;           /* start of the last entry that is surely one */
+	size_t crlf, lf;
+};
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static char fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool same_folded(const char *a, size_t n, const char *folded)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fold(a[i]) != folded[i])
+			return false;
+	return folded[n] == '\0';
+}
+
+static bool contains_folded(const char *s, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	if (m == 0 || m > n)
+		return m == 0;
+	for (size_t i = 0; i + m <= n; i++) {
+		if (fold(s[i]) != needle[0])
+			continue;
+		size_t k = 1;
+		while (k < m && fold(s[i + k]) == needle[k])
+			k++;
+		if (k == m)
+			return true;
+	}
+	return false;
+}
+
+static bool wanted_key(const struct excerpt_want *w, const char *k, size_t n)
+{
+	for (size_t i = 0; i < w->nkeys; i++)
+		if (same_folded(k, n, w->keys[i]))
+			return true;
+	return false;
+}
+
+static bool has_needle(const struct excerpt_want *w, const char *s, size_t n)
+{
+	for (size_t i = 0; i < w->nneedles; i++)
+		if (contains_folded(s, n, w->needles[i]))
+			return true;
+	return false;
+}
+
+/* The domain of a key as table.c's key_domain() and pwfile's domain_of()
+ * see it: after the last '@'; a key without one is its own domain in a
+ * table and has none in the passwd-file. */
+static bool in_domain(const struct excerpt_want *w, const char *k, size_t n, bool bare_is_domain)
+{
+	if (!w->domain)
+		return false;
+	const char *at = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (k[i] == '@')
+			at = k + i;
+	if (!at && !bare_is_domain)
+		return false;
+	const char *d = at ? at + 1 : k;
+	return same_folded(d, (size_t)(k + n - d), w->domain);
+}
+
+static void pick(struct scan *s, size_t start, size_t end)
+{
+	xgrow(&s->picked, &s->cap, s->npicked + 1, sizeof *s->picked);
+	s->picked[s->npicked++] = (struct range){ start, end };
+}
+
+/* ---- one logical line of a table or list ---- */
+
+/* A key as postmap cuts it, when it is simple: no quote or backslash (those
+ * lines are always taken). */
+static bool plain_word(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '"' || s[i] == '\\' || s[i] == '\0')
+			return false;
+	return true;
+}
+
+static void table_group(struct scan *s, size_t start, size_t end, size_t first_end)
+{
+	const char *p = s->data + start;
+	size_t n = first_end - start, k = 0;
+	while (k < n && !is_ws(p[k]))
+		k++;
+	bool plain = plain_word(p, k);
+	bool take = !plain || wanted_key(s->want, p, k) ||
+		    (s->want->nneedles && has_needle(s->want, p, end - start));
+	if (plain && in_domain(s->want, p, k, true)) {
+		s->anchor = (struct range){ start, end };
+		s->have_anchor = true;
+	}
+	/* Surely an entry: a plain key, then a value on the same line. */
+	size_t v = k;
+	while (v < n && is_ws(p[v]))
+		v++;
+	if (plain && v > k && v < n)
+		s->tail = start;
+	if (take)
+		pick(s, start, end);
+}
+
+static void list_group(struct scan *s, size_t start, size_t end)
+{
+	const char *p = s->data + start;
+	size_t n = end - start, i = 0;
+	bool take = false, sure = false;
+	while (i < n) {
+		while (i < n && (p[i] == ',' || is_ws(p[i])))
+			i++;
+		if (i >= n)
+			break;
+		size_t w = i;
+		while (i < n && p[i] != ',' && !is_ws(p[i]))
+			i++;
+		if (p[w] == '#' || !plain_word(p + w, i - w)) {
+			take = true;   /* a comment word or quoting: read it all */
+			break;
+		}
+		sure = true;
+		take |= wanted_key(s->want, p + w, i - w);
+		if (in_domain(s->want, p + w, i - w, true)) {
+			s->anchor = (struct range){ start, end };
+			s->have_anchor = true;
+		}
+	}
+	take |= s->want->nneedles && has_needle(s->want, p, n);
+	if (sure)
+		s->tail = start;
+	if (take)
+		pick(s, start, end);
+}
+
+static void scan_table(struct scan *s)
+{
+	const char *p = s->data, *end = s->data + s->len;
+	bool open = false;
+	size_t gstart = 0, gend = 0, gfirst_end = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl + 1;   /* the file ends with a newline */
+		if (nl > p && nl[-1] == '\r')
+			s->crlf++;
+		else
+			s->lf++;
+		if (!is_ws(*p) && *p != '#') {
+			if (open)
+				s->kind == EXCERPT_LIST ? list_group(s, gstart, gend)
+							: table_group(s, gstart, gend, gfirst_end);
+			open = true;
+			gstart = (size_t)(p - s->data);
+			gend = (size_t)(next - s->data);
+			gfirst_end = (size_t)(nl - s->data);
+		} else if (open) {
+			/* a continuation line (not blank, not a comment) extends it */
+			const char *q = p;
+			while (q < nl && is_ws(*q))
+				q++;
+			if (q < nl && *q != '#' && q > p)
+				gend = (size_t)(next - s->data);
+		}
+		p = next;
+	}
+	if (open)
+		s->kind == EXCERPT_LIST ? list_group(s, gstart, gend) : table_group(s, gstart, gend, gfirst_end);
+}
+
+static void scan_passwd(struct scan *s)
+{
+	const char *p = s->data, *end = s->data + s->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl + 1;
+		const char *le = nl;
+		if (nl > p && nl[-1] == '\r') {
+			s->crlf++;
+			le--;
+		} else {
+			s->lf++;
+		}
+		size_t start = (size_t)(p - s->data), stop = (size_t)(next - s->data);
+		size_t n = (size_t)(le - p);
+		const char *q = p;
+		while (q < le && (*q == ' ' || *q == '\t'))
+			q++;
+		/* pwfile.c: comments start in the first column; a line of blanks is blank. */
+		if (n > 0 && *p != '#' && q < le) {
+			const char *colon = memchr(p, ':', n);
+			size_t ulen = colon ? (size_t)(colon - p) : n;
+			if (wanted_key(s->want, p, ulen) ||
+			    (s->want->nneedles && has_needle(s->want, p, n)))
+				pick(s, start, stop);
+			if (in_domain(s->want, p, ulen, false)) {
+				s->anchor = (struct range){ start, stop };
+				s->have_anchor = true;
+			}
+			s->tail = start;   /* every such line is an entry, errors too */
+		}
+		p = next;
+	}
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+struct excerpt *excerpt_build(enum excerpt_kind kind, const char *data, size_t len,
+			      const struct excerpt_want *want)
+{
+	if (len == 0 || data[len - 1] != '\n' || memchr(data, '\0', len))
+		return NULL;
+	struct scan s = { .kind = kind, .data = data, .len = len, .want = want };
+	if (kind == EXCERPT_PASSWD)
+		scan_passwd(&s);
+	else
+		scan_table(&s);
+	if (s.have_anchor)
+		pick(&s, s.anchor.start, s.anchor.end);
+	pick(&s, s.tail, len);
+	qsort(s.picked, s.npicked, sizeof *s.picked, cmp_range);
+
+	struct excerpt *x = xcalloc(1, sizeof *x);
+	x->crlf = s.crlf > s.lf;
+	size_t cap = 0, done = 0;   /* bytes before done are taken already */
+	for (size_t i = 0; i < s.npicked; i++) {
+		size_t a = s.picked[i].start > done ? s.picked[i].start : done;
+		for (size_t b = a; b < s.picked[i].end;) {
+			const char *nl = memchr(data + b, '\n', s.picked[i].end - b);
+			size_t e = (size_t)(nl - data) + 1;
+			xgrow(&x->lines, &cap, x->n + 1, sizeof *x->lines);
+			x->lines[x->n++] = (struct span){ b, e - b };
+			b = e;
+		}
+		if (s.picked[i].end > done)
+			done = s.picked[i].end;
+	}
+	free(s.picked);
+	return x;
+}
+
+void excerpt_free(struct excerpt **xp)
+{
+	if (!*xp)
+		return;
+	free((*xp)->lines);
+	free(*xp);
+	*xp = NULL;
+}
+
+size_t excerpt_lines(const struct excerpt *x)
+{
+	return x->n;
+}
+
+struct doc *excerpt_doc(const struct excerpt *x, const char *full, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < x->n; i++)
+		sb_add(&sb, full + x->lines[i].off, x->lines[i].len);
+	struct doc *doc = doc_from_mem(name, sb_str(&sb), sb.len);
+	sb_free(&sb);
+	doc_track_origins(doc);
+	doc_set_default_eol(doc, x->crlf ? "\r\n" : "\n");
+	return doc;
+}
+
+static void add_doc_line(struct strbuf *out, const struct doc *doc, size_t j)
+{
+	size_t n;
+	const char *t = doc_text(doc, j, &n);
+	sb_add(out, t, n);
+	sb_adds(out, doc_eol(doc, j));
+}
+
+void excerpt_splice(const struct excerpt *x, const char *full, size_t full_len,
+		    const struct doc *doc, struct strbuf *out)
+{
+	size_t nd = doc_count(doc);
+	/* where each excerpt line went (SIZE_MAX: deleted), and the new lines
+	 * after each one (slot 0: before the first) as doc indexes */
+	size_t *at = xreallocarray(NULL, x->n ? x->n : 1, sizeof *at);
+	for (size_t i = 0; i < x->n; i++)
+		at[i] = SIZE_MAX;
+	size_t *after = xreallocarray(NULL, nd ? nd : 1, sizeof *after);
+	size_t *slot = xreallocarray(NULL, nd ? nd : 1, sizeof *slot);
+	size_t nafter = 0, prev = 0;
+	for (size_t j = 0; j < nd; j++) {
+		size_t o = doc_origin(doc, j);
+		if (o == DOC_NEW) {
+			after[nafter] = j;
+			slot[nafter++] = prev;
+		} else {
+			at[o] = j;
+			prev = o + 1;
+		}
+	}
+	size_t pos = 0, k = 0;
+	sb_reset(out);
+	for (size_t i = 0; i < x->n; i++) {
+		sb_add(out, full + pos, x->lines[i].off - pos);
+		for (; k < nafter && slot[k] == i; k++)   /* only slot 0 is left here */
+			add_doc_line(out, doc, after[k]);
+		if (at[i] != SIZE_MAX)
+			add_doc_line(out, doc, at[i]);
+		/* right after the line they follow, before the lines not excerpted */
+		for (; k < nafter && slot[k] == i + 1; k++)
+			add_doc_line(out, doc, after[k]);
+		pos = x->lines[i].off + x->lines[i].len;
+	}
+	sb_add(out, full + pos, full_len - pos);
+	for (; k < nafter; k++)
+		add_doc_line(out, doc, after[k]);
+	free(at);
+	free(after);
+	free(slot);
+}
