@@ -349,6 +349,14 @@ void excerpt_splice(const struct excerpt *x, const char *full, size_t full_len,
 	}
 	size_t pos = 0, k = 0;
 	sb_reset(out);
+	/* one allocation: the whole file, with room for the new lines */
+	size_t grow = full_len + 1;
+	for (size_t j = 0; j < nd; j++) {
+		size_t n;
+		doc_text(doc, j, &n);
+		grow += n + 2;
+	}
+	sb_grow(out, grow);
 	for (size_t i = 0; i < x->n; i++) {
 		sb_add(out, full + pos, x->lines[i].off - pos);
 		for (; k < nafter && slot[k] == i; k++)   /* only slot 0 is left here */
