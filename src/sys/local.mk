@@ -22,6 +22,13 @@ libvmail_a_SOURCES += \
 	src/sys/config.c
 libvmail_a_SOURCES += src/sys/sha256.c
 noinst_HEADERS += include/vmailadm/sha256.h
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_sha256
+TESTS += tests/unit/test_sha256
+endif
+tests_unit_test_sha256_SOURCES = tests/unit/test_sha256.c
+tests_unit_test_sha256_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_sha256_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 
 # The risky-operation helpers, one CUnit program each.
 if HAVE_CUNIT

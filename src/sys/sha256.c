@@ -114,29 +114,83 @@ static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
 		block(h, p + 64 * i);
 }
 
-void sha256_hex(const void *data, size_t len, char hex[65])
+void sha256_init(struct sha256 *c)
 {
-	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	memcpy(c->h, iv, sizeof iv);
+	c->len = 0;
+}
+
+void sha256_update(struct sha256 *c, const void *data, size_t len)
+{
 	const unsigned char *p = data;
-	size_t left = len;
-	blocks(h, p, left / 64);
-	p += left / 64 * 64;
-	left %= 64;
+	size_t have = (size_t)(c->len % 64);
+	c->len += len;
+	if (have) {
+		size_t take = 64 - have < len ? 64 - have : len;
+		memcpy(c->buf + have, p, take);
+		p += take;
+		len -= take;
+		if (have + take < 64)
+			return;
+		blocks(c->h, c->buf, 1);
+	}
+	blocks(c->h, p, len / 64);
+	p += len / 64 * 64;
+	memcpy(c->buf, p, len % 64);
+}
+
+void sha256_final(struct sha256 *c, unsigned char digest[32])
+{
+	size_t left = (size_t)(c->len % 64);
 	unsigned char tail[128] = { 0 };
-	memcpy(tail, p, left);
+	memcpy(tail, c->buf, left);
 	tail[left] = 0x80;
 	size_t tlen = left < 56 ? 64 : 128;
-	uint64_t bits = (uint64_t)len * 8;
+	uint64_t bits = c->len * 8;
 	for (int i = 0; i < 8; i++)
 		tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
-	blocks(h, tail, tlen / 64);
-	static const char digits[] = "0123456789abcdef";
+	blocks(c->h, tail, tlen / 64);
 	for (int i = 0; i < 8; i++)
-		for (int j = 0; j < 4; j++) {
-			unsigned char byte = (unsigned char)(h[i] >> (24 - 8 * j));
-			hex[8 * i + 2 * j] = digits[byte >> 4];
-			hex[8 * i + 2 * j + 1] = digits[byte & 15];
-		}
+		for (int j = 0; j < 4; j++)
+			digest[4 * i + j] = (unsigned char)(c->h[i] >> (24 - 8 * j));
+}
+
+void sha256_final_hex(struct sha256 *c, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char digest[32];
+	sha256_final(c, digest);
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 15];
+	}
 	hex[64] = '\0';
+}
+
+bool sha256_export(const struct sha256 *c, struct sha256_state *s)
+{
+	if (c->len % 64)
+		return false;
+	memcpy(s->h, c->h, sizeof s->h);
+	s->len = c->len;
+	return true;
+}
+
+bool sha256_import(struct sha256 *c, const struct sha256_state *s)
+{
+	if (s->len % 64)
+		return false;
+	memcpy(c->h, s->h, sizeof c->h);
+	c->len = s->len;
+	return true;
+}
+
+void sha256_hex(const void *data, size_t len, char hex[65])
+{
+	struct sha256 c;
+	sha256_init(&c);
+	sha256_update(&c, data, len);
+	sha256_final_hex(&c, hex);
 }
