@@ -14,6 +14,7 @@ struct spawn_result {
 	bool timed_out;    /* killed because timeout_ms ran out (status 143 or 137) */
 	struct strbuf out; /* captured stdout (at most 64 MiB kept) */
 	struct strbuf err; /* captured stderr (at most 64 MiB kept) */
+	double seconds;    /* wall-clock time from the start to its exit */
 };
 
 /* Run argv (argv[0] looked up in PATH when it has no '/'), feeding input (may
@@ -30,6 +31,18 @@ int spawn_run(const char *const argv[], const char *input, size_t input_len,
 	      const char *const env_extra[], int timeout_ms, struct spawn_result *res,
 	      struct diags *d);
 void spawn_result_free(struct spawn_result *res);
+
+/* The same run, started now and finished later: the program is served (its
+ * input fed, its output read, its timeout kept) by a thread of spawn's
+ * while the caller does other work; spawn_wait waits for its end and fills
+ * res as spawn_run would. input must stay valid until then. Returns -1
+ * with the diagnostic of spawn_run when it could not start (*pp NULL);
+ * otherwise spawn_wait must be called once. */
+struct spawn_proc;
+int spawn_start(const char *const argv[], const char *input, size_t input_len,
+		const char *const env_extra[], int timeout_ms, struct spawn_proc **pp,
+		struct diags *d);
+void spawn_wait(struct spawn_proc **pp, struct spawn_result *res);
 
 /* Run (no input) and require exit status 0; otherwise add to d
  * "PROGRAM failed (exit N): FIRST LINE", where FIRST LINE is the first

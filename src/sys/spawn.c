@@ -1,6 +1,9 @@
 /* Running programs by argv (posix_spawnp, never a shell): stdin fed and
  * stdout/stderr captured through pipes in one poll loop, so that neither
- * side can deadlock on a full pipe; a timeout ends in SIGTERM, then SIGKILL. */
+ * side can deadlock on a full pipe; a timeout ends in SIGTERM, then SIGKILL.
+ * spawn_start runs the same loop in a thread of its own, so that the caller
+ * works meanwhile and the program is served and timed exactly as by
+ * spawn_run. */
 #include "config.h"
 
 #include <errno.h>
@@ -137,14 +140,39 @@ static void read_into(int *fd, struct strbuf *sb)
 	}
 }
 
-int spawn_run(const char *const argv[], const char *input, size_t input_len,
-	      const char *const env_extra[], int timeout_ms, struct spawn_result *res,
-	      struct diags *d)
+/* A started program and what serving it needs: the pipe ends, the input
+ * still to feed, the clock, and the result being filled. */
+struct spawn_proc {
+	pid_t pid;
+	int fin, fout, ferr;
+	const char *input;   /* borrowed: the caller keeps it until spawn_wait */
+	size_t input_len;
+	int timeout_ms;
+	struct timespec started;
+	struct spawn_result res;
+	pthread_t thread;
+	bool threaded;       /* served by its own thread (spawn_start) */
+};
+
+static void result_init(struct spawn_result *res)
 {
 	res->status = -1;
 	res->timed_out = false;
+	res->seconds = 0;
 	sb_init(&res->out);
 	sb_init(&res->err);
+}
+
+/* Everything up to a running program with its pipes ready. */
+static int proc_start(const char *const argv[], const char *input, size_t input_len,
+		      const char *const env_extra[], int timeout_ms, struct spawn_proc *p,
+		      struct diags *d)
+{
+	result_init(&p->res);
+	p->fin = p->fout = p->ferr = -1;
+	p->input = input;
+	p->input_len = input ? input_len : 0;
+	p->timeout_ms = timeout_ms;
 	if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0') {
 		diag_error(d, NULL, 0, _("cannot run an empty command"));
 		return -1;
@@ -181,8 +209,8 @@ int spawn_run(const char *const argv[], const char *input, size_t input_len,
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
 	char **envp = build_env(env_extra);
-	pid_t pid;
-	int rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)(uintptr_t)argv, envp);
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
+	int rc = posix_spawnp(&p->pid, argv[0], &fa, &attr, (char *const *)(uintptr_t)argv, envp);
 	free(envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
@@ -195,12 +223,25 @@ int spawn_run(const char *const argv[], const char *input, size_t input_len,
 		return -1;
 	}
 
-	int fin = pin[1], fout = pout[0], ferr = perr[0];
-	fcntl(fin, F_SETFL, O_NONBLOCK);
-	fcntl(fout, F_SETFL, O_NONBLOCK);
-	fcntl(ferr, F_SETFL, O_NONBLOCK);
-	if (input == NULL || input_len == 0)
-		close_fd(&fin);
+	p->fin = pin[1], p->fout = pout[0], p->ferr = perr[0];
+	fcntl(p->fin, F_SETFL, O_NONBLOCK);
+	fcntl(p->fout, F_SETFL, O_NONBLOCK);
+	fcntl(p->ferr, F_SETFL, O_NONBLOCK);
+	if (p->input_len == 0)
+		close_fd(&p->fin);
+	return 0;
+}
+
+/* Feed the input, collect the output, enforce the timeout and reap: one
+ * poll loop, so that neither side can block on a full pipe. */
+static void proc_serve(struct spawn_proc *p)
+{
+	struct spawn_result *res = &p->res;
+	const char *input = p->input;
+	size_t input_len = p->input_len;
+	pid_t pid = p->pid;
+	int fin = p->fin, fout = p->fout, ferr = p->ferr;
+	int timeout_ms = p->timeout_ms;
 
 	/* A program that exits without reading its input would kill us with
 	 * SIGPIPE: block it here and take the pending one back afterwards. */
@@ -211,18 +252,20 @@ int spawn_run(const char *const argv[], const char *input, size_t input_len,
 	bool got_epipe = false;
 
 	int pidfd = pidfd_open_compat(pid);
-	long long start = now_ms();
+	long long start = (long long)p->started.tv_sec * 1000 + p->started.tv_nsec / 1000000;
 	long long deadline = timeout_ms > 0 ? start + timeout_ms : -1;
 	long long kill_at = -1, drain_until = -1;
 	size_t written = 0;
 	int wstatus = 0;
 	bool exited = false;
+	struct timespec ended = p->started;
 
 	while (fin >= 0 || fout >= 0 || ferr >= 0 || !exited) {
 		if (!exited) {
 			pid_t w = waitpid(pid, &wstatus, WNOHANG);
 			if (w == pid) {
 				exited = true;
+				clock_gettime(CLOCK_MONOTONIC, &ended);
 				drain_until = now_ms() + EXIT_DRAIN_MS;
 				close_fd(&pidfd);
 				close_fd(&fin);
@@ -302,7 +345,9 @@ int spawn_run(const char *const argv[], const char *input, size_t input_len,
 	if (!exited) {
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;
+		clock_gettime(CLOCK_MONOTONIC, &ended);
 	}
+	p->fin = p->fout = p->ferr = -1;
 
 	if (got_epipe) {
 		struct timespec zero = { 0, 0 };
@@ -315,7 +360,60 @@ int spawn_run(const char *const argv[], const char *input, size_t input_len,
 		res->status = WEXITSTATUS(wstatus);
 	else if (WIFSIGNALED(wstatus))
 		res->status = 128 + WTERMSIG(wstatus);
+	res->seconds = (double)(ended.tv_sec - p->started.tv_sec) +
+		       (double)(ended.tv_nsec - p->started.tv_nsec) / 1e9;
+}
+
+int spawn_run(const char *const argv[], const char *input, size_t input_len,
+	      const char *const env_extra[], int timeout_ms, struct spawn_result *res,
+	      struct diags *d)
+{
+	struct spawn_proc p;
+	int rc = proc_start(argv, input, input_len, env_extra, timeout_ms, &p, d);
+	if (rc == 0)
+		proc_serve(&p);
+	*res = p.res;
+	return rc;
+}
+
+static void *serve_thread(void *arg)
+{
+	proc_serve(arg);
+	return NULL;
+}
+
+int spawn_start(const char *const argv[], const char *input, size_t input_len,
+		const char *const env_extra[], int timeout_ms, struct spawn_proc **pp,
+		struct diags *d)
+{
+	struct spawn_proc *p = xcalloc(1, sizeof *p);
+	*pp = NULL;
+	if (proc_start(argv, input, input_len, env_extra, timeout_ms, p, d) < 0) {
+		spawn_result_free(&p->res);
+		free(p);
+		return -1;
+	}
+	*pp = p;
+	/* The thread takes no signal: they stay the caller's (the TUI's
+	 * SIGWINCH, SIGTERM). Without a thread, spawn_wait serves it. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	p->threaded = pthread_create(&p->thread, NULL, serve_thread, p) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
+}
+
+void spawn_wait(struct spawn_proc **pp, struct spawn_result *res)
+{
+	struct spawn_proc *p = *pp;
+	if (p->threaded)
+		pthread_join(p->thread, NULL);
+	else
+		proc_serve(p);
+	*res = p->res;
+	free(p);
+	*pp = NULL;
 }
 
 void spawn_result_free(struct spawn_result *res)

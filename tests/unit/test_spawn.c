@@ -1,12 +1,14 @@
 /* Unit tests for spawn: output capture, stdin, 1 MB both ways without
  * deadlock, exit codes and signals, missing programs, timeouts, the
- * environment, and the failure message spawn_check builds. */
+ * environment, the failure message spawn_check builds, and the same run
+ * started (spawn_start) and finished later (spawn_wait). */
 #include "config.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cu.h"
 #include "vmailadm/diag.h"
@@ -207,6 +209,95 @@ static void test_env_extra(void)
 	diags_free(&d);
 }
 
+/* spawn_start returns while the program runs: it waits for a file that the
+ * caller creates only after spawn_start has returned (a synchronous start
+ * would time out instead). Two programs at once, each with its own output. */
+static void test_start_then_wait(void)
+{
+	struct diags d = DIAGS_INIT;
+	char dir[] = "/tmp/vmailadm-test-spawn.XXXXXX";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	char *flag = xasprintf("%s/go", dir);
+	char *script = xasprintf("while [ ! -e %s ]; do sleep 0.01; done; echo seen; echo note >&2", flag);
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	const char *argv2[] = { "/bin/sh", "-c", "echo second; exit 4", NULL };
+	struct spawn_proc *p = NULL, *q = NULL;
+	double t0 = now_s();
+	CU_ASSERT_EQUAL_FATAL(spawn_start(argv, NULL, 0, NULL, 10000, &p, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(spawn_start(argv2, NULL, 0, NULL, 10000, &q, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	FILE *fp = fopen(flag, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fclose(fp);
+	struct spawn_result r, r2;
+	spawn_wait(&p, &r);
+	spawn_wait(&q, &r2);
+	double wall = now_s() - t0;
+	CU_ASSERT_PTR_NULL(p);
+	CU_ASSERT_FALSE(r.timed_out);
+	CU_ASSERT_EQUAL(r.status, 0);
+	CU_ASSERT_STRING_EQUAL(sb_str(&r.out), "seen\n");
+	CU_ASSERT_STRING_EQUAL(sb_str(&r.err), "note\n");
+	CU_ASSERT(r.seconds > 0 && r.seconds <= wall);
+	CU_ASSERT_EQUAL(r2.status, 4);
+	CU_ASSERT_STRING_EQUAL(sb_str(&r2.out), "second\n");
+	CU_ASSERT_EQUAL(spawn_result_check(argv2, &r2, 10000, &d), -1);
+	CU_ASSERT_EQUAL_FATAL(d.n, 1);
+	CU_ASSERT_STRING_EQUAL(d.v[0].msg, "/bin/sh failed (exit 4): second");
+	spawn_result_free(&r);
+	spawn_result_free(&r2);
+	unlink(flag);
+	rmdir(dir);
+	free(flag);
+	free(script);
+	diags_free(&d);
+}
+
+/* While the caller is busy, the program is still served: 1 MB of input
+ * fed and 1 MB of output read on each stream (more than the pipes hold),
+ * and a timeout that runs out meanwhile still ends it. */
+static void test_served_while_busy(void)
+{
+	struct diags d = DIAGS_INIT;
+	size_t n = 1 << 20;
+	char *in = xmalloc(n);
+	for (size_t i = 0; i < n; i++)
+		in[i] = (char)('a' + i % 26);
+	const char *argv[] = { "/bin/sh", "-c", "tee /dev/stderr; echo done >&2", NULL };
+	struct spawn_proc *p;
+	CU_ASSERT_EQUAL_FATAL(spawn_start(argv, in, n, NULL, 20000, &p, &d), 0);
+	usleep(300000);
+	struct spawn_result r;
+	spawn_wait(&p, &r);
+	CU_ASSERT_EQUAL(r.status, 0);
+	CU_ASSERT(r.out.len == n && memcmp(r.out.buf, in, n) == 0);
+	CU_ASSERT(r.err.len == n + 5 && memcmp(r.err.buf, in, n) == 0);
+	spawn_result_free(&r);
+	free(in);
+
+	const char *argv2[] = { "/bin/sleep", "30", NULL };
+	CU_ASSERT_EQUAL_FATAL(spawn_start(argv2, NULL, 0, NULL, 100, &p, &d), 0);
+	usleep(400000);
+	spawn_wait(&p, &r);
+	CU_ASSERT_TRUE(r.timed_out);
+	CU_ASSERT_EQUAL(r.status, 128 + SIGTERM);
+	spawn_result_free(&r);
+	CU_ASSERT_EQUAL(d.n, 0);
+	diags_free(&d);
+}
+
+static void test_start_missing_program(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct spawn_proc *p = (struct spawn_proc *)&d; /* must be reset */
+	const char *argv[] = { "/nonexistent/postmap", "hash:x", NULL };
+	CU_ASSERT_EQUAL(spawn_start(argv, NULL, 0, NULL, 1000, &p, &d), -1);
+	CU_ASSERT_PTR_NULL(p);
+	CU_ASSERT_EQUAL_FATAL(d.n, 1);
+	CU_ASSERT_STRING_EQUAL(d.v[0].msg, "cannot run /nonexistent/postmap: No such file or directory");
+	diags_free(&d);
+}
+
 static void test_argv_split(void)
 {
 	char **a = spawn_argv_split("  /usr/sbin/postfix  -c\t/etc/postfix reload ");
@@ -241,6 +332,9 @@ int main(void)
 		{ "background child keeps the pipe", test_daemon_keeps_pipe },
 		{ "env_extra and no fd leaks", test_env_extra },
 		{ "argv split", test_argv_split },
+		{ "spawn_start returns at once; two programs", test_start_then_wait },
+		{ "started program served while the caller is busy", test_served_while_busy },
+		{ "spawn_start of a missing program", test_start_missing_program },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("spawn", tests);
