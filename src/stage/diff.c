@@ -143,13 +143,70 @@ static void add_range(struct strbuf *out, size_t start, size_t count)
 		sb_addf(out, "%zu,%zu", count ? start + 1 : start, count);
 }
 
+/* The first byte where a and b differ (n when they do not, up to n). */
+static size_t first_difference(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	while (i + 4096 <= n && memcmp(a + i, b + i, 4096) == 0)
+		i += 4096;
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+static size_t count_lines(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		c++;
+	return c;
+}
+
+/* Start of the line holding s[at] (at may be the end of s). */
+static size_t line_start(const char *s, size_t at)
+{
+	while (at > 0 && s[at - 1] != '\n')
+		at--;
+	return at;
+}
+
+/* Just after the newline ending the line that holds s[at] (or len). */
+static size_t line_end(const char *s, size_t len, size_t at)
+{
+	const char *nl = at < len ? memchr(s + at, '\n', len - at) : NULL;
+	return nl ? (size_t)(nl - s) + 1 : len;
+}
+
 size_t diff_unified(const char *old_label, const char *new_label,
 		    const char *a_text, size_t alen, const char *b_text, size_t blen,
 		    unsigned context, struct strbuf *out)
 {
+	/* Staged edits touch a few lines of files that may have 100,000: only
+	 * the stretch from the first to the last differing byte, widened to
+	 * whole lines and at least the context, is split into lines; the lines
+	 * before it are counted, for the hunk numbers. (More context lines
+	 * than needed change nothing: hunks take `context` of them.) */
+	size_t shorter = alen < blen ? alen : blen;
+	size_t head = first_difference(a_text, b_text, shorter);
+	if (head == alen && head == blen)
+		return 0;
+	size_t tail = 0;   /* common bytes at the end, not reaching into head */
+	while (tail < shorter - head && a_text[alen - 1 - tail] == b_text[blen - 1 - tail])
+		tail++;
+	size_t from = line_start(a_text, head);
+	for (unsigned k = 0; k < context && from > 0; k++)
+		from = line_start(a_text, from - 1);
+	/* past the line holding the first common byte of the end, then the
+	 * context: what follows is the same bytes, lines alike, in both */
+	size_t a_to = line_end(a_text, alen, alen - tail);
+	for (unsigned k = 0; k < context; k++)
+		a_to = line_end(a_text, alen, a_to);
+	size_t b_to = blen - (alen - a_to);
+	size_t skipped = count_lines(a_text, from);
+
 	struct lines a, b;
-	split_lines(a_text, alen, &a);
-	split_lines(b_text, blen, &b);
+	split_lines(a_text + from, a_to - from, &a);
+	split_lines(b_text + from, b_to - from, &b);
 
 	size_t pre = 0;
 	while (pre < a.n && pre < b.n && same(&a, pre, &b, pre))
@@ -204,9 +261,9 @@ size_t diff_unified(const char *old_label, const char *new_label,
 			sb_addf(out, "--- %s\n+++ %s\n", old_label, new_label);
 		hunks++;
 		sb_adds(out, "@@ -");
-		add_range(out, ai[start], ai[end] - ai[start]);
+		add_range(out, skipped + ai[start], ai[end] - ai[start]);
 		sb_adds(out, " +");
-		add_range(out, bi[start], bi[end] - bi[start]);
+		add_range(out, skipped + bi[start], bi[end] - bi[start]);
 		sb_adds(out, " @@\n");
 		for (size_t k = start; k < end; k++) {
 			if (s.op[k] == KEEP)
