@@ -1,9 +1,12 @@
 /* The one way vmailadm writes a file: a temporary file beside the target,
  * given the final owner and mode before any byte is written, fsynced,
  * renamed over the target, and the directory fsynced. On any error the
- * temporary file is removed and the target is left as it was. */
+ * temporary file is removed and the target is left as it was. The steps
+ * are also offered one by one (atomic_temp_*), for a commit that writes
+ * several files, syncs them while a program runs, and renames them later. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include "vmailadm/atomicio.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
 /* Temporary names are "TARGET.vmailadm-XXXXXX": visible in `ls`, so that a
@@ -71,13 +75,28 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Everything up to (not including) the rename. On success *tmp_path is the
- * fully written and fsynced temporary file; on failure nothing is left. */
-static int write_temp(const char *path, const void *data, size_t len,
-		      const struct file_owner *fallback, bool ensure_new_mtime, char **tmp_path,
+/* The kernel dates a write with the current time, from a clock that may
+ * tick only every few milliseconds: a second write within the same tick
+ * would leave the same mtime. So the new file is dated 1 ns before the
+ * kernel's own date of our write, a time no later write can give it (they
+ * are dated now or later): whoever remembers the file by its identity
+ * (size, mtime, ctime) sees any later write, even in the same tick. */
+static struct timespec stamp_before(struct timespec t)
+{
+	if (t.tv_nsec > 0) {
+		t.tv_nsec--;
+	} else {
+		t.tv_sec--;
+		t.tv_nsec = 999999999;
+	}
+	return t;
+}
+
+int atomic_temp_write(const char *path, const void *data, size_t len,
+		      const struct file_owner *fallback, bool ensure_new_mtime, struct atomic_temp *t,
 		      struct diags *d)
 {
-	*tmp_path = NULL;
+	*t = (struct atomic_temp){ .fd = -1 };
 	struct stat old;
 	bool have_old = false;
 	if (lstat(path, &old) == 0) {
@@ -143,60 +162,92 @@ static int write_temp(const char *path, const void *data, size_t len,
 		what = _("cannot write: %s");
 		goto fail;
 	}
+	if (fstat(fd, &st) < 0) {
+		what = _("cannot write: %s");
+		goto fail;
+	}
+	struct timespec mtime = stamp_before(st.st_mtim);
 	/* Dovecot notices a changed passwd-file by mtime second and size only
 	 * (reference §4.4). Rather than sleep into the next second, the new
 	 * file is dated one second after the old one when they would clash:
 	 * at most a second in the future, and no commit is ever delayed. */
-	if (ensure_new_mtime && have_old) {
-		if (fstat(fd, &st) < 0) {
-			what = _("cannot write: %s");
-			goto fail;
-		}
-		if (st.st_mtim.tv_sec == old.st_mtim.tv_sec) {
-			struct timespec ts[2] = { { 0, UTIME_OMIT }, { old.st_mtim.tv_sec + 1, 0 } };
-			if (futimens(fd, ts) < 0) {
-				what = _("cannot set the modification time: %s");
-				goto fail;
-			}
-		}
-	}
-	/* Write errors (ENOSPC, EIO, quota) may surface only here. */
-	if (fsync(fd) < 0) {
-		what = _("cannot write: %s");
+	if (ensure_new_mtime && have_old && mtime.tv_sec == old.st_mtim.tv_sec)
+		mtime = (struct timespec){ old.st_mtim.tv_sec + 1, 0 };
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, mtime };
+	if (futimens(fd, ts) < 0 || fstat(fd, &st) < 0) {
+		what = _("cannot set the modification time: %s");
 		goto fail;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
-		what = _("cannot write: %s");
-		goto fail;
-	}
-	*tmp_path = tmp;
+	t->target = xstrdup(path);
+	t->path = tmp;
+	t->fd = fd;
+	t->st = st;
 	return 0;
 
 fail:
 	err = errno;
 	diag_error(d, path, 0, what, strerror(err));
 cleanup:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	unlink(tmp);
 	free(tmp);
 	return -1;
 }
 
+int atomic_temp_sync(struct atomic_temp *t, struct diags *d)
+{
+	if (t->fd < 0)
+		return 0;
+	/* Write errors (ENOSPC, EIO, quota) may surface only here. */
+	int rc = fsync(t->fd);
+	int err = errno;
+	if (close(t->fd) < 0 && rc == 0) {
+		rc = -1;
+		err = errno;
+	}
+	t->fd = -1;
+	if (rc < 0) {
+		diag_error(d, t->target, 0, _("cannot write: %s"), strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+int atomic_temp_rename(struct atomic_temp *t, struct diags *d)
+{
+	if (atomic_temp_sync(t, d) < 0)
+		return -1;
+	if (rename(t->path, t->target) < 0) {
+		diag_error(d, t->target, 0, _("cannot replace: %s"), strerror(errno));
+		return -1;
+	}
+	free(t->path);
+	t->path = NULL;
+	return 0;
+}
+
+void atomic_temp_discard(struct atomic_temp *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->path)
+		unlink(t->path);
+	free(t->path);
+	free(t->target);
+	*t = (struct atomic_temp){ .fd = -1 };
+}
+
 int atomic_write(const char *path, const void *data, size_t len,
 		 const struct file_owner *fallback, bool ensure_new_mtime, struct diags *d)
 {
-	char *tmp;
-	if (write_temp(path, data, len, fallback, ensure_new_mtime, &tmp, d) < 0)
+	struct atomic_temp t;
+	if (atomic_temp_write(path, data, len, fallback, ensure_new_mtime, &t, d) < 0)
 		return -1;
-	if (rename(tmp, path) < 0) {
-		diag_error(d, path, 0, _("cannot replace: %s"), strerror(errno));
-		unlink(tmp);
-		free(tmp);
+	if (atomic_temp_rename(&t, d) < 0) {
+		atomic_temp_discard(&t);
 		return -1;
 	}
-	free(tmp);
+	atomic_temp_discard(&t);
 	/* The new content is in place; a failing directory sync only means it
 	 * might not survive a crash, so it is reported, not undone. */
 	struct diags sd = DIAGS_INIT;
@@ -212,7 +263,18 @@ int atomic_write(const char *path, const void *data, size_t len,
 int atomic_write_temp(const char *path, const void *data, size_t len,
 		      const struct file_owner *fallback, char **tmp_path, struct diags *d)
 {
-	return write_temp(path, data, len, fallback, false, tmp_path, d);
+	struct atomic_temp t;
+	*tmp_path = NULL;
+	if (atomic_temp_write(path, data, len, fallback, false, &t, d) < 0)
+		return -1;
+	if (atomic_temp_sync(&t, d) < 0) {
+		atomic_temp_discard(&t);
+		return -1;
+	}
+	*tmp_path = t.path;
+	t.path = NULL;
+	atomic_temp_discard(&t);
+	return 0;
 }
 
 int atomic_rename(const char *from, const char *to, struct diags *d)
@@ -228,4 +290,56 @@ int atomic_rename(const char *from, const char *to, struct diags *d)
 	free(a);
 	free(b);
 	return rc;
+}
+
+/* NAME is BASE + ".vmailadm-" + the six letters or digits mkostemp picks,
+ * then nothing or one of suffixes. */
+static bool is_leftover(const char *name, const char *const suffixes[])
+{
+	static const char mark[] = ".vmailadm-";
+	for (const char *m = strstr(name, mark); m; m = strstr(m + 1, mark)) {
+		if (m == name)
+			continue;
+		const char *x = m + sizeof mark - 1;
+		size_t n = 0;
+		while (n < 6 && ((x[n] >= 'a' && x[n] <= 'z') || (x[n] >= 'A' && x[n] <= 'Z') ||
+				 (x[n] >= '0' && x[n] <= '9')))
+			n++;
+		if (n < 6)
+			continue;
+		if (x[6] == '\0')
+			return true;
+		for (size_t i = 0; suffixes && suffixes[i]; i++)
+			if (strcmp(x + 6, suffixes[i]) == 0)
+				return true;
+	}
+	return false;
+}
+
+int atomic_remove_leftovers(const char *dir, const char *const suffixes[], struct strbuf *removed)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	DIR *dp = fdopendir(dfd);
+	if (!dp) {
+		close(dfd);
+		return -1;
+	}
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(dp)) != NULL) {
+		if (!is_leftover(de->d_name, suffixes))
+			continue;
+		struct stat st;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0) {
+			n++;
+			if (removed)
+				sb_addf(removed, "%s/%s\n", dir, de->d_name);
+		}
+	}
+	closedir(dp);
+	return n;
 }

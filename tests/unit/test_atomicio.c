@@ -1,12 +1,15 @@
 /* Unit tests for atomicio: content, owner and mode kept or taken from the
  * fallback; failures (parent not a directory, a symlink target, a full and a
  * read-only tmpfs when mounting is allowed) leave the target untouched and
- * no temporary file behind; the mtime bump; write-to-temp then rename. */
+ * no temporary file behind; the mtime bump; write-to-temp then rename; the
+ * same steps one by one; an mtime no later write can keep; leftovers of a
+ * crash recognised and removed. */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -349,6 +352,154 @@ static void test_temp_then_rename(void)
 	free(dir);
 }
 
+static bool same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* The steps one by one: written (owner, mode, size, mtime known) but not
+ * in place; synced; renamed over the target, which then is the very file
+ * written; a discarded temporary file leaves nothing. */
+static void test_temp_steps(void)
+{
+	char *dir = make_tmpdir();
+	char *path = xasprintf("%s/users", dir);
+	struct diags d = DIAGS_INIT;
+	put(path, "old\n");
+	CU_ASSERT_EQUAL(chmod(path, 0640), 0);
+	struct atomic_temp t;
+	CU_ASSERT_EQUAL_FATAL(atomic_temp_write(path, "new one\n", 8, NULL, true, &t, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t.path);
+	CU_ASSERT_STRING_EQUAL(t.target, path);
+	CU_ASSERT(t.fd >= 0);
+	CU_ASSERT_EQUAL(t.st.st_size, 8);
+	CU_ASSERT_EQUAL(t.st.st_mode & 07777, 0640);
+	char *s = slurp(t.path);
+	CU_ASSERT_STRING_EQUAL(s, "new one\n");
+	free(s);
+	s = slurp(path);
+	CU_ASSERT_STRING_EQUAL(s, "old\n");
+	free(s);
+	CU_ASSERT_EQUAL(atomic_temp_sync(&t, &d), 0);
+	CU_ASSERT_EQUAL(t.fd, -1);
+	CU_ASSERT_EQUAL(atomic_temp_sync(&t, &d), 0);
+	char *tmp = xstrdup(t.path);
+	CU_ASSERT_EQUAL_FATAL(atomic_temp_rename(&t, &d), 0);
+	CU_ASSERT_PTR_NULL(t.path);
+	struct stat st;
+	CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_ino, t.st.st_ino);
+	CU_ASSERT(same_time(st.st_mtim, t.st.st_mtim));
+	s = slurp(path);
+	CU_ASSERT_STRING_EQUAL(s, "new one\n");
+	free(s);
+	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
+	atomic_temp_discard(&t); /* renamed: only frees */
+	CU_ASSERT_EQUAL(count_entries(dir), 1);
+
+	/* Written, then given up: the target is untouched, nothing is left. */
+	CU_ASSERT_EQUAL_FATAL(atomic_temp_write(path, "third\n", 6, NULL, false, &t, &d), 0);
+	CU_ASSERT_EQUAL(count_entries(dir), 2);
+	atomic_temp_discard(&t);
+	CU_ASSERT_EQUAL(count_entries(dir), 1);
+	s = slurp(path);
+	CU_ASSERT_STRING_EQUAL(s, "new one\n");
+	free(s);
+	CU_ASSERT_EQUAL(d.n, 0);
+	free(tmp);
+	diags_free(&d);
+	free(path);
+	remove_dir(dir);
+	free(dir);
+}
+
+/* A write right after ours, even of the same size and within the same tick
+ * of the kernel's clock, changes the mtime: ours is dated before any date
+ * the kernel can still give. A file written after ours is dated later. */
+static void test_mtime_no_later_write_matches(void)
+{
+	char *dir = make_tmpdir();
+	char *path = xasprintf("%s/vmailbox", dir);
+	char *probe = xasprintf("%s/probe", dir);
+	struct diags d = DIAGS_INIT;
+	for (int i = 0; i < 20; i++) {
+		CU_ASSERT_EQUAL_FATAL(atomic_write(path, "a@b c/d/\n", 9, NULL, false, &d), 0);
+		struct stat ours, later, other;
+		CU_ASSERT_EQUAL_FATAL(stat(path, &ours), 0);
+		put(probe, "x");
+		put(path, "a@b c/e/\n");
+		CU_ASSERT_EQUAL_FATAL(stat(path, &later), 0);
+		CU_ASSERT_EQUAL_FATAL(stat(probe, &other), 0);
+		CU_ASSERT_EQUAL(later.st_size, ours.st_size);
+		CU_ASSERT_FALSE(same_time(later.st_mtim, ours.st_mtim));
+		CU_ASSERT(other.st_mtim.tv_sec > ours.st_mtim.tv_sec ||
+			  (other.st_mtim.tv_sec == ours.st_mtim.tv_sec &&
+			   other.st_mtim.tv_nsec > ours.st_mtim.tv_nsec));
+	}
+	CU_ASSERT_EQUAL(d.n, 0);
+	diags_free(&d);
+	free(probe);
+	free(path);
+	remove_dir(dir);
+	free(dir);
+}
+
+/* Leftovers of a crash: NAME.vmailadm-XXXXXX and, with the suffixes asked
+ * for, NAME.vmailadm-XXXXXX.db; nothing else (other suffixes, other
+ * lengths, no NAME, directories, symbolic links, the admin's files). */
+static void test_remove_leftovers(void)
+{
+	char *dir = make_tmpdir();
+	static const char *const gone[] = { "vmailbox.vmailadm-Ab3dE9", "vmailbox.vmailadm-Ab3dE9.db",
+					    "users.vmailadm-zzzzzz" };
+	static const char *const kept[] = { "vmailbox", "vmailbox.db", "vmailbox.vmailadm-Ab3dE9.lmdb",
+					    "vmailbox.vmailadm-short", "x.vmailadm-ABCDEFG",
+					    ".vmailadm-ABCDEF", "users.vmailadm-ab_def", "main.cf" };
+	for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+		char *p = xasprintf("%s/%s", dir, gone[i]);
+		put(p, "x\n");
+		free(p);
+	}
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+		char *p = xasprintf("%s/%s", dir, kept[i]);
+		put(p, "x\n");
+		free(p);
+	}
+	char *sub = xasprintf("%s/d.vmailadm-ABCDEF", dir);
+	CU_ASSERT_EQUAL(mkdir(sub, 0700), 0);
+	char *link = xasprintf("%s/s.vmailadm-ABCDEF", dir);
+	CU_ASSERT_EQUAL(symlink("main.cf", link), 0);
+	static const char *const suffixes[] = { ".db", ".cdb", NULL };
+	struct strbuf said = STRBUF_INIT;
+	CU_ASSERT_EQUAL(atomic_remove_leftovers(dir, suffixes, &said), 3);
+	for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+		char *p = xasprintf("%s/%s\n", dir, gone[i]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), p));
+		p[strlen(p) - 1] = '\0';
+		CU_ASSERT_NOT_EQUAL(access(p, F_OK), 0);
+		free(p);
+	}
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+		char *p = xasprintf("%s/%s", dir, kept[i]);
+		CU_ASSERT_EQUAL(access(p, F_OK), 0);
+		free(p);
+	}
+	CU_ASSERT_EQUAL(access(sub, F_OK), 0);
+	CU_ASSERT_EQUAL(lstat(link, &(struct stat){ 0 }), 0);
+	/* Nothing the second time; no suffixes: the plain names only. */
+	CU_ASSERT_EQUAL(atomic_remove_leftovers(dir, suffixes, NULL), 0);
+	CU_ASSERT_EQUAL(atomic_remove_leftovers(dir, NULL, NULL), 0);
+	char *missing = xasprintf("%s/nope", dir);
+	CU_ASSERT_EQUAL(atomic_remove_leftovers(missing, suffixes, NULL), 0);
+	free(missing);
+	sb_free(&said);
+	rmdir(sub);
+	free(sub);
+	free(link);
+	remove_dir(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -358,6 +509,9 @@ int main(void)
 		{ "full and read-only filesystem", test_full_and_readonly_fs },
 		{ "mtime second bumped on a clash", test_mtime_bump },
 		{ "write to temp, then rename", test_temp_then_rename },
+		{ "temp steps: write, sync, rename, discard", test_temp_steps },
+		{ "no later write keeps our mtime", test_mtime_no_later_write_matches },
+		{ "leftover temporary files removed, nothing else", test_remove_leftovers },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("atomicio", tests);
