@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -129,9 +130,10 @@ static void files_clear(struct stage *s)
 }
 
 /* Read a file's bytes into a new staged file (nothing parsed: the world
- * parses what it needs, a whole document or an excerpt). */
-static struct staged_file *file_read(struct stage *s, const char *path, bool missing_ok,
-				     struct diags *d)
+ * parses what it needs, a whole document or an excerpt). Touches nothing
+ * shared: the quick path runs it on a second thread. NULL with an error in
+ * d when the file cannot be read (or is missing and !missing_ok). */
+static struct staged_file *file_read_bytes(const char *path, bool missing_ok, struct diags *d)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct staged_file *f = xcalloc(1, sizeof *f);
@@ -176,10 +178,22 @@ static struct staged_file *file_read(struct stage *s, const char *path, bool mis
 		f->existed = true;
 	}
 	f->path = xstrdup(path);
-	strmap_put(s->files, path, f);
-	xgrow(&s->paths, &s->pathcap, s->npaths + 1, sizeof *s->paths);
-	s->paths[s->npaths++] = xstrdup(path);
 	return f;
+}
+
+static struct staged_file *file_register(struct stage *s, struct staged_file *f)
+{
+	strmap_put(s->files, f->path, f);
+	xgrow(&s->paths, &s->pathcap, s->npaths + 1, sizeof *s->paths);
+	s->paths[s->npaths++] = xstrdup(f->path);
+	return f;
+}
+
+static struct staged_file *file_read(struct stage *s, const char *path, bool missing_ok,
+				     struct diags *d)
+{
+	struct staged_file *f = file_read_bytes(path, missing_ok, d);
+	return f ? file_register(s, f) : NULL;
 }
 
 /* The world reads its files through here: the staged bytes when the stage
@@ -217,15 +231,36 @@ static void sync_doc(struct stage *s, struct doc *doc)
 	file_set(f, &whole);
 }
 
+struct sync_job {
+	struct stage *s;
+	struct doc *doc;
+};
+
+static void *sync_run(void *arg)
+{
+	struct sync_job *j = arg;
+	sync_doc(j->s, j->doc);
+	return NULL;
+}
+
 static void sync_world(struct stage *s, struct world *w)
 {
+	/* An excerpted passwd-file is spliced on a second thread meanwhile:
+	 * it is the largest file, and each document is a file of its own. */
+	struct sync_job pw = { s, pwfile_doc(world_pwfile(w)) };
+	pthread_t thread;
+	bool threaded = s->excerpts && doc_dirty(pw.doc) && strmap_get(s->excerpts, doc_name(pw.doc)) &&
+			pthread_create(&thread, NULL, sync_run, &pw) == 0;
 	sync_doc(s, maincf_doc(world_maincf(w)));
 	for (size_t i = 0; i < world_map_count(w); i++) {
 		struct world_map *m = world_map(w, i);
-		if (m->table)
+		if (m->table && table_doc(m->table) != pw.doc)
 			sync_doc(s, table_doc(m->table));
 	}
-	sync_doc(s, pwfile_doc(world_pwfile(w)));
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		sync_doc(s, pw.doc);
 	sync_doc(s, aliases_doc(world_system_aliases(w)));
 }
 
@@ -1191,16 +1226,82 @@ static int excerpt_kind_of(const struct stage *s, const char *path)
 	return kind == -2 ? -1 : kind;
 }
 
+/* The passwd-file is the largest file by far (a long hash a line): the
+ * quick path reads and excerpts it on a second thread while the world
+ * loads main.cf and the tables. */
+struct prefetch {
+	pthread_t thread;
+	bool running;
+	const char *path;
+	const struct excerpt_want *want;
+	size_t min_bytes;
+	struct staged_file *f;     /* NULL: it could not be read (see d) */
+	struct excerpt *x;         /* NULL: read whole */
+	struct diags d;
+};
+
+static void *prefetch_run(void *arg)
+{
+	struct prefetch *p = arg;
+	p->f = file_read_bytes(p->path, true, &p->d);
+	if (p->f && p->f->old.len >= p->min_bytes)
+		p->x = excerpt_build(EXCERPT_PASSWD, sb_str(&p->f->old), p->f->old.len, p->want);
+	return NULL;
+}
+
 struct quick {
 	struct stage *s;
 	struct excerpt_want want;
+	struct prefetch pf;
 };
+
+static void prefetch_start(struct quick *q)
+{
+	struct stage *s = q->s;
+	struct prefetch *p = &q->pf;
+	p->path = s->layout.pwfile;
+	if (file_get(s, p->path) || excerpt_kind_of(s, p->path) != EXCERPT_PASSWD)
+		return;
+	p->want = &q->want;
+	p->min_bytes = excerpt_min_bytes;
+	p->d = (struct diags)DIAGS_INIT;
+	p->running = pthread_create(&p->thread, NULL, prefetch_run, p) == 0;
+}
+
+/* The thread's result, once: the file registered, its excerpt in use. */
+static void prefetch_join(struct quick *q, bool use)
+{
+	struct prefetch *p = &q->pf;
+	if (!p->running)
+		return;
+	pthread_join(p->thread, NULL);
+	p->running = false;
+	if (use && p->f) {
+		file_register(q->s, p->f);
+		if (p->x)
+			strmap_put(q->s->excerpts, p->path, p->x);
+	} else {
+		if (p->f)
+			file_free(p->f);
+		excerpt_free(&p->x);
+	}
+	diags_free(&p->d);   /* an unreadable file is read (and reported) again */
+}
 
 static int quick_load(void *ctx, const char *path, bool missing_ok, struct doc **out,
 		      struct diags *d)
 {
 	struct quick *q = ctx;
 	struct stage *s = q->s;
+	if (q->pf.running && strcmp(path, q->pf.path) == 0) {
+		prefetch_join(q, true);
+		const struct excerpt *x = strmap_get(s->excerpts, path);
+		struct staged_file *pf = file_get(s, path);
+		if (x && pf) {
+			*out = excerpt_doc(x, sb_str(&pf->old), path);
+			return 0;
+		}
+	}
 	struct staged_file *f = file_get(s, path);
 	if (!f && !(f = file_read(s, path, missing_ok, d)))
 		return -1;
@@ -1276,13 +1377,15 @@ static int apply_quick(struct stage *s, const struct op *op)
 	char *catchall = xasprintf("@%s", domain);
 	const char *keys[] = { key, domain, catchall };
 	const char *needles[] = { key };
-	struct quick q = { s, { keys, 3, domain, needles, op->kind == OP_MAILBOX_DEL } };
+	struct quick q = { s, { keys, 3, domain, needles, op->kind == OP_MAILBOX_DEL }, { 0 } };
 	struct doc_source src = { quick_load, &q };
 	struct diags quiet = DIAGS_INIT;
 	struct world *w = NULL;
 	size_t nacts = s->nacts, nnotes = s->nnotes;
 	s->excerpts = strmap_create(8);
+	prefetch_start(&q);
 	int rc = world_load_from(s->cfg, &src, &w, &quiet);
+	prefetch_join(&q, false);   /* when the world never asked for it */
 	if (rc == 0)
 		rc = apply_op(s, w, op, &quiet);
 	if (rc == 0) {
