@@ -38,6 +38,8 @@ struct scan {
 	bool have_anchor;
 	size_t tail;           /* start of the last entry that is surely one */
 	size_t crlf, lf;
+	size_t keylen[8];      /* of want->keys, when there are at most 8 */
+	size_t domlen;
 };
 
 static bool is_ws(char c)
@@ -75,10 +77,11 @@ static bool contains_folded(const char *s, size_t n, const char *needle)
 	return false;
 }
 
-static bool wanted_key(const struct excerpt_want *w, const char *k, size_t n)
+static bool wanted_key(const struct scan *s, const char *k, size_t n)
 {
+	const struct excerpt_want *w = s->want;
 	for (size_t i = 0; i < w->nkeys; i++)
-		if (same_folded(k, n, w->keys[i]))
+		if ((i >= 8 || s->keylen[i] == n) && same_folded(k, n, w->keys[i]))
 			return true;
 	return false;
 }
@@ -94,18 +97,15 @@ static bool has_needle(const struct excerpt_want *w, const char *s, size_t n)
 /* The domain of a key as table.c's key_domain() and pwfile's domain_of()
  * see it: after the last '@'; a key without one is its own domain in a
  * table and has none in the passwd-file. */
-static bool in_domain(const struct excerpt_want *w, const char *k, size_t n, bool bare_is_domain)
+static bool in_domain(const struct scan *s, const char *k, size_t n, bool bare_is_domain)
 {
-	if (!w->domain)
+	/* The domain holds no '@': the key ends with "@domain", or is it. */
+	size_t dl = s->domlen;
+	if (!s->want->domain || n < dl || !same_folded(k + n - dl, dl, s->want->domain))
 		return false;
-	const char *at = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (k[i] == '@')
-			at = k + i;
-	if (!at && !bare_is_domain)
-		return false;
-	const char *d = at ? at + 1 : k;
-	return same_folded(d, (size_t)(k + n - d), w->domain);
+	if (n > dl)
+		return k[n - dl - 1] == '@';
+	return bare_is_domain && !memchr(k, '@', n);
 }
 
 static void pick(struct scan *s, size_t start, size_t end)
@@ -135,9 +135,9 @@ static void table_group(struct scan *s, size_t start, size_t end, size_t first_e
 	while (k < n && !is_ws(p[k]))
 		k++;
 	bool plain = plain_word(p, k);
-	bool take = !plain || wanted_key(s->want, p, k) ||
+	bool take = !plain || wanted_key(s, p, k) ||
 		    (s->want->nneedles && has_needle(s->want, p, end - start));
-	if (plain && in_domain(s->want, p, k, true)) {
+	if (plain && in_domain(s, p, k, true)) {
 		s->anchor = (struct range){ start, end };
 		s->have_anchor = true;
 	}
@@ -169,8 +169,8 @@ static void list_group(struct scan *s, size_t start, size_t end)
 			break;
 		}
 		sure = true;
-		take |= wanted_key(s->want, p + w, i - w);
-		if (in_domain(s->want, p + w, i - w, true)) {
+		take |= wanted_key(s, p + w, i - w);
+		if (in_domain(s, p + w, i - w, true)) {
 			s->anchor = (struct range){ start, end };
 			s->have_anchor = true;
 		}
@@ -238,10 +238,10 @@ static void scan_passwd(struct scan *s)
 		if (n > 0 && *p != '#' && q < le) {
 			const char *colon = memchr(p, ':', n);
 			size_t ulen = colon ? (size_t)(colon - p) : n;
-			if (wanted_key(s->want, p, ulen) ||
+			if (wanted_key(s, p, ulen) ||
 			    (s->want->nneedles && has_needle(s->want, p, n)))
 				pick(s, start, stop);
-			if (in_domain(s->want, p, ulen, false)) {
+			if (in_domain(s, p, ulen, false)) {
 				s->anchor = (struct range){ start, stop };
 				s->have_anchor = true;
 			}
@@ -263,6 +263,11 @@ struct excerpt *excerpt_build(enum excerpt_kind kind, const char *data, size_t l
 	if (len == 0 || data[len - 1] != '\n' || memchr(data, '\0', len))
 		return NULL;
 	struct scan s = { .kind = kind, .data = data, .len = len, .want = want };
+	for (size_t i = 0; i < want->nkeys && i < 8; i++)
+		s.keylen[i] = strlen(want->keys[i]);
+	s.domlen = want->domain ? strlen(want->domain) : 0;
+	if (want->domain && strchr(want->domain, '@'))
+		return NULL;   /* not a domain: in_domain's shortcut would not hold */
 	if (kind == EXCERPT_PASSWD)
 		scan_passwd(&s);
 	else
