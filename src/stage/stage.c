@@ -1555,11 +1555,8 @@ int stage_refresh(struct stage *s, bool *replayed, struct diags *d)
 
 const char *stage_maincf_path(struct stage *s)
 {
-	if (!s->layout.valid) {
-		struct diags d = DIAGS_INIT;
-		stage_world(s, &d);
-		diags_free(&d);
-	}
+	if (!s->layout.valid)
+		layout_load(s, NULL);
 	return s->layout.valid ? s->layout.maincf : NULL;
 }
 
@@ -1656,11 +1653,8 @@ const struct plan *stage_plan(struct stage *s)
 		return &s->plan;
 	plan_clear(&s->plan);
 	struct plan *p = &s->plan;
-	if (!s->layout.valid) {
-		struct diags d = DIAGS_INIT;
-		stage_world(s, &d);
-		diags_free(&d);
-	}
+	if (!s->layout.valid)
+		layout_load(s, NULL);   /* from main.cf alone: no world needed */
 	const struct layout *w = s->layout.valid ? &s->layout : NULL;
 	bool reload_postfix = false, reload_dovecot = false;
 	for (size_t i = 0; i < s->npaths; i++) {
