@@ -29,6 +29,15 @@ endif
 tests_unit_test_sha256_SOURCES = tests/unit/test_sha256.c
 tests_unit_test_sha256_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_sha256_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+libvmail_a_SOURCES += src/sys/digestcache.c
+noinst_HEADERS += include/vmailadm/digestcache.h
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_digestcache
+TESTS += tests/unit/test_digestcache
+endif
+tests_unit_test_digestcache_SOURCES = tests/unit/test_digestcache.c
+tests_unit_test_digestcache_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_digestcache_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 
 # The risky-operation helpers, one CUnit program each.
 if HAVE_CUNIT
