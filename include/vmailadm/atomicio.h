@@ -29,12 +29,6 @@ struct file_owner {
 int atomic_write(const char *path, const void *data, size_t len,
 		 const struct file_owner *fallback, bool ensure_new_mtime, struct diags *d);
 
-/* The same, but leave the result at a fresh temporary name in the target's
- * directory instead of renaming it: *tmp_path gets that name (caller frees).
- * The commit uses this to run postmap on the new source before renaming. */
-int atomic_write_temp(const char *path, const void *data, size_t len,
-		      const struct file_owner *fallback, char **tmp_path, struct diags *d);
-
 /* The same steps one by one, for a commit that writes several files, syncs
  * them while a program runs and renames them later. */
 struct atomic_temp {

@@ -29,8 +29,11 @@ struct commit_result {
 	bool reload_failed;
 	bool replayed;               /* files changed since staging: operations re-applied */
 	struct strbuf log;           /* one line per step, for people */
-	/* Wall-clock seconds spent in programs the commit ran (postmap,
-	 * postalias, reloads), and in postmap/postalias alone (VMAILADM_TIMING). */
+	/* Wall-clock seconds while programs the commit ran were running
+	 * (postmap, postalias, reloads; programs running side by side count
+	 * once), and the same for postmap/postalias alone (VMAILADM_TIMING).
+	 * The commit works meanwhile: what it does then is not in its "own"
+	 * time, total minus program_seconds. */
 	double program_seconds;
 	double map_seconds;
 };

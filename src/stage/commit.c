@@ -2,7 +2,13 @@
  * ordered so that Postfix and Dovecot never see a half-made change: maps are
  * built from a temporary source and renamed into place, maildirs are
  * archived only after the maps stop naming them, and a failure before the
- * reloads restores every file and map from the backups taken first. */
+ * reloads restores every file and map from the backups taken first.
+ *
+ * Time: the map builds (postmap, ~150 ms on 100,000 entries) start as soon
+ * as their sources are written, and everything that does not need them
+ * (the other files' new versions, their fsyncs, the digests, the journal,
+ * old backups pruned) is done while they run; every live file is renamed
+ * only after the last build, in the order the server needs. */
 #include "config.h"
 
 #include <dirent.h>
@@ -23,6 +29,7 @@
 #include "vmailadm/atomicio.h"
 #include "vmailadm/commit.h"
 #include "vmailadm/config.h"
+#include "vmailadm/digestcache.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
@@ -34,11 +41,20 @@
 
 #define PROGRAM_TIMEOUT_MS 60000
 
+/* When a program ran (monotonic seconds), to add up the time spent in
+ * programs without counting twice the ones that ran side by side. */
+struct span {
+	double from, to;
+	bool map;
+};
+
 struct run {
 	const struct config *cfg;
 	const struct commit_opts *opts;
 	struct commit_result *res;
 	struct diags *d;
+	struct span *spans;
+	size_t nspans, cap;
 };
 
 static void step(struct run *r, bool ok, const char *detail, const char *fmt, ...)
@@ -75,12 +91,62 @@ static int ensure_state_dir(const struct config *cfg, struct diags *d)
 	return rc;
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void add_span(struct run *r, double from, double seconds, bool map)
+{
+	xgrow(&r->spans, &r->cap, r->nspans + 1, sizeof *r->spans);
+	r->spans[r->nspans++] = (struct span){ from, from + seconds, map };
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/* The wall time covered by the spans (maps only, or all). */
+static double span_union(struct run *r, bool maps_only)
+{
+	qsort(r->spans, r->nspans, sizeof *r->spans, cmp_span);
+	double total = 0, from = 0, to = -1;
+	for (size_t i = 0; i < r->nspans; i++) {
+		const struct span *s = &r->spans[i];
+		if (maps_only && !s->map)
+			continue;
+		if (s->from > to) {
+			total += to > from ? to - from : 0;
+			from = s->from;
+			to = s->to;
+		} else if (s->to > to) {
+			to = s->to;
+		}
+	}
+	return total + (to > from ? to - from : 0);
+}
+
 /* ---- lock --------------------------------------------------------------- */
 
 static const char *user_name(void)
 {
 	struct passwd *pw = getpwuid(getuid());
 	return pw ? pw->pw_name : "?";
+}
+
+static void write_holder(int fd)
+{
+	char who[256];
+	const char *sudo = getenv("SUDO_USER");
+	int len = snprintf(who, sizeof who, "pid %ld, user %s%s%s\n", (long)getpid(), user_name(),
+			   sudo ? " via sudo from " : "", sudo ? sudo : "");
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, who, (size_t)len, 0) < 0) {
+		/* The holder text is only informative. */
+	}
 }
 
 static int take_lock(const struct config *cfg, int wait_seconds, struct diags *d)
@@ -114,14 +180,24 @@ static int take_lock(const struct config *cfg, int wait_seconds, struct diags *d
 		}
 		usleep(100000);
 	}
-	char who[256];
-	const char *sudo = getenv("SUDO_USER");
-	int len = snprintf(who, sizeof who, "pid %ld, user %s%s%s\n", (long)getpid(), user_name(),
-			   sudo ? " via sudo from " : "", sudo ? sudo : "");
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, who, (size_t)len, 0) < 0) {
-		/* The holder text is only informative. */
-	}
+	write_holder(fd);
 	free(path);
+	return fd;
+}
+
+/* The lock if nobody holds it, else -1 at once (and without a word): a
+ * journal or a temporary file is then another commit's, still running. */
+static int try_lock(const struct config *cfg)
+{
+	char *path = state_path(cfg, "lock");
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	free(path);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		write_holder(fd);
 	return fd;
 }
 
@@ -139,43 +215,21 @@ static void release_lock(int fd)
 /* ---- programs ----------------------------------------------------------- */
 
 /* Run a configured command line; "" means disabled (returns 1). */
-static int run_program(struct run *r, const char *cmdline, const char *const extra[], const char *what,
-		       bool is_map)
+static int run_program(struct run *r, const char *cmdline, const char *what)
 {
 	if (!cmdline || !*cmdline) {
 		step(r, true, _("disabled in the configuration"), "%s", what);
 		return 1;
 	}
 	char **argv = spawn_argv_split(cmdline);
-	size_t n = 0;
-	while (argv[n])
-		n++;
-	size_t nextra = 0;
-	while (extra && extra[nextra])
-		nextra++;
-	const char **full = xcalloc(n + nextra + 1, sizeof *full);
-	for (size_t i = 0; i < n; i++)
-		full[i] = argv[i];
-	for (size_t i = 0; i < nextra; i++)
-		full[n + i] = extra[i];
 	struct spawn_result res;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = spawn_run(full, NULL, 0, NULL, PROGRAM_TIMEOUT_MS, &res, r->d);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	r->res->program_seconds += secs;
-	if (is_map)
-		r->res->map_seconds += secs;
+	double t0 = mono_now();
+	int rc = spawn_run((const char *const *)argv, NULL, 0, NULL, PROGRAM_TIMEOUT_MS, &res, r->d);
+	add_span(r, t0, res.seconds, false);
 	if (rc == 0)
-		rc = spawn_result_check(full, &res, PROGRAM_TIMEOUT_MS, r->d);
-	if (rc == 0 && res.err.len)
-		/* postmap warns on stderr and still exits 0 (duplicate keys ...). */
-		step(r, true, sb_str(&res.err), "%s", what);
-	else
-		step(r, rc == 0, rc == 0 ? NULL : sb_str(&res.err), "%s", what);
+		rc = spawn_result_check((const char *const *)argv, &res, PROGRAM_TIMEOUT_MS, r->d);
+	step(r, rc == 0, rc == 0 ? NULL : sb_str(&res.err), "%s", what);
 	spawn_result_free(&res);
-	free(full);
 	spawn_argv_free(argv);
 	return rc;
 }
@@ -189,9 +243,99 @@ static const char *map_suffix(const char *type)
 	return ".db";
 }
 
-/* Write the source as a temporary file, build its map, then rename the map
- * and the source into place: running daemons notice the new inode at once
- * (reference §1.4-1.5) and never see a half-built table. */
+/* What a crash may leave beside a map source: its temporary copy and the
+ * map built from that. */
+static const char *const map_suffixes[] = { ".db", ".lmdb", ".cdb", NULL };
+
+/* A file's new version at a temporary name beside it, and for a map the
+ * program building the map of that temporary file (postmap -c DIR
+ * TYPE:TMP); installed by renaming both, the source first. */
+struct build {
+	struct atomic_temp src;
+	char *tmpdb, *db;          /* maps only */
+	char **argv;
+	struct spawn_proc *proc;
+	double started;
+};
+
+static int build_write(struct run *r, struct build *b, const char *path, const char *data, size_t len,
+		       bool ensure_new_mtime)
+{
+	return atomic_temp_write(path, data, len, NULL, ensure_new_mtime, &b->src, r->d);
+}
+
+/* Start the program on the written source; it runs while we go on. */
+static int build_start(struct run *r, struct build *b, const char *type, const char *program)
+{
+	char **words = spawn_argv_split(program);
+	size_t n = 0;
+	while (words[n])
+		n++;
+	b->argv = xcalloc(n + 4, sizeof *b->argv);
+	memcpy(b->argv, words, n * sizeof *words);
+	free(words);
+	b->argv[n] = xstrdup("-c");
+	b->argv[n + 1] = xstrdup(r->cfg->postfix_dir);
+	b->argv[n + 2] = xasprintf("%s:%s", type, b->src.path);
+	b->tmpdb = xasprintf("%s%s", b->src.path, map_suffix(type));
+	b->db = xasprintf("%s%s", b->src.target, map_suffix(type));
+	b->started = mono_now();
+	return spawn_start((const char *const *)b->argv, NULL, 0, NULL, PROGRAM_TIMEOUT_MS, &b->proc, r->d);
+}
+
+/* Wait for the map's program; 0 when it built the map. */
+static int build_wait(struct run *r, struct build *b, const char *what)
+{
+	if (!b->proc)
+		return 0;
+	struct spawn_result res;
+	spawn_wait(&b->proc, &res);
+	add_span(r, b->started, res.seconds, true);
+	int rc = spawn_result_check((const char *const *)b->argv, &res, PROGRAM_TIMEOUT_MS, r->d);
+	if (rc == 0 && res.err.len)
+		/* postmap warns on stderr and still exits 0 (duplicate keys ...). */
+		step(r, true, sb_str(&res.err), "%s", what);
+	else
+		step(r, rc == 0, rc == 0 ? NULL : sb_str(&res.err), "%s", what);
+	spawn_result_free(&res);
+	return rc;
+}
+
+/* Rename the new source over the file, then its map over the map (a crash
+ * in between leaves the new source, which the journal recognises). The
+ * directory is synced by the caller. */
+static int build_install(struct build *b, struct diags *d)
+{
+	if (atomic_temp_rename(&b->src, d) < 0)
+		return -1;
+	if (b->tmpdb && rename(b->tmpdb, b->db) < 0) {
+		diag_error(d, b->db, 0, _("cannot rename %s to it: %s"), b->tmpdb, strerror(errno));
+		return -1;
+	}
+	free(b->tmpdb);
+	b->tmpdb = NULL;
+	return 0;
+}
+
+/* Wait for a program still running, remove what was not installed. */
+static void build_discard(struct build *b)
+{
+	if (b->proc) {
+		struct spawn_result res;
+		spawn_wait(&b->proc, &res);
+		spawn_result_free(&res);
+	}
+	if (b->tmpdb)
+		unlink(b->tmpdb);
+	atomic_temp_discard(&b->src);
+	spawn_argv_free(b->argv);
+	free(b->tmpdb);
+	free(b->db);
+	memset(b, 0, sizeof *b);
+	b->src.fd = -1;
+}
+
+/* Write a map's source and build its map, now (a restore, a recovery). */
 static int write_map(struct run *r, const char *path, const char *type, const char *data,
 		     size_t len, const char *program, const char *what)
 {
@@ -201,29 +345,19 @@ static int write_map(struct run *r, const char *path, const char *type, const ch
 		step(r, true, _("map rebuild disabled in the configuration"), "%s %s", what, path);
 		return 0;
 	}
-	char *tmp = NULL;
-	if (atomic_write_temp(path, data, len, NULL, &tmp, r->d) < 0)
-		return -1;
-	char *spec = xasprintf("%s:%s", type, tmp);
-	char *tmpdb = xasprintf("%s%s", tmp, map_suffix(type));
-	char *db = xasprintf("%s%s", path, map_suffix(type));
-	struct strbuf cmd = STRBUF_INIT;
-	sb_addf(&cmd, "%s -c %s", program, r->cfg->postfix_dir);
-	const char *extra[] = { spec, NULL };
-	int rc = run_program(r, cmd.buf, extra, what, true) == 0 ? 0 : -1;
+	struct build b = { .src.fd = -1 };
+	int rc = build_write(r, &b, path, data, len, false);
 	if (rc == 0)
-		rc = atomic_rename(tmpdb, db, r->d);
+		rc = atomic_temp_sync(&b.src, r->d);
 	if (rc == 0)
-		rc = atomic_rename(tmp, path, r->d);
-	if (rc < 0) {
-		unlink(tmpdb);
-		unlink(tmp);
-	}
-	sb_free(&cmd);
-	free(spec);
-	free(tmpdb);
-	free(db);
-	free(tmp);
+		rc = build_start(r, &b, type, program);
+	if (rc == 0)
+		rc = build_wait(r, &b, what);
+	if (rc == 0)
+		rc = build_install(&b, r->d);
+	if (rc == 0)
+		rc = fsync_parent(path, r->d);
+	build_discard(&b);
 	return rc;
 }
 
@@ -236,13 +370,22 @@ struct written {
 	const char *tool;   /* "postmap" or "postalias" */
 	char *backup;       /* NULL when the file did not exist */
 	char old_sha[65], new_sha[65];
-	bool done;
+	struct file_digest dg;  /* of the new bytes, for the digest cache */
+	struct build b;     /* the new version, until installed */
+	bool done;          /* installed */
 };
 
-static char *backup_name(const struct config *cfg, const char *path, const char *id)
+/* Is the map rebuilt by a program (else its source is a plain file)? */
+static bool builds_map(const struct written *w)
+{
+	return w->type && w->program && *w->program;
+}
+
+/* STATE_DIR/DIR/PATH_WITH_SLASHES_AS_UNDERSCORES.ID */
+static char *state_name(const struct config *cfg, const char *dir, const char *path, const char *id)
 {
 	struct strbuf sb = STRBUF_INIT;
-	sb_addf(&sb, "%s/backups/", cfg->state_dir);
+	sb_addf(&sb, "%s/%s/", cfg->state_dir, dir);
 	for (const char *p = path[0] == '/' ? path + 1 : path; *p; p++)
 		sb_addc(&sb, *p == '/' ? '_' : *p);
 	sb_addf(&sb, ".%s", id);
@@ -303,17 +446,60 @@ static int backup_file(const struct staged_file *f, const char *backup, struct d
 	return atomic_write(backup, sb_str(&f->old), f->old.len, &own, false, d);
 }
 
-static int write_file(struct run *r, struct written *w)
+/* The new version at its temporary name; for a map, its build started.
+ * The passwd-file, and any file whose map is not rebuilt, must get a new
+ * mtime second: Dovecot misses a same-size rewrite within the same second
+ * (reference §4.4). */
+static int prepare_file(struct run *r, struct written *w)
 {
 	const struct staged_file *f = w->f;
-	if (w->type)
-		return write_map(r, f->path, w->type, sb_str(&f->cur), f->cur.len, w->program, w->tool);
-	/* The passwd-file: Dovecot misses a same-size rewrite within the same
-	 * second (reference §4.4), so its mtime must move. */
-	if (atomic_write(f->path, sb_str(&f->cur), f->cur.len, NULL, true, r->d) < 0)
+	if (!builds_map(w))
+		return build_write(r, &w->b, f->path, sb_str(&f->cur), f->cur.len, true);
+	if (build_write(r, &w->b, f->path, sb_str(&f->cur), f->cur.len, false) < 0)
 		return -1;
-	step(r, true, NULL, _("write %s"), f->path);
-	return 0;
+	return build_start(r, &w->b, w->type, w->program);
+}
+
+/* The digests for the journal and the audit: "before" from the cache when
+ * the file is still the one a commit wrote, "after" resumed from the marks
+ * of the old bytes wherever the new ones share them. */
+static void digest_file(struct written *w, const struct digest_cache *cache)
+{
+	const struct staged_file *f = w->f;
+	const struct file_digest *known = f->existed ? digest_cache_find(cache, f->path, &f->st) : NULL;
+	struct file_digest old = { .marks = NULL };
+	if (!known) {
+		file_digest_compute(sb_str(&f->old), f->old.len, &old);
+		known = &old;
+	}
+	memcpy(w->old_sha, known->sha, sizeof w->old_sha);
+	file_digest_update(known, sb_str(&f->old), f->old.len, sb_str(&f->cur), f->cur.len, &w->dg);
+	memcpy(w->new_sha, w->dg.sha, sizeof w->new_sha);
+	file_digest_free(&old);
+}
+
+/* Remember the digests of the files now in place, for the next commit: only
+ * those still exactly as written (same inode, size and our mtime, which no
+ * later write can keep). */
+static void remember_digests(const struct config *cfg, struct written *ws, size_t n,
+			     struct digest_cache *cache)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct written *w = &ws[i];
+		struct stat st;
+		digest_cache_forget(cache, w->f->path);
+		if (!w->done || lstat(w->f->path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		const struct stat *t = &w->b.src.st;
+		if (st.st_ino == t->st_ino && st.st_dev == t->st_dev && st.st_size == t->st_size &&
+		    st.st_mtim.tv_sec == t->st_mtim.tv_sec && st.st_mtim.tv_nsec == t->st_mtim.tv_nsec)
+			digest_cache_put(cache, w->f->path, &st, &w->dg);
+	}
+	char *path = state_path(cfg, "digests");
+	struct diags d = DIAGS_INIT;
+	digest_cache_save(cache, path, &d); /* only a cache: a failure costs a hash */
+	diags_free(&d);
+	free(path);
 }
 
 static void restore_files(struct run *r, struct written *ws, size_t n)
@@ -335,6 +521,7 @@ static void restore_files(struct run *r, struct written *ws, size_t n)
 		} else {
 			rc = atomic_write(w->f->path, sb_str(&w->f->old), w->f->old.len, NULL, true, &d);
 		}
+		w->done = false;
 		step(r, rc == 0, rc == 0 ? NULL : d.n ? d.v[0].msg : NULL, _("restore %s"), w->f->path);
 		if (rc < 0)
 			diags_take(r->d, &d);
@@ -342,9 +529,49 @@ static void restore_files(struct run *r, struct written *ws, size_t n)
 	}
 }
 
+/* Temporary files a killed commit left beside the files this one writes,
+ * before its journal could name them (nobody else writes there while we
+ * hold the lock). */
+static void remove_leftovers(struct run *r, struct written *ws, size_t n, struct written *rb, size_t nrb)
+{
+	char **dirs = NULL;
+	size_t ndirs = 0, cap = 0;
+	for (size_t i = 0; i < n + nrb; i++) {
+		const char *path = i < n ? ws[i].f->path : rb[i - n].f->path;
+		const char *slash = strrchr(path, '/');
+		char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+		bool seen = false;
+		for (size_t k = 0; k < ndirs && !seen; k++)
+			seen = strcmp(dirs[k], dir) == 0;
+		if (seen) {
+			free(dir);
+			continue;
+		}
+		xgrow(&dirs, &cap, ndirs + 1, sizeof *dirs);
+		dirs[ndirs++] = dir;
+	}
+	struct strbuf gone = STRBUF_INIT;
+	for (size_t k = 0; k < ndirs; k++) {
+		atomic_remove_leftovers(dirs[k], map_suffixes, &gone);
+		free(dirs[k]);
+	}
+	free(dirs);
+	for (char *line = gone.buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		*nl = '\0';
+		step(r, true, NULL, _("remove %s left by an interrupted commit"), line);
+		line = nl + 1;
+	}
+	sb_free(&gone);
+}
+
 /* ---- journal and audit ---------------------------------------------------- */
 
-static int write_journal(struct run *r, struct stage *s, struct written *ws, size_t n)
+/* The journal: the operations, every file with its backup and digests, and
+ * every temporary file (a crash before the renames leaves those). Durable
+ * before the first live file changes. */
+static int write_journal(struct run *r, struct stage *s, struct written *ws, size_t n,
+			 struct written *rb, size_t nrb)
 {
 	struct strbuf j = STRBUF_INIT;
 	sb_addf(&j, "vmailadm-journal 1\nid %s\n", r->res->id);
@@ -357,6 +584,13 @@ static int write_journal(struct run *r, struct stage *s, struct written *ws, siz
 		sb_addf(&j, "file %s%s%s %s %s %s %s\n", ws[i].type ? ws[i].tool : "-",
 			ws[i].type ? ":" : "", ws[i].type ? ws[i].type : "",
 			ws[i].backup ? ws[i].backup : "-", ws[i].old_sha, ws[i].new_sha, ws[i].f->path);
+	for (size_t i = 0; i < n + nrb; i++) {
+		const struct build *b = i < n ? &ws[i].b : &rb[i - n].b;
+		if (b->src.path)
+			sb_addf(&j, "temp %s\n", b->src.path);
+		if (b->tmpdb)
+			sb_addf(&j, "temp %s\n", b->tmpdb);
+	}
 	char *path = state_path(r->cfg, "journal");
 	struct file_owner own = { getuid(), getgid(), 0600 };
 	int rc = atomic_write(path, j.buf, j.len, &own, false, r->d);
@@ -544,13 +778,86 @@ static char *make_id(void)
 		 : xasprintf("%s-%ld", stamp, (long)getpid());
 }
 
+/* The map each file needs rebuilt, from the plan's actions. */
+static void find_map(const struct config *cfg, const struct plan *p, struct written *w)
+{
+	for (size_t k = 0; k < p->nactions; k++) {
+		const struct action *a = &p->actions[k];
+		if ((a->kind == ACT_POSTMAP || a->kind == ACT_POSTALIAS) && strcmp(a->path, w->f->path) == 0) {
+			w->type = a->detail;
+			w->program = a->kind == ACT_POSTMAP ? cfg->postmap : cfg->postalias;
+			w->tool = a->kind == ACT_POSTMAP ? "postmap" : "postalias";
+		}
+	}
+}
+
+/* fsync every directory a file was installed in, once. */
+static int sync_dirs(struct run *r, struct written *ws, size_t n, struct written *rb, size_t nrb)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n + nrb; i++) {
+		const struct written *w = i < n ? &ws[i] : &rb[i - n];
+		if (!w->done)
+			continue;
+		const char *slash = strrchr(w->f->path, '/');
+		size_t dlen = slash ? (size_t)(slash - w->f->path) : 0;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const struct written *o = k < n ? &ws[k] : &rb[k - n];
+			const char *os = strrchr(o->f->path, '/');
+			seen = o->done && (size_t)(os ? os - o->f->path : 0) == dlen &&
+			       strncmp(o->f->path, w->f->path, dlen) == 0;
+		}
+		if (!seen && fsync_parent(w->f->path, r->d) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* Put every file in place: tables first, main.cf last, so that a domain is
+ * announced only once its mailboxes and aliases are in place; the maps
+ * only rebuilt are tables too. */
+static int install_files(struct run *r, const char *maincf, struct written *ws, size_t n,
+			 struct written *rb, size_t nrb)
+{
+	int rc = 0;
+	for (int pass = 0; pass < 2 && rc == 0; pass++) {
+		for (size_t i = 0; i < nrb && rc == 0 && pass == 1; i++) {
+			if (!rb[i].type)
+				continue;
+			rc = build_install(&rb[i].b, r->d);
+			rb[i].done = rc == 0;
+			step(r, rc == 0, rc == 0 ? NULL : r->d->n ? r->d->v[r->d->n - 1].msg : NULL,
+			     _("rebuild map %s:%s"), rb[i].type, rb[i].f->path);
+		}
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			bool is_main = maincf && strcmp(ws[i].f->path, maincf) == 0;
+			if (is_main != (pass == 1))
+				continue;
+			rc = build_install(&ws[i].b, r->d);
+			ws[i].done = rc == 0;
+			if (rc < 0)
+				step(r, false, r->d->n ? r->d->v[r->d->n - 1].msg : NULL, _("write %s"), ws[i].f->path);
+			else if (ws[i].type && !builds_map(&ws[i]))
+				step(r, true, _("map rebuild disabled in the configuration"), "%s %s",
+				     ws[i].tool, ws[i].f->path);
+			else if (!ws[i].type)
+				step(r, true, NULL, _("write %s"), ws[i].f->path);
+		}
+	}
+	/* The renames survive a crash once their directories are synced. */
+	if (rc == 0)
+		rc = sync_dirs(r, ws, n, rb, nrb);
+	return rc;
+}
+
 int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_result *res,
 		 struct diags *d)
 {
 	const struct config *cfg = stage_config(s);
 	memset(res, 0, sizeof *res);
 	res->id = make_id();
-	struct run r = { cfg, opts, res, d };
+	struct run r = { cfg, opts, res, d, NULL, 0, 0 };
 	if (stage_count(s) == 0) {
 		diag_error(d, NULL, 0, _("nothing is staged"));
 		return -1;
@@ -578,20 +885,11 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	struct written *ws = xcalloc(p->nfiles ? p->nfiles : 1, sizeof *ws);
 	for (size_t i = 0; i < p->nfiles; i++) {
 		ws[i].f = p->files[i];
-		sha256_hex(sb_str(&p->files[i]->old), p->files[i]->old.len, ws[i].old_sha);
-		sha256_hex(sb_str(&p->files[i]->cur), p->files[i]->cur.len, ws[i].new_sha);
-		for (size_t k = 0; k < p->nactions; k++) {
-			const struct action *a = &p->actions[k];
-			if ((a->kind == ACT_POSTMAP || a->kind == ACT_POSTALIAS) && strcmp(a->path, ws[i].f->path) == 0) {
-				ws[i].type = a->detail;
-				ws[i].program = a->kind == ACT_POSTMAP ? cfg->postmap : cfg->postalias;
-				ws[i].tool = a->kind == ACT_POSTMAP ? "postmap" : "postalias";
-			}
-		}
+		ws[i].b.src.fd = -1;
+		find_map(cfg, p, &ws[i]);
 		if (ws[i].f->existed)
-			ws[i].backup = backup_name(cfg, ws[i].f->path, res->id);
+			ws[i].backup = state_name(cfg, "backups", ws[i].f->path, res->id);
 	}
-
 	/* Maps rebuilt on request (lint --fix): their sources do not change, so
 	 * they need no backup, no journal line and no restore; a map built
 	 * from the source as it is never serves worse than a missing or stale
@@ -599,28 +897,66 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	struct written *rb = xcalloc(p->nrebuilt ? p->nrebuilt : 1, sizeof *rb);
 	for (size_t i = 0; i < p->nrebuilt; i++) {
 		rb[i].f = p->rebuilt[i];
-		for (size_t k = 0; k < p->nactions; k++) {
-			const struct action *a = &p->actions[k];
-			if ((a->kind == ACT_POSTMAP || a->kind == ACT_POSTALIAS) && strcmp(a->path, rb[i].f->path) == 0) {
-				rb[i].type = a->detail;
-				rb[i].program = a->kind == ACT_POSTMAP ? cfg->postmap : cfg->postalias;
-				rb[i].tool = a->kind == ACT_POSTMAP ? "postmap" : "postalias";
-			}
-		}
+		rb[i].b.src.fd = -1;
+		find_map(cfg, p, &rb[i]);
 	}
+	remove_leftovers(&r, ws, p->nfiles, rb, p->nrebuilt);
 
+	/* Backups first: the files as they are now. */
 	int rc = 0;
-	/* Backups first: a copy of every file as it is now. */
-	for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
-		if (!ws[i].backup)
-			continue;
-		rc = backup_file(ws[i].f, ws[i].backup, d);
-		if (rc == 0)
-			prune_backups(cfg, ws[i].backup);
+	for (size_t i = 0; i < p->nfiles && rc == 0; i++)
+		if (ws[i].backup)
+			rc = backup_file(ws[i].f, ws[i].backup, d);
+	step(&r, rc == 0, NULL, _("back up %zu files"), p->nfiles);
+	bool backed_up = rc == 0;
+
+	/* New versions at temporary names; each map's build starts as soon as
+	 * its source is written (the other files are written meanwhile). */
+	for (size_t i = 0; i < p->nfiles && rc == 0; i++)
+		if (builds_map(&ws[i]))
+			rc = prepare_file(&r, &ws[i]);
+	for (size_t i = 0; i < p->nrebuilt && rc == 0; i++)
+		if (builds_map(&rb[i])) {
+			const struct staged_file *f = rb[i].f;
+			rc = build_write(&r, &rb[i].b, f->path, sb_str(&f->cur), f->cur.len, false);
+			if (rc == 0)
+				rc = build_start(&r, &rb[i].b, rb[i].type, rb[i].program);
+		}
+	for (size_t i = 0; i < p->nfiles && rc == 0; i++)
+		if (!builds_map(&ws[i]))
+			rc = prepare_file(&r, &ws[i]);
+	/* While the maps build: every new version synced, the digests, the
+	 * journal (durable before any live file changes), old backups pruned. */
+	for (size_t i = 0; i < p->nfiles + p->nrebuilt && rc == 0; i++)
+		rc = atomic_temp_sync(i < p->nfiles ? &ws[i].b.src : &rb[i - p->nfiles].b.src, d);
+	if (backed_up)
+		step(&r, rc == 0, rc == 0 ? NULL : d->n ? d->v[d->n - 1].msg : NULL,
+		     _("write %zu files under temporary names"), p->nfiles + p->nrebuilt);
+	char *cache_path = state_path(cfg, "digests");
+	struct digest_cache *cache = digest_cache_load(cache_path);
+	free(cache_path);
+	for (size_t i = 0; i < p->nfiles; i++)
+		digest_file(&ws[i], cache);
+	bool journal = false;
+	if (rc == 0) {
+		rc = write_journal(&r, s, ws, p->nfiles, rb, p->nrebuilt);
+		journal = rc == 0;
+		step(&r, rc == 0, NULL, _("write the journal"));
 	}
-	if (rc == 0)
-		rc = write_journal(&r, s, ws, p->nfiles);
-	step(&r, rc == 0, NULL, _("back up %zu files and write the journal"), p->nfiles);
+	for (size_t i = 0; i < p->nfiles && rc == 0; i++)
+		if (ws[i].backup)
+			prune_backups(cfg, ws[i].backup);
+	/* Every build waited for, even after a failure: no program is left
+	 * writing beside a file we are about to restore. */
+	for (size_t i = 0; i < p->nfiles; i++)
+		if (build_wait(&r, &ws[i].b, ws[i].tool) < 0)
+			rc = -1;
+	for (size_t i = 0; i < p->nrebuilt; i++)
+		if (build_wait(&r, &rb[i].b, rb[i].tool) < 0) {
+			step(&r, false, d->n ? d->v[d->n - 1].msg : NULL, _("rebuild map %s:%s"), rb[i].type,
+			     rb[i].f->path);
+			rc = -1;
+		}
 
 	/* Archived maildirs come back before any map names them again, so that
 	 * a delivery in between cannot create an empty one in their place. */
@@ -632,32 +968,8 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		if (rc == 0)
 			nrestored = i + 1;
 	}
-
-	/* Tables first, main.cf last: a domain is announced only once its
-	 * mailboxes and aliases are in place. */
-	for (int pass = 0; pass < 2 && rc == 0; pass++) {
-		/* Rebuilt maps are tables too: ready before main.cf names them. */
-		for (size_t i = 0; i < p->nrebuilt && rc == 0 && pass == 1; i++) {
-			if (!rb[i].type)
-				continue;
-			/* The source goes through write_map with the bytes it has
-			 * (checked under the lock): the map is built aside and
-			 * renamed in, never half-built where Postfix reads it. */
-			rc = write_map(&r, rb[i].f->path, rb[i].type, sb_str(&rb[i].f->cur), rb[i].f->cur.len,
-				       rb[i].program, rb[i].tool);
-			step(&r, rc == 0, rc == 0 ? NULL : d->n ? d->v[d->n - 1].msg : NULL,
-			     _("rebuild map %s:%s"), rb[i].type, rb[i].f->path);
-		}
-		for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
-			bool is_main = maincf && strcmp(ws[i].f->path, maincf) == 0;
-			if (is_main != (pass == 1))
-				continue;
-			rc = write_file(&r, &ws[i]);
-			ws[i].done = rc == 0;
-			if (rc < 0)
-				step(&r, false, d->n ? d->v[d->n - 1].msg : NULL, _("write %s"), ws[i].f->path);
-		}
-	}
+	if (rc == 0)
+		rc = install_files(&r, maincf, ws, p->nfiles, rb, p->nrebuilt);
 	/* Maildirs: created once the maps name them, archived once they no
 	 * longer do (Postfix recreates a maildir it still delivers to). */
 	for (size_t i = 0; i < p->nactions && rc == 0; i++)
@@ -669,7 +981,8 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 			if (p->actions[i].kind == ACT_MAILDIR_RESTORE)
 				maildir_restore(&r, base, &p->actions[i], false);
 		res->rolled_back = true;
-		remove_journal(cfg);
+		if (journal)
+			remove_journal(cfg);
 		append_audit(&r, s, ws, p->nfiles, p, "rolled back");
 		step(&r, true, NULL, _("rolled back: every file is as it was"));
 	} else {
@@ -682,9 +995,9 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		}
 		for (size_t i = 0; i < p->nactions; i++) {
 			const struct action *a = &p->actions[i];
-			if (a->kind == ACT_RELOAD_POSTFIX && run_program(&r, cfg->postfix_reload, NULL, _("reload Postfix"), false) < 0)
+			if (a->kind == ACT_RELOAD_POSTFIX && run_program(&r, cfg->postfix_reload, _("reload Postfix")) < 0)
 				res->reload_failed = true;
-			if (a->kind == ACT_RELOAD_DOVECOT && run_program(&r, cfg->dovecot_reload, NULL, _("reload Dovecot"), false) < 0)
+			if (a->kind == ACT_RELOAD_DOVECOT && run_program(&r, cfg->dovecot_reload, _("reload Dovecot")) < 0)
 				res->reload_failed = true;
 		}
 		if (res->reload_failed) {
@@ -693,11 +1006,21 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		}
 		append_audit(&r, s, ws, p->nfiles, p, rc == 0 ? "committed" : "committed with errors");
 		remove_journal(cfg);
+		remember_digests(cfg, ws, p->nfiles, cache);
 	}
-	for (size_t i = 0; i < p->nfiles; i++)
+	for (size_t i = 0; i < p->nfiles; i++) {
+		build_discard(&ws[i].b);
+		file_digest_free(&ws[i].dg);
 		free(ws[i].backup);
+	}
+	for (size_t i = 0; i < p->nrebuilt; i++)
+		build_discard(&rb[i].b);
+	digest_cache_free(&cache);
 	free(ws);
 	free(rb);
+	res->program_seconds = span_union(&r, false);
+	res->map_seconds = span_union(&r, true);
+	free(r.spans);
 	if (res->committed)
 		stage_reset(s);
 	release_lock(lock);
@@ -730,22 +1053,116 @@ static int file_sha(const char *path, char hex[65], bool *exists)
 	return 0;
 }
 
+/* Put back one file of the journal ("file KIND BACKUP OLD NEW PATH"). */
+static int recover_file(struct run *r, const char *path, unsigned lineno, const char *line,
+			struct strbuf *said)
+{
+	char kind[64], backup[4096], old_sha[65], new_sha[65];
+	int off = 0;
+	if (sscanf(line, "%63s %4095s %64s %64s %n", kind, backup, old_sha, new_sha, &off) < 4 || off == 0) {
+		diag_error(r->d, path, lineno, _("unreadable journal line"));
+		return -1;
+	}
+	const char *file = line + off;
+	/* kind is "-" for a plain file, else "postmap:hash" / "postalias:hash". */
+	char *type = strchr(kind, ':');
+	bool alias_db = strncmp(kind, "postalias:", 10) == 0;
+	if (type)
+		*type++ = '\0';
+	char now[65];
+	bool exists;
+	if (file_sha(file, now, &exists) < 0)
+		return -1;
+	if (strcmp(now, new_sha) == 0) {
+		/* Written by the killed commit: put the old bytes back. */
+		int frc = 0;
+		if (strcmp(backup, "-") == 0) {
+			frc = unlink(file);
+		} else {
+			struct doc *b;
+			if (doc_load(backup, false, &b, r->d) < 0) {
+				frc = -1;
+			} else {
+				struct strbuf sb = STRBUF_INIT;
+				doc_render(b, &sb);
+				frc = !type ? atomic_write(file, sb_str(&sb), sb.len, NULL, true, r->d)
+					    : write_map(r, file, type, sb_str(&sb), sb.len,
+							alias_db ? r->cfg->postalias : r->cfg->postmap, kind);
+				sb_free(&sb);
+				doc_free(&b);
+			}
+		}
+		sb_addf(said, frc == 0 ? _("restored %s\n") : _("could not restore %s\n"), file);
+		return frc < 0 ? -1 : 0;
+	}
+	if (strcmp(now, old_sha) != 0)
+		sb_addf(said, _("left %s alone: it changed since the interrupted commit\n"), file);
+	return 0;
+}
+
+/* Leftover temporary files beside the files commits write: named by the
+ * journal, or found by their names in the configured directories (a crash
+ * before the journal existed). */
+static void recover_temps(const struct config *cfg, struct doc *j, struct strbuf *said)
+{
+	struct strbuf gone = STRBUF_INIT;
+	for (size_t i = 0; j && i < doc_count(j); i++) {
+		size_t len;
+		const char *t = doc_text(j, i, &len);
+		if (len > 5 && strncmp(t, "temp ", 5) == 0) {
+			char *p = xmemdup0(t + 5, len - 5);
+			if (unlink(p) == 0)
+				sb_addf(&gone, "%s\n", p);
+			free(p);
+		}
+	}
+	const char *files[] = { cfg->passwd_file, cfg->aliases_file };
+	atomic_remove_leftovers(cfg->postfix_dir, map_suffixes, &gone);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if (!files[i] || !*files[i])
+			continue;
+		const char *slash = strrchr(files[i], '/');
+		char *dir = slash ? xstrndup(files[i], slash == files[i] ? 1 : (size_t)(slash - files[i]))
+				  : xstrdup(".");
+		if (strcmp(dir, cfg->postfix_dir) != 0)
+			atomic_remove_leftovers(dir, map_suffixes, &gone);
+		free(dir);
+	}
+	for (char *line = gone.buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		*nl = '\0';
+		sb_addf(said, _("removed %s, left by an interrupted commit\n"), line);
+		line = nl + 1;
+	}
+	sb_free(&gone);
+}
+
 int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *d)
 {
+	struct stat st;
+	if (stat(cfg->state_dir, &st) < 0)
+		return 0; /* no commit ever ran here */
+	/* A commit running now owns its journal and temporary files. */
+	int lock = try_lock(cfg);
+	if (lock < 0)
+		return 0;
 	char *path = state_path(cfg, "journal");
 	struct doc *j;
 	if (doc_load(path, true, &j, d) < 0) {
 		free(path);
+		release_lock(lock);
 		return -1;
 	}
 	if (!doc_exists(j)) {
+		recover_temps(cfg, NULL, said);
 		doc_free(&j);
 		free(path);
+		release_lock(lock);
 		return 0;
 	}
 	struct commit_result res = { 0 };
 	struct commit_opts opts = { 0 };
-	struct run r = { cfg, &opts, &res, d };
+	struct run r = { cfg, &opts, &res, d, NULL, 0, 0 };
 	int rc = 0;
 	char *id = NULL;
 	for (size_t i = 0; i < doc_count(j); i++) {
@@ -756,53 +1173,11 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 			free(id);
 			id = xstrdup(line + 3);
 		}
-		if (strncmp(line, "file ", 5) == 0) {
-			char kind[64], backup[4096], old_sha[65], new_sha[65];
-			int off = 0;
-			if (sscanf(line + 5, "%63s %4095s %64s %64s %n", kind, backup, old_sha, new_sha, &off) < 4 || off == 0) {
-				diag_error(d, path, (unsigned)i + 1, _("unreadable journal line"));
-				rc = -1;
-				free(line);
-				continue;
-			}
-			const char *file = line + 5 + off;
-			/* kind is "-" for a plain file, else "postmap:hash" / "postalias:hash". */
-			char *type = strchr(kind, ':');
-			bool alias_db = strncmp(kind, "postalias:", 10) == 0;
-			if (type)
-				*type++ = '\0';
-			char now[65];
-			bool exists;
-			if (file_sha(file, now, &exists) < 0) {
-				rc = -1;
-			} else if (strcmp(now, new_sha) == 0) {
-				/* Written by the killed commit: put the old bytes back. */
-				int frc = 0;
-				if (strcmp(backup, "-") == 0) {
-					frc = unlink(file);
-				} else {
-					struct doc *b;
-					if (doc_load(backup, false, &b, d) < 0) {
-						frc = -1;
-					} else {
-						struct strbuf sb = STRBUF_INIT;
-						doc_render(b, &sb);
-						frc = !type ? atomic_write(file, sb_str(&sb), sb.len, NULL, true, d)
-							    : write_map(&r, file, type, sb_str(&sb), sb.len,
-									alias_db ? cfg->postalias : cfg->postmap, kind);
-						sb_free(&sb);
-						doc_free(&b);
-					}
-				}
-				sb_addf(said, frc == 0 ? _("restored %s\n") : _("could not restore %s\n"), file);
-				if (frc < 0)
-					rc = -1;
-			} else if (strcmp(now, old_sha) != 0) {
-				sb_addf(said, _("left %s alone: it changed since the interrupted commit\n"), file);
-			}
-		}
+		if (strncmp(line, "file ", 5) == 0 && recover_file(&r, path, (unsigned)i + 1, line + 5, said) < 0)
+			rc = -1;
 		free(line);
 	}
+	recover_temps(cfg, j, said);
 	if (rc == 0) {
 		unlink(path);
 		sb_addf(said, _("rolled back the interrupted commit %s\n"), id ? id : "?");
@@ -810,7 +1185,9 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 	free(id);
 	doc_free(&j);
 	free(path);
+	free(r.spans);
 	commit_result_free(&res);
+	release_lock(lock);
 	return rc;
 }
 

@@ -260,23 +260,6 @@ int atomic_write(const char *path, const void *data, size_t len,
 	return 0;
 }
 
-int atomic_write_temp(const char *path, const void *data, size_t len,
-		      const struct file_owner *fallback, char **tmp_path, struct diags *d)
-{
-	struct atomic_temp t;
-	*tmp_path = NULL;
-	if (atomic_temp_write(path, data, len, fallback, false, &t, d) < 0)
-		return -1;
-	if (atomic_temp_sync(&t, d) < 0) {
-		atomic_temp_discard(&t);
-		return -1;
-	}
-	*tmp_path = t.path;
-	t.path = NULL;
-	atomic_temp_discard(&t);
-	return 0;
-}
-
 int atomic_rename(const char *from, const char *to, struct diags *d)
 {
 	if (rename(from, to) < 0) {

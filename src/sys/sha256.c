@@ -1,8 +1,10 @@
 /* SHA-256 for audit digests: a small, self-contained implementation from
  * FIPS 180-4 (no crypto library is otherwise needed by vmailadm), with the
- * x86 SHA extensions when the processor has them: a commit hashes every
- * rewritten file twice, tens of megabytes on a large server, and the
- * portable rounds were a quarter of a commit's own time there. */
+ * x86 SHA extensions when the processor has them: a commit may hash tens of
+ * megabytes on a large server, and the portable rounds were a quarter of a
+ * commit's own time there. Incremental, with states saved at block
+ * boundaries, so that a new version of a file is hashed from its first
+ * changed megabyte only (digestcache). */
 #include "config.h"
 
 #include <stdbool.h>

@@ -228,9 +228,9 @@ static void test_full_and_readonly_fs(void)
 	free(s);
 	CU_ASSERT_EQUAL(count_entries(dir), 1);
 
-	char *tmp = NULL;
-	CU_ASSERT_EQUAL(atomic_write_temp(path, big, n, NULL, &tmp, &d), -1);
-	CU_ASSERT_PTR_NULL(tmp);
+	struct atomic_temp t;
+	CU_ASSERT_EQUAL(atomic_temp_write(path, big, n, NULL, false, &t, &d), -1);
+	CU_ASSERT_PTR_NULL(t.path);
 	CU_ASSERT_EQUAL(d.n, 2);
 	CU_ASSERT_EQUAL(count_entries(dir), 1);
 
@@ -316,8 +316,12 @@ static void test_temp_then_rename(void)
 	struct diags d = DIAGS_INIT;
 	put(path, "old\n");
 	CU_ASSERT_EQUAL(chmod(path, 0640), 0);
-	char *tmp = NULL;
-	CU_ASSERT_EQUAL_FATAL(atomic_write_temp(path, "new\n", 4, NULL, &tmp, &d), 0);
+	struct atomic_temp t;
+	CU_ASSERT_EQUAL_FATAL(atomic_temp_write(path, "new\n", 4, NULL, false, &t, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(atomic_temp_sync(&t, &d), 0);
+	char *tmp = t.path;
+	t.path = NULL;
+	atomic_temp_discard(&t);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
 	CU_ASSERT_EQUAL(strncmp(tmp, path, strlen(path)), 0); /* same directory */
 	CU_ASSERT_PTR_NULL(strchr(tmp + strlen(dir) + 1, '/'));

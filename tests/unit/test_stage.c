@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cu.h"
 #include "vmailadm/commit.h"
 #include "vmailadm/config.h"
@@ -983,6 +985,278 @@ static void test_recover_after_crash(void)
 	teardown();
 }
 
+/* Entries of dir with ".vmailadm-" in their name: temporary files. */
+static int count_temps(const char *dir)
+{
+	int n = 0;
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	while (dp && (de = readdir(dp)))
+		n += strstr(de->d_name, ".vmailadm-") != NULL;
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
+/* A child stages alice and commits, and is killed at the first step whose
+ * text holds `at`. */
+static void crash_commit_at(const char *at)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct stage *s = stage_new();
+		if (push(s, "mailbox add alice@andromed.cloud --password-hash '" HASH "'") < 0)
+			_exit(1);
+		crash_at = at;
+		struct commit_opts o = { .progress = crash };
+		struct commit_result res;
+		struct diags d = DIAGS_INIT;
+		stage_commit(s, &o, &res, &d);
+		_exit(0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+}
+
+/* The map the killed commit had started goes on building from the source
+ * it left (the fake postmap copies it to SOURCE.db): wait for it, so that
+ * it cannot write after the cleanup. */
+static void wait_for_temps(const char *dir, int n)
+{
+	for (int i = 0; i < 500 && count_temps(dir) < n; i++)
+		usleep(10000);
+}
+
+/* Killed once the new versions are written under temporary names, before
+ * the journal: no live file changed, and the temporary files (a source and
+ * the map built from it beside vmailbox, the passwd-file's) are recognised
+ * and removed by commit_recover, which has no journal to roll back. */
+static void test_crash_before_journal(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	struct snap sn;
+	snap_take(&sn);
+	crash_commit_at("under temporary names");
+	CU_ASSERT(!exists(P("state/journal")));
+	wait_for_temps(P("etc/postfix"), 2);
+	CU_ASSERT_EQUAL(count_temps(P("etc/postfix")), 2);
+	CU_ASSERT_EQUAL(count_temps(P("etc/dovecot")), 1);
+	CU_ASSERT(!contains(VMB, "alice@"));
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(d.n, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "left by an interrupted commit"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), P("etc/dovecot/users.vmailadm-")));
+	CU_ASSERT_PTR_NULL(strstr(sb_str(&said), "rolled back"));
+	CU_ASSERT_PTR_NULL(strstr(sb_str(&said), "restored"));
+	CU_ASSERT_EQUAL(count_temps(P("etc/postfix")), 0);
+	CU_ASSERT_EQUAL(count_temps(P("etc/dovecot")), 0);
+	snap_check(&sn);
+	/* Nothing left to do the second time. */
+	sb_reset(&said);
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(said.len, 0);
+
+	/* Killed again; this time the next commit finds the leftovers beside
+	 * the files it writes, removes them and commits. */
+	crash_commit_at("under temporary names");
+	wait_for_temps(P("etc/postfix"), 2);
+	CU_ASSERT_EQUAL(count_temps(P("etc/dovecot")), 1);
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add bob@andromed.cloud --password-hash '" HASH "'"), 0);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&res.log), "left by an interrupted commit"));
+	commit_result_free(&res);
+	stage_free(&s);
+	CU_ASSERT_EQUAL(count_temps(P("etc/postfix")), 0);
+	CU_ASSERT_EQUAL(count_temps(P("etc/dovecot")), 0);
+	CU_ASSERT(has_entry(VMB, "bob@andromed.cloud", NULL));
+	CU_ASSERT(!has_entry(VMB, "alice@andromed.cloud", NULL));
+	sb_free(&said);
+	diags_free(&d);
+	teardown();
+}
+
+/* Killed right after the journal, before any rename: the live files are
+ * as they were, and commit_recover removes the temporary files the journal
+ * names and the journal. */
+static void test_crash_after_journal(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	struct snap sn;
+	snap_take(&sn);
+	crash_commit_at("write the journal");
+	CU_ASSERT(exists(P("state/journal")));
+	CU_ASSERT(contains(P("state/journal"), "\ntemp "));
+	wait_for_temps(P("etc/postfix"), 2);
+	CU_ASSERT_EQUAL(count_temps(P("etc/dovecot")), 1);
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(d.n, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "rolled back the interrupted commit"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "left by an interrupted commit"));
+	CU_ASSERT_PTR_NULL(strstr(sb_str(&said), "restored"));
+	CU_ASSERT(!exists(P("state/journal")));
+	CU_ASSERT_EQUAL(count_temps(P("etc/postfix")), 0);
+	CU_ASSERT_EQUAL(count_temps(P("etc/dovecot")), 0);
+	snap_check(&sn);
+	sb_free(&said);
+	diags_free(&d);
+	teardown();
+}
+
+/* A journal whose commit still holds the lock is that commit's: recovery
+ * leaves it (and the files) alone until the lock is free. */
+static void test_recover_waits_for_lock(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	crash_commit_at("write /");
+	CU_ASSERT(exists(P("state/journal")));
+	char *path = xasprintf("%s/lock", cfg->state_dir);
+	int fd = open(path, O_RDWR | O_CREAT, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(flock(fd, LOCK_EX), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sleep(5);
+		_exit(0);
+	}
+	close(fd);
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(said.len, 0);
+	CU_ASSERT(exists(P("state/journal")));
+	CU_ASSERT(contains(USERS, "alice@andromed.cloud"));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "restored"));
+	CU_ASSERT(!exists(P("state/journal")));
+	CU_ASSERT(!contains(USERS, "alice@andromed.cloud"));
+	sb_free(&said);
+	diags_free(&d);
+	free(path);
+	teardown();
+}
+
+/* The last audit record's digests of path: 0 when found. */
+static int audit_digests(const char *path, char before[65], char after[65])
+{
+	char *audit = slurp(P("state/audit.log"));
+	if (!audit)
+		return -1;
+	size_t len = strlen(audit);
+	while (len && audit[len - 1] == '\n')
+		audit[--len] = '\0';
+	char *last = strrchr(audit, '\n');
+	json_t *rec = json_loads(last ? last + 1 : audit, 0, NULL);
+	free(audit);
+	int rc = -1;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(rec, "files"), i, f) {
+		if (strcmp(json_string_value(json_object_get(f, "path")), path) != 0)
+			continue;
+		const char *b = json_string_value(json_object_get(f, "sha256_before"));
+		const char *a = json_string_value(json_object_get(f, "sha256_after"));
+		snprintf(before, 65, "%s", b ? b : "");
+		snprintf(after, 65, "%s", a ? a : "");
+		rc = 0;
+	}
+	json_decref(rec);
+	return rc;
+}
+
+/* Commit `line` and check the audit's digests of vmailbox and users
+ * against the bytes before and after. */
+static void commit_and_check_digests(const char *line)
+{
+	const char *files[] = { VMB, USERS };
+	char want_before[2][65], want_after[65], before[65], after[65];
+	for (int i = 0; i < 2; i++) {
+		char *t = slurp(files[i]);
+		sha256_hex(t, strlen(t), want_before[i]);
+		free(t);
+	}
+	CU_ASSERT_EQUAL_FATAL(run1(line), 0);
+	for (int i = 0; i < 2; i++) {
+		char *t = slurp(files[i]);
+		sha256_hex(t, strlen(t), want_after);
+		free(t);
+		CU_ASSERT_EQUAL_FATAL(audit_digests(files[i], before, after), 0);
+		CU_ASSERT_STRING_EQUAL(before, want_before[i]);
+		CU_ASSERT_STRING_EQUAL(after, want_after);
+	}
+}
+
+/* The audit's digests are those of the bytes whether they come from the
+ * digest cache or not: commit after commit (the cache is used), after a
+ * same-size hand edit made at once in the file itself (within the same
+ * clock tick: the cache must not be believed), with a broken cache, and
+ * with a file larger than the cache's 1 MiB marks. */
+static void test_audit_digests(void)
+{
+	setup();
+	commit_and_check_digests("mailbox add m1@andromed.cloud --password-hash '" HASH "'");
+	CU_ASSERT(contains(P("state/digests"), USERS));
+	commit_and_check_digests("mailbox add m2@andromed.cloud --password-hash '" HASH "'");
+
+	int fd = open(USERS, O_RDWR);
+	CU_ASSERT_FATAL(fd >= 0);
+	char *t = slurp(USERS);
+	char *h = strstr(t, "$0123456789");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(pwrite(fd, "9", 1, h - t + 1), 1);
+	close(fd);
+	free(t);
+	commit_and_check_digests("mailbox add m3@andromed.cloud --password-hash '" HASH "'");
+
+	spit(P("state/digests"), "vmailadm-digests 1 1048576\n1 2 3\n");
+	commit_and_check_digests("mailbox add m4@andromed.cloud --password-hash '" HASH "'");
+
+	/* Grown past a few marks by hand: the next commits hash it, then
+	 * resume from its marks. */
+	struct strbuf big = STRBUF_INIT;
+	char *u = slurp(USERS);
+	sb_adds(&big, u);
+	for (int i = 0; big.len < 3 * 1048576 + 1000; i++)
+		sb_addf(&big, "filler%d@andromed.cloud:" HASH ":5000:5000::::\n", i);
+	spit(USERS, big.buf);
+	free(u);
+	sb_free(&big);
+	commit_and_check_digests("mailbox add m5@andromed.cloud --password-hash '" HASH "'");
+	commit_and_check_digests("mailbox add m6@andromed.cloud --password-hash '" HASH "'");
+	teardown();
+}
+
+/* Postfix daemons notice a new map because the one they hold open loses
+ * its last name (reference §1.4-1.5): nothing may keep a link to it. */
+static void test_old_map_unlinked(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	int fd = open(P("etc/postfix/vmailbox.db"), O_RDONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	struct stat st;
+	CU_ASSERT_EQUAL(fstat(fd, &st), 0);
+	CU_ASSERT_EQUAL(st.st_nlink, 1);
+	CU_ASSERT_EQUAL(run1("mailbox add alice@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(fstat(fd, &st), 0);
+	CU_ASSERT_EQUAL(st.st_nlink, 0);
+	close(fd);
+	teardown();
+}
+
 static void test_lock_held(void)
 {
 	setup();
@@ -1346,6 +1620,11 @@ int main(void)
 		{ "failing postmap rolls back", test_failing_postmap_rolls_back },
 		{ "failing maildir rolls back", test_failing_maildir_rolls_back },
 		{ "recover after a killed commit", test_recover_after_crash },
+		{ "killed before the journal: temporary files removed", test_crash_before_journal },
+		{ "killed after the journal, before the renames", test_crash_after_journal },
+		{ "recovery leaves a running commit alone", test_recover_waits_for_lock },
+		{ "audit digests with and without the cache", test_audit_digests },
+		{ "the map replaced loses its last name", test_old_map_unlinked },
 		{ "lock held by another process", test_lock_held },
 		{ "backups_keep and unique ids", test_backups_keep },
 		{ "pending ops save/restore", test_pending_save_restore },
