@@ -49,7 +49,7 @@ void digest_cache_put(struct digest_cache *c, const char *path, const struct sta
 		      const struct file_digest *dg);
 /* Forget what path had. */
 void digest_cache_forget(struct digest_cache *c, const char *path);
-/* Write the cache to path (0600, atomically). */
+/* Write the cache to path (0600, atomically, not synced). */
 int digest_cache_save(const struct digest_cache *c, const char *path, struct diags *d);
 void digest_cache_free(struct digest_cache **cp);
 

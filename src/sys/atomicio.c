@@ -260,6 +260,23 @@ int atomic_write(const char *path, const void *data, size_t len,
 	return 0;
 }
 
+int atomic_write_unsynced(const char *path, const void *data, size_t len,
+			  const struct file_owner *fallback, struct diags *d)
+{
+	struct atomic_temp t;
+	if (atomic_temp_write(path, data, len, fallback, false, &t, d) < 0)
+		return -1;
+	close(t.fd);
+	t.fd = -1;
+	int rc = rename(t.path, path);
+	if (rc < 0)
+		diag_error(d, path, 0, _("cannot replace: %s"), strerror(errno));
+	else
+		xfree(&t.path);
+	atomic_temp_discard(&t);
+	return rc;
+}
+
 int atomic_rename(const char *from, const char *to, struct diags *d)
 {
 	if (rename(from, to) < 0) {

@@ -333,7 +333,8 @@ int digest_cache_save(const struct digest_cache *c, const char *path, struct dia
 		sb_addf(&sb, " %s\n", e->path);
 	}
 	struct file_owner own = { geteuid(), getegid(), 0600 };
-	int rc = atomic_write(path, sb.buf, sb.len, &own, false, d);
+	/* Not synced: a cache lost or emptied in a crash is only ignored. */
+	int rc = atomic_write_unsynced(path, sb.buf, sb.len, &own, d);
 	sb_free(&sb);
 	return rc;
 }

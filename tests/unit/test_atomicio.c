@@ -448,6 +448,38 @@ static void test_mtime_no_later_write_matches(void)
 	free(dir);
 }
 
+/* Unsynced (caches): the same content, owner and mode, nothing left
+ * beside it, and a symbolic link still refused. */
+static void test_unsynced(void)
+{
+	char *dir = make_tmpdir();
+	char *path = xasprintf("%s/digests", dir);
+	struct diags d = DIAGS_INIT;
+	struct file_owner own = { geteuid(), getegid(), 0600 };
+	CU_ASSERT_EQUAL(atomic_write_unsynced(path, "one\n", 4, &own, &d), 0);
+	CU_ASSERT_EQUAL(atomic_write_unsynced(path, "two\n", 4, &own, &d), 0);
+	char *s = slurp(path);
+	CU_ASSERT_STRING_EQUAL(s, "two\n");
+	free(s);
+	struct stat st;
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+	CU_ASSERT_EQUAL(count_entries(dir), 1);
+	char *link = xasprintf("%s/link", dir);
+	CU_ASSERT_EQUAL(symlink(path, link), 0);
+	CU_ASSERT_EQUAL(atomic_write_unsynced(link, "three\n", 6, &own, &d), -1);
+	CU_ASSERT_EQUAL(d.n, 1);
+	CU_ASSERT_EQUAL(count_entries(dir), 2);
+	s = slurp(path);
+	CU_ASSERT_STRING_EQUAL(s, "two\n");
+	free(s);
+	free(link);
+	diags_free(&d);
+	free(path);
+	remove_dir(dir);
+	free(dir);
+}
+
 /* Leftovers of a crash: NAME.vmailadm-XXXXXX and, with the suffixes asked
  * for, NAME.vmailadm-XXXXXX.db; nothing else (other suffixes, other
  * lengths, no NAME, directories, symbolic links, the admin's files). */
@@ -516,6 +548,7 @@ int main(void)
 		{ "temp steps: write, sync, rename, discard", test_temp_steps },
 		{ "no later write keeps our mtime", test_mtime_no_later_write_matches },
 		{ "leftover temporary files removed, nothing else", test_remove_leftovers },
+		{ "unsynced write for caches", test_unsynced },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("atomicio", tests);
