@@ -126,6 +126,9 @@ void maildir_scan_set_oneshot(struct maildir_scan *s, bool oneshot);
 /* With a one-shot scanner: parse each box's maildirsize during the scan,
  * on the workers, so that maildir_box_quota needs no I/O afterwards. */
 void maildir_scan_set_read_quota(struct maildir_scan *s, bool on);
+/* ... except for box id, whose quota comes from elsewhere (the passwd-file):
+ * its maildirsize is not opened and maildir_box_quota says false. */
+void maildir_scan_skip_quota(struct maildir_scan *s, size_t id);
 /* Do not read tmp/ (a third of all directories): tmp and tmp_stale stay 0.
  * For callers that show neither, like the command line's table. */
 void maildir_scan_set_skip_tmp(struct maildir_scan *s, bool skip);

@@ -131,6 +131,30 @@ static void test_names(void)
 	CU_ASSERT_EQUAL(maildir_name_time("99999999999.M1.h"), 0);     /* > 32 bits */
 	CU_ASSERT_EQUAL(maildir_name_time(".hidden"), 0);
 	CU_ASSERT_EQUAL(maildir_name_time("1.M1.h"), 1);
+	/* Ten digits are read eight at a time; a non-digit anywhere in them
+	 * (the bytes just below '0' and above '9' too) means no time. */
+	CU_ASSERT_EQUAL(maildir_name_time("0000000042.M1.h"), 42u);
+	CU_ASSERT_EQUAL(maildir_name_time("4294967295.M1.h"), 4294967295u);
+	CU_ASSERT_EQUAL(maildir_name_time("4294967296.M1.h"), 0);      /* > 32 bits */
+	CU_ASSERT_EQUAL(maildir_name_time("179563832.M1.h"), 179563832u);
+	CU_ASSERT_EQUAL(maildir_name_time("1795638323"), 0);           /* no '.' */
+	static const char odd[] = { 'x', '/', ':', ' ', '.', (char)0xb0 };
+	for (size_t i = 0; i < 10; i++) {
+		for (size_t k = 0; k < sizeof odd; k++) {
+			char n[] = "1795638323.M1.h";
+			n[i] = odd[k];
+			/* "1795.38323.M1.h": the time is then the leading "1795" */
+			uint32_t want = odd[k] == '.' ? (uint32_t)strtoul(n, NULL, 10) : 0;
+			CU_ASSERT_EQUAL(maildir_name_time(n), want);
+		}
+	}
+	/* Sizes: 19 digits always fit in 64 bits; 20 are refused (then the
+	 * file is stat'ed). */
+	CU_ASSERT_TRUE(maildir_name_size("1.M1,S=9999999999999999999:2,S", &sz));
+	CU_ASSERT_EQUAL(sz, 9999999999999999999ULL);
+	CU_ASSERT_FALSE(maildir_name_size("1.M1,S=10000000000000000000", &sz));
+	CU_ASSERT_TRUE(maildir_name_size("1.M1,S=00012,W=13", &sz));
+	CU_ASSERT_EQUAL(sz, 12);
 }
 
 static void test_mutf7(void)
@@ -391,6 +415,151 @@ static void test_vanished(void)
 	rm_base();
 }
 
+/* Dovecot takes 20 of 100 new messages to cur/ between our reads of new/
+ * and cur/: each is counted once, in cur/, with its size (S= or stat). */
+static void move_many_hook(enum maildir_hook_point where, const char *name, void *arg)
+{
+	(void)name;
+	int *fired = arg;
+	if (where != MAILDIR_HOOK_AFTER_NEW || *fired)
+		return;
+	*fired = 1;
+	for (int i = 0; i < 50; i += 5) {
+		char a[64], b[64];
+		snprintf(a, sizeof a, "d/u/new/%d.M%d.h,S=%d", 1000 + i, i, i + 1);
+		snprintf(b, sizeof b, "d/u/cur/%d.M%d.h,S=%d:2,S", 1000 + i, i, i + 1);
+		mv(a, b);
+		snprintf(a, sizeof a, "d/u/new/%d.M%d.h", 2000 + i, i);
+		snprintf(b, sizeof b, "d/u/cur/%d.M%d.h:2,", 2000 + i, i);
+		mv(a, b);
+	}
+}
+
+static void test_moves_many(void)
+{
+	fresh_base();
+	mkd("d");
+	maildir("d/u");
+	uint64_t bytes = 0;
+	char f[64];
+	for (int i = 0; i < 50; i++) {
+		snprintf(f, sizeof f, "d/u/new/%d.M%d.h,S=%d", 1000 + i, i, i + 1);
+		put(f, 1);
+		bytes += (uint64_t)i + 1;
+		snprintf(f, sizeof f, "d/u/new/%d.M%d.h", 2000 + i, i);   /* stat'ed */
+		put(f, (size_t)i * 3);
+		bytes += (uint64_t)i * 3;
+	}
+	put("d/u/cur/3000.M1.h,S=7:2,S", 1);
+	bytes += 7;
+	struct maildir_scan *s = maildir_scan_create(1);
+	maildir_scan_add(s, base, "d/u");
+	int fired = 0;
+	maildir_scan_set_hook(s, move_many_hook, &fired);
+	maildir_scan_run(s);
+	CU_ASSERT_TRUE(fired);
+	struct maildir_counts c;
+	maildir_box_counts(s, 0, &c);
+	CU_ASSERT_EQUAL(maildir_total(&c), 101);
+	CU_ASSERT_EQUAL(c.new_msgs, 80);
+	CU_ASSERT_EQUAL(c.cur_msgs, 21);
+	CU_ASSERT_EQUAL(c.unread, 80 + 10);          /* the ten moved with ":2," */
+	CU_ASSERT_EQUAL(c.bytes, bytes);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
+/* After INBOX is read, .Sent is swapped for a symlink to a maildir outside
+ * the box: its new/ and cur/ are opened by a path that refuses symlinks,
+ * so nothing outside is counted. */
+static void swap_hook(enum maildir_hook_point where, const char *name, void *arg)
+{
+	int *fired = arg;
+	if (where != MAILDIR_HOOK_AFTER_NEW || *name || *fired)
+		return;
+	*fired = 1;
+	mv("d/u/.Sent", "d/sent-aside");
+	char p[1024], l[1024];
+	snprintf(p, sizeof p, "%s/outside/box", base);
+	snprintf(l, sizeof l, "%s/d/u/.Sent", base);
+	CU_ASSERT_EQUAL(symlink(p, l), 0);
+}
+
+static void test_folder_swapped(void)
+{
+	fresh_base();
+	mkd("d");
+	maildir("d/u");
+	maildir("d/u/.Sent");
+	put("d/u/new/1.M1.h,S=3", 1);
+	put("d/u/.Sent/cur/2.M2.h,S=5:2,S", 1);
+	mkd("outside");
+	maildir("outside/box");
+	put("outside/box/new/3.M3.h,S=700", 1);
+	put("outside/box/cur/4.M4.h,S=900:2,", 1);
+	struct maildir_scan *s = maildir_scan_create(1);
+	maildir_scan_add(s, base, "d/u");
+	int fired = 0;
+	maildir_scan_set_hook(s, swap_hook, &fired);
+	maildir_scan_run(s);
+	CU_ASSERT_TRUE(fired);
+	struct maildir_counts c;
+	maildir_box_counts(s, 0, &c);
+	CU_ASSERT_EQUAL(maildir_total(&c), 1);
+	CU_ASSERT_EQUAL(c.bytes, 3);
+	CU_ASSERT_EQUAL(maildir_box_status(s, 0, NULL), MAILDIR_PARTIAL);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
+/* Every box waits (a sleep, as on a disk read) before its stat: the pool
+ * takes that for a cold cache and grows past the number of cores. */
+static void wait_hook(enum maildir_hook_point where, const char *name, void *arg)
+{
+	(void)name;
+	(void)arg;
+	if (where == MAILDIR_HOOK_BEFORE_STAT) {
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void test_pool_grows(void)
+{
+	fresh_base();
+	mkd("d");
+	char rel[64], f[128];
+	for (int i = 0; i < 64; i++) {
+		snprintf(rel, sizeof rel, "d/u%02d", i);
+		maildir(rel);
+		snprintf(f, sizeof f, "%s/new/%d.M%d.h", rel, 100 + i, i);   /* stat'ed */
+		put(f, (size_t)i);
+	}
+	struct maildir_scan *s = maildir_scan_create(0);
+	maildir_scan_set_oneshot(s, true);
+	for (int i = 0; i < 64; i++) {
+		snprintf(rel, sizeof rel, "d/u%02d", i);
+		maildir_scan_add(s, base, rel);
+	}
+	maildir_scan_set_hook(s, wait_hook, NULL);
+	maildir_scan_run(s);
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < 64; i++) {
+		struct maildir_counts c;
+		maildir_box_counts(s, i, &c);
+		CU_ASSERT_EQUAL(c.new_msgs, 1);
+		bytes += c.bytes;
+	}
+	CU_ASSERT_EQUAL(bytes, 63 * 64 / 2);
+	struct maildir_scan_stats st;
+	maildir_scan_get_stats(s, &st);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cores >= 1 && cores < 8)             /* 64 boxes: 16 chunks of 4 */
+		CU_ASSERT(st.workers_max > (uint64_t)cores);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
 static void test_incremental(void)
 {
 	fresh_base();
@@ -627,6 +796,25 @@ static void test_oneshot_options(void)
 	maildir_scan_run(s);
 	CU_ASSERT_FALSE(maildir_box_quota(s, id, &q));
 	maildir_scan_free(&s);
+	/* A box whose quota comes from elsewhere: its maildirsize is left
+	 * alone, the figures are the same. */
+	snprintf(p, sizeof p, "%s/ex.org/alice/maildirsize", base);
+	FILE *fp = fopen(p, "w");
+	fputs("1000000S,100C\n500 3\n", fp);
+	fclose(fp);
+	s = maildir_scan_create(0);
+	maildir_scan_set_oneshot(s, true);
+	maildir_scan_set_read_quota(s, true);
+	id = maildir_scan_add(s, base, "ex.org/alice/");
+	size_t other = maildir_scan_add(s, base, "ex.org/alice/");
+	maildir_scan_skip_quota(s, id);
+	maildir_scan_run(s);
+	CU_ASSERT_FALSE(maildir_box_quota(s, id, &q));
+	CU_ASSERT_TRUE(maildir_box_quota(s, other, &q));
+	CU_ASSERT_EQUAL(q.used_bytes, 500);
+	maildir_box_counts(s, id, &c);
+	CU_ASSERT_EQUAL(c.bytes, 705 + 10 + 5 + 7);
+	maildir_scan_free(&s);
 	rm_base();
 }
 
@@ -722,6 +910,9 @@ int main(void)
 		{ "a known tree, exact figures", test_scan_known_tree },
 		{ "missing, unreadable, unsafe", test_errors },
 		{ "a file moved during the scan", test_vanished },
+		{ "many files moved during the scan", test_moves_many },
+		{ "a folder swapped for a symlink", test_folder_swapped },
+		{ "the pool grows when workers wait", test_pool_grows },
 		{ "incremental rescans", test_incremental },
 		{ "a big box's folders shared by workers", test_shared_folders },
 		{ "a scan leaves atimes alone", test_no_atime },
