@@ -68,6 +68,51 @@ grep -Eq '^johndoe@andromed.cloud +2 +4 +7 ' "$tmp/out" || { echo "FAIL: text ro
 grep -Eq '^ +Sent +0 +0 +1 ' "$tmp/out" || { echo "FAIL: folder row"; cat "$tmp/out"; fail=1; }
 grep -Eq '^total \(1 ' "$tmp/out" || { echo "FAIL: totals row"; cat "$tmp/out"; fail=1; }
 
+# Sizes and quota shares as printf's %.1f/%.0f would write them (the table
+# puts them together by hand): rounding edges, ties to even, the units.
+a="$tmp/w/mail/ascent.cloud/admin"
+sizes="0 1023 1024 1280 1331 1536 10188 10189 10239 10240 10752 11776 1048064 1048575 1048576 5000000000 1125899906842624 9007199254740993 9999999999999999999"
+k=0
+mkdir -p "$a/cur" "$a/new" "$a/tmp"
+for sz in $sizes; do
+	f=$(printf '%s/.s%02d' "$a" "$k")
+	mkdir -p "$f/cur" "$f/new" "$f/tmp"
+	: >"$f/maildirfolder"
+	: >"$f/cur/17000000$k.M$k.host,S=$sz:2,S"
+	k=$((k + 1))
+done
+ca="$tmp/w/mail/ascent.cloud/contact"
+mkdir -p "$ca/cur" "$ca/new" "$ca/tmp"
+: >"$ca/new/1700000100.M1.host,S=1"
+printf '200S\n' >"$ca/maildirsize"                                    # 1 of 200: 0.5 %
+run 0 stats admin@ascent.cloud contact@ascent.cloud --folders
+if ! python3 - "$tmp/out" $sizes <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+sizes = [int(x) for x in sys.argv[2:]]
+def human(b):
+    units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+    v, u = float(b), 0
+    while v >= 1024 and u + 1 < len(units):
+        v /= 1024
+        u += 1
+    if u == 0:
+        return "%d B" % b
+    return ("%.1f %s" if v < 10 else "%.0f %s") % (v, units[u])
+aw = lines[0].index("NEW") - 5                # "%-*s %7s": ADDRESS, then "    NEW"
+size = lambda l: l[aw + 26:aw + 36].strip()
+rows = {l.split(" ")[0]: l for l in lines[1:] if l and not l.startswith(" ")}
+folders = [l for l in lines if l.startswith("  s")]
+ok = [size(l) for l in folders] == [human(x) for x in sizes]
+ok = ok and size(rows["admin@ascent.cloud"]) == human(sum(sizes))
+ok = ok and rows["admin@ascent.cloud"][aw + 38:] == "%.0f%% of %s" % (100.0 * sum(sizes) / 1048576, human(1048576))
+ok = ok and rows["contact@ascent.cloud"][aw + 38:] == "%.0f%% of %s" % (100.0 * 1 / 200, human(200))
+sys.exit(0 if ok else 1)
+PY
+then
+	echo "FAIL: sizes or quota shares"; cat "$tmp/out"; fail=1
+fi
+
 run 1 stats nosuch.example
 run 2 stats --sort bogus
 exit $fail

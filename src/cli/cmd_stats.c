@@ -21,6 +21,38 @@
 
 enum sort_key { SORT_NAME, SORT_NEW, SORT_UNREAD, SORT_SIZE };
 
+/* VMAILADM_TIMING=1: how the command's time splits between loading the
+ * model, the scan and the rest (sorting, printing, freeing), for `make
+ * bench`. Machine-readable on purpose: not translated. */
+static struct timespec started, loaded, scanned;
+
+static void timing_start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &started);
+}
+
+static void timing_mark(struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+}
+
+static double since_start(const struct timespec *t)
+{
+	return (double)(t->tv_sec - started.tv_sec) + (double)(t->tv_nsec - started.tv_nsec) / 1e9;
+}
+
+static void timing_report(void)
+{
+	const char *on = getenv("VMAILADM_TIMING");
+	if (!on || !*on || strcmp(on, "0") == 0)
+		return;
+	struct timespec now;
+	timing_mark(&now);
+	fprintf(stderr, "vmailadm-timing: total=%.6f load=%.6f scan=%.6f rest=%.6f\n",
+		since_start(&now), since_start(&loaded), since_start(&scanned) - since_start(&loaded),
+		since_start(&now) - since_start(&scanned));
+}
+
 struct row {
 	const struct mailbox *b;
 	size_t id;                   /* in the scan; SIZE_MAX for an mbox */
@@ -45,19 +77,56 @@ static int cmp_rows(const void *pa, const void *pb)
 	return d ? d : strcmp(a->b->local, b->b->local);
 }
 
+/* n / 2^k (k >= 1) rounded to nearest, ties to even: what printf does
+ * with the exact binary value of a double. */
+static uint64_t shift_round(uint64_t n, unsigned k)
+{
+	uint64_t q = n >> k, r = n & ((1ULL << k) - 1), half = 1ULL << (k - 1);
+	return q + (r > half || (r == half && (q & 1)));
+}
+
+static size_t u64_text(char *buf, uint64_t v)   /* buf: 21 bytes */
+{
+	char tmp[20];
+	size_t n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = 0;
+	return n;
+}
+
+/* "%.1f KiB" below 10 of a unit, "%.0f MiB" above, as printf would write
+ * them, but with integers: the table has a size on each of 10,000 lines. */
 static void human(char *buf, size_t len, uint64_t bytes)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
-		v /= 1024;
+	unsigned u = 0;
+	while (u + 1 < sizeof units / sizeof units[0] && (bytes >> (10 * u)) >= 1024)
 		u++;
+	char num[24];
+	if (u == 0) {
+		u64_text(num, bytes);
+	} else if (bytes >= (1ULL << 53)) {   /* not exact as a double: as before */
+		double v = (double)bytes / (double)(1ULL << (10 * u));
+		snprintf(num, sizeof num, v < 10 ? "%.1f" : "%.0f", v);
+	} else if (bytes < (10ULL << (10 * u))) {
+		uint64_t tenths = shift_round(bytes * 10, 10 * u);
+		size_t n = u64_text(num, tenths / 10);
+		num[n] = '.';
+		num[n + 1] = (char)('0' + tenths % 10);
+		num[n + 2] = 0;
+	} else {
+		u64_text(num, shift_round(bytes, 10 * u));
 	}
-	if (u == 0)
-		snprintf(buf, len, "%" PRIu64 " B", bytes);
-	else
-		snprintf(buf, len, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+	size_t n = strlen(num), ul = strlen(units[u]);
+	if (n + 1 + ul >= len)                /* never with the callers' 32 bytes */
+		n = ul = 0;
+	memcpy(buf, num, n);
+	buf[n] = ' ';
+	memcpy(buf + n + 1, units[u], ul + 1);
 }
 
 /* The limit: the passwd-file's rule, else maildirsize's definition. */
@@ -72,16 +141,91 @@ static long long quota_limit(const struct row *r, const struct maildir_scan *s,
 	return -1;
 }
 
-static void quota_text(char *buf, size_t len, long long limit, uint64_t used)
+/* The quota column's words, translated once rather than on every line.
+ * "%.0f%% of %s" is cut at its two conversions so that a line is put
+ * together without printf; a translation of another shape (positional
+ * arguments, say) goes through snprintf. */
+struct quota_words {
+	const char *unlimited;
+	const char *fmt;
+	char part[3][64];            /* the text before, between, after */
+	bool pct_first, cut;
+};
+
+static void quota_words_init(struct quota_words *qw)
+{
+	memset(qw, 0, sizeof *qw);
+	qw->unlimited = _("unlimited");
+	qw->fmt = _("%.0f%% of %s");
+	bool pct = false, str = false;
+	size_t k = 0, len = 0;
+	qw->cut = true;
+	for (const char *p = qw->fmt; *p && qw->cut; p++) {
+		char c = *p;
+		if (c == '%' && p[1] == '%') {
+			p++;
+		} else if (c == '%' && strncmp(p, "%.0f", 4) == 0 && !pct) {
+			qw->pct_first = !str;
+			pct = true;
+			k++, len = 0, p += 3;
+			continue;
+		} else if (c == '%' && p[1] == 's' && !str) {
+			str = true;
+			k++, len = 0, p++;
+			continue;
+		} else if (c == '%') {
+			qw->cut = false;
+			break;
+		}
+		if (len + 1 >= sizeof qw->part[0]) {
+			qw->cut = false;
+			break;
+		}
+		qw->part[k][len++] = c;
+	}
+	qw->cut = qw->cut && pct && str;
+}
+
+/* 100 * used / limit as "%.0f" writes it (nearest, ties to even). */
+static void percent_text(char *buf, size_t len, uint64_t used, long long limit)
+{
+	double d = 100.0 * (double)used / (double)limit;
+	if (!(d < 4503599627370496.0)) {      /* 2^52: no fraction left */
+		snprintf(buf, len, "%.0f", d);
+		return;
+	}
+	uint64_t q = (uint64_t)d;
+	double frac = d - (double)q;          /* exact below 2^52 */
+	q += frac > 0.5 || (frac == 0.5 && (q & 1));
+	u64_text(buf, q);
+}
+
+static void quota_text(const struct quota_words *qw, char *buf, size_t len, long long limit,
+		       uint64_t used)
 {
 	if (limit < 0) {
 		snprintf(buf, len, "-");
 	} else if (limit == 0) {
-		snprintf(buf, len, "%s", _("unlimited"));
+		snprintf(buf, len, "%s", qw->unlimited);
 	} else {
-		char h[32];
+		char h[32], pct[32];
 		human(h, sizeof h, (uint64_t)limit);
-		snprintf(buf, len, _("%.0f%% of %s"), 100.0 * (double)used / (double)limit, h);
+		if (!qw->cut) {
+			snprintf(buf, len, qw->fmt, 100.0 * (double)used / (double)limit, h);
+			return;
+		}
+		percent_text(pct, sizeof pct, used, limit);
+		const char *first = qw->pct_first ? pct : h, *second = qw->pct_first ? h : pct;
+		const char *pieces[] = { qw->part[0], first, qw->part[1], second, qw->part[2] };
+		size_t at = 0;
+		for (size_t i = 0; i < 5; i++) {
+			size_t n = strlen(pieces[i]);
+			if (n > len - 1 - at)
+				n = len - 1 - at;
+			memcpy(buf + at, pieces[i], n);
+			at += n;
+		}
+		buf[at] = 0;
 	}
 }
 
@@ -148,21 +292,72 @@ static json_t *json_row(const struct row *r, const struct maildir_scan *s, bool 
 	return o;
 }
 
-static void print_line(FILE *fp, const char *addr, const char *nw, const char *unread,
-		       const char *total, const char *size, const char *quota, int aw)
+/* s padded with spaces to width bytes, on the right (left-aligned) or on
+ * the left, as printf's %-*s and %*s do. */
+static void add_padded(struct strbuf *out, const char *s, int width, bool left)
 {
-	fprintf(fp, "%-*s %7s %7s %8s %10s  %s\n", aw, addr, nw, unread, total, size, quota);
+	size_t n = strlen(s), pad = width > 0 && (size_t)width > n ? (size_t)width - n : 0;
+	sb_grow(out, n + pad);
+	if (!left)
+		memset(out->buf + out->len, ' ', pad);
+	memcpy(out->buf + out->len + (left ? 0 : pad), s, n);
+	if (left)
+		memset(out->buf + out->len + n, ' ', pad);
+	out->len += n + pad;
+	out->buf[out->len] = 0;
 }
 
-static void print_counts(const char *label, const struct maildir_counts *c, const char *quota,
-			 int aw)
+/* One line of the table, laid out as "%-*s %7s %7s %8s %10s  %s\n" but
+ * appended to out by hand: a big server's table has 10,000 of them. */
+static void table_line(struct strbuf *out, const char *addr, const char *nw, const char *unread,
+		       const char *total, const char *size, const char *quota, int aw)
+{
+	add_padded(out, addr, aw, true);
+	sb_addc(out, ' ');
+	add_padded(out, nw, 7, false);
+	sb_addc(out, ' ');
+	add_padded(out, unread, 7, false);
+	sb_addc(out, ' ');
+	add_padded(out, total, 8, false);
+	sb_addc(out, ' ');
+	add_padded(out, size, 10, false);
+	sb_adds(out, "  ");
+	sb_adds(out, quota);
+	sb_addc(out, '\n');
+}
+
+static void table_counts(struct strbuf *out, const char *label, uint64_t nw, uint64_t unread,
+			 uint64_t total, uint64_t bytes, const char *quota, int aw)
 {
 	char n[24], u[24], t[24], h[32];
-	snprintf(n, sizeof n, "%" PRIu32, c->new_msgs);
-	snprintf(u, sizeof u, "%" PRIu32, c->unread);
-	snprintf(t, sizeof t, "%" PRIu64, maildir_total(c));
-	human(h, sizeof h, c->bytes);
-	print_line(stdout, label, n, u, t, h, quota, aw);
+	u64_text(n, nw);
+	u64_text(u, unread);
+	u64_text(t, total);
+	human(h, sizeof h, bytes);
+	table_line(out, label, n, u, t, h, quota, aw);
+}
+
+/* The address as shown: escaped only when it has something to escape. */
+static void add_label(struct strbuf *sb, const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f || c == '\\') {
+			sb_add_printable(sb, s, n);
+			return;
+		}
+	}
+	sb_add(sb, s, n);
+}
+
+/* Written in 256 KiB pieces: the whole table need not sit in memory. */
+static void table_flush(struct strbuf *out, bool all)
+{
+	if (out->len == 0 || (!all && out->len < 256 * 1024))
+		return;
+	fwrite(out->buf, 1, out->len, stdout);
+	sb_reset(out);
 }
 
 /* Select the mailboxes named on the command line (all when none). */
@@ -250,7 +445,9 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 			return cli_usage_error(cli, _("stats: unknown option"));
 		}
 	}
+	timing_start();
 	struct world *w = cli_world(cli);
+	timing_mark(&loaded);
 	const struct mailbox **sel = NULL;
 	bool unknown = false;
 	size_t n = select_boxes(cli, w, argc - optind, argv + optind, &sel, &unknown);
@@ -274,8 +471,13 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 		while (*rel == '/')
 			rel++;
 		rows[i].id = maildir_scan_add(s, base, rel);
+		/* The table takes the limit from the passwd-file when it has
+		 * one; only JSON shows maildirsize beside it. */
+		if (!json && sel[i]->quota_bytes >= 0)
+			maildir_scan_skip_quota(s, rows[i].id);
 	}
 	maildir_scan_run(s);
+	timing_mark(&scanned);
 	if (bench) {
 		/* `make bench`: how long a rescan takes when nothing changed. */
 		struct timespec t0, t1;
@@ -300,7 +502,13 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 			problems = true;
 		}
 	}
-	qsort(rows, n, sizeof *rows, cmp_rows);
+	/* The model lists mailboxes by domain and local part: sorted by name,
+	 * the rows usually are in order already, and one pass tells. */
+	bool in_order = true;
+	for (size_t i = 1; i < n && in_order; i++)
+		in_order = cmp_rows(&rows[i - 1], &rows[i]) <= 0;
+	if (!in_order)
+		qsort(rows, n, sizeof *rows, cmp_rows);
 	diags_print(&d, stderr);
 	diags_free(&d);
 
@@ -323,28 +531,32 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			if ((int)strlen(rows[i].b->address) > aw)
 				aw = (int)strlen(rows[i].b->address);
-		print_line(stdout, _("ADDRESS"), _("NEW"), _("UNREAD"), _("TOTAL"), _("SIZE"),
+		struct quota_words qw;
+		quota_words_init(&qw);
+		const char *mbox = _("(mbox, not scanned)"), *no_maildir = _("(no maildir yet)"),
+			   *unreadable = _("(unreadable)");
+		struct strbuf out = STRBUF_INIT, sb = STRBUF_INIT, name = STRBUF_INIT;
+		table_line(&out, _("ADDRESS"), _("NEW"), _("UNREAD"), _("TOTAL"), _("SIZE"),
 			   _("QUOTA"), aw);
-		struct strbuf sb = STRBUF_INIT, name = STRBUF_INIT;
 		for (size_t i = 0; i < n; i++) {
 			const struct row *r = &rows[i];
 			sb_reset(&sb);
-			sb_add_printable(&sb, r->b->address, strlen(r->b->address));
+			add_label(&sb, r->b->address);
 			enum maildir_status st = r->id == SIZE_MAX ? MAILDIR_OK
 					       : maildir_box_status(s, r->id, NULL);
 			if (r->id == SIZE_MAX || st == MAILDIR_MISSING || st == MAILDIR_UNSAFE ||
 			    st == MAILDIR_UNREADABLE || st == MAILDIR_NOT_MAILDIR) {
-				const char *why = r->id == SIZE_MAX ? _("(mbox, not scanned)")
-						: st == MAILDIR_MISSING ? _("(no maildir yet)")
-						: _("(unreadable)");
-				print_line(stdout, sb.buf, "-", "-", "-", "-", why, aw);
+				const char *why = r->id == SIZE_MAX ? mbox
+						: st == MAILDIR_MISSING ? no_maildir : unreadable;
+				table_line(&out, sb.buf, "-", "-", "-", "-", why, aw);
 				continue;
 			}
 			struct maildir_quota q;
 			bool have_q;
-			char qt[64];
-			quota_text(qt, sizeof qt, quota_limit(r, s, &q, &have_q), r->c.bytes);
-			print_counts(sb.buf, &r->c, qt, aw);
+			char qt[96];
+			quota_text(&qw, qt, sizeof qt, quota_limit(r, s, &q, &have_q), r->c.bytes);
+			table_counts(&out, sb.buf, r->c.new_msgs, r->c.unread, maildir_total(&r->c),
+				     r->c.bytes, qt, aw);
 			for (size_t k = 1; folders && k < maildir_box_folder_count(s, r->id); k++) {
 				struct maildir_folder f;
 				maildir_box_folder(s, r->id, k, &f);
@@ -354,24 +566,24 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 				maildir_mutf7_decode(f.name, &dec);
 				sb_add_printable(&name, dec.buf, dec.len);
 				sb_free(&dec);
-				print_counts(name.buf, &f.counts, "", aw);
+				table_counts(&out, name.buf, f.counts.new_msgs, f.counts.unread,
+					     maildir_total(&f.counts), f.counts.bytes, "", aw);
 			}
+			table_flush(&out, false);
 		}
 		sb_free(&sb);
 		sb_free(&name);
 		char label[64];
 		snprintf(label, sizeof label, ngettext("total (%zu mailbox)", "total (%zu mailboxes)", n), n);
-		char nn[24], u[24], t[24], h[32];
-		snprintf(nn, sizeof nn, "%" PRIu32, tot.new_msgs);
-		snprintf(u, sizeof u, "%" PRIu32, tot.unread);
-		snprintf(t, sizeof t, "%" PRIu64, tot_total);
-		human(h, sizeof h, tot.bytes);
-		print_line(stdout, label, nn, u, t, h, "", aw);
+		table_counts(&out, label, tot.new_msgs, tot.unread, tot_total, tot.bytes, "", aw);
+		table_flush(&out, true);
+		sb_free(&out);
 	}
 	free(rows);
 	free(sel);
 	maildir_scan_free(&s);
 	world_free(&w);
+	timing_report();
 	if (n == 0 && !json)
 		fprintf(stderr, _("%s: no mailboxes\n"), cli->prog);
 	return (problems || n == 0) ? EXIT_PROBLEMS : EXIT_OK;
