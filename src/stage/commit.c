@@ -185,19 +185,21 @@ static int take_lock(const struct config *cfg, int wait_seconds, struct diags *d
 	return fd;
 }
 
-/* The lock if nobody holds it, else -1 at once (and without a word): a
- * journal or a temporary file is then another commit's, still running. */
+/* The lock if nobody holds it, else at once -1 (and without a word: a
+ * journal or a temporary file is then another commit's, still running),
+ * or -2 when the lock file cannot be opened (another user's state). */
 static int try_lock(const struct config *cfg)
 {
 	char *path = state_path(cfg, "lock");
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	free(path);
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (fd < 0)
+		return -2;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
-		fd = -1;
+		return -1;
 	}
-	if (fd >= 0)
-		write_holder(fd);
+	write_holder(fd);
 	return fd;
 }
 
@@ -491,7 +493,7 @@ static void remember_digests(const struct config *cfg, struct written *ws, size_
 		if (!w->done || lstat(w->f->path, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		const struct stat *t = &w->b.src.st;
-		if (st.st_ino == t->st_ino && st.st_dev == t->st_dev && st.st_size == t->st_size &&
+		if (w->b.src.unique_mtime && st.st_ino == t->st_ino && st.st_dev == t->st_dev && st.st_size == t->st_size &&
 		    st.st_mtim.tv_sec == t->st_mtim.tv_sec && st.st_mtim.tv_nsec == t->st_mtim.tv_nsec)
 			digest_cache_put(cache, w->f->path, &st, &w->dg);
 	}
@@ -1101,9 +1103,9 @@ static int recover_file(struct run *r, const char *path, unsigned lineno, const 
 }
 
 /* Leftover temporary files beside the files commits write: named by the
- * journal, or found by their names in the configured directories (a crash
- * before the journal existed). */
-static void recover_temps(const struct config *cfg, struct doc *j, struct strbuf *said)
+ * journal, or, under the lock, found by their names in the configured
+ * directories (a crash before the journal existed). */
+static void recover_temps(const struct config *cfg, struct doc *j, bool locked, struct strbuf *said)
 {
 	struct strbuf gone = STRBUF_INIT;
 	for (size_t i = 0; j && i < doc_count(j); i++) {
@@ -1117,8 +1119,9 @@ static void recover_temps(const struct config *cfg, struct doc *j, struct strbuf
 		}
 	}
 	const char *files[] = { cfg->passwd_file, cfg->aliases_file };
-	atomic_remove_leftovers(cfg->postfix_dir, map_suffixes, &gone);
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+	if (locked)
+		atomic_remove_leftovers(cfg->postfix_dir, map_suffixes, &gone);
+	for (size_t i = 0; locked && i < sizeof files / sizeof files[0]; i++) {
 		if (!files[i] || !*files[i])
 			continue;
 		const char *slash = strrchr(files[i], '/');
@@ -1142,9 +1145,10 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 	struct stat st;
 	if (stat(cfg->state_dir, &st) < 0)
 		return 0; /* no commit ever ran here */
-	/* A commit running now owns its journal and temporary files. */
+	/* A commit running now owns its journal and temporary files. Without
+	 * access to the lock, a journal is still looked at, as always. */
 	int lock = try_lock(cfg);
-	if (lock < 0)
+	if (lock == -1)
 		return 0;
 	char *path = state_path(cfg, "journal");
 	struct doc *j;
@@ -1154,7 +1158,7 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 		return -1;
 	}
 	if (!doc_exists(j)) {
-		recover_temps(cfg, NULL, said);
+		recover_temps(cfg, NULL, lock >= 0, said);
 		doc_free(&j);
 		free(path);
 		release_lock(lock);
@@ -1177,7 +1181,7 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 			rc = -1;
 		free(line);
 	}
-	recover_temps(cfg, j, said);
+	recover_temps(cfg, j, lock >= 0, said);
 	if (rc == 0) {
 		unlink(path);
 		sb_addf(said, _("rolled back the interrupted commit %s\n"), id ? id : "?");

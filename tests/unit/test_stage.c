@@ -1149,6 +1149,30 @@ static void test_recover_waits_for_lock(void)
 	teardown();
 }
 
+/* Without access to the lock file (another user's state directory, here a
+ * directory in its place), a journal is still recovered as it always was. */
+static void test_recover_without_lock_file(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	crash_commit_at("write /");
+	CU_ASSERT(exists(P("state/journal")));
+	char *path = xasprintf("%s/lock", cfg->state_dir);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "restored"));
+	CU_ASSERT(!exists(P("state/journal")));
+	CU_ASSERT(!contains(USERS, "alice@andromed.cloud"));
+	rmdir(path);
+	sb_free(&said);
+	diags_free(&d);
+	free(path);
+	teardown();
+}
+
 /* The last audit record's digests of path: 0 when found. */
 static int audit_digests(const char *path, char before[65], char after[65])
 {
@@ -1623,6 +1647,7 @@ int main(void)
 		{ "killed before the journal: temporary files removed", test_crash_before_journal },
 		{ "killed after the journal, before the renames", test_crash_after_journal },
 		{ "recovery leaves a running commit alone", test_recover_waits_for_lock },
+		{ "recovery without access to the lock file", test_recover_without_lock_file },
 		{ "audit digests with and without the cache", test_audit_digests },
 		{ "the map replaced loses its last name", test_old_map_unlinked },
 		{ "lock held by another process", test_lock_held },
