@@ -41,6 +41,8 @@ struct atomic_temp {
 	char *path;       /* TARGET.vmailadm-XXXXXX; NULL once renamed */
 	int fd;           /* open until atomic_temp_sync */
 	struct stat st;   /* of the written file (its final size and mtime) */
+	bool unique_mtime;  /* no later write can give the file this mtime
+			     * (false where the filesystem dates to the second) */
 };
 /* Create the temporary file beside path and write data: owner, group and
  * mode as atomic_write gives them, the mtime too; not synced yet. On error

@@ -43,8 +43,8 @@ const struct file_digest *digest_cache_find(const struct digest_cache *c, const 
 /* Record dg (copied) for path with identity st, replacing what path had.
  * st must be the identity of the file holding exactly the bytes digested,
  * taken when no later write could leave it unchanged: a file atomicio wrote
- * (its mtime is then one no later write gives) and still carrying that
- * mtime. Paths with a newline are not recorded. */
+ * with an mtime no later write gives (atomic_temp.unique_mtime) and still
+ * carrying that mtime. Paths with a newline are not recorded. */
 void digest_cache_put(struct digest_cache *c, const char *path, const struct stat *st,
 		      const struct file_digest *dg);
 /* Forget what path had. */

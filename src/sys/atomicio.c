@@ -166,6 +166,9 @@ int atomic_temp_write(const char *path, const void *data, size_t len,
 		what = _("cannot write: %s");
 		goto fail;
 	}
+	/* A filesystem that dates to the second only (st_mtim.tv_nsec 0) dates
+	 * a later write in the same second alike: no promise then. */
+	bool unique = st.st_mtim.tv_nsec != 0;
 	struct timespec mtime = stamp_before(st.st_mtim);
 	/* Dovecot notices a changed passwd-file by mtime second and size only
 	 * (reference §4.4). Rather than sleep into the next second, the new
@@ -182,6 +185,7 @@ int atomic_temp_write(const char *path, const void *data, size_t len,
 	t->path = tmp;
 	t->fd = fd;
 	t->st = st;
+	t->unique_mtime = unique;
 	return 0;
 
 fail:
