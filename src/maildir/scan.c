@@ -60,7 +60,7 @@ struct box {
 	uint8_t has_maildirsize;
 	bool quota_unwanted;              /* maildir_scan_skip_quota */
 	int64_t mt_root;
-	struct folder *folders;
+	struct folder *folders;           /* followed by the names, one allocation */
 	char *names;                      /* NUL-terminated folder names; "" first */
 	uint32_t nfolders, names_len;
 };
@@ -92,6 +92,9 @@ struct worker {
 	size_t nseen, seen_cap;
 	struct seen *seen_tab;            /* the same by ino (open addressing) */
 	size_t seen_mask, seen_tab_cap;
+	struct strbuf folder_names;       /* read_root's listing */
+	uint32_t *folder_offs;
+	size_t nfolder_offs, folder_offs_cap;
 	bool short_eof;                   /* of the current box's base */
 	int dirfd;                        /* the directory read_dir lists */
 	struct strbuf path;
@@ -809,17 +812,19 @@ static bool scan_folder(struct worker *w, int boxfd, const char *name, struct fo
 	       old.status != f->status;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_name_off(const void *a, const void *b, void *names)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp((const char *)names + *(const uint32_t *)a, (const char *)names + *(const uint32_t *)b);
 }
 
 /* Re-read the box root: the folder list, keeping the state of folders that
- * are still there. */
+ * are still there. The folders and their names (NUL-terminated, "" first
+ * for INBOX) share one allocation; the listing's names gather in the
+ * worker's buffers, not in a malloc each. */
 static void read_root(struct worker *w, int boxfd, struct box *b)
 {
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	sb_reset(&w->folder_names);
+	w->nfolder_offs = 0;
 	w->st.dir_reads++;
 	b->has_maildirsize = 0;
 	int rfd = boxfd;
@@ -834,8 +839,9 @@ static void read_root(struct worker *w, int boxfd, struct box *b)
 			    (de->d_type == DT_REG || de->d_type == DT_UNKNOWN))
 				b->has_maildirsize = MS_PRESENT |
 					(de->d_type == DT_UNKNOWN ? MS_TYPE_UNKNOWN : 0);
+			size_t len;
 			if (nm[0] != '.' || nm[1] == 0 || (nm[1] == '.' && nm[2] == 0) ||
-			    strlen(nm) > 250)
+			    (len = strlen(nm)) > 250)
 				continue;
 			if (de->d_type == DT_UNKNOWN) {
 				struct stat sb;
@@ -845,39 +851,44 @@ static void read_root(struct worker *w, int boxfd, struct box *b)
 			} else if (de->d_type != DT_DIR) {
 				continue;
 			}
-			xgrow(&names, &cap, n + 1, sizeof *names);
-			names[n++] = xstrdup(nm + 1);
+			xgrow(&w->folder_offs, &w->folder_offs_cap, w->nfolder_offs + 1,
+			      sizeof *w->folder_offs);
+			w->folder_offs[w->nfolder_offs++] = (uint32_t)w->folder_names.len;
+			sb_add(&w->folder_names, nm + 1, len);   /* without the dot, with the NUL */
 		}
 	}
-	qsort(names, n, sizeof *names, cmp_str);
+	size_t n = w->nfolder_offs;
+	char *names = w->folder_names.buf;
+	qsort_r(w->folder_offs, n, sizeof *w->folder_offs, cmp_name_off, names);
 
-	struct folder *nf = xcalloc(n + 1, sizeof *nf);
-	struct strbuf blob = STRBUF_INIT;
-	sb_addc(&blob, 0);                /* INBOX: "" */
+	struct folder *nf = xmalloc((n + 1) * sizeof *nf + 1 + w->folder_names.len);
+	char *blob = (char *)(nf + n + 1);
+	blob[0] = 0;                      /* INBOX: "" */
+	size_t at = 1;
 	nf[0] = b->nfolders ? b->folders[0] : (struct folder){ .mt_new = MT_UNKNOWN,
 		.mt_cur = MT_UNKNOWN, .status = MAILDIR_NOT_SCANNED };
 	nf[0].name_off = 0;
 	size_t j = 1;
 	for (size_t i = 0; i < n; i++) {
 		struct folder *f = &nf[i + 1];
+		const char *name = names + w->folder_offs[i];
 		*f = (struct folder){ .mt_new = MT_UNKNOWN, .mt_cur = MT_UNKNOWN,
 				      .status = MAILDIR_NOT_SCANNED };
 		/* Both lists are sorted: walk the old one along. */
-		while (j < b->nfolders && strcmp(b->names + b->folders[j].name_off, names[i]) < 0)
+		while (j < b->nfolders && strcmp(b->names + b->folders[j].name_off, name) < 0)
 			j++;
-		if (j < b->nfolders && strcmp(b->names + b->folders[j].name_off, names[i]) == 0)
+		if (j < b->nfolders && strcmp(b->names + b->folders[j].name_off, name) == 0)
 			*f = b->folders[j];
-		f->name_off = (uint32_t)blob.len;
-		sb_add(&blob, names[i], strlen(names[i]) + 1);
-		free(names[i]);
+		size_t l = strlen(name) + 1;
+		f->name_off = (uint32_t)at;
+		memcpy(blob + at, name, l);
+		at += l;
 	}
-	free(names);
-	free(b->folders);
-	free(b->names);
+	free(b->folders);                 /* and the names with them */
 	b->folders = nf;
 	b->nfolders = (uint32_t)(n + 1);
-	b->names_len = (uint32_t)blob.len;
-	b->names = sb_detach(&blob);
+	b->names_len = (uint32_t)at;
+	b->names = blob;
 }
 
 static void box_sum(const struct box *b, struct maildir_counts *out);
@@ -1015,7 +1026,6 @@ static bool scan_box(struct worker *w, struct box *b)
 		b->err = clamp_err(e);
 		if (b->nfolders) {
 			free(b->folders);
-			free(b->names);
 			b->folders = NULL;
 			b->names = NULL;
 			b->nfolders = 0;
@@ -1191,6 +1201,9 @@ static void *worker_main(void *arg)
 	xfree(&w->seen_tab);
 	w->nseen = w->seen_cap = w->seen_tab_cap = 0;
 	sb_free(&w->path);
+	sb_free(&w->folder_names);
+	xfree(&w->folder_offs);
+	w->nfolder_offs = w->folder_offs_cap = 0;
 	return NULL;
 }
 
@@ -1305,10 +1318,8 @@ void maildir_scan_free(struct maildir_scan **sp)
 	struct maildir_scan *s = *sp;
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->boxes[i].folders);
-		free(s->boxes[i].names);
-	}
+	for (size_t i = 0; i < s->n; i++)
+		free(s->boxes[i].folders);    /* and the names with them */
 	for (size_t i = 0; i < s->nbases; i++)
 		free(s->bases[i].path);
 	free(s->bases);
