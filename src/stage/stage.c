@@ -1512,11 +1512,25 @@ static int read_raw(const char *path, struct strbuf *out, bool *exists)
 }
 
 /* Does the file still hold the bytes read? The same inode, size, mtime and
- * ctime say so, provided the read came well after the last change: the
- * kernel dates changes with a clock that ticks every few milliseconds, so a
- * change within the tick of the one before would keep the same ctime
- * (git's "racy" index entries). Otherwise the bytes are compared. */
-#define RACY_NS 50000000L
+ * ctime say so, provided no write after the read could have given the file
+ * the mtime it has: the kernel dates a write with a clock that ticks every
+ * few milliseconds, so a write within the tick of the one before keeps its
+ * mtime (git's "racy" index entries). That is excluded when the mtime is
+ * two ticks older than the read, or still in the future now (atomicio
+ * dates a rewritten passwd-file a second ahead: reference §4.4). Otherwise
+ * the bytes are compared. */
+static long racy_margin_ns(void)
+{
+	struct timespec res;
+	if (clock_getres(CLOCK_REALTIME_COARSE, &res) < 0 || res.tv_sec > 0 || res.tv_nsec > 25000000L)
+		return 50000000L;
+	return res.tv_nsec < 1000000L ? 2000000L : 2 * res.tv_nsec;
+}
+
+static long long ns_between(const struct timespec *from, const struct timespec *to)
+{
+	return (long long)(to->tv_sec - from->tv_sec) * 1000000000LL + (to->tv_nsec - from->tv_nsec);
+}
 
 static bool file_unchanged(const struct staged_file *f, struct strbuf *scratch)
 {
@@ -1528,9 +1542,10 @@ static bool file_unchanged(const struct staged_file *f, struct strbuf *scratch)
 	if (st.st_dev == f->st.st_dev && st.st_ino == f->st.st_ino && st.st_size == f->st.st_size &&
 	    st.st_mtim.tv_sec == f->st.st_mtim.tv_sec && st.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec &&
 	    st.st_ctim.tv_sec == f->st.st_ctim.tv_sec && st.st_ctim.tv_nsec == f->st.st_ctim.tv_nsec) {
-		long long age = (long long)(f->read_at.tv_sec - st.st_ctim.tv_sec) * 1000000000LL +
-				(f->read_at.tv_nsec - st.st_ctim.tv_nsec);
-		if (age > RACY_NS)
+		long margin = racy_margin_ns();
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (ns_between(&st.st_mtim, &f->read_at) > margin || ns_between(&now, &st.st_mtim) > margin)
 			return true;
 	}
 	bool exists;
