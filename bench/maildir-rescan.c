@@ -1,19 +1,27 @@
 /* maildir-rescan: in-process timings of the Maildir scanner for `make
  * bench` on a tree from gen-maildir: full scan, rescan with nothing
  * changed, rescan after a delivery to 1% of the boxes (found by mtime
- * checks of every box, or reported by the watcher), kept memory.
+ * checks of every box, or reported by the watcher), kept memory; and two
+ * floors, what the kernel alone costs for the same work.
  *
- * maildir-rescan TREE [--once]   (TREE/boxes.txt lists the maildirs under
- * TREE/mail; --once: one full scan and its totals, for hyperfine) */
+ * maildir-rescan TREE [--once | --floor]   (TREE/boxes.txt lists the
+ * maildirs under TREE/mail; --once: one full scan and its totals, for
+ * hyperfine; --floor: the bare walk below, for hyperfine too) */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +38,180 @@ static double now(void)
 
 static char **boxes;
 static size_t nboxes;
+
+/* ---- floors ------------------------------------------------------------
+ * What the kernel alone costs for the same work, measured without the
+ * scanner: one thread per core over the same boxes, nothing kept, no
+ * checks of names beyond ",S=". The walk: open and list each box root, new/
+ * and cur/ of it and of its Maildir++ folders, and fstatat every message
+ * whose name has no ",S=" (what `vmailadm stats` reads for its table). The
+ * checks: one statx per directory a rescan must look at (each root, new/
+ * and cur/ of each folder), by path from the base. */
+
+struct floor_run {
+	int basefd;
+	bool short_eof;              /* as the scanner: ext4, xfs, btrfs, tmpfs */
+	char **paths;                /* the checks */
+	size_t npaths;
+	atomic_size_t next;
+	atomic_ulong names, stats;
+};
+
+static void walk_list(struct floor_run *r, int fd, char *buf)
+{
+	unsigned long names = 0, stats = 0;
+	for (;;) {
+		ssize_t got = getdents64(fd, buf, 65536);
+		if (got <= 0)
+			break;
+		for (ssize_t off = 0; off < got;) {
+			struct dirent64 *de = (struct dirent64 *)(void *)(buf + off);
+			off += de->d_reclen;
+			names++;
+			struct stat sb;
+			if (de->d_name[0] != '.' && !strstr(de->d_name, ",S=") &&
+			    fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+				stats++;
+		}
+		if (r->short_eof && got < 65536 - 1024)
+			break;
+	}
+	atomic_fetch_add(&r->names, names);
+	atomic_fetch_add(&r->stats, stats);
+}
+
+/* Calls fn(arg, folder_prefix) for INBOX ("") and each ".x/" of the box
+ * open as boxfd, from its root listing (read into buf). */
+static void each_folder(const struct floor_run *r, int boxfd, char *buf,
+			void (*fn)(void *, const char *), void *arg)
+{
+	fn(arg, "");
+	for (ssize_t got; (got = getdents64(boxfd, buf, 65536)) > 0;) {
+		for (ssize_t off = 0; off < got;) {
+			struct dirent64 *de = (struct dirent64 *)(void *)(buf + off);
+			off += de->d_reclen;
+			const char *n = de->d_name;
+			if (n[0] != '.' || !n[1] || (n[1] == '.' && !n[2]) || de->d_type != DT_DIR ||
+			    strlen(n) > 250)
+				continue;
+			char prefix[300];
+			snprintf(prefix, sizeof prefix, "%s/", n);
+			fn(arg, prefix);
+		}
+		if (r->short_eof && got < 65536 - 1024)
+			break;
+	}
+}
+
+struct walk_box { struct floor_run *r; int boxfd; char *buf; };
+
+static void walk_folder(void *arg, const char *prefix)
+{
+	struct walk_box *wb = arg;
+	char p[600];
+	for (int k = 0; k < 2; k++) {
+		snprintf(p, sizeof p, "%s%s", prefix, k ? "cur" : "new");
+		int fd = openat(wb->boxfd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			walk_list(wb->r, fd, wb->buf);
+			close(fd);
+		}
+	}
+}
+
+static void *walk_worker(void *arg)
+{
+	struct floor_run *r = arg;
+	char *buf = xmalloc(65536), *root = xmalloc(65536);
+	for (size_t i; (i = atomic_fetch_add(&r->next, 1)) < nboxes;) {
+		int boxfd = openat(r->basefd, boxes[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (boxfd < 0)
+			continue;
+		struct walk_box wb = { r, boxfd, buf };
+		each_folder(r, boxfd, root, walk_folder, &wb);
+		close(boxfd);
+	}
+	free(buf);
+	free(root);
+	return NULL;
+}
+
+struct path_list { struct floor_run *r; size_t cap; const char *box; };
+
+static void add_path(struct path_list *pl, const char *p)
+{
+	xgrow(&pl->r->paths, &pl->cap, pl->r->npaths + 1, sizeof *pl->r->paths);
+	pl->r->paths[pl->r->npaths++] = xstrdup(p);
+}
+
+static void add_check_paths(void *arg, const char *prefix)
+{
+	struct path_list *pl = arg;
+	char p[700];
+	for (int k = 0; k < 2; k++) {
+		snprintf(p, sizeof p, "%s/%s%s", pl->box, prefix, k ? "cur" : "new");
+		add_path(pl, p);
+	}
+}
+
+static void *check_worker(void *arg)
+{
+	struct floor_run *r = arg;
+	for (size_t i; (i = atomic_fetch_add(&r->next, 64)) < r->npaths;) {
+		for (size_t k = i; k < i + 64 && k < r->npaths; k++) {
+			struct statx sx;
+			if (statx(r->basefd, r->paths[k], AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MTIME, &sx) == 0)
+				atomic_fetch_add_explicit(&r->stats, 1, memory_order_relaxed);
+		}
+	}
+	return NULL;
+}
+
+/* One pass with a thread per core; the seconds it took. */
+static double floor_pass(const char *mail, bool checks, unsigned long *names, unsigned long *stats)
+{
+	struct floor_run r = { 0 };
+	r.basefd = open(mail, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r.basefd < 0) {
+		perror(mail);
+		exit(1);
+	}
+	struct statfs sf;
+	r.short_eof = fstatfs(r.basefd, &sf) == 0 &&
+		      (sf.f_type == 0xEF53 || sf.f_type == 0x58465342 || sf.f_type == 0x9123683E ||
+		       sf.f_type == 0x01021994);
+	if (checks) {            /* the paths a rescan knows, gathered untimed */
+		char *buf = xmalloc(65536);
+		struct path_list pl = { &r, 0, NULL };
+		for (size_t i = 0; i < nboxes; i++) {
+			pl.box = boxes[i];
+			add_path(&pl, boxes[i]);
+			int boxfd = openat(r.basefd, boxes[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (boxfd >= 0) {
+				each_folder(&r, boxfd, buf, add_check_paths, &pl);
+				close(boxfd);
+			}
+		}
+		free(buf);
+	}
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = cores < 1 ? 1 : cores > 16 ? 16 : (unsigned)cores;
+	pthread_t th[16];
+	double t = now();
+	for (unsigned i = 0; i < n; i++)
+		if (pthread_create(&th[i], NULL, checks ? check_worker : walk_worker, &r) != 0)
+			n = i;
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	t = now() - t;
+	close(r.basefd);
+	for (size_t i = 0; i < r.npaths; i++)
+		free(r.paths[i]);
+	free(r.paths);
+	*names = r.names;
+	*stats = r.stats;
+	return t;
+}
 
 /* Deliver one message to every 100th box starting at off (tmp/ then
  * rename into new/, as virtual(8) does); undo removes them again. */
@@ -72,8 +254,9 @@ static void totals(const struct maildir_scan *s, const char *tag)
 int main(int argc, char **argv)
 {
 	bool once = argc == 3 && strcmp(argv[2], "--once") == 0;
-	if (argc != 2 && !once) {
-		fprintf(stderr, "usage: maildir-rescan TREE [--once]\n");
+	bool walk = argc == 3 && strcmp(argv[2], "--floor") == 0;
+	if (argc != 2 && !once && !walk) {
+		fprintf(stderr, "usage: maildir-rescan TREE [--once | --floor]\n");
 		return 2;
 	}
 	char mail[4096], list[4096], line[4096];
@@ -93,6 +276,12 @@ int main(int argc, char **argv)
 		boxes[nboxes++] = xstrdup(line + ml + 1);
 	}
 	fclose(fp);
+	if (walk) {
+		unsigned long names, stats;
+		double t = floor_pass(mail, false, &names, &stats);
+		printf("floor_walk_seconds=%.4f floor_names=%lu floor_stats=%lu\n", t, names, stats);
+		return 0;
+	}
 
 	const char *wk = getenv("BENCH_WORKERS");
 	struct maildir_scan *s = maildir_scan_create(wk ? (unsigned)atoi(wk) : 0);
@@ -129,6 +318,11 @@ int main(int argc, char **argv)
 	printf("rescan_1pct_mtime_seconds=%.4f changed=%zu ratio=%.3f dir_statx=%" PRIu64
 	       " dir_reads=%" PRIu64 "\n", poll_rescan, changed, poll_rescan / full,
 	       st.dir_stats - st0.dir_stats, st.dir_reads - st0.dir_reads);
+	/* The same statx, alone: the least an mtime rescan can cost. */
+	unsigned long fnames, fstats;
+	double check_floor = floor_pass(mail, true, &fnames, &fstats);
+	printf("check_floor_seconds=%.4f check_floor_statx=%lu ratio=%.3f\n", check_floor, fstats,
+	       check_floor / full);
 
 	/* 1% more, reported by the watcher: only those boxes are looked at. */
 	struct maildir_watch *w = maildir_watch_create(s, 0);
