@@ -14,4 +14,11 @@ size_t diff_unified(const char *old_label, const char *new_label,
 		    const char *a, size_t alen, const char *b, size_t blen,
 		    unsigned context, struct strbuf *out);
 
+/* The same for two excerpts of larger files that start at the same line:
+ * first_line lines come before them (identical on both sides), so hunk
+ * numbers are those of the whole files. */
+size_t diff_unified_at(const char *old_label, const char *new_label,
+		       const char *a_text, size_t alen, const char *b_text, size_t blen,
+		       unsigned context, size_t first_line, struct strbuf *out);
+
 #endif

@@ -30,6 +30,10 @@ void file_digest_compute(const void *data, size_t len, struct file_digest *out);
  * and only the rest of cur is hashed. */
 void file_digest_update(const struct file_digest *old_dg, const void *old, size_t old_len,
 			const void *cur, size_t cur_len, struct file_digest *out);
+/* The same when the first `shared` bytes of cur are known to be old's
+ * (old's bytes need not be at hand). */
+void file_digest_resume(const struct file_digest *old_dg, size_t old_len, size_t shared,
+			const void *cur, size_t cur_len, struct file_digest *out);
 void file_digest_free(struct file_digest *dg);
 
 struct digest_cache;

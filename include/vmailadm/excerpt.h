@@ -55,11 +55,21 @@ struct doc *excerpt_doc(const struct excerpt *x, const char *full, const char *n
 /* Lines in the excerpt and in the whole file, for tests and timing logs. */
 size_t excerpt_lines(const struct excerpt *x);
 
+/* One place where the new bytes differ: old bytes [old_off, +old_len) of
+ * the file became out's [cur_off, +cur_len). In file order, disjoint. */
+struct excerpt_change {
+	size_t old_off, old_len;
+	size_t cur_off, cur_len;
+};
+
 /* The whole file's new bytes: full (the bytes the excerpt was built from)
  * with the edits of doc (made by excerpt_doc) applied: lines deleted,
  * replaced or given another line end in place; a new line right after the
- * nearest line before it that came from the file (or before the first one). */
+ * nearest line before it that came from the file (or before the first one).
+ * When changes is not NULL it gets the places that differ (a line rewritten
+ * with the same bytes is none). */
 void excerpt_splice(const struct excerpt *x, const char *full, size_t full_len,
-		    const struct doc *doc, struct strbuf *out);
+		    const struct doc *doc, struct strbuf *out, struct excerpt_change **changes,
+		    size_t *nchanges);
 
 #endif

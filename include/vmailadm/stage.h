@@ -44,15 +44,26 @@ struct staged_file {
 	char *path;
 	bool existed;        /* false: the commit creates it */
 	struct stat st;      /* as read (when existed) */
-	struct timespec read_at; /* when it was read: a change within the
-	                          * same clock tick as st.st_ctim is not
-	                          * seen by comparing stats (stage_refresh) */
-	struct strbuf old;   /* bytes as read */
+	struct timespec read_at; /* when it was read: a write within the
+	                          * clock tick of st.st_mtim is not seen by
+	                          * comparing stats (stage_refresh) */
+	struct strbuf old;   /* bytes as read (see lazy) */
 	struct strbuf cur;   /* bytes after the staged operations, when edited;
 	                      * else empty, and they are old's (the files of a
 	                      * plan always have them here) */
 	bool edited;
+	/* Read in part (the quick path, from a mapping): old is not held until
+	 * stage_file_old() rebuilds it, from cur and undo (what changed) or,
+	 * for a file only consulted, from the disk. The first same_head bytes
+	 * of cur are old's. */
+	bool lazy;
+	bool changed_since;  /* read whole later, it was not the file first read */
+	size_t same_head;
+	struct staged_undo *undo;
 };
+
+/* The bytes as read (rebuilt, and kept, when they were not held). */
+const struct strbuf *stage_file_old(const struct staged_file *f);
 
 /* The preview: files that change, other actions, and notes that explain
  * choices (e.g. where a catch-all is written and why). */

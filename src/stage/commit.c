@@ -440,12 +440,13 @@ static int backup_file(const struct staged_file *f, const char *backup, struct d
 {
 	struct stat st;
 	if (link(f->path, backup) == 0) {
-		if (lstat(backup, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == f->old.len)
+		if (lstat(backup, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == f->st.st_size)
 			return 0;
 		unlink(backup);
 	}
 	struct file_owner own = { getuid(), getgid(), 0600 };
-	return atomic_write(backup, sb_str(&f->old), f->old.len, &own, false, d);
+	const struct strbuf *old = stage_file_old(f);
+	return atomic_write(backup, sb_str(old), old->len, &own, false, d);
 }
 
 /* The new version at its temporary name; for a map, its build started.
@@ -471,11 +472,17 @@ static void digest_file(struct written *w, const struct digest_cache *cache)
 	const struct file_digest *known = f->existed ? digest_cache_find(cache, f->path, &f->st) : NULL;
 	struct file_digest old = { .marks = NULL };
 	if (!known) {
-		file_digest_compute(sb_str(&f->old), f->old.len, &old);
+		const struct strbuf *bytes = stage_file_old(f);
+		file_digest_compute(sb_str(bytes), bytes->len, &old);
 		known = &old;
 	}
 	memcpy(w->old_sha, known->sha, sizeof w->old_sha);
-	file_digest_update(known, sb_str(&f->old), f->old.len, sb_str(&f->cur), f->cur.len, &w->dg);
+	if (f->lazy)
+		/* read in part: old is not held, but where cur starts to differ is known */
+		file_digest_resume(known, (size_t)f->st.st_size, f->same_head, sb_str(&f->cur), f->cur.len,
+				   &w->dg);
+	else
+		file_digest_update(known, sb_str(&f->old), f->old.len, sb_str(&f->cur), f->cur.len, &w->dg);
 	memcpy(w->new_sha, w->dg.sha, sizeof w->new_sha);
 	file_digest_free(&old);
 }
@@ -517,11 +524,13 @@ static void restore_files(struct run *r, struct written *ws, size_t n)
 		} else if (w->type) {
 			struct diags *save = r->d;
 			r->d = &d;
-			rc = write_map(r, w->f->path, w->type, sb_str(&w->f->old), w->f->old.len, w->program,
+			const struct strbuf *old = stage_file_old(w->f);
+			rc = write_map(r, w->f->path, w->type, sb_str(old), old->len, w->program,
 				       "rebuild");
 			r->d = save;
 		} else {
-			rc = atomic_write(w->f->path, sb_str(&w->f->old), w->f->old.len, NULL, true, &d);
+			const struct strbuf *old = stage_file_old(w->f);
+			rc = atomic_write(w->f->path, sb_str(old), old->len, NULL, true, &d);
 		}
 		w->done = false;
 		step(r, rc == 0, rc == 0 ? NULL : d.n ? d.v[0].msg : NULL, _("restore %s"), w->f->path);

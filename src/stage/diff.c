@@ -181,6 +181,13 @@ size_t diff_unified(const char *old_label, const char *new_label,
 		    const char *a_text, size_t alen, const char *b_text, size_t blen,
 		    unsigned context, struct strbuf *out)
 {
+	return diff_unified_at(old_label, new_label, a_text, alen, b_text, blen, context, 0, out);
+}
+
+size_t diff_unified_at(const char *old_label, const char *new_label,
+		       const char *a_text, size_t alen, const char *b_text, size_t blen,
+		       unsigned context, size_t first_line, struct strbuf *out)
+{
 	/* Staged edits touch a few lines of files that may have 100,000: only
 	 * the stretch from the first to the last differing byte, widened to
 	 * whole lines and at least the context, is split into lines; the lines
@@ -202,7 +209,7 @@ size_t diff_unified(const char *old_label, const char *new_label,
 	for (unsigned k = 0; k < context; k++)
 		a_to = line_end(a_text, alen, a_to);
 	size_t b_to = blen - (alen - a_to);
-	size_t skipped = count_lines(a_text, from);
+	size_t skipped = first_line + count_lines(a_text, from);
 
 	struct lines a, b;
 	split_lines(a_text + from, a_to - from, &a);

@@ -330,8 +330,33 @@ static void add_doc_line(struct strbuf *out, const struct doc *doc, size_t j)
 	sb_adds(out, doc_eol(doc, j));
 }
 
+struct changes {
+	struct excerpt_change *v;
+	size_t n, cap;
+	bool on;
+};
+
+/* old [old_off, +old_len) became out's bytes from cur_off to its end;
+ * joined to the change before when they touch. */
+static void note_change(struct changes *c, size_t old_off, size_t old_len, size_t cur_off,
+			const struct strbuf *out)
+{
+	size_t cur_len = out->len - cur_off;
+	if (!c->on || (old_len == 0 && cur_len == 0))
+		return;
+	struct excerpt_change *last = c->n ? &c->v[c->n - 1] : NULL;
+	if (last && last->old_off + last->old_len == old_off && last->cur_off + last->cur_len == cur_off) {
+		last->old_len += old_len;
+		last->cur_len += cur_len;
+		return;
+	}
+	xgrow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
+	c->v[c->n++] = (struct excerpt_change){ old_off, old_len, cur_off, cur_len };
+}
+
 void excerpt_splice(const struct excerpt *x, const char *full, size_t full_len,
-		    const struct doc *doc, struct strbuf *out)
+		    const struct doc *doc, struct strbuf *out, struct excerpt_change **changes,
+		    size_t *nchanges)
 {
 	size_t nd = doc_count(doc);
 	/* where each excerpt line went (SIZE_MAX: deleted), and the new lines
@@ -352,6 +377,7 @@ void excerpt_splice(const struct excerpt *x, const char *full, size_t full_len,
 			prev = o + 1;
 		}
 	}
+	struct changes c = { .on = changes != NULL };
 	size_t pos = 0, k = 0;
 	sb_reset(out);
 	/* one allocation: the whole file, with room for the new lines */
@@ -363,19 +389,34 @@ void excerpt_splice(const struct excerpt *x, const char *full, size_t full_len,
 	}
 	sb_grow(out, grow);
 	for (size_t i = 0; i < x->n; i++) {
-		sb_add(out, full + pos, x->lines[i].off - pos);
+		const struct span *ln = &x->lines[i];
+		sb_add(out, full + pos, ln->off - pos);
+		size_t mark = out->len;
 		for (; k < nafter && slot[k] == i; k++)   /* only slot 0 is left here */
 			add_doc_line(out, doc, after[k]);
+		note_change(&c, ln->off, 0, mark, out);
+		mark = out->len;
 		if (at[i] != SIZE_MAX)
 			add_doc_line(out, doc, at[i]);
+		/* the line itself: kept as it was, or changed (or gone) */
+		if (out->len - mark != ln->len || memcmp(out->buf + mark, full + ln->off, ln->len) != 0)
+			note_change(&c, ln->off, ln->len, mark, out);
+		mark = out->len;
 		/* right after the line they follow, before the lines not excerpted */
 		for (; k < nafter && slot[k] == i + 1; k++)
 			add_doc_line(out, doc, after[k]);
-		pos = x->lines[i].off + x->lines[i].len;
+		note_change(&c, ln->off + ln->len, 0, mark, out);
+		pos = ln->off + ln->len;
 	}
 	sb_add(out, full + pos, full_len - pos);
+	size_t mark = out->len;
 	for (; k < nafter; k++)
 		add_doc_line(out, doc, after[k]);
+	note_change(&c, full_len, 0, mark, out);
+	if (changes) {
+		*changes = c.v;
+		*nchanges = c.n;
+	}
 	free(at);
 	free(after);
 	free(slot);

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "vmailadm/excerpt.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maincf.h"
+#include "vmailadm/mapfile.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pwfile.h"
 #include "vmailadm/sha256.h"
@@ -63,10 +65,47 @@ struct stage {
 	struct layout layout;     /* where things are, from the last world loaded */
 	struct plan plan;
 	bool plan_valid;
-	/* While the quick path applies an operation: path -> struct excerpt
+	/* While the quick path applies an operation: path -> struct part
 	 * of the files it reads in part; NULL otherwise. */
 	struct strmap *excerpts;
+	/* A file read in part was found changed when read whole later: the
+	 * next stage_refresh replays everything on fresh files. */
+	bool stale;
 };
+
+/* What the quick path changed in a file it did not keep whole: old can be
+ * rebuilt from cur with these (old bytes of each change, in order). */
+struct staged_undo {
+	struct excerpt_change *v;
+	size_t n;
+	struct strbuf old;
+};
+
+/* A file the quick path reads in part: its excerpt, and the mapping it
+ * came from while the operation runs (until its bytes are spliced). */
+struct part {
+	struct excerpt *x;
+	struct mapfile m;   /* m.data NULL: the bytes are the staged ones */
+	/* spliced from the mapping before anything is changed (a file cut
+	 * short then fails the quick path with nothing half-done) */
+	bool spliced;
+	struct strbuf cur;
+	struct staged_undo *undo;
+};
+
+static void part_free(struct part *pt)
+{
+	excerpt_free(&pt->x);
+	mapfile_close(&pt->m);
+	sb_free(&pt->cur);
+	if (pt->undo) {
+		free(pt->undo->v);
+		sb_free(&pt->undo->old);
+		free(pt->undo);
+	}
+	free(pt);
+}
+
 
 /* Files smaller than this are read whole even on the quick path: the
  * excerpt pays off on tables of thousands of lines. Tests set it to 0. */
@@ -84,25 +123,96 @@ static struct staged_file *file_get(struct stage *s, const char *path)
 	return strmap_get(s->files, path);
 }
 
-/* A staged file's bytes now: as edited, or as read. */
-static const struct strbuf *file_bytes(const struct staged_file *f)
+static struct staged_file *file_read_bytes(const char *path, bool missing_ok, struct diags *d);
+
+static void undo_free(struct staged_file *f)
 {
-	return f->edited ? &f->cur : &f->old;
+	if (f->undo) {
+		free(f->undo->v);
+		sb_free(&f->undo->old);
+		free(f->undo);
+		f->undo = NULL;
+	}
+}
+
+/* Old's bytes for cur's [c0, c1), which holds every change whole. */
+static void undo_rebuild(const struct staged_file *f, size_t c0, size_t c1, struct strbuf *out)
+{
+	const struct staged_undo *u = f->undo;
+	size_t pos = c0, ob = 0;
+	for (size_t i = 0; i < u->n; i++) {
+		const struct excerpt_change *c = &u->v[i];
+		sb_add(out, f->cur.buf + pos, c->cur_off - pos);
+		sb_add(out, u->old.buf + ob, c->old_len);
+		ob += c->old_len;
+		pos = c->cur_off + c->cur_len;
+	}
+	sb_add(out, f->cur.buf + pos, c1 - pos);
+}
+
+const struct strbuf *stage_file_old(const struct staged_file *cf)
+{
+	/* old is a cache: filling it changes nothing the caller sees */
+	struct staged_file *f = (struct staged_file *)(uintptr_t)cf;
+	if (!f->lazy)
+		return &f->old;
+	if (f->undo) {
+		sb_reset(&f->old);
+		sb_grow(&f->old, (size_t)f->st.st_size + 1);
+		undo_rebuild(f, 0, f->cur.len, &f->old);
+		undo_free(f);
+		f->same_head = 0;
+	} else {
+		/* read whole later: the identity must be the one first read */
+		struct diags d = DIAGS_INIT;
+		struct staged_file *g = file_read_bytes(f->path, true, &d);
+		diags_free(&d);
+		if (g) {
+			if (!g->existed || g->st.st_ino != f->st.st_ino || g->st.st_dev != f->st.st_dev ||
+			    g->st.st_size != f->st.st_size ||
+			    g->st.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec ||
+			    g->st.st_mtim.tv_sec != f->st.st_mtim.tv_sec)
+				f->changed_since = true;
+			sb_free(&f->old);
+			f->old = g->old;
+			sb_init(&g->old);
+			free(g->path);
+			free(g);
+		} else {
+			f->changed_since = true;
+		}
+	}
+	f->lazy = false;
+	return &f->old;
+}
+
+/* A staged file's bytes now: as edited, or as read. */
+static const struct strbuf *file_bytes(struct stage *s, struct staged_file *f)
+{
+	if (f->edited)
+		return &f->cur;
+	const struct strbuf *b = stage_file_old(f);
+	if (f->changed_since)
+		s->stale = true;
+	return b;
 }
 
 /* New staged bytes for f, taken from nb (left empty). */
 static void file_set(struct staged_file *f, struct strbuf *nb)
 {
+	stage_file_old(f);   /* an undo is relative to the cur it replaces */
 	sb_free(&f->cur);
 	f->cur = *nb;
 	sb_init(nb);
 	f->edited = true;
+	f->same_head = 0;
 }
 
-static void file_materialize(struct staged_file *f)
+static void file_materialize(struct stage *s, struct staged_file *f)
 {
 	if (!f->edited) {
-		sb_add(&f->cur, sb_str(&f->old), f->old.len);
+		const struct strbuf *b = file_bytes(s, f);
+		sb_add(&f->cur, sb_str(b), b->len);
 		f->edited = true;
 	}
 }
@@ -110,6 +220,7 @@ static void file_materialize(struct staged_file *f)
 static void file_free(struct staged_file *f)
 {
 	free(f->path);
+	undo_free(f);
 	sb_free(&f->old);
 	sb_free(&f->cur);
 	free(f);
@@ -205,14 +316,42 @@ static int source_load(void *ctx, const char *path, bool missing_ok, struct doc 
 	struct staged_file *f = file_get(s, path);
 	if (!f && !(f = file_read(s, path, missing_ok, d)))
 		return -1;
-	const struct strbuf *b = file_bytes(f);
+	const struct strbuf *b = file_bytes(s, f);
 	if (!f->existed && b->len == 0 && missing_ok)
 		return doc_load(path, true, out, d); /* an absent file stays absent */
 	*out = doc_from_mem(path, sb_str(b), b->len);
 	return 0;
 }
 
-/* Copy every edited document of w back into the staged bytes. */
+struct splice_job {
+	struct part *pt;
+	const struct doc *doc;
+};
+
+static void splice_run(void *arg)
+{
+	struct splice_job *j = arg;
+	struct part *pt = j->pt;
+	struct staged_undo *u = xcalloc(1, sizeof *u);
+	pt->undo = u;
+	excerpt_splice(pt->x, pt->m.data, pt->m.len, j->doc, &pt->cur, &u->v, &u->n);
+	for (size_t i = 0; i < u->n; i++)
+		sb_add(&u->old, pt->m.data + u->v[i].old_off, u->v[i].old_len);
+}
+
+/* The new bytes of a document read in part from a mapping, kept in its
+ * part; false when the file was cut short meanwhile (SIGBUS). */
+static bool splice_mapped(struct stage *s, struct doc *doc)
+{
+	struct part *pt = doc && doc_dirty(doc) && s->excerpts ? strmap_get(s->excerpts, doc_name(doc)) : NULL;
+	if (!pt || !pt->m.data)
+		return true;
+	struct splice_job j = { pt, doc };
+	pt->spliced = mapfile_try(splice_run, &j);
+	return pt->spliced;
+}
+
+/* Copy an edited document of w back into the staged bytes. */
 static void sync_doc(struct stage *s, struct doc *doc)
 {
 	if (!doc || !doc_dirty(doc))
@@ -220,11 +359,23 @@ static void sync_doc(struct stage *s, struct doc *doc)
 	struct staged_file *f = file_get(s, doc_name(doc));
 	if (!f)
 		vm_panic("stage: document %s was not read through the stage", doc_name(doc));
-	const struct excerpt *x = s->excerpts ? strmap_get(s->excerpts, doc_name(doc)) : NULL;
+	struct part *pt = s->excerpts ? strmap_get(s->excerpts, doc_name(doc)) : NULL;
 	struct strbuf whole = STRBUF_INIT;
-	if (x) {
-		const struct strbuf *b = file_bytes(f);
-		excerpt_splice(x, sb_str(b), b->len, doc, &whole);
+	if (pt && pt->spliced) {
+		/* read in part from a mapping: old is not kept, only what changed */
+		undo_free(f);
+		sb_free(&f->cur);
+		f->cur = pt->cur;
+		sb_init(&pt->cur);
+		f->edited = true;
+		f->undo = pt->undo;
+		pt->undo = NULL;
+		f->same_head = f->undo->n ? f->undo->v[0].cur_off : f->cur.len;
+		return;
+	}
+	if (pt) {
+		const struct strbuf *b = file_bytes(s, f);
+		excerpt_splice(pt->x, sb_str(b), b->len, doc, &whole, NULL, NULL);
 	} else {
 		doc_render(doc, &whole);
 	}
@@ -234,33 +385,46 @@ static void sync_doc(struct stage *s, struct doc *doc)
 struct sync_job {
 	struct stage *s;
 	struct doc *doc;
+	bool ok;
 };
 
-static void *sync_run(void *arg)
+static void *splice_thread(void *arg)
 {
 	struct sync_job *j = arg;
-	sync_doc(j->s, j->doc);
+	j->ok = splice_mapped(j->s, j->doc);
 	return NULL;
 }
 
-static void sync_world(struct stage *s, struct world *w)
+/* The quick path's first step of sync_world: splice every document read
+ * from a mapping (the passwd-file, the largest, on a second thread beside
+ * the others); false when a file was cut short: nothing is changed then. */
+static bool splice_world(struct stage *s, struct world *w)
 {
-	/* An excerpted passwd-file is spliced on a second thread meanwhile:
-	 * it is the largest file, and each document is a file of its own. */
-	struct sync_job pw = { s, pwfile_doc(world_pwfile(w)) };
+	struct sync_job pw = { s, pwfile_doc(world_pwfile(w)), true };
 	pthread_t thread;
-	bool threaded = s->excerpts && doc_dirty(pw.doc) && strmap_get(s->excerpts, doc_name(pw.doc)) &&
-			pthread_create(&thread, NULL, sync_run, &pw) == 0;
-	sync_doc(s, maincf_doc(world_maincf(w)));
+	bool threaded = pthread_create(&thread, NULL, splice_thread, &pw) == 0;
+	bool ok = true;
 	for (size_t i = 0; i < world_map_count(w); i++) {
 		struct world_map *m = world_map(w, i);
 		if (m->table && table_doc(m->table) != pw.doc)
-			sync_doc(s, table_doc(m->table));
+			ok &= splice_mapped(s, table_doc(m->table));
 	}
 	if (threaded)
 		pthread_join(thread, NULL);
 	else
-		sync_doc(s, pw.doc);
+		pw.ok = splice_mapped(s, pw.doc);
+	return ok && pw.ok;
+}
+
+static void sync_world(struct stage *s, struct world *w)
+{
+	sync_doc(s, maincf_doc(world_maincf(w)));
+	for (size_t i = 0; i < world_map_count(w); i++) {
+		struct world_map *m = world_map(w, i);
+		if (m->table)
+			sync_doc(s, table_doc(m->table));
+	}
+	sync_doc(s, pwfile_doc(world_pwfile(w)));
 	sync_doc(s, aliases_doc(world_system_aliases(w)));
 }
 
@@ -1012,7 +1176,7 @@ static int op_file_restore(struct stage *s, const struct op *op, struct diags *d
 	}
 	if (op->sha256) {
 		char hex[65];
-		sha256_hex(sb_str(file_bytes(f)), file_bytes(f)->len, hex);
+		sha256_hex(sb_str(file_bytes(s, f)), file_bytes(s, f)->len, hex);
 		if (strcmp(hex, op->sha256) != 0) {
 			diag_error(d, op->subject, 0,
 				   _("%s changed since the commit being undone: restoring it would lose that change (use --force to restore it anyway)"),
@@ -1083,7 +1247,7 @@ static int op_map_rebuild(struct stage *s, struct world *w, const struct op *op,
 		if (m->ref.path && strcmp(m->ref.path, path) == 0)
 			known = m->ref.type ? m->ref.type : "";
 	}
-	const struct staged_file *f = file_get(s, path);
+	struct staged_file *f = file_get(s, path);
 	if (!known) {
 		diag_error(d, world_maincf_path(w), 0, _("%s is not a map of this server: main.cf names no such table"),
 			   path);
@@ -1093,7 +1257,7 @@ static int op_map_rebuild(struct stage *s, struct world *w, const struct op *op,
 	} else if (!indexed_type(type)) {
 		diag_error(d, NULL, 0, _("%s:%s is read as it is: there is no map to build (only hash, btree, lmdb and cdb are)"),
 			   type, path);
-	} else if (!f || (!f->existed && file_bytes(f)->len == 0)) {
+	} else if (!f || (!f->existed && file_bytes(s, f)->len == 0)) {
 		diag_error(d, path, 0, _("%s does not exist: there is nothing to build the map from"), path);
 	} else if (action_staged(s, kind, path)) {
 		diag_error(d, path, 0, _("the map %s:%s is already staged to be rebuilt"), type, path);
@@ -1226,8 +1390,49 @@ static int excerpt_kind_of(const struct stage *s, const char *path)
 	return kind == -2 ? -1 : kind;
 }
 
+/* Map path and excerpt it (under the SIGBUS guard); the part, or NULL
+ * when the file cannot be mapped or excerpted (then it is read whole). */
+struct map_job {
+	struct part *pt;
+	enum excerpt_kind kind;
+	const struct excerpt_want *want;
+};
+
+static void excerpt_run(void *arg)
+{
+	struct map_job *j = arg;
+	j->pt->x = excerpt_build(j->kind, j->pt->m.data, j->pt->m.len, j->want);
+}
+
+static struct part *part_map(const char *path, enum excerpt_kind kind, const struct excerpt_want *want,
+			     size_t min_bytes)
+{
+	struct part *pt = xcalloc(1, sizeof *pt);
+	struct diags d = DIAGS_INIT;
+	int rc = mapfile_open(path, &pt->m, &d);
+	diags_free(&d);   /* read(2) tells again, in the usual words */
+	struct map_job j = { pt, kind, want };
+	if (rc != 0 || pt->m.len < min_bytes || !mapfile_try(excerpt_run, &j) || !pt->x) {
+		part_free(pt);
+		return NULL;
+	}
+	return pt;
+}
+
+/* A file registered from its mapping: identity only, no bytes. */
+static struct staged_file *file_lazy(struct stage *s, const char *path, const struct part *pt)
+{
+	struct staged_file *f = xcalloc(1, sizeof *f);
+	clock_gettime(CLOCK_REALTIME, &f->read_at);
+	f->path = xstrdup(path);
+	f->existed = true;
+	f->st = pt->m.st;
+	f->lazy = true;
+	return file_register(s, f);
+}
+
 /* The passwd-file is the largest file by far (a long hash a line): the
- * quick path reads and excerpts it on a second thread while the world
+ * quick path maps and excerpts it on a second thread while the world
  * loads main.cf and the tables. */
 struct prefetch {
 	pthread_t thread;
@@ -1235,17 +1440,13 @@ struct prefetch {
 	const char *path;
 	const struct excerpt_want *want;
 	size_t min_bytes;
-	struct staged_file *f;     /* NULL: it could not be read (see d) */
-	struct excerpt *x;         /* NULL: read whole */
-	struct diags d;
+	struct part *pt;           /* NULL: read it the usual way */
 };
 
 static void *prefetch_run(void *arg)
 {
 	struct prefetch *p = arg;
-	p->f = file_read_bytes(p->path, true, &p->d);
-	if (p->f && p->f->old.len >= p->min_bytes)
-		p->x = excerpt_build(EXCERPT_PASSWD, sb_str(&p->f->old), p->f->old.len, p->want);
+	p->pt = part_map(p->path, EXCERPT_PASSWD, p->want, p->min_bytes);
 	return NULL;
 }
 
@@ -1264,28 +1465,20 @@ static void prefetch_start(struct quick *q)
 		return;
 	p->want = &q->want;
 	p->min_bytes = excerpt_min_bytes;
-	p->d = (struct diags)DIAGS_INIT;
 	p->running = pthread_create(&p->thread, NULL, prefetch_run, p) == 0;
 }
 
-/* The thread's result, once: the file registered, its excerpt in use. */
-static void prefetch_join(struct quick *q, bool use)
+/* The thread's part, once; NULL when it has none. */
+static struct part *prefetch_join(struct quick *q)
 {
 	struct prefetch *p = &q->pf;
 	if (!p->running)
-		return;
+		return NULL;
 	pthread_join(p->thread, NULL);
 	p->running = false;
-	if (use && p->f) {
-		file_register(q->s, p->f);
-		if (p->x)
-			strmap_put(q->s->excerpts, p->path, p->x);
-	} else {
-		if (p->f)
-			file_free(p->f);
-		excerpt_free(&p->x);
-	}
-	diags_free(&p->d);   /* an unreadable file is read (and reported) again */
+	struct part *pt = p->pt;
+	p->pt = NULL;
+	return pt;
 }
 
 static int quick_load(void *ctx, const char *path, bool missing_ok, struct doc **out,
@@ -1293,24 +1486,32 @@ static int quick_load(void *ctx, const char *path, bool missing_ok, struct doc *
 {
 	struct quick *q = ctx;
 	struct stage *s = q->s;
-	if (q->pf.running && strcmp(path, q->pf.path) == 0) {
-		prefetch_join(q, true);
-		const struct excerpt *x = strmap_get(s->excerpts, path);
-		struct staged_file *pf = file_get(s, path);
-		if (x && pf) {
-			*out = excerpt_doc(x, sb_str(&pf->old), path);
-			return 0;
-		}
-	}
+	int kind = excerpt_kind_of(s, path);
 	struct staged_file *f = file_get(s, path);
+	if (kind < 0 || strmap_get(s->excerpts, path))
+		return source_load(s, path, missing_ok, out, d);
+	struct part *pt = NULL;
+	if (q->pf.running && strcmp(path, q->pf.path) == 0)
+		pt = prefetch_join(q);
+	else if (!f)
+		pt = part_map(path, (enum excerpt_kind)kind, &q->want, excerpt_min_bytes);
+	if (pt) {
+		/* first read of this file: in part, from its mapping */
+		f = file_lazy(s, path, pt);
+		strmap_put(s->excerpts, path, pt);
+		*out = excerpt_doc(pt->x, pt->m.data, path);
+		return 0;
+	}
 	if (!f && !(f = file_read(s, path, missing_ok, d)))
 		return -1;
-	int kind = excerpt_kind_of(s, path);
-	const struct strbuf *b = file_bytes(f);
-	if (kind >= 0 && b->len >= excerpt_min_bytes && !strmap_get(s->excerpts, path)) {
+	/* staged bytes (edited, or read whole): excerpted from memory */
+	const struct strbuf *b = file_bytes(s, f);
+	if (f->existed && b->len >= excerpt_min_bytes) {
 		struct excerpt *x = excerpt_build((enum excerpt_kind)kind, sb_str(b), b->len, &q->want);
 		if (x) {
-			strmap_put(s->excerpts, path, x);
+			pt = xcalloc(1, sizeof *pt);
+			pt->x = x;
+			strmap_put(s->excerpts, path, pt);
 			*out = excerpt_doc(x, sb_str(b), path);
 			return 0;
 		}
@@ -1359,10 +1560,8 @@ static void excerpts_free(struct stage *s)
 	size_t pos = 0;
 	const char *k;
 	void *v;
-	while (s->excerpts && strmap_next(s->excerpts, &pos, &k, &v)) {
-		struct excerpt *x = v;
-		excerpt_free(&x);
-	}
+	while (s->excerpts && strmap_next(s->excerpts, &pos, &k, &v))
+		part_free(v);
 	strmap_free(&s->excerpts);
 }
 
@@ -1385,9 +1584,13 @@ static int apply_quick(struct stage *s, const struct op *op)
 	s->excerpts = strmap_create(8);
 	prefetch_start(&q);
 	int rc = world_load_from(s->cfg, &src, &w, &quiet);
-	prefetch_join(&q, false);   /* when the world never asked for it */
+	struct part *unused = prefetch_join(&q);   /* the world never asked for it */
+	if (unused)
+		part_free(unused);
 	if (rc == 0)
 		rc = apply_op(s, w, op, &quiet);
+	if (rc == 0 && !splice_world(s, w))
+		rc = -1;
 	if (rc == 0) {
 		world_free(&s->world);
 		sync_world(s, w);
@@ -1427,12 +1630,12 @@ static int apply_one(struct stage *s, const struct op *op, struct diags *d)
 	struct staged_file *mf = s->layout.valid ? file_get(s, s->layout.maincf) : NULL;
 	struct strbuf saved = STRBUF_INIT;
 	if (mf)
-		sb_add(&saved, sb_str(file_bytes(mf)), file_bytes(mf)->len);
+		sb_add(&saved, sb_str(file_bytes(s, mf)), file_bytes(s, mf)->len);
 	int rc = apply_op(s, w, op, d);
 	if (rc == 0) {
 		sync_world(s, w);
 		/* A new main.cf may name other maps: the layout must be re-read. */
-		const struct strbuf *now = mf ? file_bytes(mf) : NULL;
+		const struct strbuf *now = mf ? file_bytes(s, mf) : NULL;
 		if (now && (now->len != saved.len || memcmp(sb_str(now), sb_str(&saved), saved.len) != 0))
 			s->layout.valid = false;
 	}
@@ -1473,6 +1676,7 @@ int stage_load(struct stage *s, struct diags *d)
 {
 	world_free(&s->world);
 	files_clear(s);
+	s->stale = false;
 	layout_clear(&s->layout);   /* main.cf is read again too */
 	actions_clear(s);
 	s->plan_valid = false;
@@ -1548,16 +1752,19 @@ static bool file_unchanged(const struct staged_file *f, struct strbuf *scratch)
 		if (ns_between(&st.st_mtim, &f->read_at) > margin || ns_between(&now, &st.st_mtim) > margin)
 			return true;
 	}
+	if (f->lazy && !f->undo)
+		return false;   /* only consulted, not held: read everything again */
+	const struct strbuf *old = stage_file_old(f);
 	bool exists;
 	sb_reset(scratch);
-	return read_raw(f->path, scratch, &exists) == 0 && exists && scratch->len == f->old.len &&
-	       memcmp(sb_str(scratch), sb_str(&f->old), scratch->len) == 0;
+	return read_raw(f->path, scratch, &exists) == 0 && exists && scratch->len == old->len &&
+	       memcmp(sb_str(scratch), sb_str(old), scratch->len) == 0;
 }
 
 int stage_refresh(struct stage *s, bool *replayed, struct diags *d)
 {
 	*replayed = false;
-	bool same = s->broken == s->nops;
+	bool same = s->broken == s->nops && !s->stale;
 	struct strbuf now = STRBUF_INIT;
 	for (size_t i = 0; i < s->npaths && same; i++)
 		same = file_unchanged(file_get(s, s->paths[i]), &now);
@@ -1612,8 +1819,43 @@ const struct world *stage_world(struct stage *s, struct diags *d)
 
 static bool file_changed(const struct staged_file *f)
 {
+	if (f->lazy)
+		return f->undo && f->undo->n > 0;
 	return f->edited &&
 	       (f->cur.len != f->old.len || memcmp(sb_str(&f->cur), sb_str(&f->old), f->old.len) != 0);
+}
+
+static size_t line_start_at(const char *s, size_t at)
+{
+	while (at > 0 && s[at - 1] != '\n')
+		at--;
+	return at;
+}
+
+/* For a file read in part: cur's [*c0, *c1) holding every change and at
+ * least `context` whole lines around them, old's bytes for the same
+ * stretch in old, and the lines before it (the same on both sides). */
+static size_t undo_window(const struct staged_file *f, unsigned context, size_t *c0, size_t *c1,
+			  struct strbuf *old)
+{
+	const struct staged_undo *u = f->undo;
+	const char *c = f->cur.buf;
+	size_t n = f->cur.len;
+	size_t a = line_start_at(c, u->v[0].cur_off);
+	for (unsigned k = 0; k < context && a > 0; k++)
+		a = line_start_at(c, a - 1);
+	size_t b = u->v[u->n - 1].cur_off + u->v[u->n - 1].cur_len;
+	for (unsigned k = 0; k <= context && b < n; k++) {
+		const char *nl = memchr(c + b, '\n', n - b);
+		b = nl ? (size_t)(nl - c) + 1 : n;
+	}
+	*c0 = a;
+	*c1 = b;
+	undo_rebuild(f, a, b, old);
+	size_t lines = 0;
+	for (const char *p = c, *end = c + a; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		lines++;
+	return lines;
 }
 
 /* The domain-like keys of a table or list (first word of each entry line,
@@ -1642,8 +1884,19 @@ static void domain_keys(const char *t, size_t len, struct strbuf *out)
 static bool domain_keys_changed(const struct staged_file *f)
 {
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
-	domain_keys(sb_str(&f->old), f->old.len, &a);
-	domain_keys(sb_str(&f->cur), f->cur.len, &b);
+	if (f->lazy && f->undo && f->undo->n) {
+		/* outside the changed stretch the lines are the same */
+		struct strbuf old = STRBUF_INIT;
+		size_t c0, c1;
+		undo_window(f, 0, &c0, &c1, &old);
+		domain_keys(sb_str(&old), old.len, &a);
+		domain_keys(f->cur.buf + c0, c1 - c0, &b);
+		sb_free(&old);
+	} else {
+		const struct strbuf *old = stage_file_old(f);
+		domain_keys(sb_str(old), old->len, &a);
+		domain_keys(sb_str(&f->cur), f->cur.len, &b);
+	}
 	bool changed = a.len != b.len || memcmp(sb_str(&a), sb_str(&b), a.len) != 0;
 	sb_free(&a);
 	sb_free(&b);
@@ -1722,7 +1975,7 @@ const struct plan *stage_plan(struct stage *s)
 		plan_add_action(p, a->kind, a->path, NULL, a->detail);
 		struct staged_file *f = file_get(s, a->path);
 		if (f && !file_changed(f)) {
-			file_materialize(f);   /* the commit builds the map from cur */
+			file_materialize(s, f);   /* the commit builds the map from cur */
 			p->rebuilt = xreallocarray(p->rebuilt, p->nrebuilt + 1, sizeof *p->rebuilt);
 			p->rebuilt[p->nrebuilt++] = f;
 		}
@@ -1770,8 +2023,19 @@ void plan_diff(const struct plan *p, struct strbuf *out)
 {
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct staged_file *f = p->files[i];
-		diff_unified(f->existed ? f->path : "/dev/null", f->path, sb_str(&f->old), f->old.len,
-			     sb_str(&f->cur), f->cur.len, 3, out);
+		const char *from = f->existed ? f->path : "/dev/null";
+		if (f->lazy && f->undo && f->undo->n) {
+			/* only the stretch around the changes: old is not held */
+			struct strbuf old = STRBUF_INIT;
+			size_t c0, c1;
+			size_t before = undo_window(f, 3, &c0, &c1, &old);
+			diff_unified_at(from, f->path, sb_str(&old), old.len, f->cur.buf + c0, c1 - c0, 3,
+					before, out);
+			sb_free(&old);
+			continue;
+		}
+		const struct strbuf *old = stage_file_old(f);
+		diff_unified(from, f->path, sb_str(old), old->len, sb_str(&f->cur), f->cur.len, 3, out);
 	}
 }
 

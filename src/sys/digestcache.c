@@ -64,19 +64,18 @@ void file_digest_compute(const void *data, size_t len, struct file_digest *out)
 	hash_marking(&c, data, 0, len, out);
 }
 
-void file_digest_update(const struct file_digest *old_dg, const void *old, size_t old_len,
+void file_digest_resume(const struct file_digest *old_dg, size_t old_len, size_t shared,
 			const void *cur, size_t cur_len, struct file_digest *out)
 {
 	/* Whole strides cur shares with old from the start; a mark exists
 	 * for each only when old had that many bytes. */
-	size_t k = 0, limit = old_dg->nmarks;
-	if (limit > old_len / DIGEST_STRIDE)
-		limit = old_len / DIGEST_STRIDE;
-	if (limit > cur_len / DIGEST_STRIDE)
-		limit = cur_len / DIGEST_STRIDE;
-	const unsigned char *o = old, *n = cur;
-	while (k < limit && memcmp(o + k * DIGEST_STRIDE, n + k * DIGEST_STRIDE, DIGEST_STRIDE) == 0)
-		k++;
+	size_t k = shared / DIGEST_STRIDE;
+	if (k > old_dg->nmarks)
+		k = old_dg->nmarks;
+	if (k > old_len / DIGEST_STRIDE)
+		k = old_len / DIGEST_STRIDE;
+	if (k > cur_len / DIGEST_STRIDE)
+		k = cur_len / DIGEST_STRIDE;
 	*out = (struct file_digest){ .marks = NULL };
 	struct sha256 c;
 	sha256_init(&c);
@@ -86,6 +85,16 @@ void file_digest_update(const struct file_digest *old_dg, const void *old, size_
 		memcpy(out->marks, old_dg->marks, k * sizeof *out->marks);
 	}
 	hash_marking(&c, cur, k * DIGEST_STRIDE, cur_len, out);
+}
+
+void file_digest_update(const struct file_digest *old_dg, const void *old, size_t old_len,
+			const void *cur, size_t cur_len, struct file_digest *out)
+{
+	size_t shared = 0, limit = old_len < cur_len ? old_len : cur_len;
+	const unsigned char *o = old, *n = cur;
+	while (shared + DIGEST_STRIDE <= limit && memcmp(o + shared, n + shared, DIGEST_STRIDE) == 0)
+		shared += DIGEST_STRIDE;
+	file_digest_resume(old_dg, old_len, shared, cur, cur_len, out);
 }
 
 void file_digest_free(struct file_digest *dg)

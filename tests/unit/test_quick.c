@@ -111,7 +111,7 @@ static void same_edit(enum table_syntax syn, const char *text, const char *key, 
 	edit(part);
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	doc_render(table_doc(whole), &a);
-	excerpt_splice(x, text, strlen(text), table_doc(part), &b);
+	excerpt_splice(x, text, strlen(text), table_doc(part), &b, NULL, NULL);
 	CU_ASSERT_STRING_EQUAL(b.buf, a.buf);
 	sb_free(&a);
 	sb_free(&b);
@@ -165,7 +165,7 @@ static void test_excerpt_passwd(void)
 	CU_ASSERT_EQUAL(pwfile_set_password(part, "b@x.test", "{PLAIN}bb", &d), 0);
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	doc_render(pwfile_doc(whole), &a);
-	excerpt_splice(x, pw, sizeof pw - 1, pwfile_doc(part), &b);
+	excerpt_splice(x, pw, sizeof pw - 1, pwfile_doc(part), &b, NULL, NULL);
 	CU_ASSERT_STRING_EQUAL(b.buf, a.buf);
 	sb_free(&a);
 	sb_free(&b);
@@ -328,6 +328,12 @@ static void describe(struct stage *s, struct strbuf *out)
 	const struct plan *p = stage_plan(s);
 	for (size_t i = 0; i < p->nfiles; i++)
 		sb_addf(out, "FILE %s\n%s\n", p->files[i]->path, sb_str(&p->files[i]->cur));
+	/* the diff too: the quick path shows it from the changed stretch only */
+	plan_diff(p, out);
+	for (size_t i = 0; i < p->nfiles; i++) {
+		const struct strbuf *old = stage_file_old(p->files[i]);
+		sb_addf(out, "OLD %s %zu\n", p->files[i]->path, old->len);
+	}
 	for (size_t i = 0; i < p->nactions; i++) {
 		const struct action *a = &p->actions[i];
 		/* the archive name carries the second it was made */
