@@ -72,4 +72,15 @@ void excerpt_splice(const struct excerpt *x, const char *full, size_t full_len,
 		    const struct doc *doc, struct strbuf *out, struct excerpt_change **changes,
 		    size_t *nchanges);
 
+/* How many bytes at the start of the file the edits of doc leave as they
+ * are (up to the first line changed, gone or with a new line before it). */
+size_t excerpt_untouched(const struct excerpt *x, const char *full, size_t full_len,
+			 const struct doc *doc);
+/* excerpt_splice for the new file from offset `from` on (at most
+ * excerpt_untouched()): out gets those bytes only; change offsets are the
+ * whole file's. */
+void excerpt_splice_from(const struct excerpt *x, const char *full, size_t full_len,
+			 const struct doc *doc, size_t from, struct strbuf *out,
+			 struct excerpt_change **changes, size_t *nchanges);
+
 #endif

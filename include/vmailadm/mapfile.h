@@ -23,6 +23,16 @@ struct mapfile {
 int mapfile_open(const char *path, struct mapfile *m, struct diags *d);
 void mapfile_close(struct mapfile *m);
 
+/* A writable copy-on-write view of path with room bytes to grow after
+ * it, provided the file is still the one described by want (inode, size,
+ * mtime): pages that are never written stay the page cache's, so a copy
+ * edited near its end costs a few pages instead of the whole file. The
+ * same SIGBUS caveat holds for the pages not written yet: only for a
+ * one-shot command. NULL when it cannot be made; free with
+ * mapfile_cow_free(p, *maplen). */
+char *mapfile_cow(const char *path, const struct stat *want, size_t room, size_t *maplen);
+void mapfile_cow_free(char *p, size_t maplen);
+
 /* Run fn(arg) on this thread; false when a SIGBUS (a mapped file cut
  * short) stopped it. What fn allocated before is lost: a leak, never a
  * crash. Not re-entrant on one thread. */

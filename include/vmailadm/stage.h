@@ -60,6 +60,9 @@ struct staged_file {
 	bool changed_since;  /* read whole later, it was not the file first read */
 	size_t same_head;
 	struct staged_undo *undo;
+	/* cur.buf is a copy-on-write view of the file, cur_map bytes long
+	 * (a transient stage: stage_set_transient); 0: it is allocated. */
+	size_t cur_map;
 };
 
 /* The bytes as read (rebuilt, and kept, when they were not held). */
@@ -126,6 +129,12 @@ const char *stage_mailbox_base(struct stage *s);
  * operations that touch a few keys; smaller ones whole. SIZE_MAX turns the
  * quick path off. For tests. */
 void stage_set_excerpt_min(size_t bytes);
+
+/* The stage is committed or dropped at once, by a one-shot command: a
+ * large file the quick path edits may then stay a copy-on-write view of
+ * the file until the commit (only the pages an edit touches are copied).
+ * A long-lived stage (the TUI) keeps its own copies. */
+void stage_set_transient(struct stage *s, bool on);
 
 /* For the commit and the journal. */
 const struct config *stage_config(const struct stage *s);

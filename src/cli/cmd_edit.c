@@ -465,6 +465,7 @@ static int stage_words(struct cli *cli, struct stage *s, int argc, char **argv,
 static struct stage *open_stage(struct cli *cli)
 {
 	struct stage *s = stage_create(cli_config(cli));
+	stage_set_transient(s, true);   /* staged, shown and committed in one go */
 	struct diags d = DIAGS_INIT;
 	if (stage_load(s, &d) < 0) {
 		diags_print(&d, stderr);

@@ -85,6 +85,7 @@ static int do_fix(struct cli *cli, const struct world *w, const struct lint_repo
 	diags_print(&d, stderr);
 	diags_free(&d);
 	struct stage *s = stage_create(cfg);
+	stage_set_transient(s, true);   /* staged and committed in one go */
 	if (stage_load(s, &d) < 0) {
 		diags_print(&d, stderr);
 		diags_free(&d);

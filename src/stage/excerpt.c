@@ -334,6 +334,7 @@ struct changes {
 	struct excerpt_change *v;
 	size_t n, cap;
 	bool on;
+	size_t base;   /* out starts at this offset of the new file */
 };
 
 /* old [old_off, +old_len) became out's bytes from cur_off to its end;
@@ -342,6 +343,7 @@ static void note_change(struct changes *c, size_t old_off, size_t old_len, size_
 			const struct strbuf *out)
 {
 	size_t cur_len = out->len - cur_off;
+	cur_off += c->base;
 	if (!c->on || (old_len == 0 && cur_len == 0))
 		return;
 	struct excerpt_change *last = c->n ? &c->v[c->n - 1] : NULL;
@@ -357,6 +359,57 @@ static void note_change(struct changes *c, size_t old_off, size_t old_len, size_
 void excerpt_splice(const struct excerpt *x, const char *full, size_t full_len,
 		    const struct doc *doc, struct strbuf *out, struct excerpt_change **changes,
 		    size_t *nchanges)
+{
+	excerpt_splice_from(x, full, full_len, doc, 0, out, changes, nchanges);
+}
+
+/* Whether excerpt line i comes out exactly as it was, with nothing new
+ * before it. */
+static bool line_kept(const struct excerpt *x, const char *full, const struct doc *doc,
+		      const size_t *at, size_t i)
+{
+	if (at[i] == SIZE_MAX)
+		return false;
+	size_t n;
+	const char *t = doc_text(doc, at[i], &n);
+	const char *e = doc_eol(doc, at[i]);
+	size_t el = strlen(e);
+	return n + el == x->lines[i].len && memcmp(t, full + x->lines[i].off, n) == 0 &&
+	       memcmp(e, full + x->lines[i].off + n, el) == 0;
+}
+
+size_t excerpt_untouched(const struct excerpt *x, const char *full, size_t full_len,
+			 const struct doc *doc)
+{
+	size_t nd = doc_count(doc);
+	size_t *at = xreallocarray(NULL, x->n ? x->n : 1, sizeof *at);
+	for (size_t i = 0; i < x->n; i++)
+		at[i] = SIZE_MAX;
+	size_t first_new = SIZE_MAX;   /* excerpt line a new line goes before */
+	size_t prev = 0;
+	for (size_t j = 0; j < nd; j++) {
+		size_t o = doc_origin(doc, j);
+		if (o == DOC_NEW) {
+			if (first_new == SIZE_MAX)
+				first_new = prev;
+		} else {
+			at[o] = j;
+			prev = o + 1;
+		}
+	}
+	size_t i = 0;
+	while (i < x->n && i < first_new && line_kept(x, full, doc, at, i))
+		i++;
+	/* new lines after line i-1 go right after it; a changed line i starts it */
+	size_t off = i < first_new ? (i < x->n ? x->lines[i].off : full_len)
+				   : (i > 0 ? x->lines[i - 1].off + x->lines[i - 1].len : (x->n ? x->lines[0].off : full_len));
+	free(at);
+	return off;
+}
+
+void excerpt_splice_from(const struct excerpt *x, const char *full, size_t full_len,
+			 const struct doc *doc, size_t from, struct strbuf *out,
+			 struct excerpt_change **changes, size_t *nchanges)
 {
 	size_t nd = doc_count(doc);
 	/* where each excerpt line went (SIZE_MAX: deleted), and the new lines
@@ -377,11 +430,11 @@ void excerpt_splice(const struct excerpt *x, const char *full, size_t full_len,
 			prev = o + 1;
 		}
 	}
-	struct changes c = { .on = changes != NULL };
-	size_t pos = 0, k = 0;
+	struct changes c = { .on = changes != NULL, .base = from };
+	size_t pos = from, k = 0;
 	sb_reset(out);
-	/* one allocation: the whole file, with room for the new lines */
-	size_t grow = full_len + 1;
+	/* one allocation: the file from `from`, with room for the new lines */
+	size_t grow = full_len - from + 1;
 	for (size_t j = 0; j < nd; j++) {
 		size_t n;
 		doc_text(doc, j, &n);
@@ -390,6 +443,17 @@ void excerpt_splice(const struct excerpt *x, const char *full, size_t full_len,
 	sb_grow(out, grow);
 	for (size_t i = 0; i < x->n; i++) {
 		const struct span *ln = &x->lines[i];
+		if (ln->off < from) {
+			/* before `from`: kept as it was (excerpt_untouched), and
+			 * new lines after it, if any, start out */
+			if (ln->off + ln->len == from) {
+				size_t mark = out->len;
+				for (; k < nafter && slot[k] <= i + 1; k++)
+					add_doc_line(out, doc, after[k]);
+				note_change(&c, from, 0, mark, out);
+			}
+			continue;
+		}
 		sb_add(out, full + pos, ln->off - pos);
 		size_t mark = out->len;
 		for (; k < nafter && slot[k] == i; k++)   /* only slot 0 is left here */

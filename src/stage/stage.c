@@ -71,6 +71,7 @@ struct stage {
 	/* A file read in part was found changed when read whole later: the
 	 * next stage_refresh replays everything on fresh files. */
 	bool stale;
+	bool transient;   /* stage_set_transient */
 };
 
 /* What the quick path changed in a file it did not keep whole: old can be
@@ -90,14 +91,25 @@ struct part {
 	 * short then fails the quick path with nothing half-done) */
 	bool spliced;
 	struct strbuf cur;
+	size_t cur_map;     /* cur is a copy-on-write view this long */
 	struct staged_undo *undo;
 };
+
+static void cur_release(struct strbuf *cur, size_t *cur_map)
+{
+	if (*cur_map)
+		mapfile_cow_free(cur->buf, *cur_map);
+	else
+		sb_free(cur);
+	sb_init(cur);
+	*cur_map = 0;
+}
 
 static void part_free(struct part *pt)
 {
 	excerpt_free(&pt->x);
 	mapfile_close(&pt->m);
-	sb_free(&pt->cur);
+	cur_release(&pt->cur, &pt->cur_map);
 	if (pt->undo) {
 		free(pt->undo->v);
 		sb_free(&pt->undo->old);
@@ -114,6 +126,11 @@ static size_t excerpt_min_bytes = 256 * 1024;
 void stage_set_excerpt_min(size_t bytes)
 {
 	excerpt_min_bytes = bytes;
+}
+
+void stage_set_transient(struct stage *s, bool on)
+{
+	s->transient = on;
 }
 
 /* ---- files ------------------------------------------------------------- */
@@ -201,7 +218,7 @@ static const struct strbuf *file_bytes(struct stage *s, struct staged_file *f)
 static void file_set(struct staged_file *f, struct strbuf *nb)
 {
 	stage_file_old(f);   /* an undo is relative to the cur it replaces */
-	sb_free(&f->cur);
+	cur_release(&f->cur, &f->cur_map);
 	f->cur = *nb;
 	sb_init(nb);
 	f->edited = true;
@@ -222,7 +239,7 @@ static void file_free(struct staged_file *f)
 	free(f->path);
 	undo_free(f);
 	sb_free(&f->old);
-	sb_free(&f->cur);
+	cur_release(&f->cur, &f->cur_map);
 	free(f);
 }
 
@@ -326,6 +343,8 @@ static int source_load(void *ctx, const char *path, bool missing_ok, struct doc 
 struct splice_job {
 	struct part *pt;
 	const struct doc *doc;
+	const char *path;
+	bool cow;
 };
 
 static void splice_run(void *arg)
@@ -334,9 +353,36 @@ static void splice_run(void *arg)
 	struct part *pt = j->pt;
 	struct staged_undo *u = xcalloc(1, sizeof *u);
 	pt->undo = u;
-	excerpt_splice(pt->x, pt->m.data, pt->m.len, j->doc, &pt->cur, &u->v, &u->n);
+	size_t from = j->cow ? excerpt_untouched(pt->x, pt->m.data, pt->m.len, j->doc) : 0;
+	struct strbuf rest = STRBUF_INIT;
+	excerpt_splice_from(pt->x, pt->m.data, pt->m.len, j->doc, from, &rest, &u->v, &u->n);
 	for (size_t i = 0; i < u->n; i++)
 		sb_add(&u->old, pt->m.data + u->v[i].old_off, u->v[i].old_len);
+	if (from > 0) {
+		/* the untouched start stays the file's pages: only the rest is
+		 * written into the view (a commit follows at once) */
+		size_t len = from + rest.len, maplen;
+		size_t room = (len > pt->m.len ? len - pt->m.len : 0) + 4096;
+		char *view = mapfile_cow(j->path, &pt->m.st, room, &maplen);
+		if (view) {
+			memcpy(view + from, rest.buf, rest.len);
+			view[len] = '\0';
+			pt->cur = (struct strbuf){ view, len, maplen };
+			pt->cur_map = maplen;
+			sb_free(&rest);
+			return;
+		}
+		/* no view: the whole file, the usual way */
+		free(u->v);
+		sb_reset(&u->old);
+		u->v = NULL;
+		u->n = 0;
+		sb_free(&rest);
+		excerpt_splice_from(pt->x, pt->m.data, pt->m.len, j->doc, 0, &rest, &u->v, &u->n);
+		for (size_t i = 0; i < u->n; i++)
+			sb_add(&u->old, pt->m.data + u->v[i].old_off, u->v[i].old_len);
+	}
+	pt->cur = rest;
 }
 
 /* The new bytes of a document read in part from a mapping, kept in its
@@ -346,7 +392,7 @@ static bool splice_mapped(struct stage *s, struct doc *doc)
 	struct part *pt = doc && doc_dirty(doc) && s->excerpts ? strmap_get(s->excerpts, doc_name(doc)) : NULL;
 	if (!pt || !pt->m.data)
 		return true;
-	struct splice_job j = { pt, doc };
+	struct splice_job j = { pt, doc, doc_name(doc), s->transient };
 	pt->spliced = mapfile_try(splice_run, &j);
 	return pt->spliced;
 }
@@ -364,9 +410,11 @@ static void sync_doc(struct stage *s, struct doc *doc)
 	if (pt && pt->spliced) {
 		/* read in part from a mapping: old is not kept, only what changed */
 		undo_free(f);
-		sb_free(&f->cur);
+		cur_release(&f->cur, &f->cur_map);
 		f->cur = pt->cur;
+		f->cur_map = pt->cur_map;
 		sb_init(&pt->cur);
+		pt->cur_map = 0;
 		f->edited = true;
 		f->undo = pt->undo;
 		pt->undo = NULL;

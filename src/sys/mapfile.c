@@ -54,6 +54,46 @@ void mapfile_close(struct mapfile *m)
 	memset(m, 0, sizeof *m);
 }
 
+char *mapfile_cow(const char *path, const struct stat *want, size_t room, size_t *maplen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	if (fstat(fd, &st) < 0 || st.st_ino != want->st_ino || st.st_dev != want->st_dev ||
+	    st.st_size != want->st_size || st.st_mtim.tv_sec != want->st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != want->st_mtim.tv_nsec || st.st_size == 0) {
+		close(fd);
+		return NULL;
+	}
+	size_t len = (size_t)st.st_size;
+	size_t file_pages = (len + page - 1) / page * page;
+	size_t total = (len + room + page - 1) / page * page;
+	if (total < file_pages)
+		total = file_pages;
+	/* anonymous room first, the file's pages over its start */
+	char *base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED) {
+		close(fd);
+		return NULL;
+	}
+	if (mmap(base, file_pages, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		munmap(base, total);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	*maplen = total;
+	return base;
+}
+
+void mapfile_cow_free(char *p, size_t maplen)
+{
+	if (p)
+		munmap(p, maplen);
+}
+
 static _Thread_local sigjmp_buf *guard;
 static pthread_once_t installed = PTHREAD_ONCE_INIT;
 

@@ -200,9 +200,12 @@ static int push(struct stage *s, const char *line)
 	return rc;
 }
 
+static bool transient;   /* the second run: as the command line makes them */
+
 static struct stage *stage_new(void)
 {
 	struct stage *s = stage_create(cfg);
+	stage_set_transient(s, transient);
 	struct diags d = DIAGS_INIT;
 	CU_ASSERT_EQUAL(stage_load(s, &d), 0);
 	diags_free(&d);
@@ -1666,6 +1669,7 @@ int main(void)
 	 * mappings, rebuilt old bytes, windowed diffs and resumed digests
 	 * must give every result the whole files give. */
 	stage_set_excerpt_min(0);
-	int rc2 = cu_run("stage, quick path on every file", tests);
+	transient = true;
+	int rc2 = cu_run("stage, quick path on every file, transient stages", tests);
 	return rc ? rc : rc2;
 }
