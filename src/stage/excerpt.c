@@ -128,13 +128,45 @@ static bool plain_word(const char *s, size_t n)
 	return true;
 }
 
+/* The first byte of p[0..n) that cannot be in a plain key: whitespace or
+ * another control byte, '"' or '\\' (eight bytes at a time: most lines are
+ * "user@domain<tab>value", and this runs once a line). */
+static size_t key_stop(const char *p, size_t n)
+{
+	size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, q, b;
+		memcpy(&w, p + i, 8);
+		q = w ^ 0x2222222222222222ull;   /* '"' -> 0 */
+		b = w ^ 0x5c5c5c5c5c5c5c5cull;   /* '\\' -> 0 */
+		uint64_t hit = (((w - 0x2121212121212121ull) & ~w) | ((q - 0x0101010101010101ull) & ~q) |
+				((b - 0x0101010101010101ull) & ~b)) & 0x8080808080808080ull;
+		if (hit) {
+			/* the lowest flagged byte is exact; bytes >= 0x80 may be
+			 * flagged falsely by the first test: check from there */
+			i += (size_t)__builtin_ctzll(hit) / 8;
+			break;
+		}
+	}
+#endif
+	while (i < n && (unsigned char)p[i] > ' ' && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
+}
+
 static void table_group(struct scan *s, size_t start, size_t end, size_t first_end)
 {
 	const char *p = s->data + start;
-	size_t n = first_end - start, k = 0;
-	while (k < n && !is_ws(p[k]))
-		k++;
-	bool plain = plain_word(p, k);
+	size_t n = first_end - start;
+	size_t k = key_stop(p, n);
+	/* a plain key ends in whitespace; anything else (quotes, backslashes,
+	 * control bytes) is read by the parser itself: taken */
+	bool plain = k > 0 && (k == n || is_ws(p[k]));
+	if (!plain) {
+		while (k < n && !is_ws(p[k]))
+			k++;
+	}
 	bool take = !plain || wanted_key(s, p, k) ||
 		    (s->want->nneedles && has_needle(s->want, p, end - start));
 	if (plain && in_domain(s, p, k, true)) {
