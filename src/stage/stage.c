@@ -533,17 +533,23 @@ struct stage *stage_create(const struct config *cfg)
 	return s;
 }
 
+/* Drop the actions and notes after the first nacts and nnotes (an
+ * operation that failed leaves nothing behind). */
+static void actions_truncate(struct stage *s, size_t nacts, size_t nnotes)
+{
+	while (s->nacts > nacts) {
+		struct action *a = &s->acts[--s->nacts];
+		free(a->path);
+		free(a->target);
+		free(a->detail);
+	}
+	while (s->nnotes > nnotes)
+		free(s->notes[--s->nnotes]);
+}
+
 static void actions_clear(struct stage *s)
 {
-	for (size_t i = 0; i < s->nacts; i++) {
-		free(s->acts[i].path);
-		free(s->acts[i].target);
-		free(s->acts[i].detail);
-	}
-	s->nacts = 0;
-	for (size_t i = 0; i < s->nnotes; i++)
-		free(s->notes[i]);
-	s->nnotes = 0;
+	actions_truncate(s, 0, 0);
 }
 
 static void plan_clear(struct plan *p)
@@ -1644,14 +1650,7 @@ static int apply_quick(struct stage *s, const struct op *op)
 		sync_world(s, w);
 		s->plan_valid = false;
 	} else {
-		while (s->nacts > nacts) {
-			struct action *a = &s->acts[--s->nacts];
-			free(a->path);
-			free(a->target);
-			free(a->detail);
-		}
-		while (s->nnotes > nnotes)
-			free(s->notes[--s->nnotes]);
+		actions_truncate(s, nacts, nnotes);
 	}
 	world_free(&w);
 	excerpts_free(s);
@@ -1688,16 +1687,8 @@ static int apply_one(struct stage *s, const struct op *op, struct diags *d)
 			s->layout.valid = false;
 	}
 	world_free(&w);
-	if (rc < 0) {
-		while (s->nacts > nacts) {
-			struct action *a = &s->acts[--s->nacts];
-			free(a->path);
-			free(a->target);
-			free(a->detail);
-		}
-		while (s->nnotes > nnotes)
-			free(s->notes[--s->nnotes]);
-	}
+	if (rc < 0)
+		actions_truncate(s, nacts, nnotes);
 	sb_free(&saved);
 	s->plan_valid = false;
 	return rc;
