@@ -38,6 +38,10 @@ struct maildir_watch {
 	size_t npolled, polled_cap;
 	unsigned char *mark;     /* per box: already reported by this drain */
 	size_t nwatched;
+	/* The base of the polled boxes, opened once per round of checks. */
+	const char *base_path;
+	int base_fd;
+	struct strbuf path, sub;
 };
 
 enum { ST_NONE, ST_INOTIFY, ST_POLLED };
@@ -46,6 +50,7 @@ struct maildir_watch *maildir_watch_create(const struct maildir_scan *s, unsigne
 {
 	struct maildir_watch *w = xcalloc(1, sizeof *w);
 	w->s = s;
+	w->base_fd = -1;
 	w->efd = epoll_create1(EPOLL_CLOEXEC);
 	w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -78,6 +83,9 @@ void maildir_watch_free(struct maildir_watch **wp)
 	if (w->ifd >= 0) close(w->ifd);
 	if (w->tfd >= 0) close(w->tfd);
 	if (w->efd >= 0) close(w->efd);
+	if (w->base_fd >= 0) close(w->base_fd);
+	sb_free(&w->path);
+	sb_free(&w->sub);
 	free(w->wd_box);
 	free(w->state);
 	free(w->polled);
@@ -118,28 +126,61 @@ static size_t box_dirs(const struct maildir_scan *s, size_t id, size_t k, struct
 	if (fi > 0) {
 		struct maildir_folder f;
 		maildir_box_folder(s, id, fi, &f);
-		sb_addf(sub, ".%s/", f.name);
+		sb_addc(sub, '.');
+		sb_adds(sub, f.name);
+		sb_addc(sub, '/');
 	}
 	sb_adds(sub, (k - 1) % 2 ? "cur" : "new");
 	return 1;
 }
 
-/* A signature of every watched directory's mtime (and existence). */
-static uint64_t box_signature(const struct maildir_scan *s, size_t id)
+static int base_fd(struct maildir_watch *w, size_t id)
+{
+	const char *path = maildir_box_base(w->s, id);
+	if (w->base_fd >= 0 && (path == w->base_path || strcmp(path, w->base_path) == 0))
+		return w->base_fd;
+	if (w->base_fd >= 0)
+		close(w->base_fd);
+	w->base_path = path;
+	w->base_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return w->base_fd;
+}
+
+/* Next round: open the base again (it may have been replaced). */
+static void forget_base(struct maildir_watch *w)
+{
+	if (w->base_fd >= 0)
+		close(w->base_fd);
+	w->base_fd = -1;
+}
+
+/* A signature of every watched directory's mtime (and existence), from
+ * one fstatat each by path from the base: opening the base and the box
+ * for each check cost as much as the checks. Nothing is opened; a symlink
+ * swapped in on the way shows another mtime, so the box is reported and
+ * the scanner, which refuses symlinks, reads it. A box the last scan found
+ * unsafe (a symlink, a path leaving the base) is not looked into. */
+static uint64_t box_signature(struct maildir_watch *w, size_t id)
 {
 	uint64_t h = 1469598103934665603ULL;
-	struct strbuf sub = STRBUF_INIT;
-	int dfd = maildir_box_open(s, id, "");
-	for (size_t k = 0; box_dirs(s, id, k, &sub); k++) {
+	int bfd = maildir_box_status(w->s, id, NULL) == MAILDIR_UNSAFE ? -1 : base_fd(w, id);
+	sb_reset(&w->path);
+	sb_adds(&w->path, maildir_box_rel(w->s, id));
+	while (w->path.len > 1 && w->path.buf[w->path.len - 1] == '/')
+		sb_truncate(&w->path, w->path.len - 1);
+	size_t rl = w->path.len;
+	for (size_t k = 0; box_dirs(w->s, id, k, &w->sub); k++) {
+		sb_truncate(&w->path, rl);
+		if (k) {
+			sb_addc(&w->path, '/');
+			sb_adds(&w->path, w->sub.buf);
+		}
 		struct stat sb;
 		int64_t v = -1;
-		if (dfd >= 0 && fstatat(dfd, k ? sub.buf : ".", &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		if (bfd >= 0 && fstatat(bfd, w->path.buf, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 			v = (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
 		h = (h ^ (uint64_t)v) * 1099511628211ULL;
 	}
-	if (dfd >= 0)
-		close(dfd);
-	sb_free(&sub);
 	return h;
 }
 
@@ -168,7 +209,7 @@ static void set_polled(struct maildir_watch *w, size_t id)
 	w->state[id] = ST_POLLED;
 	for (size_t i = 0; i < w->npolled; i++)
 		if (w->polled[i].id == id)
-			w->polled[i].sig = box_signature(w->s, id);
+			w->polled[i].sig = box_signature(w, id);
 }
 
 bool maildir_watch_add(struct maildir_watch *w, size_t id)
@@ -262,8 +303,9 @@ size_t maildir_watch_drain(struct maildir_watch *w, size_t **ids, size_t *n, siz
 	}
 	uint64_t ticks;
 	if (read(w->tfd, &ticks, sizeof ticks) == (ssize_t)sizeof ticks) {
+		forget_base(w);
 		for (size_t i = 0; i < w->npolled; i++) {
-			uint64_t sig = box_signature(w->s, w->polled[i].id);
+			uint64_t sig = box_signature(w, w->polled[i].id);
 			if (sig != w->polled[i].sig) {
 				w->polled[i].sig = sig;
 				report(w, w->polled[i].id, ids, n, cap);

@@ -895,6 +895,11 @@ static void test_watch(void)
 	mv("d/b/tmp/3.M3.h", "d/b/new/3.M3.h");
 	t = wait_report(w, 1);
 	CU_ASSERT(t >= 0 && t < 1.0);
+	/* ... and in a folder's cur/, checked by its path from the base. */
+	put("d/b/.Sent/tmp/4.M4.h,S=3", 3);
+	mv("d/b/.Sent/tmp/4.M4.h,S=3", "d/b/.Sent/cur/4.M4.h,S=3:2,S");
+	t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
 	free(ids);
 	maildir_watch_free(&w);
 	maildir_scan_free(&s);
