@@ -95,6 +95,17 @@ struct part {
 	struct staged_undo *undo;
 };
 
+static void undo_destroy(struct staged_undo **up)
+{
+	struct staged_undo *u = *up;
+	if (u) {
+		free(u->v);
+		sb_free(&u->old);
+		free(u);
+		*up = NULL;
+	}
+}
+
 static void cur_release(struct strbuf *cur, size_t *cur_map)
 {
 	if (*cur_map)
@@ -110,11 +121,7 @@ static void part_free(struct part *pt)
 	excerpt_free(&pt->x);
 	mapfile_close(&pt->m);
 	cur_release(&pt->cur, &pt->cur_map);
-	if (pt->undo) {
-		free(pt->undo->v);
-		sb_free(&pt->undo->old);
-		free(pt->undo);
-	}
+	undo_destroy(&pt->undo);
 	free(pt);
 }
 
@@ -142,15 +149,6 @@ static struct staged_file *file_get(struct stage *s, const char *path)
 
 static struct staged_file *file_read_bytes(const char *path, bool missing_ok, struct diags *d);
 
-static void undo_free(struct staged_file *f)
-{
-	if (f->undo) {
-		free(f->undo->v);
-		sb_free(&f->undo->old);
-		free(f->undo);
-		f->undo = NULL;
-	}
-}
 
 /* Old's bytes for cur's [c0, c1), which holds every change whole. */
 static void undo_rebuild(const struct staged_file *f, size_t c0, size_t c1, struct strbuf *out)
@@ -177,7 +175,7 @@ const struct strbuf *stage_file_old(const struct staged_file *cf)
 		sb_reset(&f->old);
 		sb_grow(&f->old, (size_t)f->st.st_size + 1);
 		undo_rebuild(f, 0, f->cur.len, &f->old);
-		undo_free(f);
+		undo_destroy(&f->undo);
 		f->same_head = 0;
 	} else {
 		/* read whole later: the identity must be the one first read */
@@ -237,7 +235,7 @@ static void file_materialize(struct stage *s, struct staged_file *f)
 static void file_free(struct staged_file *f)
 {
 	free(f->path);
-	undo_free(f);
+	undo_destroy(&f->undo);
 	sb_free(&f->old);
 	cur_release(&f->cur, &f->cur_map);
 	free(f);
@@ -409,7 +407,7 @@ static void sync_doc(struct stage *s, struct doc *doc)
 	struct strbuf whole = STRBUF_INIT;
 	if (pt && pt->spliced) {
 		/* read in part from a mapping: old is not kept, only what changed */
-		undo_free(f);
+		undo_destroy(&f->undo);
 		cur_release(&f->cur, &f->cur_map);
 		f->cur = pt->cur;
 		f->cur_map = pt->cur_map;
