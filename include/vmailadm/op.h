@@ -21,6 +21,9 @@ enum op_kind {
 	OP_MAILBOX_QUOTA,
 	OP_ALIAS_ADD,        /* add targets (creating the alias when needed) */
 	OP_ALIAS_DEL,        /* remove targets; without targets, the whole alias */
+	OP_ALIAS_SET,        /* the targets become exactly these, in this order
+	                      * (creating the alias when needed): one undoable
+	                      * step for an edited target list */
 	OP_CATCHALL_SET,
 	OP_CATCHALL_CLEAR,
 	OP_SYSALIAS_SET,     /* /etc/aliases name: targets */

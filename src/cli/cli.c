@@ -21,7 +21,7 @@ struct command {
 
 /* The command table: one line per command (keep sorted by name). */
 static const struct command commands[] = {
-	{ "alias", cmd_edit, N_("alias add|del ADDRESS [TARGET...]   add or remove alias targets") },
+	{ "alias", cmd_edit, N_("alias add|del|set ADDRESS [TARGET...]  add, remove or replace alias targets") },
 	{ "apply", cmd_apply, N_("apply FILE|-             run a batch of edits as one transaction") },
 	{ "catchall", cmd_edit, N_("catchall set|clear DOMAIN [TARGET]") },
 	{ "config", cmd_config, N_("config [--json|--man]    print every effective setting and its origin") },

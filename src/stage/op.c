@@ -26,6 +26,7 @@ static const struct op_name op_names[] = {
 	{ OP_MAILBOX_QUOTA, "mailbox", "quota", 0, 0 },
 	{ OP_ALIAS_ADD, "alias", "add", 1, -1 },
 	{ OP_ALIAS_DEL, "alias", "del", 0, -1 },
+	{ OP_ALIAS_SET, "alias", "set", 1, -1 },
 	{ OP_CATCHALL_SET, "catchall", "set", 1, 1 },
 	{ OP_CATCHALL_CLEAR, "catchall", "clear", 0, 0 },
 	{ OP_SYSALIAS_SET, "sysalias", "set", 1, -1 },
@@ -491,6 +492,10 @@ void op_describe(const struct op *op, struct strbuf *out)
 		} else {
 			sb_addf(out, _("remove alias %s"), s);
 		}
+		break;
+	case OP_ALIAS_SET:
+		sb_addf(out, _("alias %s: targets now "), s);
+		add_targets(out, op);
 		break;
 	case OP_CATCHALL_SET:
 		sb_addf(out, _("catch-all of %s → "), s);

@@ -1017,7 +1017,8 @@ static int op_mailbox_quota(struct world *w, const struct op *op, struct diags *
 	return rc;
 }
 
-static int op_alias_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+/* What alias add and alias set both ask of the address and the targets. */
+static int alias_check(const struct world *w, const struct op *op, struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
 	if (!op_valid_address(op->subject, &why))
@@ -1031,20 +1032,44 @@ static int op_alias_add(struct stage *s, struct world *w, const struct op *op, s
 			   domain, op->subject);
 		return -1;
 	}
-	if (check_targets(w, op, d) < 0)
+	return check_targets(w, op, d);
+}
+
+/* The alias line gets value: a's own line (its key and separator kept as
+ * written), or a new line in the alias map when there is no alias yet. */
+static int alias_write(struct world *w, const struct alias *a, const char *address,
+		       const char *value, struct diags *d)
+{
+	if (!a) {
+		struct table *t = map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
+		return t ? table_add(t, address, value, d) : -1;
+	}
+	if (!a->map || !a->map->table) {
+		diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
+		return -1;
+	}
+	return table_set(a->map->table, address, value, d);
+}
+
+/* Aliasing runs before delivery: a mailbox whose alias leaves itself out
+ * stops receiving mail (§2.1), so its address stays first in the value. */
+static void keep_self_target(struct stage *s, const char *address, struct strbuf *v)
+{
+	sb_adds(v, address);
+	add_note(s, _("%s stays a target of its own alias, so its mailbox keeps receiving mail"), address);
+}
+
+static int op_alias_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	if (alias_check(w, op, d) < 0)
 		return -1;
 	const struct alias *a = world_alias_find(w, op->subject);
 	const struct mailbox *b = world_mailbox_find(w, op->subject);
 	struct strbuf v = STRBUF_INIT;
 	if (a)
 		sb_adds(&v, a->value);
-	else if (b) {
-		/* Aliasing runs before delivery: without itself as a target the
-		 * mailbox would stop receiving mail (§2.1). */
-		sb_adds(&v, op->subject);
-		add_note(s, _("%s stays a target of its own alias, so its mailbox keeps receiving mail"),
-			 op->subject);
-	}
+	else if (b)
+		keep_self_target(s, op->subject, &v);
 	for (size_t i = 0; i < op->ntargets; i++) {
 		bool dup = false;
 		if (a)
@@ -1056,18 +1081,35 @@ static int op_alias_add(struct stage *s, struct world *w, const struct op *op, s
 			continue;
 		sb_addf(&v, "%s%s", v.len ? ", " : "", op->targets[i]);
 	}
-	int rc;
-	if (a) {
-		if (!a->map || !a->map->table) {
-			diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
-			rc = -1;
-		} else {
-			rc = table_set(a->map->table, op->subject, v.buf, d);
-		}
-	} else {
-		struct table *t = map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
-		rc = t ? table_add(t, op->subject, v.buf, d) : -1;
+	int rc = alias_write(w, a, op->subject, v.buf, d);
+	sb_free(&v);
+	return rc;
+}
+
+/* alias set: the targets become exactly op's, in op's order (a target given
+ * twice is written once). A mailbox that gets its own mail through the
+ * alias (no alias yet, as alias add creates it, or one naming itself)
+ * keeps itself as a target even when the new list leaves it out. */
+static int op_alias_set(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	if (alias_check(w, op, d) < 0)
+		return -1;
+	const struct alias *a = world_alias_find(w, op->subject);
+	const struct mailbox *b = world_mailbox_find(w, op->subject);
+	bool listed = false;
+	for (size_t i = 0; i < op->ntargets; i++)
+		listed |= strcasecmp(op->targets[i], op->subject) == 0;
+	struct strbuf v = STRBUF_INIT;
+	if (b && (!a || a->is_identity) && !listed)
+		keep_self_target(s, op->subject, &v);
+	for (size_t i = 0; i < op->ntargets; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < i; k++)
+			dup |= strcasecmp(op->targets[k], op->targets[i]) == 0;
+		if (!dup)
+			sb_addf(&v, "%s%s", v.len ? ", " : "", op->targets[i]);
 	}
+	int rc = alias_write(w, a, op->subject, v.buf, d);
 	sb_free(&v);
 	return rc;
 }
@@ -1385,6 +1427,7 @@ static int apply_op(struct stage *s, struct world *w, const struct op *op, struc
 	case OP_MAILBOX_QUOTA: return op_mailbox_quota(w, op, d);
 	case OP_ALIAS_ADD: return op_alias_add(s, w, op, d);
 	case OP_ALIAS_DEL: return op_alias_del(w, op, d);
+	case OP_ALIAS_SET: return op_alias_set(s, w, op, d);
 	case OP_CATCHALL_SET: return op_catchall_set(s, w, op, d);
 	case OP_CATCHALL_CLEAR: {
 		const struct domain *dom = world_domain_find(w, op->subject);

@@ -26,6 +26,7 @@ static void test_round_trip(void)
 		"mailbox add alice@example.com --quota 1G --password-hash '{SHA512-CRYPT}$6$salt$h a'\\''sh'",
 		"alias add team@example.com a@example.com b@other.org",
 		"alias del team@example.com",
+		"alias set team@example.com b@other.org a@example.com",
 		"domain del example.com --cascade",
 		"mailbox quota bob@example.com none",
 		"mailbox del bob@example.com --purge",
@@ -74,6 +75,23 @@ static void test_fields(void)
 	op = parse("alias add info@andromed.cloud johndoe@andromed.cloud", &d);
 	CU_ASSERT_EQUAL(op->ntargets, 1);
 	CU_ASSERT_STRING_EQUAL(op->targets[0], "johndoe@andromed.cloud");
+	op_free(&op);
+	/* alias set keeps the targets in the order given. */
+	op = parse("alias set Team@Example.com z@other.org a@example.com", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	CU_ASSERT_EQUAL(op->kind, OP_ALIAS_SET);
+	CU_ASSERT_STRING_EQUAL(op->subject, "team@example.com");
+	CU_ASSERT_EQUAL_FATAL(op->ntargets, 2);
+	CU_ASSERT_STRING_EQUAL(op->targets[0], "z@other.org");
+	CU_ASSERT_STRING_EQUAL(op->targets[1], "a@example.com");
+	sb_init(&s);
+	op_format(op, &s);
+	CU_ASSERT_STRING_EQUAL(s.buf, "alias set team@example.com z@other.org a@example.com");
+	sb_free(&s);
+	op_describe(op, &s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "team@example.com"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "z@other.org, a@example.com"));
+	sb_free(&s);
 	op_free(&op);
 	diags_free(&d);
 }
@@ -152,6 +170,8 @@ static void test_errors_name_file_and_line(void)
 		"mailbox add",
 		"mailbox add a@b.c --cascade",
 		"alias add x@y.z",
+		"alias set x@y.z",
+		"alias set x@y.z a@y.z --cascade",
 		"catchall set d.com a@d.com b@d.com",
 		"mailbox del a@b.c --purge --keep-maildir",
 		"mailbox passwd a@b.c",

@@ -450,6 +450,91 @@ static void test_aliases(void)
 	teardown();
 }
 
+/* The plan's diff, as `--dry-run` prints it (a new string). */
+static char *diff_of(struct stage *s)
+{
+	struct strbuf diff = STRBUF_INIT;
+	plan_diff(stage_plan(s), &diff);
+	return sb_detach(&diff);
+}
+
+static void test_alias_set(void)
+{
+	setup();
+	/* A key written in capitals with a tab: table_set keeps both. */
+	set_line(VAL, "info@andromed.cloud", "INFO@andromed.cloud\tjohndoe@andromed.cloud");
+	struct stage *s = stage_new();
+	/* Replace, reorder, create: one staged op each. */
+	CU_ASSERT_EQUAL(push(s, "alias set info@andromed.cloud janedoe@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias set equipe@andromed.cloud janedoe@andromed.cloud johndoe@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias set ventes@andromed.cloud support@andromed.cloud comptable@cabinet-expert.fr support@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(stage_count(s), 3);
+	char *diff = diff_of(s);
+	CU_ASSERT(strstr(diff, "-INFO@andromed.cloud\tjohndoe@andromed.cloud\n"
+			       "+INFO@andromed.cloud\tjanedoe@andromed.cloud\n") != NULL);
+	CU_ASSERT(strstr(diff, "-equipe@andromed.cloud        johndoe@andromed.cloud, janedoe@andromed.cloud\n"
+			       "+equipe@andromed.cloud        janedoe@andromed.cloud, johndoe@andromed.cloud\n") != NULL);
+	/* A target given twice is written once. */
+	CU_ASSERT(strstr(diff, "+ventes@andromed.cloud        support@andromed.cloud, comptable@cabinet-expert.fr\n") != NULL);
+	free(diff);
+
+	/* Refusals, as alias add: a hosted target that does not exist, a
+	 * target leading back, a target without a domain. Nothing staged. */
+	CU_ASSERT_EQUAL(push(s, "alias set info@andromed.cloud ghost@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "neither a mailbox nor an alias") != NULL);
+	CU_ASSERT_EQUAL(push(s, "alias set postmaster@andromed.cloud webmaster@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "alias set webmaster@andromed.cloud janedoe@andromed.cloud postmaster@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "alias loop") != NULL);
+	CU_ASSERT_EQUAL(push(s, "alias set info@andromed.cloud nodomain"), -1);
+	CU_ASSERT(strstr(msg, "no domain") != NULL);
+	CU_ASSERT_EQUAL(push(s, "alias set x@unknown.example johndoe@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "not a virtual domain") != NULL);
+	CU_ASSERT_EQUAL(stage_count(s), 4);
+
+	/* A mailbox keeps itself as a target: created without it, set again
+	 * without it; where the list names it, it stays where it is named. */
+	CU_ASSERT_EQUAL(push(s, "alias set admin@andromed.cloud boss@elsewhere.example"), 0);
+	CU_ASSERT(notes_have(stage_plan(s), "admin@andromed.cloud stays a target"));
+	diff = diff_of(s);
+	CU_ASSERT(strstr(diff, "+admin@andromed.cloud         admin@andromed.cloud, boss@elsewhere.example\n") != NULL);
+	free(diff);
+	CU_ASSERT_EQUAL(push(s, "alias set admin@andromed.cloud chef@elsewhere.example"), 0);
+	diff = diff_of(s);
+	CU_ASSERT(strstr(diff, "+admin@andromed.cloud         admin@andromed.cloud, chef@elsewhere.example\n") != NULL);
+	free(diff);
+	CU_ASSERT_EQUAL(push(s, "alias set janedoe@andromed.cloud chef@elsewhere.example JaneDoe@andromed.cloud"), 0);
+	diff = diff_of(s);
+	CU_ASSERT(strstr(diff, "+janedoe@andromed.cloud       chef@elsewhere.example, JaneDoe@andromed.cloud\n") != NULL);
+	free(diff);
+
+	/* Undo takes back the whole edit: the staged diff is again exactly
+	 * what it was before it. */
+	char *before = diff_of(s);
+	CU_ASSERT_EQUAL(push(s, "alias set equipe@andromed.cloud support@andromed.cloud"), 0);
+	diff = diff_of(s);
+	CU_ASSERT(strcmp(diff, before) != 0);
+	free(diff);
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(stage_undo(s, &d), 0);
+	diags_free(&d);
+	diff = diff_of(s);
+	CU_ASSERT_STRING_EQUAL(diff, before);
+	free(diff);
+	free(before);
+
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(contains(VAL, "\nINFO@andromed.cloud\tjanedoe@andromed.cloud\n"));
+	CU_ASSERT(has_entry(VAL, "equipe@andromed.cloud", "janedoe@andromed.cloud, johndoe@andromed.cloud"));
+	CU_ASSERT(has_entry(VAL, "ventes@andromed.cloud", "support@andromed.cloud, comptable@cabinet-expert.fr"));
+	CU_ASSERT(has_entry(VAL, "postmaster@andromed.cloud", "webmaster@andromed.cloud"));
+	CU_ASSERT(has_entry(VAL, "admin@andromed.cloud", "admin@andromed.cloud, chef@elsewhere.example"));
+	CU_ASSERT(has_entry(VAL, "janedoe@andromed.cloud", "chef@elsewhere.example, JaneDoe@andromed.cloud"));
+	stage_free(&s);
+	teardown();
+}
+
 /* ---- catch-alls -------------------------------------------------------------- */
 
 static void test_catchall_mailbox_form(void)
@@ -1633,6 +1718,7 @@ int main(void)
 		{ "mailbox del: refused while aliased, archive, purge", test_mailbox_del_archive_and_purge },
 		{ "mailbox passwd and quota", test_passwd_and_quota },
 		{ "alias add/del: targets, self-forward, external", test_aliases },
+		{ "alias set: replace, reorder, create, refusals, self kept, undo", test_alias_set },
 		{ "catch-all in the mailbox map (default)", test_catchall_mailbox_form },
 		{ "catch-all identity form keeps mailboxes", test_catchall_identity_form },
 		{ "catch-all to an external address", test_catchall_external },
