@@ -587,45 +587,22 @@ void edit_delete(struct ui *ui, const struct ui_sel *sel)
 
 /* ---- edit, password, quota ---- */
 
+/* One alias set op, so that one edit is one staged line and u undoes all of
+ * it (an add and a del were two, and u undid only the del). */
 static int submit_alias_edit(struct form *f, struct ui *ui, struct strbuf *err)
 {
 	struct edit_ctx *c = form_ctx(f);
-	size_t n;
-	char **t = split_targets(form_value(f, 0), &n);
-	struct op *add = op_new(OP_ALIAS_ADD, c->subject);
-	struct op *del = op_new(OP_ALIAS_DEL, c->subject);
-	for (size_t i = 0; i < n; i++) {
-		bool had = false;
-		for (size_t k = 0; k < c->nold && !had; k++)
-			had = strcasecmp(c->old_targets[k], t[i]) == 0;
-		if (!had)
-			op_add_target(add, t[i]);
-	}
-	for (size_t k = 0; k < c->nold; k++) {
-		bool keep = false;
-		for (size_t i = 0; i < n && !keep; i++)
-			keep = strcasecmp(c->old_targets[k], t[i]) == 0;
-		if (!keep)
-			op_add_target(del, c->old_targets[k]);
-	}
-	free_targets(t, n);
-	if (add->ntargets == 0 && del->ntargets == 0) {
-		op_free(&add);
-		op_free(&del);
+	struct op *op = op_new(OP_ALIAS_SET, c->subject);
+	add_targets(op, form_value(f, 0));
+	bool same = op->ntargets == c->nold;
+	for (size_t i = 0; same && i < op->ntargets; i++)
+		same = strcasecmp(op->targets[i], c->old_targets[i]) == 0;
+	if (same) {
+		op_free(&op);
 		sb_adds(err, _("the targets are unchanged"));
 		return -1;
 	}
-	/* Add first: removing every old target first would drop the alias. */
-	int rc = 0;
-	if (add->ntargets)
-		rc = ui_push_op(ui, add, err);
-	else
-		op_free(&add);
-	if (rc == 0 && del->ntargets)
-		rc = ui_push_op(ui, del, err);
-	else
-		op_free(&del);
-	return rc;
+	return ui_push_op(ui, op, err);
 }
 
 static int submit_password(struct form *f, struct ui *ui, struct strbuf *err)
