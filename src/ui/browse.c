@@ -89,6 +89,10 @@ struct browse {
 	struct tracer *tracer;        /* over w, for the details' trace */
 	bool lint_on;                 /* false until browse_lint: the first
 	                               * paint does not wait for lint */
+	/* The selection by name, copied whenever it is shown: browse_refresh
+	 * runs after the world the rows point into was freed (a staged
+	 * change, an undo, a reload), so it may not read them. */
+	char *sel_dom, *sel_addr;
 };
 
 /* ---- filter ---- */
@@ -1090,8 +1094,27 @@ static void wrap_details(struct browse *B)
 
 static void build_details_raw(struct browse *B);
 
+static void remember_selection(struct browse *B)
+{
+	free(B->sel_dom);
+	free(B->sel_addr);
+	const struct dent *e = cur_dent(B);
+	B->sel_dom = e ? xstrdup(e->name) : NULL;
+	B->sel_addr = NULL;
+	if (B->nrows && B->elist.sel < B->nrows) {
+		const struct row *r = &B->rows[B->elist.sel];
+		if (r->kind == ROW_MAILBOX)
+			B->sel_addr = xstrdup(((const struct mailbox *)r->p)->address);
+		else if (r->kind == ROW_ALIAS)
+			B->sel_addr = xstrdup(((const struct alias *)r->p)->address);
+		else if (r->kind == ROW_CATCHALL)
+			B->sel_addr = xasprintf("@%s", ((const struct catchall *)r->p)->domain);
+	}
+}
+
 static void build_details(struct browse *B)
 {
+	remember_selection(B);
 	build_details_raw(B);
 	wrap_details(B);
 }
@@ -1451,6 +1474,8 @@ static void browse_free(struct screen *s)
 	struct browse *B = (struct browse *)s;
 	det_clear(B);
 	free(B->det);
+	free(B->sel_dom);
+	free(B->sel_addr);
 	free(B->rows);
 	free(B->dvis);
 	free(B->dnew);
@@ -1574,20 +1599,9 @@ void browse_lint(struct screen *s)
 void browse_refresh(struct screen *s)
 {
 	struct browse *B = (struct browse *)s;
-	/* Keep the selection by name: the pointers die with the old world. */
-	char *dom = NULL, *addr = NULL;
-	const struct dent *e = cur_dent(B);
-	if (e)
-		dom = xstrdup(e->name);
-	if (B->nrows && B->elist.sel < B->nrows) {
-		const struct row *r = &B->rows[B->elist.sel];
-		if (r->kind == ROW_MAILBOX)
-			addr = xstrdup(((const struct mailbox *)r->p)->address);
-		else if (r->kind == ROW_ALIAS)
-			addr = xstrdup(((const struct alias *)r->p)->address);
-		else if (r->kind == ROW_CATCHALL)
-			addr = xasprintf("@%s", ((const struct catchall *)r->p)->domain);
-	}
+	/* Keep the selection by name: the pointers died with the old world. */
+	char *dom = B->sel_dom, *addr = B->sel_addr;
+	B->sel_dom = B->sel_addr = NULL;
 	size_t esel = B->elist.sel;
 	B->nrows = 0;
 	B->ndvis = 0;

@@ -2,7 +2,8 @@
 # Editing in the interface on the demo tree: a mailbox added through the
 # form (password typed twice, checked as typed), marked staged, previewed
 # (+ lines), committed (steps shown, files and Maildir on disk), an alias
-# added and undone, a removal confirmed, quitting with staged changes asks,
+# added and undone, an alias's targets edited as one change (undone, then
+# committed), a removal confirmed, quitting with staged changes asks,
 # SIGHUP saves them and the next start offers them back (mono too); the
 # message list and viewer show the demo's encoded-word subjects decoded.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
@@ -94,6 +95,48 @@ expect "0 staged changes"
 expect "undone: alias sales@andromed.cloud"
 refute "sales →"
 ok "alias added, then undone"
+
+# e on an alias: a target removed, one added, the rest reordered: one
+# staged change, which u undoes whole; then again, previewed and committed.
+VAL="$WORK/demo/etc/postfix/virtual_alias"
+keys G k k k k
+expect "Alias         equipe@andromed.cloud"
+keys e
+expect "Targets of the alias equipe@andromed.cloud"
+keys C-u
+keys -l 'janedoe@andromed.cloud, support@andromed.cloud'
+keys Enter
+expect "1 staged change"
+expect "staged: alias equipe@andromed.cloud: targets now janedoe@andromed.cloud, support@andromed.cloud"
+expect_re "│ ~ equipe → janedoe@andromed.cloud, support@andromed.cloud"
+refute "2 staged changes"
+keys u
+expect "0 staged changes"
+expect "undone: alias equipe@andromed.cloud: targets now"
+expect_re "│   equipe → johndoe@andromed.cloud, janedoe@andromed.cloud"
+refute "equipe → janedoe@andromed.cloud, support"
+ok "alias targets edited as one staged change, undone whole"
+
+keys e
+expect "Targets of the alias equipe@andromed.cloud"
+keys C-u
+keys -l 'janedoe@andromed.cloud, support@andromed.cloud'
+keys Enter
+expect "1 staged change"
+keys D
+expect "Preview of the staged changes: c commits"
+expect "1. alias equipe@andromed.cloud: targets now janedoe@andromed.cloud, support@andromed.cloud"
+refute "2. "
+expect_re "^ -equipe@andromed.cloud +johndoe@andromed.cloud, janedoe@andromed.cloud"
+expect_re "^ \+equipe@andromed.cloud +janedoe@andromed.cloud, support@andromed.cloud"
+keys c
+expect "Committed (" 10000
+grep -qx 'equipe@andromed.cloud        janedoe@andromed.cloud, support@andromed.cloud' "$VAL" ||
+	fail "virtual_alias: $(grep '^equipe@' "$VAL")"
+keys q
+expect "0 staged changes"
+expect_re "│   equipe → janedoe@andromed.cloud, support@andromed.cloud"
+ok "alias targets edit committed: the new line, key and spacing as written"
 
 # d asks, then the entry shows as removed.
 keys G
