@@ -1,6 +1,10 @@
 /* Live mailbox changes for the interface (issue 3): inotify on new/, cur/
  * and the root of every folder of the watched boxes, and periodic mtime
- * checks for the boxes left over when the kernel runs out of watches. */
+ * checks for the boxes left over when the kernel runs out of watches. The
+ * checks run on a thread of the watcher's own, so that the caller's loop
+ * (the interface's) never waits for them; every function below is for the
+ * caller's thread, which alone may change the scanner while the watcher
+ * lives (the thread works from copies of the paths). */
 #ifndef VMAILADM_WATCH_H
 #define VMAILADM_WATCH_H
 #include <stdbool.h>
@@ -11,13 +15,15 @@ struct maildir_watch;
 
 /* A watcher over the boxes of s (which must outlive it). poll_ms is the
  * period of the fallback checks (0: 500 ms, so that a change shows within
- * a second either way). NULL when no descriptor can be had at all. */
+ * a second either way); their thread starts with the first polled box.
+ * NULL when no descriptor can be had at all. */
 struct maildir_watch *maildir_watch_create(const struct maildir_scan *s, unsigned poll_ms);
 void maildir_watch_free(struct maildir_watch **wp);
 
 /* Watch box id with the folders the last scan found; call again after a
  * rescan of that box to pick up new folders. Returns true when inotify
- * covers it, false when it is polled instead. */
+ * covers it, false when it is polled instead (its first check is made
+ * on the watcher's thread at once). */
 bool maildir_watch_add(struct maildir_watch *w, size_t id);
 /* Stop inotify watches past this many (tests of the fallback); 0 = no cap. */
 void maildir_watch_set_limit(struct maildir_watch *w, size_t max_watches);
@@ -31,5 +37,10 @@ int maildir_watch_fd(const struct maildir_watch *w);
 size_t maildir_watch_drain(struct maildir_watch *w, size_t **ids, size_t *n, size_t *cap);
 /* Boxes covered by inotify and boxes polled. */
 void maildir_watch_counts(const struct maildir_watch *w, size_t *watched, size_t *polled);
+/* Mtime checks of polled boxes made so far, and how many of them ran on
+ * another thread than the watcher's own: 0 unless its thread could not
+ * start (then drain checks). For the tests. */
+void maildir_watch_check_counts(const struct maildir_watch *w, size_t *checks,
+				size_t *on_other_threads);
 
 #endif

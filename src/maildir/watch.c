@@ -1,15 +1,23 @@
 /* The watcher: inotify watches on the directories that change when mail
- * arrives or is read, an epoll fd that also carries a timer for the boxes
- * polled by mtime once watches run out (ENOSPC). The scanner owns paths. */
+ * arrives or is read, and, for the boxes polled by mtime once watches run
+ * out (ENOSPC), a thread of its own that checks them on a timer: 10,000
+ * polled boxes cost ~0.14 s a round, which the interface's thread must not
+ * pay. The thread never reads the scanner (the caller rescans boxes while
+ * it runs): each polled box carries a copy of the paths to check. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -24,7 +32,19 @@
 		    IN_MOVE_SELF | IN_ONLYDIR)
 #define NO_BOX SIZE_MAX
 
-struct polled { size_t id; uint64_t sig; };
+/* A polled box. dirs: its base, then the ndirs directories to check,
+ * relative to the base, each ending with a NUL; copied from the scanner by
+ * the caller's thread so that the polling thread never reads the scanner. */
+struct polled {
+	size_t id;
+	uint64_t sig;
+	bool has_sig;            /* the first round has taken it */
+	bool ready;              /* in ready[], not drained yet */
+	bool unsafe;             /* the last scan refused it: not looked into */
+	unsigned ndirs;
+	char *dirs;
+	size_t dirs_len;
+};
 
 struct maildir_watch {
 	const struct maildir_scan *s;
@@ -33,45 +53,77 @@ struct maildir_watch {
 	size_t nwd;
 	size_t nwatches, limit;
 	unsigned char *state;    /* per box: 0 unwatched, 1 inotify, 2 polled */
+	size_t *slot;            /* per box: its index in polled[] when polled */
 	size_t nstate;
-	struct polled *polled;
-	size_t npolled, polled_cap;
 	unsigned char *mark;     /* per box: already reported by this drain */
 	size_t nwatched;
-	/* The base of the polled boxes, opened once per round of checks. */
-	const char *base_path;
+	struct strbuf sub, snap; /* the caller's scratch */
+	struct itimerspec period;
+
+	/* Shared with the polling thread, under lock. Entries are only
+	 * appended, so an index stays valid across the lock's release. */
+	pthread_mutex_t lock;
+	struct polled *polled;
+	size_t npolled, polled_cap;
+	size_t *ready;           /* boxes whose signature changed */
+	size_t nready, ready_cap;
+	bool fresh;              /* boxes without a first signature: a round is due now */
+
+	pthread_t thread;
+	bool threaded;           /* the thread runs */
+	bool inline_polls;       /* no thread could start: drain checks */
+	int ready_fd;            /* eventfd in the epoll set: ready[] has ids */
+	int stop_fd;             /* eventfd: the thread ends */
+	atomic_size_t checks, checks_elsewhere;
+
+	/* Whoever runs the rounds (the thread): the base opened once per round,
+	 * and the box being checked, copied out of the lock. */
+	struct strbuf base_path, box;
 	int base_fd;
-	struct strbuf path, sub;
 };
 
 enum { ST_NONE, ST_INOTIFY, ST_POLLED };
+
+/* Set on the polling thread: the checks made there are its own. */
+static _Thread_local const struct maildir_watch *polling_for;
+
+static void add_to_epoll(struct maildir_watch *w, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	epoll_ctl(w->efd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void signal_fd(int fd)
+{
+	uint64_t one = 1;
+	if (write(fd, &one, sizeof one) < 0) {
+		/* an eventfd far below its maximum: cannot fail */
+	}
+}
 
 struct maildir_watch *maildir_watch_create(const struct maildir_scan *s, unsigned poll_ms)
 {
 	struct maildir_watch *w = xcalloc(1, sizeof *w);
 	w->s = s;
 	w->base_fd = -1;
+	pthread_mutex_init(&w->lock, NULL);
 	w->efd = epoll_create1(EPOLL_CLOEXEC);
 	w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (w->efd < 0 || w->tfd < 0) {
+	w->ready_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	w->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->efd < 0 || w->tfd < 0 || w->ready_fd < 0 || w->stop_fd < 0) {
 		maildir_watch_free(&w);
 		return NULL;
 	}
 	if (poll_ms == 0)
 		poll_ms = 500;
-	struct itimerspec it = {
-		.it_interval = { poll_ms / 1000, (long)(poll_ms % 1000) * 1000000L },
-		.it_value = { poll_ms / 1000, (long)(poll_ms % 1000) * 1000000L },
-	};
-	timerfd_settime(w->tfd, 0, &it, NULL);
-	struct epoll_event ev = { .events = EPOLLIN };
-	ev.data.fd = w->tfd;
-	epoll_ctl(w->efd, EPOLL_CTL_ADD, w->tfd, &ev);
-	if (w->ifd >= 0) {       /* without inotify (EMFILE) everything is polled */
-		ev.data.fd = w->ifd;
-		epoll_ctl(w->efd, EPOLL_CTL_ADD, w->ifd, &ev);
-	}
+	struct timespec period = { poll_ms / 1000, (long)(poll_ms % 1000) * 1000000L };
+	w->period = (struct itimerspec){ .it_interval = period, .it_value = period };
+	timerfd_settime(w->tfd, 0, &w->period, NULL);
+	add_to_epoll(w, w->ready_fd);
+	if (w->ifd >= 0)         /* without inotify (EMFILE) everything is polled */
+		add_to_epoll(w, w->ifd);
 	return w;
 }
 
@@ -80,16 +132,27 @@ void maildir_watch_free(struct maildir_watch **wp)
 	struct maildir_watch *w = *wp;
 	if (!w)
 		return;
-	if (w->ifd >= 0) close(w->ifd);
-	if (w->tfd >= 0) close(w->tfd);
-	if (w->efd >= 0) close(w->efd);
-	if (w->base_fd >= 0) close(w->base_fd);
-	sb_free(&w->path);
+	if (w->threaded) {
+		signal_fd(w->stop_fd);
+		pthread_join(w->thread, NULL);
+	}
+	int fds[] = { w->ifd, w->tfd, w->efd, w->ready_fd, w->stop_fd, w->base_fd };
+	for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	for (size_t i = 0; i < w->npolled; i++)
+		free(w->polled[i].dirs);
 	sb_free(&w->sub);
+	sb_free(&w->snap);
+	sb_free(&w->base_path);
+	sb_free(&w->box);
 	free(w->wd_box);
 	free(w->state);
+	free(w->slot);
 	free(w->polled);
+	free(w->ready);
 	free(w->mark);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 	*wp = NULL;
 }
@@ -107,7 +170,14 @@ int maildir_watch_fd(const struct maildir_watch *w)
 void maildir_watch_counts(const struct maildir_watch *w, size_t *watched, size_t *polled)
 {
 	*watched = w->nwatched;
-	*polled = w->npolled;
+	*polled = w->npolled;   /* only the caller's thread changes it */
+}
+
+void maildir_watch_check_counts(const struct maildir_watch *w, size_t *checks,
+				size_t *on_other_threads)
+{
+	*checks = atomic_load(&w->checks);
+	*on_other_threads = atomic_load(&w->checks_elsewhere);
 }
 
 /* The directories that change with mail: the root (folders come and go),
@@ -134,14 +204,37 @@ static size_t box_dirs(const struct maildir_scan *s, size_t id, size_t k, struct
 	return 1;
 }
 
-static int base_fd(struct maildir_watch *w, size_t id)
+/* What the thread checks for box id, read from the scanner by the
+ * caller's thread: the base, then box_dirs() relative to it. */
+static unsigned box_snapshot(struct maildir_watch *w, size_t id, struct strbuf *out)
 {
-	const char *path = maildir_box_base(w->s, id);
-	if (w->base_fd >= 0 && (path == w->base_path || strcmp(path, w->base_path) == 0))
+	sb_reset(out);
+	sb_adds(out, maildir_box_base(w->s, id));
+	sb_addc(out, '\0');
+	const char *rel = maildir_box_rel(w->s, id);
+	size_t rl = strlen(rel);
+	while (rl > 1 && rel[rl - 1] == '/')
+		rl--;
+	unsigned n = 0;
+	for (size_t k = 0; box_dirs(w->s, id, k, &w->sub); k++, n++) {
+		sb_add(out, rel, rl);
+		if (k) {
+			sb_addc(out, '/');
+			sb_adds(out, w->sub.buf);
+		}
+		sb_addc(out, '\0');
+	}
+	return n;
+}
+
+static int base_fd(struct maildir_watch *w, const char *path)
+{
+	if (w->base_fd >= 0 && strcmp(path, w->base_path.buf) == 0)
 		return w->base_fd;
 	if (w->base_fd >= 0)
 		close(w->base_fd);
-	w->base_path = path;
+	sb_reset(&w->base_path);
+	sb_adds(&w->base_path, path);
 	w->base_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return w->base_fd;
 }
@@ -154,34 +247,114 @@ static void forget_base(struct maildir_watch *w)
 	w->base_fd = -1;
 }
 
-/* A signature of every watched directory's mtime (and existence), from
+/* A signature of every checked directory's mtime (and existence), from
  * one fstatat each by path from the base: opening the base and the box
  * for each check cost as much as the checks. Nothing is opened; a symlink
  * swapped in on the way shows another mtime, so the box is reported and
  * the scanner, which refuses symlinks, reads it. A box the last scan found
  * unsafe (a symlink, a path leaving the base) is not looked into. */
-static uint64_t box_signature(struct maildir_watch *w, size_t id)
+static uint64_t box_signature(struct maildir_watch *w, const char *dirs, unsigned ndirs,
+			      bool unsafe)
 {
+	atomic_fetch_add_explicit(&w->checks, 1, memory_order_relaxed);
+	if (polling_for != w)
+		atomic_fetch_add_explicit(&w->checks_elsewhere, 1, memory_order_relaxed);
 	uint64_t h = 1469598103934665603ULL;
-	int bfd = maildir_box_status(w->s, id, NULL) == MAILDIR_UNSAFE ? -1 : base_fd(w, id);
-	sb_reset(&w->path);
-	sb_adds(&w->path, maildir_box_rel(w->s, id));
-	while (w->path.len > 1 && w->path.buf[w->path.len - 1] == '/')
-		sb_truncate(&w->path, w->path.len - 1);
-	size_t rl = w->path.len;
-	for (size_t k = 0; box_dirs(w->s, id, k, &w->sub); k++) {
-		sb_truncate(&w->path, rl);
-		if (k) {
-			sb_addc(&w->path, '/');
-			sb_adds(&w->path, w->sub.buf);
-		}
+	int bfd = unsafe ? -1 : base_fd(w, dirs);
+	const char *d = dirs + strlen(dirs) + 1;
+	for (unsigned k = 0; k < ndirs; k++, d += strlen(d) + 1) {
 		struct stat sb;
 		int64_t v = -1;
-		if (bfd >= 0 && fstatat(bfd, w->path.buf, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		if (bfd >= 0 && fstatat(bfd, d, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 			v = (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
 		h = (h ^ (uint64_t)v) * 1099511628211ULL;
 	}
 	return h;
+}
+
+/* Check every polled box once; the changed ones go to ready[], and the
+ * first one there wakes the caller. The lock is held to copy a box out and
+ * to record its signature, never across the checks' system calls. */
+static void poll_round(struct maildir_watch *w)
+{
+	forget_base(w);
+	for (size_t i = 0;; i++) {
+		pthread_mutex_lock(&w->lock);
+		if (i >= w->npolled) {
+			w->fresh = false;   /* every box added so far has a signature */
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		const struct polled *p = &w->polled[i];
+		sb_reset(&w->box);
+		sb_add(&w->box, p->dirs, p->dirs_len);
+		unsigned ndirs = p->ndirs;
+		bool unsafe = p->unsafe;
+		pthread_mutex_unlock(&w->lock);
+
+		uint64_t sig = box_signature(w, w->box.buf, ndirs, unsafe);
+
+		pthread_mutex_lock(&w->lock);
+		struct polled *q = &w->polled[i];
+		bool wake = false;
+		if (q->has_sig && sig != q->sig && !q->ready) {
+			q->ready = true;
+			xgrow(&w->ready, &w->ready_cap, w->nready + 1, sizeof *w->ready);
+			w->ready[w->nready++] = q->id;
+			wake = w->nready == 1;
+		}
+		q->sig = sig;
+		q->has_sig = true;
+		pthread_mutex_unlock(&w->lock);
+		if (wake)
+			signal_fd(w->ready_fd);
+	}
+}
+
+static void *poll_thread(void *arg)
+{
+	struct maildir_watch *w = arg;
+	polling_for = w;
+	struct pollfd fds[2] = {
+		{ .fd = w->tfd, .events = POLLIN },
+		{ .fd = w->stop_fd, .events = POLLIN },
+	};
+	for (;;) {
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents)
+			break;
+		uint64_t ticks;
+		if (read(w->tfd, &ticks, sizeof ticks) == (ssize_t)sizeof ticks)
+			poll_round(w);
+	}
+	return NULL;
+}
+
+/* The thread starts with the first polled box (most servers never need
+ * it). It takes none of the caller's signals (SIGWINCH, SIGTERM). */
+static void start_thread(struct maildir_watch *w)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	w->threaded = pthread_create(&w->thread, NULL, poll_thread, w) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!w->threaded) {
+		/* No thread: the timer joins the epoll set and drain checks. */
+		w->inline_polls = true;
+		add_to_epoll(w, w->tfd);
+	}
+}
+
+/* A round now, for the boxes that have no signature yet. */
+static void poll_soon(struct maildir_watch *w)
+{
+	if (!w->threaded && !w->inline_polls)
+		start_thread(w);
+	struct itimerspec soon = w->period;
+	soon.it_value = (struct timespec){ 0, 1 };
+	timerfd_settime(w->tfd, 0, &soon, NULL);
 }
 
 static void ensure_state(struct maildir_watch *w, size_t id)
@@ -192,24 +365,46 @@ static void ensure_state(struct maildir_watch *w, size_t id)
 	if (n > w->nstate) {
 		w->state = xrealloc(w->state, n);
 		w->mark = xrealloc(w->mark, n);
+		w->slot = xreallocarray(w->slot, n, sizeof *w->slot);
 		memset(w->state + w->nstate, 0, n - w->nstate);
 		memset(w->mark + w->nstate, 0, n - w->nstate);
 		w->nstate = n;
 	}
 }
 
+/* Poll box id, or refresh what is checked for it (its folders may have
+ * changed). Its signature is the thread's to take: the caller's thread
+ * makes no check. */
 static void set_polled(struct maildir_watch *w, size_t id)
 {
 	if (w->state[id] == ST_INOTIFY && w->nwatched)
 		w->nwatched--;
+	unsigned ndirs = box_snapshot(w, id, &w->snap);
+	bool unsafe = maildir_box_status(w->s, id, NULL) == MAILDIR_UNSAFE;
+	bool kick = false;
+	pthread_mutex_lock(&w->lock);
 	if (w->state[id] != ST_POLLED) {
 		xgrow(&w->polled, &w->polled_cap, w->npolled + 1, sizeof *w->polled);
-		w->polled[w->npolled++] = (struct polled){ id, 0 };
+		w->slot[id] = w->npolled;
+		w->polled[w->npolled++] = (struct polled){ .id = id };
+		kick = !w->fresh;
+		w->fresh = true;
 	}
+	/* A new list keeps the old signature: the next round then reports the
+	 * box once more, which costs one rescan; taking a new signature here
+	 * could hide a delivery made since the caller's rescan. */
+	struct polled *p = &w->polled[w->slot[id]];
+	if (!p->dirs || p->dirs_len != w->snap.len || memcmp(p->dirs, w->snap.buf, w->snap.len)) {
+		free(p->dirs);
+		p->dirs = xmemdup0(w->snap.buf, w->snap.len);
+		p->dirs_len = w->snap.len;
+	}
+	p->ndirs = ndirs;
+	p->unsafe = unsafe;
+	pthread_mutex_unlock(&w->lock);
 	w->state[id] = ST_POLLED;
-	for (size_t i = 0; i < w->npolled; i++)
-		if (w->polled[i].id == id)
-			w->polled[i].sig = box_signature(w, id);
+	if (kick)
+		poll_soon(w);
 }
 
 bool maildir_watch_add(struct maildir_watch *w, size_t id)
@@ -219,16 +414,15 @@ bool maildir_watch_add(struct maildir_watch *w, size_t id)
 		set_polled(w, id);
 		return false;
 	}
-	struct strbuf sub = STRBUF_INIT;
 	bool ok = true;
-	for (size_t k = 0; box_dirs(w->s, id, k, &sub); k++) {
+	for (size_t k = 0; box_dirs(w->s, id, k, &w->sub); k++) {
 		if (w->limit && w->nwatches >= w->limit) {
 			ok = false;
 			break;
 		}
 		/* Open beneath the base without symlinks, then watch the opened
 		 * directory itself through /proc (no path is resolved again). */
-		int fd = maildir_box_open(w->s, id, sb_str(&sub));
+		int fd = maildir_box_open(w->s, id, sb_str(&w->sub));
 		if (fd < 0)
 			continue;        /* new/ or cur/ may be absent; the root shows it */
 		char proc[64];
@@ -254,7 +448,6 @@ bool maildir_watch_add(struct maildir_watch *w, size_t id)
 			w->nwatches++;
 		w->wd_box[wd] = id;
 	}
-	sb_free(&sub);
 	if (!ok) {
 		/* Out of watches: this box is checked by mtime from now on (its
 		 * watches already placed still report, harmlessly). */
@@ -301,16 +494,18 @@ size_t maildir_watch_drain(struct maildir_watch *w, size_t **ids, size_t *n, siz
 			}
 		}
 	}
-	uint64_t ticks;
-	if (read(w->tfd, &ticks, sizeof ticks) == (ssize_t)sizeof ticks) {
-		forget_base(w);
-		for (size_t i = 0; i < w->npolled; i++) {
-			uint64_t sig = box_signature(w, w->polled[i].id);
-			if (sig != w->polled[i].sig) {
-				w->polled[i].sig = sig;
-				report(w, w->polled[i].id, ids, n, cap);
-			}
+	uint64_t count;
+	if (w->inline_polls && read(w->tfd, &count, sizeof count) == (ssize_t)sizeof count)
+		poll_round(w);
+	/* The polled boxes the thread (or the round above) found changed. */
+	if (read(w->ready_fd, &count, sizeof count) == (ssize_t)sizeof count) {
+		pthread_mutex_lock(&w->lock);
+		for (size_t i = 0; i < w->nready; i++) {
+			report(w, w->ready[i], ids, n, cap);
+			w->polled[w->slot[w->ready[i]]].ready = false;
 		}
+		w->nready = 0;
+		pthread_mutex_unlock(&w->lock);
 	}
 	for (size_t i = first; i < *n; i++)
 		w->mark[(*ids)[i]] = 0;

@@ -881,25 +881,87 @@ static void test_watch(void)
 	CU_ASSERT_EQUAL(polled, 0);
 	maildir_watch_free(&w);
 
-	/* Out of watches: b falls back to mtime checks, still within 1 s. */
-	w = maildir_watch_create(s, 0);
+	free(ids);
+	maildir_watch_free(&w);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
+/* Wait (2 s at most) until the watcher has made n checks in all. */
+static bool wait_checks(struct maildir_watch *w, size_t n)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	size_t checks, elsewhere;
+	for (;;) {
+		maildir_watch_check_counts(w, &checks, &elsewhere);
+		if (checks >= n || elapsed(&t0) >= 2.0)
+			return checks >= n;
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+	}
+}
+
+/* Out of watches: the boxes left over are checked by mtime, on the
+ * watcher's own thread (the caller's loop never pays for the checks), and
+ * a delivery still shows within a second. */
+static void test_watch_polled(void)
+{
+	fresh_base();
+	mkd("d");
+	maildir("d/a");
+	maildir("d/b");
+	maildir("d/b/.Sent");
+	struct maildir_scan *s = maildir_scan_create(0);
+	maildir_scan_add(s, base, "d/a/");
+	maildir_scan_add(s, base, "d/b/");
+	maildir_scan_run(s);
+	struct maildir_watch *w = maildir_watch_create(s, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 	maildir_watch_set_limit(w, 3);
 	CU_ASSERT_TRUE(maildir_watch_add(w, 0));
 	CU_ASSERT_FALSE(maildir_watch_add(w, 1));
+	size_t watched, polled, checks, elsewhere;
 	maildir_watch_counts(w, &watched, &polled);
 	CU_ASSERT_EQUAL(watched, 1);
 	CU_ASSERT_EQUAL(polled, 1);
-	n = 0;
+	/* b's first signature, taken at once by the thread: what the scan saw. */
+	CU_ASSERT_TRUE_FATAL(wait_checks(w, 1));
+	size_t *ids = NULL, n = 0, cap = 0;
 	maildir_watch_drain(w, &ids, &n, &cap);
+	CU_ASSERT_EQUAL(n, 0);
+
 	put("d/b/tmp/3.M3.h", 3);
 	mv("d/b/tmp/3.M3.h", "d/b/new/3.M3.h");
-	t = wait_report(w, 1);
+	double t = wait_report(w, 1);
 	CU_ASSERT(t >= 0 && t < 1.0);
 	/* ... and in a folder's cur/, checked by its path from the base. */
 	put("d/b/.Sent/tmp/4.M4.h,S=3", 3);
 	mv("d/b/.Sent/tmp/4.M4.h,S=3", "d/b/.Sent/cur/4.M4.h,S=3:2,S");
 	t = wait_report(w, 1);
 	CU_ASSERT(t >= 0 && t < 1.0);
+
+	/* A new folder shows (the root changes); rescanned and added again,
+	 * the box is checked with it from then on. */
+	maildir("d/b/.Drafts");
+	t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	size_t one = 1;
+	maildir_scan_boxes(s, &one, 1);
+	CU_ASSERT_EQUAL(maildir_box_folder_count(s, 1), 3);
+	CU_ASSERT_FALSE(maildir_watch_add(w, 1));
+	maildir_watch_check_counts(w, &checks, &elsewhere);
+	CU_ASSERT_TRUE_FATAL(wait_checks(w, checks + 2));   /* a round with the new list */
+	n = 0;
+	maildir_watch_drain(w, &ids, &n, &cap);
+	put("d/b/.Drafts/tmp/5.M5.h", 3);
+	mv("d/b/.Drafts/tmp/5.M5.h", "d/b/.Drafts/new/5.M5.h");
+	t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
+
+	/* Every check ran on the watcher's thread: none in add or drain. */
+	maildir_watch_check_counts(w, &checks, &elsewhere);
+	CU_ASSERT(checks >= 4);
+	CU_ASSERT_EQUAL(elsewhere, 0);
 	free(ids);
 	maildir_watch_free(&w);
 	maildir_scan_free(&s);
@@ -922,7 +984,8 @@ int main(void)
 		{ "a big box's folders shared by workers", test_shared_folders },
 		{ "a scan leaves atimes alone", test_no_atime },
 		{ "one-shot: maildirsize kept, tmp/ skipped", test_oneshot_options },
-		{ "watcher: inotify and fallback", test_watch },
+		{ "watcher: inotify", test_watch },
+		{ "watcher: polled boxes, on its own thread", test_watch_polled },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("maildir", tests);
