@@ -74,6 +74,7 @@ struct maildir_watch {
 	bool inline_polls;       /* no thread could start: drain checks */
 	int ready_fd;            /* eventfd in the epoll set: ready[] has ids */
 	int stop_fd;             /* eventfd: the thread ends */
+	atomic_bool stopping;    /* ... even within a round */
 	atomic_size_t checks, checks_elsewhere;
 
 	/* Whoever runs the rounds (the thread): the base opened once per round,
@@ -133,6 +134,7 @@ void maildir_watch_free(struct maildir_watch **wp)
 	if (!w)
 		return;
 	if (w->threaded) {
+		atomic_store(&w->stopping, true);
 		signal_fd(w->stop_fd);
 		pthread_join(w->thread, NULL);
 	}
@@ -274,11 +276,12 @@ static uint64_t box_signature(struct maildir_watch *w, const char *dirs, unsigne
 
 /* Check every polled box once; the changed ones go to ready[], and the
  * first one there wakes the caller. The lock is held to copy a box out and
- * to record its signature, never across the checks' system calls. */
+ * to record its signature, never across the checks' system calls. A round
+ * over 10,000 boxes is long: maildir_watch_free does not wait for its end. */
 static void poll_round(struct maildir_watch *w)
 {
 	forget_base(w);
-	for (size_t i = 0;; i++) {
+	for (size_t i = 0; !atomic_load_explicit(&w->stopping, memory_order_relaxed); i++) {
 		pthread_mutex_lock(&w->lock);
 		if (i >= w->npolled) {
 			w->fresh = false;   /* every box added so far has a signature */
