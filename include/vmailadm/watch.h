@@ -2,9 +2,10 @@
  * and the root of every folder of the watched boxes, and periodic mtime
  * checks for the boxes left over when the kernel runs out of watches. The
  * checks run on a thread of the watcher's own, so that the caller's loop
- * (the interface's) never waits for them; every function below is for the
- * caller's thread, which alone may change the scanner while the watcher
- * lives (the thread works from copies of the paths). */
+ * (the interface's) never waits for them. The functions below are called
+ * by one thread at a time (the caller's), and only that one may change the
+ * scanner while the watcher lives (the thread works from copies of the
+ * paths). */
 #ifndef VMAILADM_WATCH_H
 #define VMAILADM_WATCH_H
 #include <stdbool.h>

@@ -1,8 +1,11 @@
 /* Live Maildir statistics for the interface: the first (and every full)
- * scan runs in a thread so the screen paints before it ends; the scanner is
- * touched by the main thread only when no scan thread runs. The watcher's
- * reports are rescanned in the main loop (a few boxes: fast); its mtime
- * checks of the boxes inotify cannot cover run on its own thread. */
+ * scan runs in a thread so the screen paints before it ends, and that
+ * thread then places the watches (~1 s of opens and inotify_add_watch for
+ * 10,000 boxes with folders) while the main thread shows the figures; the
+ * scanner is changed, and the watcher touched, by the main thread only when
+ * no scan thread runs. The watcher's reports are rescanned in the main loop
+ * (a few boxes: fast); its mtime checks of the boxes inotify cannot cover
+ * run on its own thread. */
 #include "config.h"
 
 #include <errno.h>
@@ -27,9 +30,9 @@ struct live {
 	struct maildir_counts *counts; /* by mailbox index, copied when no scan runs */
 	enum maildir_status *status;
 	bool known;                  /* a scan has finished */
-	bool scanning;
+	enum { IDLE, SCANNING, WATCHING } phase;   /* of the scan thread */
 	pthread_t thread;
-	int pipe[2];                 /* the thread writes one byte when done */
+	int pipe[2];                 /* the thread's MSG_* bytes */
 	unsigned gen;
 	size_t *ids;                 /* watcher drain buffer */
 	size_t nids, capids;
@@ -48,13 +51,43 @@ static void report_watch(const struct live *l)
 		watched, polled, checks, elsewhere);
 }
 
+/* What the scan thread tells the main thread: the figures are there (the
+ * scanner is only read from now on), then the watches are placed (the
+ * thread ends). */
+enum { MSG_SCANNED = 1, MSG_WATCHED = 2 };
+
+static void tell(struct live *l, char msg)
+{
+	while (write(l->pipe[1], &msg, 1) < 0 && errno == EINTR)
+		;
+}
+
+/* Watch every box, again after every full scan: new folders may have
+ * appeared. On the scan thread, which owns the watcher until MSG_WATCHED. */
+static void watch_boxes(struct live *l)
+{
+	if (!l->watch) {
+		l->watch = maildir_watch_create(l->scan, 0);
+		/* VMAILADM_WATCH_LIMIT: fewer inotify watches than the kernel
+		 * gives, so that tests and benchmarks reach the polled boxes. */
+		const char *lim = getenv("VMAILADM_WATCH_LIMIT");
+		if (l->watch && lim && *lim) {
+			maildir_watch_set_limit(l->watch, strtoul(lim, NULL, 10));
+			l->report_watch = true;
+		}
+	}
+	size_t n = maildir_scan_count(l->scan);
+	for (size_t id = 0; l->watch && id < n; id++)
+		maildir_watch_add(l->watch, id);
+}
+
 static void *scan_thread(void *arg)
 {
 	struct live *l = arg;
 	maildir_scan_run(l->scan);
-	char c = 1;
-	while (write(l->pipe[1], &c, 1) < 0 && errno == EINTR)
-		;
+	tell(l, MSG_SCANNED);
+	watch_boxes(l);
+	tell(l, MSG_WATCHED);
 	return NULL;
 }
 
@@ -66,17 +99,11 @@ static void start_scan(struct live *l)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int rc = pthread_create(&l->thread, NULL, scan_thread, l);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	l->phase = SCANNING;
 	if (rc != 0) {
-		maildir_scan_run(l->scan);   /* no thread: scan now */
-		char c = 1;
-		if (write(l->pipe[1], &c, 1) < 0) {
-			/* the pipe is ours and empty: cannot fail */
-		}
-		l->scanning = true;
 		l->thread = pthread_self();
-		return;
+		scan_thread(l);              /* no thread: scan now */
 	}
-	l->scanning = true;
 }
 
 static void copy_box(struct live *l, size_t id)
@@ -112,32 +139,32 @@ struct live *live_create(struct world *w)
 	return l;
 }
 
-static void finish_scan(struct live *l)
+/* The scan thread's messages: the figures are copied as soon as they are
+ * there; the thread is joined once the watches are placed. True when the
+ * figures changed. */
+static bool read_messages(struct live *l)
 {
 	char buf[16];
-	while (read(l->pipe[0], buf, sizeof buf) > 0)
-		;
-	if (!pthread_equal(l->thread, pthread_self()))
-		pthread_join(l->thread, NULL);
-	l->scanning = false;
-	l->known = true;
-	size_t n = maildir_scan_count(l->scan);
-	for (size_t id = 0; id < n; id++)
-		copy_box(l, id);
-	if (!l->watch) {
-		l->watch = maildir_watch_create(l->scan, 0);
-		/* VMAILADM_WATCH_LIMIT: fewer inotify watches than the kernel
-		 * gives, so that tests and benchmarks reach the polled boxes. */
-		const char *lim = getenv("VMAILADM_WATCH_LIMIT");
-		if (l->watch && lim && *lim) {
-			maildir_watch_set_limit(l->watch, strtoul(lim, NULL, 10));
-			l->report_watch = true;
+	bool scanned = false, watched = false;
+	for (ssize_t got; (got = read(l->pipe[0], buf, sizeof buf)) > 0;)
+		for (ssize_t i = 0; i < got; i++) {
+			scanned |= buf[i] == MSG_SCANNED;
+			watched |= buf[i] == MSG_WATCHED;
 		}
+	if (scanned) {
+		l->phase = WATCHING;
+		l->known = true;
+		size_t n = maildir_scan_count(l->scan);
+		for (size_t id = 0; id < n; id++)
+			copy_box(l, id);
+		l->gen++;
 	}
-	/* Watch again after every full scan: new folders may have appeared. */
-	for (size_t id = 0; l->watch && id < n; id++)
-		maildir_watch_add(l->watch, id);
-	l->gen++;
+	if (watched) {
+		if (!pthread_equal(l->thread, pthread_self()))
+			pthread_join(l->thread, NULL);
+		l->phase = IDLE;
+	}
+	return scanned;
 }
 
 void live_free(struct live **lp)
@@ -145,7 +172,7 @@ void live_free(struct live **lp)
 	struct live *l = *lp;
 	if (!l)
 		return;
-	if (l->scanning && !pthread_equal(l->thread, pthread_self()))
+	if (l->phase != IDLE && !pthread_equal(l->thread, pthread_self()))
 		pthread_join(l->thread, NULL);
 	if (l->watch && l->report_watch)
 		report_watch(l);
@@ -165,24 +192,18 @@ void live_free(struct live **lp)
 int live_pollfds(struct live *l, struct pollfd *fds, int max)
 {
 	int n = 0;
-	if (n < max && l->scanning)
+	if (n < max && l->phase != IDLE)
 		fds[n++] = (struct pollfd){ .fd = l->pipe[0], .events = POLLIN };
 	/* While a thread scans, the watcher waits: the scan sees the change. */
-	if (n < max && !l->scanning && l->watch)
+	if (n < max && l->phase == IDLE && l->watch)
 		fds[n++] = (struct pollfd){ .fd = maildir_watch_fd(l->watch), .events = POLLIN };
 	return n;
 }
 
 bool live_handle(struct live *l)
 {
-	if (l->scanning) {
-		struct pollfd p = { .fd = l->pipe[0], .events = POLLIN };
-		if (poll(&p, 1, 0) > 0) {
-			finish_scan(l);
-			return true;
-		}
-		return false;
-	}
+	if (l->phase != IDLE)
+		return read_messages(l);
 	if (!l->watch)
 		return false;
 	struct pollfd p = { .fd = maildir_watch_fd(l->watch), .events = POLLIN };
@@ -203,7 +224,7 @@ bool live_handle(struct live *l)
 
 bool live_rescan(struct live *l)
 {
-	if (l->scanning)
+	if (l->phase != IDLE)
 		return false;
 	maildir_scan_invalidate(l->scan);
 	start_scan(l);
@@ -212,7 +233,7 @@ bool live_rescan(struct live *l)
 
 bool live_scanning(const struct live *l)
 {
-	return l->scanning;
+	return l->phase == SCANNING;
 }
 
 unsigned live_generation(const struct live *l)
@@ -237,14 +258,14 @@ bool live_counts(const struct live *l, size_t i, struct maildir_counts *c,
 
 bool live_quota(const struct live *l, size_t i, struct maildir_quota *q)
 {
-	if (l->scanning || !l->known || i >= l->nboxes || l->box_of[i] == SIZE_MAX)
+	if (l->phase == SCANNING || !l->known || i >= l->nboxes || l->box_of[i] == SIZE_MAX)
 		return false;
 	return maildir_box_quota(l->scan, l->box_of[i], q);
 }
 
 size_t live_folders(const struct live *l, size_t i, struct strbuf *names)
 {
-	if (l->scanning || !l->known || i >= l->nboxes || l->box_of[i] == SIZE_MAX)
+	if (l->phase == SCANNING || !l->known || i >= l->nboxes || l->box_of[i] == SIZE_MAX)
 		return 0;
 	size_t id = l->box_of[i], n = maildir_box_folder_count(l->scan, id);
 	for (size_t k = 0; k < n; k++) {
