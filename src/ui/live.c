@@ -27,7 +27,7 @@ struct live {
 	size_t nboxes;               /* mailboxes in the world */
 	size_t *box_of;              /* mailbox index → scanner id, SIZE_MAX: none */
 	size_t *mbx_of;              /* scanner id → mailbox index */
-	struct maildir_counts *counts; /* by mailbox index, copied when no scan runs */
+	struct maildir_counts *counts; /* by mailbox index, copied from the scanner */
 	enum maildir_status *status;
 	bool known;                  /* a scan has finished */
 	enum { IDLE, SCANNING, WATCHING } phase;   /* of the scan thread */
