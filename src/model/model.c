@@ -326,21 +326,30 @@ bool model_quota_bytes(const char *rule, long long *bytes)
 
 /* ---- maps ---- */
 
+bool model_map_ref(const char *spec, const char *maincf, unsigned line, const char *param,
+		   struct table_ref *ref, bool *is_inline, struct diags *d)
+{
+	memset(ref, 0, sizeof *ref);
+	bool ok = table_ref_parse(spec, ref);
+	*is_inline = strncmp(spec, "inline:", 7) == 0;
+	if (!ok && !*is_inline) {
+		diag_warn(d, maincf, line,
+			  _("%s: map type of '%s' cannot be read by vmailadm; its entries are ignored"),
+			  param, spec);
+		table_ref_free(ref);
+		return false;
+	}
+	return true;
+}
+
 /* The world_map for spec, loading its table the first time it is named. */
 static struct world_map *map_get(struct world *w, const char *spec, unsigned role,
 				 const char *param, unsigned line, struct diags *d)
 {
 	struct table_ref ref;
-	memset(&ref, 0, sizeof ref);
-	bool ok = table_ref_parse(spec, &ref);
-	bool is_inline = strncmp(spec, "inline:", 7) == 0;
-	if (!ok && !is_inline) {
-		diag_warn(d, w->maincf_path, line,
-			  _("%s: map type of '%s' cannot be read by vmailadm; its entries are ignored"),
-			  param, spec);
-		table_ref_free(&ref);
+	bool is_inline;
+	if (!model_map_ref(spec, w->maincf_path, line, param, &ref, &is_inline, d))
 		return NULL;
-	}
 	for (size_t i = 0; i < w->nmaps; i++)
 		if (table_ref_same(&w->maps[i]->ref, &ref)) {
 			table_ref_free(&ref);

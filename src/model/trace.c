@@ -379,16 +379,9 @@ static struct tmap *open_map(struct tracer *t, const char *spec, unsigned role, 
 			     unsigned line, struct diags *d)
 {
 	struct table_ref ref;
-	memset(&ref, 0, sizeof ref);
-	bool ok = table_ref_parse(spec, &ref);
-	bool is_inline = strncmp(spec, "inline:", 7) == 0;
-	if (!ok && !is_inline) {
-		diag_warn(d, t->maincf, line,
-			  _("%s: map type of '%s' cannot be read by vmailadm; its entries are ignored"),
-			  param, spec);
-		table_ref_free(&ref);
+	bool is_inline;
+	if (!model_map_ref(spec, t->maincf, line, param, &ref, &is_inline, d))
 		return NULL;
-	}
 	for (size_t i = 0; i < t->nmaps; i++)
 		if (table_ref_same(t->maps[i]->ref, &ref)) {
 			table_ref_free(&ref);
