@@ -33,19 +33,21 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format
  * argv[0] is the command name. Options are parsed with getopt_long by each
  * command (--json is accepted by every command that prints data). */
 int cmd_config(struct cli *cli, int argc, char **argv);
-/* Edits (src/cli/cmd_edit.c): domain, mailbox, alias, catchall, sysalias. */
+/* Edits (src/cli/cmd_edit.c): domain, mailbox, alias, catchall, sysalias;
+ * batches (cmd_apply.c, cmd_import.c). */
 int cmd_edit(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_lint(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
-/* vmailadm rollback [ID] [--dry-run] [--force] (src/cli/cmd_edit.c). */
+/* vmailadm rollback [ID] [--dry-run] [--force] (src/cli/cmd_rollback.c). */
 int cmd_rollback(struct cli *cli, int argc, char **argv);
 struct json_t;
 struct stage;
 struct plan;
 /* The plan of a stage as the stable JSON object of `--dry-run --json` and
- * `lint --fix --json`: operations, files, diff, actions, notes. */
+ * `lint --fix --json`: operations, files, diff, actions, notes
+ * (src/cli/transact.c). */
 struct json_t *cli_json_plan(struct stage *s, const struct plan *p, const char *diff);
 /* Every audit record (state_dir/audit.log), oldest first, as a JSON array. */
 struct json_t *cli_audit_records(struct cli *cli);

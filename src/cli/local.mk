@@ -19,8 +19,13 @@ EXTRA_DIST += tests/cli-demo.sh
 
 # Edits, batches, import and the audit trail.
 libvmail_a_SOURCES += \
+	src/cli/cmd_apply.c \
 	src/cli/cmd_edit.c \
-	src/cli/cmd_log.c
+	src/cli/cmd_import.c \
+	src/cli/cmd_log.c \
+	src/cli/cmd_rollback.c \
+	src/cli/transact.c
+noinst_HEADERS += src/cli/cli_int.h
 
 # Where mail goes and what loses it (issue 6).
 libvmail_a_SOURCES += \

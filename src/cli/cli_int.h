@@ -1,0 +1,64 @@
+/* Private to src/cli: what the editing commands (cmd_edit.c, cmd_apply.c,
+ * cmd_import.c, cmd_rollback.c) share through transact.c — staging,
+ * showing and committing one transaction from the command line. */
+#ifndef VMAILADM_CLI_INT_H
+#define VMAILADM_CLI_INT_H
+#include <stdbool.h>
+
+struct cli;
+struct stage;
+
+#define TRANSACT_GENERATED_PASSWORD_LENGTH 20
+
+/* Options that steer this front end rather than the operation. */
+struct transact_opts {
+	bool dry_run;
+	bool yes;
+	bool json;
+	bool password_stdin;
+	bool generate_password;
+	const char *scheme;
+	int lock_wait;
+};
+
+/* VMAILADM_TIMING=1: note when the command started. */
+void transact_timing_start(void);
+
+/* Remove the front-end options from words (in place); the rest is the
+ * operation. 0, or EXIT_USAGE after a usage error. */
+int transact_take_options(struct cli *cli, int *argc, char **argv, struct transact_opts *o);
+/* A copy of argv without the front-end options (the caller frees the
+ * array, not the strings); *rc is non-zero after a usage error. */
+char **transact_words(struct cli *cli, int argc, char **argv, struct transact_opts *o, int *n,
+		      int *rc);
+
+/* Recover an interrupted commit before touching anything (< 0: failed,
+ * messages printed). */
+int transact_recover(struct cli *cli);
+/* A transient stage loaded from the files; exits 2 when they cannot load. */
+struct stage *transact_open_stage(struct cli *cli);
+/* Stage one command's words (front-end options taken already); file and
+ * line name a batch line, NULL and 0 the command line. An exit status. */
+int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv,
+			 const struct transact_opts *o, const char *file, unsigned line,
+			 char **generated);
+/* Print the plan, then commit unless dry-run; generated[0..n) are the
+ * generated passwords to show once committed. An exit status. */
+int transact_finish(struct cli *cli, struct stage *s, const struct transact_opts *o,
+		    char **generated, size_t ngenerated);
+
+/* One line of a batch: stage it in s, leaving any generated password in
+ * *generated; an exit status (EXIT_OK goes on to the next line). */
+typedef int (*transact_line_fn)(struct cli *cli, struct stage *s, const struct transact_opts *o,
+				const char *file, char *line, unsigned line_no, char **generated);
+
+/* A batch: path (- is standard input, named file in messages) read line by
+ * line after recovering any interrupted commit, every line staged by fn,
+ * then committed as one transaction — whole or not at all. empty_fmt
+ * (prog, file) is said when no line staged anything, refused when a line
+ * failed. The lines are wiped as they may hold passwords. */
+int transact_batch(struct cli *cli, const struct transact_opts *o, const char *path,
+		   const char *file, transact_line_fn fn, const char *empty_fmt,
+		   const char *refused);
+
+#endif

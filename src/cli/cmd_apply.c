@@ -1,0 +1,65 @@
+/* vmailadm apply FILE|- : one edit per line (the words of the editing
+ * commands), committed as one transaction (the loop is transact_batch). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_int.h"
+#include "vmailadm/cli.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/op.h"
+
+/* One batch line. Batch lines may not read passwords from stdin: they
+ * carry hashes or ask for generated ones. */
+static int apply_line(struct cli *cli, struct stage *s, const struct transact_opts *o,
+		      const char *file, char *line, unsigned line_no, char **generated)
+{
+	int rc = EXIT_OK;
+	struct diags d = DIAGS_INIT;
+	int wc;
+	char **lw = op_split_words(line, &wc, file, line_no, &d);
+	if (!lw) {
+		diags_print(&d, stderr);
+		rc = EXIT_USAGE;
+	} else if (wc > 0) {
+		struct transact_opts lo = *o;
+		lo.password_stdin = false;
+		lo.generate_password = false;
+		int m = wc;
+		if ((rc = transact_take_options(cli, &m, lw, &lo)) == EXIT_OK) {
+			lo.dry_run = o->dry_run;
+			lo.password_stdin = false;
+			if (!lo.generate_password && m >= 2 && strcmp(lw[0], "mailbox") == 0 &&
+			    strcmp(lw[1], "passwd") == 0 && !strstr(line, "--password-hash")) {
+				fprintf(stderr, _("%s:%u: 'mailbox passwd' in a batch needs --password-hash or --generate-password\n"),
+					file, line_no);
+				rc = EXIT_USAGE;
+			} else {
+				rc = transact_stage_words(cli, s, m, lw, &lo, file, line_no, generated);
+			}
+		}
+	}
+	op_words_free(lw);
+	diags_free(&d);
+	return rc;
+}
+
+int cmd_apply(struct cli *cli, int argc, char **argv)
+{
+	transact_timing_start();
+	struct transact_opts o = { .json = cli->json };
+	int n, rc;
+	char **words = transact_words(cli, argc, argv, &o, &n, &rc);
+	if (rc || n != 2) {
+		free(words);
+		return rc ? rc : cli_usage_error(cli, _("usage: %s apply FILE|- [--dry-run]"), cli->prog);
+	}
+	const char *file = strcmp(words[1], "-") == 0 ? _("standard input") : words[1];
+	rc = transact_batch(cli, &o, words[1], file, apply_line, _("%s: %s holds no edits\n"),
+			    _("nothing was changed: the batch is applied whole or not at all\n"));
+	free(words);
+	return rc;
+}

@@ -1,0 +1,497 @@
+/* One transaction from the command line, shared by the editing commands
+ * (cmd_edit.c, cmd_apply.c, cmd_import.c, cmd_rollback.c): front-end
+ * options, passwords (read here, hashed at once and wiped: an op only ever
+ * holds the hash), confirmation of destructive edits, the plan printed, the
+ * commit, and the batch loop of apply and import. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli_int.h"
+#include "vmailadm/cli.h"
+#include "vmailadm/commit.h"
+#include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/op.h"
+#include "vmailadm/passhash.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
+
+/* VMAILADM_TIMING=1: when the command started, to print how its time splits
+ * between vmailadm itself and the programs the commit runs. */
+static struct timespec started, staged, shown;
+
+void transact_timing_start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &started);
+}
+
+static double since_start(const struct timespec *t)
+{
+	return (double)(t->tv_sec - started.tv_sec) + (double)(t->tv_nsec - started.tv_nsec) / 1e9;
+}
+
+static void timing_report(const struct commit_result *res)
+{
+	const char *on = getenv("VMAILADM_TIMING");
+	if (!on || !*on || strcmp(on, "0") == 0)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double total = since_start(&now);
+	/* cpu: vmailadm's own processor time since it started (user and
+	 * system, every thread, no program it ran), beside the wall times. */
+	struct rusage ru;
+	double cpu = 0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		      (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	/* Machine-readable on purpose (bench/commit.sh reads it): not translated.
+	 * staged: the operations validated and applied in memory; shown: the
+	 * diff printed; the rest is the commit. */
+	fprintf(stderr, "vmailadm-timing: total=%.6f programs=%.6f maps=%.6f own=%.6f staged=%.6f shown=%.6f cpu=%.6f\n",
+		total, res->program_seconds, res->map_seconds, total - res->program_seconds,
+		since_start(&staged), since_start(&shown), cpu);
+}
+
+int transact_take_options(struct cli *cli, int *argc, char **argv, struct transact_opts *o)
+{
+	int out = 0;
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--dry-run") == 0 || strcmp(a, "-n") == 0)
+			o->dry_run = true;
+		else if (strcmp(a, "--yes") == 0 || strcmp(a, "-y") == 0)
+			o->yes = true;
+		else if (strcmp(a, "--json") == 0)
+			o->json = true;
+		else if (strcmp(a, "--password-stdin") == 0)
+			o->password_stdin = true;
+		else if (strcmp(a, "--generate-password") == 0)
+			o->generate_password = true;
+		else if (strcmp(a, "--scheme") == 0 || strcmp(a, "--lock-wait") == 0) {
+			if (i + 1 >= *argc)
+				return cli_usage_error(cli, _("option %s needs a value"), a);
+			if (a[2] == 's')
+				o->scheme = argv[++i];
+			else
+				o->lock_wait = atoi(argv[++i]);
+		} else if (strcmp(a, "--password") == 0) {
+			return cli_usage_error(cli, _("a password never goes on the command line (other users can read it in the process list): use --password-stdin, --generate-password or the prompt"));
+		} else
+			argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
+char **transact_words(struct cli *cli, int argc, char **argv, struct transact_opts *o, int *n,
+		      int *rc)
+{
+	char **words = xcalloc((size_t)argc + 1, sizeof *words);
+	for (int i = 0; i < argc; i++)
+		words[i] = argv[i];
+	*n = argc;
+	*rc = transact_take_options(cli, n, words, o);
+	return words;
+}
+
+/* Read one line without echo when stdin is a terminal. */
+static char *read_secret(const char *prompt, bool tty)
+{
+	struct termios old, quiet;
+	if (tty) {
+		fputs(prompt, stderr);
+		fflush(stderr);
+		if (tcgetattr(STDIN_FILENO, &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		}
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+/* Get, hash and wipe the password for op when it takes one. Returns 0, 1 when
+ * the op needs none, or -1 (message printed). *generated gets a generated
+ * password to show once. */
+static int fill_password(struct cli *cli, const struct transact_opts *o, struct op *op,
+			 char **generated)
+{
+	if (op->kind != OP_MAILBOX_ADD && op->kind != OP_MAILBOX_PASSWD)
+		return 1;
+	if (op->password_hash)
+		return 0;
+	const struct config *cfg = cli_config(cli);
+	char *plain = NULL;
+	bool tty = isatty(STDIN_FILENO);
+	if (o->generate_password) {
+		plain = passhash_generate(TRANSACT_GENERATED_PASSWORD_LENGTH);
+		*generated = xasprintf("%s: %s", op->subject, plain);
+	} else if (o->password_stdin) {
+		plain = read_secret("", false);
+		if (!plain || !*plain) {
+			fprintf(stderr, _("%s: no password on standard input\n"), cli->prog);
+			passhash_wipe(plain);
+			return -1;
+		}
+	} else if (tty) {
+		char *again;
+		plain = read_secret(_("New password: "), true);
+		again = read_secret(_("Again: "), true);
+		if (!plain || !again || strcmp(plain, again) != 0 || !*plain) {
+			fprintf(stderr, plain && again && *plain ? _("%s: the passwords differ\n")
+								 : _("%s: no password given\n"), cli->prog);
+			passhash_wipe(plain);
+			passhash_wipe(again);
+			return -1;
+		}
+		passhash_wipe(again);
+	} else if (op->kind == OP_MAILBOX_PASSWD) {
+		fprintf(stderr, _("%s: 'mailbox passwd' needs a password: --password-stdin, --generate-password, or run it on a terminal\n"),
+			cli->prog);
+		return -1;
+	} else {
+		return 1; /* a mailbox without a password: allowed, and the plan says so */
+	}
+	struct diags d = DIAGS_INIT;
+	op->password_hash = passhash_hash(o->scheme ? o->scheme : cfg->password_scheme, plain, &d);
+	passhash_wipe(plain);
+	if (!op->password_hash) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return -1;
+	}
+	diags_free(&d);
+	return 0;
+}
+
+static bool is_destructive(const struct op *op)
+{
+	return (op->kind == OP_MAILBOX_DEL && op->purge) || (op->kind == OP_DOMAIN_DEL && op->cascade);
+}
+
+static bool color_on(void)
+{
+	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+}
+
+static void print_colored_diff(const char *diff)
+{
+	bool color = color_on();
+	const char *p = diff;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		const char *on = NULL;
+		if (color) {
+			if (!strncmp(p, "+++", 3) || !strncmp(p, "---", 3))
+				on = "\033[1m";
+			else if (*p == '+')
+				on = "\033[32m";
+			else if (*p == '-')
+				on = "\033[31m";
+			else if (*p == '@')
+				on = "\033[36m";
+		}
+		if (on) {
+			fputs(on, stdout);
+			fwrite(p, 1, nl ? len - 1 : len, stdout);
+			fputs("\033[0m\n", stdout);
+		} else {
+			fwrite(p, 1, len, stdout);
+		}
+		p += len;
+	}
+}
+
+json_t *cli_json_plan(struct stage *s, const struct plan *p, const char *diff)
+{
+	json_t *o = json_object();
+	json_t *ops = json_array();
+	for (size_t i = 0; i < stage_count(s); i++) {
+		struct strbuf desc = STRBUF_INIT;
+		op_describe(stage_op(s, i), &desc);
+		json_array_append_new(ops, json_string(sb_str(&desc)));
+		sb_free(&desc);
+	}
+	json_object_set_new(o, "operations", ops);
+	json_t *files = json_array();
+	for (size_t i = 0; i < p->nfiles; i++)
+		json_array_append_new(files, json_string(p->files[i]->path));
+	json_object_set_new(o, "files", files);
+	json_object_set_new(o, "diff", json_string(diff));
+	json_t *actions = json_array();
+	for (size_t i = 0; i < p->nactions; i++) {
+		json_t *a = json_object();
+		json_object_set_new(a, "action", json_string(plan_action_name(p->actions[i].kind)));
+		if (p->actions[i].path)
+			json_object_set_new(a, "path", json_string(p->actions[i].path));
+		if (p->actions[i].target)
+			json_object_set_new(a, "target", json_string(p->actions[i].target));
+		json_array_append_new(actions, a);
+	}
+	json_object_set_new(o, "actions", actions);
+	json_t *notes = json_array();
+	for (size_t i = 0; i < p->nnotes; i++)
+		json_array_append_new(notes, json_string(p->notes[i]));
+	json_object_set_new(o, "notes", notes);
+	return o;
+}
+
+static void print_plan(struct stage *s, const struct config *cfg, bool json)
+{
+	const struct plan *p = stage_plan(s);
+	struct strbuf diff = STRBUF_INIT, acts = STRBUF_INIT;
+	plan_diff(p, &diff);
+	plan_describe_actions(p, cfg, &acts);
+	if (json) {
+		cli_json_print(cli_json_plan(s, p, sb_str(&diff)));
+	} else {
+		print_colored_diff(sb_str(&diff));
+		if (acts.len)
+			fputs(acts.buf, stdout);
+	}
+	sb_free(&diff);
+	sb_free(&acts);
+}
+
+static void show_progress(void *ctx, const char *what, bool ok, const char *detail)
+{
+	(void)ctx;
+	fprintf(stderr, "%s %s%s%s\n", ok ? "  ok  " : "  FAIL", what, detail ? ": " : "",
+		detail ? detail : "");
+}
+
+/* Recover an interrupted commit before touching anything. */
+int transact_recover(struct cli *cli)
+{
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	int rc = commit_recover(cli_config(cli), &said, &d);
+	if (said.len)
+		fprintf(stderr, "%s", said.buf);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	sb_free(&said);
+	return rc;
+}
+
+/* Print the plan, then commit unless dry-run. */
+int transact_finish(struct cli *cli, struct stage *s, const struct transact_opts *o,
+		    char **generated, size_t ngenerated)
+{
+	const struct config *cfg = cli_config(cli);
+	clock_gettime(CLOCK_MONOTONIC, &staged);
+	print_plan(s, cfg, o->json);
+	clock_gettime(CLOCK_MONOTONIC, &shown);
+	if (o->dry_run) {
+		if (!o->json)
+			fprintf(stderr, _("dry run: nothing was changed\n"));
+		return EXIT_OK;
+	}
+	struct commit_opts copts = { .lock_wait_seconds = o->lock_wait,
+				     .progress = o->json ? NULL : show_progress };
+	struct commit_result res;
+	struct diags d = DIAGS_INIT;
+	int rc = stage_commit(s, &copts, &res, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (res.committed)
+		for (size_t i = 0; i < ngenerated; i++)
+			if (generated[i])
+				printf(_("generated password for %s\n"), generated[i]);
+	timing_report(&res);
+	if (!o->json)
+		fprintf(stderr, rc == 0 ? _("committed (%s)\n")
+			: res.rolled_back ? _("failed and rolled back (%s): nothing changed\n")
+			: res.committed ? _("committed with errors (%s)\n") : _("not committed (%s)\n"),
+			res.id ? res.id : "-");
+	commit_result_free(&res);
+	return rc == 0 ? EXIT_OK : EXIT_PROBLEMS;
+}
+
+int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv,
+			 const struct transact_opts *o, const char *file, unsigned line,
+			 char **generated)
+{
+	struct diags d = DIAGS_INIT;
+	/* 'mailbox passwd' without --password-hash gets its password below
+	 * (stdin, prompt, generated); op_from_words insists on a hash, so give
+	 * it a placeholder that is dropped at once. */
+	bool ask = argc >= 2 && strcmp(argv[0], "mailbox") == 0 && strcmp(argv[1], "passwd") == 0;
+	for (int i = 2; i < argc && ask; i++)
+		if (strcmp(argv[i], "--password-hash") == 0)
+			ask = false;
+	char **words = argv;
+	int nwords = argc;
+	if (ask) {
+		words = xcalloc((size_t)argc + 3, sizeof *words);
+		words[0] = argv[0];
+		words[1] = argv[1];
+		words[2] = (char *)"--password-hash";
+		words[3] = (char *)"-";
+		for (int i = 2; i < argc; i++)
+			words[i + 2] = argv[i];
+		nwords = argc + 2;
+	}
+	struct op *op = op_from_words(nwords, words, file, line, &d);
+	if (ask) {
+		free(words);
+		if (op) {
+			free(op->password_hash);
+			op->password_hash = NULL;
+		}
+	}
+	if (!op) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return EXIT_USAGE;
+	}
+	if (is_destructive(op) && !o->yes && !o->dry_run) {
+		if (!isatty(STDIN_FILENO)) {
+			fprintf(stderr, _("%s: this deletes mail or many entries; add --yes to confirm when not on a terminal\n"),
+				cli->prog);
+			op_free(&op);
+			return EXIT_USAGE;
+		}
+		struct strbuf desc = STRBUF_INIT;
+		op_describe(op, &desc);
+		fprintf(stderr, _("Really %s? [y/N] "), desc.buf);
+		sb_free(&desc);
+		char *answer = read_secret("", false);
+		bool yes = answer && (answer[0] == 'y' || answer[0] == 'Y' || answer[0] == 'o' || answer[0] == 'O');
+		free(answer);
+		if (!yes) {
+			op_free(&op);
+			return EXIT_PROBLEMS;
+		}
+	}
+	if (fill_password(cli, o, op, generated) < 0) {
+		op_free(&op);
+		return EXIT_PROBLEMS;
+	}
+	if (stage_push(s, op, &d) < 0) {
+		for (size_t i = 0; i < d.n; i++)
+			if (!d.v[i].file && file) {
+				free(d.v[i].file);
+				d.v[i].file = xstrdup(file);
+				d.v[i].line = line;
+			}
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return EXIT_PROBLEMS;
+	}
+	diags_free(&d);
+	return EXIT_OK;
+}
+
+struct stage *transact_open_stage(struct cli *cli)
+{
+	struct stage *s = stage_create(cli_config(cli));
+	stage_set_transient(s, true);   /* staged, shown and committed in one go */
+	struct diags d = DIAGS_INIT;
+	if (stage_load(s, &d) < 0) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		stage_free(&s);
+		exit(EXIT_USAGE);
+	}
+	diags_free(&d);
+	return s;
+}
+
+/* The batch commands read FILE (- is standard input), after finishing any
+ * interrupted commit; NULL, the message printed and *rc set, when either
+ * fails. */
+static FILE *open_batch(struct cli *cli, const char *path, int *rc)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!fp) {
+		fprintf(stderr, "%s: %s: %s\n", cli->prog, path, strerror(errno));
+		*rc = EXIT_USAGE;
+		return NULL;
+	}
+	if (transact_recover(cli) < 0) {
+		if (fp != stdin)
+			fclose(fp);
+		*rc = EXIT_PROBLEMS;
+		return NULL;
+	}
+	return fp;
+}
+
+/* A batch is applied whole or not at all: committed when every line was
+ * staged (rc still EXIT_OK), else refused with the message given. The
+ * stage and the generated passwords are freed either way. */
+static int finish_batch(struct cli *cli, struct stage **s, const struct transact_opts *o,
+			char **generated, size_t ngen, int rc, const char *refused)
+{
+	if (rc == EXIT_OK)
+		rc = transact_finish(cli, *s, o, generated, ngen);
+	else
+		fputs(refused, stderr);
+	for (size_t i = 0; i < ngen; i++)
+		passhash_wipe(generated[i]);
+	free(generated);
+	stage_free(s);
+	return rc;
+}
+
+int transact_batch(struct cli *cli, const struct transact_opts *o, const char *path,
+		   const char *file, transact_line_fn fn, const char *empty_fmt,
+		   const char *refused)
+{
+	int rc;
+	FILE *fp = open_batch(cli, path, &rc);
+	if (!fp)
+		return rc;
+	struct stage *s = transact_open_stage(cli);
+	char **generated = NULL;
+	size_t ngen = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned line_no = 0;
+	rc = EXIT_OK;
+	while (rc == EXIT_OK && getline(&line, &cap, fp) >= 0) {
+		line_no++;
+		generated = xreallocarray(generated, ngen + 1, sizeof *generated);
+		generated[ngen] = NULL;
+		rc = fn(cli, s, o, file, line, line_no, &generated[ngen]);
+		ngen++;
+	}
+	if (line)
+		explicit_bzero(line, cap);
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	if (rc == EXIT_OK && stage_count(s) == 0) {
+		fprintf(stderr, empty_fmt, cli->prog, file);
+		rc = EXIT_PROBLEMS;
+	}
+	return finish_batch(cli, &s, o, generated, ngen, rc, refused);
+}
