@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "ui_int.h"
 #include "vmailadm/i18n.h"
@@ -186,20 +185,10 @@ static bool form_key(struct screen *s, struct ui *ui, ui_key k)
 		else
 			do_submit(f, ui);
 		return true;
-	} else if (k == UI_FN(KEY_BACKSPACE) || k == 127 || k == 8) {
-		size_t n = fl->value.len;
-		while (n > 0 && ((unsigned char)fl->value.buf[n - 1] & 0xc0) == 0x80)
-			n--;
-		sb_truncate(&fl->value, n ? n - 1 : 0);
 	} else if (k == UI_CTRL('u')) {
 		form_wipe(f, f->cur);
-	} else if (k >= ' ' && k != 127) {
-		char mb[8];
-		mbstate_t st;
-		memset(&st, 0, sizeof st);
-		size_t n = wcrtomb(mb, (wchar_t)k, &st);
-		if (n != (size_t)-1 && fl->value.len < 1000)
-			sb_add(&fl->value, mb, n);
+	} else {
+		lineedit_key(&fl->value, k, 1000);
 	}
 	sb_reset(&f->error);
 	validate(f);

@@ -2,14 +2,18 @@
 # libvmail.a, so that nothing but src/ui needs curses.
 vmailadm_SOURCES += \
 	src/ui/browse.c \
+	src/ui/details.c \
 	src/ui/diffview.c \
 	src/ui/edit.c \
 	src/ui/form.c \
 	src/ui/help.c \
+	src/ui/lineedit.c \
+	src/ui/lintmark.c \
 	src/ui/list.c \
 	src/ui/live.c \
 	src/ui/mailmsg.c \
 	src/ui/mailview.c \
+	src/ui/rows.c \
 	src/ui/theme.c \
 	src/ui/ui.c
 nodist_vmailadm_SOURCES = src/ui/theme-default.c
@@ -17,6 +21,7 @@ noinst_HEADERS += \
 	include/vmailadm/mailmsg.h \
 	include/vmailadm/theme.h \
 	include/vmailadm/ui.h \
+	src/ui/browse_int.h \
 	src/ui/ui_curses.h \
 	src/ui/ui_int.h
 

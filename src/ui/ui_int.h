@@ -129,6 +129,11 @@ void list_select(struct list *l, size_t i);
 /* Keep the selection on a selectable row after the rows changed. */
 void list_clamp(struct list *l);
 
+/* The line editor (lineedit.c): Backspace drops the last character, a
+ * printable key adds itself while line is shorter than max bytes; false
+ * for any other key (line unchanged). */
+bool lineedit_key(struct strbuf *line, ui_key k, size_t max);
+
 /* Screens. */
 struct screen *browse_create(struct ui *ui);
 struct screen *help_create(struct ui *ui);

@@ -1,0 +1,147 @@
+/* Inside the main screen (browse.c): its state, shared by the files that
+ * build and draw its parts: rows.c (the domain and entry rows, the filter),
+ * details.c (the details pane), lintmark.c (lint's marks and problems).
+ * Only those files include this header. */
+#ifndef VMAILADM_BROWSE_INT_H
+#define VMAILADM_BROWSE_INT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ui_int.h"
+#include "vmailadm/lint.h"
+#include "vmailadm/strbuf.h"
+
+struct strmap;
+struct tracer;
+struct domain;
+
+enum row_kind { ROW_SECTION, ROW_NONE, ROW_MAILBOX, ROW_ALIAS, ROW_CATCHALL };
+
+/* How an entry differs from the files on disk. */
+enum mark { MARK_NONE, MARK_ADD, MARK_DEL, MARK_CHANGE };
+
+struct row {
+	enum row_kind kind;
+	enum mark mark;
+	const void *p;            /* mailbox, alias or catchall (MARK_DEL: the disk world's) */
+	size_t mbx;               /* ROW_MAILBOX: index in the disk world's mailboxes
+	                           * (live statistics), SIZE_MAX: not on disk */
+	const char *title;        /* ROW_SECTION */
+	size_t count;             /* ROW_SECTION */
+};
+
+/* A domain of the staged world, the disk world, or both. */
+struct dent {
+	const struct domain *d;   /* staged world; NULL: staged for removal */
+	const struct domain *old; /* disk world; NULL: staged addition */
+	const char *name;
+	enum mark mark;
+};
+
+struct dline {
+	char *label;
+	char *text;
+	enum theme_role role;
+	char *suffix;             /* dim, after text (file:line); may be NULL */
+	bool heading;             /* a section title across the pane */
+};
+
+enum { PANE_DOMAINS, PANE_ENTRIES, PANE_DETAILS };
+
+/* Widths of the mailbox columns, right of the name. */
+enum { C_NEW = 4, C_UNREAD = 7, C_TOTAL = 6, C_SIZE = 9, C_BAR = 10 };
+#define C_ALL (C_NEW + C_UNREAD + C_TOTAL + C_SIZE + C_BAR)
+
+struct browse {
+	struct screen s;
+	struct ui *ui;
+	const struct world *w;        /* the staged world (ui->view) */
+	const struct world *disk;     /* the world on disk (ui->world) */
+	struct dent *dents;
+	size_t ndomains;
+	const struct mailbox *boxes;  /* the disk world's */
+	size_t nboxes;
+	size_t *dvis, ndvis;          /* visible domains (indices in dents) */
+	uint64_t *dnew;               /* new mail by domain index */
+	struct row *rows;
+	size_t nrows, caprows;
+	size_t rows_for;              /* domain index of rows, SIZE_MAX: none */
+	struct dline *det;
+	size_t ndet, capdet;
+	int det_w;                    /* columns for a details value (wrapping) */
+	struct list dlist, elist, tlist;
+	int focus;
+	struct strbuf filter;
+	bool filtering;
+	unsigned gen;
+	/* Lint of the shown world, run when the world or the stage changes
+	 * (attach), never per key: subject -> worst severity (warnings and
+	 * errors only; keys without trailing '/'), domain -> severity of its
+	 * catch-all swallowing mailboxes, and per domain the worst of it and
+	 * its entries. */
+	struct lint_report lint;
+	struct strmap *lsev, *lswallow;
+	unsigned char *dsev;
+	struct tracer *tracer;        /* over w, for the details' trace */
+	bool lint_on;                 /* false until browse_lint: the first
+	                               * paint does not wait for lint */
+	/* The selection by name, copied whenever it is shown: browse_refresh
+	 * runs after the world the rows point into was freed (a staged
+	 * change, an undo, a reload), so it may not read them. */
+	char *sel_dom, *sel_addr;
+};
+
+/* rows.c: the filter, the rows of the domains and entries panes. */
+extern const struct list_ops rows_domain_ops, rows_entry_ops;
+extern const enum theme_role rows_mark_role[];
+/* The selected domain entry (NULL: none visible). */
+const struct dent *rows_cur_dent(struct browse *B);
+/* The domain as staged, else as on disk (staged for removal). */
+const struct domain *rows_cur_domain(struct browse *B);
+/* Does the filter let mailbox b of domain entry e show? */
+bool rows_mailbox_shown(struct browse *B, const struct dent *e, const struct mailbox *b);
+/* The union of the staged and the disk domains (B->dents). */
+void rows_build_dents(struct browse *B);
+/* The entry rows of the selected domain. */
+void rows_build(struct browse *B);
+/* The filter changed: the visible domains, their rows, the details. */
+void rows_refilter(struct browse *B);
+/* The domain selection moved: its rows (when another domain) and details. */
+void rows_domain_changed(struct browse *B);
+/* Sum new mail by domain again when the statistics changed. */
+void rows_sync_stats(struct browse *B);
+/* The quota of mailbox b in bytes: its rule, else maildirsize; -1: none,
+ * 0: unlimited. */
+long long rows_quota_limit(struct browse *B, const struct mailbox *b, size_t mbx);
+
+/* details.c: the details pane. */
+extern const struct list_ops details_ops;
+/* Remember the selection by name and fill the pane for it. */
+void details_build(struct browse *B);
+void details_free(struct browse *B);
+
+/* lintmark.c: lint of the shown world (run when the world or the stage
+ * changes, never per key), its marks and which problems an entry has. */
+void lintmark_attach(struct browse *B);
+void lintmark_free(struct browse *B);
+int lintmark_mailbox(const struct browse *B, const struct mailbox *b);
+int lintmark_alias(const struct browse *B, const struct alias *a);
+int lintmark_catchall(const struct browse *B, const struct catchall *c);
+/* The lint mark: a character, so that it reads without colours too. */
+void lintmark_draw(struct ui *ui, int y, int x, int sev);
+/* A staged mailbox's maildir is created by the commit: lint's
+ * mailbox-without-maildir is not news for it. */
+bool lintmark_staged_new(const struct browse *B, const struct mailbox *b);
+/* Which of lint's problems are about an entry (arg says which). */
+typedef bool (*lintmark_match)(const struct lint_problem *p, const void *arg);
+struct lintmark_mailbox_arg {
+	const struct mailbox *b;
+	bool staged_new;
+};
+bool lintmark_match_mailbox(const struct lint_problem *p, const void *arg);
+bool lintmark_match_alias(const struct lint_problem *p, const void *arg);
+bool lintmark_match_catchall(const struct lint_problem *p, const void *arg);
+bool lintmark_match_domain(const struct lint_problem *p, const void *arg);
+
+#endif

@@ -1,0 +1,446 @@
+/* The main screen's details pane: everything about the selected domain,
+ * mailbox, alias or catch-all (definition with file and line, password
+ * scheme, quota, counts, aliases reaching it, lint's problems, and where
+ * the tracer says its mail goes), wrapped to the pane's width. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "browse_int.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/trace.h"
+#include "vmailadm/xalloc.h"
+
+static size_t details_count(void *arg)
+{
+	return ((struct browse *)arg)->ndet;
+}
+
+static void details_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
+{
+	struct browse *B = arg;
+	const struct dline *l = &B->det[i];
+	if (l->heading) {
+		ui_text(ui, y, x + 1, w - 1, l->text, ROLE_SECTION);
+		return;
+	}
+	if (l->label)
+		ui_text(ui, y, x + 1, 13, l->label, ROLE_TITLE);
+	int used = ui_text(ui, y, x + 15, w - 15, l->text, l->role);
+	if (l->suffix && 15 + used + 2 < w)
+		ui_text(ui, y, x + 17 + used, w - 17 - used, l->suffix, ROLE_DIM);
+}
+
+static bool details_selectable(void *arg, size_t i)
+{
+	(void)arg;
+	(void)i;
+	return false;
+}
+
+const struct list_ops details_ops = { details_count, details_row, details_selectable };
+
+static void details_clear(struct browse *B)
+{
+	for (size_t i = 0; i < B->ndet; i++) {
+		free(B->det[i].label);
+		free(B->det[i].text);
+		free(B->det[i].suffix);
+	}
+	B->ndet = 0;
+}
+
+static void details_add(struct browse *B, const char *label, enum theme_role role, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+static void details_add(struct browse *B, const char *label, enum theme_role role, const char *fmt,
+		    ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	if (B->ndet == B->capdet) {
+		B->capdet = B->capdet ? 2 * B->capdet : 16;
+		B->det = xreallocarray(B->det, B->capdet, sizeof *B->det);
+	}
+	B->det[B->ndet++] = (struct dline){ label ? xstrdup(label) : NULL, sb_detach(&sb), role,
+					    NULL, false };
+}
+
+/* The last line gets a dim "file:line" after its text. */
+static void details_where(struct browse *B, const char *file, unsigned line)
+{
+	if (!B->ndet || !file)
+		return;
+	free(B->det[B->ndet - 1].suffix);
+	B->det[B->ndet - 1].suffix = line ? xasprintf("%s:%u", file, line) : xstrdup(file);
+}
+
+static void details_heading(struct browse *B, const char *text)
+{
+	details_add(B, NULL, ROLE_SECTION, "%s", text);
+	B->det[B->ndet - 1].heading = true;
+}
+
+/* The problems lint found about this entry (match says which). */
+static void details_problems(struct browse *B, lintmark_match match, const void *arg)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < B->lint.n; i++) {
+		const struct lint_problem *p = &B->lint.v[i];
+		if (!p->subject || !match(p, arg))
+			continue;
+		if (shown++ == 0)
+			details_heading(B, _("Problems"));
+		enum theme_role role = p->severity == LINT_ERROR ? ROLE_ERROR
+			: p->severity == LINT_WARNING ? ROLE_WARNING : ROLE_NORMAL;
+		details_add(B, p->severity == LINT_ERROR ? _("error") : p->severity == LINT_WARNING
+			? _("warning") : _("info"), role, "%s  %s", p->rule, p->message);
+		if (p->fix && *p->fix)
+			details_add(B, NULL, ROLE_NORMAL, _("fix: %s"), p->fix);
+		if (p->file && p->line)
+			details_add(B, NULL, ROLE_DIM, "%s:%u", p->file, p->line);
+		else if (p->file)
+			details_add(B, NULL, ROLE_DIM, "%s", p->file);
+	}
+}
+
+/* "Mail for ADDRESS goes": the tracer's steps indented by depth, each with
+ * the file and line that decided it, then where the mail ends. */
+static void details_trace(struct browse *B, const char *address, const char *note)
+{
+	if (!B->tracer)
+		return;
+	struct trace_result res;
+	trace_address(B->tracer, address, &res);
+	struct strbuf h = STRBUF_INIT;
+	sb_addf(&h, _("Mail for %s goes"), address);
+	details_heading(B, sb_str(&h));
+	sb_free(&h);
+	if (note)
+		details_add(B, NULL, ROLE_DIM, "%s", note);
+	for (size_t i = 0; i < res.nsteps; i++) {
+		const struct trace_step *st = &res.steps[i];
+		unsigned depth = st->depth < 8 ? st->depth : 8;
+		enum theme_role role = strcmp(st->what, "warning") == 0 ||
+			strcmp(st->what, "limit") == 0 ? ROLE_WARNING
+			: strcmp(st->what, "reject") == 0 ? ROLE_ERROR : ROLE_NORMAL;
+		details_add(B, i == 0 ? _("Steps") : NULL, role, "%*s%s", (int)(2 * depth), "",
+			st->text);
+		details_where(B, st->file, st->line);
+	}
+	for (size_t i = 0; i < res.ndests; i++) {
+		const struct trace_dest *d = &res.dests[i];
+		const char *label = i == 0 ? _("Ends") : NULL;
+		switch (d->kind) {
+		case TRACE_MAILDIR:
+			details_add(B, label, ROLE_NORMAL, _("maildir %s"), d->path ? d->path : "?");
+			break;
+		case TRACE_MBOX:
+			details_add(B, label, ROLE_WARNING, _("mbox file %s"), d->path ? d->path : "?");
+			break;
+		case TRACE_REMOTE:
+			details_add(B, label, ROLE_NORMAL, _("relayed to another host: %s%s%s%s"), d->address,
+				d->detail ? " (" : "", d->detail ? d->detail : "", d->detail ? ")" : "");
+			break;
+		case TRACE_LOCAL:
+			details_add(B, label, ROLE_NORMAL, _("local delivery: %s%s%s%s"), d->address,
+				d->detail ? " (" : "", d->detail ? d->detail : "", d->detail ? ")" : "");
+			break;
+		case TRACE_REJECT:
+			details_add(B, label, ROLE_ERROR, _("rejected: %s"), d->reason ? d->reason : d->address);
+			break;
+		case TRACE_DEFER:
+			details_add(B, label, ROLE_WARNING, _("deferred: %s"), d->reason ? d->reason : d->address);
+			break;
+		}
+		details_where(B, d->file, d->line);
+	}
+	trace_result_free(&res);
+}
+
+/* An address of the domain that no entry names, to show where unknown
+ * addresses go; letters and digits only, so that no recipient_delimiter
+ * splits it into a real user and an extension. */
+static void details_sample_unknown(const struct world *w, const char *domain, struct strbuf *out)
+{
+	uint32_t hv = strmap_hash(domain);
+	for (unsigned i = 0;; i++) {
+		sb_reset(out);
+		sb_addf(out, "nosuchuser%06x@%s", (unsigned)((hv + i) & 0xffffff), domain);
+		if (!world_mailbox_find(w, sb_str(out)) && !world_alias_find(w, sb_str(out)))
+			return;
+	}
+}
+
+static void details_reaching(struct browse *B, const struct world *w, const char *address)
+{
+	size_t n;
+	const struct alias **v = world_aliases_reaching(w, address, &n);
+	if (n == 0)
+		details_add(B, _("Reached by"), ROLE_DIM, "%s", _("no alias"));
+	for (size_t i = 0; i < n; i++)
+		details_add(B, i == 0 ? _("Reached by") : NULL, ROLE_NORMAL, "%s", v[i]->address);
+	free(v);
+}
+
+static void details_mailbox(struct browse *B, const struct world *w, const struct mailbox *b,
+			    size_t mbx)
+{
+	struct ui *ui = B->ui;
+	struct maildir_counts c;
+	enum maildir_status st;
+	bool known = live_counts(ui->live, mbx, &c, &st);
+	char h[32];
+
+	details_add(B, _("Mailbox"), ROLE_NORMAL, "%s", b->address);
+	details_add(B, _("Maildir"), ROLE_NORMAL, "%s", b->maildir ? b->maildir : "?");
+	details_add(B, _("Defined in"), ROLE_DIM, "%s:%u  (%s)", b->file, b->line, b->value);
+	if (b->pw) {
+		char *scheme = pwfile_scheme(b->pw);
+		details_add(B, _("Password"), *scheme ? ROLE_NORMAL : ROLE_WARNING, "%s",
+			*scheme ? scheme : _("none (cannot log in)"));
+		free(scheme);
+	} else {
+		details_add(B, _("Password"), ROLE_WARNING, "%s",
+			_("no passwd-file entry: Dovecot cannot log this user in"));
+	}
+	long long lim = rows_quota_limit(B, b, mbx);
+	if (lim < 0) {
+		details_add(B, _("Quota"), ROLE_DIM, "%s", b->quota_rule ? b->quota_rule : _("none"));
+	} else if (lim == 0) {
+		details_add(B, _("Quota"), ROLE_NORMAL, "%s", _("unlimited"));
+	} else {
+		ui_human(h, sizeof h, (uint64_t)lim);
+		double pct = known ? 100.0 * (double)c.bytes / (double)lim : 0;
+		details_add(B, _("Quota"), pct >= 90 ? ROLE_QUOTA_HIGH : ROLE_NORMAL,
+			_("%s (%s): %.0f%% used"), h, b->quota_rule ? b->quota_rule : "maildirsize",
+			pct);
+	}
+	if (!known && mbx == SIZE_MAX) {
+		details_add(B, _("Messages"), ROLE_DIM, "%s", _("the Maildir is created at commit"));
+	} else if (!known) {
+		details_add(B, _("Messages"), ROLE_DIM, "%s", live_scanning(ui->live)
+			? _("scanning...") : _("not a Maildir"));
+	} else if (st != MAILDIR_OK && st != MAILDIR_PARTIAL) {
+		details_add(B, _("Messages"), ROLE_WARNING, _("the Maildir is %s"),
+			maildir_status_name(st));
+	} else {
+		ui_human(h, sizeof h, c.bytes);
+		details_add(B, _("Messages"), c.new_msgs ? ROLE_NEW_MAIL : ROLE_NORMAL,
+			_("%llu (%u new, %u unread), %s"), (unsigned long long)maildir_total(&c),
+			c.new_msgs, c.unread, h);
+		struct strbuf f = STRBUF_INIT;
+		if (live_folders(ui->live, mbx, &f))
+			details_add(B, _("Folders"), ROLE_NORMAL, "%s", sb_str(&f));
+		sb_free(&f);
+	}
+	details_reaching(B, w, b->address);
+	if (b->alias && !b->alias->is_identity)
+		details_add(B, _("Mail goes"), ROLE_WARNING, _("to %s (its alias entry wins)"),
+			b->alias->value);
+	else if (b->swallowed)
+		details_add(B, _("Mail goes"), ROLE_WARNING, "%s",
+			_("to the domain's catch-all: the mailbox needs an identity alias entry"));
+	else
+		details_add(B, _("Mail goes"), ROLE_NORMAL, "%s", _("into this Maildir"));
+	struct lintmark_mailbox_arg ma = { b, lintmark_staged_new(B, b) };
+	details_problems(B, lintmark_match_mailbox, &ma);
+	details_trace(B, b->address, NULL);
+}
+
+static void details_alias(struct browse *B, const struct world *w, const struct alias *a)
+{
+	details_add(B, _("Alias"), ROLE_NORMAL, "%s", a->address);
+	details_add(B, _("Defined in"), ROLE_DIM, "%s:%u", a->file, a->line);
+	for (size_t i = 0; i < a->ntargets; i++) {
+		const struct alias_target *t = &a->targets[i];
+		details_add(B, i == 0 ? _("Targets") : NULL,
+			t->class == TARGET_UNKNOWN ? ROLE_WARNING : ROLE_NORMAL, "%s  (%s)", t->text,
+			model_target_class_name(t->class));
+	}
+	for (size_t i = 0; i < a->ntargets; i++)
+		if (a->targets[i].class == TARGET_UNKNOWN)
+			details_add(B, _("Warning"), ROLE_WARNING, _("%s does not exist: mail to it bounces"),
+				a->targets[i].text);
+	details_reaching(B, w, a->address);
+	details_problems(B, lintmark_match_alias, a);
+	details_trace(B, a->address, NULL);
+}
+
+static void details_catchall_notes(struct browse *B, const struct world *w, const struct catchall *c)
+{
+	details_add(B, _("Catch-all"), ROLE_NORMAL, "@%s", c->domain);
+	details_add(B, _("Goes to"), ROLE_NORMAL, "%s", c->target);
+	details_add(B, _("Defined in"), ROLE_DIM, "%s:%u  (%s)", c->file, c->line,
+		c->map == CATCHALL_IN_ALIAS_MAP ? "virtual_alias_maps" : "virtual_mailbox_maps");
+	if (c->map != CATCHALL_IN_ALIAS_MAP) {
+		details_add(B, _("Note"), ROLE_NORMAL, "%s",
+			_("takes mail for unknown addresses; real mailboxes keep theirs"));
+		return;
+	}
+	size_t n, lost = 0;
+	const struct domain *d = world_domain_find(w, c->domain);
+	const struct mailbox *mb = d ? world_domain_mailboxes(w, d, &n) : NULL;
+	for (size_t i = 0; mb && i < n; i++)
+		lost += mb[i].swallowed;
+	if (lost)
+		details_add(B, _("Warning"), ROLE_WARNING,
+			ngettext("%zu mailbox has no identity entry: this catch-all takes its mail",
+				 "%zu mailboxes have no identity entry: this catch-all takes their mail",
+				 lost), lost);
+	else
+		details_add(B, _("Note"), ROLE_NORMAL, "%s",
+			_("takes mail for every unknown address of the domain"));
+}
+
+static void details_catchall(struct browse *B, const struct world *w, const struct catchall *c)
+{
+	details_catchall_notes(B, w, c);
+	details_problems(B, lintmark_match_catchall, c);
+	struct strbuf a = STRBUF_INIT;
+	details_sample_unknown(B->w, c->domain, &a);
+	details_trace(B, sb_str(&a), _("(a made-up address that no entry names: where unknown addresses go)"));
+	sb_free(&a);
+}
+
+static void details_domain(struct browse *B, const struct domain *d)
+{
+	details_add(B, _("Domain"), ROLE_NORMAL, "%s", d->name);
+	details_add(B, _("Class"), ROLE_NORMAL, "%s", model_domain_class_name(d->class));
+	for (size_t i = 0; i < d->nlistings; i++) {
+		const struct domain_listing *l = &d->listings[i];
+		details_add(B, i == 0 ? _("Listed in") : NULL, ROLE_DIM, "%s:%u  (%s)", l->file, l->line,
+			l->via);
+	}
+	details_add(B, _("Entries"), ROLE_NORMAL, _("%zu mailboxes, %zu aliases"), d->nmailboxes,
+		d->naliases);
+	if (d->conflict)
+		details_add(B, _("Warning"), ROLE_WARNING, "%s",
+			_("listed in more than one domain class: Postfix warns and uses one"));
+	if (d->catchall_alias || d->catchall_mailbox)
+		details_add(B, _("Catch-all"), ROLE_WARNING, "%s",
+			d->catchall_alias ? d->catchall_alias->target : d->catchall_mailbox->target);
+	details_problems(B, lintmark_match_domain, d);
+}
+
+static void details_insert(struct browse *B, size_t at, struct dline l)
+{
+	if (B->ndet == B->capdet) {
+		B->capdet = B->capdet ? 2 * B->capdet : 16;
+		B->det = xreallocarray(B->det, B->capdet, sizeof *B->det);
+	}
+	memmove(&B->det[at + 1], &B->det[at], (B->ndet - at) * sizeof *B->det);
+	B->ndet++;
+	B->det[at] = l;
+}
+
+/* Long values (paths) wrap onto continuation lines rather than being cut. */
+static void details_wrap(struct browse *B)
+{
+	int w = B->det_w > 10 ? B->det_w : 10;
+	for (size_t i = 0; i < B->ndet; i++) {
+		if (B->det[i].heading)
+			continue;
+		/* file:line that does not fit beside the text goes below it */
+		char *suffix = B->det[i].suffix;
+		if (suffix && ui_width(B->det[i].text) + 2 + ui_width(suffix) > w) {
+			B->det[i].suffix = NULL;
+			details_insert(B, i + 1, (struct dline){ NULL, suffix, ROLE_DIM, NULL, false });
+		}
+		char *t = B->det[i].text;
+		size_t fit = ui_fit(t, w);
+		if (!t[fit] || fit == 0)
+			continue;
+		/* break after a space when there is one in the second half; the
+		 * continuation keeps the indentation of a trace step, plus two */
+		size_t ind = strspn(t, " ");
+		size_t cut = fit;
+		for (size_t k = fit; k > fit / 2 && k > ind; k--)
+			if (t[k - 1] == ' ') {
+				cut = k;
+				break;
+			}
+		size_t pad = ind ? ind + 2 : 0;
+		if ((int)pad > w / 2)
+			pad = 0;
+		struct strbuf c = STRBUF_INIT;
+		sb_addf(&c, "%*s%s", (int)pad, "", t + cut);
+		/* the suffix stays with the last piece */
+		details_insert(B, i + 1, (struct dline){ NULL, sb_detach(&c), B->det[i].role,
+						     B->det[i].suffix, false });
+		B->det[i].suffix = NULL;
+		t[cut] = 0;
+	}
+}
+
+static void details_build_raw(struct browse *B);
+
+static void details_remember(struct browse *B)
+{
+	free(B->sel_dom);
+	free(B->sel_addr);
+	const struct dent *e = rows_cur_dent(B);
+	B->sel_dom = e ? xstrdup(e->name) : NULL;
+	B->sel_addr = NULL;
+	if (B->nrows && B->elist.sel < B->nrows) {
+		const struct row *r = &B->rows[B->elist.sel];
+		if (r->kind == ROW_MAILBOX)
+			B->sel_addr = xstrdup(((const struct mailbox *)r->p)->address);
+		else if (r->kind == ROW_ALIAS)
+			B->sel_addr = xstrdup(((const struct alias *)r->p)->address);
+		else if (r->kind == ROW_CATCHALL)
+			B->sel_addr = xasprintf("@%s", ((const struct catchall *)r->p)->domain);
+	}
+}
+
+void details_build(struct browse *B)
+{
+	details_remember(B);
+	details_build_raw(B);
+	details_wrap(B);
+}
+
+static void details_build_raw(struct browse *B)
+{
+	details_clear(B);
+	const struct domain *d = rows_cur_domain(B);
+	if (!d) {
+		details_add(B, NULL, ROLE_DIM, "%s", sb_str(&B->filter)[0]
+			? _("nothing matches the filter") : _("no domains"));
+		return;
+	}
+	const struct row *r = B->nrows && B->focus != PANE_DOMAINS ? &B->rows[B->elist.sel] : NULL;
+	static const char *const staged[] = {
+		NULL, N_("added (not committed yet)"), N_("to be removed (not committed yet)"),
+		N_("changed (not committed yet)"),
+	};
+	enum mark m = r && r->kind != ROW_SECTION && r->kind != ROW_NONE ? r->mark
+		: rows_cur_dent(B)->mark;
+	if (m != MARK_NONE)
+		details_add(B, _("Staged"), rows_mark_role[m], "%s", _(staged[m]));
+	const struct world *w = m == MARK_DEL ? B->disk : B->w;
+	if (!r || r->kind == ROW_SECTION || r->kind == ROW_NONE)
+		details_domain(B, d);
+	else if (r->kind == ROW_MAILBOX)
+		details_mailbox(B, w, r->p, r->mbx);
+	else if (r->kind == ROW_ALIAS)
+		details_alias(B, w, r->p);
+	else
+		details_catchall(B, w, r->p);
+}
+
+/* ---- the screen ---- */
+
+void details_free(struct browse *B)
+{
+	details_clear(B);
+	free(B->det);
+}

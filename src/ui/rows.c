@@ -1,0 +1,509 @@
+/* The rows of the main screen's two lists: the domains (the staged world's
+ * merged with the disk's, with new-mail sums) and the entries of the
+ * selected domain (sections mailboxes / aliases / catch-all, with live
+ * counts and quota bars), and the filter that chooses which show. Rows are
+ * rebuilt only when the domain, the filter or the statistics change. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "browse_int.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/op.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/xalloc.h"
+
+/* ---- filter ---- */
+
+static bool rows_has(const char *hay, const char *needle)
+{
+	return hay && strcasestr(hay, needle) != NULL;
+}
+
+static bool rows_mailbox_matches(const struct mailbox *b, const char *f)
+{
+	return rows_has(b->address, f);
+}
+
+static bool rows_alias_matches(const struct alias *a, const char *f)
+{
+	return rows_has(a->address, f) || rows_has(a->value, f);
+}
+
+static bool rows_domain_has(const struct world *w, const struct domain *d, const char *f)
+{
+	if (!d)
+		return false;
+	size_t n;
+	const struct mailbox *mb = world_domain_mailboxes(w, d, &n);
+	for (size_t i = 0; i < n; i++)
+		if (rows_mailbox_matches(&mb[i], f))
+			return true;
+	const struct alias *al = world_domain_aliases(w, d, &n);
+	for (size_t i = 0; i < n; i++)
+		if (rows_alias_matches(&al[i], f))
+			return true;
+	if (d->catchall_alias && rows_has(d->catchall_alias->target, f))
+		return true;
+	return d->catchall_mailbox && rows_has(d->catchall_mailbox->target, f);
+}
+
+static bool rows_domain_visible(struct browse *B, const struct dent *e)
+{
+	const char *f = sb_str(&B->filter);
+	if (!*f || rows_has(e->name, f))
+		return true;
+	return rows_domain_has(B->w, e->d, f) || (B->disk != B->w && rows_domain_has(B->disk, e->old, f));
+}
+
+bool rows_mailbox_shown(struct browse *B, const struct dent *e, const struct mailbox *b)
+{
+	const char *f = sb_str(&B->filter);
+	return !*f || rows_has(e->name, f) || rows_mailbox_matches(b, f);
+}
+
+const struct dent *rows_cur_dent(struct browse *B)
+{
+	if (B->ndvis == 0)
+		return NULL;
+	return &B->dents[B->dvis[B->dlist.sel < B->ndvis ? B->dlist.sel : 0]];
+}
+
+const struct domain *rows_cur_domain(struct browse *B)
+{
+	const struct dent *e = rows_cur_dent(B);
+	return e ? (e->d ? e->d : e->old) : NULL;
+}
+
+static void rows_add(struct browse *B, struct row r)
+{
+	if (B->nrows == B->caprows) {
+		B->caprows = B->caprows ? 2 * B->caprows : 32;
+		B->rows = xreallocarray(B->rows, B->caprows, sizeof *B->rows);
+	}
+	B->rows[B->nrows++] = r;
+}
+
+static bool rows_str_differ(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+static enum mark rows_mailbox_mark(const struct mailbox *now, const struct mailbox *old)
+{
+	if (rows_str_differ(now->value, old->value) || rows_str_differ(now->quota_rule, old->quota_rule))
+		return MARK_CHANGE;
+	const char *p1 = now->pw ? now->pw->password : NULL;
+	const char *p2 = old->pw ? old->pw->password : NULL;
+	return rows_str_differ(p1, p2) ? MARK_CHANGE : MARK_NONE;
+}
+
+/* Mailboxes of the staged domain d merged with those of the disk domain o
+ * (both sorted by local part): staged-only ones are additions, disk-only
+ * ones removals. */
+static void rows_mailboxes(struct browse *B, const struct domain *d, const struct domain *o,
+			   bool all, const char *f)
+{
+	size_t n = 0, m = 0, i = 0, k = 0;
+	const struct mailbox *mb = d ? world_domain_mailboxes(B->w, d, &n) : NULL;
+	const struct mailbox *om = NULL;
+	if (B->w == B->disk) {
+		for (i = 0; i < n; i++)
+			if (all || rows_mailbox_matches(&mb[i], f))
+				rows_add(B, (struct row){ .kind = ROW_MAILBOX, .p = &mb[i],
+							 .mbx = (size_t)(&mb[i] - B->boxes) });
+		return;
+	}
+	om = o ? world_domain_mailboxes(B->disk, o, &m) : NULL;
+	while (i < n || k < m) {
+		int c = i >= n ? 1 : k >= m ? -1 : strcmp(mb[i].local, om[k].local);
+		struct row r = { .kind = ROW_MAILBOX, .mbx = SIZE_MAX };
+		if (c < 0) {
+			r.p = &mb[i++];
+			r.mark = MARK_ADD;
+		} else if (c > 0) {
+			r.p = &om[k];
+			r.mbx = (size_t)(&om[k++] - B->boxes);
+			r.mark = MARK_DEL;
+		} else {
+			r.p = &mb[i];
+			r.mbx = (size_t)(&om[k] - B->boxes);
+			r.mark = rows_mailbox_mark(&mb[i++], &om[k++]);
+		}
+		if (all || rows_mailbox_matches(r.p, f))
+			rows_add(B, r);
+	}
+}
+
+static void rows_aliases(struct browse *B, const struct domain *d, const struct domain *o,
+			 bool all, const char *f)
+{
+	size_t n = 0, m = 0, i = 0, k = 0;
+	const struct alias *al = d ? world_domain_aliases(B->w, d, &n) : NULL;
+	const struct alias *ol = NULL;
+	if (B->w != B->disk && o)
+		ol = world_domain_aliases(B->disk, o, &m);
+	if (B->w == B->disk)
+		m = 0;
+	while (i < n || k < m) {
+		int c = i >= n ? 1 : k >= m ? -1 : strcmp(al[i].local, ol[k].local);
+		struct row r = { .kind = ROW_ALIAS, .mbx = SIZE_MAX };
+		if (c < 0) {
+			r.p = &al[i++];
+			r.mark = B->w == B->disk ? MARK_NONE : MARK_ADD;
+		} else if (c > 0) {
+			r.p = &ol[k++];
+			r.mark = MARK_DEL;
+		} else {
+			r.p = &al[i];
+			r.mark = strcmp(al[i].value, ol[k].value) ? MARK_CHANGE : MARK_NONE;
+			i++;
+			k++;
+		}
+		if (all || rows_alias_matches(r.p, f))
+			rows_add(B, r);
+	}
+}
+
+static void rows_catchall(struct browse *B, const struct catchall *now, const struct catchall *old)
+{
+	if (now)
+		rows_add(B, (struct row){ .kind = ROW_CATCHALL, .p = now, .mbx = SIZE_MAX,
+					 .mark = B->w == B->disk ? MARK_NONE : !old ? MARK_ADD
+					 : strcmp(now->target, old->target) ? MARK_CHANGE : MARK_NONE });
+	else if (old && B->w != B->disk)
+		rows_add(B, (struct row){ .kind = ROW_CATCHALL, .p = old, .mbx = SIZE_MAX,
+					 .mark = MARK_DEL });
+}
+
+void rows_build(struct browse *B)
+{
+	const struct dent *e = rows_cur_dent(B);
+	const char *f = sb_str(&B->filter);
+	B->nrows = 0;
+	B->rows_for = e ? (size_t)(e - B->dents) : SIZE_MAX;
+	if (!e)
+		return;
+	const struct domain *d = e->d, *o = e->old;
+	/* When the domain's name matches, its whole content shows. */
+	bool all = !*f || rows_has(e->name, f);
+	size_t sec = B->nrows;
+	rows_add(B, (struct row){ .kind = ROW_SECTION, .title = N_("Mailboxes") });
+	rows_mailboxes(B, d, o, all, f);
+	B->rows[sec].count = B->nrows - sec - 1;
+	if (B->nrows == sec + 1)
+		rows_add(B, (struct row){ .kind = ROW_NONE });
+
+	sec = B->nrows;
+	rows_add(B, (struct row){ .kind = ROW_SECTION, .title = N_("Aliases") });
+	rows_aliases(B, d, o, all, f);
+	B->rows[sec].count = B->nrows - sec - 1;
+	if (B->nrows == sec + 1)
+		rows_add(B, (struct row){ .kind = ROW_NONE });
+
+	sec = B->nrows;
+	rows_add(B, (struct row){ .kind = ROW_SECTION, .title = N_("Catch-all") });
+	rows_catchall(B, d ? d->catchall_alias : NULL, o ? o->catchall_alias : NULL);
+	rows_catchall(B, d ? d->catchall_mailbox : NULL, o ? o->catchall_mailbox : NULL);
+	B->rows[sec].count = B->nrows - sec - 1;
+	if (B->nrows == sec + 1)
+		rows_add(B, (struct row){ .kind = ROW_NONE });
+}
+
+void rows_refilter(struct browse *B)
+{
+	const struct dent *keep = rows_cur_dent(B);
+	B->ndvis = 0;
+	size_t newsel = 0;
+	for (size_t i = 0; i < B->ndomains; i++)
+		if (rows_domain_visible(B, &B->dents[i])) {
+			if (keep == &B->dents[i])
+				newsel = B->ndvis;
+			B->dvis[B->ndvis++] = i;
+		}
+	list_select(&B->dlist, newsel);
+	rows_build(B);
+	list_select(&B->elist, 0);
+	B->tlist.top = B->tlist.sel = 0;
+	details_build(B);
+}
+
+void rows_domain_changed(struct browse *B)
+{
+	const struct dent *e = rows_cur_dent(B);
+	if (!e || (size_t)(e - B->dents) != B->rows_for) {
+		rows_build(B);
+		list_select(&B->elist, 0);
+	}
+	B->tlist.top = B->tlist.sel = 0;
+	details_build(B);
+}
+
+/* New mail per domain, summed again when the statistics changed. */
+static void rows_sum_new(struct browse *B)
+{
+	memset(B->dnew, 0, B->ndomains * sizeof *B->dnew);
+	for (size_t i = 0; i < B->ndomains; i++) {
+		size_t n;
+		if (!B->dents[i].old)
+			continue;
+		const struct mailbox *mb = world_domain_mailboxes(B->disk, B->dents[i].old, &n);
+		for (size_t k = 0; k < n; k++) {
+			struct maildir_counts c;
+			if (live_counts(B->ui->live, (size_t)(&mb[k] - B->boxes), &c, NULL))
+				B->dnew[i] += c.new_msgs;
+		}
+	}
+}
+
+void rows_sync_stats(struct browse *B)
+{
+	unsigned g = live_generation(B->ui->live);
+	if (g == B->gen)
+		return;
+	B->gen = g;
+	rows_sum_new(B);
+	details_build(B);
+}
+
+/* ---- domains pane ---- */
+
+static size_t rows_dom_count(void *arg)
+{
+	return ((struct browse *)arg)->ndvis;
+}
+
+static void rows_num(char *buf, size_t len, bool known, unsigned long long v)
+{
+	if (known)
+		snprintf(buf, len, "%llu", v);
+	else
+		snprintf(buf, len, "%s", "·");
+}
+
+const enum theme_role rows_mark_role[] = {
+	ROLE_NORMAL, ROLE_STAGED_ADD, ROLE_STAGED_DEL, ROLE_STAGED_CHANGE,
+};
+
+/* The mark in front of a staged entry: readable without colours too. */
+static void rows_draw_mark(struct ui *ui, int y, int x, enum mark m)
+{
+	static const char *const sign[] = { "", "+", "-", "~" };
+	if (m != MARK_NONE)
+		ui_text(ui, y, x, 1, sign[m], rows_mark_role[m]);
+}
+
+static void rows_dom_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
+{
+	struct browse *B = arg;
+	size_t di = B->dvis[i];
+	const struct dent *e = &B->dents[di];
+	const struct domain *d = e->d ? e->d : e->old;
+	char a[24], b[24], c[24];
+	bool known = !live_scanning(ui->live) || B->gen > 0;
+	snprintf(a, sizeof a, "%zu", d->nmailboxes);
+	snprintf(b, sizeof b, "%zu", d->naliases);
+	rows_num(c, sizeof c, known && B->gen > 0, B->dnew[di]);
+	/* One column for both: a staged change is what the user is doing, the
+	 * lint mark shows in the entries and the details. */
+	if (e->mark != MARK_NONE)
+		rows_draw_mark(ui, y, x, e->mark);
+	else
+		lintmark_draw(ui, y, x, B->dsev[di]);
+	ui_text(ui, y, x + 1, w - 15, d->name, e->mark != MARK_NONE ? rows_mark_role[e->mark]
+		: d->class == DOMAIN_OTHER ? ROLE_DIM : ROLE_NORMAL);
+	ui_text_right(ui, y, x + w - 13, 3, a, ROLE_NORMAL);
+	ui_text_right(ui, y, x + w - 9, 3, b, ROLE_NORMAL);
+	ui_text_right(ui, y, x + w - 5, 4, c, B->dnew[di] ? ROLE_NEW_MAIL : ROLE_DIM);
+}
+
+const struct list_ops rows_domain_ops = { rows_dom_count, rows_dom_row, NULL };
+
+/* ---- entries pane ---- */
+
+static size_t rows_ent_count(void *arg)
+{
+	return ((struct browse *)arg)->nrows;
+}
+
+static bool rows_ent_selectable(void *arg, size_t i)
+{
+	enum row_kind k = ((struct browse *)arg)->rows[i].kind;
+	return k != ROW_SECTION && k != ROW_NONE;
+}
+
+long long rows_quota_limit(struct browse *B, const struct mailbox *b, size_t mbx)
+{
+	struct maildir_quota q;
+	if (b->quota_bytes >= 0)
+		return b->quota_bytes;
+	if (live_quota(B->ui->live, mbx, &q) && q.limit_bytes >= 0)
+		return q.limit_bytes;
+	return -1;
+}
+
+static void rows_quota_bar(struct browse *B, struct ui *ui, int y, int x, const struct mailbox *b,
+		      size_t mbx, uint64_t used, bool known)
+{
+	long long lim = rows_quota_limit(B, b, mbx);
+	if (lim <= 0 || !known) {
+		ui_text(ui, y, x + 1, C_BAR - 1, lim == 0 ? _("unlimited") : "", ROLE_DIM);
+		return;
+	}
+	int cells = C_BAR - 3;
+	double frac = (double)used / (double)lim;
+	int full = (int)(frac * cells + 0.5);
+	if (full > cells)
+		full = cells;
+	if (full == 0 && used > 0)
+		full = 1;
+	enum theme_role r = frac >= 0.9 ? ROLE_QUOTA_HIGH : ROLE_QUOTA_OK;
+	int cx = x + 1;
+	cx += ui_text(ui, y, cx, 1, "[", ROLE_DIM);
+	for (int i = 0; i < cells; i++)
+		cx += ui_text(ui, y, cx, 1, i < full ? ui->g->bar_full : ui->g->bar_empty,
+			      i < full ? r : ROLE_DIM);
+	ui_text(ui, y, cx, 1, "]", ROLE_DIM);
+}
+
+static void rows_ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
+{
+	struct browse *B = arg;
+	const struct row *r = &B->rows[i];
+	char buf[64];
+	switch (r->kind) {
+	case ROW_SECTION: {
+		char t[128];
+		snprintf(t, sizeof t, "%s (%zu)", _(r->title), r->count);
+		ui_text(ui, y, x + 1, w - 1, t, ROLE_SECTION);
+		break;
+	}
+	case ROW_NONE:
+		ui_text(ui, y, x + 3, w - 3, _("(none)"), ROLE_DIM);
+		break;
+	case ROW_MAILBOX: {
+		const struct mailbox *b = r->p;
+		struct maildir_counts c;
+		enum maildir_status st;
+		bool known = live_counts(ui->live, r->mbx, &c, &st);
+		int nw = w - C_ALL - 3;
+		ui_text(ui, y, x + 3, nw, b->local, rows_mark_role[r->mark]);
+		rows_draw_mark(ui, y, x + 1, r->mark);
+		lintmark_draw(ui, y, x + 2, lintmark_mailbox(B, b));
+		int cx = x + w - C_ALL;
+		if (r->mark == MARK_ADD) {
+			ui_text_right(ui, y, cx, C_ALL - C_BAR, _("staged: new"), ROLE_STAGED_ADD);
+			break;
+		}
+		if (r->mark == MARK_DEL) {
+			ui_text_right(ui, y, cx, C_ALL - C_BAR, _("staged: removed"), ROLE_STAGED_DEL);
+			break;
+		}
+		if (known && st != MAILDIR_OK && st != MAILDIR_PARTIAL) {
+			ui_text_right(ui, y, cx, C_ALL - C_BAR, maildir_status_name(st), ROLE_WARNING);
+			break;
+		}
+		if (!b->is_maildir) {
+			ui_text_right(ui, y, cx, C_ALL - C_BAR, _("mbox file"), ROLE_DIM);
+			break;
+		}
+		rows_num(buf, sizeof buf, known, c.new_msgs);
+		ui_text_right(ui, y, cx, C_NEW, buf, c.new_msgs ? ROLE_NEW_MAIL : ROLE_DIM);
+		rows_num(buf, sizeof buf, known, c.unread);
+		ui_text_right(ui, y, cx + C_NEW, C_UNREAD, buf, ROLE_NORMAL);
+		rows_num(buf, sizeof buf, known, maildir_total(&c));
+		ui_text_right(ui, y, cx + C_NEW + C_UNREAD, C_TOTAL, buf, ROLE_NORMAL);
+		if (known)
+			ui_human(buf, sizeof buf, c.bytes);
+		else
+			snprintf(buf, sizeof buf, "·");
+		ui_text_right(ui, y, cx + C_NEW + C_UNREAD + C_TOTAL, C_SIZE, buf, ROLE_NORMAL);
+		rows_quota_bar(B, ui, y, cx + C_ALL - C_BAR, b, r->mbx, c.bytes, known);
+		break;
+	}
+	case ROW_ALIAS: {
+		const struct alias *a = r->p;
+		int cx = x + 3;
+		int lw = w / 3;
+		cx += ui_text(ui, y, cx, lw, a->local, rows_mark_role[r->mark]);
+		cx += ui_text(ui, y, cx, 4, " ", ROLE_NORMAL);
+		cx += ui_text(ui, y, cx, 4, ui->g->arrow, ROLE_DIM);
+		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
+		rows_draw_mark(ui, y, x + 1, r->mark);
+		lintmark_draw(ui, y, x + 2, lintmark_alias(B, a));
+		ui_text(ui, y, cx, x + w - cx, a->value,
+			r->mark != MARK_NONE ? rows_mark_role[r->mark] : ROLE_NORMAL);
+		break;
+	}
+	case ROW_CATCHALL: {
+		const struct catchall *c = r->p;
+		int cx = x + 3;
+		rows_draw_mark(ui, y, x + 1, r->mark);
+		lintmark_draw(ui, y, x + 2, lintmark_catchall(B, c));
+		cx += ui_text(ui, y, cx, w / 3, "@", ROLE_WARNING);
+		cx += ui_text(ui, y, cx, w / 3, c->domain, ROLE_WARNING);
+		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
+		cx += ui_text(ui, y, cx, 4, ui->g->arrow, ROLE_DIM);
+		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
+		cx += ui_text(ui, y, cx, x + w - cx, c->target, ROLE_NORMAL);
+		snprintf(buf, sizeof buf, "  (%s)", c->map == CATCHALL_IN_ALIAS_MAP
+			 ? _("virtual_alias_maps") : _("virtual_mailbox_maps"));
+		ui_text(ui, y, cx, x + w - cx, buf, ROLE_DIM);
+		break;
+	}
+	}
+}
+
+const struct list_ops rows_entry_ops = { rows_ent_count, rows_ent_row, rows_ent_selectable };
+
+/* ---- details pane ---- */
+
+/* The union of the staged and the disk domains, both sorted by name. */
+void rows_build_dents(struct browse *B)
+{
+	size_t n = 0, m = 0, i = 0, k = 0;
+	const struct domain *dv = world_domains(B->w, &n);
+	const struct domain *dd = B->w == B->disk ? NULL : world_domains(B->disk, &m);
+	free(B->dents);
+	B->dents = xcalloc(n + m + 1, sizeof *B->dents);
+	B->ndomains = 0;
+	/* Domains named by a staged operation are "changed". */
+	struct stage *st = B->ui->stage;
+	size_t nops = B->w == B->disk || !st ? 0 : stage_count(st);
+	while (i < n || k < m) {
+		int c = i >= n ? 1 : k >= m ? -1 : strcmp(dv[i].name, dd[k].name);
+		struct dent e = { 0 };
+		if (c < 0) {
+			e.d = &dv[i++];
+			e.mark = dd ? MARK_ADD : MARK_NONE;
+		} else if (c > 0) {
+			e.old = &dd[k++];
+			e.mark = MARK_DEL;
+		} else {
+			e.d = &dv[i++];
+			e.old = &dd[k++];
+		}
+		if (!dd)
+			e.old = e.d;
+		e.name = e.d ? e.d->name : e.old->name;
+		for (size_t o = 0; o < nops && e.mark == MARK_NONE; o++) {
+			const char *subj = stage_op(st, o)->subject;
+			const char *at = strrchr(subj, '@');
+			if (strcmp(at ? at + 1 : subj, e.name) == 0)
+				e.mark = MARK_CHANGE;
+		}
+		B->dents[B->ndomains++] = e;
+	}
+	free(B->dvis);
+	free(B->dnew);
+	free(B->dsev);
+	B->dsev = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dsev);
+	B->dvis = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dvis);
+	B->dnew = xcalloc(B->ndomains ? B->ndomains : 1, sizeof *B->dnew);
+	B->ndvis = 0;
+	B->rows_for = SIZE_MAX;
+}
