@@ -859,7 +859,8 @@ static void read_root(struct worker *w, int boxfd, struct box *b)
 	}
 	size_t n = w->nfolder_offs;
 	char *names = w->folder_names.buf;
-	qsort_r(w->folder_offs, n, sizeof *w->folder_offs, cmp_name_off, names);
+	if (n > 1)   /* folder_offs is NULL when there is none: qsort_r wants an array */
+		qsort_r(w->folder_offs, n, sizeof *w->folder_offs, cmp_name_off, names);
 
 	struct folder *nf = xmalloc((n + 1) * sizeof *nf + 1 + w->folder_names.len);
 	char *blob = (char *)(nf + n + 1);

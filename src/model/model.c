@@ -1118,7 +1118,8 @@ static uint32_t *build_domains(struct world *w, struct dom_collect *dc, struct d
 {
 	for (size_t i = 0; i < dc->n; i++)
 		dc->v[i].num = (uint32_t)i + 1;
-	qsort(dc->v, dc->n, sizeof *dc->v, cmp_dom_build);
+	if (dc->n > 1)   /* v is NULL when there is no domain: qsort wants an array */
+		qsort(dc->v, dc->n, sizeof *dc->v, cmp_dom_build);
 	uint32_t *rank = xcalloc(dc->n + 1, sizeof *rank);
 	w->ndomains = dc->n;
 	w->domains = xcalloc(dc->n ? dc->n : 1, sizeof *w->domains);

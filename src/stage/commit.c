@@ -113,7 +113,8 @@ static int cmp_span(const void *a, const void *b)
 /* The wall time covered by the spans (maps only, or all). */
 static double span_union(struct run *r, bool maps_only)
 {
-	qsort(r->spans, r->nspans, sizeof *r->spans, cmp_span);
+	if (r->nspans > 1)   /* spans is NULL when nothing ran: qsort wants an array */
+		qsort(r->spans, r->nspans, sizeof *r->spans, cmp_span);
 	double total = 0, from = 0, to = -1;
 	for (size_t i = 0; i < r->nspans; i++) {
 		const struct span *s = &r->spans[i];
@@ -417,7 +418,8 @@ static void prune_backups(const struct config *cfg, const char *backup)
 	}
 	if (dp)
 		closedir(dp);
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n > 1)   /* names is NULL when there is no backup yet */
+		qsort(names, n, sizeof *names, cmp_str);
 	long keep = cfg->backups_keep > 0 ? cfg->backups_keep : 1;
 	for (size_t i = 0; i < n; i++) {
 		if ((long)(n - i) > keep) {
