@@ -23,6 +23,7 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/op.h"
 #include "vmailadm/passhash.h"
+#include "vmailadm/precheck.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
@@ -310,9 +311,17 @@ int transact_finish(struct cli *cli, struct stage *s, const struct transact_opts
 	print_plan(s, cfg, o->json);
 	clock_gettime(CLOCK_MONOTONIC, &shown);
 	if (o->dry_run) {
+		/* What would stop the commit before it changes anything. */
+		struct diags d = DIAGS_INIT;
+		const char *base = stage_mailbox_base(s);
+		int pre = precheck_plan(cfg, stage_plan(s), base ? base : "", false, DIAG_WARNING, &d);
+		diags_print(&d, stderr);
+		diags_free(&d);
+		if (pre < 0)
+			fprintf(stderr, _("dry run: the commit would stop before changing anything (see above)\n"));
 		if (!o->json)
 			fprintf(stderr, _("dry run: nothing was changed\n"));
-		return EXIT_OK;
+		return pre < 0 ? EXIT_PROBLEMS : EXIT_OK;
 	}
 	struct commit_opts copts = { .lock_wait_seconds = o->lock_wait,
 				     .progress = o->json ? NULL : show_progress };

@@ -33,6 +33,7 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
+#include "vmailadm/precheck.h"
 #include "vmailadm/safeopen.h"
 #include "vmailadm/sha256.h"
 #include "vmailadm/spawn.h"
@@ -48,6 +49,10 @@ struct span {
 	bool map;
 };
 
+/* What became of a maildir action, for the audit record: it never says
+ * "archived" unless the maildir was moved. */
+enum act_state { ACT_PENDING, ACT_DONE, ACT_NOTHING, ACT_FAILED };
+
 struct run {
 	const struct config *cfg;
 	const struct commit_opts *opts;
@@ -55,6 +60,7 @@ struct run {
 	struct diags *d;
 	struct span *spans;
 	size_t nspans, cap;
+	enum act_state *acts;   /* one per plan action, NULL in a recovery */
 };
 
 static void step(struct run *r, bool ok, const char *detail, const char *fmt, ...)
@@ -619,6 +625,39 @@ static void remove_journal(const struct config *cfg)
 	free(path);
 }
 
+/* What became of the maildir action of the mailbox `address` (ACT_PENDING
+ * when it has none). */
+static enum act_state maildir_state(const struct run *r, const struct plan *p, const char *address)
+{
+	for (size_t i = 0; r->acts && i < p->nactions; i++) {
+		const struct action *a = &p->actions[i];
+		if ((a->kind == ACT_MAILDIR_ARCHIVE || a->kind == ACT_MAILDIR_PURGE) && a->detail &&
+		    strcmp(a->detail, address) == 0)
+			return r->acts[i];
+	}
+	return ACT_PENDING;
+}
+
+/* The operation for the audit record, as it turned out: "(mail archived)"
+ * only when a maildir was moved to the archive. */
+static void audit_describe(const struct run *r, const struct plan *p, const struct op *op,
+			   struct strbuf *out)
+{
+	if (op->kind == OP_MAILBOX_DEL && !op->keep_maildir) {
+		enum act_state st = maildir_state(r, p, op->subject);
+		if (st == ACT_NOTHING || st == ACT_PENDING) {
+			sb_addf(out, _("remove mailbox %s (it had no maildir)"), op->subject);
+			return;
+		}
+		if (st != ACT_DONE) {
+			sb_addf(out, op->purge ? _("remove mailbox %s (its mail was NOT deleted)")
+					       : _("remove mailbox %s (its mail was NOT archived)"), op->subject);
+			return;
+		}
+	}
+	op_describe(op, out);
+}
+
 static void append_audit(struct run *r, struct stage *s, struct written *ws, size_t n,
 			 const struct plan *p, const char *result)
 {
@@ -638,7 +677,10 @@ static void append_audit(struct run *r, struct stage *s, struct written *ws, siz
 	for (size_t i = 0; i < stage_count(s); i++) {
 		/* The description, never op_format: that one carries password hashes. */
 		struct strbuf desc = STRBUF_INIT;
-		op_describe(stage_op(s, i), &desc);
+		if (r->res->committed)
+			audit_describe(r, p, stage_op(s, i), &desc);
+		else
+			op_describe(stage_op(s, i), &desc);
 		json_array_append_new(ops, json_string(desc.buf));
 		sb_free(&desc);
 	}
@@ -668,6 +710,10 @@ static void append_audit(struct run *r, struct stage *s, struct written *ws, siz
 		json_object_set_new(o, "maildir", json_string(rest ? a->target : a->path));
 		if (a->target)
 			json_object_set_new(o, "archive", json_string(rest ? a->path : a->target));
+		if (r->acts && (a->kind == ACT_MAILDIR_ARCHIVE || a->kind == ACT_MAILDIR_PURGE ||
+				a->kind == ACT_MAILDIR_CREATE))
+			json_object_set_new(o, "done", json_string(r->acts[i] == ACT_DONE ? "yes"
+								   : r->acts[i] == ACT_NOTHING ? "nothing to do" : "no"));
 		json_array_append_new(acts, o);
 	}
 	json_object_set_new(rec, "maildirs", acts);
@@ -708,23 +754,12 @@ static void append_audit(struct run *r, struct stage *s, struct written *ws, siz
 
 /* ---- maildirs ------------------------------------------------------------ */
 
-/* path relative to base, or NULL when it is not under base. */
-static const char *under(const char *base, const char *path)
-{
-	size_t n = strlen(base);
-	while (n > 1 && base[n - 1] == '/')
-		n--;
-	if (strncmp(path, base, n) != 0 || path[n] != '/')
-		return NULL;
-	return path + n + 1;
-}
-
 /* rollback: an archived maildir moves back (back = true), or, when the
  * commit fails after that, to the archive again (back = false). */
 static int maildir_restore(struct run *r, const char *base, const struct action *a, bool back)
 {
-	const char *arel = under(r->cfg->archive_dir, a->path);
-	const char *rel = under(base, a->target);
+	const char *arel = precheck_under(r->cfg->archive_dir, a->path);
+	const char *rel = precheck_under(base, a->target);
 	if (!arel || !rel) {
 		diag_error(r->d, a->path, 0, _("maildir is not under virtual_mailbox_base %s nor archive_dir %s: refused"),
 			   base, r->cfg->archive_dir);
@@ -740,9 +775,14 @@ static int maildir_restore(struct run *r, const char *base, const struct action 
 	return rc;
 }
 
-static int maildir_action(struct run *r, const char *base, const struct action *a)
+static int maildir_action(struct run *r, const char *base, const struct action *a,
+			  enum act_state *state)
 {
-	const char *rel = under(base, a->path);
+	enum act_state ignored;
+	if (!state)
+		state = &ignored;
+	*state = ACT_FAILED;
+	const char *rel = precheck_under(base, a->path);
 	if (!rel) {
 		diag_error(r->d, a->path, 0, _("maildir is not under virtual_mailbox_base %s: refused"), base);
 		step(r, false, NULL, "%s", a->path);
@@ -753,25 +793,29 @@ static int maildir_action(struct run *r, const char *base, const struct action *
 	case ACT_MAILDIR_CREATE:
 		rc = safe_make_maildir(base, rel, (uid_t)r->cfg->vmail_uid, (gid_t)r->cfg->vmail_gid, r->d);
 		step(r, rc == 0, NULL, _("create maildir %s"), a->path);
-		return rc;
+		break;
 	case ACT_MAILDIR_ARCHIVE: {
-		const char *arel = under(r->cfg->archive_dir, a->target);
+		const char *arel = precheck_under(r->cfg->archive_dir, a->target);
 		struct stat st;
 		if (lstat(a->path, &st) < 0 && errno == ENOENT) {
 			step(r, true, _("no maildir: nothing to archive"), _("archive %s"), a->path);
+			*state = ACT_NOTHING;
 			return 0;
 		}
 		rc = arel ? safe_rename(base, rel, r->cfg->archive_dir, arel, r->d) : -1;
 		step(r, rc == 0, NULL, _("archive %s to %s"), a->path, a->target);
-		return rc;
+		break;
 	}
 	case ACT_MAILDIR_PURGE:
 		rc = safe_remove_tree(base, rel, r->d);
 		step(r, rc == 0, NULL, _("delete maildir %s"), a->path);
-		return rc;
+		break;
 	default:
 		return 0;
 	}
+	if (rc == 0)
+		*state = ACT_DONE;
+	return rc;
 }
 
 /* ---- the commit ------------------------------------------------------------ */
@@ -870,7 +914,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	const struct config *cfg = stage_config(s);
 	memset(res, 0, sizeof *res);
 	res->id = make_id();
-	struct run r = { cfg, opts, res, d, NULL, 0, 0 };
+	struct run r = { cfg, opts, res, d, NULL, 0, 0, NULL };
 	if (stage_count(s) == 0) {
 		diag_error(d, NULL, 0, _("nothing is staged"));
 		return -1;
@@ -894,6 +938,15 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	     _("re-read the files"));
 	const char *maincf = stage_maincf_path(s);
 	const char *base = maincf ? stage_mailbox_base(s) : "";
+	/* Every maildir action must be able to run before the first file
+	 * changes: a commit stopped half-way leaves maps and mail disagreeing. */
+	if (precheck_plan(cfg, p, base, true, DIAG_ERROR, d) < 0) {
+		step(&r, false, d->n ? d->v[d->n - 1].msg : NULL, _("check that every action can run"));
+		release_lock(lock);
+		return -1;
+	}
+	step(&r, true, NULL, _("check that every action can run"));
+	r.acts = xcalloc(p->nactions ? p->nactions : 1, sizeof *r.acts);
 
 	struct written *ws = xcalloc(p->nfiles ? p->nfiles : 1, sizeof *ws);
 	for (size_t i = 0; i < p->nfiles; i++) {
@@ -987,7 +1040,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	 * longer do (Postfix recreates a maildir it still delivers to). */
 	for (size_t i = 0; i < p->nactions && rc == 0; i++)
 		if (p->actions[i].kind == ACT_MAILDIR_CREATE)
-			rc = maildir_action(&r, base, &p->actions[i]);
+			rc = maildir_action(&r, base, &p->actions[i], &r.acts[i]);
 	if (rc < 0) {
 		restore_files(&r, ws, p->nfiles);
 		for (size_t i = nrestored; i-- > 0;)
@@ -1003,7 +1056,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		for (size_t i = 0; i < p->nactions; i++) {
 			const struct action *a = &p->actions[i];
 			if (a->kind == ACT_MAILDIR_ARCHIVE || a->kind == ACT_MAILDIR_PURGE)
-				if (maildir_action(&r, base, a) < 0)
+				if (maildir_action(&r, base, a, &r.acts[i]) < 0)
 					rc = -1; /* the maps are right; the mail stays where it was */
 		}
 		for (size_t i = 0; i < p->nactions; i++) {
@@ -1034,6 +1087,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	res->program_seconds = span_union(&r, false);
 	res->map_seconds = span_union(&r, true);
 	free(r.spans);
+	free(r.acts);
 	if (res->committed)
 		stage_reset(s);
 	release_lock(lock);
@@ -1177,7 +1231,7 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 	}
 	struct commit_result res = { 0 };
 	struct commit_opts opts = { 0 };
-	struct run r = { cfg, &opts, &res, d, NULL, 0, 0 };
+	struct run r = { cfg, &opts, &res, d, NULL, 0, 0, NULL };
 	int rc = 0;
 	char *id = NULL;
 	for (size_t i = 0; i < doc_count(j); i++) {

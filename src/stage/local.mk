@@ -3,12 +3,14 @@ libvmail_a_SOURCES += \
 	src/stage/diff.c \
 	src/stage/excerpt.c \
 	src/stage/op.c \
+	src/stage/precheck.c \
 	src/stage/stage.c
 noinst_HEADERS += \
 	include/vmailadm/commit.h \
 	include/vmailadm/diff.h \
 	include/vmailadm/excerpt.h \
 	include/vmailadm/op.h \
+	include/vmailadm/precheck.h \
 	include/vmailadm/stage.h
 
 if HAVE_CUNIT
@@ -37,3 +39,8 @@ EXTRA_DIST += tests/integration/stage-live.sh
 # staged operations, built by the real postmap (skips with 77 without it).
 TESTS += tests/cli-lint.sh
 EXTRA_DIST += tests/cli-lint.sh
+
+# The commit through the command line (issue 10): preconditions, dry-run
+# warnings, lock waiting, adopting a maildir, map installs verified.
+TESTS += tests/cli-commit.sh
+EXTRA_DIST += tests/cli-commit.sh

@@ -997,8 +997,8 @@ static void test_failing_maildir_rolls_back(void)
 	setup();
 	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
 	CU_ASSERT_EQUAL(run1("alias add seed2@andromed.cloud seed@andromed.cloud"), 0);
-	/* A file where the maildir should go: its creation fails after every
-	 * file has been written. */
+	/* A file where the maildir should go: the commit sees that its
+	 * creation cannot work before it writes anything. */
 	spit(P("vhosts/andromed.cloud/alice"), "in the way\n");
 	struct snap sn;
 	snap_take(&sn);
@@ -1007,12 +1007,173 @@ static void test_failing_maildir_rolls_back(void)
 	CU_ASSERT_EQUAL(push(s, "mailbox add alice@andromed.cloud --password-hash '" HASH "'"), 0);
 	struct commit_result res;
 	CU_ASSERT_EQUAL(commit(s, &res), -1);
-	CU_ASSERT(res.rolled_back);
-	CU_ASSERT(strstr(sb_str(&res.log), "restore ") != NULL);
+	CU_ASSERT(!res.committed);
+	CU_ASSERT(strstr(msg, "is not a directory") != NULL);
+	CU_ASSERT(strstr(sb_str(&res.log), "FAIL check that every action can run") != NULL);
+	CU_ASSERT(!exists(P("state/journal")));
 	commit_result_free(&res);
 	snap_check(&sn);
 	CU_ASSERT(contains(P("vhosts/andromed.cloud/alice"), "in the way"));
 	stage_free(&s);
+	teardown();
+}
+
+/* Every file of the demo's Postfix and Dovecot directories, for "nothing
+ * changed" (the .db files included). */
+static char *tree_digest(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *dirs[] = { "etc/postfix", "etc/dovecot" };
+	for (size_t k = 0; k < 2; k++) {
+		DIR *dp = opendir(P(dirs[k]));
+		struct dirent *de;
+		char **names = NULL;
+		size_t n = 0, cap = 0;
+		while (dp && (de = readdir(dp))) {
+			if (de->d_name[0] == '.')
+				continue;
+			xgrow(&names, &cap, n + 1, sizeof *names);
+			names[n++] = xasprintf("%s/%s", P(dirs[k]), de->d_name);
+		}
+		if (dp)
+			closedir(dp);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				if (strcmp(names[i], names[j]) > 0) {
+					char *t = names[i];
+					names[i] = names[j];
+					names[j] = t;
+				}
+		for (size_t i = 0; i < n; i++) {
+			char *t = slurp(names[i]);
+			char hex[65];
+			sha256_hex(t ? t : "", t ? strlen(t) : 0, hex);
+			sb_addf(&sb, "%s %s\n", hex, names[i]);
+			free(t);
+			free(names[i]);
+		}
+		free(names);
+	}
+	return sb_detach(&sb);
+}
+
+/* The name of the one entry of dir starting with prefix, or NULL. */
+static char *find_prefixed(const char *dir, const char *prefix)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char *found = NULL;
+	while (dp && (de = readdir(dp)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 && !found)
+			found = xasprintf("%s/%s", dir, de->d_name);
+	if (dp)
+		closedir(dp);
+	return found;
+}
+
+/* Issue 10, defect 1: a fresh install has no archive directory. The
+ * commit makes it (0700) and archives; the audit says so. */
+static void test_fresh_install_archive(void)
+{
+	setup();
+	char *cmd = xasprintf("rm -rf '%s'", cfg->archive_dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	free(cmd);
+	CU_ASSERT_EQUAL(run1("mailbox del support@andromed.cloud"), 0);
+	struct stat st;
+	CU_ASSERT_FATAL(stat(cfg->archive_dir, &st) == 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0700);
+	CU_ASSERT_EQUAL(st.st_uid, getuid());
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/support")));
+	char *dir = xasprintf("%s/andromed.cloud", cfg->archive_dir);
+	char *moved = find_prefixed(dir, "support-");
+	CU_ASSERT_PTR_NOT_NULL(moved);
+	if (moved) {
+		char *cur = xasprintf("%s/cur", moved);
+		CU_ASSERT(exists(cur));
+		free(cur);
+	}
+	free(moved);
+	free(dir);
+	CU_ASSERT(contains(P("state/audit.log"), "remove mailbox support@andromed.cloud (mail archived)"));
+	CU_ASSERT(contains(P("state/audit.log"), "\"done\":\"yes\""));
+	CU_ASSERT(contains(P("state/audit.log"), "\"result\":\"committed\""));
+	teardown();
+}
+
+/* An action that cannot run stops the commit before anything changes:
+ * archive_dir that cannot be made, a symlink in the archive, a maildir
+ * already where a new one goes. */
+static void refused_before_anything(const char *line, const char *why)
+{
+	char *before = tree_digest();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL_FATAL(push(s, line), 0);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), -1);
+	if (!strstr(msg, why))
+		fprintf(stderr, "\n%s: expected '%s', got '%s'\n", line, why, msg);
+	CU_ASSERT(strstr(msg, why) != NULL);
+	CU_ASSERT(!res.committed);
+	CU_ASSERT(!res.rolled_back);
+	CU_ASSERT(strstr(sb_str(&res.log), "FAIL check that every action can run") != NULL);
+	CU_ASSERT(strstr(sb_str(&res.log), "back up") == NULL);
+	commit_result_free(&res);
+	stage_free(&s);
+	char *after = tree_digest();
+	CU_ASSERT_STRING_EQUAL(after, before);
+	free(before);
+	free(after);
+	CU_ASSERT(!exists(P("state/journal")));
+}
+
+static void test_precheck_refuses(void)
+{
+	setup();
+	/* archive_dir below a regular file: it cannot be made. */
+	spit(P("notadir"), "x\n");
+	char *saved = cfg->archive_dir;
+	cfg->archive_dir = xstrdup(P("notadir/archive"));
+	refused_before_anything("mailbox del support@andromed.cloud", "archive_dir");
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/support/cur")));
+	CU_ASSERT(!contains(P("state/audit.log"), "support@"));
+	free(cfg->archive_dir);
+	cfg->archive_dir = saved;
+	/* A symlink where the domain's archive directory goes. */
+	CU_ASSERT_EQUAL(symlink("/tmp", P("archive/andromed.cloud")), 0);
+	refused_before_anything("mailbox del support@andromed.cloud", "symbolic link");
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/support/cur")));
+	unlink(P("archive/andromed.cloud"));
+	/* A maildir already where the new mailbox's goes (made after staging). */
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add alice@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(mkdir(P("vhosts/andromed.cloud/alice"), 0700), 0);
+	char *before = tree_digest();
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), -1);
+	CU_ASSERT(strstr(msg, "exists already (0 messages)") != NULL);
+	CU_ASSERT(!res.committed);
+	commit_result_free(&res);
+	stage_free(&s);
+	char *after = tree_digest();
+	CU_ASSERT_STRING_EQUAL(after, before);
+	free(before);
+	free(after);
+	/* archive_dir on another filesystem than the mail base (when /dev/shm
+	 * is one): a rename cannot move a maildir there. */
+	struct stat a, b;
+	if (stat("/dev/shm", &a) == 0 && stat(P("vhosts"), &b) == 0 && a.st_dev != b.st_dev &&
+	    access("/dev/shm", W_OK) == 0) {
+		char tmpl[] = "/dev/shm/vmailadm-archive.XXXXXX";
+		if (mkdtemp(tmpl)) {
+			saved = cfg->archive_dir;
+			cfg->archive_dir = xstrdup(tmpl);
+			refused_before_anything("mailbox del support@andromed.cloud", "another filesystem");
+			free(cfg->archive_dir);
+			cfg->archive_dir = saved;
+			rmdir(tmpl);
+		}
+	}
 	teardown();
 }
 
@@ -1734,6 +1895,8 @@ int main(void)
 		{ "commit conflict writes nothing", test_replay_conflict_writes_nothing },
 		{ "failing postmap rolls back", test_failing_postmap_rolls_back },
 		{ "failing maildir rolls back", test_failing_maildir_rolls_back },
+		{ "fresh install: archive_dir made, mail archived (#10.1)", test_fresh_install_archive },
+		{ "an action that cannot run stops the commit first (#10.1)", test_precheck_refuses },
 		{ "recover after a killed commit", test_recover_after_crash },
 		{ "killed before the journal: temporary files removed", test_crash_before_journal },
 		{ "killed after the journal, before the renames", test_crash_after_journal },
