@@ -32,6 +32,13 @@ int spawn_run(const char *const argv[], const char *input, size_t input_len,
 	      struct diags *d);
 void spawn_result_free(struct spawn_result *res);
 
+/* The same run (no input) with stdout handed to sink as it is read, in
+ * pieces cut anywhere, instead of kept in res->out (stderr is kept): for
+ * output too long to hold (a queue listing, the journal). */
+typedef void (*spawn_sink)(void *ctx, const char *data, size_t len);
+int spawn_stream(const char *const argv[], const char *const env_extra[], int timeout_ms,
+		 spawn_sink sink, void *ctx, struct spawn_result *res, struct diags *d);
+
 /* The same run, started now and finished later: the program is served (its
  * input fed, its output read, its timeout kept) by a thread of spawn's
  * while the caller does other work; spawn_wait waits for its end and fills

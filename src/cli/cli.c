@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{ "lint", cmd_lint, N_("lint [--json] [--fix [--commit]]  problems that lose mail or expose passwords") },
 	{ "log", cmd_log, N_("log [--limit N] [--json] the audit trail of commits") },
 	{ "mailbox", cmd_edit, N_("mailbox add|del|passwd|quota ADDRESS [...]") },
+	{ "maillog", cmd_maillog, N_("maillog ADDRESS [--since TIME] [--json] [--logins]  what the mail log says\n"
+				     "                          happened to mail to and from an address") },
 	{ "rollback", cmd_rollback, N_("rollback [ID] [--dry-run] [--force]  undo a commit as a new one") },
 	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address") },
 	{ "stats", cmd_stats, N_("stats [DOMAIN|ADDRESS...] [--json] [--sort name|new|unread|size] [--folders]\n"

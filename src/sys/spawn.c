@@ -120,6 +120,25 @@ static int pidfd_open_compat(pid_t pid)
 #endif
 }
 
+/* Hand stdout on as it comes (a listing of any length, never held whole). */
+static void read_to_sink(int *fd, spawn_sink sink, void *ctx)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t r = read(*fd, buf, sizeof buf);
+		if (r > 0) {
+			sink(ctx, buf, (size_t)r);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		close_fd(fd);
+		return;
+	}
+}
+
 static void read_into(int *fd, struct strbuf *sb)
 {
 	char buf[65536];
@@ -152,6 +171,8 @@ struct spawn_proc {
 	struct spawn_result res;
 	pthread_t thread;
 	bool threaded;       /* served by its own thread (spawn_start) */
+	spawn_sink sink;     /* stdout goes here instead of res.out (spawn_stream) */
+	void *sink_ctx;
 };
 
 static void result_init(struct spawn_result *res)
@@ -169,6 +190,7 @@ static int proc_start(const char *const argv[], const char *input, size_t input_
 		      struct diags *d)
 {
 	result_init(&p->res);
+	p->sink = NULL;
 	p->fin = p->fout = p->ferr = -1;
 	p->input = input;
 	p->input_len = input ? input_len : 0;
@@ -333,8 +355,12 @@ static void proc_serve(struct spawn_proc *p)
 			if (written >= input_len)
 				close_fd(&fin);
 		}
-		if (i_out >= 0 && pfd[i_out].revents)
-			read_into(&fout, &res->out);
+		if (i_out >= 0 && pfd[i_out].revents) {
+			if (p->sink)
+				read_to_sink(&fout, p->sink, p->sink_ctx);
+			else
+				read_into(&fout, &res->out);
+		}
 		if (i_err >= 0 && pfd[i_err].revents)
 			read_into(&ferr, &res->err);
 	}
@@ -372,6 +398,20 @@ int spawn_run(const char *const argv[], const char *input, size_t input_len,
 	int rc = proc_start(argv, input, input_len, env_extra, timeout_ms, &p, d);
 	if (rc == 0)
 		proc_serve(&p);
+	*res = p.res;
+	return rc;
+}
+
+int spawn_stream(const char *const argv[], const char *const env_extra[], int timeout_ms,
+		 spawn_sink sink, void *ctx, struct spawn_result *res, struct diags *d)
+{
+	struct spawn_proc p;
+	int rc = proc_start(argv, NULL, 0, env_extra, timeout_ms, &p, d);
+	if (rc == 0) {
+		p.sink = sink;
+		p.sink_ctx = ctx;
+		proc_serve(&p);
+	}
 	*res = p.res;
 	return rc;
 }

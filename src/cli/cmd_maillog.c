@@ -1,0 +1,188 @@
+/* `vmailadm maillog ADDRESS [--since TIME] [--json] [--logins] [--file
+ * FILE]...`: what the Postfix log says happened to the mail to and from an
+ * address, one line per message and recipient (src/traffic/maillog.c). */
+#include "config.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmailadm/cli.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/maillog.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/traffic.h"
+#include "vmailadm/xalloc.h"
+
+static const char *usage_text(void)
+{
+	return _("Usage: %s maillog ADDRESS [--since TIME] [--json] [--logins] [--file FILE]...\n"
+		 "What happened to the mail to and from ADDRESS (\"@DOMAIN\": the whole\n"
+		 "domain), from the Postfix log: main.cf's maillog_file, else\n"
+		 "/var/log/mail.log, each with its rotated files (.1, .gz), else the journal.\n"
+		 "  --since TIME  only records from TIME on: YYYY-MM-DD[ HH:MM[:SS]], Nd, Nh,\n"
+		 "                Nm (ago) or @EPOCH\n"
+		 "  --logins      also Dovecot's logins and authentication failures\n"
+		 "  --file FILE   read FILE (plain or gzip) instead; may be repeated, oldest first\n"
+		 "  --json        the records as JSON (doc/json.md)\n"
+		 "Exit status: 0 records found, 1 none, 2 usage or no log.\n");
+}
+
+/* "2026-12-06 13:47:42" in local time. */
+void cli_format_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!t || !localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+}
+
+static json_t *opt_string(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *record_json(const struct maillog_record *r)
+{
+	char when[32], iso[40];
+	json_t *o = json_object();
+	time_t tt = (time_t)r->time;
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	cli_format_time(r->time, when, sizeof when);
+	json_object_set_new(o, "time", json_string(iso));
+	json_object_set_new(o, "epoch", json_integer(r->time));
+	json_object_set_new(o, "queue_id", opt_string(r->queue_id));
+	json_object_set_new(o, "status", json_string(maillog_status_name(r->status)));
+	json_object_set_new(o, "sender", opt_string(r->sender));
+	json_object_set_new(o, "recipient", opt_string(r->recipient));
+	json_object_set_new(o, "original_recipient", opt_string(r->orig_recipient));
+	json_object_set_new(o, "relay", opt_string(r->relay));
+	json_object_set_new(o, "client", opt_string(r->client));
+	json_object_set_new(o, "dsn", opt_string(r->dsn));
+	json_object_set_new(o, "text", opt_string(r->text));
+	json_object_set_new(o, "attempts", json_integer(r->attempts));
+	return o;
+}
+
+static void put(struct strbuf *sb, const char *s)
+{
+	sb_add_printable(sb, s ? s : "-", s ? strlen(s) : 1);
+}
+
+static void record_text(const struct maillog_record *r, struct strbuf *sb)
+{
+	char when[32];
+	cli_format_time(r->time, when, sizeof when);
+	sb_addf(sb, "%s  %-12s %-12s ", when, r->queue_id ? r->queue_id : "-",
+		maillog_status_name(r->status));
+	if (r->status == MAILLOG_LOGIN || r->status == MAILLOG_LOGIN_FAILED) {
+		put(sb, r->recipient);
+		sb_adds(sb, _(" from "));
+		put(sb, r->relay);
+	} else {
+		put(sb, r->sender && !r->sender[0] ? "<>" : r->sender);
+		sb_adds(sb, " -> ");
+		put(sb, r->recipient);
+		if (r->orig_recipient) {
+			sb_adds(sb, " (");
+			put(sb, r->orig_recipient);
+			sb_adds(sb, ")");
+		}
+		if (r->relay) {
+			sb_adds(sb, _(" via "));
+			put(sb, r->relay);
+		}
+	}
+	sb_adds(sb, "\n    ");
+	if (r->dsn) {
+		put(sb, r->dsn);
+		sb_adds(sb, " ");
+	}
+	put(sb, r->text);
+	if (r->attempts > 1)
+		sb_addf(sb, ngettext(" (%u attempt)", " (%u attempts)", r->attempts), r->attempts);
+	sb_adds(sb, "\n");
+}
+
+int cmd_maillog(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
+		{ "logins", no_argument, NULL, 'l' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = cli->json;
+	struct maillog_query q = { .now = (int64_t)time(NULL) };
+	const char **files = xcalloc((size_t)argc + 1, sizeof *files);
+	size_t nfiles = 0;
+	int c;
+	optind = 0; /* options may follow the address: a fresh, permuting scan */
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'l': q.logins = true; break;
+		case 'f': files[nfiles++] = optarg; break;
+		case 's':
+			if (!maillog_parse_since(optarg, q.now, &q.since)) {
+				free(files);
+				return cli_usage_error(cli, _("maillog: cannot read the time '%s'"), optarg);
+			}
+			break;
+		case 'h':
+			printf(usage_text(), cli->prog);
+			free(files);
+			return EXIT_OK;
+		default:
+			free(files);
+			return cli_usage_error(cli, _("usage: %s maillog ADDRESS [--since TIME] [--json]"),
+					       cli->prog);
+		}
+	}
+	if (argc - optind != 1 || !argv[optind][0] || strchr(argv[optind], '@') == NULL) {
+		free(files);
+		return cli_usage_error(cli, _("maillog: give one address (or @DOMAIN)"));
+	}
+	q.address = argv[optind];
+
+	struct diags d = DIAGS_INIT;
+	struct maillog *m = NULL;
+	char *source = NULL;
+	int rc = traffic_maillog(cli_config(cli), &q, nfiles ? files : NULL, &m, &source, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	free(files);
+	size_t n;
+	const struct maillog_record *v = maillog_records(m, &n);
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, record_json(&v[i]));
+		cli_json_print(arr);
+	} else {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t i = 0; i < n; i++)
+			record_text(&v[i], &sb);
+		fputs(sb_str(&sb), stdout);
+		sb_free(&sb);
+		if (n == 0 && rc == 0) {
+			struct strbuf a = STRBUF_INIT;
+			sb_add_printable(&a, q.address, strlen(q.address));
+			fprintf(stderr, _("%s: nothing for %s in %s\n"), cli->prog, sb_str(&a),
+				source ? source : "?");
+			sb_free(&a);
+		}
+	}
+	free(source);
+	maillog_free(&m);
+	if (rc < 0 && n == 0)
+		return EXIT_USAGE;
+	return n ? EXIT_OK : EXIT_PROBLEMS;
+}
