@@ -43,6 +43,8 @@ const char *maincf_raw(const struct maincf *m, const char *name, unsigned *line)
  * Relational expressions ${{a} == {b}...} and malformed or truncated
  * references are left as written. */
 char *maincf_get(const struct maincf *m, const char *name);
+/* maincf_get read as a whole decimal number; dflt when it is not one. */
+long maincf_get_long(const struct maincf *m, const char *name, long dflt);
 /* Expand arbitrary text the same way; *loop (may be NULL) is set when a
  * reference loop was cut. */
 char *maincf_expand(const struct maincf *m, const char *text, bool *loop);

@@ -227,11 +227,5 @@ const char *model_catchall_map_name(enum catchall_map m);
  * k M G T suffixes; 0 = unlimited). Returns false when the rule has no
  * storage or bytes limit or cannot be read. */
 bool model_quota_bytes(const char *rule, long long *bytes);
-/* A map reference main.cf names (param, on line of maincf): ref parsed,
- * *is_inline for an inline:{...} map; false, with the warning the model
- * and the tracer both give, when vmailadm cannot read its type (ref is
- * freed then). */
-bool model_map_ref(const char *spec, const char *maincf, unsigned line, const char *param,
-		   struct table_ref *ref, bool *is_inline, struct diags *d);
 
 #endif

@@ -562,22 +562,11 @@ static void lint_orphan_maildirs(const struct world *w, struct lint_report *r,
 
 /* ---- main.cf and the mail base ---- */
 
-static long get_long(const struct maincf *mc, const char *name, long dflt)
-{
-	char *v = maincf_get(mc, name);
-	char *end;
-	long n = strtol(v, &end, 10);
-	if (end == v || *end)
-		n = dflt;
-	free(v);
-	return n;
-}
-
 static void lint_maincf(const struct world *w, const struct config *cfg, struct lint_report *r)
 {
 	const struct maincf *mc = world_maincf(w);
 	const char *mpath = world_maincf_path(w);
-	long min_uid = get_long(mc, "virtual_minimum_uid", 100);
+	long min_uid = maincf_get_long(mc, "virtual_minimum_uid", 100);
 	unsigned uline = 0, mline = 0;
 	maincf_raw(mc, "virtual_uid_maps", &uline);
 	char *uid = maincf_get(mc, "virtual_uid_maps");
@@ -600,8 +589,8 @@ static void lint_maincf(const struct world *w, const struct config *cfg, struct 
 	}
 	const char *raw = maincf_raw(mc, "virtual_mailbox_limit", &mline);
 	if (raw) {
-		long lim = get_long(mc, "virtual_mailbox_limit", 51200000);
-		long msl = get_long(mc, "message_size_limit", 10240000);
+		long lim = maincf_get_long(mc, "virtual_mailbox_limit", 51200000);
+		long msl = maincf_get_long(mc, "message_size_limit", 10240000);
 		if (lim != 0 && lim < msl) {
 			char *fix = fixf(_("remove virtual_mailbox_limit (or set it >= message_size_limit = %ld); use Dovecot's quota for quotas"),
 					 msl);

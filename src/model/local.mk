@@ -1,16 +1,24 @@
 # The mail model: domains, mailboxes, aliases, catch-alls built from the documents.
 noinst_HEADERS += \
-	include/vmailadm/model.h
+	include/vmailadm/model.h \
+	src/model/model_int.h
 libvmail_a_SOURCES += \
+	src/model/classify.c \
+	src/model/index.c \
+	src/model/load.c \
 	src/model/model.c
 
 # Where mail goes (trace) and the traps that lose it (lint).
 noinst_HEADERS += \
 	include/vmailadm/lint.h \
-	include/vmailadm/trace.h
+	include/vmailadm/trace.h \
+	src/model/trace_int.h
 libvmail_a_SOURCES += \
 	src/model/lint.c \
-	src/model/trace.c
+	src/model/trace.c \
+	src/model/trace_deliver.c \
+	src/model/trace_expand.c \
+	src/model/trace_lookup.c
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/unit/test_model

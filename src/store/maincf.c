@@ -496,6 +496,17 @@ char *maincf_get(const struct maincf *m, const char *name)
 	return sb_detach(&out);
 }
 
+long maincf_get_long(const struct maincf *m, const char *name, long dflt)
+{
+	char *v = maincf_get(m, name);
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (end == v || *end)
+		n = dflt;
+	free(v);
+	return n;
+}
+
 /* ---- lists --------------------------------------------------------------- */
 
 char **maincf_split_list(const char *value, size_t *n)

@@ -1,0 +1,811 @@
+/* Reading the files: main.cf, the maps and domain lists it names (for the
+ * world and for trace_open: one loader), the Dovecot passwd-file and
+ * /etc/aliases; then the world's domains, mailboxes and aliases collected
+ * from them, with Postfix's rules (keys fold case, the first duplicate wins). */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_int.h"
+#include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/tableidx.h"
+#include "vmailadm/xalloc.h"
+
+/* ---- the files ---- */
+
+/* Every document the model reads comes through here, so that a stage can
+ * show the world as its edits will make it. */
+static int load_read(const struct doc_source *src, const char *path, bool missing_ok,
+		     struct doc **out, struct diags *d)
+{
+	if (src)
+		return src->load(src->ctx, path, missing_ok, out, d);
+	return doc_load(path, missing_ok, out, d);
+}
+
+bool load_maincf(const struct config *cfg, const struct doc_source *src, char **path,
+		 struct maincf **mc, char **base, struct diags *d)
+{
+	*path = xasprintf("%s/main.cf", cfg->postfix_dir ? cfg->postfix_dir : "/etc/postfix");
+	struct doc *mdoc = NULL;
+	if (load_read(src, *path, false, &mdoc, d) < 0 || maincf_parse(mdoc, mc, d) < 0 || !*mc) {
+		if (!*mc && mdoc && !diags_has_errors(d))
+			diag_error(d, *path, 0, _("cannot read main.cf"));
+		return false;
+	}
+	*base = maincf_get(*mc, "virtual_mailbox_base");
+	if (!**base) {
+		unsigned line = 0;
+		maincf_raw(*mc, "virtual_mailbox_base", &line);
+		diag_warn(d, *path, line,
+			  _("virtual_mailbox_base is empty: maildir paths are relative"));
+	}
+	return true;
+}
+
+struct aliases *load_sysaliases(const struct config *cfg, const struct doc_source *src,
+				struct diags *d)
+{
+	struct doc *doc = NULL;
+	if (cfg->aliases_file && load_read(src, cfg->aliases_file, true, &doc, d) == 0) {
+		if (!doc_exists(doc))
+			diag_add(d, DIAG_NOTE, cfg->aliases_file, 0, _("the aliases file does not exist"));
+	} else {
+		doc = doc_from_mem(cfg->aliases_file ? cfg->aliases_file : "aliases", "", 0);
+	}
+	struct aliases *al = NULL;
+	if (aliases_parse(doc, &al, d) < 0 || !al)
+		aliases_parse(doc_from_mem("aliases", "", 0), &al, d);
+	return al;
+}
+
+/* ---- maps ---- */
+
+/* A map reference main.cf names (param, on line): ref parsed, *is_inline
+ * for an inline:{...} map; false, with a warning, when vmailadm cannot
+ * read its type (ref is freed then). */
+static bool load_map_ref(const char *spec, const char *maincf, unsigned line, const char *param,
+			 struct table_ref *ref, bool *is_inline, struct diags *d)
+{
+	memset(ref, 0, sizeof *ref);
+	bool ok = table_ref_parse(spec, ref);
+	*is_inline = strncmp(spec, "inline:", 7) == 0;
+	if (!ok && !*is_inline) {
+		diag_warn(d, maincf, line,
+			  _("%s: map type of '%s' cannot be read by vmailadm; its entries are ignored"),
+			  param, spec);
+		table_ref_free(ref);
+		return false;
+	}
+	return true;
+}
+
+/* The contents of a new map m: an inline table, a pattern table (a
+ * document), an indexed table or list (a document, or with use_index a
+ * tableidx: a key index, values parsed on a hit). */
+static void load_map_read(struct load_maps *lm, struct world_map *m, struct tableidx **idx,
+			  const char *spec, bool is_inline, const char *param, unsigned line,
+			  struct diags *d)
+{
+	const struct table_ref *ref = &m->ref;
+	struct doc *doc = NULL;
+	if (is_inline) {
+		doc = table_inline_doc(spec);
+		if (!doc)
+			diag_warn(d, lm->maincf, line,
+				  _("%s: cannot read '%s'; its entries are ignored"), param, spec);
+		m->ref.syntax = TABLE_INDEXED;
+	} else if (ref->path && lm->use_index && ref->syntax != TABLE_REGEXP) {
+		if (tableidx_open(ref->path, ref->syntax, true, idx, d) == 0 && !tableidx_exists(*idx))
+			diag_warn(d, lm->maincf, line, _("%s: %s does not exist"), param, ref->path);
+	} else if (ref->path && load_read(lm->src, ref->path, true, &doc, d) == 0 &&
+		   !doc_exists(doc)) {
+		diag_warn(d, lm->maincf, line, _("%s: %s does not exist"), param, ref->path);
+	}
+	if (doc) {
+		struct table *t = NULL;
+		if (table_parse(doc, m->ref.syntax, &t, d) == 0)
+			m->table = t;
+	}
+}
+
+/* The position of the map for spec, read the first time it is named; -1
+ * when its type cannot be read. */
+static long load_map(struct load_maps *lm, const char *spec, unsigned role, const char *param,
+		     unsigned line, struct diags *d)
+{
+	struct table_ref ref;
+	bool is_inline;
+	if (!load_map_ref(spec, lm->maincf, line, param, &ref, &is_inline, d))
+		return -1;
+	for (size_t i = 0; i < lm->n; i++)
+		if (table_ref_same(&lm->v[i]->ref, &ref)) {
+			table_ref_free(&ref);
+			lm->v[i]->roles |= role;
+			return (long)i;
+		}
+
+	struct world_map *m = xcalloc(1, sizeof *m);
+	m->ref = ref;
+	m->roles = role;
+	struct tableidx *idx = NULL;
+	load_map_read(lm, m, &idx, spec, is_inline, param, line, d);
+	for (size_t i = 0; i < lm->n; i++)
+		if (lm->v[i]->roles & role)
+			m->order++;
+	xgrow(&lm->v, &lm->cap, lm->n + 1, sizeof *lm->v);
+	xgrow(&lm->idx, &lm->icap, lm->n + 1, sizeof *lm->idx);
+	lm->v[lm->n] = m;
+	lm->idx[lm->n] = idx;
+	return (long)lm->n++;
+}
+
+static void load_address_maps(struct load_maps *lm, const struct maincf *mc, const char *param,
+			      unsigned role, struct diags *d)
+{
+	unsigned line = 0;
+	maincf_raw(mc, param, &line);
+	char *value = maincf_get(mc, param);
+	size_t n;
+	char **items = maincf_split_list(value, &n);
+	for (size_t i = 0; i < n; i++)
+		load_map(lm, items[i], role, param, line, d);
+	maincf_list_free(items);
+	free(value);
+}
+
+static void load_domain_param(struct load_maps *lm, const struct maincf *mc, const char *param,
+			      enum domain_class cls, unsigned role, load_domain_item_fn *item,
+			      void *ctx, struct diags *d)
+{
+	unsigned line = 0;
+	maincf_raw(mc, param, &line);
+	char *value = maincf_get(mc, param);
+	size_t n;
+	char **items = maincf_split_list(value, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *it = items[i];
+		if (it[0] == '!') {
+			diag_add(d, DIAG_NOTE, lm->maincf, line,
+				 _("%s: exclusion '%s' is not evaluated by vmailadm"), param, it);
+			continue;
+		}
+		struct world_map *m = NULL;
+		if (it[0] == '/' || strchr(it, ':')) {
+			long at = load_map(lm, it, role, param, line, d);
+			if (at < 0 || (!lm->v[at]->table && !lm->idx[at]))
+				continue;
+			m = lm->v[at];
+			if (m->table && table_syntax(m->table) == TABLE_REGEXP) {
+				diag_add(d, DIAG_NOTE, lm->maincf, line,
+					 _("%s: the domains matched by pattern table '%s' are not listed"),
+					 param, it);
+				continue;
+			}
+		}
+		item(ctx, it, m, cls, line);
+	}
+	maincf_list_free(items);
+	free(value);
+}
+
+void load_maps_read(struct load_maps *lm, const struct maincf *mc, load_domain_item_fn *item,
+		    void *ctx, struct diags *d)
+{
+	load_address_maps(lm, mc, "virtual_mailbox_maps", MAP_VIRTUAL_MAILBOX, d);
+	load_address_maps(lm, mc, "virtual_alias_maps", MAP_VIRTUAL_ALIAS, d);
+	load_domain_param(lm, mc, "mydestination", DOMAIN_LOCAL, MAP_MYDESTINATION, item, ctx, d);
+	load_domain_param(lm, mc, "virtual_alias_domains", DOMAIN_VIRTUAL_ALIAS, MAP_ALIAS_DOMAINS,
+			  item, ctx, d);
+	load_domain_param(lm, mc, "virtual_mailbox_domains", DOMAIN_VIRTUAL_MAILBOX,
+			  MAP_MAILBOX_DOMAINS, item, ctx, d);
+}
+
+struct tableidx *load_maps_idx(const struct load_maps *lm, size_t i)
+{
+	return i < lm->n ? lm->idx[i] : NULL;
+}
+
+void load_maps_free(struct load_maps *lm)
+{
+	for (size_t i = 0; i < lm->n; i++) {
+		table_free(&lm->v[i]->table);
+		table_ref_free(&lm->v[i]->ref);
+		free(lm->v[i]);
+		tableidx_free(&lm->idx[i]);
+	}
+	free(lm->v);
+	free(lm->idx);
+	lm->v = NULL;
+	lm->idx = NULL;
+	lm->n = lm->cap = lm->icap = 0;
+}
+
+/* ---- the world's domains ---- */
+
+/* A domain while it is being collected. */
+struct dom_build {
+	const char *name;
+	uint32_t num;     /* position before sorting, + 1 */
+	unsigned classes;
+	struct domain_listing *listings;
+	size_t n, cap;
+};
+
+static struct dom_build *dom_get(struct world *w, struct strmap *idx, struct dom_build **vec,
+				 size_t *n, size_t *cap, const char *name)
+{
+	void *v = strmap_get(idx, name);
+	if (v)
+		return &(*vec)[(uintptr_t)v - 1];
+	xgrow(vec, cap, *n + 1, sizeof **vec);
+	struct dom_build *b = &(*vec)[*n];
+	memset(b, 0, sizeof *b);
+	b->name = arena_strdup(&w->arena, name);
+	strmap_add(idx, name, (void *)(uintptr_t)(*n + 1));
+	(*n)++;
+	return b;
+}
+
+struct dom_collect {
+	struct world *w;
+	struct strmap *idx;
+	struct dom_build *v;
+	size_t n, cap;
+};
+
+static void dom_list(struct world *w, struct dom_collect *dc, const char *name,
+		     enum domain_class cls, const char *via, const char *file, unsigned line)
+{
+	struct dom_build *b = dom_get(w, dc->idx, &dc->v, &dc->n, &dc->cap, name);
+	b->classes |= (unsigned)cls;
+	xgrow(&b->listings, &b->cap, b->n + 1, sizeof *b->listings);
+	b->listings[b->n++] = (struct domain_listing){ cls, via, file, line };
+}
+
+/* The domain's collection index + 1 (0 for the empty domain of a bare key). */
+static uint32_t dom_touch(struct world *w, struct dom_collect *dc, const char *name)
+{
+	if (!*name)
+		return 0;
+	return (uint32_t)(dom_get(w, dc->idx, &dc->v, &dc->n, &dc->cap, name) - dc->v) + 1;
+}
+
+/* A domain-class item for the world: a name is listed as it is; a table
+ * lists every key that names a domain. */
+static void world_domain_item(void *ctx, const char *it, struct world_map *m,
+			      enum domain_class cls, unsigned line)
+{
+	struct dom_collect *dc = ctx;
+	struct world *w = dc->w;
+	const char *via = arena_strdup(&w->arena, it);
+	if (!m) {
+		char *name = arena_fold(&w->arena, it, strlen(it));
+		dom_list(w, dc, name, cls, via, w->maincf_path, line);
+		return;
+	}
+	bool address_map = (m->roles & (MAP_VIRTUAL_ALIAS | MAP_VIRTUAL_MAILBOX)) != 0;
+	const char *file = m->ref.path ? arena_strdup(&w->arena, m->ref.path) : w->maincf_path;
+	size_t cnt = table_count(m->table);
+	for (size_t k = 0; k < cnt; k++) {
+		const struct table_entry *e = table_entry(m->table, k);
+		if (e->shadowed || !classify_key_is_domain(e->lookup_key, address_map))
+			continue;
+		char *name = arena_fold(&w->arena, e->lookup_key, strlen(e->lookup_key));
+		dom_list(w, dc, name, cls, via, file, e->line);
+	}
+}
+
+/* ---- mailboxes and aliases ---- */
+
+static void split_address(struct arena *ar, const char *addr, const char **local,
+			  const char **domain)
+{
+	const char *at = strrchr(addr, '@');
+	if (!at) {
+		*local = addr;
+		*domain = "";
+		return;
+	}
+	*local = arena_memdup0(ar, addr, (size_t)(at - addr));
+	*domain = at + 1;
+}
+
+static const char *join_path(struct arena *ar, const char *base, const char *value)
+{
+	size_t bl = strlen(base);
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	while (*value == '/')
+		value++;
+	size_t vl = strlen(value);
+	char *p = arena_alloc(ar, bl + vl + 2, 1);
+	memcpy(p, base, bl);
+	p[bl] = '/';
+	memcpy(p + bl + 1, value, vl + 1);
+	return p;
+}
+
+/* Postfix ignores a later duplicate of a key (the table reports it). */
+static bool entry_usable(const struct table_entry *e)
+{
+	return !e->shadowed && e->lookup_key && *e->lookup_key;
+}
+
+static const char *map_file(struct world *w, const struct world_map *m)
+{
+	return m->ref.path ? m->ref.path : w->maincf_path;
+}
+
+/* Mailboxes while loading: in map order (so that after sorting the first
+ * of two equal keys is the one Postfix uses), each with its dom_touch()
+ * number beside it. */
+struct mb_vec {
+	struct mailbox *v;
+	uint32_t *dom, *hash;   /* hash: strmap_hash(address), while it is in cache */
+	size_t n, cap, dcap, hcap;
+};
+
+static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_vec *boxes,
+			   struct mb_vec *catchalls, struct diags *d)
+{
+	size_t expect = 0;
+	for (size_t i = 0; i < w->maps.n; i++)
+		if ((w->maps.v[i]->roles & MAP_VIRTUAL_MAILBOX) && w->maps.v[i]->table)
+			expect += table_count(w->maps.v[i]->table);
+	index_reserve(&boxes->v, &boxes->cap, expect, sizeof *boxes->v);
+	index_reserve(&boxes->dom, &boxes->dcap, expect, sizeof *boxes->dom);
+	index_reserve(&boxes->hash, &boxes->hcap, expect, sizeof *boxes->hash);
+	for (size_t i = 0; i < w->maps.n; i++) {
+		struct world_map *m = w->maps.v[i];
+		if (!(m->roles & MAP_VIRTUAL_MAILBOX) || !m->table)
+			continue;
+		if (table_syntax(m->table) != TABLE_INDEXED) {
+			diag_add(d, DIAG_NOTE, map_file(w, m), 0,
+				 _("pattern table: its entries are not listed as mailboxes"));
+			continue;
+		}
+		const char *file = arena_strdup(&w->arena, map_file(w, m));
+		size_t cnt = table_count(m->table);
+		const char *last_domain = "";
+		uint32_t last_dom = 0;
+		for (size_t k = 0; k < cnt; k++) {
+			const struct table_entry *e = table_entry(m->table, k);
+			if (!entry_usable(e))
+				continue;
+			const char *key = e->lookup_key;
+			if (!strchr(key, '@')) {
+				if (!classify_key_is_domain(key, true))
+					diag_warn(d, file, e->line,
+						  _("'%s' has no domain: virtual(8) never looks it up"),
+						  key);
+				continue; /* a domain line for virtual_mailbox_domains */
+			}
+			struct mb_vec *dst = key[0] == '@' ? catchalls : boxes;
+			xgrow(&dst->v, &dst->cap, dst->n + 1, sizeof *dst->v);
+			xgrow(&dst->dom, &dst->dcap, dst->n + 1, sizeof *dst->dom);
+			xgrow(&dst->hash, &dst->hcap, dst->n + 1, sizeof *dst->hash);
+			dst->hash[dst->n] = strmap_hash(key);
+			struct mailbox *b = &dst->v[dst->n];
+			memset(b, 0, sizeof *b);
+			b->address = key;   /* folded by the table, and lives as long */
+			split_address(&w->arena, b->address, &b->local, &b->domain);
+			b->value = e->value;
+			b->maildir = join_path(&w->arena, w->base, e->value);
+			size_t vl = strlen(e->value);
+			b->is_maildir = vl > 0 && e->value[vl - 1] == '/';
+			b->map = m;
+			b->entry = e;
+			b->file = file;
+			b->line = e->line;
+			b->quota_bytes = -1;
+			if (strcmp(b->domain, last_domain) != 0) {  /* files are grouped by domain */
+				last_dom = dom_touch(w, dc, b->domain);
+				last_domain = b->domain;
+			}
+			dst->dom[dst->n++] = last_dom;
+		}
+	}
+}
+
+/* Split an alias value the way cleanup does: on commas and whitespace,
+ * keeping a quoted part whole. */
+static size_t split_targets(struct arena *ar, const char *value, struct alias_target **outv,
+			    size_t *outn, size_t *outcap)
+{
+	size_t count = 0;
+	const char *p = value;
+	const char *s;
+	size_t len;
+	while (table_value_next(&p, &s, &len)) {
+		xgrow(outv, outcap, *outn + 1, sizeof **outv);
+		struct alias_target *t = &(*outv)[(*outn)++];
+		memset(t, 0, sizeof *t);
+		bool upper = false;
+		for (size_t i = 0; i < len && !upper; i++)
+			upper = s[i] >= 'A' && s[i] <= 'Z';
+		if (s == value && !*p && !upper) {
+			/* The whole value, in lower case (most aliases): the
+			 * table's string, which lives as long as the world. */
+			t->address = t->text = value;
+		} else {
+			t->address = arena_fold(ar, s, len);
+			/* the text as written only costs memory when it differs */
+			t->text = upper ? arena_memdup0(ar, s, len) : t->address;
+		}
+		count++;
+	}
+	return count;
+}
+
+/* Aliases while loading, like struct mb_vec; tfirst: the first target's
+ * index in the target array (its final address is set after sorting). */
+struct al_vec {
+	struct alias *v;
+	uint32_t *dom, *tfirst, *hash;
+	size_t n, cap, dcap, tcap, hcap;
+};
+
+static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec *av,
+			 struct alias_target **tv, size_t *tn, size_t *tcap, struct diags *d)
+{
+	size_t expect = 0;
+	for (size_t i = 0; i < w->maps.n; i++)
+		if ((w->maps.v[i]->roles & MAP_VIRTUAL_ALIAS) && w->maps.v[i]->table)
+			expect += table_count(w->maps.v[i]->table);
+	index_reserve(&av->v, &av->cap, expect, sizeof *av->v);
+	index_reserve(&av->dom, &av->dcap, expect, sizeof *av->dom);
+	index_reserve(&av->tfirst, &av->tcap, expect, sizeof *av->tfirst);
+	index_reserve(&av->hash, &av->hcap, expect, sizeof *av->hash);
+	index_reserve(tv, tcap, expect + expect / 4, sizeof **tv);
+	for (size_t i = 0; i < w->maps.n; i++) {
+		struct world_map *m = w->maps.v[i];
+		if (!(m->roles & MAP_VIRTUAL_ALIAS) || !m->table)
+			continue;
+		if (table_syntax(m->table) != TABLE_INDEXED) {
+			diag_add(d, DIAG_NOTE, map_file(w, m), 0,
+				 _("pattern table: its entries are not listed as aliases"));
+			continue;
+		}
+		const char *file = arena_strdup(&w->arena, map_file(w, m));
+		size_t cnt = table_count(m->table);
+		const char *last_domain = "";
+		uint32_t last_dom = 0;
+		for (size_t k = 0; k < cnt; k++) {
+			const struct table_entry *e = table_entry(m->table, k);
+			if (!entry_usable(e))
+				continue;
+			const char *key = e->lookup_key;
+			const char *addr = key;   /* folded by the table */
+			if (!strchr(addr, '@') &&
+			    (strmap_get(dc->idx, addr) || classify_key_is_domain(addr, true)))
+				continue; /* the domain line of virtual_alias_domains */
+			xgrow(&av->v, &av->cap, av->n + 1, sizeof *av->v);
+			xgrow(&av->dom, &av->dcap, av->n + 1, sizeof *av->dom);
+			xgrow(&av->tfirst, &av->tcap, av->n + 1, sizeof *av->tfirst);
+			xgrow(&av->hash, &av->hcap, av->n + 1, sizeof *av->hash);
+			av->hash[av->n] = strmap_hash(addr);
+			struct alias *a = &av->v[av->n];
+			memset(a, 0, sizeof *a);
+			a->address = addr;
+			split_address(&w->arena, addr, &a->local, &a->domain);
+			a->value = e->value;
+			a->is_catchall = addr[0] == '@';
+			a->map = m;
+			a->entry = e;
+			a->file = file;
+			a->line = e->line;
+			size_t tfirst = *tn;
+			a->ntargets = split_targets(&w->arena, e->value, tv, tn, tcap);
+			if (a->ntargets == 0)
+				diag_warn(d, file, e->line, _("alias '%s' has no target"), addr);
+			for (size_t t = 0; t < a->ntargets; t++)
+				if (strcmp((*tv)[tfirst + t].address, addr) == 0)
+					a->is_identity = true;
+			if (strcmp(a->domain, last_domain) != 0) {
+				last_dom = dom_touch(w, dc, a->domain);
+				last_domain = a->domain;
+			}
+			av->dom[av->n] = last_dom;
+			av->tfirst[av->n] = (uint32_t)tfirst;
+			av->n++;
+		}
+	}
+}
+
+/* ---- sorting and dropping duplicates ---- */
+
+static int cmp_dom_build(const void *a, const void *b)
+{
+	const struct dom_build *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+/* Sort, then drop the later of equal keys: Postfix asks the maps in order
+ * and takes the first answer. Returns the array (the vector's); *ranks and
+ * *hashes get each kept mailbox's domain rank and address hash. */
+static struct mailbox *mailboxes_final(struct mb_vec *v, const uint32_t *rank, size_t ndom,
+				       size_t *n, uint32_t **ranks, uint32_t **hashes,
+				       struct diags *d)
+{
+	size_t cnt = v->n ? v->n : 1;
+	struct sortkey *keys = xmalloc(cnt * sizeof *keys);
+	bool *same = xmalloc(cnt * sizeof *same);
+	for (size_t i = 0; i < v->n; i++)
+		keys[i] = (struct sortkey){ rank[v->dom[i]], (uint32_t)i, v->v[i].local };
+	index_sort_keys(keys, v->n, ndom, same);
+	index_sort_permute(v->v, v->n, sizeof *v->v, keys);
+	*ranks = xmalloc(cnt * sizeof **ranks);
+	*hashes = xmalloc(cnt * sizeof **hashes);
+	size_t k = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct mailbox *b = &v->v[i];
+		if (same[i]) {
+			diag_warn(d, b->file, b->line,
+				  _("'%s' is already defined in an earlier map (%s:%u); this entry is ignored"),
+				  b->address, v->v[k - 1].file, v->v[k - 1].line);
+			continue;
+		}
+		(*ranks)[k] = keys[i].dom;
+		(*hashes)[k] = v->hash[keys[i].idx];
+		if (k != i)
+			v->v[k] = *b;
+		k++;
+	}
+	free(keys);
+	free(same);
+	free(v->dom);
+	free(v->hash);
+	*n = k;
+	if (!v->v)
+		v->v = xcalloc(1, sizeof *v->v);
+	return v->v;
+}
+
+
+/* Sort the collected domains into w->domains; rank[dom_touch number] gets
+ * the domain's position + 1 (rank[0] = 0: no domain). Caller frees rank. */
+static uint32_t *build_domains(struct world *w, struct dom_collect *dc, struct diags *d)
+{
+	for (size_t i = 0; i < dc->n; i++)
+		dc->v[i].num = (uint32_t)i + 1;
+	if (dc->n > 1)   /* v is NULL when there is no domain: qsort wants an array */
+		qsort(dc->v, dc->n, sizeof *dc->v, cmp_dom_build);
+	uint32_t *rank = xcalloc(dc->n + 1, sizeof *rank);
+	w->ndomains = dc->n;
+	w->domains = xcalloc(dc->n ? dc->n : 1, sizeof *w->domains);
+	w->dom_mb_first = xcalloc(dc->n ? dc->n : 1, sizeof *w->dom_mb_first);
+	w->dom_al_first = xcalloc(dc->n ? dc->n : 1, sizeof *w->dom_al_first);
+	for (size_t i = 0; i < dc->n; i++) {
+		struct dom_build *b = &dc->v[i];
+		struct domain *dom = &w->domains[i];
+		rank[b->num] = (uint32_t)i + 1;
+		dom->name = b->name;
+		dom->classes = b->classes;
+		dom->class = classify_effective(b->classes);
+		dom->conflict = (b->classes & (b->classes - 1)) != 0;
+		if (b->n) {
+			struct domain_listing *l = arena_alloc(&w->arena, b->n * sizeof *l, 0);
+			memcpy(l, b->listings, b->n * sizeof *l);
+			dom->listings = l;
+			dom->nlistings = b->n;
+		}
+		free(b->listings);
+		if (dom->conflict) {
+			const struct domain_listing *l = &dom->listings[dom->nlistings - 1];
+			diag_warn(d, l->file, l->line,
+				  _("domain %s is listed in more than one class (%s%s%s); Postfix uses %s"),
+				  dom->name,
+				  (dom->classes & DOMAIN_LOCAL) ? "mydestination " : "",
+				  (dom->classes & DOMAIN_VIRTUAL_ALIAS) ? "virtual_alias_domains " : "",
+				  (dom->classes & DOMAIN_VIRTUAL_MAILBOX) ? "virtual_mailbox_domains" : "",
+				  model_domain_class_name(dom->class));
+		}
+	}
+	index_build(&w->dom_idx, w->domains, w->ndomains, sizeof *w->domains,
+		   offsetof(struct domain, name), NULL, NULL);
+	free(dc->v);
+	strmap_free(&dc->idx);
+	return rank;
+}
+
+/* Each passwd-file entry to its mailbox, with the quota rule; the lookups
+ * a block at a time (index_find_many). */
+static void join_passwd(struct world *w)
+{
+	size_t n = pwfile_count(w->pwfile);
+	struct arena folded = ARENA_INIT;   /* the few user names not in lower case */
+	const char *keys[HIDX_BLOCK];
+	uint32_t hs[HIDX_BLOCK], mb[HIDX_BLOCK];
+	for (size_t b = 0; b < n; b += HIDX_BLOCK) {
+		size_t m = n - b < HIDX_BLOCK ? n - b : HIDX_BLOCK;
+		for (size_t i = 0; i < m; i++) {
+			const struct pwfile_entry *pe = pwfile_entry(w->pwfile, b + i);
+			keys[i] = NULL;
+			hs[i] = 0;
+			if (pe->shadowed)
+				continue;   /* Dovecot uses the first line of a user */
+			const char *k = pe->user;
+			for (const char *p = k; *p; p++)
+				if (*p >= 'A' && *p <= 'Z') {
+					k = arena_fold(&folded, k, strlen(k));
+					break;
+				}
+			keys[i] = k;
+			hs[i] = strmap_hash(k);
+		}
+		index_find_many(&w->mb_idx, keys, hs, m, mb);
+		for (size_t i = 0; i < m; i++) {
+			if (!mb[i])
+				continue;
+			struct mailbox *box = &w->mailboxes[mb[i] - 1];
+			if (box->pw)
+				continue;
+			const struct pwfile_entry *pe = pwfile_entry(w->pwfile, b + i);
+			box->pw = pe;
+			size_t rlen;
+			const char *rule = pwfile_extra_find(pe, "userdb_quota_rule", &rlen);
+			if (rule) {
+				/* The last field (usually) ends the passwd-file's own
+				 * string, which lives as long as the world: no copy. */
+				box->quota_rule = rule[rlen] ? arena_memdup0(&w->arena, rule, rlen) : rule;
+				if (!model_quota_bytes(box->quota_rule, &box->quota_bytes))
+					box->quota_bytes = -1;
+			}
+		}
+	}
+	arena_free(&folded);
+}
+
+static void load_passwd(struct world *w, const struct config *cfg, struct diags *d)
+{
+	struct doc *doc = NULL;
+	if (cfg->passwd_file && load_read(w->maps.src, cfg->passwd_file, true, &doc, d) == 0) {
+		if (!doc_exists(doc))
+			diag_add(d, DIAG_NOTE, cfg->passwd_file, 0,
+				 _("the passwd-file does not exist; no passwords or quotas"));
+	} else {
+		doc = doc_from_mem(cfg->passwd_file ? cfg->passwd_file : "passwd-file", "", 0);
+	}
+	if (pwfile_parse(doc, &w->pwfile, d) < 0 || !w->pwfile)
+		pwfile_parse(doc_from_mem("passwd-file", "", 0), &w->pwfile, d);
+}
+
+int world_load(const struct config *cfg, struct world **out, struct diags *d)
+{
+	return world_load_from(cfg, NULL, out, d);
+}
+
+/* Sort the aliases into w->aliases and drop the later of equal keys, as
+ * mailboxes_final does, then index them. Returns each kept alias's domain
+ * rank. */
+static uint32_t *aliases_final(struct world *w, struct al_vec *av, struct alias_target *tv,
+			       size_t tn, const uint32_t *rank, struct diags *d)
+{
+	struct sortkey *keys = xmalloc((av->n ? av->n : 1) * sizeof *keys);
+	bool *same = xmalloc((av->n ? av->n : 1) * sizeof *same);
+	for (size_t i = 0; i < av->n; i++)
+		keys[i] = (struct sortkey){ rank[av->dom[i]], (uint32_t)i, av->v[i].local };
+	index_sort_keys(keys, av->n, w->ndomains, same);
+	index_sort_permute(av->v, av->n, sizeof *av->v, keys);
+	w->targets = tv;
+	w->ntargets = tn;
+	w->aliases = av->v ? av->v : xcalloc(1, sizeof *w->aliases);
+	uint32_t *al_rank = xmalloc((av->n ? av->n : 1) * sizeof *al_rank);
+	uint32_t *al_hash = xmalloc((av->n ? av->n : 1) * sizeof *al_hash);
+	for (size_t i = 0; i < av->n; i++) {
+		struct alias *a = &w->aliases[i];
+		a->targets = tv ? &tv[av->tfirst[keys[i].idx]] : NULL;
+		if (same[i]) {
+			const struct alias *prev = &w->aliases[w->naliases - 1];
+			diag_warn(d, a->file, a->line,
+				  _("'%s' is already defined in an earlier map (%s:%u); this entry is ignored"),
+				  a->address, prev->file, prev->line);
+			continue;
+		}
+		al_rank[w->naliases] = keys[i].dom;
+		al_hash[w->naliases] = av->hash[keys[i].idx];
+		if (w->naliases != i)
+			w->aliases[w->naliases] = *a;
+		w->naliases++;
+	}
+	index_build(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
+		    offsetof(struct alias, address), al_hash, NULL);
+	free(al_hash);
+	free(keys);
+	free(same);
+	free(av->hash);
+	free(av->dom);
+	free(av->tfirst);
+	return al_rank;
+}
+
+int world_load_from(const struct config *cfg, const struct doc_source *src, struct world **out,
+		    struct diags *d)
+{
+	*out = NULL;
+	struct world *w = xcalloc(1, sizeof *w);
+	if (!load_maincf(cfg, src, &w->maincf_path, &w->maincf, &w->base, d)) {
+		world_free(&w);
+		return -1;
+	}
+	w->maps.src = src;
+	w->maps.maincf = w->maincf_path;
+	struct dom_collect dc = { w, strmap_create(64), NULL, 0, 0 };
+	load_maps_read(&w->maps, w->maincf, world_domain_item, &dc, d);
+	load_passwd(w, cfg, d);
+	w->sysaliases = load_sysaliases(cfg, src, d);
+
+	struct mb_vec boxes = { NULL, NULL, NULL, 0, 0, 0, 0 }, cboxes = { NULL, NULL, NULL, 0, 0, 0, 0 };
+	load_mailboxes(w, &dc, &boxes, &cboxes, d);
+	struct al_vec av = { NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0 };
+	struct alias_target *tv = NULL;
+	size_t tn = 0, tcap = 0;
+	load_aliases(w, &dc, &av, &tv, &tn, &tcap, d);
+	uint32_t *rank = build_domains(w, &dc, d);
+
+	/* Mailboxes, indexed once they sit in their final array. */
+	uint32_t *mb_rank, *mb_hash, *cb_rank, *cb_hash;
+	w->mailboxes = mailboxes_final(&boxes, rank, w->ndomains, &w->nmailboxes, &mb_rank,
+				       &mb_hash, d);
+	w->catchall_boxes = mailboxes_final(&cboxes, rank, w->ndomains, &w->ncatchall_boxes,
+					    &cb_rank, &cb_hash, d);
+	index_build(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
+		    offsetof(struct mailbox, address), mb_hash, NULL);
+	index_build(&w->cb_idx, w->catchall_boxes, w->ncatchall_boxes, sizeof *w->catchall_boxes,
+		    offsetof(struct mailbox, address), cb_hash, NULL);
+	free(mb_hash);
+	free(cb_rank);
+	free(cb_hash);
+	join_passwd(w);
+
+	uint32_t *al_rank = aliases_final(w, &av, tv, tn, rank, d);
+	free(rank);
+	index_catchalls(w);
+	index_ranges(w, mb_rank, al_rank);
+	free(al_rank);
+	classify_targets(w, mb_rank);
+	free(mb_rank);
+	index_reverse(w);
+	w->maps.src = NULL; /* only valid while loading */
+	*out = w;
+	return 0;
+}
+
+void world_free(struct world **wp)
+{
+	struct world *w = *wp;
+	if (!w)
+		return;
+	maincf_free(&w->maincf);
+	load_maps_free(&w->maps);
+	pwfile_free(&w->pwfile);
+	aliases_free(&w->sysaliases);
+	free(w->domains);
+	free(w->dom_mb_first);
+	free(w->dom_al_first);
+	free(w->mailboxes);
+	free(w->catchall_boxes);
+	free(w->aliases);
+	free(w->targets);
+	free(w->catchalls);
+	index_free(&w->dom_idx);
+	index_free(&w->mb_idx);
+	index_free(&w->cb_idx);
+	index_free(&w->al_idx);
+	index_free(&w->rev_idx);
+	free(w->rev_list);
+	free(w->rev_ids);
+	free(w->rev_first);
+	free(w->rev_n);
+	free(w->maincf_path);
+	free(w->base);
+	arena_free(&w->arena);
+	free(w);
+	*wp = NULL;
+}

@@ -1,0 +1,170 @@
+/* Inside the model (not for other layers): the world's layout and what
+ * load.c, index.c, classify.c and model.c give each other. load.c reads the
+ * files; index.c sorts and indexes the arrays; classify.c holds Postfix's
+ * class rules (shared with the tracer); model.c answers queries. */
+#ifndef VMAILADM_MODEL_INT_H
+#define VMAILADM_MODEL_INT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmailadm/model.h"
+#include "vmailadm/strmap.h"
+
+struct config;
+struct tableidx;
+
+/* ---- index.c: an index over an array the world already owns, keyed by a
+ * string field of its elements. A strmap would copy every key and spend 24
+ * bytes a slot; a slot here is 8 bytes (the key's hash and the element's
+ * position), so 100,000 addresses take 1.2 MB, and building or probing it
+ * runs some elements ahead with prefetches: the table is larger than the
+ * cache and the probes of different keys are independent. ---- */
+
+struct hidx {
+	uint64_t *slots;    /* hash << 32 | (position + 1); 0: empty */
+	size_t cap, n;      /* cap: any size (see index.c's hidx_home) */
+	char *base;         /* element i is at base + i * stride ... */
+	size_t stride, koff; /* ... and its key pointer koff bytes into it */
+};
+
+enum { HIDX_AHEAD = 16,     /* elements between a prefetch and its use */
+       HIDX_BLOCK = 256 };  /* keys per index_find_many call */
+
+/* Index the n elements at base; hashes (may be NULL) are their keys'
+ * strmap_hash, computed by the caller while the strings were in cache.
+ * dup (may be NULL) gets, for each element, the position of the first
+ * element with the same key (its own when it is the first). */
+void index_build(struct hidx *h, void *base, size_t n, size_t stride, size_t koff,
+		 const uint32_t *hashes, uint32_t *dup);
+/* Position + 1 of the element whose key is key (of hash hash), or 0. */
+size_t index_find(const struct hidx *h, const char *key, uint32_t hash);
+void *index_get(const struct hidx *h, const char *key);
+/* index_find for n keys (with their hashes; a NULL key finds nothing) into
+ * out[], in three stages run ahead of the lookup: the home slot, then the
+ * element it names (all of it: the caller uses it next), then that
+ * element's key string, so that the cache misses of many keys overlap.
+ * Callers go in blocks of HIDX_BLOCK keys and use each block's elements
+ * at once, while they are still in the cache. */
+void index_find_many(const struct hidx *h, const char *const *keys, const uint32_t *hs,
+		     size_t n, uint32_t *out);
+void index_free(struct hidx *h);
+/* Room for exactly n items (xgrow would round up to a power of two: 30 %
+ * more memory for 100,000 mailboxes). */
+void index_reserve(void *vp, size_t *cap, size_t n, size_t sz);
+
+/* Mailboxes and aliases are sorted through small keys, by domain rank (an
+ * integer) before the local part, so most comparisons touch no string; a
+ * catch-all's local part is "", so it comes first in its domain. */
+struct sortkey {
+	uint32_t dom;       /* the domain's rank */
+	uint32_t idx;       /* position in map order: the first of equal keys wins */
+	const char *local;
+};
+/* Sort keys whose dom is at most maxdom (stable within a domain); same[k]:
+ * key k equals key k - 1 (a later duplicate). */
+void index_sort_keys(struct sortkey *keys, size_t n, size_t maxdom, bool *same);
+/* Sort the n elements of size sz at base by keys (sorted by index_sort_keys),
+ * moving each element once and in place. */
+void index_sort_permute(void *base, size_t n, size_t sz, const struct sortkey *keys);
+
+/* ---- load.c: reading main.cf and the maps it names (for the world and
+ * for trace_open: map loading exists once) ---- */
+
+/* The maps main.cf names, each distinct table read once. */
+struct load_maps {
+	const struct doc_source *src; /* where documents are read; NULL: the disk */
+	bool use_index;             /* indexed tables and lists through tableidx
+	                             * (trace_open): their world_map has no table */
+	const char *maincf;         /* main.cf's path, for messages */
+	struct world_map **v;
+	struct tableidx **idx;      /* parallel to v: the tableidx, or NULL */
+	size_t n, cap, icap;
+};
+
+/* One item of a domain-class parameter (mydestination ...), for the
+ * reader's own use: a name (folded by the caller) when m is NULL, else a
+ * readable, non-pattern table. */
+typedef void load_domain_item_fn(void *ctx, const char *item, struct world_map *m,
+				 enum domain_class cls, unsigned line);
+
+/* Read cfg's main.cf: *path (always set, the caller frees it), *mc and
+ * *base (virtual_mailbox_base, warned about when empty). False with an
+ * error in d when main.cf cannot be read. */
+bool load_maincf(const struct config *cfg, const struct doc_source *src, char **path,
+		 struct maincf **mc, char **base, struct diags *d);
+/* The maps of main.cf in the world's order: the address maps first (so
+ * that a domain list naming the same file knows it holds addresses), then
+ * every item of mydestination, virtual_alias_domains and
+ * virtual_mailbox_domains, each given to item. */
+void load_maps_read(struct load_maps *lm, const struct maincf *mc, load_domain_item_fn *item,
+		    void *ctx, struct diags *d);
+struct tableidx *load_maps_idx(const struct load_maps *lm, size_t i);
+void load_maps_free(struct load_maps *lm);
+/* cfg's aliases file (missing: empty plus a note); never NULL. */
+struct aliases *load_sysaliases(const struct config *cfg, const struct doc_source *src,
+				struct diags *d);
+
+/* ---- the world ---- */
+
+struct world {
+	struct arena arena;
+	char *maincf_path;
+	struct maincf *maincf;
+	char *base;                 /* virtual_mailbox_base, never NULL */
+
+	struct load_maps maps;
+
+	struct pwfile *pwfile;
+	struct aliases *sysaliases;
+
+	struct domain *domains;
+	size_t ndomains;
+	size_t *dom_mb_first, *dom_al_first; /* ranges, parallel to domains */
+	struct mailbox *mailboxes;
+	size_t nmailboxes;
+	struct alias *aliases;
+	size_t naliases;
+	struct alias_target *targets;
+	size_t ntargets;
+	struct mailbox *catchall_boxes;  /* "@domain" in the mailbox maps */
+	size_t ncatchall_boxes;
+	struct catchall *catchalls;
+	size_t ncatchalls;
+
+	struct hidx dom_idx;      /* name → domains[] */
+	struct hidx mb_idx;       /* address → mailboxes[] */
+	struct hidx cb_idx;       /* "@domain" → catchall_boxes[] */
+	struct hidx al_idx;       /* address → aliases[] */
+	/* Reverse index: target address → the first target with it, whose
+	 * id is rev_ids[]; the aliases naming target id are
+	 * rev_list[rev_first[id] .. + rev_n[id]], sorted. */
+	struct hidx rev_idx;
+	uint32_t *rev_ids;
+	const struct alias **rev_list;
+	size_t *rev_first, *rev_n;
+};
+
+/* index.c, once the arrays are final: the catch-alls (the domains point at
+ * them); per-domain ranges and each mailbox's own alias entry (mb_rank,
+ * al_rank: each element's domain rank); the reverse index. */
+void index_catchalls(struct world *w);
+void index_ranges(struct world *w, const uint32_t *mb_rank, const uint32_t *al_rank);
+void index_reverse(struct world *w);
+
+/* ---- classify.c: Postfix's class rules ---- */
+
+/* resolve.c: local beats alias beats mailbox. */
+enum domain_class classify_effective(unsigned classes);
+/* A table key that names a domain (as opposed to an address or a bare
+ * local name in an address map). */
+bool classify_key_is_domain(const char *key, bool address_map);
+/* The main.cf parameter that lists domains of class cls ("" for none). */
+const char *classify_param(unsigned cls);
+/* The classes a folded dotless name gets from the indexed domain tables
+ * alone (it is not listed from them, but Postfix matches it as a key). */
+unsigned classify_table_classes(const struct world *w, const char *folded);
+/* Every alias target's class (mb_rank: each mailbox's domain rank). */
+void classify_targets(struct world *w, const uint32_t *mb_rank);
+
+#endif

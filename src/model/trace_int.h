@@ -1,0 +1,146 @@
+/* Inside the tracer (src/model/trace*.c): its maps, domain items and
+ * state, and what its files give each other. trace.c prepares the tracer
+ * and owns the results; trace_lookup.c asks the tables (query forms);
+ * trace_expand.c runs virtual aliasing; trace_deliver.c decides a final
+ * recipient's domain class and what its delivery agent does. */
+#ifndef VMAILADM_TRACE_INT_H
+#define VMAILADM_TRACE_INT_H
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model_int.h"
+#include "vmailadm/trace.h"
+
+/* One rule of a regexp/pcre table, compiled. */
+struct rule {
+	regex_t re;
+	bool ok;
+	const struct table_entry *e;
+};
+
+/* One map of a main.cf list, as the tracer queries it. */
+struct tmap {
+	const char *spec;           /* as written in main.cf */
+	const char *file;           /* the source file, or main.cf */
+	const struct table_ref *ref;
+	unsigned roles;             /* enum map_role bits */
+	const struct table *table;  /* NULL: unreadable, unsupported, or idx */
+	struct tableidx *idx;       /* trace_open: an indexed or list source */
+	bool pattern;
+	struct rule *rules;
+	size_t nrules;
+	char *static_value;         /* static:VALUE answers every key */
+};
+
+/* trace_open: one item of mydestination, virtual_alias_domains or
+ * virtual_mailbox_domains, in main.cf order. */
+struct ditem {
+	unsigned cls;               /* the class it lists domains in */
+	char *via;                  /* the item as written */
+	char *name;                 /* a domain name (folded), or NULL */
+	struct tmap *map;           /* else the table it names */
+	const struct world_map *wm; /* ... as the loader read it */
+	unsigned line;              /* the parameter's line in main.cf */
+};
+
+/* trace_open: what the model would say about one domain name. */
+struct dclass {
+	unsigned mask;              /* every class (world_domain_class) */
+	struct {
+		const char *file, *via;
+		unsigned line;
+		bool set;
+	} listing[3];               /* the first listing of each class */
+};
+
+struct tracer {
+	const struct world *w;      /* NULL: made by trace_open */
+	bool steps;                 /* record steps (trace_set_steps) */
+	struct diags warn;
+	const char *maincf;
+	const struct maincf *mc;
+	const struct aliases *aliases;  /* /etc/aliases */
+	const char *base;           /* virtual_mailbox_base */
+	struct tmap **maps;         /* every map, in the world's order */
+	size_t nmaps;
+	/* trace_open: what it read itself, in place of a world */
+	struct maincf *own_mc;
+	struct load_maps own_maps;  /* the maps it read */
+	char *own_maincf;
+	char *own_base;
+	struct aliases *own_aliases;
+	struct ditem *ditems;
+	size_t nditems;
+	struct strmap *dclasses;    /* folded domain -> struct dclass, computed once */
+	char last_domain[256];      /* folded: the last name classes_of was asked */
+	const struct dclass *last_class;
+	struct arena pool;
+	struct tmap **amaps;        /* virtual_alias_maps, in order */
+	size_t namaps;
+	struct tmap **mmaps;        /* virtual_mailbox_maps, in order */
+	size_t nmmaps;
+	struct tmap **extra;        /* static: maps (not world maps) */
+	size_t nextra;
+	unsigned amaps_line, mmaps_line;
+	char *delims;
+	bool propagate;             /* "virtual" in propagate_unmatched_extensions */
+	long recursion, expansion, addrlen;
+	char *myorigin;
+	char **relay;               /* relay_domains items */
+	size_t nrelay;
+	long min_uid;
+	long static_uid;            /* virtual_uid_maps = static:N, else -1 */
+	unsigned uid_line;
+};
+
+/* A step costs a translated and formatted text: when steps are off, not
+ * even the arguments are evaluated. */
+#define STEP(t, r, ...) do { if ((t)->steps) trace_add_step((r), __VA_ARGS__); } while (0)
+
+/* trace.c */
+char *trace_fold(const char *s);
+void trace_add_step(struct trace_result *r, const char *what, unsigned depth, const char *addr,
+		    const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+struct trace_dest *trace_add_dest(struct trace_result *r, const char *addr, enum trace_kind kind,
+				  const char *file, unsigned line);
+
+/* trace_lookup.c (maps.c, mail_addr_find.c) */
+struct hit {
+	const struct tmap *map;
+	unsigned line;
+	char *value;   /* owned; $n substituted for patterns */
+};
+
+/* Which query form found the answer. */
+enum form { FORM_FULL, FORM_NOEXT, FORM_LOCAL_EXT, FORM_LOCAL, FORM_DOMAIN };
+
+/* maps_find(): the first table in the list that has key. fixed_only:
+ * pattern tables are skipped (they only see the full address). */
+bool trace_lookup_maps(struct tmap *const *maps, size_t n, const char *key, bool fixed_only,
+		       struct hit *h);
+/* mail_addr_find(): user+ext@domain (every table), user@domain, then for
+ * a local domain user+ext and user, then @domain (indexed tables only).
+ * *ext gets the unmatched extension (delimiter included) when a form
+ * without it matched. */
+bool trace_lookup_addr(const struct tracer *t, struct tmap *const *maps, size_t n,
+		       const char *addr, bool local_forms, struct hit *h, enum form *form,
+		       char **ext, char **key_used);
+const char *trace_lookup_form_name(enum form f);
+
+/* trace_expand.c (cleanup_map1n.c): expand addr; returns the final
+ * recipients (after duplicate removal), or NULL with a deferral recorded. */
+char **trace_expand(struct tracer *t, struct trace_result *r, const char *addr, unsigned base,
+		    size_t *nout);
+
+/* trace_deliver.c (resolve.c, virtual(8), local(8)) */
+/* The class of domain (folded), recorded as a step; returns it. */
+unsigned trace_deliver_class_step(struct tracer *t, struct trace_result *r, unsigned depth,
+				  const char *addr, const char *domain);
+bool trace_deliver_is_local(struct tracer *t, const char *domain);
+/* Where mail for one final recipient goes (hops: forwardings so far). */
+void trace_deliver(struct tracer *t, struct trace_result *r, const char *addr, unsigned depth,
+		   int hops);
+
+#endif
