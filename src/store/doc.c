@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store_int.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/strmap.h"
@@ -109,28 +110,40 @@ struct doc *doc_from_mem(const char *name, const char *data, size_t len)
 	return doc;
 }
 
-int doc_load(const char *path, bool missing_ok, struct doc **out, struct diags *d)
+int doc_open(const char *path, bool missing_ok, int *fdp, struct stat *st, struct diags *d)
 {
-	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		if (errno == ENOENT && missing_ok) {
-			*out = doc_from_mem(path, "", 0);
-			(*out)->exists = false;
+		if (errno == ENOENT && missing_ok)
 			return 0;
-		}
 		diag_error(d, path, 0, _("cannot open: %s"), strerror(errno));
 		return -1;
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		int err = errno;
-		if (fstat(fd, &st) < 0)
+		if (fstat(fd, st) < 0)
 			diag_error(d, path, 0, _("cannot stat: %s"), strerror(err));
 		else
 			diag_error(d, path, 0, _("not a regular file"));
 		close(fd);
 		return -1;
+	}
+	*fdp = fd;
+	return 1;
+}
+
+int doc_load(const char *path, bool missing_ok, struct doc **out, struct diags *d)
+{
+	*out = NULL;
+	int fd;
+	struct stat st;
+	int rc = doc_open(path, missing_ok, &fd, &st, d);
+	if (rc <= 0) {
+		if (rc == 0) {
+			*out = doc_from_mem(path, "", 0);
+			(*out)->exists = false;
+		}
+		return rc;
 	}
 	/* Sized from fstat: a 25 MB passwd-file is read into one 25 MB buffer
 	 * (a strbuf would round it up to the next power of two). The spare

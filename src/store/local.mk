@@ -10,7 +10,9 @@ noinst_HEADERS += \
 # Postfix lookup tables and /etc/aliases (table.c, aliases.c).
 libvmail_a_SOURCES += \
 	src/store/aliases.c \
-	src/store/table.c
+	src/store/table.c \
+	src/store/tableline.c
+noinst_HEADERS += src/store/store_int.h
 if HAVE_CUNIT
 check_PROGRAMS += tests/unit/test_doc tests/unit/test_table tests/unit/test_aliases
 TESTS += tests/unit/test_doc tests/unit/test_table tests/unit/test_aliases

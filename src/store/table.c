@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_int.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/strmap.h"
@@ -76,44 +77,11 @@ char *table_fold_key(const char *key)
 	return s;
 }
 
-/* The end of a key as postmap finds it (3.2+): the first whitespace outside
- * double quotes, a backslash protecting the next byte. Returns false when a
- * quote is left open. */
-static bool key_end(const char *s, size_t *len)
-{
-	bool inq = false;
-	size_t i = 0;
-	for (; s[i]; i++) {
-		if (s[i] == '\\') {
-			if (!s[++i])
-				break;
-		} else if (is_ws(s[i])) {
-			if (!inq)
-				break;
-		} else if (s[i] == '"') {
-			inq = !inq;
-		}
-	}
-	*len = i;
-	return !inq;
-}
-
-/* s without leading and trailing whitespace: start and length. */
-static const char *trim(const char *s, size_t *n)
-{
-	while (is_ws(*s))
-		s++;
-	*n = strlen(s);
-	while (*n > 0 && is_ws(s[*n - 1]))
-		(*n)--;
-	return s;
-}
-
 /* s without leading and trailing whitespace, copied. */
 static char *trim_dup(const char *s)
 {
 	size_t n;
-	s = trim(s, &n);
+	s = tableline_trim(s, strlen(s), &n);
 	return xstrndup(s, n);
 }
 
@@ -196,15 +164,9 @@ static void index_entry(struct table *t, size_t i, uint32_t hash, size_t mark, s
 	const char *name = doc_name(t->doc);
 	switch (t->syntax) {
 	case TABLE_INDEXED:
-		e->shadowed = true;
-		diag_warn(d, name, e->line,
-			  _("duplicate entry: \"%s\" (first on line %u, which Postfix uses)"),
-			  e->lookup_key, f->line);
-		break;
 	case TABLE_LIST:
 		e->shadowed = true;
-		diag_warn(d, name, e->line, _("\"%s\" is already listed on line %u"),
-			  e->lookup_key, f->line);
+		tableline_duplicate(d, name, t->syntax, e->line, e->lookup_key, f->line);
 		break;
 	case TABLE_REGEXP:
 		/* Only an identical rule can never match: the same pattern with
@@ -224,66 +186,24 @@ static void index_entry(struct table *t, size_t i, uint32_t hash, size_t mark, s
 static void parse_indexed(struct table *t, char *s, size_t first, size_t nlines,
 			  struct diags *d)
 {
-	const char *name = doc_name(t->doc);
-	unsigned line = (unsigned)(first + 1);
-	size_t klen;
-	if (!key_end(s, &klen)) {
-		diag_error(d, name, line, _("unbalanced '\"' in '%.60s' -- ignoring this line"), s);
+	size_t klen, vlen;
+	const char *val;
+	if (!tableline_indexed(s, strlen(s), doc_name(t->doc), (unsigned)(first + 1), &klen, &val,
+			       &vlen, d))
 		return;
-	}
-	size_t vlen;
-	const char *val = trim(s + klen, &vlen);
-	if (klen == 0 || vlen == 0) {
-		diag_error(d, name, line, _("expected format: key whitespace value"));
-		return;
-	}
 	struct table_entry *e = new_entry(t, first, nlines);
 	e->key = pool_strndup(t, s, klen);
 	e->lookup_key = pool_fold(t, e->key);
 	e->value = pool_strndup(t, val, vlen);
-	if (e->key[klen - 1] == ':')
-		diag_warn(d, name, line,
-			  _("record is in \"key: value\" format; is this an alias file?"));
 	index_last(t, d);
-}
-
-/* One word of a list, as mystrtokdq() cuts them: separated by commas and
- * whitespace, double quotes protecting separators. *pos advances; returns
- * false at the end of s. */
-static bool list_word(const char *s, size_t *pos, size_t *start, size_t *len)
-{
-	size_t i = *pos;
-	while (s[i] && (s[i] == ',' || is_ws(s[i])))
-		i++;
-	if (!s[i]) {
-		*pos = i;
-		return false;
-	}
-	*start = i;
-	bool inq = false;
-	for (; s[i]; i++) {
-		if (s[i] == '\\' && s[i + 1])
-			i++;
-		else if (s[i] == '"')
-			inq = !inq;
-		else if (!inq && (s[i] == ',' || is_ws(s[i])))
-			break;
-	}
-	*len = i - *start;
-	*pos = i;
-	return true;
 }
 
 static void parse_list(struct table *t, const char *s, size_t first, size_t nlines,
 		       struct diags *d)
 {
-	size_t pos = 0, start, len;
-	while (list_word(s, &pos, &start, &len)) {
-		if (s[start] == '#') {
-			diag_warn(d, doc_name(t->doc), (unsigned)(first + 1),
-				  _("comment at end of line is not supported: %.60s"), s + start);
-			break;
-		}
+	size_t pos = 0, start, len, n = strlen(s);
+	while (tableline_list_next(s, n, &pos, &start, &len, doc_name(t->doc), (unsigned)(first + 1),
+				   d)) {
 		struct table_entry *e = new_entry(t, first, nlines);
 		e->key = pool_strndup(t, s + start, len);
 		e->lookup_key = pool_fold(t, e->key);
@@ -364,7 +284,7 @@ static void parse_regexp(struct table *t, const char *s, size_t first, size_t nl
 	e->flags = pool_strndup(t, fl, (size_t)(p - fl));
 	e->negated = negated;
 	size_t vlen;
-	const char *val = trim(p, &vlen);
+	const char *val = tableline_trim(p, strlen(p), &vlen);
 	e->value = pool_strndup(t, val, vlen);
 	if (!*e->value)
 		diag_warn(d, name, line, _("no replacement text: using empty string"));
@@ -536,7 +456,7 @@ static size_t value_offset(const struct table *t, const struct table_entry *e,
 	if (t->syntax == TABLE_REGEXP)
 		*klen = strlen(e->key);
 	else
-		key_end(s, klen);
+		tableline_key_end(s, strlen(s), klen);
 	if (*klen > len)
 		*klen = len;
 	size_t v = *klen;
@@ -562,7 +482,8 @@ static bool valid_key(const struct table *t, const char *key)
 	size_t klen;
 	if (t->syntax == TABLE_LIST) {
 		size_t pos = 0, start;
-		return list_word(key, &pos, &start, &klen) && start == 0 && !key[klen];
+		return tableline_word(key, strlen(key), &pos, &start, &klen) && start == 0 &&
+		       !key[klen];
 	}
 	if (t->syntax == TABLE_REGEXP) {
 		/* The rule must be a whole "/pattern/flags" token. */
@@ -582,7 +503,7 @@ static bool valid_key(const struct table *t, const char *key)
 				return false;
 		return true;
 	}
-	return key_end(key, &klen) && !key[klen];
+	return tableline_key_end(key, strlen(key), &klen) && !key[klen];
 }
 
 int table_add(struct table *t, const char *key, const char *value, struct diags *d)
@@ -657,8 +578,8 @@ static bool list_remove_word(struct table *t, size_t first, size_t nlines, const
 		size_t len;
 		const char *p = doc_text(t->doc, i, &len);
 		char *s = xmemdup0(p, len);
-		size_t n = 0, kept = 0, pos = 0, st, wl;
-		while (list_word(s, &pos, &st, &wl) && s[st] != '#') {
+		size_t n = 0, kept = 0, pos = 0, st, wl, sl = strlen(s);
+		while (tableline_word(s, sl, &pos, &st, &wl) && s[st] != '#') {
 			char *fw = xstrndup(s + st, wl);
 			for (char *c = fw; *c; c++)
 				if (*c >= 'A' && *c <= 'Z')

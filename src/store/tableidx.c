@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store_int.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/tableidx.h"
@@ -308,13 +309,7 @@ static void insert_key(struct tableidx *t, const struct probe *p, size_t off, un
 		char *folded = xmemdup0(p->key, p->n);
 		for (char *c = folded; *c; c++)
 			*c = fold_c(*c);
-		if (t->syntax == TABLE_LIST)
-			diag_warn(d, t->name, line, _("\"%s\" is already listed on line %u"), folded,
-				  first->line);
-		else
-			diag_warn(d, t->name, line,
-				  _("duplicate entry: \"%s\" (first on line %u, which Postfix uses)"),
-				  folded, first->line);
+		tableline_duplicate(d, t->name, t->syntax, line, folded, first->line);
 		free(folded);
 		return;
 	}
@@ -359,92 +354,23 @@ static void add_key(struct tableidx *t, const char *text, size_t off, unsigned l
 	free(key);
 }
 
-/* ---- parsing one logical line (table.c's parse_indexed, parse_list) ---- */
-
-/* The end of a key as postmap finds it: the first whitespace outside
- * double quotes, a backslash protecting the next byte. False when a quote
- * is left open. */
-static bool key_end(const char *s, size_t n, size_t *len)
-{
-	bool inq = false;
-	size_t i = 0;
-	for (; i < n; i++) {
-		if (s[i] == '\\') {
-			if (++i >= n)
-				break;
-		} else if (is_ws(s[i])) {
-			if (!inq)
-				break;
-		} else if (s[i] == '"') {
-			inq = !inq;
-		}
-	}
-	*len = i;
-	return !inq;
-}
+/* ---- parsing one logical line (tableline.c's grammar) ---- */
 
 static void parse_indexed(struct tableidx *t, const char *s, size_t n, size_t off, unsigned line,
 			  bool multi, struct strbuf *sb, struct diags *d)
 {
-	size_t klen;
-	if (!key_end(s, n, &klen)) {
-		char *c = xmemdup0(s, n);
-		diag_error(d, t->name, line, _("unbalanced '\"' in '%.60s' -- ignoring this line"), c);
-		free(c);
-		return;
-	}
-	size_t v = klen;
-	while (v < n && is_ws(s[v]))
-		v++;
-	if (klen == 0 || v == n) {
-		diag_error(d, t->name, line, _("expected format: key whitespace value"));
-		return;
-	}
-	if (s[klen - 1] == ':')
-		diag_warn(d, t->name, line,
-			  _("record is in \"key: value\" format; is this an alias file?"));
-	add_key(t, s, off, line, multi, 0, klen, sb, d);
-}
-
-/* One word of a list, as mystrtokdq() cuts them; see table.c. */
-static bool list_word(const char *s, size_t n, size_t *pos, size_t *start, size_t *len)
-{
-	size_t i = *pos;
-	while (i < n && (s[i] == ',' || is_ws(s[i])))
-		i++;
-	if (i >= n) {
-		*pos = i;
-		return false;
-	}
-	*start = i;
-	bool inq = false;
-	for (; i < n; i++) {
-		if (s[i] == '\\' && i + 1 < n)
-			i++;
-		else if (s[i] == '"')
-			inq = !inq;
-		else if (!inq && (s[i] == ',' || is_ws(s[i])))
-			break;
-	}
-	*len = i - *start;
-	*pos = i;
-	return true;
+	size_t klen, vlen;
+	const char *val;
+	if (tableline_indexed(s, n, t->name, line, &klen, &val, &vlen, d))
+		add_key(t, s, off, line, multi, 0, klen, sb, d);
 }
 
 static void parse_list(struct tableidx *t, const char *s, size_t n, size_t off, unsigned line,
 		       bool multi, struct strbuf *sb, struct diags *d)
 {
 	size_t pos = 0, start, len;
-	while (list_word(s, n, &pos, &start, &len)) {
-		if (s[start] == '#') {
-			char *c = xmemdup0(s + start, n - start);
-			diag_warn(d, t->name, line, _("comment at end of line is not supported: %.60s"),
-				  c);
-			free(c);
-			break;
-		}
+	while (tableline_list_next(s, n, &pos, &start, &len, t->name, line, d))
 		add_key(t, s, off, line, multi, start, len, sb, d);
-	}
 }
 
 /* The common line, "key<whitespace>value" on one line with a plain key
@@ -604,25 +530,15 @@ int tableidx_open(const char *path, enum table_syntax syntax, bool missing_ok,
 		  struct tableidx **out, struct diags *d)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT && missing_ok) {
+	int fd;
+	struct stat st;
+	int rc = doc_open(path, missing_ok, &fd, &st, d);
+	if (rc <= 0) {
+		if (rc == 0) {
 			*out = tableidx_from_mem(path, "", 0, syntax, d);
 			(*out)->exists = false;
-			return 0;
 		}
-		diag_error(d, path, 0, _("cannot open: %s"), strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int err = errno;
-		if (fstat(fd, &st) < 0)
-			diag_error(d, path, 0, _("cannot stat: %s"), strerror(err));
-		else
-			diag_error(d, path, 0, _("not a regular file"));
-		close(fd);
-		return -1;
+		return rc;
 	}
 	struct tableidx *t = idx_new(path, syntax);
 	if (st.st_size > 0) {
@@ -700,12 +616,9 @@ bool tableidx_lookup(const struct tableidx *t, const char *key, unsigned *line, 
 		if (value && t->syntax == TABLE_LIST) {
 			*value = xstrdup("");
 		} else if (value) {
-			size_t v = koff + p.n;
-			while (v < tl && is_ws(s[v]))
-				v++;
-			while (tl > v && is_ws(s[tl - 1]))
-				tl--;
-			*value = xmemdup0(s + v, tl - v);
+			size_t vlen;
+			const char *v = tableline_trim(s + koff + p.n, tl - koff - p.n, &vlen);
+			*value = xmemdup0(v, vlen);
 		}
 	}
 	sb_free(&sb);
