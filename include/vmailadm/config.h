@@ -1,6 +1,7 @@
 /* vmailadm's own configuration: a YAML file (libyaml) read through one
- * settings table that also drives validation, `vmailadm config` and the man
- * page vmailadm.yaml(5). Built-in defaults apply when the file is absent. */
+ * settings table (settings.h) that also drives validation, `vmailadm config`
+ * and the man page vmailadm.yaml(5). Built-in defaults apply when the file
+ * is absent. */
 #ifndef VMAILADM_CONFIG_H
 #define VMAILADM_CONFIG_H
 #include <stdbool.h>
@@ -50,16 +51,25 @@ int config_load_mem(const char *name, const char *text, size_t len, struct confi
 		    struct diags *d);
 void config_free(struct config **cp);
 
-/* `vmailadm config`: every effective value and where it came from
- * ("default", "FILE:LINE", "environment"); as JSON when json. */
+/* `vmailadm config` (src/cli/cmd_config.c): every effective value and where
+ * it came from ("default", "FILE:LINE", "environment"); as JSON when json. */
 void config_print(const struct config *c, FILE *fp, bool json);
-/* The whole man page vmailadm.yaml(5) (roff), from the same table; English
- * and without configure-time paths, so it can be committed and compared. */
+/* The whole man page vmailadm.yaml(5) (roff), from the settings table;
+ * English and without configure-time paths, so it can be committed and
+ * compared (src/cli/cmd_config.c). */
 void config_print_man(FILE *fp);
 
 /* Where the named setting's value came from: "default" or "FILE:LINE";
  * NULL for an unknown name. */
 const char *config_origin(const struct config *c, const char *name);
+/* The same for the setting at position i of the table: "FILE:LINE" with
+ * *line (may be NULL), or NULL for the default. */
+const char *config_origin_at(const struct config *c, size_t i, unsigned *line);
+/* How the file was chosen: "command line", "environment" or "default"
+ * (untranslated words). */
+const char *config_file_origin(const struct config *c);
+/* The file named or tried, even when it does not exist; NULL if none. */
+const char *config_file_tried(const struct config *c);
 
 /* Split a command line (postfix_reload, dovecot_reload) on spaces and tabs
  * into a NULL-terminated argv for spawn, expanding {postfix_dir}; NULL when

@@ -1,11 +1,11 @@
-/* vmailadm's configuration: one settings table drives the YAML reader
- * (libyaml), validation, `vmailadm config` (text and JSON) and the man page
- * vmailadm.yaml(5). struct config owns every string; config_free frees all. */
+/* vmailadm's configuration: the YAML file (libyaml) read and validated
+ * through the settings table (settings.c), and where each value came from.
+ * struct config owns every string; config_free frees all. Printing is
+ * `vmailadm config`'s (src/cli/cmd_config.c). */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,189 +19,20 @@
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/settings.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
-enum stype {
-	ST_PATH,     /* relative to the YAML file's directory */
-	ST_PROGRAM,  /* a bare name is looked up in PATH; with a '/', a path */
-	ST_COMMAND,  /* a command line; {postfix_dir} expands; "" disables */
-	ST_THEME,    /* a theme name, or (with a '/') a path to a theme file */
-	ST_STRING,
-	ST_INT,
-	ST_ENUM,     /* stored as an int index into choices */
-};
-
-struct setting;
-/* May normalise *value (it owns it); on refusal fills why and returns false. */
-typedef bool (*check_fn)(const struct setting *s, char **value, struct strbuf *why);
-
-struct setting {
-	const char *name;
-	enum stype type;
-	const char *def;             /* default, as it would be written in the file */
-	const char *help;            /* N_() */
-	size_t off;                  /* into struct config */
-	long min, max;               /* ST_INT */
-	const char *const *choices;  /* ST_ENUM, NULL-terminated */
-	check_fn check;              /* extra validation for strings, or NULL */
-};
-
-static bool check_scheme(const struct setting *s, char **value, struct strbuf *why);
-static bool check_language(const struct setting *s, char **value, struct strbuf *why);
-static bool check_location(const struct setting *s, char **value, struct strbuf *why);
-
-static const char *const catchall_forms[] = { "mailbox-map", "identity", NULL };
-_Static_assert(sizeof(enum catchall_form) == sizeof(int), "catchall_form is stored as int");
-
-#define OFF(f) offsetof(struct config, f)
-
-/* The settings table (tmux options-table.c, Postfix mail_params.h): the one
- * place a setting is defined. Keep the fixed keys of issue 2 first. */
-static const struct setting settings[] = {
-	{ "postfix_dir", ST_PATH, "/etc/postfix",
-	  N_("The Postfix configuration directory: main.cf is read from here, and the lookup "
-	     "tables it names (virtual_mailbox_maps, virtual_alias_maps, ...) are followed from it."),
-	  OFF(postfix_dir), 0, 0, NULL, NULL },
-	{ "passwd_file", ST_PATH, "/etc/dovecot/users",
-	  N_("The Dovecot passwd-file holding the mailboxes' password hashes, uid, gid, home "
-	     "and userdb extra fields such as quota rules."),
-	  OFF(passwd_file), 0, 0, NULL, NULL },
-	{ "aliases_file", ST_PATH, "/etc/aliases",
-	  N_("The local aliases(5) file (postmaster, abuse, root ...), rebuilt with postalias."),
-	  OFF(aliases_file), 0, 0, NULL, NULL },
-	{ "vmail_uid", ST_INT, "5000",
-	  N_("The numeric user id that owns every Maildir (Postfix virtual_uid_maps). "
-	     "0 (root) is refused."),
-	  OFF(vmail_uid), 1, 4294967294L, NULL, NULL },
-	{ "vmail_gid", ST_INT, "5000",
-	  N_("The numeric group id of every Maildir (Postfix virtual_gid_maps). 0 is refused."),
-	  OFF(vmail_gid), 1, 4294967294L, NULL, NULL },
-	{ "password_scheme", ST_STRING, "SHA512-CRYPT",
-	  N_("The scheme of new password hashes: SHA512-CRYPT, BLF-CRYPT (bcrypt) or CRYPT "
-	     "(yescrypt). PLAIN and the other clear-text schemes are refused."),
-	  OFF(password_scheme), 0, 0, NULL, check_scheme },
-	{ "state_dir", ST_PATH, "/var/lib/vmailadm",
-	  N_("Where vmailadm keeps its lock, journal, audit log and the backups of the files "
-	     "it changes."),
-	  OFF(state_dir), 0, 0, NULL, NULL },
-	{ "archive_dir", ST_PATH, "/var/lib/vmailadm/archive",
-	  N_("Where the Maildirs of removed mailboxes are moved instead of being deleted."),
-	  OFF(archive_dir), 0, 0, NULL, NULL },
-	{ "theme", ST_THEME, "default",
-	  N_("The colour theme of the interactive interface: the name of a shipped theme "
-	     "(default, dark, light, mono) or the path of a theme file (a value with a '/')."),
-	  OFF(theme), 0, 0, NULL, NULL },
-	{ "postmap", ST_PROGRAM, "postmap",
-	  N_("The postmap(1) program, run to rebuild a lookup table after it changed."),
-	  OFF(postmap), 0, 0, NULL, NULL },
-	{ "postalias", ST_PROGRAM, "postalias",
-	  N_("The postalias(1) program, run to rebuild the aliases database."),
-	  OFF(postalias), 0, 0, NULL, NULL },
-	{ "postfix", ST_PROGRAM, "postfix",
-	  N_("The postfix(1) program."),
-	  OFF(postfix), 0, 0, NULL, NULL },
-	{ "doveadm", ST_PROGRAM, "doveadm",
-	  N_("The doveadm(1) program."),
-	  OFF(doveadm), 0, 0, NULL, NULL },
-	{ "postfix_reload", ST_COMMAND, "postfix -c {postfix_dir} reload",
-	  N_("The command run after a change to make Postfix reread its configuration, split "
-	     "on spaces and run without a shell; {postfix_dir} is replaced by postfix_dir. "
-	     "An empty value disables the reload."),
-	  OFF(postfix_reload), 0, 0, NULL, NULL },
-	{ "dovecot_reload", ST_COMMAND, "doveadm reload",
-	  N_("The command run after a change to make Dovecot reread its configuration, split "
-	     "on spaces and run without a shell. An empty value disables the reload."),
-	  OFF(dovecot_reload), 0, 0, NULL, NULL },
-	{ "dovecot_mail_location", ST_STRING, "maildir:/var/mail/vhosts/%d/%n",
-	  N_("Dovecot's mail_location, used to find each mailbox's Maildir and to check that "
-	     "Postfix and Dovecot agree on it. Only maildir: locations are supported."),
-	  OFF(dovecot_mail_location), 0, 0, NULL, check_location },
-	{ "catchall_form", ST_ENUM, "mailbox-map",
-	  N_("How a new catch-all is written: mailbox-map puts \"@domain domain/user/\" in "
-	     "virtual_mailbox_maps; identity puts \"@domain target\" in virtual_alias_maps plus "
-	     "an identity entry for every mailbox of the domain."),
-	  OFF(catchall_form), 0, 0, catchall_forms, NULL },
-	{ "backups_keep", ST_INT, "10",
-	  N_("How many timestamped backups of each changed file are kept in state_dir; "
-	     "0 keeps none."),
-	  OFF(backups_keep), 0, 100000, NULL, NULL },
-	{ "language", ST_STRING, "",
-	  N_("The language of messages (\"fr\", \"en\" ...); empty means from the environment "
-	     "(LANGUAGE, LC_ALL, LC_MESSAGES, LANG)."),
-	  OFF(language), 0, 0, NULL, check_language },
-};
-
-#define NSETTINGS (sizeof settings / sizeof settings[0])
-
 struct config_origin {
-	char *where[NSETTINGS];  /* NULL: default; else "FILE:LINE" */
-	unsigned line[NSETTINGS];
+	char **where;            /* per setting: NULL: default; else "FILE:LINE" */
+	unsigned *line;
 	const char *file_origin; /* "command line", "environment", "default" (N_) */
 	char *path;              /* the file named or tried, even when absent */
 };
 
-/* ---- access through the table ---- */
-
-static char **str_at(struct config *c, const struct setting *s)
-{
-	return (char **)((char *)c + s->off);
-}
-
-static const char *str_get(const struct config *c, const struct setting *s)
-{
-	return *(char *const *)((const char *)c + s->off);
-}
-
-static long *long_at(struct config *c, const struct setting *s)
-{
-	return (long *)((char *)c + s->off);
-}
-
-static long long_get(const struct config *c, const struct setting *s)
-{
-	return *(const long *)((const char *)c + s->off);
-}
-
-static int *enum_at(struct config *c, const struct setting *s)
-{
-	return (int *)((char *)c + s->off);
-}
-
-static int enum_get(const struct config *c, const struct setting *s)
-{
-	return *(const int *)((const char *)c + s->off);
-}
-
-static bool is_int_type(const struct setting *s)
-{
-	return s->type == ST_INT;
-}
-
-/* The effective value as text (caller frees). */
-static char *value_text(const struct config *c, const struct setting *s)
-{
-	switch (s->type) {
-	case ST_INT:
-		return xasprintf("%ld", long_get(c, s));
-	case ST_ENUM:
-		return xstrdup(s->choices[enum_get(c, s)]);
-	default:
-		return xstrdup(str_get(c, s) ? str_get(c, s) : "");
-	}
-}
-
-static const struct setting *setting_find(const char *name)
-{
-	for (size_t i = 0; i < NSETTINGS; i++)
-		if (strcmp(settings[i].name, name) == 0)
-			return &settings[i];
-	return NULL;
-}
-
 /* ---- validators ---- */
 
-static bool check_scheme(const struct setting *s, char **value, struct strbuf *why)
+bool config_check_scheme(const struct setting *s, char **value, struct strbuf *why)
 {
 	static const char *const ok[] = { "SHA512-CRYPT", "BLF-CRYPT", "CRYPT" };
 	/* Dovecot's clear-text schemes (doc.dovecot.org, password schemes). */
@@ -225,7 +56,7 @@ static bool check_scheme(const struct setting *s, char **value, struct strbuf *w
 	return false;
 }
 
-static bool check_language(const struct setting *s, char **value, struct strbuf *why)
+bool config_check_language(const struct setting *s, char **value, struct strbuf *why)
 {
 	for (const char *p = *value; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("_-.@", *p)) {
@@ -236,7 +67,7 @@ static bool check_language(const struct setting *s, char **value, struct strbuf 
 	return true;
 }
 
-static bool check_location(const struct setting *s, char **value, struct strbuf *why)
+bool config_check_location(const struct setting *s, char **value, struct strbuf *why)
 {
 	if (strncmp(*value, "maildir:", 8) != 0 || (*value)[8] == '\0') {
 		sb_addf(why, _("'%s' is not supported: only maildir:PATH locations are"), *value);
@@ -280,11 +111,11 @@ static const char *closest_setting(const char *key)
 	const char *best = NULL;
 	size_t bestd = SIZE_MAX, len = strlen(key);
 	size_t limit = len / 3 > 2 ? len / 3 : 2;
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		size_t dist = edit_distance(key, settings[i].name);
+	for (size_t i = 0; i < settings_count(); i++) {
+		size_t dist = edit_distance(key, settings_at(i)->name);
 		if (dist < bestd) {
 			bestd = dist;
-			best = settings[i].name;
+			best = settings_at(i)->name;
 		}
 	}
 	return bestd <= limit ? best : NULL;
@@ -387,15 +218,18 @@ static char *expand_placeholders(const char *cmd, const struct config *c)
 static struct config *config_defaults(void)
 {
 	struct config *c = xcalloc(1, sizeof *c);
+	size_t n = settings_count();
 	c->origin = xcalloc(1, sizeof *c->origin);
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		const struct setting *s = &settings[i];
+	c->origin->where = xcalloc(n, sizeof *c->origin->where);
+	c->origin->line = xcalloc(n, sizeof *c->origin->line);
+	for (size_t i = 0; i < n; i++) {
+		const struct setting *s = settings_at(i);
 		switch (s->type) {
 		case ST_INT: {
 			long v = 0;
 			if (!parse_long(s->def, &v))
 				vm_panic("bad default for %s", s->name);
-			*long_at(c, s) = v;
+			*settings_long_at(c, s) = v;
 			break;
 		}
 		case ST_ENUM: {
@@ -404,11 +238,11 @@ static struct config *config_defaults(void)
 				k++;
 			if (!s->choices[k])
 				vm_panic("bad default for %s", s->name);
-			*enum_at(c, s) = k;
+			*settings_enum_at(c, s) = k;
 			break;
 		}
 		default:
-			*str_at(c, s) = xstrdup(s->def);
+			*settings_str_at(c, s) = xstrdup(s->def);
 		}
 	}
 	return c;
@@ -421,7 +255,6 @@ struct loader {
 	const char *file;   /* as named, for messages */
 	char *base;         /* the file's directory, absolute */
 	struct diags *d;
-	bool set[NSETTINGS];
 };
 
 static void set_value(struct loader *L, const struct setting *s, const yaml_node_t *key,
@@ -430,7 +263,7 @@ static void set_value(struct loader *L, const struct setting *s, const yaml_node
 	struct config *c = L->c;
 	unsigned kline = (unsigned)key->start_mark.line + 1;
 	unsigned vline = (unsigned)val->start_mark.line + 1;
-	size_t idx = (size_t)(s - settings);
+	size_t idx = settings_index(s);
 
 	if (val->type != YAML_SCALAR_NODE) {
 		diag_error(L->d, L->file, vline, _("%s: expected a single value, found %s"),
@@ -459,7 +292,7 @@ static void set_value(struct loader *L, const struct setting *s, const yaml_node
 				   s->name, v, s->min, s->max);
 			ok = false;
 		} else
-			*long_at(c, s) = n;
+			*settings_long_at(c, s) = n;
 		break;
 	}
 	case ST_ENUM: {
@@ -475,7 +308,7 @@ static void set_value(struct loader *L, const struct setting *s, const yaml_node
 			sb_free(&list);
 			ok = false;
 		} else
-			*enum_at(c, s) = k;
+			*settings_enum_at(c, s) = k;
 		break;
 	}
 	case ST_PATH:
@@ -501,8 +334,8 @@ static void set_value(struct loader *L, const struct setting *s, const yaml_node
 			break;
 		}
 	store:
-		free(*str_at(c, s));
-		*str_at(c, s) = v;
+		free(*settings_str_at(c, s));
+		*settings_str_at(c, s) = v;
 		v = NULL;
 		break;
 	}
@@ -517,7 +350,7 @@ static void set_value(struct loader *L, const struct setting *s, const yaml_node
 
 static void load_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *root)
 {
-	unsigned first_line[NSETTINGS] = { 0 };
+	unsigned *first_line = xcalloc(settings_count(), sizeof *first_line);
 	for (yaml_node_pair_t *pair = root->data.mapping.pairs.start;
 	     pair < root->data.mapping.pairs.top; pair++) {
 		yaml_node_t *key = yaml_document_get_node(doc, pair->key);
@@ -532,7 +365,7 @@ static void load_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *ro
 			continue;
 		}
 		const char *name = (const char *)key->data.scalar.value;
-		const struct setting *s = setting_find(name);
+		const struct setting *s = settings_find(name);
 		if (!s) {
 			struct strbuf shown = STRBUF_INIT;
 			sb_add_printable(&shown, name, key->data.scalar.length);
@@ -546,7 +379,7 @@ static void load_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *ro
 			sb_free(&shown);
 			continue;
 		}
-		size_t idx = (size_t)(s - settings);
+		size_t idx = settings_index(s);
 		if (first_line[idx]) {
 			diag_error(L->d, L->file, kline,
 				   _("duplicate key '%s' (first set at line %u)"), s->name,
@@ -554,9 +387,9 @@ static void load_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *ro
 			continue;
 		}
 		first_line[idx] = kline;
-		L->set[idx] = true;
 		set_value(L, s, key, val);
 	}
+	free(first_line);
 }
 
 static unsigned line_of_offset(const char *text, size_t len, size_t off)
@@ -656,9 +489,9 @@ static int read_file(const char *path, struct strbuf *out)
  * of keys in the file does not matter. */
 static void finish(struct config *c)
 {
-	for (size_t i = 0; i < NSETTINGS; i++)
-		if (settings[i].type == ST_COMMAND) {
-			char **sp = str_at(c, &settings[i]);
+	for (size_t i = 0; i < settings_count(); i++)
+		if (settings_at(i)->type == ST_COMMAND) {
+			char **sp = settings_str_at(c, settings_at(i));
 			char *x = expand_placeholders(*sp, c);
 			free(*sp);
 			*sp = x;
@@ -750,14 +583,18 @@ void config_free(struct config **cp)
 	struct config *c = *cp;
 	if (!c)
 		return;
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		if (settings[i].type != ST_INT && settings[i].type != ST_ENUM)
-			free(*str_at(c, &settings[i]));
+	for (size_t i = 0; i < settings_count(); i++) {
+		const struct setting *s = settings_at(i);
+		if (s->type != ST_INT && s->type != ST_ENUM)
+			free(*settings_str_at(c, s));
 		if (c->origin)
 			free(c->origin->where[i]);
 	}
-	if (c->origin)
+	if (c->origin) {
 		free(c->origin->path);
+		free(c->origin->where);
+		free(c->origin->line);
+	}
 	free(c->origin);
 	free(c->file);
 	free(c);
@@ -766,10 +603,10 @@ void config_free(struct config **cp)
 
 const char *config_origin(const struct config *c, const char *name)
 {
-	const struct setting *s = setting_find(name);
+	const struct setting *s = settings_find(name);
 	if (!s)
 		return NULL;
-	const char *w = c->origin ? c->origin->where[s - settings] : NULL;
+	const char *w = c->origin ? c->origin->where[settings_index(s)] : NULL;
 	return w ? w : "default";
 }
 
@@ -821,233 +658,20 @@ void config_apply_language(const struct config *c)
 		setlocale(LC_MESSAGES, "C.UTF-8");
 }
 
-/* ---- printing ---- */
-
-static char *printable(const char *s)
+const char *config_origin_at(const struct config *c, size_t i, unsigned *line)
 {
-	struct strbuf sb = STRBUF_INIT;
-	sb_add_printable(&sb, s, strlen(s));
-	return sb_detach(&sb);
+	const char *w = c->origin ? c->origin->where[i] : NULL;
+	if (line)
+		*line = w ? c->origin->line[i] : 0;
+	return w;
 }
 
-void config_print(const struct config *c, FILE *fp, bool json)
+const char *config_file_origin(const struct config *c)
 {
-	const struct config_origin *o = c->origin;
-	if (json) {
-		json_t *root = json_object();
-		json_object_set_new(root, "file", c->file ? json_string(c->file) : json_null());
-		json_object_set_new(root, "file_origin",
-				    json_string(o ? o->file_origin : "default"));
-		json_t *set = json_object();
-		for (size_t i = 0; i < NSETTINGS; i++) {
-			const struct setting *s = &settings[i];
-			json_t *e = json_object();
-			if (is_int_type(s))
-				json_object_set_new(e, "value", json_integer(long_get(c, s)));
-			else {
-				char *v = value_text(c, s);
-				/* jansson refuses invalid UTF-8: fall back to the escaped form. */
-				json_t *js = json_string(v);
-				if (!js) {
-					char *pv = printable(v);
-					js = json_string(pv);
-					free(pv);
-				}
-				json_object_set_new(e, "value", js);
-				free(v);
-			}
-			const char *w = o ? o->where[i] : NULL;
-			json_object_set_new(e, "origin", json_string(w ? w : "default"));
-			if (w)
-				json_object_set_new(e, "line", json_integer(o->line[i]));
-			json_object_set_new(set, s->name, e);
-		}
-		json_object_set_new(root, "settings", set);
-		json_dumpf(root, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', fp);
-		json_decref(root);
-		return;
-	}
-
-	if (c->file) {
-		char *f = printable(c->file);
-		/* Whole sentences, so that translators can decline them. */
-		const char *fo = o ? o->file_origin : "default";
-		if (!strcmp(fo, "environment"))
-			fprintf(fp, _("# configuration file: %s (from $VMAILADM_CONFIG)\n"), f);
-		else if (!strcmp(fo, "command line"))
-			fprintf(fp, _("# configuration file: %s (from --config)\n"), f);
-		else
-			fprintf(fp, _("# configuration file: %s (the default)\n"), f);
-		free(f);
-	} else {
-		char *f = printable(o && o->path ? o->path : CONFIG_DEFAULT_PATH);
-		fprintf(fp, _("# no configuration file (%s does not exist): built-in defaults\n"), f);
-		free(f);
-	}
-	char *vals[NSETTINGS];
-	int namew = 0, valw = 0;
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		char *v = value_text(c, &settings[i]);
-		vals[i] = *v ? printable(v) : xstrdup("\"\"");
-		free(v);
-		int nl = (int)strlen(settings[i].name), vl = (int)strlen(vals[i]);
-		if (nl > namew)
-			namew = nl;
-		if (vl > valw)
-			valw = vl;
-	}
-	if (valw > 40)
-		valw = 40;
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		const char *w = o ? o->where[i] : NULL;
-		char *wp = w ? printable(w) : NULL;
-		fprintf(fp, "%-*s = %-*s  (%s)\n", namew, settings[i].name, valw, vals[i],
-			wp ? wp : _("default"));
-		free(wp);
-		free(vals[i]);
-	}
+	return c->origin ? c->origin->file_origin : "default";
 }
 
-/* ---- the man page ---- */
-
-/* roff-safe text: backslashes doubled as \e, a leading '.' or '\'' guarded. */
-static void roff(FILE *fp, const char *s, bool minus)
+const char *config_file_tried(const struct config *c)
 {
-	if (*s == '.' || *s == '\'')
-		fputs("\\&", fp);
-	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\e", fp);
-		else if (*s == '-' && minus)
-			fputs("\\-", fp);
-		else
-			fputc(*s, fp);
-	}
-}
-
-static const char *type_word(const struct setting *s)
-{
-	switch (s->type) {
-	case ST_PATH: return "path";
-	case ST_PROGRAM: return "program";
-	case ST_COMMAND: return "command";
-	case ST_THEME: return "theme name or path";
-	case ST_INT: return "integer";
-	case ST_ENUM: return "one of";
-	default: return "string";
-	}
-}
-
-/* Deliberately untranslated and free of configure-time paths: the output is
- * committed as doc/vmailadm.yaml.5 and a test compares the two. */
-void config_print_man(FILE *fp)
-{
-	fputs(".\\\" Generated by `vmailadm config --man` from the settings table in\n"
-	      ".\\\" src/sys/config.c: edit the table, then regenerate this file.\n"
-	      ".TH VMAILADM.YAML 5 \"\" \"vmailadm\" \"File Formats Manual\"\n"
-	      ".SH NAME\n"
-	      "vmailadm.yaml \\- configuration file of vmailadm\n"
-	      ".SH SYNOPSIS\n"
-	      ".I SYSCONFDIR\\fB/vmailadm/vmailadm.yaml\\fR\n"
-	      ".SH DESCRIPTION\n"
-	      ".B vmailadm\n"
-	      "reads its settings from a YAML file whose top level is a mapping of\n"
-	      "setting names to values.\n"
-	      "The file is chosen by the\n"
-	      ".B \\-\\-config\n"
-	      "option, else by the\n"
-	      ".B VMAILADM_CONFIG\n"
-	      "environment variable, else it is\n"
-	      ".IR SYSCONFDIR /vmailadm/vmailadm.yaml\n"
-	      "(\\fB/etc/vmailadm/vmailadm.yaml\\fR when built with \\fB\\-\\-sysconfdir=/etc\\fR).\n"
-	      "When that default file does not exist the built-in defaults below apply;\n"
-	      "a file named by the option or the variable must exist.\n"
-	      "An empty file also means the defaults.\n"
-	      ".PP\n"
-	      "Every value is a single YAML scalar; quoting is optional.\n"
-	      "A relative path is relative to the directory of the YAML file.\n"
-	      "A program given as a bare name is looked up in\n"
-	      ".BR PATH ;\n"
-	      "with a\n"
-	      ".B /\n"
-	      "in it, it is a path (and a relative one is, again, relative to the file).\n"
-	      ".PP\n"
-	      "An unknown key (with the closest known key suggested), a duplicate key,\n"
-	      "a value of the wrong type (a list or mapping where a single value is\n"
-	      "expected, a word where an integer is expected), a bad value and a YAML\n"
-	      "syntax error are errors that name the file, the line and the key.\n"
-	      "Every problem of the file is reported, then vmailadm exits with status 2.\n"
-	      ".PP\n"
-	      ".B vmailadm config\n"
-	      "prints every effective value and where it came from\n"
-	      "(\\fBdefault\\fR or \\fIFILE\\fB:\\fILINE\\fR);\n"
-	      ".B vmailadm config \\-\\-json\n"
-	      "prints an object with the members\n"
-	      ".B file\n"
-	      "(the file read, or null),\n"
-	      ".B file_origin\n"
-	      "(\\fBcommand line\\fR, \\fBenvironment\\fR or \\fBdefault\\fR) and\n"
-	      ".BR settings ,\n"
-	      "which maps each name to an object with\n"
-	      ".B value\n"
-	      "(a string, or a number for integers),\n"
-	      ".B origin\n"
-	      "and, for a value from the file,\n"
-	      ".BR line .\n"
-	      ".SH SETTINGS\n", fp);
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		const struct setting *s = &settings[i];
-		fputs(".TP\n.B ", fp);
-		roff(fp, s->name, false);
-		fputs("\n(", fp);
-		fputs(type_word(s), fp);
-		if (s->type == ST_ENUM)
-			for (int k = 0; s->choices[k]; k++) {
-				fputs(k ? ", " : " ", fp);
-				fputs("\\fB", fp);
-				roff(fp, s->choices[k], true);
-				fputs("\\fR", fp);
-			}
-		if (s->type == ST_INT)
-			fprintf(fp, " from %ld to %ld", s->min, s->max);
-		fputs("; default: ", fp);
-		if (*s->def) {
-			fputs("\\fB", fp);
-			roff(fp, s->def, true);
-			fputs("\\fR", fp);
-		} else
-			fputs("empty", fp);
-		fputs(")\n.br\n", fp);
-		roff(fp, s->help, false);
-		fputc('\n', fp);
-	}
-	fputs(".SH EXAMPLE\n"
-	      ".EX\n"
-	      "# /etc/vmailadm/vmailadm.yaml\n"
-	      "postfix_dir: /etc/postfix\n"
-	      "passwd_file: /etc/dovecot/users\n"
-	      "vmail_uid: 5000\n"
-	      "vmail_gid: 5000\n"
-	      "password_scheme: BLF\\-CRYPT\n"
-	      "backups_keep: 20\n"
-	      "# a test tree next to this file:\n"
-	      "# postfix_dir: ./postfix\n"
-	      "postfix_reload: \"postfix \\-c {postfix_dir} reload\"\n"
-	      ".EE\n"
-	      ".SH ENVIRONMENT\n"
-	      ".TP\n"
-	      ".B VMAILADM_CONFIG\n"
-	      "The configuration file to read when\n"
-	      ".B \\-\\-config\n"
-	      "is not given.\n"
-	      ".SH FILES\n"
-	      ".TP\n"
-	      ".IR SYSCONFDIR /vmailadm/vmailadm.yaml\n"
-	      "The default configuration file.\n"
-	      ".SH SEE ALSO\n"
-	      ".BR vmailadm (1),\n"
-	      ".BR postconf (5),\n"
-	      ".BR virtual (5),\n"
-	      ".BR aliases (5)\n", fp);
+	return c->origin ? c->origin->path : NULL;
 }

@@ -21,7 +21,9 @@ noinst_HEADERS += \
 	include/vmailadm/safeopen.h \
 	include/vmailadm/spawn.h
 libvmail_a_SOURCES += \
-	src/sys/config.c
+	src/sys/config.c \
+	src/sys/settings.c
+noinst_HEADERS += include/vmailadm/settings.h
 libvmail_a_SOURCES += src/sys/sha256.c
 noinst_HEADERS += include/vmailadm/sha256.h
 if HAVE_CUNIT

@@ -1,0 +1,161 @@
+/* The settings table of vmailadm.yaml (see settings.h): one entry per
+ * setting, and access to a setting's value in struct config through it. */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/settings.h"
+#include "vmailadm/xalloc.h"
+
+static const char *const catchall_forms[] = { "mailbox-map", "identity", NULL };
+_Static_assert(sizeof(enum catchall_form) == sizeof(int), "catchall_form is stored as int");
+
+#define OFF(f) offsetof(struct config, f)
+
+/* The one place a setting is defined. The path and identity settings come
+ * first (they are what an administrator checks first). */
+static const struct setting settings[] = {
+	{ "postfix_dir", ST_PATH, "/etc/postfix",
+	  N_("The Postfix configuration directory: main.cf is read from here, and the lookup "
+	     "tables it names (virtual_mailbox_maps, virtual_alias_maps, ...) are followed from it."),
+	  OFF(postfix_dir), 0, 0, NULL, NULL },
+	{ "passwd_file", ST_PATH, "/etc/dovecot/users",
+	  N_("The Dovecot passwd-file holding the mailboxes' password hashes, uid, gid, home "
+	     "and userdb extra fields such as quota rules."),
+	  OFF(passwd_file), 0, 0, NULL, NULL },
+	{ "aliases_file", ST_PATH, "/etc/aliases",
+	  N_("The local aliases(5) file (postmaster, abuse, root ...), rebuilt with postalias."),
+	  OFF(aliases_file), 0, 0, NULL, NULL },
+	{ "vmail_uid", ST_INT, "5000",
+	  N_("The numeric user id that owns every Maildir (Postfix virtual_uid_maps). "
+	     "0 (root) is refused."),
+	  OFF(vmail_uid), 1, 4294967294L, NULL, NULL },
+	{ "vmail_gid", ST_INT, "5000",
+	  N_("The numeric group id of every Maildir (Postfix virtual_gid_maps). 0 is refused."),
+	  OFF(vmail_gid), 1, 4294967294L, NULL, NULL },
+	{ "password_scheme", ST_STRING, "SHA512-CRYPT",
+	  N_("The scheme of new password hashes: SHA512-CRYPT, BLF-CRYPT (bcrypt) or CRYPT "
+	     "(yescrypt). PLAIN and the other clear-text schemes are refused."),
+	  OFF(password_scheme), 0, 0, NULL, config_check_scheme },
+	{ "state_dir", ST_PATH, "/var/lib/vmailadm",
+	  N_("Where vmailadm keeps its lock, journal, audit log and the backups of the files "
+	     "it changes."),
+	  OFF(state_dir), 0, 0, NULL, NULL },
+	{ "archive_dir", ST_PATH, "/var/lib/vmailadm/archive",
+	  N_("Where the Maildirs of removed mailboxes are moved instead of being deleted."),
+	  OFF(archive_dir), 0, 0, NULL, NULL },
+	{ "theme", ST_THEME, "default",
+	  N_("The colour theme of the interactive interface: the name of a shipped theme "
+	     "(default, dark, light, mono) or the path of a theme file (a value with a '/')."),
+	  OFF(theme), 0, 0, NULL, NULL },
+	{ "postmap", ST_PROGRAM, "postmap",
+	  N_("The postmap(1) program, run to rebuild a lookup table after it changed."),
+	  OFF(postmap), 0, 0, NULL, NULL },
+	{ "postalias", ST_PROGRAM, "postalias",
+	  N_("The postalias(1) program, run to rebuild the aliases database."),
+	  OFF(postalias), 0, 0, NULL, NULL },
+	{ "postfix", ST_PROGRAM, "postfix",
+	  N_("The postfix(1) program."),
+	  OFF(postfix), 0, 0, NULL, NULL },
+	{ "doveadm", ST_PROGRAM, "doveadm",
+	  N_("The doveadm(1) program."),
+	  OFF(doveadm), 0, 0, NULL, NULL },
+	{ "postfix_reload", ST_COMMAND, "postfix -c {postfix_dir} reload",
+	  N_("The command run after a change to make Postfix reread its configuration, split "
+	     "on spaces and run without a shell; {postfix_dir} is replaced by postfix_dir. "
+	     "An empty value disables the reload."),
+	  OFF(postfix_reload), 0, 0, NULL, NULL },
+	{ "dovecot_reload", ST_COMMAND, "doveadm reload",
+	  N_("The command run after a change to make Dovecot reread its configuration, split "
+	     "on spaces and run without a shell. An empty value disables the reload."),
+	  OFF(dovecot_reload), 0, 0, NULL, NULL },
+	{ "dovecot_mail_location", ST_STRING, "maildir:/var/mail/vhosts/%d/%n",
+	  N_("Dovecot's mail_location, used to find each mailbox's Maildir and to check that "
+	     "Postfix and Dovecot agree on it. Only maildir: locations are supported."),
+	  OFF(dovecot_mail_location), 0, 0, NULL, config_check_location },
+	{ "catchall_form", ST_ENUM, "mailbox-map",
+	  N_("How a new catch-all is written: mailbox-map puts \"@domain domain/user/\" in "
+	     "virtual_mailbox_maps; identity puts \"@domain target\" in virtual_alias_maps plus "
+	     "an identity entry for every mailbox of the domain."),
+	  OFF(catchall_form), 0, 0, catchall_forms, NULL },
+	{ "backups_keep", ST_INT, "10",
+	  N_("How many timestamped backups of each changed file are kept in state_dir; "
+	     "0 keeps none."),
+	  OFF(backups_keep), 0, 100000, NULL, NULL },
+	{ "language", ST_STRING, "",
+	  N_("The language of messages (\"fr\", \"en\" ...); empty means from the environment "
+	     "(LANGUAGE, LC_ALL, LC_MESSAGES, LANG)."),
+	  OFF(language), 0, 0, NULL, config_check_language },
+};
+
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+size_t settings_count(void)
+{
+	return NSETTINGS;
+}
+
+const struct setting *settings_at(size_t i)
+{
+	if (i >= NSETTINGS)
+		vm_panic("settings_at: %zu of %zu", i, NSETTINGS);
+	return &settings[i];
+}
+
+const struct setting *settings_find(const char *name)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (strcmp(settings[i].name, name) == 0)
+			return &settings[i];
+	return NULL;
+}
+
+size_t settings_index(const struct setting *s)
+{
+	return (size_t)(s - settings);
+}
+
+char **settings_str_at(struct config *c, const struct setting *s)
+{
+	return (char **)((char *)c + s->off);
+}
+
+const char *settings_str_get(const struct config *c, const struct setting *s)
+{
+	return *(char *const *)((const char *)c + s->off);
+}
+
+long *settings_long_at(struct config *c, const struct setting *s)
+{
+	return (long *)((char *)c + s->off);
+}
+
+long settings_long_get(const struct config *c, const struct setting *s)
+{
+	return *(const long *)((const char *)c + s->off);
+}
+
+int *settings_enum_at(struct config *c, const struct setting *s)
+{
+	return (int *)((char *)c + s->off);
+}
+
+static int enum_get(const struct config *c, const struct setting *s)
+{
+	return *(const int *)((const char *)c + s->off);
+}
+
+char *settings_value_text(const struct config *c, const struct setting *s)
+{
+	switch (s->type) {
+	case ST_INT:
+		return xasprintf("%ld", settings_long_get(c, s));
+	case ST_ENUM:
+		return xstrdup(s->choices[enum_get(c, s)]);
+	default:
+		return xstrdup(settings_str_get(c, s) ? settings_str_get(c, s) : "");
+	}
+}
