@@ -22,7 +22,9 @@ struct alias_entry {
 
 struct aliases;
 
-int aliases_parse(struct doc *doc, struct aliases **out, struct diags *d);
+/* Takes ownership of doc. Every problem goes to d as "file:line: ..."
+ * and the rest loads (there is no fatal case). */
+struct aliases *aliases_parse(struct doc *doc, struct diags *d);
 void aliases_free(struct aliases **ap);
 struct doc *aliases_doc(const struct aliases *a);
 size_t aliases_count(const struct aliases *a);

@@ -53,7 +53,7 @@ void doc_insert(struct doc *doc, size_t at, const char *text);
 void doc_delete(struct doc *doc, size_t at, size_t count);
 void doc_replace(struct doc *doc, size_t at, const char *text);
 
-/* Postfix's logical lines (readlline(), reference §1.1.1-2), shared by the
+/* Postfix's logical lines (readlline(); postconf(5) "input format"), shared by the
  * format parsers. A physical line that is empty, all whitespace, or whose
  * first non-whitespace byte is '#' is dropped. A line starting with
  * whitespace continues the current logical line: its text is appended with

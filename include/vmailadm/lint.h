@@ -1,5 +1,6 @@
 /* Lint: the traps that lose mail or expose passwords in a Postfix + Dovecot
- * virtual-domain set-up (issue 6, reference §2-§6), each found problem with
+ * virtual-domain set-up (virtual(5), postconf(5), Dovecot's passwd-file and
+ * Maildir rules), each found problem with
  * a stable rule id, a severity, the file and line, a message and a one-line
  * fix. lint_fixes() turns the problems it knows how to repair into staged
  * operations. */

@@ -3,7 +3,7 @@
  * the last definition wins, $name and ${name} expansion with Postfix's
  * defaults for the parameters vmailadm reads. Owns its document.
  *
- * Reading follows readlline() + split_nameval() (reference §1.1, §3.1):
+ * Reading follows readlline() + split_nameval() (postconf(5)):
  * - a continued value keeps, as Postfix does, each continuation line's
  *   leading whitespace and the "\r" of a CRLF line end between the pieces
  *   (checked with postconf 3.7: "a = one,\n  two" is "one,  two"); only the
@@ -25,8 +25,8 @@
 struct maincf;
 
 /* Takes ownership of doc. Every problem goes to d as "file:line: ..."
- * and the rest loads; returns 0 (there is no fatal case). */
-int maincf_parse(struct doc *doc, struct maincf **out, struct diags *d);
+ * and the rest loads (there is no fatal case). */
+struct maincf *maincf_parse(struct doc *doc, struct diags *d);
 void maincf_free(struct maincf **mp);
 struct doc *maincf_doc(const struct maincf *m);
 

@@ -1,7 +1,7 @@
 /* The mail model: what the Postfix + Dovecot files mean. world_load reads
  * main.cf, follows its maps and domain lists, the Dovecot passwd-file and
  * /etc/aliases, and builds domains, mailboxes, aliases and catch-alls with
- * Postfix's rules (reference §2, §3): keys fold case, the first duplicate
+ * Postfix's rules (virtual(5), postconf(5)): keys fold case, the first duplicate
  * wins, a domain's class follows resolve.c (local > alias > mailbox).
  *
  * The world owns everything it returns; every pointer stays valid until
@@ -67,7 +67,7 @@ struct alias;
 
 /* A catch-all "@domain": in virtual_alias_maps (forwarding every unknown
  * address, and — on a mailbox domain — every mailbox without an identity
- * entry, reference §2.5), or in virtual_mailbox_maps ("@domain domain/x/",
+ * entry: aliasing runs before the mailbox lookup), or in virtual_mailbox_maps ("@domain domain/x/",
  * the recommended form: real mailboxes win). */
 enum catchall_map { CATCHALL_IN_ALIAS_MAP, CATCHALL_IN_MAILBOX_MAP };
 
@@ -116,7 +116,7 @@ struct mailbox {
 	                              * (aliasing runs first), or NULL */
 	bool swallowed;              /* its domain has a catch-all in the alias map
 	                              * and no alias entry names this address: mail
-	                              * to it goes to the catch-all (§2.5) */
+	                              * to it goes to the catch-all */
 };
 
 enum target_class {

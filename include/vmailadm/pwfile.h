@@ -3,7 +3,8 @@
  * lines kept. Users compare case-insensitively; the first of duplicates wins
  * (Dovecot logs an error for the later ones). Owns its document.
  *
- * Reading follows Dovecot 2.3 db-passwd-file.c (reference §4.1):
+ * Reading follows Dovecot 2.3 db-passwd-file.c (Dovecot's passwd-file
+ * documentation):
  * - a line is skipped when empty or when it starts with '#' (only in the
  *   first column: Dovecot does not strip leading whitespace, so an indented
  *   line is a user whose name starts with blanks: warned about). A line of
@@ -42,8 +43,8 @@ struct pwfile_entry {
 struct pwfile;
 
 /* Takes ownership of doc. Every problem goes to d as "file:line: ..."
- * and the rest loads; returns 0 (there is no fatal case). */
-int pwfile_parse(struct doc *doc, struct pwfile **out, struct diags *d);
+ * and the rest loads (there is no fatal case). */
+struct pwfile *pwfile_parse(struct doc *doc, struct diags *d);
 void pwfile_free(struct pwfile **pp);
 struct doc *pwfile_doc(const struct pwfile *p);
 size_t pwfile_count(const struct pwfile *p);

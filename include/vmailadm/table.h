@@ -1,6 +1,6 @@
 /* Postfix lookup-table sources (vmailbox, virtual_alias, a domains list, and
  * regexp:/pcre: pattern files), parsed exactly as postmap(1) does
- * (reference §1.1): comments only at line start, continuation lines, quoted
+ * (postmap(1), postconf(5) "input format"): comments only at line start, continuation lines, quoted
  * keys, case folding, the first of duplicate keys wins. The table owns its
  * document and edits it in place, changing only the lines it must. */
 #ifndef VMAILADM_TABLE_H
@@ -36,7 +36,7 @@ struct table_entry {
 	char *key;        /* as written (a quoted key stays quoted) */
 	char *lookup_key; /* the key as Postfix looks it up: case-folded for
 	                   * indexed tables; the pattern for regexp tables */
-	char *value;      /* continuation lines joined, trimmed (reference §1.1.2-3);
+	char *value;      /* continuation lines joined, trimmed (postmap(1));
 	                   * "" for TABLE_LIST */
 	char *flags;      /* regexp/pcre flags after the closing delimiter, else NULL */
 	bool negated;     /* regexp/pcre "!/pattern/": the rule applies when the
@@ -51,10 +51,9 @@ struct table_entry {
 struct table;
 
 /* Parse doc (the table takes ownership). Malformed lines are reported as
- * "file:line: ..." diagnostics, all of them, and skipped; the rest loads.
- * Returns -1 only when nothing could be loaded. */
-int table_parse(struct doc *doc, enum table_syntax syntax, struct table **out,
-		struct diags *d);
+ * "file:line: ..." diagnostics, all of them, and skipped; the rest loads
+ * (there is no fatal case). */
+struct table *table_parse(struct doc *doc, enum table_syntax syntax, struct diags *d);
 void table_free(struct table **tp);
 
 struct doc *table_doc(const struct table *t);
@@ -104,7 +103,7 @@ struct table_ref {
 bool table_ref_parse(const char *spec, struct table_ref *ref);
 void table_ref_free(struct table_ref *ref);
 /* The next address of a lookup result ("a@x, b@y c@z"): separated by commas
- * and/or whitespace, a double-quoted part kept whole (reference §2.3).
+ * and/or whitespace, a double-quoted part kept whole (virtual(5)).
  * Advances *cursor; false at the end. */
 bool table_value_next(const char **cursor, const char **start, size_t *len);
 /* Do two references read the same source (hash:/x and btree:/x do)? */

@@ -1,7 +1,7 @@
 /* A read-only lookup index over a Postfix table source: the file is mapped
  * and read once, storing only each key's hash and where its logical line
  * starts; a value is parsed when a lookup hits. It answers exactly like
- * table_lookup() on the same file (reference §1.1: comments only at line
+ * table_lookup() on the same file (postmap(1): comments only at line
  * start, continuation lines, quoted keys, case folding, the first of
  * duplicate keys wins) and reports the same diagnostics as table_parse(),
  * at a fraction of the cost, for readers that never edit (trace). */

@@ -1,5 +1,5 @@
 /* Where does mail for an address go? The recipient is resolved the way
- * Postfix 3.7 does it (reference §2): virtual aliasing in cleanup(8) across
+ * Postfix 3.7 does it (virtual(5), virtual(8), local(8)): virtual aliasing in cleanup(8) across
  * every table of virtual_alias_maps (query forms user+ext@domain,
  * user@domain, [user for local domains], @domain, each sent to every table
  * before the next; regexp/pcre tables only see the full address), the

@@ -1,7 +1,8 @@
 /* `vmailadm show ADDRESS [--json]`: everything the model knows about one
  * address — mailbox line and maildir, passwd-file scheme (never the hash),
  * quota, its alias entry, the aliases that reach it, its domain's class and
- * catch-all, and the catch-all trap of reference §2.5. */
+ * catch-all, and the catch-all trap (a catch-all in virtual_alias_maps
+ * takes the mail of every mailbox without an identity entry). */
 #include "config.h"
 
 #include <getopt.h>
@@ -220,7 +221,7 @@ static void show_text(const struct facts *f)
 	if (f->swallowed)
 		printf(_("warning: the catch-all %s in the alias map takes this mailbox's mail: add the "
 			 "identity entry \"%s %s\" or move the catch-all to the mailbox map "
-			 "(reference §2.5)\n"),
+			 "(aliasing runs before the mailbox lookup, see virtual(5))\n"),
 		       f->dom->catchall_alias->alias->address, f->address, f->address);
 	else if (!f->mb && !f->alias && f->dom && (f->dom->catchall_alias || f->dom->catchall_mailbox))
 		printf(_("note: no entry of its own; the domain's catch-all receives its mail\n"));

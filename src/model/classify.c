@@ -1,6 +1,6 @@
 /* Postfix's class rules, shared by the model and the tracer: the class a
  * domain gets (resolve.c's order), which table keys name domains, and how
- * mail to an alias target is delivered (reference §2.2, §2.4, §2.5). */
+ * mail to an alias target is delivered (virtual(5), virtual(8), local(8)). */
 #include "config.h"
 
 #include <stdint.h>
@@ -61,7 +61,9 @@ unsigned classify_table_classes(const struct world *w, const char *folded)
 	return mask;
 }
 
-/* How mail to one target is delivered (reference §2.2, §2.4, §2.5). */
+/* How mail to one target is delivered: a local name goes to local(8); an
+ * alias is expanded again unless it is an identity entry; a catch-all in
+ * the alias map is tried before the mailbox lookup. */
 static void classify_target(struct world *w, const struct alias *owner, struct alias_target *t,
 			    const struct mailbox *mb, const struct domain *mbdom)
 {

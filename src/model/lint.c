@@ -224,7 +224,7 @@ static void lint_maps(const struct world *w, struct lint_report *r)
 static void lint_aliases(const struct world *w, struct lint_report *r)
 {
 	/* a catch-all in the alias map captures every mailbox without an
-	 * identity entry (reference §2.5) */
+	 * identity entry: aliasing runs before the mailbox lookup */
 	size_t nd;
 	const struct domain *doms = world_domains(w, &nd);
 	for (size_t i = 0; i < nd; i++) {

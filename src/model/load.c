@@ -33,11 +33,12 @@ bool load_maincf(const struct config *cfg, const struct doc_source *src, char **
 {
 	*path = xasprintf("%s/main.cf", cfg->postfix_dir ? cfg->postfix_dir : "/etc/postfix");
 	struct doc *mdoc = NULL;
-	if (load_read(src, *path, false, &mdoc, d) < 0 || maincf_parse(mdoc, mc, d) < 0 || !*mc) {
-		if (!*mc && mdoc && !diags_has_errors(d))
+	if (load_read(src, *path, false, &mdoc, d) < 0) {
+		if (mdoc && !diags_has_errors(d))
 			diag_error(d, *path, 0, _("cannot read main.cf"));
 		return false;
 	}
+	*mc = maincf_parse(mdoc, d);
 	*base = maincf_get(*mc, "virtual_mailbox_base");
 	if (!**base) {
 		unsigned line = 0;
@@ -58,10 +59,7 @@ struct aliases *load_sysaliases(const struct config *cfg, const struct doc_sourc
 	} else {
 		doc = doc_from_mem(cfg->aliases_file ? cfg->aliases_file : "aliases", "", 0);
 	}
-	struct aliases *al = NULL;
-	if (aliases_parse(doc, &al, d) < 0 || !al)
-		aliases_parse(doc_from_mem("aliases", "", 0), &al, d);
-	return al;
+	return aliases_parse(doc, d);
 }
 
 /* ---- maps ---- */
@@ -107,11 +105,8 @@ static void load_map_read(struct load_maps *lm, struct world_map *m, struct tabl
 		   !doc_exists(doc)) {
 		diag_warn(d, lm->maincf, line, _("%s: %s does not exist"), param, ref->path);
 	}
-	if (doc) {
-		struct table *t = NULL;
-		if (table_parse(doc, m->ref.syntax, &t, d) == 0)
-			m->table = t;
-	}
+	if (doc)
+		m->table = table_parse(doc, m->ref.syntax, d);
 }
 
 /* The position of the map for spec, read the first time it is named; -1
@@ -342,6 +337,30 @@ static const char *map_file(struct world *w, const struct world_map *m)
 	return m->ref.path ? m->ref.path : w->maincf_path;
 }
 
+/* The entries of the maps with role, to reserve room once. */
+static size_t maps_entries(const struct world *w, unsigned role)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->maps.n; i++)
+		if ((w->maps.v[i]->roles & role) && w->maps.v[i]->table)
+			n += table_count(w->maps.v[i]->table);
+	return n;
+}
+
+/* Whether m, a map with role, lists its entries: an indexed table does; a
+ * pattern table cannot (note says so). */
+static bool map_lists(struct world *w, const struct world_map *m, unsigned role,
+		      const char *note, struct diags *d)
+{
+	if (!(m->roles & role) || !m->table)
+		return false;
+	if (table_syntax(m->table) != TABLE_INDEXED) {
+		diag_add(d, DIAG_NOTE, map_file(w, m), 0, "%s", note);
+		return false;
+	}
+	return true;
+}
+
 /* Mailboxes while loading: in map order (so that after sorting the first
  * of two equal keys is the one Postfix uses), each with its dom_touch()
  * number beside it. */
@@ -354,22 +373,15 @@ struct mb_vec {
 static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_vec *boxes,
 			   struct mb_vec *catchalls, struct diags *d)
 {
-	size_t expect = 0;
-	for (size_t i = 0; i < w->maps.n; i++)
-		if ((w->maps.v[i]->roles & MAP_VIRTUAL_MAILBOX) && w->maps.v[i]->table)
-			expect += table_count(w->maps.v[i]->table);
+	size_t expect = maps_entries(w, MAP_VIRTUAL_MAILBOX);
 	index_reserve(&boxes->v, &boxes->cap, expect, sizeof *boxes->v);
 	index_reserve(&boxes->dom, &boxes->dcap, expect, sizeof *boxes->dom);
 	index_reserve(&boxes->hash, &boxes->hcap, expect, sizeof *boxes->hash);
 	for (size_t i = 0; i < w->maps.n; i++) {
 		struct world_map *m = w->maps.v[i];
-		if (!(m->roles & MAP_VIRTUAL_MAILBOX) || !m->table)
+		if (!map_lists(w, m, MAP_VIRTUAL_MAILBOX,
+			       _("pattern table: its entries are not listed as mailboxes"), d))
 			continue;
-		if (table_syntax(m->table) != TABLE_INDEXED) {
-			diag_add(d, DIAG_NOTE, map_file(w, m), 0,
-				 _("pattern table: its entries are not listed as mailboxes"));
-			continue;
-		}
 		const char *file = arena_strdup(&w->arena, map_file(w, m));
 		size_t cnt = table_count(m->table);
 		const char *last_domain = "";
@@ -454,10 +466,7 @@ struct al_vec {
 static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec *av,
 			 struct alias_target **tv, size_t *tn, size_t *tcap, struct diags *d)
 {
-	size_t expect = 0;
-	for (size_t i = 0; i < w->maps.n; i++)
-		if ((w->maps.v[i]->roles & MAP_VIRTUAL_ALIAS) && w->maps.v[i]->table)
-			expect += table_count(w->maps.v[i]->table);
+	size_t expect = maps_entries(w, MAP_VIRTUAL_ALIAS);
 	index_reserve(&av->v, &av->cap, expect, sizeof *av->v);
 	index_reserve(&av->dom, &av->dcap, expect, sizeof *av->dom);
 	index_reserve(&av->tfirst, &av->tcap, expect, sizeof *av->tfirst);
@@ -465,13 +474,9 @@ static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec 
 	index_reserve(tv, tcap, expect + expect / 4, sizeof **tv);
 	for (size_t i = 0; i < w->maps.n; i++) {
 		struct world_map *m = w->maps.v[i];
-		if (!(m->roles & MAP_VIRTUAL_ALIAS) || !m->table)
+		if (!map_lists(w, m, MAP_VIRTUAL_ALIAS,
+			       _("pattern table: its entries are not listed as aliases"), d))
 			continue;
-		if (table_syntax(m->table) != TABLE_INDEXED) {
-			diag_add(d, DIAG_NOTE, map_file(w, m), 0,
-				 _("pattern table: its entries are not listed as aliases"));
-			continue;
-		}
 		const char *file = arena_strdup(&w->arena, map_file(w, m));
 		size_t cnt = table_count(m->table);
 		const char *last_domain = "";
@@ -672,8 +677,7 @@ static void load_passwd(struct world *w, const struct config *cfg, struct diags 
 	} else {
 		doc = doc_from_mem(cfg->passwd_file ? cfg->passwd_file : "passwd-file", "", 0);
 	}
-	if (pwfile_parse(doc, &w->pwfile, d) < 0 || !w->pwfile)
-		pwfile_parse(doc_from_mem("passwd-file", "", 0), &w->pwfile, d);
+	w->pwfile = pwfile_parse(doc, d);
 }
 
 int world_load(const struct config *cfg, struct world **out, struct diags *d)

@@ -157,13 +157,12 @@ static void reindex(struct aliases *a, struct diags *d)
 	sb_free(&text);
 }
 
-int aliases_parse(struct doc *doc, struct aliases **out, struct diags *d)
+struct aliases *aliases_parse(struct doc *doc, struct diags *d)
 {
 	struct aliases *a = xcalloc(1, sizeof *a);
 	a->doc = doc;
 	reindex(a, d);
-	*out = a;
-	return 0;
+	return a;
 }
 
 void aliases_free(struct aliases **ap)

@@ -87,7 +87,7 @@ fuzz-maincf: fuzz-maincf-bin
 	  fuzz-maincf-corpus fuzz-maincf-seeds
 .PHONY: fuzz-maincf
 
-# The fast load path (issue 2, "Speed"): strmap/arena, delayed indexing,
+# The fast load path: strmap/arena, delayed indexing,
 # a generated world through both sorting paths.
 if HAVE_CUNIT
 check_PROGRAMS += tests/unit/test_loadpath

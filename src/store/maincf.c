@@ -213,13 +213,12 @@ static void index_doc(struct maincf *m, struct diags *d)
 	sb_free(&text);
 }
 
-int maincf_parse(struct doc *doc, struct maincf **out, struct diags *d)
+struct maincf *maincf_parse(struct doc *doc, struct diags *d)
 {
 	struct maincf *m = xcalloc(1, sizeof *m);
 	m->doc = doc;
 	index_doc(m, d);
-	*out = m;
-	return 0;
+	return m;
 }
 
 void maincf_free(struct maincf **mp)

@@ -235,13 +235,12 @@ static void index_doc(struct pwfile *p, struct diags *d)
 		index_oldest(p, &pend, d);
 }
 
-int pwfile_parse(struct doc *doc, struct pwfile **out, struct diags *d)
+struct pwfile *pwfile_parse(struct doc *doc, struct diags *d)
 {
 	struct pwfile *p = xcalloc(1, sizeof *p);
 	p->doc = doc;
 	index_doc(p, d);
-	*out = p;
-	return 0;
+	return p;
 }
 
 void pwfile_free(struct pwfile **pp)

@@ -28,7 +28,7 @@ struct table {
 	 * entry would cost more than the parse itself. */
 	struct arena pool;
 	/* The strings of entries replaced by an edit: the model borrows them
-	 * (reference: world pointers stay valid until world_free). */
+	 * (model.h: world pointers stay valid until world_free). */
 	struct arena retired;
 	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
 	/* The last entries parsed wait a few entries before they are indexed,
@@ -334,15 +334,13 @@ static void reindex(struct table *t, struct diags *d)
 	sb_free(&text);
 }
 
-int table_parse(struct doc *doc, enum table_syntax syntax, struct table **out,
-		struct diags *d)
+struct table *table_parse(struct doc *doc, enum table_syntax syntax, struct diags *d)
 {
 	struct table *t = xcalloc(1, sizeof *t);
 	t->doc = doc;
 	t->syntax = syntax;
 	reindex(t, d);
-	*out = t;
-	return 0;
+	return t;
 }
 
 void table_free(struct table **tp)

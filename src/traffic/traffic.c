@@ -27,8 +27,7 @@ int traffic_postfix_load(const struct config *cfg, struct traffic_postfix *pf, s
 	}
 	diags_free(&mine); /* main.cf's own warnings are lint's business */
 	free(path);
-	struct maincf *m = NULL;
-	maincf_parse(doc, &m, &mine);
+	struct maincf *m = maincf_parse(doc, &mine);
 	diags_free(&mine);
 	pf->config_dir = xstrdup(cfg->postfix_dir);
 	pf->queue_directory = maincf_get(m, "queue_directory");

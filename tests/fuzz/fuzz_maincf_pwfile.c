@@ -26,8 +26,7 @@ static void check_roundtrip(const struct doc *doc, const uint8_t *data, size_t s
 static void fuzz_maincf(const uint8_t *data, size_t size)
 {
 	struct diags d = DIAGS_INIT;
-	struct maincf *m = NULL;
-	maincf_parse(doc_from_mem("fuzz", (const char *)data, size), &m, &d);
+	struct maincf *m = maincf_parse(doc_from_mem("fuzz", (const char *)data, size), &d);
 	check_roundtrip(maincf_doc(m), data, size);
 	for (size_t i = 0; i < maincf_count(m); i++) {
 		const char *name = maincf_def_at(m, i, NULL, NULL, NULL);
@@ -63,8 +62,7 @@ static void fuzz_maincf(const uint8_t *data, size_t size)
 static void fuzz_pwfile(const uint8_t *data, size_t size)
 {
 	struct diags d = DIAGS_INIT;
-	struct pwfile *p = NULL;
-	pwfile_parse(doc_from_mem("fuzz", (const char *)data, size), &p, &d);
+	struct pwfile *p = pwfile_parse(doc_from_mem("fuzz", (const char *)data, size), &d);
 	check_roundtrip(pwfile_doc(p), data, size);
 	for (size_t i = 0; i < pwfile_count(p); i++) {
 		const struct pwfile_entry *e = pwfile_entry(p, i);

@@ -26,8 +26,7 @@ static void check_roundtrip(const struct doc *doc, const uint8_t *data, size_t s
 static void fuzz_table(const uint8_t *data, size_t size, enum table_syntax syn)
 {
 	struct diags d = DIAGS_INIT;
-	struct table *t = NULL;
-	table_parse(doc_from_mem("fuzz", (const char *)data, size), syn, &t, &d);
+	struct table *t = table_parse(doc_from_mem("fuzz", (const char *)data, size), syn, &d);
 	check_roundtrip(table_doc(t), data, size);
 	size_t n = table_count(t);
 	for (size_t i = 0; i < n; i++) {
@@ -71,8 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_table(data, size, TABLE_REGEXP);
 
 	struct diags d = DIAGS_INIT;
-	struct aliases *a = NULL;
-	aliases_parse(doc_from_mem("fuzz", (const char *)data, size), &a, &d);
+	struct aliases *a = aliases_parse(doc_from_mem("fuzz", (const char *)data, size), &d);
 	check_roundtrip(aliases_doc(a), data, size);
 	if (aliases_set(a, "fuzzname", "root, \"|/bin/x\"", &d) != 0 ||
 	    !aliases_lookup(a, "FUZZNAME") || aliases_remove(a, "fuzzname", &d) != 0 ||

@@ -155,8 +155,7 @@ static void test_table_duplicate_order(void)
 {
 	struct diags d = DIAGS_INIT;
 	const char *text = "a x\nA y\nbad\nb z\nb w\n\"open x\n";
-	struct table *t;
-	table_parse(doc_from_mem("t", text, strlen(text)), TABLE_INDEXED, &t, &d);
+	struct table *t = table_parse(doc_from_mem("t", text, strlen(text)), TABLE_INDEXED, &d);
 	char *got = all_diags(&d);
 	CU_ASSERT_STRING_EQUAL(got,
 		"t:2: warning: duplicate entry: \"a\" (first on line 1, which Postfix uses)\n"
@@ -177,7 +176,7 @@ static void test_table_duplicate_order(void)
 	diags_free(&d);
 
 	text = "one, two ONE\nthree two\n";
-	table_parse(doc_from_mem("l", text, strlen(text)), TABLE_LIST, &t, &d);
+	t = table_parse(doc_from_mem("l", text, strlen(text)), TABLE_LIST, &d);
 	got = all_diags(&d);
 	CU_ASSERT_STRING_EQUAL(got,
 		"l:1: warning: \"one\" is already listed on line 1\n"
@@ -191,8 +190,7 @@ static void test_pwfile_duplicate_order(void)
 {
 	struct diags d = DIAGS_INIT;
 	const char *text = "u@x:p\nU@x:q\nv@x:p:0\nw@x:p\nW@x:q:-1\n";
-	struct pwfile *p;
-	pwfile_parse(doc_from_mem("p", text, strlen(text)), &p, &d);
+	struct pwfile *p = pwfile_parse(doc_from_mem("p", text, strlen(text)), &d);
 	char *got = all_diags(&d);
 	CU_ASSERT_STRING_EQUAL(got,
 		"p:2: warning: user name \"U@x\" has upper-case letters: Dovecot looks up "
@@ -220,8 +218,7 @@ static void test_pwfile_fields(void)
 			    "b@x:h:5000:5000::/home/b::userdb_quota_rule=*:storage=1G "
 			    "quota_rule=*:storage=2G userdb_quota_rule=*:storage=3G nopassword\n"
 			    "c@x:p\0w:1\n";
-	struct pwfile *p;
-	pwfile_parse(doc_from_mem("p", text, sizeof text - 1), &p, &d);
+	struct pwfile *p = pwfile_parse(doc_from_mem("p", text, sizeof text - 1), &d);
 	CU_ASSERT_EQUAL_FATAL(pwfile_count(p), 3);
 	const struct pwfile_entry *a = pwfile_entry(p, 0), *b = pwfile_entry(p, 1),
 				  *c = pwfile_entry(p, 2);

@@ -15,10 +15,9 @@
 
 static struct maincf *parse_str(const char *text, struct diags *d)
 {
-	struct maincf *m = NULL;
 	struct diags scratch = DIAGS_INIT;
-	CU_ASSERT_EQUAL_FATAL(maincf_parse(doc_from_mem("main.cf", text, strlen(text)), &m,
-					   d ? d : &scratch), 0);
+	struct maincf *m = maincf_parse(doc_from_mem("main.cf", text, strlen(text)),
+					d ? d : &scratch);
 	diags_free(&scratch);
 	return m;
 }
@@ -105,8 +104,7 @@ static void test_corpus(void)
 		struct diags d = DIAGS_INIT;
 		struct doc *doc = NULL;
 		CU_ASSERT_FATAL(doc_load(path, false, &doc, &d) == 0);
-		struct maincf *m = NULL;
-		CU_ASSERT_EQUAL(maincf_parse(doc, &m, &d), 0);
+		struct maincf *m = maincf_parse(doc, &d);
 		/* Unedited: the identical bytes. */
 		CU_ASSERT(golden_round_trip(maincf_doc(m), bytes, len, path));
 		/* Diagnostics name the fixture by its base name in the golden file. */

@@ -15,10 +15,9 @@
 
 static struct pwfile *parse_str(const char *text, struct diags *d)
 {
-	struct pwfile *p = NULL;
 	struct diags scratch = DIAGS_INIT;
-	CU_ASSERT_EQUAL_FATAL(pwfile_parse(doc_from_mem("users", text, strlen(text)), &p,
-					   d ? d : &scratch), 0);
+	struct pwfile *p = pwfile_parse(doc_from_mem("users", text, strlen(text)),
+					d ? d : &scratch);
 	diags_free(&scratch);
 	return p;
 }
@@ -74,8 +73,7 @@ static void test_corpus(void)
 		struct diags d = DIAGS_INIT;
 		struct doc *doc = NULL;
 		CU_ASSERT_FATAL(doc_load(path, false, &doc, &d) == 0);
-		struct pwfile *p = NULL;
-		CU_ASSERT_EQUAL(pwfile_parse(doc, &p, &d), 0);
+		struct pwfile *p = pwfile_parse(doc, &d);
 		CU_ASSERT(golden_round_trip(pwfile_doc(p), bytes, len, path));
 		for (size_t k = 0; k < d.n; k++) {
 			free(d.v[k].file);

@@ -25,9 +25,7 @@ static enum table_syntax syntax_of(const char *name)
 
 static struct table *parse_str(const char *text, enum table_syntax syn, struct diags *d)
 {
-	struct table *t = NULL;
-	CU_ASSERT_EQUAL_FATAL(table_parse(doc_from_mem("t", text, strlen(text)), syn, &t, d), 0);
-	return t;
+	return table_parse(doc_from_mem("t", text, strlen(text)), syn, d);
 }
 
 #define ASSERT_RENDER(t, want) GOLDEN_ASSERT_DOC(table_doc(t), want)
@@ -68,9 +66,8 @@ static void test_corpus(void)
 		char *data = golden_read(path, &len);
 		CU_ASSERT_FATAL(data != NULL);
 		struct diags d = DIAGS_INIT;
-		struct table *t = NULL;
-		CU_ASSERT_EQUAL(table_parse(doc_from_mem(names[i], data, len),
-					    syntax_of(names[i]), &t, &d), 0);
+		struct table *t = table_parse(doc_from_mem(names[i], data, len), syntax_of(names[i]),
+					      &d);
 		CU_ASSERT(table_count(t) > 0);
 
 		CU_ASSERT(golden_round_trip(table_doc(t), data, len, names[i]));
@@ -477,7 +474,7 @@ static void test_100k(void)
 	struct table *t = NULL;
 	double t0 = now_ms();
 	struct doc *doc = doc_from_mem("big", sb_str(&sb), sb.len);
-	CU_ASSERT_EQUAL(table_parse(doc, TABLE_INDEXED, &t, &d), 0);
+	t = table_parse(doc, TABLE_INDEXED, &d);
 	double ms = now_ms() - t0;
 	fprintf(stderr, "\n  100k entries parsed in %.1f ms\n", ms);
 	CU_ASSERT(ms < 1000);
