@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_int.h"
 #include "vmailadm/aliases.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/strbuf.h"
@@ -15,12 +16,10 @@
 #include "vmailadm/xalloc.h"
 
 struct aliases {
-	struct doc *doc;
+	struct entrydoc ed;     /* the document, index, strings (every entry
+	                         * string and target array) */
 	struct alias_entry *v;
-	size_t n, cap;
-	struct strmap *index;   /* lookup_key (borrowed) -> index + 1 of the first entry */
-	struct arena arena;     /* every entry string and target array */
-	struct arena retired;   /* strings of replaced entries, still borrowed */
+	size_t cap;
 };
 
 static bool is_ws(char c)
@@ -98,17 +97,21 @@ static void split_targets(struct arena *ar, struct alias_entry *e)
 	e->targets[e->ntargets] = NULL;
 }
 
-static void entries_clear(struct aliases *a)
+/* Postfix uses the first of two equal names. */
+static void shadow(void *obj, size_t idx, size_t first, struct diags *d)
 {
-	a->n = 0;
-	strmap_free(&a->index);
-	arena_adopt(&a->retired, &a->arena);
+	struct aliases *a = obj;
+	struct alias_entry *e = &a->v[idx];
+	e->shadowed = true;
+	diag_warn(d, doc_name(a->ed.doc), e->line,
+		  _("duplicate entry: \"%s\" (first on line %u, which Postfix uses)"),
+		  e->lookup_key, a->v[first].line);
 }
 
 static void parse_line(struct aliases *a, const char *s, size_t first, size_t nlines,
 		       struct diags *d)
 {
-	const char *file = doc_name(a->doc);
+	const char *file = doc_name(a->ed.doc);
 	unsigned line = (unsigned)(first + 1);
 	size_t colon = find_unquoted(s, ':');
 	if (colon == (size_t)-1) {
@@ -121,46 +124,40 @@ static void parse_line(struct aliases *a, const char *s, size_t first, size_t nl
 		diag_error(d, file, line, _("need name:value pair"));
 		return;
 	}
-	xgrow(&a->v, &a->cap, a->n + 1, sizeof *a->v);
-	struct alias_entry *e = &a->v[a->n++];
+	xgrow(&a->v, &a->cap, a->ed.n + 1, sizeof *a->v);
+	struct alias_entry *e = &a->v[a->ed.n++];
 	memset(e, 0, sizeof *e);
-	e->name = arena_memdup0(&a->arena, name, nlen);
-	e->lookup_key = arena_fold(&a->arena, name, nlen);
-	e->value = arena_memdup0(&a->arena, value, vlen);
+	e->name = arena_memdup0(&a->ed.arena, name, nlen);
+	e->lookup_key = arena_fold(&a->ed.arena, name, nlen);
+	e->value = arena_memdup0(&a->ed.arena, value, vlen);
 	e->first = first;
 	e->nlines = nlines;
 	e->line = line;
-	split_targets(&a->arena, e);
-	if (!strmap_add(a->index, e->lookup_key, (void *)(uintptr_t)a->n)) {
-		size_t fi = (size_t)(uintptr_t)strmap_get(a->index, e->lookup_key) - 1;
-		e->shadowed = true;
-		diag_warn(d, file, line,
-			  _("duplicate entry: \"%s\" (first on line %u, which Postfix uses)"),
-			  e->lookup_key, a->v[fi].line);
-	}
+	split_targets(&a->ed.arena, e);
+	entrydoc_index_later(&a->ed, a->ed.n - 1, e->lookup_key, shadow, a, d);
 }
 
 static void reindex(struct aliases *a, struct diags *d)
 {
-	entries_clear(a);
-	a->index = strmap_create_borrowed(doc_count(a->doc));
+	entrydoc_restart(&a->ed, doc_count(a->ed.doc));
 	struct strbuf text = STRBUF_INIT;
 	size_t pos = 0, first, nlines;
-	while (doc_next_logical(a->doc, &pos, &text, &first, &nlines)) {
+	while (doc_next_logical(a->ed.doc, &pos, &text, &first, &nlines)) {
 		if (is_ws(text.buf[0])) {
-			diag_warn(d, doc_name(a->doc), (unsigned)(first + 1),
+			diag_warn(d, doc_name(a->ed.doc), (unsigned)(first + 1),
 				  _("logical line must not start with whitespace"));
 			continue;
 		}
 		parse_line(a, text.buf, first, nlines, d);
 	}
+	entrydoc_index_pending(&a->ed, shadow, a, d);
 	sb_free(&text);
 }
 
 struct aliases *aliases_parse(struct doc *doc, struct diags *d)
 {
 	struct aliases *a = xcalloc(1, sizeof *a);
-	a->doc = doc;
+	a->ed.doc = doc;
 	reindex(a, d);
 	return a;
 }
@@ -170,29 +167,25 @@ void aliases_free(struct aliases **ap)
 	struct aliases *a = *ap;
 	if (!a)
 		return;
-	entries_clear(a);
-	arena_free(&a->retired);
-	arena_free(&a->arena);
+	entrydoc_free(&a->ed);
 	free(a->v);
-	doc_free(&a->doc);
 	free(a);
 	*ap = NULL;
 }
 
-struct doc *aliases_doc(const struct aliases *a) { return a->doc; }
-size_t aliases_count(const struct aliases *a) { return a->n; }
+struct doc *aliases_doc(const struct aliases *a) { return a->ed.doc; }
+size_t aliases_count(const struct aliases *a) { return a->ed.n; }
 
 const struct alias_entry *aliases_entry(const struct aliases *a, size_t i)
 {
-	if (i >= a->n)
-		vm_panic("aliases_entry: %zu of %zu", i, a->n);
+	entrydoc_check(&a->ed, i, "aliases_entry");
 	return &a->v[i];
 }
 
 const struct alias_entry *aliases_lookup(const struct aliases *a, const char *name)
 {
 	char *k = fold(name);
-	size_t idx = (size_t)(uintptr_t)strmap_get(a->index, k);
+	size_t idx = entrydoc_find(&a->ed, k);
 	free(k);
 	return idx ? &a->v[idx - 1] : NULL;
 }
@@ -203,7 +196,7 @@ static size_t value_offset(const struct aliases *a, const struct alias_entry *e,
 			   size_t *colon, const char **text)
 {
 	size_t len;
-	const char *p = doc_text(a->doc, e->first, &len);
+	const char *p = doc_text(a->ed.doc, e->first, &len);
 	char *s = xmemdup0(p, len);
 	*text = p;
 	size_t c = find_unquoted(s, ':');
@@ -241,7 +234,7 @@ static bool valid_text(const char *s)
 
 int aliases_set(struct aliases *a, const char *name, const char *value, struct diags *d)
 {
-	const char *file = doc_name(a->doc);
+	const char *file = doc_name(a->ed.doc);
 	char *val = trim_ndup(value ? value : "", value ? strlen(value) : 0);
 	if (!*name || is_ws(name[0]) || name[0] == '#' || !valid_text(name) ||
 	    find_unquoted(name, ':') != (size_t)-1 || !*val || !valid_text(val)) {
@@ -263,9 +256,9 @@ int aliases_set(struct aliases *a, const char *name, const char *value, struct d
 		}
 		sb_adds(&line, val);
 		size_t first = e->first, nlines = e->nlines;
-		doc_replace(a->doc, first, sb_str(&line));
+		doc_replace(a->ed.doc, first, sb_str(&line));
 		if (nlines > 1)
-			doc_delete(a->doc, first + 1, nlines - 1);
+			doc_delete(a->ed.doc, first + 1, nlines - 1);
 	} else {
 		/* Copy the last entry's layout after the colon: its separator
 		 * when it is one character (or none), else the same value
@@ -273,8 +266,8 @@ int aliases_set(struct aliases *a, const char *name, const char *value, struct d
 		sb_adds(&line, name);
 		sb_addc(&line, ':');
 		size_t voff = 0;
-		if (a->n > 0)
-			voff = value_offset(a, &a->v[a->n - 1], &colon, &text);
+		if (a->ed.n > 0)
+			voff = value_offset(a, &a->v[a->ed.n - 1], &colon, &text);
 		if (voff == 0) {
 			sb_addc(&line, ' ');
 		} else {
@@ -297,7 +290,7 @@ int aliases_set(struct aliases *a, const char *name, const char *value, struct d
 			}
 		}
 		sb_adds(&line, val);
-		doc_insert(a->doc, doc_count(a->doc), sb_str(&line));
+		doc_insert(a->ed.doc, doc_count(a->ed.doc), sb_str(&line));
 	}
 	sb_free(&line);
 	free(val);
@@ -311,13 +304,13 @@ int aliases_remove(struct aliases *a, const char *name, struct diags *d)
 {
 	const struct alias_entry *e = aliases_lookup(a, name);
 	if (!e) {
-		diag_error(d, doc_name(a->doc), 0, _("no alias \"%s\""), name);
+		diag_error(d, doc_name(a->ed.doc), 0, _("no alias \"%s\""), name);
 		return -1;
 	}
 	/* Shadowed duplicates go too: the name must be absent afterwards. */
 	struct diags scratch = DIAGS_INIT;
 	while (e) {
-		doc_delete(a->doc, e->first, e->nlines);
+		doc_delete(a->ed.doc, e->first, e->nlines);
 		reindex(a, &scratch);
 		e = aliases_lookup(a, name);
 	}

@@ -10,6 +10,7 @@ noinst_HEADERS += \
 # Postfix lookup tables and /etc/aliases (table.c, aliases.c).
 libvmail_a_SOURCES += \
 	src/store/aliases.c \
+	src/store/entrydoc.c \
 	src/store/table.c \
 	src/store/tableline.c
 noinst_HEADERS += src/store/store_int.h

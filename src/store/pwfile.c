@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "store_int.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/pwfile.h"
 #include "vmailadm/strbuf.h"
@@ -16,15 +17,13 @@
 #include "vmailadm/xalloc.h"
 
 struct pwfile {
-	struct doc *doc;
+	/* the document; the index of lower-cased users (the keys are the
+	 * entries' own user fields, or folded copies, in the arena); the
+	 * arena holds one copy of each entry's line, cut into its fields in
+	 * place */
+	struct entrydoc ed;
 	struct pwfile_entry *v;
-	size_t n, cap;
-	/* lower-cased user -> index + 1 of its first entry; the keys are the
-	 * entries' own user fields (or folded copies) in the arena */
-	struct strmap *index;
-	/* one copy of each entry's line, cut into its fields in place */
-	struct arena arena;
-	struct arena retired;  /* strings of replaced entries, still borrowed */
+	size_t cap;
 };
 
 /* s folded to lower case, in buf when it fits, else newly allocated. */
@@ -48,13 +47,6 @@ static bool has_upper(const char *s)
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static void entries_clear(struct pwfile *p)
-{
-	p->n = 0;
-	strmap_free(&p->index);
-	arena_adopt(&p->retired, &p->arena);
 }
 
 /* Dovecot's userdb_parse_uid(): a number other than 0, or a name it looks
@@ -122,67 +114,31 @@ static void split_line(struct arena *ar, const char *text, size_t len, struct pw
 	}
 }
 
-/* Entries parsed but not indexed yet (see index_doc), oldest first. */
-struct pending {
-	struct {
-		size_t idx;
-		const char *key;     /* its folded user name */
-		uint32_t hash;
-		size_t mark;         /* diagnostics there were when it was parsed */
-	} v[4];
-	size_t n;
-};
-
-/* Move d's last diagnostic to position at (the others keep their order). */
-static void diag_move_last(struct diags *d, size_t at)
+/* Dovecot uses the first line of a user. */
+static void shadow(void *obj, size_t idx, size_t first, struct diags *d)
 {
-	if (at + 1 >= d->n)
-		return;
-	struct diag g = d->v[d->n - 1];
-	memmove(d->v + at + 1, d->v + at, (d->n - 1 - at) * sizeof *d->v);
-	d->v[at] = g;
-}
-
-/* Index the oldest pending entry. A duplicate's warning is inserted where
- * it belongs, so the later pending entries' marks move on by one. */
-static void index_oldest(struct pwfile *p, struct pending *pend, struct diags *d)
-{
-	size_t idx = pend->v[0].idx, mark = pend->v[0].mark;
-	const char *key = pend->v[0].key;
-	uint32_t hash = pend->v[0].hash;
-	pend->n--;
-	memmove(pend->v, pend->v + 1, pend->n * sizeof *pend->v);
-	/* One probe for the common case: the add fails only for a duplicate,
-	 * which is then looked up for the message. */
+	struct pwfile *p = obj;
 	struct pwfile_entry *e = &p->v[idx];
-	if (strmap_add_hash(p->index, key, hash, (void *)(uintptr_t)(idx + 1)))
-		return;
-	size_t prev = (size_t)(uintptr_t)strmap_get(p->index, key);
 	e->shadowed = true;
-	diag_warn(d, doc_name(p->doc), e->line,
+	diag_warn(d, doc_name(p->ed.doc), e->line,
 		  _("user %s exists more than once: line %u wins, this line is "
-		    "ignored"), e->user, p->v[prev - 1].line);
-	diag_move_last(d, mark);
-	for (size_t k = 0; k < pend->n; k++)
-		pend->v[k].mark++;
+		    "ignored"), e->user, p->v[first].line);
 }
 
 static void index_doc(struct pwfile *p, struct diags *d)
 {
-	struct pending pend = { .n = 0 };
-	entries_clear(p);
-	size_t nl = doc_count(p->doc);
-	p->index = strmap_create_borrowed(nl);
+	size_t nl = doc_count(p->ed.doc);
+	entrydoc_restart(&p->ed, nl);
 	/* At most one entry a line: one allocation, no doubling. */
 	if (p->cap < nl) {
 		p->v = xreallocarray(p->v, nl, sizeof *p->v);
 		p->cap = nl;
 		arena_populate(p->v, nl * sizeof *p->v);
 	}
-	const char *file = doc_name(p->doc);
+	const char *file = doc_name(p->ed.doc);
 	for (size_t i = 0; i < nl; i++) {
 		size_t len;
-		const char *text = doc_text(p->doc, i, &len);
+		const char *text = doc_text(p->ed.doc, i, &len);
 		unsigned line = (unsigned)i + 1;
 		/* Dovecot skips exactly these; leading whitespace is not stripped. */
 		if (len == 0 || text[0] == '#')
@@ -198,7 +154,7 @@ static void index_doc(struct pwfile *p, struct diags *d)
 		}
 		struct pwfile_entry e = { .first = i, .line = line };
 		size_t ncolons;
-		split_line(&p->arena, text, len, &e, &ncolons);
+		split_line(&p->ed.arena, text, len, &e, &ncolons);
 		if (k > 0)
 			diag_warn(d, file, line,
 				  _("user name \"%s\" starts with whitespace: Dovecot does not "
@@ -217,28 +173,17 @@ static void index_doc(struct pwfile *p, struct diags *d)
 				    "rest as userdb_mail (old format)"), e.user);
 		const char *key = e.user;
 		if (has_upper(key))
-			key = arena_fold(&p->arena, key, strlen(key));
-		p->v[p->n++] = e;
-		/* Indexed a few lines later: its slot, prefetched now, has the
-		 * parse of those lines to reach the cache. */
-		if (pend.n == sizeof pend.v / sizeof *pend.v)
-			index_oldest(p, &pend, d);
-		uint32_t hash = strmap_hash(key);
-		pend.v[pend.n].idx = p->n - 1;
-		pend.v[pend.n].key = key;
-		pend.v[pend.n].hash = hash;
-		pend.v[pend.n].mark = d->n;
-		pend.n++;
-		strmap_prefetch(p->index, hash);
+			key = arena_fold(&p->ed.arena, key, strlen(key));
+		p->v[p->ed.n++] = e;
+		entrydoc_index_later(&p->ed, p->ed.n - 1, key, shadow, p, d);
 	}
-	while (pend.n)
-		index_oldest(p, &pend, d);
+	entrydoc_index_pending(&p->ed, shadow, p, d);
 }
 
 struct pwfile *pwfile_parse(struct doc *doc, struct diags *d)
 {
 	struct pwfile *p = xcalloc(1, sizeof *p);
-	p->doc = doc;
+	p->ed.doc = doc;
 	index_doc(p, d);
 	return p;
 }
@@ -248,22 +193,18 @@ void pwfile_free(struct pwfile **pp)
 	struct pwfile *p = *pp;
 	if (!p)
 		return;
-	entries_clear(p);
-	arena_free(&p->retired);
-	arena_free(&p->arena);
+	entrydoc_free(&p->ed);
 	free(p->v);
-	doc_free(&p->doc);
 	free(p);
 	*pp = NULL;
 }
 
-struct doc *pwfile_doc(const struct pwfile *p) { return p->doc; }
-size_t pwfile_count(const struct pwfile *p) { return p->n; }
+struct doc *pwfile_doc(const struct pwfile *p) { return p->ed.doc; }
+size_t pwfile_count(const struct pwfile *p) { return p->ed.n; }
 
 const struct pwfile_entry *pwfile_entry(const struct pwfile *p, size_t i)
 {
-	if (i >= p->n)
-		vm_panic("pwfile_entry: %zu of %zu", i, p->n);
+	entrydoc_check(&p->ed, i, "pwfile_entry");
 	return &p->v[i];
 }
 
@@ -271,10 +212,10 @@ const struct pwfile_entry *pwfile_lookup(const struct pwfile *p, const char *use
 {
 	char buf[256];
 	char *key = fold_into(user, buf, sizeof buf);
-	void *v = strmap_get(p->index, key);
+	size_t at = entrydoc_find(&p->ed, key);
 	if (key != buf)
 		free(key);
-	return v ? &p->v[(size_t)(uintptr_t)v - 1] : NULL;
+	return at ? &p->v[at - 1] : NULL;
 }
 
 /* ---- extra fields -------------------------------------------------------- */
@@ -437,15 +378,15 @@ static const char *domain_of(const char *user)
 const struct pwfile_entry *pwfile_neighbour(const struct pwfile *p, const char *user)
 {
 	const char *dom = domain_of(user);
-	for (size_t i = p->n; i-- > 0;)
+	for (size_t i = p->ed.n; i-- > 0;)
 		if (strcasecmp(domain_of(p->v[i].user), dom) == 0)
 			return &p->v[i];
-	return p->n ? &p->v[p->n - 1] : NULL;
+	return p->ed.n ? &p->v[p->ed.n - 1] : NULL;
 }
 
 int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d)
 {
-	const char *file = doc_name(p->doc);
+	const char *file = doc_name(p->ed.doc);
 	const char *user = e->user ? e->user : "";
 	const char *f[6] = { e->password, e->uid, e->gid, e->gecos, e->home, e->shell };
 	if (!*user || user[0] == '#' || has_any(user, ": \t")) {
@@ -494,15 +435,15 @@ int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d)
 		sb_adds(&line, extra);
 	}
 	/* Next to the domain's other users, so the file stays grouped. */
-	size_t at = doc_count(p->doc);
+	size_t at = doc_count(p->ed.doc);
 	const char *dom = domain_of(user);
-	for (size_t i = p->n; i-- > 0;) {
+	for (size_t i = p->ed.n; i-- > 0;) {
 		if (strcasecmp(domain_of(p->v[i].user), dom) == 0) {
 			at = p->v[i].first + 1;
 			break;
 		}
 	}
-	doc_insert(p->doc, at, sb_str(&line));
+	doc_insert(p->ed.doc, at, sb_str(&line));
 	sb_free(&line);
 	reindex(p);
 	return 0;
@@ -511,13 +452,13 @@ int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d)
 int pwfile_remove(struct pwfile *p, const char *user, struct diags *d)
 {
 	if (!pwfile_lookup(p, user)) {
-		diag_error(d, doc_name(p->doc), 0, _("no user %s in the passwd-file"), user);
+		diag_error(d, doc_name(p->ed.doc), 0, _("no user %s in the passwd-file"), user);
 		return -1;
 	}
 	/* Shadowed duplicates go too: otherwise the next one would come back. */
-	for (size_t i = p->n; i-- > 0;)
+	for (size_t i = p->ed.n; i-- > 0;)
 		if (strcasecmp(p->v[i].user, user) == 0)
-			doc_delete(p->doc, p->v[i].first, 1);
+			doc_delete(p->ed.doc, p->v[i].first, 1);
 	reindex(p);
 	return 0;
 }
@@ -527,9 +468,9 @@ int pwfile_remove(struct pwfile *p, const char *user, struct diags *d)
 static const char *edit_text(struct pwfile *p, const struct pwfile_entry *e, size_t *len,
 			     struct diags *d)
 {
-	const char *text = doc_text(p->doc, e->first, len);
+	const char *text = doc_text(p->ed.doc, e->first, len);
 	if (memchr(text, '\0', *len)) {
-		diag_error(d, doc_name(p->doc), e->line,
+		diag_error(d, doc_name(p->ed.doc), e->line,
 			   _("the line of user %s holds a NUL byte; fix it by hand"), e->user);
 		return NULL;
 	}
@@ -550,11 +491,11 @@ int pwfile_set_password(struct pwfile *p, const char *user, const char *password
 {
 	const struct pwfile_entry *e = pwfile_lookup(p, user);
 	if (!e) {
-		diag_error(d, doc_name(p->doc), 0, _("no user %s in the passwd-file"), user);
+		diag_error(d, doc_name(p->ed.doc), 0, _("no user %s in the passwd-file"), user);
 		return -1;
 	}
 	if (has_any(password, ":")) {
-		diag_error(d, doc_name(p->doc), e->line,
+		diag_error(d, doc_name(p->ed.doc), e->line,
 			   _("user %s: a password must not hold ':' or control characters"),
 			   e->user);
 		return -1;
@@ -572,7 +513,7 @@ int pwfile_set_password(struct pwfile *p, const char *user, const char *password
 		size_t c2 = colon_pos(text, len, 2);
 		sb_add(&sb, text + c2, len - c2);
 	}
-	doc_replace(p->doc, e->first, sb_str(&sb));
+	doc_replace(p->ed.doc, e->first, sb_str(&sb));
 	sb_free(&sb);
 	reindex(p);
 	return 0;
@@ -581,7 +522,7 @@ int pwfile_set_password(struct pwfile *p, const char *user, const char *password
 int pwfile_set_extra(struct pwfile *p, const char *user, const char *key,
 		     const char *value, struct diags *d)
 {
-	const char *file = doc_name(p->doc);
+	const char *file = doc_name(p->ed.doc);
 	const struct pwfile_entry *e = pwfile_lookup(p, user);
 	if (!e) {
 		diag_error(d, file, 0, _("no user %s in the passwd-file"), user);
@@ -657,7 +598,7 @@ int pwfile_set_extra(struct pwfile *p, const char *user, const char *key,
 		sb_addc(&sb, ':');
 		sb_add(&sb, nx.buf, nx.len);
 	}
-	doc_replace(p->doc, e->first, sb_str(&sb));
+	doc_replace(p->ed.doc, e->first, sb_str(&sb));
 	sb_free(&sb);
 	sb_free(&nx);
 	free(extra);

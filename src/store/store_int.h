@@ -1,12 +1,16 @@
 /* Inside the store (not for other layers): opening a file to read (doc.c,
  * for documents and tableidx.c), the table grammar table.c and tableidx.c
- * share (tableline.c). */
+ * share (tableline.c), the skeleton of the entry documents table.c,
+ * aliases.c and pwfile.c (entrydoc.c). */
 #ifndef VMAILADM_STORE_INT_H
 #define VMAILADM_STORE_INT_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmailadm/diag.h"
+#include "vmailadm/doc.h"
+#include "vmailadm/strmap.h"
 #include "vmailadm/table.h"
 
 struct stat;
@@ -37,5 +41,51 @@ bool tableline_list_next(const char *s, size_t n, size_t *pos, size_t *start, si
 /* The warning for a key met again on line (Postfix uses the first). */
 void tableline_duplicate(struct diags *d, const char *name, enum table_syntax syntax,
 			 unsigned line, const char *key, unsigned first_line);
+
+/* ---- entrydoc.c ---- */
+
+/* An entry parsed, waiting a few entries before it is indexed: its slot,
+ * prefetched meanwhile, has the parse of those lines to reach the cache
+ * (the index is larger than the cache). */
+struct entrydoc_pending {
+	size_t idx;          /* the entry's position */
+	const char *key;     /* its lookup key */
+	uint32_t hash;
+	size_t mark;         /* diagnostics there were when it was parsed */
+};
+
+/* What an entry document holds besides its entries: the document it owns,
+ * the index of first keys, the strings of its entries (rebuilt with them
+ * from the document after every edit) and those of replaced entries (the
+ * model borrows them: world pointers stay valid until world_free). */
+struct entrydoc {
+	struct doc *doc;
+	size_t n;               /* entries */
+	struct strmap *index;   /* lookup key (borrowed) -> position + 1 of its first entry */
+	struct arena arena;
+	struct arena retired;
+	struct entrydoc_pending pend[4];
+	size_t npend;
+};
+
+/* Before the document is parsed again: no entries, their strings retired,
+ * an empty index sized for nlines. */
+void entrydoc_restart(struct entrydoc *e, size_t nlines);
+/* The index, the strings and the document. */
+void entrydoc_free(struct entrydoc *e);
+/* A bug (panic) when i is not an entry; who names the caller. */
+void entrydoc_check(const struct entrydoc *e, size_t i, const char *who);
+/* Position + 1 of the first entry whose lookup key is key, or 0. */
+size_t entrydoc_find(const struct entrydoc *e, const char *key);
+
+/* Entry idx has the key of entry first, met earlier: the document marks
+ * it (Postfix and Dovecot use the first) and warns when it should. */
+typedef void entrydoc_dup_fn(void *obj, size_t idx, size_t first, struct diags *d);
+/* Index entry idx under key a few entries later (entrydoc_index_pending
+ * ends the parse); a duplicate's warning goes where it would have been
+ * without the delay. */
+void entrydoc_index_later(struct entrydoc *e, size_t idx, const char *key, entrydoc_dup_fn *dup,
+			  void *obj, struct diags *d);
+void entrydoc_index_pending(struct entrydoc *e, entrydoc_dup_fn *dup, void *obj, struct diags *d);
 
 #endif

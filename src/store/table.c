@@ -17,35 +17,19 @@
 #include "vmailadm/xalloc.h"
 
 struct table {
-	struct doc *doc;
+	/* the document; the index of lookup keys (the entries' own lookup_key
+	 * strings); the entries' strings, freed together: three small
+	 * allocations per entry would cost more than the parse itself */
+	struct entrydoc ed;
 	enum table_syntax syntax;
 	struct table_entry *v;
-	size_t n, cap;
-	/* lookup_key -> index + 1 of the first entry with that key; the keys
-	 * are the entries' own lookup_key strings */
-	struct strmap *index;
-	/* The entries' strings, freed together: three small allocations per
-	 * entry would cost more than the parse itself. */
-	struct arena pool;
-	/* The strings of entries replaced by an edit: the model borrows them
-	 * (model.h: world pointers stay valid until world_free). */
-	struct arena retired;
+	size_t cap;
 	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
-	/* The last entries parsed wait a few entries before they are indexed,
-	 * so that their slots, prefetched, are in the cache by then (see
-	 * index_last): each with its key's hash and the number of diagnostics
-	 * there were when it was parsed. */
-	struct pending {
-		size_t idx;
-		uint32_t hash;
-		size_t mark;
-	} pend[4];
-	size_t npend;
 };
 
 static char *pool_strndup(struct table *t, const char *s, size_t n)
 {
-	return arena_memdup0(&t->pool, s, n);
+	return arena_memdup0(&t->ed.arena, s, n);
 }
 
 /* The folded key; the key itself when it has no upper case (the common
@@ -54,7 +38,7 @@ static char *pool_fold(struct table *t, char *key)
 {
 	for (const char *p = key; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
-			return arena_fold(&t->pool, key, strlen(key));
+			return arena_fold(&t->ed.arena, key, strlen(key));
 	return key;
 }
 
@@ -85,18 +69,10 @@ static char *trim_dup(const char *s)
 	return xstrndup(s, n);
 }
 
-static void entries_clear(struct table *t)
-{
-	arena_adopt(&t->retired, &t->pool);
-	t->n = 0;
-	t->npend = 0;
-	strmap_free(&t->index);
-}
-
 static struct table_entry *new_entry(struct table *t, size_t first, size_t nlines)
 {
-	xgrow(&t->v, &t->cap, t->n + 1, sizeof *t->v);
-	struct table_entry *e = &t->v[t->n++];
+	xgrow(&t->v, &t->cap, t->ed.n + 1, sizeof *t->v);
+	struct table_entry *e = &t->v[t->ed.n++];
 	memset(e, 0, sizeof *e);
 	e->first = first;
 	e->nlines = nlines;
@@ -104,64 +80,14 @@ static struct table_entry *new_entry(struct table *t, size_t first, size_t nline
 	return e;
 }
 
-/* Move d's last diagnostic to position at (the others keep their order). */
-static void diag_move_last(struct diags *d, size_t at)
+/* Entry i has the key of entry fi: a later duplicate is shadowed (for
+ * patterns, only an identical rule, which can never match). */
+static void shadow(void *obj, size_t i, size_t fi, struct diags *d)
 {
-	if (at + 1 >= d->n)
-		return;
-	struct diag g = d->v[d->n - 1];
-	memmove(d->v + at + 1, d->v + at, (d->n - 1 - at) * sizeof *d->v);
-	d->v[at] = g;
-}
-
-static void index_entry(struct table *t, size_t i, uint32_t hash, size_t mark, struct diags *d);
-
-/* Index the oldest pending entry. A duplicate's warning is inserted where
- * it belongs, so the later pending entries' marks move on by one. */
-static void index_oldest(struct table *t, struct diags *d)
-{
-	struct pending p = t->pend[0];
-	t->npend--;
-	memmove(t->pend, t->pend + 1, t->npend * sizeof *t->pend);
-	size_t before = d->n;
-	index_entry(t, p.idx, p.hash, p.mark, d);
-	if (d->n > before)
-		for (size_t k = 0; k < t->npend; k++)
-			t->pend[k].mark++;
-}
-
-static void index_pending(struct table *t, struct diags *d)
-{
-	while (t->npend)
-		index_oldest(t, d);
-}
-
-/* Index the last entry parsed a few entries later: the index is larger
- * than the cache, and the parse of the next lines gives its slot,
- * prefetched now, the time to arrive. */
-static void index_last(struct table *t, struct diags *d)
-{
-	if (t->npend == sizeof t->pend / sizeof *t->pend)
-		index_oldest(t, d);
-	struct pending *p = &t->pend[t->npend++];
-	p->idx = t->n - 1;
-	p->hash = strmap_hash(t->v[t->n - 1].lookup_key);
-	p->mark = d->n;
-	strmap_prefetch(t->index, p->hash);
-}
-
-/* Enter entry i in the index; a later duplicate is shadowed, and its
- * warning goes where it would have been without the delay (mark). */
-static void index_entry(struct table *t, size_t i, uint32_t hash, size_t mark, struct diags *d)
-{
+	struct table *t = obj;
 	struct table_entry *e = &t->v[i];
-	void *idx = (void *)(uintptr_t)(i + 1);
-	if (strmap_add_hash(t->index, e->lookup_key, hash, idx))
-		return;
-	size_t before = d->n;
-	size_t fi = (size_t)(uintptr_t)strmap_get(t->index, e->lookup_key) - 1;
 	const struct table_entry *f = &t->v[fi];
-	const char *name = doc_name(t->doc);
+	const char *name = doc_name(t->ed.doc);
 	switch (t->syntax) {
 	case TABLE_INDEXED:
 	case TABLE_LIST:
@@ -179,8 +105,14 @@ static void index_entry(struct table *t, size_t i, uint32_t hash, size_t mark, s
 		}
 		break;
 	}
-	if (d->n > before)
-		diag_move_last(d, mark);
+}
+
+/* Index the last entry parsed a few entries later: the index is larger
+ * than the cache, and the parse of the next lines gives its slot,
+ * prefetched now, the time to arrive. */
+static void index_last(struct table *t, struct diags *d)
+{
+	entrydoc_index_later(&t->ed, t->ed.n - 1, t->v[t->ed.n - 1].lookup_key, shadow, t, d);
 }
 
 static void parse_indexed(struct table *t, char *s, size_t first, size_t nlines,
@@ -188,7 +120,7 @@ static void parse_indexed(struct table *t, char *s, size_t first, size_t nlines,
 {
 	size_t klen, vlen;
 	const char *val;
-	if (!tableline_indexed(s, strlen(s), doc_name(t->doc), (unsigned)(first + 1), &klen, &val,
+	if (!tableline_indexed(s, strlen(s), doc_name(t->ed.doc), (unsigned)(first + 1), &klen, &val,
 			       &vlen, d))
 		return;
 	struct table_entry *e = new_entry(t, first, nlines);
@@ -202,7 +134,7 @@ static void parse_list(struct table *t, const char *s, size_t first, size_t nlin
 		       struct diags *d)
 {
 	size_t pos = 0, start, len, n = strlen(s);
-	while (tableline_list_next(s, n, &pos, &start, &len, doc_name(t->doc), (unsigned)(first + 1),
+	while (tableline_list_next(s, n, &pos, &start, &len, doc_name(t->ed.doc), (unsigned)(first + 1),
 				   d)) {
 		struct table_entry *e = new_entry(t, first, nlines);
 		e->key = pool_strndup(t, s + start, len);
@@ -225,7 +157,7 @@ static bool keyword(const char *s, const char *kw)
 static void parse_regexp(struct table *t, const char *s, size_t first, size_t nlines,
 			 unsigned *depth, struct diags *d)
 {
-	const char *name = doc_name(t->doc);
+	const char *name = doc_name(t->ed.doc);
 	unsigned line = (unsigned)(first + 1);
 	if (keyword(s, "if")) {
 		if ((*depth)++ == 0)
@@ -294,9 +226,8 @@ static void parse_regexp(struct table *t, const char *s, size_t first, size_t nl
 /* (Re)build the entries from the document. */
 static void reindex(struct table *t, struct diags *d)
 {
-	entries_clear(t);
-	size_t nl = doc_count(t->doc);
-	t->index = strmap_create_borrowed(nl);
+	size_t nl = doc_count(t->ed.doc);
+	entrydoc_restart(&t->ed, nl);
 	/* An indexed table has at most one entry a line (lists may have more
 	 * and grow): one allocation, no doubling. */
 	if (t->syntax != TABLE_LIST && t->cap < nl) {
@@ -307,11 +238,11 @@ static void reindex(struct table *t, struct diags *d)
 	struct strbuf text = STRBUF_INIT;
 	size_t pos = 0, first, nlines;
 	unsigned depth = 0;
-	while (doc_next_logical(t->doc, &pos, &text, &first, &nlines)) {
+	while (doc_next_logical(t->ed.doc, &pos, &text, &first, &nlines)) {
 		char *s = text.buf;
 		/* readlline() refuses text without a line to continue. */
 		if (is_ws(s[0])) {
-			diag_warn(d, doc_name(t->doc), (unsigned)(first + 1),
+			diag_warn(d, doc_name(t->ed.doc), (unsigned)(first + 1),
 				  _("logical line must not start with whitespace"));
 			continue;
 		}
@@ -327,9 +258,9 @@ static void reindex(struct table *t, struct diags *d)
 			break;
 		}
 	}
-	index_pending(t, d);
+	entrydoc_index_pending(&t->ed, shadow, t, d);
 	if (depth > 0)
-		diag_warn(d, doc_name(t->doc), 0, _("IF has no matching ENDIF"));
+		diag_warn(d, doc_name(t->ed.doc), 0, _("IF has no matching ENDIF"));
 	t->open_ifs = depth;
 	sb_free(&text);
 }
@@ -337,7 +268,7 @@ static void reindex(struct table *t, struct diags *d)
 struct table *table_parse(struct doc *doc, enum table_syntax syntax, struct diags *d)
 {
 	struct table *t = xcalloc(1, sizeof *t);
-	t->doc = doc;
+	t->ed.doc = doc;
 	t->syntax = syntax;
 	reindex(t, d);
 	return t;
@@ -348,29 +279,26 @@ void table_free(struct table **tp)
 	struct table *t = *tp;
 	if (!t)
 		return;
-	entries_clear(t);
-	arena_free(&t->retired);
+	entrydoc_free(&t->ed);
 	free(t->v);
-	doc_free(&t->doc);
 	free(t);
 	*tp = NULL;
 }
 
-struct doc *table_doc(const struct table *t) { return t->doc; }
+struct doc *table_doc(const struct table *t) { return t->ed.doc; }
 enum table_syntax table_syntax(const struct table *t) { return t->syntax; }
-size_t table_count(const struct table *t) { return t->n; }
+size_t table_count(const struct table *t) { return t->ed.n; }
 
 const struct table_entry *table_entry(const struct table *t, size_t i)
 {
-	if (i >= t->n)
-		vm_panic("table_entry: %zu of %zu", i, t->n);
+	entrydoc_check(&t->ed, i, "table_entry");
 	return &t->v[i];
 }
 
 const struct table_entry *table_lookup(const struct table *t, const char *key)
 {
 	char *k = t->syntax == TABLE_REGEXP ? xstrdup(key) : table_fold_key(key);
-	size_t idx = (size_t)(uintptr_t)strmap_get(t->index, k);
+	size_t idx = entrydoc_find(&t->ed, k);
 	free(k);
 	return idx ? &t->v[idx - 1] : NULL;
 }
@@ -385,7 +313,7 @@ const struct table_entry *table_lookup(const struct table *t, const char *key)
 static const struct table_entry *find(const struct table *t, const char *key)
 {
 	if (t->syntax == TABLE_REGEXP)
-		for (size_t i = 0; i < t->n; i++)
+		for (size_t i = 0; i < t->ed.n; i++)
 			if (strcmp(t->v[i].key, key) == 0)
 				return &t->v[i];
 	return table_lookup(t, key);
@@ -447,7 +375,7 @@ static size_t value_offset(const struct table *t, const struct table_entry *e,
 			   size_t *klen, const char **text)
 {
 	size_t len;
-	const char *p = doc_text(t->doc, e->first, &len);
+	const char *p = doc_text(t->ed.doc, e->first, &len);
 	char *s = xmemdup0(p, len);
 	*text = p;
 	/* The key is the start of the logical line, hence of its first line. */
@@ -506,7 +434,7 @@ static bool valid_key(const struct table *t, const char *key)
 
 int table_add(struct table *t, const char *key, const char *value, struct diags *d)
 {
-	const char *name = doc_name(t->doc);
+	const char *name = doc_name(t->ed.doc);
 	if (!valid_key(t, key)) {
 		diag_error(d, name, 0, _("cannot add \"%s\": not a valid key for this table"), key);
 		return -1;
@@ -536,12 +464,12 @@ int table_add(struct table *t, const char *key, const char *value, struct diags 
 	char *folded = table_fold_key(key);
 	const struct table_entry *after = NULL;
 	if (t->syntax != TABLE_REGEXP)
-		for (size_t i = 0; i < t->n; i++) {
+		for (size_t i = 0; i < t->ed.n; i++) {
 			if (strcmp(key_domain(t->v[i].lookup_key), key_domain(folded)) == 0)
 				after = &t->v[i];
 		}
-	const struct table_entry *style = after ? after : t->n ? &t->v[t->n - 1] : NULL;
-	size_t at = after ? after->first + after->nlines : doc_count(t->doc);
+	const struct table_entry *style = after ? after : t->ed.n ? &t->v[t->ed.n - 1] : NULL;
+	size_t at = after ? after->first + after->nlines : doc_count(t->ed.doc);
 	free(folded);
 
 	struct strbuf line = STRBUF_INIT;
@@ -555,7 +483,7 @@ int table_add(struct table *t, const char *key, const char *value, struct diags 
 		add_separated(&line, key, ntext, nklen, nvoff);
 		sb_adds(&line, val);
 	}
-	doc_insert(t->doc, at, sb_str(&line));
+	doc_insert(t->ed.doc, at, sb_str(&line));
 	sb_free(&line);
 	free(val);
 	struct diags scratch = DIAGS_INIT;
@@ -574,7 +502,7 @@ static bool list_remove_word(struct table *t, size_t first, size_t nlines, const
 	bool removed = false;
 	for (size_t i = first; i < end;) {
 		size_t len;
-		const char *p = doc_text(t->doc, i, &len);
+		const char *p = doc_text(t->ed.doc, i, &len);
 		char *s = xmemdup0(p, len);
 		size_t n = 0, kept = 0, pos = 0, st, wl, sl = strlen(s);
 		while (tableline_word(s, sl, &pos, &st, &wl) && s[st] != '#') {
@@ -609,23 +537,23 @@ static bool list_remove_word(struct table *t, size_t first, size_t nlines, const
 			for (size_t k = 0; k < len; k++)
 				if (!cut[k])
 					sb_addc(&out, s[k]);
-			doc_replace(t->doc, i, sb_str(&out));
+			doc_replace(t->ed.doc, i, sb_str(&out));
 			sb_free(&out);
 			free(cut);
 			i++;
 		} else {
-			doc_delete(t->doc, i, 1);
+			doc_delete(t->ed.doc, i, 1);
 			end--;
 			/* The logical line lost its first line: the next line that
 			 * continued it becomes its start, without the indentation. */
 			for (size_t k = i; i == first && k < end; k++) {
-				const char *c = doc_text(t->doc, k, &len);
+				const char *c = doc_text(t->ed.doc, k, &len);
 				size_t m = 0;
 				while (m < len && is_ws(c[m]))
 					m++;
 				if (m < len && c[m] != '#') {
 					char *rest = xmemdup0(c + m, len - m);
-					doc_replace(t->doc, k, rest);
+					doc_replace(t->ed.doc, k, rest);
 					free(rest);
 					break;
 				}
@@ -641,12 +569,12 @@ int table_remove(struct table *t, const char *key, struct diags *d)
 {
 	const struct table_entry *e = find(t, key);
 	if (!e) {
-		diag_error(d, doc_name(t->doc), 0, _("\"%s\" is not in this table"), key);
+		diag_error(d, doc_name(t->ed.doc), 0, _("\"%s\" is not in this table"), key);
 		return -1;
 	}
 	struct diags scratch = DIAGS_INIT;
 	if (t->syntax == TABLE_REGEXP) {
-		doc_delete(t->doc, e->first, e->nlines);
+		doc_delete(t->ed.doc, e->first, e->nlines);
 		reindex(t, &scratch);
 		diags_free(&scratch);
 		return 0;
@@ -659,7 +587,7 @@ int table_remove(struct table *t, const char *key, struct diags *d)
 			/* A quoted word spanning a continuation line cannot be cut
 			 * out of one physical line; leave that to the admin. */
 			if (!list_remove_word(t, e->first, e->nlines, lk)) {
-				diag_error(d, doc_name(t->doc), e->line,
+				diag_error(d, doc_name(t->ed.doc), e->line,
 					   _("cannot remove \"%s\" from this line; edit it by hand"),
 					   key);
 				diags_free(&scratch);
@@ -667,7 +595,7 @@ int table_remove(struct table *t, const char *key, struct diags *d)
 				return -1;
 			}
 		} else {
-			doc_delete(t->doc, e->first, e->nlines);
+			doc_delete(t->ed.doc, e->first, e->nlines);
 		}
 		reindex(t, &scratch);
 		e = table_lookup(t, lk);
@@ -679,7 +607,7 @@ int table_remove(struct table *t, const char *key, struct diags *d)
 
 int table_set(struct table *t, const char *key, const char *value, struct diags *d)
 {
-	const char *name = doc_name(t->doc);
+	const char *name = doc_name(t->ed.doc);
 	const struct table_entry *e = find(t, key);
 	if (!e) {
 		diag_error(d, name, 0, _("\"%s\" is not in this table"), key);
@@ -709,9 +637,9 @@ int table_set(struct table *t, const char *key, const char *value, struct diags 
 	}
 	sb_adds(&line, val);
 	size_t first = e->first, nlines = e->nlines;
-	doc_replace(t->doc, first, sb_str(&line));
+	doc_replace(t->ed.doc, first, sb_str(&line));
 	if (nlines > 1)
-		doc_delete(t->doc, first + 1, nlines - 1);
+		doc_delete(t->ed.doc, first + 1, nlines - 1);
 	sb_free(&line);
 	free(val);
 	struct diags scratch = DIAGS_INIT;
