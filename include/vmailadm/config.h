@@ -51,12 +51,12 @@ int config_load_mem(const char *name, const char *text, size_t len, struct confi
 		    struct diags *d);
 void config_free(struct config **cp);
 
-/* `vmailadm config` (src/cli/cmd_config.c): every effective value and where
+/* `vmailadm config` (src/cli/config_print.c): every effective value and where
  * it came from ("default", "FILE:LINE", "environment"); as JSON when json. */
 void config_print(const struct config *c, FILE *fp, bool json);
 /* The whole man page vmailadm.yaml(5) (roff), from the settings table;
  * English and without configure-time paths, so it can be committed and
- * compared (src/cli/cmd_config.c). */
+ * compared (src/cli/config_print.c). */
 void config_print_man(FILE *fp);
 
 /* Where the named setting's value came from: "default" or "FILE:LINE";

@@ -2,7 +2,7 @@
  * mail_params.h): every setting's name, type, default, help and limits,
  * defined once. config.c loads and validates the file through it;
  * `vmailadm config` prints values and the man page vmailadm.yaml(5) from
- * it (src/cli/cmd_config.c). */
+ * it (src/cli/config_print.c). */
 #ifndef VMAILADM_SETTINGS_H
 #define VMAILADM_SETTINGS_H
 #include <stdbool.h>

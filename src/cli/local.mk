@@ -7,7 +7,8 @@ libvmail_a_SOURCES += \
 	src/cli/cmd_list.c \
 	src/cli/cmd_show.c
 libvmail_a_SOURCES += \
-	src/cli/cmd_config.c
+	src/cli/cmd_config.c \
+	src/cli/config_print.c
 
 # The demo server tree (`vmailadm demo`) and its test.
 libvmail_a_SOURCES += \

@@ -36,6 +36,7 @@ EXTRA_DIST += tests/fixtures/table tests/fixtures/aliases
 FUZZ_CC = clang
 FUZZ_TABLE_SRC = \
 	$(srcdir)/tests/fuzz/fuzz_table.c $(srcdir)/src/store/table.c \
+	$(srcdir)/src/store/tableline.c $(srcdir)/src/store/entrydoc.c \
 	$(srcdir)/src/store/aliases.c $(srcdir)/src/store/doc.c \
 	$(srcdir)/src/sys/diag.c $(srcdir)/src/sys/strbuf.c \
 	$(srcdir)/src/sys/strmap.c $(srcdir)/src/sys/xalloc.c
@@ -70,7 +71,7 @@ EXTRA_DIST += tests/fixtures/maincf tests/fixtures/pwfile
 # never part of `make check`). The first input byte picks the format.
 FUZZ_MAINCF_SRC = \
 	$(srcdir)/tests/fuzz/fuzz_maincf_pwfile.c $(srcdir)/src/store/maincf.c \
-	$(srcdir)/src/store/pwfile.c $(srcdir)/src/store/doc.c \
+	$(srcdir)/src/store/pwfile.c $(srcdir)/src/store/entrydoc.c $(srcdir)/src/store/doc.c \
 	$(srcdir)/src/sys/diag.c $(srcdir)/src/sys/strbuf.c \
 	$(srcdir)/src/sys/strmap.c $(srcdir)/src/sys/xalloc.c
 EXTRA_DIST += tests/fuzz/fuzz_maincf_pwfile.c

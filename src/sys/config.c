@@ -1,7 +1,7 @@
 /* vmailadm's configuration: the YAML file (libyaml) read and validated
  * through the settings table (settings.c), and where each value came from.
  * struct config owns every string; config_free frees all. Printing is
- * `vmailadm config`'s (src/cli/cmd_config.c). */
+ * `vmailadm config`'s (src/cli/config_print.c). */
 #include "config.h"
 
 #include <ctype.h>

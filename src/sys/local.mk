@@ -91,8 +91,8 @@ EXTRA_DIST += tests/cli-config.sh \
 
 # `make fuzz-config`: the configuration reader under libFuzzer (clang; not
 # part of `make check`), seeded with the config fixtures, FUZZ_TIME seconds.
-FUZZ_CONFIG_SRC = tests/fuzz/fuzz_config.c src/sys/config.c src/sys/diag.c \
-	src/sys/strbuf.c src/sys/xalloc.c
+FUZZ_CONFIG_SRC = tests/fuzz/fuzz_config.c src/sys/config.c src/sys/settings.c \
+	src/cli/config_print.c src/sys/diag.c src/sys/strbuf.c src/sys/xalloc.c
 EXTRA_DIST += tests/fuzz/fuzz_config.c
 CLEANFILES += fuzz-config
 fuzz-config: $(FUZZ_CONFIG_SRC:%=$(srcdir)/%)
