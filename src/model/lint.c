@@ -368,89 +368,42 @@ static char *dovecot_path(const char *location, const struct mailbox *b)
 	return s;
 }
 
-static void lint_mailboxes(const struct world *w, const struct config *cfg, struct lint_report *r,
-			   struct strmap *maildirs)
+/* A mailbox's Maildir on disk: it exists below the base, owned by vmail. */
+static void lint_maildir_on_disk(const struct config *cfg, const struct mailbox *b,
+				 const char *base, const char *dir, struct lint_report *r)
 {
-	size_t nb;
-	const struct mailbox *boxes = world_mailboxes(w, &nb);
-	const char *base = world_mailbox_base(w);
-	const char *pwpath = doc_name(pwfile_doc(world_pwfile(w)));
-	for (size_t i = 0; i < nb; i++) {
-		const struct mailbox *b = &boxes[i];
-		char *dir = strip_slash(b->maildir);
-		strmap_put(maildirs, dir, (void *)1);
-		if (!b->pw) {
-			char *fix = fixf(_("vmailadm mailbox passwd %s"), b->address);
-			add(r, "mailbox-without-password", LINT_WARNING, b->file, b->line, b->address, fix,
-			    _("mailbox %s has no entry in the passwd-file %s: mail is delivered but nobody can log in to read it"),
-			    b->address, pwpath);
+	const char *rel = dir + strlen(base);
+	while (*rel == '/')
+		rel++;
+	struct diags dd = DIAGS_INIT;
+	int fd = strncmp(dir, base, strlen(base)) == 0 && *rel ? safe_open_dir(base, rel, &dd) : -1;
+	struct stat st;
+	if (fd < 0) {
+		if (strncmp(dir, base, strlen(base)) == 0 && *rel) {
+			char *fix = fixf(_("create it (new cur tmp, 0700, owned by %ld:%ld)"),
+					 cfg->vmail_uid, cfg->vmail_gid);
+			add(r, "mailbox-without-maildir", LINT_WARNING, b->file, b->line, dir, fix,
+			    _("the maildir %s of %s does not exist (virtual(8) creates it at the first delivery, Dovecot at the first login)"),
+			    dir, b->address);
 			free(fix);
 		}
-		if (!b->is_maildir) {
-			char *fix = fixf(_("end the value with '/': %s/"), b->value);
-			add(r, "vmailbox-mbox-path", LINT_WARNING, b->file, b->line, b->address, fix,
-			    _("the path %s of %s has no trailing '/': virtual(8) writes an mbox file, not a Maildir"),
-			    b->value, b->address);
-			free(fix);
-		}
-		size_t dl = strlen(b->domain);
-		if (strncmp(b->value, b->domain, dl) != 0 || b->value[dl] != '/') {
-			char *fix = fixf(_("use %s/%s/"), b->domain, b->local);
-			add(r, "vmailbox-path-outside-domain", LINT_WARNING, b->file, b->line, b->address, fix,
-			    _("the path %s of %s is not under its domain directory %s/"), b->value,
-			    b->address, b->domain);
-			free(fix);
-		}
-		char *dp = b->is_maildir ? dovecot_path(cfg->dovecot_mail_location, b) : NULL;
-		if (dp && strcmp(dp, dir) != 0) {
-			char *fix = fixf(_("make the vmailbox path and dovecot_mail_location (%s) agree"),
-					 cfg->dovecot_mail_location);
-			add(r, "dovecot-path-mismatch", LINT_WARNING, b->file, b->line, b->address, fix,
-			    _("Postfix delivers %s to %s but Dovecot reads %s: the user never sees that mail"),
-			    b->address, dir, dp);
-			free(fix);
-		}
-		free(dp);
-		if (b->is_maildir && *base) {
-			const char *rel = dir + strlen(base);
-			while (*rel == '/')
-				rel++;
-			struct diags dd = DIAGS_INIT;
-			int fd = strncmp(dir, base, strlen(base)) == 0 && *rel ? safe_open_dir(base, rel, &dd) : -1;
-			struct stat st;
-			if (fd < 0) {
-				if (strncmp(dir, base, strlen(base)) == 0 && *rel) {
-					char *fix = fixf(_("create it (new cur tmp, 0700, owned by %ld:%ld)"),
-							 cfg->vmail_uid, cfg->vmail_gid);
-					add(r, "mailbox-without-maildir", LINT_WARNING, b->file, b->line, dir, fix,
-					    _("the maildir %s of %s does not exist (virtual(8) creates it at the first delivery, Dovecot at the first login)"),
-					    dir, b->address);
-					free(fix);
-				}
-			} else if (fstat(fd, &st) == 0 &&
-				   (st.st_uid != (uid_t)cfg->vmail_uid || st.st_gid != (gid_t)cfg->vmail_gid)) {
-				char *fix = fixf(_("chown -R %ld:%ld %s"), cfg->vmail_uid, cfg->vmail_gid, dir);
-				add(r, "maildir-owner", LINT_WARNING, b->file, b->line, dir, fix,
-				    _("the maildir %s is owned by %ld:%ld, not by vmail %ld:%ld: delivery or login fails"),
-				    dir, (long)st.st_uid, (long)st.st_gid, cfg->vmail_uid, cfg->vmail_gid);
-				free(fix);
-			}
-			if (fd >= 0)
-				close(fd);
-			diags_free(&dd);
-		}
-		free(dir);
+	} else if (fstat(fd, &st) == 0 &&
+		   (st.st_uid != (uid_t)cfg->vmail_uid || st.st_gid != (gid_t)cfg->vmail_gid)) {
+		char *fix = fixf(_("chown -R %ld:%ld %s"), cfg->vmail_uid, cfg->vmail_gid, dir);
+		add(r, "maildir-owner", LINT_WARNING, b->file, b->line, dir, fix,
+		    _("the maildir %s is owned by %ld:%ld, not by vmail %ld:%ld: delivery or login fails"),
+		    dir, (long)st.st_uid, (long)st.st_gid, cfg->vmail_uid, cfg->vmail_gid);
+		free(fix);
 	}
-	size_t nc;
-	const struct catchall *cs = world_catchalls(w, &nc);
-	for (size_t i = 0; i < nc; i++)
-		if (cs[i].map == CATCHALL_IN_MAILBOX_MAP) {
-			char *dir = strip_slash(cs[i].mailbox->maildir);
-			strmap_put(maildirs, dir, (void *)1);
-			free(dir);
-		}
+	if (fd >= 0)
+		close(fd);
+	diags_free(&dd);
+}
 
-	/* passwd-file: entries without a mailbox, schemes, mode */
+/* The passwd-file: entries without a mailbox, schemes, mode. */
+static void lint_pwfile(const struct world *w, const struct config *cfg, struct lint_report *r)
+{
+	const char *pwpath = doc_name(pwfile_doc(world_pwfile(w)));
 	const struct pwfile *pf = world_pwfile(w);
 	size_t np = pwfile_count(pf);
 	for (size_t i = 0; i < np; i++) {
@@ -500,6 +453,65 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 		    (unsigned)(st->st_mode & 07777));
 		free(fix);
 	}
+}
+
+static void lint_mailboxes(const struct world *w, const struct config *cfg, struct lint_report *r,
+			   struct strmap *maildirs)
+{
+	size_t nb;
+	const struct mailbox *boxes = world_mailboxes(w, &nb);
+	const char *base = world_mailbox_base(w);
+	const char *pwpath = doc_name(pwfile_doc(world_pwfile(w)));
+	for (size_t i = 0; i < nb; i++) {
+		const struct mailbox *b = &boxes[i];
+		char *dir = strip_slash(b->maildir);
+		strmap_put(maildirs, dir, (void *)1);
+		if (!b->pw) {
+			char *fix = fixf(_("vmailadm mailbox passwd %s"), b->address);
+			add(r, "mailbox-without-password", LINT_WARNING, b->file, b->line, b->address, fix,
+			    _("mailbox %s has no entry in the passwd-file %s: mail is delivered but nobody can log in to read it"),
+			    b->address, pwpath);
+			free(fix);
+		}
+		if (!b->is_maildir) {
+			char *fix = fixf(_("end the value with '/': %s/"), b->value);
+			add(r, "vmailbox-mbox-path", LINT_WARNING, b->file, b->line, b->address, fix,
+			    _("the path %s of %s has no trailing '/': virtual(8) writes an mbox file, not a Maildir"),
+			    b->value, b->address);
+			free(fix);
+		}
+		size_t dl = strlen(b->domain);
+		if (strncmp(b->value, b->domain, dl) != 0 || b->value[dl] != '/') {
+			char *fix = fixf(_("use %s/%s/"), b->domain, b->local);
+			add(r, "vmailbox-path-outside-domain", LINT_WARNING, b->file, b->line, b->address, fix,
+			    _("the path %s of %s is not under its domain directory %s/"), b->value,
+			    b->address, b->domain);
+			free(fix);
+		}
+		char *dp = b->is_maildir ? dovecot_path(cfg->dovecot_mail_location, b) : NULL;
+		if (dp && strcmp(dp, dir) != 0) {
+			char *fix = fixf(_("make the vmailbox path and dovecot_mail_location (%s) agree"),
+					 cfg->dovecot_mail_location);
+			add(r, "dovecot-path-mismatch", LINT_WARNING, b->file, b->line, b->address, fix,
+			    _("Postfix delivers %s to %s but Dovecot reads %s: the user never sees that mail"),
+			    b->address, dir, dp);
+			free(fix);
+		}
+		free(dp);
+		if (b->is_maildir && *base)
+			lint_maildir_on_disk(cfg, b, base, dir, r);
+		free(dir);
+	}
+	size_t nc;
+	const struct catchall *cs = world_catchalls(w, &nc);
+	for (size_t i = 0; i < nc; i++)
+		if (cs[i].map == CATCHALL_IN_MAILBOX_MAP) {
+			char *dir = strip_slash(cs[i].mailbox->maildir);
+			strmap_put(maildirs, dir, (void *)1);
+			free(dir);
+		}
+
+	lint_pwfile(w, cfg, r);
 }
 
 /* Directories base/DOMAIN/USER holding cur/ or new/ that no mailbox uses. */
