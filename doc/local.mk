@@ -1,5 +1,5 @@
 # Man pages: vmailadm(1) is written by hand; vmailadm.yaml(5) is generated
-# from the settings table (src/sys/config.c) and committed. test_config and
+# from the settings table (src/sys/settings.c) and committed. test_config and
 # tests/cli-config.sh fail when it is stale; `make update-man` rewrites it.
 dist_man_MANS += doc/vmailadm.1 doc/vmailadm.yaml.5
 update-man: vmailadm$(EXEEXT)
