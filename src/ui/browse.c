@@ -159,114 +159,213 @@ static void browse_show_filter(struct browse *B, struct ui *ui)
 		ui_status(ui, ROLE_STATUS, "%s", "");
 }
 
-static bool browse_filter_key(struct browse *B, struct ui *ui, ui_key k)
+/* ---- keys ---- */
+
+/* The filter being typed: Enter keeps it, Esc clears it, the rest edits it. */
+static bool browse_filter_done(struct screen *s, struct ui *ui, ui_key k)
 {
-	if (k == 27) {
-		B->filtering = false;
+	struct browse *B = (struct browse *)s;
+	B->filtering = false;
+	if (k == 27)
 		sb_reset(&B->filter);
-	} else if (k == '\r' || k == '\n' || k == UI_FN(KEY_ENTER)) {
-		B->filtering = false;
-	} else if (!lineedit_key(&B->filter, k, 200)) {
-		return true;
-	}
 	rows_refilter(B);
 	browse_show_filter(B, ui);
 	return true;
 }
 
-static bool browse_key(struct screen *s, struct ui *ui, ui_key k)
+static bool browse_filter_edit(struct screen *s, struct ui *ui, ui_key k)
 {
 	struct browse *B = (struct browse *)s;
-	ui->dirty = true;
-	if (B->filtering)
-		return browse_filter_key(B, ui, k);
-	switch (k) {
-	case '/':
-		B->filtering = true;
+	if (!lineedit_key(&B->filter, k, 200))
+		return true;
+	rows_refilter(B);
+	browse_show_filter(B, ui);
+	return true;
+}
+
+static const struct keydef browse_filter_keys[] = {
+	{ .keys = { '\r', '\n', UI_FN(KEY_ENTER) }, .name = "Enter", .run = browse_filter_done,
+	  .bar_key = "Enter", .bar = N_("Keep filter"), .bar_pos = 1 },
+	{ .keys = { 27 }, .name = "Esc", .run = browse_filter_done,
+	  .bar_key = "Esc", .bar = N_("Clear filter"), .bar_pos = 2 },
+	{ .keys = { UI_FN(KEY_BACKSPACE), 127, 8 }, .name = "Backspace", .run = browse_filter_edit,
+	  .bar_key = "Backspace", .bar = N_("Erase"), .bar_pos = 3 },
+};
+static const struct keytab browse_filter_tab = KEYTAB(browse_filter_keys);
+
+static bool browse_k_filter(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct browse *B = (struct browse *)s;
+	(void)k;
+	B->filtering = true;
+	browse_show_filter(B, ui);
+	return true;
+}
+
+static bool browse_k_clear(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct browse *B = (struct browse *)s;
+	(void)k;
+	if (B->filter.len) {
+		sb_reset(&B->filter);
+		rows_refilter(B);
 		browse_show_filter(B, ui);
-		return true;
-	case 27:
-		if (B->filter.len) {
-			sb_reset(&B->filter);
-			rows_refilter(B);
-			browse_show_filter(B, ui);
+	}
+	return true;
+}
+
+static bool browse_k_pane(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct browse *B = (struct browse *)s;
+	(void)ui;
+	browse_set_focus(B, (B->focus + (k == '\t' ? 1 : 2)) % 3);
+	return true;
+}
+
+static bool browse_k_into(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct browse *B = (struct browse *)s;
+	/* On an entry, Enter acts: a mailbox opens, an alias is edited. */
+	bool enter = k == '\r' || k == '\n' || k == UI_FN(KEY_ENTER);
+	if (enter && B->focus == PANE_ENTRIES && B->nrows) {
+		const struct row *r = &B->rows[B->elist.sel];
+		if (r->kind == ROW_MAILBOX && r->mark != MARK_ADD) {
+			ui_push(ui, maillist_create(ui, r->p));
+			return true;
 		}
-		return true;
-	case '\t':
-		browse_set_focus(B, (B->focus + 1) % 3);
-		return true;
-	case UI_FN(KEY_BTAB):
-		browse_set_focus(B, (B->focus + 2) % 3);
-		return true;
-	case '\r': case '\n': case UI_FN(KEY_ENTER):
-		/* On an entry, Enter acts: a mailbox opens, an alias is edited. */
-		if (B->focus == PANE_ENTRIES && B->nrows) {
-			const struct row *r = &B->rows[B->elist.sel];
-			if (r->kind == ROW_MAILBOX && r->mark != MARK_ADD) {
-				ui_push(ui, maillist_create(ui, r->p));
-				return true;
-			}
-			if ((r->kind == ROW_ALIAS || r->kind == ROW_CATCHALL) && r->mark != MARK_DEL) {
-				struct ui_sel sel;
-				browse_selection(s, &sel);
-				edit_edit(ui, &sel);
-				return true;
-			}
-		}
-		browse_set_focus(B, B->focus + 1);
-		return true;
-	case UI_FN(KEY_RIGHT): case 'l':
-		browse_set_focus(B, B->focus + 1);
-		return true;
-	case 'o':
-		if (B->focus == PANE_ENTRIES && B->nrows &&
-		    B->rows[B->elist.sel].kind == ROW_MAILBOX)
-			ui_push(ui, maillist_create(ui, B->rows[B->elist.sel].p));
-		else
-			ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox to open its messages"));
-		return true;
-	case 'a': case 'd': case UI_FN(KEY_DC): case 'e': case 'p': case 'Q': {
-		struct ui_sel sel;
-		browse_selection(s, &sel);
-		if (k == 'a')
-			edit_add(ui, &sel);
-		else if (k == 'd' || k == UI_FN(KEY_DC))
-			edit_delete(ui, &sel);
-		else if (k == 'e')
+		if ((r->kind == ROW_ALIAS || r->kind == ROW_CATCHALL) && r->mark != MARK_DEL) {
+			struct ui_sel sel;
+			browse_selection(s, &sel);
 			edit_edit(ui, &sel);
-		else if (k == 'p')
-			edit_password(ui, &sel);
-		else
-			edit_quota(ui, &sel);
+			return true;
+		}
+	}
+	browse_set_focus(B, B->focus + 1);
+	return true;
+}
+
+static bool browse_k_back(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct browse *B = (struct browse *)s;
+	(void)ui;
+	(void)k;
+	browse_set_focus(B, B->focus - 1);
+	return true;
+}
+
+static bool browse_k_open(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct browse *B = (struct browse *)s;
+	(void)k;
+	if (B->focus == PANE_ENTRIES && B->nrows && B->rows[B->elist.sel].kind == ROW_MAILBOX)
+		ui_push(ui, maillist_create(ui, B->rows[B->elist.sel].p));
+	else
+		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox to open its messages"));
+	return true;
+}
+
+/* The editing keys act on the selection (edit.c). */
+static bool browse_k_edit(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct ui_sel sel;
+	browse_selection(s, &sel);
+	if (k == 'a')
+		edit_add(ui, &sel);
+	else if (k == 'd' || k == UI_FN(KEY_DC))
+		edit_delete(ui, &sel);
+	else if (k == 'e')
+		edit_edit(ui, &sel);
+	else if (k == 'p')
+		edit_password(ui, &sel);
+	else
+		edit_quota(ui, &sel);
+	return true;
+}
+
+static bool browse_k_undo(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)s;
+	(void)k;
+	edit_undo(ui);
+	return true;
+}
+
+static bool browse_k_diff(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)s;
+	(void)k;
+	if (ui->staged == 0)
+		ui_status(ui, ROLE_STATUS, "%s", _("nothing is staged: a, d, e, p and Q stage changes"));
+	else
+		ui_push(ui, diffview_create(ui, false));
+	return true;
+}
+
+static bool browse_k_quit(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)s;
+	(void)k;
+	edit_quit(ui);
+	return true;
+}
+
+static bool browse_k_next_new(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)k;
+	browse_find_new((struct browse *)s, ui, NULL);
+	return true;
+}
+
+static bool browse_k_rescan(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)s;
+	(void)k;
+	if (live_rescan(ui->live))
+		ui_status(ui, ROLE_STATUS, "%s", _("rescanning every Maildir..."));
+	else
+		ui_status(ui, ROLE_STATUS, "%s", _("a scan is already running"));
+	return true;
+}
+
+/* The details pane scrolls its text: it has nothing to select. */
+static bool browse_scroll_details(struct browse *B, ui_key k)
+{
+	if (k == UI_FN(KEY_DOWN) || k == 'j') {
+		if (B->tlist.top + 1 < B->ndet)
+			B->tlist.top++;
+		B->tlist.sel = B->tlist.top;
 		return true;
 	}
-	case 'u':
-		edit_undo(ui);
+	if (k == UI_FN(KEY_UP) || k == 'k') {
+		if (B->tlist.top)
+			B->tlist.top--;
+		B->tlist.sel = B->tlist.top;
 		return true;
-	case 'D':
-		if (ui->staged == 0)
-			ui_status(ui, ROLE_STATUS, "%s", _("nothing is staged: a, d, e, p and Q stage changes"));
-		else
-			ui_push(ui, diffview_create(ui, false));
-		return true;
-	case 'q': case UI_FN(KEY_F(10)):
-		edit_quit(ui);
-		return true;
-	case UI_FN(KEY_LEFT): case 'h': case UI_FN(KEY_BACKSPACE): case 127:
-		browse_set_focus(B, B->focus - 1);
-		return true;
-	case 'n':
-		browse_find_new(B, ui, NULL);
-		return true;
-	case 'r':
-		if (live_rescan(ui->live))
-			ui_status(ui, ROLE_STATUS, "%s", _("rescanning every Maildir..."));
-		else
-			ui_status(ui, ROLE_STATUS, "%s", _("a scan is already running"));
-		return true;
-	default:
-		break;
 	}
+	/* a page: the problems and the trace can be longer than the pane */
+	size_t page = B->tlist.height > 1 ? (size_t)B->tlist.height - 1 : 1;
+	size_t last = B->ndet > (size_t)B->tlist.height && B->tlist.height > 0
+		? B->ndet - (size_t)B->tlist.height : 0;
+	if (k == UI_FN(KEY_NPAGE) || k == UI_CTRL('f') || k == ' ') {
+		B->tlist.top = B->tlist.top + page < last ? B->tlist.top + page : last;
+	} else if (k == UI_FN(KEY_PPAGE) || k == UI_CTRL('b')) {
+		B->tlist.top = B->tlist.top > page ? B->tlist.top - page : 0;
+	} else if (k == UI_FN(KEY_HOME) || k == 'g') {
+		B->tlist.top = 0;
+	} else if (k == UI_FN(KEY_END) || k == 'G') {
+		B->tlist.top = last;
+	} else {
+		return false;
+	}
+	B->tlist.sel = B->tlist.top;
+	return true;
+}
+
+/* Moving in the focused pane (the list widget's keys). */
+static bool browse_k_move(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct browse *B = (struct browse *)s;
+	(void)ui;
 	if (B->focus == PANE_DOMAINS && list_key(&B->dlist, k)) {
 		rows_domain_changed(B);
 		return true;
@@ -276,38 +375,80 @@ static bool browse_key(struct screen *s, struct ui *ui, ui_key k)
 		details_build(B);
 		return true;
 	}
-	if (B->focus == PANE_DETAILS) {
-		if (k == UI_FN(KEY_DOWN) || k == 'j') {
-			if (B->tlist.top + 1 < B->ndet)
-				B->tlist.top++;
-			B->tlist.sel = B->tlist.top;
-			return true;
-		}
-		if (k == UI_FN(KEY_UP) || k == 'k') {
-			if (B->tlist.top)
-				B->tlist.top--;
-			B->tlist.sel = B->tlist.top;
-			return true;
-		}
-		/* a page: the problems and the trace can be longer than the pane */
-		size_t page = B->tlist.height > 1 ? (size_t)B->tlist.height - 1 : 1;
-		size_t last = B->ndet > (size_t)B->tlist.height && B->tlist.height > 0
-			? B->ndet - (size_t)B->tlist.height : 0;
-		if (k == UI_FN(KEY_NPAGE) || k == UI_CTRL('f') || k == ' ') {
-			B->tlist.top = B->tlist.top + page < last ? B->tlist.top + page : last;
-		} else if (k == UI_FN(KEY_PPAGE) || k == UI_CTRL('b')) {
-			B->tlist.top = B->tlist.top > page ? B->tlist.top - page : 0;
-		} else if (k == UI_FN(KEY_HOME) || k == 'g') {
-			B->tlist.top = 0;
-		} else if (k == UI_FN(KEY_END) || k == 'G') {
-			B->tlist.top = last;
-		} else {
-			ui->dirty = false;
-			return false;
-		}
-		B->tlist.sel = B->tlist.top;
+	return B->focus == PANE_DETAILS && browse_scroll_details(B, k);
+}
+
+/* Every key of the main screen, in the help's order. Rows without keys are
+ * handled by ui.c for every screen, or are only a line of help. */
+static const struct keydef browse_keys[] = {
+	{ .help = N_("Moving around") },
+	{ .keys = { '\t', UI_FN(KEY_BTAB) }, .run = browse_k_pane, .name = "Tab  S-Tab",
+	  .help = N_("next / previous pane (domains, entries, details)"),
+	  .bar_key = "Tab", .bar = N_("Pane"), .bar_pos = 2 },
+	{ .keys = { UI_FN(KEY_RIGHT), 'l', '\r', '\n', UI_FN(KEY_ENTER) }, .run = browse_k_into,
+	  .name = "Right  l  Enter", .help = N_("go into the selected domain or entry"),
+	  .bar_key = "Enter", .bar = N_("Open"), .bar_pos = 3 },
+	{ .keys = { UI_FN(KEY_LEFT), 'h', UI_FN(KEY_BACKSPACE), 127 }, .run = browse_k_back,
+	  .name = "Left  h  Backspace", .help = N_("back to the previous pane") },
+	{ .keys = { UI_FN(KEY_UP), UI_FN(KEY_DOWN), 'k', 'j' }, .run = browse_k_move,
+	  .name = "Up Down  k j", .help = N_("previous / next row") },
+	{ .keys = { UI_FN(KEY_PPAGE), UI_FN(KEY_NPAGE), UI_CTRL('b'), UI_CTRL('f'), ' ' },
+	  .run = browse_k_move, .name = "PgUp PgDn  C-b C-f", .help = N_("one page up / down") },
+	{ .keys = { UI_FN(KEY_HOME), UI_FN(KEY_END), 'g', 'G' }, .run = browse_k_move,
+	  .name = "Home End  g G", .help = N_("first / last row") },
+	{ .keys = { 'n' }, .run = browse_k_next_new, .name = "n",
+	  .help = N_("next mailbox with new mail") },
+	{ .name = "Tab Tab, PgUp PgDn",
+	  .help = N_("in the details pane: scroll the problems and the trace") },
+	{ .name = "!", .help = N_("mark: lint found a problem (the details say which)") },
+	{ .help = N_("Editing (nothing changes on disk before the commit)") },
+	{ .keys = { 'a' }, .run = browse_k_edit, .name = "a",
+	  .help = N_("add: a domain (domains pane); a mailbox, alias or catch-all (entries pane)"),
+	  .bar_key = "a", .bar = N_("Add"), .bar_pos = 5 },
+	{ .keys = { 'd', UI_FN(KEY_DC) }, .run = browse_k_edit, .name = "d  Delete",
+	  .help = N_("remove the selected domain or entry (asks first; mail is archived)"),
+	  .bar_key = "d", .bar = N_("Del"), .bar_pos = 6 },
+	{ .keys = { 'e' }, .run = browse_k_edit, .name = "e  Enter",
+	  .help = N_("edit the selected alias's targets, catch-all, or mailbox quota"),
+	  .bar_key = "e", .bar = N_("Edit"), .bar_pos = 7 },
+	{ .keys = { 'p' }, .run = browse_k_edit, .name = "p",
+	  .help = N_("set the selected mailbox's password (typed twice, or generated)") },
+	{ .keys = { 'Q' }, .run = browse_k_edit, .name = "Q",
+	  .help = N_("set the selected mailbox's quota") },
+	{ .keys = { 'u' }, .run = browse_k_undo, .name = "u",
+	  .help = N_("undo the last staged change") },
+	{ .keys = { 'D' }, .run = browse_k_diff, .name = "D",
+	  .help = N_("preview the staged changes (diff, actions); c there commits"),
+	  .bar_key = "D", .bar = N_("Diff"), .bar_pos = 8 },
+	{ .help = N_("Mail") },
+	{ .keys = { 'o' }, .run = browse_k_open, .name = "Enter  o",
+	  .help = N_("on a mailbox: its messages; Enter on a message reads it") },
+	{ .help = N_("Finding") },
+	{ .keys = { '/' }, .run = browse_k_filter, .name = "/",
+	  .help = N_("filter domains and entries by text (Enter keeps it, Esc clears it)"),
+	  .bar_key = "/", .bar = N_("Filter"), .bar_pos = 4 },
+	{ .keys = { 27 }, .run = browse_k_clear, .name = "Esc", .help = N_("clear the filter") },
+	{ .help = N_("Mail statistics") },
+	{ .keys = { 'r' }, .run = browse_k_rescan, .name = "r",
+	  .help = N_("rescan every Maildir (new mail shows by itself within a second)") },
+	{ .help = N_("Screen") },
+	{ .name = "F1  ?", .help = N_("this help"), .bar_key = "F1", .bar = N_("Help"), .bar_pos = 1 },
+	{ .name = "C-l", .help = N_("redraw the screen") },
+	{ .keys = { 'q', UI_FN(KEY_F(10)) }, .run = browse_k_quit, .name = "q  F10",
+	  .help = N_("quit (closes this help first; asks when changes are staged)"),
+	  .bar_key = "q", .bar = N_("Quit"), .bar_pos = 9 },
+};
+static const struct keytab browse_tab = KEYTAB(browse_keys);
+
+static bool browse_key(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct browse *B = (struct browse *)s;
+	ui->dirty = true;
+	const struct keydef *d = keys_find(B->filtering ? &browse_filter_tab : &browse_tab, k);
+	if (B->filtering && !d)
+		return browse_filter_edit(s, ui, k);   /* typing */
+	if (d && d->run && d->run(s, ui, k))
 		return true;
-	}
 	ui->dirty = false;
 	return false;
 }
@@ -337,18 +478,17 @@ static void browse_free(struct screen *s)
 static const char *const *browse_keybar(struct screen *s)
 {
 	struct browse *B = (struct browse *)s;
-	static const char *const normal[] = {
-		"F1", N_("Help"), "Tab", N_("Pane"), "Enter", N_("Open"), "/", N_("Filter"),
-		"a", N_("Add"), "d", N_("Del"), "e", N_("Edit"), "D", N_("Diff"), "q", N_("Quit"), NULL,
-	};
-	static const char *const filtering[] = {
-		"Enter", N_("Keep filter"), "Esc", N_("Clear filter"), "Backspace", N_("Erase"), NULL,
-	};
+	/* made once from the tables */
+	static const char *normal[2 * 16 + 1], *filtering[2 * 4 + 1];
+	if (!normal[0]) {
+		keys_bar(&browse_tab, normal, sizeof normal / sizeof normal[0]);
+		keys_bar(&browse_filter_tab, filtering, sizeof filtering / sizeof filtering[0]);
+	}
 	return B->filtering ? filtering : normal;
 }
 
 static const struct screen_ops browse_ops = {
-	browse_draw, browse_key, browse_resize, browse_free, browse_keybar,
+	browse_draw, browse_key, browse_resize, browse_free, browse_keybar, &browse_tab,
 };
 
 static void browse_attach(struct browse *B)

@@ -275,7 +275,8 @@ static void details_alias(struct browse *B, const struct world *w, const struct 
 	details_trace(B, a->address, NULL);
 }
 
-static void details_catchall_notes(struct browse *B, const struct world *w, const struct catchall *c)
+static void details_catchall_notes(struct browse *B, const struct world *w,
+				   const struct catchall *c)
 {
 	details_add(B, _("Catch-all"), ROLE_NORMAL, "@%s", c->domain);
 	details_add(B, _("Goes to"), ROLE_NORMAL, "%s", c->target);

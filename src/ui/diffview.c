@@ -301,7 +301,7 @@ static const char *const *dv_keybar(struct screen *s)
 	return D->state == DV_PREVIEW ? preview : done;
 }
 
-static const struct screen_ops dv_screen_ops = { dv_draw, dv_key, NULL, dv_free, dv_keybar };
+static const struct screen_ops dv_screen_ops = { dv_draw, dv_key, NULL, dv_free, dv_keybar, NULL };
 
 struct screen *diffview_create(struct ui *ui, bool quit_after)
 {

@@ -205,7 +205,9 @@ static const char *const *form_keybar(struct screen *s)
 	return kb;
 }
 
-static const struct screen_ops form_ops = { form_draw, form_key, NULL, form_free, form_keybar };
+static const struct screen_ops form_ops = {
+	form_draw, form_key, NULL, form_free, form_keybar, NULL,
+};
 
 struct screen *form_create(struct ui *ui, const char *title, const struct form_field *fields,
 			   size_t n, form_submit_fn submit, void *ctx, void (*ctx_free)(void *))
@@ -371,7 +373,7 @@ static const char *const *dialog_keybar(struct screen *s)
 }
 
 static const struct screen_ops dialog_ops = {
-	dialog_draw, dialog_key, NULL, dialog_free, dialog_keybar,
+	dialog_draw, dialog_key, NULL, dialog_free, dialog_keybar, NULL,
 };
 
 struct screen *ask_create(struct ui *ui, const char *title, const char *text,

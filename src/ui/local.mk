@@ -7,6 +7,7 @@ vmailadm_SOURCES += \
 	src/ui/edit.c \
 	src/ui/form.c \
 	src/ui/help.c \
+	src/ui/keys.c \
 	src/ui/lineedit.c \
 	src/ui/lintmark.c \
 	src/ui/list.c \

@@ -159,7 +159,7 @@ static const char *const *ml_keybar(struct screen *s)
 	return kb;
 }
 
-static const struct screen_ops ml_screen_ops = { ml_draw, ml_key, NULL, ml_free, ml_keybar };
+static const struct screen_ops ml_screen_ops = { ml_draw, ml_key, NULL, ml_free, ml_keybar, NULL };
 
 struct screen *maillist_create(struct ui *ui, const struct mailbox *b)
 {
@@ -276,7 +276,7 @@ static const char *const *vw_keybar(struct screen *s)
 	return kb;
 }
 
-static const struct screen_ops vw_screen_ops = { vw_draw, vw_key, NULL, vw_free, vw_keybar };
+static const struct screen_ops vw_screen_ops = { vw_draw, vw_key, NULL, vw_free, vw_keybar, NULL };
 
 /* Split text into lines, tabs to spaces and CR dropped (the sanitiser would
  * show them as \t and \r). */

@@ -41,7 +41,36 @@ struct screen_ops {
 	void (*free)(struct screen *s);
 	/* the key bar of this screen: pairs of key and label, NULL-terminated */
 	const char *const *(*keybar)(struct screen *s);
+	/* its keys, for the help screen (NULL: no help) */
+	const struct keytab *keys;
 };
+
+/* A key table (keys.c, tig's request table): one row per action of a
+ * screen drives its key handler, its key bar and the help screen, so that
+ * they cannot drift. Adding a key is adding a row. */
+#define KEYS_MAX 6
+struct keydef {
+	ui_key keys[KEYS_MAX];        /* the codes that run it, 0-terminated; none:
+	                               * handled by ui.c for every screen, or
+	                               * only a line of help */
+	const char *name;             /* the keys as the help shows them; NULL:
+	                               * the row is a section title */
+	const char *help;             /* N_(): the help's line or section title */
+	const char *bar_key, *bar;    /* the key bar's key and label (N_()) */
+	int bar_pos;                  /* place in the key bar from 1; 0: not there */
+	/* true when the key was used */
+	bool (*run)(struct screen *s, struct ui *ui, ui_key k);
+};
+struct keytab {
+	const struct keydef *v;
+	size_t n;
+};
+#define KEYTAB(a) { (a), sizeof (a) / sizeof (a)[0] }
+/* The row that k runs, NULL when none. */
+const struct keydef *keys_find(const struct keytab *t, ui_key k);
+/* The key bar (pairs of key and label, NULL-terminated, at most max
+ * entries with the NULL) in bar_pos order; returns the number of pairs. */
+size_t keys_bar(const struct keytab *t, const char **out, size_t max);
 
 struct screen {
 	const struct screen_ops *ops;
@@ -136,7 +165,8 @@ bool lineedit_key(struct strbuf *line, ui_key k, size_t max);
 
 /* Screens. */
 struct screen *browse_create(struct ui *ui);
-struct screen *help_create(struct ui *ui);
+/* The help of a key table: its rows, one per line. */
+struct screen *help_create(struct ui *ui, const struct keytab *keys);
 
 /* What the browse screen has selected, for the editing keys. */
 enum sel_kind {
