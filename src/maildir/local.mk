@@ -1,10 +1,19 @@
 # Maildir statistics (issue 3): the scanner and the watcher.
 libvmail_a_SOURCES += \
+	src/maildir/name.c \
+	src/maildir/pool.c \
+	src/maildir/quota.c \
+	src/maildir/readdir.c \
 	src/maildir/scan.c \
 	src/maildir/watch.c \
 	src/cli/cmd_stats.c
 noinst_HEADERS += \
 	include/vmailadm/maildir.h \
+	src/maildir/name.h \
+	src/maildir/pool.h \
+	src/maildir/quota.h \
+	src/maildir/readdir.h \
+	src/maildir/scan_int.h \
 	include/vmailadm/watch.h
 
 if HAVE_CUNIT
