@@ -12,14 +12,12 @@ vmailadm_SOURCES += \
 	src/ui/lintmark.c \
 	src/ui/list.c \
 	src/ui/live.c \
-	src/ui/mailmsg.c \
 	src/ui/mailview.c \
 	src/ui/rows.c \
 	src/ui/theme.c \
 	src/ui/ui.c
 nodist_vmailadm_SOURCES = src/ui/theme-default.c
 noinst_HEADERS += \
-	include/vmailadm/mailmsg.h \
 	include/vmailadm/theme.h \
 	include/vmailadm/ui.h \
 	src/ui/browse_int.h \
@@ -35,15 +33,6 @@ tests_unit_test_theme_SOURCES = tests/unit/test_theme.c src/ui/theme.c
 nodist_tests_unit_test_theme_SOURCES = src/ui/theme-default.c
 tests_unit_test_theme_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_theme_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-
-# Message reading (quick inspection) is curses-free too.
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_mailmsg
-TESTS += tests/unit/test_mailmsg
-endif
-tests_unit_test_mailmsg_SOURCES = tests/unit/test_mailmsg.c src/ui/mailmsg.c
-tests_unit_test_mailmsg_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_mailmsg_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 
 # The real binary in a private tmux server (tests/ui/lib.sh).
 TESTS += tests/ui/browse.sh tests/ui/edit.sh tests/ui/lint.sh tests/ui/live.sh tests/ui/resize.sh \
