@@ -137,6 +137,10 @@ void maildir_scan_set_hook(struct maildir_scan *s, maildir_hook_fn fn, void *arg
 /* Helpers, public for the tests and the interface. */
 /* Parse a maildirsize text; false when its first line is not a definition. */
 bool maildir_quota_parse(const char *text, size_t len, struct maildir_quota *q);
+/* A mailbox's quota in bytes: its own rule (rule_bytes, the model's
+ * quota_bytes) when it has one (>= 0), else the limit maildirsize gives
+ * (q, NULL when not read); -1: none, 0: unlimited. */
+long long maildir_quota_limit(long long rule_bytes, const struct maildir_quota *q);
 /* Decode an IMAP modified UTF-7 name (RFC 3501 §5.1.3) into UTF-8, appended
  * to out; false (and the name appended unchanged) when it is not valid. */
 bool maildir_mutf7_decode(const char *name, struct strbuf *out);

@@ -134,11 +134,7 @@ static long long quota_limit(const struct row *r, const struct maildir_scan *s,
 			     struct maildir_quota *q, bool *have_q)
 {
 	*have_q = r->id != SIZE_MAX && maildir_box_quota(s, r->id, q);
-	if (r->b->quota_bytes >= 0)
-		return r->b->quota_bytes;
-	if (*have_q && q->limit_bytes >= 0)
-		return q->limit_bytes;
-	return -1;
+	return maildir_quota_limit(r->b->quota_bytes, *have_q ? q : NULL);
 }
 
 /* The quota column's words, translated once rather than on every line.

@@ -58,6 +58,15 @@ bool maildir_quota_parse(const char *text, size_t len, struct maildir_quota *q)
 }
 
 
+long long maildir_quota_limit(long long rule_bytes, const struct maildir_quota *q)
+{
+	if (rule_bytes >= 0)
+		return rule_bytes;
+	if (q && q->limit_bytes >= 0)
+		return q->limit_bytes;
+	return -1;
+}
+
 bool quota_read(int dirfd, char *buf, size_t cap, bool check_reg, bool short_eof,
 		struct maildir_quota *q)
 {

@@ -20,6 +20,7 @@
 #include "vmailadm/op.h"
 #include "vmailadm/passhash.h"
 #include "vmailadm/stage.h"
+#include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
 #define GENERATED_PASSWORD_LENGTH 20
@@ -238,23 +239,18 @@ static bool check_alias_address(struct form *f, size_t i, const char *v, struct 
 	return true;
 }
 
-/* Targets: separated by commas or spaces, each checked. */
+/* Targets: the words of the field as in an alias value (commas or
+ * whitespace between them, a quoted part kept whole: the core's
+ * table_value_next), each checked. */
 static char **split_targets(const char *v, size_t *n)
 {
 	char **out = NULL;
+	const char *p = v, *s;
+	size_t len;
 	*n = 0;
-	const char *p = v;
-	while (*p) {
-		while (*p == ',' || *p == ' ' || *p == '\t')
-			p++;
-		const char *q = p;
-		while (*q && *q != ',' && *q != ' ' && *q != '\t')
-			q++;
-		if (q > p) {
-			out = xreallocarray(out, *n + 1, sizeof *out);
-			out[(*n)++] = xmemdup0(p, (size_t)(q - p));
-		}
-		p = q;
+	while (table_value_next(&p, &s, &len)) {
+		out = xreallocarray(out, *n + 1, sizeof *out);
+		out[(*n)++] = xmemdup0(s, len);
 	}
 	return out;
 }

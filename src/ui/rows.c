@@ -339,11 +339,9 @@ static bool rows_ent_selectable(void *arg, size_t i)
 long long rows_quota_limit(struct browse *B, const struct mailbox *b, size_t mbx)
 {
 	struct maildir_quota q;
-	if (b->quota_bytes >= 0)
-		return b->quota_bytes;
-	if (live_quota(B->ui->live, mbx, &q) && q.limit_bytes >= 0)
-		return q.limit_bytes;
-	return -1;
+	/* maildirsize is read from the disk: not when the rule decides */
+	bool have_q = b->quota_bytes < 0 && live_quota(B->ui->live, mbx, &q);
+	return maildir_quota_limit(b->quota_bytes, have_q ? &q : NULL);
 }
 
 static void rows_quota_bar(struct browse *B, struct ui *ui, int y, int x, const struct mailbox *b,
