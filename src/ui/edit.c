@@ -1,7 +1,7 @@
 /* Editing in the interface: the session's stage (created at the first edit),
  * the forms and questions that turn keys into operations (the same ops the
- * command line stages, see cli/cmd_edit.c), undo, the quit question, and
- * staged changes kept across a lost session (SIGHUP) and offered back.
+ * command line stages, see cli/cmd_edit.c), undo and the quit question
+ * (staged changes kept across sessions: session.c).
  * Passwords are hashed as soon as the form is submitted and wiped. */
 #include "config.h"
 
@@ -25,10 +25,7 @@
 
 #define GENERATED_PASSWORD_LENGTH 20
 
-/* Said on the terminal after the interface closes. */
-static struct strbuf exit_message = STRBUF_INIT;
-
-static void first_diag(const struct diags *d, struct strbuf *out, const char *fallback)
+void edit_first_diag(const struct diags *d, struct strbuf *out, const char *fallback)
 {
 	if (d->n == 0) {
 		sb_adds(out, fallback);
@@ -53,7 +50,7 @@ struct stage *ui_stage(struct ui *ui, struct strbuf *err)
 	struct stage *s = stage_create(ui->cfg);
 	struct diags d = DIAGS_INIT;
 	if (stage_load(s, &d) < 0) {
-		first_diag(&d, err, _("cannot read the files to stage changes"));
+		edit_first_diag(&d, err, _("cannot read the files to stage changes"));
 		diags_free(&d);
 		stage_free(&s);
 		return NULL;
@@ -74,7 +71,7 @@ void ui_view_changed(struct ui *ui)
 			ui->view = w;
 		} else {
 			struct strbuf m = STRBUF_INIT;
-			first_diag(&d, &m, _("cannot build the staged world"));
+			edit_first_diag(&d, &m, _("cannot build the staged world"));
 			ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
 			sb_free(&m);
 		}
@@ -97,7 +94,7 @@ int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err)
 	struct diags d = DIAGS_INIT;
 	int rc = stage_push(s, op, &d);
 	if (rc < 0)
-		first_diag(&d, err, _("the change cannot be staged"));
+		edit_first_diag(&d, err, _("the change cannot be staged"));
 	diags_free(&d);
 	/* Even a refused push rebuilds the stage's world: refresh the view. */
 	ui_view_changed(ui);
@@ -120,7 +117,7 @@ void ui_reload(struct ui *ui)
 	struct diags d = DIAGS_INIT;
 	if (world_load(ui->cfg, &nw, &d) < 0) {
 		struct strbuf m = STRBUF_INIT;
-		first_diag(&d, &m, _("cannot read the files again"));
+		edit_first_diag(&d, &m, _("cannot read the files again"));
 		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
 		sb_free(&m);
 		diags_free(&d);
@@ -356,7 +353,7 @@ static int push_with_password(struct ui *ui, struct op *op, char *plain, struct 
 	op->password_hash = passhash_hash(ui->cfg->password_scheme, plain, &d);
 	passhash_wipe(plain);
 	if (!op->password_hash) {
-		first_diag(&d, err, _("cannot hash the password"));
+		edit_first_diag(&d, err, _("cannot hash the password"));
 		diags_free(&d);
 		op_free(&op);
 		return -1;
@@ -728,7 +725,7 @@ void edit_undo(struct ui *ui)
 	ui_view_changed(ui);
 	if (rc < 0) {
 		struct strbuf m = STRBUF_INIT;
-		first_diag(&d, &m, _("cannot undo"));
+		edit_first_diag(&d, &m, _("cannot undo"));
 		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
 		sb_free(&m);
 	} else {
@@ -736,26 +733,6 @@ void edit_undo(struct ui *ui)
 	}
 	diags_free(&d);
 	sb_free(&desc);
-}
-
-static void save_pending(struct ui *ui)
-{
-	struct diags d = DIAGS_INIT;
-	size_t n = stage_count(ui->stage);
-	if (stage_save_pending(ui->stage, &d) == 0) {
-		sb_reset(&exit_message);
-		sb_addf(&exit_message,
-			ngettext("vmailadm: %zu staged change saved in %s/staged; it is offered back at the next start\n",
-				 "vmailadm: %zu staged changes saved in %s/staged; they are offered back at the next start\n",
-				 n), n, ui->cfg->state_dir);
-	} else {
-		for (size_t i = 0; i < d.n; i++) {
-			char *m = diag_format(&d.v[i]);
-			sb_addf(&exit_message, "vmailadm: %s\n", m);
-			free(m);
-		}
-	}
-	diags_free(&d);
 }
 
 static const char *const quit_choices[] = {
@@ -770,12 +747,9 @@ static void quit_answer(struct ui *ui, void *ctx, int key)
 		ui_push(ui, diffview_create(ui, true));
 	} else if (key == 'd') {
 		ui->quit = true;
-		sb_reset(&exit_message);
-		sb_addf(&exit_message, ngettext("vmailadm: %zu staged change discarded\n",
-						"vmailadm: %zu staged changes discarded\n", ui->staged),
-			ui->staged);
+		session_discarded(ui);
 	} else if (key == 's') {
-		save_pending(ui);
+		session_save(ui);
 		ui->quit = true;
 	}
 }
@@ -791,127 +765,4 @@ void edit_quit(struct ui *ui)
 		 ngettext("%zu staged change is not committed.", "%zu staged changes are not committed.",
 			  ui->staged), ui->staged);
 	ui_push(ui, ask_create(ui, _("Quit"), text, quit_choices, quit_answer, NULL, NULL));
-}
-
-/* ---- across sessions ---- */
-
-void edit_recover(struct ui *ui)
-{
-	struct strbuf said = STRBUF_INIT;
-	struct diags d = DIAGS_INIT;
-	int rc = commit_recover(ui->cfg, &said, &d);
-	if (rc < 0) {
-		struct strbuf m = STRBUF_INIT;
-		first_diag(&d, &m, _("an interrupted commit could not be undone"));
-		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
-		sb_free(&m);
-	} else if (said.len) {
-		while (said.len && said.buf[said.len - 1] == '\n')
-			sb_truncate(&said, said.len - 1);
-		for (size_t i = 0; i < said.len; i++)
-			if (said.buf[i] == '\n')
-				said.buf[i] = ';';
-		ui_status(ui, ROLE_WARNING, "%s", sb_str(&said));
-	}
-	diags_free(&d);
-	sb_free(&said);
-}
-
-static char *pending_path(const struct ui *ui)
-{
-	return xasprintf("%s/staged", ui->cfg->state_dir);
-}
-
-static size_t pending_count(const struct ui *ui)
-{
-	char *path = pending_path(ui);
-	FILE *fp = fopen(path, "re");
-	free(path);
-	if (!fp)
-		return 0;
-	size_t n = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		size_t i = 0;
-		while (i < (size_t)len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n'))
-			i++;
-		if (i < (size_t)len && line[i] != '#')
-			n++;
-	}
-	free(line);
-	fclose(fp);
-	return n;
-}
-
-static const char *const restore_choices[] = {
-	"y", N_("Restore"), "n", N_("Discard them"), "Esc", N_("Ask again next time"), NULL,
-};
-
-static void restore_answer(struct ui *ui, void *ctx, int key)
-{
-	(void)ctx;
-	if (key == 'n') {
-		char *path = pending_path(ui);
-		if (unlink(path) < 0 && errno != ENOENT)
-			ui_status(ui, ROLE_ERROR, "%s: %s", path, strerror(errno));
-		else
-			ui_status(ui, ROLE_STATUS, "%s", _("the earlier staged changes were discarded"));
-		free(path);
-		return;
-	}
-	if (key != 'y') {
-		ui_status(ui, ROLE_STATUS, "%s", _("kept: they are offered again at the next start"));
-		return;
-	}
-	struct strbuf err = STRBUF_INIT;
-	struct stage *s = ui_stage(ui, &err);
-	if (!s) {
-		ui_status(ui, ROLE_ERROR, "%s", sb_str(&err));
-		sb_free(&err);
-		return;
-	}
-	size_t n = 0;
-	struct diags d = DIAGS_INIT;
-	int rc = stage_restore_pending(s, &n, &d);
-	ui_view_changed(ui);
-	if (rc < 0) {
-		first_diag(&d, &err, _("the saved changes could not be restored"));
-		ui_status(ui, ROLE_ERROR, _("%s (%zu restored; the file is kept)"), sb_str(&err), n);
-	} else {
-		ui_status(ui, ROLE_STAGED_ADD,
-			  ngettext("restored %zu staged change: D previews and commits it",
-				   "restored %zu staged changes: D previews and commits them", n), n);
-	}
-	diags_free(&d);
-	sb_free(&err);
-}
-
-void edit_startup(struct ui *ui)
-{
-	the_ui = ui;
-	if (!stage_has_pending(ui->cfg))
-		return;
-	size_t n = pending_count(ui);
-	char text[300];
-	snprintf(text, sizeof text,
-		 ngettext("%zu staged change from an earlier session: restore? y/n",
-			  "%zu staged changes from an earlier session: restore? y/n", n), n);
-	ui_push(ui, ask_create(ui, _("Staged changes"), text, restore_choices, restore_answer,
-			       NULL, NULL));
-}
-
-void edit_save_on_signal(struct ui *ui)
-{
-	if (ui->stage && stage_count(ui->stage) > 0)
-		save_pending(ui);
-}
-
-void edit_cleanup(struct ui *ui)
-{
-	if (exit_message.len)
-		fputs(sb_str(&exit_message), stderr);
-	sb_free(&exit_message);
-	stage_free(&ui->stage);
 }

@@ -14,6 +14,7 @@ vmailadm_SOURCES += \
 	src/ui/live.c \
 	src/ui/mailview.c \
 	src/ui/rows.c \
+	src/ui/session.c \
 	src/ui/theme.c \
 	src/ui/ui.c
 nodist_vmailadm_SOURCES = src/ui/theme-default.c

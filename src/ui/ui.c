@@ -467,7 +467,7 @@ int ui_run(struct cli *cli, int argc, char **argv)
 		ellipsis = L'\u2026';
 
 	/* An interrupted commit is put right before the files are read. */
-	edit_recover(ui);
+	session_recover(ui);
 	struct strbuf recovered = STRBUF_INIT;
 	enum theme_role recovered_role = ui->status_role;
 	sb_add(&recovered, sb_str(&ui->status), ui->status.len);
@@ -530,7 +530,7 @@ int ui_run(struct cli *cli, int argc, char **argv)
 	ui->live = live_create(ui->world);
 	ui->view = ui->world;
 	ui->top = ui->main = browse_create(ui);
-	edit_startup(ui);
+	session_offer(ui);
 	ui->dirty = false;
 	paint(ui);
 	if (ui->timing) {
@@ -541,7 +541,7 @@ int ui_run(struct cli *cli, int argc, char **argv)
 	browse_lint(ui->main);
 	main_loop(ui);
 	if (got_quit_signal)
-		edit_save_on_signal(ui);
+		session_save_on_signal(ui);
 
 	while (ui->top) {
 		struct screen *s = ui->top;
@@ -550,7 +550,7 @@ int ui_run(struct cli *cli, int argc, char **argv)
 	}
 	restore_terminal();
 	delscreen(the_screen);
-	edit_cleanup(ui);
+	session_cleanup(ui);
 	live_free(&ui->live);
 	world_free(&ui->world);
 	theme_free(&ui->theme);

@@ -24,6 +24,7 @@ struct op;
 struct mailbox;
 struct alias;
 struct catchall;
+struct diags;
 
 /* Keys: a character is its code point (> 0), a function key is -KEY_xxx. */
 typedef int ui_key;
@@ -217,16 +218,24 @@ void edit_quota(struct ui *ui, const struct ui_sel *sel);
 void edit_undo(struct ui *ui);
 /* q on the main screen: asks first when changes are staged. */
 void edit_quit(struct ui *ui);
-/* At start, before the world is read: finish an interrupted commit; what
- * was done goes to the status line. */
-void edit_recover(struct ui *ui);
+/* The error of d that names the operation into out, else fallback. */
+void edit_first_diag(const struct diags *d, struct strbuf *out, const char *fallback);
+
+/* Staged changes across sessions (session.c). At start, before the world
+ * is read: finish an interrupted commit; what was done goes to the status
+ * line. */
+void session_recover(struct ui *ui);
 /* At start, once the main screen is up: offer pending changes back. */
-void edit_startup(struct ui *ui);
+void session_offer(struct ui *ui);
+/* Save the staged changes for the next start (s at quit). */
+void session_save(struct ui *ui);
+/* d at quit: say the staged changes were discarded. */
+void session_discarded(struct ui *ui);
 /* At exit after SIGHUP/SIGTERM/SIGINT: keep the staged changes. */
-void edit_save_on_signal(struct ui *ui);
+void session_save_on_signal(struct ui *ui);
 /* After the terminal is restored: say what happened to staged changes,
  * free the stage. */
-void edit_cleanup(struct ui *ui);
+void session_cleanup(struct ui *ui);
 
 /* A form (form.c): labelled fields, hidden ones, validation as you type
  * with the reason beside the field; submit stages or says why not. */

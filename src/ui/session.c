@@ -1,0 +1,169 @@
+/* Staged changes across sessions in the interface: an interrupted commit
+ * finished at start, staged changes saved when the session is lost
+ * (SIGHUP, SIGTERM) or on request at quit and offered back at the next
+ * start, and what is said on the terminal once the interface closes. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ui_int.h"
+#include "vmailadm/commit.h"
+#include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/xalloc.h"
+
+/* Said on the terminal after the interface closes. */
+static struct strbuf exit_message = STRBUF_INIT;
+
+void session_save(struct ui *ui)
+{
+	struct diags d = DIAGS_INIT;
+	size_t n = stage_count(ui->stage);
+	if (stage_save_pending(ui->stage, &d) == 0) {
+		sb_reset(&exit_message);
+		sb_addf(&exit_message,
+			ngettext("vmailadm: %zu staged change saved in %s/staged; it is offered back at the next start\n",
+				 "vmailadm: %zu staged changes saved in %s/staged; they are offered back at the next start\n",
+				 n), n, ui->cfg->state_dir);
+	} else {
+		for (size_t i = 0; i < d.n; i++) {
+			char *m = diag_format(&d.v[i]);
+			sb_addf(&exit_message, "vmailadm: %s\n", m);
+			free(m);
+		}
+	}
+	diags_free(&d);
+}
+
+void session_discarded(struct ui *ui)
+{
+	sb_reset(&exit_message);
+	sb_addf(&exit_message, ngettext("vmailadm: %zu staged change discarded\n",
+					"vmailadm: %zu staged changes discarded\n", ui->staged),
+		ui->staged);
+}
+
+void session_recover(struct ui *ui)
+{
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	int rc = commit_recover(ui->cfg, &said, &d);
+	if (rc < 0) {
+		struct strbuf m = STRBUF_INIT;
+		edit_first_diag(&d, &m, _("an interrupted commit could not be undone"));
+		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
+		sb_free(&m);
+	} else if (said.len) {
+		while (said.len && said.buf[said.len - 1] == '\n')
+			sb_truncate(&said, said.len - 1);
+		for (size_t i = 0; i < said.len; i++)
+			if (said.buf[i] == '\n')
+				said.buf[i] = ';';
+		ui_status(ui, ROLE_WARNING, "%s", sb_str(&said));
+	}
+	diags_free(&d);
+	sb_free(&said);
+}
+
+static char *session_path(const struct ui *ui)
+{
+	return xasprintf("%s/staged", ui->cfg->state_dir);
+}
+
+static size_t session_pending_count(const struct ui *ui)
+{
+	char *path = session_path(ui);
+	FILE *fp = fopen(path, "re");
+	free(path);
+	if (!fp)
+		return 0;
+	size_t n = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		size_t i = 0;
+		while (i < (size_t)len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n'))
+			i++;
+		if (i < (size_t)len && line[i] != '#')
+			n++;
+	}
+	free(line);
+	fclose(fp);
+	return n;
+}
+
+static const char *const session_restore_choices[] = {
+	"y", N_("Restore"), "n", N_("Discard them"), "Esc", N_("Ask again next time"), NULL,
+};
+
+static void session_restore_answer(struct ui *ui, void *ctx, int key)
+{
+	(void)ctx;
+	if (key == 'n') {
+		char *path = session_path(ui);
+		if (unlink(path) < 0 && errno != ENOENT)
+			ui_status(ui, ROLE_ERROR, "%s: %s", path, strerror(errno));
+		else
+			ui_status(ui, ROLE_STATUS, "%s", _("the earlier staged changes were discarded"));
+		free(path);
+		return;
+	}
+	if (key != 'y') {
+		ui_status(ui, ROLE_STATUS, "%s", _("kept: they are offered again at the next start"));
+		return;
+	}
+	struct strbuf err = STRBUF_INIT;
+	struct stage *s = ui_stage(ui, &err);
+	if (!s) {
+		ui_status(ui, ROLE_ERROR, "%s", sb_str(&err));
+		sb_free(&err);
+		return;
+	}
+	size_t n = 0;
+	struct diags d = DIAGS_INIT;
+	int rc = stage_restore_pending(s, &n, &d);
+	ui_view_changed(ui);
+	if (rc < 0) {
+		edit_first_diag(&d, &err, _("the saved changes could not be restored"));
+		ui_status(ui, ROLE_ERROR, _("%s (%zu restored; the file is kept)"), sb_str(&err), n);
+	} else {
+		ui_status(ui, ROLE_STAGED_ADD,
+			  ngettext("restored %zu staged change: D previews and commits it",
+				   "restored %zu staged changes: D previews and commits them", n), n);
+	}
+	diags_free(&d);
+	sb_free(&err);
+}
+
+void session_offer(struct ui *ui)
+{
+	if (!stage_has_pending(ui->cfg))
+		return;
+	size_t n = session_pending_count(ui);
+	char text[300];
+	snprintf(text, sizeof text,
+		 ngettext("%zu staged change from an earlier session: restore? y/n",
+			  "%zu staged changes from an earlier session: restore? y/n", n), n);
+	ui_push(ui, ask_create(ui, _("Staged changes"), text, session_restore_choices, session_restore_answer,
+			       NULL, NULL));
+}
+
+void session_save_on_signal(struct ui *ui)
+{
+	if (ui->stage && stage_count(ui->stage) > 0)
+		session_save(ui);
+}
+
+void session_cleanup(struct ui *ui)
+{
+	if (exit_message.len)
+		fputs(sb_str(&exit_message), stderr);
+	sb_free(&exit_message);
+	stage_free(&ui->stage);
+}
