@@ -282,30 +282,18 @@ static bool browse_k_edit(struct screen *s, struct ui *ui, ui_key k)
 	return true;
 }
 
-static bool browse_k_undo(struct screen *s, struct ui *ui, ui_key k)
+/* The keys about the staged changes as a whole: undo, preview, quit. */
+static bool browse_k_staged(struct screen *s, struct ui *ui, ui_key k)
 {
 	(void)s;
-	(void)k;
-	edit_undo(ui);
-	return true;
-}
-
-static bool browse_k_diff(struct screen *s, struct ui *ui, ui_key k)
-{
-	(void)s;
-	(void)k;
-	if (ui->staged == 0)
+	if (k == 'u')
+		edit_undo(ui);
+	else if (k != 'D')
+		edit_quit(ui);
+	else if (ui->staged == 0)
 		ui_status(ui, ROLE_STATUS, "%s", _("nothing is staged: a, d, e, p and Q stage changes"));
 	else
 		ui_push(ui, diffview_create(ui, false));
-	return true;
-}
-
-static bool browse_k_quit(struct screen *s, struct ui *ui, ui_key k)
-{
-	(void)s;
-	(void)k;
-	edit_quit(ui);
 	return true;
 }
 
@@ -415,9 +403,9 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("set the selected mailbox's password (typed twice, or generated)") },
 	{ .keys = { 'Q' }, .run = browse_k_edit, .name = "Q",
 	  .help = N_("set the selected mailbox's quota") },
-	{ .keys = { 'u' }, .run = browse_k_undo, .name = "u",
+	{ .keys = { 'u' }, .run = browse_k_staged, .name = "u",
 	  .help = N_("undo the last staged change") },
-	{ .keys = { 'D' }, .run = browse_k_diff, .name = "D",
+	{ .keys = { 'D' }, .run = browse_k_staged, .name = "D",
 	  .help = N_("preview the staged changes (diff, actions); c there commits"),
 	  .bar_key = "D", .bar = N_("Diff"), .bar_pos = 8 },
 	{ .help = N_("Mail") },
@@ -434,7 +422,7 @@ static const struct keydef browse_keys[] = {
 	{ .help = N_("Screen") },
 	{ .name = "F1  ?", .help = N_("this help"), .bar_key = "F1", .bar = N_("Help"), .bar_pos = 1 },
 	{ .name = "C-l", .help = N_("redraw the screen") },
-	{ .keys = { 'q', UI_FN(KEY_F(10)) }, .run = browse_k_quit, .name = "q  F10",
+	{ .keys = { 'q', UI_FN(KEY_F(10)) }, .run = browse_k_staged, .name = "q  F10",
 	  .help = N_("quit (closes this help first; asks when changes are staged)"),
 	  .bar_key = "q", .bar = N_("Quit"), .bar_pos = 9 },
 };

@@ -180,6 +180,21 @@ static void rows_catchall(struct browse *B, const struct catchall *now, const st
 					 .mark = MARK_DEL });
 }
 
+/* A section title; returns its row for rows_section_end. */
+static size_t rows_section(struct browse *B, const char *title)
+{
+	rows_add(B, (struct row){ .kind = ROW_SECTION, .title = title });
+	return B->nrows - 1;
+}
+
+/* The section's count, and "(none)" under an empty one. */
+static void rows_section_end(struct browse *B, size_t sec)
+{
+	B->rows[sec].count = B->nrows - sec - 1;
+	if (B->nrows == sec + 1)
+		rows_add(B, (struct row){ .kind = ROW_NONE });
+}
+
 void rows_build(struct browse *B)
 {
 	const struct dent *e = rows_cur_dent(B);
@@ -191,27 +206,18 @@ void rows_build(struct browse *B)
 	const struct domain *d = e->d, *o = e->old;
 	/* When the domain's name matches, its whole content shows. */
 	bool all = !*f || rows_has(e->name, f);
-	size_t sec = B->nrows;
-	rows_add(B, (struct row){ .kind = ROW_SECTION, .title = N_("Mailboxes") });
+	size_t sec = rows_section(B, N_("Mailboxes"));
 	rows_mailboxes(B, d, o, all, f);
-	B->rows[sec].count = B->nrows - sec - 1;
-	if (B->nrows == sec + 1)
-		rows_add(B, (struct row){ .kind = ROW_NONE });
+	rows_section_end(B, sec);
 
-	sec = B->nrows;
-	rows_add(B, (struct row){ .kind = ROW_SECTION, .title = N_("Aliases") });
+	sec = rows_section(B, N_("Aliases"));
 	rows_aliases(B, d, o, all, f);
-	B->rows[sec].count = B->nrows - sec - 1;
-	if (B->nrows == sec + 1)
-		rows_add(B, (struct row){ .kind = ROW_NONE });
+	rows_section_end(B, sec);
 
-	sec = B->nrows;
-	rows_add(B, (struct row){ .kind = ROW_SECTION, .title = N_("Catch-all") });
+	sec = rows_section(B, N_("Catch-all"));
 	rows_catchall(B, d ? d->catchall_alias : NULL, o ? o->catchall_alias : NULL);
 	rows_catchall(B, d ? d->catchall_mailbox : NULL, o ? o->catchall_mailbox : NULL);
-	B->rows[sec].count = B->nrows - sec - 1;
-	if (B->nrows == sec + 1)
-		rows_add(B, (struct row){ .kind = ROW_NONE });
+	rows_section_end(B, sec);
 }
 
 void rows_refilter(struct browse *B)
