@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "config", cmd_config, N_("config [--json|--man]    print every effective setting and its origin") },
 	{ "demo", cmd_demo, N_("demo DIR [--force]       create a demo server tree to try vmailadm on") },
 	{ "domain", cmd_edit, N_("domain add|del DOMAIN [--cascade]") },
+	{ "exercise", cmd_exercise, N_("exercise [N|reset [N]] [--json] [--yes]  the course's exercises, checked step by step") },
 	{ "import", cmd_import, N_("import --csv FILE        create mailboxes from address,password,quota rows") },
 	{ "list", cmd_list, N_("list domains|mailboxes|aliases|catchalls [DOMAIN] [--json]") },
 	{ "lint", cmd_lint, N_("lint [--json] [--fix [--commit]]  problems that lose mail or expose passwords") },

@@ -32,3 +32,8 @@ noinst_HEADERS += src/cli/cli_int.h
 libvmail_a_SOURCES += \
 	src/cli/cmd_lint.c \
 	src/cli/cmd_trace.c
+
+# The course's exercises (issue 13) and their test.
+libvmail_a_SOURCES += src/cli/cmd_exercise.c
+TESTS += tests/cli-exercise.sh
+EXTRA_DIST += tests/cli-exercise.sh
