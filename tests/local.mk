@@ -13,8 +13,8 @@ tests_unit_test_sys_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 
 # Integration tests: real Postfix + Dovecot on 127.0.0.1 (they skip with 77
 # unless root with both installed); lib.sh is the harness they source.
-TESTS += tests/integration/demo-live.sh
-EXTRA_DIST += tests/integration/demo-live.sh tests/integration/lib.sh
+TESTS += tests/integration/demo-live.sh tests/integration/exercise-live.sh
+EXTRA_DIST += tests/integration/demo-live.sh tests/integration/exercise-live.sh tests/integration/lib.sh
 # The README's set-up commands and demo passwords against the real thing.
 TESTS += tests/readme.sh
 EXTRA_DIST += tests/readme.sh .ci/run

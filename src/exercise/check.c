@@ -434,7 +434,9 @@ static state not_swallowed3(struct exercise_env *e, struct strbuf *why)
 		sb_adds(why, "; ");
 		s = trace_to(e, EX_ADMIN3, admin, 1, why);
 	}
-	if (s != DONE && d->catchall_alias)
+	const struct world *w = exercise_env_world(e);
+	if (s != DONE && d->catchall_alias && world_mailbox_find(w, EX_CONTACT3) &&
+	    world_mailbox_find(w, EX_ADMIN3))
 		sb_addf(why, _(" — the catch-all in %s swallows it"), d->catchall_alias->file);
 	return s;
 }

@@ -339,9 +339,19 @@ int probe_login(struct exercise_probe *p, const char *user, struct strbuf *why)
 		return -1;
 	}
 	/* login_log_format_elements begins with user=<%u>; imap-login and
-	 * pop3-login log "Login:" only once the password was accepted. */
-	char *needle = xasprintf("-login: Login: user=<%s>", user);
-	bool found = strstr(p->log, needle) != NULL;
+	 * pop3-login log "Login:" only once the password was accepted. The
+	 * level sits between in a log file ("imap-login: Info: Login: ..."),
+	 * not in syslog ("dovecot: imap-login: Login: ..."). */
+	char *needle = xasprintf("Login: user=<%s>", user);
+	bool found = false;
+	for (const char *hit = p->log; !found && (hit = strstr(hit, needle)); hit++) {
+		const char *bol = hit;
+		while (bol > p->log && bol[-1] != '\n')
+			bol--;
+		char *head = xstrndup(bol, (size_t)(hit - bol));
+		found = strstr(head, "-login: ") != NULL;
+		free(head);
+	}
 	free(needle);
 	return found;
 }
