@@ -9,6 +9,16 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/ui.h"
 
+/* The interface when no command is given: the terminal is checked before the
+ * configuration is loaded, so that a script without one hears about that. */
+static int main_interactive(struct cli *cli, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	int rc = ui_check_terminal();
+	return rc ? rc : ui_run(cli_config(cli), cli->theme);
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
@@ -17,5 +27,5 @@ int main(int argc, char **argv)
 	const char *localedir = getenv("VMAILADM_LOCALEDIR");
 	bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
 	textdomain(PACKAGE);
-	return cli_main(argc, argv, ui_run);
+	return cli_main(argc, argv, main_interactive);
 }

@@ -9,9 +9,7 @@
 
 struct config;
 
-/* Exit statuses (issue 2): success; nothing found or problems found; usage
- * or configuration error. */
-enum { EXIT_OK = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
+#include "vmailadm/exitstatus.h"
 
 struct cli {
 	const char *config_path;  /* --config, else NULL (VMAILADM_CONFIG / default) */

@@ -2,8 +2,8 @@
  * virtual-domain set-up (virtual(5), postconf(5), Dovecot's passwd-file and
  * Maildir rules), each found problem with
  * a stable rule id, a severity, the file and line, a message and a one-line
- * fix. lint_fixes() turns the problems it knows how to repair into staged
- * operations. */
+ * fix. lint_fixes() (lint_fixes.h, in the stage layer) turns the problems
+ * it knows how to repair into staged operations. */
 #ifndef VMAILADM_LINT_H
 #define VMAILADM_LINT_H
 #include <stdbool.h>
@@ -12,7 +12,6 @@
 #include "vmailadm/diag.h"
 
 struct config;
-struct op;
 struct world;
 
 enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
@@ -54,21 +53,9 @@ void lint_report_free(struct lint_report *r);
 size_t lint_count_problems(const struct lint_report *r);
 const char *lint_severity_name(enum lint_severity s); /* "error", "warning", "info" */
 
-struct lint_fixes {
-	struct op **ops;          /* to stage_push, in order */
-	size_t nops;
-};
-
-/* The fixes for the problems in r, as operations: a catch-all that swallows
- * mailboxes is set again on the same target (OP_CATCHALL_SET: the stage
- * writes it in the mailbox map, or adds identity entries, per
- * catchall_form); a {PLAIN} password is hashed with cfg->password_scheme
- * (OP_MAILBOX_PASSWD); a missing maildir is created (OP_MAILDIR_CREATE)
- * and a missing or stale map rebuilt (OP_MAP_REBUILD), so that one commit
- * does all of it under its lock. Problems that cannot be fixed this way are
- * skipped; a fix that fails (e.g. an empty plaintext) is a note in d. */
-void lint_fixes(const struct world *w, const struct config *cfg, const struct lint_report *r,
-		struct lint_fixes *out, struct diags *d);
-void lint_fixes_free(struct lint_fixes *f);
+/* The key lint names a maildir by in a problem's subject (the path without
+ * trailing slashes; lint_fixes finds the mailbox back from it). Freed by the
+ * caller. */
+char *lint_maildir_key(const char *maildir);
 
 #endif

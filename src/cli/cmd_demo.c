@@ -1,4 +1,4 @@
-/* `vmailadm demo DIR [--force]`: make the demo server tree (src/cli/demo.c)
+/* `vmailadm demo DIR [--force]`: make the demo server tree (src/demo/demo.c)
  * and say what was made, how to log in and what to try next. */
 #include "config.h"
 

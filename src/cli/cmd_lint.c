@@ -16,6 +16,7 @@
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/lint.h"
+#include "vmailadm/lint_fixes.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
 #include "vmailadm/stage.h"

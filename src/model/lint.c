@@ -19,7 +19,6 @@
 #include "vmailadm/lint.h"
 #include "vmailadm/maincf.h"
 #include "vmailadm/model.h"
-#include "vmailadm/op.h"
 #include "vmailadm/passhash.h"
 #include "vmailadm/safeopen.h"
 #include "vmailadm/strbuf.h"
@@ -95,7 +94,7 @@ static const char *map_file(const struct world *w, const struct world_map *m)
 	return m->ref.path ? m->ref.path : world_maincf_path(w);
 }
 
-static char *strip_slash(const char *p)
+char *lint_maildir_key(const char *p)
 {
 	char *s = xstrdup(p);
 	size_t n = strlen(s);
@@ -363,7 +362,7 @@ static char *dovecot_path(const char *location, const struct mailbox *b)
 		}
 	}
 	char *raw = sb_detach(&sb);
-	char *s = strip_slash(raw ? raw : "");
+	char *s = lint_maildir_key(raw ? raw : "");
 	free(raw);
 	return s;
 }
@@ -464,7 +463,7 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 	const char *pwpath = doc_name(pwfile_doc(world_pwfile(w)));
 	for (size_t i = 0; i < nb; i++) {
 		const struct mailbox *b = &boxes[i];
-		char *dir = strip_slash(b->maildir);
+		char *dir = lint_maildir_key(b->maildir);
 		strmap_put(maildirs, dir, (void *)1);
 		if (!b->pw) {
 			char *fix = fixf(_("vmailadm mailbox passwd %s"), b->address);
@@ -506,7 +505,7 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 	const struct catchall *cs = world_catchalls(w, &nc);
 	for (size_t i = 0; i < nc; i++)
 		if (cs[i].map == CATCHALL_IN_MAILBOX_MAP) {
-			char *dir = strip_slash(cs[i].mailbox->maildir);
+			char *dir = lint_maildir_key(cs[i].mailbox->maildir);
 			strmap_put(maildirs, dir, (void *)1);
 			free(dir);
 		}
@@ -531,7 +530,7 @@ static void lint_orphan_maildirs(const struct world *w, struct lint_report *r,
 		close(bfd);
 		return;
 	}
-	char *sbase = strip_slash(base);
+	char *sbase = lint_maildir_key(base);
 	struct dirent *de;
 	while ((de = readdir(bd))) {
 		if (de->d_name[0] == '.')
@@ -681,101 +680,4 @@ void lint_run(const struct world *w, const struct config *cfg, const struct diag
 	}
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, cmp_problem);
-}
-
-/* ---- fixes ---- */
-
-static void add_op(struct lint_fixes *f, struct op *op)
-{
-	f->ops = xreallocarray(f->ops, f->nops + 1, sizeof *f->ops);
-	f->ops[f->nops++] = op;
-}
-
-/* The same map or maildir may come from two problems: stage it once. */
-static void add_op_once(struct lint_fixes *f, struct op *op)
-{
-	for (size_t i = 0; i < f->nops; i++) {
-		if (f->ops[i]->kind == op->kind && strcmp(f->ops[i]->subject, op->subject) == 0) {
-			op_free(&op);
-			return;
-		}
-	}
-	add_op(f, op);
-}
-
-/* mailbox-without-maildir names the maildir; the op names its mailbox. */
-static const struct mailbox *mailbox_of_maildir(const struct world *w, struct strmap **index,
-						 const char *dir)
-{
-	size_t nb;
-	const struct mailbox *boxes = world_mailboxes(w, &nb);
-	if (!*index) {
-		*index = strmap_create(nb ? nb : 1);
-		for (size_t i = 0; i < nb; i++) {
-			if (!boxes[i].local[0] || !boxes[i].is_maildir)
-				continue;
-			char *k = strip_slash(boxes[i].maildir);
-			strmap_add(*index, k, (void *)(uintptr_t)(i + 1)); /* index + 1: NULL is absent */
-			free(k);
-		}
-	}
-	uintptr_t k = (uintptr_t)strmap_get(*index, dir);
-	return k ? &boxes[k - 1] : NULL;
-}
-
-void lint_fixes(const struct world *w, const struct config *cfg, const struct lint_report *r,
-		struct lint_fixes *out, struct diags *d)
-{
-	memset(out, 0, sizeof *out);
-	struct strmap *index = NULL;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct lint_problem *p = &r->v[i];
-		if (!p->subject)
-			continue;
-		if (!strcmp(p->rule, "catchall-swallows-mailboxes")) {
-			const struct domain *dom = world_domain_find(w, p->subject);
-			const struct catchall *c = dom ? dom->catchall_alias : NULL;
-			if (!c || !c->alias || c->alias->ntargets != 1) {
-				diag_add(d, DIAG_NOTE, p->file, p->line,
-					 _("the catch-all of %s has several targets: fix it by hand"), p->subject);
-				continue;
-			}
-			struct op *op = op_new(OP_CATCHALL_SET, dom->name);
-			op_add_target(op, c->alias->targets[0].address);
-			add_op(out, op);
-		} else if (!strcmp(p->rule, "plain-password")) {
-			const struct pwfile_entry *e = pwfile_lookup(world_pwfile(w), p->subject);
-			const struct mailbox *b = world_mailbox_find(w, p->subject);
-			if (!e || !b || !b->local[0]) {
-				diag_add(d, DIAG_NOTE, p->file, p->line,
-					 _("%s is not a mailbox: its {PLAIN} password is not rehashed"),
-					 p->subject);
-				continue;
-			}
-			const char *plain = strchr(e->password, '}');
-			plain = plain ? plain + 1 : e->password;
-			char *hash = passhash_hash(cfg->password_scheme, plain, d);
-			if (!hash)
-				continue;
-			struct op *op = op_new(OP_MAILBOX_PASSWD, b->address);
-			op->password_hash = hash;
-			add_op(out, op);
-		} else if (!strcmp(p->rule, "mailbox-without-maildir")) {
-			const struct mailbox *b = mailbox_of_maildir(w, &index, p->subject);
-			if (b)
-				add_op_once(out, op_new(OP_MAILDIR_CREATE, b->address));
-		} else if (!strcmp(p->rule, "map-not-built") || !strcmp(p->rule, "map-older-than-source")) {
-			if (strchr(p->subject, ':'))
-				add_op_once(out, op_new(OP_MAP_REBUILD, p->subject));
-		}
-	}
-	strmap_free(&index);
-}
-
-void lint_fixes_free(struct lint_fixes *f)
-{
-	for (size_t i = 0; i < f->nops; i++)
-		op_free(&f->ops[i]);
-	free(f->ops);
-	memset(f, 0, sizeof *f);
 }

@@ -20,13 +20,6 @@ libvmail_a_SOURCES += \
 	src/model/trace_expand.c \
 	src/model/trace_lookup.c
 
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_model
-TESTS += tests/unit/test_model
-endif
-tests_unit_test_model_SOURCES = tests/unit/test_model.c
-tests_unit_test_model_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_model_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 EXTRA_DIST += \
 	tests/fixtures/world/basic/etc/aliases \
 	tests/fixtures/world/basic/etc/dovecot/users \
@@ -49,21 +42,7 @@ EXTRA_DIST += \
 	tests/fixtures/world/missing/etc/postfix/main.cf \
 	tests/fixtures/world/missing/vmailadm.yaml
 
-# The read-only command line (src/cli/cmd_list.c, cmd_show.c) on a fixture server.
-TESTS += tests/cli-list.sh
-EXTRA_DIST += tests/cli-list.sh
-
-# Tracer and lint tests on their own fixture servers.
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_trace tests/unit/test_lint
-TESTS += tests/unit/test_trace tests/unit/test_lint
-endif
-tests_unit_test_trace_SOURCES = tests/unit/test_trace.c tests/unit/worldtree.h
-tests_unit_test_trace_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_trace_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-tests_unit_test_lint_SOURCES = tests/unit/test_lint.c tests/unit/worldtree.h
-tests_unit_test_lint_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_lint_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+# The tracer's and lint's fixture servers.
 EXTRA_DIST += \
 	tests/fixtures/world/lintbad/etc/aliases \
 	tests/fixtures/world/lintbad/etc/dovecot/users \
@@ -94,14 +73,7 @@ EXTRA_DIST += \
 	tests/fixtures/world/tricky/etc/postfix/vmailbox \
 	tests/fixtures/world/tricky/vmailadm.yaml
 
-# trace_open (no world, tables through tableidx) against trace_create.
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_trace_open
-TESTS += tests/unit/test_trace_open
-endif
-tests_unit_test_trace_open_SOURCES = tests/unit/test_trace_open.c tests/unit/worldtree.h
-tests_unit_test_trace_open_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_trace_open_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+# trace_open's fixture (domain tables of every kind).
 EXTRA_DIST += \
 	tests/fixtures/world/domaintables/etc/aliases \
 	tests/fixtures/world/domaintables/etc/dovecot/users \
@@ -115,7 +87,3 @@ EXTRA_DIST += \
 	tests/fixtures/world/domaintables/mail/mbox.test/alice/new/.keep \
 	tests/fixtures/world/domaintables/vmailadm.yaml
 
-# The tracer against the real Postfix (sendmail -bv as the oracle; skips
-# with 77 unless root with Postfix and Dovecot installed).
-TESTS += tests/integration/trace-vs-postfix.sh
-EXTRA_DIST += tests/integration/trace-vs-postfix.sh

@@ -14,19 +14,6 @@ libvmail_a_SOURCES += \
 	src/store/table.c \
 	src/store/tableline.c
 noinst_HEADERS += src/store/store_int.h
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_doc tests/unit/test_table tests/unit/test_aliases
-TESTS += tests/unit/test_doc tests/unit/test_table tests/unit/test_aliases
-endif
-tests_unit_test_doc_SOURCES = tests/unit/test_doc.c
-tests_unit_test_doc_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_doc_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-tests_unit_test_table_SOURCES = tests/unit/test_table.c tests/unit/golden.h
-tests_unit_test_table_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_table_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-tests_unit_test_aliases_SOURCES = tests/unit/test_aliases.c tests/unit/golden.h
-tests_unit_test_aliases_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_aliases_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 # The fixture corpora (whole directories: every file in them is a case).
 EXTRA_DIST += tests/fixtures/table tests/fixtures/aliases
 
@@ -55,16 +42,6 @@ fuzz-table: fuzz-table-bin
 libvmail_a_SOURCES += \
 	src/store/maincf.c \
 	src/store/pwfile.c
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_maincf tests/unit/test_pwfile
-TESTS += tests/unit/test_maincf tests/unit/test_pwfile
-endif
-tests_unit_test_maincf_SOURCES = tests/unit/test_maincf.c tests/unit/golden.h
-tests_unit_test_maincf_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_maincf_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-tests_unit_test_pwfile_SOURCES = tests/unit/test_pwfile.c tests/unit/golden.h
-tests_unit_test_pwfile_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_pwfile_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 EXTRA_DIST += tests/fixtures/maincf tests/fixtures/pwfile
 
 # `make fuzz-maincf`: libFuzzer harness for maincf.c and pwfile.c (clang;
@@ -89,23 +66,6 @@ fuzz-maincf: fuzz-maincf-bin
 	  fuzz-maincf-corpus fuzz-maincf-seeds
 .PHONY: fuzz-maincf
 
-# The fast load path: strmap/arena, delayed indexing,
-# a generated world through both sorting paths.
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_loadpath
-TESTS += tests/unit/test_loadpath
-endif
-tests_unit_test_loadpath_SOURCES = tests/unit/test_loadpath.c
-tests_unit_test_loadpath_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_loadpath_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-
 # A read-only lookup index over table sources, for trace (tableidx.c).
 libvmail_a_SOURCES += src/store/tableidx.c
 noinst_HEADERS += include/vmailadm/tableidx.h
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_tableidx
-TESTS += tests/unit/test_tableidx
-endif
-tests_unit_test_tableidx_SOURCES = tests/unit/test_tableidx.c
-tests_unit_test_tableidx_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_tableidx_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)

@@ -26,54 +26,11 @@ libvmail_a_SOURCES += \
 noinst_HEADERS += include/vmailadm/settings.h
 libvmail_a_SOURCES += src/sys/sha256.c
 noinst_HEADERS += include/vmailadm/sha256.h
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_sha256
-TESTS += tests/unit/test_sha256
-endif
-tests_unit_test_sha256_SOURCES = tests/unit/test_sha256.c
-tests_unit_test_sha256_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_sha256_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 libvmail_a_SOURCES += src/sys/digestcache.c
 noinst_HEADERS += include/vmailadm/digestcache.h
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_digestcache
-TESTS += tests/unit/test_digestcache
-endif
-tests_unit_test_digestcache_SOURCES = tests/unit/test_digestcache.c
-tests_unit_test_digestcache_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_digestcache_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 
-# The risky-operation helpers, one CUnit program each.
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_passhash tests/unit/test_spawn tests/unit/test_atomicio \
-	tests/unit/test_safeopen
-TESTS += tests/unit/test_passhash tests/unit/test_spawn tests/unit/test_atomicio \
-	tests/unit/test_safeopen
-endif
-tests_unit_test_passhash_SOURCES = tests/unit/test_passhash.c
-tests_unit_test_passhash_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_passhash_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-tests_unit_test_spawn_SOURCES = tests/unit/test_spawn.c
-tests_unit_test_spawn_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_spawn_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-tests_unit_test_atomicio_SOURCES = tests/unit/test_atomicio.c
-tests_unit_test_atomicio_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_atomicio_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-tests_unit_test_safeopen_SOURCES = tests/unit/test_safeopen.c
-tests_unit_test_safeopen_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_safeopen_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-
-# Configuration tests: the CUnit program (also checks that the committed
-# doc/vmailadm.yaml.5 matches the settings table) and the command line.
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_config
-TESTS += tests/unit/test_config
-endif
-tests_unit_test_config_SOURCES = tests/unit/test_config.c
-tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_config_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
-TESTS += tests/cli-config.sh
-EXTRA_DIST += tests/cli-config.sh \
+# The configuration fixtures (test_config, tests/cli-config.sh).
+EXTRA_DIST += \
 	tests/fixtures/config/bad-values.yaml \
 	tests/fixtures/config/comments.yaml \
 	tests/fixtures/config/duplicate.yaml \

@@ -25,18 +25,9 @@ noinst_HEADERS += \
 	src/ui/ui_curses.h \
 	src/ui/ui_int.h
 
-# Theme parsing is curses-free and tested on its own.
-if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_theme
-TESTS += tests/unit/test_theme
-endif
+# Theme parsing is curses-free and tested on its own
+# (tests/local.mk lists the tests).
 tests_unit_test_theme_SOURCES = tests/unit/test_theme.c src/ui/theme.c
 nodist_tests_unit_test_theme_SOURCES = src/ui/theme-default.c
-tests_unit_test_theme_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_theme_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 
 # The real binary in a private tmux server (tests/ui/lib.sh).
-TESTS += tests/ui/browse.sh tests/ui/edit.sh tests/ui/lint.sh tests/ui/live.sh tests/ui/resize.sh \
-	tests/ui/theme.sh
-EXTRA_DIST += tests/ui/lib.sh tests/ui/browse.sh tests/ui/edit.sh tests/ui/lint.sh tests/ui/live.sh tests/ui/resize.sh \
-	tests/ui/theme.sh

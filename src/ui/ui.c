@@ -16,7 +16,7 @@
 #include <wchar.h>
 
 #include "ui_int.h"
-#include "vmailadm/cli.h"
+#include "vmailadm/exitstatus.h"
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
@@ -434,28 +434,29 @@ static void setup_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-int ui_run(struct cli *cli, int argc, char **argv)
+int ui_check_terminal(void)
 {
-	(void)argc;
-	(void)argv;
-
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, _("%s: the interactive interface needs a terminal; "
 				  "use a command instead (see '%s --help')\n"),
-			cli->prog, cli->prog);
+			PACKAGE, PACKAGE);
 		return EXIT_USAGE;
 	}
 	const char *term = getenv("TERM");
 	if (!term || !*term) {
-		fprintf(stderr, _("%s: TERM is not set: cannot draw the interface\n"), cli->prog);
+		fprintf(stderr, _("%s: TERM is not set: cannot draw the interface\n"), PACKAGE);
 		return EXIT_USAGE;
 	}
+	return EXIT_OK;
+}
 
+int ui_run(struct config *cfg, const char *theme)
+{
+	const char *term = getenv("TERM");
 	struct ui ui_store, *ui = &ui_store;
 	memset(ui, 0, sizeof *ui);
 	ui->t_start = now_ms();
-	ui->cli = cli;
-	ui->cfg = cli_config(cli);
+	ui->cfg = cfg;
 	ui->row_role = -1;
 	ui->config_name = ui->cfg->file ? ui->cfg->file : _("(built-in defaults)");
 	if (gethostname(ui->host, sizeof ui->host - 1) < 0)
@@ -481,7 +482,7 @@ int ui_run(struct cli *cli, int argc, char **argv)
 	size_t nerr = diags_count(&d, DIAG_ERROR), nwarn = diags_count(&d, DIAG_WARNING);
 	diags_free(&d);
 
-	const char *theme_spec = cli->theme ? cli->theme : ui->cfg->theme;
+	const char *theme_spec = theme ? theme : ui->cfg->theme;
 	if (theme_load(theme_spec, PKGDATADIR "/themes", &ui->theme, &d) < 0) {
 		/* the first problem, with its file:line, in the status bar */
 		char *msg = d.n ? diag_format(&d.v[0]) : xstrdup(_("invalid theme"));
@@ -506,7 +507,7 @@ int ui_run(struct cli *cli, int argc, char **argv)
 	if (!the_screen) {
 		fprintf(stderr, _("%s: unknown terminal type '%s': cannot draw the interface "
 				  "(try TERM=xterm-256color, or install its terminfo entry)\n"),
-			cli->prog, term);
+			PACKAGE, term);
 		theme_free(&ui->theme);
 		world_free(&ui->world);
 		sb_free(&ui->status);

@@ -14,7 +14,6 @@
 #include "vmailadm/strbuf.h"
 #include "vmailadm/theme.h"
 
-struct cli;
 struct config;
 struct world;
 struct ui;
@@ -84,7 +83,6 @@ struct glyphs {
 };
 
 struct ui {
-	struct cli *cli;
 	struct config *cfg;
 	struct world *world;
 	struct live *live;

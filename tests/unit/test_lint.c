@@ -12,6 +12,7 @@
 
 #include "vmailadm/diag.h"
 #include "vmailadm/lint.h"
+#include "vmailadm/lint_fixes.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
 #include "vmailadm/passhash.h"
