@@ -2,14 +2,8 @@
 # `vmailadm config` on the command line: text and JSON output of a file, the
 # file chosen by --config over $VMAILADM_CONFIG, exit status 2 and the
 # file:line messages on a bad file, and --man printing the committed page.
-set -u
+. "${top_srcdir:-.}/tests/lib.sh"
 fx="$top_srcdir/tests/fixtures/config"
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-LC_ALL=C; LANGUAGE=; export LC_ALL LANGUAGE
-unset VMAILADM_CONFIG
 
 # Text: every setting with its origin.
 "$VMAILADM" --config "$fx/full.yaml" config >"$tmp/out" 2>"$tmp/err" || no "config on full.yaml failed"

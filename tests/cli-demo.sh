@@ -3,13 +3,7 @@
 # owners), the refusal of a non-empty DIR, what --force replaces and what it
 # leaves alone, the directories it never touches, and the demo as seen by
 # `vmailadm list mailboxes --json` (exactly the seven mailboxes).
-set -u
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-LC_ALL=C; LANGUAGE=; export LC_ALL LANGUAGE
-unset VMAILADM_CONFIG
+. "${top_srcdir:-.}/tests/lib.sh"
 
 d="$tmp/demo"
 "$VMAILADM" demo "$d" >"$tmp/out" 2>"$tmp/err" || no "demo failed: $(cat "$tmp/err")"

@@ -4,15 +4,9 @@
 # shown in the plan, --fix alone writes nothing, --fix --commit builds the
 # maps with the real postmap in one commit (audit record included), and a
 # second lint finds no map-not-built. Skipped without postmap.
-set -u
 command -v postmap >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
 command -v postmap >/dev/null 2>&1 || { echo "SKIP: no postmap"; exit 77; }
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-LC_ALL=C; LANGUAGE=; export LC_ALL LANGUAGE
-unset VMAILADM_CONFIG
+. "${top_srcdir:-.}/tests/lib.sh"
 
 d="$tmp/demo"
 "$VMAILADM" demo "$d" >/dev/null 2>"$tmp/err" || { echo "FAIL: demo: $(cat "$tmp/err")"; exit 1; }

@@ -1,18 +1,9 @@
 #!/bin/sh
 # `vmailadm list` and `vmailadm show` on the fixture server
 # tests/fixtures/world/basic: text and JSON output, exit statuses.
-set -u
-: "${top_srcdir:=.}"
-: "${VMAILADM:=./vmailadm}"
 command -v python3 >/dev/null 2>&1 || { echo "python3 missing: skipped"; exit 77; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmailadm-cli-list.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cp -R "$top_srcdir/tests/fixtures/world/basic" "$tmp/w"
-chmod -R u+w "$tmp/w"
-find "$tmp/w" -type f -exec sed -i "s#@DIR@#$tmp/w#g" {} +
-cfg="$tmp/w/vmailadm.yaml"
-fail=0
+. "${top_srcdir:-.}/tests/lib.sh"
+fixture_world basic
 
 run() { # run EXPECTED_STATUS ARGS... ; output in $tmp/out, $tmp/err
 	want=$1; shift

@@ -1,18 +1,9 @@
 #!/bin/sh
 # `vmailadm stats` on the fixture server tests/fixtures/world/basic with
 # messages written here: exact counts, folders, JSON, sorting, statuses.
-set -u
-: "${top_srcdir:=.}"
-: "${VMAILADM:=./vmailadm}"
 command -v python3 >/dev/null 2>&1 || { echo "python3 missing: skipped"; exit 77; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmailadm-cli-stats.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cp -R "$top_srcdir/tests/fixtures/world/basic" "$tmp/w"
-chmod -R u+w "$tmp/w"
-find "$tmp/w" -type f -exec sed -i "s#@DIR@#$tmp/w#g" {} +
-cfg="$tmp/w/vmailadm.yaml"
-fail=0
+. "${top_srcdir:-.}/tests/lib.sh"
+fixture_world basic
 
 j="$tmp/w/mail/andromed.cloud/johndoe"
 mkdir -p "$j/cur" "$j/new" "$j/tmp" "$j/.Sent/cur" "$j/.Sent/new" "$j/.&AMk-l&AOk-ments envoy&AOk-s/cur"

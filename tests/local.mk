@@ -1,23 +1,85 @@
-# Test programs: each area's local.mk adds its own CUnit programs with the
-# UNIT_TEST pattern below; shell tests (.sh) run with top_srcdir/VMAILADM set.
-TESTS += tests/check-curses.sh
-EXTRA_DIST += tests/check-curses.sh tests/unit/cu.h
+# Every test is registered here (the areas' local.mk only list the fixtures
+# and extra sources a test needs). Shell tests (.sh) run with
+# top_srcdir/top_builddir/VMAILADM set (Makefile.am).
 
+# Unit tests: one CUnit program per module, tests/unit/test_NAME.c, all linked
+# with the core. A new one is one line here (and tests_unit_test_NAME_SOURCES
+# only when it compiles more than its own .c).
+UNIT_TESTS = \
+	tests/unit/test_aliases \
+	tests/unit/test_atomicio \
+	tests/unit/test_config \
+	tests/unit/test_diff \
+	tests/unit/test_digestcache \
+	tests/unit/test_doc \
+	tests/unit/test_excerpt \
+	tests/unit/test_lint \
+	tests/unit/test_loadpath \
+	tests/unit/test_maildir \
+	tests/unit/test_mailmsg \
+	tests/unit/test_maincf \
+	tests/unit/test_model \
+	tests/unit/test_op \
+	tests/unit/test_passhash \
+	tests/unit/test_pwfile \
+	tests/unit/test_safeopen \
+	tests/unit/test_sha256 \
+	tests/unit/test_spawn \
+	tests/unit/test_stage \
+	tests/unit/test_sys \
+	tests/unit/test_table \
+	tests/unit/test_tableidx \
+	tests/unit/test_theme \
+	tests/unit/test_trace \
+	tests/unit/test_trace_open
 if HAVE_CUNIT
-check_PROGRAMS += tests/unit/test_sys
-TESTS += tests/unit/test_sys
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
 endif
-tests_unit_test_sys_SOURCES = tests/unit/test_sys.c
-tests_unit_test_sys_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_sys_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+# The link of every program without its own _LDADD: the unit tests.
+LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+AM_CFLAGS += $(CUNIT_CFLAGS)
+EXTRA_DIST += tests/unit/cu.h tests/unit/golden.h tests/unit/worldtree.h
+
+# The command line on fixture and demo trees.
+CLI_TESTS = \
+	tests/cli-config.sh \
+	tests/cli-demo.sh \
+	tests/cli-exercise.sh \
+	tests/cli-lint.sh \
+	tests/cli-list.sh \
+	tests/cli-stats.sh
+TESTS += $(CLI_TESTS)
+EXTRA_DIST += $(CLI_TESTS) tests/lib.sh
+
+# The interface: the real binary in a private tmux server (tests/ui/lib.sh).
+UI_TESTS = \
+	tests/ui/browse.sh \
+	tests/ui/edit.sh \
+	tests/ui/lint.sh \
+	tests/ui/live.sh \
+	tests/ui/resize.sh \
+	tests/ui/theme.sh
+TESTS += $(UI_TESTS)
+EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh
 
 # Integration tests: real Postfix + Dovecot on 127.0.0.1 (they skip with 77
 # unless root with both installed); lib.sh is the harness they source.
-TESTS += tests/integration/demo-live.sh tests/integration/exercise-live.sh
-EXTRA_DIST += tests/integration/demo-live.sh tests/integration/exercise-live.sh tests/integration/lib.sh
+# demo-live: the demo tree served; stage-live: the course's exercises through
+# the edit commands; trace-vs-postfix: the tracer against sendmail -bv;
+# exercise-live: the exercises' checks against the real servers.
+INTEGRATION_TESTS = \
+	tests/integration/demo-live.sh \
+	tests/integration/exercise-live.sh \
+	tests/integration/stage-live.sh \
+	tests/integration/trace-vs-postfix.sh
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh
+
+# Only src/ui includes curses.
+TESTS += tests/check-curses.sh
 # The README's set-up commands and demo passwords against the real thing.
 TESTS += tests/readme.sh
-EXTRA_DIST += tests/readme.sh .ci/run
 # The French catalog, compiled on the fly and read through VMAILADM_LOCALEDIR.
 TESTS += tests/i18n.sh
-EXTRA_DIST += tests/i18n.sh
+EXTRA_DIST += tests/check-curses.sh tests/readme.sh tests/i18n.sh .ci/run

@@ -38,7 +38,5 @@ libvmailcli_a_SOURCES += \
 	src/cli/cmd_lint.c \
 	src/cli/cmd_trace.c
 
-# The course's exercises (issue 13) and their test.
+# The course's exercises (issue 13).
 libvmailcli_a_SOURCES += src/cli/cmd_exercise.c
-TESTS += tests/cli-exercise.sh
-EXTRA_DIST += tests/cli-exercise.sh
