@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "vmailadm/cli.h"
+#include "vmailadm/clock.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maildir.h"
@@ -26,28 +27,17 @@ enum sort_key { SORT_NAME, SORT_NEW, SORT_UNREAD, SORT_SIZE };
  * bench`. Machine-readable on purpose: not translated. */
 static struct timespec started, loaded, scanned;
 
-static void timing_start(void)
-{
-	clock_gettime(CLOCK_MONOTONIC, &started);
-}
-
-static void timing_mark(struct timespec *t)
-{
-	clock_gettime(CLOCK_MONOTONIC, t);
-}
-
 static double since_start(const struct timespec *t)
 {
-	return (double)(t->tv_sec - started.tv_sec) + (double)(t->tv_nsec - started.tv_nsec) / 1e9;
+	return clock_seconds(&started, t);
 }
 
 static void timing_report(void)
 {
-	const char *on = getenv("VMAILADM_TIMING");
-	if (!on || !*on || strcmp(on, "0") == 0)
+	if (!clock_timing_on())
 		return;
 	struct timespec now;
-	timing_mark(&now);
+	clock_now(&now);
 	fprintf(stderr, "vmailadm-timing: total=%.6f load=%.6f scan=%.6f rest=%.6f\n",
 		since_start(&now), since_start(&loaded), since_start(&scanned) - since_start(&loaded),
 		since_start(&now) - since_start(&scanned));
@@ -441,9 +431,9 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 			return cli_usage_error(cli, _("stats: unknown option"));
 		}
 	}
-	timing_start();
+	clock_now(&started);
 	struct world *w = cli_world(cli);
-	timing_mark(&loaded);
+	clock_now(&loaded);
 	const struct mailbox **sel = NULL;
 	bool unknown = false;
 	size_t n = select_boxes(cli, w, argc - optind, argv + optind, &sel, &unknown);
@@ -473,16 +463,16 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 			maildir_scan_skip_quota(s, rows[i].id);
 	}
 	maildir_scan_run(s);
-	timing_mark(&scanned);
+	clock_now(&scanned);
 	if (bench) {
 		/* `make bench`: how long a rescan takes when nothing changed. */
 		struct timespec t0, t1;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		clock_now(&t0);
 		maildir_scan_run(s);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_now(&t1);
 		size_t inc, mem = maildir_scan_memory(s, &inc);
 		fprintf(stderr, "rescan_seconds=%.6f memory_bytes=%zu incremental_bytes=%zu boxes=%zu\n",
-			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+			clock_seconds(&t0, &t1),
 			mem, inc, maildir_scan_count(s));
 	}
 

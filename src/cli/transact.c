@@ -18,6 +18,7 @@
 
 #include "cli_int.h"
 #include "vmailadm/cli.h"
+#include "vmailadm/clock.h"
 #include "vmailadm/commit.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
@@ -34,21 +35,20 @@ static struct timespec started, staged, shown;
 
 void transact_timing_start(void)
 {
-	clock_gettime(CLOCK_MONOTONIC, &started);
+	clock_now(&started);
 }
 
 static double since_start(const struct timespec *t)
 {
-	return (double)(t->tv_sec - started.tv_sec) + (double)(t->tv_nsec - started.tv_nsec) / 1e9;
+	return clock_seconds(&started, t);
 }
 
 static void timing_report(const struct commit_result *res)
 {
-	const char *on = getenv("VMAILADM_TIMING");
-	if (!on || !*on || strcmp(on, "0") == 0)
+	if (!clock_timing_on())
 		return;
 	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_now(&now);
 	double total = since_start(&now);
 	/* cpu: vmailadm's own processor time since it started (user and
 	 * system, every thread, no program it ran), beside the wall times. */
@@ -307,9 +307,9 @@ int transact_finish(struct cli *cli, struct stage *s, const struct transact_opts
 		    char **generated, size_t ngenerated)
 {
 	const struct config *cfg = cli_config(cli);
-	clock_gettime(CLOCK_MONOTONIC, &staged);
+	clock_now(&staged);
 	print_plan(s, cfg, o->json);
-	clock_gettime(CLOCK_MONOTONIC, &shown);
+	clock_now(&shown);
 	if (o->dry_run) {
 		/* What would stop the commit before it changes anything. */
 		struct diags d = DIAGS_INIT;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmailadm/ascii.h"
 #include "vmailadm/excerpt.h"
 #include "vmailadm/xalloc.h"
 
@@ -41,11 +42,6 @@ struct scan {
 	size_t keylen[8];      /* of want->keys, when there are at most 8 */
 	size_t domlen;
 };
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
 
 static char fold(char c)
 {
@@ -162,9 +158,9 @@ static void table_group(struct scan *s, size_t start, size_t end, size_t first_e
 	size_t k = key_stop(p, n);
 	/* a plain key ends in whitespace; anything else (quotes, backslashes,
 	 * control bytes) is read by the parser itself: taken */
-	bool plain = k > 0 && (k == n || is_ws(p[k]));
+	bool plain = k > 0 && (k == n || ascii_is_ws(p[k]));
 	if (!plain) {
-		while (k < n && !is_ws(p[k]))
+		while (k < n && !ascii_is_ws(p[k]))
 			k++;
 	}
 	bool take = !plain || wanted_key(s, p, k) ||
@@ -175,7 +171,7 @@ static void table_group(struct scan *s, size_t start, size_t end, size_t first_e
 	}
 	/* Surely an entry: a plain key, then a value on the same line. */
 	size_t v = k;
-	while (v < n && is_ws(p[v]))
+	while (v < n && ascii_is_ws(p[v]))
 		v++;
 	if (plain && v > k && v < n)
 		s->tail = start;
@@ -189,12 +185,12 @@ static void list_group(struct scan *s, size_t start, size_t end)
 	size_t n = end - start, i = 0;
 	bool take = false, sure = false;
 	while (i < n) {
-		while (i < n && (p[i] == ',' || is_ws(p[i])))
+		while (i < n && (p[i] == ',' || ascii_is_ws(p[i])))
 			i++;
 		if (i >= n)
 			break;
 		size_t w = i;
-		while (i < n && p[i] != ',' && !is_ws(p[i]))
+		while (i < n && p[i] != ',' && !ascii_is_ws(p[i]))
 			i++;
 		if (p[w] == '#' || !plain_word(p + w, i - w)) {
 			take = true;   /* a comment word or quoting: read it all */
@@ -226,7 +222,7 @@ static void scan_table(struct scan *s)
 			s->crlf++;
 		else
 			s->lf++;
-		if (!is_ws(*p) && *p != '#') {
+		if (!ascii_is_ws(*p) && *p != '#') {
 			if (open)
 				s->kind == EXCERPT_LIST ? list_group(s, gstart, gend)
 							: table_group(s, gstart, gend, gfirst_end);
@@ -237,7 +233,7 @@ static void scan_table(struct scan *s)
 		} else if (open) {
 			/* a continuation line (not blank, not a comment) extends it */
 			const char *q = p;
-			while (q < nl && is_ws(*q))
+			while (q < nl && ascii_is_ws(*q))
 				q++;
 			if (q < nl && *q != '#' && q > p)
 				gend = (size_t)(next - s->data);

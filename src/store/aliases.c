@@ -10,6 +10,7 @@
 
 #include "store_int.h"
 #include "vmailadm/aliases.h"
+#include "vmailadm/ascii.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/strmap.h"
@@ -21,11 +22,6 @@ struct aliases {
 	struct alias_entry *v;
 	size_t cap;
 };
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
 
 static char *fold(const char *s)
 {
@@ -39,11 +35,11 @@ static char *fold(const char *s)
 /* s (n bytes) without leading and trailing whitespace: start and length. */
 static const char *trim_n(const char *s, size_t *n)
 {
-	while (*n > 0 && is_ws(*s)) {
+	while (*n > 0 && ascii_is_ws(*s)) {
 		s++;
 		(*n)--;
 	}
-	while (*n > 0 && is_ws(s[*n - 1]))
+	while (*n > 0 && ascii_is_ws(s[*n - 1]))
 		(*n)--;
 	return s;
 }
@@ -143,7 +139,7 @@ static void reindex(struct aliases *a, struct diags *d)
 	struct strbuf text = STRBUF_INIT;
 	size_t pos = 0, first, nlines;
 	while (doc_next_logical(a->ed.doc, &pos, &text, &first, &nlines)) {
-		if (is_ws(text.buf[0])) {
+		if (ascii_is_ws(text.buf[0])) {
 			diag_warn(d, doc_name(a->ed.doc), (unsigned)(first + 1),
 				  _("logical line must not start with whitespace"));
 			continue;
@@ -207,7 +203,7 @@ static size_t value_offset(const struct aliases *a, const struct alias_entry *e,
 	}
 	*colon = c;
 	size_t v = c + 1;
-	while (v < len && is_ws(p[v]))
+	while (v < len && ascii_is_ws(p[v]))
 		v++;
 	return v < len ? v : 0;
 }
@@ -236,7 +232,7 @@ int aliases_set(struct aliases *a, const char *name, const char *value, struct d
 {
 	const char *file = doc_name(a->ed.doc);
 	char *val = trim_ndup(value ? value : "", value ? strlen(value) : 0);
-	if (!*name || is_ws(name[0]) || name[0] == '#' || !valid_text(name) ||
+	if (!*name || ascii_is_ws(name[0]) || name[0] == '#' || !valid_text(name) ||
 	    find_unquoted(name, ':') != (size_t)-1 || !*val || !valid_text(val)) {
 		diag_error(d, file, 0, _("cannot write alias \"%s\": need name:value pair"), name);
 		free(val);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmailadm/ascii.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maincf.h"
 #include "vmailadm/strbuf.h"
@@ -30,11 +31,6 @@ struct maincf {
 };
 
 /* Postfix's ISSPACE (C locale). */
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 static bool is_name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -158,16 +154,16 @@ static void index_doc(struct maincf *m, struct diags *d)
 	while (doc_next_logical(m->doc, &pos, &text, &first, &nlines)) {
 		unsigned line = (unsigned)first + 1;
 		const char *s = sb_str(&text);
-		if (is_ws(s[0])) {
+		if (ascii_is_ws(s[0])) {
 			diag_warn(d, file, line, _("logical line must not start with whitespace"));
 			continue;
 		}
 		/* split_nameval(): the name ends at whitespace or '='. */
 		const char *ne = s;
-		while (*ne && !is_ws(*ne) && *ne != '=')
+		while (*ne && !ascii_is_ws(*ne) && *ne != '=')
 			ne++;
 		const char *eq = ne;
-		while (is_ws(*eq))
+		while (ascii_is_ws(*eq))
 			eq++;
 		if (ne == s) {
 			diag_error(d, file, line, _("missing parameter name before '='"));
@@ -179,10 +175,10 @@ static void index_doc(struct maincf *m, struct diags *d)
 			continue;
 		}
 		const char *vs = eq + 1;
-		while (is_ws(*vs))
+		while (ascii_is_ws(*vs))
 			vs++;
 		const char *ve = s + text.len;
-		while (ve > vs && is_ws(ve[-1]))
+		while (ve > vs && ascii_is_ws(ve[-1]))
 			ve--;
 		char *name = xstrndup(s, (size_t)(ne - s));
 		for (const char *p = name; *p; p++) {
@@ -360,9 +356,9 @@ static const char *brace_end(const char *s, const char *end)
 
 static void trim(const char **s, const char **e)
 {
-	while (*s < *e && is_ws(**s))
+	while (*s < *e && ascii_is_ws(**s))
 		(*s)++;
-	while (*e > *s && is_ws((*e)[-1]))
+	while (*e > *s && ascii_is_ws((*e)[-1]))
 		(*e)--;
 }
 
@@ -514,7 +510,7 @@ char **maincf_split_list(const char *value, size_t *n)
 	size_t cnt = 0, cap = 0;
 	const char *p = value;
 	for (;;) {
-		while (*p && (*p == ',' || is_ws(*p)))
+		while (*p && (*p == ',' || ascii_is_ws(*p)))
 			p++;
 		if (!*p)
 			break;
@@ -526,7 +522,7 @@ char **maincf_split_list(const char *value, size_t *n)
 				level++;
 			else if (*p == '}' && level > 0)
 				level--;
-			else if (level == 0 && (*p == ',' || is_ws(*p)))
+			else if (level == 0 && (*p == ',' || ascii_is_ws(*p)))
 				break;
 		}
 		xgrow(&list, &cap, cnt + 2, sizeof *list);
@@ -586,7 +582,7 @@ void maincf_set(struct maincf *m, const char *name, const char *value)
 			size_t len;
 			const char *t = doc_text(m->doc, i, &len);
 			size_t k = 0;
-			while (k < len && is_ws(t[k]))
+			while (k < len && ascii_is_ws(t[k]))
 				k++;
 			bool dropped = k == len || t[k] == '#';
 			if (!dropped)
@@ -611,7 +607,7 @@ bool maincf_unset(struct maincf *m, const char *name)
 			size_t len;
 			const char *t = doc_text(m->doc, i, &len);
 			size_t k = 0;
-			while (k < len && is_ws(t[k]))
+			while (k < len && ascii_is_ws(t[k]))
 				k++;
 			if (!(k == len || t[k] == '#'))
 				doc_delete(m->doc, i, 1);

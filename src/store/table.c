@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "vmailadm/ascii.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/strmap.h"
@@ -40,11 +41,6 @@ static char *pool_fold(struct table *t, char *key)
 		if (*p >= 'A' && *p <= 'Z')
 			return arena_fold(&t->ed.arena, key, strlen(key));
 	return key;
-}
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
 static bool is_alnum(char c)
@@ -151,7 +147,7 @@ static bool keyword(const char *s, const char *kw)
 	for (size_t i = 0; i < n; i++)
 		if ((s[i] | 0x20) != kw[i])
 			return false;
-	return !s[n] || is_ws(s[n]);
+	return !s[n] || ascii_is_ws(s[n]);
 }
 
 static void parse_regexp(struct table *t, const char *s, size_t first, size_t nlines,
@@ -182,7 +178,7 @@ static void parse_regexp(struct table *t, const char *s, size_t first, size_t nl
 		negated = !negated;
 		p++;
 	}
-	while (is_ws(*p))
+	while (ascii_is_ws(*p))
 		p++;
 	char delim = *p;
 	if (!delim || is_alnum(delim) || delim == '\\') {
@@ -201,7 +197,7 @@ static void parse_regexp(struct table *t, const char *s, size_t first, size_t nl
 	}
 	const char *pat_end = p++;
 	const char *fl = p;
-	while (*p && !is_ws(*p)) {
+	while (*p && !ascii_is_ws(*p)) {
 		/* The union of the regexp (imx) and pcre (imsxAEUX) options. */
 		if (!strchr("imsxAEUX", *p)) {
 			diag_error(d, name, line, _("unknown regexp option \"%c\": skipping this rule"),
@@ -241,7 +237,7 @@ static void reindex(struct table *t, struct diags *d)
 	while (doc_next_logical(t->ed.doc, &pos, &text, &first, &nlines)) {
 		char *s = text.buf;
 		/* readlline() refuses text without a line to continue. */
-		if (is_ws(s[0])) {
+		if (ascii_is_ws(s[0])) {
 			diag_warn(d, doc_name(t->ed.doc), (unsigned)(first + 1),
 				  _("logical line must not start with whitespace"));
 			continue;
@@ -386,7 +382,7 @@ static size_t value_offset(const struct table *t, const struct table_entry *e,
 	if (*klen > len)
 		*klen = len;
 	size_t v = *klen;
-	while (v < len && is_ws(s[v]))
+	while (v < len && ascii_is_ws(s[v]))
 		v++;
 	free(s);
 	return v < len ? v : 0;
@@ -403,7 +399,7 @@ static bool has_ctl(const char *s)
 /* A key that postmap would read back as the same single key. */
 static bool valid_key(const struct table *t, const char *key)
 {
-	if (!*key || key[0] == '#' || is_ws(key[0]) || has_ctl(key))
+	if (!*key || key[0] == '#' || ascii_is_ws(key[0]) || has_ctl(key))
 		return false;
 	size_t klen;
 	if (t->syntax == TABLE_LIST) {
@@ -417,7 +413,7 @@ static bool valid_key(const struct table *t, const char *key)
 		while (*p == '!')
 			p++;
 		char delim = *p;
-		if (!delim || is_alnum(delim) || is_ws(delim) || delim == '\\')
+		if (!delim || is_alnum(delim) || ascii_is_ws(delim) || delim == '\\')
 			return false;
 		for (p++; *p && *p != delim; p++)
 			if (*p == '\\' && p[1])
@@ -549,7 +545,7 @@ static bool list_remove_word(struct table *t, size_t first, size_t nlines, const
 			for (size_t k = i; i == first && k < end; k++) {
 				const char *c = doc_text(t->ed.doc, k, &len);
 				size_t m = 0;
-				while (m < len && is_ws(c[m]))
+				while (m < len && ascii_is_ws(c[m]))
 					m++;
 				if (m < len && c[m] != '#') {
 					char *rest = xmemdup0(c + m, len - m);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "store_int.h"
+#include "vmailadm/ascii.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/tableidx.h"
@@ -70,11 +71,6 @@ struct tableidx {
 	struct pending pend[PENDING_MAX];
 	size_t npend;
 };
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
 
 static char fold_c(char c)
 {
@@ -147,7 +143,7 @@ static const char *line_end(const struct tableidx *t, const char *p)
 /* A physical line readlline() drops: empty, all whitespace, or a comment. */
 static bool dropped(const char *p, const char *le)
 {
-	while (p < le && is_ws(*p))
+	while (p < le && ascii_is_ws(*p))
 		p++;
 	return p == le || *p == '#';
 }
@@ -166,7 +162,7 @@ static void join_logical(const struct tableidx *t, size_t off, struct strbuf *sb
 		le = line_end(t, p);
 		if (dropped(p, le))
 			continue;
-		if (!is_ws(*p))
+		if (!ascii_is_ws(*p))
 			break;
 		sb_add(sb, p, (size_t)(le - p));
 	}
@@ -225,7 +221,7 @@ static bool slot_matches(const struct tableidx *t, const struct slot *s, const s
 	if (s->ref & 1) {
 		/* plain: no stop byte inside, whitespace right after */
 		size_t off = (size_t)(s->ref >> 1);
-		if (!p->plain || off + p->n >= t->len || !is_ws(t->data[off + p->n]))
+		if (!p->plain || off + p->n >= t->len || !ascii_is_ws(t->data[off + p->n]))
 			return false;
 		*key = t->data + off;
 		return same_folded(*key, p->key, p->n);
@@ -404,10 +400,10 @@ static bool fast_line(struct tableidx *t, size_t off, const char *first_end, uns
 			break;
 		i++;
 	}
-	if (i == 0 || i == n || s[i - 1] == ':' || !is_ws(s[i]))
+	if (i == 0 || i == n || s[i - 1] == ':' || !ascii_is_ws(s[i]))
 		return false;
 	size_t v = i;
-	while (v < n && is_ws(s[v]))
+	while (v < n && ascii_is_ws(s[v]))
 		v++;
 	if (v == n || s[v] == '\0')
 		return false;
@@ -439,7 +435,7 @@ static void logical_line(struct tableidx *t, size_t off, const char *first_end, 
 	if (nul)
 		n = (size_t)(nul - s);
 	/* readlline() refuses text without a line to continue. */
-	if (n > 0 && is_ws(s[0])) {
+	if (n > 0 && ascii_is_ws(s[0])) {
 		diag_warn(d, t->name, line, _("logical line must not start with whitespace"));
 		return;
 	}
@@ -469,7 +465,7 @@ static void scan(struct tableidx *t, struct diags *d)
 		line++;
 		/* The common case, a line starting with a key, needs no scan
 		 * for the drop test. */
-		if (!is_ws(*p) && *p != '#') {
+		if (!ascii_is_ws(*p) && *p != '#') {
 			if (have)
 				logical_line(t, off, first_end, cur_line, multi, &join, &sb, d);
 			have = true;
@@ -478,7 +474,7 @@ static void scan(struct tableidx *t, struct diags *d)
 			first_end = le;
 			cur_line = line;
 		} else if (!dropped(p, le)) {
-			if (*p == '#' || !is_ws(*p))
+			if (*p == '#' || !ascii_is_ws(*p))
 				vm_panic("tableidx: line classification");
 			if (have) {
 				multi = true;

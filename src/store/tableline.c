@@ -8,21 +8,17 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "vmailadm/ascii.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/xalloc.h"
 
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 const char *tableline_trim(const char *s, size_t n, size_t *len)
 {
-	while (n > 0 && is_ws(*s)) {
+	while (n > 0 && ascii_is_ws(*s)) {
 		s++;
 		n--;
 	}
-	while (n > 0 && is_ws(s[n - 1]))
+	while (n > 0 && ascii_is_ws(s[n - 1]))
 		n--;
 	*len = n;
 	return s;
@@ -36,7 +32,7 @@ bool tableline_key_end(const char *s, size_t n, size_t *len)
 		if (s[i] == '\\') {
 			if (++i >= n)
 				break;
-		} else if (is_ws(s[i])) {
+		} else if (ascii_is_ws(s[i])) {
 			if (!inq)
 				break;
 		} else if (s[i] == '"') {
@@ -70,7 +66,7 @@ bool tableline_indexed(const char *s, size_t n, const char *name, unsigned line,
 bool tableline_word(const char *s, size_t n, size_t *pos, size_t *start, size_t *len)
 {
 	size_t i = *pos;
-	while (i < n && (s[i] == ',' || is_ws(s[i])))
+	while (i < n && (s[i] == ',' || ascii_is_ws(s[i])))
 		i++;
 	if (i >= n) {
 		*pos = i;
@@ -83,7 +79,7 @@ bool tableline_word(const char *s, size_t n, size_t *pos, size_t *start, size_t 
 			i++;
 		else if (s[i] == '"')
 			inq = !inq;
-		else if (!inq && (s[i] == ',' || is_ws(s[i])))
+		else if (!inq && (s[i] == ',' || ascii_is_ws(s[i])))
 			break;
 	}
 	*len = i - *start;

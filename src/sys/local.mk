@@ -24,7 +24,8 @@ libvmail_a_SOURCES += \
 	src/sys/config.c \
 	src/sys/settings.c
 noinst_HEADERS += include/vmailadm/settings.h
-libvmail_a_SOURCES += src/sys/sha256.c
+libvmail_a_SOURCES += src/sys/sha256.c src/sys/clock.c
+noinst_HEADERS += include/vmailadm/ascii.h include/vmailadm/clock.h
 noinst_HEADERS += include/vmailadm/sha256.h
 libvmail_a_SOURCES += src/sys/digestcache.c
 noinst_HEADERS += include/vmailadm/digestcache.h

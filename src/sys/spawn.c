@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmailadm/clock.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/spawn.h"
@@ -37,13 +38,6 @@ extern char **environ;
 /* Beyond this, output is read and dropped (a runaway program must not eat
  * the memory; the first lines are what an error message needs). */
 #define OUTPUT_CAP ((size_t)64 << 20)
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Pipe ends must not land on 0, 1 or 2 (when the caller closed them), or the
  * dup2 in the child would be a no-op that leaves close-on-exec set. */
@@ -231,7 +225,7 @@ static int proc_start(const char *const argv[], const char *input, size_t input_
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
 	char **envp = build_env(env_extra);
-	clock_gettime(CLOCK_MONOTONIC, &p->started);
+	clock_now(&p->started);
 	int rc = posix_spawnp(&p->pid, argv[0], &fa, &attr, (char *const *)(uintptr_t)argv, envp);
 	free(envp);
 	posix_spawn_file_actions_destroy(&fa);
@@ -287,15 +281,15 @@ static void proc_serve(struct spawn_proc *p)
 			pid_t w = waitpid(pid, &wstatus, WNOHANG);
 			if (w == pid) {
 				exited = true;
-				clock_gettime(CLOCK_MONOTONIC, &ended);
-				drain_until = now_ms() + EXIT_DRAIN_MS;
+				clock_now(&ended);
+				drain_until = (long long)clock_ms() + EXIT_DRAIN_MS;
 				close_fd(&pidfd);
 				close_fd(&fin);
 			}
 		}
 		if (exited && fout < 0 && ferr < 0)
 			break;
-		long long now = now_ms();
+		long long now = (long long)clock_ms();
 		if (exited && now >= drain_until)
 			break;
 		if (!exited && deadline >= 0 && now >= deadline && kill_at < 0) {
@@ -371,7 +365,7 @@ static void proc_serve(struct spawn_proc *p)
 	if (!exited) {
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;
-		clock_gettime(CLOCK_MONOTONIC, &ended);
+		clock_now(&ended);
 	}
 	p->fin = p->fout = p->ferr = -1;
 
@@ -386,8 +380,7 @@ static void proc_serve(struct spawn_proc *p)
 		res->status = WEXITSTATUS(wstatus);
 	else if (WIFSIGNALED(wstatus))
 		res->status = 128 + WTERMSIG(wstatus);
-	res->seconds = (double)(ended.tv_sec - p->started.tv_sec) +
-		       (double)(ended.tv_nsec - p->started.tv_nsec) / 1e9;
+	res->seconds = clock_seconds(&p->started, &ended);
 }
 
 int spawn_run(const char *const argv[], const char *input, size_t input_len,

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "browse_int.h"
+#include "vmailadm/clock.h"
 #include "vmailadm/lint.h"
 #include "vmailadm/model.h"
 #include "vmailadm/strmap.h"
@@ -107,16 +108,9 @@ static int lintmark_domain(const struct browse *B, const struct domain *d)
 
 /* Lint and a tracer for the world the panes show. The old tracer may
  * outlive its world by this long: trace_free does not look at it. */
-static double lintmark_ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 void lintmark_attach(struct browse *B)
 {
-	double t0 = lintmark_ms_now();
+	double t0 = clock_ms();
 	trace_free(&B->tracer);
 	struct diags scratch = DIAGS_INIT;
 	B->tracer = trace_create(B->w, &scratch);
@@ -139,7 +133,7 @@ void lintmark_attach(struct browse *B)
 	for (size_t i = 0; i < B->ndomains; i++)
 		B->dsev[i] = B->dents[i].d ? (unsigned char)lintmark_domain(B, B->dents[i].d) : 0;
 	if (B->ui->timing) {   /* VMAILADM_UI_TIMING: is lint cheap enough? */
-		fprintf(B->ui->timing, "lint %zu %.3f\n", B->lint.n, lintmark_ms_now() - t0);
+		fprintf(B->ui->timing, "lint %zu %.3f\n", B->lint.n, clock_ms() - t0);
 		fflush(B->ui->timing);
 	}
 }

@@ -16,9 +16,10 @@
 #include <wchar.h>
 
 #include "ui_int.h"
-#include "vmailadm/exitstatus.h"
+#include "vmailadm/clock.h"
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/exitstatus.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/ui.h"
@@ -314,13 +315,6 @@ void ui_paint_now(struct ui *ui)
 	paint(ui);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void handle_key(struct ui *ui, ui_key k)
 {
 	if (k == UI_FN(KEY_RESIZE)) {
@@ -383,7 +377,7 @@ static void main_loop(struct ui *ui)
 		/* VMAILADM_UI_TIMING: from the read of the keys to the doupdate
 		 * that shows their effect (the benchmark's per-key time). */
 		if (ui->timing && nkeys) {
-			fprintf(ui->timing, "key %d %.3f\n", nkeys, now_ms() - t_keys);
+			fprintf(ui->timing, "key %d %.3f\n", nkeys, clock_ms() - t_keys);
 			fflush(ui->timing);
 			nkeys = 0;
 		}
@@ -399,11 +393,11 @@ static void main_loop(struct ui *ui)
 		if (live_handle(ui->live))
 			ui->dirty = true;
 		if (ui->timing && was_scanning && !live_scanning(ui->live)) {
-			fprintf(ui->timing, "scan-done %.3f\n", now_ms() - ui->t_start);
+			fprintf(ui->timing, "scan-done %.3f\n", clock_ms() - ui->t_start);
 			fflush(ui->timing);
 		}
 		/* After EINTR too: SIGWINCH becomes KEY_RESIZE in get_wch. */
-		t_keys = now_ms();
+		t_keys = clock_ms();
 		nkeys = read_keys(ui);
 	}
 }
@@ -455,7 +449,7 @@ int ui_run(struct config *cfg, const char *theme)
 	const char *term = getenv("TERM");
 	struct ui ui_store, *ui = &ui_store;
 	memset(ui, 0, sizeof *ui);
-	ui->t_start = now_ms();
+	ui->t_start = clock_ms();
 	ui->cfg = cfg;
 	ui->row_role = -1;
 	ui->config_name = ui->cfg->file ? ui->cfg->file : _("(built-in defaults)");
@@ -535,7 +529,7 @@ int ui_run(struct config *cfg, const char *theme)
 	ui->dirty = false;
 	paint(ui);
 	if (ui->timing) {
-		fprintf(ui->timing, "first-paint %.3f\n", now_ms() - ui->t_start);
+		fprintf(ui->timing, "first-paint %.3f\n", clock_ms() - ui->t_start);
 		fflush(ui->timing);
 	}
 	/* Lint looks at every maildir: after the first paint, before keys. */
