@@ -101,7 +101,10 @@ run 1 --config "$cfg" show nobody@nowhere.example
 has "show unknown: not hosted" "$tmp/out" 'not hosted'
 run 0 --config "$cfg" show root@localhost --json
 check "show: system alias on a local domain" "j['class'] == 'local' and j['system_alias']['targets'] == ['admin@andromed.cloud']"
-run 2 --config "$cfg" show not-an-address
+# A name without @ is a system alias (show root); an unknown one is not found.
+run 1 --config "$cfg" show not-an-address
+has "show NAME: not a system alias" "$tmp/err" 'not-an-address is not a system alias'
+run 2 --config "$cfg" show @andromed.cloud
 
 # --- usage and configuration errors
 run 2 --config "$cfg" list

@@ -47,6 +47,7 @@ CLI_TESTS = \
 	tests/cli-config.sh \
 	tests/cli-demo.sh \
 	tests/cli-exercise.sh \
+	tests/cli-grammar.sh \
 	tests/cli-lint.sh \
 	tests/cli-list.sh \
 	tests/cli-stats.sh

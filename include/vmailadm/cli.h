@@ -14,10 +14,24 @@ struct config;
 struct cli {
 	const char *config_path;  /* --config, else NULL (VMAILADM_CONFIG / default) */
 	bool json;                /* --json given before the command */
-	const char *prog;         /* argv[0] for messages */
+	const char *prog;         /* "vmailadm", first word of every message */
+	const char *command;      /* the command running, second word of messages */
+	char *who;                /* "vmailadm: COMMAND", the prefix of its messages */
 	const char *theme;        /* --theme NAME|FILE for the interface, else NULL */
 	struct config *cfg;       /* loaded on first use by cli_config() */
 };
+
+/* A row of the command table (src/cli/cli.c): adding a command is one row
+ * there and one file cmd_NAME.c. */
+struct cli_command {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	const char *usage;   /* N_(): the synopsis and what it does, one line */
+	const char *help;    /* N_(): what `COMMAND --help` adds under it, or NULL */
+};
+const struct cli_command *cli_commands(size_t *n);
+/* The usage line (N_ text) of the command running. */
+const char *cli_command_usage(const struct cli *cli);
 
 /* A front end that takes over when no command is given (the TUI). */
 typedef int (*cli_interactive_fn)(struct cli *cli, int argc, char **argv);
@@ -26,12 +40,44 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive);
 
 /* The configuration, loaded once; on error prints every diagnostic and exits 2. */
 struct config *cli_config(struct cli *cli);
-/* Print "vmailadm: message" and a hint to --help on stderr; returns EXIT_USAGE. */
+/* The one error format: "vmailadm: COMMAND: message" on stderr. */
+void cli_error(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Diagnostics on stderr: "FILE:LINE: error: ..." for those tied to a file,
+ * "vmailadm: COMMAND: error: ..." for the others. */
+struct diags;
+void cli_diags(struct cli *cli, const struct diags *d);
+/* The same and a hint to `vmailadm COMMAND --help`; returns EXIT_USAGE. */
 int cli_usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The candidate closest to a mistyped word, or NULL when none is close. */
+const char *cli_suggest(const char *word, const char *const *candidates, size_t n);
+/* A usage error for an unknown word (what: "unknown command '%s'"), with
+ * "did you mean" when a candidate is close; returns EXIT_USAGE. */
+int cli_unknown(struct cli *cli, const char *what, const char *word,
+		const char *const *candidates, size_t n);
+
+/* The one option parser of the commands: getopt_long over opts (and the
+ * short options in shorts), options before or after the operands, "--"
+ * ending them; an unknown option (with a suggestion) or a missing value is
+ * a usage error. --help was handled before the command ran. */
+#define CLI_MAX_OPTIONS 16
+struct option;
+struct cli_args {
+	const struct option *opts;
+	const char *val[CLI_MAX_OPTIONS]; /* per option: its value, "" for a flag, NULL if absent */
+	char **ops;                        /* the operands, in order */
+	int nops;
+};
+/* 0, or EXIT_USAGE after the message. The operands are moved to argv[1..]. */
+int cli_parse(struct cli *cli, int argc, char **argv, const char *shorts,
+	      const struct option *opts, struct cli_args *a);
+/* The value of option name ("" for a flag given), NULL when absent. */
+const char *cli_arg(const struct cli_args *a, const char *name);
+/* text as a whole number >= min into *out: 0, or EXIT_USAGE after the message. */
+int cli_number(struct cli *cli, const char *option, const char *text, long min, long *out);
 
 /* Commands: int cmd_NAME(struct cli *cli, int argc, char **argv), where
- * argv[0] is the command name. Options are parsed with getopt_long by each
- * command (--json is accepted by every command that prints data). */
+ * argv[0] is the command name. Options are parsed with cli_parse (--json is
+ * accepted by every command that prints data). */
 int cmd_config(struct cli *cli, int argc, char **argv);
 /* Edits (src/cli/cmd_edit.c): domain, mailbox, alias, catchall, sysalias;
  * batches (cmd_apply.c, cmd_import.c). */
@@ -76,6 +122,9 @@ char *cli_format_quota(const struct mailbox *b);
 /* The stable JSON objects of doc/json.md. */
 struct json_t *cli_json_mailbox(const struct mailbox *b);
 struct json_t *cli_json_alias(const struct alias *a);
+struct alias_entry;
+/* A system alias (/etc/aliases entry): name, targets, file, line. */
+struct json_t *cli_json_sysalias(const struct alias_entry *e, const char *file);
 /* Print j indented on stdout and release it. */
 void cli_json_print(struct json_t *j);
 

@@ -70,6 +70,17 @@ struct op *op_clone(const struct op *op);
  * Options that only steer the front end (--dry-run, --yes, --json,
  * --password-stdin, --generate-password) are not accepted here: the caller
  * strips them. Returns NULL with a diagnostic (file/line may be NULL/0). */
+/* Alias targets as typed ("a@x, b@x", "a@x b@x"): split on commas and
+ * white space, a "quoted part" kept whole, as the model reads a table value
+ * (table_value_next). A NULL-terminated array of *n copies, freed by
+ * op_free_targets. */
+char **op_split_targets(const char *text, size_t *n);
+void op_free_targets(char **targets);
+
+/* The verbs of an object ("mailbox": add, del, passwd, quota), at most max
+ * of them into out; their number (0: no such object). */
+size_t op_verbs(const char *object, const char **out, size_t max);
+
 struct op *op_from_words(int argc, char *const argv[], const char *file, unsigned line,
 			 struct diags *d);
 /* Split one line of a batch file into words (single and double quotes,

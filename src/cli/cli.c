@@ -1,8 +1,12 @@
-/* Command-line dispatch: global options, then one command from the table.
- * Each command lives in its own cmd_*.c and parses its own options. */
+/* Command-line dispatch: global options, then one command from the table;
+ * and what every command shares: the one option parser (cli_parse), --help
+ * from the table, the one error format ("vmailadm: COMMAND: message") and
+ * the suggestions for a mistyped word. Each command lives in its own cmd_*.c. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,36 +16,68 @@
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/xalloc.h"
 
-struct command {
-	const char *name;
-	int (*fn)(struct cli *cli, int argc, char **argv);
-	const char *usage;   /* N_() */
-};
-
-/* The command table: one line per command (keep sorted by name). */
-static const struct command commands[] = {
-	{ "alias", cmd_edit, N_("alias add|del|set ADDRESS [TARGET...]  add, remove or replace alias targets") },
-	{ "apply", cmd_apply, N_("apply FILE|-             run a batch of edits as one transaction") },
-	{ "catchall", cmd_edit, N_("catchall set|clear DOMAIN [TARGET]") },
-	{ "config", cmd_config, N_("config [--json|--man]    print every effective setting and its origin") },
-	{ "demo", cmd_demo, N_("demo DIR [--force]       create a demo server tree to try vmailadm on") },
-	{ "domain", cmd_edit, N_("domain add|del DOMAIN [--cascade]") },
-	{ "exercise", cmd_exercise, N_("exercise [N|reset [N]] [--json] [--yes]  the course's exercises, checked step by step") },
-	{ "import", cmd_import, N_("import --csv FILE        create mailboxes from address,password,quota rows") },
-	{ "list", cmd_list, N_("list domains|mailboxes|aliases|catchalls [DOMAIN] [--json]") },
-	{ "lint", cmd_lint, N_("lint [--json] [--fix [--commit]]  problems that lose mail or expose passwords") },
-	{ "log", cmd_log, N_("log [--limit N] [--json] the audit trail of commits") },
-	{ "mailbox", cmd_edit, N_("mailbox add|del|passwd|quota ADDRESS [...]") },
+/* The command table: one row per command (keep sorted by name). usage is
+ * the one synopsis of the command, shown by `vmailadm --help` and by
+ * `vmailadm COMMAND --help`, which adds help (the options) under it. */
+static const struct cli_command commands[] = {
+	{ "alias", cmd_edit, N_("alias add|del|set ADDRESS [TARGET...]  add, remove or replace alias targets"),
+	  N_("  TARGET...  addresses, separated by spaces or commas (\"quoted\" kept whole)\n") },
+	{ "apply", cmd_apply, N_("apply FILE|-             run a batch of edits as one transaction"), NULL },
+	{ "catchall", cmd_edit, N_("catchall set|clear DOMAIN [TARGET]"), NULL },
+	{ "config", cmd_config, N_("config [--json|--man]    print every effective setting and its origin"),
+	  N_("Print every effective setting and where it came from (default,\n"
+	     "FILE:LINE); --man prints the man page vmailadm.yaml(5).\n") },
+	{ "demo", cmd_demo, N_("demo DIR [--force]       create a demo server tree to try vmailadm on"),
+	  N_("Create a demo server tree in DIR: Postfix main.cf and tables, /etc/aliases,\n"
+	     "a Dovecot passwd-file, Maildirs with sample mail and a vmailadm.yaml.\n"
+	     "A non-empty DIR is refused; --force replaces a demo tree made earlier\n"
+	     "(and nothing else in DIR).\n") },
+	{ "domain", cmd_edit, N_("domain add|del DOMAIN [--cascade]"), NULL },
+	{ "exercise", cmd_exercise, N_("exercise [N|reset [N]] [--json] [--yes]  the course's exercises, checked step by step"), NULL },
+	{ "import", cmd_import, N_("import --csv FILE        create mailboxes from address,password,quota rows"), NULL },
+	{ "lint", cmd_lint, N_("lint [--json] [--fix [--commit]]  problems that lose mail or expose passwords"),
+	  N_("  --fix     stage the fixes lint can make and show them (nothing is written)\n"
+	     "  --commit  with --fix: apply them\n"
+	     "  --quiet   print nothing when there is no problem\n"
+	     "Exit status: 0 no problem, 1 problems found, 2 usage.\n") },
+	{ "list", cmd_list, N_("list domains|mailboxes|aliases|catchalls|sysaliases [DOMAIN] [--json]"),
+	  N_("  sysaliases  the system aliases of /etc/aliases (root, postmaster ...)\n"
+	     "  DOMAIN      only the entries of this hosted domain\n") },
+	{ "log", cmd_log, N_("log [--limit N] [--json] the audit trail of commits"),
+	  N_("  -n, --limit N  the last N commits (default 20, 0 for all)\n") },
+	{ "mailbox", cmd_edit, N_("mailbox add|del|passwd|quota ADDRESS [...]"), NULL },
 	{ "maillog", cmd_maillog, N_("maillog ADDRESS [--since TIME] [--json] [--logins]  what the mail log says\n"
-				     "                          happened to mail to and from an address") },
-	{ "rollback", cmd_rollback, N_("rollback [ID] [--dry-run] [--force]  undo a commit as a new one") },
-	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address") },
+				     "                          happened to mail to and from an address"), NULL },
+	{ "rollback", cmd_rollback, N_("rollback [ID] [--dry-run] [--force]  undo a commit as a new one"), NULL },
+	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address"),
+	  N_("  ADDRESS  user@domain; a NAME without @ shows the system alias NAME\n"
+	     "           of /etc/aliases (show root)\n") },
 	{ "stats", cmd_stats, N_("stats [DOMAIN|ADDRESS...] [--json] [--sort name|new|unread|size] [--folders]\n"
-				 "                          messages, unread and size of each mailbox") },
-	{ "sysalias", cmd_edit, N_("sysalias set|del NAME [TARGET...]  /etc/aliases entries") },
-	{ "trace", cmd_trace, N_("trace ADDRESS... [--json] where mail for an address goes, step by step") },
+				 "                          messages, unread and size of each mailbox"),
+	  N_("Messages (new, unread, total) and size of each mailbox, from its Maildir.\n") },
+	{ "sysalias", cmd_edit, N_("sysalias set|del NAME [TARGET...]  /etc/aliases entries"), NULL },
+	{ "trace", cmd_trace, N_("trace ADDRESS... [--json] where mail for an address goes, step by step"),
+	  N_("  --short  one line per final destination: ADDRESS KIND RECIPIENT WHERE\n"
+	     "           (WHERE: the maildir or mbox, the command or host, or the reason)\n"
+	     "  -        read the addresses from standard input, one a line\n"
+	     "Exit status: 0 all delivered, 1 some rejected or deferred, 2 usage.\n") },
 };
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* The options of the editing commands (transact.c), shown under their usage. */
+static const char edit_help[] =
+	N_("  -n, --dry-run      print the diff and the actions, change nothing\n"
+	   "  -y, --yes          confirm an edit that deletes mail, without asking\n"
+	   "      --json         print the plan and the result as JSON\n"
+	   "      --lock-wait S  wait S seconds for another commit to finish\n");
+
+const struct cli_command *cli_commands(size_t *n)
+{
+	*n = NCOMMANDS;
+	return commands;
+}
 
 static void print_help(FILE *fp, const char *prog)
 {
@@ -50,7 +86,7 @@ static void print_help(FILE *fp, const char *prog)
 		prog);
 	fputs(_("Administer Postfix + Dovecot virtual mail domains.\n\n"), fp);
 	fputs(_("Commands:\n"), fp);
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %s\n", _(commands[i].usage));
 	/* The path goes in through %s: a macro inside the literal would cut the
 	 * msgid xgettext extracts short of the string looked up at run time. */
@@ -66,16 +102,242 @@ static void print_help(FILE *fp, const char *prog)
 		"configuration error.\n"), fp);
 }
 
-int cli_usage_error(struct cli *cli, const char *fmt, ...)
+/* The message prefix: "vmailadm: COMMAND: " once a command runs. */
+static void prefix(struct cli *cli)
+{
+	if (cli->command)
+		fprintf(stderr, "%s: %s: ", cli->prog, cli->command);
+	else
+		fprintf(stderr, "%s: ", cli->prog);
+}
+
+void cli_error(struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: ", cli->prog);
+	prefix(cli);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
-	fprintf(stderr, _("Try '%s --help' for more information.\n"), cli->prog);
+	fputc('\n', stderr);
+}
+
+static void try_help(struct cli *cli)
+{
+	char *what = cli->command ? xasprintf("%s %s", cli->prog, cli->command) : xstrdup(cli->prog);
+	fprintf(stderr, _("Try '%s --help' for more information.\n"), what);
+	free(what);
+}
+
+int cli_usage_error(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	prefix(cli);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	try_help(cli);
 	return EXIT_USAGE;
+}
+
+/* Edit distance (insertions, deletions, substitutions, swaps of two
+ * neighbours), capped: only small distances matter for a suggestion. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 40 || lb > 40)
+		return SIZE_MAX;
+	size_t d[41][41];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+const char *cli_suggest(const char *word, const char *const *candidates, size_t n)
+{
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX, len = strlen(word);
+	for (size_t i = 0; i < n; i++) {
+		size_t d = distance(word, candidates[i]);
+		if (strncmp(word, candidates[i], len) == 0 && len >= 2)
+			d = 1;   /* a prefix: "list mail" */
+		if (d < bestd) {
+			bestd = d;
+			best = candidates[i];
+		}
+	}
+	/* One edit in a short word, two in a longer one: beyond that the
+	 * "suggestion" is a guess. */
+	return best && bestd <= (len <= 4 ? 1u : 2u) ? best : NULL;
+}
+
+int cli_unknown(struct cli *cli, const char *what, const char *word,
+		const char *const *candidates, size_t n)
+{
+	const char *s = cli_suggest(word, candidates, n);
+	prefix(cli);
+	fprintf(stderr, what, word);
+	if (s) {
+		fputs("; ", stderr);
+		fprintf(stderr, _("did you mean '%s'?"), s);
+	}
+	fputc('\n', stderr);
+	try_help(cli);
+	return EXIT_USAGE;
+}
+
+void cli_diags(struct cli *cli, const struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		char *s = diag_format(&d->v[i]);
+		if (d->v[i].file)
+			fprintf(stderr, "%s\n", s);   /* FILE:LINE: ... names its place */
+		else
+			cli_error(cli, "%s", s);
+		free(s);
+	}
+}
+
+const char *cli_arg(const struct cli_args *a, const char *name)
+{
+	for (size_t i = 0; a->opts[i].name; i++)
+		if (strcmp(a->opts[i].name, name) == 0)
+			return a->val[i];
+	return NULL;
+}
+
+/* The option named by argv word w (without "--" and "=value"). */
+static char *option_name(const char *w)
+{
+	while (*w == '-')
+		w++;
+	return xstrndup(w, strcspn(w, "="));
+}
+
+int cli_parse(struct cli *cli, int argc, char **argv, const char *shorts,
+	      const struct option *opts, struct cli_args *a)
+{
+	memset(a, 0, sizeof *a);
+	a->opts = opts;
+	size_t nopts = 0;
+	while (opts[nopts].name)
+		nopts++;
+	if (nopts > CLI_MAX_OPTIONS)
+		vm_panic("%s: too many options", cli->command);
+	/* "-": operands come back as 1, in order, wherever they stand (options
+	 * before or after them, whatever POSIXLY_CORRECT says); ":": a missing
+	 * value is told apart from an unknown option. */
+	char *optstring = xasprintf("-:%s", shorts);
+	char **ops = xcalloc((size_t)argc + 1, sizeof *ops);
+	int nops = 0, c, li, rc = 0;
+	optind = 0;
+	opterr = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, optstring, opts, (li = -1, &li))) != -1) {
+		if (c == 1) {
+			ops[nops++] = optarg;
+		} else if (c == '?' || c == ':') {
+			const char *w = argv[optind - 1];
+			char *name = optopt && w[0] == '-' && w[1] != '-' ? xasprintf("%c", optopt)
+									  : option_name(w);
+			if (c == ':') {
+				rc = cli_usage_error(cli, _("option '%s%s' needs a value"),
+						     strlen(name) == 1 ? "-" : "--", name);
+			} else {
+				const char **names = xcalloc(nopts + 1, sizeof *names);
+				for (size_t i = 0; i < nopts; i++)
+					names[i] = opts[i].name;
+				char *shown = xasprintf("%s%s", strlen(name) == 1 ? "-" : "--", name);
+				const char *s = cli_suggest(name, names, nopts);
+				if (s)
+					rc = cli_usage_error(cli, _("unknown option '%s'; did you mean '--%s'?"),
+							     shown, s);
+				else
+					rc = cli_usage_error(cli, _("unknown option '%s'"), shown);
+				free(shown);
+				free(names);
+			}
+			free(name);
+		} else {
+			size_t i = 0;
+			if (li >= 0)
+				i = (size_t)li;
+			else
+				while (i < nopts && opts[i].val != c)
+					i++;
+			if (i < nopts)
+				a->val[i] = optarg ? optarg : "";
+		}
+	}
+	if (rc == 0)
+		while (optind < argc)
+			ops[nops++] = argv[optind++];
+	for (int i = 0; i < nops; i++)
+		argv[1 + i] = ops[i];
+	a->ops = argv + 1;
+	a->nops = nops;
+	free(ops);
+	free(optstring);
+	optind = 0;
+	return rc;
+}
+
+int cli_number(struct cli *cli, const char *option, const char *text, long min, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (!*text || *end || errno || v < min)
+		return cli_usage_error(cli, _("%s takes a whole number from %ld, not '%s'"), option, min,
+				       text);
+	*out = v;
+	return 0;
+}
+
+const char *cli_command_usage(const struct cli *cli)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (cli->command && strcmp(commands[i].name, cli->command) == 0)
+			return commands[i].usage;
+	return "";
+}
+
+static bool is_edit(const struct cli_command *cmd)
+{
+	return cmd->fn == cmd_edit || cmd->fn == cmd_apply || cmd->fn == cmd_import ||
+	       cmd->fn == cmd_rollback;
+}
+
+/* `vmailadm COMMAND --help`: the command's line of the table, then its options. */
+static void print_command_help(const struct cli_command *cmd)
+{
+	printf(_("Usage: %s %s\n"), "vmailadm", _(cmd->usage));
+	if (cmd->help)
+		fputs(_(cmd->help), stdout);
+	if (is_edit(cmd))
+		fputs(_(edit_help), stdout);
+}
+
+/* --help or -h among a command's words, before any "--". */
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
 }
 
 struct config *cli_config(struct cli *cli)
@@ -104,7 +366,7 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli cli = { .prog = "vmailadm" };
+	struct cli cli = { .prog = "vmailadm", .who = NULL };
 	int c, rc;
 
 	/* '+': stop at the command name; its options are its own. */
@@ -130,14 +392,24 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 			rc = EXIT_USAGE;
 		}
 	} else {
-		const struct command *cmd = NULL;
-		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		const struct cli_command *cmd = NULL;
+		const char *names[NCOMMANDS];
+		for (size_t i = 0; i < NCOMMANDS; i++) {
+			names[i] = commands[i].name;
 			if (strcmp(commands[i].name, argv[0]) == 0)
 				cmd = &commands[i];
+		}
 		if (!cmd)
-			return cli_usage_error(&cli, _("unknown command '%s'"), argv[0]);
+			return cli_unknown(&cli, _("unknown command '%s'"), argv[0], names, NCOMMANDS);
+		cli.command = cmd->name;
+		cli.who = xasprintf("%s: %s", cli.prog, cmd->name);
+		if (wants_help(argc, argv)) {
+			print_command_help(cmd);
+			return EXIT_OK;
+		}
 		rc = cmd->fn(&cli, argc, argv);
 	}
 	config_free(&cli.cfg);
+	free(cli.who);
 	return rc;
 }

@@ -22,7 +22,7 @@ static int apply_line(struct cli *cli, struct stage *s, const struct transact_op
 	int wc;
 	char **lw = op_split_words(line, &wc, file, line_no, &d);
 	if (!lw) {
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		rc = EXIT_USAGE;
 	} else if (wc > 0) {
 		struct transact_opts lo = *o;
@@ -55,7 +55,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	char **words = transact_words(cli, argc, argv, &o, &n, &rc);
 	if (rc || n != 2) {
 		free(words);
-		return rc ? rc : cli_usage_error(cli, _("usage: %s apply FILE|- [--dry-run]"), cli->prog);
+		return rc ? rc : cli_usage_error(cli, _("give one FILE, or - for standard input"));
 	}
 	const char *file = strcmp(words[1], "-") == 0 ? _("standard input") : words[1];
 	rc = transact_batch(cli, &o, words[1], file, apply_line, _("%s: %s holds no edits\n"),

@@ -15,43 +15,25 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool force = false;
-	int c;
-
-	/* Options may follow DIR (`demo /tmp/x --force`, as the README has it). */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': force = true; break;
-		case 'h':
-			printf(_("Usage: %s demo DIR [--force]\n"
-				 "Create a demo server tree in DIR: Postfix main.cf and tables, "
-				 "/etc/aliases,\n"
-				 "a Dovecot passwd-file, Maildirs with sample mail and a vmailadm.yaml.\n"
-				 "A non-empty DIR is refused; --force replaces a demo tree made "
-				 "earlier\n"
-				 "(and nothing else in DIR).\n"), cli->prog);
-			return EXIT_OK;
-		default:
-			return cli_usage_error(cli, _("demo: unknown option '%s'"), argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error(cli, _("demo: missing directory"));
-	if (optind + 1 < argc)
-		return cli_usage_error(cli, _("demo: unexpected argument '%s'"), argv[optind + 1]);
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "f", opts, &a))
+		return EXIT_USAGE;
+	bool force = cli_arg(&a, "force") != NULL;
+	if (a.nops == 0)
+		return cli_usage_error(cli, _("missing directory"));
+	if (a.nops > 1)
+		return cli_usage_error(cli, _("unexpected argument '%s'"), a.ops[1]);
 
 	struct diags d = DIAGS_INIT;
 	struct demo_summary sum;
-	if (demo_create(argv[optind], force, &sum, &d) < 0) {
-		diags_print(&d, stderr);
+	if (demo_create(a.ops[0], force, &sum, &d) < 0) {
+		cli_diags(cli, &d);
 		diags_free(&d);
 		return EXIT_USAGE;
 	}
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
 
 	printf(_("Demo server created in %s\n"), sum.dir);

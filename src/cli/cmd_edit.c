@@ -23,9 +23,19 @@ int cmd_edit(struct cli *cli, int argc, char **argv)
 		free(words);
 		return rc;
 	}
-	if (n < 2 || strcmp(words[1], "--help") == 0) {
+	const char *verbs[8];
+	size_t nverbs = op_verbs(argv[0], verbs, 8);
+	if (n < 2 || words[1][0] == '-') {
 		free(words);
-		return cli_usage_error(cli, _("usage: %s %s VERB ARGS [--dry-run] (see --help)"), cli->prog, argv[0]);
+		return cli_usage_error(cli, _("what? %s"), _(cli_command_usage(cli)));
+	}
+	bool known = false;
+	for (size_t i = 0; i < nverbs; i++)
+		known |= strcmp(words[1], verbs[i]) == 0;
+	if (!known) {
+		rc = cli_unknown(cli, _("unknown subcommand '%s'"), words[1], verbs, nverbs);
+		free(words);
+		return rc;
 	}
 	if (transact_recover(cli) < 0) {
 		free(words);

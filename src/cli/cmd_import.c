@@ -97,7 +97,7 @@ static int import_row(struct cli *cli, struct stage *s, const struct transact_op
 				d.v[i].file = xstrdup(file);
 				d.v[i].line = line_no;
 			}
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		rc = EXIT_PROBLEMS;
 	}
 	diags_free(&d);
@@ -112,7 +112,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	char **words = transact_words(cli, argc, argv, &o, &n, &rc);
 	if (rc || n != 3 || strcmp(words[1], "--csv") != 0) {
 		free(words);
-		return rc ? rc : cli_usage_error(cli, _("usage: %s import --csv FILE [--dry-run]"), cli->prog);
+		return rc ? rc : cli_usage_error(cli, _("give --csv FILE"));
 	}
 	rc = transact_batch(cli, &o, words[2], words[2], import_row, _("%s: %s holds no rows\n"),
 			    _("nothing was changed: the import is applied whole or not at all\n"));

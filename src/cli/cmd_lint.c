@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmailadm/cli.h"
 #include "vmailadm/commit.h"
@@ -83,12 +84,12 @@ static int do_fix(struct cli *cli, const struct world *w, const struct lint_repo
 	struct diags d = DIAGS_INIT;
 	struct lint_fixes f;
 	lint_fixes(w, cfg, r, &f, &d);
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
 	struct stage *s = stage_create(cfg);
 	stage_set_transient(s, true);   /* staged and committed in one go */
 	if (stage_load(s, &d) < 0) {
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 		stage_free(&s);
 		lint_fixes_free(&f);
@@ -99,7 +100,7 @@ static int do_fix(struct cli *cli, const struct world *w, const struct lint_repo
 		struct op *op = f.ops[i];
 		f.ops[i] = NULL;   /* the stage owns or frees it now */
 		if (stage_push(s, op, &d) < 0) {
-			diags_print(&d, stderr);
+			cli_diags(cli, &d);
 			diags_free(&d);
 			refused++;
 		}
@@ -136,7 +137,7 @@ static int do_fix(struct cli *cli, const struct world *w, const struct lint_repo
 					     .progress = json ? NULL : show_progress };
 		struct commit_result res;
 		int crc = stage_commit(s, &copts, &res, &d);
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 		fprintf(stderr, crc == 0 ? _("committed (%s)\n") : _("not committed (%s)\n"),
 			res.id ? res.id : "-");
@@ -155,45 +156,24 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "fix", no_argument, NULL, 'f' },
 		{ "commit", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = cli->json, fix = false, commit = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jfh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'f':
-			fix = true;
-			break;
-		case 'C':
-			commit = true;
-			break;
-		case 'h':
-			printf(_("Usage: %s lint [--json] [--fix [--commit]]\n"
-				 "Find the problems that lose mail or expose passwords.\n"
-				 "  --fix     stage the fixes lint can make and show them (nothing is written)\n"
-				 "  --commit  with --fix: apply them\n"
-				 "Exit status: 0 no problem, 1 problems found, 2 usage.\n"),
-			       cli->prog);
-			return EXIT_OK;
-		default:
-			return cli_usage_error(cli, _("usage: %s lint [--json] [--fix [--commit]]"), cli->prog);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error(cli, _("lint: unexpected argument '%s'"), argv[optind]);
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "jfq", opts, &a))
+		return EXIT_USAGE;
+	bool json = cli->json || cli_arg(&a, "json"), fix = cli_arg(&a, "fix") != NULL;
+	bool commit = cli_arg(&a, "commit") != NULL, quiet = cli_arg(&a, "quiet") != NULL;
+	if (a.nops > 0)
+		return cli_usage_error(cli, _("unexpected argument '%s'"), a.ops[0]);
 	if (commit && !fix)
-		return cli_usage_error(cli, _("lint: --commit goes with --fix"));
+		return cli_usage_error(cli, _("--commit goes with --fix"));
 
 	struct config *cfg = cli_config(cli);
 	struct diags d = DIAGS_INIT;
 	struct world *w = NULL;
 	if (world_load(cfg, &w, &d) < 0) {
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 		return EXIT_USAGE;
 	}
@@ -209,6 +189,10 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 			rc = frc;
 	} else {
 		print_report(&r, json);
+		/* Silence on a terminal looks like a hang or a crash; a script
+		 * (stdout not a terminal) or --quiet gets nothing. */
+		if (!json && r.n == 0 && !quiet && isatty(STDOUT_FILENO))
+			puts(_("no problems found"));
 	}
 	lint_report_free(&r);
 	world_free(&w);

@@ -10,8 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "vmailadm/aliases.h"
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
@@ -26,7 +28,7 @@ struct world *cli_world(struct cli *cli)
 	struct world *w = NULL;
 	int rc = world_load(cfg, &w, &d);
 	/* Problems in the files are reported but do not stop the listing. */
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
 	if (rc < 0) {
 		config_free(&cli->cfg);
@@ -228,7 +230,7 @@ void cli_json_print(json_t *j)
 
 /* ---- the lists ---- */
 
-enum what { LIST_DOMAINS, LIST_MAILBOXES, LIST_ALIASES, LIST_CATCHALLS };
+enum what { LIST_DOMAINS, LIST_MAILBOXES, LIST_ALIASES, LIST_CATCHALLS, LIST_SYSALIASES };
 
 static const char *class_label(enum domain_class c)
 {
@@ -355,6 +357,50 @@ static size_t list_aliases(const struct world *w, const char *only, bool json)
 	return list_end(&t, arr, count);
 }
 
+json_t *cli_json_sysalias(const struct alias_entry *e, const char *file)
+{
+	json_t *o = json_object();
+	json_t *t = json_array();
+	for (size_t i = 0; i < e->ntargets; i++)
+		json_array_append_new(t, json_string(e->targets[i]));
+	json_object_set_new(o, "name", json_string(e->lookup_key));
+	json_object_set_new(o, "targets", t);
+	json_object_set_new(o, "file", file ? json_string(file) : json_null());
+	json_object_set_new(o, "line", json_integer(e->line));
+	return o;
+}
+
+/* The system aliases (/etc/aliases): local(8)'s, for the mydestination
+ * domains (root, postmaster ...). */
+static size_t list_sysaliases(const struct world *w, bool json)
+{
+	const struct aliases *al = world_system_aliases(w);
+	const char *file = aliases_doc(al) ? doc_name(aliases_doc(al)) : NULL;
+	size_t n = aliases_count(al), count = 0;
+	struct table_out t;
+	json_t *arr = list_begin(&t, 3, (const char *const[]){ _("NAME"), _("TARGETS"), _("WHERE") },
+				 json);
+	for (size_t i = 0; i < n; i++) {
+		const struct alias_entry *e = aliases_entry(al, i);
+		count++;
+		if (json) {
+			json_array_append_new(arr, cli_json_sysalias(e, file));
+			continue;
+		}
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t k = 0; k < e->ntargets; k++) {
+			if (k)
+				sb_adds(&sb, ", ");
+			sb_adds(&sb, e->targets[k]);
+		}
+		char *where = xasprintf("%s:%u", file ? file : "-", e->line);
+		tout_row(&t, (const char *const[]){ e->lookup_key, sb_str(&sb), where });
+		free(where);
+		sb_free(&sb);
+	}
+	return list_end(&t, arr, count);
+}
+
 static size_t list_catchalls(const struct world *w, const char *only, bool json)
 {
 	size_t n, count = 0;
@@ -383,50 +429,52 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = cli->json;
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'h':
-			printf(_("Usage: %s list domains|mailboxes|aliases|catchalls [DOMAIN] [--json]\n"),
-			       cli->prog);
-			return EXIT_OK;
-		default: return cli_usage_error(cli, _("list: unknown option"));
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error(cli, _("list: what? domains, mailboxes, aliases or catchalls"));
-	static const char *const names[] = { "domains", "mailboxes", "aliases", "catchalls" };
-	const char *what_s = argv[optind];
-	size_t what = sizeof names / sizeof names[0];
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "", opts, &a))
+		return EXIT_USAGE;
+	bool json = cli->json || cli_arg(&a, "json");
+	if (a.nops == 0)
+		return cli_usage_error(cli, _("what? domains, mailboxes, aliases or catchalls"));
+	static const char *const names[] = { "domains", "mailboxes", "aliases", "catchalls",
+					     "sysaliases" };
+	const size_t nnames = sizeof names / sizeof names[0];
+	const char *what_s = a.ops[0];
+	size_t what = nnames;
+	for (size_t i = 0; i < nnames; i++)
 		if (strcmp(what_s, names[i]) == 0 ||
 		    (strlen(what_s) + 1 == strlen(names[i]) && strncmp(what_s, names[i], strlen(what_s)) == 0))
 			what = i;   /* "domain" works as well as "domains" */
-	if (what == sizeof names / sizeof names[0])
-		return cli_usage_error(cli, _("list: unknown list '%s' (domains, mailboxes, aliases, catchalls)"),
-				       what_s);
-	if (argc - optind > 2)
-		return cli_usage_error(cli, _("list: too many arguments"));
+	if (what == nnames)
+		return cli_unknown(cli, _("unknown list '%s' (domains, mailboxes, aliases, catchalls, sysaliases)"),
+				   what_s, names, nnames);
+	if (a.nops > 2)
+		return cli_usage_error(cli, _("too many arguments"));
+	if (a.nops == 2 && what == LIST_SYSALIASES)
+		return cli_usage_error(cli, _("the system aliases belong to no virtual domain: no DOMAIN"));
 	char *only = NULL;
-	if (argc - optind == 2) {
-		only = xstrdup(argv[optind + 1]);
+	if (a.nops == 2) {
+		only = xstrdup(a.ops[1]);
 		for (char *p = only; *p; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p - 'A' + 'a');
 	}
 
 	struct world *w = cli_world(cli);
+	if (only && !world_domain_find(w, only)) {
+		cli_error(cli, _("%s is not a domain this server hosts"), only);
+		world_free(&w);
+		free(only);
+		return EXIT_PROBLEMS;
+	}
 	size_t count = 0;
 	switch ((enum what)what) {
 	case LIST_DOMAINS: count = list_domains(w, only, json); break;
 	case LIST_MAILBOXES: count = list_mailboxes(w, only, json); break;
 	case LIST_ALIASES: count = list_aliases(w, only, json); break;
 	case LIST_CATCHALLS: count = list_catchalls(w, only, json); break;
+	case LIST_SYSALIASES: count = list_sysaliases(w, json); break;
 	}
 	world_free(&w);
 	free(only);

@@ -24,7 +24,7 @@ json_t *cli_audit_records(struct cli *cli)
 	json_t *all = json_array();
 	if (!fp) {
 		if (errno != ENOENT)
-			fprintf(stderr, "%s: %s: %s\n", cli->prog, path, strerror(errno));
+			fprintf(stderr, "%s: %s: %s\n", cli->who, path, strerror(errno));
 		free(path);
 		return all;
 	}
@@ -61,18 +61,15 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 		{ "limit", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = cli->json;
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "n:", opts, &a))
+		return EXIT_USAGE;
+	bool json = cli->json || cli_arg(&a, "json");
 	long limit = 20;
-	int c;
-	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'n': limit = strtol(optarg, NULL, 10); break;
-		default: return cli_usage_error(cli, _("usage: %s log [--limit N] [--json]"), cli->prog);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli, _("usage: %s log [--limit N] [--json]"), cli->prog);
+	if (cli_arg(&a, "limit") && cli_number(cli, "--limit", cli_arg(&a, "limit"), 0, &limit))
+		return EXIT_USAGE;
+	if (a.nops > 0)
+		return cli_usage_error(cli, _("unexpected argument '%s'"), a.ops[0]);
 	json_t *all = cli_audit_records(cli);
 	size_t n = json_array_size(all);
 	size_t from = limit > 0 && (size_t)limit < n ? n - (size_t)limit : 0;

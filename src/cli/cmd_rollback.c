@@ -29,9 +29,9 @@ static json_t *rollback_find_commit(struct cli *cli, json_t *all, const char *id
 			return rec;
 	}
 	if (id)
-		fprintf(stderr, _("%s: no commit %s in the audit log (see vmailadm log)\n"), cli->prog, id);
+		fprintf(stderr, _("%s: no commit %s in the audit log (see vmailadm log)\n"), cli->who, id);
 	else
-		fprintf(stderr, _("%s: no commit to roll back\n"), cli->prog);
+		fprintf(stderr, _("%s: no commit to roll back\n"), cli->who);
 	return NULL;
 }
 
@@ -51,7 +51,7 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 		if (strcmp(words[i], "--force") == 0)
 			force = true;
 		else if (words[i][0] == '-' || id)
-			rc = cli_usage_error(cli, _("usage: %s rollback [ID] [--dry-run] [--force]"), cli->prog);
+			rc = cli_usage_error(cli, _("unexpected argument '%s'"), words[i]);
 		else
 			id = words[i];
 	}
@@ -124,10 +124,10 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 			sb_addf(&notes, _("note: maildir %s, moved back by %s, stays where it is\n"), maildir, rid);
 		}
 	}
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
 	if (rc == 0 && stage_count(s) == 0) {
-		fprintf(stderr, _("%s: %s changed no file that can be restored\n"), cli->prog, rid);
+		fprintf(stderr, _("%s: %s changed no file that can be restored\n"), cli->who, rid);
 		rc = EXIT_PROBLEMS;
 	}
 	if (rc == 0) {

@@ -15,6 +15,7 @@
 
 #include "vmailadm/aliases.h"
 #include "vmailadm/cli.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pwfile.h"
@@ -80,6 +81,7 @@ struct facts {
 	const struct alias **reach;
 	size_t nreach;
 	const struct alias_entry *sysalias;
+	const char *sysalias_file;
 	bool exists;
 	bool swallowed;
 };
@@ -130,14 +132,7 @@ static void show_json(const struct facts *f)
 	json_object_set_new(o, "catchall", co);
 	json_object_set_new(o, "swallowed_by_catchall", json_boolean(f->swallowed));
 	if (f->sysalias) {
-		json_t *sa = json_object();
-		json_t *t = json_array();
-		for (size_t i = 0; i < f->sysalias->ntargets; i++)
-			json_array_append_new(t, json_string(f->sysalias->targets[i]));
-		json_object_set_new(sa, "name", json_string(f->sysalias->lookup_key));
-		json_object_set_new(sa, "targets", t);
-		json_object_set_new(sa, "line", json_integer(f->sysalias->line));
-		json_object_set_new(o, "system_alias", sa);
+		json_object_set_new(o, "system_alias", cli_json_sysalias(f->sysalias, f->sysalias_file));
 	} else {
 		json_object_set_new(o, "system_alias", json_null());
 	}
@@ -227,37 +222,69 @@ static void show_text(const struct facts *f)
 		printf(_("note: no entry of its own; the domain's catch-all receives its mail\n"));
 }
 
+static const char *sysalias_file(const struct world *w)
+{
+	const struct doc *doc = aliases_doc(world_system_aliases(w));
+	return doc ? doc_name(doc) : NULL;
+}
+
+/* `show NAME` (no @): a system alias, the /etc/aliases entry local(8) uses
+ * for NAME@ every mydestination domain (root, postmaster ...). */
+static int show_sysalias(struct cli *cli, const char *name, bool json)
+{
+	struct world *w = cli_world(cli);
+	const struct alias_entry *e = aliases_lookup(world_system_aliases(w), name);
+	if (!e) {
+		cli_error(cli, _("%s is not a system alias (see 'vmailadm list sysaliases'); an address is user@domain"),
+			  name);
+		world_free(&w);
+		return EXIT_PROBLEMS;
+	}
+	if (json) {
+		cli_json_print(cli_json_sysalias(e, sysalias_file(w)));
+	} else {
+		struct strbuf t = STRBUF_INIT;
+		for (size_t i = 0; i < e->ntargets; i++) {
+			if (i)
+				sb_adds(&t, ", ");
+			sb_adds(&t, e->targets[i]);
+		}
+		fieldf(_("system alias:"), "%s", e->lookup_key);
+		fieldf(_("/etc/aliases:"), _("line %u: %s"), e->line, sb_str(&t));
+		sb_free(&t);
+	}
+	world_free(&w);
+	return EXIT_OK;
+}
+
 int cmd_show(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = cli->json;
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'h':
-			printf(_("Usage: %s show ADDRESS [--json]\n"), cli->prog);
-			return EXIT_OK;
-		default: return cli_usage_error(cli, _("show: unknown option"));
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(cli, _("show: give exactly one address"));
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "", opts, &a))
+		return EXIT_USAGE;
+	bool json = cli->json || cli_arg(&a, "json");
+	if (a.nops != 1)
+		return cli_usage_error(cli, _("give exactly one address"));
 
 	struct facts f;
 	memset(&f, 0, sizeof f);
-	f.address = xstrdup(argv[optind]);
+	f.address = xstrdup(a.ops[0]);
 	for (char *p = f.address; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	const char *at = strrchr(f.address, '@');
+	if (!at && f.address[0]) {
+		int rc = show_sysalias(cli, f.address, json);
+		free(f.address);
+		return rc;
+	}
 	if (!at || at == f.address || !at[1]) {
 		free(f.address);
-		return cli_usage_error(cli, _("show: '%s' is not an address (user@domain)"), argv[optind]);
+		return cli_usage_error(cli, _("'%s' is not an address (user@domain)"), a.ops[0]);
 	}
 	f.domain = at + 1;
 
@@ -272,6 +299,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	if (f.cls == DOMAIN_LOCAL) {
 		char *local = xstrndup(f.address, (size_t)(at - f.address));
 		f.sysalias = aliases_lookup(world_system_aliases(w), local);
+		f.sysalias_file = sysalias_file(w);
 		free(local);
 	}
 	if (f.mb) {
@@ -286,7 +314,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		show_text(&f);
 	if (!known)
 		fprintf(stderr, _("%s: %s is not known: no mailbox, alias or passwd-file entry\n"),
-			cli->prog, f.address);
+			cli->who, f.address);
 	free(f.reach);
 	free(f.address);
 	world_free(&w);

@@ -364,7 +364,7 @@ static size_t select_boxes(struct cli *cli, struct world *w, int argc, char **ar
 		if (strchr(argv[i], '@')) {
 			const struct mailbox *b = world_mailbox_find(w, argv[i]);
 			if (!b) {
-				fprintf(stderr, _("%s: %s: no such mailbox\n"), cli->prog, argv[i]);
+				fprintf(stderr, _("%s: %s: no such mailbox\n"), cli->who, argv[i]);
 				*unknown = true;
 				continue;
 			}
@@ -376,7 +376,7 @@ static size_t select_boxes(struct cli *cli, struct world *w, int argc, char **ar
 		size_t nd = 0;
 		const struct mailbox *mb = dom ? world_domain_mailboxes(w, dom, &nd) : NULL;
 		if (!dom) {
-			fprintf(stderr, _("%s: %s: no such domain\n"), cli->prog, argv[i]);
+			fprintf(stderr, _("%s: %s: no such domain\n"), cli->who, argv[i]);
 			*unknown = true;
 		}
 		for (size_t k = 0; k < nd; k++) {
@@ -403,40 +403,32 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "folders", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "bench-rescan", no_argument, NULL, 'R' },   /* hidden: timing */
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = cli->json, folders = false, bench = false;
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "", opts, &a))
+		return EXIT_USAGE;
+	bool json = cli->json || cli_arg(&a, "json"), folders = cli_arg(&a, "folders") != NULL;
+	bool bench = cli_arg(&a, "bench-rescan") != NULL;
 	sort_key = SORT_NAME;
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'f': folders = true; break;
-		case 'R': bench = true; break;
-		case 's':
-			if (strcmp(optarg, "name") == 0) sort_key = SORT_NAME;
-			else if (strcmp(optarg, "new") == 0) sort_key = SORT_NEW;
-			else if (strcmp(optarg, "unread") == 0) sort_key = SORT_UNREAD;
-			else if (strcmp(optarg, "size") == 0) sort_key = SORT_SIZE;
-			else return cli_usage_error(cli, _("--sort takes name, new, unread or size"));
-			break;
-		case 'h':
-			printf(_("Usage: %s stats [DOMAIN|ADDRESS...] [--json] [--sort name|new|unread|size] [--folders]\n"
-				 "Messages (new, unread, total) and size of each mailbox, from its Maildir.\n"),
-			       cli->prog);
-			return EXIT_OK;
-		default:
-			return cli_usage_error(cli, _("stats: unknown option"));
-		}
+	const char *sort = cli_arg(&a, "sort");
+	if (sort) {
+		static const char *const keys[] = { "name", "new", "unread", "size" };
+		size_t k = 0;
+		while (k < 4 && strcmp(sort, keys[k]) != 0)
+			k++;
+		if (k == 4)
+			return cli_unknown(cli, _("--sort takes name, new, unread or size, not '%s'"), sort,
+					   keys, 4);
+		sort_key = (enum sort_key)k;
 	}
 	clock_now(&started);
 	struct world *w = cli_world(cli);
 	clock_now(&loaded);
 	const struct mailbox **sel = NULL;
 	bool unknown = false;
-	size_t n = select_boxes(cli, w, argc - optind, argv + optind, &sel, &unknown);
+	size_t n = select_boxes(cli, w, a.nops, a.ops, &sel, &unknown);
 
 	const char *base = world_mailbox_base(w);
 	struct maildir_scan *s = maildir_scan_create(0);
@@ -495,7 +487,7 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 		in_order = cmp_rows(&rows[i - 1], &rows[i]) <= 0;
 	if (!in_order)
 		qsort(rows, n, sizeof *rows, cmp_rows);
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
 
 	struct maildir_counts tot = { 0 };
@@ -571,6 +563,6 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 	world_free(&w);
 	timing_report();
 	if (n == 0 && !json)
-		fprintf(stderr, _("%s: no mailboxes\n"), cli->prog);
+		fprintf(stderr, _("%s: no mailboxes\n"), cli->who);
 	return (problems || n == 0) ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -121,10 +121,17 @@ static bool one(struct tracer *t, const char *addr, bool json, json_t *arr, bool
 	if (json) {
 		json_array_append_new(arr, to_json(&r));
 	} else if (quiet) {
+		/* The fourth column is where the mail really ends up: the
+		 * maildir a catch-all delivers to, not the address asked about. */
 		for (size_t i = 0; i < r.ndests; i++) {
+			const struct trace_dest *dst = &r.dests[i];
+			const char *where = dst->path ? dst->path : dst->detail ? dst->detail
+					  : dst->reason ? dst->reason : "";
 			put_printable(stdout, r.address);
-			printf("\t%s\t", trace_kind_name(r.dests[i].kind));
-			put_printable(stdout, r.dests[i].address);
+			printf("\t%s\t", trace_kind_name(dst->kind));
+			put_printable(stdout, dst->address);
+			fputs("\t", stdout);
+			put_printable(stdout, where);
 			fputs("\n", stdout);
 		}
 	} else {
@@ -141,44 +148,26 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "short", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = cli->json, quiet = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jsh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 's':
-			quiet = true;
-			break;
-		case 'h':
-			printf(_("Usage: %s trace ADDRESS... [--json] [--short]\n"
-				 "Show where Postfix delivers mail for each address, step by step.\n"
-				 "  --short  one line per final destination: ADDRESS KIND DESTINATION\n"
-				 "  -        read the addresses from standard input, one a line\n"
-				 "Exit status: 0 all delivered, 1 some rejected or deferred, 2 usage.\n"),
-			       cli->prog);
-			return EXIT_OK;
-		default:
-			return cli_usage_error(cli, _("usage: %s trace ADDRESS... [--json]"), cli->prog);
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error(cli, _("trace: give at least one address"));
-	for (int i = optind; i < argc; i++)
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "js", opts, &a))
+		return EXIT_USAGE;
+	bool json = cli->json || cli_arg(&a, "json"), quiet = cli_arg(&a, "short") != NULL;
+	int op1 = 1;   /* the operands: argv[1..argc) */
+	argc = 1 + a.nops;
+	if (op1 >= argc)
+		return cli_usage_error(cli, _("give at least one address"));
+	for (int i = op1; i < argc; i++)
 		if (!argv[i][0])
-			return cli_usage_error(cli, _("trace: empty address"));
+			return cli_usage_error(cli, _("empty address"));
 
 	/* No world: the tracer reads main.cf and indexes the tables itself
 	 * (never the passwd-file), which on large servers is most of the time
 	 * a trace takes. */
 	struct diags d = DIAGS_INIT;
 	struct tracer *t = trace_open(cli_config(cli), &d);
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
 	if (!t)
 		return EXIT_USAGE;
@@ -186,7 +175,7 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 		trace_set_steps(t, false);   /* --short prints no step */
 	json_t *arr = json ? json_array() : NULL;
 	bool bad = false, first = true;
-	bool from_stdin = argc - optind == 1 && strcmp(argv[optind], "-") == 0;
+	bool from_stdin = argc - op1 == 1 && strcmp(argv[op1], "-") == 0;
 	if (from_stdin) {
 		/* A batch at a time: the tracer is told what comes (prefetch),
 		 * then each address is traced and printed in order. */
@@ -216,7 +205,7 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 		for (size_t i = 0; i < BATCH; i++)
 			free(lines[i]);
 	} else {
-		for (int i = optind; i < argc; i++) {
+		for (int i = op1; i < argc; i++) {
 			bad |= one(t, argv[i], json, arr, quiet, first);
 			first = false;
 		}

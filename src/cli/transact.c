@@ -156,7 +156,7 @@ static int fill_password(struct cli *cli, const struct transact_opts *o, struct 
 	} else if (o->password_stdin) {
 		plain = read_secret("", false);
 		if (!plain || !*plain) {
-			fprintf(stderr, _("%s: no password on standard input\n"), cli->prog);
+			fprintf(stderr, _("%s: no password on standard input\n"), cli->who);
 			passhash_wipe(plain);
 			return -1;
 		}
@@ -166,7 +166,7 @@ static int fill_password(struct cli *cli, const struct transact_opts *o, struct 
 		again = read_secret(_("Again: "), true);
 		if (!plain || !again || strcmp(plain, again) != 0 || !*plain) {
 			fprintf(stderr, plain && again && *plain ? _("%s: the passwords differ\n")
-								 : _("%s: no password given\n"), cli->prog);
+								 : _("%s: no password given\n"), cli->who);
 			passhash_wipe(plain);
 			passhash_wipe(again);
 			return -1;
@@ -174,7 +174,7 @@ static int fill_password(struct cli *cli, const struct transact_opts *o, struct 
 		passhash_wipe(again);
 	} else if (op->kind == OP_MAILBOX_PASSWD) {
 		fprintf(stderr, _("%s: 'mailbox passwd' needs a password: --password-stdin, --generate-password, or run it on a terminal\n"),
-			cli->prog);
+			cli->who);
 		return -1;
 	} else {
 		return 1; /* a mailbox without a password: allowed, and the plan says so */
@@ -183,7 +183,7 @@ static int fill_password(struct cli *cli, const struct transact_opts *o, struct 
 	op->password_hash = passhash_hash(o->scheme ? o->scheme : cfg->password_scheme, plain, &d);
 	passhash_wipe(plain);
 	if (!op->password_hash) {
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 		return -1;
 	}
@@ -296,7 +296,7 @@ int transact_recover(struct cli *cli)
 	int rc = commit_recover(cli_config(cli), &said, &d);
 	if (said.len)
 		fprintf(stderr, "%s", said.buf);
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
 	sb_free(&said);
 	return rc;
@@ -315,7 +315,7 @@ int transact_finish(struct cli *cli, struct stage *s, const struct transact_opts
 		struct diags d = DIAGS_INIT;
 		const char *base = stage_mailbox_base(s);
 		int pre = precheck_plan(cfg, stage_plan(s), base ? base : "", false, DIAG_WARNING, &d);
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 		if (pre < 0)
 			fprintf(stderr, _("dry run: the commit would stop before changing anything (see above)\n"));
@@ -328,7 +328,7 @@ int transact_finish(struct cli *cli, struct stage *s, const struct transact_opts
 	struct commit_result res;
 	struct diags d = DIAGS_INIT;
 	int rc = stage_commit(s, &copts, &res, &d);
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
 	if (res.committed)
 		for (size_t i = 0; i < ngenerated; i++)
@@ -377,14 +377,14 @@ int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv
 		}
 	}
 	if (!op) {
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 		return EXIT_USAGE;
 	}
 	if (is_destructive(op) && !o->yes && !o->dry_run) {
 		if (!isatty(STDIN_FILENO)) {
 			fprintf(stderr, _("%s: this deletes mail or many entries; add --yes to confirm when not on a terminal\n"),
-				cli->prog);
+				cli->who);
 			op_free(&op);
 			return EXIT_USAGE;
 		}
@@ -411,7 +411,7 @@ int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv
 				d.v[i].file = xstrdup(file);
 				d.v[i].line = line;
 			}
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 		return EXIT_PROBLEMS;
 	}
@@ -425,7 +425,7 @@ struct stage *transact_open_stage(struct cli *cli)
 	stage_set_transient(s, true);   /* staged, shown and committed in one go */
 	struct diags d = DIAGS_INIT;
 	if (stage_load(s, &d) < 0) {
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 		stage_free(&s);
 		exit(EXIT_USAGE);
@@ -441,7 +441,7 @@ static FILE *open_batch(struct cli *cli, const char *path, int *rc)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!fp) {
-		fprintf(stderr, "%s: %s: %s\n", cli->prog, path, strerror(errno));
+		fprintf(stderr, "%s: %s: %s\n", cli->who, path, strerror(errno));
 		*rc = EXIT_USAGE;
 		return NULL;
 	}
@@ -499,7 +499,7 @@ int transact_batch(struct cli *cli, const struct transact_opts *o, const char *p
 	if (fp != stdin)
 		fclose(fp);
 	if (rc == EXIT_OK && stage_count(s) == 0) {
-		fprintf(stderr, empty_fmt, cli->prog, file);
+		fprintf(stderr, empty_fmt, cli->who, file);
 		rc = EXIT_PROBLEMS;
 	}
 	return finish_batch(cli, &s, o, generated, ngen, rc, refused);

@@ -9,6 +9,7 @@
 
 #include "vmailadm/i18n.h"
 #include "vmailadm/op.h"
+#include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
 struct op_name {
@@ -43,6 +44,39 @@ static const struct op_name *name_of(enum op_kind kind)
 		if (op_names[i].kind == kind)
 			return &op_names[i];
 	vm_panic("op kind %d", (int)kind);
+}
+
+char **op_split_targets(const char *text, size_t *n)
+{
+	char **out = NULL;
+	size_t cap = 0;
+	*n = 0;
+	const char *p = text, *s;
+	size_t len;
+	while (table_value_next(&p, &s, &len)) {
+		xgrow(&out, &cap, *n + 2, sizeof *out);
+		out[(*n)++] = xmemdup0(s, len);
+	}
+	if (!out)
+		out = xcalloc(1, sizeof *out);
+	out[*n] = NULL;
+	return out;
+}
+
+void op_free_targets(char **targets)
+{
+	for (size_t i = 0; targets && targets[i]; i++)
+		free(targets[i]);
+	free(targets);
+}
+
+size_t op_verbs(const char *object, const char **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof op_names / sizeof op_names[0]; i++)
+		if (strcmp(op_names[i].object, object) == 0 && n < max)
+			out[n++] = op_names[i].verb;
+	return n;
 }
 
 static char *lower_dup(const char *s)
@@ -339,17 +373,40 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			ok = false;
 		}
 	}
+	/* Alias targets come one a word or several in one ("a@x, b@x",
+	 * "a@x b@x"), split as the model splits a table value: the same forms
+	 * on the command line, in batch files and in the interface's forms. */
+	char **split = NULL;
+	if (ok && npos > 1 && (nm->kind == OP_ALIAS_ADD || nm->kind == OP_ALIAS_DEL ||
+			       nm->kind == OP_ALIAS_SET || nm->kind == OP_CATCHALL_SET)) {
+		size_t ns = 0, cap = 0;
+		for (int i = 1; i < npos; i++) {
+			size_t k;
+			char **t = op_split_targets(pos[i], &k);
+			xgrow(&split, &cap, ns + k + 1, sizeof *split);
+			memcpy(split + ns, t, k * sizeof *t);
+			ns += k;
+			free(t);
+		}
+		if (split)
+			split[ns] = NULL;
+		pos = xreallocarray(pos, ns + 2, sizeof *pos);
+		for (size_t i = 0; i < ns; i++)
+			pos[1 + i] = split[i];
+		npos = (int)ns + 1;
+	}
 	/* mailbox quota ADDRESS SIZE: the size is a positional word. */
 	int want_targets_min = nm->min_targets, want_targets_max = nm->max_targets;
 	if (nm->kind == OP_MAILBOX_QUOTA)
 		want_targets_min = want_targets_max = 1;
 	if (ok && npos < 1) {
-		diag_error(d, file, line, _("'%s %s' needs a %s"), nm->object, nm->verb,
+		/* The article goes with the noun: "an address", "a domain". */
+		diag_error(d, file, line, _("'%s %s' needs %s"), nm->object, nm->verb,
 			   strcmp(nm->object, "domain") == 0 || strcmp(nm->object, "catchall") == 0
-				   ? _("domain") : strcmp(nm->object, "sysalias") == 0 ? _("name")
-				   : nm->kind == OP_MAP_REBUILD ? _("map (type:path)")
+				   ? _("a domain") : strcmp(nm->object, "sysalias") == 0 ? _("a name")
+				   : nm->kind == OP_MAP_REBUILD ? _("a map (type:path)")
 				   : nm->kind == OP_FILE_RESTORE || nm->kind == OP_MAILDIR_RESTORE
-				   ? _("path") : _("address"));
+				   ? _("a path") : _("an address"));
 		ok = false;
 	}
 	int ntargets = npos - 1;
@@ -388,6 +445,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 		}
 	}
 	free(pos);
+	op_free_targets(split);
 	return op;
 }
 

@@ -76,7 +76,7 @@ kept+x@catch.test worker+x@catch.test mb@andromed.cloud Equipe+X@ANDROMED.cloud"
 # undeliverable with the sandbox's status (5.1.1 unknown user; remote mail
 # meets the sandbox's error transport, 5.7.1), or deferred.
 trace_norm() {
-	sandbox_vmailadm trace --short "$1" 2>/dev/null | while IFS='	' read -r _a kind dest; do
+	sandbox_vmailadm trace --short "$1" 2>/dev/null | while IFS='	' read -r _a kind dest _where; do
 		dest=$(printf '%s' "$dest" | tr 'A-Z' 'a-z')
 		case $kind in
 		maildir|mbox) echo "$dest deliverable" ;;

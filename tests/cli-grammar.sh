@@ -1,0 +1,148 @@
+#!/bin/sh
+# The command line's one grammar (issue 12): --help on every command and
+# subcommand (exit 0, the usage line of the command table), options before
+# or after the operands and "--" ending them, one error format
+# ("vmailadm: COMMAND: message", exit 2) with "did you mean" for a mistyped
+# command, subcommand, option or list kind, numbers checked, alias targets
+# in one or several words, system aliases, trace --short naming where the
+# mail ends up, lint saying "no problems found" on a terminal only.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+d="$tmp/demo"
+"$VMAILADM" demo "$d" >/dev/null 2>"$tmp/err" || { echo "FAIL: demo: $(cat "$tmp/err")"; exit 1; }
+v() { "$VMAILADM" --config "$d/vmailadm.yaml" "$@"; }
+# expect STATUS ARGS...: run v, output in $tmp/out and $tmp/err
+expect() {
+	want=$1; shift
+	v "$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	[ "$got" -eq "$want" ] || no "vmailadm $*: exit $got, expected $want: $(cat "$tmp/err")"
+}
+err_has() { grep -q -- "$1" "$tmp/err" || no "stderr lacks '$1': $(cat "$tmp/err")"; }
+out_has() { grep -q -- "$1" "$tmp/out" || no "stdout lacks '$1': $(cat "$tmp/out")"; }
+
+# --help on every command of the table and every subcommand: exit 0, the
+# command's usage line; before or after other words.
+cmds=$("$VMAILADM" --help | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]/ {print $1}')
+[ "$(echo "$cmds" | wc -l)" -ge 16 ] || no "vmailadm --help lists too few commands: $cmds"
+for c in $cmds; do
+	expect 0 "$c" --help
+	grep -q "^Usage: vmailadm $c " "$tmp/out" || no "$c --help: no usage line: $(cat "$tmp/out")"
+	# the same line as in vmailadm --help: written once, in the table
+	line=$(sed -n 1p "$tmp/out" | sed 's/^Usage: vmailadm //')
+	"$VMAILADM" --help | grep -qF -- "$line" || no "$c --help and vmailadm --help differ"
+done
+for sub in "mailbox add" "mailbox del" "mailbox passwd" "mailbox quota" "alias add" "alias del" \
+	   "alias set" "domain add" "domain del" "catchall set" "catchall clear" "sysalias set" \
+	   "sysalias del" "import --csv" "list domains" "trace x@y.example"; do
+	# shellcheck disable=SC2086
+	expect 0 $sub --help
+	out_has "^Usage: vmailadm ${sub%% *} "
+done
+expect 0 trace -h
+
+# Options before or after the operands; "--" ends them.
+expect 0 trace --json johndoe@andromed.cloud
+cp "$tmp/out" "$tmp/before"
+expect 0 trace johndoe@andromed.cloud --json
+cmp -s "$tmp/before" "$tmp/out" || no "trace ADDRESS --json differs from trace --json ADDRESS"
+python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['address'] == 'johndoe@andromed.cloud'" \
+	"$tmp/out" || no "trace ADDRESS --json: not the JSON of the address"
+expect 0 list domains --json
+cp "$tmp/out" "$tmp/before"
+expect 0 list --json domains
+cmp -s "$tmp/before" "$tmp/out" || no "list domains --json differs from list --json domains"
+expect 0 show --json johndoe@andromed.cloud
+expect 0 show johndoe@andromed.cloud --json
+expect 0 stats andromed.cloud --sort size --json
+expect 1 log --json --limit 5      # no commit yet: nothing found
+expect 2 log -- --json
+err_has "^vmailadm: log: unexpected argument '--json'$"
+expect 1 trace --short -- -x@andromed.cloud     # an operand, not an option
+out_has "^-x@andromed.cloud	reject	"
+
+# One error format, exit 2 for usage errors, "did you mean".
+expect 2 lsit domains
+err_has "^vmailadm: unknown command 'lsit'; did you mean 'list'?$"
+err_has "^Try 'vmailadm --help' for more information.$"
+expect 2 list mailbox
+err_has "^vmailadm: list: unknown list 'mailbox' .*; did you mean 'mailboxes'?$"
+err_has "^Try 'vmailadm list --help' for more information.$"
+expect 2 show --jsno johndoe@andromed.cloud
+err_has "^vmailadm: show: unknown option '--jsno'; did you mean '--json'?$"
+expect 2 mailbox ad x@andromed.cloud
+err_has "^vmailadm: mailbox: unknown subcommand 'ad'; did you mean 'add'?$"
+expect 2 stats --sort nme
+err_has "^vmailadm: stats: --sort takes name, new, unread or size, not 'nme'; did you mean 'name'?$"
+expect 2 log --limit x
+err_has "^vmailadm: log: --limit takes a whole number from 0, not 'x'$"
+expect 2 log --limit
+err_has "^vmailadm: log: option '--limit' needs a value$"
+expect 2 lint extra
+err_has "^vmailadm: lint: unexpected argument 'extra'$"
+expect 1 list domains nosuch.example
+err_has "^vmailadm: list: nosuch.example is not a domain this server hosts$"
+expect 2 frobnicate
+grep -q "did you mean" "$tmp/err" && no "a suggestion for a word close to nothing: $(cat "$tmp/err")"
+
+# Alias targets: one a word, or several in one word separated by commas or
+# spaces: the same edit.
+for form in "johndoe@andromed.cloud janedoe@andromed.cloud" "johndoe@andromed.cloud, janedoe@andromed.cloud" \
+	    "johndoe@andromed.cloud,janedoe@andromed.cloud"; do
+	expect 0 alias add team@andromed.cloud "$form" --dry-run
+	out_has "^+team@andromed.cloud  *johndoe@andromed.cloud, janedoe@andromed.cloud$"
+done
+expect 0 alias add team@andromed.cloud johndoe@andromed.cloud janedoe@andromed.cloud --dry-run
+out_has "^+team@andromed.cloud  *johndoe@andromed.cloud, janedoe@andromed.cloud$"
+printf 'alias add team@andromed.cloud "johndoe@andromed.cloud janedoe@andromed.cloud"\n' >"$tmp/batch"
+expect 0 apply "$tmp/batch" --dry-run
+out_has "^+team@andromed.cloud  *johndoe@andromed.cloud, janedoe@andromed.cloud$"
+
+# System aliases are first-class.
+expect 0 list sysaliases
+grep -Eq '^root +admin@andromed.cloud +.*/etc/aliases:8$' "$tmp/out" || no "list sysaliases: $(cat "$tmp/out")"
+expect 0 list sysaliases --json
+python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert {'name': 'root', 'targets': ['admin@andromed.cloud'], 'file': sys.argv[2], 'line': 8} in j, j
+" "$tmp/out" "$d/etc/aliases" || no "list sysaliases --json"
+expect 0 show root
+out_has "line 8: admin@andromed.cloud"
+expect 1 show nobody
+err_has "^vmailadm: show: nobody is not a system alias"
+
+# trace --short: the fourth column is where the mail ends up.
+expect 0 trace --short info@andromed.cloud
+printf 'info@andromed.cloud\tmaildir\tjohndoe@andromed.cloud\t%s/vhosts/andromed.cloud/johndoe/\n' "$d" >"$tmp/want"
+cmp -s "$tmp/want" "$tmp/out" || no "trace --short: $(cat "$tmp/out")"
+
+# lint with nothing to report: "no problems found" on a terminal, nothing
+# with --quiet or in a pipe.
+w="$tmp/clean"
+mkdir -p "$w/etc/postfix" "$w/etc/dovecot" "$w/mail"
+chmod 750 "$w/mail"
+printf 'myhostname = mail.example\nvirtual_mailbox_base = %s/mail\n' "$w" >"$w/etc/postfix/main.cf"
+: >"$w/etc/aliases"
+: >"$w/etc/dovecot/users"
+chmod 600 "$w/etc/dovecot/users"
+printf 'postfix_dir: etc/postfix\npasswd_file: etc/dovecot/users\naliases_file: etc/aliases\n' >"$w/vmailadm.yaml"
+"$VMAILADM" -c "$w/vmailadm.yaml" lint >"$tmp/out" 2>&1 || no "lint on a clean tree: $(cat "$tmp/out")"
+[ -s "$tmp/out" ] && no "lint in a pipe printed: $(cat "$tmp/out")"
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$VMAILADM' -c '$w/vmailadm.yaml' lint" /dev/null >"$tmp/out" 2>&1
+	grep -q "no problems found" "$tmp/out" || no "lint on a terminal: $(cat "$tmp/out")"
+	script -qec "'$VMAILADM' -c '$w/vmailadm.yaml' lint --quiet" /dev/null >"$tmp/out" 2>&1
+	[ -s "$tmp/out" ] && no "lint --quiet on a terminal printed: $(cat "$tmp/out")"
+fi
+
+# vmailadm(1) documents every command of the table, and what was missing.
+man="$top_srcdir/doc/vmailadm.1"
+for c in $cmds; do
+	grep -Eq "^\.(B|BR) \"?$c( |\"|\$)" "$man" || no "vmailadm(1) lacks the command $c"
+done
+for word in 'password\\-hash' VMAILADM_LOCALEDIR sysaliases '\\-\\-quiet'; do
+	grep -q -- "$word" "$man" || no "vmailadm(1) lacks $word"
+done
+
+exit $fail
