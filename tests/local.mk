@@ -17,6 +17,7 @@ UNIT_TESTS = \
 	tests/unit/test_loadpath \
 	tests/unit/test_maildir \
 	tests/unit/test_mailmsg \
+	tests/unit/test_maillog \
 	tests/unit/test_maincf \
 	tests/unit/test_model \
 	tests/unit/test_op \
@@ -70,12 +71,14 @@ EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh
 # unless root with both installed); lib.sh is the harness they source.
 # demo-live: the demo tree served; stage-live: the course's exercises through
 # the edit commands; trace-vs-postfix: the tracer against sendmail -bv;
-# exercise-live: the exercises' checks against the real servers.
+# exercise-live: the exercises' checks against the real servers;
+# traffic-live: real deliveries, deferrals, bounces and rejections in the log.
 INTEGRATION_TESTS = \
 	tests/integration/demo-live.sh \
 	tests/integration/exercise-live.sh \
 	tests/integration/stage-live.sh \
-	tests/integration/trace-vs-postfix.sh
+	tests/integration/trace-vs-postfix.sh \
+	tests/integration/traffic-live.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh
 
