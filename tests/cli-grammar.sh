@@ -82,6 +82,16 @@ expect 2 lint extra
 err_has "^vmailadm: lint: unexpected argument 'extra'$"
 expect 1 list domains nosuch.example
 err_has "^vmailadm: list: nosuch.example is not a domain this server hosts$"
+# exercise and maillog (their own parsing): the same format, no doubled
+# command name, and --help adds what they take.
+expect 2 exercise 9
+err_has "^vmailadm: exercise: no exercise '9' (1 to 4)$"
+expect 2 maillog
+err_has "^vmailadm: maillog: give one address (or @DOMAIN)$"
+expect 0 exercise --help
+out_has "^reset forgets the progress"
+expect 0 maillog --help
+out_has "^  --file FILE "
 expect 2 frobnicate
 grep -q "did you mean" "$tmp/err" && no "a suggestion for a word close to nothing: $(cat "$tmp/err")"
 

@@ -35,7 +35,15 @@ static const struct cli_command commands[] = {
 	     "A non-empty DIR is refused; --force replaces a demo tree made earlier\n"
 	     "(and nothing else in DIR).\n") },
 	{ "domain", cmd_edit, N_("domain add|del DOMAIN [--cascade]"), NULL },
-	{ "exercise", cmd_exercise, N_("exercise [N|reset [N]] [--json] [--yes]  the course's exercises, checked step by step"), NULL },
+	{ "exercise", cmd_exercise, N_("exercise [N|reset [N]] [--json] [--yes]  the course's exercises, checked step by step"),
+	  N_("The course's four exercises, each step checked against the files, the\n"
+	     "built maps, the Maildirs and the running servers: done, todo or skipped\n"
+	     "(with why). Without N, the list with each one's progress.\n"
+	     "Without --config or $VMAILADM_CONFIG they run on a demo tree in\n"
+	     "$XDG_DATA_HOME/vmailadm/exercises (made on first use); on a tree that is\n"
+	     "not a demo, vmailadm asks before it touches anything (--yes: do not ask).\n"
+	     "reset forgets the progress kept in the state directory.\n"
+	     "Exit status: 0 when every step shown is done, 1 otherwise.\n") },
 	{ "import", cmd_import, N_("import --csv FILE        create mailboxes from address,password,quota rows"), NULL },
 	{ "lint", cmd_lint, N_("lint [--json] [--fix [--commit]]  problems that lose mail or expose passwords"),
 	  N_("  --fix     stage the fixes lint can make and show them (nothing is written)\n"
@@ -49,7 +57,16 @@ static const struct cli_command commands[] = {
 	  N_("  -n, --limit N  the last N commits (default 20, 0 for all)\n") },
 	{ "mailbox", cmd_edit, N_("mailbox add|del|passwd|quota ADDRESS [...]"), NULL },
 	{ "maillog", cmd_maillog, N_("maillog ADDRESS [--since TIME] [--json] [--logins]  what the mail log says\n"
-				     "                          happened to mail to and from an address"), NULL },
+				     "                          happened to mail to and from an address"),
+	  N_("What happened to the mail to and from ADDRESS (\"@DOMAIN\": the whole\n"
+	     "domain), from the Postfix log: main.cf's maillog_file, else\n"
+	     "/var/log/mail.log, each with its rotated files (.1, .gz), else the journal.\n"
+	     "  --since TIME  only records from TIME on: YYYY-MM-DD[ HH:MM[:SS]], Nd, Nh,\n"
+	     "                Nm (ago) or @EPOCH\n"
+	     "  --logins      also Dovecot's logins and authentication failures\n"
+	     "  --file FILE   read FILE (plain or gzip) instead; may be repeated, oldest first\n"
+	     "  --json        the records as JSON (doc/json.md)\n"
+	     "Exit status: 0 records found, 1 none, 2 usage or no log.\n") },
 	{ "rollback", cmd_rollback, N_("rollback [ID] [--dry-run] [--force]  undo a commit as a new one"), NULL },
 	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address"),
 	  N_("  ADDRESS  user@domain; a NAME without @ shows the system alias NAME\n"

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,21 +20,6 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/xalloc.h"
-
-static void usage(FILE *fp, const char *prog)
-{
-	fprintf(fp, _("Usage: %s exercise [N] [--json] [--yes]\n"
-		      "       %s exercise reset [N] [--yes]\n"
-		      "The course's four exercises, each step checked against the files, the\n"
-		      "built maps, the Maildirs and the running servers: done, todo or skipped\n"
-		      "(with why). Without N, the list with each one's progress.\n"
-		      "Without --config or $VMAILADM_CONFIG they run on a demo tree in\n"
-		      "$XDG_DATA_HOME/vmailadm/exercises (made on first use); on a tree that is\n"
-		      "not a demo, vmailadm asks before it touches anything (--yes: do not ask).\n"
-		      "reset forgets the progress kept in the state directory.\n"
-		      "Exit status: 0 when every step shown is done, 1 otherwise.\n"),
-		prog, prog);
-}
 
 /* $XDG_DATA_HOME/vmailadm/exercises, else ~/.local/share/...; NULL when
  * neither is known. */
@@ -200,7 +186,7 @@ static int parse_number(struct cli *cli, const char *s, int *out)
 	char *end;
 	long n = strtol(s, &end, 10);
 	if (*end || n < 1 || n > (long)exercise_count())
-		return cli_usage_error(cli, _("exercise: no exercise '%s' (1 to %zu)"), s,
+		return cli_usage_error(cli, _("no exercise '%s' (1 to %zu)"), s,
 				       exercise_count());
 	*out = (int)n;
 	return 0;
@@ -208,24 +194,25 @@ static int parse_number(struct cli *cli, const char *s, int *out)
 
 int cmd_exercise(struct cli *cli, int argc, char **argv)
 {
-	bool json = cli->json, yes = false, reset = false;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "y", opts, &a))
+		return EXIT_USAGE;
+	bool json = cli->json || cli_arg(&a, "json"), yes = cli_arg(&a, "yes") != NULL, reset = false;
 	int number = 0, rc;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--json") == 0)
-			json = true;
-		else if (strcmp(a, "--yes") == 0 || strcmp(a, "-y") == 0)
-			yes = true;
-		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout, cli->prog);
-			return EXIT_OK;
-		} else if (strcmp(a, "reset") == 0 && !reset && !number)
+	for (int i = 0; i < a.nops; i++) {
+		const char *w = a.ops[i];
+		if (strcmp(w, "reset") == 0 && !reset && !number)
 			reset = true;
-		else if (a[0] != '-' && !number) {
-			if ((rc = parse_number(cli, a, &number)))
+		else if (!number) {
+			if ((rc = parse_number(cli, w, &number)))
 				return rc;
 		} else
-			return cli_usage_error(cli, _("exercise: unexpected argument '%s'"), a);
+			return cli_usage_error(cli, _("unexpected argument '%s'"), w);
 	}
 	/* Kept until exit: cli->config_path points to it. */
 	static char *owned;

@@ -17,20 +17,6 @@
 #include "vmailadm/traffic.h"
 #include "vmailadm/xalloc.h"
 
-static const char *usage_text(void)
-{
-	return _("Usage: %s maillog ADDRESS [--since TIME] [--json] [--logins] [--file FILE]...\n"
-		 "What happened to the mail to and from ADDRESS (\"@DOMAIN\": the whole\n"
-		 "domain), from the Postfix log: main.cf's maillog_file, else\n"
-		 "/var/log/mail.log, each with its rotated files (.1, .gz), else the journal.\n"
-		 "  --since TIME  only records from TIME on: YYYY-MM-DD[ HH:MM[:SS]], Nd, Nh,\n"
-		 "                Nm (ago) or @EPOCH\n"
-		 "  --logins      also Dovecot's logins and authentication failures\n"
-		 "  --file FILE   read FILE (plain or gzip) instead; may be repeated, oldest first\n"
-		 "  --json        the records as JSON (doc/json.md)\n"
-		 "Exit status: 0 records found, 1 none, 2 usage or no log.\n");
-}
-
 /* "2026-12-06 13:47:42" in local time. */
 void cli_format_time(int64_t t, char *buf, size_t len)
 {
@@ -116,7 +102,6 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ "logins", no_argument, NULL, 'l' },
 		{ "file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = cli->json;
@@ -125,7 +110,7 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 	size_t nfiles = 0;
 	int c;
 	optind = 0; /* options may follow the address: a fresh, permuting scan */
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'l': q.logins = true; break;
@@ -133,13 +118,9 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 		case 's':
 			if (!maillog_parse_since(optarg, q.now, &q.since)) {
 				free(files);
-				return cli_usage_error(cli, _("maillog: cannot read the time '%s'"), optarg);
+				return cli_usage_error(cli, _("cannot read the time '%s'"), optarg);
 			}
 			break;
-		case 'h':
-			printf(usage_text(), cli->prog);
-			free(files);
-			return EXIT_OK;
 		default:
 			free(files);
 			return cli_usage_error(cli, _("usage: %s maillog ADDRESS [--since TIME] [--json]"),
@@ -148,7 +129,7 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 	}
 	if (argc - optind != 1 || !argv[optind][0] || strchr(argv[optind], '@') == NULL) {
 		free(files);
-		return cli_usage_error(cli, _("maillog: give one address (or @DOMAIN)"));
+		return cli_usage_error(cli, _("give one address (or @DOMAIN)"));
 	}
 	q.address = argv[optind];
 
