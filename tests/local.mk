@@ -52,6 +52,7 @@ CLI_TESTS = \
 	tests/cli-grammar.sh \
 	tests/cli-lint.sh \
 	tests/cli-list.sh \
+	tests/cli-paths.sh \
 	tests/cli-stats.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/lib.sh

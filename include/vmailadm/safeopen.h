@@ -49,4 +49,14 @@ int safe_rename(const char *base, const char *rel, const char *archive_base,
  * not be empty. Returns 0 or -1 (stops at the first failure). */
 int safe_remove_tree(const char *base, const char *rel, struct diags *d);
 
+/* May vmailadm write the file path (issue 10)? Yes when it is one of files
+ * (NULL-terminated, may be NULL: the configured passwd-file and aliases
+ * file), or lies beneath one of dirs (NULL-terminated: the Postfix
+ * configuration directory), with no symlink below that directory (which may
+ * itself be one, as configured), and is a regular file or absent. Never an
+ * account database (/etc/passwd, /etc/shadow...) nor a relative path.
+ * Returns 0, or -1 with an error naming path and why. */
+int safe_check_target(const char *path, const char *const dirs[], const char *const files[],
+		      struct diags *d);
+
 #endif

@@ -80,7 +80,21 @@ static bool load_map_ref(const char *spec, const char *maincf, unsigned line, co
 		table_ref_free(ref);
 		return false;
 	}
+	load_ref_resolve(ref, maincf);
 	return true;
+}
+
+void load_ref_resolve(struct table_ref *ref, const char *maincf)
+{
+	if (!ref->path || ref->path[0] == '/' || !maincf)
+		return;
+	/* Postfix opens a relative table path from its configuration directory,
+	 * where main.cf is; never from whatever directory vmailadm runs in. */
+	const char *slash = strrchr(maincf, '/');
+	char *abs = slash ? xasprintf("%.*s/%s", (int)(slash - maincf), maincf, ref->path)
+			  : xasprintf("./%s", ref->path);
+	free(ref->path);
+	ref->path = abs;
 }
 
 /* The contents of a new map m: an inline table, a pattern table (a

@@ -101,6 +101,9 @@ void load_maps_read(struct load_maps *lm, const struct maincf *mc, load_domain_i
 		    void *ctx, struct diags *d);
 struct tableidx *load_maps_idx(const struct load_maps *lm, size_t i);
 void load_maps_free(struct load_maps *lm);
+/* A relative table path (hash:virtual) made absolute against the directory
+ * of maincf, as Postfix reads it (every map reference goes through it). */
+void load_ref_resolve(struct table_ref *ref, const char *maincf);
 /* cfg's aliases file (missing: empty plus a note); never NULL. */
 struct aliases *load_sysaliases(const struct config *cfg, const struct doc_source *src,
 				struct diags *d);

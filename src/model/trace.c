@@ -142,6 +142,7 @@ static struct tmap **param_maps(struct tracer *t, const char *param, size_t *n, 
 		struct table_ref ref;
 		memset(&ref, 0, sizeof ref);
 		table_ref_parse(items[i], &ref);
+		load_ref_resolve(&ref, t->maincf);
 		struct tmap *m = NULL;
 		if (strncmp(items[i], "static:", 7) == 0) {
 			t->extra = xreallocarray(t->extra, t->nextra + 1, sizeof *t->extra);

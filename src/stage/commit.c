@@ -86,14 +86,33 @@ static char *state_path(const struct config *cfg, const char *name)
 
 static int ensure_state_dir(const struct config *cfg, struct diags *d)
 {
-	char *backups = state_path(cfg, "backups");
-	int rc = 0;
-	if ((mkdir(cfg->state_dir, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(backups, 0700) < 0 && errno != EEXIST)) {
+	if (mkdir(cfg->state_dir, 0700) < 0 && errno != EEXIST) {
 		diag_error(d, cfg->state_dir, 0, _("cannot create the state directory: %s"), strerror(errno));
-		rc = -1;
+		return -1;
 	}
-	free(backups);
+	/* The state directory may be a symlink as configured; backups/ below
+	 * it is never followed (a planted one would send the backups away). */
+	int fd = safe_mkdirs(cfg->state_dir, "backups", 0700, (uid_t)-1, (gid_t)-1, d);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Only files of the configured places are written (issue 10): a table
+ * main.cf names elsewhere (hash:/etc/passwd), or reached through a symlink
+ * below the Postfix directory, stops the commit before anything changes. */
+static int check_targets(const struct config *cfg, const struct plan *p, struct diags *d)
+{
+	const char *const dirs[] = { cfg->postfix_dir, NULL };
+	const char *const files[] = { cfg->passwd_file, cfg->aliases_file, NULL };
+	int rc = 0;
+	for (size_t i = 0; i < p->nfiles; i++)
+		if (safe_check_target(p->files[i]->path, dirs, files, d) < 0)
+			rc = -1;
+	for (size_t i = 0; i < p->nrebuilt; i++)
+		if (safe_check_target(p->rebuilt[i]->path, dirs, files, d) < 0)
+			rc = -1;
 	return rc;
 }
 
@@ -934,6 +953,10 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		return -1;
 	}
 	const struct plan *p = stage_plan(s);
+	if (check_targets(cfg, p, d) < 0) {
+		release_lock(lock);
+		return -1;
+	}
 	step(&r, true, res->replayed ? _("the files changed since staging: operations re-applied") : NULL,
 	     _("re-read the files"));
 	const char *maincf = stage_maincf_path(s);

@@ -444,3 +444,100 @@ int safe_remove_tree(const char *base, const char *rel, struct diags *d)
 	free(name);
 	return rc;
 }
+
+/* ---- files vmailadm may write ---------------------------------------- */
+
+/* Account databases no table may be: a main.cf naming hash:/etc/passwd
+ * must not get vmailadm to edit and postmap it. */
+static const char *const system_files[] = { "/etc/passwd", "/etc/shadow", "/etc/group",
+					    "/etc/gshadow", "/etc/sudoers", NULL };
+
+/* rel when path is dir or lies beneath it ("" for dir itself), else NULL. */
+static const char *beneath(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (strncmp(path, dir, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return NULL;
+	const char *rel = path + n;
+	while (*rel == '/')
+		rel++;
+	return rel;
+}
+
+/* path (rel beneath dir): its parent directories opened from dir without
+ * following a symlink, and the file itself a regular file or absent. */
+static int check_beneath(const char *path, const char *dir, const char *rel, struct diags *d)
+{
+	const char *last;
+	size_t len;
+	char *parent = split_last(rel, &last, &len);
+	char *name = xstrndup(last, len);
+	int rc = -1;
+	int fd = len ? safe_open_dir(dir, parent, d) : -1;
+	if (!len)
+		diag_error(d, path, 0, _("is a directory, not a file"));
+	if (fd >= 0) {
+		struct stat st;
+		int r = fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW);
+		if (r < 0 && errno == ENOENT)
+			rc = 0;
+		else if (r < 0)
+			diag_error(d, path, 0, _("cannot stat: %s"), strerror(errno));
+		else if (S_ISLNK(st.st_mode))
+			diag_error(d, path, 0, _("is a symbolic link; refusing to write through it"));
+		else if (!S_ISREG(st.st_mode))
+			diag_error(d, path, 0, _("is not a regular file; refusing to edit it"));
+		else
+			rc = 0;
+		close(fd);
+	}
+	free(parent);
+	free(name);
+	return rc;
+}
+
+int safe_check_target(const char *path, const char *const dirs[], const char *const files[],
+		      struct diags *d)
+{
+	if (path == NULL || path[0] != '/') {
+		diag_error(d, path, 0, _("is not an absolute path; refusing to edit it"));
+		return -1;
+	}
+	char *real = realpath(path, NULL);
+	for (size_t i = 0; system_files[i]; i++)
+		if (strcmp(path, system_files[i]) == 0 || (real && strcmp(real, system_files[i]) == 0)) {
+			diag_error(d, path, 0, _("is a system file, not a mail table; refusing to edit it"));
+			free(real);
+			return -1;
+		}
+	free(real);
+	/* A configured file is written where it is configured. */
+	for (size_t i = 0; files && files[i]; i++) {
+		if (strcmp(path, files[i]) != 0)
+			continue;
+		struct stat st;
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			diag_error(d, path, 0, _("is not a regular file; refusing to edit it"));
+			return -1;
+		}
+		return 0;
+	}
+	/* Beneath a configured directory, as configured or as resolved (a top
+	 * may be a symlink, followed once): nothing below it is followed. */
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		const char *rel = beneath(path, dirs[i]);
+		if (rel)
+			return check_beneath(path, dirs[i], rel, d);
+		char *top = realpath(dirs[i], NULL);
+		rel = top ? beneath(path, top) : NULL;
+		int rc = rel ? check_beneath(path, top, rel, d) : 1;
+		free(top);
+		if (rc <= 0)
+			return rc;
+	}
+	diag_error(d, path, 0, _("is outside %s; vmailadm edits only tables there and the configured passwd-file and aliases file"),
+		   dirs && dirs[0] ? dirs[0] : "?");
+	return -1;
+}

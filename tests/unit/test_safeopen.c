@@ -365,6 +365,68 @@ static void test_remove_tree(void)
 	free(outside);
 }
 
+/* Which files may be written (issue 10): under the Postfix directory
+ * (itself possibly a symlink) with no symlink below it, the configured
+ * files, never an account database, never a directory or a device. */
+static void test_check_target(void)
+{
+	char *base = make_tmpdir(), *outside = make_tmpdir();
+	char *pf = path2(base, "postfix"), *link = path2(base, "pflink");
+	mkdir_p(base, "postfix/sub");
+	CU_ASSERT_EQUAL(symlink(pf, link), 0);
+	char *sub = path2(outside, "maps");
+	mkdir(sub, 0755);
+	char *lsub = path2(pf, "maps");
+	CU_ASSERT_EQUAL(symlink(sub, lsub), 0);
+	char *users = path2(outside, "users");
+	const char *const dirs[] = { link, NULL };
+	const char *const files[] = { users, NULL };
+	struct diags d = DIAGS_INIT;
+	char *p;
+
+	p = path2(link, "vmailbox");                 /* absent, beneath the top as configured */
+	CU_ASSERT_EQUAL(safe_check_target(p, dirs, files, &d), 0);
+	free(p);
+	p = path2(pf, "sub/virtual");                /* beneath the top as resolved */
+	CU_ASSERT_EQUAL(safe_check_target(p, dirs, files, &d), 0);
+	free(p);
+	CU_ASSERT_EQUAL(safe_check_target(users, dirs, files, &d), 0);
+	CU_ASSERT_EQUAL(d.n, 0);
+
+	p = path2(link, "maps/virtual");             /* through a symlink below the top */
+	CU_ASSERT_EQUAL(safe_check_target(p, dirs, files, &d), -1);
+	free(p);
+	p = path2(outside, "virtual");               /* outside */
+	CU_ASSERT_EQUAL(safe_check_target(p, dirs, files, &d), -1);
+	free(p);
+	CU_ASSERT_EQUAL(safe_check_target("/etc/passwd", dirs, files, &d), -1);
+	CU_ASSERT_EQUAL(safe_check_target("virtual", dirs, files, &d), -1);
+	p = path2(link, "sub");                      /* a directory */
+	CU_ASSERT_EQUAL(safe_check_target(p, dirs, files, &d), -1);
+	free(p);
+	char *lnk = path2(pf, "virtual_alias");      /* the file itself a symlink */
+	CU_ASSERT_EQUAL(symlink("/etc/passwd", lnk), 0);
+	CU_ASSERT_EQUAL(safe_check_target(lnk, dirs, files, &d), -1);
+	/* And an account database is refused even beneath the top. */
+	const char *const etc[] = { "/etc", NULL };
+	CU_ASSERT_EQUAL(safe_check_target("/etc/shadow", etc, NULL, &d), -1);
+	CU_ASSERT_EQUAL(d.n, 7);
+	for (size_t i = 0; i < d.n; i++)
+		CU_ASSERT_PTR_NOT_NULL(d.v[i].file);
+
+	free(lnk);
+	free(users);
+	free(lsub);
+	free(sub);
+	free(link);
+	free(pf);
+	diags_free(&d);
+	rm_rf(base);
+	rm_rf(outside);
+	free(base);
+	free(outside);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -373,6 +435,7 @@ int main(void)
 		{ "make maildir: modes, owner, symlinks", test_make_maildir },
 		{ "rename into the archive", test_rename_to_archive },
 		{ "remove tree never follows symlinks", test_remove_tree },
+		{ "which files may be written", test_check_target },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("safeopen", tests);
