@@ -53,6 +53,7 @@ CLI_TESTS = \
 	tests/cli-lint.sh \
 	tests/cli-list.sh \
 	tests/cli-paths.sh \
+	tests/cli-unreadable.sh \
 	tests/cli-stats.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/lib.sh
@@ -64,7 +65,8 @@ UI_TESTS = \
 	tests/ui/lint.sh \
 	tests/ui/live.sh \
 	tests/ui/resize.sh \
-	tests/ui/theme.sh
+	tests/ui/theme.sh \
+	tests/ui/unreadable.sh
 TESTS += $(UI_TESTS)
 EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh
 

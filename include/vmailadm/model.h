@@ -109,6 +109,9 @@ struct mailbox {
 	const char *file;
 	unsigned line;
 	const struct pwfile_entry *pw; /* its passwd-file entry, or NULL */
+	bool pw_unknown;             /* the passwd-file could not be read: pw,
+	                              * quota_rule and quota_bytes say nothing
+	                              * (unknown, not absent) */
 	const char *quota_rule;      /* "*:storage=1G" from userdb_quota_rule, or NULL */
 	long long quota_bytes;       /* the storage limit in bytes; 0 = unlimited;
 	                              * -1 = no rule or no storage/bytes limit in it */
@@ -170,6 +173,16 @@ struct doc_source {
 };
 int world_load_from(const struct config *cfg, const struct doc_source *src, struct world **out,
 		    struct diags *d);
+
+/* Managed files that exist but could not be read (permission, not a
+ * regular file, an I/O error): what they hold is unknown, not empty, so a
+ * front end marks what depends on them unknown, exits non-zero and edits
+ * nothing. Paths in the order they were read; i < world_unreadable_count. */
+size_t world_unreadable_count(const struct world *w);
+const char *world_unreadable(const struct world *w, size_t i);
+/* False when the passwd-file exists but could not be read: no password or
+ * quota of any mailbox is known (each mailbox's pw_unknown is set). */
+bool world_passwd_known(const struct world *w);
 
 /* The documents, kept for staged edits. */
 struct maincf *world_maincf(const struct world *w);

@@ -3,6 +3,7 @@
  * home of cli_world(), the loader every read-only command shares. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -34,6 +35,10 @@ struct world *cli_world(struct cli *cli)
 		config_free(&cli->cfg);
 		exit(EXIT_USAGE);
 	}
+	/* The commands mark what depends on such a file unknown and exit 1. */
+	for (size_t i = 0; i < world_unreadable_count(w); i++)
+		fprintf(stderr, _("%s: %s cannot be read: what it holds is shown as unknown, not as missing\n"),
+			cli->prog, world_unreadable(w, i));
 	return w;
 }
 
@@ -110,6 +115,8 @@ static void tout_free(struct table_out *t)
 /* "1 GiB", "500 MiB", "unlimited", or "" (no rule). */
 char *cli_format_quota(const struct mailbox *b)
 {
+	if (b->pw_unknown)
+		return xstrdup(_("(unknown)"));
 	if (!b->quota_rule)
 		return xstrdup("");
 	if (b->quota_bytes < 0)
@@ -128,10 +135,14 @@ char *cli_format_quota(const struct mailbox *b)
 	return xasprintf("%.1f %s", v, units[u]);
 }
 
-static bool path_exists(const char *path)
+/* true or false, or null when it cannot be looked at (EACCES): unknown is
+ * not absent. */
+static json_t *path_exists(const char *path)
 {
 	struct stat st;
-	return stat(path, &st) == 0;
+	if (stat(path, &st) == 0)
+		return json_true();
+	return errno == ENOENT || errno == ENOTDIR ? json_false() : json_null();
 }
 
 json_t *cli_json_mailbox(const struct mailbox *b)
@@ -142,12 +153,15 @@ json_t *cli_json_mailbox(const struct mailbox *b)
 	json_object_set_new(o, "domain", json_string(b->domain));
 	json_object_set_new(o, "maildir", json_string(b->maildir));
 	json_object_set_new(o, "format", json_string(b->is_maildir ? "maildir" : "mbox"));
-	json_object_set_new(o, "exists", json_boolean(path_exists(b->maildir)));
+	json_object_set_new(o, "exists", path_exists(b->maildir));
 	json_object_set_new(o, "value", json_string(b->value));
 	json_object_set_new(o, "file", json_string(b->file));
 	json_object_set_new(o, "line", json_integer(b->line));
 	char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
-	json_object_set_new(o, "has_password", json_boolean(scheme && *scheme));
+	/* An unreadable passwd-file: null (unknown), never false. */
+	json_object_set_new(o, "passwd_known", json_boolean(!b->pw_unknown));
+	json_object_set_new(o, "has_password", b->pw_unknown ? json_null()
+							     : json_boolean(scheme && *scheme));
 	json_object_set_new(o, "password_scheme", scheme && *scheme ? json_string(scheme) : json_null());
 	free(scheme);
 	json_object_set_new(o, "passwd_line", b->pw ? json_integer(b->pw->line) : json_null());
@@ -312,7 +326,8 @@ static size_t list_mailboxes(const struct world *w, const char *only, bool json)
 		}
 		char *quota = cli_format_quota(b);
 		char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
-		const char *pw = !b->pw ? _("(no passwd-file entry)")
+		const char *pw = b->pw_unknown ? _("(unknown: passwd-file unreadable)")
+				 : !b->pw ? _("(no passwd-file entry)")
 				 : (!scheme || !*scheme) ? _("(none)") : scheme;
 		char *dir = b->is_maildir ? xstrdup(b->maildir) : xasprintf(_("%s (mbox)"), b->maildir);
 		tout_row(&t, (const char *const[]){ b->address, dir, *quota ? quota : "-", pw });
@@ -476,7 +491,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	case LIST_CATCHALLS: count = list_catchalls(w, only, json); break;
 	case LIST_SYSALIASES: count = list_sysaliases(w, json); break;
 	}
+	bool complete = world_unreadable_count(w) == 0;
 	world_free(&w);
 	free(only);
-	return count ? EXIT_OK : EXIT_PROBLEMS;
+	return count && complete ? EXIT_OK : EXIT_PROBLEMS;
 }

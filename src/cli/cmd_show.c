@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,6 +85,8 @@ struct facts {
 	const char *sysalias_file;
 	bool exists;
 	bool swallowed;
+	bool pw_unknown;   /* the passwd-file could not be read */
+	int exists_errno;  /* why the maildir could not be looked at */
 };
 
 static void show_json(const struct facts *f)
@@ -110,6 +113,7 @@ static void show_json(const struct facts *f)
 		free(scheme);
 	}
 	json_object_set_new(o, "passwd", pw);
+	json_object_set_new(o, "passwd_known", json_boolean(!f->pw_unknown));
 	json_object_set_new(o, "alias", f->alias ? cli_json_alias(f->alias) : json_null());
 	json_t *arr = json_array();
 	for (size_t i = 0; i < f->ndirect; i++)
@@ -154,8 +158,12 @@ static void show_text(const struct facts *f)
 	if (f->mb) {
 		const struct mailbox *b = f->mb;
 		fieldf(_("vmailbox:"), "%s:%u: %s", b->file, b->line, b->value);
-		fieldf(b->is_maildir ? _("maildir:") : _("mbox file:"), "%s%s", b->maildir,
-		       f->exists ? "" : _(" (does not exist yet)"));
+		if (f->exists || f->exists_errno == ENOENT)
+			fieldf(b->is_maildir ? _("maildir:") : _("mbox file:"), "%s%s", b->maildir,
+			       f->exists ? "" : _(" (does not exist yet)"));
+		else   /* a maildir we may not look at is not a missing one */
+			fieldf(b->is_maildir ? _("maildir:") : _("mbox file:"), _("%s (cannot be looked at: %s)"),
+			       b->maildir, strerror(f->exists_errno));
 	} else {
 		field(_("vmailbox:"), _("no mailbox"));
 	}
@@ -169,6 +177,8 @@ static void show_text(const struct facts *f)
 			field(_("quota:"), *q ? q : _("none (the global default applies)"));
 			free(q);
 		}
+	} else if (f->pw_unknown) {
+		field(_("passwd-file:"), _("unknown: the passwd-file cannot be read"));
 	} else if (f->mb) {
 		field(_("passwd-file:"), _("no entry: this mailbox cannot log in"));
 	}
@@ -305,8 +315,10 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	if (f.mb) {
 		struct stat st;
 		f.exists = stat(f.mb->maildir, &st) == 0;
+		f.exists_errno = f.exists ? 0 : errno;
 		f.swallowed = f.mb->swallowed;
 	}
+	f.pw_unknown = !world_passwd_known(w);
 	bool known = f.mb || f.alias || f.pw || f.ndirect || f.sysalias;
 	if (json)
 		show_json(&f);
@@ -317,6 +329,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 			cli->who, f.address);
 	free(f.reach);
 	free(f.address);
+	bool complete = world_unreadable_count(w) == 0;
 	world_free(&w);
-	return known ? EXIT_OK : EXIT_PROBLEMS;
+	return known && complete ? EXIT_OK : EXIT_PROBLEMS;
 }

@@ -119,11 +119,16 @@ static void human(char *buf, size_t len, uint64_t bytes)
 	memcpy(buf + n + 1, units[u], ul + 1);
 }
 
-/* The limit: the passwd-file's rule, else maildirsize's definition. */
+/* The limit: the passwd-file's rule, else maildirsize's definition; -1
+ * none, QUOTA_UNKNOWN when the passwd-file could not be read. */
+enum { QUOTA_UNKNOWN = -2 };
+
 static long long quota_limit(const struct row *r, const struct maildir_scan *s,
 			     struct maildir_quota *q, bool *have_q)
 {
 	*have_q = r->id != SIZE_MAX && maildir_box_quota(s, r->id, q);
+	if (r->b->pw_unknown)
+		return QUOTA_UNKNOWN;   /* the rule is in a passwd-file we cannot read */
 	return maildir_quota_limit(r->b->quota_bytes, *have_q ? q : NULL);
 }
 
@@ -189,7 +194,9 @@ static void percent_text(char *buf, size_t len, uint64_t used, long long limit)
 static void quota_text(const struct quota_words *qw, char *buf, size_t len, long long limit,
 		       uint64_t used)
 {
-	if (limit < 0) {
+	if (limit == QUOTA_UNKNOWN) {
+		snprintf(buf, len, "?");
+	} else if (limit < 0) {
 		snprintf(buf, len, "-");
 	} else if (limit == 0) {
 		snprintf(buf, len, "%s", qw->unlimited);
@@ -469,7 +476,7 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 	}
 
 	struct diags d = DIAGS_INIT;
-	bool problems = unknown;
+	bool problems = unknown || world_unreadable_count(w) > 0;
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].id == SIZE_MAX)
 			continue;

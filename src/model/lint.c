@@ -377,7 +377,14 @@ static void lint_maildir_on_disk(const struct config *cfg, const struct mailbox 
 	struct diags dd = DIAGS_INIT;
 	int fd = strncmp(dir, base, strlen(base)) == 0 && *rel ? safe_open_dir(base, rel, &dd) : -1;
 	struct stat st;
-	if (fd < 0) {
+	/* A maildir this user may not look at is not a missing one. */
+	bool hidden = fd < 0 && lstat(dir, &st) < 0 && errno != ENOENT && errno != ENOTDIR;
+	if (hidden) {
+		add(r, "maildir-unreadable", LINT_INFO, b->file, b->line, dir,
+		    _("run vmailadm as a user who can read it (root)"),
+		    _("the maildir %s of %s cannot be looked at (%s): it is not checked"),
+		    dir, b->address, strerror(errno));
+	} else if (fd < 0) {
 		if (strncmp(dir, base, strlen(base)) == 0 && *rel) {
 			char *fix = fixf(_("create it (new cur tmp, 0700, owned by %ld:%ld)"),
 					 cfg->vmail_uid, cfg->vmail_gid);
@@ -465,7 +472,7 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 		const struct mailbox *b = &boxes[i];
 		char *dir = lint_maildir_key(b->maildir);
 		strmap_put(maildirs, dir, (void *)1);
-		if (!b->pw) {
+		if (!b->pw && !b->pw_unknown) {   /* unknown is not absent */
 			char *fix = fixf(_("vmailadm mailbox passwd %s"), b->address);
 			add(r, "mailbox-without-password", LINT_WARNING, b->file, b->line, b->address, fix,
 			    _("mailbox %s has no entry in the passwd-file %s: mail is delivered but nobody can log in to read it"),
@@ -646,6 +653,14 @@ static bool reported_at(const struct lint_report *r, size_t upto, const char *fi
 	return false;
 }
 
+static bool unreadable(const struct world *w, const char *file)
+{
+	for (size_t i = 0; file && i < world_unreadable_count(w); i++)
+		if (strcmp(world_unreadable(w, i), file) == 0)
+			return true;
+	return false;
+}
+
 static int cmp_problem(const void *a, const void *b)
 {
 	const struct lint_problem *x = a, *y = b;
@@ -669,10 +684,19 @@ void lint_run(const struct world *w, const struct config *cfg, const struct diag
 	lint_orphan_maildirs(w, out, maildirs);
 	strmap_free(&maildirs);
 	lint_maincf(w, cfg, out);
+	/* What such a file holds is unknown: the rules above drew no
+	 * conclusion from its absence, and this says why the report is
+	 * incomplete. */
+	for (size_t i = 0; i < world_unreadable_count(w); i++)
+		add(out, "unreadable-file", LINT_ERROR, world_unreadable(w, i), 0, NULL,
+		    _("run vmailadm as a user who can read it (root)"),
+		    _("%s cannot be read: what it holds is unknown, and no conclusion is drawn from it"),
+		    world_unreadable(w, i));
 	size_t nrules = out->n;
 	for (size_t i = 0; load_diags && i < load_diags->n; i++) {
 		const struct diag *g = &load_diags->v[i];
-		if (reported_at(out, nrules, g->file, g->line))
+		if (reported_at(out, nrules, g->file, g->line) ||
+		    (g->line == 0 && unreadable(w, g->file)))
 			continue;   /* the rule above says it better */
 		add(out, "syntax", g->level == DIAG_ERROR ? LINT_ERROR
 				   : g->level == DIAG_WARNING ? LINT_WARNING : LINT_INFO,

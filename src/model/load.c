@@ -28,6 +28,20 @@ static int load_read(const struct doc_source *src, const char *path, bool missin
 	return doc_load(path, missing_ok, out, d);
 }
 
+/* load_read for a file the world keeps: one that exists but cannot be read
+ * is noted (world_unreadable), for it is unknown, not empty. */
+static int load_read_noted(struct load_maps *lm, const char *path, bool missing_ok,
+			   struct doc **out, struct diags *d)
+{
+	int rc = load_read(lm->src, path, missing_ok, out, d);
+	if (rc < 0) {
+		lm->unreadable = xreallocarray(lm->unreadable, lm->nunreadable + 1,
+					       sizeof *lm->unreadable);
+		lm->unreadable[lm->nunreadable++] = xstrdup(path);
+	}
+	return rc;
+}
+
 bool load_maincf(const struct config *cfg, const struct doc_source *src, char **path,
 		 struct maincf **mc, char **base, struct diags *d)
 {
@@ -115,7 +129,7 @@ static void load_map_read(struct load_maps *lm, struct world_map *m, struct tabl
 	} else if (ref->path && lm->use_index && ref->syntax != TABLE_REGEXP) {
 		if (tableidx_open(ref->path, ref->syntax, true, idx, d) == 0 && !tableidx_exists(*idx))
 			diag_warn(d, lm->maincf, line, _("%s: %s does not exist"), param, ref->path);
-	} else if (ref->path && load_read(lm->src, ref->path, true, &doc, d) == 0 &&
+	} else if (ref->path && load_read_noted(lm, ref->path, true, &doc, d) == 0 &&
 		   !doc_exists(doc)) {
 		diag_warn(d, lm->maincf, line, _("%s: %s does not exist"), param, ref->path);
 	}
@@ -228,6 +242,11 @@ void load_maps_free(struct load_maps *lm)
 		free(lm->v[i]);
 		tableidx_free(&lm->idx[i]);
 	}
+	for (size_t i = 0; i < lm->nunreadable; i++)
+		free(lm->unreadable[i]);
+	free(lm->unreadable);
+	lm->unreadable = NULL;
+	lm->nunreadable = 0;
 	free(lm->v);
 	free(lm->idx);
 	lm->v = NULL;
@@ -637,6 +656,9 @@ static uint32_t *build_domains(struct world *w, struct dom_collect *dc, struct d
  * a block at a time (index_find_many). */
 static void join_passwd(struct world *w)
 {
+	if (w->pw_unknown)
+		for (size_t i = 0; i < w->nmailboxes; i++)
+			w->mailboxes[i].pw_unknown = true;
 	size_t n = pwfile_count(w->pwfile);
 	struct arena folded = ARENA_INIT;   /* the few user names not in lower case */
 	const char *keys[HIDX_BLOCK];
@@ -684,11 +706,12 @@ static void join_passwd(struct world *w)
 static void load_passwd(struct world *w, const struct config *cfg, struct diags *d)
 {
 	struct doc *doc = NULL;
-	if (cfg->passwd_file && load_read(w->maps.src, cfg->passwd_file, true, &doc, d) == 0) {
+	if (cfg->passwd_file && load_read_noted(&w->maps, cfg->passwd_file, true, &doc, d) == 0) {
 		if (!doc_exists(doc))
 			diag_add(d, DIAG_NOTE, cfg->passwd_file, 0,
 				 _("the passwd-file does not exist; no passwords or quotas"));
 	} else {
+		w->pw_unknown = cfg->passwd_file != NULL;
 		doc = doc_from_mem(cfg->passwd_file ? cfg->passwd_file : "passwd-file", "", 0);
 	}
 	w->pwfile = pwfile_parse(doc, d);

@@ -157,6 +157,9 @@ const char *world_maincf_path(const struct world *w) { return w->maincf_path; }
 size_t world_map_count(const struct world *w) { return w->maps.n; }
 struct world_map *world_map(const struct world *w, size_t i) { return i < w->maps.n ? w->maps.v[i] : NULL; }
 struct pwfile *world_pwfile(const struct world *w) { return w->pwfile; }
+size_t world_unreadable_count(const struct world *w) { return w->maps.nunreadable; }
+const char *world_unreadable(const struct world *w, size_t i) { return w->maps.unreadable[i]; }
+bool world_passwd_known(const struct world *w) { return !w->pw_unknown; }
 struct aliases *world_system_aliases(const struct world *w) { return w->sysaliases; }
 const char *world_mailbox_base(const struct world *w) { return w->base; }
 

@@ -80,6 +80,9 @@ struct load_maps {
 	struct world_map **v;
 	struct tableidx **idx;      /* parallel to v: the tableidx, or NULL */
 	size_t n, cap, icap;
+	char **unreadable;          /* files that exist but could not be read
+	                             * (world_unreadable) */
+	size_t nunreadable;
 };
 
 /* One item of a domain-class parameter (mydestination ...), for the
@@ -120,6 +123,7 @@ struct world {
 
 	struct pwfile *pwfile;
 	struct aliases *sysaliases;
+	bool pw_unknown;            /* the passwd-file could not be read */
 
 	struct domain *domains;
 	size_t ndomains;

@@ -506,13 +506,31 @@ static void layout_take(struct layout *l, const struct world *w)
 	l->valid = true;
 }
 
+/* A file that exists but cannot be read is not an empty one: edits to the
+ * world built without it would write that file back without its entries.
+ * Returns -1 (the first such file named in d) when w has one. */
+static int refuse_unreadable(const struct world *w, struct diags *d)
+{
+	if (world_unreadable_count(w) == 0)
+		return 0;
+	if (d)
+		diag_error(d, world_unreadable(w, 0), 0,
+			   _("cannot be read, so its entries are unknown: nothing can be edited (run vmailadm as a user who can read it)"));
+	return -1;
+}
+
 static int load_world(struct stage *s, struct world **out, struct diags *d)
 {
 	struct doc_source src = { source_load, s };
 	struct diags quiet = DIAGS_INIT;
 	/* Load problems of the files themselves are the lint's business; only a
-	 * world that cannot load at all stops the stage. */
+	 * world that cannot load at all, or has a file it could not read,
+	 * stops the stage. */
 	int rc = world_load_from(s->cfg, &src, out, &quiet);
+	if (rc == 0 && refuse_unreadable(*out, d) < 0) {
+		world_free(out);
+		rc = -1;
+	}
 	if (rc < 0)
 		diags_take(d, &quiet);
 	else
@@ -1692,6 +1710,8 @@ static int apply_quick(struct stage *s, const struct op *op)
 	struct part *unused = prefetch_join(&q);   /* the world never asked for it */
 	if (unused)
 		part_free(unused);
+	if (rc == 0)
+		rc = refuse_unreadable(w, NULL);  /* the full path says why */
 	if (rc == 0)
 		rc = apply_op(s, w, op, &quiet);
 	if (rc == 0 && !splice_world(s, w))

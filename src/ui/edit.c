@@ -43,8 +43,32 @@ void edit_first_diag(const struct diags *d, struct strbuf *out, const char *fall
 	free(m);
 }
 
+/* The message for a world with a file that could not be read, or NULL. */
+static char *unreadable_message(const struct ui *ui)
+{
+	if (world_unreadable_count(ui->world) == 0)
+		return NULL;
+	return xasprintf(_("read-only: %s cannot be read, so what it holds is unknown; nothing can be edited"),
+			 world_unreadable(ui->world, 0));
+}
+
+bool edit_refuse_unreadable(struct ui *ui)
+{
+	char *m = unreadable_message(ui);
+	if (m)
+		ui_status(ui, ROLE_ERROR, "%s", m);
+	free(m);
+	return m != NULL;
+}
+
 struct stage *ui_stage(struct ui *ui, struct strbuf *err)
 {
+	char *m = unreadable_message(ui);
+	if (m) {   /* stage.c refuses such a world too; say it plainly */
+		sb_adds(err, m);
+		free(m);
+		return NULL;
+	}
 	if (ui->stage)
 		return ui->stage;
 	struct stage *s = stage_create(ui->cfg);
@@ -488,6 +512,8 @@ static void add_answer(struct ui *ui, void *ctx, int key)
 void edit_add(struct ui *ui, const struct ui_sel *sel)
 {
 	the_ui = ui;
+	if (edit_refuse_unreadable(ui))
+		return;
 	if (!sel->in_entries || !sel->domain) {
 		form_domain(ui);
 		return;
@@ -535,6 +561,8 @@ static void del_answer(struct ui *ui, void *ctx, int key)
 void edit_delete(struct ui *ui, const struct ui_sel *sel)
 {
 	the_ui = ui;
+	if (edit_refuse_unreadable(ui))
+		return;
 	struct strbuf t = STRBUF_INIT;
 	struct op *op = NULL;
 	if (sel->ghost || (sel->kind == SEL_DOMAIN && sel->domain_staged_del)) {
@@ -619,6 +647,8 @@ static int submit_quota(struct form *f, struct ui *ui, struct strbuf *err)
 void edit_quota(struct ui *ui, const struct ui_sel *sel)
 {
 	the_ui = ui;
+	if (edit_refuse_unreadable(ui))
+		return;
 	if (sel->kind != SEL_MAILBOX || sel->ghost) {
 		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox to set its quota"));
 		return;
@@ -639,6 +669,8 @@ void edit_quota(struct ui *ui, const struct ui_sel *sel)
 void edit_edit(struct ui *ui, const struct ui_sel *sel)
 {
 	the_ui = ui;
+	if (edit_refuse_unreadable(ui))
+		return;
 	if (sel->ghost) {
 		ui_status(ui, ROLE_STATUS, "%s", _("staged for removal: u undoes it"));
 		return;
@@ -699,6 +731,8 @@ static void pw_answer(struct ui *ui, void *ctx, int key)
 void edit_password(struct ui *ui, const struct ui_sel *sel)
 {
 	the_ui = ui;
+	if (edit_refuse_unreadable(ui))
+		return;
 	if (sel->kind != SEL_MAILBOX || sel->ghost) {
 		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox to set its password"));
 		return;

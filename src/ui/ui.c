@@ -258,7 +258,8 @@ static void draw_header(struct ui *ui)
 	int x = ui_text(ui, 0, 0, ui->cols, sb_str(&sb), ROLE_HEADER);
 	if (ui->readonly && x + 2 < ui->cols)
 		x += 2 + ui_text(ui, 0, x + 2, ui->cols - x - 2,
-				 _(" READ-ONLY: the files are not writable "), ROLE_READONLY);
+				 ui->unreadable ? _(" READ-ONLY: a file cannot be read ")
+						: _(" READ-ONLY: the files are not writable "), ROLE_READONLY);
 	if (live_scanning(ui->live) && x + 2 < ui->cols)
 		ui_text_right(ui, 0, x + 2, ui->cols - x - 3, _("scanning Maildirs..."), ROLE_HEADER);
 	sb_free(&sb);
@@ -491,11 +492,13 @@ int ui_run(struct config *cfg, const char *theme)
 	if (recovered.len)
 		ui_status(ui, recovered_role, "%s", sb_str(&recovered));
 	sb_free(&recovered);
+	bool unreadable = edit_refuse_unreadable(ui);   /* says so, last: it matters most */
 	const char *tf = getenv("VMAILADM_UI_TIMING");
 	if (tf && *tf)
 		ui->timing = fopen(tf, "we");
 
-	ui->readonly = files_readonly(ui);
+	ui->readonly = unreadable || files_readonly(ui);
+	ui->unreadable = unreadable;
 
 	the_screen = newterm(NULL, stdout, stdin);
 	if (!the_screen) {

@@ -100,6 +100,7 @@ struct ui {
 	char host[256];
 	const char *config_name;
 	bool readonly;
+	bool unreadable;             /* readonly because a file cannot be read */
 	size_t staged;               /* staged changes (stage_count) */
 	/* Editing: the stage is created at the first edit (a second world load
 	 * would slow the first paint). The panes show view, the world as it
@@ -208,6 +209,9 @@ int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err);
 void ui_view_changed(struct ui *ui);
 /* Read the files and the Maildirs again (after a commit). */
 void ui_reload(struct ui *ui);
+/* A file of the world could not be read: says so in the status line (the
+ * interface is read-only then) and returns true. */
+bool edit_refuse_unreadable(struct ui *ui);
 void edit_add(struct ui *ui, const struct ui_sel *sel);
 void edit_delete(struct ui *ui, const struct ui_sel *sel);
 void edit_edit(struct ui *ui, const struct ui_sel *sel);
