@@ -49,4 +49,40 @@ grep -q "nothing changed" "$tmp/out" && no "says 'nothing changed' but it was ne
 [ -d "$d/vhosts/andromed.cloud/contact/cur" ] || no "contact's maildir moved"
 tail -n 1 "$d/state/audit.log" | grep -q 'contact@' && no "audit record for a refused commit"
 
+sed -i "s|^archive_dir:.*|archive_dir: archive|" "$d/vmailadm.yaml"
+
+# ---- defect 11: a second committer waits for the lock (lock_wait) --------
+flock "$d/state/lock" sleep 3 &
+holder=$!
+sleep 0.5
+v mailbox add waiter@andromed.cloud --lock-wait 0 >"$tmp/out" 2>&1 && no "--lock-wait 0 did not give up at once"
+grep -q "another vmailadm is committing" "$tmp/out" || no "--lock-wait 0: $(cat "$tmp/out")"
+start=$(date +%s)
+v mailbox add waiter@andromed.cloud >"$tmp/out" 2>&1 || no "the default did not wait for the lock: $(cat "$tmp/out")"
+[ $(($(date +%s) - start)) -ge 1 ] || no "the lock was not waited for"
+grep -q "waiting up to" "$tmp/out" && no "told a non-terminal that it waits"
+wait $holder
+# On a terminal it says whom it waits for.
+flock "$d/state/lock" sleep 2 &
+holder=$!
+sleep 0.5
+script -qec "$VMAILADM --config $d/vmailadm.yaml mailbox add waiter2@andromed.cloud --generate-password" /dev/null >"$tmp/out" 2>&1 \
+	|| no "on a terminal: $(cat "$tmp/out")"
+grep -q "waiting up to 30 s for another commit to finish" "$tmp/out" || no "on a terminal: no waiting message: $(cat "$tmp/out")"
+wait $holder
+v mailbox add late@andromed.cloud --lock-wait x >"$tmp/out" 2>&1 && no "--lock-wait x accepted"
+# 20 commits at once: every one lands.
+i=0
+while [ $i -lt 20 ]; do
+	v mailbox add "c$i@andromed.cloud" >"$tmp/c$i" 2>&1 &
+	i=$((i + 1))
+done
+wait
+i=0
+while [ $i -lt 20 ]; do
+	grep -q "^c$i@andromed.cloud " "$pf/vmailbox" || no "c$i@ was lost: $(cat "$tmp/c$i")"
+	[ "$(postmap -c "$pf" -q "c$i@andromed.cloud" "hash:$pf/vmailbox")" = "andromed.cloud/c$i/" ] || no "c$i@ not in vmailbox.db"
+	i=$((i + 1))
+done
+
 exit $fail

@@ -36,6 +36,7 @@ struct config {
 	char *dovecot_mail_location;  /* maildir:/var/mail/vhosts/%d/%n, for lint */
 	enum catchall_form catchall_form;
 	long backups_keep;            /* timestamped backups kept per file (10) */
+	long lock_wait;               /* seconds a commit waits for another one (30) */
 	char *language;               /* "" = from the environment; "fr", "en" */
 	struct config_origin *origin; /* private: where each value came from */
 };

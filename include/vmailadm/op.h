@@ -54,6 +54,7 @@ struct op {
 	bool cascade;          /* DOMAIN_DEL: also remove its mailboxes and aliases */
 	bool purge;            /* MAILBOX_DEL: delete the maildir instead of archiving */
 	bool keep_maildir;     /* MAILBOX_DEL: leave the maildir where it is */
+	bool adopt_maildir;    /* MAILBOX_ADD: take on a maildir already there */
 	char *sha256;          /* FILE_RESTORE: the hex digest PATH must still have;
 	                        * NULL: restore whatever it holds (--force) */
 };

@@ -19,6 +19,7 @@ struct transact_opts {
 	bool generate_password;
 	const char *scheme;
 	int lock_wait;
+	bool lock_wait_set;  /* else the lock_wait setting */
 };
 
 /* VMAILADM_TIMING=1: note when the command started. */

@@ -133,7 +133,7 @@ static int do_fix(struct cli *cli, const struct world *w, const struct lint_repo
 		if (!json && stage_count(s))
 			fputs(_("not committed: run 'vmailadm lint --fix --commit' to apply\n"), stderr);
 	} else if (stage_count(s) > 0) {
-		struct commit_opts copts = { .lock_wait_seconds = 10,
+		struct commit_opts copts = { .lock_wait_seconds = (int)cfg->lock_wait,
 					     .progress = json ? NULL : show_progress };
 		struct commit_result res;
 		int crc = stage_commit(s, &copts, &res, &d);

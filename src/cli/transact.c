@@ -85,8 +85,15 @@ int transact_take_options(struct cli *cli, int *argc, char **argv, struct transa
 				return cli_usage_error(cli, _("option %s needs a value"), a);
 			if (a[2] == 's')
 				o->scheme = argv[++i];
-			else
-				o->lock_wait = atoi(argv[++i]);
+			else {
+				char *end;
+				long w = strtol(argv[++i], &end, 10);
+				if (end == argv[i] || *end || w < 0 || w > 86400)
+					return cli_usage_error(cli, _("--lock-wait takes a number of seconds (0 to 86400), not '%s'"),
+							       argv[i]);
+				o->lock_wait = (int)w;
+				o->lock_wait_set = true;
+			}
 		} else if (strcmp(a, "--password") == 0) {
 			return cli_usage_error(cli, _("a password never goes on the command line (other users can read it in the process list): use --password-stdin, --generate-password or the prompt"));
 		} else
@@ -323,7 +330,7 @@ int transact_finish(struct cli *cli, struct stage *s, const struct transact_opts
 			fprintf(stderr, _("dry run: nothing was changed\n"));
 		return pre < 0 ? EXIT_PROBLEMS : EXIT_OK;
 	}
-	struct commit_opts copts = { .lock_wait_seconds = o->lock_wait,
+	struct commit_opts copts = { .lock_wait_seconds = o->lock_wait_set ? o->lock_wait : (int)cfg->lock_wait,
 				     .progress = o->json ? NULL : show_progress };
 	struct commit_result res;
 	struct diags d = DIAGS_INIT;

@@ -193,15 +193,21 @@ static int take_lock(const struct config *cfg, int wait_seconds, struct diags *d
 		holder[n > 0 ? n : 0] = '\0';
 		holder[strcspn(holder, "\n")] = '\0';
 		if (waited >= wait_seconds * 10) {
-			diag_error(d, path, 0, _("another vmailadm is committing (%s): try again when it is done"),
-				   *holder ? holder : _("unknown process"));
+			const char *who = *holder ? holder : _("unknown process");
+			if (wait_seconds > 0)
+				diag_error(d, path, 0, _("another vmailadm is still committing after %d s (%s): try again when it is done"),
+					   wait_seconds, who);
+			else
+				diag_error(d, path, 0, _("another vmailadm is committing (%s): try again when it is done"), who);
 			close(fd);
 			free(path);
 			return -1;
 		}
-		if (!told) {
-			fprintf(stderr, _("vmailadm: waiting for another commit to finish (%s)\n"),
-				*holder ? holder : _("unknown process"));
+		/* Whom it waits for, on a terminal (a script sees only the
+		 * outcome: the lock, or the message above). */
+		if (!told && isatty(STDERR_FILENO)) {
+			fprintf(stderr, _("vmailadm: waiting up to %d s for another commit to finish (%s)\n"),
+				wait_seconds, *holder ? holder : _("unknown process"));
 			told = true;
 		}
 		usleep(100000);

@@ -132,6 +132,7 @@ struct op *op_clone(const struct op *op)
 	c->cascade = op->cascade;
 	c->purge = op->purge;
 	c->keep_maildir = op->keep_maildir;
+	c->adopt_maildir = op->adopt_maildir;
 	c->sha256 = op->sha256 ? xstrdup(op->sha256) : NULL;
 	return c;
 }
@@ -344,7 +345,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	int npos = 0;
 	bool ok = true;
 	const char *hash = NULL, *quota = NULL, *sha = NULL;
-	bool cascade = false, purge = false, keep = false;
+	bool cascade = false, purge = false, keep = false, adopt = false;
 	for (int i = 2; i < argc && ok; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) {
@@ -368,6 +369,8 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			purge = true;
 		else if (strcmp(a, "--keep-maildir") == 0 && nm->kind == OP_MAILBOX_DEL)
 			keep = true;
+		else if (strcmp(a, "--adopt-maildir") == 0 && nm->kind == OP_MAILBOX_ADD)
+			adopt = true;
 		else {
 			diag_error(d, file, line, _("option %s is not known for '%s %s'"), a, nm->object, nm->verb);
 			ok = false;
@@ -439,6 +442,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 		op->cascade = cascade;
 		op->purge = purge;
 		op->keep_maildir = keep;
+		op->adopt_maildir = adopt;
 		if (nm->kind == OP_MAILBOX_PASSWD && !op->password_hash) {
 			diag_error(d, file, line, _("'mailbox passwd' needs a password"));
 			op_free(&op);
@@ -497,6 +501,8 @@ void op_format(const struct op *op, struct strbuf *out)
 		add_word(&w, "--purge");
 	if (op->keep_maildir)
 		add_word(&w, "--keep-maildir");
+	if (op->adopt_maildir)
+		add_word(&w, "--adopt-maildir");
 	if (op->sha256) {
 		add_word(&w, "--if-sha");
 		add_word(&w, op->sha256);
@@ -526,6 +532,8 @@ void op_describe(const struct op *op, struct strbuf *out)
 			sb_addf(out, _(" (quota %s)"), op->quota);
 		if (!op->password_hash)
 			sb_adds(out, _(" without a password"));
+		if (op->adopt_maildir)
+			sb_adds(out, _(" (taking on the maildir already there)"));
 		break;
 	case OP_MAILBOX_DEL:
 		sb_addf(out, op->purge ? _("remove mailbox %s and DELETE its mail")

@@ -26,6 +26,7 @@
 #include "vmailadm/maincf.h"
 #include "vmailadm/mapfile.h"
 #include "vmailadm/model.h"
+#include "vmailadm/precheck.h"
 #include "vmailadm/pwfile.h"
 #include "vmailadm/sha256.h"
 #include "vmailadm/stage.h"
@@ -916,6 +917,35 @@ static int op_domain_del(struct stage *s, struct world *w, const struct op *op, 
 	return domain_listing_remove(s, w, dom, d);
 }
 
+/* The new mailbox's maildir: created by the commit, unless one is there
+ * already (an orphan, a half-done removal): its mail would go to the new
+ * owner, so it is taken on only when asked (--adopt-maildir). */
+static int mailbox_maildir(struct stage *s, struct world *w, const struct op *op, const char *rel,
+			   struct diags *d)
+{
+	const char *base = world_mailbox_base(w);
+	char *path = xasprintf("%s/%s", base, rel);
+	path[strlen(path) - 1] = '\0'; /* no trailing '/' */
+	struct stat st;
+	int rc = 0;
+	if (lstat(path, &st) < 0) {
+		add_action(s, ACT_MAILDIR_CREATE, path, NULL, op->subject);
+	} else {
+		long n = precheck_count_messages(base, rel);
+		if (!op->adopt_maildir) {
+			const char *at = strrchr(op->subject, '@');
+			diag_error(d, path, 0,
+				   _("a maildir is already there, with %ld messages: mailbox %s would receive them; take it on with --adopt-maildir, or move it away first (e.g. to %s/%s/)"),
+				   n, op->subject, s->cfg->archive_dir, at + 1);
+			rc = -1;
+		} else {
+			add_note(s, _("%s takes on the maildir %s already there (%ld messages)"), op->subject, path, n);
+		}
+	}
+	free(path);
+	return rc;
+}
+
 static int op_mailbox_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
@@ -975,12 +1005,8 @@ static int op_mailbox_add(struct stage *s, struct world *w, const struct op *op,
 			add_note(s, _("%s gets an identity entry in the alias map, because the catch-all of %s is there and would swallow it"),
 				 op->subject, domain);
 		}
-		if (rc == 0) {
-			char *path = xasprintf("%s/%s", world_mailbox_base(w), value.buf);
-			path[strlen(path) - 1] = '\0'; /* no trailing '/' */
-			add_action(s, ACT_MAILDIR_CREATE, path, NULL, op->subject);
-			free(path);
-		}
+		if (rc == 0)
+			rc = mailbox_maildir(s, w, op, value.buf, d);
 	}
 	free(local);
 	sb_free(&rule);

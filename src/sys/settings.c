@@ -85,6 +85,10 @@ static const struct setting settings[] = {
 	  N_("How many timestamped backups of each changed file are kept in state_dir; "
 	     "0 keeps none."),
 	  OFF(backups_keep), 0, 100000, NULL, NULL },
+	{ "lock_wait", ST_INT, "30",
+	  N_("How many seconds a commit waits for another one to finish before it gives up "
+	     "(--lock-wait overrides it); 0 gives up at once."),
+	  OFF(lock_wait), 0, 86400, NULL, NULL },
 	{ "language", ST_STRING, "",
 	  N_("The language of messages (\"fr\", \"en\" ...); empty means from the environment "
 	     "(LANGUAGE, LC_ALL, LC_MESSAGES, LANG)."),

@@ -997,14 +997,14 @@ static void test_failing_maildir_rolls_back(void)
 	setup();
 	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
 	CU_ASSERT_EQUAL(run1("alias add seed2@andromed.cloud seed@andromed.cloud"), 0);
-	/* A file where the maildir should go: the commit sees that its
-	 * creation cannot work before it writes anything. */
-	spit(P("vhosts/andromed.cloud/alice"), "in the way\n");
+	/* A file where the maildir should go, put there after staging: the
+	 * commit sees that its creation cannot work before it writes anything. */
 	struct snap sn;
 	snap_take(&sn);
 	struct stage *s = stage_new();
 	CU_ASSERT_EQUAL(push(s, "alias add ventes@andromed.cloud seed@andromed.cloud"), 0);
 	CU_ASSERT_EQUAL(push(s, "mailbox add alice@andromed.cloud --password-hash '" HASH "'"), 0);
+	spit(P("vhosts/andromed.cloud/alice"), "in the way\n");
 	struct commit_result res;
 	CU_ASSERT_EQUAL(commit(s, &res), -1);
 	CU_ASSERT(!res.committed);
@@ -1098,6 +1098,46 @@ static void test_fresh_install_archive(void)
 	CU_ASSERT(contains(P("state/audit.log"), "remove mailbox support@andromed.cloud (mail archived)"));
 	CU_ASSERT(contains(P("state/audit.log"), "\"done\":\"yes\""));
 	CU_ASSERT(contains(P("state/audit.log"), "\"result\":\"committed\""));
+	teardown();
+}
+
+/* Issue 10, defect 3: a maildir already where a new mailbox's goes (an
+ * orphan, a half-done removal) is refused, with its message count and the
+ * way out; --adopt-maildir takes it on, without creating anything. */
+static void test_add_over_existing_maildir(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox del support@andromed.cloud --keep-maildir"), 0);
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/support/cur")));
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add support@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "a maildir is already there, with ") != NULL);
+	CU_ASSERT(strstr(msg, "--adopt-maildir") != NULL);
+	CU_ASSERT(strstr(msg, "archive/andromed.cloud/") != NULL);
+	CU_ASSERT_EQUAL(stage_count(s), 0);
+	/* A maildir with mail in a folder too: every message is counted. */
+	CU_ASSERT_EQUAL(mkdir(P("vhosts/andromed.cloud/ghost"), 0700), 0);
+	CU_ASSERT_EQUAL(mkdir(P("vhosts/andromed.cloud/ghost/new"), 0700), 0);
+	CU_ASSERT_EQUAL(mkdir(P("vhosts/andromed.cloud/ghost/.Sent"), 0700), 0);
+	CU_ASSERT_EQUAL(mkdir(P("vhosts/andromed.cloud/ghost/.Sent/cur"), 0700), 0);
+	spit(P("vhosts/andromed.cloud/ghost/new/1.M1.host"), "Subject: a\n\nx\n");
+	spit(P("vhosts/andromed.cloud/ghost/new/2.M2.host"), "Subject: b\n\nx\n");
+	spit(P("vhosts/andromed.cloud/ghost/.Sent/cur/3.M3.host:2,S"), "Subject: c\n\nx\n");
+	CU_ASSERT_EQUAL(push(s, "mailbox add ghost@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "with 3 messages: mailbox ghost@andromed.cloud would receive them") != NULL);
+	/* Taken on purpose: no maildir created, the note says whose mail it is. */
+	CU_ASSERT_EQUAL(push(s, "mailbox add ghost@andromed.cloud --adopt-maildir"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT(!plan_has(p, ACT_MAILDIR_CREATE, "ghost"));
+	CU_ASSERT(notes_have(p, "takes on the maildir"));
+	CU_ASSERT(notes_have(p, "(3 messages)"));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VMB, "ghost@andromed.cloud", NULL));
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/ghost/new/1.M1.host")));
+	CU_ASSERT(contains(P("state/audit.log"), "taking on the maildir already there"));
+	stage_free(&s);
 	teardown();
 }
 
@@ -1897,6 +1937,7 @@ int main(void)
 		{ "failing maildir rolls back", test_failing_maildir_rolls_back },
 		{ "fresh install: archive_dir made, mail archived (#10.1)", test_fresh_install_archive },
 		{ "an action that cannot run stops the commit first (#10.1)", test_precheck_refuses },
+		{ "mailbox add over an existing maildir: refused, --adopt-maildir (#10.3)", test_add_over_existing_maildir },
 		{ "recover after a killed commit", test_recover_after_crash },
 		{ "killed before the journal: temporary files removed", test_crash_before_journal },
 		{ "killed after the journal, before the renames", test_crash_after_journal },
