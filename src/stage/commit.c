@@ -628,6 +628,19 @@ static int write_journal(struct run *r, struct stage *s, struct written *ws, siz
 		sb_addf(&j, "file %s%s%s %s %s %s %s\n", ws[i].type ? ws[i].tool : "-",
 			ws[i].type ? ":" : "", ws[i].type ? ws[i].type : "",
 			ws[i].backup ? ws[i].backup : "-", ws[i].old_sha, ws[i].new_sha, ws[i].f->path);
+	/* Every maildir action, so that a recovery moves the mail with the
+	 * entries: "maildir<TAB>KIND<TAB>PATH<TAB>TARGET" (no path holds a
+	 * control byte: safeopen refuses them). */
+	const struct plan *p = stage_plan(s);
+	if (stage_maincf_path(s))
+		sb_addf(&j, "base %s\n", stage_mailbox_base(s));
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct action *a = &p->actions[i];
+		if (a->kind == ACT_MAILDIR_CREATE || a->kind == ACT_MAILDIR_ARCHIVE ||
+		    a->kind == ACT_MAILDIR_PURGE || a->kind == ACT_MAILDIR_RESTORE)
+			sb_addf(&j, "maildir\t%s\t%s\t%s\n", plan_action_name(a->kind), a->path,
+				a->target ? a->target : "-");
+	}
 	for (size_t i = 0; i < n + nrb; i++) {
 		const struct build *b = i < n ? &ws[i].b : &rb[i - n].b;
 		if (b->src.path)
@@ -840,6 +853,60 @@ static int maildir_action(struct run *r, const char *base, const struct action *
 	}
 	if (rc == 0)
 		*state = ACT_DONE;
+	return rc;
+}
+
+/* Undo or finish one maildir action of a commit that did not finish, as
+ * the disk shows it now (each step is idempotent: a recovery killed in
+ * turn is recovered again). phase 0: finish it (the commit's files are all
+ * in place); 1: undo an archive (before the maps name the mailbox again);
+ * 2: undo a create or a restore (once the maps no longer name it). What
+ * was done goes to said, or to the commit's steps when said is NULL. */
+static int maildir_undo(struct run *r, const char *base, const char *kind, const char *path,
+			const char *target, int phase, struct strbuf *said)
+{
+	const char *arch = r->cfg->archive_dir;
+	struct stat st;
+	bool here = lstat(path, &st) == 0, there = strcmp(target, "-") != 0 && lstat(target, &st) == 0;
+	struct strbuf msg = STRBUF_INIT;
+	int rc = 0;
+	bool archive = !strcmp(kind, "archive-maildir"), create = !strcmp(kind, "create-maildir");
+	bool purge = !strcmp(kind, "purge-maildir"), restore = !strcmp(kind, "restore-maildir");
+	const char *rel = precheck_under(base, restore ? target : path);
+	const char *arel = precheck_under(arch, restore ? path : target);
+	if (!rel)
+		return 0;
+	if (phase == 0 && archive && here && !there && arel) {
+		rc = safe_rename(base, rel, arch, arel, r->d);
+		sb_addf(&msg, _("archived %s to %s"), path, target);
+	} else if (phase == 0 && purge && here) {
+		rc = safe_remove_tree(base, rel, r->d);
+		sb_addf(&msg, _("deleted maildir %s"), path);
+	} else if (phase == 0 && create && !here) {
+		rc = safe_make_maildir(base, rel, (uid_t)r->cfg->vmail_uid, (gid_t)r->cfg->vmail_gid, r->d);
+		sb_addf(&msg, _("created maildir %s"), path);
+	} else if (phase == 1 && archive && !here && there && arel) {
+		rc = safe_rename(arch, arel, base, rel, r->d);
+		sb_addf(&msg, _("moved the archived maildir %s back to %s"), target, path);
+	} else if (phase == 2 && create && here) {
+		long n = precheck_count_messages(base, rel);
+		if (n == 0) {
+			rc = safe_remove_tree(base, rel, r->d);
+			sb_addf(&msg, _("removed the empty maildir %s the commit had created"), path);
+		} else {
+			sb_addf(&msg, _("left the maildir %s: it holds %ld messages delivered meanwhile"), path, n);
+		}
+	} else if (phase == 2 && restore && there && !here && arel) {
+		rc = safe_rename(base, rel, arch, arel, r->d);
+		sb_addf(&msg, _("returned maildir %s to the archive"), target);
+	}
+	if (msg.len) {
+		if (said)
+			sb_addf(said, rc == 0 ? "%s\n" : _("could not do it: %s\n"), msg.buf);
+		else
+			step(r, rc == 0, NULL, "%s", msg.buf);
+	}
+	sb_free(&msg);
 	return rc;
 }
 
@@ -1072,6 +1139,11 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 			rc = maildir_action(&r, base, &p->actions[i], &r.acts[i]);
 	if (rc < 0) {
 		restore_files(&r, ws, p->nfiles);
+		/* No maildir the commit made outlives it (an empty one would be
+		 * taken for an orphan by the next mailbox add). */
+		for (size_t i = p->nactions; i-- > 0;)
+			if (p->actions[i].kind == ACT_MAILDIR_CREATE && r.acts[i] == ACT_DONE)
+				maildir_undo(&r, base, "create-maildir", p->actions[i].path, "-", 2, NULL);
 		for (size_t i = nrestored; i-- > 0;)
 			if (p->actions[i].kind == ACT_MAILDIR_RESTORE)
 				maildir_restore(&r, base, &p->actions[i], false);
@@ -1147,6 +1219,18 @@ static int file_sha(const char *path, char hex[65], bool *exists)
 	sb_free(&sb);
 	doc_free(&doc);
 	return 0;
+}
+
+/* Has the file of a journal line ("KIND BACKUP OLD NEW PATH") the bytes
+ * the commit wrote? */
+static bool journal_file_is_new(const char *line)
+{
+	char kind[64], backup[4096], old_sha[65], new_sha[65], now[65];
+	int off = 0;
+	bool exists;
+	if (sscanf(line, "%63s %4095s %64s %64s %n", kind, backup, old_sha, new_sha, &off) < 4 || off == 0)
+		return false;
+	return file_sha(line + off, now, &exists) == 0 && strcmp(now, new_sha) == 0;
 }
 
 /* Put back one file of the journal ("file KIND BACKUP OLD NEW PATH"). */
@@ -1262,7 +1346,11 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 	struct commit_opts opts = { 0 };
 	struct run r = { cfg, &opts, &res, d, NULL, 0, 0, NULL };
 	int rc = 0;
-	char *id = NULL;
+	char *id = NULL, *base = NULL;
+	/* Killed once every file was in place, with mail to archive or delete:
+	 * the commit is finished (the mailbox wholly removed, its mail
+	 * archived); otherwise it is undone, maildirs with the files. */
+	bool all_new = true, moves = false;
 	for (size_t i = 0; i < doc_count(j); i++) {
 		size_t len;
 		const char *t = doc_text(j, i, &len);
@@ -1270,17 +1358,49 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 		if (strncmp(line, "id ", 3) == 0) {
 			free(id);
 			id = xstrdup(line + 3);
+		} else if (strncmp(line, "base ", 5) == 0) {
+			free(base);
+			base = xstrdup(line + 5);
+		} else if (strncmp(line, "file ", 5) == 0) {
+			all_new &= journal_file_is_new(line + 5);
+		} else if (strncmp(line, "maildir\tarchive-", 16) == 0 || strncmp(line, "maildir\tpurge-", 14) == 0) {
+			moves = true;
 		}
-		if (strncmp(line, "file ", 5) == 0 && recover_file(&r, path, (unsigned)i + 1, line + 5, said) < 0)
-			rc = -1;
 		free(line);
+	}
+	bool forward = all_new && moves && base;
+	for (int phase = forward ? 0 : 1; phase <= (forward ? 0 : 2); phase++) {
+		for (size_t i = 0; i < doc_count(j); i++) {
+			size_t len;
+			const char *t = doc_text(j, i, &len);
+			char *line = xmemdup0(t, len);
+			char *f[4] = { NULL };
+			char *save = NULL;
+			if (strncmp(line, "maildir\t", 8) == 0 && base) {
+				f[0] = strtok_r(line + 8, "\t", &save);
+				f[1] = strtok_r(NULL, "\t", &save);
+				f[2] = strtok_r(NULL, "\t", &save);
+				if (f[2] && maildir_undo(&r, base, f[0], f[1], f[2], phase, said) < 0)
+					rc = -1;
+			}
+			if (phase == 1 && strncmp(line, "file ", 5) == 0 &&
+			    recover_file(&r, path, (unsigned)i + 1, line + 5, said) < 0)
+				rc = -1;
+			free(line);
+		}
+	}
+	if (forward) {
+		run_program(&r, cfg->postfix_reload, _("reload Postfix"));
+		run_program(&r, cfg->dovecot_reload, _("reload Dovecot"));
 	}
 	recover_temps(cfg, j, lock >= 0, said);
 	if (rc == 0) {
 		unlink(path);
-		sb_addf(said, _("rolled back the interrupted commit %s\n"), id ? id : "?");
+		sb_addf(said, forward ? _("finished the interrupted commit %s: its files were all in place\n")
+				      : _("rolled back the interrupted commit %s\n"), id ? id : "?");
 	}
 	free(id);
+	free(base);
 	doc_free(&j);
 	free(path);
 	free(r.spans);

@@ -1319,6 +1319,80 @@ static void wait_for_temps(const char *dir, int n)
 		usleep(10000);
 }
 
+/* A child commits `line` and is killed at the first step whose text holds
+ * `at`. */
+static void crash_line_at(const char *line, const char *at)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct stage *s = stage_new();
+		if (push(s, line) < 0)
+			_exit(1);
+		crash_at = at;
+		struct commit_opts o = { .progress = crash };
+		struct commit_result res;
+		struct diags d = DIAGS_INIT;
+		stage_commit(s, &o, &res, &d);
+		_exit(0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+}
+
+/* Issue 10, defect 2: killed during the reload after the maildir went to
+ * the archive, the recovery finishes the commit: the mailbox is wholly
+ * removed and its mail archived (it used to come back without its mail). */
+static void test_recover_del_killed_in_reload(void)
+{
+	setup();
+	crash_line_at("mailbox del support@andromed.cloud", "reload");
+	CU_ASSERT(exists(P("state/journal")));
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/support")));
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(d.n, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "finished the interrupted commit"));
+	CU_ASSERT(!exists(P("state/journal")));
+	CU_ASSERT(!has_entry(VMB, "support@andromed.cloud", NULL));
+	CU_ASSERT(!contains(USERS, "support@andromed.cloud"));
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/support")));
+	char *dir = xasprintf("%s/andromed.cloud", cfg->archive_dir);
+	char *moved = find_prefixed(dir, "support-");
+	CU_ASSERT_PTR_NOT_NULL(moved);
+	free(moved);
+	free(dir);
+	sb_free(&said);
+	diags_free(&d);
+	teardown();
+}
+
+/* Killed right after it created the new mailbox's maildir: the recovery
+ * rolls the files back and removes the empty maildir, so a new try is not
+ * refused as over an orphan. */
+static void test_recover_add_removes_maildir(void)
+{
+	setup();
+	struct snap sn;
+	snap_take(&sn);
+	crash_line_at("mailbox add alice@andromed.cloud --password-hash '" HASH "'", "create maildir");
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/alice/new")));
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "rolled back the interrupted commit"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "removed the empty maildir"));
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/alice")));
+	snap_check(&sn);
+	CU_ASSERT_EQUAL(run1("mailbox add alice@andromed.cloud"), 0);
+	sb_free(&said);
+	diags_free(&d);
+	teardown();
+}
+
 /* Killed once the new versions are written under temporary names, before
  * the journal: no live file changed, and the temporary files (a source and
  * the map built from it beside vmailbox, the passwd-file's) are recognised
@@ -1939,6 +2013,8 @@ int main(void)
 		{ "an action that cannot run stops the commit first (#10.1)", test_precheck_refuses },
 		{ "mailbox add over an existing maildir: refused, --adopt-maildir (#10.3)", test_add_over_existing_maildir },
 		{ "recover after a killed commit", test_recover_after_crash },
+		{ "mailbox del killed in the reload: finished, mail archived (#10.2)", test_recover_del_killed_in_reload },
+		{ "mailbox add killed after its maildir: rolled back, maildir removed (#10.2)", test_recover_add_removes_maildir },
 		{ "killed before the journal: temporary files removed", test_crash_before_journal },
 		{ "killed after the journal, before the renames", test_crash_after_journal },
 		{ "recovery leaves a running commit alone", test_recover_waits_for_lock },
