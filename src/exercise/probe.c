@@ -211,64 +211,55 @@ static bool run(char **argv, struct spawn_result *r, struct strbuf *why)
 	return true;
 }
 
-bool probe_postfix(struct exercise_probe *p, struct strbuf *why)
+/* Ask the server a reload command points at (words replace "reload"):
+ * *answer becomes 1 when it exits with ok or ok2, else 0 with the reason
+ * in *reason; asked once per probe. */
+static bool ask_server(struct exercise_probe *p, const char *name, const char *setting,
+		       const char *line, const char *const *words, int ok, int ok2, int *answer,
+		       struct strbuf *reason, struct strbuf *why)
 {
-	if (p->postfix < 0) {
-		static const char *const status[] = { "status", NULL };
-		char **argv = command_like_reload(p->cfg, "postfix_reload", p->cfg->postfix_reload,
-						  status, &p->postfix_why);
+	if (*answer < 0) {
+		char **argv = command_like_reload(p->cfg, setting, line, words, reason);
 		struct spawn_result r;
-		p->postfix = 0;
-		if (argv && run(argv, &r, &p->postfix_why)) {
-			if (r.status == 0)
-				p->postfix = 1;
+		*answer = 0;
+		if (argv && run(argv, &r, reason)) {
+			if (r.status == ok || r.status == ok2)
+				*answer = 1;
 			else {
-				sb_addf(&p->postfix_why, _("no Postfix answers: %s %s status exits %d"),
-					argv[0], p->cfg->postfix_dir, r.status);
-				if (r.err.len) {
-					sb_adds(&p->postfix_why, " (");
-					first_line(&p->postfix_why, &r.err);
-					sb_adds(&p->postfix_why, ")");
+				struct strbuf cmd = STRBUF_INIT;
+				for (size_t i = 0; argv[i]; i++)
+					sb_addf(&cmd, "%s%s", i ? " " : "", argv[i]);
+				sb_addf(reason, _("no %s answers: %s exits %d"), name, cmd.buf, r.status);
+				sb_free(&cmd);
+				if (r.err.len || r.out.len) {
+					sb_adds(reason, " (");
+					first_line(reason, r.err.len ? &r.err : &r.out);
+					sb_adds(reason, ")");
 				}
 			}
 			spawn_result_free(&r);
 		}
 		argv_free(argv);
 	}
-	if (!p->postfix && p->postfix_why.buf)
-		sb_adds(why, p->postfix_why.buf);
-	return p->postfix == 1;
+	if (!*answer && reason->buf)
+		sb_adds(why, reason->buf);
+	return *answer == 1;
+}
+
+bool probe_postfix(struct exercise_probe *p, struct strbuf *why)
+{
+	static const char *const status[] = { "status", NULL };
+	return ask_server(p, "Postfix", "postfix_reload", p->cfg->postfix_reload, status, 0, 0,
+			  &p->postfix, &p->postfix_why, why);
 }
 
 bool probe_dovecot(struct exercise_probe *p, struct strbuf *why)
 {
-	if (p->dovecot < 0) {
-		/* A lookup of a user that cannot exist: a running auth service
-		 * answers "doesn't exist" (67); a stopped one cannot connect. */
-		static const char *const lookup[] = { "auth", "lookup", "vmailadm-probe@invalid", NULL };
-		char **argv = command_like_reload(p->cfg, "dovecot_reload", p->cfg->dovecot_reload,
-						  lookup, &p->dovecot_why);
-		struct spawn_result r;
-		p->dovecot = 0;
-		if (argv && run(argv, &r, &p->dovecot_why)) {
-			if (r.status == 0 || r.status == 67)
-				p->dovecot = 1;
-			else {
-				sb_addf(&p->dovecot_why, _("no Dovecot answers: %s auth lookup exits %d"),
-					argv[0], r.status);
-				if (r.err.len || r.out.len) {
-					sb_adds(&p->dovecot_why, " (");
-					first_line(&p->dovecot_why, r.err.len ? &r.err : &r.out);
-					sb_adds(&p->dovecot_why, ")");
-				}
-			}
-			spawn_result_free(&r);
-		}
-		argv_free(argv);
-	}
-	if (!p->dovecot && p->dovecot_why.buf)
-		sb_adds(why, p->dovecot_why.buf);
-	return p->dovecot == 1;
+	/* A lookup of a user that cannot exist: a running auth service
+	 * answers "doesn't exist" (67); a stopped one cannot connect. */
+	static const char *const lookup[] = { "auth", "lookup", "vmailadm-probe@invalid", NULL };
+	return ask_server(p, "Dovecot", "dovecot_reload", p->cfg->dovecot_reload, lookup, 0, 67,
+			  &p->dovecot, &p->dovecot_why, why);
 }
 
 /* Dovecot's own answer to doveconf -h name, through the configured doveadm. */
