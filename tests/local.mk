@@ -61,6 +61,7 @@ EXTRA_DIST += $(CLI_TESTS) tests/lib.sh
 # The interface: the real binary in a private tmux server (tests/ui/lib.sh).
 UI_TESTS = \
 	tests/ui/browse.sh \
+	tests/ui/exercise.sh \
 	tests/ui/edit.sh \
 	tests/ui/lint.sh \
 	tests/ui/live.sh \

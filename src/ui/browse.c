@@ -24,12 +24,19 @@ static void browse_draw(struct screen *s, struct ui *ui, int y, int x, int h, in
 	struct browse *B = (struct browse *)s;
 	char t[256];
 	rows_sync_stats(B);
+	int xw = xpane_width(ui, w);   /* the exercise pane, on the right */
+	if (xw) {
+		xpane_draw(ui, y, x + w - xw, h, xw);
+		w -= xw;
+	}
 
 	int dw = w * 3 / 10;
 	if (dw < 30)
 		dw = 30;
 	if (dw > 40)
 		dw = 40;
+	if (xw && dw > w * 2 / 5)      /* beside the exercise pane: narrower */
+		dw = w * 2 / 5;
 	int rx = x + dw + 1, rw = w - dw - 1;
 	int eh = (h - 2) * 55 / 100;
 	if (eh < 5)
@@ -315,6 +322,16 @@ static bool browse_k_rescan(struct screen *s, struct ui *ui, ui_key k)
 	return true;
 }
 
+/* The exercise pane's keys (xpane.c): x opens or closes it; while it is
+ * open h shows the current step's hint and [ ] change exercise. Closed, h
+ * is still Left and [ ] do nothing. */
+static bool browse_k_exercise(struct screen *s, struct ui *ui, ui_key k)
+{
+	if (xpane_key(ui, k))
+		return true;
+	return k == 'h' && browse_k_back(s, ui, k);
+}
+
 /* The details pane scrolls its text: it has nothing to select. */
 static bool browse_scroll_details(struct browse *B, ui_key k)
 {
@@ -376,7 +393,8 @@ static const struct keydef browse_keys[] = {
 	{ .keys = { UI_FN(KEY_RIGHT), 'l', '\r', '\n', UI_FN(KEY_ENTER) }, .run = browse_k_into,
 	  .name = "Right  l  Enter", .help = N_("go into the selected domain or entry"),
 	  .bar_key = "Enter", .bar = N_("Open"), .bar_pos = 3 },
-	{ .keys = { UI_FN(KEY_LEFT), 'h', UI_FN(KEY_BACKSPACE), 127 }, .run = browse_k_back,
+	/* h: the exercise's row below, which moves back too while the pane is closed */
+	{ .keys = { UI_FN(KEY_LEFT), UI_FN(KEY_BACKSPACE), 127 }, .run = browse_k_back,
 	  .name = "Left  h  Backspace", .help = N_("back to the previous pane") },
 	{ .keys = { UI_FN(KEY_UP), UI_FN(KEY_DOWN), 'k', 'j' }, .run = browse_k_move,
 	  .name = "Up Down  k j", .help = N_("previous / next row") },
@@ -419,6 +437,14 @@ static const struct keydef browse_keys[] = {
 	{ .help = N_("Mail statistics") },
 	{ .keys = { 'r' }, .run = browse_k_rescan, .name = "r",
 	  .help = N_("rescan every Maildir (new mail shows by itself within a second)") },
+	{ .help = N_("The course's exercises") },
+	{ .keys = { 'x' }, .run = browse_k_exercise, .name = "x",
+	  .help = N_("open or close the exercise pane: each step ticks by itself from what is on disk"),
+	  .bar_key = "x", .bar = N_("Exercise"), .bar_pos = 10 },
+	{ .keys = { 'h' }, .run = browse_k_exercise, .name = "h",
+	  .help = N_("while the exercise pane is open: the current step's hint (Left still moves)") },
+	{ .keys = { '[', ']' }, .run = browse_k_exercise, .name = "[  ]",
+	  .help = N_("while the exercise pane is open: previous / next exercise") },
 	{ .help = N_("Screen") },
 	{ .name = "F1  ?", .help = N_("this help"), .bar_key = "F1", .bar = N_("Help"), .bar_pos = 1 },
 	{ .name = "C-l", .help = N_("redraw the screen") },

@@ -152,6 +152,7 @@ void ui_reload(struct ui *ui)
 	live_free(&ui->live);
 	world_free(&ui->world);
 	ui->world = nw;
+	ui->world_gen++;
 	ui->view = nw;
 	ui->live = live_create(nw);
 	ui_view_changed(ui);

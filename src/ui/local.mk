@@ -16,7 +16,8 @@ vmailadm_SOURCES += \
 	src/ui/rows.c \
 	src/ui/session.c \
 	src/ui/theme.c \
-	src/ui/ui.c
+	src/ui/ui.c \
+	src/ui/xpane.c
 nodist_vmailadm_SOURCES = src/ui/theme-default.c
 noinst_HEADERS += \
 	include/vmailadm/theme.h \

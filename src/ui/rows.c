@@ -320,8 +320,12 @@ static void rows_dom_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 		rows_draw_mark(ui, y, x, e->mark);
 	else
 		lintmark_draw(ui, y, x, B->dsev[di]);
-	ui_text(ui, y, x + 1, w - 15, d->name, e->mark != MARK_NONE ? rows_mark_role[e->mark]
+	bool narrow = w < 26;   /* beside the exercise pane: the name alone */
+	ui_text(ui, y, x + 1, narrow ? w - 1 : w - 15, d->name,
+		e->mark != MARK_NONE ? rows_mark_role[e->mark]
 		: d->class == DOMAIN_OTHER ? ROLE_DIM : ROLE_NORMAL);
+	if (narrow)
+		return;
 	ui_text_right(ui, y, x + w - 13, 3, a, ROLE_NORMAL);
 	ui_text_right(ui, y, x + w - 9, 3, b, ROLE_NORMAL);
 	ui_text_right(ui, y, x + w - 5, 4, c, B->dnew[di] ? ROLE_NEW_MAIL : ROLE_DIM);
@@ -394,10 +398,13 @@ static void rows_ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 		struct maildir_counts c;
 		enum maildir_status st;
 		bool known = live_counts(ui->live, r->mbx, &c, &st);
-		int nw = w - C_ALL - 3;
+		bool narrow = w < C_ALL + 12;   /* no room for the counts: the name alone */
+		int nw = narrow ? w - 3 : w - C_ALL - 3;
 		ui_text(ui, y, x + 3, nw, b->local, rows_mark_role[r->mark]);
 		rows_draw_mark(ui, y, x + 1, r->mark);
 		lintmark_draw(ui, y, x + 2, lintmark_mailbox(B, b));
+		if (narrow)
+			break;
 		int cx = x + w - C_ALL;
 		if (r->mark == MARK_ADD) {
 			ui_text_right(ui, y, cx, C_ALL - C_BAR, _("staged: new"), ROLE_STAGED_ADD);

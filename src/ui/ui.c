@@ -382,16 +382,19 @@ static void main_loop(struct ui *ui)
 			fflush(ui->timing);
 			nkeys = 0;
 		}
-		struct pollfd fds[4];
+		struct pollfd fds[5];
 		fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		int n = 1 + live_pollfds(ui->live, fds + 1, 3);
-		int r = poll(fds, (nfds_t)n, -1);
+		n += xpane_pollfds(ui, fds + n, 5 - n);
+		int r = poll(fds, (nfds_t)n, xpane_timeout(ui));
 		if (r < 0 && errno != EINTR)
 			vm_fatal("poll: %s", strerror(errno));
 		if (got_quit_signal)
 			break;
 		bool was_scanning = live_scanning(ui->live);
 		if (live_handle(ui->live))
+			ui->dirty = true;
+		if (xpane_handle(ui))
 			ui->dirty = true;
 		if (ui->timing && was_scanning && !live_scanning(ui->live)) {
 			fprintf(ui->timing, "scan-done %.3f\n", clock_ms() - ui->t_start);
@@ -549,6 +552,7 @@ int ui_run(struct config *cfg, const char *theme)
 	restore_terminal();
 	delscreen(the_screen);
 	session_cleanup(ui);
+	xpane_free(ui);
 	live_free(&ui->live);
 	world_free(&ui->world);
 	theme_free(&ui->theme);

@@ -110,6 +110,8 @@ struct ui {
 	const struct world *view;    /* == world while nothing is staged */
 	struct screen *main;         /* the browse screen, bottom of the stack */
 	bool quit_after_commit;
+	struct xpane *xpane;         /* the exercise pane (x), made at the first x */
+	unsigned world_gen;          /* bumped whenever world is read again */
 	FILE *timing;                /* VMAILADM_UI_TIMING: per-key times */
 	double t_start;              /* ms, CLOCK_MONOTONIC, at ui_run */
 };
@@ -275,6 +277,18 @@ struct screen *diffview_create(struct ui *ui, bool commit_now);
 
 /* Quick inspection of a mailbox (mailview.c). */
 struct screen *maillist_create(struct ui *ui, const struct mailbox *b);
+
+/* The exercise pane (xpane.c), beside the browser. xpane_key takes x
+ * (open/close) and, while it is open, h (hint) and [ ] (exercise);
+ * xpane_width is 0 while it is closed. It checks again by itself: pass its
+ * descriptor to poll with its timeout, then call xpane_handle (true: paint). */
+bool xpane_key(struct ui *ui, ui_key k);
+int xpane_width(struct ui *ui, int w);
+void xpane_draw(struct ui *ui, int y, int x, int h, int w);
+int xpane_pollfds(struct ui *ui, struct pollfd *fds, int max);
+int xpane_timeout(struct ui *ui);
+bool xpane_handle(struct ui *ui);
+void xpane_free(struct ui *ui);
 
 /* Live statistics: the first scan runs in a thread so that the first screen
  * paints at once; then a watcher reports deliveries, rescanned here. */

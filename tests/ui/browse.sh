@@ -27,7 +27,7 @@ expect_re "^ andromed.cloud    5   5    8 │ Mailboxes \(5\)$"
 expect_re "^ ascent.cloud      2   1    1 │   admin +1 +2 +3 +2.0 KiB"
 expect_re "^ localhost         0   0    0 │   contact +1 +1 +3 +893 KiB \[█+░*\]"
 expect "Catch-all (0)"
-expect_line "F1 Help  Tab Pane  Enter Open  / Filter  a Add  d Del  e Edit  D Diff  q Quit"
+expect_line "F1 Help  Tab Pane  Enter Open  / Filter  a Add  d Del  e Edit  D Diff  q Quit  x Exercise"
 # The details pane follows the domain while the domain pane has the focus.
 expect "Class         virtual-mailbox"
 ok "first screen"
@@ -53,8 +53,8 @@ expect "Targets       johndoe@andromed.cloud  (mailbox)"
 expect "              janedoe@andromed.cloud  (mailbox)"
 ok "alias details"
 
-# Back to the domains, to ascent.cloud.
-keys Left j
+# Back to the domains, to ascent.cloud (h: Left while the exercise pane is closed).
+keys h j
 expect_re "^ Domains \(5\) .*│ ascent.cloud"
 expect "Entries       2 mailboxes, 1 aliases"
 keys k
@@ -101,6 +101,8 @@ for k in "/  " "Esc" "F1  ?" "q  F10"; do
 	expect "$k"
 done
 expect_re "^   r +rescan every Maildir"
+expect_re "^   x +open or close the exercise pane"
+expect_re "^   \[  \] +while the exercise pane is open"
 expect_re "^   D +preview the staged changes"
 keys q
 expect "Domains (5)"
