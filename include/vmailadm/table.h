@@ -106,6 +106,10 @@ void table_ref_free(struct table_ref *ref);
  * and/or whitespace, a double-quoted part kept whole (virtual(5)).
  * Advances *cursor; false at the end. */
 bool table_value_next(const char **cursor, const char **start, size_t *len);
+/* The file postmap or postalias builds beside a source of this type
+ * (".db" for hash and btree, ".lmdb", ".cdb"); NULL for a type read as it
+ * is (regexp, pcre, texthash, a /file/name list). */
+const char *table_type_built_suffix(const char *type);
 /* Do two references read the same source (hash:/x and btree:/x do)? */
 bool table_ref_same(const struct table_ref *a, const struct table_ref *b);
 /* The source of an inline:{k=v, ...} map as a document of "k v" lines, or

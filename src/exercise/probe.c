@@ -16,6 +16,7 @@
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/spawn.h"
+#include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
 #define PROBE_TIMEOUT_MS 10000
@@ -92,9 +93,34 @@ static void trim(char *s)
 		s[--n] = '\0';
 }
 
+/* Is the file postmap builds for spec missing? Asked before running
+ * postmap -q: on a missing map it exits fatally after a one-second sleep
+ * (msg_fatal's pause against respawn storms), which froze the TUI. */
+static bool map_not_built(const char *spec)
+{
+	struct table_ref ref;
+	table_ref_parse(spec, &ref);
+	const char *suffix = ref.path && ref.path[0] == '/' ? table_type_built_suffix(ref.type) : NULL;
+	bool missing = false;
+	if (suffix) {
+		char *built = xasprintf("%s%s", ref.path, suffix);
+		struct stat st;
+		missing = stat(built, &st) != 0;
+		free(built);
+	}
+	table_ref_free(&ref);
+	return missing;
+}
+
 static void ask_map(struct exercise_probe *p, struct map_answer *m, const char *key)
 {
 	struct strbuf in = STRBUF_INIT, why = STRBUF_INIT;
+	if (map_not_built(m->spec)) {
+		sb_addf(&why, _("the table is not built (%s)"), m->spec);
+		m->rc = 0;
+		m->why = sb_detach(&why);
+		return;
+	}
 	for (size_t i = 0; i < sizeof known_keys / sizeof known_keys[0]; i++)
 		sb_addf(&in, "%s\n", known_keys[i]);
 	sb_addf(&in, "%s\n", key);

@@ -157,23 +157,6 @@ static void lint_domains(const struct world *w, struct lint_report *r)
 	}
 }
 
-static bool postmap_type(const char *type, const char **suffix)
-{
-	if (!strcmp(type, "hash") || !strcmp(type, "btree")) {
-		*suffix = ".db";
-		return true;
-	}
-	if (!strcmp(type, "lmdb")) {
-		*suffix = ".lmdb";
-		return true;
-	}
-	if (!strcmp(type, "cdb")) {
-		*suffix = ".cdb";
-		return true;
-	}
-	return false;
-}
-
 static void lint_maps(const struct world *w, struct lint_report *r)
 {
 	for (size_t i = 0; i < world_map_count(w); i++) {
@@ -194,7 +177,7 @@ static void lint_maps(const struct world *w, struct lint_report *r)
 				free(fix);
 			}
 		}
-		if (!m->ref.path || !postmap_type(m->ref.type, &suffix))
+		if (!m->ref.path || !(suffix = table_type_built_suffix(m->ref.type)))
 			continue;
 		struct stat src, db;
 		if (stat(m->ref.path, &src) != 0)

@@ -268,15 +268,6 @@ static int run_program(struct run *r, const char *cmdline, const char *what)
 	return rc;
 }
 
-static const char *map_suffix(const char *type)
-{
-	if (strcmp(type, "lmdb") == 0)
-		return ".lmdb";
-	if (strcmp(type, "cdb") == 0)
-		return ".cdb";
-	return ".db";
-}
-
 /* What a crash may leave beside a map source: its temporary copy and the
  * map built from that. */
 static const char *const map_suffixes[] = { ".db", ".lmdb", ".cdb", NULL };
@@ -311,8 +302,8 @@ static int build_start(struct run *r, struct build *b, const char *type, const c
 	b->argv[n] = xstrdup("-c");
 	b->argv[n + 1] = xstrdup(r->cfg->postfix_dir);
 	b->argv[n + 2] = xasprintf("%s:%s", type, b->src.path);
-	b->tmpdb = xasprintf("%s%s", b->src.path, map_suffix(type));
-	b->db = xasprintf("%s%s", b->src.target, map_suffix(type));
+	b->tmpdb = xasprintf("%s%s", b->src.path, table_type_built_suffix(type));
+	b->db = xasprintf("%s%s", b->src.target, table_type_built_suffix(type));
 	b->started = mono_now();
 	return spawn_start((const char *const *)b->argv, NULL, 0, NULL, PROGRAM_TIMEOUT_MS, &b->proc, r->d);
 }

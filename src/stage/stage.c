@@ -1354,14 +1354,6 @@ static int op_maildir_restore(struct stage *s, const struct op *op, struct diags
 	return 0;
 }
 
-/* The map types postmap and postalias build into a file beside the source;
- * the others (regexp, pcre, texthash, /file/name lists) are read as they are. */
-static bool indexed_type(const char *type)
-{
-	return !strcmp(type, "hash") || !strcmp(type, "btree") || !strcmp(type, "lmdb") ||
-	       !strcmp(type, "cdb");
-}
-
 static bool action_staged(const struct stage *s, enum action_kind kind, const char *path)
 {
 	for (size_t i = 0; i < s->nacts; i++)
@@ -1402,7 +1394,7 @@ static int op_map_rebuild(struct stage *s, struct world *w, const struct op *op,
 	} else if (strcmp(known, type) != 0) {
 		diag_error(d, world_maincf_path(w), 0, _("main.cf reads %s as %s:%s, not %s:%s"), path, known,
 			   path, type, path);
-	} else if (!indexed_type(type)) {
+	} else if (!table_type_built_suffix(type)) {
 		diag_error(d, NULL, 0, _("%s:%s is read as it is: there is no map to build (only hash, btree, lmdb and cdb are)"),
 			   type, path);
 	} else if (!f || (!f->existed && file_bytes(s, f)->len == 0)) {
@@ -1516,8 +1508,6 @@ static bool quick_eligible(const struct op *op)
 	return at && at != op->subject && at[1];
 }
 
-static bool indexed_type(const char *type);
-
 /* How the quick path reads path: -1 whole, else an excerpt kind. */
 static int excerpt_kind_of(const struct stage *s, const char *path)
 {
@@ -1530,7 +1520,7 @@ static int excerpt_kind_of(const struct stage *s, const char *path)
 			continue;
 		const char *type = l->maps[i].type;
 		int k = !*type ? EXCERPT_LIST
-		      : (indexed_type(type) || !strcmp(type, "texthash") || !strcmp(type, "dbm") ||
+		      : (table_type_built_suffix(type) || !strcmp(type, "texthash") || !strcmp(type, "dbm") ||
 			 !strcmp(type, "sdbm")) ? EXCERPT_TABLE : -1;
 		if (kind != -2 && kind != k)
 			return -1;   /* read two ways (or a pattern table): whole */
@@ -2080,7 +2070,7 @@ const struct plan *stage_plan(struct stage *s)
 			if (!wm->path || strcmp(wm->path, f->path) != 0)
 				continue;
 			const char *type = wm->type;
-			if (indexed_type(type))
+			if (table_type_built_suffix(type))
 				plan_add_action(p, ACT_POSTMAP, f->path, NULL, type);
 			else
 				/* /file/name lists and pattern files are read once per

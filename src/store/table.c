@@ -649,6 +649,17 @@ int table_set(struct table *t, const char *key, const char *value, struct diags 
 static const char *const indexed_types[] = { "hash", "btree", "lmdb", "cdb", "texthash",
 					     "dbm", "sdbm", NULL };
 
+const char *table_type_built_suffix(const char *type)
+{
+	if (!strcmp(type, "hash") || !strcmp(type, "btree"))
+		return ".db";
+	if (!strcmp(type, "lmdb"))
+		return ".lmdb";
+	if (!strcmp(type, "cdb"))
+		return ".cdb";
+	return NULL;
+}
+
 bool table_ref_parse(const char *spec, struct table_ref *ref)
 {
 	memset(ref, 0, sizeof *ref);
