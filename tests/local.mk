@@ -23,6 +23,7 @@ UNIT_TESTS = \
 	tests/unit/test_op \
 	tests/unit/test_passhash \
 	tests/unit/test_pwfile \
+	tests/unit/test_queue \
 	tests/unit/test_safeopen \
 	tests/unit/test_sha256 \
 	tests/unit/test_spawn \

@@ -14,9 +14,11 @@ libvmailcli_a_SOURCES += \
 libvmail_a_SOURCES += \
 	src/cli/config_print.c
 # Maildir statistics on the command line (src/maildir/scan.c); the
-# delivery log of an address (src/traffic/maillog.c).
+# delivery log of an address (src/traffic/maillog.c); the Postfix queue
+# (src/traffic/queue.c).
 libvmailcli_a_SOURCES += \
 	src/cli/cmd_maillog.c \
+	src/cli/cmd_queue.c \
 	src/cli/cmd_stats.c
 
 # `vmailadm demo` (the tree itself is made by src/demo/demo.c).

@@ -2,10 +2,12 @@
 libvmail_a_SOURCES += \
 	src/traffic/maillog.c \
 	src/traffic/logsrc.c \
-	src/traffic/traffic.c
+	src/traffic/traffic.c \
+	src/traffic/queue.c
 noinst_HEADERS += \
 	include/vmailadm/maillog.h \
 	include/vmailadm/logsrc.h \
+	include/vmailadm/queue.h \
 	include/vmailadm/traffic.h
 
 # test_maillog's fixtures (tests/local.mk lists the tests).

@@ -94,4 +94,64 @@ sandbox_vmailadm maillog alice@sandbox.test --file "$tmp/none.log" >"$out" 2>"$t
 check "maillog exits 2 on a missing log file" [ $? -eq 2 ]
 check "... naming the file" grep -q "$tmp/none.log" "$tmp/err"
 
+# ---- the queue: the deferred message waits with its reason ----
+sandbox_vmailadm queue --json >"$out"
+check "queue --json exits 0" [ $? -eq 0 ]
+qid=$(python3 - "$out" <<'PY'
+import json, sys
+q = json.load(open(sys.argv[1]))
+m = [x for x in q if x["recipients"][0]["address"] == "bob@slow.test"]
+if len(q) != 1 or len(m) != 1 or m[0]["sender"] != "alice@sandbox.test" \
+   or m[0]["queue_name"] not in ("deferred", "active") \
+   or "Connection refused" not in (m[0]["recipients"][0]["delay_reason"] or ""):
+    print("unexpected queue:", q, file=sys.stderr); sys.exit(1)
+print(m[0]["queue_id"])
+PY
+)
+check "queue --json lists the deferred message with its reason" [ -n "$qid" ]
+in_queue() { # QID QUEUE_NAME ("" = absent)
+	_got=$(postqueue -c "$SB_PF" -j | python3 -c 'import json, sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m["queue_id"] == sys.argv[1]: print(m["queue_name"])' "$1")
+	[ "$_got" = "$2" ]
+}
+sandbox_vmailadm queue >"$out"
+check "queue (text) shows the message, its recipient and reason" \
+	grep -q "^$qid .*alice@sandbox.test" "$out"
+check "... and the reason" grep -q "Connection refused" "$out"
+sandbox_vmailadm queue --by domain --json >"$out"
+check "queue --by domain counts slow.test" python3 -c 'import json, sys
+g = json.load(open(sys.argv[1])); sys.exit(0 if g == [{"domain": "slow.test", "messages": 1, "recipients": 1, "size": g[0]["size"]}] else 1)' "$out"
+sandbox_vmailadm queue show "$qid" >"$out"
+check "queue show decodes the queued message" grep -q "^Subject: to the closed port" "$out"
+sandbox_vmailadm queue hold "$qid" >"$out"
+check "queue hold reports it" grep -q "^$qid: placed on hold" "$out"
+check "... and the message is in the hold queue" in_queue "$qid" hold
+sandbox_vmailadm queue release "$qid" >"$out"
+check "queue release reports it" grep -q "^$qid: released from hold" "$out"
+check "... and the message left the hold queue" in_queue "$qid" deferred
+sandbox_vmailadm queue flush slow.test
+check "queue flush DOMAIN succeeds" [ $? -eq 0 ]
+sandbox_vmailadm queue hold 0000ABCDEF >"$out" 2>"$tmp/err"
+check "queue hold of an id not in the queue exits 1" [ $? -eq 1 ]
+check "... naming it and the host" grep -q "0000ABCDEF: not in the queue of " "$tmp/err"
+sandbox_vmailadm queue delete "$qid" </dev/null >"$out" 2>"$tmp/err"
+check "queue delete without a terminal nor --yes is refused" [ $? -eq 2 ]
+check "... and the message is still there" in_queue "$qid" deferred
+sandbox_vmailadm queue delete "$qid" --yes >"$out"
+check "queue delete --yes prints what it removed" grep -q "^$qid: removed" "$out"
+check "... and the message is gone" in_queue "$qid" ""
+sandbox_vmailadm queue >"$out"
+check "queue says the queue is empty" grep -q "is empty" "$out"
+# Requeue gives the message a new id (pickup): a second one for it.
+smtp_send alice@sandbox.test carol@slow.test "second" >/dev/null || { echo "send failed"; exit 1; }
+n=0
+until qid2=$(postqueue -c "$SB_PF" -j | python3 -c 'import json, sys
+for l in sys.stdin: print(json.loads(l)["queue_id"])') && [ -n "$qid2" ]; do
+	n=$((n + 1)); [ $n -gt 100 ] && break; sleep 0.1
+done
+sandbox_vmailadm queue requeue "$qid2" >"$out"
+check "queue requeue reports it" grep -q "^$qid2: requeued" "$out"
+
 exit $fail

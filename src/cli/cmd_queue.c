@@ -1,0 +1,474 @@
+/* `vmailadm queue ...`: the Postfix queue (src/traffic/queue.c): the
+ * listing, streamed as postqueue gives it or grouped by reason or domain;
+ * hold, release, requeue and delete by queue id; flush; one message shown
+ * decoded. Deletion asks on a terminal, and needs --yes otherwise. */
+#include "config.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmailadm/cli.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/mailmsg.h"
+#include "vmailadm/queue.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/traffic.h"
+#include "vmailadm/xalloc.h"
+
+#define SHOW_MAX (4u << 20)
+
+static const char *usage_text(void)
+{
+	return _("Usage: %s queue [--json] [--by reason|domain]\n"
+		 "       %s queue hold|release|requeue ID...\n"
+		 "       %s queue delete ID... [--yes]\n"
+		 "       %s queue flush [DOMAIN]\n"
+		 "       %s queue show ID\n"
+		 "The Postfix queue (postqueue -j): each message with its age, size, sender,\n"
+		 "recipients and why it waits; --by groups the recipients by reason or by\n"
+		 "domain. hold, release, requeue and delete run postsuper -h, -H, -r, -d on\n"
+		 "the ids a fresh listing still holds; delete asks first on a terminal and\n"
+		 "needs --yes otherwise. flush asks Postfix to try again now (all, or one\n"
+		 "domain). show prints one message, decoded.\n"
+		 "Exit status: 0 done, 1 some id not in the queue, 2 usage or failure.\n");
+}
+
+/* "45s", "12m", "3h", "2d". */
+static void format_age(int64_t secs, char *buf, size_t len)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 60)
+		snprintf(buf, len, "%llds", (long long)secs);
+	else if (secs < 3600)
+		snprintf(buf, len, "%lldm", (long long)(secs / 60));
+	else if (secs < 86400)
+		snprintf(buf, len, "%lldh", (long long)(secs / 3600));
+	else
+		snprintf(buf, len, "%lldd", (long long)(secs / 86400));
+}
+
+static void put(struct strbuf *sb, const char *s)
+{
+	sb_add_printable(sb, s, strlen(s));
+}
+
+static json_t *msg_json(const struct queue_msg *m, int64_t now)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "queue_id", json_string(m->queue_id));
+	json_object_set_new(o, "queue_name", json_string(m->queue_name));
+	json_object_set_new(o, "arrival_time", json_integer(m->arrival_time));
+	json_object_set_new(o, "age", json_integer(now - m->arrival_time));
+	json_object_set_new(o, "message_size", json_integer((json_int_t)m->size));
+	json_object_set_new(o, "sender", json_string(m->sender));
+	json_t *r = json_array();
+	for (size_t i = 0; i < m->nrcpts; i++) {
+		json_t *x = json_object();
+		json_object_set_new(x, "address", json_string(m->rcpts[i].address));
+		json_object_set_new(x, "delay_reason",
+				    m->rcpts[i].reason ? json_string(m->rcpts[i].reason) : json_null());
+		json_array_append_new(r, x);
+	}
+	json_object_set_new(o, "recipients", r);
+	return o;
+}
+
+/* One message as text: "ID  queue  age  size  sender", then each
+ * recipient and its reason. */
+static void msg_text(const struct queue_msg *m, int64_t now, struct strbuf *sb)
+{
+	char age[32];
+	format_age(now - m->arrival_time, age, sizeof age);
+	put(sb, m->queue_id);
+	sb_addf(sb, "  %-8s %5s %9llu  ", m->queue_name, age, (unsigned long long)m->size);
+	put(sb, m->sender[0] ? m->sender : "<>");
+	sb_addc(sb, '\n');
+	for (size_t i = 0; i < m->nrcpts; i++) {
+		sb_adds(sb, "    -> ");
+		put(sb, m->rcpts[i].address);
+		if (m->rcpts[i].reason) {
+			sb_adds(sb, "\n       ");
+			put(sb, m->rcpts[i].reason);
+		}
+		sb_addc(sb, '\n');
+	}
+}
+
+struct lister {
+	int64_t now;
+	bool json;
+	int by;              /* 0 none, 'r' reason, 'd' domain */
+	long n;
+	uint64_t bytes;
+	struct strmap *groups;   /* key -> struct group * */
+};
+
+struct group {
+	long messages, recipients;
+	uint64_t size;
+	const struct queue_msg *last; /* to count a message once per group */
+	char *last_id;
+};
+
+static void group_add(struct lister *l, const char *key, const struct queue_msg *m)
+{
+	struct group *g = strmap_get(l->groups, key);
+	if (!g) {
+		g = xcalloc(1, sizeof *g);
+		strmap_put(l->groups, key, g);
+	}
+	g->recipients++;
+	if (!g->last_id || strcmp(g->last_id, m->queue_id) != 0) {
+		free(g->last_id);
+		g->last_id = xstrdup(m->queue_id);
+		g->messages++;
+		g->size += m->size;
+	}
+}
+
+static bool list_visit(void *ctx, const struct queue_msg *m)
+{
+	struct lister *l = ctx;
+	l->n++;
+	l->bytes += m->size;
+	if (l->by) {
+		for (size_t i = 0; i < m->nrcpts; i++) {
+			const char *key;
+			if (l->by == 'r')
+				key = m->rcpts[i].reason ? m->rcpts[i].reason : m->queue_name;
+			else {
+				const char *at = strrchr(m->rcpts[i].address, '@');
+				key = at ? at + 1 : m->rcpts[i].address;
+			}
+			group_add(l, key, m);
+		}
+		return true;
+	}
+	if (l->json) {
+		json_t *o = msg_json(m, l->now);
+		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputs(l->n > 1 ? ",\n" : "[\n", stdout);
+		fputs(s, stdout);
+		free(s);
+		json_decref(o);
+		return true;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	msg_text(m, l->now, &sb);
+	fputs(sb.buf, stdout);
+	sb_free(&sb);
+	return true;
+}
+
+struct group_row {
+	const char *key;
+	struct group *g;
+};
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct group_row *x = a, *y = b;
+	if (x->g->recipients != y->g->recipients)
+		return x->g->recipients > y->g->recipients ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static void print_groups(struct lister *l)
+{
+	size_t n = strmap_count(l->groups), k = 0, pos = 0;
+	struct group_row *rows = xcalloc(n ? n : 1, sizeof *rows);
+	const char *key;
+	void *v;
+	while (strmap_next(l->groups, &pos, &key, &v))
+		rows[k++] = (struct group_row){ key, v };
+	qsort(rows, k, sizeof *rows, group_cmp);
+	json_t *arr = l->json ? json_array() : NULL;
+	for (size_t i = 0; i < k; i++) {
+		struct group *g = rows[i].g;
+		if (arr) {
+			json_t *o = json_object();
+			json_object_set_new(o, l->by == 'r' ? "reason" : "domain", json_string(rows[i].key));
+			json_object_set_new(o, "messages", json_integer(g->messages));
+			json_object_set_new(o, "recipients", json_integer(g->recipients));
+			json_object_set_new(o, "size", json_integer((json_int_t)g->size));
+			json_array_append_new(arr, o);
+		} else {
+			struct strbuf sb = STRBUF_INIT;
+			sb_addf(&sb, "%7ld %7ld %10llu  ", g->messages, g->recipients,
+				(unsigned long long)g->size);
+			put(&sb, rows[i].key);
+			puts(sb.buf);
+			sb_free(&sb);
+		}
+		free(g->last_id);
+		free(g);
+	}
+	free(rows);
+	if (arr)
+		cli_json_print(arr);
+}
+
+static int do_list(struct cli *cli, const struct traffic_postfix *pf, bool json, int by)
+{
+	struct lister l = { .now = (int64_t)time(NULL), .json = json, .by = by };
+	if (by) {
+		l.groups = strmap_create(64);
+		if (!json)
+			printf(_("%7s %7s %10s  %s\n"), _("msgs"), _("rcpts"), _("bytes"),
+			       by == 'r' ? _("reason") : _("domain"));
+	}
+	struct diags d = DIAGS_INIT;
+	long rc = queue_list(pf, list_visit, &l, &d);
+	if (by)
+		print_groups(&l);
+	else if (json)
+		fputs(l.n ? "\n]\n" : "[]\n", stdout);
+	else if (rc >= 0 && l.n == 0)
+		printf(_("The queue of %s is empty.\n"), pf->myhostname);
+	else if (rc >= 0)
+		printf(ngettext("-- %ld message, %llu bytes, in the queue of %s\n",
+				"-- %ld messages, %llu bytes, in the queue of %s\n", (unsigned long)l.n),
+		       l.n, (unsigned long long)l.bytes, pf->myhostname);
+	strmap_free(&l.groups);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	(void)cli;
+	return rc < 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+/* The messages to delete, listed, and the user's yes. */
+struct picker {
+	char **ids;
+	size_t n;
+	struct queue_ref *refs;
+	size_t nrefs;
+	int64_t now;
+	struct strbuf text;
+};
+
+static bool pick_visit(void *ctx, const struct queue_msg *m)
+{
+	struct picker *p = ctx;
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->ids[i], m->queue_id) == 0) {
+			p->refs[p->nrefs++] = (struct queue_ref){ p->ids[i], m->arrival_time };
+			msg_text(m, p->now, &p->text);
+			break;
+		}
+	return true;
+}
+
+static bool confirm(const char *question)
+{
+	fputs(question, stderr);
+	fflush(stderr);
+	char buf[32];
+	if (!fgets(buf, sizeof buf, stdin))
+		return false;
+	/* Both the English and the translated "yes" initial. */
+	return buf[0] == 'y' || buf[0] == 'Y' || buf[0] == _("y")[0];
+}
+
+static int do_act(struct cli *cli, const struct traffic_postfix *pf, enum queue_action a,
+		  char **ids, size_t n, bool yes)
+{
+	struct diags d = DIAGS_INIT;
+	struct queue_ref *refs = xcalloc(n, sizeof *refs);
+	size_t nrefs = n;
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < n; i++)
+		refs[i] = (struct queue_ref){ ids[i], 0 };
+	if (a == QUEUE_DELETE) {
+		if (!yes && !isatty(STDIN_FILENO)) {
+			free(refs);
+			return cli_usage_error(cli, _("queue delete: standard input is not a terminal; "
+						      "give --yes to delete without asking"));
+		}
+		/* Delete what the user saw: the ids with their arrival times. */
+		struct picker p = { .ids = ids, .n = n, .refs = refs, .now = (int64_t)time(NULL) };
+		long lr = queue_list(pf, pick_visit, &p, &d);
+		nrefs = p.nrefs;
+		if (lr >= 0 && nrefs < n)
+			rc = EXIT_PROBLEMS;
+		for (size_t i = 0; lr >= 0 && i < n; i++) {
+			bool seen = false;
+			for (size_t k = 0; k < nrefs; k++)
+				seen |= refs[k].queue_id == ids[i];
+			if (!seen)
+				diag_error(&d, NULL, 0, _("%s: not in the queue of %s"), ids[i],
+					   pf->myhostname);
+		}
+		diags_print(&d, stderr);
+		diags_free(&d);
+		if (lr < 0 || nrefs == 0) {
+			sb_free(&p.text);
+			free(refs);
+			return lr < 0 ? EXIT_USAGE : EXIT_PROBLEMS;
+		}
+		if (!yes) {
+			fputs(sb_str(&p.text), stderr);
+			char *q = xasprintf(ngettext("Delete %zu message from the queue of %s? [y/N] ",
+						     "Delete %zu messages from the queue of %s? [y/N] ",
+						     nrefs),
+					    nrefs, pf->myhostname);
+			bool ok = confirm(q);
+			free(q);
+			if (!ok) {
+				fputs(_("Nothing deleted.\n"), stderr);
+				sb_free(&p.text);
+				free(refs);
+				return EXIT_PROBLEMS;
+			}
+		}
+		sb_free(&p.text);
+	}
+	struct strbuf done = STRBUF_INIT;
+	long count = queue_act(pf, a, refs, nrefs, &done, &d);
+	/* sb_add_printable escapes newlines too: escape line by line. */
+	struct strbuf out = STRBUF_INIT;
+	for (const char *p = sb_str(&done); *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		sb_add_printable(&out, p, len);
+		sb_addc(&out, '\n');
+		p += len + (nl ? 1 : 0);
+	}
+	fputs(sb_str(&out), stdout);
+	sb_free(&out);
+	sb_free(&done);
+	if (count < 0)
+		rc = EXIT_USAGE;
+	else if (diags_has_errors(&d) && rc == EXIT_OK)
+		rc = EXIT_PROBLEMS; /* some id refused, or postsuper complained */
+	diags_print(&d, stderr);
+	diags_free(&d);
+	free(refs);
+	return rc;
+}
+
+static int do_show(const struct traffic_postfix *pf, const char *id, bool json)
+{
+	struct diags d = DIAGS_INIT;
+	struct queue_msg m;
+	struct strbuf raw = STRBUF_INIT;
+	struct queue_ref ref = { id, 0 };
+	int rc = queue_message(pf, &ref, SHOW_MAX, &m, &raw, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (rc < 0) {
+		sb_free(&raw);
+		return EXIT_PROBLEMS;
+	}
+	int64_t now = (int64_t)time(NULL);
+	struct strbuf text = STRBUF_INIT;
+	mailmsg_render(raw.buf ? raw.buf : "", raw.len, &text);
+	if (json) {
+		json_t *o = msg_json(&m, now);
+		json_object_set_new(o, "text", json_stringn(sb_str(&text), text.len));
+		cli_json_print(o);
+	} else {
+		struct strbuf sb = STRBUF_INIT;
+		msg_text(&m, now, &sb);
+		sb_addc(&sb, '\n');
+		/* The rendered message line by line, each line escaped. */
+		for (const char *p = sb_str(&text); *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			sb_add_printable(&sb, p, len);
+			sb_addc(&sb, '\n');
+			p += len + (nl ? 1 : 0);
+		}
+		fputs(sb_str(&sb), stdout);
+		sb_free(&sb);
+	}
+	sb_free(&text);
+	sb_free(&raw);
+	queue_msg_free(&m);
+	return EXIT_OK;
+}
+
+int cmd_queue(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = cli->json, yes = false;
+	int by = 0, c;
+	optind = 0; /* options may follow the ids: a fresh, permuting scan */
+	while ((c = getopt_long(argc, argv, "jyh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'y': yes = true; break;
+		case 'b':
+			if (strcmp(optarg, "reason") == 0)
+				by = 'r';
+			else if (strcmp(optarg, "domain") == 0)
+				by = 'd';
+			else
+				return cli_usage_error(cli, _("queue: --by takes reason or domain"));
+			break;
+		case 'h':
+			printf(usage_text(), cli->prog, cli->prog, cli->prog, cli->prog, cli->prog);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(cli, _("usage: %s queue [hold|release|requeue|delete|flush|show] ..."),
+					       cli->prog);
+		}
+	}
+	const char *verb = optind < argc ? argv[optind++] : NULL;
+	char **rest = argv + optind;
+	size_t nrest = (size_t)(argc - optind);
+	static const struct {
+		const char *name;
+		enum queue_action a;
+	} acts[] = { { "hold", QUEUE_HOLD }, { "release", QUEUE_RELEASE },
+		     { "requeue", QUEUE_REQUEUE }, { "delete", QUEUE_DELETE } };
+	int act = -1;
+	for (size_t i = 0; verb && i < sizeof acts / sizeof acts[0]; i++)
+		if (strcmp(verb, acts[i].name) == 0)
+			act = (int)i;
+	if (verb && act < 0 && strcmp(verb, "flush") != 0 && strcmp(verb, "show") != 0)
+		return cli_usage_error(cli, _("queue: unknown action '%s'"), verb);
+	if (act >= 0 && nrest == 0)
+		return cli_usage_error(cli, _("queue %s: give at least one queue id"), verb);
+	if (verb && strcmp(verb, "show") == 0 && nrest != 1)
+		return cli_usage_error(cli, _("queue show: give one queue id"));
+	if (verb && strcmp(verb, "flush") == 0 && nrest > 1)
+		return cli_usage_error(cli, _("queue flush: at most one domain"));
+	if (!verb && nrest)
+		return cli_usage_error(cli, _("queue: unexpected argument '%s'"), rest[0]);
+
+	struct traffic_postfix pf;
+	struct diags d = DIAGS_INIT;
+	if (traffic_postfix_load(cli_config(cli), &pf, &d) < 0) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return EXIT_USAGE;
+	}
+	diags_free(&d);
+	int rc;
+	if (!verb) {
+		rc = do_list(cli, &pf, json, by);
+	} else if (act >= 0) {
+		rc = do_act(cli, &pf, acts[act].a, rest, nrest, yes);
+	} else if (strcmp(verb, "show") == 0) {
+		rc = do_show(&pf, rest[0], json);
+	} else {
+		rc = queue_flush(&pf, nrest ? rest[0] : NULL, &d) < 0 ? EXIT_USAGE : EXIT_OK;
+		diags_print(&d, stderr);
+		diags_free(&d);
+	}
+	traffic_postfix_free(&pf);
+	return rc;
+}
