@@ -59,6 +59,19 @@ static void put(struct strbuf *sb, const char *s)
 	sb_add_printable(sb, s, strlen(s));
 }
 
+/* Text of several lines, each escaped (sb_add_printable escapes the
+ * newlines too), each ended by a newline. */
+static void put_lines(struct strbuf *sb, const char *text)
+{
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		sb_add_printable(sb, p, len);
+		sb_addc(sb, '\n');
+		p += len + (nl ? 1 : 0);
+	}
+}
+
 static json_t *msg_json(const struct queue_msg *m, int64_t now)
 {
 	json_t *o = json_object();
@@ -331,15 +344,8 @@ static int do_act(struct cli *cli, const struct traffic_postfix *pf, enum queue_
 	}
 	struct strbuf done = STRBUF_INIT;
 	long count = queue_act(pf, a, refs, nrefs, &done, &d);
-	/* sb_add_printable escapes newlines too: escape line by line. */
 	struct strbuf out = STRBUF_INIT;
-	for (const char *p = sb_str(&done); *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		sb_add_printable(&out, p, len);
-		sb_addc(&out, '\n');
-		p += len + (nl ? 1 : 0);
-	}
+	put_lines(&out, sb_str(&done));
 	fputs(sb_str(&out), stdout);
 	sb_free(&out);
 	sb_free(&done);
@@ -377,14 +383,7 @@ static int do_show(const struct traffic_postfix *pf, const char *id, bool json)
 		struct strbuf sb = STRBUF_INIT;
 		msg_text(&m, now, &sb);
 		sb_addc(&sb, '\n');
-		/* The rendered message line by line, each line escaped. */
-		for (const char *p = sb_str(&text); *p;) {
-			const char *nl = strchr(p, '\n');
-			size_t len = nl ? (size_t)(nl - p) : strlen(p);
-			sb_add_printable(&sb, p, len);
-			sb_addc(&sb, '\n');
-			p += len + (nl ? 1 : 0);
-		}
+		put_lines(&sb, sb_str(&text));
 		fputs(sb_str(&sb), stdout);
 		sb_free(&sb);
 	}
