@@ -66,6 +66,7 @@ UI_TESTS = \
 	tests/ui/edit.sh \
 	tests/ui/lint.sh \
 	tests/ui/live.sh \
+	tests/ui/maillog.sh \
 	tests/ui/resize.sh \
 	tests/ui/theme.sh \
 	tests/ui/unreadable.sh

@@ -4,8 +4,6 @@
 #ifndef VMAILADM_CLI_H
 #define VMAILADM_CLI_H
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
 struct config;
 
@@ -88,8 +86,7 @@ int cmd_lint(struct cli *cli, int argc, char **argv);
 /* The delivery log and the queue (issue 17). */
 int cmd_maillog(struct cli *cli, int argc, char **argv);
 int cmd_queue(struct cli *cli, int argc, char **argv);
-/* "2026-12-06 13:47:42", local time ("-" for 0); src/cli/cmd_maillog.c. */
-void cli_format_time(int64_t t, char *buf, size_t len);
+
 int cmd_log(struct cli *cli, int argc, char **argv);
 /* vmailadm rollback [ID] [--dry-run] [--force] (src/cli/cmd_rollback.c). */
 int cmd_rollback(struct cli *cli, int argc, char **argv);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmailadm/strbuf.h"
+
 enum maillog_status {
 	MAILLOG_SENT,
 	MAILLOG_DEFERRED,
@@ -59,6 +61,10 @@ const struct maillog_record *maillog_records(const struct maillog *m, size_t *n)
 /* Lines read so far. */
 uint64_t maillog_lines(const struct maillog *m);
 
+/* A record as two lines of text, control characters escaped: "TIME  QID
+ * STATUS  SENDER -> RECIPIENT (ORIGINAL) via RELAY", then "    DSN TEXT"
+ * (the CLI's text output and the interface's log view). */
+void maillog_format(const struct maillog_record *r, struct strbuf *sb);
 /* "sent", "deferred", "bounced", "expired", "rejected", "login", "login-failed". */
 const char *maillog_status_name(enum maillog_status s);
 /* A time as the user writes it for --since: "YYYY-MM-DD[ HH:MM[:SS]]" or

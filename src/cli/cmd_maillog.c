@@ -17,15 +17,6 @@
 #include "vmailadm/traffic.h"
 #include "vmailadm/xalloc.h"
 
-/* "2026-12-06 13:47:42" in local time. */
-void cli_format_time(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!t || !localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(buf, len, "-");
-}
-
 static json_t *opt_string(const char *s)
 {
 	return s ? json_string(s) : json_null();
@@ -33,13 +24,12 @@ static json_t *opt_string(const char *s)
 
 static json_t *record_json(const struct maillog_record *r)
 {
-	char when[32], iso[40];
+	char iso[40];
 	json_t *o = json_object();
 	time_t tt = (time_t)r->time;
 	struct tm tm;
 	localtime_r(&tt, &tm);
 	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S%z", &tm);
-	cli_format_time(r->time, when, sizeof when);
 	json_object_set_new(o, "time", json_string(iso));
 	json_object_set_new(o, "epoch", json_integer(r->time));
 	json_object_set_new(o, "queue_id", opt_string(r->queue_id));
@@ -53,46 +43,6 @@ static json_t *record_json(const struct maillog_record *r)
 	json_object_set_new(o, "text", opt_string(r->text));
 	json_object_set_new(o, "attempts", json_integer(r->attempts));
 	return o;
-}
-
-static void put(struct strbuf *sb, const char *s)
-{
-	sb_add_printable(sb, s ? s : "-", s ? strlen(s) : 1);
-}
-
-static void record_text(const struct maillog_record *r, struct strbuf *sb)
-{
-	char when[32];
-	cli_format_time(r->time, when, sizeof when);
-	sb_addf(sb, "%s  %-12s %-12s ", when, r->queue_id ? r->queue_id : "-",
-		maillog_status_name(r->status));
-	if (r->status == MAILLOG_LOGIN || r->status == MAILLOG_LOGIN_FAILED) {
-		put(sb, r->recipient);
-		sb_adds(sb, _(" from "));
-		put(sb, r->relay);
-	} else {
-		put(sb, r->sender && !r->sender[0] ? "<>" : r->sender);
-		sb_adds(sb, " -> ");
-		put(sb, r->recipient);
-		if (r->orig_recipient) {
-			sb_adds(sb, " (");
-			put(sb, r->orig_recipient);
-			sb_adds(sb, ")");
-		}
-		if (r->relay) {
-			sb_adds(sb, _(" via "));
-			put(sb, r->relay);
-		}
-	}
-	sb_adds(sb, "\n    ");
-	if (r->dsn) {
-		put(sb, r->dsn);
-		sb_adds(sb, " ");
-	}
-	put(sb, r->text);
-	if (r->attempts > 1)
-		sb_addf(sb, ngettext(" (%u attempt)", " (%u attempts)", r->attempts), r->attempts);
-	sb_adds(sb, "\n");
 }
 
 int cmd_maillog(struct cli *cli, int argc, char **argv)
@@ -150,7 +100,7 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 	} else {
 		struct strbuf sb = STRBUF_INIT;
 		for (size_t i = 0; i < n; i++)
-			record_text(&v[i], &sb);
+			maillog_format(&v[i], &sb);
 		fputs(sb_str(&sb), stdout);
 		sb_free(&sb);
 		if (n == 0 && rc == 0) {

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "vmailadm/i18n.h"
 #include "vmailadm/maillog.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
@@ -784,4 +785,47 @@ bool maillog_parse_since(const char *s, int64_t now, int64_t *out)
 	tm.tm_isdst = -1;
 	*out = (int64_t)mktime(&tm);
 	return true;
+}
+
+static void put(struct strbuf *sb, const char *s)
+{
+	sb_add_printable(sb, s ? s : "-", s ? strlen(s) : 1);
+}
+
+void maillog_format(const struct maillog_record *r, struct strbuf *sb)
+{
+	char when[32];
+	time_t tt = (time_t)r->time;
+	struct tm tm;
+	if (!r->time || !localtime_r(&tt, &tm) || !strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(when, sizeof when, "-");
+	sb_addf(sb, "%s  %-12s %-12s ", when, r->queue_id ? r->queue_id : "-",
+		maillog_status_name(r->status));
+	if (r->status == MAILLOG_LOGIN || r->status == MAILLOG_LOGIN_FAILED) {
+		put(sb, r->recipient);
+		sb_adds(sb, _(" from "));
+		put(sb, r->relay);
+	} else {
+		put(sb, r->sender && !r->sender[0] ? "<>" : r->sender);
+		sb_adds(sb, " -> ");
+		put(sb, r->recipient);
+		if (r->orig_recipient) {
+			sb_adds(sb, " (");
+			put(sb, r->orig_recipient);
+			sb_adds(sb, ")");
+		}
+		if (r->relay) {
+			sb_adds(sb, _(" via "));
+			put(sb, r->relay);
+		}
+	}
+	sb_adds(sb, "\n    ");
+	if (r->dsn) {
+		put(sb, r->dsn);
+		sb_adds(sb, " ");
+	}
+	put(sb, r->text);
+	if (r->attempts > 1)
+		sb_addf(sb, ngettext(" (%u attempt)", " (%u attempts)", r->attempts), r->attempts);
+	sb_adds(sb, "\n");
 }

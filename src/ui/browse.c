@@ -289,6 +289,21 @@ static bool browse_k_edit(struct screen *s, struct ui *ui, ui_key k)
 	return true;
 }
 
+/* The mail log of the selected mailbox or alias (logview.c). */
+static bool browse_k_log(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct ui_sel sel;
+	(void)k;
+	browse_selection(s, &sel);
+	if (sel.kind == SEL_MAILBOX && sel.mailbox)
+		logview_show(ui, sel.mailbox->address);
+	else if (sel.kind == SEL_ALIAS && sel.alias)
+		logview_show(ui, sel.alias->address);
+	else
+		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox or an alias to see its mail log"));
+	return true;
+}
+
 /* The keys about the staged changes as a whole: undo, preview, quit. */
 static bool browse_k_staged(struct screen *s, struct ui *ui, ui_key k)
 {
@@ -429,6 +444,8 @@ static const struct keydef browse_keys[] = {
 	{ .help = N_("Mail") },
 	{ .keys = { 'o' }, .run = browse_k_open, .name = "Enter  o",
 	  .help = N_("on a mailbox: its messages; Enter on a message reads it") },
+	{ .keys = { 'L' }, .run = browse_k_log, .name = "L",
+	  .help = N_("on a mailbox or alias: its deliveries and rejections of the last 7 days (mail log)") },
 	{ .help = N_("Finding") },
 	{ .keys = { '/' }, .run = browse_k_filter, .name = "/",
 	  .help = N_("filter domains and entries by text (Enter keeps it, Esc clears it)"),

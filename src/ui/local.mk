@@ -12,6 +12,7 @@ vmailadm_SOURCES += \
 	src/ui/lintmark.c \
 	src/ui/list.c \
 	src/ui/live.c \
+	src/ui/logview.c \
 	src/ui/mailview.c \
 	src/ui/rows.c \
 	src/ui/session.c \

@@ -275,6 +275,9 @@ struct screen *note_create(struct ui *ui, const char *title, const char *text,
 /* The diff preview and the commit (diffview.c). */
 struct screen *diffview_create(struct ui *ui, bool commit_now);
 
+/* The recent deliveries and rejections of an address (logview.c). */
+void logview_show(struct ui *ui, const char *address);
+
 /* Quick inspection of a mailbox (mailview.c). */
 struct screen *maillist_create(struct ui *ui, const struct mailbox *b);
 
