@@ -54,6 +54,7 @@ CLI_TESTS = \
 	tests/cli-lint.sh \
 	tests/cli-list.sh \
 	tests/cli-paths.sh \
+	tests/cli-queue.sh \
 	tests/cli-unreadable.sh \
 	tests/cli-stats.sh
 TESTS += $(CLI_TESTS)

@@ -68,19 +68,21 @@ static const struct cli_command commands[] = {
 	     "  --json        the records as JSON (doc/json.md)\n"
 	     "Exit status: 0 records found, 1 none, 2 usage or no log.\n") },
 	{ "queue", cmd_queue, N_("queue list|show|hold|release|requeue|delete|flush [ID...|DOMAIN] [--json]\n"
-				 "                          the Postfix queue (list is the default), and actions on it"),
-	  N_("The Postfix queue (postqueue -j): each message with its age, size, sender,\n"
-	     "recipients and why it waits, streamed as Postfix gives it.\n"
-	     "  list [--by reason|domain]  count the waiting recipients by reason or by domain\n"
-	     "  --json              as JSON (doc/json.md)\n"
+				 "                          the Postfix queue (list by default) and actions on it"),
+	  N_("The Postfix queue (postqueue -j), streamed as Postfix gives it.\n"
+	     "  list             each message: id, queue, age, size, sender, recipients and\n"
+	     "                   why each one waits\n"
+	     "  --by reason|domain  with list: messages, recipients and bytes per reason\n"
+	     "                   or per recipient domain instead\n"
+	     "  show ID          one message's envelope, then its text decoded (postcat)\n"
 	     "  hold|release|requeue ID...  postsuper -h, -H, -r on the ids a fresh\n"
-	     "                      listing still holds (queue ids are reused)\n"
-	     "  delete ID... [--yes]  postsuper -d; the messages are shown and a yes\n"
-	     "                      asked on a terminal, --yes needed otherwise\n"
-	     "  flush [DOMAIN]      postqueue -f (or -s DOMAIN): try the deferred mail now\n"
-	     "  show ID             one message's envelope and reasons, then its text\n"
-	     "                      decoded (postcat), control characters escaped\n"
-	     "Exit status: 0 done, 1 some id not in the queue or nothing deleted,\n"
+	     "                   listing still holds (Postfix reuses queue ids)\n"
+	     "  delete ID...     postsuper -d: the messages are shown and a yes asked on\n"
+	     "                   a terminal; without one, --yes is needed\n"
+	     "  -y, --yes        delete without asking\n"
+	     "  flush [DOMAIN]   try the deferred mail now (postqueue -f, or -s DOMAIN)\n"
+	     "  --json           as JSON (doc/json.md)\n"
+	     "Exit status: 0 done, 1 an id not in the queue or nothing deleted,\n"
 	     "2 usage or failure.\n") },
 	{ "rollback", cmd_rollback, N_("rollback [ID] [--dry-run] [--force]  undo a commit as a new one"), NULL },
 	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address"),

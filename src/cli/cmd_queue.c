@@ -4,7 +4,7 @@
  * decoded. Deletion asks on a terminal, and needs --yes otherwise. */
 #include "config.h"
 
-#include <getopt.h>
+#include <getopt.h>  /* struct option, for cli_parse */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,22 +22,6 @@
 #include "vmailadm/xalloc.h"
 
 #define SHOW_MAX (4u << 20)
-
-static const char *usage_text(void)
-{
-	return _("Usage: %s queue [--json] [--by reason|domain]\n"
-		 "       %s queue hold|release|requeue ID...\n"
-		 "       %s queue delete ID... [--yes]\n"
-		 "       %s queue flush [DOMAIN]\n"
-		 "       %s queue show ID\n"
-		 "The Postfix queue (postqueue -j): each message with its age, size, sender,\n"
-		 "recipients and why it waits; --by groups the recipients by reason or by\n"
-		 "domain. hold, release, requeue and delete run postsuper -h, -H, -r, -d on\n"
-		 "the ids a fresh listing still holds; delete asks first on a terminal and\n"
-		 "needs --yes otherwise. flush asks Postfix to try again now (all, or one\n"
-		 "domain). show prints one message, decoded.\n"
-		 "Exit status: 0 done, 1 some id not in the queue, 2 usage or failure.\n");
-}
 
 /* "45s", "12m", "3h", "2d". */
 static void format_age(int64_t secs, char *buf, size_t len)
@@ -250,9 +234,8 @@ static int do_list(struct cli *cli, const struct traffic_postfix *pf, bool json,
 				"-- %ld messages, %llu bytes, in the queue of %s\n", (unsigned long)l.n),
 		       l.n, (unsigned long long)l.bytes, pf->myhostname);
 	strmap_free(&l.groups);
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
-	(void)cli;
 	return rc < 0 ? EXIT_USAGE : EXIT_OK;
 }
 
@@ -301,7 +284,7 @@ static int do_act(struct cli *cli, const struct traffic_postfix *pf, enum queue_
 	if (a == QUEUE_DELETE) {
 		if (!yes && !isatty(STDIN_FILENO)) {
 			free(refs);
-			return cli_usage_error(cli, _("queue delete: standard input is not a terminal; "
+			return cli_usage_error(cli, _("delete: standard input is not a terminal; "
 						      "give --yes to delete without asking"));
 		}
 		/* Delete what the user saw: the ids with their arrival times. */
@@ -318,7 +301,7 @@ static int do_act(struct cli *cli, const struct traffic_postfix *pf, enum queue_
 				diag_error(&d, NULL, 0, _("%s: not in the queue of %s"), ids[i],
 					   pf->myhostname);
 		}
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 		if (lr < 0 || nrefs == 0) {
 			sb_free(&p.text);
@@ -353,20 +336,20 @@ static int do_act(struct cli *cli, const struct traffic_postfix *pf, enum queue_
 		rc = EXIT_USAGE;
 	else if (diags_has_errors(&d) && rc == EXIT_OK)
 		rc = EXIT_PROBLEMS; /* some id refused, or postsuper complained */
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
 	free(refs);
 	return rc;
 }
 
-static int do_show(const struct traffic_postfix *pf, const char *id, bool json)
+static int do_show(struct cli *cli, const struct traffic_postfix *pf, const char *id, bool json)
 {
 	struct diags d = DIAGS_INIT;
 	struct queue_msg m;
 	struct strbuf raw = STRBUF_INIT;
 	struct queue_ref ref = { id, 0 };
 	int rc = queue_message(pf, &ref, SHOW_MAX, &m, &raw, &d);
-	diags_print(&d, stderr);
+	cli_diags(cli, &d);
 	diags_free(&d);
 	if (rc < 0) {
 		sb_free(&raw);
@@ -393,79 +376,92 @@ static int do_show(const struct traffic_postfix *pf, const char *id, bool json)
 	return EXIT_OK;
 }
 
+/* The verbs, in the order of the usage line; an action's enum beside it. */
+static const struct {
+	const char *name;
+	int act;   /* enum queue_action, or -1 for list, show and flush */
+} verbs[] = {
+	{ "list", -1 }, { "show", -1 }, { "hold", QUEUE_HOLD }, { "release", QUEUE_RELEASE },
+	{ "requeue", QUEUE_REQUEUE }, { "delete", QUEUE_DELETE }, { "flush", -1 },
+};
+#define NVERBS (sizeof verbs / sizeof verbs[0])
+
+/* The verb's index, or NVERBS after a usage error (with "did you mean"). */
+static size_t queue_verb(struct cli *cli, const char *word)
+{
+	const char *names[NVERBS];
+	for (size_t i = 0; i < NVERBS; i++) {
+		names[i] = verbs[i].name;
+		if (strcmp(word, verbs[i].name) == 0)
+			return i;
+	}
+	cli_unknown(cli, _("unknown subcommand '%s'"), word, names, NVERBS);
+	return NVERBS;
+}
+
+/* The operands a verb takes: 0 when they fit, else EXIT_USAGE after the message. */
+static int check_operands(struct cli *cli, const char *verb, int act, int n, char **ops)
+{
+	if (act >= 0 && n == 0)
+		return cli_usage_error(cli, _("%s: give at least one queue id"), verb);
+	if (strcmp(verb, "show") == 0 && n != 1)
+		return cli_usage_error(cli, _("%s: give one queue id"), verb);
+	if (strcmp(verb, "flush") == 0 && n > 1)
+		return cli_usage_error(cli, _("%s: at most one domain"), verb);
+	if (strcmp(verb, "list") == 0 && n > 0)
+		return cli_usage_error(cli, _("unexpected argument '%s'"), ops[0]);
+	return 0;
+}
+
 int cmd_queue(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "yes", no_argument, NULL, 'y' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = cli->json, yes = false;
-	int by = 0, c;
-	optind = 0; /* options may follow the ids: a fresh, permuting scan */
-	while ((c = getopt_long(argc, argv, "jyh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'y': yes = true; break;
-		case 'b':
-			if (strcmp(optarg, "reason") == 0)
-				by = 'r';
-			else if (strcmp(optarg, "domain") == 0)
-				by = 'd';
-			else
-				return cli_usage_error(cli, _("queue: --by takes reason or domain"));
-			break;
-		case 'h':
-			printf(usage_text(), cli->prog, cli->prog, cli->prog, cli->prog, cli->prog);
-			return EXIT_OK;
-		default:
-			return cli_usage_error(cli, _("usage: %s queue [hold|release|requeue|delete|flush|show] ..."),
-					       cli->prog);
-		}
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "y", opts, &a))
+		return EXIT_USAGE;
+	bool json = cli->json || cli_arg(&a, "json"), yes = cli_arg(&a, "yes") != NULL;
+	int by = 0;
+	const char *bys = cli_arg(&a, "by");
+	if (bys) {
+		static const char *const kinds[] = { "reason", "domain" };
+		if (strcmp(bys, "reason") == 0 || strcmp(bys, "domain") == 0)
+			by = bys[0];
+		else
+			return cli_unknown(cli, _("--by takes reason or domain, not '%s'"), bys, kinds, 2);
 	}
-	const char *verb = optind < argc ? argv[optind++] : NULL;
-	char **rest = argv + optind;
-	size_t nrest = (size_t)(argc - optind);
-	static const struct {
-		const char *name;
-		enum queue_action a;
-	} acts[] = { { "hold", QUEUE_HOLD }, { "release", QUEUE_RELEASE },
-		     { "requeue", QUEUE_REQUEUE }, { "delete", QUEUE_DELETE } };
-	int act = -1;
-	for (size_t i = 0; verb && i < sizeof acts / sizeof acts[0]; i++)
-		if (strcmp(verb, acts[i].name) == 0)
-			act = (int)i;
-	if (verb && act < 0 && strcmp(verb, "flush") != 0 && strcmp(verb, "show") != 0)
-		return cli_usage_error(cli, _("queue: unknown action '%s'"), verb);
-	if (act >= 0 && nrest == 0)
-		return cli_usage_error(cli, _("queue %s: give at least one queue id"), verb);
-	if (verb && strcmp(verb, "show") == 0 && nrest != 1)
-		return cli_usage_error(cli, _("queue show: give one queue id"));
-	if (verb && strcmp(verb, "flush") == 0 && nrest > 1)
-		return cli_usage_error(cli, _("queue flush: at most one domain"));
-	if (!verb && nrest)
-		return cli_usage_error(cli, _("queue: unexpected argument '%s'"), rest[0]);
+	size_t v = a.nops ? queue_verb(cli, a.ops[0]) : 0;
+	if (v == NVERBS)
+		return EXIT_USAGE;
+	char **rest = a.nops ? a.ops + 1 : a.ops;
+	int nrest = a.nops ? a.nops - 1 : 0;
+	if (check_operands(cli, verbs[v].name, verbs[v].act, nrest, rest))
+		return EXIT_USAGE;
+	if (by && v != 0)
+		return cli_usage_error(cli, _("--by goes with the listing, not with %s"), verbs[v].name);
 
 	struct traffic_postfix pf;
 	struct diags d = DIAGS_INIT;
 	if (traffic_postfix_load(cli_config(cli), &pf, &d) < 0) {
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 		return EXIT_USAGE;
 	}
 	diags_free(&d);
 	int rc;
-	if (!verb) {
+	if (v == 0) {
 		rc = do_list(cli, &pf, json, by);
-	} else if (act >= 0) {
-		rc = do_act(cli, &pf, acts[act].a, rest, nrest, yes);
-	} else if (strcmp(verb, "show") == 0) {
-		rc = do_show(&pf, rest[0], json);
+	} else if (verbs[v].act >= 0) {
+		rc = do_act(cli, &pf, (enum queue_action)verbs[v].act, rest, (size_t)nrest, yes);
+	} else if (strcmp(verbs[v].name, "show") == 0) {
+		rc = do_show(cli, &pf, rest[0], json);
 	} else {
 		rc = queue_flush(&pf, nrest ? rest[0] : NULL, &d) < 0 ? EXIT_USAGE : EXIT_OK;
-		diags_print(&d, stderr);
+		cli_diags(cli, &d);
 		diags_free(&d);
 	}
 	traffic_postfix_free(&pf);
