@@ -51,6 +51,36 @@ tail -n 1 "$d/state/audit.log" | grep -q 'contact@' && no "audit record for a re
 
 sed -i "s|^archive_dir:.*|archive_dir: archive|" "$d/vmailadm.yaml"
 
+# ---- defect 4: a map that cannot be installed is rolled back whole ---------
+# An immutable vmailbox.db (needs CAP_LINUX_IMMUTABLE and a filesystem with
+# the flag): the new source is renamed, the map cannot be. The source must
+# come back too, and the output must not claim more than happened.
+before=$(sums)
+if chattr +i "$pf/vmailbox.db" 2>/dev/null; then
+	v mailbox add imm@andromed.cloud >"$tmp/out" 2>&1 && no "commit over an immutable map succeeded"
+	chattr -i "$pf/vmailbox.db"
+	grep -q "failed and rolled back" "$tmp/out" || no "immutable map: not rolled back: $(cat "$tmp/out")"
+	grep -q "vmailbox.db" "$tmp/out" || no "immutable map: the map is not named: $(cat "$tmp/out")"
+	[ "$(sums)" = "$before" ] || no "immutable map: a file changed (the source kept the new entry?)"
+	ls "$pf" | grep -q vmailadm- && no "immutable map: temporary files left: $(ls "$pf")"
+	[ -e "$d/vhosts/andromed.cloud/imm" ] && no "immutable map: the maildir stayed"
+else
+	echo "note: chattr +i not possible here; the immutable map case is covered by test_stage"
+fi
+# A postmap that exits 0 and builds nothing: caught, rolled back, said.
+printf '#!/bin/sh\nexit 0\n' >"$tmp/postmap-nothing"
+chmod 755 "$tmp/postmap-nothing"
+cp "$d/vmailadm.yaml" "$tmp/saved.yaml"
+sed -i "s|^postmap:.*|postmap: $tmp/postmap-nothing|" "$d/vmailadm.yaml"
+v mailbox add nothing@andromed.cloud >"$tmp/out" 2>&1 && no "a postmap that builds nothing: committed"
+grep -q "failed and rolled back" "$tmp/out" || no "postmap builds nothing: $(cat "$tmp/out")"
+[ "$(sums)" = "$before" ] || no "postmap builds nothing: a file changed"
+ls "$pf" | grep -q vmailadm- && no "postmap builds nothing: temporary files left: $(ls "$pf")"
+cp "$tmp/saved.yaml" "$d/vmailadm.yaml"
+# Every commit asks the map it installed for the keys that changed.
+v mailbox add checked@andromed.cloud >"$tmp/out" 2>&1 || no "mailbox add: $(cat "$tmp/out")"
+grep -q "vmailbox.db answers the 1 key that changed" "$tmp/out" || no "the map was not checked: $(cat "$tmp/out")"
+
 # ---- defect 11: a second committer waits for the lock (lock_wait) --------
 flock "$d/state/lock" sleep 3 &
 holder=$!

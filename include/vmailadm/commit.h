@@ -26,6 +26,9 @@ struct commit_result {
 	char *id;                    /* "20261125-224501-1234": names backups and the audit record */
 	bool committed;              /* files are written (even if a reload failed) */
 	bool rolled_back;            /* a failure put everything back */
+	bool rollback_incomplete;    /* a failure, and not everything could be put
+	                              * back: undone says what was and was not */
+	struct strbuf undone;        /* "restored PATH" / "NOT restored PATH ..." lines */
 	bool reload_failed;
 	bool replayed;               /* files changed since staging: operations re-applied */
 	struct strbuf log;           /* one line per step, for people */

@@ -342,7 +342,12 @@ int transact_finish(struct cli *cli, struct stage *s, const struct transact_opts
 			if (generated[i])
 				printf(_("generated password for %s\n"), generated[i]);
 	timing_report(&res);
-	if (!o->json)
+	if (!o->json && res.rollback_incomplete)
+		/* Never "nothing changed" when something stayed changed. */
+		fprintf(stderr, _("failed, and the rollback is incomplete (%s):\n%s"
+				  "the journal stays: the next vmailadm command tries again\n"),
+			res.id ? res.id : "-", sb_str(&res.undone));
+	else if (!o->json)
 		fprintf(stderr, rc == 0 ? _("committed (%s)\n")
 			: res.rolled_back ? _("failed and rolled back (%s): nothing changed\n")
 			: res.committed ? _("committed with errors (%s)\n") : _("not committed (%s)\n"),

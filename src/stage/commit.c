@@ -31,6 +31,8 @@
 #include "vmailadm/config.h"
 #include "vmailadm/digestcache.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/inject.h"
+#include "vmailadm/mapcheck.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
 #include "vmailadm/precheck.h"
@@ -277,10 +279,14 @@ static const char *const map_suffixes[] = { ".db", ".lmdb", ".cdb", NULL };
  * TYPE:TMP); installed by renaming both, the source first. */
 struct build {
 	struct atomic_temp src;
-	char *tmpdb, *db;          /* maps only */
+	char *tmpdb, *db;          /* maps only; once installed, tmpdb names the
+	                            * old map when old_db, else it is NULL */
 	char **argv;
 	struct spawn_proc *proc;
 	double started;
+	bool src_in, db_in;        /* renamed into place (a rollback undoes both) */
+	bool had_db;               /* a map was there before */
+	bool old_db;               /* the map it replaced waits at tmpdb */
 };
 
 static int build_write(struct run *r, struct build *b, const char *path, const char *data, size_t len,
@@ -327,19 +333,41 @@ static int build_wait(struct run *r, struct build *b, const char *what)
 }
 
 /* Rename the new source over the file, then its map over the map (a crash
- * in between leaves the new source, which the journal recognises). The
- * directory is synced by the caller. */
-static int build_install(struct build *b, struct diags *d)
+ * in between leaves the new source, which the journal recognises). The old
+ * map is exchanged with the new one rather than replaced: it waits at the
+ * temporary name until the commit ends, so a rollback puts back the very
+ * map that served, without running postmap again (which may be what
+ * failed). src_in and db_in say what is in place, even on failure: a half
+ * installed map is rolled back whole (issue 10, defect 4). The directory
+ * is synced by the caller. */
+static int build_install(struct build *b, bool inject, struct diags *d)
 {
 	if (atomic_temp_rename(&b->src, d) < 0)
 		return -1;
-	if (b->tmpdb && rename(b->tmpdb, b->db) < 0) {
-		diag_error(d, b->db, 0, _("cannot rename %s to it: %s"), b->tmpdb, strerror(errno));
+	b->src_in = true;
+	if (!b->tmpdb)
+		return inject ? inject_at("install-file", d) : 0;
+	if (inject && inject_at("install-source", d) < 0)
+		return -1;
+	struct stat st;
+	bool had = lstat(b->db, &st) == 0;
+	b->had_db = had;
+	if (had && !S_ISREG(st.st_mode)) {
+		diag_error(d, b->db, 0, _("is not a regular file: the map built in %s cannot replace it"), b->tmpdb);
 		return -1;
 	}
-	free(b->tmpdb);
-	b->tmpdb = NULL;
-	return 0;
+	if (had && renameat2(AT_FDCWD, b->tmpdb, AT_FDCWD, b->db, RENAME_EXCHANGE) == 0) {
+		b->old_db = true;
+	} else if (rename(b->tmpdb, b->db) < 0) {
+		/* An exchange the filesystem does not offer falls back to the
+		 * rename; an immutable map refuses both. */
+		diag_error(d, b->db, 0, _("cannot rename %s to it: %s"), b->tmpdb, strerror(errno));
+		return -1;
+	} else {
+		xfree(&b->tmpdb);
+	}
+	b->db_in = true;
+	return inject ? inject_at("install-map", d) : 0;
 }
 
 /* Wait for a program still running, remove what was not installed. */
@@ -379,7 +407,7 @@ static int write_map(struct run *r, const char *path, const char *type, const ch
 	if (rc == 0)
 		rc = build_wait(r, &b, what);
 	if (rc == 0)
-		rc = build_install(&b, r->d);
+		rc = build_install(&b, false, r->d);
 	if (rc == 0)
 		rc = fsync_parent(path, r->d);
 	build_discard(&b);
@@ -535,33 +563,81 @@ static void remember_digests(const struct config *cfg, struct written *ws, size_
 	free(path);
 }
 
-static void restore_files(struct run *r, struct written *ws, size_t n)
+/* Put back a map this commit installed, whole or in part: the source from
+ * the bytes read, and the map it had (kept at the temporary name by the
+ * exchange) or none when it had none. A map replaced where the exchange
+ * was not offered is built again from the old source. */
+static int restore_map(struct run *r, struct written *w, struct diags *d)
 {
+	struct build *b = &w->b;
+	const struct strbuf *old = stage_file_old(w->f);
+	if (b->db_in && !b->old_db && b->had_db) {
+		struct diags *save = r->d;
+		r->d = d;
+		int rc = write_map(r, w->f->path, w->type, sb_str(old), old->len, w->program, "rebuild");
+		r->d = save;
+		return rc;
+	}
+	int rc = 0;
+	if (b->src_in)
+		rc = w->f->existed ? atomic_write(w->f->path, sb_str(old), old->len, NULL, true, d)
+				   : unlink(w->f->path) == 0 || errno == ENOENT ? 0 : -1;
+	if (rc == 0 && b->db_in && b->old_db) {
+		if (rename(b->tmpdb, b->db) < 0) {
+			diag_error(d, b->db, 0, _("cannot put the old map back from %s: %s"), b->tmpdb, strerror(errno));
+			return -1;
+		}
+		xfree(&b->tmpdb);
+		/* Newer than the source just rewritten: Postfix warns of a map
+		 * older than its source. */
+		utimensat(AT_FDCWD, b->db, NULL, 0);
+	} else if (rc == 0 && b->db_in && unlink(b->db) < 0 && errno != ENOENT) {
+		diag_error(d, b->db, 0, _("cannot remove the map this commit built: %s"), strerror(errno));
+		return -1;
+	}
+	if (rc == 0)
+		b->src_in = b->db_in = false;
+	return rc;
+}
+
+/* Undo every file installed, in whole or in part. What was and was not
+ * put back goes to res->undone, for the message; returns -1 when some
+ * file could not be. */
+static int restore_files(struct run *r, struct written *ws, size_t n)
+{
+	int bad = 0;
 	for (size_t i = n; i-- > 0;) {
 		struct written *w = &ws[i];
 		if (!w->done)
 			continue;
 		struct diags d = DIAGS_INIT;
-		int rc;
-		if (!w->f->existed) {
+		int rc = inject_at("restore-file", &d);
+		if (rc < 0)
+			;
+		else if (builds_map(w))
+			rc = restore_map(r, w, &d);
+		else if (!w->f->existed)
 			rc = unlink(w->f->path) == 0 || errno == ENOENT ? 0 : -1;
-		} else if (w->type) {
-			struct diags *save = r->d;
-			r->d = &d;
-			const struct strbuf *old = stage_file_old(w->f);
-			rc = write_map(r, w->f->path, w->type, sb_str(old), old->len, w->program,
-				       "rebuild");
-			r->d = save;
-		} else {
+		else {
 			const struct strbuf *old = stage_file_old(w->f);
 			rc = atomic_write(w->f->path, sb_str(old), old->len, NULL, true, &d);
 		}
-		w->done = false;
-		step(r, rc == 0, rc == 0 ? NULL : d.n ? d.v[0].msg : NULL, _("restore %s"), w->f->path);
-		if (rc < 0)
-			diags_take(r->d, &d);
+		w->done = rc < 0;
+		const char *why = rc == 0 ? NULL : d.n ? d.v[0].msg : strerror(errno);
+		step(r, rc == 0, why, _("restore %s"), w->f->path);
+		if (rc == 0) {
+			sb_addf(&r->res->undone, _("restored %s\n"), w->f->path);
+		} else {
+			sb_addf(&r->res->undone, _("NOT restored %s (%s): it keeps the new version"), w->f->path, why);
+			if (w->backup)
+				sb_addf(&r->res->undone, _("; the old one is %s"), w->backup);
+			sb_addc(&r->res->undone, '\n');
+			bad = -1;
+		}
+		diags_take(r->d, &d);
 		diags_free(&d);
 	}
+	return bad;
 }
 
 /* Temporary files a killed commit left beside the files this one writes,
@@ -954,9 +1030,37 @@ static int sync_dirs(struct run *r, struct written *ws, size_t n, struct written
 	return rc;
 }
 
+/* Does the map just installed answer the keys its source changed as the
+ * source says (issue 10, defect 4)? A postmap that exits 0 without
+ * building what it was given is caught here, and the map is rolled back
+ * with its source. One run of the program per map. */
+static int verify_map(struct run *r, struct written *w)
+{
+	if (!builds_map(w) || !w->b.db_in)
+		return 0;
+	static const struct strbuf none = STRBUF_INIT;
+	const struct strbuf *old = w->f->existed ? stage_file_old(w->f) : &none;
+	const struct strbuf *cur = &w->f->cur;
+	bool aliases = strcmp(w->tool, "postalias") == 0;
+	struct mapcheck keys = { 0 };
+	mapcheck_changed(sb_str(old), old->len, sb_str(cur), cur->len, aliases, &keys);
+	double t0 = mono_now(), seconds;
+	int rc = mapcheck_verify(w->program, r->cfg->postfix_dir, w->type, w->f->path, aliases, &keys,
+				 &seconds, r->d);
+	if (keys.n) {
+		add_span(r, t0, seconds, true);
+		step(r, rc == 0, rc == 0 ? NULL : r->d->n ? r->d->v[r->d->n - 1].msg : NULL,
+		     ngettext("check that %s answers the %zu key that changed",
+			      "check that %s answers the %zu keys that changed", keys.n), w->b.db, keys.n);
+	}
+	mapcheck_free(&keys);
+	return rc == 0 ? inject_at("verify-map", r->d) : rc;
+}
+
 /* Put every file in place: tables first, main.cf last, so that a domain is
  * announced only once its mailboxes and aliases are in place; the maps
- * only rebuilt are tables too. */
+ * only rebuilt are tables too. A file is marked done as soon as any part
+ * of it is in place, so that a rollback undoes what was half installed. */
 static int install_files(struct run *r, const char *maincf, struct written *ws, size_t n,
 			 struct written *rb, size_t nrb)
 {
@@ -965,8 +1069,8 @@ static int install_files(struct run *r, const char *maincf, struct written *ws, 
 		for (size_t i = 0; i < nrb && rc == 0 && pass == 1; i++) {
 			if (!rb[i].type)
 				continue;
-			rc = build_install(&rb[i].b, r->d);
-			rb[i].done = rc == 0;
+			rc = build_install(&rb[i].b, true, r->d);
+			rb[i].done = rb[i].b.src_in;
 			step(r, rc == 0, rc == 0 ? NULL : r->d->n ? r->d->v[r->d->n - 1].msg : NULL,
 			     _("rebuild map %s:%s"), rb[i].type, rb[i].f->path);
 		}
@@ -974,8 +1078,8 @@ static int install_files(struct run *r, const char *maincf, struct written *ws, 
 			bool is_main = maincf && strcmp(ws[i].f->path, maincf) == 0;
 			if (is_main != (pass == 1))
 				continue;
-			rc = build_install(&ws[i].b, r->d);
-			ws[i].done = rc == 0;
+			rc = build_install(&ws[i].b, true, r->d);
+			ws[i].done = ws[i].b.src_in;
 			if (rc < 0)
 				step(r, false, r->d->n ? r->d->v[r->d->n - 1].msg : NULL, _("write %s"), ws[i].f->path);
 			else if (ws[i].type && !builds_map(&ws[i]))
@@ -983,11 +1087,96 @@ static int install_files(struct run *r, const char *maincf, struct written *ws, 
 				     ws[i].tool, ws[i].f->path);
 			else if (!ws[i].type)
 				step(r, true, NULL, _("write %s"), ws[i].f->path);
+			if (rc == 0)
+				rc = verify_map(r, &ws[i]);
 		}
 	}
 	/* The renames survive a crash once their directories are synced. */
 	if (rc == 0)
 		rc = sync_dirs(r, ws, n, rb, nrb);
+	if (rc == 0)
+		rc = inject_at("sync-dirs", r->d);
+	return rc;
+}
+
+/* Undo a commit that failed before its files were all in place: files and
+ * maps, the maildirs it made, the archived ones it brought back. When
+ * something cannot be undone, the result says what was and was not, and
+ * the journal stays: the next vmailadm tries again from it. */
+static void roll_back(struct run *r, struct stage *s, struct written *ws, const char *base,
+		      size_t nrestored, bool journal)
+{
+	const struct plan *p = stage_plan(s);
+	int rc = restore_files(r, ws, p->nfiles);
+	/* No maildir the commit made outlives it (an empty one would be
+	 * taken for an orphan by the next mailbox add). */
+	for (size_t i = p->nactions; i-- > 0;)
+		if (p->actions[i].kind == ACT_MAILDIR_CREATE && r->acts[i] == ACT_DONE &&
+		    maildir_undo(r, base, "create-maildir", p->actions[i].path, "-", 2, NULL) < 0) {
+			sb_addf(&r->res->undone, _("NOT removed the maildir %s the commit created\n"),
+				p->actions[i].path);
+			rc = -1;
+		}
+	for (size_t i = nrestored; i-- > 0;)
+		if (p->actions[i].kind == ACT_MAILDIR_RESTORE &&
+		    maildir_restore(r, base, &p->actions[i], false) < 0) {
+			sb_addf(&r->res->undone, _("NOT returned the maildir %s to the archive\n"),
+				p->actions[i].target);
+			rc = -1;
+		}
+	if (rc == 0) {
+		r->res->rolled_back = true;
+		if (journal)
+			remove_journal(r->cfg);
+		append_audit(r, s, ws, p->nfiles, p, "rolled back");
+		step(r, true, NULL, _("rolled back: every file is as it was"));
+	} else {
+		r->res->rollback_incomplete = true;
+		append_audit(r, s, ws, p->nfiles, p, "rollback incomplete");
+		step(r, false, journal ? _("the journal stays: the next vmailadm tries again") : NULL,
+		     _("roll back: not everything could be put back"));
+	}
+}
+
+/* Every file is in place: the mail of removed mailboxes moves, the
+ * services reload. A failure here leaves the files committed. */
+static int finish_commit(struct run *r, struct stage *s, struct written *ws, const char *base,
+			 struct digest_cache *cache)
+{
+	const struct plan *p = stage_plan(s);
+	const struct config *cfg = r->cfg;
+	int rc = 0;
+	r->res->committed = true;
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct action *a = &p->actions[i];
+		if (a->kind != ACT_MAILDIR_ARCHIVE && a->kind != ACT_MAILDIR_PURGE)
+			continue;
+		if (inject_at(plan_action_name(a->kind), r->d) < 0) {
+			r->acts[i] = ACT_FAILED;
+			rc = -1;
+		} else if (maildir_action(r, base, a, &r->acts[i]) < 0) {
+			rc = -1; /* the maps are right; the mail stays where it was */
+		}
+	}
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct action *a = &p->actions[i];
+		bool pf = a->kind == ACT_RELOAD_POSTFIX;
+		if (!pf && a->kind != ACT_RELOAD_DOVECOT)
+			continue;
+		if (inject_at(pf ? "reload-postfix" : "reload-dovecot", r->d) < 0 ||
+		    run_program(r, pf ? cfg->postfix_reload : cfg->dovecot_reload,
+				pf ? _("reload Postfix") : _("reload Dovecot")) < 0)
+			r->res->reload_failed = true;
+	}
+	if (r->res->reload_failed) {
+		diag_warn(r->d, NULL, 0, _("the files are committed, but a reload failed: run it by hand once the service is running"));
+		rc = -1;
+	}
+	append_audit(r, s, ws, p->nfiles, p, rc == 0 ? "committed" : "committed with errors");
+	if (inject_at("audit", r->d) < 0)
+		rc = -1;
+	remove_journal(cfg);
+	remember_digests(cfg, ws, p->nfiles, cache);
 	return rc;
 }
 
@@ -1008,6 +1197,11 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	if (lock < 0)
 		return -1;
 	step(&r, true, NULL, _("lock %s/lock"), cfg->state_dir);
+	inject_reset();
+	if (inject_at("lock", d) < 0) {
+		release_lock(lock);
+		return -1;
+	}
 
 	/* Re-read every file and replay: a hand edit made since staging is
 	 * merged, or the operation it breaks is named and nothing is written. */
@@ -1017,7 +1211,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		return -1;
 	}
 	const struct plan *p = stage_plan(s);
-	if (check_targets(cfg, p, d) < 0) {
+	if (check_targets(cfg, p, d) < 0 || inject_at("refresh", d) < 0) {
 		release_lock(lock);
 		return -1;
 	}
@@ -1027,7 +1221,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	const char *base = maincf ? stage_mailbox_base(s) : "";
 	/* Every maildir action must be able to run before the first file
 	 * changes: a commit stopped half-way leaves maps and mail disagreeing. */
-	if (precheck_plan(cfg, p, base, true, DIAG_ERROR, d) < 0) {
+	if (precheck_plan(cfg, p, base, true, DIAG_ERROR, d) < 0 || inject_at("precheck", d) < 0) {
 		step(&r, false, d->n ? d->v[d->n - 1].msg : NULL, _("check that every action can run"));
 		release_lock(lock);
 		return -1;
@@ -1060,6 +1254,8 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	for (size_t i = 0; i < p->nfiles && rc == 0; i++)
 		if (ws[i].backup)
 			rc = backup_file(ws[i].f, ws[i].backup, d);
+	if (rc == 0)
+		rc = inject_at("backup", d);
 	step(&r, rc == 0, NULL, _("back up %zu files"), p->nfiles);
 	bool backed_up = rc == 0;
 
@@ -1082,6 +1278,8 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	 * journal (durable before any live file changes), old backups pruned. */
 	for (size_t i = 0; i < p->nfiles + p->nrebuilt && rc == 0; i++)
 		rc = atomic_temp_sync(i < p->nfiles ? &ws[i].b.src : &rb[i - p->nfiles].b.src, d);
+	if (rc == 0 && backed_up)
+		rc = inject_at("temp-files", d);
 	if (backed_up)
 		step(&r, rc == 0, rc == 0 ? NULL : d->n ? d->v[d->n - 1].msg : NULL,
 		     _("write %zu files under temporary names"), p->nfiles + p->nrebuilt);
@@ -1094,6 +1292,8 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	if (rc == 0) {
 		rc = write_journal(&r, s, ws, p->nfiles, rb, p->nrebuilt);
 		journal = rc == 0;
+		if (rc == 0)
+			rc = inject_at("journal", d);
 		step(&r, rc == 0, NULL, _("write the journal"));
 	}
 	for (size_t i = 0; i < p->nfiles && rc == 0; i++)
@@ -1110,6 +1310,8 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 			     rb[i].f->path);
 			rc = -1;
 		}
+	if (rc == 0)
+		rc = inject_at("map-builds", d);
 
 	/* Archived maildirs come back before any map names them again, so that
 	 * a delivery in between cannot create an empty one in their place. */
@@ -1120,52 +1322,23 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		rc = maildir_restore(&r, base, &p->actions[i], true);
 		if (rc == 0)
 			nrestored = i + 1;
+		if (rc == 0)
+			rc = inject_at("restore-maildir", d);
 	}
 	if (rc == 0)
 		rc = install_files(&r, maincf, ws, p->nfiles, rb, p->nrebuilt);
 	/* Maildirs: created once the maps name them, archived once they no
 	 * longer do (Postfix recreates a maildir it still delivers to). */
 	for (size_t i = 0; i < p->nactions && rc == 0; i++)
-		if (p->actions[i].kind == ACT_MAILDIR_CREATE)
+		if (p->actions[i].kind == ACT_MAILDIR_CREATE) {
 			rc = maildir_action(&r, base, &p->actions[i], &r.acts[i]);
-	if (rc < 0) {
-		restore_files(&r, ws, p->nfiles);
-		/* No maildir the commit made outlives it (an empty one would be
-		 * taken for an orphan by the next mailbox add). */
-		for (size_t i = p->nactions; i-- > 0;)
-			if (p->actions[i].kind == ACT_MAILDIR_CREATE && r.acts[i] == ACT_DONE)
-				maildir_undo(&r, base, "create-maildir", p->actions[i].path, "-", 2, NULL);
-		for (size_t i = nrestored; i-- > 0;)
-			if (p->actions[i].kind == ACT_MAILDIR_RESTORE)
-				maildir_restore(&r, base, &p->actions[i], false);
-		res->rolled_back = true;
-		if (journal)
-			remove_journal(cfg);
-		append_audit(&r, s, ws, p->nfiles, p, "rolled back");
-		step(&r, true, NULL, _("rolled back: every file is as it was"));
-	} else {
-		res->committed = true;
-		for (size_t i = 0; i < p->nactions; i++) {
-			const struct action *a = &p->actions[i];
-			if (a->kind == ACT_MAILDIR_ARCHIVE || a->kind == ACT_MAILDIR_PURGE)
-				if (maildir_action(&r, base, a, &r.acts[i]) < 0)
-					rc = -1; /* the maps are right; the mail stays where it was */
+			if (rc == 0)
+				rc = inject_at("create-maildir", d);
 		}
-		for (size_t i = 0; i < p->nactions; i++) {
-			const struct action *a = &p->actions[i];
-			if (a->kind == ACT_RELOAD_POSTFIX && run_program(&r, cfg->postfix_reload, _("reload Postfix")) < 0)
-				res->reload_failed = true;
-			if (a->kind == ACT_RELOAD_DOVECOT && run_program(&r, cfg->dovecot_reload, _("reload Dovecot")) < 0)
-				res->reload_failed = true;
-		}
-		if (res->reload_failed) {
-			diag_warn(d, NULL, 0, _("the files are committed, but a reload failed: run it by hand once the service is running"));
-			rc = -1;
-		}
-		append_audit(&r, s, ws, p->nfiles, p, rc == 0 ? "committed" : "committed with errors");
-		remove_journal(cfg);
-		remember_digests(cfg, ws, p->nfiles, cache);
-	}
+	if (rc < 0)
+		roll_back(&r, s, ws, base, nrestored, journal);
+	else
+		rc = finish_commit(&r, s, ws, base, cache);
 	for (size_t i = 0; i < p->nfiles; i++) {
 		build_discard(&ws[i].b);
 		file_digest_free(&ws[i].dg);
@@ -1190,6 +1363,7 @@ void commit_result_free(struct commit_result *res)
 {
 	free(res->id);
 	sb_free(&res->log);
+	sb_free(&res->undone);
 	memset(res, 0, sizeof *res);
 }
 

@@ -2,7 +2,9 @@ libvmail_a_SOURCES += \
 	src/stage/commit.c \
 	src/stage/diff.c \
 	src/stage/excerpt.c \
+	src/stage/inject.c \
 	src/stage/lint_fixes.c \
+	src/stage/mapcheck.c \
 	src/stage/op.c \
 	src/stage/precheck.c \
 	src/stage/stage.c
@@ -10,7 +12,9 @@ noinst_HEADERS += \
 	include/vmailadm/commit.h \
 	include/vmailadm/diff.h \
 	include/vmailadm/excerpt.h \
+	include/vmailadm/inject.h \
 	include/vmailadm/lint_fixes.h \
+	include/vmailadm/mapcheck.h \
 	include/vmailadm/op.h \
 	include/vmailadm/precheck.h \
 	include/vmailadm/stage.h

@@ -220,7 +220,14 @@ static void run_commit(struct diffview *D)
 		add_str(D, ROLE_STAGED_ADD, sb_str(&t));
 		D->state = DV_DONE_OK;
 	} else {
-		if (res.rolled_back)
+		if (res.rollback_incomplete) {
+			add_str(D, ROLE_ERROR, _("The rollback is incomplete:"));
+			for (char *l = res.undone.buf, *nl; l && *l; l = nl + 1) {
+				nl = strchr(l, '\n');
+				*nl = '\0';
+				add_str(D, ROLE_ERROR, l);
+			}
+		} else if (res.rolled_back)
 			add_str(D, ROLE_WARNING,
 				_("Everything was rolled back: the files and maps are as they were."));
 		else if (res.committed)

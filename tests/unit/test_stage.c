@@ -148,6 +148,16 @@ static void write_script(const char *path, const char *body)
 	chmod(path, 0755);
 }
 
+/* The fake postmap's -q - (the commit asks every map it installs for the
+ * keys that changed): KEY<TAB>VALUE for each key on stdin found in the
+ * copy, as postmap and postalias print them; exit 1 when none is. */
+#define FAKE_QUERY \
+	"case \" $* \" in *\" -q \"*) exec awk 'NR == FNR { want[$0] = 1; next }\n" \
+	"  /^[ \\t#]/ || NF == 0 { next }\n" \
+	"  { k = tolower($1); sub(/:$/, \"\", k) }\n" \
+	"  (k in want) && !(k in seen) { seen[k] = 1; v = $0; sub(/^[^ \\t]+[ \\t]+/, \"\", v); print k \"\\t\" v; n++ }\n" \
+	"  END { exit n ? 0 : 1 }' - \"$f.db\";; esac\n"
+
 /* A fresh demo tree and its configuration, with a fake postmap/postalias
  * that copies TYPE:FILE to FILE.db (so the rename of the built map shows). */
 static void setup(void)
@@ -165,6 +175,7 @@ static void setup(void)
 			     "for a; do last=$a; done\n"
 			     "f=${last#*:}\n"
 			     "echo \"$@\" >>\"$(dirname \"$0\")/postmap.log\"\n"
+			     FAKE_QUERY
 			     "cp \"$f\" \"$f.db\"\n");
 	CU_ASSERT_EQUAL_FATAL(config_load(P("vmailadm.yaml"), &cfg, &d), 0);
 	free(cfg->postmap);
@@ -1985,6 +1996,136 @@ static void test_failing_rebuild_rolls_back(void)
 	teardown();
 }
 
+/* ---- issue 10, defect 4: a map installed in part is rolled back whole ---- */
+
+/* Use this postmap (a script body after "#!/bin/sh\n") from now on. */
+static void use_postmap(const char *body)
+{
+	char script[512];
+	snprintf(script, sizeof script, "%s/other-postmap", top);
+	char *text = xasprintf("#!/bin/sh\nfor a; do last=$a; done\nf=${last#*:}\n" FAKE_QUERY "%s", body);
+	write_script(script, text);
+	free(text);
+	free(cfg->postmap);
+	cfg->postmap = xstrdup(script);
+}
+
+/* Commit mailbox add alice; it must fail and leave vmailbox and its map,
+ * the passwd-file and the maildirs as they were, no temporary file and no
+ * journal; the result must say so truthfully. */
+static void check_alice_rolled_back(const char *what)
+{
+	char *vmb = slurp(VMB), *users = slurp(USERS), *db = slurp(P("etc/postfix/vmailbox.db"));
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add alice@andromed.cloud --password-hash '" HASH "'"), 0);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), -1);
+	if (getenv("TEST_STAGE_DEBUG"))
+		fprintf(stderr, "\n--- %s:\n%s%s\n", what, sb_str(&res.log), msg);
+	CU_ASSERT(res.rolled_back);
+	CU_ASSERT(!res.rollback_incomplete);
+	CU_ASSERT(!res.committed);
+	char *vmb2 = slurp(VMB), *users2 = slurp(USERS), *db2 = slurp(P("etc/postfix/vmailbox.db"));
+	CU_ASSERT(vmb2 && strcmp(vmb, vmb2) == 0);       /* the source too, not only the map */
+	CU_ASSERT(users2 && strcmp(users, users2) == 0);
+	CU_ASSERT((!db && !db2) || (db && db2 && strcmp(db, db2) == 0));
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/alice")));
+	CU_ASSERT_EQUAL(count_temps(P("etc/postfix")), 0);  /* no new .db left */
+	CU_ASSERT_EQUAL(count_temps(P("etc/dovecot")), 0);
+	CU_ASSERT(!exists(P("state/journal")));
+	commit_result_free(&res);
+	stage_free(&s);
+	free(vmb); free(users); free(db); free(vmb2); free(users2); free(db2);
+}
+
+/* The new map cannot be renamed into place (a directory there): the
+ * source, already renamed, is put back too. */
+static void test_map_not_renamed_restores_source(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(unlink(P("etc/postfix/vmailbox.db")), 0);
+	CU_ASSERT_EQUAL(mkdir(P("etc/postfix/vmailbox.db"), 0755), 0);
+	check_alice_rolled_back("a directory in place of the map");
+	struct stat st;
+	CU_ASSERT(stat(P("etc/postfix/vmailbox.db"), &st) == 0 && S_ISDIR(st.st_mode));
+	teardown();
+}
+
+/* A postmap that exits 0 and builds nothing. */
+static void test_postmap_builds_nothing(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	use_postmap("exit 0\n");
+	check_alice_rolled_back("a postmap that builds nothing");
+	teardown();
+}
+
+/* A postmap that exits 0 and builds a map without the new key: the map
+ * installed does not answer it, and the old map comes back (not one built
+ * again by the same postmap). */
+static void test_postmap_builds_stale_map(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	use_postmap("grep -v alice@ \"$f\" >\"$f.db\"\n");
+	check_alice_rolled_back("a postmap that builds a stale map");
+	CU_ASSERT(strstr(msg, "alice@andromed.cloud") != NULL);
+	/* Removing a key is checked too: the map must no longer answer it. */
+	use_postmap("cat \"$f\" \"$f.db\" >\"$f.db.new\"; mv \"$f.db.new\" \"$f.db\"; "
+		    "echo 'seed@andromed.cloud x' >>\"$f.db\"\n");
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox del seed@andromed.cloud --purge"), 0);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), -1);
+	CU_ASSERT(res.rolled_back);
+	CU_ASSERT(strstr(msg, "still answers seed@andromed.cloud") != NULL);
+	CU_ASSERT(has_entry(VMB, "seed@andromed.cloud", NULL));
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/seed")));
+	commit_result_free(&res);
+	stage_free(&s);
+	teardown();
+}
+
+/* The rollback itself fails for one file: the result names what was and
+ * was not restored, and the journal stays for the next vmailadm, which
+ * finishes the rollback. */
+static void test_rollback_incomplete_says_what(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	char *users = slurp(USERS), *vmb = slurp(VMB);
+	setenv("VMAILADM_FAIL_AT", "sync-dirs,restore-file#1", 1);
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add alice@andromed.cloud --password-hash '" HASH "'"), 0);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), -1);
+	unsetenv("VMAILADM_FAIL_AT");
+	CU_ASSERT(!res.rolled_back);
+	CU_ASSERT(res.rollback_incomplete);
+	const char *u = sb_str(&res.undone);
+	/* Files are restored last first: the passwd-file was the last written. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(u, "NOT restored"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(u, "restored " ));
+	CU_ASSERT(exists(P("state/journal")));
+	CU_ASSERT(contains(P("state/audit.log"), "\"rollback incomplete\""));
+	struct strbuf said = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT(!exists(P("state/journal")));
+	char *users2 = slurp(USERS), *vmb2 = slurp(VMB);
+	CU_ASSERT(users2 && strcmp(users, users2) == 0);
+	CU_ASSERT(vmb2 && strcmp(vmb, vmb2) == 0);
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/alice")));
+	free(users); free(vmb); free(users2); free(vmb2);
+	sb_free(&said);
+	diags_free(&d);
+	commit_result_free(&res);
+	stage_free(&s);
+	teardown();
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -2027,6 +2168,10 @@ int main(void)
 		{ "file and maildir restores", test_restore_ops },
 		{ "map rebuild and maildir create (lint --fix)", test_map_rebuild_and_maildir_create },
 		{ "failing map rebuild rolls back", test_failing_rebuild_rolls_back },
+		{ "map not renamed into place: source restored too (#10.4)", test_map_not_renamed_restores_source },
+		{ "postmap that builds nothing: rolled back whole (#10.4)", test_postmap_builds_nothing },
+		{ "postmap that builds a stale map: caught, old map back (#10.4)", test_postmap_builds_stale_map },
+		{ "rollback that fails says what was and was not restored (#10.4)", test_rollback_incomplete_says_what },
 		CU_TEST_INFO_NULL,
 	};
 	int rc = cu_run("stage", tests);
