@@ -51,6 +51,7 @@ CLI_TESTS = \
 	tests/cli-demo.sh \
 	tests/cli-exercise.sh \
 	tests/cli-grammar.sh \
+	tests/cli-input.sh \
 	tests/cli-lint.sh \
 	tests/cli-list.sh \
 	tests/cli-paths.sh \

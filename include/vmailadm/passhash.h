@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "vmailadm/diag.h"
+#include "vmailadm/strbuf.h"
 
 /* Schemes vmailadm writes (reference §4.2, real-postfix-dovecot §3). */
 bool passhash_scheme_supported(const char *scheme); /* SHA512-CRYPT, BLF-CRYPT, CRYPT */
@@ -14,7 +15,7 @@ bool passhash_scheme_supported(const char *scheme); /* SHA512-CRYPT, BLF-CRYPT, 
 /* Hash password with scheme (case-insensitive): "{SHA512-CRYPT}$6$..." (5000
  * rounds), "{BLF-CRYPT}$2y$10$..." (cost 10), "{CRYPT}$y$j9T$..." (yescrypt).
  * Newly allocated, or NULL with a diagnostic (unknown scheme, empty password,
- * BLF-CRYPT password over 72 bytes). */
+ * a password over 511 bytes, BLF-CRYPT password over 72 bytes). */
 char *passhash_hash(const char *scheme, const char *password, struct diags *d);
 
 /* Check password against a stored "{SCHEME}hash" or bare crypt hash: the
@@ -28,6 +29,17 @@ bool passhash_verify(const char *stored, const char *password);
  * bias. Free with passhash_wipe. */
 #define PASSHASH_DEFAULT_LEN 20
 char *passhash_generate(size_t len);
+
+/* Whether a hash given by the user (--password-hash) may be written to the
+ * passwd-file: "{SCHEME}value" with a scheme Dovecot knows, not a clear-text
+ * one ({PLAIN}, {CLEARTEXT} ...: the value would be the password), and a
+ * value that is not empty (for the crypt family: a whole crypt string).
+ * False with the reason in why; the value itself is never quoted. */
+bool passhash_check_stored(const char *stored, struct strbuf *why);
+
+/* Core dumps off (RLIMIT_CORE 0) and the process not dumpable
+ * (PR_SET_DUMPABLE 0): called before a password is read or typed. */
+void passhash_protect_process(void);
 
 /* Overwrite s with zeros in a way the compiler cannot drop, then free it. */
 void passhash_wipe(char *s);

@@ -9,6 +9,10 @@ struct cli;
 struct stage;
 
 #define TRANSACT_GENERATED_PASSWORD_LENGTH 20
+/* The bounds of a batch (apply, import --csv): a line, and the whole
+ * input, so that /dev/zero or a runaway file is refused at once. */
+#define TRANSACT_MAX_LINE ((size_t)64 * 1024)
+#define TRANSACT_MAX_BATCH ((size_t)64 * 1024 * 1024)
 
 /* Options that steer this front end rather than the operation. */
 struct transact_opts {
@@ -57,7 +61,9 @@ typedef int (*transact_line_fn)(struct cli *cli, struct stage *s, const struct t
  * line after recovering any interrupted commit, every line staged by fn,
  * then committed as one transaction — whole or not at all. empty_fmt
  * (prog, file) is said when no line staged anything, refused when a line
- * failed. The lines are wiped as they may hold passwords. */
+ * failed. A line over TRANSACT_MAX_LINE bytes, an input over
+ * TRANSACT_MAX_BATCH or a NUL byte is refused, naming file and line; the
+ * lines (without their '\n') are wiped as they may hold passwords. */
 int transact_batch(struct cli *cli, const struct transact_opts *o, const char *path,
 		   const char *file, transact_line_fn fn, const char *empty_fmt,
 		   const char *refused);

@@ -11,9 +11,11 @@
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/op.h"
+#include "vmailadm/xalloc.h"
 
 /* One batch line. Batch lines may not read passwords from stdin: they
- * carry hashes or ask for generated ones. */
+ * carry hashes or ask for generated ones (standard input may be the batch
+ * itself, and one stream cannot serve many lines' passwords). */
 static int apply_line(struct cli *cli, struct stage *s, const struct transact_opts *o,
 		      const char *file, char *line, unsigned line_no, char **generated)
 {
@@ -25,22 +27,30 @@ static int apply_line(struct cli *cli, struct stage *s, const struct transact_op
 		cli_diags(cli, &d);
 		rc = EXIT_USAGE;
 	} else if (wc > 0) {
+		/* transact_take_options drops the front options from the array
+		 * it is given: give it a copy, lw keeps every word to free. */
+		char **ops = xcalloc((size_t)wc + 1, sizeof *ops);
+		memcpy(ops, lw, (size_t)wc * sizeof *ops);
 		struct transact_opts lo = *o;
 		lo.password_stdin = false;
 		lo.generate_password = false;
 		int m = wc;
-		if ((rc = transact_take_options(cli, &m, lw, &lo)) == EXIT_OK) {
+		if ((rc = transact_take_options(cli, &m, ops, &lo)) != EXIT_OK) {
+			/* the message is printed */
+		} else if (lo.password_stdin) {
+			fprintf(stderr, _("%s:%u: --password-stdin cannot be used in a batch: give --password-hash or --generate-password on the line\n"),
+				file, line_no);
+			rc = EXIT_USAGE;
+		} else if (!lo.generate_password && m >= 2 && strcmp(ops[0], "mailbox") == 0 &&
+			   strcmp(ops[1], "passwd") == 0 && !strstr(line, "--password-hash")) {
+			fprintf(stderr, _("%s:%u: 'mailbox passwd' in a batch needs --password-hash or --generate-password\n"),
+				file, line_no);
+			rc = EXIT_USAGE;
+		} else {
 			lo.dry_run = o->dry_run;
-			lo.password_stdin = false;
-			if (!lo.generate_password && m >= 2 && strcmp(lw[0], "mailbox") == 0 &&
-			    strcmp(lw[1], "passwd") == 0 && !strstr(line, "--password-hash")) {
-				fprintf(stderr, _("%s:%u: 'mailbox passwd' in a batch needs --password-hash or --generate-password\n"),
-					file, line_no);
-				rc = EXIT_USAGE;
-			} else {
-				rc = transact_stage_words(cli, s, m, lw, &lo, file, line_no, generated);
-			}
+			rc = transact_stage_words(cli, s, m, ops, &lo, file, line_no, generated);
 		}
+		free(ops);
 	}
 	op_words_free(lw);
 	diags_free(&d);

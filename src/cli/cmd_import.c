@@ -18,7 +18,8 @@
 #include "vmailadm/stage.h"
 #include "vmailadm/xalloc.h"
 
-/* Split one CSV line (RFC 4180 quotes) into at most max fields. */
+/* Split one CSV line (RFC 4180 quotes) into at most max fields; -1 when
+ * a quoted field is not closed on its line. */
 static int import_csv_fields(char *line, char **fields, int max)
 {
 	int n = 0;
@@ -41,6 +42,8 @@ static int import_csv_fields(char *line, char **fields, int max)
 				*out++ = *p++;
 			}
 		}
+		if (quoted)
+			return -1;
 		char sep = *p;
 		*out++ = '\0';
 		if (sep != ',')
@@ -50,14 +53,24 @@ static int import_csv_fields(char *line, char **fields, int max)
 	return n;
 }
 
+/* Spreadsheets begin a UTF-8 CSV file with a byte order mark. */
+static const char utf8_bom[] = "\xef\xbb\xbf";
+
 /* One row. An empty password creates a mailbox without one; "*" generates
  * one. The copy of the line is wiped: it holds a password. */
 static int import_row(struct cli *cli, struct stage *s, const struct transact_opts *o,
 		      const char *file, char *line, unsigned line_no, char **generated)
 {
 	char *fields[4] = { NULL, NULL, NULL, NULL };
+	if (line_no == 1 && strncmp(line, utf8_bom, sizeof utf8_bom - 1) == 0)
+		line += sizeof utf8_bom - 1;
 	char *copy = xstrdup(line);
 	int nf = import_csv_fields(copy, fields, 4);
+	if (nf < 0) {
+		fprintf(stderr, _("%s:%u: a quoted field has no closing quote\n"), file, line_no);
+		passhash_wipe(copy);
+		return EXIT_USAGE;
+	}
 	bool blank = nf == 1 && fields[0][0] == '\0';
 	bool header = line_no == 1 && strcasecmp(fields[0], "address") == 0;
 	if (blank || header || fields[0][0] == '#') {
@@ -114,6 +127,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		free(words);
 		return rc ? rc : cli_usage_error(cli, _("give --csv FILE"));
 	}
+	passhash_protect_process(); /* the rows hold passwords */
 	rc = transact_batch(cli, &o, words[2], words[2], import_row, _("%s: %s holds no rows\n"),
 			    _("nothing was changed: the import is applied whole or not at all\n"));
 	free(words);

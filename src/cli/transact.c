@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "vmailadm/commit.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/lineread.h"
 #include "vmailadm/op.h"
 #include "vmailadm/passhash.h"
 #include "vmailadm/precheck.h"
@@ -115,8 +118,16 @@ char **transact_words(struct cli *cli, int argc, char **argv, struct transact_op
 	return words;
 }
 
-/* Read one line without echo when stdin is a terminal. */
-static char *read_secret(const char *prompt, bool tty)
+/* Standard input holds one password or answer: longer than any password
+ * libxcrypt takes, so passhash_hash can say what the limit is. */
+enum { SECRET_MAX = 4096 };
+
+/* Read one line without echo when stdin is a terminal, straight from the
+ * descriptor (lineread: no stdio buffer keeps a copy, a NUL byte is
+ * refused rather than cutting the password short). *out gets the line
+ * (NULL at the end of the input); -1 when it was refused, the message
+ * printed. */
+static int read_secret(struct cli *cli, const char *prompt, bool tty, char **out)
 {
 	struct termios old, quiet;
 	if (tty) {
@@ -128,20 +139,22 @@ static char *read_secret(const char *prompt, bool tty)
 			tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 		}
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, stdin);
+	struct lineread *r = lineread_open(STDIN_FILENO, _("standard input"), SECRET_MAX, SIZE_MAX);
+	struct diags d = DIAGS_INIT;
+	char *line;
+	size_t n;
+	int got = lineread_next(r, &line, &n, &d);
+	*out = got > 0 ? xmemdup0(line, n) : NULL;
+	lineread_free(&r);
 	if (tty) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 		fputc('\n', stderr);
 	}
-	if (n < 0) {
-		free(line);
-		return NULL;
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	return line;
+	cli_diags(cli, &d);
+	diags_free(&d);
+	while (*out && n > 0 && (*out)[n - 1] == '\r')
+		(*out)[--n] = '\0';
+	return got < 0 ? -1 : 0;
 }
 
 /* Get, hash and wipe the password for op when it takes one. Returns 0, 1 when
@@ -157,20 +170,22 @@ static int fill_password(struct cli *cli, const struct transact_opts *o, struct 
 	const struct config *cfg = cli_config(cli);
 	char *plain = NULL;
 	bool tty = isatty(STDIN_FILENO);
+	passhash_protect_process();
 	if (o->generate_password) {
 		plain = passhash_generate(TRANSACT_GENERATED_PASSWORD_LENGTH);
 		*generated = xasprintf("%s: %s", op->subject, plain);
 	} else if (o->password_stdin) {
-		plain = read_secret("", false);
-		if (!plain || !*plain) {
-			fprintf(stderr, _("%s: no password on standard input\n"), cli->who);
+		int got = read_secret(cli, "", false, &plain);
+		if (got < 0 || !plain || !*plain) {
+			if (got == 0) /* else the reason is printed */
+				fprintf(stderr, _("%s: no password on standard input\n"), cli->who);
 			passhash_wipe(plain);
 			return -1;
 		}
 	} else if (tty) {
-		char *again;
-		plain = read_secret(_("New password: "), true);
-		again = read_secret(_("Again: "), true);
+		char *again = NULL;
+		if (read_secret(cli, _("New password: "), true, &plain) == 0 && plain)
+			read_secret(cli, _("Again: "), true, &again);
 		if (!plain || !again || strcmp(plain, again) != 0 || !*plain) {
 			fprintf(stderr, plain && again && *plain ? _("%s: the passwords differ\n")
 								 : _("%s: no password given\n"), cli->who);
@@ -362,8 +377,9 @@ int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv
 {
 	struct diags d = DIAGS_INIT;
 	/* 'mailbox passwd' without --password-hash gets its password below
-	 * (stdin, prompt, generated); op_from_words insists on a hash, so give
-	 * it a placeholder that is dropped at once. */
+	 * (stdin, prompt, generated); op_from_words insists on a well-formed
+	 * hash, so give it a placeholder (a 13-character DES form) that is
+	 * dropped at once. */
 	bool ask = argc >= 2 && strcmp(argv[0], "mailbox") == 0 && strcmp(argv[1], "passwd") == 0;
 	for (int i = 2; i < argc && ask; i++)
 		if (strcmp(argv[i], "--password-hash") == 0)
@@ -375,7 +391,7 @@ int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv
 		words[0] = argv[0];
 		words[1] = argv[1];
 		words[2] = (char *)"--password-hash";
-		words[3] = (char *)"-";
+		words[3] = (char *)"{CRYPT}AskedLater...";
 		for (int i = 2; i < argc; i++)
 			words[i + 2] = argv[i];
 		nwords = argc + 2;
@@ -404,7 +420,8 @@ int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv
 		op_describe(op, &desc);
 		fprintf(stderr, _("Really %s? [y/N] "), desc.buf);
 		sb_free(&desc);
-		char *answer = read_secret("", false);
+		char *answer;
+		read_secret(cli, "", false, &answer);
 		bool yes = answer && (answer[0] == 'y' || answer[0] == 'Y' || answer[0] == 'o' || answer[0] == 'O');
 		free(answer);
 		if (!yes) {
@@ -447,23 +464,23 @@ struct stage *transact_open_stage(struct cli *cli)
 }
 
 /* The batch commands read FILE (- is standard input), after finishing any
- * interrupted commit; NULL, the message printed and *rc set, when either
+ * interrupted commit; -1, the message printed and *rc set, when either
  * fails. */
-static FILE *open_batch(struct cli *cli, const char *path, int *rc)
+static int open_batch(struct cli *cli, const char *path, int *rc)
 {
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (!fp) {
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		fprintf(stderr, "%s: %s: %s\n", cli->who, path, strerror(errno));
 		*rc = EXIT_USAGE;
-		return NULL;
+		return -1;
 	}
 	if (transact_recover(cli) < 0) {
-		if (fp != stdin)
-			fclose(fp);
+		if (fd != STDIN_FILENO)
+			close(fd);
 		*rc = EXIT_PROBLEMS;
-		return NULL;
+		return -1;
 	}
-	return fp;
+	return fd;
 }
 
 /* A batch is applied whole or not at all: committed when every line was
@@ -488,28 +505,32 @@ int transact_batch(struct cli *cli, const struct transact_opts *o, const char *p
 		   const char *refused)
 {
 	int rc;
-	FILE *fp = open_batch(cli, path, &rc);
-	if (!fp)
+	int fd = open_batch(cli, path, &rc);
+	if (fd < 0)
 		return rc;
 	struct stage *s = transact_open_stage(cli);
 	char **generated = NULL;
 	size_t ngen = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned line_no = 0;
+	struct lineread *r = lineread_open(fd, file, TRANSACT_MAX_LINE, TRANSACT_MAX_BATCH);
+	struct diags d = DIAGS_INIT;
+	char *line;
+	size_t len;
+	int got = 0;
 	rc = EXIT_OK;
-	while (rc == EXIT_OK && getline(&line, &cap, fp) >= 0) {
-		line_no++;
+	while (rc == EXIT_OK && (got = lineread_next(r, &line, &len, &d)) > 0) {
 		generated = xreallocarray(generated, ngen + 1, sizeof *generated);
 		generated[ngen] = NULL;
-		rc = fn(cli, s, o, file, line, line_no, &generated[ngen]);
+		rc = fn(cli, s, o, file, line, lineread_line_no(r), &generated[ngen]);
 		ngen++;
 	}
-	if (line)
-		explicit_bzero(line, cap);
-	free(line);
-	if (fp != stdin)
-		fclose(fp);
+	if (got < 0) {
+		cli_diags(cli, &d);
+		rc = EXIT_USAGE;
+	}
+	diags_free(&d);
+	lineread_free(&r);
+	if (fd != STDIN_FILENO)
+		close(fd);
 	if (rc == EXIT_OK && stage_count(s) == 0) {
 		fprintf(stderr, empty_fmt, cli->who, file);
 		rc = EXIT_PROBLEMS;

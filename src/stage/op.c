@@ -9,6 +9,7 @@
 
 #include "vmailadm/i18n.h"
 #include "vmailadm/op.h"
+#include "vmailadm/passhash.h"
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
@@ -421,6 +422,15 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			diag_error(d, file, line, _("too many arguments for '%s %s'"), nm->object, nm->verb);
 		ok = false;
 	}
+	/* A hash given by hand goes into the passwd-file as written: one that
+	 * Dovecot would read as the password itself, or an empty one, is not
+	 * a hash. */
+	struct strbuf why = STRBUF_INIT;
+	if (ok && hash && !passhash_check_stored(hash, &why)) {
+		diag_error(d, file, line, _("--password-hash: %s"), why.buf);
+		ok = false;
+	}
+	sb_free(&why);
 	if (ok && purge && keep) {
 		diag_error(d, file, line, _("--purge and --keep-maildir exclude each other"));
 		ok = false;

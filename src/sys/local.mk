@@ -1,6 +1,7 @@
 libvmail_a_SOURCES += \
 	src/sys/atomicio.c \
 	src/sys/diag.c \
+	src/sys/lineread.c \
 	src/sys/mapfile.c \
 	src/sys/passhash.c \
 	src/sys/safeopen.c \
@@ -11,6 +12,7 @@ libvmail_a_SOURCES += \
 noinst_HEADERS += \
 	include/vmailadm/diag.h \
 	include/vmailadm/i18n.h \
+	include/vmailadm/lineread.h \
 	include/vmailadm/mapfile.h \
 	include/vmailadm/strbuf.h \
 	include/vmailadm/strmap.h \

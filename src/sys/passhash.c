@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
@@ -47,6 +49,18 @@ static const char *const weak[] = {
 	"MD5", "SMD5", "MD5-CRYPT", "DES-CRYPT", "SHA", "SHA1", "SSHA", "SHA256", "SSHA256",
 	"SHA512", "SSHA512", "CRAM-MD5", "HMAC-MD5", "DIGEST-MD5", "LANMAN", "NTLM", "RPA",
 	"OTP", "SKEY",
+};
+
+/* Schemes Dovecot reads a stored value for beside the two lists above
+ * (doveadm pw -l): strong, so a hash in them is taken as given. */
+static const char *const other_strong[] = {
+	"ARGON2I", "ARGON2ID", "PBKDF2", "SCRAM-SHA-1", "SCRAM-SHA-256",
+};
+
+/* Schemes whose stored value is the password itself: Dovecot compares the
+ * typed password with it, so a value "{PLAIN}secret" IS the password. */
+static const char *const clear_text[] = {
+	"PLAIN", "CLEAR", "CLEARTEXT", "PLAIN-TRUNC",
 };
 
 /* 0, O, 1, l and I are left out: a password read aloud or from paper must
@@ -98,6 +112,13 @@ char *passhash_hash(const char *scheme, const char *password, struct diags *d)
 		diag_error(d, NULL, 0, _("refusing to hash an empty password"));
 		return NULL;
 	}
+	/* libxcrypt refuses longer ones with ERANGE, which would read as
+	 * "Numerical result out of range". */
+	if (strlen(password) > CRYPT_MAX_PASSPHRASE_SIZE - 1) {
+		diag_error(d, NULL, 0, _("a password cannot be longer than %d bytes"),
+			   CRYPT_MAX_PASSPHRASE_SIZE - 1);
+		return NULL;
+	}
 	/* bcrypt only looks at the first 72 bytes: a longer password would be
 	 * accepted with any ending, which the user would not expect. */
 	if (strcmp(written[i].prefix, "$2y$") == 0 && strlen(password) > 72) {
@@ -124,6 +145,77 @@ char *passhash_hash(const char *scheme, const char *password, struct diags *d)
 	char *out = xasprintf("{%s}%s", written[i].scheme, h);
 	wipe_free_data(cd);
 	return out;
+}
+
+/* A crypt(3) string that is whole: the 13 characters of traditional DES,
+ * or a known method with all its '$' fields, whose hash after the salt
+ * (the last field) is at least 22 characters (bcrypt's salt and hash are one 53-character field;
+ * SHA-256 hashes are 43), so a bare salt or a cut value is not taken. */
+static bool crypt_complete(const char *data)
+{
+	if (data[0] != '$')
+		return strlen(data) == 13 && strspn(data, "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						       "abcdefghijklmnopqrstuvwxyz") == 13;
+	/* Legacy and cheap methods (MD5-CRYPT) are still whole hashes: lint
+	 * warns about them, as about those already in the file. */
+	int c = crypt_checksalt(data);
+	if (c == CRYPT_SALT_INVALID || c == CRYPT_SALT_METHOD_DISABLED)
+		return false;
+	/* yescrypt and gost-yescrypt have a parameter field before the salt:
+	 * their salt alone may be 22 characters long. */
+	size_t fields = 0;
+	for (const char *p = data; *p; p++)
+		fields += *p == '$';
+	size_t need = strncmp(data, "$y$", 3) == 0 || strncmp(data, "$gy$", 4) == 0 ? 4 : 3;
+	const char *last = strrchr(data, '$');
+	return fields >= need && strlen(last + 1) >= 22;
+}
+
+bool passhash_check_stored(const char *stored, struct strbuf *why)
+{
+	const char *end = stored[0] == '{' ? strchr(stored, '}') : NULL;
+	if (!end || end == stored + 1 || end - stored > 64) {
+		sb_adds(why, _("a password hash starts with its scheme in braces, e.g. {SHA512-CRYPT}$6$... (doveadm pw -s SHA512-CRYPT)"));
+		return false;
+	}
+	char scheme[65];
+	size_t n = (size_t)(end - stored - 1);
+	memcpy(scheme, stored + 1, n);
+	scheme[n] = '\0';
+	/* Dovecot takes an encoding after a dot ({PLAIN.b64}, {SHA.HEX}). */
+	char *dot = strchr(scheme, '.');
+	if (dot)
+		*dot = '\0';
+	const char *data = end + 1;
+	if (in_list(scheme, clear_text, N_ELEMS(clear_text))) {
+		sb_addf(why, _("{%s} is not a hash: Dovecot would accept the password written after it, in clear text"),
+			scheme);
+		return false;
+	}
+	bool crypt = in_list(scheme, crypt_family, N_ELEMS(crypt_family));
+	if (!crypt && !in_list(scheme, weak, N_ELEMS(weak)) &&
+	    !in_list(scheme, other_strong, N_ELEMS(other_strong))) {
+		sb_addf(why, _("{%s} is not a password scheme Dovecot knows"), scheme);
+		return false;
+	}
+	if (data[0] == '\0' || (crypt && !dot && !crypt_complete(data))) {
+		sb_addf(why, _("the {%s} hash is empty or incomplete"), scheme);
+		return false;
+	}
+	return true;
+}
+
+void passhash_protect_process(void)
+{
+	/* A core file or a ptrace by another process of the same user would
+	 * show the password; once off, it stays off for this short process. */
+	static bool done;
+	if (done)
+		return;
+	struct rlimit none = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	done = true;
 }
 
 /* Compare without an early exit, so the time taken does not tell how many

@@ -313,10 +313,10 @@ static char *random_op(void)
 	case 0:
 	case 1:
 		return xasprintf("mailbox add %s@%s%s%s", u, dm,
-				 rnd(3) ? " --password-hash {SHA512-CRYPT}$6$n$m" : "",
+				 rnd(3) ? " --password-hash {SHA512-CRYPT}$6$n$0123456789abcdefghijklmnopqrstuvwxyzABCDEFG" : "",
 				 rnd(2) ? (rnd(4) ? " --quota 2G" : " --quota lots") : "");
 	case 2: return xasprintf("mailbox del %s@%s%s", u, dm, rnd(2) ? " --purge" : "");
-	case 3: return xasprintf("mailbox passwd %s@%s --password-hash {CRYPT}$y$j$k", u, dm);
+	case 3: return xasprintf("mailbox passwd %s@%s --password-hash {CRYPT}$y$j9T$k$0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", u, dm);
 	case 4: return xasprintf("mailbox quota %s@%s %s", u, dm, rnd(3) ? "500M" : "none");
 	default: return xasprintf("mailbox add %s@%s", u, dm);
 	}

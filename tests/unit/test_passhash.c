@@ -95,6 +95,61 @@ static void test_verify_other_forms(void)
 		"Hello world"));
 }
 
+/* What --password-hash takes: every hash vmailadm writes, a DES or
+ * MD5-CRYPT hash of old; never a clear-text scheme, a bare value, an empty
+ * or cut hash, an unknown scheme. */
+static void test_check_stored(void)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct diags d = DIAGS_INIT;
+		char *h = passhash_hash(schemes[i], "a fine password", &d);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+		struct strbuf why = STRBUF_INIT;
+		CU_ASSERT_TRUE(passhash_check_stored(h, &why));
+		CU_ASSERT_EQUAL(why.len, 0);
+		/* cut after the salt: not whole */
+		*strrchr(h, '$') = '\0';
+		CU_ASSERT_FALSE(passhash_check_stored(h, &why));
+		sb_free(&why);
+		free(h);
+		diags_free(&d);
+	}
+	const char *good[] = { "{CRYPT}abJnggxhB/yWI", "{MD5-CRYPT}$1$saltsalt$qjXMvbEw8oaL.CzflDugX/",
+			       "{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA",
+			       "{SSHA256.b64}aGFzaGhhc2g=" };
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct strbuf why = STRBUF_INIT;
+		CU_ASSERT_TRUE(passhash_check_stored(good[i], &why));
+		sb_free(&why);
+	}
+	const char *bad[] = { "{PLAIN}secret", "{plain}secret", "{CLEARTEXT}secret", "{CLEAR}x",
+			      "{PLAIN.b64}c2VjcmV0", "{PLAIN-TRUNC}10-secret", "secret", "", "{}",
+			      "{SHA512-CRYPT}", "{SHA512-CRYPT}$6$saltsalt", "{NOSUCH}abc",
+			      "{SHA512-CRYPT}$6$", "{BLF-CRYPT}x", "$6$saltsalt$xxxxxxxxxxxxxxxxxxxxxx" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct strbuf why = STRBUF_INIT;
+		CU_ASSERT_FALSE(passhash_check_stored(bad[i], &why));
+		CU_ASSERT(why.len > 0);
+		/* the value (maybe a password) is never quoted back */
+		CU_ASSERT_PTR_NULL(strstr(sb_str(&why), "secret"));
+		sb_free(&why);
+	}
+	/* libxcrypt's limit is said, not "Numerical result out of range". */
+	char *longpw = xmalloc(513);
+	memset(longpw, 'a', 512);
+	longpw[512] = '\0';
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_PTR_NULL(passhash_hash("SHA512-CRYPT", longpw, &d));
+	CU_ASSERT_EQUAL_FATAL(d.n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.v[0].msg, "511"));
+	longpw[511] = '\0';
+	char *h = passhash_hash("SHA512-CRYPT", longpw, &d);
+	CU_ASSERT_PTR_NOT_NULL(h);
+	free(h);
+	free(longpw);
+	diags_free(&d);
+}
+
 static void test_generate(void)
 {
 	char *p = passhash_generate(0);
@@ -172,6 +227,7 @@ int main(void)
 		{ "scheme names, refusals, weak list", test_scheme_names },
 		{ "verify PLAIN, vectors, malformed", test_verify_other_forms },
 		{ "generated passwords", test_generate },
+		{ "hashes given by hand", test_check_stored },
 		{ "doveadm pw -t accepts our hashes", test_doveadm_accepts },
 		CU_TEST_INFO_NULL,
 	};

@@ -266,7 +266,7 @@ static bool notes_have(const struct plan *p, const char *text)
 	return false;
 }
 
-#define HASH "{SHA512-CRYPT}$6$abcdefgh$0123456789"
+#define HASH "{SHA512-CRYPT}$6$abcdefgh$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuv"
 #define VMB P("etc/postfix/vmailbox")
 #define VAL P("etc/postfix/virtual_alias")
 #define VDOM P("etc/postfix/virtual_domains")
@@ -414,14 +414,14 @@ static void test_mailbox_del_archive_and_purge(void)
 static void test_passwd_and_quota(void)
 {
 	setup();
-	CU_ASSERT_EQUAL(run1("mailbox passwd janedoe@andromed.cloud --password-hash '{CRYPT}$y$j9T$new'"), 0);
-	CU_ASSERT(has_entry(USERS, "janedoe@andromed.cloud", "{CRYPT}$y$j9T$new:5000:5000::::"));
+	CU_ASSERT_EQUAL(run1("mailbox passwd janedoe@andromed.cloud --password-hash '{CRYPT}$y$j9T$newsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFG'"), 0);
+	CU_ASSERT(has_entry(USERS, "janedoe@andromed.cloud", "{CRYPT}$y$j9T$newsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFG:5000:5000::::"));
 	CU_ASSERT_EQUAL(run1("mailbox quota janedoe@andromed.cloud 500M"), 0);
-	CU_ASSERT(contains(USERS, "\njanedoe@andromed.cloud:{CRYPT}$y$j9T$new:5000:5000::::userdb_quota_rule=*:storage=500M\n"));
+	CU_ASSERT(contains(USERS, "\njanedoe@andromed.cloud:{CRYPT}$y$j9T$newsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFG:5000:5000::::userdb_quota_rule=*:storage=500M\n"));
 	CU_ASSERT_EQUAL(run1("mailbox quota janedoe@andromed.cloud none"), 0);
 	/* The rule is gone (the empty extra field may go with it). */
-	CU_ASSERT(has_entry(USERS, "janedoe@andromed.cloud", "{CRYPT}$y$j9T$new:5000:5000::::") ||
-		  has_entry(USERS, "janedoe@andromed.cloud", "{CRYPT}$y$j9T$new:5000:5000:::"));
+	CU_ASSERT(has_entry(USERS, "janedoe@andromed.cloud", "{CRYPT}$y$j9T$newsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFG:5000:5000::::") ||
+		  has_entry(USERS, "janedoe@andromed.cloud", "{CRYPT}$y$j9T$newsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFG:5000:5000:::"));
 	CU_ASSERT_EQUAL(run1("mailbox quota janedoe@andromed.cloud lots"), -1);
 	CU_ASSERT(strstr(msg, "lots") != NULL);
 	teardown();

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Issue 10, defects 7 and 8: passwords and unbounded input are refused with
+# one clear line, and no managed file changes: a NUL byte in a password
+# (stdin, CSV), a {PLAIN}, {CLEARTEXT}, bare or empty --password-hash,
+# --password-stdin on a batch line, a password longer than libxcrypt takes
+# (a clear message, not "Numerical result out of range"); import --csv
+# /dev/zero fails at once; a line over 64 KiB; a CSV quote left open; a
+# UTF-8 byte order mark before the CSV header is accepted. Core dumps are
+# off while a password is read.
+set -u
+: "${VMAILADM:=./vmailadm}"
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*"; fail=1; }
+LC_ALL=C; LANGUAGE=; export LC_ALL LANGUAGE
+unset VMAILADM_CONFIG
+d="$tmp/demo"
+"$VMAILADM" demo "$d" >/dev/null 2>&1 || { echo "FAIL: vmailadm demo"; exit 1; }
+v() { "$VMAILADM" --config "$d/vmailadm.yaml" "$@"; }
+sums() { cat "$d"/etc/postfix/* "$d/etc/dovecot/users" "$d/etc/aliases" | sha256sum; }
+before=$(sums)
+# refused DESCRIPTION REGEX: the last command failed, said REGEX in one
+# line, changed nothing (a case that was accepted sets the next baseline,
+# so that one failure is not counted again by every later case).
+refused() {
+	[ "$rc" -ne 0 ] || no "$1: accepted"
+	grep -Eq -- "$2" "$tmp/err" || no "$1: no message /$2/: $(head -3 "$tmp/err")"
+	grep -q "out of range" "$tmp/err" && no "$1: says 'out of range'"
+	[ "$(sums)" = "$before" ] || { no "$1: a file changed"; before=$(sums); }
+}
+
+printf 'abc\000def\n' | v mailbox add nul@andromed.cloud --password-stdin >/dev/null 2>"$tmp/err"; rc=$?
+refused "NUL in a password on stdin" "NUL byte"
+printf 'address,password,quota\nnulcsv@andromed.cloud,abc\000def,\n' >"$tmp/nul.csv"
+v import --csv "$tmp/nul.csv" >/dev/null 2>"$tmp/err"; rc=$?
+refused "NUL in a CSV password" "nul.csv:2: .*NUL byte"
+i=0
+for h in '{PLAIN}secret' '{plain}secret' '{CLEARTEXT}secret' '{PLAIN.b64}c2VjcmV0' '{PLAIN-TRUNC}10-secret' 'secret' '' '{SHA512-CRYPT}' '{SHA512-CRYPT}$6$saltsalt' '{NOSUCH}abc'; do
+	i=$((i + 1))
+	v mailbox add "hash$i@andromed.cloud" --password-hash "$h" >/dev/null 2>"$tmp/err"; rc=$?
+	refused "--password-hash '$h'" "^vmailadm: .*--password-hash: "
+	printf 'mailbox add hash%s@andromed.cloud --password-hash %s\n' "$i" "'$h'" >"$tmp/b"
+	v apply "$tmp/b" >/dev/null 2>"$tmp/err"; rc=$?
+	refused "apply --password-hash '$h'" "b:1: error: --password-hash: "
+done
+grep -q 'secret' "$tmp/err" && no "a refused hash is echoed: $(cat "$tmp/err")"
+# A real hash is taken as given.
+v mailbox add goodhash@andromed.cloud --dry-run \
+	--password-hash '{SHA512-CRYPT}$6$3ClQnrOS.Ul4xCy6$0Lb8zTgf0xGPcV3.JkMzkCqv0b2Cxp4w5nP4ayrtSvx3Ow1KEXxD4eK1X5Ckz8Ku2WeEPC0NaO7sahGJxUz4y.' \
+	>/dev/null 2>"$tmp/err" || no "a SHA512-CRYPT hash refused: $(cat "$tmp/err")"
+printf 'mailbox add batch@andromed.cloud --password-stdin\n' >"$tmp/b"
+v apply "$tmp/b" >/dev/null 2>"$tmp/err" </dev/null; rc=$?
+refused "--password-stdin on a batch line" "b:1: --password-stdin cannot be used in a batch"
+long=$(head -c 600 /dev/zero | tr '\0' x)
+echo "$long" | v mailbox add long@andromed.cloud --password-stdin >/dev/null 2>"$tmp/err"; rc=$?
+refused "a 600-byte password" "longer than 511 bytes"
+printf 'address,password,quota\nlong@andromed.cloud,%s,\n' "$long" >"$tmp/long.csv"
+v import --csv "$tmp/long.csv" >/dev/null 2>"$tmp/err"; rc=$?
+refused "a 600-byte CSV password" "long.csv:2: .*longer than 511 bytes"
+
+# Unbounded input: /dev/zero fails at once, with bounded memory.
+( ulimit -v 400000; exec "$VMAILADM" --config "$d/vmailadm.yaml" import --csv /dev/zero ) >/dev/null 2>"$tmp/err"; rc=$?
+refused "import --csv /dev/zero" "/dev/zero:1: .*NUL byte"
+head -c 70000 /dev/zero | tr '\0' a >"$tmp/wide"
+v apply "$tmp/wide" >/dev/null 2>"$tmp/err"; rc=$?
+refused "a 70,000-byte apply line" "wide:1: (error: )?line longer than 65536 bytes"
+printf 'address,password,quota\n"open@andromed.cloud,,\n' >"$tmp/open.csv"
+v import --csv "$tmp/open.csv" >/dev/null 2>"$tmp/err"; rc=$?
+refused "an unterminated CSV quote" "open.csv:2: a quoted field has no closing quote"
+
+# A byte order mark before the header: the rows are read.
+printf '\357\273\277address,password,quota\nbom@andromed.cloud,,\n' >"$tmp/bom.csv"
+v import --csv "$tmp/bom.csv" --dry-run >"$tmp/out" 2>"$tmp/err" || no "BOM CSV refused: $(cat "$tmp/err")"
+grep -q '^+bom@andromed.cloud' "$tmp/out" || no "BOM CSV: no row staged: $(cat "$tmp/out")"
+
+# Core dumps are off while a password is being read.
+mkfifo "$tmp/fifo"
+"$VMAILADM" --config "$d/vmailadm.yaml" mailbox add core@andromed.cloud --password-stdin --dry-run \
+	<"$tmp/fifo" >/dev/null 2>&1 &
+pid=$!
+exec 3>"$tmp/fifo"
+i=0
+while [ $i -lt 100 ] && ! grep -q "^Max core file size *0 *0" "/proc/$pid/limits" 2>/dev/null; do
+	sleep 0.05; i=$((i + 1))
+done
+grep -q "^Max core file size *0 *0" "/proc/$pid/limits" || no "core dumps not off while reading a password"
+echo 'S3cret-pass' >&3
+exec 3>&-
+wait $pid
+
+[ $fail -eq 0 ] && echo "ok: passwords and input bounds"
+exit $fail
