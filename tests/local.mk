@@ -84,6 +84,7 @@ EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh
 INTEGRATION_TESTS = \
 	tests/integration/demo-live.sh \
 	tests/integration/exercise-live.sh \
+	tests/integration/queue-ui.sh \
 	tests/integration/stage-live.sh \
 	tests/integration/trace-vs-postfix.sh \
 	tests/integration/traffic-live.sh

@@ -32,6 +32,8 @@ struct queue_msg {
 };
 
 void queue_msg_free(struct queue_msg *m);
+/* An age as the listings show it: "45s", "12m", "3h", "2d". */
+void queue_format_age(int64_t secs, char *buf, size_t len);
 void queue_msg_copy(struct queue_msg *dst, const struct queue_msg *src);
 
 /* One line of postqueue -j into m (replacing nothing: m is filled fresh).
@@ -75,5 +77,24 @@ int queue_flush(const struct traffic_postfix *pf, const char *domain, struct dia
  * bytes). 0, or -1 with d. */
 int queue_message(const struct traffic_postfix *pf, const struct queue_ref *ref, size_t max,
 		  struct queue_msg *m, struct strbuf *raw, struct diags *d);
+
+/* The whole queue held in memory, for the interface (the CLI streams it):
+ * the messages in listing order, their bytes, and per recipient domain
+ * (lower case) how many messages wait for it, each message counted once
+ * per domain. */
+struct strmap;
+struct queue_snapshot {
+	struct queue_msg *v;
+	size_t n, cap;
+	uint64_t bytes;
+	struct strmap *domains;   /* domain -> count, as (void *)(uintptr_t) */
+};
+/* Fill s from a fresh listing (emptied first). The number of messages, or
+ * -1 with d (s then holds what was read). */
+long queue_snapshot_take(const struct traffic_postfix *pf, struct queue_snapshot *s,
+			 struct diags *d);
+/* The messages waiting for domain (any case). */
+size_t queue_snapshot_domain(const struct queue_snapshot *s, const char *domain);
+void queue_snapshot_free(struct queue_snapshot *s);
 
 #endif

@@ -23,21 +23,6 @@
 
 #define SHOW_MAX (4u << 20)
 
-/* "45s", "12m", "3h", "2d". */
-static void format_age(int64_t secs, char *buf, size_t len)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs < 60)
-		snprintf(buf, len, "%llds", (long long)secs);
-	else if (secs < 3600)
-		snprintf(buf, len, "%lldm", (long long)(secs / 60));
-	else if (secs < 86400)
-		snprintf(buf, len, "%lldh", (long long)(secs / 3600));
-	else
-		snprintf(buf, len, "%lldd", (long long)(secs / 86400));
-}
-
 static void put(struct strbuf *sb, const char *s)
 {
 	sb_add_printable(sb, s, strlen(s));
@@ -82,7 +67,7 @@ static json_t *msg_json(const struct queue_msg *m, int64_t now)
 static void msg_text(const struct queue_msg *m, int64_t now, struct strbuf *sb)
 {
 	char age[32];
-	format_age(now - m->arrival_time, age, sizeof age);
+	queue_format_age(now - m->arrival_time, age, sizeof age);
 	put(sb, m->queue_id);
 	sb_addf(sb, "  %-8s %5s %9llu  ", m->queue_name, age, (unsigned long long)m->size);
 	put(sb, m->sender[0] ? m->sender : "<>");

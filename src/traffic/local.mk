@@ -3,11 +3,13 @@ libvmail_a_SOURCES += \
 	src/traffic/maillog.c \
 	src/traffic/logsrc.c \
 	src/traffic/traffic.c \
-	src/traffic/queue.c
+	src/traffic/queue.c \
+	src/traffic/qwatch.c
 noinst_HEADERS += \
 	include/vmailadm/maillog.h \
 	include/vmailadm/logsrc.h \
 	include/vmailadm/queue.h \
+	include/vmailadm/qwatch.h \
 	include/vmailadm/traffic.h
 
 # test_maillog's fixtures (tests/local.mk lists the tests).

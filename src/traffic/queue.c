@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,20 @@ void queue_msg_free(struct queue_msg *m)
 	}
 	free(m->rcpts);
 	memset(m, 0, sizeof *m);
+}
+
+void queue_format_age(int64_t secs, char *buf, size_t len)
+{
+	if (secs < 0)
+		secs = 0;   /* a clock set back: not a negative age */
+	if (secs < 60)
+		snprintf(buf, len, "%llds", (long long)secs);
+	else if (secs < 3600)
+		snprintf(buf, len, "%lldm", (long long)(secs / 60));
+	else if (secs < 86400)
+		snprintf(buf, len, "%lldh", (long long)(secs / 3600));
+	else
+		snprintf(buf, len, "%lldd", (long long)(secs / 86400));
 }
 
 static char *dup_or_null(const char *s)
@@ -160,6 +176,75 @@ long queue_list(const struct traffic_postfix *pf, queue_visit fn, void *ctx, str
 	if (rc < 0 || l.bad)
 		return -1;
 	return l.count;
+}
+
+/* ---- the queue in memory (the interface) ---- */
+
+/* The domain of an address, folded to lower case (Postfix compares domains
+ * without regard to case), into buf; NULL when there is no '@'. */
+static const char *fold_domain(const char *address, char *buf, size_t len)
+{
+	const char *at = strrchr(address, '@');
+	if (!at || !at[1] || strlen(at + 1) >= len)
+		return NULL;
+	size_t i = 0;
+	for (const char *p = at + 1; *p; p++)
+		buf[i++] = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+	buf[i] = '\0';
+	return buf;
+}
+
+static bool snapshot_visit(void *ctx, const struct queue_msg *m)
+{
+	struct queue_snapshot *s = ctx;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
+	}
+	queue_msg_copy(&s->v[s->n++], m);
+	s->bytes += m->size;
+	/* Once per domain and message: a message to two people of one domain
+	 * is one message waiting for it. */
+	char buf[256], other[256];
+	for (size_t i = 0; i < m->nrcpts; i++) {
+		const char *dom = fold_domain(m->rcpts[i].address, buf, sizeof buf);
+		bool seen = !dom;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const char *o = fold_domain(m->rcpts[k].address, other, sizeof other);
+			seen = o && strcmp(o, dom) == 0;
+		}
+		if (!seen) {
+			uintptr_t c = (uintptr_t)strmap_get(s->domains, dom);
+			strmap_put(s->domains, dom, (void *)(c + 1));
+		}
+	}
+	return true;
+}
+
+long queue_snapshot_take(const struct traffic_postfix *pf, struct queue_snapshot *s,
+			 struct diags *d)
+{
+	queue_snapshot_free(s);
+	s->domains = strmap_create(64);
+	return queue_list(pf, snapshot_visit, s, d);
+}
+
+size_t queue_snapshot_domain(const struct queue_snapshot *s, const char *domain)
+{
+	char buf[256];
+	char *at = xasprintf("@%s", domain);
+	const char *dom = s->domains ? fold_domain(at, buf, sizeof buf) : NULL;
+	free(at);
+	return dom ? (size_t)(uintptr_t)strmap_get(s->domains, dom) : 0;
+}
+
+void queue_snapshot_free(struct queue_snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		queue_msg_free(&s->v[i]);
+	free(s->v);
+	strmap_free(&s->domains);
+	memset(s, 0, sizeof *s);
 }
 
 /* ---- actions ---- */

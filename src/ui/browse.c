@@ -46,7 +46,14 @@ static void browse_draw(struct screen *s, struct ui *ui, int y, int x, int h, in
 	/* domains */
 	snprintf(t, sizeof t, _("Domains (%zu)"), B->ndvis);
 	browse_pane_title(ui, y, x, dw, t, B->focus == PANE_DOMAINS);
+	B->qwait = false;
+	for (size_t i = 0; i < B->ndvis && !B->qwait; i++) {
+		const struct dent *e = &B->dents[B->dvis[i]];
+		B->qwait = qstate_domain(ui, (e->d ? e->d : e->old)->name) > 0;
+	}
 	if (dw > 20) {
+		if (B->qwait)
+			ui_text_right(ui, y, x + dw - 18, 4, _("wait"), ROLE_TITLE);
 		ui_text_right(ui, y, x + dw - 13, 3, _("mbx"), ROLE_TITLE);
 		ui_text_right(ui, y, x + dw - 9, 3, _("ali"), ROLE_TITLE);
 		ui_text_right(ui, y, x + dw - 5, 4, _("new"), ROLE_TITLE);
@@ -304,6 +311,15 @@ static bool browse_k_log(struct screen *s, struct ui *ui, ui_key k)
 	return true;
 }
 
+/* The Postfix queue (queueview.c). */
+static bool browse_k_queue(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)s;
+	(void)k;
+	ui_push(ui, queueview_create(ui));
+	return true;
+}
+
 /* The keys about the staged changes as a whole: undo, preview, quit. */
 static bool browse_k_staged(struct screen *s, struct ui *ui, ui_key k)
 {
@@ -446,6 +462,8 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("on a mailbox: its messages; Enter on a message reads it") },
 	{ .keys = { 'L' }, .run = browse_k_log, .name = "L",
 	  .help = N_("on a mailbox or alias: its deliveries and rejections of the last 7 days (mail log)") },
+	{ .keys = { 'w' }, .run = browse_k_queue, .name = "w",
+	  .help = N_("the mail queue, live: what waits and why; hold, release, requeue, delete, flush") },
 	{ .help = N_("Finding") },
 	{ .keys = { '/' }, .run = browse_k_filter, .name = "/",
 	  .help = N_("filter domains and entries by text (Enter keeps it, Esc clears it)"),

@@ -64,6 +64,8 @@ struct browse {
 	size_t nboxes;
 	size_t *dvis, ndvis;          /* visible domains (indices in dents) */
 	uint64_t *dnew;               /* new mail by domain index */
+	bool qwait;                   /* some domain shown has mail in the queue:
+	                               * the domains pane has a "wait" column */
 	struct row *rows;
 	size_t nrows, caprows;
 	size_t rows_for;              /* domain index of rows, SIZE_MAX: none */

@@ -14,6 +14,8 @@ vmailadm_SOURCES += \
 	src/ui/live.c \
 	src/ui/logview.c \
 	src/ui/mailview.c \
+	src/ui/qstate.c \
+	src/ui/queueview.c \
 	src/ui/rows.c \
 	src/ui/session.c \
 	src/ui/theme.c \

@@ -306,15 +306,31 @@ static void split_lines(struct viewer *V, const char *text, size_t len)
 	}
 }
 
-static struct screen *viewer_create(struct ui *ui, struct maillist *M, size_t i)
+/* A viewer over text already rendered (mailmsg_render's form). */
+static struct viewer *viewer_new(const char *title, const char *text, size_t len)
 {
-	(void)ui;
 	struct viewer *V = xcalloc(1, sizeof *V);
 	V->s.ops = &vw_screen_ops;
 	list_init(&V->list, &vw_ops, V);
+	V->title = xstrdup(title);
+	split_lines(V, text, len);
+	for (size_t k = 0; k < V->n && V->lines[k][0]; k++)
+		V->header_lines = k + 1;
+	return V;
+}
+
+struct screen *mailview_text(struct ui *ui, const char *title, const char *text, size_t len)
+{
+	(void)ui;
+	return &viewer_new(title, text, len)->s;
+}
+
+static struct screen *viewer_create(struct ui *ui, struct maillist *M, size_t i)
+{
+	(void)ui;
 	const struct mailmsg *m = &M->msgs[i];
-	V->title = xasprintf("%s  (%s, %s)", *m->subject ? m->subject : _("(no subject)"),
-			     M->address, m->path);
+	char *title = xasprintf("%s  (%s, %s)", *m->subject ? m->subject : _("(no subject)"),
+				M->address, m->path);
 	struct strbuf raw = STRBUF_INIT, out = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
 	if (mailmsg_read(M->fd, m->path, MESSAGE_MAX, &raw, &d) < 0) {
@@ -325,9 +341,8 @@ static struct screen *viewer_create(struct ui *ui, struct maillist *M, size_t i)
 		mailmsg_render(raw.buf, raw.len, &out);
 	}
 	diags_free(&d);
-	split_lines(V, sb_str(&out), out.len);
-	for (size_t k = 0; k < V->n && V->lines[k][0]; k++)
-		V->header_lines = k + 1;
+	struct viewer *V = viewer_new(title, sb_str(&out), out.len);
+	free(title);
 	sb_free(&raw);
 	sb_free(&out);
 	return &V->s;

@@ -321,11 +321,18 @@ static void rows_dom_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 	else
 		lintmark_draw(ui, y, x, B->dsev[di]);
 	bool narrow = w < 26;   /* beside the exercise pane: the name alone */
-	ui_text(ui, y, x + 1, narrow ? w - 1 : w - 15, d->name,
+	int qw = B->qwait && !narrow ? 5 : 0;   /* messages in the queue for it */
+	ui_text(ui, y, x + 1, narrow ? w - 1 : w - 15 - qw, d->name,
 		e->mark != MARK_NONE ? rows_mark_role[e->mark]
 		: d->class == DOMAIN_OTHER ? ROLE_DIM : ROLE_NORMAL);
 	if (narrow)
 		return;
+	if (qw) {
+		char q[24];
+		size_t nq = qstate_domain(ui, d->name);
+		rows_num(q, sizeof q, true, nq);
+		ui_text_right(ui, y, x + w - 18, 4, q, nq ? ROLE_WARNING : ROLE_DIM);
+	}
 	ui_text_right(ui, y, x + w - 13, 3, a, ROLE_NORMAL);
 	ui_text_right(ui, y, x + w - 9, 3, b, ROLE_NORMAL);
 	ui_text_right(ui, y, x + w - 5, 4, c, B->dnew[di] ? ROLE_NEW_MAIL : ROLE_DIM);

@@ -382,11 +382,13 @@ static void main_loop(struct ui *ui)
 			fflush(ui->timing);
 			nkeys = 0;
 		}
-		struct pollfd fds[5];
+		struct pollfd fds[7];
 		fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		int n = 1 + live_pollfds(ui->live, fds + 1, 3);
 		n += xpane_pollfds(ui, fds + n, 5 - n);
-		int r = poll(fds, (nfds_t)n, xpane_timeout(ui));
+		n += qstate_pollfds(ui, fds + n, 7 - n);
+		int tx = xpane_timeout(ui), tq = qstate_timeout(ui);
+		int r = poll(fds, (nfds_t)n, tx < 0 ? tq : tq < 0 || tx < tq ? tx : tq);
 		if (r < 0 && errno != EINTR)
 			vm_fatal("poll: %s", strerror(errno));
 		if (got_quit_signal)
@@ -395,6 +397,8 @@ static void main_loop(struct ui *ui)
 		if (live_handle(ui->live))
 			ui->dirty = true;
 		if (xpane_handle(ui))
+			ui->dirty = true;
+		if (qstate_handle(ui))
 			ui->dirty = true;
 		if (ui->timing && was_scanning && !live_scanning(ui->live)) {
 			fprintf(ui->timing, "scan-done %.3f\n", clock_ms() - ui->t_start);
@@ -531,6 +535,7 @@ int ui_run(struct config *cfg, const char *theme)
 	ui->live = live_create(ui->world);
 	ui->view = ui->world;
 	ui->top = ui->main = browse_create(ui);
+	qstate_start(ui);
 	session_offer(ui);
 	ui->dirty = false;
 	paint(ui);
@@ -553,6 +558,7 @@ int ui_run(struct config *cfg, const char *theme)
 	delscreen(the_screen);
 	session_cleanup(ui);
 	xpane_free(ui);
+	qstate_free(ui);
 	live_free(&ui->live);
 	world_free(&ui->world);
 	theme_free(&ui->theme);

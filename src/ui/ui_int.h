@@ -111,6 +111,7 @@ struct ui {
 	struct screen *main;         /* the browse screen, bottom of the stack */
 	bool quit_after_commit;
 	struct xpane *xpane;         /* the exercise pane (x), made at the first x */
+	struct qstate *qstate;       /* the Postfix queue, listed in the background */
 	unsigned world_gen;          /* bumped whenever world is read again */
 	FILE *timing;                /* VMAILADM_UI_TIMING: per-key times */
 	double t_start;              /* ms, CLOCK_MONOTONIC, at ui_run */
@@ -280,6 +281,38 @@ void logview_show(struct ui *ui, const char *address);
 
 /* Quick inspection of a mailbox (mailview.c). */
 struct screen *maillist_create(struct ui *ui, const struct mailbox *b);
+/* The message viewer over text mailmsg_render made (a queued message). */
+struct screen *mailview_text(struct ui *ui, const char *title, const char *text, size_t len);
+
+/* The Postfix queue (qstate.c): listed in a thread right after the first
+ * paint, again when the queue directories change (or every few seconds
+ * when they cannot be watched). Poll its descriptors with its timeout,
+ * then call qstate_handle (true: paint). */
+struct queue_snapshot;
+struct traffic_postfix;
+void qstate_start(struct ui *ui);
+int qstate_pollfds(struct ui *ui, struct pollfd *fds, int max);
+int qstate_timeout(struct ui *ui);
+bool qstate_handle(struct ui *ui);
+void qstate_free(struct ui *ui);
+/* List again now (after an action). */
+void qstate_refresh(struct ui *ui);
+/* The queue view is open (poll faster) or closed. */
+void qstate_set_open(struct ui *ui, bool open);
+/* The last listing that worked, NULL before the first; gen changes with
+ * every listing or problem. */
+const struct queue_snapshot *qstate_snapshot(struct ui *ui, unsigned *gen);
+/* Why the last listing failed, or NULL. */
+const char *qstate_problem(struct ui *ui);
+bool qstate_busy(struct ui *ui);
+/* true when changes are watched (inotify), false when polled. */
+bool qstate_live(struct ui *ui);
+const struct traffic_postfix *qstate_postfix(struct ui *ui);
+/* The messages waiting for a domain (0 when unknown). */
+size_t qstate_domain(struct ui *ui, const char *domain);
+
+/* The queue view (queueview.c, w on the main screen). */
+struct screen *queueview_create(struct ui *ui);
 
 /* The exercise pane (xpane.c), beside the browser. xpane_key takes x
  * (open/close) and, while it is open, h (hint) and [ ] (exercise);
