@@ -81,6 +81,42 @@ cp "$tmp/saved.yaml" "$d/vmailadm.yaml"
 v mailbox add checked@andromed.cloud >"$tmp/out" 2>&1 || no "mailbox add: $(cat "$tmp/out")"
 grep -q "vmailbox.db answers the 1 key that changed" "$tmp/out" || no "the map was not checked: $(cat "$tmp/out")"
 
+# ---- defect 6: a read command recovers an interrupted commit first -------
+# A commit killed during a slow reload: its files are all written. The next
+# list must show them rolled back and say so; while the lock is held it
+# must say that a commit was interrupted and how to finish it.
+printf '#!/bin/sh\necho $$ >"%s/reload.pid"\nexec sleep 30\n' "$tmp" >"$tmp/slow-reload"
+chmod 755 "$tmp/slow-reload"
+cp "$d/vmailadm.yaml" "$tmp/saved.yaml"
+sed -i "s|^dovecot_reload:.*|dovecot_reload: $tmp/slow-reload|" "$d/vmailadm.yaml"
+"$VMAILADM" --config "$d/vmailadm.yaml" mailbox add killed@andromed.cloud --generate-password >"$tmp/killed.out" 2>&1 &
+committer=$!
+i=0
+while [ ! -s "$tmp/reload.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL $committer
+wait $committer 2>/dev/null
+[ -s "$tmp/reload.pid" ] && kill -KILL "$(cat "$tmp/reload.pid")" 2>/dev/null
+cp "$tmp/saved.yaml" "$d/vmailadm.yaml"
+[ -e "$d/state/journal" ] || no "defect 6: the killed commit left no journal: $(cat "$tmp/killed.out")"
+grep -q "^killed@andromed.cloud:" "$d/etc/dovecot/users" || no "defect 6: the killed commit had not written the passwd-file"
+flock "$d/state/lock" sleep 2 &
+holder=$!
+sleep 0.3
+v list mailboxes >"$tmp/out" 2>"$tmp/err" || no "list while the lock is held: $(cat "$tmp/err")"
+grep -q "a commit is running or was interrupted" "$tmp/err" || no "list, lock held: no word of the interrupted commit: $(cat "$tmp/err")"
+[ "$(grep -c . "$tmp/err")" = 1 ] || no "list, lock held: not one line: $(cat "$tmp/err")"
+[ -e "$d/state/journal" ] || no "list recovered though the lock was held"
+wait $holder
+v list mailboxes >"$tmp/out" 2>"$tmp/err" || no "list after a killed commit: $(cat "$tmp/err")"
+grep -q "rolled back the interrupted commit" "$tmp/err" || no "list did not say it recovered: $(cat "$tmp/err")"
+grep -q "killed@" "$tmp/out" && no "list shows the mailbox of the killed commit: $(cat "$tmp/out")"
+grep -q "^killed@" "$d/etc/dovecot/users" && no "the passwd-file still names killed@"
+[ -e "$d/state/journal" ] && no "the journal is still there after list"
+[ -z "$(postmap -c "$pf" -q killed@andromed.cloud "hash:$pf/vmailbox")" ] || no "killed@ still in vmailbox.db"
+[ -e "$d/vhosts/andromed.cloud/killed" ] && no "the killed commit's empty maildir stayed"
+v list mailboxes >"$tmp/out" 2>"$tmp/err"
+[ -s "$tmp/err" ] && no "a second list still says something: $(cat "$tmp/err")"
+
 # ---- defect 11: a second committer waits for the lock (lock_wait) --------
 flock "$d/state/lock" sleep 3 &
 holder=$!

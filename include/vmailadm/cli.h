@@ -115,6 +115,9 @@ struct json_t;
 /* The world for cli's configuration; load diagnostics are printed on
  * stderr; a world that cannot load (main.cf missing) exits 2. */
 struct world *cli_world(struct cli *cli);
+/* Before a read command reads the files: an interrupted commit is finished
+ * or rolled back (said on stderr), or one line says why it cannot be. */
+void cli_recover_read(struct cli *cli);
 /* "1 GiB", "unlimited", the rule itself when it has no byte limit, or "". */
 char *cli_format_quota(const struct mailbox *b);
 /* The stable JSON objects of doc/json.md. */

@@ -53,6 +53,13 @@ void commit_result_free(struct commit_result *res);
  * (empty when there was nothing to do). Returns -1 when something could not
  * be restored (named in d). */
 int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *d);
+/* The same for a command that only reads (list, show, stats, trace, lint,
+ * the TUI start): it recovers only under the lock. When it cannot (the
+ * lock is held, or this user cannot open it) and a journal is there,
+ * nothing is touched and blocked gets one line saying that a commit was
+ * interrupted and how to finish it (issue 10, defect 6). */
+int commit_recover_read(const struct config *cfg, struct strbuf *said, struct strbuf *blocked,
+			struct diags *d);
 
 /* Staged but uncommitted operations saved on SIGHUP/SIGTERM or quit, offered
  * back at the next start: state_dir/staged, one op per line (op_format). */

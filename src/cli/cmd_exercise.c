@@ -141,6 +141,7 @@ static void exercise_print(const struct exercise *x, const struct exercise_resul
 static int run(struct cli *cli, struct config *cfg, int number, bool json)
 {
 	struct diags d = DIAGS_INIT;
+	cli_recover_read(cli);
 	struct world *w = NULL;
 	int rc = world_load(cfg, &w, &d);
 	diags_free(&d); /* the files' own problems are lint's to report */

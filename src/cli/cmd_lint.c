@@ -171,6 +171,7 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 
 	struct config *cfg = cli_config(cli);
 	struct diags d = DIAGS_INIT;
+	cli_recover_read(cli);
 	struct world *w = NULL;
 	if (world_load(cfg, &w, &d) < 0) {
 		cli_diags(cli, &d);

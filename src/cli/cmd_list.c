@@ -13,6 +13,7 @@
 
 #include "vmailadm/aliases.h"
 #include "vmailadm/cli.h"
+#include "vmailadm/commit.h"
 #include "vmailadm/config.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/diag.h"
@@ -22,9 +23,31 @@
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
+/* Issue 10, defect 6: a read command used to show the half-changed files
+ * of a killed commit (an address in the map but not in the passwd-file)
+ * without a word. */
+void cli_recover_read(struct cli *cli)
+{
+	struct strbuf said = STRBUF_INIT, blocked = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	commit_recover_read(cli_config(cli), &said, &blocked, &d);
+	cli_diags(cli, &d);
+	for (char *l = said.buf, *nl; l && *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		*nl = '\0';
+		fprintf(stderr, "%s: %s\n", cli->prog, l);
+	}
+	if (blocked.len)
+		fprintf(stderr, "%s: %s\n", cli->prog, blocked.buf);
+	diags_free(&d);
+	sb_free(&said);
+	sb_free(&blocked);
+}
+
 struct world *cli_world(struct cli *cli)
 {
 	struct config *cfg = cli_config(cli);
+	cli_recover_read(cli);
 	struct diags d = DIAGS_INIT;
 	struct world *w = NULL;
 	int rc = world_load(cfg, &w, &d);

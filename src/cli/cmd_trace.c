@@ -165,6 +165,7 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 	/* No world: the tracer reads main.cf and indexes the tables itself
 	 * (never the passwd-file), which on large servers is most of the time
 	 * a trace takes. */
+	cli_recover_read(cli);
 	struct diags d = DIAGS_INIT;
 	struct tracer *t = trace_open(cli_config(cli), &d);
 	cli_diags(cli, &d);

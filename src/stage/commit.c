@@ -1483,28 +1483,45 @@ static void recover_temps(const struct config *cfg, struct doc *j, bool locked, 
 	sb_free(&gone);
 }
 
-int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *d)
+/* What a journal says: its id, the mail base, whether every file it names
+ * has the new bytes, whether it moves mail. */
+static void journal_scan(const struct doc *j, char **id, char **base, bool *all_new, bool *moves)
 {
-	struct stat st;
-	if (stat(cfg->state_dir, &st) < 0)
-		return 0; /* no commit ever ran here */
-	/* A commit running now owns its journal and temporary files. Without
-	 * access to the lock, a journal is still looked at, as always. */
-	int lock = try_lock(cfg);
-	if (lock == -1)
-		return 0;
+	*all_new = true;
+	*moves = false;
+	for (size_t i = 0; i < doc_count(j); i++) {
+		size_t len;
+		const char *t = doc_text(j, i, &len);
+		char *line = xmemdup0(t, len);
+		if (strncmp(line, "id ", 3) == 0) {
+			free(*id);
+			*id = xstrdup(line + 3);
+		} else if (strncmp(line, "base ", 5) == 0) {
+			free(*base);
+			*base = xstrdup(line + 5);
+		} else if (strncmp(line, "file ", 5) == 0) {
+			*all_new &= journal_file_is_new(line + 5);
+		} else if (strncmp(line, "maildir\tarchive-", 16) == 0 || strncmp(line, "maildir\tpurge-", 14) == 0) {
+			*moves = true;
+		}
+		free(line);
+	}
+}
+
+/* The recovery proper, under the lock when lock >= 0 (-2: the lock file
+ * cannot be opened, and a journal is still looked at, as always). */
+static int recover_journal(const struct config *cfg, int lock, struct strbuf *said, struct diags *d)
+{
 	char *path = state_path(cfg, "journal");
 	struct doc *j;
 	if (doc_load(path, true, &j, d) < 0) {
 		free(path);
-		release_lock(lock);
 		return -1;
 	}
 	if (!doc_exists(j)) {
 		recover_temps(cfg, NULL, lock >= 0, said);
 		doc_free(&j);
 		free(path);
-		release_lock(lock);
 		return 0;
 	}
 	struct commit_result res = { 0 };
@@ -1515,24 +1532,8 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 	/* Killed once every file was in place, with mail to archive or delete:
 	 * the commit is finished (the mailbox wholly removed, its mail
 	 * archived); otherwise it is undone, maildirs with the files. */
-	bool all_new = true, moves = false;
-	for (size_t i = 0; i < doc_count(j); i++) {
-		size_t len;
-		const char *t = doc_text(j, i, &len);
-		char *line = xmemdup0(t, len);
-		if (strncmp(line, "id ", 3) == 0) {
-			free(id);
-			id = xstrdup(line + 3);
-		} else if (strncmp(line, "base ", 5) == 0) {
-			free(base);
-			base = xstrdup(line + 5);
-		} else if (strncmp(line, "file ", 5) == 0) {
-			all_new &= journal_file_is_new(line + 5);
-		} else if (strncmp(line, "maildir\tarchive-", 16) == 0 || strncmp(line, "maildir\tpurge-", 14) == 0) {
-			moves = true;
-		}
-		free(line);
-	}
+	bool all_new, moves;
+	journal_scan(j, &id, &base, &all_new, &moves);
 	bool forward = all_new && moves && base;
 	for (int phase = forward ? 0 : 1; phase <= (forward ? 0 : 2); phase++) {
 		for (size_t i = 0; i < doc_count(j); i++) {
@@ -1570,7 +1571,65 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 	free(path);
 	free(r.spans);
 	commit_result_free(&res);
+	return rc;
+}
+
+int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *d)
+{
+	struct stat st;
+	if (stat(cfg->state_dir, &st) < 0)
+		return 0; /* no commit ever ran here */
+	/* A commit running now owns its journal and temporary files. */
+	int lock = try_lock(cfg);
+	if (lock == -1)
+		return 0;
+	int rc = recover_journal(cfg, lock, said, d);
 	release_lock(lock);
+	return rc;
+}
+
+/* Who holds the lock, as its holder wrote it ("pid 123, user root"). */
+static void lock_holder(const struct config *cfg, char *buf, size_t size)
+{
+	char *path = state_path(cfg, "lock");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	ssize_t n = fd >= 0 ? pread(fd, buf, size - 1, 0) : -1;
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (fd >= 0)
+		close(fd);
+	if (!*buf)
+		snprintf(buf, size, "%s", _("unknown process"));
+}
+
+int commit_recover_read(const struct config *cfg, struct strbuf *said, struct strbuf *blocked,
+			struct diags *d)
+{
+	struct stat st;
+	if (stat(cfg->state_dir, &st) < 0)
+		return 0;
+	char *path = state_path(cfg, "journal");
+	bool journal = lstat(path, &st) == 0;
+	free(path);
+	/* Only under the lock: a reader without it must not write the files
+	 * a commit may be writing, nor undo that commit's journal. */
+	int lock = try_lock(cfg);
+	if (lock == -1 && journal) {
+		char who[256];
+		lock_holder(cfg, who, sizeof who);
+		sb_addf(blocked, _("a commit is running or was interrupted (the lock is held: %s): what is shown may be half changed; run vmailadm again once it is done to finish it"),
+			who);
+	} else if (lock == -2 && journal) {
+		sb_addf(blocked, _("a commit was interrupted (%s/journal): what is shown may be half changed; run vmailadm as a user who can write %s to finish it"),
+			cfg->state_dir, cfg->state_dir);
+	}
+	if (lock < 0)
+		return 0;
+	int rc = recover_journal(cfg, lock, said, d);
+	release_lock(lock);
+	if (rc < 0)
+		sb_addf(blocked, _("the interrupted commit could not be finished (see above): what is shown may be half changed"));
 	return rc;
 }
 

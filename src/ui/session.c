@@ -50,14 +50,16 @@ void session_discarded(struct ui *ui)
 
 void session_recover(struct ui *ui)
 {
-	struct strbuf said = STRBUF_INIT;
+	struct strbuf said = STRBUF_INIT, blocked = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	int rc = commit_recover(ui->cfg, &said, &d);
+	int rc = commit_recover_read(ui->cfg, &said, &blocked, &d);
 	if (rc < 0) {
 		struct strbuf m = STRBUF_INIT;
 		edit_first_diag(&d, &m, _("an interrupted commit could not be undone"));
 		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
 		sb_free(&m);
+	} else if (blocked.len) {
+		ui_status(ui, ROLE_WARNING, "%s", sb_str(&blocked));
 	} else if (said.len) {
 		while (said.len && said.buf[said.len - 1] == '\n')
 			sb_truncate(&said, said.len - 1);
@@ -68,6 +70,7 @@ void session_recover(struct ui *ui)
 	}
 	diags_free(&d);
 	sb_free(&said);
+	sb_free(&blocked);
 }
 
 static char *session_path(const struct ui *ui)

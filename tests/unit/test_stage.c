@@ -2126,6 +2126,41 @@ static void test_rollback_incomplete_says_what(void)
 	teardown();
 }
 
+/* Issue 10, defect 6: a reader recovers only under the lock; without
+ * access to it (here a directory in its place), it touches nothing and
+ * says in one line that a commit was interrupted and how to finish it;
+ * with the lock, it recovers. */
+static void test_recover_read(void)
+{
+	setup();
+	CU_ASSERT_EQUAL(run1("mailbox add seed@andromed.cloud"), 0);
+	crash_commit_at("write /");
+	char *path = xasprintf("%s/lock", cfg->state_dir);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
+	struct strbuf said = STRBUF_INIT, blocked = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(commit_recover_read(cfg, &said, &blocked, &d), 0);
+	CU_ASSERT_EQUAL(said.len, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&blocked), "a commit was interrupted"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&blocked), "a user who can write"));
+	CU_ASSERT_PTR_NULL(strchr(sb_str(&blocked), '\n'));
+	CU_ASSERT(exists(P("state/journal")));
+	CU_ASSERT(contains(USERS, "alice@andromed.cloud"));
+	CU_ASSERT_EQUAL(rmdir(path), 0);
+	sb_reset(&blocked);
+	CU_ASSERT_EQUAL(commit_recover_read(cfg, &said, &blocked, &d), 0);
+	CU_ASSERT_EQUAL(blocked.len, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "rolled back the interrupted commit"));
+	CU_ASSERT(!exists(P("state/journal")));
+	CU_ASSERT(!contains(USERS, "alice@andromed.cloud"));
+	sb_free(&said);
+	sb_free(&blocked);
+	diags_free(&d);
+	free(path);
+	teardown();
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -2172,6 +2207,7 @@ int main(void)
 		{ "postmap that builds nothing: rolled back whole (#10.4)", test_postmap_builds_nothing },
 		{ "postmap that builds a stale map: caught, old map back (#10.4)", test_postmap_builds_stale_map },
 		{ "rollback that fails says what was and was not restored (#10.4)", test_rollback_incomplete_says_what },
+		{ "a reader recovers under the lock, else says how (#10.6)", test_recover_read },
 		CU_TEST_INFO_NULL,
 	};
 	int rc = cu_run("stage", tests);
