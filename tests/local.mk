@@ -91,6 +91,22 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh
 
+# The fuzz harnesses' replays: each parser's harness (tests/fuzz/fuzz_NAME.c)
+# built with the ordinary compiler, run over the inputs fuzzing found and
+# the seeds (tests/fuzz/local.mk builds them). Written out: automake reads
+# TESTS itself and does not understand a pattern substitution there.
+FUZZ_REPLAY = \
+	tests/fuzz/replay-config \
+	tests/fuzz/replay-maildirname \
+	tests/fuzz/replay-maildirsize \
+	tests/fuzz/replay-mailmsg \
+	tests/fuzz/replay-maincf_pwfile \
+	tests/fuzz/replay-opwords \
+	tests/fuzz/replay-table \
+	tests/fuzz/replay-tableidx \
+	tests/fuzz/replay-theme
+TESTS += $(FUZZ_REPLAY)
+
 # Only src/ui includes curses.
 TESTS += tests/check-curses.sh
 # The README's set-up commands and demo passwords against the real thing.

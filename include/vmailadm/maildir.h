@@ -142,7 +142,8 @@ bool maildir_quota_parse(const char *text, size_t len, struct maildir_quota *q);
  * (q, NULL when not read); -1: none, 0: unlimited. */
 long long maildir_quota_limit(long long rule_bytes, const struct maildir_quota *q);
 /* Decode an IMAP modified UTF-7 name (RFC 3501 §5.1.3) into UTF-8, appended
- * to out; false (and the name appended unchanged) when it is not valid. */
+ * to out; false (and the name appended unchanged) when it is not valid or
+ * would decode to a control character. */
 bool maildir_mutf7_decode(const char *name, struct strbuf *out);
 /* The ,S= size in a message name (reference §5.4); false when absent or bad. */
 bool maildir_name_size(const char *name, uint64_t *size);

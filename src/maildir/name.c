@@ -172,6 +172,8 @@ bool maildir_mutf7_decode(const char *name, struct strbuf *out)
 				hi = u;
 			} else if (u >= 0xdc00 && u <= 0xdfff) {
 				goto bad;
+			} else if (u < 0x20 || (u >= 0x7f && u < 0xa0)) {
+				goto bad;  /* a control character ("&ABs-" is ESC): shown raw */
 			} else {
 				name_add_utf8(out, u);
 			}

@@ -12,6 +12,26 @@
 
 #include "quota.h"
 
+/* A decimal number at *p before end (never past it: the text is a buffer,
+ * not a string); false when there is none or it overflows. */
+static bool quota_number(const char **p, const char *end, long long *v)
+{
+	const char *s = *p;
+	bool neg = s < end && *s == '-';
+	if (neg)
+		s++;
+	long long n = 0;
+	const char *digits = s;
+	for (; s < end && *s >= '0' && *s <= '9'; s++)
+		if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, *s - '0', &n))
+			return false;
+	if (s == digits)
+		return false;
+	*v = neg ? -n : n;
+	*p = s;
+	return true;
+}
+
 bool maildir_quota_parse(const char *text, size_t len, struct maildir_quota *q)
 {
 	q->limit_bytes = q->limit_msgs = -1;
@@ -20,16 +40,14 @@ bool maildir_quota_parse(const char *text, size_t len, struct maildir_quota *q)
 	const char *p = text, *eol = nl ? nl : end;
 	bool any = false;
 	while (p < eol) {
-		char *e;
-		errno = 0;
-		long long v = strtoll(p, &e, 10);
-		if (e == p || errno || e >= eol || v < 0)
+		long long v;
+		if (!quota_number(&p, eol, &v) || p >= eol || v < 0)
 			return false;
-		if (*e == 'S') q->limit_bytes = v;
-		else if (*e == 'C') q->limit_msgs = v;
+		if (*p == 'S') q->limit_bytes = v;
+		else if (*p == 'C') q->limit_msgs = v;
 		else return false;
 		any = true;
-		p = e + 1;
+		p++;
 		if (p < eol && *p == ',')
 			p++;
 		else if (p < eol)
@@ -37,26 +55,30 @@ bool maildir_quota_parse(const char *text, size_t len, struct maildir_quota *q)
 	}
 	if (!any)
 		return false;
+	/* "bytes count" lines, signed (Dovecot appends negative ones when mail
+	 * goes); a line that is not two numbers, or a sum that would overflow,
+	 * is skipped. */
 	for (p = nl ? nl + 1 : end; p < end;) {
 		const char *le = memchr(p, '\n', (size_t)(end - p));
 		if (!le)
 			le = end;
-		char line[64];
-		size_t l = (size_t)(le - p);
-		if (l < sizeof line) {
-			long long b, c;
-			memcpy(line, p, l);
-			line[l] = 0;
-			if (sscanf(line, "%lld %lld", &b, &c) == 2) {
-				q->used_bytes += b;
-				q->used_msgs += c;
-			}
+		long long b, c, sb, sc;
+		const char *s = p;
+		while (s < le && (*s == ' ' || *s == '\t'))   /* Dovecot pads them */
+			s++;
+		bool two = quota_number(&s, le, &b) && s < le && (*s == ' ' || *s == '\t');
+		while (two && s < le && (*s == ' ' || *s == '\t'))
+			s++;
+		if (two && quota_number(&s, le, &c) &&
+		    !__builtin_add_overflow(q->used_bytes, b, &sb) &&
+		    !__builtin_add_overflow(q->used_msgs, c, &sc)) {
+			q->used_bytes = sb;
+			q->used_msgs = sc;
 		}
 		p = le + 1;
 	}
 	return true;
 }
-
 
 long long maildir_quota_limit(long long rule_bytes, const struct maildir_quota *q)
 {

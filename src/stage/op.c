@@ -486,37 +486,54 @@ static void add_word(struct strbuf *out, const char *w)
 	sb_addc(out, '\'');
 }
 
+/* The options of op as words (op_format). */
+static void format_options(const struct op *op, struct strbuf *w)
+{
+	if (op->kind == OP_MAILBOX_ADD && op->quota) {
+		add_word(w, "--quota");
+		add_word(w, op->quota);
+	}
+	if (op->password_hash) {
+		add_word(w, "--password-hash");
+		add_word(w, op->password_hash);
+	}
+	if (op->cascade)
+		add_word(w, "--cascade");
+	if (op->purge)
+		add_word(w, "--purge");
+	if (op->keep_maildir)
+		add_word(w, "--keep-maildir");
+	if (op->adopt_maildir)
+		add_word(w, "--adopt-maildir");
+	if (op->sha256) {
+		add_word(w, "--if-sha");
+		add_word(w, op->sha256);
+	}
+}
+
 void op_format(const struct op *op, struct strbuf *out)
 {
 	const struct op_name *nm = name_of(op->kind);
 	struct strbuf w = STRBUF_INIT;
 	add_word(&w, nm->object);
 	add_word(&w, nm->verb);
+	/* A positional word that looks like an option ("--quota" as an alias
+	 * target, given after "--") must come after "--" to read back as
+	 * itself; then the options go first (found by fuzz_opwords). */
+	bool dashdash = op->subject && strncmp(op->subject, "--", 2) == 0;
+	for (size_t i = 0; i < op->ntargets && !dashdash; i++)
+		dashdash = strncmp(op->targets[i], "--", 2) == 0;
+	if (dashdash) {
+		format_options(op, &w);
+		add_word(&w, "--");
+	}
 	add_word(&w, op->subject);
 	if (op->kind == OP_MAILBOX_QUOTA)
 		add_word(&w, op->quota && *op->quota ? op->quota : "none");
 	for (size_t i = 0; i < op->ntargets; i++)
 		add_word(&w, op->targets[i]);
-	if (op->kind == OP_MAILBOX_ADD && op->quota) {
-		add_word(&w, "--quota");
-		add_word(&w, op->quota);
-	}
-	if (op->password_hash) {
-		add_word(&w, "--password-hash");
-		add_word(&w, op->password_hash);
-	}
-	if (op->cascade)
-		add_word(&w, "--cascade");
-	if (op->purge)
-		add_word(&w, "--purge");
-	if (op->keep_maildir)
-		add_word(&w, "--keep-maildir");
-	if (op->adopt_maildir)
-		add_word(&w, "--adopt-maildir");
-	if (op->sha256) {
-		add_word(&w, "--if-sha");
-		add_word(&w, op->sha256);
-	}
+	if (!dashdash)
+		format_options(op, &w);
 	sb_add(out, w.buf, w.len);
 	sb_free(&w);
 }

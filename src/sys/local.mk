@@ -49,17 +49,3 @@ EXTRA_DIST += \
 	tests/fixtures/config/unknown-key.yaml \
 	tests/fixtures/config/wrong-type.yaml
 
-# `make fuzz-config`: the configuration reader under libFuzzer (clang; not
-# part of `make check`), seeded with the config fixtures, FUZZ_TIME seconds.
-FUZZ_CONFIG_SRC = tests/fuzz/fuzz_config.c src/sys/config.c src/sys/settings.c \
-	src/cli/config_print.c src/sys/diag.c src/sys/strbuf.c src/sys/xalloc.c
-EXTRA_DIST += tests/fuzz/fuzz_config.c
-CLEANFILES += fuzz-config
-fuzz-config: $(FUZZ_CONFIG_SRC:%=$(srcdir)/%)
-	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -I$(top_builddir) -I$(top_srcdir)/include $(DEFS) -DSYSCONFDIR=\"$(sysconfdir)\" \
-	  $(YAML_CFLAGS) $(JANSSON_CFLAGS) -o fuzz-config \
-	  $(FUZZ_CONFIG_SRC:%=$(srcdir)/%) $(YAML_LIBS) $(JANSSON_LIBS)
-	$(MKDIR_P) fuzz-out/config
-	./fuzz-config -max_total_time=$${FUZZ_TIME:-60} fuzz-out/config $(srcdir)/tests/fixtures/config
-.PHONY: fuzz-config

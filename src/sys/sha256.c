@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <string.h>
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SHANI_CODE 1
 #endif
@@ -104,8 +105,11 @@ static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
 {
 #ifdef HAVE_SHANI_CODE
 	if (accel < 0) {
-		__builtin_cpu_init();
-		accel = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+		/* cpuid itself: clang (14) knows no "sha" for __builtin_cpu_supports.
+		 * SHA: leaf 7 EBX bit 29; SSE4.1: leaf 1 ECX bit 19. */
+		unsigned a, b, c, d;
+		accel = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b >> 29 & 1) &&
+			__get_cpuid(1, &a, &b, &c, &d) && (c >> 19 & 1);
 	}
 	if (accel) {
 		blocks_shani(h, p, n);

@@ -1,7 +1,7 @@
 /* libFuzzer harness for the configuration reader: any input must load or
  * fail without crashing, every diagnostic must name the file and a line
  * inside it, and a loaded configuration must print (text and JSON).
- * Build and run with `make fuzz-config` (clang, -fsanitize=fuzzer). */
+ * Run with `make fuzz-config` (clang, -fsanitize=fuzzer). */
 #include "config.h"
 
 #include <stdint.h>
@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "vmailadm/config.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

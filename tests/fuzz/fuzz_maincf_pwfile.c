@@ -1,33 +1,23 @@
 /* libFuzzer harness for the main.cf and passwd-file parsers: any input must
  * parse without crashing, render back byte for byte, expand every parameter
  * (loops included) and take a set/unset or add/edit/remove that reads back.
- * The first byte picks the format. Build and run with `make fuzz-maincf`. */
+ * Every input goes to both parsers. Run with `make fuzz-maincf_pwfile`. */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/maincf.h"
 #include "vmailadm/pwfile.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_roundtrip(const struct doc *doc, const uint8_t *data, size_t size)
-{
-	struct strbuf sb = STRBUF_INIT;
-	doc_render(doc, &sb);
-	if (sb.len != size || memcmp(sb_str(&sb), data, size) != 0)
-		abort();
-	sb_free(&sb);
-}
 
 static void fuzz_maincf(const uint8_t *data, size_t size)
 {
 	struct diags d = DIAGS_INIT;
 	struct maincf *m = maincf_parse(doc_from_mem("fuzz", (const char *)data, size), &d);
-	check_roundtrip(maincf_doc(m), data, size);
+	fuzz_check_roundtrip(maincf_doc(m), data, size);
 	for (size_t i = 0; i < maincf_count(m); i++) {
 		const char *name = maincf_def_at(m, i, NULL, NULL, NULL);
 		char *v = maincf_get(m, name);
@@ -63,7 +53,7 @@ static void fuzz_pwfile(const uint8_t *data, size_t size)
 {
 	struct diags d = DIAGS_INIT;
 	struct pwfile *p = pwfile_parse(doc_from_mem("fuzz", (const char *)data, size), &d);
-	check_roundtrip(pwfile_doc(p), data, size);
+	fuzz_check_roundtrip(pwfile_doc(p), data, size);
 	for (size_t i = 0; i < pwfile_count(p); i++) {
 		const struct pwfile_entry *e = pwfile_entry(p, i);
 		if (!e->shadowed && pwfile_lookup(p, e->user) != e)
@@ -109,11 +99,7 @@ static void fuzz_pwfile(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size == 0)
-		return 0;
-	if (data[0] & 1)
-		fuzz_pwfile(data + 1, size - 1);
-	else
-		fuzz_maincf(data + 1, size - 1);
+	fuzz_maincf(data, size);
+	fuzz_pwfile(data, size);
 	return 0;
 }

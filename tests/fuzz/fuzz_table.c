@@ -1,33 +1,23 @@
 /* libFuzzer harness for the table and aliases parsers: any input must parse
  * without crashing, render back byte for byte, and survive an add, a set
  * and a remove with every other entry's lookup unchanged in count.
- * Build and run with `make fuzz-table` (clang, -fsanitize=fuzzer). */
+ * Run with `make fuzz-table` (clang, -fsanitize=fuzzer). */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "vmailadm/aliases.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/table.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_roundtrip(const struct doc *doc, const uint8_t *data, size_t size)
-{
-	struct strbuf sb = STRBUF_INIT;
-	doc_render(doc, &sb);
-	if (sb.len != size || memcmp(sb_str(&sb), data, size) != 0)
-		abort();
-	sb_free(&sb);
-}
 
 static void fuzz_table(const uint8_t *data, size_t size, enum table_syntax syn)
 {
 	struct diags d = DIAGS_INIT;
 	struct table *t = table_parse(doc_from_mem("fuzz", (const char *)data, size), syn, &d);
-	check_roundtrip(table_doc(t), data, size);
+	fuzz_check_roundtrip(table_doc(t), data, size);
 	size_t n = table_count(t);
 	for (size_t i = 0; i < n; i++) {
 		const struct table_entry *e = table_entry(t, i);
@@ -71,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct diags d = DIAGS_INIT;
 	struct aliases *a = aliases_parse(doc_from_mem("fuzz", (const char *)data, size), &d);
-	check_roundtrip(aliases_doc(a), data, size);
+	fuzz_check_roundtrip(aliases_doc(a), data, size);
 	if (aliases_set(a, "fuzzname", "root, \"|/bin/x\"", &d) != 0 ||
 	    !aliases_lookup(a, "FUZZNAME") || aliases_remove(a, "fuzzname", &d) != 0 ||
 	    aliases_lookup(a, "fuzzname"))
