@@ -70,7 +70,8 @@ char **logsrc_files(const char *path)
 	if (dp)
 		closedir(dp);
 	free(dir);
-	qsort(v, n, sizeof *v, sibling_cmp);
+	if (n > 1) /* v is NULL when there are none: qsort(NULL) is undefined */
+		qsort(v, n, sizeof *v, sibling_cmp);
 	char **out = xcalloc(n + 2, sizeof *out);
 	for (size_t i = 0; i < n; i++)
 		out[i] = v[i].path;
