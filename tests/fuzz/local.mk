@@ -29,13 +29,17 @@ FUZZ_COMPILE = $(FUZZ_CC) -std=c11 -g -O1 $(FUZZ_SAN) $(DEFS) -I$(top_builddir) 
 	$(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
 FUZZ_LIBS = $(YAML_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) $(LIBINTL) $(LIBS)
 
-fuzz/%.o: %.c
+# Every header as a prerequisite: a struct that grows must not leave a
+# clang-built object of the old layout behind (make has no dependency
+# tracking for these; a stale config.o overflowed struct config).
+FUZZ_DEPS = config.h $(noinst_HEADERS:%=$(srcdir)/%) $(srcdir)/tests/fuzz/fuzz.h
+fuzz/%.o: %.c $(FUZZ_DEPS)
 	@$(MKDIR_P) $(@D)
 	$(AM_V_CC)$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c -o $@ $<
 fuzz/libvmail.a: $(libvmail_a_SOURCES:%.c=fuzz/%.o)
 	$(AM_V_GEN)rm -f $@ && $(AR) cr $@ $^ && $(RANLIB) $@
 # The one rule for every harness.
-fuzz/fuzz-%: tests/fuzz/fuzz_%.c fuzz/libvmail.a
+fuzz/fuzz-%: tests/fuzz/fuzz_%.c fuzz/libvmail.a $(FUZZ_DEPS)
 	$(AM_V_CCLD)$(FUZZ_COMPILE) -fsanitize=fuzzer -o $@ $< $(filter %.o,$^) \
 	  fuzz/libvmail.a $(FUZZ_LIBS)
 fuzz/fuzz-theme: $(FUZZ_EXTRA_theme:%.c=fuzz/%.o)
