@@ -449,15 +449,10 @@ static void test_ref_parse(void)
 	}
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* 100,000 entries with comments and continuation lines: the target is well
- * under 100 ms; the test allows slack for a loaded machine. */
+/* 100,000 entries with comments and continuation lines: every entry found,
+ * the edited document rendered whole. How fast is bench/model-load.sh's job
+ * (side by side with postmap): a timed assertion here fails on a loaded
+ * machine and proves nothing on an idle one. */
 static void test_100k(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -472,12 +467,8 @@ static void test_100k(void)
 	}
 	struct diags d = DIAGS_INIT;
 	struct table *t = NULL;
-	double t0 = now_ms();
 	struct doc *doc = doc_from_mem("big", sb_str(&sb), sb.len);
 	t = table_parse(doc, TABLE_INDEXED, &d);
-	double ms = now_ms() - t0;
-	fprintf(stderr, "\n  100k entries parsed in %.1f ms\n", ms);
-	CU_ASSERT(ms < 1000);
 	CU_ASSERT_EQUAL(table_count(t), 100000);
 	CU_ASSERT_EQUAL(d.n, 0);
 	CU_ASSERT_STRING_EQUAL(table_lookup(t, "user99999@DOMAIN49.example")->value,
@@ -485,9 +476,7 @@ static void test_100k(void)
 	CU_ASSERT_STRING_EQUAL(table_lookup(t, "user97@domain47.example")->value,
 			       "u97@x.org,\tv97@x.org");
 	/* One edit in the middle re-indexes everything. */
-	t0 = now_ms();
 	CU_ASSERT_EQUAL(table_add(t, "new@domain7.example", "domain7.example/new/", &d), 0);
-	fprintf(stderr, "  one add in a 100k table: %.1f ms\n", now_ms() - t0);
 	CU_ASSERT_EQUAL(table_count(t), 100001);
 	const struct table_entry *n = table_lookup(t, "new@domain7.example");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
