@@ -70,6 +70,7 @@ UI_TESTS = \
 	tests/ui/live.sh \
 	tests/ui/maillog.sh \
 	tests/ui/resize.sh \
+	tests/ui/sort.sh \
 	tests/ui/theme.sh \
 	tests/ui/unreadable.sh
 TESTS += $(UI_TESTS)

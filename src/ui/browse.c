@@ -19,6 +19,30 @@ static void browse_pane_title(struct ui *ui, int y, int x, int w, const char *ti
 	ui_text(ui, y, x + 1, w - 1, title, focused ? ROLE_SELECTION : ROLE_TITLE);
 }
 
+/* The mailbox column headings over their columns; the sorted one (s)
+ * stands out, with an arrow for its direction. */
+static void browse_headings(struct browse *B, struct ui *ui, int y, int cx)
+{
+	static const struct { enum sort_key key; int x, w; bool right; } col[] = {
+		{ SORT_NEW, 0, C_NEW, true },
+		{ SORT_UNREAD, C_NEW, C_UNREAD, true },
+		{ SORT_TOTAL, C_NEW + C_UNREAD, C_TOTAL, true },
+		{ SORT_SIZE, C_NEW + C_UNREAD + C_TOTAL, C_SIZE, true },
+		{ SORT_QUOTA, C_ALL - C_BAR + 1, C_BAR - 1, false },
+	};
+	ui_fill(ui, y, cx - 1, C_ALL + 1, ROLE_TITLE);
+	for (size_t i = 0; i < sizeof col / sizeof col[0]; i++) {
+		bool sorted = B->sort == col[i].key;
+		char t[64];
+		snprintf(t, sizeof t, "%s%s", sorted ? rowsort_mark(B, ui) : "", rowsort_label(col[i].key));
+		enum theme_role role = sorted ? ROLE_SELECTION : ROLE_TITLE;
+		if (col[i].right)
+			ui_text_right(ui, y, cx + col[i].x, col[i].w, t, role);
+		else
+			ui_text(ui, y, cx + col[i].x, col[i].w, t, role);
+	}
+}
+
 static void browse_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
 {
 	struct browse *B = (struct browse *)s;
@@ -71,13 +95,7 @@ static void browse_draw(struct screen *s, struct ui *ui, int y, int x, int h, in
 		snprintf(t, sizeof t, "%s", _("(no domain)"));
 	browse_pane_title(ui, y, rx, rw > C_ALL + 8 ? rw - C_ALL - 1 : rw, t, B->focus == PANE_ENTRIES);
 	if (rw > C_ALL + 8) {   /* the mailbox column headings, over their columns */
-		int cx = rx + rw - C_ALL;
-		ui_fill(ui, y, cx - 1, C_ALL + 1, ROLE_TITLE);
-		ui_text_right(ui, y, cx, C_NEW, _("new"), ROLE_TITLE);
-		ui_text_right(ui, y, cx + C_NEW, C_UNREAD, _("unread"), ROLE_TITLE);
-		ui_text_right(ui, y, cx + C_NEW + C_UNREAD, C_TOTAL, _("total"), ROLE_TITLE);
-		ui_text_right(ui, y, cx + C_NEW + C_UNREAD + C_TOTAL, C_SIZE, _("size"), ROLE_TITLE);
-		ui_text(ui, y, cx + C_ALL - C_BAR + 1, C_BAR - 1, _("quota"), ROLE_TITLE);
+		browse_headings(B, ui, y, rx + rw - C_ALL);
 	}
 	list_draw(&B->elist, ui, y + 1, rx, eh, rw,
 		  B->focus == PANE_ENTRIES ? ROLE_SELECTION : -1);
@@ -363,6 +381,19 @@ static bool browse_k_exercise(struct screen *s, struct ui *ui, ui_key k)
 	return k == 'h' && browse_k_back(s, ui, k);
 }
 
+/* s: the next sort key for the mailbox rows; S: the other direction. */
+static bool browse_k_sort(struct screen *s, struct ui *ui, ui_key k)
+{
+	struct browse *B = (struct browse *)s;
+	if (k == 's')
+		B->sort = (B->sort + 1) % SORT_KEYS;
+	else
+		B->sort_rev = !B->sort_rev;
+	rows_resort(B);
+	ui_status(ui, ROLE_STATUS, _("Mailboxes sorted %s"), rowsort_describe(B));
+	return true;
+}
+
 /* The details pane scrolls its text: it has nothing to select. */
 static bool browse_scroll_details(struct browse *B, ui_key k)
 {
@@ -469,6 +500,10 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("filter domains and entries by text (Enter keeps it, Esc clears it)"),
 	  .bar_key = "/", .bar = N_("Filter"), .bar_pos = 4 },
 	{ .keys = { 27 }, .run = browse_k_clear, .name = "Esc", .help = N_("clear the filter") },
+	{ .keys = { 's' }, .run = browse_k_sort, .name = "s",
+	  .help = N_("sort the mailboxes by name, new, unread, total, size or quota use (each s the next)") },
+	{ .keys = { 'S' }, .run = browse_k_sort, .name = "S",
+	  .help = N_("reverse the mailboxes' order (the ones not scanned yet stay last)") },
 	{ .help = N_("Mail statistics") },
 	{ .keys = { 'r' }, .run = browse_k_rescan, .name = "r",
 	  .help = N_("rescan every Maildir (new mail shows by itself within a second)") },

@@ -29,6 +29,7 @@ struct row {
 	                           * (live statistics), SIZE_MAX: not on disk */
 	const char *title;        /* ROW_SECTION */
 	size_t count;             /* ROW_SECTION */
+	bool sorted;              /* ROW_SECTION: the mailboxes, which s sorts */
 };
 
 /* A domain of the staged world, the disk world, or both. */
@@ -48,6 +49,9 @@ struct dline {
 };
 
 enum { PANE_DOMAINS, PANE_ENTRIES, PANE_DETAILS };
+
+/* What the mailbox rows are sorted by (rowsort.c). */
+enum sort_key { SORT_NAME, SORT_NEW, SORT_UNREAD, SORT_TOTAL, SORT_SIZE, SORT_QUOTA, SORT_KEYS };
 
 /* Widths of the mailbox columns, right of the name. */
 enum { C_NEW = 4, C_UNREAD = 7, C_TOTAL = 6, C_SIZE = 9, C_BAR = 10 };
@@ -76,6 +80,8 @@ struct browse {
 	int focus;
 	struct strbuf filter;
 	bool filtering;
+	enum sort_key sort;           /* s: the mailbox rows' order */
+	bool sort_rev;                /* S: reversed */
 	unsigned gen;
 	/* Lint of the shown world, run when the world or the stage changes
 	 * (attach), never per key: subject -> worst severity (warnings and
@@ -111,11 +117,26 @@ void rows_build(struct browse *B);
 void rows_refilter(struct browse *B);
 /* The domain selection moved: its rows (when another domain) and details. */
 void rows_domain_changed(struct browse *B);
-/* Sum new mail by domain again when the statistics changed. */
+/* Sum new mail by domain again when the statistics changed (and re-sort
+ * the rows when they are sorted by a statistic). */
 void rows_sync_stats(struct browse *B);
+/* The entry rows again in the current order, the selection kept. */
+void rows_resort(struct browse *B);
 /* The quota of mailbox b in bytes: its rule, else maildirsize; -1: none,
  * 0: unlimited. */
 long long rows_quota_limit(struct browse *B, const struct mailbox *b, size_t mbx);
+
+/* rowsort.c: the order of the mailbox rows B->rows[from, to). */
+void rowsort_mailboxes(struct browse *B, size_t from, size_t to);
+/* The key's name as the column headings and the help say it. */
+const char *rowsort_label(enum sort_key k);
+/* The order in words, after the mailbox section's title ("by size,
+ * largest first"). */
+const char *rowsort_describe(const struct browse *B);
+/* The arrow before the sorted column's heading. */
+const char *rowsort_mark(const struct browse *B, const struct ui *ui);
+/* Does the order follow the live statistics (re-sort when they change)? */
+bool rowsort_by_stats(const struct browse *B);
 
 /* details.c: the details pane. */
 extern const struct list_ops details_ops;

@@ -17,6 +17,7 @@ vmailadm_SOURCES += \
 	src/ui/qstate.c \
 	src/ui/queueview.c \
 	src/ui/rows.c \
+	src/ui/rowsort.c \
 	src/ui/session.c \
 	src/ui/theme.c \
 	src/ui/ui.c \

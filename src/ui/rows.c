@@ -207,7 +207,9 @@ void rows_build(struct browse *B)
 	/* When the domain's name matches, its whole content shows. */
 	bool all = !*f || rows_has(e->name, f);
 	size_t sec = rows_section(B, N_("Mailboxes"));
+	B->rows[sec].sorted = true;
 	rows_mailboxes(B, d, o, all, f);
+	rowsort_mailboxes(B, sec + 1, B->nrows);
 	rows_section_end(B, sec);
 
 	sec = rows_section(B, N_("Aliases"));
@@ -274,6 +276,18 @@ void rows_sync_stats(struct browse *B)
 	B->gen = g;
 	rows_sum_new(B);
 	details_build(B);
+	if (rowsort_by_stats(B))
+		rows_resort(B);
+}
+
+void rows_resort(struct browse *B)
+{
+	/* details_build remembered the selection by name: keep it there. */
+	char *addr = B->sel_addr ? xstrdup(B->sel_addr) : NULL;
+	rows_build(B);
+	if (addr)
+		browse_select_address(&B->s, addr);
+	free(addr);
 }
 
 /* ---- domains pane ---- */
@@ -392,8 +406,10 @@ static void rows_ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 	char buf[64];
 	switch (r->kind) {
 	case ROW_SECTION: {
-		char t[128];
-		snprintf(t, sizeof t, "%s (%zu)", _(r->title), r->count);
+		char t[256];
+		int n = snprintf(t, sizeof t, "%s (%zu)", _(r->title), r->count);
+		if (r->sorted && (B->sort != SORT_NAME || B->sort_rev))
+			snprintf(t + n, sizeof t - (size_t)n, "  %s", rowsort_describe(B));
 		ui_text(ui, y, x + 1, w - 1, t, ROLE_SECTION);
 		break;
 	}
