@@ -69,6 +69,7 @@ UI_TESTS = \
 	tests/ui/lint.sh \
 	tests/ui/live.sh \
 	tests/ui/maillog.sh \
+	tests/ui/reread.sh \
 	tests/ui/resize.sh \
 	tests/ui/sort.sh \
 	tests/ui/theme.sh \

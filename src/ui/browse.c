@@ -381,6 +381,15 @@ static bool browse_k_exercise(struct screen *s, struct ui *ui, ui_key k)
 	return k == 'h' && browse_k_back(s, ui, k);
 }
 
+/* R: the files as they are on disk now, the staged changes replayed. */
+static bool browse_k_reread(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)s;
+	(void)k;
+	ui_reread(ui, true);
+	return true;
+}
+
 /* s: the next sort key for the mailbox rows; S: the other direction. */
 static bool browse_k_sort(struct screen *s, struct ui *ui, ui_key k)
 {
@@ -504,6 +513,8 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("sort the mailboxes by name, new, unread, total, size or quota use (each s the next)") },
 	{ .keys = { 'S' }, .run = browse_k_sort, .name = "S",
 	  .help = N_("reverse the mailboxes' order (the ones not scanned yet stay last)") },
+	{ .keys = { 'R' }, .run = browse_k_reread, .name = "R",
+	  .help = N_("read the files again (done by itself when someone else changes them)") },
 	{ .help = N_("Mail statistics") },
 	{ .keys = { 'r' }, .run = browse_k_rescan, .name = "r",
 	  .help = N_("rescan every Maildir (new mail shows by itself within a second)") },

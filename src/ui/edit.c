@@ -135,7 +135,7 @@ int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err)
 	return rc;
 }
 
-void ui_reload(struct ui *ui)
+int ui_reload(struct ui *ui)
 {
 	struct world *nw;
 	struct diags d = DIAGS_INIT;
@@ -146,7 +146,7 @@ void ui_reload(struct ui *ui)
 		sb_free(&m);
 		diags_free(&d);
 		ui_view_changed(ui);
-		return;
+		return -1;
 	}
 	diags_free(&d);
 	live_free(&ui->live);
@@ -155,7 +155,51 @@ void ui_reload(struct ui *ui)
 	ui->world_gen++;
 	ui->view = nw;
 	ui->live = live_create(nw);
+	if (ui->diskwatch)   /* what we read now is the new reference */
+		diskwatch_arm(ui->diskwatch, ui->cfg, nw);
 	ui_view_changed(ui);
+	return 0;
+}
+
+void ui_reread(struct ui *ui, bool by_hand)
+{
+	ui->reread_pending = false;
+	if (ui_reload(ui) < 0)
+		return;
+	size_t n = ui->stage ? stage_count(ui->stage) : 0;
+	int rc = 0;
+	struct diags d = DIAGS_INIT;
+	if (ui->stage) {
+		/* The stage holds the files as they were read: bring it up to date
+		 * even with nothing staged, or the next change would be made on
+		 * the old text (the commit would catch it, later). */
+		bool replayed;
+		rc = stage_refresh(ui->stage, &replayed, &d);
+		ui_view_changed(ui);
+	}
+	if (rc < 0) {
+		/* The last error names the staged change, the first says why. */
+		struct strbuf m = STRBUF_INIT;
+		if (d.n > 1)
+			sb_addf(&m, "%s: %s", d.v[d.n - 1].msg, d.v[0].msg);
+		else
+			edit_first_diag(&d, &m, _("the staged changes no longer apply"));
+		ui_status(ui, ROLE_ERROR, _("%s (u undoes the last staged change)"), sb_str(&m));
+		sb_free(&m);
+	} else if (n && by_hand) {
+		ui_status(ui, ROLE_WARNING,
+			  ngettext("files read again; %zu staged change applied to them anew",
+				   "files read again; %zu staged changes applied to them anew", n), n);
+	} else if (n) {
+		ui_status(ui, ROLE_WARNING,
+			  ngettext("the files changed on disk: read again; %zu staged change applied to them anew",
+				   "the files changed on disk: read again; %zu staged changes applied to them anew",
+				   n), n);
+	} else {
+		ui_status(ui, by_hand ? ROLE_STATUS : ROLE_WARNING, "%s",
+			  by_hand ? _("files read again") : _("the files changed on disk: read again"));
+	}
+	diags_free(&d);
 }
 
 /* ---- field checks ---- */

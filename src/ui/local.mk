@@ -4,6 +4,7 @@ vmailadm_SOURCES += \
 	src/ui/browse.c \
 	src/ui/details.c \
 	src/ui/diffview.c \
+	src/ui/diskwatch.c \
 	src/ui/edit.c \
 	src/ui/form.c \
 	src/ui/help.c \

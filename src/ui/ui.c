@@ -366,6 +366,12 @@ static int read_keys(struct ui *ui)
 	return n;
 }
 
+/* The sooner of two poll timeouts (-1: none). */
+static int earliest(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 static void main_loop(struct ui *ui)
 {
 	double t_keys = 0;
@@ -382,13 +388,15 @@ static void main_loop(struct ui *ui)
 			fflush(ui->timing);
 			nkeys = 0;
 		}
-		struct pollfd fds[7];
+		struct pollfd fds[8];
 		fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		int n = 1 + live_pollfds(ui->live, fds + 1, 3);
 		n += xpane_pollfds(ui, fds + n, 5 - n);
 		n += qstate_pollfds(ui, fds + n, 7 - n);
-		int tx = xpane_timeout(ui), tq = qstate_timeout(ui);
-		int r = poll(fds, (nfds_t)n, tx < 0 ? tq : tq < 0 || tx < tq ? tx : tq);
+		n += diskwatch_pollfd(ui->diskwatch, fds + n);
+		int timeout = earliest(earliest(xpane_timeout(ui), qstate_timeout(ui)),
+				       diskwatch_timeout(ui->diskwatch));
+		int r = poll(fds, (nfds_t)n, timeout);
 		if (r < 0 && errno != EINTR)
 			vm_fatal("poll: %s", strerror(errno));
 		if (got_quit_signal)
@@ -400,6 +408,14 @@ static void main_loop(struct ui *ui)
 			ui->dirty = true;
 		if (qstate_handle(ui))
 			ui->dirty = true;
+		if (diskwatch_changed(ui->diskwatch))
+			ui->reread_pending = true;
+		/* Other screens may hold pointers into the world: they see the
+		 * new one when they give the main screen back. */
+		if (ui->reread_pending && ui->top == ui->main) {
+			ui_reread(ui, false);
+			ui->dirty = true;
+		}
 		if (ui->timing && was_scanning && !live_scanning(ui->live)) {
 			fprintf(ui->timing, "scan-done %.3f\n", clock_ms() - ui->t_start);
 			fflush(ui->timing);
@@ -533,6 +549,7 @@ int ui_run(struct config *cfg, const char *theme)
 	apply_theme(ui);
 
 	ui->live = live_create(ui->world);
+	ui->diskwatch = diskwatch_create(ui->cfg, ui->world);
 	ui->view = ui->world;
 	ui->top = ui->main = browse_create(ui);
 	qstate_start(ui);
@@ -559,6 +576,7 @@ int ui_run(struct config *cfg, const char *theme)
 	session_cleanup(ui);
 	xpane_free(ui);
 	qstate_free(ui);
+	diskwatch_free(&ui->diskwatch);
 	live_free(&ui->live);
 	world_free(&ui->world);
 	theme_free(&ui->theme);

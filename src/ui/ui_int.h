@@ -112,6 +112,8 @@ struct ui {
 	bool quit_after_commit;
 	struct xpane *xpane;         /* the exercise pane (x), made at the first x */
 	struct qstate *qstate;       /* the Postfix queue, listed in the background */
+	struct diskwatch *diskwatch; /* someone else changed the files */
+	bool reread_pending;         /* they did while a screen other than the main one was up */
 	unsigned world_gen;          /* bumped whenever world is read again */
 	FILE *timing;                /* VMAILADM_UI_TIMING: per-key times */
 	double t_start;              /* ms, CLOCK_MONOTONIC, at ui_run */
@@ -210,8 +212,13 @@ struct stage *ui_stage(struct ui *ui, struct strbuf *err);
 /* stage_push op (owned), then refresh; -1 with the reason in err. */
 int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err);
 void ui_view_changed(struct ui *ui);
-/* Read the files and the Maildirs again (after a commit). */
-void ui_reload(struct ui *ui);
+/* Read the files and the Maildirs again (after a commit); -1 when they
+ * cannot be read (said in the status line; the old world stays). */
+int ui_reload(struct ui *ui);
+/* R, or the files changed on disk: read them again, replay the staged
+ * changes on what is there now, and say so (a staged change that no longer
+ * applies is named; nothing staged is dropped). */
+void ui_reread(struct ui *ui, bool by_hand);
 /* A file of the world could not be read: says so in the status line (the
  * interface is read-only then) and returns true. */
 bool edit_refuse_unreadable(struct ui *ui);
@@ -325,6 +332,21 @@ int xpane_pollfds(struct ui *ui, struct pollfd *fds, int max);
 int xpane_timeout(struct ui *ui);
 bool xpane_handle(struct ui *ui);
 void xpane_free(struct ui *ui);
+
+/* Someone else changed the files shown (diskwatch.c): inotify on their
+ * directories, then a comparison of the files' identities once the events
+ * settle. Pass its descriptor to poll with its timeout; diskwatch_changed
+ * is true when a file differs from the last arm (a load). */
+struct diskwatch *diskwatch_create(const struct config *cfg, const struct world *w);
+void diskwatch_arm(struct diskwatch *W, const struct config *cfg, const struct world *w);
+void diskwatch_free(struct diskwatch **wp);
+int diskwatch_pollfd(const struct diskwatch *W, struct pollfd *fd);
+int diskwatch_timeout(const struct diskwatch *W);
+bool diskwatch_changed(struct diskwatch *W);
+/* Watch a directory (or the one holding file) for entries coming, going
+ * or being rewritten; nothing when ifd < 0. */
+void ui_watch_dir(int ifd, const char *dir);
+void ui_watch_dir_of(int ifd, const char *file);
 
 /* Live statistics: the first scan runs in a thread so that the first screen
  * paints at once; then a watcher reports deliveries, rescanned here. */

@@ -40,20 +40,12 @@ struct xpane {
 
 static void xpane_watch(struct xpane *X, const char *path)
 {
-	if (X->ifd >= 0 && path)
-		inotify_add_watch(X->ifd, path, IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-						 IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF |
-						 IN_ONLYDIR);
+	ui_watch_dir(X->ifd, path);
 }
 
 static void xpane_watch_dir_of(struct xpane *X, const char *file)
 {
-	const char *slash = file ? strrchr(file, '/') : NULL;
-	if (!slash)
-		return;
-	char *dir = slash == file ? xstrdup("/") : xstrndup(file, (size_t)(slash - file));
-	xpane_watch(X, dir);
-	free(dir);
+	ui_watch_dir_of(X->ifd, file);
 }
 
 /* Every directory whose change may change a step: the maps' and the

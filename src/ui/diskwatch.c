@@ -1,0 +1,173 @@
+/* Notice when someone else changes the files the interface shows (an admin
+ * with an editor, a script, another vmailadm): inotify on the directories
+ * of main.cf, the maps, the passwd-file and the aliases file (an atomic
+ * rename replaces the inode, so the files themselves cannot be watched),
+ * then, once the events have settled, a comparison of each file's
+ * identity (device, inode, size, mtime) with the one seen at the last
+ * load. Our own commits change the files too: the interface reloads after
+ * them and re-arms, so their events compare equal and cost nothing. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ui_int.h"
+#include "vmailadm/config.h"
+#include "vmailadm/model.h"
+#include "vmailadm/clock.h"
+#include "vmailadm/xalloc.h"
+
+/* Writes come in bursts (a table, then its .db; a file, then its
+ * rename): wait this long after the last event. */
+#define DISKWATCH_SETTLE_MS 200
+
+struct seen_file {
+	char *path;
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+struct diskwatch {
+	int ifd;                 /* -1: inotify unavailable (R still works) */
+	struct seen_file *files;
+	size_t nfiles;
+	double due;              /* ms: compare then; 0 = nothing pending */
+};
+
+void ui_watch_dir(int ifd, const char *dir)
+{
+	if (ifd >= 0 && dir)
+		inotify_add_watch(ifd, dir, IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+					    IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_ONLYDIR);
+}
+
+void ui_watch_dir_of(int ifd, const char *file)
+{
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	if (!slash)
+		return;
+	char *dir = slash == file ? xstrdup("/") : xstrndup(file, (size_t)(slash - file));
+	ui_watch_dir(ifd, dir);
+	free(dir);
+}
+
+static void seen_take(struct seen_file *f)
+{
+	struct stat st;
+	f->exists = stat(f->path, &st) == 0;
+	if (!f->exists)
+		return;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime = st.st_mtim;
+}
+
+static bool seen_same(const struct seen_file *f)
+{
+	struct seen_file now = { .path = f->path };
+	seen_take(&now);
+	if (now.exists != f->exists)
+		return false;
+	return !now.exists || (now.dev == f->dev && now.ino == f->ino && now.size == f->size &&
+			       now.mtime.tv_sec == f->mtime.tv_sec && now.mtime.tv_nsec == f->mtime.tv_nsec);
+}
+
+static void diskwatch_add(struct diskwatch *W, const char *path)
+{
+	if (!path)
+		return;
+	for (size_t i = 0; i < W->nfiles; i++)
+		if (strcmp(W->files[i].path, path) == 0)
+			return;
+	W->files = xreallocarray(W->files, W->nfiles + 1, sizeof *W->files);
+	struct seen_file *f = &W->files[W->nfiles++];
+	memset(f, 0, sizeof *f);
+	f->path = xstrdup(path);
+	seen_take(f);
+	ui_watch_dir_of(W->ifd, path);
+}
+
+static void diskwatch_clear(struct diskwatch *W)
+{
+	for (size_t i = 0; i < W->nfiles; i++)
+		free(W->files[i].path);
+	free(W->files);
+	W->files = NULL;
+	W->nfiles = 0;
+	if (W->ifd >= 0)
+		close(W->ifd);
+	W->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	W->due = 0;
+}
+
+void diskwatch_arm(struct diskwatch *W, const struct config *cfg, const struct world *w)
+{
+	diskwatch_clear(W);
+	diskwatch_add(W, w ? world_maincf_path(w) : NULL);
+	diskwatch_add(W, cfg->passwd_file);
+	diskwatch_add(W, cfg->aliases_file);
+	for (size_t i = 0; w && i < world_map_count(w); i++)
+		diskwatch_add(W, world_map(w, i)->ref.path);
+}
+
+struct diskwatch *diskwatch_create(const struct config *cfg, const struct world *w)
+{
+	struct diskwatch *W = xcalloc(1, sizeof *W);
+	W->ifd = -1;
+	diskwatch_arm(W, cfg, w);
+	return W;
+}
+
+void diskwatch_free(struct diskwatch **wp)
+{
+	struct diskwatch *W = *wp;
+	if (!W)
+		return;
+	diskwatch_clear(W);
+	if (W->ifd >= 0)
+		close(W->ifd);
+	free(W);
+	*wp = NULL;
+}
+
+int diskwatch_pollfd(const struct diskwatch *W, struct pollfd *fd)
+{
+	if (!W || W->ifd < 0)
+		return 0;
+	*fd = (struct pollfd){ .fd = W->ifd, .events = POLLIN };
+	return 1;
+}
+
+int diskwatch_timeout(const struct diskwatch *W)
+{
+	if (!W || !W->due)
+		return -1;
+	double left = W->due - clock_ms();
+	return left <= 0 ? 0 : (int)left + 1;
+}
+
+bool diskwatch_changed(struct diskwatch *W)
+{
+	if (!W)
+		return false;
+	char buf[4096];
+	bool any = false;
+	while (W->ifd >= 0 && read(W->ifd, buf, sizeof buf) > 0)
+		any = true;
+	if (any)
+		W->due = clock_ms() + DISKWATCH_SETTLE_MS;
+	if (!W->due || clock_ms() < W->due)
+		return false;
+	W->due = 0;
+	for (size_t i = 0; i < W->nfiles; i++)
+		if (!seen_same(&W->files[i]))
+			return true;
+	return false;
+}
