@@ -66,6 +66,7 @@ UI_TESTS = \
 	tests/ui/browse.sh \
 	tests/ui/exercise.sh \
 	tests/ui/edit.sh \
+	tests/ui/find.sh \
 	tests/ui/lint.sh \
 	tests/ui/live.sh \
 	tests/ui/maillog.sh \

@@ -179,72 +179,7 @@ static const struct mailbox *browse_find_new(struct browse *B, struct ui *ui, si
 	return NULL;
 }
 
-static void browse_show_filter(struct browse *B, struct ui *ui)
-{
-	if (B->filtering)
-		ui_status(ui, ROLE_FILTER, _("Filter: %s_   (Enter keeps it, Esc clears it)"),
-			  sb_str(&B->filter));
-	else if (B->filter.len)
-		ui_status(ui, ROLE_FILTER, _("Filter: %s   (/ to change, Esc to clear)"),
-			  sb_str(&B->filter));
-	else
-		ui_status(ui, ROLE_STATUS, "%s", "");
-}
-
 /* ---- keys ---- */
-
-/* The filter being typed: Enter keeps it, Esc clears it, the rest edits it. */
-static bool browse_filter_done(struct screen *s, struct ui *ui, ui_key k)
-{
-	struct browse *B = (struct browse *)s;
-	B->filtering = false;
-	if (k == 27)
-		sb_reset(&B->filter);
-	rows_refilter(B);
-	browse_show_filter(B, ui);
-	return true;
-}
-
-static bool browse_filter_edit(struct screen *s, struct ui *ui, ui_key k)
-{
-	struct browse *B = (struct browse *)s;
-	if (!lineedit_key(&B->filter, k, 200))
-		return true;
-	rows_refilter(B);
-	browse_show_filter(B, ui);
-	return true;
-}
-
-static const struct keydef browse_filter_keys[] = {
-	{ .keys = { '\r', '\n', UI_FN(KEY_ENTER) }, .name = "Enter", .run = browse_filter_done,
-	  .bar_key = "Enter", .bar = N_("Keep filter"), .bar_pos = 1 },
-	{ .keys = { 27 }, .name = "Esc", .run = browse_filter_done,
-	  .bar_key = "Esc", .bar = N_("Clear filter"), .bar_pos = 2 },
-	{ .keys = { UI_FN(KEY_BACKSPACE), 127, 8 }, .name = "Backspace", .run = browse_filter_edit,
-	  .bar_key = "Backspace", .bar = N_("Erase"), .bar_pos = 3 },
-};
-static const struct keytab browse_filter_tab = KEYTAB(browse_filter_keys);
-
-static bool browse_k_filter(struct screen *s, struct ui *ui, ui_key k)
-{
-	struct browse *B = (struct browse *)s;
-	(void)k;
-	B->filtering = true;
-	browse_show_filter(B, ui);
-	return true;
-}
-
-static bool browse_k_clear(struct screen *s, struct ui *ui, ui_key k)
-{
-	struct browse *B = (struct browse *)s;
-	(void)k;
-	if (B->filter.len) {
-		sb_reset(&B->filter);
-		rows_refilter(B);
-		browse_show_filter(B, ui);
-	}
-	return true;
-}
 
 static bool browse_k_pane(struct screen *s, struct ui *ui, ui_key k)
 {
@@ -459,11 +394,10 @@ static bool browse_k_move(struct screen *s, struct ui *ui, ui_key k)
 static const struct keydef browse_keys[] = {
 	{ .help = N_("Moving around") },
 	{ .keys = { '\t', UI_FN(KEY_BTAB) }, .run = browse_k_pane, .name = "Tab  S-Tab",
-	  .help = N_("next / previous pane (domains, entries, details)"),
-	  .bar_key = "Tab", .bar = N_("Pane"), .bar_pos = 2 },
+	  .help = N_("next / previous pane (domains, entries, details)") },
 	{ .keys = { UI_FN(KEY_RIGHT), 'l', '\r', '\n', UI_FN(KEY_ENTER) }, .run = browse_k_into,
 	  .name = "Right  l  Enter", .help = N_("go into the selected domain or entry"),
-	  .bar_key = "Enter", .bar = N_("Open"), .bar_pos = 3 },
+	  .bar_key = "Enter", .bar = N_("Open"), .bar_pos = 2 },
 	/* h: the exercise's row below, which moves back too while the pane is closed */
 	{ .keys = { UI_FN(KEY_LEFT), UI_FN(KEY_BACKSPACE), 127 }, .run = browse_k_back,
 	  .name = "Left  h  Backspace", .help = N_("back to the previous pane") },
@@ -473,8 +407,8 @@ static const struct keydef browse_keys[] = {
 	  .run = browse_k_move, .name = "PgUp PgDn  C-b C-f", .help = N_("one page up / down") },
 	{ .keys = { UI_FN(KEY_HOME), UI_FN(KEY_END), 'g', 'G' }, .run = browse_k_move,
 	  .name = "Home End  g G", .help = N_("first / last row") },
-	{ .keys = { 'n' }, .run = browse_k_next_new, .name = "n",
-	  .help = N_("next mailbox with new mail") },
+	{ .keys = { 'm' }, .run = browse_k_next_new, .name = "m",
+	  .help = N_("next mailbox with new mail"), .bar_key = "m", .bar = N_("New"), .bar_pos = 4 },
 	{ .name = "Tab Tab, PgUp PgDn",
 	  .help = N_("in the details pane: scroll the problems and the trace") },
 	{ .name = "!", .help = N_("mark: lint found a problem (the details say which)") },
@@ -505,10 +439,14 @@ static const struct keydef browse_keys[] = {
 	{ .keys = { 'w' }, .run = browse_k_queue, .name = "w",
 	  .help = N_("the mail queue, live: what waits and why; hold, release, requeue, delete, flush") },
 	{ .help = N_("Finding") },
-	{ .keys = { '/' }, .run = browse_k_filter, .name = "/",
-	  .help = N_("filter domains and entries by text (Enter keeps it, Esc clears it)"),
-	  .bar_key = "/", .bar = N_("Filter"), .bar_pos = 4 },
-	{ .keys = { 27 }, .run = browse_k_clear, .name = "Esc", .help = N_("clear the filter") },
+	{ .keys = { '/' }, .run = find_k_search, .name = "/",
+	  .help = N_("search: the selection moves to the first match as you type (Enter keeps it, Esc goes back)"),
+	  .bar_key = "/", .bar = N_("Search"), .bar_pos = 3 },
+	{ .keys = { 'n', 'N' }, .run = find_k_next, .name = "n  N",
+	  .help = N_("next / previous match of the search, across the domains") },
+	{ .keys = { '\\' }, .run = find_k_filter, .name = "\\",
+	  .help = N_("filter: show only the domains and entries that match (Enter keeps it, Esc clears it)") },
+	{ .keys = { 27 }, .run = find_k_clear, .name = "Esc", .help = N_("clear the filter") },
 	{ .keys = { 's' }, .run = browse_k_sort, .name = "s",
 	  .help = N_("sort the mailboxes by name, new, unread, total, size or quota use (each s the next)") },
 	{ .keys = { 'S' }, .run = browse_k_sort, .name = "S",
@@ -539,9 +477,9 @@ static bool browse_key(struct screen *s, struct ui *ui, ui_key k)
 {
 	struct browse *B = (struct browse *)s;
 	ui->dirty = true;
-	const struct keydef *d = keys_find(B->filtering ? &browse_filter_tab : &browse_tab, k);
-	if (B->filtering && !d)
-		return browse_filter_edit(s, ui, k);   /* typing */
+	if (B->typing)
+		return find_typing_key(s, ui, k);
+	const struct keydef *d = keys_find(&browse_tab, k);
 	if (d && d->run && d->run(s, ui, k))
 		return true;
 	ui->dirty = false;
@@ -567,6 +505,7 @@ static void browse_free(struct screen *s)
 	free(B->dents);
 	lintmark_free(B);
 	sb_free(&B->filter);
+	sb_free(&B->search);
 	free(B);
 }
 
@@ -574,12 +513,15 @@ static const char *const *browse_keybar(struct screen *s)
 {
 	struct browse *B = (struct browse *)s;
 	/* made once from the tables */
-	static const char *normal[2 * 16 + 1], *filtering[2 * 4 + 1];
-	if (!normal[0]) {
+	static const char *normal[2 * 16 + 1], *typing[2][2 * 4 + 1];
+	if (!normal[0])
 		keys_bar(&browse_tab, normal, sizeof normal / sizeof normal[0]);
-		keys_bar(&browse_filter_tab, filtering, sizeof filtering / sizeof filtering[0]);
-	}
-	return B->filtering ? filtering : normal;
+	if (!B->typing)
+		return normal;
+	const char **bar = typing[B->typing == FIND_SEARCH];
+	if (!bar[0])
+		keys_bar(find_keys(B), bar, sizeof typing[0] / sizeof typing[0][0]);
+	return bar;
 }
 
 static const struct screen_ops browse_ops = {

@@ -50,6 +50,9 @@ struct dline {
 
 enum { PANE_DOMAINS, PANE_ENTRIES, PANE_DETAILS };
 
+/* Which line the status line is reading (find.c). */
+enum find_mode { FIND_NONE, FIND_FILTER, FIND_SEARCH };
+
 /* What the mailbox rows are sorted by (rowsort.c). */
 enum sort_key { SORT_NAME, SORT_NEW, SORT_UNREAD, SORT_TOTAL, SORT_SIZE, SORT_QUOTA, SORT_KEYS };
 
@@ -78,8 +81,11 @@ struct browse {
 	int det_w;                    /* columns for a details value (wrapping) */
 	struct list dlist, elist, tlist;
 	int focus;
-	struct strbuf filter;
-	bool filtering;
+	struct strbuf filter;         /* \\: what is shown */
+	struct strbuf search;         /* /: the last search */
+	enum find_mode typing;        /* the filter or the search is being typed */
+	size_t search_from_dom, search_from_row;   /* where the search started */
+	int search_from_focus;
 	enum sort_key sort;           /* s: the mailbox rows' order */
 	bool sort_rev;                /* S: reversed */
 	unsigned gen;
@@ -125,6 +131,14 @@ void rows_resort(struct browse *B);
 /* The quota of mailbox b in bytes: its rule, else maildirsize; -1: none,
  * 0: unlimited. */
 long long rows_quota_limit(struct browse *B, const struct mailbox *b, size_t mbx);
+
+/* find.c: the filter (\\) and the search (/ n N); keys while one is typed. */
+bool find_k_filter(struct screen *s, struct ui *ui, ui_key k);
+bool find_k_clear(struct screen *s, struct ui *ui, ui_key k);
+bool find_k_search(struct screen *s, struct ui *ui, ui_key k);
+bool find_k_next(struct screen *s, struct ui *ui, ui_key k);
+bool find_typing_key(struct screen *s, struct ui *ui, ui_key k);
+const struct keytab *find_keys(const struct browse *B);
 
 /* rowsort.c: the order of the mailbox rows B->rows[from, to). */
 void rowsort_mailboxes(struct browse *B, size_t from, size_t to);

@@ -27,7 +27,7 @@ static void help_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 		ui_text(ui, y, x + 1, w - 1, _(d->help), ROLE_SECTION);
 		return;
 	}
-	ui_text(ui, y, x + 3, 22, d->name, ROLE_TITLE);
+	ui_label(ui, y, x + 3, 22, d->name, ROLE_TITLE);
 	ui_text(ui, y, x + 27, w - 27, _(d->help), ROLE_NORMAL);
 }
 

@@ -6,6 +6,7 @@ vmailadm_SOURCES += \
 	src/ui/diffview.c \
 	src/ui/diskwatch.c \
 	src/ui/edit.c \
+	src/ui/find.c \
 	src/ui/form.c \
 	src/ui/help.c \
 	src/ui/keys.c \

@@ -52,10 +52,15 @@ static void restore_terminal(void)
 
 /* Sanitise s, then cut it to width columns on a character boundary; a
  * character the terminal cannot show (wcwidth < 0) becomes '?'. */
-static size_t to_wide(const char *s, int width, wchar_t *out, size_t max, int *used)
+/* raw: the program's own text (a key's name such as \), drawn as it is;
+ * otherwise control bytes and backslashes are escaped (text from files). */
+static size_t to_wide(const char *s, bool raw, int width, wchar_t *out, size_t max, int *used)
 {
 	struct strbuf sb = STRBUF_INIT;
-	sb_add_printable(&sb, s, strlen(s));
+	if (raw)
+		sb_adds(&sb, s);
+	else
+		sb_add_printable(&sb, s, strlen(s));
 	mbstate_t st;
 	memset(&st, 0, sizeof st);
 	const char *p = sb_str(&sb);
@@ -102,16 +107,27 @@ static attr_t role_attr(struct ui *ui, enum theme_role role)
 	return ui->attr[role];
 }
 
-int ui_text(struct ui *ui, int y, int x, int width, const char *s, enum theme_role role)
+static int ui_draw(struct ui *ui, int y, int x, int width, const char *s, bool raw,
+		   enum theme_role role)
 {
 	if (width <= 0 || !s)
 		return 0;
 	wchar_t buf[512];
 	int used;
-	size_t n = to_wide(s, width, buf, sizeof buf / sizeof buf[0], &used);
+	size_t n = to_wide(s, raw, width, buf, sizeof buf / sizeof buf[0], &used);
 	attrset(role_attr(ui, role));
 	mvaddnwstr(y, x, buf, (int)n);
 	return used;
+}
+
+int ui_text(struct ui *ui, int y, int x, int width, const char *s, enum theme_role role)
+{
+	return ui_draw(ui, y, x, width, s, false, role);
+}
+
+int ui_label(struct ui *ui, int y, int x, int width, const char *s, enum theme_role role)
+{
+	return ui_draw(ui, y, x, width, s, true, role);
 }
 
 int ui_text_right(struct ui *ui, int y, int x, int width, const char *s, enum theme_role role)
@@ -134,7 +150,7 @@ int ui_width(const char *s)
 {
 	wchar_t buf[512];
 	int used;
-	to_wide(s, 1 << 20, buf, sizeof buf / sizeof buf[0], &used);
+	to_wide(s, false, 1 << 20, buf, sizeof buf / sizeof buf[0], &used);
 	return used;
 }
 
@@ -271,7 +287,7 @@ static void draw_keybar(struct ui *ui)
 	ui_fill(ui, y, 0, ui->cols, ROLE_KEYBAR);
 	const char *const *kb = ui->top->ops->keybar ? ui->top->ops->keybar(ui->top) : NULL;
 	for (size_t i = 0; kb && kb[i] && kb[i + 1] && x < ui->cols; i += 2) {
-		x += ui_text(ui, y, x, ui->cols - x, kb[i], ROLE_KEY);
+		x += ui_label(ui, y, x, ui->cols - x, kb[i], ROLE_KEY);
 		x += ui_text(ui, y, x, ui->cols - x, " ", ROLE_KEYBAR);
 		x += ui_text(ui, y, x, ui->cols - x, _(kb[i + 1]), ROLE_KEYBAR);
 		x += ui_text(ui, y, x, ui->cols - x, "  ", ROLE_KEYBAR);

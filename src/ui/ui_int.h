@@ -125,7 +125,10 @@ void ui_paint_now(struct ui *ui);
 /* Draw s (sanitised, cut on a character boundary) at y,x in at most width
  * columns; returns the columns used. */
 int ui_text(struct ui *ui, int y, int x, int width, const char *s, enum theme_role role);
-/* The same, right-aligned in width columns. */
+/* The same for the program's own labels (key names): drawn as they are,
+ * a backslash not doubled. */
+int ui_label(struct ui *ui, int y, int x, int width, const char *s, enum theme_role role);
+/* ui_text right-aligned in width columns. */
 int ui_text_right(struct ui *ui, int y, int x, int width, const char *s, enum theme_role role);
 void ui_fill(struct ui *ui, int y, int x, int width, enum theme_role role);
 /* Display width of s once sanitised. */

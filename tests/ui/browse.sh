@@ -27,7 +27,7 @@ expect_re "^ andromed.cloud    5   5    8 │ Mailboxes \(5\)$"
 expect_re "^ ascent.cloud      2   1    1 │   admin +1 +2 +3 +2.0 KiB"
 expect_re "^ localhost         0   0    0 │   contact +1 +1 +3 +893 KiB \[█+░*\]"
 expect "Catch-all (0)"
-expect_line "F1 Help  Tab Pane  Enter Open  / Filter  a Add  d Del  e Edit  D Diff  q Quit  x Exercise"
+expect_line "F1 Help  Enter Open  / Search  m New  a Add  d Del  e Edit  D Diff  q Quit  x Exercise"
 # The details pane follows the domain while the domain pane has the focus.
 expect "Class         virtual-mailbox"
 ok "first screen"
@@ -61,7 +61,7 @@ keys k
 ok "domain navigation"
 
 # Filter.
-keys /
+keys '\'
 expect "Filter: _"
 keys j a n e
 expect "Domains (1)"
@@ -71,14 +71,14 @@ expect "Aliases (1)"
 expect "equipe → johndoe@andromed.cloud, janedoe@andromed.cloud"
 refute "ascent.cloud"
 keys Enter
-expect "Filter: jane   (/ to change, Esc to clear)"
+expect "Filter: jane   (Esc clears it)"
 keys Escape
 expect "Domains (5)"
 expect "Mailboxes (5)"
 ok "filter"
 
 # A filter nothing matches.
-keys / z z z q
+keys '\' z z z q
 expect "Domains (0)"
 expect "nothing matches the filter"
 keys Escape
@@ -92,12 +92,12 @@ for k in "Tab  S-Tab" "Right  l  Enter" "Left  h  Backspace" "Up Down  k j" "PgU
 	"Home End  g G" "d  Delete" "e  Enter"; do
 	expect "$k"
 done
-expect_re "^   n +next mailbox with new mail"
+expect_re "^   m +next mailbox with new mail"
 expect_re "^   a +add: a domain"
 expect_re "^   u +undo the last staged change"
 # The rest is one page down.
 keys PageDown
-for k in "/  " "Esc" "F1  ?" "q  F10"; do
+for k in "/  " "n  N" "\\  " "Esc" "F1  ?" "q  F10"; do
 	expect "$k"
 done
 expect_re "^   r +rescan every Maildir"
@@ -112,11 +112,11 @@ keys Escape
 expect "Domains (5)"
 ok "help screen"
 
-# n: the next mailbox with new mail, then the one after.
-keys n
+# m: the next mailbox with new mail, then the one after.
+keys m
 expect_re "admin@andromed.cloud: 1 new"
 expect "Mailbox       admin@andromed.cloud"
-keys n
+keys m
 expect "contact@andromed.cloud: 1 new"
 ok "next new mail"
 

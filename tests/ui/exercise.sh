@@ -60,7 +60,7 @@ run() {
 	ok "$lang: step 1 ticked after the commit"
 
 	# 2-3. two mailboxes in exemple.local, selected through the filter
-	keys / 
+	keys '\'
 	keys -l exemple
 	keys Enter
 	expect_re "^ exemple\.local +│ Mailboxes|^ exemple\.local +│ Boîtes"
