@@ -29,8 +29,9 @@ enum theme_role {
 	ROLE_STATUS,
 	ROLE_READONLY,         /* the read-only banner */
 	ROLE_QUOTA_OK,
-	ROLE_QUOTA_HIGH,       /* 90 % and more */
+	ROLE_QUOTA_HIGH,       /* alarm: 95 % and more */
 	ROLE_FILTER,
+	ROLE_QUOTA_WARN,       /* 80 % to 95 % (after FILTER: themes name roles, not numbers) */
 	ROLE_COUNT
 };
 

@@ -131,6 +131,9 @@ void rows_resort(struct browse *B);
 /* The quota of mailbox b in bytes: its rule, else maildirsize; -1: none,
  * 0: unlimited. */
 long long rows_quota_limit(struct browse *B, const struct mailbox *b, size_t mbx);
+/* The colour of a quota used to this fraction: warning from 80 %, alarm
+ * from 95 % (Dovecot's quota_warning examples), calm below. */
+enum theme_role rows_quota_role(double used);
 
 /* find.c: the filter (\\) and the search (/ n N); keys while one is typed. */
 bool find_k_filter(struct screen *s, struct ui *ui, ui_key k);

@@ -220,7 +220,7 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 	} else {
 		ui_human(h, sizeof h, (uint64_t)lim);
 		double pct = known ? 100.0 * (double)c.bytes / (double)lim : 0;
-		details_add(B, _("Quota"), pct >= 90 ? ROLE_QUOTA_HIGH : ROLE_NORMAL,
+		details_add(B, _("Quota"), pct >= 80 ? rows_quota_role(pct / 100) : ROLE_NORMAL,
 			_("%s (%s): %.0f%% used"), h, b->quota_rule ? b->quota_rule : "maildirsize",
 			pct);
 	}

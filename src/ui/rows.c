@@ -367,6 +367,11 @@ static bool rows_ent_selectable(void *arg, size_t i)
 	return k != ROW_SECTION && k != ROW_NONE;
 }
 
+enum theme_role rows_quota_role(double used)
+{
+	return used >= 0.95 ? ROLE_QUOTA_HIGH : used >= 0.80 ? ROLE_QUOTA_WARN : ROLE_QUOTA_OK;
+}
+
 long long rows_quota_limit(struct browse *B, const struct mailbox *b, size_t mbx)
 {
 	struct maildir_quota q;
@@ -390,7 +395,7 @@ static void rows_quota_bar(struct browse *B, struct ui *ui, int y, int x, const 
 		full = cells;
 	if (full == 0 && used > 0)
 		full = 1;
-	enum theme_role r = frac >= 0.9 ? ROLE_QUOTA_HIGH : ROLE_QUOTA_OK;
+	enum theme_role r = rows_quota_role(frac);
 	int cx = x + 1;
 	cx += ui_text(ui, y, cx, 1, "[", ROLE_DIM);
 	for (int i = 0; i < cells; i++)

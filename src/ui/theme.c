@@ -41,6 +41,7 @@ static const char *const role_names[ROLE_COUNT] = {
 	[ROLE_QUOTA_OK] = "quota_ok",
 	[ROLE_QUOTA_HIGH] = "quota_high",
 	[ROLE_FILTER] = "filter",
+	[ROLE_QUOTA_WARN] = "quota_warn",
 };
 
 static const struct {

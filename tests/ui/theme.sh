@@ -40,6 +40,24 @@ keys q
 expect_quit 0
 ok "--theme dark"
 
+# Quota bars: calm below 80 %, warning (quota_warn, colour 220) from 80 %,
+# alarm (quota_high, colour 196) from 95 %: contact is at 87 % of 1 MiB in
+# the demo, johndoe at 97 % once his quota is 4K, support at 0 %.
+"$VMAILADM" -c "$CONF" mailbox quota johndoe@andromed.cloud 4K >/dev/null 2>&1 ||
+	fail "mailbox quota johndoe 4K"
+start_ui 100 30
+expect_re "│   johndoe +2 +3 +6 +3.9 KiB"
+bar_colour() {
+	screen_esc | grep -F "$1" | grep -oE '38;5;[0-9]+m(█|#)' | head -1 |
+		sed 's/^38;5;\([0-9]*\)m.*/\1/'
+}
+[ "$(bar_colour contact)" = 220 ] || fail "contact at 87 %: bar colour '$(bar_colour contact)', not 220"
+[ "$(bar_colour johndoe)" = 196 ] || fail "johndoe at 97 %: bar colour '$(bar_colour johndoe)', not 196"
+[ "$(bar_colour support)" = 70 ] || fail "support at 0 %: bar colour '$(bar_colour support)', not 70"
+keys q
+expect_quit 0
+ok "quota bars: warning from 80 %, alarm from 95 %"
+
 # The configuration's theme key (a file path).
 cp "$top_srcdir/themes/light.yaml" "$WORK/mine.yaml"
 echo "theme: $WORK/mine.yaml" >>"$CONF"
