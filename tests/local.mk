@@ -74,6 +74,7 @@ UI_TESTS = \
 	tests/ui/resize.sh \
 	tests/ui/sort.sh \
 	tests/ui/theme.sh \
+	tests/ui/trace.sh \
 	tests/ui/unreadable.sh
 TESTS += $(UI_TESTS)
 EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh

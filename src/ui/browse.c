@@ -123,6 +123,8 @@ static void browse_set_focus(struct browse *B, int f)
 		return;
 	if (f >= PANE_ENTRIES && B->ndvis == 0)
 		return;
+	if (f != PANE_DETAILS)
+		details_forget_trace(B);
 	B->focus = f;
 	if (f == PANE_ENTRIES)
 		list_clamp(&B->elist);
@@ -451,6 +453,8 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("sort the mailboxes by name, new, unread, total, size or quota use (each s the next)") },
 	{ .keys = { 'S' }, .run = browse_k_sort, .name = "S",
 	  .help = N_("reverse the mailboxes' order (the ones not scanned yet stay last)") },
+	{ .keys = { 't' }, .run = details_k_trace, .name = "t",
+	  .help = N_("trace any address: where Postfix would deliver its mail, step by step") },
 	{ .keys = { 'R' }, .run = browse_k_reread, .name = "R",
 	  .help = N_("read the files again (done by itself when someone else changes them)") },
 	{ .help = N_("Mail statistics") },

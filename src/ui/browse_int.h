@@ -104,6 +104,8 @@ struct browse {
 	 * runs after the world the rows point into was freed (a staged
 	 * change, an undo, a reload), so it may not read them. */
 	char *sel_dom, *sel_addr;
+	char *traced;                 /* t: an address traced by hand, shown in the
+	                               * details pane until the focus leaves it */
 };
 
 /* rows.c: the filter, the rows of the domains and entries panes. */
@@ -160,6 +162,11 @@ extern const struct list_ops details_ops;
 /* Remember the selection by name and fill the pane for it. */
 void details_build(struct browse *B);
 void details_free(struct browse *B);
+/* t: ask for any address (hosted, external, made up) and show where its
+ * mail goes in the details pane. */
+bool details_k_trace(struct screen *s, struct ui *ui, ui_key k);
+/* The focus left the details pane: back to the selection's details. */
+void details_forget_trace(struct browse *B);
 
 /* lintmark.c: lint of the shown world (run when the world or the stage
  * changes, never per key), its marks and which problems an entry has. */

@@ -412,6 +412,10 @@ void details_build(struct browse *B)
 static void details_build_raw(struct browse *B)
 {
 	details_clear(B);
+	if (B->traced) {
+		details_trace(B, B->traced, _("(traced with t; Tab or Left goes back to the selection)"));
+		return;
+	}
 	const struct domain *d = rows_cur_domain(B);
 	if (!d) {
 		details_add(B, NULL, ROLE_DIM, "%s", sb_str(&B->filter)[0]
@@ -444,4 +448,61 @@ void details_free(struct browse *B)
 {
 	details_clear(B);
 	free(B->det);
+	free(B->traced);
+}
+
+void details_forget_trace(struct browse *B)
+{
+	free(B->traced);
+	B->traced = NULL;
+}
+
+/* An address as Postfix would receive it in RCPT TO: no blanks, no
+ * control characters; a bare local part is traced as Postfix would
+ * (myorigin appended). */
+static bool details_trace_check(struct form *f, size_t field, const char *v, struct strbuf *why)
+{
+	(void)f;
+	(void)field;
+	if (!*v) {
+		sb_adds(why, _("type an address"));
+		return false;
+	}
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p <= ' ' || *p == 0x7f) {
+			sb_adds(why, _("an address has no blanks or control characters"));
+			return false;
+		}
+	return true;
+}
+
+static int details_trace_submit(struct form *f, struct ui *ui, struct strbuf *err)
+{
+	(void)err;
+	struct browse *B = form_ctx(f);
+	free(B->traced);
+	B->traced = xstrdup(form_value(f, 0));
+	for (char *p = B->traced; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	B->focus = PANE_DETAILS;
+	B->tlist.top = B->tlist.sel = 0;
+	details_build(B);
+	ui_status(ui, ROLE_STATUS, _("Where mail for %s goes: in the details pane (PgDn scrolls)"),
+		  B->traced);
+	return 0;
+}
+
+bool details_k_trace(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)k;
+	struct browse *B = (struct browse *)s;
+	const char *sel = B->sel_addr && B->sel_addr[0] != '@' ? B->sel_addr : "";
+	const struct form_field fields[] = {
+		{ N_("Address"), sel, N_("any address: hosted here, elsewhere, or made up"), false,
+		  details_trace_check },
+	};
+	ui_push(ui, form_create(ui, _("Trace: where does mail for an address go?"), fields, 1,
+				details_trace_submit, B, NULL));
+	return true;
 }

@@ -89,6 +89,7 @@ static void find_show_domain(struct browse *B, size_t di)
 
 static void find_select(struct browse *B, size_t k)
 {
+	details_forget_trace(B);
 	if (k == 0) {
 		B->focus = PANE_DOMAINS;
 	} else {

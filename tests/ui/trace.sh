@@ -1,0 +1,46 @@
+#!/bin/sh
+# t traces any address (issue 12): the prompt starts with the selected
+# entry's address; the details pane shows where mail for the typed address
+# goes (an unknown one in a hosted domain is rejected as Postfix would; an
+# external one is relayed) until the focus leaves it; a blank is refused
+# while typing.
+. "${top_srcdir:-.}/tests/ui/lib.sh"
+make_demo
+start_ui 100 40
+expect "Domains (5)"
+keys Tab
+expect "Mailbox       admin@andromed.cloud"
+
+keys t
+expect "Trace: where does mail for an address go?"
+expect "admin@andromed.cloud"
+keys C-u
+keys -l 'no body'
+expect "an address has no blanks or control characters"
+keys C-u
+keys -l nobody@andromed.cloud
+keys Enter
+expect "Mail for nobody@andromed.cloud goes"
+expect "(traced with t; Tab or Left goes back to the"
+expect_re "Ends +rejected: 5\\.1\\.1 <nobody@andromed.cloud>: Recipient"
+ok "an unknown address of a hosted domain: rejected, as Postfix would"
+
+keys t
+keys C-u
+keys -l Someone@Example.ORG
+keys Enter
+expect "Mail for someone@example.org goes"
+expect_re "Ends +relayed to another host: someone@example.org"
+ok "an external address: relayed"
+
+keys Left
+expect "Mailbox       admin@andromed.cloud"
+refute "Mail for someone@example.org goes"
+ok "the focus leaves the details: the selection's details again"
+
+keys '?'
+expect_re "^   t +trace any address"
+keys q
+keys q
+expect_quit 0
+exit 0
