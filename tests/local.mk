@@ -70,6 +70,7 @@ UI_TESTS = \
 	tests/ui/lint.sh \
 	tests/ui/live.sh \
 	tests/ui/maillog.sh \
+	tests/ui/problems.sh \
 	tests/ui/reread.sh \
 	tests/ui/resize.sh \
 	tests/ui/sort.sh \

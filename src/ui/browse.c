@@ -318,6 +318,47 @@ static bool browse_k_exercise(struct screen *s, struct ui *ui, ui_key k)
 	return k == 'h' && browse_k_back(s, ui, k);
 }
 
+static bool browse_k_problems(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)k;
+	struct browse *B = (struct browse *)s;
+	if (!B->lint_on) {
+		ui_status(ui, ROLE_STATUS, "%s", _("lint has not run yet: try again in a moment"));
+		return true;
+	}
+	ui_push(ui, problems_create(B));
+	return true;
+}
+
+bool browse_goto_subject(struct browse *B, const char *subject)
+{
+	char *key = xstrdup(subject);
+	char *at = strrchr(key, '@');
+	char *slash = strchr(at ? at : key, '/');
+	if (slash && !at) {   /* a path: no entry */
+		free(key);
+		return false;
+	}
+	if (slash)
+		*slash = '\0';   /* "address/maildir..." */
+	const char *dom = at ? at + 1 : key;
+	bool found = false;
+	for (size_t i = 0; i < B->ndvis && !found; i++) {
+		if (strcmp(B->dents[B->dvis[i]].name, dom) != 0)
+			continue;
+		details_forget_trace(B);
+		list_select(&B->dlist, i);
+		rows_domain_changed(B);
+		B->focus = at && at != key ? PANE_ENTRIES : PANE_DOMAINS;
+		if (B->focus == PANE_ENTRIES)
+			browse_select_address(&B->s, key);
+		details_build(B);
+		found = true;
+	}
+	free(key);
+	return found;
+}
+
 /* R: the files as they are on disk now, the staged changes replayed. */
 static bool browse_k_reread(struct screen *s, struct ui *ui, ui_key k)
 {
@@ -413,7 +454,8 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("next mailbox with new mail"), .bar_key = "m", .bar = N_("New"), .bar_pos = 4 },
 	{ .name = "Tab Tab, PgUp PgDn",
 	  .help = N_("in the details pane: scroll the problems and the trace") },
-	{ .name = "!", .help = N_("mark: lint found a problem (the details say which)") },
+	{ .keys = { '!' }, .run = browse_k_problems, .name = "!",
+	  .help = N_("every problem lint found (the ! mark in the lists), Enter goes to its entry") },
 	{ .help = N_("Editing (nothing changes on disk before the commit)") },
 	{ .keys = { 'a' }, .run = browse_k_edit, .name = "a",
 	  .help = N_("add: a domain (domains pane); a mailbox, alias or catch-all (entries pane)"),

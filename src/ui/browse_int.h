@@ -145,6 +145,12 @@ bool find_k_next(struct screen *s, struct ui *ui, ui_key k);
 bool find_typing_key(struct screen *s, struct ui *ui, ui_key k);
 const struct keytab *find_keys(const struct browse *B);
 
+/* problems.c: the view of every lint finding (!). */
+struct screen *problems_create(struct browse *B);
+/* browse.c: select the entry (an address) or the domain a problem is
+ * about; false when it names neither a visible domain nor its entry. */
+bool browse_goto_subject(struct browse *B, const char *subject);
+
 /* rowsort.c: the order of the mailbox rows B->rows[from, to). */
 void rowsort_mailboxes(struct browse *B, size_t from, size_t to);
 /* The key's name as the column headings and the help say it. */

@@ -12,6 +12,7 @@ vmailadm_SOURCES += \
 	src/ui/keys.c \
 	src/ui/lineedit.c \
 	src/ui/lintmark.c \
+	src/ui/problems.c \
 	src/ui/list.c \
 	src/ui/live.c \
 	src/ui/logview.c \

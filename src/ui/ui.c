@@ -355,7 +355,7 @@ static void handle_key(struct ui *ui, ui_key k)
 	if (ui->top->ops->key(ui->top, ui, k))
 		return;
 	if (k == UI_FN(KEY_F(1)) || k == '?') {
-		if (ui->top->below == NULL && ui->top->ops->keys)
+		if (ui->top->ops->keys)   /* every screen with a key table has help */
 			ui_push(ui, help_create(ui, ui->top->ops->keys));
 	} else if (k == 'q' || k == UI_FN(KEY_F(10))) {
 		if (ui->top->below)

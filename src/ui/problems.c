@@ -1,0 +1,172 @@
+/* The problems view (!): every finding of lint on the world shown, the
+ * ones tied to no entry too (a map not built, the mail base's mode), worst
+ * first; the selected one's file, line and fix below the list; Enter goes
+ * to its entry on the main screen. It reads the main screen's report,
+ * which cannot change while this view is up (a reload waits for the main
+ * screen). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "browse_int.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/xalloc.h"
+
+struct problems {
+	struct screen s;
+	struct browse *B;
+	size_t *order;            /* indices in B->lint, worst first */
+	size_t n;
+	struct list list;
+};
+
+static const char *problems_severity(enum lint_severity s)
+{
+	return s == LINT_ERROR ? _("error") : s == LINT_WARNING ? _("warning") : _("info");
+}
+
+static enum theme_role problems_role(enum lint_severity s)
+{
+	return s == LINT_ERROR ? ROLE_ERROR : s == LINT_WARNING ? ROLE_WARNING : ROLE_DIM;
+}
+
+static const struct lint_problem *problems_at(const struct problems *P, size_t i)
+{
+	return &P->B->lint.v[P->order[i]];
+}
+
+static size_t problems_count(void *arg)
+{
+	return ((struct problems *)arg)->n;
+}
+
+static void problems_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
+{
+	const struct lint_problem *p = problems_at(arg, i);
+	int cx = x + 1;
+	cx += ui_text(ui, y, cx, 9, problems_severity(p->severity), problems_role(p->severity));
+	cx = x + 11;
+	ui_text(ui, y, cx, x + w - cx, p->message, ROLE_NORMAL);
+}
+
+static const struct list_ops problems_ops = { problems_count, problems_row, NULL };
+
+static void problems_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
+{
+	struct problems *P = (struct problems *)s;
+	char t[128];
+	snprintf(t, sizeof t, _("Problems (%zu)"), P->n);
+	ui_fill(ui, y, x, w, ROLE_TITLE);
+	ui_text(ui, y, x + 1, w - 1, t, ROLE_TITLE);
+	if (!P->n) {
+		ui_text(ui, y + 2, x + 2, w - 2, _("lint found no problem"), ROLE_DIM);
+		return;
+	}
+	int lh = h - 6 > 3 ? h - 6 : 3;
+	list_draw(&P->list, ui, y + 1, x, lh, w, ROLE_SELECTION);
+	const struct lint_problem *p = problems_at(P, P->list.sel);
+	int dy = y + 1 + lh;
+	ui_fill(ui, dy, x, w, ROLE_TITLE);
+	ui_text(ui, dy, x + 1, w - 1, p->rule, ROLE_TITLE);
+	struct strbuf where = STRBUF_INIT;
+	if (p->file && p->line)
+		sb_addf(&where, "%s:%u", p->file, p->line);
+	else if (p->file)
+		sb_adds(&where, p->file);
+	if (dy + 1 < y + h)
+		ui_text(ui, dy + 1, x + 1, w - 1, sb_str(&where), ROLE_DIM);
+	sb_free(&where);
+	if (dy + 2 < y + h)
+		ui_text(ui, dy + 2, x + 1, w - 1, p->message, problems_role(p->severity));
+	if (p->fix && dy + 3 < y + h) {
+		char *fix = xasprintf(_("Fix: %s"), p->fix);
+		ui_text(ui, dy + 3, x + 1, w - 1, fix, ROLE_NORMAL);
+		free(fix);
+	}
+}
+
+/* Enter: the problem's entry on the main screen. */
+static bool problems_k_go(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)k;
+	struct problems *P = (struct problems *)s;
+	if (!P->n)
+		return true;
+	char *subject = xstrdup(problems_at(P, P->list.sel)->subject
+				? problems_at(P, P->list.sel)->subject : "");
+	struct browse *B = P->B;
+	ui_pop(ui);   /* frees P */
+	if (!browse_goto_subject(B, subject))
+		ui_status(ui, ROLE_STATUS, _("this problem is not about one entry: %s"),
+			  *subject ? subject : _("see its file and fix"));
+	free(subject);
+	return true;
+}
+
+static bool problems_k_move(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)ui;
+	return list_key(&((struct problems *)s)->list, k);
+}
+
+static const struct keydef problems_keys[] = {
+	{ .help = N_("Problems") },
+	{ .keys = { UI_FN(KEY_UP), UI_FN(KEY_DOWN), 'k', 'j' }, .run = problems_k_move,
+	  .name = "Up Down  k j", .help = N_("previous / next row") },
+	{ .keys = { UI_FN(KEY_PPAGE), UI_FN(KEY_NPAGE), UI_FN(KEY_HOME), UI_FN(KEY_END), 'g', 'G' },
+	  .run = problems_k_move, .name = "PgUp PgDn  g G", .help = N_("a page up / down, first / last row") },
+	{ .keys = { '\r', '\n', UI_FN(KEY_ENTER), UI_FN(KEY_RIGHT), 'l' }, .run = problems_k_go,
+	  .name = "Enter", .help = N_("go to the problem's entry on the main screen"),
+	  .bar_key = "Enter", .bar = N_("Go to entry"), .bar_pos = 2 },
+	{ .name = "F1  ?", .help = N_("this help"), .bar_key = "F1", .bar = N_("Help"), .bar_pos = 1 },
+	{ .name = "q  Esc", .help = N_("back to the main screen"), .bar_key = "q", .bar = N_("Back"),
+	  .bar_pos = 3 },
+};
+static const struct keytab problems_tab = KEYTAB(problems_keys);
+
+static bool problems_key(struct screen *s, struct ui *ui, ui_key k)
+{
+	ui->dirty = true;
+	if (k == 27) {
+		ui_pop(ui);
+		return true;
+	}
+	const struct keydef *d = keys_find(&problems_tab, k);
+	return d && d->run && d->run(s, ui, k);
+}
+
+static const char *const *problems_keybar(struct screen *s)
+{
+	(void)s;
+	static const char *bar[2 * 4 + 1];
+	if (!bar[0])
+		keys_bar(&problems_tab, bar, sizeof bar / sizeof bar[0]);
+	return bar;
+}
+
+static void problems_free(struct screen *s)
+{
+	struct problems *P = (struct problems *)s;
+	free(P->order);
+	free(P);
+}
+
+static const struct screen_ops problems_screen_ops = {
+	problems_draw, problems_key, NULL, problems_free, problems_keybar, &problems_tab,
+};
+
+struct screen *problems_create(struct browse *B)
+{
+	struct problems *P = xcalloc(1, sizeof *P);
+	P->s.ops = &problems_screen_ops;
+	P->B = B;
+	P->order = xcalloc(B->lint.n ? B->lint.n : 1, sizeof *P->order);
+	/* worst first, in lint's order within a severity */
+	for (int sev = LINT_ERROR; sev >= LINT_INFO; sev--)
+		for (size_t i = 0; i < B->lint.n; i++)
+			if ((int)B->lint.v[i].severity == sev)
+				P->order[P->n++] = i;
+	list_init(&P->list, &problems_ops, P);
+	return &P->s;
+}
