@@ -67,6 +67,7 @@ UI_TESTS = \
 	tests/ui/exercise.sh \
 	tests/ui/edit.sh \
 	tests/ui/find.sh \
+	tests/ui/interrupt.sh \
 	tests/ui/lint.sh \
 	tests/ui/live.sh \
 	tests/ui/maillog.sh \

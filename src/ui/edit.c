@@ -826,10 +826,13 @@ static void quit_answer(struct ui *ui, void *ctx, int key)
 		ui_push(ui, diffview_create(ui, true));
 	} else if (key == 'd') {
 		ui->quit = true;
+		ui->discarded = true;
 		session_discarded(ui);
 	} else if (key == 's') {
 		session_save(ui);
 		ui->quit = true;
+	} else {
+		ui->interrupt_asked = false;   /* Esc: a later Ctrl-C asks again */
 	}
 }
 

@@ -78,7 +78,11 @@ static char *session_path(const struct ui *ui)
 	return xasprintf("%s/staged", ui->cfg->state_dir);
 }
 
-static size_t session_pending_count(const struct ui *ui)
+/* The saved changes, one a line as the command line writes them
+ * ("alias add ..."): their number, and the first few into list so that
+ * the question can show what it offers. */
+#define SESSION_LIST_MAX 8
+static size_t session_pending(const struct ui *ui, struct strbuf *list)
 {
 	char *path = session_path(ui);
 	FILE *fp = fopen(path, "re");
@@ -93,9 +97,19 @@ static size_t session_pending_count(const struct ui *ui)
 		size_t i = 0;
 		while (i < (size_t)len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n'))
 			i++;
-		if (i < (size_t)len && line[i] != '#')
-			n++;
+		if (i >= (size_t)len || line[i] == '#')
+			continue;
+		if (++n <= SESSION_LIST_MAX) {
+			size_t end = (size_t)len;
+			while (end > i && (line[end - 1] == '\n' || line[end - 1] == ' '))
+				end--;
+			sb_adds(list, "  ");
+			sb_add(list, line + i, end - i);
+			sb_adds(list, "\n");
+		}
 	}
+	if (n > SESSION_LIST_MAX)
+		sb_addf(list, _("  ... and %zu more\n"), n - SESSION_LIST_MAX);
 	free(line);
 	fclose(fp);
 	return n;
@@ -148,13 +162,16 @@ void session_offer(struct ui *ui)
 {
 	if (!stage_has_pending(ui->cfg))
 		return;
-	size_t n = session_pending_count(ui);
-	char text[300];
-	snprintf(text, sizeof text,
-		 ngettext("%zu staged change from an earlier session: restore? y/n",
-			  "%zu staged changes from an earlier session: restore? y/n", n), n);
-	ui_push(ui, ask_create(ui, _("Staged changes"), text, session_restore_choices, session_restore_answer,
-			       NULL, NULL));
+	struct strbuf list = STRBUF_INIT, text = STRBUF_INIT;
+	size_t n = session_pending(ui, &list);
+	sb_addf(&text, ngettext("%zu staged change from an earlier session:\n",
+				"%zu staged changes from an earlier session:\n", n), n);
+	sb_adds(&text, sb_str(&list));
+	sb_adds(&text, _("Restore them? y/n"));
+	ui_push(ui, ask_create(ui, _("Staged changes"), sb_str(&text), session_restore_choices,
+			       session_restore_answer, NULL, NULL));
+	sb_free(&list);
+	sb_free(&text);
 }
 
 void session_save_on_signal(struct ui *ui)

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <langinfo.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,11 +389,25 @@ static int earliest(int a, int b)
 	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
 
+/* Ctrl-C with changes staged asks what to do with them, as q does; a
+ * second one while that question is up quits, saving them for the next
+ * session as any other signal does. Without staged changes it quits. */
+static bool interrupt_asks(struct ui *ui)
+{
+	if (got_quit_signal != SIGINT || ui->staged == 0 || ui->interrupt_asked)
+		return false;
+	got_quit_signal = 0;
+	ui->interrupt_asked = true;
+	edit_quit(ui);
+	ui->dirty = true;
+	return true;
+}
+
 static void main_loop(struct ui *ui)
 {
 	double t_keys = 0;
 	int nkeys = 0;
-	while (!ui->quit && !got_quit_signal) {
+	while (!ui->quit && (!got_quit_signal || interrupt_asks(ui))) {
 		if (ui->dirty) {
 			ui->dirty = false;
 			paint(ui);
@@ -415,7 +430,7 @@ static void main_loop(struct ui *ui)
 		int r = poll(fds, (nfds_t)n, timeout);
 		if (r < 0 && errno != EINTR)
 			vm_fatal("poll: %s", strerror(errno));
-		if (got_quit_signal)
+		if (got_quit_signal && !interrupt_asks(ui))
 			break;
 		bool was_scanning = live_scanning(ui->live);
 		if (live_handle(ui->live))
@@ -599,5 +614,6 @@ int ui_run(struct config *cfg, const char *theme)
 	sb_free(&ui->status);
 	if (ui->timing)
 		fclose(ui->timing);
-	return EXIT_OK;
+	/* Interrupted, and the staged changes thrown away: not a success. */
+	return ui->interrupt_asked && ui->discarded ? 128 + SIGINT : EXIT_OK;
 }

@@ -114,6 +114,8 @@ struct ui {
 	struct qstate *qstate;       /* the Postfix queue, listed in the background */
 	struct diskwatch *diskwatch; /* someone else changed the files */
 	bool reread_pending;         /* they did while a screen other than the main one was up */
+	bool interrupt_asked;        /* Ctrl-C asked the quit question */
+	bool discarded;              /* the staged changes were thrown away at quit */
 	unsigned world_gen;          /* bumped whenever world is read again */
 	FILE *timing;                /* VMAILADM_UI_TIMING: per-key times */
 	double t_start;              /* ms, CLOCK_MONOTONIC, at ui_run */

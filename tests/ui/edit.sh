@@ -173,7 +173,9 @@ grep -qx 'alias del webmaster@andromed.cloud' "$PENDING" || fail "pending file: 
 ok "SIGHUP saved the staged change"
 
 start_ui 100 30 NO_COLOR=1
-expect "1 staged change from an earlier session: restore? y/n"
+expect "1 staged change from an earlier session:"
+expect "  alias del webmaster@andromed.cloud"
+expect "Restore them? y/n"
 keys y
 expect "restored 1 staged change"
 expect " 1 staged change"

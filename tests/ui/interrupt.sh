@@ -1,0 +1,65 @@
+#!/bin/sh
+# Ctrl-C (SIGINT) with staged changes asks what to do with them, as q does
+# (issue 12): Esc stays, and a later Ctrl-C asks again; Discard exits with
+# 130 (interrupted, work thrown away) and changes no file; a second Ctrl-C
+# while the question is up quits and saves them for the next session.
+# Without staged changes Ctrl-C quits at once.
+. "${top_srcdir:-.}/tests/ui/lib.sh"
+make_demo
+sums() { cat "$WORK"/demo/etc/postfix/* "$WORK/demo/etc/dovecot/users" | sha256sum; }
+before=$(sums)
+
+pid_of_ui() {
+	shell=$(T display-message -p '#{pane_pid}')
+	pgrep -P "$shell" | head -n 1
+}
+stage_alias() {
+	keys Tab a a
+	expect "New alias in andromed.cloud"
+	keys -l "$1"
+	keys Tab
+	keys -l 'johndoe@andromed.cloud'
+	keys Enter
+	expect "1 staged change"
+}
+
+start_ui 100 30
+expect "Domains (5)"
+stage_alias sales
+pid=$(pid_of_ui)
+kill -INT "$pid"
+expect "1 staged change is not committed."
+expect "Save for later"
+keys Escape
+wait_gone "1 staged change is not committed." || fail "Esc did not close the question"
+kill -INT "$pid"
+expect "1 staged change is not committed."
+ok "Ctrl-C asks, Esc stays, Ctrl-C asks again"
+keys d
+expect "__EXIT=130"
+[ "$(sums)" = "$before" ] || fail "a file changed after Discard"
+ok "Discard after Ctrl-C: exit 130, nothing written"
+
+start_ui 100 30
+expect "Domains (5)"
+stage_alias team2
+pid=$(pid_of_ui)
+kill -INT "$pid"
+expect "1 staged change is not committed."
+kill -INT "$pid"
+expect "__EXIT=0"
+ok "a second Ctrl-C quits, saving"
+start_ui 100 30
+expect "1 staged change from an earlier session:"
+expect "alias add team2@andromed.cloud johndoe@andromed.cloud"
+ok "the saved change is offered, listed, at the next start"
+keys Escape
+T kill-server >/dev/null 2>&1
+
+start_ui 100 30
+expect "Domains (5)"
+keys Escape
+kill -INT "$(pid_of_ui)"
+expect "__EXIT=0"
+ok "nothing staged: Ctrl-C quits at once"
+exit 0
