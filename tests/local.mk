@@ -69,6 +69,7 @@ UI_TESTS = \
 	tests/ui/find.sh \
 	tests/ui/interrupt.sh \
 	tests/ui/lint.sh \
+	tests/ui/man-keys.sh \
 	tests/ui/live.sh \
 	tests/ui/maillog.sh \
 	tests/ui/problems.sh \

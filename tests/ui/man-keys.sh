@@ -1,0 +1,39 @@
+#!/bin/sh
+# Every key the interface's help screens list (they are made from the key
+# tables) is in the KEYS section of vmailadm(1), with its help text: the
+# main screen's and the problems view's. A key added to a table without a
+# line in the man page fails here (issue 12).
+. "${top_srcdir:-.}/tests/ui/lib.sh"
+MAN="$top_srcdir/doc/vmailadm.1"
+# The KEYS section as text: roff requests and escapes off, blanks squeezed.
+sed -n '/^\.SH KEYS/,/^\.SH /p' "$MAN" | sed -e 's/^\.[A-Z]* *//' -e 's/\\e/\\/g' -e 's/\\-/-/g' |
+	tr -s ' \n' '  ' >"$WORK/keys.txt"
+make_demo
+start_ui 200 80
+
+# check_help: each "   NAME   help" row of the help screen on display.
+check_help() {
+	screen | sed -n 's/^   \(.\{23\}\) \(.*\)$/\1\t\2/p' | sed 's/ *\t */\t/; s/ *$//' >"$WORK/rows"
+	[ -s "$WORK/rows" ] || fail "no key rows on the help screen"
+	while IFS='	' read -r name help; do
+		name=$(printf '%s' "$name" | tr -s ' ')
+		grep -qF -- "$name " "$WORK/keys.txt" || fail "key '$name' is not in vmailadm(1) KEYS"
+		first=$(printf '%s' "$help" | cut -c2- | tr -s ' ')
+		grep -qF -- "$first" "$WORK/keys.txt" || fail "the help of '$name' ('$help') is not in vmailadm(1)"
+	done <"$WORK/rows"
+	n=$(wc -l <"$WORK/rows")
+}
+
+expect "Domains (5)"
+keys '?'
+expect "Help: every key"
+check_help
+ok "main screen: $n key rows in vmailadm(1)"
+keys q '!'
+expect "Problems ("
+keys '?'
+expect "Help: every key"
+check_help
+ok "problems view: $n key rows in vmailadm(1)"
+keys q q q
+exit 0
