@@ -330,6 +330,11 @@ static bool browse_k_problems(struct screen *s, struct ui *ui, ui_key k)
 	return true;
 }
 
+bool browse_show_subject(struct screen *s, const char *subject)
+{
+	return browse_goto_subject((struct browse *)s, subject);
+}
+
 bool browse_goto_subject(struct browse *B, const char *subject)
 {
 	char *key = xstrdup(subject);
@@ -349,7 +354,7 @@ bool browse_goto_subject(struct browse *B, const char *subject)
 		details_forget_trace(B);
 		list_select(&B->dlist, i);
 		rows_domain_changed(B);
-		B->focus = at && at != key ? PANE_ENTRIES : PANE_DOMAINS;
+		B->focus = at ? PANE_ENTRIES : PANE_DOMAINS;   /* "@dom": its catch-all */
 		if (B->focus == PANE_ENTRIES)
 			browse_select_address(&B->s, key);
 		details_build(B);

@@ -106,6 +106,19 @@ void ui_view_changed(struct ui *ui)
 	ui->dirty = true;
 }
 
+/* The cursor goes to what was just staged: a new domain in the domains
+ * pane, a mailbox or alias in its domain, a catch-all on its row. */
+static void edit_show_staged(struct ui *ui, const struct op *op)
+{
+	if (op->kind == OP_CATCHALL_SET || op->kind == OP_CATCHALL_CLEAR) {
+		char *at = xasprintf("@%s", op->subject);
+		browse_show_subject(ui->main, at);
+		free(at);
+	} else {
+		browse_show_subject(ui->main, op->subject);
+	}
+}
+
 int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err)
 {
 	struct stage *s = ui_stage(ui, err);
@@ -129,7 +142,7 @@ int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err)
 				   ui->staged), sb_str(&desc), ui->staged);
 		const struct op *last = stage_op(s, stage_count(s) - 1);
 		if (ui->main && last)
-			browse_select_address(ui->main, last->subject);
+			edit_show_staged(ui, last);
 	}
 	sb_free(&desc);
 	return rc;

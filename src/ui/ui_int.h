@@ -210,6 +210,9 @@ const struct mailbox *browse_next_new(struct screen *s, size_t *mbx);
 void browse_lint(struct screen *s);
 /* Select the entry named address in the entries pane. */
 void browse_select_address(struct screen *s, const char *address);
+/* Select what an operation is about: a domain (in the domains pane), an
+ * address or "@domain" (its catch-all) in its domain's entries. */
+bool browse_show_subject(struct screen *s, const char *subject);
 
 /* Editing (edit.c): the stage, the forms that fill operations, undo,
  * commit, quitting with staged changes, pending changes across sessions. */

@@ -96,6 +96,26 @@ expect "undone: alias sales@andromed.cloud"
 refute "sales →"
 ok "alias added, then undone"
 
+# The cursor goes to what was just staged: a new domain (in the domains
+# pane, after andromed.cloud in name order), then a catch-all on its row.
+keys Left Left
+keys a
+expect "New mail domain"
+keys -l zz-new.example
+keys Enter
+expect "1 staged change"
+expect "Domain        zz-new.example"
+expect_re "│ zz-new.example +new unread"
+keys Tab a c
+keys -l admin@andromed.cloud
+keys Enter
+expect "2 staged changes"
+expect_re "Catch-all +.*zz-new.example"
+keys u u
+expect "0 staged changes"
+expect_re "│ andromed.cloud +new unread"
+ok "the cursor goes to a new domain, then to a new catch-all"
+
 # e on an alias: a target removed, one added, the rest reordered: one
 # staged change, which u undoes whole; then again, previewed and committed.
 VAL="$WORK/demo/etc/postfix/virtual_alias"
