@@ -116,6 +116,14 @@ void plan_diff(const struct plan *p, struct strbuf *out);
 /* One line per action and note, for people ("create maildir ... (5000:5000, 0700)"). */
 void plan_describe_actions(const struct plan *p, const struct config *cfg, struct strbuf *out);
 
+/* The refusals of an operation that depend on the world alone, written
+ * once for the stage and for the interface's forms (checked while typing):
+ * false with the reason in why (and, for a new mailbox, the file and line
+ * of the entry in the way, or NULL and 0). */
+bool stage_rule_new_mailbox(const struct world *w, const char *address, struct strbuf *why,
+			    const char **file, unsigned *line);
+bool stage_rule_new_domain(const struct world *w, const char *domain, struct strbuf *why);
+
 /* Before a commit: when a file the stage read no longer has the bytes it
  * had, read everything again and replay (stage_load; *replayed = true);
  * otherwise keep the staged result as it is. */

@@ -868,16 +868,9 @@ static int check_targets(const struct world *w, const struct op *op, struct diag
 static int op_domain_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
-	if (!op_valid_domain(op->subject, &why))
+	if (!stage_rule_new_domain(w, op->subject, &why))
 		return refuse(d, &why);
 	sb_free(&why);
-	unsigned classes;
-	if (world_domain_class(w, op->subject, &classes) != DOMAIN_OTHER) {
-		diag_error(d, NULL, 0, (classes & DOMAIN_LOCAL)
-			   ? _("%s is already a local domain (mydestination): a domain must not be both local and virtual")
-			   : _("%s is already hosted"), op->subject);
-		return -1;
-	}
 	return domain_listing_add(s, w, op->subject, d);
 }
 
@@ -946,6 +939,49 @@ static int mailbox_maildir(struct stage *s, struct world *w, const struct op *op
 	return rc;
 }
 
+bool stage_rule_new_mailbox(const struct world *w, const char *address, struct strbuf *why,
+			    const char **file, unsigned *line)
+{
+	*file = NULL;
+	*line = 0;
+	const char *at = strrchr(address, '@');
+	const char *domain = at ? at + 1 : "";
+	const struct domain *dom = world_domain_find(w, domain);
+	const struct alias *a;
+	const struct pwfile_entry *e;
+	if (!dom || !(dom->classes & DOMAIN_VIRTUAL_MAILBOX)) {
+		sb_addf(why, _("%s is not a virtual mailbox domain (add it first: vmailadm domain add %s)"),
+			domain, domain);
+	} else if (world_mailbox_find(w, address)) {
+		sb_addf(why, _("mailbox %s already exists"), address);
+	} else if ((a = world_alias_find(w, address)) != NULL) {
+		sb_addf(why, _("%s is an alias: mail to it goes to its targets, not to a mailbox; remove the alias first"),
+			address);
+		*file = a->file;
+		*line = a->line;
+	} else if ((e = pwfile_lookup(world_pwfile(w), address)) != NULL) {
+		sb_addf(why, _("the passwd-file already has an entry for %s"), address);
+		*file = doc_name(pwfile_doc(world_pwfile(w)));
+		*line = e->line;
+	} else {
+		return true;
+	}
+	return false;
+}
+
+bool stage_rule_new_domain(const struct world *w, const char *domain, struct strbuf *why)
+{
+	if (!op_valid_domain(domain, why))
+		return false;
+	unsigned classes;
+	if (world_domain_class(w, domain, &classes) == DOMAIN_OTHER)
+		return true;
+	sb_addf(why, (classes & DOMAIN_LOCAL)
+		? _("%s is already a local domain (mydestination): a domain must not be both local and virtual")
+		: _("%s is already hosted"), domain);
+	return false;
+}
+
 static int op_mailbox_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
@@ -956,21 +992,11 @@ static int op_mailbox_add(struct stage *s, struct world *w, const struct op *op,
 	char *local = xstrndup(op->subject, (size_t)(at - op->subject));
 	int rc = -1;
 	struct strbuf rule = STRBUF_INIT, value = STRBUF_INIT;
-	const struct domain *dom = world_domain_find(w, domain);
 	struct table *vmailbox;
-	if (!dom || !(dom->classes & DOMAIN_VIRTUAL_MAILBOX)) {
-		diag_error(d, NULL, 0, _("%s is not a virtual mailbox domain (add it first: vmailadm domain add %s)"),
-			   domain, domain);
-	} else if (world_mailbox_find(w, op->subject)) {
-		diag_error(d, NULL, 0, _("mailbox %s already exists"), op->subject);
-	} else if (world_alias_find(w, op->subject)) {
-		const struct alias *a = world_alias_find(w, op->subject);
-		diag_error(d, a->file, a->line, _("%s is an alias: mail to it goes to its targets, not to a mailbox; remove the alias first"),
-			   op->subject);
-	} else if (pwfile_lookup(world_pwfile(w), op->subject)) {
-		const struct pwfile_entry *e = pwfile_lookup(world_pwfile(w), op->subject);
-		diag_error(d, doc_name(pwfile_doc(world_pwfile(w))), e->line,
-			   _("the passwd-file already has an entry for %s"), op->subject);
+	const char *file;
+	unsigned line;
+	if (!stage_rule_new_mailbox(w, op->subject, &why, &file, &line)) {
+		diag_error(d, file, line, "%s", why.buf);
 	} else if (op->quota && *op->quota && !op_quota_rule(op->quota, &rule, &why)) {
 		diag_error(d, NULL, 0, "%s", why.buf);
 	} else if ((vmailbox = map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d)) != NULL &&
@@ -999,6 +1025,7 @@ static int op_mailbox_add(struct stage *s, struct world *w, const struct op *op,
 		}
 		/* A catch-all in the alias map swallows every mailbox without an
 		 * identity entry (§2.5): keep the identity entries in step. */
+		const struct domain *dom = world_domain_find(w, domain);
 		if (rc == 0 && dom->catchall_alias) {
 			struct table *va = dom->catchall_alias->alias->map->table;
 			rc = va ? table_add(va, op->subject, op->subject, d) : -1;

@@ -293,11 +293,11 @@ static bool check_new_mailbox(struct form *f, size_t i, const char *v, struct st
 	char *a = valid_address(f, v, why);
 	if (!a)
 		return false;
-	bool ok = true;
-	if (world_mailbox_find(the_ui->view, a)) {
-		sb_addf(why, _("%s is already a mailbox"), a);
-		ok = false;
-	} else if (strcmp(a, v) != 0) {
+	/* The stage's own rule: what Enter would refuse is refused now. */
+	const char *file;
+	unsigned line;
+	bool ok = stage_rule_new_mailbox(the_ui->view, a, why, &file, &line);
+	if (ok && strcmp(a, v) != 0) {
 		sb_addf(why, "%s %s", the_ui->g->arrow, a);
 	}
 	free(a);
@@ -415,14 +415,15 @@ static bool check_domain(struct form *f, size_t i, const char *v, struct strbuf 
 	(void)i;
 	if (missing(v, why))
 		return false;
-	if (!op_valid_domain(v, why))
-		return false;
-	const struct domain *d = world_domain_find(the_ui->view, v);
-	if (d && (d->class & DOMAIN_VIRTUAL_MAILBOX)) {
-		sb_addf(why, _("%s is already a mailbox domain"), v);
-		return false;
-	}
-	return true;
+	/* The stage's own rule (a local domain of mydestination, one hosted
+	 * already), in lower case as the operation will be. */
+	char *dom = xstrdup(v);
+	for (char *p = dom; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	bool ok = stage_rule_new_domain(the_ui->view, dom, why);
+	free(dom);
+	return ok;
 }
 
 /* ---- passwords ---- */

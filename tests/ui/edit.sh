@@ -51,11 +51,23 @@ ok "mailbox added through the form, marked staged"
 keys a m
 expect "New mailbox in andromed.cloud"
 keys -l johndoe
-expect "johndoe@andromed.cloud is already a mailbox"
+expect "mailbox johndoe@andromed.cloud already exists"
+# an existing alias, refused while typing with the stage's own words
+keys C-u
+keys -l info
+expect "info@andromed.cloud is an alias: mail to it goes to its targets"
 keys Escape
 expect "cancelled: nothing was staged"
 expect "1 staged change"
-ok "form checks against the staged world"
+# a local domain (mydestination) is no virtual domain
+keys Left
+keys a
+expect "New mail domain"
+keys -l localhost
+expect "localhost is already a local domain (mydestination)"
+keys Escape
+keys Right
+ok "form checks against the staged world, with the stage's rules"
 
 # D: the diff, coloured per line; c commits with each step shown.
 keys D
