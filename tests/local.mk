@@ -52,6 +52,7 @@ CLI_TESTS = \
 	tests/cli-exercise.sh \
 	tests/cli-grammar.sh \
 	tests/cli-input.sh \
+	tests/cli-layout.sh \
 	tests/cli-lint.sh \
 	tests/cli-list.sh \
 	tests/cli-paths.sh \

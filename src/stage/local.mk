@@ -5,6 +5,7 @@ libvmail_a_SOURCES += \
 	src/stage/inject.c \
 	src/stage/lint_fixes.c \
 	src/stage/mapcheck.c \
+	src/stage/neighbour.c \
 	src/stage/op.c \
 	src/stage/precheck.c \
 	src/stage/stage.c
@@ -15,6 +16,7 @@ noinst_HEADERS += \
 	include/vmailadm/inject.h \
 	include/vmailadm/lint_fixes.h \
 	include/vmailadm/mapcheck.h \
+	include/vmailadm/neighbour.h \
 	include/vmailadm/op.h \
 	include/vmailadm/precheck.h \
 	include/vmailadm/stage.h

@@ -26,6 +26,7 @@
 #include "vmailadm/maincf.h"
 #include "vmailadm/mapfile.h"
 #include "vmailadm/model.h"
+#include "vmailadm/neighbour.h"
 #include "vmailadm/precheck.h"
 #include "vmailadm/pwfile.h"
 #include "vmailadm/sha256.h"
@@ -655,13 +656,6 @@ static bool pwfile_has_ids(const struct pwfile *p, const char *user)
 	return e && *e->uid != '\0';
 }
 
-static const char *vmailbox_value(const char *local, const char *domain, struct strbuf *sb)
-{
-	sb_reset(sb);
-	sb_addf(sb, "%s/%s/", domain, local);
-	return sb->buf;
-}
-
 static struct table *map_table(const struct world *w, enum map_role role, const char *param,
 			       struct diags *d)
 {
@@ -1000,8 +994,13 @@ static int op_mailbox_add(struct stage *s, struct world *w, const struct op *op,
 	} else if (op->quota && *op->quota && !op_quota_rule(op->quota, &rule, &why)) {
 		diag_error(d, NULL, 0, "%s", why.buf);
 	} else if ((vmailbox = map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d)) != NULL &&
-		   table_add(vmailbox, op->subject, vmailbox_value(local, domain, &value), d) == 0) {
+		   table_add(vmailbox, op->subject, neighbour_mailbox_value(w, local, domain, &value), d) == 0) {
 		rc = 0;
+		char *course = xasprintf("%s/%s/", domain, local);
+		if (strcmp(course, value.buf) != 0)
+			add_note(s, _("%s goes to %s, in the layout of the mailboxes already there (not the course's %s)"),
+				 op->subject, value.buf, course);
+		free(course);
 		if (op->password_hash) {
 			struct pwfile_entry e = { .user = op->subject, .password = op->password_hash,
 						  .uid = "", .gid = "", .gecos = "", .home = "",
