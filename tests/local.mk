@@ -51,6 +51,7 @@ CLI_TESTS = \
 	tests/cli-demo.sh \
 	tests/cli-exercise.sh \
 	tests/cli-grammar.sh \
+	tests/cli-inject.sh \
 	tests/cli-input.sh \
 	tests/cli-layout.sh \
 	tests/cli-lint.sh \
@@ -61,6 +62,15 @@ CLI_TESTS = \
 	tests/cli-stats.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/lib.sh
+
+# The whole failure-injection walk (issue 10): every commit step of every
+# command made to fail, then killed (make check walks a part of it). Its
+# own target, so that `make reliability` can gather it with the others.
+reliability-inject: vmailadm
+	top_srcdir='$(abs_top_srcdir)' VMAILADM='$(abs_top_builddir)/vmailadm' INJECT_FULL=1 \
+	  $(SHELL) $(srcdir)/tests/cli-inject.sh
+reliability: reliability-inject
+.PHONY: reliability reliability-inject
 
 # The interface: the real binary in a private tmux server (tests/ui/lib.sh).
 UI_TESTS = \
