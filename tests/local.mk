@@ -89,7 +89,8 @@ UI_TESTS = \
 	tests/ui/sort.sh \
 	tests/ui/theme.sh \
 	tests/ui/trace.sh \
-	tests/ui/unreadable.sh
+	tests/ui/unreadable.sh \
+	tests/ui/viewer.sh
 TESTS += $(UI_TESTS)
 EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh
 

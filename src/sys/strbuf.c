@@ -108,11 +108,13 @@ char *sb_detach(struct strbuf *sb)
 	return s;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid;
+ * its code point in *cpp. */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cpp)
 {
 	size_t want;
 	unsigned cp;
+	*cpp = s[0];
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
@@ -136,7 +138,17 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	/* C1 controls (U+0080..U+009F) act as escapes on some terminals. */
 	if (want == 2 && cp < 0xa0)
 		return 0;
+	*cpp = cp;
 	return want;
+}
+
+/* Characters that draw nothing or reorder what follows (zero-width ones,
+ * bidirectional embeddings, overrides and isolates, line separators, the
+ * byte-order mark): text that shows one thing and holds another. */
+static bool invisible(unsigned cp)
+{
+	return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
 }
 
 void sb_add_printable(struct strbuf *sb, const char *s, size_t len)
@@ -160,10 +172,16 @@ void sb_add_printable(struct strbuf *sb, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		size_t n = utf8_seq(p + i, len - i);
+		unsigned cp;
+		size_t n = utf8_seq(p + i, len - i, &cp);
 		if (n == 0) {
 			sb_addf(sb, "\\x%02x", c);
 			i++;
+			continue;
+		}
+		if (invisible(cp)) {
+			sb_addf(sb, "\\u%04x", cp);
+			i += n;
 			continue;
 		}
 		sb_add(sb, p + i, n);

@@ -205,8 +205,8 @@ static void vw_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 			size_t nl = (size_t)(colon - l) + 1;
 			char name[32];
 			snprintf(name, sizeof name, "%.*s", (int)(nl < sizeof name ? nl : sizeof name - 1), l);
-			int used = ui_text(ui, y, x + 1, w - 1, name, ROLE_TITLE);
-			ui_text(ui, y, x + 1 + used, w - 1 - used, colon + 1, ROLE_NORMAL);
+			int used = ui_label(ui, y, x + 1, w - 1, name, ROLE_TITLE);
+			ui_label(ui, y, x + 1 + used, w - 1 - used, colon + 1, ROLE_NORMAL);
 			return;
 		}
 	} else if (l[0] == '>') {
@@ -214,7 +214,7 @@ static void vw_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 	} else if (l[0] == '[') {
 		r = ROLE_SECTION;
 	}
-	ui_text(ui, y, x + 1, w - 1, l, r);
+	ui_label(ui, y, x + 1, w - 1, l, r);   /* escaped by split_lines */
 }
 
 static bool vw_selectable(void *arg, size_t i)
@@ -279,7 +279,9 @@ static const char *const *vw_keybar(struct screen *s)
 static const struct screen_ops vw_screen_ops = { vw_draw, vw_key, NULL, vw_free, vw_keybar, NULL };
 
 /* Split text into lines, tabs to spaces and CR dropped (the sanitiser would
- * show them as \t and \r). */
+ * show them as \t and \r), each escaped here while its length is known:
+ * a NUL byte shows as \x00 instead of cutting the line short (the rows
+ * are then drawn as they are, with ui_label). */
 static void split_lines(struct viewer *V, const char *text, size_t len)
 {
 	size_t cap = 0, i = 0;
@@ -301,8 +303,11 @@ static void split_lines(struct viewer *V, const char *text, size_t len)
 				col++;
 		}
 		i++;
+		struct strbuf shown = STRBUF_INIT;
+		sb_add_printable(&shown, l.buf ? l.buf : "", l.len);
+		sb_free(&l);
 		xgrow(&V->lines, &cap, V->n + 1, sizeof *V->lines);
-		V->lines[V->n++] = sb_detach(&l);
+		V->lines[V->n++] = sb_detach(&shown);
 	}
 }
 

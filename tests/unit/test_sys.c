@@ -34,6 +34,12 @@ static void test_printable_escapes(void)
 	sb_add_printable(&sb, in, sizeof in - 1);
 	CU_ASSERT_STRING_EQUAL(sb.buf, "a\\x1b[31mb\\xff\\n\xc3\xa9\\xc2\\x9b");
 	sb_free(&sb);
+	/* Trojan Source: a right-to-left override, a zero-width space, an
+	 * isolate, a BOM; an accented letter and a CJK one stay as they are. */
+	const char bidi[] = "pay\xe2\x80\xaeten\xe2\x80\x8bx\xe2\x81\xa6y\xef\xbb\xbf\xc3\xa9\xe4\xb8\xad";
+	sb_add_printable(&sb, bidi, sizeof bidi - 1);
+	CU_ASSERT_STRING_EQUAL(sb.buf, "pay\\u202eten\\u200bx\\u2066y\\ufeff\xc3\xa9\xe4\xb8\xad");
+	sb_free(&sb);
 }
 
 static void test_strmap_first_wins(void)
