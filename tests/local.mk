@@ -45,6 +45,7 @@ EXTRA_DIST += tests/unit/cu.h tests/unit/golden.h tests/unit/worldtree.h
 
 # The command line on fixture and demo trees.
 CLI_TESTS = \
+	tests/cli-ascii.sh \
 	tests/cli-commit.sh \
 	tests/cli-completion.sh \
 	tests/cli-config.sh \

@@ -31,6 +31,11 @@ const struct cli_command *cli_commands(size_t *n);
 /* The usage line (N_ text) of the command running. */
 const char *cli_command_usage(const struct cli *cli);
 
+/* On a terminal whose locale is not UTF-8, stdout and stderr show
+ * arrows and dots as ASCII and any other non-ASCII character as one '?'
+ * (asciiout.c); pipes and files keep the bytes. */
+void asciiout_install(void);
+
 /* A front end that takes over when no command is given (the TUI). */
 typedef int (*cli_interactive_fn)(struct cli *cli, int argc, char **argv);
 

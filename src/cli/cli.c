@@ -418,6 +418,8 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 	argv += optind;
 	optind = 0; /* commands run getopt again from their own argv[0] */
 
+	if (argc > 0)
+		asciiout_install();   /* the interface draws its own ASCII */
 	if (argc == 0) {
 		if (interactive)
 			rc = interactive(&cli, argc, argv);

@@ -1,4 +1,5 @@
 libvmailcli_a_SOURCES += \
+	src/cli/asciiout.c \
 	src/cli/cli.c
 noinst_HEADERS += \
 	include/vmailadm/cli.h \
