@@ -85,6 +85,7 @@ UI_TESTS = \
 	tests/ui/live.sh \
 	tests/ui/maillog.sh \
 	tests/ui/problems.sh \
+	tests/ui/readme-screen.sh \
 	tests/ui/reread.sh \
 	tests/ui/resize.sh \
 	tests/ui/sort.sh \
