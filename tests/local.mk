@@ -79,6 +79,7 @@ UI_TESTS = \
 	tests/ui/exercise.sh \
 	tests/ui/edit.sh \
 	tests/ui/find.sh \
+	tests/ui/forms.sh \
 	tests/ui/interrupt.sh \
 	tests/ui/lint.sh \
 	tests/ui/man-keys.sh \

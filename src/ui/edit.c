@@ -725,6 +725,22 @@ void edit_quota(struct ui *ui, const struct ui_sel *sel)
 				ctx_new(sel->domain, sel->mailbox->address), ctx_free));
 }
 
+/* The address a catch-all delivers to, as the form takes it: the alias
+ * map's value, or for one in the mailbox map the mailbox whose maildir
+ * value it shares (its value is a path, which the form would refuse);
+ * NULL when no mailbox has that path. */
+static const char *catchall_address(const struct world *w, const struct catchall *c)
+{
+	if (c->map == CATCHALL_IN_ALIAS_MAP)
+		return c->target;
+	size_t n;
+	const struct mailbox *mb = world_mailboxes(w, &n);
+	for (size_t i = 0; i < n; i++)
+		if (mb[i].value && strcmp(mb[i].value, c->target) == 0)
+			return mb[i].address;
+	return NULL;
+}
+
 void edit_edit(struct ui *ui, const struct ui_sel *sel)
 {
 	the_ui = ui;
@@ -749,7 +765,7 @@ void edit_edit(struct ui *ui, const struct ui_sel *sel)
 		snprintf(title, sizeof title, _("Targets of the alias %s"), sel->alias->address);
 		ui_push(ui, form_create(ui, title, fields, 1, submit_alias_edit, c, ctx_free));
 	} else if (sel->kind == SEL_CATCHALL) {
-		form_catchall(ui, sel->catchall->domain, sel->catchall->target);
+		form_catchall(ui, sel->catchall->domain, catchall_address(ui->view, sel->catchall));
 	} else {
 		ui_status(ui, ROLE_STATUS, "%s",
 			  _("select an entry to edit (a domain has nothing to edit: a adds, d removes)"));

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Forms start from what the entry means (issue 12): editing a catch-all
+# kept in the mailbox map (its value a maildir path) pre-fills the address
+# of the mailbox it delivers to, not the path the form would refuse.
+. "${top_srcdir:-.}/tests/ui/lib.sh"
+make_demo
+"$VMAILADM" -c "$CONF" catchall set andromed.cloud admin@andromed.cloud >/dev/null 2>&1 ||
+	fail "catchall set andromed.cloud admin@andromed.cloud"
+grep -q '^@andromed.cloud  *andromed.cloud/admin/$' "$WORK/demo/etc/postfix/vmailbox" ||
+	fail "the catch-all is not in the mailbox map as a path"
+start_ui 100 30
+expect "Domains (5)"
+keys Tab G
+expect_re "Catch-all +admin@andromed.cloud|@andromed.cloud"
+keys e
+expect "Catch-all of andromed.cloud"
+expect "Target          admin@andromed.cloud_"
+refute "andromed.cloud/admin/_"
+ok "a catch-all's form starts with its mailbox's address, not its maildir path"
+keys Escape
+keys q
+expect_quit 0
+exit 0
