@@ -114,16 +114,18 @@ static void form_draw(struct screen *s, struct ui *ui, int y, int x, int h, int 
 		ui_text(ui, row, vx, VALUE_W, t, focus ? ROLE_SELECTION : ROLE_SELECTION_DIM);
 		sb_free(&shown);
 		/* the reason goes under the field: room for a whole sentence */
+		/* (two rows: the blank one under it too, when it needs them) */
 		int rx = vx, ry = row + 1;
 		if (!fl->valid && (fl->value.len || f->tried))
-			ui_text(ui, ry, rx, x + w - rx, sb_str(&fl->why), ROLE_WARNING);
+			ui_text_wrapped(ui, ry, rx, x + w - rx, 2, sb_str(&fl->why), ROLE_WARNING);
 		else if (fl->why.len)
-			ui_text(ui, ry, rx, x + w - rx, sb_str(&fl->why), ROLE_DIM);
+			ui_text_wrapped(ui, ry, rx, x + w - rx, 2, sb_str(&fl->why), ROLE_DIM);
 		else if (fl->def.hint)
-			ui_text(ui, ry, rx, x + w - rx, _(fl->def.hint), ROLE_DIM);
+			ui_text_wrapped(ui, ry, rx, x + w - rx, 2, _(fl->def.hint), ROLE_DIM);
 	}
+	/* a refusal is read whole: as many rows as it takes, up to four */
 	if (f->error.len)
-		ui_text(ui, row, x + 2, w - 4, sb_str(&f->error), ROLE_ERROR);
+		row += ui_text_wrapped(ui, row, x + 2, w - 4, 4, sb_str(&f->error), ROLE_ERROR) - 1;
 	row += 2;
 	ui_text(ui, row, x + 2, w - 4,
 		_("Tab/Down: next field   Enter: next, on the last field stage the change   Esc: cancel"),
@@ -246,43 +248,6 @@ struct dialog {
 	void (*ctx_free)(void *);
 };
 
-/* The text's lines, wrapped to width columns. */
-static size_t dialog_lines(const char *text, int width, char ***out)
-{
-	char **v = NULL;
-	size_t n = 0;
-	const char *p = text;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = xmemdup0(p, len);
-		char *q = line;
-		do {
-			size_t fit = ui_fit(q, width);
-			if (q[fit] && fit > 0) {   /* break at the last space that fits */
-				size_t sp = fit;
-				while (sp > 0 && q[sp] != ' ')
-					sp--;
-				if (sp > 0)
-					fit = sp;
-			}
-			if (fit == 0 && *q)
-				fit = 1;
-			v = xreallocarray(v, n + 1, sizeof *v);
-			v[n++] = xmemdup0(q, fit);
-			q += fit;
-			while (*q == ' ')
-				q++;
-		} while (*q);
-		free(line);
-		p += len;
-		if (*p == '\n')
-			p++;
-	}
-	*out = v;
-	return n;
-}
-
 static void dialog_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
 {
 	struct dialog *dl = (struct dialog *)s;
@@ -290,7 +255,7 @@ static void dialog_draw(struct screen *s, struct ui *ui, int y, int x, int h, in
 		s->below->ops->draw(s->below, ui, y, x, h, w);
 	int bw = w - 8 < 72 ? w - 8 : 72;
 	char **lines;
-	size_t n = dialog_lines(dl->text, bw - 4, &lines);
+	size_t n = ui_wrap(dl->text, bw - 4, &lines);
 	int bh = (int)n + 5;
 	if (bh > h)
 		bh = h;

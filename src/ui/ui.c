@@ -191,6 +191,69 @@ void ui_status(struct ui *ui, enum theme_role role, const char *fmt, ...)
 	ui->dirty = true;
 }
 
+size_t ui_wrap(const char *text, int width, char ***out)
+{
+	char **v = NULL;
+	size_t n = 0;
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xmemdup0(p, len);
+		char *q = line;
+		do {
+			size_t fit = ui_fit(q, width);
+			if (q[fit] && fit > 0) {   /* break at the last space that fits */
+				size_t sp = fit;
+				while (sp > 0 && q[sp] != ' ')
+					sp--;
+				if (sp > 0)
+					fit = sp;
+			}
+			if (fit == 0 && *q)
+				fit = 1;
+			v = xreallocarray(v, n + 1, sizeof *v);
+			v[n++] = xmemdup0(q, fit);
+			q += fit;
+			while (*q == ' ')
+				q++;
+		} while (*q);
+		free(line);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	*out = v;
+	return n;
+}
+
+void ui_wrap_free(char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+int ui_text_wrapped(struct ui *ui, int y, int x, int width, int maxrows, const char *text,
+		    enum theme_role role)
+{
+	char **lines;
+	size_t n = ui_wrap(text, width, &lines);
+	int rows = 0;
+	for (size_t i = 0; i < n && rows < maxrows; i++, rows++) {
+		/* the last row that fits ends with the ellipsis when more follows */
+		if (rows == maxrows - 1 && i + 1 < n) {
+			char *rest = xasprintf("%s %s", lines[i], lines[i + 1]);
+			ui_text(ui, y + rows, x, width, rest, role);
+			free(rest);
+		} else {
+			ui_text(ui, y + rows, x, width, lines[i], role);
+		}
+	}
+	ui_wrap_free(lines, n);
+	return rows ? rows : 1;
+}
+
 void ui_human(char *buf, size_t len, uint64_t bytes)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };

@@ -138,6 +138,14 @@ int ui_width(const char *s);
 /* How many bytes of s (cut on a character boundary) fit in width columns
  * once sanitised. */
 size_t ui_fit(const char *s, int width);
+/* text's lines, wrapped at spaces to width columns (newlines kept); free
+ * them with ui_wrap_free. */
+size_t ui_wrap(const char *text, int width, char ***out);
+void ui_wrap_free(char **lines, size_t n);
+/* text wrapped on at most maxrows rows from y (the last one cut with an
+ * ellipsis when the text is longer); returns the rows used (at least 1). */
+int ui_text_wrapped(struct ui *ui, int y, int x, int width, int maxrows, const char *text,
+		    enum theme_role role);
 void ui_status(struct ui *ui, enum theme_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ui_push(struct ui *ui, struct screen *s);

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Forms start from what the entry means (issue 12): editing a catch-all
-# kept in the mailbox map (its value a maildir path) pre-fills the address
-# of the mailbox it delivers to, not the path the form would refuse.
+# Forms start from what the entry means and say all they mean (issue 12):
+# editing a catch-all kept in the mailbox map (its value a maildir path)
+# pre-fills the address of the mailbox it delivers to, not the path the
+# form would refuse; a refusal longer than the screen is wide wraps
+# instead of ending in an ellipsis.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 make_demo
 "$VMAILADM" -c "$CONF" catchall set andromed.cloud admin@andromed.cloud >/dev/null 2>&1 ||
@@ -17,6 +19,17 @@ expect "Catch-all of andromed.cloud"
 expect "Target          admin@andromed.cloud_"
 refute "andromed.cloud/admin/_"
 ok "a catch-all's form starts with its mailbox's address, not its maildir path"
+keys Escape
+
+keys a a
+expect "New alias in andromed.cloud"
+keys -l sales
+keys Tab
+keys -l nobody@andromed.cloud
+keys Enter
+expect "is in hosted domain andromed.cloud but is neither a mailbox nor an"
+expect "alias: mail to it would bounce"
+ok "a long refusal wraps, whole"
 keys Escape
 keys q
 expect_quit 0
