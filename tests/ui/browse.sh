@@ -95,6 +95,7 @@ done
 expect_re "^   m +next mailbox with new mail"
 expect_re "^   a +add: a domain"
 expect_re "^   u +undo the last staged change"
+expect_re "^   D +preview the staged changes"
 # The rest is one page down.
 keys PageDown
 for k in "/  " "n  N" "\\  " "Esc" "F1  ?" "q  F10"; do
@@ -103,7 +104,6 @@ done
 expect_re "^   r +rescan every Maildir"
 expect_re "^   x +open or close the exercise pane"
 expect_re "^   \[  \] +while the exercise pane is open"
-expect_re "^   D +preview the staged changes"
 keys q
 expect "Domains (5)"
 keys F1
