@@ -142,6 +142,8 @@ for c in ${INJECT_ONLY:-$commands}; do
 		[ -n "$left" ] && ! grep -q "left by an interrupted commit" "$tmp/lerr" && no "$at: list did not say it removed $left"
 		[ $journal = no ] && [ -z "$left" ] && [ -s "$tmp/lerr" ] && no "$at: list said something: $(cat "$tmp/lerr")"
 		[ -e "$w/state/journal" ] && no "$at: the journal is still there after list"
+		[ $journal = yes ] && ! tail -n 1 "$w/state/audit.log" | grep -q -e '"finished by recovery"' -e '"rolled back by recovery"' \
+			&& no "$at: the audit log does not say how the interrupted commit ended"
 		inv=$(inventory)
 		echo "$inv" | grep "^temp " && no "$at: temporary files left"
 		[ "$(echo "$inv" | grep '^messages')" = "$(echo "$oldinv" | grep '^messages')" ] \

@@ -19,6 +19,7 @@ UNIT_TESTS = \
 	tests/unit/test_mailmsg \
 	tests/unit/test_maillog \
 	tests/unit/test_maincf \
+	tests/unit/test_mapcheck \
 	tests/unit/test_model \
 	tests/unit/test_op \
 	tests/unit/test_passhash \

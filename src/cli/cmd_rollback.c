@@ -25,7 +25,7 @@ static json_t *rollback_find_commit(struct cli *cli, json_t *all, const char *id
 		const char *rid = json_string_value(json_object_get(rec, "id"));
 		const char *result = json_string_value(json_object_get(rec, "result"));
 		if (id ? rid && strcmp(rid, id) == 0
-		       : result && strcmp(result, "rolled back") != 0)
+		       : result && strncmp(result, "rolled back", 11) != 0)   /* "... by recovery" too */
 			return rec;
 	}
 	if (id)

@@ -861,8 +861,27 @@ static void audit_describe(const struct run *r, const struct plan *p, const stru
 	op_describe(op, out);
 }
 
-static void append_audit(struct run *r, struct stage *s, struct written *ws, size_t n,
-			 const struct plan *p, const char *result)
+/* Append one record to the audit log, and free it. */
+static void audit_write(const struct config *cfg, json_t *rec, struct diags *d)
+{
+	char *line = json_dumps(rec, JSON_COMPACT);
+	char *path = state_path(cfg, "audit.log");
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		size_t len = strlen(line);
+		if (write(fd, line, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+			diag_warn(d, path, 0, _("cannot append the audit record: %s"), strerror(errno));
+		close(fd);
+	} else {
+		diag_warn(d, path, 0, _("cannot open the audit log: %s"), strerror(errno));
+	}
+	free(path);
+	free(line);
+	json_decref(rec);
+}
+
+/* A record's head: id, time, user, sudo_user, result. */
+static json_t *audit_record(const char *id, const char *result)
 {
 	json_t *rec = json_object();
 	char when[64];
@@ -870,12 +889,19 @@ static void append_audit(struct run *r, struct stage *s, struct written *ws, siz
 	struct tm tm;
 	localtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", &tm);
-	json_object_set_new(rec, "id", json_string(r->res->id));
+	json_object_set_new(rec, "id", json_string(id));
 	json_object_set_new(rec, "time", json_string(when));
 	json_object_set_new(rec, "user", json_string(user_name()));
 	const char *sudo = getenv("SUDO_USER");
 	json_object_set_new(rec, "sudo_user", sudo ? json_string(sudo) : json_null());
 	json_object_set_new(rec, "result", json_string(result));
+	return rec;
+}
+
+static void append_audit(struct run *r, struct stage *s, struct written *ws, size_t n,
+			 const struct plan *p, const char *result)
+{
+	json_t *rec = audit_record(r->res->id, result);
 	json_t *ops = json_array();
 	for (size_t i = 0; i < stage_count(s); i++) {
 		/* The description, never op_format: that one carries password hashes. */
@@ -939,20 +965,7 @@ static void append_audit(struct run *r, struct stage *s, struct written *ws, siz
 		json_array_append_new(maps, o);
 	}
 	json_object_set_new(rec, "maps", maps);
-	char *line = json_dumps(rec, JSON_COMPACT);
-	char *path = state_path(r->cfg, "audit.log");
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0) {
-		size_t len = strlen(line);
-		if (write(fd, line, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
-			diag_warn(r->d, path, 0, _("cannot append the audit record: %s"), strerror(errno));
-		close(fd);
-	} else {
-		diag_warn(r->d, path, 0, _("cannot open the audit log: %s"), strerror(errno));
-	}
-	free(path);
-	free(line);
-	json_decref(rec);
+	audit_write(r->cfg, rec, r->d);
 }
 
 /* ---- maildirs ------------------------------------------------------------ */
@@ -1591,6 +1604,37 @@ static void recover_temps(const struct config *cfg, struct doc *j, bool locked, 
 	sb_free(&gone);
 }
 
+/* The audit record of a recovery: the files of the journal ("file KIND
+ * BACKUP OLD NEW PATH"), as a commit's record gives them, so that
+ * `vmailadm log` and `rollback` see how the commit ended. */
+static void audit_recovered(const struct config *cfg, const struct doc *j, const char *id,
+			    const char *result, struct diags *d)
+{
+	json_t *rec = audit_record(id, result);
+	json_t *files = json_array();
+	for (size_t i = 0; i < doc_count(j); i++) {
+		size_t len;
+		const char *t = doc_text(j, i, &len);
+		char *line = xmemdup0(t, len);
+		char kind[64], backup[4096], old_sha[65], new_sha[65];
+		int off = 0;
+		if (strncmp(line, "file ", 5) == 0 &&
+		    sscanf(line + 5, "%63s %4095s %64s %64s %n", kind, backup, old_sha, new_sha, &off) >= 4 && off) {
+			json_t *f = json_object();
+			bool had = strcmp(backup, "-") != 0;
+			json_object_set_new(f, "path", json_string(line + 5 + off));
+			json_object_set_new(f, "sha256_before", had ? json_string(old_sha) : json_null());
+			json_object_set_new(f, "sha256_after", json_string(new_sha));
+			json_object_set_new(f, "backup", had ? json_string(backup) : json_null());
+			json_array_append_new(files, f);
+		}
+		free(line);
+	}
+	json_object_set_new(rec, "operations", json_array());
+	json_object_set_new(rec, "files", files);
+	audit_write(cfg, rec, d);
+}
+
 /* What a journal says: its id, the mail base, whether every file it names
  * has the new bytes, whether it moves mail. */
 static void journal_scan(const struct doc *j, char **id, char **base, bool *all_new, bool *moves)
@@ -1669,6 +1713,9 @@ static int recover_journal(const struct config *cfg, int lock, struct strbuf *sa
 	}
 	recover_temps(cfg, j, lock >= 0, said);
 	if (rc == 0) {
+		/* The commit's own record, if it got that far, said "committed";
+		 * this one says how it really ended. */
+		audit_recovered(cfg, j, id ? id : "?", forward ? "finished by recovery" : "rolled back by recovery", d);
 		unlink(path);
 		sb_addf(said, forward ? _("finished the interrupted commit %s: its files were all in place\n")
 				      : _("rolled back the interrupted commit %s\n"), id ? id : "?");

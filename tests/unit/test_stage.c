@@ -1274,6 +1274,7 @@ static void test_recover_after_crash(void)
 	CU_ASSERT(strstr(said.buf, "restored") != NULL);
 	CU_ASSERT(strstr(said.buf, USERS) != NULL);
 	CU_ASSERT(strstr(said.buf, "rolled back the interrupted commit") != NULL);
+	CU_ASSERT(contains(P("state/audit.log"), "\"rolled back by recovery\""));
 	snap_check(&sn);
 	CU_ASSERT(!exists(P("state/journal")));
 	/* Nothing left to do the second time. */
@@ -1367,6 +1368,7 @@ static void test_recover_del_killed_in_reload(void)
 	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
 	CU_ASSERT_EQUAL(d.n, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "finished the interrupted commit"));
+	CU_ASSERT(contains(P("state/audit.log"), "\"finished by recovery\""));
 	CU_ASSERT(!exists(P("state/journal")));
 	CU_ASSERT(!has_entry(VMB, "support@andromed.cloud", NULL));
 	CU_ASSERT(!contains(USERS, "support@andromed.cloud"));
