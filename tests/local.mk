@@ -130,6 +130,14 @@ FUZZ_REPLAY = \
 	tests/fuzz/replay-theme
 TESTS += $(FUZZ_REPLAY)
 
+# The reliability campaign's parts quick enough for every run (fulldisk:
+# root only, 77 otherwise); the long ones are `make reliability`
+# (tests/reliability.mk, tests/RELIABILITY.md).
+RELIABILITY_TESTS = \
+	tests/reliability/leftovers.sh
+TESTS += $(RELIABILITY_TESTS)
+EXTRA_DIST += $(RELIABILITY_TESTS)
+
 # Only src/ui includes curses.
 TESTS += tests/check-curses.sh
 # The README's set-up commands and demo passwords against the real thing.

@@ -1595,6 +1595,15 @@ static void recover_temps(const struct config *cfg, struct doc *j, bool locked, 
 			atomic_remove_leftovers(dirs[k], map_suffixes, &gone);
 		free(dirs[k]);
 	}
+	/* The state directory's files (journal, digests, backups) are written
+	 * the same way, the digests after the journal is gone: a kill there
+	 * left digests.vmailadm-XXXXXX for good (found by the random kills). */
+	if (locked) {
+		char *backups = state_path(cfg, "backups");
+		atomic_remove_leftovers(cfg->state_dir, map_suffixes, &gone);
+		atomic_remove_leftovers(backups, map_suffixes, &gone);
+		free(backups);
+	}
 	for (char *line = gone.buf; line && *line;) {
 		char *nl = strchr(line, '\n');
 		*nl = '\0';
