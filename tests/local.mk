@@ -134,6 +134,7 @@ TESTS += $(FUZZ_REPLAY)
 # root only, 77 otherwise); the long ones are `make reliability`
 # (tests/reliability.mk, tests/RELIABILITY.md).
 RELIABILITY_TESTS = \
+	tests/reliability/fulldisk.sh \
 	tests/reliability/leftovers.sh
 TESTS += $(RELIABILITY_TESTS)
 EXTRA_DIST += $(RELIABILITY_TESTS)
