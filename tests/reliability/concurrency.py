@@ -15,22 +15,13 @@ import fcntl
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
 
-passed = failed = 0
-
-
-def case(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s" % what)
+tally = world.Tally("concurrency")
+case = tally.case
 
 
 def committers(w, nproc, rounds, tag):
@@ -217,8 +208,7 @@ def main():
     if not world.postmap():
         print("concurrency: postmap not found, skipped")
         return 77
-    tmp = tempfile.mkdtemp(prefix="rel-conc.", dir=os.environ.get("TMPDIR", "/tmp"))
-    try:
+    with world.scratch("conc") as tmp:
         t0 = time.monotonic()
         w = world.World(os.path.join(tmp, "w"), entries, mailboxes_with_mail=5)
         # 2 x rounds: each waits for the other's lock; 30 s (the default)
@@ -241,11 +231,7 @@ def main():
         print("concurrency: 20 processes at once: %d mailboxes (%.0f s)" % (len(b20), t2 - t1))
         n = hand_edits(w)
         print("concurrency: %d hand edits between staging and commit (%.0f s)" % (n, time.monotonic() - t2))
-        print("concurrency: %d passed, %d failed" % (passed, failed))
-        return 0 if failed == 0 else 1
-    finally:
-        import shutil
-        shutil.rmtree(tmp, ignore_errors=True)
+        return tally.close()
 
 
 if __name__ == "__main__":

@@ -14,22 +14,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
 
-passed = failed = 0
-
-
-def case(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s" % what)
+tally = world.Tally("fulldisk")
+case = tally.case
 
 
 def fill(mnt, leave):
@@ -183,23 +174,19 @@ def main():
     if not world.postmap():
         print("fulldisk: postmap not found, skipped")
         return 77
-    tmp = tempfile.mkdtemp(prefix="rel-full.", dir=os.environ.get("TMPDIR", "/tmp"))
-    probe = os.path.join(tmp, "probe")
-    os.makedirs(probe)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe], capture_output=True).returncode != 0:
-        print("fulldisk: cannot mount a tmpfs here, skipped")
-        shutil.rmtree(tmp, ignore_errors=True)
-        return 77
-    subprocess.run(["umount", probe])
-    try:
+    with world.scratch("full") as tmp:
+        probe = os.path.join(tmp, "probe")
+        os.makedirs(probe)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe],
+                          capture_output=True).returncode != 0:
+            print("fulldisk: cannot mount a tmpfs here, skipped")
+            return 77
+        subprocess.run(["umount", probe])
         t0 = time.monotonic()
         for what in ("Postfix directory", "state directory", "mail base"):
             campaign(tmp, what, entries, levels)
         print("fulldisk: %.0f s" % (time.monotonic() - t0))
-        print("fulldisk: %d passed, %d failed" % (passed, failed))
-        return 0 if failed == 0 else 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        return tally.close()
 
 
 if __name__ == "__main__":

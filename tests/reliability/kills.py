@@ -28,7 +28,6 @@ import os
 import random
 import signal
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -52,7 +51,7 @@ class Campaign:
         self.seq = 0
         self.total_msgs = sum(w.count_messages())
         self.windows = {}                    # kind -> (before, during, after) the journal
-        self.stats = {"rounds": 0, "calibration": 0, "before": 0, "during": 0, "after": 0, "killed": 0, "group": 0, "alone": 0, "slow": 0,
+        self.stats = {"rounds": 0, "calibration": 0, "mixed": 0, "before": 0, "during": 0, "after": 0, "killed": 0, "group": 0, "alone": 0, "slow": 0,
                       "finished_first": 0, "old": 0, "new": 0, "journal": 0,
                       "read_recovered": 0, "read_said": 0}
 
@@ -221,6 +220,7 @@ class Campaign:
             else:
                 fails.append("%s is neither the old nor the new version" % p)
         if len(states) > 1:
+            self.stats["mixed"] += 1
             fails.append("half a commit: some files old, some new")
         committed = states == {"new"}
         self.stats["new" if committed else "old"] += 1
@@ -270,40 +270,31 @@ def main():
         print("kills: postmap not found, skipped")
         return 77
     rnd = random.Random(int(os.environ.get("RELIABILITY_SEED", SEED)))
-    tmp = tempfile.mkdtemp(prefix="rel-kills.", dir=os.environ.get("TMPDIR", "/tmp"))
-    try:
+    tally = world.Tally("kills")
+    with world.scratch("kills") as tmp:
         t0 = time.monotonic()
         w = world.World(os.path.join(tmp, "w"), entries, mailboxes_with_mail=max(50, kills))
         c = Campaign(w, rnd)
         print("kills: a tree of %d mailboxes, %d aliases, %d passwd entries; %d messages in %d maildirs (%.0f s)"
               % (entries, entries, entries, c.total_msgs, len(w.with_mail), time.monotonic() - t0))
-        passed = failed = 0
         # Rounds until `kills` commits were killed (the first of each kind
         # is timed, not killed; some finish before their moment comes).
         i = 0
         while c.stats["killed"] < kills and i < 3 * kills + 10:
             i += 1
             label, fails = c.round()
-            if fails:
-                failed += 1
-                print("FAIL: round %d: %s: %s" % (i, label, "; ".join(fails)))
-            else:
-                passed += 1
+            tally.case(not fails, "round %d: %s: %s" % (i, label, "; ".join(fails)))
         s = c.stats
         print("kills: %d rounds, %d of them timing a kind of edit; %d killed (%d before the journal, %d while "
               "it existed, %d after; %d whole process group, %d process alone; %d during a slow reload), "
               "%d finished before their moment"
               % (s["rounds"], s["calibration"], s["killed"], s["before"], s["during"], s["after"], s["group"],
                  s["alone"], s["slow"], s["finished_first"]))
-        print("kills: afterwards %d wholly old, %d wholly new, none mixed; %d journals left, %d recovered by "
+        print("kills: afterwards %d wholly old, %d wholly new, %d mixed; %d journals left, %d recovered by "
               "the read command; messages %d (base + archive), %d before; %.0f s"
-              % (s["old"], s["new"], s["journal"], s["read_recovered"], sum(w.count_messages()),
+              % (s["old"], s["new"], s["mixed"], s["journal"], s["read_recovered"], sum(w.count_messages()),
                  c.total_msgs, time.monotonic() - t0))
-        print("kills: %d passed, %d failed" % (passed, failed))
-        return 0 if failed == 0 else 1
-    finally:
-        import shutil
-        shutil.rmtree(tmp, ignore_errors=True)
+        return tally.close()
 
 
 if __name__ == "__main__":

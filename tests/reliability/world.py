@@ -9,6 +9,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 
 TOP_SRCDIR = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", ".."))
 VMAILADM = os.environ.get("VMAILADM", "./vmailadm")
@@ -17,6 +18,33 @@ HASH = "{SHA512-CRYPT}$6$reliabilityxxxx1$Bx0dZbOa7MUc7u6qkSxMzWm3p2v1Ewr3kpeVgM
 # nothing else in a tree may carry the mark, so the tree's own directory
 # must not (mktemp prefixes below use "rel-").
 TEMP_MARK = ".vmailadm-"
+
+
+class Tally:
+    """A script's cases: a FAIL line for each failed one as it comes, and
+    the closing line "NAME: N passed, M failed" (tests/reliability.mk)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.passed = self.failed = 0
+
+    def case(self, ok, what):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL: %s" % what)
+        return ok
+
+    def close(self):
+        print("%s: %d passed, %d failed" % (self.name, self.passed, self.failed))
+        return 0 if self.failed == 0 else 1
+
+
+def scratch(name):
+    """A private directory for one script's trees, removed afterwards (its
+    name must not hold TEMP_MARK)."""
+    return tempfile.TemporaryDirectory(prefix="rel-%s." % name, dir=os.environ.get("TMPDIR", "/tmp"))
 
 
 def sha(path):
