@@ -91,6 +91,7 @@ UI_TESTS = \
 	tests/ui/reread.sh \
 	tests/ui/resize.sh \
 	tests/ui/sort.sh \
+	tests/ui/tags.sh \
 	tests/ui/theme.sh \
 	tests/ui/trace.sh \
 	tests/ui/unreadable.sh \

@@ -236,9 +236,14 @@ static bool browse_k_open(struct screen *s, struct ui *ui, ui_key k)
 /* The editing keys act on the selection (edit.c). */
 static bool browse_k_edit(struct screen *s, struct ui *ui, ui_key k)
 {
+	struct browse *B = (struct browse *)s;
 	struct ui_sel sel;
 	browse_selection(s, &sel);
-	if (k == 'a')
+	if (B->ntags && (k == 'd' || k == UI_FN(KEY_DC)))
+		tags_delete(B, ui);   /* tagged entries: the action is theirs */
+	else if (B->ntags && k == 'Q')
+		tags_quota(B, ui);
+	else if (k == 'a')
 		edit_add(ui, &sel);
 	else if (k == 'd' || k == UI_FN(KEY_DC))
 		edit_delete(ui, &sel);
@@ -451,7 +456,7 @@ static const struct keydef browse_keys[] = {
 	  .name = "Left  h  Backspace", .help = N_("back to the previous pane") },
 	{ .keys = { UI_FN(KEY_UP), UI_FN(KEY_DOWN), 'k', 'j' }, .run = browse_k_move,
 	  .name = "Up Down  k j", .help = N_("previous / next row") },
-	{ .keys = { UI_FN(KEY_PPAGE), UI_FN(KEY_NPAGE), UI_CTRL('b'), UI_CTRL('f'), ' ' },
+	{ .keys = { UI_FN(KEY_PPAGE), UI_FN(KEY_NPAGE), UI_CTRL('b'), UI_CTRL('f') },
 	  .run = browse_k_move, .name = "PgUp PgDn  C-b C-f", .help = N_("one page up / down") },
 	{ .keys = { UI_FN(KEY_HOME), UI_FN(KEY_END), 'g', 'G' }, .run = browse_k_move,
 	  .name = "Home End  g G", .help = N_("first / last row") },
@@ -475,6 +480,8 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("set the selected mailbox's password (typed twice, or generated)") },
 	{ .keys = { 'Q' }, .run = browse_k_edit, .name = "Q",
 	  .help = N_("set the selected mailbox's quota") },
+	{ .keys = { ' ', UI_FN(KEY_IC) }, .run = tags_k_toggle, .name = "Space  Insert",
+	  .help = N_("tag or untag a mailbox or alias; d and Q then act on every tagged one, as one batch") },
 	{ .keys = { 'u' }, .run = browse_k_staged, .name = "u",
 	  .help = N_("undo the last staged change") },
 	{ .keys = { 'D' }, .run = browse_k_staged, .name = "D",
@@ -554,6 +561,7 @@ static void browse_free(struct screen *s)
 	details_free(B);
 	free(B->sel_dom);
 	free(B->sel_addr);
+	tags_clear(B);
 	free(B->rows);
 	free(B->dvis);
 	free(B->dnew);

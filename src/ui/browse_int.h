@@ -104,6 +104,8 @@ struct browse {
 	 * runs after the world the rows point into was freed (a staged
 	 * change, an undo, a reload), so it may not read them. */
 	char *sel_dom, *sel_addr;
+	char **tags;                  /* Space: tagged entries, by address */
+	size_t ntags;
 	char *traced;                 /* t: an address traced by hand, shown in the
 	                               * details pane until the focus leaves it */
 };
@@ -150,6 +152,13 @@ struct screen *problems_create(struct browse *B);
 /* browse.c: select the entry (an address) or the domain a problem is
  * about; false when it names neither a visible domain nor its entry. */
 bool browse_goto_subject(struct browse *B, const char *subject);
+
+/* tags.c: tagging (Space, Insert) and one action on every tagged entry. */
+bool tags_k_toggle(struct screen *s, struct ui *ui, ui_key k);
+bool tags_has(const struct browse *B, const char *address);
+void tags_clear(struct browse *B);
+void tags_delete(struct browse *B, struct ui *ui);
+void tags_quota(struct browse *B, struct ui *ui);
 
 /* rowsort.c: the order of the mailbox rows B->rows[from, to). */
 void rowsort_mailboxes(struct browse *B, size_t from, size_t to);

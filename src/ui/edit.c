@@ -265,6 +265,11 @@ static char *full_address(const struct edit_ctx *c, const char *v)
 
 static struct ui *the_ui;   /* for the checks, which look at the staged world */
 
+void edit_forms_for(struct ui *ui)
+{
+	the_ui = ui;
+}
+
 /* An empty required field, said so in why. */
 static bool missing(const char *v, struct strbuf *why)
 {
@@ -395,7 +400,7 @@ static bool check_again(struct form *f, size_t i, const char *v, struct strbuf *
 	return true;
 }
 
-static bool check_quota(struct form *f, size_t i, const char *v, struct strbuf *why)
+bool edit_check_quota(struct form *f, size_t i, const char *v, struct strbuf *why)
 {
 	(void)f;
 	(void)i;
@@ -510,7 +515,7 @@ static void form_mailbox(struct ui *ui, const char *domain)
 		{ N_("Password"), NULL, NULL, true, check_password },
 		{ N_("Again"), NULL, NULL, true, check_again },
 		{ N_("Quota"), NULL, N_("e.g. 1G, 500M, 0 = unlimited; empty: none"), false,
-		  check_quota },
+		  edit_check_quota },
 	};
 	char title[300];
 	snprintf(title, sizeof title, _("New mailbox in %s"), domain);
@@ -717,7 +722,7 @@ void edit_quota(struct ui *ui, const struct ui_sel *sel)
 	const char *eq = rule ? strstr(rule, "storage=") : NULL;
 	struct form_field fields[] = {
 		{ N_("Quota"), eq ? eq + 8 : NULL,
-		  N_("e.g. 1G, 500M, 0 = unlimited; empty: remove the rule"), false, check_quota },
+		  N_("e.g. 1G, 500M, 0 = unlimited; empty: remove the rule"), false, edit_check_quota },
 	};
 	char title[300];
 	snprintf(title, sizeof title, _("Quota of %s"), sel->mailbox->address);

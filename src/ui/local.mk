@@ -21,6 +21,7 @@ vmailadm_SOURCES += \
 	src/ui/queueview.c \
 	src/ui/rows.c \
 	src/ui/rowsort.c \
+	src/ui/tags.c \
 	src/ui/session.c \
 	src/ui/theme.c \
 	src/ui/ui.c \

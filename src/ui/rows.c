@@ -317,6 +317,13 @@ static void rows_draw_mark(struct ui *ui, int y, int x, enum mark m)
 		ui_text(ui, y, x, 1, sign[m], rows_mark_role[m]);
 }
 
+/* The tag mark (Space), left of the staged and lint marks. */
+static void rows_draw_tag(const struct browse *B, struct ui *ui, int y, int x, const char *address)
+{
+	if (tags_has(B, address))
+		ui_text(ui, y, x, 1, "*", ROLE_FILTER);
+}
+
 static void rows_dom_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 {
 	struct browse *B = arg;
@@ -429,6 +436,7 @@ static void rows_ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 		bool narrow = w < C_ALL + 12;   /* no room for the counts: the name alone */
 		int nw = narrow ? w - 3 : w - C_ALL - 3;
 		ui_text(ui, y, x + 3, nw, b->local, rows_mark_role[r->mark]);
+		rows_draw_tag(B, ui, y, x, b->address);
 		rows_draw_mark(ui, y, x + 1, r->mark);
 		lintmark_draw(ui, y, x + 2, lintmark_mailbox(B, b));
 		if (narrow)
@@ -469,6 +477,7 @@ static void rows_ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 		int cx = x + 3;
 		int lw = w / 3;
 		cx += ui_text(ui, y, cx, lw, a->local, rows_mark_role[r->mark]);
+		rows_draw_tag(B, ui, y, x, a->address);
 		cx += ui_text(ui, y, cx, 4, " ", ROLE_NORMAL);
 		cx += ui_text(ui, y, cx, 4, ui->g->arrow, ROLE_DIM);
 		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
