@@ -57,6 +57,28 @@ void ui_watch_dir_of(int ifd, const char *file)
 	free(dir);
 }
 
+bool ui_settled(int fd, double *due, int settle_ms)
+{
+	char buf[4096];
+	bool any = false;
+	while (fd >= 0 && read(fd, buf, sizeof buf) > 0)
+		any = true;
+	if (any)
+		*due = clock_ms() + settle_ms;
+	if (!*due || clock_ms() < *due)
+		return false;
+	*due = 0;
+	return true;
+}
+
+int ui_settle_timeout(double due)
+{
+	if (!due)
+		return -1;
+	double left = due - clock_ms();
+	return left <= 0 ? 0 : (int)left + 1;
+}
+
 static void seen_take(struct seen_file *f)
 {
 	struct stat st;
@@ -147,25 +169,13 @@ int diskwatch_pollfd(const struct diskwatch *W, struct pollfd *fd)
 
 int diskwatch_timeout(const struct diskwatch *W)
 {
-	if (!W || !W->due)
-		return -1;
-	double left = W->due - clock_ms();
-	return left <= 0 ? 0 : (int)left + 1;
+	return W ? ui_settle_timeout(W->due) : -1;
 }
 
 bool diskwatch_changed(struct diskwatch *W)
 {
-	if (!W)
+	if (!W || !ui_settled(W->ifd, &W->due, DISKWATCH_SETTLE_MS))
 		return false;
-	char buf[4096];
-	bool any = false;
-	while (W->ifd >= 0 && read(W->ifd, buf, sizeof buf) > 0)
-		any = true;
-	if (any)
-		W->due = clock_ms() + DISKWATCH_SETTLE_MS;
-	if (!W->due || clock_ms() < W->due)
-		return false;
-	W->due = 0;
 	for (size_t i = 0; i < W->nfiles; i++)
 		if (!seen_same(&W->files[i]))
 			return true;

@@ -367,6 +367,11 @@ bool diskwatch_changed(struct diskwatch *W);
 /* Watch a directory (or the one holding file) for entries coming, going
  * or being rewritten; nothing when ifd < 0. */
 void ui_watch_dir(int ifd, const char *dir);
+/* Drain the inotify descriptor fd; events put *due settle_ms ahead (files
+ * are written in bursts). True once *due has passed (then *due is 0). */
+bool ui_settled(int fd, double *due, int settle_ms);
+/* A poll timeout in ms until due (-1: nothing due). */
+int ui_settle_timeout(double due);
 void ui_watch_dir_of(int ifd, const char *file);
 
 /* Live statistics: the first scan runs in a thread so that the first screen

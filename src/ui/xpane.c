@@ -339,28 +339,16 @@ int xpane_pollfds(struct ui *ui, struct pollfd *fds, int max)
 int xpane_timeout(struct ui *ui)
 {
 	const struct xpane *X = ui->xpane;
-	if (!X || !X->open || !X->due)
-		return -1;
-	double left = X->due - clock_ms();
-	return left <= 0 ? 0 : (int)left + 1;
+	return X && X->open ? ui_settle_timeout(X->due) : -1;
 }
 
 bool xpane_handle(struct ui *ui)
 {
 	struct xpane *X = ui->xpane;
-	if (!X || !X->open)
+	if (!X || !X->open || !ui_settled(X->ifd, &X->due, SETTLE_MS))
 		return false;
-	char buf[4096];
-	bool any = false;
-	while (X->ifd >= 0 && read(X->ifd, buf, sizeof buf) > 0)
-		any = true;
-	if (any)
-		X->due = clock_ms() + SETTLE_MS;
-	if (X->due && clock_ms() >= X->due) {
-		xpane_recheck(ui, X);
-		return true;
-	}
-	return false;
+	xpane_recheck(ui, X);
+	return true;
 }
 
 void xpane_free(struct ui *ui)
