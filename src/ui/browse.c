@@ -93,10 +93,11 @@ static void browse_draw(struct screen *s, struct ui *ui, int y, int x, int h, in
 		snprintf(t, sizeof t, "%s", d->name);
 	else
 		snprintf(t, sizeof t, "%s", _("(no domain)"));
-	browse_pane_title(ui, y, rx, rw > C_ALL + 8 ? rw - C_ALL - 1 : rw, t, B->focus == PANE_ENTRIES);
-	if (rw > C_ALL + 8) {   /* the mailbox column headings, over their columns */
-		browse_headings(B, ui, y, rx + rw - C_ALL);
-	}
+	int cw = rows_counts_width(B, rw);
+	ui_fill(ui, y, rx, rw, ROLE_TITLE);
+	browse_pane_title(ui, y, rx, rw > C_ALL + 8 ? cw - C_ALL - 1 : rw, t, B->focus == PANE_ENTRIES);
+	if (rw > C_ALL + 8)   /* the mailbox column headings, over their columns */
+		browse_headings(B, ui, y, rx + cw - C_ALL);
 	list_draw(&B->elist, ui, y + 1, rx, eh, rw,
 		  B->focus == PANE_ENTRIES ? ROLE_SELECTION : -1);
 

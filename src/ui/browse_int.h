@@ -86,6 +86,7 @@ struct browse {
 	enum find_mode typing;        /* the filter or the search is being typed */
 	size_t search_from_dom, search_from_row;   /* where the search started */
 	int search_from_focus;
+	int name_w;                   /* the widest mailbox name shown (columns) */
 	enum sort_key sort;           /* s: the mailbox rows' order */
 	bool sort_rev;                /* S: reversed */
 	unsigned gen;
@@ -132,6 +133,9 @@ void rows_domain_changed(struct browse *B);
 void rows_sync_stats(struct browse *B);
 /* The entry rows again in the current order, the selection kept. */
 void rows_resort(struct browse *B);
+/* The columns the mailbox rows take in a pane w wide: the widest name,
+ * then the counts, never more than w. */
+int rows_counts_width(const struct browse *B, int w);
 /* The quota of mailbox b in bytes: its rule, else maildirsize; -1: none,
  * 0: unlimited. */
 long long rows_quota_limit(struct browse *B, const struct mailbox *b, size_t mbx);

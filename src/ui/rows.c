@@ -209,6 +209,12 @@ void rows_build(struct browse *B)
 	size_t sec = rows_section(B, N_("Mailboxes"));
 	B->rows[sec].sorted = true;
 	rows_mailboxes(B, d, o, all, f);
+	B->name_w = 0;
+	for (size_t i = sec + 1; i < B->nrows; i++) {
+		int nw = ui_width(((const struct mailbox *)B->rows[i].p)->local);
+		if (nw > B->name_w)
+			B->name_w = nw;
+	}
 	rowsort_mailboxes(B, sec + 1, B->nrows);
 	rows_section_end(B, sec);
 
@@ -315,6 +321,16 @@ static void rows_draw_mark(struct ui *ui, int y, int x, enum mark m)
 	static const char *const sign[] = { "", "+", "-", "~" };
 	if (m != MARK_NONE)
 		ui_text(ui, y, x, 1, sign[m], rows_mark_role[m]);
+}
+
+int rows_counts_width(const struct browse *B, int w)
+{
+	/* Counts right after the longest name (and a little room), not at the
+	 * far edge of a wide terminal, where the eye loses the row. */
+	int want = 3 + (B->name_w > 16 ? B->name_w : 16) + 2 + C_ALL;
+	if (want < 70)
+		want = 70;   /* up to a 100-column terminal's pane: as wide as it is */
+	return w < want ? w : want;
 }
 
 /* The tag mark (Space), left of the staged and lint marks. */
@@ -434,6 +450,7 @@ static void rows_ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 		enum maildir_status st;
 		bool known = live_counts(ui->live, r->mbx, &c, &st);
 		bool narrow = w < C_ALL + 12;   /* no room for the counts: the name alone */
+		w = rows_counts_width(B, w);
 		int nw = narrow ? w - 3 : w - C_ALL - 3;
 		ui_text(ui, y, x + 3, nw, b->local, rows_mark_role[r->mark]);
 		rows_draw_tag(B, ui, y, x, b->address);

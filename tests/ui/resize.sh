@@ -29,6 +29,15 @@ expect "Domains (5)"
 expect "Mailbox       johndoe@andromed.cloud"   # the selection survived
 ok "back to 120x40"
 
+# A wide terminal: the counts stay by the names, not at the far edge.
+T resize-window -x 220 -y 40
+expect_re "│   johndoe +2 +3 +6 +3.9 KiB"
+line=$(screen | grep -m1 '│   johndoe ')
+gap=$(printf '%s\n' "$line" | sed 's/.*│   johndoe\( *\)2 .*/\1/' | awk '{print length($0)}')
+[ "$gap" -le 40 ] || fail "220 columns: $gap blanks between johndoe and its counts"
+expect "Mailbox       johndoe@andromed.cloud"
+ok "220x40: counts by the names"
+
 T resize-window -x 79 -y 30
 expect "Terminal too small: 79x30"
 keys q
