@@ -262,6 +262,15 @@ static void dialog_draw(struct screen *s, struct ui *ui, int y, int x, int h, in
 	int by = y + (h - bh) / 2, bx = x + (w - bw) / 2;
 	for (int r = 0; r < bh; r++)
 		ui_fill(ui, by + r, bx, bw, ROLE_NORMAL);
+	/* a frame, so that the text of the pane below never seems to go on
+	 * inside the question */
+	for (int r = 0; r < bh && by + r < y + h; r++) {
+		ui_text(ui, by + r, bx - 1, 1, ui->g->vline, ROLE_BORDER);
+		ui_text(ui, by + r, bx + bw, 1, ui->g->vline, ROLE_BORDER);
+	}
+	if (by + bh < y + h)
+		for (int c = bx - 1; c <= bx + bw; c++)
+			ui_text(ui, by + bh, c, 1, ui->g->hline, ROLE_BORDER);
 	ui_fill(ui, by, bx, bw, ROLE_TITLE);
 	ui_text(ui, by, bx + 1, bw - 2, dl->title, ROLE_TITLE);
 	for (size_t i = 0; i < n; i++) {

@@ -3,7 +3,7 @@
 # editing a catch-all kept in the mailbox map (its value a maildir path)
 # pre-fills the address of the mailbox it delivers to, not the path the
 # form would refuse; a refusal longer than the screen is wide wraps
-# instead of ending in an ellipsis.
+# instead of ending in an ellipsis; a question is framed.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 make_demo
 "$VMAILADM" -c "$CONF" catchall set andromed.cloud admin@andromed.cloud >/dev/null 2>&1 ||
@@ -31,6 +31,14 @@ expect "is in hosted domain andromed.cloud but is neither a mailbox nor an"
 expect "alias: mail to it would bounce"
 ok "a long refusal wraps, whole"
 keys Escape
+
+# A question has a frame: no text of the pane below runs into it.
+keys g d
+expect_re "│  Remove the mailbox admin@andromed.cloud\? +│"
+expect_re "│  y Yes   n No +│"
+keys n
+expect "nothing was staged"
+ok "a question is framed"
 keys q
 expect_quit 0
 exit 0
