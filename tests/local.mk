@@ -85,6 +85,7 @@ UI_TESTS = \
 	tests/ui/lint.sh \
 	tests/ui/man-keys.sh \
 	tests/ui/live.sh \
+	tests/ui/maillist.sh \
 	tests/ui/maillog.sh \
 	tests/ui/problems.sh \
 	tests/ui/readme-screen.sh \

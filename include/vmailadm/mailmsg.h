@@ -17,6 +17,8 @@ struct mailmsg {
 	char *path;            /* "new/NAME" or "cur/NAME", beneath the maildir */
 	bool is_new;           /* in new/ */
 	bool seen;             /* the S flag */
+	bool replied;          /* the R flag */
+	bool flagged;          /* the F flag */
 	int64_t date;          /* seconds since the epoch (Date:, else the delivery
 	                        * time in the name); 0 when unknown */
 	char date_text[24];    /* "2026-11-25 22:42" in the header's own zone */

@@ -471,6 +471,8 @@ static int list_dir(int maildir_fd, const char *sub, struct mailmsg **v, size_t 
 		m->is_new = strcmp(sub, "new") == 0;
 		const char *info = strstr(e->d_name, ":2,");
 		m->seen = info && strchr(info + 3, 'S');
+		m->replied = info && strchr(info + 3, 'R');
+		m->flagged = info && strchr(info + 3, 'F');
 		m->size = (uint64_t)st.st_size;
 		struct strbuf h = STRBUF_INIT;
 		if (mailmsg_header(text.buf, text.len, "Date", &h))

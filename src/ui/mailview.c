@@ -5,12 +5,16 @@
  * mail base without following symlinks (safeopen). */
 #include "config.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ui_int.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/maildir.h"
 #include "vmailadm/mailmsg.h"
 #include "vmailadm/model.h"
 #include "vmailadm/safeopen.h"
@@ -23,22 +27,74 @@ struct maillist {
 	struct ui *ui;
 	char *address, *value;
 	int fd;                      /* the maildir, -1 when it could not be opened */
+	int ffd;                     /* the folder shown: fd itself for the INBOX */
+	char **folders;              /* Maildir++ folders, on-disk names without the dot */
+	size_t nfolders;
+	size_t folder;               /* 0: INBOX, else folders[folder - 1] */
+	size_t mbx;                  /* index for the live counts, SIZE_MAX: none */
+	struct maildir_counts seen;  /* the live counts the list was read at */
 	struct mailmsg *msgs;
 	size_t n, nnew, nunread;
 	struct strbuf error;
 	struct list list;
 };
 
+static int ml_cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The Maildir++ folders: ".NAME" directories that hold a cur/. */
+static void ml_find_folders(struct maillist *M)
+{
+	int dup_fd = dup(M->fd);
+	DIR *dir = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!dir) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] != '.' || !e->d_name[1] || !strcmp(e->d_name, ".."))
+			continue;
+		char *cur = xasprintf("%s/cur", e->d_name);
+		struct stat st;
+		bool is_folder = fstatat(M->fd, cur, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+		free(cur);
+		if (!is_folder)
+			continue;
+		M->folders = xreallocarray(M->folders, M->nfolders + 1, sizeof *M->folders);
+		M->folders[M->nfolders++] = xstrdup(e->d_name + 1);
+	}
+	closedir(dir);
+	if (M->nfolders)
+		qsort(M->folders, M->nfolders, sizeof *M->folders, ml_cmp_name);
+}
+
+/* The folder's name for people: INBOX, or decoded from modified UTF-7. */
+static void ml_folder_name(const struct maillist *M, struct strbuf *out)
+{
+	if (M->folder == 0 || !maildir_mutf7_decode(M->folders[M->folder - 1], out)) {
+		sb_reset(out);
+		sb_adds(out, M->folder == 0 ? "INBOX" : M->folders[M->folder - 1]);
+	}
+}
+
 static void ml_load(struct maillist *M)
 {
+	/* keep the selection on the same message when the list is read again */
+	char *keep = M->n && M->list.sel < M->n ? xstrdup(M->msgs[M->list.sel].path) : NULL;
 	mailmsg_list_free(&M->msgs, M->n);
 	M->n = M->nnew = M->nunread = 0;
 	sb_reset(&M->error);
 	struct diags d = DIAGS_INIT;
-	if (M->fd < 0)
-		M->fd = safe_open_dir(world_mailbox_base(M->ui->world), M->value, &d);
-	if (M->fd >= 0)
-		mailmsg_list(M->fd, &M->msgs, &M->n, &d);
+	if (M->fd < 0 && (M->fd = safe_open_dir(world_mailbox_base(M->ui->world), M->value, &d)) >= 0) {
+		M->ffd = M->fd;
+		ml_find_folders(M);
+	}
+	if (M->ffd >= 0)
+		mailmsg_list(M->ffd, &M->msgs, &M->n, &d);
 	if (d.n) {
 		char *m = diag_format(&d.v[0]);
 		sb_adds(&M->error, m);
@@ -48,8 +104,24 @@ static void ml_load(struct maillist *M)
 	for (size_t i = 0; i < M->n; i++) {
 		M->nnew += M->msgs[i].is_new;
 		M->nunread += !M->msgs[i].seen;
+		if (keep && strcmp(M->msgs[i].path, keep) == 0)
+			M->list.sel = i;
 	}
+	free(keep);
 	list_clamp(&M->list);
+	if (M->mbx != SIZE_MAX)
+		live_counts(M->ui->live, M->mbx, &M->seen, NULL);
+}
+
+/* New mail (or mail read elsewhere) changed the box's live counts: the
+ * list follows, as the counts on the main screen do. */
+static void ml_follow(struct maillist *M)
+{
+	struct maildir_counts c;
+	if (M->mbx == SIZE_MAX || !live_counts(M->ui->live, M->mbx, &c, NULL))
+		return;
+	if (memcmp(&c, &M->seen, sizeof c) != 0)
+		ml_load(M);
 }
 
 static size_t ml_count(void *arg)
@@ -57,14 +129,17 @@ static size_t ml_count(void *arg)
 	return ((struct maillist *)arg)->n;
 }
 
-enum { W_FLAG = 3, W_DATE = 17, W_FROM = 22, W_SIZE = 9 };
+enum { W_FLAG = 5, W_DATE = 17, W_FROM = 22, W_SIZE = 9 };
 
 static void ml_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 {
 	struct maillist *M = arg;
 	const struct mailmsg *m = &M->msgs[i];
 	enum theme_role r = m->is_new ? ROLE_NEW_MAIL : ROLE_NORMAL;
-	ui_text(ui, y, x + 1, 1, m->is_new ? "N" : !m->seen ? "U" : " ", r);
+	/* N new, U unread, then R replied, F flagged (mutt's letters) */
+	char flags[4] = { m->is_new ? 'N' : !m->seen ? 'U' : ' ', m->replied ? 'R' : ' ',
+			  m->flagged ? 'F' : ' ', 0 };
+	ui_text(ui, y, x + 1, 3, flags, m->flagged ? ROLE_WARNING : r);
 	int cx = x + W_FLAG;
 	ui_text(ui, y, cx, W_DATE - 1, m->date_text, ROLE_DIM);
 	cx += W_DATE;
@@ -82,11 +157,20 @@ static const struct list_ops ml_ops = { ml_count, ml_row, NULL };
 static void ml_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
 {
 	struct maillist *M = (struct maillist *)s;
+	ml_follow(M);
 	char t[512];
-	snprintf(t, sizeof t, _("%s: INBOX, %zu messages (%zu new, %zu unread)"), M->address, M->n,
-		 M->nnew, M->nunread);
+	struct strbuf folder = STRBUF_INIT;
+	ml_folder_name(M, &folder);
+	snprintf(t, sizeof t, _("%s: %s, %zu messages (%zu new, %zu unread)"), M->address,
+		 sb_str(&folder), M->n, M->nnew, M->nunread);
+	sb_free(&folder);
 	ui_fill(ui, y, x, w, ROLE_TITLE);
 	ui_text(ui, y, x + 1, w - 1, t, ROLE_TITLE);
+	if (M->nfolders) {
+		char f[64];
+		snprintf(f, sizeof f, _("folder %zu/%zu (f)"), M->folder + 1, M->nfolders + 1);
+		ui_text_right(ui, y, x + w - 22, 21, f, ROLE_TITLE);
+	}
 	ui_fill(ui, y + 1, x, w, ROLE_TITLE);
 	ui_text(ui, y + 1, x + W_FLAG, W_DATE - 1, _("date"), ROLE_TITLE);
 	ui_text(ui, y + 1, x + W_FLAG + W_DATE, W_FROM - 1, _("from"), ROLE_TITLE);
@@ -102,38 +186,118 @@ static void ml_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
 
 static struct screen *viewer_create(struct ui *ui, struct maillist *M, size_t i);
 
-static bool ml_key(struct screen *s, struct ui *ui, ui_key k)
+static bool ml_k_back(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)s;
+	(void)k;
+	ui_pop(ui);
+	return true;
+}
+
+static bool ml_k_read(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)k;
+	struct maillist *M = (struct maillist *)s;
+	if (M->n)
+		ui_push(ui, viewer_create(ui, M, M->list.sel));
+	return true;
+}
+
+static bool ml_k_reload(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)k;
+	ml_load((struct maillist *)s);
+	ui_status(ui, ROLE_STATUS, "%s", _("message list read again"));
+	return true;
+}
+
+/* f and F: the next and the previous folder (INBOX first). */
+static bool ml_k_folder(struct screen *s, struct ui *ui, ui_key k)
 {
 	struct maillist *M = (struct maillist *)s;
-	ui->dirty = true;
-	switch (k) {
-	case 'q': case 27: case UI_FN(KEY_LEFT): case 'h':
-		ui_pop(ui);
+	if (!M->nfolders) {
+		ui_status(ui, ROLE_STATUS, "%s", _("this mailbox has no folder but its INBOX"));
 		return true;
-	case '\r': case '\n': case UI_FN(KEY_ENTER): case UI_FN(KEY_RIGHT): case 'l': case 'o':
-		if (M->n)
-			ui_push(ui, viewer_create(ui, M, M->list.sel));
-		return true;
-	case 'r':
-		ml_load(M);
-		ui_status(ui, ROLE_STATUS, "%s", _("message list read again"));
-		return true;
-	case 'n': {
-		/* the next box with new mail, in place of this one */
-		size_t mbx;
-		const struct mailbox *b = browse_next_new(ui->main, &mbx);
-		if (!b)
+	}
+	size_t n = M->nfolders + 1;
+	size_t next = (M->folder + (k == 'F' ? n - 1 : 1)) % n;
+	int fd = M->fd;
+	if (next > 0) {
+		char *rel = xasprintf("%s/.%s", M->value, M->folders[next - 1]);
+		struct diags d = DIAGS_INIT;
+		fd = safe_open_dir(world_mailbox_base(M->ui->world), rel, &d);
+		free(rel);
+		if (fd < 0) {
+			char *m = d.n ? diag_format(&d.v[0]) : xstrdup(M->folders[next - 1]);
+			ui_status(ui, ROLE_ERROR, "%s", m);
+			free(m);
+			diags_free(&d);
 			return true;
-		struct screen *next = maillist_create(ui, b);
-		ui_pop(ui);
-		ui_push(ui, next);
-		return true;
+		}
+		diags_free(&d);
 	}
-	default:
-		break;
-	}
-	if (list_key(&M->list, k))
+	if (M->ffd >= 0 && M->ffd != M->fd)
+		close(M->ffd);
+	M->ffd = fd;
+	M->folder = next;
+	M->list.sel = M->list.top = 0;
+	mailmsg_list_free(&M->msgs, M->n);
+	M->n = 0;
+	ml_load(M);
+	return true;
+}
+
+static bool ml_k_next_box(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)s;
+	(void)k;
+	size_t mbx;
+	const struct mailbox *b = browse_next_new(ui->main, &mbx);
+	if (!b)
 		return true;
+	struct screen *next = maillist_create(ui, b);
+	ui_pop(ui);   /* this list, replaced by the next box's */
+	ui_push(ui, next);
+	return true;
+}
+
+static bool ml_k_move(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)ui;
+	return list_key(&((struct maillist *)s)->list, k);
+}
+
+static const struct keydef ml_keys[] = {
+	{ .help = N_("A mailbox's messages") },
+	{ .keys = { UI_FN(KEY_UP), UI_FN(KEY_DOWN), 'k', 'j' }, .run = ml_k_move, .name = "Up Down  k j",
+	  .help = N_("previous / next row") },
+	{ .keys = { UI_FN(KEY_PPAGE), UI_FN(KEY_NPAGE), UI_FN(KEY_HOME), UI_FN(KEY_END), 'g', 'G' },
+	  .run = ml_k_move, .name = "PgUp PgDn  g G", .help = N_("a page up / down, first / last row") },
+	{ .keys = { '\r', '\n', UI_FN(KEY_ENTER), UI_FN(KEY_RIGHT), 'l', 'o' }, .run = ml_k_read,
+	  .name = "Enter  o", .help = N_("read the message (read-only: its flags do not change)"),
+	  .bar_key = "Enter", .bar = N_("Read"), .bar_pos = 2 },
+	{ .keys = { 'f', 'F' }, .run = ml_k_folder, .name = "f  F",
+	  .help = N_("the next / previous folder (Sent, Trash ...), INBOX first"),
+	  .bar_key = "f", .bar = N_("Folder"), .bar_pos = 3 },
+	{ .keys = { 'n' }, .run = ml_k_next_box, .name = "n",
+	  .help = N_("the next mailbox with new mail, in place of this one"),
+	  .bar_key = "n", .bar = N_("Next box with new mail"), .bar_pos = 4 },
+	{ .keys = { 'r' }, .run = ml_k_reload, .name = "r",
+	  .help = N_("read the list again (new mail shows by itself)"), .bar_key = "r",
+	  .bar = N_("Reload"), .bar_pos = 5 },
+	{ .name = "N U R F", .help = N_("flags: new, unread, replied, flagged") },
+	{ .name = "F1  ?", .help = N_("this help"), .bar_key = "F1", .bar = N_("Help"), .bar_pos = 1 },
+	{ .keys = { 'q', 27, UI_FN(KEY_LEFT), 'h' }, .run = ml_k_back, .name = "q  Esc  Left",
+	  .help = N_("back to the main screen"), .bar_key = "q", .bar = N_("Back"), .bar_pos = 6 },
+};
+static const struct keytab ml_tab = KEYTAB(ml_keys);
+
+static bool ml_key(struct screen *s, struct ui *ui, ui_key k)
+{
+	ui->dirty = true;
+	const struct keydef *d = keys_find(&ml_tab, k);
+	if (d && d->run)
+		return d->run(s, ui, k);
 	return k != UI_FN(KEY_F(10)) && k != UI_FN(KEY_F(1)) && k != '?';
 }
 
@@ -141,8 +305,13 @@ static void ml_free(struct screen *s)
 {
 	struct maillist *M = (struct maillist *)s;
 	mailmsg_list_free(&M->msgs, M->n);
+	if (M->ffd >= 0 && M->ffd != M->fd)
+		close(M->ffd);
 	if (M->fd >= 0)
 		close(M->fd);
+	for (size_t i = 0; i < M->nfolders; i++)
+		free(M->folders[i]);
+	free(M->folders);
 	free(M->address);
 	free(M->value);
 	sb_free(&M->error);
@@ -152,14 +321,13 @@ static void ml_free(struct screen *s)
 static const char *const *ml_keybar(struct screen *s)
 {
 	(void)s;
-	static const char *const kb[] = {
-		"Enter", N_("Read"), "n", N_("Next box with new mail"), "r", N_("Reload"),
-		"q", N_("Back"), NULL,
-	};
-	return kb;
+	static const char *bar[2 * 8 + 1];
+	if (!bar[0])
+		keys_bar(&ml_tab, bar, sizeof bar / sizeof bar[0]);
+	return bar;
 }
 
-static const struct screen_ops ml_screen_ops = { ml_draw, ml_key, NULL, ml_free, ml_keybar, NULL };
+static const struct screen_ops ml_screen_ops = { ml_draw, ml_key, NULL, ml_free, ml_keybar, &ml_tab };
 
 struct screen *maillist_create(struct ui *ui, const struct mailbox *b)
 {
@@ -168,7 +336,12 @@ struct screen *maillist_create(struct ui *ui, const struct mailbox *b)
 	M->ui = ui;
 	M->address = xstrdup(b->address);
 	M->value = xstrdup(b->value ? b->value : "");
-	M->fd = -1;
+	M->fd = M->ffd = -1;
+	/* the disk world's mailbox of that address: the live counts' index */
+	size_t nb;
+	const struct mailbox *boxes = world_mailboxes(ui->world, &nb);
+	const struct mailbox *disk = world_mailbox_find(ui->world, b->address);
+	M->mbx = disk ? (size_t)(disk - boxes) : SIZE_MAX;
 	sb_init(&M->error);
 	list_init(&M->list, &ml_ops, M);
 	if (!b->is_maildir)
@@ -338,7 +511,7 @@ static struct screen *viewer_create(struct ui *ui, struct maillist *M, size_t i)
 				M->address, m->path);
 	struct strbuf raw = STRBUF_INIT, out = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	if (mailmsg_read(M->fd, m->path, MESSAGE_MAX, &raw, &d) < 0) {
+	if (mailmsg_read(M->ffd, m->path, MESSAGE_MAX, &raw, &d) < 0) {
 		char *e = diag_format(&d.v[0]);
 		sb_adds(&out, e);
 		free(e);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every key the interface's help screens list (they are made from the key
 # tables) is in the KEYS section of vmailadm(1), with its help text: the
-# main screen's and the problems view's. A key added to a table without a
+# main screen's, the problems view's and the message list's. A key added to a table without a
 # line in the man page fails here (issue 12).
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 MAN="$top_srcdir/doc/vmailadm.1"
@@ -35,5 +35,13 @@ keys '?'
 expect "Help: every key"
 check_help
 ok "problems view: $n key rows in vmailadm(1)"
+keys q q
+expect "Domains (5)"
+keys Tab j j j Enter
+expect "johndoe@andromed.cloud: INBOX"
+keys '?'
+expect "Help: every key"
+check_help
+ok "message list: $n key rows in vmailadm(1)"
 keys q q q
 exit 0
