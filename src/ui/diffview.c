@@ -254,40 +254,68 @@ static void run_commit(struct diffview *D)
 	ui->dirty = true;
 }
 
-static bool dv_key(struct screen *s, struct ui *ui, ui_key k)
+/* q, Esc (and Enter once the commit is over): back; after the commit of
+ * a quit question's "commit", the interface ends. */
+static bool dv_k_back(struct screen *s, struct ui *ui, ui_key k)
 {
 	struct diffview *D = (struct diffview *)s;
-	ui->dirty = true;
-	if (k == 'q' || k == 27 || (D->state >= DV_DONE_OK && (k == '\r' || k == '\n'))) {
-		bool quit = D->quit_after && D->state == DV_DONE_OK;
-		ui_pop(ui);
-		if (quit)
-			ui->quit = true;
-		ui->quit_after_commit = false;
-		return true;
-	}
-	if (k == 'c' && D->state == DV_PREVIEW) {
-		if (ui->staged == 0) {
-			ui_status(ui, ROLE_STATUS, "%s", _("nothing is staged"));
-			return true;
-		}
-		run_commit(D);
-		return true;
-	}
-	size_t h = (size_t)(D->list.height > 0 ? D->list.height : 1);
-	size_t last = D->n > h ? D->n - h : 0;
-	size_t top = D->list.top;
-	switch (k) {
-	case UI_FN(KEY_DOWN): case 'j': top = top < last ? top + 1 : last; break;
-	case UI_FN(KEY_UP): case 'k': top = top ? top - 1 : 0; break;
-	case UI_FN(KEY_NPAGE): case ' ': case UI_CTRL('f'): top = top + h < last ? top + h : last; break;
-	case UI_FN(KEY_PPAGE): case UI_CTRL('b'): top = top > h ? top - h : 0; break;
-	case UI_FN(KEY_HOME): case 'g': top = 0; break;
-	case UI_FN(KEY_END): case 'G': top = last; break;
-	default: return true;   /* the preview swallows the other keys */
-	}
-	D->list.top = D->list.sel = top;
+	if ((k == '\r' || k == '\n') && D->state < DV_DONE_OK)
+		return list_scroll(&D->list, D->n, k);   /* in the preview Enter scrolls */
+	bool quit = D->quit_after && D->state == DV_DONE_OK;
+	ui_pop(ui);
+	if (quit)
+		ui->quit = true;
+	ui->quit_after_commit = false;
 	return true;
+}
+
+static bool dv_k_commit(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)k;
+	struct diffview *D = (struct diffview *)s;
+	if (D->state != DV_PREVIEW)
+		return true;
+	if (ui->staged == 0)
+		ui_status(ui, ROLE_STATUS, "%s", _("nothing is staged"));
+	else
+		run_commit(D);
+	return true;
+}
+
+static bool dv_k_scroll(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)ui;
+	struct diffview *D = (struct diffview *)s;
+	return list_scroll(&D->list, D->n, k);
+}
+
+static const struct keydef dv_keys[] = {
+	{ .help = N_("The staged changes: preview and commit") },
+	{ .keys = { 'c' }, .run = dv_k_commit, .name = "c",
+	  .help = N_("commit: write every file shown, build the maps, reload, as one transaction"),
+	  .bar_key = "c", .bar = N_("Commit"), .bar_pos = 2 },
+	{ .keys = { UI_FN(KEY_UP), UI_FN(KEY_DOWN), 'k', 'j' }, .run = dv_k_scroll,
+	  .name = "Up Down  k j", .help = N_("scroll a line"), .bar_key = "Up/Down PgUp/PgDn",
+	  .bar = N_("Scroll"), .bar_pos = 3 },
+	{ .keys = { UI_FN(KEY_PPAGE), UI_FN(KEY_NPAGE), ' ', UI_CTRL('b'), UI_CTRL('f') },
+	  .run = dv_k_scroll, .name = "PgUp PgDn  Space", .help = N_("scroll a page") },
+	{ .keys = { UI_FN(KEY_HOME), UI_FN(KEY_END), 'g', 'G' }, .run = dv_k_scroll,
+	  .name = "Home End  g G", .help = N_("the start / the end") },
+	{ .name = "F1  ?", .help = N_("this help"), .bar_key = "F1", .bar = N_("Help"), .bar_pos = 1 },
+	{ .keys = { 'q', 27, '\r', '\n' }, .run = dv_k_back, .name = "q  Esc",
+	  .help = N_("back to the main screen (after the commit, Enter too); nothing is lost: the changes stay staged"),
+	  .bar_key = "q", .bar = N_("Back"), .bar_pos = 4 },
+};
+static const struct keytab dv_tab = KEYTAB(dv_keys);
+
+static bool dv_key(struct screen *s, struct ui *ui, ui_key k)
+{
+	ui->dirty = true;
+	const struct keydef *d = keys_find(&dv_tab, k);
+	if (d && d->run)
+		return d->run(s, ui, k);
+	/* the preview swallows the other keys, but for the help */
+	return k != UI_FN(KEY_F(1)) && k != '?';
 }
 
 static void dv_free(struct screen *s)
@@ -301,14 +329,14 @@ static void dv_free(struct screen *s)
 static const char *const *dv_keybar(struct screen *s)
 {
 	struct diffview *D = (struct diffview *)s;
-	static const char *const preview[] = {
-		"c", N_("Commit"), "Up/Down PgUp/PgDn", N_("Scroll"), "q", N_("Back"), NULL,
-	};
+	static const char *preview[2 * 4 + 1];
 	static const char *const done[] = { "Up/Down", N_("Scroll"), "q", N_("Close"), NULL };
+	if (!preview[0])
+		keys_bar(&dv_tab, preview, sizeof preview / sizeof preview[0]);
 	return D->state == DV_PREVIEW ? preview : done;
 }
 
-static const struct screen_ops dv_screen_ops = { dv_draw, dv_key, NULL, dv_free, dv_keybar, NULL };
+static const struct screen_ops dv_screen_ops = { dv_draw, dv_key, NULL, dv_free, dv_keybar, &dv_tab };
 
 struct screen *diffview_create(struct ui *ui, bool quit_after)
 {

@@ -57,19 +57,7 @@ static bool help_key(struct screen *s, struct ui *ui, ui_key k)
 		return true;
 	}
 	/* Scroll the text (no selection to show). */
-	if (k == UI_FN(KEY_DOWN) || k == 'j' || k == UI_FN(KEY_NPAGE)) {
-		size_t n = hp->keys->n;
-		size_t last = n > (size_t)hp->list.height ? n - (size_t)hp->list.height : 0;
-		size_t step = k == UI_FN(KEY_NPAGE) ? (size_t)hp->list.height : 1;
-		hp->list.top = hp->list.top + step > last ? last : hp->list.top + step;
-		hp->list.sel = hp->list.top;
-		ui->dirty = true;
-		return true;
-	}
-	if (k == UI_FN(KEY_UP) || k == 'k' || k == UI_FN(KEY_PPAGE)) {
-		size_t step = k == UI_FN(KEY_PPAGE) ? (size_t)hp->list.height : 1;
-		hp->list.top = hp->list.top > step ? hp->list.top - step : 0;
-		hp->list.sel = hp->list.top;
+	if (list_scroll(&hp->list, hp->keys->n, k)) {
 		ui->dirty = true;
 		return true;
 	}

@@ -120,3 +120,20 @@ void list_draw(struct list *l, struct ui *ui, int y, int x, int h, int w, int fo
 		ui->row_role = -1;
 	}
 }
+
+bool list_scroll(struct list *l, size_t n, ui_key k)
+{
+	size_t h = (size_t)(l->height > 0 ? l->height : 1);
+	size_t last = n > h ? n - h : 0, top = l->top;
+	switch (k) {
+	case UI_FN(KEY_DOWN): case 'j': case '\r': case '\n': top = top < last ? top + 1 : last; break;
+	case UI_FN(KEY_UP): case 'k': top = top ? top - 1 : 0; break;
+	case UI_FN(KEY_NPAGE): case ' ': case UI_CTRL('f'): top = top + h < last ? top + h : last; break;
+	case UI_FN(KEY_PPAGE): case UI_CTRL('b'): top = top > h ? top - h : 0; break;
+	case UI_FN(KEY_HOME): case 'g': top = 0; break;
+	case UI_FN(KEY_END): case 'G': top = last; break;
+	default: return false;
+	}
+	l->top = l->sel = top;
+	return true;
+}

@@ -407,27 +407,43 @@ static void vw_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
 	list_draw(&V->list, ui, y + 1, x, h - 1, w, -1);
 }
 
+static bool vw_k_scroll(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)ui;
+	struct viewer *V = (struct viewer *)s;
+	return list_scroll(&V->list, V->n, k);
+}
+
+static bool vw_k_back(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)s;
+	(void)k;
+	ui_pop(ui);
+	return true;
+}
+
+static const struct keydef vw_keys[] = {
+	{ .help = N_("A message (read-only)") },
+	{ .keys = { UI_FN(KEY_UP), UI_FN(KEY_DOWN), 'k', 'j', '\r', '\n' }, .run = vw_k_scroll,
+	  .name = "Up Down  k j", .help = N_("scroll a line"), .bar_key = "Up/Down PgUp/PgDn",
+	  .bar = N_("Scroll"), .bar_pos = 2 },
+	{ .keys = { UI_FN(KEY_PPAGE), UI_FN(KEY_NPAGE), ' ', UI_CTRL('b'), UI_CTRL('f') },
+	  .run = vw_k_scroll, .name = "PgUp PgDn  Space", .help = N_("scroll a page") },
+	{ .keys = { UI_FN(KEY_HOME), UI_FN(KEY_END), 'g', 'G' }, .run = vw_k_scroll,
+	  .name = "Home End  g G", .help = N_("the start / the end") },
+	{ .name = "F1  ?", .help = N_("this help"), .bar_key = "F1", .bar = N_("Help"), .bar_pos = 1 },
+	{ .keys = { 'q', 27, UI_FN(KEY_LEFT), 'h' }, .run = vw_k_back, .name = "q  Esc  Left",
+	  .help = N_("back to the list"), .bar_key = "q", .bar = N_("Back to the list"), .bar_pos = 3 },
+};
+static const struct keytab vw_tab = KEYTAB(vw_keys);
+
 static bool vw_key(struct screen *s, struct ui *ui, ui_key k)
 {
-	struct viewer *V = (struct viewer *)s;
 	ui->dirty = true;
-	if (k == 'q' || k == 27 || k == UI_FN(KEY_LEFT) || k == 'h') {
-		ui_pop(ui);
-		return true;
-	}
-	size_t h = (size_t)(V->list.height > 0 ? V->list.height : 1);
-	size_t last = V->n > h ? V->n - h : 0, top = V->list.top;
-	switch (k) {
-	case UI_FN(KEY_DOWN): case 'j': case '\r': case '\n': top = top < last ? top + 1 : last; break;
-	case UI_FN(KEY_UP): case 'k': top = top ? top - 1 : 0; break;
-	case UI_FN(KEY_NPAGE): case ' ': case UI_CTRL('f'): top = top + h < last ? top + h : last; break;
-	case UI_FN(KEY_PPAGE): case UI_CTRL('b'): top = top > h ? top - h : 0; break;
-	case UI_FN(KEY_HOME): case 'g': top = 0; break;
-	case UI_FN(KEY_END): case 'G': top = last; break;
-	default: return k != UI_FN(KEY_F(10)) && k != UI_FN(KEY_F(1)) && k != '?';
-	}
-	V->list.top = V->list.sel = top;
-	return true;
+	const struct keydef *d = keys_find(&vw_tab, k);
+	if (d && d->run)
+		return d->run(s, ui, k);
+	return k != UI_FN(KEY_F(10)) && k != UI_FN(KEY_F(1)) && k != '?';
 }
 
 static void vw_free(struct screen *s)
@@ -443,13 +459,13 @@ static void vw_free(struct screen *s)
 static const char *const *vw_keybar(struct screen *s)
 {
 	(void)s;
-	static const char *const kb[] = {
-		"Up/Down PgUp/PgDn", N_("Scroll"), "q", N_("Back to the list"), NULL,
-	};
-	return kb;
+	static const char *bar[2 * 4 + 1];
+	if (!bar[0])
+		keys_bar(&vw_tab, bar, sizeof bar / sizeof bar[0]);
+	return bar;
 }
 
-static const struct screen_ops vw_screen_ops = { vw_draw, vw_key, NULL, vw_free, vw_keybar, NULL };
+static const struct screen_ops vw_screen_ops = { vw_draw, vw_key, NULL, vw_free, vw_keybar, &vw_tab };
 
 /* Split text into lines, tabs to spaces and CR dropped (the sanitiser would
  * show them as \t and \r), each escaped here while its length is known:

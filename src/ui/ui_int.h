@@ -173,6 +173,9 @@ void list_draw(struct list *l, struct ui *ui, int y, int x, int h, int w, int fo
 /* Movement keys (arrows, j k, PgUp PgDn, Home End, g G); true when used. */
 bool list_key(struct list *l, ui_key k);
 void list_select(struct list *l, size_t i);
+/* Scroll a text of n rows that has nothing to select (arrows, j k, Enter,
+ * PgUp PgDn Space C-b C-f, Home End g G); true when k is one of those. */
+bool list_scroll(struct list *l, size_t n, ui_key k);
 /* Keep the selection on a selectable row after the rows changed. */
 void list_clamp(struct list *l);
 

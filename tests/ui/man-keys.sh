@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every key the interface's help screens list (they are made from the key
 # tables) is in the KEYS section of vmailadm(1), with its help text: the
-# main screen's, the problems view's and the message list's. A key added to a table without a
+# main screen's, the problems view's, the message list's, the viewer's and
+# the diff view's. A key added to a table without a
 # line in the man page fails here (issue 12).
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 MAN="$top_srcdir/doc/vmailadm.1"
@@ -43,5 +44,28 @@ keys '?'
 expect "Help: every key"
 check_help
 ok "message list: $n key rows in vmailadm(1)"
+keys q Enter
+expect "Subject:"
+keys '?'
+expect "A message (read-only)"
+check_help
+ok "message viewer: $n key rows in vmailadm(1)"
 keys q q q
+expect "Domains (5)"
+keys a a
+expect "New alias in andromed.cloud"
+keys -l sales
+keys Tab
+keys -l johndoe@andromed.cloud
+keys Enter
+expect "1 staged change"
+keys D
+expect "Preview of the staged changes"
+keys '?'
+expect "The staged changes: preview and commit"
+check_help
+ok "diff view: $n key rows in vmailadm(1)"
+keys q q u
+expect "0 staged changes"
+keys q
 exit 0
