@@ -172,6 +172,8 @@ static bool form_key(struct screen *s, struct ui *ui, ui_key k)
 	struct form *f = (struct form *)s;
 	struct field *fl = &f->fields[f->cur];
 	ui->dirty = true;
+	if (k == UI_FN(KEY_F(1)))
+		return false;   /* the help (? is a letter here) */
 	if (k == 27) {
 		ui_pop(ui);
 		ui_status(ui, ROLE_STATUS, "%s", _("cancelled: nothing was staged"));
@@ -207,8 +209,22 @@ static const char *const *form_keybar(struct screen *s)
 	return kb;
 }
 
+/* For the help only: form_key reads the keys itself (every letter is
+ * typed into the field, ? included). */
+static const struct keydef form_keys[] = {
+	{ .help = N_("A form (every letter is typed, ? included)") },
+	{ .name = "Tab  Down", .help = N_("the next field") },
+	{ .name = "S-Tab  Up", .help = N_("the previous field") },
+	{ .name = "Enter", .help = N_("the next field; on the last one, stage the change") },
+	{ .name = "C-u", .help = N_("clear the field") },
+	{ .name = "Backspace", .help = N_("erase the last character") },
+	{ .name = "F1", .help = N_("this help") },
+	{ .name = "Esc", .help = N_("cancel: nothing is staged") },
+};
+static const struct keytab form_tab = KEYTAB(form_keys);
+
 static const struct screen_ops form_ops = {
-	form_draw, form_key, NULL, form_free, form_keybar, NULL,
+	form_draw, form_key, NULL, form_free, form_keybar, &form_tab,
 };
 
 struct screen *form_create(struct ui *ui, const char *title, const struct form_field *fields,

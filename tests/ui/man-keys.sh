@@ -67,5 +67,16 @@ check_help
 ok "diff view: $n key rows in vmailadm(1)"
 keys q q u
 expect "0 staged changes"
+keys a a
+expect "New alias in andromed.cloud"
+keys F1
+expect "A form (every letter is typed, ? included)"
+check_help
+ok "form: $n key rows in vmailadm(1)"
+keys Escape
+expect "New alias in andromed.cloud"
+keys -l '?'
+expect "Address         ?_"
+keys Escape
 keys q
 exit 0
