@@ -22,3 +22,26 @@ fixture_world() {
 	find "$tmp/w" -type f -exec sed -i "s#@DIR@#$tmp/w#g" {} +
 	cfg="$tmp/w/vmailadm.yaml"
 }
+
+# demo_world: a `vmailadm demo` tree in $d; v runs vmailadm on it; sums is
+# one digest of every file it manages (tables, passwd-file, aliases), taken
+# into $before.
+demo_world() {
+	d="$tmp/demo"
+	"$VMAILADM" demo "$d" >/dev/null 2>&1 || { echo "FAIL: vmailadm demo"; exit 1; }
+	before=$(sums)
+}
+v() { "$VMAILADM" --config "$d/vmailadm.yaml" "$@"; }
+sums() { cat "$d"/etc/postfix/* "$d/etc/dovecot/users" "$d/etc/aliases" | sha256sum; }
+
+# check_refused WHAT REGEX: the command just run (status $rc, stderr in
+# $tmp/err) failed with one line matching REGEX (besides a batch's "nothing
+# was changed" summary) and changed no file. A
+# change sets the next baseline, so one failure is not counted again by
+# every later case.
+check_refused() {
+	[ "$rc" -ne 0 ] || no "$1: accepted"
+	[ "$(grep -vc '^nothing was changed' "$tmp/err")" -eq 1 ] || no "$1: not one line: $(head -3 "$tmp/err")"
+	grep -Eq -- "$2" "$tmp/err" || no "$1: no message /$2/: $(head -3 "$tmp/err")"
+	[ "$(sums)" = "$before" ] || { no "$1: a file changed"; before=$(sums); }
+}

@@ -46,6 +46,7 @@ EXTRA_DIST += tests/unit/cu.h tests/unit/golden.h tests/unit/worldtree.h
 
 # The command line on fixture and demo trees.
 CLI_TESTS = \
+	tests/cli-address.sh \
 	tests/cli-ascii.sh \
 	tests/cli-commit.sh \
 	tests/cli-completion.sh \
@@ -56,6 +57,7 @@ CLI_TESTS = \
 	tests/cli-inject.sh \
 	tests/cli-input.sh \
 	tests/cli-layout.sh \
+	tests/cli-leaks.sh \
 	tests/cli-lint.sh \
 	tests/cli-list.sh \
 	tests/cli-paths.sh \

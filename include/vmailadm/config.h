@@ -37,6 +37,7 @@ struct config {
 	enum catchall_form catchall_form;
 	long backups_keep;            /* timestamped backups kept per file (10) */
 	long lock_wait;               /* seconds a commit waits for another one (30) */
+	char *local_part_allow;       /* dangerous characters new user parts may hold ("") */
 	char *language;               /* "" = from the environment; "fr", "en" */
 	struct config_origin *origin; /* private: where each value came from */
 };

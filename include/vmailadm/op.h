@@ -101,9 +101,16 @@ void op_describe(const struct op *op, struct strbuf *out);
  * Postfix tables and the passwd-file can hold, a domain name, a target. */
 bool op_valid_domain(const char *domain, struct strbuf *why);
 bool op_valid_address(const char *address, struct strbuf *why);
-bool op_valid_target(const char *target, struct strbuf *why);
+bool op_valid_target(const char *target, struct strbuf *why);      /* never "@domain" */
+bool op_valid_catchall_target(const char *target, struct strbuf *why); /* "@domain" too */
+/* A NEW address (mailbox, alias) also keeps out of its user part the
+ * characters RFC 5322 allows but scripts, shells and Postfix/Dovecot
+ * settings treat specially (the list is op.c's), except those in allowed
+ * (the local_part_allow setting; NULL: none). */
+bool op_safe_local_part(const char *address, const char *allowed, struct strbuf *why);
 /* A quota as written on the command line ("1G", "500M", "2048k", "0") to a
- * Dovecot rule ("*:storage=1G"); false when it cannot be read. */
+ * Dovecot rule ("*:storage=1G"); false when it cannot be read or is more
+ * bytes than Dovecot counts (2^63 - 1). */
 bool op_quota_rule(const char *quota, struct strbuf *rule, struct strbuf *why);
 
 #endif

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,10 +226,47 @@ bool op_valid_address(const char *address, struct strbuf *why)
 	return op_valid_domain(at + 1, why);
 }
 
-bool op_valid_target(const char *target, struct strbuf *why)
+/* Legal in an RFC 5322 local part, but a hazard downstream: shell
+ * metacharacters for every script that pastes an address into a command,
+ * '%' which Postfix and Dovecot both expand, '|' a pipe in aliases(5), '#'
+ * a comment in tables, '=' and '\'' in SQL and LDAP filters. The one list:
+ * the local_part_allow setting lets some back in. */
+static const char dangerous_local[] = "!#$%&'*;=?`{|}~";
+
+bool op_safe_local_part(const char *address, const char *allowed, struct strbuf *why)
 {
+	const char *at = strrchr(address, '@');
+	size_t n = at ? (size_t)(at - address) : strlen(address);
+	for (size_t i = 0; i < n; i++) {
+		char c = address[i];
+		if (c != '\0' && strchr(dangerous_local, c) && !(allowed && strchr(allowed, c))) {
+			sb_addf(why, _("character '%c' in '%s' is legal in an address but dangerous in scripts and in Postfix and Dovecot settings: refused for a new address (the local_part_allow setting lets it in)"),
+				c, address);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool op_valid_catchall_target(const char *target, struct strbuf *why)
+{
+	/* virtual(5) "result address rewriting": @other as the result of
+	 * @domain sends each user to the same user at other. */
 	if (target[0] == '@')
 		return op_valid_domain(target + 1, why);
+	return op_valid_target(target, why);
+}
+
+bool op_valid_target(const char *target, struct strbuf *why)
+{
+	/* Postfix would rewrite "@domain" into the alias's own user at domain,
+	 * and only as the first target: never what "alias add x @domain"
+	 * means to whoever typed it. */
+	if (target[0] == '@') {
+		sb_addf(why, _("'%s' has no user part: an alias target is a whole address (user@domain)"),
+			target);
+		return false;
+	}
 	if (!strchr(target, '@')) {
 		sb_addf(why, _("'%s' has no domain: write a full address (Postfix would append $myorigin and deliver locally)"),
 			target);
@@ -250,6 +288,18 @@ bool op_quota_rule(const char *quota, struct strbuf *rule, struct strbuf *why)
 	if ((suffix && !strchr("KMGT", suffix)) || (suffix && p[1] && !(toupper((unsigned char)p[1]) == 'B' && !p[2]))) {
 		sb_addf(why, _("quota '%s' is not a size such as 500M, 2G or 0 (unlimited)"), quota);
 		return false;
+	}
+	/* Dovecot reads the size into a 64-bit byte count: a bigger one
+	 * makes its quota rule fail to parse, so every login fails. */
+	unsigned shift = suffix == 'K' ? 10 : suffix == 'M' ? 20 : suffix == 'G' ? 30 : suffix == 'T' ? 40 : 0;
+	uint64_t v = 0, max = (uint64_t)INT64_MAX >> shift;
+	for (const char *q = quota; q < p; q++) {
+		unsigned digit = (unsigned)(*q - '0');
+		if (v > (max - digit) / 10) {
+			sb_addf(why, _("quota '%s' is larger than Dovecot can count (8 EiB)"), quota);
+			return false;
+		}
+		v = v * 10 + digit;
 	}
 	sb_adds(rule, "*:storage=");
 	sb_add(rule, quota, (size_t)(p - quota));

@@ -834,10 +834,11 @@ static bool reaches(const struct world *w, const char *from, const char *to, int
 
 static int check_targets(const struct world *w, const struct op *op, struct diags *d)
 {
+	bool catchall = op->kind == OP_CATCHALL_SET;
 	for (size_t i = 0; i < op->ntargets; i++) {
 		struct strbuf why = STRBUF_INIT;
 		const char *t = op->targets[i];
-		if (!op_valid_target(t, &why))
+		if (!(catchall ? op_valid_catchall_target(t, &why) : op_valid_target(t, &why)))
 			return refuse(d, &why);
 		sb_free(&why);
 		const char *at = strrchr(t, '@');
@@ -979,7 +980,8 @@ bool stage_rule_new_domain(const struct world *w, const char *domain, struct str
 static int op_mailbox_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
-	if (!op_valid_address(op->subject, &why))
+	if (!op_valid_address(op->subject, &why) ||
+	    !op_safe_local_part(op->subject, s->cfg->local_part_allow, &why))
 		return refuse(d, &why);
 	const char *at = strrchr(op->subject, '@');
 	const char *domain = at + 1;
@@ -1087,13 +1089,27 @@ static int op_mailbox_quota(struct world *w, const struct op *op, struct diags *
 	return rc;
 }
 
-/* What alias add and alias set both ask of the address and the targets. */
-static int alias_check(const struct world *w, const struct op *op, struct diags *d)
+/* What alias add and alias set both ask of the address and the targets:
+ * a new alias is a new address (no dangerous characters), and only a
+ * mailbox may name itself (Postfix stops the expansion there, §2.4: mail
+ * to an alias that names itself bounces). */
+static int alias_check(const struct stage *s, const struct world *w, const struct op *op,
+		       struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
 	if (!op_valid_address(op->subject, &why))
 		return refuse(d, &why);
+	bool mailbox = world_mailbox_find(w, op->subject) != NULL;
+	if (!mailbox && !world_alias_find(w, op->subject) &&
+	    !op_safe_local_part(op->subject, s->cfg->local_part_allow, &why))
+		return refuse(d, &why);
 	sb_free(&why);
+	for (size_t i = 0; i < op->ntargets && !mailbox; i++)
+		if (strcasecmp(op->targets[i], op->subject) == 0) {
+			diag_error(d, NULL, 0, _("%s cannot be a target of itself: Postfix would stop there and the mail would bounce (only a mailbox keeps itself as a target)"),
+				   op->subject);
+			return -1;
+		}
 	const char *domain = strrchr(op->subject, '@') + 1;
 	unsigned classes;
 	world_domain_class(w, domain, &classes);
@@ -1131,7 +1147,7 @@ static void keep_self_target(struct stage *s, const char *address, struct strbuf
 
 static int op_alias_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
-	if (alias_check(w, op, d) < 0)
+	if (alias_check(s, w, op, d) < 0)
 		return -1;
 	const struct alias *a = world_alias_find(w, op->subject);
 	const struct mailbox *b = world_mailbox_find(w, op->subject);
@@ -1162,7 +1178,7 @@ static int op_alias_add(struct stage *s, struct world *w, const struct op *op, s
  * keeps itself as a target even when the new list leaves it out. */
 static int op_alias_set(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
-	if (alias_check(w, op, d) < 0)
+	if (alias_check(s, w, op, d) < 0)
 		return -1;
 	const struct alias *a = world_alias_find(w, op->subject);
 	const struct mailbox *b = world_mailbox_find(w, op->subject);

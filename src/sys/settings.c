@@ -89,6 +89,12 @@ static const struct setting settings[] = {
 	  N_("How many seconds a commit waits for another one to finish before it gives up "
 	     "(--lock-wait overrides it); 0 gives up at once."),
 	  OFF(lock_wait), 0, 86400, NULL, NULL },
+	{ "local_part_allow", ST_STRING, "",
+	  N_("Characters a new address's user part may hold although vmailadm refuses them "
+	     "by default: they are legal in an address but special to shells, scripts and "
+	     "Postfix or Dovecot settings (the list is in vmailadm(1), mailbox add). E.g. "
+	     "\"'=\" lets o'brien and a=b in; empty refuses them all."),
+	  OFF(local_part_allow), 0, 0, NULL, NULL },
 	{ "language", ST_STRING, "",
 	  N_("The language of messages (\"fr\", \"en\" ...); empty means from the environment "
 	     "(LANGUAGE, LC_ALL, LC_MESSAGES, LANG)."),

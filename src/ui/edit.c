@@ -298,10 +298,11 @@ static bool check_new_mailbox(struct form *f, size_t i, const char *v, struct st
 	char *a = valid_address(f, v, why);
 	if (!a)
 		return false;
-	/* The stage's own rule: what Enter would refuse is refused now. */
+	/* The stage's own rules: what Enter would refuse is refused now. */
 	const char *file;
 	unsigned line;
-	bool ok = stage_rule_new_mailbox(the_ui->view, a, why, &file, &line);
+	bool ok = op_safe_local_part(a, the_ui->cfg->local_part_allow, why) &&
+		  stage_rule_new_mailbox(the_ui->view, a, why, &file, &line);
 	if (ok && strcmp(a, v) != 0) {
 		sb_addf(why, "%s %s", the_ui->g->arrow, a);
 	}
@@ -315,12 +316,16 @@ static bool check_alias_address(struct form *f, size_t i, const char *v, struct 
 	char *a = valid_address(f, v, why);
 	if (!a)
 		return false;
+	bool ok = true;
 	if (world_alias_find(the_ui->view, a))
 		sb_addf(why, _("%s exists: the targets are added to it"), a);
+	else if (!world_mailbox_find(the_ui->view, a) &&
+		 !op_safe_local_part(a, the_ui->cfg->local_part_allow, why))
+		ok = false;
 	else if (strcmp(a, v) != 0)
 		sb_addf(why, "%s %s", the_ui->g->arrow, a);
 	free(a);
-	return true;
+	return ok;
 }
 
 /* Targets: the words of the field as in an alias value (commas or
@@ -368,6 +373,21 @@ static bool check_targets(struct form *f, size_t i, const char *v, struct strbuf
 	for (size_t k = 0; ok && k < n; k++)
 		if (!op_valid_target(t[k], why))
 			ok = false;
+	free_targets(t, n);
+	return ok;
+}
+
+/* The catch-all's target may also be "@domain" (each user to the same
+ * user there). */
+static bool check_catchall_target(struct form *f, size_t i, const char *v, struct strbuf *why)
+{
+	(void)f;
+	(void)i;
+	size_t n;
+	char **t = split_targets(v, &n);
+	bool ok = n == 1 && op_valid_catchall_target(t[0], why);
+	if (n != 1)
+		sb_adds(why, _("one target address"));
 	free_targets(t, n);
 	return ok;
 }
@@ -540,7 +560,7 @@ static void form_catchall(struct ui *ui, const char *domain, const char *initial
 {
 	struct form_field fields[] = {
 		{ N_("Target"), initial, N_("where mail to unknown addresses goes"), false,
-		  check_targets },
+		  check_catchall_target },
 	};
 	char title[300];
 	snprintf(title, sizeof title, _("Catch-all of %s (mail for every unknown address)"), domain);
