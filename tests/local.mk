@@ -54,6 +54,7 @@ CLI_TESTS = \
 	tests/cli-demo.sh \
 	tests/cli-exercise.sh \
 	tests/cli-grammar.sh \
+	tests/cli-hostile.sh \
 	tests/cli-inject.sh \
 	tests/cli-input.sh \
 	tests/cli-layout.sh \
@@ -65,7 +66,7 @@ CLI_TESTS = \
 	tests/cli-unreadable.sh \
 	tests/cli-stats.sh
 TESTS += $(CLI_TESTS)
-EXTRA_DIST += $(CLI_TESTS) tests/lib.sh
+EXTRA_DIST += $(CLI_TESTS) tests/lib.sh tests/hostile.cases
 
 # The whole failure-injection walk (issue 10): every commit step of every
 # command made to fail, then killed (make check walks a part of it). Its
@@ -83,6 +84,7 @@ UI_TESTS = \
 	tests/ui/edit.sh \
 	tests/ui/find.sh \
 	tests/ui/forms.sh \
+	tests/ui/hostile.sh \
 	tests/ui/interrupt.sh \
 	tests/ui/lint.sh \
 	tests/ui/man-keys.sh \

@@ -30,8 +30,10 @@ struct transact_opts {
 void transact_timing_start(void);
 
 /* Remove the front-end options from words (in place); the rest is the
- * operation. 0, or EXIT_USAGE after a usage error. */
-int transact_take_options(struct cli *cli, int *argc, char **argv, struct transact_opts *o);
+ * operation. 0, or EXIT_USAGE after a usage error (file:line: message for a
+ * batch line, when file is not NULL). */
+int transact_take_options(struct cli *cli, int *argc, char **argv, struct transact_opts *o,
+			  const char *file, unsigned line);
 /* A copy of argv without the front-end options (the caller frees the
  * array, not the strings); *rc is non-zero after a usage error. */
 char **transact_words(struct cli *cli, int argc, char **argv, struct transact_opts *o, int *n,

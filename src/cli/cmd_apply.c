@@ -35,7 +35,7 @@ static int apply_line(struct cli *cli, struct stage *s, const struct transact_op
 		lo.password_stdin = false;
 		lo.generate_password = false;
 		int m = wc;
-		if ((rc = transact_take_options(cli, &m, ops, &lo)) != EXIT_OK) {
+		if ((rc = transact_take_options(cli, &m, ops, &lo, file, line_no)) != EXIT_OK) {
 			/* the message is printed */
 		} else if (lo.password_stdin) {
 			fprintf(stderr, _("%s:%u: --password-stdin cannot be used in a batch: give --password-hash or --generate-password on the line\n"),

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,7 +69,29 @@ static void timing_report(const struct commit_result *res)
 		since_start(&staged), since_start(&shown), cpu);
 }
 
-int transact_take_options(struct cli *cli, int *argc, char **argv, struct transact_opts *o)
+/* A front option that cannot be taken: on a batch line, one line naming
+ * file and line (the batch goes on to say nothing changed); on the command
+ * line, the usage error. */
+static int option_error(struct cli *cli, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int option_error(struct cli *cli, const char *file, unsigned line, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	int rc = EXIT_USAGE;
+	if (file)
+		fprintf(stderr, "%s:%u: %s\n", file, line, msg.buf);
+	else
+		rc = cli_usage_error(cli, "%s", msg.buf);
+	sb_free(&msg);
+	return rc;
+}
+
+int transact_take_options(struct cli *cli, int *argc, char **argv, struct transact_opts *o,
+			  const char *file, unsigned line)
 {
 	int out = 0;
 	for (int i = 0; i < *argc; i++) {
@@ -85,20 +108,21 @@ int transact_take_options(struct cli *cli, int *argc, char **argv, struct transa
 			o->generate_password = true;
 		else if (strcmp(a, "--scheme") == 0 || strcmp(a, "--lock-wait") == 0) {
 			if (i + 1 >= *argc)
-				return cli_usage_error(cli, _("option %s needs a value"), a);
+				return option_error(cli, file, line, _("option %s needs a value"), a);
 			if (a[2] == 's')
 				o->scheme = argv[++i];
 			else {
 				char *end;
 				long w = strtol(argv[++i], &end, 10);
 				if (end == argv[i] || *end || w < 0 || w > 86400)
-					return cli_usage_error(cli, _("--lock-wait takes a number of seconds (0 to 86400), not '%s'"),
-							       argv[i]);
+					return option_error(cli, file, line,
+							    _("--lock-wait takes a number of seconds (0 to 86400), not '%s'"),
+							    argv[i]);
 				o->lock_wait = (int)w;
 				o->lock_wait_set = true;
 			}
 		} else if (strcmp(a, "--password") == 0) {
-			return cli_usage_error(cli, _("a password never goes on the command line (other users can read it in the process list): use --password-stdin, --generate-password or the prompt"));
+			return option_error(cli, file, line, _("a password never goes on the command line (other users can read it in the process list): use --password-stdin, --generate-password or the prompt"));
 		} else
 			argv[out++] = argv[i];
 	}
@@ -114,7 +138,7 @@ char **transact_words(struct cli *cli, int argc, char **argv, struct transact_op
 	for (int i = 0; i < argc; i++)
 		words[i] = argv[i];
 	*n = argc;
-	*rc = transact_take_options(cli, n, words, o);
+	*rc = transact_take_options(cli, n, words, o, NULL, 0);
 	return words;
 }
 

@@ -10,9 +10,12 @@
 
 #include "ui_int.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/passhash.h"
 #include "vmailadm/xalloc.h"
 
 enum { LABEL_W = 16, VALUE_W = 50 };
+/* The longest value a field takes, in bytes. */
+enum { FORM_VALUE_MAX = 1000 };
 
 struct field {
 	struct form_field def;
@@ -192,7 +195,7 @@ static bool form_key(struct screen *s, struct ui *ui, ui_key k)
 	} else if (k == UI_CTRL('u')) {
 		form_wipe(f, f->cur);
 	} else {
-		lineedit_key(&fl->value, k, 1000);
+		lineedit_key(&fl->value, k, FORM_VALUE_MAX);
 	}
 	sb_reset(&f->error);
 	validate(f);
@@ -240,6 +243,14 @@ struct screen *form_create(struct ui *ui, const char *title, const struct form_f
 		f->fields[i].def = fields[i];
 		sb_init(&f->fields[i].value);
 		sb_init(&f->fields[i].why);
+		if (fields[i].hidden) {
+			/* A password: the whole room the line editor allows, at
+			 * once, so that no realloc leaves a copy of what was typed
+			 * so far in freed memory (the buffer is wiped, not
+			 * freed copies); and no core dump may show it. */
+			sb_grow(&f->fields[i].value, FORM_VALUE_MAX);
+			passhash_protect_process();
+		}
 		if (fields[i].initial)
 			sb_adds(&f->fields[i].value, fields[i].initial);
 	}
