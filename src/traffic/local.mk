@@ -18,3 +18,6 @@ EXTRA_DIST += tests/fixtures/maillog
 # The log parser on a generated log vs grep -c on the same files.
 BENCH_RUN += bench/maillog.sh
 EXTRA_DIST += bench/maillog.sh bench/gen-maillog
+# The queue listing on a real queue of 100,000 messages vs postqueue -j | wc -l.
+BENCH_RUN += bench/queue.sh
+EXTRA_DIST += bench/queue.sh
