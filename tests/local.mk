@@ -34,6 +34,7 @@ UNIT_TESTS = \
 	tests/unit/test_tableidx \
 	tests/unit/test_theme \
 	tests/unit/test_trace \
+	tests/unit/test_tracecmp \
 	tests/unit/test_trace_open
 if HAVE_CUNIT
 check_PROGRAMS += $(UNIT_TESTS)

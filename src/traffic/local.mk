@@ -4,12 +4,14 @@ libvmail_a_SOURCES += \
 	src/traffic/logsrc.c \
 	src/traffic/traffic.c \
 	src/traffic/queue.c \
-	src/traffic/qwatch.c
+	src/traffic/qwatch.c \
+	src/traffic/tracecmp.c
 noinst_HEADERS += \
 	include/vmailadm/maillog.h \
 	include/vmailadm/logsrc.h \
 	include/vmailadm/queue.h \
 	include/vmailadm/qwatch.h \
+	include/vmailadm/tracecmp.h \
 	include/vmailadm/traffic.h
 
 # test_maillog's fixtures (tests/local.mk lists the tests).

@@ -263,10 +263,12 @@ static bool browse_k_log(struct screen *s, struct ui *ui, ui_key k)
 	struct ui_sel sel;
 	(void)k;
 	browse_selection(s, &sel);
+	/* The tracer of the details: its prediction goes beside the log's. */
+	struct tracer *tr = ((struct browse *)s)->tracer;
 	if (sel.kind == SEL_MAILBOX && sel.mailbox)
-		logview_show(ui, sel.mailbox->address);
+		logview_show(ui, sel.mailbox->address, tr);
 	else if (sel.kind == SEL_ALIAS && sel.alias)
-		logview_show(ui, sel.alias->address);
+		logview_show(ui, sel.alias->address, tr);
 	else
 		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox or an alias to see its mail log"));
 	return true;

@@ -307,8 +307,11 @@ struct screen *note_create(struct ui *ui, const char *title, const char *text,
 /* The diff preview and the commit (diffview.c). */
 struct screen *diffview_create(struct ui *ui, bool commit_now);
 
-/* The recent deliveries and rejections of an address (logview.c). */
-void logview_show(struct ui *ui, const char *address);
+/* The recent deliveries and rejections of an address (logview.c), and
+ * with a tracer (may be NULL), its prediction beside the last real
+ * delivery, marked where they differ. */
+struct tracer;
+void logview_show(struct ui *ui, const char *address, struct tracer *tr);
 
 /* Quick inspection of a mailbox (mailview.c). */
 struct screen *maillist_create(struct ui *ui, const struct mailbox *b);

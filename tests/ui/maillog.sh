@@ -1,6 +1,7 @@
 #!/bin/sh
 # `L` on a mailbox: its recent deliveries and rejections, read from the
-# log main.cf's maillog_file names (issue 17).
+# log main.cf's maillog_file names, and the trace's prediction beside the
+# last real delivery, marked where they differ (issue 17).
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 make_demo
 
@@ -30,6 +31,12 @@ expect "2.0.0 delivered to maildir"
 expect "rejected     x@bad.test ->"
 expect "johndoe@andromed.cloud via bad.test[192.0.2.66]"
 ok "L on a mailbox shows its deliveries and rejections"
+# The last message to johndoe was refused at RCPT, where the trace
+# delivers: the two side by side, marked.
+expect "Predicted (trace) ≠ last message (log, refused at RCPT): they DIFFER"
+expect_re "^ +≠ johndoe@andromed.cloud: maildir"
+expect "the trace says delivered, the log says refused"
+ok "L marks where the last real delivery differs from the trace"
 keys x
 wait_gone "Mail log of" 3000 || fail "the log note did not close"
 # On an alias: the same message, by its original recipient.
@@ -40,6 +47,8 @@ expect "Mail log of info@andromed.cloud"
 expect "carol@sender.test ->"
 expect "johndoe@andromed.cloud (info@andromed.cloud) via virtual"
 refute "x@bad.test"
+expect "Predicted (trace) = last message (log, 1A2B3C4D5E): they agree"
+expect_re "^ += +johndoe@andromed.cloud: maildir"
 ok "L on an alias"
 keys x q
 expect_quit
