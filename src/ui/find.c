@@ -19,14 +19,7 @@
 
 static void find_show_filter(struct browse *B, struct ui *ui)
 {
-	if (B->typing == FIND_FILTER)
-		ui_status(ui, ROLE_FILTER, _("Filter: %s_   (Enter keeps it, Esc clears it)"),
-			  sb_str(&B->filter));
-	else if (B->filter.len)
-		ui_status(ui, ROLE_FILTER, _("Filter: %s   (Esc clears it)"),
-			  sb_str(&B->filter));
-	else
-		ui_status(ui, ROLE_STATUS, "%s", "");
+	lineedit_filter_status(ui, &B->filter, B->typing == FIND_FILTER);
 }
 
 bool find_k_filter(struct screen *s, struct ui *ui, ui_key k)

@@ -1,12 +1,14 @@
-/* The one line editor of the interface (the filter, the form's fields): a
+/* The one line editor of the interface (the filters, the form's fields): a
  * UTF-8 string that grows by typed characters and shrinks by whole
- * characters, never by a byte in the middle of one. */
+ * characters, never by a byte in the middle of one; and what the status
+ * line says of a filter, the same in every view that has one. */
 #include "config.h"
 
 #include <string.h>
 #include <wchar.h>
 
 #include "ui_int.h"
+#include "vmailadm/i18n.h"
 
 bool lineedit_key(struct strbuf *line, ui_key k, size_t max)
 {
@@ -28,4 +30,15 @@ bool lineedit_key(struct strbuf *line, ui_key k, size_t max)
 		return true;
 	}
 	return false;
+}
+
+void lineedit_filter_status(struct ui *ui, const struct strbuf *filter, bool typing)
+{
+	if (typing)
+		ui_status(ui, ROLE_FILTER, _("Filter: %s_   (Enter keeps it, Esc clears it)"),
+			  sb_str(filter));
+	else if (filter->len)
+		ui_status(ui, ROLE_FILTER, _("Filter: %s   (Esc clears it)"), sb_str(filter));
+	else
+		ui_status(ui, ROLE_STATUS, "%s", "");
 }

@@ -402,14 +402,7 @@ static bool qv_k_show(struct screen *s, struct ui *ui, ui_key k)
 
 static void qv_show_filter(struct qview *V, struct ui *ui)
 {
-	if (V->filtering)
-		ui_status(ui, ROLE_FILTER, _("Filter: %s_   (Enter keeps it, Esc clears it)"),
-			  sb_str(&V->filter));
-	else if (V->filter.len)
-		ui_status(ui, ROLE_FILTER, _("Filter: %s   (/ to change, Esc to clear)"),
-			  sb_str(&V->filter));
-	else
-		ui_status(ui, ROLE_STATUS, "%s", "");
+	lineedit_filter_status(ui, &V->filter, V->filtering);
 }
 
 static bool qv_k_filter(struct screen *s, struct ui *ui, ui_key k)
@@ -476,9 +469,10 @@ static const struct keydef qv_keys[] = {
 	  .bar_pos = 6 },
 	{ .keys = { 'F' }, .run = qv_k_flush, .name = "F",
 	  .help = N_("try the mail for the selected recipient's domain now (postqueue -s)") },
-	{ .keys = { '/' }, .run = qv_k_filter, .name = "/",
+	/* \ as the main screen's filter; / too, as there is nothing else to search */
+	{ .keys = { '\\', '/' }, .run = qv_k_filter, .name = "\\  /",
 	  .help = N_("filter by id, queue, sender, recipient or reason (Enter keeps it, Esc clears it)"),
-	  .bar_key = "/", .bar = N_("Filter"), .bar_pos = 7 },
+	  .bar_key = "\\", .bar = N_("Filter"), .bar_pos = 7 },
 	{ .keys = { '?', UI_FN(KEY_F(1)) }, .run = qv_k_help, .name = "?  F1", .help = N_("this help") },
 	{ .keys = { 'q', 27, UI_FN(KEY_LEFT) }, .run = qv_k_back, .name = "q  Esc  Left",
 	  .help = N_("back to the domains (Esc clears the filter first)"), .bar_key = "q",

@@ -183,6 +183,8 @@ void list_clamp(struct list *l);
  * printable key adds itself while line is shorter than max bytes; false
  * for any other key (line unchanged). */
 bool lineedit_key(struct strbuf *line, ui_key k, size_t max);
+/* The status line of a filter being typed, kept, or none. */
+void lineedit_filter_status(struct ui *ui, const struct strbuf *filter, bool typing);
 
 /* Screens. */
 struct screen *browse_create(struct ui *ui);

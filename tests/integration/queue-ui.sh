@@ -72,7 +72,7 @@ expect_re "Recipients of ($slow|$mine)"
 expect_re "Connection refused|deferred transport"
 ok "the recipients pane shows the reason"
 
-keys / s l o w Enter
+keys '\' s l o w Enter
 expect "1 of 2 messages shown"
 refute "$mine"
 expect "Recipients of $slow"
