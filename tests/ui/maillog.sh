@@ -34,7 +34,7 @@ ok "L on a mailbox shows its deliveries and rejections"
 # The last message to johndoe was refused at RCPT, where the trace
 # delivers: the two side by side, marked.
 expect "Predicted (trace) ≠ last message (log, refused at RCPT): they DIFFER"
-expect_re "^ +≠ johndoe@andromed.cloud: maildir"
+expect "≠ johndoe@andromed.cloud: maildir"
 expect "the trace says delivered, the log says refused"
 ok "L marks where the last real delivery differs from the trace"
 keys x
@@ -48,7 +48,7 @@ expect "carol@sender.test ->"
 expect "johndoe@andromed.cloud (info@andromed.cloud) via virtual"
 refute "x@bad.test"
 expect "Predicted (trace) = last message (log, 1A2B3C4D5E): they agree"
-expect_re "^ += +johndoe@andromed.cloud: maildir"
+expect "=  johndoe@andromed.cloud: maildir"
 ok "L on an alias"
 keys x q
 expect_quit
