@@ -145,14 +145,19 @@ static void prefix(struct cli *cli)
 		fprintf(stderr, "%s: ", cli->prog);
 }
 
+static void error_line(struct cli *cli, const char *fmt, va_list ap)
+{
+	prefix(cli);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_error(struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
-	prefix(cli);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	error_line(cli, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void try_help(struct cli *cli)
@@ -165,11 +170,9 @@ static void try_help(struct cli *cli)
 int cli_usage_error(struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
-	prefix(cli);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	error_line(cli, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	try_help(cli);
 	return EXIT_USAGE;
 }
