@@ -45,7 +45,11 @@ v import --csv "$tmp/long.csv" >/dev/null 2>"$tmp/err"; rc=$?
 refused "a 600-byte CSV password" "long.csv:2: .*longer than 511 bytes"
 
 # Unbounded input: /dev/zero fails at once, with bounded memory.
-( ulimit -v 400000; exec "$VMAILADM" --config "$d/vmailadm.yaml" import --csv /dev/zero ) >/dev/null 2>"$tmp/err"; rc=$?
+# (An AddressSanitizer build reserves terabytes of address space at start:
+# no address-space limit for it, the refusal is checked all the same.)
+limit="ulimit -v 400000"
+ldd "$VMAILADM" 2>/dev/null | grep -q libasan && limit=:
+( $limit; exec "$VMAILADM" --config "$d/vmailadm.yaml" import --csv /dev/zero ) >/dev/null 2>"$tmp/err"; rc=$?
 refused "import --csv /dev/zero" "/dev/zero:1: .*NUL byte"
 head -c 70000 /dev/zero | tr '\0' a >"$tmp/wide"
 v apply "$tmp/wide" >/dev/null 2>"$tmp/err"; rc=$?
