@@ -5,6 +5,8 @@
 # import whose hashing fails (an unknown scheme, a password over libxcrypt's
 # limit), nor by the refusals of defects 7 and 8. Skipped without valgrind.
 command -v valgrind >/dev/null 2>&1 || { echo "SKIP: no valgrind"; exit 77; }
+# An AddressSanitizer build checks its own leaks; valgrind cannot run it.
+ldd "$VMAILADM" 2>/dev/null | grep -q libasan && { echo "SKIP: a sanitizer build (LeakSanitizer checks it)"; exit 77; }
 . "$top_srcdir/tests/lib.sh"
 demo_world
 # vg NAME ARGS...: vmailadm under valgrind; any definite leak fails NAME.
