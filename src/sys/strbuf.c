@@ -42,6 +42,8 @@ void sb_grow(struct strbuf *sb, size_t extra)
 		n *= 2;
 	sb->buf = xrealloc(sb->buf, n);
 	sb->cap = n;
+	/* terminated even before anything is added (a buffer sized ahead) */
+	sb->buf[sb->len] = '\0';
 	xalloc_hint_huge(sb->buf, n);
 }
 
