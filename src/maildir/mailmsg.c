@@ -344,7 +344,10 @@ bool mailmsg_parse_date(const char *s, int64_t *t, char *text, size_t textlen)
 		s++;
 	long off = 0;
 	if ((*s == '+' || *s == '-') && s[1] >= '0' && s[1] <= '9') {
-		long z = strtol(s + 1, NULL, 10);
+		/* +HHMM: four digits at most (a longer run overflowed the product) */
+		long z = 0;
+		for (int k = 1; k <= 4 && s[k] >= '0' && s[k] <= '9'; k++)
+			z = z * 10 + (s[k] - '0');
 		off = (z / 100) * 3600 + (z % 100) * 60;
 		if (*s == '-')
 			off = -off;
