@@ -14,9 +14,10 @@
 # make check walks a representative part (under a minute): every step of
 # domain del --cascade (three maps, two archives, both reloads) made to
 # fail and killed, every step of mailbox add killed, and a rollback that
-# fails in turn. INJECT_FULL=1 (make reliability-inject, part of make
-# reliability) walks every step of every command both ways; INJECT_ONLY=CMD
-# walks one command fully. tests/RELIABILITY.md has the figures.
+# fails in turn. INJECT_FULL=1 (make reliability, through
+# tests/reliability/inject.sh) walks every step of every command both ways;
+# INJECT_ONLY="CMD..." walks those commands fully. tests/RELIABILITY.md has
+# the figures.
 set -u
 command -v postmap >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
 command -v postmap >/dev/null 2>&1 || { echo "SKIP: no postmap"; exit 77; }
@@ -24,6 +25,7 @@ command -v openssl >/dev/null 2>&1 || { echo "SKIP: no openssl (for a fixed pass
 # On a tmpfs when there is one: the commits' fsyncs are most of the time.
 tmp=$( (test -w /dev/shm && mktemp -d -p /dev/shm) || mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
 fail=0
 nfail=0
 no() { echo "FAIL: $*"; fail=1; nfail=$((nfail + 1)); }
@@ -90,6 +92,7 @@ expect() {
 }
 
 walked=0
+bad=0
 full=${INJECT_FULL:-${INJECT_ONLY:-}}
 commands="add cascade"
 [ -n "$full" ] && commands="add del alias cascade catchall apply"
@@ -115,6 +118,7 @@ for c in ${INJECT_ONLY:-$commands}; do
 	[ "$c" = add ] && [ -z "$full" ] && specs=$(for s in $steps; do echo "$s:kill"; done)
 	for spec in $specs $extra; do
 		walked=$((walked + 1))
+		before=$nfail
 		reset
 		cmd "$c" VMAILADM_FAIL_AT="$spec" >"$tmp/out" 2>&1
 		rc=$?
@@ -127,7 +131,7 @@ for c in ${INJECT_ONLY:-$commands}; do
 		now=$(sums)
 		if [ "$now" = "$old" ]; then state=old
 		elif [ "$now" = "$new" ]; then state=new
-		else no "$at: files neither all old nor all new; not old: $(echo "$now" | grep -vxF "$old" | awk '{ print $2 }' | tr '\n' ' ')"; continue
+		else no "$at: files neither all old nor all new; not old: $(echo "$now" | grep -vxF "$old" | awk '{ print $2 }' | tr '\n' ' ')"; bad=$((bad + 1)); continue
 		fi
 		# The command's own words: never "nothing changed" when something did.
 		case $spec in *:kill) ;; *)
@@ -159,7 +163,9 @@ for c in ${INJECT_ONLY:-$commands}; do
 			postmap -c "$pf" -q - "hash:$pf/$m" <"$tmp/keys.$m" | sort >"$tmp/got"
 			cmp -s "$tmp/want" "$tmp/got" || no "$at: $m.db does not agree with $m: $(diff "$tmp/want" "$tmp/got" | head -4)"
 		done
+		[ $nfail = "$before" ] || bad=$((bad + 1))
 	done
 done
-echo "walked $walked injections; $nfail checks failed"
+# The last line, as tests/reliability.mk reads it.
+echo "inject: $((walked - bad)) passed, $bad failed"
 exit $fail

@@ -69,15 +69,6 @@ CLI_TESTS = \
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/lib.sh tests/hostile.cases
 
-# The whole failure-injection walk (issue 10): every commit step of every
-# command made to fail, then killed (make check walks a part of it). Its
-# own target, so that `make reliability` can gather it with the others.
-reliability-inject: vmailadm
-	top_srcdir='$(abs_top_srcdir)' VMAILADM='$(abs_top_builddir)/vmailadm' INJECT_FULL=1 \
-	  $(SHELL) $(srcdir)/tests/cli-inject.sh
-reliability: reliability-inject
-.PHONY: reliability reliability-inject
-
 # The interface: the real binary in a private tmux server (tests/ui/lib.sh).
 UI_TESTS = \
 	tests/ui/browse.sh \

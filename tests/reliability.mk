@@ -12,7 +12,8 @@
 # left out by mistake. The shared tree and checks: tests/reliability/world.py.
 RELIABILITY_RUNS = \
 	kills:30x100000:200x100000 \
-	concurrency:100x10000:100x100000
+	concurrency:100x10000:100x100000 \
+	inject:6:6
 RELIABILITY_ENV = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	VMAILADM='$(abs_top_builddir)/vmailadm'
 reliability-ci reliability: vmailadm
@@ -39,4 +40,4 @@ reliability-ci reliability: vmailadm
 EXTRA_DIST += tests/RELIABILITY.md .ci/sanitize .ci/lsan.supp tests/reliability/world.py \
 	tests/reliability/kills.sh tests/reliability/kills.py \
 	tests/reliability/concurrency.sh tests/reliability/concurrency.py \
-	tests/reliability/fulldisk.py
+	tests/reliability/fulldisk.py tests/reliability/inject.sh
