@@ -20,7 +20,7 @@ vg() {
 : >"$tmp/in"
 printf 'mailbox add v1@andromed.cloud --dry-run --yes\nalias add v2@andromed.cloud admin@andromed.cloud -n --json\n' >"$tmp/b"
 vg "apply with front options" apply "$tmp/b" --dry-run
-printf 'address,password,quota\nv3@andromed.cloud,*,1G\nv4@andromed.cloud,secret,\n' >"$tmp/c.csv"
+printf 'address,password,quota\nv3@andromed.cloud,*,1G\nv4@andromed.cloud,secret-long-1,\n' >"$tmp/c.csv"
 vg "import, unknown scheme" import --csv "$tmp/c.csv" --dry-run --scheme NOPE
 long=$(head -c 600 /dev/zero | tr '\0' x)
 printf 'address,password,quota\nv5@andromed.cloud,%s,1G\n' "$long" >"$tmp/l.csv"

@@ -25,6 +25,7 @@ struct config {
 	char *aliases_file;    /* /etc/aliases */
 	long vmail_uid, vmail_gid;   /* 5000 */
 	char *password_scheme; /* SHA512-CRYPT | BLF-CRYPT | CRYPT (yescrypt) */
+	long password_min_length;  /* fewest characters of a new password (10); 0: any */
 	char *state_dir;       /* lock, journal, audit log, backups: /var/lib/vmailadm */
 	char *archive_dir;     /* removed maildirs: /var/lib/vmailadm/archive */
 	char *theme;           /* "default" or a path to a theme file */

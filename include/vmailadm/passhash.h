@@ -30,6 +30,18 @@ bool passhash_verify(const char *stored, const char *password);
 #define PASSHASH_DEFAULT_LEN 20
 char *passhash_generate(size_t len);
 
+/* The length rule of a new password (the password_min_length setting),
+ * the one the command line and the interface's forms apply: at least min
+ * characters (UTF-8 characters, not bytes). False with the reason in why;
+ * the password itself is never quoted. */
+bool passhash_long_enough(const char *password, long min, struct strbuf *why);
+/* The length of a generated password: PASSHASH_DEFAULT_LEN, or min when
+ * the setting asks for more, so that a generated one always passes. */
+size_t passhash_generated_len(long min);
+/* The most password_min_length may ask (below bcrypt's 72 bytes, so that
+ * a generated password of that length can be hashed by every scheme). */
+#define PASSHASH_MAX_MIN_LEN 64
+
 /* Whether a hash given by the user (--password-hash) may be written to the
  * passwd-file: "{SCHEME}value" with a scheme Dovecot knows, not a clear-text
  * one ({PLAIN}, {CLEARTEXT} ...: the value would be the password), and a

@@ -8,7 +8,6 @@
 struct cli;
 struct stage;
 
-#define TRANSACT_GENERATED_PASSWORD_LENGTH 20
 /* The bounds of a batch (apply, import --csv): a line, and the whole
  * input, so that /dev/zero or a runaway file is refused at once. */
 #define TRANSACT_MAX_LINE ((size_t)64 * 1024)
@@ -21,6 +20,7 @@ struct transact_opts {
 	bool json;
 	bool password_stdin;
 	bool generate_password;
+	bool allow_weak;     /* --allow-weak: no password_min_length check */
 	const char *scheme;
 	int lock_wait;
 	bool lock_wait_set;  /* else the lock_wait setting */
@@ -38,6 +38,12 @@ int transact_take_options(struct cli *cli, int *argc, char **argv, struct transa
  * array, not the strings); *rc is non-zero after a usage error. */
 char **transact_words(struct cli *cli, int argc, char **argv, struct transact_opts *o, int *n,
 		      int *rc);
+
+/* The length rule on a password typed or read (never on a generated one
+ * or a hash): 0, or -1 after the message ("FILE:LINE: ..." when file names
+ * a batch row). --allow-weak lets every password through. */
+int transact_check_password(struct cli *cli, const struct transact_opts *o, const char *plain,
+			    const char *file, unsigned line);
 
 /* Recover an interrupted commit before touching anything (< 0: failed,
  * messages printed). */

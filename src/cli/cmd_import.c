@@ -88,9 +88,14 @@ static int import_row(struct cli *cli, struct stage *s, const struct transact_op
 	const char *pw = nf >= 2 ? fields[1] : "";
 	char *plain = NULL;
 	if (strcmp(pw, "*") == 0) {
-		plain = passhash_generate(TRANSACT_GENERATED_PASSWORD_LENGTH);
+		plain = passhash_generate(passhash_generated_len(cli_config(cli)->password_min_length));
 		*generated = xasprintf("%s: %s", op->subject, plain);
 	} else if (*pw) {
+		if (transact_check_password(cli, o, pw, file, line_no) < 0) {
+			passhash_wipe(copy);
+			op_free(&op);
+			return EXIT_PROBLEMS;
+		}
 		plain = xstrdup(pw);
 	}
 	int rc = EXIT_OK;

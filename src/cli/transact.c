@@ -106,6 +106,8 @@ int transact_take_options(struct cli *cli, int *argc, char **argv, struct transa
 			o->password_stdin = true;
 		else if (strcmp(a, "--generate-password") == 0)
 			o->generate_password = true;
+		else if (strcmp(a, "--allow-weak") == 0)
+			o->allow_weak = true;
 		else if (strcmp(a, "--scheme") == 0 || strcmp(a, "--lock-wait") == 0) {
 			if (i + 1 >= *argc)
 				return option_error(cli, file, line, _("option %s needs a value"), a);
@@ -181,6 +183,27 @@ static int read_secret(struct cli *cli, const char *prompt, bool tty, char **out
 	return got < 0 ? -1 : 0;
 }
 
+int transact_check_password(struct cli *cli, const struct transact_opts *o, const char *plain,
+			    const char *file, unsigned line)
+{
+	struct strbuf why = STRBUF_INIT;
+	int rc = 0;
+	if (!o->allow_weak &&
+	    !passhash_long_enough(plain, cli_config(cli)->password_min_length, &why)) {
+		const char *fmt = _("the password is %s: choose a longer one (or --allow-weak)");
+		if (file) {
+			fprintf(stderr, "%s:%u: ", file, line);
+			fprintf(stderr, fmt, sb_str(&why));
+			fputc('\n', stderr);
+		} else {
+			cli_error(cli, fmt, sb_str(&why));
+		}
+		rc = -1;
+	}
+	sb_free(&why);
+	return rc;
+}
+
 /* Get, hash and wipe the password for op when it takes one. Returns 0, 1 when
  * the op needs none, or -1 (message printed). *generated gets a generated
  * password to show once. */
@@ -196,7 +219,7 @@ static int fill_password(struct cli *cli, const struct transact_opts *o, struct 
 	bool tty = isatty(STDIN_FILENO);
 	passhash_protect_process();
 	if (o->generate_password) {
-		plain = passhash_generate(TRANSACT_GENERATED_PASSWORD_LENGTH);
+		plain = passhash_generate(passhash_generated_len(cfg->password_min_length));
 		*generated = xasprintf("%s: %s", op->subject, plain);
 	} else if (o->password_stdin) {
 		int got = read_secret(cli, "", false, &plain);
@@ -224,6 +247,10 @@ static int fill_password(struct cli *cli, const struct transact_opts *o, struct 
 		return -1;
 	} else {
 		return 1; /* a mailbox without a password: allowed, and the plan says so */
+	}
+	if (!o->generate_password && transact_check_password(cli, o, plain, NULL, 0) < 0) {
+		passhash_wipe(plain);
+		return -1;
 	}
 	struct diags d = DIAGS_INIT;
 	op->password_hash = passhash_hash(o->scheme ? o->scheme : cfg->password_scheme, plain, &d);

@@ -282,6 +282,33 @@ static void random_fill(unsigned char *buf, size_t len)
 	}
 }
 
+/* Characters, not bytes: "pässwörd" is eight, as the user counts it (a
+ * byte that is not a UTF-8 continuation byte starts a character). */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+bool passhash_long_enough(const char *password, long min, struct strbuf *why)
+{
+	size_t n = utf8_chars(password);
+	if (min <= 0 || n >= (size_t)min)
+		return true;
+	sb_addf(why, ngettext("too short: %zu character, at least %ld (password_min_length)",
+			      "too short: %zu characters, at least %ld (password_min_length)", n),
+		n, min);
+	return false;
+}
+
+size_t passhash_generated_len(long min)
+{
+	return min > PASSHASH_DEFAULT_LEN ? (size_t)min : PASSHASH_DEFAULT_LEN;
+}
+
 char *passhash_generate(size_t len)
 {
 	if (len == 0)

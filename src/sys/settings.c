@@ -7,6 +7,7 @@
 
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/passhash.h"
 #include "vmailadm/settings.h"
 #include "vmailadm/xalloc.h"
 
@@ -40,6 +41,13 @@ static const struct setting settings[] = {
 	  N_("The scheme of new password hashes: SHA512-CRYPT, BLF-CRYPT (bcrypt) or CRYPT "
 	     "(yescrypt). PLAIN and the other clear-text schemes are refused."),
 	  OFF(password_scheme), 0, 0, NULL, config_check_scheme },
+	{ "password_min_length", ST_INT, "10",
+	  N_("The fewest characters a new password may have, typed or read from a file "
+	     "(mailbox add and passwd, import --csv, the interface's forms); --allow-weak "
+	     "lets a script through. A hash given as it is (--password-hash) is not "
+	     "checked; generated passwords are 20 characters, or this many when more. "
+	     "0 checks nothing."),
+	  OFF(password_min_length), 0, PASSHASH_MAX_MIN_LEN, NULL, NULL },
 	{ "state_dir", ST_PATH, "/var/lib/vmailadm",
 	  N_("Where vmailadm keeps its lock, journal, audit log and the backups of the files "
 	     "it changes."),

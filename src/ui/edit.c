@@ -23,7 +23,8 @@
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
-#define GENERATED_PASSWORD_LENGTH 20
+/* As long as the password rule asks, at least 20 characters. */
+#define GENERATED_PASSWORD_LENGTH passhash_generated_len(the_ui->cfg->password_min_length)
 
 void edit_first_diag(const struct diags *d, struct strbuf *out, const char *fallback)
 {
@@ -392,20 +393,23 @@ static bool check_catchall_target(struct form *f, size_t i, const char *v, struc
 	return ok;
 }
 
+/* The command line's length rule (password_min_length), as typed. */
 static bool check_password(struct form *f, size_t i, const char *v, struct strbuf *why)
 {
 	(void)f;
 	(void)i;
-	if (!*v)
+	if (!*v) {
 		sb_adds(why, _("empty: a password is generated and shown once"));
-	return true;
+		return true;
+	}
+	return passhash_long_enough(v, the_ui->cfg->password_min_length, why);
 }
 
 static bool check_password_required(struct form *f, size_t i, const char *v, struct strbuf *why)
 {
 	(void)f;
 	(void)i;
-	return !missing(v, why);
+	return !missing(v, why) && passhash_long_enough(v, the_ui->cfg->password_min_length, why);
 }
 
 /* The repeat field follows the one before it. */

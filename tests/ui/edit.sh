@@ -1,6 +1,7 @@
 #!/bin/sh
 # Editing in the interface on the demo tree: a mailbox added through the
-# form (password typed twice, checked as typed), marked staged, previewed
+# form (password typed twice, checked as typed, one shorter than
+# password_min_length refused as typed), marked staged, previewed
 # (+ lines), committed (steps shown, files and Maildir on disk), an alias
 # added and undone, an alias's targets edited as one change (undone, then
 # committed), a removal confirmed, quitting with staged changes asks,
@@ -24,7 +25,11 @@ expect "New mailbox in andromed.cloud"
 keys -l alice
 expect "→ alice@andromed.cloud"
 keys Tab
+keys -l 'Short-pw9'
+expect "too short: 9 characters, at least 10 (password_min_length)"
+keys C-u
 keys -l 'S3cret-pass'
+refute "too short"
 keys Tab
 keys -l 'S3cret-pasX'
 expect "the passwords differ"

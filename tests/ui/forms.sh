@@ -3,7 +3,8 @@
 # editing a catch-all kept in the mailbox map (its value a maildir path)
 # pre-fills the address of the mailbox it delivers to, not the path the
 # form would refuse; a refusal longer than the screen is wide wraps
-# instead of ending in an ellipsis; a question is framed.
+# instead of ending in an ellipsis; a password shorter than
+# password_min_length is refused as typed; a question is framed.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 make_demo
 "$VMAILADM" -c "$CONF" catchall set andromed.cloud admin@andromed.cloud >/dev/null 2>&1 ||
@@ -30,6 +31,23 @@ keys Enter
 expect "is in hosted domain andromed.cloud but is neither a mailbox nor an"
 expect "alias: mail to it would bounce"
 ok "a long refusal wraps, whole"
+keys Escape
+
+# A password shorter than password_min_length is refused as typed, with
+# the command line's words, and Enter does not stage it.
+keys g p
+expect "New password for admin@andromed.cloud"
+keys t
+expect "Password of admin@andromed.cloud"
+keys -l Short
+expect "too short: 5 characters, at least 10 (password_min_length)"
+keys Tab
+keys -l Short
+expect "the passwords match"
+keys Enter
+expect "Fix the field marked first."
+refute "1 staged change"
+ok "a short password is refused while typing"
 keys Escape
 
 # A question has a frame: no text of the pane below runs into it.

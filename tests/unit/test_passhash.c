@@ -186,6 +186,39 @@ static void test_generate(void)
 	passhash_wipe(NULL);
 }
 
+/* The length rule (password_min_length): characters, not bytes; 0 checks
+ * nothing; a generated password is never shorter than the rule. */
+static void test_long_enough(void)
+{
+	struct strbuf why = STRBUF_INIT;
+	CU_ASSERT_TRUE(passhash_long_enough("0123456789", 10, &why));
+	CU_ASSERT_EQUAL(why.len, 0);
+	CU_ASSERT_FALSE(passhash_long_enough("012345678", 10, &why));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "9 characters, at least 10"));
+	CU_ASSERT_PTR_NULL(strstr(sb_str(&why), "012345678"));
+	sb_reset(&why);
+	/* nine characters in eighteen bytes */
+	CU_ASSERT_FALSE(passhash_long_enough("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+					     10, &why));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "9 characters"));
+	sb_reset(&why);
+	CU_ASSERT_TRUE(passhash_long_enough("x", 0, &why));
+	CU_ASSERT_TRUE(passhash_long_enough("", 0, &why));
+	CU_ASSERT_FALSE(passhash_long_enough("", 1, &why));
+	sb_free(&why);
+	CU_ASSERT_EQUAL(passhash_generated_len(10), PASSHASH_DEFAULT_LEN);
+	CU_ASSERT_EQUAL(passhash_generated_len(0), PASSHASH_DEFAULT_LEN);
+	CU_ASSERT_EQUAL(passhash_generated_len(PASSHASH_MAX_MIN_LEN), PASSHASH_MAX_MIN_LEN);
+	/* the longest generated password still hashes with bcrypt (72 bytes) */
+	char *p = passhash_generate(passhash_generated_len(PASSHASH_MAX_MIN_LEN));
+	struct diags d = DIAGS_INIT;
+	char *h = passhash_hash("BLF-CRYPT", p, &d);
+	CU_ASSERT_PTR_NOT_NULL(h);
+	free(h);
+	diags_free(&d);
+	passhash_wipe(p);
+}
+
 /* Dovecot's own verifier, offline: `doveadm pw -t HASH -p PASS` exits 0 on a
  * match and non-zero otherwise. Skipped when doveadm is not installed. */
 static void test_doveadm_accepts(void)
@@ -227,6 +260,7 @@ int main(void)
 		{ "scheme names, refusals, weak list", test_scheme_names },
 		{ "verify PLAIN, vectors, malformed", test_verify_other_forms },
 		{ "generated passwords", test_generate },
+		{ "the length rule (password_min_length)", test_long_enough },
 		{ "hashes given by hand", test_check_stored },
 		{ "doveadm pw -t accepts our hashes", test_doveadm_accepts },
 		CU_TEST_INFO_NULL,
