@@ -61,11 +61,4 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 int commit_recover_read(const struct config *cfg, struct strbuf *said, struct strbuf *blocked,
 			struct diags *d);
 
-/* Staged but uncommitted operations saved on SIGHUP/SIGTERM or quit, offered
- * back at the next start: state_dir/staged, one op per line (op_format). */
-int stage_save_pending(struct stage *s, struct diags *d);
-/* Re-stage saved operations (then removes the file). *n gets how many. */
-int stage_restore_pending(struct stage *s, size_t *n, struct diags *d);
-bool stage_has_pending(const struct config *cfg);
-
 #endif

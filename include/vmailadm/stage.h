@@ -147,4 +147,12 @@ void stage_set_transient(struct stage *s, bool on);
 /* For the commit and the journal. */
 const struct config *stage_config(const struct stage *s);
 
+/* Staged but uncommitted operations saved on SIGHUP/SIGTERM or quit, offered
+ * back at the next start: the pending file of the state directory
+ * (state.c), one op per line (op_format). */
+int stage_save_pending(struct stage *s, struct diags *d);
+/* Re-stage saved operations (then removes the file). *n gets how many. */
+int stage_restore_pending(struct stage *s, size_t *n, struct diags *d);
+bool stage_has_pending(const struct config *cfg);
+
 #endif

@@ -2,7 +2,6 @@
  * record per line), newest last, as text or JSON. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,38 +12,22 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 
-/* Every audit record, oldest first; NULL with a message when unreadable. */
+/* Every audit record, oldest first (read by state.c); what cannot be read
+ * is said on stderr. */
 json_t *cli_audit_records(struct cli *cli)
 {
-	const struct config *cfg = cli_config(cli);
-	char *path = xasprintf("%s/audit.log", cfg->state_dir);
-	FILE *fp = fopen(path, "r");
-	json_t *all = json_array();
-	if (!fp) {
-		if (errno != ENOENT)
-			fprintf(stderr, "%s: %s: %s\n", cli->who, path, strerror(errno));
-		free(path);
-		return all;
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned n = 0;
-	while (getline(&line, &cap, fp) >= 0) {
-		n++;
-		json_error_t err;
-		json_t *rec = json_loads(line, 0, &err);
-		if (!rec || !json_is_object(rec)) {
-			fprintf(stderr, _("%s:%u: warning: unreadable audit record: %s\n"), path, n, err.text);
-			json_decref(rec);
-			continue;
-		}
-		json_array_append_new(all, rec);
-	}
-	free(line);
-	fclose(fp);
-	free(path);
+	struct state_audit a;
+	state_audit_read(cli_config(cli), &a);
+	if (a.error)
+		fprintf(stderr, "%s: %s: %s\n", cli->who, a.path, strerror(a.error));
+	for (size_t i = 0; i < a.nbad; i++)
+		fprintf(stderr, _("%s:%u: warning: unreadable audit record: %s\n"), a.path, a.bad[i].line,
+			a.bad[i].why);
+	json_t *all = json_incref(a.records);
+	state_audit_free(&a);
 	return all;
 }
 

@@ -14,13 +14,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +39,7 @@
 #include "vmailadm/sha256.h"
 #include "vmailadm/spawn.h"
 #include "vmailadm/stage.h"
+#include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 
 #define PROGRAM_TIMEOUT_MS 60000
@@ -80,26 +79,6 @@ static void step(struct run *r, bool ok, const char *detail, const char *fmt, ..
 	if (r->opts && r->opts->progress)
 		r->opts->progress(r->opts->ctx, sb.buf, ok, detail);
 	sb_free(&sb);
-}
-
-static char *state_path(const struct config *cfg, const char *name)
-{
-	return xasprintf("%s/%s", cfg->state_dir, name);
-}
-
-static int ensure_state_dir(const struct config *cfg, struct diags *d)
-{
-	if (mkdir(cfg->state_dir, 0700) < 0 && errno != EEXIST) {
-		diag_error(d, cfg->state_dir, 0, _("cannot create the state directory: %s"), strerror(errno));
-		return -1;
-	}
-	/* The state directory may be a symlink as configured; backups/ below
-	 * it is never followed (a planted one would send the backups away). */
-	int fd = safe_mkdirs(cfg->state_dir, "backups", 0700, (uid_t)-1, (gid_t)-1, d);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return 0;
 }
 
 /* Only files of the configured places are written (issue 10): a table
@@ -157,96 +136,6 @@ static double span_union(struct run *r, bool maps_only)
 		}
 	}
 	return total + (to > from ? to - from : 0);
-}
-
-/* ---- lock --------------------------------------------------------------- */
-
-static const char *user_name(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-	return pw ? pw->pw_name : "?";
-}
-
-static void write_holder(int fd)
-{
-	char who[256];
-	const char *sudo = getenv("SUDO_USER");
-	int len = snprintf(who, sizeof who, "pid %ld, user %s%s%s\n", (long)getpid(), user_name(),
-			   sudo ? " via sudo from " : "", sudo ? sudo : "");
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, who, (size_t)len, 0) < 0) {
-		/* The holder text is only informative. */
-	}
-}
-
-static int take_lock(const struct config *cfg, int wait_seconds, struct diags *d)
-{
-	char *path = state_path(cfg, "lock");
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		diag_error(d, path, 0, _("cannot open the lock file: %s"), strerror(errno));
-		free(path);
-		return -1;
-	}
-	bool told = false;
-	for (int waited = 0;; waited++) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			break;
-		char holder[256] = "";
-		ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
-		holder[n > 0 ? n : 0] = '\0';
-		holder[strcspn(holder, "\n")] = '\0';
-		if (waited >= wait_seconds * 10) {
-			const char *who = *holder ? holder : _("unknown process");
-			if (wait_seconds > 0)
-				diag_error(d, path, 0, _("another vmailadm is still committing after %d s (%s): try again when it is done"),
-					   wait_seconds, who);
-			else
-				diag_error(d, path, 0, _("another vmailadm is committing (%s): try again when it is done"), who);
-			close(fd);
-			free(path);
-			return -1;
-		}
-		/* Whom it waits for, on a terminal (a script sees only the
-		 * outcome: the lock, or the message above). */
-		if (!told && isatty(STDERR_FILENO)) {
-			fprintf(stderr, _("vmailadm: waiting up to %d s for another commit to finish (%s)\n"),
-				wait_seconds, *holder ? holder : _("unknown process"));
-			told = true;
-		}
-		usleep(100000);
-	}
-	write_holder(fd);
-	free(path);
-	return fd;
-}
-
-/* The lock if nobody holds it, else at once -1 (and without a word: a
- * journal or a temporary file is then another commit's, still running),
- * or -2 when the lock file cannot be opened (another user's state). */
-static int try_lock(const struct config *cfg)
-{
-	char *path = state_path(cfg, "lock");
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	free(path);
-	if (fd < 0)
-		return -2;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		return -1;
-	}
-	write_holder(fd);
-	return fd;
-}
-
-/* Closing the descriptor releases the flock; the holder text goes too. */
-static void release_lock(int fd)
-{
-	if (fd < 0)
-		return;
-	if (ftruncate(fd, 0) < 0) {
-		/* informative only */
-	}
-	close(fd);
 }
 
 /* ---- programs ----------------------------------------------------------- */
@@ -433,55 +322,6 @@ struct written {
 static bool builds_map(const struct written *w)
 {
 	return w->type && w->program && *w->program;
-}
-
-/* STATE_DIR/DIR/PATH_WITH_SLASHES_AS_UNDERSCORES.ID */
-static char *state_name(const struct config *cfg, const char *dir, const char *path, const char *id)
-{
-	struct strbuf sb = STRBUF_INIT;
-	sb_addf(&sb, "%s/%s/", cfg->state_dir, dir);
-	for (const char *p = path[0] == '/' ? path + 1 : path; *p; p++)
-		sb_addc(&sb, *p == '/' ? '_' : *p);
-	sb_addf(&sb, ".%s", id);
-	return sb_detach(&sb);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Keep the newest `keep` backups of one file (names sort by their id). */
-static void prune_backups(const struct config *cfg, const char *backup)
-{
-	char *dir = state_path(cfg, "backups");
-	const char *base = strrchr(backup, '/') + 1;
-	size_t prefix = (size_t)(strrchr(base, '.') - base) + 1;
-	DIR *dp = opendir(dir);
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while (dp && (de = readdir(dp)) != NULL) {
-		if (strncmp(de->d_name, base, prefix) != 0 || strchr(de->d_name + prefix, '.'))
-			continue;
-		xgrow(&names, &cap, n + 1, sizeof *names);
-		names[n++] = xstrdup(de->d_name);
-	}
-	if (dp)
-		closedir(dp);
-	if (n > 1)   /* names is NULL when there is no backup yet */
-		qsort(names, n, sizeof *names, cmp_str);
-	long keep = cfg->backups_keep > 0 ? cfg->backups_keep : 1;
-	for (size_t i = 0; i < n; i++) {
-		if ((long)(n - i) > keep) {
-			char *p = xasprintf("%s/%s", dir, names[i]);
-			unlink(p);
-			free(p);
-		}
-		free(names[i]);
-	}
-	free(names);
-	free(dir);
 }
 
 /* The file is about to be replaced by a rename, so its inode, which still
@@ -813,19 +653,9 @@ static int write_journal(struct run *r, struct stage *s, struct written *ws, siz
 		if (b->tmpdb)
 			sb_addf(&j, "temp %s\n", b->tmpdb);
 	}
-	char *path = state_path(r->cfg, "journal");
-	struct file_owner own = { getuid(), getgid(), 0600 };
-	int rc = atomic_write(path, j.buf, j.len, &own, false, r->d);
-	free(path);
+	int rc = state_journal_write(r->cfg, j.buf, j.len, r->d);
 	sb_free(&j);
 	return rc;
-}
-
-static void remove_journal(const struct config *cfg)
-{
-	char *path = state_path(cfg, "journal");
-	unlink(path);
-	free(path);
 }
 
 /* What became of the maildir action of the mailbox `address` (ACT_PENDING
@@ -861,47 +691,10 @@ static void audit_describe(const struct run *r, const struct plan *p, const stru
 	op_describe(op, out);
 }
 
-/* Append one record to the audit log, and free it. */
-static void audit_write(const struct config *cfg, json_t *rec, struct diags *d)
-{
-	char *line = json_dumps(rec, JSON_COMPACT);
-	char *path = state_path(cfg, "audit.log");
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0) {
-		size_t len = strlen(line);
-		if (write(fd, line, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
-			diag_warn(d, path, 0, _("cannot append the audit record: %s"), strerror(errno));
-		close(fd);
-	} else {
-		diag_warn(d, path, 0, _("cannot open the audit log: %s"), strerror(errno));
-	}
-	free(path);
-	free(line);
-	json_decref(rec);
-}
-
-/* A record's head: id, time, user, sudo_user, result. */
-static json_t *audit_record(const char *id, const char *result)
-{
-	json_t *rec = json_object();
-	char when[64];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", &tm);
-	json_object_set_new(rec, "id", json_string(id));
-	json_object_set_new(rec, "time", json_string(when));
-	json_object_set_new(rec, "user", json_string(user_name()));
-	const char *sudo = getenv("SUDO_USER");
-	json_object_set_new(rec, "sudo_user", sudo ? json_string(sudo) : json_null());
-	json_object_set_new(rec, "result", json_string(result));
-	return rec;
-}
-
 static void append_audit(struct run *r, struct stage *s, struct written *ws, size_t n,
 			 const struct plan *p, const char *result)
 {
-	json_t *rec = audit_record(r->res->id, result);
+	json_t *rec = state_audit_record(r->res->id, result);
 	json_t *ops = json_array();
 	for (size_t i = 0; i < stage_count(s); i++) {
 		/* The description, never op_format: that one carries password hashes. */
@@ -965,7 +758,7 @@ static void append_audit(struct run *r, struct stage *s, struct written *ws, siz
 		json_array_append_new(maps, o);
 	}
 	json_object_set_new(rec, "maps", maps);
-	audit_write(r->cfg, rec, r->d);
+	state_audit_append(r->cfg, rec, r->d);
 }
 
 /* ---- maildirs ------------------------------------------------------------ */
@@ -1238,7 +1031,7 @@ static void roll_back(struct run *r, struct stage *s, struct written *ws, const 
 	if (rc == 0) {
 		r->res->rolled_back = true;
 		if (journal)
-			remove_journal(r->cfg);
+			state_journal_remove(r->cfg);
 		append_audit(r, s, ws, p->nfiles, p, "rolled back");
 		step(r, true, NULL, _("rolled back: every file is as it was"));
 	} else {
@@ -1286,7 +1079,7 @@ static int finish_commit(struct run *r, struct stage *s, struct written *ws, con
 	append_audit(r, s, ws, p->nfiles, p, rc == 0 ? "committed" : "committed with errors");
 	if (inject_at("audit", r->d) < 0)
 		rc = -1;
-	remove_journal(cfg);
+	state_journal_remove(cfg);
 	remember_digests(cfg, ws, p->nfiles, cache);
 	return rc;
 }
@@ -1302,15 +1095,15 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		diag_error(d, NULL, 0, _("nothing is staged"));
 		return -1;
 	}
-	if (ensure_state_dir(cfg, d) < 0)
+	if (state_ensure_dir(cfg, d) < 0)
 		return -1;
-	int lock = take_lock(cfg, opts ? opts->lock_wait_seconds : 0, d);
+	int lock = state_lock_take(cfg, opts ? opts->lock_wait_seconds : 0, d);
 	if (lock < 0)
 		return -1;
 	step(&r, true, NULL, _("lock %s/lock"), cfg->state_dir);
 	inject_reset();
 	if (inject_at("lock", d) < 0) {
-		release_lock(lock);
+		state_lock_release(lock);
 		return -1;
 	}
 
@@ -1318,12 +1111,12 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	 * merged, or the operation it breaks is named and nothing is written. */
 	if (stage_refresh(s, &res->replayed, d) < 0) {
 		step(&r, false, NULL, _("re-read the files"));
-		release_lock(lock);
+		state_lock_release(lock);
 		return -1;
 	}
 	const struct plan *p = stage_plan(s);
 	if (check_targets(cfg, p, d) < 0 || inject_at("refresh", d) < 0) {
-		release_lock(lock);
+		state_lock_release(lock);
 		return -1;
 	}
 	step(&r, true, res->replayed ? _("the files changed since staging: operations re-applied") : NULL,
@@ -1334,7 +1127,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	 * changes: a commit stopped half-way leaves maps and mail disagreeing. */
 	if (precheck_plan(cfg, p, base, true, DIAG_ERROR, d) < 0 || inject_at("precheck", d) < 0) {
 		step(&r, false, d->n ? d->v[d->n - 1].msg : NULL, _("check that every action can run"));
-		release_lock(lock);
+		state_lock_release(lock);
 		return -1;
 	}
 	step(&r, true, NULL, _("check that every action can run"));
@@ -1346,7 +1139,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		ws[i].b.src.fd = -1;
 		find_map(cfg, p, &ws[i]);
 		if (ws[i].f->existed)
-			ws[i].backup = state_name(cfg, "backups", ws[i].f->path, res->id);
+			ws[i].backup = state_backup_path(cfg, ws[i].f->path, res->id);
 	}
 	/* Maps rebuilt on request (lint --fix): their sources do not change, so
 	 * they need no backup, no journal line and no restore; a map built
@@ -1409,7 +1202,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	}
 	for (size_t i = 0; i < p->nfiles && rc == 0; i++)
 		if (ws[i].backup)
-			prune_backups(cfg, ws[i].backup);
+			state_backups_prune(cfg, ws[i].backup);
 	/* Every build waited for, even after a failure: no program is left
 	 * writing beside a file we are about to restore. */
 	for (size_t i = 0; i < p->nfiles; i++)
@@ -1466,7 +1259,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 	free(r.acts);
 	if (res->committed)
 		stage_reset(s);
-	release_lock(lock);
+	state_lock_release(lock);
 	return rc;
 }
 
@@ -1595,15 +1388,9 @@ static void recover_temps(const struct config *cfg, struct doc *j, bool locked, 
 			atomic_remove_leftovers(dirs[k], map_suffixes, &gone);
 		free(dirs[k]);
 	}
-	/* The state directory's files (journal, digests, backups) are written
-	 * the same way, the digests after the journal is gone: a kill there
-	 * left digests.vmailadm-XXXXXX for good (found by the random kills). */
-	if (locked) {
-		char *backups = state_path(cfg, "backups");
-		atomic_remove_leftovers(cfg->state_dir, map_suffixes, &gone);
-		atomic_remove_leftovers(backups, map_suffixes, &gone);
-		free(backups);
-	}
+	/* The state directory's own leftovers (see state_remove_leftovers). */
+	if (locked)
+		state_remove_leftovers(cfg, map_suffixes, &gone);
 	for (char *line = gone.buf; line && *line;) {
 		char *nl = strchr(line, '\n');
 		*nl = '\0';
@@ -1619,7 +1406,7 @@ static void recover_temps(const struct config *cfg, struct doc *j, bool locked, 
 static void audit_recovered(const struct config *cfg, const struct doc *j, const char *id,
 			    const char *result, struct diags *d)
 {
-	json_t *rec = audit_record(id, result);
+	json_t *rec = state_audit_record(id, result);
 	json_t *files = json_array();
 	for (size_t i = 0; i < doc_count(j); i++) {
 		size_t len;
@@ -1641,7 +1428,7 @@ static void audit_recovered(const struct config *cfg, const struct doc *j, const
 	}
 	json_object_set_new(rec, "operations", json_array());
 	json_object_set_new(rec, "files", files);
-	audit_write(cfg, rec, d);
+	state_audit_append(cfg, rec, d);
 }
 
 /* What a journal says: its id, the mail base, whether every file it names
@@ -1744,27 +1531,12 @@ int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *
 	if (stat(cfg->state_dir, &st) < 0)
 		return 0; /* no commit ever ran here */
 	/* A commit running now owns its journal and temporary files. */
-	int lock = try_lock(cfg);
+	int lock = state_lock_try(cfg);
 	if (lock == -1)
 		return 0;
 	int rc = recover_journal(cfg, lock, said, d);
-	release_lock(lock);
+	state_lock_release(lock);
 	return rc;
-}
-
-/* Who holds the lock, as its holder wrote it ("pid 123, user root"). */
-static void lock_holder(const struct config *cfg, char *buf, size_t size)
-{
-	char *path = state_path(cfg, "lock");
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	free(path);
-	ssize_t n = fd >= 0 ? pread(fd, buf, size - 1, 0) : -1;
-	buf[n > 0 ? n : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	if (fd >= 0)
-		close(fd);
-	if (!*buf)
-		snprintf(buf, size, "%s", _("unknown process"));
 }
 
 int commit_recover_read(const struct config *cfg, struct strbuf *said, struct strbuf *blocked,
@@ -1773,15 +1545,13 @@ int commit_recover_read(const struct config *cfg, struct strbuf *said, struct st
 	struct stat st;
 	if (stat(cfg->state_dir, &st) < 0)
 		return 0;
-	char *path = state_path(cfg, "journal");
-	bool journal = lstat(path, &st) == 0;
-	free(path);
+	bool journal = state_journal_exists(cfg);
 	/* Only under the lock: a reader without it must not write the files
 	 * a commit may be writing, nor undo that commit's journal. */
-	int lock = try_lock(cfg);
+	int lock = state_lock_try(cfg);
 	if (lock == -1 && journal) {
 		char who[256];
-		lock_holder(cfg, who, sizeof who);
+		state_lock_holder(cfg, who, sizeof who);
 		sb_addf(blocked, _("a commit is running or was interrupted (the lock is held: %s): what is shown may be half changed; run vmailadm again once it is done to finish it"),
 			who);
 	} else if (lock == -2 && journal) {
@@ -1791,75 +1561,8 @@ int commit_recover_read(const struct config *cfg, struct strbuf *said, struct st
 	if (lock < 0)
 		return 0;
 	int rc = recover_journal(cfg, lock, said, d);
-	release_lock(lock);
+	state_lock_release(lock);
 	if (rc < 0)
 		sb_addf(blocked, _("the interrupted commit could not be finished (see above): what is shown may be half changed"));
-	return rc;
-}
-
-/* ---- pending (staged, not committed) ------------------------------------------ */
-
-int stage_save_pending(struct stage *s, struct diags *d)
-{
-	const struct config *cfg = stage_config(s);
-	if (ensure_state_dir(cfg, d) < 0)
-		return -1;
-	char *path = state_path(cfg, "staged");
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < stage_count(s); i++) {
-		op_format(stage_op(s, i), &sb);
-		sb_addc(&sb, '\n');
-	}
-	int rc;
-	if (sb.len == 0)
-		rc = unlink(path) == 0 || errno == ENOENT ? 0 : -1;
-	else {
-		struct file_owner own = { getuid(), getgid(), 0600 };
-		rc = atomic_write(path, sb.buf, sb.len, &own, false, d);
-	}
-	sb_free(&sb);
-	free(path);
-	return rc;
-}
-
-bool stage_has_pending(const struct config *cfg)
-{
-	char *path = state_path(cfg, "staged");
-	bool yes = access(path, F_OK) == 0;
-	free(path);
-	return yes;
-}
-
-int stage_restore_pending(struct stage *s, size_t *n, struct diags *d)
-{
-	const struct config *cfg = stage_config(s);
-	char *path = state_path(cfg, "staged");
-	struct doc *doc;
-	*n = 0;
-	if (doc_load(path, true, &doc, d) < 0) {
-		free(path);
-		return -1;
-	}
-	int rc = 0;
-	for (size_t i = 0; i < doc_count(doc) && rc == 0; i++) {
-		size_t len;
-		const char *t = doc_text(doc, i, &len);
-		char *line = xmemdup0(t, len);
-		int argc;
-		char **words = op_split_words(line, &argc, path, (unsigned)i + 1, d);
-		if (words && argc > 0) {
-			struct op *op = op_from_words(argc, words, path, (unsigned)i + 1, d);
-			if (!op || stage_push(s, op, d) < 0)
-				rc = -1;
-			else
-				(*n)++;
-		}
-		op_words_free(words);
-		free(line);
-	}
-	if (rc == 0)
-		unlink(path);
-	doc_free(&doc);
-	free(path);
 	return rc;
 }

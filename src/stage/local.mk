@@ -8,7 +8,8 @@ libvmail_a_SOURCES += \
 	src/stage/neighbour.c \
 	src/stage/op.c \
 	src/stage/precheck.c \
-	src/stage/stage.c
+	src/stage/stage.c \
+	src/stage/state.c
 noinst_HEADERS += \
 	include/vmailadm/commit.h \
 	include/vmailadm/diff.h \
@@ -19,4 +20,5 @@ noinst_HEADERS += \
 	include/vmailadm/neighbour.h \
 	include/vmailadm/op.h \
 	include/vmailadm/precheck.h \
-	include/vmailadm/stage.h
+	include/vmailadm/stage.h \
+	include/vmailadm/state.h

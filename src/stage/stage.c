@@ -21,6 +21,7 @@
 #include "vmailadm/aliases.h"
 #include "vmailadm/config.h"
 #include "vmailadm/diff.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/excerpt.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maincf.h"
@@ -31,6 +32,7 @@
 #include "vmailadm/pwfile.h"
 #include "vmailadm/sha256.h"
 #include "vmailadm/stage.h"
+#include "vmailadm/state.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
@@ -2243,4 +2245,57 @@ void plan_describe_actions(const struct plan *p, const struct config *cfg, struc
 	}
 	for (size_t i = 0; i < p->nnotes; i++)
 		sb_addf(out, _("note: %s\n"), p->notes[i]);
+}
+
+/* ---- pending (staged, not committed) ------------------------------------------ */
+
+int stage_save_pending(struct stage *s, struct diags *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < stage_count(s); i++) {
+		op_format(stage_op(s, i), &sb);
+		sb_addc(&sb, '\n');
+	}
+	int rc = state_pending_write(stage_config(s), sb.buf, sb.len, d);
+	sb_free(&sb);
+	return rc;
+}
+
+bool stage_has_pending(const struct config *cfg)
+{
+	return state_pending_exists(cfg);
+}
+
+int stage_restore_pending(struct stage *s, size_t *n, struct diags *d)
+{
+	const struct config *cfg = stage_config(s);
+	char *path = state_pending_path(cfg);
+	struct doc *doc;
+	*n = 0;
+	if (state_pending_load(cfg, &doc, d) < 0) {
+		free(path);
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < doc_count(doc) && rc == 0; i++) {
+		size_t len;
+		const char *t = doc_text(doc, i, &len);
+		char *line = xmemdup0(t, len);
+		int argc;
+		char **words = op_split_words(line, &argc, path, (unsigned)i + 1, d);
+		if (words && argc > 0) {
+			struct op *op = op_from_words(argc, words, path, (unsigned)i + 1, d);
+			if (!op || stage_push(s, op, d) < 0)
+				rc = -1;
+			else
+				(*n)++;
+		}
+		op_words_free(words);
+		free(line);
+	}
+	if (rc == 0)
+		state_pending_discard(cfg);
+	doc_free(&doc);
+	free(path);
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/stage.h"
+#include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 
 /* Said on the terminal after the interface closes. */
@@ -75,7 +76,7 @@ void session_recover(struct ui *ui)
 
 static char *session_path(const struct ui *ui)
 {
-	return xasprintf("%s/staged", ui->cfg->state_dir);
+	return state_pending_path(ui->cfg);
 }
 
 /* The saved changes, one a line as the command line writes them
@@ -124,7 +125,7 @@ static void session_restore_answer(struct ui *ui, void *ctx, int key)
 	(void)ctx;
 	if (key == 'n') {
 		char *path = session_path(ui);
-		if (unlink(path) < 0 && errno != ENOENT)
+		if (state_pending_discard(ui->cfg) < 0)
 			ui_status(ui, ROLE_ERROR, "%s: %s", path, strerror(errno));
 		else
 			ui_status(ui, ROLE_STATUS, "%s", _("the earlier staged changes were discarded"));
