@@ -54,6 +54,10 @@ char *state_backup_path(const struct config *cfg, const char *path, const char *
 /* Keep the newest backups_keep backups of the file backup is one of. */
 void state_backups_prune(const struct config *cfg, const char *backup);
 
+/* ---- digests: state_dir/digests, the digest cache (digestcache.c) ------ */
+
+char *state_digests_path(const struct config *cfg);
+
 /* ---- audit log: state_dir/audit.log, one JSON record per line ---------- */
 
 /* A record's head: id, time, user, sudo_user, result. */

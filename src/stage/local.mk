@@ -1,13 +1,21 @@
 libvmail_a_SOURCES += \
+	src/stage/audit.c \
+	src/stage/build.c \
 	src/stage/commit.c \
+	src/stage/commit_int.h \
 	src/stage/diff.c \
 	src/stage/excerpt.c \
 	src/stage/inject.c \
+	src/stage/install.c \
+	src/stage/journal.c \
+	src/stage/leftover.c \
 	src/stage/lint_fixes.c \
+	src/stage/maildiract.c \
 	src/stage/mapcheck.c \
 	src/stage/neighbour.c \
 	src/stage/op.c \
 	src/stage/precheck.c \
+	src/stage/recover.c \
 	src/stage/stage.c \
 	src/stage/state.c
 noinst_HEADERS += \

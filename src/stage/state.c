@@ -234,6 +234,13 @@ void state_backups_prune(const struct config *cfg, const char *backup)
 	free(dir);
 }
 
+/* ---- digests ------------------------------------------------------------------ */
+
+char *state_digests_path(const struct config *cfg)
+{
+	return state_path(cfg, "digests");
+}
+
 /* ---- audit log ---------------------------------------------------------------- */
 
 json_t *state_audit_record(const char *id, const char *result)

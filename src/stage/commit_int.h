@@ -1,0 +1,127 @@
+/* Private to the commit (commit.c and the files of its jobs: build.c,
+ * install.c, leftover.c, journal.c, audit.c, maildiract.c, recover.c): the
+ * state of one commit or recovery run, and what the jobs give each other. */
+#ifndef VMAILADM_COMMIT_INT_H
+#define VMAILADM_COMMIT_INT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "vmailadm/atomicio.h"
+#include "vmailadm/commit.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/digestcache.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/strbuf.h"
+
+struct config;
+struct doc;
+struct spawn_proc;
+
+#define PROGRAM_TIMEOUT_MS 60000
+
+/* When a program ran (monotonic seconds), to add up the time spent in
+ * programs without counting twice the ones that ran side by side. */
+struct span {
+	double from, to;
+	bool map;
+};
+
+/* What became of a maildir action, for the audit record: it never says
+ * "archived" unless the maildir was moved. */
+enum act_state { ACT_PENDING, ACT_DONE, ACT_NOTHING, ACT_FAILED };
+
+struct run {
+	const struct config *cfg;
+	const struct commit_opts *opts;
+	struct commit_result *res;
+	struct diags *d;
+	struct span *spans;
+	size_t nspans, cap;
+	enum act_state *acts;   /* one per plan action, NULL in a recovery */
+};
+
+/* A file's new version at a temporary name beside it, and for a map the
+ * program building the map of that temporary file (postmap -c DIR
+ * TYPE:TMP); installed by renaming both, the source first. */
+struct build {
+	struct atomic_temp src;
+	char *tmpdb, *db;          /* maps only; once installed, tmpdb names the
+	                            * old map when old_db, else it is NULL */
+	char **argv;
+	struct spawn_proc *proc;
+	double started;
+	bool src_in, db_in;        /* renamed into place (a rollback undoes both) */
+	bool had_db;               /* a map was there before */
+	bool old_db;               /* the map it replaced waits at tmpdb */
+};
+
+struct written {
+	const struct staged_file *f;
+	const char *type;   /* map type to rebuild, NULL for plain files */
+	const char *program;
+	const char *tool;   /* "postmap" or "postalias" */
+	char *backup;       /* NULL when the file did not exist */
+	char old_sha[65], new_sha[65];
+	struct file_digest dg;  /* of the new bytes, for the digest cache */
+	struct build b;     /* the new version, until installed */
+	bool done;          /* installed */
+};
+
+/* The commit's phases, for the ones they run (commit.c). */
+void commit_step(struct run *r, bool ok, const char *detail, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+double commit_now(void);
+void commit_span_add(struct run *r, double from, double seconds, bool map);
+/* Run a configured command line; "" means disabled (returns 1). */
+int commit_run_program(struct run *r, const char *cmdline, const char *what);
+
+/* build.c */
+extern const char *const build_map_suffixes[];
+int build_write(struct run *r, struct build *b, const char *path, const char *data, size_t len,
+		bool ensure_new_mtime);
+int build_start(struct run *r, struct build *b, const char *type, const char *program);
+int build_wait(struct run *r, struct build *b, const char *what);
+int build_install(struct build *b, bool inject, struct diags *d);
+void build_discard(struct build *b);
+int build_map(struct run *r, const char *path, const char *type, const char *data, size_t len,
+	      const char *program, const char *what);
+
+/* install.c */
+bool install_builds_map(const struct written *w);
+int install_backup(const struct staged_file *f, const char *backup, struct diags *d);
+int install_prepare(struct run *r, struct written *w);
+void install_digest(struct written *w, const struct digest_cache *cache);
+void install_remember_digests(const struct config *cfg, struct written *ws, size_t n,
+			      struct digest_cache *cache);
+int install_restore(struct run *r, struct written *ws, size_t n);
+void install_find_map(const struct config *cfg, const struct plan *p, struct written *w);
+int install_files(struct run *r, const char *maincf, struct written *ws, size_t n,
+		  struct written *rb, size_t nrb);
+
+/* leftover.c */
+void leftover_remove(struct run *r, struct written *ws, size_t n, struct written *rb, size_t nrb);
+void leftover_recover(const struct config *cfg, struct doc *j, bool locked, struct strbuf *said);
+
+/* journal.c */
+int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
+		  struct written *rb, size_t nrb);
+int journal_file_sha(const char *path, char hex[65], bool *exists);
+void journal_scan(const struct doc *j, char **id, char **base, bool *all_new, bool *moves);
+
+/* audit.c */
+void audit_append(struct run *r, struct stage *s, struct written *ws, size_t n,
+		  const struct plan *p, const char *result);
+void audit_recovered(const struct config *cfg, const struct doc *j, const char *id,
+		     const char *result, struct diags *d);
+
+/* maildiract.c */
+int maildiract_restore(struct run *r, const char *base, const struct action *a, bool back);
+int maildiract_run(struct run *r, const char *base, const struct action *a, enum act_state *state);
+int maildiract_undo(struct run *r, const char *base, const char *kind, const char *path,
+		    const char *target, int phase, struct strbuf *said);
+
+/* recover.c */
+int recover_journal(const struct config *cfg, int lock, struct strbuf *said, struct diags *d);
+
+#endif

@@ -1,0 +1,134 @@
+/* The recovery of a commit that was killed: its journal read, every file
+ * it wrote put back (or, when all were in place and mail had to move, the
+ * commit finished), maildirs with the files, leftovers removed, and an
+ * audit record saying how it ended. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commit_int.h"
+#include "vmailadm/atomicio.h"
+#include "vmailadm/config.h"
+#include "vmailadm/doc.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/state.h"
+#include "vmailadm/xalloc.h"
+
+/* Put back one file of the journal ("file KIND BACKUP OLD NEW PATH"). */
+static int recover_file(struct run *r, const char *path, unsigned lineno, const char *line,
+			struct strbuf *said)
+{
+	char kind[64], backup[4096], old_sha[65], new_sha[65];
+	int off = 0;
+	if (sscanf(line, "%63s %4095s %64s %64s %n", kind, backup, old_sha, new_sha, &off) < 4 || off == 0) {
+		diag_error(r->d, path, lineno, _("unreadable journal line"));
+		return -1;
+	}
+	const char *file = line + off;
+	/* kind is "-" for a plain file, else "postmap:hash" / "postalias:hash". */
+	char *type = strchr(kind, ':');
+	bool alias_db = strncmp(kind, "postalias:", 10) == 0;
+	if (type)
+		*type++ = '\0';
+	char now[65];
+	bool exists;
+	if (journal_file_sha(file, now, &exists) < 0)
+		return -1;
+	if (strcmp(now, new_sha) == 0) {
+		/* Written by the killed commit: put the old bytes back. */
+		int frc = 0;
+		if (strcmp(backup, "-") == 0) {
+			frc = unlink(file);
+		} else {
+			struct doc *b;
+			if (doc_load(backup, false, &b, r->d) < 0) {
+				frc = -1;
+			} else {
+				struct strbuf sb = STRBUF_INIT;
+				doc_render(b, &sb);
+				frc = !type ? atomic_write(file, sb_str(&sb), sb.len, NULL, true, r->d)
+					    : build_map(r, file, type, sb_str(&sb), sb.len,
+							alias_db ? r->cfg->postalias : r->cfg->postmap, kind);
+				sb_free(&sb);
+				doc_free(&b);
+			}
+		}
+		sb_addf(said, frc == 0 ? _("restored %s\n") : _("could not restore %s\n"), file);
+		return frc < 0 ? -1 : 0;
+	}
+	if (strcmp(now, old_sha) != 0)
+		sb_addf(said, _("left %s alone: it changed since the interrupted commit\n"), file);
+	return 0;
+}
+
+/* The recovery proper, under the lock when lock >= 0 (-2: the lock file
+ * cannot be opened, and a journal is still looked at, as always). */
+int recover_journal(const struct config *cfg, int lock, struct strbuf *said, struct diags *d)
+{
+	char *path = state_path(cfg, "journal");
+	struct doc *j;
+	if (doc_load(path, true, &j, d) < 0) {
+		free(path);
+		return -1;
+	}
+	if (!doc_exists(j)) {
+		leftover_recover(cfg, NULL, lock >= 0, said);
+		doc_free(&j);
+		free(path);
+		return 0;
+	}
+	struct commit_result res = { 0 };
+	struct commit_opts opts = { 0 };
+	struct run r = { cfg, &opts, &res, d, NULL, 0, 0, NULL };
+	int rc = 0;
+	char *id = NULL, *base = NULL;
+	/* Killed once every file was in place, with mail to archive or delete:
+	 * the commit is finished (the mailbox wholly removed, its mail
+	 * archived); otherwise it is undone, maildirs with the files. */
+	bool all_new, moves;
+	journal_scan(j, &id, &base, &all_new, &moves);
+	bool forward = all_new && moves && base;
+	for (int phase = forward ? 0 : 1; phase <= (forward ? 0 : 2); phase++) {
+		for (size_t i = 0; i < doc_count(j); i++) {
+			size_t len;
+			const char *t = doc_text(j, i, &len);
+			char *line = xmemdup0(t, len);
+			char *f[4] = { NULL };
+			char *save = NULL;
+			if (strncmp(line, "maildir\t", 8) == 0 && base) {
+				f[0] = strtok_r(line + 8, "\t", &save);
+				f[1] = strtok_r(NULL, "\t", &save);
+				f[2] = strtok_r(NULL, "\t", &save);
+				if (f[2] && maildiract_undo(&r, base, f[0], f[1], f[2], phase, said) < 0)
+					rc = -1;
+			}
+			if (phase == 1 && strncmp(line, "file ", 5) == 0 &&
+			    recover_file(&r, path, (unsigned)i + 1, line + 5, said) < 0)
+				rc = -1;
+			free(line);
+		}
+	}
+	if (forward) {
+		commit_run_program(&r, cfg->postfix_reload, _("reload Postfix"));
+		commit_run_program(&r, cfg->dovecot_reload, _("reload Dovecot"));
+	}
+	leftover_recover(cfg, j, lock >= 0, said);
+	if (rc == 0) {
+		/* The commit's own record, if it got that far, said "committed";
+		 * this one says how it really ended. */
+		audit_recovered(cfg, j, id ? id : "?", forward ? "finished by recovery" : "rolled back by recovery", d);
+		unlink(path);
+		sb_addf(said, forward ? _("finished the interrupted commit %s: its files were all in place\n")
+				      : _("rolled back the interrupted commit %s\n"), id ? id : "?");
+	}
+	free(id);
+	free(base);
+	doc_free(&j);
+	free(path);
+	free(r.spans);
+	commit_result_free(&res);
+	return rc;
+}
