@@ -1,4 +1,5 @@
 libvmail_a_SOURCES += \
+	src/stage/apply.c \
 	src/stage/audit.c \
 	src/stage/build.c \
 	src/stage/commit.c \
@@ -14,9 +15,14 @@ libvmail_a_SOURCES += \
 	src/stage/mapcheck.c \
 	src/stage/neighbour.c \
 	src/stage/op.c \
+	src/stage/plan.c \
 	src/stage/precheck.c \
+	src/stage/quick.c \
 	src/stage/recover.c \
+	src/stage/splice.c \
 	src/stage/stage.c \
+	src/stage/stage_int.h \
+	src/stage/stagefile.c \
 	src/stage/state.c
 noinst_HEADERS += \
 	include/vmailadm/commit.h \

@@ -1,0 +1,913 @@
+/* The operations applied to a world (one handler per kind, apply_op
+ * choosing): checked against the world as it will be, then edited in the
+ * world's documents; the maildir actions they need are noted in the stage. */
+#include "config.h"
+#include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "stage_int.h"
+#include "vmailadm/aliases.h"
+#include "vmailadm/config.h"
+#include "vmailadm/diff.h"
+#include "vmailadm/doc.h"
+#include "vmailadm/excerpt.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/maincf.h"
+#include "vmailadm/mapfile.h"
+#include "vmailadm/model.h"
+#include "vmailadm/neighbour.h"
+#include "vmailadm/precheck.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/sha256.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/state.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/table.h"
+#include "vmailadm/xalloc.h"
+
+/* Does the entry a new user goes next to name a uid? Then the new one
+ * should too. (The neighbour, not a count over the file: the quick path
+ * reads only the lines that matter, and this is one of them.) */
+static bool apply_pwfile_has_ids(const struct pwfile *p, const char *user)
+{
+	const struct pwfile_entry *e = pwfile_neighbour(p, user);
+	return e && *e->uid != '\0';
+}
+
+static struct table *apply_map_table(const struct world *w, enum map_role role, const char *param,
+			       struct diags *d)
+{
+	struct world_map *m = world_map_for(w, role);
+	if (!m || !m->table) {
+		if (m)
+			diag_error(d, world_maincf_path(w), 0,
+				   _("%s names %s, which vmailadm cannot edit"), param, m->ref.spec);
+		else
+			diag_error(d, world_maincf_path(w), 0, _("%s is not set: there is no table to edit"), param);
+		return NULL;
+	}
+	return m->table;
+}
+
+/* A reason string for an invalid name, as one diagnostic. */
+static int apply_refuse(struct diags *d, struct strbuf *why)
+{
+	diag_error(d, NULL, 0, "%s", sb_str(why));
+	sb_free(why);
+	return -1;
+}
+
+static char *apply_archive_path(const struct config *cfg, const struct mailbox *b)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	return xasprintf("%s/%s/%s-%s", cfg->archive_dir, b->domain, b->local, stamp);
+}
+
+static int apply_domain_listing_add(struct stage *s, struct world *w, const char *domain,
+			      struct diags *d)
+{
+	/* New domains go to the first table or /file/name of the list; with
+	 * none, to the inline list in main.cf. */
+	struct world_map *m = world_map_for(w, MAP_MAILBOX_DOMAINS);
+	if (m && m->table) {
+		const char *value = "";
+		if (table_syntax(m->table) == TABLE_INDEXED) {
+			/* Postfix only asks whether the key exists; keep the file's habit. */
+			value = table_count(m->table) ? table_entry(m->table, 0)->value : "OK";
+		}
+		return table_add(m->table, domain, value, d);
+	}
+	if (m && !m->table) {
+		diag_error(d, world_maincf_path(w), 0,
+			   _("virtual_mailbox_domains names %s, which vmailadm cannot edit"), m->ref.spec);
+		return -1;
+	}
+	unsigned line;
+	const char *raw = maincf_raw(world_maincf(w), "virtual_mailbox_domains", &line);
+	struct strbuf v = STRBUF_INIT;
+	if (raw && *raw)
+		sb_addf(&v, "%s, %s", raw, domain);
+	else
+		sb_adds(&v, domain);
+	maincf_set(world_maincf(w), "virtual_mailbox_domains", v.buf);
+	sb_free(&v);
+	stage_add_note(s, _("%s is added to the inline virtual_mailbox_domains list of main.cf"), domain);
+	return 0;
+}
+
+static int apply_domain_listing_remove(struct stage *s, struct world *w, const struct domain *dom,
+				 struct diags *d)
+{
+	for (size_t i = 0; i < dom->nlistings; i++) {
+		const struct domain_listing *l = &dom->listings[i];
+		if (l->class != DOMAIN_VIRTUAL_MAILBOX && l->class != DOMAIN_VIRTUAL_ALIAS)
+			continue;
+		const char *param = l->class == DOMAIN_VIRTUAL_MAILBOX ? "virtual_mailbox_domains"
+								       : "virtual_alias_domains";
+		bool done = false;
+		for (size_t m = 0; m < world_map_count(w) && !done; m++) {
+			struct world_map *wm = world_map(w, m);
+			if (wm->table && wm->ref.path && l->file && strcmp(wm->ref.path, l->file) == 0) {
+				if (table_remove(wm->table, dom->name, d) < 0)
+					return -1;
+				done = true;
+			}
+		}
+		if (done)
+			continue;
+		/* An inline item of main.cf: rewrite the list without it. */
+		unsigned line;
+		const char *raw = maincf_raw(world_maincf(w), param, &line);
+		if (!raw)
+			continue;
+		size_t n;
+		char **items = maincf_split_list(raw, &n);
+		struct strbuf v = STRBUF_INIT;
+		for (size_t k = 0; k < n; k++) {
+			if (strcasecmp(items[k], dom->name) == 0)
+				continue;
+			sb_addf(&v, "%s%s", v.len ? ", " : "", items[k]);
+		}
+		maincf_list_free(items);
+		maincf_set(world_maincf(w), param, v.buf);
+		sb_free(&v);
+		stage_add_note(s, _("%s is removed from %s in main.cf"), dom->name, param);
+	}
+	return 0;
+}
+
+static bool apply_is_identity(const struct alias *a)
+{
+	return a->ntargets == 1 && strcmp(a->targets[0].address, a->address) == 0;
+}
+
+static int apply_mailbox_remove(struct stage *s, struct world *w, const struct mailbox *b,
+			  const struct op *op, bool cascade, struct diags *d)
+{
+	size_t n;
+	const struct alias *const *in = world_aliases_to(w, b->address, &n);
+	if (!cascade) {
+		struct strbuf who = STRBUF_INIT;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(in[i]->address, b->address) != 0)
+				sb_addf(&who, "%s%s", who.len ? ", " : "", in[i]->address);
+		if (who.len) {
+			diag_error(d, NULL, 0, _("%s is a target of %s: remove it there first (vmailadm alias del ALIAS %s), or mail to them will bounce"),
+				   b->address, who.buf, b->address);
+			sb_free(&who);
+			return -1;
+		}
+		sb_free(&who);
+	}
+	if (table_remove(b->map->table, b->address, d) < 0)
+		return -1;
+	if (b->pw && pwfile_remove(world_pwfile(w), b->address, d) < 0)
+		return -1;
+	if (b->alias && apply_is_identity(b->alias) && b->alias->map->table &&
+	    table_remove(b->alias->map->table, b->address, d) < 0)
+		return -1;
+	if (!b->is_maildir || op->keep_maildir)
+		return 0;
+	if (op->purge) {
+		stage_add_action(s, ACT_MAILDIR_PURGE, b->maildir, NULL, b->address);
+	} else {
+		char *to = apply_archive_path(s->cfg, b);
+		stage_add_action(s, ACT_MAILDIR_ARCHIVE, b->maildir, to, b->address);
+		free(to);
+	}
+	return 0;
+}
+
+static int apply_alias_remove(struct world *w, const struct alias *a, struct diags *d)
+{
+	if (!a->map || !a->map->table) {
+		diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
+		return -1;
+	}
+	return table_remove(a->map->table, a->address, d);
+}
+
+/* Would mail to `from` come back to `from` through the aliases if `from`
+ * also pointed at the given targets? Identity entries end a chain (§2.4). */
+static bool apply_reaches(const struct world *w, const char *from, const char *to, int depth)
+{
+	if (depth > 100)
+		return true;
+	const struct alias *a = world_alias_find(w, from);
+	if (!a)
+		return false;
+	for (size_t i = 0; i < a->ntargets; i++) {
+		const char *t = a->targets[i].address;
+		if (strcmp(t, a->address) == 0)
+			continue;
+		if (strcmp(t, to) == 0 || apply_reaches(w, t, to, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+static int apply_check_targets(const struct world *w, const struct op *op, struct diags *d)
+{
+	bool catchall = op->kind == OP_CATCHALL_SET;
+	for (size_t i = 0; i < op->ntargets; i++) {
+		struct strbuf why = STRBUF_INIT;
+		const char *t = op->targets[i];
+		if (!(catchall ? op_valid_catchall_target(t, &why) : op_valid_target(t, &why)))
+			return apply_refuse(d, &why);
+		sb_free(&why);
+		const char *at = strrchr(t, '@');
+		enum domain_class c = world_domain_class(w, at + 1, NULL);
+		if ((c == DOMAIN_VIRTUAL_MAILBOX || c == DOMAIN_VIRTUAL_ALIAS) && at != t &&
+		    !world_mailbox_find(w, t) && !world_alias_find(w, t)) {
+			const struct domain *dom = world_domain_find(w, at + 1);
+			if (!dom || !dom->catchall_alias) {
+				diag_error(d, NULL, 0, _("%s is in hosted domain %s but is neither a mailbox nor an alias: mail to it would bounce"),
+					   t, at + 1);
+				return -1;
+			}
+		}
+		if (strcasecmp(t, op->subject) != 0 && apply_reaches(w, t, op->subject, 0)) {
+			diag_error(d, NULL, 0, _("alias loop: %s → %s leads back to %s"), op->subject, t, op->subject);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int apply_domain_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	if (!stage_rule_new_domain(w, op->subject, &why))
+		return apply_refuse(d, &why);
+	sb_free(&why);
+	return apply_domain_listing_add(s, w, op->subject, d);
+}
+
+static int apply_domain_del(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const struct domain *dom = world_domain_find(w, op->subject);
+	if (!dom || !(dom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS))) {
+		diag_error(d, NULL, 0, _("%s is not a virtual domain here"), op->subject);
+		return -1;
+	}
+	size_t nb, na;
+	const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
+	const struct alias *aliases = world_domain_aliases(w, dom, &na);
+	size_t ncatch = (dom->catchall_alias != NULL) + (dom->catchall_mailbox != NULL);
+	if ((nb || na || ncatch) && !op->cascade) {
+		diag_error(d, NULL, 0, _("%s still has %zu mailboxes and %zu aliases: remove them first, or use --cascade"),
+			   op->subject, nb, na);
+		return -1;
+	}
+	for (size_t i = 0; i < na; i++) {
+		if (aliases[i].is_identity && world_mailbox_find(w, aliases[i].address))
+			continue; /* goes with its mailbox */
+		if (apply_alias_remove(w, &aliases[i], d) < 0)
+			return -1;
+		stage_add_note(s, _("cascade: alias %s is removed"), aliases[i].address);
+	}
+	for (size_t i = 0; i < nb; i++) {
+		if (apply_mailbox_remove(s, w, &boxes[i], op, true, d) < 0)
+			return -1;
+		stage_add_note(s, _("cascade: mailbox %s is removed (mail archived)"), boxes[i].address);
+	}
+	if (dom->catchall_alias && apply_alias_remove(w, dom->catchall_alias->alias, d) < 0)
+		return -1;
+	if (dom->catchall_mailbox && table_remove(dom->catchall_mailbox->mailbox->map->table,
+						  dom->catchall_mailbox->mailbox->address, d) < 0)
+		return -1;
+	return apply_domain_listing_remove(s, w, dom, d);
+}
+
+/* The new mailbox's maildir: created by the commit, unless one is there
+ * already (an orphan, a half-done removal): its mail would go to the new
+ * owner, so it is taken on only when asked (--adopt-maildir). */
+static int apply_mailbox_maildir(struct stage *s, struct world *w, const struct op *op, const char *rel,
+			   struct diags *d)
+{
+	const char *base = world_mailbox_base(w);
+	char *path = xasprintf("%s/%s", base, rel);
+	path[strlen(path) - 1] = '\0'; /* no trailing '/' */
+	struct stat st;
+	int rc = 0;
+	if (lstat(path, &st) < 0) {
+		stage_add_action(s, ACT_MAILDIR_CREATE, path, NULL, op->subject);
+	} else {
+		long n = precheck_count_messages(base, rel);
+		if (!op->adopt_maildir) {
+			const char *at = strrchr(op->subject, '@');
+			diag_error(d, path, 0,
+				   _("a maildir is already there, with %ld messages: mailbox %s would receive them; take it on with --adopt-maildir, or move it away first (e.g. to %s/%s/)"),
+				   n, op->subject, s->cfg->archive_dir, at + 1);
+			rc = -1;
+		} else {
+			stage_add_note(s, _("%s takes on the maildir %s already there (%ld messages)"), op->subject, path, n);
+		}
+	}
+	free(path);
+	return rc;
+}
+
+bool stage_rule_new_mailbox(const struct world *w, const char *address, struct strbuf *why,
+			    const char **file, unsigned *line)
+{
+	*file = NULL;
+	*line = 0;
+	const char *at = strrchr(address, '@');
+	const char *domain = at ? at + 1 : "";
+	const struct domain *dom = world_domain_find(w, domain);
+	const struct alias *a;
+	const struct pwfile_entry *e;
+	if (!dom || !(dom->classes & DOMAIN_VIRTUAL_MAILBOX)) {
+		sb_addf(why, _("%s is not a virtual mailbox domain (add it first: vmailadm domain add %s)"),
+			domain, domain);
+	} else if (world_mailbox_find(w, address)) {
+		sb_addf(why, _("mailbox %s already exists"), address);
+	} else if ((a = world_alias_find(w, address)) != NULL) {
+		sb_addf(why, _("%s is an alias: mail to it goes to its targets, not to a mailbox; remove the alias first"),
+			address);
+		*file = a->file;
+		*line = a->line;
+	} else if ((e = pwfile_lookup(world_pwfile(w), address)) != NULL) {
+		sb_addf(why, _("the passwd-file already has an entry for %s"), address);
+		*file = doc_name(pwfile_doc(world_pwfile(w)));
+		*line = e->line;
+	} else {
+		return true;
+	}
+	return false;
+}
+
+bool stage_rule_new_domain(const struct world *w, const char *domain, struct strbuf *why)
+{
+	if (!op_valid_domain(domain, why))
+		return false;
+	unsigned classes;
+	if (world_domain_class(w, domain, &classes) == DOMAIN_OTHER)
+		return true;
+	sb_addf(why, (classes & DOMAIN_LOCAL)
+		? _("%s is already a local domain (mydestination): a domain must not be both local and virtual")
+		: _("%s is already hosted"), domain);
+	return false;
+}
+
+static int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	if (!op_valid_address(op->subject, &why) ||
+	    !op_safe_local_part(op->subject, s->cfg->local_part_allow, &why))
+		return apply_refuse(d, &why);
+	const char *at = strrchr(op->subject, '@');
+	const char *domain = at + 1;
+	char *local = xstrndup(op->subject, (size_t)(at - op->subject));
+	int rc = -1;
+	struct strbuf rule = STRBUF_INIT, value = STRBUF_INIT;
+	struct table *vmailbox;
+	const char *file;
+	unsigned line;
+	if (!stage_rule_new_mailbox(w, op->subject, &why, &file, &line)) {
+		diag_error(d, file, line, "%s", why.buf);
+	} else if (op->quota && *op->quota && !op_quota_rule(op->quota, &rule, &why)) {
+		diag_error(d, NULL, 0, "%s", why.buf);
+	} else if ((vmailbox = apply_map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d)) != NULL &&
+		   table_add(vmailbox, op->subject, neighbour_mailbox_value(w, local, domain, &value), d) == 0) {
+		rc = 0;
+		char *course = xasprintf("%s/%s/", domain, local);
+		if (strcmp(course, value.buf) != 0)
+			stage_add_note(s, _("%s goes to %s, in the layout of the mailboxes already there (not the course's %s)"),
+				 op->subject, value.buf, course);
+		free(course);
+		if (op->password_hash) {
+			struct pwfile_entry e = { .user = op->subject, .password = op->password_hash,
+						  .uid = "", .gid = "", .gecos = "", .home = "",
+						  .shell = "", .extra = "" };
+			char uid[24], gid[24];
+			if (apply_pwfile_has_ids(world_pwfile(w), op->subject)) {
+				/* Follow the file's habit of naming uid and gid per user. */
+				snprintf(uid, sizeof uid, "%ld", s->cfg->vmail_uid);
+				snprintf(gid, sizeof gid, "%ld", s->cfg->vmail_gid);
+				e.uid = uid;
+				e.gid = gid;
+			}
+			char *extra = rule.len ? xasprintf("userdb_quota_rule=%s", rule.buf) : NULL;
+			if (extra)
+				e.extra = extra;
+			rc = pwfile_add(world_pwfile(w), &e, d);
+			free(extra);
+		} else {
+			stage_add_note(s, _("%s has no password: it receives mail, but nobody can log in to read it until one is set"),
+				 op->subject);
+		}
+		/* A catch-all in the alias map swallows every mailbox without an
+		 * identity entry (§2.5): keep the identity entries in step. */
+		const struct domain *dom = world_domain_find(w, domain);
+		if (rc == 0 && dom->catchall_alias) {
+			struct table *va = dom->catchall_alias->alias->map->table;
+			rc = va ? table_add(va, op->subject, op->subject, d) : -1;
+			stage_add_note(s, _("%s gets an identity entry in the alias map, because the catch-all of %s is there and would swallow it"),
+				 op->subject, domain);
+		}
+		if (rc == 0)
+			rc = apply_mailbox_maildir(s, w, op, value.buf, d);
+	}
+	free(local);
+	sb_free(&rule);
+	sb_free(&why);
+	sb_free(&value);
+	return rc;
+}
+
+static const struct mailbox *apply_need_mailbox(const struct world *w, const char *address, struct diags *d)
+{
+	const struct mailbox *b = world_mailbox_find(w, address);
+	if (!b)
+		diag_error(d, NULL, 0, _("%s is not a mailbox"), address);
+	else if (!b->map || !b->map->table) {
+		diag_error(d, b->file, b->line, _("%s is in a table vmailadm cannot edit"), address);
+		b = NULL;
+	}
+	return b;
+}
+
+static int apply_mailbox_passwd(struct world *w, const struct op *op, struct diags *d)
+{
+	const struct mailbox *b = apply_need_mailbox(w, op->subject, d);
+	if (!b)
+		return -1;
+	if (b->pw)
+		return pwfile_set_password(world_pwfile(w), op->subject, op->password_hash, d);
+	struct pwfile_entry e = { .user = op->subject, .password = op->password_hash, .uid = "",
+				  .gid = "", .gecos = "", .home = "", .shell = "", .extra = "" };
+	return pwfile_add(world_pwfile(w), &e, d);
+}
+
+static int apply_mailbox_quota(struct world *w, const struct op *op, struct diags *d)
+{
+	const struct mailbox *b = apply_need_mailbox(w, op->subject, d);
+	if (!b)
+		return -1;
+	if (!b->pw) {
+		diag_error(d, NULL, 0, _("%s has no passwd-file entry to hold a quota: set a password first"),
+			   op->subject);
+		return -1;
+	}
+	struct strbuf rule = STRBUF_INIT, why = STRBUF_INIT;
+	int rc = -1;
+	if (op->quota && *op->quota && !op_quota_rule(op->quota, &rule, &why))
+		diag_error(d, NULL, 0, "%s", why.buf);
+	else
+		rc = pwfile_set_extra(world_pwfile(w), op->subject, "userdb_quota_rule",
+				      rule.len ? rule.buf : NULL, d);
+	sb_free(&rule);
+	sb_free(&why);
+	return rc;
+}
+
+/* What alias add and alias set both ask of the address and the targets:
+ * a new alias is a new address (no dangerous characters), and only a
+ * mailbox may name itself (Postfix stops the expansion there, §2.4: mail
+ * to an alias that names itself bounces). */
+static int apply_alias_check(const struct stage *s, const struct world *w, const struct op *op,
+		       struct diags *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	if (!op_valid_address(op->subject, &why))
+		return apply_refuse(d, &why);
+	bool mailbox = world_mailbox_find(w, op->subject) != NULL;
+	if (!mailbox && !world_alias_find(w, op->subject) &&
+	    !op_safe_local_part(op->subject, s->cfg->local_part_allow, &why))
+		return apply_refuse(d, &why);
+	sb_free(&why);
+	for (size_t i = 0; i < op->ntargets && !mailbox; i++)
+		if (strcasecmp(op->targets[i], op->subject) == 0) {
+			diag_error(d, NULL, 0, _("%s cannot be a target of itself: Postfix would stop there and the mail would bounce (only a mailbox keeps itself as a target)"),
+				   op->subject);
+			return -1;
+		}
+	const char *domain = strrchr(op->subject, '@') + 1;
+	unsigned classes;
+	world_domain_class(w, domain, &classes);
+	if (!(classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS))) {
+		diag_error(d, NULL, 0, _("%s is not a virtual domain here: Postfix would not accept mail for %s"),
+			   domain, op->subject);
+		return -1;
+	}
+	return apply_check_targets(w, op, d);
+}
+
+/* The alias line gets value: a's own line (its key and separator kept as
+ * written), or a new line in the alias map when there is no alias yet. */
+static int apply_alias_write(struct world *w, const struct alias *a, const char *address,
+		       const char *value, struct diags *d)
+{
+	if (!a) {
+		struct table *t = apply_map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
+		return t ? table_add(t, address, value, d) : -1;
+	}
+	if (!a->map || !a->map->table) {
+		diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
+		return -1;
+	}
+	return table_set(a->map->table, address, value, d);
+}
+
+/* Aliasing runs before delivery: a mailbox whose alias leaves itself out
+ * stops receiving mail (§2.1), so its address stays first in the value. */
+static void apply_keep_self_target(struct stage *s, const char *address, struct strbuf *v)
+{
+	sb_adds(v, address);
+	stage_add_note(s, _("%s stays a target of its own alias, so its mailbox keeps receiving mail"), address);
+}
+
+static int apply_alias_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	if (apply_alias_check(s, w, op, d) < 0)
+		return -1;
+	const struct alias *a = world_alias_find(w, op->subject);
+	const struct mailbox *b = world_mailbox_find(w, op->subject);
+	struct strbuf v = STRBUF_INIT;
+	if (a)
+		sb_adds(&v, a->value);
+	else if (b)
+		apply_keep_self_target(s, op->subject, &v);
+	for (size_t i = 0; i < op->ntargets; i++) {
+		bool dup = false;
+		if (a)
+			for (size_t k = 0; k < a->ntargets; k++)
+				dup |= strcasecmp(a->targets[k].address, op->targets[i]) == 0;
+		if (b && strcasecmp(op->targets[i], op->subject) == 0)
+			dup = true;
+		if (dup)
+			continue;
+		sb_addf(&v, "%s%s", v.len ? ", " : "", op->targets[i]);
+	}
+	int rc = apply_alias_write(w, a, op->subject, v.buf, d);
+	sb_free(&v);
+	return rc;
+}
+
+/* alias set: the targets become exactly op's, in op's order (a target given
+ * twice is written once). A mailbox that gets its own mail through the
+ * alias (no alias yet, as alias add creates it, or one naming itself)
+ * keeps itself as a target even when the new list leaves it out. */
+static int apply_alias_set(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	if (apply_alias_check(s, w, op, d) < 0)
+		return -1;
+	const struct alias *a = world_alias_find(w, op->subject);
+	const struct mailbox *b = world_mailbox_find(w, op->subject);
+	bool listed = false;
+	for (size_t i = 0; i < op->ntargets; i++)
+		listed |= strcasecmp(op->targets[i], op->subject) == 0;
+	struct strbuf v = STRBUF_INIT;
+	if (b && (!a || a->is_identity) && !listed)
+		apply_keep_self_target(s, op->subject, &v);
+	for (size_t i = 0; i < op->ntargets; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < i; k++)
+			dup |= strcasecmp(op->targets[k], op->targets[i]) == 0;
+		if (!dup)
+			sb_addf(&v, "%s%s", v.len ? ", " : "", op->targets[i]);
+	}
+	int rc = apply_alias_write(w, a, op->subject, v.buf, d);
+	sb_free(&v);
+	return rc;
+}
+
+static int apply_alias_del(struct world *w, const struct op *op, struct diags *d)
+{
+	const struct alias *a = world_alias_find(w, op->subject);
+	if (!a || a->is_catchall) {
+		diag_error(d, NULL, 0, _("%s is not an alias"), op->subject);
+		return -1;
+	}
+	if (!a->map || !a->map->table) {
+		diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
+		return -1;
+	}
+	if (op->ntargets == 0)
+		return table_remove(a->map->table, a->address, d);
+	struct strbuf v = STRBUF_INIT;
+	for (size_t i = 0; i < op->ntargets; i++) {
+		bool found = false;
+		for (size_t k = 0; k < a->ntargets; k++)
+			found |= strcasecmp(a->targets[k].address, op->targets[i]) == 0;
+		if (!found) {
+			diag_error(d, a->file, a->line, _("%s is not a target of %s"), op->targets[i], a->address);
+			sb_free(&v);
+			return -1;
+		}
+	}
+	for (size_t k = 0; k < a->ntargets; k++) {
+		bool drop = false;
+		for (size_t i = 0; i < op->ntargets; i++)
+			drop |= strcasecmp(a->targets[k].address, op->targets[i]) == 0;
+		if (!drop)
+			sb_addf(&v, "%s%s", v.len ? ", " : "", a->targets[k].text);
+	}
+	int rc = v.len ? table_set(a->map->table, a->address, v.buf, d)
+		       : table_remove(a->map->table, a->address, d);
+	sb_free(&v);
+	return rc;
+}
+
+static int apply_catchall_clear(struct stage *s, struct world *w, const struct domain *dom,
+			  struct diags *d)
+{
+	if (dom->catchall_mailbox) {
+		const struct mailbox *cb = dom->catchall_mailbox->mailbox;
+		if (!cb->map->table || table_remove(cb->map->table, cb->address, d) < 0)
+			return -1;
+	}
+	if (dom->catchall_alias) {
+		if (apply_alias_remove(w, dom->catchall_alias->alias, d) < 0)
+			return -1;
+		/* The identity entries only served to protect mailboxes from it. */
+		size_t na;
+		const struct alias *aliases = world_domain_aliases(w, dom, &na);
+		for (size_t i = 0; i < na; i++) {
+			if (!aliases[i].is_identity || aliases[i].ntargets != 1 ||
+			    !world_mailbox_find(w, aliases[i].address))
+				continue;
+			if (apply_alias_remove(w, &aliases[i], d) < 0)
+				return -1;
+			stage_add_note(s, _("identity entry %s is removed: without the catch-all it is not needed"),
+				 aliases[i].address);
+		}
+	}
+	return 0;
+}
+
+static int apply_catchall_set(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const struct domain *dom = world_domain_find(w, op->subject);
+	if (!dom || !(dom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS))) {
+		diag_error(d, NULL, 0, _("%s is not a virtual domain here"), op->subject);
+		return -1;
+	}
+	struct op probe = *op;
+	if (apply_check_targets(w, &probe, d) < 0)
+		return -1;
+	const char *target = op->targets[0];
+	const struct mailbox *tb = world_mailbox_find(w, target);
+	if (apply_catchall_clear(s, w, dom, d) < 0)
+		return -1;
+	char *key = xasprintf("@%s", dom->name);
+	int rc;
+	bool mailbox_domain = dom->classes & DOMAIN_VIRTUAL_MAILBOX;
+	if (mailbox_domain && tb && tb->is_maildir && s->cfg->catchall_form == CATCHALL_MAILBOX_MAP) {
+		struct table *t = apply_map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d);
+		rc = t ? table_add(t, key, tb->value, d) : -1;
+		stage_add_note(s, _("the catch-all of %s is written in the mailbox map (@%s %s): Postfix looks up real mailboxes first there, so they keep their mail"),
+			 dom->name, dom->name, tb->value);
+	} else {
+		struct table *t = apply_map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
+		rc = t ? table_add(t, key, target, d) : -1;
+		if (rc == 0 && mailbox_domain) {
+			size_t nb;
+			const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
+			for (size_t i = 0; i < nb && rc == 0; i++) {
+				if (boxes[i].alias)
+					continue;
+				rc = table_add(t, boxes[i].address, boxes[i].address, d);
+			}
+			stage_add_note(s, tb ? _("the catch-all of %s goes in the alias map (catchall_form: identity); every mailbox of %s gets an identity entry so that the catch-all cannot swallow it")
+				       : _("the catch-all of %s forwards to %s, which is not a local mailbox, so it goes in the alias map; every mailbox of the domain gets an identity entry so that the catch-all cannot swallow it"),
+				 dom->name, tb ? dom->name : target);
+		}
+	}
+	free(key);
+	return rc;
+}
+
+static int apply_sysalias(struct world *w, const struct op *op, struct diags *d)
+{
+	struct aliases *al = world_system_aliases(w);
+	for (const char *p = op->subject; *p; p++) {
+		if ((unsigned char)*p < 0x21 || *p == ':' || *p == '#' || *p == ',' || *p == '"') {
+			diag_error(d, NULL, 0, _("'%s' cannot be a name in the aliases file"), op->subject);
+			return -1;
+		}
+	}
+	if (!*op->subject) {
+		diag_error(d, NULL, 0, _("empty alias name"));
+		return -1;
+	}
+	if (op->kind == OP_SYSALIAS_DEL) {
+		if (!aliases_lookup(al, op->subject)) {
+			diag_error(d, doc_name(aliases_doc(al)), 0, _("%s is not in the aliases file"), op->subject);
+			return -1;
+		}
+		return aliases_remove(al, op->subject, d);
+	}
+	struct strbuf v = STRBUF_INIT;
+	for (size_t i = 0; i < op->ntargets; i++) {
+		for (const char *p = op->targets[i]; *p; p++) {
+			if ((unsigned char)*p < 0x20 || *p == ',') {
+				diag_error(d, NULL, 0, _("'%s' cannot be a target in the aliases file"), op->targets[i]);
+				sb_free(&v);
+				return -1;
+			}
+		}
+		sb_addf(&v, "%s%s", i ? ", " : "", op->targets[i]);
+	}
+	int rc = aliases_set(al, op->subject, v.buf, d);
+	sb_free(&v);
+	return rc;
+}
+
+/* rollback: the file gets the bytes of a backup, provided it still holds
+ * what the commit being undone wrote (op->sha256), so that an edit made
+ * since is never overwritten silently. */
+static int apply_file_restore(struct stage *s, const struct op *op, struct diags *d)
+{
+	const char *backup = op->targets[0];
+	struct doc *b;
+	if (doc_load(backup, false, &b, d) < 0)
+		return -1;
+	struct strbuf bytes = STRBUF_INIT;
+	doc_render(b, &bytes);
+	doc_free(&b);
+	struct staged_file *f = stagefile_get(s, op->subject);
+	if (!f) {
+		struct doc *doc;
+		if (stagefile_source_load(s, op->subject, true, &doc, d) < 0) {
+			sb_free(&bytes);
+			return -1;
+		}
+		doc_free(&doc);
+		f = stagefile_get(s, op->subject);
+	}
+	if (op->sha256) {
+		char hex[65];
+		sha256_hex(sb_str(stagefile_bytes(s, f)), stagefile_bytes(s, f)->len, hex);
+		if (strcmp(hex, op->sha256) != 0) {
+			diag_error(d, op->subject, 0,
+				   _("%s changed since the commit being undone: restoring it would lose that change (use --force to restore it anyway)"),
+				   op->subject);
+			sb_free(&bytes);
+			return -1;
+		}
+	}
+	stagefile_set(f, &bytes);
+	return 0;
+}
+
+static int apply_maildir_restore(struct stage *s, const struct op *op, struct diags *d)
+{
+	const char *archive = op->targets[0];
+	struct stat st;
+	if (lstat(archive, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		diag_error(d, archive, 0, _("the archived maildir is gone: %s cannot be moved back"), op->subject);
+		return -1;
+	}
+	if (lstat(op->subject, &st) == 0) {
+		diag_error(d, op->subject, 0, _("%s exists again: the archived maildir %s is left where it is"),
+			   op->subject, archive);
+		return -1;
+	}
+	stage_add_action(s, ACT_MAILDIR_RESTORE, archive, op->subject, NULL);
+	return 0;
+}
+
+static bool apply_action_staged(const struct stage *s, enum action_kind kind, const char *path)
+{
+	for (size_t i = 0; i < s->nacts; i++)
+		if (s->acts[i].kind == kind && s->acts[i].path && strcmp(s->acts[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/* lint --fix: a map whose .db is missing or older than its source is built
+ * again by the commit, under its lock, although no byte of it changes. Only
+ * a map this server uses can be named, so that the op cannot be made to run
+ * postmap on an arbitrary file. */
+static int apply_map_rebuild(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const char *colon = strchr(op->subject, ':');
+	if (!colon || colon == op->subject || colon[1] != '/') {
+		diag_error(d, NULL, 0, _("'%s' is not a map written as type:/absolute/path"), op->subject);
+		return -1;
+	}
+	char *type = xstrndup(op->subject, (size_t)(colon - op->subject));
+	const char *path = colon + 1;
+	int rc = -1;
+	enum action_kind kind = ACT_POSTMAP;
+	const char *known = NULL;   /* the type the server reads it as */
+	if (strcmp(path, doc_name(aliases_doc(world_system_aliases(w)))) == 0) {
+		kind = ACT_POSTALIAS;
+		known = type;
+	}
+	for (size_t i = 0; i < world_map_count(w) && !known; i++) {
+		const struct world_map *m = world_map(w, i);
+		if (m->ref.path && strcmp(m->ref.path, path) == 0)
+			known = m->ref.type ? m->ref.type : "";
+	}
+	struct staged_file *f = stagefile_get(s, path);
+	if (!known) {
+		diag_error(d, world_maincf_path(w), 0, _("%s is not a map of this server: main.cf names no such table"),
+			   path);
+	} else if (strcmp(known, type) != 0) {
+		diag_error(d, world_maincf_path(w), 0, _("main.cf reads %s as %s:%s, not %s:%s"), path, known,
+			   path, type, path);
+	} else if (!table_type_built_suffix(type)) {
+		diag_error(d, NULL, 0, _("%s:%s is read as it is: there is no map to build (only hash, btree, lmdb and cdb are)"),
+			   type, path);
+	} else if (!f || (!f->existed && stagefile_bytes(s, f)->len == 0)) {
+		diag_error(d, path, 0, _("%s does not exist: there is nothing to build the map from"), path);
+	} else if (apply_action_staged(s, kind, path)) {
+		diag_error(d, path, 0, _("the map %s:%s is already staged to be rebuilt"), type, path);
+	} else {
+		stage_add_action(s, kind, path, NULL, type);
+		rc = 0;
+	}
+	free(type);
+	return rc;
+}
+
+/* lint --fix: a mailbox whose maildir is missing gets it now rather than at
+ * the first delivery or login (Dovecot would create it as whoever runs it). */
+static int apply_maildir_create(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const struct mailbox *b = world_mailbox_find(w, op->subject);
+	if (!b || !b->local[0]) {
+		diag_error(d, NULL, 0, _("%s is not a mailbox"), op->subject);
+		return -1;
+	}
+	if (!b->is_maildir) {
+		diag_error(d, b->file, b->line, _("%s is delivered to the mbox file %s, not to a maildir"),
+			   b->address, b->maildir);
+		return -1;
+	}
+	const char *base = world_mailbox_base(w);
+	size_t bl = base ? strlen(base) : 0;
+	while (bl > 1 && base[bl - 1] == '/')
+		bl--;
+	char *path = xstrdup(b->maildir);
+	for (size_t n = strlen(path); n > 1 && path[n - 1] == '/';)
+		path[--n] = '\0';
+	int rc = -1;
+	struct stat st;
+	if (!bl || strncmp(path, base, bl) != 0 || path[bl] != '/' || !path[bl + 1]) {
+		diag_error(d, b->file, b->line, _("the maildir %s of %s is not under virtual_mailbox_base %s"),
+			   path, b->address, base && *base ? base : "(unset)");
+	} else if (lstat(path, &st) == 0) {
+		diag_error(d, path, 0, _("the maildir %s of %s exists already"), path, b->address);
+	} else if (errno != ENOENT) {
+		diag_error(d, path, 0, _("cannot look at %s: %s"), path, strerror(errno));
+	} else if (apply_action_staged(s, ACT_MAILDIR_CREATE, path)) {
+		diag_error(d, path, 0, _("the maildir of %s is already staged to be created"), b->address);
+	} else {
+		stage_add_action(s, ACT_MAILDIR_CREATE, path, NULL, b->address);
+		rc = 0;
+	}
+	free(path);
+	return rc;
+}
+
+int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	switch (op->kind) {
+	case OP_DOMAIN_ADD: return apply_domain_add(s, w, op, d);
+	case OP_DOMAIN_DEL: return apply_domain_del(s, w, op, d);
+	case OP_MAILBOX_ADD: return apply_mailbox_add(s, w, op, d);
+	case OP_MAILBOX_DEL: {
+		const struct mailbox *b = apply_need_mailbox(w, op->subject, d);
+		return b ? apply_mailbox_remove(s, w, b, op, false, d) : -1;
+	}
+	case OP_MAILBOX_PASSWD: return apply_mailbox_passwd(w, op, d);
+	case OP_MAILBOX_QUOTA: return apply_mailbox_quota(w, op, d);
+	case OP_ALIAS_ADD: return apply_alias_add(s, w, op, d);
+	case OP_ALIAS_DEL: return apply_alias_del(w, op, d);
+	case OP_ALIAS_SET: return apply_alias_set(s, w, op, d);
+	case OP_CATCHALL_SET: return apply_catchall_set(s, w, op, d);
+	case OP_CATCHALL_CLEAR: {
+		const struct domain *dom = world_domain_find(w, op->subject);
+		if (!dom || (!dom->catchall_alias && !dom->catchall_mailbox)) {
+			diag_error(d, NULL, 0, _("%s has no catch-all"), op->subject);
+			return -1;
+		}
+		return apply_catchall_clear(s, w, dom, d);
+	}
+	case OP_SYSALIAS_SET:
+	case OP_SYSALIAS_DEL: return apply_sysalias(w, op, d);
+	case OP_FILE_RESTORE: return apply_file_restore(s, op, d);
+	case OP_MAILDIR_RESTORE: return apply_maildir_restore(s, op, d);
+	case OP_MAP_REBUILD: return apply_map_rebuild(s, w, op, d);
+	case OP_MAILDIR_CREATE: return apply_maildir_create(s, w, op, d);
+	}
+	return -1;
+}

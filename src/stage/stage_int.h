@@ -1,0 +1,119 @@
+/* Private to the stage (stage.c, stagefile.c, splice.c, apply.c, quick.c,
+ * plan.c): the stage's layout, and what these files give each other. */
+#ifndef VMAILADM_STAGE_INT_H
+#define VMAILADM_STAGE_INT_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmailadm/excerpt.h"
+#include "vmailadm/mapfile.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/strbuf.h"
+
+struct doc;
+struct world;
+
+/* What the plan and the commit need of a world: which files are main.cf,
+ * the passwd-file, the aliases file and the maps. It depends on main.cf and
+ * the configuration only, so it stays right while the staged main.cf does not
+ * change, and the plan needs no fresh load of 100,000 entries per edit. */
+struct layout_map {
+	char *path, *type;
+	unsigned roles;
+};
+struct layout {
+	bool valid;
+	char *maincf, *pwfile, *aliases, *base;
+	struct layout_map *maps;
+	size_t nmaps;
+};
+struct stage {
+	const struct config *cfg;
+	struct op **ops;
+	size_t nops, opcap;
+	size_t broken;            /* ops[broken] failed on replay; == nops when fine */
+	struct strmap *files;     /* path → struct staged_file */
+	char **paths;             /* the files in the order they were first read */
+	size_t npaths, pathcap;
+	struct action *acts;      /* maildir actions, in op order */
+	size_t nacts, actcap;
+	char **notes;
+	size_t nnotes, notecap;
+	struct world *world;      /* after the applied ops; NULL when stale */
+	struct layout layout;     /* where things are, from the last world loaded */
+	struct plan plan;
+	bool plan_valid;
+	/* While the quick path applies an operation: path -> struct part
+	 * of the files it reads in part; NULL otherwise. */
+	struct strmap *excerpts;
+	/* A file read in part was found changed when read whole later: the
+	 * next stage_refresh replays everything on fresh files. */
+	bool stale;
+	bool transient;   /* stage_set_transient */
+};
+/* What the quick path changed in a file it did not keep whole: old can be
+ * rebuilt from cur with these (old bytes of each change, in order). */
+struct staged_undo {
+	struct excerpt_change *v;
+	size_t n;
+	struct strbuf old;
+};
+/* A file the quick path reads in part: its excerpt, and the mapping it
+ * came from while the operation runs (until its bytes are spliced). */
+struct part {
+	struct excerpt *x;
+	struct mapfile m;   /* m.data NULL: the bytes are the staged ones */
+	/* spliced from the mapping before anything is changed (a file cut
+	 * short then fails the quick path with nothing half-done) */
+	bool spliced;
+	struct strbuf cur;
+	size_t cur_map;     /* cur is a copy-on-write view this long */
+	struct staged_undo *undo;
+};
+
+/* Files smaller than this are read whole even on the quick path
+ * (stage_set_excerpt_min, VMAILADM_EXCERPT_MIN). */
+extern size_t stage_excerpt_min_bytes;
+
+
+/* stagefile.c */
+void stagefile_undo_destroy(struct staged_undo **up);
+void stagefile_cur_release(struct strbuf *cur, size_t *cur_map);
+struct staged_file *stagefile_get(struct stage *s, const char *path);
+void stagefile_undo_rebuild(const struct staged_file *f, size_t c0, size_t c1, struct strbuf *out);
+const struct strbuf *stage_file_old(const struct staged_file *cf);
+const struct strbuf *stagefile_bytes(struct stage *s, struct staged_file *f);
+void stagefile_set(struct staged_file *f, struct strbuf *nb);
+void stagefile_materialize(struct stage *s, struct staged_file *f);
+void stagefile_clear(struct stage *s);
+struct staged_file *stagefile_read(struct stage *s, const char *path, bool missing_ok,
+		struct diags *d);
+int stagefile_source_load(void *ctx, const char *path, bool missing_ok, struct doc **out,
+		struct diags *d);
+struct staged_file *stagefile_lazy(struct stage *s, const char *path, const struct part *pt);
+bool stagefile_unchanged(const struct staged_file *f, struct strbuf *scratch);
+bool stagefile_changed(const struct staged_file *f);
+
+/* splice.c */
+bool splice_world(struct stage *s, struct world *w);
+void splice_sync_world(struct stage *s, struct world *w);
+
+/* stage.c */
+int stage_refuse_unreadable(const struct world *w, struct diags *d);
+void stage_actions_truncate(struct stage *s, size_t nacts, size_t nnotes);
+void stage_add_action(struct stage *s, enum action_kind kind, const char *path,
+		const char *target, const char *detail);
+void stage_add_note(struct stage *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int stage_layout_load(struct stage *s, struct diags *d);
+
+/* apply.c */
+int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d);
+
+/* quick.c */
+int quick_apply(struct stage *s, const struct op *op);
+
+/* plan.c */
+void plan_clear(struct plan *p);
+
+#endif
