@@ -92,6 +92,18 @@ expect 0 exercise --help
 out_has "^reset forgets the progress"
 expect 0 maillog --help
 out_has "^  --file FILE "
+# A repeated --file reads every file, in the order given (the usage says
+# so), not only the last: who@gone.example is only in mail.log.1, jane's
+# records are in mail.log.2.gz and mail.log; options after the address too.
+m="$top_srcdir/tests/fixtures/maillog"
+expect 0 maillog who@gone.example --file "$m/mail.log.1" --file "$m/mail.log"
+out_has "^2026-12-05 10:10:02  9A8B7C6D5E   bounced  .*who@gone.example"
+expect 0 maillog --file "$m/mail.log.2.gz" jane@andromed.cloud --file "$m/mail.log.1" --file "$m/mail.log"
+out_has "^2026-12-04 09:00:02  7E6D5C4B3A   sent .*jane@andromed.cloud"
+out_has "^2026-12-06 08:00:01  7E6D5C4B3A   sent .*jane@andromed.cloud"
+[ "$(grep -c '^2026-' "$tmp/out")" -eq 4 ] || no "maillog with three --file: $(cat "$tmp/out")"
+expect 2 maillog jane@andromed.cloud --file
+err_has "^vmailadm: maillog: option '--file' needs a value$"
 expect 2 frobnicate
 grep -q "did you mean" "$tmp/err" && no "a suggestion for a word close to nothing: $(cat "$tmp/err")"
 

@@ -66,15 +66,23 @@ int cli_unknown(struct cli *cli, const char *what, const char *word,
 struct option;
 struct cli_args {
 	const struct option *opts;
-	const char *val[CLI_MAX_OPTIONS]; /* per option: its value, "" for a flag, NULL if absent */
+	const char *val[CLI_MAX_OPTIONS]; /* per option: its last value, "" for a flag, NULL if absent */
+	char **all[CLI_MAX_OPTIONS];       /* per option taking a value: every value, in order */
+	size_t nall[CLI_MAX_OPTIONS];
 	char **ops;                        /* the operands, in order */
 	int nops;
 };
-/* 0, or EXIT_USAGE after the message. The operands are moved to argv[1..]. */
+/* 0, or EXIT_USAGE after the message. The operands are moved to argv[1..],
+ * the values of each option after them (so a->ops and a->all point into
+ * argv and need no freeing). */
 int cli_parse(struct cli *cli, int argc, char **argv, const char *shorts,
 	      const struct option *opts, struct cli_args *a);
-/* The value of option name ("" for a flag given), NULL when absent. */
+/* The value of option name ("" for a flag given), NULL when absent; given
+ * more than once, the last one. */
 const char *cli_arg(const struct cli_args *a, const char *name);
+/* Every value of an option that may be repeated (maillog's --file), in the
+ * order given; *n is 0 when it is absent. */
+char *const *cli_arg_all(const struct cli_args *a, const char *name, size_t *n);
 /* text as a whole number >= min into *out: 0, or EXIT_USAGE after the message. */
 int cli_number(struct cli *cli, const char *option, const char *text, long min, long *out);
 

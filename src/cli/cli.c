@@ -249,12 +249,25 @@ void cli_diags(struct cli *cli, const struct diags *d)
 	}
 }
 
+static size_t arg_index(const struct cli_args *a, const char *name)
+{
+	size_t i = 0;
+	while (a->opts[i].name && strcmp(a->opts[i].name, name) != 0)
+		i++;
+	return i;
+}
+
 const char *cli_arg(const struct cli_args *a, const char *name)
 {
-	for (size_t i = 0; a->opts[i].name; i++)
-		if (strcmp(a->opts[i].name, name) == 0)
-			return a->val[i];
-	return NULL;
+	size_t i = arg_index(a, name);
+	return a->opts[i].name ? a->val[i] : NULL;
+}
+
+char *const *cli_arg_all(const struct cli_args *a, const char *name, size_t *n)
+{
+	size_t i = arg_index(a, name);
+	*n = a->opts[i].name ? a->nall[i] : 0;
+	return *n ? a->all[i] : NULL;
 }
 
 /* The option named by argv word w (without "--" and "=value"). */
@@ -280,6 +293,9 @@ int cli_parse(struct cli *cli, int argc, char **argv, const char *shorts,
 	 * value is told apart from an unknown option. */
 	char *optstring = xasprintf("-:%s", shorts);
 	char **ops = xcalloc((size_t)argc + 1, sizeof *ops);
+	/* Every value given, with its option: a repeated option keeps them all. */
+	char **vals = xcalloc((size_t)argc + 1, sizeof *vals);
+	size_t *vopt = xcalloc((size_t)argc + 1, sizeof *vopt), nvals = 0;
 	int nops = 0, c, li, rc = 0;
 	optind = 0;
 	opterr = 0;
@@ -317,15 +333,31 @@ int cli_parse(struct cli *cli, int argc, char **argv, const char *shorts,
 					i++;
 			if (i < nopts)
 				a->val[i] = optarg ? optarg : "";
+			if (i < nopts && optarg) {
+				vals[nvals] = optarg;
+				vopt[nvals++] = i;
+			}
 		}
 	}
 	if (rc == 0)
 		while (optind < argc)
 			ops[nops++] = argv[optind++];
+	/* Each operand and each value took at least one word of argv[1..]:
+	 * they all fit there, operands first, then each option's values. */
+	char **w = argv + 1;
 	for (int i = 0; i < nops; i++)
-		argv[1 + i] = ops[i];
+		*w++ = ops[i];
+	for (size_t i = 0; i < nopts; i++) {
+		a->all[i] = w;
+		for (size_t k = 0; k < nvals; k++)
+			if (vopt[k] == i)
+				*w++ = vals[k];
+		a->nall[i] = (size_t)(w - a->all[i]);
+	}
 	a->ops = argv + 1;
 	a->nops = nops;
+	free(vopt);
+	free(vals);
 	free(ops);
 	free(optstring);
 	optind = 0;

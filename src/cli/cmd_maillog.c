@@ -3,7 +3,7 @@
  * address, one line per message and recipient (src/traffic/maillog.c). */
 #include "config.h"
 
-#include <getopt.h>
+#include <getopt.h>  /* struct option, for cli_parse */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,39 +54,29 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = cli->json;
-	struct maillog_query q = { .now = (int64_t)time(NULL) };
-	const char **files = xcalloc((size_t)argc + 1, sizeof *files);
-	size_t nfiles = 0;
-	int c;
-	optind = 0; /* options may follow the address: a fresh, permuting scan */
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'l': q.logins = true; break;
-		case 'f': files[nfiles++] = optarg; break;
-		case 's':
-			if (!maillog_parse_since(optarg, q.now, &q.since)) {
-				free(files);
-				return cli_usage_error(cli, _("cannot read the time '%s'"), optarg);
-			}
-			break;
-		default:
-			free(files);
-			return cli_usage_error(cli, _("usage: %s maillog ADDRESS [--since TIME] [--json]"),
-					       cli->prog);
-		}
-	}
-	if (argc - optind != 1 || !argv[optind][0] || strchr(argv[optind], '@') == NULL) {
-		free(files);
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "j", opts, &a))
+		return EXIT_USAGE;
+	bool json = cli->json || cli_arg(&a, "json");
+	struct maillog_query q = { .now = (int64_t)time(NULL), .logins = cli_arg(&a, "logins") };
+	const char *since = cli_arg(&a, "since");
+	if (since && !maillog_parse_since(since, q.now, &q.since))
+		return cli_usage_error(cli, _("cannot read the time '%s'"), since);
+	if (a.nops != 1 || !a.ops[0][0] || strchr(a.ops[0], '@') == NULL)
 		return cli_usage_error(cli, _("give one address (or @DOMAIN)"));
+	q.address = a.ops[0];
+	size_t nfiles;
+	char *const *given = cli_arg_all(&a, "file", &nfiles);
+	const char **files = NULL;   /* NULL-terminated for traffic_maillog */
+	if (nfiles) {
+		files = xcalloc(nfiles + 1, sizeof *files);
+		memcpy(files, given, nfiles * sizeof *files);
 	}
-	q.address = argv[optind];
 
 	struct diags d = DIAGS_INIT;
 	struct maillog *m = NULL;
 	char *source = NULL;
-	int rc = traffic_maillog(cli_config(cli), &q, nfiles ? files : NULL, &m, &source, &d);
+	int rc = traffic_maillog(cli_config(cli), &q, files, &m, &source, &d);
 	diags_print(&d, stderr);
 	diags_free(&d);
 	free(files);
@@ -104,11 +94,11 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 		fputs(sb_str(&sb), stdout);
 		sb_free(&sb);
 		if (n == 0 && rc == 0) {
-			struct strbuf a = STRBUF_INIT;
-			sb_add_printable(&a, q.address, strlen(q.address));
-			fprintf(stderr, _("%s: nothing for %s in %s\n"), cli->prog, sb_str(&a),
+			struct strbuf shown = STRBUF_INIT;
+			sb_add_printable(&shown, q.address, strlen(q.address));
+			fprintf(stderr, _("%s: nothing for %s in %s\n"), cli->prog, sb_str(&shown),
 				source ? source : "?");
-			sb_free(&a);
+			sb_free(&shown);
 		}
 	}
 	free(source);
