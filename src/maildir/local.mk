@@ -9,6 +9,9 @@ libvmail_a_SOURCES += \
 	src/maildir/watch.c
 noinst_HEADERS += \
 	include/vmailadm/maildir.h \
+	include/vmailadm/maildir/name.h \
+	include/vmailadm/maildir/quota.h \
+	include/vmailadm/maildir/scan.h \
 	include/vmailadm/mailmsg.h \
 	src/maildir/name.h \
 	src/maildir/pool.h \

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "name.h"
-#include "vmailadm/maildir.h"
+#include "vmailadm/maildir/name.h"
 #include "vmailadm/strbuf.h"
 
 /* Eight ASCII digits at p as a number, or -1 when one is not a digit: all

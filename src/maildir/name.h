@@ -1,6 +1,6 @@
 /* Maildir message names (name.c): what one says, from one pass over it. */
-#ifndef VMAILADM_MAILDIR_NAME_H
-#define VMAILADM_MAILDIR_NAME_H
+#ifndef VMAILADM_SRC_MAILDIR_NAME_H
+#define VMAILADM_SRC_MAILDIR_NAME_H
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* The scanner's worker pool (pool.c). */
-#ifndef VMAILADM_MAILDIR_POOL_H
-#define VMAILADM_MAILDIR_POOL_H
+#ifndef VMAILADM_SRC_MAILDIR_POOL_H
+#define VMAILADM_SRC_MAILDIR_POOL_H
 #include <stddef.h>
 
 struct maildir_scan;

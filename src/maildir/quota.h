@@ -1,10 +1,10 @@
 /* Reading maildirsize (quota.c). */
-#ifndef VMAILADM_MAILDIR_QUOTA_H
-#define VMAILADM_MAILDIR_QUOTA_H
+#ifndef VMAILADM_SRC_MAILDIR_QUOTA_H
+#define VMAILADM_SRC_MAILDIR_QUOTA_H
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vmailadm/maildir.h"
+#include "vmailadm/maildir/quota.h"
 
 /* Read and parse the maildirsize file of the directory dirfd into q, with
  * buf (cap bytes) as room. check_reg: fstat it first (the listing's d_type

@@ -1,6 +1,6 @@
 /* Reading Maildir directories (readdir.c). */
-#ifndef VMAILADM_MAILDIR_READDIR_H
-#define VMAILADM_MAILDIR_READDIR_H
+#ifndef VMAILADM_SRC_MAILDIR_READDIR_H
+#define VMAILADM_SRC_MAILDIR_READDIR_H
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -19,7 +19,7 @@
 #include "readdir.h"
 #include "scan_int.h"
 #include "vmailadm/i18n.h"
-#include "vmailadm/maildir.h"
+#include "vmailadm/maildir/scan.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 

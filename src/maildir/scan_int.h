@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmailadm/maildir.h"
+#include "vmailadm/maildir/quota.h"
+#include "vmailadm/maildir/scan.h"
 #include "vmailadm/strbuf.h"
 
 #define MAX_WORKERS 16

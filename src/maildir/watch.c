@@ -23,7 +23,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "vmailadm/maildir.h"
+#include "vmailadm/maildir/scan.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/watch.h"
 #include "vmailadm/xalloc.h"

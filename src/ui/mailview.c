@@ -14,7 +14,7 @@
 
 #include "ui_int.h"
 #include "vmailadm/i18n.h"
-#include "vmailadm/maildir.h"
+#include "vmailadm/maildir/name.h"
 #include "vmailadm/mailmsg.h"
 #include "vmailadm/model.h"
 #include "vmailadm/safeopen.h"
