@@ -406,42 +406,29 @@ static size_t select_boxes(struct cli *cli, struct world *w, int argc, char **ar
 	return k;
 }
 
-int cmd_stats(struct cli *cli, int argc, char **argv)
+/* --sort's word into sort_key: 0, or EXIT_USAGE after the message. */
+static int parse_sort(struct cli *cli, const char *sort)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "folders", no_argument, NULL, 'f' },
-		{ "bench-rescan", no_argument, NULL, 'R' },   /* hidden: timing */
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cli_args a;
-	if (cli_parse(cli, argc, argv, "", opts, &a))
-		return EXIT_USAGE;
-	bool json = cli->json || cli_arg(&a, "json"), folders = cli_arg(&a, "folders") != NULL;
-	bool bench = cli_arg(&a, "bench-rescan") != NULL;
 	sort_key = SORT_NAME;
-	const char *sort = cli_arg(&a, "sort");
-	if (sort) {
-		static const char *const keys[] = { "name", "new", "unread", "size" };
-		size_t k = 0;
-		while (k < 4 && strcmp(sort, keys[k]) != 0)
-			k++;
-		if (k == 4)
-			return cli_unknown(cli, _("--sort takes name, new, unread or size, not '%s'"), sort,
-					   keys, 4);
-		sort_key = (enum sort_key)k;
-	}
-	clock_now(&started);
-	struct world *w = cli_world(cli);
-	clock_now(&loaded);
-	const struct mailbox **sel = NULL;
-	bool unknown = false;
-	size_t n = select_boxes(cli, w, a.nops, a.ops, &sel, &unknown);
+	if (!sort)
+		return 0;
+	static const char *const keys[] = { "name", "new", "unread", "size" };
+	size_t k = 0;
+	while (k < 4 && strcmp(sort, keys[k]) != 0)
+		k++;
+	if (k == 4)
+		return cli_unknown(cli, _("--sort takes name, new, unread or size, not '%s'"), sort,
+				   keys, 4);
+	sort_key = (enum sort_key)k;
+	return 0;
+}
 
+/* One scan of the n selected mailboxes' Maildirs: a row each (an mbox, or
+ * a Maildir with no base, has none in the scan). */
+static struct row *scan_rows(const struct world *w, const struct mailbox **sel, size_t n,
+			     struct maildir_scan *s, bool json)
+{
 	const char *base = world_mailbox_base(w);
-	struct maildir_scan *s = maildir_scan_create(0);
-	maildir_scan_set_oneshot(s, !bench);
 	/* The quota column needs maildirsize for every box: read it on the
 	 * workers while each box is open, not serially afterwards. */
 	maildir_scan_set_read_quota(s, true);
@@ -464,21 +451,29 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 			maildir_scan_skip_quota(s, rows[i].id);
 	}
 	maildir_scan_run(s);
-	clock_now(&scanned);
-	if (bench) {
-		/* `make bench`: how long a rescan takes when nothing changed. */
-		struct timespec t0, t1;
-		clock_now(&t0);
-		maildir_scan_run(s);
-		clock_now(&t1);
-		size_t inc, mem = maildir_scan_memory(s, &inc);
-		fprintf(stderr, "rescan_seconds=%.6f memory_bytes=%zu incremental_bytes=%zu boxes=%zu\n",
-			clock_seconds(&t0, &t1),
-			mem, inc, maildir_scan_count(s));
-	}
+	return rows;
+}
 
+/* `make bench`: how long a rescan takes when nothing changed. */
+static void bench_rescan(struct maildir_scan *s)
+{
+	struct timespec t0, t1;
+	clock_now(&t0);
+	maildir_scan_run(s);
+	clock_now(&t1);
+	size_t inc, mem = maildir_scan_memory(s, &inc);
+	fprintf(stderr, "rescan_seconds=%.6f memory_bytes=%zu incremental_bytes=%zu boxes=%zu\n",
+		clock_seconds(&t0, &t1),
+		mem, inc, maildir_scan_count(s));
+}
+
+/* The scan's figures into the rows, its problems printed, the rows sorted;
+ * true when a Maildir could not be read as one. */
+static bool collect_rows(struct cli *cli, struct row *rows, size_t n,
+			 const struct maildir_scan *s)
+{
 	struct diags d = DIAGS_INIT;
-	bool problems = unknown || world_unreadable_count(w) > 0;
+	bool problems = false;
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].id == SIZE_MAX)
 			continue;
@@ -498,7 +493,28 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 		qsort(rows, n, sizeof *rows, cmp_rows);
 	cli_diags(cli, &d);
 	diags_free(&d);
+	return problems;
+}
 
+/* A folder's line under its mailbox (--folders): its name decoded. */
+static void table_folder(struct strbuf *out, struct strbuf *name, const struct maildir_folder *f,
+			 int aw)
+{
+	sb_reset(name);
+	sb_adds(name, "  ");
+	struct strbuf dec = STRBUF_INIT;
+	maildir_mutf7_decode(f->name, &dec);
+	sb_add_printable(name, dec.buf, dec.len);
+	sb_free(&dec);
+	table_counts(out, name->buf, f->counts.new_msgs, f->counts.unread, maildir_total(&f->counts),
+		     f->counts.bytes, "", aw);
+}
+
+/* The text table: a line per mailbox (and per folder with --folders),
+ * then the totals. */
+static void print_table(const struct row *rows, size_t n, const struct maildir_scan *s,
+			bool folders)
+{
 	struct maildir_counts tot = { 0 };
 	uint64_t tot_total = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -508,63 +524,90 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 		tot.bytes += rows[i].c.bytes;
 		tot_total += maildir_total(&rows[i].c);
 	}
+	int aw = (int)strlen(_("ADDRESS"));
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(rows[i].b->address) > aw)
+			aw = (int)strlen(rows[i].b->address);
+	struct quota_words qw;
+	quota_words_init(&qw);
+	const char *mbox = _("(mbox, not scanned)"), *no_maildir = _("(no maildir yet)"),
+		   *unreadable = _("(unreadable)");
+	struct strbuf out = STRBUF_INIT, sb = STRBUF_INIT, name = STRBUF_INIT;
+	table_line(&out, _("ADDRESS"), _("NEW"), _("UNREAD"), _("TOTAL"), _("SIZE"),
+		   _("QUOTA"), aw);
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		sb_reset(&sb);
+		add_label(&sb, r->b->address);
+		enum maildir_status st = r->id == SIZE_MAX ? MAILDIR_OK
+				       : maildir_box_status(s, r->id, NULL);
+		if (r->id == SIZE_MAX || st == MAILDIR_MISSING || st == MAILDIR_UNSAFE ||
+		    st == MAILDIR_UNREADABLE || st == MAILDIR_NOT_MAILDIR) {
+			const char *why = r->id == SIZE_MAX ? mbox
+					: st == MAILDIR_MISSING ? no_maildir : unreadable;
+			table_line(&out, sb.buf, "-", "-", "-", "-", why, aw);
+			continue;
+		}
+		struct maildir_quota q;
+		bool have_q;
+		char qt[96];
+		quota_text(&qw, qt, sizeof qt, quota_limit(r, s, &q, &have_q), r->c.bytes);
+		table_counts(&out, sb.buf, r->c.new_msgs, r->c.unread, maildir_total(&r->c),
+			     r->c.bytes, qt, aw);
+		for (size_t k = 1; folders && k < maildir_box_folder_count(s, r->id); k++) {
+			struct maildir_folder f;
+			maildir_box_folder(s, r->id, k, &f);
+			table_folder(&out, &name, &f, aw);
+		}
+		table_flush(&out, false);
+	}
+	sb_free(&sb);
+	sb_free(&name);
+	char label[64];
+	snprintf(label, sizeof label, ngettext("total (%zu mailbox)", "total (%zu mailboxes)", n), n);
+	table_counts(&out, label, tot.new_msgs, tot.unread, tot_total, tot.bytes, "", aw);
+	table_flush(&out, true);
+	sb_free(&out);
+}
+
+int cmd_stats(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "folders", no_argument, NULL, 'f' },
+		{ "bench-rescan", no_argument, NULL, 'R' },   /* hidden: timing */
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "", opts, &a))
+		return EXIT_USAGE;
+	bool json = cli->json || cli_arg(&a, "json"), folders = cli_arg(&a, "folders") != NULL;
+	bool bench = cli_arg(&a, "bench-rescan") != NULL;
+	if (parse_sort(cli, cli_arg(&a, "sort")))
+		return EXIT_USAGE;
+	clock_now(&started);
+	struct world *w = cli_world(cli);
+	clock_now(&loaded);
+	const struct mailbox **sel = NULL;
+	bool unknown = false;
+	size_t n = select_boxes(cli, w, a.nops, a.ops, &sel, &unknown);
+
+	struct maildir_scan *s = maildir_scan_create(0);
+	maildir_scan_set_oneshot(s, !bench);
+	struct row *rows = scan_rows(w, sel, n, s, json);
+	clock_now(&scanned);
+	if (bench)
+		bench_rescan(s);
+	bool problems = collect_rows(cli, rows, n, s);
+	problems = problems || unknown || world_unreadable_count(w) > 0;
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, json_row(&rows[i], s, folders));
 		cli_json_print(arr);
 	} else if (n) {
-		int aw = (int)strlen(_("ADDRESS"));
-		for (size_t i = 0; i < n; i++)
-			if ((int)strlen(rows[i].b->address) > aw)
-				aw = (int)strlen(rows[i].b->address);
-		struct quota_words qw;
-		quota_words_init(&qw);
-		const char *mbox = _("(mbox, not scanned)"), *no_maildir = _("(no maildir yet)"),
-			   *unreadable = _("(unreadable)");
-		struct strbuf out = STRBUF_INIT, sb = STRBUF_INIT, name = STRBUF_INIT;
-		table_line(&out, _("ADDRESS"), _("NEW"), _("UNREAD"), _("TOTAL"), _("SIZE"),
-			   _("QUOTA"), aw);
-		for (size_t i = 0; i < n; i++) {
-			const struct row *r = &rows[i];
-			sb_reset(&sb);
-			add_label(&sb, r->b->address);
-			enum maildir_status st = r->id == SIZE_MAX ? MAILDIR_OK
-					       : maildir_box_status(s, r->id, NULL);
-			if (r->id == SIZE_MAX || st == MAILDIR_MISSING || st == MAILDIR_UNSAFE ||
-			    st == MAILDIR_UNREADABLE || st == MAILDIR_NOT_MAILDIR) {
-				const char *why = r->id == SIZE_MAX ? mbox
-						: st == MAILDIR_MISSING ? no_maildir : unreadable;
-				table_line(&out, sb.buf, "-", "-", "-", "-", why, aw);
-				continue;
-			}
-			struct maildir_quota q;
-			bool have_q;
-			char qt[96];
-			quota_text(&qw, qt, sizeof qt, quota_limit(r, s, &q, &have_q), r->c.bytes);
-			table_counts(&out, sb.buf, r->c.new_msgs, r->c.unread, maildir_total(&r->c),
-				     r->c.bytes, qt, aw);
-			for (size_t k = 1; folders && k < maildir_box_folder_count(s, r->id); k++) {
-				struct maildir_folder f;
-				maildir_box_folder(s, r->id, k, &f);
-				sb_reset(&name);
-				sb_adds(&name, "  ");
-				struct strbuf dec = STRBUF_INIT;
-				maildir_mutf7_decode(f.name, &dec);
-				sb_add_printable(&name, dec.buf, dec.len);
-				sb_free(&dec);
-				table_counts(&out, name.buf, f.counts.new_msgs, f.counts.unread,
-					     maildir_total(&f.counts), f.counts.bytes, "", aw);
-			}
-			table_flush(&out, false);
-		}
-		sb_free(&sb);
-		sb_free(&name);
-		char label[64];
-		snprintf(label, sizeof label, ngettext("total (%zu mailbox)", "total (%zu mailboxes)", n), n);
-		table_counts(&out, label, tot.new_msgs, tot.unread, tot_total, tot.bytes, "", aw);
-		table_flush(&out, true);
-		sb_free(&out);
+		print_table(rows, n, s, folders);
 	}
 	free(rows);
 	free(sel);
