@@ -1,7 +1,8 @@
 /* Editing in the interface: the session's stage (created at the first edit),
  * the forms and questions that turn keys into operations (the same ops the
- * command line stages, see cli/cmd_edit.c), undo and the quit question
- * (staged changes kept across sessions: session.c).
+ * command line stages, see cli/cmd_edit.c; their fields' checks are in
+ * edit_check.c), undo and the quit question (staged changes kept across
+ * sessions: session.c).
  * Passwords are hashed as soon as the form is submitted and wiped. */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "edit_int.h"
 #include "ui_int.h"
 #include "vmailadm/commit.h"
 #include "vmailadm/config.h"
@@ -23,8 +25,12 @@
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
-/* As long as the password rule asks, at least 20 characters. */
-#define GENERATED_PASSWORD_LENGTH passhash_generated_len(the_ui->cfg->password_min_length)
+/* A generated password: as long as the password rule asks, at least 20
+ * characters. */
+static size_t generated_length(const struct ui *ui)
+{
+	return passhash_generated_len(ui->cfg->password_min_length);
+}
 
 void edit_first_diag(const struct diags *d, struct strbuf *out, const char *fallback)
 {
@@ -216,15 +222,7 @@ void ui_reread(struct ui *ui, bool by_hand)
 	diags_free(&d);
 }
 
-/* ---- field checks ---- */
-
-/* The domain the forms complete a bare local part with. */
-struct edit_ctx {
-	char *domain;
-	char *subject;            /* the entry edited */
-	char **old_targets;       /* alias edit: the targets before */
-	size_t nold;
-};
+/* ---- the forms' context ---- */
 
 static void ctx_free(void *p)
 {
@@ -247,212 +245,14 @@ static struct edit_ctx *ctx_new(const char *domain, const char *subject)
 	return c;
 }
 
-/* "john" -> "john@domain"; an address is kept; lower case (as the model). */
-static char *full_address(const struct edit_ctx *c, const char *v)
-{
-	struct strbuf sb = STRBUF_INIT;
-	while (*v == ' ')
-		v++;
-	sb_adds(&sb, v);
-	while (sb.len && sb.buf[sb.len - 1] == ' ')
-		sb_truncate(&sb, sb.len - 1);
-	if (!strchr(sb_str(&sb), '@') && c->domain && sb.len)
-		sb_addf(&sb, "@%s", c->domain);
-	for (size_t i = 0; i < sb.len; i++)
-		if (sb.buf[i] >= 'A' && sb.buf[i] <= 'Z')
-			sb.buf[i] = (char)(sb.buf[i] + 32);
-	return sb_detach(&sb);
-}
-
-static struct ui *the_ui;   /* for the checks, which look at the staged world */
-
-void edit_forms_for(struct ui *ui)
-{
-	the_ui = ui;
-}
-
-/* An empty required field, said so in why. */
-static bool missing(const char *v, struct strbuf *why)
-{
-	if (*v)
-		return false;
-	sb_adds(why, _("required"));
-	return true;
-}
-
-/* The field completed into a valid address, or NULL with the reason in why. */
-static char *valid_address(struct form *f, const char *v, struct strbuf *why)
-{
-	if (missing(v, why))
-		return NULL;
-	char *a = full_address(form_ctx(f), v);
-	if (!op_valid_address(a, why)) {
-		free(a);
-		return NULL;
-	}
-	return a;
-}
-
-static bool check_new_mailbox(struct form *f, size_t i, const char *v, struct strbuf *why)
-{
-	(void)i;
-	char *a = valid_address(f, v, why);
-	if (!a)
-		return false;
-	/* The stage's own rules: what Enter would refuse is refused now. */
-	const char *file;
-	unsigned line;
-	bool ok = op_safe_local_part(a, the_ui->cfg->local_part_allow, why) &&
-		  stage_rule_new_mailbox(the_ui->view, a, why, &file, &line);
-	if (ok && strcmp(a, v) != 0) {
-		sb_addf(why, "%s %s", the_ui->g->arrow, a);
-	}
-	free(a);
-	return ok;
-}
-
-static bool check_alias_address(struct form *f, size_t i, const char *v, struct strbuf *why)
-{
-	(void)i;
-	char *a = valid_address(f, v, why);
-	if (!a)
-		return false;
-	bool ok = true;
-	if (world_alias_find(the_ui->view, a))
-		sb_addf(why, _("%s exists: the targets are added to it"), a);
-	else if (!world_mailbox_find(the_ui->view, a) &&
-		 !op_safe_local_part(a, the_ui->cfg->local_part_allow, why))
-		ok = false;
-	else if (strcmp(a, v) != 0)
-		sb_addf(why, "%s %s", the_ui->g->arrow, a);
-	free(a);
-	return ok;
-}
-
-/* Targets: the words of the field as in an alias value (commas or
- * whitespace between them, a quoted part kept whole: the core's
- * table_value_next), each checked. */
-static char **split_targets(const char *v, size_t *n)
-{
-	char **out = NULL;
-	const char *p = v, *s;
-	size_t len;
-	*n = 0;
-	while (table_value_next(&p, &s, &len)) {
-		out = xreallocarray(out, *n + 1, sizeof *out);
-		out[(*n)++] = xmemdup0(s, len);
-	}
-	return out;
-}
-
-static void free_targets(char **t, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(t[i]);
-	free(t);
-}
-
 /* Every target typed in the field v, added to op. */
 static void add_targets(struct op *op, const char *v)
 {
 	size_t n;
-	char **t = split_targets(v, &n);
+	char **t = edit_check_split_targets(v, &n);
 	for (size_t i = 0; i < n; i++)
 		op_add_target(op, t[i]);
-	free_targets(t, n);
-}
-
-static bool check_targets(struct form *f, size_t i, const char *v, struct strbuf *why)
-{
-	(void)f;
-	(void)i;
-	size_t n;
-	char **t = split_targets(v, &n);
-	bool ok = n > 0;
-	if (!ok)
-		sb_adds(why, _("at least one target address"));
-	for (size_t k = 0; ok && k < n; k++)
-		if (!op_valid_target(t[k], why))
-			ok = false;
-	free_targets(t, n);
-	return ok;
-}
-
-/* The catch-all's target may also be "@domain" (each user to the same
- * user there). */
-static bool check_catchall_target(struct form *f, size_t i, const char *v, struct strbuf *why)
-{
-	(void)f;
-	(void)i;
-	size_t n;
-	char **t = split_targets(v, &n);
-	bool ok = n == 1 && op_valid_catchall_target(t[0], why);
-	if (n != 1)
-		sb_adds(why, _("one target address"));
-	free_targets(t, n);
-	return ok;
-}
-
-/* The command line's length rule (password_min_length), as typed. */
-static bool check_password(struct form *f, size_t i, const char *v, struct strbuf *why)
-{
-	(void)f;
-	(void)i;
-	if (!*v) {
-		sb_adds(why, _("empty: a password is generated and shown once"));
-		return true;
-	}
-	return passhash_long_enough(v, the_ui->cfg->password_min_length, why);
-}
-
-static bool check_password_required(struct form *f, size_t i, const char *v, struct strbuf *why)
-{
-	(void)f;
-	(void)i;
-	return !missing(v, why) && passhash_long_enough(v, the_ui->cfg->password_min_length, why);
-}
-
-/* The repeat field follows the one before it. */
-static bool check_again(struct form *f, size_t i, const char *v, struct strbuf *why)
-{
-	if (strcmp(v, form_value(f, i - 1)) != 0) {
-		sb_adds(why, *v ? _("the passwords differ") : _("type the password again"));
-		return false;
-	}
-	if (*v)
-		sb_adds(why, _("the passwords match"));
-	return true;
-}
-
-bool edit_check_quota(struct form *f, size_t i, const char *v, struct strbuf *why)
-{
-	(void)f;
-	(void)i;
-	if (!*v)
-		return true;
-	struct strbuf rule = STRBUF_INIT;
-	bool ok = op_quota_rule(v, &rule, why);
-	if (ok)
-		sb_addf(why, "%s %s", the_ui->g->arrow, sb_str(&rule));
-	sb_free(&rule);
-	return ok;
-}
-
-static bool check_domain(struct form *f, size_t i, const char *v, struct strbuf *why)
-{
-	(void)f;
-	(void)i;
-	if (missing(v, why))
-		return false;
-	/* The stage's own rule (a local domain of mydestination, one hosted
-	 * already), in lower case as the operation will be. */
-	char *dom = xstrdup(v);
-	for (char *p = dom; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	bool ok = stage_rule_new_domain(the_ui->view, dom, why);
-	free(dom);
-	return ok;
+	edit_check_free_targets(t, n);
 }
 
 /* ---- passwords ---- */
@@ -489,12 +289,12 @@ static void show_generated(struct ui *ui, const char *address, const char *plain
 static int submit_mailbox(struct form *f, struct ui *ui, struct strbuf *err)
 {
 	struct edit_ctx *c = form_ctx(f);
-	char *addr = full_address(c, form_value(f, 0));
+	char *addr = edit_check_address(c, form_value(f, 0));
 	struct op *op = op_new(OP_MAILBOX_ADD, addr);
 	if (*form_value(f, 3))
 		op->quota = xstrdup(form_value(f, 3));
 	bool generated = !*form_value(f, 1);
-	char *plain = generated ? passhash_generate(GENERATED_PASSWORD_LENGTH)
+	char *plain = generated ? passhash_generate(generated_length(ui))
 		: xstrdup(form_value(f, 1));
 	char *shown = generated ? xstrdup(plain) : NULL;
 	form_wipe(f, 1);
@@ -509,7 +309,7 @@ static int submit_mailbox(struct form *f, struct ui *ui, struct strbuf *err)
 
 static int submit_alias(struct form *f, struct ui *ui, struct strbuf *err)
 {
-	char *addr = full_address(form_ctx(f), form_value(f, 0));
+	char *addr = edit_check_address(form_ctx(f), form_value(f, 0));
 	struct op *op = op_new(OP_ALIAS_ADD, addr);
 	add_targets(op, form_value(f, 1));
 	free(addr);
@@ -526,7 +326,7 @@ static int submit_catchall(struct form *f, struct ui *ui, struct strbuf *err)
 
 static int submit_domain(struct form *f, struct ui *ui, struct strbuf *err)
 {
-	char *name = full_address(form_ctx(f), form_value(f, 0));
+	char *name = edit_check_address(form_ctx(f), form_value(f, 0));
 	struct op *op = op_new(OP_DOMAIN_ADD, name);
 	free(name);
 	return ui_push_op(ui, op, err);
@@ -535,9 +335,9 @@ static int submit_domain(struct form *f, struct ui *ui, struct strbuf *err)
 static void form_mailbox(struct ui *ui, const char *domain)
 {
 	static const struct form_field fields[] = {
-		{ N_("Address"), NULL, N_("a name: the domain is added"), false, check_new_mailbox },
-		{ N_("Password"), NULL, NULL, true, check_password },
-		{ N_("Again"), NULL, NULL, true, check_again },
+		{ N_("Address"), NULL, N_("a name: the domain is added"), false, edit_check_new_mailbox },
+		{ N_("Password"), NULL, NULL, true, edit_check_password },
+		{ N_("Again"), NULL, NULL, true, edit_check_again },
 		{ N_("Quota"), NULL, N_("e.g. 1G, 500M, 0 = unlimited; empty: none"), false,
 		  edit_check_quota },
 	};
@@ -551,8 +351,8 @@ static void form_alias(struct ui *ui, const char *domain)
 {
 	static const struct form_field fields[] = {
 		{ N_("Address"), NULL, N_("a name: the domain is added"), false,
-		  check_alias_address },
-		{ N_("Targets"), NULL, N_("addresses, separated by commas"), false, check_targets },
+		  edit_check_alias_address },
+		{ N_("Targets"), NULL, N_("addresses, separated by commas"), false, edit_check_targets },
 	};
 	char title[300];
 	snprintf(title, sizeof title, _("New alias in %s"), domain);
@@ -564,7 +364,7 @@ static void form_catchall(struct ui *ui, const char *domain, const char *initial
 {
 	struct form_field fields[] = {
 		{ N_("Target"), initial, N_("where mail to unknown addresses goes"), false,
-		  check_catchall_target },
+		  edit_check_catchall_target },
 	};
 	char title[300];
 	snprintf(title, sizeof title, _("Catch-all of %s (mail for every unknown address)"), domain);
@@ -576,7 +376,7 @@ static void form_domain(struct ui *ui)
 {
 	static const struct form_field fields[] = {
 		{ N_("Domain"), NULL, N_("a mailbox domain (virtual_mailbox_domains)"), false,
-		  check_domain },
+		  edit_check_domain },
 	};
 	ui_push(ui, form_create(ui, _("New mail domain"), fields, 1, submit_domain,
 				ctx_new(NULL, NULL), ctx_free));
@@ -599,7 +399,7 @@ static void add_answer(struct ui *ui, void *ctx, int key)
 
 void edit_add(struct ui *ui, const struct ui_sel *sel)
 {
-	the_ui = ui;
+	edit_forms_for(ui);
 	if (edit_refuse_unreadable(ui))
 		return;
 	if (!sel->in_entries || !sel->domain) {
@@ -648,7 +448,7 @@ static void del_answer(struct ui *ui, void *ctx, int key)
 
 void edit_delete(struct ui *ui, const struct ui_sel *sel)
 {
-	the_ui = ui;
+	edit_forms_for(ui);
 	if (edit_refuse_unreadable(ui))
 		return;
 	struct strbuf t = STRBUF_INIT;
@@ -734,7 +534,7 @@ static int submit_quota(struct form *f, struct ui *ui, struct strbuf *err)
 
 void edit_quota(struct ui *ui, const struct ui_sel *sel)
 {
-	the_ui = ui;
+	edit_forms_for(ui);
 	if (edit_refuse_unreadable(ui))
 		return;
 	if (sel->kind != SEL_MAILBOX || sel->ghost) {
@@ -772,7 +572,7 @@ static const char *catchall_address(const struct world *w, const struct catchall
 
 void edit_edit(struct ui *ui, const struct ui_sel *sel)
 {
-	the_ui = ui;
+	edit_forms_for(ui);
 	if (edit_refuse_unreadable(ui))
 		return;
 	if (sel->ghost) {
@@ -788,7 +588,7 @@ void edit_edit(struct ui *ui, const struct ui_sel *sel)
 			c->old_targets[c->nold++] = xstrdup(sel->alias->targets[i].text);
 		struct form_field fields[] = {
 			{ N_("Targets"), sel->alias->value, N_("addresses, separated by commas"), false,
-			  check_targets },
+			  edit_check_targets },
 		};
 		char title[300];
 		snprintf(title, sizeof title, _("Targets of the alias %s"), sel->alias->address);
@@ -810,8 +610,8 @@ static void pw_answer(struct ui *ui, void *ctx, int key)
 	struct edit_ctx *c = ctx;
 	if (key == 't') {
 		static const struct form_field fields[] = {
-			{ N_("New password"), NULL, NULL, true, check_password_required },
-			{ N_("Again"), NULL, NULL, true, check_again },
+			{ N_("New password"), NULL, NULL, true, edit_check_password_required },
+			{ N_("Again"), NULL, NULL, true, edit_check_again },
 		};
 		char title[300];
 		snprintf(title, sizeof title, _("Password of %s"), c->subject);
@@ -819,7 +619,7 @@ static void pw_answer(struct ui *ui, void *ctx, int key)
 					ctx_new(c->domain, c->subject), ctx_free));
 	} else if (key == 'g') {
 		struct op *op = op_new(OP_MAILBOX_PASSWD, c->subject);
-		char *plain = passhash_generate(GENERATED_PASSWORD_LENGTH);
+		char *plain = passhash_generate(generated_length(ui));
 		char *shown = xstrdup(plain);
 		struct strbuf err = STRBUF_INIT;
 		int rc = push_with_password(ui, op, plain, &err);
@@ -834,7 +634,7 @@ static void pw_answer(struct ui *ui, void *ctx, int key)
 
 void edit_password(struct ui *ui, const struct ui_sel *sel)
 {
-	the_ui = ui;
+	edit_forms_for(ui);
 	if (edit_refuse_unreadable(ui))
 		return;
 	if (sel->kind != SEL_MAILBOX || sel->ghost) {

@@ -6,6 +6,7 @@ vmailadm_SOURCES += \
 	src/ui/diffview.c \
 	src/ui/diskwatch.c \
 	src/ui/edit.c \
+	src/ui/edit_check.c \
 	src/ui/find.c \
 	src/ui/form.c \
 	src/ui/help.c \
@@ -31,6 +32,7 @@ noinst_HEADERS += \
 	include/vmailadm/theme.h \
 	include/vmailadm/ui.h \
 	src/ui/browse_int.h \
+	src/ui/edit_int.h \
 	src/ui/ui_curses.h \
 	src/ui/ui_int.h
 

@@ -289,7 +289,7 @@ const char *form_value(const struct form *f, size_t field);
 void *form_ctx(const struct form *f);
 /* Wipe a hidden field (passwords) as soon as it has been used. */
 void form_wipe(struct form *f, size_t field);
-/* A quota field, checked as typed (edit.c): "1G", "500M", "0", or empty.
+/* A quota field, checked as typed (edit_check.c): "1G", "500M", "0", or empty.
  * The checks read the interface they are typed in: a form made outside
  * edit.c names it with edit_forms_for first. */
 bool edit_check_quota(struct form *f, size_t i, const char *v, struct strbuf *why);
