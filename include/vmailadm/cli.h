@@ -96,7 +96,7 @@ int cmd_edit(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_lint(struct cli *cli, int argc, char **argv);
-/* The delivery log and the queue (issue 17). */
+/* The delivery log and the queue (src/traffic). */
 int cmd_maillog(struct cli *cli, int argc, char **argv);
 int cmd_queue(struct cli *cli, int argc, char **argv);
 

@@ -1,4 +1,4 @@
-/* The interactive interface (issue 5): what `vmailadm` with no command opens.
+/* The interactive interface: what `vmailadm` with no command opens.
  * Only src/ui includes curses; this header does not. The interface knows
  * nothing of the command line: it gets the loaded configuration. */
 #ifndef VMAILADM_UI_H

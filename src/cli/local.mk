@@ -36,10 +36,10 @@ libvmailcli_a_SOURCES += \
 	src/cli/transact.c
 noinst_HEADERS += src/cli/cli_int.h
 
-# Where mail goes and what loses it (issue 6).
+# Where mail goes and what loses it.
 libvmailcli_a_SOURCES += \
 	src/cli/cmd_lint.c \
 	src/cli/cmd_trace.c
 
-# The course's exercises (issue 13).
+# The course's exercises.
 libvmailcli_a_SOURCES += src/cli/cmd_exercise.c

@@ -233,7 +233,7 @@ static int write_users(struct demo *D)
 		sb_addc(&sb, '\n');
 		free(hash);
 	}
-	/* The auth process reads it as user dovecot (reference §4.1). */
+	/* Dovecot's auth process reads it as user dovecot: group-readable. */
 	gid_t g = getegid();
 	if (geteuid() == 0) {
 		struct group *gr = getgrnam("dovecot");

@@ -436,7 +436,7 @@ static int write_client_files(struct mailrun *R)
 	    demo_put_file(D, "vhosts/andromed.cloud/janedoe/subscriptions", subs_jane,
 			  sizeof subs_jane - 1, D->uid, D->gid, 0600) < 0)
 		return -1;
-	/* Dovecot's quota plugin keeps this for a box with a limit (M++ §5.6). */
+	/* Dovecot's quota plugin keeps this for a box with a limit (Maildir++). */
 	char *msize = xasprintf("1048576S\n%llu %u\n", (unsigned long long)R->contact_bytes,
 				R->contact_msgs);
 	int r = demo_put_file(D, "vhosts/andromed.cloud/contact/maildirsize", msize, strlen(msize),

@@ -1,4 +1,4 @@
-# Maildir statistics (issue 3): the scanner and the watcher.
+# Maildir statistics: the scanner and the watcher; messages read for the interface.
 libvmail_a_SOURCES += \
 	src/maildir/mailmsg.c \
 	src/maildir/name.c \

@@ -1,5 +1,6 @@
-/* Maildir names: what a message's name says (time, size, flags; reference
- * §5.2-5.4), and folder names decoded from modified UTF-7. No I/O. */
+/* Maildir names: what a message's name says (the delivery time that leads
+ * a unique name, the Maildir++ ",S=" size, the ":2," flags of maildir(5)),
+ * and folder names decoded from modified UTF-7. No I/O. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -46,7 +47,8 @@ void name_parse(const char *name, struct nameinfo *ni)
 			t = t * 10 + (uint64_t)(*p - '0');
 	}
 	ni->time = (*p == '.' && t <= UINT32_MAX) ? (uint32_t)t : 0;
-	/* The first ",S=" before the last ':' carries the size (§5.4). A name
+	/* The first ",S=" before the last ':' carries the size (Maildir++; Dovecot
+ * and maildrop write it, virtual(8) does not). A name
 	 * has a few ',' and one ':': let memchr and memrchr find them rather
 	 * than testing every byte. */
 	const char *colon = memrchr(p, ':', (size_t)(end - p));
@@ -71,7 +73,8 @@ void name_parse(const char *name, struct nameinfo *ni)
 	}
 	ni->seen = ni->trashed = false;
 	if (colon && colon[1] == '2' && colon[2] == ',') {
-		/* Anything after a second ',' inside the flags is not a flag (§5.3). */
+		/* Anything after a second ',' inside the flags is not a flag (Dovecot
+ * keeps it untouched). */
 		for (const char *f = colon + 3; *f && *f != ','; f++) {
 			if (*f == 'S')
 				ni->seen = true;

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* What a message name says (reference §5.2-5.4), from one pass over it: the
+/* What a message name says (time, ,S= size, :2, flags), from one pass over it: the
  * scanner parses a million of these, so no strlen + strrchr + memchr each. */
 struct nameinfo {
 	uint64_t size;

@@ -20,7 +20,8 @@
 #include "scan_int.h"
 #include "vmailadm/xalloc.h"
 
-/* Never messages (§5.7), wherever they turn up. */
+/* Dovecot's own files (uidlist, indexes, keywords, subscriptions,
+ * maildirsize ...): never messages, wherever they turn up. */
 static bool readdir_is_dovecot_file(const char *n)
 {
 	switch (n[0]) {

@@ -1,5 +1,6 @@
-/* The Maildir scanner: counts and sizes per mailbox and folder (reference
- * §5.8), kept between runs so that a rescan reads only the directories
+/* The Maildir scanner: counts and sizes per mailbox and folder (messages
+ * are the files of new/ and cur/; unread lack the S flag, as IMAP's UNSEEN
+ * counts them), kept between runs so that a rescan reads only the directories
  * whose mtime changed; the boxes are read by readdir.c on the workers of
  * pool.c. The scanner owns all kept state (scan_int.h). */
 #include "config.h"
@@ -410,7 +411,7 @@ bool scan_box(struct worker *w, struct box *b)
 		scan_keep_quota(w, boxfd, b);
 
 	changed = scan_folders(w, b, boxfd);
-	/* A ".x" directory without cur/ and new/ is not a folder (§5.8). */
+	/* A ".x" directory without cur/ and new/ is not a Maildir++ folder. */
 	bool partial = false;
 	size_t k = 1;
 	for (size_t i = 1; i < b->nfolders; i++) {

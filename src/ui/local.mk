@@ -1,4 +1,4 @@
-# The interface (issue 5): linked into the program only, never into
+# The interface: linked into the program only, never into
 # libvmail.a, so that nothing but src/ui needs curses.
 vmailadm_SOURCES += \
 	src/ui/browse.c \

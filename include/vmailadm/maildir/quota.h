@@ -5,8 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* maildirsize (reference §5.6): the limits of its first line and the sum of
- * every later line. */
+/* maildirsize (Maildir++ quota, kept by Dovecot's quota plugin): the limits
+ * of its first line ("<n>S" bytes, "<n>C" messages) and the sum of every
+ * later line ("bytes count"). */
 struct maildir_quota {
 	long long limit_bytes;   /* -1 when the definition has no S item */
 	long long limit_msgs;    /* -1 when it has no C item */

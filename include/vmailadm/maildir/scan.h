@@ -25,7 +25,9 @@ enum maildir_status {
 	MAILDIR_PARTIAL,       /* read, but some directory inside failed */
 };
 
-/* Figures for one folder or summed over a mailbox (reference §5.8). */
+/* Figures for one folder or summed over a mailbox: messages are the files
+ * of new/ and cur/ (names not starting with '.'), tmp/ holds deliveries
+ * under way. */
 struct maildir_counts {
 	uint64_t bytes;        /* sum of ,S= when present, else st_size */
 	uint32_t new_msgs;     /* files in new/ */
