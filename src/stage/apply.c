@@ -3,35 +3,15 @@
  * world's documents; the maildir actions they need are noted in the stage. */
 #include "config.h"
 #include <errno.h>
-#include <pthread.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 #include "stage_int.h"
-#include "vmailadm/aliases.h"
 #include "vmailadm/config.h"
-#include "vmailadm/diff.h"
-#include "vmailadm/doc.h"
-#include "vmailadm/excerpt.h"
 #include "vmailadm/i18n.h"
-#include "vmailadm/maincf.h"
-#include "vmailadm/mapfile.h"
 #include "vmailadm/model.h"
 #include "vmailadm/neighbour.h"
 #include "vmailadm/precheck.h"
-#include "vmailadm/pwfile.h"
 #include "vmailadm/sha256.h"
-#include "vmailadm/stage.h"
-#include "vmailadm/state.h"
-#include "vmailadm/strmap.h"
-#include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
 /* Does the entry a new user goes next to name a uid? Then the new one

@@ -3,8 +3,6 @@
  * the audit log by state.c, which also reads it back. */
 #include "config.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -13,8 +11,6 @@
 #include "vmailadm/config.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
-#include "vmailadm/op.h"
-#include "vmailadm/stage.h"
 #include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 

@@ -16,12 +16,8 @@
  * directory's files in state.c. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "commit_int.h"
@@ -31,7 +27,6 @@
 #include "vmailadm/precheck.h"
 #include "vmailadm/safeopen.h"
 #include "vmailadm/spawn.h"
-#include "vmailadm/stage.h"
 #include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 

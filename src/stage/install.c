@@ -5,20 +5,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commit_int.h"
-#include "vmailadm/atomicio.h"
 #include "vmailadm/config.h"
-#include "vmailadm/digestcache.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/inject.h"
 #include "vmailadm/mapcheck.h"
-#include "vmailadm/stage.h"
 #include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 

@@ -3,15 +3,11 @@
  * and the temporary files; read back by the recovery. */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commit_int.h"
 #include "vmailadm/doc.h"
-#include "vmailadm/op.h"
-#include "vmailadm/sha256.h"
-#include "vmailadm/stage.h"
 #include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 

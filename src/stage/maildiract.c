@@ -4,16 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "commit_int.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/precheck.h"
 #include "vmailadm/safeopen.h"
-#include "vmailadm/stage.h"
 
 /* rollback: an archived maildir moves back (back = true), or, when the
  * commit fails after that, to the archive again (back = false). */

@@ -4,13 +4,11 @@
  * audit record saying how it ended. */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commit_int.h"
-#include "vmailadm/atomicio.h"
 #include "vmailadm/config.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"

@@ -4,36 +4,14 @@
  * commit will run. Replaying the list on freshly read files is the one
  * mechanism behind undo, reload and commit. */
 #include "config.h"
-#include <errno.h>
-#include <pthread.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 #include "stage_int.h"
-#include "vmailadm/aliases.h"
 #include "vmailadm/config.h"
-#include "vmailadm/diff.h"
-#include "vmailadm/doc.h"
-#include "vmailadm/excerpt.h"
 #include "vmailadm/i18n.h"
-#include "vmailadm/maincf.h"
-#include "vmailadm/mapfile.h"
 #include "vmailadm/model.h"
-#include "vmailadm/neighbour.h"
-#include "vmailadm/precheck.h"
-#include "vmailadm/pwfile.h"
-#include "vmailadm/sha256.h"
-#include "vmailadm/stage.h"
 #include "vmailadm/state.h"
 #include "vmailadm/strmap.h"
-#include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
 /* Files smaller than this are read whole even on the quick path: the
