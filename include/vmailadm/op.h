@@ -81,6 +81,14 @@ void op_free_targets(char **targets);
 /* The verbs of an object ("mailbox": add, del, passwd, quota), at most max
  * of them into out; their number (0: no such object). */
 size_t op_verbs(const char *object, const char **out, size_t max);
+/* Does the stage's quick path take this kind (an operation on one mailbox)? */
+bool op_quick_kind(enum op_kind kind);
+struct stage;
+struct world;
+/* The handler of an operation kind (apply.c): op checked against the world
+ * as it will be, then applied to it; -1 with the reason in d. */
+typedef int op_apply_fn(struct stage *s, struct world *w, const struct op *op, struct diags *d);
+op_apply_fn *op_handler(enum op_kind kind);
 
 struct op *op_from_words(int argc, char *const argv[], const char *file, unsigned line,
 			 struct diags *d);

@@ -227,7 +227,7 @@ static int apply_check_targets(const struct world *w, const struct op *op, struc
 	return 0;
 }
 
-static int apply_domain_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+int apply_domain_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
 	if (!stage_rule_new_domain(w, op->subject, &why))
@@ -236,7 +236,7 @@ static int apply_domain_add(struct stage *s, struct world *w, const struct op *o
 	return apply_domain_listing_add(s, w, op->subject, d);
 }
 
-static int apply_domain_del(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+int apply_domain_del(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const struct domain *dom = world_domain_find(w, op->subject);
 	if (!dom || !(dom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS))) {
@@ -344,7 +344,7 @@ bool stage_rule_new_domain(const struct world *w, const char *domain, struct str
 	return false;
 }
 
-static int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
 	if (!op_valid_address(op->subject, &why) ||
@@ -422,7 +422,7 @@ static const struct mailbox *apply_need_mailbox(const struct world *w, const cha
 	return b;
 }
 
-static int apply_mailbox_passwd(struct world *w, const struct op *op, struct diags *d)
+int apply_mailbox_passwd(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const struct mailbox *b = apply_need_mailbox(w, op->subject, d);
 	if (!b)
@@ -434,7 +434,7 @@ static int apply_mailbox_passwd(struct world *w, const struct op *op, struct dia
 	return pwfile_add(world_pwfile(w), &e, d);
 }
 
-static int apply_mailbox_quota(struct world *w, const struct op *op, struct diags *d)
+int apply_mailbox_quota(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const struct mailbox *b = apply_need_mailbox(w, op->subject, d);
 	if (!b)
@@ -512,7 +512,7 @@ static void apply_keep_self_target(struct stage *s, const char *address, struct 
 	stage_add_note(s, _("%s stays a target of its own alias, so its mailbox keeps receiving mail"), address);
 }
 
-static int apply_alias_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+int apply_alias_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	if (apply_alias_check(s, w, op, d) < 0)
 		return -1;
@@ -543,7 +543,7 @@ static int apply_alias_add(struct stage *s, struct world *w, const struct op *op
  * twice is written once). A mailbox that gets its own mail through the
  * alias (no alias yet, as alias add creates it, or one naming itself)
  * keeps itself as a target even when the new list leaves it out. */
-static int apply_alias_set(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+int apply_alias_set(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	if (apply_alias_check(s, w, op, d) < 0)
 		return -1;
@@ -567,7 +567,7 @@ static int apply_alias_set(struct stage *s, struct world *w, const struct op *op
 	return rc;
 }
 
-static int apply_alias_del(struct world *w, const struct op *op, struct diags *d)
+int apply_alias_del(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const struct alias *a = world_alias_find(w, op->subject);
 	if (!a || a->is_catchall) {
@@ -604,7 +604,7 @@ static int apply_alias_del(struct world *w, const struct op *op, struct diags *d
 	return rc;
 }
 
-static int apply_catchall_clear(struct stage *s, struct world *w, const struct domain *dom,
+static int apply_catchall_remove(struct stage *s, struct world *w, const struct domain *dom,
 			  struct diags *d)
 {
 	if (dom->catchall_mailbox) {
@@ -631,7 +631,7 @@ static int apply_catchall_clear(struct stage *s, struct world *w, const struct d
 	return 0;
 }
 
-static int apply_catchall_set(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+int apply_catchall_set(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const struct domain *dom = world_domain_find(w, op->subject);
 	if (!dom || !(dom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS))) {
@@ -643,7 +643,7 @@ static int apply_catchall_set(struct stage *s, struct world *w, const struct op 
 		return -1;
 	const char *target = op->targets[0];
 	const struct mailbox *tb = world_mailbox_find(w, target);
-	if (apply_catchall_clear(s, w, dom, d) < 0)
+	if (apply_catchall_remove(s, w, dom, d) < 0)
 		return -1;
 	char *key = xasprintf("@%s", dom->name);
 	int rc;
@@ -673,7 +673,7 @@ static int apply_catchall_set(struct stage *s, struct world *w, const struct op 
 	return rc;
 }
 
-static int apply_sysalias(struct world *w, const struct op *op, struct diags *d)
+int apply_sysalias(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct aliases *al = world_system_aliases(w);
 	for (const char *p = op->subject; *p; p++) {
@@ -712,7 +712,7 @@ static int apply_sysalias(struct world *w, const struct op *op, struct diags *d)
 /* rollback: the file gets the bytes of a backup, provided it still holds
  * what the commit being undone wrote (op->sha256), so that an edit made
  * since is never overwritten silently. */
-static int apply_file_restore(struct stage *s, const struct op *op, struct diags *d)
+int apply_file_restore(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const char *backup = op->targets[0];
 	struct doc *b;
@@ -746,7 +746,7 @@ static int apply_file_restore(struct stage *s, const struct op *op, struct diags
 	return 0;
 }
 
-static int apply_maildir_restore(struct stage *s, const struct op *op, struct diags *d)
+int apply_maildir_restore(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const char *archive = op->targets[0];
 	struct stat st;
@@ -775,7 +775,7 @@ static bool apply_action_staged(const struct stage *s, enum action_kind kind, co
  * again by the commit, under its lock, although no byte of it changes. Only
  * a map this server uses can be named, so that the op cannot be made to run
  * postmap on an arbitrary file. */
-static int apply_map_rebuild(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+int apply_map_rebuild(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const char *colon = strchr(op->subject, ':');
 	if (!colon || colon == op->subject || colon[1] != '/') {
@@ -820,7 +820,7 @@ static int apply_map_rebuild(struct stage *s, struct world *w, const struct op *
 
 /* lint --fix: a mailbox whose maildir is missing gets it now rather than at
  * the first delivery or login (Dovecot would create it as whoever runs it). */
-static int apply_maildir_create(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+int apply_maildir_create(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const struct mailbox *b = world_mailbox_find(w, op->subject);
 	if (!b || !b->local[0]) {
@@ -858,36 +858,24 @@ static int apply_maildir_create(struct stage *s, struct world *w, const struct o
 	return rc;
 }
 
+int apply_mailbox_del(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const struct mailbox *b = apply_need_mailbox(w, op->subject, d);
+	return b ? apply_mailbox_remove(s, w, b, op, false, d) : -1;
+}
+
+int apply_catchall_clear(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const struct domain *dom = world_domain_find(w, op->subject);
+	if (!dom || (!dom->catchall_alias && !dom->catchall_mailbox)) {
+		diag_error(d, NULL, 0, _("%s has no catch-all"), op->subject);
+		return -1;
+	}
+	return apply_catchall_remove(s, w, dom, d);
+}
+
+/* The kind's handler, from its row in op.c's table. */
 int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
-	switch (op->kind) {
-	case OP_DOMAIN_ADD: return apply_domain_add(s, w, op, d);
-	case OP_DOMAIN_DEL: return apply_domain_del(s, w, op, d);
-	case OP_MAILBOX_ADD: return apply_mailbox_add(s, w, op, d);
-	case OP_MAILBOX_DEL: {
-		const struct mailbox *b = apply_need_mailbox(w, op->subject, d);
-		return b ? apply_mailbox_remove(s, w, b, op, false, d) : -1;
-	}
-	case OP_MAILBOX_PASSWD: return apply_mailbox_passwd(w, op, d);
-	case OP_MAILBOX_QUOTA: return apply_mailbox_quota(w, op, d);
-	case OP_ALIAS_ADD: return apply_alias_add(s, w, op, d);
-	case OP_ALIAS_DEL: return apply_alias_del(w, op, d);
-	case OP_ALIAS_SET: return apply_alias_set(s, w, op, d);
-	case OP_CATCHALL_SET: return apply_catchall_set(s, w, op, d);
-	case OP_CATCHALL_CLEAR: {
-		const struct domain *dom = world_domain_find(w, op->subject);
-		if (!dom || (!dom->catchall_alias && !dom->catchall_mailbox)) {
-			diag_error(d, NULL, 0, _("%s has no catch-all"), op->subject);
-			return -1;
-		}
-		return apply_catchall_clear(s, w, dom, d);
-	}
-	case OP_SYSALIAS_SET:
-	case OP_SYSALIAS_DEL: return apply_sysalias(w, op, d);
-	case OP_FILE_RESTORE: return apply_file_restore(s, op, d);
-	case OP_MAILDIR_RESTORE: return apply_maildir_restore(s, op, d);
-	case OP_MAP_REBUILD: return apply_map_rebuild(s, w, op, d);
-	case OP_MAILDIR_CREATE: return apply_maildir_create(s, w, op, d);
-	}
-	return -1;
+	return op_handler(op->kind)(s, w, op, d);
 }

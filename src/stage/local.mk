@@ -3,7 +3,6 @@ libvmail_a_SOURCES += \
 	src/stage/audit.c \
 	src/stage/build.c \
 	src/stage/commit.c \
-	src/stage/commit_int.h \
 	src/stage/diff.c \
 	src/stage/excerpt.c \
 	src/stage/inject.c \
@@ -21,7 +20,6 @@ libvmail_a_SOURCES += \
 	src/stage/recover.c \
 	src/stage/splice.c \
 	src/stage/stage.c \
-	src/stage/stage_int.h \
 	src/stage/stagefile.c \
 	src/stage/state.c
 noinst_HEADERS += \
@@ -35,4 +33,6 @@ noinst_HEADERS += \
 	include/vmailadm/op.h \
 	include/vmailadm/precheck.h \
 	include/vmailadm/stage.h \
-	include/vmailadm/state.h
+	include/vmailadm/state.h \
+	src/stage/commit_int.h \
+	src/stage/stage_int.h

@@ -1,6 +1,6 @@
 /* Operations: construction, the command-word form shared by the command
  * line, batch files and the journal, and the syntax checks that need no
- * model. Semantic checks (does the domain exist ...) live in stage.c. */
+ * model. Semantic checks (does the domain exist ...) live in apply.c. */
 #include "config.h"
 
 #include <ctype.h>
@@ -8,44 +8,83 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stage_int.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/op.h"
 #include "vmailadm/passhash.h"
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
-struct op_name {
+/* One row per operation kind: everything the word form needs to know of
+ * it (its words, targets, options, how its subject reads), and whether the
+ * stage's quick path takes it. The kinds' handlers are apply.c's. */
+enum op_option {
+	OPT_PASSWORD_HASH = 1 << 0,
+	OPT_QUOTA = 1 << 1,
+	OPT_IF_SHA = 1 << 2,
+	OPT_CASCADE = 1 << 3,
+	OPT_PURGE = 1 << 4,
+	OPT_KEEP_MAILDIR = 1 << 5,
+	OPT_ADOPT_MAILDIR = 1 << 6,
+};
+
+enum op_flag {
+	OPF_PATH = 1 << 0,        /* the subject is a path (or TYPE:PATH): its case is kept */
+	OPF_LIST = 1 << 1,        /* targets may come several in one word ("a@x, b@x") */
+	OPF_SIZE = 1 << 2,        /* the one positional word after the subject is a size */
+	OPF_QUICK = 1 << 3,       /* one mailbox: the stage's quick path may apply it */
+};
+
+struct op_desc {
 	enum op_kind kind;
 	const char *object, *verb;
 	int min_targets, max_targets; /* -1: unlimited */
+	unsigned options;             /* enum op_option */
+	unsigned flags;               /* enum op_flag */
+	const char *subject_noun;     /* what the subject is, untranslated ("an address") */
+	op_apply_fn *apply;           /* its handler (apply.c) */
 };
 
-static const struct op_name op_names[] = {
-	{ OP_DOMAIN_ADD, "domain", "add", 0, 0 },
-	{ OP_DOMAIN_DEL, "domain", "del", 0, 0 },
-	{ OP_MAILBOX_ADD, "mailbox", "add", 0, 0 },
-	{ OP_MAILBOX_DEL, "mailbox", "del", 0, 0 },
-	{ OP_MAILBOX_PASSWD, "mailbox", "passwd", 0, 0 },
-	{ OP_MAILBOX_QUOTA, "mailbox", "quota", 0, 0 },
-	{ OP_ALIAS_ADD, "alias", "add", 1, -1 },
-	{ OP_ALIAS_DEL, "alias", "del", 0, -1 },
-	{ OP_ALIAS_SET, "alias", "set", 1, -1 },
-	{ OP_CATCHALL_SET, "catchall", "set", 1, 1 },
-	{ OP_CATCHALL_CLEAR, "catchall", "clear", 0, 0 },
-	{ OP_SYSALIAS_SET, "sysalias", "set", 1, -1 },
-	{ OP_SYSALIAS_DEL, "sysalias", "del", 0, 0 },
-	{ OP_FILE_RESTORE, "file", "restore", 1, 1 },
-	{ OP_MAILDIR_RESTORE, "maildir", "restore", 1, 1 },
-	{ OP_MAP_REBUILD, "map", "rebuild", 0, 0 },
-	{ OP_MAILDIR_CREATE, "maildir", "create", 0, 0 },
+static const struct op_desc op_descs[] = {
+	{ OP_DOMAIN_ADD, "domain", "add", 0, 0, 0, 0, N_("a domain"), apply_domain_add },
+	{ OP_DOMAIN_DEL, "domain", "del", 0, 0, OPT_CASCADE, 0, N_("a domain"), apply_domain_del },
+	{ OP_MAILBOX_ADD, "mailbox", "add", 0, 0, OPT_PASSWORD_HASH | OPT_QUOTA | OPT_ADOPT_MAILDIR, OPF_QUICK,
+	  N_("an address"), apply_mailbox_add },
+	{ OP_MAILBOX_DEL, "mailbox", "del", 0, 0, OPT_PURGE | OPT_KEEP_MAILDIR, OPF_QUICK,
+	  N_("an address"), apply_mailbox_del },
+	{ OP_MAILBOX_PASSWD, "mailbox", "passwd", 0, 0, OPT_PASSWORD_HASH, OPF_QUICK,
+	  N_("an address"), apply_mailbox_passwd },
+	{ OP_MAILBOX_QUOTA, "mailbox", "quota", 1, 1, 0, OPF_SIZE | OPF_QUICK,
+	  N_("an address"), apply_mailbox_quota },
+	{ OP_ALIAS_ADD, "alias", "add", 1, -1, 0, OPF_LIST, N_("an address"), apply_alias_add },
+	{ OP_ALIAS_DEL, "alias", "del", 0, -1, 0, OPF_LIST, N_("an address"), apply_alias_del },
+	{ OP_ALIAS_SET, "alias", "set", 1, -1, 0, OPF_LIST, N_("an address"), apply_alias_set },
+	{ OP_CATCHALL_SET, "catchall", "set", 1, 1, 0, OPF_LIST, N_("a domain"), apply_catchall_set },
+	{ OP_CATCHALL_CLEAR, "catchall", "clear", 0, 0, 0, 0, N_("a domain"), apply_catchall_clear },
+	{ OP_SYSALIAS_SET, "sysalias", "set", 1, -1, 0, 0, N_("a name"), apply_sysalias },
+	{ OP_SYSALIAS_DEL, "sysalias", "del", 0, 0, 0, 0, N_("a name"), apply_sysalias },
+	{ OP_FILE_RESTORE, "file", "restore", 1, 1, OPT_IF_SHA, OPF_PATH, N_("a path"), apply_file_restore },
+	{ OP_MAILDIR_RESTORE, "maildir", "restore", 1, 1, 0, OPF_PATH, N_("a path"), apply_maildir_restore },
+	{ OP_MAP_REBUILD, "map", "rebuild", 0, 0, 0, OPF_PATH, N_("a map (type:path)"), apply_map_rebuild },
+	{ OP_MAILDIR_CREATE, "maildir", "create", 0, 0, 0, 0, N_("an address"), apply_maildir_create },
 };
 
-static const struct op_name *name_of(enum op_kind kind)
+static const struct op_desc *op_desc_of(enum op_kind kind)
 {
-	for (size_t i = 0; i < sizeof op_names / sizeof op_names[0]; i++)
-		if (op_names[i].kind == kind)
-			return &op_names[i];
+	for (size_t i = 0; i < sizeof op_descs / sizeof op_descs[0]; i++)
+		if (op_descs[i].kind == kind)
+			return &op_descs[i];
 	vm_panic("op kind %d", (int)kind);
+}
+
+op_apply_fn *op_handler(enum op_kind kind)
+{
+	return op_desc_of(kind)->apply;
+}
+
+bool op_quick_kind(enum op_kind kind)
+{
+	return (op_desc_of(kind)->flags & OPF_QUICK) != 0;
 }
 
 char **op_split_targets(const char *text, size_t *n)
@@ -75,9 +114,9 @@ void op_free_targets(char **targets)
 size_t op_verbs(const char *object, const char **out, size_t max)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof op_names / sizeof op_names[0]; i++)
-		if (strcmp(op_names[i].object, object) == 0 && n < max)
-			out[n++] = op_names[i].verb;
+	for (size_t i = 0; i < sizeof op_descs / sizeof op_descs[0]; i++)
+		if (strcmp(op_descs[i].object, object) == 0 && n < max)
+			out[n++] = op_descs[i].verb;
 	return n;
 }
 
@@ -95,7 +134,7 @@ struct op *op_new(enum op_kind kind, const char *subject)
 	op->kind = kind;
 	/* System alias names fold too: aliases(5) keys are case-insensitive.
 	 * File and maildir paths do not, nor a map's TYPE:PATH. */
-	if (kind == OP_FILE_RESTORE || kind == OP_MAILDIR_RESTORE || kind == OP_MAP_REBUILD)
+	if (op_desc_of(kind)->flags & OPF_PATH)
 		op->subject = xstrdup(subject ? subject : "");
 	else
 		op->subject = lower_dup(subject ? subject : "");
@@ -383,10 +422,10 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 		diag_error(d, file, line, _("expected an object and a verb, e.g. 'mailbox add'"));
 		return NULL;
 	}
-	const struct op_name *nm = NULL;
-	for (size_t i = 0; i < sizeof op_names / sizeof op_names[0]; i++)
-		if (strcmp(op_names[i].object, argv[0]) == 0 && strcmp(op_names[i].verb, argv[1]) == 0)
-			nm = &op_names[i];
+	const struct op_desc *nm = NULL;
+	for (size_t i = 0; i < sizeof op_descs / sizeof op_descs[0]; i++)
+		if (strcmp(op_descs[i].object, argv[0]) == 0 && strcmp(op_descs[i].verb, argv[1]) == 0)
+			nm = &op_descs[i];
 	if (!nm) {
 		diag_error(d, file, line, _("unknown edit '%s %s'"), argv[0], argv[1]);
 		return NULL;
@@ -408,19 +447,19 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			pos[npos++] = argv[i];
 			continue;
 		}
-		if (strcmp(a, "--password-hash") == 0 && (nm->kind == OP_MAILBOX_ADD || nm->kind == OP_MAILBOX_PASSWD))
+		if (strcmp(a, "--password-hash") == 0 && (nm->options & OPT_PASSWORD_HASH))
 			ok = (hash = next_value(argc, argv, &i, a, file, line, d)) != NULL;
-		else if (strcmp(a, "--quota") == 0 && nm->kind == OP_MAILBOX_ADD)
+		else if (strcmp(a, "--quota") == 0 && (nm->options & OPT_QUOTA))
 			ok = (quota = next_value(argc, argv, &i, a, file, line, d)) != NULL;
-		else if (strcmp(a, "--if-sha") == 0 && nm->kind == OP_FILE_RESTORE)
+		else if (strcmp(a, "--if-sha") == 0 && (nm->options & OPT_IF_SHA))
 			ok = (sha = next_value(argc, argv, &i, a, file, line, d)) != NULL;
-		else if (strcmp(a, "--cascade") == 0 && nm->kind == OP_DOMAIN_DEL)
+		else if (strcmp(a, "--cascade") == 0 && (nm->options & OPT_CASCADE))
 			cascade = true;
-		else if (strcmp(a, "--purge") == 0 && nm->kind == OP_MAILBOX_DEL)
+		else if (strcmp(a, "--purge") == 0 && (nm->options & OPT_PURGE))
 			purge = true;
-		else if (strcmp(a, "--keep-maildir") == 0 && nm->kind == OP_MAILBOX_DEL)
+		else if (strcmp(a, "--keep-maildir") == 0 && (nm->options & OPT_KEEP_MAILDIR))
 			keep = true;
-		else if (strcmp(a, "--adopt-maildir") == 0 && nm->kind == OP_MAILBOX_ADD)
+		else if (strcmp(a, "--adopt-maildir") == 0 && (nm->options & OPT_ADOPT_MAILDIR))
 			adopt = true;
 		else {
 			diag_error(d, file, line, _("option %s is not known for '%s %s'"), a, nm->object, nm->verb);
@@ -431,8 +470,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	 * "a@x b@x"), split as the model splits a table value: the same forms
 	 * on the command line, in batch files and in the interface's forms. */
 	char **split = NULL;
-	if (ok && npos > 1 && (nm->kind == OP_ALIAS_ADD || nm->kind == OP_ALIAS_DEL ||
-			       nm->kind == OP_ALIAS_SET || nm->kind == OP_CATCHALL_SET)) {
+	if (ok && npos > 1 && (nm->flags & OPF_LIST)) {
 		size_t ns = 0, cap = 0;
 		for (int i = 1; i < npos; i++) {
 			size_t k;
@@ -449,25 +487,18 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			pos[1 + i] = split[i];
 		npos = (int)ns + 1;
 	}
-	/* mailbox quota ADDRESS SIZE: the size is a positional word. */
-	int want_targets_min = nm->min_targets, want_targets_max = nm->max_targets;
-	if (nm->kind == OP_MAILBOX_QUOTA)
-		want_targets_min = want_targets_max = 1;
+	/* mailbox quota ADDRESS SIZE: the size is the one positional word
+	 * after the subject (OPF_SIZE). */
 	if (ok && npos < 1) {
 		/* The article goes with the noun: "an address", "a domain". */
-		diag_error(d, file, line, _("'%s %s' needs %s"), nm->object, nm->verb,
-			   strcmp(nm->object, "domain") == 0 || strcmp(nm->object, "catchall") == 0
-				   ? _("a domain") : strcmp(nm->object, "sysalias") == 0 ? _("a name")
-				   : nm->kind == OP_MAP_REBUILD ? _("a map (type:path)")
-				   : nm->kind == OP_FILE_RESTORE || nm->kind == OP_MAILDIR_RESTORE
-				   ? _("a path") : _("an address"));
+		diag_error(d, file, line, _("'%s %s' needs %s"), nm->object, nm->verb, _(nm->subject_noun));
 		ok = false;
 	}
 	int ntargets = npos - 1;
-	if (ok && (ntargets < want_targets_min || (want_targets_max >= 0 && ntargets > want_targets_max))) {
-		if (ntargets < want_targets_min)
+	if (ok && (ntargets < nm->min_targets || (nm->max_targets >= 0 && ntargets > nm->max_targets))) {
+		if (ntargets < nm->min_targets)
 			diag_error(d, file, line, _("'%s %s' needs %s"), nm->object, nm->verb,
-				   nm->kind == OP_MAILBOX_QUOTA ? _("a size (e.g. 2G, or none)") : _("at least one target address"));
+				   (nm->flags & OPF_SIZE) ? _("a size (e.g. 2G, or none)") : _("at least one target address"));
 		else
 			diag_error(d, file, line, _("too many arguments for '%s %s'"), nm->object, nm->verb);
 		ok = false;
@@ -487,7 +518,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	}
 	if (ok) {
 		op = op_new(nm->kind, pos[0]);
-		if (nm->kind == OP_MAILBOX_QUOTA) {
+		if (nm->flags & OPF_SIZE) {
 			op->quota = xstrdup(strcmp(pos[1], "none") == 0 ? "" : pos[1]);
 		} else {
 			for (int i = 1; i < npos; i++)
@@ -563,7 +594,7 @@ static void format_options(const struct op *op, struct strbuf *w)
 
 void op_format(const struct op *op, struct strbuf *out)
 {
-	const struct op_name *nm = name_of(op->kind);
+	const struct op_desc *nm = op_desc_of(op->kind);
 	struct strbuf w = STRBUF_INIT;
 	add_word(&w, nm->object);
 	add_word(&w, nm->verb);

@@ -30,15 +30,8 @@ static void quick_part_free(struct part *pt)
  * path only ever takes a success. */
 static bool quick_eligible(const struct op *op)
 {
-	switch (op->kind) {
-	case OP_MAILBOX_ADD:
-	case OP_MAILBOX_DEL:
-	case OP_MAILBOX_PASSWD:
-	case OP_MAILBOX_QUOTA:
-		break;
-	default:
+	if (!op_quick_kind(op->kind))
 		return false;
-	}
 	const char *at = op->subject ? strrchr(op->subject, '@') : NULL;
 	return at && at != op->subject && at[1];
 }

@@ -108,6 +108,11 @@ void stage_add_note(struct stage *s, const char *fmt, ...)
 int stage_layout_load(struct stage *s, struct diags *d);
 
 /* apply.c */
+/* one handler per operation kind, named in op.c's table */
+op_apply_fn apply_domain_add, apply_domain_del, apply_mailbox_add, apply_mailbox_del, apply_mailbox_passwd,
+	apply_mailbox_quota, apply_alias_add, apply_alias_del, apply_alias_set, apply_catchall_set,
+	apply_catchall_clear, apply_sysalias, apply_file_restore, apply_maildir_restore, apply_map_rebuild,
+	apply_maildir_create;
 int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d);
 
 /* quick.c */
