@@ -415,6 +415,54 @@ static const char *next_value(int argc, char *const argv[], int *i, const char *
 	return argv[++*i];
 }
 
+/* The targets after the subject (pos[1...]) split into one word each
+ * (op_split_targets); pos then points into the returned array, which the
+ * caller frees with op_free_targets. */
+static char **op_words_split_list(char ***posp, int *npos)
+{
+	char **pos = *posp, **split = NULL;
+	size_t ns = 0, cap = 0;
+	for (int i = 1; i < *npos; i++) {
+		size_t k;
+		char **t = op_split_targets(pos[i], &k);
+		xgrow(&split, &cap, ns + k + 1, sizeof *split);
+		memcpy(split + ns, t, k * sizeof *t);
+		ns += k;
+		free(t);
+	}
+	if (split)
+		split[ns] = NULL;
+	pos = xreallocarray(pos, ns + 2, sizeof *pos);
+	for (size_t i = 0; i < ns; i++)
+		pos[1 + i] = split[i];
+	*npos = (int)ns + 1;
+	*posp = pos;
+	return split;
+}
+
+/* A subject, and as many targets as the kind takes (for 'mailbox quota'
+ * ADDRESS SIZE, the size is the one word after the subject: OPF_SIZE). */
+static bool op_words_arity(const struct op_desc *nm, int npos, const char *file, unsigned line,
+			   struct diags *d)
+{
+	if (npos < 1) {
+		/* The article goes with the noun: "an address", "a domain". */
+		diag_error(d, file, line, _("'%s %s' needs %s"), nm->object, nm->verb, _(nm->subject_noun));
+		return false;
+	}
+	int ntargets = npos - 1;
+	if (ntargets < nm->min_targets) {
+		diag_error(d, file, line, _("'%s %s' needs %s"), nm->object, nm->verb,
+			   (nm->flags & OPF_SIZE) ? _("a size (e.g. 2G, or none)") : _("at least one target address"));
+		return false;
+	}
+	if (nm->max_targets >= 0 && ntargets > nm->max_targets) {
+		diag_error(d, file, line, _("too many arguments for '%s %s'"), nm->object, nm->verb);
+		return false;
+	}
+	return true;
+}
+
 struct op *op_from_words(int argc, char *const argv[], const char *file, unsigned line,
 			 struct diags *d)
 {
@@ -469,40 +517,8 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	/* Alias targets come one a word or several in one ("a@x, b@x",
 	 * "a@x b@x"), split as the model splits a table value: the same forms
 	 * on the command line, in batch files and in the interface's forms. */
-	char **split = NULL;
-	if (ok && npos > 1 && (nm->flags & OPF_LIST)) {
-		size_t ns = 0, cap = 0;
-		for (int i = 1; i < npos; i++) {
-			size_t k;
-			char **t = op_split_targets(pos[i], &k);
-			xgrow(&split, &cap, ns + k + 1, sizeof *split);
-			memcpy(split + ns, t, k * sizeof *t);
-			ns += k;
-			free(t);
-		}
-		if (split)
-			split[ns] = NULL;
-		pos = xreallocarray(pos, ns + 2, sizeof *pos);
-		for (size_t i = 0; i < ns; i++)
-			pos[1 + i] = split[i];
-		npos = (int)ns + 1;
-	}
-	/* mailbox quota ADDRESS SIZE: the size is the one positional word
-	 * after the subject (OPF_SIZE). */
-	if (ok && npos < 1) {
-		/* The article goes with the noun: "an address", "a domain". */
-		diag_error(d, file, line, _("'%s %s' needs %s"), nm->object, nm->verb, _(nm->subject_noun));
-		ok = false;
-	}
-	int ntargets = npos - 1;
-	if (ok && (ntargets < nm->min_targets || (nm->max_targets >= 0 && ntargets > nm->max_targets))) {
-		if (ntargets < nm->min_targets)
-			diag_error(d, file, line, _("'%s %s' needs %s"), nm->object, nm->verb,
-				   (nm->flags & OPF_SIZE) ? _("a size (e.g. 2G, or none)") : _("at least one target address"));
-		else
-			diag_error(d, file, line, _("too many arguments for '%s %s'"), nm->object, nm->verb);
-		ok = false;
-	}
+	char **split = ok && npos > 1 && (nm->flags & OPF_LIST) ? op_words_split_list(&pos, &npos) : NULL;
+	ok = ok && op_words_arity(nm, npos, file, line, d);
 	/* A hash given by hand goes into the passwd-file as written: one that
 	 * Dovecot would read as the password itself, or an empty one, is not
 	 * a hash. */
