@@ -184,6 +184,26 @@ size_t diff_unified(const char *old_label, const char *new_label,
 	return diff_unified_at(old_label, new_label, a_text, alen, b_text, blen, context, 0, out);
 }
 
+/* Where the hunk whose first change is at script position i ends: it
+ * extends while the next change is within 2*context keeps, then takes
+ * context keeps more. */
+static size_t diff_hunk_end(const struct script *s, size_t i, unsigned context)
+{
+	size_t end = i;
+	for (;;) {
+		while (end < s->n && s->op[end] != KEEP)
+			end++;
+		size_t keep = end;
+		while (keep < s->n && s->op[keep] == KEEP && keep - end < 2 * (size_t)context + 1)
+			keep++;
+		if (keep < s->n && s->op[keep] != KEEP && keep - end <= 2 * (size_t)context) {
+			end = keep;
+			continue;
+		}
+		return end + context < s->n ? end + context : s->n;
+	}
+}
+
 size_t diff_unified_at(const char *old_label, const char *new_label,
 		       const char *a_text, size_t alen, const char *b_text, size_t blen,
 		       unsigned context, size_t first_line, struct strbuf *out)
@@ -249,21 +269,7 @@ size_t diff_unified_at(const char *old_label, const char *new_label,
 		if (i == s.n)
 			break;
 		size_t start = i >= context ? i - context : 0;
-		/* Extend while the next change is within 2*context keeps. */
-		size_t end = i;
-		for (;;) {
-			while (end < s.n && s.op[end] != KEEP)
-				end++;
-			size_t keep = end;
-			while (keep < s.n && s.op[keep] == KEEP && keep - end < 2 * (size_t)context + 1)
-				keep++;
-			if (keep < s.n && s.op[keep] != KEEP && keep - end <= 2 * (size_t)context) {
-				end = keep;
-				continue;
-			}
-			end = end + context < s.n ? end + context : s.n;
-			break;
-		}
+		size_t end = diff_hunk_end(&s, i, context);
 		if (hunks == 0)
 			sb_addf(out, "--- %s\n+++ %s\n", old_label, new_label);
 		hunks++;
