@@ -25,13 +25,25 @@ enum table_syntax {
  *   ends the line with a warning, as in Postfix.
  * - TABLE_REGEXP: one entry per rule; key is the rule as written
  *   ("!/^(.*)@old\.example$/i"), lookup_key the pattern between the
- *   delimiters, flags the letters after it ("" when none). "if"/"endif"
- *   blocks are reported as unsupported and the rules inside are skipped.
+ *   delimiters, flags the letters after it ("" when none). A rule inside
+ *   "if /pattern/" ... "endif" blocks has cond, the innermost block (an
+ *   "if" or "endif" line is no entry): it applies only when every block
+ *   around it matches (regexp_table(5), pcre_table(5)).
  * A value continued over lines keeps, as Postfix does, the leading
  * whitespace of each continuation line and the "\r" of a CRLF line end
  * between them (only leading/trailing whitespace is trimmed).
  * Entry pointers and indexes are valid until the next edit (every edit
  * rebuilds the entries from the document). */
+/* A regexp/pcre "if [!]/pattern/flags" block (its rules end at "endif";
+ * an "if" without "endif" runs to the end of the file). */
+struct table_cond {
+	char *pattern;
+	char *flags;
+	bool negated;
+	unsigned line;
+	const struct table_cond *parent;   /* the enclosing block, or NULL */
+};
+
 struct table_entry {
 	char *key;        /* as written (a quoted key stays quoted) */
 	char *lookup_key; /* the key as Postfix looks it up: case-folded for
@@ -46,6 +58,8 @@ struct table_entry {
 	unsigned line;    /* 1-based line number, for messages */
 	bool shadowed;    /* an earlier entry has the same lookup key: Postfix
 	                   * ignores this one ("duplicate entry") */
+	const struct table_cond *cond;  /* regexp/pcre: the innermost "if"
+	                   * block around the rule, or NULL */
 };
 
 struct table;

@@ -18,7 +18,8 @@ libvmail_a_SOURCES += \
 	src/model/trace.c \
 	src/model/trace_deliver.c \
 	src/model/trace_expand.c \
-	src/model/trace_lookup.c
+	src/model/trace_lookup.c \
+	src/model/trace_pattern.c
 
 EXTRA_DIST += \
 	tests/fixtures/world/basic/etc/aliases \

@@ -4,7 +4,6 @@
  * and copies of main.cf values; a result owns every string in it. */
 #include "config.h"
 
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,75 +38,6 @@ char *trace_fold(const char *s)
 
 /* ---- preparing ---- */
 
-/* Constructs POSIX ERE lacks or reads differently (glibc takes "\d" as a
- * plain "d" without complaint, so regcomp alone would not notice). */
-static const char *pcre_only(const char *p)
-{
-	static const char *const seqs[] = { "(?", "\\d", "\\D", "\\h", "\\H", "\\A", "\\z",
-					     "\\Z", "\\Q", "\\E", "\\K", "\\R", "*?", "+?",
-					     "??", "}?", "*+", "++" };
-	for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
-		const char *s = strstr(p, seqs[i]);
-		/* "\\d" is an escaped backslash followed by d: count the
-		 * backslashes before the match */
-		while (s) {
-			size_t bs = 0;
-			for (const char *q = s; q > p && q[-1] == '\\'; q--)
-				bs++;
-			if (bs % 2 == 0)
-				return seqs[i];
-			s = strstr(s + 1, seqs[i]);
-		}
-	}
-	return NULL;
-}
-
-static void compile_rules(struct tracer *t, struct tmap *m, bool pcre)
-{
-	size_t n = table_count(m->table);
-	m->rules = xcalloc(n ? n : 1, sizeof *m->rules);
-	m->nrules = n;
-	for (size_t i = 0; i < n; i++) {
-		const struct table_entry *e = table_entry(m->table, i);
-		struct rule *r = &m->rules[i];
-		r->e = e;
-		/* both regexp and pcre ignore case unless the i flag toggles it */
-		int cflags = REG_EXTENDED | REG_ICASE;
-		for (const char *f = e->flags ? e->flags : ""; *f; f++) {
-			if (*f == 'i')
-				cflags ^= REG_ICASE;
-			else if (*f == 'x' && !pcre)
-				cflags ^= REG_EXTENDED;
-			else if (*f == 'm' && !pcre)
-				cflags ^= REG_NEWLINE;
-			else
-				diag_warn(&t->warn, m->file, e->line,
-					  _("flag '%c' of this pattern is not evaluated by vmailadm"), *f);
-		}
-		const char *bad = pcre ? pcre_only(e->lookup_key) : NULL;
-		if (bad) {
-			diag_warn(&t->warn, m->file, e->line,
-				  _("PCRE-only syntax '%s' in this pattern: trace cannot evaluate it and treats the rule as not matching"),
-				  bad);
-			continue;
-		}
-		int rc = regcomp(&r->re, e->lookup_key, cflags);
-		if (rc != 0) {
-			char buf[256];
-			regerror(rc, &r->re, buf, sizeof buf);
-			if (pcre)
-				diag_warn(&t->warn, m->file, e->line,
-					  _("pattern is not POSIX syntax (%s); probably PCRE-only: trace treats the rule as not matching"),
-					  buf);
-			else
-				diag_warn(&t->warn, m->file, e->line,
-					  _("bad regular expression (%s): Postfix refuses this table"), buf);
-			continue;
-		}
-		r->ok = true;
-	}
-}
-
 static bool ref_matches(const struct table_ref *a, const struct table_ref *b)
 {
 	if (a->path && b->path)
@@ -122,7 +52,7 @@ static struct tmap *map_add(struct tracer *t, struct tmap *m)
 	m->file = m->ref->path ? m->ref->path : t->maincf;
 	m->pattern = m->table && table_syntax(m->table) == TABLE_REGEXP;
 	if (m->pattern)
-		compile_rules(t, m, strcmp(m->ref->type, "pcre") == 0);
+		trace_pattern_compile(t, m);
 	t->maps = xreallocarray(t->maps, t->nmaps + 1, sizeof *t->maps);
 	t->maps[t->nmaps++] = m;
 	return m;
@@ -314,10 +244,7 @@ void trace_free(struct tracer **tp)
 		return;
 	for (size_t i = 0; i < t->nmaps; i++) {
 		struct tmap *m = t->maps[i];
-		for (size_t k = 0; k < m->nrules; k++)
-			if (m->rules[k].ok)
-				regfree(&m->rules[k].re);
-		free(m->rules);
+		trace_pattern_free(m);
 		free(m);
 	}
 	free(t->maps);

@@ -5,17 +5,19 @@
  * recipient's domain class and what its delivery agent does. */
 #ifndef VMAILADM_TRACE_INT_H
 #define VMAILADM_TRACE_INT_H
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "model_int.h"
 #include "vmailadm/trace.h"
 
-/* One rule of a regexp/pcre table, compiled. */
+/* One rule of a regexp/pcre table, compiled (trace_pattern.c). */
+struct matcher;
+struct ccond;
 struct rule {
-	regex_t re;
-	bool ok;
+	struct matcher *m;          /* NULL or not ok: Postfix skips the rule */
+	struct ccond *cond;         /* the innermost "if" block around it */
+	long max_sub;               /* the highest $n of its result */
 	const struct table_entry *e;
 };
 
@@ -30,6 +32,8 @@ struct tmap {
 	bool pattern;
 	struct rule *rules;
 	size_t nrules;
+	struct ccond **conds;       /* its "if" blocks, compiled */
+	size_t nconds;
 	char *static_value;         /* static:VALUE answers every key */
 };
 
@@ -112,6 +116,13 @@ struct hit {
 	unsigned line;
 	char *value;   /* owned; $n substituted for patterns */
 };
+
+/* trace_pattern.c (dict_regexp.c, dict_pcre.c): compile m's rules and
+ * "if" blocks (warnings into t->warn), free them, and the first rule of m
+ * that answers key. no_regsub: rules with $n do not exist (virtual(8)). */
+void trace_pattern_compile(struct tracer *t, struct tmap *m);
+void trace_pattern_free(struct tmap *m);
+bool trace_pattern_lookup(const struct tmap *m, const char *key, bool no_regsub, struct hit *h);
 
 /* Which query form found the answer. */
 enum form { FORM_FULL, FORM_NOEXT, FORM_LOCAL_EXT, FORM_LOCAL, FORM_DOMAIN };

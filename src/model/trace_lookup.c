@@ -36,47 +36,6 @@ long trace_split_extension(const char *local, size_t len, const char *delims)
 	return -1;
 }
 
-/* The result of a pattern rule with $1..$9, ${n} and $$ replaced. */
-static char *substitute(const char *value, const char *subject, const regmatch_t *pm, size_t npm)
-{
-	struct strbuf sb = STRBUF_INIT;
-	for (const char *p = value; *p; p++) {
-		if (*p != '$') {
-			sb_addc(&sb, *p);
-			continue;
-		}
-		if (p[1] == '$') {
-			sb_addc(&sb, '$');
-			p++;
-			continue;
-		}
-		size_t n;
-		const char *q = p + 1;
-		bool brace = *q == '{';
-		if (brace)
-			q++;
-		if (!isdigit((unsigned char)*q)) {
-			sb_addc(&sb, '$');
-			continue;
-		}
-		n = (size_t)(*q - '0');
-		if (brace) {
-			while (isdigit((unsigned char)q[1]))
-				n = n * 10 + (size_t)(*++q - '0');
-			if (q[1] != '}') {
-				sb_addc(&sb, '$');
-				continue;
-			}
-			q++;
-		}
-		if (n < npm && pm[n].rm_so >= 0)
-			sb_add(&sb, subject + pm[n].rm_so, (size_t)(pm[n].rm_eo - pm[n].rm_so));
-		p = q;
-	}
-	char *s = sb_detach(&sb);
-	return s ? s : xstrdup("");
-}
-
 bool trace_lookup_maps(struct tmap *const *maps, size_t n, const char *key, bool fixed_only,
 		       struct hit *h)
 {
@@ -113,19 +72,8 @@ bool trace_lookup_maps(struct tmap *const *maps, size_t n, const char *key, bool
 		}
 		if (fixed_only)
 			continue;
-		for (size_t k = 0; k < m->nrules; k++) {
-			const struct rule *r = &m->rules[k];
-			if (!r->ok)
-				continue;
-			regmatch_t pm[10];
-			bool match = regexec(&r->re, key, 10, pm, 0) == 0;
-			if (match == r->e->negated)
-				continue;
-			h->map = m;
-			h->line = r->e->line;
-			h->value = r->e->negated ? xstrdup(r->e->value) : substitute(r->e->value, key, pm, 10);
+		if (trace_pattern_lookup(m, key, false, h))
 			return true;
-		}
 	}
 	return false;
 }

@@ -92,8 +92,9 @@ static void shadow(void *obj, size_t i, size_t fi, struct diags *d)
 		break;
 	case TABLE_REGEXP:
 		/* Only an identical rule can never match: the same pattern with
-		 * other flags or negation is a different rule. */
-		if (e->negated == f->negated && strcmp(e->flags, f->flags) == 0) {
+		 * other flags, negation or "if" block is a different rule. */
+		if (e->negated == f->negated && strcmp(e->flags, f->flags) == 0 &&
+		    e->cond == f->cond) {
 			e->shadowed = true;
 			diag_warn(d, name, e->line,
 				  _("the same pattern is on line %u; this rule never matches"),
@@ -140,52 +141,42 @@ static void parse_list(struct table *t, const char *s, size_t first, size_t nlin
 	}
 }
 
-/* "if"/"endif" keyword at s (dict_regexp compares them without case). */
+/* "if"/"endif" keyword at s (dict_regexp compares them without case; any
+ * non-alphanumeric character may follow, "if/x/" included). */
 static bool keyword(const char *s, const char *kw)
 {
 	size_t n = strlen(kw);
 	for (size_t i = 0; i < n; i++)
 		if ((s[i] | 0x20) != kw[i])
 			return false;
-	return !s[n] || ascii_is_ws(s[n]);
+	return !is_alnum(s[n]);
 }
 
-static void parse_regexp(struct table *t, const char *s, size_t first, size_t nlines,
-			 unsigned *depth, struct diags *d)
-{
-	const char *name = doc_name(t->ed.doc);
-	unsigned line = (unsigned)(first + 1);
-	if (keyword(s, "if")) {
-		if ((*depth)++ == 0)
-			diag_warn(d, name, line,
-				  _("\"if\" blocks are not supported: the rules up to the "
-				    "matching \"endif\" are ignored"));
-		return;
-	}
-	if (keyword(s, "endif")) {
-		if (*depth == 0)
-			diag_warn(d, name, line, _("ignoring ENDIF without matching IF"));
-		else
-			(*depth)--;
-		return;
-	}
-	if (*depth > 0)
-		return;
+/* One "[!]/pattern/flags" of a rule or an "if" line, as dict_regexp and
+ * dict_pcre read it. */
+struct rpat {
+	bool negated;
+	const char *pat, *flags, *rest;
+	size_t plen, flen;
+};
 
+static bool regexp_pattern(const char *s, const char *name, unsigned line, struct rpat *rp,
+			   struct diags *d)
+{
 	const char *p = s;
-	bool negated = false;
-	while (*p == '!') {
-		negated = !negated;
-		p++;
+	rp->negated = false;
+	for (;; p++) {
+		if (*p == '!')
+			rp->negated = !rp->negated;
+		else if (!ascii_is_ws(*p))
+			break;
 	}
-	while (ascii_is_ws(*p))
-		p++;
 	char delim = *p;
 	if (!delim || is_alnum(delim) || delim == '\\') {
 		diag_error(d, name, line, _("no regexp: %.60s"), s);
-		return;
+		return false;
 	}
-	const char *pat = ++p;
+	rp->pat = ++p;
 	while (*p && *p != delim) {
 		if (*p == '\\' && p[1])
 			p++;
@@ -193,26 +184,77 @@ static void parse_regexp(struct table *t, const char *s, size_t first, size_t nl
 	}
 	if (!*p) {
 		diag_error(d, name, line, _("no closing regexp delimiter \"%c\": %.60s"), delim, s);
-		return;
+		return false;
 	}
-	const char *pat_end = p++;
-	const char *fl = p;
+	rp->plen = (size_t)(p - rp->pat);
+	rp->flags = ++p;
 	while (*p && !ascii_is_ws(*p)) {
 		/* The union of the regexp (imx) and pcre (imsxAEUX) options. */
 		if (!strchr("imsxAEUX", *p)) {
 			diag_error(d, name, line, _("unknown regexp option \"%c\": skipping this rule"),
 				   *p);
-			return;
+			return false;
 		}
 		p++;
 	}
+	rp->flen = (size_t)(p - rp->flags);
+	rp->rest = p;
+	return true;
+}
+
+/* "if [!]/pattern/flags": a block opens inside *cur. A bad pattern opens
+ * none, as in Postfix (its "endif" then closes the enclosing block). */
+static void parse_if(struct table *t, const char *s, unsigned line, const struct table_cond **cur,
+		     unsigned *depth, struct diags *d)
+{
+	const char *name = doc_name(t->ed.doc);
+	struct rpat rp;
+	if (!regexp_pattern(s + 2, name, line, &rp, d))
+		return;
+	size_t n;
+	tableline_trim(rp.rest, strlen(rp.rest), &n);
+	if (n > 0)
+		diag_warn(d, name, line, _("ignoring extra text after IF statement: \"%.60s\""),
+			  rp.rest);
+	struct table_cond *c = arena_alloc(&t->ed.arena, sizeof *c, _Alignof(struct table_cond));
+	c->pattern = pool_strndup(t, rp.pat, rp.plen);
+	c->flags = pool_strndup(t, rp.flags, rp.flen);
+	c->negated = rp.negated;
+	c->line = line;
+	c->parent = *cur;
+	*cur = c;
+	(*depth)++;
+}
+
+static void parse_regexp(struct table *t, const char *s, size_t first, size_t nlines,
+			 const struct table_cond **cur, unsigned *depth, struct diags *d)
+{
+	const char *name = doc_name(t->ed.doc);
+	unsigned line = (unsigned)(first + 1);
+	if (keyword(s, "if")) {
+		parse_if(t, s, line, cur, depth, d);
+		return;
+	}
+	if (keyword(s, "endif")) {
+		if (*depth == 0) {
+			diag_warn(d, name, line, _("ignoring ENDIF without matching IF"));
+		} else {
+			(*depth)--;
+			*cur = (*cur)->parent;
+		}
+		return;
+	}
+	struct rpat rp;
+	if (!regexp_pattern(s, name, line, &rp, d))
+		return;
 	struct table_entry *e = new_entry(t, first, nlines);
-	e->key = pool_strndup(t, s, (size_t)(p - s));
-	e->lookup_key = pool_strndup(t, pat, (size_t)(pat_end - pat));
-	e->flags = pool_strndup(t, fl, (size_t)(p - fl));
-	e->negated = negated;
+	e->key = pool_strndup(t, s, (size_t)(rp.rest - s));
+	e->lookup_key = pool_strndup(t, rp.pat, rp.plen);
+	e->flags = pool_strndup(t, rp.flags, rp.flen);
+	e->negated = rp.negated;
+	e->cond = *cur;
 	size_t vlen;
-	const char *val = tableline_trim(p, strlen(p), &vlen);
+	const char *val = tableline_trim(rp.rest, strlen(rp.rest), &vlen);
 	e->value = pool_strndup(t, val, vlen);
 	if (!*e->value)
 		diag_warn(d, name, line, _("no replacement text: using empty string"));
@@ -234,6 +276,7 @@ static void reindex(struct table *t, struct diags *d)
 	struct strbuf text = STRBUF_INIT;
 	size_t pos = 0, first, nlines;
 	unsigned depth = 0;
+	const struct table_cond *cur = NULL;
 	while (doc_next_logical(t->ed.doc, &pos, &text, &first, &nlines)) {
 		char *s = text.buf;
 		/* readlline() refuses text without a line to continue. */
@@ -250,7 +293,7 @@ static void reindex(struct table *t, struct diags *d)
 			parse_list(t, s, first, nlines, d);
 			break;
 		case TABLE_REGEXP:
-			parse_regexp(t, s, first, nlines, &depth, d);
+			parse_regexp(t, s, first, nlines, &cur, &depth, d);
 			break;
 		}
 	}

@@ -44,6 +44,8 @@ static void listing(const struct table *t, const struct diags *d, struct strbuf 
 			sb_adds(out, " negated");
 		if (e->shadowed)
 			sb_adds(out, " shadowed");
+		for (const struct table_cond *c = e->cond; c; c = c->parent)
+			sb_addf(out, " if%s@%u", c->negated ? "!" : "", c->line);
 		sb_addc(out, '\n');
 	}
 	golden_add_diags(out, d);
@@ -363,27 +365,39 @@ static void test_regexp(void)
 				    "/unterminated x\n"
 				    "/q/Q bad\n"
 				    "/@x\\.org$/\tcatchall\n", TABLE_REGEXP, &d);
-	CU_ASSERT_EQUAL_FATAL(table_count(t), 5);
+	CU_ASSERT_EQUAL_FATAL(table_count(t), 7);
 	const struct table_entry *e = table_entry(t, 0);
 	CU_ASSERT_STRING_EQUAL(e->key, "/^a@x\\.org$/i");
 	CU_ASSERT_STRING_EQUAL(e->lookup_key, "^a@x\\.org$");
 	CU_ASSERT_STRING_EQUAL(e->flags, "i");
 	CU_ASSERT_FALSE(e->negated);
+	CU_ASSERT_PTR_NULL(e->cond);
 	CU_ASSERT_TRUE(table_entry(t, 1)->negated);
 	CU_ASSERT_STRING_EQUAL(table_entry(t, 1)->flags, "");
 	CU_ASSERT_STRING_EQUAL(table_entry(t, 2)->lookup_key, "^/h/(.*)@x$");
-	CU_ASSERT_TRUE(table_entry(t, 3)->shadowed);
-	CU_ASSERT_EQUAL(table_entry(t, 3)->line, 10);
+	/* the rules inside "if" blocks, with their blocks */
+	const struct table_entry *b = table_entry(t, 3), *c = table_entry(t, 4);
+	CU_ASSERT_STRING_EQUAL(b->lookup_key, "^b@");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->cond);
+	CU_ASSERT_STRING_EQUAL(b->cond->pattern, "@y$");
+	CU_ASSERT_EQUAL(b->cond->line, 4);
+	CU_ASSERT_PTR_NULL(b->cond->parent);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c->cond);
+	CU_ASSERT_STRING_EQUAL(c->cond->pattern, "z");
+	CU_ASSERT_PTR_EQUAL(c->cond->parent, b->cond);
+	CU_ASSERT_PTR_NULL(table_entry(t, 5)->cond);   /* after both endifs */
+	CU_ASSERT_TRUE(table_entry(t, 5)->shadowed);
+	CU_ASSERT_EQUAL(table_entry(t, 5)->line, 10);
 	CU_ASSERT_PTR_EQUAL(table_lookup(t, "^a@x\\.org$"), table_entry(t, 0));
-	CU_ASSERT_PTR_NULL(table_lookup(t, "^b@"));     /* inside an if block */
+	CU_ASSERT_PTR_EQUAL(table_lookup(t, "^b@"), b);
 	CU_ASSERT_EQUAL(diags_count(&d, DIAG_ERROR), 2);
-	CU_ASSERT_EQUAL(diags_count(&d, DIAG_WARNING), 2); /* if, duplicate rule */
+	CU_ASSERT_EQUAL(diags_count(&d, DIAG_WARNING), 1); /* duplicate rule */
 
 	/* New rules go last; a rule is named as written or by its pattern. */
 	CU_ASSERT_EQUAL(table_add(t, "/^new@x\\.org$/", "n", &d), 0);
-	CU_ASSERT_EQUAL(table_count(t), 6);
-	CU_ASSERT_STRING_EQUAL(table_entry(t, 5)->key, "/^new@x\\.org$/");
-	CU_ASSERT_EQUAL(table_entry(t, 5)->line, 14);
+	CU_ASSERT_EQUAL(table_count(t), 8);
+	CU_ASSERT_STRING_EQUAL(table_entry(t, 7)->key, "/^new@x\\.org$/");
+	CU_ASSERT_EQUAL(table_entry(t, 7)->line, 14);
 	CU_ASSERT_EQUAL(table_add(t, "not-a-rule", "n", &d), -1);
 	CU_ASSERT_EQUAL(table_remove(t, "!/@x\\.org$/", &d), 0);
 	CU_ASSERT_EQUAL(table_set(t, "^/h/(.*)@x$", "$1@x.org", &d), 0);
@@ -398,7 +412,21 @@ static void test_regexp(void)
 	size_t before = d.n;
 	CU_ASSERT_EQUAL(table_add(t, "/f/", "g", &d), -1);
 	CU_ASSERT_EQUAL(d.n, before + 1);
-	CU_ASSERT_EQUAL(table_count(t), 1);
+	CU_ASSERT_EQUAL(table_count(t), 2);
+	table_free(&t);
+
+	/* "if" with no space, "IF!", a bad "if" opens no block (its endif
+	 * closes the enclosing one, as in Postfix), the same pattern in and
+	 * out of a block is no duplicate */
+	t = parse_str("if/a/\n/x/ 1\nIF !/b/\n/x/ 2\nendif\nif\n/y/ 3\nendif\n/z/ 4\nendif\n/w/ 5\n",
+		      TABLE_REGEXP, &d);
+	CU_ASSERT_EQUAL_FATAL(table_count(t), 5);
+	CU_ASSERT_STRING_EQUAL(table_entry(t, 1)->cond->pattern, "b");
+	CU_ASSERT_TRUE(table_entry(t, 1)->cond->negated);
+	CU_ASSERT_FALSE(table_entry(t, 1)->shadowed);
+	CU_ASSERT_STRING_EQUAL(table_entry(t, 2)->cond->pattern, "a");
+	CU_ASSERT_PTR_NULL(table_entry(t, 3)->cond);
+	CU_ASSERT_PTR_NULL(table_entry(t, 4)->cond);
 	table_free(&t);
 	diags_free(&d);
 }
