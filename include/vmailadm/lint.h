@@ -24,7 +24,8 @@ enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
  * weak-password-scheme, domain-in-two-classes, map-not-built,
  * map-older-than-source, domain-list-file-needs-reload, passwd-file-mode,
  * maildir-owner, mail-base-mode, vmail-uid-below-minimum,
- * virtual-mailbox-limit-not-quota, dovecot-path-mismatch. */
+ * virtual-mailbox-limit-not-quota, dovecot-path-mismatch, hash-in-value,
+ * mailbox-map-substitution. */
 struct lint_problem {
 	const char *rule;
 	enum lint_severity severity;

@@ -103,6 +103,12 @@ const struct diags *trace_warnings(const struct tracer *t);
  * trace_result_free). */
 void trace_address(struct tracer *t, const char *address, struct trace_result *out);
 void trace_result_free(struct trace_result *r);
+/* Every class (enum domain_class bits) Postfix puts domain in, pattern
+ * tables included (a regexp/pcre virtual_alias_maps rule matching the bare
+ * name, with virtual_alias_domains = $virtual_alias_maps); *file and *line:
+ * where the alias class comes from when it does, else the listing used. */
+unsigned trace_domain_classes(struct tracer *t, const char *domain, const char **file,
+			      unsigned *line);
 /* A hint before tracing addrs one after the other (a batch read from
  * stdin): starts loading, all at once, the table entries their first
  * lookups read, so that on large tables the memory waits overlap instead

@@ -23,6 +23,7 @@
 #include "vmailadm/safeopen.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/strmap.h"
+#include "vmailadm/table.h"
 #include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
 
@@ -109,8 +110,22 @@ static void lint_domains(const struct world *w, struct lint_report *r)
 {
 	size_t nd;
 	const struct domain *doms = world_domains(w, &nd);
+	struct tracer *t = trace_create(w, NULL);
 	for (size_t i = 0; i < nd; i++) {
 		const struct domain *dom = &doms[i];
+		const char *pf;
+		unsigned pl;
+		if (!dom->conflict && (dom->classes & DOMAIN_VIRTUAL_MAILBOX) &&
+		    (trace_domain_classes(t, dom->name, &pf, &pl) & DOMAIN_VIRTUAL_ALIAS)) {
+			/* a pattern alias table matches the bare name: with the
+			 * default virtual_alias_domains it makes an alias domain */
+			char *fix = fixf(_("anchor the pattern on an address (/@%s$/ or /^user@/), or set virtual_alias_domains explicitly"),
+					 dom->name);
+			add(r, "domain-in-two-classes", LINT_ERROR, pf, pl, dom->name, fix,
+			    _("mailbox domain %s is matched by this pattern of virtual_alias_maps (virtual_alias_domains = $virtual_alias_maps): Postfix warns \"do not list domain %s in BOTH virtual_alias_domains and virtual_mailbox_domains\" and bounces its mailboxes (User unknown in virtual alias table)"),
+			    dom->name, dom->name);
+			free(fix);
+		}
 		if (dom->conflict) {
 			const struct domain_listing *l = &dom->listings[dom->nlistings - 1];
 			char *fix = fixf(_("list %s in one class only (a mailbox domain belongs in virtual_mailbox_domains alone)"),
@@ -155,6 +170,48 @@ static void lint_domains(const struct world *w, struct lint_report *r)
 			free(fix);
 		}
 	}
+	trace_free(&t);
+}
+
+/* "$n" in a pattern rule's result. */
+static bool has_substitution(const char *v)
+{
+	for (const char *p = strchr(v, '$'); p; p = strchr(p + 1, '$')) {
+		if (p[1] == '$') {
+			p++;
+			continue;
+		}
+		if ((p[1] >= '0' && p[1] <= '9') || ((p[1] == '{' || p[1] == '(') && p[2] >= '0' && p[2] <= '9'))
+			return true;
+	}
+	return false;
+}
+
+/* One entry's value: a "#" taken for a comment in an alias map (each word
+ * is a recipient), "$n" in a pattern mailbox map (virtual(8) refuses it). */
+static void lint_value(const struct world_map *m, const struct table_entry *e, struct lint_report *r)
+{
+	if ((m->roles & MAP_VIRTUAL_ALIAS) && table_syntax(m->table) != TABLE_LIST) {
+		const char *p = e->value, *s;
+		size_t len;
+		while (table_value_next(&p, &s, &len))
+			if (s[0] == '#') {
+				char *fix = fixf(_("put the comment on a line of its own, starting with #"));
+				add(r, "hash-in-value", LINT_WARNING, m->ref.path, e->line, e->key, fix,
+				    _("\"%s\": a # in a lookup table value is no comment: every word after it (\"%s\") is one more recipient"),
+				    e->value, s);
+				free(fix);
+				break;
+			}
+	}
+	if ((m->roles & MAP_VIRTUAL_MAILBOX) && table_syntax(m->table) == TABLE_REGEXP &&
+	    has_substitution(e->value)) {
+		char *fix = fixf(_("list the mailboxes one by one, or use a fixed path"));
+		add(r, "mailbox-map-substitution", LINT_ERROR, m->ref.path, e->line, e->key, fix,
+		    _("%s → %s: virtual(8) refuses $n in virtual_mailbox_maps (\"regular expression substitution is not allowed: skipping this rule\"): smtpd accepts these addresses at RCPT, then virtual(8) bounces them"),
+		    e->key, e->value);
+		free(fix);
+	}
 }
 
 static void lint_maps(const struct world *w, struct lint_report *r)
@@ -166,6 +223,7 @@ static void lint_maps(const struct world *w, struct lint_report *r)
 			size_t n = table_count(m->table);
 			for (size_t k = 0; k < n; k++) {
 				const struct table_entry *e = table_entry(m->table, k);
+				lint_value(m, e, r);
 				if (!e->shadowed)
 					continue;
 				const struct table_entry *first = table_lookup(m->table, e->lookup_key);

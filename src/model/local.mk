@@ -50,7 +50,9 @@ EXTRA_DIST += \
 	tests/fixtures/world/lintbad/etc/postfix/main.cf \
 	tests/fixtures/world/lintbad/etc/postfix/vdomains \
 	tests/fixtures/world/lintbad/etc/postfix/virtual \
+	tests/fixtures/world/lintbad/etc/postfix/virtual.regexp \
 	tests/fixtures/world/lintbad/etc/postfix/vmailbox \
+	tests/fixtures/world/lintbad/etc/postfix/vmailbox.regexp \
 	tests/fixtures/world/lintbad/mail/bad.test/alice/cur/.keep \
 	tests/fixtures/world/lintbad/mail/other.test/orphan/cur/.keep \
 	tests/fixtures/world/lintbad/vmailadm.yaml \
@@ -66,12 +68,14 @@ EXTRA_DIST += \
 	tests/fixtures/world/lintgood/mail/good.test/bob/new/.keep \
 	tests/fixtures/world/lintgood/vmailadm.yaml \
 	tests/fixtures/world/tricky/etc/aliases \
+	tests/fixtures/world/tricky/etc/include.list \
 	tests/fixtures/world/tricky/etc/dovecot/users \
 	tests/fixtures/world/tricky/etc/postfix/main.cf \
 	tests/fixtures/world/tricky/etc/postfix/virtual \
 	tests/fixtures/world/tricky/etc/postfix/virtual.pcre \
 	tests/fixtures/world/tricky/etc/postfix/virtual2 \
 	tests/fixtures/world/tricky/etc/postfix/vmailbox \
+	tests/fixtures/world/tricky/etc/postfix/vmailbox.pcre \
 	tests/fixtures/world/tricky/vmailadm.yaml
 
 # trace_open's fixture (domain tables of every kind).

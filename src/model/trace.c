@@ -4,6 +4,10 @@
  * and copies of main.cf values; a result owns every string in it. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,92 @@ char *trace_fold(const char *s)
 		if (*q >= 'A' && *q <= 'Z')
 			*q = (char)(*q - 'A' + 'a');
 	return p;
+}
+
+/* ---- address forms (quote_822_local.c, trivial-rewrite's rewrite.c) ---- */
+
+/* unquote_822_local(): the internal form, quotes and backslashes gone
+ * before the last unquoted '@'. */
+static char *addr_unquote(const char *a)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool inq = false;
+	long at = -1;
+	const char *at_src = NULL;
+	for (const char *p = a; *p; p++) {
+		if (*p == '"') {
+			inq = !inq;
+			continue;
+		}
+		if (*p == '@' && !inq) {
+			at = (long)sb.len;
+			at_src = p;
+		} else if (*p == '\\') {
+			if (!p[1])
+				continue;
+			p++;
+		}
+		sb_addc(&sb, *p);
+	}
+	if (at >= 0) {
+		sb.buf[at] = '\0';
+		sb.len = (size_t)at;
+		sb_adds(&sb, at_src);
+	}
+	char *s = sb_detach(&sb);
+	return s ? s : xstrdup("");
+}
+
+/* is_822_dot_string(): atoms separated by single dots (8-bit allowed). */
+static bool dot_string(const char *s, size_t n)
+{
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c == '.' && i + 1 < n && s[i + 1] == '.') || c == ' ' || c < 32 || c == 127 ||
+		    strchr("()<>@,;:\\\"[]", c))
+			return false;
+	}
+	return true;
+}
+
+/* quote_822_local(): an internal address as tables are asked, its local
+ * part quoted only when it is no dot-string. */
+static char *addr_quote(const char *a)
+{
+	const char *at = strrchr(a, '@');
+	size_t n = at ? (size_t)(at - a) : strlen(a);
+	if (dot_string(a, n))
+		return xstrdup(a);
+	struct strbuf sb = STRBUF_INIT;
+	sb_addc(&sb, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] == '"' || a[i] == '\\' || a[i] == '\r')
+			sb_addc(&sb, '\\');
+		sb_addc(&sb, a[i]);
+	}
+	sb_addc(&sb, '"');
+	sb_adds(&sb, a + n);
+	return sb_detach(&sb);
+}
+
+char *trace_rewrite(const struct tracer *t, const char *addr)
+{
+	char *in = addr_unquote(addr);
+	size_t n = strlen(in);
+	char *at = strrchr(in, '@');
+	/* rewrite.c: a trailing dot goes, but not from "..", nor "@." */
+	if (at && n > 1 && in[n - 1] == '.' && in[n - 2] != '.' && in[n - 2] != '@')
+		in[n - 1] = '\0';
+	if (!at) {
+		char *q = xasprintf("%s@%s", in, t->myorigin);
+		free(in);
+		in = q;
+	}
+	char *out = addr_quote(in);
+	free(in);
+	return out;
 }
 
 /* ---- preparing ---- */
@@ -103,6 +193,82 @@ static struct tmap **param_maps(struct tracer *t, const char *param, size_t *n, 
 	return v;
 }
 
+/* allow_mail_to_commands/files as EXP_* bits. */
+static unsigned exp_mask(const struct maincf *mc, const char *param)
+{
+	char *v = maincf_get(mc, param);
+	char **items = maincf_split_list(v, NULL);
+	unsigned m = 0;
+	for (char **p = items; *p; p++)
+		m |= strcasecmp(*p, "alias") == 0 ? EXP_ALIAS : strcasecmp(*p, "forward") == 0 ? EXP_FORWARD
+			: strcasecmp(*p, "include") == 0 ? EXP_INCLUDE : 0;
+	maincf_list_free(items);
+	free(v);
+	return m;
+}
+
+/* The addresses of inet_interfaces and proxy_interfaces ("all": every
+ * interface's, "loopback-only": the loopback ones), for resolve_local()'s
+ * "[address]" literals; filtered by inet_protocols. */
+static void local_interfaces(struct tracer *t)
+{
+	char *protos = maincf_get(t->mc, "inet_protocols");
+	bool v4 = true, v6 = true;
+	if (strcasecmp(protos, "all") != 0) {
+		v4 = strstr(protos, "ipv4") != NULL;
+		v6 = strstr(protos, "ipv6") != NULL;
+	}
+	free(protos);
+	static const char *const params[] = { "inet_interfaces", "proxy_interfaces" };
+	for (size_t k = 0; k < 2; k++) {
+		char *v = maincf_get(t->mc, params[k]);
+		char **items = maincf_split_list(v, NULL);
+		for (char **p = items; *p; p++) {
+			bool all = strcasecmp(*p, "all") == 0, lo = strcasecmp(*p, "loopback-only") == 0;
+			if (!all && !lo) {
+				t->ifaddrs = xreallocarray(t->ifaddrs, t->nifaddrs + 1, sizeof *t->ifaddrs);
+				t->ifaddrs[t->nifaddrs++] = trace_fold(*p);
+				continue;
+			}
+			struct ifaddrs *ifa = NULL;
+			if (getifaddrs(&ifa) != 0)
+				continue;
+			for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+				if (!i->ifa_addr || (lo && !(i->ifa_flags & IFF_LOOPBACK)))
+					continue;
+				int fam = i->ifa_addr->sa_family;
+				char buf[INET6_ADDRSTRLEN + 8];
+				if (fam == AF_INET && v4) {
+					inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr,
+						  buf, sizeof buf);
+				} else if (fam == AF_INET6 && v6) {
+					memcpy(buf, "ipv6:", 5);
+					inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr,
+						  buf + 5, sizeof buf - 5);
+				} else {
+					continue;
+				}
+				t->ifaddrs = xreallocarray(t->ifaddrs, t->nifaddrs + 1, sizeof *t->ifaddrs);
+				t->ifaddrs[t->nifaddrs++] = xstrdup(buf);
+			}
+			freeifaddrs(ifa);
+		}
+		maincf_list_free(items);
+		free(v);
+	}
+}
+
+bool trace_local_literal(const struct tracer *t, const char *domain)
+{
+	size_t n = strlen(domain);
+	if (n < 3 || domain[0] != '[' || domain[n - 1] != ']')
+		return false;
+	for (size_t i = 0; i < t->nifaddrs; i++)
+		if (strlen(t->ifaddrs[i]) == n - 2 && strncasecmp(t->ifaddrs[i], domain + 1, n - 2) == 0)
+			return true;
+	return false;
+}
+
 /* The settings, from main.cf; t->mc, t->maincf and t->maps are set. */
 static void prepare(struct tracer *t, struct diags *d)
 {
@@ -144,6 +310,12 @@ static void prepare(struct tracer *t, struct diags *d)
 		t->relay[i] = trace_fold(ritems[i]);
 	maincf_list_free(ritems);
 	free(relay);
+	char *amu = maincf_get(mc, "allow_min_user");
+	t->allow_min_user = strcasecmp(amu, "yes") == 0;
+	free(amu);
+	t->cmd_mask = exp_mask(mc, "allow_mail_to_commands");
+	t->file_mask = exp_mask(mc, "allow_mail_to_files");
+	local_interfaces(t);
 	t->min_uid = maincf_get_long(mc, "virtual_minimum_uid", 100);
 	t->static_uid = -1;
 	char *uid = maincf_get(mc, "virtual_uid_maps");
@@ -269,6 +441,9 @@ void trace_free(struct tracer **tp)
 	free(t->mmaps);
 	free(t->delims);
 	free(t->myorigin);
+	for (size_t i = 0; i < t->nifaddrs; i++)
+		free(t->ifaddrs[i]);
+	free(t->ifaddrs);
 	for (size_t i = 0; i < t->nrelay; i++)
 		free(t->relay[i]);
 	free(t->relay);
@@ -340,12 +515,15 @@ void trace_address(struct tracer *t, const char *address, struct trace_result *o
 {
 	memset(out, 0, sizeof *out);
 	out->address = xstrdup(address);
-	/* trivial-rewrite's canonical form: a bare name gets @$myorigin */
-	char *addr = strchr(address, '@') ? xstrdup(address)
-					  : xasprintf("%s@%s", address, t->myorigin);
+	/* trivial-rewrite's canonical form: a bare name gets @$myorigin, a
+	 * trailing dot goes, the local part is quoted only where needed */
+	char *addr = trace_rewrite(t, address);
 	if (!strchr(address, '@'))
 		STEP(t, out, "canonical", 0, addr, t->maincf, 0, _("%s has no domain: @$myorigin appended"),
 		     address);
+	else if (strcmp(addr, address) != 0)
+		STEP(t, out, "canonical", 0, addr, NULL, 0, _("%s is written %s (RFC 5322 form)"),
+		     address, addr);
 	const char *at = strrchr(addr, '@');
 	char *fdom = trace_fold(at + 1);
 	trace_deliver_class_step(t, out, 0, addr, fdom);

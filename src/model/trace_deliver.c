@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,7 @@
 #include "vmailadm/aliases.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/strbuf.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/table.h"
 #include "vmailadm/tableidx.h"
@@ -117,6 +119,8 @@ static const struct dclass *classes_of(struct tracer *t, const char *domain)
 static unsigned domain_mask(struct tracer *t, const char *domain)
 {
 	unsigned mask = 0;
+	if (trace_local_literal(t, domain))
+		return DOMAIN_LOCAL;
 	if (t->w) {
 		world_domain_class(t->w, domain, &mask);
 		return mask;
@@ -160,7 +164,7 @@ static bool pattern_domain_match(struct tracer *t, enum map_role role, const cha
 			continue;
 		struct tmap *one[] = { m };
 		struct hit h;
-		if (trace_lookup_maps(one, 1, domain, false, &h)) {
+		if (trace_lookup_maps(one, 1, domain, 0, &h)) {
 			free(h.value);
 			*file = m->file;
 			*line = h.line;
@@ -196,6 +200,23 @@ static unsigned domain_classes(struct tracer *t, const char *domain, const char 
 			*line = pl;
 		}
 	}
+	return mask;
+}
+
+unsigned trace_domain_classes(struct tracer *t, const char *domain, const char **file,
+			      unsigned *line)
+{
+	char *f = trace_fold(domain);
+	const char *via;
+	unsigned mask = domain_classes(t, f, file, line, &via);
+	unsigned pl;
+	const char *pf;
+	/* where a pattern names it an alias domain: the rule, for lint */
+	if ((mask & DOMAIN_VIRTUAL_ALIAS) && pattern_domain_match(t, MAP_ALIAS_DOMAINS, f, &pf, &pl)) {
+		*file = pf;
+		*line = pl;
+	}
+	free(f);
 	return mask;
 }
 
@@ -264,6 +285,177 @@ static void local_user(struct tracer *t, struct trace_result *r, const char *add
 	free(user);
 }
 
+static void local_deliver(struct tracer *t, struct trace_result *r, const char *addr,
+			  const char *local, unsigned depth, int hops, struct strmap *seen);
+
+/* An alias value's target with its RFC 822 comments dropped ("admin
+ * (Info desk)" is admin, as tok822 reads it), trimmed. */
+static char *target_text(const char *tg)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool inq = false;
+	int depth = 0;
+	for (const char *p = tg; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			if (!depth)
+				sb_add(&sb, p, 2);
+			p++;
+			continue;
+		}
+		if (*p == '"' && !depth)
+			inq = !inq;
+		else if (*p == '(' && !inq) {
+			depth++;
+			continue;
+		} else if (*p == ')' && !inq && depth) {
+			depth--;
+			continue;
+		}
+		if (!depth)
+			sb_addc(&sb, *p);
+	}
+	char *s = sb_detach(&sb);
+	if (!s)
+		return xstrdup("");
+	const char *v = s;
+	while (isspace((unsigned char)*v))
+		v++;
+	size_t n = strlen(v);
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	char *out = xstrndup(v, n);
+	free(s);
+	return out;
+}
+
+/* local(8)'s allow_mail_to_commands / allow_mail_to_files: may a target
+ * found in an alias (include false) or an :include: file do this? */
+static bool local_allowed(const struct tracer *t, bool command, bool include)
+{
+	unsigned mask = command ? t->cmd_mask : t->file_mask;
+	return (mask & (include ? EXP_INCLUDE : EXP_ALIAS)) != 0;
+}
+
+static void local_include(struct tracer *t, struct trace_result *r, const char *addr,
+			  const char *path, const char *file, unsigned line, unsigned depth, int hops,
+			  struct strmap *seen, int level);
+
+/* One target of an alias (or of an :include: file): a command, a file,
+ * an :include:, or an address local(8) resolves: a local one it delivers
+ * itself, any other goes back through cleanup as a new message. */
+static void local_target(struct tracer *t, struct trace_result *r, const char *addr,
+			 const char *target, const char *key, const char *file, unsigned line,
+			 unsigned depth, int hops, struct strmap *seen, int level)
+{
+	char *tg = target_text(target);
+	struct trace_dest *d;
+	const char *bare = tg[0] == '"' ? tg + 1 : tg;
+	if (bare[0] == '|' || bare[0] == '/') {
+		bool cmd = bare[0] == '|';
+		size_t n = strlen(bare);
+		char *what = xstrndup(cmd ? bare + 1 : bare, tg[0] == '"' && n && bare[n - 1] == '"'
+							     ? n - 1 - (cmd ? 1 : 0) : n - (cmd ? 1 : 0));
+		if (!local_allowed(t, cmd, level > 0)) {
+			d = trace_add_dest(r, addr, TRACE_REJECT, file, line);
+			d->reason = xasprintf("5.7.1 mail to %s is restricted", cmd ? "command" : "file");
+			STEP(t, r, "reject", depth, addr, file, line,
+			     cmd ? _("a command in an :include: file: allow_mail_to_commands does not allow it")
+				 : _("a file in an :include: file: allow_mail_to_files does not allow it"));
+		} else {
+			d = trace_add_dest(r, addr, TRACE_LOCAL, file, line);
+			d->detail = xasprintf(cmd ? "command %s" : "file %s", what);
+			STEP(t, r, "local-alias", depth, addr, file, line,
+			     cmd ? _("local(8) delivers to command: %s") : _("local(8) delivers to file: %s"),
+			     what);
+		}
+		free(what);
+	} else if (strncasecmp(tg, ":include:", 9) == 0) {
+		local_include(t, r, addr, tg + 9, file, line, depth, hops, seen, level + 1);
+	} else if (tg[0]) {
+		/* rewritten like any address (a bare name gets @$myorigin), then
+		 * resolved: local(8) keeps only what its own transport gets */
+		char *a2 = trace_rewrite(t, tg);
+		const char *at = strrchr(a2, '@');
+		char *fdom = trace_fold(at + 1);
+		bool local = (domain_mask(t, fdom) & DOMAIN_LOCAL) != 0;
+		char *l = xstrndup(a2, (size_t)(at - a2));
+		char *fl = trace_fold(l);
+		if (local && key && strcmp(fl, key) == 0) {
+			local_user(t, r, addr, l, depth + 1);
+		} else if (local) {
+			local_deliver(t, r, a2, l, depth + 1, hops, seen);
+		} else {
+			/* forwarded: a new message through cleanup, aliased again */
+			STEP(t, r, "local-alias", depth + 1, a2, file, line,
+			     _("forwarded by local(8): virtual aliasing applies again"));
+			size_t nf;
+			char **fin = trace_expand(t, r, a2, depth + 1, &nf);
+			if (!fin) {
+				d = trace_add_dest(r, a2, TRACE_DEFER, file, line);
+				d->reason = xstrdup("4.6.0 Alias expansion error");
+			}
+			for (size_t k = 0; fin && k < nf; k++) {
+				trace_deliver(t, r, fin[k], depth + 1, hops + 1);
+				free(fin[k]);
+			}
+			free(fin);
+		}
+		free(fl);
+		free(l);
+		free(fdom);
+		free(a2);
+	}
+	free(tg);
+}
+
+/* :include:path (include.c): every line not starting with '#', its
+ * addresses as an alias's; nested at most 10 deep (the "include" type
+ * of allow_mail_to_commands/files governs commands and files there). */
+static void local_include(struct tracer *t, struct trace_result *r, const char *addr,
+			  const char *path, const char *file, unsigned line, unsigned depth, int hops,
+			  struct strmap *seen, int level)
+{
+	struct trace_dest *d;
+	if (level > 10 || path[0] != '/') {
+		d = trace_add_dest(r, addr, TRACE_REJECT, file, line);
+		d->reason = level > 10 ? xstrdup("5.4.6 :include: nesting limit exceeded")
+				       : xasprintf("5.3.5 :include:%s uses a relative path", path);
+		STEP(t, r, "reject", depth, addr, file, line, "%s", d->reason);
+		return;
+	}
+	char *once = xasprintf("include %s", path);
+	bool again = strmap_get(seen, once) != NULL;
+	if (!again)
+		strmap_put(seen, once, (void *)1);
+	free(once);
+	if (again)
+		return;
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		d = trace_add_dest(r, addr, TRACE_REJECT, file, line);
+		d->reason = xasprintf("5.3.5 unable to lookup :include: file %s", path);
+		STEP(t, r, "reject", depth, addr, file, line, "%s", d->reason);
+		return;
+	}
+	STEP(t, r, "local-alias", depth, addr, path, 0, _(":include: file %s"), path);
+	char buf[4096];
+	unsigned ln = 0;
+	while (fgets(buf, sizeof buf, fp)) {
+		ln++;
+		if (buf[0] == '#')
+			continue;
+		buf[strcspn(buf, "\r\n")] = '\0';
+		const char *p = buf, *s;
+		size_t len;
+		while (table_value_next(&p, &s, &len)) {
+			char *tg = xstrndup(s, len);
+			local_target(t, r, addr, tg, NULL, path, ln, depth + 1, hops, seen, level);
+			free(tg);
+		}
+	}
+	fclose(fp);
+}
+
 /* local(8): /etc/aliases by local part (with, then without extension),
  * recursively; an alias naming itself delivers to the user. */
 static void local_deliver(struct tracer *t, struct trace_result *r, const char *addr,
@@ -293,55 +485,8 @@ static void local_deliver(struct tracer *t, struct trace_result *r, const char *
 	}
 	strmap_put(seen, key, (void *)1);
 	STEP(t, r, "local-alias", depth, addr, afile, e->line, _("aliases: %s → %s"), key, e->value);
-	for (size_t i = 0; i < e->ntargets; i++) {
-		const char *tg = e->targets[i];
-		while (isspace((unsigned char)*tg))
-			tg++;
-		struct trace_dest *d;
-		if (tg[0] == '|' || (tg[0] == '"' && tg[1] == '|')) {
-			d = trace_add_dest(r, addr, TRACE_LOCAL, afile, e->line);
-			d->detail = xasprintf("command %s", tg);
-		} else if (tg[0] == '/') {
-			d = trace_add_dest(r, addr, TRACE_LOCAL, afile, e->line);
-			d->detail = xasprintf("file %s", tg);
-		} else if (strncasecmp(tg, ":include:", 9) == 0) {
-			d = trace_add_dest(r, addr, TRACE_LOCAL, afile, e->line);
-			d->detail = xasprintf("include %s", tg);
-		} else {
-			const char *at = strrchr(tg, '@');
-			char *ft = trace_fold(tg);
-			if (!at && strcmp(ft, key) == 0) {
-				local_user(t, r, addr, tg, depth + 1);
-			} else if (!at || trace_deliver_is_local(t, at + 1)) {
-				/* local(8) expands local names itself */
-				char *l = at ? xstrndup(tg, (size_t)(at - tg)) : xstrdup(tg);
-				char *a2 = at ? xstrdup(tg) : xasprintf("%s@%s", tg, t->myorigin);
-				unsigned mask = at ? domain_mask(t, at + 1) : 0;
-				if (!at || (mask & DOMAIN_LOCAL))
-					local_deliver(t, r, a2, l, depth + 1, hops, seen);
-				else
-					trace_deliver(t, r, a2, depth + 1, hops + 1);
-				free(l);
-				free(a2);
-			} else {
-				/* forwarded: a new message through cleanup, aliased again */
-				STEP(t, r, "local-alias", depth + 1, tg, afile, e->line,
-				     _("forwarded by local(8): virtual aliasing applies again"));
-				size_t nf;
-				char **fin = trace_expand(t, r, tg, depth + 1, &nf);
-				if (!fin) {
-					d = trace_add_dest(r, tg, TRACE_DEFER, afile, e->line);
-					d->reason = xstrdup("4.6.0 Alias expansion error");
-				}
-				for (size_t k = 0; fin && k < nf; k++) {
-					trace_deliver(t, r, fin[k], depth + 1, hops + 1);
-					free(fin[k]);
-				}
-				free(fin);
-			}
-			free(ft);
-		}
-	}
+	for (size_t i = 0; i < e->ntargets; i++)
+		local_target(t, r, addr, e->targets[i], key, afile, e->line, depth, hops, seen, 0);
 	free(key);
 }
 
@@ -362,8 +507,9 @@ static bool in_relay_domains(const struct tracer *t, const char *domain)
 void trace_deliver(struct tracer *t, struct trace_result *r, const char *addr, unsigned depth,
 		   int hops)
 {
+	struct trace_dest *d;
 	if (hops > 20) {
-		struct trace_dest *d = trace_add_dest(r, addr, TRACE_REJECT, NULL, 0);
+		d = trace_add_dest(r, addr, TRACE_REJECT, NULL, 0);
 		d->reason = xasprintf("5.4.6 <%s>: mail forwarding loop", addr);
 		STEP(t, r, "reject", depth, addr, NULL, 0, _("mail forwarding loop"));
 		return;
@@ -371,9 +517,18 @@ void trace_deliver(struct tracer *t, struct trace_result *r, const char *addr, u
 	const char *at = strrchr(addr, '@');
 	const char *domain = at ? at + 1 : t->myorigin;
 	char *local = at ? xstrndup(addr, (size_t)(at - addr)) : xstrdup(addr);
+	if ((local[0] == '-' || (local[0] == '"' && local[1] == '-')) && !t->allow_min_user) {
+		/* resolve.c: a recipient starting with '-' could pass as an
+		 * option to a command; without allow_min_user qmgr bounces it */
+		d = trace_add_dest(r, addr, TRACE_REJECT, NULL, 0);
+		d->reason = xasprintf("5.1.3 <%s>: bad address syntax", addr);
+		STEP(t, r, "reject", depth, addr, NULL, 0,
+		     _("the address starts with '-' and allow_min_user = no: bad address syntax"));
+		free(local);
+		return;
+	}
 	char *fdom = trace_fold(domain);
 	unsigned cls = trace_deliver_class_step(t, r, depth, addr, fdom);
-	struct trace_dest *d;
 	switch (cls) {
 	case DOMAIN_LOCAL: {
 		struct strmap *seen = strmap_create(8);
@@ -390,12 +545,15 @@ void trace_deliver(struct tracer *t, struct trace_result *r, const char *addr, u
 		     _("no virtual alias matched in a virtual alias domain: User unknown in virtual alias table"));
 		break;
 	case DOMAIN_VIRTUAL_MAILBOX: {
-		/* virtual(8) looks the folded address up */
+		/* virtual(8) looks the folded address up, in maps where a pattern
+		 * rule with $n does not exist ("regular expression substitution
+		 * is not allowed: skipping this rule") */
 		char *key = trace_fold(addr);
 		struct hit h;
 		enum form form;
 		char *ext = NULL, *used = NULL;
-		if (!trace_lookup_addr(t, t->mmaps, t->nmmaps, key, false, &h, &form, &ext, &used)) {
+		if (!trace_lookup_addr(t, t->mmaps, t->nmmaps, key, false, LOOKUP_NO_REGSUB, &h, &form,
+				       &ext, &used)) {
 			d = trace_add_dest(r, addr, TRACE_REJECT, NULL, 0);
 			d->reason = xasprintf(
 				"5.1.1 <%s>: Recipient address rejected: User unknown in virtual mailbox table",
@@ -403,6 +561,12 @@ void trace_deliver(struct tracer *t, struct trace_result *r, const char *addr, u
 			STEP(t, r, "mailbox-miss", depth, addr, NULL, 0,
 			     _("not in virtual_mailbox_maps (%zu table(s)): User unknown in virtual mailbox table"),
 			     t->nmmaps);
+			struct hit h2;
+			if (t->steps && trace_lookup_maps(t->mmaps, t->nmmaps, key, 0, &h2)) {
+				STEP(t, r, "mailbox-miss", depth, addr, h2.map->file, h2.line,
+				     _("this rule has $n: virtual(8) skips it (\"regular expression substitution is not allowed\"), while smtpd accepts the address at RCPT"));
+				free(h2.value);
+			}
 			free(key);
 			break;
 		}

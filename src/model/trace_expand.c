@@ -42,11 +42,11 @@ static size_t crunch(const struct tracer *t, const char *value, const char *lhs,
 			char *b = xasprintf("%.*s%s", (int)ll, lhs, a);
 			free(a);
 			a = b;
-		} else if (!strchr(a, '@')) {
-			char *b = xasprintf("%s@%s", a, t->myorigin);
-			free(a);
-			a = b;
 		}
+		/* canonicalized as cleanup does (bare name: @$myorigin) */
+		char *c = trace_rewrite(t, a);
+		free(a);
+		a = c;
 		if (ext && t->propagate) {
 			const char *at = strrchr(a, '@');
 			char *b = xasprintf("%.*s%s%s", (int)(at - a), a, ext, at);
@@ -98,7 +98,8 @@ static bool expand_arg(struct tracer *t, struct trace_result *r, const char *add
 		struct hit h;
 		enum form form;
 		char *ext = NULL, *key = NULL;
-		if (!trace_lookup_addr(t, t->amaps, t->namaps, x->argv[arg], lforms, &h, &form, &ext, &key)) {
+		if (!trace_lookup_addr(t, t->amaps, t->namaps, x->argv[arg], lforms, 0, &h, &form, &ext,
+				       &key)) {
 			STEP(t, r, "alias-miss", x->depth[arg], x->argv[arg], NULL, 0,
 			     _("no virtual alias for %s (%zu table(s) in virtual_alias_maps)"),
 			     x->argv[arg], t->namaps);

@@ -93,10 +93,17 @@ struct tracer {
 	char *myorigin;
 	char **relay;               /* relay_domains items */
 	size_t nrelay;
+	bool allow_min_user;
+	unsigned cmd_mask, file_mask;   /* allow_mail_to_commands, _files */
+	char **ifaddrs;             /* this host's addresses, for [literal] */
+	size_t nifaddrs;
 	long min_uid;
 	long static_uid;            /* virtual_uid_maps = static:N, else -1 */
 	unsigned uid_line;
 };
+
+/* The expansion types of allow_mail_to_commands/files (local(8)). */
+enum { EXP_ALIAS = 1, EXP_FORWARD = 2, EXP_INCLUDE = 4 };
 
 /* A step costs a translated and formatted text: when steps are off, not
  * even the arguments are evaluated. */
@@ -104,6 +111,14 @@ struct tracer {
 
 /* trace.c */
 char *trace_fold(const char *s);
+/* An address as trivial-rewrite canonicalizes it and tables are asked
+ * (quote_822_local): the local part unquoted, then quoted only where it
+ * is no dot-string; a trailing dot off the domain; @$myorigin added to a
+ * bare name. */
+char *trace_rewrite(const struct tracer *t, const char *addr);
+/* resolve_local(): is domain "[address]" with one of this host's
+ * inet_interfaces/proxy_interfaces addresses? */
+bool trace_local_literal(const struct tracer *t, const char *domain);
 void trace_add_step(struct trace_result *r, const char *what, unsigned depth, const char *addr,
 		    const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
@@ -127,17 +142,20 @@ bool trace_pattern_lookup(const struct tmap *m, const char *key, bool no_regsub,
 /* Which query form found the answer. */
 enum form { FORM_FULL, FORM_NOEXT, FORM_LOCAL_EXT, FORM_LOCAL, FORM_DOMAIN };
 
-/* maps_find(): the first table in the list that has key. fixed_only:
- * pattern tables are skipped (they only see the full address). */
-bool trace_lookup_maps(struct tmap *const *maps, size_t n, const char *key, bool fixed_only,
+/* maps_find(): the first table in the list that has key. LOOKUP_FIXED:
+ * pattern tables are skipped (they only see the full address);
+ * LOOKUP_NO_REGSUB: pattern rules with $n do not exist (virtual(8) opens
+ * its maps so). */
+enum { LOOKUP_FIXED = 1, LOOKUP_NO_REGSUB = 2 };
+bool trace_lookup_maps(struct tmap *const *maps, size_t n, const char *key, unsigned flags,
 		       struct hit *h);
 /* mail_addr_find(): user+ext@domain (every table), user@domain, then for
  * a local domain user+ext and user, then @domain (indexed tables only).
  * *ext gets the unmatched extension (delimiter included) when a form
  * without it matched. */
 bool trace_lookup_addr(const struct tracer *t, struct tmap *const *maps, size_t n,
-		       const char *addr, bool local_forms, struct hit *h, enum form *form,
-		       char **ext, char **key_used);
+		       const char *addr, bool local_forms, unsigned flags, struct hit *h,
+		       enum form *form, char **ext, char **key_used);
 const char *trace_lookup_form_name(enum form f);
 
 /* trace_expand.c (cleanup_map1n.c): expand addr; returns the final

@@ -30,13 +30,14 @@ long trace_split_extension(const char *local, size_t len, const char *delims)
 		if (len > 8 && strncasecmp(local + len - 8, "-request", 8) == 0)
 			return -1;
 	}
+	/* the first delimiter found; none at the start ("+tag@d" stays whole) */
 	for (size_t i = 0; i < len; i++)
 		if (strchr(delims, local[i]))
-			return (long)i;
+			return i == 0 ? -1 : (long)i;
 	return -1;
 }
 
-bool trace_lookup_maps(struct tmap *const *maps, size_t n, const char *key, bool fixed_only,
+bool trace_lookup_maps(struct tmap *const *maps, size_t n, const char *key, unsigned flags,
 		       struct hit *h)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -70,17 +71,17 @@ bool trace_lookup_maps(struct tmap *const *maps, size_t n, const char *key, bool
 			}
 			continue;
 		}
-		if (fixed_only)
+		if (flags & LOOKUP_FIXED)
 			continue;
-		if (trace_pattern_lookup(m, key, false, h))
+		if (trace_pattern_lookup(m, key, (flags & LOOKUP_NO_REGSUB) != 0, h))
 			return true;
 	}
 	return false;
 }
 
 bool trace_lookup_addr(const struct tracer *t, struct tmap *const *maps, size_t n,
-		       const char *addr, bool local_forms, struct hit *h, enum form *form,
-		       char **ext, char **key_used)
+		       const char *addr, bool local_forms, unsigned flags, struct hit *h,
+		       enum form *form, char **ext, char **key_used)
 {
 	*ext = NULL;
 	const char *at = strrchr(addr, '@');
@@ -129,7 +130,7 @@ bool trace_lookup_addr(const struct tracer *t, struct tmap *const *maps, size_t 
 	for (size_t i = 0; i < sizeof tries / sizeof tries[0] && !found; i++) {
 		if (!tries[i].key)
 			continue;
-		if (trace_lookup_maps(maps, n, tries[i].key, tries[i].fixed, h)) {
+		if (trace_lookup_maps(maps, n, tries[i].key, flags | (tries[i].fixed ? LOOKUP_FIXED : 0), h)) {
 			found = true;
 			*form = tries[i].form;
 			*key_used = t->steps ? xstrdup(tries[i].key) : NULL;   /* for steps only */

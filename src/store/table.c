@@ -805,11 +805,27 @@ struct doc *table_inline_doc(const char *spec)
 }
 
 
+/* An RFC 822 comment at p ('('): the text after it (nested, \-escapes). */
+static const char *skip_comment(const char *p)
+{
+	int depth = 0;
+	for (; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+	}
+	return p;
+}
+
 bool table_value_next(const char **cursor, const char **start, size_t *len)
 {
 	const char *p = *cursor;
-	while (*p == ',' || isspace((unsigned char)*p))
-		p++;
+	/* separators, and comments: tok822 drops "(Info desk)" */
+	while (*p == ',' || *p == '(' || isspace((unsigned char)*p))
+		p = *p == '(' ? skip_comment(p) : p + 1;
 	if (!*p) {
 		*cursor = p;
 		return false;
@@ -823,7 +839,7 @@ bool table_value_next(const char **cursor, const char **start, size_t *len)
 		}
 		if (*p == '"')
 			quoted = !quoted;
-		else if (!quoted && (*p == ',' || isspace((unsigned char)*p)))
+		else if (!quoted && (*p == ',' || *p == '(' || isspace((unsigned char)*p)))
 			break;
 	}
 	*start = s;

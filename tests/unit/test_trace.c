@@ -217,20 +217,83 @@ static void test_pcre(void)
 		CU_ASSERT_PTR_NULL(strstr(w->v[i].file, "virtual.pcre"));
 }
 
+/* The destinations of addr are want, and a step what was recorded at
+ * (a file ending in) file_end, line. */
+static void expect_step(const char *addr, const char *want, const char *what, const char *file_end,
+			unsigned line)
+{
+	struct trace_result r;
+	char *got = dests(addr, &r);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	CU_ASSERT(has_step(&r, what, file_end, line));
+	free(got);
+	trace_result_free(&r);
+}
+
 static void test_local_and_external(void)
 {
 	/* boss → root@example.test (bare name + $myorigin) → aliases → alice */
-	struct trace_result r;
-	char *got = dests("boss@mbox.test", &r);
-	CU_ASSERT_STRING_EQUAL(got, "maildir alice@mbox.test /mail/mbox.test/alice/\n");
-	CU_ASSERT(has_step(&r, "local-alias", "/etc/aliases", 2));
-	free(got);
-	trace_result_free(&r);
+	expect_step("boss@mbox.test", "maildir alice@mbox.test /mail/mbox.test/alice/\n", "local-alias",
+		    "/etc/aliases", 2);
 	EXPECT("postmaster", "maildir alice@mbox.test /mail/mbox.test/alice/\n");
 	EXPECT("someone@elsewhere.example", "remote someone@elsewhere.example\n");
 	/* a local user (root exists everywhere) without alias: */
 	EXPECT("daemon@localhost", "local daemon@localhost\n");
 	EXPECT("no-such-user-xyz@localhost", "reject no-such-user-xyz@localhost\n");
+}
+
+static void test_address_forms(void)
+{
+	/* quoted only where needed, trailing dot dropped */
+	EXPECT("\"alice\"@mbox.test", "maildir alice@mbox.test /mail/mbox.test/alice/\n");
+	EXPECT("\"Alice\"@MBOX.test.", "maildir Alice@MBOX.test /mail/mbox.test/alice/\n");
+	EXPECT("\"al ice\"@mbox.test", "reject \"al ice\"@mbox.test\n");
+	EXPECT("\"al\\\"ice\"@mbox.test", "reject \"al\\\"ice\"@mbox.test\n");
+	/* "+x" is not split at the delimiter; "-x" is refused by resolve.c */
+	EXPECT("+x@mbox.test", "reject +x@mbox.test\n");
+	EXPECT("alice-x@mbox.test", "maildir alice-x@mbox.test /mail/mbox.test/alice/\n");
+	struct trace_result r;
+	free(dests("-x@mbox.test", &r));
+	CU_ASSERT_EQUAL_FATAL(r.ndests, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.dests[0].reason, "5.1.3"));
+	trace_result_free(&r);
+	/* owner-: never split, whatever follows */
+	EXPECT("owner-list@mbox.test", "maildir owner-list@mbox.test /mail/mbox.test/ownerlist/\n");
+	EXPECT("owner-list+x@mbox.test", "reject owner-list+x@mbox.test\n");
+	/* an address literal of this host is local (127.0.0.1 with the default
+	 * inet_interfaces = all) */
+	EXPECT("postmaster@[127.0.0.1]", "maildir alice@mbox.test /mail/mbox.test/alice/\n");
+	EXPECT("x@[192.0.2.1]", "remote x@[192.0.2.1]\n");
+}
+
+static void test_alias_values(void)
+{
+	/* comments dropped, "#" words are addresses */
+	EXPECT("desk2@mbox.test", "maildir bob@mbox.test /mail/mbox.test/bob/\n");
+	EXPECT("note@mbox.test", "maildir bob@mbox.test /mail/mbox.test/bob/\n"
+				 "reject #@example.test\n"
+				 "reject x@example.test\n");
+	EXPECT("desk@example.test", "maildir alice@mbox.test /mail/mbox.test/alice/\n");
+	/* commands, files, :include: (where commands are not allowed) */
+	EXPECT("cmd@example.test", "local cmd@example.test\n");
+	EXPECT("tofile@example.test", "local tofile@example.test\n");
+	EXPECT("inc@example.test", "maildir bob@mbox.test /mail/mbox.test/bob/\n"
+				   "reject inc@example.test\n");
+	struct trace_result r;
+	free(dests("inc@example.test", &r));
+	CU_ASSERT_EQUAL_FATAL(r.ndests, 2);
+	CU_ASSERT_STRING_EQUAL(r.dests[1].reason, "5.7.1 mail to command is restricted");
+	trace_result_free(&r);
+	free(dests("cmd@example.test", &r));
+	CU_ASSERT_STRING_EQUAL(r.dests[0].detail, "command /bin/true");
+	trace_result_free(&r);
+}
+
+static void test_mailbox_map_substitution(void)
+{
+	/* virtual(8) refuses $n in virtual_mailbox_maps: that rule bounces */
+	expect_step("sub-bob@mbox.test", "reject sub-bob@mbox.test\n", "mailbox-miss", "vmailbox.pcre", 2);
+	EXPECT("fixed@mbox.test", "maildir fixed@mbox.test /mail/mbox.test/fixed/\n");
 }
 
 int main(void)
@@ -246,6 +309,9 @@ int main(void)
 		{ "multi-level and duplicates", test_multilevel_and_duplicates },
 		{ "identity and forward", test_identity_and_forward },
 		{ "loop defers", test_loop_defers },
+		{ "address forms", test_address_forms },
+		{ "alias values", test_alias_values },
+		{ "$n in a mailbox map", test_mailbox_map_substitution },
 		{ "expansion limit", test_expansion_limit },
 		{ "extensions", test_extensions },
 		{ "@otherdomain result", test_other_domain_result },
