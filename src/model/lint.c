@@ -539,7 +539,8 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 		if (dp && strcmp(dp, dir) != 0) {
 			char *fix = fixf(_("make the vmailbox path and dovecot_mail_location (%s) agree"),
 					 cfg->dovecot_mail_location);
-			add(r, "dovecot-path-mismatch", LINT_WARNING, b->file, b->line, b->address, fix,
+			/* an error: the mail is delivered where nobody reads it */
+			add(r, "dovecot-path-mismatch", LINT_ERROR, b->file, b->line, b->address, fix,
 			    _("Postfix delivers %s to %s but Dovecot reads %s: the user never sees that mail"),
 			    b->address, dir, dp);
 			free(fix);
