@@ -118,8 +118,8 @@ bool table_ref_parse(const char *spec, struct table_ref *ref);
 void table_ref_free(struct table_ref *ref);
 /* The next address of a lookup result ("a@x, b@y c@z"): separated by commas
  * and/or whitespace, a double-quoted part kept whole (virtual(5)), an RFC
- * 822 comment "(text)" dropped as tok822 drops it. A "#" is no comment
- * there: "a@x # note" is three addresses.
+ * 822 comment "(text)" standing apart dropped as tok822 drops it. A "#"
+ * is no comment there: "a@x # note" is three addresses.
  * Advances *cursor; false at the end. */
 bool table_value_next(const char **cursor, const char **start, size_t *len);
 /* The file postmap or postalias builds beside a source of this type

@@ -823,7 +823,9 @@ static const char *skip_comment(const char *p)
 bool table_value_next(const char **cursor, const char **start, size_t *len)
 {
 	const char *p = *cursor;
-	/* separators, and comments: tok822 drops "(Info desk)" */
+	/* separators, and comments: tok822 drops "(Info desk)". Only a
+	 * comment standing apart: a '(' inside a word stays in it, for the
+	 * address checks to refuse */
 	while (*p == ',' || *p == '(' || isspace((unsigned char)*p))
 		p = *p == '(' ? skip_comment(p) : p + 1;
 	if (!*p) {
@@ -839,7 +841,7 @@ bool table_value_next(const char **cursor, const char **start, size_t *len)
 		}
 		if (*p == '"')
 			quoted = !quoted;
-		else if (!quoted && (*p == ',' || *p == '(' || isspace((unsigned char)*p)))
+		else if (!quoted && (*p == ',' || isspace((unsigned char)*p)))
 			break;
 	}
 	*start = s;
