@@ -187,10 +187,40 @@ static bool has_substitution(const char *v)
 	return false;
 }
 
+/* A pattern rule that only matches upper case: its flags make it
+ * case-sensitive (both regexp and pcre ignore case unless "i" toggles it)
+ * and an upper-case letter, not an escape like \D, is in its pattern. */
+static bool upper_only_rule(const struct table_entry *e)
+{
+	unsigned toggles = 0;
+	for (const char *f = e->flags ? e->flags : ""; *f; f++)
+		toggles += *f == 'i';
+	if (toggles % 2 == 0)
+		return false;
+	for (const char *p = e->lookup_key; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p >= 'A' && *p <= 'Z')
+			return true;
+	}
+	return false;
+}
+
 /* One entry's value: a "#" taken for a comment in an alias map (each word
- * is a recipient), "$n" in a pattern mailbox map (virtual(8) refuses it). */
+ * is a recipient), "$n" in a pattern mailbox map (virtual(8) refuses it),
+ * a case-sensitive upper-case rule (smtpd asks with the folded address). */
 static void lint_value(const struct world_map *m, const struct table_entry *e, struct lint_report *r)
 {
+	if ((m->roles & (MAP_VIRTUAL_ALIAS | MAP_VIRTUAL_MAILBOX)) &&
+	    table_syntax(m->table) == TABLE_REGEXP && upper_only_rule(e)) {
+		char *fix = fixf(_("write the pattern in lower case, or drop the i flag"));
+		add(r, "case-sensitive-pattern", LINT_WARNING, m->ref.path, e->line, e->key, fix,
+		    _("%s is case-sensitive (flag i) and needs upper case: smtpd looks the recipient up in lower case, so over SMTP it answers 550 (unknown user) for mail that cleanup, for a local submission, delivers by this rule"),
+		    e->key);
+		free(fix);
+	}
 	if ((m->roles & MAP_VIRTUAL_ALIAS) && table_syntax(m->table) != TABLE_LIST) {
 		const char *p = e->value, *s;
 		size_t len;

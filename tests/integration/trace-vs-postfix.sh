@@ -333,6 +333,22 @@ check@fwd.test
 EOF
 compare_all A
 deliver_all A
+# smtpd asks the tables with the recipient folded to lower case: the
+# case-sensitive rule that cleanup used above cannot match at RCPT, and
+# lint says so
+if out=$(smtp_send probe@sandbox.test CaSe@andromed.cloud); then
+	echo "not ok - smtpd accepted CaSe@andromed.cloud: $out"; fail=1
+else
+	case $out in
+	550*) echo "ok - smtpd refuses CaSe@andromed.cloud that cleanup delivers: $out" ;;
+	*) echo "not ok - smtpd: $out"; fail=1 ;;
+	esac
+fi
+if sandbox_vmailadm lint --json 2>/dev/null | grep -q '"case-sensitive-pattern"'; then
+	echo "ok - lint: case-sensitive-pattern"
+else
+	echo "not ok - lint does not flag the case-sensitive rule"; fail=1
+fi
 sandbox_stop
 
 # ======== variant B: a virtual myorigin, a local domain with aliases ========

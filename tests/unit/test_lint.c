@@ -26,7 +26,7 @@ static const char *const rules[] = {
 	"weak-password-scheme", "domain-in-two-classes", "map-not-built", "map-older-than-source",
 	"domain-list-file-needs-reload", "passwd-file-mode", "maildir-owner", "mail-base-mode",
 	"vmail-uid-below-minimum", "virtual-mailbox-limit-not-quota", "dovecot-path-mismatch",
-	"hash-in-value", "mailbox-map-substitution",
+	"hash-in-value", "mailbox-map-substitution", "case-sensitive-pattern",
 };
 
 static void set_mtime(const char *path, time_t when)
@@ -181,6 +181,11 @@ static void test_bad_triggers_every_rule(void)
 	CU_ASSERT(p && p->line == 9 && strstr(p->message, "# the boss"));
 	p = find(&r, "mailbox-map-substitution", NULL);
 	CU_ASSERT(p && p->line == 2 && strstr(p->file, "vmailbox.regexp") && p->severity == LINT_ERROR);
+	p = find(&r, "case-sensitive-pattern", NULL);
+	CU_ASSERT(p && p->line == 3 && strstr(p->file, "virtual.regexp"));
+	/* \D is an escape, not upper case: line 4 is not flagged */
+	for (size_t q = 0; q < r.n; q++)
+		CU_ASSERT(!(strcmp(r.v[q].rule, "case-sensitive-pattern") == 0 && r.v[q].line == 4));
 	p = find(&r, "domain-in-two-classes", "rxclash.test");
 	CU_ASSERT(p && p->line == 2 && strstr(p->file, "virtual.regexp"));
 	/* an alias that resolves to itself, no mailbox behind it (alias domain) */
