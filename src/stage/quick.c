@@ -185,7 +185,7 @@ static void quick_excerpts_free(struct stage *s)
 }
 
 /* 0 when op is applied; -1 when the full path must decide. */
-int quick_apply(struct stage *s, const struct op *op)
+int quick_apply(struct stage *s, const struct op *op, const char *expect)
 {
 	if (stage_excerpt_min_bytes == SIZE_MAX || !quick_eligible(op) ||
 	    (!s->layout.valid && stage_layout_load(s, NULL) < 0))
@@ -210,6 +210,8 @@ int quick_apply(struct stage *s, const struct op *op)
 		rc = stage_refuse_unreadable(w, NULL);  /* the full path says why */
 	if (rc == 0)
 		rc = apply_op(s, w, op, &quiet);
+	if (rc == 0 && !stage_mail_as_staged(s, op, nacts, expect, NULL))
+		rc = -1;   /* the full path says why */
 	if (rc == 0 && !splice_world(s, w))
 		rc = -1;
 	if (rc == 0) {

@@ -135,9 +135,12 @@ void stage_free(struct stage **sp)
 	struct stage *s = *sp;
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nops; i++)
+	for (size_t i = 0; i < s->nops; i++) {
 		op_free(&s->ops[i]);
+		free(s->opmail[i]);
+	}
 	free(s->ops);
+	free(s->opmail);
 	stagefile_clear(s);
 	strmap_free(&s->files);
 	free(s->paths);
@@ -216,12 +219,41 @@ int stage_layout_load(struct stage *s, struct diags *d)
 	return 0;
 }
 
+/* The existing mail the actions from index from on move, one path a line
+ * ("" when none): what a staged delete was shown it would archive. */
+static char *stage_mail_moved(const struct stage *s, size_t from)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = from; i < s->nacts; i++)
+		if (s->acts[i].kind == ACT_MAILDIR_ARCHIVE || s->acts[i].kind == ACT_MAILDIR_PURGE)
+			sb_addf(&sb, "%s%s", sb.len ? "\n" : "", s->acts[i].path);
+	return sb_detach(&sb);
+}
+
+/* A replay that would move other mail than the op was staged to (a maildir
+ * path changed by hand): nothing of it is kept, and the admin sees both
+ * paths before any mail moves. */
+bool stage_mail_as_staged(const struct stage *s, const struct op *op, size_t from,
+			  const char *expect, struct diags *d)
+{
+	if (!expect)
+		return true;
+	char *now = stage_mail_moved(s, from);
+	bool same = strcmp(now, expect) == 0;
+	if (!same && d)
+		diag_error(d, NULL, 0, _("%s: staged to move the mail in %s, but the files edited since name %s"),
+			   op->subject, *expect ? expect : _("(no maildir)"), *now ? now : _("(no maildir)"));
+	free(now);
+	return same;
+}
+
 /* Apply op to a freshly loaded world of the current staged files, then keep
  * the edited bytes. On failure every staged byte, action and note is as it
  * was before. */
-static int stage_apply_one(struct stage *s, const struct op *op, struct diags *d)
+static int stage_apply_one(struct stage *s, const struct op *op, const char *expect,
+			   struct diags *d)
 {
-	if (quick_apply(s, op) == 0)
+	if (quick_apply(s, op, expect) == 0)
 		return 0;
 	struct world *w = s->world;
 	s->world = NULL;
@@ -235,6 +267,8 @@ static int stage_apply_one(struct stage *s, const struct op *op, struct diags *d
 	if (mf)
 		sb_add(&saved, sb_str(stagefile_bytes(s, mf)), stagefile_bytes(s, mf)->len);
 	int rc = apply_op(s, w, op, d);
+	if (rc == 0 && !stage_mail_as_staged(s, op, nacts, expect, d))
+		rc = -1;
 	if (rc == 0) {
 		splice_sync_world(s, w);
 		/* A new main.cf may name other maps: the layout must be re-read. */
@@ -257,11 +291,14 @@ int stage_push(struct stage *s, struct op *op, struct diags *d)
 		op_free(&op);
 		return -1;
 	}
-	if (stage_apply_one(s, op, d) < 0) {
+	size_t nacts = s->nacts;
+	if (stage_apply_one(s, op, NULL, d) < 0) {
 		op_free(&op);
 		return -1;
 	}
 	xgrow(&s->ops, &s->opcap, s->nops + 1, sizeof *s->ops);
+	xgrow(&s->opmail, &s->opmailcap, s->nops + 1, sizeof *s->opmail);
+	s->opmail[s->nops] = stage_mail_moved(s, nacts);
 	s->ops[s->nops++] = op;
 	s->broken = s->nops;
 	return 0;
@@ -277,7 +314,7 @@ int stage_load(struct stage *s, struct diags *d)
 	s->plan_valid = false;
 	s->broken = s->nops;
 	for (size_t i = 0; i < s->nops; i++) {
-		if (stage_apply_one(s, s->ops[i], d) < 0) {
+		if (stage_apply_one(s, s->ops[i], s->opmail[i], d) < 0) {
 			struct strbuf desc = STRBUF_INIT;
 			op_describe(s->ops[i], &desc);
 			diag_error(d, NULL, 0, _("staged change %zu (%s) no longer applies to the files as they are now"),
@@ -323,8 +360,10 @@ const char *stage_mailbox_base(struct stage *s)
 void stage_reset(struct stage *s)
 {
 	stage_layout_clear(&s->layout);
-	for (size_t i = 0; i < s->nops; i++)
+	for (size_t i = 0; i < s->nops; i++) {
 		op_free(&s->ops[i]);
+		free(s->opmail[i]);
+	}
 	s->nops = 0;
 	s->broken = 0;
 	world_free(&s->world);
@@ -338,6 +377,7 @@ int stage_undo(struct stage *s, struct diags *d)
 	if (s->nops == 0)
 		return 0;
 	op_free(&s->ops[--s->nops]);
+	free(s->opmail[s->nops]);
 	return stage_load(s, d);
 }
 

@@ -31,6 +31,10 @@ struct stage {
 	const struct config *cfg;
 	struct op **ops;
 	size_t nops, opcap;
+	/* Per op: the existing mail it moves (archive, purge) as it was when
+	 * staged; a replay that would move other mail is a conflict. */
+	char **opmail;
+	size_t opmailcap;
 	size_t broken;            /* ops[broken] failed on replay; == nops when fine */
 	struct strmap *files;     /* path → struct staged_file */
 	char **paths;             /* the files in the order they were first read */
@@ -116,7 +120,12 @@ op_apply_fn apply_domain_add, apply_domain_del, apply_mailbox_add, apply_mailbox
 int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d);
 
 /* quick.c */
-int quick_apply(struct stage *s, const struct op *op);
+int quick_apply(struct stage *s, const struct op *op, const char *expect);
+/* Replayed on files edited since it was staged, does op (whose actions
+ * start at index from) move the mail expect names (stage_push's record)?
+ * expect NULL: a first application, nothing to compare. d may be NULL. */
+bool stage_mail_as_staged(const struct stage *s, const struct op *op, size_t from,
+			  const char *expect, struct diags *d);
 
 /* plan.c */
 void plan_clear(struct plan *p);

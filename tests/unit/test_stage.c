@@ -952,6 +952,57 @@ static void test_replay_conflict_writes_nothing(void)
 	teardown();
 }
 
+/* A staged delete whose mailbox is pointed elsewhere by hand before the
+ * commit: the mail it was staged to archive is no longer the mail the
+ * replay would move, so the commit stops and names the change (#10). */
+static void test_replay_del_moved_maildir(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox del support@andromed.cloud"), 0);
+	CU_ASSERT(plan_has(stage_plan(s), ACT_MAILDIR_ARCHIVE, "andromed.cloud/support"));
+	char *t = slurp(VMB);
+	char *at = strstr(t, "andromed.cloud/support/");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, t, (size_t)(at - t));
+	sb_addf(&sb, "andromed.cloud/support-new/%s", at + strlen("andromed.cloud/support/"));
+	spit(VMB, sb.buf);
+	sb_free(&sb);
+	free(t);
+	char *vmb0 = slurp(VMB), *users0 = slurp(USERS);
+	struct commit_result res;
+	struct diags d = DIAGS_INIT;
+	struct commit_opts o = { 0 };
+	CU_ASSERT_EQUAL(stage_commit(s, &o, &res, &d), -1);
+	CU_ASSERT(!res.committed);
+	bool named = false, paths = false;
+	for (size_t i = 0; i < d.n; i++) {
+		named |= strstr(d.v[i].msg, "staged change 1") && strstr(d.v[i].msg, "support@andromed.cloud");
+		paths |= strstr(d.v[i].msg, "andromed.cloud/support/") && strstr(d.v[i].msg, "andromed.cloud/support-new/");
+	}
+	CU_ASSERT(named);
+	CU_ASSERT(paths);
+	diags_free(&d);
+	commit_result_free(&res);
+	char *vmb1 = slurp(VMB), *users1 = slurp(USERS);
+	CU_ASSERT_STRING_EQUAL(vmb0, vmb1);
+	CU_ASSERT_STRING_EQUAL(users0, users1);
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/support/cur")));
+	free(vmb0); free(users0); free(vmb1); free(users1);
+	/* Undone and staged again, it archives what the entry names now. */
+	d = (struct diags)DIAGS_INIT;
+	CU_ASSERT_EQUAL(stage_undo(s, &d), 0);
+	diags_free(&d);
+	CU_ASSERT_EQUAL(push(s, "mailbox del support@andromed.cloud --keep-maildir"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(!contains(VMB, "support@andromed.cloud"));
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/support/cur")));
+	stage_free(&s);
+	teardown();
+}
+
 /* Snapshot of every file a commit may touch. */
 struct snap {
 	char *vmb, *val, *users, *vmbdb;
@@ -2185,6 +2236,7 @@ int main(void)
 		{ "undo", test_undo },
 		{ "commit replays over a hand edit", test_replay_merges_hand_edit },
 		{ "commit conflict writes nothing", test_replay_conflict_writes_nothing },
+		{ "a staged delete whose maildir was moved by hand: a named conflict (#10)", test_replay_del_moved_maildir },
 		{ "failing postmap rolls back", test_failing_postmap_rolls_back },
 		{ "failing maildir rolls back", test_failing_maildir_rolls_back },
 		{ "fresh install: archive_dir made, mail archived (#10.1)", test_fresh_install_archive },
