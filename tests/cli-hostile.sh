@@ -35,6 +35,7 @@ run() {
 	alias) v alias add "$(printf '%b' "$2")" admin@andromed.cloud ;;
 	target) v alias add info@andromed.cloud "$(printf '%b' "$2")" ;;
 	domain) v domain add "$(printf '%b' "$2")" ;;
+	sysalias) v sysalias set "$(printf '%b' "$2")" root ;;
 	quota) v mailbox add q@andromed.cloud --quota "$(printf '%b' "$2")" ;;
 	hash) v mailbox add h@andromed.cloud --password-hash "$(printf '%b' "$2")" ;;
 	stdinpw) printf '%b' "$2" >"$tmp/in"

@@ -677,7 +677,8 @@ int apply_sysalias(struct stage *s, struct world *w, const struct op *op, struct
 {
 	struct aliases *al = world_system_aliases(w);
 	for (const char *p = op->subject; *p; p++) {
-		if ((unsigned char)*p < 0x21 || *p == ':' || *p == '#' || *p == ',' || *p == '"') {
+		/* local(8) looks the local part up: a name with '@' never matches. */
+		if ((unsigned char)*p < 0x21 || *p == ':' || *p == '#' || *p == ',' || *p == '"' || *p == '@') {
 			diag_error(d, NULL, 0, _("'%s' cannot be a name in the aliases file"), op->subject);
 			return -1;
 		}
@@ -693,6 +694,13 @@ int apply_sysalias(struct stage *s, struct world *w, const struct op *op, struct
 		}
 		return aliases_remove(al, op->subject, d);
 	}
+	/* A new name meets the rule of new addresses: /etc/aliases names end
+	 * up in the same scripts and, with '|', are read as pipes. */
+	struct strbuf why = STRBUF_INIT;
+	if (!aliases_lookup(al, op->subject) &&
+	    !op_safe_local_part(op->subject, s->cfg->local_part_allow, &why))
+		return apply_refuse(d, &why);
+	sb_free(&why);
 	struct strbuf v = STRBUF_INIT;
 	for (size_t i = 0; i < op->ntargets; i++) {
 		for (const char *p = op->targets[i]; *p; p++) {
