@@ -1,6 +1,9 @@
 # Model load vs postmap -s on 100,000 mailboxes/aliases/passwd entries.
 BENCH_RUN += bench/model-load.sh
 EXTRA_DIST += bench/model-load.sh bench/gen-tables
+# list --json streamed (issue 16): vs postmap -s, and its memory vs the model's.
+BENCH_RUN += bench/list-json.sh
+EXTRA_DIST += bench/list-json.sh
 # Maildir scan (issue 3): vmailadm stats vs du -s, find | wc -l and the
 # tutorial's loop on a generated tree (BENCH_LARGE=1: 10,000 boxes, 1M messages).
 BENCH_RUN += bench/maildir-scan.sh

@@ -281,24 +281,52 @@ static const char *class_label(enum domain_class c)
 }
 
 /* The lists share their frame: either a JSON array or a table under a
- * header row, and on output whichever of the two was filled. */
-static json_t *list_begin(struct table_out *t, size_t ncols, const char *const *header, bool json)
+ * header row. The array is printed as its elements come, byte for byte what
+ * json_dumpf prints of the whole array with JSON_INDENT(2), so that 100,000
+ * mailboxes never sit in memory as 100,000 JSON objects at once. */
+struct list_out {
+	bool json;
+	size_t njson;           /* elements printed so far */
+	struct table_out t;
+};
+
+static void list_begin(struct list_out *lo, size_t ncols, const char *const *header, bool json)
 {
-	tout_init(t, ncols);
-	if (json)
-		return json_array();
-	tout_row(t, header);
-	return NULL;
+	lo->json = json;
+	lo->njson = 0;
+	tout_init(&lo->t, ncols);
+	if (!json)
+		tout_row(&lo->t, header);
+}
+
+/* One element of the array, indented one level deeper than on its own. */
+static void list_json(struct list_out *lo, json_t *elem)
+{
+	char *text = json_dumps(elem, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(elem);
+	if (!text)
+		vm_fatal("out of memory (JSON output)");
+	fputs(lo->njson++ ? ",\n  " : "[\n  ", stdout);
+	for (const char *p = text, *nl; *p; p = nl + 1) {
+		nl = strchr(p, '\n');   /* a newline in a string is escaped: this is layout */
+		if (!nl) {
+			fputs(p, stdout);
+			break;
+		}
+		fwrite(p, 1, (size_t)(nl - p + 1), stdout);
+		fputs("  ", stdout);
+	}
+	free(text);
 }
 
 /* A table with no rows is not printed at all (not even its header). */
-static size_t list_end(struct table_out *t, json_t *arr, size_t count)
+static size_t list_end(struct list_out *lo, size_t count)
 {
-	if (arr)
-		cli_json_print(arr);
+	if (lo->json)
+		fputs(lo->njson ? "\n]\n" : "[]\n", stdout);
 	else if (count)
-		tout_print(t, stdout);
-	tout_free(t);
+		tout_print(&lo->t, stdout);
+	tout_free(&lo->t);
 	return count;
 }
 
@@ -306,8 +334,8 @@ static size_t list_domains(const struct world *w, const char *only, bool json)
 {
 	size_t n, count = 0;
 	const struct domain *doms = world_domains(w, &n);
-	struct table_out t;
-	json_t *arr = list_begin(&t, 5, (const char *const[]){ _("DOMAIN"), _("CLASS"),
+	struct list_out lo;
+	list_begin(&lo, 5, (const char *const[]){ _("DOMAIN"), _("CLASS"),
 		_("MAILBOXES"), _("ALIASES"), _("CATCH-ALL") }, json);
 	for (size_t i = 0; i < n; i++) {
 		const struct domain *dom = &doms[i];
@@ -315,7 +343,7 @@ static size_t list_domains(const struct world *w, const char *only, bool json)
 			continue;
 		count++;
 		if (json) {
-			json_array_append_new(arr, json_domain(dom));
+			list_json(&lo, json_domain(dom));
 			continue;
 		}
 		char nm[32], na[32];
@@ -325,18 +353,18 @@ static size_t list_domains(const struct world *w, const char *only, bool json)
 		char *cls = dom->conflict ? xasprintf(_("%s (listed in several classes)"),
 						      class_label(dom->class))
 					  : xstrdup(class_label(dom->class));
-		tout_row(&t, (const char *const[]){ dom->name, cls, nm, na, c ? c->target : "-" });
+		tout_row(&lo.t, (const char *const[]){ dom->name, cls, nm, na, c ? c->target : "-" });
 		free(cls);
 	}
-	return list_end(&t, arr, count);
+	return list_end(&lo, count);
 }
 
 static size_t list_mailboxes(const struct world *w, const char *only, bool json)
 {
 	size_t n, count = 0;
 	const struct mailbox *boxes = world_mailboxes(w, &n);
-	struct table_out t;
-	json_t *arr = list_begin(&t, 4, (const char *const[]){ _("ADDRESS"), _("MAILDIR"),
+	struct list_out lo;
+	list_begin(&lo, 4, (const char *const[]){ _("ADDRESS"), _("MAILDIR"),
 		_("QUOTA"), _("PASSWORD") }, json);
 	for (size_t i = 0; i < n; i++) {
 		const struct mailbox *b = &boxes[i];
@@ -344,7 +372,7 @@ static size_t list_mailboxes(const struct world *w, const char *only, bool json)
 			continue;
 		count++;
 		if (json) {
-			json_array_append_new(arr, cli_json_mailbox(b));
+			list_json(&lo, cli_json_mailbox(b));
 			continue;
 		}
 		char *quota = cli_format_quota(b);
@@ -353,20 +381,20 @@ static size_t list_mailboxes(const struct world *w, const char *only, bool json)
 				 : !b->pw ? _("(no passwd-file entry)")
 				 : (!scheme || !*scheme) ? _("(none)") : scheme;
 		char *dir = b->is_maildir ? xstrdup(b->maildir) : xasprintf(_("%s (mbox)"), b->maildir);
-		tout_row(&t, (const char *const[]){ b->address, dir, *quota ? quota : "-", pw });
+		tout_row(&lo.t, (const char *const[]){ b->address, dir, *quota ? quota : "-", pw });
 		free(dir);
 		free(quota);
 		free(scheme);
 	}
-	return list_end(&t, arr, count);
+	return list_end(&lo, count);
 }
 
 static size_t list_aliases(const struct world *w, const char *only, bool json)
 {
 	size_t n, count = 0;
 	const struct alias *al = world_aliases(w, &n);
-	struct table_out t;
-	json_t *arr = list_begin(&t, 3, (const char *const[]){ _("ADDRESS"), _("TARGETS"),
+	struct list_out lo;
+	list_begin(&lo, 3, (const char *const[]){ _("ADDRESS"), _("TARGETS"),
 		_("WHERE") }, json);
 	for (size_t i = 0; i < n; i++) {
 		const struct alias *a = &al[i];
@@ -374,7 +402,7 @@ static size_t list_aliases(const struct world *w, const char *only, bool json)
 			continue;
 		count++;
 		if (json) {
-			json_array_append_new(arr, cli_json_alias(a));
+			list_json(&lo, cli_json_alias(a));
 			continue;
 		}
 		struct strbuf sb = STRBUF_INIT;
@@ -388,11 +416,11 @@ static size_t list_aliases(const struct world *w, const char *only, bool json)
 				sb_adds(&sb, _(" (unknown!)"));
 		}
 		char *where = xasprintf("%s:%u", a->file, a->line);
-		tout_row(&t, (const char *const[]){ a->address, sb_str(&sb), where });
+		tout_row(&lo.t, (const char *const[]){ a->address, sb_str(&sb), where });
 		free(where);
 		sb_free(&sb);
 	}
-	return list_end(&t, arr, count);
+	return list_end(&lo, count);
 }
 
 json_t *cli_json_sysalias(const struct alias_entry *e, const char *file)
@@ -415,14 +443,14 @@ static size_t list_sysaliases(const struct world *w, bool json)
 	const struct aliases *al = world_system_aliases(w);
 	const char *file = aliases_doc(al) ? doc_name(aliases_doc(al)) : NULL;
 	size_t n = aliases_count(al), count = 0;
-	struct table_out t;
-	json_t *arr = list_begin(&t, 3, (const char *const[]){ _("NAME"), _("TARGETS"), _("WHERE") },
+	struct list_out lo;
+	list_begin(&lo, 3, (const char *const[]){ _("NAME"), _("TARGETS"), _("WHERE") },
 				 json);
 	for (size_t i = 0; i < n; i++) {
 		const struct alias_entry *e = aliases_entry(al, i);
 		count++;
 		if (json) {
-			json_array_append_new(arr, cli_json_sysalias(e, file));
+			list_json(&lo, cli_json_sysalias(e, file));
 			continue;
 		}
 		struct strbuf sb = STRBUF_INIT;
@@ -432,35 +460,35 @@ static size_t list_sysaliases(const struct world *w, bool json)
 			sb_adds(&sb, e->targets[k]);
 		}
 		char *where = xasprintf("%s:%u", file ? file : "-", e->line);
-		tout_row(&t, (const char *const[]){ e->lookup_key, sb_str(&sb), where });
+		tout_row(&lo.t, (const char *const[]){ e->lookup_key, sb_str(&sb), where });
 		free(where);
 		sb_free(&sb);
 	}
-	return list_end(&t, arr, count);
+	return list_end(&lo, count);
 }
 
 static size_t list_catchalls(const struct world *w, const char *only, bool json)
 {
 	size_t n, count = 0;
 	const struct catchall *c = world_catchalls(w, &n);
-	struct table_out t;
-	json_t *arr = list_begin(&t, 4, (const char *const[]){ _("DOMAIN"), _("MAP"),
+	struct list_out lo;
+	list_begin(&lo, 4, (const char *const[]){ _("DOMAIN"), _("MAP"),
 		_("TARGET"), _("WHERE") }, json);
 	for (size_t i = 0; i < n; i++) {
 		if (only && strcmp(c[i].domain, only) != 0)
 			continue;
 		count++;
 		if (json) {
-			json_array_append_new(arr, json_catchall(&c[i]));
+			list_json(&lo, json_catchall(&c[i]));
 			continue;
 		}
 		char *where = xasprintf("%s:%u", c[i].file, c[i].line);
-		tout_row(&t, (const char *const[]){ c[i].domain,
+		tout_row(&lo.t, (const char *const[]){ c[i].domain,
 			c[i].map == CATCHALL_IN_ALIAS_MAP ? _("alias") : _("mailbox"),
 			c[i].target, where });
 		free(where);
 	}
-	return list_end(&t, arr, count);
+	return list_end(&lo, count);
 }
 
 int cmd_list(struct cli *cli, int argc, char **argv)

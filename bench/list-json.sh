@@ -1,0 +1,53 @@
+#!/bin/sh
+# Benchmark (issue 16): `list mailboxes --json` and `list aliases --json` on
+# 100,000 mailboxes, 100,000 aliases and 100,000 passwd-file entries, side
+# by side with `postmap -s` dumping the same two tables. Targets: each list
+# <= 1.5x the dump, and its peak memory no more than the model's own (the
+# peak of `list domains`, which loads the same world and prints 100 lines).
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${VMAILADM:=./vmailadm}"
+N=${BENCH_N:-100000}
+
+for p in hyperfine postmap python3; do
+	command -v "$p" >/dev/null 2>&1 || { echo "list-json: $p not found, skipped"; exit 0; }
+done
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/vmailadm-bench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT INT TERM
+python3 "$top_srcdir/bench/gen-tables" "$dir" "$N"
+pf="$dir/etc/postfix"
+touch -d @$(($(date +%s) - 10)) "$pf/main.cf"   # see model-load.sh
+postmap -c "$pf" "hash:$pf/vmailbox" "hash:$pf/virtual"
+
+v="$VMAILADM --config $dir/vmailadm.yaml"
+dump="postmap -c $pf -s hash:$pf/vmailbox && postmap -c $pf -s hash:$pf/virtual"
+$v list mailboxes --json >/dev/null   # fails loudly here rather than inside hyperfine
+
+hyperfine --style basic --warmup 1 --runs "${BENCH_RUNS:-5}" \
+	--export-json "$dir/times.json" \
+	-n "list mailboxes --json" "$v list mailboxes --json >/dev/null" \
+	-n "list aliases --json" "$v list aliases --json >/dev/null" \
+	-n "postmap -s (both tables)" "$dump >/dev/null"
+
+python3 - "$dir/times.json" "$VMAILADM" "$dir/vmailadm.yaml" <<'PY'
+import json, resource, subprocess, sys
+res = json.load(open(sys.argv[1]))["results"]
+mbx, ali, dump = res[0]["median"], res[1]["median"], res[2]["median"]
+def peak(*args):
+    # ru_maxrss of the one child run in a fresh interpreter's accounting
+    out = subprocess.run([sys.executable, "-c",
+        "import resource,subprocess,sys;subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,check=True);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"] + list(args),
+        capture_output=True, text=True, check=True)
+    return int(out.stdout) / 1024.0
+base = [sys.argv[2], "--config", sys.argv[3], "list"]
+model = peak(*base, "domains")
+for name, t, kind in (("list mailboxes --json", mbx, "mailboxes"), ("list aliases --json", ali, "aliases")):
+    r = t / dump
+    m = peak(*base, kind, "--json")
+    print("%-22s %.3f s, %.2fx postmap -s (target <= 1.50) %s; peak %.1f MB, model %.1f MB (target: no more) %s"
+          % (name + ":", t, r, "OK" if r <= 1.5 else "MISSED", m, model,
+             "OK" if m <= model * 1.05 else "MISSED"))
+print("postmap -s dump:       %.3f s (median)" % dump)
+PY
