@@ -106,6 +106,23 @@ run 1 --config "$cfg" show not-an-address
 has "show NAME: not a system alias" "$tmp/err" 'not-an-address is not a system alias'
 run 2 --config "$cfg" show @andromed.cloud
 
+# --- a long list: the JSON array is made in chunks on two threads, and is
+# still every mailbox once, in the table's order, one valid document.
+python3 "$top_srcdir/bench/gen-tables" "$tmp/big" 2600 >/dev/null
+run 0 --config "$tmp/big/vmailadm.yaml" list mailboxes --json
+mv "$tmp/out" "$tmp/big.json"
+run 0 --config "$tmp/big/vmailadm.yaml" list mailboxes
+python3 - "$tmp/big.json" "$tmp/out" <<'PY' || { echo "FAIL: list mailboxes --json on 2,600 mailboxes"; fail=1; }
+import json, sys
+rows = json.load(open(sys.argv[1]))
+table = [l.split()[0] for l in open(sys.argv[2]).read().splitlines()[1:]]
+assert len(rows) == 2600, len(rows)
+assert [r["address"] for r in rows] == table
+PY
+dom=$(sed -n '2s/^[^@]*@\([^ ]*\).*/\1/p' "$tmp/out")
+run 0 --config "$tmp/big/vmailadm.yaml" list aliases "$dom" --json
+check "list aliases DOMAIN --json: only that domain's" "len(j) > 0 and all(a['domain'] == '$dom' for a in j)"
+
 # --- usage and configuration errors
 run 2 --config "$cfg" list
 run 2 --config "$cfg" list everything
