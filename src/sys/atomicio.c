@@ -92,38 +92,51 @@ static struct timespec stamp_before(struct timespec t)
 	return t;
 }
 
+/* The owner and mode the new file at path gets: the old file's, else
+ * fallback's, else ours under the umask. *old gets the old file's status,
+ * *have_old whether there is one. -1 (said in d) when path is a link, not
+ * a regular file, or cannot be looked at. */
+static int atomic_target_owner(const char *path, const struct file_owner *fallback,
+			       struct stat *old, bool *have_old, struct file_owner *want,
+			       struct diags *d)
+{
+	*have_old = false;
+	if (lstat(path, old) == 0) {
+		/* rename would replace the link itself with a file, silently
+		 * cutting the admin's link to wherever the real file lives. */
+		if (S_ISLNK(old->st_mode)) {
+			diag_error(d, path, 0,
+				   _("is a symbolic link; refusing to replace it (name the real file)"));
+			return -1;
+		}
+		if (!S_ISREG(old->st_mode)) {
+			diag_error(d, path, 0, _("is not a regular file"));
+			return -1;
+		}
+		*have_old = true;
+	} else if (errno != ENOENT) {
+		diag_error(d, path, 0, _("cannot write: %s"), strerror(errno));
+		return -1;
+	}
+	if (*have_old)
+		*want = (struct file_owner){ old->st_uid, old->st_gid, old->st_mode & 07777 };
+	else if (fallback)
+		*want = *fallback;
+	else
+		*want = (struct file_owner){ geteuid(), getegid(), 0644 & ~current_umask() };
+	return 0;
+}
+
 int atomic_temp_write(const char *path, const void *data, size_t len,
 		      const struct file_owner *fallback, bool ensure_new_mtime, struct atomic_temp *t,
 		      struct diags *d)
 {
 	*t = (struct atomic_temp){ .fd = -1 };
 	struct stat old;
-	bool have_old = false;
-	if (lstat(path, &old) == 0) {
-		/* rename would replace the link itself with a file, silently
-		 * cutting the admin's link to wherever the real file lives. */
-		if (S_ISLNK(old.st_mode)) {
-			diag_error(d, path, 0,
-				   _("is a symbolic link; refusing to replace it (name the real file)"));
-			return -1;
-		}
-		if (!S_ISREG(old.st_mode)) {
-			diag_error(d, path, 0, _("is not a regular file"));
-			return -1;
-		}
-		have_old = true;
-	} else if (errno != ENOENT) {
-		diag_error(d, path, 0, _("cannot write: %s"), strerror(errno));
-		return -1;
-	}
-
+	bool have_old;
 	struct file_owner want;
-	if (have_old)
-		want = (struct file_owner){ old.st_uid, old.st_gid, old.st_mode & 07777 };
-	else if (fallback)
-		want = *fallback;
-	else
-		want = (struct file_owner){ geteuid(), getegid(), 0644 & ~current_umask() };
+	if (atomic_target_owner(path, fallback, &old, &have_old, &want, d) < 0)
+		return -1;
 
 	char *tmp = xasprintf("%s%s", path, TMP_SUFFIX);
 	/* mkostemp: O_CREAT|O_EXCL, mode 0600, so nobody else can open it

@@ -248,6 +248,49 @@ static int proc_start(const char *const argv[], const char *input, size_t input_
 	return 0;
 }
 
+/* Write what the child's input pipe takes now; close it once all is
+ * written or the reader is gone (EPIPE noted: its SIGPIPE is taken back). */
+static void proc_feed(int *fin, const char *input, size_t input_len, size_t *written,
+		      bool *got_epipe)
+{
+	while (*written < input_len) {
+		ssize_t w = write(*fin, input + *written, input_len - *written);
+		if (w > 0) {
+			*written += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EPIPE)
+			*got_epipe = true;
+		if (w < 0 && errno == EAGAIN)
+			break;
+		*written = input_len; /* the reader is gone: stop feeding */
+	}
+	if (*written >= input_len)
+		close_fd(fin);
+}
+
+/* poll's timeout until wake (a clock_ms time; -1: none), at most 50 ms
+ * when the child must be looked at periodically. */
+static int proc_wait_ms(long long now, long long wake, bool periodic)
+{
+	int tmo = wake < 0 ? -1 : (int)(wake - now < 0 ? 0 : wake - now);
+	if (periodic && (tmo < 0 || tmo > 50))
+		tmo = 50;
+	return tmo;
+}
+
+/* The child's end as a status: its exit code, or 128 + the signal. */
+static int proc_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 0;
+}
+
 /* Feed the input, collect the output, enforce the timeout and reap: one
  * poll loop, so that neither side can block on a full pipe. */
 static void proc_serve(struct spawn_proc *p)
@@ -313,42 +356,17 @@ static void proc_serve(struct spawn_proc *p)
 		if (pidfd >= 0 && !exited)
 			pfd[np++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 
-		/* Wake for the next event we own: a deadline, the drain end, or
-		 * (without a pidfd) a periodic look at the child. */
-		long long wake = -1;
-		if (exited)
-			wake = drain_until;
-		else if (kill_at >= 0)
-			wake = kill_at;
-		else if (deadline >= 0)
-			wake = deadline;
-		int tmo = wake < 0 ? -1 : (int)(wake - now < 0 ? 0 : wake - now);
-		if (pidfd < 0 && !exited && (tmo < 0 || tmo > 50))
-			tmo = 50;
-		int pr = poll(pfd, (nfds_t)np, tmo);
+		/* Wake for the next event we own: the drain end, the kill, the
+		 * deadline, or (without a pidfd) a periodic look at the child. */
+		long long wake = exited ? drain_until : kill_at >= 0 ? kill_at : deadline;
+		int pr = poll(pfd, (nfds_t)np, proc_wait_ms(now, wake, pidfd < 0 && !exited));
 		if (pr < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (i_in >= 0 && pfd[i_in].revents) {
-			while (written < input_len) {
-				ssize_t w = write(fin, input + written, input_len - written);
-				if (w > 0) {
-					written += (size_t)w;
-					continue;
-				}
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w < 0 && errno == EPIPE)
-					got_epipe = true;
-				if (w < 0 && errno == EAGAIN)
-					break;
-				written = input_len; /* the reader is gone: stop feeding */
-			}
-			if (written >= input_len)
-				close_fd(&fin);
-		}
+		if (i_in >= 0 && pfd[i_in].revents)
+			proc_feed(&fin, input, input_len, &written, &got_epipe);
 		if (i_out >= 0 && pfd[i_out].revents) {
 			if (p->sink)
 				read_to_sink(&fout, p->sink, p->sink_ctx);
@@ -376,10 +394,8 @@ static void proc_serve(struct spawn_proc *p)
 	}
 	pthread_sigmask(SIG_SETMASK, &oldset, NULL);
 
-	if (WIFEXITED(wstatus))
-		res->status = WEXITSTATUS(wstatus);
-	else if (WIFSIGNALED(wstatus))
-		res->status = 128 + WTERMSIG(wstatus);
+	if (WIFEXITED(wstatus) || WIFSIGNALED(wstatus))
+		res->status = proc_status(wstatus);
 	res->seconds = clock_seconds(&p->started, &ended);
 }
 
