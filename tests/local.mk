@@ -79,6 +79,7 @@ UI_TESTS = \
 	tests/ui/hostile.sh \
 	tests/ui/interrupt.sh \
 	tests/ui/lint.sh \
+	tests/ui/lintbg.sh \
 	tests/ui/man-keys.sh \
 	tests/ui/live.sh \
 	tests/ui/maillist.sh \

@@ -49,6 +49,14 @@ struct lint_report {
  * line, rule. The file system is looked at (maildirs, modes, .db files). */
 void lint_run(const struct world *w, const struct config *cfg, const struct diags *load_diags,
 	      struct lint_report *out);
+/* The same, asking stop(arg) between maildirs (the slow part, one open
+ * each): once it says true, lint gives up and out is incomplete (free it,
+ * do not show it). An interface lints in a thread this way, and drops a
+ * lint of a world it is about to free without waiting for the end. stop is
+ * called on lint's thread; NULL: never stop. */
+void lint_run_stoppable(const struct world *w, const struct config *cfg,
+			const struct diags *load_diags, bool (*stop)(void *arg), void *arg,
+			struct lint_report *out);
 void lint_report_free(struct lint_report *r);
 /* Errors + warnings (what makes `vmailadm lint` exit 1). */
 size_t lint_count_problems(const struct lint_report *r);

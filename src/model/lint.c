@@ -532,14 +532,26 @@ static void lint_pwfile(const struct world *w, const struct config *cfg, struct 
 	}
 }
 
+/* Asked between maildirs, the slow part (one open or two fstatat each):
+ * true when the caller gave up on this report. */
+struct lint_stop {
+	bool (*fn)(void *arg);
+	void *arg;
+};
+
+static bool lint_stopped(const struct lint_stop *stop)
+{
+	return stop && stop->fn && stop->fn(stop->arg);
+}
+
 static void lint_mailboxes(const struct world *w, const struct config *cfg, struct lint_report *r,
-			   struct strmap *maildirs)
+			   struct strmap *maildirs, const struct lint_stop *stop)
 {
 	size_t nb;
 	const struct mailbox *boxes = world_mailboxes(w, &nb);
 	const char *base = world_mailbox_base(w);
 	const char *pwpath = doc_name(pwfile_doc(world_pwfile(w)));
-	for (size_t i = 0; i < nb; i++) {
+	for (size_t i = 0; i < nb && !lint_stopped(stop); i++) {
 		const struct mailbox *b = &boxes[i];
 		char *dir = lint_maildir_key(b->maildir);
 		strmap_put(maildirs, dir, (void *)1);
@@ -594,7 +606,7 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 
 /* Directories base/DOMAIN/USER holding cur/ or new/ that no mailbox uses. */
 static void lint_orphan_maildirs(const struct world *w, struct lint_report *r,
-				 const struct strmap *maildirs)
+				 const struct strmap *maildirs, const struct lint_stop *stop)
 {
 	const char *base = world_mailbox_base(w);
 	if (!*base)
@@ -611,7 +623,7 @@ static void lint_orphan_maildirs(const struct world *w, struct lint_report *r,
 	}
 	char *sbase = lint_maildir_key(base);
 	struct dirent *de;
-	while ((de = readdir(bd))) {
+	while (!lint_stopped(stop) && (de = readdir(bd))) {
 		if (de->d_name[0] == '.')
 			continue;
 		int dfd = openat(bfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -623,7 +635,7 @@ static void lint_orphan_maildirs(const struct world *w, struct lint_report *r,
 			continue;
 		}
 		struct dirent *ue;
-		while ((ue = readdir(dd2))) {
+		while (!lint_stopped(stop) && (ue = readdir(dd2))) {
 			if (ue->d_name[0] == '.')
 				continue;
 			struct stat st;
@@ -747,13 +759,21 @@ static int cmp_problem(const void *a, const void *b)
 void lint_run(const struct world *w, const struct config *cfg, const struct diags *load_diags,
 	      struct lint_report *out)
 {
+	lint_run_stoppable(w, cfg, load_diags, NULL, NULL, out);
+}
+
+void lint_run_stoppable(const struct world *w, const struct config *cfg,
+			const struct diags *load_diags, bool (*stop)(void *arg), void *arg,
+			struct lint_report *out)
+{
+	const struct lint_stop st = { stop, arg };
 	memset(out, 0, sizeof *out);
 	lint_domains(w, out);
 	lint_maps(w, out);
 	lint_aliases(w, out);
 	struct strmap *maildirs = strmap_create(256);
-	lint_mailboxes(w, cfg, out, maildirs);
-	lint_orphan_maildirs(w, out, maildirs);
+	lint_mailboxes(w, cfg, out, maildirs, &st);
+	lint_orphan_maildirs(w, out, maildirs, &st);
 	strmap_free(&maildirs);
 	lint_maincf(w, cfg, out);
 	/* What such a file holds is unknown: the rules above drew no

@@ -101,6 +101,9 @@ struct browse {
 	struct tracer *tracer;        /* over w, for the details' trace */
 	bool lint_on;                 /* false until browse_lint: the first
 	                               * paint does not wait for lint */
+	struct lintjob *job;          /* lint of w in a thread (lintmark.c) */
+	bool lint_pending;            /* lint of w has not ended: the marks
+	                               * and lint are those of the world before */
 	/* The selection by name, copied whenever it is shown: browse_refresh
 	 * runs after the world the rows point into was freed (a staged
 	 * change, an undo, a reload), so it may not read them. */

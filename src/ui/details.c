@@ -110,6 +110,13 @@ static void details_problems(struct browse *B, lintmark_match match, const void 
 		else if (p->file)
 			details_add(B, NULL, ROLE_DIM, "%s", p->file);
 	}
+	/* Nothing above does not mean nothing wrong while lint still runs. */
+	if (B->lint_pending) {
+		if (shown == 0)
+			details_heading(B, _("Problems"));
+		details_add(B, NULL, ROLE_DIM, "%s",
+			    _("lint is still running: its findings show here when it ends"));
+	}
 }
 
 /* "Mail for ADDRESS goes": the tracer's steps indented by depth, each with

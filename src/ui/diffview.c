@@ -112,6 +112,7 @@ static void build_preview(struct diffview *D)
 		sb_free(&desc);
 	}
 	add_str(D, ROLE_NORMAL, "");
+	lintmark_stop(ui);   /* stage_plan may rebuild the world lint reads */
 	const struct plan *p = stage_plan(s);
 	struct strbuf diff = STRBUF_INIT, acts = STRBUF_INIT;
 	plan_diff(p, &diff);
@@ -206,6 +207,7 @@ static void run_commit(struct diffview *D)
 	struct commit_opts opts = { .lock_wait_seconds = 2, .progress = on_step, .ctx = D };
 	struct commit_result res;
 	struct diags d = DIAGS_INIT;
+	lintmark_stop(ui);   /* the commit rebuilds the world lint reads */
 	int rc = stage_commit(ui->stage, &opts, &res, &d);
 	add_str(D, ROLE_NORMAL, "");
 	for (size_t i = 0; i < d.n; i++) {

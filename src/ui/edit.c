@@ -136,6 +136,7 @@ int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err)
 	struct strbuf desc = STRBUF_INIT;
 	op_describe(op, &desc);
 	struct diags d = DIAGS_INIT;
+	lintmark_stop(ui);   /* the push frees the world lint reads */
 	int rc = stage_push(s, op, &d);
 	if (rc < 0)
 		edit_first_diag(&d, err, _("the change cannot be staged"));
@@ -169,6 +170,7 @@ int ui_reload(struct ui *ui)
 		return -1;
 	}
 	diags_free(&d);
+	lintmark_stop(ui);   /* it may be reading the world freed here */
 	live_free(&ui->live);
 	world_free(&ui->world);
 	ui->world = nw;
@@ -659,6 +661,7 @@ void edit_undo(struct ui *ui)
 	struct strbuf desc = STRBUF_INIT;
 	op_describe(stage_op(ui->stage, stage_count(ui->stage) - 1), &desc);
 	struct diags d = DIAGS_INIT;
+	lintmark_stop(ui);   /* the undo frees the world lint reads */
 	int rc = stage_undo(ui->stage, &d);
 	ui_view_changed(ui);
 	if (rc < 0) {

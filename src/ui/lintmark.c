@@ -1,16 +1,28 @@
 /* Lint's marks in the main screen: lint and the tracer run for the world
  * the panes show when it changes (never per key); this file keeps the worst
  * severity per subject, draws the '!' mark, and says which problems belong
- * to an entry (for the details pane). */
+ * to an entry (for the details pane). Lint looks at every maildir (seconds
+ * on 100,000 mailboxes), so it runs in a thread: the keys are answered
+ * meanwhile, and its marks appear when it ends. The thread reads the world
+ * shown, so whoever frees or changes that world stops it first
+ * (lintmark_stop: it gives up between maildirs, and is joined). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "browse_int.h"
 #include "vmailadm/clock.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/xalloc.h"
 #include "vmailadm/lint.h"
 #include "vmailadm/model.h"
 #include "vmailadm/strmap.h"
@@ -106,20 +118,88 @@ static int lintmark_domain(const struct browse *B, const struct domain *d)
 	return v;
 }
 
-/* Lint and a tracer for the world the panes show. The old tracer may
- * outlive its world by this long: trace_free does not look at it. */
-void lintmark_attach(struct browse *B)
+/* Each domain's mark: the worst of it and its entries. */
+static void lintmark_domains(struct browse *B)
 {
-	double t0 = clock_ms();
-	trace_free(&B->tracer);
-	struct diags scratch = DIAGS_INIT;
-	B->tracer = trace_create(B->w, &scratch);
-	diags_free(&scratch);
+	for (size_t i = 0; i < B->ndomains; i++)
+		B->dsev[i] = B->dents[i].d ? (unsigned char)lintmark_domain(B, B->dents[i].d) : 0;
+}
 
+/* One lint in a thread, over the world the panes show. */
+struct lintjob {
+	pthread_t thread;
+	bool joinable;                /* a thread was started and not joined */
+	bool done;                    /* report holds a finished lint of w */
+	atomic_bool stop;             /* the main thread gave up on this lint */
+	int pipe[2];                  /* the thread's "done" byte */
+	const struct world *w;
+	const struct config *cfg;
+	const char *gate;             /* VMAILADM_LINT_GATE */
+	struct lint_report report;
+	double t0;
+};
+
+static bool lintmark_job_stopped(void *arg)
+{
+	return atomic_load(&((struct lintjob *)arg)->stop);
+}
+
+/* VMAILADM_LINT_GATE (tests only): lint does not end before this file
+ * exists, so that a test sees, by order and not by time, that a key is
+ * answered while lint runs. */
+static void lintmark_gate_wait(struct lintjob *J)
+{
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	while (J->gate && !lintmark_job_stopped(J) && access(J->gate, F_OK) != 0)
+		nanosleep(&tick, NULL);
+}
+
+static void *lintmark_thread(void *arg)
+{
+	struct lintjob *J = arg;
+	lint_run_stoppable(J->w, J->cfg, NULL, lintmark_job_stopped, J, &J->report);
+	lintmark_gate_wait(J);
+	char c = 1;
+	while (write(J->pipe[1], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* Join the thread (it has written its byte, or was told to stop). */
+static void lintmark_join(struct lintjob *J)
+{
+	if (J->joinable) {
+		pthread_join(J->thread, NULL);
+		J->joinable = false;
+		char buf[16];
+		while (read(J->pipe[0], buf, sizeof buf) > 0)
+			;
+		J->done = !atomic_load(&J->stop);
+	}
+}
+
+/* Stop and forget the running lint: its world is about to go. */
+static void lintmark_job_cancel(struct lintjob *J)
+{
+	if (!J)
+		return;
+	atomic_store(&J->stop, true);
+	lintmark_join(J);
+	lint_report_free(&J->report);
+	J->done = false;
+}
+
+/* The finished lint's report becomes the marks. */
+static void lintmark_apply(struct browse *B)
+{
+	struct lintjob *J = B->job;
 	lint_report_free(&B->lint);
 	strmap_free(&B->lsev);
 	strmap_free(&B->lswallow);
-	lint_run(B->w, B->ui->cfg, NULL, &B->lint);
+	B->lint = J->report;
+	memset(&J->report, 0, sizeof J->report);
+	J->done = false;
+	B->lint_pending = false;
 	B->lsev = strmap_create(B->lint.n + 1);
 	B->lswallow = strmap_create(8);
 	for (size_t i = 0; i < B->lint.n; i++) {
@@ -130,20 +210,116 @@ void lintmark_attach(struct browse *B)
 		if (strcmp(p->rule, "catchall-swallows-mailboxes") == 0)
 			lintmark_put(B->lswallow, p->subject, strlen(p->subject), p->severity);
 	}
-	for (size_t i = 0; i < B->ndomains; i++)
-		B->dsev[i] = B->dents[i].d ? (unsigned char)lintmark_domain(B, B->dents[i].d) : 0;
-	if (B->ui->timing) {   /* VMAILADM_UI_TIMING: is lint cheap enough? */
-		fprintf(B->ui->timing, "lint %zu %.3f\n", B->lint.n, clock_ms() - t0);
+	lintmark_domains(B);
+	if (B->ui->timing) {   /* VMAILADM_UI_TIMING: from the start of lint to its marks */
+		fprintf(B->ui->timing, "lint %zu %.3f\n", B->lint.n, clock_ms() - J->t0);
 		fflush(B->ui->timing);
 	}
 }
 
+static void lintmark_start(struct browse *B)
+{
+	if (!B->job) {
+		B->job = xcalloc(1, sizeof *B->job);
+		if (pipe2(B->job->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+			vm_fatal("pipe: %s", strerror(errno));
+		const char *gate = getenv("VMAILADM_LINT_GATE");
+		B->job->gate = gate && *gate ? gate : NULL;
+	}
+	struct lintjob *J = B->job;
+	J->w = B->w;
+	J->cfg = B->ui->cfg;
+	J->t0 = clock_ms();
+	atomic_store(&J->stop, false);
+	B->lint_pending = true;
+	sigset_t all, old;
+	/* The thread must not take the interface's signals (SIGWINCH, SIGTERM). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&J->thread, NULL, lintmark_thread, J);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	J->joinable = rc == 0;
+	if (rc != 0) {   /* no thread: lint now, as before */
+		lintmark_thread(J);
+		J->done = true;
+		lintmark_apply(B);
+	}
+}
+
+/* Lint and a tracer for the world the panes show. The old tracer may
+ * outlive its world by this long: trace_free does not look at it. The old
+ * marks stay (by name) until the new lint ends: most of them still hold,
+ * and they do not blink at every staged change. */
+void lintmark_attach(struct browse *B)
+{
+	trace_free(&B->tracer);
+	struct diags scratch = DIAGS_INIT;
+	B->tracer = trace_create(B->w, &scratch);
+	diags_free(&scratch);
+
+	lintmark_job_cancel(B->job);
+	lintmark_domains(B);
+	lintmark_start(B);
+}
+
 void lintmark_free(struct browse *B)
 {
+	if (B->job) {
+		lintmark_job_cancel(B->job);
+		close(B->job->pipe[0]);
+		close(B->job->pipe[1]);
+		free(B->job);
+		B->job = NULL;
+	}
 	lint_report_free(&B->lint);
 	strmap_free(&B->lsev);
 	strmap_free(&B->lswallow);
 	trace_free(&B->tracer);
+}
+
+/* ---- the main loop's side (ui_int.h) ---- */
+
+void lintmark_stop(struct ui *ui)
+{
+	struct browse *B = (struct browse *)ui->main;
+	if (B)
+		lintmark_job_cancel(B->job);
+}
+
+bool lintmark_running(struct ui *ui)
+{
+	const struct browse *B = (const struct browse *)ui->main;
+	return B && B->lint_pending;
+}
+
+int lintmark_pollfd(struct ui *ui, struct pollfd *fd)
+{
+	struct browse *B = (struct browse *)ui->main;
+	if (!B || !B->job || !B->job->joinable)
+		return 0;
+	*fd = (struct pollfd){ .fd = B->job->pipe[0], .events = POLLIN };
+	return 1;
+}
+
+/* The thread ended: its report becomes the marks, once the main screen is
+ * on top again (another screen may be reading the report shown). */
+bool lintmark_handle(struct ui *ui)
+{
+	struct browse *B = (struct browse *)ui->main;
+	if (!B || !B->job)
+		return false;
+	struct lintjob *J = B->job;
+	if (J->joinable) {
+		struct pollfd p = { .fd = J->pipe[0], .events = POLLIN };
+		if (poll(&p, 1, 0) <= 0)
+			return false;
+		lintmark_join(J);
+	}
+	if (!J->done || ui->top != ui->main)
+		return false;
+	lintmark_apply(B);
+	details_build(B);
+	return true;
 }
 
 static enum theme_role lintmark_role(int sev)

@@ -145,6 +145,7 @@ static void session_restore_answer(struct ui *ui, void *ctx, int key)
 	}
 	size_t n = 0;
 	struct diags d = DIAGS_INIT;
+	lintmark_stop(ui);   /* restoring rebuilds the world lint reads */
 	int rc = stage_restore_pending(s, &n, &d);
 	ui_view_changed(ui);
 	if (rc < 0) {

@@ -340,8 +340,15 @@ static void draw_header(struct ui *ui)
 		x += 2 + ui_text(ui, 0, x + 2, ui->cols - x - 2,
 				 ui->unreadable ? _(" READ-ONLY: a file cannot be read ")
 						: _(" READ-ONLY: the files are not writable "), ROLE_READONLY);
-	if (live_scanning(ui->live) && x + 2 < ui->cols)
-		ui_text_right(ui, 0, x + 2, ui->cols - x - 3, _("scanning Maildirs..."), ROLE_HEADER);
+	/* What still runs in the background: the figures, lint's marks. */
+	struct strbuf busy = STRBUF_INIT;
+	if (live_scanning(ui->live))
+		sb_adds(&busy, _("scanning Maildirs..."));
+	if (lintmark_running(ui))
+		sb_addf(&busy, "%s%s", busy.len ? "  " : "", _("lint running..."));
+	if (busy.len && x + 2 < ui->cols)
+		ui_text_right(ui, 0, x + 2, ui->cols - x - 3, sb_str(&busy), ROLE_HEADER);
+	sb_free(&busy);
 	sb_free(&sb);
 }
 
@@ -482,11 +489,12 @@ static void main_loop(struct ui *ui)
 			fflush(ui->timing);
 			nkeys = 0;
 		}
-		struct pollfd fds[8];
+		struct pollfd fds[9];   /* the last one: diskwatch's */
 		fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		int n = 1 + live_pollfds(ui->live, fds + 1, 3);
-		n += xpane_pollfds(ui, fds + n, 5 - n);
-		n += qstate_pollfds(ui, fds + n, 7 - n);
+		n += lintmark_pollfd(ui, fds + n);
+		n += xpane_pollfds(ui, fds + n, 6 - n);
+		n += qstate_pollfds(ui, fds + n, 8 - n);
 		n += diskwatch_pollfd(ui->diskwatch, fds + n);
 		int timeout = earliest(earliest(xpane_timeout(ui), qstate_timeout(ui)),
 				       diskwatch_timeout(ui->diskwatch));
@@ -517,6 +525,10 @@ static void main_loop(struct ui *ui)
 		/* After EINTR too: SIGWINCH becomes KEY_RESIZE in get_wch. */
 		t_keys = clock_ms();
 		nkeys = read_keys(ui);
+		/* After the keys too: lint's marks wait for the main screen, which
+		 * a key may just have brought back. */
+		if (lintmark_handle(ui))
+			ui->dirty = true;
 	}
 }
 
@@ -654,7 +666,8 @@ int ui_run(struct config *cfg, const char *theme)
 		fprintf(ui->timing, "first-paint %.3f\n", clock_ms() - ui->t_start);
 		fflush(ui->timing);
 	}
-	/* Lint looks at every maildir: after the first paint, before keys. */
+	/* Lint looks at every maildir: started after the first paint, in a
+	 * thread, so that the first key does not wait for it. */
 	browse_lint(ui->main);
 	main_loop(ui);
 	if (got_quit_signal)

@@ -221,6 +221,17 @@ const struct mailbox *browse_next_new(struct screen *s, size_t *mbx);
  * screen starts without them so that the first paint does not wait. Later
  * refreshes run them again by themselves. */
 void browse_lint(struct screen *s);
+/* Lint of the world shown runs in a thread (lintmark.c). Stop it, and
+ * wait for it, before anything frees or changes the world the main screen
+ * shows (a staged change, an undo, a plan, a commit, a reload): the thread
+ * reads it. browse_refresh starts lint again on the new world. */
+void lintmark_stop(struct ui *ui);
+/* Lint has not ended for the world shown (its marks are not all there). */
+bool lintmark_running(struct ui *ui);
+/* The descriptor to poll while lint runs (returns 0 or 1), then
+ * lintmark_handle: true when its marks changed (paint). */
+int lintmark_pollfd(struct ui *ui, struct pollfd *fd);
+bool lintmark_handle(struct ui *ui);
 /* Select the entry named address in the entries pane. */
 void browse_select_address(struct screen *s, const char *address);
 /* Select what an operation is about: a domain (in the domains pane), an

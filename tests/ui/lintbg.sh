@@ -1,0 +1,64 @@
+#!/bin/sh
+# Lint off the interface thread (issue 16): lint runs in the background, so
+# keys are answered while it runs; the header and the details say it runs;
+# its marks and findings appear when it ends. A staged change starts it
+# again on the staged world (the marks before stay meanwhile). No timing:
+# VMAILADM_LINT_GATE holds lint's end until the test creates the file, so
+# the order (key answered, then lint's end) is what is checked.
+. "${top_srcdir:-.}/tests/ui/lib.sh"
+make_demo
+# The trap of reference §2, so that lint has something to mark.
+echo '@andromed.cloud    admin@andromed.cloud' >>"$WORK/demo/etc/postfix/virtual_alias"
+GATE="$WORK/lint-gate"
+
+start_ui 110 50 "VMAILADM_LINT_GATE=$GATE"
+expect "Domains (5)"
+expect "lint running..."
+keys Enter j j j
+expect "Mailbox       johndoe@andromed.cloud"
+expect "lint is still running: its findings show here when it ends"
+# The keys were answered, and lint has not ended: no mark yet.
+screen | grep -qF "lint running..." || fail "lint ended before its gate opened"
+refute "!johndoe"
+refute "catchall-swallows-mailboxes"
+ok "keys answered while lint runs; the header and the details say so"
+
+touch "$GATE"
+expect_re "│  !johndoe "
+expect_re "^!andromed.cloud"
+wait_gone "lint running..." || fail "lint running... still shown after lint ended"
+expect_re "│ error +catchall-swallows-mailboxes"
+refute "lint is still running"
+ok "lint's marks and findings appear when it ends"
+
+# Remove the catch-all (staged): lint runs again on the staged world.
+rm -f "$GATE"
+keys End
+expect "Catch-all     @andromed.cloud"
+keys d
+expect_re "[Rr]emove"
+keys y
+expect "1 staged change"
+expect "lint running..."
+# the marks of the world before stay until the new lint ends
+expect "-!@andromed.cloud"
+touch "$GATE"
+wait_gone "!@andromed.cloud" || fail "the staged world still marked after lint ended"
+wait_gone "lint running..." || fail "lint running... still shown after the staged lint"
+refute "!johndoe"
+ok "a staged change: lint again, its marks replace the old ones"
+
+# Undo while lint is held: it is stopped and started again, nothing waits.
+rm -f "$GATE"
+keys u
+expect "undone:"
+expect "lint running..."
+keys g
+expect "0 staged changes"
+touch "$GATE"
+expect_re "│  !johndoe "
+wait_gone "lint running..." || fail "lint running... still shown after the undo's lint"
+ok "undo: lint again, the marks are back"
+keys q
+expect_quit
+exit 0
