@@ -82,6 +82,7 @@ UI_TESTS = \
 	tests/ui/lintbg.sh \
 	tests/ui/man-keys.sh \
 	tests/ui/live.sh \
+	tests/ui/livegaps.sh \
 	tests/ui/maillist.sh \
 	tests/ui/maillog.sh \
 	tests/ui/problems.sh \

@@ -255,13 +255,31 @@ static void forget_base(struct maildir_watch *w)
  * swapped in on the way shows another mtime, so the box is reported and
  * the scanner, which refuses symlinks, reads it. A box the last scan found
  * unsafe (a symlink, a path leaving the base) is not looked into. */
+enum { SIG_SEED = 0 };
+static uint64_t sig_step(uint64_t h, int64_t mtime)
+{
+	if (h == SIG_SEED)
+		h = 1469598103934665603ULL;
+	return (h ^ (uint64_t)mtime) * 1099511628211ULL;
+}
+
+/* The signature of a box none of whose directories exists, without
+ * looking: what its maildir's appearance is compared with. */
+static uint64_t absent_signature(unsigned ndirs)
+{
+	uint64_t h = SIG_SEED;
+	for (unsigned k = 0; k < ndirs; k++)
+		h = sig_step(h, -1);
+	return h;
+}
+
 static uint64_t box_signature(struct maildir_watch *w, const char *dirs, unsigned ndirs,
 			      bool unsafe)
 {
 	atomic_fetch_add_explicit(&w->checks, 1, memory_order_relaxed);
 	if (polling_for != w)
 		atomic_fetch_add_explicit(&w->checks_elsewhere, 1, memory_order_relaxed);
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = SIG_SEED;
 	int bfd = unsafe ? -1 : base_fd(w, dirs);
 	const char *d = dirs + strlen(dirs) + 1;
 	for (unsigned k = 0; k < ndirs; k++, d += strlen(d) + 1) {
@@ -269,7 +287,7 @@ static uint64_t box_signature(struct maildir_watch *w, const char *dirs, unsigne
 		int64_t v = -1;
 		if (bfd >= 0 && fstatat(bfd, d, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 			v = (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
-		h = (h ^ (uint64_t)v) * 1099511628211ULL;
+		h = sig_step(h, v);
 	}
 	return h;
 }
@@ -383,13 +401,19 @@ static void set_polled(struct maildir_watch *w, size_t id)
 	if (w->state[id] == ST_INOTIFY && w->nwatched)
 		w->nwatched--;
 	unsigned ndirs = box_snapshot(w, id, &w->snap);
-	bool unsafe = maildir_box_status(w->s, id, NULL) == MAILDIR_UNSAFE;
+	enum maildir_status st = maildir_box_status(w->s, id, NULL);
+	bool unsafe = st == MAILDIR_UNSAFE;
 	bool kick = false;
 	pthread_mutex_lock(&w->lock);
 	if (w->state[id] != ST_POLLED) {
 		xgrow(&w->polled, &w->polled_cap, w->npolled + 1, sizeof *w->polled);
 		w->slot[id] = w->npolled;
-		w->polled[w->npolled++] = (struct polled){ .id = id };
+		/* A maildir the scan found missing is compared with "absent"
+		 * from the start: one that appears before the first round (a
+		 * first delivery, a restore) is reported, not taken as is. */
+		bool absent = st == MAILDIR_MISSING;
+		w->polled[w->npolled++] = (struct polled){
+			.id = id, .has_sig = absent, .sig = absent ? absent_signature(ndirs) : 0 };
 		kick = !w->fresh;
 		w->fresh = true;
 	}
@@ -414,6 +438,12 @@ bool maildir_watch_add(struct maildir_watch *w, size_t id)
 {
 	ensure_state(w, id);
 	if (w->state[id] == ST_POLLED || w->ifd < 0) {
+		set_polled(w, id);
+		return false;
+	}
+	/* No maildir yet: nothing to place a watch on, so it is polled (its
+	 * appearance changes its signature), not forgotten. */
+	if (maildir_box_status(w->s, id, NULL) == MAILDIR_MISSING) {
 		set_polled(w, id);
 		return false;
 	}

@@ -5,7 +5,9 @@
  * scanner is changed, and the watcher touched, by the main thread only when
  * no scan thread runs. The watcher's reports are rescanned in the main loop
  * (a few boxes: fast); its mtime checks of the boxes inotify cannot cover
- * run on its own thread. */
+ * run on its own thread. A delivery between a box's scan and its watch
+ * shows no event: once every box is watched, a second, incremental scan
+ * (only the directories whose mtime moved are read) checks them again. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ui_int.h"
@@ -30,7 +33,11 @@ struct live {
 	struct maildir_counts *counts; /* by mailbox index, copied from the scanner */
 	enum maildir_status *status;
 	bool known;                  /* a scan has finished */
-	enum { IDLE, SCANNING, WATCHING } phase;   /* of the scan thread */
+	/* of the scan thread; RECHECKING: the incremental scan once the
+	 * watches are placed (the scanner is written as in SCANNING, but the
+	 * figures shown stay and the header does not say "scanning") */
+	enum { IDLE, SCANNING, RECHECKING, WATCHING } phase;
+	bool rechecked;              /* that scan was started */
 	pthread_t thread;
 	int pipe[2];                 /* the thread's MSG_* bytes */
 	unsigned gen;
@@ -81,25 +88,41 @@ static void watch_boxes(struct live *l)
 		maildir_watch_add(l->watch, id);
 }
 
+/* VMAILADM_WATCH_GATE (tests only): the watches are not placed before
+ * this file exists, so that a test can deliver between a box's scan and
+ * its watch, by order rather than by time. */
+static void gate_wait(void)
+{
+	const char *gate = getenv("VMAILADM_WATCH_GATE");
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	while (gate && *gate && access(gate, F_OK) != 0)
+		nanosleep(&tick, NULL);
+}
+
 static void *scan_thread(void *arg)
 {
 	struct live *l = arg;
-	maildir_scan_run(l->scan);
+	bool recheck = l->phase == RECHECKING;
+	size_t changed = maildir_scan_run(l->scan);
 	tell(l, MSG_SCANNED);
-	watch_boxes(l);
+	if (!recheck)
+		gate_wait();
+	/* A box the recheck read again may have new folders to watch. */
+	if (!recheck || changed)
+		watch_boxes(l);
 	tell(l, MSG_WATCHED);
 	return NULL;
 }
 
-static void start_scan(struct live *l)
+static void start_scan(struct live *l, bool recheck)
 {
 	sigset_t all, old;
 	/* The thread must not take the interface's signals (SIGWINCH, SIGTERM). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	l->phase = recheck ? RECHECKING : SCANNING;   /* before: the thread reads it */
 	int rc = pthread_create(&l->thread, NULL, scan_thread, l);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	l->phase = SCANNING;
 	if (rc != 0) {
 		l->thread = pthread_self();
 		scan_thread(l);              /* no thread: scan now */
@@ -135,7 +158,7 @@ struct live *live_create(struct world *w)
 	}
 	if (pipe2(l->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		vm_fatal("pipe: %s", strerror(errno));
-	start_scan(l);
+	start_scan(l, false);
 	return l;
 }
 
@@ -163,6 +186,10 @@ static bool read_messages(struct live *l)
 		if (!pthread_equal(l->thread, pthread_self()))
 			pthread_join(l->thread, NULL);
 		l->phase = IDLE;
+		if (!l->rechecked && l->watch) {
+			l->rechecked = true;
+			start_scan(l, true);
+		}
 	}
 	return scanned;
 }
@@ -227,7 +254,7 @@ bool live_rescan(struct live *l)
 	if (l->phase != IDLE)
 		return false;
 	maildir_scan_invalidate(l->scan);
-	start_scan(l);
+	start_scan(l, false);
 	return true;
 }
 
@@ -258,14 +285,16 @@ bool live_counts(const struct live *l, size_t i, struct maildir_counts *c,
 
 bool live_quota(const struct live *l, size_t i, struct maildir_quota *q)
 {
-	if (l->phase == SCANNING || !l->known || i >= l->nboxes || l->box_of[i] == SIZE_MAX)
+	if (l->phase == SCANNING || l->phase == RECHECKING || !l->known || i >= l->nboxes ||
+	    l->box_of[i] == SIZE_MAX)
 		return false;
 	return maildir_box_quota(l->scan, l->box_of[i], q);
 }
 
 size_t live_folders(const struct live *l, size_t i, struct strbuf *names)
 {
-	if (l->phase == SCANNING || !l->known || i >= l->nboxes || l->box_of[i] == SIZE_MAX)
+	if (l->phase == SCANNING || l->phase == RECHECKING || !l->known || i >= l->nboxes ||
+	    l->box_of[i] == SIZE_MAX)
 		return 0;
 	size_t id = l->box_of[i], n = maildir_box_folder_count(l->scan, id);
 	for (size_t k = 0; k < n; k++) {
