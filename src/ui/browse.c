@@ -334,6 +334,12 @@ static bool browse_k_problems(struct screen *s, struct ui *ui, ui_key k)
 		ui_status(ui, ROLE_STATUS, "%s", _("lint has not run yet: try again in a moment"));
 		return true;
 	}
+	if (lintmark_running(ui)) {   /* it opens when lint ends (lintmark.c) */
+		B->problems_wanted = true;
+		ui_status(ui, ROLE_STATUS, "%s",
+			  _("lint is still running: its findings open here when it ends"));
+		return true;
+	}
 	ui_push(ui, problems_create(B));
 	return true;
 }

@@ -102,6 +102,8 @@ struct browse {
 	bool lint_on;                 /* false until browse_lint: the first
 	                               * paint does not wait for lint */
 	struct lintjob *job;          /* lint of w in a thread (lintmark.c) */
+	bool problems_wanted;         /* ! while lint ran: open the view when it
+	                               * ends, unless another screen came up */
 	bool lint_pending;            /* lint of w has not ended: the marks
 	                               * and lint are those of the world before */
 	/* The selection by name, copied whenever it is shown: browse_refresh

@@ -196,6 +196,7 @@ void ui_reread(struct ui *ui, bool by_hand)
 		 * even with nothing staged, or the next change would be made on
 		 * the old text (the commit would catch it, later). */
 		bool replayed;
+		lintmark_stop(ui);   /* the replay rebuilds the world lint reads */
 		rc = stage_refresh(ui->stage, &replayed, &d);
 		ui_view_changed(ui);
 	}

@@ -309,6 +309,8 @@ bool lintmark_handle(struct ui *ui)
 	if (!B || !B->job)
 		return false;
 	struct lintjob *J = B->job;
+	if (ui->top != ui->main)
+		B->problems_wanted = false;   /* the user went elsewhere */
 	if (J->joinable) {
 		struct pollfd p = { .fd = J->pipe[0], .events = POLLIN };
 		if (poll(&p, 1, 0) <= 0)
@@ -319,6 +321,11 @@ bool lintmark_handle(struct ui *ui)
 		return false;
 	lintmark_apply(B);
 	details_build(B);
+	if (B->problems_wanted) {   /* ! was pressed while lint ran */
+		B->problems_wanted = false;
+		ui_status(ui, ROLE_STATUS, "%s", "");
+		ui_push(ui, problems_create(B));
+	}
 	return true;
 }
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Lint off the interface thread (issue 16): lint runs in the background, so
 # keys are answered while it runs; the header and the details say it runs;
-# its marks and findings appear when it ends. A staged change starts it
-# again on the staged world (the marks before stay meanwhile). No timing:
+# its marks and findings appear when it ends (! meanwhile opens its view
+# then). A staged change starts it again on the staged world (the marks
+# before stay meanwhile). No timing:
 # VMAILADM_LINT_GATE holds lint's end until the test creates the file, so
 # the order (key answered, then lint's end) is what is checked.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
@@ -23,7 +24,15 @@ refute "!johndoe"
 refute "catchall-swallows-mailboxes"
 ok "keys answered while lint runs; the header and the details say so"
 
+# ! while lint runs says so; the view opens when lint ends.
+keys '!'
+expect "lint is still running: its findings open here when it ends"
+refute "Problems ("
 touch "$GATE"
+expect_re "Problems \([0-9]+\)"
+expect "catch-all @andromed.cloud in the alias map swallows"
+keys q
+ok "! during lint: said, then the problems view opens when it ends"
 expect_re "│  !johndoe "
 expect_re "^!andromed.cloud"
 wait_gone "lint running..." || fail "lint running... still shown after lint ended"
