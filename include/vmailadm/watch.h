@@ -26,6 +26,11 @@ void maildir_watch_free(struct maildir_watch **wp);
  * covers it, false when it is polled instead (its first check is made
  * on the watcher's thread at once). */
 bool maildir_watch_add(struct maildir_watch *w, size_t id);
+/* Has every polled box its first signature (the reference its changes
+ * are seen against)? A caller checking the boxes again once they are
+ * watched does it after this, or a change between its check and that
+ * first signature would be taken as the reference and never reported. */
+bool maildir_watch_signed(struct maildir_watch *w);
 /* Stop inotify watches past this many (tests of the fallback); 0 = no cap. */
 void maildir_watch_set_limit(struct maildir_watch *w, size_t max_watches);
 

@@ -434,6 +434,16 @@ static void set_polled(struct maildir_watch *w, size_t id)
 		poll_soon(w);
 }
 
+bool maildir_watch_signed(struct maildir_watch *w)
+{
+	if (!w->threaded)
+		return true;   /* rounds run in drain: none is under way */
+	pthread_mutex_lock(&w->lock);
+	bool fresh = w->fresh;
+	pthread_mutex_unlock(&w->lock);
+	return !fresh;
+}
+
 bool maildir_watch_add(struct maildir_watch *w, size_t id)
 {
 	ensure_state(w, id);

@@ -103,6 +103,9 @@ static void *scan_thread(void *arg)
 {
 	struct live *l = arg;
 	bool recheck = l->phase == RECHECKING;
+	const struct timespec tick = { 0, 5 * 1000 * 1000 };
+	while (recheck && !maildir_watch_signed(l->watch))
+		nanosleep(&tick, NULL);   /* the polled boxes' first round */
 	size_t changed = maildir_scan_run(l->scan);
 	tell(l, MSG_SCANNED);
 	if (!recheck)

@@ -14,21 +14,29 @@ deliver() {
 	mv "$D/$1/tmp/$name" "$D/$1/new/$name"
 }
 
-make_demo
+# gap WHAT [ENV=VALUE ...]: deliver between the scan and the watch.
+gap() {
+	what=$1
+	shift
+	rm -rf "$WORK/demo" "$GATE"
+	make_demo
+	start_ui 100 30 "VMAILADM_WATCH_GATE=$GATE" "$@"
+	expect_re "│   johndoe +2 +3 +6 +3.9 KiB"
+	# Scanned, not watched yet: this delivery makes no inotify event.
+	deliver johndoe 1
+	touch "$GATE"
+	expect_re "│   johndoe +3 +4 +7 " 5000
+	ok "$what: a delivery between the scan and the watch is counted"
+	# and the box is followed from then on
+	deliver johndoe 2
+	expect_re "│   johndoe +4 +5 +8 " 5000
+	ok "$what: the box is followed after the recheck"
+	keys q
+	expect_quit 0
+}
 GATE="$WORK/watch-gate"
-start_ui 100 30 "VMAILADM_WATCH_GATE=$GATE"
-expect_re "│   johndoe +2 +3 +6 +3.9 KiB"
-# Scanned, not watched yet: this delivery makes no inotify event.
-deliver johndoe 1
-touch "$GATE"
-expect_re "│   johndoe +3 +4 +7 " 5000
-ok "a delivery between the scan and the watch is counted"
-# and the box is watched from then on
-deliver johndoe 2
-expect_re "│   johndoe +4 +5 +8 " 5000
-ok "the box is watched after the recheck"
-keys q
-expect_quit 0
+gap "inotify"
+gap "polled" VMAILADM_WATCH_LIMIT=1
 
 # appear LIMIT: janedoe's maildir is away at start-up, then restored;
 # support's is removed, then made by a first delivery.
