@@ -241,6 +241,9 @@ static void lintmark_start(struct browse *B)
 	J->joinable = rc == 0;
 	if (rc != 0) {   /* no thread: lint now, as before */
 		lintmark_thread(J);
+		char buf[16];   /* its byte: the next lint's poll must not see it */
+		while (read(J->pipe[0], buf, sizeof buf) > 0)
+			;
 		J->done = true;
 		lintmark_apply(B);
 	}
