@@ -105,6 +105,7 @@ static void tags_stage_all(struct ui *ui, struct browse *B, struct op **ops, siz
 		for (size_t i = done + 1; i < n; i++)
 			op_free(&ops[i]);
 		struct diags d = DIAGS_INIT;
+		lintmark_stop(ui);   /* the undos free the world lint reads */
 		for (size_t i = 0; i < done && ui->stage; i++)
 			stage_undo(ui->stage, &d);
 		diags_free(&d);
