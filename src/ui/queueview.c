@@ -152,32 +152,6 @@ static void qv_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 
 static const struct list_ops qv_ops = { qv_count, qv_row, NULL };
 
-/* Text wrapped at spaces to w columns from x, indented; the next row. */
-static int qv_wrap(struct ui *ui, int y, int x, int w, int ymax, int indent, const char *text,
-		   enum theme_role role)
-{
-	const char *p = text;
-	while (*p && y < ymax) {
-		size_t n = ui_fit(p, w - indent), rest = strlen(p);
-		if (n == 0)
-			break;
-		if (n < rest) {
-			size_t sp = n;
-			while (sp > 0 && p[sp] != ' ')
-				sp--;
-			if (sp > 0)
-				n = sp;
-		}
-		char *piece = xstrndup(p, n);
-		ui_text(ui, y++, x + indent, w - indent, piece, role);
-		free(piece);
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-	return y;
-}
-
 /* The selected message's recipients, each with why it waits. */
 static void qv_draw_rcpts(struct qview *V, struct ui *ui, int y, int x, int h, int w)
 {
@@ -195,7 +169,7 @@ static void qv_draw_rcpts(struct qview *V, struct ui *ui, int y, int x, int h, i
 		char *line = xasprintf("%s %s", ui->g->arrow, m->rcpts[i].address);
 		ui_text(ui, y++, x + 1, w - 1, line, ROLE_NORMAL);
 		free(line);
-		y = qv_wrap(ui, y, x + 1, w - 1, ymax, 3,
+		y = ui_text_para(ui, y, x + 1, w - 1, ymax, 3,
 			    m->rcpts[i].reason ? m->rcpts[i].reason
 					       : _("(no reason given: not tried yet, or being delivered)"),
 			    m->rcpts[i].reason ? ROLE_WARNING : ROLE_DIM);
@@ -246,7 +220,7 @@ static void qv_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
 	int ly = top;
 	const char *problem = qstate_problem(ui);
 	if (problem)
-		ly = qv_wrap(ui, ly, x + 1, w - 1, top + lh, 0, problem, ROLE_ERROR);
+		ly = ui_text_para(ui, ly, x + 1, w - 1, top + lh, 0, problem, ROLE_ERROR);
 	if (V->nvis && ly < top + lh)
 		list_draw(&V->list, ui, ly, x, top + lh - ly, w, ROLE_SELECTION);
 	else if (!V->nvis && ly < top + lh && (qv_snap(V) || !problem))

@@ -254,6 +254,19 @@ int ui_text_wrapped(struct ui *ui, int y, int x, int width, int maxrows, const c
 	return rows ? rows : 1;
 }
 
+int ui_text_para(struct ui *ui, int y, int x, int width, int ymax, int indent, const char *text,
+		 enum theme_role role)
+{
+	if (width - indent < 1)
+		return y;
+	char **lines;
+	size_t n = ui_wrap(text, width - indent, &lines);
+	for (size_t i = 0; i < n && y < ymax; i++)
+		ui_text(ui, y++, x + indent, width - indent, lines[i], role);
+	ui_wrap_free(lines, n);
+	return y;
+}
+
 void ui_human(char *buf, size_t len, uint64_t bytes)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };

@@ -146,6 +146,11 @@ void ui_wrap_free(char **lines, size_t n);
  * ellipsis when the text is longer); returns the rows used (at least 1). */
 int ui_text_wrapped(struct ui *ui, int y, int x, int width, int maxrows, const char *text,
 		    enum theme_role role);
+/* text wrapped at spaces to width - indent columns (newlines kept), drawn
+ * from row y with each line indented, never on row ymax or below (nothing
+ * cut with an ellipsis); returns the next row. */
+int ui_text_para(struct ui *ui, int y, int x, int width, int ymax, int indent, const char *text,
+		 enum theme_role role);
 void ui_status(struct ui *ui, enum theme_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ui_push(struct ui *ui, struct screen *s);

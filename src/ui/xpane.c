@@ -219,40 +219,6 @@ int xpane_width(struct ui *ui, int w)
 	return pw < 30 ? 30 : pw;
 }
 
-/* Draw text wrapped at word boundaries to width w (display columns), each
- * line indented by indent; returns the next row (never past ymax). */
-static int xpane_para(struct ui *ui, int y, int x, int w, int ymax, int indent, const char *text,
-		enum theme_role role)
-{
-	const char *p = text;
-	while (*p && y < ymax) {
-		size_t eol = strcspn(p, "\n");
-		char *line = xstrndup(p, eol);
-		const char *s = line;
-		do {
-			size_t rest = strlen(s), n = ui_fit(s, w - indent);
-			if (n < rest) {
-				size_t sp = n;
-				while (sp > 0 && s[sp] != ' ')
-					sp--;
-				if (sp > 0)
-					n = sp;
-			}
-			char *piece = xstrndup(s, n);
-			ui_text(ui, y++, x + indent, w - indent, piece, role);
-			free(piece);
-			s += n;
-			while (*s == ' ')
-				s++;
-		} while (*s && y < ymax);
-		free(line);
-		p += eol;
-		if (*p == '\n')
-			p++;
-	}
-	return y;
-}
-
 /* A labelled section: the label on its own line, then the text. */
 static int xpane_section(struct ui *ui, int y, int x, int w, int ymax, const char *label,
 		   const char *text, enum theme_role role)
@@ -261,7 +227,7 @@ static int xpane_section(struct ui *ui, int y, int x, int w, int ymax, const cha
 		return y;
 	ui_text(ui, y++, x, w, label, ROLE_SECTION);
 	char *t = exercise_expand(ui->cfg, ui->xpane->w, _(text));
-	y = xpane_para(ui, y, x, w, ymax, 1, t, role);
+	y = ui_text_para(ui, y, x, w, ymax, 1, t, role);
 	free(t);
 	return y;
 }
@@ -309,14 +275,14 @@ void xpane_draw(struct ui *ui, int y, int x, int h, int w)
 	if (y < ymax)
 		y++;
 	if (cur == X->nres) {
-		y = xpane_para(ui, y, x, w, ymax, 0,
+		y = ui_text_para(ui, y, x, w, ymax, 0,
 			 X->number < (int)exercise_count() ? _("Every step is done. ] for the next exercise.")
 							   : _("Every step is done: the course's exercises are finished."),
 			 ROLE_QUOTA_OK);
 	} else {
 		const struct exercise_step *s = &ex->steps[cur];
 		const struct exercise_result *r = &X->res[cur];
-		y = xpane_para(ui, y, x, w, ymax, 0, r->why,
+		y = ui_text_para(ui, y, x, w, ymax, 0, r->why,
 			 r->state == EXERCISE_SKIPPED ? ROLE_DIM : ROLE_WARNING);
 		if (X->hint)
 			y = xpane_section(ui, y, x, w, ymax, _("Hint:"), s->hint, ROLE_NORMAL);
