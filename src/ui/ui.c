@@ -587,10 +587,10 @@ int ui_check_terminal(void)
 	return EXIT_OK;
 }
 
-int ui_run(struct config *cfg, const char *theme)
+/* The interface's state before anything is read: the configuration, the
+ * host, the glyphs the locale can show. */
+static void ui_init(struct ui *ui, struct config *cfg)
 {
-	const char *term = getenv("TERM");
-	struct ui ui_store, *ui = &ui_store;
 	memset(ui, 0, sizeof *ui);
 	ui->t_start = clock_ms();
 	ui->cfg = cfg;
@@ -603,7 +603,13 @@ int ui_run(struct config *cfg, const char *theme)
 	ui->g = ui->utf8 ? &glyphs_utf8 : &glyphs_ascii;
 	if (ui->utf8)
 		ellipsis = L'\u2026';
+}
 
+/* An interrupted commit put right, the world read, the theme loaded, and
+ * the first status line: what matters most is said last. -1 (the
+ * diagnostics printed) when the files cannot be read at all. */
+static int ui_load(struct ui *ui, const char *theme)
+{
 	/* An interrupted commit is put right before the files are read. */
 	session_recover(ui);
 	struct strbuf recovered = STRBUF_INIT;
@@ -614,7 +620,8 @@ int ui_run(struct config *cfg, const char *theme)
 	if (world_load(ui->cfg, &ui->world, &d) < 0) {
 		diags_print(&d, stderr);
 		diags_free(&d);
-		return EXIT_USAGE;
+		sb_free(&recovered);
+		return -1;
 	}
 	size_t nerr = diags_count(&d, DIAG_ERROR), nwarn = diags_count(&d, DIAG_WARNING);
 	diags_free(&d);
@@ -641,18 +648,24 @@ int ui_run(struct config *cfg, const char *theme)
 
 	ui->readonly = unreadable || files_readonly(ui);
 	ui->unreadable = unreadable;
+	return 0;
+}
 
+/* curses on the terminal (newterm: a clear message when its type is
+ * unknown, everything loaded freed then); false when it cannot start. */
+static bool ui_start_terminal(struct ui *ui)
+{
 	the_screen = newterm(NULL, stdout, stdin);
 	if (!the_screen) {
 		fprintf(stderr, _("%s: unknown terminal type '%s': cannot draw the interface "
 				  "(try TERM=xterm-256color, or install its terminfo entry)\n"),
-			PACKAGE, term);
+			PACKAGE, getenv("TERM"));
 		theme_free(&ui->theme);
 		world_free(&ui->world);
 		sb_free(&ui->status);
 		if (ui->timing)
 			fclose(ui->timing);
-		return EXIT_USAGE;
+		return false;
 	}
 	set_term(the_screen);
 	curses_active = true;
@@ -666,7 +679,13 @@ int ui_run(struct config *cfg, const char *theme)
 	set_escdelay(25);
 	curs_set(0);
 	apply_theme(ui);
+	return true;
+}
 
+/* The live figures, the disk watch, the main screen and the queue started,
+ * the saved changes offered back, then the first paint; lint after it. */
+static void ui_open(struct ui *ui)
+{
 	ui->live = live_create(ui->world);
 	ui->diskwatch = diskwatch_create(ui->cfg, ui->world);
 	ui->view = ui->world;
@@ -682,10 +701,12 @@ int ui_run(struct config *cfg, const char *theme)
 	/* Lint looks at every maildir: started after the first paint, in a
 	 * thread, so that the first key does not wait for it. */
 	browse_lint(ui->main);
-	main_loop(ui);
-	if (got_quit_signal)
-		session_save_on_signal(ui);
+}
 
+/* Every screen closed, the terminal given back, then the rest freed (what
+ * is said about the staged changes goes to the restored terminal). */
+static void ui_close(struct ui *ui)
+{
 	while (ui->top) {
 		struct screen *s = ui->top;
 		ui->top = s->below;
@@ -703,6 +724,19 @@ int ui_run(struct config *cfg, const char *theme)
 	sb_free(&ui->status);
 	if (ui->timing)
 		fclose(ui->timing);
+}
+
+int ui_run(struct config *cfg, const char *theme)
+{
+	struct ui ui_store, *ui = &ui_store;
+	ui_init(ui, cfg);
+	if (ui_load(ui, theme) < 0 || !ui_start_terminal(ui))
+		return EXIT_USAGE;
+	ui_open(ui);
+	main_loop(ui);
+	if (got_quit_signal)
+		session_save_on_signal(ui);
+	ui_close(ui);
 	/* Interrupted, and the staged changes thrown away: not a success. */
 	return ui->interrupt_asked && ui->discarded ? 128 + SIGINT : EXIT_OK;
 }
