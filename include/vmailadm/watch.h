@@ -1,4 +1,4 @@
-/* Live mailbox changes for the interface (issue 3): inotify on new/, cur/
+/* Live mailbox changes for the interface: inotify on new/, cur/
  * and the root of every folder of the watched boxes, and periodic mtime
  * checks for the boxes left over when the kernel runs out of watches. The
  * checks run on a thread of the watcher's own, so that the caller's loop

@@ -402,7 +402,7 @@ static void add_answer(struct ui *ui, void *ctx, int key)
 
 void edit_add(struct ui *ui, const struct ui_sel *sel)
 {
-	edit_forms_for(ui);
+	edit_check_for(ui);
 	if (edit_refuse_unreadable(ui))
 		return;
 	if (!sel->in_entries || !sel->domain) {
@@ -451,7 +451,7 @@ static void del_answer(struct ui *ui, void *ctx, int key)
 
 void edit_delete(struct ui *ui, const struct ui_sel *sel)
 {
-	edit_forms_for(ui);
+	edit_check_for(ui);
 	if (edit_refuse_unreadable(ui))
 		return;
 	struct strbuf t = STRBUF_INIT;
@@ -537,7 +537,7 @@ static int submit_quota(struct form *f, struct ui *ui, struct strbuf *err)
 
 void edit_quota(struct ui *ui, const struct ui_sel *sel)
 {
-	edit_forms_for(ui);
+	edit_check_for(ui);
 	if (edit_refuse_unreadable(ui))
 		return;
 	if (sel->kind != SEL_MAILBOX || sel->ghost) {
@@ -575,7 +575,7 @@ static const char *catchall_address(const struct world *w, const struct catchall
 
 void edit_edit(struct ui *ui, const struct ui_sel *sel)
 {
-	edit_forms_for(ui);
+	edit_check_for(ui);
 	if (edit_refuse_unreadable(ui))
 		return;
 	if (sel->ghost) {
@@ -637,7 +637,7 @@ static void pw_answer(struct ui *ui, void *ctx, int key)
 
 void edit_password(struct ui *ui, const struct ui_sel *sel)
 {
-	edit_forms_for(ui);
+	edit_check_for(ui);
 	if (edit_refuse_unreadable(ui))
 		return;
 	if (sel->kind != SEL_MAILBOX || sel->ghost) {

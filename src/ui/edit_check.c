@@ -38,7 +38,7 @@ char *edit_check_address(const struct edit_ctx *c, const char *v)
 
 static struct ui *the_ui;   /* for the checks, which look at the staged world */
 
-void edit_forms_for(struct ui *ui)
+void edit_check_for(struct ui *ui)
 {
 	the_ui = ui;
 }

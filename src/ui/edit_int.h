@@ -1,6 +1,6 @@
 /* Private to edit.c and edit_check.c: the editing forms' context and
  * their field checks (form_check_fn), which read the interface named by
- * edit_forms_for (ui_int.h). */
+ * edit_check_for (ui_int.h). */
 #ifndef VMAILADM_UI_EDIT_INT_H
 #define VMAILADM_UI_EDIT_INT_H
 #include <stdbool.h>

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ui_int.h"
+#include "vmailadm/maildir/name.h"
 #include "vmailadm/model.h"
 #include "vmailadm/watch.h"
 #include "vmailadm/xalloc.h"

@@ -11,6 +11,7 @@
 
 #include "browse_int.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/maildir/quota.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
 #include "vmailadm/pwfile.h"

@@ -177,7 +177,7 @@ static int tags_quota_submit(struct form *f, struct ui *ui, struct strbuf *err)
 /* Q with entries tagged: one quota for every tagged mailbox. */
 void tags_quota(struct browse *B, struct ui *ui)
 {
-	edit_forms_for(ui);
+	edit_check_for(ui);
 	const struct form_field fields[] = {
 		{ N_("Quota"), NULL, N_("e.g. 1G, 500M, 0 = unlimited; empty: remove the rule"), false,
 		  edit_check_quota },

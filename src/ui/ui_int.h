@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "ui_curses.h"
-#include "vmailadm/maildir.h"
+#include "vmailadm/maildir/scan.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/theme.h"
 
@@ -307,9 +307,9 @@ void *form_ctx(const struct form *f);
 void form_wipe(struct form *f, size_t field);
 /* A quota field, checked as typed (edit_check.c): "1G", "500M", "0", or empty.
  * The checks read the interface they are typed in: a form made outside
- * edit.c names it with edit_forms_for first. */
+ * edit.c names it with edit_check_for first. */
 bool edit_check_quota(struct form *f, size_t i, const char *v, struct strbuf *why);
-void edit_forms_for(struct ui *ui);
+void edit_check_for(struct ui *ui);
 
 /* A question with one-key answers: choices is "key", "label" pairs,
  * NULL-terminated; answer gets the key (27 for Esc when not a choice). The
