@@ -504,6 +504,66 @@ static bool in_relay_domains(const struct tracer *t, const char *domain)
 	return false;
 }
 
+/* virtual(8)'s delivery of addr in a virtual mailbox domain: the maildir
+ * or mbox its map names, or why it bounces or defers. */
+static void trace_deliver_mailbox(struct tracer *t, struct trace_result *r, const char *addr,
+				  unsigned depth)
+{
+	struct trace_dest *d;
+	/* virtual(8) looks the folded address up, in maps where a pattern
+	 * rule with $n does not exist ("regular expression substitution
+	 * is not allowed: skipping this rule") */
+	char *key = trace_fold(addr);
+	struct hit h;
+	enum form form;
+	char *ext = NULL, *used = NULL;
+	if (!trace_lookup_addr(t, t->mmaps, t->nmmaps, key, false, LOOKUP_NO_REGSUB, &h, &form,
+			       &ext, &used)) {
+		d = trace_add_dest(r, addr, TRACE_REJECT, NULL, 0);
+		d->reason = xasprintf(
+			"5.1.1 <%s>: Recipient address rejected: User unknown in virtual mailbox table",
+			addr);
+		STEP(t, r, "mailbox-miss", depth, addr, NULL, 0,
+		     _("not in virtual_mailbox_maps (%zu table(s)): User unknown in virtual mailbox table"),
+		     t->nmmaps);
+		struct hit h2;
+		if (t->steps && trace_lookup_maps(t->mmaps, t->nmmaps, key, 0, &h2)) {
+			STEP(t, r, "mailbox-miss", depth, addr, h2.map->file, h2.line,
+			     _("this rule has $n: virtual(8) skips it (\"regular expression substitution is not allowed\"), while smtpd accepts the address at RCPT"));
+			free(h2.value);
+		}
+		free(key);
+		return;
+	}
+	size_t vl = strlen(h.value);
+	bool maildir = vl > 0 && h.value[vl - 1] == '/';
+	const char *base = t->base;
+	size_t bl = strlen(base);
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	const char *v = h.value;
+	while (*v == '/')
+		v++;
+	STEP(t, r, "mailbox-hit", depth, addr, h.map->file, h.line,
+	     _("virtual mailbox %s (form %s, key %s) → %s"), key, trace_lookup_form_name(form), used,
+	     h.value);
+	if (t->static_uid >= 0 && t->static_uid < t->min_uid) {
+		d = trace_add_dest(r, addr, TRACE_DEFER, t->maincf, t->uid_line);
+		d->reason = xasprintf("4.3.0 <%s>: bad uid %ld in virtual_uid_maps (below virtual_minimum_uid = %ld)",
+				      addr, t->static_uid, t->min_uid);
+		STEP(t, r, "limit", depth, addr, t->maincf, t->uid_line,
+		     _("uid %ld is below virtual_minimum_uid = %ld: virtual(8) defers"),
+		     t->static_uid, t->min_uid);
+	} else {
+		d = trace_add_dest(r, addr, maildir ? TRACE_MAILDIR : TRACE_MBOX, h.map->file, h.line);
+		d->path = xasprintf("%.*s/%s", (int)bl, base, v);
+	}
+	free(h.value);
+	free(ext);
+	free(used);
+	free(key);
+}
+
 void trace_deliver(struct tracer *t, struct trace_result *r, const char *addr, unsigned depth,
 		   int hops)
 {
@@ -544,61 +604,9 @@ void trace_deliver(struct tracer *t, struct trace_result *r, const char *addr, u
 		STEP(t, r, "reject", depth, addr, NULL, 0,
 		     _("no virtual alias matched in a virtual alias domain: User unknown in virtual alias table"));
 		break;
-	case DOMAIN_VIRTUAL_MAILBOX: {
-		/* virtual(8) looks the folded address up, in maps where a pattern
-		 * rule with $n does not exist ("regular expression substitution
-		 * is not allowed: skipping this rule") */
-		char *key = trace_fold(addr);
-		struct hit h;
-		enum form form;
-		char *ext = NULL, *used = NULL;
-		if (!trace_lookup_addr(t, t->mmaps, t->nmmaps, key, false, LOOKUP_NO_REGSUB, &h, &form,
-				       &ext, &used)) {
-			d = trace_add_dest(r, addr, TRACE_REJECT, NULL, 0);
-			d->reason = xasprintf(
-				"5.1.1 <%s>: Recipient address rejected: User unknown in virtual mailbox table",
-				addr);
-			STEP(t, r, "mailbox-miss", depth, addr, NULL, 0,
-			     _("not in virtual_mailbox_maps (%zu table(s)): User unknown in virtual mailbox table"),
-			     t->nmmaps);
-			struct hit h2;
-			if (t->steps && trace_lookup_maps(t->mmaps, t->nmmaps, key, 0, &h2)) {
-				STEP(t, r, "mailbox-miss", depth, addr, h2.map->file, h2.line,
-				     _("this rule has $n: virtual(8) skips it (\"regular expression substitution is not allowed\"), while smtpd accepts the address at RCPT"));
-				free(h2.value);
-			}
-			free(key);
-			break;
-		}
-		size_t vl = strlen(h.value);
-		bool maildir = vl > 0 && h.value[vl - 1] == '/';
-		const char *base = t->base;
-		size_t bl = strlen(base);
-		while (bl > 0 && base[bl - 1] == '/')
-			bl--;
-		const char *v = h.value;
-		while (*v == '/')
-			v++;
-		STEP(t, r, "mailbox-hit", depth, addr, h.map->file, h.line,
-		     _("virtual mailbox %s (form %s, key %s) → %s"), key, trace_lookup_form_name(form), used,
-		     h.value);
-		if (t->static_uid >= 0 && t->static_uid < t->min_uid) {
-			d = trace_add_dest(r, addr, TRACE_DEFER, t->maincf, t->uid_line);
-			d->reason = xasprintf("4.3.0 <%s>: bad uid %ld in virtual_uid_maps (below virtual_minimum_uid = %ld)",
-					      addr, t->static_uid, t->min_uid);
-			STEP(t, r, "limit", depth, addr, t->maincf, t->uid_line,
-			     _("uid %ld is below virtual_minimum_uid = %ld: virtual(8) defers"),
-			     t->static_uid, t->min_uid);
-		} else {
-			d = trace_add_dest(r, addr, maildir ? TRACE_MAILDIR : TRACE_MBOX, h.map->file, h.line);
-			d->path = xasprintf("%.*s/%s", (int)bl, base, v);
-		}
-		free(h.value);
-		free(ext);
-		free(used);
-		free(key);
+	case DOMAIN_VIRTUAL_MAILBOX:
+		trace_deliver_mailbox(t, r, addr, depth);
 		break;
-	}
 	default:
 		d = trace_add_dest(r, addr, TRACE_REMOTE, NULL, 0);
 		d->detail = xstrdup(in_relay_domains(t, fdom) ? "relay_transport" : "default_transport");
