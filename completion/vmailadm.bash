@@ -38,19 +38,22 @@ _vmailadm() {
 		fi
 		return
 	fi
+	# Operands typed so far (options and their values left out roughly);
+	# the first one may name a subcommand.
+	local n=0 first=
+	for ((i = at + 1; i < COMP_CWORD; i++)); do
+		[[ ${COMP_WORDS[i]} == -* ]] && continue
+		((n++ == 0)) && first=${COMP_WORDS[i]}
+	done
 	# The command's usage line: "Usage: vmailadm mailbox add|del|... ADDRESS ..."
 	local usage sub
 	usage=$(_vmailadm_ask "$cmd" --help | sed -n '1s/^Usage: vmailadm //p')
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$(_vmailadm_ask "$cmd" --help |
+		# the subcommand's options when one is named (mailbox add --help)
+		COMPREPLY=($(compgen -W "$(_vmailadm_ask "$cmd" ${first:+"$first"} --help |
 			grep -o -- '--[a-z][a-z-]*' | sort -u) --help" -- "$cur"))
 		return
 	fi
-	# Operands typed so far (options and their values left out roughly).
-	local n=0
-	for ((i = at + 1; i < COMP_CWORD; i++)); do
-		[[ ${COMP_WORDS[i]} == -* ]] || ((n++))
-	done
 	sub=$(printf '%s\n' "$usage" | awk '{ print $2 }')
 	if [[ $n -eq 0 && $sub == *"|"* && $sub != *[A-Z]* ]]; then
 		COMPREPLY=($(compgen -W "${sub//|/ }" -- "$cur"))   # add|del|... or the list kinds

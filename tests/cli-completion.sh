@@ -22,6 +22,8 @@ complete_is "lint list" "$V" li
 complete_is "lint list log" "$V" l
 complete_is "--short" "$V" trace --sh
 complete_is "--dry-run" "$V" mailbox add x@andromed.cloud --dry
+complete_is "--password-hash --password-stdin" "$V" mailbox add x@andromed.cloud --passw
+complete_is "--purge" "$V" mailbox del --pu
 complete_is "add del passwd quota" "$V" mailbox ""
 complete_is "domains mailboxes aliases catchalls sysaliases" "$V" list ""
 # shellcheck disable=SC2086

@@ -32,9 +32,43 @@ for c in $cmds; do
 	line=$(sed -n 1p "$tmp/out" | sed 's/^Usage: vmailadm //')
 	"$VMAILADM" --help | grep -qF -- "$line" || no "$c --help and vmailadm --help differ"
 done
-for sub in "mailbox add" "mailbox del" "mailbox passwd" "mailbox quota" "alias add" "alias del" \
-	   "alias set" "domain add" "domain del" "catchall set" "catchall clear" "sysalias set" \
-	   "sysalias del" "import --csv" "list domains" "trace x@y.example"; do
+# Every subcommand (listed under its command by vmailadm --help): its own
+# usage line, the one vmailadm --help shows, and not its siblings'.
+"$VMAILADM" --help >"$tmp/help"
+subs=$(sed -n '/^Commands:/,/^$/p' "$tmp/help" | awk '/^    [a-z]/ {print $1 " " $2}')
+[ "$(echo "$subs" | wc -l)" -ge 26 ] || no "vmailadm --help lists too few subcommands: $subs"
+echo "$subs" | while read -r c s; do
+	for where in before after; do
+		if [ $where = before ]; then expect 0 "$c" --help "$s"; else expect 0 "$c" "$s" x --help; fi
+		grep -q "^Usage: vmailadm $c $s " "$tmp/out" || no "$c $s --help ($where): $(head -1 "$tmp/out")"
+		line=$(sed -n 1p "$tmp/out" | sed 's/^Usage: vmailadm //')
+		grep -qxF -- "    $line" "$tmp/help" || no "$c $s --help and vmailadm --help differ: $line"
+		grep -v "^Usage: " "$tmp/out" | grep -q "^  *$c [a-z]" && no "$c $s --help shows its siblings: $(cat "$tmp/out")"
+	done
+	[ $fail -eq 0 ] || exit 1
+done || fail=1
+# Each alternative of a command's usage line (mailbox add|del|passwd|quota,
+# the list kinds, the queue's actions) is a subcommand with its own help.
+for c in $cmds; do
+	alts=$(sed -n "s/^  $c \([a-z|]*|[a-z|]*\)\( .*\)\{0,1\}$/\1/p" "$tmp/help" | tr '|' ' ')
+	for s in $alts; do
+		echo "$subs" | grep -qx "$c $s" || no "$c $s has no usage line of its own"
+	done
+done
+# The options a subcommand takes are in its help; the others' are not.
+expect 0 mailbox add --help
+out_has "^  --password-stdin "
+out_has "^  --allow-weak "
+out_has "^  --adopt-maildir "
+grep -q -- "--purge" "$tmp/out" && no "mailbox add --help shows mailbox del's --purge"
+expect 0 mailbox del x@andromed.cloud --help
+out_has "^  --purge "
+grep -q -- "--password-stdin" "$tmp/out" && no "mailbox del --help shows the password options"
+expect 0 import --csv --help
+out_has "^  --allow-weak "
+expect 0 mailbox --help
+out_has "^  mailbox passwd ADDRESS "
+for sub in "import --csv" "trace x@y.example"; do
 	# shellcheck disable=SC2086
 	expect 0 $sub --help
 	out_has "^Usage: vmailadm ${sub%% *} "

@@ -1,6 +1,6 @@
 #!/bin/sh
 # `vmailadm queue` in the command line's one grammar: a row of the command
-# table (--help from it, before or after the verb), its verbs with "did you
+# table (--help from it, before or after the verb: a verb's own usage), its verbs with "did you
 # mean", the operands each verb takes, --by checked, one error format and
 # exit 2 for usage errors. Nothing here needs a queue: the real one is
 # driven in tests/integration/traffic-live.sh.
@@ -18,13 +18,20 @@ expect() {
 err_is() { [ "$(cat "$tmp/err")" = "$1" ] || no "stderr is '$(cat "$tmp/err")', expected '$1'"; }
 err_has() { grep -q -- "$1" "$tmp/err" || no "stderr lacks '$1': $(cat "$tmp/err")"; }
 
-for w in "" list show hold delete flush; do
-	# shellcheck disable=SC2086
+expect 0 queue --help
+grep -q "^Usage: vmailadm queue list|show|hold|release|requeue|delete|flush " "$tmp/out" ||
+	no "queue --help: no usage line: $(cat "$tmp/out")"
+grep -q -- "--by reason|domain" "$tmp/out" || no "queue --help: no options"
+# a verb's --help is that verb's usage line and options (issue 12)
+for w in list show hold delete flush; do
 	expect 0 queue $w --help
-	grep -q "^Usage: vmailadm queue list|show|hold|release|requeue|delete|flush " "$tmp/out" ||
-		no "queue $w --help: no usage line: $(cat "$tmp/out")"
-	grep -q -- "--by reason|domain" "$tmp/out" || no "queue $w --help: no options"
+	grep -q "^Usage: vmailadm queue $w " "$tmp/out" ||
+		no "queue $w --help: no usage line of its own: $(cat "$tmp/out")"
 done
+expect 0 queue --help list
+grep -q -- "^  --by reason|domain" "$tmp/out" || no "queue list --help: no --by"
+expect 0 queue delete --help
+grep -q -- "--yes" "$tmp/out" || no "queue delete --help: no --yes"
 
 expect 2 queue hodl ABC
 err_has "^vmailadm: queue: unknown subcommand 'hodl'; did you mean 'hold'?$"

@@ -70,17 +70,6 @@ static const struct cli_command commands[] = {
 	{ "queue", cmd_queue, N_("queue list|show|hold|release|requeue|delete|flush [ID...|DOMAIN] [--json]\n"
 				 "                          the Postfix queue (list by default) and actions on it"),
 	  N_("The Postfix queue (postqueue -j), streamed as Postfix gives it.\n"
-	     "  list             each message: id, queue, age, size, sender, recipients and\n"
-	     "                   why each one waits\n"
-	     "  --by reason|domain  with list: messages, recipients and bytes per reason\n"
-	     "                   or per recipient domain instead\n"
-	     "  show ID          one message's envelope, then its text decoded (postcat)\n"
-	     "  hold|release|requeue ID...  postsuper -h, -H, -r on the ids a fresh\n"
-	     "                   listing still holds (Postfix reuses queue ids)\n"
-	     "  delete ID...     postsuper -d: the messages are shown and a yes asked on\n"
-	     "                   a terminal; without one, --yes is needed\n"
-	     "  -y, --yes        delete without asking\n"
-	     "  flush [DOMAIN]   try the deferred mail now (postqueue -f, or -s DOMAIN)\n"
 	     "  --json           as JSON (doc/json.md)\n"
 	     "Exit status: 0 done, 1 an id not in the queue or nothing deleted,\n"
 	     "2 usage or failure.\n") },
@@ -99,6 +88,88 @@ static const struct cli_command commands[] = {
 	     "Exit status: 0 all delivered, 1 some rejected or deferred, 2 usage.\n") },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* The options that set a password (transact.c), under mailbox add and
+ * passwd; the hashing ones under import too. */
+static const char password_help[] =
+	N_("  --password-stdin      read the password from standard input (else it is asked\n"
+	   "                        twice on the terminal)\n"
+	   "  --generate-password   generate one and print it once\n"
+	   "  --password-hash HASH  a {SCHEME}hash instead of a password\n");
+static const char hashing_help[] =
+	N_("  --scheme SCHEME       SHA512-CRYPT, BLF-CRYPT or CRYPT instead of password_scheme\n"
+	   "  --allow-weak          take a password shorter than password_min_length\n");
+
+/* The subcommands, one row each (in the order of their command's usage
+ * line): `vmailadm COMMAND SUB --help` prints the usage line and help,
+ * `vmailadm COMMAND --help` and `vmailadm --help` list the usage lines
+ * under their command. The command's own help (what all its subcommands
+ * share) follows a subcommand's. */
+struct subcommand {
+	const char *command;
+	const char *name;
+	const char *usage;   /* N_(): "COMMAND SUB ARGS  what it does", one line */
+	const char *help;    /* N_(): what `COMMAND SUB --help` adds, or NULL */
+};
+static const struct subcommand subcommands[] = {
+	{ "alias", "add", N_("alias add ADDRESS TARGET...  add targets to an alias (created when new)"), NULL },
+	{ "alias", "del", N_("alias del ADDRESS [TARGET...]  remove targets, or the whole alias"), NULL },
+	{ "alias", "set", N_("alias set ADDRESS TARGET...  replace the targets by exactly these"), NULL },
+	{ "catchall", "set", N_("catchall set DOMAIN TARGET  mail to unknown addresses of DOMAIN goes to TARGET"),
+	  N_("  TARGET  an address, or @OTHERDOMAIN: each user to the same user there\n") },
+	{ "catchall", "clear", N_("catchall clear DOMAIN  remove the catch-all of DOMAIN"), NULL },
+	{ "domain", "add", N_("domain add DOMAIN  host a new virtual mailbox domain"), NULL },
+	{ "domain", "del", N_("domain del DOMAIN [--cascade]  stop hosting a domain"),
+	  N_("  --cascade  remove its mailboxes and aliases too (else they stop it)\n") },
+	{ "exercise", "reset", N_("exercise reset [N]  forget the progress of exercise N, or of all"), NULL },
+	{ "list", "domains", N_("list domains [DOMAIN] [--json]  the hosted domains"), NULL },
+	{ "list", "mailboxes", N_("list mailboxes [DOMAIN] [--json]  the mailboxes, their quota and Maildir"), NULL },
+	{ "list", "aliases", N_("list aliases [DOMAIN] [--json]  the aliases and their targets"), NULL },
+	{ "list", "catchalls", N_("list catchalls [DOMAIN] [--json]  the catch-alls"), NULL },
+	{ "list", "sysaliases", N_("list sysaliases [--json]  the system aliases of /etc/aliases"), NULL },
+	{ "mailbox", "add", N_("mailbox add ADDRESS [--quota SIZE] [--adopt-maildir]  a mailbox, its password and Maildir"),
+	  N_("  --quota SIZE          its Dovecot quota: 500M, 2G, 0 for unlimited\n"
+	     "  --adopt-maildir       take on a Maildir already where the new one goes\n") },
+	{ "mailbox", "del", N_("mailbox del ADDRESS [--purge|--keep-maildir]  remove a mailbox, archive its Maildir"),
+	  N_("  --purge         delete the Maildir instead of archiving it\n"
+	     "  --keep-maildir  leave the Maildir where it is\n") },
+	{ "mailbox", "passwd", N_("mailbox passwd ADDRESS  set a new password"), NULL },
+	{ "mailbox", "quota", N_("mailbox quota ADDRESS SIZE|none  set the quota (500M, 2G, 0 for unlimited) or remove it"),
+	  NULL },
+	{ "queue", "list", N_("queue list [--by reason|domain] [--json]  each message and why it waits"),
+	  N_("  --by reason|domain  messages, recipients and bytes per reason or per\n"
+	     "                      recipient domain instead\n") },
+	{ "queue", "show", N_("queue show ID [--json]  one message's envelope, then its text decoded (postcat)"), NULL },
+	{ "queue", "hold", N_("queue hold ID...  put messages on hold (postsuper -h)"), NULL },
+	{ "queue", "release", N_("queue release ID...  release held messages (postsuper -H)"), NULL },
+	{ "queue", "requeue", N_("queue requeue ID...  requeue messages (postsuper -r)"), NULL },
+	{ "queue", "delete", N_("queue delete ID... [--yes]  delete messages (postsuper -d)"),
+	  N_("The messages are shown and a yes asked on a terminal; without one, --yes\n"
+	     "is needed. Only the ids a fresh listing still holds are acted on (Postfix\n"
+	     "reuses queue ids), for hold, release and requeue too.\n"
+	     "  -y, --yes  delete without asking\n") },
+	{ "queue", "flush", N_("queue flush [DOMAIN]  try the deferred mail now (postqueue -f, or -s DOMAIN)"), NULL },
+	{ "sysalias", "set", N_("sysalias set NAME TARGET...  set a system alias of /etc/aliases"), NULL },
+	{ "sysalias", "del", N_("sysalias del NAME  remove a system alias"), NULL },
+};
+#define NSUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
+
+/* Whether the words set a password: mailbox add and passwd, import. */
+static bool sets_password(const struct cli_command *cmd, const struct subcommand *sub)
+{
+	if (!sub)
+		return cmd->fn == cmd_import;
+	return strcmp(sub->command, "mailbox") == 0 &&
+	       (strcmp(sub->name, "add") == 0 || strcmp(sub->name, "passwd") == 0);
+}
+
+/* The usage lines of cmd's subcommands, indented under it. */
+static void print_subcommands(FILE *fp, const struct cli_command *cmd, const char *indent)
+{
+	for (size_t i = 0; i < NSUBCOMMANDS; i++)
+		if (strcmp(subcommands[i].command, cmd->name) == 0)
+			fprintf(fp, "%s%s\n", indent, _(subcommands[i].usage));
+}
 
 /* The options of the editing commands (transact.c), shown under their usage. */
 static const char edit_help[] =
@@ -120,8 +191,10 @@ static void print_help(FILE *fp, const char *prog)
 		prog);
 	fputs(_("Administer Postfix + Dovecot virtual mail domains.\n\n"), fp);
 	fputs(_("Commands:\n"), fp);
-	for (size_t i = 0; i < NCOMMANDS; i++)
+	for (size_t i = 0; i < NCOMMANDS; i++) {
 		fprintf(fp, "  %s\n", _(commands[i].usage));
+		print_subcommands(fp, &commands[i], "    ");
+	}
 	/* The path goes in through %s: a macro inside the literal would cut the
 	 * msgid xgettext extracts short of the string looked up at run time. */
 	fprintf(fp, _("\nGlobal options:\n"
@@ -390,23 +463,45 @@ static bool is_edit(const struct cli_command *cmd)
 	       cmd->fn == cmd_rollback;
 }
 
-/* `vmailadm COMMAND --help`: the command's line of the table, then its options. */
-static void print_command_help(const struct cli_command *cmd)
+/* `vmailadm COMMAND [SUB] --help`: the usage line of the table (the
+ * subcommand's when one is named, else the command's and its subcommands'),
+ * then the options. */
+static void print_command_help(const struct cli_command *cmd, const struct subcommand *sub)
 {
-	printf(_("Usage: %s %s\n"), "vmailadm", _(cmd->usage));
+	printf(_("Usage: %s %s\n"), "vmailadm", _(sub ? sub->usage : cmd->usage));
+	if (!sub)
+		print_subcommands(stdout, cmd, "  ");
+	if (sub && sub->help)
+		fputs(_(sub->help), stdout);
+	if (sets_password(cmd, sub)) {
+		if (sub)
+			fputs(_(password_help), stdout);
+		fputs(_(hashing_help), stdout);
+	}
 	if (cmd->help)
 		fputs(_(cmd->help), stdout);
 	if (is_edit(cmd))
 		fputs(_(edit_help), stdout);
 }
 
-/* --help or -h among a command's words, before any "--". */
-static bool wants_help(int argc, char **argv)
+/* --help or -h among a command's words, before any "--"; *sub gets the
+ * subcommand named by the first word that is not an option, if any. */
+static bool wants_help(const struct cli_command *cmd, int argc, char **argv,
+		       const struct subcommand **sub)
 {
+	bool help = false;
+	const char *first = NULL;
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return true;
-	return false;
+			help = true;
+		else if (!first && argv[i][0] != '-')
+			first = argv[i];
+	*sub = NULL;
+	for (size_t i = 0; first && i < NSUBCOMMANDS; i++)
+		if (strcmp(subcommands[i].command, cmd->name) == 0 &&
+		    strcmp(subcommands[i].name, first) == 0)
+			*sub = &subcommands[i];
+	return help;
 }
 
 struct config *cli_config(struct cli *cli)
@@ -476,8 +571,9 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 		cli.who = xasprintf("%s: %s", cli.prog, cmd->name);
 		/* No early return: cli.who and the configuration are freed below
 		 * (the sanitizer lane counts a leak as a failure). */
-		if (wants_help(argc, argv)) {
-			print_command_help(cmd);
+		const struct subcommand *sub;
+		if (wants_help(cmd, argc, argv, &sub)) {
+			print_command_help(cmd, sub);
 			rc = EXIT_OK;
 		} else {
 			rc = cmd->fn(&cli, argc, argv);
