@@ -123,6 +123,12 @@ void plan_describe_actions(const struct plan *p, const struct config *cfg, struc
 bool stage_rule_new_mailbox(const struct world *w, const char *address, struct strbuf *why,
 			    const char **file, unsigned *line);
 bool stage_rule_new_domain(const struct world *w, const char *domain, struct strbuf *why);
+/* A target of alias (NULL for a catch-all's): only a mailbox names itself,
+ * and a target in a hosted domain must be a mailbox or an alias there, or
+ * be taken by the domain's catch-all (else mail to it bounces); other
+ * targets pass. */
+bool stage_rule_target(const struct world *w, const char *alias, const char *target,
+		       struct strbuf *why);
 
 /* Before a commit: when a file the stage read no longer has the bytes it
  * had, read everything again and replay (stage_load; *replayed = true);

@@ -207,18 +207,9 @@ static int apply_check_targets(const struct world *w, const struct op *op, struc
 		const char *t = op->targets[i];
 		if (!(catchall ? op_valid_catchall_target(t, &why) : op_valid_target(t, &why)))
 			return apply_refuse(d, &why);
+		if (!stage_rule_target(w, NULL, t, &why))
+			return apply_refuse(d, &why);
 		sb_free(&why);
-		const char *at = strrchr(t, '@');
-		enum domain_class c = world_domain_class(w, at + 1, NULL);
-		if ((c == DOMAIN_VIRTUAL_MAILBOX || c == DOMAIN_VIRTUAL_ALIAS) && at != t &&
-		    !world_mailbox_find(w, t) && !world_alias_find(w, t)) {
-			const struct domain *dom = world_domain_find(w, at + 1);
-			if (!dom || !dom->catchall_alias) {
-				diag_error(d, NULL, 0, _("%s is in hosted domain %s but is neither a mailbox nor an alias: mail to it would bounce"),
-					   t, at + 1);
-				return -1;
-			}
-		}
 		if (strcasecmp(t, op->subject) != 0 && apply_reaches(w, t, op->subject, 0)) {
 			diag_error(d, NULL, 0, _("alias loop: %s → %s leads back to %s"), op->subject, t, op->subject);
 			return -1;
@@ -329,6 +320,32 @@ bool stage_rule_new_mailbox(const struct world *w, const char *address, struct s
 		return true;
 	}
 	return false;
+}
+
+bool stage_rule_target(const struct world *w, const char *alias, const char *target,
+		       struct strbuf *why)
+{
+	/* Only a mailbox may name itself (Postfix stops the expansion there,
+	 * §2.4: mail to an alias that names itself bounces). */
+	if (alias && strcasecmp(target, alias) == 0 && !world_mailbox_find(w, alias)) {
+		sb_addf(why, _("%s cannot be a target of itself: Postfix would stop there and the mail would bounce (only a mailbox keeps itself as a target)"),
+			alias);
+		return false;
+	}
+	const char *at = strrchr(target, '@');
+	if (!at || at == target)
+		return true;
+	enum domain_class c = world_domain_class(w, at + 1, NULL);
+	if ((c == DOMAIN_VIRTUAL_MAILBOX || c == DOMAIN_VIRTUAL_ALIAS) &&
+	    !world_mailbox_find(w, target) && !world_alias_find(w, target)) {
+		const struct domain *dom = world_domain_find(w, at + 1);
+		if (!dom || !dom->catchall_alias) {
+			sb_addf(why, _("%s is in hosted domain %s but is neither a mailbox nor an alias: mail to it would bounce"),
+				target, at + 1);
+			return false;
+		}
+	}
+	return true;
 }
 
 bool stage_rule_new_domain(const struct world *w, const char *domain, struct strbuf *why)
@@ -470,13 +487,11 @@ static int apply_alias_check(const struct stage *s, const struct world *w, const
 	if (!mailbox && !world_alias_find(w, op->subject) &&
 	    !op_safe_local_part(op->subject, s->cfg->local_part_allow, &why))
 		return apply_refuse(d, &why);
-	sb_free(&why);
 	for (size_t i = 0; i < op->ntargets && !mailbox; i++)
-		if (strcasecmp(op->targets[i], op->subject) == 0) {
-			diag_error(d, NULL, 0, _("%s cannot be a target of itself: Postfix would stop there and the mail would bounce (only a mailbox keeps itself as a target)"),
-				   op->subject);
-			return -1;
-		}
+		if (strcasecmp(op->targets[i], op->subject) == 0 &&
+		    !stage_rule_target(w, op->subject, op->targets[i], &why))
+			return apply_refuse(d, &why);
+	sb_free(&why);
 	const char *domain = strrchr(op->subject, '@') + 1;
 	unsigned classes;
 	world_domain_class(w, domain, &classes);

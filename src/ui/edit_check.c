@@ -126,16 +126,22 @@ void edit_check_free_targets(char **t, size_t n)
 
 bool edit_check_targets(struct form *f, size_t i, const char *v, struct strbuf *why)
 {
-	(void)f;
-	(void)i;
 	size_t n;
 	char **t = edit_check_split_targets(v, &n);
 	bool ok = n > 0;
 	if (!ok)
 		sb_adds(why, _("at least one target address"));
+	/* the alias edited, or the one the form's first field names */
+	const struct edit_ctx *c = form_ctx(f);
+	char *alias = c->subject ? xstrdup(c->subject)
+		    : i > 0 ? edit_check_address(c, form_value(f, 0)) : NULL;
+	/* and the stage's rules for each target (stage_rule_target), as Enter
+	 * has them: an alias naming itself, a target in a hosted domain that
+	 * is neither a mailbox nor an alias there */
 	for (size_t k = 0; ok && k < n; k++)
-		if (!op_valid_target(t[k], why))
+		if (!op_valid_target(t[k], why) || !stage_rule_target(the_ui->view, alias, t[k], why))
 			ok = false;
+	free(alias);
 	edit_check_free_targets(t, n);
 	return ok;
 }
@@ -148,7 +154,8 @@ bool edit_check_catchall_target(struct form *f, size_t i, const char *v, struct 
 	(void)i;
 	size_t n;
 	char **t = edit_check_split_targets(v, &n);
-	bool ok = n == 1 && op_valid_catchall_target(t[0], why);
+	bool ok = n == 1 && op_valid_catchall_target(t[0], why) &&
+		  stage_rule_target(the_ui->view, NULL, t[0], why);
 	if (n != 1)
 		sb_adds(why, _("one target address"));
 	edit_check_free_targets(t, n);
