@@ -90,6 +90,7 @@ UI_TESTS = \
 	tests/ui/reread.sh \
 	tests/ui/resize.sh \
 	tests/ui/sort.sh \
+	tests/ui/status.sh \
 	tests/ui/tags.sh \
 	tests/ui/theme.sh \
 	tests/ui/trace.sh \

@@ -204,7 +204,8 @@ void ui_reread(struct ui *ui, bool by_hand)
 		/* The last error names the staged change, the first says why. */
 		struct strbuf m = STRBUF_INIT;
 		if (d.n > 1)
-			sb_addf(&m, "%s: %s", d.v[d.n - 1].msg, d.v[0].msg);
+			/* TRANSLATORS: a staged change that no longer applies, then why */
+			sb_addf(&m, _("%s: %s"), d.v[d.n - 1].msg, d.v[0].msg);
 		else
 			edit_first_diag(&d, &m, _("the staged changes no longer apply"));
 		ui_status(ui, ROLE_ERROR, _("%s (u undoes the last staged change)"), sb_str(&m));

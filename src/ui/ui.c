@@ -393,6 +393,18 @@ static void draw_too_small(struct ui *ui)
 		ui_text(ui, y + 2, w < ui->cols ? (ui->cols - w) / 2 : 0, ui->cols, q, ROLE_NORMAL);
 }
 
+/* A message wider than the status line is shown whole, not cut: wrapped,
+ * the status line grows upward (the screen above is drawn that much
+ * shorter), leaving the screen four rows at least. */
+static int status_rows(struct ui *ui)
+{
+	char **lines;
+	size_t n = ui_wrap(sb_str(&ui->status), ui->cols - 2, &lines);
+	ui_wrap_free(lines, n);
+	size_t most = (size_t)(ui->rows - 6);
+	return n <= 1 ? 1 : (int)(n < most ? n : most);
+}
+
 static void paint(struct ui *ui)
 {
 	getmaxyx(stdscr, ui->rows, ui->cols);
@@ -401,9 +413,11 @@ static void paint(struct ui *ui)
 	} else {
 		erase();
 		draw_header(ui);
-		ui->top->ops->draw(ui->top, ui, 1, 0, ui->rows - 3, ui->cols);
-		ui_fill(ui, ui->rows - 2, 0, ui->cols, ROLE_STATUS);
-		ui_text(ui, ui->rows - 2, 1, ui->cols - 2, sb_str(&ui->status), ui->status_role);
+		int sr = ui->status_rows = status_rows(ui), sy = ui->rows - 1 - sr;
+		ui->top->ops->draw(ui->top, ui, 1, 0, sy - 1, ui->cols);
+		for (int r = 0; r < sr; r++)
+			ui_fill(ui, sy + r, 0, ui->cols, ROLE_STATUS);
+		ui_text_wrapped(ui, sy, 1, ui->cols - 2, sr, sb_str(&ui->status), ui->status_role);
 		draw_keybar(ui);
 	}
 	wnoutrefresh(stdscr);
@@ -435,6 +449,13 @@ static void handle_key(struct ui *ui, ui_key k)
 		if (k == 'q' || k == 'Q')
 			ui->quit = true;
 		return;
+	}
+	/* A message shown on several rows has been read whole: the next key
+	 * gives the screen its rows back. */
+	if (ui->status_rows > 1) {
+		sb_reset(&ui->status);
+		ui->status_rows = 1;
+		ui->dirty = true;
 	}
 	if (ui->top->ops->key(ui->top, ui, k))
 		return;

@@ -97,6 +97,7 @@ struct ui {
 	struct screen *top;
 	struct strbuf status;        /* message for the status line */
 	enum theme_role status_role;
+	int status_rows;             /* rows the message took at the last paint */
 	char host[256];
 	const char *config_name;
 	bool readonly;
