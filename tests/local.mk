@@ -76,6 +76,7 @@ UI_TESTS = \
 	tests/ui/edit.sh \
 	tests/ui/find.sh \
 	tests/ui/forms.sh \
+	tests/ui/history.sh \
 	tests/ui/hostile.sh \
 	tests/ui/interrupt.sh \
 	tests/ui/lint.sh \

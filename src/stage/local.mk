@@ -16,6 +16,7 @@ libvmail_a_SOURCES += \
 	src/stage/op.c \
 	src/stage/plan.c \
 	src/stage/precheck.c \
+	src/stage/rollback.c \
 	src/stage/quick.c \
 	src/stage/recover.c \
 	src/stage/splice.c \
@@ -32,6 +33,7 @@ noinst_HEADERS += \
 	include/vmailadm/neighbour.h \
 	include/vmailadm/op.h \
 	include/vmailadm/precheck.h \
+	include/vmailadm/rollback.h \
 	include/vmailadm/stage.h \
 	include/vmailadm/state.h \
 	src/stage/commit_int.h \

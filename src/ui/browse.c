@@ -258,6 +258,14 @@ static bool browse_k_edit(struct screen *s, struct ui *ui, ui_key k)
 }
 
 /* The mail log of the selected mailbox or alias (logview.c). */
+static bool browse_k_history(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)s;
+	(void)k;
+	ui_push(ui, history_create(ui));
+	return true;
+}
+
 static bool browse_k_log(struct screen *s, struct ui *ui, ui_key k)
 {
 	struct ui_sel sel;
@@ -503,6 +511,9 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("on a mailbox or alias: its deliveries and rejections of the last 7 days (mail log)") },
 	{ .keys = { 'w' }, .run = browse_k_queue, .name = "w",
 	  .help = N_("the mail queue, live: what waits and why; hold, release, requeue, delete, flush") },
+	{ .help = N_("History") },
+	{ .keys = { 'H' }, .run = browse_k_history, .name = "H",
+	  .help = N_("the commit history: who changed what and when; r there rolls a commit back") },
 	{ .help = N_("Finding") },
 	{ .keys = { '/' }, .run = find_k_search, .name = "/",
 	  .help = N_("search: the selection moves to the first match as you type (Enter keeps it, Esc goes back)"),

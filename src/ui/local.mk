@@ -10,6 +10,7 @@ vmailadm_SOURCES += \
 	src/ui/find.c \
 	src/ui/form.c \
 	src/ui/help.c \
+	src/ui/history.c \
 	src/ui/keys.c \
 	src/ui/lineedit.c \
 	src/ui/lintmark.c \

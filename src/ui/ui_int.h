@@ -323,6 +323,10 @@ struct screen *ask_create(struct ui *ui, const char *title, const char *text,
 struct screen *note_create(struct ui *ui, const char *title, const char *text,
 			   enum theme_role role);
 
+/* The commit history (H, history.c): the audit log's commits, r rolls one
+ * back through the core of `vmailadm rollback`. */
+struct screen *history_create(struct ui *ui);
+
 /* The diff preview and the commit (diffview.c). */
 struct screen *diffview_create(struct ui *ui, bool commit_now);
 

@@ -21,15 +21,6 @@ commit() {
 	expect "$3"
 }
 
-# No row may run past the 80th column (characters, not bytes: the pane's
-# marks and the borders are multibyte; none of them is double-width).
-check_width() {
-	screen | while IFS= read -r l; do
-		n=$(printf '%s' "$l" | LC_ALL=C.UTF-8 wc -m)
-		[ "$n" -le 80 ] || { echo "a line is $n wide: $l"; exit 1; }
-	done || fail "a line is wider than the terminal"
-}
-
 # run LANGUAGE: the whole course of exercise 3 in that language; the
 # expected texts come in the order of the steps.
 run() {

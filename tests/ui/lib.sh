@@ -114,6 +114,15 @@ expect_line() {
 		sleep 0.02
 	done
 }
+# check_width [COLS]: no row runs past column COLS (80): characters, not
+# bytes (the panes' marks and the borders are multibyte; none of them is
+# double-width).
+check_width() {
+	screen | while IFS= read -r l; do
+		n=$(printf '%s' "$l" | LC_ALL=C.UTF-8 wc -m)
+		[ "$n" -le "${1:-80}" ] || { echo "a line is $n wide: $l"; exit 1; }
+	done || fail "a line is wider than the terminal"
+}
 refute() { screen | grep -qF -- "$1" && fail "did not expect '$1' on the screen"; return 0; }
 
 # The program quit, and the terminal is back to the shell's screen.

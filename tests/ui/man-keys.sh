@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every key the interface's help screens list (they are made from the key
 # tables) is in the KEYS section of vmailadm(1), with its help text: the
-# main screen's, the problems view's, the queue view's, the message list's,
+# main screen's, the problems view's, the commit history's, the queue view's, the message list's,
 # the viewer's and the diff view's. A key added to a table without a
 # line in the man page fails here (issue 12).
 . "${top_srcdir:-.}/tests/ui/lib.sh"
@@ -36,6 +36,14 @@ keys '?'
 expect "Help: every key"
 check_help
 ok "problems view: $n key rows in vmailadm(1)"
+keys q q
+expect "Domains (5)"
+keys H
+expect "Commit history ("
+keys '?'
+expect "Help: every key"
+check_help
+ok "commit history: $n key rows in vmailadm(1)"
 keys q q
 expect "Domains (5)"
 keys w

@@ -10,14 +10,6 @@ msgfmt -o "$WORK/locale/fr/LC_MESSAGES/vmailadm.mo" "$top_srcdir/po/fr.po" || fa
 make_demo
 PF="$WORK/demo/etc/postfix"
 
-# check_width: no line wider than the 80 columns.
-check_width() {
-	screen | while IFS= read -r l; do
-		n=$(printf '%s' "$l" | LC_ALL=C.UTF-8 wc -m)
-		[ "$n" -le 80 ] || { echo "a line is $n wide: $l"; exit 1; }
-	done || fail "a line is wider than the terminal"
-}
-
 # stale LANGUAGE MAILBOX: stage a new mailbox, then make its address an
 # alias by hand: the staged change no longer applies, and says so.
 stale() {

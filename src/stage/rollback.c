@@ -1,0 +1,110 @@
+/* Undoing a commit from its audit record (rollback.h): one owner for what
+ * `vmailadm rollback` and the interface's commit history stage. */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "vmailadm/i18n.h"
+#include "vmailadm/op.h"
+#include "vmailadm/rollback.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/xalloc.h"
+
+json_t *rollback_find(json_t *records, const char *id)
+{
+	for (size_t i = json_array_size(records); i-- > 0;) {
+		json_t *rec = json_array_get(records, i);
+		const char *rid = json_string_value(json_object_get(rec, "id"));
+		const char *result = json_string_value(json_object_get(rec, "result"));
+		if (id ? rid && strcmp(rid, id) == 0
+		       : result && strncmp(result, "rolled back", 11) != 0)   /* "... by recovery" too */
+			return rec;
+	}
+	return NULL;
+}
+
+/* The restores of rec's files; -1 when a backup is gone. */
+static int rollback_files(struct stage *s, json_t *rec, const char *rid, bool force,
+			  struct strbuf *notes, struct diags *d, long *n)
+{
+	size_t k;
+	json_t *f;
+	json_array_foreach(json_object_get(rec, "files"), k, f) {
+		const char *path = json_string_value(json_object_get(f, "path"));
+		const char *backup = json_string_value(json_object_get(f, "backup"));
+		const char *after = json_string_value(json_object_get(f, "sha256_after"));
+		if (!path)
+			continue;
+		if (!backup) {
+			sb_addf(notes, _("note: %s did not exist before %s; it is left in place\n"), path, rid);
+			continue;
+		}
+		if (access(backup, R_OK) != 0) {
+			diag_error(d, backup, 0, _("the backup of %s is gone (only the last backups_keep are kept): %s cannot be rolled back"),
+				   path, rid);
+			return -1;
+		}
+		struct op *op = op_new(OP_FILE_RESTORE, path);
+		op_add_target(op, backup);
+		if (!force && after)
+			op->sha256 = xstrdup(after);
+		if (stage_push(s, op, d) < 0)
+			return -1;
+		++*n;
+	}
+	return 0;
+}
+
+/* The restores of the Maildirs rec archived; what else it did to Maildirs
+ * stays, said in notes. */
+static int rollback_maildirs(struct stage *s, json_t *rec, const char *rid, struct strbuf *notes,
+			     struct diags *d, long *n)
+{
+	size_t k;
+	json_t *m;
+	json_array_foreach(json_object_get(rec, "maildirs"), k, m) {
+		const char *action = json_string_value(json_object_get(m, "action"));
+		const char *maildir = json_string_value(json_object_get(m, "maildir"));
+		const char *archive = json_string_value(json_object_get(m, "archive"));
+		if (!action || !maildir)
+			continue;
+		if (strcmp(action, "create") == 0) {
+			sb_addf(notes, _("note: maildir %s, created by %s, is left in place (it may hold mail by now)\n"),
+				maildir, rid);
+		} else if (strcmp(action, "purge") == 0) {
+			sb_addf(notes, _("note: maildir %s was deleted by %s and cannot come back\n"), maildir, rid);
+		} else if (strcmp(action, "archive") == 0 && archive) {
+			struct op *op = op_new(OP_MAILDIR_RESTORE, maildir);
+			op_add_target(op, archive);
+			if (stage_push(s, op, d) < 0)
+				return -1;
+			++*n;
+		} else if (strcmp(action, "restore") == 0 && archive) {
+			sb_addf(notes, _("note: maildir %s, moved back by %s, stays where it is\n"), maildir, rid);
+		}
+	}
+	return 0;
+}
+
+long rollback_stage(struct stage *s, json_t *rec, bool force, struct strbuf *notes, struct diags *d)
+{
+	const char *rid = json_string_value(json_object_get(rec, "id"));
+	if (!rid)
+		rid = "?";
+	long n = 0;
+	int rc = rollback_files(s, rec, rid, force, notes, d, &n);
+	if (rc == 0)
+		rc = rollback_maildirs(s, rec, rid, notes, d, &n);
+	if (rc < 0) {
+		/* all or nothing: the restores staged so far go again */
+		struct diags ignore = DIAGS_INIT;
+		while (n-- > 0)
+			stage_undo(s, &ignore);
+		diags_free(&ignore);
+		return -1;
+	}
+	return n;
+}
