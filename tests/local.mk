@@ -8,6 +8,7 @@
 UNIT_TESTS = \
 	tests/unit/test_aliases \
 	tests/unit/test_atomicio \
+	tests/unit/test_commit \
 	tests/unit/test_config \
 	tests/unit/test_diff \
 	tests/unit/test_digestcache \
@@ -43,7 +44,7 @@ endif
 # The link of every program without its own _LDADD: the unit tests.
 LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 AM_CFLAGS += $(CUNIT_CFLAGS)
-EXTRA_DIST += tests/unit/cu.h tests/unit/golden.h tests/unit/worldtree.h
+EXTRA_DIST += tests/unit/cu.h tests/unit/golden.h tests/unit/worldtree.h tests/unit/stagetree.h
 
 # The command line on fixture and demo trees.
 CLI_TESTS = \
