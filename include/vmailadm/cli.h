@@ -83,6 +83,8 @@ const char *cli_arg(const struct cli_args *a, const char *name);
 /* Every value of an option that may be repeated (maillog's --file), in the
  * order given; *n is 0 when it is absent. */
 char *const *cli_arg_all(const struct cli_args *a, const char *name, size_t *n);
+/* JSON output: --json before the command (global) or after it. */
+bool cli_json_wanted(const struct cli *cli, const struct cli_args *a);
 /* text as a whole number >= min into *out: 0, or EXIT_USAGE after the message. */
 int cli_number(struct cli *cli, const char *option, const char *text, long min, long *out);
 

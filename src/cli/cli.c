@@ -336,6 +336,11 @@ const char *cli_arg(const struct cli_args *a, const char *name)
 	return a->opts[i].name ? a->val[i] : NULL;
 }
 
+bool cli_json_wanted(const struct cli *cli, const struct cli_args *a)
+{
+	return cli->json || cli_arg(a, "json");
+}
+
 char *const *cli_arg_all(const struct cli_args *a, const char *name, size_t *n)
 {
 	size_t i = arg_index(a, name);

@@ -22,7 +22,7 @@ int cmd_config(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	if (cli_parse(cli, argc, argv, "", opts, &a))
 		return EXIT_USAGE;
-	bool json = cli->json || cli_arg(&a, "json"), man = cli_arg(&a, "man") != NULL;
+	bool json = cli_json_wanted(cli, &a), man = cli_arg(&a, "man") != NULL;
 	if (a.nops > 0)
 		return cli_usage_error(cli, _("unexpected argument '%s'"), a.ops[0]);
 	if (man && json)

@@ -203,7 +203,7 @@ int cmd_exercise(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	if (cli_parse(cli, argc, argv, "y", opts, &a))
 		return EXIT_USAGE;
-	bool json = cli->json || cli_arg(&a, "json"), yes = cli_arg(&a, "yes") != NULL, reset = false;
+	bool json = cli_json_wanted(cli, &a), yes = cli_arg(&a, "yes") != NULL, reset = false;
 	int number = 0, rc;
 	for (int i = 0; i < a.nops; i++) {
 		const char *w = a.ops[i];

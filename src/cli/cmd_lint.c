@@ -162,7 +162,7 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	if (cli_parse(cli, argc, argv, "jfq", opts, &a))
 		return EXIT_USAGE;
-	bool json = cli->json || cli_arg(&a, "json"), fix = cli_arg(&a, "fix") != NULL;
+	bool json = cli_json_wanted(cli, &a), fix = cli_arg(&a, "fix") != NULL;
 	bool commit = cli_arg(&a, "commit") != NULL, quiet = cli_arg(&a, "quiet") != NULL;
 	if (a.nops > 0)
 		return cli_usage_error(cli, _("unexpected argument '%s'"), a.ops[0]);

@@ -567,7 +567,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	if (cli_parse(cli, argc, argv, "", opts, &a))
 		return EXIT_USAGE;
-	bool json = cli->json || cli_arg(&a, "json");
+	bool json = cli_json_wanted(cli, &a);
 	if (a.nops == 0)
 		return cli_usage_error(cli, _("what? domains, mailboxes, aliases or catchalls"));
 	static const char *const names[] = { "domains", "mailboxes", "aliases", "catchalls",

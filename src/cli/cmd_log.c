@@ -47,7 +47,7 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	if (cli_parse(cli, argc, argv, "n:", opts, &a))
 		return EXIT_USAGE;
-	bool json = cli->json || cli_arg(&a, "json");
+	bool json = cli_json_wanted(cli, &a);
 	long limit = 20;
 	if (cli_arg(&a, "limit") && cli_number(cli, "--limit", cli_arg(&a, "limit"), 0, &limit))
 		return EXIT_USAGE;

@@ -57,7 +57,7 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	if (cli_parse(cli, argc, argv, "j", opts, &a))
 		return EXIT_USAGE;
-	bool json = cli->json || cli_arg(&a, "json");
+	bool json = cli_json_wanted(cli, &a);
 	struct maillog_query q = { .now = (int64_t)time(NULL), .logins = cli_arg(&a, "logins") };
 	const char *since = cli_arg(&a, "since");
 	if (since && !maillog_parse_since(since, q.now, &q.since))

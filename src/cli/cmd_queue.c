@@ -409,7 +409,7 @@ int cmd_queue(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	if (cli_parse(cli, argc, argv, "y", opts, &a))
 		return EXIT_USAGE;
-	bool json = cli->json || cli_arg(&a, "json"), yes = cli_arg(&a, "yes") != NULL;
+	bool json = cli_json_wanted(cli, &a), yes = cli_arg(&a, "yes") != NULL;
 	int by = 0;
 	const char *bys = cli_arg(&a, "by");
 	if (bys) {

@@ -582,7 +582,7 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	if (cli_parse(cli, argc, argv, "", opts, &a))
 		return EXIT_USAGE;
-	bool json = cli->json || cli_arg(&a, "json"), folders = cli_arg(&a, "folders") != NULL;
+	bool json = cli_json_wanted(cli, &a), folders = cli_arg(&a, "folders") != NULL;
 	bool bench = cli_arg(&a, "bench-rescan") != NULL;
 	if (parse_sort(cli, cli_arg(&a, "sort")))
 		return EXIT_USAGE;

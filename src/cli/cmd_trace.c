@@ -153,7 +153,7 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	if (cli_parse(cli, argc, argv, "js", opts, &a))
 		return EXIT_USAGE;
-	bool json = cli->json || cli_arg(&a, "json"), quiet = cli_arg(&a, "short") != NULL;
+	bool json = cli_json_wanted(cli, &a), quiet = cli_arg(&a, "short") != NULL;
 	int op1 = 1;   /* the operands: argv[1..argc) */
 	argc = 1 + a.nops;
 	if (op1 >= argc)
