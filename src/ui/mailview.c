@@ -292,13 +292,20 @@ static const struct keydef ml_keys[] = {
 };
 static const struct keytab ml_tab = KEYTAB(ml_keys);
 
-static bool ml_key(struct screen *s, struct ui *ui, ui_key k)
+/* The message list's and the viewer's keys: their table's, else every key
+ * is theirs but the help and the menu keys, which go to the main loop. */
+static bool mailview_key(const struct keytab *tab, struct screen *s, struct ui *ui, ui_key k)
 {
 	ui->dirty = true;
-	const struct keydef *d = keys_find(&ml_tab, k);
+	const struct keydef *d = keys_find(tab, k);
 	if (d && d->run)
 		return d->run(s, ui, k);
 	return k != UI_FN(KEY_F(10)) && k != UI_FN(KEY_F(1)) && k != '?';
+}
+
+static bool ml_key(struct screen *s, struct ui *ui, ui_key k)
+{
+	return mailview_key(&ml_tab, s, ui, k);
 }
 
 static void ml_free(struct screen *s)
@@ -439,11 +446,7 @@ static const struct keytab vw_tab = KEYTAB(vw_keys);
 
 static bool vw_key(struct screen *s, struct ui *ui, ui_key k)
 {
-	ui->dirty = true;
-	const struct keydef *d = keys_find(&vw_tab, k);
-	if (d && d->run)
-		return d->run(s, ui, k);
-	return k != UI_FN(KEY_F(10)) && k != UI_FN(KEY_F(1)) && k != '?';
+	return mailview_key(&vw_tab, s, ui, k);
 }
 
 static void vw_free(struct screen *s)
