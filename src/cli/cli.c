@@ -115,7 +115,7 @@ static const struct subcommand subcommands[] = {
 	{ "alias", "add", N_("alias add ADDRESS TARGET...  add targets to an alias (created when new)"), NULL },
 	{ "alias", "del", N_("alias del ADDRESS [TARGET...]  remove targets, or the whole alias"), NULL },
 	{ "alias", "set", N_("alias set ADDRESS TARGET...  replace the targets by exactly these"), NULL },
-	{ "catchall", "set", N_("catchall set DOMAIN TARGET  mail to unknown addresses of DOMAIN goes to TARGET"),
+	{ "catchall", "set", N_("catchall set DOMAIN TARGET  unknown addresses of DOMAIN go to TARGET"),
 	  N_("  TARGET  an address, or @OTHERDOMAIN: each user to the same user there\n") },
 	{ "catchall", "clear", N_("catchall clear DOMAIN  remove the catch-all of DOMAIN"), NULL },
 	{ "domain", "add", N_("domain add DOMAIN  host a new virtual mailbox domain"), NULL },
@@ -127,19 +127,19 @@ static const struct subcommand subcommands[] = {
 	{ "list", "aliases", N_("list aliases [DOMAIN] [--json]  the aliases and their targets"), NULL },
 	{ "list", "catchalls", N_("list catchalls [DOMAIN] [--json]  the catch-alls"), NULL },
 	{ "list", "sysaliases", N_("list sysaliases [--json]  the system aliases of /etc/aliases"), NULL },
-	{ "mailbox", "add", N_("mailbox add ADDRESS [--quota SIZE] [--adopt-maildir]  a mailbox, its password and Maildir"),
+	{ "mailbox", "add", N_("mailbox add ADDRESS [--quota SIZE] [--adopt-maildir]  a new mailbox"),
 	  N_("  --quota SIZE          its Dovecot quota: 500M, 2G, 0 for unlimited\n"
 	     "  --adopt-maildir       take on a Maildir already where the new one goes\n") },
-	{ "mailbox", "del", N_("mailbox del ADDRESS [--purge|--keep-maildir]  remove a mailbox, archive its Maildir"),
+	{ "mailbox", "del", N_("mailbox del ADDRESS [--purge|--keep-maildir]  remove a mailbox"),
 	  N_("  --purge         delete the Maildir instead of archiving it\n"
 	     "  --keep-maildir  leave the Maildir where it is\n") },
 	{ "mailbox", "passwd", N_("mailbox passwd ADDRESS  set a new password"), NULL },
-	{ "mailbox", "quota", N_("mailbox quota ADDRESS SIZE|none  set the quota (500M, 2G, 0 for unlimited) or remove it"),
+	{ "mailbox", "quota", N_("mailbox quota ADDRESS SIZE|none  set (500M, 2G, 0: unlimited) or remove it"),
 	  NULL },
 	{ "queue", "list", N_("queue list [--by reason|domain] [--json]  each message and why it waits"),
 	  N_("  --by reason|domain  messages, recipients and bytes per reason or per\n"
 	     "                      recipient domain instead\n") },
-	{ "queue", "show", N_("queue show ID [--json]  one message's envelope, then its text decoded (postcat)"), NULL },
+	{ "queue", "show", N_("queue show ID [--json]  a message's envelope, then its text (postcat)"), NULL },
 	{ "queue", "hold", N_("queue hold ID...  put messages on hold (postsuper -h)"), NULL },
 	{ "queue", "release", N_("queue release ID...  release held messages (postsuper -H)"), NULL },
 	{ "queue", "requeue", N_("queue requeue ID...  requeue messages (postsuper -r)"), NULL },
@@ -148,7 +148,7 @@ static const struct subcommand subcommands[] = {
 	     "is needed. Only the ids a fresh listing still holds are acted on (Postfix\n"
 	     "reuses queue ids), for hold, release and requeue too.\n"
 	     "  -y, --yes  delete without asking\n") },
-	{ "queue", "flush", N_("queue flush [DOMAIN]  try the deferred mail now (postqueue -f, or -s DOMAIN)"), NULL },
+	{ "queue", "flush", N_("queue flush [DOMAIN]  try the deferred mail now (postqueue -f, -s DOMAIN)"), NULL },
 	{ "sysalias", "set", N_("sysalias set NAME TARGET...  set a system alias of /etc/aliases"), NULL },
 	{ "sysalias", "del", N_("sysalias del NAME  remove a system alias"), NULL },
 };
