@@ -271,6 +271,22 @@ static void proc_feed(int *fin, const char *input, size_t input_len, size_t *wri
 		close_fd(fin);
 }
 
+/* Past the deadline: SIGTERM, then SIGKILL once KILL_GRACE_MS have gone by.
+ * *kill_at is when the SIGKILL is due (-1: no SIGTERM yet). */
+static void proc_enforce_timeout(pid_t pid, long long now, long long deadline, long long *kill_at,
+				 bool *timed_out)
+{
+	if (deadline >= 0 && now >= deadline && *kill_at < 0) {
+		kill(pid, SIGTERM);
+		*timed_out = true;
+		*kill_at = now + KILL_GRACE_MS;
+	}
+	if (*kill_at >= 0 && now >= *kill_at) {
+		kill(pid, SIGKILL);
+		*kill_at = now + 3600 * 1000LL; /* once */
+	}
+}
+
 /* poll's timeout until wake (a clock_ms time; -1: none), at most 50 ms
  * when the child must be looked at periodically. */
 static int proc_wait_ms(long long now, long long wake, bool periodic)
@@ -335,15 +351,8 @@ static void proc_serve(struct spawn_proc *p)
 		long long now = (long long)clock_ms();
 		if (exited && now >= drain_until)
 			break;
-		if (!exited && deadline >= 0 && now >= deadline && kill_at < 0) {
-			kill(pid, SIGTERM);
-			res->timed_out = true;
-			kill_at = now + KILL_GRACE_MS;
-		}
-		if (!exited && kill_at >= 0 && now >= kill_at) {
-			kill(pid, SIGKILL);
-			kill_at = now + 3600 * 1000LL; /* once */
-		}
+		if (!exited)
+			proc_enforce_timeout(pid, now, deadline, &kill_at, &res->timed_out);
 
 		struct pollfd pfd[4];
 		int np = 0, i_in = -1, i_out = -1, i_err = -1;
