@@ -1,6 +1,6 @@
 # Model load vs postmap -s on 100,000 mailboxes/aliases/passwd entries.
 BENCH_RUN += bench/model-load.sh
-EXTRA_DIST += bench/model-load.sh bench/gen-tables
+EXTRA_DIST += bench/model-load.sh bench/gen-tables bench/lib.sh
 # list --json streamed (issue 16): vs postmap -s, and its memory vs the model's.
 BENCH_RUN += bench/list-json.sh
 EXTRA_DIST += bench/list-json.sh

@@ -8,18 +8,10 @@ set -eu
 : "${VMAILADM:=./vmailadm}"
 N=${BENCH_N:-100000}
 
-for p in hyperfine postmap python3; do
-	command -v "$p" >/dev/null 2>&1 || { echo "model-load: $p not found, skipped"; exit 0; }
-done
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/vmailadm-bench.XXXXXX")
-trap 'rm -rf "$dir"' EXIT INT TERM
-python3 "$top_srcdir/bench/gen-tables" "$dir" "$N"
-pf="$dir/etc/postfix"
-# Postfix re-reads a main.cf younger than 1 s; back-date it so that the
-# dump is not charged for that.
-touch -d @$(($(date +%s) - 10)) "$pf/main.cf"
-postmap -c "$pf" "hash:$pf/vmailbox" "hash:$pf/virtual"
+NAME=model-load
+. "$top_srcdir/bench/lib.sh"
+bench_need hyperfine postmap python3
+bench_tables "$N"
 
 load="$VMAILADM --config $dir/vmailadm.yaml list domains"
 dump="postmap -c $pf -s hash:$pf/vmailbox && postmap -c $pf -s hash:$pf/virtual"

@@ -9,16 +9,10 @@ set -eu
 N=${BENCH_N:-100000}
 A=${BENCH_ADDRESSES:-10000}
 
-for p in hyperfine postmap python3; do
-	command -v "$p" >/dev/null 2>&1 || { echo "trace: $p not found, skipped"; exit 0; }
-done
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/vmailadm-bench.XXXXXX")
-trap 'rm -rf "$dir"' EXIT INT TERM
-python3 "$top_srcdir/bench/gen-tables" "$dir" "$N"
-pf="$dir/etc/postfix"
-touch -d @$(($(date +%s) - 10)) "$pf/main.cf"
-postmap -c "$pf" "hash:$pf/vmailbox" "hash:$pf/virtual"
+NAME=trace
+. "$top_srcdir/bench/lib.sh"
+bench_need hyperfine postmap python3
+bench_tables "$N"
 
 # A fixed mix: aliases (some forwarding outside), mailboxes, extensions,
 # upper case and unknown users, spread over the 100 domains.
