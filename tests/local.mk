@@ -94,6 +94,7 @@ UI_TESTS = \
 	tests/ui/sort.sh \
 	tests/ui/status.sh \
 	tests/ui/tags.sh \
+	tests/ui/dialog.sh \
 	tests/ui/theme.sh \
 	tests/ui/trace.sh \
 	tests/ui/unreadable.sh \

@@ -273,6 +273,10 @@ struct dialog {
 	ask_fn answer;
 	void *ctx;
 	void (*ctx_free)(void *);
+	/* A text longer than the box scrolls (Up, Down, PgUp, PgDn) rather
+	 * than lose its last lines: the first line shown, and from the last
+	 * paint how many lines there are and how many fit. */
+	size_t top, nlines, shown;
 };
 
 static void dialog_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
@@ -298,11 +302,22 @@ static void dialog_draw(struct screen *s, struct ui *ui, int y, int x, int h, in
 	if (by + bh < y + h)
 		for (int c = bx - 1; c <= bx + bw; c++)
 			ui_text(ui, by + bh, c, 1, ui->g->hline, ROLE_BORDER);
+	size_t shown = bh > 4 ? (size_t)(bh - 4) : 0;
+	if (dl->top + shown > n)
+		dl->top = n > shown ? n - shown : 0;
+	dl->nlines = n;
+	dl->shown = shown;
 	ui_fill(ui, by, bx, bw, ROLE_TITLE);
-	ui_text(ui, by, bx + 1, bw - 2, dl->title, ROLE_TITLE);
+	int tw = ui_text(ui, by, bx + 1, bw - 2, dl->title, ROLE_TITLE);
+	if (n > shown) {
+		char more[96];
+		snprintf(more, sizeof more, _("  lines %zu-%zu of %zu (Up, Down)"), dl->top + 1,
+			 dl->top + shown, n);
+		ui_text(ui, by, bx + 1 + tw, bw - 2 - tw, more, ROLE_TITLE);
+	}
 	for (size_t i = 0; i < n; i++) {
-		if ((int)i + 2 < bh - 2)
-			ui_text(ui, by + 2 + (int)i, bx + 2, bw - 4, lines[i], dl->role);
+		if (i >= dl->top && i - dl->top < shown)
+			ui_text(ui, by + 2 + (int)(i - dl->top), bx + 2, bw - 4, lines[i], dl->role);
 		free(lines[i]);
 	}
 	free(lines);
@@ -334,12 +349,33 @@ static void dialog_free(struct screen *s)
 	free(dl);
 }
 
+/* Up, Down, PgUp, PgDn move a text that does not fit its box. */
+static bool dialog_scroll(struct dialog *dl, ui_key k)
+{
+	if (dl->nlines <= dl->shown)
+		return false;
+	size_t last = dl->nlines - dl->shown, page = dl->shown > 1 ? dl->shown - 1 : 1;
+	if (k == UI_FN(KEY_UP))
+		dl->top = dl->top ? dl->top - 1 : 0;
+	else if (k == UI_FN(KEY_DOWN))
+		dl->top = dl->top < last ? dl->top + 1 : last;
+	else if (k == UI_FN(KEY_PPAGE))
+		dl->top = dl->top > page ? dl->top - page : 0;
+	else if (k == UI_FN(KEY_NPAGE))
+		dl->top = dl->top + page < last ? dl->top + page : last;
+	else
+		return false;
+	return true;
+}
+
 static bool dialog_key(struct screen *s, struct ui *ui, ui_key k)
 {
 	struct dialog *dl = (struct dialog *)s;
 	ui->dirty = true;
 	if (k == UI_FN(KEY_RESIZE))
 		return false;
+	if (dialog_scroll(dl, k))
+		return true;
 	if (!dl->choices) {
 		ui_pop(ui);
 		return true;
