@@ -22,6 +22,7 @@ libvmail_a_SOURCES += \
 	src/stage/splice.c \
 	src/stage/stage.c \
 	src/stage/stagefile.c \
+	src/stage/stagerule.c \
 	src/stage/state.c
 noinst_HEADERS += \
 	include/vmailadm/commit.h \
