@@ -201,4 +201,10 @@ for word in 'password\\-hash' VMAILADM_LOCALEDIR sysaliases '\\-\\-quiet'; do
 	grep -q -- "$word" "$man" || no "vmailadm(1) lacks $word"
 done
 
+# --config, a global option, after the command and its operands too.
+"$VMAILADM" list mailboxes --config "$d/vmailadm.yaml" --json >"$tmp/after" 2>&1 ||
+	no "list mailboxes --config FILE refused: $(head -1 "$tmp/after")"
+"$VMAILADM" --config "$d/vmailadm.yaml" list mailboxes --json >"$tmp/before" 2>&1
+cmp -s "$tmp/before" "$tmp/after" || no "--config after the command reads another configuration"
+
 exit $fail

@@ -370,6 +370,13 @@ int cli_parse(struct cli *cli, int argc, char **argv, const char *shorts,
 	 * before or after them, whatever POSIXLY_CORRECT says); ":": a missing
 	 * value is told apart from an unknown option. */
 	char *optstring = xasprintf("-:%s", shorts);
+	/* --config FILE, a global option, is taken after the command too, as
+	 * --json is: the configuration is read only once a command needs it. */
+	enum { OPT_CONFIG = 0x7f00 };
+	struct option all[CLI_MAX_OPTIONS + 2];
+	memcpy(all, opts, nopts * sizeof *opts);
+	all[nopts] = (struct option){ "config", required_argument, NULL, OPT_CONFIG };
+	all[nopts + 1] = (struct option){ NULL, 0, NULL, 0 };
 	char **ops = xcalloc((size_t)argc + 1, sizeof *ops);
 	/* Every value given, with its option: a repeated option keeps them all. */
 	char **vals = xcalloc((size_t)argc + 1, sizeof *vals);
@@ -377,8 +384,10 @@ int cli_parse(struct cli *cli, int argc, char **argv, const char *shorts,
 	int nops = 0, c, li, rc = 0;
 	optind = 0;
 	opterr = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, optstring, opts, (li = -1, &li))) != -1) {
-		if (c == 1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, optstring, all, (li = -1, &li))) != -1) {
+		if (c == OPT_CONFIG) {
+			cli->config_path = optarg;
+		} else if (c == 1) {
 			ops[nops++] = optarg;
 		} else if (c == '?' || c == ':') {
 			const char *w = argv[optind - 1];
