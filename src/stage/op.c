@@ -16,8 +16,9 @@
 #include "vmailadm/xalloc.h"
 
 /* One row per operation kind: everything the word form needs to know of
- * it (its words, targets, options, how its subject reads), and whether the
- * stage's quick path takes it. The kinds' handlers are apply.c's. */
+ * it (its words, targets, options, how its subject reads), whether the
+ * stage's quick path takes it, and how op_describe says it. The kinds'
+ * handlers are apply.c's. */
 enum op_option {
 	OPT_PASSWORD_HASH = 1 << 0,
 	OPT_QUOTA = 1 << 1,
@@ -35,6 +36,9 @@ enum op_flag {
 	OPF_QUICK = 1 << 3,       /* one mailbox: the stage's quick path may apply it */
 };
 
+struct op_desc;
+typedef void op_describe_fn(const struct op_desc *nm, const struct op *op, struct strbuf *out);
+
 struct op_desc {
 	enum op_kind kind;
 	const char *object, *verb;
@@ -43,30 +47,105 @@ struct op_desc {
 	unsigned flags;               /* enum op_flag */
 	const char *subject_noun;     /* what the subject is, untranslated ("an address") */
 	op_apply_fn *apply;           /* its handler (apply.c) */
+	const char *summary;          /* op_describe's text, untranslated: %s the subject */
+	op_describe_fn *describe;     /* NULL: the summary, then the targets if the kind takes any */
 };
 
+/* ---- descriptions (op_describe): the kinds whose text has variants ---- */
+
+static void add_targets(struct strbuf *out, const struct op *op)
+{
+	for (size_t i = 0; i < op->ntargets; i++)
+		sb_addf(out, "%s%s", i ? ", " : "", op->targets[i]);
+}
+
+static void describe_domain_del(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	sb_addf(out, op->cascade ? _("remove domain %s with its mailboxes and aliases") : _(nm->summary),
+		op->subject);
+}
+
+static void describe_mailbox_add(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	sb_addf(out, _(nm->summary), op->subject);
+	if (op->quota && *op->quota)
+		sb_addf(out, _(" (quota %s)"), op->quota);
+	if (!op->password_hash)
+		sb_adds(out, _(" without a password"));
+	if (op->adopt_maildir)
+		sb_adds(out, _(" (taking on the maildir already there)"));
+}
+
+static void describe_mailbox_del(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	sb_addf(out, op->purge ? _("remove mailbox %s and DELETE its mail")
+		     : op->keep_maildir ? _("remove mailbox %s (maildir left in place)") : _(nm->summary),
+		op->subject);
+}
+
+static void describe_mailbox_quota(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	if (op->quota && *op->quota)
+		sb_addf(out, _(nm->summary), op->subject, op->quota);
+	else
+		sb_addf(out, _("remove the quota of %s"), op->subject);
+}
+
+static void describe_alias_del(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	if (!op->ntargets) {
+		sb_addf(out, _("remove alias %s"), op->subject);
+		return;
+	}
+	sb_addf(out, _(nm->summary), op->subject);
+	add_targets(out, op);
+}
+
+/* The summary's second %s is where the thing comes back from. */
+static void describe_restore(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	sb_addf(out, _(nm->summary), op->subject, op->ntargets ? op->targets[0] : "?");
+}
+
 static const struct op_desc op_descs[] = {
-	{ OP_DOMAIN_ADD, "domain", "add", 0, 0, 0, 0, N_("a domain"), apply_domain_add },
-	{ OP_DOMAIN_DEL, "domain", "del", 0, 0, OPT_CASCADE, 0, N_("a domain"), apply_domain_del },
+	{ OP_DOMAIN_ADD, "domain", "add", 0, 0, 0, 0, N_("a domain"), apply_domain_add,
+	  N_("add domain %s"), NULL },
+	{ OP_DOMAIN_DEL, "domain", "del", 0, 0, OPT_CASCADE, 0, N_("a domain"), apply_domain_del,
+	  N_("remove domain %s"), describe_domain_del },
 	{ OP_MAILBOX_ADD, "mailbox", "add", 0, 0, OPT_PASSWORD_HASH | OPT_QUOTA | OPT_ADOPT_MAILDIR, OPF_QUICK,
-	  N_("an address"), apply_mailbox_add },
+	  N_("an address"), apply_mailbox_add,
+	  N_("add mailbox %s"), describe_mailbox_add },
 	{ OP_MAILBOX_DEL, "mailbox", "del", 0, 0, OPT_PURGE | OPT_KEEP_MAILDIR, OPF_QUICK,
-	  N_("an address"), apply_mailbox_del },
+	  N_("an address"), apply_mailbox_del,
+	  N_("remove mailbox %s (mail archived)"), describe_mailbox_del },
 	{ OP_MAILBOX_PASSWD, "mailbox", "passwd", 0, 0, OPT_PASSWORD_HASH, OPF_QUICK,
-	  N_("an address"), apply_mailbox_passwd },
+	  N_("an address"), apply_mailbox_passwd,
+	  N_("set the password of %s"), NULL },
 	{ OP_MAILBOX_QUOTA, "mailbox", "quota", 1, 1, 0, OPF_SIZE | OPF_QUICK,
-	  N_("an address"), apply_mailbox_quota },
-	{ OP_ALIAS_ADD, "alias", "add", 1, -1, 0, OPF_LIST, N_("an address"), apply_alias_add },
-	{ OP_ALIAS_DEL, "alias", "del", 0, -1, 0, OPF_LIST, N_("an address"), apply_alias_del },
-	{ OP_ALIAS_SET, "alias", "set", 1, -1, 0, OPF_LIST, N_("an address"), apply_alias_set },
-	{ OP_CATCHALL_SET, "catchall", "set", 1, 1, 0, OPF_LIST, N_("a domain"), apply_catchall_set },
-	{ OP_CATCHALL_CLEAR, "catchall", "clear", 0, 0, 0, 0, N_("a domain"), apply_catchall_clear },
-	{ OP_SYSALIAS_SET, "sysalias", "set", 1, -1, 0, 0, N_("a name"), apply_sysalias },
-	{ OP_SYSALIAS_DEL, "sysalias", "del", 0, 0, 0, 0, N_("a name"), apply_sysalias },
-	{ OP_FILE_RESTORE, "file", "restore", 1, 1, OPT_IF_SHA, OPF_PATH, N_("a path"), apply_file_restore },
-	{ OP_MAILDIR_RESTORE, "maildir", "restore", 1, 1, 0, OPF_PATH, N_("a path"), apply_maildir_restore },
-	{ OP_MAP_REBUILD, "map", "rebuild", 0, 0, 0, OPF_PATH, N_("a map (type:path)"), apply_map_rebuild },
-	{ OP_MAILDIR_CREATE, "maildir", "create", 0, 0, 0, 0, N_("an address"), apply_maildir_create },
+	  N_("an address"), apply_mailbox_quota,
+	  N_("set the quota of %s to %s"), describe_mailbox_quota },
+	{ OP_ALIAS_ADD, "alias", "add", 1, -1, 0, OPF_LIST, N_("an address"), apply_alias_add,
+	  N_("alias %s → "), NULL },
+	{ OP_ALIAS_DEL, "alias", "del", 0, -1, 0, OPF_LIST, N_("an address"), apply_alias_del,
+	  N_("alias %s: remove "), describe_alias_del },
+	{ OP_ALIAS_SET, "alias", "set", 1, -1, 0, OPF_LIST, N_("an address"), apply_alias_set,
+	  N_("alias %s: targets now "), NULL },
+	{ OP_CATCHALL_SET, "catchall", "set", 1, 1, 0, OPF_LIST, N_("a domain"), apply_catchall_set,
+	  N_("catch-all of %s → "), NULL },
+	{ OP_CATCHALL_CLEAR, "catchall", "clear", 0, 0, 0, 0, N_("a domain"), apply_catchall_clear,
+	  N_("remove the catch-all of %s"), NULL },
+	{ OP_SYSALIAS_SET, "sysalias", "set", 1, -1, 0, 0, N_("a name"), apply_sysalias,
+	  N_("system alias %s: "), NULL },
+	{ OP_SYSALIAS_DEL, "sysalias", "del", 0, 0, 0, 0, N_("a name"), apply_sysalias,
+	  N_("remove system alias %s"), NULL },
+	{ OP_FILE_RESTORE, "file", "restore", 1, 1, OPT_IF_SHA, OPF_PATH, N_("a path"), apply_file_restore,
+	  N_("restore %s from %s"), describe_restore },
+	{ OP_MAILDIR_RESTORE, "maildir", "restore", 1, 1, 0, OPF_PATH, N_("a path"), apply_maildir_restore,
+	  N_("move maildir %s back from %s"), describe_restore },
+	{ OP_MAP_REBUILD, "map", "rebuild", 0, 0, 0, OPF_PATH, N_("a map (type:path)"), apply_map_rebuild,
+	  N_("rebuild map %s"), NULL },
+	{ OP_MAILDIR_CREATE, "maildir", "create", 0, 0, 0, 0, N_("an address"), apply_maildir_create,
+	  N_("create the missing maildir of %s"), NULL },
 };
 
 static const struct op_desc *op_desc_of(enum op_kind kind)
@@ -635,75 +714,14 @@ void op_format(const struct op *op, struct strbuf *out)
 	sb_free(&w);
 }
 
-static void add_targets(struct strbuf *out, const struct op *op)
-{
-	for (size_t i = 0; i < op->ntargets; i++)
-		sb_addf(out, "%s%s", i ? ", " : "", op->targets[i]);
-}
-
 void op_describe(const struct op *op, struct strbuf *out)
 {
-	const char *s = op->subject;
-	switch (op->kind) {
-	case OP_DOMAIN_ADD: sb_addf(out, _("add domain %s"), s); break;
-	case OP_DOMAIN_DEL:
-		sb_addf(out, op->cascade ? _("remove domain %s with its mailboxes and aliases")
-					 : _("remove domain %s"), s);
-		break;
-	case OP_MAILBOX_ADD:
-		sb_addf(out, _("add mailbox %s"), s);
-		if (op->quota && *op->quota)
-			sb_addf(out, _(" (quota %s)"), op->quota);
-		if (!op->password_hash)
-			sb_adds(out, _(" without a password"));
-		if (op->adopt_maildir)
-			sb_adds(out, _(" (taking on the maildir already there)"));
-		break;
-	case OP_MAILBOX_DEL:
-		sb_addf(out, op->purge ? _("remove mailbox %s and DELETE its mail")
-			     : op->keep_maildir ? _("remove mailbox %s (maildir left in place)")
-						: _("remove mailbox %s (mail archived)"), s);
-		break;
-	case OP_MAILBOX_PASSWD: sb_addf(out, _("set the password of %s"), s); break;
-	case OP_MAILBOX_QUOTA:
-		if (op->quota && *op->quota)
-			sb_addf(out, _("set the quota of %s to %s"), s, op->quota);
-		else
-			sb_addf(out, _("remove the quota of %s"), s);
-		break;
-	case OP_ALIAS_ADD:
-		sb_addf(out, _("alias %s → "), s);
-		add_targets(out, op);
-		break;
-	case OP_ALIAS_DEL:
-		if (op->ntargets) {
-			sb_addf(out, _("alias %s: remove "), s);
-			add_targets(out, op);
-		} else {
-			sb_addf(out, _("remove alias %s"), s);
-		}
-		break;
-	case OP_ALIAS_SET:
-		sb_addf(out, _("alias %s: targets now "), s);
-		add_targets(out, op);
-		break;
-	case OP_CATCHALL_SET:
-		sb_addf(out, _("catch-all of %s → "), s);
-		add_targets(out, op);
-		break;
-	case OP_CATCHALL_CLEAR: sb_addf(out, _("remove the catch-all of %s"), s); break;
-	case OP_SYSALIAS_SET:
-		sb_addf(out, _("system alias %s: "), s);
-		add_targets(out, op);
-		break;
-	case OP_SYSALIAS_DEL: sb_addf(out, _("remove system alias %s"), s); break;
-	case OP_FILE_RESTORE:
-		sb_addf(out, _("restore %s from %s"), s, op->ntargets ? op->targets[0] : "?");
-		break;
-	case OP_MAILDIR_RESTORE:
-		sb_addf(out, _("move maildir %s back from %s"), s, op->ntargets ? op->targets[0] : "?");
-		break;
-	case OP_MAP_REBUILD: sb_addf(out, _("rebuild map %s"), s); break;
-	case OP_MAILDIR_CREATE: sb_addf(out, _("create the missing maildir of %s"), s); break;
+	const struct op_desc *nm = op_desc_of(op->kind);
+	if (nm->describe) {
+		nm->describe(nm, op, out);
+		return;
 	}
+	sb_addf(out, _(nm->summary), op->subject);
+	if (nm->max_targets != 0)
+		add_targets(out, op);
 }
