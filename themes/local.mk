@@ -8,14 +8,8 @@ dist_themes_DATA = \
 	themes/light.yaml \
 	themes/mono.yaml
 
-src/ui/theme-default.c: $(srcdir)/themes/default.yaml
-	$(AM_V_GEN)$(MKDIR_P) src/ui && { \
-	  echo '/* Generated from themes/default.yaml by themes/local.mk: do not edit. */'; \
-	  echo '#include "config.h"'; \
-	  echo 'extern const char theme_default_yaml[];'; \
-	  echo 'const char theme_default_yaml[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' \
-	    $(srcdir)/themes/default.yaml; \
-	  echo ';'; \
-	} > $@-t && mv $@-t $@
+src/ui/theme-default.c: $(srcdir)/themes/default.yaml $(srcdir)/src/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) src/ui && \
+	  $(SHELL) $(srcdir)/src/embed.sh theme_default_files $(srcdir)/themes default.yaml > $@-t && \
+	  mv $@-t $@
 CLEANFILES += src/ui/theme-default.c src/ui/theme-default.c-t

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "vmailadm/diag.h"
+#include "vmailadm/embedded.h"
 
 struct demo {
 	const char *dir;       /* absolute */
@@ -18,6 +19,12 @@ struct demo {
 	time_t now;
 	struct diags *d;
 };
+
+/* The sample files (src/demo/tree/, compiled in by src/demo/local.mk). */
+extern const struct embedded_file demo_files[];
+/* The sample file at rel below src/demo/tree/ (a panic when there is none:
+ * the list is the build's) (demo.c). */
+const struct embedded_file *demo_sample(const char *rel);
 
 /* Write rel (below D->dir) atomically with this owner and mode. */
 int demo_put_file(struct demo *D, const char *rel, const char *text, size_t len, uid_t uid,

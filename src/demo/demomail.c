@@ -430,12 +430,13 @@ static int write_uidlists(struct mailrun *R)
 static int write_client_files(struct mailrun *R)
 {
 	struct demo *D = R->D;
-	static const char subs_john[] = "Sent\n", subs_jane[] = "&AMk-l&AOk-ments envoy&AOk-s\n";
-	if (demo_put_file(D, "vhosts/andromed.cloud/johndoe/subscriptions", subs_john,
-			  sizeof subs_john - 1, D->uid, D->gid, 0600) < 0 ||
-	    demo_put_file(D, "vhosts/andromed.cloud/janedoe/subscriptions", subs_jane,
-			  sizeof subs_jane - 1, D->uid, D->gid, 0600) < 0)
-		return -1;
+	static const char *const subscriptions[] = { "vhosts/andromed.cloud/johndoe/subscriptions",
+						     "vhosts/andromed.cloud/janedoe/subscriptions" };
+	for (size_t i = 0; i < sizeof subscriptions / sizeof subscriptions[0]; i++) {
+		const struct embedded_file *f = demo_sample(subscriptions[i]);
+		if (demo_put_file(D, f->path, f->text, f->len, D->uid, D->gid, 0600) < 0)
+			return -1;
+	}
 	/* Dovecot's quota plugin keeps this for a box with a limit (Maildir++). */
 	char *msize = xasprintf("1048576S\n%llu %u\n", (unsigned long long)R->contact_bytes,
 				R->contact_msgs);

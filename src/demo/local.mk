@@ -4,4 +4,27 @@ libvmail_a_SOURCES += \
 	src/demo/demo.c \
 	src/demo/demodir.c \
 	src/demo/demomail.c
-noinst_HEADERS += include/vmailadm/demo.h src/demo/demo_int.h
+noinst_HEADERS += include/vmailadm/demo.h include/vmailadm/embedded.h src/demo/demo_int.h
+
+# The demo's sample files, below src/demo/tree/ as the demo writes them
+# (main.cf and vmailadm.yaml with @DIR@, @UID@, @GID@, @MINUID@ to fill in),
+# compiled into the program by src/embed.sh as the default theme is.
+DEMO_TREE = \
+	.vmailadm-demo \
+	etc/aliases \
+	etc/dovecot/users \
+	etc/mailname \
+	etc/postfix/main.cf \
+	etc/postfix/virtual_alias \
+	etc/postfix/virtual_domains \
+	etc/postfix/vmailbox \
+	vhosts/andromed.cloud/janedoe/subscriptions \
+	vhosts/andromed.cloud/johndoe/subscriptions \
+	vmailadm.yaml
+nodist_libvmail_a_SOURCES = src/demo/demo-files.c
+EXTRA_DIST += src/embed.sh $(DEMO_TREE:%=src/demo/tree/%)
+src/demo/demo-files.c: $(DEMO_TREE:%=$(srcdir)/src/demo/tree/%) $(srcdir)/src/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) src/demo && \
+	  $(SHELL) $(srcdir)/src/embed.sh demo_files $(srcdir)/src/demo/tree $(DEMO_TREE) > $@-t && \
+	  mv $@-t $@
+CLEANFILES += src/demo/demo-files.c src/demo/demo-files.c-t

@@ -12,12 +12,14 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "vmailadm/embedded.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/theme.h"
 #include "vmailadm/xalloc.h"
 
-extern const char theme_default_yaml[];
+/* themes/default.yaml, compiled in (themes/local.mk). */
+extern const struct embedded_file theme_default_files[];
 
 static const char *const role_names[ROLE_COUNT] = {
 	[ROLE_NORMAL] = "normal",
@@ -317,8 +319,8 @@ void theme_default(struct theme *t)
 	memset(t, 0, sizeof *t);
 	for (int i = 0; i < ROLE_COUNT; i++)
 		t->role[i] = (struct theme_style){ THEME_COLOR_DEFAULT, THEME_COLOR_DEFAULT, 0, 0 };
-	if (theme_parse("themes/default.yaml", theme_default_yaml, strlen(theme_default_yaml), t,
-			&d) < 0)
+	if (theme_parse("themes/default.yaml", theme_default_files[0].text, theme_default_files[0].len,
+			t, &d) < 0)
 		vm_panic("the compiled-in default theme does not parse");
 	diags_free(&d);
 	t->name = xstrdup("default");
