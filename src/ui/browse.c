@@ -296,7 +296,7 @@ static bool browse_k_staged(struct screen *s, struct ui *ui, ui_key k)
 {
 	(void)s;
 	if (k == 'u')
-		edit_undo(ui);
+		staged_undo(ui);
 	else if (k != 'D')
 		edit_quit(ui);
 	else if (ui->staged == 0)
@@ -391,7 +391,7 @@ static bool browse_k_reread(struct screen *s, struct ui *ui, ui_key k)
 {
 	(void)s;
 	(void)k;
-	ui_reread(ui, true);
+	staged_reread(ui, true);
 	return true;
 }
 

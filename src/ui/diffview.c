@@ -136,7 +136,7 @@ static void build_preview(struct diffview *D)
 	sb_free(&diff);
 	sb_free(&acts);
 	/* stage_plan may have rebuilt the staged world */
-	ui_view_changed(ui);
+	staged_view_changed(ui);
 }
 
 static size_t dv_count(void *arg)
@@ -246,11 +246,11 @@ static void run_commit(struct diffview *D)
 	commit_result_free(&res);
 	scroll_end(D);
 	if (committed) {
-		ui_reload(ui);
+		staged_reload(ui);
 		ui_status(ui, rc == 0 ? ROLE_STAGED_ADD : ROLE_WARNING, "%s",
 			  rc == 0 ? _("committed") : _("committed with errors"));
 	} else {
-		ui_view_changed(ui);
+		staged_view_changed(ui);
 		ui_status(ui, ROLE_ERROR, "%s", _("the commit failed: nothing was changed"));
 	}
 	ui->dirty = true;

@@ -1,8 +1,8 @@
-/* Editing in the interface: the session's stage (created at the first edit),
- * the forms and questions that turn keys into operations (the same ops the
- * command line stages, see cli/cmd_edit.c; their fields' checks are in
- * edit_check.c), undo and the quit question (staged changes kept across
- * sessions: session.c).
+/* Editing in the interface: the forms and questions that turn keys into
+ * operations (the same ops the command line stages, see cli/cmd_apply.c;
+ * their fields' checks are in edit_check.c) and the quit question. The
+ * session's stage they go to is staged.c's; staged changes kept across
+ * sessions: session.c.
  * Passwords are hashed as soon as the form is submitted and wiped. */
 #include "config.h"
 
@@ -30,200 +30,6 @@
 static size_t generated_length(const struct ui *ui)
 {
 	return passhash_generated_len(ui->cfg->password_min_length);
-}
-
-void edit_first_diag(const struct diags *d, struct strbuf *out, const char *fallback)
-{
-	if (d->n == 0) {
-		sb_adds(out, fallback);
-		return;
-	}
-	/* The last error is the one that names the operation. */
-	const struct diag *g = &d->v[d->n - 1];
-	for (size_t i = 0; i < d->n; i++)
-		if (d->v[i].level == DIAG_ERROR) {
-			g = &d->v[i];
-			break;
-		}
-	char *m = diag_format(g);
-	sb_adds(out, m);
-	free(m);
-}
-
-/* The message for a world with a file that could not be read, or NULL. */
-static char *unreadable_message(const struct ui *ui)
-{
-	if (world_unreadable_count(ui->world) == 0)
-		return NULL;
-	return xasprintf(_("read-only: %s cannot be read, so what it holds is unknown; nothing can be edited"),
-			 world_unreadable(ui->world, 0));
-}
-
-bool edit_refuse_unreadable(struct ui *ui)
-{
-	char *m = unreadable_message(ui);
-	if (m)
-		ui_status(ui, ROLE_ERROR, "%s", m);
-	free(m);
-	return m != NULL;
-}
-
-struct stage *ui_stage(struct ui *ui, struct strbuf *err)
-{
-	char *m = unreadable_message(ui);
-	if (m) {   /* stage.c refuses such a world too; say it plainly */
-		sb_adds(err, m);
-		free(m);
-		return NULL;
-	}
-	if (ui->stage)
-		return ui->stage;
-	struct stage *s = stage_create(ui->cfg);
-	struct diags d = DIAGS_INIT;
-	if (stage_load(s, &d) < 0) {
-		edit_first_diag(&d, err, _("cannot read the files to stage changes"));
-		diags_free(&d);
-		stage_free(&s);
-		return NULL;
-	}
-	diags_free(&d);
-	ui->stage = s;
-	return s;
-}
-
-void ui_view_changed(struct ui *ui)
-{
-	ui->staged = ui->stage ? stage_count(ui->stage) : 0;
-	ui->view = ui->world;
-	if (ui->staged) {
-		struct diags d = DIAGS_INIT;
-		const struct world *w = stage_world(ui->stage, &d);
-		if (w) {
-			ui->view = w;
-		} else {
-			struct strbuf m = STRBUF_INIT;
-			edit_first_diag(&d, &m, _("cannot build the staged world"));
-			ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
-			sb_free(&m);
-		}
-		diags_free(&d);
-	}
-	if (ui->main)
-		browse_refresh(ui->main);
-	ui->dirty = true;
-}
-
-/* The cursor goes to what was just staged: a new domain in the domains
- * pane, a mailbox or alias in its domain, a catch-all on its row. */
-static void edit_show_staged(struct ui *ui, const struct op *op)
-{
-	if (op->kind == OP_CATCHALL_SET || op->kind == OP_CATCHALL_CLEAR) {
-		char *at = xasprintf("@%s", op->subject);
-		browse_show_subject(ui->main, at);
-		free(at);
-	} else {
-		browse_show_subject(ui->main, op->subject);
-	}
-}
-
-int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err)
-{
-	struct stage *s = ui_stage(ui, err);
-	if (!s) {
-		op_free(&op);
-		return -1;
-	}
-	struct strbuf desc = STRBUF_INIT;
-	op_describe(op, &desc);
-	struct diags d = DIAGS_INIT;
-	lintmark_stop(ui);   /* the push frees the world lint reads */
-	int rc = stage_push(s, op, &d);
-	if (rc < 0)
-		edit_first_diag(&d, err, _("the change cannot be staged"));
-	diags_free(&d);
-	/* Even a refused push rebuilds the stage's world: refresh the view. */
-	ui_view_changed(ui);
-	if (rc == 0) {
-		ui_status(ui, ROLE_STAGED_ADD,
-			  ngettext("staged: %s  (%zu change: D previews and commits, u undoes)",
-				   "staged: %s  (%zu changes: D previews and commits, u undoes)",
-				   ui->staged), sb_str(&desc), ui->staged);
-		const struct op *last = stage_op(s, stage_count(s) - 1);
-		if (ui->main && last)
-			edit_show_staged(ui, last);
-	}
-	sb_free(&desc);
-	return rc;
-}
-
-int ui_reload(struct ui *ui)
-{
-	struct world *nw;
-	struct diags d = DIAGS_INIT;
-	if (world_load(ui->cfg, &nw, &d) < 0) {
-		struct strbuf m = STRBUF_INIT;
-		edit_first_diag(&d, &m, _("cannot read the files again"));
-		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
-		sb_free(&m);
-		diags_free(&d);
-		ui_view_changed(ui);
-		return -1;
-	}
-	diags_free(&d);
-	lintmark_stop(ui);   /* it may be reading the world freed here */
-	live_free(&ui->live);
-	world_free(&ui->world);
-	ui->world = nw;
-	ui->world_gen++;
-	ui->view = nw;
-	ui->live = live_create(nw);
-	if (ui->diskwatch)   /* what we read now is the new reference */
-		diskwatch_arm(ui->diskwatch, ui->cfg, nw);
-	ui_view_changed(ui);
-	return 0;
-}
-
-void ui_reread(struct ui *ui, bool by_hand)
-{
-	ui->reread_pending = false;
-	if (ui_reload(ui) < 0)
-		return;
-	size_t n = ui->stage ? stage_count(ui->stage) : 0;
-	int rc = 0;
-	struct diags d = DIAGS_INIT;
-	if (ui->stage) {
-		/* The stage holds the files as they were read: bring it up to date
-		 * even with nothing staged, or the next change would be made on
-		 * the old text (the commit would catch it, later). */
-		bool replayed;
-		lintmark_stop(ui);   /* the replay rebuilds the world lint reads */
-		rc = stage_refresh(ui->stage, &replayed, &d);
-		ui_view_changed(ui);
-	}
-	if (rc < 0) {
-		/* The last error names the staged change, the first says why. */
-		struct strbuf m = STRBUF_INIT;
-		if (d.n > 1)
-			/* TRANSLATORS: a staged change that no longer applies, then why */
-			sb_addf(&m, _("%s: %s"), d.v[d.n - 1].msg, d.v[0].msg);
-		else
-			edit_first_diag(&d, &m, _("the staged changes no longer apply"));
-		ui_status(ui, ROLE_ERROR, _("%s (u undoes the last staged change)"), sb_str(&m));
-		sb_free(&m);
-	} else if (n && by_hand) {
-		ui_status(ui, ROLE_WARNING,
-			  ngettext("files read again; %zu staged change applied to them anew",
-				   "files read again; %zu staged changes applied to them anew", n), n);
-	} else if (n) {
-		ui_status(ui, ROLE_WARNING,
-			  ngettext("the files changed on disk: read again; %zu staged change applied to them anew",
-				   "the files changed on disk: read again; %zu staged changes applied to them anew",
-				   n), n);
-	} else {
-		ui_status(ui, by_hand ? ROLE_STATUS : ROLE_WARNING, "%s",
-			  by_hand ? _("files read again") : _("the files changed on disk: read again"));
-	}
-	diags_free(&d);
 }
 
 /* ---- the forms' context ---- */
@@ -269,13 +75,13 @@ static int push_with_password(struct ui *ui, struct op *op, char *plain, struct 
 	op->password_hash = passhash_hash(ui->cfg->password_scheme, plain, &d);
 	passhash_wipe(plain);
 	if (!op->password_hash) {
-		edit_first_diag(&d, err, _("cannot hash the password"));
+		staged_first_diag(&d, err, _("cannot hash the password"));
 		diags_free(&d);
 		op_free(&op);
 		return -1;
 	}
 	diags_free(&d);
-	return ui_push_op(ui, op, err);
+	return staged_push(ui, op, err);
 }
 
 static void show_generated(struct ui *ui, const char *address, const char *plain)
@@ -317,7 +123,7 @@ static int submit_alias(struct form *f, struct ui *ui, struct strbuf *err)
 	struct op *op = op_new(OP_ALIAS_ADD, addr);
 	add_targets(op, form_value(f, 1));
 	free(addr);
-	return ui_push_op(ui, op, err);
+	return staged_push(ui, op, err);
 }
 
 static int submit_catchall(struct form *f, struct ui *ui, struct strbuf *err)
@@ -325,7 +131,7 @@ static int submit_catchall(struct form *f, struct ui *ui, struct strbuf *err)
 	struct edit_ctx *c = form_ctx(f);
 	struct op *op = op_new(OP_CATCHALL_SET, c->domain);
 	add_targets(op, form_value(f, 0));
-	return ui_push_op(ui, op, err);
+	return staged_push(ui, op, err);
 }
 
 static int submit_domain(struct form *f, struct ui *ui, struct strbuf *err)
@@ -333,7 +139,7 @@ static int submit_domain(struct form *f, struct ui *ui, struct strbuf *err)
 	char *name = edit_check_address(form_ctx(f), form_value(f, 0));
 	struct op *op = op_new(OP_DOMAIN_ADD, name);
 	free(name);
-	return ui_push_op(ui, op, err);
+	return staged_push(ui, op, err);
 }
 
 static void form_mailbox(struct ui *ui, const char *domain)
@@ -404,7 +210,7 @@ static void add_answer(struct ui *ui, void *ctx, int key)
 void edit_add(struct ui *ui, const struct ui_sel *sel)
 {
 	edit_check_for(ui);
-	if (edit_refuse_unreadable(ui))
+	if (staged_refuse_unreadable(ui))
 		return;
 	if (!sel->in_entries || !sel->domain) {
 		form_domain(ui);
@@ -445,7 +251,7 @@ static void del_answer(struct ui *ui, void *ctx, int key)
 	struct strbuf err = STRBUF_INIT;
 	struct op *op = c->op;
 	c->op = NULL;
-	if (ui_push_op(ui, op, &err) < 0)
+	if (staged_push(ui, op, &err) < 0)
 		ui_status(ui, ROLE_ERROR, "%s", sb_str(&err));
 	sb_free(&err);
 }
@@ -453,7 +259,7 @@ static void del_answer(struct ui *ui, void *ctx, int key)
 void edit_delete(struct ui *ui, const struct ui_sel *sel)
 {
 	edit_check_for(ui);
-	if (edit_refuse_unreadable(ui))
+	if (staged_refuse_unreadable(ui))
 		return;
 	struct strbuf t = STRBUF_INIT;
 	struct op *op = NULL;
@@ -515,7 +321,7 @@ static int submit_alias_edit(struct form *f, struct ui *ui, struct strbuf *err)
 		sb_adds(err, _("the targets are unchanged"));
 		return -1;
 	}
-	return ui_push_op(ui, op, err);
+	return staged_push(ui, op, err);
 }
 
 static int submit_password(struct form *f, struct ui *ui, struct strbuf *err)
@@ -533,13 +339,13 @@ static int submit_quota(struct form *f, struct ui *ui, struct strbuf *err)
 	struct edit_ctx *c = form_ctx(f);
 	struct op *op = op_new(OP_MAILBOX_QUOTA, c->subject);
 	op->quota = xstrdup(form_value(f, 0));
-	return ui_push_op(ui, op, err);
+	return staged_push(ui, op, err);
 }
 
 void edit_quota(struct ui *ui, const struct ui_sel *sel)
 {
 	edit_check_for(ui);
-	if (edit_refuse_unreadable(ui))
+	if (staged_refuse_unreadable(ui))
 		return;
 	if (sel->kind != SEL_MAILBOX || sel->ghost) {
 		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox to set its quota"));
@@ -577,7 +383,7 @@ static const char *catchall_address(const struct world *w, const struct catchall
 void edit_edit(struct ui *ui, const struct ui_sel *sel)
 {
 	edit_check_for(ui);
-	if (edit_refuse_unreadable(ui))
+	if (staged_refuse_unreadable(ui))
 		return;
 	if (sel->ghost) {
 		ui_status(ui, ROLE_STATUS, "%s", _("staged for removal: u undoes it"));
@@ -639,7 +445,7 @@ static void pw_answer(struct ui *ui, void *ctx, int key)
 void edit_password(struct ui *ui, const struct ui_sel *sel)
 {
 	edit_check_for(ui);
-	if (edit_refuse_unreadable(ui))
+	if (staged_refuse_unreadable(ui))
 		return;
 	if (sel->kind != SEL_MAILBOX || sel->ghost) {
 		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox to set its password"));
@@ -652,31 +458,7 @@ void edit_password(struct ui *ui, const struct ui_sel *sel)
 			       ctx_new(sel->domain, sel->mailbox->address), ctx_free));
 }
 
-/* ---- undo, quit ---- */
-
-void edit_undo(struct ui *ui)
-{
-	if (!ui->stage || stage_count(ui->stage) == 0) {
-		ui_status(ui, ROLE_STATUS, "%s", _("nothing to undo"));
-		return;
-	}
-	struct strbuf desc = STRBUF_INIT;
-	op_describe(stage_op(ui->stage, stage_count(ui->stage) - 1), &desc);
-	struct diags d = DIAGS_INIT;
-	lintmark_stop(ui);   /* the undo frees the world lint reads */
-	int rc = stage_undo(ui->stage, &d);
-	ui_view_changed(ui);
-	if (rc < 0) {
-		struct strbuf m = STRBUF_INIT;
-		edit_first_diag(&d, &m, _("cannot undo"));
-		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
-		sb_free(&m);
-	} else {
-		ui_status(ui, ROLE_STATUS, _("undone: %s  (%zu staged)"), sb_str(&desc), ui->staged);
-	}
-	diags_free(&d);
-	sb_free(&desc);
-}
+/* ---- quit ---- */
 
 static const char *const quit_choices[] = {
 	"c", N_("Commit"), "d", N_("Discard"), "s", N_("Save for later"), "Esc", N_("Cancel"), NULL,

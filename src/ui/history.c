@@ -154,7 +154,7 @@ static void history_answer(struct ui *ui, void *ctx, int key)
 	}
 	json_t *rec = rollback_find(H->log.records, H->target);
 	struct strbuf err = STRBUF_INIT, notes = STRBUF_INIT;
-	struct stage *st = rec ? ui_stage(ui, &err) : NULL;
+	struct stage *st = rec ? staged_stage(ui, &err) : NULL;
 	if (!rec)
 		sb_addf(&err, _("no commit %s in the audit log"), H->target);
 	long n = -1;
@@ -169,7 +169,7 @@ static void history_answer(struct ui *ui, void *ctx, int key)
 			sb_addf(&err, _("%s changed no file that can be restored"), H->target);
 		}
 		diags_free(&d);
-		ui_view_changed(ui);
+		staged_view_changed(ui);
 	}
 	char *id = xstrdup(H->target);
 	ui_pop(ui);   /* the history (frees H): the staged restores show on the main screen */

@@ -25,6 +25,7 @@ vmailadm_SOURCES += \
 	src/ui/rowsort.c \
 	src/ui/tags.c \
 	src/ui/session.c \
+	src/ui/staged.c \
 	src/ui/theme.c \
 	src/ui/ui.c \
 	src/ui/xpane.c

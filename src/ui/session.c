@@ -56,7 +56,7 @@ void session_recover(struct ui *ui)
 	int rc = commit_recover_read(ui->cfg, &said, &blocked, &d);
 	if (rc < 0) {
 		struct strbuf m = STRBUF_INIT;
-		edit_first_diag(&d, &m, _("an interrupted commit could not be undone"));
+		staged_first_diag(&d, &m, _("an interrupted commit could not be undone"));
 		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
 		sb_free(&m);
 	} else if (blocked.len) {
@@ -137,7 +137,7 @@ static void session_restore_answer(struct ui *ui, void *ctx, int key)
 		return;
 	}
 	struct strbuf err = STRBUF_INIT;
-	struct stage *s = ui_stage(ui, &err);
+	struct stage *s = staged_stage(ui, &err);
 	if (!s) {
 		ui_status(ui, ROLE_ERROR, "%s", sb_str(&err));
 		sb_free(&err);
@@ -147,9 +147,9 @@ static void session_restore_answer(struct ui *ui, void *ctx, int key)
 	struct diags d = DIAGS_INIT;
 	lintmark_stop(ui);   /* restoring rebuilds the world lint reads */
 	int rc = stage_restore_pending(s, &n, &d);
-	ui_view_changed(ui);
+	staged_view_changed(ui);
 	if (rc < 0) {
-		edit_first_diag(&d, &err, _("the saved changes could not be restored"));
+		staged_first_diag(&d, &err, _("the saved changes could not be restored"));
 		ui_status(ui, ROLE_ERROR, _("%s (%zu restored; the file is kept)"), sb_str(&err), n);
 	} else {
 		ui_status(ui, ROLE_STAGED_ADD,

@@ -98,7 +98,7 @@ static void tags_stage_all(struct ui *ui, struct browse *B, struct op **ops, siz
 	for (; done < n; done++) {
 		struct op *op = ops[done];
 		ops[done] = NULL;
-		if (ui_push_op(ui, op, &err) < 0)
+		if (staged_push(ui, op, &err) < 0)
 			break;
 	}
 	if (done < n) {
@@ -109,7 +109,7 @@ static void tags_stage_all(struct ui *ui, struct browse *B, struct op **ops, siz
 		for (size_t i = 0; i < done && ui->stage; i++)
 			stage_undo(ui->stage, &d);
 		diags_free(&d);
-		ui_view_changed(ui);
+		staged_view_changed(ui);
 		ui_status(ui, ROLE_ERROR, _("nothing of the batch was staged: %s"), sb_str(&err));
 	} else {
 		tags_clear(B);

@@ -549,7 +549,7 @@ static void main_loop(struct ui *ui)
 		/* Other screens may hold pointers into the world: they see the
 		 * new one when they give the main screen back. */
 		if (ui->reread_pending && ui->top == ui->main) {
-			ui_reread(ui, false);
+			staged_reread(ui, false);
 			ui->dirty = true;
 		}
 		if (ui->timing && was_scanning && !live_scanning(ui->live)) {
@@ -662,7 +662,7 @@ static int ui_load(struct ui *ui, const char *theme)
 	if (recovered.len)
 		ui_status(ui, recovered_role, "%s", sb_str(&recovered));
 	sb_free(&recovered);
-	bool unreadable = edit_refuse_unreadable(ui);   /* says so, last: it matters most */
+	bool unreadable = staged_refuse_unreadable(ui);   /* says so, last: it matters most */
 	const char *tf = getenv("VMAILADM_UI_TIMING");
 	if (tf && *tf)
 		ui->timing = fopen(tf, "we");

@@ -244,32 +244,37 @@ void browse_select_address(struct screen *s, const char *address);
  * address or "@domain" (its catch-all) in its domain's entries. */
 bool browse_show_subject(struct screen *s, const char *subject);
 
-/* Editing (edit.c): the stage, the forms that fill operations, undo,
- * commit, quitting with staged changes, pending changes across sessions. */
-struct stage *ui_stage(struct ui *ui, struct strbuf *err);
+/* The session's world (staged.c): the files as read, the stage, the view. */
+/* The stage, made at the first edit; NULL with the reason in err. */
+struct stage *staged_stage(struct ui *ui, struct strbuf *err);
 /* stage_push op (owned), then refresh; -1 with the reason in err. */
-int ui_push_op(struct ui *ui, struct op *op, struct strbuf *err);
-void ui_view_changed(struct ui *ui);
+int staged_push(struct ui *ui, struct op *op, struct strbuf *err);
+/* The stage changed: the view is the staged world again, panes refreshed. */
+void staged_view_changed(struct ui *ui);
 /* Read the files and the Maildirs again (after a commit); -1 when they
  * cannot be read (said in the status line; the old world stays). */
-int ui_reload(struct ui *ui);
+int staged_reload(struct ui *ui);
 /* R, or the files changed on disk: read them again, replay the staged
  * changes on what is there now, and say so (a staged change that no longer
  * applies is named; nothing staged is dropped). */
-void ui_reread(struct ui *ui, bool by_hand);
+void staged_reread(struct ui *ui, bool by_hand);
 /* A file of the world could not be read: says so in the status line (the
  * interface is read-only then) and returns true. */
-bool edit_refuse_unreadable(struct ui *ui);
+bool staged_refuse_unreadable(struct ui *ui);
+/* u: the last staged change undone. */
+void staged_undo(struct ui *ui);
+/* The error of d that names the operation into out, else fallback. */
+void staged_first_diag(const struct diags *d, struct strbuf *out, const char *fallback);
+
+/* Editing (edit.c): the forms and questions that fill operations, quitting
+ * with staged changes. */
 void edit_add(struct ui *ui, const struct ui_sel *sel);
 void edit_delete(struct ui *ui, const struct ui_sel *sel);
 void edit_edit(struct ui *ui, const struct ui_sel *sel);
 void edit_password(struct ui *ui, const struct ui_sel *sel);
 void edit_quota(struct ui *ui, const struct ui_sel *sel);
-void edit_undo(struct ui *ui);
 /* q on the main screen: asks first when changes are staged. */
 void edit_quit(struct ui *ui);
-/* The error of d that names the operation into out, else fallback. */
-void edit_first_diag(const struct diags *d, struct strbuf *out, const char *fallback);
 
 /* Staged changes across sessions (session.c). At start, before the world
  * is read: finish an interrupted commit; what was done goes to the status

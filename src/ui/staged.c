@@ -1,0 +1,233 @@
+/* The interface's session world: the files as read (reloaded after a
+ * commit or when they change on disk), the stage made at the first edit,
+ * the view (the world with the staged changes applied), a change staged or
+ * undone, and the one way its errors are said. The forms that make the
+ * changes are edit.c's; keeping them across sessions is session.c's. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "ui_int.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/op.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/xalloc.h"
+
+void staged_first_diag(const struct diags *d, struct strbuf *out, const char *fallback)
+{
+	if (d->n == 0) {
+		sb_adds(out, fallback);
+		return;
+	}
+	/* The last error is the one that names the operation. */
+	const struct diag *g = &d->v[d->n - 1];
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].level == DIAG_ERROR) {
+			g = &d->v[i];
+			break;
+		}
+	char *m = diag_format(g);
+	sb_adds(out, m);
+	free(m);
+}
+
+/* The message for a world with a file that could not be read, or NULL. */
+static char *unreadable_message(const struct ui *ui)
+{
+	if (world_unreadable_count(ui->world) == 0)
+		return NULL;
+	return xasprintf(_("read-only: %s cannot be read, so what it holds is unknown; nothing can be edited"),
+			 world_unreadable(ui->world, 0));
+}
+
+bool staged_refuse_unreadable(struct ui *ui)
+{
+	char *m = unreadable_message(ui);
+	if (m)
+		ui_status(ui, ROLE_ERROR, "%s", m);
+	free(m);
+	return m != NULL;
+}
+
+struct stage *staged_stage(struct ui *ui, struct strbuf *err)
+{
+	char *m = unreadable_message(ui);
+	if (m) {   /* stage.c refuses such a world too; say it plainly */
+		sb_adds(err, m);
+		free(m);
+		return NULL;
+	}
+	if (ui->stage)
+		return ui->stage;
+	struct stage *s = stage_create(ui->cfg);
+	struct diags d = DIAGS_INIT;
+	if (stage_load(s, &d) < 0) {
+		staged_first_diag(&d, err, _("cannot read the files to stage changes"));
+		diags_free(&d);
+		stage_free(&s);
+		return NULL;
+	}
+	diags_free(&d);
+	ui->stage = s;
+	return s;
+}
+
+void staged_view_changed(struct ui *ui)
+{
+	ui->staged = ui->stage ? stage_count(ui->stage) : 0;
+	ui->view = ui->world;
+	if (ui->staged) {
+		struct diags d = DIAGS_INIT;
+		const struct world *w = stage_world(ui->stage, &d);
+		if (w) {
+			ui->view = w;
+		} else {
+			struct strbuf m = STRBUF_INIT;
+			staged_first_diag(&d, &m, _("cannot build the staged world"));
+			ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
+			sb_free(&m);
+		}
+		diags_free(&d);
+	}
+	if (ui->main)
+		browse_refresh(ui->main);
+	ui->dirty = true;
+}
+
+/* The cursor goes to what was just staged: a new domain in the domains
+ * pane, a mailbox or alias in its domain, a catch-all on its row. */
+static void show_staged(struct ui *ui, const struct op *op)
+{
+	if (op->kind == OP_CATCHALL_SET || op->kind == OP_CATCHALL_CLEAR) {
+		char *at = xasprintf("@%s", op->subject);
+		browse_show_subject(ui->main, at);
+		free(at);
+	} else {
+		browse_show_subject(ui->main, op->subject);
+	}
+}
+
+int staged_push(struct ui *ui, struct op *op, struct strbuf *err)
+{
+	struct stage *s = staged_stage(ui, err);
+	if (!s) {
+		op_free(&op);
+		return -1;
+	}
+	struct strbuf desc = STRBUF_INIT;
+	op_describe(op, &desc);
+	struct diags d = DIAGS_INIT;
+	lintmark_stop(ui);   /* the push frees the world lint reads */
+	int rc = stage_push(s, op, &d);
+	if (rc < 0)
+		staged_first_diag(&d, err, _("the change cannot be staged"));
+	diags_free(&d);
+	/* Even a refused push rebuilds the stage's world: refresh the view. */
+	staged_view_changed(ui);
+	if (rc == 0) {
+		ui_status(ui, ROLE_STAGED_ADD,
+			  ngettext("staged: %s  (%zu change: D previews and commits, u undoes)",
+				   "staged: %s  (%zu changes: D previews and commits, u undoes)",
+				   ui->staged), sb_str(&desc), ui->staged);
+		const struct op *last = stage_op(s, stage_count(s) - 1);
+		if (ui->main && last)
+			show_staged(ui, last);
+	}
+	sb_free(&desc);
+	return rc;
+}
+
+int staged_reload(struct ui *ui)
+{
+	struct world *nw;
+	struct diags d = DIAGS_INIT;
+	if (world_load(ui->cfg, &nw, &d) < 0) {
+		struct strbuf m = STRBUF_INIT;
+		staged_first_diag(&d, &m, _("cannot read the files again"));
+		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
+		sb_free(&m);
+		diags_free(&d);
+		staged_view_changed(ui);
+		return -1;
+	}
+	diags_free(&d);
+	lintmark_stop(ui);   /* it may be reading the world freed here */
+	live_free(&ui->live);
+	world_free(&ui->world);
+	ui->world = nw;
+	ui->world_gen++;
+	ui->view = nw;
+	ui->live = live_create(nw);
+	if (ui->diskwatch)   /* what we read now is the new reference */
+		diskwatch_arm(ui->diskwatch, ui->cfg, nw);
+	staged_view_changed(ui);
+	return 0;
+}
+
+void staged_reread(struct ui *ui, bool by_hand)
+{
+	ui->reread_pending = false;
+	if (staged_reload(ui) < 0)
+		return;
+	size_t n = ui->stage ? stage_count(ui->stage) : 0;
+	int rc = 0;
+	struct diags d = DIAGS_INIT;
+	if (ui->stage) {
+		/* The stage holds the files as they were read: bring it up to date
+		 * even with nothing staged, or the next change would be made on
+		 * the old text (the commit would catch it, later). */
+		bool replayed;
+		lintmark_stop(ui);   /* the replay rebuilds the world lint reads */
+		rc = stage_refresh(ui->stage, &replayed, &d);
+		staged_view_changed(ui);
+	}
+	if (rc < 0) {
+		/* The last error names the staged change, the first says why. */
+		struct strbuf m = STRBUF_INIT;
+		if (d.n > 1)
+			/* TRANSLATORS: a staged change that no longer applies, then why */
+			sb_addf(&m, _("%s: %s"), d.v[d.n - 1].msg, d.v[0].msg);
+		else
+			staged_first_diag(&d, &m, _("the staged changes no longer apply"));
+		ui_status(ui, ROLE_ERROR, _("%s (u undoes the last staged change)"), sb_str(&m));
+		sb_free(&m);
+	} else if (n && by_hand) {
+		ui_status(ui, ROLE_WARNING,
+			  ngettext("files read again; %zu staged change applied to them anew",
+				   "files read again; %zu staged changes applied to them anew", n), n);
+	} else if (n) {
+		ui_status(ui, ROLE_WARNING,
+			  ngettext("the files changed on disk: read again; %zu staged change applied to them anew",
+				   "the files changed on disk: read again; %zu staged changes applied to them anew",
+				   n), n);
+	} else {
+		ui_status(ui, by_hand ? ROLE_STATUS : ROLE_WARNING, "%s",
+			  by_hand ? _("files read again") : _("the files changed on disk: read again"));
+	}
+	diags_free(&d);
+}
+
+void staged_undo(struct ui *ui)
+{
+	if (!ui->stage || stage_count(ui->stage) == 0) {
+		ui_status(ui, ROLE_STATUS, "%s", _("nothing to undo"));
+		return;
+	}
+	struct strbuf desc = STRBUF_INIT;
+	op_describe(stage_op(ui->stage, stage_count(ui->stage) - 1), &desc);
+	struct diags d = DIAGS_INIT;
+	lintmark_stop(ui);   /* the undo frees the world lint reads */
+	int rc = stage_undo(ui->stage, &d);
+	staged_view_changed(ui);
+	if (rc < 0) {
+		struct strbuf m = STRBUF_INIT;
+		staged_first_diag(&d, &m, _("cannot undo"));
+		ui_status(ui, ROLE_ERROR, "%s", sb_str(&m));
+		sb_free(&m);
+	} else {
+		ui_status(ui, ROLE_STATUS, _("undone: %s  (%zu staged)"), sb_str(&desc), ui->staged);
+	}
+	diags_free(&d);
+	sb_free(&desc);
+}
