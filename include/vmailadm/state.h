@@ -92,6 +92,11 @@ int state_pending_write(const struct config *cfg, const char *text, size_t len, 
 bool state_pending_exists(const struct config *cfg);
 /* The saved lines as a document (an empty one when there is none). */
 int state_pending_load(const struct config *cfg, struct doc **doc, struct diags *d);
+/* The saved operations as text, one a line (blank lines and comments
+ * skipped, the blanks around each dropped), NULL-terminated, *n of them;
+ * none when the file cannot be read. Free with state_pending_lines_free. */
+char **state_pending_lines(const struct config *cfg, size_t *n);
+void state_pending_lines_free(char **lines);
 /* Remove the file: 0 (also when there was none), else -1 with errno set. */
 int state_pending_discard(const struct config *cfg);
 

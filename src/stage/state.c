@@ -357,6 +357,46 @@ int state_pending_load(const struct config *cfg, struct doc **doc, struct diags 
 	return rc;
 }
 
+char **state_pending_lines(const struct config *cfg, size_t *n)
+{
+	char **lines = NULL;
+	size_t cap = 0;
+	*n = 0;
+	char *path = state_pending_path(cfg);
+	FILE *fp = fopen(path, "re");
+	free(path);
+	if (fp) {
+		char *line = NULL;
+		size_t lcap = 0;
+		ssize_t len;
+		while ((len = getline(&line, &lcap, fp)) >= 0) {
+			size_t i = 0;
+			while (i < (size_t)len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n'))
+				i++;
+			if (i >= (size_t)len || line[i] == '#')
+				continue;
+			size_t end = (size_t)len;
+			while (end > i && (line[end - 1] == '\n' || line[end - 1] == ' '))
+				end--;
+			xgrow(&lines, &cap, *n + 2, sizeof *lines);
+			lines[(*n)++] = xmemdup0(line + i, end - i);
+		}
+		free(line);
+		fclose(fp);
+	}
+	if (!lines)
+		lines = xcalloc(1, sizeof *lines);
+	lines[*n] = NULL;
+	return lines;
+}
+
+void state_pending_lines_free(char **lines)
+{
+	for (size_t i = 0; lines && lines[i]; i++)
+		free(lines[i]);
+	free(lines);
+}
+
 int state_pending_discard(const struct config *cfg)
 {
 	char *path = state_pending_path(cfg);

@@ -74,45 +74,19 @@ void session_recover(struct ui *ui)
 	sb_free(&blocked);
 }
 
-static char *session_path(const struct ui *ui)
-{
-	return state_pending_path(ui->cfg);
-}
-
 /* The saved changes, one a line as the command line writes them
  * ("alias add ..."): their number, and the first few into list so that
  * the question can show what it offers. */
 #define SESSION_LIST_MAX 8
 static size_t session_pending(const struct ui *ui, struct strbuf *list)
 {
-	char *path = session_path(ui);
-	FILE *fp = fopen(path, "re");
-	free(path);
-	if (!fp)
-		return 0;
-	size_t n = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		size_t i = 0;
-		while (i < (size_t)len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n'))
-			i++;
-		if (i >= (size_t)len || line[i] == '#')
-			continue;
-		if (++n <= SESSION_LIST_MAX) {
-			size_t end = (size_t)len;
-			while (end > i && (line[end - 1] == '\n' || line[end - 1] == ' '))
-				end--;
-			sb_adds(list, "  ");
-			sb_add(list, line + i, end - i);
-			sb_adds(list, "\n");
-		}
-	}
+	size_t n;
+	char **lines = state_pending_lines(ui->cfg, &n);
+	for (size_t i = 0; i < n && i < SESSION_LIST_MAX; i++)
+		sb_addf(list, "  %s\n", lines[i]);
 	if (n > SESSION_LIST_MAX)
 		sb_addf(list, _("  ... and %zu more\n"), n - SESSION_LIST_MAX);
-	free(line);
-	fclose(fp);
+	state_pending_lines_free(lines);
 	return n;
 }
 
@@ -124,7 +98,7 @@ static void session_restore_answer(struct ui *ui, void *ctx, int key)
 {
 	(void)ctx;
 	if (key == 'n') {
-		char *path = session_path(ui);
+		char *path = state_pending_path(ui->cfg);
 		if (state_pending_discard(ui->cfg) < 0)
 			ui_status(ui, ROLE_ERROR, "%s: %s", path, strerror(errno));
 		else
