@@ -16,7 +16,7 @@ static int main_interactive(struct cli *cli, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	int rc = ui_check_terminal();
-	return rc ? rc : ui_run(cli_config(cli), cli->theme);
+	return rc ? rc : ui_run(cli_config_dovecot(cli), cli->theme);
 }
 
 int main(int argc, char **argv)

@@ -11,7 +11,7 @@ grep -q "^vmail_uid  *= 5001  *($fx/full.yaml:5)\$" "$tmp/out" || no "vmail_uid 
 grep -q "^password_scheme  *= BLF-CRYPT " "$tmp/out" || no "password_scheme normalised"
 grep -q "^postfix_reload  *= postfix -c /srv/mail/postfix reload " "$tmp/out" || no "placeholder"
 grep -q "^# configuration file: $fx/full.yaml (from --config)" "$tmp/out" || no "header"
-[ "$(grep -c ' = ' "$tmp/out")" -eq 22 ] || no "22 settings expected"
+[ "$(grep -c ' = ' "$tmp/out")" -eq 23 ] || no "23 settings expected"
 [ -s "$tmp/err" ] && no "unexpected stderr: $(cat "$tmp/err")"
 
 # Defaults are marked as such.
@@ -28,7 +28,7 @@ j = json.load(open(sys.argv[1]))
 s = j["settings"]
 assert j["file"] == sys.argv[2], j["file"]
 assert j["file_origin"] == "command line"
-assert len(s) == 22, len(s)
+assert len(s) == 23, len(s)
 assert s["vmail_uid"] == {"value": 5001, "origin": sys.argv[2] + ":5", "line": 5}, s["vmail_uid"]
 assert s["catchall_form"]["value"] == "identity"
 assert s["dovecot_reload"]["value"] == ""
@@ -58,6 +58,48 @@ diff -u "$tmp/want" "$tmp/err" || no "messages for many-errors.yaml"
 
 "$VMAILADM" --config "$tmp/absent.yaml" config >/dev/null 2>&1
 [ $? -eq 2 ] || no "a missing --config file must exit 2"
+
+# Dovecot's own settings, asked of the real doveconf about the dovecot.conf
+# beside passwd_file, never the host's: the setting overrides them, and
+# config says which source won.
+if command -v doveconf >/dev/null 2>&1; then
+	mkdir -p "$tmp/dc/etc/dovecot"
+	: >"$tmp/dc/etc/dovecot/users"
+	printf 'passwd_file: etc/dovecot/users\n' >"$tmp/dc/v.yaml"
+	"$VMAILADM" --config "$tmp/dc/v.yaml" config >"$tmp/out" 2>"$tmp/err" || no "config without dovecot.conf"
+	grep -q '^dovecot_mail_location = maildir:/var/mail/vhosts/%d/%n  *(default)$' "$tmp/out" ||
+		no "no dovecot.conf in the tree: the built-in location: $(grep mail_location "$tmp/out")"
+	[ -s "$tmp/err" ] && no "no dovecot.conf: unexpected stderr: $(cat "$tmp/err")"
+	cat >"$tmp/dc/etc/dovecot/dovecot.conf" <<EOF
+mail_location = maildir:~/Maildir
+first_valid_uid = 5000
+userdb {
+  driver = passwd-file
+  args = username_format=%u $tmp/dc/etc/dovecot/users
+}
+EOF
+	"$VMAILADM" --config "$tmp/dc/v.yaml" config >"$tmp/out" 2>"$tmp/err" || no "config with dovecot.conf"
+	grep -q "^dovecot_mail_location = maildir:~/Maildir  *(doveconf $tmp/dc/etc/dovecot/dovecot.conf)\$" "$tmp/out" ||
+		no "Dovecot's own location: $(grep mail_location "$tmp/out")"
+	[ -s "$tmp/err" ] && no "with dovecot.conf: unexpected stderr: $(cat "$tmp/err")"
+	"$VMAILADM" --config "$tmp/dc/v.yaml" config --json >"$tmp/json" || no "config --json with dovecot.conf"
+	python3 - "$tmp/json" "$tmp/dc/etc/dovecot/dovecot.conf" <<'PY' || no "JSON origin doveconf"
+import json, sys
+e = json.load(open(sys.argv[1]))["settings"]["dovecot_mail_location"]
+assert e == {"value": "maildir:~/Maildir", "origin": "doveconf " + sys.argv[2]}, e
+PY
+	printf 'dovecot_mail_location: "maildir:/srv/%%d/%%n"\n' >>"$tmp/dc/v.yaml"
+	"$VMAILADM" --config "$tmp/dc/v.yaml" config >"$tmp/out" 2>&1 || no "config with an override"
+	grep -q "^dovecot_mail_location = maildir:/srv/%d/%n  *($tmp/dc/v.yaml:2)\$" "$tmp/out" ||
+		no "the setting overrides Dovecot's: $(grep mail_location "$tmp/out")"
+	# A dovecot.conf doveconf refuses: a warning naming it, the built-in value.
+	printf 'passwd_file: etc/dovecot/users\n' >"$tmp/dc/v.yaml"
+	echo 'no_such_setting = 1' >"$tmp/dc/etc/dovecot/dovecot.conf"
+	"$VMAILADM" --config "$tmp/dc/v.yaml" config >"$tmp/out" 2>"$tmp/err" || no "config with a broken dovecot.conf"
+	grep -q "^$tmp/dc/etc/dovecot/dovecot.conf: warning: Dovecot's settings are not known (doveconf failed (exit 89): .*no_such_setting" "$tmp/err" ||
+		no "broken dovecot.conf: $(cat "$tmp/err")"
+	grep -q '^dovecot_mail_location = maildir:/var/mail/vhosts/%d/%n  *(default)$' "$tmp/out" || no "broken dovecot.conf: default"
+fi
 
 # --man prints the committed page (regenerate with `make update-man`).
 "$VMAILADM" config --man >"$tmp/man" || no "config --man failed"

@@ -13,6 +13,7 @@ UNIT_TESTS = \
 	tests/unit/test_diff \
 	tests/unit/test_digestcache \
 	tests/unit/test_doc \
+	tests/unit/test_dovepath \
 	tests/unit/test_excerpt \
 	tests/unit/test_lint \
 	tests/unit/test_loadpath \
@@ -59,6 +60,7 @@ CLI_TESTS = \
 	tests/cli-hostile.sh \
 	tests/cli-inject.sh \
 	tests/cli-input.sh \
+	tests/cli-dovelayout.sh \
 	tests/cli-layout.sh \
 	tests/cli-leaks.sh \
 	tests/cli-lint.sh \
@@ -110,6 +112,7 @@ EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh
 # traffic-live: real deliveries, deferrals, bounces and rejections in the log.
 INTEGRATION_TESTS = \
 	tests/integration/demo-live.sh \
+	tests/integration/dovecot-layout.sh \
 	tests/integration/exercise-live.sh \
 	tests/integration/queue-ui.sh \
 	tests/integration/stage-live.sh \

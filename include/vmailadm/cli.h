@@ -43,6 +43,10 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive);
 
 /* The configuration, loaded once; on error prints every diagnostic and exits 2. */
 struct config *cli_config(struct cli *cli);
+/* The same with Dovecot's own settings for the tree (doveconf_apply), for
+ * the commands that check or write the layout: config, lint, the edits and
+ * the interface. Its warnings go to stderr. */
+struct config *cli_config_dovecot(struct cli *cli);
 /* The one error format: "vmailadm: COMMAND: message" on stderr. */
 void cli_error(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Diagnostics on stderr: "FILE:LINE: error: ..." for those tied to a file,

@@ -18,6 +18,8 @@ enum catchall_form {
 	                         * entry "u@d u@d" for every mailbox of the domain */
 };
 
+struct doveconf;
+
 struct config {
 	char *file;            /* the YAML file read, NULL when only defaults apply */
 	char *postfix_dir;     /* /etc/postfix: where main.cf is */
@@ -30,17 +32,20 @@ struct config {
 	char *archive_dir;     /* removed maildirs: /var/lib/vmailadm/archive */
 	char *theme;           /* "default" or a path to a theme file */
 	/* Programs (argv[0]; looked up in PATH when not absolute). */
-	char *postmap, *postalias, *postfix, *doveadm;
+	char *postmap, *postalias, *postfix, *doveadm, *doveconf;
 	/* Reload commands, split on spaces into argv at run time; "" disables.
 	 * Defaults: "postfix -c {postfix_dir} reload" and "doveadm reload". */
 	char *postfix_reload, *dovecot_reload;
-	char *dovecot_mail_location;  /* maildir:/var/mail/vhosts/%d/%n, for lint */
+	/* maildir:/var/mail/vhosts/%d/%n: the setting, else Dovecot's own
+	 * (doveconf_apply), else this default */
+	char *dovecot_mail_location;
 	enum catchall_form catchall_form;
 	long backups_keep;            /* timestamped backups kept per file (10) */
 	long lock_wait;               /* seconds a commit waits for another one (30) */
 	char *local_part_allow;       /* dangerous characters new user parts may hold ("") */
 	char *language;               /* "" = from the environment; "fr", "en" */
 	struct config_origin *origin; /* private: where each value came from */
+	struct doveconf *dovecot;     /* Dovecot's settings for the tree (doveconf_apply), or NULL */
 };
 
 /* Load path; NULL means $VMAILADM_CONFIG, else CONFIG_DEFAULT_PATH, and a
@@ -65,6 +70,9 @@ void config_print_man(FILE *fp);
 /* Where the named setting's value came from: "default" or "FILE:LINE";
  * NULL for an unknown name. */
 const char *config_origin(const struct config *c, const char *name);
+/* Give the named string setting a value found elsewhere than in the file
+ * (Dovecot's own mail_location), with origin naming where (line 0). */
+void config_set_derived(struct config *c, const char *name, const char *value, const char *origin);
 /* The same for the setting at position i of the table: "FILE:LINE" with
  * *line (may be NULL), or NULL for the default. */
 const char *config_origin_at(const struct config *c, size_t i, unsigned *line);

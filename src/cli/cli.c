@@ -14,6 +14,7 @@
 
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
+#include "vmailadm/doveconf.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/xalloc.h"
@@ -532,6 +533,18 @@ struct config *cli_config(struct cli *cli)
 	diags_free(&d);
 	config_apply_language(cli->cfg); /* the `language` setting, for what follows */
 	return cli->cfg;
+}
+
+struct config *cli_config_dovecot(struct cli *cli)
+{
+	struct config *c = cli_config(cli);
+	if (!c->dovecot) {
+		struct diags d = DIAGS_INIT;
+		doveconf_apply(c, &d);
+		diags_print(&d, stderr);
+		diags_free(&d);
+	}
+	return c;
 }
 
 int cli_main(int argc, char **argv, cli_interactive_fn interactive)

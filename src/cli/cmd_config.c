@@ -32,6 +32,6 @@ int cmd_config(struct cli *cli, int argc, char **argv)
 		config_print_man(stdout);
 		return EXIT_OK;
 	}
-	config_print(cli_config(cli), stdout, json);
+	config_print(cli_config_dovecot(cli), stdout, json);
 	return EXIT_OK;
 }

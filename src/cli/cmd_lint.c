@@ -169,7 +169,7 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 	if (commit && !fix)
 		return cli_usage_error(cli, _("--commit goes with --fix"));
 
-	struct config *cfg = cli_config(cli);
+	struct config *cfg = cli_config_dovecot(cli);
 	struct diags d = DIAGS_INIT;
 	cli_recover_read(cli);
 	struct world *w = NULL;

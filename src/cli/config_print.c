@@ -51,7 +51,7 @@ void config_print(const struct config *c, FILE *fp, bool json)
 			unsigned line;
 			const char *w = config_origin_at(c, i, &line);
 			json_object_set_new(e, "origin", json_string(w ? w : "default"));
-			if (w)
+			if (w && line)   /* not for a value Dovecot gave (doveconf) */
 				json_object_set_new(e, "line", json_integer(line));
 			json_object_set_new(set, s->name, e);
 		}

@@ -501,7 +501,7 @@ int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv
 
 struct stage *transact_open_stage(struct cli *cli)
 {
-	struct stage *s = stage_create(cli_config(cli));
+	struct stage *s = stage_create(cli_config_dovecot(cli));
 	stage_set_transient(s, true);   /* staged, shown and committed in one go */
 	struct diags d = DIAGS_INIT;
 	if (stage_load(s, &d) < 0) {

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "vmailadm/config.h"
+#include "vmailadm/doveconf.h"
+#include "vmailadm/dovepath.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/lint.h"
 #include "vmailadm/maincf.h"
@@ -381,61 +383,35 @@ static void lint_aliases(const struct world *w, struct lint_report *r)
 
 /* ---- mailboxes and passwords ---- */
 
-/* Dovecot's mail_location for one user: the maildir path, or NULL when it
- * cannot be compared (not maildir, or relative to a home). */
-static char *dovecot_path(const char *location, const struct mailbox *b)
+/* Where Dovecot looks for b's mail against where Postfix delivers it (dir):
+ * a mismatch, or a location that needs a home nobody gives, is an error:
+ * the mail is delivered where nobody reads it. */
+static void lint_dovecot_path(const struct config *cfg, const struct mailbox *b, const char *dir,
+			      const char *pwpath, struct lint_report *r)
 {
-	if (!location || strncmp(location, "maildir:", 8) != 0)
-		return NULL;
-	const char *p = location + 8;
-	size_t len = strcspn(p, ":");
-	if (p[0] == '~' || len == 0)
-		return NULL;
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] != '%' || i + 1 >= len) {
-			sb_addc(&sb, p[i]);
-			continue;
+	char *dp = NULL;
+	enum dovepath_status st = dovepath_maildir(cfg, b->pw, b->address, &dp);
+	char *loc = dovepath_location(cfg, b->pw);
+	if (st == DOVEPATH_NO_HOME) {
+		char *fix = fixf(_("give %s a home in the passwd-file (field 6) or the userdb"), b->address);
+		add(r, "dovecot-no-home", LINT_ERROR, b->pw ? pwpath : b->file,
+		    b->pw ? b->pw->line : b->line, b->address, fix,
+		    _("Dovecot's mail_location %s needs a home for %s and none is given: Dovecot cannot open the mailbox Postfix delivers to %s"),
+		    loc, b->address, dir);
+		free(fix);
+	} else if (st == DOVEPATH_FOUND) {
+		char *key = lint_maildir_key(dp);
+		if (strcmp(key, dir) != 0) {
+			char *fix = fixf(_("make the vmailbox path and dovecot_mail_location (%s) agree"), loc);
+			add(r, "dovecot-path-mismatch", LINT_ERROR, b->file, b->line, b->address, fix,
+			    _("Postfix delivers %s to %s but Dovecot reads %s: the user never sees that mail"),
+			    b->address, dir, key);
+			free(fix);
 		}
-		i++;
-		/* modifiers: %Lu, %Ln ... (the model's addresses are lower case) */
-		while (i < len && (p[i] == 'L' || p[i] == 'U'))
-			i++;
-		if (i >= len)
-			break;
-		switch (p[i]) {
-		case 'u': sb_adds(&sb, b->address); break;
-		case 'n': sb_adds(&sb, b->local); break;
-		case 'd': sb_adds(&sb, b->domain); break;
-		case '%': sb_addc(&sb, '%'); break;
-		case '{': {
-			const char *end = memchr(p + i, '}', len - i);
-			if (!end)
-				break;
-			size_t vl = (size_t)(end - (p + i + 1));
-			const char *v = p + i + 1;
-			if (vl == 4 && !strncmp(v, "user", 4))
-				sb_adds(&sb, b->address);
-			else if (vl == 8 && !strncmp(v, "username", 8))
-				sb_adds(&sb, b->local);
-			else if (vl == 6 && !strncmp(v, "domain", 6))
-				sb_adds(&sb, b->domain);
-			else {
-				sb_free(&sb);
-				return NULL;
-			}
-			i = (size_t)(end - p);
-			break;
-		}
-		default:
-			sb_free(&sb);
-			return NULL;   /* %h and friends: not comparable */
-		}
+		free(key);
 	}
-	char *raw = sb_detach(&sb);
-	char *s = lint_maildir_key(raw ? raw : "");
-	free(raw);
-	return s;
+	free(dp);
+	free(loc);
 }
 
 /* A mailbox's Maildir on disk: it exists below the base, owned by vmail. */
@@ -577,17 +553,8 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 			    b->address, b->domain);
 			free(fix);
 		}
-		char *dp = b->is_maildir ? dovecot_path(cfg->dovecot_mail_location, b) : NULL;
-		if (dp && strcmp(dp, dir) != 0) {
-			char *fix = fixf(_("make the vmailbox path and dovecot_mail_location (%s) agree"),
-					 cfg->dovecot_mail_location);
-			/* an error: the mail is delivered where nobody reads it */
-			add(r, "dovecot-path-mismatch", LINT_ERROR, b->file, b->line, b->address, fix,
-			    _("Postfix delivers %s to %s but Dovecot reads %s: the user never sees that mail"),
-			    b->address, dir, dp);
-			free(fix);
-		}
-		free(dp);
+		if (b->is_maildir)
+			lint_dovecot_path(cfg, b, dir, pwpath, r);
 		if (b->is_maildir && *base)
 			lint_maildir_on_disk(cfg, b, base, dir, r);
 		free(dir);
@@ -687,6 +654,15 @@ static void lint_maincf(const struct world *w, const struct config *cfg, struct 
 		add(r, "vmail-uid-below-minimum", LINT_ERROR, mpath, uline, NULL, fix,
 		    _("the vmail uid %ld is below virtual_minimum_uid = %ld: virtual(8) defers every delivery"),
 		    vuid, min_uid);
+		free(fix);
+	}
+	/* Dovecot's own floor (doveconf; default 500): below it every login fails. */
+	long dmin = cfg->dovecot ? cfg->dovecot->first_valid_uid : -1;
+	if (dmin > 0 && vuid < dmin) {
+		char *fix = fixf(_("use a vmail uid of at least %ld, or lower Dovecot's first_valid_uid"), dmin);
+		add(r, "vmail-uid-below-dovecot-minimum", LINT_ERROR, cfg->dovecot->conf, 0, NULL, fix,
+		    _("the vmail uid %ld is below Dovecot's first_valid_uid = %ld: Dovecot refuses every login"),
+		    vuid, dmin);
 		free(fix);
 	}
 	const char *raw = maincf_raw(mc, "virtual_mailbox_limit", &mline);

@@ -8,8 +8,8 @@
 #include "stage_int.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/lint.h"
 #include "vmailadm/model.h"
-#include "vmailadm/neighbour.h"
 #include "vmailadm/precheck.h"
 #include "vmailadm/sha256.h"
 #include "vmailadm/xalloc.h"
@@ -306,21 +306,18 @@ int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, str
 	struct table *vmailbox;
 	const char *file;
 	unsigned line;
+	char *home = NULL;   /* the passwd-file home Dovecot needs, or none */
 	if (!stage_rule_new_mailbox(w, op->subject, &why, &file, &line)) {
 		diag_error(d, file, line, "%s", why.buf);
 	} else if (op->quota && *op->quota && !op_quota_rule(op->quota, &rule, &why)) {
 		diag_error(d, NULL, 0, "%s", why.buf);
 	} else if ((vmailbox = apply_map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d)) != NULL &&
-		   table_add(vmailbox, op->subject, neighbour_mailbox_value(w, local, domain, &value), d) == 0) {
+		   table_add(vmailbox, op->subject, dovelayout_new_mailbox(s, w, local, domain, &value, &home),
+			     d) == 0) {
 		rc = 0;
-		char *course = xasprintf("%s/%s/", domain, local);
-		if (strcmp(course, value.buf) != 0)
-			stage_add_note(s, _("%s goes to %s, in the layout of the mailboxes already there (not the course's %s)"),
-				 op->subject, value.buf, course);
-		free(course);
 		if (op->password_hash) {
 			struct pwfile_entry e = { .user = op->subject, .password = op->password_hash,
-						  .uid = "", .gid = "", .gecos = "", .home = "",
+						  .uid = "", .gid = "", .gecos = "", .home = home ? home : "",
 						  .shell = "", .extra = "" };
 			char uid[24], gid[24];
 			if (apply_pwfile_has_ids(world_pwfile(w), op->subject)) {
@@ -352,6 +349,7 @@ int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, str
 			rc = apply_mailbox_maildir(s, w, op, value.buf, d);
 	}
 	free(local);
+	free(home);
 	sb_free(&rule);
 	sb_free(&why);
 	sb_free(&value);
@@ -377,9 +375,14 @@ int apply_mailbox_passwd(struct stage *s, struct world *w, const struct op *op, 
 		return -1;
 	if (b->pw)
 		return pwfile_set_password(world_pwfile(w), op->subject, op->password_hash, d);
+	char *dir = b->is_maildir ? lint_maildir_key(b->maildir) : NULL;
+	char *home = dir ? dovelayout_home(s->cfg, op->subject, dir) : NULL;
 	struct pwfile_entry e = { .user = op->subject, .password = op->password_hash, .uid = "",
-				  .gid = "", .gecos = "", .home = "", .shell = "", .extra = "" };
-	return pwfile_add(world_pwfile(w), &e, d);
+				  .gid = "", .gecos = "", .home = home ? home : "", .shell = "", .extra = "" };
+	int rc = pwfile_add(world_pwfile(w), &e, d);
+	free(home);
+	free(dir);
+	return rc;
 }
 
 int apply_mailbox_quota(struct stage *s, struct world *w, const struct op *op, struct diags *d)

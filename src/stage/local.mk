@@ -4,6 +4,7 @@ libvmail_a_SOURCES += \
 	src/stage/build.c \
 	src/stage/commit.c \
 	src/stage/diff.c \
+	src/stage/dovelayout.c \
 	src/stage/excerpt.c \
 	src/stage/inject.c \
 	src/stage/install.c \

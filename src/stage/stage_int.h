@@ -111,6 +111,18 @@ void stage_add_note(struct stage *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int stage_layout_load(struct stage *s, struct diags *d);
 
+/* dovelayout.c */
+/* The vmailbox value of a new mailbox local@domain (into value, returned)
+ * and the home its passwd-file entry needs (*home, or NULL when none is
+ * written): the neighbours' layout, then where Dovecot looks; the plan's
+ * notes say which layout was followed and why. */
+const char *dovelayout_new_mailbox(struct stage *s, const struct world *w, const char *local,
+				   const char *domain, struct strbuf *value, char **home);
+/* The home a passwd-file entry of address needs for Dovecot to find its
+ * maildir dir (absolute, no trailing '/'); NULL when none is needed or
+ * none would do. */
+char *dovelayout_home(const struct config *cfg, const char *address, const char *dir);
+
 /* apply.c */
 /* one handler per operation kind, named in op.c's table */
 op_apply_fn apply_domain_add, apply_domain_del, apply_mailbox_add, apply_mailbox_del, apply_mailbox_passwd,

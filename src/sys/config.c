@@ -18,6 +18,7 @@
 
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/doveconf.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/settings.h"
 #include "vmailadm/strbuf.h"
@@ -597,6 +598,7 @@ void config_free(struct config **cp)
 	}
 	free(c->origin);
 	free(c->file);
+	doveconf_free(&c->dovecot);
 	free(c);
 	*cp = NULL;
 }
@@ -608,6 +610,19 @@ const char *config_origin(const struct config *c, const char *name)
 		return NULL;
 	const char *w = c->origin ? c->origin->where[settings_index(s)] : NULL;
 	return w ? w : "default";
+}
+
+void config_set_derived(struct config *c, const char *name, const char *value, const char *origin)
+{
+	const struct setting *s = settings_find(name);
+	if (!s || s->type == ST_INT || s->type == ST_ENUM)
+		vm_panic("config_set_derived: %s is not a string setting", name);
+	size_t i = settings_index(s);
+	free(*settings_str_at(c, s));
+	*settings_str_at(c, s) = xstrdup(value);
+	free(c->origin->where[i]);
+	c->origin->where[i] = xstrdup(origin);
+	c->origin->line[i] = 0;
 }
 
 char **config_command_argv(const struct config *c, const char *cmdline)

@@ -24,8 +24,9 @@ noinst_HEADERS += \
 	include/vmailadm/spawn.h
 libvmail_a_SOURCES += \
 	src/sys/config.c \
+	src/sys/doveconf.c \
 	src/sys/settings.c
-noinst_HEADERS += include/vmailadm/settings.h
+noinst_HEADERS += include/vmailadm/settings.h include/vmailadm/doveconf.h
 libvmail_a_SOURCES += src/sys/sha256.c src/sys/clock.c
 noinst_HEADERS += include/vmailadm/ascii.h include/vmailadm/clock.h
 noinst_HEADERS += include/vmailadm/sha256.h

@@ -71,6 +71,11 @@ static const struct setting settings[] = {
 	{ "doveadm", ST_PROGRAM, "doveadm",
 	  N_("The doveadm(1) program."),
 	  OFF(doveadm), 0, 0, NULL, NULL },
+	{ "doveconf", ST_PROGRAM, "doveconf",
+	  N_("The doveconf(1) program, asked for Dovecot's mail_location, first_valid_uid and "
+	     "userdb of the dovecot.conf beside passwd_file (never another one). When that file "
+	     "or the program is absent, the built-in values apply."),
+	  OFF(doveconf), 0, 0, NULL, NULL },
 	{ "postfix_reload", ST_COMMAND, "postfix -c {postfix_dir} reload",
 	  N_("The command run after a change to make Postfix reread its configuration, split "
 	     "on spaces and run without a shell; {postfix_dir} is replaced by postfix_dir. "
@@ -82,7 +87,9 @@ static const struct setting settings[] = {
 	  OFF(dovecot_reload), 0, 0, NULL, NULL },
 	{ "dovecot_mail_location", ST_STRING, "maildir:/var/mail/vhosts/%d/%n",
 	  N_("Dovecot's mail_location, used to find each mailbox's Maildir and to check that "
-	     "Postfix and Dovecot agree on it. Only maildir: locations are supported."),
+	     "Postfix and Dovecot agree on it. Only maildir: locations are supported. Set here, "
+	     "it overrides the mail_location doveconf reports for the dovecot.conf beside "
+	     "passwd_file; `vmailadm config` says which one won."),
 	  OFF(dovecot_mail_location), 0, 0, NULL, config_check_location },
 	{ "catchall_form", ST_ENUM, "mailbox-map",
 	  N_("How a new catch-all is written: mailbox-map puts \"@domain domain/user/\" in "

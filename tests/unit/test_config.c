@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cu.h"
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/doveconf.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
@@ -449,11 +451,11 @@ static void test_print_text_and_json(void)
 	want = xasprintf("# configuration file: %s (from --config)\n", path);
 	CU_ASSERT_EQUAL(strncmp(mem, want, strlen(want)), 0);
 	free(want);
-	/* 22 settings plus the header line. */
+	/* 23 settings plus the header line. */
 	size_t lines = 0;
 	for (char *p = mem; *p; p++)
 		lines += *p == '\n';
-	CU_ASSERT_EQUAL(lines, 23);
+	CU_ASSERT_EQUAL(lines, 24);
 	free(mem);
 
 	mem = NULL;
@@ -467,7 +469,7 @@ static void test_print_text_and_json(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "file_origin")),
 			       "command line");
 	json_t *set = json_object_get(j, "settings");
-	CU_ASSERT_EQUAL(json_object_size(set), 22);
+	CU_ASSERT_EQUAL(json_object_size(set), 23);
 	json_t *uid = json_object_get(set, "vmail_uid");
 	CU_ASSERT_TRUE(json_is_integer(json_object_get(uid, "value")));
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(uid, "value")), 5001);
@@ -512,6 +514,127 @@ static void test_man_page_up_to_date(void)
 	free(mem);
 }
 
+/* doveconf's output as Dovecot 2.3 prints it: settings, then the sections
+ * with their fields (nested sections ignored). */
+static void test_doveconf_parse(void)
+{
+	static const char out[] =
+		"mail_location = maildir:~/Maildir:LAYOUT=fs\n"
+		"first_valid_uid = 5000\n"
+		"passdb {\n"
+		"  args = scheme=SHA512-CRYPT username_format=%u /srv/dovecot/users\n"
+		"  default_fields = \n"
+		"  driver = passwd-file\n"
+		"}\n"
+		"userdb {\n"
+		"  args = uid=5000 gid=5000 home=/srv/mail/%d/%n\n"
+		"  driver = static\n"
+		"}\n"
+		"userdb {\n"
+		"  args = username_format=%u /srv/dovecot/users\n"
+		"  default_fields = uid=vmail gid=vmail home=/srv/h/%u\n"
+		"  driver = passwd-file\n"
+		"  override_fields = \n"
+		"}\n";
+	struct doveconf *dc = doveconf_parse(out, sizeof out - 1);
+	CU_ASSERT_STRING_EQUAL(dc->mail_location, "maildir:~/Maildir:LAYOUT=fs");
+	CU_ASSERT_EQUAL(dc->first_valid_uid, 5000);
+	CU_ASSERT_EQUAL_FATAL(dc->npassdb, 1);
+	CU_ASSERT_STRING_EQUAL(dc->passdb[0].driver, "passwd-file");
+	CU_ASSERT_STRING_EQUAL(dc->passdb[0].default_fields, "");
+	CU_ASSERT_EQUAL_FATAL(dc->nuserdb, 2);
+	/* The userdb of the passwd-file managed, not merely the first. */
+	const struct doveconf_db *u = doveconf_userdb(dc, "/srv/dovecot/users");
+	CU_ASSERT_PTR_EQUAL(u, &dc->userdb[1]);
+	CU_ASSERT_PTR_EQUAL(doveconf_userdb(dc, "/srv/dovecot/users2"), &dc->userdb[0]);
+	char *h = doveconf_field(u->default_fields, "", "home");
+	CU_ASSERT_STRING_EQUAL(h, "/srv/h/%u");
+	free(h);
+	CU_ASSERT_PTR_NULL(doveconf_field(u->default_fields, "", "mail"));
+	h = doveconf_field("userdb_quota_rule=*:storage=1G userdb_home=/h/x", "userdb_", "home");
+	CU_ASSERT_STRING_EQUAL(h, "/h/x");
+	free(h);
+	doveconf_free(&dc);
+	CU_ASSERT_PTR_NULL(dc);
+}
+
+static void write_exec(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+/* doveconf_apply asks about the dovecot.conf beside passwd_file only: none
+ * there leaves the built-in location; one there gives Dovecot's, unless
+ * the file sets dovecot_mail_location (an override). */
+static void test_doveconf_apply(void)
+{
+	char dir[] = "/tmp/vmailadm-dc-XXXXXX";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	char *prog = xasprintf("%s/doveconf", dir), *conf = xasprintf("%s/dovecot.conf", dir);
+	char *args = xasprintf("%s/args", dir);
+	char *script = xasprintf("#!/bin/sh\necho \"$@\" >%s\n"
+				 "echo 'mail_location = maildir:~/Maildir'\necho 'first_valid_uid = 1000'\n", args);
+	write_exec(prog, script);
+	char *yaml = xasprintf("passwd_file: %s/users\ndoveconf: %s\n", dir, prog);
+	struct config *c = NULL;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL_FATAL(config_load_mem("t.yaml", yaml, strlen(yaml), &c, &d), 0);
+	CU_ASSERT_EQUAL(doveconf_apply(c, &d), 0);
+	CU_ASSERT_PTR_NULL(c->dovecot);       /* no dovecot.conf: nothing asked */
+	CU_ASSERT_EQUAL(access(args, F_OK), -1);
+	CU_ASSERT_STRING_EQUAL(c->dovecot_mail_location, "maildir:/var/mail/vhosts/%d/%n");
+	config_free(&c);
+
+	write_exec(conf, "# only its name matters to the fake doveconf\n");
+	CU_ASSERT_EQUAL_FATAL(config_load_mem("t.yaml", yaml, strlen(yaml), &c, &d), 0);
+	CU_ASSERT_EQUAL(doveconf_apply(c, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c->dovecot);
+	CU_ASSERT_EQUAL(c->dovecot->first_valid_uid, 1000);
+	CU_ASSERT_STRING_EQUAL(c->dovecot_mail_location, "maildir:~/Maildir");
+	char *origin = xasprintf("doveconf %s", conf);
+	CU_ASSERT_STRING_EQUAL(config_origin(c, "dovecot_mail_location"), origin);
+	free(origin);
+	struct strbuf got = STRBUF_INIT;
+	FILE *f = fopen(args, "r");
+	char line[512];
+	if (f && fgets(line, sizeof line, f))
+		sb_adds(&got, line);
+	if (f)
+		fclose(f);
+	char *want = xasprintf("-c %s mail_location first_valid_uid passdb userdb\n", conf);
+	CU_ASSERT_STRING_EQUAL(sb_str(&got), want);
+	free(want);
+	sb_free(&got);
+	config_free(&c);
+
+	char *yaml2 = xasprintf("%sdovecot_mail_location: maildir:/m/%%d/%%n\n", yaml);
+	CU_ASSERT_EQUAL_FATAL(config_load_mem("t.yaml", yaml2, strlen(yaml2), &c, &d), 0);
+	CU_ASSERT_EQUAL(doveconf_apply(c, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL(c->dovecot);   /* asked, for the userdb ... */
+	CU_ASSERT_STRING_EQUAL(c->dovecot_mail_location, "maildir:/m/%d/%n"); /* ... not obeyed */
+	CU_ASSERT_STRING_EQUAL(config_origin(c, "dovecot_mail_location"), "t.yaml:3");
+	config_free(&c);
+
+	/* A broken dovecot.conf: a warning naming it, the built-in values. */
+	write_exec(prog, "#!/bin/sh\necho 'doveconf: Fatal: Error in configuration file' >&2\nexit 89\n");
+	CU_ASSERT_EQUAL_FATAL(config_load_mem("t.yaml", yaml, strlen(yaml), &c, &d), 0);
+	CU_ASSERT_EQUAL(doveconf_apply(c, &d), 0);
+	CU_ASSERT_PTR_NULL(c->dovecot);
+	CU_ASSERT_EQUAL(d.n, 1);
+	CU_ASSERT(d.n == 1 && d.v[0].level == DIAG_WARNING && !strcmp(d.v[0].file, conf));
+	CU_ASSERT_STRING_EQUAL(c->dovecot_mail_location, "maildir:/var/mail/vhosts/%d/%n");
+	config_free(&c);
+	diags_free(&d);
+
+	unlink(prog); unlink(conf); unlink(args);
+	rmdir(dir);
+	free(prog); free(conf); free(args); free(script); free(yaml); free(yaml2);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -533,6 +656,8 @@ int main(void)
 		{ "all errors reported", test_all_errors_reported },
 		{ "print text and JSON", test_print_text_and_json },
 		{ "man page up to date", test_man_page_up_to_date },
+		{ "doveconf output", test_doveconf_parse },
+		{ "doveconf beside passwd_file", test_doveconf_apply },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("config", tests);
