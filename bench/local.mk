@@ -21,6 +21,10 @@ EXTRA_DIST += bench/trace.sh
 # mailboxes and 10,000 aliases, through a pseudo-terminal.
 BENCH_RUN += bench/tui.sh
 EXTRA_DIST += bench/tui.sh
+# The idle interface (issue 16) on 100,000 mailboxes, past inotify's
+# watches: CPU and a delivery's latency, fanotify beside polling.
+BENCH_RUN += bench/tui-idle.sh
+EXTRA_DIST += bench/tui-idle.sh
 # Commit (issue 4): one mailbox added to 100,000-entry tables; vmailadm's own
 # time (VMAILADM_TIMING) beside the postmap run it makes, and the ratio.
 BENCH_RUN += bench/commit.sh

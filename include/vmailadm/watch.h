@@ -1,6 +1,8 @@
 /* Live mailbox changes for the interface: inotify on new/, cur/
- * and the root of every folder of the watched boxes, and periodic mtime
- * checks for the boxes left over when the kernel runs out of watches. The
+ * and the root of every folder of the watched boxes; for the boxes left
+ * over when the kernel runs out of watches, one fanotify mark on their
+ * filesystem where the process may have it (root), and periodic mtime
+ * checks where it may not. The
  * checks run on a thread of the watcher's own, so that the caller's loop
  * (the interface's) never waits for them. The functions below are called
  * by one thread at a time (the caller's), and only that one may change the
@@ -22,8 +24,8 @@ struct maildir_watch *maildir_watch_create(const struct maildir_scan *s, unsigne
 void maildir_watch_free(struct maildir_watch **wp);
 
 /* Watch box id with the folders the last scan found; call again after a
- * rescan of that box to pick up new folders. Returns true when inotify
- * covers it, false when it is polled instead (its first check is made
+ * rescan of that box to pick up new folders. Returns true when inotify or
+ * fanotify covers it, false when it is polled instead (its first check is made
  * on the watcher's thread at once). */
 bool maildir_watch_add(struct maildir_watch *w, size_t id);
 /* Has every polled box its first signature (the reference its changes
@@ -33,6 +35,9 @@ bool maildir_watch_add(struct maildir_watch *w, size_t id);
 bool maildir_watch_signed(struct maildir_watch *w);
 /* Stop inotify watches past this many (tests of the fallback); 0 = no cap. */
 void maildir_watch_set_limit(struct maildir_watch *w, size_t max_watches);
+/* Past inotify's watches, try fanotify (the default) or poll at once
+ * (tests of the polling fallback). Set before the first maildir_watch_add. */
+void maildir_watch_set_fanotify(struct maildir_watch *w, bool on);
 
 /* One descriptor to poll() for POLLIN: readable when something changed or
  * when a periodic check is due. */
@@ -43,6 +48,8 @@ int maildir_watch_fd(const struct maildir_watch *w);
 size_t maildir_watch_drain(struct maildir_watch *w, size_t **ids, size_t *n, size_t *cap);
 /* Boxes covered by inotify and boxes polled. */
 void maildir_watch_counts(const struct maildir_watch *w, size_t *watched, size_t *polled);
+/* Boxes covered by fanotify. */
+size_t maildir_watch_fanotify_count(const struct maildir_watch *w);
 /* Mtime checks of polled boxes made so far, and how many of them ran on
  * another thread than the watcher's own: 0 unless its thread could not
  * start (then drain checks). For the tests. */

@@ -1,5 +1,6 @@
 # Maildir statistics: the scanner and the watcher; messages read for the interface.
 libvmail_a_SOURCES += \
+	src/maildir/fanwatch.c \
 	src/maildir/mailmsg.c \
 	src/maildir/name.c \
 	src/maildir/pool.c \
@@ -13,6 +14,7 @@ noinst_HEADERS += \
 	include/vmailadm/maildir/quota.h \
 	include/vmailadm/maildir/scan.h \
 	include/vmailadm/mailmsg.h \
+	src/maildir/fanwatch.h \
 	src/maildir/name.h \
 	src/maildir/pool.h \
 	src/maildir/quota.h \

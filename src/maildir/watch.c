@@ -23,6 +23,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "fanwatch.h"
 #include "vmailadm/maildir/scan.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/watch.h"
@@ -57,6 +58,12 @@ struct maildir_watch {
 	size_t nstate;
 	unsigned char *mark;     /* per box: already reported by this drain */
 	size_t nwatched;
+	/* Past inotify's watches: one fanotify mark per filesystem, when the
+	 * process may have one; polling only where it may not. Its events
+	 * are read on the watcher's thread (a busy filesystem makes many that
+	 * concern no box: the caller's loop must not wake for them). */
+	struct fanwatch *fan;
+	size_t nfanned;
 	struct strbuf sub, snap; /* the caller's scratch */
 	struct itimerspec period;
 
@@ -67,6 +74,9 @@ struct maildir_watch {
 	size_t npolled, polled_cap;
 	size_t *ready;           /* boxes whose signature changed */
 	size_t nready, ready_cap;
+	size_t *fan_ready;       /* boxes fanotify reported (repeats allowed) */
+	size_t nfan_ready, fan_ready_cap;
+	bool fan_overflow;       /* fanotify lost events */
 	bool fresh;              /* boxes without a first signature: a round is due now */
 
 	pthread_t thread;
@@ -83,7 +93,7 @@ struct maildir_watch {
 	int base_fd;
 };
 
-enum { ST_NONE, ST_INOTIFY, ST_POLLED };
+enum { ST_NONE, ST_INOTIFY, ST_POLLED, ST_FANOTIFY };
 
 /* Set on the polling thread: the checks made there are its own. */
 static _Thread_local const struct maildir_watch *polling_for;
@@ -120,8 +130,9 @@ struct maildir_watch *maildir_watch_create(const struct maildir_scan *s, unsigne
 	if (poll_ms == 0)
 		poll_ms = 500;
 	struct timespec period = { poll_ms / 1000, (long)(poll_ms % 1000) * 1000000L };
+	/* Armed with the first polled box (poll_soon): none, no rounds. */
 	w->period = (struct itimerspec){ .it_interval = period, .it_value = period };
-	timerfd_settime(w->tfd, 0, &w->period, NULL);
+	w->fan = fanwatch_open();   /* no mark yet: no event before a box needs it */
 	add_to_epoll(w, w->ready_fd);
 	if (w->ifd >= 0)         /* without inotify (EMFILE) everything is polled */
 		add_to_epoll(w, w->ifd);
@@ -144,6 +155,7 @@ void maildir_watch_free(struct maildir_watch **wp)
 			close(fds[i]);
 	for (size_t i = 0; i < w->npolled; i++)
 		free(w->polled[i].dirs);
+	fanwatch_free(&w->fan);
 	sb_free(&w->sub);
 	sb_free(&w->snap);
 	sb_free(&w->base_path);
@@ -153,6 +165,7 @@ void maildir_watch_free(struct maildir_watch **wp)
 	free(w->slot);
 	free(w->polled);
 	free(w->ready);
+	free(w->fan_ready);
 	free(w->mark);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
@@ -164,6 +177,12 @@ void maildir_watch_set_limit(struct maildir_watch *w, size_t max_watches)
 	w->limit = max_watches;
 }
 
+void maildir_watch_set_fanotify(struct maildir_watch *w, bool on)
+{
+	if (!on)
+		fanwatch_free(&w->fan);
+}
+
 int maildir_watch_fd(const struct maildir_watch *w)
 {
 	return w->efd;
@@ -173,6 +192,11 @@ void maildir_watch_counts(const struct maildir_watch *w, size_t *watched, size_t
 {
 	*watched = w->nwatched;
 	*polled = w->npolled;   /* only the caller's thread changes it */
+}
+
+size_t maildir_watch_fanotify_count(const struct maildir_watch *w)
+{
+	return w->nfanned;
 }
 
 void maildir_watch_check_counts(const struct maildir_watch *w, size_t *checks,
@@ -332,19 +356,48 @@ static void poll_round(struct maildir_watch *w)
 	}
 }
 
+static void fan_queue(void *arg, size_t id)
+{
+	struct maildir_watch *w = arg;
+	pthread_mutex_lock(&w->lock);
+	xgrow(&w->fan_ready, &w->fan_ready_cap, w->nfan_ready + 1, sizeof *w->fan_ready);
+	w->fan_ready[w->nfan_ready++] = id;
+	bool wake = w->nfan_ready == 1 && !w->fan_overflow;
+	pthread_mutex_unlock(&w->lock);
+	if (wake)
+		signal_fd(w->ready_fd);
+}
+
+/* Read fanotify's events: the boxes they concern go to fan_ready[], and
+ * the first one there wakes the caller; the others wake nobody. */
+static void fan_round(struct maildir_watch *w)
+{
+	if (!fanwatch_drain(w->fan, fan_queue, w))
+		return;
+	pthread_mutex_lock(&w->lock);
+	bool wake = !w->fan_overflow && w->nfan_ready == 0;
+	w->fan_overflow = true;
+	pthread_mutex_unlock(&w->lock);
+	if (wake)
+		signal_fd(w->ready_fd);
+}
+
 static void *poll_thread(void *arg)
 {
 	struct maildir_watch *w = arg;
 	polling_for = w;
-	struct pollfd fds[2] = {
+	struct pollfd fds[3] = {
 		{ .fd = w->tfd, .events = POLLIN },
 		{ .fd = w->stop_fd, .events = POLLIN },
+		{ .fd = w->fan ? fanwatch_fd(w->fan) : -1, .events = POLLIN },
 	};
 	for (;;) {
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+		if (poll(fds, 3, -1) < 0 && errno != EINTR)
 			break;
 		if (fds[1].revents)
 			break;
+		if (fds[2].revents)
+			fan_round(w);
 		uint64_t ticks;
 		if (read(w->tfd, &ticks, sizeof ticks) == (ssize_t)sizeof ticks)
 			poll_round(w);
@@ -362,9 +415,12 @@ static void start_thread(struct maildir_watch *w)
 	w->threaded = pthread_create(&w->thread, NULL, poll_thread, w) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!w->threaded) {
-		/* No thread: the timer joins the epoll set and drain checks. */
+		/* No thread: the timer and fanotify join the epoll set and drain
+		 * checks and reads. */
 		w->inline_polls = true;
 		add_to_epoll(w, w->tfd);
+		if (w->fan)
+			add_to_epoll(w, fanwatch_fd(w->fan));
 	}
 }
 
@@ -444,25 +500,12 @@ bool maildir_watch_signed(struct maildir_watch *w)
 	return !fresh;
 }
 
-bool maildir_watch_add(struct maildir_watch *w, size_t id)
+/* Place box id's inotify watches; false when watches run out. */
+static bool inotify_box(struct maildir_watch *w, size_t id)
 {
-	ensure_state(w, id);
-	if (w->state[id] == ST_POLLED || w->ifd < 0) {
-		set_polled(w, id);
-		return false;
-	}
-	/* No maildir yet: nothing to place a watch on, so it is polled (its
-	 * appearance changes its signature), not forgotten. */
-	if (maildir_box_status(w->s, id, NULL) == MAILDIR_MISSING) {
-		set_polled(w, id);
-		return false;
-	}
-	bool ok = true;
 	for (size_t k = 0; box_dirs(w->s, id, k, &w->sub); k++) {
-		if (w->limit && w->nwatches >= w->limit) {
-			ok = false;
-			break;
-		}
+		if (w->limit && w->nwatches >= w->limit)
+			return false;
 		/* Open beneath the base without symlinks, then watch the opened
 		 * directory itself through /proc (no path is resolved again). */
 		int fd = maildir_box_open(w->s, id, sb_str(&w->sub));
@@ -474,10 +517,8 @@ bool maildir_watch_add(struct maildir_watch *w, size_t id)
 		int e = errno;
 		close(fd);
 		if (wd < 0) {
-			if (e == ENOSPC || e == ENOMEM) {
-				ok = false;
-				break;
-			}
+			if (e == ENOSPC || e == ENOMEM)
+				return false;
 			continue;
 		}
 		if ((size_t)wd >= w->nwd) {
@@ -491,16 +532,63 @@ bool maildir_watch_add(struct maildir_watch *w, size_t id)
 			w->nwatches++;
 		w->wd_box[wd] = id;
 	}
-	if (!ok) {
-		/* Out of watches: this box is checked by mtime from now on (its
-		 * watches already placed still report, harmlessly). */
+	return true;
+}
+
+/* Follow box id's directories with fanotify (its events read on the
+ * watcher's thread, started with the first such box); false when it
+ * cannot be had or refuses a directory of the box. */
+static bool fanotify_box(struct maildir_watch *w, size_t id)
+{
+	if (!w->fan)
+		return false;
+	size_t followed = 0;
+	for (size_t k = 0; box_dirs(w->s, id, k, &w->sub); k++) {
+		int fd = maildir_box_open(w->s, id, sb_str(&w->sub));
+		if (fd < 0)
+			continue;        /* as above: the root shows new/ or cur/ coming */
+		bool ok = fanwatch_add(w->fan, fd, id);
+		close(fd);
+		if (!ok)
+			return false;
+		followed++;
+	}
+	if (followed && !w->threaded && !w->inline_polls)
+		start_thread(w);
+	return followed > 0;
+}
+
+bool maildir_watch_add(struct maildir_watch *w, size_t id)
+{
+	ensure_state(w, id);
+	/* Once polled, always polled: its thread holds the reference. A box
+	 * without maildir is polled too (its appearance changes its
+	 * signature), not forgotten: there is nothing to place a watch on. */
+	if (w->state[id] == ST_POLLED ||
+	    maildir_box_status(w->s, id, NULL) == MAILDIR_MISSING) {
 		set_polled(w, id);
 		return false;
 	}
-	if (w->state[id] != ST_INOTIFY)
-		w->nwatched++;
-	w->state[id] = ST_INOTIFY;
-	return true;
+	if (w->state[id] != ST_FANOTIFY && w->ifd >= 0 && inotify_box(w, id)) {
+		if (w->state[id] != ST_INOTIFY)
+			w->nwatched++;
+		w->state[id] = ST_INOTIFY;
+		return true;
+	}
+	/* Out of watches: fanotify, or mtime checks from now on (the inotify
+	 * watches already placed for it still report, harmlessly). */
+	if (fanotify_box(w, id)) {
+		if (w->state[id] == ST_INOTIFY && w->nwatched)
+			w->nwatched--;
+		if (w->state[id] != ST_FANOTIFY)
+			w->nfanned++;
+		w->state[id] = ST_FANOTIFY;
+		return true;
+	}
+	if (w->state[id] == ST_FANOTIFY && w->nfanned)
+		w->nfanned--;
+	set_polled(w, id);
+	return false;
 }
 
 static void report(struct maildir_watch *w, size_t id, size_t **ids, size_t *n, size_t *cap)
@@ -540,6 +628,8 @@ size_t maildir_watch_drain(struct maildir_watch *w, size_t **ids, size_t *n, siz
 	uint64_t count;
 	if (w->inline_polls && read(w->tfd, &count, sizeof count) == (ssize_t)sizeof count)
 		poll_round(w);
+	if (w->inline_polls && w->fan)
+		fan_round(w);
 	/* The polled boxes the thread (or the round above) found changed. */
 	if (read(w->ready_fd, &count, sizeof count) == (ssize_t)sizeof count) {
 		pthread_mutex_lock(&w->lock);
@@ -548,6 +638,14 @@ size_t maildir_watch_drain(struct maildir_watch *w, size_t **ids, size_t *n, siz
 			w->polled[w->slot[w->ready[i]]].ready = false;
 		}
 		w->nready = 0;
+		/* The boxes fanotify reported; all it follows when it lost events. */
+		for (size_t i = 0; i < w->nfan_ready; i++)
+			report(w, w->fan_ready[i], ids, n, cap);
+		for (size_t i = 0; w->fan_overflow && i < w->nstate; i++)
+			if (w->state[i] == ST_FANOTIFY)
+				report(w, i, ids, n, cap);
+		w->nfan_ready = 0;
+		w->fan_overflow = false;
 		pthread_mutex_unlock(&w->lock);
 	}
 	for (size_t i = first; i < *n; i++)

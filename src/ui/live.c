@@ -55,8 +55,9 @@ static void report_watch(const struct live *l)
 	size_t watched, polled, checks, elsewhere;
 	maildir_watch_counts(l->watch, &watched, &polled);
 	maildir_watch_check_counts(l->watch, &checks, &elsewhere);
-	fprintf(stderr, "vmailadm-watch: watched=%zu polled=%zu checks=%zu checks_elsewhere=%zu\n",
-		watched, polled, checks, elsewhere);
+	fprintf(stderr,
+		"vmailadm-watch: watched=%zu fanotify=%zu polled=%zu checks=%zu checks_elsewhere=%zu\n",
+		watched, maildir_watch_fanotify_count(l->watch), polled, checks, elsewhere);
 }
 
 /* What the scan thread tells the main thread: the figures are there (the
@@ -83,6 +84,11 @@ static void watch_boxes(struct live *l)
 			maildir_watch_set_limit(l->watch, strtoul(lim, NULL, 10));
 			l->report_watch = true;
 		}
+		/* VMAILADM_WATCH_FANOTIFY=0: poll past the watches even as
+		 * root, so that tests reach the polling fallback. */
+		const char *fan = getenv("VMAILADM_WATCH_FANOTIFY");
+		if (l->watch && fan && strcmp(fan, "0") == 0)
+			maildir_watch_set_fanotify(l->watch, false);
 	}
 	size_t n = maildir_scan_count(l->scan);
 	for (size_t id = 0; l->watch && id < n; id++)
@@ -265,6 +271,11 @@ bool live_rescan(struct live *l)
 bool live_scanning(const struct live *l)
 {
 	return l->phase == SCANNING;
+}
+
+bool live_settled(const struct live *l)
+{
+	return l->phase == IDLE && (l->rechecked || !l->watch);
 }
 
 unsigned live_generation(const struct live *l)

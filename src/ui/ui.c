@@ -538,8 +538,15 @@ static void main_loop(struct ui *ui)
 		if (got_quit_signal && !interrupt_asks(ui))
 			break;
 		bool was_scanning = live_scanning(ui->live);
-		if (live_handle(ui->live))
+		bool was_settled = live_settled(ui->live);
+		if (live_handle(ui->live)) {
 			ui->dirty = true;
+			/* VMAILADM_UI_TIMING: a change the watcher reported. */
+			if (ui->timing && was_settled) {
+				fprintf(ui->timing, "live %.3f\n", clock_ms() - ui->t_start);
+				fflush(ui->timing);
+			}
+		}
 		if (xpane_handle(ui))
 			ui->dirty = true;
 		if (qstate_handle(ui))
@@ -554,6 +561,10 @@ static void main_loop(struct ui *ui)
 		}
 		if (ui->timing && was_scanning && !live_scanning(ui->live)) {
 			fprintf(ui->timing, "scan-done %.3f\n", clock_ms() - ui->t_start);
+			fflush(ui->timing);
+		}
+		if (ui->timing && !was_settled && live_settled(ui->live)) {
+			fprintf(ui->timing, "watch-done %.3f\n", clock_ms() - ui->t_start);
 			fflush(ui->timing);
 		}
 		/* After EINTR too: SIGWINCH becomes KEY_RESIZE in get_wch. */

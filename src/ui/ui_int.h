@@ -419,6 +419,9 @@ bool live_handle(struct live *l);
 /* Start a full rescan; false when one is running. */
 bool live_rescan(struct live *l);
 bool live_scanning(const struct live *l);
+/* The first scan, the watches and their recheck are all done: from now on
+ * the figures change only with the mail. */
+bool live_settled(const struct live *l);
 /* Bumped whenever counts change. */
 unsigned live_generation(const struct live *l);
 /* Counts of mailbox i (index in world_mailboxes); false when not known yet

@@ -3,7 +3,8 @@
 # and its watch is not lost (VMAILADM_WATCH_GATE holds the watches until
 # the test has delivered: ordering, not timing); a mailbox whose maildir
 # appears after start-up (a restore, a first delivery) is noticed and
-# counted, watched by inotify and, past the watch limit, polled.
+# counted, watched by inotify and, past the watch limit, polled or (as
+# root) followed by fanotify.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 D="$WORK/demo/vhosts/andromed.cloud"
 
@@ -36,7 +37,8 @@ gap() {
 }
 GATE="$WORK/watch-gate"
 gap "inotify"
-gap "polled" VMAILADM_WATCH_LIMIT=1
+gap "polled" VMAILADM_WATCH_LIMIT=1 VMAILADM_WATCH_FANOTIFY=0
+[ "$(id -u)" = 0 ] && gap "fanotify" VMAILADM_WATCH_LIMIT=1
 
 # appear LIMIT: janedoe's maildir is away at start-up, then restored;
 # support's is removed, then made by a first delivery.
@@ -71,5 +73,6 @@ refute_re_row() {
 }
 
 appear "inotify"
-appear "polled" VMAILADM_WATCH_LIMIT=1
+appear "polled" VMAILADM_WATCH_LIMIT=1 VMAILADM_WATCH_FANOTIFY=0
+[ "$(id -u)" = 0 ] && appear "fanotify" VMAILADM_WATCH_LIMIT=1
 exit 0

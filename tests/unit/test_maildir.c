@@ -918,6 +918,7 @@ static void test_watch_polled(void)
 	struct maildir_watch *w = maildir_watch_create(s, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 	maildir_watch_set_limit(w, 3);
+	maildir_watch_set_fanotify(w, false);   /* as without privilege */
 	CU_ASSERT_TRUE(maildir_watch_add(w, 0));
 	CU_ASSERT_FALSE(maildir_watch_add(w, 1));
 	size_t watched, polled, checks, elsewhere;
@@ -968,6 +969,82 @@ static void test_watch_polled(void)
 	rm_base();
 }
 
+/* Out of watches as root: fanotify follows the boxes left over, with no
+ * check at all (an idle interface stays idle), and sees a delivery, a
+ * read in a folder and a new folder as inotify does. Without the
+ * privilege fanotify cannot be had: the box is polled, as above. */
+static void test_watch_fanotify(void)
+{
+	fresh_base();
+	mkd("d");
+	maildir("d/a");
+	maildir("d/b");
+	maildir("d/b/.Sent");
+	struct maildir_scan *s = maildir_scan_create(0);
+	maildir_scan_add(s, base, "d/a/");
+	maildir_scan_add(s, base, "d/b/");
+	maildir_scan_run(s);
+	struct maildir_watch *w = maildir_watch_create(s, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	maildir_watch_set_limit(w, 3);
+	CU_ASSERT_TRUE(maildir_watch_add(w, 0));
+	bool followed = maildir_watch_add(w, 1);
+	size_t watched, polled;
+	maildir_watch_counts(w, &watched, &polled);
+	if (geteuid() != 0) {
+		printf("\n  not root: fanotify refused, box polled\n");
+		CU_ASSERT_FALSE(followed);
+		CU_ASSERT_EQUAL(polled, 1);
+		goto out;
+	}
+	CU_ASSERT_TRUE(followed);
+	CU_ASSERT_EQUAL(watched, 1);
+	CU_ASSERT_EQUAL(polled, 0);
+	CU_ASSERT_EQUAL(maildir_watch_fanotify_count(w), 1);
+	size_t *ids = NULL, n = 0, cap = 0;
+	maildir_watch_drain(w, &ids, &n, &cap);
+	n = 0;
+
+	put("d/b/tmp/3.M3.h", 3);
+	mv("d/b/tmp/3.M3.h", "d/b/new/3.M3.h");
+	double t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	put("d/b/.Sent/tmp/4.M4.h,S=3", 3);
+	mv("d/b/.Sent/tmp/4.M4.h,S=3", "d/b/.Sent/cur/4.M4.h,S=3:2,S");
+	t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	/* A flag change is a rename inside cur/. */
+	mv("d/b/.Sent/cur/4.M4.h,S=3:2,S", "d/b/.Sent/cur/4.M4.h,S=3:2,RS");
+	t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	/* A new folder shows; added again, its new/ is followed too. */
+	maildir("d/b/.Drafts");
+	t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	size_t one = 1;
+	maildir_scan_boxes(s, &one, 1);
+	CU_ASSERT_TRUE(maildir_watch_add(w, 1));
+	n = 0;
+	maildir_watch_drain(w, &ids, &n, &cap);
+	put("d/b/.Drafts/tmp/5.M5.h", 3);
+	mv("d/b/.Drafts/tmp/5.M5.h", "d/b/.Drafts/new/5.M5.h");
+	t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	/* Box a, on inotify, still reports as itself; nothing was polled. */
+	put("d/a/tmp/6.M6.h", 3);
+	mv("d/a/tmp/6.M6.h", "d/a/new/6.M6.h");
+	t = wait_report(w, 0);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	size_t checks, elsewhere;
+	maildir_watch_check_counts(w, &checks, &elsewhere);
+	CU_ASSERT_EQUAL(checks, 0);
+	free(ids);
+out:
+	maildir_watch_free(&w);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -986,6 +1063,7 @@ int main(void)
 		{ "one-shot: maildirsize kept, tmp/ skipped", test_oneshot_options },
 		{ "watcher: inotify", test_watch },
 		{ "watcher: polled boxes, on its own thread", test_watch_polled },
+		{ "watcher: fanotify past the watches", test_watch_fanotify },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("maildir", tests);
