@@ -48,17 +48,17 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		 struct diags *d);
 void commit_result_free(struct commit_result *res);
 
-/* At start: when a journal shows a commit that did not finish, put the files
- * it had written back and rebuild their maps. Appends what it did to said
+/* Recovery (recover.c). At start: when a journal shows a commit that did
+ * not finish, put the files it had written back and rebuild their maps. Appends what it did to said
  * (empty when there was nothing to do). Returns -1 when something could not
  * be restored (named in d). */
-int commit_recover(const struct config *cfg, struct strbuf *said, struct diags *d);
+int recover_interrupted(const struct config *cfg, struct strbuf *said, struct diags *d);
 /* The same for a command that only reads (list, show, stats, trace, lint,
  * the TUI start): it recovers only under the lock. When it cannot (the
  * lock is held, or this user cannot open it) and a journal is there,
  * nothing is touched and blocked gets one line saying that a commit was
  * interrupted and how to finish it (issue 10, defect 6). */
-int commit_recover_read(const struct config *cfg, struct strbuf *said, struct strbuf *blocked,
-			struct diags *d);
+int recover_interrupted_read(const struct config *cfg, struct strbuf *said,
+			     struct strbuf *blocked, struct diags *d);
 
 #endif

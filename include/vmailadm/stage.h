@@ -53,7 +53,7 @@ struct staged_file {
 	                      * plan always have them here) */
 	bool edited;
 	/* Read in part (the quick path, from a mapping): old is not held until
-	 * stage_file_old() rebuilds it, from cur and undo (what changed) or,
+	 * stagefile_old() rebuilds it, from cur and undo (what changed) or,
 	 * for a file only consulted, from the disk. The first same_head bytes
 	 * of cur are old's. */
 	bool lazy;
@@ -66,7 +66,7 @@ struct staged_file {
 };
 
 /* The bytes as read (rebuilt, and kept, when they were not held). */
-const struct strbuf *stage_file_old(const struct staged_file *f);
+const struct strbuf *stagefile_old(const struct staged_file *f);
 
 /* The preview: files that change, other actions, and notes that explain
  * choices (e.g. where a catch-all is written and why). */

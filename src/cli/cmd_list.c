@@ -31,7 +31,7 @@ void cli_recover_read(struct cli *cli)
 {
 	struct strbuf said = STRBUF_INIT, blocked = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	commit_recover_read(cli_config(cli), &said, &blocked, &d);
+	recover_interrupted_read(cli_config(cli), &said, &blocked, &d);
 	cli_diags(cli, &d);
 	for (char *l = said.buf, *nl; l && *l; l = nl + 1) {
 		nl = strchr(l, '\n');

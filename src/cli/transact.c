@@ -366,7 +366,7 @@ int transact_recover(struct cli *cli)
 {
 	struct strbuf said = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	int rc = commit_recover(cli_config(cli), &said, &d);
+	int rc = recover_interrupted(cli_config(cli), &said, &d);
 	if (said.len)
 		fprintf(stderr, "%s", said.buf);
 	cli_diags(cli, &d);

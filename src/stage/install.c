@@ -37,7 +37,7 @@ int install_backup(const struct staged_file *f, const char *backup, struct diags
 		unlink(backup);
 	}
 	struct file_owner own = { getuid(), getgid(), 0600 };
-	const struct strbuf *old = stage_file_old(f);
+	const struct strbuf *old = stagefile_old(f);
 	return atomic_write(backup, sb_str(old), old->len, &own, false, d);
 }
 
@@ -64,7 +64,7 @@ void install_digest(struct written *w, const struct digest_cache *cache)
 	const struct file_digest *known = f->existed ? digest_cache_find(cache, f->path, &f->st) : NULL;
 	struct file_digest old = { .marks = NULL };
 	if (!known) {
-		const struct strbuf *bytes = stage_file_old(f);
+		const struct strbuf *bytes = stagefile_old(f);
 		file_digest_compute(sb_str(bytes), bytes->len, &old);
 		known = &old;
 	}
@@ -110,7 +110,7 @@ void install_remember_digests(const struct config *cfg, struct written *ws, size
 static int install_restore_map(struct run *r, struct written *w, struct diags *d)
 {
 	struct build *b = &w->b;
-	const struct strbuf *old = stage_file_old(w->f);
+	const struct strbuf *old = stagefile_old(w->f);
 	if (b->db_in && !b->old_db && b->had_db) {
 		struct diags *save = r->d;
 		r->d = d;
@@ -159,7 +159,7 @@ int install_restore(struct run *r, struct written *ws, size_t n)
 		else if (!w->f->existed)
 			rc = unlink(w->f->path) == 0 || errno == ENOENT ? 0 : -1;
 		else {
-			const struct strbuf *old = stage_file_old(w->f);
+			const struct strbuf *old = stagefile_old(w->f);
 			rc = atomic_write(w->f->path, sb_str(old), old->len, NULL, true, &d);
 		}
 		w->done = rc < 0;
@@ -225,7 +225,7 @@ static int install_verify_map(struct run *r, struct written *w)
 	if (!install_builds_map(w) || !w->b.db_in)
 		return 0;
 	static const struct strbuf none = STRBUF_INIT;
-	const struct strbuf *old = w->f->existed ? stage_file_old(w->f) : &none;
+	const struct strbuf *old = w->f->existed ? stagefile_old(w->f) : &none;
 	const struct strbuf *cur = &w->f->cur;
 	bool aliases = strcmp(w->tool, "postalias") == 0;
 	struct mapcheck keys = { 0 };

@@ -95,7 +95,7 @@ static bool plan_domain_keys_changed(const struct staged_file *f)
 		plan_domain_keys(f->cur.buf + c0, c1 - c0, &b);
 		sb_free(&old);
 	} else {
-		const struct strbuf *old = stage_file_old(f);
+		const struct strbuf *old = stagefile_old(f);
 		plan_domain_keys(sb_str(old), old->len, &a);
 		plan_domain_keys(sb_str(&f->cur), f->cur.len, &b);
 	}
@@ -236,7 +236,7 @@ void plan_diff(const struct plan *p, struct strbuf *out)
 			sb_free(&old);
 			continue;
 		}
-		const struct strbuf *old = stage_file_old(f);
+		const struct strbuf *old = stagefile_old(f);
 		diff_unified(from, f->path, sb_str(old), old->len, sb_str(&f->cur), f->cur.len, 3, out);
 	}
 }

@@ -6,9 +6,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commit_int.h"
+#include "vmailadm/commit.h"
 #include "vmailadm/config.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
@@ -128,5 +130,49 @@ int recover_journal(const struct config *cfg, int lock, struct strbuf *said, str
 	free(path);
 	free(r.spans);
 	commit_result_free(&res);
+	return rc;
+}
+
+/* ---- the entry points: a recovery under the lock -------------------------- */
+
+int recover_interrupted(const struct config *cfg, struct strbuf *said, struct diags *d)
+{
+	struct stat st;
+	if (stat(cfg->state_dir, &st) < 0)
+		return 0; /* no commit ever ran here */
+	/* A commit running now owns its journal and temporary files. */
+	int lock = state_lock_try(cfg);
+	if (lock == -1)
+		return 0;
+	int rc = recover_journal(cfg, lock, said, d);
+	state_lock_release(lock);
+	return rc;
+}
+
+int recover_interrupted_read(const struct config *cfg, struct strbuf *said,
+			     struct strbuf *blocked, struct diags *d)
+{
+	struct stat st;
+	if (stat(cfg->state_dir, &st) < 0)
+		return 0;
+	bool journal = state_journal_exists(cfg);
+	/* Only under the lock: a reader without it must not write the files
+	 * a commit may be writing, nor undo that commit's journal. */
+	int lock = state_lock_try(cfg);
+	if (lock == -1 && journal) {
+		char who[256];
+		state_lock_holder(cfg, who, sizeof who);
+		sb_addf(blocked, _("a commit is running or was interrupted (the lock is held: %s): what is shown may be half changed; run vmailadm again once it is done to finish it"),
+			who);
+	} else if (lock == -2 && journal) {
+		sb_addf(blocked, _("a commit was interrupted (%s/journal): what is shown may be half changed; run vmailadm as a user who can write %s to finish it"),
+			cfg->state_dir, cfg->state_dir);
+	}
+	if (lock < 0)
+		return 0;
+	int rc = recover_journal(cfg, lock, said, d);
+	state_lock_release(lock);
+	if (rc < 0)
+		sb_addf(blocked, _("the interrupted commit could not be finished (see above): what is shown may be half changed"));
 	return rc;
 }

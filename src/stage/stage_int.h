@@ -85,7 +85,7 @@ void stagefile_undo_destroy(struct staged_undo **up);
 void stagefile_cur_release(struct strbuf *cur, size_t *cur_map);
 struct staged_file *stagefile_get(struct stage *s, const char *path);
 void stagefile_undo_rebuild(const struct staged_file *f, size_t c0, size_t c1, struct strbuf *out);
-const struct strbuf *stage_file_old(const struct staged_file *cf);
+const struct strbuf *stagefile_old(const struct staged_file *cf);
 const struct strbuf *stagefile_bytes(struct stage *s, struct staged_file *f);
 void stagefile_set(struct staged_file *f, struct strbuf *nb);
 void stagefile_materialize(struct stage *s, struct staged_file *f);

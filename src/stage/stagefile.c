@@ -107,7 +107,7 @@ void stagefile_undo_rebuild(const struct staged_file *f, size_t c0, size_t c1, s
 	sb_add(out, f->cur.buf + pos, c1 - pos);
 }
 
-const struct strbuf *stage_file_old(const struct staged_file *cf)
+const struct strbuf *stagefile_old(const struct staged_file *cf)
 {
 	/* old is a cache: filling it changes nothing the caller sees */
 	struct staged_file *f = (struct staged_file *)(uintptr_t)cf;
@@ -148,7 +148,7 @@ const struct strbuf *stagefile_bytes(struct stage *s, struct staged_file *f)
 {
 	if (f->edited)
 		return &f->cur;
-	const struct strbuf *b = stage_file_old(f);
+	const struct strbuf *b = stagefile_old(f);
 	if (f->changed_since)
 		s->stale = true;
 	return b;
@@ -157,7 +157,7 @@ const struct strbuf *stagefile_bytes(struct stage *s, struct staged_file *f)
 /* New staged bytes for f, taken from nb (left empty). */
 void stagefile_set(struct staged_file *f, struct strbuf *nb)
 {
-	stage_file_old(f);   /* an undo is relative to the cur it replaces */
+	stagefile_old(f);   /* an undo is relative to the cur it replaces */
 	stagefile_cur_release(&f->cur, &f->cur_map);
 	f->cur = *nb;
 	sb_init(nb);
@@ -295,7 +295,7 @@ bool stagefile_unchanged(const struct staged_file *f, struct strbuf *scratch)
 	}
 	if (f->lazy && !f->undo)
 		return false;   /* only consulted, not held: read everything again */
-	const struct strbuf *old = stage_file_old(f);
+	const struct strbuf *old = stagefile_old(f);
 	bool exists;
 	sb_reset(scratch);
 	return stagefile_read_raw(f->path, scratch, &exists) == 0 && exists && scratch->len == old->len &&

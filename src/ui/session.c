@@ -53,7 +53,7 @@ void session_recover(struct ui *ui)
 {
 	struct strbuf said = STRBUF_INIT, blocked = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	int rc = commit_recover_read(ui->cfg, &said, &blocked, &d);
+	int rc = recover_interrupted_read(ui->cfg, &said, &blocked, &d);
 	if (rc < 0) {
 		struct strbuf m = STRBUF_INIT;
 		staged_first_diag(&d, &m, _("an interrupted commit could not be undone"));

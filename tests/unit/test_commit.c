@@ -400,7 +400,7 @@ static void test_precheck_refuses(void)
 }
 
 /* Kill the commit right after it wrote the passwd-file: the journal is
- * left, and commit_recover puts every written file back. */
+ * left, and recover_interrupted puts every written file back. */
 static const char *crash_at;
 
 static void crash(void *ctx, const char *step, bool ok, const char *detail)
@@ -440,7 +440,7 @@ static void test_recover_after_crash(void)
 	CU_ASSERT(contains(VMB, "alice@andromed.cloud"));
 	struct strbuf said = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT_EQUAL(d.n, 0);
 	CU_ASSERT(strstr(said.buf, "restored") != NULL);
 	CU_ASSERT(strstr(said.buf, USERS) != NULL);
@@ -450,7 +450,7 @@ static void test_recover_after_crash(void)
 	CU_ASSERT(!exists(P("state/journal")));
 	/* Nothing left to do the second time. */
 	sb_reset(&said);
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT_EQUAL(said.len, 0);
 	sb_free(&said);
 	diags_free(&d);
@@ -536,7 +536,7 @@ static void test_recover_del_killed_in_reload(void)
 	CU_ASSERT(!exists(P("vhosts/andromed.cloud/support")));
 	struct strbuf said = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT_EQUAL(d.n, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "finished the interrupted commit"));
 	CU_ASSERT(contains(P("state/audit.log"), "\"finished by recovery\""));
@@ -566,7 +566,7 @@ static void test_recover_add_removes_maildir(void)
 	CU_ASSERT(exists(P("vhosts/andromed.cloud/alice/new")));
 	struct strbuf said = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "rolled back the interrupted commit"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "removed the empty maildir"));
 	CU_ASSERT(!exists(P("vhosts/andromed.cloud/alice")));
@@ -580,7 +580,7 @@ static void test_recover_add_removes_maildir(void)
 /* Killed once the new versions are written under temporary names, before
  * the journal: no live file changed, and the temporary files (a source and
  * the map built from it beside vmailbox, the passwd-file's) are recognised
- * and removed by commit_recover, which has no journal to roll back. */
+ * and removed by recover_interrupted, which has no journal to roll back. */
 static void test_crash_before_journal(void)
 {
 	setup();
@@ -595,7 +595,7 @@ static void test_crash_before_journal(void)
 	CU_ASSERT(!contains(VMB, "alice@"));
 	struct strbuf said = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT_EQUAL(d.n, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "left by an interrupted commit"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), P("etc/dovecot/users.vmailadm-")));
@@ -606,7 +606,7 @@ static void test_crash_before_journal(void)
 	snap_check(&sn);
 	/* Nothing left to do the second time. */
 	sb_reset(&said);
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT_EQUAL(said.len, 0);
 
 	/* Killed again; this time the next commit finds the leftovers beside
@@ -631,7 +631,7 @@ static void test_crash_before_journal(void)
 }
 
 /* Killed right after the journal, before any rename: the live files are
- * as they were, and commit_recover removes the temporary files the journal
+ * as they were, and recover_interrupted removes the temporary files the journal
  * names and the journal. */
 static void test_crash_after_journal(void)
 {
@@ -646,7 +646,7 @@ static void test_crash_after_journal(void)
 	CU_ASSERT_EQUAL(count_temps(P("etc/dovecot")), 1);
 	struct strbuf said = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT_EQUAL(d.n, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "rolled back the interrupted commit"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "left by an interrupted commit"));
@@ -680,13 +680,13 @@ static void test_recover_waits_for_lock(void)
 	close(fd);
 	struct strbuf said = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT_EQUAL(said.len, 0);
 	CU_ASSERT(exists(P("state/journal")));
 	CU_ASSERT(contains(USERS, "alice@andromed.cloud"));
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "restored"));
 	CU_ASSERT(!exists(P("state/journal")));
 	CU_ASSERT(!contains(USERS, "alice@andromed.cloud"));
@@ -709,7 +709,7 @@ static void test_recover_without_lock_file(void)
 	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
 	struct strbuf said = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "restored"));
 	CU_ASSERT(!exists(P("state/journal")));
 	CU_ASSERT(!contains(USERS, "alice@andromed.cloud"));
@@ -1285,7 +1285,7 @@ static void test_rollback_incomplete_says_what(void)
 	CU_ASSERT(contains(P("state/audit.log"), "\"rollback incomplete\""));
 	struct strbuf said = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 	CU_ASSERT(!exists(P("state/journal")));
 	char *users2 = slurp(USERS), *vmb2 = slurp(VMB);
 	CU_ASSERT(users2 && strcmp(users, users2) == 0);
@@ -1313,7 +1313,7 @@ static void test_recover_read(void)
 	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
 	struct strbuf said = STRBUF_INIT, blocked = STRBUF_INIT;
 	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL(commit_recover_read(cfg, &said, &blocked, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted_read(cfg, &said, &blocked, &d), 0);
 	CU_ASSERT_EQUAL(said.len, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&blocked), "a commit was interrupted"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&blocked), "a user who can write"));
@@ -1322,7 +1322,7 @@ static void test_recover_read(void)
 	CU_ASSERT(contains(USERS, "alice@andromed.cloud"));
 	CU_ASSERT_EQUAL(rmdir(path), 0);
 	sb_reset(&blocked);
-	CU_ASSERT_EQUAL(commit_recover_read(cfg, &said, &blocked, &d), 0);
+	CU_ASSERT_EQUAL(recover_interrupted_read(cfg, &said, &blocked, &d), 0);
 	CU_ASSERT_EQUAL(blocked.len, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "rolled back the interrupted commit"));
 	CU_ASSERT(!exists(P("state/journal")));

@@ -331,7 +331,7 @@ static void describe(struct stage *s, struct strbuf *out)
 	/* the diff too: the quick path shows it from the changed stretch only */
 	plan_diff(p, out);
 	for (size_t i = 0; i < p->nfiles; i++) {
-		const struct strbuf *old = stage_file_old(p->files[i]);
+		const struct strbuf *old = stagefile_old(p->files[i]);
 		sb_addf(out, "OLD %s %zu\n", p->files[i]->path, old->len);
 	}
 	for (size_t i = 0; i < p->nactions; i++) {
