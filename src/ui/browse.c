@@ -200,7 +200,7 @@ static bool browse_k_into(struct screen *s, struct ui *ui, ui_key k)
 	if (enter && B->focus == PANE_ENTRIES && B->nrows) {
 		const struct row *r = &B->rows[B->elist.sel];
 		if (r->kind == ROW_MAILBOX && r->mark != MARK_ADD) {
-			ui_push(ui, maillist_create(ui, r->p));
+			ui_push(ui, mailview_list_create(ui, r->p));
 			return true;
 		}
 		if ((r->kind == ROW_ALIAS || r->kind == ROW_CATCHALL) && r->mark != MARK_DEL) {
@@ -228,7 +228,7 @@ static bool browse_k_open(struct screen *s, struct ui *ui, ui_key k)
 	struct browse *B = (struct browse *)s;
 	(void)k;
 	if (B->focus == PANE_ENTRIES && B->nrows && B->rows[B->elist.sel].kind == ROW_MAILBOX)
-		ui_push(ui, maillist_create(ui, B->rows[B->elist.sel].p));
+		ui_push(ui, mailview_list_create(ui, B->rows[B->elist.sel].p));
 	else
 		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox to open its messages"));
 	return true;

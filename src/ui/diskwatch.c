@@ -40,24 +40,24 @@ struct diskwatch {
 	double due;              /* ms: compare then; 0 = nothing pending */
 };
 
-void ui_watch_dir(int ifd, const char *dir)
+void diskwatch_add_dir(int ifd, const char *dir)
 {
 	if (ifd >= 0 && dir)
 		inotify_add_watch(ifd, dir, IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
 					    IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_ONLYDIR);
 }
 
-void ui_watch_dir_of(int ifd, const char *file)
+void diskwatch_add_dir_of(int ifd, const char *file)
 {
 	const char *slash = file ? strrchr(file, '/') : NULL;
 	if (!slash)
 		return;
 	char *dir = slash == file ? xstrdup("/") : xstrndup(file, (size_t)(slash - file));
-	ui_watch_dir(ifd, dir);
+	diskwatch_add_dir(ifd, dir);
 	free(dir);
 }
 
-bool ui_settled(int fd, double *due, int settle_ms)
+bool diskwatch_settled(int fd, double *due, int settle_ms)
 {
 	char buf[4096];
 	bool any = false;
@@ -71,7 +71,7 @@ bool ui_settled(int fd, double *due, int settle_ms)
 	return true;
 }
 
-int ui_settle_timeout(double due)
+int diskwatch_settle_timeout(double due)
 {
 	if (!due)
 		return -1;
@@ -113,7 +113,7 @@ static void diskwatch_add(struct diskwatch *W, const char *path)
 	memset(f, 0, sizeof *f);
 	f->path = xstrdup(path);
 	seen_take(f);
-	ui_watch_dir_of(W->ifd, path);
+	diskwatch_add_dir_of(W->ifd, path);
 }
 
 static void diskwatch_clear(struct diskwatch *W)
@@ -169,12 +169,12 @@ int diskwatch_pollfd(const struct diskwatch *W, struct pollfd *fd)
 
 int diskwatch_timeout(const struct diskwatch *W)
 {
-	return W ? ui_settle_timeout(W->due) : -1;
+	return W ? diskwatch_settle_timeout(W->due) : -1;
 }
 
 bool diskwatch_changed(struct diskwatch *W)
 {
-	if (!W || !ui_settled(W->ifd, &W->due, DISKWATCH_SETTLE_MS))
+	if (!W || !diskwatch_settled(W->ifd, &W->due, DISKWATCH_SETTLE_MS))
 		return false;
 	for (size_t i = 0; i < W->nfiles; i++)
 		if (!seen_same(&W->files[i]))

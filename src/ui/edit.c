@@ -89,7 +89,7 @@ static void show_generated(struct ui *ui, const char *address, const char *plain
 	struct strbuf t = STRBUF_INIT;
 	sb_addf(&t, _("The password of %s is:\n\n    %s\n\nIt is shown only this once: note it now. "
 		      "It takes effect at the commit (D, then c)."), address, plain);
-	ui_push(ui, note_create(ui, _("Generated password"), sb_str(&t), ROLE_NORMAL));
+	ui_push(ui, form_note_create(ui, _("Generated password"), sb_str(&t), ROLE_NORMAL));
 	explicit_bzero(t.buf, t.cap);
 	sb_free(&t);
 }
@@ -222,8 +222,8 @@ void edit_add(struct ui *ui, const struct ui_sel *sel)
 	}
 	char text[400];
 	snprintf(text, sizeof text, _("What to add to %s?"), sel->domain);
-	ui_push(ui, ask_create(ui, _("Add"), text, add_choices, add_answer,
-			       ctx_new(sel->domain, NULL), ctx_free));
+	ui_push(ui, form_ask_create(ui, _("Add"), text, add_choices, add_answer,
+				    ctx_new(sel->domain, NULL), ctx_free));
 }
 
 /* ---- delete ---- */
@@ -300,7 +300,7 @@ void edit_delete(struct ui *ui, const struct ui_sel *sel)
 	sb_adds(&t, _("\n\nNothing changes on disk before the commit (D, then c)."));
 	struct del_ctx *c = xcalloc(1, sizeof *c);
 	c->op = op;
-	ui_push(ui, ask_create(ui, _("Remove"), sb_str(&t), yes_no, del_answer, c, del_free));
+	ui_push(ui, form_ask_create(ui, _("Remove"), sb_str(&t), yes_no, del_answer, c, del_free));
 	sb_free(&t);
 }
 
@@ -454,8 +454,8 @@ void edit_password(struct ui *ui, const struct ui_sel *sel)
 	char text[400];
 	snprintf(text, sizeof text, _("New password for %s: type it (twice, hidden) or generate "
 				      "one (shown once)?"), sel->mailbox->address);
-	ui_push(ui, ask_create(ui, _("Password"), text, pw_choices, pw_answer,
-			       ctx_new(sel->domain, sel->mailbox->address), ctx_free));
+	ui_push(ui, form_ask_create(ui, _("Password"), text, pw_choices, pw_answer,
+				    ctx_new(sel->domain, sel->mailbox->address), ctx_free));
 }
 
 /* ---- quit ---- */
@@ -492,5 +492,5 @@ void edit_quit(struct ui *ui)
 	snprintf(text, sizeof text,
 		 ngettext("%zu staged change is not committed.", "%zu staged changes are not committed.",
 			  ui->staged), ui->staged);
-	ui_push(ui, ask_create(ui, _("Quit"), text, quit_choices, quit_answer, NULL, NULL));
+	ui_push(ui, form_ask_create(ui, _("Quit"), text, quit_choices, quit_answer, NULL, NULL));
 }

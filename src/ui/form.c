@@ -413,9 +413,9 @@ static const struct screen_ops dialog_ops = {
 	dialog_draw, dialog_key, NULL, dialog_free, dialog_keybar, NULL,
 };
 
-struct screen *ask_create(struct ui *ui, const char *title, const char *text,
-			  const char *const *choices, ask_fn answer, void *ctx,
-			  void (*ctx_free)(void *))
+struct screen *form_ask_create(struct ui *ui, const char *title, const char *text,
+			       const char *const *choices, ask_fn answer, void *ctx,
+			       void (*ctx_free)(void *))
 {
 	(void)ui;
 	struct dialog *dl = xcalloc(1, sizeof *dl);
@@ -430,8 +430,8 @@ struct screen *ask_create(struct ui *ui, const char *title, const char *text,
 	return &dl->s;
 }
 
-struct screen *note_create(struct ui *ui, const char *title, const char *text,
-			   enum theme_role role)
+struct screen *form_note_create(struct ui *ui, const char *title, const char *text,
+				enum theme_role role)
 {
 	(void)ui;
 	struct dialog *dl = xcalloc(1, sizeof *dl);

@@ -179,7 +179,7 @@ static void history_answer(struct ui *ui, void *ctx, int key)
 				   "staged %ld restores to roll back %s: D previews and commits them, u undoes",
 				   (unsigned long)n), n, id);
 		if (notes.len)
-			ui_push(ui, note_create(ui, _("What the rollback leaves"), sb_str(&notes), ROLE_NORMAL));
+			ui_push(ui, form_note_create(ui, _("What the rollback leaves"), sb_str(&notes), ROLE_NORMAL));
 	} else if (key == 'y') {
 		ui_status(ui, ROLE_ERROR, _("nothing was staged: %s (in the question, f instead of y restores over later changes)"),
 			  sb_str(&err));
@@ -211,8 +211,8 @@ static bool history_k_rollback(struct screen *s, struct ui *ui, ui_key k)
 		      "before it and the Maildirs it archived back in place, staged as new changes: "
 		      "D previews them, c commits. A file changed since is refused, unless f."),
 		H->target, history_str(rec, "time"), sb_str(&who));
-	ui_push(ui, ask_create(ui, _("Roll back"), sb_str(&t), history_choices, history_answer, H,
-			       NULL));
+	ui_push(ui, form_ask_create(ui, _("Roll back"), sb_str(&t), history_choices, history_answer, H,
+				    NULL));
 	sb_free(&who);
 	sb_free(&t);
 	return true;

@@ -106,7 +106,7 @@ void logview_show(struct ui *ui, const char *address, struct tracer *tr)
 		free(msg);
 	}
 	char *title = xasprintf(_("Mail log of %s"), address);
-	ui_push(ui, note_create(ui, title, sb_str(&t), d.n && !n ? ROLE_ERROR : ROLE_NORMAL));
+	ui_push(ui, form_note_create(ui, title, sb_str(&t), d.n && !n ? ROLE_ERROR : ROLE_NORMAL));
 	free(title);
 	sb_free(&t);
 	free(source);

@@ -255,7 +255,7 @@ static bool ml_k_next_box(struct screen *s, struct ui *ui, ui_key k)
 	const struct mailbox *b = browse_next_new(ui->main, &mbx);
 	if (!b)
 		return true;
-	struct screen *next = maillist_create(ui, b);
+	struct screen *next = mailview_list_create(ui, b);
 	ui_pop(ui);   /* this list, replaced by the next box's */
 	ui_push(ui, next);
 	return true;
@@ -336,7 +336,7 @@ static const char *const *ml_keybar(struct screen *s)
 
 static const struct screen_ops ml_screen_ops = { ml_draw, ml_key, NULL, ml_free, ml_keybar, &ml_tab };
 
-struct screen *maillist_create(struct ui *ui, const struct mailbox *b)
+struct screen *mailview_list_create(struct ui *ui, const struct mailbox *b)
 {
 	struct maillist *M = xcalloc(1, sizeof *M);
 	M->s.ops = &ml_screen_ops;

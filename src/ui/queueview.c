@@ -303,7 +303,7 @@ static bool qv_k_act(struct screen *s, struct ui *ui, ui_key k)
 				       m->nrcpts ? m->rcpts[0].address : "?", m->nrcpts);
 		struct qv_ref *c = xcalloc(1, sizeof *c);
 		*c = r;
-		ui_push(ui, ask_create(ui, _("Delete"), text, qv_yes_no, qv_delete_answer, c, qv_ref_free));
+		ui_push(ui, form_ask_create(ui, _("Delete"), text, qv_yes_no, qv_delete_answer, c, qv_ref_free));
 		free(text);
 		return true;
 	}

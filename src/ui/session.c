@@ -144,8 +144,8 @@ void session_offer(struct ui *ui)
 				"%zu staged changes from an earlier session:\n", n), n);
 	sb_adds(&text, sb_str(&list));
 	sb_adds(&text, _("Restore them? y/n"));
-	ui_push(ui, ask_create(ui, _("Staged changes"), sb_str(&text), session_restore_choices,
-			       session_restore_answer, NULL, NULL));
+	ui_push(ui, form_ask_create(ui, _("Staged changes"), sb_str(&text), session_restore_choices,
+				    session_restore_answer, NULL, NULL));
 	sb_free(&list);
 	sb_free(&text);
 }

@@ -150,7 +150,8 @@ void tags_delete(struct browse *B, struct ui *ui)
 	if (B->ntags > 8)
 		sb_addf(&t, _("  ... and %zu more\n"), B->ntags - 8);
 	sb_addf(&t, _("Mailboxes' mail is moved to the archive (%s), not deleted."), ui->cfg->archive_dir);
-	ui_push(ui, ask_create(ui, _("Remove"), sb_str(&t), tags_yes_no, tags_del_answer, NULL, NULL));
+	ui_push(ui, form_ask_create(ui, _("Remove"), sb_str(&t), tags_yes_no, tags_del_answer, NULL,
+				    NULL));
 	sb_free(&t);
 }
 

@@ -321,12 +321,12 @@ void edit_check_for(struct ui *ui);
  * NULL-terminated; answer gets the key (27 for Esc when not a choice). The
  * question closes before answer is called. */
 typedef void (*ask_fn)(struct ui *ui, void *ctx, int key);
-struct screen *ask_create(struct ui *ui, const char *title, const char *text,
-			  const char *const *choices, ask_fn answer, void *ctx,
-			  void (*ctx_free)(void *));
+struct screen *form_ask_create(struct ui *ui, const char *title, const char *text,
+			       const char *const *choices, ask_fn answer, void *ctx,
+			       void (*ctx_free)(void *));
 /* A message to read once (a generated password), closed by any key. */
-struct screen *note_create(struct ui *ui, const char *title, const char *text,
-			   enum theme_role role);
+struct screen *form_note_create(struct ui *ui, const char *title, const char *text,
+				enum theme_role role);
 
 /* The commit history (H, history.c): the audit log's commits, r rolls one
  * back through the core of `vmailadm rollback`. */
@@ -342,7 +342,7 @@ struct tracer;
 void logview_show(struct ui *ui, const char *address, struct tracer *tr);
 
 /* Quick inspection of a mailbox (mailview.c). */
-struct screen *maillist_create(struct ui *ui, const struct mailbox *b);
+struct screen *mailview_list_create(struct ui *ui, const struct mailbox *b);
 /* The message viewer over text mailmsg_render made (a queued message). */
 struct screen *mailview_text(struct ui *ui, const char *title, const char *text, size_t len);
 
@@ -400,13 +400,13 @@ int diskwatch_timeout(const struct diskwatch *W);
 bool diskwatch_changed(struct diskwatch *W);
 /* Watch a directory (or the one holding file) for entries coming, going
  * or being rewritten; nothing when ifd < 0. */
-void ui_watch_dir(int ifd, const char *dir);
+void diskwatch_add_dir(int ifd, const char *dir);
 /* Drain the inotify descriptor fd; events put *due settle_ms ahead (files
  * are written in bursts). True once *due has passed (then *due is 0). */
-bool ui_settled(int fd, double *due, int settle_ms);
+bool diskwatch_settled(int fd, double *due, int settle_ms);
 /* A poll timeout in ms until due (-1: nothing due). */
-int ui_settle_timeout(double due);
-void ui_watch_dir_of(int ifd, const char *file);
+int diskwatch_settle_timeout(double due);
+void diskwatch_add_dir_of(int ifd, const char *file);
 
 /* Live statistics: the first scan runs in a thread so that the first screen
  * paints at once; then a watcher reports deliveries, rescanned here. */

@@ -40,12 +40,12 @@ struct xpane {
 
 static void xpane_watch(struct xpane *X, const char *path)
 {
-	ui_watch_dir(X->ifd, path);
+	diskwatch_add_dir(X->ifd, path);
 }
 
 static void xpane_watch_dir_of(struct xpane *X, const char *file)
 {
-	ui_watch_dir_of(X->ifd, file);
+	diskwatch_add_dir_of(X->ifd, file);
 }
 
 /* Every directory whose change may change a step: the maps' and the
@@ -173,7 +173,7 @@ static void xpane_toggle(struct ui *ui)
 	if (!X->allowed && !exercise_tree_is_demo(ui->cfg)) {
 		char *text = xasprintf(_("This tree is not a demo: the exercises will query its servers and keep their progress in %s. Continue?"),
 				       ui->cfg->state_dir);
-		ui_push(ui, ask_create(ui, _("Exercises"), text, yes_no, xpane_allow_answer, NULL, NULL));
+		ui_push(ui, form_ask_create(ui, _("Exercises"), text, yes_no, xpane_allow_answer, NULL, NULL));
 		free(text);
 		return;
 	}
@@ -305,13 +305,13 @@ int xpane_pollfds(struct ui *ui, struct pollfd *fds, int max)
 int xpane_timeout(struct ui *ui)
 {
 	const struct xpane *X = ui->xpane;
-	return X && X->open ? ui_settle_timeout(X->due) : -1;
+	return X && X->open ? diskwatch_settle_timeout(X->due) : -1;
 }
 
 bool xpane_handle(struct ui *ui)
 {
 	struct xpane *X = ui->xpane;
-	if (!X || !X->open || !ui_settled(X->ifd, &X->due, SETTLE_MS))
+	if (!X || !X->open || !diskwatch_settled(X->ifd, &X->due, SETTLE_MS))
 		return false;
 	xpane_recheck(ui, X);
 	return true;
