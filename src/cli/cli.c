@@ -1,7 +1,9 @@
 /* Command-line dispatch: global options, then one command from the table;
  * and what every command shares: the one option parser (cli_parse), --help
- * from the table, the one error format ("vmailadm: COMMAND: message") and
- * the suggestions for a mistyped word. Each command lives in its own cmd_*.c. */
+ * from the table, the one error format ("vmailadm: COMMAND: message"), the
+ * suggestions for a mistyped word, the world read for a command that reads
+ * (an interrupted commit finished first), the audit log's records. Each
+ * command lives in its own cmd_*.c; the shared JSON forms in cli_json.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,11 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "vmailadm/cli.h"
+#include "vmailadm/commit.h"
 #include "vmailadm/config.h"
 #include "vmailadm/doveconf.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 
 /* The command table: one row per command (keep sorted by name). usage is
@@ -609,4 +616,87 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 	config_free(&cli.cfg);
 	free(cli.who);
 	return rc;
+}
+
+/* ---- what the commands that read share: the world, the audit log ---- */
+
+/* Issue 10, defect 6: a read command used to show the half-changed files
+ * of a killed commit (an address in the map but not in the passwd-file)
+ * without a word. */
+void cli_recover_read(struct cli *cli)
+{
+	struct strbuf said = STRBUF_INIT, blocked = STRBUF_INIT;
+	struct diags d = DIAGS_INIT;
+	recover_interrupted_read(cli_config(cli), &said, &blocked, &d);
+	cli_diags(cli, &d);
+	for (char *l = said.buf, *nl; l && *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		*nl = '\0';
+		fprintf(stderr, "%s: %s\n", cli->prog, l);
+	}
+	if (blocked.len)
+		fprintf(stderr, "%s: %s\n", cli->prog, blocked.buf);
+	diags_free(&d);
+	sb_free(&said);
+	sb_free(&blocked);
+}
+
+struct world *cli_world(struct cli *cli)
+{
+	struct config *cfg = cli_config(cli);
+	cli_recover_read(cli);
+	struct diags d = DIAGS_INIT;
+	struct world *w = NULL;
+	int rc = world_load(cfg, &w, &d);
+	/* Problems in the files are reported but do not stop the listing. */
+	cli_diags(cli, &d);
+	diags_free(&d);
+	if (rc < 0) {
+		config_free(&cli->cfg);
+		exit(EXIT_USAGE);
+	}
+	/* The commands mark what depends on such a file unknown and exit 1. */
+	for (size_t i = 0; i < world_unreadable_count(w); i++)
+		fprintf(stderr, _("%s: %s cannot be read: what it holds is shown as unknown, not as missing\n"),
+			cli->prog, world_unreadable(w, i));
+	return w;
+}
+
+/* "1 GiB", "500 MiB", "unlimited", or "" (no rule). */
+char *cli_format_quota(const struct mailbox *b)
+{
+	if (b->pw_unknown)
+		return xstrdup(_("(unknown)"));
+	if (!b->quota_rule)
+		return xstrdup("");
+	if (b->quota_bytes < 0)
+		return xstrdup(b->quota_rule);
+	if (b->quota_bytes == 0)
+		return xstrdup(_("unlimited"));
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b->quota_bytes;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+		v /= 1024;
+		u++;
+	}
+	if (v == (double)(long long)v)
+		return xasprintf("%lld %s", (long long)v, units[u]);
+	return xasprintf("%.1f %s", v, units[u]);
+}
+
+/* Every audit record, oldest first (read by state.c); what cannot be read
+ * is said on stderr. */
+json_t *cli_audit_records(struct cli *cli)
+{
+	struct state_audit a;
+	state_audit_read(cli_config(cli), &a);
+	if (a.error)
+		fprintf(stderr, "%s: %s: %s\n", cli->who, a.path, strerror(a.error));
+	for (size_t i = 0; i < a.nbad; i++)
+		fprintf(stderr, _("%s:%u: warning: unreadable audit record: %s\n"), a.path, a.bad[i].line,
+			a.bad[i].why);
+	json_t *all = json_incref(a.records);
+	state_audit_free(&a);
+	return all;
 }

@@ -3,18 +3,15 @@
  * home of cli_world(), the loader every read-only command shares. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "vmailadm/aliases.h"
 #include "vmailadm/cli.h"
-#include "vmailadm/commit.h"
 #include "vmailadm/config.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/diag.h"
@@ -23,48 +20,6 @@
 #include "vmailadm/pwfile.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
-
-/* Issue 10, defect 6: a read command used to show the half-changed files
- * of a killed commit (an address in the map but not in the passwd-file)
- * without a word. */
-void cli_recover_read(struct cli *cli)
-{
-	struct strbuf said = STRBUF_INIT, blocked = STRBUF_INIT;
-	struct diags d = DIAGS_INIT;
-	recover_interrupted_read(cli_config(cli), &said, &blocked, &d);
-	cli_diags(cli, &d);
-	for (char *l = said.buf, *nl; l && *l; l = nl + 1) {
-		nl = strchr(l, '\n');
-		*nl = '\0';
-		fprintf(stderr, "%s: %s\n", cli->prog, l);
-	}
-	if (blocked.len)
-		fprintf(stderr, "%s: %s\n", cli->prog, blocked.buf);
-	diags_free(&d);
-	sb_free(&said);
-	sb_free(&blocked);
-}
-
-struct world *cli_world(struct cli *cli)
-{
-	struct config *cfg = cli_config(cli);
-	cli_recover_read(cli);
-	struct diags d = DIAGS_INIT;
-	struct world *w = NULL;
-	int rc = world_load(cfg, &w, &d);
-	/* Problems in the files are reported but do not stop the listing. */
-	cli_diags(cli, &d);
-	diags_free(&d);
-	if (rc < 0) {
-		config_free(&cli->cfg);
-		exit(EXIT_USAGE);
-	}
-	/* The commands mark what depends on such a file unknown and exit 1. */
-	for (size_t i = 0; i < world_unreadable_count(w); i++)
-		fprintf(stderr, _("%s: %s cannot be read: what it holds is shown as unknown, not as missing\n"),
-			cli->prog, world_unreadable(w, i));
-	return w;
-}
 
 /* ---- a tiny column formatter: rows of printable cells, padded on output ---- */
 
@@ -136,88 +91,6 @@ static void tout_free(struct table_out *t)
 
 /* ---- shared formatting ---- */
 
-/* "1 GiB", "500 MiB", "unlimited", or "" (no rule). */
-char *cli_format_quota(const struct mailbox *b)
-{
-	if (b->pw_unknown)
-		return xstrdup(_("(unknown)"));
-	if (!b->quota_rule)
-		return xstrdup("");
-	if (b->quota_bytes < 0)
-		return xstrdup(b->quota_rule);
-	if (b->quota_bytes == 0)
-		return xstrdup(_("unlimited"));
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)b->quota_bytes;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
-		v /= 1024;
-		u++;
-	}
-	if (v == (double)(long long)v)
-		return xasprintf("%lld %s", (long long)v, units[u]);
-	return xasprintf("%.1f %s", v, units[u]);
-}
-
-/* true or false, or null when it cannot be looked at (EACCES): unknown is
- * not absent. */
-static json_t *path_exists(const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) == 0)
-		return json_true();
-	return errno == ENOENT || errno == ENOTDIR ? json_false() : json_null();
-}
-
-json_t *cli_json_mailbox(const struct mailbox *b)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "address", json_string(b->address));
-	json_object_set_new(o, "local", json_string(b->local));
-	json_object_set_new(o, "domain", json_string(b->domain));
-	json_object_set_new(o, "maildir", json_string(b->maildir));
-	json_object_set_new(o, "format", json_string(b->is_maildir ? "maildir" : "mbox"));
-	json_object_set_new(o, "exists", path_exists(b->maildir));
-	json_object_set_new(o, "value", json_string(b->value));
-	json_object_set_new(o, "file", json_string(b->file));
-	json_object_set_new(o, "line", json_integer(b->line));
-	char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
-	/* An unreadable passwd-file: null (unknown), never false. */
-	json_object_set_new(o, "passwd_known", json_boolean(!b->pw_unknown));
-	json_object_set_new(o, "has_password", b->pw_unknown ? json_null()
-							     : json_boolean(scheme && *scheme));
-	json_object_set_new(o, "password_scheme", scheme && *scheme ? json_string(scheme) : json_null());
-	free(scheme);
-	json_object_set_new(o, "passwd_line", b->pw ? json_integer(b->pw->line) : json_null());
-	json_object_set_new(o, "quota_rule", b->quota_rule ? json_string(b->quota_rule) : json_null());
-	json_object_set_new(o, "quota", b->quota_bytes >= 0 ? json_integer(b->quota_bytes) : json_null());
-	json_object_set_new(o, "swallowed_by_catchall", json_boolean(b->swallowed));
-	return o;
-}
-
-json_t *cli_json_alias(const struct alias *a)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "address", json_string(a->address));
-	json_object_set_new(o, "domain", json_string(a->domain));
-	json_t *targets = json_array(), *details = json_array();
-	for (size_t i = 0; i < a->ntargets; i++) {
-		const struct alias_target *t = &a->targets[i];
-		json_array_append_new(targets, json_string(t->address));
-		json_t *td = json_object();
-		json_object_set_new(td, "address", json_string(t->address));
-		json_object_set_new(td, "class", json_string(model_target_class_name(t->class)));
-		json_array_append_new(details, td);
-	}
-	json_object_set_new(o, "targets", targets);
-	json_object_set_new(o, "target_classes", details);
-	json_object_set_new(o, "catchall", json_boolean(a->is_catchall));
-	json_object_set_new(o, "identity", json_boolean(a->is_identity));
-	json_object_set_new(o, "file", json_string(a->file));
-	json_object_set_new(o, "line", json_integer(a->line));
-	return o;
-}
-
 static json_t *json_catchall(const struct catchall *c)
 {
 	json_t *o = json_object();
@@ -257,13 +130,6 @@ static json_t *json_domain(const struct domain *dom)
 	}
 	json_object_set_new(o, "listed", listed);
 	return o;
-}
-
-void cli_json_print(json_t *j)
-{
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(j);
 }
 
 /* ---- the lists ---- */
@@ -480,19 +346,6 @@ static size_t list_aliases(const struct world *w, const char *only, bool json)
 		sb_free(&sb);
 	}
 	return list_end(&t, count);
-}
-
-json_t *cli_json_sysalias(const struct alias_entry *e, const char *file)
-{
-	json_t *o = json_object();
-	json_t *t = json_array();
-	for (size_t i = 0; i < e->ntargets; i++)
-		json_array_append_new(t, json_string(e->targets[i]));
-	json_object_set_new(o, "name", json_string(e->lookup_key));
-	json_object_set_new(o, "targets", t);
-	json_object_set_new(o, "file", file ? json_string(file) : json_null());
-	json_object_set_new(o, "line", json_integer(e->line));
-	return o;
 }
 
 /* The system aliases (/etc/aliases): local(8)'s, for the mydestination

@@ -12,24 +12,7 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
-#include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
-
-/* Every audit record, oldest first (read by state.c); what cannot be read
- * is said on stderr. */
-json_t *cli_audit_records(struct cli *cli)
-{
-	struct state_audit a;
-	state_audit_read(cli_config(cli), &a);
-	if (a.error)
-		fprintf(stderr, "%s: %s: %s\n", cli->who, a.path, strerror(a.error));
-	for (size_t i = 0; i < a.nbad; i++)
-		fprintf(stderr, _("%s:%u: warning: unreadable audit record: %s\n"), a.path, a.bad[i].line,
-			a.bad[i].why);
-	json_t *all = json_incref(a.records);
-	state_audit_free(&a);
-	return all;
-}
 
 static const char *str(json_t *o, const char *key)
 {

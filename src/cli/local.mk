@@ -1,6 +1,7 @@
 libvmailcli_a_SOURCES += \
 	src/cli/asciiout.c \
-	src/cli/cli.c
+	src/cli/cli.c \
+	src/cli/cli_json.c
 noinst_HEADERS += \
 	include/vmailadm/cli.h \
 	include/vmailadm/config.h \

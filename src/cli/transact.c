@@ -303,40 +303,6 @@ static void print_colored_diff(const char *diff)
 	}
 }
 
-json_t *cli_json_plan(struct stage *s, const struct plan *p, const char *diff)
-{
-	json_t *o = json_object();
-	json_t *ops = json_array();
-	for (size_t i = 0; i < stage_count(s); i++) {
-		struct strbuf desc = STRBUF_INIT;
-		op_describe(stage_op(s, i), &desc);
-		json_array_append_new(ops, json_string(sb_str(&desc)));
-		sb_free(&desc);
-	}
-	json_object_set_new(o, "operations", ops);
-	json_t *files = json_array();
-	for (size_t i = 0; i < p->nfiles; i++)
-		json_array_append_new(files, json_string(p->files[i]->path));
-	json_object_set_new(o, "files", files);
-	json_object_set_new(o, "diff", json_string(diff));
-	json_t *actions = json_array();
-	for (size_t i = 0; i < p->nactions; i++) {
-		json_t *a = json_object();
-		json_object_set_new(a, "action", json_string(plan_action_name(p->actions[i].kind)));
-		if (p->actions[i].path)
-			json_object_set_new(a, "path", json_string(p->actions[i].path));
-		if (p->actions[i].target)
-			json_object_set_new(a, "target", json_string(p->actions[i].target));
-		json_array_append_new(actions, a);
-	}
-	json_object_set_new(o, "actions", actions);
-	json_t *notes = json_array();
-	for (size_t i = 0; i < p->nnotes; i++)
-		json_array_append_new(notes, json_string(p->notes[i]));
-	json_object_set_new(o, "notes", notes);
-	return o;
-}
-
 static void print_plan(struct stage *s, const struct config *cfg, bool json)
 {
 	const struct plan *p = stage_plan(s);

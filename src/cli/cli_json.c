@@ -1,0 +1,131 @@
+/* The JSON forms the commands share (doc/json.md): a mailbox, an alias, a
+ * system alias, a staged plan, and the one way a document is printed. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "vmailadm/aliases.h"
+#include "vmailadm/cli.h"
+#include "vmailadm/model.h"
+#include "vmailadm/op.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/stage.h"
+#include "vmailadm/strbuf.h"
+
+/* true or false, or null when it cannot be looked at (EACCES): unknown is
+ * not absent. */
+static json_t *path_exists(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0)
+		return json_true();
+	return errno == ENOENT || errno == ENOTDIR ? json_false() : json_null();
+}
+
+json_t *cli_json_mailbox(const struct mailbox *b)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "address", json_string(b->address));
+	json_object_set_new(o, "local", json_string(b->local));
+	json_object_set_new(o, "domain", json_string(b->domain));
+	json_object_set_new(o, "maildir", json_string(b->maildir));
+	json_object_set_new(o, "format", json_string(b->is_maildir ? "maildir" : "mbox"));
+	json_object_set_new(o, "exists", path_exists(b->maildir));
+	json_object_set_new(o, "value", json_string(b->value));
+	json_object_set_new(o, "file", json_string(b->file));
+	json_object_set_new(o, "line", json_integer(b->line));
+	char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
+	/* An unreadable passwd-file: null (unknown), never false. */
+	json_object_set_new(o, "passwd_known", json_boolean(!b->pw_unknown));
+	json_object_set_new(o, "has_password", b->pw_unknown ? json_null()
+							     : json_boolean(scheme && *scheme));
+	json_object_set_new(o, "password_scheme", scheme && *scheme ? json_string(scheme) : json_null());
+	free(scheme);
+	json_object_set_new(o, "passwd_line", b->pw ? json_integer(b->pw->line) : json_null());
+	json_object_set_new(o, "quota_rule", b->quota_rule ? json_string(b->quota_rule) : json_null());
+	json_object_set_new(o, "quota", b->quota_bytes >= 0 ? json_integer(b->quota_bytes) : json_null());
+	json_object_set_new(o, "swallowed_by_catchall", json_boolean(b->swallowed));
+	return o;
+}
+
+json_t *cli_json_alias(const struct alias *a)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "address", json_string(a->address));
+	json_object_set_new(o, "domain", json_string(a->domain));
+	json_t *targets = json_array(), *details = json_array();
+	for (size_t i = 0; i < a->ntargets; i++) {
+		const struct alias_target *t = &a->targets[i];
+		json_array_append_new(targets, json_string(t->address));
+		json_t *td = json_object();
+		json_object_set_new(td, "address", json_string(t->address));
+		json_object_set_new(td, "class", json_string(model_target_class_name(t->class)));
+		json_array_append_new(details, td);
+	}
+	json_object_set_new(o, "targets", targets);
+	json_object_set_new(o, "target_classes", details);
+	json_object_set_new(o, "catchall", json_boolean(a->is_catchall));
+	json_object_set_new(o, "identity", json_boolean(a->is_identity));
+	json_object_set_new(o, "file", json_string(a->file));
+	json_object_set_new(o, "line", json_integer(a->line));
+	return o;
+}
+
+json_t *cli_json_sysalias(const struct alias_entry *e, const char *file)
+{
+	json_t *o = json_object();
+	json_t *t = json_array();
+	for (size_t i = 0; i < e->ntargets; i++)
+		json_array_append_new(t, json_string(e->targets[i]));
+	json_object_set_new(o, "name", json_string(e->lookup_key));
+	json_object_set_new(o, "targets", t);
+	json_object_set_new(o, "file", file ? json_string(file) : json_null());
+	json_object_set_new(o, "line", json_integer(e->line));
+	return o;
+}
+
+json_t *cli_json_plan(struct stage *s, const struct plan *p, const char *diff)
+{
+	json_t *o = json_object();
+	json_t *ops = json_array();
+	for (size_t i = 0; i < stage_count(s); i++) {
+		struct strbuf desc = STRBUF_INIT;
+		op_describe(stage_op(s, i), &desc);
+		json_array_append_new(ops, json_string(sb_str(&desc)));
+		sb_free(&desc);
+	}
+	json_object_set_new(o, "operations", ops);
+	json_t *files = json_array();
+	for (size_t i = 0; i < p->nfiles; i++)
+		json_array_append_new(files, json_string(p->files[i]->path));
+	json_object_set_new(o, "files", files);
+	json_object_set_new(o, "diff", json_string(diff));
+	json_t *actions = json_array();
+	for (size_t i = 0; i < p->nactions; i++) {
+		json_t *a = json_object();
+		json_object_set_new(a, "action", json_string(plan_action_name(p->actions[i].kind)));
+		if (p->actions[i].path)
+			json_object_set_new(a, "path", json_string(p->actions[i].path));
+		if (p->actions[i].target)
+			json_object_set_new(a, "target", json_string(p->actions[i].target));
+		json_array_append_new(actions, a);
+	}
+	json_object_set_new(o, "actions", actions);
+	json_t *notes = json_array();
+	for (size_t i = 0; i < p->nnotes; i++)
+		json_array_append_new(notes, json_string(p->notes[i]));
+	json_object_set_new(o, "notes", notes);
+	return o;
+}
+
+void cli_json_print(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
+}
