@@ -619,7 +619,7 @@ static state bob_archived(struct exercise_env *e, struct strbuf *why)
 	return s;
 }
 
-state exercise_run_check(struct exercise_env *e, int number, int check, struct strbuf *why)
+state check_run(struct exercise_env *e, int number, int check, struct strbuf *why)
 {
 	static const char *const alice[] = { EX_ALICE };
 	static const char *const team[] = { EX_ALICE, EX_JOHN };

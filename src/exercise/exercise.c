@@ -228,7 +228,7 @@ size_t exercise_check(struct exercise_env *e, const struct exercise *x,
 	size_t done = 0;
 	for (size_t i = 0; i < x->nsteps; i++) {
 		struct strbuf why = STRBUF_INIT;
-		out[i].state = exercise_run_check(e, x->number, x->steps[i].check, &why);
+		out[i].state = check_run(e, x->number, x->steps[i].check, &why);
 		out[i].why = sb_detach(&why);
 		done += out[i].state == EXERCISE_DONE;
 	}

@@ -26,7 +26,7 @@ enum exercise_check {
 };
 
 /* check.c: run one step's check. */
-enum exercise_state exercise_run_check(struct exercise_env *e, int number, int check,
+enum exercise_state check_run(struct exercise_env *e, int number, int check,
 				       struct strbuf *why);
 
 /* probe.c: what the running servers and the built maps say. */
