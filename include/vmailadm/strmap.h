@@ -1,12 +1,14 @@
 /* A string-keyed hash map (open addressing). Keys are copied, or borrowed
  * from the caller (strmap_create_borrowed: no allocation per key); values
  * are opaque pointers the map does not own. Used for case-folded lookups.
- * Beside it, the string arena that borrowed keys usually live in. */
+ * Borrowed keys usually live in an arena (arena.h, included here). */
 #ifndef VMAILADM_STRMAP_H
 #define VMAILADM_STRMAP_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "vmailadm/arena.h"
 
 struct strmap;
 
@@ -35,35 +37,5 @@ uint32_t strmap_hash(const char *s);
  * line), then add it: the probe then rarely waits for memory. */
 void strmap_prefetch(const struct strmap *m, uint32_t hash);
 bool strmap_add_hash(struct strmap *m, const char *key, uint32_t hash, void *value);
-
-/* A string arena: many small strings allocated one after the other in large
- * chunks and freed together. For parsers that build one string per field
- * of 100,000 lines, malloc's per-block overhead and the frees would cost
- * more than the parse. Start with an all-zero struct arena (ARENA_INIT). */
-struct arena_chunk;
-struct arena {
-	struct arena_chunk *head;
-	size_t total;           /* bytes of chunks allocated, for sizing the next */
-};
-#define ARENA_INIT { NULL, 0 }
-
-/* size bytes aligned for any type (align 0) or to align (a power of two). */
-void *arena_alloc(struct arena *a, size_t size, size_t align);
-/* n bytes of s (NUL bytes included) and a final NUL. */
-char *arena_memdup0(struct arena *a, const char *s, size_t n);
-char *arena_strdup(struct arena *a, const char *s);
-/* n bytes of s with ASCII upper case folded to lower case, as Postfix and
- * Dovecot fold keys (UTF-8 bytes untouched), and a final NUL. */
-char *arena_fold(struct arena *a, const char *s, size_t n);
-/* Map in one call the pages of a large block (from malloc) that is about
- * to be filled: a 24 MB file otherwise takes 6,000 page faults, a quarter
- * of the load's time. Blocks under 256 KiB are left alone. Arena chunks,
- * strmap slots and documents' buffers use it. */
-void arena_populate(void *p, size_t n);
-/* Free every chunk; the arena is empty (and usable) again. */
-void arena_free(struct arena *a);
-/* Move every chunk of src into dst (src is empty afterwards): strings a
- * caller may still hold stay valid until dst is freed. */
-void arena_adopt(struct arena *dst, struct arena *src);
 
 #endif

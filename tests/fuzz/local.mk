@@ -36,7 +36,7 @@ FUZZ_DEPS = config.h $(noinst_HEADERS:%=$(srcdir)/%) $(srcdir)/tests/fuzz/fuzz.h
 fuzz/%.o: %.c $(FUZZ_DEPS)
 	@$(MKDIR_P) $(@D)
 	$(AM_V_CC)$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c -o $@ $<
-fuzz/libvmail.a: $(libvmail_a_SOURCES:%.c=fuzz/%.o)
+fuzz/libvmail.a: $(libvmail_a_SOURCES:%.c=fuzz/%.o) $(nodist_libvmail_a_SOURCES:%.c=fuzz/%.o)
 	$(AM_V_GEN)rm -f $@ && $(AR) cr $@ $^ && $(RANLIB) $@
 # The one rule for every harness.
 fuzz/fuzz-%: tests/fuzz/fuzz_%.c fuzz/libvmail.a $(FUZZ_DEPS)
