@@ -53,7 +53,7 @@ int atomic_temp_write(const char *path, const void *data, size_t len,
 /* fsync and close it (a no-op the second time). */
 int atomic_temp_sync(struct atomic_temp *t, struct diags *d);
 /* Sync (when not yet done) and rename it over the target. The directory is
- * not synced: fsync_parent, once for every directory, before relying on it. */
+ * not synced: atomic_fsync_parent, once for every directory, before relying on it. */
 int atomic_temp_rename(struct atomic_temp *t, struct diags *d);
 /* Remove the temporary file unless it was renamed; free t's strings. */
 void atomic_temp_discard(struct atomic_temp *t);
@@ -70,6 +70,6 @@ int atomic_remove_leftovers(const char *dir, const char *const suffixes[], struc
 int atomic_rename(const char *from, const char *to, struct diags *d);
 
 /* fsync the directory that holds path. */
-int fsync_parent(const char *path, struct diags *d);
+int atomic_fsync_parent(const char *path, struct diags *d);
 
 #endif

@@ -142,7 +142,7 @@ int build_map(struct run *r, const char *path, const char *type, const char *dat
 	if (rc == 0)
 		rc = build_install(&b, false, r->d);
 	if (rc == 0)
-		rc = fsync_parent(path, r->d);
+		rc = atomic_fsync_parent(path, r->d);
 	build_discard(&b);
 	return rc;
 }

@@ -262,7 +262,7 @@ static int commit_journal(struct txn *t, int rc)
 	const struct plan *p = t->p;
 	struct diags *d = t->r.d;
 	char *cache_path = state_digests_path(t->r.cfg);
-	t->cache = digest_cache_load(cache_path);
+	t->cache = digestcache_load(cache_path);
 	free(cache_path);
 	for (size_t i = 0; i < p->nfiles; i++)
 		install_digest(&t->ws[i], t->cache);
@@ -338,12 +338,12 @@ static void commit_free(struct txn *t)
 	const struct plan *p = t->p;
 	for (size_t i = 0; i < p->nfiles; i++) {
 		build_discard(&t->ws[i].b);
-		file_digest_free(&t->ws[i].dg);
+		digestcache_file_free(&t->ws[i].dg);
 		free(t->ws[i].backup);
 	}
 	for (size_t i = 0; i < p->nrebuilt; i++)
 		build_discard(&t->rb[i].b);
-	digest_cache_free(&t->cache);
+	digestcache_free(&t->cache);
 	free(t->ws);
 	free(t->rb);
 	t->r.res->program_seconds = commit_span_union(&t->r, false);

@@ -61,22 +61,23 @@ int install_prepare(struct run *r, struct written *w)
 void install_digest(struct written *w, const struct digest_cache *cache)
 {
 	const struct staged_file *f = w->f;
-	const struct file_digest *known = f->existed ? digest_cache_find(cache, f->path, &f->st) : NULL;
+	const struct file_digest *known = f->existed ? digestcache_find(cache, f->path, &f->st) : NULL;
 	struct file_digest old = { .marks = NULL };
 	if (!known) {
 		const struct strbuf *bytes = stagefile_old(f);
-		file_digest_compute(sb_str(bytes), bytes->len, &old);
+		digestcache_file_compute(sb_str(bytes), bytes->len, &old);
 		known = &old;
 	}
 	memcpy(w->old_sha, known->sha, sizeof w->old_sha);
 	if (f->lazy)
 		/* read in part: old is not held, but where cur starts to differ is known */
-		file_digest_resume(known, (size_t)f->st.st_size, f->same_head, sb_str(&f->cur), f->cur.len,
-				   &w->dg);
+		digestcache_file_resume(known, (size_t)f->st.st_size, f->same_head, sb_str(&f->cur),
+					f->cur.len, &w->dg);
 	else
-		file_digest_update(known, sb_str(&f->old), f->old.len, sb_str(&f->cur), f->cur.len, &w->dg);
+		digestcache_file_update(known, sb_str(&f->old), f->old.len, sb_str(&f->cur), f->cur.len,
+					&w->dg);
 	memcpy(w->new_sha, w->dg.sha, sizeof w->new_sha);
-	file_digest_free(&old);
+	digestcache_file_free(&old);
 }
 
 /* Remember the digests of the files now in place, for the next commit: only
@@ -88,17 +89,17 @@ void install_remember_digests(const struct config *cfg, struct written *ws, size
 	for (size_t i = 0; i < n; i++) {
 		struct written *w = &ws[i];
 		struct stat st;
-		digest_cache_forget(cache, w->f->path);
+		digestcache_forget(cache, w->f->path);
 		if (!w->done || lstat(w->f->path, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		const struct stat *t = &w->b.src.st;
 		if (w->b.src.unique_mtime && st.st_ino == t->st_ino && st.st_dev == t->st_dev && st.st_size == t->st_size &&
 		    st.st_mtim.tv_sec == t->st_mtim.tv_sec && st.st_mtim.tv_nsec == t->st_mtim.tv_nsec)
-			digest_cache_put(cache, w->f->path, &st, &w->dg);
+			digestcache_put(cache, w->f->path, &st, &w->dg);
 	}
 	char *path = state_digests_path(cfg);
 	struct diags d = DIAGS_INIT;
-	digest_cache_save(cache, path, &d); /* only a cache: a failure costs a hash */
+	digestcache_save(cache, path, &d); /* only a cache: a failure costs a hash */
 	diags_free(&d);
 	free(path);
 }
@@ -210,7 +211,7 @@ static int install_sync_dirs(struct run *r, struct written *ws, size_t n, struct
 			seen = o->done && (size_t)(os ? os - o->f->path : 0) == dlen &&
 			       strncmp(o->f->path, w->f->path, dlen) == 0;
 		}
-		if (!seen && fsync_parent(w->f->path, r->d) < 0)
+		if (!seen && atomic_fsync_parent(w->f->path, r->d) < 0)
 			rc = -1;
 	}
 	return rc;

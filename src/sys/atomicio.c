@@ -43,7 +43,7 @@ static char *dir_of(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
-int fsync_parent(const char *path, struct diags *d)
+int atomic_fsync_parent(const char *path, struct diags *d)
 {
 	char *dir = dir_of(path);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -268,7 +268,7 @@ int atomic_write(const char *path, const void *data, size_t len,
 	/* The new content is in place; a failing directory sync only means it
 	 * might not survive a crash, so it is reported, not undone. */
 	struct diags sd = DIAGS_INIT;
-	if (fsync_parent(path, &sd) < 0) {
+	if (atomic_fsync_parent(path, &sd) < 0) {
 		for (size_t i = 0; i < sd.n; i++)
 			sd.v[i].level = DIAG_WARNING;
 	}
@@ -300,9 +300,9 @@ int atomic_rename(const char *from, const char *to, struct diags *d)
 		diag_error(d, to, 0, _("cannot rename %s to it: %s"), from, strerror(errno));
 		return -1;
 	}
-	int rc = fsync_parent(to, d);
+	int rc = atomic_fsync_parent(to, d);
 	char *a = dir_of(from), *b = dir_of(to);
-	if (strcmp(a, b) != 0 && fsync_parent(from, d) < 0)
+	if (strcmp(a, b) != 0 && atomic_fsync_parent(from, d) < 0)
 		rc = -1;
 	free(a);
 	free(b);

@@ -56,7 +56,7 @@ static void hash_marking(struct sha256 *c, const unsigned char *data, size_t fro
 	sha256_final_hex(c, out->sha);
 }
 
-void file_digest_compute(const void *data, size_t len, struct file_digest *out)
+void digestcache_file_compute(const void *data, size_t len, struct file_digest *out)
 {
 	struct sha256 c;
 	sha256_init(&c);
@@ -64,8 +64,8 @@ void file_digest_compute(const void *data, size_t len, struct file_digest *out)
 	hash_marking(&c, data, 0, len, out);
 }
 
-void file_digest_resume(const struct file_digest *old_dg, size_t old_len, size_t shared,
-			const void *cur, size_t cur_len, struct file_digest *out)
+void digestcache_file_resume(const struct file_digest *old_dg, size_t old_len, size_t shared,
+			     const void *cur, size_t cur_len, struct file_digest *out)
 {
 	/* Whole strides cur shares with old from the start; a mark exists
 	 * for each only when old had that many bytes. */
@@ -87,17 +87,17 @@ void file_digest_resume(const struct file_digest *old_dg, size_t old_len, size_t
 	hash_marking(&c, cur, k * DIGEST_STRIDE, cur_len, out);
 }
 
-void file_digest_update(const struct file_digest *old_dg, const void *old, size_t old_len,
-			const void *cur, size_t cur_len, struct file_digest *out)
+void digestcache_file_update(const struct file_digest *old_dg, const void *old, size_t old_len,
+			     const void *cur, size_t cur_len, struct file_digest *out)
 {
 	size_t shared = 0, limit = old_len < cur_len ? old_len : cur_len;
 	const unsigned char *o = old, *n = cur;
 	while (shared + DIGEST_STRIDE <= limit && memcmp(o + shared, n + shared, DIGEST_STRIDE) == 0)
 		shared += DIGEST_STRIDE;
-	file_digest_resume(old_dg, old_len, shared, cur, cur_len, out);
+	digestcache_file_resume(old_dg, old_len, shared, cur, cur_len, out);
 }
 
-void file_digest_free(struct file_digest *dg)
+void digestcache_file_free(struct file_digest *dg)
 {
 	free(dg->marks);
 	dg->marks = NULL;
@@ -185,13 +185,13 @@ static bool parse_line(const char *line, struct entry *e)
 		e->dg.marks[i].len = (uint64_t)(i + 1) * DIGEST_STRIDE;
 		for (int w = 0; w < 8; w++)
 			if (!parse_hex32(p + i * 64 + w * 8, &e->dg.marks[i].h[w])) {
-				file_digest_free(&e->dg);
+				digestcache_file_free(&e->dg);
 				return false;
 			}
 	}
 	p += hexlen + 1;
 	if (*p != '/') {
-		file_digest_free(&e->dg);
+		digestcache_file_free(&e->dg);
 		return false;
 	}
 	e->path = xstrdup(p);
@@ -207,7 +207,7 @@ static bool parse_line(const char *line, struct entry *e)
 static void entry_free(struct entry *e)
 {
 	free(e->path);
-	file_digest_free(&e->dg);
+	digestcache_file_free(&e->dg);
 }
 
 static void cache_clear(struct digest_cache *c)
@@ -246,7 +246,7 @@ static bool read_own(const char *path, struct strbuf *out)
 	return ok;
 }
 
-struct digest_cache *digest_cache_load(const char *path)
+struct digest_cache *digestcache_load(const char *path)
 {
 	struct digest_cache *c = xcalloc(1, sizeof *c);
 	struct strbuf sb = STRBUF_INIT;
@@ -281,8 +281,8 @@ struct digest_cache *digest_cache_load(const char *path)
 	return c;
 }
 
-const struct file_digest *digest_cache_find(const struct digest_cache *c, const char *path,
-					    const struct stat *st)
+const struct file_digest *digestcache_find(const struct digest_cache *c, const char *path,
+					   const struct stat *st)
 {
 	for (size_t i = 0; c && i < c->n; i++)
 		if (strcmp(c->v[i].path, path) == 0)
@@ -290,7 +290,7 @@ const struct file_digest *digest_cache_find(const struct digest_cache *c, const 
 	return NULL;
 }
 
-void digest_cache_forget(struct digest_cache *c, const char *path)
+void digestcache_forget(struct digest_cache *c, const char *path)
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (strcmp(c->v[i].path, path) == 0) {
@@ -301,10 +301,10 @@ void digest_cache_forget(struct digest_cache *c, const char *path)
 		}
 }
 
-void digest_cache_put(struct digest_cache *c, const char *path, const struct stat *st,
-		      const struct file_digest *dg)
+void digestcache_put(struct digest_cache *c, const char *path, const struct stat *st,
+		     const struct file_digest *dg)
 {
-	digest_cache_forget(c, path);
+	digestcache_forget(c, path);
 	if (path[0] != '/' || strchr(path, '\n') || dg->nmarks != (size_t)st->st_size / DIGEST_STRIDE)
 		return;
 	if (c->n >= MAX_ENTRIES) { /* the oldest goes */
@@ -324,7 +324,7 @@ void digest_cache_put(struct digest_cache *c, const char *path, const struct sta
 	digest_copy(&e->dg, dg);
 }
 
-int digest_cache_save(const struct digest_cache *c, const char *path, struct diags *d)
+int digestcache_save(const struct digest_cache *c, const char *path, struct diags *d)
 {
 	struct strbuf sb = STRBUF_INIT;
 	sb_addf(&sb, "%s %zu\n", HEADER, DIGEST_STRIDE);
@@ -348,7 +348,7 @@ int digest_cache_save(const struct digest_cache *c, const char *path, struct dia
 	return rc;
 }
 
-void digest_cache_free(struct digest_cache **cp)
+void digestcache_free(struct digest_cache **cp)
 {
 	if (!*cp)
 		return;

@@ -356,9 +356,9 @@ static void test_temp_then_rename(void)
 	CU_ASSERT_EQUAL(atomic_rename(tmp, path, &d), -1);
 	CU_ASSERT_EQUAL_FATAL(d.n, 1);
 	CU_ASSERT_STRING_EQUAL(d.v[0].file, path);
-	CU_ASSERT_EQUAL(fsync_parent(path, &d), 0);
+	CU_ASSERT_EQUAL(atomic_fsync_parent(path, &d), 0);
 	char *nodir = xasprintf("%s/nope/x", dir);
-	CU_ASSERT_EQUAL(fsync_parent(nodir, &d), -1);
+	CU_ASSERT_EQUAL(atomic_fsync_parent(nodir, &d), -1);
 	CU_ASSERT_EQUAL(d.n, 2);
 	free(nodir);
 	free(tmp);

@@ -45,7 +45,7 @@ static void test_compute(void)
 	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
 		struct file_digest dg;
 		char hex[65];
-		file_digest_compute(buf, lens[i], &dg);
+		digestcache_file_compute(buf, lens[i], &dg);
 		sha256_hex(buf, lens[i], hex);
 		CU_ASSERT_STRING_EQUAL(dg.sha, hex);
 		CU_ASSERT_EQUAL(dg.nmarks, lens[i] / S);
@@ -59,7 +59,7 @@ static void test_compute(void)
 			sha256_final_hex(&c, resumed);
 			CU_ASSERT_STRING_EQUAL(resumed, hex);
 		}
-		file_digest_free(&dg);
+		digestcache_file_free(&dg);
 	}
 	free(buf);
 }
@@ -74,14 +74,14 @@ static void check_update(const unsigned char *old, size_t old_len, size_t at, si
 		cur[at + i] = (unsigned char)(old[(at + i) % old_len] ^ 0x5a);
 	memcpy(cur + at + ins, old + at + cut, old_len - at - cut);
 	struct file_digest od, nd, fresh;
-	file_digest_compute(old, old_len, &od);
-	file_digest_update(&od, old, old_len, cur, cur_len, &nd);
-	file_digest_compute(cur, cur_len, &fresh);
+	digestcache_file_compute(old, old_len, &od);
+	digestcache_file_update(&od, old, old_len, cur, cur_len, &nd);
+	digestcache_file_compute(cur, cur_len, &fresh);
 	CU_ASSERT_STRING_EQUAL(nd.sha, fresh.sha);
 	CU_ASSERT_TRUE(same_marks(&nd, &fresh));
-	file_digest_free(&od);
-	file_digest_free(&nd);
-	file_digest_free(&fresh);
+	digestcache_file_free(&od);
+	digestcache_file_free(&nd);
+	digestcache_file_free(&fresh);
 	free(cur);
 }
 
@@ -116,16 +116,16 @@ static void test_update_uses_marks(void)
 	struct file_digest od, nd;
 	char truth[65];
 	sha256_hex(cur, len, truth);
-	file_digest_compute(old, len, &od);
+	digestcache_file_compute(old, len, &od);
 	od.marks[2].h[0] ^= 1; /* after the change: not used */
-	file_digest_update(&od, old, len, cur, len, &nd);
+	digestcache_file_update(&od, old, len, cur, len, &nd);
 	CU_ASSERT_STRING_EQUAL(nd.sha, truth);
-	file_digest_free(&nd);
+	digestcache_file_free(&nd);
 	od.marks[1].h[0] ^= 1; /* the one resumed from */
-	file_digest_update(&od, old, len, cur, len, &nd);
+	digestcache_file_update(&od, old, len, cur, len, &nd);
 	CU_ASSERT_STRING_NOT_EQUAL(nd.sha, truth);
-	file_digest_free(&nd);
-	file_digest_free(&od);
+	digestcache_file_free(&nd);
+	digestcache_file_free(&od);
 	free(old);
 	free(cur);
 }
@@ -155,78 +155,78 @@ static void test_cache_round_trip(void)
 	size_t len = 2 * S + 77;
 	unsigned char *data = random_bytes(len, 17);
 	struct file_digest dg, small;
-	file_digest_compute(data, len, &dg);
-	file_digest_compute("x\n", 2, &small);
+	digestcache_file_compute(data, len, &dg);
+	digestcache_file_compute("x\n", 2, &small);
 	struct stat st, st2;
 	fake_stat(&st, (off_t)len);
 	fake_stat(&st2, 2);
 	st2.st_ino++;
 
-	struct digest_cache *c = digest_cache_load(cpath); /* missing: empty */
+	struct digest_cache *c = digestcache_load(cpath); /* missing: empty */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/dovecot/users", &st));
-	digest_cache_put(c, "/etc/dovecot/users", &st, &dg);
-	digest_cache_put(c, "/etc/postfix/with space", &st2, &small);
-	digest_cache_put(c, "/etc/postfix/new\nline", &st2, &small);
-	digest_cache_put(c, "relative", &st2, &small);
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/dovecot/users", &st));
+	digestcache_put(c, "/etc/dovecot/users", &st, &dg);
+	digestcache_put(c, "/etc/postfix/with space", &st2, &small);
+	digestcache_put(c, "/etc/postfix/new\nline", &st2, &small);
+	digestcache_put(c, "relative", &st2, &small);
 	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL_FATAL(digest_cache_save(c, cpath, &d), 0);
-	digest_cache_free(&c);
+	CU_ASSERT_EQUAL_FATAL(digestcache_save(c, cpath, &d), 0);
+	digestcache_free(&c);
 	CU_ASSERT_PTR_NULL(c);
 
 	struct stat cst;
 	CU_ASSERT_EQUAL(stat(cpath, &cst), 0);
 	CU_ASSERT_EQUAL(cst.st_mode & 07777, 0600);
-	c = digest_cache_load(cpath);
-	const struct file_digest *got = digest_cache_find(c, "/etc/dovecot/users", &st);
+	c = digestcache_load(cpath);
+	const struct file_digest *got = digestcache_find(c, "/etc/dovecot/users", &st);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
 	CU_ASSERT_STRING_EQUAL(got->sha, dg.sha);
 	CU_ASSERT_TRUE(same_marks(got, &dg));
-	got = digest_cache_find(c, "/etc/postfix/with space", &st2);
+	got = digestcache_find(c, "/etc/postfix/with space", &st2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
 	CU_ASSERT_STRING_EQUAL(got->sha, small.sha);
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/postfix/new\nline", &st2));
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "relative", &st2));
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/postfix/new\nline", &st2));
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "relative", &st2));
 	/* Any other identity, or another path, finds nothing. */
 	struct stat o = st;
 	o.st_ino++;
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/dovecot/users", &o));
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/dovecot/users", &o));
 	o = st, o.st_dev++;
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/dovecot/users", &o));
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/dovecot/users", &o));
 	o = st, o.st_size--;
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/dovecot/users", &o));
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/dovecot/users", &o));
 	o = st, o.st_mtim.tv_nsec++;
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/dovecot/users", &o));
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/dovecot/users", &o));
 	o = st, o.st_ctim.tv_nsec++;
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/dovecot/users", &o));
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/dovecot/users", &o));
 	o = st, o.st_ctim.tv_sec++;
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/dovecot/users", &o));
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/dovecot/users2", &st));
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/dovecot/users", &o));
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/dovecot/users2", &st));
 	/* Replaced, then forgotten. */
-	digest_cache_put(c, "/etc/dovecot/users", &st2, &small);
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/dovecot/users", &st));
-	CU_ASSERT_PTR_NOT_NULL(digest_cache_find(c, "/etc/dovecot/users", &st2));
-	digest_cache_forget(c, "/etc/dovecot/users");
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/dovecot/users", &st2));
+	digestcache_put(c, "/etc/dovecot/users", &st2, &small);
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/dovecot/users", &st));
+	CU_ASSERT_PTR_NOT_NULL(digestcache_find(c, "/etc/dovecot/users", &st2));
+	digestcache_forget(c, "/etc/dovecot/users");
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/dovecot/users", &st2));
 	/* A bounded cache: the oldest go first. */
 	for (int i = 0; i < 70; i++) {
 		char p[64];
 		snprintf(p, sizeof p, "/f%d", i);
-		digest_cache_put(c, p, &st2, &small);
+		digestcache_put(c, p, &st2, &small);
 	}
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/f0", &st2));
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/etc/postfix/with space", &st2));
-	CU_ASSERT_PTR_NOT_NULL(digest_cache_find(c, "/f69", &st2));
-	CU_ASSERT_PTR_NOT_NULL(digest_cache_find(c, "/f6", &st2));
-	CU_ASSERT_EQUAL(digest_cache_save(c, cpath, &d), 0);
-	digest_cache_free(&c);
-	c = digest_cache_load(cpath);
-	CU_ASSERT_PTR_NOT_NULL(digest_cache_find(c, "/f69", &st2));
-	digest_cache_free(&c);
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/f0", &st2));
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/etc/postfix/with space", &st2));
+	CU_ASSERT_PTR_NOT_NULL(digestcache_find(c, "/f69", &st2));
+	CU_ASSERT_PTR_NOT_NULL(digestcache_find(c, "/f6", &st2));
+	CU_ASSERT_EQUAL(digestcache_save(c, cpath, &d), 0);
+	digestcache_free(&c);
+	c = digestcache_load(cpath);
+	CU_ASSERT_PTR_NOT_NULL(digestcache_find(c, "/f69", &st2));
+	digestcache_free(&c);
 	CU_ASSERT_EQUAL(d.n, 0);
 	diags_free(&d);
-	file_digest_free(&dg);
-	file_digest_free(&small);
+	digestcache_file_free(&dg);
+	digestcache_file_free(&small);
 	free(data);
 	free(cpath);
 }
@@ -260,9 +260,9 @@ static void test_cache_oddities(void)
 	struct stat st;
 	fake_stat(&st, 2);
 	st.st_ino++;
-	struct digest_cache *c = digest_cache_load(cpath);
-	CU_ASSERT_PTR_NOT_NULL(digest_cache_find(c, "/f69", &st));
-	digest_cache_free(&c);
+	struct digest_cache *c = digestcache_load(cpath);
+	CU_ASSERT_PTR_NOT_NULL(digestcache_find(c, "/f69", &st));
+	digestcache_free(&c);
 
 	char *edits[8];
 	int n = 0;
@@ -275,32 +275,32 @@ static void test_cache_oddities(void)
 	edits[n - 1][strlen(edits[n - 1]) - 9] = 'G';                                  /* bad hex */
 	for (int i = 0; i < n; i++) {
 		write_text(cpath, edits[i], 0600);
-		c = digest_cache_load(cpath);
-		CU_ASSERT_PTR_NULL(digest_cache_find(c, "/f69", &st));
-		digest_cache_free(&c);
+		c = digestcache_load(cpath);
+		CU_ASSERT_PTR_NULL(digestcache_find(c, "/f69", &st));
+		digestcache_free(&c);
 		free(edits[i]);
 	}
 	/* Writable by others; a symbolic link to a good one. */
 	write_text(cpath, good, 0602);
-	c = digest_cache_load(cpath);
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/f69", &st));
-	digest_cache_free(&c);
+	c = digestcache_load(cpath);
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/f69", &st));
+	digestcache_free(&c);
 	char *real = path_in("real");
 	write_text(real, good, 0600);
 	unlink(cpath);
 	CU_ASSERT_EQUAL(symlink(real, cpath), 0);
-	c = digest_cache_load(cpath);
-	CU_ASSERT_PTR_NULL(digest_cache_find(c, "/f69", &st));
-	digest_cache_free(&c);
-	c = digest_cache_load(real);
-	CU_ASSERT_PTR_NOT_NULL(digest_cache_find(c, "/f69", &st));
-	digest_cache_free(&c);
+	c = digestcache_load(cpath);
+	CU_ASSERT_PTR_NULL(digestcache_find(c, "/f69", &st));
+	digestcache_free(&c);
+	c = digestcache_load(real);
+	CU_ASSERT_PTR_NOT_NULL(digestcache_find(c, "/f69", &st));
+	digestcache_free(&c);
 	/* Another user's (only root can make one). */
 	if (geteuid() == 0) {
 		CU_ASSERT_EQUAL(chown(real, 65534, 65534), 0);
-		c = digest_cache_load(real);
-		CU_ASSERT_PTR_NULL(digest_cache_find(c, "/f69", &st));
-		digest_cache_free(&c);
+		c = digestcache_load(real);
+		CU_ASSERT_PTR_NULL(digestcache_find(c, "/f69", &st));
+		digestcache_free(&c);
 	}
 	unlink(real);
 	unlink(cpath);
