@@ -394,6 +394,55 @@ static bool map_lists(struct world *w, const struct world_map *m, unsigned role,
 	return true;
 }
 
+/* One walk over the usable entries of the maps with role, in map order
+ * (a pattern table noted and skipped), shared by the mailbox and alias
+ * loaders; the domain number of the last domain met is kept, as a map's
+ * entries come grouped by domain. */
+struct entry_walk {
+	unsigned role;
+	const char *note;         /* said of a pattern table */
+	size_t map, k, cnt;
+	struct world_map *m;      /* the map of the entry returned */
+	const char *file;         /* its file, in the world's arena */
+	const char *last_domain;
+	uint32_t last_dom;
+};
+
+static const struct table_entry *entry_walk_next(struct world *w, struct entry_walk *ew,
+						 struct diags *d)
+{
+	for (;;) {
+		while (ew->m && ew->k < ew->cnt) {
+			const struct table_entry *e = table_entry(ew->m->table, ew->k++);
+			if (entry_usable(e))
+				return e;
+		}
+		if (ew->map >= w->maps.n)
+			return NULL;
+		struct world_map *m = w->maps.v[ew->map++];
+		ew->m = NULL;
+		if (!map_lists(w, m, ew->role, ew->note, d))
+			continue;
+		ew->m = m;
+		ew->file = arena_strdup(&w->arena, map_file(w, m));
+		ew->cnt = table_count(m->table);
+		ew->k = 0;
+		ew->last_domain = "";
+		ew->last_dom = 0;
+	}
+}
+
+/* dom_touch(domain), once for each run of entries of one domain. */
+static uint32_t entry_walk_dom(struct world *w, struct dom_collect *dc, struct entry_walk *ew,
+			       const char *domain)
+{
+	if (strcmp(domain, ew->last_domain) != 0) {
+		ew->last_dom = dom_touch(w, dc, domain);
+		ew->last_domain = domain;
+	}
+	return ew->last_dom;
+}
+
 /* Mailboxes while loading: in map order (so that after sorting the first
  * of two equal keys is the one Postfix uses), each with its dom_touch()
  * number beside it. */
@@ -410,51 +459,36 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 	index_reserve(&boxes->v, &boxes->cap, expect, sizeof *boxes->v);
 	index_reserve(&boxes->dom, &boxes->dcap, expect, sizeof *boxes->dom);
 	index_reserve(&boxes->hash, &boxes->hcap, expect, sizeof *boxes->hash);
-	for (size_t i = 0; i < w->maps.n; i++) {
-		struct world_map *m = w->maps.v[i];
-		if (!map_lists(w, m, MAP_VIRTUAL_MAILBOX,
-			       _("pattern table: its entries are not listed as mailboxes"), d))
-			continue;
-		const char *file = arena_strdup(&w->arena, map_file(w, m));
-		size_t cnt = table_count(m->table);
-		const char *last_domain = "";
-		uint32_t last_dom = 0;
-		for (size_t k = 0; k < cnt; k++) {
-			const struct table_entry *e = table_entry(m->table, k);
-			if (!entry_usable(e))
-				continue;
-			const char *key = e->lookup_key;
-			if (!strchr(key, '@')) {
-				if (!classify_key_is_domain(key, true))
-					diag_warn(d, file, e->line,
-						  _("'%s' has no domain: virtual(8) never looks it up"),
-						  key);
-				continue; /* a domain line for virtual_mailbox_domains */
-			}
-			struct mb_vec *dst = key[0] == '@' ? catchalls : boxes;
-			xgrow(&dst->v, &dst->cap, dst->n + 1, sizeof *dst->v);
-			xgrow(&dst->dom, &dst->dcap, dst->n + 1, sizeof *dst->dom);
-			xgrow(&dst->hash, &dst->hcap, dst->n + 1, sizeof *dst->hash);
-			dst->hash[dst->n] = strmap_hash(key);
-			struct mailbox *b = &dst->v[dst->n];
-			memset(b, 0, sizeof *b);
-			b->address = key;   /* folded by the table, and lives as long */
-			split_address(&w->arena, b->address, &b->local, &b->domain);
-			b->value = e->value;
-			b->maildir = join_path(&w->arena, w->base, e->value);
-			size_t vl = strlen(e->value);
-			b->is_maildir = vl > 0 && e->value[vl - 1] == '/';
-			b->map = m;
-			b->entry = e;
-			b->file = file;
-			b->line = e->line;
-			b->quota_bytes = -1;
-			if (strcmp(b->domain, last_domain) != 0) {  /* files are grouped by domain */
-				last_dom = dom_touch(w, dc, b->domain);
-				last_domain = b->domain;
-			}
-			dst->dom[dst->n++] = last_dom;
+	struct entry_walk ew = { .role = MAP_VIRTUAL_MAILBOX,
+				 .note = _("pattern table: its entries are not listed as mailboxes") };
+	const struct table_entry *e;
+	while ((e = entry_walk_next(w, &ew, d))) {
+		const char *key = e->lookup_key;
+		if (!strchr(key, '@')) {
+			if (!classify_key_is_domain(key, true))
+				diag_warn(d, ew.file, e->line,
+					  _("'%s' has no domain: virtual(8) never looks it up"), key);
+			continue; /* a domain line for virtual_mailbox_domains */
 		}
+		struct mb_vec *dst = key[0] == '@' ? catchalls : boxes;
+		xgrow(&dst->v, &dst->cap, dst->n + 1, sizeof *dst->v);
+		xgrow(&dst->dom, &dst->dcap, dst->n + 1, sizeof *dst->dom);
+		xgrow(&dst->hash, &dst->hcap, dst->n + 1, sizeof *dst->hash);
+		dst->hash[dst->n] = strmap_hash(key);
+		struct mailbox *b = &dst->v[dst->n];
+		memset(b, 0, sizeof *b);
+		b->address = key;   /* folded by the table, and lives as long */
+		split_address(&w->arena, b->address, &b->local, &b->domain);
+		b->value = e->value;
+		b->maildir = join_path(&w->arena, w->base, e->value);
+		size_t vl = strlen(e->value);
+		b->is_maildir = vl > 0 && e->value[vl - 1] == '/';
+		b->map = ew.m;
+		b->entry = e;
+		b->file = ew.file;
+		b->line = e->line;
+		b->quota_bytes = -1;
+		dst->dom[dst->n++] = entry_walk_dom(w, dc, &ew, b->domain);
 	}
 }
 
@@ -505,54 +539,39 @@ static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec 
 	index_reserve(&av->tfirst, &av->tcap, expect, sizeof *av->tfirst);
 	index_reserve(&av->hash, &av->hcap, expect, sizeof *av->hash);
 	index_reserve(tv, tcap, expect + expect / 4, sizeof **tv);
-	for (size_t i = 0; i < w->maps.n; i++) {
-		struct world_map *m = w->maps.v[i];
-		if (!map_lists(w, m, MAP_VIRTUAL_ALIAS,
-			       _("pattern table: its entries are not listed as aliases"), d))
-			continue;
-		const char *file = arena_strdup(&w->arena, map_file(w, m));
-		size_t cnt = table_count(m->table);
-		const char *last_domain = "";
-		uint32_t last_dom = 0;
-		for (size_t k = 0; k < cnt; k++) {
-			const struct table_entry *e = table_entry(m->table, k);
-			if (!entry_usable(e))
-				continue;
-			const char *key = e->lookup_key;
-			const char *addr = key;   /* folded by the table */
-			if (!strchr(addr, '@') &&
-			    (strmap_get(dc->idx, addr) || classify_key_is_domain(addr, true)))
-				continue; /* the domain line of virtual_alias_domains */
-			xgrow(&av->v, &av->cap, av->n + 1, sizeof *av->v);
-			xgrow(&av->dom, &av->dcap, av->n + 1, sizeof *av->dom);
-			xgrow(&av->tfirst, &av->tcap, av->n + 1, sizeof *av->tfirst);
-			xgrow(&av->hash, &av->hcap, av->n + 1, sizeof *av->hash);
-			av->hash[av->n] = strmap_hash(addr);
-			struct alias *a = &av->v[av->n];
-			memset(a, 0, sizeof *a);
-			a->address = addr;
-			split_address(&w->arena, addr, &a->local, &a->domain);
-			a->value = e->value;
-			a->is_catchall = addr[0] == '@';
-			a->map = m;
-			a->entry = e;
-			a->file = file;
-			a->line = e->line;
-			size_t tfirst = *tn;
-			a->ntargets = split_targets(&w->arena, e->value, tv, tn, tcap);
-			if (a->ntargets == 0)
-				diag_warn(d, file, e->line, _("alias '%s' has no target"), addr);
-			for (size_t t = 0; t < a->ntargets; t++)
-				if (strcmp((*tv)[tfirst + t].address, addr) == 0)
-					a->is_identity = true;
-			if (strcmp(a->domain, last_domain) != 0) {
-				last_dom = dom_touch(w, dc, a->domain);
-				last_domain = a->domain;
-			}
-			av->dom[av->n] = last_dom;
-			av->tfirst[av->n] = (uint32_t)tfirst;
-			av->n++;
-		}
+	struct entry_walk ew = { .role = MAP_VIRTUAL_ALIAS,
+				 .note = _("pattern table: its entries are not listed as aliases") };
+	const struct table_entry *e;
+	while ((e = entry_walk_next(w, &ew, d))) {
+		const char *addr = e->lookup_key;   /* folded by the table */
+		if (!strchr(addr, '@') &&
+		    (strmap_get(dc->idx, addr) || classify_key_is_domain(addr, true)))
+			continue; /* the domain line of virtual_alias_domains */
+		xgrow(&av->v, &av->cap, av->n + 1, sizeof *av->v);
+		xgrow(&av->dom, &av->dcap, av->n + 1, sizeof *av->dom);
+		xgrow(&av->tfirst, &av->tcap, av->n + 1, sizeof *av->tfirst);
+		xgrow(&av->hash, &av->hcap, av->n + 1, sizeof *av->hash);
+		av->hash[av->n] = strmap_hash(addr);
+		struct alias *a = &av->v[av->n];
+		memset(a, 0, sizeof *a);
+		a->address = addr;
+		split_address(&w->arena, addr, &a->local, &a->domain);
+		a->value = e->value;
+		a->is_catchall = addr[0] == '@';
+		a->map = ew.m;
+		a->entry = e;
+		a->file = ew.file;
+		a->line = e->line;
+		size_t tfirst = *tn;
+		a->ntargets = split_targets(&w->arena, e->value, tv, tn, tcap);
+		if (a->ntargets == 0)
+			diag_warn(d, ew.file, e->line, _("alias '%s' has no target"), addr);
+		for (size_t t = 0; t < a->ntargets; t++)
+			if (strcmp((*tv)[tfirst + t].address, addr) == 0)
+				a->is_identity = true;
+		av->dom[av->n] = entry_walk_dom(w, dc, &ew, a->domain);
+		av->tfirst[av->n] = (uint32_t)tfirst;
+		av->n++;
 	}
 }
 
