@@ -234,26 +234,6 @@ static const struct keydef history_keys[] = {
 };
 static const struct keytab history_tab = KEYTAB(history_keys);
 
-static bool history_key(struct screen *s, struct ui *ui, ui_key k)
-{
-	ui->dirty = true;
-	if (k == 27) {
-		ui_pop(ui);
-		return true;
-	}
-	const struct keydef *d = keys_find(&history_tab, k);
-	return d && d->run && d->run(s, ui, k);
-}
-
-static const char *const *history_keybar(struct screen *s)
-{
-	(void)s;
-	static const char *bar[2 * 4 + 1];
-	if (!bar[0])
-		keys_bar(&history_tab, bar, sizeof bar / sizeof bar[0]);
-	return bar;
-}
-
 static void history_free(struct screen *s)
 {
 	struct history *H = (struct history *)s;
@@ -263,7 +243,7 @@ static void history_free(struct screen *s)
 }
 
 static const struct screen_ops history_screen_ops = {
-	history_draw, history_key, NULL, history_free, history_keybar, &history_tab,
+	history_draw, keys_run_or_back, NULL, history_free, NULL, &history_tab,
 };
 
 struct screen *history_create(struct ui *ui)

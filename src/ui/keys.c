@@ -30,3 +30,14 @@ size_t keys_bar(const struct keytab *t, const char **out, size_t max)
 	out[n] = NULL;
 	return n / 2;
 }
+
+bool keys_run_or_back(struct screen *s, struct ui *ui, ui_key k)
+{
+	ui->dirty = true;
+	if (k == 27) {
+		ui_pop(ui);
+		return true;
+	}
+	const struct keydef *d = keys_find(s->ops->keys, k);
+	return d && d->run && d->run(s, ui, k);
+}

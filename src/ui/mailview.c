@@ -325,16 +325,7 @@ static void ml_free(struct screen *s)
 	free(M);
 }
 
-static const char *const *ml_keybar(struct screen *s)
-{
-	(void)s;
-	static const char *bar[2 * 8 + 1];
-	if (!bar[0])
-		keys_bar(&ml_tab, bar, sizeof bar / sizeof bar[0]);
-	return bar;
-}
-
-static const struct screen_ops ml_screen_ops = { ml_draw, ml_key, NULL, ml_free, ml_keybar, &ml_tab };
+static const struct screen_ops ml_screen_ops = { ml_draw, ml_key, NULL, ml_free, NULL, &ml_tab };
 
 struct screen *mailview_list_create(struct ui *ui, const struct mailbox *b)
 {
@@ -459,16 +450,7 @@ static void vw_free(struct screen *s)
 	free(V);
 }
 
-static const char *const *vw_keybar(struct screen *s)
-{
-	(void)s;
-	static const char *bar[2 * 4 + 1];
-	if (!bar[0])
-		keys_bar(&vw_tab, bar, sizeof bar / sizeof bar[0]);
-	return bar;
-}
-
-static const struct screen_ops vw_screen_ops = { vw_draw, vw_key, NULL, vw_free, vw_keybar, &vw_tab };
+static const struct screen_ops vw_screen_ops = { vw_draw, vw_key, NULL, vw_free, NULL, &vw_tab };
 
 /* Split text into lines, tabs to spaces and CR dropped (the sanitiser would
  * show them as \t and \r), each escaped here while its length is known:

@@ -125,26 +125,6 @@ static const struct keydef problems_keys[] = {
 };
 static const struct keytab problems_tab = KEYTAB(problems_keys);
 
-static bool problems_key(struct screen *s, struct ui *ui, ui_key k)
-{
-	ui->dirty = true;
-	if (k == 27) {
-		ui_pop(ui);
-		return true;
-	}
-	const struct keydef *d = keys_find(&problems_tab, k);
-	return d && d->run && d->run(s, ui, k);
-}
-
-static const char *const *problems_keybar(struct screen *s)
-{
-	(void)s;
-	static const char *bar[2 * 4 + 1];
-	if (!bar[0])
-		keys_bar(&problems_tab, bar, sizeof bar / sizeof bar[0]);
-	return bar;
-}
-
 static void problems_free(struct screen *s)
 {
 	struct problems *P = (struct problems *)s;
@@ -153,7 +133,7 @@ static void problems_free(struct screen *s)
 }
 
 static const struct screen_ops problems_screen_ops = {
-	problems_draw, problems_key, NULL, problems_free, problems_keybar, &problems_tab,
+	problems_draw, keys_run_or_back, NULL, problems_free, NULL, &problems_tab,
 };
 
 struct screen *problems_create(struct browse *B)

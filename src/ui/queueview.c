@@ -490,16 +490,7 @@ static void qv_free(struct screen *s)
 	free(V);
 }
 
-static const char *const *qv_keybar(struct screen *s)
-{
-	static const char *bar[2 * 10 + 1];
-	(void)s;
-	if (!bar[0])
-		keys_bar(&qv_tab, bar, sizeof bar / sizeof bar[0]);
-	return bar;
-}
-
-static const struct screen_ops qv_screen_ops = { qv_draw, qv_key, NULL, qv_free, qv_keybar, &qv_tab };
+static const struct screen_ops qv_screen_ops = { qv_draw, qv_key, NULL, qv_free, NULL, &qv_tab };
 
 struct screen *queueview_create(struct ui *ui)
 {

@@ -370,6 +370,11 @@ static void draw_keybar(struct ui *ui)
 	int y = ui->rows - 1, x = 0;
 	ui_fill(ui, y, 0, ui->cols, ROLE_KEYBAR);
 	const char *const *kb = ui->top->ops->keybar ? ui->top->ops->keybar(ui->top) : NULL;
+	const char *table_bar[2 * 12 + 1];
+	if (!kb && ui->top->ops->keys) {
+		keys_bar(ui->top->ops->keys, table_bar, sizeof table_bar / sizeof table_bar[0]);
+		kb = table_bar;
+	}
 	for (size_t i = 0; kb && kb[i] && kb[i + 1] && x < ui->cols; i += 2) {
 		x += ui_label(ui, y, x, ui->cols - x, kb[i], ROLE_KEY);
 		x += ui_text(ui, y, x, ui->cols - x, " ", ROLE_KEYBAR);

@@ -39,7 +39,8 @@ struct screen_ops {
 	bool (*key)(struct screen *s, struct ui *ui, ui_key k);
 	void (*resize)(struct screen *s, struct ui *ui);
 	void (*free)(struct screen *s);
-	/* the key bar of this screen: pairs of key and label, NULL-terminated */
+	/* the key bar of this screen: pairs of key and label, NULL-terminated
+	 * (NULL: its key table's, keys_bar) */
 	const char *const *(*keybar)(struct screen *s);
 	/* its keys, for the help screen (NULL: no help) */
 	const struct keytab *keys;
@@ -71,6 +72,10 @@ const struct keydef *keys_find(const struct keytab *t, ui_key k);
 /* The key bar (pairs of key and label, NULL-terminated, at most max
  * entries with the NULL) in bar_pos order; returns the number of pairs. */
 size_t keys_bar(const struct keytab *t, const char **out, size_t max);
+/* The key handler of a screen whose keys are all its table's (ops->keys)
+ * and where Esc goes back: the screen popped on Esc, else the row that k
+ * runs; true when the key was used. */
+bool keys_run_or_back(struct screen *s, struct ui *ui, ui_key k);
 
 struct screen {
 	const struct screen_ops *ops;
