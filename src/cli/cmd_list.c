@@ -243,37 +243,30 @@ static size_t list_json_array(const void *items, size_t n, list_elem_fn *elem, c
 	return count;
 }
 
+/* Row i of a list into t, or false when it is filtered out (another
+ * domain than only). */
+typedef bool list_row_fn(struct table_out *t, const void *items, size_t i, const char *only);
+
 static json_t *domain_elem(const void *items, size_t i, const char *only)
 {
 	const struct domain *dom = (const struct domain *)items + i;
 	return only && strcmp(dom->name, only) != 0 ? NULL : json_domain(dom);
 }
 
-static size_t list_domains(const struct world *w, const char *only, bool json)
+static bool domain_row(struct table_out *t, const void *items, size_t i, const char *only)
 {
-	size_t n, count = 0;
-	const struct domain *doms = world_domains(w, &n);
-	if (json)
-		return list_json_array(doms, n, domain_elem, only);
-	struct table_out t;
-	list_begin(&t, 5, (const char *const[]){ _("DOMAIN"), _("CLASS"),
-		_("MAILBOXES"), _("ALIASES"), _("CATCH-ALL") });
-	for (size_t i = 0; i < n; i++) {
-		const struct domain *dom = &doms[i];
-		if (only && strcmp(dom->name, only) != 0)
-			continue;
-		count++;
-		char nm[32], na[32];
-		snprintf(nm, sizeof nm, "%zu", dom->nmailboxes);
-		snprintf(na, sizeof na, "%zu", dom->naliases);
-		const struct catchall *c = dom->catchall_alias ? dom->catchall_alias : dom->catchall_mailbox;
-		char *cls = dom->conflict ? xasprintf(_("%s (listed in several classes)"),
-						      class_label(dom->class))
-					  : xstrdup(class_label(dom->class));
-		tout_row(&t, (const char *const[]){ dom->name, cls, nm, na, c ? c->target : "-" });
-		free(cls);
-	}
-	return list_end(&t, count);
+	const struct domain *dom = (const struct domain *)items + i;
+	if (only && strcmp(dom->name, only) != 0)
+		return false;
+	char nm[32], na[32];
+	snprintf(nm, sizeof nm, "%zu", dom->nmailboxes);
+	snprintf(na, sizeof na, "%zu", dom->naliases);
+	const struct catchall *c = dom->catchall_alias ? dom->catchall_alias : dom->catchall_mailbox;
+	char *cls = dom->conflict ? xasprintf(_("%s (listed in several classes)"), class_label(dom->class))
+				  : xstrdup(class_label(dom->class));
+	tout_row(t, (const char *const[]){ dom->name, cls, nm, na, c ? c->target : "-" });
+	free(cls);
+	return true;
 }
 
 static json_t *mailbox_elem(const void *items, size_t i, const char *only)
@@ -282,32 +275,22 @@ static json_t *mailbox_elem(const void *items, size_t i, const char *only)
 	return only && strcmp(b->domain, only) != 0 ? NULL : cli_json_mailbox(b);
 }
 
-static size_t list_mailboxes(const struct world *w, const char *only, bool json)
+static bool mailbox_row(struct table_out *t, const void *items, size_t i, const char *only)
 {
-	size_t n, count = 0;
-	const struct mailbox *boxes = world_mailboxes(w, &n);
-	if (json)
-		return list_json_array(boxes, n, mailbox_elem, only);
-	struct table_out t;
-	list_begin(&t, 4, (const char *const[]){ _("ADDRESS"), _("MAILDIR"),
-		_("QUOTA"), _("PASSWORD") });
-	for (size_t i = 0; i < n; i++) {
-		const struct mailbox *b = &boxes[i];
-		if (only && strcmp(b->domain, only) != 0)
-			continue;
-		count++;
-		char *quota = cli_format_quota(b);
-		char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
-		const char *pw = b->pw_unknown ? _("(unknown: passwd-file unreadable)")
-				 : !b->pw ? _("(no passwd-file entry)")
-				 : (!scheme || !*scheme) ? _("(none)") : scheme;
-		char *dir = b->is_maildir ? xstrdup(b->maildir) : xasprintf(_("%s (mbox)"), b->maildir);
-		tout_row(&t, (const char *const[]){ b->address, dir, *quota ? quota : "-", pw });
-		free(dir);
-		free(quota);
-		free(scheme);
-	}
-	return list_end(&t, count);
+	const struct mailbox *b = (const struct mailbox *)items + i;
+	if (only && strcmp(b->domain, only) != 0)
+		return false;
+	char *quota = cli_format_quota(b);
+	char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
+	const char *pw = b->pw_unknown ? _("(unknown: passwd-file unreadable)")
+			 : !b->pw ? _("(no passwd-file entry)")
+			 : (!scheme || !*scheme) ? _("(none)") : scheme;
+	char *dir = b->is_maildir ? xstrdup(b->maildir) : xasprintf(_("%s (mbox)"), b->maildir);
+	tout_row(t, (const char *const[]){ b->address, dir, *quota ? quota : "-", pw });
+	free(dir);
+	free(quota);
+	free(scheme);
+	return true;
 }
 
 static json_t *alias_elem(const void *items, size_t i, const char *only)
@@ -316,71 +299,26 @@ static json_t *alias_elem(const void *items, size_t i, const char *only)
 	return only && strcmp(a->domain, only) != 0 ? NULL : cli_json_alias(a);
 }
 
-static size_t list_aliases(const struct world *w, const char *only, bool json)
+static bool alias_row(struct table_out *t, const void *items, size_t i, const char *only)
 {
-	size_t n, count = 0;
-	const struct alias *al = world_aliases(w, &n);
-	if (json)
-		return list_json_array(al, n, alias_elem, only);
-	struct table_out t;
-	list_begin(&t, 3, (const char *const[]){ _("ADDRESS"), _("TARGETS"),
-		_("WHERE") });
-	for (size_t i = 0; i < n; i++) {
-		const struct alias *a = &al[i];
-		if (only && strcmp(a->domain, only) != 0)
-			continue;
-		count++;
-		struct strbuf sb = STRBUF_INIT;
-		for (size_t k = 0; k < a->ntargets; k++) {
-			if (k)
-				sb_adds(&sb, ", ");
-			sb_adds(&sb, a->targets[k].address);
-			if (a->targets[k].class == TARGET_EXTERNAL)
-				sb_adds(&sb, _(" (external)"));
-			else if (a->targets[k].class == TARGET_UNKNOWN)
-				sb_adds(&sb, _(" (unknown!)"));
-		}
-		char *where = xasprintf("%s:%u", a->file, a->line);
-		tout_row(&t, (const char *const[]){ a->address, sb_str(&sb), where });
-		free(where);
-		sb_free(&sb);
+	const struct alias *a = (const struct alias *)items + i;
+	if (only && strcmp(a->domain, only) != 0)
+		return false;
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t k = 0; k < a->ntargets; k++) {
+		if (k)
+			sb_adds(&sb, ", ");
+		sb_adds(&sb, a->targets[k].address);
+		if (a->targets[k].class == TARGET_EXTERNAL)
+			sb_adds(&sb, _(" (external)"));
+		else if (a->targets[k].class == TARGET_UNKNOWN)
+			sb_adds(&sb, _(" (unknown!)"));
 	}
-	return list_end(&t, count);
-}
-
-/* The system aliases (/etc/aliases): local(8)'s, for the mydestination
- * domains (root, postmaster ...). */
-static json_t *sysalias_elem(const void *items, size_t i, const char *only)
-{
-	(void)only;
-	const struct aliases *al = items;
-	return cli_json_sysalias(aliases_entry(al, i), aliases_doc(al) ? doc_name(aliases_doc(al)) : NULL);
-}
-
-static size_t list_sysaliases(const struct world *w, bool json)
-{
-	const struct aliases *al = world_system_aliases(w);
-	const char *file = aliases_doc(al) ? doc_name(aliases_doc(al)) : NULL;
-	size_t n = aliases_count(al), count = 0;
-	if (json)
-		return list_json_array(al, n, sysalias_elem, NULL);
-	struct table_out t;
-	list_begin(&t, 3, (const char *const[]){ _("NAME"), _("TARGETS"), _("WHERE") });
-	for (size_t i = 0; i < n; i++) {
-		const struct alias_entry *e = aliases_entry(al, i);
-		count++;
-		struct strbuf sb = STRBUF_INIT;
-		for (size_t k = 0; k < e->ntargets; k++) {
-			if (k)
-				sb_adds(&sb, ", ");
-			sb_adds(&sb, e->targets[k]);
-		}
-		char *where = xasprintf("%s:%u", file ? file : "-", e->line);
-		tout_row(&t, (const char *const[]){ e->lookup_key, sb_str(&sb), where });
-		free(where);
-		sb_free(&sb);
-	}
-	return list_end(&t, count);
+	char *where = xasprintf("%s:%u", a->file, a->line);
+	tout_row(t, (const char *const[]){ a->address, sb_str(&sb), where });
+	free(where);
+	sb_free(&sb);
+	return true;
 }
 
 static json_t *catchall_elem(const void *items, size_t i, const char *only)
@@ -389,25 +327,88 @@ static json_t *catchall_elem(const void *items, size_t i, const char *only)
 	return only && strcmp(c->domain, only) != 0 ? NULL : json_catchall(c);
 }
 
-static size_t list_catchalls(const struct world *w, const char *only, bool json)
+static bool catchall_row(struct table_out *t, const void *items, size_t i, const char *only)
 {
-	size_t n, count = 0;
-	const struct catchall *c = world_catchalls(w, &n);
-	if (json)
-		return list_json_array(c, n, catchall_elem, only);
-	struct table_out t;
-	list_begin(&t, 4, (const char *const[]){ _("DOMAIN"), _("MAP"),
-		_("TARGET"), _("WHERE") });
-	for (size_t i = 0; i < n; i++) {
-		if (only && strcmp(c[i].domain, only) != 0)
-			continue;
-		count++;
-		char *where = xasprintf("%s:%u", c[i].file, c[i].line);
-		tout_row(&t, (const char *const[]){ c[i].domain,
-			c[i].map == CATCHALL_IN_ALIAS_MAP ? _("alias") : _("mailbox"),
-			c[i].target, where });
-		free(where);
+	const struct catchall *c = (const struct catchall *)items + i;
+	if (only && strcmp(c->domain, only) != 0)
+		return false;
+	char *where = xasprintf("%s:%u", c->file, c->line);
+	tout_row(t, (const char *const[]){ c->domain,
+		c->map == CATCHALL_IN_ALIAS_MAP ? _("alias") : _("mailbox"), c->target, where });
+	free(where);
+	return true;
+}
+
+/* The system aliases (/etc/aliases): local(8)'s, for the mydestination
+ * domains (root, postmaster ...); items is the struct aliases. */
+static const char *sysalias_file(const struct aliases *al)
+{
+	return aliases_doc(al) ? doc_name(aliases_doc(al)) : NULL;
+}
+
+static json_t *sysalias_elem(const void *items, size_t i, const char *only)
+{
+	(void)only;
+	const struct aliases *al = items;
+	return cli_json_sysalias(aliases_entry(al, i), sysalias_file(al));
+}
+
+static bool sysalias_row(struct table_out *t, const void *items, size_t i, const char *only)
+{
+	(void)only;
+	const struct aliases *al = items;
+	const struct alias_entry *e = aliases_entry(al, i);
+	const char *file = sysalias_file(al);
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t k = 0; k < e->ntargets; k++) {
+		if (k)
+			sb_adds(&sb, ", ");
+		sb_adds(&sb, e->targets[k]);
 	}
+	char *where = xasprintf("%s:%u", file ? file : "-", e->line);
+	tout_row(t, (const char *const[]){ e->lookup_key, sb_str(&sb), where });
+	free(where);
+	sb_free(&sb);
+	return true;
+}
+
+/* One row per list (enum what's order): its word, its columns, its
+ * elements as JSON and as rows. */
+static const struct list_kind {
+	const char *name;
+	size_t ncols;
+	const char *head[5];   /* untranslated */
+	list_elem_fn *elem;
+	list_row_fn *row;
+} list_kinds[] = {
+	[LIST_DOMAINS] = { "domains", 5, { N_("DOMAIN"), N_("CLASS"), N_("MAILBOXES"), N_("ALIASES"),
+					   N_("CATCH-ALL") }, domain_elem, domain_row },
+	[LIST_MAILBOXES] = { "mailboxes", 4, { N_("ADDRESS"), N_("MAILDIR"), N_("QUOTA"), N_("PASSWORD") },
+			     mailbox_elem, mailbox_row },
+	[LIST_ALIASES] = { "aliases", 3, { N_("ADDRESS"), N_("TARGETS"), N_("WHERE") }, alias_elem,
+			   alias_row },
+	[LIST_CATCHALLS] = { "catchalls", 4, { N_("DOMAIN"), N_("MAP"), N_("TARGET"), N_("WHERE") },
+			     catchall_elem, catchall_row },
+	[LIST_SYSALIASES] = { "sysaliases", 3, { N_("NAME"), N_("TARGETS"), N_("WHERE") }, sysalias_elem,
+			      sysalias_row },
+};
+#define NLISTS (sizeof list_kinds / sizeof list_kinds[0])
+
+/* The n items of a list as JSON (list_json_array) or as a table with a
+ * header row; returns how many were shown. */
+static size_t list_run(const struct list_kind *k, const void *items, size_t n, const char *only,
+		       bool json)
+{
+	if (json)
+		return list_json_array(items, n, k->elem, only);
+	const char *head[5];
+	for (size_t c = 0; c < k->ncols; c++)
+		head[c] = _(k->head[c]);
+	struct table_out t;
+	list_begin(&t, k->ncols, head);
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += k->row(&t, items, i, only);
 	return list_end(&t, count);
 }
 
@@ -423,18 +424,18 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	bool json = cli_json_wanted(cli, &a);
 	if (a.nops == 0)
 		return cli_usage_error(cli, _("what? domains, mailboxes, aliases or catchalls"));
-	static const char *const names[] = { "domains", "mailboxes", "aliases", "catchalls",
-					     "sysaliases" };
-	const size_t nnames = sizeof names / sizeof names[0];
+	const char *names[NLISTS];
+	for (size_t i = 0; i < NLISTS; i++)
+		names[i] = list_kinds[i].name;
 	const char *what_s = a.ops[0];
-	size_t what = nnames;
-	for (size_t i = 0; i < nnames; i++)
+	size_t what = NLISTS;
+	for (size_t i = 0; i < NLISTS; i++)
 		if (strcmp(what_s, names[i]) == 0 ||
 		    (strlen(what_s) + 1 == strlen(names[i]) && strncmp(what_s, names[i], strlen(what_s)) == 0))
 			what = i;   /* "domain" works as well as "domains" */
-	if (what == nnames)
+	if (what == NLISTS)
 		return cli_unknown(cli, _("unknown list '%s' (domains, mailboxes, aliases, catchalls, sysaliases)"),
-				   what_s, names, nnames);
+				   what_s, names, NLISTS);
 	if (a.nops > 2)
 		return cli_usage_error(cli, _("too many arguments"));
 	if (a.nops == 2 && what == LIST_SYSALIASES)
@@ -454,14 +455,19 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		free(only);
 		return EXIT_PROBLEMS;
 	}
-	size_t count = 0;
+	const void *items = NULL;
+	size_t n = 0;
 	switch ((enum what)what) {
-	case LIST_DOMAINS: count = list_domains(w, only, json); break;
-	case LIST_MAILBOXES: count = list_mailboxes(w, only, json); break;
-	case LIST_ALIASES: count = list_aliases(w, only, json); break;
-	case LIST_CATCHALLS: count = list_catchalls(w, only, json); break;
-	case LIST_SYSALIASES: count = list_sysaliases(w, json); break;
+	case LIST_DOMAINS: items = world_domains(w, &n); break;
+	case LIST_MAILBOXES: items = world_mailboxes(w, &n); break;
+	case LIST_ALIASES: items = world_aliases(w, &n); break;
+	case LIST_CATCHALLS: items = world_catchalls(w, &n); break;
+	case LIST_SYSALIASES:
+		items = world_system_aliases(w);
+		n = aliases_count(items);
+		break;
 	}
+	size_t count = list_run(&list_kinds[what], items, n, only, json);
 	bool complete = world_unreadable_count(w) == 0;
 	world_free(&w);
 	free(only);
