@@ -178,17 +178,27 @@ long precheck_count_messages(const char *base, const char *rel)
 	return n;
 }
 
+/* The maildir of action a probed (probe), *relp its path below base;
+ * PROBE_BAD, said, when it is not below base. */
+static enum probe probe_action(const char *base, const struct action *a, const char **relp,
+			       int *fdp, enum diag_level level, struct diags *d)
+{
+	*fdp = -1;
+	*relp = precheck_under(base, a->path);
+	if (!*relp) {
+		diag_add(d, level, a->path, 0, _("maildir is not under virtual_mailbox_base %s: refused"), base);
+		return PROBE_BAD;
+	}
+	return probe(base, *relp, fdp, level, d);
+}
+
 /* A maildir to create: absent, its parents makeable, room for it. */
 static int check_create(const char *base, const struct action *a, enum diag_level level,
 			struct diags *d)
 {
-	const char *rel = precheck_under(base, a->path);
-	if (!rel) {
-		diag_add(d, level, a->path, 0, _("maildir is not under virtual_mailbox_base %s: refused"), base);
-		return -1;
-	}
+	const char *rel;
 	int fd;
-	enum probe pr = probe(base, rel, &fd, level, d);
+	enum probe pr = probe_action(base, a, &rel, &fd, level, d);
 	int rc = 0;
 	if (pr == PROBE_DIR) {
 		diag_add(d, level, a->path, 0, _("exists already (%ld messages): a new mailbox would take its mail"),
@@ -308,13 +318,9 @@ static int check_move(const struct config *cfg, const char *base, const struct a
 static int check_purge(const char *base, const struct action *a, enum diag_level level,
 		       struct diags *d)
 {
-	const char *rel = precheck_under(base, a->path);
-	if (!rel) {
-		diag_add(d, level, a->path, 0, _("maildir is not under virtual_mailbox_base %s: refused"), base);
-		return -1;
-	}
+	const char *rel;
 	int fd;
-	enum probe pr = probe(base, rel, &fd, level, d);
+	enum probe pr = probe_action(base, a, &rel, &fd, level, d);
 	if (fd >= 0)
 		close(fd);
 	return pr == PROBE_BAD ? -1 : 0;
