@@ -14,6 +14,8 @@
 
 #include "demo_int.h"
 #include "vmailadm/demo.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/embedded.h"
 #include "vmailadm/safeopen.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
@@ -38,125 +40,72 @@ struct msg {
 	const char *attach_name, *attach_type;
 };
 
-#define JOHN "John Doe <johndoe@andromed.cloud>"
-#define JANE "Jane Doe <janedoe@andromed.cloud>"
-#define JULIE "Julie Moreau <julie.moreau@example.fr>"
+/* The sample messages, src/demo/mail/ compiled in (src/demo/local.mk), in
+ * the order they are written (the names and ids below depend on it). Each
+ * is "Name: value" lines, a blank line, then the body as is: Box, Folder
+ * (none: INBOX), Style (postfix or dovecot), Info (none: in new/), Age (in
+ * minutes), From, To, Delivered-To (none: saved by a client), X-Original-To
+ * (when it differs), Subject (UTF-8), Encoding (raw, qp or base64) and
+ * Attachment (SIZE TYPE NAME, made up). The cast: johndoe has new mail,
+ * read, flagged-unread, replied and a Sent folder; janedoe mail through
+ * the team alias and a folder named in modified UTF-7 (Outlook's "Éléments
+ * envoyés"); contact three large messages, close to its 1M quota; support
+ * a queue of tickets; admin mail through webmaster@ and /etc/aliases
+ * (root); ascent.cloud's admin has never received any. */
+extern const struct embedded_file demo_mail[];
 
-static const struct msg msgs[] = {
-	/* johndoe: new mail, read, flagged-unread, replied, and a Sent folder. */
-	{ "andromed.cloud/johndoe", "", PF, NULL, 25, JANE, JOHN,
-	  "johndoe@andromed.cloud", NULL, "Réunion décalée à jeudi 14h", QP,
-	  "Bonjour John,\n\nLa réunion de lundi est décalée à jeudi 14h, même salle.\n"
-	  "Peux-tu prévenir l'équipe ?\n\nMerci,\nJane\n", 0, NULL, NULL },
-	{ "andromed.cloud/johndoe", "", PF, NULL, 190,
-	  "Claire Martin <claire.martin@example.fr>", "info@andromed.cloud",
-	  "johndoe@andromed.cloud", "info@andromed.cloud",
-	  "Demande de devis pour un site vitrine", RAW,
-	  "Bonjour,\n\nNous souhaiterions un devis pour un site vitrine de cinq pages\n"
-	  "avec formulaire de contact. Quels sont vos délais ?\n\n"
-	  "Cordialement,\nClaire Martin\n", 0, NULL, NULL },
-	{ "andromed.cloud/johndoe", "", PF, "S", 2880,
-	  "Nuage Hosting <no-reply@nuage-hosting.example>", JOHN,
-	  "johndoe@andromed.cloud", NULL, "Renouvellement du domaine andromed.cloud", RAW,
-	  "Bonjour,\n\nLe domaine andromed.cloud expire dans 30 jours.\n"
-	  "Le renouvellement automatique est activé.\n\n-- \nNuage Hosting\n", 0, NULL, NULL },
-	{ "andromed.cloud/johndoe", "", DC, "F", 1500, JANE, JOHN,
-	  "johndoe@andromed.cloud", NULL, "Planning de la semaine", RAW,
-	  "Salut John,\n\nVoici le planning : lundi support, mardi migration du\n"
-	  "serveur, mercredi formation Postfix.\n\nJane\n", 0, NULL, NULL },
-	{ "andromed.cloud/johndoe", "", PF, "RS", 5000,
-	  "Admin <admin@andromed.cloud>", JOHN, "johndoe@andromed.cloud", NULL,
-	  "Accès au serveur de mail", QP,
-	  "John,\n\nTon compte johndoe@andromed.cloud est prêt.\n"
-	  "IMAP : mail.andromed.cloud, port 993 (SSL/TLS).\n\nL'admin\n", 0, NULL, NULL },
-	{ "andromed.cloud/johndoe", ".Sent", DC, "S", 20, JOHN, JANE, NULL, NULL,
-	  "Re: Réunion décalée à jeudi 14h", QP,
-	  "C'est noté, je préviens tout le monde.\n\nJohn\n", 0, NULL, NULL },
-
-	/* janedoe: mail through the team alias, unread in cur/, a folder whose
-	 * name is in modified UTF-7 (Outlook's "Éléments envoyés"). */
-	{ "andromed.cloud/janedoe", "", PF, NULL, 60, JOHN, "equipe@andromed.cloud",
-	  "janedoe@andromed.cloud", "equipe@andromed.cloud", "Point d'équipe vendredi", B64,
-	  "Bonjour à tous,\n\nPoint d'équipe vendredi 10h pour la migration.\n\nJohn\n",
-	  0, NULL, NULL },
-	{ "andromed.cloud/janedoe", "", PF, "S", 4000,
-	  "The Weekly Digest <digest@news.example.com>", JANE, "janedoe@andromed.cloud", NULL,
-	  "Your weekly digest: 5 stories about mail servers", RAW,
-	  "Hi Jane,\n\nThis week: DMARC reports explained, Postfix 3.9 released,\n"
-	  "and why your catch-all attracts spam.\n\nUnsubscribe: https://news.example.com/u\n",
-	  0, NULL, NULL },
-	{ "andromed.cloud/janedoe", "", PF, "", 1400,
-	  "Billing <billing@saas.example.com>", JANE, "janedoe@andromed.cloud", NULL,
-	  "Invoice INV-2024-118 is due", RAW,
-	  "Hello,\n\nInvoice INV-2024-118 (EUR 49.00) is due in 7 days.\n\nThank you.\n",
-	  0, NULL, NULL },
-	{ "andromed.cloud/janedoe", ".&AMk-l&AOk-ments envoy&AOk-s", DC, "S", 1450, JANE, JOHN,
-	  NULL, NULL, "Re: Planning de la semaine", RAW,
-	  "Parfait pour moi.\n\nJane\n", 0, NULL, NULL },
-
-	/* contact: three large messages, close to its 1M quota. */
-	{ "andromed.cloud/contact", "", PF, NULL, 300,
-	  "Paul Bernard <p.bernard@example.org>", "contact@andromed.cloud",
-	  "contact@andromed.cloud", NULL, "Proposition de partenariat", RAW,
-	  "Bonjour,\n\nVous trouverez ci-joint notre présentation.\n\nPaul Bernard\n",
-	  225000, "presentation.pdf", "application/pdf" },
-	{ "andromed.cloud/contact", "", PF, "S", 2000,
-	  "Sophie Leroy <sophie.leroy@example.net>", "contact@andromed.cloud",
-	  "contact@andromed.cloud", NULL, "Candidature spontanée – développeuse web", QP,
-	  "Madame, Monsieur,\n\nJe vous adresse ma candidature (CV joint).\n\n"
-	  "Sophie Leroy\n", 240000, "CV-Sophie-Leroy.pdf", "application/pdf" },
-	{ "andromed.cloud/contact", "", PF, "S", 7000, "Marc Petit <marc@example.com>",
-	  "contact@andromed.cloud", "contact@andromed.cloud", NULL, "Photos de l'événement", B64,
-	  "Bonjour,\n\nLes photos du salon sont dans l'archive jointe.\n\nMarc\n",
-	  210000, "photos.zip", "application/zip" },
-
-	/* support: a queue of tickets, mostly unread. */
-	{ "andromed.cloud/support", "", PF, NULL, 15,
-	  "Alex Turner <alex.turner@example.co.uk>", "support@andromed.cloud",
-	  "support@andromed.cloud", NULL, "Cannot log in to webmail", RAW,
-	  "Hello,\n\nSince this morning I get \"authentication failed\" on the webmail.\n"
-	  "My address is alex@ascent.cloud.\n\nThanks,\nAlex\n", 0, NULL, NULL },
-	{ "andromed.cloud/support", "", PF, NULL, 95, JULIE, "support@andromed.cloud",
-	  "support@andromed.cloud", NULL, "[Ticket #456] Question support", RAW,
-	  "Bonjour,\n\nComment configurer mon client mail sur mobile ?\n\nJulie\n",
-	  0, NULL, NULL },
-	{ "andromed.cloud/support", "", PF, NULL, 400, "Sam Green <sam@example.com>",
-	  "support@andromed.cloud", "support@andromed.cloud", NULL, "Password reset request", RAW,
-	  "Hi,\n\nCould you reset the password of sam.green@andromed.cloud?\n\nSam\n",
-	  0, NULL, NULL },
-	{ "andromed.cloud/support", "", PF, "S", 3000, JULIE, "support@andromed.cloud",
-	  "support@andromed.cloud", NULL, "Re: [Ticket #455] Problème résolu", QP,
-	  "Merci, tout fonctionne à nouveau.\n\nJulie\n", 0, NULL, NULL },
-
-	/* admin: mail through webmaster@ and through /etc/aliases (root). */
-	{ "andromed.cloud/admin", "", PF, NULL, 45,
-	  "Site andromed.cloud <www-data@andromed.cloud>", "webmaster@andromed.cloud",
-	  "admin@andromed.cloud", "webmaster@andromed.cloud", "Formulaire de contact du site", RAW,
-	  "Nouveau message depuis le formulaire de contact :\n\n"
-	  "Nom : Lucas Garnier\nMessage : Le lien vers les mentions légales est cassé.\n",
-	  0, NULL, NULL },
-	{ "andromed.cloud/admin", "", PF, "S", 600,
-	  "Cron Daemon <root@mail.andromed.cloud>", "root@mail.andromed.cloud",
-	  "admin@andromed.cloud", "root@mail.andromed.cloud",
-	  "Cron <root@mail> /usr/local/sbin/backup-mail.sh", RAW,
-	  "backup-mail.sh: /var/mail/vhosts archived (2 domains, 7 mailboxes).\n", 0, NULL,
-	  NULL },
-	{ "andromed.cloud/admin", "", PF, "", 2200,
-	  "Monitoring <monitoring@andromed.cloud>", "admin@andromed.cloud",
-	  "admin@andromed.cloud", NULL, "Alerte : espace disque à 85 %", QP,
-	  "Le disque /var/mail est rempli à 85 %.\n", 0, NULL, NULL },
-
-	/* ascent.cloud: contact has mail, admin has never received any. */
-	{ "ascent.cloud/contact", "", PF, NULL, 130,
-	  "Emma Wilson <emma.wilson@example.com>", "contact@ascent.cloud",
-	  "contact@ascent.cloud", NULL, "Hello from Ascent - onboarding call", RAW,
-	  "Hi,\n\nCan we schedule the onboarding call for Tuesday?\n\nBest,\nEmma\n",
-	  0, NULL, NULL },
-	{ "ascent.cloud/contact", "", DC, "S", 10000, "Admin <admin@ascent.cloud>",
-	  "contact@ascent.cloud", "contact@ascent.cloud", NULL, "Bienvenue à bord !", QP,
-	  "Bienvenue sur la messagerie d'ascent.cloud.\n", 0, NULL, NULL },
-};
-#define NMSGS (sizeof msgs / sizeof msgs[0])
+/* m from the sample f; its strings point into *hdr (free it) and f. A
+ * malformed sample is a bug of the build: panic. */
+static void msg_parse(const struct embedded_file *f, struct msg *m, char **hdr)
+{
+	const char *body = strstr(f->text, "\n\n");
+	if (!body)
+		vm_panic("demo mail %s: no blank line after the header", f->path);
+	*hdr = xstrndup(f->text, (size_t)(body - f->text) + 1);
+	memset(m, 0, sizeof *m);
+	m->folder = "";
+	m->body = body + 2;
+	for (char *line = *hdr, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		char *v = strchr(line, ':');
+		if (!v)
+			vm_panic("demo mail %s: '%s' is not a field", f->path, line);
+		*v++ = '\0';
+		if (*v == ' ')
+			v++;
+		if (strcmp(line, "Box") == 0) {
+			m->box = v;
+		} else if (strcmp(line, "Folder") == 0) {
+			m->folder = v;
+		} else if (strcmp(line, "Style") == 0) {
+			m->style = strcmp(v, "dovecot") == 0 ? DC : PF;
+		} else if (strcmp(line, "Info") == 0) {
+			m->info = v;
+		} else if (strcmp(line, "Age") == 0) {
+			m->age_min = atoi(v);
+		} else if (strcmp(line, "From") == 0) {
+			m->from = v;
+		} else if (strcmp(line, "To") == 0) {
+			m->to = v;
+		} else if (strcmp(line, "Delivered-To") == 0) {
+			m->rcpt = v;
+		} else if (strcmp(line, "X-Original-To") == 0) {
+			m->orig = v;
+		} else if (strcmp(line, "Subject") == 0) {
+			m->subject = v;
+		} else if (strcmp(line, "Encoding") == 0) {
+			m->enc = strcmp(v, "qp") == 0 ? QP : strcmp(v, "base64") == 0 ? B64 : RAW;
+		} else if (strcmp(line, "Attachment") == 0) {
+			m->attach = strtoul(v, &v, 10);
+			m->attach_type = strtok(v, " ");
+			m->attach_name = strtok(NULL, "");
+		} else {
+			vm_panic("demo mail %s: unknown field %s", f->path, line);
+		}
+	}
+	if (!m->box || !m->from || !m->to || !m->subject || (m->attach && !m->attach_name))
+		vm_panic("demo mail %s: a field is missing", f->path);
+}
 
 /* Names, ids and attachment bytes need not be random, only plausible:
  * a small LCG keeps the code simple and needs no entropy. */
@@ -305,7 +254,7 @@ struct seen {
 struct mailrun {
 	struct demo *D;
 	char *vhosts;
-	struct seen seen[NMSGS];
+	struct seen *seen;        /* one per message at most */
 	size_t nseen;
 	uint64_t contact_bytes;   /* contact@andromed.cloud's INBOX, for its maildirsize */
 	unsigned contact_msgs;
@@ -448,10 +397,17 @@ static int write_client_files(struct mailrun *R)
 
 int demomail_write(struct demo *D, size_t *count)
 {
-	struct mailrun R = { .D = D, .vhosts = xasprintf("%s/vhosts", D->dir) };
+	size_t nmsgs = 0;
+	while (demo_mail[nmsgs].path)
+		nmsgs++;
+	struct mailrun R = { .D = D, .vhosts = xasprintf("%s/vhosts", D->dir),
+			     .seen = xcalloc(nmsgs, sizeof *R.seen) };
+	char **hdrs = xcalloc(nmsgs, sizeof *hdrs);   /* R.seen points into them */
 	int rc = make_boxes(&R);
-	for (size_t i = 0; rc == 0 && i < NMSGS; i++) {
-		rc = write_message(&R, &msgs[i]);
+	for (size_t i = 0; rc == 0 && i < nmsgs; i++) {
+		struct msg m;
+		msg_parse(&demo_mail[i], &m, &hdrs[i]);
+		rc = write_message(&R, &m);
 		if (rc == 0)
 			(*count)++;
 	}
@@ -461,6 +417,10 @@ int demomail_write(struct demo *D, size_t *count)
 		rc = write_client_files(&R);
 	for (size_t k = 0; k < R.nseen; k++)
 		sb_free(&R.seen[k].list);
+	free(R.seen);
+	for (size_t i = 0; i < nmsgs; i++)
+		free(hdrs[i]);
+	free(hdrs);
 	free(R.vhosts);
 	return rc < 0 ? -1 : 0;
 }

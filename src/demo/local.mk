@@ -21,10 +21,39 @@ DEMO_TREE = \
 	vhosts/andromed.cloud/janedoe/subscriptions \
 	vhosts/andromed.cloud/johndoe/subscriptions \
 	vmailadm.yaml
-nodist_libvmail_a_SOURCES = src/demo/demo-files.c
-EXTRA_DIST += src/embed.sh $(DEMO_TREE:%=src/demo/tree/%)
+# The sample mail, one message a file (the format: demomail.c), in order.
+DEMO_MAIL = \
+	01-johndoe@andromed.cloud \
+	02-johndoe@andromed.cloud \
+	03-johndoe@andromed.cloud \
+	04-johndoe@andromed.cloud \
+	05-johndoe@andromed.cloud \
+	06-johndoe@andromed.cloud \
+	07-janedoe@andromed.cloud \
+	08-janedoe@andromed.cloud \
+	09-janedoe@andromed.cloud \
+	10-janedoe@andromed.cloud \
+	11-contact@andromed.cloud \
+	12-contact@andromed.cloud \
+	13-contact@andromed.cloud \
+	14-support@andromed.cloud \
+	15-support@andromed.cloud \
+	16-support@andromed.cloud \
+	17-support@andromed.cloud \
+	18-admin@andromed.cloud \
+	19-admin@andromed.cloud \
+	20-admin@andromed.cloud \
+	21-contact@ascent.cloud \
+	22-contact@ascent.cloud
+nodist_libvmail_a_SOURCES = src/demo/demo-files.c src/demo/demo-mail.c
+EXTRA_DIST += src/embed.sh $(DEMO_TREE:%=src/demo/tree/%) $(DEMO_MAIL:%=src/demo/mail/%)
 src/demo/demo-files.c: $(DEMO_TREE:%=$(srcdir)/src/demo/tree/%) $(srcdir)/src/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) src/demo && \
 	  $(SHELL) $(srcdir)/src/embed.sh demo_files $(srcdir)/src/demo/tree $(DEMO_TREE) > $@-t && \
 	  mv $@-t $@
 CLEANFILES += src/demo/demo-files.c src/demo/demo-files.c-t
+src/demo/demo-mail.c: $(DEMO_MAIL:%=$(srcdir)/src/demo/mail/%) $(srcdir)/src/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) src/demo && \
+	  $(SHELL) $(srcdir)/src/embed.sh demo_mail $(srcdir)/src/demo/mail $(DEMO_MAIL) > $@-t && \
+	  mv $@-t $@
+CLEANFILES += src/demo/demo-mail.c src/demo/demo-mail.c-t
