@@ -3,8 +3,10 @@
  * and the temporary files; read back by the recovery. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commit_int.h"
 #include "vmailadm/doc.h"
@@ -40,6 +42,15 @@ int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
 		    a->kind == ACT_MAILDIR_PURGE || a->kind == ACT_MAILDIR_RESTORE)
 			sb_addf(&j, "maildir\t%s\t%s\t%s\n", plan_action_name(a->kind), a->path,
 				a->target ? a->target : "-");
+	}
+	/* A map that does not exist yet: a rollback leaves none either
+	 * ("newmap OLD_SHA SUFFIX SOURCE"; the source last, it may hold spaces). */
+	for (size_t i = 0; i < n; i++) {
+		const struct build *b = &ws[i].b;
+		struct stat st;
+		if (ws[i].type && b->db && lstat(b->db, &st) < 0 && errno == ENOENT)
+			sb_addf(&j, "newmap %s %s %s\n", ws[i].old_sha, b->db + strlen(ws[i].f->path),
+				ws[i].f->path);
 	}
 	for (size_t i = 0; i < n + nrb; i++) {
 		const struct build *b = i < n ? &ws[i].b : &rb[i - n].b;

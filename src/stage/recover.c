@@ -64,6 +64,27 @@ static int recover_file(struct run *r, const char *path, unsigned lineno, const 
 	return 0;
 }
 
+/* A map the commit built where there was none ("newmap OLD_SHA SUFFIX
+ * SOURCE"): once the source has its old bytes again, the map goes too (a
+ * rollback leaves no file that was not there before; restoring the source
+ * rebuilt it). A source someone changed since keeps its map. */
+static void recover_newmap(const char *line, struct strbuf *said)
+{
+	char old_sha[65], suffix[16];
+	int off = 0;
+	if (sscanf(line, "%64s %15s %n", old_sha, suffix, &off) < 2 || off == 0)
+		return;
+	const char *source = line + off;
+	char now[65];
+	bool exists;
+	if (journal_file_sha(source, now, &exists) < 0 || strcmp(now, old_sha) != 0)
+		return;
+	char *db = xasprintf("%s%s", source, suffix);
+	if (unlink(db) == 0)
+		sb_addf(said, _("removed %s, which was not there before\n"), db);
+	free(db);
+}
+
 /* The recovery proper, under the lock when lock >= 0 (-2: the lock file
  * cannot be opened, and a journal is still looked at, as always). */
 int recover_journal(const struct config *cfg, int lock, struct strbuf *said, struct diags *d)
@@ -108,6 +129,8 @@ int recover_journal(const struct config *cfg, int lock, struct strbuf *said, str
 			if (phase == 1 && strncmp(line, "file ", 5) == 0 &&
 			    recover_file(&r, path, (unsigned)i + 1, line + 5, said) < 0)
 				rc = -1;
+			if (phase == 1 && strncmp(line, "newmap ", 7) == 0)
+				recover_newmap(line + 7, said);
 			free(line);
 		}
 	}
