@@ -53,6 +53,11 @@ struct table_entry {
 	char *flags;      /* regexp/pcre flags after the closing delimiter, else NULL */
 	bool negated;     /* regexp/pcre "!/pattern/": the rule applies when the
 	                   * pattern does NOT match */
+	char *second;     /* regexp_table(5) "/pattern1/!/pattern2/": pattern2,
+	                   * else NULL (pcre tables refuse the form) */
+	char *second_flags;
+	bool second_negated; /* true for the usual single '!': the rule applies
+	                   * when pattern2 does NOT match */
 	size_t first;     /* first physical line (0-based) in the document */
 	size_t nlines;    /* physical lines it spans, including interior comments */
 	unsigned line;    /* 1-based line number, for messages */
@@ -60,6 +65,15 @@ struct table_entry {
 	                   * ignores this one ("duplicate entry") */
 	const struct table_cond *cond;  /* regexp/pcre: the innermost "if"
 	                   * block around the rule, or NULL */
+};
+
+/* An "if" line (cond) or an "endif" line (cond NULL) of a regexp/pcre
+ * table. The entries' cond pairs them as the file reads; Postfix pairs them
+ * without the "if" lines it could not compile, so the tracer pairs them
+ * again from these (trace_pattern.c). */
+struct table_event {
+	unsigned line;
+	const struct table_cond *cond;
 };
 
 struct table;
@@ -73,6 +87,8 @@ void table_free(struct table **tp);
 struct doc *table_doc(const struct table *t);
 enum table_syntax table_syntax(const struct table *t);
 size_t table_count(const struct table *t);
+/* Every "if" and "endif" line, in file order (regexp/pcre tables). */
+const struct table_event *table_events(const struct table *t, size_t *n);
 const struct table_entry *table_entry(const struct table *t, size_t i);
 /* The entry Postfix would use for key (case-folded for indexed tables;
  * exact pattern text for regexp), or NULL. Not the user/@domain fallback:

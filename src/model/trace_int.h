@@ -16,6 +16,7 @@ struct matcher;
 struct ccond;
 struct rule {
 	struct matcher *m;          /* NULL or not ok: Postfix skips the rule */
+	struct matcher *m2;         /* "/p1/!/p2/": p2 (regexp only), else NULL */
 	struct ccond *cond;         /* the innermost "if" block around it */
 	long max_sub;               /* the highest $n of its result */
 	const struct table_entry *e;

@@ -3,8 +3,9 @@
  * library Postfix itself links (dict_pcre.c), so that \d, lookahead and
  * non-greedy quantifiers mean what they mean to Postfix. Rules inside
  * "if /re/ ... endif" blocks apply only when every block around them
- * matches; "!/re/" rules when their pattern does not; "$n" in a result
- * is the n-th group. */
+ * matches; "!/re/" rules when their pattern does not; regexp's
+ * "/p1/!/p2/" when p1 matches and p2 does not; "$n" in a result is the
+ * n-th group. */
 #include "config.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -206,34 +207,49 @@ static char *substitute(const char *value, const char *subject, const struct cap
 	return s ? s : xstrdup("");
 }
 
-static struct ccond *cond_get(struct tracer *t, struct tmap *m, const struct table_cond *c,
-			      bool pcre)
+/* The "if" at event c compiled as Postfix would; the block it opens (inside
+ * parent), or NULL when Postfix skips it: then the next "endif" closes the
+ * block around it instead (dict_regexp_open, dict_pcre_open). */
+static struct ccond *cond_open(struct tracer *t, struct tmap *m, const struct table_cond *c,
+			       struct ccond *parent, bool pcre)
 {
-	if (!c)
-		return NULL;
-	for (size_t i = 0; i < m->nconds; i++)
-		if (m->conds[i]->c == c)
-			return m->conds[i];
 	struct ccond *cc = xcalloc(1, sizeof *cc);
 	cc->c = c;
-	cc->parent = cond_get(t, m, c->parent, pcre);
-	matcher_compile(t, m->file, c->line, c->pattern, c->flags, pcre, &cc->m);
+	cc->parent = parent;
 	m->conds = xreallocarray(m->conds, m->nconds + 1, sizeof *m->conds);
 	m->conds[m->nconds++] = cc;
+	if (!matcher_compile(t, m->file, c->line, c->pattern, c->flags, pcre, &cc->m))
+		return NULL;
 	return cc;
 }
 
 void trace_pattern_compile(struct tracer *t, struct tmap *m)
 {
 	bool pcre = strcmp(m->ref->type, "pcre") == 0;
-	size_t n = table_count(m->table);
+	size_t n = table_count(m->table), nev, ev = 0;
+	const struct table_event *events = table_events(m->table, &nev);
 	m->rules = xcalloc(n ? n : 1, sizeof *m->rules);
 	m->nrules = n;
-	for (size_t i = 0; i < n; i++) {
-		const struct table_entry *e = table_entry(m->table, i);
+	struct ccond *open = NULL;   /* the innermost block Postfix has open */
+	for (size_t i = 0; i <= n; i++) {
+		const struct table_entry *e = i < n ? table_entry(m->table, i) : NULL;
+		/* the "if" and "endif" lines before this rule, paired as Postfix
+		 * pairs them: an "if" it skips opens nothing, an "endif" with
+		 * nothing open is ignored */
+		for (; ev < nev && (!e || events[ev].line < e->line); ev++) {
+			if (events[ev].cond) {
+				struct ccond *cc = cond_open(t, m, events[ev].cond, open, pcre);
+				if (cc)
+					open = cc;
+			} else if (open) {
+				open = open->parent;
+			}
+		}
+		if (!e)
+			break;
 		struct rule *r = &m->rules[i];
 		r->e = e;
-		r->cond = cond_get(t, m, e->cond, pcre);
+		r->cond = open;
 		r->max_sub = max_group(e->value);
 		if (r->max_sub < 0) {
 			diag_warn(&t->warn, m->file, e->line,
@@ -245,10 +261,23 @@ void trace_pattern_compile(struct tracer *t, struct tmap *m)
 				  _("$number found in negative match replacement text: skipping this rule"));
 			continue;
 		}
+		if (e->second && pcre) {
+			/* dict_pcre knows no second pattern: '!' is an option to it */
+			diag_warn(&t->warn, m->file, e->line,
+				  _("unknown regexp option \"%c\": skipping this rule"), '!');
+			continue;
+		}
 		r->m = xcalloc(1, sizeof *r->m);
 		if (!matcher_compile(t, m->file, e->line, e->lookup_key, e->flags ? e->flags : "", pcre,
 				     r->m))
 			continue;
+		if (e->second) {
+			r->m2 = xcalloc(1, sizeof *r->m2);
+			if (!matcher_compile(t, m->file, e->line, e->second, e->second_flags, false, r->m2)) {
+				matcher_free(r->m);   /* Postfix drops the whole rule */
+				continue;
+			}
+		}
 		if ((size_t)r->max_sub > r->m->groups) {
 			diag_warn(&t->warn, m->file, e->line,
 				  _("out of range replacement index \"%ld\": skipping this rule"),
@@ -264,6 +293,9 @@ void trace_pattern_free(struct tmap *m)
 		if (m->rules[k].m)
 			matcher_free(m->rules[k].m);
 		free(m->rules[k].m);
+		if (m->rules[k].m2)
+			matcher_free(m->rules[k].m2);
+		free(m->rules[k].m2);
 	}
 	free(m->rules);
 	for (size_t k = 0; k < m->nconds; k++) {
@@ -273,13 +305,12 @@ void trace_pattern_free(struct tmap *m)
 	free(m->conds);
 }
 
-/* Every "if" block around a rule matches key (an "if" that Postfix could
- * not compile is no block: the rules inside run as if it were absent). */
+/* Every "if" block around a rule matches key. */
 static bool conds_hold(const struct ccond *c, const char *key)
 {
 	struct capture cap[10];
 	for (; c; c = c->parent)
-		if (c->m.ok && matcher_exec(&c->m, key, cap) == c->c->negated)
+		if (matcher_exec(&c->m, key, cap) == c->c->negated)
 			return false;
 	return true;
 }
@@ -296,8 +327,10 @@ bool trace_pattern_lookup(const struct tmap *m, const char *key, bool no_regsub,
 			continue;
 		if (!conds_hold(r->cond, key))
 			continue;
-		struct capture cap[10];
+		struct capture cap[10], cap2[10];
 		if (matcher_exec(r->m, key, cap) == r->e->negated)
+			continue;
+		if (r->m2 && matcher_exec(r->m2, key, cap2) == r->e->second_negated)
 			continue;
 		h->map = m;
 		h->line = r->e->line;

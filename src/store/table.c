@@ -26,7 +26,15 @@ struct table {
 	struct table_entry *v;
 	size_t cap;
 	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
+	struct table_event *events;  /* every "if" and "endif" line, in order */
+	size_t nevents, evcap;
 };
+
+static void table_event_add(struct table *t, unsigned line, const struct table_cond *c)
+{
+	xgrow(&t->events, &t->evcap, t->nevents + 1, sizeof *t->events);
+	t->events[t->nevents++] = (struct table_event){ line, c };
+}
 
 static char *pool_strndup(struct table *t, const char *s, size_t n)
 {
@@ -94,7 +102,7 @@ static void shadow(void *obj, size_t i, size_t fi, struct diags *d)
 		/* Only an identical rule can never match: the same pattern with
 		 * other flags, negation or "if" block is a different rule. */
 		if (e->negated == f->negated && strcmp(e->flags, f->flags) == 0 &&
-		    e->cond == f->cond) {
+		    e->cond == f->cond && !e->second && !f->second) {
 			e->shadowed = true;
 			diag_warn(d, name, e->line,
 				  _("the same pattern is on line %u; this rule never matches"),
@@ -188,7 +196,8 @@ static bool regexp_pattern(const char *s, const char *name, unsigned line, struc
 	}
 	rp->plen = (size_t)(p - rp->pat);
 	rp->flags = ++p;
-	while (*p && !ascii_is_ws(*p)) {
+	/* dict_regexp ends the options at '!' too: "/p1/!/p2/" follows */
+	while (*p && !ascii_is_ws(*p) && *p != '!') {
 		/* The union of the regexp (imx) and pcre (imsxAEUX) options. */
 		if (!strchr("imsxAEUX", *p)) {
 			diag_error(d, name, line, _("unknown regexp option \"%c\": skipping this rule"),
@@ -224,6 +233,7 @@ static void parse_if(struct table *t, const char *s, unsigned line, const struct
 	c->parent = *cur;
 	*cur = c;
 	(*depth)++;
+	table_event_add(t, line, c);
 }
 
 static void parse_regexp(struct table *t, const char *s, size_t first, size_t nlines,
@@ -236,6 +246,7 @@ static void parse_regexp(struct table *t, const char *s, size_t first, size_t nl
 		return;
 	}
 	if (keyword(s, "endif")) {
+		table_event_add(t, line, NULL);
 		if (*depth == 0) {
 			diag_warn(d, name, line, _("ignoring ENDIF without matching IF"));
 		} else {
@@ -244,17 +255,27 @@ static void parse_regexp(struct table *t, const char *s, size_t first, size_t nl
 		}
 		return;
 	}
-	struct rpat rp;
+	struct rpat rp, rp2 = { .pat = NULL };
 	if (!regexp_pattern(s, name, line, &rp, d))
 		return;
+	/* regexp_table(5): "/pattern1/!/pattern2/", pattern1 and not pattern2
+	 * (dict_regexp_get_pats); its own '!'s toggle as the first's do. */
+	if (*rp.rest == '!' && !regexp_pattern(rp.rest, name, line, &rp2, d))
+		return;
+	const char *rest = rp2.pat ? rp2.rest : rp.rest;
 	struct table_entry *e = new_entry(t, first, nlines);
-	e->key = pool_strndup(t, s, (size_t)(rp.rest - s));
+	e->key = pool_strndup(t, s, (size_t)(rest - s));
 	e->lookup_key = pool_strndup(t, rp.pat, rp.plen);
 	e->flags = pool_strndup(t, rp.flags, rp.flen);
 	e->negated = rp.negated;
+	if (rp2.pat) {
+		e->second = pool_strndup(t, rp2.pat, rp2.plen);
+		e->second_flags = pool_strndup(t, rp2.flags, rp2.flen);
+		e->second_negated = rp2.negated;
+	}
 	e->cond = *cur;
 	size_t vlen;
-	const char *val = tableline_trim(rp.rest, strlen(rp.rest), &vlen);
+	const char *val = tableline_trim(rest, strlen(rest), &vlen);
 	e->value = pool_strndup(t, val, vlen);
 	if (!*e->value)
 		diag_warn(d, name, line, _("no replacement text: using empty string"));
@@ -277,6 +298,7 @@ static void reindex(struct table *t, struct diags *d)
 	size_t pos = 0, first, nlines;
 	unsigned depth = 0;
 	const struct table_cond *cur = NULL;
+	t->nevents = 0;
 	while (doc_next_logical(t->ed.doc, &pos, &text, &first, &nlines)) {
 		char *s = text.buf;
 		/* readlline() refuses text without a line to continue. */
@@ -320,6 +342,7 @@ void table_free(struct table **tp)
 		return;
 	entrydoc_free(&t->ed);
 	free(t->v);
+	free(t->events);
 	free(t);
 	*tp = NULL;
 }
@@ -327,6 +350,12 @@ void table_free(struct table **tp)
 struct doc *table_doc(const struct table *t) { return t->ed.doc; }
 enum table_syntax table_syntax(const struct table *t) { return t->syntax; }
 size_t table_count(const struct table *t) { return t->ed.n; }
+
+const struct table_event *table_events(const struct table *t, size_t *n)
+{
+	*n = t->nevents;
+	return t->events;
+}
 
 const struct table_entry *table_entry(const struct table *t, size_t i)
 {

@@ -11,7 +11,8 @@
 # catch-alls with and without identity entries, a catch-all in the mailbox
 # map, a loop, '+' extensions, upper case, external forwards, "@otherdomain",
 # a domain in two classes; PCRE-only syntax, "if" blocks, "!/re/", the i
-# flag).
+# flag; regexp's "/p1/!/p2/" and pcre skipping it; an "if" Postfix cannot
+# compile, a stray "endif", an "if" never closed).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${VMAILADM:=./vmailadm}"
@@ -249,6 +250,9 @@ cat >"$pf/virtual_alias.pcre" <<'EOF'
 /^alias-only\.test$/           x
 /^info@alias-only\.test$/      johndoe@andromed.cloud
 /^both2\.test$/                x
+# regexp_table(5)'s "/p1/!/p2/" is no pcre syntax: '!' is an unknown
+# option to dict_pcre, and the rule is skipped
+/^pc-.*@andromed\.cloud$/!/^pc-x/  janedoe@andromed.cloud
 if /@blk\.test$/
 /^a\d@/                        johndoe@andromed.cloud
 if !/^z/
@@ -267,7 +271,27 @@ endif
 /^RX[0-9]@andromed\.cloud$/i   janedoe@andromed.cloud
 !/^[a-z]/                      admin@ascent.cloud
 EOF
-postconf -c "$pf" -e "virtual_alias_maps = hash:$pf/virtual_alias, pcre:$pf/virtual_alias.pcre, regexp:$pf/virtual_alias.regexp" \
+cat >"$pf/virtual_alias2.regexp" <<'EOF'
+# an "endif" with no "if" open is ignored
+endif
+# "/p1/!/p2/": p1 matches and p2 does not; "!!" before p2: both match
+/^two-.*@andromed\.cloud$/!/^two-x/      janedoe@andromed.cloud
+/^twi-.*@andromed\.cloud$/!!/^twi-y/     johndoe@andromed.cloud
+/^twn-.*@andromed\.cloud$/!/^TWN-Z/i    admin@ascent.cloud
+# an "if" Postfix cannot compile opens no block: the next "endif" closes
+# the block around it, the rule after that is outside every block, and
+# the last "endif" is ignored
+if /@pair\.test$/
+if /bad(/
+/^in1@/                                 johndoe@andromed.cloud
+endif
+/^out1@/                                janedoe@andromed.cloud
+endif
+# an "if" never closed: the rest of the file is inside it
+if /@open\.test$/
+/^any@/                                 johndoe@andromed.cloud
+EOF
+postconf -c "$pf" -e "virtual_alias_maps = hash:$pf/virtual_alias, pcre:$pf/virtual_alias.pcre, regexp:$pf/virtual_alias.regexp, regexp:$pf/virtual_alias2.regexp" \
 	"virtual_mailbox_maps = hash:$pf/vmailbox, pcre:$pf/vmailbox.pcre" || exit 99
 touch -d "@$(($(date +%s) - 5))" "$pf/main.cf"
 sandbox_postmap_all || exit 99
@@ -330,6 +354,20 @@ info@alias-only.test
 other@alias-only.test
 y@both2.test
 check@fwd.test
+pc-a@andromed.cloud
+two-a@andromed.cloud
+two-x@andromed.cloud
+twi-a@andromed.cloud
+twi-y@andromed.cloud
+twn-a@andromed.cloud
+twn-z@andromed.cloud
+TWN-Z@andromed.cloud
+in1@pair.test
+in1@outside.example
+out1@pair.test
+out1@outside.example
+any@open.test
+any@outside.example
 EOF
 compare_all A
 deliver_all A
