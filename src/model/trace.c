@@ -116,7 +116,10 @@ char *trace_rewrite(const struct tracer *t, const char *addr)
 	/* rewrite.c: a trailing dot goes, but not from "..", nor "@." */
 	if (at && n > 1 && in[n - 1] == '.' && in[n - 2] != '.' && in[n - 2] != '@')
 		in[n - 1] = '\0';
-	if (!at) {
+	char *pct = !at && t->percent_hack ? strrchr(in, '%') : NULL;
+	if (pct) {
+		*pct = '@';   /* rewrite.c: user%domain is user@domain */
+	} else if (!at) {
 		char *q = xasprintf("%s@%s", in, t->myorigin);
 		free(in);
 		in = q;
@@ -313,6 +316,9 @@ static void prepare(struct tracer *t, struct diags *d)
 	char *amu = maincf_get(mc, "allow_min_user");
 	t->allow_min_user = strcasecmp(amu, "yes") == 0;
 	free(amu);
+	char *aph = maincf_get(mc, "allow_percent_hack");
+	t->percent_hack = strcasecmp(aph, "no") != 0;
+	free(aph);
 	t->cmd_mask = exp_mask(mc, "allow_mail_to_commands");
 	t->file_mask = exp_mask(mc, "allow_mail_to_files");
 	local_interfaces(t);
@@ -518,7 +524,10 @@ void trace_address(struct tracer *t, const char *address, struct trace_result *o
 	/* trivial-rewrite's canonical form: a bare name gets @$myorigin, a
 	 * trailing dot goes, the local part is quoted only where needed */
 	char *addr = trace_rewrite(t, address);
-	if (!strchr(address, '@'))
+	if (!strchr(address, '@') && t->percent_hack && strchr(address, '%'))
+		STEP(t, out, "canonical", 0, addr, t->maincf, 0,
+		     _("%s has no '@': allow_percent_hack makes its last '%%' the '@'"), address);
+	else if (!strchr(address, '@'))
 		STEP(t, out, "canonical", 0, addr, t->maincf, 0, _("%s has no domain: @$myorigin appended"),
 		     address);
 	else if (strcmp(addr, address) != 0)

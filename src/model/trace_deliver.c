@@ -589,6 +589,18 @@ void trace_deliver(struct tracer *t, struct trace_result *r, const char *addr, u
 	}
 	char *fdom = trace_fold(domain);
 	unsigned cls = trace_deliver_class_step(t, r, depth, addr, fdom);
+	char *pct = cls == DOMAIN_LOCAL && t->percent_hack && local[0] != '"' ? strrchr(local, '%') : NULL;
+	if (pct) {
+		/* resolve.c: the local domain stripped, user%domain is resolved
+		 * again as user@domain (after cleanup: no virtual aliasing) */
+		*pct = '@';
+		STEP(t, r, "percent-hack", depth, addr, t->maincf, 0,
+		     _("allow_percent_hack: %s is resolved as %s"), addr, local);
+		trace_deliver(t, r, local, depth + 1, hops + 1);
+		free(local);
+		free(fdom);
+		return;
+	}
 	switch (cls) {
 	case DOMAIN_LOCAL: {
 		struct strmap *seen = strmap_create(8);

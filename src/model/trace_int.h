@@ -95,6 +95,7 @@ struct tracer {
 	char **relay;               /* relay_domains items */
 	size_t nrelay;
 	bool allow_min_user;
+	bool percent_hack;          /* allow_percent_hack (default yes) */
 	unsigned cmd_mask, file_mask;   /* allow_mail_to_commands, _files */
 	char **ifaddrs;             /* this host's addresses, for [literal] */
 	size_t nifaddrs;

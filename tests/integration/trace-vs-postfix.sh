@@ -393,7 +393,9 @@ sandbox_stop
 # recipient_delimiter "+-", myorigin a virtual mailbox domain, a local
 # domain whose aliases have bare names, a comment, a command, a file and an
 # :include:, address literals, quoted local parts, trailing dots, "# text"
-# and a comment in a virtual alias value, a key without domain.
+# and a comment in a virtual alias value, a key without domain;
+# allow_percent_hack (user%domain@local.test resolved again after cleanup,
+# user%domain without '@' rewritten before it).
 "$VMAILADM" demo "$tmp/b" >/dev/null || exit 99
 sandbox_init "$tmp/b"
 pf=$SB_PF
@@ -500,6 +502,12 @@ nobody-x@local.test
 tolocal-x@andromed.cloud
 rx-johndoe-x@andromed.cloud
 webmail+x@andromed.cloud
+johndoe%andromed.cloud@local.test
+info%andromed.cloud@local.test
+janedoe%andromed.cloud
+x%outside.example@local.test
+root%local.test@local.test
+a%b%andromed.cloud@local.test
 EOF
 compare_all B
 deliver_all B
