@@ -351,6 +351,47 @@ static void test_list(void)
 	diags_free(&d);
 }
 
+/* regexp_table(5)'s "/pattern1/!/pattern2/": the options of the first end
+ * at '!', the second keeps its own options and '!'s; the "if" and "endif"
+ * lines are kept in order for the tracer's pairing. */
+static void test_regexp_two_patterns(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct table *t = parse_str("endif\n"
+				    "/^a/i!/^ab/x  one\n"
+				    "/^b/!!/^bc/   two\n"
+				    "/^c/ !/^cd/   three\n"
+				    "if /x/!/y/\n"
+				    "/^d/!         four\n"
+				    "endif\n", TABLE_REGEXP, &d);
+	CU_ASSERT_EQUAL_FATAL(table_count(t), 3);
+	const struct table_entry *e = table_entry(t, 0);
+	CU_ASSERT_STRING_EQUAL(e->key, "/^a/i!/^ab/x");
+	CU_ASSERT_STRING_EQUAL(e->lookup_key, "^a");
+	CU_ASSERT_STRING_EQUAL(e->flags, "i");
+	CU_ASSERT_STRING_EQUAL(e->second, "^ab");
+	CU_ASSERT_STRING_EQUAL(e->second_flags, "x");
+	CU_ASSERT_TRUE(e->second_negated);
+	CU_ASSERT_STRING_EQUAL(e->value, "one");
+	e = table_entry(t, 1);
+	CU_ASSERT_STRING_EQUAL(e->second, "^bc");
+	CU_ASSERT_FALSE(e->second_negated);   /* "!!": both must match */
+	e = table_entry(t, 2);
+	CU_ASSERT_PTR_NULL(e->second);         /* a blank ends the rule's patterns */
+	CU_ASSERT_STRING_EQUAL(e->value, "!/^cd/   three");
+	/* "if" takes one pattern: the rest is extra text, warned about; "/^d/!"
+	 * has no second pattern: Postfix skips it ("no regexp") */
+	CU_ASSERT_EQUAL(diags_count(&d, DIAG_ERROR), 1);
+	size_t n;
+	const struct table_event *ev = table_events(t, &n);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT(ev[0].line == 1 && !ev[0].cond);   /* the stray endif too */
+	CU_ASSERT(ev[1].line == 5 && ev[1].cond && !strcmp(ev[1].cond->pattern, "x"));
+	CU_ASSERT(ev[2].line == 7 && !ev[2].cond);
+	table_free(&t);
+	diags_free(&d);
+}
+
 static void test_regexp(void)
 {
 	struct diags d = DIAGS_INIT;
@@ -531,6 +572,7 @@ int main(void)
 		{ "set: key and separator kept", test_set },
 		{ "domain lists", test_list },
 		{ "regexp/pcre tables", test_regexp },
+		{ "regexp /p1/!/p2/ and if/endif lines", test_regexp_two_patterns },
 		{ "map references", test_ref_parse },
 		{ "100k entries", test_100k },
 		CU_TEST_INFO_NULL,
