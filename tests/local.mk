@@ -88,6 +88,7 @@ UI_TESTS = \
 	tests/ui/man-keys.sh \
 	tests/ui/live.sh \
 	tests/ui/livegaps.sh \
+	tests/ui/livefill.sh \
 	tests/ui/maillist.sh \
 	tests/ui/maillog.sh \
 	tests/ui/problems.sh \

@@ -7,7 +7,10 @@
  * (a few boxes: fast); its mtime checks of the boxes inotify cannot cover
  * run on its own thread. A delivery between a box's scan and its watch
  * shows no event: once every box is watched, a second, incremental scan
- * (only the directories whose mtime moved are read) checks them again. */
+ * (only the directories whose mtime moved are read) checks them again.
+ * A full scan reads the boxes in chunks, in the world's order (domain by
+ * domain, as the panes list them), and hands each chunk's figures over as
+ * soon as it is read: the counts fill in, the first screen's first. */
 #include "config.h"
 
 #include <errno.h>
@@ -34,6 +37,11 @@ struct live {
 	struct maildir_counts *counts; /* by mailbox index, copied from the scanner */
 	enum maildir_status *status;
 	bool known;                  /* a scan has finished */
+	/* A full scan's chunks read so far, not taken by the main thread yet:
+	 * the figures, copied from the scanner by the scan thread. */
+	pthread_mutex_t part_lock;
+	struct live_part { size_t id; struct maildir_counts c; enum maildir_status st; } *parts;
+	size_t nparts, capparts;
 	/* of the scan thread; RECHECKING: the incremental scan once the
 	 * watches are placed (the scanner is written as in SCANNING, but the
 	 * figures shown stay and the header does not say "scanning") */
@@ -63,7 +71,12 @@ static void report_watch(const struct live *l)
 /* What the scan thread tells the main thread: the figures are there (the
  * scanner is only read from now on), then the watches are placed (the
  * thread ends). */
-enum { MSG_SCANNED = 1, MSG_WATCHED = 2 };
+enum { MSG_SCANNED = 1, MSG_WATCHED = 2, MSG_PART = 3 };
+
+/* The first chunk is about a screenful (its rows' counts come first), the
+ * others large enough that the pool's start costs nothing. */
+#define FIRST_CHUNK 128
+#define CHUNK 2048
 
 static void tell(struct live *l, char msg)
 {
@@ -95,15 +108,43 @@ static void watch_boxes(struct live *l)
 		maildir_watch_add(l->watch, id);
 }
 
-/* VMAILADM_WATCH_GATE (tests only): the watches are not placed before
+/* Tests only: VMAILADM_WATCH_GATE, the watches are not placed before
  * this file exists, so that a test can deliver between a box's scan and
- * its watch, by order rather than by time. */
-static void gate_wait(void)
+ * its watch, by order rather than by time; VMAILADM_SCAN_GATE, a full
+ * scan stops after its first chunk until it exists (the counts that came
+ * first can be seen alone). */
+static void gate_wait(const char *var)
 {
-	const char *gate = getenv("VMAILADM_WATCH_GATE");
+	const char *gate = getenv(var);
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 	while (gate && *gate && access(gate, F_OK) != 0)
 		nanosleep(&tick, NULL);
+}
+
+/* A full scan, chunk by chunk, each chunk's figures handed over. */
+static void scan_chunks(struct live *l)
+{
+	size_t n = maildir_scan_count(l->scan);
+	size_t *ids = xcalloc(CHUNK, sizeof *ids);
+	for (size_t a = 0, len = FIRST_CHUNK; a < n; a += len, len = CHUNK) {
+		size_t k = n - a < len ? n - a : len;
+		for (size_t i = 0; i < k; i++)
+			ids[i] = a + i;
+		maildir_scan_boxes(l->scan, ids, k);
+		pthread_mutex_lock(&l->part_lock);
+		xgrow(&l->parts, &l->capparts, l->nparts + k, sizeof *l->parts);
+		for (size_t i = 0; i < k; i++) {
+			struct live_part *p = &l->parts[l->nparts++];
+			p->id = a + i;
+			maildir_box_counts(l->scan, p->id, &p->c);
+			p->st = maildir_box_status(l->scan, p->id, NULL);
+		}
+		pthread_mutex_unlock(&l->part_lock);
+		tell(l, MSG_PART);
+		if (a == 0)
+			gate_wait("VMAILADM_SCAN_GATE");
+	}
+	free(ids);
 }
 
 static void *scan_thread(void *arg)
@@ -113,10 +154,13 @@ static void *scan_thread(void *arg)
 	const struct timespec tick = { 0, 5 * 1000 * 1000 };
 	while (recheck && !maildir_watch_signed(l->watch))
 		nanosleep(&tick, NULL);   /* the polled boxes' first round */
+	if (!recheck)
+		scan_chunks(l);
+	/* After the chunks, only what moved meanwhile is read again. */
 	size_t changed = maildir_scan_run(l->scan);
 	tell(l, MSG_SCANNED);
 	if (!recheck)
-		gate_wait();
+		gate_wait("VMAILADM_WATCH_GATE");
 	/* A box the recheck read again may have new folders to watch. */
 	if (!recheck || changed)
 		watch_boxes(l);
@@ -168,6 +212,7 @@ struct live *live_create(struct world *w)
 	}
 	if (pipe2(l->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		vm_fatal("pipe: %s", strerror(errno));
+	pthread_mutex_init(&l->part_lock, NULL);
 	start_scan(l, false);
 	return l;
 }
@@ -178,12 +223,24 @@ struct live *live_create(struct world *w)
 static bool read_messages(struct live *l)
 {
 	char buf[16];
-	bool scanned = false, watched = false;
+	bool scanned = false, watched = false, part = false;
 	for (ssize_t got; (got = read(l->pipe[0], buf, sizeof buf)) > 0;)
 		for (ssize_t i = 0; i < got; i++) {
 			scanned |= buf[i] == MSG_SCANNED;
 			watched |= buf[i] == MSG_WATCHED;
+			part |= buf[i] == MSG_PART;
 		}
+	if (part) {
+		pthread_mutex_lock(&l->part_lock);
+		for (size_t k = 0; k < l->nparts; k++) {
+			size_t i = l->mbx_of[l->parts[k].id];
+			l->counts[i] = l->parts[k].c;
+			l->status[i] = l->parts[k].st;
+		}
+		l->nparts = 0;
+		pthread_mutex_unlock(&l->part_lock);
+		l->gen++;
+	}
 	if (scanned) {
 		l->phase = WATCHING;
 		l->known = true;
@@ -201,7 +258,7 @@ static bool read_messages(struct live *l)
 			start_scan(l, true);
 		}
 	}
-	return scanned;
+	return scanned || part;
 }
 
 void live_free(struct live **lp)
@@ -222,6 +279,8 @@ void live_free(struct live **lp)
 	free(l->counts);
 	free(l->status);
 	free(l->ids);
+	free(l->parts);
+	pthread_mutex_destroy(&l->part_lock);
 	free(l);
 	*lp = NULL;
 }
@@ -286,7 +345,7 @@ unsigned live_generation(const struct live *l)
 bool live_counts(const struct live *l, size_t i, struct maildir_counts *c,
 		 enum maildir_status *st)
 {
-	if (i >= l->nboxes || l->box_of[i] == SIZE_MAX || !l->known) {
+	if (i >= l->nboxes || l->box_of[i] == SIZE_MAX || l->status[i] == MAILDIR_NOT_SCANNED) {
 		memset(c, 0, sizeof *c);
 		if (st)
 			*st = MAILDIR_NOT_SCANNED;

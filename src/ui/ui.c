@@ -568,6 +568,12 @@ static void main_loop(struct ui *ui)
 			fprintf(ui->timing, "scan-done %.3f\n", clock_ms() - ui->t_start);
 			fflush(ui->timing);
 		}
+		/* The first chunk of counts (the first screen's rows). */
+		if (ui->timing && !ui->counts_logged && live_generation(ui->live) > 0) {
+			ui->counts_logged = true;
+			fprintf(ui->timing, "counts-first %.3f\n", clock_ms() - ui->t_start);
+			fflush(ui->timing);
+		}
 		if (ui->timing && !was_settled && live_settled(ui->live)) {
 			fprintf(ui->timing, "watch-done %.3f\n", clock_ms() - ui->t_start);
 			fflush(ui->timing);

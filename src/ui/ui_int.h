@@ -124,6 +124,7 @@ struct ui {
 	bool discarded;              /* the staged changes were thrown away at quit */
 	unsigned world_gen;          /* bumped whenever world is read again */
 	FILE *timing;                /* VMAILADM_UI_TIMING: per-key times */
+	bool counts_logged;          /* ... its counts-first line is written */
 	double t_start;              /* ms, CLOCK_MONOTONIC, at ui_run */
 };
 

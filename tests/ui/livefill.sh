@@ -1,0 +1,38 @@
+#!/bin/sh
+# Counts fill in (issue 16): a full scan reads the boxes in chunks, in the
+# panes' order, and shows each chunk's figures as soon as it is read. With
+# a third domain of 300 mailboxes (one new message each) and the scan held
+# after its first chunk (VMAILADM_SCAN_GATE: ordering, not timing), the
+# first domain's mailboxes already show their counts while the third
+# domain's total covers only the boxes read so far; released, it reaches
+# all 300.
+. "${top_srcdir:-.}/tests/ui/lib.sh"
+make_demo
+P="$WORK/demo/etc/postfix"
+V="$WORK/demo/vhosts/zz.example"
+echo "zz.example                   OK" >>"$P/virtual_domains"
+i=0
+while [ $i -lt 300 ]; do
+	u=$(printf 'u%03d' $i)
+	echo "$u@zz.example    zz.example/$u/" >>"$P/vmailbox"
+	mkdir -p "$V/$u/tmp" "$V/$u/cur" "$V/$u/new"
+	printf 'Subject: x\n\nx\n' >"$V/$u/new/1700000000.M$i.fill,S=14"
+	i=$((i + 1))
+done
+GATE="$WORK/scan-gate"
+start_ui 100 30 "VMAILADM_SCAN_GATE=$GATE"
+expect_re "│   johndoe +2 +3 +6 +3.9 KiB"
+ok "the first chunk's counts show while the scan is held"
+row=$(screen | grep -E '^.zz\.example ' || true)
+[ -n "$row" ] || fail "no zz.example row"
+echo "$row" | grep -qE 'zz\.example +300 +0 +300 ' && fail "all 300 boxes counted before the gate: $row"
+echo "$row" | grep -qE 'zz\.example +300 +0 +[1-9][0-9]* ' ||
+	fail "zz.example counts none of its first boxes: $row"
+ok "zz.example counts the boxes read so far: $(echo "$row" | tr -s ' ')"
+expect "scanning"
+touch "$GATE"
+expect_re "^.zz\.example +300 +0 +300 " 5000
+ok "released, the scan counts every box"
+keys q
+expect_quit 0
+exit 0
