@@ -116,12 +116,13 @@ INTEGRATION_TESTS = \
 	tests/integration/demo-live.sh \
 	tests/integration/dovecot-layout.sh \
 	tests/integration/exercise-live.sh \
+	tests/integration/pgsql-db.sh \
 	tests/integration/queue-ui.sh \
 	tests/integration/stage-live.sh \
 	tests/integration/trace-vs-postfix.sh \
 	tests/integration/traffic-live.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/pglib.sh
 
 # The fuzz harnesses' replays: each parser's harness (tests/fuzz/fuzz_NAME.c)
 # built with the ordinary compiler, run over the inputs fuzzing found and

@@ -119,6 +119,7 @@ struct json_t *cli_json_plan(struct stage *s, const struct plan *p, const char *
 /* Every audit record (state_dir/audit.log), oldest first, as a JSON array. */
 struct json_t *cli_audit_records(struct cli *cli);
 int cmd_demo(struct cli *cli, int argc, char **argv);
+int cmd_db(struct cli *cli, int argc, char **argv);
 /* vmailadm exercise [N|reset [N]] (src/cli/cmd_exercise.c). */
 int cmd_exercise(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);

@@ -26,6 +26,7 @@ struct config {
 	char *passwd_file;     /* /etc/dovecot/users */
 	char *aliases_file;    /* /etc/aliases */
 	long vmail_uid, vmail_gid;   /* 5000 */
+	char *pgsql_conninfo;  /* the shared database (vmailadm db), "" for none */
 	char *password_scheme; /* SHA512-CRYPT | BLF-CRYPT | CRYPT (yescrypt) */
 	long password_min_length;  /* fewest characters of a new password (10); 0: any */
 	char *state_dir;       /* lock, journal, audit log, backups: /var/lib/vmailadm */

@@ -37,6 +37,12 @@ static const struct cli_command commands[] = {
 	{ "config", cmd_config, N_("config [--json|--man]    print every effective setting and its origin"),
 	  N_("Print every effective setting and where it came from (default,\n"
 	     "FILE:LINE); --man prints the man page vmailadm.yaml(5).\n") },
+	{ "db", cmd_db, N_("db init|check|postfix-config|dovecot-config  the shared PostgreSQL database"),
+	  N_("The PostgreSQL database Postfix and Dovecot query when several servers\n"
+	     "share the accounts (PostfixAdmin's schema). It is reached with the\n"
+	     "pgsql_conninfo setting or --conninfo, on the primary only.\n"
+	     "  --conninfo STR  a libpq connection string or URI\n"
+	     "Exit status: 0 done, 1 differences found (check), 2 usage or failure.\n") },
 	{ "demo", cmd_demo, N_("demo DIR [--force]       create a demo server tree to try vmailadm on"),
 	  N_("Create a demo server tree in DIR: Postfix main.cf and tables, /etc/aliases,\n"
 	     "a Dovecot passwd-file, Maildirs with sample mail and a vmailadm.yaml.\n"
@@ -126,6 +132,18 @@ static const struct subcommand subcommands[] = {
 	{ "catchall", "set", N_("catchall set DOMAIN TARGET  unknown addresses of DOMAIN go to TARGET"),
 	  N_("  TARGET  an address, or @OTHERDOMAIN: each user to the same user there\n") },
 	{ "catchall", "clear", N_("catchall clear DOMAIN  remove the catch-all of DOMAIN"), NULL },
+	{ "db", "init", N_("db init  create the schema (in an empty or a PostfixAdmin database)"),
+	  NULL },
+	{ "db", "check", N_("db check  name every table and column vmailadm needs that differs"), NULL },
+	{ "db", "postfix-config", N_("db postfix-config [--dir DIR] [--write]  Postfix's map files, main.cf lines"),
+	  N_("  --dir DIR             where the map files go (default /etc/postfix/pgsql)\n"
+	     "  --write               write the map files there (mode 0640)\n"
+	     "  --user ROLE           the SELECT-only role Postfix uses (default mailreader)\n"
+	     "  --password-file FILE  its password, the first line of FILE\n") },
+	{ "db", "dovecot-config", N_("db dovecot-config [--base DIR]  Dovecot's dovecot-sql.conf.ext"),
+	  N_("  --base DIR            virtual_mailbox_base (default /var/mail/vhosts)\n"
+	     "  --user ROLE           the SELECT-only role Dovecot uses (default mailreader)\n"
+	     "  --password-file FILE  its password, the first line of FILE\n") },
 	{ "domain", "add", N_("domain add DOMAIN  host a new virtual mailbox domain"), NULL },
 	{ "domain", "del", N_("domain del DOMAIN [--cascade]  stop hosting a domain"),
 	  N_("  --cascade  remove its mailboxes and aliases too (else they stop it)\n") },

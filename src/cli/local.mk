@@ -27,6 +27,10 @@ libvmailcli_a_SOURCES += \
 libvmailcli_a_SOURCES += \
 	src/cli/cmd_demo.c
 
+# `vmailadm db` (the database itself is src/db/).
+libvmailcli_a_SOURCES += \
+	src/cli/cmd_db.c
+
 # Edits, batches, import and the audit trail.
 libvmailcli_a_SOURCES += \
 	src/cli/cmd_apply.c \

@@ -114,6 +114,12 @@ static const struct setting settings[] = {
 	  N_("The language of messages (\"fr\", \"en\" ...); empty means from the environment "
 	     "(LANGUAGE, LC_ALL, LC_MESSAGES, LANG)."),
 	  OFF(language), 0, 0, NULL, config_check_language },
+	{ "pgsql_conninfo", ST_STRING, "",
+	  N_("The PostgreSQL database that several servers share (vmailadm db), as a libpq "
+	     "connection string or URI, e.g. \"host=db1 host=db2 dbname=postfix "
+	     "user=vmailadm\"; vmailadm adds target_session_attrs=read-write so that it only "
+	     "writes to the primary. Empty: no database."),
+	  OFF(pgsql_conninfo), 0, 0, NULL, NULL },
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -1,0 +1,57 @@
+/* The PostgreSQL store that several servers share (src/db/): the
+ * connection (libpq, to the primary only), PostfixAdmin's schema with
+ * vmailadm's own tables beside it, and the map files Postfix and Dovecot
+ * query it with. The flat files stay the default store; this is what
+ * `vmailadm db` works on. */
+#ifndef VMAILADM_PGDB_H
+#define VMAILADM_PGDB_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct diags;
+struct strbuf;
+struct pgdb;
+
+/* Connect with conninfo (a libpq connection string or URI), adding
+ * target_session_attrs=read-write unless it names its own: vmailadm writes,
+ * so it must reach the primary, never a hot standby. NULL after a
+ * diagnostic naming the server's answer. */
+struct pgdb *pgdb_connect(const char *conninfo, struct diags *d);
+void pgdb_close(struct pgdb **dbp);
+
+/* Create PostfixAdmin's tables (domain, mailbox, alias, alias_domain, log,
+ * config) and vmailadm's (vmailadm_*) in one transaction. In a PostfixAdmin
+ * database whose tables hold every column vmailadm uses, only vmailadm's
+ * are added (*adopted set). Refused, with nothing created, in any other
+ * database that holds a table. 0 or -1. */
+int pgdb_init(struct pgdb *db, bool *adopted, struct diags *d);
+
+/* Compare the database with the schema vmailadm works on: every table and
+ * column it reads or writes, each column's type family. One line per
+ * difference goes to out ("mailbox.local_part: missing"), then, as
+ * information, PostfixAdmin's schema version (config) and vmailadm's.
+ * Returns the number of differences, -1 when the database cannot be read. */
+int pgdb_check(struct pgdb *db, struct strbuf *out, struct diags *d);
+
+/* What Postfix and Dovecot are given to query the database. */
+struct pgdb_client {
+	const char *hosts;       /* "db1 db2", or a socket directory */
+	const char *port;        /* NULL or "" for libpq's default */
+	const char *dbname;
+	const char *user;        /* a SELECT-only role */
+	const char *password;    /* NULL or "" for none (trust, peer) */
+	const char *base;        /* virtual_mailbox_base: Dovecot's home and mail */
+	long uid, gid;           /* the vmail user */
+};
+/* The map files of Postfix's lookups (pgsql_table(5)): one per name, in
+ * order: domains, mailbox, alias, ad_mailbox, ad_alias, ad_catchall. */
+size_t pgdb_postfix_map_count(void);
+const char *pgdb_postfix_map_name(size_t i);
+void pgdb_postfix_map(const struct pgdb_client *c, size_t i, struct strbuf *out);
+/* The main.cf lines that use them, the maps under dir (proxy:pgsql:, all
+ * of them in proxy_read_maps: smtpd runs chrooted). */
+void pgdb_postfix_maincf(const char *dir, struct strbuf *out);
+/* Dovecot's dovecot-sql.conf.ext (passdb and userdb driver = sql). */
+void pgdb_dovecot_sql(const struct pgdb_client *c, const char *scheme, struct strbuf *out);
+
+#endif

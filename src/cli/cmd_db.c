@@ -1,0 +1,237 @@
+/* `vmailadm db init|check|postfix-config|dovecot-config`: the PostgreSQL
+ * database several servers share (src/db/): make its schema, compare one
+ * with it, and print (or write) what Postfix and Dovecot query it with. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmailadm/atomicio.h"
+#include "vmailadm/cli.h"
+#include "vmailadm/config.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/lineread.h"
+#include "vmailadm/pgdb.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
+
+struct db_opts {
+	const char *conninfo;
+	const char *dir;
+	const char *user;
+	const char *password_file;
+	const char *base;
+	bool write;
+};
+
+static struct pgdb *db_open(struct cli *cli, const struct db_opts *o)
+{
+	const char *ci = o->conninfo ? o->conninfo : cli_config(cli)->pgsql_conninfo;
+	struct diags d = DIAGS_INIT;
+	struct pgdb *db = pgdb_connect(ci, &d);
+	cli_diags(cli, &d);
+	diags_free(&d);
+	return db;
+}
+
+static int db_init(struct cli *cli, const struct db_opts *o)
+{
+	struct pgdb *db = db_open(cli, o);
+	if (!db)
+		return EXIT_USAGE;
+	struct diags d = DIAGS_INIT;
+	bool adopted;
+	int rc = pgdb_init(db, &adopted, &d);
+	cli_diags(cli, &d);
+	diags_free(&d);
+	pgdb_close(&db);
+	if (rc < 0)
+		return EXIT_USAGE;
+	puts(adopted ? _("PostfixAdmin's tables are there: vmailadm's own tables were added beside them.")
+		     : _("The schema was created: PostfixAdmin's tables and vmailadm's own."));
+	return EXIT_OK;
+}
+
+static int db_check(struct cli *cli, const struct db_opts *o)
+{
+	struct pgdb *db = db_open(cli, o);
+	if (!db)
+		return EXIT_USAGE;
+	struct diags d = DIAGS_INIT;
+	struct strbuf out = STRBUF_INIT;
+	int diffs = pgdb_check(db, &out, &d);
+	cli_diags(cli, &d);
+	diags_free(&d);
+	pgdb_close(&db);
+	if (diffs < 0) {
+		sb_free(&out);
+		return EXIT_USAGE;
+	}
+	fputs(sb_str(&out), stdout);
+	if (diffs == 0)
+		puts(_("The database holds every table and column vmailadm uses."));
+	else
+		printf(ngettext("%d difference.\n", "%d differences.\n", diffs), diffs);
+	sb_free(&out);
+	return diffs ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+/* The client side (Postfix's and Dovecot's role) from the connection
+ * string's host, port and database, with --user and --password-file. */
+static int client_from(struct cli *cli, const struct db_opts *o, struct pgdb_client *c,
+		       PQconninfoOption **opts, char **password)
+{
+	const char *ci = o->conninfo ? o->conninfo : cli_config(cli)->pgsql_conninfo;
+	char *err = NULL;
+	*opts = PQconninfoParse(ci ? ci : "", &err);
+	if (!*opts) {
+		cli_error(cli, _("pgsql_conninfo: %s"), err ? err : "?");
+		PQfreemem(err);
+		return EXIT_USAGE;
+	}
+	memset(c, 0, sizeof *c);
+	c->hosts = "localhost";
+	c->dbname = "postfix";
+	for (PQconninfoOption *p = *opts; p->keyword; p++) {
+		if (!p->val || !*p->val)
+			continue;
+		if (!strcmp(p->keyword, "host"))
+			c->hosts = p->val;
+		else if (!strcmp(p->keyword, "port"))
+			c->port = p->val;
+		else if (!strcmp(p->keyword, "dbname"))
+			c->dbname = p->val;
+	}
+	c->user = o->user ? o->user : "mailreader";
+	*password = NULL;
+	if (o->password_file) {
+		int fd = open(o->password_file, O_RDONLY | O_CLOEXEC);
+		struct diags d = DIAGS_INIT;
+		struct lineread *r = fd >= 0 ? lineread_open(fd, o->password_file, 4096, 65536) : NULL;
+		char *line;
+		size_t len;
+		if (!r || lineread_next(r, &line, &len, &d) <= 0) {
+			cli_error(cli, _("%s: cannot read the password"), o->password_file);
+			cli_diags(cli, &d);
+			diags_free(&d);
+			lineread_free(&r);
+			if (fd >= 0)
+				close(fd);
+			return EXIT_USAGE;
+		}
+		*password = xmemdup0(line, len);
+		lineread_free(&r);
+		close(fd);
+	}
+	c->password = *password;
+	const struct config *cfg = cli_config(cli);
+	c->base = o->base ? o->base : "/var/mail/vhosts";
+	c->uid = cfg->vmail_uid;
+	c->gid = cfg->vmail_gid;
+	return EXIT_OK;
+}
+
+/* Postfix's map files and main.cf lines, printed; with --write the map
+ * files are written into --dir (0640: they hold the password). */
+static int db_postfix_config(struct cli *cli, const struct db_opts *o)
+{
+	struct pgdb_client c;
+	PQconninfoOption *opts;
+	char *password;
+	int rc = client_from(cli, o, &c, &opts, &password);
+	if (rc)
+		return rc;
+	const char *dir = o->dir ? o->dir : "/etc/postfix/pgsql";
+	struct strbuf f = STRBUF_INIT, path = STRBUF_INIT;
+	for (size_t i = 0; i < pgdb_postfix_map_count() && rc == EXIT_OK; i++) {
+		sb_reset(&f);
+		sb_reset(&path);
+		sb_addf(&path, "%s/%s.cf", dir, pgdb_postfix_map_name(i));
+		pgdb_postfix_map(&c, i, &f);
+		if (o->write) {
+			struct diags d = DIAGS_INIT;
+			struct file_owner own = { getuid(), getgid(), 0640 };
+			if (atomic_write(path.buf, f.buf, f.len, &own, false, &d) < 0)
+				rc = EXIT_USAGE;
+			else
+				printf(_("wrote %s\n"), path.buf);
+			cli_diags(cli, &d);
+			diags_free(&d);
+		} else {
+			printf("==> %s <==\n%s\n", path.buf, f.buf);
+		}
+	}
+	sb_reset(&f);
+	pgdb_postfix_maincf(dir, &f);
+	printf("==> main.cf <==\n%s", f.buf);
+	sb_free(&f);
+	sb_free(&path);
+	free(password);
+	PQconninfoFree(opts);
+	return rc;
+}
+
+static int db_dovecot_config(struct cli *cli, const struct db_opts *o)
+{
+	struct pgdb_client c;
+	PQconninfoOption *opts;
+	char *password;
+	int rc = client_from(cli, o, &c, &opts, &password);
+	if (rc)
+		return rc;
+	struct strbuf f = STRBUF_INIT;
+	pgdb_dovecot_sql(&c, cli_config(cli)->password_scheme, &f);
+	fputs(f.buf, stdout);
+	sb_free(&f);
+	free(password);
+	PQconninfoFree(opts);
+	return EXIT_OK;
+}
+
+int cmd_db(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "conninfo", required_argument, NULL, 'c' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "base", required_argument, NULL, 'b' },
+		{ "write", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_args a;
+	if (cli_parse(cli, argc, argv, "", opts, &a))
+		return EXIT_USAGE;
+	struct db_opts o = {
+		.conninfo = cli_arg(&a, "conninfo"), .dir = cli_arg(&a, "dir"),
+		.user = cli_arg(&a, "user"), .password_file = cli_arg(&a, "password-file"),
+		.base = cli_arg(&a, "base"), .write = cli_arg(&a, "write") != NULL,
+	};
+	static const char *const subs[] = { "init", "check", "postfix-config", "dovecot-config" };
+	if (a.nops == 0)
+		return cli_usage_error(cli, _("missing subcommand (init, check, postfix-config, "
+					      "dovecot-config)"));
+	if (a.nops > 1)
+		return cli_usage_error(cli, _("unexpected argument '%s'"), a.ops[1]);
+	const char *sub = a.ops[0];
+	/* A value pasted into SQL and Postfix's files: no quote, no newline. */
+	if (o.base && (strpbrk(o.base, "'\\\n") || o.base[0] != '/'))
+		return cli_usage_error(cli, _("--base: an absolute directory without quotes"));
+	if (o.write && strcmp(sub, "postfix-config") != 0)
+		return cli_usage_error(cli, _("--write goes with postfix-config"));
+	if (!strcmp(sub, "init"))
+		return db_init(cli, &o);
+	if (!strcmp(sub, "check"))
+		return db_check(cli, &o);
+	if (!strcmp(sub, "postfix-config"))
+		return db_postfix_config(cli, &o);
+	if (!strcmp(sub, "dovecot-config"))
+		return db_dovecot_config(cli, &o);
+	return cli_unknown(cli, _("unknown subcommand '%s'"), sub, subs, sizeof subs / sizeof *subs);
+}

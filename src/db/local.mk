@@ -1,0 +1,9 @@
+# The PostgreSQL database several servers share (issue 18): connection,
+# schema, and the map files Postfix and Dovecot query it with.
+libvmail_a_SOURCES += \
+	src/db/pgdb.c \
+	src/db/pgmaps.c \
+	src/db/schema.c
+noinst_HEADERS += \
+	include/vmailadm/pgdb.h \
+	src/db/pgdb_int.h

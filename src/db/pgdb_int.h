@@ -1,0 +1,24 @@
+/* Private to src/db: the connection and the few ways of querying it the
+ * schema and (later) the store share. */
+#ifndef VMAILADM_PGDB_INT_H
+#define VMAILADM_PGDB_INT_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "vmailadm/pgdb.h"
+
+struct pgdb {
+	PGconn *conn;
+};
+
+/* A query returning rows: its result (PQclear it), or NULL after a
+ * diagnostic with the server's message. */
+PGresult *pgdb_query(struct pgdb *db, const char *sql, struct diags *d);
+/* Commands (several, separated by ';'): 0, or -1 after the diagnostic. */
+int pgdb_exec(struct pgdb *db, const char *sql, struct diags *d);
+/* The first column of the first row of sql with $1 = param, as a new
+ * string; NULL when there is no row or the query fails. */
+char *pgdb_value(struct pgdb *db, const char *sql, const char *param);
+bool pgdb_has_table(struct pgdb *db, const char *name);
+
+#endif

@@ -1,0 +1,39 @@
+# A throwaway PostgreSQL 15 for the integration tests: initdb in a
+# temporary directory, the server running as nobody, Unix socket only (no
+# TCP at all), trust authentication. Source it after lib.sh:
+#
+#   pg_require                      # exit 77 unless initdb and pgsql maps exist
+#   pg_start DIR                    # PG_SOCK (socket dir), PG_DATA, PG_LOG; psql as postgres
+#   pg_sql DB "SQL"                 # psql -tA, stops on the first error
+#   pg_stop
+PG_BIN=/usr/lib/postgresql/15/bin
+
+pg_require() {
+	[ -x "$PG_BIN/initdb" ] || { echo "SKIP: PostgreSQL 15 is not installed"; exit 77; }
+	command -v psql >/dev/null 2>&1 || { echo "SKIP: psql is not installed"; exit 77; }
+	id nobody >/dev/null 2>&1 || { echo "SKIP: no user nobody"; exit 77; }
+}
+
+pg_start() {
+	PG_DIR=$1
+	PG_DATA=$PG_DIR/pgdata
+	PG_SOCK=$PG_DIR/pgsock
+	PG_LOG=$PG_DIR/pglog/pg.log
+	mkdir -p "$PG_DATA" "$PG_SOCK" "$PG_DIR/pglog"
+	chown nobody "$PG_DATA" "$PG_SOCK" "$PG_DIR/pglog" || return 1
+	runuser -u nobody -- "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust \
+		>"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log"; return 1; }
+	runuser -u nobody -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w \
+		-o "-c listen_addresses='' -c unix_socket_directories=$PG_SOCK" start \
+		>/dev/null || { cat "$PG_LOG"; return 1; }
+}
+
+pg_sql() {
+	psql -X -q -tA -v ON_ERROR_STOP=1 -h "$PG_SOCK" -U postgres -d "$1" -c "$2"
+}
+
+pg_stop() {
+	[ -n "${PG_DATA:-}" ] && [ -d "$PG_DATA" ] &&
+		runuser -u nobody -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1
+	return 0
+}

@@ -1,0 +1,161 @@
+#!/bin/sh
+# vmailadm db (issue 18) on a real PostgreSQL 15 (throwaway, socket only):
+# db check names what an empty database lacks; db init makes the schema in
+# one transaction and refuses a second time; db check then passes, and
+# names a dropped column and a column of the wrong type; db init adds only
+# vmailadm's tables to a PostfixAdmin database (its own layout, version
+# 1849). The map files of db postfix-config answer the real postmap -q
+# (pgsql_table(5), Debian's postfix-pgsql) for mailboxes, aliases, an
+# alias domain and its catch-all, through a SELECT-only role.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+. "${top_srcdir:-.}/tests/integration/pglib.sh"
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the server runs as nobody)"; exit 77; }
+pg_require
+command -v postmap >/dev/null 2>&1 || { echo "SKIP: postmap is not installed"; exit 77; }
+T=$(sandbox_tmpdir) || exit 99
+trap 'pg_stop; rm -rf "$T"' EXIT
+pg_start "$T" || { echo "FAIL: PostgreSQL did not start"; exit 99; }
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+pg_sql postgres "CREATE DATABASE postfix" || exit 99
+CI="host=$PG_SOCK dbname=postfix user=postgres"
+db() { "$VMAILADM" db "$@" --conninfo "$CI"; }
+
+out=$(db check 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -qx 'domain: missing' && echo "$out" | grep -q '^vmailadm_meta: missing' &&
+	ok "db check on an empty database: exit 1, the tables named" || fail "db check empty (rc $rc): $out"
+
+out=$(db init 2>&1) && ok "db init: $out" || fail "db init: $out"
+out=$(db init 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q 'already holds 9 tables' &&
+	ok "a second db init is refused: $(echo "$out" | cut -c1-90)..." || fail "second db init (rc $rc): $out"
+[ "$(pg_sql postfix "SELECT value FROM vmailadm_meta WHERE name = 'schema'")" = 1 ] &&
+	ok "vmailadm_meta says schema 1" || fail "no schema row"
+
+out=$(db check 2>&1) && echo "$out" | grep -q 'every table and column' &&
+	echo "$out" | grep -q 'PostfixAdmin schema version (config): none' &&
+	ok "db check passes on what db init made" || fail "db check after init: $out"
+
+# A refused connection names the server's answer on one line.
+out=$("$VMAILADM" db check --conninfo "host=$PG_SOCK dbname=nosuchdb user=postgres" 2>&1); rc=$?
+[ $rc -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q 'nosuchdb' &&
+	ok "a missing database: exit 2, one line" || fail "missing database (rc $rc): $out"
+
+# Rows as PostfixAdmin writes them: an alias domain is a domain too.
+pg_sql postfix "
+INSERT INTO domain (domain) VALUES ('a.example'), ('b.example');
+INSERT INTO mailbox (username, password, maildir, local_part, domain, quota)
+  VALUES ('u@a.example', '{SHA512-CRYPT}\$6\$x\$y', 'a.example/u/', 'u', 'a.example', 0),
+         ('off@a.example', '', 'a.example/off/', 'off', 'a.example', 0);
+UPDATE mailbox SET active = false WHERE username = 'off@a.example';
+INSERT INTO alias (address, goto, domain) VALUES
+  ('u@a.example', 'u@a.example', 'a.example'),
+  ('info@a.example', 'u@a.example,ext@elsewhere.example', 'a.example'),
+  ('@a.example', 'u@a.example', 'a.example');
+INSERT INTO alias_domain (alias_domain, target_domain) VALUES ('b.example', 'a.example');
+CREATE ROLE mailreader LOGIN;
+GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader;" || exit 99
+
+MAPS="$T/pgsql"
+mkdir -p "$MAPS" "$T/pf"
+printf 'compatibility_level = 3.6\n' >"$T/pf/main.cf"
+out=$(db postfix-config --dir "$MAPS" --write --user mailreader 2>&1) &&
+	[ "$(ls "$MAPS" | wc -l)" -eq 6 ] && [ "$(stat -c %a "$MAPS/mailbox.cf")" = 640 ] &&
+	ok "db postfix-config --write: six map files, mode 0640" || fail "postfix-config --write: $out"
+echo "$out" | grep -q "virtual_mailbox_maps = proxy:pgsql:$MAPS/mailbox.cf, proxy:pgsql:$MAPS/ad_mailbox.cf" &&
+	ok "the main.cf lines name the maps through proxy:pgsql:" || fail "main.cf lines: $out"
+
+# q MAP KEY EXPECTED: the real postmap -q, as Postfix looks the key up.
+q() {
+	got=$(postmap -c "$T/pf" -q "$2" "pgsql:$MAPS/$1.cf" 2>&1)
+	rc=$?
+	if [ "$3" = "-" ]; then
+		[ $rc -eq 1 ] && [ -z "$got" ] && ok "$1: $2 not found" || fail "$1: $2 gave '$got' (rc $rc)"
+	else
+		[ "$got" = "$3" ] && ok "$1: $2 -> $got" || fail "$1: $2 gave '$got' (rc $rc), expected '$3'"
+	fi
+}
+q domains a.example a.example
+q domains c.example -
+q mailbox u@a.example a.example/u/
+q mailbox U@A.EXAMPLE a.example/u/
+q mailbox off@a.example -
+q mailbox nobody@a.example -
+q alias info@a.example u@a.example,ext@elsewhere.example
+q alias @a.example u@a.example
+q ad_mailbox u@b.example a.example/u/
+q ad_mailbox nobody@b.example -
+q ad_alias info@b.example u@a.example,ext@elsewhere.example
+q ad_catchall anyone@b.example u@a.example
+q ad_catchall anyone@a.example -
+
+# With a port, the socket directory goes in a URI that carries the role.
+mkdir -p "$T/pgsql-port"
+"$VMAILADM" db postfix-config --dir "$T/pgsql-port" --write --user mailreader \
+	--conninfo "$CI port=5432" >/dev/null || fail "postfix-config with a port"
+grep -qx "hosts = postgresql://mailreader@/postfix?host=$(echo "$PG_SOCK" | sed 's|/|%2F|g')&port=5432" \
+	"$T/pgsql-port/mailbox.cf" && ok "with a port: hosts is a URI with the role" ||
+	fail "hosts with a port: $(grep hosts "$T/pgsql-port/mailbox.cf")"
+got=$(postmap -c "$T/pf" -q u@a.example "pgsql:$T/pgsql-port/mailbox.cf" 2>&1)
+[ "$got" = a.example/u/ ] && ok "postmap -q through that URI: $got" || fail "URI lookup gave: $got"
+
+out=$(db dovecot-config --base /srv/mail/ --user mailreader 2>&1) &&
+	echo "$out" | grep -qx "connect = host=$PG_SOCK dbname=postfix user=mailreader" &&
+	echo "$out" | grep -q "^user_query = SELECT '/srv/mail/' || maildir AS home" &&
+	ok "db dovecot-config: the connection and the base" || fail "dovecot-config: $out"
+# Dovecot's user_query, run as Dovecot would for u@a.example.
+uq=$(echo "$out" | sed -n 's/^user_query = //p' | sed "s/%u/u@a.example/")
+[ "$(pg_sql postfix "$uq")" = "/srv/mail/a.example/u/|maildir:/srv/mail/a.example/u/|5000|5000|" ] &&
+	ok "its user_query gives home, mail, uid and gid" || fail "user_query gave: $(pg_sql postfix "$uq")"
+
+# A column dropped, another of the wrong type: both named, exit 1.
+pg_sql postfix "ALTER TABLE alias DROP COLUMN active; ALTER TABLE mailbox ALTER COLUMN quota TYPE text" || exit 99
+out=$(db check 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -qx 'alias.active: missing' &&
+	echo "$out" | grep -q '^mailbox.quota: of type text, where vmailadm needs an integer' &&
+	echo "$out" | grep -qx '2 differences.' &&
+	ok "db check names a dropped column and a wrong type" || fail "db check differences (rc $rc): $out"
+
+# A PostfixAdmin database (its layout: more columns, its config version).
+pg_sql postgres "CREATE DATABASE pfa" || exit 99
+pg_sql pfa "
+CREATE TABLE config (id serial PRIMARY KEY, name varchar(20) NOT NULL UNIQUE, value varchar(20) NOT NULL);
+INSERT INTO config (name, value) VALUES ('version', '1849');
+CREATE TABLE domain (domain varchar(255) PRIMARY KEY, description varchar(255) NOT NULL DEFAULT '',
+  aliases integer NOT NULL DEFAULT 0, mailboxes integer NOT NULL DEFAULT 0,
+  maxquota bigint NOT NULL DEFAULT 0, quota bigint NOT NULL DEFAULT 0, transport varchar(255),
+  backupmx boolean NOT NULL DEFAULT false, created timestamptz DEFAULT now(),
+  modified timestamptz DEFAULT now(), active boolean NOT NULL DEFAULT true,
+  password_expiry integer DEFAULT 0);
+CREATE TABLE mailbox (username varchar(255) PRIMARY KEY, password varchar(255) NOT NULL DEFAULT '',
+  name varchar(255) NOT NULL DEFAULT '', maildir varchar(255) NOT NULL DEFAULT '',
+  quota bigint NOT NULL DEFAULT 0, created timestamptz DEFAULT now(), modified timestamptz DEFAULT now(),
+  active boolean NOT NULL DEFAULT true, domain varchar(255) REFERENCES domain,
+  local_part varchar(255) NOT NULL, phone varchar(30) DEFAULT '', email_other varchar(255) DEFAULT '',
+  token varchar(255) DEFAULT '', token_validity timestamptz, password_expiry timestamptz,
+  smtp_active boolean NOT NULL DEFAULT true, totp_secret varchar(255));
+CREATE TABLE alias (address varchar(255) PRIMARY KEY, goto text NOT NULL, domain varchar(255) REFERENCES domain,
+  created timestamptz DEFAULT now(), modified timestamptz DEFAULT now(), active boolean NOT NULL DEFAULT true);
+CREATE TABLE alias_domain (alias_domain varchar(255) PRIMARY KEY REFERENCES domain,
+  target_domain varchar(255) NOT NULL REFERENCES domain, created timestamptz DEFAULT now(),
+  modified timestamptz DEFAULT now(), active boolean NOT NULL DEFAULT true);
+CREATE TABLE log (timestamp timestamptz DEFAULT now(), username varchar(255) NOT NULL DEFAULT '',
+  domain varchar(255) NOT NULL DEFAULT '', action varchar(255) NOT NULL DEFAULT '',
+  data text NOT NULL DEFAULT '', id serial PRIMARY KEY);
+CREATE TABLE admin (username varchar(255) PRIMARY KEY, password varchar(255) NOT NULL);" || exit 99
+PFA="host=$PG_SOCK dbname=pfa user=postgres"
+out=$("$VMAILADM" db check --conninfo "$PFA" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q '^vmailadm_meta: missing' && ! echo "$out" | grep -q '^mailbox' &&
+	ok "db check on PostfixAdmin's layout: only vmailadm's tables missing" || fail "pfa check (rc $rc): $out"
+out=$("$VMAILADM" db init --conninfo "$PFA" 2>&1) && echo "$out" | grep -q "vmailadm's own tables were added" &&
+	ok "db init adds vmailadm's tables to a PostfixAdmin database" || fail "pfa init: $out"
+out=$("$VMAILADM" db check --conninfo "$PFA" 2>&1) &&
+	echo "$out" | grep -q 'PostfixAdmin schema version (config): 1849' &&
+	ok "db check passes there, version 1849 reported" || fail "pfa check after init: $out"
+[ "$(pg_sql pfa "SELECT count(*) FROM admin")" = 0 ] && ok "PostfixAdmin's other tables are left alone" ||
+	fail "admin table touched"
+
+[ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
+exit 0
