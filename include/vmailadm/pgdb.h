@@ -33,6 +33,17 @@ int pgdb_init(struct pgdb *db, bool *adopted, struct diags *d);
  * Returns the number of differences, -1 when the database cannot be read. */
 int pgdb_check(struct pgdb *db, struct strbuf *out, struct diags *d);
 
+/* Move a flat-file server's accounts into an empty database: the hosted
+ * domains, the mailboxes (hash, maildir, quota), the aliases and
+ * catch-alls, one line a row in plan ("+ mailbox u@d maildir=... "; a
+ * password shows as "(set)"). Unless dry_run, inserted in one SERIALIZABLE
+ * transaction with a PostfixAdmin log row and a vmailadm change set, or
+ * not at all. What the schema cannot hold is a warning naming it. *nrows
+ * gets the number of rows. 0 or -1. */
+struct world;
+int pgdb_import(struct pgdb *db, const struct world *w, bool dry_run, const char *who,
+		struct strbuf *plan, size_t *nrows, struct diags *d);
+
 /* What Postfix and Dovecot are given to query the database. */
 struct pgdb_client {
 	const char *hosts;       /* "db1 db2", or a socket directory */

@@ -37,7 +37,8 @@ static const struct cli_command commands[] = {
 	{ "config", cmd_config, N_("config [--json|--man]    print every effective setting and its origin"),
 	  N_("Print every effective setting and where it came from (default,\n"
 	     "FILE:LINE); --man prints the man page vmailadm.yaml(5).\n") },
-	{ "db", cmd_db, N_("db init|check|postfix-config|dovecot-config  the shared PostgreSQL database"),
+	{ "db", cmd_db, N_("db init|check|import|postfix-config|dovecot-config  the shared PostgreSQL\n"
+				"                          database"),
 	  N_("The PostgreSQL database Postfix and Dovecot query when several servers\n"
 	     "share the accounts (PostfixAdmin's schema). It is reached with the\n"
 	     "pgsql_conninfo setting or --conninfo, on the primary only.\n"
@@ -135,6 +136,11 @@ static const struct subcommand subcommands[] = {
 	{ "db", "init", N_("db init  create the schema (in an empty or a PostfixAdmin database)"),
 	  NULL },
 	{ "db", "check", N_("db check  name every table and column vmailadm needs that differs"), NULL },
+	{ "db", "import", N_("db import [--dry-run]  move the flat files' accounts into the empty database"),
+	  N_("The rows are shown first (a password as \"(set)\"), then inserted in one\n"
+	     "transaction; what the schema cannot hold (an mbox mailbox, passwd-file\n"
+	     "fields other than the quota) is named.\n"
+	     "  -n, --dry-run  show the rows, change nothing\n") },
 	{ "db", "postfix-config", N_("db postfix-config [--dir DIR] [--write]  Postfix's map files, main.cf lines"),
 	  N_("  --dir DIR             where the map files go (default /etc/postfix/pgsql)\n"
 	     "  --write               write the map files there (mode 0640)\n"

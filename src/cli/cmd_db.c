@@ -1,6 +1,7 @@
-/* `vmailadm db init|check|postfix-config|dovecot-config`: the PostgreSQL
- * database several servers share (src/db/): make its schema, compare one
- * with it, and print (or write) what Postfix and Dovecot query it with. */
+/* `vmailadm db init|check|import|postfix-config|dovecot-config`: the
+ * PostgreSQL database several servers share (src/db/): make its schema,
+ * compare one with it, move a flat-file server into it, and print (or
+ * write) what Postfix and Dovecot query it with. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -17,7 +18,9 @@
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/lineread.h"
+#include "vmailadm/model.h"
 #include "vmailadm/pgdb.h"
+#include "vmailadm/state.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
@@ -28,6 +31,7 @@ struct db_opts {
 	const char *password_file;
 	const char *base;
 	bool write;
+	bool dry_run;
 };
 
 static struct pgdb *db_open(struct cli *cli, const struct db_opts *o)
@@ -80,6 +84,38 @@ static int db_check(struct cli *cli, const struct db_opts *o)
 		printf(ngettext("%d difference.\n", "%d differences.\n", diffs), diffs);
 	sb_free(&out);
 	return diffs ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+/* The flat files' accounts into the empty database: the rows first, then
+ * one transaction (or, with --dry-run, nothing). */
+static int db_import(struct cli *cli, const struct db_opts *o)
+{
+	cli_recover_read(cli);
+	struct world *w = cli_world(cli);
+	struct pgdb *db = db_open(cli, o);
+	if (!db) {
+		world_free(&w);
+		return EXIT_USAGE;
+	}
+	struct diags d = DIAGS_INIT;
+	struct strbuf plan = STRBUF_INIT;
+	size_t n;
+	int rc = pgdb_import(db, w, o->dry_run, state_user_name(), &plan, &n, &d);
+	pgdb_close(&db);
+	world_free(&w);
+	fputs(sb_str(&plan), stdout);
+	cli_diags(cli, &d);
+	diags_free(&d);
+	sb_free(&plan);
+	if (rc < 0)
+		return EXIT_USAGE;
+	if (o->dry_run)
+		printf(ngettext("%zu row would be inserted (dry run: nothing was changed).\n",
+				"%zu rows would be inserted (dry run: nothing was changed).\n", n), n);
+	else
+		printf(ngettext("%zu row inserted, in one transaction.\n",
+				"%zu rows inserted, in one transaction.\n", n), n);
+	return EXIT_OK;
 }
 
 /* The client side (Postfix's and Dovecot's role) from the connection
@@ -203,20 +239,23 @@ int cmd_db(struct cli *cli, int argc, char **argv)
 		{ "password-file", required_argument, NULL, 'p' },
 		{ "base", required_argument, NULL, 'b' },
 		{ "write", no_argument, NULL, 'w' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_args a;
-	if (cli_parse(cli, argc, argv, "", opts, &a))
+	if (cli_parse(cli, argc, argv, "n", opts, &a))
 		return EXIT_USAGE;
 	struct db_opts o = {
 		.conninfo = cli_arg(&a, "conninfo"), .dir = cli_arg(&a, "dir"),
 		.user = cli_arg(&a, "user"), .password_file = cli_arg(&a, "password-file"),
 		.base = cli_arg(&a, "base"), .write = cli_arg(&a, "write") != NULL,
+		.dry_run = cli_arg(&a, "dry-run") != NULL,
 	};
-	static const char *const subs[] = { "init", "check", "postfix-config", "dovecot-config" };
+	static const char *const subs[] = { "init", "check", "import", "postfix-config",
+					    "dovecot-config" };
 	if (a.nops == 0)
-		return cli_usage_error(cli, _("missing subcommand (init, check, postfix-config, "
-					      "dovecot-config)"));
+		return cli_usage_error(cli, _("missing subcommand (init, check, import, "
+					      "postfix-config, dovecot-config)"));
 	if (a.nops > 1)
 		return cli_usage_error(cli, _("unexpected argument '%s'"), a.ops[1]);
 	const char *sub = a.ops[0];
@@ -225,10 +264,14 @@ int cmd_db(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, _("--base: an absolute directory without quotes"));
 	if (o.write && strcmp(sub, "postfix-config") != 0)
 		return cli_usage_error(cli, _("--write goes with postfix-config"));
+	if (o.dry_run && strcmp(sub, "import") != 0)
+		return cli_usage_error(cli, _("--dry-run goes with import"));
 	if (!strcmp(sub, "init"))
 		return db_init(cli, &o);
 	if (!strcmp(sub, "check"))
 		return db_check(cli, &o);
+	if (!strcmp(sub, "import"))
+		return db_import(cli, &o);
 	if (!strcmp(sub, "postfix-config"))
 		return db_postfix_config(cli, &o);
 	if (!strcmp(sub, "dovecot-config"))

@@ -110,7 +110,7 @@ int pgdb_exec(struct pgdb *db, const char *sql, struct diags *d)
 char *pgdb_value(struct pgdb *db, const char *sql, const char *param)
 {
 	const char *params[1] = { param };
-	PGresult *r = PQexecParams(db->conn, sql, 1, NULL, params, NULL, NULL, 0);
+	PGresult *r = PQexecParams(db->conn, sql, param ? 1 : 0, NULL, params, NULL, NULL, 0);
 	char *v = NULL;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
 		v = xstrdup(PQgetvalue(r, 0, 0));

@@ -16,8 +16,9 @@ struct pgdb {
 PGresult *pgdb_query(struct pgdb *db, const char *sql, struct diags *d);
 /* Commands (several, separated by ';'): 0, or -1 after the diagnostic. */
 int pgdb_exec(struct pgdb *db, const char *sql, struct diags *d);
-/* The first column of the first row of sql with $1 = param, as a new
- * string; NULL when there is no row or the query fails. */
+/* The first column of the first row of sql with $1 = param (none when
+ * param is NULL), as a new string; NULL when there is no row or the query
+ * fails. */
 char *pgdb_value(struct pgdb *db, const char *sql, const char *param);
 bool pgdb_has_table(struct pgdb *db, const char *name);
 

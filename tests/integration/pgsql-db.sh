@@ -118,6 +118,40 @@ out=$(db check 2>&1); rc=$?
 	echo "$out" | grep -qx '2 differences.' &&
 	ok "db check names a dropped column and a wrong type" || fail "db check differences (rc $rc): $out"
 
+# db import: the demo server's accounts into an empty database.
+pg_sql postgres "CREATE DATABASE demo" || exit 99
+"$VMAILADM" demo "$T/demo" >/dev/null || exit 99
+DCI="host=$PG_SOCK dbname=demo user=postgres"
+dv() { "$VMAILADM" --config "$T/demo/vmailadm.yaml" db "$@" --conninfo "$DCI"; }
+dv init >/dev/null || fail "db init demo"
+out=$(dv import --dry-run 2>&1)
+echo "$out" | grep -qx '+ domain andromed.cloud' &&
+	echo "$out" | grep -qx '+ mailbox johndoe@andromed.cloud password=(set) maildir=andromed.cloud/johndoe/ quota=1073741824 local_part=johndoe domain=andromed.cloud' &&
+	echo "$out" | grep -qx '+ alias equipe@andromed.cloud goto=johndoe@andromed.cloud,janedoe@andromed.cloud domain=andromed.cloud' &&
+	! echo "$out" | grep -q 'SHA512' && echo "$out" | grep -q 'dry run: nothing was changed' &&
+	[ "$(pg_sql demo "SELECT count(*) FROM mailbox")" = 0 ] &&
+	ok "db import --dry-run: the rows, no hash shown, nothing inserted" || fail "import dry run: $out"
+nmb=$("$VMAILADM" --config "$T/demo/vmailadm.yaml" list mailboxes --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+out=$(dv import 2>&1) && [ "$(pg_sql demo "SELECT count(*) FROM mailbox")" = "$nmb" ] &&
+	ok "db import: $nmb mailboxes, as list mailboxes has ($(echo "$out" | tail -1))" || fail "import: $out"
+hash=$(grep '^johndoe@andromed.cloud:' "$T/demo/etc/dovecot/users" | cut -d: -f2)
+[ "$(pg_sql demo "SELECT password FROM mailbox WHERE username = 'johndoe@andromed.cloud'")" = "$hash" ] &&
+	ok "the passwd-file's hash, byte for byte" || fail "hash differs"
+rows=$(pg_sql demo "SELECT (SELECT count(*) FROM domain) + (SELECT count(*) FROM mailbox) + (SELECT count(*) FROM alias)")
+[ "$(pg_sql demo "SELECT action || ': ' || data FROM log")" = "vmailadm db import: $rows rows" ] &&
+	[ "$(pg_sql demo "SELECT count(*) FROM vmailadm_changeset")" = 1 ] &&
+	ok "one log row and one change set for the $rows rows" || fail "log row: $(pg_sql demo "SELECT * FROM log")"
+out=$(dv import 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q 'already holds 2 domains' &&
+	ok "a second import is refused, nothing changed" || fail "second import (rc $rc): $out"
+pg_sql demo "GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || exit 99
+mkdir -p "$T/pgsql-demo"
+dv postfix-config --dir "$T/pgsql-demo" --write --user mailreader >/dev/null || fail "demo maps"
+MAPS="$T/pgsql-demo"
+q mailbox johndoe@andromed.cloud andromed.cloud/johndoe/
+q alias equipe@andromed.cloud johndoe@andromed.cloud,janedoe@andromed.cloud
+q domains ascent.cloud ascent.cloud
+
 # A PostfixAdmin database (its layout: more columns, its config version).
 pg_sql postgres "CREATE DATABASE pfa" || exit 99
 pg_sql pfa "
