@@ -117,6 +117,7 @@ INTEGRATION_TESTS = \
 	tests/integration/dovecot-layout.sh \
 	tests/integration/exercise-live.sh \
 	tests/integration/pgsql-db.sh \
+	tests/integration/pgsql-live.sh \
 	tests/integration/queue-ui.sh \
 	tests/integration/stage-live.sh \
 	tests/integration/trace-vs-postfix.sh \

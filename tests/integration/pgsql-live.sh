@@ -1,0 +1,92 @@
+#!/bin/sh
+# The demo server moved into PostgreSQL with db import, then served from
+# the database alone (issue 18): the sandbox Postfix reads the maps that
+# db postfix-config writes (proxy:pgsql:, through proxymap, as a
+# SELECT-only role) and the sandbox Dovecot the dovecot-sql.conf.ext that
+# db dovecot-config prints (passdb and userdb driver = sql). The flat
+# tables are moved away first, so nothing can answer from them. Checked
+# with the real programs: doveadm auth test (right and wrong password),
+# IMAP LOGIN seeing the messages of the imported maildir, SMTP delivery to
+# a mailbox and through a multi-target alias, 550 for an unknown address.
+set -u
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/pglib.sh"
+sandbox_require
+pg_require
+[ -e /usr/lib/dovecot/modules/libdriver_pgsql.so ] ||
+	{ echo "SKIP: Dovecot's pgsql driver (dovecot-pgsql) is not installed"; exit 77; }
+postconf -m 2>/dev/null | grep -qx pgsql || [ -e /usr/lib/postfix/postfix-pgsql.so ] ||
+	{ echo "SKIP: Postfix's pgsql maps (postfix-pgsql) are not installed"; exit 77; }
+
+tmp=$(sandbox_tmpdir) || exit 99
+trap 'sandbox_stop; pg_stop; rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*"; fail=1; }
+ok() { echo "ok: $*"; }
+
+"$VMAILADM" demo "$tmp/demo" >/dev/null || exit 99
+sandbox_init "$tmp/demo"
+pg_start "$tmp" || { echo "FAIL: PostgreSQL did not start"; exit 99; }
+pg_sql postgres "CREATE DATABASE postfix" || exit 99
+CI="host=$PG_SOCK dbname=postfix user=postgres"
+db() { sandbox_vmailadm db "$@" --conninfo "$CI"; }
+db init >/dev/null && db import >"$tmp/import.out" 2>&1 || { cat "$tmp/import.out"; exit 99; }
+ok "demo imported: $(tail -1 "$tmp/import.out")"
+pg_sql postfix "CREATE ROLE mailreader LOGIN;
+GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || exit 99
+
+# Postfix: the three parameters on the database's maps, the flat tables gone.
+MAPS="$SB_PF/pgsql"
+mkdir -p "$MAPS"
+db postfix-config --dir "$MAPS" --write --user mailreader >"$tmp/pf.out" || { cat "$tmp/pf.out"; exit 99; }
+chgrp postfix "$MAPS"/*.cf && chmod 640 "$MAPS"/*.cf || exit 99
+sed -n '/^virtual_/p' "$tmp/pf.out" | while IFS= read -r line; do
+	postconf -c "$SB_PF" -e "$line" || exit 99
+done
+mkdir -p "$tmp/flat"
+mv "$SB_PF/vmailbox" "$SB_PF/virtual_alias" "$SB_PF/virtual_domains" "$tmp/flat/"
+touch -d "@$(($(date +%s) - 5))" "$SB_PF/main.cf"
+postconf -c "$SB_PF" -h virtual_mailbox_maps | grep -q "proxy:pgsql:$MAPS/mailbox.cf" &&
+	ok "main.cf now names the proxy:pgsql: maps" || no "main.cf: $(postconf -c "$SB_PF" -h virtual_mailbox_maps)"
+
+# Dovecot: passdb and userdb from the database.
+db dovecot-config --base "$SB_DIR/vhosts" --user mailreader >"$SB_DIR/etc/dovecot/dovecot-sql.conf.ext" ||
+	exit 99
+chmod 644 "$SB_DIR/etc/dovecot/dovecot-sql.conf.ext"
+python3 - "$SB_DC" "$SB_DIR/etc/dovecot/dovecot-sql.conf.ext" <<'PY' || exit 99
+import re, sys
+conf, sql = sys.argv[1], sys.argv[2]
+s = open(conf).read()
+s = re.sub(r"passdb \{.*?\n\}\nuserdb \{.*?\n\}",
+           "passdb {\n  driver = sql\n  args = %s\n}\nuserdb {\n  driver = sql\n  args = %s\n}" % (sql, sql),
+           s, flags=re.S)
+open(conf, "w").write(s)
+PY
+grep -q 'driver = sql' "$SB_DC" && ok "dovecot.conf: passdb and userdb driver = sql" || no "dovecot.conf not rewritten"
+
+sandbox_start || exit 99
+
+auth_test johndoe@andromed.cloud 'MotDePasse123!' && ok "doveadm auth test: johndoe's imported hash" ||
+	no "auth test johndoe"
+auth_test johndoe@andromed.cloud 'wrong-password'
+[ $? -eq 1 ] && ok "a wrong password is refused" || no "wrong password not refused"
+before=$(imap_login johndoe@andromed.cloud 'MotDePasse123!') && [ "$before" -gt 0 ] &&
+	ok "IMAP LOGIN: johndoe sees $before messages of the imported maildir" || no "imap login: $before"
+doveadm -c "$SB_DC" user johndoe@andromed.cloud 2>&1 | grep -q "home.*$SB_DIR/vhosts/andromed.cloud/johndoe/" &&
+	ok "doveadm user: the home from the user_query" || no "doveadm user: $(doveadm -c "$SB_DC" user johndoe@andromed.cloud 2>&1)"
+
+smtp_send a@sandbox.test johndoe@andromed.cloud "pgsql one" >/dev/null && ok "SMTP to johndoe accepted" ||
+	no "SMTP to johndoe refused"
+smtp_send a@sandbox.test equipe@andromed.cloud "pgsql team" >/dev/null && ok "SMTP to equipe@ accepted" ||
+	no "SMTP to equipe refused"
+out=$(smtp_send a@sandbox.test nobody@andromed.cloud "pgsql unknown")
+[ $? -eq 1 ] && echo "$out" | grep -q '^550' && ok "unknown address: $out" || no "unknown address: $out"
+wait_queue_empty 20 || no "the queue did not drain"
+maildir_grep "$SB_DIR/vhosts/andromed.cloud/johndoe" "pgsql one" && ok "delivered into johndoe's maildir" ||
+	no "pgsql one not in johndoe's maildir"
+maildir_grep "$SB_DIR/vhosts/andromed.cloud/janedoe" "pgsql team" &&
+	maildir_grep "$SB_DIR/vhosts/andromed.cloud/johndoe" "pgsql team" &&
+	ok "equipe@ reached johndoe and janedoe" || no "equipe@ not delivered to both"
+after=$(imap_login johndoe@andromed.cloud 'MotDePasse123!') && [ "$after" -eq $((before + 2)) ] &&
+	ok "IMAP: $after messages now" || no "imap after: $after (before $before)"
+exit $fail
