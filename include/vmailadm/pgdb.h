@@ -44,6 +44,14 @@ struct world;
 int pgdb_import(struct pgdb *db, const struct world *w, bool dry_run, const char *who,
 		struct strbuf *plan, size_t *nrows, struct diags *d);
 
+/* Write the database's active accounts as a single server's flat files,
+ * new files in dir (virtual_domains, vmailbox, virtual_alias, users: the
+ * passwd-file with uid and gid, 0640), read in one snapshot; refused,
+ * nothing written, when one of them exists. One line per file in report.
+ * 0 or -1. */
+int pgdb_export(struct pgdb *db, const char *dir, long uid, long gid, struct strbuf *report,
+		struct diags *d);
+
 /* What Postfix and Dovecot are given to query the database. */
 struct pgdb_client {
 	const char *hosts;       /* "db1 db2", or a socket directory */

@@ -37,8 +37,8 @@ static const struct cli_command commands[] = {
 	{ "config", cmd_config, N_("config [--json|--man]    print every effective setting and its origin"),
 	  N_("Print every effective setting and where it came from (default,\n"
 	     "FILE:LINE); --man prints the man page vmailadm.yaml(5).\n") },
-	{ "db", cmd_db, N_("db init|check|import|postfix-config|dovecot-config  the shared PostgreSQL\n"
-				"                          database"),
+	{ "db", cmd_db, N_("db init|check|import|export|postfix-config|dovecot-config  the shared\n"
+				"                          PostgreSQL database"),
 	  N_("The PostgreSQL database Postfix and Dovecot query when several servers\n"
 	     "share the accounts (PostfixAdmin's schema). It is reached with the\n"
 	     "pgsql_conninfo setting or --conninfo, on the primary only.\n"
@@ -141,6 +141,9 @@ static const struct subcommand subcommands[] = {
 	     "transaction; what the schema cannot hold (an mbox mailbox, passwd-file\n"
 	     "fields other than the quota) is named.\n"
 	     "  -n, --dry-run  show the rows, change nothing\n") },
+	{ "db", "export", N_("db export --dir DIR  the database's accounts as new flat files in DIR"),
+	  N_("virtual_domains, vmailbox, virtual_alias and users (the passwd-file, 0640),\n"
+	     "from one snapshot of the active rows; refused when one of them exists.\n") },
 	{ "db", "postfix-config", N_("db postfix-config [--dir DIR] [--write]  Postfix's map files, main.cf lines"),
 	  N_("  --dir DIR             where the map files go (default /etc/postfix/pgsql)\n"
 	     "  --write               write the map files there (mode 0640)\n"

@@ -1,7 +1,7 @@
-/* `vmailadm db init|check|import|postfix-config|dovecot-config`: the
- * PostgreSQL database several servers share (src/db/): make its schema,
- * compare one with it, move a flat-file server into it, and print (or
- * write) what Postfix and Dovecot query it with. */
+/* `vmailadm db init|check|import|export|postfix-config|dovecot-config`:
+ * the PostgreSQL database several servers share (src/db/): make its
+ * schema, compare one with it, move a flat-file server into it and back
+ * out, and print (or write) what Postfix and Dovecot query it with. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -116,6 +116,27 @@ static int db_import(struct cli *cli, const struct db_opts *o)
 		printf(ngettext("%zu row inserted, in one transaction.\n",
 				"%zu rows inserted, in one transaction.\n", n), n);
 	return EXIT_OK;
+}
+
+/* The database's accounts as new flat files in --dir. */
+static int db_export(struct cli *cli, const struct db_opts *o)
+{
+	if (!o->dir)
+		return cli_usage_error(cli, _("db export needs --dir DIR (a directory for the new "
+					      "files)"));
+	const struct config *cfg = cli_config(cli);
+	struct pgdb *db = db_open(cli, o);
+	if (!db)
+		return EXIT_USAGE;
+	struct diags d = DIAGS_INIT;
+	struct strbuf report = STRBUF_INIT;
+	int rc = pgdb_export(db, o->dir, cfg->vmail_uid, cfg->vmail_gid, &report, &d);
+	pgdb_close(&db);
+	fputs(sb_str(&report), stdout);
+	cli_diags(cli, &d);
+	diags_free(&d);
+	sb_free(&report);
+	return rc < 0 ? EXIT_USAGE : EXIT_OK;
 }
 
 /* The client side (Postfix's and Dovecot's role) from the connection
@@ -251,10 +272,10 @@ int cmd_db(struct cli *cli, int argc, char **argv)
 		.base = cli_arg(&a, "base"), .write = cli_arg(&a, "write") != NULL,
 		.dry_run = cli_arg(&a, "dry-run") != NULL,
 	};
-	static const char *const subs[] = { "init", "check", "import", "postfix-config",
+	static const char *const subs[] = { "init", "check", "import", "export", "postfix-config",
 					    "dovecot-config" };
 	if (a.nops == 0)
-		return cli_usage_error(cli, _("missing subcommand (init, check, import, "
+		return cli_usage_error(cli, _("missing subcommand (init, check, import, export, "
 					      "postfix-config, dovecot-config)"));
 	if (a.nops > 1)
 		return cli_usage_error(cli, _("unexpected argument '%s'"), a.ops[1]);
@@ -272,6 +293,8 @@ int cmd_db(struct cli *cli, int argc, char **argv)
 		return db_check(cli, &o);
 	if (!strcmp(sub, "import"))
 		return db_import(cli, &o);
+	if (!strcmp(sub, "export"))
+		return db_export(cli, &o);
 	if (!strcmp(sub, "postfix-config"))
 		return db_postfix_config(cli, &o);
 	if (!strcmp(sub, "dovecot-config"))

@@ -1,6 +1,7 @@
 # The PostgreSQL database several servers share (issue 18): connection,
 # schema, and the map files Postfix and Dovecot query it with.
 libvmail_a_SOURCES += \
+	src/db/export.c \
 	src/db/import.c \
 	src/db/pgdb.c \
 	src/db/pgmaps.c \

@@ -152,6 +152,29 @@ q mailbox johndoe@andromed.cloud andromed.cloud/johndoe/
 q alias equipe@andromed.cloud johndoe@andromed.cloud,janedoe@andromed.cloud
 q domains ascent.cloud ascent.cloud
 
+# db export: the flat files back; the round trip keeps every entry.
+mkdir -p "$T/export"
+out=$(dv export --dir "$T/export" 2>&1) && echo "$out" | grep -q "wrote $T/export/users (7 entries)" &&
+	[ "$(stat -c %a "$T/export/users")" = 640 ] &&
+	ok "db export: four files, users 0640" || fail "db export: $out"
+# entries FILE: the table's entries, comments and blanks out, one
+# normalised line each ("key value, value"; passwd lines as they are), sorted.
+entries() {
+	grep -v '^#' "$1" | grep -v '^[[:space:]]*$' | sed 's/[[:space:]][[:space:]]*/ /g; s/ *, */, /g' | sort
+}
+for f in postfix/virtual_domains postfix/vmailbox postfix/virtual_alias dovecot/users; do
+	if [ "$(entries "$T/demo/etc/$f")" = "$(entries "$T/export/${f#*/}")" ]; then
+		ok "round trip: ${f#*/} has the demo's $(entries "$T/demo/etc/$f" | wc -l) entries"
+	else
+		entries "$T/demo/etc/$f" >"$T/want"
+		entries "$T/export/${f#*/}" >"$T/got"
+		fail "round trip ${f#*/}: $(diff "$T/want" "$T/got" | head -5)"
+	fi
+done
+out=$(dv export --dir "$T/export" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q 'already there' &&
+	ok "a second export over the files is refused" || fail "second export (rc $rc): $out"
+
 # A PostfixAdmin database (its layout: more columns, its config version).
 pg_sql postgres "CREATE DATABASE pfa" || exit 99
 pg_sql pfa "
