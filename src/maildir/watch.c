@@ -566,6 +566,8 @@ bool maildir_watch_add(struct maildir_watch *w, size_t id)
 	 * signature), not forgotten: there is nothing to place a watch on. */
 	if (w->state[id] == ST_POLLED ||
 	    maildir_box_status(w->s, id, NULL) == MAILDIR_MISSING) {
+		if (w->state[id] == ST_FANOTIFY && w->nfanned)
+			w->nfanned--;    /* its maildir went away: polled from now on */
 		set_polled(w, id);
 		return false;
 	}

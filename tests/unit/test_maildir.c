@@ -1038,6 +1038,16 @@ static void test_watch_fanotify(void)
 	size_t checks, elsewhere;
 	maildir_watch_check_counts(w, &checks, &elsewhere);
 	CU_ASSERT_EQUAL(checks, 0);
+	/* b's maildir moved away: reported, then polled (its return is
+	 * what is watched for now), and counted so. */
+	mv("d/b", "d/b.away");
+	t = wait_report(w, 1);
+	CU_ASSERT(t >= 0 && t < 1.0);
+	maildir_scan_boxes(s, &one, 1);
+	CU_ASSERT_FALSE(maildir_watch_add(w, 1));
+	maildir_watch_counts(w, &watched, &polled);
+	CU_ASSERT_EQUAL(maildir_watch_fanotify_count(w), 0);
+	CU_ASSERT_EQUAL(polled, 1);
 	free(ids);
 out:
 	maildir_watch_free(&w);
