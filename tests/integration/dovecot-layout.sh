@@ -6,7 +6,9 @@
 # the new mailbox's home and its map value ending in Maildir/, and then
 # doveadm auth test, doveadm user and a real IMAP login find the mailbox,
 # and mail delivered by real SMTP lands where Dovecot looks. lint's
-# dovecot-no-home is checked against Dovecot refusing such a user.
+# dovecot-no-home is checked against Dovecot refusing such a user, and
+# vmail-uid-below-dovecot-minimum against Dovecot refusing uid 5000 once
+# first_valid_uid is 6000.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 sandbox_require
@@ -78,6 +80,17 @@ sandbox_vmailadm lint >"$tmp/lint" 2>&1
 ln=$(grep -n '^zoe@andromed.cloud' "$d/etc/postfix/vmailbox" | cut -d: -f1)
 grep -q "^$d/etc/postfix/vmailbox:$ln: error: \[dovecot-path-mismatch\] Postfix delivers zoe@andromed.cloud to $d/vhosts/andromed.cloud/zoe/Maildir but Dovecot reads $d/elsewhere/Maildir" "$tmp/lint" ||
 	no "lint: no mismatch for zoe@ at vmailbox:$ln: $(grep zoe "$tmp/lint")"
+
+# Dovecot's first_valid_uid above the vmail uid: lint says every login
+# fails, and the real Dovecot indeed refuses zoe's mailbox.
+sed -i "s|^\(zoe@andromed.cloud:[^:]*:5000:5000::\)[^:]*|\1$d/vhosts/andromed.cloud/zoe|" "$d/etc/dovecot/users"
+sed -i 's/^first_valid_uid = .*/first_valid_uid = 6000/' "$SB_DC"
+doveadm -c "$SB_DC" reload || no "doveadm reload"
+sandbox_vmailadm lint >"$tmp/lint" 2>&1
+grep -q "^$SB_DC: error: \[vmail-uid-below-dovecot-minimum\] the vmail uid 5000 is below Dovecot's first_valid_uid = 6000" "$tmp/lint" ||
+	no "lint: no first_valid_uid error: $(grep -i dovecot.conf "$tmp/lint")"
+n=$(imap_login zoe@andromed.cloud Zoe-passw0rd-1 2>&1) && no "Dovecot opened zoe's INBOX with uid 5000 < first_valid_uid 6000: $n"
+grep -q "UID 5000 not permitted (see first_valid_uid" "$SB_DLOG" || no "Dovecot did not log first_valid_uid: $(tail -3 "$SB_DLOG")"
 
 [ "$fail" -eq 0 ] && echo "ok: a new mailbox in Dovecot's ~/Maildir layout is found by doveadm, IMAP and SMTP delivery"
 exit $fail
