@@ -22,6 +22,10 @@ enum dovepath_status {
  * cfg->dovecot_mail_location. e may be NULL. Caller frees. */
 char *dovepath_location(const struct config *cfg, const struct pwfile_entry *e);
 
+/* Is the userdb one whose answers are modelled here (passwd-file, static,
+ * or none known)? An SQL or LDAP userdb answers from elsewhere. */
+bool dovepath_modelled(const struct config *cfg);
+
 /* Is location relative to the user's home (~/..., %h, %{home})? */
 bool dovepath_needs_home(const char *location);
 

@@ -28,6 +28,12 @@ static bool dovepath_is_pwfile_userdb(const struct doveconf_db *db)
 	return !db || !strcmp(db->driver, "passwd-file");
 }
 
+bool dovepath_modelled(const struct config *cfg)
+{
+	const struct doveconf_db *db = dovepath_userdb(cfg);
+	return !db || !strcmp(db->driver, "passwd-file") || !strcmp(db->driver, "static");
+}
+
 char *dovepath_location(const struct config *cfg, const struct pwfile_entry *e)
 {
 	const struct doveconf_db *db = dovepath_userdb(cfg);
@@ -168,7 +174,8 @@ enum dovepath_status dovepath_maildir(const struct config *cfg, const struct pwf
 	enum dovepath_status st = DOVEPATH_UNKNOWN;
 	struct strbuf sb = STRBUF_INIT;
 	if (dovepath_needs_home(loc) && !home)
-		st = DOVEPATH_NO_HOME;
+		/* an SQL or LDAP userdb may well give one: not ours to say */
+		st = dovepath_modelled(cfg) ? DOVEPATH_NO_HOME : DOVEPATH_UNKNOWN;
 	else if (len && dovepath_expand(p, len, address, home, &sb)) {
 		while (sb.len > 1 && sb.buf[sb.len - 1] == '/')
 			sb_truncate(&sb, sb.len - 1);

@@ -51,7 +51,7 @@ char *dovelayout_home(const struct config *cfg, const char *address, const char 
 	char *loc = dovepath_location(cfg, NULL);
 	char *home = NULL, *suffix = NULL;
 	char *fixed = NULL;
-	if (!strncmp(loc, "maildir:", 8) && dovepath_needs_home(loc) &&
+	if (!strncmp(loc, "maildir:", 8) && dovepath_needs_home(loc) && dovepath_modelled(cfg) &&
 	    !(fixed = dovepath_home(cfg, NULL, address, NULL)) &&
 	    (suffix = dovelayout_suffix(loc, address)) != NULL) {
 		size_t dl = strlen(dir), sl = strlen(suffix);
@@ -124,7 +124,8 @@ const char *dovelayout_new_mailbox(struct stage *s, const struct world *w, const
 	bool relative = !strncmp(loc, "maildir:", 8) && dovepath_needs_home(loc);
 	/* Without the server's word on the location (the built-in default),
 	 * the neighbours alone decide, as before Dovecot was asked. */
-	if (src && relative && !(fixed = dovepath_home(s->cfg, NULL, address, NULL))) {
+	if (src && relative && dovepath_modelled(s->cfg) &&
+	    !(fixed = dovepath_home(s->cfg, NULL, address, NULL))) {
 		if (dovelayout_home_relative(s, address, loc, src, base, value, home))
 			neighbours = false;
 	} else if (src && base && *base && dovepath_maildir(s->cfg, NULL, address, &dp) == DOVEPATH_FOUND) {

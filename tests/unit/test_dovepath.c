@@ -118,6 +118,13 @@ static void test_home_from_userdb(void)
 		"  override_fields = home=/o/%n mail=maildir:~/M2\n}\n");
 	expect(c, &e, DOVEPATH_FOUND, "/o/info/M2");
 	cfg_free(c);
+	/* An SQL userdb gives homes vmailadm cannot see: unknown, not absent. */
+	c = cfg_with("maildir:~/Maildir",
+		"userdb {\n  args = /etc/dovecot/dovecot-sql.conf.ext\n  driver = sql\n}\n");
+	e = entry("", "");
+	expect(c, &e, DOVEPATH_UNKNOWN, NULL);
+	CU_ASSERT_FALSE(dovepath_modelled(c));
+	cfg_free(c);
 }
 
 int main(void)
