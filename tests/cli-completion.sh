@@ -24,7 +24,8 @@ complete_is "--short" "$V" trace --sh
 complete_is "--dry-run" "$V" mailbox add x@andromed.cloud --dry
 complete_is "--password-hash --password-stdin" "$V" mailbox add x@andromed.cloud --passw
 complete_is "--purge" "$V" mailbox del --pu
-complete_is "add del passwd quota" "$V" mailbox ""
+complete_is "add del passwd quota rename" "$V" mailbox ""
+complete_is "--keep-old" "$V" mailbox rename johndoe@andromed.cloud --ke
 complete_is "domains mailboxes aliases catchalls sysaliases" "$V" list ""
 # shellcheck disable=SC2086
 complete_is "andromed.cloud ascent.cloud" "$V" $C list mailboxes a

@@ -65,6 +65,7 @@ CLI_TESTS = \
 	tests/cli-newfiles.sh \
 	tests/cli-leaks.sh \
 	tests/cli-lint.sh \
+	tests/cli-rename.sh \
 	tests/cli-list.sh \
 	tests/cli-paths.sh \
 	tests/cli-queue.sh \
@@ -78,6 +79,7 @@ UI_TESTS = \
 	tests/ui/browse.sh \
 	tests/ui/exercise.sh \
 	tests/ui/edit.sh \
+	tests/ui/rename.sh \
 	tests/ui/find.sh \
 	tests/ui/forms.sh \
 	tests/ui/history.sh \

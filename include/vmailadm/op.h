@@ -41,6 +41,9 @@ enum op_kind {
 	 *   maildir create ADDRESS: the missing maildir of a mailbox is made. */
 	OP_MAP_REBUILD,
 	OP_MAILDIR_CREATE,
+	/* mailbox rename OLD NEW [--keep-old]: subject OLD, targets[0] NEW; the
+	 * maildir moves, every line naming OLD names NEW (issue 15). */
+	OP_MAILBOX_RENAME,
 };
 
 struct op {
@@ -55,6 +58,7 @@ struct op {
 	bool purge;            /* MAILBOX_DEL: delete the maildir instead of archiving */
 	bool keep_maildir;     /* MAILBOX_DEL: leave the maildir where it is */
 	bool adopt_maildir;    /* MAILBOX_ADD: take on a maildir already there */
+	bool keep_old;         /* MAILBOX_RENAME: OLD stays, as an alias of NEW */
 	char *sha256;          /* FILE_RESTORE: the hex digest PATH must still have;
 	                        * NULL: restore whatever it holds (--force) */
 };

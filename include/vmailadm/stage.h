@@ -30,6 +30,10 @@ enum action_kind {
 	/* path = archived maildir, target = where it goes back (rollback); runs
 	 * before the files are written, so no delivery recreates it first. */
 	ACT_MAILDIR_RESTORE,
+	/* path = a mailbox's maildir, target = its new place under the base
+	 * (mailbox rename); runs before the files are written, like a restore:
+	 * no map names the new place before the mail is there. */
+	ACT_MAILDIR_RENAME,
 };
 
 struct action {

@@ -70,7 +70,7 @@ static const struct cli_command commands[] = {
 	     "  DOMAIN      only the entries of this hosted domain\n") },
 	{ "log", cmd_log, N_("log [--limit N] [--json] the audit trail of commits"),
 	  N_("  -n, --limit N  the last N commits (default 20, 0 for all)\n") },
-	{ "mailbox", cmd_edit, N_("mailbox add|del|passwd|quota ADDRESS [...]"), NULL },
+	{ "mailbox", cmd_edit, N_("mailbox add|del|passwd|quota|rename ADDRESS [...]"), NULL },
 	{ "maillog", cmd_maillog, N_("maillog ADDRESS [--since TIME] [--json] [--logins]  what the mail log says\n"
 				     "                          happened to mail to and from an address"),
 	  N_("What happened to the mail to and from ADDRESS (\"@DOMAIN\": the whole\n"
@@ -171,6 +171,12 @@ static const struct subcommand subcommands[] = {
 	{ "mailbox", "passwd", N_("mailbox passwd ADDRESS  set a new password"), NULL },
 	{ "mailbox", "quota", N_("mailbox quota ADDRESS SIZE|none  set (500M, 2G, 0: unlimited) or remove it"),
 	  NULL },
+	{ "mailbox", "rename", N_("mailbox rename OLD NEW [--keep-old]  rename a mailbox, its maildir and every line naming it"),
+	  N_("The maildir moves (a rename under virtual_mailbox_base, to another domain\n"
+	     "too); the mailbox map line, the passwd-file line (hash, quota and extra\n"
+	     "fields kept) and every alias target naming OLD name NEW. NEW must not\n"
+	     "exist in any form (mailbox, alias, passwd-file entry, maildir).\n"
+	     "  --keep-old  OLD stays, as an alias of NEW (else mail to OLD bounces)\n") },
 	{ "queue", "list", N_("queue list [--by reason|domain] [--json]  each message and why it waits"),
 	  N_("  --by reason|domain  messages, recipients and bytes per reason or per\n"
 	     "                      recipient domain instead\n") },

@@ -23,7 +23,7 @@ static bool apply_pwfile_has_ids(const struct pwfile *p, const char *user)
 	return e && *e->uid != '\0';
 }
 
-static struct table *apply_map_table(const struct world *w, enum map_role role, const char *param,
+struct table *apply_map_table(const struct world *w, enum map_role role, const char *param,
 			       struct diags *d)
 {
 	struct world_map *m = world_map_for(w, role);
@@ -356,7 +356,7 @@ int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, str
 	return rc;
 }
 
-static const struct mailbox *apply_need_mailbox(const struct world *w, const char *address, struct diags *d)
+const struct mailbox *apply_need_mailbox(const struct world *w, const char *address, struct diags *d)
 {
 	const struct mailbox *b = world_mailbox_find(w, address);
 	if (!b)

@@ -77,12 +77,23 @@ void audit_append(struct run *r, struct stage *s, struct written *ws, size_t n,
 	for (size_t i = 0; i < p->nactions; i++) {
 		const struct action *a = &p->actions[i];
 		if (a->kind != ACT_MAILDIR_CREATE && a->kind != ACT_MAILDIR_ARCHIVE && a->kind != ACT_MAILDIR_PURGE &&
-		    a->kind != ACT_MAILDIR_RESTORE)
+		    a->kind != ACT_MAILDIR_RESTORE && a->kind != ACT_MAILDIR_RENAME)
 			continue;
 		json_t *o = json_object();
 		json_object_set_new(o, "action", json_string(a->kind == ACT_MAILDIR_CREATE ? "create"
 							     : a->kind == ACT_MAILDIR_ARCHIVE ? "archive"
-							     : a->kind == ACT_MAILDIR_RESTORE ? "restore" : "purge"));
+							     : a->kind == ACT_MAILDIR_RESTORE ? "restore"
+							     : a->kind == ACT_MAILDIR_RENAME ? "rename" : "purge"));
+		if (a->kind == ACT_MAILDIR_RENAME) {
+			/* "maildir" is where the mail is now, "from" where it was. */
+			json_object_set_new(o, "maildir", json_string(a->target));
+			json_object_set_new(o, "from", json_string(a->path));
+			if (r->acts)
+				json_object_set_new(o, "done", json_string(r->acts[i] == ACT_DONE ? "yes"
+									   : r->acts[i] == ACT_NOTHING ? "nothing to do" : "no"));
+			json_array_append_new(acts, o);
+			continue;
+		}
 		/* "maildir" is always the place under the base, "archive" the other end. */
 		bool rest = a->kind == ACT_MAILDIR_RESTORE;
 		json_object_set_new(o, "maildir", json_string(rest ? a->target : a->path));

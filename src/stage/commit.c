@@ -299,19 +299,22 @@ static int commit_wait_builds(struct txn *t, int rc)
 	return rc;
 }
 
-/* Archived maildirs come back before any map names them again, so that a
- * delivery in between cannot create an empty one in their place. */
+/* Archived maildirs come back, and renamed ones move, before any map names
+ * their place, so that a delivery in between cannot create an empty one
+ * there first. */
 static int commit_restore_maildirs(struct txn *t, int rc)
 {
 	const struct plan *p = t->p;
 	for (size_t i = 0; i < p->nactions && rc == 0; i++) {
-		if (p->actions[i].kind != ACT_MAILDIR_RESTORE)
+		bool rename = p->actions[i].kind == ACT_MAILDIR_RENAME;
+		if (p->actions[i].kind != ACT_MAILDIR_RESTORE && !rename)
 			continue;
-		rc = maildiract_restore(&t->r, t->base, &p->actions[i], true);
+		rc = rename ? maildiract_rename(&t->r, t->base, &p->actions[i], false, &t->r.acts[i])
+			    : maildiract_restore(&t->r, t->base, &p->actions[i], true);
 		if (rc == 0)
 			t->nrestored = i + 1;
 		if (rc == 0)
-			rc = inject_at("restore-maildir", t->r.d);
+			rc = inject_at(rename ? "rename-maildir" : "restore-maildir", t->r.d);
 	}
 	return rc;
 }
@@ -367,6 +370,13 @@ static void commit_roll_back(struct run *r, struct stage *s, struct written *ws,
 		if (p->actions[i].kind == ACT_MAILDIR_CREATE && r->acts[i] == ACT_DONE &&
 		    maildiract_undo(r, base, "create-maildir", p->actions[i].path, "-", 2, NULL) < 0) {
 			sb_addf(&r->res->undone, _("NOT removed the maildir %s the commit created\n"),
+				p->actions[i].path);
+			rc = -1;
+		}
+	for (size_t i = nrestored; i-- > 0;)
+		if (p->actions[i].kind == ACT_MAILDIR_RENAME && r->acts[i] == ACT_DONE &&
+		    maildiract_rename(r, base, &p->actions[i], true, NULL) < 0) {
+			sb_addf(&r->res->undone, _("NOT moved the maildir %s back to %s\n"), p->actions[i].target,
 				p->actions[i].path);
 			rc = -1;
 		}

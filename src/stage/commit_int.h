@@ -117,6 +117,8 @@ void audit_recovered(const struct config *cfg, const struct doc *j, const char *
 
 /* maildiract.c */
 int maildiract_restore(struct run *r, const char *base, const struct action *a, bool back);
+int maildiract_rename(struct run *r, const char *base, const struct action *a, bool back,
+		      enum act_state *state);
 int maildiract_run(struct run *r, const char *base, const struct action *a, enum act_state *state);
 int maildiract_undo(struct run *r, const char *base, const char *kind, const char *path,
 		    const char *target, int phase, struct strbuf *said);

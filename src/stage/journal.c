@@ -39,7 +39,8 @@ int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
 	for (size_t i = 0; i < p->nactions; i++) {
 		const struct action *a = &p->actions[i];
 		if (a->kind == ACT_MAILDIR_CREATE || a->kind == ACT_MAILDIR_ARCHIVE ||
-		    a->kind == ACT_MAILDIR_PURGE || a->kind == ACT_MAILDIR_RESTORE)
+		    a->kind == ACT_MAILDIR_PURGE || a->kind == ACT_MAILDIR_RESTORE ||
+		    a->kind == ACT_MAILDIR_RENAME)
 			sb_addf(&j, "maildir\t%s\t%s\t%s\n", plan_action_name(a->kind), a->path,
 				a->target ? a->target : "-");
 	}

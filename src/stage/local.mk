@@ -1,5 +1,6 @@
 libvmail_a_SOURCES += \
 	src/stage/apply.c \
+	src/stage/rename.c \
 	src/stage/audit.c \
 	src/stage/build.c \
 	src/stage/commit.c \

@@ -33,6 +33,36 @@ int maildiract_restore(struct run *r, const char *base, const struct action *a, 
 	return rc;
 }
 
+/* mailbox rename: the maildir moves to its new place under the base
+ * (back = false), or back again when the commit fails before its files are
+ * all in place (back = true). A mailbox that never got mail has nothing to
+ * move (ACT_NOTHING). */
+int maildiract_rename(struct run *r, const char *base, const struct action *a, bool back,
+		      enum act_state *state)
+{
+	const char *rel = precheck_under(base, a->path), *nrel = precheck_under(base, a->target);
+	if (!rel || !nrel) {
+		diag_error(r->d, a->path, 0, _("maildir is not under virtual_mailbox_base %s: refused"), base);
+		commit_step(r, false, NULL, "%s", a->path);
+		return -1;
+	}
+	struct stat st;
+	if (!back && lstat(a->path, &st) < 0 && errno == ENOENT) {
+		commit_step(r, true, _("no maildir yet: nothing to move"), _("move maildir %s to %s"), a->path,
+			    a->target);
+		*state = ACT_NOTHING;
+		return 0;
+	}
+	int rc = back ? safe_rename(base, nrel, base, rel, r->d) : safe_rename(base, rel, base, nrel, r->d);
+	if (back)
+		commit_step(r, rc == 0, NULL, _("move maildir %s back to %s"), a->target, a->path);
+	else
+		commit_step(r, rc == 0, NULL, _("move maildir %s to %s"), a->path, a->target);
+	if (!back)
+		*state = rc == 0 ? ACT_DONE : ACT_FAILED;
+	return rc;
+}
+
 int maildiract_run(struct run *r, const char *base, const struct action *a,
 			  enum act_state *state)
 {
@@ -92,11 +122,26 @@ int maildiract_undo(struct run *r, const char *base, const char *kind, const cha
 	int rc = 0;
 	bool archive = !strcmp(kind, "archive-maildir"), create = !strcmp(kind, "create-maildir");
 	bool purge = !strcmp(kind, "purge-maildir"), restore = !strcmp(kind, "restore-maildir");
+	bool rename = !strcmp(kind, "rename-maildir");
 	const char *rel = precheck_under(base, restore ? target : path);
 	const char *arel = precheck_under(arch, restore ? path : target);
+	const char *nrel = rename ? precheck_under(base, target) : NULL;
 	if (!rel)
 		return 0;
-	if (phase == 0 && archive && here && !there && arel) {
+	if (rename && nrel && phase == 0 && here && !there) {
+		rc = safe_rename(base, rel, base, nrel, r->d);
+		sb_addf(&msg, _("moved maildir %s to %s"), path, target);
+	} else if (rename && nrel && phase == 2 && there && !here) {
+		/* the maps name the old place again: the mail goes back there */
+		rc = safe_rename(base, nrel, base, rel, r->d);
+		sb_addf(&msg, _("moved maildir %s back to %s"), target, path);
+	} else if (rename && phase == 2 && there && here) {
+		sb_addf(&msg, _("left the maildir %s: %s exists again (mail delivered meanwhile); move the mail by hand"),
+			target, path);
+		rc = -1;
+	} else if (rename) {
+		/* nothing to do in this phase */
+	} else if (phase == 0 && archive && here && !there && arel) {
 		rc = safe_rename(base, rel, arch, arel, r->d);
 		sb_addf(&msg, _("archived %s to %s"), path, target);
 	} else if (phase == 0 && purge && here) {

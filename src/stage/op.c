@@ -27,6 +27,7 @@ enum op_option {
 	OPT_PURGE = 1 << 4,
 	OPT_KEEP_MAILDIR = 1 << 5,
 	OPT_ADOPT_MAILDIR = 1 << 6,
+	OPT_KEEP_OLD = 1 << 7,
 };
 
 enum op_flag {
@@ -101,6 +102,15 @@ static void describe_alias_del(const struct op_desc *nm, const struct op *op, st
 	add_targets(out, op);
 }
 
+static void describe_mailbox_rename(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	const char *to = op->ntargets ? op->targets[0] : "?";
+	if (op->keep_old)
+		sb_addf(out, _("rename mailbox %s to %s (%s kept as an alias)"), op->subject, to, op->subject);
+	else
+		sb_addf(out, _(nm->summary), op->subject, to);
+}
+
 /* The summary's second %s is where the thing comes back from. */
 static void describe_restore(const struct op_desc *nm, const struct op *op, struct strbuf *out)
 {
@@ -121,6 +131,8 @@ static const struct op_desc op_descs[] = {
 	{ OP_MAILBOX_PASSWD, "mailbox", "passwd", 0, 0, OPT_PASSWORD_HASH, OPF_QUICK,
 	  N_("an address"), apply_mailbox_passwd,
 	  N_("set the password of %s"), NULL },
+	{ OP_MAILBOX_RENAME, "mailbox", "rename", 1, 1, OPT_KEEP_OLD, 0, N_("an address"), apply_mailbox_rename,
+	  N_("rename mailbox %s to %s"), describe_mailbox_rename },
 	{ OP_MAILBOX_QUOTA, "mailbox", "quota", 1, 1, 0, OPF_SIZE | OPF_QUICK,
 	  N_("an address"), apply_mailbox_quota,
 	  N_("set the quota of %s to %s"), describe_mailbox_quota },
@@ -253,6 +265,7 @@ struct op *op_clone(const struct op *op)
 	c->purge = op->purge;
 	c->keep_maildir = op->keep_maildir;
 	c->adopt_maildir = op->adopt_maildir;
+	c->keep_old = op->keep_old;
 	c->sha256 = op->sha256 ? xstrdup(op->sha256) : NULL;
 	return c;
 }
@@ -562,7 +575,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	int npos = 0;
 	bool ok = true;
 	const char *hash = NULL, *quota = NULL, *sha = NULL;
-	bool cascade = false, purge = false, keep = false, adopt = false;
+	bool cascade = false, purge = false, keep = false, adopt = false, keep_old = false;
 	for (int i = 2; i < argc && ok; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) {
@@ -588,6 +601,8 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			keep = true;
 		else if (strcmp(a, "--adopt-maildir") == 0 && (nm->options & OPT_ADOPT_MAILDIR))
 			adopt = true;
+		else if (strcmp(a, "--keep-old") == 0 && (nm->options & OPT_KEEP_OLD))
+			keep_old = true;
 		else {
 			diag_error(d, file, line, _("option %s is not known for '%s %s'"), a, nm->object, nm->verb);
 			ok = false;
@@ -619,6 +634,11 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			for (int i = 1; i < npos; i++)
 				op_add_target(op, pos[i]);
 		}
+		/* A new mailbox name folds like every subject: the maps and the
+		 * passwd-file hold it in lower case. */
+		if (nm->kind == OP_MAILBOX_RENAME)
+			for (char *p = op->targets[0]; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
 		if (hash)
 			op->password_hash = xstrdup(hash);
 		if (quota)
@@ -629,6 +649,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 		op->purge = purge;
 		op->keep_maildir = keep;
 		op->adopt_maildir = adopt;
+		op->keep_old = keep_old;
 		if (nm->kind == OP_MAILBOX_PASSWD && !op->password_hash) {
 			diag_error(d, file, line, _("'mailbox passwd' needs a password"));
 			op_free(&op);
@@ -681,6 +702,8 @@ static void format_options(const struct op *op, struct strbuf *w)
 		add_word(w, "--keep-maildir");
 	if (op->adopt_maildir)
 		add_word(w, "--adopt-maildir");
+	if (op->keep_old)
+		add_word(w, "--keep-old");
 	if (op->sha256) {
 		add_word(w, "--if-sha");
 		add_word(w, op->sha256);

@@ -217,6 +217,7 @@ const char *plan_action_name(enum action_kind k)
 	case ACT_RELOAD_POSTFIX: return "reload-postfix";
 	case ACT_RELOAD_DOVECOT: return "reload-dovecot";
 	case ACT_MAILDIR_RESTORE: return "restore-maildir";
+	case ACT_MAILDIR_RENAME: return "rename-maildir";
 	}
 	return "?";
 }
@@ -264,6 +265,9 @@ void plan_describe_actions(const struct plan *p, const struct config *cfg, struc
 			break;
 		case ACT_MAILDIR_RESTORE:
 			sb_addf(out, _("move archived maildir %s back to %s\n"), a->path, a->target);
+			break;
+		case ACT_MAILDIR_RENAME:
+			sb_addf(out, _("move maildir %s to %s (a rename under the mail base)\n"), a->path, a->target);
 			break;
 		case ACT_RELOAD_POSTFIX:
 			sb_addf(out, _("reload Postfix (%s)\n"), *cfg->postfix_reload ? cfg->postfix_reload

@@ -314,6 +314,44 @@ static int check_move(const struct config *cfg, const char *base, const struct a
 	return rc;
 }
 
+/* A maildir to rename (mailbox rename): both places under the base, the
+ * source a directory or absent (no mail yet: nothing to move), the new
+ * place free, on the filesystem of the source (a missing domain directory
+ * is made by the move). */
+static int check_rename(const char *base, const struct action *a, enum diag_level level,
+			struct diags *d)
+{
+	const char *rel = precheck_under(base, a->path), *nrel = precheck_under(base, a->target);
+	if (!rel || !nrel) {
+		diag_add(d, level, rel ? a->target : a->path, 0, _("maildir is not under virtual_mailbox_base %s: refused"),
+			 base);
+		return -1;
+	}
+	int fd, nfd;
+	enum probe mp = probe(base, rel, &fd, level, d);
+	if (mp == PROBE_BAD)
+		return -1;
+	dev_t mdev = fd_dev(fd);
+	close(fd);
+	enum probe np = probe(base, nrel, &nfd, level, d);
+	if (np == PROBE_BAD)
+		return -1;
+	dev_t ndev = fd_dev(nfd);
+	int rc = 0;
+	if (np == PROBE_DIR) {
+		diag_add(d, level, a->target, 0, _("already exists; not replacing it with %s"), a->path);
+		rc = -1;
+	} else if (mp == PROBE_DIR && mdev != ndev) {
+		diag_add(d, level, a->target, 0, _("is on another filesystem than %s: a maildir is moved by renaming it"),
+			 a->path);
+		rc = -1;
+	} else if (mp == PROBE_DIR) {
+		rc = room_for_dirs(nfd, a->target, level, d);
+	}
+	close(nfd);
+	return rc;
+}
+
 /* A maildir to delete: a directory or already gone, never a symlink. */
 static int check_purge(const char *base, const struct action *a, enum diag_level level,
 		       struct diags *d)
@@ -343,6 +381,9 @@ int precheck_plan(const struct config *cfg, const struct plan *p, const char *ba
 			break;
 		case ACT_MAILDIR_PURGE:
 			r = check_purge(base, a, level, d);
+			break;
+		case ACT_MAILDIR_RENAME:
+			r = check_rename(base, a, level, d);
 			break;
 		default:
 			break;

@@ -82,6 +82,14 @@ static int rollback_maildirs(struct stage *s, json_t *rec, const char *rid, stru
 			if (stage_push(s, op, d) < 0)
 				return -1;
 			++*n;
+		} else if (strcmp(action, "rename") == 0) {
+			/* The files put back would name the old place while the
+			 * mail stays at the new one: a rename is undone by
+			 * another rename, which moves both. */
+			const char *from = json_string_value(json_object_get(m, "from"));
+			diag_error(d, NULL, 0, _("%s moved the maildir %s to %s (a mailbox rename): undo it with vmailadm mailbox rename, not rollback"),
+				   rid, from ? from : "?", maildir);
+			return -1;
 		} else if (strcmp(action, "restore") == 0 && archive) {
 			sb_addf(notes, _("note: maildir %s, moved back by %s, stays where it is\n"), maildir, rid);
 		}

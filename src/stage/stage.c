@@ -225,7 +225,8 @@ static char *stage_mail_moved(const struct stage *s, size_t from)
 {
 	struct strbuf sb = STRBUF_INIT;
 	for (size_t i = from; i < s->nacts; i++)
-		if (s->acts[i].kind == ACT_MAILDIR_ARCHIVE || s->acts[i].kind == ACT_MAILDIR_PURGE)
+		if (s->acts[i].kind == ACT_MAILDIR_ARCHIVE || s->acts[i].kind == ACT_MAILDIR_PURGE ||
+		    s->acts[i].kind == ACT_MAILDIR_RENAME)
 			sb_addf(&sb, "%s%s", sb.len ? "\n" : "", s->acts[i].path);
 	return sb_detach(&sb);
 }

@@ -7,6 +7,7 @@
 
 #include "vmailadm/excerpt.h"
 #include "vmailadm/mapfile.h"
+#include "vmailadm/model.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/strbuf.h"
 
@@ -129,6 +130,13 @@ op_apply_fn apply_domain_add, apply_domain_del, apply_mailbox_add, apply_mailbox
 	apply_mailbox_quota, apply_alias_add, apply_alias_del, apply_alias_set, apply_catchall_set,
 	apply_catchall_clear, apply_sysalias, apply_file_restore, apply_maildir_restore, apply_map_rebuild,
 	apply_maildir_create;
+/* rename.c */
+op_apply_fn apply_mailbox_rename;
+/* What the handlers share: the mailbox an op names (in a table vmailadm
+ * can edit), the table of a map role (d says why there is none). */
+const struct mailbox *apply_need_mailbox(const struct world *w, const char *address, struct diags *d);
+struct table *apply_map_table(const struct world *w, enum map_role role, const char *param,
+			      struct diags *d);
 int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d);
 
 /* quick.c */

@@ -252,6 +252,8 @@ static bool browse_k_edit(struct screen *s, struct ui *ui, ui_key k)
 		edit_edit(ui, &sel);
 	else if (k == 'p')
 		edit_password(ui, &sel);
+	else if (k == 'M')
+		edit_rename(ui, &sel);
 	else
 		edit_quota(ui, &sel);
 	return true;
@@ -497,6 +499,8 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("set the selected mailbox's password (typed twice, or generated)") },
 	{ .keys = { 'Q' }, .run = browse_k_edit, .name = "Q",
 	  .help = N_("set the selected mailbox's quota") },
+	{ .keys = { 'M' }, .run = browse_k_edit, .name = "M",
+	  .help = N_("rename the selected mailbox (its maildir moves; the old address may stay as an alias)") },
 	{ .keys = { ' ', UI_FN(KEY_IC) }, .run = tags_k_toggle, .name = "Space  Insert",
 	  .help = N_("tag or untag a mailbox or alias; d and Q then act on every tagged one, as one batch") },
 	{ .keys = { 'u' }, .run = browse_k_staged, .name = "u",

@@ -577,6 +577,36 @@ static void test_recover_add_removes_maildir(void)
 	teardown();
 }
 
+/* mailbox rename killed after the maildir moved, and again once every file
+ * was in place: the recovery puts the files back and the maildir with them,
+ * as for a create or a restore (issue 15). */
+static void test_recover_rename(void)
+{
+	static const char *const at[] = { "move maildir", "write /", "reload" };
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+		setup();
+		struct snap sn;
+		snap_take(&sn);
+		crash_line_at("mailbox rename janedoe@andromed.cloud jane@ascent.cloud --keep-old", at[i]);
+		CU_ASSERT(exists(P("vhosts/ascent.cloud/jane/cur")));
+		CU_ASSERT(!exists(P("vhosts/andromed.cloud/janedoe")));
+		struct strbuf said = STRBUF_INIT;
+		struct diags d = DIAGS_INIT;
+		CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "rolled back the interrupted commit"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "back to"));
+		CU_ASSERT(exists(P("vhosts/andromed.cloud/janedoe/cur")));
+		CU_ASSERT(!exists(P("vhosts/ascent.cloud/jane")));
+		snap_check(&sn);
+		/* and it can be done again */
+		CU_ASSERT_EQUAL(run1("mailbox rename janedoe@andromed.cloud jane@ascent.cloud"), 0);
+		CU_ASSERT(exists(P("vhosts/ascent.cloud/jane/cur")));
+		sb_free(&said);
+		diags_free(&d);
+		teardown();
+	}
+}
+
 /* Killed once the new versions are written under temporary names, before
  * the journal: no live file changed, and the temporary files (a source and
  * the map built from it beside vmailbox, the passwd-file's) are recognised
@@ -1348,6 +1378,7 @@ int main(void)
 		{ "recover after a killed commit", test_recover_after_crash },
 		{ "mailbox del killed in the reload: finished, mail archived (#10.2)", test_recover_del_killed_in_reload },
 		{ "mailbox add killed after its maildir: rolled back, maildir removed (#10.2)", test_recover_add_removes_maildir },
+		{ "recovery: a killed mailbox rename moves the maildir back", test_recover_rename },
 		{ "killed before the journal: temporary files removed", test_crash_before_journal },
 		{ "killed after the journal, before the renames", test_crash_after_journal },
 		{ "recovery leaves a running commit alone", test_recover_waits_for_lock },

@@ -37,6 +37,8 @@ static void test_round_trip(void)
 		"map rebuild hash:/etc/Postfix/Virtual",
 		"map rebuild 'lmdb:/etc/postfix/odd name'",
 		"maildir create bob@example.com",
+		"mailbox rename bob@example.com robert@example.org --keep-old",
+		"mailbox rename bob@example.com robert@example.org",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
 		struct diags d = DIAGS_INIT;
@@ -93,6 +95,19 @@ static void test_fields(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "z@other.org, a@example.com"));
 	sb_free(&s);
 	op_free(&op);
+	/* mailbox rename: NEW folds like the subject, --keep-old read and said. */
+	op = parse("mailbox rename Bob@Example.com Robert@Example.ORG --keep-old", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	CU_ASSERT_EQUAL(op->kind, OP_MAILBOX_RENAME);
+	CU_ASSERT_STRING_EQUAL(op->targets[0], "robert@example.org");
+	CU_ASSERT(op->keep_old);
+	op_describe(op, &s);
+	CU_ASSERT_STRING_EQUAL(s.buf, "rename mailbox bob@example.com to robert@example.org (bob@example.com kept as an alias)");
+	sb_free(&s);
+	op_free(&op);
+	CU_ASSERT_PTR_NULL(parse("mailbox rename bob@example.com", &d));
+	CU_ASSERT_PTR_NULL(parse("mailbox rename a@b.c d@e.f g@h.i", &d));
+	CU_ASSERT_PTR_NULL(parse("mailbox add a@b.c --keep-old", &d));
 	diags_free(&d);
 }
 

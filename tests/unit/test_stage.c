@@ -142,6 +142,63 @@ static void test_mailbox_del_archive_and_purge(void)
 	teardown();
 }
 
+/* mailbox rename (issue 15): the maildir moves (across domains), the map,
+ * passwd-file and alias lines follow, --keep-old leaves an alias, and NEW
+ * existing in any form is refused. */
+static void test_mailbox_rename(void)
+{
+	setup();
+	char *before = slurp(USERS);
+	const char *jl = strstr(before, "\njohndoe@andromed.cloud:");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(jl);
+	char *fields = xstrndup(strchr(jl + 1, ':'), strcspn(strchr(jl + 1, ':'), "\n"));
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox rename johndoe@andromed.cloud admin@ascent.cloud"), -1);
+	CU_ASSERT(strstr(msg, "already exists") != NULL);
+	CU_ASSERT_EQUAL(push(s, "mailbox rename johndoe@andromed.cloud info@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "is an alias") != NULL);
+	CU_ASSERT_EQUAL(push(s, "mailbox rename johndoe@andromed.cloud x@nowhere.example"), -1);
+	CU_ASSERT(strstr(msg, "not a virtual mailbox domain") != NULL);
+	CU_ASSERT_EQUAL(push(s, "mailbox rename nobody@andromed.cloud x@ascent.cloud"), -1);
+	CU_ASSERT(strstr(msg, "is not a mailbox") != NULL);
+	CU_ASSERT_EQUAL(push(s, "mailbox rename johndoe@andromed.cloud johndoe@andromed.cloud"), -1);
+	CU_ASSERT_EQUAL(push(s, "mailbox rename johndoe@andromed.cloud JDoe@Ascent.cloud --keep-old"), 0);
+	const struct plan *p = stage_plan(s);
+	CU_ASSERT(plan_has(p, ACT_MAILDIR_RENAME, "andromed.cloud/johndoe"));
+	CU_ASSERT(notes_have(p, "stays, as an alias of jdoe@ascent.cloud"));
+	struct strbuf acts = STRBUF_INIT;
+	plan_describe_actions(p, cfg, &acts);
+	CU_ASSERT(strstr(acts.buf, "move maildir ") != NULL && strstr(acts.buf, "ascent.cloud/jdoe") != NULL);
+	sb_free(&acts);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VMB, "jdoe@ascent.cloud", "ascent.cloud/jdoe/"));
+	CU_ASSERT(!has_entry(VMB, "johndoe@andromed.cloud", NULL));
+	CU_ASSERT(has_entry(VAL, "johndoe@andromed.cloud", "jdoe@ascent.cloud"));
+	CU_ASSERT(has_entry(VAL, "info@andromed.cloud", "jdoe@ascent.cloud"));
+	CU_ASSERT(has_entry(VAL, "equipe@andromed.cloud", "jdoe@ascent.cloud, janedoe@andromed.cloud"));
+	char *want = xasprintf("\njdoe@ascent.cloud%s\n", fields);   /* hash, ids, quota kept */
+	CU_ASSERT(contains(USERS, want));
+	CU_ASSERT(!contains(USERS, "johndoe@"));
+	CU_ASSERT(exists(P("vhosts/ascent.cloud/jdoe/cur")));
+	CU_ASSERT(!exists(P("vhosts/andromed.cloud/johndoe")));
+	/* Without --keep-old the old name goes; a self-forward follows. */
+	CU_ASSERT_EQUAL(push(s, "alias add janedoe@andromed.cloud boss@elsewhere.example"), 0);
+	CU_ASSERT_EQUAL(push(s, "mailbox rename janedoe@andromed.cloud jane@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VAL, "jane@andromed.cloud", "jane@andromed.cloud, boss@elsewhere.example"));
+	CU_ASSERT(!has_entry(VAL, "janedoe@andromed.cloud", NULL));
+	CU_ASSERT(has_entry(VAL, "equipe@andromed.cloud", "jdoe@ascent.cloud, jane@andromed.cloud"));
+	CU_ASSERT(exists(P("vhosts/andromed.cloud/jane/cur")));
+	free(want);
+	free(fields);
+	free(before);
+	stage_free(&s);
+	teardown();
+}
+
 static void test_passwd_and_quota(void)
 {
 	setup();
@@ -623,6 +680,7 @@ int main(void)
 		{ "mailbox add without a password", test_mailbox_add_without_password },
 		{ "mailbox del: refused while aliased, archive, purge", test_mailbox_del_archive_and_purge },
 		{ "mailbox passwd and quota", test_passwd_and_quota },
+		{ "mailbox rename: maildir, map, passwd-file, aliases, --keep-old", test_mailbox_rename },
 		{ "alias add/del: targets, self-forward, external", test_aliases },
 		{ "alias set: replace, reorder, create, refusals, self kept, undo", test_alias_set },
 		{ "catch-all in the mailbox map (default)", test_catchall_mailbox_form },

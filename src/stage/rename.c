@@ -1,0 +1,250 @@
+/* mailbox rename OLD NEW (issue 15): one operation that moves the maildir
+ * and rewrites every line naming OLD — the mailbox map line, the
+ * passwd-file line (hash, quota and extra fields kept), every alias target,
+ * the catch-alls delivering to its maildir — so that nothing is left
+ * pointing at a name or a place that no longer exists. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "stage_int.h"
+#include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/neighbour.h"
+#include "vmailadm/xalloc.h"
+
+/* One table line to write once every new value is known: the world's
+ * entries are not to be trusted after the first edit. */
+struct rename_edit {
+	struct table *t;
+	char *key, *value;   /* value NULL: the line goes */
+};
+
+struct rename_plan {
+	struct rename_edit *v;
+	size_t n, cap;
+};
+
+static void rename_plan_add(struct rename_plan *p, struct table *t, const char *key, const char *value)
+{
+	xgrow(&p->v, &p->cap, p->n + 1, sizeof *p->v);
+	p->v[p->n++] = (struct rename_edit){ t, xstrdup(key), value ? xstrdup(value) : NULL };
+}
+
+static void rename_plan_free(struct rename_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].key);
+		free(p->v[i].value);
+	}
+	free(p->v);
+}
+
+/* A path field (home, userdb_mail=..., userdb_home=...) that names the old
+ * maildir names the new one: the text with every occurrence of from that
+ * ends at '/', ' ', ':' or the end replaced by to. */
+static char *rename_path_text(const char *text, const char *from, const char *to, bool *changed)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t fl = strlen(from);
+	for (const char *p = text; *p;) {
+		if (fl && strncmp(p, from, fl) == 0 && strchr("/ :", p[fl]) != NULL) {
+			sb_adds(&sb, to);
+			p += fl;
+			*changed = true;
+		} else {
+			sb_addc(&sb, *p++);
+		}
+	}
+	return sb_detach(&sb);
+}
+
+/* The value of an alias with every target naming old naming new instead
+ * (the other targets as written); "" when it named only old and drop_self. */
+static char *rename_alias_value(const struct alias *a, const char *old, const char *new)
+{
+	struct strbuf v = STRBUF_INIT;
+	for (size_t k = 0; k < a->ntargets; k++) {
+		const char *t = strcmp(a->targets[k].address, old) == 0 ? new : a->targets[k].text;
+		sb_addf(&v, "%s%s", v.len ? ", " : "", t);
+	}
+	return sb_detach(&v);
+}
+
+/* The checks on NEW: a valid new address, in a mailbox domain, that is
+ * nothing yet (the rules of mailbox add, stagerule.c), and whose maildir
+ * place is free on disk. */
+static int rename_check_new(struct stage *s, const struct world *w, const struct mailbox *b, const char *new,
+			    struct diags *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	const char *file;
+	unsigned line;
+	int rc = -1;
+	if (strcmp(new, b->address) == 0)
+		diag_error(d, NULL, 0, _("%s is already the name of this mailbox"), new);
+	else if (!op_valid_address(new, &why) || !op_safe_local_part(new, s->cfg->local_part_allow, &why))
+		diag_error(d, NULL, 0, "%s", why.buf);
+	else if (!stage_rule_new_mailbox(w, new, &why, &file, &line))
+		diag_error(d, file, line, "%s", why.buf);
+	else
+		rc = 0;
+	sb_free(&why);
+	return rc;
+}
+
+/* The passwd-file line of NEW: OLD's fields, its home and path fields
+ * following the maildir. */
+static int rename_pwfile(struct stage *s, struct world *w, const struct mailbox *b, const char *new,
+			 const char *from, const char *to, struct diags *d)
+{
+	const struct pwfile_entry *o = b->pw;
+	bool changed = false;
+	char *home = rename_path_text(o->home, from, to, &changed);
+	char *extra = rename_path_text(o->extra, from, to, &changed);
+	char *password = xstrdup(o->password), *uid = xstrdup(o->uid), *gid = xstrdup(o->gid);
+	char *gecos = xstrdup(o->gecos), *shell = xstrdup(o->shell), *user = xstrdup(new);
+	char *scheme = pwfile_scheme(o);
+	struct pwfile_entry e = { .user = user, .password = password, .uid = uid, .gid = gid,
+				  .gecos = gecos, .home = home, .shell = shell, .extra = extra };
+	int rc = pwfile_remove(world_pwfile(w), b->address, d);
+	if (rc == 0)
+		rc = pwfile_add(world_pwfile(w), &e, d);
+	if (rc == 0 && changed)
+		stage_add_note(s, _("the passwd-file fields of %s that named %s now name %s"), new, from, to);
+	/* DIGEST-MD5 hashes the user name with the password (RFC 2831). */
+	if (rc == 0 && strcmp(scheme, "DIGEST-MD5") == 0)
+		stage_add_note(s, _("the DIGEST-MD5 hash of %s was made with the old name: set a new password (vmailadm mailbox passwd %s)"),
+			       new, new);
+	free(scheme);
+	free(home);
+	free(extra);
+	free(password);
+	free(uid);
+	free(gid);
+	free(gecos);
+	free(shell);
+	free(user);
+	return rc;
+}
+
+/* The alias lines: every alias naming OLD names NEW; OLD's own entry (an
+ * identity entry, a forward keeping a copy) becomes NEW's; --keep-old
+ * leaves OLD as an alias of NEW; a catch-all of NEW's domain in the alias
+ * map needs NEW to have an entry. */
+static int rename_aliases(struct stage *s, struct world *w, const struct mailbox *b, const struct op *op,
+			  const char *new, struct rename_plan *p, struct diags *d)
+{
+	const char *old = b->address;
+	size_t n;
+	const struct alias *const *in = world_aliases_to(w, old, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(in[i]->address, old) == 0)
+			continue;
+		if (!in[i]->map || !in[i]->map->table) {
+			diag_error(d, in[i]->file, in[i]->line, _("%s is in a table vmailadm cannot edit"), in[i]->address);
+			return -1;
+		}
+		char *v = rename_alias_value(in[i], old, new);
+		rename_plan_add(p, in[i]->map->table, in[i]->address, v);
+		free(v);
+	}
+	const struct domain *ndom = world_domain_find(w, strrchr(new, '@') + 1);
+	bool guard = ndom && ndom->catchall_alias;
+	const struct alias *own = b->alias;
+	const struct world_map *am = world_map_for(w, MAP_VIRTUAL_ALIAS);
+	struct table *t = own ? own->map ? own->map->table : NULL : am ? am->table : NULL;
+	if (own && !t) {
+		diag_error(d, own->file, own->line, _("%s is in a table vmailadm cannot edit"), old);
+		return -1;
+	}
+	char *v = own ? rename_alias_value(own, old, new) : NULL;
+	bool identity = v && strcmp(v, new) == 0;
+	if (own)
+		rename_plan_add(p, t, old, op->keep_old ? new : NULL);
+	else if (op->keep_old && t)
+		rename_plan_add(p, t, old, new);
+	else if (op->keep_old)
+		return apply_map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d) ? 0 : -1;
+	if (v && (!identity || guard))
+		rename_plan_add(p, t, new, v);
+	else if (!v && guard && t)
+		rename_plan_add(p, t, new, new);
+	if (guard)
+		stage_add_note(s, _("%s gets an identity entry in the alias map, because the catch-all of %s is there and would swallow it"),
+			       new, ndom->name);
+	if (op->keep_old)
+		stage_add_note(s, _("%s stays, as an alias of %s: mail to it is delivered to the renamed mailbox"), old, new);
+	free(v);
+	return 0;
+}
+
+int apply_mailbox_rename(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const struct mailbox *b = apply_need_mailbox(w, op->subject, d);
+	if (!b)
+		return -1;
+	const char *new = op->targets[0];
+	if (!b->local[0] || !b->is_maildir) {
+		diag_error(d, b->file, b->line, _("%s is delivered to %s, not to a maildir: only a mailbox with a maildir can be renamed"),
+			   b->address, b->maildir);
+		return -1;
+	}
+	if (rename_check_new(s, w, b, new, d) < 0)
+		return -1;
+	const char *at = strrchr(new, '@');
+	char *local = xstrndup(new, (size_t)(at - new));
+	struct strbuf value = STRBUF_INIT;
+	neighbour_mailbox_value(w, local, at + 1, &value);
+	char *from = xstrdup(b->maildir), *to = xasprintf("%s/%s", world_mailbox_base(w), value.buf);
+	for (size_t k = strlen(from); k > 1 && from[k - 1] == '/';)
+		from[--k] = '\0';
+	for (size_t k = strlen(to); k > 1 && to[k - 1] == '/';)
+		to[--k] = '\0';
+	struct rename_plan p = { 0 };
+	struct stat st;
+	int rc = -1;
+	if (lstat(to, &st) == 0) {
+		diag_error(d, to, 0, _("a maildir is already where %s's would go: move it away first"), new);
+	} else if (rename_aliases(s, w, b, op, new, &p, d) == 0) {
+		/* A catch-all kept in the mailbox map delivers to this maildir
+		 * by its path: it follows the mail. */
+		size_t nc;
+		const struct catchall *c = world_catchalls(w, &nc);
+		for (size_t i = 0; i < nc; i++)
+			if (c[i].map == CATCHALL_IN_MAILBOX_MAP && c[i].mailbox->map->table &&
+			    strcmp(c[i].mailbox->maildir, b->maildir) == 0)
+				rename_plan_add(&p, c[i].mailbox->map->table, c[i].mailbox->address, value.buf);
+		struct table *vm = b->map->table;
+		rc = table_remove(vm, b->address, d);
+		if (rc == 0)
+			rc = table_add(vm, new, value.buf, d);
+		for (size_t i = 0; i < p.n && rc == 0; i++) {
+			const struct rename_edit *e = &p.v[i];
+			if (!e->value)
+				rc = table_remove(e->t, e->key, d);
+			else
+				rc = table_lookup(e->t, e->key) ? table_set(e->t, e->key, e->value, d)
+								: table_add(e->t, e->key, e->value, d);
+		}
+		if (rc == 0 && b->pw)
+			rc = rename_pwfile(s, w, b, new, from, to, d);
+		if (rc == 0) {
+			stage_add_action(s, ACT_MAILDIR_RENAME, from, to, b->address);
+			if (!b->pw)
+				stage_add_note(s, _("%s has no password: it receives mail, but nobody can log in to read it until one is set"),
+					       new);
+		}
+	}
+	rename_plan_free(&p);
+	free(local);
+	free(from);
+	free(to);
+	sb_free(&value);
+	return rc;
+}

@@ -1,0 +1,81 @@
+#!/bin/sh
+# vmailadm mailbox rename (issue 15) on the demo tree, with the real
+# postmap: refusals that change nothing, the dry run's diff and move, the
+# commit (maildir, maps, passwd-file, aliases), --keep-old, the same
+# through apply, a killed commit recovered with the maildir moved back,
+# rollback refused with the way to undo it.
+. "${top_srcdir:-.}/tests/lib.sh"
+command -v postmap >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
+command -v postmap >/dev/null 2>&1 || { echo "SKIP: no postmap"; exit 77; }
+demo_world
+printf 'postmap: %s\n' "$(command -v postmap)" >>"$d/vmailadm.yaml"
+pf="$d/etc/postfix"
+for m in vmailbox virtual_alias virtual_domains; do postmap -c "$pf" "hash:$pf/$m" || exit 99; done
+before=$(sums)
+
+# NEW exists in any form: refused, one line, nothing changed.
+for new in admin@ascent.cloud info@andromed.cloud x@nowhere.example 'a b@ascent.cloud' \
+	johndoe@andromed.cloud; do
+	v mailbox rename johndoe@andromed.cloud "$new" >"$tmp/out" 2>"$tmp/err"; rc=$?
+	check_refused "rename to '$new'" "error: "
+done
+mkdir -p "$d/vhosts/ascent.cloud/orphan/cur"
+v mailbox rename johndoe@andromed.cloud orphan@ascent.cloud >"$tmp/out" 2>"$tmp/err"; rc=$?
+check_refused "rename onto an orphan maildir" "a maildir is already where orphan@ascent.cloud's would go"
+rmdir "$d/vhosts/ascent.cloud/orphan/cur" "$d/vhosts/ascent.cloud/orphan"
+
+# The dry run shows every line and the move.
+v mailbox rename johndoe@andromed.cloud jdoe@ascent.cloud --dry-run >"$tmp/out" 2>&1 || no "dry run: $(cat "$tmp/out")"
+grep -q '^-johndoe@andromed.cloud  *andromed.cloud/johndoe/$' "$tmp/out" || no "dry run: no - vmailbox line"
+grep -q '^+jdoe@ascent.cloud  *ascent.cloud/jdoe/$' "$tmp/out" || no "dry run: no + vmailbox line"
+grep -q '^+info@andromed.cloud  *jdoe@ascent.cloud$' "$tmp/out" || no "dry run: alias target not renamed"
+grep -q "^move maildir $d/vhosts/andromed.cloud/johndoe to $d/vhosts/ascent.cloud/jdoe" "$tmp/out" ||
+	no "dry run: the move is not shown: $(cat "$tmp/out")"
+[ "$(sums)" = "$before" ] || no "the dry run changed a file"
+v mailbox rename johndoe@andromed.cloud jdoe@ascent.cloud --dry-run --json >"$tmp/out" 2>&1
+python3 - "$tmp/out" <<'PY' || no "dry run --json: no rename-maildir action"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert any(a["action"] == "rename-maildir" for a in j["actions"]), j["actions"]
+PY
+
+# The commit.
+old=$(grep '^johndoe@andromed.cloud:' "$d/etc/dovecot/users" | cut -d: -f2-)
+n=$(ls "$d/vhosts/andromed.cloud/johndoe/cur" | wc -l)
+v mailbox rename johndoe@andromed.cloud jdoe@ascent.cloud >"$tmp/out" 2>&1 || no "rename: $(cat "$tmp/out")"
+[ "$(ls "$d/vhosts/ascent.cloud/jdoe/cur" | wc -l)" = "$n" ] || no "the messages did not move"
+[ -e "$d/vhosts/andromed.cloud/johndoe" ] && no "the old maildir is still there"
+[ "$(grep '^jdoe@ascent.cloud:' "$d/etc/dovecot/users" | cut -d: -f2-)" = "$old" ] ||
+	no "passwd-file: hash, ids or quota not kept"
+[ "$(postmap -c "$pf" -q jdoe@ascent.cloud "hash:$pf/vmailbox")" = ascent.cloud/jdoe/ ] || no "vmailbox.db lacks jdoe"
+postmap -c "$pf" -q johndoe@andromed.cloud "hash:$pf/vmailbox" >/dev/null && no "vmailbox.db still has johndoe"
+postmap -c "$pf" -q johndoe@andromed.cloud "hash:$pf/virtual_alias" >/dev/null && no "without --keep-old, johndoe is an alias"
+[ "$(postmap -c "$pf" -q equipe@andromed.cloud "hash:$pf/virtual_alias")" = "jdoe@ascent.cloud, janedoe@andromed.cloud" ] ||
+	no "equipe's target not renamed"
+v lint >"$tmp/out" 2>&1
+grep -i "jdoe\|johndoe" "$tmp/out" && no "lint finds a problem with the renamed mailbox"
+v log --json >"$tmp/out"
+grep -q '"action": "rename"' "$tmp/out" || no "audit: no rename maildir record"
+
+# rollback refuses, naming the way back.
+v rollback >"$tmp/out" 2>"$tmp/err" && no "rollback of a rename accepted"
+grep -q "undo it with vmailadm mailbox rename" "$tmp/err" || no "rollback: $(cat "$tmp/err")"
+
+# --keep-old, through apply.
+printf 'mailbox rename janedoe@andromed.cloud jane@andromed.cloud --keep-old\n' >"$tmp/batch"
+v apply "$tmp/batch" >"$tmp/out" 2>&1 || no "apply: $(cat "$tmp/out")"
+[ "$(postmap -c "$pf" -q janedoe@andromed.cloud "hash:$pf/virtual_alias")" = jane@andromed.cloud ] ||
+	no "--keep-old: janedoe is not an alias of jane"
+[ -d "$d/vhosts/andromed.cloud/jane/cur" ] || no "apply: the maildir did not move"
+
+# Killed after the move: the next run puts files and maildir back.
+before=$(sums)
+VMAILADM_FAIL_AT=rename-maildir:kill "$VMAILADM" --config "$d/vmailadm.yaml" \
+	mailbox rename support@andromed.cloud help@ascent.cloud >/dev/null 2>&1
+[ -d "$d/vhosts/ascent.cloud/help" ] || no "killed: the maildir had not moved"
+v list mailboxes >"$tmp/out" 2>"$tmp/err"
+grep -q "moved maildir $d/vhosts/ascent.cloud/help back to $d/vhosts/andromed.cloud/support" "$tmp/err" ||
+	no "recovery: $(cat "$tmp/err")"
+[ -d "$d/vhosts/andromed.cloud/support/cur" ] || no "recovery: the maildir is not back"
+[ "$(sums)" = "$before" ] || no "recovery: the files are not as before"
+exit $fail
