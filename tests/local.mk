@@ -121,6 +121,7 @@ INTEGRATION_TESTS = \
 	tests/integration/pgsql-db.sh \
 	tests/integration/pgsql-live.sh \
 	tests/integration/queue-ui.sh \
+	tests/integration/rename-live.sh \
 	tests/integration/stage-live.sh \
 	tests/integration/trace-vs-postfix.sh \
 	tests/integration/traffic-live.sh

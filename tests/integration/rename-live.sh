@@ -1,0 +1,71 @@
+#!/bin/sh
+# mailbox rename (issue 15) on a demo tree served by real Postfix and
+# Dovecot: after the rename, mail sent by SMTP to NEW lands in the moved
+# maildir, an IMAP login as NEW sees the old messages, OLD is refused at
+# RCPT (or, with --keep-old, delivered to NEW), an alias naming OLD now
+# delivers to NEW, and the old password logs in as NEW.
+set -u
+. "$top_srcdir/tests/integration/lib.sh"
+sandbox_require
+tmp=$(sandbox_tmpdir) || exit 99
+trap 'sandbox_stop; rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*"; fail=1; }
+vm() {
+	_out=$(sandbox_vmailadm "$@" 2>&1)
+	_rc=$?
+	[ $_rc -eq 0 ] || echo "$_out" >&2
+	return $_rc
+}
+send() { smtp_send tester@sandbox.test "$1" "$2" >/dev/null || no "SMTP to $1 refused"; }
+has() { maildir_grep "$d/vhosts/$1" "$2" || no "$2 did not reach $1"; }
+
+d="$tmp/demo"
+"$VMAILADM" demo "$d" >/dev/null || exit 99
+sandbox_init "$d"
+sandbox_postmap_all || exit 99
+sandbox_start || exit 99
+
+printf 'Jane-Pass-1234\n' | sandbox_vmailadm mailbox passwd janedoe@andromed.cloud --password-stdin >/dev/null 2>&1 ||
+	no "mailbox passwd janedoe"
+send janedoe@andromed.cloud "before-rename"
+wait_queue_empty || no "queue (before)"
+has andromed.cloud/janedoe "before-rename"
+n=$(imap_login janedoe@andromed.cloud 'Jane-Pass-1234') || no "IMAP janedoe before the rename"
+
+# Across domains, without --keep-old.
+vm mailbox rename janedoe@andromed.cloud jane@ascent.cloud || no "mailbox rename janedoe -> jane@ascent.cloud"
+[ -d "$d/vhosts/ascent.cloud/jane/cur" ] || no "the maildir did not move"
+[ -e "$d/vhosts/andromed.cloud/janedoe" ] && no "the old maildir is still there"
+send jane@ascent.cloud "after-rename"
+send equipe@andromed.cloud "to-the-team"
+wait_queue_empty || no "queue (after)"
+has ascent.cloud/jane "after-rename"
+has ascent.cloud/jane "before-rename"
+has ascent.cloud/jane "to-the-team"
+[ -e "$d/vhosts/andromed.cloud/janedoe" ] && no "a delivery recreated the old maildir"
+m=$(imap_login jane@ascent.cloud 'Jane-Pass-1234') || no "IMAP login as jane@ascent.cloud with the old password"
+[ "$m" = $((n + 2)) ] || no "IMAP jane@ascent.cloud sees $m messages, expected $((n + 2)) (the old ones too)"
+auth_test janedoe@andromed.cloud 'Jane-Pass-1234'
+[ $? -eq 1 ] || no "the old name still logs in"
+o=$(smtp_send tester@sandbox.test janedoe@andromed.cloud "to-the-old-name")
+case $o in *"550 5.1.1"*) ;; *) no "mail to the old name: expected 550 5.1.1, got: $o" ;; esac
+
+# In the same domain, with --keep-old: the old name delivers to the new.
+printf 'John-Pass-1234\n' | sandbox_vmailadm mailbox passwd johndoe@andromed.cloud --password-stdin >/dev/null 2>&1 ||
+	no "mailbox passwd johndoe"
+vm mailbox rename johndoe@andromed.cloud john@andromed.cloud --keep-old || no "mailbox rename --keep-old"
+send johndoe@andromed.cloud "old-name-kept"
+send info@andromed.cloud "alias-of-old"
+wait_queue_empty || no "queue (keep-old)"
+has andromed.cloud/john "old-name-kept"
+has andromed.cloud/john "alias-of-old"
+[ -e "$d/vhosts/andromed.cloud/johndoe" ] && no "--keep-old: a delivery recreated the old maildir"
+imap_login john@andromed.cloud 'John-Pass-1234' >/dev/null || no "IMAP login as john@andromed.cloud"
+case $(bv_probe johndoe@andromed.cloud) in
+*"deliverable john@andromed.cloud"*) ;;
+*) no "sendmail -bv johndoe@: not delivered to john" ;;
+esac
+sandbox_vmailadm lint >"$tmp/lint" 2>&1
+grep -E "jane@|john@" "$tmp/lint" && no "lint finds a problem after the renames"
+exit $fail
