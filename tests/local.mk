@@ -66,6 +66,7 @@ CLI_TESTS = \
 	tests/cli-leaks.sh \
 	tests/cli-lint.sh \
 	tests/cli-rename.sh \
+	tests/cli-forward.sh \
 	tests/cli-list.sh \
 	tests/cli-paths.sh \
 	tests/cli-queue.sh \
@@ -80,6 +81,7 @@ UI_TESTS = \
 	tests/ui/exercise.sh \
 	tests/ui/edit.sh \
 	tests/ui/rename.sh \
+	tests/ui/forward.sh \
 	tests/ui/find.sh \
 	tests/ui/forms.sh \
 	tests/ui/history.sh \

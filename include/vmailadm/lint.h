@@ -25,7 +25,8 @@ enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
  * map-older-than-source, domain-list-file-needs-reload, passwd-file-mode,
  * maildir-owner, mail-base-mode, vmail-uid-below-minimum,
  * virtual-mailbox-limit-not-quota, dovecot-path-mismatch, hash-in-value,
- * mailbox-map-substitution, case-sensitive-pattern. */
+ * mailbox-map-substitution, case-sensitive-pattern, forward-loop,
+ * forward-without-copy. */
 struct lint_problem {
 	const char *rule;
 	enum lint_severity severity;

@@ -227,6 +227,12 @@ const struct alias *const *world_aliases_to(const struct world *w, const char *a
  * array (free it; the aliases are the world's). */
 const struct alias **world_aliases_reaching(const struct world *w, const char *address,
 					    size_t *n);
+/* A mailbox's forwarding (issue 15): its own alias entry when that names
+ * anything besides itself (an identity entry is no forwarding), else NULL;
+ * *keeps_copy (may be NULL): the entry names the mailbox too, so its INBOX
+ * still gets the mail (Postfix stops the expansion at a key naming itself);
+ * without it the mail leaves and never reaches the INBOX. */
+const struct alias *world_mailbox_forward(const struct mailbox *b, bool *keeps_copy);
 
 /* Stable names for JSON and the interface ("virtual-mailbox", "virtual-alias",
  * "local", "other"; "mailbox", "alias", "catchall", "unknown", "local",

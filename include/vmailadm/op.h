@@ -44,6 +44,11 @@ enum op_kind {
 	/* mailbox rename OLD NEW [--keep-old]: subject OLD, targets[0] NEW; the
 	 * maildir moves, every line naming OLD names NEW (issue 15). */
 	OP_MAILBOX_RENAME,
+	/* forward set ADDRESS TARGET... --keep-copy|--no-copy: the mailbox's
+	 * own alias entry becomes [ADDRESS,] TARGET...; forward clear ADDRESS:
+	 * back to no forwarding (issue 15). */
+	OP_FORWARD_SET,
+	OP_FORWARD_CLEAR,
 };
 
 struct op {
@@ -59,6 +64,7 @@ struct op {
 	bool keep_maildir;     /* MAILBOX_DEL: leave the maildir where it is */
 	bool adopt_maildir;    /* MAILBOX_ADD: take on a maildir already there */
 	bool keep_old;         /* MAILBOX_RENAME: OLD stays, as an alias of NEW */
+	bool no_copy;          /* FORWARD_SET: the mailbox keeps no copy */
 	char *sha256;          /* FILE_RESTORE: the hex digest PATH must still have;
 	                        * NULL: restore whatever it holds (--force) */
 };

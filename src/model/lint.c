@@ -355,10 +355,12 @@ static void lint_aliases(const struct world *w, struct lint_report *r)
 		trace_address(t, a->address, &tr);
 		if (tr.deferred && tr.limit) {
 			bool loop = strcmp(tr.limit, "recursion") == 0;
+			/* the alias of a mailbox is its forwarding (issue 15) */
+			bool forward = loop && world_mailbox_find(w, a->address) != NULL;
 			char *fix = loop ? fixf(_("break the loop: one alias in the chain must end at a mailbox or map to itself"))
 					 : fixf(_("split the alias or raise virtual_alias_%s_limit"),
 						strcmp(tr.limit, "length") == 0 ? "address_length" : tr.limit);
-			add(r, loop ? "alias-loop" : "alias-limit", LINT_ERROR, a->file, a->line, a->address,
+			add(r, forward ? "forward-loop" : loop ? "alias-loop" : "alias-limit", LINT_ERROR, a->file, a->line, a->address,
 			    fix,
 			    loop ? _("alias %s loops: Postfix defers its mail (4.6.0 Alias expansion error, unreasonable virtual_alias_maps map nesting)")
 				 : _("alias %s exceeds the virtual_alias %s limit: Postfix defers its mail (4.6.0 Alias expansion error)"),
@@ -536,6 +538,16 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 			add(r, "mailbox-without-password", LINT_WARNING, b->file, b->line, b->address, fix,
 			    _("mailbox %s has no entry in the passwd-file %s: mail is delivered but nobody can log in to read it"),
 			    b->address, pwpath);
+			free(fix);
+		}
+		bool copy;
+		const struct alias *fw = world_mailbox_forward(b, &copy);
+		if (fw && !copy && b->pw && *b->pw->password) {
+			char *fix = fixf(_("vmailadm forward set %s TARGET... --keep-copy, or remove its password"),
+					 b->address);
+			add(r, "forward-without-copy", LINT_WARNING, fw->file, fw->line, b->address, fix,
+			    _("mailbox %s forwards its mail to %s without keeping a copy, but it still has a login: its INBOX never gets that mail"),
+			    b->address, fw->value);
 			free(fix);
 		}
 		if (!b->is_maildir) {

@@ -122,6 +122,21 @@ const struct domain *world_domain_find(const struct world *w, const char *name)
 	return dom;
 }
 
+const struct alias *world_mailbox_forward(const struct mailbox *b, bool *keeps_copy)
+{
+	const struct alias *a = b->alias;
+	bool self = false, other = false;
+	for (size_t i = 0; a && i < a->ntargets; i++) {
+		if (strcmp(a->targets[i].address, b->address) == 0)
+			self = true;
+		else
+			other = true;
+	}
+	if (keeps_copy)
+		*keeps_copy = self;
+	return other ? a : NULL;
+}
+
 const struct mailbox *world_mailbox_find(const struct world *w, const char *address)
 {
 	FOLDED(k, address);

@@ -199,7 +199,7 @@ static bool apply_reaches(const struct world *w, const char *from, const char *t
 	return false;
 }
 
-static int apply_check_targets(const struct world *w, const struct op *op, struct diags *d)
+int apply_check_targets(const struct world *w, const struct op *op, struct diags *d)
 {
 	bool catchall = op->kind == OP_CATCHALL_SET;
 	for (size_t i = 0; i < op->ntargets; i++) {

@@ -1,6 +1,7 @@
 libvmail_a_SOURCES += \
 	src/stage/apply.c \
 	src/stage/rename.c \
+	src/stage/forward.c \
 	src/stage/audit.c \
 	src/stage/build.c \
 	src/stage/commit.c \

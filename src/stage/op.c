@@ -28,6 +28,7 @@ enum op_option {
 	OPT_KEEP_MAILDIR = 1 << 5,
 	OPT_ADOPT_MAILDIR = 1 << 6,
 	OPT_KEEP_OLD = 1 << 7,
+	OPT_COPY = 1 << 8,          /* --keep-copy or --no-copy, one of them */
 };
 
 enum op_flag {
@@ -111,6 +112,14 @@ static void describe_mailbox_rename(const struct op_desc *nm, const struct op *o
 		sb_addf(out, _(nm->summary), op->subject, to);
 }
 
+static void describe_forward_set(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	sb_addf(out, op->no_copy ? _("forward the mail of %s to ") : _(nm->summary), op->subject);
+	add_targets(out, op);
+	if (op->no_copy)
+		sb_adds(out, _(" (no copy kept)"));
+}
+
 /* The summary's second %s is where the thing comes back from. */
 static void describe_restore(const struct op_desc *nm, const struct op *op, struct strbuf *out)
 {
@@ -133,6 +142,10 @@ static const struct op_desc op_descs[] = {
 	  N_("set the password of %s"), NULL },
 	{ OP_MAILBOX_RENAME, "mailbox", "rename", 1, 1, OPT_KEEP_OLD, 0, N_("an address"), apply_mailbox_rename,
 	  N_("rename mailbox %s to %s"), describe_mailbox_rename },
+	{ OP_FORWARD_SET, "forward", "set", 1, -1, OPT_COPY, OPF_LIST, N_("an address"), apply_forward_set,
+	  N_("forward a copy of the mail of %s to "), describe_forward_set },
+	{ OP_FORWARD_CLEAR, "forward", "clear", 0, 0, 0, 0, N_("an address"), apply_forward_clear,
+	  N_("stop forwarding the mail of %s"), NULL },
 	{ OP_MAILBOX_QUOTA, "mailbox", "quota", 1, 1, 0, OPF_SIZE | OPF_QUICK,
 	  N_("an address"), apply_mailbox_quota,
 	  N_("set the quota of %s to %s"), describe_mailbox_quota },
@@ -266,6 +279,7 @@ struct op *op_clone(const struct op *op)
 	c->keep_maildir = op->keep_maildir;
 	c->adopt_maildir = op->adopt_maildir;
 	c->keep_old = op->keep_old;
+	c->no_copy = op->no_copy;
 	c->sha256 = op->sha256 ? xstrdup(op->sha256) : NULL;
 	return c;
 }
@@ -576,6 +590,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	bool ok = true;
 	const char *hash = NULL, *quota = NULL, *sha = NULL;
 	bool cascade = false, purge = false, keep = false, adopt = false, keep_old = false;
+	int copy = -1;   /* --keep-copy 1, --no-copy 0 */
 	for (int i = 2; i < argc && ok; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) {
@@ -603,6 +618,14 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			adopt = true;
 		else if (strcmp(a, "--keep-old") == 0 && (nm->options & OPT_KEEP_OLD))
 			keep_old = true;
+		else if ((strcmp(a, "--keep-copy") == 0 || strcmp(a, "--no-copy") == 0) && (nm->options & OPT_COPY)) {
+			int c = strcmp(a, "--keep-copy") == 0;
+			if (copy >= 0 && copy != c) {
+				diag_error(d, file, line, _("--keep-copy and --no-copy exclude each other"));
+				ok = false;
+			}
+			copy = c;
+		}
 		else {
 			diag_error(d, file, line, _("option %s is not known for '%s %s'"), a, nm->object, nm->verb);
 			ok = false;
@@ -622,6 +645,12 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 		ok = false;
 	}
 	sb_free(&why);
+	/* Whether the mailbox keeps a copy is said, never guessed (issue 15). */
+	if (ok && (nm->options & OPT_COPY) && copy < 0) {
+		diag_error(d, file, line, _("'%s %s' needs --keep-copy (the mailbox gets the mail too) or --no-copy (the mail leaves)"),
+			   nm->object, nm->verb);
+		ok = false;
+	}
 	if (ok && purge && keep) {
 		diag_error(d, file, line, _("--purge and --keep-maildir exclude each other"));
 		ok = false;
@@ -650,6 +679,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 		op->keep_maildir = keep;
 		op->adopt_maildir = adopt;
 		op->keep_old = keep_old;
+		op->no_copy = copy == 0;
 		if (nm->kind == OP_MAILBOX_PASSWD && !op->password_hash) {
 			diag_error(d, file, line, _("'mailbox passwd' needs a password"));
 			op_free(&op);
@@ -704,6 +734,8 @@ static void format_options(const struct op *op, struct strbuf *w)
 		add_word(w, "--adopt-maildir");
 	if (op->keep_old)
 		add_word(w, "--keep-old");
+	if (op->kind == OP_FORWARD_SET)
+		add_word(w, op->no_copy ? "--no-copy" : "--keep-copy");
 	if (op->sha256) {
 		add_word(w, "--if-sha");
 		add_word(w, op->sha256);

@@ -130,8 +130,11 @@ op_apply_fn apply_domain_add, apply_domain_del, apply_mailbox_add, apply_mailbox
 	apply_mailbox_quota, apply_alias_add, apply_alias_del, apply_alias_set, apply_catchall_set,
 	apply_catchall_clear, apply_sysalias, apply_file_restore, apply_maildir_restore, apply_map_rebuild,
 	apply_maildir_create;
-/* rename.c */
-op_apply_fn apply_mailbox_rename;
+/* rename.c, forward.c */
+op_apply_fn apply_mailbox_rename, apply_forward_set, apply_forward_clear;
+/* The targets of op checked: their syntax, the target rule (stagerule.c),
+ * no loop back to op's subject. */
+int apply_check_targets(const struct world *w, const struct op *op, struct diags *d);
 /* What the handlers share: the mailbox an op names (in a table vmailadm
  * can edit), the table of a map role (d says why there is none). */
 const struct mailbox *apply_need_mailbox(const struct world *w, const char *address, struct diags *d);

@@ -253,7 +253,9 @@ static bool browse_k_edit(struct screen *s, struct ui *ui, ui_key k)
 	else if (k == 'p')
 		edit_password(ui, &sel);
 	else if (k == 'M')
-		edit_rename(ui, &sel);
+		edit_mailbox_rename(ui, &sel);
+	else if (k == 'f')
+		edit_mailbox_forward(ui, &sel);
 	else
 		edit_quota(ui, &sel);
 	return true;
@@ -499,6 +501,8 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("set the selected mailbox's password (typed twice, or generated)") },
 	{ .keys = { 'Q' }, .run = browse_k_edit, .name = "Q",
 	  .help = N_("set the selected mailbox's quota") },
+	{ .keys = { 'f' }, .run = browse_k_edit, .name = "f",
+	  .help = N_("the selected mailbox's forwarding: its targets, with or without a copy in the mailbox") },
 	{ .keys = { 'M' }, .run = browse_k_edit, .name = "M",
 	  .help = N_("rename the selected mailbox (its maildir moves; the old address may stay as an alias)") },
 	{ .keys = { ' ', UI_FN(KEY_IC) }, .run = tags_k_toggle, .name = "Space  Insert",

@@ -250,7 +250,23 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 		sb_free(&f);
 	}
 	details_reaching(B, w, b->address);
-	if (b->alias && !b->alias->is_identity)
+	bool copy;
+	const struct alias *fw = world_mailbox_forward(b, &copy);
+	struct strbuf to = STRBUF_INIT;
+	for (size_t i = 0; fw && i < fw->ntargets; i++)
+		if (strcmp(fw->targets[i].address, b->address) != 0)
+			sb_addf(&to, "%s%s", to.len ? ", " : "", fw->targets[i].text);
+	if (fw && copy)
+		details_add(B, _("Forwarding"), ROLE_NORMAL, _("a copy to %s"), to.buf);
+	else if (fw)
+		details_add(B, _("Forwarding"), ROLE_ERROR, _("to %s, NO copy: its mail leaves, its INBOX gets none"),
+			to.buf);
+	else
+		details_add(B, _("Forwarding"), ROLE_DIM, "%s", _("none (f sets it)"));
+	sb_free(&to);
+	if (fw && !copy)
+		details_add(B, _("Mail goes"), ROLE_ERROR, _("to %s (its alias entry wins)"), b->alias->value);
+	else if (b->alias && !b->alias->is_identity)
 		details_add(B, _("Mail goes"), ROLE_WARNING, _("to %s (its alias entry wins)"),
 			b->alias->value);
 	else if (b->swallowed)

@@ -1,4 +1,4 @@
-/* Private to edit.c, edit_check.c and edit_rename.c: the editing forms' context and
+/* Private to edit.c, edit_check.c and edit_mailbox.c: the editing forms' context and
  * their field checks (form_check_fn), which read the interface named by
  * edit_check_for (ui_int.h). */
 #ifndef VMAILADM_UI_EDIT_INT_H

@@ -7,7 +7,7 @@ vmailadm_SOURCES += \
 	src/ui/diskwatch.c \
 	src/ui/edit.c \
 	src/ui/edit_check.c \
-	src/ui/edit_rename.c \
+	src/ui/edit_mailbox.c \
 	src/ui/find.c \
 	src/ui/form.c \
 	src/ui/help.c \

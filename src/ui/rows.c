@@ -453,7 +453,11 @@ static void rows_ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 		bool narrow = w < C_ALL + 12;   /* no room for the counts: the name alone */
 		w = rows_counts_width(B, w);
 		int nw = narrow ? w - 3 : w - C_ALL - 3;
-		ui_text(ui, y, x + 3, nw, b->local, rows_mark_role[r->mark]);
+		int used = ui_text(ui, y, x + 3, nw, b->local, rows_mark_role[r->mark]);
+		/* its mail leaves without a copy (issue 15): said in red on the row */
+		bool copy;
+		if (world_mailbox_forward(b, &copy) && !copy && used < nw)
+			ui_text(ui, y, x + 3 + used, nw - used, _(" (forwarded, no copy)"), ROLE_ERROR);
 		rows_draw_tag(B, ui, y, x, b->address);
 		rows_draw_mark(ui, y, x + 1, r->mark);
 		lintmark_draw(ui, y, x + 2, lintmark_mailbox(B, b));

@@ -279,8 +279,9 @@ void edit_delete(struct ui *ui, const struct ui_sel *sel);
 void edit_edit(struct ui *ui, const struct ui_sel *sel);
 void edit_password(struct ui *ui, const struct ui_sel *sel);
 void edit_quota(struct ui *ui, const struct ui_sel *sel);
-/* edit_rename.c: the rename form of the selected mailbox */
-void edit_rename(struct ui *ui, const struct ui_sel *sel);
+/* edit_mailbox.c: the selected mailbox's rename and forwarding forms */
+void edit_mailbox_rename(struct ui *ui, const struct ui_sel *sel);
+void edit_mailbox_forward(struct ui *ui, const struct ui_sel *sel);
 /* q on the main screen: asks first when changes are staged. */
 void edit_quit(struct ui *ui);
 

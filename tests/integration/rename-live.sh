@@ -3,7 +3,9 @@
 # Dovecot: after the rename, mail sent by SMTP to NEW lands in the moved
 # maildir, an IMAP login as NEW sees the old messages, OLD is refused at
 # RCPT (or, with --keep-old, delivered to NEW), an alias naming OLD now
-# delivers to NEW, and the old password logs in as NEW.
+# delivers to NEW, and the old password logs in as NEW. Then forwarding
+# (issue 15, same sandbox): with --keep-copy the mailbox and the target both
+# get the mail, with --no-copy only the target, forward clear brings it back.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 sandbox_require
@@ -68,4 +70,23 @@ case $(bv_probe johndoe@andromed.cloud) in
 esac
 sandbox_vmailadm lint >"$tmp/lint" 2>&1
 grep -E "jane@|john@" "$tmp/lint" && no "lint finds a problem after the renames"
+
+# ---- forwarding ----
+vm forward set support@andromed.cloud john@andromed.cloud --keep-copy || no "forward set --keep-copy"
+send support@andromed.cloud "fwd-with-copy"
+wait_queue_empty || no "queue (keep-copy)"
+has andromed.cloud/support "fwd-with-copy"
+has andromed.cloud/john "fwd-with-copy"
+vm forward set support@andromed.cloud john@andromed.cloud --no-copy || no "forward set --no-copy"
+send support@andromed.cloud "fwd-no-copy"
+wait_queue_empty || no "queue (no-copy)"
+has andromed.cloud/john "fwd-no-copy"
+maildir_grep "$d/vhosts/andromed.cloud/support" "fwd-no-copy" && no "--no-copy: the mailbox got a copy"
+sandbox_vmailadm lint >"$tmp/lint" 2>&1
+grep -q "forward-without-copy" "$tmp/lint" || no "lint: no forward-without-copy for support@"
+vm forward clear support@andromed.cloud || no "forward clear"
+send support@andromed.cloud "fwd-cleared"
+wait_queue_empty || no "queue (cleared)"
+has andromed.cloud/support "fwd-cleared"
+maildir_grep "$d/vhosts/andromed.cloud/john" "fwd-cleared" && no "forward clear: the target still gets the mail"
 exit $fail

@@ -26,7 +26,8 @@ static const char *const rules[] = {
 	"weak-password-scheme", "domain-in-two-classes", "map-not-built", "map-older-than-source",
 	"domain-list-file-needs-reload", "passwd-file-mode", "maildir-owner", "mail-base-mode",
 	"vmail-uid-below-minimum", "virtual-mailbox-limit-not-quota", "dovecot-path-mismatch",
-	"hash-in-value", "mailbox-map-substitution", "case-sensitive-pattern",
+	"hash-in-value", "mailbox-map-substitution", "case-sensitive-pattern", "forward-loop",
+	"forward-without-copy",
 };
 
 static void set_mtime(const char *path, time_t when)
@@ -135,6 +136,13 @@ static void test_bad_triggers_every_rule(void)
 	p = find(&r, "alias-loop", "loop1@other.test");
 	CU_ASSERT(p && p->line == 4);
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "alias-loop", "loop2@other.test"));
+	/* a mailbox's own alias is its forwarding (issue 15) */
+	p = find(&r, "forward-loop", "fwd@other.test");
+	CU_ASSERT(p && p->line == 11);
+	p = find(&r, "forward-without-copy", "fwd@other.test");
+	CU_ASSERT(p && p->line == 11 && strstr(p->message, "fwd2@other.test"));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "forward-without-copy", "fwd2@other.test"));
+	CU_ASSERT_PTR_NULL(find(&r, "forward-without-copy", "loop1@other.test")); /* no mailbox */
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "alias-limit", "big@other.test"));
 	p = find(&r, "dangling-alias-target", "ghost@other.test");
 	CU_ASSERT(p && strstr(p->message, "nobody@other.test"));

@@ -39,6 +39,9 @@ static void test_round_trip(void)
 		"maildir create bob@example.com",
 		"mailbox rename bob@example.com robert@example.org --keep-old",
 		"mailbox rename bob@example.com robert@example.org",
+		"forward set bob@example.com a@example.org b@example.net --keep-copy",
+		"forward set bob@example.com a@example.org --no-copy",
+		"forward clear bob@example.com",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
 		struct diags d = DIAGS_INIT;
@@ -108,6 +111,16 @@ static void test_fields(void)
 	CU_ASSERT_PTR_NULL(parse("mailbox rename bob@example.com", &d));
 	CU_ASSERT_PTR_NULL(parse("mailbox rename a@b.c d@e.f g@h.i", &d));
 	CU_ASSERT_PTR_NULL(parse("mailbox add a@b.c --keep-old", &d));
+	/* forward set: the copy is said, once */
+	CU_ASSERT_PTR_NULL(parse("forward set a@b.c x@y.z", &d));
+	CU_ASSERT_PTR_NULL(parse("forward set a@b.c x@y.z --keep-copy --no-copy", &d));
+	op = parse("forward set a@b.c 'x@y.z, w@y.z' --no-copy", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	CU_ASSERT(op->no_copy && op->ntargets == 2);
+	op_describe(op, &s);
+	CU_ASSERT_STRING_EQUAL(s.buf, "forward the mail of a@b.c to x@y.z, w@y.z (no copy kept)");
+	sb_free(&s);
+	op_free(&op);
 	diags_free(&d);
 }
 

@@ -199,6 +199,41 @@ static void test_mailbox_rename(void)
 	teardown();
 }
 
+/* forward set/clear (issue 15): with a copy the mailbox stays a target of
+ * its own entry, without it does not; clear removes the entry. */
+static void test_forward(void)
+{
+	setup();
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "forward set info@andromed.cloud x@elsewhere.example --keep-copy"), -1);
+	CU_ASSERT(strstr(msg, "is not a mailbox") != NULL);
+	CU_ASSERT_EQUAL(push(s, "forward set janedoe@andromed.cloud janedoe@andromed.cloud --keep-copy"), -1);
+	CU_ASSERT(strstr(msg, "cannot forward to itself") != NULL);
+	CU_ASSERT_EQUAL(push(s, "forward clear janedoe@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "forwards nothing") != NULL);
+	CU_ASSERT_EQUAL(push(s, "forward set janedoe@andromed.cloud boss@elsewhere.example --keep-copy"), 0);
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VAL, "janedoe@andromed.cloud", "janedoe@andromed.cloud, boss@elsewhere.example"));
+	CU_ASSERT_EQUAL(push(s, "forward set janedoe@andromed.cloud boss@elsewhere.example --no-copy"), 0);
+	CU_ASSERT(notes_have(stage_plan(s), "never reaches its INBOX"));
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VAL, "janedoe@andromed.cloud", "boss@elsewhere.example"));
+	/* a loop back to the mailbox is refused */
+	CU_ASSERT_EQUAL(push(s, "forward set johndoe@andromed.cloud janedoe@andromed.cloud --no-copy"), 0);
+	CU_ASSERT_EQUAL(push(s, "forward set janedoe@andromed.cloud johndoe@andromed.cloud --no-copy"), -1);
+	CU_ASSERT(strstr(msg, "loop") != NULL);
+	CU_ASSERT_EQUAL(push(s, "forward clear janedoe@andromed.cloud"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(!has_entry(VAL, "janedoe@andromed.cloud", NULL));
+	CU_ASSERT(has_entry(VAL, "johndoe@andromed.cloud", "janedoe@andromed.cloud"));
+	stage_free(&s);
+	teardown();
+}
+
 static void test_passwd_and_quota(void)
 {
 	setup();
@@ -681,6 +716,7 @@ int main(void)
 		{ "mailbox del: refused while aliased, archive, purge", test_mailbox_del_archive_and_purge },
 		{ "mailbox passwd and quota", test_passwd_and_quota },
 		{ "mailbox rename: maildir, map, passwd-file, aliases, --keep-old", test_mailbox_rename },
+		{ "forward set --keep-copy/--no-copy, clear, refusals", test_forward },
 		{ "alias add/del: targets, self-forward, external", test_aliases },
 		{ "alias set: replace, reorder, create, refusals, self kept, undo", test_alias_set },
 		{ "catch-all in the mailbox map (default)", test_catchall_mailbox_form },

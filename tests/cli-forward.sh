@@ -1,0 +1,52 @@
+#!/bin/sh
+# vmailadm forward set|clear (issue 15) on the demo tree with the real
+# postmap: the copy said explicitly (neither flag, both: usage errors),
+# --keep-copy keeps the mailbox a target of its own entry, --no-copy does
+# not (noted, and lint warns while it has a login), clear removes it (an
+# identity entry stays under a catch-all in the alias map), refusals change
+# nothing, apply takes the same lines.
+. "${top_srcdir:-.}/tests/lib.sh"
+command -v postmap >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
+command -v postmap >/dev/null 2>&1 || { echo "SKIP: no postmap"; exit 77; }
+demo_world
+printf 'postmap: %s\n' "$(command -v postmap)" >>"$d/vmailadm.yaml"
+pf="$d/etc/postfix"
+for m in vmailbox virtual_alias virtual_domains; do postmap -c "$pf" "hash:$pf/$m" || exit 99; done
+before=$(sums)
+q() { postmap -c "$pf" -q "$1" "hash:$pf/virtual_alias"; }
+
+v forward set janedoe@andromed.cloud boss@elsewhere.example >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "forward set without --keep-copy/--no-copy: exit $rc"
+grep -q "needs --keep-copy .* or --no-copy" "$tmp/err" || no "no flag: $(cat "$tmp/err")"
+v forward set janedoe@andromed.cloud boss@elsewhere.example --keep-copy --no-copy >"$tmp/out" 2>"$tmp/err"; rc=$?
+grep -q "exclude each other" "$tmp/err" || no "both flags: $(cat "$tmp/err")"
+for args in "info@andromed.cloud a@elsewhere.example" "janedoe@andromed.cloud janedoe@andromed.cloud" \
+	"janedoe@andromed.cloud nobody@andromed.cloud" "janedoe@andromed.cloud equipe@andromed.cloud"; do
+	# shellcheck disable=SC2086
+	v forward set $args --keep-copy >"$tmp/out" 2>"$tmp/err"; rc=$?
+	check_refused "forward set $args" "error: "
+done
+v forward clear janedoe@andromed.cloud >"$tmp/out" 2>"$tmp/err"; rc=$?
+check_refused "forward clear of a mailbox that forwards nothing" "forwards nothing"
+
+v forward set janedoe@andromed.cloud boss@elsewhere.example --keep-copy >"$tmp/out" 2>&1 || no "keep-copy: $(cat "$tmp/out")"
+[ "$(q janedoe@andromed.cloud)" = "janedoe@andromed.cloud, boss@elsewhere.example" ] || no "keep-copy: $(q janedoe@andromed.cloud)"
+v lint >"$tmp/out" 2>&1
+grep -q "forward-without-copy" "$tmp/out" && no "lint warns of a forward with a copy"
+v forward set janedoe@andromed.cloud boss@elsewhere.example --no-copy >"$tmp/out" 2>&1 || no "no-copy: $(cat "$tmp/out")"
+grep -q "^note: the mail of janedoe@andromed.cloud leaves: it never reaches its INBOX" "$tmp/out" || no "no-copy: no note"
+[ "$(q janedoe@andromed.cloud)" = "boss@elsewhere.example" ] || no "no-copy: $(q janedoe@andromed.cloud)"
+v lint >"$tmp/out" 2>&1
+grep -q "\[forward-without-copy\] mailbox janedoe@andromed.cloud forwards its mail to boss@elsewhere.example without keeping a copy" "$tmp/out" ||
+	no "lint: no forward-without-copy: $(cat "$tmp/out")"
+v forward clear janedoe@andromed.cloud >"$tmp/out" 2>&1 || no "clear: $(cat "$tmp/out")"
+q janedoe@andromed.cloud >/dev/null && no "clear: the entry is still there"
+
+# Under a catch-all in the alias map the identity entry stays.
+v catchall set ascent.cloud catch@elsewhere.example >/dev/null 2>&1 || no "catchall set"
+printf 'forward set contact@ascent.cloud boss@elsewhere.example --no-copy\n' >"$tmp/batch"
+v apply "$tmp/batch" >"$tmp/out" 2>&1 || no "apply forward set: $(cat "$tmp/out")"
+[ "$(q contact@ascent.cloud)" = "boss@elsewhere.example" ] || no "apply: $(q contact@ascent.cloud)"
+v forward clear contact@ascent.cloud >"$tmp/out" 2>&1 || no "clear under a catch-all: $(cat "$tmp/out")"
+[ "$(q contact@ascent.cloud)" = "contact@ascent.cloud" ] || no "clear under a catch-all: $(q contact@ascent.cloud)"
+exit $fail
