@@ -106,4 +106,21 @@ fi
 
 run 1 stats nosuch.example
 run 2 stats --sort bogus
+# --over PERCENT (issue 15): only the boxes at PERCENT of their limit or
+# more (contact@ascent.cloud's from maildirsize: 200 bytes), exit 1 when none.
+: >"$ca/new/1700000101.M2.host,S=190"                                # 191 of 200: 95.5 %
+sel="contact@ascent.cloud johndoe@andromed.cloud contact@andromed.cloud"
+# shellcheck disable=SC2086
+run 0 stats $sel --over 90
+{ [ "$(grep -c '@' "$tmp/out")" = 1 ] && grep -q '^contact@ascent.cloud ' "$tmp/out"; } ||
+	{ echo "FAIL: --over 90: $(cat "$tmp/out")"; fail=1; }
+# shellcheck disable=SC2086
+run 0 stats $sel --over 90 --json
+python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert [b["address"] for b in a] == ["contact@ascent.cloud"], a' "$tmp/out" ||
+	{ echo "FAIL: --over 90 --json: $(cat "$tmp/out")"; fail=1; }
+# shellcheck disable=SC2086
+run 1 stats $sel --over 96
+grep -q "no mailbox uses 96% of its quota or more" "$tmp/err" || { echo "FAIL: --over 96: $(cat "$tmp/err")"; fail=1; }
+run 2 stats --over 0
+run 2 stats --over lots
 exit $fail

@@ -96,9 +96,11 @@ static const struct cli_command commands[] = {
 	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address"),
 	  N_("  ADDRESS  user@domain; a NAME without @ shows the system alias NAME\n"
 	     "           of /etc/aliases (show root)\n") },
-	{ "stats", cmd_stats, N_("stats [DOMAIN|ADDRESS...] [--json] [--sort name|new|unread|size] [--folders]\n"
+	{ "stats", cmd_stats, N_("stats [DOMAIN|ADDRESS...] [--json] [--sort name|new|unread|size] [--folders] [--over PERCENT]\n"
 				 "                          messages, unread and size of each mailbox"),
-	  N_("Messages (new, unread, total) and size of each mailbox, from its Maildir.\n") },
+	  N_("Messages (new, unread, total) and size of each mailbox, from its Maildir.\n"
+	     "  --over PERCENT  only the mailboxes using PERCENT of their quota or more\n"
+	     "                  (exit status 1 when there is none)\n") },
 	{ "sysalias", cmd_edit, N_("sysalias set|del NAME [TARGET...]  /etc/aliases entries"), NULL },
 	{ "trace", cmd_trace, N_("trace ADDRESS... [--json] where mail for an address goes, step by step"),
 	  N_("  --short  one line per final destination: ADDRESS KIND RECIPIENT WHERE\n"

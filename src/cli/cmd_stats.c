@@ -1,6 +1,7 @@
 /* `vmailadm stats [DOMAIN|ADDRESS...] [--json] [--sort name|new|unread|size]
- * [--folders]`: new, unread, total and size of every selected mailbox from
- * one Maildir scan (src/maildir/scan.c), with totals and quota use. */
+ * [--folders] [--over PERCENT]`: new, unread, total and size of every
+ * selected mailbox from one Maildir scan (src/maildir/scan.c), with totals
+ * and quota use; --over keeps those using PERCENT of their quota or more. */
 #include "config.h"
 
 #include <getopt.h>
@@ -496,6 +497,36 @@ static bool collect_rows(struct cli *cli, struct row *rows, size_t n,
 	return problems;
 }
 
+/* --over PERCENT: 1 to 1000 (a box may be over its quota: virtual(8)
+ * does not enforce it); 0 when not given, -1 after a usage error. */
+static int parse_over(struct cli *cli, const char *v)
+{
+	if (!v)
+		return 0;
+	char *end;
+	long p = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || p < 1 || p > 1000) {
+		cli_usage_error(cli, _("--over takes a percentage of the quota, 1 to 1000, not '%s'"), v);
+		return -1;
+	}
+	return (int)p;
+}
+
+/* Only the rows of boxes using over percent of their quota or more (a box
+ * with no limit, or an unlimited one, is never over); their new count. */
+static size_t keep_over(struct row *rows, size_t n, const struct maildir_scan *s, int over)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct maildir_quota q;
+		bool have_q;
+		long long limit = rows[i].id == SIZE_MAX ? -1 : quota_limit(&rows[i], s, &q, &have_q);
+		if (limit > 0 && (double)rows[i].c.bytes * 100.0 >= (double)over * (double)limit)
+			rows[k++] = rows[i];
+	}
+	return k;
+}
+
 /* A folder's line under its mailbox (--folders): its name decoded. */
 static void table_folder(struct strbuf *out, struct strbuf *name, const struct maildir_folder *f,
 			 int aw)
@@ -576,6 +607,7 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "folders", no_argument, NULL, 'f' },
+		{ "over", required_argument, NULL, 'o' },
 		{ "bench-rescan", no_argument, NULL, 'R' },   /* hidden: timing */
 		{ NULL, 0, NULL, 0 },
 	};
@@ -585,6 +617,9 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 	bool json = cli_json_wanted(cli, &a), folders = cli_arg(&a, "folders") != NULL;
 	bool bench = cli_arg(&a, "bench-rescan") != NULL;
 	if (parse_sort(cli, cli_arg(&a, "sort")))
+		return EXIT_USAGE;
+	int over = parse_over(cli, cli_arg(&a, "over"));
+	if (over < 0)
 		return EXIT_USAGE;
 	clock_now(&started);
 	struct world *w = cli_world(cli);
@@ -601,6 +636,9 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 		bench_rescan(s);
 	bool problems = collect_rows(cli, rows, n, s);
 	problems = problems || unknown || world_unreadable_count(w) > 0;
+	size_t nsel = n;
+	if (over)
+		n = keep_over(rows, n, s, over);
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
@@ -614,7 +652,9 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 	maildir_scan_free(&s);
 	world_free(&w);
 	timing_report();
-	if (n == 0 && !json)
+	if (n == 0 && !json && over && nsel)
+		fprintf(stderr, _("%s: no mailbox uses %d%% of its quota or more\n"), cli->who, over);
+	else if (n == 0 && !json)
 		fprintf(stderr, _("%s: no mailboxes\n"), cli->who);
 	return (problems || n == 0) ? EXIT_PROBLEMS : EXIT_OK;
 }
