@@ -28,6 +28,7 @@ struct config {
 	long vmail_uid, vmail_gid;   /* 5000 */
 	char *pgsql_conninfo;  /* the shared database (vmailadm db), "" for none */
 	char *password_scheme; /* SHA512-CRYPT | BLF-CRYPT | CRYPT (yescrypt) */
+	long quota_warn_percent;   /* lint quota-nearly-full: this share of the quota (90) */
 	long password_min_length;  /* fewest characters of a new password (10); 0: any */
 	char *state_dir;       /* lock, journal, audit log, backups: /var/lib/vmailadm */
 	char *archive_dir;     /* removed maildirs: /var/lib/vmailadm/archive */

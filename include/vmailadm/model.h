@@ -246,5 +246,11 @@ const char *model_catchall_map_name(enum catchall_map m);
  * k M G T suffixes; 0 = unlimited). Returns false when the rule has no
  * storage or bytes limit or cannot be read. */
 bool model_quota_bytes(const char *rule, long long *bytes);
+/* The passwd-file field that holds a storage quota for the installed
+ * Dovecot: "userdb_quota_rule" (2.3, "*:storage=1G") or
+ * "userdb_quota_storage_size" (2.4, "1G"), from `dovecot --version`, asked
+ * once per process; 2.3's when it cannot be run. *version (may be NULL)
+ * gets what it said ("2.3.19.1") or "". Thread-safe. */
+const char *model_dovecot_quota_field(const char **version);
 
 #endif

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "model_int.h"
+#include "vmailadm/spawn.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/xalloc.h"
 
@@ -42,6 +45,39 @@ const char *model_target_class_name(enum target_class c)
 const char *model_catchall_map_name(enum catchall_map m)
 {
 	return m == CATCHALL_IN_MAILBOX_MAP ? "mailbox" : "alias";
+}
+
+/* Dovecot 2.4 renamed the quota settings: a userdb's quota_rule became
+ * quota_storage_size (and the rest); 2.3 is Debian 12's. */
+static char dovecot_version[64];
+static const char *dovecot_field = "userdb_quota_rule";
+static pthread_once_t dovecot_once = PTHREAD_ONCE_INIT;
+
+static void model_dovecot_ask(void)
+{
+	static const char *const argv[] = { "dovecot", "--version", NULL };
+	struct spawn_result r;
+	struct diags d = DIAGS_INIT;
+	if (spawn_run(argv, NULL, 0, NULL, 5000, &r, &d) == 0 && r.status == 0) {
+		size_t n = strcspn(sb_str(&r.out), " \n");
+		if (n >= sizeof dovecot_version)
+			n = sizeof dovecot_version - 1;
+		memcpy(dovecot_version, sb_str(&r.out), n);
+		dovecot_version[n] = '\0';
+		int major = 0, minor = 0;
+		if (sscanf(dovecot_version, "%d.%d", &major, &minor) == 2 && (major > 2 || (major == 2 && minor >= 4)))
+			dovecot_field = "userdb_quota_storage_size";
+	}
+	spawn_result_free(&r);
+	diags_free(&d);
+}
+
+const char *model_dovecot_quota_field(const char **version)
+{
+	pthread_once(&dovecot_once, model_dovecot_ask);
+	if (version)
+		*version = dovecot_version;
+	return dovecot_field;
 }
 
 bool model_quota_bytes(const char *rule, long long *bytes)

@@ -104,6 +104,10 @@ static const struct setting settings[] = {
 	  N_("How many seconds a commit waits for another one to finish before it gives up "
 	     "(--lock-wait overrides it); 0 gives up at once."),
 	  OFF(lock_wait), 0, 86400, NULL, NULL },
+	{ "quota_warn_percent", ST_INT, "90",
+	  N_("lint's quota-nearly-full rule names every mailbox whose Maildir takes this share "
+	     "of its quota (the passwd-file's storage limit) or more."),
+	  OFF(quota_warn_percent), 1, 1000, NULL, NULL },
 	{ "local_part_allow", ST_STRING, "",
 	  N_("Characters a new address's user part may hold although vmailadm refuses them "
 	     "by default: they are legal in an address but special to shells, scripts and "

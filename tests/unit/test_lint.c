@@ -27,7 +27,7 @@ static const char *const rules[] = {
 	"domain-list-file-needs-reload", "passwd-file-mode", "maildir-owner", "mail-base-mode",
 	"vmail-uid-below-minimum", "virtual-mailbox-limit-not-quota", "dovecot-path-mismatch",
 	"hash-in-value", "mailbox-map-substitution", "case-sensitive-pattern", "forward-loop",
-	"forward-without-copy",
+	"forward-without-copy", "quota-nearly-full",
 };
 
 static void set_mtime(const char *path, time_t when)
@@ -143,6 +143,13 @@ static void test_bad_triggers_every_rule(void)
 	CU_ASSERT(p && p->line == 11 && strstr(p->message, "fwd2@other.test"));
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "forward-without-copy", "fwd2@other.test"));
 	CU_ASSERT_PTR_NULL(find(&r, "forward-without-copy", "loop1@other.test")); /* no mailbox */
+	/* 1,000 bytes of a 1 KiB quota: 98 %, named in the passwd-file, and the
+	 * fix names the field this Dovecot reads */
+	p = find(&r, "quota-nearly-full", "full@other.test");
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT(strstr(p->file, "etc/dovecot/users") && p->line == 6);
+	CU_ASSERT_PTR_NOT_NULL(strstr(p->message, "98%"));
+	CU_ASSERT(strstr(p->fix, "userdb_quota_rule=*:storage=SIZE, the field Dovecot") || strstr(p->fix, "userdb_quota_storage_size=SIZE in the passwd-file"));
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "alias-limit", "big@other.test"));
 	p = find(&r, "dangling-alias-target", "ghost@other.test");
 	CU_ASSERT(p && strstr(p->message, "nobody@other.test"));
