@@ -67,6 +67,7 @@ CLI_TESTS = \
 	tests/cli-lint.sh \
 	tests/cli-rename.sh \
 	tests/cli-forward.sh \
+	tests/cli-limits.sh \
 	tests/cli-list.sh \
 	tests/cli-paths.sh \
 	tests/cli-queue.sh \
@@ -82,6 +83,7 @@ UI_TESTS = \
 	tests/ui/edit.sh \
 	tests/ui/rename.sh \
 	tests/ui/forward.sh \
+	tests/ui/limits.sh \
 	tests/ui/find.sh \
 	tests/ui/forms.sh \
 	tests/ui/history.sh \

@@ -46,6 +46,8 @@ struct config {
 	long lock_wait;               /* seconds a commit waits for another one (30) */
 	char *local_part_allow;       /* dangerous characters new user parts may hold ("") */
 	char *language;               /* "" = from the environment; "fr", "en" */
+	char *domain_limits;          /* per-domain limits, canonical text ("{}"):
+	                               * read through config_domain_limits */
 	struct config_origin *origin; /* private: where each value came from */
 	struct doveconf *dovecot;     /* Dovecot's settings for the tree (doveconf_apply), or NULL */
 };
@@ -60,6 +62,17 @@ int config_load(const char *path, struct config **out, struct diags *d);
 int config_load_mem(const char *name, const char *text, size_t len, struct config **out,
 		    struct diags *d);
 void config_free(struct config **cp);
+
+/* A domain's limits from the domain_limits setting (issue 15); each is -1
+ * when not set. False when the domain has none. */
+struct domain_limits {
+	long mailboxes, aliases;
+	long long quota_total;   /* bytes: the sum of its mailboxes' quotas */
+};
+bool config_domain_limits(const struct config *c, const char *domain, struct domain_limits *out);
+/* A size as the settings and quotas write it ("20G", "500M", "2048k",
+ * "1000"): bytes, or -1 when it is not one. */
+long long config_size_bytes(const char *text);
 
 /* `vmailadm config` (src/cli/config_print.c): every effective value and where
  * it came from ("default", "FILE:LINE", "environment"); as JSON when json. */

@@ -19,6 +19,8 @@ enum stype {
 	ST_STRING,
 	ST_INT,
 	ST_ENUM,     /* stored as an int index into choices */
+	ST_LIMITS,   /* domain_limits: a mapping, stored as its canonical flow
+	              * text ("{a.example: {mailboxes: 50, quota_total: 20G}}") */
 };
 
 struct setting;

@@ -127,6 +127,16 @@ void plan_describe_actions(const struct plan *p, const struct config *cfg, struc
 bool stage_rule_new_mailbox(const struct world *w, const char *address, struct strbuf *why,
 			    const char **file, unsigned *line);
 bool stage_rule_new_domain(const struct world *w, const char *domain, struct strbuf *why);
+/* The domain_limits of domain (issue 15) with mailboxes more mailboxes,
+ * aliases more aliases and quota more bytes of quota than the world has;
+ * unlimited: a mailbox without a quota (or an unlimited one) comes in,
+ * which a quota_total refuses. */
+bool stage_rule_domain_limits(const struct config *cfg, const struct world *w, const char *domain,
+			      int mailboxes, int aliases, long long quota, bool unlimited, struct strbuf *why);
+/* What the domain has that its limits count: mailboxes, aliases (not a
+ * mailbox's own entry), the sum of its mailboxes' quotas in bytes. */
+void stage_rule_domain_usage(const struct world *w, const char *domain, long *mailboxes, long *aliases,
+			     long long *quota);
 /* A target of alias (NULL for a catch-all's): only a mailbox names itself,
  * and a target in a hosted domain must be a mailbox or an alias there, or
  * be taken by the domain's catch-all (else mail to it bounces); other

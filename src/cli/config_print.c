@@ -131,6 +131,7 @@ static const char *type_word(const struct setting *s)
 	case ST_THEME: return "theme name or path";
 	case ST_INT: return "integer";
 	case ST_ENUM: return "one of";
+	case ST_LIMITS: return "mapping";
 	default: return "string";
 	}
 }

@@ -307,8 +307,11 @@ int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, str
 	const char *file;
 	unsigned line;
 	char *home = NULL;   /* the passwd-file home Dovecot needs, or none */
+	long long qb = op->quota && *op->quota ? config_size_bytes(op->quota) : 0;
 	if (!stage_rule_new_mailbox(w, op->subject, &why, &file, &line)) {
 		diag_error(d, file, line, "%s", why.buf);
+	} else if (!stage_rule_domain_limits(s->cfg, w, domain, 1, 0, qb, qb <= 0, &why)) {
+		diag_error(d, NULL, 0, "%s", why.buf);
 	} else if (op->quota && *op->quota && !op_quota_rule(op->quota, &rule, &why)) {
 		diag_error(d, NULL, 0, "%s", why.buf);
 	} else if ((vmailbox = apply_map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d)) != NULL &&
@@ -397,7 +400,11 @@ int apply_mailbox_quota(struct stage *s, struct world *w, const struct op *op, s
 	}
 	struct strbuf rule = STRBUF_INIT, why = STRBUF_INIT;
 	int rc = -1;
+	long long qb = op->quota && *op->quota ? config_size_bytes(op->quota) : 0;
 	if (op->quota && *op->quota && !op_quota_rule(op->quota, &rule, &why))
+		diag_error(d, NULL, 0, "%s", why.buf);
+	else if (!stage_rule_domain_limits(s->cfg, w, b->domain, 0, 0, qb - (b->quota_bytes > 0 ? b->quota_bytes : 0),
+					   qb <= 0, &why))
 		diag_error(d, NULL, 0, "%s", why.buf);
 	else
 		rc = pwfile_set_extra(world_pwfile(w), op->subject, "userdb_quota_rule",
@@ -434,6 +441,9 @@ static int apply_alias_check(const struct stage *s, const struct world *w, const
 			   domain, op->subject);
 		return -1;
 	}
+	if (!mailbox && !world_alias_find(w, op->subject) &&
+	    !stage_rule_domain_limits(s->cfg, w, domain, 0, 1, 0, false, &why))
+		return apply_refuse(d, &why);
 	return apply_check_targets(w, op, d);
 }
 

@@ -187,8 +187,12 @@ static void quick_excerpts_free(struct stage *s)
 /* 0 when op is applied; -1 when the full path must decide. */
 int quick_apply(struct stage *s, const struct op *op, const char *expect)
 {
+	struct domain_limits lim;
 	if (stage_excerpt_min_bytes == SIZE_MAX || !quick_eligible(op) ||
 	    (!s->layout.valid && stage_layout_load(s, NULL) < 0))
+		return -1;
+	/* A domain's limits count its whole range, which excerpts do not hold. */
+	if (config_domain_limits(s->cfg, strrchr(op->subject, '@') + 1, &lim))
 		return -1;
 	char *key = table_fold_key(op->subject);
 	const char *domain = strrchr(key, '@') + 1;

@@ -80,7 +80,7 @@ static char *rename_alias_value(const struct alias *a, const char *old, const ch
  * nothing yet (the rules of mailbox add, stagerule.c), and whose maildir
  * place is free on disk. */
 static int rename_check_new(struct stage *s, const struct world *w, const struct mailbox *b, const char *new,
-			    struct diags *d)
+			    bool keep_old, struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
 	const char *file;
@@ -92,6 +92,12 @@ static int rename_check_new(struct stage *s, const struct world *w, const struct
 		diag_error(d, NULL, 0, "%s", why.buf);
 	else if (!stage_rule_new_mailbox(w, new, &why, &file, &line))
 		diag_error(d, file, line, "%s", why.buf);
+	else if (strcmp(strrchr(new, '@') + 1, b->domain) != 0 &&
+		 !stage_rule_domain_limits(s->cfg, w, strrchr(new, '@') + 1, 1, 0,
+					   b->quota_bytes > 0 ? b->quota_bytes : 0, b->quota_bytes <= 0, &why))
+		diag_error(d, NULL, 0, "%s", why.buf);
+	else if (keep_old && !stage_rule_domain_limits(s->cfg, w, b->domain, 0, 1, 0, false, &why))
+		diag_error(d, NULL, 0, "%s", why.buf);
 	else
 		rc = 0;
 	sb_free(&why);
@@ -195,7 +201,7 @@ int apply_mailbox_rename(struct stage *s, struct world *w, const struct op *op, 
 			   b->address, b->maildir);
 		return -1;
 	}
-	if (rename_check_new(s, w, b, new, d) < 0)
+	if (rename_check_new(s, w, b, new, op->keep_old, d) < 0)
 		return -1;
 	const char *at = strrchr(new, '@');
 	char *local = xstrndup(new, (size_t)(at - new));

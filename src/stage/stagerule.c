@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
@@ -67,6 +68,50 @@ bool stage_rule_target(const struct world *w, const char *alias, const char *tar
 		}
 	}
 	return true;
+}
+
+void stage_rule_domain_usage(const struct world *w, const char *domain, long *mailboxes, long *aliases,
+			     long long *quota)
+{
+	*mailboxes = *aliases = 0;
+	*quota = 0;
+	const struct domain *dom = world_domain_find(w, domain);
+	if (!dom)
+		return;
+	size_t nb, na;
+	const struct mailbox *b = world_domain_mailboxes(w, dom, &nb);
+	const struct alias *a = world_domain_aliases(w, dom, &na);
+	*mailboxes = (long)nb;
+	for (size_t i = 0; i < nb; i++)
+		if (b[i].quota_bytes > 0)
+			*quota += b[i].quota_bytes;
+	for (size_t i = 0; i < na; i++)
+		if (!world_mailbox_find(w, a[i].address))
+			++*aliases;
+}
+
+bool stage_rule_domain_limits(const struct config *cfg, const struct world *w, const char *domain,
+			      int mailboxes, int aliases, long long quota, bool unlimited, struct strbuf *why)
+{
+	struct domain_limits lim;
+	if (!config_domain_limits(cfg, domain, &lim))
+		return true;
+	long nb, na;
+	long long q;
+	stage_rule_domain_usage(w, domain, &nb, &na, &q);
+	if (mailboxes > 0 && lim.mailboxes >= 0 && nb + mailboxes > lim.mailboxes)
+		sb_addf(why, _("%s is at its limit of %ld mailboxes (domain_limits)"), domain, lim.mailboxes);
+	else if (aliases > 0 && lim.aliases >= 0 && na + aliases > lim.aliases)
+		sb_addf(why, _("%s is at its limit of %ld aliases (domain_limits)"), domain, lim.aliases);
+	else if (lim.quota_total >= 0 && unlimited)
+		sb_addf(why, _("%s has a quota_total (domain_limits): a mailbox there needs a quota (e.g. --quota 1G), not none or unlimited"),
+			domain);
+	else if (lim.quota_total >= 0 && quota > 0 && q + quota > lim.quota_total)
+		sb_addf(why, _("the quotas of %s would add up to %lld MiB, over its quota_total of %lld MiB (domain_limits)"),
+			domain, (q + quota) >> 20, lim.quota_total >> 20);
+	else
+		return true;
+	return false;
 }
 
 bool stage_rule_new_domain(const struct world *w, const char *domain, struct strbuf *why)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -327,6 +328,7 @@ static void set_value(struct loader *L, const struct setting *s, const yaml_node
 		}
 		goto store;
 	case ST_COMMAND:
+	case ST_LIMITS:   /* read by set_limits, never here */
 		goto store;
 	case ST_STRING:
 		if (s->check && !s->check(s, &v, &why)) {
@@ -347,6 +349,160 @@ static void set_value(struct loader *L, const struct setting *s, const yaml_node
 		c->origin->where[idx] = xasprintf("%s:%u", L->file, kline);
 		c->origin->line[idx] = kline;
 	}
+}
+
+long long config_size_bytes(const char *text)
+{
+	const char *p = text;
+	long long v = 0;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (LLONG_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	int shift = 0;
+	switch (toupper((unsigned char)*p)) {
+	case '\0': break;
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'T': shift = 40; break;
+	default: return -1;
+	}
+	if (*p && p[1] && !(toupper((unsigned char)p[1]) == 'B' && !p[2]))
+		return -1;
+	if (v > (LLONG_MAX >> shift))
+		return -1;
+	return v << shift;
+}
+
+/* One domain's mapping of domain_limits into its canonical text; false
+ * after an error naming the line. */
+static bool limits_one(struct loader *L, yaml_document_t *doc, const char *domain, yaml_node_t *val,
+		       struct strbuf *out)
+{
+	unsigned line = (unsigned)val->start_mark.line + 1;
+	if (val->type != YAML_MAPPING_NODE) {
+		diag_error(L->d, L->file, line, _("domain_limits: %s: expected a mapping of mailboxes, aliases, quota_total, found %s"),
+			   domain, node_kind(val));
+		return false;
+	}
+	sb_addf(out, "%s: {", domain);
+	bool first = true;
+	for (yaml_node_pair_t *pair = val->data.mapping.pairs.start; pair < val->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(doc, pair->key), *v = yaml_document_get_node(doc, pair->value);
+		if (!k || !v || k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
+			diag_error(L->d, L->file, line, _("domain_limits: %s: each limit is a name and a value"), domain);
+			return false;
+		}
+		const char *kn = (const char *)k->data.scalar.value, *vt = (const char *)v->data.scalar.value;
+		unsigned kl = (unsigned)k->start_mark.line + 1;
+		long n;
+		bool count = !strcmp(kn, "mailboxes") || !strcmp(kn, "aliases");
+		if (count && (!parse_long(vt, &n) || n < 0 || n > 100000000)) {
+			diag_error(L->d, L->file, kl, _("domain_limits: %s: %s: expected a number, found '%s'"), domain, kn, vt);
+			return false;
+		}
+		if (!count && strcmp(kn, "quota_total") != 0) {
+			diag_error(L->d, L->file, kl, _("domain_limits: %s: unknown limit '%s' (mailboxes, aliases or quota_total)"),
+				   domain, kn);
+			return false;
+		}
+		if (!count && (config_size_bytes(vt) <= 0 || strchr(vt, ','))) {
+			diag_error(L->d, L->file, kl, _("domain_limits: %s: quota_total: expected a size such as 20G, found '%s'"),
+				   domain, vt);
+			return false;
+		}
+		sb_addf(out, "%s%s: %s", first ? "" : ", ", kn, vt);
+		first = false;
+	}
+	sb_adds(out, "}");
+	return true;
+}
+
+/* domain_limits: {DOMAIN: {mailboxes: N, aliases: N, quota_total: SIZE}}
+ * checked and kept as its canonical text. */
+static void set_limits(struct loader *L, yaml_document_t *doc, const struct setting *s, yaml_node_t *key,
+		       yaml_node_t *val)
+{
+	unsigned kline = (unsigned)key->start_mark.line + 1;
+	struct strbuf out = STRBUF_INIT;
+	bool ok = true;
+	sb_adds(&out, "{");
+	if (val->type == YAML_SCALAR_NODE && !is_null_scalar(val)) {
+		diag_error(L->d, L->file, kline, _("%s: expected a mapping of domains, found %s"), s->name, node_kind(val));
+		ok = false;
+	}
+	for (yaml_node_pair_t *pair = val->type == YAML_MAPPING_NODE ? val->data.mapping.pairs.start : NULL;
+	     ok && pair && pair < val->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(doc, pair->key), *v = yaml_document_get_node(doc, pair->value);
+		if (!k || !v || k->type != YAML_SCALAR_NODE) {
+			diag_error(L->d, L->file, kline, _("%s: a domain name must be a plain word"), s->name);
+			ok = false;
+			break;
+		}
+		char *dom = xstrdup((const char *)k->data.scalar.value);
+		for (char *p = dom; *p; p++) {
+			*p = (char)tolower((unsigned char)*p);
+			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+				ok = false;
+		}
+		if (!ok || !*dom)
+			diag_error(L->d, L->file, (unsigned)k->start_mark.line + 1, _("%s: '%s' is not a domain name"),
+				   s->name, dom);
+		if (ok && out.len > 1)
+			sb_adds(&out, ", ");
+		ok = ok && *dom && limits_one(L, doc, dom, v, &out);
+		free(dom);
+	}
+	sb_adds(&out, "}");
+	if (!ok) {
+		sb_free(&out);
+		return;
+	}
+	size_t idx = settings_index(s);
+	free(*settings_str_at(L->c, s));
+	*settings_str_at(L->c, s) = sb_detach(&out);
+	free(L->c->origin->where[idx]);
+	L->c->origin->where[idx] = xasprintf("%s:%u", L->file, kline);
+	L->c->origin->line[idx] = kline;
+}
+
+bool config_domain_limits(const struct config *c, const char *domain, struct domain_limits *out)
+{
+	*out = (struct domain_limits){ -1, -1, -1 };
+	/* The canonical text: "{d: {k: v, k: v}, d: {...}}"; names and values
+	 * hold none of "{},: ". */
+	const char *p = c->domain_limits ? strchr(c->domain_limits, '{') : NULL;
+	size_t dl = strlen(domain);
+	while (p && (p = strpbrk(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789-.")) != NULL) {
+		size_t n = strcspn(p, ":");
+		const char *body = strchr(p, '{'), *end = body ? strchr(body, '}') : NULL;
+		if (!body || !end)
+			return false;
+		if (n == dl && strncasecmp(p, domain, dl) == 0) {
+			for (const char *q = body + 1; q < end;) {
+				q += strspn(q, " ,");
+				size_t kn = strcspn(q, ":");
+				const char *v = q + kn + 2;
+				size_t vn = strcspn(v, ",}");
+				char *val = xstrndup(v, vn);
+				if (!strncmp(q, "mailboxes", kn) && kn == 9)
+					out->mailboxes = atol(val);
+				else if (!strncmp(q, "aliases", kn) && kn == 7)
+					out->aliases = atol(val);
+				else if (!strncmp(q, "quota_total", kn) && kn == 11)
+					out->quota_total = config_size_bytes(val);
+				free(val);
+				q = v + vn;
+			}
+			return true;
+		}
+		p = end;
+	}
+	return false;
 }
 
 static void load_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *root)
@@ -388,7 +544,10 @@ static void load_mapping(struct loader *L, yaml_document_t *doc, yaml_node_t *ro
 			continue;
 		}
 		first_line[idx] = kline;
-		set_value(L, s, key, val);
+		if (s->type == ST_LIMITS)
+			set_limits(L, doc, s, key, val);
+		else
+			set_value(L, s, key, val);
 	}
 	free(first_line);
 }

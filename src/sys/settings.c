@@ -114,6 +114,14 @@ static const struct setting settings[] = {
 	     "Postfix or Dovecot settings (the list is in vmailadm(1), mailbox add). E.g. "
 	     "\"'=\" lets o'brien and a=b in; empty refuses them all."),
 	  OFF(local_part_allow), 0, 0, NULL, NULL },
+	{ "domain_limits", ST_LIMITS, "{}",
+	  N_("Per-domain limits enforced when an edit is staged: a mapping of domain names to "
+	     "mailboxes (how many mailboxes), aliases (how many aliases, not counting a "
+	     "mailbox's own entry) and quota_total (the most the quotas of its mailboxes may "
+	     "add up to, e.g. 20G; then every mailbox needs a quota), e.g. "
+	     "{a.example: {mailboxes: 50, aliases: 200, quota_total: 20G}}. The interface "
+	     "shows them in the domain's details."),
+	  OFF(domain_limits), 0, 0, NULL, NULL },
 	{ "language", ST_STRING, "",
 	  N_("The language of messages (\"fr\", \"en\" ...); empty means from the environment "
 	     "(LANGUAGE, LC_ALL, LC_MESSAGES, LANG)."),

@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "browse_int.h"
+#include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pwfile.h"
+#include "vmailadm/stage.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
@@ -335,7 +337,36 @@ static void details_catchall(struct browse *B, const struct world *w, const stru
 	sb_free(&a);
 }
 
-static void details_domain(struct browse *B, const struct domain *d)
+/* The domain's limits (domain_limits, issue 15) beside what it has: in the
+ * warning colour at the limit, as the stage then refuses one more. */
+static void details_limits(struct browse *B, const struct world *w, const struct domain *d)
+{
+	struct domain_limits lim;
+	if (!config_domain_limits(B->ui->cfg, d->name, &lim))
+		return;
+	long nb, na;
+	long long q;
+	stage_rule_domain_usage(w, d->name, &nb, &na, &q);
+	const char *label = _("Limits");
+	if (lim.mailboxes >= 0) {
+		details_add(B, label, nb >= lim.mailboxes ? ROLE_WARNING : ROLE_NORMAL, _("%ld of %ld mailboxes"), nb,
+			lim.mailboxes);
+		label = NULL;
+	}
+	if (lim.aliases >= 0) {
+		details_add(B, label, na >= lim.aliases ? ROLE_WARNING : ROLE_NORMAL, _("%ld of %ld aliases"), na,
+			lim.aliases);
+		label = NULL;
+	}
+	if (lim.quota_total >= 0) {
+		char used[32], max[32];
+		ui_human(used, sizeof used, (uint64_t)q);
+		ui_human(max, sizeof max, (uint64_t)lim.quota_total);
+		details_add(B, label, q >= lim.quota_total ? ROLE_WARNING : ROLE_NORMAL, _("quotas %s of %s"), used, max);
+	}
+}
+
+static void details_domain(struct browse *B, const struct world *w, const struct domain *d)
 {
 	details_add(B, _("Domain"), ROLE_NORMAL, "%s", d->name);
 	details_add(B, _("Class"), ROLE_NORMAL, "%s", model_domain_class_name(d->class));
@@ -352,6 +383,7 @@ static void details_domain(struct browse *B, const struct domain *d)
 	if (d->catchall_alias || d->catchall_mailbox)
 		details_add(B, _("Catch-all"), ROLE_WARNING, "%s",
 			d->catchall_alias ? d->catchall_alias->target : d->catchall_mailbox->target);
+	details_limits(B, w, d);
 	details_problems(B, lintmark_match_domain, d);
 }
 
@@ -456,7 +488,7 @@ static void details_build_raw(struct browse *B)
 		details_add(B, _("Staged"), rows_mark_role[m], "%s", _(staged[m]));
 	const struct world *w = m == MARK_DEL ? B->disk : B->w;
 	if (!r || r->kind == ROW_SECTION || r->kind == ROW_NONE)
-		details_domain(B, d);
+		details_domain(B, w, d);
 	else if (r->kind == ROW_MAILBOX)
 		details_mailbox(B, w, r->p, r->mbx);
 	else if (r->kind == ROW_ALIAS)

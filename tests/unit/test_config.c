@@ -185,6 +185,49 @@ static void test_load_from_memory(void)
 	diags_free(&d);
 }
 
+/* domain_limits (issue 15): a mapping kept as canonical text, read back
+ * per domain (case-insensitively); bad shapes and values name their line. */
+static void test_domain_limits(void)
+{
+	static const char text[] = "domain_limits:\n"
+				   "  A.example: {mailboxes: 50, aliases: 200, quota_total: 20G}\n"
+				   "  b.example:\n"
+				   "    aliases: 3\n";
+	struct diags d = DIAGS_INIT;
+	struct config *c = NULL;
+	CU_ASSERT_EQUAL_FATAL(config_load_mem("/x.yaml", text, sizeof text - 1, &c, &d), 0);
+	CU_ASSERT_STRING_EQUAL(c->domain_limits,
+			       "{a.example: {mailboxes: 50, aliases: 200, quota_total: 20G}, b.example: {aliases: 3}}");
+	struct domain_limits l;
+	CU_ASSERT(config_domain_limits(c, "a.EXAMPLE", &l));
+	CU_ASSERT(l.mailboxes == 50 && l.aliases == 200 && l.quota_total == 20LL << 30);
+	CU_ASSERT(config_domain_limits(c, "b.example", &l));
+	CU_ASSERT(l.mailboxes == -1 && l.aliases == 3 && l.quota_total == -1);
+	CU_ASSERT(!config_domain_limits(c, "example", &l));
+	CU_ASSERT(!config_domain_limits(c, "c.example", &l));
+	config_free(&c);
+	CU_ASSERT_EQUAL_FATAL(config_load_mem("/x.yaml", "", 0, &c, &d), 0);
+	CU_ASSERT_STRING_EQUAL(c->domain_limits, "{}");
+	CU_ASSERT(!config_domain_limits(c, "a.example", &l));
+	config_free(&c);
+	static const struct { const char *text, *msg; } bad[] = {
+		{ "domain_limits: 5\n", "domain_limits: expected a mapping of domains" },
+		{ "domain_limits: {a.example: 5}\n", "a.example: expected a mapping of mailboxes" },
+		{ "domain_limits: {a.example: {boxes: 5}}\n", "unknown limit 'boxes'" },
+		{ "domain_limits: {a.example: {mailboxes: -1}}\n", "mailboxes: expected a number" },
+		{ "domain_limits: {a.example: {quota_total: 20X}}\n", "expected a size such as 20G" },
+		{ "domain_limits: {'a b': {mailboxes: 1}}\n", "'a b' is not a domain name" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		diags_free(&d);
+		CU_ASSERT_EQUAL(config_load_mem("/x.yaml", bad[i].text, strlen(bad[i].text), &c, &d), -1);
+		CU_ASSERT(d.n == 1 && strstr(d.v[0].msg, bad[i].msg) && d.v[0].line == 1);
+		if (!(d.n == 1 && strstr(d.v[0].msg, bad[i].msg)))
+			fprintf(stderr, "\n%s: %s", bad[i].text, d.n ? d.v[0].msg : "(none)");
+	}
+	diags_free(&d);
+}
+
 static void test_full_file(void)
 {
 	struct config *c = load_ok("full.yaml");
@@ -644,6 +687,7 @@ int main(void)
 		{ "too large file", test_too_large_file },
 		{ "load from memory", test_load_from_memory },
 		{ "full file", test_full_file },
+		{ "domain_limits", test_domain_limits },
 		{ "relative paths", test_relative_paths },
 		{ "{postfix_dir} in any order", test_placeholder_order_independent },
 		{ "VMAILADM_CONFIG and --config", test_env_override },

@@ -234,6 +234,36 @@ static void test_forward(void)
 	teardown();
 }
 
+/* domain_limits (issue 15): each kind of growth refused in one line at
+ * the limit, allowed below it; the quick path does not take such a domain. */
+static void test_domain_limits(void)
+{
+	setup();
+	free(cfg->domain_limits);
+	cfg->domain_limits = xstrdup("{ascent.cloud: {mailboxes: 3, aliases: 1}, andromed.cloud: {quota_total: 4G}}");
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "mailbox add a1@ascent.cloud"), 0);
+	CU_ASSERT_EQUAL(push(s, "mailbox add a2@ascent.cloud"), -1);
+	CU_ASSERT_STRING_EQUAL(msg, "ascent.cloud is at its limit of 3 mailboxes (domain_limits)");
+	CU_ASSERT_EQUAL(push(s, "alias add x@ascent.cloud admin@ascent.cloud"), -1);
+	CU_ASSERT(strstr(msg, "at its limit of 1 aliases") != NULL);
+	CU_ASSERT_EQUAL(push(s, "alias add postmaster@ascent.cloud contact@ascent.cloud"), 0); /* not a new alias */
+	CU_ASSERT_EQUAL(push(s, "mailbox rename janedoe@andromed.cloud jane@ascent.cloud"), -1);
+	CU_ASSERT(strstr(msg, "limit of 3 mailboxes") != NULL);
+	/* andromed.cloud: quotas 1M + 1G + 2G already */
+	CU_ASSERT_EQUAL(push(s, "mailbox add n@andromed.cloud"), -1);
+	CU_ASSERT(strstr(msg, "needs a quota") != NULL);
+	CU_ASSERT_EQUAL(push(s, "mailbox add n@andromed.cloud --quota 2G"), -1);
+	CU_ASSERT(strstr(msg, "over its quota_total of 4096 MiB") != NULL);
+	CU_ASSERT_EQUAL(push(s, "mailbox add n@andromed.cloud --quota 500M"), 0);
+	CU_ASSERT_EQUAL(push(s, "mailbox quota johndoe@andromed.cloud 2G"), -1);
+	CU_ASSERT_EQUAL(push(s, "mailbox quota johndoe@andromed.cloud 512M"), 0);
+	CU_ASSERT_EQUAL(push(s, "mailbox quota johndoe@andromed.cloud none"), -1);
+	CU_ASSERT_EQUAL(stage_count(s), 4);
+	stage_free(&s);
+	teardown();
+}
+
 static void test_passwd_and_quota(void)
 {
 	setup();
@@ -717,6 +747,7 @@ int main(void)
 		{ "mailbox passwd and quota", test_passwd_and_quota },
 		{ "mailbox rename: maildir, map, passwd-file, aliases, --keep-old", test_mailbox_rename },
 		{ "forward set --keep-copy/--no-copy, clear, refusals", test_forward },
+		{ "domain_limits: mailboxes, aliases, quota_total", test_domain_limits },
 		{ "alias add/del: targets, self-forward, external", test_aliases },
 		{ "alias set: replace, reorder, create, refusals, self kept, undo", test_alias_set },
 		{ "catch-all in the mailbox map (default)", test_catchall_mailbox_form },
