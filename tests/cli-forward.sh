@@ -6,13 +6,7 @@
 # identity entry stays under a catch-all in the alias map), refusals change
 # nothing, apply takes the same lines.
 . "${top_srcdir:-.}/tests/lib.sh"
-command -v postmap >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
-command -v postmap >/dev/null 2>&1 || { echo "SKIP: no postmap"; exit 77; }
-demo_world
-printf 'postmap: %s\n' "$(command -v postmap)" >>"$d/vmailadm.yaml"
-pf="$d/etc/postfix"
-for m in vmailbox virtual_alias virtual_domains; do postmap -c "$pf" "hash:$pf/$m" || exit 99; done
-before=$(sums)
+demo_world_postmap
 q() { postmap -c "$pf" -q "$1" "hash:$pf/virtual_alias"; }
 
 v forward set janedoe@andromed.cloud boss@elsewhere.example >"$tmp/out" 2>"$tmp/err"; rc=$?

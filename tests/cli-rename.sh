@@ -5,13 +5,7 @@
 # through apply, a killed commit recovered with the maildir moved back,
 # rollback refused with the way to undo it.
 . "${top_srcdir:-.}/tests/lib.sh"
-command -v postmap >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
-command -v postmap >/dev/null 2>&1 || { echo "SKIP: no postmap"; exit 77; }
-demo_world
-printf 'postmap: %s\n' "$(command -v postmap)" >>"$d/vmailadm.yaml"
-pf="$d/etc/postfix"
-for m in vmailbox virtual_alias virtual_domains; do postmap -c "$pf" "hash:$pf/$m" || exit 99; done
-before=$(sums)
+demo_world_postmap
 
 # NEW exists in any form: refused, one line, nothing changed.
 for new in admin@ascent.cloud info@andromed.cloud x@nowhere.example 'a b@ascent.cloud' \

@@ -32,6 +32,17 @@ demo_world() {
 	before=$(sums)
 }
 v() { "$VMAILADM" --config "$d/vmailadm.yaml" "$@"; }
+# demo_world_postmap: demo_world with the real postmap (exit 77 without
+# it) building its maps; $pf is its Postfix directory.
+demo_world_postmap() {
+	command -v postmap >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
+	command -v postmap >/dev/null 2>&1 || { echo "SKIP: no postmap"; exit 77; }
+	demo_world
+	printf 'postmap: %s\n' "$(command -v postmap)" >>"$d/vmailadm.yaml"
+	pf="$d/etc/postfix"
+	for m in vmailbox virtual_alias virtual_domains; do postmap -c "$pf" "hash:$pf/$m" || exit 99; done
+	before=$(sums)
+}
 sums() { cat "$d"/etc/postfix/* "$d/etc/dovecot/users" "$d/etc/aliases" | sha256sum; }
 
 # check_refused WHAT REGEX: the command just run (status $rc, stderr in

@@ -498,6 +498,17 @@ int apply_alias_add(struct stage *s, struct world *w, const struct op *op, struc
 	return rc;
 }
 
+void apply_join_targets(const struct op *op, struct strbuf *v)
+{
+	for (size_t i = 0; i < op->ntargets; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < i; k++)
+			dup |= strcasecmp(op->targets[k], op->targets[i]) == 0;
+		if (!dup)
+			sb_addf(v, "%s%s", v->len ? ", " : "", op->targets[i]);
+	}
+}
+
 /* alias set: the targets become exactly op's, in op's order (a target given
  * twice is written once). A mailbox that gets its own mail through the
  * alias (no alias yet, as alias add creates it, or one naming itself)
@@ -514,13 +525,7 @@ int apply_alias_set(struct stage *s, struct world *w, const struct op *op, struc
 	struct strbuf v = STRBUF_INIT;
 	if (b && (!a || a->is_identity) && !listed)
 		apply_keep_self_target(s, op->subject, &v);
-	for (size_t i = 0; i < op->ntargets; i++) {
-		bool dup = false;
-		for (size_t k = 0; k < i; k++)
-			dup |= strcasecmp(op->targets[k], op->targets[i]) == 0;
-		if (!dup)
-			sb_addf(&v, "%s%s", v.len ? ", " : "", op->targets[i]);
-	}
+	apply_join_targets(op, &v);
 	int rc = apply_alias_write(w, a, op->subject, v.buf, d);
 	sb_free(&v);
 	return rc;

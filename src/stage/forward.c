@@ -42,13 +42,7 @@ int apply_forward_set(struct stage *s, struct world *w, const struct op *op, str
 	struct strbuf v = STRBUF_INIT;
 	if (!op->no_copy)
 		sb_adds(&v, op->subject);
-	for (size_t i = 0; i < op->ntargets; i++) {
-		bool dup = false;
-		for (size_t k = 0; k < i; k++)
-			dup |= strcasecmp(op->targets[k], op->targets[i]) == 0;
-		if (!dup)
-			sb_addf(&v, "%s%s", v.len ? ", " : "", op->targets[i]);
-	}
+	apply_join_targets(op, &v);
 	int rc = forward_write(w, b, v.buf, d);
 	sb_free(&v);
 	if (rc == 0 && op->no_copy)

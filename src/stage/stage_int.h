@@ -135,6 +135,9 @@ op_apply_fn apply_mailbox_rename, apply_forward_set, apply_forward_clear;
 /* The targets of op checked: their syntax, the target rule (stagerule.c),
  * no loop back to op's subject. */
 int apply_check_targets(const struct world *w, const struct op *op, struct diags *d);
+/* op's targets appended to an alias value v, ", " between them, each once
+ * (in op's order). */
+void apply_join_targets(const struct op *op, struct strbuf *v);
 /* What the handlers share: the mailbox an op names (in a table vmailadm
  * can edit), the table of a map role (d says why there is none). */
 const struct mailbox *apply_need_mailbox(const struct world *w, const char *address, struct diags *d);

@@ -12,7 +12,7 @@
 #   sandbox_postmap_all; sandbox_start
 #   smtp_send FROM TO [SUBJECT]; wait_queue_empty; bv_probe ADDR
 #   auth_test USER PASS; imap_login USER PASS
-#   sandbox_vmailadm mailbox add ...; sandbox_reload
+#   sandbox_vmailadm mailbox add ...; vm ... (quiet unless it fails); sandbox_reload
 #
 # Every function reports on stdout/stderr and returns non-zero on failure;
 # none exits the test, except sandbox_require (77) and sandbox_init (99 on a
@@ -308,6 +308,15 @@ sandbox_reload() {
 # vmailadm on the sandbox's tree (its vmailadm.yaml reloads this instance).
 sandbox_vmailadm() {
 	"$VMAILADM" --config "$SB_DIR/vmailadm.yaml" "$@"
+}
+
+# vm ARGS...: sandbox_vmailadm, quiet unless it fails (then its output goes
+# to stderr, for the failure message); its exit status.
+vm() {
+	_out=$(sandbox_vmailadm "$@" 2>&1)
+	_rc=$?
+	[ $_rc -eq 0 ] || echo "$_out" >&2
+	return $_rc
 }
 
 # smtp_send FROM TO [SUBJECT]: one message over SMTP to the sandbox. Prints

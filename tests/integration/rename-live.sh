@@ -13,12 +13,6 @@ tmp=$(sandbox_tmpdir) || exit 99
 trap 'sandbox_stop; rm -rf "$tmp"' EXIT
 fail=0
 no() { echo "FAIL: $*"; fail=1; }
-vm() {
-	_out=$(sandbox_vmailadm "$@" 2>&1)
-	_rc=$?
-	[ $_rc -eq 0 ] || echo "$_out" >&2
-	return $_rc
-}
 send() { smtp_send tester@sandbox.test "$1" "$2" >/dev/null || no "SMTP to $1 refused"; }
 has() { maildir_grep "$d/vhosts/$1" "$2" || no "$2 did not reach $1"; }
 

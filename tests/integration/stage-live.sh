@@ -21,13 +21,6 @@ tmp=$(sandbox_tmpdir) || exit 99
 trap 'sandbox_stop; rm -rf "$tmp"' EXIT
 fail=0
 no() { echo "FAIL: $*"; fail=1; }
-# vmailadm, its output kept for the failure message.
-vm() {
-	_out=$(sandbox_vmailadm "$@" 2>&1)
-	_rc=$?
-	[ $_rc -eq 0 ] || echo "$_out" >&2
-	return $_rc
-}
 vm_pw() { # vm_pw PASSWORD ARGS...: the password on standard input
 	_pw=$1
 	shift
