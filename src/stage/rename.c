@@ -15,7 +15,6 @@
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
-#include "vmailadm/neighbour.h"
 #include "vmailadm/xalloc.h"
 
 /* One table line to write once every new value is known: the world's
@@ -105,13 +104,18 @@ static int rename_check_new(struct stage *s, const struct world *w, const struct
 }
 
 /* The passwd-file line of NEW: OLD's fields, its home and path fields
- * following the maildir. */
+ * following the maildir (or the home Dovecot needs there, need_home, when
+ * OLD had none). */
 static int rename_pwfile(struct stage *s, struct world *w, const struct mailbox *b, const char *new,
-			 const char *from, const char *to, struct diags *d)
+			 const char *from, const char *to, const char *need_home, struct diags *d)
 {
 	const struct pwfile_entry *o = b->pw;
 	bool changed = false;
 	char *home = rename_path_text(o->home, from, to, &changed);
+	if (!*home && need_home) {
+		free(home);
+		home = xstrdup(need_home);
+	}
 	char *extra = rename_path_text(o->extra, from, to, &changed);
 	char *password = xstrdup(o->password), *uid = xstrdup(o->uid), *gid = xstrdup(o->gid);
 	char *gecos = xstrdup(o->gecos), *shell = xstrdup(o->shell), *user = xstrdup(new);
@@ -206,7 +210,8 @@ int apply_mailbox_rename(struct stage *s, struct world *w, const struct op *op, 
 	const char *at = strrchr(new, '@');
 	char *local = xstrndup(new, (size_t)(at - new));
 	struct strbuf value = STRBUF_INIT;
-	neighbour_mailbox_value(w, local, at + 1, &value);
+	char *home = NULL;   /* the home Dovecot needs at the new place, if any */
+	dovelayout_new_mailbox(s, w, local, at + 1, &value, &home);
 	char *from = xstrdup(b->maildir), *to = xasprintf("%s/%s", world_mailbox_base(w), value.buf);
 	for (size_t k = strlen(from); k > 1 && from[k - 1] == '/';)
 		from[--k] = '\0';
@@ -239,7 +244,7 @@ int apply_mailbox_rename(struct stage *s, struct world *w, const struct op *op, 
 								: table_add(e->t, e->key, e->value, d);
 		}
 		if (rc == 0 && b->pw)
-			rc = rename_pwfile(s, w, b, new, from, to, d);
+			rc = rename_pwfile(s, w, b, new, from, to, home, d);
 		if (rc == 0) {
 			stage_add_action(s, ACT_MAILDIR_RENAME, from, to, b->address);
 			if (!b->pw)
@@ -251,6 +256,7 @@ int apply_mailbox_rename(struct stage *s, struct world *w, const struct op *op, 
 	free(local);
 	free(from);
 	free(to);
+	free(home);
 	sb_free(&value);
 	return rc;
 }
