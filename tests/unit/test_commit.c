@@ -592,7 +592,7 @@ static void test_recover_rename(void)
 		CU_ASSERT(!exists(P("vhosts/andromed.cloud/janedoe")));
 		struct strbuf said = STRBUF_INIT;
 		struct diags d = DIAGS_INIT;
-		CU_ASSERT_EQUAL(commit_recover(cfg, &said, &d), 0);
+		CU_ASSERT_EQUAL(recover_interrupted(cfg, &said, &d), 0);
 		CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "rolled back the interrupted commit"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&said), "back to"));
 		CU_ASSERT(exists(P("vhosts/andromed.cloud/janedoe/cur")));
