@@ -30,6 +30,11 @@ grep -q "forward-without-copy" "$tmp/out" && no "lint warns of a forward with a 
 v forward set janedoe@andromed.cloud boss@elsewhere.example --no-copy >"$tmp/out" 2>&1 || no "no-copy: $(cat "$tmp/out")"
 grep -q "^note: the mail of janedoe@andromed.cloud leaves: it never reaches its INBOX" "$tmp/out" || no "no-copy: no note"
 [ "$(q janedoe@andromed.cloud)" = "boss@elsewhere.example" ] || no "no-copy: $(q janedoe@andromed.cloud)"
+v show janedoe@andromed.cloud >"$tmp/out" 2>&1
+grep -q "^  forwarding:  *WITHOUT a copy: its mail leaves, its INBOX gets none$" "$tmp/out" || no "show: $(cat "$tmp/out")"
+v show janedoe@andromed.cloud --json >"$tmp/out"
+python3 -c 'import json,sys; f = json.load(open(sys.argv[1]))["forward"]; assert f == {"targets": ["boss@elsewhere.example"], "keep_copy": False}, f' "$tmp/out" ||
+	no "show --json: no forward object"
 v lint >"$tmp/out" 2>&1
 grep -q "\[forward-without-copy\] mailbox janedoe@andromed.cloud forwards its mail to boss@elsewhere.example without keeping a copy" "$tmp/out" ||
 	no "lint: no forward-without-copy: $(cat "$tmp/out")"

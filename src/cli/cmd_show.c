@@ -115,6 +115,20 @@ static void show_json(const struct facts *f)
 	json_object_set_new(o, "passwd", pw);
 	json_object_set_new(o, "passwd_known", json_boolean(!f->pw_unknown));
 	json_object_set_new(o, "alias", f->alias ? cli_json_alias(f->alias) : json_null());
+	/* A mailbox's forwarding (issue 15): its own entry's other targets. */
+	bool copy;
+	const struct alias *fw = f->mb ? world_mailbox_forward(f->mb, &copy) : NULL;
+	json_t *fwo = json_null();
+	if (fw) {
+		json_t *to = json_array();
+		for (size_t i = 0; i < fw->ntargets; i++)
+			if (strcmp(fw->targets[i].address, f->mb->address) != 0)
+				json_array_append_new(to, json_string(fw->targets[i].address));
+		fwo = json_object();
+		json_object_set_new(fwo, "targets", to);
+		json_object_set_new(fwo, "keep_copy", json_boolean(copy));
+	}
+	json_object_set_new(o, "forward", fwo);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < f->ndirect; i++)
 		json_array_append_new(arr, json_string(f->direct[i]->address));
@@ -190,6 +204,10 @@ static void show_text(const struct facts *f)
 			fieldf(i == 0 ? _("  delivers to:") : "", "%s (%s)", a->targets[i].address,
 			       target_text(a->targets[i].class));
 	}
+	bool copy;
+	if (f->mb && world_mailbox_forward(f->mb, &copy))
+		field(_("forwarding:"), copy ? _("with a copy in this mailbox (forward set ... --keep-copy)")
+					     : _("WITHOUT a copy: its mail leaves, its INBOX gets none"));
 	if (f->ndirect) {
 		for (size_t i = 0; i < f->ndirect; i++)
 			fieldf(i == 0 ? _("aliased from:") : "", "%s (%s:%u)", f->direct[i]->address,
