@@ -263,8 +263,6 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 	else if (fw)
 		details_add(B, _("Forwarding"), ROLE_ERROR, _("to %s, NO copy: its mail leaves, its INBOX gets none"),
 			to.buf);
-	else
-		details_add(B, _("Forwarding"), ROLE_DIM, "%s", _("none (f sets it)"));
 	sb_free(&to);
 	if (fw && !copy)
 		details_add(B, _("Mail goes"), ROLE_ERROR, _("to %s (its alias entry wins)"), b->alias->value);
