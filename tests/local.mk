@@ -7,6 +7,7 @@
 # only when it compiles more than its own .c).
 UNIT_TESTS = \
 	tests/unit/test_aliases \
+	tests/unit/test_aliasdom \
 	tests/unit/test_atomicio \
 	tests/unit/test_commit \
 	tests/unit/test_config \
@@ -50,6 +51,7 @@ EXTRA_DIST += tests/unit/cu.h tests/unit/golden.h tests/unit/worldtree.h tests/u
 # The command line on fixture and demo trees.
 CLI_TESTS = \
 	tests/cli-address.sh \
+	tests/cli-aliasdom.sh \
 	tests/cli-ascii.sh \
 	tests/cli-commit.sh \
 	tests/cli-completion.sh \

@@ -14,6 +14,7 @@
  * - for tables, every entry whose key the scan cannot read simply (quoted,
  *   escaped): more than needed never changes a result;
  * - every entry whose text holds one of the needles (ASCII case-insensitive);
+ * - with domain_keys, every entry of a table or list whose key has no '@';
  * - the tail: from the last entry that is surely an entry to the end of the
  *   file (a new entry without a domain neighbour goes at the end, styled
  *   like the last one).
@@ -39,6 +40,9 @@ struct excerpt_want {
 	const char *domain;          /* folded; NULL: no placement anchor */
 	const char *const *needles;  /* lower case */
 	size_t nneedles;
+	bool domain_keys;            /* tables and lists: also every key without
+	                              * '@' (the domain lines, which say which
+	                              * domains are alias domains) */
 };
 
 struct excerpt;

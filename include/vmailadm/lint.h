@@ -26,7 +26,8 @@ enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
  * maildir-owner, mail-base-mode, vmail-uid-below-minimum,
  * virtual-mailbox-limit-not-quota, dovecot-path-mismatch, hash-in-value,
  * mailbox-map-substitution, case-sensitive-pattern, forward-loop,
- * forward-without-copy, quota-nearly-full. */
+ * forward-without-copy, quota-nearly-full, aliasdom-out-of-step,
+ * aliasdom-wildcard. */
 struct lint_problem {
 	const char *rule;
 	enum lint_severity severity;

@@ -67,6 +67,9 @@ struct op {
 	bool no_copy;          /* FORWARD_SET: the mailbox keeps no copy */
 	char *sha256;          /* FILE_RESTORE: the hex digest PATH must still have;
 	                        * NULL: restore whatever it holds (--force) */
+	char *alias_of;        /* DOMAIN_ADD --alias-of: the domain whose every
+	                        * address the new alias domain mirrors; NULL: a
+	                        * mailbox domain */
 };
 
 struct op *op_new(enum op_kind kind, const char *subject);
@@ -77,7 +80,7 @@ struct op *op_clone(const struct op *op);
 /* Build an op from command words: argv[0] is the object ("mailbox"),
  * argv[1] the verb ("add"), then the subject, targets and options
  * (--quota Q, --password-hash H, --cascade, --purge, --keep-maildir,
- * --if-sha SHA). Paths (file/maildir restore) keep their case.
+ * --if-sha SHA, --alias-of DOMAIN). Paths (file/maildir restore) keep their case.
  * Options that only steer the front end (--dry-run, --yes, --json,
  * --password-stdin, --generate-password) are not accepted here: the caller
  * strips them. Returns NULL with a diagnostic (file/line may be NULL/0). */

@@ -49,7 +49,7 @@ static const struct cli_command commands[] = {
 	     "a Dovecot passwd-file, Maildirs with sample mail and a vmailadm.yaml.\n"
 	     "A non-empty DIR is refused; --force replaces a demo tree made earlier\n"
 	     "(and nothing else in DIR).\n") },
-	{ "domain", cmd_edit, N_("domain add|del DOMAIN [--cascade]"), NULL },
+	{ "domain", cmd_edit, N_("domain add|del DOMAIN [--alias-of TARGET] [--cascade]"), NULL },
 	{ "exercise", cmd_exercise, N_("exercise [N|reset [N]] [--json] [--yes]  the course's exercises, checked step by step"),
 	  N_("The course's four exercises, each step checked against the files, the\n"
 	     "built maps, the Maildirs and the running servers: done, todo or skipped\n"
@@ -159,7 +159,10 @@ static const struct subcommand subcommands[] = {
 	  N_("  --base DIR            virtual_mailbox_base (default /var/mail/vhosts)\n"
 	     "  --user ROLE           the SELECT-only role Dovecot uses (default mailreader)\n"
 	     "  --password-file FILE  its password, the first line of FILE\n") },
-	{ "domain", "add", N_("domain add DOMAIN  host a new virtual mailbox domain"), NULL },
+	{ "domain", "add", N_("domain add DOMAIN [--alias-of TARGET]  host a new virtual domain"),
+	  N_("  --alias-of TARGET  an alias domain: each address of TARGET gets its own\n"
+	     "                     line (user@DOMAIN user@TARGET), kept in step by every\n"
+	     "                     later edit; never a wildcard (backscatter)\n") },
 	{ "domain", "del", N_("domain del DOMAIN [--cascade]  stop hosting a domain"),
 	  N_("  --cascade  remove its mailboxes and aliases too (else they stop it)\n") },
 	{ "forward", "set", N_("forward set ADDRESS TARGET... --keep-copy|--no-copy  forward a mailbox's mail"),

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmailadm/aliasdom.h"
 #include "vmailadm/config.h"
 #include "vmailadm/doveconf.h"
 #include "vmailadm/dovepath.h"
@@ -109,6 +110,44 @@ char *lint_maildir_key(const char *p)
 }
 
 /* ---- domains and maps ---- */
+
+/* An alias domain's lines out of step with its target (aliasdom.h). */
+static void lint_aliasdom_problem(void *arg, const struct aliasdom_problem *p)
+{
+	struct lint_report *r = arg;
+	const char *b = p->ad->domain, *a = p->ad->target;
+	char *key = NULL, *fix = NULL;
+	if (p->fault == ALIASDOM_MISSING) {
+		const char *at = strrchr(p->address, '@');
+		key = xasprintf("%.*s@%s", (int)(at - p->address), p->address, b);
+		fix = fixf(_("add the line: vmailadm alias add %s %s"), key, p->address);
+		add(r, "aliasdom-out-of-step", LINT_WARNING, p->file, p->line, b, fix,
+		    _("%s is an alias domain of %s (each of its lines maps user@%s to user@%s), but %s has no line %s: mail to it is refused"),
+		    b, a, b, a, p->address, key);
+	} else if (p->fault == ALIASDOM_DANGLING) {
+		fix = fixf(_("remove the line: vmailadm alias del %s"), p->address);
+		add(r, "aliasdom-out-of-step", LINT_WARNING, p->file, p->line, p->address, fix,
+		    _("%s is a line of the alias domain %s, but its address at %s no longer exists: mail to it bounces after it was accepted"),
+		    p->address, b, a);
+	} else {
+		fix = fixf(_("one line per address instead: vmailadm domain del %s, then vmailadm domain add %s --alias-of %s"),
+			   b, b, a);
+		add(r, "aliasdom-wildcard", LINT_WARNING, p->file, p->line, p->address, fix,
+		    _("%s %s makes %s a wildcard alias domain of %s, which has no catch-all: Postfix accepts every user of %s at RCPT time and bounces the unknown ones afterwards, to senders that are often forged (backscatter; virtual(5), smtpd_reject_unlisted_recipient)"),
+		    p->address, p->ad->wildcard->value, b, a, b);
+	}
+	free(key);
+	free(fix);
+}
+
+static void lint_alias_domains(const struct world *w, struct lint_report *r)
+{
+	size_t n;
+	struct aliasdom *ads = aliasdom_list(w, NULL, &n);
+	for (size_t i = 0; i < n; i++)
+		aliasdom_check(w, &ads[i], lint_aliasdom_problem, r);
+	free(ads);
+}
 
 static void lint_domains(const struct world *w, struct lint_report *r)
 {
@@ -830,6 +869,7 @@ void lint_run_stoppable(const struct world *w, const struct config *cfg,
 	lint_domains(w, out);
 	lint_maps(w, out);
 	lint_aliases(w, out);
+	lint_alias_domains(w, out);
 	struct strmap *maildirs = strmap_create(256);
 	lint_mailboxes(w, cfg, out, maildirs, &st);
 	lint_orphan_maildirs(w, out, maildirs, &st);

@@ -1,9 +1,11 @@
 # The mail model: domains, mailboxes, aliases, catch-alls built from the documents.
 noinst_HEADERS += \
 	include/vmailadm/dovepath.h \
+	include/vmailadm/aliasdom.h \
 	include/vmailadm/model.h \
 	src/model/model_int.h
 libvmail_a_SOURCES += \
+	src/model/aliasdom.c \
 	src/model/classify.c \
 	src/model/dovepath.c \
 	src/model/index.c \

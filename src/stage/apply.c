@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "stage_int.h"
+#include "vmailadm/aliasdom.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/lint.h"
@@ -56,35 +57,39 @@ static char *apply_archive_path(const struct config *cfg, const struct mailbox *
 	return xasprintf("%s/%s/%s-%s", cfg->archive_dir, b->domain, b->local, stamp);
 }
 
-static int apply_domain_listing_add(struct stage *s, struct world *w, const char *domain,
-			      struct diags *d)
+int apply_domain_listing_add(struct stage *s, struct world *w, const char *domain,
+			      enum domain_class cls, struct diags *d)
 {
 	/* New domains go to the first table or /file/name of the list; with
 	 * none, to the inline list in main.cf. */
-	struct world_map *m = world_map_for(w, MAP_MAILBOX_DOMAINS);
+	bool alias = cls == DOMAIN_VIRTUAL_ALIAS;
+	const char *param = alias ? "virtual_alias_domains" : "virtual_mailbox_domains";
+	struct world_map *m = world_map_for(w, alias ? MAP_ALIAS_DOMAINS : MAP_MAILBOX_DOMAINS);
 	if (m && m->table) {
 		const char *value = "";
 		if (table_syntax(m->table) == TABLE_INDEXED) {
-			/* Postfix only asks whether the key exists; keep the file's habit. */
-			value = table_count(m->table) ? table_entry(m->table, 0)->value : "OK";
+			/* Postfix only asks whether the key exists; keep the file's habit
+			 * (not in the alias map itself, whose values are addresses). */
+			value = table_count(m->table) && !(m->roles & MAP_VIRTUAL_ALIAS)
+				? table_entry(m->table, 0)->value : "OK";
 		}
 		return table_add(m->table, domain, value, d);
 	}
 	if (m && !m->table) {
-		diag_error(d, world_maincf_path(w), 0,
-			   _("virtual_mailbox_domains names %s, which vmailadm cannot edit"), m->ref.spec);
+		diag_error(d, world_maincf_path(w), 0, _("%s names %s, which vmailadm cannot edit"), param,
+			   m->ref.spec);
 		return -1;
 	}
 	unsigned line;
-	const char *raw = maincf_raw(world_maincf(w), "virtual_mailbox_domains", &line);
+	const char *raw = maincf_raw(world_maincf(w), param, &line);
 	struct strbuf v = STRBUF_INIT;
 	if (raw && *raw)
 		sb_addf(&v, "%s, %s", raw, domain);
 	else
 		sb_adds(&v, domain);
-	maincf_set(world_maincf(w), "virtual_mailbox_domains", v.buf);
+	maincf_set(world_maincf(w), param, v.buf);
 	sb_free(&v);
-	stage_add_note(s, _("%s is added to the inline virtual_mailbox_domains list of main.cf"), domain);
+	stage_add_note(s, _("%s is added to the inline %s list of main.cf"), domain, param);
 	return 0;
 }
 
@@ -142,7 +147,7 @@ static int apply_mailbox_remove(struct stage *s, struct world *w, const struct m
 	if (!cascade) {
 		struct strbuf who = STRBUF_INIT;
 		for (size_t i = 0; i < n; i++)
-			if (strcmp(in[i]->address, b->address) != 0)
+			if (strcmp(in[i]->address, b->address) != 0 && !aliasdom_is_line(w, in[i]))
 				sb_addf(&who, "%s%s", who.len ? ", " : "", in[i]->address);
 		if (who.len) {
 			diag_error(d, NULL, 0, _("%s is a target of %s: remove it there first (vmailadm alias del ALIAS %s), or mail to them will bounce"),
@@ -224,7 +229,9 @@ int apply_domain_add(struct stage *s, struct world *w, const struct op *op, stru
 	if (!stage_rule_new_domain(w, op->subject, &why))
 		return apply_refuse(d, &why);
 	sb_free(&why);
-	return apply_domain_listing_add(s, w, op->subject, d);
+	if (op->alias_of)
+		return aliasdom_apply_add(s, w, op, d);
+	return apply_domain_listing_add(s, w, op->subject, DOMAIN_VIRTUAL_MAILBOX, d);
 }
 
 int apply_domain_del(struct stage *s, struct world *w, const struct op *op, struct diags *d)
@@ -234,6 +241,9 @@ int apply_domain_del(struct stage *s, struct world *w, const struct op *op, stru
 		diag_error(d, NULL, 0, _("%s is not a virtual domain here"), op->subject);
 		return -1;
 	}
+	int rc = aliasdom_apply_domain_del(s, w, op, d);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	size_t nb, na;
 	const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
 	const struct alias *aliases = world_domain_aliases(w, dom, &na);
@@ -849,5 +859,7 @@ int apply_catchall_clear(struct stage *s, struct world *w, const struct op *op, 
 /* The kind's handler, from its row in op.c's table. */
 int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
-	return op_handler(op->kind)(s, w, op, d);
+	int rc = op_handler(op->kind)(s, w, op, d);
+	/* the alias domains of what op added or removed follow it */
+	return rc == 0 ? aliasdom_apply_sync(s, w, op, d) : rc;
 }

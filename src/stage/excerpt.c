@@ -164,7 +164,8 @@ static void table_group(struct scan *s, size_t start, size_t end, size_t first_e
 			k++;
 	}
 	bool take = !plain || wanted_key(s, p, k) ||
-		    (s->want->nneedles && has_needle(s->want, p, end - start));
+		    (s->want->nneedles && has_needle(s->want, p, end - start)) ||
+		    (s->want->domain_keys && !memchr(p, '@', k));
 	if (plain && in_domain(s, p, k, true)) {
 		s->anchor = (struct range){ start, end };
 		s->have_anchor = true;
@@ -197,7 +198,7 @@ static void list_group(struct scan *s, size_t start, size_t end)
 			break;
 		}
 		sure = true;
-		take |= wanted_key(s, p + w, i - w);
+		take |= wanted_key(s, p + w, i - w) || s->want->domain_keys;
 		if (in_domain(s, p + w, i - w, true)) {
 			s->anchor = (struct range){ start, end };
 			s->have_anchor = true;

@@ -1,4 +1,5 @@
 libvmail_a_SOURCES += \
+	src/stage/aliasdom_apply.c \
 	src/stage/apply.c \
 	src/stage/rename.c \
 	src/stage/forward.c \

@@ -29,6 +29,7 @@ enum op_option {
 	OPT_ADOPT_MAILDIR = 1 << 6,
 	OPT_KEEP_OLD = 1 << 7,
 	OPT_COPY = 1 << 8,          /* --keep-copy or --no-copy, one of them */
+	OPT_ALIAS_OF = 1 << 9,
 };
 
 enum op_flag {
@@ -59,6 +60,14 @@ static void add_targets(struct strbuf *out, const struct op *op)
 {
 	for (size_t i = 0; i < op->ntargets; i++)
 		sb_addf(out, "%s%s", i ? ", " : "", op->targets[i]);
+}
+
+static void describe_domain_add(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	if (op->alias_of)
+		sb_addf(out, _("add domain %s as an alias domain of %s"), op->subject, op->alias_of);
+	else
+		sb_addf(out, _(nm->summary), op->subject);
 }
 
 static void describe_domain_del(const struct op_desc *nm, const struct op *op, struct strbuf *out)
@@ -127,8 +136,8 @@ static void describe_restore(const struct op_desc *nm, const struct op *op, stru
 }
 
 static const struct op_desc op_descs[] = {
-	{ OP_DOMAIN_ADD, "domain", "add", 0, 0, 0, 0, N_("a domain"), apply_domain_add,
-	  N_("add domain %s"), NULL },
+	{ OP_DOMAIN_ADD, "domain", "add", 0, 0, OPT_ALIAS_OF, 0, N_("a domain"), apply_domain_add,
+	  N_("add domain %s"), describe_domain_add },
 	{ OP_DOMAIN_DEL, "domain", "del", 0, 0, OPT_CASCADE, 0, N_("a domain"), apply_domain_del,
 	  N_("remove domain %s"), describe_domain_del },
 	{ OP_MAILBOX_ADD, "mailbox", "add", 0, 0, OPT_PASSWORD_HASH | OPT_QUOTA | OPT_ADOPT_MAILDIR, OPF_QUICK,
@@ -263,6 +272,7 @@ void op_free(struct op **opp)
 	free(op->password_hash);
 	free(op->quota);
 	free(op->sha256);
+	free(op->alias_of);
 	free(op);
 	*opp = NULL;
 }
@@ -281,6 +291,7 @@ struct op *op_clone(const struct op *op)
 	c->keep_old = op->keep_old;
 	c->no_copy = op->no_copy;
 	c->sha256 = op->sha256 ? xstrdup(op->sha256) : NULL;
+	c->alias_of = op->alias_of ? xstrdup(op->alias_of) : NULL;
 	return c;
 }
 
@@ -588,7 +599,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	char **pos = xcalloc((size_t)argc + 1, sizeof *pos);
 	int npos = 0;
 	bool ok = true;
-	const char *hash = NULL, *quota = NULL, *sha = NULL;
+	const char *hash = NULL, *quota = NULL, *sha = NULL, *alias_of = NULL;
 	bool cascade = false, purge = false, keep = false, adopt = false, keep_old = false;
 	int copy = -1;   /* --keep-copy 1, --no-copy 0 */
 	for (int i = 2; i < argc && ok; i++) {
@@ -608,6 +619,8 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			ok = (quota = next_value(argc, argv, &i, a, file, line, d)) != NULL;
 		else if (strcmp(a, "--if-sha") == 0 && (nm->options & OPT_IF_SHA))
 			ok = (sha = next_value(argc, argv, &i, a, file, line, d)) != NULL;
+		else if (strcmp(a, "--alias-of") == 0 && (nm->options & OPT_ALIAS_OF))
+			ok = (alias_of = next_value(argc, argv, &i, a, file, line, d)) != NULL;
 		else if (strcmp(a, "--cascade") == 0 && (nm->options & OPT_CASCADE))
 			cascade = true;
 		else if (strcmp(a, "--purge") == 0 && (nm->options & OPT_PURGE))
@@ -674,6 +687,8 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			op->quota = xstrdup(quota);
 		if (sha)
 			op->sha256 = xstrdup(sha);
+		if (alias_of)
+			op->alias_of = lower_dup(alias_of);
 		op->cascade = cascade;
 		op->purge = purge;
 		op->keep_maildir = keep;
@@ -739,6 +754,10 @@ static void format_options(const struct op *op, struct strbuf *w)
 	if (op->sha256) {
 		add_word(w, "--if-sha");
 		add_word(w, op->sha256);
+	}
+	if (op->alias_of) {
+		add_word(w, "--alias-of");
+		add_word(w, op->alias_of);
 	}
 }
 

@@ -199,7 +199,9 @@ int quick_apply(struct stage *s, const struct op *op, const char *expect)
 	char *catchall = xasprintf("@%s", domain);
 	const char *keys[] = { key, domain, catchall };
 	const char *needles[] = { key };
-	struct quick q = { s, { keys, 3, domain, needles, op->kind == OP_MAILBOX_DEL }, { 0 } };
+	/* domain_keys: which domains mirror this one is read from the domain
+	 * lines (aliasdom_apply_sync leaves it to the full path then) */
+	struct quick q = { s, { keys, 3, domain, needles, op->kind == OP_MAILBOX_DEL, true }, { 0 } };
 	struct doc_source src = { quick_load, &q };
 	struct diags quiet = DIAGS_INIT;
 	struct world *w = NULL;

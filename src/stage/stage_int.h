@@ -144,6 +144,20 @@ const struct mailbox *apply_need_mailbox(const struct world *w, const char *addr
 struct table *apply_map_table(const struct world *w, enum map_role role, const char *param,
 			      struct diags *d);
 int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d);
+/* domain is listed in cls's list (a table, a /file/name or main.cf inline) */
+int apply_domain_listing_add(struct stage *s, struct world *w, const char *domain,
+			     enum domain_class cls, struct diags *d);
+/* the first table of role (param names it in errors), or NULL with why */
+struct table *apply_map_table(const struct world *w, enum map_role role, const char *param,
+			      struct diags *d);
+
+/* aliasdom_apply.c: alias domains (vmailadm/aliasdom.h) kept in step */
+int aliasdom_apply_add(struct stage *s, struct world *w, const struct op *op, struct diags *d);
+/* After op applied: the lines of the alias domains of what it touched. */
+int aliasdom_apply_sync(struct stage *s, struct world *w, const struct op *op, struct diags *d);
+/* domain del: 0 go on, 1 done (an alias domain removed with its lines),
+ * -1 refused (alias domains still point at it, without --cascade). */
+int aliasdom_apply_domain_del(struct stage *s, struct world *w, const struct op *op, struct diags *d);
 
 /* quick.c */
 int quick_apply(struct stage *s, const struct op *op, const char *expect);

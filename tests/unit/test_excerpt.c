@@ -45,7 +45,7 @@ static const char table_text[] =
 static struct excerpt *build(enum excerpt_kind kind, const char *text, const char *const *keys,
 			     size_t nkeys, const char *domain)
 {
-	struct excerpt_want w = { keys, nkeys, domain, NULL, 0 };
+	struct excerpt_want w = { keys, nkeys, domain, NULL, 0, false };
 	return excerpt_build(kind, text, strlen(text), &w);
 }
 

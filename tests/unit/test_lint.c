@@ -27,7 +27,7 @@ static const char *const rules[] = {
 	"domain-list-file-needs-reload", "passwd-file-mode", "maildir-owner", "mail-base-mode",
 	"vmail-uid-below-minimum", "virtual-mailbox-limit-not-quota", "dovecot-path-mismatch",
 	"hash-in-value", "mailbox-map-substitution", "case-sensitive-pattern", "forward-loop",
-	"forward-without-copy", "quota-nearly-full",
+	"forward-without-copy", "quota-nearly-full", "aliasdom-out-of-step", "aliasdom-wildcard",
 };
 
 static void set_mtime(const char *path, time_t when)
@@ -190,6 +190,16 @@ static void test_bad_triggers_every_rule(void)
 		    strlen(r.v[q].file) > 8 && !strcmp(r.v[q].file + strlen(r.v[q].file) - 8, "/virtual"))
 			p = &r.v[q];
 	CU_ASSERT(p && p->line == 8 && strstr(p->file, "virtual"));
+	/* mirror.test mirrors other.test: dan has no line, gone no address;
+	 * wild.test is a bare wildcard (backscatter) */
+	p = find(&r, "aliasdom-out-of-step", "gone@mirror.test");
+	CU_ASSERT(p && p->line == 13 && strstr(p->message, "no longer exists"));
+	p = find(&r, "aliasdom-out-of-step", "mirror.test");
+	CU_ASSERT(p && strstr(p->message, "has no line") && strstr(p->fix, "vmailadm alias add"));
+	p = find(&r, "aliasdom-wildcard", "@wild.test");
+	CU_ASSERT(p && p->line == 15 && strstr(p->message, "backscatter"));
+	CU_ASSERT_PTR_NULL(find(&r, "aliasdom-out-of-step", "wild.test"));
+	CU_ASSERT_PTR_NULL(find(&r, "aliasdom-out-of-step", "carol@mirror.test"));
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "virtual-mailbox-limit-not-quota", NULL));
 	CU_ASSERT_EQUAL(find(&r, "virtual-mailbox-limit-not-quota", NULL)->severity, LINT_ERROR);
 	p = find(&r, "hash-in-value", "note@other.test");

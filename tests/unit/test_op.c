@@ -28,6 +28,7 @@ static void test_round_trip(void)
 		"alias del team@example.com",
 		"alias set team@example.com b@other.org a@example.com",
 		"domain del example.com --cascade",
+		"domain add b.example --alias-of a.example",
 		"mailbox quota bob@example.com none",
 		"mailbox del bob@example.com --purge",
 		"catchall set exemple.local admin@exemple.local",
@@ -204,6 +205,8 @@ static void test_errors_name_file_and_line(void)
 		"mailbox del a@b.c --purge --keep-maildir",
 		"mailbox passwd a@b.c",
 		"mailbox add a@b.c --quota",
+		"domain add b.example --alias-of",
+		"domain del b.example --alias-of a.example",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct diags d = DIAGS_INIT;
