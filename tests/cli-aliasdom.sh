@@ -29,6 +29,19 @@ grep -q "^committed" "$tmp/out" || no "not committed: $(cat "$tmp/out")"
 postmap -c "$pf" -q @b.example "hash:$pf/virtual_alias" >/dev/null && no "virtual_alias.db: a wildcard"
 postmap -c "$pf" -q b.example "hash:$pf/virtual_alias" >/dev/null || no "virtual_alias.db: no domain line"
 
+# ---- list domains: under its target; JSON ------------------------------------
+v list domains >"$tmp/out" 2>&1 || no "list domains: $(cat "$tmp/out")"
+sed -n 2,3p "$tmp/out" | awk '{ print $1 }' | tr '\n' ' ' | grep -qx 'andromed.cloud b.example ' ||
+	no "list domains: b.example not under andromed.cloud: $(cat "$tmp/out")"
+grep -q '^  b\.example  *alias domain of andromed\.cloud ' "$tmp/out" || no "list domains: no alias class: $(cat "$tmp/out")"
+v list domains --json >"$tmp/json" 2>&1 || no "list domains --json"
+python3 -c 'import json,sys
+d = {x["domain"]: x for x in json.load(open(sys.argv[1]))}
+assert d["b.example"]["alias_of"] == "andromed.cloud", d["b.example"]
+assert d["andromed.cloud"]["alias_domains"] == ["b.example"]
+assert d["andromed.cloud"]["alias_of"] is None
+assert d["ascent.cloud"]["alias_domains"] == []' "$tmp/json" || no "list domains --json: alias_of / alias_domains"
+
 # ---- kept in step, through apply -------------------------------------------
 printf '%s\n' 'mailbox add zoe@andromed.cloud' 'alias del info@andromed.cloud' >"$tmp/batch"
 v apply "$tmp/batch" >"$tmp/out" 2>&1 || no "apply: $(cat "$tmp/out")"

@@ -80,6 +80,7 @@ EXTRA_DIST += $(CLI_TESTS) tests/lib.sh tests/hostile.cases
 
 # The interface: the real binary in a private tmux server (tests/ui/lib.sh).
 UI_TESTS = \
+	tests/ui/aliasdom.sh \
 	tests/ui/browse.sh \
 	tests/ui/exercise.sh \
 	tests/ui/edit.sh \

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmailadm/aliasdom.h"
 #include "vmailadm/aliases.h"
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
@@ -102,11 +103,66 @@ static json_t *json_catchall(const struct catchall *c)
 	return o;
 }
 
-static json_t *json_domain(const struct domain *dom)
+/* The domains with their alias domains (aliasdom.h): JSON in name order,
+ * the table with each alias domain right under the domain it mirrors. */
+struct domain_rows {
+	const struct domain *doms;
+	struct aliasdom *ads;
+	size_t nads;
+	size_t *order;            /* the table's rows: indices in doms */
+	const char **alias_of;    /* per row: the domain it mirrors, or NULL */
+};
+
+static const char *domain_alias_of(const struct domain_rows *r, const char *name)
+{
+	for (size_t i = 0; i < r->nads; i++)
+		if (strcmp(r->ads[i].domain, name) == 0)
+			return r->ads[i].target;
+	return NULL;
+}
+
+static void domain_rows_make(const struct world *w, struct domain_rows *r, size_t *n)
+{
+	r->doms = world_domains(w, n);
+	r->ads = aliasdom_list(w, NULL, &r->nads);
+	r->order = xcalloc(*n + 1, sizeof *r->order);
+	r->alias_of = xcalloc(*n + 1, sizeof *r->alias_of);
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		const char *of = domain_alias_of(r, r->doms[i].name);
+		if (of && world_domain_find(w, of))
+			continue;   /* placed under its target */
+		r->alias_of[k] = of;
+		r->order[k++] = i;
+		for (size_t a = 0; a < r->nads && !of; a++) {
+			if (strcmp(r->ads[a].target, r->doms[i].name) != 0)
+				continue;
+			const struct domain *ad = world_domain_find(w, r->ads[a].domain);
+			r->alias_of[k] = r->doms[i].name;
+			r->order[k++] = (size_t)(ad - r->doms);
+		}
+	}
+}
+
+static void domain_rows_free(struct domain_rows *r)
+{
+	free(r->ads);
+	free(r->order);
+	free(r->alias_of);
+}
+
+static json_t *json_domain(const struct domain *dom, const struct domain_rows *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "domain", json_string(dom->name));
 	json_object_set_new(o, "class", json_string(model_domain_class_name(dom->class)));
+	const char *of = domain_alias_of(r, dom->name);
+	json_object_set_new(o, "alias_of", of ? json_string(of) : json_null());
+	json_t *mirrors = json_array();
+	for (size_t i = 0; i < r->nads; i++)
+		if (strcmp(r->ads[i].target, dom->name) == 0)
+			json_array_append_new(mirrors, json_string(r->ads[i].domain));
+	json_object_set_new(o, "alias_domains", mirrors);
 	json_t *classes = json_array();
 	for (unsigned bit = DOMAIN_LOCAL; bit <= DOMAIN_VIRTUAL_MAILBOX; bit <<= 1)
 		if (dom->classes & bit)
@@ -249,13 +305,16 @@ typedef bool list_row_fn(struct table_out *t, const void *items, size_t i, const
 
 static json_t *domain_elem(const void *items, size_t i, const char *only)
 {
-	const struct domain *dom = (const struct domain *)items + i;
-	return only && strcmp(dom->name, only) != 0 ? NULL : json_domain(dom);
+	const struct domain_rows *r = items;
+	const struct domain *dom = &r->doms[i];
+	return only && strcmp(dom->name, only) != 0 ? NULL : json_domain(dom, r);
 }
 
 static bool domain_row(struct table_out *t, const void *items, size_t i, const char *only)
 {
-	const struct domain *dom = (const struct domain *)items + i;
+	const struct domain_rows *r = items;
+	const struct domain *dom = &r->doms[r->order[i]];
+	const char *alias_of = r->alias_of[i];
 	if (only && strcmp(dom->name, only) != 0)
 		return false;
 	char nm[32], na[32];
@@ -263,8 +322,12 @@ static bool domain_row(struct table_out *t, const void *items, size_t i, const c
 	snprintf(na, sizeof na, "%zu", dom->naliases);
 	const struct catchall *c = dom->catchall_alias ? dom->catchall_alias : dom->catchall_mailbox;
 	char *cls = dom->conflict ? xasprintf(_("%s (listed in several classes)"), class_label(dom->class))
-				  : xstrdup(class_label(dom->class));
-	tout_row(t, (const char *const[]){ dom->name, cls, nm, na, c ? c->target : "-" });
+		  : alias_of ? xasprintf(_("alias domain of %s"), alias_of)
+			     : xstrdup(class_label(dom->class));
+	/* under its target, indented (the first word is still the name) */
+	char *name = alias_of && !only ? xasprintf("  %s", dom->name) : xstrdup(dom->name);
+	tout_row(t, (const char *const[]){ name, cls, nm, na, c ? c->target : "-" });
+	free(name);
 	free(cls);
 	return true;
 }
@@ -457,8 +520,12 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	}
 	const void *items = NULL;
 	size_t n = 0;
+	struct domain_rows rows = { 0 };
 	switch ((enum what)what) {
-	case LIST_DOMAINS: items = world_domains(w, &n); break;
+	case LIST_DOMAINS:
+		domain_rows_make(w, &rows, &n);
+		items = &rows;
+		break;
 	case LIST_MAILBOXES: items = world_mailboxes(w, &n); break;
 	case LIST_ALIASES: items = world_aliases(w, &n); break;
 	case LIST_CATCHALLS: items = world_catchalls(w, &n); break;
@@ -468,6 +535,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		break;
 	}
 	size_t count = list_run(&list_kinds[what], items, n, only, json);
+	domain_rows_free(&rows);
 	bool complete = world_unreadable_count(w) == 0;
 	world_free(&w);
 	free(only);

@@ -38,6 +38,8 @@ struct dent {
 	const struct domain *old; /* disk world; NULL: staged addition */
 	const char *name;
 	enum mark mark;
+	const char *alias_of;     /* an alias domain: the domain it mirrors
+	                           * (shown under it, indented) */
 };
 
 struct dline {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "browse_int.h"
+#include "vmailadm/aliasdom.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maildir/quota.h"
 #include "vmailadm/model.h"
@@ -360,7 +361,8 @@ static void rows_dom_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 		lintmark_draw(ui, y, x, B->dsev[di]);
 	bool narrow = w < 26;   /* beside the exercise pane: the name alone */
 	int qw = B->qwait && !narrow ? 5 : 0;   /* messages in the queue for it */
-	ui_text(ui, y, x + 1, narrow ? w - 1 : w - 15 - qw, d->name,
+	int ind = e->alias_of && !narrow ? 2 : 0;   /* under the domain it mirrors */
+	ui_text(ui, y, x + 1 + ind, narrow ? w - 1 : w - 15 - qw - ind, d->name,
 		e->mark != MARK_NONE ? rows_mark_role[e->mark]
 		: d->class == DOMAIN_OTHER ? ROLE_DIM : ROLE_NORMAL);
 	if (narrow)
@@ -532,6 +534,45 @@ const struct list_ops rows_entry_ops = { rows_ent_count, rows_ent_row, rows_ent_
 
 /* ---- details pane ---- */
 
+/* Each alias domain (aliasdom.h) moves right under the domain it mirrors,
+ * when that is listed too. */
+static void rows_alias_domains_under(struct browse *B)
+{
+	size_t n = B->ndomains, nalias = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct dent *e = &B->dents[i];
+		struct aliasdom ad;
+		if ((e->d && aliasdom_find(B->w, e->name, &ad)) || (!e->d && aliasdom_find(B->disk, e->name, &ad)))
+			e->alias_of = ad.target;
+		nalias += e->alias_of != NULL;
+	}
+	if (!nalias)
+		return;
+	struct dent *v = xcalloc(n + 1, sizeof *v);
+	bool *placed = xcalloc(n + 1, sizeof *placed);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct dent *e = &B->dents[i];
+		if (e->alias_of) {
+			bool target_listed = false;
+			for (size_t j = 0; j < n && !target_listed; j++)
+				target_listed = !B->dents[j].alias_of && strcmp(B->dents[j].name, e->alias_of) == 0;
+			if (target_listed)
+				continue;   /* placed under it */
+		}
+		v[k++] = *e;
+		placed[i] = true;
+		for (size_t j = 0; j < n && !e->alias_of; j++)
+			if (!placed[j] && B->dents[j].alias_of && strcmp(B->dents[j].alias_of, e->name) == 0) {
+				v[k++] = B->dents[j];
+				placed[j] = true;
+			}
+	}
+	free(placed);
+	free(B->dents);
+	B->dents = v;
+}
+
 /* The union of the staged and the disk domains, both sorted by name. */
 void rows_build_dents(struct browse *B)
 {
@@ -568,6 +609,7 @@ void rows_build_dents(struct browse *B)
 		}
 		B->dents[B->ndomains++] = e;
 	}
+	rows_alias_domains_under(B);
 	free(B->dvis);
 	free(B->dnew);
 	free(B->dsev);
