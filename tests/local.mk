@@ -122,6 +122,7 @@ EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh
 # exercise-live: the exercises' checks against the real servers;
 # traffic-live: real deliveries, deferrals, bounces and rejections in the log.
 INTEGRATION_TESTS = \
+	tests/integration/aliasdom-live.sh \
 	tests/integration/demo-live.sh \
 	tests/integration/dovecot-layout.sh \
 	tests/integration/exercise-live.sh \

@@ -137,6 +137,10 @@ bool stage_rule_domain_limits(const struct config *cfg, const struct world *w, c
  * mailbox's own entry), the sum of its mailboxes' quotas in bytes. */
 void stage_rule_domain_usage(const struct world *w, const char *domain, long *mailboxes, long *aliases,
 			     long long *quota);
+/* The domain a new alias domain mirrors (domain add --alias-of): a hosted
+ * virtual domain, not an alias domain itself, with at least one address
+ * (else no line would say what the alias domain is). */
+bool stage_rule_alias_target(const struct world *w, const char *target, struct strbuf *why);
 /* A target of alias (NULL for a catch-all's): only a mailbox names itself,
  * and a target in a hosted domain must be a mailbox or an alias there, or
  * be taken by the domain's catch-all (else mail to it bounces); other

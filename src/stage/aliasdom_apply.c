@@ -25,34 +25,17 @@ int aliasdom_apply_add(struct stage *s, struct world *w, const struct op *op, st
 {
 	const char *target = op->alias_of;
 	struct strbuf why = STRBUF_INIT;
-	if (!op_valid_domain(target, &why)) {
+	if (!stage_rule_alias_target(w, target, &why)) {
 		diag_error(d, NULL, 0, "%s", why.buf);
 		sb_free(&why);
 		return -1;
 	}
 	sb_free(&why);
 	const struct domain *tdom = world_domain_find(w, target);
-	struct aliasdom chain;
-	if (!tdom || !(tdom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS))) {
-		diag_error(d, NULL, 0, _("%s is not a virtual domain here: an alias domain mirrors a hosted domain"),
-			   target);
-		return -1;
-	}
-	if (aliasdom_find(w, target, &chain)) {
-		diag_error(d, NULL, 0, _("%s is itself an alias domain of %s: make %s an alias domain of %s"),
-			   target, chain.target, op->subject, chain.target);
-		return -1;
-	}
 	size_t nb, na;
 	const struct mailbox *boxes = world_domain_mailboxes(w, tdom, &nb);
 	const struct alias *aliases = world_domain_aliases(w, tdom, &na);
 	bool catchall = tdom->catchall_alias || tdom->catchall_mailbox;
-	if (nb + na == 0 && !catchall) {
-		/* nothing in the files would say what the new domain is */
-		diag_error(d, NULL, 0, _("%s has no mailbox, alias or catch-all yet: an alias domain of it would have no line to mirror (add its addresses first)"),
-			   target);
-		return -1;
-	}
 	struct table *t = apply_map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
 	if (!t || apply_domain_listing_add(s, w, op->subject, DOMAIN_VIRTUAL_ALIAS, d) < 0)
 		return -1;
@@ -138,17 +121,26 @@ static int aliasdom_apply_one(struct stage *s, struct world *w, const struct ali
 	return rc;
 }
 
-/* The kinds that add or remove the address that is their subject
- * ("@domain" for a catch-all edit). */
-static bool aliasdom_apply_touches(enum op_kind kind)
+/* Which addresses op may have added or removed: for the kinds that add or
+ * remove their subject, the subject ("@domain" for a catch-all edit); none
+ * for the kinds that change no address; for any other kind (a rename, a
+ * forward), the subject and the targets. */
+enum aliasdom_touch { TOUCH_NONE, TOUCH_SUBJECT, TOUCH_CATCHALL, TOUCH_ALL };
+
+static enum aliasdom_touch aliasdom_apply_touches(enum op_kind kind)
 {
 	switch (kind) {
 	case OP_MAILBOX_ADD: case OP_MAILBOX_DEL: case OP_ALIAS_ADD: case OP_ALIAS_DEL:
-	case OP_ALIAS_SET: case OP_CATCHALL_SET: case OP_CATCHALL_CLEAR:
-		return true;
-	default:
-		return false;
+	case OP_ALIAS_SET:
+		return TOUCH_SUBJECT;
+	case OP_CATCHALL_SET: case OP_CATCHALL_CLEAR:
+		return TOUCH_CATCHALL;
+	case OP_DOMAIN_ADD: case OP_DOMAIN_DEL: case OP_MAILBOX_PASSWD: case OP_MAILBOX_QUOTA:
+	case OP_SYSALIAS_SET: case OP_SYSALIAS_DEL: case OP_FILE_RESTORE: case OP_MAILDIR_RESTORE:
+	case OP_MAP_REBUILD: case OP_MAILDIR_CREATE:
+		return TOUCH_NONE;
 	}
+	return TOUCH_ALL;
 }
 
 static int aliasdom_apply_address(struct stage *s, struct world *w, const char *address, struct diags *d)
@@ -167,7 +159,8 @@ static int aliasdom_apply_address(struct stage *s, struct world *w, const char *
 
 int aliasdom_apply_sync(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
-	if (!aliasdom_apply_touches(op->kind))
+	enum aliasdom_touch touch = aliasdom_apply_touches(op->kind);
+	if (touch == TOUCH_NONE)
 		return 0;
 	if (s->excerpts) {
 		/* The quick path read only the op's own keys: the lines that say
@@ -180,10 +173,12 @@ int aliasdom_apply_sync(struct stage *s, struct world *w, const struct op *op, s
 				return -1;
 		return 0;
 	}
-	bool catchall = op->kind == OP_CATCHALL_SET || op->kind == OP_CATCHALL_CLEAR;
-	char *subject = catchall ? xasprintf("@%s", op->subject) : xstrdup(op->subject);
+	char *subject = touch == TOUCH_CATCHALL ? xasprintf("@%s", op->subject) : xstrdup(op->subject);
 	int rc = aliasdom_apply_address(s, w, subject, d);
 	free(subject);
+	for (size_t i = 0; i < op->ntargets && rc == 0 && touch == TOUCH_ALL; i++)
+		if (op->targets[i][0] != '@')
+			rc = aliasdom_apply_address(s, w, op->targets[i], d);
 	return rc;
 }
 

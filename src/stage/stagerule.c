@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vmailadm/aliasdom.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
@@ -112,6 +113,29 @@ bool stage_rule_domain_limits(const struct config *cfg, const struct world *w, c
 	else
 		return true;
 	return false;
+}
+
+bool stage_rule_alias_target(const struct world *w, const char *target, struct strbuf *why)
+{
+	if (!op_valid_domain(target, why))
+		return false;
+	const struct domain *tdom = world_domain_find(w, target);
+	struct aliasdom chain;
+	if (!tdom || !(tdom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS))) {
+		sb_addf(why, _("%s is not a virtual domain here: an alias domain mirrors a hosted domain"), target);
+		return false;
+	}
+	if (aliasdom_find(w, target, &chain)) {
+		sb_addf(why, _("%s is itself an alias domain of %s: mirror %s instead"), target, chain.target,
+			chain.target);
+		return false;
+	}
+	if (tdom->nmailboxes + tdom->naliases == 0 && !tdom->catchall_alias && !tdom->catchall_mailbox) {
+		sb_addf(why, _("%s has no mailbox, alias or catch-all yet: an alias domain of it would have no line to mirror (add its addresses first)"),
+			target);
+		return false;
+	}
+	return true;
 }
 
 bool stage_rule_new_domain(const struct world *w, const char *domain, struct strbuf *why)

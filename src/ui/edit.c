@@ -182,6 +182,28 @@ static void form_catchall(struct ui *ui, const char *domain, const char *initial
 				ctx_free));
 }
 
+/* An alias domain of domain (domain add --alias-of): its every address
+ * gets a line in the new one. */
+static int submit_alias_domain(struct form *f, struct ui *ui, struct strbuf *err)
+{
+	struct edit_ctx *c = form_ctx(f);
+	struct op *op = op_new(OP_DOMAIN_ADD, form_value(f, 0));
+	op->alias_of = xstrdup(c->domain);
+	return staged_push(ui, op, err);
+}
+
+static void form_alias_domain(struct ui *ui, const char *domain)
+{
+	static const struct form_field fields[] = {
+		{ N_("Domain"), NULL, N_("each address here gets the same address there"), false,
+		  edit_check_domain },
+	};
+	char title[300];
+	snprintf(title, sizeof title, _("New alias domain of %s"), domain);
+	ui_push(ui, form_create(ui, title, fields, 1, submit_alias_domain, ctx_new(domain, NULL),
+				ctx_free));
+}
+
 static void form_domain(struct ui *ui)
 {
 	static const struct form_field fields[] = {
@@ -193,7 +215,8 @@ static void form_domain(struct ui *ui)
 }
 
 static const char *const add_choices[] = {
-	"m", N_("Mailbox"), "a", N_("Alias"), "c", N_("Catch-all"), "Esc", N_("Cancel"), NULL,
+	"m", N_("Mailbox"), "a", N_("Alias"), "c", N_("Catch-all"), "d", N_("Alias domain"),
+	"Esc", N_("Cancel"), NULL,
 };
 
 static void add_answer(struct ui *ui, void *ctx, int key)
@@ -205,6 +228,14 @@ static void add_answer(struct ui *ui, void *ctx, int key)
 		form_alias(ui, c->domain);
 	else if (key == 'c')
 		form_catchall(ui, c->domain, NULL);
+	else if (key == 'd') {
+		struct strbuf why = STRBUF_INIT;
+		if (stage_rule_alias_target(ui->view, c->domain, &why))
+			form_alias_domain(ui, c->domain);
+		else
+			ui_status(ui, ROLE_WARNING, "%s", why.buf);
+		sb_free(&why);
+	}
 }
 
 void edit_add(struct ui *ui, const struct ui_sel *sel)

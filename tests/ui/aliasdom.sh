@@ -20,6 +20,36 @@ while :; do
 	sleep 0.05
 done
 ok "the alias domain under its target, indented"
+
+# ---- made from the interface: a, then d (alias domain) on andromed.cloud -----
+keys Right
+keys a
+expect "What to add to andromed.cloud?"
+expect "Alias domain"
+keys d
+expect "New alias domain of andromed.cloud"
+keys c.example Enter
+expect "1 staged change"
+deadline=$(($(now_ms) + 3000))
+while :; do
+	got=$(names | tr '\n' '|')
+	case $got in
+	*"andromed.cloud|  b.example|  c.example|ascent.cloud|"*) break ;;
+	esac
+	[ "$(now_ms)" -ge "$deadline" ] && fail "c.example not staged under andromed.cloud: '$got'"
+	sleep 0.05
+done
+ok "a, d: an alias domain staged from the interface, under its target"
+keys D
+expect "+johndoe@c.example"
+ok "its lines in the diff"
+keys c
+expect "Committed (" 10000
+grep -q '^johndoe@c\.example  *johndoe@andromed\.cloud$' "$WORK/demo/etc/postfix/virtual_alias" ||
+	fail "virtual_alias: no johndoe@c.example line"
+keys q
+expect "0 staged changes"
 keys q
 expect_quit 0
+ok "committed from the diff view"
 exit 0
