@@ -127,7 +127,8 @@ static int apply_domain_listing_remove(struct stage *s, struct world *w, const s
 			sb_addf(&v, "%s%s", v.len ? ", " : "", items[k]);
 		}
 		maincf_list_free(items);
-		maincf_set(world_maincf(w), param, v.buf);
+		/* the last item gone: an empty list (v.buf is NULL then) */
+		maincf_set(world_maincf(w), param, sb_str(&v));
 		sb_free(&v);
 		stage_add_note(s, _("%s is removed from %s in main.cf"), dom->name, param);
 	}

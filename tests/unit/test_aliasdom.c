@@ -171,6 +171,13 @@ static void test_inline_list(void)
 	CU_ASSERT(!contains(VDOM, "b.example"));
 	CU_ASSERT(has_entry(VAL, "contact@b.example", "contact@ascent.cloud"));
 	CU_ASSERT(has_entry(VAL, "postmaster@b.example", "postmaster@ascent.cloud"));
+	/* removed again, then the list's last item (it crashed: the empty
+	 * list was written from a NULL buffer) */
+	CU_ASSERT_EQUAL(run1("domain del b.example"), 0);
+	CU_ASSERT(contains(MAINCF, "virtual_alias_domains = old.example\n"));
+	CU_ASSERT(!contains(VAL, "b.example"));
+	CU_ASSERT_EQUAL(run1("domain del old.example"), 0);
+	CU_ASSERT(contains(MAINCF, "virtual_alias_domains =\n") || contains(MAINCF, "virtual_alias_domains = \n"));
 	teardown();
 }
 
