@@ -106,6 +106,11 @@ char *table_fold_key(const char *key);
  * For a list, value is ignored (NULL). Return 0, or
  * -1 with a diagnostic (key exists / is absent / cannot be written). */
 int table_add(struct table *t, const char *key, const char *value, struct diags *d);
+/* table_add of n new, distinct keys, in this order, all or nothing: a run of
+ * keys of one domain goes in with one re-index (a thousand lines of a new
+ * alias domain in one edit instead of a thousand). */
+int table_add_many(struct table *t, const char *const *keys, const char *const *values, size_t n,
+		   struct diags *d);
 /* Remove the whole logical line (with its continuation lines and the comment
  * lines inside it; a comment above it stays). Lines that were shadowed
  * duplicates of the key go too, so the key is absent afterwards. In a list,

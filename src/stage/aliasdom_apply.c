@@ -39,27 +39,31 @@ int aliasdom_apply_add(struct stage *s, struct world *w, const struct op *op, st
 	struct table *t = apply_map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
 	if (!t || apply_domain_listing_add(s, w, op->subject, DOMAIN_VIRTUAL_ALIAS, d) < 0)
 		return -1;
-	int rc = 0;
-	size_t lines = 0;
 	/* mailboxes then aliases, each address once (an identity entry is its
-	 * mailbox's) */
-	for (size_t i = 0; i < nb + na && rc == 0; i++) {
+	 * mailbox's), then the catch-all: one edit of the table */
+	char **keys = xcalloc(nb + na + 2, sizeof *keys), **vals = xcalloc(nb + na + 2, sizeof *vals);
+	size_t lines = 0;
+	for (size_t i = 0; i < nb + na; i++) {
 		const char *addr = i < nb ? boxes[i].address : aliases[i - nb].address;
 		if (i >= nb && world_mailbox_find(w, addr))
 			continue;
-		char *key = aliasdom_apply_key(addr, op->subject);
-		rc = table_add(t, key, addr, d);
-		free(key);
-		lines++;
+		keys[lines] = aliasdom_apply_key(addr, op->subject);
+		vals[lines++] = xstrdup(addr);
 	}
-	if (rc == 0 && catchall) {
-		char *key = xasprintf("@%s", op->subject), *val = xasprintf("@%s", target);
-		rc = table_add(t, key, val, d);
+	size_t n = lines;
+	if (catchall) {
+		keys[n] = xasprintf("@%s", op->subject);
+		vals[n++] = xasprintf("@%s", target);
 		stage_add_note(s, _("%s has a catch-all, so %s gets its own: @%s @%s (any user there goes on to %s)"),
 			       target, op->subject, op->subject, target, target);
-		free(key);
-		free(val);
 	}
+	int rc = table_add_many(t, (const char *const *)keys, (const char *const *)vals, n, d);
+	for (size_t i = 0; i < n; i++) {
+		free(keys[i]);
+		free(vals[i]);
+	}
+	free(keys);
+	free(vals);
 	if (rc == 0)
 		stage_add_note(s, _("%s mirrors %s with one line per address (%zu), never a wildcard: Postfix refuses unknown users of %s at RCPT instead of bouncing them later (backscatter)"),
 			       op->subject, target, lines, op->subject);

@@ -500,35 +500,41 @@ static bool valid_key(const struct table *t, const char *key)
 	return tableline_key_end(key, strlen(key), &klen) && !key[klen];
 }
 
-int table_add(struct table *t, const char *key, const char *value, struct diags *d)
+/* Can key be added with value? Its trimmed value, or NULL with why. */
+static char *add_check(const struct table *t, const char *key, const char *value, struct diags *d)
 {
 	const char *name = doc_name(t->ed.doc);
 	if (!valid_key(t, key)) {
 		diag_error(d, name, 0, _("cannot add \"%s\": not a valid key for this table"), key);
-		return -1;
+		return NULL;
 	}
 	char *val = trim_dup(value ? value : "");
 	if (t->syntax != TABLE_LIST && (!*val || has_ctl(val))) {
 		diag_error(d, name, 0, _("cannot add \"%s\": the value must be one non-empty line"),
 			   key);
 		free(val);
-		return -1;
+		return NULL;
 	}
 	const struct table_entry *old = find(t, key);
 	if (old) {
 		diag_error(d, name, old->line, _("\"%s\" already exists"), key);
 		free(val);
-		return -1;
+		return NULL;
 	}
 	if (t->open_ifs > 0) {
 		/* A rule appended there would only apply inside the block. */
 		diag_error(d, name, 0, _("cannot add a rule: the file ends inside an \"if\" block"));
 		free(val);
-		return -1;
+		return NULL;
 	}
+	return val;
+}
 
-	/* After the last entry of the same domain, else at the end; pattern
-	 * order is meaning, so new rules always go last. */
+/* Where a new entry with key goes (after the last entry of the same
+ * domain, else at the end; pattern order is meaning, so new rules always go
+ * last), and the entry whose separator it copies. */
+static size_t add_place(const struct table *t, const char *key, const struct table_entry **style)
+{
 	char *folded = table_fold_key(key);
 	const struct table_entry *after = NULL;
 	if (t->syntax != TABLE_REGEXP)
@@ -536,10 +542,14 @@ int table_add(struct table *t, const char *key, const char *value, struct diags 
 			if (strcmp(key_domain(t->v[i].lookup_key), key_domain(folded)) == 0)
 				after = &t->v[i];
 		}
-	const struct table_entry *style = after ? after : t->ed.n ? &t->v[t->ed.n - 1] : NULL;
-	size_t at = after ? after->first + after->nlines : doc_count(t->ed.doc);
+	*style = after ? after : t->ed.n ? &t->v[t->ed.n - 1] : NULL;
 	free(folded);
+	return after ? after->first + after->nlines : doc_count(t->ed.doc);
+}
 
+static void add_line(struct table *t, size_t at, const struct table_entry *style, const char *key,
+		     const char *val)
+{
 	struct strbuf line = STRBUF_INIT;
 	if (t->syntax == TABLE_LIST) {
 		sb_adds(&line, key);
@@ -553,11 +563,48 @@ int table_add(struct table *t, const char *key, const char *value, struct diags 
 	}
 	doc_insert(t->ed.doc, at, sb_str(&line));
 	sb_free(&line);
-	free(val);
-	struct diags scratch = DIAGS_INIT;
-	reindex(t, &scratch);
-	diags_free(&scratch);
-	return 0;
+}
+
+static bool add_same_domain(const char *a, const char *b)
+{
+	char *fa = table_fold_key(a), *fb = table_fold_key(b);
+	bool same = strcmp(key_domain(fa), key_domain(fb)) == 0;
+	free(fa);
+	free(fb);
+	return same;
+}
+
+int table_add(struct table *t, const char *key, const char *value, struct diags *d)
+{
+	return table_add_many(t, &key, &value, 1, d);
+}
+
+int table_add_many(struct table *t, const char *const *keys, const char *const *values, size_t n,
+		   struct diags *d)
+{
+	char **vals = xcalloc(n + 1, sizeof *vals);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (!(vals[i] = add_check(t, keys[i], values[i], d)))
+			rc = -1;
+	for (size_t i = 0; i < n && rc == 0;) {
+		/* a run of one domain: placed once, its lines one after another */
+		const struct table_entry *style;
+		size_t at = add_place(t, keys[i], &style);
+		size_t k = i;
+		do {
+			add_line(t, at++, style, keys[k], vals[k]);
+			k++;
+		} while (k < n && t->syntax != TABLE_REGEXP && add_same_domain(keys[i], keys[k]));
+		i = k;
+		struct diags scratch = DIAGS_INIT;
+		reindex(t, &scratch);
+		diags_free(&scratch);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(vals[i]);
+	free(vals);
+	return rc;
 }
 
 /* Remove every word w (folded) from the physical lines first..first+nlines

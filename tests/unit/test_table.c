@@ -243,6 +243,33 @@ static void test_add(void)
 	table_free(&t);
 	diags_free(&d);
 
+	/* Many at once: each run of one domain in order after its
+	 * neighbours, as one table_add after another would put them; all or
+	 * nothing. */
+	t = parse_str(vmailbox, TABLE_INDEXED, &d);
+	const char *keys[] = { "a@andromed.cloud", "b@andromed.cloud", "n@ascent.cloud", "z@new.example" };
+	const char *vals[] = { "v/a/", "v/b/", "v/n/", "v/z/" };
+	CU_ASSERT_EQUAL(table_add_many(t, keys, vals, 4, &d), 0);
+	ASSERT_RENDER(t, "# Domaine : andromed.cloud\n"
+			 "johndoe@andromed.cloud       andromed.cloud/johndoe/\n"
+			 "janedoe@andromed.cloud       andromed.cloud/janedoe/\n"
+			 "a@andromed.cloud             v/a/\n"
+			 "b@andromed.cloud             v/b/\n"
+			 "\n"
+			 "# Domaine : ascent.cloud\n"
+			 "contact@ascent.cloud\tascent.cloud/contact/\n"
+			 "n@ascent.cloud\tv/n/\n"
+			 "# fin\n"
+			 "z@new.example\tv/z/\n");
+	CU_ASSERT_EQUAL(table_lookup(t, "b@andromed.cloud")->line, 5);
+	CU_ASSERT_EQUAL(table_count(t), 7);
+	const char *again[] = { "c@andromed.cloud", "a@andromed.cloud" };
+	CU_ASSERT_EQUAL(table_add_many(t, again, vals, 2, &d), -1);
+	CU_ASSERT_PTR_NULL(table_lookup(t, "c@andromed.cloud"));
+	CU_ASSERT_EQUAL(table_count(t), 7);
+	table_free(&t);
+	diags_free(&d);
+
 	/* A file without a final newline and with CRLF line ends. */
 	t = parse_str("a@x.org  v1\r\n# c\r\nb@y.org  v2", TABLE_INDEXED, &d);
 	CU_ASSERT_EQUAL(table_add(t, "c@x.org", "v3", &d), 0);
