@@ -464,7 +464,7 @@ static size_t list_run(const struct list_kind *k, const void *items, size_t n, c
 {
 	if (json)
 		return list_json_array(items, n, k->elem, only);
-	const char *head[5];
+	const char *head[5] = { NULL };   /* only ncols are set */
 	for (size_t c = 0; c < k->ncols; c++)
 		head[c] = _(k->head[c]);
 	struct table_out t;
