@@ -10,15 +10,19 @@ start_ui 100 30
 expect "andromed.cloud"
 # the domain names, top to bottom, one a line, with their indent
 names() { screen | sed -n 's/^.\( *\)\([a-z][a-z.]*\.[a-z]*\) .*│.*/\1\2/p' | head -4; }
-deadline=$(($(now_ms) + 3000))
-while :; do
-	got=$(names | tr '\n' '|')
-	case $got in
-	*"andromed.cloud|  b.example|ascent.cloud|"*) break ;;
-	esac
-	[ "$(now_ms)" -ge "$deadline" ] && fail "b.example not under andromed.cloud: '$got'"
-	sleep 0.05
-done
+# expect_names 'a|  b|c|': the first domain rows, '|' after each
+expect_names() {
+	deadline=$(($(now_ms) + 3000))
+	while :; do
+		got=$(names | tr '\n' '|')
+		case $got in
+		*"$1"*) return 0 ;;
+		esac
+		[ "$(now_ms)" -ge "$deadline" ] && fail "expected the domains '$1', got '$got'"
+		sleep 0.05
+	done
+}
+expect_names "andromed.cloud|  b.example|ascent.cloud|"
 ok "the alias domain under its target, indented"
 
 # ---- made from the interface: a, then d (alias domain) on andromed.cloud -----
@@ -30,15 +34,7 @@ keys d
 expect "New alias domain of andromed.cloud"
 keys c.example Enter
 expect "1 staged change"
-deadline=$(($(now_ms) + 3000))
-while :; do
-	got=$(names | tr '\n' '|')
-	case $got in
-	*"andromed.cloud|  b.example|  c.example|ascent.cloud|"*) break ;;
-	esac
-	[ "$(now_ms)" -ge "$deadline" ] && fail "c.example not staged under andromed.cloud: '$got'"
-	sleep 0.05
-done
+expect_names "andromed.cloud|  b.example|  c.example|ascent.cloud|"
 ok "a, d: an alias domain staged from the interface, under its target"
 keys D
 expect "+johndoe@c.example"
