@@ -489,7 +489,7 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("every problem lint found (the ! mark in the lists), Enter goes to its entry") },
 	{ .help = N_("Editing (nothing changes on disk before the commit)") },
 	{ .keys = { 'a' }, .run = browse_k_edit, .name = "a",
-	  .help = N_("add: a domain (domains pane); a mailbox, alias or catch-all (entries pane)"),
+	  .help = N_("add: a domain (domains pane); a mailbox, alias, catch-all or alias domain (entries pane)"),
 	  .bar_key = "a", .bar = N_("Add"), .bar_pos = 5 },
 	{ .keys = { 'd', UI_FN(KEY_DC) }, .run = browse_k_edit, .name = "d  Delete",
 	  .help = N_("remove the selected domain or entry (asks first; mail is archived)"),
