@@ -143,6 +143,8 @@ static enum aliasdom_touch aliasdom_apply_touches(enum op_kind kind)
 	case OP_SYSALIAS_SET: case OP_SYSALIAS_DEL: case OP_FILE_RESTORE: case OP_MAILDIR_RESTORE:
 	case OP_MAP_REBUILD: case OP_MAILDIR_CREATE:
 		return TOUCH_NONE;
+	case OP_MAILBOX_RENAME: case OP_FORWARD_SET: case OP_FORWARD_CLEAR:
+		return TOUCH_ALL;
 	}
 	return TOUCH_ALL;
 }

@@ -193,11 +193,11 @@ static void test_bad_triggers_every_rule(void)
 	/* mirror.test mirrors other.test: dan has no line, gone no address;
 	 * wild.test is a bare wildcard (backscatter) */
 	p = find(&r, "aliasdom-out-of-step", "gone@mirror.test");
-	CU_ASSERT(p && p->line == 13 && strstr(p->message, "no longer exists"));
+	CU_ASSERT(p && p->line == 15 && strstr(p->message, "no longer exists"));
 	p = find(&r, "aliasdom-out-of-step", "mirror.test");
 	CU_ASSERT(p && strstr(p->message, "has no line") && strstr(p->fix, "vmailadm alias add"));
 	p = find(&r, "aliasdom-wildcard", "@wild.test");
-	CU_ASSERT(p && p->line == 15 && strstr(p->message, "backscatter"));
+	CU_ASSERT(p && p->line == 17 && strstr(p->message, "backscatter"));
 	CU_ASSERT_PTR_NULL(find(&r, "aliasdom-out-of-step", "wild.test"));
 	CU_ASSERT_PTR_NULL(find(&r, "aliasdom-out-of-step", "carol@mirror.test"));
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "virtual-mailbox-limit-not-quota", NULL));
