@@ -1,9 +1,25 @@
-# Sourced by the benches that run on a generated 100,000-entry tree
-# (model-load.sh, list-json.sh, trace.sh): NAME is the bench's name.
+# Sourced by the benches that run on a generated tree (model-load.sh,
+# list-json.sh, trace.sh; maildir-scan.sh and tui-idle.sh for Maildirs):
+# NAME is the bench's name.
 # bench_need PROGRAM...: skip the bench (exit 0) when one is missing.
 # bench_tables N: $dir (removed on exit) gets bench/gen-tables' tree of N
 # mailboxes, aliases and passwd-file entries, its maps built; $pf is its
 # Postfix directory.
+# bench_maildir_tree BOXES MESSAGES DOMAINS SEED: $tree is bench/gen-maildir's
+# tree of those figures, made once and cached in /tmp/vmailadm-bench ($gen is
+# the generator, built by make bench).
+bench_maildir_tree() {
+	cache=/tmp/vmailadm-bench
+	tree="$cache/tree-$1-$2-$3-$4"
+	mkdir -p "$cache"
+	if [ ! -e "$tree/.complete" ]; then
+		rm -rf "$tree"
+		echo "generating $tree ..."
+		"$gen" "$tree" "$1" "$2" "$3" "$4" || exit 1
+		touch "$tree/.complete"
+	fi
+}
+
 bench_need() {
 	for p in "$@"; do
 		command -v "$p" >/dev/null 2>&1 || { echo "$NAME: $p not found, skipped"; exit 0; }

@@ -23,16 +23,9 @@ if [ "${BENCH_LARGE:-0}" = 1 ]; then
 else
 	boxes=1000 msgs=100000 doms=10
 fi
-seed=42
-cache=/tmp/vmailadm-bench
-tree="$cache/tree-$boxes-$msgs-$doms-$seed"
-mkdir -p "$cache"
-if [ ! -e "$tree/.complete" ]; then
-	rm -rf "$tree"
-	echo "generating $tree ..."
-	"$gen" "$tree" "$boxes" "$msgs" "$doms" "$seed"
-	touch "$tree/.complete"
-fi
+NAME=maildir-scan
+. "${top_srcdir:-$(dirname "$0")/..}/bench/lib.sh"
+bench_maildir_tree "$boxes" "$msgs" "$doms" 42
 out=$(mktemp -d "${TMPDIR:-/tmp}/vmailadm-bench-run.XXXXXX")
 # Wall times on a shared machine depend on what else runs: say how loaded it
 # was (1, 5, 15-minute load averages and the number of cores).

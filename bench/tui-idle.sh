@@ -22,15 +22,9 @@ command -v python3 >/dev/null 2>&1 || { echo "tui-idle: python3 not found, skipp
 infocmp xterm-256color >/dev/null 2>&1 || { echo "tui-idle: no xterm-256color terminfo, skipped"; exit 0; }
 gen="$top_builddir/bench/gen-maildir"
 [ -x "$gen" ] || { echo "build bench/gen-maildir first (make bench)"; exit 1; }
-cache=/tmp/vmailadm-bench
-tree="$cache/tree-$boxes-$msgs-$doms-$seed"
-mkdir -p "$cache"
-if [ ! -e "$tree/.complete" ]; then
-	rm -rf "$tree"
-	echo "generating $tree ..."
-	"$gen" "$tree" "$boxes" "$msgs" "$doms" "$seed"
-	touch "$tree/.complete"
-fi
+NAME=tui-idle
+. "${top_srcdir:-$(dirname "$0")/..}/bench/lib.sh"
+bench_maildir_tree "$boxes" "$msgs" "$doms" "$seed"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores;" \
 	"inotify max_user_watches $(cat /proc/sys/fs/inotify/max_user_watches)"
 

@@ -139,23 +139,37 @@ static int db_export(struct cli *cli, const struct db_opts *o)
 	return rc < 0 ? EXIT_USAGE : EXIT_OK;
 }
 
-/* The client side (Postfix's and Dovecot's role) from the connection
- * string's host, port and database, with --user and --password-file. */
-static int client_from(struct cli *cli, const struct db_opts *o, struct pgdb_client *c,
-		       PQconninfoOption **opts, char **password)
+/* The client side (Postfix's and Dovecot's role) and what it points into. */
+struct client {
+	struct pgdb_client c;
+	PQconninfoOption *opts;
+	char *password;
+};
+
+static void client_close(struct client *k)
 {
+	free(k->password);
+	PQconninfoFree(k->opts);
+}
+
+
+/* From the connection string's host, port and database, with --user and
+ * --password-file. */
+static int client_open(struct cli *cli, const struct db_opts *o, struct client *k)
+{
+	memset(k, 0, sizeof *k);
+	struct pgdb_client *c = &k->c;
 	const char *ci = o->conninfo ? o->conninfo : cli_config(cli)->pgsql_conninfo;
 	char *err = NULL;
-	*opts = PQconninfoParse(ci ? ci : "", &err);
-	if (!*opts) {
+	k->opts = PQconninfoParse(ci ? ci : "", &err);
+	if (!k->opts) {
 		cli_error(cli, _("pgsql_conninfo: %s"), err ? err : "?");
 		PQfreemem(err);
 		return EXIT_USAGE;
 	}
-	memset(c, 0, sizeof *c);
 	c->hosts = "localhost";
 	c->dbname = "postfix";
-	for (PQconninfoOption *p = *opts; p->keyword; p++) {
+	for (PQconninfoOption *p = k->opts; p->keyword; p++) {
 		if (!p->val || !*p->val)
 			continue;
 		if (!strcmp(p->keyword, "host"))
@@ -166,7 +180,6 @@ static int client_from(struct cli *cli, const struct db_opts *o, struct pgdb_cli
 			c->dbname = p->val;
 	}
 	c->user = o->user ? o->user : "mailreader";
-	*password = NULL;
 	if (o->password_file) {
 		int fd = open(o->password_file, O_RDONLY | O_CLOEXEC);
 		struct diags d = DIAGS_INIT;
@@ -180,13 +193,14 @@ static int client_from(struct cli *cli, const struct db_opts *o, struct pgdb_cli
 			lineread_free(&r);
 			if (fd >= 0)
 				close(fd);
+			client_close(k);
 			return EXIT_USAGE;
 		}
-		*password = xmemdup0(line, len);
+		k->password = xmemdup0(line, len);
 		lineread_free(&r);
 		close(fd);
 	}
-	c->password = *password;
+	c->password = k->password;
 	const struct config *cfg = cli_config(cli);
 	c->base = o->base ? o->base : "/var/mail/vhosts";
 	c->uid = cfg->vmail_uid;
@@ -198,10 +212,8 @@ static int client_from(struct cli *cli, const struct db_opts *o, struct pgdb_cli
  * files are written into --dir (0640: they hold the password). */
 static int db_postfix_config(struct cli *cli, const struct db_opts *o)
 {
-	struct pgdb_client c;
-	PQconninfoOption *opts;
-	char *password;
-	int rc = client_from(cli, o, &c, &opts, &password);
+	struct client k;
+	int rc = client_open(cli, o, &k);
 	if (rc)
 		return rc;
 	const char *dir = o->dir ? o->dir : "/etc/postfix/pgsql";
@@ -210,7 +222,7 @@ static int db_postfix_config(struct cli *cli, const struct db_opts *o)
 		sb_reset(&f);
 		sb_reset(&path);
 		sb_addf(&path, "%s/%s.cf", dir, pgdb_postfix_map_name(i));
-		pgdb_postfix_map(&c, i, &f);
+		pgdb_postfix_map(&k.c, i, &f);
 		if (o->write) {
 			struct diags d = DIAGS_INIT;
 			struct file_owner own = { getuid(), getgid(), 0640 };
@@ -229,25 +241,21 @@ static int db_postfix_config(struct cli *cli, const struct db_opts *o)
 	printf("==> main.cf <==\n%s", f.buf);
 	sb_free(&f);
 	sb_free(&path);
-	free(password);
-	PQconninfoFree(opts);
+	client_close(&k);
 	return rc;
 }
 
 static int db_dovecot_config(struct cli *cli, const struct db_opts *o)
 {
-	struct pgdb_client c;
-	PQconninfoOption *opts;
-	char *password;
-	int rc = client_from(cli, o, &c, &opts, &password);
+	struct client k;
+	int rc = client_open(cli, o, &k);
 	if (rc)
 		return rc;
 	struct strbuf f = STRBUF_INIT;
-	pgdb_dovecot_sql(&c, cli_config(cli)->password_scheme, &f);
+	pgdb_dovecot_sql(&k.c, cli_config(cli)->password_scheme, &f);
 	fputs(f.buf, stdout);
 	sb_free(&f);
-	free(password);
-	PQconninfoFree(opts);
+	client_close(&k);
 	return EXIT_OK;
 }
 
