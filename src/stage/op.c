@@ -580,6 +580,64 @@ static bool op_words_arity(const struct op_desc *nm, int npos, const char *file,
 	return true;
 }
 
+/* The options of one edit's words (only those its kind takes); the other
+ * words go to pos[] in order. False after a diagnostic. */
+struct op_words_opts {
+	const char *hash, *quota, *sha, *alias_of;
+	bool cascade, purge, keep, adopt, keep_old;
+	int copy;   /* --keep-copy 1, --no-copy 0, -1 when not said */
+};
+
+static bool op_words_options(const struct op_desc *nm, int argc, char *const argv[], char **pos,
+			     int *npos, struct op_words_opts *o, const char *file, unsigned line,
+			     struct diags *d)
+{
+	bool ok = true;
+	for (int i = 2; i < argc && ok; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			while (++i < argc)
+				pos[(*npos)++] = argv[i];
+			break;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			pos[(*npos)++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--password-hash") == 0 && (nm->options & OPT_PASSWORD_HASH))
+			ok = (o->hash = next_value(argc, argv, &i, a, file, line, d)) != NULL;
+		else if (strcmp(a, "--quota") == 0 && (nm->options & OPT_QUOTA))
+			ok = (o->quota = next_value(argc, argv, &i, a, file, line, d)) != NULL;
+		else if (strcmp(a, "--if-sha") == 0 && (nm->options & OPT_IF_SHA))
+			ok = (o->sha = next_value(argc, argv, &i, a, file, line, d)) != NULL;
+		else if (strcmp(a, "--alias-of") == 0 && (nm->options & OPT_ALIAS_OF))
+			ok = (o->alias_of = next_value(argc, argv, &i, a, file, line, d)) != NULL;
+		else if (strcmp(a, "--cascade") == 0 && (nm->options & OPT_CASCADE))
+			o->cascade = true;
+		else if (strcmp(a, "--purge") == 0 && (nm->options & OPT_PURGE))
+			o->purge = true;
+		else if (strcmp(a, "--keep-maildir") == 0 && (nm->options & OPT_KEEP_MAILDIR))
+			o->keep = true;
+		else if (strcmp(a, "--adopt-maildir") == 0 && (nm->options & OPT_ADOPT_MAILDIR))
+			o->adopt = true;
+		else if (strcmp(a, "--keep-old") == 0 && (nm->options & OPT_KEEP_OLD))
+			o->keep_old = true;
+		else if ((strcmp(a, "--keep-copy") == 0 || strcmp(a, "--no-copy") == 0) && (nm->options & OPT_COPY)) {
+			int c = strcmp(a, "--keep-copy") == 0;
+			if (o->copy >= 0 && o->copy != c) {
+				diag_error(d, file, line, _("--keep-copy and --no-copy exclude each other"));
+				ok = false;
+			}
+			o->copy = c;
+		}
+		else {
+			diag_error(d, file, line, _("option %s is not known for '%s %s'"), a, nm->object, nm->verb);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 struct op *op_from_words(int argc, char *const argv[], const char *file, unsigned line,
 			 struct diags *d)
 {
@@ -598,52 +656,8 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	struct op *op = NULL;
 	char **pos = xcalloc((size_t)argc + 1, sizeof *pos);
 	int npos = 0;
-	bool ok = true;
-	const char *hash = NULL, *quota = NULL, *sha = NULL, *alias_of = NULL;
-	bool cascade = false, purge = false, keep = false, adopt = false, keep_old = false;
-	int copy = -1;   /* --keep-copy 1, --no-copy 0 */
-	for (int i = 2; i < argc && ok; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			while (++i < argc)
-				pos[npos++] = argv[i];
-			break;
-		}
-		if (strncmp(a, "--", 2) != 0) {
-			pos[npos++] = argv[i];
-			continue;
-		}
-		if (strcmp(a, "--password-hash") == 0 && (nm->options & OPT_PASSWORD_HASH))
-			ok = (hash = next_value(argc, argv, &i, a, file, line, d)) != NULL;
-		else if (strcmp(a, "--quota") == 0 && (nm->options & OPT_QUOTA))
-			ok = (quota = next_value(argc, argv, &i, a, file, line, d)) != NULL;
-		else if (strcmp(a, "--if-sha") == 0 && (nm->options & OPT_IF_SHA))
-			ok = (sha = next_value(argc, argv, &i, a, file, line, d)) != NULL;
-		else if (strcmp(a, "--alias-of") == 0 && (nm->options & OPT_ALIAS_OF))
-			ok = (alias_of = next_value(argc, argv, &i, a, file, line, d)) != NULL;
-		else if (strcmp(a, "--cascade") == 0 && (nm->options & OPT_CASCADE))
-			cascade = true;
-		else if (strcmp(a, "--purge") == 0 && (nm->options & OPT_PURGE))
-			purge = true;
-		else if (strcmp(a, "--keep-maildir") == 0 && (nm->options & OPT_KEEP_MAILDIR))
-			keep = true;
-		else if (strcmp(a, "--adopt-maildir") == 0 && (nm->options & OPT_ADOPT_MAILDIR))
-			adopt = true;
-		else if (strcmp(a, "--keep-old") == 0 && (nm->options & OPT_KEEP_OLD))
-			keep_old = true;
-		else if ((strcmp(a, "--keep-copy") == 0 || strcmp(a, "--no-copy") == 0) && (nm->options & OPT_COPY)) {
-			int c = strcmp(a, "--keep-copy") == 0;
-			if (copy >= 0 && copy != c) {
-				diag_error(d, file, line, _("--keep-copy and --no-copy exclude each other"));
-				ok = false;
-			}
-			copy = c;
-		}
-		else {
-			diag_error(d, file, line, _("option %s is not known for '%s %s'"), a, nm->object, nm->verb);
-			ok = false;
-		}
-	}
+	struct op_words_opts o = { .copy = -1 };
+	bool ok = op_words_options(nm, argc, argv, pos, &npos, &o, file, line, d);
 	/* Alias targets come one a word or several in one ("a@x, b@x",
 	 * "a@x b@x"), split as the model splits a table value: the same forms
 	 * on the command line, in batch files and in the interface's forms. */
@@ -653,18 +667,18 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	 * Dovecot would read as the password itself, or an empty one, is not
 	 * a hash. */
 	struct strbuf why = STRBUF_INIT;
-	if (ok && hash && !passhash_check_stored(hash, &why)) {
+	if (ok && o.hash && !passhash_check_stored(o.hash, &why)) {
 		diag_error(d, file, line, _("--password-hash: %s"), why.buf);
 		ok = false;
 	}
 	sb_free(&why);
 	/* Whether the mailbox keeps a copy is said, never guessed (issue 15). */
-	if (ok && (nm->options & OPT_COPY) && copy < 0) {
+	if (ok && (nm->options & OPT_COPY) && o.copy < 0) {
 		diag_error(d, file, line, _("'%s %s' needs --keep-copy (the mailbox gets the mail too) or --no-copy (the mail leaves)"),
 			   nm->object, nm->verb);
 		ok = false;
 	}
-	if (ok && purge && keep) {
+	if (ok && o.purge && o.keep) {
 		diag_error(d, file, line, _("--purge and --keep-maildir exclude each other"));
 		ok = false;
 	}
@@ -681,20 +695,20 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 		if (nm->kind == OP_MAILBOX_RENAME)
 			for (char *p = op->targets[0]; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
-		if (hash)
-			op->password_hash = xstrdup(hash);
-		if (quota)
-			op->quota = xstrdup(quota);
-		if (sha)
-			op->sha256 = xstrdup(sha);
-		if (alias_of)
-			op->alias_of = lower_dup(alias_of);
-		op->cascade = cascade;
-		op->purge = purge;
-		op->keep_maildir = keep;
-		op->adopt_maildir = adopt;
-		op->keep_old = keep_old;
-		op->no_copy = copy == 0;
+		if (o.hash)
+			op->password_hash = xstrdup(o.hash);
+		if (o.quota)
+			op->quota = xstrdup(o.quota);
+		if (o.sha)
+			op->sha256 = xstrdup(o.sha);
+		if (o.alias_of)
+			op->alias_of = lower_dup(o.alias_of);
+		op->cascade = o.cascade;
+		op->purge = o.purge;
+		op->keep_maildir = o.keep;
+		op->adopt_maildir = o.adopt;
+		op->keep_old = o.keep_old;
+		op->no_copy = o.copy == 0;
 		if (nm->kind == OP_MAILBOX_PASSWD && !op->password_hash) {
 			diag_error(d, file, line, _("'mailbox passwd' needs a password"));
 			op_free(&op);

@@ -46,7 +46,9 @@ ok "--theme dark"
 "$VMAILADM" -c "$CONF" mailbox quota johndoe@andromed.cloud 4K >/dev/null 2>&1 ||
 	fail "mailbox quota johndoe 4K"
 start_ui 100 30
-expect_re "│   johndoe +2 +3 +6 +3.9 KiB"
+# johndoe at 97 % is also lint's quota-nearly-full: its "!" mark may come
+# before or after this look, as lint's thread ends.
+expect_re "│  [ !]johndoe +2 +3 +6 +3.9 KiB"
 bar_colour() {
 	screen_esc | grep -F "$1" | grep -oE '38;5;[0-9]+m(█|#)' | head -1 |
 		sed 's/^38;5;\([0-9]*\)m.*/\1/'
