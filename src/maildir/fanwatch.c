@@ -189,11 +189,10 @@ bool fanwatch_add(struct fanwatch *fw, int dirfd, size_t id)
 	return true;
 }
 
-/* The box of one event's directory, or SIZE_MAX when it is not followed. */
-static size_t event_box(struct fanwatch *fw, const struct fanotify_event_metadata *ev)
+/* The box of one event's directory (its info records from p to end), or
+ * SIZE_MAX when it is not followed. The records are 4-byte aligned. */
+static size_t event_box(struct fanwatch *fw, const char *p, const char *end)
 {
-	const char *p = (const char *)ev + ev->metadata_len;
-	const char *end = (const char *)ev + ev->event_len;
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {
 		const struct fanotify_event_info_fid *info = (const void *)p;
 		if (info->hdr.len == 0 || p + info->hdr.len > end)
@@ -221,19 +220,26 @@ bool fanwatch_drain(struct fanwatch *fw, void (*report)(void *arg, size_t id), v
 	bool overflow = false;
 	char buf[16384] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
 	for (ssize_t got; (got = read(fw->fd, buf, sizeof buf)) > 0;) {
-		struct fanotify_event_metadata *ev = (void *)buf;
-		for (size_t left = (size_t)got; FAN_EVENT_OK(ev, left); ev = FAN_EVENT_NEXT(ev, left)) {
-			if (ev->fd >= 0)
-				close(ev->fd);   /* not with fid reports; never leak one */
-			if (ev->mask & FAN_Q_OVERFLOW) {
+		/* An event's length follows its name's: the next one may start
+		 * off the metadata's 8-byte alignment, so it is copied out. */
+		for (size_t off = 0; off + sizeof(struct fanotify_event_metadata) <= (size_t)got;) {
+			struct fanotify_event_metadata ev;
+			memcpy(&ev, buf + off, sizeof ev);
+			if (ev.event_len < sizeof ev || off + ev.event_len > (size_t)got ||
+			    ev.metadata_len < sizeof ev || ev.metadata_len > ev.event_len)
+				break;
+			if (ev.fd >= 0)
+				close(ev.fd);   /* not with fid reports; never leak one */
+			if (ev.mask & FAN_Q_OVERFLOW) {
 				overflow = true;
-				continue;
+			} else {
+				pthread_mutex_lock(&fw->lock);
+				size_t id = event_box(fw, buf + off + ev.metadata_len, buf + off + ev.event_len);
+				pthread_mutex_unlock(&fw->lock);
+				if (id != SIZE_MAX)
+					report(arg, id);
 			}
-			pthread_mutex_lock(&fw->lock);
-			size_t id = event_box(fw, ev);
-			pthread_mutex_unlock(&fw->lock);
-			if (id != SIZE_MAX)
-				report(arg, id);
+			off += ev.event_len;
 		}
 	}
 	return overflow;
