@@ -126,6 +126,7 @@ INTEGRATION_TESTS = \
 	tests/integration/demo-live.sh \
 	tests/integration/dovecot-layout.sh \
 	tests/integration/exercise-live.sh \
+	tests/integration/pgsql-backend.sh \
 	tests/integration/pgsql-db.sh \
 	tests/integration/pgsql-live.sh \
 	tests/integration/queue-ui.sh \

@@ -18,6 +18,12 @@ enum catchall_form {
 	                         * entry "u@d u@d" for every mailbox of the domain */
 };
 
+/* Where the accounts live (issue 18). */
+enum backend {
+	BACKEND_FILES,   /* main.cf's maps and the passwd-file (default) */
+	BACKEND_PGSQL,   /* the shared database, through a snapshot (src/db/snapshot.c) */
+};
+
 struct doveconf;
 
 struct config {
@@ -27,6 +33,7 @@ struct config {
 	char *aliases_file;    /* /etc/aliases */
 	long vmail_uid, vmail_gid;   /* 5000 */
 	char *pgsql_conninfo;  /* the shared database (vmailadm db), "" for none */
+	enum backend backend;  /* files (default) or pgsql */
 	char *password_scheme; /* SHA512-CRYPT | BLF-CRYPT | CRYPT (yescrypt) */
 	long quota_warn_percent;   /* lint quota-nearly-full: this share of the quota (90) */
 	long password_min_length;  /* fewest characters of a new password (10); 0: any */

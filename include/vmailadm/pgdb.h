@@ -52,6 +52,21 @@ int pgdb_import(struct pgdb *db, const struct world *w, bool dry_run, const char
 int pgdb_export(struct pgdb *db, const char *dir, long uid, long gid, struct strbuf *report,
 		struct diags *d);
 
+/* backend: pgsql (snapshot.c). Read one snapshot of the database into
+ * this process's private directory of the state directory (0700; the
+ * flat files of db export beside a copy of the server's main.cf naming
+ * them as texthash: tables) and point cfg's postfix_dir and passwd_file
+ * at it, so that everything reading the flat files reads the database.
+ * Once per process (the directory is removed at exit). 0, or -1 after
+ * one diagnostic. */
+struct config;
+int pgdb_snapshot_open(struct config *cfg, struct diags *d);
+/* The snapshot's files written again from the database (after a commit),
+ * each with a new mtime; 0 when there is no snapshot. */
+int pgdb_snapshot_refresh(struct pgdb *db, const struct config *cfg, struct diags *d);
+/* This process's snapshot directory, or NULL. */
+const char *pgdb_snapshot_dir(void);
+
 /* What Postfix and Dovecot are given to query the database. */
 struct pgdb_client {
 	const char *hosts;       /* "db1 db2", or a socket directory */

@@ -23,6 +23,7 @@
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
+#include "vmailadm/pgdb.h"
 #include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 
@@ -585,6 +586,16 @@ struct config *cli_config(struct cli *cli)
 	diags_print(&d, stderr); /* warnings */
 	diags_free(&d);
 	config_apply_language(cli->cfg); /* the `language` setting, for what follows */
+	/* backend: pgsql: everything reads one snapshot of the database, but
+	 * `config` shows the settings as written and `db` talks to the
+	 * database itself. */
+	bool own = cli->command && (!strcmp(cli->command, "config") || !strcmp(cli->command, "db"));
+	if (cli->cfg->backend == BACKEND_PGSQL && !own &&
+	    pgdb_snapshot_open(cli->cfg, &d) < 0) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		exit(EXIT_USAGE);
+	}
 	return cli->cfg;
 }
 

@@ -73,6 +73,7 @@ static const struct export_file files[] = {
 		   "WHERE active AND local_part <> '' ORDER BY domain, local_part", 0640 },
 };
 #define NFILES (sizeof files / sizeof *files)
+_Static_assert(NFILES == PGDB_FLAT_FILES, "pgdb_int.h counts the flat files");
 
 static void format_row(size_t f, PGresult *r, int i, long uid, long gid, struct strbuf *out)
 {
@@ -96,6 +97,42 @@ static void format_row(size_t f, PGresult *r, int i, long uid, long gid, struct 
 	}
 }
 
+const char *pgdb_flat_name(size_t f)
+{
+	return files[f].name;
+}
+
+int pgdb_flat_read(struct pgdb *db, long uid, long gid, struct pgdb_flat *out, struct diags *d)
+{
+	for (size_t f = 0; f < NFILES; f++) {
+		sb_init(&out->text[f]);
+		sb_addf(&out->text[f], "# written by vmailadm db export\n");
+		out->rows[f] = 0;
+	}
+	if (pgdb_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", d) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t f = 0; f < NFILES; f++) {
+		PGresult *r = rc == 0 ? pgdb_query(db, files[f].query, d) : NULL;
+		if (!r) {
+			rc = -1;
+			continue;
+		}
+		out->rows[f] = (size_t)PQntuples(r);
+		for (int i = 0; i < PQntuples(r); i++)
+			format_row(f, r, i, uid, gid, &out->text[f]);
+		PQclear(r);
+	}
+	PQclear(PQexec(db->conn, "COMMIT"));
+	return rc;
+}
+
+void pgdb_flat_free(struct pgdb_flat *fl)
+{
+	for (size_t f = 0; f < PGDB_FLAT_FILES; f++)
+		sb_free(&fl->text[f]);
+}
+
 int pgdb_export(struct pgdb *db, const char *dir, long uid, long gid, struct strbuf *report,
 		struct diags *d)
 {
@@ -111,41 +148,20 @@ int pgdb_export(struct pgdb *db, const char *dir, long uid, long gid, struct str
 			return -1;
 		}
 	}
-	if (pgdb_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", d) < 0) {
-		sb_free(&path);
-		return -1;
-	}
-	struct strbuf text[NFILES];
-	size_t rows[NFILES];
-	int rc = 0;
-	for (size_t f = 0; f < NFILES; f++) {
-		sb_init(&text[f]);
-		sb_addf(&text[f], "# written by vmailadm db export\n");
-		PGresult *r = rc == 0 ? pgdb_query(db, files[f].query, d) : NULL;
-		if (!r) {
-			rc = -1;
-			rows[f] = 0;
-			continue;
-		}
-		rows[f] = (size_t)PQntuples(r);
-		for (int i = 0; i < PQntuples(r); i++)
-			format_row(f, r, i, uid, gid, &text[f]);
-		PQclear(r);
-	}
-	PQclear(PQexec(db->conn, "COMMIT"));
+	struct pgdb_flat fl;
+	int rc = pgdb_flat_read(db, uid, gid, &fl, d);
 	/* Written only once all four are read: a refused query writes none. */
 	for (size_t f = 0; f < NFILES && rc == 0; f++) {
 		sb_reset(&path);
 		sb_addf(&path, "%s/%s", dir, files[f].name);
 		struct file_owner own = { getuid(), getgid(), files[f].mode };
-		if (atomic_write(path.buf, text[f].buf, text[f].len, &own, false, d) < 0)
+		if (atomic_write(path.buf, fl.text[f].buf, fl.text[f].len, &own, false, d) < 0)
 			rc = -1;
 		else
 			sb_addf(report, ngettext("wrote %s (%zu entry)\n", "wrote %s (%zu entries)\n",
-						 rows[f]), path.buf, rows[f]);
+						 fl.rows[f]), path.buf, fl.rows[f]);
 	}
-	for (size_t f = 0; f < NFILES; f++)
-		sb_free(&text[f]);
+	pgdb_flat_free(&fl);
 	sb_free(&path);
 	return rc;
 }

@@ -5,7 +5,8 @@ libvmail_a_SOURCES += \
 	src/db/import.c \
 	src/db/pgdb.c \
 	src/db/pgmaps.c \
-	src/db/schema.c
+	src/db/schema.c \
+	src/db/snapshot.c
 noinst_HEADERS += \
 	include/vmailadm/pgdb.h \
 	src/db/pgdb_int.h

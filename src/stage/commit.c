@@ -454,6 +454,13 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		diag_error(d, NULL, 0, _("nothing is staged"));
 		return -1;
 	}
+	if (cfg->backend == BACKEND_PGSQL) {
+		/* The files staged are a snapshot of the database: writing them
+		 * would change nothing the servers read. */
+		diag_error(d, NULL, 0, _("backend pgsql: edits cannot be committed to the database "
+					 "yet (nothing was changed)"));
+		return -1;
+	}
 	if (state_ensure_dir(cfg, d) < 0)
 		return -1;
 	int lock = state_lock_take(cfg, opts ? opts->lock_wait_seconds : 0, d);

@@ -13,6 +13,8 @@
 
 static const char *const catchall_forms[] = { "mailbox-map", "identity", NULL };
 _Static_assert(sizeof(enum catchall_form) == sizeof(int), "catchall_form is stored as int");
+static const char *const backends[] = { "files", "pgsql", NULL };
+_Static_assert(sizeof(enum backend) == sizeof(int), "backend is stored as int");
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -132,6 +134,12 @@ static const struct setting settings[] = {
 	     "user=vmailadm\"; vmailadm adds target_session_attrs=read-write so that it only "
 	     "writes to the primary. Empty: no database."),
 	  OFF(pgsql_conninfo), 0, 0, NULL, NULL },
+	{ "backend", ST_ENUM, "files",
+	  N_("Where the accounts live: files (the flat files of one server: main.cf's maps and "
+	     "the passwd-file) or pgsql (the database of pgsql_conninfo, which several servers "
+	     "share). On pgsql each command reads one snapshot of the database into a private "
+	     "directory of state_dir."),
+	  OFF(backend), 0, 0, backends, NULL },
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -1,0 +1,215 @@
+/* backend: pgsql — the database seen through the flat files the rest of
+ * vmailadm already reads. One REPEATABLE READ snapshot of the database is
+ * written (export.c's files) into a private directory of the state
+ * directory, state_dir/pgsql/snapshot.PID (0700, one per process, removed
+ * at exit; one a killed process left is removed by the next), beside a
+ * copy of the server's main.cf whose three account parameters name them
+ * as texthash: tables. The configuration's postfix_dir and passwd_file
+ * then point there, so the model, lint, the tracer's flat view, the
+ * listings, staging and the interface work on the database unchanged; a
+ * commit on this backend is a database transaction (src/stage/pgcommit.c),
+ * never a write of these files, which are only refreshed after it. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pgdb_int.h"
+#include "vmailadm/atomicio.h"
+#include "vmailadm/config.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/safeopen.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
+
+/* The parameters whose tables the snapshot replaces: each names, on the
+ * servers, the database's proxy:pgsql: maps (db postfix-config). */
+static const char *const replaced[] = { "virtual_mailbox_domains", "virtual_mailbox_maps",
+					"virtual_alias_maps", NULL };
+/* Which snapshot file each names, in that order (export.c's names). */
+static const char *const replaced_file[] = { "virtual_domains", "vmailbox", "virtual_alias" };
+
+static struct {
+	char *dir;        /* this process's snapshot directory */
+	char *maincf;     /* the server's main.cf it copies */
+	pid_t pid;
+} snap;
+
+static bool maincf_defines(const char *line, size_t len)
+{
+	for (size_t i = 0; replaced[i]; i++) {
+		size_t n = strlen(replaced[i]);
+		if (len > n && strncmp(line, replaced[i], n) == 0) {
+			const char *p = line + n;
+			while (p < line + len && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p < line + len && *p == '=')
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The server's main.cf without its definitions of the three parameters
+ * (and their continuation lines), then the snapshot's. */
+static int snapshot_maincf(const char *src, const char *dir, struct strbuf *out, struct diags *d)
+{
+	struct strbuf in = STRBUF_INIT;
+	FILE *fp = fopen(src, "re");
+	if (!fp) {
+		diag_error(d, src, 0, _("cannot read the server's main.cf: %s"), strerror(errno));
+		return -1;
+	}
+	char chunk[8192];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		sb_add(&in, chunk, got);
+	fclose(fp);
+	bool skipping = false;
+	for (const char *p = in.buf, *end = in.buf + in.len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		bool cont = len && (*p == ' ' || *p == '\t');
+		if (!cont)
+			skipping = maincf_defines(p, len);
+		if (!skipping) {
+			sb_add(out, p, len);
+			sb_addc(out, '\n');
+		}
+		p += len + (nl != NULL);
+	}
+	sb_free(&in);
+	sb_adds(out, "# vmailadm backend pgsql: the accounts from one snapshot of the database\n");
+	for (size_t i = 0; replaced[i]; i++)
+		sb_addf(out, "%s = texthash:%s/%s\n", replaced[i], dir, replaced_file[i]);
+	return 0;
+}
+
+static void snapshot_remove_dir(const char *parent, const char *name)
+{
+	struct diags d = DIAGS_INIT;
+	safe_remove_tree(parent, name, &d);
+	diags_free(&d);
+}
+
+static void snapshot_atexit(void)
+{
+	if (snap.dir && snap.pid == getpid()) {
+		char *parent = xstrdup(snap.dir);
+		char *slash = strrchr(parent, '/');
+		*slash = '\0';
+		snapshot_remove_dir(parent, slash + 1);
+		free(parent);
+	}
+}
+
+/* What a killed vmailadm left: snapshot.PID of a process that is gone. */
+static void snapshot_remove_stale(const char *parent)
+{
+	DIR *dir = opendir(parent);
+	if (!dir)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dir)) != NULL) {
+		if (strncmp(e->d_name, "snapshot.", 9) != 0)
+			continue;
+		char *endp;
+		long pid = strtol(e->d_name + 9, &endp, 10);
+		if (*endp || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			snapshot_remove_dir(parent, e->d_name);
+	}
+	closedir(dir);
+}
+
+/* The snapshot's files written from the database (all read before the
+ * first is written: a refused query writes none). */
+static int snapshot_write(struct pgdb *db, const struct config *cfg, bool refresh, struct diags *d)
+{
+	struct pgdb_flat fl;
+	int rc = pgdb_flat_read(db, cfg->vmail_uid, cfg->vmail_gid, &fl, d);
+	struct strbuf path = STRBUF_INIT;
+	for (size_t f = 0; f < PGDB_FLAT_FILES && rc == 0; f++) {
+		sb_reset(&path);
+		sb_addf(&path, "%s/%s", snap.dir, pgdb_flat_name(f));
+		struct file_owner own = { getuid(), getgid(), 0600 };
+		rc = atomic_write(path.buf, fl.text[f].buf, fl.text[f].len, &own, refresh, d);
+	}
+	sb_free(&path);
+	pgdb_flat_free(&fl);
+	return rc;
+}
+
+int pgdb_snapshot_open(struct config *cfg, struct diags *d)
+{
+	if (snap.dir)
+		return 0;
+	struct pgdb *db = pgdb_connect(cfg->pgsql_conninfo, d);
+	if (!db)
+		return -1;
+	char *parent = xasprintf("%s/pgsql", cfg->state_dir);
+	char *name = xasprintf("snapshot.%ld", (long)getpid());
+	int rc = 0;
+	if (mkdir(cfg->state_dir, 0700) < 0 && errno != EEXIST) {
+		diag_error(d, cfg->state_dir, 0, _("cannot create the state directory: %s"),
+			   strerror(errno));
+		rc = -1;
+	}
+	int fd = rc == 0 ? safe_mkdirs(cfg->state_dir, "pgsql", 0700, (uid_t)-1, (gid_t)-1, d) : -1;
+	if (fd >= 0) {
+		close(fd);
+		snapshot_remove_stale(parent);
+		snapshot_remove_dir(parent, name);   /* a reused pid's */
+		fd = safe_mkdirs(parent, name, 0700, (uid_t)-1, (gid_t)-1, d);
+	}
+	if (fd < 0)
+		rc = -1;
+	else
+		close(fd);
+	if (rc == 0) {
+		snap.dir = xasprintf("%s/%s", parent, name);
+		snap.maincf = xasprintf("%s/main.cf", cfg->postfix_dir);
+		snap.pid = getpid();
+		atexit(snapshot_atexit);
+		struct strbuf mc = STRBUF_INIT;
+		char *path = xasprintf("%s/main.cf", snap.dir);
+		struct file_owner own = { getuid(), getgid(), 0600 };
+		rc = snapshot_maincf(snap.maincf, snap.dir, &mc, d);
+		if (rc == 0)
+			rc = atomic_write(path, mc.buf, mc.len, &own, false, d);
+		if (rc == 0)
+			rc = snapshot_write(db, cfg, false, d);
+		sb_free(&mc);
+		free(path);
+	}
+	pgdb_close(&db);
+	free(parent);
+	free(name);
+	if (rc < 0)
+		return -1;
+	char *users = xasprintf("%s/users", snap.dir);
+	config_set_derived(cfg, "postfix_dir", snap.dir, "backend pgsql (snapshot)");
+	config_set_derived(cfg, "passwd_file", users, "backend pgsql (snapshot)");
+	free(users);
+	return 0;
+}
+
+int pgdb_snapshot_refresh(struct pgdb *db, const struct config *cfg, struct diags *d)
+{
+	if (!snap.dir)
+		return 0;
+	return snapshot_write(db, cfg, true, d);
+}
+
+const char *pgdb_snapshot_dir(void)
+{
+	return snap.dir;
+}

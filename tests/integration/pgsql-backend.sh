@@ -1,0 +1,89 @@
+#!/bin/sh
+# backend: pgsql (issue 18) on a real PostgreSQL 15 (throwaway, socket
+# only): the demo moved in by db import, its flat tables and passwd-file
+# moved away, then vmailadm's reading commands on the database alone give
+# what they gave on the files (list, show, lint's count); a row another
+# tool inserts is seen by the next command (one snapshot per command); the
+# snapshot lives in a 0700 directory of state_dir and is gone after the
+# command; a database that refuses the connection is one line, exit 2.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+. "${top_srcdir:-.}/tests/integration/pglib.sh"
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the server runs as nobody)"; exit 77; }
+pg_require
+T=$(sandbox_tmpdir) || exit 99
+trap 'pg_stop; rm -rf "$T"' EXIT
+pg_start "$T" || { echo "FAIL: PostgreSQL did not start"; exit 99; }
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+"$VMAILADM" demo "$T/demo" >/dev/null || exit 99
+Y=$T/demo/vmailadm.yaml
+v() { "$VMAILADM" --config "$Y" "$@"; }
+pg_sql postgres "CREATE DATABASE postfix" || exit 99
+CI="host=$PG_SOCK dbname=postfix user=postgres"
+v db init --conninfo "$CI" >/dev/null && v db import --conninfo "$CI" >"$T/import.out" 2>&1 ||
+	{ cat "$T/import.out"; exit 99; }
+for what in domains mailboxes aliases catchalls; do
+	v list "$what" >"$T/flat.$what" 2>&1
+	echo $? >>"$T/flat.$what"
+done
+v show johndoe@andromed.cloud >"$T/flat.show" 2>&1 || exit 99
+
+# The database alone: the flat tables and the passwd-file gone.
+printf 'backend: pgsql\npgsql_conninfo: "%s"\n' "$CI" >>"$Y"
+mkdir "$T/flat"
+PF=$T/demo/etc/postfix
+mv "$PF/vmailbox" "$PF/virtual_alias" "$PF/virtual_domains" "$T/demo/etc/dovecot/users" "$T/flat/"
+rm -f "$PF/vmailbox.db" "$PF/virtual_alias.db" "$PF/virtual_domains.db"
+
+for what in domains mailboxes aliases catchalls; do
+	v list "$what" >"$T/pg.$what" 2>&1
+	rc=$?
+	echo $rc >>"$T/pg.$what"
+	# The last column, where an entry is defined, is the snapshot's file.
+	sed -i 's,  */[^ ]*:[0-9]*$,,' "$T/flat.$what" "$T/pg.$what"
+	cmp -s "$T/flat.$what" "$T/pg.$what" &&
+		ok "list $what on pgsql: $(wc -l <"$T/pg.$what") lines, as on the files" ||
+		fail "list $what (rc $rc): $(diff "$T/flat.$what" "$T/pg.$what" | head -20)"
+done
+v show johndoe@andromed.cloud >"$T/pg.show" 2>&1
+grep -q 'johndoe@andromed.cloud' "$T/pg.show" && grep -qi 'quota' "$T/pg.show" &&
+	ok "show johndoe on pgsql" || fail "show: $(cat "$T/pg.show")"
+# The mailbox's facts are the files' (its file and line are the snapshot's).
+sed 's, *(*/[^ ]*:[0-9]*)*,,g; s,line [0-9]*,line N,' "$T/flat.show" >"$T/a"
+sed 's, *(*/[^ ]*:[0-9]*)*,,g; s,line [0-9]*,line N,' "$T/pg.show" >"$T/b"
+cmp -s "$T/a" "$T/b" && ok "show says the same on both backends" ||
+	fail "show differs: $(diff "$T/a" "$T/b" | head)"
+
+# One snapshot per command: another tool's row is seen at once.
+pg_sql postfix "INSERT INTO mailbox (username, password, maildir, local_part, domain)
+  VALUES ('newbie@andromed.cloud', '', 'andromed.cloud/newbie/', 'newbie', 'andromed.cloud')" || exit 99
+v list mailboxes 2>&1 | grep -q 'newbie@andromed.cloud' &&
+	ok "a row inserted by another client is listed by the next command" || fail "newbie not listed"
+pg_sql postfix "UPDATE mailbox SET active = false WHERE username = 'newbie@andromed.cloud'"
+v list mailboxes 2>&1 | grep -q 'newbie@andromed.cloud' && fail "an inactive row is listed" ||
+	ok "an inactive row is not an account"
+
+S=$T/demo/state/pgsql
+[ "$(stat -c %a "$S")" = 700 ] && ok "state_dir/pgsql is 0700" || fail "mode $(stat -c %a "$S")"
+[ -z "$(ls "$S")" ] && ok "no snapshot is left after the commands" || fail "left: $(ls "$S")"
+# One a killed process left is removed by the next.
+mkdir -m 700 "$S/snapshot.999999" && : >"$S/snapshot.999999/users"
+v list domains >/dev/null 2>&1
+[ ! -e "$S/snapshot.999999" ] && ok "a dead process's snapshot is removed" || fail "stale snapshot stays"
+# Committing is not there yet: refused, nothing changed.
+out=$(echo "Zed-Password-123" | v mailbox add zed@andromed.cloud --password-stdin --yes 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q 'cannot be committed to the database yet' &&
+	[ -z "$(pg_sql postfix "SELECT 1 FROM mailbox WHERE username = 'zed@andromed.cloud'")" ] &&
+	ok "a commit on pgsql is refused, nothing changed" || fail "mailbox add on pgsql (rc $rc): $out"
+# The configuration as written, not the snapshot's paths.
+v config 2>&1 | grep -q "^postfix_dir  *= $T/demo/etc/postfix" && ok "config shows the configured postfix_dir" ||
+	fail "config: $(v config 2>&1 | grep postfix_dir)"
+
+# A refused connection: one line, exit 2, nothing listed.
+sed -i "s,^pgsql_conninfo:.*,pgsql_conninfo: \"host=$PG_SOCK dbname=nosuchdb user=postgres\"," "$Y"
+out=$(v list mailboxes 2>&1); rc=$?
+[ $rc -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q nosuchdb &&
+	ok "a missing database: exit 2, one line" || fail "missing database (rc $rc): $out"
+exit $((fails > 0))
