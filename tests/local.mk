@@ -32,6 +32,7 @@ UNIT_TESTS = \
 	tests/unit/test_sha256 \
 	tests/unit/test_spawn \
 	tests/unit/test_stage \
+	tests/unit/test_stageworld \
 	tests/unit/test_sys \
 	tests/unit/test_table \
 	tests/unit/test_tableidx \

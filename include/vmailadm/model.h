@@ -173,6 +173,13 @@ struct doc_source {
 };
 int world_load_from(const struct config *cfg, const struct doc_source *src, struct world **out,
 		    struct diags *d);
+/* The world made again from its documents as they are now (after staged
+ * edits to its tables, passwd-file or aliases), without reading or parsing
+ * a file: what world_load_from would give on their bytes, as long as
+ * main.cf names the same maps. Every pointer into the old domains,
+ * mailboxes and aliases dies. -1 when main.cf names a map the world had not
+ * read (it was read from the disk then): the caller loads it anew. */
+int world_rebuild(struct world *w, struct diags *d);
 
 /* Managed files that exist but could not be read (permission, not a
  * regular file, an I/O error): what they hold is unknown, not empty, so a

@@ -785,29 +785,18 @@ static uint32_t *aliases_final(struct world *w, struct al_vec *av, struct alias_
 	return al_rank;
 }
 
-int world_load_from(const struct config *cfg, const struct doc_source *src, struct world **out,
-		    struct diags *d)
+/* The world's own part (domains, mailboxes, aliases, catch-alls and their
+ * indexes), derived from the documents; its strings are in w->arena, which
+ * holds nothing else (world_rebuild frees it with the arrays). */
+static void load_build(struct world *w, struct dom_collect *dc, struct diags *d)
 {
-	*out = NULL;
-	struct world *w = xcalloc(1, sizeof *w);
-	if (!load_maincf(cfg, src, &w->maincf_path, &w->maincf, &w->base, d)) {
-		world_free(&w);
-		return -1;
-	}
-	w->maps.src = src;
-	w->maps.maincf = w->maincf_path;
-	struct dom_collect dc = { w, strmap_create(64), NULL, 0, 0 };
-	load_maps_read(&w->maps, w->maincf, world_domain_item, &dc, d);
-	load_passwd(w, cfg, d);
-	w->sysaliases = load_sysaliases(cfg, src, d);
-
 	struct mb_vec boxes = { NULL, NULL, NULL, 0, 0, 0, 0 }, cboxes = { NULL, NULL, NULL, 0, 0, 0, 0 };
-	load_mailboxes(w, &dc, &boxes, &cboxes, d);
+	load_mailboxes(w, dc, &boxes, &cboxes, d);
 	struct al_vec av = { NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0 };
 	struct alias_target *tv = NULL;
 	size_t tn = 0, tcap = 0;
-	load_aliases(w, &dc, &av, &tv, &tn, &tcap, d);
-	uint32_t *rank = build_domains(w, &dc, d);
+	load_aliases(w, dc, &av, &tv, &tn, &tcap, d);
+	uint32_t *rank = build_domains(w, dc, d);
 
 	/* Mailboxes, indexed once they sit in their final array. */
 	uint32_t *mb_rank, *mb_hash, *cb_rank, *cb_hash;
@@ -832,20 +821,32 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 	classify_targets(w, mb_rank);
 	free(mb_rank);
 	index_reverse(w);
+}
+
+int world_load_from(const struct config *cfg, const struct doc_source *src, struct world **out,
+		    struct diags *d)
+{
+	*out = NULL;
+	struct world *w = xcalloc(1, sizeof *w);
+	if (!load_maincf(cfg, src, &w->maincf_path, &w->maincf, &w->base, d)) {
+		world_free(&w);
+		return -1;
+	}
+	w->maps.src = src;
+	w->maps.maincf = w->maincf_path;
+	struct dom_collect dc = { w, strmap_create(64), NULL, 0, 0 };
+	load_maps_read(&w->maps, w->maincf, world_domain_item, &dc, d);
+	load_passwd(w, cfg, d);
+	w->sysaliases = load_sysaliases(cfg, src, d);
+	load_build(w, &dc, d);
 	w->maps.src = NULL; /* only valid while loading */
 	*out = w;
 	return 0;
 }
 
-void world_free(struct world **wp)
+/* What load_build made, freed (the documents stay). */
+static void load_derived_free(struct world *w)
 {
-	struct world *w = *wp;
-	if (!w)
-		return;
-	maincf_free(&w->maincf);
-	load_maps_free(&w->maps);
-	pwfile_free(&w->pwfile);
-	aliases_free(&w->sysaliases);
 	free(w->domains);
 	free(w->dom_mb_first);
 	free(w->dom_al_first);
@@ -863,9 +864,36 @@ void world_free(struct world **wp)
 	free(w->rev_ids);
 	free(w->rev_first);
 	free(w->rev_n);
+	arena_free(&w->arena);
+	size_t off = offsetof(struct world, domains);
+	memset((char *)w + off, 0, sizeof *w - off);
+}
+
+int world_rebuild(struct world *w, struct diags *d)
+{
+	load_derived_free(w);
+	/* The domain lists are walked again: main.cf's maps are all known, so
+	 * none is read (a new one would come from the disk, not the stage's
+	 * bytes: that is the caller's fallback, a full load). */
+	size_t nmaps = w->maps.n;
+	struct dom_collect dc = { w, strmap_create(64), NULL, 0, 0 };
+	load_maps_read(&w->maps, w->maincf, world_domain_item, &dc, d);
+	load_build(w, &dc, d);
+	return w->maps.n == nmaps ? 0 : -1;
+}
+
+void world_free(struct world **wp)
+{
+	struct world *w = *wp;
+	if (!w)
+		return;
+	maincf_free(&w->maincf);
+	load_maps_free(&w->maps);
+	pwfile_free(&w->pwfile);
+	aliases_free(&w->sysaliases);
+	load_derived_free(w);
 	free(w->maincf_path);
 	free(w->base);
-	arena_free(&w->arena);
 	free(w);
 	*wp = NULL;
 }

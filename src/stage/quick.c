@@ -221,7 +221,8 @@ int quick_apply(struct stage *s, const struct op *op, const char *expect)
 	if (rc == 0 && !splice_world(s, w))
 		rc = -1;
 	if (rc == 0) {
-		world_free(&s->world);
+		world_free(&s->world);   /* none is kept on this path; in case */
+		s->world_stale = false;
 		splice_sync_world(s, w);
 		s->plan_valid = false;
 	} else {

@@ -248,14 +248,41 @@ bool stage_mail_as_staged(const struct stage *s, const struct op *op, size_t fro
 	return same;
 }
 
-/* Apply op to a freshly loaded world of the current staged files, then keep
- * the edited bytes. On failure every staged byte, action and note is as it
- * was before. */
+static void stage_world_drop(struct stage *s)
+{
+	world_free(&s->world);
+	s->world_stale = false;
+}
+
+/* The staged world's arrays made again after the last operation's edits;
+ * a world that cannot be rebuilt is dropped (stage_world loads it anew). */
+static void stage_world_fresh(struct stage *s)
+{
+	if (!s->world || !s->world_stale)
+		return;
+	struct diags quiet = DIAGS_INIT;   /* load problems are lint's (stage_load_world) */
+	if (world_rebuild(s->world, &quiet) < 0)
+		world_free(&s->world);
+	diags_free(&quiet);
+	s->world_stale = false;
+}
+
+/* Apply op to the staged world, then keep the edited bytes. That world is
+ * the one kept from the last operation (issue 16: staging is incremental,
+ * no file is read or parsed again; its arrays are made again from its
+ * edited documents by stage_world_fresh) or, when there is none, a fresh
+ * load of the staged files; the quick path takes an operation on one
+ * mailbox first when no world is kept. Full loads remain the fallback where
+ * the kept world cannot follow: after a refused operation (its documents
+ * may be half edited: it is dropped), a new main.cf (it may name other
+ * maps), undo and reading the files again (stage_load replays). On failure
+ * every staged byte, action and note is as it was before. */
 static int stage_apply_one(struct stage *s, const struct op *op, const char *expect,
 			   struct diags *d)
 {
-	if (quick_apply(s, op, expect) == 0)
+	if (!s->world && quick_apply(s, op, expect) == 0)
 		return 0;
+	stage_world_fresh(s);
 	struct world *w = s->world;
 	s->world = NULL;
 	if (!w && stage_load_world(s, &w, d) < 0)
@@ -274,10 +301,15 @@ static int stage_apply_one(struct stage *s, const struct op *op, const char *exp
 		splice_sync_world(s, w);
 		/* A new main.cf may name other maps: the layout must be re-read. */
 		const struct strbuf *now = mf ? stagefile_bytes(s, mf) : NULL;
-		if (now && (now->len != saved.len || memcmp(sb_str(now), sb_str(&saved), saved.len) != 0))
+		if (!now || now->len != saved.len || memcmp(sb_str(now), sb_str(&saved), saved.len) != 0)
 			s->layout.valid = false;
 	}
-	world_free(&w);
+	if (rc == 0 && s->layout.valid) {
+		s->world = w;
+		s->world_stale = true;
+	} else {
+		world_free(&w);
+	}
 	if (rc < 0)
 		stage_actions_truncate(s, nacts, nnotes);
 	sb_free(&saved);
@@ -307,7 +339,7 @@ int stage_push(struct stage *s, struct op *op, struct diags *d)
 
 int stage_load(struct stage *s, struct diags *d)
 {
-	world_free(&s->world);
+	stage_world_drop(s);
 	stagefile_clear(s);
 	s->stale = false;
 	stage_layout_clear(&s->layout);   /* main.cf is read again too */
@@ -367,7 +399,7 @@ void stage_reset(struct stage *s)
 	}
 	s->nops = 0;
 	s->broken = 0;
-	world_free(&s->world);
+	stage_world_drop(s);
 	stagefile_clear(s);
 	stage_actions_clear(s);
 	s->plan_valid = false;
@@ -384,6 +416,7 @@ int stage_undo(struct stage *s, struct diags *d)
 
 const struct world *stage_world(struct stage *s, struct diags *d)
 {
+	stage_world_fresh(s);
 	if (!s->world && stage_load_world(s, &s->world, d) < 0)
 		return NULL;
 	return s->world;

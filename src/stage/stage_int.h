@@ -44,7 +44,12 @@ struct stage {
 	size_t nacts, actcap;
 	char **notes;
 	size_t nnotes, notecap;
-	struct world *world;      /* after the applied ops; NULL when stale */
+	/* The world after the applied ops, NULL when not loaded. An operation
+	 * edits its documents in place (stage_apply_one) and leaves it
+	 * world_stale: world_rebuild makes its arrays again from them before
+	 * it is read (stage_world, the next operation), no file read again. */
+	struct world *world;
+	bool world_stale;
 	struct layout layout;     /* where things are, from the last world loaded */
 	struct plan plan;
 	bool plan_valid;
