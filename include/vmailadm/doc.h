@@ -34,6 +34,9 @@ const char *doc_eol(const struct doc *doc, size_t i);
 /* Line end used for new lines: the one most lines already use. */
 const char *doc_default_eol(const struct doc *doc);
 bool doc_dirty(const struct doc *doc);
+/* The document's bytes are kept elsewhere now (the stage's): it is clean
+ * until its next edit (a document kept across edits, issue 16). */
+void doc_clean(struct doc *doc);
 /* Use eol ("\n" or "\r\n") for new lines instead of the one most of this
  * document's lines use: an excerpt follows the habit of its whole file. */
 void doc_set_default_eol(struct doc *doc, const char *eol);

@@ -868,8 +868,10 @@ void lint_run_stoppable(const struct world *w, const struct config *cfg,
 	memset(out, 0, sizeof *out);
 	lint_domains(w, out);
 	lint_maps(w, out);
-	lint_aliases(w, out);
-	lint_alias_domains(w, out);
+	if (!lint_stopped(&st))   /* the interface waits for a stop (issue 16) */
+		lint_aliases(w, out);
+	if (!lint_stopped(&st))
+		lint_alias_domains(w, out);
 	struct strmap *maildirs = strmap_create(256);
 	lint_mailboxes(w, cfg, out, maildirs, &st);
 	lint_orphan_maildirs(w, out, maildirs, &st);

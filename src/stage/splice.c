@@ -135,14 +135,52 @@ bool splice_world(struct stage *s, struct world *w)
 	return ok && pw.ok;
 }
 
-void splice_sync_world(struct stage *s, struct world *w)
+/* Every document of w, once (a map may be named twice), given to fn. */
+static bool splice_each_doc(struct world *w, bool (*fn)(struct stage *, struct doc *),
+			    struct stage *s)
 {
-	splice_sync_doc(s, maincf_doc(world_maincf(w)));
+	bool any = fn(s, maincf_doc(world_maincf(w)));
 	for (size_t i = 0; i < world_map_count(w); i++) {
 		struct world_map *m = world_map(w, i);
 		if (m->table)
-			splice_sync_doc(s, table_doc(m->table));
+			any |= fn(s, table_doc(m->table));
 	}
-	splice_sync_doc(s, pwfile_doc(world_pwfile(w)));
-	splice_sync_doc(s, aliases_doc(world_system_aliases(w)));
+	any |= fn(s, pwfile_doc(world_pwfile(w)));
+	any |= fn(s, aliases_doc(world_system_aliases(w)));
+	return any;
+}
+
+static bool splice_sync_one(struct stage *s, struct doc *doc)
+{
+	splice_sync_doc(s, doc);
+	return false;
+}
+
+void splice_sync_world(struct stage *s, struct world *w)
+{
+	splice_each_doc(w, splice_sync_one, s);
+}
+
+static bool splice_clean_one(struct stage *s, struct doc *doc)
+{
+	(void)s;
+	if (doc)
+		doc_clean(doc);
+	return false;
+}
+
+void splice_clean_world(struct world *w)
+{
+	splice_each_doc(w, splice_clean_one, NULL);
+}
+
+static bool splice_dirty_one(struct stage *s, struct doc *doc)
+{
+	(void)s;
+	return doc && doc_dirty(doc);
+}
+
+bool splice_world_dirty(struct world *w)
+{
+	return splice_each_doc(w, splice_dirty_one, NULL);
 }

@@ -273,10 +273,11 @@ static void stage_world_fresh(struct stage *s)
  * edited documents by stage_world_fresh) or, when there is none, a fresh
  * load of the staged files; the quick path takes an operation on one
  * mailbox first when no world is kept. Full loads remain the fallback where
- * the kept world cannot follow: after a refused operation (its documents
- * may be half edited: it is dropped), a new main.cf (it may name other
- * maps), undo and reading the files again (stage_load replays). On failure
- * every staged byte, action and note is as it was before. */
+ * the kept world cannot follow: after an operation refused once it had
+ * edited a document (half edited, the world is dropped; one refused before
+ * any edit keeps it), a new main.cf (it may name other maps), undo and
+ * reading the files again (stage_load replays). On failure every staged
+ * byte, action and note is as it was before. */
 static int stage_apply_one(struct stage *s, const struct op *op, const char *expect,
 			   struct diags *d)
 {
@@ -305,8 +306,11 @@ static int stage_apply_one(struct stage *s, const struct op *op, const char *exp
 			s->layout.valid = false;
 	}
 	if (rc == 0 && s->layout.valid) {
+		splice_clean_world(w);
 		s->world = w;
 		s->world_stale = true;
+	} else if (rc < 0 && !splice_world_dirty(w)) {
+		s->world = w;   /* refused before any edit: it still holds */
 	} else {
 		world_free(&w);
 	}

@@ -107,6 +107,11 @@ bool stagefile_changed(const struct staged_file *f);
 /* splice.c */
 bool splice_world(struct stage *s, struct world *w);
 void splice_sync_world(struct stage *s, struct world *w);
+/* A world kept across operations (stage.c): its documents marked as held
+ * by the staged bytes once synced, so that the next operation syncs only
+ * what it edits; and whether an operation edited any of them. */
+void splice_clean_world(struct world *w);
+bool splice_world_dirty(struct world *w);
 
 /* stage.c */
 int stage_refuse_unreadable(const struct world *w, struct diags *d);

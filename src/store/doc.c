@@ -216,6 +216,7 @@ bool doc_exists(const struct doc *doc) { return doc->exists; }
 const struct stat *doc_stat(const struct doc *doc) { return doc->has_stat ? &doc->st : NULL; }
 size_t doc_count(const struct doc *doc) { return doc->n; }
 bool doc_dirty(const struct doc *doc) { return doc->dirty; }
+void doc_clean(struct doc *doc) { doc->dirty = false; }
 
 const char *doc_text(const struct doc *doc, size_t i, size_t *len)
 {

@@ -161,5 +161,6 @@ void session_cleanup(struct ui *ui)
 	if (exit_message.len)
 		fputs(sb_str(&exit_message), stderr);
 	sb_free(&exit_message);
+	staged_prep_drop(ui);
 	stage_free(&ui->stage);
 }

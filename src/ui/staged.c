@@ -5,9 +5,13 @@
  * changes are edit.c's; keeping them across sessions is session.c's. */
 #include "config.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "ui_int.h"
+#include "vmailadm/clock.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
@@ -50,6 +54,79 @@ bool staged_refuse_unreadable(struct ui *ui)
 	return m != NULL;
 }
 
+/* ---- the stage made before the first edit (issue 16) ----
+ * The first edit used to load the staged world (a second full load, 0.1 s
+ * at 10,000 mailboxes) before its key was answered; every later edit
+ * updates that world in place (stage.c). It is made in a thread once the
+ * start-up lint is over, and adopted by the first edit when the files were
+ * not read again meanwhile. */
+struct staged_prep {
+	pthread_t thread;
+	struct stage *s;
+	int rc;
+	unsigned gen;   /* ui->world_gen it was made for */
+	FILE *timing;   /* VMAILADM_UI_TIMING (stdio locks it), else NULL */
+	double t_start;
+};
+
+static void *staged_prep_run(void *arg)
+{
+	struct staged_prep *p = arg;
+	struct diags d = DIAGS_INIT;
+	p->rc = stage_load(p->s, &d) < 0 || !stage_world(p->s, &d) ? -1 : 0;
+	diags_free(&d);
+	if (p->timing) {
+		fprintf(p->timing, "stage-ready %.3f\n", clock_ms() - p->t_start);
+		fflush(p->timing);
+	}
+	return NULL;
+}
+
+void staged_prepare(struct ui *ui)
+{
+	if (ui->stage || ui->prep || world_unreadable_count(ui->world) > 0)
+		return;
+	struct staged_prep *p = xcalloc(1, sizeof *p);
+	p->s = stage_create(ui->cfg);
+	p->gen = ui->world_gen;
+	p->timing = ui->timing;
+	p->t_start = ui->t_start;
+	sigset_t all, old;
+	/* The thread must not take the interface's signals (SIGWINCH, SIGTERM). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&p->thread, NULL, staged_prep_run, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {   /* no thread: the first edit loads it, as before */
+		stage_free(&p->s);
+		free(p);
+		return;
+	}
+	ui->prep = p;
+}
+
+/* The prepared stage (its thread waited for), or NULL when there is none,
+ * it failed or the files were read again since. */
+static struct stage *staged_prep_take(struct ui *ui)
+{
+	struct staged_prep *p = ui->prep;
+	if (!p)
+		return NULL;
+	pthread_join(p->thread, NULL);
+	ui->prep = NULL;
+	struct stage *s = p->rc == 0 && p->gen == ui->world_gen ? p->s : NULL;
+	if (!s)
+		stage_free(&p->s);
+	free(p);
+	return s;
+}
+
+void staged_prep_drop(struct ui *ui)
+{
+	struct stage *s = staged_prep_take(ui);
+	stage_free(&s);
+}
+
 struct stage *staged_stage(struct ui *ui, struct strbuf *err)
 {
 	char *m = unreadable_message(ui);
@@ -60,7 +137,12 @@ struct stage *staged_stage(struct ui *ui, struct strbuf *err)
 	}
 	if (ui->stage)
 		return ui->stage;
-	struct stage *s = stage_create(ui->cfg);
+	struct stage *s = staged_prep_take(ui);
+	if (s) {
+		ui->stage = s;
+		return s;
+	}
+	s = stage_create(ui->cfg);
 	struct diags d = DIAGS_INIT;
 	if (stage_load(s, &d) < 0) {
 		staged_first_diag(&d, err, _("cannot read the files to stage changes"));
@@ -125,6 +207,10 @@ int staged_push(struct ui *ui, struct op *op, struct strbuf *err)
 	diags_free(&d);
 	/* Even a refused push rebuilds the stage's world: refresh the view. */
 	staged_view_changed(ui);
+	if (ui->timing) {   /* VMAILADM_UI_TIMING: staged (0) or refused (-1) */
+		fprintf(ui->timing, "stage %d\n", rc);
+		fflush(ui->timing);
+	}
 	if (rc == 0) {
 		ui_status(ui, ROLE_STAGED_ADD,
 			  ngettext("staged: %s  (%zu change: D previews and commits, u undoes)",
@@ -152,6 +238,7 @@ int staged_reload(struct ui *ui)
 		return -1;
 	}
 	diags_free(&d);
+	staged_prep_drop(ui);   /* made from the files as they were */
 	lintmark_stop(ui);   /* it may be reading the world freed here */
 	live_free(&ui->live);
 	world_free(&ui->world);

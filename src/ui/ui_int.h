@@ -123,6 +123,7 @@ struct ui {
 	bool interrupt_asked;        /* Ctrl-C asked the quit question */
 	bool discarded;              /* the staged changes were thrown away at quit */
 	unsigned world_gen;          /* bumped whenever world is read again */
+	struct staged_prep *prep;    /* the stage being made before the first edit */
 	FILE *timing;                /* VMAILADM_UI_TIMING: per-key times */
 	bool counts_logged;          /* ... its counts-first line is written */
 	double t_start;              /* ms, CLOCK_MONOTONIC, at ui_run */
@@ -253,6 +254,11 @@ bool browse_show_subject(struct screen *s, const char *subject);
 /* The session's world (staged.c): the files as read, the stage, the view. */
 /* The stage, made at the first edit; NULL with the reason in err. */
 struct stage *staged_stage(struct ui *ui, struct strbuf *err);
+/* Once lint is over, the stage and its world are made in a thread, so
+ * that the first edit finds them ready (staged_stage waits for it). */
+void staged_prepare(struct ui *ui);
+/* That thread waited for and its stage dropped (a reload, the end). */
+void staged_prep_drop(struct ui *ui);
 /* stage_push op (owned), then refresh; -1 with the reason in err. */
 int staged_push(struct ui *ui, struct op *op, struct strbuf *err);
 /* The stage changed: the view is the staged world again, panes refreshed. */

@@ -176,8 +176,11 @@ static void test_every_kind(void)
 			fprintf(stderr, "\n%s: %s\n", sequence[i], msg);
 		check_same(s, sequence[i]);
 	}
-	/* A refused operation drops the kept world; the next one loads it. */
+	/* An operation refused before any edit keeps the world as it was. */
 	CU_ASSERT_EQUAL(push(s, "mailbox add admin@andromed.cloud"), -1);
+	check_same(s, "a refused mailbox add");
+	CU_ASSERT_EQUAL(push(s, "mailbox del admin@andromed.cloud"), -1);   /* aliased */
+	check_same(s, "a refused mailbox del");
 	CU_ASSERT_EQUAL(push(s, "mailbox add erin@andromed.cloud"), 0);
 	check_same(s, "mailbox add erin@andromed.cloud");
 	/* Several operations between two looks at the world. */
