@@ -27,6 +27,7 @@ UNIT_TESTS = \
 	tests/unit/test_op \
 	tests/unit/test_passhash \
 	tests/unit/test_pwfile \
+	tests/unit/test_qfile \
 	tests/unit/test_queue \
 	tests/unit/test_safeopen \
 	tests/unit/test_sha256 \
@@ -121,7 +122,8 @@ EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh
 # demo-live: the demo tree served; stage-live: the course's exercises through
 # the edit commands; trace-vs-postfix: the tracer against sendmail -bv;
 # exercise-live: the exercises' checks against the real servers;
-# traffic-live: real deliveries, deferrals, bounces and rejections in the log.
+# traffic-live: real deliveries, deferrals, bounces and rejections in the log;
+# queue-direct: the queue files read directly against postqueue -j.
 INTEGRATION_TESTS = \
 	tests/integration/aliasdom-live.sh \
 	tests/integration/demo-live.sh \
@@ -130,6 +132,7 @@ INTEGRATION_TESTS = \
 	tests/integration/pgsql-backend.sh \
 	tests/integration/pgsql-db.sh \
 	tests/integration/pgsql-live.sh \
+	tests/integration/queue-direct.sh \
 	tests/integration/queue-ui.sh \
 	tests/integration/rename-live.sh \
 	tests/integration/stage-live.sh \

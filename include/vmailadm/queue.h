@@ -1,5 +1,6 @@
-/* The Postfix queue: the listing of `postqueue -j` read line by line as it
- * comes (a queue of any size is never held whole), and the actions on it
+/* The Postfix queue: the listing, from the queue files as root or from
+ * `postqueue -j`, one message at a time as it comes (a queue of any size is
+ * never held whole), and the actions on it
  * through postsuper(1), postqueue(1) and postcat(1), run by spawn. Queue
  * ids are reused by Postfix, so an action names the messages as a listing
  * showed them and acts only on those a fresh listing still holds with the
@@ -45,9 +46,19 @@ int queue_parse_line(const char *line, size_t len, unsigned lineno, struct queue
  * call only. Return false to stop reading. */
 typedef bool (*queue_visit)(void *ctx, const struct queue_msg *m);
 
-/* List the queue of pf (postqueue -c DIR -j). Returns the number of
- * messages seen, or -1 with d (postqueue failed, or a line unreadable:
- * each such line is named and the others still come). */
+/* Where a listing comes from: the queue files read directly (qdir.h: as
+ * root, the fast way), or postqueue -c DIR -j (Postfix's showq reads them
+ * for any user). AUTO: the files when this process can read them. */
+enum queue_source { QUEUE_FROM_AUTO, QUEUE_FROM_FILES, QUEUE_FROM_POSTQUEUE };
+
+/* List the queue of pf from want, *used (may be NULL) saying which source
+ * it was. Both give the same messages, fields and values (those of
+ * postqueue -j). Returns the number of messages seen, or -1 with d (the
+ * files named by want could not be read, postqueue failed, or a line was
+ * unreadable: each such line is named and the others still come). */
+long queue_list_from(const struct traffic_postfix *pf, enum queue_source want,
+		     enum queue_source *used, queue_visit fn, void *ctx, struct diags *d);
+/* queue_list_from(pf, QUEUE_FROM_AUTO, NULL, ...). */
 long queue_list(const struct traffic_postfix *pf, queue_visit fn, void *ctx, struct diags *d);
 
 enum queue_action { QUEUE_HOLD, QUEUE_RELEASE, QUEUE_REQUEUE, QUEUE_DELETE };

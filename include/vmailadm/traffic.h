@@ -16,6 +16,13 @@ struct traffic_postfix {
 	char *queue_directory;  /* main.cf, else Postfix's default */
 	char *maillog_file;     /* "" when Postfix logs through syslog */
 	char *myhostname;       /* which server's queue this is */
+	/* What the queue files' reader (qdir.c, qfile.c) needs to find them
+	 * and show them as showq does. */
+	char *hash_queue_names;
+	long hash_queue_depth;
+	char *empty_address_recipient;
+	long duplicate_filter_limit;
+	bool smtputf8_enable;
 };
 
 /* Read main.cf of cfg's postfix_dir (a missing main.cf gives Postfix's

@@ -89,7 +89,8 @@ static const struct cli_command commands[] = {
 	     "Exit status: 0 records found, 1 none, 2 usage or no log.\n") },
 	{ "queue", cmd_queue, N_("queue list|show|hold|release|requeue|delete|flush [ID...|DOMAIN] [--json]\n"
 				 "                          the Postfix queue (list by default) and actions on it"),
-	  N_("The Postfix queue (postqueue -j), streamed as Postfix gives it.\n"
+	  N_("The Postfix queue as postqueue -j gives it, read from the queue files when\n"
+	     "they can be read (root), else through postqueue; streamed.\n"
 	     "  --json           as JSON (doc/json.md)\n"
 	     "Exit status: 0 done, 1 an id not in the queue or nothing deleted,\n"
 	     "2 usage or failure.\n") },
@@ -191,9 +192,11 @@ static const struct subcommand subcommands[] = {
 	     "fields kept) and every alias target naming OLD name NEW. NEW must not\n"
 	     "exist in any form (mailbox, alias, passwd-file entry, maildir).\n"
 	     "  --keep-old  OLD stays, as an alias of NEW (else mail to OLD bounces)\n") },
-	{ "queue", "list", N_("queue list [--by reason|domain] [--json]  each message and why it waits"),
+	{ "queue", "list", N_("queue list [--by reason|domain] [--source files|postqueue] [--json]  each message and why it waits"),
 	  N_("  --by reason|domain  messages, recipients and bytes per reason or per\n"
-	     "                      recipient domain instead\n") },
+	     "                      recipient domain instead\n"
+	     "  --source files|postqueue  read the queue files (root; the default when\n"
+	     "                      they can be read) or ask postqueue -j\n") },
 	{ "queue", "show", N_("queue show ID [--json]  a message's envelope, then its text (postcat)"), NULL },
 	{ "queue", "hold", N_("queue hold ID...  put messages on hold (postsuper -h)"), NULL },
 	{ "queue", "release", N_("queue release ID...  release held messages (postsuper -H)"), NULL },

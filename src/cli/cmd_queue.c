@@ -49,6 +49,7 @@ static json_t *msg_json(const struct queue_msg *m, int64_t now)
 	json_object_set_new(o, "arrival_time", json_integer(m->arrival_time));
 	json_object_set_new(o, "age", json_integer(now - m->arrival_time));
 	json_object_set_new(o, "message_size", json_integer((json_int_t)m->size));
+	json_object_set_new(o, "forced_expire", json_boolean(m->forced_expire));
 	json_object_set_new(o, "sender", json_string(m->sender));
 	json_t *r = json_array();
 	for (size_t i = 0; i < m->nrcpts; i++) {
@@ -197,7 +198,8 @@ static void print_groups(struct lister *l)
 		cli_json_print(arr);
 }
 
-static int do_list(struct cli *cli, const struct traffic_postfix *pf, bool json, int by)
+static int do_list(struct cli *cli, const struct traffic_postfix *pf, enum queue_source from,
+		   bool json, int by)
 {
 	struct lister l = { .now = (int64_t)time(NULL), .json = json, .by = by };
 	if (by) {
@@ -207,17 +209,22 @@ static int do_list(struct cli *cli, const struct traffic_postfix *pf, bool json,
 			       by == 'r' ? _("reason") : _("domain"));
 	}
 	struct diags d = DIAGS_INIT;
-	long rc = queue_list(pf, list_visit, &l, &d);
+	enum queue_source used = from;
+	long rc = queue_list_from(pf, from, &used, list_visit, &l, &d);
+	/* Said in the text only: the JSON is the messages, as postqueue -j's. */
+	const char *via = used == QUEUE_FROM_FILES ? _("read from the queue files")
+						   : _("read through postqueue");
 	if (by)
 		print_groups(&l);
 	else if (json)
 		fputs(l.n ? "\n]\n" : "[]\n", stdout);
 	else if (rc >= 0 && l.n == 0)
-		printf(_("The queue of %s is empty.\n"), pf->myhostname);
+		printf(_("The queue of %s is empty (%s).\n"), pf->myhostname, via);
 	else if (rc >= 0)
-		printf(ngettext("-- %ld message, %llu bytes, in the queue of %s\n",
-				"-- %ld messages, %llu bytes, in the queue of %s\n", (unsigned long)l.n),
-		       l.n, (unsigned long long)l.bytes, pf->myhostname);
+		printf(ngettext("-- %ld message, %llu bytes, in the queue of %s (%s)\n",
+				"-- %ld messages, %llu bytes, in the queue of %s (%s)\n",
+				(unsigned long)l.n),
+		       l.n, (unsigned long long)l.bytes, pf->myhostname, via);
 	strmap_free(&l.groups);
 	cli_diags(cli, &d);
 	diags_free(&d);
@@ -404,6 +411,7 @@ int cmd_queue(struct cli *cli, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "source", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_args a;
@@ -419,6 +427,18 @@ int cmd_queue(struct cli *cli, int argc, char **argv)
 		else
 			return cli_unknown(cli, _("--by takes reason or domain, not '%s'"), bys, kinds, 2);
 	}
+	enum queue_source from = QUEUE_FROM_AUTO;
+	const char *src = cli_arg(&a, "source");
+	if (src) {
+		static const char *const kinds[] = { "files", "postqueue" };
+		if (strcmp(src, "files") == 0)
+			from = QUEUE_FROM_FILES;
+		else if (strcmp(src, "postqueue") == 0)
+			from = QUEUE_FROM_POSTQUEUE;
+		else
+			return cli_unknown(cli, _("--source takes files or postqueue, not '%s'"), src,
+					   kinds, 2);
+	}
 	size_t v = a.nops ? queue_verb(cli, a.ops[0]) : 0;
 	if (v == NVERBS)
 		return EXIT_USAGE;
@@ -428,6 +448,9 @@ int cmd_queue(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	if (by && v != 0)
 		return cli_usage_error(cli, _("--by goes with the listing, not with %s"), verbs[v].name);
+	if (src && v != 0)
+		return cli_usage_error(cli, _("--source goes with the listing, not with %s"),
+				       verbs[v].name);
 
 	struct traffic_postfix pf;
 	struct diags d = DIAGS_INIT;
@@ -439,7 +462,7 @@ int cmd_queue(struct cli *cli, int argc, char **argv)
 	diags_free(&d);
 	int rc;
 	if (v == 0) {
-		rc = do_list(cli, &pf, json, by);
+		rc = do_list(cli, &pf, from, json, by);
 	} else if (verbs[v].act >= 0) {
 		rc = do_act(cli, &pf, (enum queue_action)verbs[v].act, rest, (size_t)nrest, yes);
 	} else if (strcmp(verbs[v].name, "show") == 0) {

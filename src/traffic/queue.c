@@ -1,5 +1,6 @@
-/* The Postfix queue through Postfix's own programs: postqueue -j streamed
- * line by line into struct queue_msg (jansson per line), postsuper for
+/* The Postfix queue: listed from its files when this process can read
+ * them (qdir.c, as root), else through postqueue -j streamed line by line
+ * into struct queue_msg (jansson per line); postsuper for
  * hold/release/requeue/delete after checking each id against a fresh
  * listing, postqueue -f/-s, postcat -bh. Everything runs through spawn. */
 #include "config.h"
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "vmailadm/i18n.h"
+#include "vmailadm/qdir.h"
 #include "vmailadm/queue.h"
 #include "vmailadm/spawn.h"
 #include "vmailadm/strmap.h"
@@ -160,7 +162,8 @@ static void lister_feed(void *ctx, const char *data, size_t len)
 	}
 }
 
-long queue_list(const struct traffic_postfix *pf, queue_visit fn, void *ctx, struct diags *d)
+static long queue_list_postqueue(const struct traffic_postfix *pf, queue_visit fn, void *ctx,
+				 struct diags *d)
 {
 	const char *argv[] = { "postqueue", "-c", pf->config_dir, "-j", NULL };
 	struct lister l = { .fn = fn, .ctx = ctx, .d = d };
@@ -176,6 +179,32 @@ long queue_list(const struct traffic_postfix *pf, queue_visit fn, void *ctx, str
 	if (rc < 0 || l.bad)
 		return -1;
 	return l.count;
+}
+
+long queue_list_from(const struct traffic_postfix *pf, enum queue_source want,
+		     enum queue_source *used, queue_visit fn, void *ctx, struct diags *d)
+{
+	if (want != QUEUE_FROM_POSTQUEUE) {
+		struct diags why = DIAGS_INIT;
+		long n = qdir_list(pf, fn, ctx, &why);
+		if (n != QDIR_UNREADABLE || want == QUEUE_FROM_FILES) {
+			diags_take(d, &why);
+			diags_free(&why);
+			if (used)
+				*used = QUEUE_FROM_FILES;
+			return n < 0 ? -1 : n;
+		}
+		/* Not root: Postfix's own programs can read it for us. */
+		diags_free(&why);
+	}
+	if (used)
+		*used = QUEUE_FROM_POSTQUEUE;
+	return queue_list_postqueue(pf, fn, ctx, d);
+}
+
+long queue_list(const struct traffic_postfix *pf, queue_visit fn, void *ctx, struct diags *d)
+{
+	return queue_list_from(pf, QUEUE_FROM_AUTO, NULL, fn, ctx, d);
 }
 
 /* ---- the queue in memory (the interface) ---- */

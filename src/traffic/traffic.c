@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "vmailadm/config.h"
@@ -13,6 +14,23 @@
 #include "vmailadm/maincf.h"
 #include "vmailadm/traffic.h"
 #include "vmailadm/xalloc.h"
+
+/* smtputf8_enable, whose default depends on compatibility_level (below
+ * level 1: no). */
+static bool traffic_smtputf8(const struct maincf *m)
+{
+	char *v = maincf_get(m, "smtputf8_enable");
+	bool yes;
+	if (v[0]) {
+		yes = strcasecmp(v, "yes") == 0;
+	} else {
+		char *level = maincf_get(m, "compatibility_level");
+		yes = strtod(level, NULL) >= 1;
+		free(level);
+	}
+	free(v);
+	return yes;
+}
 
 int traffic_postfix_load(const struct config *cfg, struct traffic_postfix *pf, struct diags *d)
 {
@@ -33,6 +51,11 @@ int traffic_postfix_load(const struct config *cfg, struct traffic_postfix *pf, s
 	pf->queue_directory = maincf_get(m, "queue_directory");
 	pf->maillog_file = maincf_get(m, "maillog_file");
 	pf->myhostname = maincf_get(m, "myhostname");
+	pf->hash_queue_names = maincf_get(m, "hash_queue_names");
+	pf->hash_queue_depth = maincf_get_long(m, "hash_queue_depth", 1);
+	pf->empty_address_recipient = maincf_get(m, "empty_address_recipient");
+	pf->duplicate_filter_limit = maincf_get_long(m, "duplicate_filter_limit", 1000);
+	pf->smtputf8_enable = traffic_smtputf8(m);
 	maincf_free(&m);
 	return 0;
 }
@@ -43,6 +66,8 @@ void traffic_postfix_free(struct traffic_postfix *pf)
 	free(pf->queue_directory);
 	free(pf->maillog_file);
 	free(pf->myhostname);
+	free(pf->hash_queue_names);
+	free(pf->empty_address_recipient);
 	memset(pf, 0, sizeof *pf);
 }
 
