@@ -54,6 +54,10 @@ expect 2 queue --jsno
 err_has "^vmailadm: queue: unknown option '--jsno'; did you mean '--json'?$"
 expect 2 queue --by
 err_has "^vmailadm: queue: option '--by' needs a value$"
+expect 2 queue --source postqeue
+err_has "^vmailadm: queue: --source takes files or postqueue, not 'postqeue'; did you mean 'postqueue'?$"
+expect 2 queue hold ABC --source files
+err_has "^vmailadm: queue: --source goes with the listing, not with hold$"
 
 
 # Completion offers the verbs, read from the usage line of the table.

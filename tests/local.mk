@@ -66,6 +66,7 @@ CLI_TESTS = \
 	tests/cli-input.sh \
 	tests/cli-dovelayout.sh \
 	tests/cli-layout.sh \
+	tests/cli-maillog.sh \
 	tests/cli-newfiles.sh \
 	tests/cli-leaks.sh \
 	tests/cli-lint.sh \

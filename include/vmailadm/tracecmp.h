@@ -2,13 +2,15 @@
  * (issue 17): for an address, the last message to it in the delivery log,
  * each of its final recipients next to the destination the tracer predicts,
  * and a mark where they disagree (a lost mail, a stale map, a map rebuilt
- * since). No curses: the interface's log view and tests use it. */
+ * since). No curses: the interface's log view, `maillog --trace` and tests
+ * use it. */
 #ifndef VMAILADM_TRACECMP_H
 #define VMAILADM_TRACECMP_H
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "vmailadm/maillog.h"
+#include "vmailadm/strbuf.h"
 #include "vmailadm/trace.h"
 
 struct tracecmp_row {
@@ -33,5 +35,11 @@ struct tracecmp {
 void tracecmp_run(const struct trace_result *res, const char *address,
 		  const struct maillog_record *v, size_t n, struct tracecmp *c);
 void tracecmp_free(struct tracecmp *c);
+
+/* c as text, for the interface's log view and `maillog --trace`: a title
+ * (they agree, they DIFFER, or no message to compare), then per row the
+ * mark ("=", "!=" or "≠" when utf8), the predicted destination, the real
+ * delivery's log line, and why they differ. address: the one traced. */
+void tracecmp_format(const struct tracecmp *c, const char *address, bool utf8, struct strbuf *t);
 
 #endif

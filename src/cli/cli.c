@@ -76,7 +76,7 @@ static const struct cli_command commands[] = {
 	{ "log", cmd_log, N_("log [--limit N] [--json] the audit trail of commits"),
 	  N_("  -n, --limit N  the last N commits (default 20, 0 for all)\n") },
 	{ "mailbox", cmd_edit, N_("mailbox add|del|passwd|quota|rename ADDRESS [...]"), NULL },
-	{ "maillog", cmd_maillog, N_("maillog ADDRESS [--since TIME] [--json] [--logins]  what the mail log says\n"
+	{ "maillog", cmd_maillog, N_("maillog ADDRESS [--since TIME] [--json] [--logins] [--trace]  what the mail log says\n"
 				     "                          happened to mail to and from an address"),
 	  N_("What happened to the mail to and from ADDRESS (\"@DOMAIN\": the whole\n"
 	     "domain), from the Postfix log: main.cf's maillog_file, else\n"
@@ -85,8 +85,11 @@ static const struct cli_command commands[] = {
 	     "                Nm (ago) or @EPOCH\n"
 	     "  --logins      also Dovecot's logins and authentication failures\n"
 	     "  --file FILE   read FILE (plain or gzip) instead; may be repeated, oldest first\n"
+	     "  --trace       first where the tracer says mail to ADDRESS goes, beside\n"
+	     "                where the last message to it went, marked where they differ\n"
 	     "  --json        the records as JSON (doc/json.md)\n"
-	     "Exit status: 0 records found, 1 none, 2 usage or no log.\n") },
+	     "Exit status: 0 records found (with --trace: and they agree), 1 none (or they\n"
+	     "differ), 2 usage or no log.\n") },
 	{ "queue", cmd_queue, N_("queue list|show|hold|release|requeue|delete|flush [ID...|DOMAIN] [--json]\n"
 				 "                          the Postfix queue (list by default) and actions on it"),
 	  N_("The Postfix queue as postqueue -j gives it, read from the queue files when\n"

@@ -1,6 +1,9 @@
-/* `vmailadm maillog ADDRESS [--since TIME] [--json] [--logins] [--file
- * FILE]...`: what the Postfix log says happened to the mail to and from an
- * address, one line per message and recipient (src/traffic/maillog.c). */
+/* `vmailadm maillog ADDRESS [--since TIME] [--json] [--logins] [--trace]
+ * [--file FILE]...`: what the Postfix log says happened to the mail to and
+ * from an address, one line per message and recipient
+ * (src/traffic/maillog.c); with --trace, first the tracer's prediction
+ * beside the last message to it, marked where they differ
+ * (src/traffic/tracecmp.c). */
 #include "config.h"
 
 #include <getopt.h>  /* struct option, for cli_parse */
@@ -14,6 +17,8 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/maillog.h"
 #include "vmailadm/strbuf.h"
+#include "vmailadm/trace.h"
+#include "vmailadm/tracecmp.h"
 #include "vmailadm/traffic.h"
 #include "vmailadm/xalloc.h"
 
@@ -45,6 +50,55 @@ static json_t *record_json(const struct maillog_record *r)
 	return o;
 }
 
+static json_t *dest_json(const struct trace_dest *d)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "address", json_string(d->address));
+	json_object_set_new(o, "kind", json_string(trace_kind_name(d->kind)));
+	json_object_set_new(o, "path", opt_string(d->path));
+	json_object_set_new(o, "reason", opt_string(d->reason));
+	json_object_set_new(o, "detail", opt_string(d->detail));
+	return o;
+}
+
+/* The comparison as JSON: "why" in English, a stable text for scripts. */
+static json_t *compare_json(const struct tracecmp *c)
+{
+	json_t *o = json_object(), *rows = json_array();
+	json_object_set_new(o, "last", c->last ? record_json(c->last) : json_null());
+	json_object_set_new(o, "differs", json_boolean(c->differs));
+	for (size_t i = 0; i < c->n; i++) {
+		const struct tracecmp_row *r = &c->rows[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "predicted", r->predicted ? dest_json(r->predicted) : json_null());
+		json_object_set_new(x, "real", r->real ? record_json(r->real) : json_null());
+		json_object_set_new(x, "differs", json_boolean(r->differs));
+		json_object_set_new(x, "why", opt_string(r->why));
+		json_array_append_new(rows, x);
+	}
+	json_object_set_new(o, "rows", rows);
+	return o;
+}
+
+/* --trace: the tracer's prediction for address beside records v, into *c
+ * (and res, which c points into). false with a message when the tracer
+ * cannot be opened. */
+static bool compare(struct cli *cli, const char *address, const struct maillog_record *v,
+		    size_t n, struct trace_result *res, struct tracecmp *c)
+{
+	struct diags d = DIAGS_INIT;
+	struct tracer *t = trace_open(cli_config(cli), &d);
+	cli_diags(cli, &d);
+	diags_free(&d);
+	if (!t)
+		return false;
+	trace_set_steps(t, false);
+	trace_address(t, address, res);
+	trace_free(&t);
+	tracecmp_run(res, address, v, n, c);
+	return true;
+}
+
 int cmd_maillog(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -52,18 +106,21 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ "logins", no_argument, NULL, 'l' },
 		{ "file", required_argument, NULL, 'f' },
+		{ "trace", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_args a;
 	if (cli_parse(cli, argc, argv, "j", opts, &a))
 		return EXIT_USAGE;
-	bool json = cli_json_wanted(cli, &a);
+	bool json = cli_json_wanted(cli, &a), traced = cli_arg(&a, "trace") != NULL;
 	struct maillog_query q = { .now = (int64_t)time(NULL), .logins = cli_arg(&a, "logins") };
 	const char *since = cli_arg(&a, "since");
 	if (since && !maillog_parse_since(since, q.now, &q.since))
 		return cli_usage_error(cli, _("cannot read the time '%s'"), since);
 	if (a.nops != 1 || !a.ops[0][0] || strchr(a.ops[0], '@') == NULL)
 		return cli_usage_error(cli, _("give one address (or @DOMAIN)"));
+	if (traced && a.ops[0][0] == '@')
+		return cli_usage_error(cli, _("--trace follows one address, not a domain"));
 	q.address = a.ops[0];
 	size_t nfiles;
 	char *const *given = cli_arg_all(&a, "file", &nfiles);
@@ -82,13 +139,31 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 	free(files);
 	size_t n;
 	const struct maillog_record *v = maillog_records(m, &n);
+	struct trace_result res;
+	struct tracecmp c = { 0 };
+	if (traced && !compare(cli, q.address, v, n, &res, &c)) {
+		free(source);
+		maillog_free(&m);
+		return EXIT_USAGE;
+	}
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, record_json(&v[i]));
+		if (traced) {
+			json_t *o = json_object();
+			json_object_set_new(o, "address", json_string(q.address));
+			json_object_set_new(o, "trace", compare_json(&c));
+			json_object_set_new(o, "records", arr);
+			arr = o;
+		}
 		cli_json_print(arr);
 	} else {
 		struct strbuf sb = STRBUF_INIT;
+		if (traced) {
+			tracecmp_format(&c, q.address, true, &sb); /* "≠": asciiout.c writes "!=" */
+			sb_addc(&sb, '\n');
+		}
 		for (size_t i = 0; i < n; i++)
 			maillog_format(&v[i], &sb);
 		fputs(sb_str(&sb), stdout);
@@ -101,9 +176,14 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 			sb_free(&shown);
 		}
 	}
+	bool differs = c.differs;
+	if (traced) {
+		tracecmp_free(&c);
+		trace_result_free(&res);
+	}
 	free(source);
 	maillog_free(&m);
 	if (rc < 0 && n == 0)
 		return EXIT_USAGE;
-	return n ? EXIT_OK : EXIT_PROBLEMS;
+	return n && !differs ? EXIT_OK : EXIT_PROBLEMS;
 }

@@ -97,6 +97,55 @@ void tracecmp_run(const struct trace_result *res, const char *address,
 	free(mine);
 }
 
+/* A predicted destination in a few words. */
+static void tracecmp_dest(const struct trace_dest *d, struct strbuf *t)
+{
+	switch (d->kind) {
+	case TRACE_MAILDIR: sb_addf(t, _("maildir %s"), d->path ? d->path : "?"); break;
+	case TRACE_MBOX: sb_addf(t, _("mbox file %s"), d->path ? d->path : "?"); break;
+	case TRACE_REMOTE: sb_adds(t, _("relayed to another host")); break;
+	case TRACE_LOCAL: sb_adds(t, _("local delivery")); break;
+	case TRACE_REJECT: sb_adds(t, _("refused")); break;
+	case TRACE_DEFER: sb_adds(t, _("deferred")); break;
+	}
+}
+
+void tracecmp_format(const struct tracecmp *c, const char *address, bool utf8, struct strbuf *t)
+{
+	const char *ne = utf8 ? "≠" : "!=";
+	if (!c->last)
+		sb_addf(t, _("Predicted (trace), with no message to %s in the log to compare:\n"),
+			address);
+	else if (c->differs)
+		sb_addf(t, _("Predicted (trace) %s last message (log, %s): they DIFFER\n"), ne,
+			c->last->queue_id ? c->last->queue_id : _("refused at RCPT"));
+	else
+		sb_addf(t, _("Predicted (trace) = last message (log, %s): they agree\n"),
+			c->last->queue_id ? c->last->queue_id : _("refused at RCPT"));
+	for (size_t i = 0; i < c->n; i++) {
+		const struct tracecmp_row *r = &c->rows[i];
+		sb_addf(t, "%-2s ", r->differs ? ne : c->last ? "=" : " ");
+		if (r->predicted) {
+			sb_addf(t, "%s: ", r->predicted->address);
+			tracecmp_dest(r->predicted, t);
+		} else {
+			sb_adds(t, _("(not in the trace)"));
+		}
+		sb_adds(t, "\n   ");
+		if (r->real) {
+			struct strbuf one = STRBUF_INIT;
+			maillog_format(r->real, &one);
+			sb_add(t, one.buf, strcspn(sb_str(&one), "\n"));
+			sb_free(&one);
+		} else {
+			sb_adds(t, c->last ? _("(not a recipient of the last message)") : "-");
+		}
+		sb_addc(t, '\n');
+		if (r->why)
+			sb_addf(t, "   %s\n", _(r->why));
+	}
+}
+
 void tracecmp_free(struct tracecmp *c)
 {
 	free(c->rows);

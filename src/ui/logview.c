@@ -20,21 +20,7 @@
 
 enum { LOG_DAYS = 7, LOG_SHOWN = 12 };
 
-/* A predicted destination in a few words. */
-static void logview_dest(const struct trace_dest *d, struct strbuf *t)
-{
-	switch (d->kind) {
-	case TRACE_MAILDIR: sb_addf(t, _("maildir %s"), d->path ? d->path : "?"); break;
-	case TRACE_MBOX: sb_addf(t, _("mbox file %s"), d->path ? d->path : "?"); break;
-	case TRACE_REMOTE: sb_adds(t, _("relayed to another host")); break;
-	case TRACE_LOCAL: sb_adds(t, _("local delivery")); break;
-	case TRACE_REJECT: sb_adds(t, _("refused")); break;
-	case TRACE_DEFER: sb_adds(t, _("deferred")); break;
-	}
-}
-
-/* The trace beside the last message: one pair of lines per destination,
- * "=" where the log agrees, "!=" where it does not, and why. */
+/* The trace beside the last message (tracecmp_format). */
 static void logview_compare(struct ui *ui, struct tracer *tr, const char *address,
 			    const struct maillog_record *v, size_t n, struct strbuf *t)
 {
@@ -42,38 +28,7 @@ static void logview_compare(struct ui *ui, struct tracer *tr, const char *addres
 	trace_address(tr, address, &res);
 	struct tracecmp c;
 	tracecmp_run(&res, address, v, n, &c);
-	const char *ne = ui->utf8 ? "≠" : "!=";
-	if (!c.last)
-		sb_addf(t, _("Predicted (trace), with no message to %s in the log to compare:\n"),
-			address);
-	else if (c.differs)
-		sb_addf(t, _("Predicted (trace) %s last message (log, %s): they DIFFER\n"), ne,
-			c.last->queue_id ? c.last->queue_id : _("refused at RCPT"));
-	else
-		sb_addf(t, _("Predicted (trace) = last message (log, %s): they agree\n"),
-			c.last->queue_id ? c.last->queue_id : _("refused at RCPT"));
-	for (size_t i = 0; i < c.n; i++) {
-		const struct tracecmp_row *r = &c.rows[i];
-		sb_addf(t, "%-2s ", r->differs ? ne : c.last ? "=" : " ");
-		if (r->predicted) {
-			sb_addf(t, "%s: ", r->predicted->address);
-			logview_dest(r->predicted, t);
-		} else {
-			sb_adds(t, _("(not in the trace)"));
-		}
-		sb_adds(t, "\n   ");
-		if (r->real) {
-			struct strbuf one = STRBUF_INIT;
-			maillog_format(r->real, &one);
-			sb_add(t, one.buf, strcspn(sb_str(&one), "\n"));
-			sb_free(&one);
-		} else {
-			sb_adds(t, c.last ? _("(not a recipient of the last message)") : "-");
-		}
-		sb_addc(t, '\n');
-		if (r->why)
-			sb_addf(t, "   %s\n", _(r->why));
-	}
+	tracecmp_format(&c, address, ui->utf8, t);
 	sb_addc(t, '\n');
 	tracecmp_free(&c);
 	trace_result_free(&res);

@@ -85,6 +85,10 @@ PY
 sandbox_vmailadm maillog johndoe@andromed.cloud >"$out"
 check "maillog (text) names the alias and the final recipient" \
 	grep -q 'sent .*alice@sandbox.test -> johndoe@andromed.cloud (info@andromed.cloud) via virtual' "$out"
+sandbox_vmailadm maillog info@andromed.cloud --trace >"$out"
+check "maillog --trace: the real delivery through the alias agrees with the tracer (exit 0)" [ $? -eq 0 ]
+check "... and says so" grep -q '^Predicted (trace) = last message (log, [0-9A-F]*): they agree$' "$out"
+check "... with the row of johndoe" grep -q '^=  johndoe@andromed.cloud: maildir ' "$out"
 sandbox_vmailadm maillog johndoe@andromed.cloud --logins --file "$SB_LOG" --file "$SB_DLOG" >"$out"
 check "maillog --logins shows Dovecot's refused login" grep -q 'login-failed .*johndoe@andromed.cloud from 127.0.0.1' "$out"
 sandbox_vmailadm maillog nobody@nowhere.test >"$out" 2>"$tmp/err"
