@@ -1,10 +1,15 @@
 #!/bin/sh
 # Benchmark (issue 17, "Queue"): `vmailadm queue` on a real Postfix queue of
-# 100,000 deferred messages (BENCH_QUEUE=N for another size), side by side
-# with `postqueue -j | wc -l`, which reads the same queue through the same
-# showq service and does nothing with it. Prints both times, the ratio and
+# 100,000 deferred messages (BENCH_QUEUE=N for another size), run side by
+# side with: the same listing through postqueue (--source postqueue, what a
+# user who cannot read the queue gets), `postqueue -j | wc -l` (the same
+# queue through showq, doing nothing with it) and the floor, bench/qfloor:
+# a bare C loop that only opens, fstats and reads the same files (queue
+# files and defer logs), on one thread and on one per core. Prints the
+# times, the ratios, the 2 s target (100,000 messages) OK or MISSED, and
 # the peak memory of each (the listing is streamed: vmailadm's memory must
-# not grow with the queue). Target: 100,000 messages in under 2 s.
+# not grow with the queue). First checks that the files' listing and
+# postqueue's hold the same records.
 #
 # The queue: the sandbox Postfix (tests/integration/lib.sh) defers one real
 # message to a closed loopback port; its queue file and its defer log (the
@@ -14,6 +19,7 @@
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${VMAILADM:=./vmailadm}"
+: "${top_builddir:=$(pwd)}"
 case $VMAILADM in /*) ;; *) VMAILADM=$(pwd)/$VMAILADM ;; esac
 N=${BENCH_QUEUE:-100000}
 for p in hyperfine python3 postqueue; do
@@ -70,32 +76,53 @@ PY
 want=$((N + 1))
 got=$(postqueue -c "$SB_PF" -j | wc -l)
 [ "$got" -eq "$want" ] || { echo "queue: postqueue lists $got messages, $want made"; exit 1; }
-got=$("$VMAILADM" --config "$SB_DIR/vmailadm.yaml" queue --json | python3 -c 'import json, sys
-q = json.load(sys.stdin)
-assert all(m["recipients"][0]["delay_reason"] for m in q), "a message without its reason"
-print(len(q))')
-[ "$got" -eq "$want" ] || { echo "queue: vmailadm lists $got messages, $want in the queue"; exit 1; }
-
 V="$VMAILADM --config $SB_DIR/vmailadm.yaml"
+$V queue --json >"$tmp/files.json" && $V queue --json --source postqueue >"$tmp/pq.json" || exit 1
+python3 - "$tmp/files.json" "$tmp/pq.json" "$want" <<'PY' || exit 1
+import json, sys
+f, p = (json.load(open(x)) for x in sys.argv[1:3])
+for m in f + p:
+    del m["age"]
+assert len(f) == int(sys.argv[3]), "the files' listing has %d messages" % len(f)
+assert f == p, "the files' listing and postqueue's differ"
+assert all(m["recipients"][0]["delay_reason"] for m in f), "a message without its reason"
+PY
+rm -f "$tmp/files.json" "$tmp/pq.json"
+
+floor=$top_builddir/bench/qfloor
+[ -x "$floor" ] || { echo "queue: $floor not built (make bench builds it)"; exit 1; }
+cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+echo "machine: $cores cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 hyperfine --style basic --warmup 1 --runs "${BENCH_RUNS:-3}" --export-json "$tmp/times.json" \
-	-n "vmailadm queue ($want messages)" "$V queue >/dev/null" \
-	-n "vmailadm queue --by reason" "$V queue --by reason >/dev/null" \
-	-n "postqueue -j | wc -l" "postqueue -c $SB_PF -j | wc -l >/dev/null"
+	-n "vmailadm queue (files)" "$V queue >/dev/null" \
+	-n "vmailadm queue --json (files)" "$V queue --json >/dev/null" \
+	-n "vmailadm queue --source postqueue" "$V queue --source postqueue >/dev/null" \
+	-n "postqueue -j | wc -l" "postqueue -c $SB_PF -j | wc -l >/dev/null" \
+	-n "floor, 1 thread" "$floor $SB/spool 1 >/dev/null" \
+	-n "floor, $cores threads" "$floor $SB/spool $cores >/dev/null"
 
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+mem=
 if [ -x /usr/bin/time ]; then
-	r_v=$(rss $V queue)
-	r_p=$(rss postqueue -c "$SB_PF" -j)
+	mem="$(rss $V queue) $(rss $V queue --json) $(rss $V queue --source postqueue) $(rss postqueue -c "$SB_PF" -j)"
 	bytes=$(postqueue -c "$SB_PF" -j | wc -c)
-	echo "peak memory: vmailadm queue ${r_v} KiB, postqueue -j ${r_p} KiB; the listing is $((bytes / 1024)) KiB"
+	echo "the listing (postqueue -j) is $((bytes / 1024)) KiB"
 fi
-python3 - "$tmp/times.json" "$want" <<'PY'
+python3 - "$tmp/times.json" "$want" $mem <<'PY'
 import json, sys
 res = json.load(open(sys.argv[1]))["results"]
 n = int(sys.argv[2])
-v, b, p = (r["median"] for r in res)
-print("vmailadm queue:      %.3f s for %d messages (target: under 2 s for 100,000)" % (v, n))
-print("vmailadm queue --by: %.3f s" % b)
-print("postqueue -j | wc:   %.3f s" % p)
-print("ratio queue / postqueue -j: %.2f" % (v / p))
+mem = sys.argv[3:]
+t = [r["median"] for r in res]
+files, fjson, fallback, pq, floor1, floorn = t
+rows = [(r["command"], r["median"]) for r in res]
+for i, (name, v) in enumerate(rows):
+    extra = " (peak %s KiB)" % mem[i] if i < len(mem) else ""
+    print("%-36s %7.3f s   %5.2f x postqueue -j%s" % (name, v, v / pq, extra))
+print("ratio files / postqueue -j:        %.2f" % (files / pq))
+print("ratio fallback / postqueue -j:     %.2f" % (fallback / pq))
+print("ratio files / floor (%s):   %.2f" % (res[5]["command"].split(", ")[1], files / floorn))
+target = 2.0 * n / 100000
+print("target: %d messages in under %.2f s: %s (%.3f s; the floor on this machine "
+      "now: %.3f s)" % (n, target, "OK" if files < target else "MISSED", files, floorn))
 PY

@@ -26,6 +26,10 @@ EXTRA_DIST += tests/fixtures/queue
 # The log parser on a generated log vs grep -c on the same files.
 BENCH_RUN += bench/maillog.sh
 EXTRA_DIST += bench/maillog.sh bench/gen-maillog
-# The queue listing on a real queue of 100,000 messages vs postqueue -j | wc -l.
+# The queue listing on a real queue of 100,000 messages vs postqueue -j | wc -l
+# and the floor (bench/qfloor: only open and read the same files).
 BENCH_RUN += bench/queue.sh
 EXTRA_DIST += bench/queue.sh
+EXTRA_PROGRAMS += bench/qfloor
+bench_qfloor_SOURCES = bench/qfloor.c
+CLEANFILES += bench/qfloor
