@@ -36,37 +36,50 @@ static void read_fd(int fd, struct tally *t)
 	close(fd);
 }
 
-/* Every file below dir (rel: its path below QUEUE_DIR, "deferred/1"). */
+static void walk(int dirfd, const char *rel, struct tally *t);
+
+/* The entry name of dirfd (rel: dirfd's path below QUEUE_DIR): a directory
+ * is walked, a file read, then its defer log in dfd (-1: none). */
+static void one(int dirfd, const char *name, const char *rel, int dfd, struct tally *t)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		char sub[4096];
+		snprintf(sub, sizeof sub, "%s/%s", rel, name);
+		walk(fd, sub, t);
+		close(fd);
+		return;
+	}
+	t->files++;
+	read_fd(fd, t);
+	int lfd = dfd < 0 ? -1 : openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (lfd >= 0)
+		read_fd(lfd, t);
+}
+
+/* The defer log directory that goes with rel ("deferred/1": defer/1). */
+static int defer_dir(const char *rel)
+{
+	char defer[4096];
+	const char *slash = strchr(rel, '/');
+	snprintf(defer, sizeof defer, "%s/defer%s", top, slash ? slash : "");
+	return open(defer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Every file below dirfd. */
 static void walk(int dirfd, const char *rel, struct tally *t)
 {
 	DIR *dp = fdopendir(dup(dirfd));
 	if (!dp)
 		return;
-	char defer[4096];
-	const char *slash = strchr(rel, '/');
-	snprintf(defer, sizeof defer, "%s/defer%s", top, slash ? slash : "");
-	int dfd = open(defer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = defer_dir(rel);
 	struct dirent *e;
-	while ((e = readdir(dp)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		int fd = openat(dirfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		struct stat st;
-		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-			char sub[4096];
-			snprintf(sub, sizeof sub, "%s/%s", rel, e->d_name);
-			walk(fd, sub, t);
-			close(fd);
-			continue;
-		}
-		t->files++;
-		read_fd(fd, t);
-		int lfd = dfd < 0 ? -1 : openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (lfd >= 0)
-			read_fd(lfd, t);
-	}
+	while ((e = readdir(dp)) != NULL)
+		if (e->d_name[0] != '.')
+			one(dirfd, e->d_name, rel, dfd, t);
 	if (dfd >= 0)
 		close(dfd);
 	closedir(dp);
@@ -86,24 +99,13 @@ static void *run(void *arg)
 		snprintf(path, sizeof path, "%s/%s", top, queues[q]);
 		int qfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *dp = qfd < 0 ? NULL : fdopendir(dup(qfd));
+		int dfd = defer_dir(queues[q]);
 		struct dirent *e;
-		for (long k = 0; dp && (e = readdir(dp)) != NULL;) {
-			if (e->d_name[0] == '.' || k++ % nthreads != w->id)
-				continue;
-			int fd = openat(qfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			struct stat st;
-			if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-				char rel[4096];
-				snprintf(rel, sizeof rel, "%s/%s", queues[q], e->d_name);
-				walk(fd, rel, &w->t);
-				close(fd);
-			} else {
-				w->t.files++;
-				read_fd(fd, &w->t);
-			}
-		}
+		for (long k = 0; dp && (e = readdir(dp)) != NULL;)
+			if (e->d_name[0] != '.' && k++ % nthreads == w->id)
+				one(qfd, e->d_name, queues[q], dfd, &w->t);
+		if (dfd >= 0)
+			close(dfd);
 		if (dp)
 			closedir(dp);
 		if (qfd >= 0)

@@ -153,6 +153,7 @@ FUZZ_REPLAY = \
 	tests/fuzz/replay-mailmsg \
 	tests/fuzz/replay-maincf_pwfile \
 	tests/fuzz/replay-opwords \
+	tests/fuzz/replay-qfile \
 	tests/fuzz/replay-table \
 	tests/fuzz/replay-tableidx \
 	tests/fuzz/replay-theme

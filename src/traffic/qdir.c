@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -425,8 +426,21 @@ static int open_queues(struct dirs *ds, struct diags *d)
 	return rc;
 }
 
+/* Every hash directory stays open for the listing (16 per hashed queue at
+ * hash_queue_depth 1, 256 at 2): the soft limit of open files goes up to
+ * the hard one, as far as it can. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 long qdir_list(const struct traffic_postfix *pf, queue_visit fn, void *ctx, struct diags *d)
 {
+	raise_nofile();
 	struct dirs ds = { .base = pf->queue_directory, .fds = strmap_create(64) };
 	if (open_queues(&ds, d) < 0) {
 		dirs_free(&ds);

@@ -22,6 +22,7 @@ FUZZ_SEEDS_mailmsg = tests/fuzz/seeds/mailmsg
 FUZZ_SEEDS_opwords = tests/fuzz/seeds/opwords
 FUZZ_SEEDS_maildirname = tests/fuzz/seeds/maildirname
 FUZZ_SEEDS_maildirsize = tests/fuzz/seeds/maildirsize
+FUZZ_SEEDS_qfile = tests/fixtures/queue
 
 FUZZ_CC = clang
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined

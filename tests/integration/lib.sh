@@ -13,6 +13,7 @@
 #   smtp_send FROM TO [SUBJECT]; wait_queue_empty; bv_probe ADDR
 #   auth_test USER PASS; imap_login USER PASS
 #   sandbox_vmailadm mailbox add ...; vm ... (quiet unless it fails); sandbox_reload
+#   check "what is checked" COMMAND...   # ok/FAIL line; sets fail=1 on failure
 #
 # Every function reports on stdout/stderr and returns non-zero on failure;
 # none exits the test, except sandbox_require (77) and sandbox_init (99 on a
@@ -308,6 +309,20 @@ sandbox_reload() {
 # vmailadm on the sandbox's tree (its vmailadm.yaml reloads this instance).
 sandbox_vmailadm() {
 	"$VMAILADM" --config "$SB_DIR/vmailadm.yaml" "$@"
+}
+
+# check DESCRIPTION COMMAND...: run COMMAND, print "ok: DESCRIPTION" or
+# "FAIL: DESCRIPTION" and then set fail=1 (the test sets fail=0 first and
+# exits $fail at its end).
+check() {
+	_what=$1
+	shift
+	if "$@"; then
+		echo "ok: $_what"
+	else
+		echo "FAIL: $_what"
+		fail=1
+	fi
 }
 
 # vm ARGS...: sandbox_vmailadm, quiet unless it fails (then its output goes

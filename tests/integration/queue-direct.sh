@@ -42,18 +42,7 @@ postconf -c "$SB_PF" -e "relay_domains = slow.test, tarpit.test" \
 touch -d "@$(($(date +%s) - 5))" "$SB_PF/main.cf"
 sandbox_postmap_all || exit 99
 sandbox_start || exit 99
-
 fail=0
-check() { # description command...
-	_what=$1
-	shift
-	if "$@"; then
-		echo "ok: $_what"
-	else
-		echo "FAIL: $_what"
-		fail=1
-	fi
-}
 sendmail_to() { # FROM SUBJECT TO...
 	_from=$1 _subj=$2
 	shift 2

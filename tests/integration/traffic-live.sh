@@ -24,18 +24,7 @@ postconf -c "$SB_PF" -e "relay_domains = slow.test, gone.test" \
 touch -d "@$(($(date +%s) - 5))" "$SB_PF/main.cf"
 sandbox_postmap_all || exit 99
 sandbox_start || exit 99
-
 fail=0
-check() { # description command...
-	_what=$1
-	shift
-	if "$@"; then
-		echo "ok: $_what"
-	else
-		echo "FAIL: $_what"
-		fail=1
-	fi
-}
 
 smtp_send alice@sandbox.test info@andromed.cloud "to the alias" >/dev/null || { echo "send to info failed"; exit 1; }
 smtp_send alice@sandbox.test bob@slow.test "to the closed port" >/dev/null || { echo "send to slow failed"; exit 1; }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cu.h"
+#include "golden.h"
 #include "vmailadm/qdir.h"
 #include "vmailadm/qfile.h"
 #include "vmailadm/strbuf.h"
@@ -78,17 +79,10 @@ static int read_msg(const char *data, size_t len, const char *defer, struct queu
 static char *fixture(const char *name, size_t *len)
 {
 	char *rel = xasprintf("queue/%s", name);
-	FILE *f = fopen(cu_fixture(rel), "rb");
+	char *text = golden_read(cu_fixture(rel), len);
 	free(rel);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_add(&sb, buf, n);
-	fclose(f);
-	*len = sb.len;
-	return sb_detach(&sb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	return text;
 }
 
 /* The real file: what postqueue -j printed for it. */

@@ -1,0 +1,48 @@
+/* Harness for the queue file reader (src/traffic/qfile.c): a queue file
+ * Postfix left half-written, cut short or damaged, and a defer log of any
+ * bytes, must be read without reading past the end, looping or failing:
+ * the input is read as a queue file (from a memfd, as qdir.c reads files)
+ * and as a defer log; a message listed has every field set. Run with
+ * `make fuzz-qfile`. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+#include "vmailadm/qfile.h"
+
+static void entry(void *ctx, const char *address, const char *reason)
+{
+	(void)ctx;
+	if (!address[0] || !reason[0])
+		abort(); /* Postfix's place holders fill an empty field */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	qfile_defer_parse((const char *)data, size, size & 1, entry, NULL);
+	int fd = memfd_create("qfile", MFD_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (write(fd, data, size) == (ssize_t)size) {
+		struct stat st;
+		fstat(fd, &st);
+		struct qfile_opts o = { "MAILER-DAEMON", size % 3, size & 2 };
+		struct queue_msg m;
+		if (qfile_read(fd, &st, "deferred", "ID", -1, &o, &m) == 1) {
+			if (!m.queue_name || !m.queue_id || !m.sender || (m.nrcpts && !m.rcpts))
+				abort();
+			for (size_t i = 0; i < m.nrcpts; i++)
+				if (!m.rcpts[i].address)
+					abort();
+			queue_msg_free(&m);
+		}
+	}
+	close(fd);
+	return 0;
+}
