@@ -189,6 +189,36 @@ void qfile_printable(char *s, bool utf8)
 	}
 }
 
+/* The length of the valid UTF-8 sequence at s, 0 when there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+	    (c == 0xf4 && s[1] > 0x8f))
+		return 0; /* overlong, a surrogate, past U+10FFFF */
+	return n;
+}
+
+/* printable() keeps any lead byte with continuation bytes after it, valid
+ * UTF-8 or not; there postqueue -j prints bytes no JSON reader accepts (the
+ * fallback refuses the line). Here each byte of a broken sequence becomes
+ * '?', so that the record can still be written as JSON. */
+static void utf8_fix(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : utf8_len(p);
+		if (n == 0)
+			*p++ = '?';
+		else
+			p += n;
+	}
+}
+
 /* quote_822_local.c is_822_dot_string() with QUOTE_FLAG_8BITCLEAN. */
 static bool dot_string(const char *start, const char *end)
 {
@@ -316,6 +346,7 @@ void qfile_defer_parse(const char *text, size_t len, bool utf8,
 			continue;
 		}
 		qfile_printable(cp, utf8);
+		utf8_fix(cp);
 		found = true;
 		defer_line(cp, &addr, &why);
 	}
@@ -388,6 +419,7 @@ static void shown_address(struct strbuf *out, const char *raw, const struct qfil
 	sb_reset(out);
 	qfile_quote_local(out, raw[0] ? raw : o->empty_addr);
 	qfile_printable(out->buf, o->utf8);
+	utf8_fix(out->buf);
 }
 
 int qfile_read(int fd, const struct stat *st, const char *queue, const char *id,

@@ -2,10 +2,12 @@
  * Postfix left half-written, cut short or damaged, and a defer log of any
  * bytes, must be read without reading past the end, looping or failing:
  * the input is read as a queue file (from a memfd, as qdir.c reads files)
- * and as a defer log; a message listed has every field set. Run with
+ * and as a defer log; a message listed has every field set, each text
+ * valid UTF-8 (JSON can carry it). Run with
  * `make fuzz-qfile`. */
 #include "config.h"
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +18,22 @@
 #include "fuzz.h"
 #include "vmailadm/qfile.h"
 
+/* What is listed can be written as JSON (valid UTF-8). */
+static void json_ok(const char *s)
+{
+	json_t *j = json_string(s);
+	if (!j)
+		abort();
+	json_decref(j);
+}
+
 static void entry(void *ctx, const char *address, const char *reason)
 {
 	(void)ctx;
 	if (!address[0] || !reason[0])
 		abort(); /* Postfix's place holders fill an empty field */
+	json_ok(address);
+	json_ok(reason);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,9 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (qfile_read(fd, &st, "deferred", "ID", -1, &o, &m) == 1) {
 			if (!m.queue_name || !m.queue_id || !m.sender || (m.nrcpts && !m.rcpts))
 				abort();
-			for (size_t i = 0; i < m.nrcpts; i++)
-				if (!m.rcpts[i].address)
-					abort();
+			json_ok(m.sender);
+			for (size_t i = 0; i < m.nrcpts; i++) {
+				json_ok(m.rcpts[i].address);
+				if (m.rcpts[i].reason)
+					json_ok(m.rcpts[i].reason);
+			}
 			queue_msg_free(&m);
 		}
 	}

@@ -203,6 +203,7 @@ static void test_pointer_and_defaults(void)
 	memcpy(sb.buf + ptr_at + 2, off, 15);
 	rec(&sb, 'R', "appended@y.test");
 	rec(&sb, 'R', "john doe@y.test");
+	rec(&sb, 'R', "caf\xc3\xa9\xa9@y.test"); /* one continuation byte too many */
 	rec(&sb, 'R', "");
 	rec(&sb, 'E', "");
 	char *path = xasprintf("%s/qf", tmp);
@@ -219,10 +220,11 @@ static void test_pointer_and_defaults(void)
 	CU_ASSERT_EQUAL(m.size, (uint64_t)st.st_size);
 	CU_ASSERT_TRUE(m.forced_expire);
 	CU_ASSERT_STRING_EQUAL(m.sender, "MAILER-DAEMON");
-	CU_ASSERT_EQUAL_FATAL(m.nrcpts, 3);
+	CU_ASSERT_EQUAL_FATAL(m.nrcpts, 4);
 	CU_ASSERT_STRING_EQUAL(m.rcpts[0].address, "appended@y.test");
 	CU_ASSERT_STRING_EQUAL(m.rcpts[1].address, "\"john doe\"@y.test");
-	CU_ASSERT_STRING_EQUAL(m.rcpts[2].address, "MAILER-DAEMON");
+	CU_ASSERT_STRING_EQUAL(m.rcpts[2].address, "caf\xc3\xa9?@y.test");
+	CU_ASSERT_STRING_EQUAL(m.rcpts[3].address, "MAILER-DAEMON");
 	queue_msg_free(&m);
 	sb_free(&sb);
 }
