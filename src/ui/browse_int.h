@@ -99,6 +99,11 @@ struct browse {
 	 * its entries. */
 	struct lint_report lint;
 	struct strmap *lsev, *lswallow;
+	/* subject (no trailing '/') -> its first problem's position + 1 in
+	 * lint, lnext[i] the next one's + 1: the details look at the few
+	 * problems of their entry, not at all 20,000 (lintmark_problems_of) */
+	struct strmap *lidx;
+	uint32_t *lnext;
 	unsigned char *dsev;
 	struct tracer *tracer;        /* over w, for the details' trace */
 	bool lint_on;                 /* false until browse_lint: the first
@@ -216,5 +221,9 @@ bool lintmark_match_mailbox(const struct lint_problem *p, const void *arg);
 bool lintmark_match_alias(const struct lint_problem *p, const void *arg);
 bool lintmark_match_catchall(const struct lint_problem *p, const void *arg);
 bool lintmark_match_domain(const struct lint_problem *p, const void *arg);
+/* The positions in B->lint of the problems whose subject is one of the n
+ * keys (a trailing '/' aside), in the report's order, each once, into *out
+ * (the caller frees it); their count. */
+size_t lintmark_problems_of(const struct browse *B, const char *const *keys, size_t n, size_t **out);
 
 #endif

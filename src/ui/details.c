@@ -92,11 +92,14 @@ static void details_heading(struct browse *B, const char *text)
 }
 
 /* The problems lint found about this entry (match says which). */
-static void details_problems(struct browse *B, lintmark_match match, const void *arg)
+/* The problems match takes among those of the subjects keys (n of them). */
+static void details_problems(struct browse *B, lintmark_match match, const void *arg,
+			     const char *const *keys, size_t n)
 {
-	size_t shown = 0;
-	for (size_t i = 0; i < B->lint.n; i++) {
-		const struct lint_problem *p = &B->lint.v[i];
+	size_t shown = 0, *pos;
+	size_t npos = lintmark_problems_of(B, keys, n, &pos);
+	for (size_t j = 0; j < npos; j++) {
+		const struct lint_problem *p = &B->lint.v[pos[j]];
 		if (!p->subject || !match(p, arg))
 			continue;
 		if (shown++ == 0)
@@ -112,6 +115,7 @@ static void details_problems(struct browse *B, lintmark_match match, const void 
 		else if (p->file)
 			details_add(B, NULL, ROLE_DIM, "%s", p->file);
 	}
+	free(pos);
 	/* Nothing above does not mean nothing wrong while lint still runs. */
 	if (B->lint_pending) {
 		if (shown == 0)
@@ -275,7 +279,8 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 	else
 		details_add(B, _("Mail goes"), ROLE_NORMAL, "%s", _("into this Maildir"));
 	struct lintmark_mailbox_arg ma = { b, lintmark_staged_new(B, b) };
-	details_problems(B, lintmark_match_mailbox, &ma);
+	const char *keys[] = { b->maildir, b->address, b->domain };
+	details_problems(B, lintmark_match_mailbox, &ma, keys, 3);
 	details_trace(B, b->address, NULL);
 }
 
@@ -294,7 +299,7 @@ static void details_alias(struct browse *B, const struct world *w, const struct 
 			details_add(B, _("Warning"), ROLE_WARNING, _("%s does not exist: mail to it bounces"),
 				a->targets[i].text);
 	details_reaching(B, w, a->address);
-	details_problems(B, lintmark_match_alias, a);
+	details_problems(B, lintmark_match_alias, a, &a->address, 1);
 	details_trace(B, a->address, NULL);
 }
 
@@ -328,7 +333,10 @@ static void details_catchall_notes(struct browse *B, const struct world *w,
 static void details_catchall(struct browse *B, const struct world *w, const struct catchall *c)
 {
 	details_catchall_notes(B, w, c);
-	details_problems(B, lintmark_match_catchall, c);
+	char *at = xasprintf("@%s", c->domain);
+	const char *keys[] = { at, c->domain };
+	details_problems(B, lintmark_match_catchall, c, keys, 2);
+	free(at);
 	struct strbuf a = STRBUF_INIT;
 	details_sample_unknown(B->w, c->domain, &a);
 	details_trace(B, sb_str(&a), _("(a made-up address that no entry names: where unknown addresses go)"));
@@ -382,7 +390,7 @@ static void details_domain(struct browse *B, const struct world *w, const struct
 		details_add(B, _("Catch-all"), ROLE_WARNING, "%s",
 			d->catchall_alias ? d->catchall_alias->target : d->catchall_mailbox->target);
 	details_limits(B, w, d);
-	details_problems(B, lintmark_match_domain, d);
+	details_problems(B, lintmark_match_domain, d, &d->name, 1);
 }
 
 static void details_insert(struct browse *B, size_t at, struct dline l)

@@ -50,6 +50,57 @@ static void lintmark_put(struct strmap *m, const char *key, size_t len, enum lin
 	sb_free(&k);
 }
 
+/* B->lidx and B->lnext made again from B->lint (lintmark_apply). */
+static void lintmark_index(struct browse *B)
+{
+	strmap_free(&B->lidx);
+	free(B->lnext);
+	B->lidx = strmap_create(B->lint.n + 1);
+	B->lnext = xcalloc(B->lint.n + 1, sizeof *B->lnext);
+	struct strbuf k = STRBUF_INIT;
+	for (size_t i = B->lint.n; i-- > 0;) {   /* backwards: chains in report order */
+		const char *subj = B->lint.v[i].subject;
+		if (!subj)
+			continue;
+		sb_reset(&k);
+		sb_add(&k, subj, lintmark_key_len(subj));
+		B->lnext[i] = (uint32_t)(uintptr_t)strmap_get(B->lidx, sb_str(&k));
+		strmap_put(B->lidx, sb_str(&k), (void *)(uintptr_t)(i + 1));
+	}
+	sb_free(&k);
+}
+
+static int lintmark_cmp_pos(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t lintmark_problems_of(const struct browse *B, const char *const *keys, size_t n, size_t **out)
+{
+	size_t cnt = 0, cap = 0;
+	*out = NULL;
+	struct strbuf k = STRBUF_INIT;
+	for (size_t j = 0; j < n && B->lidx; j++) {
+		if (!keys[j])
+			continue;
+		bool seen = false;   /* the same key twice (a domain and its catch-all's) */
+		for (size_t m = 0; m < j && !seen; m++)
+			seen = keys[m] && strcmp(keys[m], keys[j]) == 0;
+		sb_reset(&k);
+		sb_add(&k, keys[j], lintmark_key_len(keys[j]));
+		uintptr_t at = seen ? 0 : (uintptr_t)strmap_get(B->lidx, sb_str(&k));
+		for (; at; at = B->lnext[at - 1]) {
+			xgrow(out, &cap, cnt + 1, sizeof **out);
+			(*out)[cnt++] = at - 1;
+		}
+	}
+	sb_free(&k);
+	if (cnt > 1)
+		qsort(*out, cnt, sizeof **out, lintmark_cmp_pos);
+	return cnt;
+}
+
 /* Worst severity lint gave subject (0: none, else LINT_WARNING/ERROR). */
 static int lintmark_get(const struct strmap *m, const char *subject)
 {
@@ -235,6 +286,7 @@ static void lintmark_apply(struct browse *B)
 		if (strcmp(p->rule, "catchall-swallows-mailboxes") == 0)
 			lintmark_put(B->lswallow, p->subject, strlen(p->subject), p->severity);
 	}
+	lintmark_index(B);
 	lintmark_domains(B);
 	if (B->ui->timing) {   /* VMAILADM_UI_TIMING: from the start of lint to its marks */
 		fprintf(B->ui->timing, "lint %zu %.3f\n", B->lint.n, clock_ms() - J->t0);
@@ -303,6 +355,9 @@ void lintmark_free(struct browse *B)
 	lint_report_free(&B->lint);
 	strmap_free(&B->lsev);
 	strmap_free(&B->lswallow);
+	strmap_free(&B->lidx);
+	free(B->lnext);
+	B->lnext = NULL;
 	trace_free(&B->tracer);
 }
 
