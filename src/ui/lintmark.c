@@ -50,24 +50,49 @@ static void lintmark_put(struct strmap *m, const char *key, size_t len, enum lin
 	sb_free(&k);
 }
 
-/* B->lidx and B->lnext made again from B->lint (lintmark_apply). */
-static void lintmark_index(struct browse *B)
+/* The marks of one lint report: its problems, subject -> worst severity
+ * (lsev), domain -> its catch-all's swallowing (lswallow), and the index
+ * of problems by subject (lidx, lnext: see browse_int.h). Made by the lint
+ * thread, so that its end costs the interface a swap (issue 16). */
+struct lintmarks {
+	struct lint_report r;
+	struct strmap *lsev, *lswallow, *lidx;
+	uint32_t *lnext;
+};
+
+static void lintmarks_build(struct lintmarks *m)
 {
-	strmap_free(&B->lidx);
-	free(B->lnext);
-	B->lidx = strmap_create(B->lint.n + 1);
-	B->lnext = xcalloc(B->lint.n + 1, sizeof *B->lnext);
+	const struct lint_report *r = &m->r;
+	m->lsev = strmap_create(r->n + 1);
+	m->lswallow = strmap_create(8);
+	m->lidx = strmap_create(r->n + 1);
+	m->lnext = xcalloc(r->n + 1, sizeof *m->lnext);
 	struct strbuf k = STRBUF_INIT;
-	for (size_t i = B->lint.n; i-- > 0;) {   /* backwards: chains in report order */
-		const char *subj = B->lint.v[i].subject;
-		if (!subj)
+	for (size_t i = r->n; i-- > 0;) {   /* backwards: chains in report order */
+		const struct lint_problem *p = &r->v[i];
+		if (!p->subject)
 			continue;
 		sb_reset(&k);
-		sb_add(&k, subj, lintmark_key_len(subj));
-		B->lnext[i] = (uint32_t)(uintptr_t)strmap_get(B->lidx, sb_str(&k));
-		strmap_put(B->lidx, sb_str(&k), (void *)(uintptr_t)(i + 1));
+		sb_add(&k, p->subject, lintmark_key_len(p->subject));
+		m->lnext[i] = (uint32_t)(uintptr_t)strmap_get(m->lidx, sb_str(&k));
+		strmap_put(m->lidx, sb_str(&k), (void *)(uintptr_t)(i + 1));
+		if (p->severity < LINT_WARNING)
+			continue;
+		lintmark_put(m->lsev, sb_str(&k), k.len, p->severity);
+		if (strcmp(p->rule, "catchall-swallows-mailboxes") == 0)
+			lintmark_put(m->lswallow, p->subject, strlen(p->subject), p->severity);
 	}
 	sb_free(&k);
+}
+
+static void lintmarks_free(struct lintmarks *m)
+{
+	lint_report_free(&m->r);
+	strmap_free(&m->lsev);
+	strmap_free(&m->lswallow);
+	strmap_free(&m->lidx);
+	free(m->lnext);
+	memset(m, 0, sizeof *m);
 }
 
 static int lintmark_cmp_pos(const void *a, const void *b)
@@ -186,31 +211,33 @@ struct lintjob {
 	const struct world *w;
 	const struct config *cfg;
 	const char *gate;             /* VMAILADM_LINT_GATE */
-	struct lint_report report;
-	/* Reports given up (a cancelled lint's, the marks' last one), freed
-	 * by the next thread: 20,000 problems take the interface tens of ms
-	 * to free, and staging an edit waited for it (issue 16). Touched by
-	 * the main thread only while no thread runs. */
-	struct lint_report trash[2];
+	struct lintmarks marks;       /* the report and its maps */
+	/* Marks given up (a cancelled lint's, the last ones shown), freed by
+	 * the next thread: 20,000 problems take the interface tens of ms to
+	 * free, and staging an edit waited for it (issue 16). Touched by the
+	 * main thread only while no thread runs. */
+	struct lintmarks trash[2];
 	size_t ntrash;
 	double t0;
 };
 
-static void lintmark_discard(struct lintjob *J, struct lint_report *r)
+static void lintmark_discard(struct lintjob *J, struct lintmarks *m)
 {
+	if (!m->r.v && !m->lsev && !m->lidx)
+		return;   /* nothing to free */
 	if (J->ntrash == 2) {   /* no thread since the last two: free one here */
-		lint_report_free(&J->trash[0]);
+		lintmarks_free(&J->trash[0]);
 		J->trash[0] = J->trash[1];
 		J->ntrash = 1;
 	}
-	J->trash[J->ntrash++] = *r;
-	memset(r, 0, sizeof *r);
+	J->trash[J->ntrash++] = *m;
+	memset(m, 0, sizeof *m);
 }
 
 static void lintmark_trash_free(struct lintjob *J)
 {
 	for (size_t i = 0; i < J->ntrash; i++)
-		lint_report_free(&J->trash[i]);
+		lintmarks_free(&J->trash[i]);
 	J->ntrash = 0;
 }
 
@@ -233,7 +260,9 @@ static void *lintmark_thread(void *arg)
 {
 	struct lintjob *J = arg;
 	lintmark_trash_free(J);
-	lint_run_stoppable(J->w, J->cfg, NULL, lintmark_job_stopped, J, &J->report);
+	lint_run_stoppable(J->w, J->cfg, NULL, lintmark_job_stopped, J, &J->marks.r);
+	if (!lintmark_job_stopped(J))
+		lintmarks_build(&J->marks);
 	lintmark_gate_wait(J);
 	char c = 1;
 	while (write(J->pipe[1], &c, 1) < 0 && errno == EINTR)
@@ -261,7 +290,7 @@ static void lintmark_job_cancel(struct lintjob *J)
 		return;
 	atomic_store(&J->stop, true);
 	lintmark_join(J);
-	lintmark_discard(J, &J->report);
+	lintmark_discard(J, &J->marks);
 	J->done = false;
 }
 
@@ -269,24 +298,16 @@ static void lintmark_job_cancel(struct lintjob *J)
 static void lintmark_apply(struct browse *B)
 {
 	struct lintjob *J = B->job;
-	lintmark_discard(J, &B->lint);
-	strmap_free(&B->lsev);
-	strmap_free(&B->lswallow);
-	B->lint = J->report;
-	memset(&J->report, 0, sizeof J->report);
+	struct lintmarks old = { B->lint, B->lsev, B->lswallow, B->lidx, B->lnext };
+	lintmark_discard(J, &old);
+	B->lint = J->marks.r;
+	B->lsev = J->marks.lsev;
+	B->lswallow = J->marks.lswallow;
+	B->lidx = J->marks.lidx;
+	B->lnext = J->marks.lnext;
+	memset(&J->marks, 0, sizeof J->marks);
 	J->done = false;
 	B->lint_pending = false;
-	B->lsev = strmap_create(B->lint.n + 1);
-	B->lswallow = strmap_create(8);
-	for (size_t i = 0; i < B->lint.n; i++) {
-		const struct lint_problem *p = &B->lint.v[i];
-		if (!p->subject || p->severity < LINT_WARNING)
-			continue;
-		lintmark_put(B->lsev, p->subject, lintmark_key_len(p->subject), p->severity);
-		if (strcmp(p->rule, "catchall-swallows-mailboxes") == 0)
-			lintmark_put(B->lswallow, p->subject, strlen(p->subject), p->severity);
-	}
-	lintmark_index(B);
 	lintmark_domains(B);
 	if (B->ui->timing) {   /* VMAILADM_UI_TIMING: from the start of lint to its marks */
 		fprintf(B->ui->timing, "lint %zu %.3f\n", B->lint.n, clock_ms() - J->t0);
