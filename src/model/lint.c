@@ -332,9 +332,21 @@ static void lint_maps(const struct world *w, struct lint_report *r)
 	}
 }
 
+/* Asked between maildirs, the slow part (one open or two fstatat each),
+ * and between traced aliases: true when the caller gave up on this report. */
+struct lint_stop {
+	bool (*fn)(void *arg);
+	void *arg;
+};
+
+static bool lint_stopped(const struct lint_stop *stop)
+{
+	return stop && stop->fn && stop->fn(stop->arg);
+}
+
 /* ---- aliases ---- */
 
-static void lint_aliases(const struct world *w, struct lint_report *r)
+static void lint_aliases(const struct world *w, struct lint_report *r, const struct lint_stop *st)
 {
 	/* a catch-all in the alias map captures every mailbox without an
 	 * identity entry: aliasing runs before the mailbox lookup */
@@ -388,7 +400,7 @@ static void lint_aliases(const struct world *w, struct lint_report *r)
 	}
 	/* every other alias is traced the way Postfix resolves it */
 	struct tracer *t = trace_create(w, NULL);
-	for (size_t i = 0; i < na; i++) {
+	for (size_t i = 0; i < na && !lint_stopped(st); i++) {
 		const struct alias *a = &al[i];
 		if (a->is_catchall || !a->domain[0])
 			continue;
@@ -549,18 +561,6 @@ static void lint_pwfile(const struct world *w, const struct config *cfg, struct 
 		    (unsigned)(st->st_mode & 07777));
 		free(fix);
 	}
-}
-
-/* Asked between maildirs, the slow part (one open or two fstatat each):
- * true when the caller gave up on this report. */
-struct lint_stop {
-	bool (*fn)(void *arg);
-	void *arg;
-};
-
-static bool lint_stopped(const struct lint_stop *stop)
-{
-	return stop && stop->fn && stop->fn(stop->arg);
 }
 
 static void lint_mailboxes(const struct world *w, const struct config *cfg, struct lint_report *r,
@@ -868,8 +868,7 @@ void lint_run_stoppable(const struct world *w, const struct config *cfg,
 	memset(out, 0, sizeof *out);
 	lint_domains(w, out);
 	lint_maps(w, out);
-	if (!lint_stopped(&st))   /* the interface waits for a stop (issue 16) */
-		lint_aliases(w, out);
+	lint_aliases(w, out, &st);   /* the interface waits for a stop (issue 16) */
 	if (!lint_stopped(&st))
 		lint_alias_domains(w, out);
 	struct strmap *maildirs = strmap_create(256);

@@ -241,6 +241,43 @@ static void lintmark_trash_free(struct lintjob *J)
 	J->ntrash = 0;
 }
 
+struct lintmark_reap {
+	struct lintmarks v[2];
+	size_t n;
+};
+
+static void *lintmark_reap_run(void *arg)
+{
+	struct lintmark_reap *r = arg;
+	for (size_t i = 0; i < r->n; i++)
+		lintmarks_free(&r->v[i]);
+	free(r);
+	return NULL;
+}
+
+/* The trash freed by a thread of its own, which nobody waits for: freed
+ * by the lint thread, it held back the stop of that lint, which the next
+ * staged edit waits for. */
+static void lintmark_trash_reap(struct lintjob *J)
+{
+	if (J->ntrash == 0)
+		return;
+	struct lintmark_reap *r = xcalloc(1, sizeof *r);
+	memcpy(r->v, J->trash, J->ntrash * sizeof *J->trash);
+	r->n = J->ntrash;
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, lintmark_reap_run, r) == 0) {
+		J->ntrash = 0;   /* the reaper has them */
+		memset(J->trash, 0, sizeof J->trash);
+	} else {
+		free(r);   /* the lint thread frees them, as before */
+	}
+	pthread_attr_destroy(&attr);
+}
+
 static bool lintmark_job_stopped(void *arg)
 {
 	return atomic_load(&((struct lintjob *)arg)->stop);
@@ -330,6 +367,7 @@ static void lintmark_start(struct browse *B)
 	J->t0 = clock_ms();
 	atomic_store(&J->stop, false);
 	B->lint_pending = true;
+	lintmark_trash_reap(J);
 	sigset_t all, old;
 	/* The thread must not take the interface's signals (SIGWINCH, SIGTERM). */
 	sigfillset(&all);
