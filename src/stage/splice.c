@@ -96,6 +96,9 @@ static void splice_sync_doc(struct stage *s, struct doc *doc)
 		const struct strbuf *b = stagefile_bytes(s, f);
 		excerpt_splice(pt->x, sb_str(b), b->len, doc, &whole, NULL, NULL);
 	} else {
+		/* room for the file as it was and an edit: a 2.4 MB passwd-file
+		 * is not copied again and again as the buffer grows */
+		sb_grow(&whole, stagefile_bytes(s, f)->len + 4096);
 		doc_render(doc, &whole);
 	}
 	stagefile_set(f, &whole);
