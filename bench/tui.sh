@@ -126,8 +126,17 @@ def wait_for(tag, what, limit=60):
     sys.exit("tui: %s did not happen within %d s" % (what, limit))
 
 
+def rss():
+    """Resident memory (MB) of the interface now."""
+    with open("/proc/%d/status" % pid) as f:
+        for l in f:
+            if l.startswith("VmRSS:"):
+                return int(l.split()[1]) / 1024.0
+    return float("nan")
+
+
 scan = wait_for("scan-done", "the first Maildir scan")
-ready = wait_for("stage-ready", "the stage made before the first edit")
+rss_start = rss()
 
 # Key script: (category, key bytes)
 script = []
@@ -145,10 +154,10 @@ for rnd in range(3):
     # let the escape delay pass so that Esc is not read as Alt-j
     script += [("pause", b"")]
 # Staged removals (issue 16: the staged world updated in place, not loaded
-# again) of the last aliases of the domain (j to the end, past its 100
-# mailboxes: a mailbox that aliases name is refused): each "y" stages one, the "k" after it is the next key;
+# again) of the last aliases of the domain (G: the end, past its
+# mailboxes, which aliases name: their removal is refused): each "y" stages one, the "k" after it is the next key;
 # then moves over the staged world, merged with the disk one.
-script += [("nav", b"j")] * 210
+script += ([] if MOVES else [("nav", b"\t")]) + [("nav", b"G")]
 script += [("ask", b"d"), ("stage", b"y"), ("next", b"k")] * STAGINGS
 script += [("staged", b"j")] * 50 + [("staged", b"\x1b[Z")]
 script += [("staged", b"j")] * 20 + [("staged", b"k")] * 20
@@ -157,6 +166,7 @@ times = {"move": [], "filter": [], "open": [], "esc": [], "nav": [], "ask": [], 
          "next": [], "staged": []}
 worst = []
 refused = 0
+ready = None
 n = len(keylines(lines()))
 for cat, key in script:
     if not MOVES and cat in ("open", "move", "filter", "esc", "pause", "staged"):
@@ -175,9 +185,17 @@ for cat, key in script:
     last = keylines(ls)[-1].split()
     times[cat].append(float(last[2]))
     worst.append((float(last[2]), cat, key))
+    if cat == "ask" and ready is None:
+        # The first edit's question makes the stage in a thread while it
+        # is read: "y" comes once it is made, as a reader's would.
+        t_ask = time.monotonic()
+        ready = wait_for("stage-ready", "the stage of the first edit")
+        ready_wait = (time.monotonic() - t_ask) * 1000
+        rss_ready = rss()
     if cat == "stage" and "stage 0" not in ls[before:]:
         refused += 1
 
+rss_end = rss()
 os.write(fd, b"q")
 end = time.monotonic() + 5
 while time.monotonic() < end:
@@ -211,7 +229,8 @@ print("first key after the first paint: %.1f ms (sent to painted, from outside);
 if lint:
     print("  ratio first key / lint: %.3f (lint no longer delays it when < 1)" % (first_key / lint[0]))
 ok &= first_key <= 50
-print("stage of the first edit made after %.1f ms (in a thread, once lint is over)" % ready)
+print("stage of the first edit made %.1f ms after its question opened (in a thread, while it is read)"
+      % ready_wait)
 # Staging an edit and the key after it (issue 16): the staged world is
 # updated in place, the preview's files spliced, lint restarted in its thread.
 pairs = [a + b for a, b in zip(times["stage"], times["next"])]
@@ -222,6 +241,8 @@ print("stage an edit + next key: median %.1f ms, max %.1f ms over %d (stage %s m
          verdict(good)))
 if refused:
     print("  %d of the removals were refused: the figure is not the one staged" % refused)
+print("resident memory: %.0f MB once scanned, %.0f MB with the staged world made, %.0f MB after the stagings (ratio %.2f)"
+      % (rss_start, rss_ready, rss_end, rss_end / rss_start))
 ok &= good
 if MOVES:
     allk = [t for c in ("move", "filter", "open", "staged") for t in times[c]]

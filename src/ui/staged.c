@@ -51,15 +51,19 @@ bool staged_refuse_unreadable(struct ui *ui)
 	if (m)
 		ui_status(ui, ROLE_ERROR, "%s", m);
 	free(m);
+	if (!m && ui->main)   /* an edit begins (not the start-up's check) */
+		staged_prepare(ui);
 	return m != NULL;
 }
 
 /* ---- the stage made before the first edit (issue 16) ----
  * The first edit used to load the staged world (a second full load, 0.1 s
- * at 10,000 mailboxes) before its key was answered; every later edit
- * updates that world in place (stage.c). It is made in a thread once the
- * start-up lint is over, and adopted by the first edit when the files were
- * not read again meanwhile. */
+ * at 10,000 mailboxes) once its key was answered; every later edit
+ * updates that world in place (stage.c). It is made in a thread as soon as
+ * an edit begins (its form or question opens: staged_refuse_unreadable),
+ * while the user reads and types, and adopted when the edit is staged if
+ * the files were not read again meanwhile. Not before: the second world
+ * would double the memory of a session that edits nothing. */
 struct staged_prep {
 	pthread_t thread;
 	struct stage *s;

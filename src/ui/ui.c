@@ -583,10 +583,8 @@ static void main_loop(struct ui *ui)
 		nkeys = read_keys(ui);
 		/* After the keys too: lint's marks wait for the main screen, which
 		 * a key may just have brought back. */
-		if (lintmark_handle(ui)) {
+		if (lintmark_handle(ui))
 			ui->dirty = true;
-			staged_prepare(ui);   /* lint is over: the first edit's stage */
-		}
 	}
 }
 

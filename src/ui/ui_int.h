@@ -254,8 +254,8 @@ bool browse_show_subject(struct screen *s, const char *subject);
 /* The session's world (staged.c): the files as read, the stage, the view. */
 /* The stage, made at the first edit; NULL with the reason in err. */
 struct stage *staged_stage(struct ui *ui, struct strbuf *err);
-/* Once lint is over, the stage and its world are made in a thread, so
- * that the first edit finds them ready (staged_stage waits for it). */
+/* The stage and its world made in a thread when an edit begins, so that
+ * staging it finds them ready (staged_stage waits for it). */
 void staged_prepare(struct ui *ui);
 /* That thread waited for and its stage dropped (a reload, the end). */
 void staged_prep_drop(struct ui *ui);
@@ -271,7 +271,8 @@ int staged_reload(struct ui *ui);
  * applies is named; nothing staged is dropped). */
 void staged_reread(struct ui *ui, bool by_hand);
 /* A file of the world could not be read: says so in the status line (the
- * interface is read-only then) and returns true. */
+ * interface is read-only then) and returns true. Else, once the interface
+ * is up, an edit begins: its stage is made meanwhile (staged_prepare). */
 bool staged_refuse_unreadable(struct ui *ui);
 /* u: the last staged change undone. */
 void staged_undo(struct ui *ui);
