@@ -88,7 +88,9 @@ static void *staged_prep_run(void *arg)
 
 void staged_prepare(struct ui *ui)
 {
-	if (ui->stage || ui->prep || world_unreadable_count(ui->world) > 0)
+	/* A stage emptied by a commit is made anew too (it kept no world). */
+	if ((ui->stage && stage_count(ui->stage) > 0) || ui->prep ||
+	    world_unreadable_count(ui->world) > 0)
 		return;
 	struct staged_prep *p = xcalloc(1, sizeof *p);
 	p->s = stage_create(ui->cfg);
@@ -139,13 +141,16 @@ struct stage *staged_stage(struct ui *ui, struct strbuf *err)
 		free(m);
 		return NULL;
 	}
-	if (ui->stage)
+	if (ui->stage && (stage_count(ui->stage) > 0 || !ui->prep))
 		return ui->stage;
 	struct stage *s = staged_prep_take(ui);
-	if (s) {
+	if (s) {   /* in place of an empty one, which holds nothing */
+		stage_free(&ui->stage);
 		ui->stage = s;
 		return s;
 	}
+	if (ui->stage)
+		return ui->stage;
 	s = stage_create(ui->cfg);
 	struct diags d = DIAGS_INIT;
 	if (stage_load(s, &d) < 0) {
