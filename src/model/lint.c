@@ -867,8 +867,9 @@ void lint_run_stoppable(const struct world *w, const struct config *cfg,
 	const struct lint_stop st = { stop, arg };
 	memset(out, 0, sizeof *out);
 	lint_domains(w, out);
-	lint_maps(w, out);
-	lint_aliases(w, out, &st);   /* the interface waits for a stop (issue 16) */
+	if (!lint_stopped(&st))   /* the interface waits for a stop (issue 16) */
+		lint_maps(w, out);
+	lint_aliases(w, out, &st);
 	if (!lint_stopped(&st))
 		lint_alias_domains(w, out);
 	struct strmap *maildirs = strmap_create(256);
