@@ -29,6 +29,7 @@ UNIT_TESTS = \
 	tests/unit/test_pwfile \
 	tests/unit/test_qfile \
 	tests/unit/test_queue \
+	tests/unit/test_rowset \
 	tests/unit/test_safeopen \
 	tests/unit/test_sha256 \
 	tests/unit/test_spawn \
@@ -131,6 +132,7 @@ INTEGRATION_TESTS = \
 	tests/integration/dovecot-layout.sh \
 	tests/integration/exercise-live.sh \
 	tests/integration/pgsql-backend.sh \
+	tests/integration/pgsql-commit.sh \
 	tests/integration/pgsql-db.sh \
 	tests/integration/pgsql-live.sh \
 	tests/integration/queue-direct.sh \

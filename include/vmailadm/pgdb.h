@@ -67,6 +67,36 @@ int pgdb_snapshot_refresh(struct pgdb *db, const struct config *cfg, struct diag
 /* This process's snapshot directory, or NULL. */
 const char *pgdb_snapshot_dir(void);
 
+/* backend: pgsql's preview and commit (rowset.c, dbcommit.c). The rows
+ * of two worlds (the snapshot as read, the world as staged) and what
+ * changes between them. */
+struct pgdiff;
+struct pgdiff *pgdb_diff(const struct world *before, const struct world *after);
+void pgdb_diff_free(struct pgdiff **dp);
+size_t pgdb_diff_count(const struct pgdiff *df);
+/* The unified-diff view of the rows: one line a row, with the columns
+ * that change, a password only as "changed" or "(set)". */
+void pgdb_diff_print(const struct pgdiff *df, struct strbuf *out);
+/* The addresses of the mailboxes it inserts, changes or deletes, one a
+ * line (whose Dovecot auth cache is flushed after the commit). */
+void pgdb_diff_users(const struct pgdiff *df, struct strbuf *out);
+/* What the change set records; step (failure injection) is called at
+ * "db-row" after each row written and at "db-commit" before COMMIT. */
+struct pgdb_txn {
+	const char *who, *summary, *ops;
+	const char *domain;        /* the log row's domain, or NULL */
+	const char *rollback_of;   /* a change set's id, or NULL */
+	int (*step)(const char *name, struct diags *d);
+};
+/* One SERIALIZABLE transaction: every changed row re-read (and locked)
+ * and compared with the snapshot's, then written, then the change set and
+ * the log row; serialization failures retried a few times. The snapshot
+ * is read again afterwards, committed or not. 0 committed (*changeset:
+ * its id, to free); 1 refused: a row changed since the preview; -1 the
+ * database refused (one diagnostic). Nothing is written unless 0. */
+int pgdb_diff_commit(const struct config *cfg, const struct pgdiff *df, const struct pgdb_txn *t,
+		     char **changeset, struct diags *d);
+
 /* What Postfix and Dovecot are given to query the database. */
 struct pgdb_client {
 	const char *hosts;       /* "db1 db2", or a socket directory */

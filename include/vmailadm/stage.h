@@ -85,6 +85,9 @@ struct plan {
 	size_t nactions;
 	char **notes;
 	size_t nnotes;
+	/* backend: pgsql: the rows that change (the files are the snapshot's,
+	 * which a commit never writes); NULL on files. */
+	struct pgdiff *rows;
 };
 
 struct stage *stage_create(const struct config *cfg);

@@ -1,10 +1,12 @@
 # The PostgreSQL database several servers share (issue 18): connection,
 # schema, and the map files Postfix and Dovecot query it with.
 libvmail_a_SOURCES += \
+	src/db/dbcommit.c \
 	src/db/export.c \
 	src/db/import.c \
 	src/db/pgdb.c \
 	src/db/pgmaps.c \
+	src/db/rowset.c \
 	src/db/schema.c \
 	src/db/snapshot.c
 noinst_HEADERS += \

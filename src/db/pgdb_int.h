@@ -37,4 +37,48 @@ const char *pgdb_flat_name(size_t f);
 int pgdb_flat_read(struct pgdb *db, long uid, long gid, struct pgdb_flat *out, struct diags *d);
 void pgdb_flat_free(struct pgdb_flat *fl);
 
+/* Rows of the shared database built from a world (rowset.c): the table,
+ * the key (vals[0], the primary key) and the columns vmailadm writes. */
+#define PGROW_MAX_COLS 6
+struct pgrow {
+	const char *table;
+	const char *cols[PGROW_MAX_COLS];
+	char *vals[PGROW_MAX_COLS];
+	size_t ncols;
+	bool secret[PGROW_MAX_COLS];   /* shown as "(set)", never printed */
+};
+struct pgrows {
+	struct pgrow *v;
+	size_t n, cap;
+};
+/* The hosted domains, the maildir mailboxes (hash, maildir, quota), the
+ * aliases of hosted domains (goto comma-joined) and the catch-alls of the
+ * mailbox map (a mailbox row @domain); what the schema cannot hold is a
+ * warning in d. */
+struct world;
+void pgrows_from_world(const struct world *w, struct pgrows *r, struct diags *d);
+void pgrows_free(struct pgrows *r);
+/* "+ table key col=val ..." a line, a password as (set) or (none). */
+void pgrows_print(const struct pgrows *r, struct strbuf *plan);
+const char *pgrow_value(const struct pgrow *x, const char *col);
+
+/* What changes from before to after, keyed by table and primary key: an
+ * insert (before NULL), a delete (after NULL) or an update; sorted in the
+ * order a transaction writes them (domains first), then by key. The rows
+ * stay the two sets'. */
+struct pgchange {
+	const struct pgrow *before, *after;
+};
+struct pgchanges {
+	struct pgchange *v;
+	size_t n;
+};
+void pgrows_diff(const struct pgrows *before, const struct pgrows *after, struct pgchanges *out);
+void pgchanges_free(struct pgchanges *c);
+/* The row diff as the unified-diff view shows it: a ---/+++ header, one
+ * @@ line, then one line a row: "+table key col=val...", "-table key ...",
+ * "~table key col: old -> new" (only the columns that change; a password
+ * only as "changed"). Nothing when there is no change. */
+void pgchanges_print(const struct pgchanges *c, struct strbuf *out);
+
 #endif

@@ -76,6 +76,9 @@ void commit_span_add(struct run *r, double from, double seconds, bool map);
 /* Run a configured command line; "" means disabled (returns 1). */
 int commit_run_program(struct run *r, const char *cmdline, const char *what);
 
+/* pgcommit.c: the commit on backend: pgsql, under the lock. */
+int pgcommit_run(struct run *r, struct stage *s);
+
 /* build.c */
 extern const char *const build_map_suffixes[];
 int build_write(struct run *r, struct build *b, const char *path, const char *data, size_t len,

@@ -18,6 +18,7 @@ libvmail_a_SOURCES += \
 	src/stage/mapcheck.c \
 	src/stage/neighbour.c \
 	src/stage/op.c \
+	src/stage/pgcommit.c \
 	src/stage/plan.c \
 	src/stage/precheck.c \
 	src/stage/rollback.c \

@@ -9,6 +9,7 @@
 #include "vmailadm/diff.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
+#include "vmailadm/pgdb.h"
 #include "vmailadm/xalloc.h"
 
 void plan_clear(struct plan *p)
@@ -24,6 +25,7 @@ void plan_clear(struct plan *p)
 	for (size_t i = 0; i < p->nnotes; i++)
 		free(p->notes[i]);
 	free(p->notes);
+	pgdb_diff_free(&p->rows);
 	memset(p, 0, sizeof *p);
 }
 
@@ -117,6 +119,31 @@ static void plan_add_action(struct plan *p, enum action_kind kind, const char *p
 	};
 }
 
+/* backend: pgsql: the rows of the snapshot as read against the rows of
+ * the staged world; the snapshot's texthash: tables are built by nobody
+ * (no postmap) and Postfix and Dovecot read the database (no reload). */
+static void plan_rows(struct stage *s, struct plan *p)
+{
+	struct diags quiet = DIAGS_INIT;
+	struct world *before = NULL;
+	const struct world *after = stage_world(s, &quiet);
+	if (after && world_load(s->cfg, &before, &quiet) == 0)
+		p->rows = pgdb_diff(before, after);
+	world_free(&before);
+	diags_free(&quiet);
+	size_t k = 0;
+	for (size_t i = 0; i < p->nactions; i++) {
+		if (p->actions[i].kind == ACT_POSTMAP || p->actions[i].kind == ACT_POSTALIAS) {
+			free(p->actions[i].path);
+			free(p->actions[i].target);
+			free(p->actions[i].detail);
+			continue;
+		}
+		p->actions[k++] = p->actions[i];
+	}
+	p->nactions = k;
+}
+
 const struct plan *stage_plan(struct stage *s)
 {
 	if (s->plan_valid)
@@ -194,9 +221,11 @@ const struct plan *stage_plan(struct stage *s)
 		if (s->acts[i].kind != ACT_POSTMAP && s->acts[i].kind != ACT_POSTALIAS)
 			plan_add_action(p, s->acts[i].kind, s->acts[i].path, s->acts[i].target,
 					s->acts[i].detail);
-	if (reload_postfix)
+	if (s->cfg->backend == BACKEND_PGSQL)
+		plan_rows(s, p);
+	else if (reload_postfix)
 		plan_add_action(p, ACT_RELOAD_POSTFIX, NULL, NULL, NULL);
-	if (reload_dovecot)
+	if (reload_dovecot && s->cfg->backend != BACKEND_PGSQL)
 		plan_add_action(p, ACT_RELOAD_DOVECOT, NULL, NULL, NULL);
 	for (size_t i = 0; i < s->nnotes; i++) {
 		p->notes = xreallocarray(p->notes, p->nnotes + 1, sizeof *p->notes);
@@ -224,6 +253,10 @@ const char *plan_action_name(enum action_kind k)
 
 void plan_diff(const struct plan *p, struct strbuf *out)
 {
+	if (p->rows) {
+		pgdb_diff_print(p->rows, out);
+		return;
+	}
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct staged_file *f = p->files[i];
 		const char *from = f->existed ? f->path : "/dev/null";
@@ -278,6 +311,18 @@ void plan_describe_actions(const struct plan *p, const struct config *cfg, struc
 								   : _("disabled in the configuration"));
 			break;
 		}
+	}
+	if (p->rows) {
+		struct strbuf users = STRBUF_INIT;
+		pgdb_diff_users(p->rows, &users);
+		size_t n = 0;
+		for (size_t i = 0; i < users.len; i++)
+			n += users.buf[i] == '\n';
+		if (n)
+			sb_addf(out, ngettext("flush Dovecot's auth cache for %zu user (%s auth cache flush)\n",
+					      "flush Dovecot's auth cache for %zu users (%s auth cache flush)\n", n),
+				n, cfg->doveadm);
+		sb_free(&users);
 	}
 	for (size_t i = 0; i < p->nnotes; i++)
 		sb_addf(out, _("note: %s\n"), p->notes[i]);

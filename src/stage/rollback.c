@@ -9,6 +9,7 @@
 
 #include "vmailadm/i18n.h"
 #include "vmailadm/op.h"
+#include "vmailadm/config.h"
 #include "vmailadm/rollback.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/xalloc.h"
@@ -102,6 +103,13 @@ long rollback_stage(struct stage *s, json_t *rec, bool force, struct strbuf *not
 	const char *rid = json_string_value(json_object_get(rec, "id"));
 	if (!rid)
 		rid = "?";
+	if (stage_config(s)->backend == BACKEND_PGSQL) {
+		/* Its files would be the snapshot's: the database's change
+		 * sets are what a rollback there compensates from. */
+		diag_error(d, NULL, 0, _("backend pgsql: rolling back a commit is not done on this "
+					 "backend yet (nothing was changed)"));
+		return -1;
+	}
 	long n = 0;
 	int rc = rollback_files(s, rec, rid, force, notes, d, &n);
 	if (rc == 0)

@@ -138,7 +138,9 @@ static const struct setting settings[] = {
 	  N_("Where the accounts live: files (the flat files of one server: main.cf's maps and "
 	     "the passwd-file) or pgsql (the database of pgsql_conninfo, which several servers "
 	     "share). On pgsql each command reads one snapshot of the database into a private "
-	     "directory of state_dir."),
+	     "directory of state_dir; the preview is a row diff and a commit one SERIALIZABLE "
+	     "transaction (no postmap, no reload: Dovecot's auth cache is flushed for the "
+	     "changed users)."),
 	  OFF(backend), 0, 0, backends, NULL },
 };
 

@@ -1,0 +1,296 @@
+/* The accounts as rows of the shared database, built from a world (the
+ * flat files' or a snapshot's): one builder for db import and for
+ * backend: pgsql, whose preview is the difference between the rows of the
+ * world as read and the rows of the world as staged (pgrows_diff), one
+ * line a row with the columns that change, never a password hash. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgdb_int.h"
+#include "vmailadm/diag.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
+#include "vmailadm/pwfile.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/xalloc.h"
+
+static struct pgrow *row_new(struct pgrows *r, const char *table)
+{
+	xgrow(&r->v, &r->cap, r->n + 1, sizeof *r->v);
+	struct pgrow *x = &r->v[r->n++];
+	memset(x, 0, sizeof *x);
+	x->table = table;
+	return x;
+}
+
+static void row_set(struct pgrow *x, const char *col, const char *val, bool secret)
+{
+	x->cols[x->ncols] = col;
+	x->vals[x->ncols] = xstrdup(val);
+	x->secret[x->ncols++] = secret;
+}
+
+void pgrows_free(struct pgrows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t c = 0; c < r->v[i].ncols; c++)
+			free(r->v[i].vals[c]);
+	free(r->v);
+}
+
+static bool hosted(const struct domain *dom)
+{
+	return dom && (dom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS));
+}
+
+/* The passwd-file's extra fields other than the quota rule: the schema
+ * has no column for them. */
+static bool extra_beyond_quota(const struct pwfile_entry *pw)
+{
+	const char *e = pw->extra;
+	while (*e) {
+		size_t n = strcspn(e, " \t");
+		if (n && strncmp(e, "userdb_quota_rule=", 18) != 0)
+			return true;
+		e += n;
+		e += strspn(e, " \t");
+	}
+	return false;
+}
+
+static void mailbox_rows(const struct world *w, struct pgrows *r, struct diags *d)
+{
+	size_t n;
+	const struct mailbox *b = world_mailboxes(w, &n);
+	for (size_t i = 0; i < n; i++, b++) {
+		if (!b->is_maildir) {
+			diag_warn(d, b->file, b->line, _("%s: an mbox mailbox: not imported (the "
+							 "schema holds maildirs)"), b->address);
+			continue;
+		}
+		struct pgrow *x = row_new(r, "mailbox");
+		row_set(x, "username", b->address, false);
+		row_set(x, "password", b->pw ? b->pw->password : "", true);
+		row_set(x, "maildir", b->value, false);
+		char q[32];
+		snprintf(q, sizeof q, "%lld", b->quota_bytes > 0 ? b->quota_bytes : 0);
+		row_set(x, "quota", q, false);
+		row_set(x, "local_part", b->local, false);
+		row_set(x, "domain", b->domain, false);
+		if (b->pw && extra_beyond_quota(b->pw))
+			diag_warn(d, NULL, 0, _("%s: passwd-file fields other than the quota "
+							  "rule are not imported (%s)"),
+				  b->address, b->pw->extra);
+	}
+}
+
+/* An alias's targets as PostfixAdmin's goto: comma-joined. */
+static void alias_rows(const struct world *w, struct pgrows *r, struct diags *d)
+{
+	size_t n;
+	const struct alias *a = world_aliases(w, &n);
+	for (size_t i = 0; i < n; i++, a++) {
+		if (!*a->domain || !hosted(world_domain_find(w, a->domain))) {
+			diag_warn(d, a->file, a->line, _("%s: not of a hosted domain: not imported"),
+				  a->address);
+			continue;
+		}
+		struct strbuf go = STRBUF_INIT;
+		for (size_t t = 0; t < a->ntargets; t++) {
+			if (t)
+				sb_addc(&go, ',');
+			sb_adds(&go, a->targets[t].text);
+		}
+		struct pgrow *x = row_new(r, "alias");
+		row_set(x, "address", a->address, false);
+		row_set(x, "goto", sb_str(&go), false);
+		row_set(x, "domain", a->domain, false);
+		sb_free(&go);
+	}
+	/* A catch-all written in the mailbox map (the recommended form: real
+	 * mailboxes win) stays one: a mailbox row whose username is @domain,
+	 * which Postfix's mailbox query finds as it finds the file's line. */
+	size_t nc;
+	const struct catchall *c = world_catchalls(w, &nc);
+	for (size_t i = 0; i < nc; i++, c++) {
+		if (c->map != CATCHALL_IN_MAILBOX_MAP || !c->mailbox)
+			continue;
+		struct pgrow *x = row_new(r, "mailbox");
+		row_set(x, "username", c->mailbox->address, false);
+		row_set(x, "password", "", true);
+		row_set(x, "maildir", c->target, false);
+		row_set(x, "quota", "0", false);
+		row_set(x, "local_part", "", false);
+		row_set(x, "domain", c->domain, false);
+	}
+}
+
+void pgrows_from_world(const struct world *w, struct pgrows *r, struct diags *d)
+{
+	size_t n;
+	const struct domain *dom = world_domains(w, &n);
+	for (size_t i = 0; i < n; i++)
+		if (hosted(&dom[i]))
+			row_set(row_new(r, "domain"), "domain", dom[i].name, false);
+	mailbox_rows(w, r, d);
+	alias_rows(w, r, d);
+}
+
+void pgrows_print(const struct pgrows *r, struct strbuf *plan)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct pgrow *x = &r->v[i];
+		sb_addf(plan, "+ %s", x->table);
+		for (size_t c = 0; c < x->ncols; c++) {
+			if (x->secret[c])
+				sb_addf(plan, " %s=%s", x->cols[c], *x->vals[c] ? "(set)" : "(none)");
+			else
+				sb_addf(plan, c ? " %s=%s" : " %s", c ? x->cols[c] : x->vals[c],
+					x->vals[c]);
+		}
+		sb_addc(plan, '\n');
+	}
+}
+
+
+/* The tables in the order a transaction writes them: a domain before the
+ * rows that reference it (and removed after them). */
+static const char *const table_order[] = { "domain", "mailbox", "alias", NULL };
+
+static int table_rank(const char *t)
+{
+	for (int i = 0; table_order[i]; i++)
+		if (!strcmp(table_order[i], t))
+			return i;
+	return 3;
+}
+
+static char *row_id(const struct pgrow *x)
+{
+	return xasprintf("%s %s", x->table, x->vals[0]);
+}
+
+static int change_cmp(const void *a, const void *b)
+{
+	const struct pgchange *x = a, *y = b;
+	const struct pgrow *rx = x->after ? x->after : x->before;
+	const struct pgrow *ry = y->after ? y->after : y->before;
+	int tx = table_rank(rx->table), ty = table_rank(ry->table);
+	if (tx != ty)
+		return tx - ty;
+	return strcmp(rx->vals[0], ry->vals[0]);
+}
+
+static bool row_same(const struct pgrow *a, const struct pgrow *b)
+{
+	if (a->ncols != b->ncols)
+		return false;
+	for (size_t c = 0; c < a->ncols; c++)
+		if (strcmp(a->cols[c], b->cols[c]) || strcmp(a->vals[c], b->vals[c]))
+			return false;
+	return true;
+}
+
+void pgrows_diff(const struct pgrows *before, const struct pgrows *after, struct pgchanges *out)
+{
+	memset(out, 0, sizeof *out);
+	struct strmap *old = strmap_create(before->n + 1), *seen = strmap_create(after->n + 1);
+	for (size_t i = 0; i < before->n; i++) {
+		char *id = row_id(&before->v[i]);
+		strmap_put(old, id, &before->v[i]);
+		free(id);
+	}
+	size_t cap = 0;
+	for (size_t i = 0; i < after->n; i++) {
+		const struct pgrow *x = &after->v[i];
+		char *id = row_id(x);
+		const struct pgrow *was = strmap_get(old, id);
+		strmap_put(seen, id, seen);   /* a mark */
+		free(id);
+		if (was && row_same(was, x))
+			continue;
+		xgrow(&out->v, &cap, out->n + 1, sizeof *out->v);
+		out->v[out->n++] = (struct pgchange){ was, x };
+	}
+	for (size_t i = 0; i < before->n; i++) {
+		char *id = row_id(&before->v[i]);
+		bool kept = strmap_get(seen, id) != NULL;
+		free(id);
+		if (kept)
+			continue;
+		xgrow(&out->v, &cap, out->n + 1, sizeof *out->v);
+		out->v[out->n++] = (struct pgchange){ &before->v[i], NULL };
+	}
+	strmap_free(&old);
+	strmap_free(&seen);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof *out->v, change_cmp);
+}
+
+void pgchanges_free(struct pgchanges *c)
+{
+	free(c->v);
+	memset(c, 0, sizeof *c);
+}
+
+static const char *col_value(const struct pgrow *x, const char *col, bool *secret)
+{
+	for (size_t c = 0; x && c < x->ncols; c++)
+		if (!strcmp(x->cols[c], col)) {
+			if (secret)
+				*secret = x->secret[c];
+			return x->vals[c];
+		}
+	return NULL;
+}
+
+static void print_cols(const struct pgrow *x, struct strbuf *out)
+{
+	for (size_t c = 1; c < x->ncols; c++) {
+		if (x->secret[c])
+			sb_addf(out, " %s=%s", x->cols[c], *x->vals[c] ? "(set)" : "(none)");
+		else
+			sb_addf(out, " %s=%s", x->cols[c], x->vals[c]);
+	}
+}
+
+void pgchanges_print(const struct pgchanges *c, struct strbuf *out)
+{
+	if (!c->n)
+		return;
+	sb_adds(out, "--- pgsql (the snapshot read)\n+++ pgsql (as staged)\n");
+	sb_addf(out, "@@ %zu %s @@\n", c->n, c->n == 1 ? "row" : "rows");
+	for (size_t i = 0; i < c->n; i++) {
+		const struct pgrow *b = c->v[i].before, *a = c->v[i].after;
+		if (!b) {
+			sb_addf(out, "+%s %s", a->table, a->vals[0]);
+			print_cols(a, out);
+		} else if (!a) {
+			sb_addf(out, "-%s %s", b->table, b->vals[0]);
+			print_cols(b, out);
+		} else {
+			/* One line: only the columns that change. */
+			sb_addf(out, "~%s %s", a->table, a->vals[0]);
+			for (size_t k = 1; k < a->ncols; k++) {
+				bool secret = a->secret[k];
+				const char *was = col_value(b, a->cols[k], NULL);
+				if (was && !strcmp(was, a->vals[k]))
+					continue;
+				if (secret)
+					sb_addf(out, " %s: %s", a->cols[k], _("changed"));
+				else
+					sb_addf(out, " %s: %s -> %s", a->cols[k], was ? was : "", a->vals[k]);
+			}
+		}
+		sb_addc(out, '\n');
+	}
+}
+
+const char *pgrow_value(const struct pgrow *x, const char *col)
+{
+	return col_value(x, col, NULL);
+}
