@@ -31,6 +31,7 @@ struct commit_result {
 	struct strbuf undone;        /* "restored PATH" / "NOT restored PATH ..." lines */
 	bool reload_failed;
 	bool replayed;               /* files changed since staging: operations re-applied */
+	char *changeset;             /* backend pgsql: the change set committed, else NULL */
 	struct strbuf log;           /* one line per step, for people */
 	/* Wall-clock seconds while programs the commit ran were running
 	 * (postmap, postalias, reloads; programs running side by side count
@@ -47,6 +48,16 @@ struct commit_result {
 int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_result *res,
 		 struct diags *d);
 void commit_result_free(struct commit_result *res);
+
+/* backend pgsql: roll back the commit of audit record rec (its change
+ * set) as a new transaction, the compensating rows printed in preview
+ * first; with dry_run nothing else. The commit is pgcommit's (the rows
+ * re-read: "changed since the preview" when one is no longer what that
+ * commit wrote), then the auth cache flush and an audit record. 0, or -1
+ * with d saying why (res says what happened). */
+struct json_t;
+int pgcommit_rollback(const struct config *cfg, struct json_t *rec, bool dry_run, struct strbuf *preview,
+		      struct commit_result *res, struct diags *d);
 
 /* Recovery (recover.c). At start: when a journal shows a commit that did
  * not finish, put the files it had written back and rebuild their maps. Appends what it did to said

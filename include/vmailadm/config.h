@@ -34,6 +34,7 @@ struct config {
 	long vmail_uid, vmail_gid;   /* 5000 */
 	char *pgsql_conninfo;  /* the shared database (vmailadm db), "" for none */
 	enum backend backend;  /* files (default) or pgsql */
+	char *imap_servers;    /* pgsql: where the auth cache is flushed ("": here) */
 	char *password_scheme; /* SHA512-CRYPT | BLF-CRYPT | CRYPT (yescrypt) */
 	long quota_warn_percent;   /* lint quota-nearly-full: this share of the quota (90) */
 	long password_min_length;  /* fewest characters of a new password (10); 0: any */

@@ -97,6 +97,13 @@ struct pgdb_txn {
 int pgdb_diff_commit(const struct config *cfg, const struct pgdiff *df, const struct pgdb_txn *t,
 		     char **changeset, struct diags *d);
 
+/* The compensation of a committed change set (its id): the rows its
+ * after images hold going back to its before images (an inserted row
+ * deleted, a deleted one inserted again). Committed with
+ * pgdb_diff_commit, whose re-read refuses when a row is no longer its
+ * after image. NULL after one diagnostic. */
+struct pgdiff *pgdb_rollback_diff(const struct config *cfg, const char *changeset, struct diags *d);
+
 /* What Postfix and Dovecot are given to query the database. */
 struct pgdb_client {
 	const char *hosts;       /* "db1 db2", or a socket directory */

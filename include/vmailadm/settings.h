@@ -59,5 +59,6 @@ char *settings_value_text(const struct config *c, const struct setting *s);
 bool config_check_scheme(const struct setting *s, char **value, struct strbuf *why);
 bool config_check_language(const struct setting *s, char **value, struct strbuf *why);
 bool config_check_location(const struct setting *s, char **value, struct strbuf *why);
+bool config_check_hosts(const struct setting *s, char **value, struct strbuf *why);
 
 #endif

@@ -10,12 +10,41 @@
 
 #include "cli_int.h"
 #include "vmailadm/cli.h"
+#include "vmailadm/commit.h"
+#include "vmailadm/config.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/rollback.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
+
+/* backend pgsql: the commit's change set compensated in the database
+ * (pgcommit_rollback): the rows first, then the transaction's steps. */
+static int rollback_pgsql(struct cli *cli, json_t *rec, const struct transact_opts *o)
+{
+	struct diags d = DIAGS_INIT;
+	struct strbuf preview = STRBUF_INIT;
+	struct commit_result res;
+	const char *rid = json_string_value(json_object_get(rec, "id"));
+	if (!o->dry_run)
+		fprintf(stderr, _("rolling back %s\n"), rid);
+	int rc = pgcommit_rollback(cli_config(cli), rec, o->dry_run, &preview, &res, &d);
+	fputs(sb_str(&preview), stdout);
+	if (res.log.len)
+		fputs(res.log.buf, stderr);
+	cli_diags(cli, &d);
+	diags_free(&d);
+	if (o->dry_run && rc == 0)
+		fprintf(stderr, _("dry run: nothing was changed\n"));
+	else if (res.committed)
+		fprintf(stderr, rc == 0 ? _("committed (%s)\n") : _("committed with errors (%s)\n"), res.id);
+	else
+		fprintf(stderr, _("nothing was changed\n"));
+	sb_free(&preview);
+	commit_result_free(&res);
+	return rc == 0 ? EXIT_OK : EXIT_PROBLEMS;
+}
 
 /* vmailadm rollback [ID] [--dry-run] [--force]: put the files of a commit
  * back to their backups and its archived maildirs back in place, as a new
@@ -57,6 +86,12 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 		return EXIT_PROBLEMS;
 	}
 	const char *rid = json_string_value(json_object_get(rec, "id"));
+	if (cli_config(cli)->backend == BACKEND_PGSQL) {
+		rc = rollback_pgsql(cli, rec, &o);
+		json_decref(all);
+		free(words);
+		return rc;
+	}
 	struct stage *s = transact_open_stage(cli);
 	struct diags d = DIAGS_INIT;
 	struct strbuf notes = STRBUF_INIT;

@@ -9,6 +9,7 @@
  * (to_jsonb of the whole row), which a rollback compensates from. */
 #include "config.h"
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,4 +302,94 @@ int pgdb_diff_commit(const struct config *cfg, const struct pgdiff *df, const st
 	diags_free(&quiet);
 	pgdb_close(&db);
 	return a == A_OK ? 0 : a == A_CHANGED ? 1 : -1;
+}
+
+/* ---- rollback: a change set compensated from its images ---------------- */
+
+/* The columns vmailadm writes, per table (rowset.c builds the same). */
+static const char *const *image_columns(const char *table, size_t *n)
+{
+	static const char *const domain[] = { "domain" };
+	static const char *const mailbox[] = { "username", "password", "maildir", "quota",
+					       "local_part", "domain" };
+	static const char *const alias[] = { "address", "goto", "domain" };
+	if (!strcmp(table, "domain")) {
+		*n = 1;
+		return domain;
+	}
+	if (!strcmp(table, "mailbox")) {
+		*n = 6;
+		return mailbox;
+	}
+	if (!strcmp(table, "alias")) {
+		*n = 3;
+		return alias;
+	}
+	*n = 0;
+	return NULL;
+}
+
+/* A row from a stored image (to_jsonb of the whole row). */
+static bool image_row(struct pgrows *r, const char *table, const char *image)
+{
+	size_t n;
+	const char *const *cols = image_columns(table, &n);
+	json_error_t err;
+	json_t *j = cols ? json_loads(image, 0, &err) : NULL;
+	if (!j)
+		return false;
+	xgrow(&r->v, &r->cap, r->n + 1, sizeof *r->v);
+	struct pgrow *x = &r->v[r->n++];
+	memset(x, 0, sizeof *x);
+	x->table = !strcmp(table, "domain") ? "domain" : !strcmp(table, "mailbox") ? "mailbox" : "alias";
+	for (size_t k = 0; k < n; k++) {
+		json_t *v = json_object_get(j, cols[k]);
+		x->cols[k] = cols[k];
+		x->vals[k] = json_is_string(v) ? xstrdup(json_string_value(v))
+			   : json_is_integer(v) ? xasprintf("%lld", (long long)json_integer_value(v))
+			   : xstrdup("");
+		x->secret[k] = !strcmp(cols[k], "password");
+	}
+	x->ncols = n;
+	json_decref(j);
+	return true;
+}
+
+struct pgdiff *pgdb_rollback_diff(const struct config *cfg, const char *changeset, struct diags *d)
+{
+	struct pgdb *db = pgdb_connect(cfg->pgsql_conninfo, d);
+	if (!db)
+		return NULL;
+	const char *p[1] = { changeset };
+	PGresult *r = PQexecParams(db->conn,
+				   "SELECT tbl, before::text, after::text FROM vmailadm_change "
+				   "WHERE changeset = $1::bigint ORDER BY seq", 1, NULL, p, NULL, NULL, 0);
+	struct pgdiff *df = NULL;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		diag_error(d, NULL, 0, _("the database refused a query: %s"),
+			   PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+	} else if (PQntuples(r) == 0) {
+		diag_error(d, NULL, 0, _("change set %s holds no row (nothing to roll back)"), changeset);
+	} else {
+		df = xcalloc(1, sizeof *df);
+		bool ok = true;
+		/* What the database should hold now (the after images) and what
+		 * it held before (the before images): their diff compensates. */
+		for (int i = 0; i < PQntuples(r) && ok; i++) {
+			const char *t = PQgetvalue(r, i, 0);
+			if (!PQgetisnull(r, i, 2))
+				ok = image_row(&df->before, t, PQgetvalue(r, i, 2));
+			if (ok && !PQgetisnull(r, i, 1))
+				ok = image_row(&df->after, t, PQgetvalue(r, i, 1));
+		}
+		if (!ok) {
+			diag_error(d, NULL, 0, _("change set %s: an image cannot be read back"), changeset);
+			pgdb_diff_free(&df);
+		} else {
+			pgrows_diff(&df->before, &df->after, &df->changes);
+		}
+	}
+	PQclear(r);
+	pgdb_close(&db);
+	return df;
 }

@@ -63,6 +63,8 @@ void audit_append(struct run *r, struct stage *s, struct written *ws, size_t n,
 		sb_free(&desc);
 	}
 	json_object_set_new(rec, "operations", ops);
+	if (r->res->changeset)
+		json_object_set_new(rec, "changeset", json_string(r->res->changeset));
 	json_t *files = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *f = json_object();

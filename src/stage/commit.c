@@ -125,7 +125,7 @@ int commit_run_program(struct run *r, const char *cmdline, const char *what)
 
 /* Unique per commit: backups and `vmailadm rollback ID` are named by it, and
  * one process (the TUI, a test) may commit several times in one second. */
-static char *commit_make_id(void)
+char *commit_id_new(void)
 {
 	static unsigned seq;
 	char stamp[32];
@@ -448,7 +448,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 {
 	const struct config *cfg = stage_config(s);
 	memset(res, 0, sizeof *res);
-	res->id = commit_make_id();
+	res->id = commit_id_new();
 	struct txn t = { .r = { cfg, opts, res, d, NULL, 0, 0, NULL }, .s = s };
 	if (stage_count(s) == 0) {
 		diag_error(d, NULL, 0, _("nothing is staged"));
@@ -497,6 +497,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 void commit_result_free(struct commit_result *res)
 {
 	free(res->id);
+	free(res->changeset);
 	sb_free(&res->log);
 	sb_free(&res->undone);
 	memset(res, 0, sizeof *res);

@@ -76,6 +76,8 @@ void commit_span_add(struct run *r, double from, double seconds, bool map);
 /* Run a configured command line; "" means disabled (returns 1). */
 int commit_run_program(struct run *r, const char *cmdline, const char *what);
 
+/* A new commit's id (names its backups and audit record). */
+char *commit_id_new(void);
 /* pgcommit.c: the commit on backend: pgsql, under the lock. */
 int pgcommit_run(struct run *r, struct stage *s);
 

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "commit_int.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
@@ -50,48 +52,74 @@ static int pgcommit_check_files(const struct plan *p, struct diags *d)
 	return rc;
 }
 
-/* doveadm auth cache flush USER... : Dovecot's cached passdb and userdb
- * answers for the changed users are dropped. */
-static void pgcommit_flush(struct run *r, const struct plan *p)
+/* doveadm auth cache flush USER... on one IMAP server (host NULL: this
+ * one): Dovecot's cached passdb and userdb answers for the changed users
+ * are dropped. */
+static void pgcommit_flush_on(struct run *r, const char *host, char **users, size_t nusers)
 {
-	struct strbuf users = STRBUF_INIT;
-	pgdb_diff_users(p->rows, &users);
-	if (!users.len) {
-		sb_free(&users);
-		return;
+	const char **argv = xcalloc(nusers + 9, sizeof *argv);
+	size_t n = 0;
+	if (host) {
+		argv[n++] = "ssh";
+		argv[n++] = "-o";
+		argv[n++] = "BatchMode=yes";
+		argv[n++] = host;
+		argv[n++] = "doveadm";
+	} else {
+		argv[n++] = r->cfg->doveadm;
 	}
-	const char **argv = NULL;
-	size_t n = 0, cap = 0;
-	xgrow(&argv, &cap, n + 4, sizeof *argv);
-	argv[n++] = r->cfg->doveadm;
 	argv[n++] = "auth";
 	argv[n++] = "cache";
 	argv[n++] = "flush";
-	for (char *u = users.buf; *u;) {
-		char *nl = strchr(u, '\n');
-		*nl = '\0';
-		xgrow(&argv, &cap, n + 2, sizeof *argv);
-		argv[n++] = u;
-		u = nl + 1;
-	}
-	argv[n] = NULL;
+	for (size_t i = 0; i < nusers; i++)
+		argv[n++] = users[i];
 	struct spawn_result res;
 	double t0 = commit_now();
 	int rc = spawn_run(argv, NULL, 0, NULL, PROGRAM_TIMEOUT_MS, &res, r->d);
 	commit_span_add(r, t0, res.seconds, false);
 	if (rc == 0)
 		rc = spawn_result_check(argv, &res, PROGRAM_TIMEOUT_MS, r->d);
+	const char *where = host ? host : _("this host");
 	commit_step(r, rc == 0, rc == 0 ? NULL : sb_str(&res.err),
-		    ngettext("flush Dovecot's auth cache for %zu user", "flush Dovecot's auth cache for %zu users",
-			     n - 4), n - 4);
+		    ngettext("flush Dovecot's auth cache for %zu user on %s",
+			     "flush Dovecot's auth cache for %zu users on %s", nusers), nusers, where);
 	if (rc < 0) {
 		r->res->reload_failed = true;
 		diag_warn(r->d, NULL, 0, _("the database is committed, but Dovecot's auth cache was not "
-					   "flushed: run %s auth cache flush for the changed users"),
-			  r->cfg->doveadm);
+					   "flushed on %s: run doveadm auth cache flush there for the "
+					   "changed users"), where);
 	}
 	spawn_result_free(&res);
 	free(argv);
+}
+
+/* On each server of imap_servers, else here. */
+static void pgcommit_flush(struct run *r, const struct pgdiff *df)
+{
+	struct strbuf users = STRBUF_INIT;
+	pgdb_diff_users(df, &users);
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	for (char *u = users.buf; u && *u;) {
+		char *nl = strchr(u, '\n');
+		*nl = '\0';
+		xgrow(&v, &cap, n + 1, sizeof *v);
+		v[n++] = u;
+		u = nl + 1;
+	}
+	if (n) {
+		char *hosts = xstrdup(r->cfg->imap_servers ? r->cfg->imap_servers : "");
+		char *save = NULL;
+		bool any = false;
+		for (char *h = strtok_r(hosts, " \t", &save); h; h = strtok_r(NULL, " \t", &save)) {
+			pgcommit_flush_on(r, h, v, n);
+			any = true;
+		}
+		if (!any)
+			pgcommit_flush_on(r, NULL, v, n);
+		free(hosts);
+	}
+	free(v);
 	sb_free(&users);
 }
 
@@ -153,7 +181,7 @@ int pgcommit_run(struct run *r, struct stage *s)
 	commit_step(r, true, NULL, ngettext("write %zu row in one transaction (change set %s)",
 					    "write %zu rows in one transaction (change set %s)",
 					    pgdb_diff_count(p->rows)), pgdb_diff_count(p->rows), cs);
-	free(cs);
+	res->changeset = cs;
 	/* The local maildirs, as on files: created once the database names
 	 * them, archived once it no longer does. */
 	r->acts = xcalloc(p->nactions ? p->nactions : 1, sizeof *r->acts);
@@ -167,9 +195,74 @@ int pgcommit_run(struct run *r, struct stage *s)
 		    maildiract_run(r, base, a, &r->acts[i]) < 0)
 			mrc = -1;
 	}
-	pgcommit_flush(r, p);
+	pgcommit_flush(r, p->rows);
 	audit_append(r, s, NULL, 0, p, mrc == 0 && !res->reload_failed ? "committed" : "committed with errors");
 	free(r->acts);
 	r->acts = NULL;
 	return mrc < 0 || res->reload_failed ? -1 : 0;
+}
+
+int pgcommit_rollback(const struct config *cfg, json_t *rec, bool dry_run, struct strbuf *preview,
+		      struct commit_result *res, struct diags *d)
+{
+	memset(res, 0, sizeof *res);
+	const char *rid = json_string_value(json_object_get(rec, "id"));
+	const char *cs = json_string_value(json_object_get(rec, "changeset"));
+	if (!cs) {
+		diag_error(d, NULL, 0, _("%s wrote no change set of the database: nothing to roll back there"),
+			   rid ? rid : "?");
+		return -1;
+	}
+	struct pgdiff *df = pgdb_rollback_diff(cfg, cs, d);
+	if (!df)
+		return -1;
+	pgdb_diff_print(df, preview);
+	if (dry_run || pgdb_diff_count(df) == 0) {
+		int rc = pgdb_diff_count(df) ? 0 : -1;
+		if (rc < 0)
+			diag_error(d, NULL, 0, _("change set %s changes no row (nothing to roll back)"), cs);
+		pgdb_diff_free(&df);
+		return rc;
+	}
+	res->id = commit_id_new();
+	struct run r = { cfg, NULL, res, d, NULL, 0, 0, NULL };
+	int lock = state_ensure_dir(cfg, d) < 0 ? -1 : state_lock_take(cfg, cfg->lock_wait, d);
+	if (lock < 0) {
+		pgdb_diff_free(&df);
+		return -1;
+	}
+	commit_step(&r, true, NULL, _("lock %s/lock"), cfg->state_dir);
+	char *summary = xasprintf("rollback of %s (change set %s)", rid ? rid : "?", cs);
+	struct pgdb_txn t = { .who = state_user_name(), .summary = summary, .ops = summary,
+			      .rollback_of = cs, .step = pgcommit_step };
+	char *ncs = NULL;
+	int rc = pgdb_diff_commit(cfg, df, &t, &ncs, d);
+	if (rc != 0) {
+		commit_step(&r, false, rc > 0 ? _("changed since the preview: the snapshot was read again; "
+						  "preview and commit again") : NULL,
+			    ngettext("write %zu row in one transaction", "write %zu rows in one transaction",
+				     pgdb_diff_count(df)), pgdb_diff_count(df));
+		res->rolled_back = true;
+	} else {
+		res->committed = true;
+		res->changeset = ncs;
+		commit_step(&r, true, NULL, ngettext("write %zu row in one transaction (change set %s)",
+						     "write %zu rows in one transaction (change set %s)",
+						     pgdb_diff_count(df)), pgdb_diff_count(df), ncs);
+		pgcommit_flush(&r, df);
+		json_t *a = state_audit_record(res->id, res->reload_failed ? "committed with errors" : "committed");
+		json_t *ops = json_array();
+		json_array_append_new(ops, json_string(summary));
+		json_object_set_new(a, "operations", ops);
+		json_object_set_new(a, "changeset", json_string(ncs));
+		json_object_set_new(a, "files", json_array());
+		json_object_set_new(a, "maildirs", json_array());
+		json_object_set_new(a, "maps", json_array());
+		state_audit_append(cfg, a, d);
+	}
+	state_lock_release(lock);
+	free(summary);
+	free(r.spans);
+	pgdb_diff_free(&df);
+	return rc == 0 && !res->reload_failed ? 0 : -1;
 }

@@ -319,9 +319,9 @@ void plan_describe_actions(const struct plan *p, const struct config *cfg, struc
 		for (size_t i = 0; i < users.len; i++)
 			n += users.buf[i] == '\n';
 		if (n)
-			sb_addf(out, ngettext("flush Dovecot's auth cache for %zu user (%s auth cache flush)\n",
-					      "flush Dovecot's auth cache for %zu users (%s auth cache flush)\n", n),
-				n, cfg->doveadm);
+			sb_addf(out, ngettext("flush Dovecot's auth cache for %zu user (doveadm auth cache flush on %s)\n",
+					      "flush Dovecot's auth cache for %zu users (doveadm auth cache flush on %s)\n", n),
+				n, *cfg->imap_servers ? cfg->imap_servers : _("this host"));
 		sb_free(&users);
 	}
 	for (size_t i = 0; i < p->nnotes; i++)

@@ -106,8 +106,8 @@ long rollback_stage(struct stage *s, json_t *rec, bool force, struct strbuf *not
 	if (stage_config(s)->backend == BACKEND_PGSQL) {
 		/* Its files would be the snapshot's: the database's change
 		 * sets are what a rollback there compensates from. */
-		diag_error(d, NULL, 0, _("backend pgsql: rolling back a commit is not done on this "
-					 "backend yet (nothing was changed)"));
+		diag_error(d, NULL, 0, _("backend pgsql: the interface does not roll back yet: use "
+					 "vmailadm rollback ID (nothing was changed)"));
 		return -1;
 	}
 	long n = 0;

@@ -78,6 +78,22 @@ bool config_check_location(const struct setting *s, char **value, struct strbuf 
 	return true;
 }
 
+/* imap_servers: host names (ssh's), separated by spaces; none may look
+ * like an option of ssh. */
+bool config_check_hosts(const struct setting *s, char **value, struct strbuf *why)
+{
+	(void)s;
+	for (const char *p = *value; *p; p++) {
+		bool start = p == *value || p[-1] == ' ';
+		if ((start && *p == '-') ||
+		    (!isalnum((unsigned char)*p) && !strchr("_-.@:[] ", *p))) {
+			sb_addf(why, _("'%s' is not a list of host names separated by spaces"), *value);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* ---- helpers ---- */
 
 /* Levenshtein distance, case-insensitive, for "did you mean". */

@@ -142,6 +142,12 @@ static const struct setting settings[] = {
 	     "transaction (no postmap, no reload: Dovecot's auth cache is flushed for the "
 	     "changed users)."),
 	  OFF(backend), 0, 0, backends, NULL },
+	{ "imap_servers", ST_STRING, "",
+	  N_("backend: pgsql: the IMAP servers whose Dovecot caches the database's answers, "
+	     "host names separated by spaces; after a commit, `doveadm auth cache flush` runs "
+	     "there for the changed mailboxes, through ssh -o BatchMode=yes HOST (a failure "
+	     "is reported). Empty: the doveadm setting's program, on this host."),
+	  OFF(imap_servers), 0, 0, NULL, config_check_hosts },
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -9,7 +9,9 @@
 # "changed since the preview" and nothing is written; two vmailadm
 # processes (each its own state directory, as on two hosts) adding to the
 # same alias at once lose no update; a commit killed before COMMIT, or
-# after a row, leaves the database untouched.
+# after a row, leaves the database untouched; rollback ID compensates a
+# change set from its images (an insert, an update, a delete), previewed,
+# and refuses when a row changed since.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the server runs as nobody)"; exit 77; }
@@ -139,7 +141,46 @@ out=$(echo "$PW" | v mailbox add dave@andromed.cloud --password-stdin 2>&1); rc=
 [ $rc -eq 1 ] && echo "$out" | grep -q "auth cache was not flushed" && echo "$out" | grep -q '^committed with errors' &&
 	[ -n "$(q "SELECT 1 FROM mailbox WHERE username = 'dave@andromed.cloud'")" ] &&
 	ok "a failed auth cache flush: reported, exit 1, the row committed" || fail "failed flush (rc $rc): $out"
-out=$(v rollback 2>&1); rc=$?
-[ $rc -ne 0 ] && echo "$out" | grep -q 'not done on this backend yet' && ok "rollback on pgsql: refused" ||
-	fail "rollback (rc $rc): $out"
+# imap_servers: the flush through ssh on each; one that fails is named.
+mkdir "$T/bin"
+cat >"$T/bin/ssh" <<EOF
+#!/bin/sh
+echo "\$*" >>"$T/ssh.log"
+case "\$*" in *imap2*) echo "ssh: connect to host imap2 port 22: Connection refused" >&2; exit 255;; esac
+exit 0
+EOF
+chmod +x "$T/bin/ssh"
+printf 'imap_servers: "imap1 imap2"\n' >>"$Y"
+out=$(echo "$PW" | PATH="$T/bin:$PATH" v mailbox add erin@andromed.cloud --password-stdin 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -qx -- '-o BatchMode=yes imap1 doveadm auth cache flush erin@andromed.cloud' "$T/ssh.log" &&
+	grep -qx -- '-o BatchMode=yes imap2 doveadm auth cache flush erin@andromed.cloud' "$T/ssh.log" &&
+	echo "$out" | grep -q 'not flushed on imap2' && ! echo "$out" | grep -q 'not flushed on imap1' &&
+	[ -n "$(q "SELECT 1 FROM mailbox WHERE username = 'erin@andromed.cloud'")" ] &&
+	ok "imap_servers: ssh HOST doveadm auth cache flush on each; imap2's failure named, exit 1" ||
+	fail "imap_servers (rc $rc): $out / $(cat "$T/ssh.log")"
+# rollback ID: the change set compensated, previewed first.
+sed -i '/^imap_servers:/d' "$Y"
+sed -i "s,^doveadm:.*,doveadm: $T/doveadm," "$Y"
+id=$(v log --json 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("ventes" in o for o in x["operations"])]; print(r[-1]["id"])')
+out=$(v rollback "$id" --dry-run 2>&1)
+echo "$out" | grep -qx -- '-alias ventes@andromed.cloud goto=bob@andromed.cloud domain=andromed.cloud' &&
+	[ -n "$(q "SELECT 1 FROM alias WHERE address = 'ventes@andromed.cloud'")" ] &&
+	ok "rollback --dry-run: the compensating row, nothing changed" || fail "rollback dry run: $out"
+out=$(v rollback "$id" 2>&1) && [ -z "$(q "SELECT 1 FROM alias WHERE address = 'ventes@andromed.cloud'")" ] &&
+	[ "$(q "SELECT rollback_of FROM vmailadm_changeset ORDER BY id DESC LIMIT 1")" -gt 0 ] &&
+	ok "rollback: ventes@ deleted, the change set says what it rolls back" || fail "rollback: $out"
+id=$(v log --json 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("info@andromed.cloud" in o for o in x["operations"])]; print(r[0]["id"])')
+v rollback "$id" >/dev/null 2>&1 &&
+	[ "$(q "SELECT goto FROM alias WHERE address = 'info@andromed.cloud'")" = johndoe@andromed.cloud ] &&
+	ok "rollback of an update: the before image's goto is back" || fail "rollback info: $(q "SELECT goto FROM alias WHERE address = 'info@andromed.cloud'")"
+id=$(v log --json 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("temp@example.org" in o and "remove" in o for o in x["operations"])]; print(r[-1]["id"])')
+out=$(v rollback "$id" 2>&1) && [ "$(q "SELECT maildir FROM mailbox WHERE username = 'temp@example.org'")" = example.org/temp/ ] &&
+	ok "rollback of a delete: the row inserted again from its before image" || fail "rollback of the delete ($id): $out"
+# A row changed since that commit: refused, nothing written.
+id=$(v log --json 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("bob@andromed.cloud" in o and "add mailbox" in o for o in x["operations"])]; print(r[-1]["id"])')
+q "UPDATE mailbox SET quota = 5 WHERE username = 'bob@andromed.cloud'"
+out=$(v rollback "$id" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q 'changed since the preview' &&
+	[ "$(q "SELECT quota FROM mailbox WHERE username = 'bob@andromed.cloud'")" = 5 ] &&
+	ok "rollback of a row changed since: refused, nothing written" || fail "rollback changed (rc $rc): $out"
 exit $((fails > 0))

@@ -8,6 +8,13 @@
 # with the real programs: doveadm auth test (right and wrong password),
 # IMAP LOGIN seeing the messages of the imported maildir, SMTP delivery to
 # a mailbox and through a multi-target alias, 550 for an unknown address.
+# Then vmailadm itself on backend: pgsql, the course's exercises 1-4
+# through its CLI, each proved by the real servers reading the database:
+# a new mailbox logs in over IMAP and gets mail over SMTP, a new alias
+# delivers, a second domain's catch-all delivers, a removed mailbox is
+# refused; with auth_cache_size set, a password changed by vmailadm works at
+# once, and its doveadm auth cache flush ran on the real Dovecot for the
+# changed users only.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/pglib.sh"
@@ -62,6 +69,7 @@ s = re.sub(r"passdb \{.*?\n\}\nuserdb \{.*?\n\}",
            s, flags=re.S)
 open(conf, "w").write(s)
 PY
+printf 'auth_cache_size = 1M\nauth_cache_ttl = 1 hour\n' >>"$SB_DC"
 grep -q 'driver = sql' "$SB_DC" && ok "dovecot.conf: passdb and userdb driver = sql" || no "dovecot.conf not rewritten"
 
 sandbox_start || exit 99
@@ -89,4 +97,49 @@ maildir_grep "$SB_DIR/vhosts/andromed.cloud/janedoe" "pgsql team" &&
 	ok "equipe@ reached johndoe and janedoe" || no "equipe@ not delivered to both"
 after=$(imap_login johndoe@andromed.cloud 'MotDePasse123!') && [ "$after" -eq $((before + 2)) ] &&
 	ok "IMAP: $after messages now" || no "imap after: $after (before $before)"
+
+# vmailadm on the database: backend pgsql, the real doveadm of the sandbox.
+printf '#!/bin/sh\necho "$*" >>"%s"\nexec doveadm -c "%s" "$@" 2>>"%s"\n' "$tmp/flush.log" "$SB_DC" "$tmp/flush.log" >"$tmp/doveadm" && chmod +x "$tmp/doveadm"
+printf 'backend: pgsql\npgsql_conninfo: "%s"\ndoveadm: %s\n' "$CI" "$tmp/doveadm" >>"$SB_DIR/vmailadm.yaml"
+PW='Newbie-Password-42'
+# Exercise 1: a mailbox.
+echo "$PW" | vm mailbox add newbie@andromed.cloud --password-stdin && ok "vmailadm mailbox add on pgsql" ||
+	no "mailbox add newbie"
+auth_test newbie@andromed.cloud "$PW" && ok "doveadm auth test: the new mailbox" || no "auth test newbie"
+n=$(imap_login newbie@andromed.cloud "$PW") && [ "$n" -eq 0 ] && ok "IMAP LOGIN: newbie's empty INBOX" ||
+	no "imap newbie: $n"
+smtp_send a@sandbox.test newbie@andromed.cloud "pgsql newbie" >/dev/null && ok "SMTP to newbie accepted" ||
+	no "SMTP to newbie refused"
+# Exercise 2: an alias.
+vm alias add ventes@andromed.cloud newbie@andromed.cloud && ok "vmailadm alias add ventes@" || no "alias add"
+smtp_send a@sandbox.test ventes@andromed.cloud "pgsql ventes" >/dev/null && ok "SMTP to ventes@ accepted" ||
+	no "SMTP to ventes refused"
+# Exercise 3: a second domain, its mailbox, its catch-all.
+vm domain add example.org && echo "$PW" | vm mailbox add carol@example.org --password-stdin &&
+	vm catchall set example.org carol@example.org && ok "example.org, carol and the catch-all" || no "exercise 3"
+smtp_send a@sandbox.test anything@example.org "pgsql catchall" >/dev/null && ok "SMTP to anything@example.org accepted" ||
+	no "SMTP to the catch-all refused"
+# Exercise 4: add, list, remove.
+echo "$PW" | vm mailbox add temp@andromed.cloud --password-stdin && sandbox_vmailadm list mailboxes 2>&1 |
+	grep -q temp@andromed.cloud && vm mailbox del temp@andromed.cloud --yes && ok "temp@ added, listed, removed" ||
+	no "exercise 4"
+out=$(smtp_send a@sandbox.test temp@andromed.cloud "pgsql removed")
+[ $? -eq 1 ] && echo "$out" | grep -q '^550' && ok "the removed mailbox: $out" || no "removed mailbox: $out"
+wait_queue_empty 20 || no "the queue did not drain"
+maildir_grep "$SB_DIR/vhosts/andromed.cloud/newbie" "pgsql newbie" &&
+	maildir_grep "$SB_DIR/vhosts/andromed.cloud/newbie" "pgsql ventes" &&
+	ok "delivered into newbie's maildir, directly and through ventes@" || no "newbie's mail missing"
+maildir_grep "$SB_DIR/vhosts/example.org/carol" "pgsql catchall" && ok "the catch-all delivered to carol" ||
+	no "catch-all mail not in carol's maildir"
+# The auth cache: johndoe's answer cached, then his password changed.
+auth_test johndoe@andromed.cloud 'MotDePasse123!' || no "johndoe before the change"
+echo 'Changed-Password-77' | vm mailbox passwd johndoe@andromed.cloud --password-stdin || no "passwd johndoe"
+auth_test johndoe@andromed.cloud 'Changed-Password-77' && ok "the new password works at once" ||
+	no "the new password is refused (auth cache not flushed?)"
+auth_test johndoe@andromed.cloud 'MotDePasse123!'
+[ $? -eq 1 ] && ok "the old one is refused" || no "the old password still works"
+printf 'auth cache flush %s\n' newbie@andromed.cloud carol@example.org temp@andromed.cloud temp@andromed.cloud \
+	johndoe@andromed.cloud | cmp -s - "$tmp/flush.log" &&
+	ok "doveadm auth cache flush ran, without an error, for each changed mailbox (none for an alias or a domain)" ||
+	no "flushes: $(cat "$tmp/flush.log")"
 exit $fail
