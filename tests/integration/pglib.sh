@@ -6,6 +6,8 @@
 #   pg_start DIR                    # PG_SOCK (socket dir), PG_DATA, PG_LOG; psql as postgres
 #   pg_sql DB "SQL"                 # psql -tA, stops on the first error
 #   pg_stop
+#   pg_test_start                   # the start of a database test (below)
+#   pg_demo                         # the demo imported into database postfix
 PG_BIN=/usr/lib/postgresql/15/bin
 
 pg_require() {
@@ -37,3 +39,29 @@ pg_stop() {
 		runuser -u nobody -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1
 	return 0
 }
+
+# The start of a database test: skip unless root with PostgreSQL; T, a
+# temporary directory removed (the server stopped) at exit; the server
+# started; ok and fail (counted in fails) report.
+pg_test_start() {
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the server runs as nobody)"; exit 77; }
+	pg_require
+	T=$(sandbox_tmpdir) || exit 99
+	trap 'pg_stop; rm -rf "$T"' EXIT
+	pg_start "$T" || { echo "FAIL: PostgreSQL did not start"; exit 99; }
+	fails=0
+}
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+# The demo in $T/demo (Y: its vmailadm.yaml; v runs vmailadm on it) moved
+# into the new database postfix (CI: its conninfo) by db init and db import.
+pg_demo() {
+	"$VMAILADM" demo "$T/demo" >/dev/null || exit 99
+	Y=$T/demo/vmailadm.yaml
+	pg_sql postgres "CREATE DATABASE postfix" || exit 99
+	CI="host=$PG_SOCK dbname=postfix user=postgres"
+	v db init --conninfo "$CI" >/dev/null && v db import --conninfo "$CI" >"$T/import.out" 2>&1 ||
+		{ cat "$T/import.out"; exit 99; }
+}
+v() { "$VMAILADM" --config "$Y" "$@"; }

@@ -14,21 +14,9 @@
 # and refuses when a row changed since.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the server runs as nobody)"; exit 77; }
-pg_require
-T=$(sandbox_tmpdir) || exit 99
-trap 'pg_stop; rm -rf "$T"' EXIT
-pg_start "$T" || { echo "FAIL: PostgreSQL did not start"; exit 99; }
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+pg_test_start
 
-"$VMAILADM" demo "$T/demo" >/dev/null || exit 99
-Y=$T/demo/vmailadm.yaml
-v() { "$VMAILADM" --config "$Y" "$@"; }
-pg_sql postgres "CREATE DATABASE postfix" || exit 99
-CI="host=$PG_SOCK dbname=postfix user=postgres"
-v db init --conninfo "$CI" >/dev/null && v db import --conninfo "$CI" >/dev/null || exit 99
+pg_demo
 # doveadm here answers for no running Dovecot: the flush is a program that
 # records its arguments (pgsql-live.sh flushes the real one).
 cat >"$T/doveadm" <<EOF

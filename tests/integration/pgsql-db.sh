@@ -9,15 +9,8 @@
 # alias domain and its catch-all, through a SELECT-only role.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the server runs as nobody)"; exit 77; }
-pg_require
 command -v postmap >/dev/null 2>&1 || { echo "SKIP: postmap is not installed"; exit 77; }
-T=$(sandbox_tmpdir) || exit 99
-trap 'pg_stop; rm -rf "$T"' EXIT
-pg_start "$T" || { echo "FAIL: PostgreSQL did not start"; exit 99; }
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+pg_test_start
 
 pg_sql postgres "CREATE DATABASE postfix" || exit 99
 CI="host=$PG_SOCK dbname=postfix user=postgres"
