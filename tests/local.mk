@@ -104,6 +104,7 @@ UI_TESTS = \
 	tests/ui/livefill.sh \
 	tests/ui/maillist.sh \
 	tests/ui/maillog.sh \
+	tests/ui/pgsql.sh \
 	tests/ui/problems.sh \
 	tests/ui/readme-screen.sh \
 	tests/ui/reread.sh \
