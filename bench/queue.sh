@@ -121,8 +121,9 @@ for i, (name, v) in enumerate(rows):
     print("%-36s %7.3f s   %5.2f x postqueue -j%s" % (name, v, v / pq, extra))
 print("ratio files / postqueue -j:        %.2f" % (files / pq))
 print("ratio fallback / postqueue -j:     %.2f" % (fallback / pq))
-print("ratio files / floor (%s):   %.2f" % (res[5]["command"].split(", ")[1], files / floorn))
+floor = min(floor1, floorn)  # the better of one thread and one per core
+print("ratio files / floor:               %.2f" % (files / floor))
 target = 2.0 * n / 100000
 print("target: %d messages in under %.2f s: %s (%.3f s; the floor on this machine "
-      "now: %.3f s)" % (n, target, "OK" if files < target else "MISSED", files, floorn))
+      "now: %.3f s)" % (n, target, "OK" if files < target else "MISSED", files, floor))
 PY

@@ -99,6 +99,7 @@ struct queue_snapshot {
 	size_t n, cap;
 	uint64_t bytes;
 	struct strmap *domains;   /* domain -> count, as (void *)(uintptr_t) */
+	enum queue_source source; /* where the listing came from */
 };
 /* Fill s from a fresh listing (emptied first). The number of messages, or
  * -1 with d (s then holds what was read). */

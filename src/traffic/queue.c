@@ -255,7 +255,7 @@ long queue_snapshot_take(const struct traffic_postfix *pf, struct queue_snapshot
 {
 	queue_snapshot_free(s);
 	s->domains = strmap_create(64);
-	return queue_list(pf, snapshot_visit, s, d);
+	return queue_list_from(pf, QUEUE_FROM_AUTO, &s->source, snapshot_visit, s, d);
 }
 
 size_t queue_snapshot_domain(const struct queue_snapshot *s, const char *domain)

@@ -193,8 +193,14 @@ static void qv_draw_title(struct qview *V, struct ui *ui, int y, int x, int w)
 		snprintf(t, sizeof t, ngettext("Mail queue of %s: %zu message, %s",
 					       "Mail queue of %s: %zu messages, %s", s->n),
 			 host, s->n, size);
-	const char *how = qstate_busy(ui) ? _("listing...")
-			  : qstate_live(ui) ? _("live") : _("polled");
+	/* How fresh, and from where: the files as root, else postqueue. */
+	char how[128];
+	const char *fresh = qstate_busy(ui) ? _("listing...") : qstate_live(ui) ? _("live") : _("polled");
+	if (s)
+		snprintf(how, sizeof how, "%s · %s", fresh,
+			 s->source == QUEUE_FROM_FILES ? _("from the files") : _("via postqueue"));
+	else
+		snprintf(how, sizeof how, "%s", fresh);
 	int hw = ui_width(how);
 	ui_fill(ui, y, x, w, ROLE_TITLE);
 	ui_text(ui, y, x + 1, w - hw - 3, t, ROLE_TITLE);

@@ -61,7 +61,7 @@ ok "the domains pane counts the messages waiting for a hosted domain"
 keys w
 expect "Mail queue of "
 expect "2 messages" 5000
-expect "live"
+expect "live · from the files"
 expect "$slow"
 expect "$mine"
 expect "alice@sandbox.test → bob@slow.test"
