@@ -8,6 +8,7 @@
 UNIT_TESTS = \
 	tests/unit/test_aliases \
 	tests/unit/test_aliasdom \
+	tests/unit/test_sendas \
 	tests/unit/test_atomicio \
 	tests/unit/test_commit \
 	tests/unit/test_config \
@@ -73,6 +74,7 @@ CLI_TESTS = \
 	tests/cli-lint.sh \
 	tests/cli-rename.sh \
 	tests/cli-forward.sh \
+	tests/cli-sendas.sh \
 	tests/cli-limits.sh \
 	tests/cli-list.sh \
 	tests/cli-paths.sh \

@@ -124,6 +124,14 @@ int cmd_db(struct cli *cli, int argc, char **argv);
 int cmd_exercise(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
+/* sendas allow|deny|enable|disable (edits, through cmd_edit) and list
+ * (cmd_sendas.c); who may send as address for show and list: the
+ * "sendas" JSON object (json null without a sender login map), and one
+ * text field labelled label. */
+int cmd_sendas(struct cli *cli, int argc, char **argv);
+struct world;
+struct json_t *cli_json_sendas(const struct world *w, const char *address);
+void cli_sendas_text(const struct world *w, const char *address, const char *label);
 int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_trace(struct cli *cli, int argc, char **argv);
 

@@ -31,6 +31,7 @@ struct config {
 	char *postfix_dir;     /* /etc/postfix: where main.cf is */
 	char *passwd_file;     /* /etc/dovecot/users */
 	char *aliases_file;    /* /etc/aliases */
+	char *sender_login_map; /* send-as map when main.cf names none; "": POSTFIX_DIR/sender_login */
 	long vmail_uid, vmail_gid;   /* 5000 */
 	char *pgsql_conninfo;  /* the shared database (vmailadm db), "" for none */
 	enum backend backend;  /* files (default) or pgsql */

@@ -27,7 +27,8 @@ enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
  * virtual-mailbox-limit-not-quota, dovecot-path-mismatch, hash-in-value,
  * mailbox-map-substitution, case-sensitive-pattern, forward-loop,
  * forward-without-copy, quota-nearly-full, aliasdom-out-of-step,
- * aliasdom-wildcard. */
+ * aliasdom-wildcard, sendas-out-of-step, sendas-unknown-login,
+ * sendas-not-enabled. */
 struct lint_problem {
 	const char *rule;
 	enum lint_severity severity;

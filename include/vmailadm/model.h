@@ -41,6 +41,8 @@ enum map_role {
 	MAP_MAILBOX_DOMAINS = 1 << 2,    /* a table or /file/name in virtual_mailbox_domains */
 	MAP_ALIAS_DOMAINS = 1 << 3,      /* ... in virtual_alias_domains */
 	MAP_MYDESTINATION = 1 << 4,      /* ... in mydestination */
+	MAP_SENDER_LOGIN = 1 << 5,       /* smtpd_sender_login_maps, else the
+	                                  * sender_login_map setting's file (sendas.h) */
 };
 
 /* One distinct table file the world read (one per type:path, whatever the

@@ -49,6 +49,15 @@ enum op_kind {
 	 * back to no forwarding (issue 15). */
 	OP_FORWARD_SET,
 	OP_FORWARD_CLEAR,
+	/* sendas allow|deny ADDRESS LOGIN...: subject ADDRESS (user@domain or
+	 * @domain), targets the SASL logins given or taken the right to send
+	 * as it; sendas enable|disable (no subject): main.cf's
+	 * smtpd_sender_login_maps and reject_authenticated_sender_login_mismatch
+	 * (issue 15, sendas.h). */
+	OP_SENDAS_ALLOW,
+	OP_SENDAS_DENY,
+	OP_SENDAS_ENABLE,
+	OP_SENDAS_DISABLE,
 };
 
 struct op {

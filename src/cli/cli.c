@@ -98,6 +98,11 @@ static const struct cli_command commands[] = {
 	     "Exit status: 0 done, 1 an id not in the queue or nothing deleted,\n"
 	     "2 usage or failure.\n") },
 	{ "rollback", cmd_rollback, N_("rollback [ID] [--dry-run] [--force]  undo a commit as a new one"), NULL },
+	{ "sendas", cmd_sendas, N_("sendas allow|deny|list|enable|disable [ADDRESS [LOGIN...]]  who may send as\n"
+				   "                          which address (smtpd_sender_login_maps)"),
+	  N_("The sender login map: each mailbox owns its address, each alias is owned\n"
+	     "by the mailboxes it delivers to (kept in step by every edit), plus the\n"
+	     "logins granted with allow. Postfix asks it user@domain, then @domain.\n") },
 	{ "show", cmd_show, N_("show ADDRESS [--json]    everything known about one address"),
 	  N_("  ADDRESS  user@domain; a NAME without @ shows the system alias NAME\n"
 	     "           of /etc/aliases (show root)\n") },
@@ -210,6 +215,15 @@ static const struct subcommand subcommands[] = {
 	     "reuses queue ids), for hold, release and requeue too.\n"
 	     "  -y, --yes  delete without asking\n") },
 	{ "queue", "flush", N_("queue flush [DOMAIN]  try the deferred mail now (postqueue -f, -s DOMAIN)"), NULL },
+	{ "sendas", "allow", N_("sendas allow ADDRESS LOGIN...  let mailboxes send as ADDRESS (or @DOMAIN)"), NULL },
+	{ "sendas", "deny", N_("sendas deny ADDRESS LOGIN...  take a grant back"), NULL },
+	{ "sendas", "list", N_("sendas list [ADDRESS] [--json]  who may send as each address, or as ADDRESS"), NULL },
+	{ "sendas", "enable", N_("sendas enable  main.cf: smtpd_sender_login_maps and the login mismatch restriction"),
+	  N_("Sets smtpd_sender_login_maps = hash:MAP and puts\n"
+	     "reject_authenticated_sender_login_mismatch first in smtpd_sender_restrictions:\n"
+	     "a client that logged in may then only use a MAIL FROM its login owns\n"
+	     "(553 5.7.1 ... not owned by user).\n") },
+	{ "sendas", "disable", N_("sendas disable  main.cf no longer checks who sends as whom"), NULL },
 	{ "sysalias", "set", N_("sysalias set NAME TARGET...  set a system alias of /etc/aliases"), NULL },
 	{ "sysalias", "del", N_("sysalias del NAME  remove a system alias"), NULL },
 };

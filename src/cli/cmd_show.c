@@ -69,6 +69,7 @@ static const char *target_text(enum target_class c)
 }
 
 struct facts {
+	const struct world *w;
 	char *address;   /* folded */
 	const char *domain;
 	enum domain_class cls;
@@ -154,6 +155,7 @@ static void show_json(const struct facts *f)
 	} else {
 		json_object_set_new(o, "system_alias", json_null());
 	}
+	json_object_set_new(o, "sendas", cli_json_sendas(f->w, f->address));
 	cli_json_print(o);
 }
 
@@ -241,6 +243,7 @@ static void show_text(const struct facts *f)
 		fieldf(_("/etc/aliases:"), _("line %u: %s"), f->sysalias->line, sb_str(&t));
 		sb_free(&t);
 	}
+	cli_sendas_text(f->w, f->address, _("may be sent as by:"));
 	if (f->swallowed)
 		printf(_("warning: the catch-all %s in the alias map takes this mailbox's mail: add the "
 			 "identity entry \"%s %s\" or move the catch-all to the mailbox map "
@@ -317,6 +320,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	f.domain = at + 1;
 
 	struct world *w = cli_world(cli);
+	f.w = w;
 	f.cls = world_domain_class(w, f.domain, &f.classes);
 	f.dom = world_domain_find(w, f.domain);
 	f.mb = world_mailbox_find(w, f.address);

@@ -38,6 +38,7 @@ libvmailcli_a_SOURCES += \
 	src/cli/cmd_import.c \
 	src/cli/cmd_log.c \
 	src/cli/cmd_rollback.c \
+	src/cli/cmd_sendas.c \
 	src/cli/transact.c
 noinst_HEADERS += src/cli/cli_int.h
 

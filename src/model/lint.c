@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lint_int.h"
 #include "vmailadm/aliasdom.h"
 #include "vmailadm/config.h"
 #include "vmailadm/doveconf.h"
@@ -37,12 +38,13 @@ const char *lint_severity_name(enum lint_severity s)
 	return s == LINT_ERROR ? "error" : s == LINT_WARNING ? "warning" : "info";
 }
 
-static void add(struct lint_report *r, const char *rule, enum lint_severity sev, const char *file,
-		unsigned line, const char *subject, const char *fix, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
+/* lint_add and lint_fixf are shared with the rules kept in files of their
+ * own (lint_int.h); here they keep their short names. */
+#define add lint_add
+#define fixf lint_fixf
 
-static void add(struct lint_report *r, const char *rule, enum lint_severity sev, const char *file,
-		unsigned line, const char *subject, const char *fix, const char *fmt, ...)
+void add(struct lint_report *r, const char *rule, enum lint_severity sev, const char *file,
+	 unsigned line, const char *subject, const char *fix, const char *fmt, ...)
 {
 	r->v = xreallocarray(r->v, r->n + 1, sizeof *r->v);
 	struct lint_problem *p = &r->v[r->n++];
@@ -63,8 +65,7 @@ static void add(struct lint_report *r, const char *rule, enum lint_severity sev,
 }
 
 /* A fix text built with a format (the fix column is one line). */
-static char *fixf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fixf(const char *fmt, ...)
+char *fixf(const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
@@ -872,6 +873,8 @@ void lint_run_stoppable(const struct world *w, const struct config *cfg,
 	lint_aliases(w, out, &st);
 	if (!lint_stopped(&st))
 		lint_alias_domains(w, out);
+	if (!lint_stopped(&st))
+		lint_sendas(w, out);
 	struct strmap *maildirs = strmap_create(256);
 	lint_mailboxes(w, cfg, out, maildirs, &st);
 	lint_orphan_maildirs(w, out, maildirs, &st);

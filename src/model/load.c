@@ -12,6 +12,7 @@
 #include "model_int.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/sendas.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/tableidx.h"
 #include "vmailadm/xalloc.h"
@@ -227,6 +228,25 @@ void load_maps_read(struct load_maps *lm, const struct maincf *mc, load_domain_i
 			  item, ctx, d);
 	load_domain_param(lm, mc, "virtual_mailbox_domains", DOMAIN_VIRTUAL_MAILBOX,
 			  MAP_MAILBOX_DOMAINS, item, ctx, d);
+}
+
+/* The sender login map (sendas.h): main.cf's, else the setting's file,
+ * which need not exist yet (then an empty table, and no word said). */
+static void load_sender_maps(struct load_maps *lm, const struct maincf *mc, const struct config *cfg,
+			     struct diags *d)
+{
+	load_address_maps(lm, mc, "smtpd_sender_login_maps", MAP_SENDER_LOGIN, d);
+	for (size_t i = 0; i < lm->n; i++)
+		if (lm->v[i]->roles & MAP_SENDER_LOGIN)
+			return;
+	char *path = sendas_default_path(cfg), *spec = xasprintf("hash:%s", path);
+	struct diags quiet = DIAGS_INIT;
+	long at = load_map(lm, spec, MAP_SENDER_LOGIN, "sender_login_map", 0, &quiet);
+	if (at >= 0 && lm->v[at]->table && doc_exists(table_doc(lm->v[at]->table)))
+		diags_take(d, &quiet);
+	diags_free(&quiet);
+	free(spec);
+	free(path);
 }
 
 struct tableidx *load_maps_idx(const struct load_maps *lm, size_t i)
@@ -836,6 +856,7 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 	w->maps.maincf = w->maincf_path;
 	struct dom_collect dc = { w, strmap_create(64), NULL, 0, 0 };
 	load_maps_read(&w->maps, w->maincf, world_domain_item, &dc, d);
+	load_sender_maps(&w->maps, w->maincf, cfg, d);
 	load_passwd(w, cfg, d);
 	w->sysaliases = load_sysaliases(cfg, src, d);
 	load_build(w, &dc, d);

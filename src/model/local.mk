@@ -2,6 +2,7 @@
 noinst_HEADERS += \
 	include/vmailadm/dovepath.h \
 	include/vmailadm/aliasdom.h \
+	include/vmailadm/sendas.h \
 	include/vmailadm/model.h \
 	src/model/model_int.h
 libvmail_a_SOURCES += \
@@ -10,15 +11,18 @@ libvmail_a_SOURCES += \
 	src/model/dovepath.c \
 	src/model/index.c \
 	src/model/load.c \
-	src/model/model.c
+	src/model/model.c \
+	src/model/sendas.c
 
 # Where mail goes (trace) and the traps that lose it (lint).
 noinst_HEADERS += \
 	include/vmailadm/lint.h \
 	include/vmailadm/trace.h \
+	src/model/lint_int.h \
 	src/model/trace_int.h
 libvmail_a_SOURCES += \
 	src/model/lint.c \
+	src/model/lint_sendas.c \
 	src/model/trace.c \
 	src/model/trace_deliver.c \
 	src/model/trace_expand.c \
@@ -52,6 +56,7 @@ EXTRA_DIST += \
 	tests/fixtures/world/lintbad/etc/aliases \
 	tests/fixtures/world/lintbad/etc/dovecot/users \
 	tests/fixtures/world/lintbad/etc/postfix/main.cf \
+	tests/fixtures/world/lintbad/etc/postfix/sender_login \
 	tests/fixtures/world/lintbad/etc/postfix/vdomains \
 	tests/fixtures/world/lintbad/etc/postfix/virtual \
 	tests/fixtures/world/lintbad/etc/postfix/virtual.regexp \

@@ -860,7 +860,16 @@ int apply_catchall_clear(struct stage *s, struct world *w, const struct op *op, 
 /* The kind's handler, from its row in op.c's table. */
 int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
+	struct sendas_all *before = NULL;
+	if (sendas_apply_before(s, w, op, &before) < 0)
+		return -1;
 	int rc = op_handler(op->kind)(s, w, op, d);
-	/* the alias domains of what op added or removed follow it */
-	return rc == 0 ? aliasdom_apply_sync(s, w, op, d) : rc;
+	/* the alias domains of what op added or removed follow it, then who
+	 * may send as the addresses it changed */
+	if (rc == 0)
+		rc = aliasdom_apply_sync(s, w, op, d);
+	if (rc == 0)
+		rc = sendas_apply_sync(s, w, op, before, d);
+	sendas_apply_free(&before);
+	return rc;
 }

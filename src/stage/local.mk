@@ -3,6 +3,7 @@ libvmail_a_SOURCES += \
 	src/stage/apply.c \
 	src/stage/rename.c \
 	src/stage/forward.c \
+	src/stage/sendas_apply.c \
 	src/stage/audit.c \
 	src/stage/build.c \
 	src/stage/commit.c \

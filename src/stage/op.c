@@ -37,6 +37,7 @@ enum op_flag {
 	OPF_LIST = 1 << 1,        /* targets may come several in one word ("a@x, b@x") */
 	OPF_SIZE = 1 << 2,        /* the one positional word after the subject is a size */
 	OPF_QUICK = 1 << 3,       /* one mailbox: the stage's quick path may apply it */
+	OPF_NO_SUBJECT = 1 << 4,  /* the words name no subject (sendas enable) */
 };
 
 struct op_desc;
@@ -129,6 +130,15 @@ static void describe_forward_set(const struct op_desc *nm, const struct op *op, 
 		sb_adds(out, _(" (no copy kept)"));
 }
 
+/* The summary's first %s is the logins, the second the address. */
+static void describe_sendas(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	struct strbuf who = STRBUF_INIT;
+	add_targets(&who, op);
+	sb_addf(out, _(nm->summary), sb_str(&who), op->subject);
+	sb_free(&who);
+}
+
 /* The summary's second %s is where the thing comes back from. */
 static void describe_restore(const struct op_desc *nm, const struct op *op, struct strbuf *out)
 {
@@ -155,6 +165,14 @@ static const struct op_desc op_descs[] = {
 	  N_("forward a copy of the mail of %s to "), describe_forward_set },
 	{ OP_FORWARD_CLEAR, "forward", "clear", 0, 0, 0, 0, N_("an address"), apply_forward_clear,
 	  N_("stop forwarding the mail of %s"), NULL },
+	{ OP_SENDAS_ALLOW, "sendas", "allow", 1, -1, 0, OPF_LIST, N_("an address"), apply_sendas_allow,
+	  N_("let %s send as %s"), describe_sendas },
+	{ OP_SENDAS_DENY, "sendas", "deny", 1, -1, 0, OPF_LIST, N_("an address"), apply_sendas_deny,
+	  N_("stop %s sending as %s"), describe_sendas },
+	{ OP_SENDAS_ENABLE, "sendas", "enable", 0, 0, 0, OPF_NO_SUBJECT, N_("nothing"), apply_sendas_enable,
+	  N_("make Postfix refuse a sender address the login does not own (smtpd_sender_login_maps)"), NULL },
+	{ OP_SENDAS_DISABLE, "sendas", "disable", 0, 0, 0, OPF_NO_SUBJECT, N_("nothing"), apply_sendas_disable,
+	  N_("stop Postfix checking who sends as whom (smtpd_sender_login_maps)"), NULL },
 	{ OP_MAILBOX_QUOTA, "mailbox", "quota", 1, 1, 0, OPF_SIZE | OPF_QUICK,
 	  N_("an address"), apply_mailbox_quota,
 	  N_("set the quota of %s to %s"), describe_mailbox_quota },
@@ -562,6 +580,12 @@ static char **op_words_split_list(char ***posp, int *npos)
 static bool op_words_arity(const struct op_desc *nm, int npos, const char *file, unsigned line,
 			   struct diags *d)
 {
+	if ((nm->flags & OPF_NO_SUBJECT) && npos > 0) {
+		diag_error(d, file, line, _("too many arguments for '%s %s'"), nm->object, nm->verb);
+		return false;
+	}
+	if (nm->flags & OPF_NO_SUBJECT)
+		return true;
 	if (npos < 1) {
 		/* The article goes with the noun: "an address", "a domain". */
 		diag_error(d, file, line, _("'%s %s' needs %s"), nm->object, nm->verb, _(nm->subject_noun));
@@ -791,7 +815,8 @@ void op_format(const struct op *op, struct strbuf *out)
 		format_options(op, &w);
 		add_word(&w, "--");
 	}
-	add_word(&w, op->subject);
+	if (!(nm->flags & OPF_NO_SUBJECT))
+		add_word(&w, op->subject);
 	if (op->kind == OP_MAILBOX_QUOTA)
 		add_word(&w, op->quota && *op->quota ? op->quota : "none");
 	for (size_t i = 0; i < op->ntargets; i++)

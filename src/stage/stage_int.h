@@ -169,6 +169,19 @@ int aliasdom_apply_sync(struct stage *s, struct world *w, const struct op *op, s
  * -1 refused (alias domains still point at it, without --cascade). */
 int aliasdom_apply_domain_del(struct stage *s, struct world *w, const struct op *op, struct diags *d);
 
+/* sendas_apply.c: the sender login map (vmailadm/sendas.h) */
+op_apply_fn apply_sendas_allow, apply_sendas_deny, apply_sendas_enable, apply_sendas_disable;
+/* Before op: the computed owners as they are (*before, NULL when there is
+ * no sender login map to keep or op changes no address); -1 on the quick
+ * path while there is a map (the full path keeps it). After op:
+ * sendas_apply_sync writes the lines whose computed owners changed,
+ * keeping each line's grants. */
+struct sendas_all;
+int sendas_apply_before(struct stage *s, struct world *w, const struct op *op, struct sendas_all **before);
+int sendas_apply_sync(struct stage *s, struct world *w, const struct op *op, struct sendas_all *before,
+		      struct diags *d);
+void sendas_apply_free(struct sendas_all **before);
+
 /* quick.c */
 int quick_apply(struct stage *s, const struct op *op, const char *expect);
 /* Replayed on files edited since it was staged, does op (whose actions

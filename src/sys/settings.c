@@ -32,6 +32,12 @@ static const struct setting settings[] = {
 	{ "aliases_file", ST_PATH, "/etc/aliases",
 	  N_("The local aliases(5) file (postmaster, abuse, root ...), rebuilt with postalias."),
 	  OFF(aliases_file), 0, 0, NULL, NULL },
+	{ "sender_login_map", ST_STRING, "",
+	  N_("The sender login map (a hash table: who may send as which address) that "
+	     "`vmailadm sendas` keeps when main.cf's smtpd_sender_login_maps names none; "
+	     "`vmailadm sendas enable` makes main.cf name it. A path, relative to postfix_dir "
+	     "when it does not start with '/'; empty means sender_login beside main.cf."),
+	  OFF(sender_login_map), 0, 0, NULL, NULL },
 	{ "vmail_uid", ST_INT, "5000",
 	  N_("The numeric user id that owns every Maildir (Postfix virtual_uid_maps). "
 	     "0 (root) is refused."),

@@ -28,6 +28,7 @@ static const char *const rules[] = {
 	"vmail-uid-below-minimum", "virtual-mailbox-limit-not-quota", "dovecot-path-mismatch",
 	"hash-in-value", "mailbox-map-substitution", "case-sensitive-pattern", "forward-loop",
 	"forward-without-copy", "quota-nearly-full", "aliasdom-out-of-step", "aliasdom-wildcard",
+	"sendas-out-of-step", "sendas-unknown-login", "sendas-not-enabled",
 };
 
 static void set_mtime(const char *path, time_t when)
@@ -101,6 +102,8 @@ static struct config *bad_tree(void)
 	/* vmailbox.db is older than its source; virtual has no .db at all */
 	set_mtime(wt_path("etc/postfix/vmailbox"), now - 10);
 	make_db("etc/postfix/vmailbox", now - 100);
+	set_mtime(wt_path("etc/postfix/sender_login"), now - 10);
+	make_db("etc/postfix/sender_login", now);   /* built: only its send-as rules fire */
 	chmod(wt_path("etc/dovecot/users"), 0644);
 	chmod(wt_path("mail"), 0777);
 	cfg->vmail_uid = 4242;   /* the maildirs are not owned by it */
@@ -196,6 +199,12 @@ static void test_bad_triggers_every_rule(void)
 	CU_ASSERT(p && p->line == 15 && strstr(p->message, "no longer exists"));
 	p = find(&r, "aliasdom-out-of-step", "mirror.test");
 	CU_ASSERT(p && strstr(p->message, "has no line") && strstr(p->fix, "vmailadm alias add"));
+	/* send-as (issue 15): alice's own address lacks her; a grant to no mailbox */
+	p = find(&r, "sendas-out-of-step", "alice@bad.test");
+	CU_ASSERT(p && p->line == 2 && strstr(p->fix, "sendas allow alice@bad.test alice@bad.test"));
+	p = find(&r, "sendas-unknown-login", "bob@bad.test");
+	CU_ASSERT(p && p->line == 3 && strstr(p->message, "ghost@bad.test"));
+	CU_ASSERT_PTR_NOT_NULL(find(&r, "sendas-not-enabled", NULL));
 	p = find(&r, "aliasdom-wildcard", "@wild.test");
 	CU_ASSERT(p && p->line == 17 && strstr(p->message, "backscatter"));
 	CU_ASSERT_PTR_NULL(find(&r, "aliasdom-out-of-step", "wild.test"));

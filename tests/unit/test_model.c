@@ -254,7 +254,10 @@ static void test_maps_kept(void)
 	struct diags d = DIAGS_INIT;
 	struct world *w = load("basic", &d);
 	CU_ASSERT_FATAL(w != NULL);
-	CU_ASSERT_EQUAL(world_map_count(w), 2);
+	/* and the sender login map beside main.cf (sendas.h), read though absent */
+	CU_ASSERT_EQUAL(world_map_count(w), 3);
+	struct world_map *sl = world_map_for(w, MAP_SENDER_LOGIN);
+	CU_ASSERT(sl && sl->table && table_count(sl->table) == 0 && !doc_exists(table_doc(sl->table)));
 	struct world_map *mb = world_map_for(w, MAP_VIRTUAL_MAILBOX);
 	struct world_map *al = world_map_for(w, MAP_VIRTUAL_ALIAS);
 	CU_ASSERT_FATAL(mb && al && mb != al);
