@@ -141,6 +141,7 @@ INTEGRATION_TESTS = \
 	tests/integration/queue-direct.sh \
 	tests/integration/queue-ui.sh \
 	tests/integration/rename-live.sh \
+	tests/integration/sendas-live.sh \
 	tests/integration/stage-live.sh \
 	tests/integration/trace-vs-postfix.sh \
 	tests/integration/traffic-live.sh
