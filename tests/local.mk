@@ -92,6 +92,7 @@ UI_TESTS = \
 	tests/ui/edit.sh \
 	tests/ui/rename.sh \
 	tests/ui/forward.sh \
+	tests/ui/sendas.sh \
 	tests/ui/limits.sh \
 	tests/ui/find.sh \
 	tests/ui/forms.sh \

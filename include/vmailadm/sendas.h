@@ -83,6 +83,12 @@ void sendas_all_free(struct sendas_all *a);
 const struct table_entry *sendas_lookup(const struct world *w, const char *address,
 					struct strbuf *form);
 
+/* A line's owners for people: "a@x, b@x (granted)", each the rule gives
+ * but the line lacks said missing; escaped. Appended to out. */
+void sendas_owners_text(const struct world *w, const char *key, const char *value, struct strbuf *out);
+/* The grants of address's own line (its owners the rule does not give). */
+void sendas_grants(const struct world *w, const char *address, struct sendas_list *out);
+
 /* One line of the map checked against the rule (lint): */
 enum sendas_fault {
 	SENDAS_MISSING_OWNER,   /* a computed owner is not on the line */

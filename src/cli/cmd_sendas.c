@@ -42,26 +42,6 @@ static json_t *sendas_json_owners(const struct world *w, const char *key, const 
 	return arr;
 }
 
-/* "alice@x, bob@x (granted)", escaped. */
-static void sendas_text_owners(const struct world *w, const char *key, const char *value,
-			       struct strbuf *out)
-{
-	struct sendas_list have = { 0 }, rule = { 0 };
-	sendas_list_parse(&have, value);
-	sendas_computed(w, key, &rule);
-	for (size_t i = 0; i < have.n; i++) {
-		sb_adds(out, i ? ", " : "");
-		sb_add_printable(out, have.v[i], strlen(have.v[i]));
-		if (!sendas_list_has(&rule, have.v[i]))
-			sb_adds(out, _(" (granted)"));
-	}
-	for (size_t i = 0; i < rule.n; i++)
-		if (!sendas_list_has(&have, rule.v[i]))
-			sb_addf(out, _("%s%s (missing: the rule gives it)"), out->len ? ", " : "", rule.v[i]);
-	sendas_list_free(&have);
-	sendas_list_free(&rule);
-}
-
 json_t *cli_json_sendas(const struct world *w, const char *address)
 {
 	const struct world_map *m = sendas_map(w);
@@ -88,7 +68,7 @@ void cli_sendas_text(const struct world *w, const char *address, const char *lab
 		return;
 	struct strbuf form = STRBUF_INIT, who = STRBUF_INIT;
 	const struct table_entry *e = sendas_lookup(w, address, &form);
-	sendas_text_owners(w, e ? form.buf : address, e ? e->value : "", &who);
+	sendas_owners_text(w, e ? form.buf : address, e ? e->value : "", &who);
 	if (!who.len)
 		sb_adds(&who, _("nobody (a client that logs in is refused it)"));
 	if (e && strcmp(form.buf, address) != 0)
@@ -130,7 +110,7 @@ static int sendas_list_all(struct cli *cli, const struct world *w, const struct 
 		sb_add_printable(&line, e->lookup_key, strlen(e->lookup_key));
 		for (size_t pad = strlen(e->lookup_key); pad < width + 2; pad++)
 			sb_addc(&line, ' ');
-		sendas_text_owners(w, e->lookup_key, e->value, &line);
+		sendas_owners_text(w, e->lookup_key, e->value, &line);
 		printf("%s\n", line.buf);
 	}
 	sb_free(&line);

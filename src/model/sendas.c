@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "vmailadm/config.h"
+#include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/sendas.h"
 #include "vmailadm/strmap.h"
@@ -329,6 +330,39 @@ const struct table_entry *sendas_lookup(const struct world *w, const char *addre
 	free(delims);
 	free(a);
 	return e;
+}
+
+void sendas_owners_text(const struct world *w, const char *key, const char *value, struct strbuf *out)
+{
+	struct sendas_list have = { 0 }, rule = { 0 };
+	sendas_list_parse(&have, value);
+	sendas_computed(w, key, &rule);
+	for (size_t i = 0; i < have.n; i++) {
+		sb_adds(out, i ? ", " : "");
+		sb_add_printable(out, have.v[i], strlen(have.v[i]));
+		if (!sendas_list_has(&rule, have.v[i]))
+			sb_adds(out, _(" (granted)"));
+	}
+	for (size_t i = 0; i < rule.n; i++)
+		if (!sendas_list_has(&have, rule.v[i]))
+			sb_addf(out, _("%s%s (missing: the rule gives it)"), out->len ? ", " : "", rule.v[i]);
+	sendas_list_free(&have);
+	sendas_list_free(&rule);
+}
+
+void sendas_grants(const struct world *w, const char *address, struct sendas_list *out)
+{
+	const struct world_map *m = sendas_map(w);
+	const struct table_entry *e = m ? table_lookup(m->table, address) : NULL;
+	struct sendas_list have = { 0 }, rule = { 0 };
+	if (e)
+		sendas_list_parse(&have, e->value);
+	sendas_computed(w, address, &rule);
+	for (size_t i = 0; i < have.n; i++)
+		if (!sendas_list_has(&rule, have.v[i]))
+			sendas_list_add(out, have.v[i]);
+	sendas_list_free(&have);
+	sendas_list_free(&rule);
 }
 
 /* ---- out of step ---- */

@@ -256,6 +256,8 @@ static bool browse_k_edit(struct screen *s, struct ui *ui, ui_key k)
 		edit_mailbox_rename(ui, &sel);
 	else if (k == 'f')
 		edit_mailbox_forward(ui, &sel);
+	else if (k == 'A')
+		edit_mailbox_sendas(ui, &sel);
 	else
 		edit_quota(ui, &sel);
 	return true;
@@ -503,6 +505,8 @@ static const struct keydef browse_keys[] = {
 	  .help = N_("set the selected mailbox's quota") },
 	{ .keys = { 'f' }, .run = browse_k_edit, .name = "f",
 	  .help = N_("the selected mailbox's forwarding: its targets, with or without a copy in the mailbox") },
+	{ .keys = { 'A' }, .run = browse_k_edit, .name = "A",
+	  .help = N_("who may send as the selected mailbox or alias: the logins granted beside its owners (sender login map)") },
 	{ .keys = { 'M' }, .run = browse_k_edit, .name = "M",
 	  .help = N_("rename the selected mailbox (its maildir moves; the old address may stay as an alias)") },
 	{ .keys = { ' ', UI_FN(KEY_IC) }, .run = tags_k_toggle, .name = "Space  Insert",

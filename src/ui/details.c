@@ -14,8 +14,10 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pwfile.h"
+#include "vmailadm/sendas.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/strmap.h"
+#include "vmailadm/table.h"
 #include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
 
@@ -204,6 +206,25 @@ static void details_reaching(struct browse *B, const struct world *w, const char
 	free(v);
 }
 
+/* Who may send as address, from the sender login map (sendas.h), when
+ * there is one: the line Postfix finds, each owner granted or not. */
+static void details_sendas(struct browse *B, const struct world *w, const char *address)
+{
+	if (!sendas_map(w) || !sendas_present(w))
+		return;
+	struct strbuf form = STRBUF_INIT, who = STRBUF_INIT;
+	const struct table_entry *e = sendas_lookup(w, address, &form);
+	sendas_owners_text(w, e ? form.buf : address, e ? e->value : "", &who);
+	details_add(B, _("Sent as by"), who.len ? ROLE_NORMAL : ROLE_WARNING, "%s",
+		    who.len ? who.buf : _("nobody (a client that logs in is refused it)"));
+	if (!sendas_enabled(w) || !sendas_restriction_param(w))
+		B->det[B->ndet - 1].suffix = xstrdup(_("not enforced: vmailadm sendas enable"));
+	else if (e && strcmp(form.buf, address) != 0)
+		B->det[B->ndet - 1].suffix = xasprintf(_("line %s"), form.buf);
+	sb_free(&form);
+	sb_free(&who);
+}
+
 static void details_mailbox(struct browse *B, const struct world *w, const struct mailbox *b,
 			    size_t mbx)
 {
@@ -278,6 +299,7 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 			_("to the domain's catch-all: the mailbox needs an identity alias entry"));
 	else
 		details_add(B, _("Mail goes"), ROLE_NORMAL, "%s", _("into this Maildir"));
+	details_sendas(B, w, b->address);
 	struct lintmark_mailbox_arg ma = { b, lintmark_staged_new(B, b) };
 	const char *keys[] = { b->maildir, b->address, b->domain };
 	details_problems(B, lintmark_match_mailbox, &ma, keys, 3);
@@ -299,6 +321,8 @@ static void details_alias(struct browse *B, const struct world *w, const struct 
 			details_add(B, _("Warning"), ROLE_WARNING, _("%s does not exist: mail to it bounces"),
 				a->targets[i].text);
 	details_reaching(B, w, a->address);
+	if (!a->is_catchall)
+		details_sendas(B, w, a->address);
 	details_problems(B, lintmark_match_alias, a, &a->address, 1);
 	details_trace(B, a->address, NULL);
 }

@@ -146,6 +146,25 @@ bool edit_check_targets(struct form *f, size_t i, const char *v, struct strbuf *
 	return ok;
 }
 
+bool edit_check_logins(struct form *f, size_t i, const char *v, struct strbuf *why)
+{
+	(void)i;
+	size_t n;
+	char **t = edit_check_split_targets(v, &n);
+	const struct edit_ctx *c = form_ctx(f);
+	bool ok = true;
+	for (size_t k = 0; ok && k < n; k++) {
+		char *a = edit_check_address(c, t[k]);
+		if (!world_mailbox_find(the_ui->view, a)) {
+			sb_addf(why, _("%s is not a mailbox: only a mailbox logs in"), a);
+			ok = false;
+		}
+		free(a);
+	}
+	edit_check_free_targets(t, n);
+	return ok;
+}
+
 /* The catch-all's target may also be "@domain" (each user to the same
  * user there). */
 bool edit_check_catchall_target(struct form *f, size_t i, const char *v, struct strbuf *why)

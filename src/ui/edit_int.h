@@ -38,5 +38,8 @@ bool edit_check_password_required(struct form *f, size_t i, const char *v, struc
 /* The repeat field follows the one before it. */
 bool edit_check_again(struct form *f, size_t i, const char *v, struct strbuf *why);
 bool edit_check_domain(struct form *f, size_t i, const char *v, struct strbuf *why);
+/* Logins that may be granted send-as: mailboxes (bare names completed);
+ * empty is fine. */
+bool edit_check_logins(struct form *f, size_t i, const char *v, struct strbuf *why);
 
 #endif

@@ -1,8 +1,10 @@
 /* The forms of a mailbox's issue-15 edits: rename (M) — the new address
  * checked as typed by the rules of a new mailbox, the old one kept as an
- * alias or not — and forwarding (f) — the targets, a copy kept or not.
- * They stage the same `mailbox rename` / `forward set|clear` the command
- * line does (src/stage/rename.c, forward.c). */
+ * alias or not — forwarding (f) — the targets, a copy kept or not — and
+ * send-as (A, a mailbox or an alias) — the logins granted beside the
+ * rule's owners. They stage the same `mailbox rename`, `forward set|clear`
+ * and `sendas allow|deny` the command line does (src/stage/rename.c,
+ * forward.c, sendas_apply.c). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
+#include "vmailadm/sendas.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
@@ -152,4 +155,80 @@ void edit_mailbox_forward(struct ui *ui, const struct ui_sel *sel)
 	ui_push(ui, form_create(ui, title, fields, 2, edit_mailbox_forward_submit, edit_mailbox_ctx(b),
 				edit_mailbox_ctx_free));
 	sb_free(&now);
+}
+
+/* ---- send-as ---- */
+
+/* The grants typed (bare names completed), against those of the line:
+ * one allow for the new ones, one deny for the ones taken out. */
+static int edit_mailbox_sendas_submit(struct form *f, struct ui *ui, struct strbuf *err)
+{
+	struct edit_ctx *c = form_ctx(f);
+	size_t n;
+	char **t = edit_check_split_targets(form_value(f, 0), &n);
+	struct sendas_list now = { 0 }, was = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		char *a = edit_check_address(c, t[i]);
+		sendas_list_add(&now, a);
+		free(a);
+	}
+	edit_check_free_targets(t, n);
+	sendas_grants(ui->view, c->subject, &was);
+	struct op *allow = op_new(OP_SENDAS_ALLOW, c->subject), *deny = op_new(OP_SENDAS_DENY, c->subject);
+	for (size_t i = 0; i < now.n; i++)
+		if (!sendas_list_has(&was, now.v[i]))
+			op_add_target(allow, now.v[i]);
+	for (size_t i = 0; i < was.n; i++)
+		if (!sendas_list_has(&now, was.v[i]))
+			op_add_target(deny, was.v[i]);
+	int rc = 0;
+	if (deny->ntargets)
+		rc = staged_push(ui, deny, err);
+	else
+		op_free(&deny);
+	if (rc == 0 && allow->ntargets)
+		rc = staged_push(ui, allow, err);
+	else
+		op_free(&allow);
+	if (rc == 0 && !was.n && !now.n)
+		ui_status(ui, ROLE_STATUS, "%s", _("no grant: nothing to change"));
+	sendas_list_free(&now);
+	sendas_list_free(&was);
+	return rc;
+}
+
+void edit_mailbox_sendas(struct ui *ui, const struct ui_sel *sel)
+{
+	edit_check_for(ui);
+	if (staged_refuse_unreadable(ui))
+		return;
+	const char *address = sel->kind == SEL_MAILBOX && sel->mailbox ? sel->mailbox->address
+			    : sel->kind == SEL_ALIAS && sel->alias && !sel->alias->is_catchall ? sel->alias->address
+			    : NULL;
+	if (sel->ghost || !address) {
+		ui_status(ui, ROLE_STATUS, "%s", _("select a mailbox or an alias to say who may send as it"));
+		return;
+	}
+	struct sendas_list grants = { 0 }, rule = { 0 };
+	sendas_grants(ui->view, address, &grants);
+	sendas_computed(ui->view, address, &rule);
+	struct strbuf now = STRBUF_INIT, owners = STRBUF_INIT;
+	sendas_list_join(&grants, &now);
+	sendas_list_join(&rule, &owners);
+	struct form_field fields[] = {
+		{ N_("Also allowed"), now.len ? now.buf : NULL,
+		  N_("mailboxes, separated by commas; empty: only the owners"), false, edit_check_logins },
+	};
+	char title[600];
+	snprintf(title, sizeof title, _("Who may send as %s (its owners: %s)"), address,
+		 owners.len ? owners.buf : _("none"));
+	struct edit_ctx *c = xcalloc(1, sizeof *c);
+	const char *at = strrchr(address, '@');
+	c->domain = xstrdup(at ? at + 1 : "");
+	c->subject = xstrdup(address);
+	ui_push(ui, form_create(ui, title, fields, 1, edit_mailbox_sendas_submit, c, edit_mailbox_ctx_free));
+	sb_free(&now);
+	sb_free(&owners);
+	sendas_list_free(&grants);
+	sendas_list_free(&rule);
 }

@@ -289,6 +289,8 @@ void edit_quota(struct ui *ui, const struct ui_sel *sel);
 /* edit_mailbox.c: the selected mailbox's rename and forwarding forms */
 void edit_mailbox_rename(struct ui *ui, const struct ui_sel *sel);
 void edit_mailbox_forward(struct ui *ui, const struct ui_sel *sel);
+/* A: who may send as the selected mailbox or alias (its grants). */
+void edit_mailbox_sendas(struct ui *ui, const struct ui_sel *sel);
 /* q on the main screen: asks first when changes are staged. */
 void edit_quit(struct ui *ui);
 
