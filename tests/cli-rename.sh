@@ -62,6 +62,11 @@ v apply "$tmp/batch" >"$tmp/out" 2>&1 || no "apply: $(cat "$tmp/out")"
 	no "--keep-old: janedoe is not an alias of jane"
 [ -d "$d/vhosts/andromed.cloud/jane/cur" ] || no "apply: the maildir did not move"
 
+# A system alias of the aliases file naming OLD names NEW (issue 15).
+v mailbox rename admin@andromed.cloud chef@andromed.cloud >"$tmp/out" 2>&1 || no "rename admin: $(cat "$tmp/out")"
+grep -q "^root: *chef@andromed.cloud$" "$d/etc/aliases" || no "/etc/aliases: $(grep '^root' "$d/etc/aliases")"
+grep -q "^note: the system alias root (aliases file) now delivers to chef@andromed.cloud$" "$tmp/out" || no "rename admin: no note"
+
 # Killed after the move: the next run puts files and maildir back.
 before=$(sums)
 VMAILADM_FAIL_AT=rename-maildir:kill "$VMAILADM" --config "$d/vmailadm.yaml" \

@@ -1,7 +1,9 @@
 /* mailbox rename OLD NEW (issue 15): one operation that moves the maildir
  * and rewrites every line naming OLD — the mailbox map line, the
  * passwd-file line (hash, quota and extra fields kept), every alias target,
- * the catch-alls delivering to its maildir — so that nothing is left
+ * the catch-alls delivering to its maildir, the system aliases of the
+ * aliases file (and, through apply_op, the alias-domain and sender login
+ * map lines) — so that nothing is left
  * pointing at a name or a place that no longer exists. */
 #include "config.h"
 
@@ -194,6 +196,44 @@ static int rename_aliases(struct stage *s, struct world *w, const struct mailbox
 	return 0;
 }
 
+/* /etc/aliases: a system alias delivering to OLD (root: john@example.com)
+ * delivers to NEW, its other targets as written. The names are gathered
+ * first: an edit rebuilds the entries. */
+static int rename_sysaliases(struct stage *s, struct world *w, const char *old, const char *new,
+			     struct diags *d)
+{
+	struct aliases *al = world_system_aliases(w);
+	char **names = NULL, **values = NULL;
+	size_t n = 0, cap = 0, vcap = 0;
+	for (size_t i = 0; i < aliases_count(al); i++) {
+		const struct alias_entry *e = aliases_entry(al, i);
+		struct strbuf v = STRBUF_INIT;
+		bool hit = false;
+		for (size_t k = 0; !e->shadowed && k < e->ntargets; k++) {
+			bool same = strcasecmp(e->targets[k], old) == 0;
+			hit |= same;
+			sb_addf(&v, "%s%s", v.len ? ", " : "", same ? new : e->targets[k]);
+		}
+		if (hit) {
+			xgrow(&names, &cap, n + 1, sizeof *names);
+			xgrow(&values, &vcap, n + 1, sizeof *values);
+			names[n] = xstrdup(e->lookup_key);
+			values[n++] = sb_detach(&v);
+		}
+		sb_free(&v);
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0 && (rc = aliases_set(al, names[i], values[i], d)) == 0)
+			stage_add_note(s, _("the system alias %s (aliases file) now delivers to %s"), names[i], new);
+		free(names[i]);
+		free(values[i]);
+	}
+	free(names);
+	free(values);
+	return rc;
+}
+
 int apply_mailbox_rename(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const struct mailbox *b = apply_need_mailbox(w, op->subject, d);
@@ -245,6 +285,8 @@ int apply_mailbox_rename(struct stage *s, struct world *w, const struct op *op, 
 		}
 		if (rc == 0 && b->pw)
 			rc = rename_pwfile(s, w, b, new, from, to, home, d);
+		if (rc == 0)
+			rc = rename_sysaliases(s, w, b->address, new, d);
 		if (rc == 0) {
 			stage_add_action(s, ACT_MAILDIR_RENAME, from, to, b->address);
 			if (!b->pw)
