@@ -54,11 +54,11 @@ bool sendas_enabled(const struct world *w);
 /* The parameter of main.cf whose restrictions hold a *_sender_login_mismatch
  * restriction, or NULL when none does. */
 const char *sendas_restriction_param(const struct world *w);
-/* The restriction list param with reject_authenticated_sender_login_mismatch
- * first (a new string), or NULL when it holds a login-mismatch one already. */
-char *sendas_restriction_add(const char *value);
-/* The list without any *_sender_login_mismatch restriction (a new string). */
-char *sendas_restriction_remove(const char *value);
+/* A restriction list with reject_authenticated_sender_login_mismatch
+ * first (add), or without any *_sender_login_mismatch (!add), its items
+ * joined by sep (", " in main.cf, "," in a master.cf -o); a new string, or
+ * NULL when it would not change. */
+char *sendas_restriction_edit(const char *value, bool add, const char *sep);
 
 /* The computed owners of address (sorted) appended to out. Asks the
  * world's tables, which a stage edits in place: so it gives the owners as

@@ -153,26 +153,21 @@ const char *sendas_restriction_param(const struct world *w)
 	return NULL;
 }
 
-char *sendas_restriction_add(const char *value)
+char *sendas_restriction_edit(const char *value, bool add, const char *sep)
 {
-	if (sendas_list_mismatch(value))
+	bool has = sendas_list_mismatch(value);
+	if (add == has)
 		return NULL;
-	/* First: a permit_sasl_authenticated before it would let the mail
-	 * through unchecked (restrictions stop at the first decision). */
-	while (*value == ' ' || *value == '\t')
-		value++;
-	return *value ? xasprintf("reject_authenticated_sender_login_mismatch, %s", value)
-		      : xstrdup("reject_authenticated_sender_login_mismatch");
-}
-
-char *sendas_restriction_remove(const char *value)
-{
 	size_t n;
 	char **items = maincf_split_list(value, &n);
 	struct strbuf sb = STRBUF_INIT;
+	/* First: a permit_sasl_authenticated before it would let the mail
+	 * through unchecked (restrictions stop at the first decision). */
+	if (add)
+		sb_adds(&sb, "reject_authenticated_sender_login_mismatch");
 	for (size_t i = 0; i < n; i++)
 		if (!sendas_is_mismatch(items[i]))
-			sb_addf(&sb, "%s%s", sb.len ? ", " : "", items[i]);
+			sb_addf(&sb, "%s%s", sb.len ? sep : "", items[i]);
 	maincf_list_free(items);
 	char *s = sb_detach(&sb);
 	return s ? s : xstrdup("");

@@ -4,6 +4,7 @@ libvmail_a_SOURCES += \
 	src/stage/rename.c \
 	src/stage/forward.c \
 	src/stage/sendas_apply.c \
+	src/stage/sendas_master.c \
 	src/stage/audit.c \
 	src/stage/build.c \
 	src/stage/commit.c \

@@ -144,6 +144,15 @@ static void plan_rows(struct stage *s, struct plan *p)
 	p->nactions = k;
 }
 
+/* master.cf beside main.cf (sendas enable edits a service's -o): only a
+ * reload makes the master read it. */
+static bool plan_is_mastercf(const char *path, const char *maincf)
+{
+	const char *slash = strrchr(maincf, '/');
+	size_t dir = slash ? (size_t)(slash - maincf) + 1 : 0;
+	return strncmp(path, maincf, dir) == 0 && strcmp(path + dir, "master.cf") == 0;
+}
+
 const struct plan *stage_plan(struct stage *s)
 {
 	if (s->plan_valid)
@@ -162,7 +171,7 @@ const struct plan *stage_plan(struct stage *s)
 		p->files[p->nfiles++] = f;
 		if (!w)
 			continue;
-		if (strcmp(f->path, w->maincf) == 0)
+		if (strcmp(f->path, w->maincf) == 0 || plan_is_mastercf(f->path, w->maincf))
 			reload_postfix = true;
 		if (strcmp(f->path, w->pwfile) == 0)
 			reload_dovecot = true;

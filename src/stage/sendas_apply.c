@@ -179,6 +179,50 @@ int apply_sendas_deny(struct stage *s, struct world *w, const struct op *op, str
 	return rc;
 }
 
+/* master.cf beside main.cf: the services' own -o smtpd_sender_restrictions
+ * get the restriction (add) or lose it, and so do the main.cf parameters
+ * they name ($name). The number of edits, written only when write; -1
+ * when master.cf cannot be read. */
+static long sendas_apply_master(struct stage *s, struct world *w, bool add, bool write, struct diags *d)
+{
+	const char *mpath = world_maincf_path(w), *slash = strrchr(mpath, '/');
+	char *path = xasprintf("%.*s/master.cf", slash ? (int)(slash - mpath) : 1, slash ? mpath : ".");
+	struct staged_file *f = stagefile_get(s, path);
+	if (!f)
+		f = stagefile_read(s, path, true, d);
+	long n = -1;
+	if (f) {
+		const struct strbuf *b = stagefile_bytes(s, f);
+		struct sendas_list params = { 0 };
+		size_t edits = 0;
+		char *text = sendas_master_edit(sb_str(b), b->len, add, &params, &edits);
+		n = (long)edits;
+		for (size_t i = 0; i < params.n; i++) {
+			const char *raw = maincf_raw(world_maincf(w), params.v[i], NULL);
+			char *v = sendas_restriction_edit(raw ? raw : "", add, ", ");
+			if (v && write) {
+				maincf_set(world_maincf(w), params.v[i], v);
+				stage_add_note(s, _("main.cf's %s, which a service of master.cf uses as its smtpd_sender_restrictions, is edited too"),
+					       params.v[i]);
+			}
+			n += v != NULL;
+			free(v);
+		}
+		if (text && write) {
+			struct strbuf nb = STRBUF_INIT;
+			sb_adds(&nb, text);
+			stagefile_set(f, &nb);
+			stage_add_note(s, ngettext("%s: %zu service sets its own smtpd_sender_restrictions (-o): it is edited too",
+						   "%s: %zu services set their own smtpd_sender_restrictions (-o): they are edited too", edits),
+				       path, edits);
+		}
+		free(text);
+		sendas_list_free(&params);
+	}
+	free(path);
+	return n;
+}
+
 int apply_sendas_enable(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	(void)op;
@@ -187,7 +231,10 @@ int apply_sendas_enable(struct stage *s, struct world *w, const struct op *op, s
 		return -1;
 	struct maincf *mc = world_maincf(w);
 	bool maps = sendas_enabled(w), restricted = sendas_restriction_param(w) != NULL;
-	if (maps && restricted) {
+	long master = sendas_apply_master(s, w, true, false, d);
+	if (master < 0)
+		return -1;
+	if (maps && restricted && master == 0) {
 		diag_error(d, world_maincf_path(w), 0, _("send-as is already enabled: main.cf sets smtpd_sender_login_maps and %s holds a sender login mismatch restriction"),
 			   sendas_restriction_param(w));
 		return -1;
@@ -206,10 +253,11 @@ int apply_sendas_enable(struct stage *s, struct world *w, const struct op *op, s
 	}
 	if (!restricted) {
 		const char *raw = maincf_raw(mc, "smtpd_sender_restrictions", NULL);
-		char *v = sendas_restriction_add(raw ? raw : "");
+		char *v = sendas_restriction_edit(raw ? raw : "", true, ", ");
 		maincf_set(mc, "smtpd_sender_restrictions", v);
 		free(v);
 	}
+	sendas_apply_master(s, w, true, true, d);
 	char *sasl = maincf_get(mc, "smtpd_sasl_auth_enable");
 	if (strcasecmp(sasl, "yes") != 0)
 		stage_add_note(s, _("main.cf leaves smtpd_sasl_auth_enable off: the check applies to the clients that log in, e.g. on a submission service of master.cf with -o smtpd_sasl_auth_enable=yes"));
@@ -222,7 +270,10 @@ int apply_sendas_disable(struct stage *s, struct world *w, const struct op *op, 
 	(void)op;
 	struct maincf *mc = world_maincf(w);
 	const char *param = sendas_restriction_param(w);
-	if (!sendas_enabled(w) && !param) {
+	long master = sendas_apply_master(s, w, false, false, d);
+	if (master < 0)
+		return -1;
+	if (!sendas_enabled(w) && !param && master == 0) {
 		diag_error(d, world_maincf_path(w), 0, _("send-as is not enabled: main.cf sets no smtpd_sender_login_maps"));
 		return -1;
 	}
@@ -231,12 +282,13 @@ int apply_sendas_disable(struct stage *s, struct world *w, const struct op *op, 
 		stage_add_note(s, _("%s stays (and is kept in step while it exists); remove it by hand if it is no longer wanted"),
 			       m->ref.path);
 	maincf_unset(mc, "smtpd_sender_login_maps");
+	sendas_apply_master(s, w, false, true, d);
 	const char *raw = param ? maincf_raw(mc, param, NULL) : NULL;
 	if (raw) {
-		char *v = sendas_restriction_remove(raw);
-		if (*v)
+		char *v = sendas_restriction_edit(raw, false, ", ");
+		if (v && *v)
 			maincf_set(mc, param, v);
-		else
+		else if (v)
 			maincf_unset(mc, param);
 		free(v);
 	}

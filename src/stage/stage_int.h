@@ -182,6 +182,14 @@ int sendas_apply_sync(struct stage *s, struct world *w, const struct op *op, str
 		      struct diags *d);
 void sendas_apply_free(struct sendas_all **before);
 
+/* sendas_master.c: master.cf's -o smtpd_sender_restrictions=V (every
+ * service that sets one) with the login mismatch restriction added (add)
+ * or taken out, *edits of them; a V that is "$name" puts name in params
+ * (a main.cf parameter to edit instead). The new text, or NULL when no -o
+ * changes. */
+struct sendas_list;
+char *sendas_master_edit(const char *text, size_t len, bool add, struct sendas_list *params, size_t *edits);
+
 /* quick.c */
 int quick_apply(struct stage *s, const struct op *op, const char *expect);
 /* Replayed on files edited since it was staged, does op (whose actions

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Send-as on the real Postfix with Dovecot SASL (issue 15): a submission
 # listener (smtpd_sasl_auth_enable=yes, smtpd_sasl_type=dovecot through the
-# sandbox Dovecot's auth socket), `vmailadm sendas enable` and `allow`
+# sandbox Dovecot's auth socket, its own -o smtpd_sender_restrictions),
+# `vmailadm sendas enable` (main.cf and that -o of master.cf) and `allow`
 # committed like any edit. A user may send as its own address, its aliases
 # and what it was granted (250); it is refused another mailbox's address
 # (553 5.7.1 ... not owned by user), a revoked grant at once, and the map
@@ -30,9 +31,13 @@ service auth {
 }
 EOF
 postconf -c "$SB_PF" -e "smtpd_sasl_type = dovecot" "smtpd_sasl_path = $SB/dovecot-run/auth-postfix" || exit 99
+# Its own smtpd_sender_restrictions (-o) hide main.cf's: enable must edit
+# master.cf too, or nothing is refused there.
 cat >>"$SB_PF/master.cf" <<EOF
+# the submission-like listener (tests/integration/sendas-live.sh)
 127.0.0.1:$SUB_PORT inet n - n - - smtpd
   -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sender_restrictions=permit_mynetworks
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
 EOF
 touch -d "@$(($(date +%s) - 5))" "$SB_PF/main.cf" "$SB_PF/master.cf"
@@ -67,6 +72,9 @@ vm sendas allow contact@ascent.cloud "$JOHN" || no "sendas allow"
 grep -q "^smtpd_sender_login_maps = hash:$SB_PF/sender_login$" "$SB_PF/main.cf" || no "main.cf names no map"
 [ "$(postconf -c "$SB_PF" -h smtpd_sender_restrictions 2>/dev/null)" = reject_authenticated_sender_login_mismatch ] ||
 	no "smtpd_sender_restrictions: $(postconf -c "$SB_PF" -h smtpd_sender_restrictions 2>&1)"
+grep -q "^  -o smtpd_sender_restrictions=reject_authenticated_sender_login_mismatch,permit_mynetworks$" "$SB_PF/master.cf" ||
+	no "master.cf: $(grep smtpd_sender_restrictions "$SB_PF/master.cf")"
+grep -q "^# the submission-like listener" "$SB_PF/master.cf" || no "master.cf lost its comment"
 
 allowed "$JOHN" "$JOHNPW" "$JOHN"                       # its own address
 allowed "$JOHN" "$JOHNPW" info@andromed.cloud           # an alias to it

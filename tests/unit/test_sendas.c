@@ -266,6 +266,53 @@ static void test_enable(void)
 	teardown();
 }
 
+/* A service of master.cf with its own smtpd_sender_restrictions gets the
+ * restriction too (a "$name" one: main.cf's name); comments and every other
+ * byte stay; disable takes it out again. */
+static void test_master(void)
+{
+	setup();
+	const char *master =
+		"# master.cf\r\n"
+		"smtp      inet  n  -  y  -  -  smtpd\r\n"
+		"submission inet n  -  y  -  -  smtpd\r\n"
+		"  -o smtpd_sasl_auth_enable=yes\r\n"
+		"#  -o smtpd_sender_restrictions=commented\r\n"
+		"  -o smtpd_sender_restrictions=permit_sasl_authenticated,reject\r\n"
+		"smtps     inet  n  -  y  -  -  smtpd\r\n"
+		"  -o smtpd_sender_restrictions=$mua_sender_restrictions\r\n";
+	spit(P("etc/postfix/master.cf"), master);
+	set_line(MAINCF, "mua_sender_restrictions", "mua_sender_restrictions = permit_mynetworks");
+	struct stage *s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "sendas enable"), 0);
+	CU_ASSERT(diff_has(s, "+  -o smtpd_sender_restrictions=reject_authenticated_sender_login_mismatch,permit_sasl_authenticated,reject\r\n"));
+	CU_ASSERT(diff_has(s, "+mua_sender_restrictions = reject_authenticated_sender_login_mismatch, permit_mynetworks"));
+	CU_ASSERT(notes_have(stage_plan(s), "1 service sets its own smtpd_sender_restrictions"));
+	CU_ASSERT(plan_has(stage_plan(s), ACT_RELOAD_POSTFIX, NULL));
+	struct commit_result res;
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	stage_free(&s);
+	CU_ASSERT(contains(P("etc/postfix/master.cf"), "#  -o smtpd_sender_restrictions=commented\r\n"));
+	CU_ASSERT(contains(P("etc/postfix/master.cf"), "  -o smtpd_sender_restrictions=$mua_sender_restrictions\r\n"));
+	/* only master.cf lacking it: enable still has work */
+	set_line(P("etc/postfix/master.cf"), "  -o smtpd_sender_restrictions=reject_authenticated",
+		 "  -o smtpd_sender_restrictions=reject\r");
+	s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "sendas enable"), 0);
+	CU_ASSERT(diff_has(s, "+  -o smtpd_sender_restrictions=reject_authenticated_sender_login_mismatch,reject\r\n"));
+	CU_ASSERT(!diff_has(s, "main.cf\n"));
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	stage_free(&s);
+	CU_ASSERT_EQUAL(run1("sendas disable"), 0);
+	CU_ASSERT(contains(P("etc/postfix/master.cf"), "  -o smtpd_sender_restrictions=reject\r\n"));
+	CU_ASSERT(contains(MAINCF, "mua_sender_restrictions = permit_mynetworks\n"));
+	CU_ASSERT(!contains(MAINCF, "login_mismatch"));
+	CU_ASSERT(!contains(P("etc/postfix/master.cf"), "login_mismatch"));
+	teardown();
+}
+
 struct seen {
 	int missing_owner, missing_line, unknown;
 };
@@ -350,12 +397,19 @@ static void test_words(void)
 	op_words_free(w);
 	diags_free(&d);
 	/* the restriction goes first, once */
-	char *v = sendas_restriction_add("permit_sasl_authenticated, reject");
+	char *v = sendas_restriction_edit("permit_sasl_authenticated, reject", true, ", ");
 	CU_ASSERT_STRING_EQUAL(v, "reject_authenticated_sender_login_mismatch, permit_sasl_authenticated, reject");
 	free(v);
-	CU_ASSERT_PTR_NULL(sendas_restriction_add("reject_sender_login_mismatch"));
-	v = sendas_restriction_remove("reject_authenticated_sender_login_mismatch, permit_mynetworks");
+	CU_ASSERT_PTR_NULL(sendas_restriction_edit("reject_sender_login_mismatch", true, ", "));
+	CU_ASSERT_PTR_NULL(sendas_restriction_edit("permit_mynetworks", false, ", "));
+	v = sendas_restriction_edit("reject_authenticated_sender_login_mismatch, permit_mynetworks", false, ", ");
 	CU_ASSERT_STRING_EQUAL(v, "permit_mynetworks");
+	free(v);
+	v = sendas_restriction_edit("", true, ",");
+	CU_ASSERT_STRING_EQUAL(v, "reject_authenticated_sender_login_mismatch");
+	free(v);
+	v = sendas_restriction_edit("permit_sasl_authenticated,reject", true, ",");
+	CU_ASSERT_STRING_EQUAL(v, "reject_authenticated_sender_login_mismatch,permit_sasl_authenticated,reject");
 	free(v);
 }
 
@@ -366,6 +420,7 @@ int main(void)
 		{ "allow makes the map; deny; refusals; lookup order", test_allow },
 		{ "kept in step: add, alias, del, rename, alias domain, undo", test_in_step },
 		{ "enable and disable main.cf", test_enable },
+		{ "enable and disable master.cf's own restrictions", test_master },
 		{ "recovered from a hand-edited file; lint", test_recovered },
 		{ "words, restrictions", test_words },
 		CU_TEST_INFO_NULL,
