@@ -261,6 +261,29 @@ static STAGETREE_UNUSED bool plan_has(const struct plan *p, enum action_kind kin
 	return false;
 }
 
+/* The world of the files as they are now. */
+static STAGETREE_UNUSED struct world *load(void)
+{
+	struct world *w = NULL;
+	struct diags d = DIAGS_INIT;
+	CU_ASSERT_EQUAL(world_load(cfg, &w, &d), 0);
+	diags_free(&d);
+	return w;
+}
+
+/* Does the staged plan's diff hold text? TEST_STAGE_DEBUG=1 shows the diff
+ * when it does not. */
+static STAGETREE_UNUSED bool diff_has(struct stage *s, const char *text)
+{
+	struct strbuf diff = STRBUF_INIT;
+	plan_diff(stage_plan(s), &diff);
+	bool yes = strstr(diff.buf ? diff.buf : "", text) != NULL;
+	if (!yes && getenv("TEST_STAGE_DEBUG"))
+		fprintf(stderr, "\n--- no '%s' in:\n%s\n", text, diff.buf ? diff.buf : "");
+	sb_free(&diff);
+	return yes;
+}
+
 static STAGETREE_UNUSED bool notes_have(const struct plan *p, const char *text)
 {
 	for (size_t i = 0; i < p->nnotes; i++)

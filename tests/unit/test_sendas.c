@@ -11,26 +11,6 @@
 
 #define SL P("etc/postfix/sender_login")
 
-static struct world *load(void)
-{
-	struct world *w = NULL;
-	struct diags d = DIAGS_INIT;
-	CU_ASSERT_EQUAL(world_load(cfg, &w, &d), 0);
-	diags_free(&d);
-	return w;
-}
-
-static bool diff_has(struct stage *s, const char *text)
-{
-	struct strbuf diff = STRBUF_INIT;
-	plan_diff(stage_plan(s), &diff);
-	bool yes = strstr(diff.buf ? diff.buf : "", text) != NULL;
-	if (!yes && getenv("TEST_STAGE_DEBUG"))
-		fprintf(stderr, "\n--- no '%s' in:\n%s\n", text, diff.buf ? diff.buf : "");
-	sb_free(&diff);
-	return yes;
-}
-
 /* The computed owners of address, joined ("a@x, b@x"). */
 static char *owners(const struct world *w, const char *address)
 {
