@@ -137,6 +137,7 @@ static const char *const sequence[] = {
 	"domain add exemple.local",
 	"mailbox add alice@exemple.local --quota 1G --password-hash '" HASH "'",
 	"mailbox add bob@exemple.local --password-hash '" HASH "'",
+	"sendas allow info@andromed.cloud bob@exemple.local",
 	"alias add team@exemple.local alice@exemple.local bob@exemple.local",
 	"alias add team@exemple.local someone@elsewhere.example",
 	"alias del team@exemple.local bob@exemple.local",
@@ -158,6 +159,7 @@ static const char *const sequence[] = {
 	"alias del team@exemple.local",
 	"mailbox del bob@exemple.local",
 	"domain del miroir.example",
+	"sendas enable",
 	"domain del exemple.local --cascade",
 	NULL,
 };
