@@ -52,7 +52,7 @@ bool sendas_present(const struct world *w);
 /* Does main.cf name a sender login map (smtpd_sender_login_maps)? */
 bool sendas_enabled(const struct world *w);
 /* The parameter of main.cf whose restrictions hold a *_sender_login_mismatch
- * restriction, or NULL when none does. */
+ * restriction, else "master.cf" when a service's -o there does, or NULL. */
 const char *sendas_restriction_param(const struct world *w);
 /* A restriction list with reject_authenticated_sender_login_mismatch
  * first (add), or without any *_sender_login_mismatch (!add), its items

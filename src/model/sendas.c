@@ -139,6 +139,32 @@ static bool sendas_list_mismatch(const char *value)
 	return found;
 }
 
+/* A service of master.cf beside main.cf (read from the disk: the world
+ * keeps no document of it) with a *_sender_login_mismatch in its -o
+ * restrictions: a submission listener often has it there alone. */
+static bool sendas_master_restricts(const struct world *w)
+{
+	const char *m = world_maincf_path(w), *slash = strrchr(m, '/');
+	char *path = xasprintf("%.*s/master.cf", slash ? (int)(slash - m) : 1, slash ? m : ".");
+	struct doc *doc = NULL;
+	struct diags quiet = DIAGS_INIT;
+	bool found = false;
+	if (doc_load(path, true, &doc, &quiet) == 0) {
+		for (size_t i = 0; i < doc_count(doc) && !found; i++) {
+			size_t len, k = 0;
+			const char *t = doc_text(doc, i, &len);
+			while (k < len && (t[k] == ' ' || t[k] == '\t'))
+				k++;
+			found = k < len && t[k] != '#' && memmem(t, len, "-o", 2) &&
+				memmem(t, len, "_sender_login_mismatch", 22);
+		}
+	}
+	doc_free(&doc);
+	diags_free(&quiet);
+	free(path);
+	return found;
+}
+
 const char *sendas_restriction_param(const struct world *w)
 {
 	static const char *const params[] = { "smtpd_sender_restrictions", "smtpd_recipient_restrictions",
@@ -150,7 +176,7 @@ const char *sendas_restriction_param(const struct world *w)
 		if (found)
 			return params[i];
 	}
-	return NULL;
+	return sendas_master_restricts(w) ? "master.cf" : NULL;
 }
 
 char *sendas_restriction_edit(const char *value, bool add, const char *sep)

@@ -275,6 +275,15 @@ static void test_master(void)
 	stage_free(&s);
 	CU_ASSERT(contains(P("etc/postfix/master.cf"), "#  -o smtpd_sender_restrictions=commented\r\n"));
 	CU_ASSERT(contains(P("etc/postfix/master.cf"), "  -o smtpd_sender_restrictions=$mua_sender_restrictions\r\n"));
+	/* main.cf without it, a service with it: Postfix checks there */
+	char *mc = slurp(MAINCF);
+	set_line(MAINCF, "smtpd_sender_restrictions", "smtpd_sender_restrictions =");
+	set_line(MAINCF, "mua_sender_restrictions", "mua_sender_restrictions = permit_mynetworks");
+	struct world *w = load();
+	CU_ASSERT(sendas_enabled(w) && sendas_restriction_param(w) && strcmp(sendas_restriction_param(w), "master.cf") == 0);
+	world_free(&w);
+	spit(MAINCF, mc);
+	free(mc);
 	/* only master.cf lacking it: enable still has work */
 	set_line(P("etc/postfix/master.cf"), "  -o smtpd_sender_restrictions=reject_authenticated",
 		 "  -o smtpd_sender_restrictions=reject\r");
