@@ -35,6 +35,10 @@ for args in "contact@ascent.cloud johndoe@andromed.cloud" "contact@ascent.cloud 
 done
 v sendas deny contact@ascent.cloud contact@ascent.cloud >"$tmp/out" 2>"$tmp/err"; rc=$?
 check_refused "deny of the rule's owner" "by the rule"
+for a in "" "@" "nobody@"; do
+	v sendas list "$a" >"$tmp/out" 2>"$tmp/err"; rc=$?
+	[ $rc -eq 2 ] && grep -q "is not an address" "$tmp/err" || no "list '$a': exit $rc: $(cat "$tmp/err")"
+done
 v sendas enable now >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] || no "enable with an argument: exit $rc"
 

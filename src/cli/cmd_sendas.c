@@ -139,6 +139,9 @@ static int sendas_list(struct cli *cli, int argc, char **argv)
 	if (a.nops > 1)
 		return cli_usage_error(cli, _("give at most one address"));
 	bool json = cli_json_wanted(cli, &a);
+	const char *at = a.nops ? strrchr(a.ops[0], '@') : NULL;
+	if (a.nops && (!at || !at[1]))
+		return cli_usage_error(cli, _("'%s' is not an address (user@domain, or @domain)"), a.ops[0]);
 	struct world *w = cli_world(cli);
 	const struct world_map *m = sendas_map(w);
 	int rc = EXIT_OK;
@@ -158,7 +161,7 @@ static int sendas_list(struct cli *cli, int argc, char **argv)
 		char *addr = table_fold_key(a.ops[0]);
 		struct strbuf sb = STRBUF_INIT;
 		sb_add_printable(&sb, addr, strlen(addr));
-		printf("%s\n", sb.buf);
+		printf("%s\n", sb_str(&sb));
 		sb_free(&sb);
 		cli_sendas_text(w, addr, _("may be sent as by:"));
 		free(addr);
