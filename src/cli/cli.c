@@ -546,8 +546,11 @@ const char *cli_command_usage(const struct cli *cli)
 	return "";
 }
 
-static bool is_edit(const struct cli_command *cmd)
+static bool is_edit(const struct cli_command *cmd, const struct subcommand *sub)
 {
+	/* sendas edits, but for its list */
+	if (cmd->fn == cmd_sendas)
+		return !sub || strcmp(sub->name, "list") != 0;
 	return cmd->fn == cmd_edit || cmd->fn == cmd_apply || cmd->fn == cmd_import ||
 	       cmd->fn == cmd_rollback;
 }
@@ -569,7 +572,7 @@ static void print_command_help(const struct cli_command *cmd, const struct subco
 	}
 	if (cmd->help)
 		fputs(_(cmd->help), stdout);
-	if (is_edit(cmd))
+	if (is_edit(cmd, sub))
 		fputs(_(edit_help), stdout);
 }
 
