@@ -11,7 +11,7 @@ grep -q "^vmail_uid  *= 5001  *($fx/full.yaml:5)\$" "$tmp/out" || no "vmail_uid 
 grep -q "^password_scheme  *= BLF-CRYPT " "$tmp/out" || no "password_scheme normalised"
 grep -q "^postfix_reload  *= postfix -c /srv/mail/postfix reload " "$tmp/out" || no "placeholder"
 grep -q "^# configuration file: $fx/full.yaml (from --config)" "$tmp/out" || no "header"
-[ "$(grep -c ' = ' "$tmp/out")" -eq 28 ] || no "28 settings expected"
+[ "$(grep -c ' = ' "$tmp/out")" -eq 29 ] || no "29 settings expected"
 [ -s "$tmp/err" ] && no "unexpected stderr: $(cat "$tmp/err")"
 
 # Defaults are marked as such.
@@ -28,7 +28,7 @@ j = json.load(open(sys.argv[1]))
 s = j["settings"]
 assert j["file"] == sys.argv[2], j["file"]
 assert j["file_origin"] == "command line"
-assert len(s) == 28, len(s)
+assert len(s) == 29, len(s)
 assert s["vmail_uid"] == {"value": 5001, "origin": sys.argv[2] + ":5", "line": 5}, s["vmail_uid"]
 assert s["catchall_form"]["value"] == "identity"
 assert s["dovecot_reload"]["value"] == ""

@@ -494,11 +494,11 @@ static void test_print_text_and_json(void)
 	want = xasprintf("# configuration file: %s (from --config)\n", path);
 	CU_ASSERT_EQUAL(strncmp(mem, want, strlen(want)), 0);
 	free(want);
-	/* 28 settings plus the header line. */
+	/* 29 settings plus the header line. */
 	size_t lines = 0;
 	for (char *p = mem; *p; p++)
 		lines += *p == '\n';
-	CU_ASSERT_EQUAL(lines, 29);
+	CU_ASSERT_EQUAL(lines, 30);
 	free(mem);
 
 	mem = NULL;
@@ -512,7 +512,7 @@ static void test_print_text_and_json(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "file_origin")),
 			       "command line");
 	json_t *set = json_object_get(j, "settings");
-	CU_ASSERT_EQUAL(json_object_size(set), 28);
+	CU_ASSERT_EQUAL(json_object_size(set), 29);
 	json_t *uid = json_object_get(set, "vmail_uid");
 	CU_ASSERT_TRUE(json_is_integer(json_object_get(uid, "value")));
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(uid, "value")), 5001);
