@@ -63,6 +63,7 @@ CLI_TESTS = \
 	tests/cli-demo.sh \
 	tests/cli-exercise.sh \
 	tests/cli-grammar.sh \
+	tests/startup-libs.sh \
 	tests/cli-hostile.sh \
 	tests/cli-inject.sh \
 	tests/cli-input.sh \

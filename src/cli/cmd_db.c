@@ -6,7 +6,6 @@
 
 #include <fcntl.h>
 #include <getopt.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "vmailadm/lineread.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pgdb.h"
+#include "vmailadm/pqlib.h"
 #include "vmailadm/state.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
@@ -160,6 +160,13 @@ static int client_open(struct cli *cli, const struct db_opts *o, struct client *
 	memset(k, 0, sizeof *k);
 	struct pgdb_client *c = &k->c;
 	const char *ci = o->conninfo ? o->conninfo : cli_config(cli)->pgsql_conninfo;
+	struct diags ld = DIAGS_INIT;
+	if (pqlib_load(&ld) < 0) {
+		cli_diags(cli, &ld);
+		diags_free(&ld);
+		return EXIT_FAILURE;
+	}
+	diags_free(&ld);
 	char *err = NULL;
 	k->opts = PQconninfoParse(ci ? ci : "", &err);
 	if (!k->opts) {

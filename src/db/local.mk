@@ -7,8 +7,10 @@ libvmail_a_SOURCES += \
 	src/db/pgdb.c \
 	src/db/pgmaps.c \
 	src/db/rowset.c \
+	src/db/pqlib.c \
 	src/db/schema.c \
 	src/db/snapshot.c
 noinst_HEADERS += \
 	include/vmailadm/pgdb.h \
+	include/vmailadm/pqlib.h \
 	src/db/pgdb_int.h

@@ -32,6 +32,8 @@ struct pgdb *pgdb_connect(const char *conninfo, struct diags *d)
 		diag_error(d, NULL, 0, _("no database: set pgsql_conninfo in the configuration"));
 		return NULL;
 	}
+	if (pqlib_load(d) < 0)
+		return NULL;
 	/* Parsed by libpq itself (keywords or a URI): an option is added, not
 	 * pasted into the string. */
 	char *err = NULL;

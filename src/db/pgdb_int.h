@@ -2,10 +2,10 @@
  * schema and (later) the store share. */
 #ifndef VMAILADM_PGDB_INT_H
 #define VMAILADM_PGDB_INT_H
-#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "vmailadm/pgdb.h"
+#include "vmailadm/pqlib.h"
 
 struct pgdb {
 	PGconn *conn;

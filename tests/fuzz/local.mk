@@ -28,7 +28,7 @@ FUZZ_CC = clang
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_COMPILE = $(FUZZ_CC) -std=c11 -g -O1 $(FUZZ_SAN) $(DEFS) -I$(top_builddir) \
 	$(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) $(PCRE2_CFLAGS) $(PQ_CFLAGS)
-FUZZ_LIBS = $(YAML_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) $(PCRE2_LIBS) $(PQ_LIBS) $(LIBINTL) $(LIBS)
+FUZZ_LIBS = $(YAML_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) $(PCRE2_LIBS) $(LIBINTL) $(LIBS)
 
 # Every header as a prerequisite: a struct that grows must not leave a
 # clang-built object of the old layout behind (make has no dependency
