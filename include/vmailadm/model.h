@@ -261,5 +261,22 @@ bool model_quota_bytes(const char *rule, long long *bytes);
  * once per process; 2.3's when it cannot be run. *version (may be NULL)
  * gets what it said ("2.3.19.1") or "". Thread-safe. */
 const char *model_dovecot_quota_field(const char **version);
+#define MODEL_QUOTA_FIELD_23 "userdb_quota_rule"
+#define MODEL_QUOTA_FIELD_24 "userdb_quota_storage_size"
+/* The field for a `dovecot --version` answer: 2.4 and later read
+ * MODEL_QUOTA_FIELD_24, anything else (or nothing) 2.3's. */
+const char *model_quota_field_for(const char *version);
+/* What goes in field for a 2.3 rule ("*:storage=1G"): the rule itself, or
+ * for 2.4 its size ("1G"). */
+const char *model_quota_field_value(const char *field, const char *rule);
+/* Dovecot 2.4's quota_storage_size ("1G", "500M", bytes when bare,
+ * "unlimited" = 0) in bytes; false when it cannot be read. */
+bool model_quota_size_bytes(const char *size, long long *bytes);
+struct pwfile_entry;
+/* A passwd-file entry's quota: 2.3's rule, else 2.4's size (*size_only),
+ * as a value of *len bytes (not NUL-terminated), or NULL. */
+const char *model_entry_quota(const struct pwfile_entry *pe, size_t *len, bool *size_only);
+/* That value (NUL-terminated) in bytes; false when it cannot be read. */
+bool model_entry_quota_bytes(const char *value, bool size_only, long long *bytes);
 
 #endif

@@ -105,10 +105,13 @@ static void show_json(const struct facts *f)
 		json_object_set_new(pw, "line", json_integer(f->pw->line));
 		json_object_set_new(pw, "password_scheme", *scheme ? json_string(scheme) : json_null());
 		json_object_set_new(pw, "has_password", json_boolean(*scheme));
-		char *rule = pwfile_extra_get(f->pw, "userdb_quota_rule");
+		size_t rlen;
+		bool size_only;
+		const char *found = model_entry_quota(f->pw, &rlen, &size_only);
+		char *rule = found ? xmemdup0(found, rlen) : NULL;
 		json_object_set_new(pw, "quota_rule", rule ? json_string(rule) : json_null());
 		long long bytes;
-		json_object_set_new(pw, "quota", rule && model_quota_bytes(rule, &bytes)
+		json_object_set_new(pw, "quota", rule && model_entry_quota_bytes(rule, size_only, &bytes)
 					 ? json_integer(bytes) : json_null());
 		free(rule);
 		free(scheme);

@@ -680,8 +680,8 @@ static void lint_quota(const struct world *w, const struct config *cfg, struct l
 		lint_size(used, sizeof used, (long long)c.bytes);
 		lint_size(lim, sizeof lim, limit);
 		const char *ver = *version ? version : "2.3";
-		char *fix = v24 ? fixf(_("raise %s=SIZE in the passwd-file, the field Dovecot %s reads (vmailadm mailbox quota writes 2.3's userdb_quota_rule), or have the user delete mail"),
-				       field, ver)
+		char *fix = v24 ? fixf(_("raise it: vmailadm mailbox quota %s SIZE (it writes %s=SIZE, the field Dovecot %s reads), or have the user delete mail"),
+				       b->address, field, ver)
 				: fixf(_("raise it: vmailadm mailbox quota %s SIZE (it writes %s=*:storage=SIZE, the field Dovecot %s reads), or have the user delete mail"),
 				       b->address, field, ver);
 		add(r, "quota-nearly-full", LINT_WARNING, b->pw ? doc_name(pwfile_doc(world_pwfile(w))) : b->file,

@@ -729,12 +729,13 @@ static void join_passwd(struct world *w)
 			const struct pwfile_entry *pe = pwfile_entry(w->pwfile, b + i);
 			box->pw = pe;
 			size_t rlen;
-			const char *rule = pwfile_extra_find(pe, "userdb_quota_rule", &rlen);
+			bool size_only;
+			const char *rule = model_entry_quota(pe, &rlen, &size_only);
 			if (rule) {
 				/* The last field (usually) ends the passwd-file's own
 				 * string, which lives as long as the world: no copy. */
 				box->quota_rule = rule[rlen] ? arena_memdup0(&w->arena, rule, rlen) : rule;
-				if (!model_quota_bytes(box->quota_rule, &box->quota_bytes))
+				if (!model_entry_quota_bytes(box->quota_rule, size_only, &box->quota_bytes))
 					box->quota_bytes = -1;
 			}
 		}

@@ -12,6 +12,7 @@
 #include <pthread.h>
 
 #include "model_int.h"
+#include "vmailadm/pwfile.h"
 #include "vmailadm/spawn.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/xalloc.h"
@@ -50,11 +51,34 @@ const char *model_catchall_map_name(enum catchall_map m)
 /* Dovecot 2.4 renamed the quota settings: a userdb's quota_rule became
  * quota_storage_size (and the rest); 2.3 is Debian 12's. */
 static char dovecot_version[64];
-static const char *dovecot_field = "userdb_quota_rule";
+static const char *dovecot_field = MODEL_QUOTA_FIELD_23;
 static pthread_once_t dovecot_once = PTHREAD_ONCE_INIT;
+
+const char *model_quota_field_for(const char *version)
+{
+	int major = 0, minor = 0;
+	if (version && sscanf(version, "%d.%d", &major, &minor) == 2 && (major > 2 || (major == 2 && minor >= 4)))
+		return MODEL_QUOTA_FIELD_24;
+	return MODEL_QUOTA_FIELD_23;
+}
+
+const char *model_quota_field_value(const char *field, const char *rule)
+{
+	static const char prefix[] = "*:storage=";
+	if (strcmp(field, MODEL_QUOTA_FIELD_24) == 0 && strncmp(rule, prefix, sizeof prefix - 1) == 0)
+		return rule + sizeof prefix - 1;
+	return rule;
+}
 
 static void model_dovecot_ask(void)
 {
+	/* The Dovecot of another machine (a tree managed from elsewhere). */
+	const char *given = getenv("VMAILADM_DOVECOT_VERSION");
+	if (given && *given) {
+		snprintf(dovecot_version, sizeof dovecot_version, "%s", given);
+		dovecot_field = model_quota_field_for(dovecot_version);
+		return;
+	}
 	static const char *const argv[] = { "dovecot", "--version", NULL };
 	struct spawn_result r;
 	struct diags d = DIAGS_INIT;
@@ -64,9 +88,7 @@ static void model_dovecot_ask(void)
 			n = sizeof dovecot_version - 1;
 		memcpy(dovecot_version, sb_str(&r.out), n);
 		dovecot_version[n] = '\0';
-		int major = 0, minor = 0;
-		if (sscanf(dovecot_version, "%d.%d", &major, &minor) == 2 && (major > 2 || (major == 2 && minor >= 4)))
-			dovecot_field = "userdb_quota_storage_size";
+		dovecot_field = model_quota_field_for(dovecot_version);
 	}
 	spawn_result_free(&r);
 	diags_free(&d);
@@ -80,23 +102,10 @@ const char *model_dovecot_quota_field(const char **version)
 	return dovecot_field;
 }
 
-bool model_quota_bytes(const char *rule, long long *bytes)
+/* A size: digits, then an optional b k m g t suffix (either case); unit
+ * is what a bare number counts. */
+static bool model_quota_number(const char *p, long long unit, long long *bytes)
 {
-	if (!rule)
-		return false;
-	/* "*:storage=1G" or "storage=1G"; other limits (messages=) are not bytes. */
-	const char *p = strchr(rule, ':');
-	p = p ? p + 1 : rule;
-	long long unit;
-	if (strncmp(p, "storage=", 8) == 0) {
-		p += 8;
-		unit = 1024;
-	} else if (strncmp(p, "bytes=", 6) == 0) {
-		p += 6;
-		unit = 1;
-	} else {
-		return false;
-	}
 	if (!isdigit((unsigned char)*p))
 		return false;
 	errno = 0;
@@ -119,6 +128,49 @@ bool model_quota_bytes(const char *rule, long long *bytes)
 		return false;
 	*bytes = v * unit;
 	return true;
+}
+
+bool model_quota_bytes(const char *rule, long long *bytes)
+{
+	if (!rule)
+		return false;
+	/* "*:storage=1G" or "storage=1G"; other limits (messages=) are not bytes. */
+	const char *p = strchr(rule, ':');
+	p = p ? p + 1 : rule;
+	if (strncmp(p, "storage=", 8) == 0)
+		return model_quota_number(p + 8, 1024, bytes);
+	if (strncmp(p, "bytes=", 6) == 0)
+		return model_quota_number(p + 6, 1, bytes);
+	return false;
+}
+
+bool model_quota_size_bytes(const char *size, long long *bytes)
+{
+	if (!size)
+		return false;
+	if (strcmp(size, "unlimited") == 0) {
+		*bytes = 0;
+		return true;
+	}
+	return model_quota_number(size, 1, bytes);
+}
+
+const char *model_entry_quota(const struct pwfile_entry *pe, size_t *len, bool *size_only)
+{
+	/* Either Dovecot's field: a file written before an upgrade still
+	 * holds 2.3's. */
+	const char *v = pwfile_extra_find(pe, MODEL_QUOTA_FIELD_23, len);
+	*size_only = false;
+	if (!v) {
+		v = pwfile_extra_find(pe, MODEL_QUOTA_FIELD_24, len);
+		*size_only = v != NULL;
+	}
+	return v;
+}
+
+bool model_entry_quota_bytes(const char *value, bool size_only, long long *bytes)
+{
+	return size_only ? model_quota_size_bytes(value, bytes) : model_quota_bytes(value, bytes);
 }
 
 static int cmp_addr(const char *d1, const char *l1, const char *d2, const char *l2)

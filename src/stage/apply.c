@@ -277,6 +277,18 @@ int apply_domain_del(struct stage *s, struct world *w, const struct op *op, stru
 /* The new mailbox's maildir: created by the commit, unless one is there
  * already (an orphan, a half-done removal): its mail would go to the new
  * owner, so it is taken on only when asked (--adopt-maildir). */
+/* The quota goes in the field the installed Dovecot reads; the other
+ * version's, left from before an upgrade, goes with it (Dovecot 2.4 would
+ * refuse the old one, 2.3 ignore the new). */
+static int apply_quota_field(struct pwfile *pf, const char *user, const char *rule, struct diags *d)
+{
+	const char *field = model_dovecot_quota_field(NULL);
+	const char *other = strcmp(field, MODEL_QUOTA_FIELD_23) == 0 ? MODEL_QUOTA_FIELD_24 : MODEL_QUOTA_FIELD_23;
+	if (pwfile_set_extra(pf, user, field, rule ? model_quota_field_value(field, rule) : NULL, d) < 0)
+		return -1;
+	return pwfile_set_extra(pf, user, other, NULL, d);   /* absent: a no-op */
+}
+
 static int apply_mailbox_maildir(struct stage *s, struct world *w, const struct op *op, const char *rel,
 			   struct diags *d)
 {
@@ -341,7 +353,9 @@ int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, str
 				e.uid = uid;
 				e.gid = gid;
 			}
-			char *extra = rule.len ? xasprintf("userdb_quota_rule=%s", rule.buf) : NULL;
+			const char *field = model_dovecot_quota_field(NULL);
+			char *extra = rule.len ? xasprintf("%s=%s", field, model_quota_field_value(field, rule.buf))
+					       : NULL;
 			if (extra)
 				e.extra = extra;
 			rc = pwfile_add(world_pwfile(w), &e, d);
@@ -418,8 +432,7 @@ int apply_mailbox_quota(struct stage *s, struct world *w, const struct op *op, s
 					   qb <= 0, &why))
 		diag_error(d, NULL, 0, "%s", why.buf);
 	else
-		rc = pwfile_set_extra(world_pwfile(w), op->subject, "userdb_quota_rule",
-				      rule.len ? rule.buf : NULL, d);
+		rc = apply_quota_field(world_pwfile(w), op->subject, rule.len ? rule.buf : NULL, d);
 	sb_free(&rule);
 	sb_free(&why);
 	return rc;

@@ -13,6 +13,7 @@
 #include "worldtree.h"
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/pwfile.h"
 #include "vmailadm/model.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
@@ -406,6 +407,46 @@ static void test_quota_parse(void)
 	CU_ASSERT_FALSE(model_quota_bytes(NULL, &b));
 }
 
+/* Dovecot 2.4 renamed the field: the version chooses it, and both load. */
+static void test_quota_fields(void)
+{
+	CU_ASSERT_STRING_EQUAL(model_quota_field_for("2.3.19.1"), "userdb_quota_rule");
+	CU_ASSERT_STRING_EQUAL(model_quota_field_for("2.4.1"), "userdb_quota_storage_size");
+	CU_ASSERT_STRING_EQUAL(model_quota_field_for("3.0.0"), "userdb_quota_storage_size");
+	CU_ASSERT_STRING_EQUAL(model_quota_field_for(""), "userdb_quota_rule");
+	CU_ASSERT_STRING_EQUAL(model_quota_field_for(NULL), "userdb_quota_rule");
+	CU_ASSERT_STRING_EQUAL(model_quota_field_value("userdb_quota_rule", "*:storage=1G"), "*:storage=1G");
+	CU_ASSERT_STRING_EQUAL(model_quota_field_value("userdb_quota_storage_size", "*:storage=1G"), "1G");
+	long long b = -5;
+	CU_ASSERT_TRUE(model_quota_size_bytes("1G", &b));
+	CU_ASSERT_EQUAL(b, 1073741824LL);
+	CU_ASSERT_TRUE(model_quota_size_bytes("100", &b));   /* bytes when bare, unlike 2.3's kilobytes */
+	CU_ASSERT_EQUAL(b, 100);
+	CU_ASSERT_TRUE(model_quota_size_bytes("unlimited", &b));
+	CU_ASSERT_EQUAL(b, 0);
+	CU_ASSERT_FALSE(model_quota_size_bytes("*:storage=1G", &b));
+	CU_ASSERT_FALSE(model_quota_size_bytes("10%", &b));
+
+	char user[] = "a@x", one[] = "userdb_quota_storage_size=2M",
+	     both[] = "userdb_quota_storage_size=2M userdb_quota_rule=*:storage=3M", none[] = "nopassword";
+	struct pwfile_entry e = { .user = user, .extra = one };
+	size_t len;
+	bool size_only;
+	const char *v = model_entry_quota(&e, &len, &size_only);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_EQUAL(len, 2);
+	CU_ASSERT_TRUE(size_only);
+	CU_ASSERT_TRUE(model_entry_quota_bytes("2M", size_only, &b));
+	CU_ASSERT_EQUAL(b, 2097152);
+	/* 2.3's wins when an upgrade left both */
+	e.extra = both;
+	v = model_entry_quota(&e, &len, &size_only);
+	CU_ASSERT_FALSE(size_only);
+	CU_ASSERT_NSTRING_EQUAL(v, "*:storage=3M", len);
+	e.extra = none;
+	CU_ASSERT_PTR_NULL(model_entry_quota(&e, &len, &size_only));
+}
+
 static void test_class_names(void)
 {
 	CU_ASSERT_STRING_EQUAL(model_domain_class_name(DOMAIN_VIRTUAL_MAILBOX), "virtual-mailbox");
@@ -426,6 +467,7 @@ int main(void)
 		{ "domains from a hash: table", test_hashdomains },
 		{ "missing files", test_missing_files },
 		{ "quota rules", test_quota_parse },
+		{ "quota fields of Dovecot 2.3 and 2.4", test_quota_fields },
 		{ "stable class names", test_class_names },
 		CU_TEST_INFO_NULL,
 	};
