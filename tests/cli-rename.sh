@@ -77,4 +77,19 @@ grep -q "moved maildir $d/vhosts/ascent.cloud/help back to $d/vhosts/andromed.cl
 	no "recovery: $(cat "$tmp/err")"
 [ -d "$d/vhosts/andromed.cloud/support/cur" ] || no "recovery: the maildir is not back"
 [ "$(sums)" = "$before" ] || no "recovery: the files are not as before"
+# With an alias domain mirroring the old one: OLD's mirror line goes with
+# OLD (not pointed at NEW, which would keep OLD alive at the alias domain),
+# NEW gets its own; --keep-old keeps OLD's, since OLD stays an address.
+rm -rf "$d"
+demo_world_postmap
+v domain add mirror.test --alias-of andromed.cloud >"$tmp/out" 2>&1 || no "alias domain: $(cat "$tmp/out")"
+v mailbox rename janedoe@andromed.cloud jane@andromed.cloud --dry-run >"$tmp/out" 2>&1 || no "rename with an alias domain: $(cat "$tmp/out")"
+grep -q '^-janedoe@mirror.test  *janedoe@andromed.cloud$' "$tmp/out" || no "alias domain: OLD's mirror line not removed"
+grep -q '^+janedoe@mirror.test' "$tmp/out" && no "alias domain: OLD's mirror line pointed at NEW: $(grep janedoe@mirror "$tmp/out")"
+grep -q '^+jane@mirror.test  *jane@andromed.cloud$' "$tmp/out" || no "alias domain: NEW has no mirror line"
+v mailbox rename janedoe@andromed.cloud jane@andromed.cloud --keep-old --dry-run >"$tmp/out" 2>&1 || no "--keep-old with an alias domain: $(cat "$tmp/out")"
+grep -q 'janedoe@mirror.test' "$tmp/out" && no "--keep-old: OLD's mirror line changed: $(grep janedoe@mirror "$tmp/out")"
+grep -q '^+jane@mirror.test  *jane@andromed.cloud$' "$tmp/out" || no "--keep-old: NEW has no mirror line"
+v lint >"$tmp/out" 2>&1
+grep -q aliasdom-out-of-step "$tmp/out" && no "lint after the alias domain: $(cat "$tmp/out")"
 exit $fail

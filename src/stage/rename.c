@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "stage_int.h"
+#include "vmailadm/aliasdom.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
@@ -149,6 +150,23 @@ static int rename_pwfile(struct stage *s, struct world *w, const struct mailbox 
  * identity entry, a forward keeping a copy) becomes NEW's; --keep-old
  * leaves OLD as an alias of NEW; a catch-all of NEW's domain in the alias
  * map needs NEW to have an entry. */
+/* a is "user@B user@A" where B mirrors b's domain A and user@A is b: the
+ * alias domain's own line, left as it is here for aliasdom_apply_sync to
+ * keep (--keep-old: OLD stays an address of A) or drop with OLD. Pointed
+ * at NEW, it would keep OLD alive at B after OLD left A. */
+static bool rename_mirror_line(const struct world *w, const struct alias *a, const struct mailbox *b)
+{
+	if (a->ntargets != 1 || strcmp(a->value, b->address) != 0 || strcmp(a->local, b->local) != 0)
+		return false;
+	size_t n;
+	struct aliasdom *ads = aliasdom_list(w, b->domain, &n);
+	bool mirror = false;
+	for (size_t i = 0; i < n && !mirror; i++)
+		mirror = strcmp(ads[i].domain, a->domain) == 0;
+	free(ads);
+	return mirror;
+}
+
 static int rename_aliases(struct stage *s, struct world *w, const struct mailbox *b, const struct op *op,
 			  const char *new, struct rename_plan *p, struct diags *d)
 {
@@ -156,7 +174,7 @@ static int rename_aliases(struct stage *s, struct world *w, const struct mailbox
 	size_t n;
 	const struct alias *const *in = world_aliases_to(w, old, &n);
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(in[i]->address, old) == 0)
+		if (strcmp(in[i]->address, old) == 0 || rename_mirror_line(w, in[i], b))
 			continue;
 		if (!in[i]->map || !in[i]->map->table) {
 			diag_error(d, in[i]->file, in[i]->line, _("%s is in a table vmailadm cannot edit"), in[i]->address);
