@@ -274,9 +274,6 @@ int apply_domain_del(struct stage *s, struct world *w, const struct op *op, stru
 	return apply_domain_listing_remove(s, w, dom, d);
 }
 
-/* The new mailbox's maildir: created by the commit, unless one is there
- * already (an orphan, a half-done removal): its mail would go to the new
- * owner, so it is taken on only when asked (--adopt-maildir). */
 /* The quota goes in the field the installed Dovecot reads; the other
  * version's, left from before an upgrade, goes with it (Dovecot 2.4 would
  * refuse the old one, 2.3 ignore the new). */
@@ -289,6 +286,9 @@ static int apply_quota_field(struct pwfile *pf, const char *user, const char *ru
 	return pwfile_set_extra(pf, user, other, NULL, d);   /* absent: a no-op */
 }
 
+/* The new mailbox's maildir: created by the commit, unless one is there
+ * already (an orphan, a half-done removal): its mail would go to the new
+ * owner, so it is taken on only when asked (--adopt-maildir). */
 static int apply_mailbox_maildir(struct stage *s, struct world *w, const struct op *op, const char *rel,
 			   struct diags *d)
 {
