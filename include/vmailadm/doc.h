@@ -54,6 +54,9 @@ void doc_render(const struct doc *doc, struct strbuf *out);
  * Inserting after a last line that had no newline gives that line one. */
 void doc_insert(struct doc *doc, size_t at, const char *text);
 void doc_delete(struct doc *doc, size_t at, size_t count);
+/* Delete every line i with drop[i] (doc_count entries) in one pass: many
+ * deletions from a large file cost one move of its lines, not one each. */
+void doc_delete_marked(struct doc *doc, const bool *drop);
 void doc_replace(struct doc *doc, size_t at, const char *text);
 
 /* Postfix's logical lines (readlline(); postconf(5) "input format"), shared by the

@@ -95,6 +95,9 @@ int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d);
  * written or not) are the ones to follow. */
 const struct pwfile_entry *pwfile_neighbour(const struct pwfile *p, const char *user);
 int pwfile_remove(struct pwfile *p, const char *user, struct diags *d);
+/* pwfile_remove of n users in one pass and one reindex; all or nothing (a
+ * user who is not there is an error and nothing is removed). */
+int pwfile_remove_many(struct pwfile *p, const char *const *users, size_t n, struct diags *d);
 int pwfile_set_password(struct pwfile *p, const char *user, const char *password,
 			struct diags *d);
 /* Set (value != NULL) or remove (NULL) one extra field, keeping the others

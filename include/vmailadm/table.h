@@ -117,6 +117,11 @@ int table_add_many(struct table *t, const char *const *keys, const char *const *
  * only the word goes when its line has other words. In a pattern table, key
  * is the rule as written or its pattern, and only that rule goes. */
 int table_remove(struct table *t, const char *key, struct diags *d);
+/* table_remove of n keys at once (a domain removed with its entries): one
+ * pass over the lines and one reindex, where n removals would reindex the
+ * whole table n times. All or nothing: a key that is not there is an
+ * error and nothing is removed. */
+int table_remove_many(struct table *t, const char *const *keys, size_t n, struct diags *d);
 /* Replace an entry's value, keeping the key and separator as written
  * (continuation lines of the old value go). Not for lists. */
 int table_set(struct table *t, const char *key, const char *value, struct diags *d);

@@ -140,6 +140,20 @@ static bool apply_is_identity(const struct alias *a)
 	return a->ntargets == 1 && strcmp(a->targets[0].address, a->address) == 0;
 }
 
+/* What becomes of a removed mailbox's mail: archived, purged, or left. */
+static void apply_mailbox_mail(struct stage *s, const struct mailbox *b, const struct op *op)
+{
+	if (!b->is_maildir || op->keep_maildir)
+		return;
+	if (op->purge) {
+		stage_add_action(s, ACT_MAILDIR_PURGE, b->maildir, NULL, b->address);
+	} else {
+		char *to = apply_archive_path(s->cfg, b);
+		stage_add_action(s, ACT_MAILDIR_ARCHIVE, b->maildir, to, b->address);
+		free(to);
+	}
+}
+
 static int apply_mailbox_remove(struct stage *s, struct world *w, const struct mailbox *b,
 			  const struct op *op, bool cascade, struct diags *d)
 {
@@ -165,15 +179,7 @@ static int apply_mailbox_remove(struct stage *s, struct world *w, const struct m
 	if (b->alias && apply_is_identity(b->alias) && b->alias->map->table &&
 	    table_remove(b->alias->map->table, b->address, d) < 0)
 		return -1;
-	if (!b->is_maildir || op->keep_maildir)
-		return 0;
-	if (op->purge) {
-		stage_add_action(s, ACT_MAILDIR_PURGE, b->maildir, NULL, b->address);
-	} else {
-		char *to = apply_archive_path(s->cfg, b);
-		stage_add_action(s, ACT_MAILDIR_ARCHIVE, b->maildir, to, b->address);
-		free(to);
-	}
+	apply_mailbox_mail(s, b, op);
 	return 0;
 }
 
@@ -235,6 +241,72 @@ int apply_domain_add(struct stage *s, struct world *w, const struct op *op, stru
 	return apply_domain_listing_add(s, w, op->subject, DOMAIN_VIRTUAL_MAILBOX, d);
 }
 
+/* The keys to remove from one table, gathered so that each table is
+ * rewritten and reindexed once: removing a domain's entries one by one
+ * reindexed the whole table each time (a 1,000-mailbox domain in a
+ * 100,000-entry tree ran out of memory). */
+struct apply_removal {
+	struct table *t;
+	const char **keys;
+	size_t n, cap;
+};
+
+static void apply_removal_add(struct apply_removal **v, size_t *n, size_t *cap, struct table *t,
+			      const char *key)
+{
+	size_t i = 0;
+	while (i < *n && (*v)[i].t != t)
+		i++;
+	if (i == *n) {
+		xgrow(v, cap, *n + 1, sizeof **v);
+		(*v)[(*n)++] = (struct apply_removal){ .t = t };
+	}
+	struct apply_removal *r = &(*v)[i];
+	xgrow(&r->keys, &r->cap, r->n + 1, sizeof *r->keys);
+	r->keys[r->n++] = key;
+}
+
+static int apply_domain_cascade(struct stage *s, struct world *w, const struct op *op,
+				const struct alias *aliases, size_t na, const struct mailbox *boxes, size_t nb,
+				struct diags *d)
+{
+	struct apply_removal *rm = NULL;
+	size_t nrm = 0, caprm = 0, npw = 0;
+	const char **users = xcalloc(nb + 1, sizeof *users);
+	int rc = 0;
+	for (size_t i = 0; i < na && rc == 0; i++) {
+		const struct alias *a = &aliases[i];
+		if (a->is_identity && world_mailbox_find(w, a->address))
+			continue; /* goes with its mailbox */
+		if (!a->map || !a->map->table) {
+			diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
+			rc = -1;
+		} else {
+			apply_removal_add(&rm, &nrm, &caprm, a->map->table, a->address);
+			stage_add_note(s, _("cascade: alias %s is removed"), a->address);
+		}
+	}
+	for (size_t i = 0; i < nb && rc == 0; i++) {
+		const struct mailbox *b = &boxes[i];
+		apply_removal_add(&rm, &nrm, &caprm, b->map->table, b->address);
+		if (b->pw)
+			users[npw++] = b->address;
+		if (b->alias && apply_is_identity(b->alias) && b->alias->map->table)
+			apply_removal_add(&rm, &nrm, &caprm, b->alias->map->table, b->address);
+		apply_mailbox_mail(s, b, op);
+		stage_add_note(s, _("cascade: mailbox %s is removed (mail archived)"), b->address);
+	}
+	for (size_t i = 0; i < nrm && rc == 0; i++)
+		rc = table_remove_many(rm[i].t, rm[i].keys, rm[i].n, d);
+	if (rc == 0 && npw)
+		rc = pwfile_remove_many(world_pwfile(w), users, npw, d);
+	for (size_t i = 0; i < nrm; i++)
+		free(rm[i].keys);
+	free(rm);
+	free(users);
+	return rc;
+}
+
 int apply_domain_del(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const struct domain *dom = world_domain_find(w, op->subject);
@@ -254,18 +326,8 @@ int apply_domain_del(struct stage *s, struct world *w, const struct op *op, stru
 			   op->subject, nb, na);
 		return -1;
 	}
-	for (size_t i = 0; i < na; i++) {
-		if (aliases[i].is_identity && world_mailbox_find(w, aliases[i].address))
-			continue; /* goes with its mailbox */
-		if (apply_alias_remove(w, &aliases[i], d) < 0)
-			return -1;
-		stage_add_note(s, _("cascade: alias %s is removed"), aliases[i].address);
-	}
-	for (size_t i = 0; i < nb; i++) {
-		if (apply_mailbox_remove(s, w, &boxes[i], op, true, d) < 0)
-			return -1;
-		stage_add_note(s, _("cascade: mailbox %s is removed (mail archived)"), boxes[i].address);
-	}
+	if (apply_domain_cascade(s, w, op, aliases, na, boxes, nb, d) < 0)
+		return -1;
 	if (dom->catchall_alias && apply_alias_remove(w, dom->catchall_alias->alias, d) < 0)
 		return -1;
 	if (dom->catchall_mailbox && table_remove(dom->catchall_mailbox->mailbox->map->table,

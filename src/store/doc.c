@@ -333,6 +333,31 @@ void doc_delete(struct doc *doc, size_t at, size_t count)
 	doc->dirty = true;
 }
 
+void doc_delete_marked(struct doc *doc, const bool *drop)
+{
+	size_t kept = 0;
+	bool last_had_none = doc->n > 0 && doc->lines[doc->n - 1].eol == EOL_NONE;
+	bool last_dropped = doc->n > 0 && drop[doc->n - 1];
+	for (size_t i = 0; i < doc->n; i++) {
+		if (drop[i]) {
+			if (doc->lines[i].owned)
+				free((char *)(uintptr_t)doc->lines[i].text);
+			continue;
+		}
+		doc->lines[kept] = doc->lines[i];
+		if (doc->orig)
+			doc->orig[kept] = doc->orig[i];
+		kept++;
+	}
+	if (kept == doc->n)
+		return;
+	doc->n = kept;
+	/* As doc_delete: the file's "no final newline" shape stays. */
+	if (last_had_none && last_dropped && doc->n > 0)
+		doc->lines[doc->n - 1].eol = EOL_NONE;
+	doc->dirty = true;
+}
+
 void doc_replace(struct doc *doc, size_t at, const char *text)
 {
 	if (at >= doc->n)

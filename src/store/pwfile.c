@@ -463,6 +463,40 @@ int pwfile_remove(struct pwfile *p, const char *user, struct diags *d)
 	return 0;
 }
 
+int pwfile_remove_many(struct pwfile *p, const char *const *users, size_t n, struct diags *d)
+{
+	struct strmap *gone = strmap_create(n);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!pwfile_lookup(p, users[i])) {
+			diag_error(d, doc_name(p->ed.doc), 0, _("no user %s in the passwd-file"), users[i]);
+			rc = -1;
+			break;
+		}
+		char buf[256], *folded = fold_into(users[i], buf, sizeof buf);
+		strmap_put(gone, folded, gone);   /* any non-NULL value */
+		if (folded != buf)
+			free(folded);
+	}
+	if (rc == 0) {
+		size_t nl = doc_count(p->ed.doc);
+		bool *drop = xcalloc(nl ? nl : 1, sizeof *drop);
+		/* shadowed duplicates too, as pwfile_remove */
+		for (size_t i = 0; i < p->ed.n; i++) {
+			char buf[256], *folded = fold_into(p->v[i].user, buf, sizeof buf);
+			if (strmap_get(gone, folded))
+				drop[p->v[i].first] = true;
+			if (folded != buf)
+				free(folded);
+		}
+		doc_delete_marked(p->ed.doc, drop);
+		free(drop);
+		reindex(p);
+	}
+	strmap_free(&gone);
+	return rc;
+}
+
 /* The text of an entry's line for an in-place edit, or NULL (with a diag)
  * when it holds a NUL byte: the edit could not keep the rest of it. */
 static const char *edit_text(struct pwfile *p, const struct pwfile_entry *e, size_t *len,

@@ -720,6 +720,41 @@ int table_remove(struct table *t, const char *key, struct diags *d)
 	return 0;
 }
 
+int table_remove_many(struct table *t, const char *const *keys, size_t n, struct diags *d)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!find(t, keys[i])) {
+			diag_error(d, doc_name(t->ed.doc), 0, _("\"%s\" is not in this table"), keys[i]);
+			return -1;
+		}
+	if (t->syntax != TABLE_INDEXED) {
+		/* lists and pattern tables are short, and have their own rules */
+		for (size_t i = 0; i < n; i++)
+			if (table_remove(t, keys[i], d) < 0)
+				return -1;
+		return 0;
+	}
+	struct strmap *gone = strmap_create(n);
+	for (size_t i = 0; i < n; i++)
+		strmap_put(gone, find(t, keys[i])->lookup_key, gone);   /* any non-NULL value */
+	size_t nl = doc_count(t->ed.doc);
+	bool *drop = xcalloc(nl ? nl : 1, sizeof *drop);
+	/* every line of those keys, shadowed duplicates included */
+	for (size_t i = 0; i < t->ed.n; i++) {
+		const struct table_entry *e = &t->v[i];
+		if (strmap_get(gone, e->lookup_key))
+			for (size_t l = e->first; l < e->first + e->nlines; l++)
+				drop[l] = true;
+	}
+	doc_delete_marked(t->ed.doc, drop);
+	free(drop);
+	strmap_free(&gone);
+	struct diags scratch = DIAGS_INIT;
+	reindex(t, &scratch);
+	diags_free(&scratch);
+	return 0;
+}
+
 int table_set(struct table *t, const char *key, const char *value, struct diags *d)
 {
 	const char *name = doc_name(t->ed.doc);

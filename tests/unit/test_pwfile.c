@@ -329,6 +329,28 @@ static void test_remove(void)
 	diags_free(&d);
 }
 
+static void test_remove_many(void)
+{
+	const char *text = "a@x:{P}1\n"
+			   "# c\n"
+			   "b@x:{P}2\n"
+			   "A@x:{P}shadowed\n"
+			   "c@x:{P}3";
+	struct pwfile *p = parse_str(text, NULL);
+	struct diags d = DIAGS_INIT;
+	const char *bad[] = { "a@x", "zz@x" };
+	CU_ASSERT_EQUAL(pwfile_remove_many(p, bad, 2, &d), -1);
+	CU_ASSERT_EQUAL(diags_count(&d, DIAG_ERROR), 1);
+	ASSERT_RENDER(p, text);
+	const char *users[] = { "A@X", "c@x" };
+	CU_ASSERT_EQUAL(pwfile_remove_many(p, users, 2, &d), 0);
+	ASSERT_RENDER(p, "# c\nb@x:{P}2");
+	CU_ASSERT_PTR_NULL(pwfile_lookup(p, "a@x"));
+	CU_ASSERT_EQUAL(pwfile_count(p), 1);
+	pwfile_free(&p);
+	diags_free(&d);
+}
+
 static void test_set_password(void)
 {
 	struct pwfile *p = parse_str("a@x:{PLAIN}old:5000:5000:G:/h:/s:userdb_quota_rule=*:storage=1G  x=y\r\n"
@@ -474,6 +496,7 @@ int main(void)
 		{ "password schemes", test_scheme },
 		{ "add next to the domain", test_add },
 		{ "remove, duplicates included", test_remove },
+		{ "remove many: one pass, all or nothing", test_remove_many },
 		{ "set_password touches only field 2", test_set_password },
 		{ "set_extra keeps the other fields", test_set_extra },
 		{ "an edit changes exactly one line", test_edit_corpus_line_exact },

@@ -316,6 +316,41 @@ static void test_remove(void)
 	diags_free(&d);
 }
 
+/* Many keys at once: the same text as removing them one by one, and all
+ * or nothing. */
+static void test_remove_many(void)
+{
+	struct diags d = DIAGS_INIT;
+	const char *text = "# about a\n"
+			   "a@x.org v1,\n"
+			   "# interior\n"
+			   "  v2\n"
+			   "# about b\n"
+			   "b@x.org v\n"
+			   "A@X.org shadowed\n"
+			   "c@x.org v";
+	struct table *t = parse_str(text, TABLE_INDEXED, &d);
+	const char *bad[] = { "b@x.org", "nobody@x.org" };
+	CU_ASSERT_EQUAL(table_remove_many(t, bad, 2, &d), -1);
+	ASSERT_RENDER(t, text);
+	CU_ASSERT_PTR_NOT_NULL(table_lookup(t, "b@x.org"));
+	const char *keys[] = { "A@x.org", "c@x.org", "a@x.org" };
+	CU_ASSERT_EQUAL(table_remove_many(t, keys, 3, &d), 0);
+	/* the last line went: the file keeps having no final newline */
+	ASSERT_RENDER(t, "# about a\n# about b\nb@x.org v");
+	CU_ASSERT_PTR_NULL(table_lookup(t, "a@x.org"));
+	CU_ASSERT_PTR_NULL(table_lookup(t, "c@x.org"));
+	CU_ASSERT_EQUAL(table_count(t), 1);
+	table_free(&t);
+	/* a list: word by word, as table_remove */
+	t = parse_str("a.org b.org\nc.org\n", TABLE_LIST, &d);
+	const char *doms[] = { "b.org", "c.org" };
+	CU_ASSERT_EQUAL(table_remove_many(t, doms, 2, &d), 0);
+	ASSERT_RENDER(t, "a.org\n");
+	table_free(&t);
+	diags_free(&d);
+}
+
 static void test_set(void)
 {
 	struct diags d = DIAGS_INIT;
@@ -596,6 +631,7 @@ int main(void)
 		{ "malformed lines all reported, rest loads", test_malformed_all_reported },
 		{ "add: next to its domain, separator style", test_add },
 		{ "remove: whole logical line, duplicates", test_remove },
+		{ "remove many: one pass, all or nothing", test_remove_many },
 		{ "set: key and separator kept", test_set },
 		{ "domain lists", test_list },
 		{ "regexp/pcre tables", test_regexp },
