@@ -5,7 +5,6 @@
  * field other than the quota) is named, not silently dropped. */
 #include "config.h"
 
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,6 @@
  * `db init` creates them and `db check` compares a database with them. */
 #include "config.h"
 
-#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 
