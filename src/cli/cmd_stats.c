@@ -552,7 +552,7 @@ static void print_table(const struct row *rows, size_t n, const struct maildir_s
 		tot.new_msgs += rows[i].c.new_msgs;
 		tot.unread += rows[i].c.unread;
 		tot.cur_msgs += rows[i].c.cur_msgs;
-		tot.bytes += rows[i].c.bytes;
+		tot.bytes = maildir_bytes_add(tot.bytes, rows[i].c.bytes);
 		tot_total += maildir_total(&rows[i].c);
 	}
 	int aw = (int)strlen(_("ADDRESS"));

@@ -66,6 +66,9 @@ void name_parse(const char *name, struct nameinfo *ni)
 		uint64_t v = 0;
 		for (const char *d = digits; ok && d < q; d++)
 			v = v * 10 + (uint64_t)(*d - '0');
+		/* Past what a signed size can hold it is no message's: the file's
+		 * own size is asked instead. */
+		ok = ok && v <= (uint64_t)INT64_MAX;
 		if (ok && (q == lim || *q == ',' || *q == ':')) {
 			ni->has_size = true;
 			ni->size = v;

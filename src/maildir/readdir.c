@@ -208,7 +208,7 @@ static void readdir_add_message(struct worker *w, struct dirfig *f, char kind,
 		size = st_size;
 	}
 	f->n++;
-	f->bytes += size;
+	f->bytes = maildir_bytes_add(f->bytes, size);
 	if (kind == 'n') {
 		if (w->nseen == w->seen_cap)
 			xgrow(&w->seen, &w->seen_cap, w->nseen + 1, sizeof *w->seen);

@@ -539,7 +539,7 @@ enum maildir_status maildir_box_status(const struct maildir_scan *s, size_t id, 
 
 static void scan_folder_counts(const struct folder *f, struct maildir_counts *c)
 {
-	c->bytes = f->bytes_new + f->bytes_cur;
+	c->bytes = maildir_bytes_add(f->bytes_new, f->bytes_cur);
 	c->new_msgs = f->n_new;
 	c->cur_msgs = f->n_cur;
 	c->unread = f->n_new + f->unread_cur;
@@ -560,7 +560,7 @@ static void scan_box_sum(const struct box *b, struct maildir_counts *out)
 	for (size_t i = 0; i < b->nfolders; i++) {
 		struct maildir_counts c;
 		scan_folder_counts(&b->folders[i], &c);
-		out->bytes += c.bytes;
+		out->bytes = maildir_bytes_add(out->bytes, c.bytes);
 		out->new_msgs += c.new_msgs;
 		out->cur_msgs += c.cur_msgs;
 		out->unread += c.unread;

@@ -40,6 +40,14 @@ struct maildir_counts {
 	                        * seconds since the epoch; 0 when none */
 };
 
+/* a + b, held at INT64_MAX: sizes come from file names anyone who can
+ * deliver may choose, and the sums go out as JSON's signed integers. */
+static inline uint64_t maildir_bytes_add(uint64_t a, uint64_t b)
+{
+	const uint64_t max = (uint64_t)INT64_MAX;
+	return a >= max || b >= max - a ? max : a + b;
+}
+
 static inline uint64_t maildir_total(const struct maildir_counts *c)
 {
 	return (uint64_t)c->new_msgs + c->cur_msgs;
