@@ -2,6 +2,7 @@ libvmail_a_SOURCES += \
 	src/stage/aliasdom_apply.c \
 	src/stage/apply.c \
 	src/stage/rename.c \
+	src/stage/repair.c \
 	src/stage/forward.c \
 	src/stage/sendas_apply.c \
 	src/stage/sendas_master.c \
