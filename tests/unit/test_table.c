@@ -291,17 +291,21 @@ static void test_add(void)
 	diags_free(&d);
 }
 
+/* Continuation and interior comment lines, a shadowed duplicate, no final
+ * newline: what a removal must get right. */
+static const char remove_text[] = "# about a\n"
+				  "a@x.org v1,\n"
+				  "# interior\n"
+				  "  v2\n"
+				  "# about b\n"
+				  "b@x.org v\n"
+				  "A@X.org shadowed\n"
+				  "c@x.org v";
+
 static void test_remove(void)
 {
 	struct diags d = DIAGS_INIT;
-	struct table *t = parse_str("# about a\n"
-				    "a@x.org v1,\n"
-				    "# interior\n"
-				    "  v2\n"
-				    "# about b\n"
-				    "b@x.org v\n"
-				    "A@X.org shadowed\n"
-				    "c@x.org v", TABLE_INDEXED, &d);
+	struct table *t = parse_str(remove_text, TABLE_INDEXED, &d);
 	CU_ASSERT_EQUAL(d.n, 1);
 	CU_ASSERT_EQUAL(table_remove(t, "A@x.org", &d), 0);
 	ASSERT_RENDER(t, "# about a\n# about b\nb@x.org v\nc@x.org v");
@@ -321,18 +325,10 @@ static void test_remove(void)
 static void test_remove_many(void)
 {
 	struct diags d = DIAGS_INIT;
-	const char *text = "# about a\n"
-			   "a@x.org v1,\n"
-			   "# interior\n"
-			   "  v2\n"
-			   "# about b\n"
-			   "b@x.org v\n"
-			   "A@X.org shadowed\n"
-			   "c@x.org v";
-	struct table *t = parse_str(text, TABLE_INDEXED, &d);
+	struct table *t = parse_str(remove_text, TABLE_INDEXED, &d);
 	const char *bad[] = { "b@x.org", "nobody@x.org" };
 	CU_ASSERT_EQUAL(table_remove_many(t, bad, 2, &d), -1);
-	ASSERT_RENDER(t, text);
+	ASSERT_RENDER(t, remove_text);
 	CU_ASSERT_PTR_NOT_NULL(table_lookup(t, "b@x.org"));
 	const char *keys[] = { "A@x.org", "c@x.org", "a@x.org" };
 	CU_ASSERT_EQUAL(table_remove_many(t, keys, 3, &d), 0);
