@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
