@@ -11,6 +11,7 @@ libvmail_a_SOURCES += \
 	src/model/dovepath.c \
 	src/model/index.c \
 	src/model/load.c \
+	src/model/load_maps.c \
 	src/model/model.c \
 	src/model/sendas.c
 

@@ -110,6 +110,14 @@ void load_ref_resolve(struct table_ref *ref, const char *maincf);
 /* cfg's aliases file (missing: empty plus a note); never NULL. */
 struct aliases *load_sysaliases(const struct config *cfg, const struct doc_source *src,
 				struct diags *d);
+/* path read through lm's source; a file that cannot be read is noted in lm
+ * (once) and is an error in d. 0 or -1. */
+int load_read_noted(struct load_maps *lm, const char *path, bool missing_ok, struct doc **out,
+		    struct diags *d);
+/* The sender login map (sendas.h): main.cf's smtpd_sender_login_maps, else
+ * the sender_login_map setting's file, which need not exist yet. */
+void load_sender_maps(struct load_maps *lm, const struct maincf *mc, const struct config *cfg,
+		      struct diags *d);
 
 /* ---- the world ---- */
 
