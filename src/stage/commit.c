@@ -468,6 +468,7 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		if (res->committed)
 			stage_reset(s);
 		state_lock_release(lock);
+		free(t.r.spans);   /* the flush's programs' times */
 		return rc;
 	}
 	if (inject_at("lock", d) < 0 || commit_check(&t, d) < 0) {
