@@ -333,14 +333,7 @@ static void lint_maps(const struct world *w, struct lint_report *r)
 	}
 }
 
-/* Asked between maildirs, the slow part (one open or two fstatat each),
- * and between traced aliases: true when the caller gave up on this report. */
-struct lint_stop {
-	bool (*fn)(void *arg);
-	void *arg;
-};
-
-static bool lint_stopped(const struct lint_stop *stop)
+bool lint_stopped(const struct lint_stop *stop)
 {
 	return stop && stop->fn && stop->fn(stop->arg);
 }
@@ -623,75 +616,6 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 		}
 
 	lint_pwfile(w, cfg, r);
-}
-
-/* A size for people ("930 MiB"), as the quota rule writes it. */
-static void lint_size(char *buf, size_t len, long long bytes)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
-
-/* Mailboxes whose passwd-file quota is nearly used up (issue 15): only
- * those with a storage limit there are scanned (one scan, on the workers),
- * and the fix names the field this server's Dovecot reads. */
-static void lint_quota(const struct world *w, const struct config *cfg, struct lint_report *r,
-		       const struct lint_stop *stop)
-{
-	size_t nb;
-	const struct mailbox *boxes = world_mailboxes(w, &nb);
-	const char *base = world_mailbox_base(w);
-	if (!base || !*base || lint_stopped(stop))
-		return;
-	struct maildir_scan *s = maildir_scan_create(0);
-	maildir_scan_set_oneshot(s, true);
-	size_t *ids = xcalloc(nb ? nb : 1, sizeof *ids);
-	bool any = false;
-	for (size_t i = 0; i < nb; i++) {
-		ids[i] = SIZE_MAX;
-		if (boxes[i].quota_bytes <= 0 || !boxes[i].is_maildir)
-			continue;
-		const char *rel = boxes[i].value;
-		while (*rel == '/')
-			rel++;
-		ids[i] = maildir_scan_add(s, base, rel);
-		any = true;
-	}
-	if (any && !lint_stopped(stop))
-		maildir_scan_run(s);
-	const char *version, *field = model_dovecot_quota_field(&version);
-	bool v24 = strcmp(field, "userdb_quota_rule") != 0;
-	for (size_t i = 0; any && i < nb && !lint_stopped(stop); i++) {
-		const struct mailbox *b = &boxes[i];
-		struct maildir_counts c;
-		if (ids[i] == SIZE_MAX || maildir_box_status(s, ids[i], NULL) != MAILDIR_OK)
-			continue;
-		maildir_box_counts(s, ids[i], &c);
-		long long limit = b->quota_bytes;
-		if ((double)c.bytes * 100.0 < (double)cfg->quota_warn_percent * (double)limit)
-			continue;
-		char used[32], lim[32];
-		lint_size(used, sizeof used, (long long)c.bytes);
-		lint_size(lim, sizeof lim, limit);
-		const char *ver = *version ? version : "2.3";
-		char *fix = v24 ? fixf(_("raise it: vmailadm mailbox quota %s SIZE (it writes %s=SIZE, the field Dovecot %s reads), or have the user delete mail"),
-				       b->address, field, ver)
-				: fixf(_("raise it: vmailadm mailbox quota %s SIZE (it writes %s=*:storage=SIZE, the field Dovecot %s reads), or have the user delete mail"),
-				       b->address, field, ver);
-		add(r, "quota-nearly-full", LINT_WARNING, b->pw ? doc_name(pwfile_doc(world_pwfile(w))) : b->file,
-		    b->pw ? b->pw->line : b->line, b->address, fix,
-		    _("mailbox %s uses %.0f%% of its quota (%s of %s; quota_warn_percent is %ld%%)"), b->address,
-		    100.0 * (double)c.bytes / (double)limit, used, lim, cfg->quota_warn_percent);
-		free(fix);
-	}
-	free(ids);
-	maildir_scan_free(&s);
 }
 
 /* Directories base/DOMAIN/USER holding cur/ or new/ that no mailbox uses. */

@@ -1,5 +1,5 @@
 /* Private to lint.c and the lint rules kept in files of their own
- * (lint_sendas.c): adding a problem to a report, and those rules. */
+ * (lint_quota.c, lint_sendas.c): adding a problem to a report, and those rules. */
 #ifndef VMAILADM_LINT_INT_H
 #define VMAILADM_LINT_INT_H
 #include "vmailadm/lint.h"
@@ -11,6 +11,19 @@ void lint_add(struct lint_report *r, const char *rule, enum lint_severity sev, c
 	__attribute__((format(printf, 8, 9)));
 /* A fix text built with a format (the fix column is one line). */
 char *lint_fixf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Asked between maildirs, the slow part (one open or two fstatat each),
+ * and between traced aliases: true when the caller gave up on this report. */
+struct lint_stop {
+	bool (*fn)(void *arg);
+	void *arg;
+};
+bool lint_stopped(const struct lint_stop *stop);
+
+struct config;
+/* lint_quota.c: quota-nearly-full. */
+void lint_quota(const struct world *w, const struct config *cfg, struct lint_report *r,
+		const struct lint_stop *stop);
 
 /* lint_sendas.c: the sender login map against the rule and main.cf. */
 void lint_sendas(const struct world *w, struct lint_report *r);
