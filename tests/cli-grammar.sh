@@ -206,5 +206,9 @@ done
 	no "list mailboxes --config FILE refused: $(head -1 "$tmp/after")"
 "$VMAILADM" --config "$d/vmailadm.yaml" list mailboxes --json >"$tmp/before" 2>&1
 cmp -s "$tmp/before" "$tmp/after" || no "--config after the command reads another configuration"
+# ...and after an edit's operands (the edits read their own words).
+"$VMAILADM" mailbox quota johndoe@andromed.cloud 2G --dry-run --config "$d/vmailadm.yaml" >"$tmp/after" 2>&1 ||
+	no "mailbox quota ... --config FILE: $(head -1 "$tmp/after")"
+grep -q '^+johndoe@andromed.cloud:.*storage=2G' "$tmp/after" || no "mailbox quota ... --config FILE: no diff: $(head -3 "$tmp/after")"
 
 exit $fail

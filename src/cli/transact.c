@@ -137,9 +137,18 @@ char **transact_words(struct cli *cli, int argc, char **argv, struct transact_op
 		      int *rc)
 {
 	char **words = xcalloc((size_t)argc + 1, sizeof *words);
-	for (int i = 0; i < argc; i++)
-		words[i] = argv[i];
-	*n = argc;
+	int kept = 0;
+	for (int i = 0; i < argc; i++) {
+		/* --config FILE after the command, as cli_parse takes it for the
+		 * other commands (the configuration is read after this). */
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			cli->config_path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			cli->config_path = argv[i] + 9;
+		else
+			words[kept++] = argv[i];
+	}
+	*n = kept;
 	*rc = transact_take_options(cli, n, words, o, NULL, 0);
 	return words;
 }
