@@ -73,6 +73,7 @@ CLI_TESTS = \
 	tests/cli-newfiles.sh \
 	tests/cli-leaks.sh \
 	tests/cli-lint.sh \
+	tests/cli-lint-pgsql.sh \
 	tests/cli-quota24.sh \
 	tests/cli-rename.sh \
 	tests/cli-forward.sh \

@@ -59,6 +59,10 @@ struct config {
 	                               * read through config_domain_limits */
 	struct config_origin *origin; /* private: where each value came from */
 	struct doveconf *dovecot;     /* Dovecot's settings for the tree (doveconf_apply), or NULL */
+	/* backend pgsql: the server's own postfix_dir, whose main.cf names
+	 * the database's maps (and master.cf its services), which
+	 * postfix_dir's snapshot replaced (src/db/snapshot.c); NULL otherwise */
+	char *server_postfix_dir;
 };
 
 /* Load path; NULL means $VMAILADM_CONFIG, else CONFIG_DEFAULT_PATH, and a

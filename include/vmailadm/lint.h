@@ -28,7 +28,8 @@ enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
  * mailbox-map-substitution, case-sensitive-pattern, forward-loop,
  * forward-without-copy, quota-nearly-full, aliasdom-out-of-step,
  * aliasdom-wildcard, sendas-out-of-step, sendas-unknown-login,
- * sendas-not-enabled. */
+ * sendas-not-enabled, proxy-map-not-approved, pgsql-map-in-chroot,
+ * non-ascii-key-latin1. */
 struct lint_problem {
 	const char *rule;
 	enum lint_severity severity;

@@ -196,6 +196,8 @@ int pgdb_snapshot_open(struct config *cfg, struct diags *d)
 	if (rc < 0)
 		return -1;
 	char *users = xasprintf("%s/users", snap.dir);
+	free(cfg->server_postfix_dir);
+	cfg->server_postfix_dir = xstrdup(cfg->postfix_dir);
 	config_set_derived(cfg, "postfix_dir", snap.dir, "backend pgsql (snapshot)");
 	config_set_derived(cfg, "passwd_file", users, "backend pgsql (snapshot)");
 	free(users);

@@ -805,6 +805,7 @@ void lint_run_stoppable(const struct world *w, const struct config *cfg,
 	lint_quota(w, cfg, out, &st);
 	strmap_free(&maildirs);
 	lint_maincf(w, cfg, out);
+	lint_pgsql(w, cfg, out);
 	/* What such a file holds is unknown: the rules above drew no
 	 * conclusion from its absence, and this says why the report is
 	 * incomplete. */
@@ -823,6 +824,7 @@ void lint_run_stoppable(const struct world *w, const struct config *cfg,
 				   : g->level == DIAG_WARNING ? LINT_WARNING : LINT_INFO,
 		    g->file, g->line, NULL, _("correct the line"), "%s", g->msg);
 	}
+	lint_pgsql_names(cfg, out);
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, cmp_problem);
 }

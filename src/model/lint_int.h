@@ -1,5 +1,5 @@
 /* Private to lint.c and the lint rules kept in files of their own
- * (lint_quota.c, lint_sendas.c): adding a problem to a report, and those rules. */
+ * (lint_quota.c, lint_sendas.c, lint_pgsql.c): adding a problem to a report, and those rules. */
 #ifndef VMAILADM_LINT_INT_H
 #define VMAILADM_LINT_INT_H
 #include "vmailadm/lint.h"
@@ -27,5 +27,11 @@ void lint_quota(const struct world *w, const struct config *cfg, struct lint_rep
 
 /* lint_sendas.c: the sender login map against the rule and main.cf. */
 void lint_sendas(const struct world *w, struct lint_report *r);
+
+/* lint_pgsql.c: the database's traps, read from the server's main.cf and
+ * master.cf (the snapshot's replace them on backend pgsql); then the
+ * snapshot's file names turned into the database's tables. */
+void lint_pgsql(const struct world *w, const struct config *cfg, struct lint_report *r);
+void lint_pgsql_names(const struct config *cfg, struct lint_report *r);
 
 #endif

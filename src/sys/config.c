@@ -773,6 +773,7 @@ void config_free(struct config **cp)
 	}
 	free(c->origin);
 	free(c->file);
+	free(c->server_postfix_dir);
 	doveconf_free(&c->dovecot);
 	free(c);
 	*cp = NULL;

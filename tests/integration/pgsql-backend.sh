@@ -64,6 +64,35 @@ v list domains >/dev/null 2>&1
 v config 2>&1 | grep -q "^postfix_dir  *= $T/demo/etc/postfix" && ok "config shows the configured postfix_dir" ||
 	fail "config: $(v config 2>&1 | grep postfix_dir)"
 
+# Lint reads the server's own main.cf (the snapshot's names texthash:
+# files): its proxy:pgsql: maps are checked against proxy_read_maps, and
+# a problem in the rows names the database's table, not the snapshot.
+cat >>"$PF/main.cf" <<EOF
+virtual_mailbox_domains = proxy:pgsql:$PF/pgsql/domains.cf
+virtual_mailbox_maps = proxy:pgsql:$PF/pgsql/mailbox.cf
+virtual_alias_maps = proxy:pgsql:$PF/pgsql/alias.cf
+EOF
+v lint >"$T/lint" 2>&1
+grep -q proxy-map-not-approved "$T/lint" && fail "Postfix's default proxy_read_maps flagged: $(grep proxy-map "$T/lint")" ||
+	ok "lint on pgsql: the default proxy_read_maps approves the three maps"
+grep -q "$S/snapshot" "$T/lint" && fail "lint names the snapshot's files: $(grep "$S/snapshot" "$T/lint" | head -3)" ||
+	ok "lint on pgsql names no snapshot file"
+echo "proxy_read_maps = proxy:pgsql:$PF/pgsql/domains.cf" >>"$PF/main.cf"
+ml=$(grep -n '^virtual_mailbox_maps = proxy' "$PF/main.cf" | cut -d: -f1)
+v lint >"$T/lint" 2>&1
+grep -q "^$PF/main.cf:$ml: error: \[proxy-map-not-approved\] virtual_mailbox_maps uses proxy:pgsql:$PF/pgsql/mailbox.cf" "$T/lint" &&
+	[ "$(grep -c proxy-map-not-approved "$T/lint")" -eq 2 ] &&
+	ok "lint on pgsql: the two maps proxy_read_maps leaves out, at the server's main.cf line" ||
+	fail "proxy_read_maps: $(grep proxy-map "$T/lint")"
+sed -i '/^proxy_read_maps/d' "$PF/main.cf"
+# A mailbox without its self-alias under a catch-all alias row.
+pg_sql postfix "INSERT INTO alias (address, goto, domain) VALUES ('@andromed.cloud', 'johndoe@andromed.cloud', 'andromed.cloud')" || exit 99
+v lint >"$T/lint" 2>&1
+grep -q "^pgsql:alias: error: \[catchall-swallows-mailboxes\] catch-all @andromed.cloud" "$T/lint" &&
+	ok "lint on pgsql: a catch-all row swallowing mailboxes without a self-alias, named pgsql:alias" ||
+	fail "catch-all: $(grep -i catch "$T/lint")"
+pg_sql postfix "DELETE FROM alias WHERE address = '@andromed.cloud'"
+
 # A refused connection: one line, exit 2, nothing listed.
 sed -i "s,^pgsql_conninfo:.*,pgsql_conninfo: \"host=$PG_SOCK dbname=nosuchdb user=postgres\"," "$Y"
 out=$(v list mailboxes 2>&1); rc=$?
