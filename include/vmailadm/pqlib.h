@@ -17,7 +17,7 @@ struct diags;
 #define PQLIB_FUNCTIONS(X) \
 	X(PQclear) X(PQcmdTuples) X(PQconnectdb) X(PQconnectdbParams) \
 	X(PQconninfoFree) X(PQconninfoParse) X(PQerrorMessage) \
-	X(PQescapeIdentifier) X(PQescapeLiteral) X(PQexec) X(PQexecParams) \
+	X(PQescapeIdentifier) X(PQescapeLiteral) X(PQescapeStringConn) X(PQexec) X(PQexecParams) \
 	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfnumber) X(PQfreemem) \
 	X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
 	X(PQntuples) X(PQparameterStatus) X(PQprepare) X(PQresStatus) \
@@ -46,6 +46,7 @@ int pqlib_load(struct diags *d);
 #define PQerrorMessage (pqlib.PQerrorMessage)
 #define PQescapeIdentifier (pqlib.PQescapeIdentifier)
 #define PQescapeLiteral (pqlib.PQescapeLiteral)
+#define PQescapeStringConn (pqlib.PQescapeStringConn)
 #define PQexec (pqlib.PQexec)
 #define PQexecParams (pqlib.PQexecParams)
 #define PQexecPrepared (pqlib.PQexecPrepared)

@@ -59,8 +59,22 @@ struct trace_step {
 	unsigned line;
 };
 
+/* One query the tracer ran on a database map (pgsql:, proxy:pgsql:), in
+ * the order it ran them: the text Postfix sends for the same key. */
+struct trace_query {
+	char *map;           /* the map file (pgsql_table(5)) */
+	char *key;           /* the key as the tracer asked it */
+	char *query;         /* the SQL text sent; NULL: Postfix skips it too
+	                      * (the key lacks a part the query needs, or its
+	                      * domain is not in the map's "domain" list) */
+	char *result;        /* the formatted answer; NULL: no row */
+	char *error;         /* the server's or the connection's, or NULL */
+};
+
 struct trace_result {
 	char *address;       /* as given */
+	struct trace_query *queries;
+	size_t nqueries;
 	struct trace_dest *dests;
 	size_t ndests;
 	struct trace_step *steps;
@@ -114,6 +128,22 @@ unsigned trace_domain_classes(struct tracer *t, const char *domain, const char *
  * lookups read, so that on large tables the memory waits overlap instead
  * of coming one by one. Results are the same with or without it. */
 void trace_prefetch(struct tracer *t, const char *const *addrs, size_t n);
+
+/* Maps of a type vmailadm reads through a database (pgsql:): a reader
+ * outside the model (src/db/pgtable.c) set before trace_open (trace_create
+ * traces a world, whose maps are files). open: the map spec without "proxy:", NULL when the reader
+ * does not know the type (d untouched) or cannot read the file (a
+ * diagnostic in d). Such a map is asked every query form, as Postfix asks
+ * it (db_common_dict_partial() says no SQL map uses partial keys). lookup: an enum trace_ext; query, value
+ * and error are new strings or NULL. */
+enum trace_ext { TRACE_EXT_SKIPPED, TRACE_EXT_NOTFOUND, TRACE_EXT_FOUND, TRACE_EXT_ERROR };
+struct trace_extmap_ops {
+	const char *type;   /* "pgsql" */
+	void *(*open)(const char *spec, struct diags *d);
+	int (*lookup)(void *map, const char *key, char **query, char **value, char **error);
+	void (*close)(void *map);
+};
+void trace_set_extmaps(const struct trace_extmap_ops *ops);
 
 /* Stable names: "maildir", "mbox", "remote", "local", "reject", "defer". */
 const char *trace_kind_name(enum trace_kind k);

@@ -13,6 +13,8 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/pgdb.h"
+#include "vmailadm/pgtable.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
@@ -57,6 +59,24 @@ static void print_text(const struct trace_result *r)
 		print_where(s->file, s->line);
 		fputs("\n", stdout);
 	}
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < r->nqueries; i++) {
+		const struct trace_query *q = &r->queries[i];
+		sb_reset(&sb);
+		if (!q->query)
+			sb_addf(&sb, _("query skipped (key %s)"), q->key);
+		else if (q->error)
+			sb_addf(&sb, _("query %s: error: %s"), q->query, q->error);
+		else if (q->result)
+			sb_addf(&sb, _("query %s → %s"), q->query, q->result);
+		else
+			sb_addf(&sb, _("query %s → no row"), q->query);
+		fputs("  ", stdout);
+		put_printable(stdout, sb_str(&sb));
+		print_where(q->map, 0);
+		fputs("\n", stdout);
+	}
+	sb_free(&sb);
 	for (size_t i = 0; i < r->ndests; i++) {
 		const struct trace_dest *d = &r->dests[i];
 		fputs("  => ", stdout);
@@ -108,6 +128,18 @@ static json_t *to_json(const struct trace_result *r)
 		json_array_append_new(steps, x);
 	}
 	json_object_set_new(o, "steps", steps);
+	json_t *queries = json_array();
+	for (size_t i = 0; i < r->nqueries; i++) {
+		const struct trace_query *q = &r->queries[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "map", json_string(q->map));
+		json_object_set_new(x, "key", json_string(q->key));
+		json_object_set_new(x, "query", str_or_null(q->query));
+		json_object_set_new(x, "result", str_or_null(q->result));
+		json_object_set_new(x, "error", str_or_null(q->error));
+		json_array_append_new(queries, x);
+	}
+	json_object_set_new(o, "queries", queries);
 	return o;
 }
 
@@ -166,8 +198,20 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 	 * (never the passwd-file), which on large servers is most of the time
 	 * a trace takes. */
 	cli_recover_read(cli);
+	struct config *cfg = cli_config(cli);
+	/* pgsql: and proxy:pgsql: maps are asked the way Postfix asks them;
+	 * on backend pgsql, through the server's own main.cf when it names
+	 * them (the snapshot's copy names flat files in their place) */
+	trace_set_extmaps(&pgtable_trace_ops);
+	const char *server = pgdb_snapshot_server_maincf();
+	if (server && pgtable_maincf_uses_pgsql(server)) {
+		const char *slash = strrchr(server, '/');
+		char *dir = xstrndup(server, slash ? (size_t)(slash - server) : 0);
+		config_set_derived(cfg, "postfix_dir", dir, "backend pgsql (the server's main.cf)");
+		free(dir);
+	}
 	struct diags d = DIAGS_INIT;
-	struct tracer *t = trace_open(cli_config(cli), &d);
+	struct tracer *t = trace_open(cfg, &d);
 	cli_diags(cli, &d);
 	diags_free(&d);
 	if (!t)

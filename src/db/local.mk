@@ -6,11 +6,13 @@ libvmail_a_SOURCES += \
 	src/db/import.c \
 	src/db/pgdb.c \
 	src/db/pgmaps.c \
+	src/db/pgtable.c \
 	src/db/rowset.c \
 	src/db/pqlib.c \
 	src/db/schema.c \
 	src/db/snapshot.c
 noinst_HEADERS += \
 	include/vmailadm/pgdb.h \
+	include/vmailadm/pgtable.h \
 	include/vmailadm/pqlib.h \
 	src/db/pgdb_int.h

@@ -215,3 +215,8 @@ const char *pgdb_snapshot_dir(void)
 {
 	return snap.dir;
 }
+
+const char *pgdb_snapshot_server_maincf(void)
+{
+	return snap.maincf;
+}

@@ -144,7 +144,11 @@ static long load_map(struct load_maps *lm, const char *spec, unsigned role, cons
 {
 	struct table_ref ref;
 	bool is_inline;
-	if (!load_map_ref(spec, lm->maincf, line, param, &ref, &is_inline, d))
+	struct diags quiet = DIAGS_INIT;
+	bool ext = lm->external && lm->external(spec);
+	bool ok = load_map_ref(spec, lm->maincf, line, param, &ref, &is_inline, ext ? &quiet : d);
+	diags_free(&quiet);
+	if (!ok)
 		return -1;
 	for (size_t i = 0; i < lm->n; i++)
 		if (table_ref_same(&lm->v[i]->ref, &ref)) {
@@ -201,6 +205,8 @@ static void load_domain_param(struct load_maps *lm, const struct maincf *mc, con
 		struct world_map *m = NULL;
 		if (it[0] == '/' || strchr(it, ':')) {
 			long at = load_map(lm, it, role, param, line, d);
+			if (at < 0 && lm->external && lm->external(it))
+				item(ctx, it, NULL, cls, line);
 			if (at < 0 || (!lm->v[at]->table && !lm->idx[at]))
 				continue;
 			m = lm->v[at];

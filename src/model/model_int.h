@@ -77,6 +77,10 @@ struct load_maps {
 	bool use_index;             /* indexed tables and lists through tableidx
 	                             * (trace_open): their world_map has no table */
 	const char *maincf;         /* main.cf's path, for messages */
+	/* trace_open: map types its database reader reads: no warning, and a
+	 * domain-list item of that type is passed to the item function with
+	 * m NULL (the reader decides). NULL: none. */
+	bool (*external)(const char *spec);
 	struct world_map **v;
 	struct tableidx **idx;      /* parallel to v: the tableidx, or NULL */
 	size_t n, cap, icap;

@@ -44,7 +44,7 @@ char *trace_fold(const char *s)
 
 /* unquote_822_local(): the internal form, quotes and backslashes gone
  * before the last unquoted '@'. */
-static char *addr_unquote(const char *a)
+char *trace_unquote(const char *a)
 {
 	struct strbuf sb = STRBUF_INIT;
 	bool inq = false;
@@ -110,7 +110,7 @@ static char *addr_quote(const char *a)
 
 char *trace_rewrite(const struct tracer *t, const char *addr)
 {
-	char *in = addr_unquote(addr);
+	char *in = trace_unquote(addr);
 	size_t n = strlen(in);
 	char *at = strrchr(in, '@');
 	/* rewrite.c: a trailing dot goes, but not from "..", nor "@." */
@@ -151,6 +151,76 @@ static struct tmap *map_add(struct tracer *t, struct tmap *m)
 	return m;
 }
 
+/* ---- database maps (pgsql:), through the reader the db layer sets ---- */
+
+static const struct trace_extmap_ops *extmaps;
+
+void trace_set_extmaps(const struct trace_extmap_ops *ops)
+{
+	extmaps = ops;
+}
+
+/* proxymap asks the same map, with the same query: look through it. */
+static const char *ext_inner(const char *spec)
+{
+	return strncmp(spec, "proxy:", 6) == 0 ? spec + 6 : spec;
+}
+
+struct tmap *trace_ext_map(struct tracer *t, const char *spec)
+{
+	if (!extmaps)
+		return NULL;
+	for (size_t i = 0; i < t->nextra; i++)
+		if (t->extra[i]->ext_spec && strcmp(t->extra[i]->ext_spec, spec) == 0)
+			return t->extra[i];
+	void *h = extmaps->open(ext_inner(spec), &t->warn);
+	if (!h)
+		return NULL;
+	struct tmap *x = xcalloc(1, sizeof *x);
+	x->ext = h;
+	x->ext_spec = xstrdup(spec);
+	x->owner = t;
+	x->spec = x->ext_spec;
+	const char *colon = strchr(ext_inner(spec), ':');
+	x->file = colon ? colon + 1 : x->ext_spec;
+	t->extra = xreallocarray(t->extra, t->nextra + 1, sizeof *t->extra);
+	t->extra[t->nextra++] = x;
+	t->has_ext = true;
+	return x;
+}
+
+int trace_ext_lookup(const struct tmap *m, const char *key, char **value)
+{
+	char *query = NULL, *error = NULL;
+	*value = NULL;
+	int rc = extmaps->lookup(m->ext, key, &query, value, &error);
+	struct trace_result *r = m->owner->cur;
+	if (r) {
+		r->queries = xreallocarray(r->queries, r->nqueries + 1, sizeof *r->queries);
+		struct trace_query *q = &r->queries[r->nqueries++];
+		q->map = xstrdup(m->file);
+		q->key = xstrdup(key);
+		q->query = query;
+		q->result = rc == TRACE_EXT_FOUND ? xstrdup(*value) : NULL;
+		q->error = error;
+	} else {
+		free(query);
+		free(error);
+	}
+	return rc;
+}
+
+/* load_maps_read: a map type the tracer's database reader reads (no
+ * warning; its domain-list items are passed on). */
+static bool ext_known(const char *spec)
+{
+	if (!extmaps)
+		return false;
+	const char *in = ext_inner(spec);
+	size_t n = strlen(extmaps->type);
+	return strncmp(in, extmaps->type, n) == 0 && in[n] == ':';
+}
+
 /* The maps of an address-map parameter, in main.cf order. */
 static struct tmap **param_maps(struct tracer *t, const char *param, size_t *n, unsigned *line)
 {
@@ -186,6 +256,8 @@ static struct tmap **param_maps(struct tracer *t, const char *param, size_t *n, 
 					m = t->maps[k];
 					break;
 				}
+			if (!m && ext_known(items[i]))
+				m = trace_ext_map(t, items[i]);
 		}
 		table_ref_free(&ref);
 		if (m)
@@ -373,7 +445,10 @@ static void open_domain_item(void *ctx, const char *it, struct world_map *m,
 			     enum domain_class cls, unsigned line)
 {
 	struct tracer *t = ctx;
-	struct ditem di = { cls, xstrdup(it), m ? NULL : trace_fold(it), NULL, m, line };
+	struct tmap *ext = NULL;
+	if (!m && ext_known(it) && !(ext = trace_ext_map(t, it)))
+		return;
+	struct ditem di = { cls, xstrdup(it), m || ext ? NULL : trace_fold(it), ext, m, line };
 	t->ditems = xreallocarray(t->ditems, t->nditems + 1, sizeof *t->ditems);
 	t->ditems[t->nditems++] = di;
 }
@@ -391,6 +466,7 @@ struct tracer *trace_open(const struct config *cfg, struct diags *d)
 	/* the world's maps, with indexed tables and lists through tableidx */
 	t->own_maps.use_index = true;
 	t->own_maps.maincf = t->maincf;
+	t->own_maps.external = ext_known;
 	load_maps_read(&t->own_maps, t->mc, open_domain_item, t, d);
 	for (size_t i = 0; i < t->own_maps.n; i++)
 		add_map(t, t->own_maps.v[i], load_maps_idx(&t->own_maps, i));
@@ -440,6 +516,9 @@ void trace_free(struct tracer **tp)
 	aliases_free(&t->own_aliases);
 	for (size_t i = 0; i < t->nextra; i++) {
 		free(t->extra[i]->static_value);
+		if (t->extra[i]->ext)
+			extmaps->close(t->extra[i]->ext);
+		free(t->extra[i]->ext_spec);
 		free(t->extra[i]);
 	}
 	free(t->extra);
@@ -514,6 +593,14 @@ void trace_result_free(struct trace_result *r)
 		free(r->steps[i].file);
 	}
 	free(r->steps);
+	for (size_t i = 0; i < r->nqueries; i++) {
+		free(r->queries[i].map);
+		free(r->queries[i].key);
+		free(r->queries[i].query);
+		free(r->queries[i].result);
+		free(r->queries[i].error);
+	}
+	free(r->queries);
 	memset(r, 0, sizeof *r);
 }
 
@@ -521,6 +608,14 @@ void trace_address(struct tracer *t, const char *address, struct trace_result *o
 {
 	memset(out, 0, sizeof *out);
 	out->address = xstrdup(address);
+	t->cur = out;
+	if (t->has_ext && t->dclasses) {
+		/* a database answers now, as Postfix asks it for each message:
+		 * no class remembered from the trace before */
+		strmap_free(&t->dclasses);
+		t->dclasses = strmap_create(64);
+		t->last_class = NULL;
+	}
 	/* trivial-rewrite's canonical form: a bare name gets @$myorigin, a
 	 * trailing dot goes, the local part is quoted only where needed */
 	char *addr = trace_rewrite(t, address);
@@ -550,4 +645,5 @@ void trace_address(struct tracer *t, const char *address, struct trace_result *o
 		free(fin);
 	}
 	free(addr);
+	t->cur = NULL;
 }

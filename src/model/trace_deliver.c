@@ -29,6 +29,19 @@ static int class_slot(unsigned cls)
 	return cls == DOMAIN_LOCAL ? 0 : cls == DOMAIN_VIRTUAL_ALIAS ? 1 : 2;
 }
 
+/* string_list_match() on a database map: the name alone (mydestination
+ * and virtual_*_domains are string lists for trivial-rewrite: no parent
+ * domain is asked, as the server's log shows); the query recorded in the
+ * trace. */
+static bool ext_domain_hit(const struct tmap *m, const char *name)
+{
+	char *v;
+	if (trace_ext_lookup(m, name, &v) != TRACE_EXT_FOUND)
+		return false;
+	free(v);
+	return true;
+}
+
 /* trace_open: the classes of a folded domain name, as world_load would
  * have listed it: an item naming it, or a domain table holding it as a
  * key (from a table that also holds addresses, only a name with a dot);
@@ -49,6 +62,12 @@ static const struct dclass *open_classes(struct tracer *t, const char *folded)
 		bool listed = false;
 		if (di->name) {
 			listed = strcmp(di->name, folded) == 0;
+		} else if (di->map->ext) {
+			if (!ext_domain_hit(di->map, folded))
+				continue;
+			listed = true;
+			file = di->map->file;
+			line = 0;
 		} else {
 			const struct tmap *m = di->map;
 			bool hit;
@@ -255,10 +274,38 @@ unsigned trace_deliver_class_step(struct tracer *t, struct trace_result *r, unsi
 	return cls;
 }
 
+/* resolve_local() alone: mydestination's items (cleanup asks no other
+ * list, so a database map of another list must not be queried here). */
+static bool local_listed(struct tracer *t, const char *domain)
+{
+	if (trace_local_literal(t, domain))
+		return true;
+	char *f = trace_fold(domain);
+	bool hit = false;
+	unsigned line;
+	for (size_t i = 0; i < t->nditems && !hit; i++) {
+		const struct ditem *di = &t->ditems[i];
+		if (di->cls != DOMAIN_LOCAL)
+			continue;
+		if (di->name)
+			hit = strcmp(di->name, f) == 0;
+		else if (di->map->ext)
+			hit = ext_domain_hit(di->map, f);
+		else if (di->map->idx)
+			hit = tableidx_lookup(di->map->idx, f, &line, NULL, NULL);
+		else
+			hit = di->map->table && table_lookup(di->map->table, f);
+	}
+	free(f);
+	return hit;
+}
+
 bool trace_deliver_is_local(struct tracer *t, const char *domain)
 {
 	if (strcasecmp(domain, t->myorigin) == 0)
 		return true;
+	if (t->has_ext && !t->w)
+		return local_listed(t, domain);
 	return (domain_mask(t, domain) & DOMAIN_LOCAL) != 0;
 }
 

@@ -36,6 +36,9 @@ struct tmap {
 	struct ccond **conds;       /* its "if" blocks, compiled */
 	size_t nconds;
 	char *static_value;         /* static:VALUE answers every key */
+	void *ext;                  /* a database map (trace_set_extmaps) */
+	char *ext_spec;             /* ... as written (owned) */
+	struct tracer *owner;       /* ... whose current result records its queries */
 };
 
 /* trace_open: one item of mydestination, virtual_alias_domains or
@@ -85,7 +88,7 @@ struct tracer {
 	size_t namaps;
 	struct tmap **mmaps;        /* virtual_mailbox_maps, in order */
 	size_t nmmaps;
-	struct tmap **extra;        /* static: maps (not world maps) */
+	struct tmap **extra;        /* static: and database maps (not world maps) */
 	size_t nextra;
 	unsigned amaps_line, mmaps_line;
 	char *delims;
@@ -102,6 +105,8 @@ struct tracer {
 	long min_uid;
 	long static_uid;            /* virtual_uid_maps = static:N, else -1 */
 	unsigned uid_line;
+	struct trace_result *cur;   /* the trace under way: database queries go there */
+	bool has_ext;               /* some map is a database map */
 };
 
 /* The expansion types of allow_mail_to_commands/files (local(8)). */
@@ -113,6 +118,9 @@ enum { EXP_ALIAS = 1, EXP_FORWARD = 2, EXP_INCLUDE = 4 };
 
 /* trace.c */
 char *trace_fold(const char *s);
+/* unquote_822_local(): the internal form of an address, quotes and
+ * backslashes gone from the local part. */
+char *trace_unquote(const char *a);
 /* An address as trivial-rewrite canonicalizes it and tables are asked
  * (quote_822_local): the local part unquoted, then quoted only where it
  * is no dot-string; a trailing dot off the domain; @$myorigin added to a
@@ -126,6 +134,13 @@ void trace_add_step(struct trace_result *r, const char *what, unsigned depth, co
 	__attribute__((format(printf, 7, 8)));
 struct trace_dest *trace_add_dest(struct trace_result *r, const char *addr, enum trace_kind kind,
 				  const char *file, unsigned line);
+
+/* A database map for spec ("proxy:pgsql:/x.cf"), one per spec; NULL when
+ * no reader knows its type. */
+struct tmap *trace_ext_map(struct tracer *t, const char *spec);
+/* Ask database map m about key (lowercased by the reader), the query
+ * recorded in the current trace; an enum trace_ext, *value set on a hit. */
+int trace_ext_lookup(const struct tmap *m, const char *key, char **value);
 
 /* trace_lookup.c (maps.c, mail_addr_find.c) */
 struct hit {

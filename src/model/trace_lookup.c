@@ -48,6 +48,17 @@ bool trace_lookup_maps(struct tmap *const *maps, size_t n, const char *key, unsi
 			h->value = xstrdup(m->static_value);
 			return true;
 		}
+		if (m->ext) {
+			/* a fixed-key map for maps.c, %u and %d or not */
+			char *value;
+			if (trace_ext_lookup(m, key, &value) == TRACE_EXT_FOUND) {
+				h->map = m;
+				h->line = 0;
+				h->value = value;
+				return true;
+			}
+			continue;
+		}
 		if (m->idx) {
 			unsigned line;
 			char *value;
@@ -111,6 +122,17 @@ bool trace_lookup_addr(const struct tracer *t, struct tmap *const *maps, size_t 
 		p = mempcpy(p, at, dlen);
 		*p = '\0';
 	}
+	/* mail_addr_find(): each address form asked quoted (as given), then,
+	 * when that differs, unquoted (MA_FORM_EXTERNAL_FIRST) */
+	char *addr_int = NULL, *bare_int = NULL;
+	if (strchr(addr, '"')) {
+		addr_int = trace_unquote(addr);
+		bare_int = bare ? trace_unquote(bare) : NULL;
+		if (strcmp(addr_int, addr) == 0)
+			xfree(&addr_int);
+		if (bare_int && strcmp(bare_int, bare) == 0)
+			xfree(&bare_int);
+	}
 	struct {
 		const char *key;
 		bool fixed;
@@ -118,7 +140,9 @@ bool trace_lookup_addr(const struct tracer *t, struct tmap *const *maps, size_t 
 		bool noext;
 	} tries[] = {
 		{ addr, false, FORM_FULL, false },
+		{ addr_int, false, FORM_FULL, false },
 		{ bare, true, FORM_NOEXT, true },
+		{ bare_int, true, FORM_NOEXT, true },
 		{ local_forms ? full_local : NULL, true, FORM_LOCAL_EXT, false },
 		{ local_forms ? bare_local : NULL, true, FORM_LOCAL, true },
 		/* mail_addr_find returns the extension only for the user@domain
@@ -140,6 +164,8 @@ bool trace_lookup_addr(const struct tracer *t, struct tmap *const *maps, size_t 
 	}
 	if (mem != small)
 		free(mem);
+	free(addr_int);
+	free(bare_int);
 	return found;
 }
 

@@ -8,6 +8,7 @@
 #   pg_stop
 #   pg_test_start                   # the start of a database test (below)
 #   pg_demo                         # the demo imported into database postfix
+#   pg_postfix_maps FLATDIR         # the sandbox Postfix on the database's maps
 PG_BIN=/usr/lib/postgresql/15/bin
 
 pg_require() {
@@ -65,3 +66,24 @@ pg_demo() {
 		{ cat "$T/import.out"; exit 99; }
 }
 v() { "$VMAILADM" --config "$Y" "$@"; }
+
+# The sandbox Postfix (sandbox_init done, the accounts imported into the
+# database postfix, CI its conninfo) reading the database only: a
+# SELECT-only role mailreader, the proxy:pgsql: map files db
+# postfix-config writes into MAPS=$SB_PF/pgsql (root:postfix 0640: they
+# hold the password), main.cf's three parameters naming them, and the flat
+# tables moved into FLATDIR so that nothing can answer from them.
+pg_postfix_maps() {
+	pg_sql postfix "CREATE ROLE mailreader LOGIN;
+GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || return 1
+	MAPS="$SB_PF/pgsql"
+	mkdir -p "$MAPS" "$1" || return 1
+	sandbox_vmailadm db postfix-config --conninfo "$CI" --dir "$MAPS" --write --user mailreader \
+		>"$1/postfix-config.out" || { cat "$1/postfix-config.out"; return 1; }
+	chgrp postfix "$MAPS"/*.cf && chmod 640 "$MAPS"/*.cf || return 1
+	sed -n '/^virtual_/p' "$1/postfix-config.out" | while IFS= read -r _line; do
+		postconf -c "$SB_PF" -e "$_line" || exit 1
+	done || return 1
+	mv "$SB_PF/vmailbox" "$SB_PF/virtual_alias" "$SB_PF/virtual_domains" "$1/" || return 1
+	touch -d "@$(($(date +%s) - 5))" "$SB_PF/main.cf"
+}

@@ -39,20 +39,9 @@ CI="host=$PG_SOCK dbname=postfix user=postgres"
 db() { sandbox_vmailadm db "$@" --conninfo "$CI"; }
 db init >/dev/null && db import >"$tmp/import.out" 2>&1 || { cat "$tmp/import.out"; exit 99; }
 ok "demo imported: $(tail -1 "$tmp/import.out")"
-pg_sql postfix "CREATE ROLE mailreader LOGIN;
-GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || exit 99
 
 # Postfix: the three parameters on the database's maps, the flat tables gone.
-MAPS="$SB_PF/pgsql"
-mkdir -p "$MAPS"
-db postfix-config --dir "$MAPS" --write --user mailreader >"$tmp/pf.out" || { cat "$tmp/pf.out"; exit 99; }
-chgrp postfix "$MAPS"/*.cf && chmod 640 "$MAPS"/*.cf || exit 99
-sed -n '/^virtual_/p' "$tmp/pf.out" | while IFS= read -r line; do
-	postconf -c "$SB_PF" -e "$line" || exit 99
-done
-mkdir -p "$tmp/flat"
-mv "$SB_PF/vmailbox" "$SB_PF/virtual_alias" "$SB_PF/virtual_domains" "$tmp/flat/"
-touch -d "@$(($(date +%s) - 5))" "$SB_PF/main.cf"
+pg_postfix_maps "$tmp/flat" || exit 99
 postconf -c "$SB_PF" -h virtual_mailbox_maps | grep -q "proxy:pgsql:$MAPS/mailbox.cf" &&
 	ok "main.cf now names the proxy:pgsql: maps" || no "main.cf: $(postconf -c "$SB_PF" -h virtual_mailbox_maps)"
 
