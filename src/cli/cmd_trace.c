@@ -63,10 +63,10 @@ static void print_text(const struct trace_result *r)
 	for (size_t i = 0; i < r->nqueries; i++) {
 		const struct trace_query *q = &r->queries[i];
 		sb_reset(&sb);
-		if (!q->query)
+		if (q->error)
+			sb_addf(&sb, _("query %s: error: %s"), q->query ? q->query : q->key, q->error);
+		else if (!q->query)
 			sb_addf(&sb, _("query skipped (key %s)"), q->key);
-		else if (q->error)
-			sb_addf(&sb, _("query %s: error: %s"), q->query, q->error);
 		else if (q->result)
 			sb_addf(&sb, _("query %s → %s"), q->query, q->result);
 		else

@@ -181,7 +181,7 @@ struct tmap *trace_ext_map(struct tracer *t, const char *spec)
 	x->ext_spec = xstrdup(spec);
 	x->owner = t;
 	x->spec = x->ext_spec;
-	const char *colon = strchr(ext_inner(spec), ':');
+	const char *colon = strchr(ext_inner(x->ext_spec), ':');
 	x->file = colon ? colon + 1 : x->ext_spec;
 	t->extra = xreallocarray(t->extra, t->nextra + 1, sizeof *t->extra);
 	t->extra[t->nextra++] = x;
@@ -203,6 +203,13 @@ int trace_ext_lookup(const struct tmap *m, const char *key, char **value)
 		q->query = query;
 		q->result = rc == TRACE_EXT_FOUND ? xstrdup(*value) : NULL;
 		q->error = error;
+		if (error && !m->owner->failed_map) {
+			/* Postfix defers on a lookup error; the trace goes on as if
+			 * the map had no answer, says so, and ends deferred */
+			m->owner->failed_map = m->file;
+			STEP(m->owner, r, "warning", 0, key, m->file, 0,
+			     _("the database did not answer: Postfix defers the mail (4.3.0 temporary lookup failure); what follows assumes no answer"));
+		}
 	} else {
 		free(query);
 		free(error);
@@ -576,9 +583,8 @@ struct trace_dest *trace_add_dest(struct trace_result *r, const char *addr, enum
 	return d;
 }
 
-void trace_result_free(struct trace_result *r)
+static void dests_free(struct trace_result *r)
 {
-	free(r->address);
 	for (size_t i = 0; i < r->ndests; i++) {
 		free(r->dests[i].address);
 		free(r->dests[i].path);
@@ -586,6 +592,13 @@ void trace_result_free(struct trace_result *r)
 		free(r->dests[i].detail);
 		free(r->dests[i].file);
 	}
+	r->ndests = 0;
+}
+
+void trace_result_free(struct trace_result *r)
+{
+	free(r->address);
+	dests_free(r);
 	free(r->dests);
 	for (size_t i = 0; i < r->nsteps; i++) {
 		free(r->steps[i].address);
@@ -643,6 +656,14 @@ void trace_address(struct tracer *t, const char *address, struct trace_result *o
 			free(fin[i]);
 		}
 		free(fin);
+	}
+	if (t->failed_map) {
+		/* what Postfix does: the whole recipient deferred */
+		dests_free(out);
+		out->rejected = false;
+		struct trace_dest *d = trace_add_dest(out, addr, TRACE_DEFER, t->failed_map, 0);
+		d->reason = xasprintf("4.3.0 <%s>: temporary lookup failure", addr);
+		t->failed_map = NULL;
 	}
 	free(addr);
 	t->cur = NULL;

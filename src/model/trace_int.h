@@ -107,6 +107,7 @@ struct tracer {
 	unsigned uid_line;
 	struct trace_result *cur;   /* the trace under way: database queries go there */
 	bool has_ext;               /* some map is a database map */
+	const char *failed_map;     /* the first database map that failed this trace */
 };
 
 /* The expansion types of allow_mail_to_commands/files (local(8)). */

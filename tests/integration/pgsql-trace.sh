@@ -16,6 +16,7 @@
 #     several delivery agents run at once;
 #  2. reached the destinations Postfix reached (its log's to=<...>
 #     status=..., or the RCPT refusal).
+# Then, the database stopped, both must defer (4.3.0).
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/pglib.sh"
@@ -154,4 +155,23 @@ o'brien@andromed.cloud
 "o'hara\"x"@alias.test
 EOF
 [ "$i" -eq 14 ] || { echo "FAIL: $i addresses compared, not 14"; fail=1; }
+
+# The database down: Postfix answers 451 4.3.0 (temporary lookup failure);
+# the tracer (backend files, main.cf's maps read directly: backend pgsql
+# would not start without its snapshot) must say defer, 4.3.0, and why.
+pg_stop
+grep -v '^backend:\|^pgsql_conninfo:' "$SB_DIR/vmailadm.yaml" >"$SB_DIR/files.yaml"
+reply=$(rcpt johndoe@andromed.cloud | head -n 1)
+out=$("$VMAILADM" --config "$SB_DIR/files.yaml" trace --short johndoe@andromed.cloud 2>&1)
+st=$?
+case "$reply" in
+451*4.3.0*) echo "ok - the database down: Postfix: $reply" ;;
+*) echo "not ok - the database down: Postfix: $reply"; fail=1 ;;
+esac
+if [ $st -eq 1 ] && printf '%s\n' "$out" | grep -q '	defer	johndoe@andromed.cloud	4.3.0 '; then
+	echo "ok - the database down: the tracer: $out"
+else
+	echo "not ok - the database down: the tracer (exit $st): $out"
+	fail=1
+fi
 exit $fail
