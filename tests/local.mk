@@ -27,6 +27,7 @@ UNIT_TESTS = \
 	tests/unit/test_model \
 	tests/unit/test_op \
 	tests/unit/test_passhash \
+	tests/unit/test_pgtable \
 	tests/unit/test_pwfile \
 	tests/unit/test_qfile \
 	tests/unit/test_queue \
