@@ -66,10 +66,6 @@ int pgdb_snapshot_open(struct config *cfg, struct diags *d);
 int pgdb_snapshot_refresh(struct pgdb *db, const struct config *cfg, struct diags *d);
 /* This process's snapshot directory, or NULL. */
 const char *pgdb_snapshot_dir(void);
-/* The server's own main.cf the snapshot copies (in the configured
- * postfix_dir), or NULL without a snapshot: the tracer reads it when it
- * names pgsql maps, to ask the database what Postfix asks it. */
-const char *pgdb_snapshot_server_maincf(void);
 
 /* backend: pgsql's preview and commit (rowset.c, dbcommit.c). The rows
  * of two worlds (the snapshot as read, the world as staged) and what

@@ -13,7 +13,6 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
-#include "vmailadm/pgdb.h"
 #include "vmailadm/pgtable.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/trace.h"
@@ -203,12 +202,12 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 	 * on backend pgsql, through the server's own main.cf when it names
 	 * them (the snapshot's copy names flat files in their place) */
 	trace_set_extmaps(&pgtable_trace_ops);
-	const char *server = pgdb_snapshot_server_maincf();
-	if (server && pgtable_maincf_uses_pgsql(server)) {
-		const char *slash = strrchr(server, '/');
-		char *dir = xstrndup(server, slash ? (size_t)(slash - server) : 0);
-		config_set_derived(cfg, "postfix_dir", dir, "backend pgsql (the server's main.cf)");
-		free(dir);
+	if (cfg->server_postfix_dir) {
+		char *server = xasprintf("%s/main.cf", cfg->server_postfix_dir);
+		if (pgtable_maincf_uses_pgsql(server))
+			config_set_derived(cfg, "postfix_dir", cfg->server_postfix_dir,
+					   "backend pgsql (the server's main.cf)");
+		free(server);
 	}
 	struct diags d = DIAGS_INIT;
 	struct tracer *t = trace_open(cfg, &d);

@@ -215,8 +215,3 @@ const char *pgdb_snapshot_dir(void)
 {
 	return snap.dir;
 }
-
-const char *pgdb_snapshot_server_maincf(void)
-{
-	return snap.maincf;
-}
