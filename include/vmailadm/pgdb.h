@@ -35,7 +35,7 @@ int pgdb_check(struct pgdb *db, struct strbuf *out, struct diags *d);
 
 /* Move a flat-file server's accounts into an empty database: the hosted
  * domains, the mailboxes (hash, maildir, quota), the aliases and
- * catch-alls, one line a row in plan ("+ mailbox u@d maildir=... "; a
+ * catch-alls, the alias domains (alias_domain rows), one line a row in plan ("+ mailbox u@d maildir=... "; a
  * password shows as "(set)"). Unless dry_run, inserted in one SERIALIZABLE
  * transaction with a PostfixAdmin log row and a vmailadm change set, or
  * not at all. What the schema cannot hold is a warning naming it. *nrows
@@ -46,7 +46,9 @@ int pgdb_import(struct pgdb *db, const struct world *w, bool dry_run, const char
 
 /* Write the database's active accounts as a single server's flat files,
  * new files in dir (virtual_domains, vmailbox, virtual_alias, users: the
- * passwd-file with uid and gid, 0640), read in one snapshot; refused,
+ * passwd-file with uid and gid, 0640), read in one snapshot; an alias
+ * domain as the files write it (aliasdom.h: "B OK" and one "user@B
+ * user@A" line per address of A in virtual_alias, not in virtual_domains); refused,
  * nothing written, when one of them exists. One line per file in report.
  * 0 or -1. */
 int pgdb_export(struct pgdb *db, const char *dir, long uid, long gid, struct strbuf *report,

@@ -312,6 +312,11 @@ static const char *const *image_columns(const char *table, size_t *n)
 	static const char *const mailbox[] = { "username", "password", "maildir", "quota",
 					       "local_part", "domain" };
 	static const char *const alias[] = { "address", "goto", "domain" };
+	static const char *const alias_domain[] = { "alias_domain", "target_domain" };
+	if (!strcmp(table, "alias_domain")) {
+		*n = 2;
+		return alias_domain;
+	}
 	if (!strcmp(table, "domain")) {
 		*n = 1;
 		return domain;
@@ -340,7 +345,8 @@ static bool image_row(struct pgrows *r, const char *table, const char *image)
 	xgrow(&r->v, &r->cap, r->n + 1, sizeof *r->v);
 	struct pgrow *x = &r->v[r->n++];
 	memset(x, 0, sizeof *x);
-	x->table = !strcmp(table, "domain") ? "domain" : !strcmp(table, "mailbox") ? "mailbox" : "alias";
+	x->table = !strcmp(table, "domain") ? "domain" : !strcmp(table, "mailbox") ? "mailbox"
+		 : !strcmp(table, "alias_domain") ? "alias_domain" : "alias";
 	for (size_t k = 0; k < n; k++) {
 		json_t *v = json_object_get(j, cols[k]);
 		x->cols[k] = cols[k];

@@ -2,7 +2,8 @@
  * single server (the course's layout: vmailbox, virtual_alias and
  * virtual_domains for Postfix, users for Dovecot's passwd-file), into a
  * directory of new files, never over existing ones. Only active rows: an
- * inactive one has no flat-file form. Read in one REPEATABLE READ
+ * inactive one has no flat-file form. An alias domain (alias_domain row)
+ * becomes the lines the files describe it with. Read in one REPEATABLE READ
  * snapshot, so the four files agree with each other. */
 #include "config.h"
 
@@ -60,13 +61,38 @@ struct export_file {
 	unsigned mode;
 };
 
+/* An active alias domain B of A is written as the files have it
+ * (aliasdom.h, src/stage/aliasdom_apply.c): not a mailbox domain, but the
+ * alias map's "B OK" (virtual_alias_domains = $virtual_alias_maps), one
+ * "user@B user@A" line per mailbox of A and per alias of A that is no
+ * mailbox, and "@B @A" when A has a catch-all. */
+#define ALIAS_DOMAINS "(SELECT alias_domain FROM alias_domain WHERE active)"
+static const char alias_query[] =
+	"SELECT a, g FROM ("
+	" SELECT domain AS d, 1 AS k, address AS a, goto AS g FROM alias WHERE active"
+	" UNION ALL SELECT ad.alias_domain, 0, ad.alias_domain, 'OK' FROM alias_domain ad"
+	"  WHERE ad.active"
+	" UNION ALL SELECT ad.alias_domain, 1, m.local_part || '@' || ad.alias_domain, m.username"
+	"  FROM alias_domain ad JOIN mailbox m ON m.domain = ad.target_domain"
+	"  WHERE ad.active AND m.active AND m.local_part <> ''"
+	" UNION ALL SELECT ad.alias_domain, 1,"
+	"  regexp_replace(al.address, '@[^@]*$', '') || '@' || ad.alias_domain, al.address"
+	"  FROM alias_domain ad JOIN alias al ON al.domain = ad.target_domain"
+	"  WHERE ad.active AND al.active AND al.address NOT LIKE '@%'"
+	"  AND NOT EXISTS (SELECT 1 FROM mailbox m WHERE m.username = al.address AND m.active)"
+	" UNION ALL SELECT ad.alias_domain, 2, '@' || ad.alias_domain, '@' || ad.target_domain"
+	"  FROM alias_domain ad WHERE ad.active"
+	"  AND (EXISTS (SELECT 1 FROM alias c WHERE c.address = '@' || ad.target_domain AND c.active)"
+	"   OR EXISTS (SELECT 1 FROM mailbox c WHERE c.username = '@' || ad.target_domain AND c.active))"
+	") x ORDER BY d, k, a";
+
 static const struct export_file files[] = {
 	{ "virtual_domains",
-	  "SELECT domain FROM domain WHERE active AND NOT backupmx ORDER BY domain", 0644 },
+	  "SELECT domain FROM domain WHERE active AND NOT backupmx"
+	  " AND domain NOT IN " ALIAS_DOMAINS " ORDER BY domain", 0644 },
 	{ "vmailbox",
 	  "SELECT username, maildir FROM mailbox WHERE active ORDER BY domain, local_part", 0644 },
-	{ "virtual_alias",
-	  "SELECT address, goto FROM alias WHERE active ORDER BY domain, address", 0644 },
+	{ "virtual_alias", alias_query, 0644 },
 	/* The passwd-file holds the hashes: readable by its owner and group. */
 	{ "users", "SELECT username, password, quota FROM mailbox "
 		   "WHERE active AND local_part <> '' ORDER BY domain, local_part", 0640 },

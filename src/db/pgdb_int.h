@@ -51,7 +51,8 @@ struct pgrows {
 	struct pgrow *v;
 	size_t n, cap;
 };
-/* The hosted domains, the maildir mailboxes (hash, maildir, quota), the
+/* The hosted domains, the alias domains (an alias_domain row each, their
+ * lines no alias rows), the maildir mailboxes (hash, maildir, quota), the
  * aliases of hosted domains (goto comma-joined) and the catch-alls of the
  * mailbox map (a mailbox row @domain); what the schema cannot hold is a
  * warning in d. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pgdb_int.h"
+#include "vmailadm/aliasdom.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
@@ -88,12 +89,41 @@ static void mailbox_rows(const struct world *w, struct pgrows *r, struct diags *
 	}
 }
 
+/* An alias domain of the files (aliasdom.h) is one alias_domain row
+ * beside its domain row; its lines are what the database's alias-domain
+ * queries compute (pgmaps.c), so they are no alias rows. A target whose
+ * catch-all is in the mailbox map is not reached through alias_domain
+ * (the queries join alias rows and mailboxes by user), which is said. */
+static void aliasdom_rows(const struct world *w, struct pgrows *r, struct strmap *mirrors,
+			  struct diags *d)
+{
+	size_t n;
+	struct aliasdom *ads = aliasdom_list(w, NULL, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct pgrow *x = row_new(r, "alias_domain");
+		row_set(x, "alias_domain", ads[i].domain, false);
+		row_set(x, "target_domain", ads[i].target, false);
+		strmap_put(mirrors, ads[i].domain, (void *)1);
+		const struct domain *t = world_domain_find(w, ads[i].target);
+		if (ads[i].wildcard && t && !t->catchall_alias)
+			diag_warn(d, ads[i].wildcard->file, ads[i].wildcard->line,
+				  _("%s: an alias domain of %s, whose catch-all is in the mailbox map: the "
+				    "database's alias-domain queries do not reach it, so %s accepts only the "
+				    "addresses %s has"), ads[i].domain, ads[i].target, ads[i].domain,
+				  ads[i].target);
+	}
+	free(ads);
+}
+
 /* An alias's targets as PostfixAdmin's goto: comma-joined. */
-static void alias_rows(const struct world *w, struct pgrows *r, struct diags *d)
+static void alias_rows(const struct world *w, struct pgrows *r, const struct strmap *mirrors,
+		       struct diags *d)
 {
 	size_t n;
 	const struct alias *a = world_aliases(w, &n);
 	for (size_t i = 0; i < n; i++, a++) {
+		if (*a->domain && strmap_get(mirrors, a->domain))
+			continue;   /* an alias domain's line: its alias_domain row */
 		if (!*a->domain || !hosted(world_domain_find(w, a->domain))) {
 			diag_warn(d, a->file, a->line, _("%s: not of a hosted domain: not imported"),
 				  a->address);
@@ -136,8 +166,11 @@ void pgrows_from_world(const struct world *w, struct pgrows *r, struct diags *d)
 	for (size_t i = 0; i < n; i++)
 		if (hosted(&dom[i]))
 			row_set(row_new(r, "domain"), "domain", dom[i].name, false);
+	struct strmap *mirrors = strmap_create(8);
+	aliasdom_rows(w, r, mirrors, d);
 	mailbox_rows(w, r, d);
-	alias_rows(w, r, d);
+	alias_rows(w, r, mirrors, d);
+	strmap_free(&mirrors);
 }
 
 void pgrows_print(const struct pgrows *r, struct strbuf *plan)
@@ -158,15 +191,19 @@ void pgrows_print(const struct pgrows *r, struct strbuf *plan)
 
 
 /* The tables in the order a transaction writes them: a domain before the
- * rows that reference it (and removed after them). */
-static const char *const table_order[] = { "domain", "mailbox", "alias", NULL };
+ * rows that reference it, and removed after them (every removal comes
+ * after the inserts and updates, in the reverse order). */
+static const char *const table_order[] = { "domain", "alias_domain", "mailbox", "alias", NULL };
+#define TABLE_RANKS 4
 
-static int table_rank(const char *t)
+static int table_rank(const struct pgchange *c)
 {
+	const struct pgrow *x = c->after ? c->after : c->before;
+	int rank = TABLE_RANKS;
 	for (int i = 0; table_order[i]; i++)
-		if (!strcmp(table_order[i], t))
-			return i;
-	return 3;
+		if (!strcmp(table_order[i], x->table))
+			rank = i;
+	return c->after ? rank : 2 * TABLE_RANKS + 1 - rank;
 }
 
 static char *row_id(const struct pgrow *x)
@@ -179,7 +216,7 @@ static int change_cmp(const void *a, const void *b)
 	const struct pgchange *x = a, *y = b;
 	const struct pgrow *rx = x->after ? x->after : x->before;
 	const struct pgrow *ry = y->after ? y->after : y->before;
-	int tx = table_rank(rx->table), ty = table_rank(ry->table);
+	int tx = table_rank(x), ty = table_rank(y);
 	if (tx != ty)
 		return tx - ty;
 	return strcmp(rx->vals[0], ry->vals[0]);

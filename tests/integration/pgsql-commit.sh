@@ -171,4 +171,27 @@ out=$(v rollback "$id" 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q 'changed since the preview' &&
 	[ "$(q "SELECT quota FROM mailbox WHERE username = 'bob@andromed.cloud'")" = 5 ] &&
 	ok "rollback of a row changed since: refused, nothing written" || fail "rollback changed (rc $rc): $out"
+# An alias domain on pgsql: a domain row and an alias_domain row; its
+# lines (the snapshot writes them as the files have them) are no rows, so
+# a mailbox added to its target is one row; removing it removes both rows,
+# the alias_domain row first (it references the domain).
+out=$(v domain add mirror.example --alias-of andromed.cloud 2>&1)
+echo "$out" | grep -qx '+domain mirror.example' &&
+	echo "$out" | grep -qx '+alias_domain mirror.example target_domain=andromed.cloud' &&
+	[ "$(echo "$out" | grep -c '^[-+~][a-z_]* [^ ]')" -eq 2 ] &&
+	[ "$(q "SELECT target_domain FROM alias_domain WHERE alias_domain = 'mirror.example' AND active")" = andromed.cloud ] &&
+	ok "domain add --alias-of on pgsql: a domain and an alias_domain row" || fail "alias domain add: $out"
+v list domains 2>&1 | grep -q '^ *mirror.example  *alias domain of andromed.cloud' && ok "the snapshot shows it as an alias domain" ||
+	fail "list domains: $(v list domains 2>&1 | grep mirror)"
+out=$(echo "$PW" | v mailbox add frank@andromed.cloud --password-stdin 2>&1)
+[ "$(echo "$out" | grep -c '^[-+~][a-z_]* [^ ]')" -eq 1 ] && ! echo "$out" | grep -q '^[-+~][a-z_]* .*mirror.example' &&
+	ok "a mailbox of its target: one row, none for the alias domain" || fail "frank: $out"
+out=$(v domain del mirror.example --yes 2>&1)
+la=$(echo "$out" | grep -n '^-alias_domain mirror.example ' | cut -d: -f1)
+ld=$(echo "$out" | grep -n '^-domain mirror.example$' | cut -d: -f1)
+[ -n "$la" ] && [ -n "$ld" ] && [ "$la" -lt "$ld" ] &&
+	[ -z "$(q "SELECT 1 FROM alias_domain WHERE alias_domain = 'mirror.example'")" ] &&
+	[ -z "$(q "SELECT 1 FROM domain WHERE domain = 'mirror.example'")" ] &&
+	ok "domain del: the alias_domain row, then the domain row" || fail "alias domain del: $out"
+
 exit $((fails > 0))

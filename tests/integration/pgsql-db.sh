@@ -116,8 +116,18 @@ pg_sql postgres "CREATE DATABASE demo" || exit 99
 "$VMAILADM" demo "$T/demo" >/dev/null || exit 99
 DCI="host=$PG_SOCK dbname=demo user=postgres"
 dv() { "$VMAILADM" --config "$T/demo/vmailadm.yaml" db "$@" --conninfo "$DCI"; }
+# With an alias domain of andromed.cloud, as the files write it.
+printf 'postmap: %s\n' "$(command -v postmap)" >>"$T/demo/vmailadm.yaml"
+"$VMAILADM" --config "$T/demo/vmailadm.yaml" domain add mirror.example --alias-of andromed.cloud \
+	>"$T/ad.out" 2>&1 || { cat "$T/ad.out"; exit 99; }
+grep -q '^mirror.example  *OK$' "$T/demo/etc/postfix/virtual_alias" &&
+	grep -q '^info@mirror.example  *info@andromed.cloud$' "$T/demo/etc/postfix/virtual_alias" || exit 99
 dv init >/dev/null || fail "db init demo"
 out=$(dv import --dry-run 2>&1)
+echo "$out" | grep -qx '+ alias_domain mirror.example target_domain=andromed.cloud' &&
+	echo "$out" | grep -qx '+ domain mirror.example' && ! echo "$out" | grep -q '^+ alias [^ ]*@mirror.example' &&
+	ok "db import: the alias domain is a domain and an alias_domain row, its lines no alias rows" ||
+	fail "alias domain import: $(echo "$out" | grep mirror)"
 echo "$out" | grep -qx '+ domain andromed.cloud' &&
 	echo "$out" | grep -qx '+ mailbox johndoe@andromed.cloud password=(set) maildir=andromed.cloud/johndoe/ quota=1073741824 local_part=johndoe domain=andromed.cloud' &&
 	echo "$out" | grep -qx '+ alias equipe@andromed.cloud goto=johndoe@andromed.cloud,janedoe@andromed.cloud domain=andromed.cloud' &&
@@ -130,12 +140,12 @@ out=$(dv import 2>&1) && [ "$(pg_sql demo "SELECT count(*) FROM mailbox")" = "$n
 hash=$(grep '^johndoe@andromed.cloud:' "$T/demo/etc/dovecot/users" | cut -d: -f2)
 [ "$(pg_sql demo "SELECT password FROM mailbox WHERE username = 'johndoe@andromed.cloud'")" = "$hash" ] &&
 	ok "the passwd-file's hash, byte for byte" || fail "hash differs"
-rows=$(pg_sql demo "SELECT (SELECT count(*) FROM domain) + (SELECT count(*) FROM mailbox) + (SELECT count(*) FROM alias)")
+rows=$(pg_sql demo "SELECT (SELECT count(*) FROM domain) + (SELECT count(*) FROM mailbox) + (SELECT count(*) FROM alias) + (SELECT count(*) FROM alias_domain)")
 [ "$(pg_sql demo "SELECT action || ': ' || data FROM log")" = "vmailadm db import: $rows rows" ] &&
 	[ "$(pg_sql demo "SELECT count(*) FROM vmailadm_changeset")" = 1 ] &&
 	ok "one log row and one change set for the $rows rows" || fail "log row: $(pg_sql demo "SELECT * FROM log")"
 out=$(dv import 2>&1); rc=$?
-[ $rc -eq 2 ] && echo "$out" | grep -q 'already holds 2 domains' &&
+[ $rc -eq 2 ] && echo "$out" | grep -q 'already holds 3 domains' &&
 	ok "a second import is refused, nothing changed" || fail "second import (rc $rc): $out"
 pg_sql demo "GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || exit 99
 mkdir -p "$T/pgsql-demo"
@@ -144,6 +154,8 @@ MAPS="$T/pgsql-demo"
 q mailbox johndoe@andromed.cloud andromed.cloud/johndoe/
 q alias equipe@andromed.cloud johndoe@andromed.cloud,janedoe@andromed.cloud
 q domains ascent.cloud ascent.cloud
+q ad_mailbox johndoe@mirror.example andromed.cloud/johndoe/
+q ad_alias equipe@mirror.example johndoe@andromed.cloud,janedoe@andromed.cloud
 
 # db export: the flat files back; the round trip keeps every entry.
 mkdir -p "$T/export"
@@ -167,6 +179,21 @@ done
 out=$(dv export --dir "$T/export" 2>&1); rc=$?
 [ $rc -eq 2 ] && echo "$out" | grep -q 'already there' &&
 	ok "a second export over the files is refused" || fail "second export (rc $rc): $out"
+
+# An alias domain whose target's catch-all is in the mailbox map: the
+# database's alias-domain queries do not reach it, and import says so.
+"$VMAILADM" demo "$T/demo2" >/dev/null || exit 99
+printf 'postmap: %s\n' "$(command -v postmap)" >>"$T/demo2/vmailadm.yaml"
+d2() { "$VMAILADM" --config "$T/demo2/vmailadm.yaml" "$@"; }
+d2 catchall set ascent.cloud admin@ascent.cloud >/dev/null 2>&1 &&
+	d2 domain add mirror2.example --alias-of ascent.cloud >/dev/null 2>&1 || exit 99
+pg_sql postgres "CREATE DATABASE demo2" || exit 99
+d2 db init --conninfo "host=$PG_SOCK dbname=demo2 user=postgres" >/dev/null || exit 99
+out=$(d2 db import --dry-run --conninfo "host=$PG_SOCK dbname=demo2 user=postgres" 2>&1)
+echo "$out" | grep -q "warning: mirror2.example: an alias domain of ascent.cloud, whose catch-all is in the mailbox map" &&
+	echo "$out" | grep -qx '+ alias_domain mirror2.example target_domain=ascent.cloud' &&
+	ok "import warns of an alias domain whose target's catch-all the queries do not reach" ||
+	fail "mailbox-map catch-all warning: $out"
 
 # A PostfixAdmin database (its layout: more columns, its config version).
 pg_sql postgres "CREATE DATABASE pfa" || exit 99
