@@ -86,6 +86,9 @@ void pgdb_diff_users(const struct pgdiff *df, struct strbuf *out);
  * "db-row" after each row written and at "db-commit" before COMMIT. */
 struct pgdb_txn {
 	const char *who, *summary, *ops;
+	const char *commit_id;     /* the commit's id (audit log), or NULL: it
+	                            * ends the change set's ops ("commit ID"),
+	                            * for pgdb_changeset_of */
 	const char *domain;        /* the log row's domain, or NULL */
 	const char *rollback_of;   /* a change set's id, or NULL */
 	int (*step)(const char *name, struct diags *d);
@@ -98,6 +101,13 @@ struct pgdb_txn {
  * database refused (one diagnostic). Nothing is written unless 0. */
 int pgdb_diff_commit(const struct config *cfg, const struct pgdiff *df, const struct pgdb_txn *t,
 		     char **changeset, struct diags *d);
+
+/* The change set a commit wrote (pgdb_txn's commit_id), for the recovery
+ * of a commit killed around its transaction: 1 and *changeset (to free)
+ * when the database holds it, 0 when it does not (the transaction never
+ * committed), -1 after a diagnostic when the database cannot say. */
+int pgdb_changeset_of(const struct config *cfg, const char *commit_id, char **changeset,
+		      struct diags *d);
 
 /* The compensation of a committed change set (its id): the rows its
  * after images hold going back to its before images (an inserted row

@@ -198,6 +198,35 @@ static enum attempt exec_params(struct pgdb *db, const char *sql, int n, const c
 	return A_OK;
 }
 
+/* The last line of a change set's ops names the commit that wrote it. */
+#define CHANGESET_COMMIT "commit "
+
+int pgdb_changeset_of(const struct config *cfg, const char *commit_id, char **changeset,
+		      struct diags *d)
+{
+	*changeset = NULL;
+	struct pgdb *db = pgdb_connect(cfg->pgsql_conninfo, d);
+	if (!db)
+		return -1;
+	char *tail = xasprintf(CHANGESET_COMMIT "%s\n", commit_id);
+	const char *p[1] = { tail };
+	PGresult *r = PQexecParams(db->conn, "SELECT id::text FROM vmailadm_changeset "
+				   "WHERE right(ops, length($1)) = $1", 1, NULL, p, NULL, NULL, 0);
+	int rc = 0;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		diag_error(d, NULL, 0, _("the database refused a query: %s"),
+			   PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+		rc = -1;
+	} else if (PQntuples(r) > 0) {
+		*changeset = xstrdup(PQgetvalue(r, 0, 0));
+		rc = 1;
+	}
+	PQclear(r);
+	free(tail);
+	pgdb_close(&db);
+	return rc;
+}
+
 /* PostfixAdmin's log row and vmailadm's change set with every image. */
 static enum attempt write_changeset(struct pgdb *db, const struct pgdiff *df,
 				    const struct pgdb_txn *t, char **before, char **after,
@@ -205,9 +234,12 @@ static enum attempt write_changeset(struct pgdb *db, const struct pgdiff *df,
 {
 	char count[32];
 	snprintf(count, sizeof count, "%zu", df->changes.n);
-	const char *cs[4] = { t->who, t->summary, t->ops, t->rollback_of };
+	char *ops = t->commit_id ? xasprintf("%s" CHANGESET_COMMIT "%s\n", t->ops ? t->ops : "", t->commit_id)
+				 : NULL;
+	const char *cs[4] = { t->who, t->summary, ops ? ops : t->ops, t->rollback_of };
 	enum attempt a = exec_params(db, "INSERT INTO vmailadm_changeset (who, summary, ops, rollback_of) "
 				     "VALUES ($1, $2, $3, $4::bigint) RETURNING id::text", 4, cs, csid, d);
+	free(ops);
 	for (size_t i = 0; i < df->changes.n && a == A_OK; i++) {
 		const struct pgchange *c = &df->changes.v[i];
 		const struct pgrow *x = c->after ? c->after : c->before;

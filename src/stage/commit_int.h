@@ -80,6 +80,11 @@ int commit_run_program(struct run *r, const char *cmdline, const char *what);
 char *commit_id_new(void);
 /* pgcommit.c: the commit on backend: pgsql, under the lock. */
 int pgcommit_run(struct run *r, struct stage *s);
+/* Was the commit of journal j (its id) one of backend pgsql ("backend
+ * pgsql" line), and did it reach the database? 1 yes, 0 no (each said),
+ * -1 the database cannot say (a diagnostic), -2 not such a journal. */
+int pgcommit_landed(const struct config *cfg, const struct doc *j, const char *id, struct strbuf *said,
+		    struct diags *d);
 
 /* build.c */
 extern const char *const build_map_suffixes[];

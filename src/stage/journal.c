@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "commit_int.h"
+#include "vmailadm/config.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
@@ -21,6 +22,10 @@ int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
 {
 	struct strbuf j = STRBUF_INIT;
 	sb_addf(&j, "vmailadm-journal 1\nid %s\n", r->res->id);
+	/* The files are a snapshot: whether the commit happened is the
+	 * database's change set (pgcommit.c, pgcommit_landed). */
+	if (r->cfg->backend == BACKEND_PGSQL)
+		sb_adds(&j, "backend pgsql\n");
 	for (size_t i = 0; i < stage_count(s); i++) {
 		sb_adds(&j, "op ");
 		op_format(stage_op(s, i), &j);

@@ -109,7 +109,7 @@ int maildiract_run(struct run *r, const char *base, const struct action *a,
 /* Undo or finish one maildir action of a commit that did not finish, as
  * the disk shows it now (each step is idempotent: a recovery killed in
  * turn is recovered again). phase 0: finish it (the commit's files are all
- * in place); 1: undo an archive (before the maps name the mailbox again);
+ * in place, or its pgsql transaction committed); 1: undo an archive (before the maps name the mailbox again);
  * 2: undo a create or a restore (once the maps no longer name it). What
  * was done goes to said, or to the commit's steps when said is NULL. */
 int maildiract_undo(struct run *r, const char *base, const char *kind, const char *path,
@@ -150,6 +150,9 @@ int maildiract_undo(struct run *r, const char *base, const char *kind, const cha
 	} else if (phase == 0 && create && !here) {
 		rc = safe_make_maildir(base, rel, (uid_t)r->cfg->vmail_uid, (gid_t)r->cfg->vmail_gid, r->d);
 		sb_addf(&msg, _("created maildir %s"), path);
+	} else if (phase == 0 && restore && here && !there && arel) {
+		rc = safe_rename(arch, arel, base, rel, r->d);
+		sb_addf(&msg, _("moved the archived maildir %s back to %s"), path, target);
 	} else if (phase == 1 && archive && !here && there && arel) {
 		rc = safe_rename(arch, arel, base, rel, r->d);
 		sb_addf(&msg, _("moved the archived maildir %s back to %s"), target, path);

@@ -5,9 +5,11 @@
  * (pgdb_diff_commit: re-read, written, change set and log row, or
  * nothing). No file is written, no map built, nothing reloaded: Postfix
  * and Dovecot query the database. Past the transaction, the local
- * maildirs are created or archived as on files, Dovecot's auth cache is
- * flushed for the changed users (a failure said, never hidden), and the
- * audit record names the change set. */
+ * maildirs are created, moved or archived as on files (journalled
+ * before the transaction, so that a commit killed after it is finished by
+ * the next vmailadm), Dovecot's auth cache is flushed for the changed
+ * users (a failure said, never hidden), and the audit record names the
+ * change set. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 
 #include "commit_int.h"
 #include "vmailadm/config.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/inject.h"
 #include "vmailadm/op.h"
@@ -42,13 +45,90 @@ static int pgcommit_check_files(const struct plan *p, struct diags *d)
 			rc = -1;
 		}
 	}
-	for (size_t i = 0; i < p->nactions; i++)
-		if (p->actions[i].kind == ACT_MAILDIR_RESTORE || p->actions[i].kind == ACT_MAILDIR_RENAME) {
-			diag_error(d, p->actions[i].path, 0,
-				   _("backend pgsql: moving a maildir back or to a new place is not done "
-				     "on this backend yet (nothing was changed)"));
-			rc = -1;
+	return rc;
+}
+
+static bool pgcommit_is_maildir(enum action_kind k)
+{
+	return k == ACT_MAILDIR_RESTORE || k == ACT_MAILDIR_RENAME || k == ACT_MAILDIR_CREATE ||
+	       k == ACT_MAILDIR_ARCHIVE || k == ACT_MAILDIR_PURGE;
+}
+
+/* The maildirs on this host, once the database names their new state:
+ * the moves first (back from the archive, to a renamed mailbox's place,
+ * which a delivery may otherwise create empty), then the new ones, then
+ * the archived and deleted ones. Each action tried, whatever the others
+ * did. */
+static int pgcommit_maildirs(struct run *r, const struct plan *p, const char *base)
+{
+	static const enum action_kind order[] = { ACT_MAILDIR_RESTORE, ACT_MAILDIR_RENAME,
+						  ACT_MAILDIR_CREATE, ACT_MAILDIR_ARCHIVE,
+						  ACT_MAILDIR_PURGE };
+	int mrc = 0;
+	for (size_t o = 0; o < sizeof order / sizeof *order; o++)
+		for (size_t i = 0; i < p->nactions; i++) {
+			const struct action *a = &p->actions[i];
+			if (a->kind != order[o])
+				continue;
+			int rc = inject_at(plan_action_name(a->kind), r->d);
+			r->acts[i] = ACT_FAILED;
+			if (rc == 0 && a->kind == ACT_MAILDIR_RENAME)
+				rc = maildiract_rename(r, base, a, false, &r->acts[i]);
+			else if (rc == 0 && a->kind == ACT_MAILDIR_RESTORE)
+				r->acts[i] = (rc = maildiract_restore(r, base, a, true)) == 0 ? ACT_DONE : ACT_FAILED;
+			else if (rc == 0)
+				rc = maildiract_run(r, base, a, &r->acts[i]);
+			if (rc < 0)
+				mrc = -1;
 		}
+	return mrc;
+}
+
+/* The journal of the maildir actions, durable before the transaction: a
+ * commit killed once the database has its rows is finished by the next
+ * vmailadm (recover.c asks pgcommit_landed), one killed before is not. */
+static int pgcommit_journal(struct run *r, struct stage *s, bool *journal)
+{
+	const struct plan *p = stage_plan(s);
+	*journal = false;
+	for (size_t i = 0; i < p->nactions && !*journal; i++)
+		*journal = pgcommit_is_maildir(p->actions[i].kind);
+	if (!*journal)
+		return 0;
+	int rc = journal_write(r, s, NULL, 0, NULL, 0);
+	if (rc == 0)
+		rc = inject_at("journal", r->d);
+	commit_step(r, rc == 0, NULL, _("write the journal"));
+	if (rc < 0)
+		state_journal_remove(r->cfg);
+	return rc;
+}
+
+int pgcommit_landed(const struct config *cfg, const struct doc *j, const char *id, struct strbuf *said,
+		    struct diags *d)
+{
+	bool pg = false;
+	for (size_t i = 0; i < doc_count(j) && !pg; i++) {
+		size_t len;
+		const char *t = doc_text(j, i, &len);
+		pg = len == 13 && memcmp(t, "backend pgsql", 13) == 0;
+	}
+	if (!pg)
+		return -2;
+	char *cs = NULL;
+	struct diags quiet = DIAGS_INIT;
+	int rc = id ? pgdb_changeset_of(cfg, id, &cs, &quiet) : -1;
+	if (rc < 0) {
+		diag_error(d, NULL, 0, _("the interrupted commit %s: the database cannot say whether it was committed (%s); the journal stays, run vmailadm again once it answers"),
+			   id ? id : "?", quiet.n ? quiet.v[0].msg : "?");
+	} else if (rc > 0) {
+		sb_addf(said, _("the interrupted commit %s is in the database (change set %s): its maildirs are finished\n"),
+			id, cs);
+	} else {
+		sb_addf(said, _("the interrupted commit %s never reached the database: nothing to finish\n"), id);
+	}
+	diags_free(&quiet);
+	free(cs);
 	return rc;
 }
 
@@ -164,11 +244,20 @@ int pgcommit_run(struct run *r, struct stage *s)
 	struct strbuf summary = STRBUF_INIT, ops = STRBUF_INIT;
 	pgcommit_summary(s, &summary, &ops);
 	struct pgdb_txn t = { .who = state_user_name(), .summary = summary.buf, .ops = ops.buf,
-			      .step = pgcommit_step };
+			      .commit_id = res->id, .step = pgcommit_step };
 	char *cs = NULL;
-	int rc = pgdb_diff_commit(r->cfg, p->rows, &t, &cs, d);
+	bool journal;
+	int rc = pgcommit_journal(r, s, &journal);
+	if (rc < 0) {
+		sb_free(&summary);
+		sb_free(&ops);
+		return -1;
+	}
+	rc = pgdb_diff_commit(r->cfg, p->rows, &t, &cs, d);
 	sb_free(&summary);
 	sb_free(&ops);
+	if (rc != 0 && journal)
+		state_journal_remove(r->cfg);   /* the transaction did not happen */
 	if (rc != 0) {
 		commit_step(r, false, rc > 0 ? _("changed since the preview: the snapshot was read again; "
 						 "preview and commit again") : NULL,
@@ -183,18 +272,12 @@ int pgcommit_run(struct run *r, struct stage *s)
 					    pgdb_diff_count(p->rows)), pgdb_diff_count(p->rows), cs);
 	res->changeset = cs;
 	/* The local maildirs, as on files: created once the database names
-	 * them, archived once it no longer does. */
+	 * them, archived once it no longer does; then the journal goes (a
+	 * failed action is said: it is not tried again). */
 	r->acts = xcalloc(p->nactions ? p->nactions : 1, sizeof *r->acts);
-	int mrc = 0;
-	for (size_t i = 0; i < p->nactions; i++) {
-		const struct action *a = &p->actions[i];
-		if (a->kind != ACT_MAILDIR_CREATE && a->kind != ACT_MAILDIR_ARCHIVE &&
-		    a->kind != ACT_MAILDIR_PURGE)
-			continue;
-		if (inject_at(plan_action_name(a->kind), d) < 0 ||
-		    maildiract_run(r, base, a, &r->acts[i]) < 0)
-			mrc = -1;
-	}
+	int mrc = pgcommit_maildirs(r, p, base);
+	if (journal)
+		state_journal_remove(r->cfg);
 	pgcommit_flush(r, p->rows);
 	audit_append(r, s, NULL, 0, p, mrc == 0 && !res->reload_failed ? "committed" : "committed with errors");
 	free(r->acts);

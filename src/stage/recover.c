@@ -111,8 +111,19 @@ int recover_journal(const struct config *cfg, int lock, struct strbuf *said, str
 	 * archived); otherwise it is undone, maildirs with the files. */
 	bool all_new, moves;
 	journal_scan(j, &id, &base, &all_new, &moves);
-	bool forward = all_new && moves && base;
-	for (int phase = forward ? 0 : 1; phase <= (forward ? 0 : 2); phase++) {
+	/* backend pgsql: the database says whether the commit happened; if
+	 * so its maildir actions are finished, if not none was started. */
+	int pg = pgcommit_landed(cfg, j, id, said, d);
+	if (pg == -1) {
+		free(id);
+		free(base);
+		doc_free(&j);
+		free(path);
+		return -1;
+	}
+	bool forward = pg == -2 ? all_new && moves && base : pg == 1 && base;
+	int last = forward ? 0 : pg == -2 ? 2 : -1;
+	for (int phase = forward ? 0 : 1; phase <= last; phase++) {
 		for (size_t i = 0; i < doc_count(j); i++) {
 			size_t len;
 			const char *t = doc_text(j, i, &len);
@@ -134,7 +145,7 @@ int recover_journal(const struct config *cfg, int lock, struct strbuf *said, str
 			free(line);
 		}
 	}
-	if (forward) {
+	if (forward && pg == -2) {
 		commit_run_program(&r, cfg->postfix_reload, _("reload Postfix"));
 		commit_run_program(&r, cfg->dovecot_reload, _("reload Dovecot"));
 	}
@@ -144,8 +155,9 @@ int recover_journal(const struct config *cfg, int lock, struct strbuf *said, str
 		 * this one says how it really ended. */
 		audit_recovered(cfg, j, id ? id : "?", forward ? "finished by recovery" : "rolled back by recovery", d);
 		unlink(path);
-		sb_addf(said, forward ? _("finished the interrupted commit %s: its files were all in place\n")
-				      : _("rolled back the interrupted commit %s\n"), id ? id : "?");
+		if (pg == -2)
+			sb_addf(said, forward ? _("finished the interrupted commit %s: its files were all in place\n")
+					      : _("rolled back the interrupted commit %s\n"), id ? id : "?");
 	}
 	free(id);
 	free(base);

@@ -194,4 +194,50 @@ ld=$(echo "$out" | grep -n '^-domain mirror.example$' | cut -d: -f1)
 	[ -z "$(q "SELECT 1 FROM domain WHERE domain = 'mirror.example'")" ] &&
 	ok "domain del: the alias_domain row, then the domain row" || fail "alias domain del: $out"
 
+# mailbox rename on pgsql: the rows change in the transaction (the
+# mailbox's key, its maildir, the aliases naming it), then its maildir
+# moves on this host. The maildir actions are journalled before the
+# transaction: killed once the database has the rows, the next vmailadm
+# finishes the move; killed before COMMIT, nothing moves and the journal
+# goes.
+VH=$T/demo/vhosts/andromed.cloud
+v alias add ventes2@andromed.cloud frank@andromed.cloud >/dev/null 2>&1 || fail "alias to frank"
+out=$(v mailbox rename frank@andromed.cloud franck@andromed.cloud 2>&1) &&
+	[ "$(q "SELECT maildir FROM mailbox WHERE username = 'franck@andromed.cloud' AND active")" = andromed.cloud/franck/ ] &&
+	[ -z "$(q "SELECT 1 FROM mailbox WHERE username = 'frank@andromed.cloud'")" ] &&
+	[ "$(q "SELECT goto FROM alias WHERE address = 'ventes2@andromed.cloud'")" = franck@andromed.cloud ] &&
+	[ -d "$VH/franck/new" ] && [ ! -e "$VH/frank" ] &&
+	ok "mailbox rename on pgsql: the rows, the alias, then the maildir moved" || fail "rename: $out"
+[ ! -e "$T/demo/state/journal" ] && ok "no journal after the commit" || fail "journal left: $(cat "$T/demo/state/journal")"
+VMAILADM_FAIL_AT=rename-maildir:kill v mailbox rename franck@andromed.cloud frankie@andromed.cloud >/dev/null 2>&1
+[ "$(q "SELECT maildir FROM mailbox WHERE username = 'frankie@andromed.cloud'")" = andromed.cloud/frankie/ ] &&
+	[ -d "$VH/franck/new" ] && [ ! -e "$VH/frankie" ] && grep -q "^maildir	rename-maildir	$VH/franck	$VH/frankie" "$T/demo/state/journal" &&
+	ok "killed after the transaction: the rows committed, the move journalled, not done" ||
+	fail "kill after COMMIT: $(ls "$VH"; cat "$T/demo/state/journal" 2>&1)"
+out=$(v list mailboxes 2>&1)
+[ -d "$VH/frankie/new" ] && [ ! -e "$VH/franck" ] && [ ! -e "$T/demo/state/journal" ] &&
+	echo "$out" | grep -q 'is in the database (change set [0-9]*): its maildirs are finished' &&
+	tail -1 "$T/demo/state/audit.log" | grep -q '"finished by recovery"' &&
+	ok "the next vmailadm finished the move from the journal (audit: finished by recovery)" ||
+	fail "recovery after COMMIT: $(ls "$VH") / $out / $(tail -1 "$T/demo/state/audit.log")"
+VMAILADM_FAIL_AT=db-commit:kill v mailbox rename frankie@andromed.cloud fritz@andromed.cloud >/dev/null 2>&1
+[ -z "$(q "SELECT 1 FROM mailbox WHERE username = 'fritz@andromed.cloud'")" ] && [ -e "$T/demo/state/journal" ] ||
+	fail "kill before COMMIT: $(q "SELECT username FROM mailbox WHERE username LIKE 'fr%'")"
+out=$(v list mailboxes 2>&1)
+[ -d "$VH/frankie/new" ] && [ ! -e "$VH/fritz" ] && [ ! -e "$T/demo/state/journal" ] &&
+	echo "$out" | grep -q 'never reached the database: nothing to finish' &&
+	ok "killed before COMMIT: no row, and the next vmailadm drops the journal, the maildir stays" ||
+	fail "recovery before COMMIT: $(ls "$VH") / $out"
+# maildir restore (a batch, as a rollback of a removal writes it): the
+# mailbox's row again, then its archived maildir back.
+v alias del ventes2@andromed.cloud >/dev/null 2>&1 || fail "alias del ventes2"
+out=$(v mailbox del frankie@andromed.cloud --yes 2>&1)
+arch=$(echo "$out" | sed -n "s,^  ok   archive $VH/frankie/* to \(.*\)$,\1,p")
+[ -n "$arch" ] && [ -d "$arch/new" ] && [ ! -e "$VH/frankie" ] || fail "archive frankie: $out"
+hash=$(q "SELECT password FROM mailbox WHERE username = 'bob@andromed.cloud'")
+printf 'mailbox add frankie@andromed.cloud --password-hash %s\nmaildir restore %s %s\n' "$hash" "$VH/frankie" "$arch" >"$T/batch"
+out=$(v apply "$T/batch" 2>&1) && [ -d "$VH/frankie/new" ] && [ ! -e "$arch" ] &&
+	[ "$(q "SELECT maildir FROM mailbox WHERE username = 'frankie@andromed.cloud'")" = andromed.cloud/frankie/ ] &&
+	ok "maildir restore on pgsql: the row, then the archived maildir back" || fail "restore: $out"
+
 exit $((fails > 0))
