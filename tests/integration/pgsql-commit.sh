@@ -193,6 +193,10 @@ ld=$(echo "$out" | grep -n '^-domain mirror.example$' | cut -d: -f1)
 	[ -z "$(q "SELECT 1 FROM alias_domain WHERE alias_domain = 'mirror.example'")" ] &&
 	[ -z "$(q "SELECT 1 FROM domain WHERE domain = 'mirror.example'")" ] &&
 	ok "domain del: the alias_domain row, then the domain row" || fail "alias domain del: $out"
+id=$(v log --json 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("mirror.example" in o for o in x["operations"])]; print(r[-1]["id"])')
+out=$(v rollback "$id" 2>&1) &&
+	[ "$(q "SELECT target_domain FROM alias_domain WHERE alias_domain = 'mirror.example' AND active")" = andromed.cloud ] &&
+	ok "rollback of that removal: both rows back from their images" || fail "alias domain rollback ($id): $out"
 
 # mailbox rename on pgsql: the rows change in the transaction (the
 # mailbox's key, its maildir, the aliases naming it), then its maildir
