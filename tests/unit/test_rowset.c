@@ -75,6 +75,32 @@ static void test_order_and_delete(void)
 	teardown();
 }
 
+/* An alias domain is a domain row and an alias_domain row, its user@B
+ * lines no alias rows; removed, the alias_domain row goes before the
+ * domain row it references (every removal after the inserts). */
+static void test_alias_domain(void)
+{
+	struct stage *s = pg_stage();
+	CU_ASSERT_EQUAL(push(s, "domain add mirror.example --alias-of andromed.cloud"), 0);
+	char *t = row_diff(s);
+	CU_ASSERT_STRING_EQUAL(t, "--- pgsql (the snapshot read)\n+++ pgsql (as staged)\n@@ 2 rows @@\n"
+				  "+domain mirror.example\n"
+				  "+alias_domain mirror.example target_domain=andromed.cloud\n");
+	free(t);
+	stage_free(&s);
+	teardown();
+	s = pg_stage();
+	CU_ASSERT_EQUAL(push(s, "domain add zeta.example"), 0);
+	CU_ASSERT_EQUAL(push(s, "domain del ascent.cloud --cascade"), 0);
+	t = row_diff(s);
+	const char *add = strstr(t, "+domain zeta.example"), *box = strstr(t, "-mailbox admin@ascent.cloud");
+	const char *al = strstr(t, "-alias postmaster@ascent.cloud"), *dom = strstr(t, "-domain ascent.cloud");
+	CU_ASSERT(add && box && al && dom && add < al && al < box && box < dom);
+	free(t);
+	stage_free(&s);
+	teardown();
+}
+
 /* A change undone is no row at all; on files the plan has no rows. */
 static void test_nothing(void)
 {
@@ -105,6 +131,7 @@ int main(void)
 		{ "changed columns only, a password as changed", test_update_and_secret },
 		{ "domains first, deletes with their columns", test_order_and_delete },
 		{ "no change, no rows; files keep their diff", test_nothing },
+		{ "an alias domain's two rows; removals after inserts, references first", test_alias_domain },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("rowset", tests);
