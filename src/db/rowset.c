@@ -73,6 +73,13 @@ static void mailbox_rows(const struct world *w, struct pgrows *r, struct diags *
 							 "schema holds maildirs)"), b->address);
 			continue;
 		}
+		/* Postfix never delivers to it (its domain is not hosted), and
+		 * the schema's mailbox row needs its domain's row. */
+		if (!hosted(world_domain_find(w, b->domain))) {
+			diag_warn(d, b->file, b->line, _("%s: not of a hosted domain: not imported"),
+				  b->address);
+			continue;
+		}
 		struct pgrow *x = row_new(r, "mailbox");
 		row_set(x, "username", b->address, false);
 		row_set(x, "password", b->pw ? b->pw->password : "", true);
@@ -147,7 +154,8 @@ static void alias_rows(const struct world *w, struct pgrows *r, const struct str
 	size_t nc;
 	const struct catchall *c = world_catchalls(w, &nc);
 	for (size_t i = 0; i < nc; i++, c++) {
-		if (c->map != CATCHALL_IN_MAILBOX_MAP || !c->mailbox)
+		if (c->map != CATCHALL_IN_MAILBOX_MAP || !c->mailbox ||
+		    !hosted(world_domain_find(w, c->domain)))
 			continue;
 		struct pgrow *x = row_new(r, "mailbox");
 		row_set(x, "username", c->mailbox->address, false);

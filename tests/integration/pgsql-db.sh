@@ -195,6 +195,21 @@ echo "$out" | grep -q "warning: mirror2.example: an alias domain of ascent.cloud
 	ok "import warns of an alias domain whose target's catch-all the queries do not reach" ||
 	fail "mailbox-map catch-all warning: $out"
 
+# A mailbox of a domain the server does not host (Postfix never delivers
+# to it) is named and left out, not a foreign-key failure of the whole
+# import (tests/fixtures/world/hashdomains: w@gamma.example).
+cp -R "$top_srcdir/tests/fixtures/world/hashdomains" "$T/hd" && chmod -R u+w "$T/hd" &&
+	find "$T/hd" -type f -exec sed -i "s#@DIR@#$T/hd#g" {} + || exit 99
+pg_sql postgres "CREATE DATABASE hd" || exit 99
+HCI="host=$PG_SOCK dbname=hd user=postgres"
+"$VMAILADM" --config "$T/hd/vmailadm.yaml" db init --conninfo "$HCI" >/dev/null || exit 99
+out=$("$VMAILADM" --config "$T/hd/vmailadm.yaml" db import --conninfo "$HCI" 2>&1) &&
+	echo "$out" | grep -q 'warning: w@gamma.example: not of a hosted domain: not imported' &&
+	[ "$(pg_sql hd "SELECT count(*) FROM mailbox WHERE domain = 'gamma.example'")" = 0 ] &&
+	[ "$(pg_sql hd "SELECT maildir FROM mailbox WHERE username = 'v@beta.example'")" = beta.example/v/ ] &&
+	ok "db import: a mailbox of an unhosted domain named and left out, the rest imported" ||
+	fail "unhosted mailbox: $out"
+
 # A PostfixAdmin database (its layout: more columns, its config version).
 pg_sql postgres "CREATE DATABASE pfa" || exit 99
 pg_sql pfa "
