@@ -8,10 +8,12 @@
 #define VMAILADM_LINT_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmailadm/diag.h"
 
 struct config;
+struct mailbox;
 struct world;
 
 enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
@@ -53,14 +55,23 @@ struct lint_report {
  * line, rule. The file system is looked at (maildirs, modes, .db files). */
 void lint_run(const struct world *w, const struct config *cfg, const struct diags *load_diags,
 	      struct lint_report *out);
-/* The same, asking stop(arg) between maildirs (the slow part, one open
- * each): once it says true, lint gives up and out is incomplete (free it,
- * do not show it). An interface lints in a thread this way, and drops a
- * lint of a world it is about to free without waiting for the end. stop is
- * called on lint's thread; NULL: never stop. */
-void lint_run_stoppable(const struct world *w, const struct config *cfg,
-			const struct diags *load_diags, bool (*stop)(void *arg), void *arg,
-			struct lint_report *out);
+/* What an interface gives lint_run_with. stop(arg) is asked between
+ * maildirs (the slow part, one open each): once it says true, lint gives
+ * up and out is incomplete (free it, do not show it). An interface lints
+ * in a thread this way, and drops a lint of a world it is about to free
+ * without waiting for the end. maildir_bytes(arg, b, &bytes): the size of
+ * b's maildir when the caller has it already (the interface's live scan):
+ * > 0 known (in bytes), 0 not measurable (missing, unreadable: the
+ * quota rule skips it), < 0 unknown (lint reads the maildir). Both are
+ * called on lint's thread; NULL: never stop, nothing known. */
+struct lint_with {
+	bool (*stop)(void *arg);
+	int (*maildir_bytes)(void *arg, const struct mailbox *b, uint64_t *bytes);
+	void *arg;
+};
+void lint_run_with(const struct world *w, const struct config *cfg,
+		   const struct diags *load_diags, const struct lint_with *with,
+		   struct lint_report *out);
 void lint_report_free(struct lint_report *r);
 /* Errors + warnings (what makes `vmailadm lint` exit 1). */
 size_t lint_count_problems(const struct lint_report *r);

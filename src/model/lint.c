@@ -782,14 +782,15 @@ static int cmp_problem(const void *a, const void *b)
 void lint_run(const struct world *w, const struct config *cfg, const struct diags *load_diags,
 	      struct lint_report *out)
 {
-	lint_run_stoppable(w, cfg, load_diags, NULL, NULL, out);
+	lint_run_with(w, cfg, load_diags, NULL, out);
 }
 
-void lint_run_stoppable(const struct world *w, const struct config *cfg,
-			const struct diags *load_diags, bool (*stop)(void *arg), void *arg,
-			struct lint_report *out)
+void lint_run_with(const struct world *w, const struct config *cfg,
+		   const struct diags *load_diags, const struct lint_with *with,
+		   struct lint_report *out)
 {
-	const struct lint_stop st = { stop, arg };
+	const struct lint_stop st = { with ? with->stop : NULL, with ? with->arg : NULL,
+				      with ? with->maildir_bytes : NULL };
 	memset(out, 0, sizeof *out);
 	lint_domains(w, out);
 	if (!lint_stopped(&st))   /* the interface waits for a stop (issue 16) */

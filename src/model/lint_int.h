@@ -13,10 +13,12 @@ void lint_add(struct lint_report *r, const char *rule, enum lint_severity sev, c
 char *lint_fixf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Asked between maildirs, the slow part (one open or two fstatat each),
- * and between traced aliases: true when the caller gave up on this report. */
+ * and between traced aliases: true when the caller gave up on this report;
+ * and the maildir sizes the caller knows (lint_with). */
 struct lint_stop {
 	bool (*fn)(void *arg);
 	void *arg;
+	int (*maildir_bytes)(void *arg, const struct mailbox *b, uint64_t *bytes);
 };
 bool lint_stopped(const struct lint_stop *stop);
 

@@ -42,27 +42,41 @@ void lint_quota(const struct world *w, const struct config *cfg, struct lint_rep
 	struct maildir_scan *s = maildir_scan_create(0);
 	maildir_scan_set_oneshot(s, true);
 	size_t *ids = xcalloc(nb ? nb : 1, sizeof *ids);
-	bool any = false;
+	/* The sizes the caller knows (the interface's live scan): only the
+	 * others are read (a second scan of every maildir doubled the work of
+	 * the interface's start, issue 16). */
+	uint64_t *known = xcalloc(nb ? nb : 1, sizeof *known);
+	bool any = false, scan = false;
 	for (size_t i = 0; i < nb; i++) {
 		ids[i] = SIZE_MAX;
 		if (boxes[i].quota_bytes <= 0 || !boxes[i].is_maildir)
 			continue;
+		int k = stop && stop->maildir_bytes ? stop->maildir_bytes(stop->arg, &boxes[i], &known[i]) : -1;
+		if (k >= 0) {
+			ids[i] = k > 0 ? SIZE_MAX - 1 : SIZE_MAX;   /* known, or skipped */
+			any |= k > 0;
+			continue;
+		}
 		const char *rel = boxes[i].value;
 		while (*rel == '/')
 			rel++;
 		ids[i] = maildir_scan_add(s, base, rel);
-		any = true;
+		any = scan = true;
 	}
-	if (any && !lint_stopped(stop))
+	if (scan && !lint_stopped(stop))
 		maildir_scan_run(s);
 	const char *version, *field = model_dovecot_quota_field(&version);
 	bool v24 = strcmp(field, MODEL_QUOTA_FIELD_23) != 0;
 	for (size_t i = 0; any && i < nb && !lint_stopped(stop); i++) {
 		const struct mailbox *b = &boxes[i];
-		struct maildir_counts c;
-		if (ids[i] == SIZE_MAX || maildir_box_status(s, ids[i], NULL) != MAILDIR_OK)
+		struct maildir_counts c = { .bytes = known[i] };
+		if (ids[i] == SIZE_MAX)
 			continue;
-		maildir_box_counts(s, ids[i], &c);
+		if (ids[i] != SIZE_MAX - 1) {
+			if (maildir_box_status(s, ids[i], NULL) != MAILDIR_OK)
+				continue;
+			maildir_box_counts(s, ids[i], &c);
+		}
 		long long limit = b->quota_bytes;
 		if ((double)c.bytes * 100.0 < (double)cfg->quota_warn_percent * (double)limit)
 			continue;
@@ -81,5 +95,6 @@ void lint_quota(const struct world *w, const struct config *cfg, struct lint_rep
 		free(fix);
 	}
 	free(ids);
+	free(known);
 	maildir_scan_free(&s);
 }

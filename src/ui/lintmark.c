@@ -219,6 +219,15 @@ struct lintjob {
 	struct lintmarks trash[2];
 	size_t ntrash;
 	double t0;
+	/* The maildir sizes the live scan had when this lint started, by the
+	 * disk world's mailbox (>= 0 bytes, -1 not scanned, -2 not
+	 * measurable), so that lint reads no maildir again for its quota rule;
+	 * by_maildir (made on the lint thread, for the staged world's boxes):
+	 * maildir -> index + 1. */
+	int64_t *sizes;
+	const struct mailbox *disk;
+	size_t ndisk;
+	struct strmap *by_maildir;
 };
 
 static void lintmark_discard(struct lintjob *J, struct lintmarks *m)
@@ -293,11 +302,36 @@ static void lintmark_gate_wait(struct lintjob *J)
 		nanosleep(&tick, NULL);
 }
 
+/* lint_with's maildir_bytes, on the lint thread: from the sizes copied. */
+static int lintmark_job_bytes(void *arg, const struct mailbox *b, uint64_t *bytes)
+{
+	struct lintjob *J = arg;
+	size_t i = (size_t)(b - J->disk);
+	if (b < J->disk || i >= J->ndisk) {   /* a staged world's: by its maildir */
+		if (!J->by_maildir) {
+			J->by_maildir = strmap_create_borrowed(J->ndisk + 1);
+			for (size_t k = 0; k < J->ndisk; k++)
+				if (J->disk[k].maildir)
+					strmap_put(J->by_maildir, J->disk[k].maildir,
+						   (void *)(uintptr_t)(k + 1));
+		}
+		i = b->maildir ? (uintptr_t)strmap_get(J->by_maildir, b->maildir) : 0;
+		if (i-- == 0)
+			return -1;
+	}
+	if (J->sizes[i] < 0)
+		return J->sizes[i] == -1 ? -1 : 0;
+	*bytes = (uint64_t)J->sizes[i];
+	return 1;
+}
+
 static void *lintmark_thread(void *arg)
 {
 	struct lintjob *J = arg;
 	lintmark_trash_free(J);
-	lint_run_stoppable(J->w, J->cfg, NULL, lintmark_job_stopped, J, &J->marks.r);
+	const struct lint_with with = { lintmark_job_stopped, lintmark_job_bytes, J };
+	lint_run_with(J->w, J->cfg, NULL, &with, &J->marks.r);
+	strmap_free(&J->by_maildir);
 	if (!lintmark_job_stopped(J))
 		lintmarks_build(&J->marks);
 	lintmark_gate_wait(J);
@@ -352,6 +386,23 @@ static void lintmark_apply(struct browse *B)
 	}
 }
 
+/* The live scan's sizes for the lint about to start (main thread: the
+ * scan's figures are the main thread's). */
+static void lintmark_sizes(struct browse *B, struct lintjob *J)
+{
+	J->disk = B->boxes;
+	J->ndisk = B->nboxes;
+	J->sizes = xreallocarray(J->sizes, J->ndisk ? J->ndisk : 1, sizeof *J->sizes);
+	for (size_t i = 0; i < J->ndisk; i++) {
+		struct maildir_counts c;
+		enum maildir_status st;
+		if (!live_counts(B->ui->live, i, &c, &st))
+			J->sizes[i] = st == MAILDIR_NOT_SCANNED ? -1 : -2;
+		else
+			J->sizes[i] = st == MAILDIR_OK && c.bytes <= INT64_MAX ? (int64_t)c.bytes : -2;
+	}
+}
+
 static void lintmark_start(struct browse *B)
 {
 	if (!B->job) {
@@ -365,6 +416,7 @@ static void lintmark_start(struct browse *B)
 	J->w = B->w;
 	J->cfg = B->ui->cfg;
 	J->t0 = clock_ms();
+	lintmark_sizes(B, J);
 	atomic_store(&J->stop, false);
 	B->lint_pending = true;
 	lintmark_trash_reap(J);
@@ -406,6 +458,7 @@ void lintmark_free(struct browse *B)
 	if (B->job) {
 		lintmark_job_cancel(B->job);
 		lintmark_trash_free(B->job);
+		free(B->job->sizes);
 		close(B->job->pipe[0]);
 		close(B->job->pipe[1]);
 		free(B->job);

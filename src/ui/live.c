@@ -50,6 +50,8 @@ struct live {
 	pthread_t thread;
 	int pipe[2];                 /* the thread's MSG_* bytes */
 	unsigned gen;
+	size_t *first, nfirst;       /* scanner ids read before the others:
+	                              * the rows on the first screen */
 	size_t *ids;                 /* watcher drain buffer */
 	size_t nids, capids;
 	bool report_watch;           /* VMAILADM_WATCH_LIMIT: counts on exit */
@@ -121,26 +123,36 @@ static void gate_wait(const char *var)
 		nanosleep(&tick, NULL);
 }
 
-/* A full scan, chunk by chunk, each chunk's figures handed over. */
+/* Read the k boxes ids and hand their figures over. */
+static void scan_part(struct live *l, const size_t *ids, size_t k)
+{
+	maildir_scan_boxes(l->scan, ids, k);
+	pthread_mutex_lock(&l->part_lock);
+	xgrow(&l->parts, &l->capparts, l->nparts + k, sizeof *l->parts);
+	for (size_t i = 0; i < k; i++) {
+		struct live_part *p = &l->parts[l->nparts++];
+		p->id = ids[i];
+		maildir_box_counts(l->scan, p->id, &p->c);
+		p->st = maildir_box_status(l->scan, p->id, NULL);
+	}
+	pthread_mutex_unlock(&l->part_lock);
+	tell(l, MSG_PART);
+}
+
+/* A full scan, chunk by chunk, each chunk's figures handed over: the
+ * boxes of the first screen's rows first (they are read again with their
+ * chunk: a few dozen boxes). */
 static void scan_chunks(struct live *l)
 {
 	size_t n = maildir_scan_count(l->scan);
 	size_t *ids = xcalloc(CHUNK, sizeof *ids);
+	if (l->nfirst)
+		scan_part(l, l->first, l->nfirst);
 	for (size_t a = 0, len = FIRST_CHUNK; a < n; a += len, len = CHUNK) {
 		size_t k = n - a < len ? n - a : len;
 		for (size_t i = 0; i < k; i++)
 			ids[i] = a + i;
-		maildir_scan_boxes(l->scan, ids, k);
-		pthread_mutex_lock(&l->part_lock);
-		xgrow(&l->parts, &l->capparts, l->nparts + k, sizeof *l->parts);
-		for (size_t i = 0; i < k; i++) {
-			struct live_part *p = &l->parts[l->nparts++];
-			p->id = a + i;
-			maildir_box_counts(l->scan, p->id, &p->c);
-			p->st = maildir_box_status(l->scan, p->id, NULL);
-		}
-		pthread_mutex_unlock(&l->part_lock);
-		tell(l, MSG_PART);
+		scan_part(l, ids, k);
 		if (a == 0)
 			gate_wait("VMAILADM_SCAN_GATE");
 	}
@@ -154,10 +166,11 @@ static void *scan_thread(void *arg)
 	const struct timespec tick = { 0, 5 * 1000 * 1000 };
 	while (recheck && !maildir_watch_signed(l->watch))
 		nanosleep(&tick, NULL);   /* the polled boxes' first round */
+	size_t changed = 0;
 	if (!recheck)
 		scan_chunks(l);
-	/* After the chunks, only what moved meanwhile is read again. */
-	size_t changed = maildir_scan_run(l->scan);
+	else
+		changed = maildir_scan_run(l->scan);
 	tell(l, MSG_SCANNED);
 	if (!recheck)
 		gate_wait("VMAILADM_WATCH_GATE");
@@ -213,8 +226,16 @@ struct live *live_create(struct world *w)
 	if (pipe2(l->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		vm_fatal("pipe: %s", strerror(errno));
 	pthread_mutex_init(&l->part_lock, NULL);
-	start_scan(l, false);
 	return l;
+}
+
+void live_start(struct live *l, const size_t *first, size_t nfirst)
+{
+	l->first = xcalloc(nfirst ? nfirst : 1, sizeof *l->first);
+	for (size_t k = 0; k < nfirst; k++)
+		if (first[k] < l->nboxes && l->box_of[first[k]] != SIZE_MAX)
+			l->first[l->nfirst++] = l->box_of[first[k]];
+	start_scan(l, false);
 }
 
 /* The scan thread's messages: the figures are copied as soon as they are
@@ -279,6 +300,7 @@ void live_free(struct live **lp)
 	free(l->counts);
 	free(l->status);
 	free(l->ids);
+	free(l->first);
 	free(l->parts);
 	pthread_mutex_destroy(&l->part_lock);
 	free(l);

@@ -276,6 +276,36 @@ static void rows_sum_new(struct browse *B)
 	}
 }
 
+size_t browse_first_mailboxes(struct screen *s, size_t *mbx, size_t max)
+{
+	struct browse *B = (struct browse *)s;
+	size_t n = 0;
+	for (size_t i = B->elist.top; i < B->nrows && n < max; i++)
+		if (B->rows[i].kind == ROW_MAILBOX && B->rows[i].mbx != SIZE_MAX)
+			mbx[n++] = B->rows[i].mbx;
+	return n;
+}
+
+bool browse_counts_shown(struct screen *s, bool domains)
+{
+	struct browse *B = (struct browse *)s;
+	struct maildir_counts c;
+	for (size_t i = B->dlist.top; domains && i < B->ndvis && i < B->dlist.top + (size_t)B->dlist.height; i++) {
+		const struct dent *e = &B->dents[B->dvis[i]];
+		size_t n;
+		const struct mailbox *mb = e->old ? world_domain_mailboxes(B->disk, e->old, &n) : NULL;
+		for (size_t k = 0; mb && k < n; k++)
+			if (mb[k].is_maildir && !live_counts(B->ui->live, (size_t)(&mb[k] - B->boxes), &c, NULL))
+				return false;
+	}
+	for (size_t i = B->elist.top; i < B->nrows && i < B->elist.top + (size_t)B->elist.height; i++)
+		if (B->rows[i].kind == ROW_MAILBOX && B->rows[i].mbx != SIZE_MAX &&
+		    ((const struct mailbox *)B->rows[i].p)->is_maildir &&
+		    !live_counts(B->ui->live, B->rows[i].mbx, &c, NULL))
+			return false;
+	return true;
+}
+
 void rows_sync_stats(struct browse *B)
 {
 	unsigned g = live_generation(B->ui->live);

@@ -255,6 +255,7 @@ int staged_reload(struct ui *ui)
 	ui->world_gen++;
 	ui->view = nw;
 	ui->live = live_create(nw);
+	live_start(ui->live, NULL, 0);
 	if (ui->diskwatch)   /* what we read now is the new reference */
 		diskwatch_arm(ui->diskwatch, ui->cfg, nw);
 	staged_view_changed(ui);

@@ -512,6 +512,24 @@ static bool interrupt_asks(struct ui *ui)
 	return true;
 }
 
+/* VMAILADM_UI_TIMING: when the mailbox rows painted have their counts,
+ * and when the domains painted have their totals too. */
+static void log_counts_shown(struct ui *ui)
+{
+	if (!ui->timing || ui->top != ui->main || ui->domains_logged)
+		return;
+	if (!ui->shown_logged && browse_counts_shown(ui->main, false)) {
+		ui->shown_logged = true;
+		fprintf(ui->timing, "counts-shown %.3f\n", clock_ms() - ui->t_start);
+		fflush(ui->timing);
+	}
+	if (ui->shown_logged && browse_counts_shown(ui->main, true)) {
+		ui->domains_logged = true;
+		fprintf(ui->timing, "counts-domains %.3f\n", clock_ms() - ui->t_start);
+		fflush(ui->timing);
+	}
+}
+
 static void main_loop(struct ui *ui)
 {
 	double t_keys = 0;
@@ -520,6 +538,7 @@ static void main_loop(struct ui *ui)
 		if (ui->dirty) {
 			ui->dirty = false;
 			paint(ui);
+			log_counts_shown(ui);
 		}
 		/* VMAILADM_UI_TIMING: from the read of the keys to the doupdate
 		 * that shows their effect (the benchmark's per-key time). */
@@ -564,9 +583,12 @@ static void main_loop(struct ui *ui)
 			staged_reread(ui, false);
 			ui->dirty = true;
 		}
-		if (ui->timing && was_scanning && !live_scanning(ui->live)) {
-			fprintf(ui->timing, "scan-done %.3f\n", clock_ms() - ui->t_start);
-			fflush(ui->timing);
+		if (was_scanning && !live_scanning(ui->live)) {
+			if (ui->timing) {
+				fprintf(ui->timing, "scan-done %.3f\n", clock_ms() - ui->t_start);
+				fflush(ui->timing);
+			}
+			browse_lint(ui->main);   /* waited for the sizes (ui_open) */
 		}
 		/* The first chunk of counts (the first screen's rows). */
 		if (ui->timing && !ui->counts_logged && live_generation(ui->live) > 0) {
@@ -733,6 +755,10 @@ static void ui_open(struct ui *ui)
 	ui->diskwatch = diskwatch_create(ui->cfg, ui->world);
 	ui->view = ui->world;
 	ui->top = ui->main = browse_create(ui);
+	/* The rows of the first screen read first (issue 16). */
+	size_t max = LINES > 0 ? (size_t)LINES : 50, *first = xcalloc(max, sizeof *first);
+	live_start(ui->live, first, browse_first_mailboxes(ui->main, first, max));
+	free(first);
 	qstate_start(ui);
 	session_offer(ui);
 	ui->dirty = false;
@@ -742,8 +768,11 @@ static void ui_open(struct ui *ui)
 		fflush(ui->timing);
 	}
 	/* Lint looks at every maildir: started after the first paint, in a
-	 * thread, so that the first key does not wait for it. */
-	browse_lint(ui->main);
+	 * thread, so that the first key does not wait for it; and after the
+	 * first scan, whose sizes its quota rule takes (it read every maildir
+	 * again, on the same cores, while the scan ran: issue 16). */
+	if (!live_scanning(ui->live))
+		browse_lint(ui->main);
 }
 
 /* Every screen closed, the terminal given back, then the rest freed (what

@@ -126,6 +126,8 @@ struct ui {
 	struct staged_prep *prep;    /* the stage being made before the first edit */
 	FILE *timing;                /* VMAILADM_UI_TIMING: per-key times */
 	bool counts_logged;          /* ... its counts-first line is written */
+	bool shown_logged;           /* ... and its counts-shown line */
+	bool domains_logged;         /* ... and its counts-domains line */
 	double t_start;              /* ms, CLOCK_MONOTONIC, at ui_run */
 };
 
@@ -230,6 +232,13 @@ void browse_selection(struct screen *s, struct ui_sel *sel);
 void browse_refresh(struct screen *s);
 /* Select the next mailbox with new mail (as n does); NULL when none. */
 const struct mailbox *browse_next_new(struct screen *s, size_t *mbx);
+/* Are the counts of the mailbox rows on the screen known (domains: and of
+ * every mailbox of the domains shown, whose totals they make)? For
+ * VMAILADM_UI_TIMING's counts-shown and counts-domains lines. */
+bool browse_counts_shown(struct screen *s, bool domains);
+/* The mailboxes of the rows the entries pane shows first, at most max
+ * (indices in world_mailboxes), for live_start. */
+size_t browse_first_mailboxes(struct screen *s, size_t *mbx, size_t max);
 /* Run lint and prepare the tracer for the marks and the details; the
  * screen starts without them so that the first paint does not wait. Later
  * refreshes run them again by themselves. */
@@ -427,8 +436,11 @@ int diskwatch_settle_timeout(double due);
 void diskwatch_add_dir_of(int ifd, const char *file);
 
 /* Live statistics: the first scan runs in a thread so that the first screen
- * paints at once; then a watcher reports deliveries, rescanned here. */
+ * paints at once; then a watcher reports deliveries, rescanned here.
+ * live_start starts it, reading first the nfirst mailboxes first (indices
+ * in world_mailboxes: the rows on the first screen). */
 struct live *live_create(struct world *w);
+void live_start(struct live *l, const size_t *first, size_t nfirst);
 void live_free(struct live **lp);
 /* Descriptors to poll; returns how many were written (at most max). */
 int live_pollfds(struct live *l, struct pollfd *fds, int max);
