@@ -123,7 +123,8 @@ def run(mode, extra):
               if "vmailadm-watch:" in l]
     marks = {l.split()[0]: float(l.split()[-1]) for l in lines()
              if l.split()[0] in ("first-paint", "counts-first", "scan-done")}
-    return settled, idle, shown, rss, counts, marks[-1].split("vmailadm-watch:")[1].strip() if counts else "?"
+    watch = counts[-1].split("vmailadm-watch:")[1].strip() if counts else "?"
+    return settled, idle, shown, rss, watch, marks
 
 
 modes = []
