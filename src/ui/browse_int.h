@@ -113,6 +113,10 @@ struct browse {
 	                               * ends, unless another screen came up */
 	bool lint_pending;            /* lint of w has not ended: the marks
 	                               * and lint are those of the world before */
+	bool lint_waits;              /* ... nor started: it waits for the end of
+	                               * the scan, whose sizes its quota rule
+	                               * takes (it read every maildir again, on
+	                               * the same cores, while the scan ran) */
 	/* The selection by name, copied whenever it is shown: browse_refresh
 	 * runs after the world the rows point into was freed (a staged
 	 * change, an undo, a reload), so it may not read them. */

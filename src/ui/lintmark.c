@@ -450,7 +450,20 @@ void lintmark_attach(struct browse *B)
 
 	lintmark_job_cancel(B->job);
 	lintmark_domains(B);
-	lintmark_start(B);
+	B->lint_waits = live_scanning(B->ui->live);
+	if (B->lint_waits)
+		B->lint_pending = true;   /* lintmark_scanned starts it */
+	else
+		lintmark_start(B);
+}
+
+void lintmark_scanned(struct ui *ui)
+{
+	struct browse *B = (struct browse *)ui->main;
+	if (B && B->lint_waits) {
+		B->lint_waits = false;
+		lintmark_start(B);
+	}
 }
 
 void lintmark_free(struct browse *B)

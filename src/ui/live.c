@@ -44,6 +44,10 @@ struct live {
 	pthread_mutex_t part_lock;
 	struct live_part { size_t id; struct maildir_counts c; enum maildir_status st; } *parts;
 	size_t nparts, capparts;
+	/* Under the same lock: the boxes the screen shows now, not read yet
+	 * (live_want), read before the next chunk; wanted[id]: asked for. */
+	size_t *want, nwant, capwant;
+	unsigned char *wanted;
 	/* of the scan thread; RECHECKING: the incremental scan once the
 	 * watches are placed (the scanner is written as in SCANNING, but the
 	 * figures shown stay and the header does not say "scanning") */
@@ -80,7 +84,7 @@ enum { MSG_SCANNED = 1, MSG_WATCHED = 2, MSG_PART = 3 };
 /* The first chunk is about a screenful (its rows' counts come first), the
  * others large enough that the pool's start costs nothing. */
 #define FIRST_CHUNK 128
-#define CHUNK 2048
+#define CHUNK 2048   /* between chunks, the boxes the screen moved to */
 
 static void tell(struct live *l, char msg)
 {
@@ -151,6 +155,13 @@ static void scan_chunks(struct live *l)
 	if (l->nfirst)
 		scan_part(l, l->first, l->nfirst);
 	for (size_t a = 0, len = FIRST_CHUNK; a < n; a += len, len = CHUNK) {
+		pthread_mutex_lock(&l->part_lock);
+		size_t nw = l->nwant < CHUNK ? l->nwant : CHUNK;
+		memcpy(ids, l->want + l->nwant - nw, nw * sizeof *ids);
+		l->nwant -= nw;
+		pthread_mutex_unlock(&l->part_lock);
+		if (nw)
+			scan_part(l, ids, nw);
 		size_t k = n - a < len ? n - a : len;
 		for (size_t i = 0; i < k; i++)
 			ids[i] = a + i;
@@ -232,6 +243,7 @@ struct live *live_create(struct world *w)
 	l->box_of = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->box_of);
 	l->mbx_of = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->mbx_of);
 	l->counts = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->counts);
+	l->wanted = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->wanted);
 	l->status = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->status);
 	for (size_t i = 0; i < l->nboxes; i++) {
 		l->box_of[i] = SIZE_MAX;
@@ -245,6 +257,23 @@ struct live *live_create(struct world *w)
 		vm_fatal("pipe: %s", strerror(errno));
 	pthread_mutex_init(&l->part_lock, NULL);
 	return l;
+}
+
+void live_want(struct live *l, const size_t *mbx, size_t n)
+{
+	if (l->phase != SCANNING)
+		return;
+	pthread_mutex_lock(&l->part_lock);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = mbx[k];
+		if (i >= l->nboxes || l->box_of[i] == SIZE_MAX || l->wanted[l->box_of[i]] ||
+		    l->status[i] != MAILDIR_NOT_SCANNED)
+			continue;
+		l->wanted[l->box_of[i]] = 1;
+		xgrow(&l->want, &l->capwant, l->nwant + 1, sizeof *l->want);
+		l->want[l->nwant++] = l->box_of[i];
+	}
+	pthread_mutex_unlock(&l->part_lock);
 }
 
 void live_start(struct live *l, const size_t *first, size_t nfirst)
@@ -319,6 +348,8 @@ void live_free(struct live **lp)
 	free(l->status);
 	free(l->ids);
 	free(l->first);
+	free(l->want);
+	free(l->wanted);
 	free(l->parts);
 	pthread_mutex_destroy(&l->part_lock);
 	free(l);

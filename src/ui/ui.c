@@ -512,6 +512,19 @@ static bool interrupt_asks(struct ui *ui)
 	return true;
 }
 
+/* The mailboxes of the rows on the screen read first: when the scan
+ * starts, and when a key moves to others while it runs (issue 16). */
+static void want_shown(struct ui *ui, bool start)
+{
+	size_t max = LINES > 0 ? (size_t)LINES : 50, *shown = xcalloc(max, sizeof *shown);
+	size_t n = browse_first_mailboxes(ui->main, shown, max);
+	if (start)
+		live_start(ui->live, shown, n);
+	else
+		live_want(ui->live, shown, n);
+	free(shown);
+}
+
 /* VMAILADM_UI_TIMING: when the mailbox rows painted have their counts,
  * and when the domains painted have their totals too. */
 static void log_counts_shown(struct ui *ui)
@@ -588,7 +601,7 @@ static void main_loop(struct ui *ui)
 				fprintf(ui->timing, "scan-done %.3f\n", clock_ms() - ui->t_start);
 				fflush(ui->timing);
 			}
-			browse_lint(ui->main);   /* waited for the sizes (ui_open) */
+			lintmark_scanned(ui);   /* lint waited for its sizes */
 		}
 		/* The first chunk of counts (the first screen's rows). */
 		if (ui->timing && !ui->counts_logged && live_generation(ui->live) > 0) {
@@ -603,6 +616,8 @@ static void main_loop(struct ui *ui)
 		/* After EINTR too: SIGWINCH becomes KEY_RESIZE in get_wch. */
 		t_keys = clock_ms();
 		nkeys = read_keys(ui);
+		if (nkeys && live_scanning(ui->live) && ui->top == ui->main)
+			want_shown(ui, false);
 		/* After the keys too: lint's marks wait for the main screen, which
 		 * a key may just have brought back. */
 		if (lintmark_handle(ui))
@@ -755,10 +770,7 @@ static void ui_open(struct ui *ui)
 	ui->diskwatch = diskwatch_create(ui->cfg, ui->world);
 	ui->view = ui->world;
 	ui->top = ui->main = browse_create(ui);
-	/* The rows of the first screen read first (issue 16). */
-	size_t max = LINES > 0 ? (size_t)LINES : 50, *first = xcalloc(max, sizeof *first);
-	live_start(ui->live, first, browse_first_mailboxes(ui->main, first, max));
-	free(first);
+	want_shown(ui, true);
 	qstate_start(ui);
 	session_offer(ui);
 	ui->dirty = false;
@@ -768,11 +780,9 @@ static void ui_open(struct ui *ui)
 		fflush(ui->timing);
 	}
 	/* Lint looks at every maildir: started after the first paint, in a
-	 * thread, so that the first key does not wait for it; and after the
-	 * first scan, whose sizes its quota rule takes (it read every maildir
-	 * again, on the same cores, while the scan ran: issue 16). */
-	if (!live_scanning(ui->live))
-		browse_lint(ui->main);
+	 * thread, so that the first key does not wait for it; its thread once
+	 * the first scan has ended (lintmark_scanned). */
+	browse_lint(ui->main);
 }
 
 /* Every screen closed, the terminal given back, then the rest freed (what

@@ -243,6 +243,8 @@ size_t browse_first_mailboxes(struct screen *s, size_t *mbx, size_t max);
  * screen starts without them so that the first paint does not wait. Later
  * refreshes run them again by themselves. */
 void browse_lint(struct screen *s);
+/* The scan has ended: the lint that waited for its sizes starts. */
+void lintmark_scanned(struct ui *ui);
 /* Lint of the world shown runs in a thread (lintmark.c). Stop it, and
  * wait for it, before anything frees or changes the world the main screen
  * shows (a staged change, an undo, a plan, a commit, a reload): the thread
@@ -441,6 +443,9 @@ void diskwatch_add_dir_of(int ifd, const char *file);
  * in world_mailboxes: the rows on the first screen). */
 struct live *live_create(struct world *w);
 void live_start(struct live *l, const size_t *first, size_t nfirst);
+/* During a full scan: the mailboxes the screen shows now (indices in
+ * world_mailboxes) are read before the next chunk. */
+void live_want(struct live *l, const size_t *mbx, size_t n);
 void live_free(struct live **lp);
 /* Descriptors to poll; returns how many were written (at most max). */
 int live_pollfds(struct live *l, struct pollfd *fds, int max);
