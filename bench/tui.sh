@@ -308,10 +308,11 @@ def verdict(good):
 
 ok = True
 warmth = "cold cache" if COLD else "warm cache"
+good = LARGE or max(inside, outside or 0) <= 100
 print("[%d mailboxes, %s] first paint: %.1f ms inside (start to doupdate), %.1f ms outside (fork to screen)  target <= 100 ms  %s"
       % (N, warmth, inside, outside if outside is not None else float("nan"),
-         verdict(max(inside, outside or 0) <= 100)))
-ok &= max(inside, outside or 0) <= 100
+         "not a target at 100,000" if LARGE else verdict(good)))
+ok &= good
 print("  floor: vmailadm list domains (start, the world loaded, printed) %.1f ms (median of %d, just before); ratio first paint (outside) / floor %.2f"
       % (floor, 1 if COLD else 5, (outside or inside) / floor))
 print("first key after the first paint: %.1f ms (sent to painted, from outside)  target <= 50 ms  %s"
