@@ -37,7 +37,8 @@ struct lint_problem {
 	enum lint_severity severity;
 	char *file;       /* may be NULL */
 	unsigned line;    /* 0 when not tied to a line */
-	char *message;    /* translated */
+	char *message;    /* translated; the allocation that holds file,
+	                   * fix and subject too (lint_report_free) */
 	char *fix;        /* translated, one line */
 	char *subject;    /* what it is about: an address, a domain, a path,
 	                   * "type:path" of a map; may be NULL (the TUI marks

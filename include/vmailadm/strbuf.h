@@ -25,6 +25,9 @@ void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void sb_truncate(struct strbuf *sb, size_t len);
 const char *sb_str(const struct strbuf *sb); /* "" when empty, never NULL */
 char *sb_detach(struct strbuf *sb);          /* caller owns the string; sb is reset */
+/* The same, its allocation cut to the string (one kept for long, by the
+ * thousand: the doubling leaves up to half of each unused). */
+char *sb_detach_fit(struct strbuf *sb);
 
 /* Append s with control bytes and invalid UTF-8 escaped (\x1b, \n …), so a
  * string from mail or a file can be printed or drawn safely (Postfix printable()). */

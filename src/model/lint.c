@@ -43,6 +43,28 @@ const char *lint_severity_name(enum lint_severity s)
 #define add lint_add
 #define fixf lint_fixf
 
+/* The four strings of p in one block, the message first (lint_report_free
+ * frees it): 200,000 problems on 100,000 mailboxes cost 0.5 GB as a
+ * 512-byte message buffer and three more allocations each. msg holds the
+ * message; it is left empty. */
+static void lint_strings(struct lint_problem *p, struct strbuf *msg, const char *file,
+			 const char *subject, const char *fix)
+{
+	sb_addc(msg, '\0');
+	size_t at_file = msg->len;
+	if (file)
+		sb_add(msg, file, strlen(file) + 1);
+	size_t at_subject = msg->len;
+	if (subject)
+		sb_add(msg, subject, strlen(subject) + 1);
+	size_t at_fix = msg->len;
+	sb_add(msg, fix ? fix : "", strlen(fix ? fix : "") + 1);
+	p->message = sb_detach_fit(msg);
+	p->file = file ? p->message + at_file : NULL;
+	p->subject = subject ? p->message + at_subject : NULL;
+	p->fix = p->message + at_fix;
+}
+
 void add(struct lint_report *r, const char *rule, enum lint_severity sev, const char *file,
 	 unsigned line, const char *subject, const char *fix, const char *fmt, ...)
 {
@@ -50,18 +72,22 @@ void add(struct lint_report *r, const char *rule, enum lint_severity sev, const 
 	struct lint_problem *p = &r->v[r->n++];
 	p->rule = rule;
 	p->severity = sev;
-	p->file = file ? xstrdup(file) : NULL;
 	p->line = line;
-	p->subject = subject ? xstrdup(subject) : NULL;
-	p->fix = xstrdup(fix ? fix : "");
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
 	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	p->message = sb_detach(&sb);
-	if (!p->message)
-		p->message = xstrdup("");
+	lint_strings(p, &sb, file, subject, fix);
+}
+
+void lint_refile(struct lint_problem *p, const char *file)
+{
+	char *old = p->message;
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, old);
+	lint_strings(p, &sb, file, p->subject, p->fix);
+	free(old);
 }
 
 /* A fix text built with a format (the fix column is one line). */
@@ -72,18 +98,13 @@ char *fixf(const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	char *s = sb_detach(&sb);
-	return s ? s : xstrdup("");
+	return sb_detach_fit(&sb);
 }
 
 void lint_report_free(struct lint_report *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].file);
-		free(r->v[i].message);
-		free(r->v[i].fix);
-		free(r->v[i].subject);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].message);   /* with the other strings (add) */
 	free(r->v);
 	memset(r, 0, sizeof *r);
 }

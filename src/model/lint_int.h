@@ -9,6 +9,8 @@ struct world;
 void lint_add(struct lint_report *r, const char *rule, enum lint_severity sev, const char *file,
 	      unsigned line, const char *subject, const char *fix, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
+/* p's file is file now (its strings are one block: lint_add). */
+void lint_refile(struct lint_problem *p, const char *file);
 /* A fix text built with a format (the fix column is one line). */
 char *lint_fixf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

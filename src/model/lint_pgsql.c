@@ -502,8 +502,7 @@ void lint_pgsql_names(const struct config *cfg, struct lint_report *r)
 			to = real = xasprintf("%s/main.cf", cfg->server_postfix_dir);
 		if (!to)
 			continue;
-		free(p->file);
-		p->file = xstrdup(to);
+		lint_refile(p, to);
 		p->line = 0;
 		free(real);
 	}

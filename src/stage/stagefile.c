@@ -62,9 +62,15 @@ static struct staged_file *stagefile_read_bytes(const char *path, bool missing_o
 		else if (!S_ISREG(f->st.st_mode))
 			what = _("not a regular file");
 		if (!what) {
-			sb_grow(&f->old, (size_t)f->st.st_size + 1);
+			/* Sized from fstat, as doc_load: the power of two a strbuf
+			 * rounds to held 32 MB for a 24 MB passwd-file; the spare
+			 * byte shows EOF. */
+			f->old.cap = (size_t)f->st.st_size + 2;
+			f->old.buf = xmalloc(f->old.cap);
+			f->old.buf[0] = '\0';
 			for (;;) {
-				sb_grow(&f->old, 65536);
+				if (f->old.cap - f->old.len - 1 == 0)
+					sb_grow(&f->old, 65536);
 				ssize_t r = read(fd, f->old.buf + f->old.len, f->old.cap - f->old.len - 1);
 				if (r < 0 && errno == EINTR)
 					continue;

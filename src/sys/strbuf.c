@@ -110,6 +110,13 @@ char *sb_detach(struct strbuf *sb)
 	return s;
 }
 
+char *sb_detach_fit(struct strbuf *sb)
+{
+	size_t len = sb->len, cap = sb->cap;
+	char *s = sb_detach(sb);
+	return cap > len + 1 ? xrealloc(s, len + 1) : s;
+}
+
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid;
  * its code point in *cpp. */
 static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cpp)
