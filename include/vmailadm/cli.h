@@ -156,5 +156,9 @@ struct alias_entry;
 struct json_t *cli_json_sysalias(const struct alias_entry *e, const char *file);
 /* Print j indented on stdout and release it. */
 void cli_json_print(struct json_t *j);
+struct strbuf;
+/* j appended to out as cli_json_print lays it out, nested depth levels
+ * deep (its lines after the first indented 2 * depth more). */
+void cli_json_dump(struct strbuf *out, const struct json_t *j, int depth);
 
 #endif

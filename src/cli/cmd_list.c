@@ -243,22 +243,10 @@ static void *list_chunk_make(void *arg)
 		json_t *e = c->elem(c->items, i, c->only);
 		if (!e)
 			continue;
-		char *text = json_dumps(e, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		json_decref(e);
-		if (!text)
-			vm_fatal("out of memory (JSON output)");
-		c->count++;
 		sb_adds(&c->out, ",\n  ");
-		for (const char *p = text, *nl; *p; p = nl + 1) {
-			nl = strchr(p, '\n');   /* a newline in a string is escaped: this is layout */
-			if (!nl) {
-				sb_adds(&c->out, p);
-				break;
-			}
-			sb_add(&c->out, p, (size_t)(nl - p + 1));
-			sb_adds(&c->out, "  ");
-		}
-		free(text);
+		cli_json_dump(&c->out, e, 1);
+		json_decref(e);
+		c->count++;
 	}
 	return NULL;
 }
