@@ -16,6 +16,10 @@ struct doc;
 
 /* A document over a copy of data; name is used in diagnostics. */
 struct doc *doc_from_mem(const char *name, const char *data, size_t len);
+/* A document over data itself, not a copy: data must stay as it is, and
+ * alive, as long as the document (a staged file's bytes as read: the
+ * staged world's documents no longer hold a second copy of every file). */
+struct doc *doc_over(const char *name, const char *data, size_t len);
 /* Read path. A missing file is an error unless missing_ok, which gives an
  * empty document whose doc_exists() is false. */
 int doc_load(const char *path, bool missing_ok, struct doc **out, struct diags *d);

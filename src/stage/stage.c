@@ -141,13 +141,13 @@ void stage_free(struct stage **sp)
 	}
 	free(s->ops);
 	free(s->opmail);
+	world_free(&s->world);   /* its documents may read the files' bytes (doc_over) */
 	stagefile_clear(s);
 	strmap_free(&s->files);
 	free(s->paths);
 	stage_actions_clear(s);
 	free(s->acts);
 	free(s->notes);
-	world_free(&s->world);
 	stage_layout_clear(&s->layout);
 	plan_clear(&s->plan);
 	free(s);

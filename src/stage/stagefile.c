@@ -230,7 +230,10 @@ int stagefile_source_load(void *ctx, const char *path, bool missing_ok, struct d
 	const struct strbuf *b = stagefile_bytes(s, f);
 	if (!f->existed && b->len == 0 && missing_ok)
 		return doc_load(path, true, out, d); /* an absent file stays absent */
-	*out = doc_from_mem(path, sb_str(b), b->len);
+	/* The bytes as read never change while f lives (stagefile_old), and
+	 * every world of the stage is freed before its files (stage_free,
+	 * stage_load, stage_reset); edited bytes are replaced at each edit. */
+	*out = f->edited ? doc_from_mem(path, sb_str(b), b->len) : doc_over(path, sb_str(b), b->len);
 	return 0;
 }
 

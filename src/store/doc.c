@@ -29,6 +29,7 @@ struct line {
 struct doc {
 	char *name;
 	char *data;      /* the file as read */
+	bool borrowed;   /* data is not ours (doc_over) */
 	struct line *lines;
 	size_t n, cap;
 	bool exists;
@@ -105,6 +106,19 @@ struct doc *doc_from_mem(const char *name, const char *data, size_t len)
 	struct doc *doc = xcalloc(1, sizeof *doc);
 	doc->name = xstrdup(name);
 	doc->data = xmemdup0(data, len);
+	doc->exists = true;
+	split(doc, len);
+	return doc;
+}
+
+struct doc *doc_over(const char *name, const char *data, size_t len)
+{
+	if (len == 0)
+		return doc_from_mem(name, "", 0);
+	struct doc *doc = xcalloc(1, sizeof *doc);
+	doc->name = xstrdup(name);
+	doc->data = (char *)(uintptr_t)data;   /* only read: edited lines own their text */
+	doc->borrowed = true;
 	doc->exists = true;
 	split(doc, len);
 	return doc;
@@ -192,7 +206,8 @@ void doc_free(struct doc **docp)
 			free((char *)(uintptr_t)doc->lines[i].text);
 	free(doc->lines);
 	free(doc->orig);
-	free(doc->data);
+	if (!doc->borrowed)
+		free(doc->data);
 	free(doc->name);
 	free(doc);
 	*docp = NULL;
