@@ -162,9 +162,15 @@ static void cli_json_string(struct strbuf *out, const char *s, size_t len)
 
 static void cli_json_indent(struct strbuf *out, int depth)
 {
+	static const char nl_spaces[] = "\n                ";   /* 8 levels */
+	size_t n = 1 + 2 * (size_t)depth;
+	if (n < sizeof nl_spaces) {
+		sb_add(out, nl_spaces, n);
+		return;
+	}
 	sb_addc(out, '\n');
 	for (int i = 0; i < depth; i++)
-		sb_adds(out, "  ");
+		sb_add(out, "  ", 2);
 }
 
 /* Byte for byte json_dumpf's JSON_INDENT(2) layout (jansson's do_dump:
