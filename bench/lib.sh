@@ -2,9 +2,9 @@
 # list-json.sh, trace.sh; maildir-scan.sh and tui-idle.sh for Maildirs):
 # NAME is the bench's name.
 # bench_need PROGRAM...: skip the bench (exit 0) when one is missing.
-# bench_tables N: $dir (removed on exit) gets bench/gen-tables' tree of N
-# mailboxes, aliases and passwd-file entries, its maps built; $pf is its
-# Postfix directory.
+# bench_tables N [D]: $dir (removed on exit) gets bench/gen-tables' tree of
+# N mailboxes, aliases and passwd-file entries over D domains (default
+# 100), its maps built; $pf is its Postfix directory.
 # bench_maildir_tree BOXES MESSAGES DOMAINS SEED: $tree is bench/gen-maildir's
 # tree of those figures, made once and cached in /tmp/vmailadm-bench ($gen is
 # the generator, built by make bench).
@@ -29,7 +29,7 @@ bench_need() {
 bench_tables() {
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/vmailadm-bench.XXXXXX")
 	trap 'rm -rf "$dir"' EXIT INT TERM
-	python3 "$top_srcdir/bench/gen-tables" "$dir" "$1"
+	python3 "$top_srcdir/bench/gen-tables" --domains "${2:-100}" "$dir" "$1"
 	pf="$dir/etc/postfix"
 	# Postfix re-reads a main.cf younger than 1 s; back-date it so that
 	# its runs are not charged for that.

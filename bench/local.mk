@@ -33,3 +33,7 @@ EXTRA_DIST += bench/tui-idle.sh
 # time (VMAILADM_TIMING) beside the postmap run it makes, and the ratio.
 BENCH_RUN += bench/commit.sh
 EXTRA_DIST += bench/commit.sh
+# backend pgsql (issue 18): the model load from PostgreSQL beside the flat
+# files', and a one-mailbox commit, on 100,000 mailboxes in 2,000 domains.
+BENCH_RUN += bench/pgsql.sh
+EXTRA_DIST += bench/pgsql.sh

@@ -29,10 +29,12 @@ struct file_owner {
 int atomic_write(const char *path, const void *data, size_t len,
 		 const struct file_owner *fallback, bool ensure_new_mtime, struct diags *d);
 
-/* The same without any fsync, for a cache that is only worth a little time:
- * after a crash the file may be the old one, the new one, or empty. */
+/* The same without any fsync, for a cache or a scratch copy that is only
+ * worth a little time: after a crash the file may be the old one, the new
+ * one, or empty. */
 int atomic_write_unsynced(const char *path, const void *data, size_t len,
-			  const struct file_owner *fallback, struct diags *d);
+			  const struct file_owner *fallback, bool ensure_new_mtime,
+			  struct diags *d);
 
 /* The same steps one by one, for a commit that writes several files, syncs
  * them while a program runs and renames them later. */

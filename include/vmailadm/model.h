@@ -175,6 +175,10 @@ struct doc_source {
 };
 int world_load_from(const struct config *cfg, const struct doc_source *src, struct world **out,
 		    struct diags *d);
+/* Called first by every world load (NULL: none): backend pgsql brings its
+ * snapshot up to date there after a commit (pgdb_snapshot_sync); a -1
+ * stops the load. */
+void world_set_load_hook(int (*hook)(const struct config *cfg, struct diags *d));
 /* The world made again from its documents as they are now (after staged
  * edits to its tables, passwd-file or aliases), without reading or parsing
  * a file: what world_load_from would give on their bytes, as long as

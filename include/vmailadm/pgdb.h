@@ -63,9 +63,18 @@ int pgdb_export(struct pgdb *db, const char *dir, long uid, long gid, struct str
  * one diagnostic. */
 struct config;
 int pgdb_snapshot_open(struct config *cfg, struct diags *d);
-/* The snapshot's files written again from the database (after a commit),
- * each with a new mtime; 0 when there is no snapshot. */
-int pgdb_snapshot_refresh(struct pgdb *db, const struct config *cfg, struct diags *d);
+/* After a commit: the snapshot is no longer what the database holds. It
+ * is read again (each file with a new mtime) by the next pgdb_snapshot_sync,
+ * which every world load, new stage and stage refresh calls: a command
+ * that commits and exits does not pay for a read nobody uses (on 100,000
+ * mailboxes most of a commit's time). 0 when there is nothing to read. */
+void pgdb_snapshot_invalidate(void);
+int pgdb_snapshot_sync(const struct config *cfg, struct diags *d);
+/* The connection the snapshot was read on (made again when it broke),
+ * kept for this process's commits and reads: each new one costs the server
+ * a process (~30 ms). Never closed by the caller; NULL without a snapshot
+ * (or after a diagnostic when it cannot connect). */
+struct pgdb *pgdb_snapshot_conn(const struct config *cfg, struct diags *d);
 /* This process's snapshot directory, or NULL. */
 const char *pgdb_snapshot_dir(void);
 

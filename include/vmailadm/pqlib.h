@@ -19,8 +19,8 @@ struct diags;
 	X(PQconninfoFree) X(PQconninfoParse) X(PQerrorMessage) \
 	X(PQescapeIdentifier) X(PQescapeLiteral) X(PQescapeStringConn) X(PQexec) X(PQexecParams) \
 	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfnumber) X(PQfreemem) \
-	X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
-	X(PQntuples) X(PQparameterStatus) X(PQprepare) X(PQresStatus) \
+	X(PQgetCopyData) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
+	X(PQntuples) X(PQparameterStatus) X(PQprepare) X(PQgetResult) X(PQresStatus) \
 	X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) \
 	X(PQserverVersion) X(PQsetClientEncoding) X(PQsetNoticeProcessor) \
 	X(PQstatus) X(PQtransactionStatus)
@@ -54,6 +54,7 @@ int pqlib_load(struct diags *d);
 #define PQfname (pqlib.PQfname)
 #define PQfnumber (pqlib.PQfnumber)
 #define PQfreemem (pqlib.PQfreemem)
+#define PQgetCopyData (pqlib.PQgetCopyData)
 #define PQgetisnull (pqlib.PQgetisnull)
 #define PQgetlength (pqlib.PQgetlength)
 #define PQgetvalue (pqlib.PQgetvalue)
@@ -61,6 +62,7 @@ int pqlib_load(struct diags *d);
 #define PQntuples (pqlib.PQntuples)
 #define PQparameterStatus (pqlib.PQparameterStatus)
 #define PQprepare (pqlib.PQprepare)
+#define PQgetResult (pqlib.PQgetResult)
 #define PQresStatus (pqlib.PQresStatus)
 #define PQresultErrorField (pqlib.PQresultErrorField)
 #define PQresultErrorMessage (pqlib.PQresultErrorMessage)

@@ -309,7 +309,13 @@ int pgdb_diff_commit(const struct config *cfg, const struct pgdiff *df, const st
 		     char **changeset, struct diags *d)
 {
 	*changeset = NULL;
-	struct pgdb *db = pgdb_connect(cfg->pgsql_conninfo, d);
+	/* The snapshot's own connection when there is one (a rollback from
+	 * the command line has none). */
+	struct pgdb *kept = NULL, *db;
+	if (pgdb_snapshot_dir())
+		db = kept = pgdb_snapshot_conn(cfg, d);
+	else
+		db = pgdb_connect(cfg->pgsql_conninfo, d);
 	if (!db)
 		return -1;
 	enum attempt a = A_RETRY;
@@ -324,14 +330,15 @@ int pgdb_diff_commit(const struct config *cfg, const struct pgdiff *df, const st
 		diag_error(d, NULL, 0, _("the database kept refusing the transaction as conflicting "
 					 "with others (%d tries): nothing was changed; try again"),
 			   COMMIT_TRIES);
-	/* Committed or not, the snapshot is read again: the next preview is
-	 * made on what the database holds now. */
-	struct diags quiet = DIAGS_INIT;
-	if (pgdb_snapshot_refresh(db, cfg, &quiet) < 0 && a == A_OK)
-		diag_warn(d, NULL, 0, _("committed, but the snapshot could not be read again: %s"),
-			  quiet.n ? quiet.v[0].msg : "");
-	diags_free(&quiet);
-	pgdb_close(&db);
+	/* Committed or not, the snapshot is read again before it is next
+	 * used: the next preview is made on what the database holds now. */
+	pgdb_snapshot_invalidate();
+	/* A kept connection goes back with no transaction open, whatever
+	 * stopped the attempt (the next snapshot read begins its own). */
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+	if (db != kept)
+		pgdb_close(&db);
 	return a == A_OK ? 0 : a == A_CHANGED ? 1 : -1;
 }
 

@@ -19,6 +19,7 @@
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
 
 /* A quota in bytes as Dovecot's rule, in the largest exact unit
  * (1073741824 is *:storage=1G, as a hand-written file has it). */
@@ -57,18 +58,36 @@ static void goto_value(struct strbuf *out, const char *go)
 
 struct export_file {
 	const char *name;
-	const char *query;
 	unsigned mode;
 };
+
+static const struct export_file files[] = {
+	{ "virtual_domains", 0644 },
+	{ "vmailbox", 0644 },
+	{ "virtual_alias", 0644 },
+	/* The passwd-file holds the hashes: readable by its owner and group. */
+	{ "users", 0640 },
+};
+#define NFILES (sizeof files / sizeof *files)
+_Static_assert(NFILES == PGDB_FLAT_FILES, "pgdb_int.h counts the flat files");
+
+/* Three reads make the four files (the mailbox table gives vmailbox and
+ * users), each in byte order of its last two columns (domain, then local
+ * part or address) as COLLATE "C" would give it: the same order on every
+ * server whatever the database's collation. The rows come through COPY
+ * and are sorted here rather than by the server: on 100,000 mailboxes
+ * the server's sort was half of the read, spilling to disk past work_mem. */
+enum { Q_DOMAIN, Q_MAILBOX, Q_ALIAS, NQUERIES };
 
 /* An active alias domain B of A is written as the files have it
  * (aliasdom.h, src/stage/aliasdom_apply.c): not a mailbox domain, but the
  * alias map's "B OK" (virtual_alias_domains = $virtual_alias_maps), one
  * "user@B user@A" line per mailbox of A and per alias of A that is no
- * mailbox, and "@B @A" when A has a catch-all. */
+ * mailbox, and "@B @A" when A has a catch-all; within a domain, "B OK"
+ * first (k 0), then the addresses (k 1), then the catch-all (k 2). */
 #define ALIAS_DOMAINS "(SELECT alias_domain FROM alias_domain WHERE active)"
 static const char alias_query[] =
-	"SELECT a, g FROM ("
+	"SELECT a, g, d, k::text || a FROM ("
 	" SELECT domain AS d, 1 AS k, address AS a, goto AS g FROM alias WHERE active"
 	" UNION ALL SELECT ad.alias_domain, 0, ad.alias_domain, 'OK' FROM alias_domain ad"
 	"  WHERE ad.active"
@@ -84,43 +103,84 @@ static const char alias_query[] =
 	"  FROM alias_domain ad WHERE ad.active"
 	"  AND (EXISTS (SELECT 1 FROM alias c WHERE c.address = '@' || ad.target_domain AND c.active)"
 	"   OR EXISTS (SELECT 1 FROM mailbox c WHERE c.username = '@' || ad.target_domain AND c.active))"
-	") x ORDER BY d, k, a";
+	") x";
 
-static const struct export_file files[] = {
-	{ "virtual_domains",
-	  "SELECT domain FROM domain WHERE active AND NOT backupmx"
-	  " AND domain NOT IN " ALIAS_DOMAINS " ORDER BY domain", 0644 },
-	{ "vmailbox",
-	  "SELECT username, maildir FROM mailbox WHERE active ORDER BY domain, local_part", 0644 },
-	{ "virtual_alias", alias_query, 0644 },
-	/* The passwd-file holds the hashes: readable by its owner and group. */
-	{ "users", "SELECT username, password, quota FROM mailbox "
-		   "WHERE active AND local_part <> '' ORDER BY domain, local_part", 0640 },
+static const struct {
+	const char *sql;
+	int nf;
+} queries[NQUERIES] = {
+	{ "SELECT domain, '', domain FROM domain WHERE active AND NOT backupmx"
+	  " AND domain NOT IN " ALIAS_DOMAINS, 3 },
+	{ "SELECT username, maildir, password, quota, local_part <> '', domain, local_part "
+	  "FROM mailbox WHERE active", 7 },
+	{ alias_query, 4 },
 };
-#define NFILES (sizeof files / sizeof *files)
-_Static_assert(NFILES == PGDB_FLAT_FILES, "pgdb_int.h counts the flat files");
 
-static void format_row(size_t f, PGresult *r, int i, long uid, long gid, struct strbuf *out)
+struct sort_row {
+	const char *k1, *k2;
+	size_t row;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct sort_row *x = a, *y = b;
+	int c = strcmp(x->k1, y->k1);
+	return c ? c : strcmp(x->k2, y->k2);
+}
+
+static struct sort_row *sorted_rows(const struct pgcopy *c)
+{
+	struct sort_row *v = xcalloc(c->nrows + 1, sizeof *v);
+	for (size_t i = 0; i < c->nrows; i++)
+		v[i] = (struct sort_row){ pgcopy_value(c, i, c->nf - 2), pgcopy_value(c, i, c->nf - 1), i };
+	if (c->nrows > 1)
+		qsort(v, c->nrows, sizeof *v, row_cmp);
+	return v;
+}
+
+/* A table's key as "%-28s " writes it, without printf's cost per row (a
+ * sixth of a 100,000-row snapshot). */
+static void key_column(struct strbuf *out, const char *key)
+{
+	size_t n = strlen(key);
+	sb_add(out, key, n);
+	for (; n < 28; n++)
+		sb_addc(out, ' ');
+	sb_addc(out, ' ');
+}
+
+static void format_row(size_t f, const struct pgcopy *c, size_t i, const char *ids,
+		       struct strbuf *out)
 {
 	switch (f) {
 	case 0:
-		sb_addf(out, "%-28s OK\n", PQgetvalue(r, i, 0));
+		key_column(out, pgcopy_value(c, i, 0));
+		sb_adds(out, "OK\n");
 		break;
 	case 1:
-		sb_addf(out, "%-28s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+		key_column(out, pgcopy_value(c, i, 0));
+		sb_adds(out, pgcopy_value(c, i, 1));
+		sb_addc(out, '\n');
 		break;
 	case 2:
-		sb_addf(out, "%-28s ", PQgetvalue(r, i, 0));
-		goto_value(out, PQgetvalue(r, i, 1));
+		key_column(out, pgcopy_value(c, i, 0));
+		goto_value(out, pgcopy_value(c, i, 1));
 		sb_addc(out, '\n');
 		break;
 	default:
-		sb_addf(out, "%s:%s:%ld:%ld::::", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), uid,
-			gid);
-		quota_rule(out, PQgetvalue(r, i, 2));
+		if (strcmp(pgcopy_value(c, i, 4), "t") != 0)
+			return;   /* a catch-all row (@domain) has no password line */
+		sb_adds(out, pgcopy_value(c, i, 0));
+		sb_addc(out, ':');
+		sb_adds(out, pgcopy_value(c, i, 2));
+		sb_adds(out, ids);   /* ":uid:gid::::" */
+		quota_rule(out, pgcopy_value(c, i, 3));
 		sb_addc(out, '\n');
 	}
 }
+
+/* Which query each file is made from. */
+static const int file_query[NFILES] = { Q_DOMAIN, Q_MAILBOX, Q_ALIAS, Q_MAILBOX };
 
 const char *pgdb_flat_name(size_t f)
 {
@@ -136,19 +196,33 @@ int pgdb_flat_read(struct pgdb *db, long uid, long gid, struct pgdb_flat *out, s
 	}
 	if (pgdb_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", d) < 0)
 		return -1;
+	struct pgcopy res[NQUERIES];
+	memset(res, 0, sizeof res);
 	int rc = 0;
-	for (size_t f = 0; f < NFILES; f++) {
-		PGresult *r = rc == 0 ? pgdb_query(db, files[f].query, d) : NULL;
-		if (!r) {
-			rc = -1;
-			continue;
-		}
-		out->rows[f] = (size_t)PQntuples(r);
-		for (int i = 0; i < PQntuples(r); i++)
-			format_row(f, r, i, uid, gid, &out->text[f]);
-		PQclear(r);
-	}
+	for (int q = 0; q < NQUERIES && rc == 0; q++)
+		rc = pgcopy_read(db, queries[q].sql, queries[q].nf, &res[q], d);
 	PQclear(PQexec(db->conn, "COMMIT"));
+	char ids[64];
+	snprintf(ids, sizeof ids, ":%ld:%ld::::", uid, gid);
+	struct sort_row *order[NQUERIES] = { NULL };
+	for (int q = 0; q < NQUERIES && rc == 0; q++)
+		order[q] = sorted_rows(&res[q]);
+	for (size_t f = 0; f < NFILES && rc == 0; f++) {
+		const struct pgcopy *c = &res[file_query[f]];
+		const struct sort_row *sorted = order[file_query[f]];
+		/* Sized once, not a doubling (its copy and page faults) every
+		 * few rows: the rows' bytes, their padding and separators. */
+		sb_grow(&out->text[f], c->bytes + c->nrows * 32);
+		for (size_t i = 0; i < c->nrows; i++) {
+			size_t before = out->text[f].len;
+			format_row(f, c, sorted[i].row, ids, &out->text[f]);
+			out->rows[f] += out->text[f].len != before;
+		}
+	}
+	for (int q = 0; q < NQUERIES; q++) {
+		free(order[q]);
+		pgcopy_free(&res[q]);
+	}
 	return rc;
 }
 

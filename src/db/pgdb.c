@@ -13,7 +13,7 @@
 
 /* libpq's messages end with a newline (and may hold several lines): one
  * line for ours. */
-static void server_error(struct diags *d, const char *what, const char *msg)
+void pgdb_server_error(struct diags *d, const char *what, const char *msg)
 {
 	struct strbuf m = STRBUF_INIT;
 	sb_adds(&m, msg ? msg : "");
@@ -39,7 +39,7 @@ struct pgdb *pgdb_connect(const char *conninfo, struct diags *d)
 	char *err = NULL;
 	PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
 	if (!opts) {
-		server_error(d, "pgsql_conninfo", err ? err : _("cannot be parsed"));
+		pgdb_server_error(d, "pgsql_conninfo", err ? err : _("cannot be parsed"));
 		PQfreemem(err);
 		return NULL;
 	}
@@ -66,7 +66,7 @@ struct pgdb *pgdb_connect(const char *conninfo, struct diags *d)
 	free(vals);
 	PQconninfoFree(opts);
 	if (!c || PQstatus(c) != CONNECTION_OK) {
-		server_error(d, _("cannot connect to the database"), c ? PQerrorMessage(c) : NULL);
+		pgdb_server_error(d, _("cannot connect to the database"), c ? PQerrorMessage(c) : NULL);
 		PQfinish(c);
 		return NULL;
 	}
@@ -89,7 +89,7 @@ PGresult *pgdb_query(struct pgdb *db, const char *sql, struct diags *d)
 	PGresult *r = PQexec(db->conn, sql);
 	if (PQresultStatus(r) == PGRES_TUPLES_OK)
 		return r;
-	server_error(d, _("the database refused a query"), PQerrorMessage(db->conn));
+	pgdb_server_error(d, _("the database refused a query"), PQerrorMessage(db->conn));
 	PQclear(r);
 	return NULL;
 }
@@ -101,7 +101,7 @@ int pgdb_exec(struct pgdb *db, const char *sql, struct diags *d)
 	PQclear(r);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return 0;
-	server_error(d, _("the database refused a change"), PQerrorMessage(db->conn));
+	pgdb_server_error(d, _("the database refused a change"), PQerrorMessage(db->conn));
 	/* A failed statement inside BEGIN leaves the transaction aborted:
 	 * end it, so that nothing of it stays and the connection is usable. */
 	r = PQexec(db->conn, "ROLLBACK");

@@ -16,6 +16,8 @@ struct pgdb {
 PGresult *pgdb_query(struct pgdb *db, const char *sql, struct diags *d);
 /* Commands (several, separated by ';'): 0, or -1 after the diagnostic. */
 int pgdb_exec(struct pgdb *db, const char *sql, struct diags *d);
+/* what: the server's message (libpq's, over several lines) as one line. */
+void pgdb_server_error(struct diags *d, const char *what, const char *msg);
 /* The first column of the first row of sql with $1 = param (none when
  * param is NULL), as a new string; NULL when there is no row or the query
  * fails. */
@@ -36,6 +38,26 @@ struct pgdb_flat {
 const char *pgdb_flat_name(size_t f);
 int pgdb_flat_read(struct pgdb *db, long uid, long gid, struct pgdb_flat *out, struct diags *d);
 void pgdb_flat_free(struct pgdb_flat *fl);
+
+/* The rows of a SELECT of nf columns read through COPY (pgcopy.c): field
+ * f of row i is field[i * nf + f], NUL-terminated (NULL as ""), kept in
+ * chunks that never move. 0, or -1 after a diagnostic; pgcopy_free
+ * either way. */
+struct pgcopy {
+	char **chunk;
+	size_t nchunks, chunkcap;
+	size_t used, room;   /* in the last chunk */
+	const char **field;
+	size_t fieldcap;
+	size_t nrows, bytes;
+	int nf;
+};
+int pgcopy_read(struct pgdb *db, const char *select, int nf, struct pgcopy *c, struct diags *d);
+static inline const char *pgcopy_value(const struct pgcopy *c, size_t row, int col)
+{
+	return c->field[row * (size_t)c->nf + (size_t)col];
+}
+void pgcopy_free(struct pgcopy *c);
 
 /* Rows of the shared database built from a world (rowset.c): the table,
  * the key (vals[0], the primary key) and the columns vmailadm writes. */

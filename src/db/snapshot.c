@@ -25,6 +25,7 @@
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/model.h"
 #include "vmailadm/safeopen.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
@@ -40,6 +41,8 @@ static struct {
 	char *dir;        /* this process's snapshot directory */
 	char *maincf;     /* the server's main.cf it copies */
 	pid_t pid;
+	bool stale;       /* a commit changed the database since it was read */
+	struct pgdb *db;  /* the connection it was read on, kept for a commit */
 } snap;
 
 static bool maincf_defines(const char *line, size_t len)
@@ -101,6 +104,8 @@ static void snapshot_remove_dir(const char *parent, const char *name)
 
 static void snapshot_atexit(void)
 {
+	if (snap.db && snap.pid == getpid())
+		pgdb_close(&snap.db);
 	if (snap.dir && snap.pid == getpid()) {
 		char *parent = xstrdup(snap.dir);
 		char *slash = strrchr(parent, '/');
@@ -141,7 +146,9 @@ static int snapshot_write(struct pgdb *db, const struct config *cfg, bool refres
 		sb_reset(&path);
 		sb_addf(&path, "%s/%s", snap.dir, pgdb_flat_name(f));
 		struct file_owner own = { getuid(), getgid(), 0600 };
-		rc = atomic_write(path.buf, fl.text[f].buf, fl.text[f].len, &own, refresh, d);
+		/* Scratch, read again by the next run: no fsync (twelve of
+		 * them cost more than the read under load). */
+		rc = atomic_write_unsynced(path.buf, fl.text[f].buf, fl.text[f].len, &own, refresh, d);
 	}
 	sb_free(&path);
 	pgdb_flat_free(&fl);
@@ -184,13 +191,16 @@ int pgdb_snapshot_open(struct config *cfg, struct diags *d)
 		struct file_owner own = { getuid(), getgid(), 0600 };
 		rc = snapshot_maincf(snap.maincf, snap.dir, &mc, d);
 		if (rc == 0)
-			rc = atomic_write(path, mc.buf, mc.len, &own, false, d);
+			rc = atomic_write_unsynced(path, mc.buf, mc.len, &own, false, d);
 		if (rc == 0)
 			rc = snapshot_write(db, cfg, false, d);
 		sb_free(&mc);
 		free(path);
 	}
-	pgdb_close(&db);
+	if (rc == 0)
+		snap.db = db;   /* for this process's commit: no new connection */
+	else
+		pgdb_close(&db);
 	free(parent);
 	free(name);
 	if (rc < 0)
@@ -198,17 +208,41 @@ int pgdb_snapshot_open(struct config *cfg, struct diags *d)
 	char *users = xasprintf("%s/users", snap.dir);
 	free(cfg->server_postfix_dir);
 	cfg->server_postfix_dir = xstrdup(cfg->postfix_dir);
+	world_set_load_hook(pgdb_snapshot_sync);
 	config_set_derived(cfg, "postfix_dir", snap.dir, "backend pgsql (snapshot)");
 	config_set_derived(cfg, "passwd_file", users, "backend pgsql (snapshot)");
 	free(users);
 	return 0;
 }
 
-int pgdb_snapshot_refresh(struct pgdb *db, const struct config *cfg, struct diags *d)
+void pgdb_snapshot_invalidate(void)
 {
-	if (!snap.dir)
+	if (snap.dir)
+		snap.stale = true;
+}
+
+int pgdb_snapshot_sync(const struct config *cfg, struct diags *d)
+{
+	if (!snap.dir || !snap.stale || snap.pid != getpid())
 		return 0;
-	return snapshot_write(db, cfg, true, d);
+	struct pgdb *db = pgdb_snapshot_conn(cfg, d);
+	if (!db)
+		return -1;
+	int rc = snapshot_write(db, cfg, true, d);
+	if (rc == 0)
+		snap.stale = false;
+	return rc;
+}
+
+struct pgdb *pgdb_snapshot_conn(const struct config *cfg, struct diags *d)
+{
+	if (snap.pid != getpid())
+		return NULL;
+	if (snap.db && PQstatus(snap.db->conn) != CONNECTION_OK)
+		pgdb_close(&snap.db);   /* the server went away meanwhile */
+	if (!snap.db)
+		snap.db = pgdb_connect(cfg->pgsql_conninfo, d);
+	return snap.db;
 }
 
 const char *pgdb_snapshot_dir(void)

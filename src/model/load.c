@@ -586,10 +586,19 @@ static void load_build(struct world *w, struct dom_collect *dc, struct diags *d)
 	index_reverse(w);
 }
 
+static int (*load_hook)(const struct config *, struct diags *);
+
+void world_set_load_hook(int (*hook)(const struct config *cfg, struct diags *d))
+{
+	load_hook = hook;
+}
+
 int world_load_from(const struct config *cfg, const struct doc_source *src, struct world **out,
 		    struct diags *d)
 {
 	*out = NULL;
+	if (load_hook && load_hook(cfg, d) < 0)
+		return -1;
 	struct world *w = xcalloc(1, sizeof *w);
 	if (!load_maincf(cfg, src, &w->maincf_path, &w->maincf, &w->base, d)) {
 		world_free(&w);

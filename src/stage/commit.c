@@ -468,7 +468,9 @@ int stage_commit(struct stage *s, const struct commit_opts *opts, struct commit_
 		if (res->committed)
 			stage_reset(s);
 		state_lock_release(lock);
-		free(t.r.spans);   /* the flush's programs' times */
+		/* the flush's programs' times, counted as on files */
+		res->program_seconds = commit_span_union(&t.r, false);
+		free(t.r.spans);
 		return rc;
 	}
 	if (inject_at("lock", d) < 0 || commit_check(&t, d) < 0) {

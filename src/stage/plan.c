@@ -124,13 +124,16 @@ static void plan_add_action(struct plan *p, enum action_kind kind, const char *p
  * (no postmap) and Postfix and Dovecot read the database (no reload). */
 static void plan_rows(struct stage *s, struct plan *p)
 {
-	struct diags quiet = DIAGS_INIT;
-	struct world *before = NULL;
-	const struct world *after = stage_world(s, &quiet);
-	if (after && world_load(s->cfg, &before, &quiet) == 0)
-		p->rows = pgdb_diff(before, after);
-	world_free(&before);
-	diags_free(&quiet);
+	p->rows = pgrowdiff(s);
+	if (!p->rows) {
+		struct diags quiet = DIAGS_INIT;
+		struct world *before = NULL;
+		const struct world *after = stage_world(s, &quiet);
+		if (after && world_load(s->cfg, &before, &quiet) == 0)
+			p->rows = pgdb_diff(before, after);
+		world_free(&before);
+		diags_free(&quiet);
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < p->nactions; i++) {
 		if (p->actions[i].kind == ACT_POSTMAP || p->actions[i].kind == ACT_POSTALIAS) {

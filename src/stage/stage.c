@@ -10,6 +10,7 @@
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
+#include "vmailadm/pgdb.h"
 #include "vmailadm/state.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/xalloc.h"
@@ -105,6 +106,12 @@ struct stage *stage_create(const struct config *cfg)
 		if (*end == '\0')
 			stage_excerpt_min_bytes = (size_t)v;
 	}
+	/* backend pgsql, after a commit: the files it will read, read again
+	 * (on failure they stay as they were, and a commit made on them is
+	 * refused as changed since the preview). */
+	struct diags quiet = DIAGS_INIT;
+	pgdb_snapshot_sync(cfg, &quiet);
+	diags_free(&quiet);
 	struct stage *s = xcalloc(1, sizeof *s);
 	s->cfg = cfg;
 	s->files = strmap_create(16);
@@ -371,6 +378,8 @@ int stage_load(struct stage *s, struct diags *d)
 int stage_refresh(struct stage *s, bool *replayed, struct diags *d)
 {
 	*replayed = false;
+	if (pgdb_snapshot_sync(s->cfg, d) < 0)
+		return -1;
 	bool same = s->broken == s->nops && !s->stale;
 	struct strbuf now = STRBUF_INIT;
 	for (size_t i = 0; i < s->npaths && same; i++)

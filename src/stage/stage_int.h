@@ -98,6 +98,9 @@ void stagefile_materialize(struct stage *s, struct staged_file *f);
 void stagefile_clear(struct stage *s);
 struct staged_file *stagefile_read(struct stage *s, const char *path, bool missing_ok,
 		struct diags *d);
+/* backend pgsql: the row diff from the lines the staged edits changed
+ * (pgrowdiff.c), or NULL when the whole worlds must be compared. */
+struct pgdiff *pgrowdiff(struct stage *s);
 int stagefile_source_load(void *ctx, const char *path, bool missing_ok, struct doc **out,
 		struct diags *d);
 struct staged_file *stagefile_lazy(struct stage *s, const char *path, const struct part *pt);

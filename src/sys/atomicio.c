@@ -278,10 +278,11 @@ int atomic_write(const char *path, const void *data, size_t len,
 }
 
 int atomic_write_unsynced(const char *path, const void *data, size_t len,
-			  const struct file_owner *fallback, struct diags *d)
+			  const struct file_owner *fallback, bool ensure_new_mtime,
+			  struct diags *d)
 {
 	struct atomic_temp t;
-	if (atomic_temp_write(path, data, len, fallback, false, &t, d) < 0)
+	if (atomic_temp_write(path, data, len, fallback, ensure_new_mtime, &t, d) < 0)
 		return -1;
 	close(t.fd);
 	t.fd = -1;

@@ -343,7 +343,7 @@ int digestcache_save(const struct digest_cache *c, const char *path, struct diag
 	}
 	struct file_owner own = { geteuid(), getegid(), 0600 };
 	/* Not synced: a cache lost or emptied in a crash is only ignored. */
-	int rc = atomic_write_unsynced(path, sb.buf, sb.len, &own, d);
+	int rc = atomic_write_unsynced(path, sb.buf, sb.len, &own, false, d);
 	sb_free(&sb);
 	return rc;
 }

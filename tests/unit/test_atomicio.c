@@ -469,8 +469,8 @@ static void test_unsynced(void)
 	char *path = xasprintf("%s/digests", dir);
 	struct diags d = DIAGS_INIT;
 	struct file_owner own = { geteuid(), getegid(), 0600 };
-	CU_ASSERT_EQUAL(atomic_write_unsynced(path, "one\n", 4, &own, &d), 0);
-	CU_ASSERT_EQUAL(atomic_write_unsynced(path, "two\n", 4, &own, &d), 0);
+	CU_ASSERT_EQUAL(atomic_write_unsynced(path, "one\n", 4, &own, false, &d), 0);
+	CU_ASSERT_EQUAL(atomic_write_unsynced(path, "two\n", 4, &own, false, &d), 0);
 	char *s = slurp(path);
 	CU_ASSERT_STRING_EQUAL(s, "two\n");
 	free(s);
@@ -480,7 +480,7 @@ static void test_unsynced(void)
 	CU_ASSERT_EQUAL(count_entries(dir), 1);
 	char *link = xasprintf("%s/link", dir);
 	CU_ASSERT_EQUAL(symlink(path, link), 0);
-	CU_ASSERT_EQUAL(atomic_write_unsynced(link, "three\n", 6, &own, &d), -1);
+	CU_ASSERT_EQUAL(atomic_write_unsynced(link, "three\n", 6, &own, false, &d), -1);
 	CU_ASSERT_EQUAL(d.n, 1);
 	CU_ASSERT_EQUAL(count_entries(dir), 2);
 	s = slurp(path);

@@ -1,0 +1,108 @@
+#!/bin/sh
+# Benchmark (issue 18, "Speed"): backend pgsql on 100,000 mailboxes in
+# 2,000 domains (bench/gen-tables), moved by db import into a throwaway
+# PostgreSQL 15 (socket only, as tests/integration/pglib.sh starts it).
+# Side by side in the same run:
+# - the model load: `list domains` on the database (one snapshot read
+#   into the flat files, then loaded) against the same tree on flat files;
+#   target: <= 2x;
+# - a one-mailbox commit: vmailadm's own time from the preview shown to
+#   the end (the transaction, the maildir, the audit; the auth-cache
+#   flush is a program and is counted apart, as commit.sh counts postmap);
+#   target: <= 50 ms. The whole command and its preview are printed too,
+#   beside the same command on the flat files.
+# Needs root (the server runs as nobody) and PostgreSQL 15; skipped without.
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${VMAILADM:=./vmailadm}"
+N=${BENCH_N:-100000}
+D=${BENCH_DOMAINS:-2000}
+RUNS=${BENCH_RUNS:-5}
+
+NAME=pgsql
+. "$top_srcdir/bench/lib.sh"
+bench_need hyperfine postmap python3 psql runuser
+[ "$(id -u)" -eq 0 ] || { echo "$NAME: needs root (PostgreSQL runs as nobody), skipped"; exit 0; }
+PG_BIN=/usr/lib/postgresql/15/bin
+[ -x "$PG_BIN/initdb" ] || { echo "$NAME: PostgreSQL 15 not installed, skipped"; exit 0; }
+. "$top_srcdir/tests/integration/pglib.sh"
+
+bench_tables "$N" "$D"
+trap 'pg_stop; rm -rf "$dir"' EXIT INT TERM
+chmod 755 "$dir"   # the server, as nobody, reaches its data below it
+pg_start "$dir/pg" || exit 1
+pg_sql postgres "CREATE DATABASE postfix" >/dev/null
+CI="host=$PG_SOCK dbname=postfix user=postgres"
+
+files=$dir/vmailadm.yaml
+cat >>"$files" <<EOT
+archive_dir: archive
+postmap: $(command -v postmap)
+postfix_reload: ""
+dovecot_reload: ""
+doveadm: /bin/true
+EOT
+t0=$(date +%s.%N)
+"$VMAILADM" --config "$files" db init --conninfo "$CI" >/dev/null
+"$VMAILADM" --config "$files" db import --conninfo "$CI" >/dev/null
+t1=$(date +%s.%N)
+pg=$dir/pgsql.yaml
+cp "$files" "$pg"
+printf 'backend: pgsql\npgsql_conninfo: "%s"\n' "$CI" >>"$pg"
+pg_sql postfix "VACUUM ANALYZE" >/dev/null
+[ "$("$VMAILADM" --config "$pg" list domains | wc -l)" = "$("$VMAILADM" --config "$files" list domains | wc -l)" ] ||
+	{ echo "$NAME: the database does not list the tree's domains"; exit 1; }
+
+hyperfine -N --style basic --warmup 1 --runs "${BENCH_RUNS_LOAD:-7}" \
+	--export-json "$dir/load.json" \
+	-n "vmailadm list domains, backend pgsql" "$VMAILADM --config $pg list domains" \
+	-n "vmailadm list domains, flat files" "$VMAILADM --config $files list domains"
+
+# The commits: each adds a new mailbox (the files' and the database's in
+# turn, so that both see the same machine).
+hash='{SHA512-CRYPT}$6$benchbenchbench1$Bx0dZbOa7MUc7u6qkSxMzWm3p2v1Ewr3kpeVgMWwFC8nM4Ow6kJ0I1Wn0qW3cQ1c7TgIcuLSxA8a2WMiqx1ty/'
+export VMAILADM_DOVECOT_VERSION=2.3.19   # not `dovecot --version` each time
+: >"$dir/pg.timing"
+: >"$dir/files.timing"
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	for b in pg files; do
+		eval "y=\$$b"
+		VMAILADM_TIMING=1 "$VMAILADM" --config "$y" mailbox add "bench$b$i@dom0042.example" \
+			--quota 1G --password-hash "$hash" >/dev/null 2>"$dir/err" || { cat "$dir/err"; exit 1; }
+		grep '^vmailadm-timing:' "$dir/err" >>"$dir/$b.timing"
+	done
+	i=$((i + 1))
+done
+[ "$(pg_sql postfix "SELECT count(*) FROM mailbox WHERE username LIKE 'benchpg%'")" = "$RUNS" ] ||
+	{ echo "$NAME: the database does not hold the mailboxes added"; exit 1; }
+
+python3 - "$dir/load.json" "$dir/pg.timing" "$dir/files.timing" "$N" "$D" "$t0" "$t1" <<'PY'
+import json, statistics, sys
+res = json.load(open(sys.argv[1]))["results"]
+pg, flat = res[0]["median"], res[1]["median"]
+def runs(path):
+    out = []
+    for line in open(path):
+        kv = dict(f.split("=") for f in line.split()[1:])
+        out.append({k: float(v) for k, v in kv.items()})
+    return out
+p, f = runs(sys.argv[2]), runs(sys.argv[3])
+med = lambda rs, fn: statistics.median(fn(r) for r in rs)
+commit = lambda r: r["total"] - r["shown"] - r["programs"]
+preview = lambda r: r["shown"] - r["staged"]
+print("backend pgsql, %s mailboxes and aliases in %s domains (db import: %.1f s)" % (
+    sys.argv[4], sys.argv[5], float(sys.argv[7]) - float(sys.argv[6])))
+print("model load (list domains): pgsql %.3f s, flat files %.3f s (medians)" % (pg, flat))
+r = pg / flat
+print("  ratio pgsql/files: %.2f  (target <= 2.00) %s" % (r, "OK" if r <= 2 else "MISSED"))
+print("one mailbox added, %d runs each (medians):" % len(p))
+print("  whole command: pgsql %.3f s, flat files %.3f s" % (med(p, lambda r: r["total"]), med(f, lambda r: r["total"])))
+print("  preview (row diff / unified diff): pgsql %.3f s, flat files %.3f s" % (med(p, preview), med(f, preview)))
+print("  auth-cache flush / postmap (programs): pgsql %.3f s, flat files %.3f s" % (
+    med(p, lambda r: r["programs"]), med(f, lambda r: r["programs"])))
+c = med(p, commit)
+print("  commit, vmailadm's own time after the preview: pgsql %.1f ms, flat files %.1f ms" % (
+    c * 1000, med(f, commit) * 1000))
+print("  pgsql commit: %.1f ms  (target <= 50 ms) %s" % (c * 1000, "OK" if c <= 0.050 else "MISSED"))
+PY
