@@ -7,12 +7,8 @@
 # removed afterwards in the same transaction as the edit.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
-sandbox_require
+sandbox_demo_test
 
-tmp=$(sandbox_tmpdir) || exit 99
-trap 'sandbox_stop; rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
 vm() {
 	_out=$(sandbox_vmailadm "$@" 2>&1)
 	_rc=$?
@@ -29,13 +25,7 @@ refused() { # refused TO: must get 550 at RCPT
 	*) no "$1: expected 550 5.1.1 at RCPT, got: $_o" ;;
 	esac
 }
-has() { # has MAILBOX TEXT
-	maildir_grep "$d/vhosts/$1" "$2" || no "$2 did not reach $1"
-}
 
-d="$tmp/demo"
-"$VMAILADM" demo "$d" >/dev/null || exit 99
-sandbox_init "$d"
 sandbox_postmap_all || exit 99
 sandbox_start || exit 99
 

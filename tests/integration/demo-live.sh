@@ -6,16 +6,9 @@
 # IMAP) and a wrong one does not.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
-sandbox_require
+sandbox_demo_test
 
-tmp=$(sandbox_tmpdir) || exit 99
-trap 'sandbox_stop; rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
 
-d="$tmp/demo"
-"$VMAILADM" demo "$d" >/dev/null || exit 99
-sandbox_init "$d"
 sandbox_postmap_all || exit 99
 sandbox_start || exit 99
 v="$d/vhosts/andromed.cloud"

@@ -11,16 +11,9 @@
 # first_valid_uid is 6000.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
-sandbox_require
+sandbox_demo_test
 
-tmp=$(sandbox_tmpdir) || exit 99
-trap 'sandbox_stop; rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
 
-d="$tmp/demo"
-"$VMAILADM" demo "$d" >/dev/null || exit 99
-sandbox_init "$d"
 # Dovecot's own layout; the demo's explicit setting would override it.
 sed -i '/^dovecot_mail_location:/d' "$d/vmailadm.yaml"
 python3 - "$SB_DC" "$d/etc/dovecot/users" <<'PY' || exit 99

@@ -7,17 +7,8 @@
 # the maildir stays a fact: delivery stays done until it is removed).
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
-sandbox_require
-
-tmp=$(sandbox_tmpdir) || exit 99
-trap 'sandbox_stop; rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
 LC_ALL=C; LANGUAGE=; export LC_ALL LANGUAGE
-
-d="$tmp/demo"
-"$VMAILADM" demo "$d" >/dev/null || exit 99
-sandbox_init "$d"
+sandbox_demo_test
 sandbox_postmap_all || exit 99
 sandbox_start || exit 99
 

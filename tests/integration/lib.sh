@@ -4,6 +4,7 @@
 # Source it from a test:
 #
 #   . "$top_srcdir/tests/integration/lib.sh"
+#   sandbox_demo_test               # all of the five lines below, on $tmp/demo ($d)
 #   sandbox_require                 # exit 77 unless root with postfix+dovecot
 #   tmp=$(sandbox_tmpdir)           # a 0755 directory under /tmp
 #   "$VMAILADM" demo "$tmp/demo"
@@ -450,3 +451,20 @@ maildir_count() {
 maildir_grep() {
 	grep -rlF -- "$2" "$1/new" "$1/cur" >/dev/null 2>&1
 }
+
+# The start of a test on the demo under the sandbox's real servers: skipped
+# (77) unless they can run; $tmp, removed at exit (the servers stopped);
+# the demo in $d, the sandbox set up on it (not started); fail=0.
+sandbox_demo_test() {
+	sandbox_require
+	tmp=$(sandbox_tmpdir) || exit 99
+	trap 'sandbox_stop; rm -rf "$tmp"' EXIT
+	fail=0
+	d="$tmp/demo"
+	"$VMAILADM" demo "$d" >/dev/null || exit 99
+	sandbox_init "$d"
+}
+# no MESSAGE: a failure (FAIL line, fail=1).
+no() { echo "FAIL: $*"; fail=1; }
+# has MAILBOX TEXT: a message with TEXT reached the demo's MAILBOX, else a failure.
+has() { maildir_grep "$d/vhosts/$1" "$2" || no "$2 did not reach $1"; }

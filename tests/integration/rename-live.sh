@@ -8,17 +8,9 @@
 # get the mail, with --no-copy only the target, forward clear brings it back.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
-sandbox_require
-tmp=$(sandbox_tmpdir) || exit 99
-trap 'sandbox_stop; rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
+sandbox_demo_test
 send() { smtp_send tester@sandbox.test "$1" "$2" >/dev/null || no "SMTP to $1 refused"; }
-has() { maildir_grep "$d/vhosts/$1" "$2" || no "$2 did not reach $1"; }
 
-d="$tmp/demo"
-"$VMAILADM" demo "$d" >/dev/null || exit 99
-sandbox_init "$d"
 sandbox_postmap_all || exit 99
 sandbox_start || exit 99
 

@@ -10,17 +10,8 @@
 # concerned (reject_authenticated_sender_login_mismatch).
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
-sandbox_require
 command -v swaks >/dev/null 2>&1 || { echo "SKIP: swaks is not installed"; exit 77; }
-
-tmp=$(sandbox_tmpdir) || exit 99
-trap 'sandbox_stop; rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-
-d="$tmp/demo"
-"$VMAILADM" demo "$d" >/dev/null || exit 99
-sandbox_init "$d"
+sandbox_demo_test
 SUB_PORT=$(sandbox_free_port) || exit 99
 # Dovecot's auth socket for Postfix, and the submission-like listener.
 cat >>"$SB_DC" <<EOF

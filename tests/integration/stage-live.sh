@@ -10,17 +10,13 @@
 # mailbox, and vmailadm rollback bringing it back.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
-sandbox_require
+sandbox_demo_test
 # The demo's files are small, so a mailbox operation would read them whole;
 # here they are read in part, as on a server with 100,000 mailboxes (the
 # quick path: excerpts, mappings, copy-on-write views), and the real
 # servers check the result. The unit tests prove both ways give the same.
 export VMAILADM_EXCERPT_MIN=0
 
-tmp=$(sandbox_tmpdir) || exit 99
-trap 'sandbox_stop; rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
 vm_pw() { # vm_pw PASSWORD ARGS...: the password on standard input
 	_pw=$1
 	shift
@@ -42,16 +38,10 @@ refused() { # refused TO: must get 550 User unknown
 	*) no "$1: expected 550 5.1.1, got: $_o" ;;
 	esac
 }
-has() { # has MAILBOX TEXT
-	maildir_grep "$d/vhosts/$1" "$2" || no "$2 did not reach $1"
-}
 hasnt() {
 	maildir_grep "$d/vhosts/$1" "$2" && no "$2 reached $1"
 }
 
-d="$tmp/demo"
-"$VMAILADM" demo "$d" >/dev/null || exit 99
-sandbox_init "$d"
 sandbox_postmap_all || exit 99
 sandbox_start || exit 99
 start=$(date +%s)
