@@ -20,6 +20,10 @@ static size_t copy_unescape(const char *in, size_t n, char *out)
 {
 	if (n == 2 && in[0] == '\\' && in[1] == 'N')
 		return 0;
+	if (!memchr(in, '\\', n)) {   /* nearly every field: copied whole */
+		memcpy(out, in, n);
+		return n;
+	}
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (in[i] != '\\' || i + 1 == n) {

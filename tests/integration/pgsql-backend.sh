@@ -60,6 +60,19 @@ S=$T/demo/state/pgsql
 mkdir -m 700 "$S/snapshot.999999" && : >"$S/snapshot.999999/users"
 v list domains >/dev/null 2>&1
 [ ! -e "$S/snapshot.999999" ] && ok "a dead process's snapshot is removed" || fail "stale snapshot stays"
+# COPY's text escapes read back: a value with a backslash and a tab
+# (PostfixAdmin's goto may hold anything) is the database's value; the tab
+# then separates two targets, as it does in Postfix's reading of the result.
+pg_sql postfix "INSERT INTO alias (address, goto, domain) VALUES
+  ('odd@andromed.cloud', E'back\\\\slash@example.org,tab\\there@example.org', 'andromed.cloud')" || exit 99
+v list aliases --json >"$T/odd.json" 2>&1
+python3 -c 'import json, sys
+a = [x for x in json.load(open(sys.argv[1])) if x["address"] == "odd@andromed.cloud"]
+t = [x if isinstance(x, str) else x.get("address", x.get("target")) for x in a[0]["targets"]]
+sys.exit(t != ["back\\slash@example.org", "tab", "here@example.org"])' "$T/odd.json" &&
+	ok "a backslash and a tab in a row read back as the database holds them" ||
+	fail "escapes: $(grep -A6 odd@ "$T/odd.json" | head -12)"
+pg_sql postfix "DELETE FROM alias WHERE address = 'odd@andromed.cloud'"
 # The configuration as written, not the snapshot's paths.
 v config 2>&1 | grep -q "^postfix_dir  *= $T/demo/etc/postfix" && ok "config shows the configured postfix_dir" ||
 	fail "config: $(v config 2>&1 | grep postfix_dir)"
