@@ -193,6 +193,16 @@ static long sendas_apply_master(struct stage *s, struct world *w, bool add, bool
 	long n = -1;
 	if (f) {
 		const struct strbuf *b = stagefile_bytes(s, f);
+		unsigned braced = add ? sendas_master_braced(sb_str(b), b->len) : 0;
+		if (braced) {
+			diag_error(d, path, braced,
+				   _("this service sets smtpd_sender_restrictions in the -o { } form, which "
+				     "vmailadm does not rewrite, without the login mismatch restriction: add "
+				     "reject_authenticated_sender_login_mismatch first in it, then enable "
+				     "again (nothing was changed)"));
+			free(path);
+			return -1;
+		}
 		struct sendas_list params = { 0 };
 		size_t edits = 0;
 		char *text = sendas_master_edit(sb_str(b), b->len, add, &params, &edits);

@@ -3,7 +3,10 @@
  * does not see main.cf's, so the login mismatch restriction goes into its
  * -o too; "-o smtpd_sender_restrictions=$name" names a main.cf parameter,
  * which the caller edits instead. Every other line, comment and byte of the
- * file stays as it is. The "-o { name = value }" form is left alone. */
+ * file stays as it is. The "-o { name = value }" form (Postfix 3.0) is
+ * not rewritten: a service that sets its restrictions that way without the
+ * mismatch restriction is named (sendas_master_braced), and enable refuses
+ * rather than claim a protection that listener would not have. */
 #include "config.h"
 
 #include <ctype.h>
@@ -106,4 +109,61 @@ char *sendas_master_edit(const char *text, size_t len, bool add, struct sendas_l
 		return NULL;
 	}
 	return sb_detach(&out);
+}
+
+/* The line (from 1) of the first "-o { smtpd_sender_restrictions = ... }"
+ * of a service, outside comments and possibly over continuation lines,
+ * whose value has no *_sender_login_mismatch restriction; 0 when none. */
+unsigned sendas_master_braced(const char *text, size_t len)
+{
+	/* Comment lines blanked (newlines kept), so that a scan across lines
+	 * sees only what Postfix reads. */
+	char *t = xmemdup0(text, len);
+	for (size_t pos = 0; pos < len;) {
+		size_t k = pos;
+		while (k < len && (t[k] == ' ' || t[k] == '\t'))
+			k++;
+		const char *nl = memchr(t + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - t) : len;
+		if (k < end && t[k] == '#')
+			memset(t + k, ' ', end - k);
+		pos = end + 1;
+	}
+	unsigned found = 0;
+	const size_t pl = sizeof sendas_master_param - 2;   /* the name, without '=' */
+	for (size_t i = 0; i + 2 < len && !found; i++) {
+		if (t[i] != '-' || t[i + 1] != 'o' || (i && !isspace((unsigned char)t[i - 1])))
+			continue;
+		size_t j = i + 2;
+		while (j < len && isspace((unsigned char)t[j]))
+			j++;
+		if (j == i + 2 || j >= len || t[j] != '{')
+			continue;
+		const char *close = memchr(t + j, '}', len - j);
+		if (!close)
+			break;
+		const char *c = t + j + 1;
+		while (c < close && isspace((unsigned char)*c))
+			c++;
+		const char *eq = c + pl;
+		while (eq < close && isspace((unsigned char)*eq))
+			eq++;
+		if (close - c > (long)pl && strncmp(c, sendas_master_param, pl) == 0 && *eq == '=') {
+			char *v = xmemdup0(eq + 1, (size_t)(close - eq - 1));
+			for (char *q = v; *q; q++)
+				if (*q == '\n' || *q == '\t')
+					*q = ' ';
+			char *edited = sendas_restriction_edit(v, true, ",");
+			if (edited) {   /* the restriction would be added: it is missing */
+				found = 1;
+				for (size_t k = 0; k < i; k++)
+					found += text[k] == '\n';
+			}
+			free(edited);
+			free(v);
+		}
+		i = (size_t)(close - t);
+	}
+	free(t);
+	return found;
 }

@@ -192,6 +192,7 @@ void sendas_apply_free(struct sendas_all **before);
  * changes. */
 struct sendas_list;
 char *sendas_master_edit(const char *text, size_t len, bool add, struct sendas_list *params, size_t *edits);
+unsigned sendas_master_braced(const char *text, size_t len);
 
 /* quick.c */
 int quick_apply(struct stage *s, const struct op *op, const char *expect);

@@ -302,6 +302,43 @@ static void test_master(void)
 	teardown();
 }
 
+/* A service with "-o { smtpd_sender_restrictions = ... }" (Postfix 3.0's
+ * form, here over two lines) is not rewritten: enable refuses, naming its
+ * line, rather than leave that listener unchecked; once the restriction is
+ * there by hand, or in a comment only, enable goes on. */
+static void test_master_braced(void)
+{
+	setup();
+	const char *master =
+		"# master.cf\n"
+		"smtp      inet  n  -  y  -  -  smtpd\n"
+		"#submission inet n  -  y  -  -  smtpd -o { smtpd_sender_restrictions = reject }\n"
+		"submission inet n  -  y  -  -  smtpd\n"
+		"  -o smtpd_sasl_auth_enable=yes\n"
+		"  -o {\n"
+		"     smtpd_sender_restrictions = permit_sasl_authenticated, reject }\n";
+	spit(P("etc/postfix/master.cf"), master);
+	struct stage *s = stage_new();
+	struct diags d = DIAGS_INIT;
+	int argc;
+	char **words = op_split_words("sendas enable", &argc, NULL, 0, &d);
+	struct op *op = op_from_words(argc, words, NULL, 0, &d);
+	op_words_free(words);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	CU_ASSERT_EQUAL(stage_push(s, op, &d), -1);
+	CU_ASSERT(d.n >= 1 && d.v[0].line == 6 && strstr(d.v[0].msg, "-o { }") != NULL);
+	diags_free(&d);
+	CU_ASSERT(stage_count(s) == 0);
+	stage_free(&s);
+	/* with the restriction in it: nothing to refuse there */
+	set_line(P("etc/postfix/master.cf"), "     smtpd_sender_restrictions",
+		 "     smtpd_sender_restrictions = reject_authenticated_sender_login_mismatch, reject }");
+	s = stage_new();
+	CU_ASSERT_EQUAL(push(s, "sendas enable"), 0);
+	stage_free(&s);
+	teardown();
+}
+
 struct seen {
 	int missing_owner, missing_line, unknown;
 };
@@ -410,6 +447,7 @@ int main(void)
 		{ "kept in step: add, alias, del, rename, alias domain, undo", test_in_step },
 		{ "enable and disable main.cf", test_enable },
 		{ "enable and disable master.cf's own restrictions", test_master },
+		{ "a service's -o { } restrictions: enable refuses, naming the line", test_master_braced },
 		{ "recovered from a hand-edited file; lint", test_recovered },
 		{ "words, restrictions", test_words },
 		CU_TEST_INFO_NULL,
