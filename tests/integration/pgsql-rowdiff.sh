@@ -4,7 +4,8 @@
 # worlds. For every kind of edit, alone and in one batch, on the demo
 # imported into a real PostgreSQL 15, the dry run's output is the same
 # byte for byte as the one VMAILADM_ROWDIFF_WHOLE=1 gives (both worlds
-# whole); and a change made with it commits the rows it shows.
+# whole), with and without an alias domain; and a change made with it
+# commits the rows it shows.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 pg_test_start
@@ -55,6 +56,20 @@ same catchall set andromed.cloud johndoe@andromed.cloud
 same domain add orion.test
 same domain add alias.test --alias-of andromed.cloud
 same domain del ascent.cloud --cascade
+same domain del andromed.cloud --cascade
+
+# An alias domain in the database: its row depends on every line of its
+# domain, which an edit of its target's addresses changes (a mirror line).
+v domain add alias.test --alias-of andromed.cloud >"$T/out" 2>&1 &&
+	[ "$(pg_sql postfix "SELECT target_domain FROM alias_domain WHERE alias_domain = 'alias.test'")" = andromed.cloud ] ||
+	fail "the alias domain was not committed: $(cat "$T/out")"
+same mailbox add z@andromed.cloud --password-hash "$H"
+same mailbox del contact@andromed.cloud --purge
+same alias add newal@andromed.cloud johndoe@andromed.cloud
+same alias del webmaster@andromed.cloud
+same catchall set andromed.cloud johndoe@andromed.cloud
+same mailbox rename johndoe@andromed.cloud jd@andromed.cloud
+same domain del alias.test
 same domain del andromed.cloud --cascade
 
 # Several edits in one batch, over several domains.
