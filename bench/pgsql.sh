@@ -5,7 +5,8 @@
 # Side by side in the same run:
 # - the model load: `list domains` on the database (one snapshot read
 #   into the flat files, then loaded) against the same tree on flat files;
-#   target: <= 2x;
+#   target: <= 2x; beside it the floor, the server's own time to send
+#   those rows (psql's COPY to /dev/null);
 # - a one-mailbox commit: vmailadm's own time from the preview shown to
 #   the end (the transaction, the maildir, the audit; the auth-cache
 #   flush is a program and is counted apart, as commit.sh counts postmap);
@@ -53,10 +54,19 @@ pg_sql postfix "VACUUM ANALYZE" >/dev/null
 [ "$("$VMAILADM" --config "$pg" list domains | wc -l)" = "$("$VMAILADM" --config "$files" list domains | wc -l)" ] ||
 	{ echo "$NAME: the database does not list the tree's domains"; exit 1; }
 
+# The floor: the server sending the same tables' rows (psql's COPY to
+# /dev/null), which no client can go below.
+cat >"$dir/floor.sh" <<EOT
+psql -X -q -h "$PG_SOCK" -U postgres -d postfix \
+	-c "COPY (SELECT * FROM domain WHERE active) TO STDOUT" \
+	-c "COPY (SELECT * FROM mailbox WHERE active) TO STDOUT" \
+	-c "COPY (SELECT * FROM alias WHERE active) TO STDOUT" >/dev/null
+EOT
 hyperfine -N --style basic --warmup 1 --runs "${BENCH_RUNS_LOAD:-7}" \
 	--export-json "$dir/load.json" \
 	-n "vmailadm list domains, backend pgsql" "$VMAILADM --config $pg list domains" \
-	-n "vmailadm list domains, flat files" "$VMAILADM --config $files list domains"
+	-n "vmailadm list domains, flat files" "$VMAILADM --config $files list domains" \
+	-n "the floor: the server's COPY of the rows (psql)" "sh $dir/floor.sh"
 
 # The commits: each adds a new mailbox (the files' and the database's in
 # turn, so that both see the same machine).
@@ -80,7 +90,7 @@ done
 python3 - "$dir/load.json" "$dir/pg.timing" "$dir/files.timing" "$N" "$D" "$t0" "$t1" <<'PY'
 import json, statistics, sys
 res = json.load(open(sys.argv[1]))["results"]
-pg, flat = res[0]["median"], res[1]["median"]
+pg, flat, floor = res[0]["median"], res[1]["median"], res[2]["median"]
 def runs(path):
     out = []
     for line in open(path):
@@ -96,6 +106,8 @@ print("backend pgsql, %s mailboxes and aliases in %s domains (db import: %.1f s)
 print("model load (list domains): pgsql %.3f s, flat files %.3f s (medians)" % (pg, flat))
 r = pg / flat
 print("  ratio pgsql/files: %.2f  (target <= 2.00) %s" % (r, "OK" if r <= 2 else "MISSED"))
+print("  the floor, the server's COPY of the same rows: %.3f s; (files + floor)/files = %.2f" % (
+    floor, (flat + floor) / flat))
 print("one mailbox added, %d runs each (medians):" % len(p))
 print("  whole command: pgsql %.3f s, flat files %.3f s" % (med(p, lambda r: r["total"]), med(f, lambda r: r["total"])))
 print("  preview (row diff / unified diff): pgsql %.3f s, flat files %.3f s" % (med(p, preview), med(f, preview)))
