@@ -58,9 +58,9 @@ pg_sql postfix "VACUUM ANALYZE" >/dev/null
 # /dev/null), which no client can go below.
 cat >"$dir/floor.sh" <<EOT
 psql -X -q -h "$PG_SOCK" -U postgres -d postfix \
-	-c "COPY (SELECT * FROM domain WHERE active) TO STDOUT" \
-	-c "COPY (SELECT * FROM mailbox WHERE active) TO STDOUT" \
-	-c "COPY (SELECT * FROM alias WHERE active) TO STDOUT" >/dev/null
+	-c "COPY (SELECT domain FROM domain WHERE active) TO STDOUT" \
+	-c "COPY (SELECT username, maildir, password, quota, local_part, domain FROM mailbox WHERE active) TO STDOUT" \
+	-c "COPY (SELECT address, goto, domain FROM alias WHERE active) TO STDOUT" >/dev/null
 EOT
 hyperfine -N --style basic --warmup 1 --runs "${BENCH_RUNS_LOAD:-7}" \
 	--export-json "$dir/load.json" \
@@ -74,11 +74,12 @@ hash='{SHA512-CRYPT}$6$benchbenchbench1$Bx0dZbOa7MUc7u6qkSxMzWm3p2v1Ewr3kpeVgMWw
 export VMAILADM_DOVECOT_VERSION=2.3.19   # not `dovecot --version` each time
 : >"$dir/pg.timing"
 : >"$dir/files.timing"
+dom=$(sed -n 43p "$pf/virtual_domains")
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	for b in pg files; do
 		eval "y=\$$b"
-		VMAILADM_TIMING=1 "$VMAILADM" --config "$y" mailbox add "bench$b$i@dom0042.example" \
+		VMAILADM_TIMING=1 "$VMAILADM" --config "$y" mailbox add "bench$b$i@$dom" \
 			--quota 1G --password-hash "$hash" >/dev/null 2>"$dir/err" || { cat "$dir/err"; exit 1; }
 		grep '^vmailadm-timing:' "$dir/err" >>"$dir/$b.timing"
 	done
