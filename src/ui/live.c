@@ -157,7 +157,8 @@ static void scan_chunks(struct live *l)
 	for (size_t a = 0, len = FIRST_CHUNK; a < n; a += len, len = CHUNK) {
 		pthread_mutex_lock(&l->part_lock);
 		size_t nw = l->nwant < CHUNK ? l->nwant : CHUNK;
-		memcpy(ids, l->want + l->nwant - nw, nw * sizeof *ids);
+		if (nw)   /* want is NULL until a key asks for boxes */
+			memcpy(ids, l->want + l->nwant - nw, nw * sizeof *ids);
 		l->nwant -= nw;
 		pthread_mutex_unlock(&l->part_lock);
 		if (nw)
