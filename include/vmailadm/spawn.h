@@ -57,6 +57,11 @@ void spawn_wait(struct spawn_proc **pp, struct spawn_result *res);
  * N)" when killed, "timed out after N ms" on timeout), and return -1. */
 int spawn_check(const char *const argv[], int timeout_ms, struct diags *d);
 
+/* The first word of what a program prints (its version: `dovecot
+ * --version`, `postconf -d -h mail_version`) in out, cut to size; false,
+ * out untouched, when it cannot run or fails. */
+bool spawn_first_word(const char *const argv[], char *out, size_t size);
+
 /* The same judgement on a result from spawn_run: 0 if it exited 0, else -1
  * and the message above. */
 int spawn_result_check(const char *const argv[], const struct spawn_result *res, int timeout_ms,

@@ -375,17 +375,7 @@ static void lint_pg_ask_version(void)
 		return;
 	}
 	static const char *const argv[] = { "postconf", "-d", "-h", "mail_version", NULL };
-	struct spawn_result res;
-	struct diags d = DIAGS_INIT;
-	if (spawn_run(argv, NULL, 0, NULL, 5000, &res, &d) == 0 && res.status == 0) {
-		size_t n = strcspn(sb_str(&res.out), " \n");
-		if (n >= sizeof lint_pg_version)
-			n = sizeof lint_pg_version - 1;
-		memcpy(lint_pg_version, sb_str(&res.out), n);
-		lint_pg_version[n] = '\0';
-	}
-	spawn_result_free(&res);
-	diags_free(&d);
+	spawn_first_word(argv, lint_pg_version, sizeof lint_pg_version);
 }
 
 static bool lint_pg_ascii(const char *s)

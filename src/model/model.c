@@ -80,18 +80,8 @@ static void model_dovecot_ask(void)
 		return;
 	}
 	static const char *const argv[] = { "dovecot", "--version", NULL };
-	struct spawn_result r;
-	struct diags d = DIAGS_INIT;
-	if (spawn_run(argv, NULL, 0, NULL, 5000, &r, &d) == 0 && r.status == 0) {
-		size_t n = strcspn(sb_str(&r.out), " \n");
-		if (n >= sizeof dovecot_version)
-			n = sizeof dovecot_version - 1;
-		memcpy(dovecot_version, sb_str(&r.out), n);
-		dovecot_version[n] = '\0';
+	if (spawn_first_word(argv, dovecot_version, sizeof dovecot_version))
 		dovecot_field = model_quota_field_for(dovecot_version);
-	}
-	spawn_result_free(&r);
-	diags_free(&d);
 }
 
 const char *model_dovecot_quota_field(const char **version)

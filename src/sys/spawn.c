@@ -564,3 +564,20 @@ void spawn_argv_free(char **argv)
 		free(argv[i]);
 	free(argv);
 }
+
+bool spawn_first_word(const char *const argv[], char *out, size_t size)
+{
+	struct spawn_result r;
+	struct diags d = DIAGS_INIT;
+	bool ok = spawn_run(argv, NULL, 0, NULL, 5000, &r, &d) == 0 && r.status == 0;
+	if (ok) {
+		size_t n = strcspn(sb_str(&r.out), " \n");
+		if (n >= size)
+			n = size - 1;
+		memcpy(out, sb_str(&r.out), n);
+		out[n] = '\0';
+	}
+	spawn_result_free(&r);
+	diags_free(&d);
+	return ok;
+}
