@@ -6,7 +6,8 @@
 # - the model load: `list domains` on the database (one snapshot read
 #   into the flat files, then loaded) against the same tree on flat files;
 #   target: <= 2x; beside it the floor, the server's own time to send
-#   those rows (psql's COPY to /dev/null);
+#   those rows (vmailadm's COPY statements, from the server's log, run by
+#   psql to /dev/null on as many connections at once as vmailadm uses);
 # - a one-mailbox commit: vmailadm's own time from the preview shown to
 #   the end (the transaction, the maildir, the audit; the auth-cache
 #   flush is a program and is counted apart, as commit.sh counts postmap);
@@ -54,14 +55,30 @@ pg_sql postfix "VACUUM ANALYZE" >/dev/null
 [ "$("$VMAILADM" --config "$pg" list domains | wc -l)" = "$("$VMAILADM" --config "$files" list domains | wc -l)" ] ||
 	{ echo "$NAME: the database does not list the tree's domains"; exit 1; }
 
-# The floor: the server sending the same tables' rows (psql's COPY to
-# /dev/null), which no client can go below.
-cat >"$dir/floor.sh" <<EOT
-psql -X -q -h "$PG_SOCK" -U postgres -d postfix \
-	-c "COPY (SELECT domain FROM domain WHERE active) TO STDOUT" \
-	-c "COPY (SELECT username, maildir, password, quota, local_part, domain FROM mailbox WHERE active) TO STDOUT" \
-	-c "COPY (SELECT address, goto, domain FROM alias WHERE active) TO STDOUT" >/dev/null
-EOT
+# The floor: the server sending the rows of the snapshot's own COPY
+# statements (taken from the server's log of one snapshot read), on as
+# many connections at once as vmailadm uses (psql to /dev/null): no
+# client can go below it.
+pg_sql postfix "ALTER SYSTEM SET log_statement = 'all'" && pg_sql postfix "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+: >"$PG_LOG"
+"$VMAILADM" --config "$pg" list domains >/dev/null
+pg_sql postfix "ALTER SYSTEM RESET log_statement" && pg_sql postfix "SELECT pg_reload_conf()" >/dev/null
+python3 - "$PG_LOG" "$PG_SOCK" >"$dir/floor.sh" <<'PY'
+import re, shlex, sys
+by_pid = {}
+for line in open(sys.argv[1]):
+    m = re.search(r"\[(\d+)\] LOG:  statement: (COPY .* TO STDOUT)$", line.rstrip("\n"))
+    if m:
+        by_pid.setdefault(m.group(1), []).append(m.group(2))
+if not by_pid:
+    sys.exit("no COPY statement in the server's log")
+for stmts in by_pid.values():
+    print("psql -X -q -h %s -U postgres -d postfix %s >/dev/null &" % (
+        shlex.quote(sys.argv[2]), " ".join("-c " + shlex.quote(s) for s in stmts)))
+print("wait")
+PY
+echo "the floor's connections: $(grep -c '^psql' "$dir/floor.sh")"
 hyperfine -N --style basic --warmup 1 --runs "${BENCH_RUNS_LOAD:-7}" \
 	--export-json "$dir/load.json" \
 	-n "vmailadm list domains, backend pgsql" "$VMAILADM --config $pg list domains" \
@@ -107,7 +124,7 @@ print("backend pgsql, %s mailboxes and aliases in %s domains (db import: %.1f s)
 print("model load (list domains): pgsql %.3f s, flat files %.3f s (medians)" % (pg, flat))
 r = pg / flat
 print("  ratio pgsql/files: %.2f  (target <= 2.00) %s" % (r, "OK" if r <= 2 else "MISSED"))
-print("  the floor, the server's COPY of the same rows: %.3f s; (files + floor)/files = %.2f" % (
+print("  the floor, the server's COPY of the same rows on the same connections: %.3f s; (files + floor)/files = %.2f" % (
     floor, (flat + floor) / flat))
 print("one mailbox added, %d runs each (medians):" % len(p))
 print("  whole command: pgsql %.3f s, flat files %.3f s" % (med(p, lambda r: r["total"]), med(f, lambda r: r["total"])))

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pgdb_int.h"
+#include "vmailadm/arena.h"
 #include "vmailadm/atomicio.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
@@ -105,15 +106,14 @@ static const char alias_query[] =
 	"   OR EXISTS (SELECT 1 FROM mailbox c WHERE c.username = '@' || ad.target_domain AND c.active))"
 	") x";
 
-static const struct {
-	const char *sql;
-	int nf;
-} queries[NQUERIES] = {
+/* The mailbox table, the largest, is read on a second connection in the
+ * same snapshot while the others are read on the first (pgsnap.c). */
+static const struct pgsnap_query queries[NQUERIES] = {
 	{ "SELECT domain, '', domain FROM domain WHERE active AND NOT backupmx"
-	  " AND domain NOT IN " ALIAS_DOMAINS, 3 },
+	  " AND domain NOT IN " ALIAS_DOMAINS, 3, false },
 	{ "SELECT username, maildir, password, quota, local_part <> '', domain, local_part "
-	  "FROM mailbox WHERE active", 7 },
-	{ alias_query, 4 },
+	  "FROM mailbox WHERE active", 7, true },
+	{ alias_query, 4, false },
 };
 
 struct sort_row {
@@ -130,10 +130,17 @@ static int row_cmp(const void *a, const void *b)
 
 static struct sort_row *sorted_rows(const struct pgcopy *c)
 {
-	struct sort_row *v = xcalloc(c->nrows + 1, sizeof *v);
+	struct sort_row *v = xmalloc((c->nrows + 1) * sizeof *v);
+	arena_populate(v, (c->nrows + 1) * sizeof *v);
 	for (size_t i = 0; i < c->nrows; i++)
 		v[i] = (struct sort_row){ pgcopy_value(c, i, c->nf - 2), pgcopy_value(c, i, c->nf - 1), i };
-	if (c->nrows > 1)
+	/* Rows come in the table's physical order, which is often already
+	 * the sorted one (a table filled in order, as db import fills it):
+	 * one pass tells, and spares the sort's n log n comparisons. */
+	size_t i = 1;
+	while (i < c->nrows && row_cmp(&v[i - 1], &v[i]) <= 0)
+		i++;
+	if (i < c->nrows)
 		qsort(v, c->nrows, sizeof *v, row_cmp);
 	return v;
 }
@@ -187,6 +194,36 @@ const char *pgdb_flat_name(size_t f)
 	return files[f].name;
 }
 
+struct flat_read {
+	struct pgdb_flat *out;
+	struct pgcopy res[NQUERIES];
+	const char *ids;   /* ":uid:gid::::" */
+};
+
+/* Query q's rows sorted and formatted into its files, in the thread that
+ * read them (pgsnap_read): only q's own rows and files are touched. */
+static void flat_format(void *ctx, size_t q)
+{
+	struct flat_read *fr = ctx;
+	const struct pgcopy *c = &fr->res[q];
+	struct sort_row *sorted = sorted_rows(c);
+	for (size_t f = 0; f < NFILES; f++) {
+		if (file_query[f] != (int)q)
+			continue;
+		struct strbuf *text = &fr->out->text[f];
+		/* Sized once, not a doubling (its copy and page faults) every
+		 * few rows: the rows' bytes, their padding and separators. */
+		sb_grow(text, c->bytes + c->nrows * 32);
+		arena_populate(text->buf + text->len, text->cap - text->len);
+		for (size_t i = 0; i < c->nrows; i++) {
+			size_t before = text->len;
+			format_row(f, c, sorted[i].row, fr->ids, text);
+			fr->out->rows[f] += text->len != before;
+		}
+	}
+	free(sorted);
+}
+
 int pgdb_flat_read(struct pgdb *db, long uid, long gid, struct pgdb_flat *out, struct diags *d)
 {
 	for (size_t f = 0; f < NFILES; f++) {
@@ -194,35 +231,12 @@ int pgdb_flat_read(struct pgdb *db, long uid, long gid, struct pgdb_flat *out, s
 		sb_addf(&out->text[f], "# written by vmailadm db export\n");
 		out->rows[f] = 0;
 	}
-	if (pgdb_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", d) < 0)
-		return -1;
-	struct pgcopy res[NQUERIES];
-	memset(res, 0, sizeof res);
-	int rc = 0;
-	for (int q = 0; q < NQUERIES && rc == 0; q++)
-		rc = pgcopy_read(db, queries[q].sql, queries[q].nf, &res[q], d);
-	PQclear(PQexec(db->conn, "COMMIT"));
 	char ids[64];
 	snprintf(ids, sizeof ids, ":%ld:%ld::::", uid, gid);
-	struct sort_row *order[NQUERIES] = { NULL };
-	for (int q = 0; q < NQUERIES && rc == 0; q++)
-		order[q] = sorted_rows(&res[q]);
-	for (size_t f = 0; f < NFILES && rc == 0; f++) {
-		const struct pgcopy *c = &res[file_query[f]];
-		const struct sort_row *sorted = order[file_query[f]];
-		/* Sized once, not a doubling (its copy and page faults) every
-		 * few rows: the rows' bytes, their padding and separators. */
-		sb_grow(&out->text[f], c->bytes + c->nrows * 32);
-		for (size_t i = 0; i < c->nrows; i++) {
-			size_t before = out->text[f].len;
-			format_row(f, c, sorted[i].row, ids, &out->text[f]);
-			out->rows[f] += out->text[f].len != before;
-		}
-	}
-	for (int q = 0; q < NQUERIES; q++) {
-		free(order[q]);
-		pgcopy_free(&res[q]);
-	}
+	struct flat_read fr = { .out = out, .ids = ids };
+	int rc = pgsnap_read(db, queries, NQUERIES, fr.res, flat_format, &fr, d);
+	for (int q = 0; q < NQUERIES; q++)
+		pgcopy_free(&fr.res[q]);
 	return rc;
 }
 

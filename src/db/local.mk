@@ -5,6 +5,7 @@ libvmail_a_SOURCES += \
 	src/db/export.c \
 	src/db/import.c \
 	src/db/pgcopy.c \
+	src/db/pgsnap.c \
 	src/db/pgdb.c \
 	src/db/pgmaps.c \
 	src/db/pgtable.c \

@@ -72,6 +72,7 @@ struct pgdb *pgdb_connect(const char *conninfo, struct diags *d)
 	}
 	struct pgdb *db = xcalloc(1, sizeof *db);
 	db->conn = c;
+	db->conninfo = xstrdup(conninfo);
 	return db;
 }
 
@@ -80,6 +81,7 @@ void pgdb_close(struct pgdb **dbp)
 	if (!*dbp)
 		return;
 	PQfinish((*dbp)->conn);
+	free((*dbp)->conninfo);
 	free(*dbp);
 	*dbp = NULL;
 }

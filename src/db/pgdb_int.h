@@ -9,6 +9,7 @@
 
 struct pgdb {
 	PGconn *conn;
+	char *conninfo;   /* what it was opened with, for a second connection */
 };
 
 /* A query returning rows: its result (PQclear it), or NULL after a
@@ -58,6 +59,22 @@ static inline const char *pgcopy_value(const struct pgcopy *c, size_t row, int c
 	return c->field[row * (size_t)c->nf + (size_t)col];
 }
 void pgcopy_free(struct pgcopy *c);
+
+/* The queries q[0..n) read with COPY into res[0..n) in one REPEATABLE
+ * READ READ ONLY transaction of db (pgsnap.c): those marked side on a
+ * second connection in a thread, sharing the transaction's snapshot, the
+ * others on db meanwhile; done(ctx, i), when not NULL, is called in the
+ * thread that read query i, once its rows are there (it must touch only
+ * what belongs to query i). 0, or -1 after a diagnostic; pgcopy_free
+ * every res either way. */
+struct pgsnap_query {
+	const char *sql;
+	int nf;
+	bool side;
+};
+typedef void pgsnap_done_fn(void *ctx, size_t i);
+int pgsnap_read(struct pgdb *db, const struct pgsnap_query *q, size_t n, struct pgcopy *res,
+		pgsnap_done_fn *done, void *ctx, struct diags *d);
 
 /* Rows of the shared database built from a world (rowset.c): the table,
  * the key (vals[0], the primary key) and the columns vmailadm writes. */

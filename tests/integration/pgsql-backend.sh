@@ -3,7 +3,8 @@
 # only): the demo moved in by db import, its flat tables and passwd-file
 # moved away, then vmailadm's reading commands on the database alone give
 # what they gave on the files (list, show, lint's count); a row another
-# tool inserts is seen by the next command (one snapshot per command); the
+# tool inserts is seen by the next command (one snapshot per command, the
+# same on its two connections: a commit between their reads is in neither); the
 # snapshot lives in a 0700 directory of state_dir and is gone after the
 # command; a database that refuses the connection is one line, exit 2.
 # (Edits and their commit: pgsql-commit.sh.)
@@ -52,6 +53,33 @@ v list mailboxes 2>&1 | grep -q 'newbie@andromed.cloud' &&
 pg_sql postfix "UPDATE mailbox SET active = false WHERE username = 'newbie@andromed.cloud'"
 v list mailboxes 2>&1 | grep -q 'newbie@andromed.cloud' && fail "an inactive row is listed" ||
 	ok "an inactive row is not an account"
+
+# One snapshot on two connections: the mailbox table is read on a second
+# connection that adopts the first one's snapshot. A transaction that
+# commits after the export (a mailbox and its alias) is in neither read.
+W=$T/snapwait
+VMAILADM_PGSNAP_WAIT=$W v list mailboxes >"$T/snap.mb" 2>&1 &
+lp=$!
+i=0
+while [ ! -e "$W.waiting" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e "$W.waiting" ] || fail "the second connection never reached its snapshot"
+pg_sql postfix "BEGIN; INSERT INTO mailbox (username, password, maildir, local_part, domain)
+  VALUES ('between@andromed.cloud', '', 'andromed.cloud/between/', 'between', 'andromed.cloud');
+  INSERT INTO alias (address, goto, domain) VALUES ('between@andromed.cloud', 'between@andromed.cloud', 'andromed.cloud');
+  COMMIT" || exit 99
+: >"$W"
+wait $lp
+grep -q 'johndoe@andromed.cloud' "$T/snap.mb" && ! grep -q 'between@andromed.cloud' "$T/snap.mb" &&
+	ok "the mailbox table, read on the second connection, is the first one's snapshot" ||
+	fail "a commit after the snapshot was read: $(grep -c . "$T/snap.mb") lines, $(grep between "$T/snap.mb")"
+v list mailboxes 2>&1 | grep -q 'between@andromed.cloud' &&
+	ok "the next command sees that commit" || fail "between@ not listed afterwards"
+VMAILADM_PGSNAP_SERIAL=1 v list mailboxes >"$T/serial.mb" 2>&1
+v list mailboxes >"$T/par.mb" 2>&1
+cmp -s "$T/serial.mb" "$T/par.mb" && ok "one connection or two: the same listing" ||
+	fail "serial and parallel differ: $(diff "$T/serial.mb" "$T/par.mb" | head)"
+pg_sql postfix "DELETE FROM alias WHERE address = 'between@andromed.cloud';
+  DELETE FROM mailbox WHERE username = 'between@andromed.cloud'"
 
 S=$T/demo/state/pgsql
 [ "$(stat -c %a "$S")" = 700 ] && ok "state_dir/pgsql is 0700" || fail "mode $(stat -c %a "$S")"
