@@ -85,6 +85,11 @@ int pgcommit_run(struct run *r, struct stage *s);
  * -1 the database cannot say (a diagnostic), -2 not such a journal. */
 int pgcommit_landed(const struct config *cfg, const struct doc *j, const char *id, struct strbuf *said,
 		    struct diags *d);
+/* The recovery of a commit that landed (pgcommit_landed 1): Dovecot's
+ * auth cache flushed for the users its change set changed, as the commit
+ * would have, each flush's outcome in said; a failure is also a warning
+ * in r->d. 0, or -1 when a flush failed or the users cannot be read. */
+int pgcommit_recover_flush(struct run *r, const char *id, struct strbuf *said);
 
 /* build.c */
 extern const char *const build_map_suffixes[];

@@ -48,12 +48,6 @@ static int pgcommit_check_files(const struct plan *p, struct diags *d)
 	return rc;
 }
 
-static bool pgcommit_is_maildir(enum action_kind k)
-{
-	return k == ACT_MAILDIR_RESTORE || k == ACT_MAILDIR_RENAME || k == ACT_MAILDIR_CREATE ||
-	       k == ACT_MAILDIR_ARCHIVE || k == ACT_MAILDIR_PURGE;
-}
-
 /* The maildirs on this host, once the database names their new state:
  * the moves first (back from the archive, to a renamed mailbox's place,
  * which a delivery may otherwise create empty), then the new ones, then
@@ -84,17 +78,14 @@ static int pgcommit_maildirs(struct run *r, const struct plan *p, const char *ba
 	return mrc;
 }
 
-/* The journal of the maildir actions, durable before the transaction: a
- * commit killed once the database has its rows is finished by the next
- * vmailadm (recover.c asks pgcommit_landed), one killed before is not. */
+/* The journal (its id, the maildir actions), durable before the
+ * transaction: a commit killed once the database has its rows is finished
+ * by the next vmailadm (recover.c asks pgcommit_landed: the maildirs, then
+ * the auth caches' flush, which every commit owes, maildirs or not), one
+ * killed before is not. */
 static int pgcommit_journal(struct run *r, struct stage *s, bool *journal)
 {
-	const struct plan *p = stage_plan(s);
-	*journal = false;
-	for (size_t i = 0; i < p->nactions && !*journal; i++)
-		*journal = pgcommit_is_maildir(p->actions[i].kind);
-	if (!*journal)
-		return 0;
+	*journal = true;
 	int rc = journal_write(r, s, NULL, 0, NULL, 0);
 	if (rc == 0)
 		rc = inject_at("journal", r->d);
@@ -160,7 +151,7 @@ static void pgcommit_flush_on(struct run *r, const char *host, char **users, siz
 	if (rc == 0)
 		rc = spawn_result_check(argv, &res, PROGRAM_TIMEOUT_MS, r->d);
 	const char *where = host ? host : _("this host");
-	commit_step(r, rc == 0, rc == 0 ? NULL : sb_str(&res.err),
+	commit_step(r, rc == 0, rc == 0 || !res.err.len ? NULL : sb_str(&res.err),
 		    ngettext("flush Dovecot's auth cache for %zu user on %s",
 			     "flush Dovecot's auth cache for %zu users on %s", nusers), nusers, where);
 	if (rc < 0) {
@@ -187,6 +178,10 @@ static void pgcommit_flush(struct run *r, const struct pgdiff *df)
 		v[n++] = u;
 		u = nl + 1;
 	}
+	if (n && inject_at("flush-auth-cache", r->d) < 0) {
+		r->res->reload_failed = true;
+		n = 0;
+	}
 	if (n) {
 		char *hosts = xstrdup(r->cfg->imap_servers ? r->cfg->imap_servers : "");
 		char *save = NULL;
@@ -201,6 +196,31 @@ static void pgcommit_flush(struct run *r, const struct pgdiff *df)
 	}
 	free(v);
 	sb_free(&users);
+}
+
+int pgcommit_recover_flush(struct run *r, const char *id, struct strbuf *said)
+{
+	char *cs = NULL;
+	struct diags quiet = DIAGS_INIT;
+	struct pgdiff *df = NULL;
+	if (pgdb_changeset_of(r->cfg, id, &cs, &quiet) > 0)
+		df = pgdb_rollback_diff(r->cfg, cs, &quiet);
+	if (!df) {
+		diag_warn(r->d, NULL, 0, _("the interrupted commit %s is in the database, but the users it "
+					   "changed cannot be read back (%s): run doveadm auth cache flush "
+					   "for them on each IMAP server"),
+			  id, quiet.n ? quiet.v[0].msg : "?");
+		diags_free(&quiet);
+		free(cs);
+		return -1;
+	}
+	size_t from = r->res->log.len;
+	pgcommit_flush(r, df);
+	sb_add(said, r->res->log.buf + from, r->res->log.len - from);
+	pgdb_diff_free(&df);
+	diags_free(&quiet);
+	free(cs);
+	return r->res->reload_failed ? -1 : 0;
 }
 
 static int pgcommit_step(const char *name, struct diags *d)
@@ -276,9 +296,9 @@ int pgcommit_run(struct run *r, struct stage *s)
 	 * failed action is said: it is not tried again). */
 	r->acts = xcalloc(p->nactions ? p->nactions : 1, sizeof *r->acts);
 	int mrc = pgcommit_maildirs(r, p, base);
-	if (journal)
-		state_journal_remove(r->cfg);
 	pgcommit_flush(r, p->rows);
+	if (journal)
+		state_journal_remove(r->cfg);   /* after the flush: see pgcommit_journal */
 	audit_append(r, s, NULL, 0, p, mrc == 0 && !res->reload_failed ? "committed" : "committed with errors");
 	free(r->acts);
 	r->acts = NULL;

@@ -149,11 +149,16 @@ int recover_journal(const struct config *cfg, int lock, struct strbuf *said, str
 		commit_run_program(&r, cfg->postfix_reload, _("reload Postfix"));
 		commit_run_program(&r, cfg->dovecot_reload, _("reload Dovecot"));
 	}
+	/* The rows changed: Dovecot may still answer from its cache what it
+	 * read before them (an old password). A commit that never reached
+	 * the database (pg 0) changed nothing Dovecot could have cached. */
+	if (pg == 1 && id)
+		pgcommit_recover_flush(&r, id, said);
 	leftover_recover(cfg, j, lock >= 0, said);
 	if (rc == 0) {
 		/* The commit's own record, if it got that far, said "committed";
 		 * this one says how it really ended. */
-		audit_recovered(cfg, j, id ? id : "?", forward ? "finished by recovery" : "rolled back by recovery", d);
+		audit_recovered(cfg, j, id ? id : "?", forward || pg == 1 ? "finished by recovery" : "rolled back by recovery", d);
 		unlink(path);
 		if (pg == -2)
 			sb_addf(said, forward ? _("finished the interrupted commit %s: its files were all in place\n")

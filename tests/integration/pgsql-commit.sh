@@ -9,7 +9,8 @@
 # "changed since the preview" and nothing is written; two vmailadm
 # processes (each its own state directory, as on two hosts) adding to the
 # same alias at once lose no update; a commit killed before COMMIT, or
-# after a row, leaves the database untouched; rollback ID compensates a
+# after a row, leaves the database untouched; one killed after COMMIT has
+# its auth cache flush done by the next command; rollback ID compensates a
 # change set from its images (an insert, an update, a delete), previewed,
 # and refuses when a row changed since.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
@@ -118,6 +119,31 @@ for at in db-row db-commit; do
 		ok "killed at $at: no row, no change set" || fail "killed at $at left rows"
 done
 v domain add after-kill.example >/dev/null 2>&1 && ok "the next commit goes through" || fail "after the kill"
+# Killed after COMMIT, before the auth cache flush (a change without any
+# maildir action): the journal stays, and the next vmailadm, whatever the
+# command, flushes the changed user's cache as the commit would have.
+: >"$T/flushed"
+pw0=$(q "SELECT password FROM mailbox WHERE username = 'bob@andromed.cloud'")
+echo 'Other-Password-456' | VMAILADM_FAIL_AT=flush-auth-cache:kill v mailbox passwd bob@andromed.cloud \
+	--password-stdin >/dev/null 2>&1
+[ "$(q "SELECT password FROM mailbox WHERE username = 'bob@andromed.cloud'")" != "$pw0" ] &&
+	[ -e "$T/demo/state/journal" ] && [ ! -s "$T/flushed" ] &&
+	ok "killed before the flush: the password committed, the journal kept, no flush yet" ||
+	fail "kill at flush-auth-cache: $(cat "$T/flushed") / $(ls "$T/demo/state")"
+out=$(v list domains 2>&1 >/dev/null)
+grep -qx 'auth cache flush bob@andromed.cloud' "$T/flushed" &&
+	echo "$out" | grep -q "flush Dovecot's auth cache for 1 user on this host" &&
+	[ ! -e "$T/demo/state/journal" ] && tail -1 "$T/demo/state/audit.log" | grep -q '"finished by recovery"' &&
+	ok "the next command flushed bob's auth cache (said; audit: finished by recovery)" ||
+	fail "recovery flush: $out / $(cat "$T/flushed") / $(tail -1 "$T/demo/state/audit.log")"
+# A recovery flush that fails is said too.
+echo 'Third-Password-789' | VMAILADM_FAIL_AT=flush-auth-cache:kill v mailbox passwd bob@andromed.cloud \
+	--password-stdin >/dev/null 2>&1
+sed -i "s,^doveadm:.*,doveadm: /bin/false," "$Y"
+out=$(v list domains 2>&1 >/dev/null)
+echo "$out" | grep -q "auth cache was not flushed on this host" && echo "$out" | grep -q "FAIL flush Dovecot's auth cache" &&
+	ok "a failed flush in the recovery: said" || fail "recovery with a failing flush: $out"
+sed -i "s,^doveadm:.*,doveadm: $T/doveadm," "$Y"
 
 # What the database does not hold is refused, with nothing changed.
 out=$(v sysalias set nobody-here root 2>&1); rc=$?
@@ -149,7 +175,7 @@ out=$(echo "$PW" | PATH="$T/bin:$PATH" v mailbox add erin@andromed.cloud --passw
 # rollback ID: the change set compensated, previewed first.
 sed -i '/^imap_servers:/d' "$Y"
 sed -i "s,^doveadm:.*,doveadm: $T/doveadm," "$Y"
-id=$(v log --json 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("ventes" in o for o in x["operations"])]; print(r[-1]["id"])')
+id=$(v log --json --limit 0 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("ventes" in o for o in x["operations"])]; print(r[-1]["id"])')
 out=$(v rollback "$id" --dry-run 2>&1)
 echo "$out" | grep -qx -- '-alias ventes@andromed.cloud goto=bob@andromed.cloud domain=andromed.cloud' &&
 	[ -n "$(q "SELECT 1 FROM alias WHERE address = 'ventes@andromed.cloud'")" ] &&
@@ -157,15 +183,15 @@ echo "$out" | grep -qx -- '-alias ventes@andromed.cloud goto=bob@andromed.cloud 
 out=$(v rollback "$id" 2>&1) && [ -z "$(q "SELECT 1 FROM alias WHERE address = 'ventes@andromed.cloud'")" ] &&
 	[ "$(q "SELECT rollback_of FROM vmailadm_changeset ORDER BY id DESC LIMIT 1")" -gt 0 ] &&
 	ok "rollback: ventes@ deleted, the change set says what it rolls back" || fail "rollback: $out"
-id=$(v log --json 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("info@andromed.cloud" in o for o in x["operations"])]; print(r[0]["id"])')
+id=$(v log --json --limit 0 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("info@andromed.cloud" in o for o in x["operations"])]; print(r[0]["id"])')
 v rollback "$id" >/dev/null 2>&1 &&
 	[ "$(q "SELECT goto FROM alias WHERE address = 'info@andromed.cloud'")" = johndoe@andromed.cloud ] &&
 	ok "rollback of an update: the before image's goto is back" || fail "rollback info: $(q "SELECT goto FROM alias WHERE address = 'info@andromed.cloud'")"
-id=$(v log --json 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("temp@example.org" in o and "remove" in o for o in x["operations"])]; print(r[-1]["id"])')
+id=$(v log --json --limit 0 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("temp@example.org" in o and "remove" in o for o in x["operations"])]; print(r[-1]["id"])')
 out=$(v rollback "$id" 2>&1) && [ "$(q "SELECT maildir FROM mailbox WHERE username = 'temp@example.org'")" = example.org/temp/ ] &&
 	ok "rollback of a delete: the row inserted again from its before image" || fail "rollback of the delete ($id): $out"
 # A row changed since that commit: refused, nothing written.
-id=$(v log --json 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("bob@andromed.cloud" in o and "add mailbox" in o for o in x["operations"])]; print(r[-1]["id"])')
+id=$(v log --json --limit 0 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("bob@andromed.cloud" in o and "add mailbox" in o for o in x["operations"])]; print(r[-1]["id"])')
 q "UPDATE mailbox SET quota = 5 WHERE username = 'bob@andromed.cloud'"
 out=$(v rollback "$id" 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q 'changed since the preview' &&
@@ -193,7 +219,7 @@ ld=$(echo "$out" | grep -n '^-domain mirror.example$' | cut -d: -f1)
 	[ -z "$(q "SELECT 1 FROM alias_domain WHERE alias_domain = 'mirror.example'")" ] &&
 	[ -z "$(q "SELECT 1 FROM domain WHERE domain = 'mirror.example'")" ] &&
 	ok "domain del: the alias_domain row, then the domain row" || fail "alias domain del: $out"
-id=$(v log --json 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("mirror.example" in o for o in x["operations"])]; print(r[-1]["id"])')
+id=$(v log --json --limit 0 2>/dev/null | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if any("mirror.example" in o for o in x["operations"])]; print(r[-1]["id"])')
 out=$(v rollback "$id" 2>&1) &&
 	[ "$(q "SELECT target_domain FROM alias_domain WHERE alias_domain = 'mirror.example' AND active")" = andromed.cloud ] &&
 	ok "rollback of that removal: both rows back from their images" || fail "alias domain rollback ($id): $out"
