@@ -27,6 +27,20 @@ enum pgtable_rc { PGTABLE_SKIPPED, PGTABLE_NOTFOUND, PGTABLE_FOUND, PGTABLE_ERRO
 enum pgtable_rc pgtable_lookup(struct pgtable *t, const char *key, char **query, char **value,
 			       char **error);
 
+/* The "domain" match list of a map (db_common.c, match_list.c): the
+ * patterns of list appended to the map's, with match (true, or false for
+ * patterns under a '!'); a /file/name read in place (depth: how many
+ * files deep; line: for messages). 0, or -1 after a diagnostic. Called by
+ * pgtable_open. */
+int pgtable_domain_parse(struct pgtable *t, const char *list, bool match, int depth, unsigned line,
+			 struct diags *d);
+
+/* The hosts of the "hosts" list (NULL-terminated, free with
+ * maincf_list_free) in the order a connection tries them, as
+ * dict_pgsql.c does: the UNIX sockets, then the TCP hosts, then the
+ * URIs, each group in random order. */
+char **pgtable_host_order(const char *hosts);
+
 /* The tracer's reader for pgsql: and proxy:pgsql: maps (trace.h). */
 struct trace_extmap_ops;
 extern const struct trace_extmap_ops pgtable_trace_ops;

@@ -1,14 +1,17 @@
 /* pgsql_table(5) maps as Postfix reads them (dict_pgsql.c, db_common.c,
  * cfg_parser.c), so that the tracer runs the very queries Postfix runs:
  * the same text, byte for byte, which a server's log_statement = all
- * shows. The key is lowercased (DICT_FLAG_FOLD_FIX); a "domain" list
- * restricts the keys; a key without the parts a template needs skips the
- * query; each expanded value goes through PQescapeStringConn on the map's
+ * shows. The key is lowercased (DICT_FLAG_FOLD_FIX); the "domain" match
+ * list (names, /file/name, type:table, "!") restricts the keys; a key
+ * without the parts a template needs skips the query; the hosts are tried
+ * as dict_pgsql.c tries them (sockets, TCP, URIs, each group in random
+ * order); each expanded value goes through PQescapeStringConn on the map's
  * connection (the escaping depends on the server's settings); the rows'
  * columns go through result_format and are joined with commas. */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,8 @@
 #include "vmailadm/pgtable.h"
 #include "vmailadm/pqlib.h"
 #include "vmailadm/strbuf.h"
+#include "vmailadm/table.h"
+#include "vmailadm/tableidx.h"
 #include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
 
@@ -33,12 +38,28 @@ struct pgtable {
 	char *path;
 	char *hosts, *user, *password, *dbname, *encoding;
 	char *query, *result_format;
-	char **domains;          /* the "domain" list, or NULL */
+	struct pgdom *domains;   /* the "domain" match list, in its order */
+	size_t ndomains;
+	bool has_domains;        /* "domain" set: only listed domains are asked */
 	long expansion_limit;
 	int flags;               /* KEY_* and VALUE_* of both templates */
 	int nparts;              /* the highest %[1-9] */
 	PGconn *conn;
 	char *conn_error;        /* why no host answered (kept: not retried) */
+};
+
+/* One pattern of the "domain" match list (match_list.c, string_list.h):
+ * a name (folded), a type:table whose keys are the names, or a /file/name
+ * that cannot be read (every lookup then fails, as Postfix's surrogate
+ * table does); match false after an odd number of '!'. */
+enum pgdom_kind { PGDOM_NAME, PGDOM_TABLE, PGDOM_NOFILE };
+struct pgdom {
+	enum pgdom_kind kind;
+	bool match;
+	char *pat;
+	struct tableidx *idx;    /* a table read from its source, on first use */
+	struct pgtable *pg;      /* a pgsql: table, on first use */
+	char *error;             /* why the table cannot be asked (kept) */
 };
 
 /* ---- the .cf file (cfg_parser.c: main.cf syntax, the last one wins) ---- */
@@ -69,15 +90,16 @@ static void pgtable_cf_add(struct cfline **v, size_t *n, struct strbuf *logical,
 	sb_reset(logical);
 }
 
-/* The logical lines of path ("name = value", continued by lines that
- * start with white space; '#' lines and blank lines skipped). */
-static int pgtable_cf_read(const char *path, struct cfline **v, size_t *n, struct diags *d)
+/* The logical lines of path as Postfix's readlline() makes them: '#'
+ * lines and blank lines skipped, a line that starts with white space
+ * continuing the one before; fn gets each with the number of its first
+ * line. -1 (errno set) when the file cannot be opened. */
+typedef void pgtable_line_fn(void *ctx, struct strbuf *logical, unsigned line);
+static int pgtable_read_lines(const char *path, pgtable_line_fn *fn, void *ctx)
 {
 	FILE *fp = fopen(path, "re");
-	if (!fp) {
-		diag_error(d, path, 0, _("cannot read the pgsql_table(5) file: %s"), strerror(errno));
+	if (!fp)
 		return -1;
-	}
 	struct strbuf logical = STRBUF_INIT;
 	char *buf = NULL;
 	size_t cap = 0;
@@ -96,15 +118,40 @@ static int pgtable_cf_read(const char *path, struct cfline **v, size_t *n, struc
 			continue;
 		}
 		if (logical.len)
-			pgtable_cf_add(v, n, &logical, start);
+			fn(ctx, &logical, start);
+		sb_reset(&logical);
 		start = lineno;
 		sb_adds(&logical, p);
 	}
 	if (logical.len)
-		pgtable_cf_add(v, n, &logical, start);
+		fn(ctx, &logical, start);
 	free(buf);
 	sb_free(&logical);
 	fclose(fp);
+	return 0;
+}
+
+struct cflines {
+	struct cfline *v;
+	size_t n;
+};
+
+static void pgtable_cf_line(void *ctx, struct strbuf *logical, unsigned line)
+{
+	struct cflines *c = ctx;
+	pgtable_cf_add(&c->v, &c->n, logical, line);
+}
+
+/* The "name = value" lines of path (cfg_parser.c). */
+static int pgtable_cf_read(const char *path, struct cfline **v, size_t *n, struct diags *d)
+{
+	struct cflines c = { NULL, 0 };
+	if (pgtable_read_lines(path, pgtable_cf_line, &c) < 0) {
+		diag_error(d, path, 0, _("cannot read the pgsql_table(5) file: %s"), strerror(errno));
+		return -1;
+	}
+	*v = c.v;
+	*n = c.n;
 	return 0;
 }
 
@@ -164,6 +211,69 @@ static char *pgtable_legacy_query(const struct cfline *v, size_t n)
 			 ac ? ac->value : "");
 }
 
+/* ---- the "domain" match list (db_common_parse_domain, match_list_init) ---- */
+
+static void pgtable_domain_add(struct pgtable *t, enum pgdom_kind kind, bool match, char *pat)
+{
+	t->domains = xreallocarray(t->domains, t->ndomains + 1, sizeof *t->domains);
+	t->domains[t->ndomains++] = (struct pgdom){ .kind = kind, .match = match, .pat = pat };
+}
+
+struct pgdom_file {
+	struct pgtable *t;
+	bool match;
+	int depth;
+	const char *path;
+	struct diags *d;
+	int rc;
+};
+
+static void pgtable_domain_file_line(void *ctx, struct strbuf *logical, unsigned line)
+{
+	struct pgdom_file *f = ctx;
+	if (f->rc == 0)
+		f->rc = pgtable_domain_parse(f->t, logical->buf, f->match, f->depth, line, f->d);
+}
+
+/* The patterns of list appended to t->domains, each with match (negated
+ * by its '!'s): a /file/name read in place, its lines with the same
+ * polarity; a type:table kept for lookups; a name folded. */
+int pgtable_domain_parse(struct pgtable *t, const char *list, bool match, int depth, unsigned line,
+			 struct diags *d)
+{
+	char **items = maincf_split_list(list, NULL);
+	int rc = 0;
+	for (char **ip = items; *ip && rc == 0; ip++) {
+		bool m = match;
+		const char *it = *ip;
+		for (; *it == '!'; it++)
+			m = !m;
+		if (!*it) {
+			diag_error(d, t->path, line, _("domain: no pattern after '!'"));
+			rc = -1;
+		} else if (*it == '/' && depth >= 8) {
+			diag_error(d, t->path, line, _("domain: %s: files include each other"), it);
+			rc = -1;
+		} else if (*it == '/') {
+			struct pgdom_file f = { t, m, depth + 1, it, d, 0 };
+			if (pgtable_read_lines(it, pgtable_domain_file_line, &f) < 0)
+				pgtable_domain_add(t, PGDOM_NOFILE, m,
+						   xasprintf(_("open file %s: %s"), it, strerror(errno)));
+			rc = f.rc;
+		} else if (it[0] != '[' && strchr(it, ':')) {
+			pgtable_domain_add(t, PGDOM_TABLE, m, xstrdup(it));
+		} else {
+			char *name = xstrdup(it);
+			for (char *p = name; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			pgtable_domain_add(t, PGDOM_NAME, m, name);
+		}
+	}
+	maincf_list_free(items);
+	return rc;
+}
+
 struct pgtable *pgtable_open(const char *path, struct diags *d)
 {
 	struct cfline *v = NULL;
@@ -202,8 +312,10 @@ struct pgtable *pgtable_open(const char *path, struct diags *d)
 		ok = false;
 	}
 	const struct cfline *dom = pgtable_cf_get(v, n, "domain");
-	if (ok && dom && *dom->value)
-		t->domains = maincf_split_list(dom->value, NULL);
+	if (ok && dom && *dom->value) {
+		t->has_domains = true;
+		ok = pgtable_domain_parse(t, dom->value, true, 0, dom->line, d) == 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].name);
 		free(v[i].value);
@@ -231,8 +343,13 @@ void pgtable_free(struct pgtable **tp)
 	free(t->encoding);
 	free(t->query);
 	free(t->result_format);
-	if (t->domains)
-		maincf_list_free(t->domains);
+	for (size_t i = 0; i < t->ndomains; i++) {
+		free(t->domains[i].pat);
+		tableidx_free(&t->domains[i].idx);
+		pgtable_free(&t->domains[i].pg);
+		free(t->domains[i].error);
+	}
+	free(t->domains);
 	free(t->conn_error);
 	free(t);
 	*tp = NULL;
@@ -278,6 +395,42 @@ static PGconn *pgtable_connect_host(const struct pgtable *t, const char *h)
 	return c;
 }
 
+/* dict_pgsql.c's host types, in the order it tries them. */
+static int pgtable_host_type(const char *h)
+{
+	if (strncmp(h, "postgresql://", 13) == 0 || strncmp(h, "postgres://", 11) == 0)
+		return 2;
+	if (strncmp(h, "unix:", 5) == 0 || strncmp(h, "inet:", 5) == 0)
+		h += 5;
+	return h[0] && h[0] != '/' ? 1 : 0;
+}
+
+char **pgtable_host_order(const char *hosts)
+{
+	size_t n = 0;
+	char **v = maincf_split_list(*hosts ? hosts : "localhost", &n);
+	char **out = xcalloc(n + 1, sizeof *out);
+	size_t k = 0;
+	/* dict_pgsql_find_host: among the untried hosts of the first type
+	 * that has any, one drawn at random; then again. */
+	for (int type = 0; type < 3; type++) {
+		size_t first = k;
+		for (size_t i = 0; i < n; i++)
+			if (v[i] && pgtable_host_type(v[i]) == type) {
+				out[k++] = v[i];
+				v[i] = NULL;
+			}
+		for (size_t i = k - first; i > 1; i--) {   /* Fisher-Yates */
+			size_t j = arc4random_uniform((uint32_t)i);
+			char *x = out[first + i - 1];
+			out[first + i - 1] = out[first + j];
+			out[first + j] = x;
+		}
+	}
+	free(v);   /* its strings are out's now */
+	return out;
+}
+
 static int pgtable_connect(struct pgtable *t, char **error)
 {
 	if (t->conn)
@@ -294,7 +447,7 @@ static int pgtable_connect(struct pgtable *t, char **error)
 		return -1;
 	}
 	diags_free(&d);
-	char **hosts = maincf_split_list(*t->hosts ? t->hosts : "localhost", NULL);
+	char **hosts = pgtable_host_order(t->hosts);
 	struct strbuf why = STRBUF_INIT;
 	for (char **h = hosts; *h && !t->conn; h++) {
 		PGconn *c = pgtable_connect_host(t, *h);
@@ -388,19 +541,87 @@ static bool pgtable_expand(const struct pgtable *t, PGconn *c, const char *fmt, 
 	return true;
 }
 
-/* db_common_check_domain(): with a domain list, only user@domain keys
- * with a non-empty local part and a listed domain are asked. */
-static bool pgtable_domain_ok(const struct pgtable *t, const char *key)
+/* Is domain (folded) a key of the pattern's table? 1, 0, or -1 with
+ * *error when the table cannot be asked (kept: not retried). pgsql:
+ * tables are asked as this file's maps are; tables with a source are
+ * read from it, as the tracer reads them, their keys folded as postmap
+ * folds them (a texthash: key written with capitals, which Postfix keeps
+ * as written there, is the one difference). */
+static int pgtable_domain_table(struct pgdom *p, const char *domain, char **error)
 {
-	if (!t->domains)
-		return true;
+	static int nesting;   /* a pgsql: list naming itself */
+	const char *spec = strncmp(p->pat, "proxy:", 6) == 0 ? p->pat + 6 : p->pat;
+	bool pgsql = strncmp(spec, "pgsql:", 6) == 0;
+	struct diags d = DIAGS_INIT;
+	if (!p->error && pgsql && !p->pg && !(p->pg = pgtable_open(spec + 6, &d)))
+		p->error = xasprintf("%s: %s", p->pat, d.n ? d.v[0].msg : "?");
+	if (!p->error && !pgsql && !p->idx) {
+		struct table_ref ref;
+		struct doc *inl = NULL;
+		if (table_ref_parse(spec, &ref) && ref.path && ref.syntax == TABLE_INDEXED)
+			tableidx_open(ref.path, TABLE_INDEXED, false, &p->idx, &d);
+		else if (strncmp(spec, "inline:", 7) == 0 && (inl = table_inline_doc(spec)) != NULL) {
+			struct strbuf text = STRBUF_INIT;
+			doc_render(inl, &text);
+			p->idx = tableidx_from_mem(spec, sb_str(&text), text.len, TABLE_INDEXED, &d);
+			sb_free(&text);
+		}
+		if (!p->idx)
+			p->error = d.n ? xasprintf("%s: %s", p->pat, d.v[0].msg)
+				       : xasprintf(_("%s: vmailadm cannot look a domain up in this "
+						     "type of table"), p->pat);
+		doc_free(&inl);
+		table_ref_free(&ref);
+	}
+	diags_free(&d);
+	if (p->error) {
+		*error = xstrdup(p->error);
+		return -1;
+	}
+	if (!pgsql) {
+		unsigned line;
+		return tableidx_lookup(p->idx, domain, &line, NULL, NULL);
+	}
+	if (nesting > 8) {
+		*error = xasprintf(_("%s: its domain list asks itself"), p->pat);
+		return -1;
+	}
+	char *q = NULL, *v = NULL;
+	nesting++;
+	enum pgtable_rc rc = pgtable_lookup(p->pg, domain, &q, &v, error);
+	nesting--;
+	free(q);
+	free(v);
+	return rc == PGTABLE_ERROR ? -1 : rc == PGTABLE_FOUND;
+}
+
+/* db_common_check_domain(): with a domain list, only user@domain keys
+ * with a non-empty local part whose domain the list matches are asked.
+ * The patterns are tried in order, the first that matches decides (a
+ * "!pattern" excludes); 1, 0, or -1 with *error when a table of the list
+ * cannot be asked (Postfix: the lookup fails). */
+static int pgtable_domain_ok(struct pgtable *t, const char *key, char **error)
+{
+	if (!t->has_domains)
+		return 1;
 	const char *at = strrchr(key, '@');
 	if (!at || at == key)
-		return false;
-	for (char **d = t->domains; *d; d++)
-		if (strcasecmp(*d, at + 1) == 0)
-			return true;
-	return false;
+		return 0;
+	for (size_t i = 0; i < t->ndomains; i++) {
+		struct pgdom *p = &t->domains[i];
+		int hit = 0;
+		if (p->kind == PGDOM_NAME) {
+			hit = strcmp(p->pat, at + 1) == 0;
+		} else if (p->kind == PGDOM_NOFILE) {
+			*error = xasprintf("%s: %s", t->path, p->pat);
+			return -1;
+		} else if ((hit = pgtable_domain_table(p, at + 1, error)) < 0) {
+			return -1;
+		}
+		if (hit)
+			return p->match;
+	}
+	return 0;
 }
 
 /* The rows of r through result_format, joined with commas. */
@@ -437,7 +658,10 @@ enum pgtable_rc pgtable_lookup(struct pgtable *t, const char *key, char **query,
 			*p = (char)(*p - 'A' + 'a');
 	enum pgtable_rc rc = PGTABLE_SKIPPED;
 	struct strbuf q = STRBUF_INIT;
-	if (pgtable_domain_ok(t, name) && pgtable_expand(t, NULL, t->query, name, NULL, &q)) {
+	int listed = pgtable_domain_ok(t, name, error);
+	if (listed < 0)
+		rc = PGTABLE_ERROR;
+	if (listed > 0 && pgtable_expand(t, NULL, t->query, name, NULL, &q)) {
 		sb_reset(&q);
 		rc = PGTABLE_ERROR;
 		if (pgtable_connect(t, error) == 0) {
