@@ -50,12 +50,46 @@ sandbox_tmpdir() {
 	chmod 755 "$_d" && echo "$_d"
 }
 
-# A TCP port on 127.0.0.1 that nobody listens on right now.
+# A TCP port on 127.0.0.1 that nobody listens on right now, and that no
+# other call handed out in the last 10 minutes: the kernel may give the same
+# free port twice in a row, and a test's second listener (or another test's
+# Postfix, in a parallel make check) on a port already promised answered
+# for the first (sendas-live.sh's unauthenticated client once reached the
+# submission listener). The ledger is shared by every test of the machine,
+# under a lock.
 sandbox_free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+	python3 - "${TMPDIR:-/tmp}/vmailadm-test-ports" <<'PY'
+import fcntl, socket, sys, tempfile, time
+try:
+    f = open(sys.argv[1], "a+")
+except OSError:   # another user's ledger: this call keeps its own
+    f = tempfile.TemporaryFile("a+")
+with f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    f.seek(0)
+    now, given = time.time(), {}
+    for line in f:
+        try:
+            port, when = line.split()
+            if now - float(when) < 600:
+                given[int(port)] = float(when)
+        except ValueError:
+            pass
+    for _ in range(100):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in given:
+            break
+    else:
+        sys.exit("no free port outside the ledger after 100 tries")
+    given[port] = now
+    f.seek(0)
+    f.truncate()
+    f.writelines("%d %.0f\n" % kv for kv in given.items())
+print(port)
+PY
 }
 
 # sandbox_init DIR: DIR is a `vmailadm demo` tree. Reuse DIR/etc/postfix as
@@ -88,7 +122,6 @@ sandbox_init() {
 	SB_GID=$(sed -n 's/^vmail_gid: *//p' "$SB_DIR/vmailadm.yaml")
 	[ -n "$SB_UID" ] && [ -n "$SB_GID" ] || { echo "sandbox_init: no vmail_uid/gid" >&2; exit 99; }
 	SB_SMTP_PORT=$(sandbox_free_port) && SB_IMAP_PORT=$(sandbox_free_port) || exit 99
-	[ "$SB_SMTP_PORT" != "$SB_IMAP_PORT" ] || SB_IMAP_PORT=$(sandbox_free_port)
 
 	# Not the data directory: postfix start makes it with the right owner
 	# (pre-creating it as root breaks the master's lock).
