@@ -19,7 +19,7 @@ struct diags;
 	X(PQconninfoFree) X(PQconninfoParse) X(PQerrorMessage) \
 	X(PQescapeIdentifier) X(PQescapeLiteral) X(PQescapeStringConn) X(PQexec) X(PQexecParams) \
 	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfnumber) X(PQfreemem) \
-	X(PQgetCopyData) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
+	X(PQgetCopyData) X(PQputCopyData) X(PQputCopyEnd) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
 	X(PQntuples) X(PQparameterStatus) X(PQprepare) X(PQgetResult) X(PQresStatus) \
 	X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) \
 	X(PQserverVersion) X(PQsetClientEncoding) X(PQsetNoticeProcessor) \
@@ -55,6 +55,8 @@ int pqlib_load(struct diags *d);
 #define PQfnumber (pqlib.PQfnumber)
 #define PQfreemem (pqlib.PQfreemem)
 #define PQgetCopyData (pqlib.PQgetCopyData)
+#define PQputCopyData (pqlib.PQputCopyData)
+#define PQputCopyEnd (pqlib.PQputCopyEnd)
 #define PQgetisnull (pqlib.PQgetisnull)
 #define PQgetlength (pqlib.PQgetlength)
 #define PQgetvalue (pqlib.PQgetvalue)

@@ -134,6 +134,15 @@ echo "$out" | grep -qx '+ domain andromed.cloud' &&
 	! echo "$out" | grep -q 'SHA512' && echo "$out" | grep -q 'dry run: nothing was changed' &&
 	[ "$(pg_sql demo "SELECT count(*) FROM mailbox")" = 0 ] &&
 	ok "db import --dry-run: the rows, no hash shown, nothing inserted" || fail "import dry run: $out"
+# A row the database refuses (a site's own constraint): named as the
+# table and its key, the whole import rolled back.
+pg_sql demo "ALTER TABLE mailbox ADD CONSTRAINT no_support CHECK (username <> 'support@andromed.cloud')" || exit 99
+out=$(dv import 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q 'mailbox support@andromed.cloud: the database refused it: .*no_support' &&
+	[ "$(pg_sql demo "SELECT (SELECT count(*) FROM domain) + (SELECT count(*) FROM mailbox) + (SELECT count(*) FROM log)")" = 0 ] &&
+	ok "db import: a refused row named (mailbox support@andromed.cloud), nothing inserted" ||
+	fail "refused row (rc $rc): $out"
+pg_sql demo "ALTER TABLE mailbox DROP CONSTRAINT no_support" || exit 99
 nmb=$("$VMAILADM" --config "$T/demo/vmailadm.yaml" list mailboxes --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 out=$(dv import 2>&1) && [ "$(pg_sql demo "SELECT count(*) FROM mailbox")" = "$nmb" ] &&
 	ok "db import: $nmb mailboxes, as list mailboxes has ($(echo "$out" | tail -1))" || fail "import: $out"
