@@ -1,7 +1,10 @@
 /* Line diff with Myers' O(ND) algorithm after trimming the common prefix and
  * suffix (staged edits touch a few lines of large files), printed as hunks
- * in diff -u format. Past a large edit distance it falls back to "replace
- * the whole middle": still a correct patch, only not minimal. */
+ * in diff -u format. A large middle (a cascade: a domain's thousands of
+ * lines gone) is first cut at the lines found once on each side, in order
+ * (patience diff's anchors), so that Myers only sees the short gaps
+ * between them. Past a large edit distance with no anchor it falls back
+ * to "replace the whole middle": still a correct patch, only not minimal. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -10,7 +13,10 @@
 #include "vmailadm/diff.h"
 #include "vmailadm/xalloc.h"
 
-#define MAX_EDIT_DISTANCE 4000
+#define MAX_EDIT_DISTANCE 2000
+/* A middle this long or shorter goes to Myers at once (and small files'
+ * diffs stay exactly what they were); a longer one is cut at anchors. */
+#define DIRECT_LINES 2000
 
 struct lines {
 	const char **p;   /* start of each line */
@@ -58,8 +64,9 @@ static void push(struct script *s, enum op o)
 	s->op[s->n++] = o;
 }
 
-/* Myers' greedy algorithm on a[a0..a1) vs b[b0..b1), keeping every V row so
- * the path can be traced back. Returns 0, or -1 past MAX_EDIT_DISTANCE. */
+/* Myers' greedy algorithm on a[a0..a1) vs b[b0..b1), keeping the V row of
+ * every d (its k = -d..d, the only part the way back reads) so the path can
+ * be traced back: O(D^2) memory. Returns 0, or -1 past MAX_EDIT_DISTANCE. */
 static int myers(const struct lines *a, size_t a0, size_t a1, const struct lines *b,
 		 size_t b0, size_t b1, struct script *out)
 {
@@ -67,8 +74,8 @@ static int myers(const struct lines *a, size_t a0, size_t a1, const struct lines
 	long max = n + m;
 	if (max == 0)
 		return 0;
-	if (max > 2 * MAX_EDIT_DISTANCE)
-		max = 2 * MAX_EDIT_DISTANCE;
+	if (max > MAX_EDIT_DISTANCE)
+		max = MAX_EDIT_DISTANCE;
 	long width = 2 * max + 2; /* k = -d..d plus the k+1 probe at d = 0 */
 	long *v = xcalloc((size_t)width, sizeof *v);
 	long **trace = xcalloc((size_t)max + 1, sizeof *trace);
@@ -89,22 +96,23 @@ static int myers(const struct lines *a, size_t a0, size_t a1, const struct lines
 				break;
 			}
 		}
-		trace[d] = xmalloc((size_t)width * sizeof *v);
-		memcpy(trace[d], v, (size_t)width * sizeof *v);
+		trace[d] = xmalloc((size_t)(2 * d + 1) * sizeof *v);
+		memcpy(trace[d], v + max - d, (size_t)(2 * d + 1) * sizeof *v);
 	}
 	int rc = -1;
 	if (found >= 0) {
-		/* Walk back from (n, m), collecting ops in reverse. */
+		/* Walk back from (n, m), collecting ops in reverse; trace[d-1]
+		 * holds k = -(d-1)..d-1 at [k + d - 1]. */
 		struct script rev = { 0 };
 		long x = n, y = m;
 		for (d = found; d > 0; d--) {
-			long *pv = trace[d - 1];
+			const long *pv = trace[d - 1] + (d - 1);
 			long k = x - y, pk;
-			if (k == -d || (k != d && pv[max + k - 1] < pv[max + k + 1]))
+			if (k == -d || (k != d && pv[k - 1] < pv[k + 1]))
 				pk = k + 1;
 			else
 				pk = k - 1;
-			long px = pv[max + pk], py = px - pk;
+			long px = pv[pk], py = px - pk;
 			while (x > px && y > py)
 				push(&rev, KEEP), x--, y--;
 			if (x == px)
@@ -124,6 +132,126 @@ static int myers(const struct lines *a, size_t a0, size_t a1, const struct lines
 	free(trace);
 	free(v);
 	return rc;
+}
+
+/* Myers, or past its limit every line of a deleted and every line of b
+ * added. */
+static void diff_gap(const struct lines *a, size_t a0, size_t a1, const struct lines *b,
+		     size_t b0, size_t b1, struct script *out)
+{
+	if (myers(a, a0, a1, b, b0, b1, out) == 0)
+		return;
+	for (size_t i = a0; i < a1; i++)
+		push(out, DEL);
+	for (size_t i = b0; i < b1; i++)
+		push(out, ADD);
+}
+
+/* A line's slot in the anchor table: how often it is in each side, and
+ * where (the last place seen). */
+struct anchor_slot {
+	const char *p;
+	size_t len, in_a, in_b, at_a, at_b;
+};
+
+static size_t line_hash(const struct lines *l, size_t i)
+{
+	size_t h = 1469598103934665603u;
+	for (size_t k = 0; k < l->len[i]; k++)
+		h = (h ^ (unsigned char)l->p[i][k]) * 1099511628211u;
+	return h;
+}
+
+static struct anchor_slot *anchor_find(struct anchor_slot *t, size_t mask, const struct lines *l,
+				       size_t i)
+{
+	for (size_t h = line_hash(l, i) & mask;; h = (h + 1) & mask)
+		if (!t[h].p || (t[h].len == l->len[i] && !memcmp(t[h].p, l->p[i], t[h].len)))
+			return &t[h];
+}
+
+/* The anchors of a[a0..a1) and b[b0..b1): the lines found exactly once in
+ * each, kept where their order agrees on both sides (the longest such
+ * run, by patience sorting). Their a positions into *ai, b into *bi, in
+ * order; their number returned. */
+static size_t anchors(const struct lines *a, size_t a0, size_t a1, const struct lines *b,
+		      size_t b0, size_t b1, size_t **ai, size_t **bi)
+{
+	size_t size = 16;
+	while (size < 2 * (a1 - a0 + b1 - b0))
+		size *= 2;
+	struct anchor_slot *t = xcalloc(size, sizeof *t);
+	for (size_t i = a0; i < a1; i++) {
+		struct anchor_slot *e = anchor_find(t, size - 1, a, i);
+		e->p = a->p[i], e->len = a->len[i], e->in_a++, e->at_a = i;
+	}
+	for (size_t j = b0; j < b1; j++) {
+		struct anchor_slot *e = anchor_find(t, size - 1, b, j);
+		e->p = b->p[j], e->len = b->len[j], e->in_b++, e->at_b = j;
+	}
+	/* the unique pairs in a's order, then the longest run increasing in b */
+	size_t n = 0, *pa = xmalloc((a1 - a0) * sizeof *pa), *pb = xmalloc((a1 - a0) * sizeof *pb);
+	for (size_t i = a0; i < a1; i++) {
+		struct anchor_slot *e = anchor_find(t, size - 1, a, i);
+		if (e->in_a == 1 && e->in_b == 1)
+			pa[n] = i, pb[n++] = e->at_b;
+	}
+	free(t);
+	size_t *tops = xmalloc((n + 1) * sizeof *tops), *prev = xmalloc((n + 1) * sizeof *prev);
+	size_t piles = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t lo = 0, hi = piles;   /* the first pile whose top is past pb[k] */
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (pb[tops[mid]] < pb[k])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		prev[k] = lo ? tops[lo - 1] : (size_t)-1;
+		tops[lo] = k;
+		if (lo == piles)
+			piles++;
+	}
+	*ai = xmalloc((piles + 1) * sizeof **ai);
+	*bi = xmalloc((piles + 1) * sizeof **bi);
+	for (size_t k = piles ? tops[piles - 1] : (size_t)-1, r = piles; r-- > 0; k = prev[k])
+		(*ai)[r] = pa[k], (*bi)[r] = pb[k];
+	free(tops);
+	free(prev);
+	free(pa);
+	free(pb);
+	return piles;
+}
+
+/* The script of a[a0..a1) against b[b0..b1): common ends kept, a short
+ * middle to Myers, a long one cut at its anchors and each gap between
+ * them diffed the same way (depth bounds the recursion). */
+static void diff_region(const struct lines *a, size_t a0, size_t a1, const struct lines *b,
+			size_t b0, size_t b1, struct script *out, unsigned depth)
+{
+	while (a0 < a1 && b0 < b1 && same(a, a0, b, b0))
+		push(out, KEEP), a0++, b0++;
+	size_t suf = 0;
+	while (a1 > a0 && b1 > b0 && same(a, a1 - 1, b, b1 - 1))
+		a1--, b1--, suf++;
+	size_t *ai = NULL, *bi = NULL, na = 0;
+	if (a0 < a1 && b0 < b1 && (a1 - a0) + (b1 - b0) > DIRECT_LINES && depth < 32)
+		na = anchors(a, a0, a1, b, b0, b1, &ai, &bi);
+	if (na == 0) {
+		diff_gap(a, a0, a1, b, b0, b1, out);
+	} else {
+		for (size_t k = 0; k < na; k++) {
+			diff_region(a, a0, ai[k], b, b0, bi[k], out, depth + 1);
+			push(out, KEEP);
+			a0 = ai[k] + 1, b0 = bi[k] + 1;
+		}
+		diff_region(a, a0, a1, b, b0, b1, out, depth + 1);
+	}
+	free(ai);
+	free(bi);
+	while (suf--)
+		push(out, KEEP);
 }
 
 static void add_line(struct strbuf *out, char tag, const struct lines *l, size_t i)
@@ -245,12 +373,7 @@ size_t diff_unified_at(const char *old_label, const char *new_label,
 	struct script s = { 0 };
 	for (size_t i = 0; i < pre; i++)
 		push(&s, KEEP);
-	if (myers(&a, pre, a.n - suf, &b, pre, b.n - suf, &s) < 0) {
-		for (size_t i = pre; i < a.n - suf; i++)
-			push(&s, DEL);
-		for (size_t i = pre; i < b.n - suf; i++)
-			push(&s, ADD);
-	}
+	diff_region(&a, pre, a.n - suf, &b, pre, b.n - suf, &s, 0);
 	for (size_t i = 0; i < suf; i++)
 		push(&s, KEEP);
 

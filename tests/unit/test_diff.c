@@ -86,6 +86,75 @@ static char *read_file(const char *path, size_t *len)
 	return sb_detach(&sb);
 }
 
+/* The diff of a against b turns a into b under patch(1). */
+static void check_applies(const char *a, size_t alen, const char *b, size_t blen, unsigned ctx,
+			  struct strbuf *out)
+{
+	char dir[] = "/tmp/vmailadm-diff-XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	char fa[4200], fp[4200], cmd[9000];
+	snprintf(fa, sizeof fa, "%s/file", dir);
+	snprintf(fp, sizeof fp, "%s/p.diff", dir);
+	diff_unified(fa, fa, a, alen, b, blen, ctx, out);
+	write_file(fa, a, alen);
+	write_file(fp, sb_str(out), out->len);
+	snprintf(cmd, sizeof cmd, "patch -s -p0 %s < %s", fa, fp);
+	CU_ASSERT_EQUAL(out->len ? system(cmd) : 0, 0);
+	size_t len = 0;
+	char *got = read_file(fa, &len);
+	CU_ASSERT_FATAL(got != NULL);
+	CU_ASSERT(len == blen && memcmp(got, b, len) == 0);
+	free(got);
+	unlink(fa);
+	unlink(fp);
+	rmdir(dir);
+}
+
+static size_t count_prefixed(const char *s, char tag)
+{
+	size_t n = 0;
+	for (const char *p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		n += *p == tag && p[1] != tag;   /* not the ---/+++ header */
+	return n;
+}
+
+/* A cascade in a large table (thousands of lines gone, changed and added,
+ * far past Myers' edit limit): the diff is still minimal, line for line
+ * (cut at the lines found once on each side), and applies; with runs of
+ * equal lines between them too. */
+static void test_large_edit_stays_minimal(void)
+{
+	if (system("command -v patch >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "patch(1) missing: skipped\n");
+		return;
+	}
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, out = STRBUF_INIT;
+	size_t gone = 0, added = 0;
+	for (int i = 0; i < 30000; i++) {
+		if (i % 100 == 50) {   /* comments and blank lines: not unique */
+			sb_adds(&a, "\n# section\n");
+			sb_adds(&b, "\n# section\n");
+		}
+		sb_addf(&a, "user%d@example.com example.com/user%d/\n", i, i);
+		if (i % 7 == 3) {
+			gone++;
+		} else if (i % 13 == 5) {
+			sb_addf(&b, "user%d@example.com example.com/moved%d/\n", i, i);
+			gone++, added++;
+		} else {
+			sb_addf(&b, "user%d@example.com example.com/user%d/\n", i, i);
+		}
+		if (i % 11 == 0)
+			sb_addf(&b, "new%d@example.com example.com/new%d/\n", i, i), added++;
+	}
+	check_applies(a.buf, a.len, b.buf, b.len, 3, &out);
+	CU_ASSERT_EQUAL(count_prefixed(out.buf, '-'), gone);
+	CU_ASSERT_EQUAL(count_prefixed(out.buf, '+'), added);
+	sb_free(&a);
+	sb_free(&b);
+	sb_free(&out);
+}
+
 /* Random texts and edits; patch(1) must reproduce the new text exactly. */
 static void test_random_edits_apply_with_patch(void)
 {
@@ -144,6 +213,7 @@ int main(void)
 		{ "new file and missing final newline", test_new_file_and_no_newline },
 		{ "distant changes make two hunks", test_two_hunks },
 		{ "random edits apply with patch(1)", test_random_edits_apply_with_patch },
+		{ "a large edit stays minimal", test_large_edit_stays_minimal },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("diff", tests);
