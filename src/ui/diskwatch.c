@@ -38,6 +38,7 @@ struct diskwatch {
 	struct seen_file *files;
 	size_t nfiles;
 	double due;              /* ms: compare then; 0 = nothing pending */
+	bool before_read;        /* files[] identities taken before a read */
 };
 
 void diskwatch_add_dir(int ifd, const char *dir)
@@ -101,7 +102,10 @@ static bool seen_same(const struct seen_file *f)
 			       now.mtime.tv_sec == f->mtime.tv_sec && now.mtime.tv_nsec == f->mtime.tv_nsec);
 }
 
-static void diskwatch_add(struct diskwatch *W, const char *path)
+/* A file to watch, its identity the one in before (taken before the
+ * files were read) when it is there, else as it is now. */
+static void diskwatch_add(struct diskwatch *W, const char *path, const struct seen_file *before,
+			  size_t nbefore)
 {
 	if (!path)
 		return;
@@ -111,16 +115,26 @@ static void diskwatch_add(struct diskwatch *W, const char *path)
 	W->files = xreallocarray(W->files, W->nfiles + 1, sizeof *W->files);
 	struct seen_file *f = &W->files[W->nfiles++];
 	memset(f, 0, sizeof *f);
+	bool known = false;
+	for (size_t i = 0; i < nbefore && !known; i++)
+		if (strcmp(before[i].path, path) == 0)
+			*f = before[i], known = true;
 	f->path = xstrdup(path);
-	seen_take(f);
+	if (!known)
+		seen_take(f);
 	diskwatch_add_dir_of(W->ifd, path);
+}
+
+static void seen_files_free(struct seen_file *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
 }
 
 static void diskwatch_clear(struct diskwatch *W)
 {
-	for (size_t i = 0; i < W->nfiles; i++)
-		free(W->files[i].path);
-	free(W->files);
+	seen_files_free(W->files, W->nfiles);
 	W->files = NULL;
 	W->nfiles = 0;
 	if (W->ifd >= 0)
@@ -129,14 +143,34 @@ static void diskwatch_clear(struct diskwatch *W)
 	W->due = 0;
 }
 
+void diskwatch_before_read(struct diskwatch *W)
+{
+	for (size_t i = 0; W && i < W->nfiles; i++)
+		seen_take(&W->files[i]);
+	if (W)
+		W->before_read = true;
+}
+
 void diskwatch_arm(struct diskwatch *W, const struct config *cfg, const struct world *w)
 {
+	/* Identities taken before the read are kept: a file changed while it
+	 * was read then differs from them, and the watch, new, saw no event
+	 * of it: compare at once. */
+	struct seen_file *before = W->before_read ? W->files : NULL;
+	size_t nbefore = W->before_read ? W->nfiles : 0;
+	W->files = NULL;
+	W->nfiles = 0;
+	W->before_read = false;
 	diskwatch_clear(W);
-	diskwatch_add(W, w ? world_maincf_path(w) : NULL);
-	diskwatch_add(W, cfg->passwd_file);
-	diskwatch_add(W, cfg->aliases_file);
+	diskwatch_add(W, w ? world_maincf_path(w) : NULL, before, nbefore);
+	diskwatch_add(W, cfg->passwd_file, before, nbefore);
+	diskwatch_add(W, cfg->aliases_file, before, nbefore);
 	for (size_t i = 0; w && i < world_map_count(w); i++)
-		diskwatch_add(W, world_map(w, i)->ref.path);
+		diskwatch_add(W, world_map(w, i)->ref.path, before, nbefore);
+	for (size_t i = 0; nbefore && i < W->nfiles; i++)
+		if (!seen_same(&W->files[i]))
+			W->due = clock_ms();
+	seen_files_free(before, nbefore);
 }
 
 struct diskwatch *diskwatch_create(const struct config *cfg, const struct world *w)

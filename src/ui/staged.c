@@ -237,6 +237,7 @@ int staged_reload(struct ui *ui)
 {
 	struct world *nw;
 	struct diags d = DIAGS_INIT;
+	diskwatch_before_read(ui->diskwatch);
 	if (world_load(ui->cfg, &nw, &d) < 0) {
 		struct strbuf m = STRBUF_INIT;
 		staged_first_diag(&d, &m, _("cannot read the files again"));

@@ -423,6 +423,10 @@ void xpane_free(struct ui *ui);
  * is true when a file differs from the last arm (a load). */
 struct diskwatch *diskwatch_create(const struct config *cfg, const struct world *w);
 void diskwatch_arm(struct diskwatch *W, const struct config *cfg, const struct world *w);
+/* Before the files are read again: their identities as they are now, which
+ * the next arm keeps for the files it still watches (a change made while
+ * they are read is then one to see, not the new reference). */
+void diskwatch_before_read(struct diskwatch *W);
 void diskwatch_free(struct diskwatch **wp);
 int diskwatch_pollfd(const struct diskwatch *W, struct pollfd *fd);
 int diskwatch_timeout(const struct diskwatch *W);
