@@ -12,7 +12,7 @@ expect "Domains (5)"
 expect "Catch-all (0)"
 
 printf '@andromed.cloud    admin@andromed.cloud\n' >>"$PF/virtual_alias"
-expect "Catch-all (1)" 3000
+expect "Catch-all (1)" 10000
 expect "the files changed on disk: read again"
 ok "a catch-all added by hand shows by itself"
 
@@ -26,7 +26,7 @@ keys -l 'johndoe@andromed.cloud'
 keys Enter
 expect "1 staged change"
 printf 'zoe@andromed.cloud        andromed.cloud/zoe/\n' >>"$PF/vmailbox"
-expect "the files changed on disk: read again; 1 staged change applied to them anew" 3000
+expect "the files changed on disk: read again; 1 staged change applied to them anew" 10000
 expect_re "│ [ !]+zoe +.*missing"
 expect_re "│ \+ sales → johndoe@andromed.cloud"
 keys D
@@ -55,7 +55,7 @@ keys Tab
 keys Enter
 expect "1 staged change"
 printf 'maxime@andromed.cloud    johndoe@andromed.cloud\n' >>"$PF/virtual_alias"
-expect "staged change 1 (add mailbox maxime@andromed.cloud) no longer applies" 3000
+expect "staged change 1 (add mailbox maxime@andromed.cloud) no longer applies" 10000
 expect "1 staged change"
 keys u
 expect "0 staged changes"
