@@ -33,8 +33,11 @@ bool maildir_watch_add(struct maildir_watch *w, size_t id);
  * watched does it after this, or a change between its check and that
  * first signature would be taken as the reference and never reported. */
 bool maildir_watch_signed(struct maildir_watch *w);
-/* Stop inotify watches past this many (tests of the fallback); 0 = no cap. */
+/* Stop inotify watches past this many (default: half of the user's
+ * fs.inotify.max_user_watches, the rest left to the other programs; tests
+ * of the fallback set fewer); 0 = no cap. */
 void maildir_watch_set_limit(struct maildir_watch *w, size_t max_watches);
+size_t maildir_watch_limit(const struct maildir_watch *w);
 /* Past inotify's watches, try fanotify (the default) or poll at once
  * (tests of the polling fallback). Set before the first maildir_watch_add. */
 void maildir_watch_set_fanotify(struct maildir_watch *w, bool on);

@@ -112,6 +112,24 @@ static void signal_fd(int fd)
 	}
 }
 
+/* The inotify watches this watcher may take: half of the user's
+ * fs.inotify.max_user_watches. The limit is the user's, shared with every
+ * program the user runs (as root: systemd, udev, an editor, our own
+ * diskwatch, another vmailadm); taking watches until ENOSPC starved them
+ * all while 100,000 boxes were watched. 0 (no limit of ours) when the
+ * kernel's figure cannot be read. */
+static size_t inotify_budget(void)
+{
+	FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "re");
+	unsigned long max = 0;
+	if (f) {
+		if (fscanf(f, "%lu", &max) != 1)
+			max = 0;
+		fclose(f);
+	}
+	return max / 2;
+}
+
 struct maildir_watch *maildir_watch_create(const struct maildir_scan *s, unsigned poll_ms)
 {
 	struct maildir_watch *w = xcalloc(1, sizeof *w);
@@ -132,6 +150,7 @@ struct maildir_watch *maildir_watch_create(const struct maildir_scan *s, unsigne
 	struct timespec period = { poll_ms / 1000, (long)(poll_ms % 1000) * 1000000L };
 	/* Armed with the first polled box (poll_soon): none, no rounds. */
 	w->period = (struct itimerspec){ .it_interval = period, .it_value = period };
+	w->limit = inotify_budget();
 	w->fan = fanwatch_open();   /* no mark yet: no event before a box needs it */
 	add_to_epoll(w, w->ready_fd);
 	if (w->ifd >= 0)         /* without inotify (EMFILE) everything is polled */
@@ -175,6 +194,11 @@ void maildir_watch_free(struct maildir_watch **wp)
 void maildir_watch_set_limit(struct maildir_watch *w, size_t max_watches)
 {
 	w->limit = max_watches;
+}
+
+size_t maildir_watch_limit(const struct maildir_watch *w)
+{
+	return w->limit;
 }
 
 void maildir_watch_set_fanotify(struct maildir_watch *w, bool on)

@@ -863,6 +863,15 @@ static void test_watch(void)
 	maildir_scan_run(s);
 	struct maildir_watch *w = maildir_watch_create(s, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	/* It takes half of the user's inotify watches at most: the other
+	 * half is left to every other program of the user. */
+	FILE *mw = fopen("/proc/sys/fs/inotify/max_user_watches", "r");
+	unsigned long max = 0;
+	if (mw) {
+		CU_ASSERT_EQUAL(fscanf(mw, "%lu", &max), 1);
+		fclose(mw);
+		CU_ASSERT_EQUAL(maildir_watch_limit(w), max / 2);
+	}
 	CU_ASSERT_TRUE(maildir_watch_add(w, 0));
 	CU_ASSERT_TRUE(maildir_watch_add(w, 1));
 	size_t *ids = NULL, n = 0, cap = 0;
