@@ -124,6 +124,10 @@ static void *pool_worker_main(void *arg)
 	size_t boxes0 = 0, boxes = 0;
 	int64_t check_at = pool_mono_ns() + POOL_CHECK_NS;
 	for (;;) {
+		/* Asked to give way: stop before a take, so that the boxes read
+		 * are exactly those below s->next (maildir_scan_boxes_yield). */
+		if (s->yield && atomic_load(s->yield))
+			break;
 		size_t i = atomic_fetch_add(&s->next, CHUNK);
 		if (i >= total)
 			break;

@@ -453,6 +453,19 @@ size_t maildir_scan_boxes(struct maildir_scan *s, const size_t *ids, size_t n)
 	return pool_run(s, ids, n);
 }
 
+size_t maildir_scan_boxes_yield(struct maildir_scan *s, const size_t *ids, size_t n,
+				const atomic_bool *yield, size_t *done)
+{
+	s->yield = yield;
+	size_t changed = pool_run(s, ids, n);
+	/* Workers take boxes in order and look at *yield before each take:
+	 * every box below the last take was read, none after. */
+	size_t taken = atomic_load(&s->next);
+	*done = taken < n ? taken : n;
+	s->yield = NULL;
+	return changed;
+}
+
 void maildir_scan_invalidate(struct maildir_scan *s)
 {
 	for (size_t i = 0; i < s->n; i++) {

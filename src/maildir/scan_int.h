@@ -112,6 +112,7 @@ struct maildir_scan {
 	int64_t run_start_ns;
 	const size_t *ids;
 	size_t nids;
+	const atomic_bool *yield;         /* maildir_scan_boxes_yield, else NULL */
 	atomic_size_t next;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;              /* jobs published, helpers done, busy 0 */

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,11 @@ struct live {
 	struct live_part { size_t id; struct maildir_counts c; enum maildir_status st; } *parts;
 	size_t nparts, capparts;
 	/* Under the same lock: the boxes the screen shows now, not read yet
-	 * (live_want), read before the next chunk; wanted[id]: asked for. */
+	 * (live_want), read before the rest of the chunk; wanted[id]: asked
+	 * for; yield: some are waiting (the chunk being read gives way). */
 	size_t *want, nwant, capwant;
 	unsigned char *wanted;
+	atomic_bool yield;
 	/* of the scan thread; RECHECKING: the incremental scan once the
 	 * watches are placed (the scanner is written as in SCANNING, but the
 	 * figures shown stay and the header does not say "scanning") */
@@ -119,56 +122,88 @@ static void watch_boxes(struct live *l)
 /* Tests only: VMAILADM_WATCH_GATE, the watches are not placed before
  * this file exists, so that a test can deliver between a box's scan and
  * its watch, by order rather than by time; VMAILADM_SCAN_GATE, a full
- * scan stops after its first chunk until it exists (the counts that came
- * first can be seen alone). */
-static void gate_wait(const char *var)
+ * scan reads only the boxes keys ask for after its first chunk, until it
+ * exists (scan_chunks). True while the gate var names holds. */
+static bool gate_held(const char *var)
 {
 	const char *gate = getenv(var);
+	return gate && *gate && access(gate, F_OK) != 0;
+}
+
+static void gate_wait(const char *var)
+{
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
-	while (gate && *gate && access(gate, F_OK) != 0)
+	while (gate_held(var))
 		nanosleep(&tick, NULL);
 }
 
-/* Read the k boxes ids and hand their figures over. */
-static void scan_part(struct live *l, const size_t *ids, size_t k)
+/* Read the k boxes ids and hand the figures of those read over: all of
+ * them, or (yield) the first ones, read before a key asked for others. */
+static size_t scan_part(struct live *l, const size_t *ids, size_t k, bool yield)
 {
-	maildir_scan_boxes(l->scan, ids, k);
+	size_t done = k;
+	if (yield)
+		maildir_scan_boxes_yield(l->scan, ids, k, &l->yield, &done);
+	else
+		maildir_scan_boxes(l->scan, ids, k);
 	pthread_mutex_lock(&l->part_lock);
-	xgrow(&l->parts, &l->capparts, l->nparts + k, sizeof *l->parts);
-	for (size_t i = 0; i < k; i++) {
+	xgrow(&l->parts, &l->capparts, l->nparts + done, sizeof *l->parts);
+	for (size_t i = 0; i < done; i++) {
 		struct live_part *p = &l->parts[l->nparts++];
 		p->id = ids[i];
 		maildir_box_counts(l->scan, p->id, &p->c);
 		p->st = maildir_box_status(l->scan, p->id, NULL);
 	}
 	pthread_mutex_unlock(&l->part_lock);
-	tell(l, MSG_PART);
+	if (done)
+		tell(l, MSG_PART);
+	return done;
 }
 
-/* A full scan, chunk by chunk, each chunk's figures handed over: the
- * boxes of the first screen's rows first (they are read again with their
- * chunk: a few dozen boxes). */
-static void scan_chunks(struct live *l)
+/* The boxes the screen moved to (live_want), read now; ids has room for
+ * CHUNK. */
+static void scan_wanted(struct live *l, size_t *ids)
 {
-	size_t n = maildir_scan_count(l->scan);
-	size_t *ids = xcalloc(CHUNK, sizeof *ids);
-	if (l->nfirst)
-		scan_part(l, l->first, l->nfirst);
-	for (size_t a = 0, len = FIRST_CHUNK; a < n; a += len, len = CHUNK) {
+	for (;;) {
 		pthread_mutex_lock(&l->part_lock);
 		size_t nw = l->nwant < CHUNK ? l->nwant : CHUNK;
 		if (nw)   /* want is NULL until a key asks for boxes */
 			memcpy(ids, l->want + l->nwant - nw, nw * sizeof *ids);
 		l->nwant -= nw;
+		if (l->nwant == 0)
+			atomic_store(&l->yield, false);
 		pthread_mutex_unlock(&l->part_lock);
-		if (nw)
-			scan_part(l, ids, nw);
+		if (!nw)
+			return;
+		scan_part(l, ids, nw, false);
+	}
+}
+
+/* A full scan, chunk by chunk, each chunk's figures handed over: the
+ * boxes of the first screen's rows first (they are read again with their
+ * chunk: a few dozen boxes). A chunk gives way as soon as a key asks for
+ * boxes not read yet (a chunk is some 0.5 s of reading at 10,000 boxes:
+ * the rows moved to waited that long): they are read, then the rest of
+ * the chunk. */
+static void scan_chunks(struct live *l)
+{
+	size_t n = maildir_scan_count(l->scan);
+	size_t *ids = xcalloc(CHUNK, sizeof *ids);
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	if (l->nfirst)
+		scan_part(l, l->first, l->nfirst, false);
+	for (size_t a = 0, len = FIRST_CHUNK; a < n;) {
+		scan_wanted(l, ids);
+		/* held after the first chunk, the wanted boxes still read */
+		if (a > 0 && gate_held("VMAILADM_SCAN_GATE")) {
+			nanosleep(&tick, NULL);
+			continue;
+		}
 		size_t k = n - a < len ? n - a : len;
 		for (size_t i = 0; i < k; i++)
 			ids[i] = a + i;
-		scan_part(l, ids, k);
-		if (a == 0)
-			gate_wait("VMAILADM_SCAN_GATE");
+		a += scan_part(l, ids, k, true);
+		len = CHUNK;
 	}
 	free(ids);
 }
@@ -274,6 +309,8 @@ void live_want(struct live *l, const size_t *mbx, size_t n)
 		xgrow(&l->want, &l->capwant, l->nwant + 1, sizeof *l->want);
 		l->want[l->nwant++] = l->box_of[i];
 	}
+	if (l->nwant)
+		atomic_store(&l->yield, true);
 	pthread_mutex_unlock(&l->part_lock);
 }
 

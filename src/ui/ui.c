@@ -547,12 +547,18 @@ static void main_loop(struct ui *ui)
 {
 	double t_keys = 0;
 	int nkeys = 0;
+	bool moved = false;
 	while (!ui->quit && (!got_quit_signal || interrupt_asks(ui))) {
 		if (ui->dirty) {
 			ui->dirty = false;
 			paint(ui);
 			log_counts_shown(ui);
 		}
+		/* After the paint: a list scrolls to its selection when drawn, so
+		 * the rows a key moved to (G, PgDn) are known only now. */
+		if (moved && live_scanning(ui->live) && ui->top == ui->main)
+			want_shown(ui, false);
+		moved = false;
 		/* VMAILADM_UI_TIMING: from the read of the keys to the doupdate
 		 * that shows their effect (the benchmark's per-key time). */
 		if (ui->timing && nkeys) {
@@ -616,8 +622,7 @@ static void main_loop(struct ui *ui)
 		/* After EINTR too: SIGWINCH becomes KEY_RESIZE in get_wch. */
 		t_keys = clock_ms();
 		nkeys = read_keys(ui);
-		if (nkeys && live_scanning(ui->live) && ui->top == ui->main)
-			want_shown(ui, false);
+		moved = nkeys > 0;
 		/* After the keys too: lint's marks wait for the main screen, which
 		 * a key may just have brought back. */
 		if (lintmark_handle(ui))

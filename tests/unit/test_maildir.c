@@ -563,6 +563,71 @@ static void test_pool_grows(void)
 	rm_base();
 }
 
+/* maildir_scan_boxes_yield (issue 16): asked to give way, the workers take
+ * no more boxes; *done says how many were read, always the first ones,
+ * and the others are left unread for the next call. */
+struct yield_ctx {
+	atomic_bool yield;
+	atomic_int seen;
+};
+
+static void yield_after_3(enum maildir_hook_point where, const char *name, void *arg)
+{
+	(void)name;
+	struct yield_ctx *c = arg;
+	if (where == MAILDIR_HOOK_AFTER_NEW && atomic_fetch_add(&c->seen, 1) + 1 == 3)
+		atomic_store(&c->yield, true);
+}
+
+static void test_yield(void)
+{
+	fresh_base();
+	mkd("d");
+	char rel[64];
+	enum { NB = 200 };
+	struct maildir_scan *s = maildir_scan_create(0);
+	for (int i = 0; i < NB; i++) {
+		snprintf(rel, sizeof rel, "d/u%03d", i);
+		maildir(rel);
+		char f[128];
+		snprintf(f, sizeof f, "%s/new/1.M%d.h,S=%d", rel, i, i + 1);
+		put(f, 1);
+		snprintf(rel, sizeof rel, "d/u%03d/", i);
+		maildir_scan_add(s, base, rel);
+	}
+	size_t ids[NB], done = 99;
+	for (size_t i = 0; i < NB; i++)
+		ids[i] = NB - 1 - i;   /* any order: the first of ids are read */
+	struct yield_ctx c;
+	atomic_init(&c.yield, true);
+	atomic_init(&c.seen, 0);
+	maildir_scan_boxes_yield(s, ids, NB, &c.yield, &done);
+	CU_ASSERT_EQUAL(done, 0);
+	CU_ASSERT_EQUAL(maildir_box_status(s, ids[0], NULL), MAILDIR_NOT_SCANNED);
+	/* Told to give way while it reads: some boxes read, not all. */
+	atomic_store(&c.yield, false);
+	maildir_scan_set_hook(s, yield_after_3, &c);
+	maildir_scan_boxes_yield(s, ids, NB, &c.yield, &done);
+	maildir_scan_set_hook(s, NULL, NULL);
+	CU_ASSERT(done >= 3 && done < NB);
+	for (size_t i = 0; i < NB; i++) {
+		struct maildir_counts k;
+		maildir_box_counts(s, ids[i], &k);
+		bool read = maildir_box_status(s, ids[i], NULL) == MAILDIR_OK;
+		CU_ASSERT_EQUAL(read, i < done);
+		CU_ASSERT_EQUAL(k.new_msgs, i < done ? 1u : 0u);
+	}
+	/* Not asked to give way: every box. */
+	atomic_store(&c.yield, false);
+	size_t first = done;
+	maildir_scan_boxes_yield(s, ids + first, NB - first, &c.yield, &done);
+	CU_ASSERT_EQUAL(done, NB - first);
+	for (size_t i = 0; i < NB; i++)
+		CU_ASSERT_EQUAL(maildir_box_status(s, ids[i], NULL), MAILDIR_OK);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
 static void test_incremental(void)
 {
 	fresh_base();
@@ -1080,6 +1145,7 @@ int main(void)
 		{ "a folder swapped for a symlink", test_folder_swapped },
 		{ "the pool grows when workers wait", test_pool_grows },
 		{ "incremental rescans", test_incremental },
+		{ "a scan that gives way", test_yield },
 		{ "a big box's folders shared by workers", test_shared_folders },
 		{ "a scan leaves atimes alone", test_no_atime },
 		{ "one-shot: maildirsize kept, tmp/ skipped", test_oneshot_options },

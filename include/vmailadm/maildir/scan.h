@@ -5,6 +5,7 @@
  * the model: it takes (base, rel) pairs. */
 #ifndef VMAILADM_MAILDIR_SCAN_H
 #define VMAILADM_MAILDIR_SCAN_H
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -95,6 +96,13 @@ size_t maildir_scan_count(const struct maildir_scan *s);
 size_t maildir_scan_run(struct maildir_scan *s);
 /* The same for some boxes only (those a watcher reported). */
 size_t maildir_scan_boxes(struct maildir_scan *s, const size_t *ids, size_t n);
+/* maildir_scan_boxes that gives way: once *yield is true the workers take
+ * no more boxes, finish those they hold and return; *done is then how many
+ * of ids (always the first ones) were read. The interface's scan thread
+ * stops a long chunk this way when the screen moved to boxes not read yet
+ * (issue 16), instead of making them wait for the whole chunk. */
+size_t maildir_scan_boxes_yield(struct maildir_scan *s, const size_t *ids, size_t n,
+				const atomic_bool *yield, size_t *done);
 /* Forget every kept mtime so that the next scan reads everything. */
 void maildir_scan_invalidate(struct maildir_scan *s);
 
