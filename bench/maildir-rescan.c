@@ -4,9 +4,12 @@
  * checks of every box, or reported by the watcher), kept memory; and two
  * floors, what the kernel alone costs for the same work.
  *
- * maildir-rescan TREE [--once | --floor]   (TREE/boxes.txt lists the
- * maildirs under TREE/mail; --once: one full scan and its totals, for
- * hyperfine; --floor: the bare walk below, for hyperfine too) */
+ * maildir-rescan TREE [--once | --floor | --check-round]   (TREE/boxes.txt
+ * lists the maildirs under TREE/mail; --once: one full scan and its totals,
+ * for hyperfine; --floor: the bare walk below, for hyperfine too;
+ * --check-round: the checks below on one thread, as the interface's
+ * polling thread makes them, the median of three rounds, wall and CPU:
+ * bench/tui-idle.sh's floor for polling) */
 #include "config.h"
 
 #include <dirent.h>
@@ -167,8 +170,17 @@ static void *check_worker(void *arg)
 	return NULL;
 }
 
-/* One pass with a thread per core; the seconds it took. */
-static double floor_pass(const char *mail, bool checks, unsigned long *names, unsigned long *stats)
+static double cpu_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One pass with a thread per core (threads 0) or threads; the seconds it
+ * took, and (cpu) the CPU seconds of the process meanwhile. */
+static double floor_pass_on(const char *mail, bool checks, unsigned threads, unsigned long *names,
+			    unsigned long *stats, double *cpu)
 {
 	struct floor_run r = { 0 };
 	r.basefd = open(mail, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -196,14 +208,18 @@ static double floor_pass(const char *mail, bool checks, unsigned long *names, un
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned n = cores < 1 ? 1 : cores > 16 ? 16 : (unsigned)cores;
+	if (threads)
+		n = threads;
 	pthread_t th[16];
-	double t = now();
+	double t = now(), c = cpu_now();
 	for (unsigned i = 0; i < n; i++)
 		if (pthread_create(&th[i], NULL, checks ? check_worker : walk_worker, &r) != 0)
 			n = i;
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
 	t = now() - t;
+	if (cpu)
+		*cpu = cpu_now() - c;
 	close(r.basefd);
 	for (size_t i = 0; i < r.npaths; i++)
 		free(r.paths[i]);
@@ -211,6 +227,31 @@ static double floor_pass(const char *mail, bool checks, unsigned long *names, un
 	*names = r.names;
 	*stats = r.stats;
 	return t;
+}
+
+static double floor_pass(const char *mail, bool checks, unsigned long *names, unsigned long *stats)
+{
+	return floor_pass_on(mail, checks, 0, names, stats, NULL);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* --check-round: what one polling round cannot go below. */
+static int check_round(const char *mail)
+{
+	double wall[3], cpu[3];
+	unsigned long names, stats = 0;
+	for (int i = 0; i < 3; i++)
+		wall[i] = floor_pass_on(mail, true, 1, &names, &stats, &cpu[i]);
+	qsort(wall, 3, sizeof *wall, cmp_double);
+	qsort(cpu, 3, sizeof *cpu, cmp_double);
+	printf("check_round_seconds=%.4f check_round_cpu_seconds=%.4f check_round_statx=%lu\n",
+	       wall[1], cpu[1], stats);
+	return 0;
 }
 
 /* Deliver one message to every 100th box starting at off (tmp/ then
@@ -255,8 +296,9 @@ int main(int argc, char **argv)
 {
 	bool once = argc == 3 && strcmp(argv[2], "--once") == 0;
 	bool walk = argc == 3 && strcmp(argv[2], "--floor") == 0;
-	if (argc != 2 && !once && !walk) {
-		fprintf(stderr, "usage: maildir-rescan TREE [--once | --floor]\n");
+	bool round = argc == 3 && strcmp(argv[2], "--check-round") == 0;
+	if (argc != 2 && !once && !walk && !round) {
+		fprintf(stderr, "usage: maildir-rescan TREE [--once | --floor | --check-round]\n");
 		return 2;
 	}
 	char mail[4096], list[4096], line[4096];
@@ -276,6 +318,8 @@ int main(int argc, char **argv)
 		boxes[nboxes++] = xstrdup(line + ml + 1);
 	}
 	fclose(fp);
+	if (round)
+		return check_round(mail);
 	if (walk) {
 		unsigned long names, stats;
 		double t = floor_pass(mail, false, &names, &stats);
