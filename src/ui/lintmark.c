@@ -341,6 +341,13 @@ static void *lintmark_thread(void *arg)
 	return NULL;
 }
 
+/* Lint on its thread: background work (ui_thread_background). */
+static void *lintmark_thread_run(void *arg)
+{
+	ui_thread_background();
+	return lintmark_thread(arg);
+}
+
 /* Join the thread (it has written its byte, or was told to stop). */
 static void lintmark_join(struct lintjob *J)
 {
@@ -424,7 +431,7 @@ static void lintmark_start(struct browse *B)
 	/* The thread must not take the interface's signals (SIGWINCH, SIGTERM). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&J->thread, NULL, lintmark_thread, J);
+	int rc = pthread_create(&J->thread, NULL, lintmark_thread_run, J);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	J->joinable = rc == 0;
 	if (rc != 0) {   /* no thread: lint now, as before */

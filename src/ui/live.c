@@ -245,6 +245,13 @@ static void *scan_thread(void *arg)
 	return NULL;
 }
 
+/* The scan on its thread: background work (ui_thread_background). */
+static void *scan_thread_run(void *arg)
+{
+	ui_thread_background();
+	return scan_thread(arg);
+}
+
 static void start_scan(struct live *l, bool recheck)
 {
 	sigset_t all, old;
@@ -252,7 +259,7 @@ static void start_scan(struct live *l, bool recheck)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	l->phase = recheck ? RECHECKING : SCANNING;   /* before: the thread reads it */
-	int rc = pthread_create(&l->thread, NULL, scan_thread, l);
+	int rc = pthread_create(&l->thread, NULL, scan_thread_run, l);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		l->thread = pthread_self();

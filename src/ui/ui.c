@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -641,6 +642,20 @@ static bool files_readonly(const struct ui *ui)
 		if (paths[i] && access(paths[i], W_OK) < 0 && errno != ENOENT)
 			return true;
 	return false;
+}
+
+/* Nice 10 for the calling thread and those it starts (the scanner's
+ * workers, the poller): the interface's own thread then has some 9 times
+ * their weight when both want the CPU, and keys are answered while a scan
+ * and lint run (issue 16: 16 workers of a cold scan beside it). With the
+ * kernel's autogroups (Debian's default) the weights only count between
+ * this session's threads: next to other programs the work is not slower. */
+#define UI_BACKGROUND_NICE 10
+
+void ui_thread_background(void)
+{
+	/* Raising one's nice needs no privilege; a failure leaves it as it was. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), UI_BACKGROUND_NICE);
 }
 
 static void setup_signals(void)

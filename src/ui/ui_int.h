@@ -250,6 +250,9 @@ void lintmark_scanned(struct ui *ui);
  * shows (a staged change, an undo, a plan, a commit, a reload): the thread
  * reads it. browse_refresh starts lint again on the new world. */
 void lintmark_stop(struct ui *ui);
+/* Called first by a thread of background work (scan, lint, the stage made
+ * ahead): it yields the CPU to the interface's thread (ui.c). */
+void ui_thread_background(void);
 /* Lint has not ended for the world shown (its marks are not all there). */
 bool lintmark_running(struct ui *ui);
 /* The descriptor to poll while lint runs (returns 0 or 1), then

@@ -24,6 +24,22 @@ refute "!johndoe"
 refute "catchall-swallows-mailboxes"
 ok "keys answered while lint runs; the header and the details say so"
 
+# Lint's thread runs at nice 10 (ui_thread_background), the interface's at
+# the nice it was started with: keys win the CPU from the background work.
+shell=$(T display-message -p '#{pane_pid}')
+pid=$(pgrep -P "$shell" -x vmailadm | head -1)
+[ -n "$pid" ] || fail "no vmailadm process under the pane's shell $shell"
+nice_of() { sed 's/.*) //' "/proc/$pid/task/$1/stat" | cut -d' ' -f17; }
+main=$(nice_of "$pid")
+[ "$main" = "$(nice)" ] || fail "the interface's thread runs at nice $main"
+want=$((main + 10 > 19 ? 19 : main + 10))   # the kernel's ceiling
+bg=0
+for t in /proc/"$pid"/task/*; do
+	[ "$(nice_of "${t##*/}")" = "$want" ] && bg=$((bg + 1))
+done
+[ "$bg" -ge 1 ] || fail "no thread of $pid at nice $want while lint runs"
+ok "lint's thread at nice $want, the interface's at $main ($bg background threads)"
+
 # ! while lint runs says so; the view opens when lint ends.
 keys '!'
 expect "lint is still running: its findings open here when it ends"
