@@ -341,10 +341,10 @@ static void *lintmark_thread(void *arg)
 	return NULL;
 }
 
-/* Lint on its thread: background work (ui_thread_background). */
+/* Lint on its thread: background work (background_thread). */
 static void *lintmark_thread_run(void *arg)
 {
-	ui_thread_background();
+	background_thread();
 	return lintmark_thread(arg);
 }
 

@@ -245,10 +245,10 @@ static void *scan_thread(void *arg)
 	return NULL;
 }
 
-/* The scan on its thread: background work (ui_thread_background). */
+/* The scan on its thread: background work (background_thread). */
 static void *scan_thread_run(void *arg)
 {
-	ui_thread_background();
+	background_thread();
 	return scan_thread(arg);
 }
 

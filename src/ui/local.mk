@@ -1,6 +1,7 @@
 # The interface: linked into the program only, never into
 # libvmail.a, so that nothing but src/ui needs curses.
 vmailadm_SOURCES += \
+	src/ui/background.c \
 	src/ui/browse.c \
 	src/ui/details.c \
 	src/ui/diffview.c \

@@ -75,7 +75,7 @@ struct staged_prep {
 
 static void *staged_prep_run(void *arg)
 {
-	ui_thread_background();
+	background_thread();
 	struct staged_prep *p = arg;
 	struct diags d = DIAGS_INIT;
 	p->rc = stage_load(p->s, &d) < 0 || !stage_world(p->s, &d) ? -1 : 0;

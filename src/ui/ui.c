@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -644,20 +643,6 @@ static bool files_readonly(const struct ui *ui)
 	return false;
 }
 
-/* Nice 10 for the calling thread and those it starts (the scanner's
- * workers, the poller): the interface's own thread then has some 9 times
- * their weight when both want the CPU, and keys are answered while a scan
- * and lint run (issue 16: 16 workers of a cold scan beside it). With the
- * kernel's autogroups (Debian's default) the weights only count between
- * this session's threads: next to other programs the work is not slower. */
-#define UI_BACKGROUND_NICE 10
-
-void ui_thread_background(void)
-{
-	/* Raising one's nice needs no privilege; a failure leaves it as it was. */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), UI_BACKGROUND_NICE);
-}
-
 static void setup_signals(void)
 {
 	struct sigaction sa;
@@ -799,6 +784,7 @@ static void ui_open(struct ui *ui)
 		fprintf(ui->timing, "first-paint %.3f\n", clock_ms() - ui->t_start);
 		fflush(ui->timing);
 	}
+	background_prefetch_start(ui);
 	/* Lint looks at every maildir: started after the first paint, in a
 	 * thread, so that the first key does not wait for it; its thread once
 	 * the first scan has ended (lintmark_scanned). */
@@ -816,6 +802,7 @@ static void ui_close(struct ui *ui)
 	}
 	restore_terminal();
 	delscreen(the_screen);
+	background_prefetch_join(ui);   /* before its timing file is closed */
 	session_cleanup(ui);
 	xpane_free(ui);
 	qstate_free(ui);

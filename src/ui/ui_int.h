@@ -5,6 +5,7 @@
 #define VMAILADM_UI_INT_H
 #include <poll.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -125,6 +126,8 @@ struct ui {
 	unsigned world_gen;          /* bumped whenever world is read again */
 	struct staged_prep *prep;    /* the stage being made before the first edit */
 	FILE *timing;                /* VMAILADM_UI_TIMING: per-key times */
+	pthread_t prefetch;          /* background_prefetch_start's thread */
+	bool prefetching;
 	bool counts_logged;          /* ... its counts-first line is written */
 	bool shown_logged;           /* ... and its counts-shown line */
 	bool domains_logged;         /* ... and its counts-domains line */
@@ -250,9 +253,13 @@ void lintmark_scanned(struct ui *ui);
  * shows (a staged change, an undo, a plan, a commit, a reload): the thread
  * reads it. browse_refresh starts lint again on the new world. */
 void lintmark_stop(struct ui *ui);
-/* Called first by a thread of background work (scan, lint, the stage made
- * ahead): it yields the CPU to the interface's thread (ui.c). */
-void ui_thread_background(void);
+/* background.c: called first by a thread of background work (scan, lint,
+ * the stage made ahead), which then yields the CPU to the interface's
+ * thread; the program's code read ahead after the first paint, on a
+ * thread joined before the interface closes. */
+void background_thread(void);
+void background_prefetch_start(struct ui *ui);
+void background_prefetch_join(struct ui *ui);
 /* Lint has not ended for the world shown (its marks are not all there). */
 bool lintmark_running(struct ui *ui);
 /* The descriptor to poll while lint runs (returns 0 or 1), then

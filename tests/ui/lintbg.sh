@@ -12,7 +12,7 @@ make_demo
 echo '@andromed.cloud    admin@andromed.cloud' >>"$WORK/demo/etc/postfix/virtual_alias"
 GATE="$WORK/lint-gate"
 
-start_ui 110 50 "VMAILADM_LINT_GATE=$GATE"
+start_ui 110 50 "VMAILADM_LINT_GATE=$GATE" "VMAILADM_UI_TIMING=$WORK/timing.log"
 expect "Domains (5)"
 expect "lint running..."
 keys Enter j j j
@@ -39,6 +39,17 @@ for t in /proc/"$pid"/task/*; do
 done
 [ "$bg" -ge 1 ] || fail "no thread of $pid at nice $want while lint runs"
 ok "lint's thread at nice $want, the interface's at $main ($bg background threads)"
+# The program's code read ahead after the first paint (its own mappings
+# and its libraries'), so that a key on a cold cache waits for no page.
+i=0
+while ! grep -q '^code-prefetch ' "$WORK/timing.log" && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+n=$(sed -n 's/^code-prefetch //p' "$WORK/timing.log")
+[ -n "$n" ] && [ "$n" -ge 2 ] || fail "the code read ahead in ${n:-no} mappings"
+ok "code read ahead: $n mappings"
+
 
 # ! while lint runs says so; the view opens when lint ends.
 keys '!'
