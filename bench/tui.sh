@@ -342,6 +342,20 @@ if not LARGE:
     print("counts of the mailbox rows shown (keys moving them from the first paint on): %s ms after the start  target <= 300 ms (warm)  %s"
           % ("%.0f" % shown if shown is not None else "never", "not a target when cold" if COLD and shown is not None else verdict(good)))
     first = mark("counts-first")
+    # Every time a key moved the rows to boxes not read yet: how long
+    # until all the rows shown had their counts (VMAILADM_UI_TIMING's
+    # want-shown, from the paint of that key), the issue's "visible rows'
+    # counts within 0.3 s" measured each time rather than once.
+    wants = [float(l.split()[1]) for l in lines() if l.startswith("want-shown ")]
+    if wants:
+        wgood = COLD or max(wants) <= 300
+        print("counts of the rows a key moved to (not read yet), all painted: %d times, median %.0f ms, p90 %.0f ms, max %.0f ms  target max <= 300 ms (warm)  %s"
+              % (len(wants), statistics.median(wants), pct(wants, 90), max(wants),
+                 "not a target when cold" if COLD else verdict(wgood)))
+        if not wgood and first is not None:
+            print("  floor: the first screen's counts, read first with no key, shown %.0f ms after the start (this run)"
+                  % first)
+        ok &= wgood
     if not good and first is not None:
         # The first screen's boxes read and shown with no key moving the
         # rows: the start, the world's load and one read of some 40 boxes.

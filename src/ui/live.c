@@ -302,10 +302,11 @@ struct live *live_create(struct world *w)
 	return l;
 }
 
-void live_want(struct live *l, const size_t *mbx, size_t n)
+size_t live_want(struct live *l, const size_t *mbx, size_t n)
 {
 	if (l->phase != SCANNING)
-		return;
+		return 0;
+	size_t added = 0;
 	pthread_mutex_lock(&l->part_lock);
 	for (size_t k = 0; k < n; k++) {
 		size_t i = mbx[k];
@@ -315,10 +316,12 @@ void live_want(struct live *l, const size_t *mbx, size_t n)
 		l->wanted[l->box_of[i]] = 1;
 		xgrow(&l->want, &l->capwant, l->nwant + 1, sizeof *l->want);
 		l->want[l->nwant++] = l->box_of[i];
+		added++;
 	}
 	if (l->nwant)
 		atomic_store(&l->yield, true);
 	pthread_mutex_unlock(&l->part_lock);
+	return added;
 }
 
 void live_start(struct live *l, const size_t *first, size_t nfirst)

@@ -520,9 +520,22 @@ static void want_shown(struct ui *ui, bool start)
 	size_t n = browse_first_mailboxes(ui->main, shown, max);
 	if (start)
 		live_start(ui->live, shown, n);
-	else
-		live_want(ui->live, shown, n);
+	else if (live_want(ui->live, shown, n) && ui->want_t == 0)
+		ui->want_t = clock_ms();
 	free(shown);
+}
+
+/* VMAILADM_UI_TIMING: once the rows a key moved to (not read yet then)
+ * are all painted with their counts, how long after that key they lacked
+ * them (issue 16: within 0.3 s while the scan runs). */
+static void log_want_shown(struct ui *ui)
+{
+	if (!ui->timing || ui->want_t == 0 || ui->top != ui->main ||
+	    !browse_counts_shown(ui->main, false))
+		return;
+	fprintf(ui->timing, "want-shown %.3f\n", clock_ms() - ui->want_t);
+	fflush(ui->timing);
+	ui->want_t = 0;
 }
 
 /* VMAILADM_UI_TIMING: when the mailbox rows painted have their counts,
@@ -553,6 +566,7 @@ static void main_loop(struct ui *ui)
 			ui->dirty = false;
 			paint(ui);
 			log_counts_shown(ui);
+			log_want_shown(ui);
 		}
 		/* After the paint: a list scrolls to its selection when drawn, so
 		 * the rows a key moved to (G, PgDn) are known only now. */

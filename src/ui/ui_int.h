@@ -131,6 +131,7 @@ struct ui {
 	bool counts_logged;          /* ... its counts-first line is written */
 	bool shown_logged;           /* ... and its counts-shown line */
 	bool domains_logged;         /* ... and its counts-domains line */
+	double want_t;               /* when rows shown lacked counts (0: they do not) */
 	double t_start;              /* ms, CLOCK_MONOTONIC, at ui_run */
 };
 
@@ -458,8 +459,9 @@ void diskwatch_add_dir_of(int ifd, const char *file);
 struct live *live_create(struct world *w);
 void live_start(struct live *l, const size_t *first, size_t nfirst);
 /* During a full scan: the mailboxes the screen shows now (indices in
- * world_mailboxes) are read before the next chunk. */
-void live_want(struct live *l, const size_t *mbx, size_t n);
+ * world_mailboxes) are read at once, the chunk being read giving way;
+ * returns how many of them were not read or asked for yet. */
+size_t live_want(struct live *l, const size_t *mbx, size_t n);
 void live_free(struct live **lp);
 /* Descriptors to poll; returns how many were written (at most max). */
 int live_pollfds(struct live *l, struct pollfd *fds, int max);
