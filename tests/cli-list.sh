@@ -123,6 +123,34 @@ dom=$(sed -n '2s/^[^@]*@\([^ ]*\).*/\1/p' "$tmp/out")
 run 0 --config "$tmp/big/vmailadm.yaml" list aliases "$dom" --json
 check "list aliases DOMAIN --json: only that domain's" "len(j) > 0 and all(a['domain'] == '$dom' for a in j)"
 
+# --- the streamed list writes each mailbox without jansson (issue 16):
+# every element byte for byte the object jansson lays out for show, at the
+# same depth, with quotes, backslashes, control bytes, UTF-8 and bytes that
+# are not UTF-8 (jansson leaves such a member out) in the values.
+cp -R "$tmp/w" "$tmp/odd"
+sed -i "s#$tmp/w#$tmp/odd#g" "$tmp/odd/vmailadm.yaml" "$tmp/odd/etc/postfix/main.cf"
+printf 'q@andromed.cloud andromed.cloud/q"b\\s/\n' >>"$tmp/odd/etc/postfix/vmailbox"
+printf 'c@andromed.cloud andromed.cloud/c\001\037\177x/\n' >>"$tmp/odd/etc/postfix/vmailbox"
+printf 'u@andromed.cloud andromed.cloud/\303\251t\342\202\254/\n' >>"$tmp/odd/etc/postfix/vmailbox"
+printf 'x@andromed.cloud andromed.cloud/bad\377\300\257/\n' >>"$tmp/odd/etc/postfix/vmailbox"
+printf 'q@andromed.cloud:{PLAIN}"x\\:::::::userdb_quota_rule=*:storage=2"M\n' >>"$tmp/odd/etc/dovecot/users"
+printf 'c@andromed.cloud:{SHA512-CRYPT}$6$x::::::\n' >>"$tmp/odd/etc/dovecot/users"
+"$VMAILADM" --config "$tmp/odd/vmailadm.yaml" list mailboxes --json >"$tmp/odd.list" 2>/dev/null
+n=0
+for a in $(sed -n 's/^    "address": "\(.*\)",$/\1/p' "$tmp/odd.list"); do
+	n=$((n + 1))
+	"$VMAILADM" --config "$tmp/odd/vmailadm.yaml" show "$a" --json >"$tmp/odd.show" 2>/dev/null
+	python3 - "$tmp/odd.list" "$tmp/odd.show" "$a" <<'PY' || { echo "FAIL: list mailboxes --json: $a not as jansson lays it out"; fail=1; }
+import re, sys
+lst = open(sys.argv[1], "rb").read()
+shown = re.search(rb'\n  "mailbox": (\{.*?\n  \})', open(sys.argv[2], "rb").read(), re.S).group(1)
+key = b'"address": "' + sys.argv[3].encode() + b'"'
+mine = [e for e in re.findall(rb'\n  (\{.*?\n  \})', lst, re.S) if key in e]
+sys.exit(0 if mine == [shown] else 1)
+PY
+done
+[ "$n" = 10 ] || { echo "FAIL: list mailboxes --json: $n mailboxes compared, not 10"; fail=1; }
+
 # --- usage and configuration errors
 run 2 --config "$cfg" list
 run 2 --config "$cfg" list everything

@@ -160,5 +160,8 @@ struct strbuf;
 /* j appended to out as cli_json_print lays it out, nested depth levels
  * deep (its lines after the first indented 2 * depth more). */
 void cli_json_dump(struct strbuf *out, const struct json_t *j, int depth);
+/* cli_json_mailbox(b) appended to out as cli_json_dump lays it out, made
+ * without jansson (the streamed list, issue 16). */
+void cli_json_mailbox_write(struct strbuf *out, const struct mailbox *b, int depth);
 
 #endif

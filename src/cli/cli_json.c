@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <stdio.h>
@@ -19,40 +20,194 @@
 #include "vmailadm/stage.h"
 #include "vmailadm/strbuf.h"
 
-/* true or false, or null when it cannot be looked at (EACCES): unknown is
- * not absent. */
-static json_t *path_exists(const char *path)
+/* true or false, or null (-1) when it cannot be looked at (EACCES):
+ * unknown is not absent. */
+static int path_exists(const char *path)
 {
 	struct stat st;
 	if (stat(path, &st) == 0)
-		return json_true();
-	return errno == ENOENT || errno == ENOTDIR ? json_false() : json_null();
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+}
+
+/* A string as jansson's dump_string writes it without flags: '"', '\\'
+ * and the control characters escaped, everything else (UTF-8 that
+ * json_string checked) as it is. */
+static void cli_json_string(struct strbuf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	sb_addc(out, '"');
+	size_t from = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		sb_add(out, s + from, i - from);
+		from = i + 1;
+		const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+				: c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+				: c == '\t' ? "\\t" : NULL;
+		if (esc) {
+			sb_adds(out, esc);
+		} else {
+			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], '\0' };
+			sb_adds(out, u);
+		}
+	}
+	sb_add(out, s + from, len - from);
+	sb_addc(out, '"');
+}
+
+static void cli_json_indent(struct strbuf *out, int depth)
+{
+	static const char nl_spaces[] = "\n                ";   /* 8 levels */
+	size_t n = 1 + 2 * (size_t)depth;
+	if (n < sizeof nl_spaces) {
+		sb_add(out, nl_spaces, n);
+		return;
+	}
+	sb_addc(out, '\n');
+	for (int i = 0; i < depth; i++)
+		sb_add(out, "  ", 2);
+}
+
+/* jansson's utf8_check_string: what json_string accepts (shortest forms,
+ * no surrogates, nothing past U+10FFFF); it gives NULL for the rest, and
+ * the member is then left out of its object. */
+static bool cli_json_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p++, n, v;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1, v = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2, v = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3, v = c & 0x07;
+		else
+			return false;
+		for (unsigned k = 0; k < n; k++, p++) {
+			if (*p < 0x80 || *p > 0xBF)
+				return false;
+			v = v << 6 | (*p & 0x3F);
+		}
+		if ((n == 2 && v < 0x800) || (n == 3 && v < 0x10000) || v > 0x10FFFF ||
+		    (v >= 0xD800 && v <= 0xDFFF))
+			return false;
+	}
+	return true;
+}
+
+/* One description of an object for two uses: a json_t (show puts it in a
+ * larger document), or its text appended to out as cli_json_dump would lay
+ * out that json_t at depth (the streamed lists: at 100,000 mailboxes,
+ * making the jansson objects only to dump them was 40 % of the time). */
+struct jobj {
+	json_t *o;            /* NULL: text into out */
+	struct strbuf *out;
+	int depth;
+	size_t n;             /* members written */
+};
+
+static void jobj_key(struct jobj *j, const char *key)
+{
+	if (j->n++)
+		sb_addc(j->out, ',');
+	cli_json_indent(j->out, j->depth + 1);
+	cli_json_string(j->out, key, strlen(key));
+	sb_add(j->out, ": ", 2);
+}
+
+/* A string member; as json_object_set_new(json_string(s)) does, none at
+ * all when s is NULL or not UTF-8. */
+static void jobj_str(struct jobj *j, const char *key, const char *s)
+{
+	if (j->o) {
+		json_object_set_new(j->o, key, s ? json_string(s) : NULL);
+	} else if (s && cli_json_utf8(s)) {
+		jobj_key(j, key);
+		cli_json_string(j->out, s, strlen(s));
+	}
+}
+
+/* -1 null, 0 false, 1 true */
+static void jobj_tri(struct jobj *j, const char *key, int v)
+{
+	if (j->o) {
+		json_object_set_new(j->o, key, v < 0 ? json_null() : json_boolean(v));
+		return;
+	}
+	jobj_key(j, key);
+	sb_adds(j->out, v < 0 ? "null" : v ? "true" : "false");
+}
+
+/* A string, or null when s is NULL. */
+static void jobj_nstr(struct jobj *j, const char *key, const char *s)
+{
+	if (s)
+		jobj_str(j, key, s);
+	else
+		jobj_tri(j, key, -1);
+}
+
+static void jobj_int(struct jobj *j, const char *key, json_int_t v)
+{
+	if (j->o) {
+		json_object_set_new(j->o, key, json_integer(v));
+		return;
+	}
+	jobj_key(j, key);
+	sb_addf(j->out, "%" JSON_INTEGER_FORMAT, v);
+}
+
+/* The mailbox object of doc/json.md, the one place its members are named. */
+static void mailbox_members(struct jobj *j, const struct mailbox *b)
+{
+	jobj_str(j, "address", b->address);
+	jobj_str(j, "local", b->local);
+	jobj_str(j, "domain", b->domain);
+	jobj_str(j, "maildir", b->maildir);
+	jobj_str(j, "format", b->is_maildir ? "maildir" : "mbox");
+	jobj_tri(j, "exists", path_exists(b->maildir));
+	jobj_str(j, "value", b->value);
+	jobj_str(j, "file", b->file);
+	jobj_int(j, "line", b->line);
+	char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
+	/* An unreadable passwd-file: null (unknown), never false. */
+	jobj_tri(j, "passwd_known", !b->pw_unknown);
+	jobj_tri(j, "has_password", b->pw_unknown ? -1 : scheme && *scheme);
+	jobj_nstr(j, "password_scheme", scheme && *scheme ? scheme : NULL);
+	free(scheme);
+	if (b->pw)
+		jobj_int(j, "passwd_line", b->pw->line);
+	else
+		jobj_tri(j, "passwd_line", -1);
+	jobj_nstr(j, "quota_rule", b->quota_rule);
+	if (b->quota_bytes >= 0)
+		jobj_int(j, "quota", b->quota_bytes);
+	else
+		jobj_tri(j, "quota", -1);
+	jobj_tri(j, "swallowed_by_catchall", b->swallowed);
 }
 
 json_t *cli_json_mailbox(const struct mailbox *b)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "address", json_string(b->address));
-	json_object_set_new(o, "local", json_string(b->local));
-	json_object_set_new(o, "domain", json_string(b->domain));
-	json_object_set_new(o, "maildir", json_string(b->maildir));
-	json_object_set_new(o, "format", json_string(b->is_maildir ? "maildir" : "mbox"));
-	json_object_set_new(o, "exists", path_exists(b->maildir));
-	json_object_set_new(o, "value", json_string(b->value));
-	json_object_set_new(o, "file", json_string(b->file));
-	json_object_set_new(o, "line", json_integer(b->line));
-	char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
-	/* An unreadable passwd-file: null (unknown), never false. */
-	json_object_set_new(o, "passwd_known", json_boolean(!b->pw_unknown));
-	json_object_set_new(o, "has_password", b->pw_unknown ? json_null()
-							     : json_boolean(scheme && *scheme));
-	json_object_set_new(o, "password_scheme", scheme && *scheme ? json_string(scheme) : json_null());
-	free(scheme);
-	json_object_set_new(o, "passwd_line", b->pw ? json_integer(b->pw->line) : json_null());
-	json_object_set_new(o, "quota_rule", b->quota_rule ? json_string(b->quota_rule) : json_null());
-	json_object_set_new(o, "quota", b->quota_bytes >= 0 ? json_integer(b->quota_bytes) : json_null());
-	json_object_set_new(o, "swallowed_by_catchall", json_boolean(b->swallowed));
-	return o;
+	struct jobj j = { .o = json_object() };
+	mailbox_members(&j, b);
+	return j.o;
+}
+
+void cli_json_mailbox_write(struct strbuf *out, const struct mailbox *b, int depth)
+{
+	struct jobj j = { .out = out, .depth = depth };
+	sb_addc(out, '{');
+	mailbox_members(&j, b);
+	if (j.n)
+		cli_json_indent(out, depth);
+	sb_addc(out, '}');
 }
 
 json_t *cli_json_alias(const struct alias *a)
@@ -130,47 +285,6 @@ void cli_json_print(json_t *j)
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(j);
-}
-
-/* A string as jansson's dump_string writes it without flags: '"', '\\'
- * and the control characters escaped, everything else (UTF-8 that
- * json_string checked) as it is. */
-static void cli_json_string(struct strbuf *out, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	sb_addc(out, '"');
-	size_t from = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		sb_add(out, s + from, i - from);
-		from = i + 1;
-		const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
-				: c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
-				: c == '\t' ? "\\t" : NULL;
-		if (esc) {
-			sb_adds(out, esc);
-		} else {
-			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], '\0' };
-			sb_adds(out, u);
-		}
-	}
-	sb_add(out, s + from, len - from);
-	sb_addc(out, '"');
-}
-
-static void cli_json_indent(struct strbuf *out, int depth)
-{
-	static const char nl_spaces[] = "\n                ";   /* 8 levels */
-	size_t n = 1 + 2 * (size_t)depth;
-	if (n < sizeof nl_spaces) {
-		sb_add(out, nl_spaces, n);
-		return;
-	}
-	sb_addc(out, '\n');
-	for (int i = 0; i < depth; i++)
-		sb_add(out, "  ", 2);
 }
 
 /* Byte for byte json_dumpf's JSON_INDENT(2) layout (jansson's do_dump:

@@ -220,9 +220,20 @@ static size_t list_end(struct table_out *t, size_t count)
 	return count;
 }
 
-/* Element i of a list as JSON, or NULL when it is filtered out (another
- * domain than only). Runs on two threads at once: reads only. */
-typedef json_t *list_elem_fn(const void *items, size_t i, const char *only);
+/* Element i of a list appended to out as JSON one level deep, or false
+ * (nothing appended) when it is filtered out (another domain than only).
+ * Runs on two threads at once: reads only. */
+typedef bool list_elem_fn(struct strbuf *out, const void *items, size_t i, const char *only);
+
+/* An element made with jansson (e may be NULL: filtered out). */
+static bool list_elem_json(struct strbuf *out, json_t *e)
+{
+	if (!e)
+		return false;
+	cli_json_dump(out, e, 1);
+	json_decref(e);
+	return true;
+}
 
 /* A run of elements, made and dumped into out, each after ",\n  " and
  * indented one level deeper than on its own. */
@@ -240,13 +251,12 @@ static void *list_chunk_make(void *arg)
 {
 	struct list_chunk *c = arg;
 	for (size_t i = c->from; i < c->to; i++) {
-		json_t *e = c->elem(c->items, i, c->only);
-		if (!e)
-			continue;
+		size_t at = c->out.len;
 		sb_adds(&c->out, ",\n  ");
-		cli_json_dump(&c->out, e, 1);
-		json_decref(e);
-		c->count++;
+		if (c->elem(&c->out, c->items, i, c->only))
+			c->count++;
+		else
+			sb_truncate(&c->out, at);
 	}
 	return NULL;
 }
@@ -291,11 +301,11 @@ static size_t list_json_array(const void *items, size_t n, list_elem_fn *elem, c
  * domain than only). */
 typedef bool list_row_fn(struct table_out *t, const void *items, size_t i, const char *only);
 
-static json_t *domain_elem(const void *items, size_t i, const char *only)
+static bool domain_elem(struct strbuf *out, const void *items, size_t i, const char *only)
 {
 	const struct domain_rows *r = items;
 	const struct domain *dom = &r->doms[i];
-	return only && strcmp(dom->name, only) != 0 ? NULL : json_domain(dom, r);
+	return list_elem_json(out, only && strcmp(dom->name, only) != 0 ? NULL : json_domain(dom, r));
 }
 
 static bool domain_row(struct table_out *t, const void *items, size_t i, const char *only)
@@ -320,10 +330,13 @@ static bool domain_row(struct table_out *t, const void *items, size_t i, const c
 	return true;
 }
 
-static json_t *mailbox_elem(const void *items, size_t i, const char *only)
+static bool mailbox_elem(struct strbuf *out, const void *items, size_t i, const char *only)
 {
 	const struct mailbox *b = (const struct mailbox *)items + i;
-	return only && strcmp(b->domain, only) != 0 ? NULL : cli_json_mailbox(b);
+	if (only && strcmp(b->domain, only) != 0)
+		return false;
+	cli_json_mailbox_write(out, b, 1);
+	return true;
 }
 
 static bool mailbox_row(struct table_out *t, const void *items, size_t i, const char *only)
@@ -344,10 +357,10 @@ static bool mailbox_row(struct table_out *t, const void *items, size_t i, const 
 	return true;
 }
 
-static json_t *alias_elem(const void *items, size_t i, const char *only)
+static bool alias_elem(struct strbuf *out, const void *items, size_t i, const char *only)
 {
 	const struct alias *a = (const struct alias *)items + i;
-	return only && strcmp(a->domain, only) != 0 ? NULL : cli_json_alias(a);
+	return list_elem_json(out, only && strcmp(a->domain, only) != 0 ? NULL : cli_json_alias(a));
 }
 
 static bool alias_row(struct table_out *t, const void *items, size_t i, const char *only)
@@ -372,10 +385,10 @@ static bool alias_row(struct table_out *t, const void *items, size_t i, const ch
 	return true;
 }
 
-static json_t *catchall_elem(const void *items, size_t i, const char *only)
+static bool catchall_elem(struct strbuf *out, const void *items, size_t i, const char *only)
 {
 	const struct catchall *c = (const struct catchall *)items + i;
-	return only && strcmp(c->domain, only) != 0 ? NULL : json_catchall(c);
+	return list_elem_json(out, only && strcmp(c->domain, only) != 0 ? NULL : json_catchall(c));
 }
 
 static bool catchall_row(struct table_out *t, const void *items, size_t i, const char *only)
@@ -397,11 +410,11 @@ static const char *sysalias_file(const struct aliases *al)
 	return aliases_doc(al) ? doc_name(aliases_doc(al)) : NULL;
 }
 
-static json_t *sysalias_elem(const void *items, size_t i, const char *only)
+static bool sysalias_elem(struct strbuf *out, const void *items, size_t i, const char *only)
 {
 	(void)only;
 	const struct aliases *al = items;
-	return cli_json_sysalias(aliases_entry(al, i), sysalias_file(al));
+	return list_elem_json(out, cli_json_sysalias(aliases_entry(al, i), sysalias_file(al)));
 }
 
 static bool sysalias_row(struct table_out *t, const void *items, size_t i, const char *only)
