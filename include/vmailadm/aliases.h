@@ -26,6 +26,8 @@ struct aliases;
  * and the rest loads (there is no fatal case). */
 struct aliases *aliases_parse(struct doc *doc, struct diags *d);
 void aliases_free(struct aliases **ap);
+/* As table_forget_retired (table.h). */
+void aliases_forget_retired(struct aliases *a);
 struct doc *aliases_doc(const struct aliases *a);
 size_t aliases_count(const struct aliases *a);
 const struct alias_entry *aliases_entry(const struct aliases *a, size_t i);

@@ -46,6 +46,8 @@ struct pwfile;
  * and the rest loads (there is no fatal case). */
 struct pwfile *pwfile_parse(struct doc *doc, struct diags *d);
 void pwfile_free(struct pwfile **pp);
+/* As table_forget_retired (table.h). */
+void pwfile_forget_retired(struct pwfile *p);
 struct doc *pwfile_doc(const struct pwfile *p);
 size_t pwfile_count(const struct pwfile *p);
 const struct pwfile_entry *pwfile_entry(const struct pwfile *p, size_t i);

@@ -83,6 +83,10 @@ struct table;
  * (there is no fatal case). */
 struct table *table_parse(struct doc *doc, enum table_syntax syntax, struct diags *d);
 void table_free(struct table **tp);
+/* The strings of the entries an edit replaced are kept (a world made
+ * from the table borrows them) until this: the caller says nothing points
+ * into them any more (world_rebuild). */
+void table_forget_retired(struct table *t);
 
 struct doc *table_doc(const struct table *t);
 enum table_syntax table_syntax(const struct table *t);

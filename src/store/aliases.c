@@ -158,6 +158,11 @@ struct aliases *aliases_parse(struct doc *doc, struct diags *d)
 	return a;
 }
 
+void aliases_forget_retired(struct aliases *x)
+{
+	entrydoc_forget_retired(&x->ed);
+}
+
 void aliases_free(struct aliases **ap)
 {
 	struct aliases *a = *ap;

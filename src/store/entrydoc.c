@@ -19,6 +19,11 @@ void entrydoc_restart(struct entrydoc *e, size_t nlines)
 	e->index = strmap_create_borrowed(nlines);
 }
 
+void entrydoc_forget_retired(struct entrydoc *e)
+{
+	arena_free(&e->retired);
+}
+
 void entrydoc_free(struct entrydoc *e)
 {
 	strmap_free(&e->index);

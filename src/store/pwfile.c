@@ -188,6 +188,11 @@ struct pwfile *pwfile_parse(struct doc *doc, struct diags *d)
 	return p;
 }
 
+void pwfile_forget_retired(struct pwfile *x)
+{
+	entrydoc_forget_retired(&x->ed);
+}
+
 void pwfile_free(struct pwfile **pp)
 {
 	struct pwfile *p = *pp;

@@ -57,7 +57,8 @@ struct entrydoc_pending {
 /* What an entry document holds besides its entries: the document it owns,
  * the index of first keys, the strings of its entries (rebuilt with them
  * from the document after every edit) and those of replaced entries (the
- * model borrows them: world pointers stay valid until world_free). */
+ * model borrows them: world pointers stay valid until the world is made
+ * again from the edited documents, world_rebuild, or freed). */
 struct entrydoc {
 	struct doc *doc;
 	size_t n;               /* entries */
@@ -71,6 +72,9 @@ struct entrydoc {
 /* Before the document is parsed again: no entries, their strings retired,
  * an empty index sized for nlines. */
 void entrydoc_restart(struct entrydoc *e, size_t nlines);
+/* The strings of replaced entries freed: the caller holds no pointer
+ * into them any more (world_rebuild, once its arrays are made again). */
+void entrydoc_forget_retired(struct entrydoc *e);
 /* The index, the strings and the document. */
 void entrydoc_free(struct entrydoc *e);
 /* A bug (panic) when i is not an entry; who names the caller. */

@@ -335,6 +335,11 @@ struct table *table_parse(struct doc *doc, enum table_syntax syntax, struct diag
 	return t;
 }
 
+void table_forget_retired(struct table *x)
+{
+	entrydoc_forget_retired(&x->ed);
+}
+
 void table_free(struct table **tp)
 {
 	struct table *t = *tp;
