@@ -112,6 +112,7 @@ UI_TESTS = \
 	tests/ui/maillist.sh \
 	tests/ui/maillog.sh \
 	tests/ui/pgsql.sh \
+	tests/ui/pgsql-history.sh \
 	tests/ui/problems.sh \
 	tests/ui/readme-screen.sh \
 	tests/ui/reread.sh \

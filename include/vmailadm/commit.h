@@ -53,10 +53,13 @@ void commit_result_free(struct commit_result *res);
  * set) as a new transaction, the compensating rows printed in preview
  * first; with dry_run nothing else. The commit is pgcommit's (the rows
  * re-read: "changed since the preview" when one is no longer what that
- * commit wrote), then the auth cache flush and an audit record. 0, or -1
- * with d saying why (res says what happened). */
+ * commit wrote), then the auth cache flush and an audit record, each step
+ * given to opts' progress (opts may be NULL). The one way both front ends
+ * roll back there (`vmailadm rollback`, the interface's history). 0, or
+ * -1 with d saying why (res says what happened). */
 struct json_t;
-int pgcommit_rollback(const struct config *cfg, struct json_t *rec, bool dry_run, struct strbuf *preview,
+int pgcommit_rollback(const struct config *cfg, struct json_t *rec, bool dry_run,
+		      const struct commit_opts *opts, struct strbuf *preview,
 		      struct commit_result *res, struct diags *d);
 
 /* Recovery (recover.c). At start: when a journal shows a commit that did

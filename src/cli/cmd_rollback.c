@@ -29,7 +29,7 @@ static int rollback_pgsql(struct cli *cli, json_t *rec, const struct transact_op
 	const char *rid = json_string_value(json_object_get(rec, "id"));
 	if (!o->dry_run)
 		fprintf(stderr, _("rolling back %s\n"), rid);
-	int rc = pgcommit_rollback(cli_config(cli), rec, o->dry_run, &preview, &res, &d);
+	int rc = pgcommit_rollback(cli_config(cli), rec, o->dry_run, NULL, &preview, &res, &d);
 	fputs(sb_str(&preview), stdout);
 	if (res.log.len)
 		fputs(res.log.buf, stderr);

@@ -305,7 +305,8 @@ int pgcommit_run(struct run *r, struct stage *s)
 	return mrc < 0 || res->reload_failed ? -1 : 0;
 }
 
-int pgcommit_rollback(const struct config *cfg, json_t *rec, bool dry_run, struct strbuf *preview,
+int pgcommit_rollback(const struct config *cfg, json_t *rec, bool dry_run,
+		      const struct commit_opts *opts, struct strbuf *preview,
 		      struct commit_result *res, struct diags *d)
 {
 	memset(res, 0, sizeof *res);
@@ -328,7 +329,7 @@ int pgcommit_rollback(const struct config *cfg, json_t *rec, bool dry_run, struc
 		return rc;
 	}
 	res->id = commit_id_new();
-	struct run r = { cfg, NULL, res, d, NULL, 0, 0, NULL };
+	struct run r = { cfg, opts, res, d, NULL, 0, 0, NULL };
 	int lock = state_ensure_dir(cfg, d) < 0 ? -1 : state_lock_take(cfg, cfg->lock_wait, d);
 	if (lock < 0) {
 		pgdb_diff_free(&df);

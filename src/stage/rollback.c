@@ -104,10 +104,11 @@ long rollback_stage(struct stage *s, json_t *rec, bool force, struct strbuf *not
 	if (!rid)
 		rid = "?";
 	if (stage_config(s)->backend == BACKEND_PGSQL) {
-		/* Its files would be the snapshot's: the database's change
-		 * sets are what a rollback there compensates from. */
-		diag_error(d, NULL, 0, _("backend pgsql: the interface does not roll back yet: use "
-					 "vmailadm rollback ID (nothing was changed)"));
+		/* Its files would be the snapshot's: there a rollback is
+		 * its own transaction from the change set (pgcommit_rollback,
+		 * which both front ends call instead). */
+		diag_error(d, NULL, 0, _("backend pgsql: a rollback is not staged, it is committed "
+					 "from the commit's change set (nothing was changed)"));
 		return -1;
 	}
 	long n = 0;

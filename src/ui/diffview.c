@@ -30,6 +30,7 @@ struct diffview {
 	struct list list;
 	enum dv_state state;
 	bool quit_after;
+	struct diffview_txn *txn;   /* a transaction of its own, else NULL: the stage's */
 };
 
 static void add_line(struct diffview *D, enum theme_role role, const char *text, size_t len)
@@ -98,6 +99,11 @@ static void build_preview(struct diffview *D)
 {
 	struct ui *ui = D->ui;
 	clear_lines(D);
+	if (D->txn) {
+		add_str(D, ROLE_SECTION, D->txn->title);
+		add_text(D, D->txn->preview, true);
+		return;
+	}
 	struct stage *s = ui->stage;
 	if (!s || stage_count(s) == 0) {
 		add_str(D, ROLE_DIM, _("Nothing is staged."));
@@ -165,7 +171,8 @@ static void dv_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
 	const char *title;
 	switch (D->state) {
 	case DV_PREVIEW:
-		title = D->quit_after ? _("Preview: c commits and quits, q goes back")
+		title = D->txn ? _("Preview: c commits it as one transaction, q goes back")
+			: D->quit_after ? _("Preview: c commits and quits, q goes back")
 			: _("Preview of the staged changes: c commits, q goes back");
 		break;
 	case DV_COMMITTING: title = _("Committing..."); break;
@@ -208,7 +215,8 @@ static void run_commit(struct diffview *D)
 	struct commit_result res;
 	struct diags d = DIAGS_INIT;
 	lintmark_stop(ui);   /* the commit rebuilds the world lint reads */
-	int rc = stage_commit(ui->stage, &opts, &res, &d);
+	int rc = D->txn ? D->txn->commit(D->txn->ctx, ui->cfg, &opts, &res, &d)
+		 : stage_commit(ui->stage, &opts, &res, &d);
 	add_str(D, ROLE_NORMAL, "");
 	for (size_t i = 0; i < d.n; i++) {
 		char *m = diag_format(&d.v[i]);
@@ -246,7 +254,10 @@ static void run_commit(struct diffview *D)
 	commit_result_free(&res);
 	scroll_end(D);
 	if (committed) {
-		staged_reload(ui);
+		if (D->txn)   /* the staged changes stay, applied to what it wrote */
+			staged_reread(ui, true);
+		else
+			staged_reload(ui);
 		ui_status(ui, rc == 0 ? ROLE_STAGED_ADD : ROLE_WARNING, "%s",
 			  rc == 0 ? _("committed") : _("committed with errors"));
 	} else {
@@ -277,7 +288,7 @@ static bool dv_k_commit(struct screen *s, struct ui *ui, ui_key k)
 	struct diffview *D = (struct diffview *)s;
 	if (D->state != DV_PREVIEW)
 		return true;
-	if (ui->staged == 0)
+	if (ui->staged == 0 && !D->txn)
 		ui_status(ui, ROLE_STATUS, "%s", _("nothing is staged"));
 	else
 		run_commit(D);
@@ -325,6 +336,11 @@ static void dv_free(struct screen *s)
 	struct diffview *D = (struct diffview *)s;
 	clear_lines(D);
 	free(D->v);
+	if (D->txn) {
+		D->txn->free(D->txn->ctx);
+		free(D->txn->preview);
+		free(D->txn);
+	}
 	free(D);
 }
 
@@ -346,6 +362,17 @@ struct screen *diffview_create(struct ui *ui, bool quit_after)
 	D->s.ops = &dv_screen_ops;
 	D->ui = ui;
 	D->quit_after = quit_after;
+	list_init(&D->list, &dv_ops, D);
+	build_preview(D);
+	return &D->s;
+}
+
+struct screen *diffview_create_txn(struct ui *ui, struct diffview_txn *t)
+{
+	struct diffview *D = xcalloc(1, sizeof *D);
+	D->s.ops = &dv_screen_ops;
+	D->ui = ui;
+	D->txn = t;
 	list_init(&D->list, &dv_ops, D);
 	build_preview(D);
 	return &D->s;

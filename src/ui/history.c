@@ -2,7 +2,9 @@
  * when, what, with its files below the list), read by the core's reader
  * (state_audit_read); r rolls the selected one back after a question,
  * through the core that `vmailadm rollback` uses (rollback_stage): its
- * restores are staged like any edit, D previews and commits them. */
+ * restores are staged like any edit, D previews and commits them; on
+ * backend pgsql the rollback is its own transaction (pgcommit_rollback),
+ * previewed at once in the diff view, whose c commits it. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -11,6 +13,8 @@
 #include <jansson.h>
 
 #include "ui_int.h"
+#include "vmailadm/commit.h"
+#include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/rollback.h"
 #include "vmailadm/state.h"
@@ -143,8 +147,54 @@ static bool history_k_move(struct screen *s, struct ui *ui, ui_key k)
 	return list_key(&((struct history *)s)->list, k);
 }
 
+/* backend pgsql: a rollback is a transaction of its own, the rows of the
+ * commit's change set compensated from their before images by the core
+ * `vmailadm rollback` uses (pgcommit_rollback): previewed at once, c in
+ * the preview commits it; the staged edits stay staged. */
+static int history_pg_commit(void *ctx, const struct config *cfg, const struct commit_opts *o,
+			     struct commit_result *res, struct diags *d)
+{
+	struct strbuf again = STRBUF_INIT;   /* the preview shown already */
+	int rc = pgcommit_rollback(cfg, ctx, false, o, &again, res, d);
+	sb_free(&again);
+	return rc;
+}
+
+static void history_pg_free(void *ctx)
+{
+	json_decref(ctx);
+}
+
+static void history_pg_preview(struct ui *ui, json_t *rec)
+{
+	struct strbuf preview = STRBUF_INIT;
+	struct commit_result res;
+	struct diags d = DIAGS_INIT;
+	sb_addf(&preview, _("Roll back %s (change set %s): the rows it changed go back to their "
+			    "before images\n"), history_str(rec, "id"), history_str(rec, "changeset"));
+	int rc = pgcommit_rollback(ui->cfg, rec, true, NULL, &preview, &res, &d);
+	commit_result_free(&res);
+	if (rc < 0) {
+		struct strbuf m = STRBUF_INIT;
+		staged_first_diag(&d, &m, _("the rollback cannot be previewed"));
+		ui_status(ui, ROLE_ERROR, _("nothing was changed: %s"), sb_str(&m));
+		sb_free(&m);
+	} else {
+		struct diffview_txn *t = xcalloc(1, sizeof *t);
+		t->title = _("The rollback: the rows that change");
+		t->preview = sb_detach(&preview);
+		t->commit = history_pg_commit;
+		t->ctx = json_incref(rec);
+		t->free = history_pg_free;
+		ui_push(ui, diffview_create_txn(ui, t));
+	}
+	diags_free(&d);
+	sb_free(&preview);
+}
+
 /* The answer to "roll back?": y stages the restores, f the same without
- * insisting that the files are as the commit left them. */
+ * insisting that the files are as the commit left them (backend pgsql: y
+ * previews the compensating rows). */
 static void history_answer(struct ui *ui, void *ctx, int key)
 {
 	struct history *H = ctx;
@@ -153,6 +203,13 @@ static void history_answer(struct ui *ui, void *ctx, int key)
 		return;
 	}
 	json_t *rec = rollback_find(H->log.records, H->target);
+	if (rec && ui->cfg->backend == BACKEND_PGSQL) {
+		json_incref(rec);
+		ui_pop(ui);   /* the history (frees H): the preview takes its place */
+		history_pg_preview(ui, rec);
+		json_decref(rec);
+		return;
+	}
 	struct strbuf err = STRBUF_INIT, notes = STRBUF_INIT;
 	struct stage *st = rec ? staged_stage(ui, &err) : NULL;
 	if (!rec)
@@ -194,6 +251,9 @@ static void history_answer(struct ui *ui, void *ctx, int key)
 static const char *const history_choices[] = {
 	"y", N_("Yes"), "f", N_("Yes, over later changes"), "n", N_("No"), NULL,
 };
+static const char *const history_pg_choices[] = {
+	"y", N_("Yes, preview it"), "n", N_("No"), NULL,
+};
 
 /* r: the question, then history_answer. */
 static bool history_k_rollback(struct screen *s, struct ui *ui, ui_key k)
@@ -207,12 +267,19 @@ static bool history_k_rollback(struct screen *s, struct ui *ui, ui_key k)
 	H->target = xstrdup(history_str(rec, "id"));
 	struct strbuf t = STRBUF_INIT, who = STRBUF_INIT;
 	history_who(rec, &who);
-	sb_addf(&t, _("Roll back commit %s (%s, by %s)? Its files go back to the backups taken "
-		      "before it and the Maildirs it archived back in place, staged as new changes: "
-		      "D previews them, c commits. A file changed since is refused, unless f."),
-		H->target, history_str(rec, "time"), sb_str(&who));
-	ui_push(ui, form_ask_create(ui, _("Roll back"), sb_str(&t), history_choices, history_answer, H,
-				    NULL));
+	bool pg = ui->cfg->backend == BACKEND_PGSQL;
+	if (pg)
+		sb_addf(&t, _("Roll back commit %s (%s, by %s)? The database rows it changed go back "
+			      "to what they were before it, as a new transaction, previewed first: c "
+			      "commits it. A row changed since is refused."),
+			H->target, history_str(rec, "time"), sb_str(&who));
+	else
+		sb_addf(&t, _("Roll back commit %s (%s, by %s)? Its files go back to the backups taken "
+			      "before it and the Maildirs it archived back in place, staged as new changes: "
+			      "D previews them, c commits. A file changed since is refused, unless f."),
+			H->target, history_str(rec, "time"), sb_str(&who));
+	ui_push(ui, form_ask_create(ui, _("Roll back"), sb_str(&t),
+				    pg ? history_pg_choices : history_choices, history_answer, H, NULL));
 	sb_free(&who);
 	sb_free(&t);
 	return true;
@@ -226,7 +293,8 @@ static const struct keydef history_keys[] = {
 	  .run = history_k_move, .name = "PgUp PgDn  g G",
 	  .help = N_("a page up / down, the newest / oldest commit") },
 	{ .keys = { 'r' }, .run = history_k_rollback, .name = "r",
-	  .help = N_("roll the selected commit back (asks first; staged, D previews and commits)"),
+	  .help = N_("roll the selected commit back (asks first; staged, D previews and commits; "
+		     "backend pgsql: previewed at once, c commits)"),
 	  .bar_key = "r", .bar = N_("Roll back"), .bar_pos = 2 },
 	{ .name = "F1  ?", .help = N_("this help"), .bar_key = "F1", .bar = N_("Help"), .bar_pos = 1 },
 	{ .name = "q  Esc", .help = N_("back to the main screen"), .bar_key = "q", .bar = N_("Back"),

@@ -374,6 +374,21 @@ struct screen *history_create(struct ui *ui);
 
 /* The diff preview and the commit (diffview.c). */
 struct screen *diffview_create(struct ui *ui, bool commit_now);
+/* The same screen for a transaction that is not the stage's (the
+ * history's rollback on backend pgsql): its preview (a unified diff, owned)
+ * under title, c runs commit, whose steps show as they finish; the
+ * screen owns t and frees ctx with free. */
+struct commit_opts;
+struct commit_result;
+struct diffview_txn {
+	const char *title;
+	char *preview;
+	int (*commit)(void *ctx, const struct config *cfg, const struct commit_opts *o,
+		      struct commit_result *res, struct diags *d);
+	void *ctx;
+	void (*free)(void *ctx);
+};
+struct screen *diffview_create_txn(struct ui *ui, struct diffview_txn *t);
 
 /* The recent deliveries and rejections of an address (logview.c), and
  * with a tracer (may be NULL), its prediction beside the last real
