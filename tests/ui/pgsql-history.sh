@@ -101,5 +101,7 @@ expect "Committed (" 10000
 	fail "the staged alias was not committed after the rollback"
 ok "the change staged before the rollback commits after it"
 keys q
+expect "0 staged changes"
 keys q
+expect_quit
 exit 0
