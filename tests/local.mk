@@ -113,6 +113,7 @@ UI_TESTS = \
 	tests/ui/maillog.sh \
 	tests/ui/pgsql.sh \
 	tests/ui/pgsql-history.sh \
+	tests/ui/pgsql-trace.sh \
 	tests/ui/problems.sh \
 	tests/ui/readme-screen.sh \
 	tests/ui/reread.sh \

@@ -116,6 +116,10 @@ struct plan;
  * `lint --fix --json`: operations, files, diff, actions, notes
  * (src/cli/transact.c). */
 struct json_t *cli_json_plan(struct stage *s, const struct plan *p, const char *diff);
+/* The queries a trace ran on database maps (map, key, query, result,
+ * error: doc/json.md), for trace --json and maillog --trace --json. */
+struct trace_result;
+struct json_t *cli_json_trace_queries(const struct trace_result *r);
 /* Every audit record (state_dir/audit.log), oldest first, as a JSON array. */
 struct json_t *cli_audit_records(struct cli *cli);
 int cmd_demo(struct cli *cli, int argc, char **argv);

@@ -145,6 +145,11 @@ struct trace_extmap_ops {
 };
 void trace_set_extmaps(const struct trace_extmap_ops *ops);
 
+/* One line for a query a trace ran (its SQL and answer, skipped, or the
+ * error), translated, without a newline: what every front end shows. */
+struct strbuf;
+void trace_query_text(const struct trace_query *q, struct strbuf *out);
+
 /* Stable names: "maildir", "mbox", "remote", "local", "reject", "defer". */
 const char *trace_kind_name(enum trace_kind k);
 

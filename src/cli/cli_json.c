@@ -19,6 +19,7 @@
 #include "vmailadm/pwfile.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/strbuf.h"
+#include "vmailadm/trace.h"
 
 /* true or false, or null (-1) when it cannot be looked at (EACCES):
  * unknown is not absent. */
@@ -333,4 +334,25 @@ void cli_json_dump(struct strbuf *out, const json_t *j, int depth)
 		sb_addc(out, '}');
 		break;
 	}
+}
+
+static json_t *cli_json_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *cli_json_trace_queries(const struct trace_result *r)
+{
+	json_t *queries = json_array();
+	for (size_t i = 0; i < r->nqueries; i++) {
+		const struct trace_query *q = &r->queries[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "map", json_string(q->map));
+		json_object_set_new(x, "key", json_string(q->key));
+		json_object_set_new(x, "query", cli_json_str_or_null(q->query));
+		json_object_set_new(x, "result", cli_json_str_or_null(q->result));
+		json_object_set_new(x, "error", cli_json_str_or_null(q->error));
+		json_array_append_new(queries, x);
+	}
+	return queries;
 }

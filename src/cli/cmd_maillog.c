@@ -16,6 +16,7 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maillog.h"
+#include "vmailadm/pgtrace.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/trace.h"
 #include "vmailadm/tracecmp.h"
@@ -87,7 +88,7 @@ static bool compare(struct cli *cli, const char *address, const struct maillog_r
 		    size_t n, struct trace_result *res, struct tracecmp *c)
 {
 	struct diags d = DIAGS_INIT;
-	struct tracer *t = trace_open(cli_config(cli), &d);
+	struct tracer *t = pgtrace_open(cli_config(cli), &d);
 	cli_diags(cli, &d);
 	diags_free(&d);
 	if (!t)
@@ -153,7 +154,9 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 		if (traced) {
 			json_t *o = json_object();
 			json_object_set_new(o, "address", json_string(q.address));
-			json_object_set_new(o, "trace", compare_json(&c));
+			json_t *tj = compare_json(&c);
+			json_object_set_new(tj, "queries", cli_json_trace_queries(&res));
+			json_object_set_new(o, "trace", tj);
 			json_object_set_new(o, "records", arr);
 			arr = o;
 		}

@@ -13,7 +13,7 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
-#include "vmailadm/pgtable.h"
+#include "vmailadm/pgtrace.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
@@ -62,14 +62,7 @@ static void print_text(const struct trace_result *r)
 	for (size_t i = 0; i < r->nqueries; i++) {
 		const struct trace_query *q = &r->queries[i];
 		sb_reset(&sb);
-		if (q->error)
-			sb_addf(&sb, _("query %s: error: %s"), q->query ? q->query : q->key, q->error);
-		else if (!q->query)
-			sb_addf(&sb, _("query skipped (key %s)"), q->key);
-		else if (q->result)
-			sb_addf(&sb, _("query %s → %s"), q->query, q->result);
-		else
-			sb_addf(&sb, _("query %s → no row"), q->query);
+		trace_query_text(q, &sb);
 		fputs("  ", stdout);
 		put_printable(stdout, sb_str(&sb));
 		print_where(q->map, 0);
@@ -127,18 +120,7 @@ static json_t *to_json(const struct trace_result *r)
 		json_array_append_new(steps, x);
 	}
 	json_object_set_new(o, "steps", steps);
-	json_t *queries = json_array();
-	for (size_t i = 0; i < r->nqueries; i++) {
-		const struct trace_query *q = &r->queries[i];
-		json_t *x = json_object();
-		json_object_set_new(x, "map", json_string(q->map));
-		json_object_set_new(x, "key", json_string(q->key));
-		json_object_set_new(x, "query", str_or_null(q->query));
-		json_object_set_new(x, "result", str_or_null(q->result));
-		json_object_set_new(x, "error", str_or_null(q->error));
-		json_array_append_new(queries, x);
-	}
-	json_object_set_new(o, "queries", queries);
+	json_object_set_new(o, "queries", cli_json_trace_queries(r));
 	return o;
 }
 
@@ -199,18 +181,9 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 	cli_recover_read(cli);
 	struct config *cfg = cli_config(cli);
 	/* pgsql: and proxy:pgsql: maps are asked the way Postfix asks them;
-	 * on backend pgsql, through the server's own main.cf when it names
-	 * them (the snapshot's copy names flat files in their place) */
-	trace_set_extmaps(&pgtable_trace_ops);
-	if (cfg->server_postfix_dir) {
-		char *server = xasprintf("%s/main.cf", cfg->server_postfix_dir);
-		if (pgtable_maincf_uses_pgsql(server))
-			config_set_derived(cfg, "postfix_dir", cfg->server_postfix_dir,
-					   "backend pgsql (the server's main.cf)");
-		free(server);
-	}
+	 * on backend pgsql, through the server's own main.cf (pgtrace.h) */
 	struct diags d = DIAGS_INIT;
-	struct tracer *t = trace_open(cfg, &d);
+	struct tracer *t = pgtrace_open(cfg, &d);
 	cli_diags(cli, &d);
 	diags_free(&d);
 	if (!t)

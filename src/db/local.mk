@@ -9,6 +9,7 @@ libvmail_a_SOURCES += \
 	src/db/pgdb.c \
 	src/db/pgmaps.c \
 	src/db/pgtable.c \
+	src/db/pgtrace.c \
 	src/db/rowset.c \
 	src/db/pqlib.c \
 	src/db/schema.c \
@@ -16,5 +17,6 @@ libvmail_a_SOURCES += \
 noinst_HEADERS += \
 	include/vmailadm/pgdb.h \
 	include/vmailadm/pgtable.h \
+	include/vmailadm/pgtrace.h \
 	include/vmailadm/pqlib.h \
 	src/db/pgdb_int.h

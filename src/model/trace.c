@@ -31,6 +31,18 @@ const char *trace_kind_name(enum trace_kind k)
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
+void trace_query_text(const struct trace_query *q, struct strbuf *out)
+{
+	if (q->error)
+		sb_addf(out, _("query %s: error: %s"), q->query ? q->query : q->key, q->error);
+	else if (!q->query)
+		sb_addf(out, _("query skipped (key %s)"), q->key);
+	else if (q->result)
+		sb_addf(out, _("query %s → %s"), q->query, q->result);
+	else
+		sb_addf(out, _("query %s → no row"), q->query);
+}
+
 char *trace_fold(const char *s)
 {
 	char *p = xstrdup(s);

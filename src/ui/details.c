@@ -129,12 +129,12 @@ static void details_problems(struct browse *B, lintmark_match match, const void 
 
 /* "Mail for ADDRESS goes": the tracer's steps indented by depth, each with
  * the file and line that decided it, then where the mail ends. */
-static void details_trace(struct browse *B, const char *address, const char *note)
+static void details_trace(struct browse *B, struct tracer *tr, const char *address, const char *note)
 {
-	if (!B->tracer)
+	if (!tr)
 		return;
 	struct trace_result res;
-	trace_address(B->tracer, address, &res);
+	trace_address(tr, address, &res);
 	struct strbuf h = STRBUF_INIT;
 	sb_addf(&h, _("Mail for %s goes"), address);
 	details_heading(B, sb_str(&h));
@@ -150,6 +150,13 @@ static void details_trace(struct browse *B, const char *address, const char *not
 		details_add(B, i == 0 ? _("Steps") : NULL, role, "%*s%s", (int)(2 * depth), "",
 			st->text);
 		details_where(B, st->file, st->line);
+	}
+	for (size_t i = 0; i < res.nqueries; i++) {   /* database maps: what Postfix asks */
+		struct strbuf q = STRBUF_INIT;
+		trace_query_text(&res.queries[i], &q);
+		details_add(B, i == 0 ? _("Queries") : NULL, res.queries[i].error ? ROLE_WARNING : ROLE_DIM,
+			    "%s", sb_str(&q));
+		sb_free(&q);
 	}
 	for (size_t i = 0; i < res.ndests; i++) {
 		const struct trace_dest *d = &res.dests[i];
@@ -303,7 +310,7 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 	struct lintmark_mailbox_arg ma = { b, lintmark_staged_new(B, b) };
 	const char *keys[] = { b->maildir, b->address, b->domain };
 	details_problems(B, lintmark_match_mailbox, &ma, keys, 3);
-	details_trace(B, b->address, NULL);
+	details_trace(B, B->tracer, b->address, NULL);
 }
 
 static void details_alias(struct browse *B, const struct world *w, const struct alias *a)
@@ -324,7 +331,7 @@ static void details_alias(struct browse *B, const struct world *w, const struct 
 	if (!a->is_catchall)
 		details_sendas(B, w, a->address);
 	details_problems(B, lintmark_match_alias, a, &a->address, 1);
-	details_trace(B, a->address, NULL);
+	details_trace(B, B->tracer, a->address, NULL);
 }
 
 static void details_catchall_notes(struct browse *B, const struct world *w,
@@ -363,7 +370,7 @@ static void details_catchall(struct browse *B, const struct world *w, const stru
 	free(at);
 	struct strbuf a = STRBUF_INIT;
 	details_sample_unknown(B->w, c->domain, &a);
-	details_trace(B, sb_str(&a), _("(a made-up address that no entry names: where unknown addresses go)"));
+	details_trace(B, B->tracer, sb_str(&a), _("(a made-up address that no entry names: where unknown addresses go)"));
 	sb_free(&a);
 }
 
@@ -498,7 +505,13 @@ static void details_build_raw(struct browse *B)
 {
 	details_clear(B);
 	if (B->traced) {
-		details_trace(B, B->traced, _("(traced with t; Tab or Left goes back to the selection)"));
+		char *note = NULL;
+		struct tracer *tr = traceserver_for(B->ui, B->tracer, &note);
+		const char *how = _("(traced with t; Tab or Left goes back to the selection)");
+		char *both = note ? xasprintf("%s %s", how, note) : NULL;
+		details_trace(B, tr, B->traced, both ? both : how);
+		free(both);
+		free(note);
 		return;
 	}
 	const struct domain *d = rows_cur_domain(B);

@@ -29,6 +29,7 @@ vmailadm_SOURCES += \
 	src/ui/session.c \
 	src/ui/staged.c \
 	src/ui/theme.c \
+	src/ui/traceserver.c \
 	src/ui/ui.c \
 	src/ui/xpane.c
 nodist_vmailadm_SOURCES = src/ui/theme-default.c

@@ -45,6 +45,11 @@ void logview_show(struct ui *ui, const char *address, struct tracer *tr)
 	size_t n;
 	const struct maillog_record *v = maillog_records(m, &n);
 	struct strbuf t = STRBUF_INIT;
+	char *note = NULL;
+	tr = traceserver_for(ui, tr, &note);   /* backend pgsql: the database's maps */
+	if (note)
+		sb_addf(&t, "%s\n", note);
+	free(note);
 	if (tr)
 		logview_compare(ui, tr, address, v, n, &t);
 	if (n == 0 && rc == 0)

@@ -821,6 +821,7 @@ static void ui_close(struct ui *ui)
 	xpane_free(ui);
 	qstate_free(ui);
 	diskwatch_free(&ui->diskwatch);
+	traceserver_free(ui);
 	live_free(&ui->live);
 	world_free(&ui->world);
 	theme_free(&ui->theme);

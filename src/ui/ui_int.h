@@ -90,6 +90,7 @@ struct glyphs {
 
 struct ui {
 	struct config *cfg;
+	struct tracer *server_tracer;   /* t and L on backend pgsql (traceserver.c), or NULL */
 	struct world *world;
 	struct live *live;
 	struct theme theme;
@@ -389,6 +390,13 @@ struct diffview_txn {
 	void (*free)(void *ctx);
 };
 struct screen *diffview_create_txn(struct ui *ui, struct diffview_txn *t);
+
+/* The tracer of t and L (traceserver.c): on backend pgsql the database's
+ * maps as the running Postfix asks them (pgtrace_open, opened once),
+ * else shown, the tracer of the world the panes show. *note: a line to
+ * show with its trace (to free), or NULL. */
+struct tracer *traceserver_for(struct ui *ui, struct tracer *shown, char **note);
+void traceserver_free(struct ui *ui);
 
 /* The recent deliveries and rejections of an address (logview.c), and
  * with a tracer (may be NULL), its prediction beside the last real
