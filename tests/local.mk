@@ -147,6 +147,7 @@ INTEGRATION_TESTS = \
 	tests/integration/pgsql-live.sh \
 	tests/integration/pgsql-trace.sh \
 	tests/integration/pgsql-rowdiff.sh \
+	tests/integration/pgsql-files.sh \
 	tests/integration/queue-direct.sh \
 	tests/integration/queue-ui.sh \
 	tests/integration/rename-live.sh \

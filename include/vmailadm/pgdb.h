@@ -77,6 +77,9 @@ int pgdb_snapshot_sync(const struct config *cfg, struct diags *d);
 struct pgdb *pgdb_snapshot_conn(const struct config *cfg, struct diags *d);
 /* This process's snapshot directory, or NULL. */
 const char *pgdb_snapshot_dir(void);
+/* Is path one of the snapshot's tables or its passwd-file (whose edits
+ * are rows), not its copy of main.cf or any other file? */
+bool pgdb_snapshot_table(const char *path);
 
 /* backend: pgsql's preview and commit (rowset.c, dbcommit.c). The rows
  * of two worlds (the snapshot as read, the world as staged) and what

@@ -36,6 +36,8 @@ static const char *const replaced[] = { "virtual_mailbox_domains", "virtual_mail
 					"virtual_alias_maps", NULL };
 /* Which snapshot file each names, in that order (export.c's names). */
 static const char *const replaced_file[] = { "virtual_domains", "vmailbox", "virtual_alias" };
+/* Its passwd-file. */
+#define SNAPSHOT_USERS "users"
 
 static struct {
 	char *dir;        /* this process's snapshot directory */
@@ -205,7 +207,7 @@ int pgdb_snapshot_open(struct config *cfg, struct diags *d)
 	free(name);
 	if (rc < 0)
 		return -1;
-	char *users = xasprintf("%s/users", snap.dir);
+	char *users = xasprintf("%s/" SNAPSHOT_USERS, snap.dir);
 	free(cfg->server_postfix_dir);
 	cfg->server_postfix_dir = xstrdup(cfg->postfix_dir);
 	world_set_load_hook(pgdb_snapshot_sync);
@@ -243,6 +245,18 @@ struct pgdb *pgdb_snapshot_conn(const struct config *cfg, struct diags *d)
 	if (!snap.db)
 		snap.db = pgdb_connect(cfg->pgsql_conninfo, d);
 	return snap.db;
+}
+
+bool pgdb_snapshot_table(const char *path)
+{
+	size_t n = snap.dir ? strlen(snap.dir) : 0;
+	if (!n || strncmp(path, snap.dir, n) != 0 || path[n] != '/')
+		return false;
+	const char *name = path + n + 1;
+	for (size_t i = 0; i < sizeof replaced_file / sizeof *replaced_file; i++)
+		if (strcmp(name, replaced_file[i]) == 0)
+			return true;
+	return strcmp(name, SNAPSHOT_USERS) == 0;
 }
 
 const char *pgdb_snapshot_dir(void)

@@ -78,6 +78,29 @@ int commit_run_program(struct run *r, const char *cmdline, const char *what);
 
 /* A new commit's id (names its backups and audit record). */
 char *commit_id_new(void);
+/* pgfiles.c: backend pgsql, the files of a stage that stay files (the
+ * system aliases file) committed with its rows. */
+struct pgfiles {
+	struct written *ws;
+	size_t n, cap;
+	struct digest_cache *cache;
+};
+/* The plan's files sorted: rows, files that stay files (into pf), and
+ * the others refused (each named in d, -1). */
+int pgfiles_check(const struct config *cfg, const struct plan *p, struct pgfiles *pf,
+		  struct diags *d);
+/* Before the transaction: backed up, new versions written, synced, maps
+ * built at temporary names. After it: renamed into place. */
+int pgfiles_prepare(struct run *r, struct pgfiles *pf);
+int pgfiles_install(struct run *r, struct pgfiles *pf);
+/* The new versions not in place stay for the recovery (not removed). */
+void pgfiles_keep(struct pgfiles *pf);
+void pgfiles_free(struct pgfiles *pf);
+/* Recovery, the database holding the commit: every file of journal j
+ * without its new bytes gets them from its temporary version, its map
+ * rebuilt. -1 when one cannot (said). */
+int pgfiles_recover(struct run *r, const struct doc *j, struct strbuf *said);
+
 /* pgcommit.c: the commit on backend: pgsql, under the lock. */
 int pgcommit_run(struct run *r, struct stage *s);
 /* Was the commit of journal j (its id) one of backend pgsql ("backend

@@ -22,6 +22,7 @@ libvmail_a_SOURCES += \
 	src/stage/neighbour.c \
 	src/stage/op.c \
 	src/stage/pgcommit.c \
+	src/stage/pgfiles.c \
 	src/stage/pgrowdiff.c \
 	src/stage/plan.c \
 	src/stage/precheck.c \

@@ -29,25 +29,6 @@
 #include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 
-/* Only the snapshot's tables and passwd-file are rows; main.cf (the
- * snapshot's copy) and the aliases file are not the database's. */
-static int pgcommit_check_files(const struct plan *p, struct diags *d)
-{
-	const char *dir = pgdb_snapshot_dir();
-	size_t n = dir ? strlen(dir) : 0;
-	int rc = 0;
-	for (size_t i = 0; i < p->nfiles; i++) {
-		const char *path = p->files[i]->path;
-		const char *slash = strrchr(path, '/');
-		if (!dir || strncmp(path, dir, n) != 0 || path[n] != '/' || strcmp(slash, "/main.cf") == 0) {
-			diag_error(d, path, 0, _("backend pgsql: this file is not in the database; "
-						 "commit its change with backend: files (nothing was changed)"));
-			rc = -1;
-		}
-	}
-	return rc;
-}
-
 /* The maildirs on this host, once the database names their new state:
  * the moves first (back from the archive, to a renamed mailbox's place,
  * which a delivery may otherwise create empty), then the new ones, then
@@ -78,15 +59,16 @@ static int pgcommit_maildirs(struct run *r, const struct plan *p, const char *ba
 	return mrc;
 }
 
-/* The journal (its id, the maildir actions), durable before the
- * transaction: a commit killed once the database has its rows is finished
- * by the next vmailadm (recover.c asks pgcommit_landed: the maildirs, then
+/* The journal (its id, the maildir actions, the files that stay files
+ * with their temporary versions), durable before the transaction: a
+ * commit killed once the database has its rows is finished by the next
+ * vmailadm (recover.c asks pgcommit_landed: the maildirs, the files, then
  * the auth caches' flush, which every commit owes, maildirs or not), one
  * killed before is not. */
-static int pgcommit_journal(struct run *r, struct stage *s, bool *journal)
+static int pgcommit_journal(struct run *r, struct stage *s, struct pgfiles *pf, bool *journal)
 {
 	*journal = true;
-	int rc = journal_write(r, s, NULL, 0, NULL, 0);
+	int rc = journal_write(r, s, pf->ws, pf->n, NULL, 0);
 	if (rc == 0)
 		rc = inject_at("journal", r->d);
 	commit_step(r, rc == 0, NULL, _("write the journal"));
@@ -239,6 +221,57 @@ static void pgcommit_summary(struct stage *s, struct strbuf *summary, struct str
 	}
 }
 
+/* The transaction, with the files that stay files around it: written at
+ * temporary names and journalled before, renamed once it has committed
+ * (a failure there keeps them and the journal: the next vmailadm finishes
+ * the renames), thrown away when it has not. 0, 1 changed since the
+ * preview, -1. */
+static int pgcommit_txn(struct run *r, struct stage *s, struct pgfiles *pf, bool *journal,
+			bool *files_in)
+{
+	const struct plan *p = stage_plan(s);
+	struct commit_result *res = r->res;
+	*files_in = pf->n == 0;
+	if (pf->n && pgfiles_prepare(r, pf) < 0)
+		return -1;
+	if (pgcommit_journal(r, s, pf, journal) < 0)
+		return -1;
+	struct strbuf summary = STRBUF_INIT, ops = STRBUF_INIT;
+	pgcommit_summary(s, &summary, &ops);
+	struct pgdb_txn t = { .who = state_user_name(), .summary = summary.buf, .ops = ops.buf,
+			      .commit_id = res->id, .step = pgcommit_step };
+	char *cs = NULL;
+	int rc = pgdb_diff_commit(r->cfg, p->rows, &t, &cs, r->d);
+	sb_free(&summary);
+	sb_free(&ops);
+	size_t nrows = pgdb_diff_count(p->rows);
+	if (rc != 0) {
+		if (*journal)
+			state_journal_remove(r->cfg);   /* the transaction did not happen */
+		commit_step(r, false, rc > 0 ? _("changed since the preview: the snapshot was read again; "
+						 "preview and commit again") : NULL,
+			    ngettext("write %zu row in one transaction", "write %zu rows in one transaction",
+				     nrows), nrows);
+		res->rolled_back = true;
+		return rc;
+	}
+	res->committed = true;
+	commit_step(r, true, NULL, ngettext("write %zu row in one transaction (change set %s)",
+					    "write %zu rows in one transaction (change set %s)", nrows),
+		    nrows, cs);
+	res->changeset = cs;
+	if (pf->n) {
+		*files_in = inject_at("pgfiles-install", r->d) == 0 && pgfiles_install(r, pf) == 0;
+		if (!*files_in) {
+			pgfiles_keep(pf);
+			diag_error(r->d, NULL, 0, _("the database is committed, but its files are not all in "
+						    "place: the journal stays, and the next vmailadm finishes "
+						    "them from their new versions"));
+		}
+	}
+	return 0;
+}
+
 int pgcommit_run(struct run *r, struct stage *s)
 {
 	struct diags *d = r->d;
@@ -248,61 +281,42 @@ int pgcommit_run(struct run *r, struct stage *s)
 		return -1;
 	}
 	const struct plan *p = stage_plan(s);
-	if (pgcommit_check_files(p, d) < 0 || inject_at("refresh", d) < 0)
-		return -1;
-	if (!p->rows || pgdb_diff_count(p->rows) == 0) {
+	struct pgfiles pf;
+	int rc = pgfiles_check(r->cfg, p, &pf, d) < 0 || inject_at("refresh", d) < 0 ? -1 : 0;
+	if (rc == 0 && pgdb_diff_count(p->rows) == 0 && pf.n == 0) {
 		diag_error(d, NULL, 0, _("backend pgsql: the staged edits change no row of the database "
 					 "(nothing was changed)"));
-		return -1;
+		rc = -1;
 	}
 	const char *base = stage_maincf_path(s) ? stage_mailbox_base(s) : "";
-	if (precheck_plan(r->cfg, p, base, true, DIAG_ERROR, d) < 0 || inject_at("precheck", d) < 0) {
+	if (rc == 0 && (precheck_plan(r->cfg, p, base, true, DIAG_ERROR, d) < 0 ||
+			inject_at("precheck", d) < 0)) {
 		commit_step(r, false, d->n ? d->v[d->n - 1].msg : NULL, _("check that every action can run"));
-		return -1;
+		rc = -1;
+	} else if (rc == 0) {
+		commit_step(r, true, NULL, _("check that every action can run"));
 	}
-	commit_step(r, true, NULL, _("check that every action can run"));
-	struct strbuf summary = STRBUF_INIT, ops = STRBUF_INIT;
-	pgcommit_summary(s, &summary, &ops);
-	struct pgdb_txn t = { .who = state_user_name(), .summary = summary.buf, .ops = ops.buf,
-			      .commit_id = res->id, .step = pgcommit_step };
-	char *cs = NULL;
-	bool journal;
-	int rc = pgcommit_journal(r, s, &journal);
-	if (rc < 0) {
-		sb_free(&summary);
-		sb_free(&ops);
-		return -1;
-	}
-	rc = pgdb_diff_commit(r->cfg, p->rows, &t, &cs, d);
-	sb_free(&summary);
-	sb_free(&ops);
-	if (rc != 0 && journal)
-		state_journal_remove(r->cfg);   /* the transaction did not happen */
+	bool journal = false, files_in = false;
+	if (rc == 0)
+		rc = pgcommit_txn(r, s, &pf, &journal, &files_in);
 	if (rc != 0) {
-		commit_step(r, false, rc > 0 ? _("changed since the preview: the snapshot was read again; "
-						 "preview and commit again") : NULL,
-			    ngettext("write %zu row in one transaction", "write %zu rows in one transaction",
-				     pgdb_diff_count(p->rows)), pgdb_diff_count(p->rows));
-		res->rolled_back = true;
+		pgfiles_free(&pf);
 		return -1;
 	}
-	res->committed = true;
-	commit_step(r, true, NULL, ngettext("write %zu row in one transaction (change set %s)",
-					    "write %zu rows in one transaction (change set %s)",
-					    pgdb_diff_count(p->rows)), pgdb_diff_count(p->rows), cs);
-	res->changeset = cs;
 	/* The local maildirs, as on files: created once the database names
 	 * them, archived once it no longer does; then the journal goes (a
 	 * failed action is said: it is not tried again). */
 	r->acts = xcalloc(p->nactions ? p->nactions : 1, sizeof *r->acts);
 	int mrc = pgcommit_maildirs(r, p, base);
 	pgcommit_flush(r, p->rows);
-	if (journal)
+	if (journal && files_in)
 		state_journal_remove(r->cfg);   /* after the flush: see pgcommit_journal */
-	audit_append(r, s, NULL, 0, p, mrc == 0 && !res->reload_failed ? "committed" : "committed with errors");
+	bool ok = mrc == 0 && files_in && !res->reload_failed;
+	audit_append(r, s, pf.ws, pf.n, p, ok ? "committed" : "committed with errors");
+	pgfiles_free(&pf);
 	free(r->acts);
 	r->acts = NULL;
-	return mrc < 0 || res->reload_failed ? -1 : 0;
+	return ok ? 0 : -1;
 }
 
 int pgcommit_rollback(const struct config *cfg, json_t *rec, bool dry_run,
@@ -315,6 +329,14 @@ int pgcommit_rollback(const struct config *cfg, json_t *rec, bool dry_run,
 	if (!cs) {
 		diag_error(d, NULL, 0, _("%s wrote no change set of the database: nothing to roll back there"),
 			   rid ? rid : "?");
+		return -1;
+	}
+	json_t *files = json_object_get(rec, "files");
+	if (json_array_size(files)) {
+		const char *f = json_string_value(json_object_get(json_array_get(files, 0), "path"));
+		diag_error(d, f, 0, _("%s also wrote this file: a rollback on backend pgsql puts back the "
+				      "database's rows only, so it is refused (nothing was changed); put the "
+				      "file back from its backup by hand, then roll back"), rid ? rid : "?");
 		return -1;
 	}
 	struct pgdiff *df = pgdb_rollback_diff(cfg, cs, d);

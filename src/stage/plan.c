@@ -136,7 +136,8 @@ static void plan_rows(struct stage *s, struct plan *p)
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < p->nactions; i++) {
-		if (p->actions[i].kind == ACT_POSTMAP || p->actions[i].kind == ACT_POSTALIAS) {
+		if ((p->actions[i].kind == ACT_POSTMAP || p->actions[i].kind == ACT_POSTALIAS) &&
+		    pgdb_snapshot_table(p->actions[i].path)) {
 			free(p->actions[i].path);
 			free(p->actions[i].target);
 			free(p->actions[i].detail);
@@ -265,12 +266,13 @@ const char *plan_action_name(enum action_kind k)
 
 void plan_diff(const struct plan *p, struct strbuf *out)
 {
-	if (p->rows) {
+	/* backend pgsql: the rows, then the files that stay files */
+	if (p->rows)
 		pgdb_diff_print(p->rows, out);
-		return;
-	}
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct staged_file *f = p->files[i];
+		if (p->rows && pgdb_snapshot_table(f->path))
+			continue;
 		const char *from = f->existed ? f->path : "/dev/null";
 		if (f->lazy && f->undo && f->undo->n) {
 			/* only the stretch around the changes: old is not held */

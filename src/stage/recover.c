@@ -145,6 +145,8 @@ int recover_journal(const struct config *cfg, int lock, struct strbuf *said, str
 			free(line);
 		}
 	}
+	if (pg == 1 && pgfiles_recover(&r, j, said) < 0)
+		rc = -1;
 	if (forward && pg == -2) {
 		commit_run_program(&r, cfg->postfix_reload, _("reload Postfix"));
 		commit_run_program(&r, cfg->dovecot_reload, _("reload Dovecot"));

@@ -1,0 +1,196 @@
+/* backend pgsql: the files of a stage that stay files beside the database
+ * (the system aliases file), committed with its rows as one: backed up,
+ * their new versions written, synced and their maps built at temporary
+ * names before the transaction (and named in the journal), renamed into
+ * place once it has committed, thrown away when it has not. A commit
+ * killed between the two is finished from the journal by the next
+ * vmailadm when the database holds its change set (pgfiles_recover), and
+ * otherwise left as they were (nothing was renamed; the temporary
+ * versions go as leftovers). The snapshot's own files are rows, never
+ * written; main.cf's copy in the snapshot is not the server's, so its
+ * edits stay refused. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commit_int.h"
+#include "vmailadm/config.h"
+#include "vmailadm/doc.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/inject.h"
+#include "vmailadm/pgdb.h"
+#include "vmailadm/state.h"
+#include "vmailadm/xalloc.h"
+
+/* Is path the snapshot's (a row), a file that stays one (the aliases
+ * file), or neither (refused: main.cf's copy in the snapshot is not the
+ * server's main.cf)? */
+enum pgfile_kind { PGFILE_ROW, PGFILE_FILE, PGFILE_REFUSED };
+
+static enum pgfile_kind pgfiles_kind(const struct config *cfg, const char *path)
+{
+	if (pgdb_snapshot_table(path))
+		return PGFILE_ROW;
+	if (cfg->aliases_file && strcmp(path, cfg->aliases_file) == 0)
+		return PGFILE_FILE;
+	return PGFILE_REFUSED;
+}
+
+int pgfiles_check(const struct config *cfg, const struct plan *p, struct pgfiles *pf, struct diags *d)
+{
+	memset(pf, 0, sizeof *pf);
+	int rc = 0;
+	for (size_t i = 0; i < p->nfiles; i++) {
+		const char *path = p->files[i]->path;
+		enum pgfile_kind k = pgfiles_kind(cfg, path);
+		if (k == PGFILE_REFUSED) {
+			diag_error(d, path, 0, _("backend pgsql: this file is neither a row of the database "
+						 "nor the system aliases file, and vmailadm does not commit it "
+						 "beside the database yet (its copy in the snapshot is not the "
+						 "server's); nothing was changed"));
+			rc = -1;
+		} else if (k == PGFILE_FILE) {
+			xgrow(&pf->ws, &pf->cap, pf->n + 1, sizeof *pf->ws);
+			struct written *w = &pf->ws[pf->n++];
+			memset(w, 0, sizeof *w);
+			w->f = p->files[i];
+			w->b.src.fd = -1;
+			install_find_map(cfg, p, w);
+		}
+	}
+	return rc;
+}
+
+int pgfiles_prepare(struct run *r, struct pgfiles *pf)
+{
+	struct diags *d = r->d;
+	int rc = 0;
+	for (size_t i = 0; i < pf->n && rc == 0; i++) {
+		struct written *w = &pf->ws[i];
+		if (w->f->existed) {
+			w->backup = state_backup_path(r->cfg, w->f->path, r->res->id);
+			rc = install_backup(w->f, w->backup, d);
+		}
+		if (rc == 0)
+			rc = install_prepare(r, w);
+	}
+	for (size_t i = 0; i < pf->n && rc == 0; i++)
+		rc = atomic_temp_sync(&pf->ws[i].b.src, d);
+	/* every build waited for, even after a failure */
+	for (size_t i = 0; i < pf->n; i++)
+		if (build_wait(r, &pf->ws[i].b, pf->ws[i].tool) < 0)
+			rc = -1;
+	char *cache_path = state_digests_path(r->cfg);
+	pf->cache = digestcache_load(cache_path);
+	free(cache_path);
+	for (size_t i = 0; i < pf->n; i++)
+		install_digest(&pf->ws[i], pf->cache);
+	commit_step(r, rc == 0, rc == 0 ? NULL : d->n ? d->v[d->n - 1].msg : NULL,
+		    ngettext("back up and write %zu file under a temporary name",
+			     "back up and write %zu files under temporary names", pf->n), pf->n);
+	return rc;
+}
+
+int pgfiles_install(struct run *r, struct pgfiles *pf)
+{
+	int rc = install_files(r, NULL, pf->ws, pf->n, NULL, 0);
+	if (rc == 0)
+		install_remember_digests(r->cfg, pf->ws, pf->n, pf->cache);
+	return rc;
+}
+
+void pgfiles_keep(struct pgfiles *pf)
+{
+	for (size_t i = 0; i < pf->n; i++) {
+		struct atomic_temp *t = &pf->ws[i].b.src;
+		free(t->path);   /* forgotten, not removed: pgfiles_recover reads it */
+		t->path = NULL;
+	}
+}
+
+void pgfiles_free(struct pgfiles *pf)
+{
+	for (size_t i = 0; i < pf->n; i++) {
+		build_discard(&pf->ws[i].b);
+		digestcache_file_free(&pf->ws[i].dg);
+		free(pf->ws[i].backup);
+	}
+	free(pf->ws);
+	digestcache_free(&pf->cache);
+	memset(pf, 0, sizeof *pf);
+}
+
+/* The temporary version of path a journal names ("temp PATH.vmailadm-XXXXXX")
+ * that holds the bytes of digest sha, or NULL. */
+static char *pgfiles_temp_of(const struct doc *j, const char *path, const char *sha)
+{
+	size_t plen = strlen(path);
+	for (size_t i = 0; i < doc_count(j); i++) {
+		size_t len;
+		const char *t = doc_text(j, i, &len);
+		if (len != 5 + plen + 16 || strncmp(t, "temp ", 5) != 0 || strncmp(t + 5, path, plen) != 0 ||
+		    strncmp(t + 5 + plen, ".vmailadm-", 10) != 0)
+			continue;
+		char *temp = xmemdup0(t + 5, len - 5);
+		char now[65];
+		bool exists;
+		if (journal_file_sha(temp, now, &exists) == 0 && exists && strcmp(now, sha) == 0)
+			return temp;
+		free(temp);
+	}
+	return NULL;
+}
+
+/* One "file KIND BACKUP OLD NEW PATH" line finished. */
+static int pgfiles_finish(struct run *r, const struct doc *j, const char *line, struct strbuf *said)
+{
+	char kind[64], backup[4096], old_sha[65], new_sha[65], now[65];
+	int off = 0;
+	bool exists;
+	if (sscanf(line, "%63s %4095s %64s %64s %n", kind, backup, old_sha, new_sha, &off) < 4 || off == 0)
+		return 0;   /* recover_file names it */
+	const char *path = line + off;
+	if (journal_file_sha(path, now, &exists) == 0 && strcmp(now, new_sha) == 0)
+		return 0;   /* renamed before the kill */
+	char *temp = pgfiles_temp_of(j, path, new_sha);
+	struct doc *doc = NULL;
+	int rc = temp ? doc_load(temp, false, &doc, r->d) : -1;
+	if (rc == 0) {
+		struct strbuf sb = STRBUF_INIT;
+		doc_render(doc, &sb);
+		char *type = strchr(kind, ':');
+		if (type)
+			*type++ = '\0';
+		bool alias_db = strcmp(kind, "postalias") == 0;
+		rc = !type ? atomic_write(path, sb_str(&sb), sb.len, NULL, true, r->d)
+			   : build_map(r, path, type, sb_str(&sb), sb.len,
+				       alias_db ? r->cfg->postalias : r->cfg->postmap, kind);
+		sb_free(&sb);
+		doc_free(&doc);
+	}
+	if (rc < 0)
+		diag_error(r->d, path, 0, _("the interrupted commit is in the database, but this file's new "
+					    "version cannot be put in place: the journal stays"));
+	else
+		sb_addf(said, _("finished %s from its new version\n"), path);
+	free(temp);
+	return rc;
+}
+
+int pgfiles_recover(struct run *r, const struct doc *j, struct strbuf *said)
+{
+	int rc = 0;
+	for (size_t i = 0; i < doc_count(j); i++) {
+		size_t len;
+		const char *t = doc_text(j, i, &len);
+		if (len <= 5 || strncmp(t, "file ", 5) != 0)
+			continue;
+		char *line = xmemdup0(t + 5, len - 5);
+		if (pgfiles_finish(r, j, line, said) < 0)
+			rc = -1;
+		free(line);
+	}
+	return rc;
+}

@@ -1,0 +1,75 @@
+#!/bin/sh
+# backend: pgsql, the file that stays a file (issue 18): the system
+# aliases file committed with the database's rows as one. A system alias
+# alone: the file written and its aliases.db rebuilt (postalias -q
+# answers), a change set recording it. A batch of a row and a system
+# alias: the preview shows both, the commit writes both. Killed before
+# COMMIT: neither the row nor the file, no temporary file left after the
+# next vmailadm. Killed after COMMIT, before the rename: the next vmailadm
+# finishes the file from its new version (the database holds the row).
+# main.cf's copy in the snapshot stays refused, nothing changed. A
+# rollback of a commit that wrote a file is refused (rows only there).
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+. "${top_srcdir:-.}/tests/integration/pglib.sh"
+pg_test_start
+command -v postalias >/dev/null 2>&1 || { echo "SKIP: postalias is not installed"; exit 77; }
+pg_demo
+printf 'backend: pgsql\npgsql_conninfo: "%s"\ndoveadm: /bin/true\n' "$CI" >>"$Y"
+q() { pg_sql postfix "$1"; }
+A="$T/demo/etc/aliases"
+pq() { postalias -c "$T/demo/etc/postfix" -q "$1" "hash:$A" 2>/dev/null; }
+temps() { ls "$T/demo/etc" | grep -c 'vmailadm-'; }
+
+# A system alias alone.
+out=$(v sysalias set ops root 2>&1) && grep -q '^ops:[[:space:]]*root$' "$A" && [ "$(pq ops)" = root ] &&
+	[ "$(q "SELECT count(*) FROM vmailadm_changeset WHERE ops LIKE '%ops%'")" = 1 ] &&
+	ok "sysalias set: /etc/aliases written, aliases.db answers, a change set records it" ||
+	fail "sysalias set: $out / $(pq ops)"
+echo "$out" | grep -q 'postalias' || fail "sysalias set: no postalias step: $out"
+
+# A row and a system alias in one batch.
+printf 'alias add ventes@andromed.cloud johndoe@andromed.cloud\nsysalias set webops root\n' >"$T/batch"
+out=$(v apply "$T/batch" --dry-run 2>&1)
+echo "$out" | grep -q '^+alias ventes@andromed.cloud goto=johndoe@andromed.cloud' &&
+	echo "$out" | grep -q '^+webops:[[:space:]]*root' &&
+	ok "the preview: the row and the file's diff" || fail "batch preview: $out"
+out=$(v apply "$T/batch" 2>&1) &&
+	[ "$(q "SELECT goto FROM alias WHERE address = 'ventes@andromed.cloud'")" = johndoe@andromed.cloud ] &&
+	[ "$(pq webops)" = root ] && ok "the batch: the row and the file committed together" ||
+	fail "batch: $out / $(pq webops)"
+
+# Killed before COMMIT: nothing.
+printf 'alias add killed1@andromed.cloud johndoe@andromed.cloud\nsysalias set killed1 root\n' >"$T/batch"
+VMAILADM_FAIL_AT=db-commit:kill v apply "$T/batch" >/dev/null 2>&1
+v list domains >/dev/null 2>&1   # the recovery
+[ -z "$(q "SELECT 1 FROM alias WHERE address = 'killed1@andromed.cloud'")" ] && ! grep -q '^killed1:' "$A" &&
+	[ -z "$(pq killed1)" ] && [ "$(temps)" = 0 ] && [ ! -e "$T/demo/state/journal" ] &&
+	ok "killed before COMMIT: no row, no file change, no temporary file" ||
+	fail "killed before COMMIT: $(grep killed1 "$A") $(ls "$T/demo/etc") $(ls "$T/demo/state")"
+
+# Killed after COMMIT, before the file's rename: finished by the next vmailadm.
+printf 'alias add killed2@andromed.cloud johndoe@andromed.cloud\nsysalias set killed2 root\n' >"$T/batch"
+VMAILADM_FAIL_AT=pgfiles-install:kill v apply "$T/batch" >/dev/null 2>&1
+[ -n "$(q "SELECT 1 FROM alias WHERE address = 'killed2@andromed.cloud'")" ] && ! grep -q '^killed2:' "$A" ||
+	fail "the kill after COMMIT did not happen where expected: $(grep killed2 "$A")"
+out=$(v list domains 2>&1)
+grep -q '^killed2:[[:space:]]*root$' "$A" && [ "$(pq killed2)" = root ] && [ "$(temps)" = 0 ] &&
+	[ ! -e "$T/demo/state/journal" ] && ok "killed after COMMIT: the next vmailadm finished the file" ||
+	fail "killed after COMMIT: $out / $(grep killed2 "$A") / $(ls "$T/demo/etc")"
+v log 2>/dev/null | grep -q 'finished by recovery' || fail "the audit log does not say the recovery finished it"
+
+# main.cf stays refused.
+before=$(cksum <"$T/demo/etc/postfix/main.cf")
+out=$(v sendas enable 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q 'nothing was changed' &&
+	[ "$(cksum <"$T/demo/etc/postfix/main.cf")" = "$before" ] && ok "main.cf on pgsql: refused, nothing changed" ||
+	fail "sendas enable (rc $rc): $out"
+
+# A rollback of a commit that wrote a file: refused.
+id=$(v log | awk '/^[0-9]/ {id = $1} /webops/ {print id}' | tail -1)
+n0=$(q "SELECT count(*) FROM vmailadm_changeset")
+out=$(v rollback "$id" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q 'rows only' && [ "$(q "SELECT count(*) FROM vmailadm_changeset")" = "$n0" ] &&
+	[ -n "$(q "SELECT 1 FROM alias WHERE address = 'ventes@andromed.cloud'")" ] &&
+	ok "rollback of a commit with a file: refused, nothing changed" || fail "rollback $id (rc $rc): $out"
+[ $fails -eq 0 ]
