@@ -356,24 +356,24 @@ static const char *const *dv_keybar(struct screen *s)
 
 static const struct screen_ops dv_screen_ops = { dv_draw, dv_key, NULL, dv_free, dv_keybar, &dv_tab };
 
-struct screen *diffview_create(struct ui *ui, bool quit_after)
+static struct screen *diffview_new(struct ui *ui, bool quit_after, struct diffview_txn *t)
 {
 	struct diffview *D = xcalloc(1, sizeof *D);
 	D->s.ops = &dv_screen_ops;
 	D->ui = ui;
 	D->quit_after = quit_after;
+	D->txn = t;
 	list_init(&D->list, &dv_ops, D);
 	build_preview(D);
 	return &D->s;
 }
 
+struct screen *diffview_create(struct ui *ui, bool quit_after)
+{
+	return diffview_new(ui, quit_after, NULL);
+}
+
 struct screen *diffview_create_txn(struct ui *ui, struct diffview_txn *t)
 {
-	struct diffview *D = xcalloc(1, sizeof *D);
-	D->s.ops = &dv_screen_ops;
-	D->ui = ui;
-	D->txn = t;
-	list_init(&D->list, &dv_ops, D);
-	build_preview(D);
-	return &D->s;
+	return diffview_new(ui, false, t);
 }

@@ -87,3 +87,21 @@ GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || return 1
 	mv "$SB_PF/vmailbox" "$SB_PF/virtual_alias" "$SB_PF/virtual_domains" "$1/" || return 1
 	touch -d "@$(($(date +%s) - 5))" "$SB_PF/main.cf"
 }
+
+# The start of an interface test on the database (after tests/ui/lib.sh):
+# skip unless root with PostgreSQL; the demo made, a server started in
+# $WORK (stopped at exit), the demo imported into database postfix (CI:
+# its conninfo). The test then appends backend: pgsql to $CONF.
+pg_ui_demo() {
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the server runs as nobody)"; exit 77; }
+	pg_require
+	make_demo
+	chmod 755 "$WORK"
+	trap 'pg_stop; cleanup' EXIT
+	pg_start "$WORK" || { echo "FAIL: PostgreSQL did not start"; exit 1; }
+	pg_sql postgres "CREATE DATABASE postfix" || exit 1
+	CI="host=$PG_SOCK dbname=postfix user=postgres"
+	"$VMAILADM" --config "$CONF" db init --conninfo "$CI" >/dev/null &&
+		"$VMAILADM" --config "$CONF" db import --conninfo "$CI" >/dev/null ||
+		{ echo "FAIL: db import"; exit 1; }
+}

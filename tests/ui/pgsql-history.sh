@@ -8,17 +8,8 @@
 # refused at c (the rows changed since), nothing written.
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 . "${top_srcdir:-.}/tests/ui/lib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the server runs as nobody)"; exit 77; }
-pg_require
-make_demo
-chmod 755 "$WORK"
-trap 'pg_stop; cleanup' EXIT
-pg_start "$WORK" || { echo "FAIL: PostgreSQL did not start"; exit 1; }
-pg_sql postgres "CREATE DATABASE postfix" || exit 1
-CI="host=$PG_SOCK dbname=postfix user=postgres"
+pg_ui_demo
 v() { "$VMAILADM" --config "$CONF" "$@"; }
-v db init --conninfo "$CI" >/dev/null && v db import --conninfo "$CI" >/dev/null ||
-	{ echo "FAIL: db import"; exit 1; }
 printf 'backend: pgsql\npgsql_conninfo: "%s"\ndoveadm: /bin/true\n' "$CI" >>"$CONF"
 q() { pg_sql postfix "$1"; }
 

@@ -9,17 +9,8 @@
 # a change staged, t says the staged change is not in the database yet.
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 . "${top_srcdir:-.}/tests/ui/lib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the server runs as nobody)"; exit 77; }
-pg_require
-make_demo
-chmod 755 "$WORK"
-trap 'pg_stop; cleanup' EXIT
-pg_start "$WORK" || { echo "FAIL: PostgreSQL did not start"; exit 1; }
-pg_sql postgres "CREATE DATABASE postfix" || exit 1
-CI="host=$PG_SOCK dbname=postfix user=postgres"
+pg_ui_demo
 v() { "$VMAILADM" --config "$CONF" "$@"; }
-v db init --conninfo "$CI" >/dev/null && v db import --conninfo "$CI" >/dev/null ||
-	{ echo "FAIL: db import"; exit 1; }
 PF="$WORK/demo/etc/postfix"
 pg_sql postfix "CREATE ROLE mailreader LOGIN;
 GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || exit 1

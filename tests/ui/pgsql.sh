@@ -7,16 +7,7 @@
 # row is in the database, and the world shown is read again from it.
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 . "${top_srcdir:-.}/tests/ui/lib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the server runs as nobody)"; exit 77; }
-pg_require
-make_demo
-chmod 755 "$WORK"
-trap 'pg_stop; cleanup' EXIT
-pg_start "$WORK" || { echo "FAIL: PostgreSQL did not start"; exit 1; }
-pg_sql postgres "CREATE DATABASE postfix" || exit 1
-CI="host=$PG_SOCK dbname=postfix user=postgres"
-"$VMAILADM" --config "$CONF" db init --conninfo "$CI" >/dev/null &&
-	"$VMAILADM" --config "$CONF" db import --conninfo "$CI" >/dev/null || { echo "FAIL: db import"; exit 1; }
+pg_ui_demo
 printf 'backend: pgsql\npgsql_conninfo: "%s"\ndoveadm: /bin/true\n' "$CI" >>"$CONF"
 
 start_ui 100 30
