@@ -119,6 +119,15 @@ static void plan_add_action(struct plan *p, enum action_kind kind, const char *p
 	};
 }
 
+/* backend pgsql: a file that stays a file beside the rows (the system
+ * aliases file: its map is built and its diff shown), not one of the
+ * snapshot's tables. Without a snapshot (a stage made on flat files for
+ * the row diff alone) every file is rows. */
+static bool plan_stays_file(const char *path)
+{
+	return pgdb_snapshot_dir() && !pgdb_snapshot_table(path);
+}
+
 /* backend: pgsql: the rows of the snapshot as read against the rows of
  * the staged world; the snapshot's texthash: tables are built by nobody
  * (no postmap) and Postfix and Dovecot read the database (no reload). */
@@ -137,7 +146,7 @@ static void plan_rows(struct stage *s, struct plan *p)
 	size_t k = 0;
 	for (size_t i = 0; i < p->nactions; i++) {
 		if ((p->actions[i].kind == ACT_POSTMAP || p->actions[i].kind == ACT_POSTALIAS) &&
-		    pgdb_snapshot_table(p->actions[i].path)) {
+		    !plan_stays_file(p->actions[i].path)) {
 			free(p->actions[i].path);
 			free(p->actions[i].target);
 			free(p->actions[i].detail);
@@ -271,7 +280,7 @@ void plan_diff(const struct plan *p, struct strbuf *out)
 		pgdb_diff_print(p->rows, out);
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct staged_file *f = p->files[i];
-		if (p->rows && pgdb_snapshot_table(f->path))
+		if (p->rows && !plan_stays_file(f->path))
 			continue;
 		const char *from = f->existed ? f->path : "/dev/null";
 		if (f->lazy && f->undo && f->undo->n) {
