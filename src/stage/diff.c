@@ -181,8 +181,9 @@ static size_t anchors(const struct lines *a, size_t a0, size_t a1, const struct 
 	while (size < 2 * (a1 - a0 + b1 - b0))
 		size *= 2;
 	struct anchor_slot *t = xcalloc(size, sizeof *t);
+	struct anchor_slot **slot_a = xmalloc((a1 - a0) * sizeof *slot_a);   /* a's lines' slots */
 	for (size_t i = a0; i < a1; i++) {
-		struct anchor_slot *e = anchor_find(t, size - 1, a, i);
+		struct anchor_slot *e = slot_a[i - a0] = anchor_find(t, size - 1, a, i);
 		e->p = a->p[i], e->len = a->len[i], e->in_a++, e->at_a = i;
 	}
 	for (size_t j = b0; j < b1; j++) {
@@ -192,10 +193,11 @@ static size_t anchors(const struct lines *a, size_t a0, size_t a1, const struct 
 	/* the unique pairs in a's order, then the longest run increasing in b */
 	size_t n = 0, *pa = xmalloc((a1 - a0) * sizeof *pa), *pb = xmalloc((a1 - a0) * sizeof *pb);
 	for (size_t i = a0; i < a1; i++) {
-		struct anchor_slot *e = anchor_find(t, size - 1, a, i);
+		const struct anchor_slot *e = slot_a[i - a0];
 		if (e->in_a == 1 && e->in_b == 1)
 			pa[n] = i, pb[n++] = e->at_b;
 	}
+	free(slot_a);
 	free(t);
 	size_t *tops = xmalloc((n + 1) * sizeof *tops), *prev = xmalloc((n + 1) * sizeof *prev);
 	size_t piles = 0;
