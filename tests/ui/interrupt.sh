@@ -15,12 +15,7 @@ pid_of_ui() {
 }
 stage_alias() {
 	keys Tab a a
-	expect "New alias in andromed.cloud"
-	keys -l "$1"
-	keys Tab
-	keys -l 'johndoe@andromed.cloud'
-	keys Enter
-	expect "1 staged change"
+	alias_form "$1" johndoe@andromed.cloud
 }
 
 start_ui 100 30

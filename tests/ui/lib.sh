@@ -128,6 +128,17 @@ check_width() {
 		[ "$n" -le "${1:-80}" ] || { echo "a line is $n wide: $l"; exit 1; }
 	done || fail "a line is wider than the terminal"
 }
+# alias_form NAME TARGET: in the new-alias form of andromed.cloud (the
+# caller's keys opened it), an alias NAME to TARGET, entered: one change
+# staged.
+alias_form() {
+	expect "New alias in andromed.cloud"
+	keys -l "$1"
+	keys Tab
+	keys -l "$2"
+	keys Enter
+	expect "1 staged change"
+}
 refute() { screen | grep -qF -- "$1" && fail "did not expect '$1' on the screen"; return 0; }
 
 # The program quit, and the terminal is back to the shell's screen.

@@ -69,12 +69,7 @@ ok "message viewer: $n key rows in vmailadm(1)"
 keys q q q
 expect "Domains (5)"
 keys a a
-expect "New alias in andromed.cloud"
-keys -l sales
-keys Tab
-keys -l johndoe@andromed.cloud
-keys Enter
-expect "1 staged change"
+alias_form sales johndoe@andromed.cloud
 keys D
 expect "Preview of the staged changes"
 keys '?'

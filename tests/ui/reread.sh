@@ -19,12 +19,7 @@ ok "a catch-all added by hand shows by itself"
 # Stage an alias, then a mailbox is added by hand: both show, the alias is
 # applied anew on top of the new vmailbox.
 keys Tab a a
-expect "New alias in andromed.cloud"
-keys -l sales
-keys Tab
-keys -l 'johndoe@andromed.cloud'
-keys Enter
-expect "1 staged change"
+alias_form sales 'johndoe@andromed.cloud'
 printf 'zoe@andromed.cloud        andromed.cloud/zoe/\n' >>"$PF/vmailbox"
 expect "the files changed on disk: read again; 1 staged change applied to them anew" 10000
 expect_re "│ [ !]+zoe +.*missing"
