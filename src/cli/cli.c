@@ -154,8 +154,8 @@ static const struct subcommand subcommands[] = {
 	{ "db", "check", N_("db check  name every table and column vmailadm needs that differs"), NULL },
 	{ "db", "import", N_("db import [--dry-run]  move the flat files' accounts into the empty database"),
 	  N_("The rows are shown first (a password as \"(set)\"), then inserted in one\n"
-	     "transaction; what the schema cannot hold (an mbox mailbox, passwd-file\n"
-	     "fields other than the quota) is named.\n"
+	     "transaction (an mbox mailbox too: its maildir without the final '/');\n"
+	     "what the schema cannot hold (passwd-file fields other than the quota) is named.\n"
 	     "  -n, --dry-run  show the rows, change nothing\n") },
 	{ "db", "export", N_("db export --dir DIR  the database's accounts as new flat files in DIR"),
 	  N_("virtual_domains, vmailbox, virtual_alias and users (the passwd-file, 0640),\n"

@@ -1,8 +1,8 @@
 /* db import: a flat-file server's accounts as rows of the shared database,
  * shown first (one line a row, never a password hash), then inserted in
  * one SERIALIZABLE transaction with a log row and a change set: all or
- * nothing. What the schema cannot hold (an mbox mailbox, a passwd-file
- * field other than the quota) is named, not silently dropped. */
+ * nothing. What the schema cannot hold (a passwd-file field other than the
+ * quota rule, an unhosted domain's entry) is named, not silently dropped. */
 #include "config.h"
 
 #include <stdbool.h>

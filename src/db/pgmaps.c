@@ -160,9 +160,18 @@ void pgdb_dovecot_sql(const struct pgdb_client *c, const char *scheme, struct st
 	int bl = (int)strlen(c->base);
 	while (bl > 1 && c->base[bl - 1] == '/')
 		bl--;
-	sb_addf(out, "user_query = SELECT '%.*s/' || maildir AS home, 'maildir:%.*s/' || maildir "
-		     "AS mail, %ld AS uid, %ld AS gid, CASE WHEN quota > 0 THEN '*:bytes=' || quota "
-		     "END AS quota_rule FROM mailbox WHERE username = '%%u' AND active\n",
-		bl, c->base, bl, c->base, c->uid, c->gid);
+	/* Postfix's virtual(8) delivers to an mbox file when the maildir
+	 * column does not end in '/' (as with a vmailbox value): Dovecot is
+	 * given that file as the INBOX, with its other folders and its home
+	 * in the directory FILE.d beside it (an mbox location needs a folder
+	 * root; Dovecot's documentation advises a home apart from the mail).
+	 * right() rather than LIKE: '%' is Dovecot's variable sign. */
+	sb_addf(out, "user_query = SELECT '%.*s/' || maildir || CASE WHEN right(maildir, 1) = '/' "
+		     "THEN '' ELSE '.d' END AS home, CASE WHEN right(maildir, 1) = '/' THEN "
+		     "'maildir:%.*s/' || maildir ELSE 'mbox:%.*s/' || maildir || '.d/mail:INBOX=%.*s/' "
+		     "|| maildir END AS mail, %ld AS uid, %ld AS gid, CASE WHEN quota > 0 THEN "
+		     "'*:bytes=' || quota END AS quota_rule FROM mailbox WHERE username = '%%u' AND "
+		     "active\n",
+		bl, c->base, bl, c->base, bl, c->base, bl, c->base, c->uid, c->gid);
 	sb_adds(out, "iterate_query = SELECT username AS user FROM mailbox WHERE active\n");
 }

@@ -2,7 +2,9 @@
  * flat files' or a snapshot's): one builder for db import and for
  * backend: pgsql, whose preview is the difference between the rows of the
  * world as read and the rows of the world as staged (pgrows_diff), one
- * line a row with the columns that change, never a password hash. */
+ * line a row with the columns that change, never a password hash. A
+ * maildir row and an mbox row differ only by the trailing '/' of their
+ * maildir column, as the vmailbox values do. */
 #include "config.h"
 
 #include <stdio.h>
@@ -68,11 +70,11 @@ static void mailbox_rows(const struct world *w, struct pgrows *r, struct diags *
 	size_t n;
 	const struct mailbox *b = world_mailboxes(w, &n);
 	for (size_t i = 0; i < n; i++, b++) {
-		if (!b->is_maildir) {
-			diag_warn(d, b->file, b->line, _("%s: an mbox mailbox: not imported (the "
-							 "schema holds maildirs)"), b->address);
-			continue;
-		}
+		/* An mbox mailbox is a row too: maildir is what Postfix's
+		 * mailbox query returns, and virtual(8) delivers to an mbox file
+		 * when it does not end in '/', as with the file's value; the
+		 * value is kept as it is, so db export writes it back and the
+		 * snapshot's model sees an mbox (is_maildir false) again. */
 		/* Postfix never delivers to it (its domain is not hosted), and
 		 * the schema's mailbox row needs its domain's row. */
 		if (!hosted(world_domain_find(w, b->domain))) {

@@ -96,7 +96,7 @@ got=$(postmap -c "$T/pf" -q u@a.example "pgsql:$T/pgsql-port/mailbox.cf" 2>&1)
 
 out=$(db dovecot-config --base /srv/mail/ --user mailreader 2>&1) &&
 	echo "$out" | grep -qx "connect = host=$PG_SOCK dbname=postfix user=mailreader" &&
-	echo "$out" | grep -q "^user_query = SELECT '/srv/mail/' || maildir AS home" &&
+	echo "$out" | grep -q "^user_query = SELECT '/srv/mail/' || maildir || CASE WHEN right(maildir, 1) = '/' THEN '' ELSE '.d' END AS home" &&
 	ok "db dovecot-config: the connection and the base" || fail "dovecot-config: $out"
 # Dovecot's user_query, run as Dovecot would for u@a.example.
 uq=$(echo "$out" | sed -n 's/^user_query = //p' | sed "s/%u/u@a.example/")
