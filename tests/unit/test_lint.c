@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "golden.h"
 #include "worldtree.h"
 
 #include "vmailadm/diag.h"
@@ -55,6 +56,61 @@ static const struct lint_problem *find(const struct lint_report *r, const char *
 		    (!subject || (r->v[i].subject && !strcmp(r->v[i].subject, subject))))
 			return &r->v[i];
 	return NULL;
+}
+
+
+/* The text of one problem, as it is shown: message and fix. */
+static char *message_of(const struct lint_problem *p)
+{
+	return xstrdup(p->message);
+}
+
+static char *fix_of(const struct lint_problem *p)
+{
+	return xstrdup(p->fix);
+}
+
+/* s with every from replaced by to, appended to out. */
+static void put_replaced(struct strbuf *out, const char *s, const char *from, const char *to)
+{
+	const char *q;
+	while (*from && (q = strstr(s, from))) {
+		sb_add(out, s, (size_t)(q - s));
+		sb_adds(out, to);
+		s = q + strlen(from);
+	}
+	sb_adds(out, s);
+}
+
+/* One line per problem: every field as shown, the tree's directory, the
+ * tester's own uid:gid (maildir-owner) and the local Dovecot's quota field
+ * and version (quota-nearly-full) named, so that the golden file holds on
+ * any machine. */
+static void dump_report(struct strbuf *out, const char *tree, const struct lint_report *r)
+{
+	const char *version, *field = model_dovecot_quota_field(&version);
+	char *owner = xasprintf("owned by %ld:%ld,", (long)getuid(), (long)getgid());
+	char *dovecot = xasprintf("the field Dovecot %s reads", *version ? version : "2.3");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct lint_problem *p = &r->v[i];
+		char *msg = message_of(p), *fix = fix_of(p);
+		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, c = STRBUF_INIT;
+		sb_addf(&a, "%s %s %s %s:%u subject=%s\n  message=%s\n  fix=%s\n", tree, p->rule,
+			lint_severity_name(p->severity), p->file ? p->file : "-", p->line,
+			p->subject ? p->subject : "(none)", msg, fix);
+		put_replaced(&b, sb_str(&a), wt_dir, "@DIR@");
+		sb_free(&a);
+		put_replaced(&a, sb_str(&b), owner, "owned by @OWNER@,");
+		put_replaced(&c, sb_str(&a), dovecot, "the field Dovecot @VERSION@ reads");
+		put_replaced(out, sb_str(&c), field, "@FIELD@");
+		sb_free(&a);
+		sb_free(&b);
+		sb_free(&c);
+		free(msg);
+		free(fix);
+	}
+	free(owner);
+	free(dovecot);
 }
 
 static struct world *load(struct config *cfg, struct diags *d)
@@ -370,12 +426,42 @@ static void test_quota_takes_known_sizes(void)
 	wt_cfg_free(cfg);
 }
 
+/* Every problem lint reports on every fixture tree, as shown (rule,
+ * severity, file, line, subject, message, fix), against the golden file
+ * taken from the report that formatted its texts when it found them: the
+ * texts built when shown must stay the same bytes. */
+static void test_texts_as_before(void)
+{
+	static const char *const trees[] = { "basic", "domaintables", "filelist", "hashdomains",
+					     "lintbad", "lintgood", "missing", "tricky" };
+	struct strbuf out = STRBUF_INIT;
+	for (size_t i = 0; i < sizeof trees / sizeof trees[0]; i++) {
+		struct config *cfg = !strcmp(trees[i], "lintbad") ? bad_tree() : wt_make(trees[i]);
+		CU_ASSERT_FATAL(cfg != NULL);
+		struct diags d = DIAGS_INIT;
+		struct world *w = NULL;
+		world_load(cfg, &w, &d);
+		if (w) {
+			struct lint_report r;
+			lint_run(w, cfg, &d, &r);
+			dump_report(&out, trees[i], &r);
+			lint_report_free(&r);
+		}
+		world_free(&w);
+		diags_free(&d);
+		wt_cfg_free(cfg);
+	}
+	CU_ASSERT(golden_check(cu_fixture("lint/messages.out"), sb_str(&out)));
+	sb_free(&out);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
 		{ "a clean server has no problem", test_good_has_no_problem },
 		{ "every rule fires on the broken server", test_bad_triggers_every_rule },
 		{ "the quota rule takes the sizes the caller knows", test_quota_takes_known_sizes },
+		{ "every problem's texts are the ones shown before", test_texts_as_before },
 		CU_TEST_INFO_NULL,
 	};
 	int rc = cu_run("lint", tests);
