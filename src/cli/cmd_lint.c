@@ -43,8 +43,11 @@ static void print_report(const struct lint_report *r, bool json)
 			json_object_set_new(o, "severity", json_string(lint_severity_name(p->severity)));
 			json_object_set_new(o, "file", p->file ? json_string(p->file) : json_null());
 			json_object_set_new(o, "line", p->line ? json_integer(p->line) : json_null());
-			json_object_set_new(o, "message", json_string(p->message));
-			json_object_set_new(o, "fix", json_string(p->fix));
+			char *msg = lint_problem_message(p), *fix = lint_problem_fix(p);
+			json_object_set_new(o, "message", json_string(msg));
+			json_object_set_new(o, "fix", json_string(fix));
+			free(msg);
+			free(fix);
 			if (p->subject)
 				json_object_set_new(o, "subject", json_string(p->subject));
 			json_array_append_new(arr, o);
@@ -58,12 +61,15 @@ static void print_report(const struct lint_report *r, bool json)
 		if (p->line)
 			printf(":%u", p->line);
 		printf(": %s: [%s] ", lint_severity_name(p->severity), p->rule);
-		put_printable(stdout, p->message);
-		if (p->fix[0]) {
+		char *msg = lint_problem_message(p), *fix = lint_problem_fix(p);
+		put_printable(stdout, msg);
+		if (fix[0]) {
 			fputs(_(" (fix: "), stdout);
-			put_printable(stdout, p->fix);
+			put_printable(stdout, fix);
 			fputs(")", stdout);
 		}
+		free(msg);
+		free(fix);
 		fputs("\n", stdout);
 	}
 }

@@ -1,6 +1,7 @@
 /* Lint rules over the loaded world, the tracer and the file system (modes,
  * owners, built maps, maildirs); see lint.h for the rule ids. The report
- * owns its strings; lint_fixes builds operations the caller stages. */
+ * owns its strings (one arena) and keeps each text as its format and
+ * arguments (lint_text.c); lint_fixes builds operations the caller stages. */
 #include "config.h"
 
 #include <dirent.h>
@@ -38,73 +39,94 @@ const char *lint_severity_name(enum lint_severity s)
 	return s == LINT_ERROR ? "error" : s == LINT_WARNING ? "warning" : "info";
 }
 
-/* lint_add and lint_fixf are shared with the rules kept in files of their
- * own (lint_int.h); here they keep their short names. */
-#define add lint_add
-#define fixf lint_fixf
+/* The report's strings: the files named (interned: a few dozen for
+ * 300,000 problems), subjects and texts' arguments, in one arena. */
+struct lint_store {
+	struct arena a;
+	struct strmap *files;   /* name -> its copy in a (the key too) */
+};
 
-/* The four strings of p in one block, the message first (lint_report_free
- * frees it): 200,000 problems on 100,000 mailboxes cost 0.5 GB as a
- * 512-byte message buffer and three more allocations each. msg holds the
- * message; it is left empty. */
-static void lint_strings(struct lint_problem *p, struct strbuf *msg, const char *file,
-			 const char *subject, const char *fix)
+static struct lint_store *lint_store_of(struct lint_report *r)
 {
-	sb_addc(msg, '\0');
-	size_t at_file = msg->len;
-	if (file)
-		sb_add(msg, file, strlen(file) + 1);
-	size_t at_subject = msg->len;
-	if (subject)
-		sb_add(msg, subject, strlen(subject) + 1);
-	size_t at_fix = msg->len;
-	sb_add(msg, fix ? fix : "", strlen(fix ? fix : "") + 1);
-	p->message = sb_detach_fit(msg);
-	p->file = file ? p->message + at_file : NULL;
-	p->subject = subject ? p->message + at_subject : NULL;
-	p->fix = p->message + at_fix;
+	if (!r->store) {
+		r->store = xcalloc(1, sizeof *r->store);
+		r->store->files = strmap_create_borrowed(64);
+	}
+	return r->store;
 }
 
-void add(struct lint_report *r, const char *rule, enum lint_severity sev, const char *file,
-	 unsigned line, const char *subject, const char *fix, const char *fmt, ...)
+static const char *lint_intern(struct lint_report *r, const char *file)
 {
-	r->v = xreallocarray(r->v, r->n + 1, sizeof *r->v);
+	if (!file)
+		return NULL;
+	struct lint_store *st = lint_store_of(r);
+	char *copy = strmap_get(st->files, file);
+	if (!copy) {
+		copy = arena_strdup(&st->a, file);
+		strmap_put(st->files, copy, copy);
+	}
+	return copy;
+}
+
+void lint_add(struct lint_report *r, const char *rule, enum lint_severity sev, const char *file,
+	      unsigned line, const char *subject, const char *fmt, ...)
+{
+	struct lint_store *st = lint_store_of(r);
+	if (r->n == r->cap)
+		xgrow(&r->v, &r->cap, r->n + 1, sizeof *r->v);
 	struct lint_problem *p = &r->v[r->n++];
+	memset(p, 0, sizeof *p);
 	p->rule = rule;
 	p->severity = sev;
 	p->line = line;
-	struct strbuf sb = STRBUF_INIT;
+	p->file = lint_intern(r, file);
+	p->msgfmt = fmt;
 	va_list ap;
 	va_start(ap, fmt);
-	sb_vaddf(&sb, fmt, ap);
+	p->msgargs = lint_text_capture(&st->a, fmt, ap, subject, &p->subject);
 	va_end(ap);
-	lint_strings(p, &sb, file, subject, fix);
+	if (subject && !p->subject)
+		p->subject = arena_strdup(&st->a, subject);
 }
 
-void lint_refile(struct lint_problem *p, const char *file)
+void lint_fix(struct lint_report *r, const char *fmt, ...)
 {
-	char *old = p->message;
-	struct strbuf sb = STRBUF_INIT;
-	sb_adds(&sb, old);
-	lint_strings(p, &sb, file, p->subject, p->fix);
-	free(old);
-}
-
-/* A fix text built with a format (the fix column is one line). */
-char *fixf(const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
+	struct lint_problem *p = &r->v[r->n - 1];
+	p->fixfmt = fmt;
+	const char *unused = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	sb_vaddf(&sb, fmt, ap);
+	p->fixargs = lint_text_capture(&r->store->a, fmt, ap, NULL, &unused);
 	va_end(ap);
+}
+
+void lint_refile(struct lint_report *r, struct lint_problem *p, const char *file)
+{
+	p->file = lint_intern(r, file);
+}
+
+char *lint_problem_message(const struct lint_problem *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	lint_text_format(&sb, p->msgfmt, p->msgargs);
+	return sb_detach_fit(&sb);
+}
+
+char *lint_problem_fix(const struct lint_problem *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (p->fixfmt)
+		lint_text_format(&sb, p->fixfmt, p->fixargs);
 	return sb_detach_fit(&sb);
 }
 
 void lint_report_free(struct lint_report *r)
 {
-	for (size_t i = 0; i < r->n; i++)
-		free(r->v[i].message);   /* with the other strings (add) */
+	if (r->store) {
+		strmap_free(&r->store->files);
+		arena_free(&r->store->a);
+		free(r->store);
+	}
 	free(r->v);
 	memset(r, 0, sizeof *r);
 }
@@ -138,28 +160,26 @@ static void lint_aliasdom_problem(void *arg, const struct aliasdom_problem *p)
 {
 	struct lint_report *r = arg;
 	const char *b = p->ad->domain, *a = p->ad->target;
-	char *key = NULL, *fix = NULL;
 	if (p->fault == ALIASDOM_MISSING) {
 		const char *at = strrchr(p->address, '@');
-		key = xasprintf("%.*s@%s", (int)(at - p->address), p->address, b);
-		fix = fixf(_("add the line: vmailadm alias add %s %s"), key, p->address);
-		add(r, "aliasdom-out-of-step", LINT_WARNING, p->file, p->line, b, fix,
-		    _("%s is an alias domain of %s (each of its lines maps user@%s to user@%s), but %s has no line %s: mail to it is refused"),
-		    b, a, b, a, p->address, key);
+		char *key = xasprintf("%.*s@%s", (int)(at - p->address), p->address, b);
+		lint_add(r, "aliasdom-out-of-step", LINT_WARNING, p->file, p->line, b,
+			 _("%s is an alias domain of %s (each of its lines maps user@%s to user@%s), but %s has no line %s: mail to it is refused"),
+			 b, a, b, a, p->address, key);
+		lint_fix(r, _("add the line: vmailadm alias add %s %s"), key, p->address);
+		free(key);
 	} else if (p->fault == ALIASDOM_DANGLING) {
-		fix = fixf(_("remove the line: vmailadm alias del %s"), p->address);
-		add(r, "aliasdom-out-of-step", LINT_WARNING, p->file, p->line, p->address, fix,
-		    _("%s is a line of the alias domain %s, but its address at %s no longer exists: mail to it bounces after it was accepted"),
-		    p->address, b, a);
+		lint_add(r, "aliasdom-out-of-step", LINT_WARNING, p->file, p->line, p->address,
+			 _("%s is a line of the alias domain %s, but its address at %s no longer exists: mail to it bounces after it was accepted"),
+			 p->address, b, a);
+		lint_fix(r, _("remove the line: vmailadm alias del %s"), p->address);
 	} else {
-		fix = fixf(_("one line per address instead: vmailadm domain del %s, then vmailadm domain add %s --alias-of %s"),
-			   b, b, a);
-		add(r, "aliasdom-wildcard", LINT_WARNING, p->file, p->line, p->address, fix,
-		    _("%s %s makes %s a wildcard alias domain of %s, which has no catch-all: Postfix accepts every user of %s at RCPT time and bounces the unknown ones afterwards, to senders that are often forged (backscatter; virtual(5), smtpd_reject_unlisted_recipient)"),
-		    p->address, p->ad->wildcard->value, b, a, b);
+		lint_add(r, "aliasdom-wildcard", LINT_WARNING, p->file, p->line, p->address,
+			 _("%s %s makes %s a wildcard alias domain of %s, which has no catch-all: Postfix accepts every user of %s at RCPT time and bounces the unknown ones afterwards, to senders that are often forged (backscatter; virtual(5), smtpd_reject_unlisted_recipient)"),
+			 p->address, p->ad->wildcard->value, b, a, b);
+		lint_fix(r, _("one line per address instead: vmailadm domain del %s, then vmailadm domain add %s --alias-of %s"),
+			 b, b, a);
 	}
-	free(key);
-	free(fix);
 }
 
 static void lint_alias_domains(const struct world *w, struct lint_report *r)
@@ -184,32 +204,29 @@ static void lint_domains(const struct world *w, struct lint_report *r)
 		    (trace_domain_classes(t, dom->name, &pf, &pl) & DOMAIN_VIRTUAL_ALIAS)) {
 			/* a pattern alias table matches the bare name: with the
 			 * default virtual_alias_domains it makes an alias domain */
-			char *fix = fixf(_("anchor the pattern on an address (/@%s$/ or /^user@/), or set virtual_alias_domains explicitly"),
-					 dom->name);
-			add(r, "domain-in-two-classes", LINT_ERROR, pf, pl, dom->name, fix,
+			lint_add(r, "domain-in-two-classes", LINT_ERROR, pf, pl, dom->name,
 			    _("mailbox domain %s is matched by this pattern of virtual_alias_maps (virtual_alias_domains = $virtual_alias_maps): Postfix warns \"do not list domain %s in BOTH virtual_alias_domains and virtual_mailbox_domains\" and bounces its mailboxes (User unknown in virtual alias table)"),
 			    dom->name, dom->name);
-			free(fix);
+			lint_fix(r, _("anchor the pattern on an address (/@%s$/ or /^user@/), or set virtual_alias_domains explicitly"),
+					 dom->name);
 		}
 		if (dom->conflict) {
 			const struct domain_listing *l = &dom->listings[dom->nlistings - 1];
-			char *fix = fixf(_("list %s in one class only (a mailbox domain belongs in virtual_mailbox_domains alone)"),
-					 dom->name);
-			add(r, "domain-in-two-classes", LINT_ERROR, l->file, l->line, dom->name, fix,
-			    _("domain %s is listed in more than one class; Postfix warns \"do not list domain %s in BOTH ...\" and treats it as %s"),
-			    dom->name, dom->name, model_domain_class_name(dom->class));
-			free(fix);
+			lint_add(r, "domain-in-two-classes", LINT_ERROR, l->file, l->line, dom->name,
+				 _("domain %s is listed in more than one class; Postfix warns \"do not list domain %s in BOTH ...\" and treats it as %s"),
+				 dom->name, dom->name, model_domain_class_name(dom->class));
+			lint_fix(r, _("list %s in one class only (a mailbox domain belongs in virtual_mailbox_domains alone)"),
+				 dom->name);
 		}
 		for (size_t k = 0; k < dom->nlistings; k++) {
 			const struct domain_listing *l = &dom->listings[k];
 			if (l->via[0] != '/')
 				continue;
-			char *fix = fixf(_("use hash:%s (rebuilt with postmap, seen without reload) or run postfix reload after each change"),
-					 l->via);
-			add(r, "domain-list-file-needs-reload", LINT_WARNING, l->file, l->line, l->via, fix,
+			lint_add(r, "domain-list-file-needs-reload", LINT_WARNING, l->file, l->line, l->via,
 			    _("domain list %s is a plain /file/name: Postfix reads it once per process and needs a reload to see changes"),
 			    l->via);
-			free(fix);
+			lint_fix(r, _("use hash:%s (rebuilt with postmap, seen without reload) or run postfix reload after each change"),
+					 l->via);
 			break;
 		}
 	}
@@ -228,11 +245,10 @@ static void lint_domains(const struct world *w, struct lint_report *r)
 			world_domain_class(w, e->lookup_key, &mask);
 			if (!(mask & DOMAIN_VIRTUAL_MAILBOX))
 				continue;
-			char *fix = fixf(_("remove the line '%s' from %s"), e->key, map_file(w, m));
-			add(r, "bare-domain-alias-key", LINT_ERROR, map_file(w, m), e->line, e->lookup_key, fix,
+			lint_add(r, "bare-domain-alias-key", LINT_ERROR, map_file(w, m), e->line, e->lookup_key,
 			    _("bare domain key %s in the alias map turns mailbox domain %s into a virtual alias domain: every mailbox bounces (User unknown in virtual alias table)"),
 			    e->key, e->lookup_key);
-			free(fix);
+			lint_fix(r, _("remove the line '%s' from %s"), e->key, map_file(w, m));
 		}
 	}
 	trace_free(&t);
@@ -280,32 +296,29 @@ static void lint_value(const struct world_map *m, const struct table_entry *e, s
 {
 	if ((m->roles & (MAP_VIRTUAL_ALIAS | MAP_VIRTUAL_MAILBOX)) &&
 	    table_syntax(m->table) == TABLE_REGEXP && upper_only_rule(e)) {
-		char *fix = fixf(_("write the pattern in lower case, or drop the i flag"));
-		add(r, "case-sensitive-pattern", LINT_WARNING, m->ref.path, e->line, e->key, fix,
+		lint_add(r, "case-sensitive-pattern", LINT_WARNING, m->ref.path, e->line, e->key,
 		    _("%s is case-sensitive (flag i) and needs upper case: smtpd looks the recipient up in lower case, so over SMTP it answers 550 (unknown user) for mail that cleanup, for a local submission, delivers by this rule"),
 		    e->key);
-		free(fix);
+		lint_fix(r, _("write the pattern in lower case, or drop the i flag"));
 	}
 	if ((m->roles & MAP_VIRTUAL_ALIAS) && table_syntax(m->table) != TABLE_LIST) {
 		const char *p = e->value, *s;
 		size_t len;
 		while (table_value_next(&p, &s, &len))
 			if (s[0] == '#') {
-				char *fix = fixf(_("put the comment on a line of its own, starting with #"));
-				add(r, "hash-in-value", LINT_WARNING, m->ref.path, e->line, e->key, fix,
+				lint_add(r, "hash-in-value", LINT_WARNING, m->ref.path, e->line, e->key,
 				    _("\"%s\": a # in a lookup table value is no comment: every word after it (\"%s\") is one more recipient"),
 				    e->value, s);
-				free(fix);
+				lint_fix(r, _("put the comment on a line of its own, starting with #"));
 				break;
 			}
 	}
 	if ((m->roles & MAP_VIRTUAL_MAILBOX) && table_syntax(m->table) == TABLE_REGEXP &&
 	    has_substitution(e->value)) {
-		char *fix = fixf(_("list the mailboxes one by one, or use a fixed path"));
-		add(r, "mailbox-map-substitution", LINT_ERROR, m->ref.path, e->line, e->key, fix,
+		lint_add(r, "mailbox-map-substitution", LINT_ERROR, m->ref.path, e->line, e->key,
 		    _("%s → %s: virtual(8) refuses $n in virtual_mailbox_maps (\"regular expression substitution is not allowed: skipping this rule\"): smtpd accepts these addresses at RCPT, then virtual(8) bounces them"),
 		    e->key, e->value);
-		free(fix);
+		lint_fix(r, _("list the mailboxes one by one, or use a fixed path"));
 	}
 }
 
@@ -322,12 +335,11 @@ static void lint_maps(const struct world *w, struct lint_report *r)
 				if (!e->shadowed)
 					continue;
 				const struct table_entry *first = table_lookup(m->table, e->lookup_key);
-				char *fix = fixf(_("remove or merge line %u (the first entry, line %u, is the one used)"),
-						 e->line, first ? first->line : 0);
-				add(r, "duplicate-key", LINT_WARNING, m->ref.path, e->line, e->lookup_key, fix,
+				lint_add(r, "duplicate-key", LINT_WARNING, m->ref.path, e->line, e->lookup_key,
 				    _("duplicate key %s: Postfix uses the first entry and ignores this one"),
 				    e->key);
-				free(fix);
+				lint_fix(r, _("remove or merge line %u (the first entry, line %u, is the one used)"),
+						 e->line, first ? first->line : 0);
 			}
 		}
 		if (!m->ref.path || !(suffix = table_type_built_suffix(m->ref.type)))
@@ -337,18 +349,18 @@ static void lint_maps(const struct world *w, struct lint_report *r)
 			continue;   /* a missing source is reported by the model */
 		char *dbp = xasprintf("%s%s", m->ref.path, suffix);
 		char *subject = xasprintf("%s:%s", m->ref.type, m->ref.path);
-		char *fix = fixf(_("run postmap %s:%s"), m->ref.type, m->ref.path);
 		if (stat(dbp, &db) != 0) {
-			add(r, "map-not-built", LINT_ERROR, m->ref.path, 0, subject, fix,
-			    _("%s does not exist: postmap was never run, Postfix cannot open this table"), dbp);
+			lint_add(r, "map-not-built", LINT_ERROR, m->ref.path, 0, subject,
+				 _("%s does not exist: postmap was never run, Postfix cannot open this table"), dbp);
+			lint_fix(r, _("run postmap %s:%s"), m->ref.type, m->ref.path);
 		} else if (db.st_mtim.tv_sec < src.st_mtim.tv_sec ||
 			   (db.st_mtim.tv_sec == src.st_mtim.tv_sec &&
 			    db.st_mtim.tv_nsec < src.st_mtim.tv_nsec)) {
-			add(r, "map-older-than-source", LINT_ERROR, m->ref.path, 0, subject, fix,
-			    _("%s is older than its source: Postfix still uses the old entries (\"database %s is older than source file %s\")"),
-			    dbp, dbp, m->ref.path);
+			lint_add(r, "map-older-than-source", LINT_ERROR, m->ref.path, 0, subject,
+				 _("%s is older than its source: Postfix still uses the old entries (\"database %s is older than source file %s\")"),
+				 dbp, dbp, m->ref.path);
+			lint_fix(r, _("run postmap %s:%s"), m->ref.type, m->ref.path);
 		}
-		free(fix);
 		free(subject);
 		free(dbp);
 	}
@@ -383,14 +395,13 @@ static void lint_aliases(const struct world *w, struct lint_report *r, const str
 		}
 		if (nsw) {
 			const struct catchall *c = dom->catchall_alias;
-			char *fix = fixf(_("move the catch-all to virtual_mailbox_maps (@%s %s/catchall/) or add an identity entry (u@%s u@%s) for every mailbox"),
-					 dom->name, dom->name, dom->name, dom->name);
-			add(r, "catchall-swallows-mailboxes", LINT_ERROR, c->file, c->line, dom->name, fix,
+			lint_add(r, "catchall-swallows-mailboxes", LINT_ERROR, c->file, c->line, dom->name,
 			    ngettext("catch-all @%s in the alias map swallows %zu mailbox (%s%s): its mail goes to %s",
 				     "catch-all @%s in the alias map swallows %zu mailboxes (%s%s): their mail goes to %s",
 				     nsw),
 			    dom->name, nsw, sb_str(&names), nsw > 3 ? ", ..." : "", c->target);
-			free(fix);
+			lint_fix(r, _("move the catch-all to virtual_mailbox_maps (@%s %s/catchall/) or add an identity entry (u@%s u@%s) for every mailbox"),
+					 dom->name, dom->name, dom->name, dom->name);
 		}
 		sb_free(&names);
 	}
@@ -404,13 +415,12 @@ static void lint_aliases(const struct world *w, struct lint_report *r, const str
 			continue;
 		for (size_t k = 0; k < a->ntargets; k++)
 			if (a->targets[k].class == TARGET_UNKNOWN) {
-				char *fix = fixf(_("create %s or point the catch-all elsewhere"),
-						 a->targets[k].address);
-				add(r, "dangling-alias-target", LINT_WARNING, a->file, a->line,
-				    a->address, fix,
+				lint_add(r, "dangling-alias-target", LINT_WARNING, a->file, a->line,
+				    a->address,
 				    _("catch-all %s forwards to %s, which does not exist: that mail bounces"),
 				    a->address, a->targets[k].address);
-				free(fix);
+				lint_fix(r, _("create %s or point the catch-all elsewhere"),
+						 a->targets[k].address);
 			}
 	}
 	/* every other alias is traced the way Postfix resolves it */
@@ -425,26 +435,25 @@ static void lint_aliases(const struct world *w, struct lint_report *r, const str
 			bool loop = strcmp(tr.limit, "recursion") == 0;
 			/* the alias of a mailbox is its forwarding (issue 15) */
 			bool forward = loop && world_mailbox_find(w, a->address) != NULL;
-			char *fix = loop ? fixf(_("break the loop: one alias in the chain must end at a mailbox or map to itself"))
-					 : fixf(_("split the alias or raise virtual_alias_%s_limit"),
-						strcmp(tr.limit, "length") == 0 ? "address_length" : tr.limit);
-			add(r, forward ? "forward-loop" : loop ? "alias-loop" : "alias-limit", LINT_ERROR, a->file, a->line, a->address,
-			    fix,
-			    loop ? _("alias %s loops: Postfix defers its mail (4.6.0 Alias expansion error, unreasonable virtual_alias_maps map nesting)")
-				 : _("alias %s exceeds the virtual_alias %s limit: Postfix defers its mail (4.6.0 Alias expansion error)"),
-			    a->address, loop ? "" : tr.limit);
-			free(fix);
+			lint_add(r, forward ? "forward-loop" : loop ? "alias-loop" : "alias-limit", LINT_ERROR, a->file, a->line, a->address,
+				 loop ? _("alias %s loops: Postfix defers its mail (4.6.0 Alias expansion error, unreasonable virtual_alias_maps map nesting)")
+				      : _("alias %s exceeds the virtual_alias %s limit: Postfix defers its mail (4.6.0 Alias expansion error)"),
+				 a->address, loop ? "" : tr.limit);
+			if (loop)
+				lint_fix(r, _("break the loop: one alias in the chain must end at a mailbox or map to itself"));
+			else
+				lint_fix(r, _("split the alias or raise virtual_alias_%s_limit"),
+					 strcmp(tr.limit, "length") == 0 ? "address_length" : tr.limit);
 		}
 		for (size_t k = 0; k < tr.ndests; k++) {
 			if (tr.dests[k].kind != TRACE_REJECT)
 				continue;
 			if (strcasecmp(tr.dests[k].address, a->address) == 0 && !a->is_identity)
 				continue;   /* itself: an alias domain reject, reported elsewhere */
-			char *fix = fixf(_("create %s or remove it from the alias"), tr.dests[k].address);
-			add(r, "dangling-alias-target", LINT_WARNING, a->file, a->line, a->address, fix,
+			lint_add(r, "dangling-alias-target", LINT_WARNING, a->file, a->line, a->address,
 			    _("alias %s reaches %s, which resolves to nothing: that mail bounces (%s)"),
 			    a->address, tr.dests[k].address, tr.dests[k].reason);
-			free(fix);
+			lint_fix(r, _("create %s or remove it from the alias"), tr.dests[k].address);
 		}
 		trace_result_free(&tr);
 	}
@@ -463,20 +472,18 @@ static void lint_dovecot_path(const struct config *cfg, const struct mailbox *b,
 	enum dovepath_status st = dovepath_maildir(cfg, b->pw, b->address, &dp);
 	char *loc = dovepath_location(cfg, b->pw);
 	if (st == DOVEPATH_NO_HOME) {
-		char *fix = fixf(_("give %s a home in the passwd-file (field 6) or the userdb"), b->address);
-		add(r, "dovecot-no-home", LINT_ERROR, b->pw ? pwpath : b->file,
-		    b->pw ? b->pw->line : b->line, b->address, fix,
+		lint_add(r, "dovecot-no-home", LINT_ERROR, b->pw ? pwpath : b->file,
+		    b->pw ? b->pw->line : b->line, b->address,
 		    _("Dovecot's mail_location %s needs a home for %s and none is given: Dovecot cannot open the mailbox Postfix delivers to %s"),
 		    loc, b->address, dir);
-		free(fix);
+		lint_fix(r, _("give %s a home in the passwd-file (field 6) or the userdb"), b->address);
 	} else if (st == DOVEPATH_FOUND) {
 		char *key = lint_maildir_key(dp);
 		if (strcmp(key, dir) != 0) {
-			char *fix = fixf(_("make the vmailbox path and dovecot_mail_location (%s) agree"), loc);
-			add(r, "dovecot-path-mismatch", LINT_ERROR, b->file, b->line, b->address, fix,
+			lint_add(r, "dovecot-path-mismatch", LINT_ERROR, b->file, b->line, b->address,
 			    _("Postfix delivers %s to %s but Dovecot reads %s: the user never sees that mail"),
 			    b->address, dir, key);
-			free(fix);
+			lint_fix(r, _("make the vmailbox path and dovecot_mail_location (%s) agree"), loc);
 		}
 		free(key);
 	}
@@ -497,26 +504,24 @@ static void lint_maildir_on_disk(const struct config *cfg, const struct mailbox 
 	/* A maildir this user may not look at is not a missing one. */
 	bool hidden = fd < 0 && lstat(dir, &st) < 0 && errno != ENOENT && errno != ENOTDIR;
 	if (hidden) {
-		add(r, "maildir-unreadable", LINT_INFO, b->file, b->line, dir,
-		    _("run vmailadm as a user who can read it (root)"),
-		    _("the maildir %s of %s cannot be looked at (%s): it is not checked"),
-		    dir, b->address, strerror(errno));
+		lint_add(r, "maildir-unreadable", LINT_INFO, b->file, b->line, dir,
+			 _("the maildir %s of %s cannot be looked at (%s): it is not checked"),
+			 dir, b->address, strerror(errno));
+		lint_fix(r, _("run vmailadm as a user who can read it (root)"));
 	} else if (fd < 0) {
 		if (strncmp(dir, base, strlen(base)) == 0 && *rel) {
-			char *fix = fixf(_("create it (new cur tmp, 0700, owned by %ld:%ld)"),
-					 cfg->vmail_uid, cfg->vmail_gid);
-			add(r, "mailbox-without-maildir", LINT_WARNING, b->file, b->line, dir, fix,
+			lint_add(r, "mailbox-without-maildir", LINT_WARNING, b->file, b->line, dir,
 			    _("the maildir %s of %s does not exist (virtual(8) creates it at the first delivery, Dovecot at the first login)"),
 			    dir, b->address);
-			free(fix);
+			lint_fix(r, _("create it (new cur tmp, 0700, owned by %ld:%ld)"),
+					 cfg->vmail_uid, cfg->vmail_gid);
 		}
 	} else if (fstat(fd, &st) == 0 &&
 		   (st.st_uid != (uid_t)cfg->vmail_uid || st.st_gid != (gid_t)cfg->vmail_gid)) {
-		char *fix = fixf(_("chown -R %ld:%ld %s"), cfg->vmail_uid, cfg->vmail_gid, dir);
-		add(r, "maildir-owner", LINT_WARNING, b->file, b->line, dir, fix,
+		lint_add(r, "maildir-owner", LINT_WARNING, b->file, b->line, dir,
 		    _("the maildir %s is owned by %ld:%ld, not by vmail %ld:%ld: delivery or login fails"),
 		    dir, (long)st.st_uid, (long)st.st_gid, cfg->vmail_uid, cfg->vmail_gid);
-		free(fix);
+		lint_fix(r, _("chown -R %ld:%ld %s"), cfg->vmail_uid, cfg->vmail_gid, dir);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -533,48 +538,43 @@ static void lint_pwfile(const struct world *w, const struct config *cfg, struct 
 		const struct pwfile_entry *e = pwfile_entry(pf, i);
 		if (e->shadowed) {
 			const struct pwfile_entry *first = pwfile_lookup(pf, e->user);
-			char *fix = fixf(_("remove line %u (line %u is the one Dovecot uses)"), e->line,
-					 first ? first->line : 0);
-			add(r, "duplicate-key", LINT_WARNING, pwpath, e->line, e->user, fix,
+			lint_add(r, "duplicate-key", LINT_WARNING, pwpath, e->line, e->user,
 			    _("user %s appears more than once: Dovecot uses the first line and logs \"User %s exists more than once\""),
 			    e->user, e->user);
-			free(fix);
+			lint_fix(r, _("remove line %u (line %u is the one Dovecot uses)"), e->line,
+					 first ? first->line : 0);
 			continue;
 		}
 		const struct mailbox *b = world_mailbox_find(w, e->user);
 		if (!b || !b->local[0]) {
-			char *fix = fixf(_("add the mailbox or remove the line (vmailadm mailbox add %s)"),
-					 e->user);
-			add(r, "password-without-mailbox", LINT_WARNING, pwpath, e->line, e->user, fix,
+			lint_add(r, "password-without-mailbox", LINT_WARNING, pwpath, e->line, e->user,
 			    _("%s can log in but has no mailbox in virtual_mailbox_maps: no mail is delivered to it"),
 			    e->user);
-			free(fix);
+			lint_fix(r, _("add the mailbox or remove the line (vmailadm mailbox add %s)"),
+					 e->user);
 		}
 		char *scheme = pwfile_scheme(e);
 		if (!strcasecmp(scheme, "PLAIN") || !strcasecmp(scheme, "CLEARTEXT") ||
 		    !strcasecmp(scheme, "CLEAR")) {
-			char *fix = fixf(_("hash it: vmailadm lint --fix (rehashes with %s)"),
-					 cfg->password_scheme);
-			add(r, "plain-password", LINT_ERROR, pwpath, e->line, e->user, fix,
+			lint_add(r, "plain-password", LINT_ERROR, pwpath, e->line, e->user,
 			    _("the password of %s is stored in clear ({%s}): anyone who reads the file has it"),
 			    e->user, scheme);
-			free(fix);
+			lint_fix(r, _("hash it: vmailadm lint --fix (rehashes with %s)"),
+					 cfg->password_scheme);
 		} else if (*scheme && passhash_scheme_weak(scheme)) {
-			char *fix = fixf(_("set a new password (vmailadm mailbox passwd %s), hashed with %s"),
-					 e->user, cfg->password_scheme);
-			add(r, "weak-password-scheme", LINT_WARNING, pwpath, e->line, e->user, fix,
+			lint_add(r, "weak-password-scheme", LINT_WARNING, pwpath, e->line, e->user,
 			    _("the password of %s uses the weak scheme %s"), e->user, scheme);
-			free(fix);
+			lint_fix(r, _("set a new password (vmailadm mailbox passwd %s), hashed with %s"),
+					 e->user, cfg->password_scheme);
 		}
 		free(scheme);
 	}
 	const struct stat *st = doc_exists(pwfile_doc(pf)) ? doc_stat(pwfile_doc(pf)) : NULL;
 	if (st && (st->st_mode & 0007)) {
-		char *fix = fixf(_("chmod 0640 %s (owner root, group dovecot)"), pwpath);
-		add(r, "passwd-file-mode", LINT_ERROR, pwpath, 0, pwpath, fix,
+		lint_add(r, "passwd-file-mode", LINT_ERROR, pwpath, 0, pwpath,
 		    _("the passwd-file %s has mode %04o: other users can read the password hashes"), pwpath,
 		    (unsigned)(st->st_mode & 07777));
-		free(fix);
+		lint_fix(r, _("chmod 0640 %s (owner root, group dovecot)"), pwpath);
 	}
 }
 
@@ -590,36 +590,32 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 		char *dir = lint_maildir_key(b->maildir);
 		strmap_put(maildirs, dir, (void *)1);
 		if (!b->pw && !b->pw_unknown) {   /* unknown is not absent */
-			char *fix = fixf(_("vmailadm mailbox passwd %s"), b->address);
-			add(r, "mailbox-without-password", LINT_WARNING, b->file, b->line, b->address, fix,
+			lint_add(r, "mailbox-without-password", LINT_WARNING, b->file, b->line, b->address,
 			    _("mailbox %s has no entry in the passwd-file %s: mail is delivered but nobody can log in to read it"),
 			    b->address, pwpath);
-			free(fix);
+			lint_fix(r, _("vmailadm mailbox passwd %s"), b->address);
 		}
 		bool copy;
 		const struct alias *fw = world_mailbox_forward(b, &copy);
 		if (fw && !copy && b->pw && *b->pw->password) {
-			char *fix = fixf(_("vmailadm forward set %s TARGET... --keep-copy, or remove its password"),
-					 b->address);
-			add(r, "forward-without-copy", LINT_WARNING, fw->file, fw->line, b->address, fix,
+			lint_add(r, "forward-without-copy", LINT_WARNING, fw->file, fw->line, b->address,
 			    _("mailbox %s forwards its mail to %s without keeping a copy, but it still has a login: its INBOX never gets that mail"),
 			    b->address, fw->value);
-			free(fix);
+			lint_fix(r, _("vmailadm forward set %s TARGET... --keep-copy, or remove its password"),
+					 b->address);
 		}
 		if (!b->is_maildir) {
-			char *fix = fixf(_("end the value with '/': %s/"), b->value);
-			add(r, "vmailbox-mbox-path", LINT_WARNING, b->file, b->line, b->address, fix,
+			lint_add(r, "vmailbox-mbox-path", LINT_WARNING, b->file, b->line, b->address,
 			    _("the path %s of %s has no trailing '/': virtual(8) writes an mbox file, not a Maildir"),
 			    b->value, b->address);
-			free(fix);
+			lint_fix(r, _("end the value with '/': %s/"), b->value);
 		}
 		size_t dl = strlen(b->domain);
 		if (strncmp(b->value, b->domain, dl) != 0 || b->value[dl] != '/') {
-			char *fix = fixf(_("use %s/%s/"), b->domain, b->local);
-			add(r, "vmailbox-path-outside-domain", LINT_WARNING, b->file, b->line, b->address, fix,
+			lint_add(r, "vmailbox-path-outside-domain", LINT_WARNING, b->file, b->line, b->address,
 			    _("the path %s of %s is not under its domain directory %s/"), b->value,
 			    b->address, b->domain);
-			free(fix);
+			lint_fix(r, _("use %s/%s/"), b->domain, b->local);
 		}
 		if (b->is_maildir)
 			lint_dovecot_path(cfg, b, dir, pwpath, r);
@@ -684,10 +680,9 @@ static void lint_orphan_maildirs(const struct world *w, struct lint_report *r,
 				continue;
 			char *path = xasprintf("%s/%s/%s", sbase, de->d_name, ue->d_name);
 			if (!strmap_get(maildirs, path)) {
-				char *fix = fixf(_("add a mailbox for it, or archive the directory"));
-				add(r, "maildir-without-mailbox", LINT_WARNING, path, 0, path, fix,
+				lint_add(r, "maildir-without-mailbox", LINT_WARNING, path, 0, path,
 				    _("maildir %s belongs to no mailbox in virtual_mailbox_maps"), path);
-				free(fix);
+				lint_fix(r, _("add a mailbox for it, or archive the directory"));
 			}
 			free(path);
 		}
@@ -717,55 +712,49 @@ static void lint_maincf(const struct world *w, const struct config *cfg, struct 
 	free(uid);
 	long vuid = suid >= 0 ? suid : cfg->vmail_uid;
 	if (vuid < min_uid) {
-		char *fix = fixf(_("use a vmail uid of at least %ld (5000 is usual), or lower virtual_minimum_uid"),
-				 min_uid);
-		add(r, "vmail-uid-below-minimum", LINT_ERROR, mpath, uline, NULL, fix,
+		lint_add(r, "vmail-uid-below-minimum", LINT_ERROR, mpath, uline, NULL,
 		    _("the vmail uid %ld is below virtual_minimum_uid = %ld: virtual(8) defers every delivery"),
 		    vuid, min_uid);
-		free(fix);
+		lint_fix(r, _("use a vmail uid of at least %ld (5000 is usual), or lower virtual_minimum_uid"),
+				 min_uid);
 	}
 	/* Dovecot's own floor (doveconf; default 500): below it every login fails. */
 	long dmin = cfg->dovecot ? cfg->dovecot->first_valid_uid : -1;
 	if (dmin > 0 && vuid < dmin) {
-		char *fix = fixf(_("use a vmail uid of at least %ld, or lower Dovecot's first_valid_uid"), dmin);
-		add(r, "vmail-uid-below-dovecot-minimum", LINT_ERROR, cfg->dovecot->conf, 0, NULL, fix,
+		lint_add(r, "vmail-uid-below-dovecot-minimum", LINT_ERROR, cfg->dovecot->conf, 0, NULL,
 		    _("the vmail uid %ld is below Dovecot's first_valid_uid = %ld: Dovecot refuses every login"),
 		    vuid, dmin);
-		free(fix);
+		lint_fix(r, _("use a vmail uid of at least %ld, or lower Dovecot's first_valid_uid"), dmin);
 	}
 	const char *raw = maincf_raw(mc, "virtual_mailbox_limit", &mline);
 	if (raw) {
 		long lim = maincf_get_long(mc, "virtual_mailbox_limit", 51200000);
 		long msl = maincf_get_long(mc, "message_size_limit", 10240000);
 		if (lim != 0 && lim < msl) {
-			char *fix = fixf(_("remove virtual_mailbox_limit (or set it >= message_size_limit = %ld); use Dovecot's quota for quotas"),
-					 msl);
-			add(r, "virtual-mailbox-limit-not-quota", LINT_ERROR, mpath, mline, NULL, fix,
-			    _("virtual_mailbox_limit = %ld is below message_size_limit = %ld: virtual(8) stops with a configuration error and every mail is deferred"),
-			    lim, msl);
-			free(fix);
+			lint_add(r, "virtual-mailbox-limit-not-quota", LINT_ERROR, mpath, mline, NULL,
+				 _("virtual_mailbox_limit = %ld is below message_size_limit = %ld: virtual(8) stops with a configuration error and every mail is deferred"),
+				 lim, msl);
+			lint_fix(r, _("remove virtual_mailbox_limit (or set it >= message_size_limit = %ld); use Dovecot's quota for quotas"),
+				 msl);
 		} else if (lim != 51200000 && lim != 0) {
-			char *fix = fixf(_("for a quota use Dovecot's quota plugin (userdb_quota_rule) with LMTP delivery"));
-			add(r, "virtual-mailbox-limit-not-quota", LINT_WARNING, mpath, mline, NULL, fix,
+			lint_add(r, "virtual-mailbox-limit-not-quota", LINT_WARNING, mpath, mline, NULL,
 			    _("virtual_mailbox_limit = %ld only caps the size of one file, i.e. one message in a Maildir: it is not a quota"),
 			    lim);
-			free(fix);
+			lint_fix(r, _("for a quota use Dovecot's quota plugin (userdb_quota_rule) with LMTP delivery"));
 		}
 	}
 	const char *base = world_mailbox_base(w);
 	struct stat st;
 	if (*base && stat(base, &st) == 0 && (st.st_mode & 0002)) {
-		char *fix = fixf(_("chmod o-w %s (0770 or 0750, owned by vmail)"), base);
-		add(r, "mail-base-mode", LINT_ERROR, base, 0, base, fix,
+		lint_add(r, "mail-base-mode", LINT_ERROR, base, 0, base,
 		    _("the mail base %s has mode %04o: anyone can create or remove maildirs"), base,
 		    (unsigned)(st.st_mode & 07777));
-		free(fix);
+		lint_fix(r, _("chmod o-w %s (0770 or 0750, owned by vmail)"), base);
 	} else if (*base && stat(base, &st) == 0 && (st.st_mode & 0004)) {
-		char *fix = fixf(_("chmod o-rwx %s (0770 or 0750, owned by vmail)"), base);
-		add(r, "mail-base-mode", LINT_WARNING, base, 0, base, fix,
+		lint_add(r, "mail-base-mode", LINT_WARNING, base, 0, base,
 		    _("the mail base %s has mode %04o: any local user can list the domains and users"),
 		    base, (unsigned)(st.st_mode & 07777));
-		free(fix);
+		lint_fix(r, _("chmod o-rwx %s (0770 or 0750, owned by vmail)"), base);
 	}
 }
 
@@ -831,20 +820,22 @@ void lint_run_with(const struct world *w, const struct config *cfg,
 	/* What such a file holds is unknown: the rules above drew no
 	 * conclusion from its absence, and this says why the report is
 	 * incomplete. */
-	for (size_t i = 0; i < world_unreadable_count(w); i++)
-		add(out, "unreadable-file", LINT_ERROR, world_unreadable(w, i), 0, NULL,
-		    _("run vmailadm as a user who can read it (root)"),
-		    _("%s cannot be read: what it holds is unknown, and no conclusion is drawn from it"),
-		    world_unreadable(w, i));
+	for (size_t i = 0; i < world_unreadable_count(w); i++) {
+		lint_add(out, "unreadable-file", LINT_ERROR, world_unreadable(w, i), 0, NULL,
+			 _("%s cannot be read: what it holds is unknown, and no conclusion is drawn from it"),
+			 world_unreadable(w, i));
+		lint_fix(out, _("run vmailadm as a user who can read it (root)"));
+	}
 	size_t nrules = out->n;
 	for (size_t i = 0; load_diags && i < load_diags->n; i++) {
 		const struct diag *g = &load_diags->v[i];
 		if (reported_at(out, nrules, g->file, g->line) ||
 		    (g->line == 0 && unreadable(w, g->file)))
 			continue;   /* the rule above says it better */
-		add(out, "syntax", g->level == DIAG_ERROR ? LINT_ERROR
-				   : g->level == DIAG_WARNING ? LINT_WARNING : LINT_INFO,
-		    g->file, g->line, NULL, _("correct the line"), "%s", g->msg);
+		lint_add(out, "syntax", g->level == DIAG_ERROR ? LINT_ERROR
+					: g->level == DIAG_WARNING ? LINT_WARNING : LINT_INFO,
+			 g->file, g->line, NULL, "%s", g->msg);
+		lint_fix(out, _("correct the line"));
 	}
 	lint_pgsql_names(cfg, out);
 	if (out->n > 1)

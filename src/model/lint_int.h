@@ -1,18 +1,37 @@
 /* Private to lint.c and the lint rules kept in files of their own
- * (lint_quota.c, lint_sendas.c, lint_pgsql.c): adding a problem to a report, and those rules. */
+ * (lint_quota.c, lint_sendas.c, lint_pgsql.c): adding a problem to a report
+ * (its texts kept as formats and arguments, lint_text.c), and those rules. */
 #ifndef VMAILADM_LINT_INT_H
 #define VMAILADM_LINT_INT_H
 #include "vmailadm/lint.h"
 
 struct world;
 
+#include <stdarg.h>
+
+#include "vmailadm/arena.h"
+
+struct strbuf;
+
+/* A problem: its message is fmt (translated) with its arguments, kept as
+ * printf would read them and formatted when shown (lint_text.c). */
 void lint_add(struct lint_report *r, const char *rule, enum lint_severity sev, const char *file,
-	      unsigned line, const char *subject, const char *fix, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
-/* p's file is file now (its strings are one block: lint_add). */
-void lint_refile(struct lint_problem *p, const char *file);
-/* A fix text built with a format (the fix column is one line). */
-char *lint_fixf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+	      unsigned line, const char *subject, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+/* The fix of the problem lint_add added last (one line, translated). */
+void lint_fix(struct lint_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* p's file is file now. */
+void lint_refile(struct lint_report *r, struct lint_problem *p, const char *file);
+
+/* lint_text.c: the arguments fmt takes from ap, encoded in a (NULL when
+ * it takes none). When one of its strings is the pointer share, *shared
+ * is set to that string's copy (a subject named in the message is kept
+ * once). */
+const char *lint_text_capture(struct arena *a, const char *fmt, va_list ap, const char *share,
+			      const char **shared);
+/* fmt with the arguments lint_text_capture kept, appended to sb: the bytes
+ * sb_addf(sb, fmt, ...) gives with the same arguments. */
+void lint_text_format(struct strbuf *sb, const char *fmt, const char *args);
 
 /* Asked between maildirs, the slow part (one open or two fstatat each),
  * and between traced aliases: true when the caller gave up on this report;

@@ -167,13 +167,14 @@ static void lint_pg_proxy(struct lint_pg *c)
 		    strmap_get(told, u->spec))
 			continue;
 		strmap_put(told, u->spec, (void *)1);
-		char *fix = own ? lint_fixf(_("add proxy:%s to proxy_read_maps (line %u of %s), or name $%s there as Postfix's default does"),
-					    t, pline, c->mcpath, u->param)
-				: lint_fixf(_("add proxy:%s to proxy_read_maps"), t);
-		lint_add(c->r, "proxy-map-not-approved", LINT_ERROR, c->mcpath, u->line, u->spec, fix,
+		lint_add(c->r, "proxy-map-not-approved", LINT_ERROR, c->mcpath, u->line, u->spec,
 			 _("%s uses %s, but proxy_read_maps does not list it: proxymap refuses it (\"request for unapproved table\") and every lookup in it fails (451 4.3.0 Temporary lookup failure)"),
 			 u->param, u->spec);
-		free(fix);
+		if (own)
+			lint_fix(c->r, _("add proxy:%s to proxy_read_maps (line %u of %s), or name $%s there as Postfix's default does"),
+				 t, pline, c->mcpath, u->param);
+		else
+			lint_fix(c->r, _("add proxy:%s to proxy_read_maps"), t);
 	}
 	strmap_free(&told);
 	strmap_free(&ok);
@@ -238,13 +239,12 @@ static void lint_pg_report_chroot(struct lint_pg *c, const struct lint_pg_svc *s
 				  unsigned line, const char *param, const char *spec)
 {
 	char *where = xasprintf("%s:%u", c->mspath, s->line);
-	char *fix = lint_fixf(_("use proxy:%s (proxymap is not chrooted; list it in proxy_read_maps), or set the chroot column of %s to n"),
-			      spec, s->name);
-	lint_add(c->r, "pgsql-map-in-chroot", LINT_ERROR, file, line, spec, fix,
+	lint_add(c->r, "pgsql-map-in-chroot", LINT_ERROR, file, line, spec,
 		 s->dash ? _("%s uses %s directly, but smtpd runs chrooted (%s: \"-\" is y below compatibility_level 1): with the database's socket outside the chroot, or a host name the chroot cannot resolve, every lookup fails (451 4.3.0 Temporary lookup failure)")
 			 : _("%s uses %s directly, but smtpd runs chrooted (%s): with the database's socket outside the chroot, or a host name the chroot cannot resolve, every lookup fails (451 4.3.0 Temporary lookup failure)"),
 		 param, spec, where);
-	free(fix);
+	lint_fix(c->r, _("use proxy:%s (proxymap is not chrooted; list it in proxy_read_maps), or set the chroot column of %s to n"),
+		 spec, s->name);
 	free(where);
 }
 
@@ -392,13 +392,12 @@ static void lint_pg_key(struct lint_pg *c, const char *key, const char *what, co
 {
 	if (lint_pg_ascii(key))
 		return;
-	char *fix = lint_fixf(_("use the ASCII form (an IDN domain as xn--...), or Postfix 3.8 or later"));
-	char *named = lint_fixf(what, key);
-	lint_add(c->r, "non-ascii-key-latin1", LINT_WARNING, file, line, key, fix,
+	char *named = xasprintf(what, key);
+	lint_add(c->r, "non-ascii-key-latin1", LINT_WARNING, file, line, key,
 		 _("%s is not ASCII, and Postfix %s queries PostgreSQL with client_encoding LATIN1 (UTF8 from 3.8): its UTF-8 bytes are read as Latin-1 and match no row, so mail to it is refused"),
 		 named, lint_pg_version);
+	lint_fix(c->r, _("use the ASCII form (an IDN domain as xn--...), or Postfix 3.8 or later"));
 	free(named);
-	free(fix);
 }
 
 static bool lint_pg_uses_pgsql(const struct lint_pg *c)
@@ -492,7 +491,7 @@ void lint_pgsql_names(const struct config *cfg, struct lint_report *r)
 			to = real = xasprintf("%s/main.cf", cfg->server_postfix_dir);
 		if (!to)
 			continue;
-		lint_refile(p, to);
+		lint_refile(r, p, to);
 		p->line = 0;
 		free(real);
 	}

@@ -84,15 +84,16 @@ void lint_quota(const struct world *w, const struct config *cfg, struct lint_rep
 		lint_size(used, sizeof used, (long long)c.bytes);
 		lint_size(lim, sizeof lim, limit);
 		const char *ver = *version ? version : "2.3";
-		char *fix = v24 ? lint_fixf(_("raise it: vmailadm mailbox quota %s SIZE (it writes %s=SIZE, the field Dovecot %s reads), or have the user delete mail"),
-				       b->address, field, ver)
-				: lint_fixf(_("raise it: vmailadm mailbox quota %s SIZE (it writes %s=*:storage=SIZE, the field Dovecot %s reads), or have the user delete mail"),
-				       b->address, field, ver);
 		lint_add(r, "quota-nearly-full", LINT_WARNING, b->pw ? doc_name(pwfile_doc(world_pwfile(w))) : b->file,
-		    b->pw ? b->pw->line : b->line, b->address, fix,
-		    _("mailbox %s uses %.0f%% of its quota (%s of %s; quota_warn_percent is %ld%%)"), b->address,
-		    100.0 * (double)c.bytes / (double)limit, used, lim, cfg->quota_warn_percent);
-		free(fix);
+			 b->pw ? b->pw->line : b->line, b->address,
+			 _("mailbox %s uses %.0f%% of its quota (%s of %s; quota_warn_percent is %ld%%)"), b->address,
+			 100.0 * (double)c.bytes / (double)limit, used, lim, cfg->quota_warn_percent);
+		if (v24)
+			lint_fix(r, _("raise it: vmailadm mailbox quota %s SIZE (it writes %s=SIZE, the field Dovecot %s reads), or have the user delete mail"),
+				 b->address, field, ver);
+		else
+			lint_fix(r, _("raise it: vmailadm mailbox quota %s SIZE (it writes %s=*:storage=SIZE, the field Dovecot %s reads), or have the user delete mail"),
+				 b->address, field, ver);
 	}
 	free(ids);
 	free(known);

@@ -14,29 +14,27 @@
 static void lint_sendas_problem(void *arg, const struct sendas_problem *p)
 {
 	struct lint_report *r = arg;
-	char *fix = NULL;
 	switch (p->fault) {
 	case SENDAS_MISSING_OWNER:
-		fix = lint_fixf(_("put it back: vmailadm sendas allow %s %s"), p->address, p->login);
-		lint_add(r, "sendas-out-of-step", LINT_WARNING, p->file, p->line, p->address, fix,
+		lint_add(r, "sendas-out-of-step", LINT_WARNING, p->file, p->line, p->address,
 			 _("%s owns %s by the rule (its mailbox, or an alias delivering to it), but the line of the sender login map does not name it: Postfix refuses it that sender address"),
 			 p->login, p->address);
+		lint_fix(r, _("put it back: vmailadm sendas allow %s %s"), p->address, p->login);
 		break;
 	case SENDAS_MISSING_LINE:
-		fix = lint_fixf(_("vmailadm sendas list %s, then vmailadm sendas allow %s with its owners"), p->address,
-				p->address);
-		lint_add(r, "sendas-out-of-step", LINT_WARNING, p->file, p->line, p->address, fix,
+		lint_add(r, "sendas-out-of-step", LINT_WARNING, p->file, p->line, p->address,
 			 _("%s has owners by the rule but no line in the sender login map: Postfix refuses it as a sender to every client that logs in"),
+			 p->address);
+		lint_fix(r, _("vmailadm sendas list %s, then vmailadm sendas allow %s with its owners"), p->address,
 			 p->address);
 		break;
 	case SENDAS_UNKNOWN_LOGIN:
-		fix = lint_fixf(_("vmailadm sendas deny %s %s"), p->address, p->login);
-		lint_add(r, "sendas-unknown-login", LINT_WARNING, p->file, p->line, p->address, fix,
+		lint_add(r, "sendas-unknown-login", LINT_WARNING, p->file, p->line, p->address,
 			 _("the sender login map lets %s send as %s, but %s is no mailbox: nobody logs in by that name (or a mailbox made later with it inherits the right)"),
 			 p->login, p->address, p->login);
+		lint_fix(r, _("vmailadm sendas deny %s %s"), p->address, p->login);
 		break;
 	}
-	free(fix);
 }
 
 void lint_sendas(const struct world *w, struct lint_report *r)
@@ -48,13 +46,14 @@ void lint_sendas(const struct world *w, struct lint_report *r)
 	const struct maincf *mc = world_maincf(w);
 	unsigned line = 0;
 	if (!sendas_enabled(w)) {
-		lint_add(r, "sendas-not-enabled", LINT_WARNING, m->ref.path, 0, NULL, _("vmailadm sendas enable"),
+		lint_add(r, "sendas-not-enabled", LINT_WARNING, m->ref.path, 0, NULL,
 			 _("the sender login map %s exists, but main.cf does not name it (smtpd_sender_login_maps): any client that logs in may use any sender address"),
 			 m->ref.path);
+		lint_fix(r, _("vmailadm sendas enable"));
 	} else if (!sendas_restriction_param(w)) {
 		maincf_raw(mc, "smtpd_sender_login_maps", &line);
 		lint_add(r, "sendas-not-enabled", LINT_WARNING, world_maincf_path(w), line, NULL,
-			 _("vmailadm sendas enable"),
 			 _("smtpd_sender_login_maps is set, but no restriction uses it (reject_authenticated_sender_login_mismatch): any client that logs in may use any sender address"));
+		lint_fix(r, _("vmailadm sendas enable"));
 	}
 }

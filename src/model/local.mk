@@ -26,6 +26,7 @@ libvmail_a_SOURCES += \
 	src/model/lint_pgsql.c \
 	src/model/lint_quota.c \
 	src/model/lint_sendas.c \
+	src/model/lint_text.c \
 	src/model/trace.c \
 	src/model/trace_deliver.c \
 	src/model/trace_expand.c \
@@ -54,8 +55,9 @@ EXTRA_DIST += \
 	tests/fixtures/world/missing/etc/postfix/main.cf \
 	tests/fixtures/world/missing/vmailadm.yaml
 
-# The tracer's and lint's fixture servers.
+# The tracer's and lint's fixture servers; lint's texts on them (test_lint).
 EXTRA_DIST += \
+	tests/fixtures/lint/messages.out \
 	tests/fixtures/world/lintbad/etc/aliases \
 	tests/fixtures/world/lintbad/etc/dovecot/users \
 	tests/fixtures/world/lintbad/etc/postfix/main.cf \

@@ -108,10 +108,13 @@ static void details_problems(struct browse *B, lintmark_match match, const void 
 			details_heading(B, _("Problems"));
 		enum theme_role role = p->severity == LINT_ERROR ? ROLE_ERROR
 			: p->severity == LINT_WARNING ? ROLE_WARNING : ROLE_NORMAL;
+		char *msg = lint_problem_message(p), *fix = lint_problem_fix(p);
 		details_add(B, p->severity == LINT_ERROR ? _("error") : p->severity == LINT_WARNING
-			? _("warning") : _("info"), role, "%s  %s", p->rule, p->message);
-		if (p->fix && *p->fix)
-			details_add(B, NULL, ROLE_NORMAL, _("fix: %s"), p->fix);
+			? _("warning") : _("info"), role, "%s  %s", p->rule, msg);
+		if (*fix)
+			details_add(B, NULL, ROLE_NORMAL, _("fix: %s"), fix);
+		free(msg);
+		free(fix);
 		if (p->file && p->line)
 			details_add(B, NULL, ROLE_DIM, "%s:%u", p->file, p->line);
 		else if (p->file)

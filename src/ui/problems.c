@@ -47,7 +47,9 @@ static void problems_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 	int cx = x + 1;
 	cx += ui_text(ui, y, cx, 9, problems_severity(p->severity), problems_role(p->severity));
 	cx = x + 11;
-	ui_text(ui, y, cx, x + w - cx, p->message, ROLE_NORMAL);
+	char *msg = lint_problem_message(p);   /* made when shown (issue 16) */
+	ui_text(ui, y, cx, x + w - cx, msg, ROLE_NORMAL);
+	free(msg);
 }
 
 static const struct list_ops problems_ops = { problems_count, problems_row, NULL };
@@ -77,12 +79,17 @@ static void problems_draw(struct screen *s, struct ui *ui, int y, int x, int h, 
 	if (dy + 1 < y + h)
 		ui_text(ui, dy + 1, x + 1, w - 1, sb_str(&where), ROLE_DIM);
 	sb_free(&where);
-	if (dy + 2 < y + h)
-		ui_text(ui, dy + 2, x + 1, w - 1, p->message, problems_role(p->severity));
-	if (p->fix && dy + 3 < y + h) {
-		char *fix = xasprintf(_("Fix: %s"), p->fix);
+	if (dy + 2 < y + h) {
+		char *msg = lint_problem_message(p);
+		ui_text(ui, dy + 2, x + 1, w - 1, msg, problems_role(p->severity));
+		free(msg);
+	}
+	if (dy + 3 < y + h) {   /* "Fix: " even when there is none, as before */
+		char *text = lint_problem_fix(p);
+		char *fix = xasprintf(_("Fix: %s"), text);
 		ui_text(ui, dy + 3, x + 1, w - 1, fix, ROLE_NORMAL);
 		free(fix);
+		free(text);
 	}
 }
 

@@ -8,6 +8,9 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <stdarg.h>
+
+#include "../../src/model/lint_int.h"   /* lint_text_capture, lint_text_format */
 #include "golden.h"
 #include "worldtree.h"
 
@@ -59,15 +62,20 @@ static const struct lint_problem *find(const struct lint_report *r, const char *
 }
 
 
-/* The text of one problem, as it is shown: message and fix. */
-static char *message_of(const struct lint_problem *p)
+static bool msg_has(const struct lint_problem *p, const char *needle)
 {
-	return xstrdup(p->message);
+	char *s = lint_problem_message(p);
+	bool has = strstr(s, needle) != NULL;
+	free(s);
+	return has;
 }
 
-static char *fix_of(const struct lint_problem *p)
+static bool fix_has(const struct lint_problem *p, const char *needle)
 {
-	return xstrdup(p->fix);
+	char *s = lint_problem_fix(p);
+	bool has = strstr(s, needle) != NULL;
+	free(s);
+	return has;
 }
 
 /* s with every from replaced by to, appended to out. */
@@ -93,7 +101,7 @@ static void dump_report(struct strbuf *out, const char *tree, const struct lint_
 	char *dovecot = xasprintf("the field Dovecot %s reads", *version ? version : "2.3");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct lint_problem *p = &r->v[i];
-		char *msg = message_of(p), *fix = fix_of(p);
+		char *msg = lint_problem_message(p), *fix = lint_problem_fix(p);
 		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, c = STRBUF_INIT;
 		sb_addf(&a, "%s %s %s %s:%u subject=%s\n  message=%s\n  fix=%s\n", tree, p->rule,
 			lint_severity_name(p->severity), p->file ? p->file : "-", p->line,
@@ -138,7 +146,7 @@ static void test_good_has_no_problem(void)
 	lint_run(w, cfg, &d, &r);
 	for (size_t i = 0; i < r.n; i++)
 		fprintf(stderr, "\nunexpected: [%s] %s:%u %s", r.v[i].rule,
-			r.v[i].file ? r.v[i].file : "-", r.v[i].line, r.v[i].message);
+			r.v[i].file ? r.v[i].file : "-", r.v[i].line, lint_problem_message(&r.v[i]));
 	CU_ASSERT_EQUAL(r.n, 0);
 	CU_ASSERT_EQUAL(lint_count_problems(&r), 0);
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
@@ -186,8 +194,8 @@ static void test_bad_triggers_every_rule(void)
 	const struct lint_problem *p = find(&r, "catchall-swallows-mailboxes", "bad.test");
 	CU_ASSERT_FATAL(p != NULL);
 	CU_ASSERT_EQUAL(p->line, 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(p->message, "bob@bad.test"));
-	CU_ASSERT_PTR_NULL(strstr(p->message, "alice@bad.test ")); /* identity entry: safe */
+	CU_ASSERT(msg_has(p, "bob@bad.test"));
+	CU_ASSERT(!msg_has(p, "alice@bad.test ")); /* identity entry: safe */
 	CU_ASSERT_EQUAL(p->severity, LINT_ERROR);
 	p = find(&r, "bare-domain-alias-key", "mixed.test");
 	CU_ASSERT(p && p->line == 3);
@@ -199,7 +207,7 @@ static void test_bad_triggers_every_rule(void)
 	p = find(&r, "forward-loop", "fwd@other.test");
 	CU_ASSERT(p && p->line == 11);
 	p = find(&r, "forward-without-copy", "fwd@other.test");
-	CU_ASSERT(p && p->line == 11 && strstr(p->message, "fwd2@other.test"));
+	CU_ASSERT(p && p->line == 11 && msg_has(p, "fwd2@other.test"));
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "forward-without-copy", "fwd2@other.test"));
 	CU_ASSERT_PTR_NULL(find(&r, "forward-without-copy", "loop1@other.test")); /* no mailbox */
 	/* 1,000 bytes of a 1 KiB quota: 98 %, named in the passwd-file, and the
@@ -207,11 +215,11 @@ static void test_bad_triggers_every_rule(void)
 	p = find(&r, "quota-nearly-full", "full@other.test");
 	CU_ASSERT_FATAL(p != NULL);
 	CU_ASSERT(strstr(p->file, "etc/dovecot/users") && p->line == 6);
-	CU_ASSERT_PTR_NOT_NULL(strstr(p->message, "98%"));
-	CU_ASSERT(strstr(p->fix, "userdb_quota_rule=*:storage=SIZE, the field Dovecot") || strstr(p->fix, "userdb_quota_storage_size=SIZE in the passwd-file"));
+	CU_ASSERT(msg_has(p, "98%"));
+	CU_ASSERT(fix_has(p, "userdb_quota_rule=*:storage=SIZE, the field Dovecot") || fix_has(p, "userdb_quota_storage_size=SIZE in the passwd-file"));
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "alias-limit", "big@other.test"));
 	p = find(&r, "dangling-alias-target", "ghost@other.test");
-	CU_ASSERT(p && strstr(p->message, "nobody@other.test"));
+	CU_ASSERT(p && msg_has(p, "nobody@other.test"));
 	/* the catch-all takes unknown bad.test addresses: not dangling */
 	CU_ASSERT_PTR_NULL(find(&r, "dangling-alias-target", "alice@bad.test"));
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "mailbox-without-password", "carol@other.test"));
@@ -252,23 +260,23 @@ static void test_bad_triggers_every_rule(void)
 	/* mirror.test mirrors other.test: dan has no line, gone no address;
 	 * wild.test is a bare wildcard (backscatter) */
 	p = find(&r, "aliasdom-out-of-step", "gone@mirror.test");
-	CU_ASSERT(p && p->line == 15 && strstr(p->message, "no longer exists"));
+	CU_ASSERT(p && p->line == 15 && msg_has(p, "no longer exists"));
 	p = find(&r, "aliasdom-out-of-step", "mirror.test");
-	CU_ASSERT(p && strstr(p->message, "has no line") && strstr(p->fix, "vmailadm alias add"));
+	CU_ASSERT(p && msg_has(p, "has no line") && fix_has(p, "vmailadm alias add"));
 	/* send-as (issue 15): alice's own address lacks her; a grant to no mailbox */
 	p = find(&r, "sendas-out-of-step", "alice@bad.test");
-	CU_ASSERT(p && p->line == 2 && strstr(p->fix, "sendas allow alice@bad.test alice@bad.test"));
+	CU_ASSERT(p && p->line == 2 && fix_has(p, "sendas allow alice@bad.test alice@bad.test"));
 	p = find(&r, "sendas-unknown-login", "bob@bad.test");
-	CU_ASSERT(p && p->line == 3 && strstr(p->message, "ghost@bad.test"));
+	CU_ASSERT(p && p->line == 3 && msg_has(p, "ghost@bad.test"));
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "sendas-not-enabled", NULL));
 	p = find(&r, "aliasdom-wildcard", "@wild.test");
-	CU_ASSERT(p && p->line == 17 && strstr(p->message, "backscatter"));
+	CU_ASSERT(p && p->line == 17 && msg_has(p, "backscatter"));
 	CU_ASSERT_PTR_NULL(find(&r, "aliasdom-out-of-step", "wild.test"));
 	CU_ASSERT_PTR_NULL(find(&r, "aliasdom-out-of-step", "carol@mirror.test"));
 	CU_ASSERT_PTR_NOT_NULL(find(&r, "virtual-mailbox-limit-not-quota", NULL));
 	CU_ASSERT_EQUAL(find(&r, "virtual-mailbox-limit-not-quota", NULL)->severity, LINT_ERROR);
 	p = find(&r, "hash-in-value", "note@other.test");
-	CU_ASSERT(p && p->line == 9 && strstr(p->message, "# the boss"));
+	CU_ASSERT(p && p->line == 9 && msg_has(p, "# the boss"));
 	p = find(&r, "mailbox-map-substitution", NULL);
 	CU_ASSERT(p && p->line == 2 && strstr(p->file, "vmailbox.regexp") && p->severity == LINT_ERROR);
 	p = find(&r, "case-sensitive-pattern", NULL);
@@ -408,7 +416,7 @@ static void test_quota_takes_known_sizes(void)
 	full_size = 1020;
 	lint_run_with(w, cfg, &d, &with, &r);
 	const struct lint_problem *p = find(&r, "quota-nearly-full", "full@other.test");
-	CU_ASSERT(p && strstr(p->message, "100%"));
+	CU_ASSERT(p && msg_has(p, "100%"));
 	lint_report_free(&r);
 	/* not measurable (missing, unreadable): skipped as a failed read is */
 	full_size = -2;
@@ -419,11 +427,67 @@ static void test_quota_takes_known_sizes(void)
 	full_size = -1;
 	lint_run_with(w, cfg, &d, &with, &r);
 	p = find(&r, "quota-nearly-full", "full@other.test");
-	CU_ASSERT(p && strstr(p->message, "98%"));
+	CU_ASSERT(p && msg_has(p, "98%"));
 	lint_report_free(&r);
 	world_free(&w);
 	diags_free(&d);
 	wt_cfg_free(cfg);
+}
+
+/* fmt with its arguments, kept by lint_text_capture and formatted later by
+ * lint_text_format, gives the bytes sb_vaddf gives at once. */
+static void __attribute__((format(printf, 1, 2))) check_text(const char *fmt, ...)
+{
+	va_list ap, aq;
+	va_start(ap, fmt);
+	va_copy(aq, ap);
+	struct arena a = ARENA_INIT;
+	const char *shared = NULL;
+	const char *args = lint_text_capture(&a, fmt, ap, NULL, &shared);
+	va_end(ap);
+	struct strbuf want = STRBUF_INIT, got = STRBUF_INIT;
+	sb_vaddf(&want, fmt, aq);
+	va_end(aq);
+	lint_text_format(&got, fmt, args);
+	CU_ASSERT_STRING_EQUAL(sb_str(&got), sb_str(&want));
+	if (strcmp(sb_str(&got), sb_str(&want)) != 0)
+		fprintf(stderr, "\n%s: got \"%s\", want \"%s\"\n", fmt, sb_str(&got), sb_str(&want));
+	sb_free(&want);
+	sb_free(&got);
+	arena_free(&a);
+}
+
+/* The conversions lint's texts and their translations use (fr.po reorders
+ * with n$), and printf's others an argument may meet. */
+static void test_text_conversions(void)
+{
+	check_text("no argument, 100%% sure");
+	check_text("%s and %s", "alice@example.test", "");
+	check_text("%2$s before %1$s, then %2$s again", "first", "second");
+	const char *volatile none = NULL;   /* printf's "(null)", unseen by the compiler */
+	check_text("%s", none);
+	check_text("mode %04o, uid %ld:%ld, line %u", 0644u, -5L, 4242L, 17u);
+	check_text("%.0f%% of %s (%zu boxes, %d)", 98.49, "1.0 MB", (size_t)3, -7);
+	check_text("[%-8s|%8s|%.3s|%c]", "ab", "cd", "truncated", 'x');
+	check_text("[%*d|%-*d|%.*s|%*s]", 5, 42, 4, 7, 2, "abc", -6, "left");
+	check_text("%x %X %#o %+d % d %lld %llu %hhu %hd", 255u, 255u, 8u, 3, 4, -1LL, 18446744073709551615ULL,
+		   300u, 70000);
+	check_text("%3$s %1$d %2$.1f", 1, 2.25, "three");
+	check_text("%e %g %.2E", 1234.5, 0.0001, 99.9);
+	check_text("%jd %td %ju", (intmax_t)-9, (ptrdiff_t)-3, (uintmax_t)9);
+	/* a subject that is one of the arguments is kept once */
+	const char *subject = "bob@example.test";
+	struct lint_report r = { 0 };
+	lint_add(&r, "rule", LINT_WARNING, "/f", 3, subject, "%s is %s", "x", subject);
+	CU_ASSERT(r.n == 1 && r.v[0].subject && strcmp(r.v[0].subject, subject) == 0);
+	CU_ASSERT(r.v[0].subject != subject);   /* the report's copy */
+	lint_fix(&r, "fix %s", "it");
+	char *m = lint_problem_message(&r.v[0]), *f = lint_problem_fix(&r.v[0]);
+	CU_ASSERT_STRING_EQUAL(m, "x is bob@example.test");
+	CU_ASSERT_STRING_EQUAL(f, "fix it");
+	free(m);
+	free(f);
+	lint_report_free(&r);
 }
 
 /* Every problem lint reports on every fixture tree, as shown (rule,
@@ -462,6 +526,7 @@ int main(void)
 		{ "every rule fires on the broken server", test_bad_triggers_every_rule },
 		{ "the quota rule takes the sizes the caller knows", test_quota_takes_known_sizes },
 		{ "every problem's texts are the ones shown before", test_texts_as_before },
+		{ "a text made when shown is printf's", test_text_conversions },
 		CU_TEST_INFO_NULL,
 	};
 	int rc = cu_run("lint", tests);
