@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -255,12 +258,26 @@ struct lintmark_reap {
 	size_t n;
 };
 
+/* Give the pages freed back to the system (issue 16: resident <= 64 MB
+ * at 10,000 mailboxes). Lint, the reaper and the stage allocate on threads
+ * of their own, and glibc keeps what a thread frees in that thread's arena:
+ * after five staged edits the interface held 10 MB more than with one
+ * arena (bench/tui.sh: 70 MB against 60). malloc_trim(0) releases the
+ * free pages of every arena; it runs here, off the interface's thread. */
+static void lintmark_trim(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 static void *lintmark_reap_run(void *arg)
 {
 	struct lintmark_reap *r = arg;
 	for (size_t i = 0; i < r->n; i++)
 		lintmarks_free(&r->v[i]);
 	free(r);
+	lintmark_trim();
 	return NULL;
 }
 
@@ -334,6 +351,8 @@ static void *lintmark_thread(void *arg)
 	strmap_free(&J->by_maildir);
 	if (!lintmark_job_stopped(J))
 		lintmarks_build(&J->marks);
+	if (!lintmark_job_stopped(J))
+		lintmark_trim();   /* lint's own work freed */
 	lintmark_gate_wait(J);
 	char c = 1;
 	while (write(J->pipe[1], &c, 1) < 0 && errno == EINTR)
