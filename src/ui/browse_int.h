@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "ui_int.h"
+#include "vmailadm/arena.h"
 #include "vmailadm/lint.h"
 #include "vmailadm/strbuf.h"
 
@@ -104,6 +105,9 @@ struct browse {
 	 * problems of their entry, not at all 20,000 (lintmark_problems_of) */
 	struct strmap *lidx;
 	uint32_t *lnext;
+	/* lsev's and lidx's keys are lint's subjects (borrowed); a subject
+	 * with a trailing '/' has its key here */
+	struct arena lkeys;
 	unsigned char *dsev;
 	struct tracer *tracer;        /* over w, for the details' trace */
 	bool lint_on;                 /* false until browse_lint: the first
