@@ -44,6 +44,7 @@ const char *lint_severity_name(enum lint_severity s)
 struct lint_store {
 	struct arena a;
 	struct strmap *files;   /* name -> its copy in a (the key too) */
+	struct lint_text_recent recent;   /* subjects and arguments */
 };
 
 static struct lint_store *lint_store_of(struct lint_report *r)
@@ -80,23 +81,21 @@ void lint_add(struct lint_report *r, const char *rule, enum lint_severity sev, c
 	p->severity = sev;
 	p->line = line;
 	p->file = lint_intern(r, file);
+	p->subject = subject ? lint_text_keep(&st->a, &st->recent, subject) : NULL;
 	p->msgfmt = fmt;
 	va_list ap;
 	va_start(ap, fmt);
-	p->msgargs = lint_text_capture(&st->a, fmt, ap, subject, &p->subject);
+	p->msgargs = lint_text_capture(&st->a, &st->recent, fmt, ap);
 	va_end(ap);
-	if (subject && !p->subject)
-		p->subject = arena_strdup(&st->a, subject);
 }
 
 void lint_fix(struct lint_report *r, const char *fmt, ...)
 {
 	struct lint_problem *p = &r->v[r->n - 1];
 	p->fixfmt = fmt;
-	const char *unused = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	p->fixargs = lint_text_capture(&r->store->a, fmt, ap, NULL, &unused);
+	p->fixargs = lint_text_capture(&r->store->a, &r->store->recent, fmt, ap);
 	va_end(ap);
 }
 

@@ -23,12 +23,18 @@ void lint_fix(struct lint_report *r, const char *fmt, ...) __attribute__((format
 /* p's file is file now. */
 void lint_refile(struct lint_report *r, struct lint_problem *p, const char *file);
 
-/* lint_text.c: the arguments fmt takes from ap, encoded in a (NULL when
- * it takes none). When one of its strings is the pointer share, *shared
- * is set to that string's copy (a subject named in the message is kept
- * once). */
-const char *lint_text_capture(struct arena *a, const char *fmt, va_list ap, const char *share,
-			      const char **shared);
+/* lint_text.c: the last strings a report kept (lint_text_keep). */
+#define LINT_TEXT_RECENT 16
+struct lint_text_recent {
+	const char *v[LINT_TEXT_RECENT];
+	size_t next;
+};
+/* The report's copy of s (in a, or one of rc's when the same). */
+const char *lint_text_keep(struct arena *a, struct lint_text_recent *rc, const char *s);
+/* The arguments fmt takes from ap, encoded in a (NULL when it takes none);
+ * strings kept by lint_text_keep. */
+const char *lint_text_capture(struct arena *a, struct lint_text_recent *rc, const char *fmt,
+			      va_list ap);
 /* fmt with the arguments lint_text_capture kept, appended to sb: the bytes
  * sb_addf(sb, fmt, ...) gives with the same arguments. */
 void lint_text_format(struct strbuf *sb, const char *fmt, const char *args);

@@ -4,7 +4,8 @@
  * took 170 MB as formatted texts. The arguments are taken the way printf
  * takes them (conversions, n$ positions, '*'), and each conversion is
  * printed by printf itself with the same value and type, so the text shown
- * is the bytes the eager sb_vaddf gave (test_lint compares them). */
+ * is the bytes the eager sb_vaddf gave (test_lint compares them). Strings
+ * are the report's copies (lint_text_keep), a pointer in the encoding. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -23,12 +24,51 @@
 
 /* An argument's kind, as its encoding's tag byte. */
 enum {
-	LINT_ARG_STR = 's',    /* the bytes and a NUL */
+	LINT_ARG_STR = 's',    /* a pointer to the report's copy (lint_text_keep) */
 	LINT_ARG_NULL = 'n',   /* a NULL string (printf prints "(null)") */
-	LINT_ARG_INT = 'i',    /* an intmax_t, 8 bytes as they are in memory */
-	LINT_ARG_UINT = 'u',   /* an uintmax_t */
-	LINT_ARG_DOUBLE = 'f', /* a double */
+	LINT_ARG_INT = 'i',    /* an intmax_t, zigzag LEB128 (a uid: 3 bytes) */
+	LINT_ARG_UINT = 'u',   /* an uintmax_t, LEB128 */
+	LINT_ARG_DOUBLE = 'f', /* a double, 8 bytes as they are in memory */
 };
+
+/* The report's copy of s: one of the last strings kept when it is the
+ * same (a mailbox's address, maildir and domain come back in each of its
+ * problems, Dovecot's mail_location in every mailbox's), else a new copy
+ * in a. With the integers' short form this took the report of 10,000
+ * mailboxes (30,116 problems) from 247 to 177 bytes a problem; formatted
+ * texts took 385. */
+const char *lint_text_keep(struct arena *a, struct lint_text_recent *rc, const char *s)
+{
+	for (size_t i = 0; i < LINT_TEXT_RECENT; i++)
+		if (rc->v[i] && rc->v[i][0] == s[0] && strcmp(rc->v[i], s) == 0)
+			return rc->v[i];
+	const char *copy = arena_strdup(a, s);
+	rc->v[rc->next] = copy;
+	rc->next = (rc->next + 1) % LINT_TEXT_RECENT;
+	return copy;
+}
+
+static void lint_text_put_varint(struct strbuf *sb, uintmax_t v)
+{
+	do {
+		unsigned char c = v & 0x7f;
+		v >>= 7;
+		sb_addc(sb, (char)(c | (v ? 0x80 : 0)));
+	} while (v);
+}
+
+static const char *lint_text_get_varint(const char *p, uintmax_t *v)
+{
+	unsigned shift = 0;
+	*v = 0;
+	unsigned char c;
+	do {
+		c = (unsigned char)*p++;
+		*v |= (uintmax_t)(c & 0x7f) << shift;
+		shift += 7;
+	} while (c & 0x80);
+	return p;
+}
 
 /* One conversion of a format: "%[n$][flags][width][.prec][length]conv". */
 struct lint_text_spec {
@@ -172,8 +212,8 @@ static intmax_t lint_text_va_int(const char *length, char conv, va_list *ap)
 	return u ? (intmax_t)va_arg(*ap, unsigned) : va_arg(*ap, int);
 }
 
-const char *lint_text_capture(struct arena *a, const char *fmt, va_list ap, const char *share,
-			      const char **shared)
+const char *lint_text_capture(struct arena *a, struct lint_text_recent *rc, const char *fmt,
+			      va_list ap)
 {
 	char kinds[LINT_TEXT_MAXARGS + 1];
 	struct lint_text_spec specs[LINT_TEXT_MAXARGS * 3];
@@ -182,7 +222,6 @@ const char *lint_text_capture(struct arena *a, const char *fmt, va_list ap, cons
 	if (n == 0)
 		return NULL;
 	struct strbuf sb = STRBUF_INIT;
-	size_t share_at = SIZE_MAX;
 	va_list aq;
 	va_copy(aq, ap);
 	for (unsigned k = 1; k <= n; k++) {
@@ -199,10 +238,10 @@ const char *lint_text_capture(struct arena *a, const char *fmt, va_list ap, cons
 		if (kinds[k] == LINT_ARG_STR) {
 			const char *s = va_arg(aq, const char *);
 			sb_addc(&sb, s ? LINT_ARG_STR : LINT_ARG_NULL);
-			if (s && s == share && share_at == SIZE_MAX)
-				share_at = sb.len;
-			if (s)
-				sb_add(&sb, s, strlen(s) + 1);
+			if (s) {
+				s = lint_text_keep(a, rc, s);
+				sb_add(&sb, &s, sizeof s);
+			}
 		} else if (kinds[k] == LINT_ARG_DOUBLE) {
 			double d = va_arg(aq, double);
 			sb_addc(&sb, LINT_ARG_DOUBLE);
@@ -211,14 +250,14 @@ const char *lint_text_capture(struct arena *a, const char *fmt, va_list ap, cons
 			bool u = kinds[k] == LINT_ARG_UINT;
 			intmax_t v = lint_text_va_int(length, conv, &aq);
 			sb_addc(&sb, u ? LINT_ARG_UINT : LINT_ARG_INT);
-			sb_add(&sb, &v, sizeof v);
+			/* zigzag: a small negative number is short too */
+			lint_text_put_varint(&sb, u ? (uintmax_t)v
+						    : ((uintmax_t)v << 1) ^ (uintmax_t)(v < 0 ? -1 : 0));
 		}
 	}
 	va_end(aq);
 	char *out = arena_alloc(a, sb.len, 1);
 	memcpy(out, sb.buf, sb.len);
-	if (share_at != SIZE_MAX)
-		*shared = out + share_at;
 	sb_free(&sb);
 	return out;
 }
@@ -235,18 +274,21 @@ static const char *lint_text_decode(const char *p, struct lint_text_arg *v)
 {
 	v->kind = *p++;
 	if (v->kind == LINT_ARG_STR) {
-		v->s = p;
-		return p + strlen(p) + 1;
+		memcpy(&v->s, p, sizeof v->s);
+		return p + sizeof v->s;
 	}
 	if (v->kind == LINT_ARG_NULL) {
 		v->s = NULL;
 		return p;
 	}
-	if (v->kind == LINT_ARG_DOUBLE)
+	if (v->kind == LINT_ARG_DOUBLE) {
 		memcpy(&v->d, p, sizeof v->d);
-	else
-		memcpy(&v->i, p, sizeof v->i);
-	return p + 8;
+		return p + sizeof v->d;
+	}
+	uintmax_t u;
+	p = lint_text_get_varint(p, &u);
+	v->i = v->kind == LINT_ARG_UINT ? (intmax_t)u : (intmax_t)(u >> 1) ^ -(intmax_t)(u & 1);
+	return p;
 }
 
 /* Print one integer conversion with its value in the type printf reads. */

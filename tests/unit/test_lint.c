@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <limits.h>
 #include <stdarg.h>
 
 #include "../../src/model/lint_int.h"   /* lint_text_capture, lint_text_format */
@@ -442,8 +443,8 @@ static void __attribute__((format(printf, 1, 2))) check_text(const char *fmt, ..
 	va_start(ap, fmt);
 	va_copy(aq, ap);
 	struct arena a = ARENA_INIT;
-	const char *shared = NULL;
-	const char *args = lint_text_capture(&a, fmt, ap, NULL, &shared);
+	struct lint_text_recent rc = { { NULL }, 0 };
+	const char *args = lint_text_capture(&a, &rc, fmt, ap);
 	va_end(ap);
 	struct strbuf want = STRBUF_INIT, got = STRBUF_INIT;
 	sb_vaddf(&want, fmt, aq);
@@ -475,16 +476,32 @@ static void test_text_conversions(void)
 	check_text("%3$s %1$d %2$.1f", 1, 2.25, "three");
 	check_text("%e %g %.2E", 1234.5, 0.0001, 99.9);
 	check_text("%jd %td %ju", (intmax_t)-9, (ptrdiff_t)-3, (uintmax_t)9);
-	/* a subject that is one of the arguments is kept once */
+	/* integers kept in their short form, at the edges of their ranges */
+	check_text("%ld %ld %ld %lu %d %d", LONG_MIN, LONG_MAX, -1L, ULONG_MAX, INT_MIN, 0);
+	check_text("%lld %llu %zd", LLONG_MIN, 0ULL, (ssize_t)-128);
+	/* the same string twice is kept once, and shown twice */
+	check_text("%s, %s and %s", "dom.test", "other.test", "dom.test");
+	/* a subject, and a string that comes back, are kept once: the
+	 * report's copy */
 	const char *subject = "bob@example.test";
+	char again[] = "bob@example.test";
 	struct lint_report r = { 0 };
 	lint_add(&r, "rule", LINT_WARNING, "/f", 3, subject, "%s is %s", "x", subject);
-	CU_ASSERT(r.n == 1 && r.v[0].subject && strcmp(r.v[0].subject, subject) == 0);
-	CU_ASSERT(r.v[0].subject != subject);   /* the report's copy */
 	lint_fix(&r, "fix %s", "it");
+	lint_add(&r, "rule", LINT_ERROR, "/f", 4, again, "again %s", again);
+	CU_ASSERT_FATAL(r.n == 2 && r.v[0].subject && r.v[1].subject);
+	CU_ASSERT_STRING_EQUAL(r.v[0].subject, subject);
+	CU_ASSERT(r.v[0].subject != subject && r.v[1].subject == r.v[0].subject);
+	CU_ASSERT(r.v[0].file == r.v[1].file);   /* the file name too */
 	char *m = lint_problem_message(&r.v[0]), *f = lint_problem_fix(&r.v[0]);
 	CU_ASSERT_STRING_EQUAL(m, "x is bob@example.test");
 	CU_ASSERT_STRING_EQUAL(f, "fix it");
+	free(m);
+	free(f);
+	m = lint_problem_message(&r.v[1]);
+	f = lint_problem_fix(&r.v[1]);
+	CU_ASSERT_STRING_EQUAL(m, "again bob@example.test");
+	CU_ASSERT_STRING_EQUAL(f, "");   /* no fix */
 	free(m);
 	free(f);
 	lint_report_free(&r);
