@@ -53,6 +53,13 @@ size_t doc_origin(const struct doc *doc, size_t i);
 
 /* The whole file's bytes. */
 void doc_render(const struct doc *doc, struct strbuf *out);
+/* The bytes of lines [from, to), and their length. */
+void doc_render_lines(const struct doc *doc, size_t from, size_t to, struct strbuf *out);
+size_t doc_render_size(const struct doc *doc, size_t from, size_t to);
+/* Whether the document was edited since it was last clean; *head and *tail:
+ * how many of its first and last lines are still those it had then (the
+ * bytes of the lines between are all an edit changed, doc_render_lines). */
+bool doc_changed_span(const struct doc *doc, size_t *head, size_t *tail);
 
 /* Edits. Text is given without line end; the document's default is used.
  * Inserting after a last line that had no newline gives that line one. */

@@ -68,6 +68,27 @@ static bool splice_mapped(struct stage *s, struct doc *doc)
 	return pt->spliced;
 }
 
+/* A document whose staged bytes are its rendering as last clean (a world
+ * kept across operations, stage.c): only the lines an edit changed are
+ * rendered into them, the bytes before and after kept (issue 16: the whole
+ * of a 10,000-line map rendered again was a fifth of a staging). False
+ * when the bytes cannot be those (the whole is rendered then). */
+static bool splice_local(struct stage *s, struct staged_file *f, const struct doc *doc)
+{
+	size_t head, tail, n = doc_count(doc);
+	if (!doc_changed_span(doc, &head, &tail))
+		return false;
+	size_t pre = doc_render_size(doc, 0, head), post = doc_render_size(doc, n - tail, n);
+	const struct strbuf *b = stagefile_bytes(s, f);
+	if (pre + post > b->len)
+		return false;
+	struct strbuf mid = STRBUF_INIT;
+	doc_render_lines(doc, head, n - tail, &mid);
+	stagefile_splice(f, pre, b->len - pre - post, mid.buf, mid.len);
+	sb_free(&mid);
+	return true;
+}
+
 /* Copy an edited document of w back into the staged bytes. */
 static void splice_sync_doc(struct stage *s, struct doc *doc)
 {
@@ -95,6 +116,8 @@ static void splice_sync_doc(struct stage *s, struct doc *doc)
 	if (pt) {
 		const struct strbuf *b = stagefile_bytes(s, f);
 		excerpt_splice(pt->x, sb_str(b), b->len, doc, &whole, NULL, NULL);
+	} else if (splice_local(s, f, doc)) {
+		return;
 	} else {
 		/* room for the file as it was and an edit: a 2.4 MB passwd-file
 		 * is not copied again and again as the buffer grows */

@@ -94,6 +94,9 @@ void stagefile_undo_rebuild(const struct staged_file *f, size_t c0, size_t c1, s
 const struct strbuf *stagefile_old(const struct staged_file *cf);
 const struct strbuf *stagefile_bytes(struct stage *s, struct staged_file *f);
 void stagefile_set(struct staged_file *f, struct strbuf *nb);
+/* The staged bytes of f with the len bytes at off replaced by the n bytes
+ * at text (edited in place when f's bytes are its own). */
+void stagefile_splice(struct staged_file *f, size_t off, size_t len, const char *text, size_t n);
 void stagefile_materialize(struct stage *s, struct staged_file *f);
 void stagefile_clear(struct stage *s);
 struct staged_file *stagefile_read(struct stage *s, const char *path, bool missing_ok,

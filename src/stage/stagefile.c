@@ -171,6 +171,32 @@ void stagefile_set(struct staged_file *f, struct strbuf *nb)
 	f->same_head = 0;
 }
 
+void stagefile_splice(struct staged_file *f, size_t off, size_t len, const char *text, size_t n)
+{
+	stagefile_old(f);   /* an undo is relative to the cur it replaces */
+	if (!f->edited || f->cur_map) {
+		/* the bytes as read, or a copy-on-write view: a new buffer */
+		const struct strbuf *b = f->edited ? &f->cur : &f->old;
+		struct strbuf nb = STRBUF_INIT;
+		sb_grow(&nb, b->len - len + n + 1);
+		sb_add(&nb, b->buf, off);
+		sb_add(&nb, text, n);
+		sb_add(&nb, b->buf + off + len, b->len - off - len);
+		stagefile_set(f, &nb);
+		return;
+	}
+	struct strbuf *c = &f->cur;
+	size_t rest = c->len - off - len;
+	if (n > len)
+		sb_grow(c, n - len);
+	memmove(c->buf + off + n, c->buf + off + len, rest);
+	memcpy(c->buf + off, text, n);
+	c->len = off + n + rest;
+	c->buf[c->len] = '\0';
+	if (f->same_head > off)
+		f->same_head = off;
+}
+
 void stagefile_materialize(struct stage *s, struct staged_file *f)
 {
 	if (!f->edited) {

@@ -16,7 +16,7 @@
 #include "vmailadm/strmap.h"
 #include "vmailadm/xalloc.h"
 
-enum eol { EOL_NONE, EOL_LF, EOL_CRLF };
+enum eol { EOL_NONE, EOL_LF, EOL_CRLF };   /* each one's value is its length */
 
 /* 16 bytes: a 100,000-line file has 100,000 of them. */
 struct line {
@@ -38,6 +38,10 @@ struct doc {
 	struct stat st;
 	uint8_t eol_hint;  /* enum eol + 1 for new lines; 0: the majority */
 	uint32_t *orig;    /* when tracked: each line's index at doc_track_origins */
+	/* While dirty: the first same_head and the last same_tail lines are
+	 * those of the document as it was when last clean (doc_changed_span:
+	 * the stage splices only the lines between into its bytes). */
+	size_t same_head, same_tail;
 };
 
 static const char *eol_str(unsigned e)
@@ -221,9 +225,58 @@ struct doc *doc_clone(const struct doc *doc)
 	sb_free(&sb);
 	c->exists = doc->exists;
 	c->dirty = doc->dirty;
+	c->same_head = doc->same_head;
+	c->same_tail = doc->same_tail;
 	c->has_stat = doc->has_stat;
 	c->st = doc->st;
 	return c;
+}
+
+/* An edit of a document that had n_old lines keeps its first head and its
+ * last tail lines as they were: the span of lines changed since the
+ * document was last clean grows to take it in. */
+static void mark_changed(struct doc *doc, size_t n_old, size_t head, size_t tail)
+{
+	if (!doc->dirty) {
+		doc->same_head = n_old;
+		doc->same_tail = n_old;
+	}
+	if (head < doc->same_head)
+		doc->same_head = head;
+	if (tail < doc->same_tail)
+		doc->same_tail = tail;
+	doc->dirty = true;
+}
+
+bool doc_changed_span(const struct doc *doc, size_t *head, size_t *tail)
+{
+	*head = doc->dirty ? doc->same_head : doc->n;
+	*tail = doc->dirty ? doc->same_tail : 0;
+	if (*head > doc->n)
+		*head = doc->n;
+	if (*tail > doc->n - *head)
+		*tail = doc->n - *head;
+	return doc->dirty;
+}
+
+size_t doc_render_size(const struct doc *doc, size_t from, size_t to)
+{
+	if (from > to || to > doc->n)
+		vm_panic("doc_render_size: lines %zu..%zu of %zu", from, to, doc->n);
+	size_t len = 0;
+	for (size_t i = from; i < to; i++)
+		len += doc->lines[i].len + doc->lines[i].eol;   /* enum eol: its length */
+	return len;
+}
+
+void doc_render_lines(const struct doc *doc, size_t from, size_t to, struct strbuf *out)
+{
+	if (from > to || to > doc->n)
+		vm_panic("doc_render_lines: lines %zu..%zu of %zu", from, to, doc->n);
+	for (size_t i = from; i < to; i++) {
+		sb_add(out, doc->lines[i].text, doc->lines[i].len);
+		sb_adds(out, eol_str(doc->lines[i].eol));
+	}
 }
 
 const char *doc_name(const struct doc *doc) { return doc->name; }
@@ -289,10 +342,7 @@ size_t doc_origin(const struct doc *doc, size_t i)
 
 void doc_render(const struct doc *doc, struct strbuf *out)
 {
-	for (size_t i = 0; i < doc->n; i++) {
-		sb_add(out, doc->lines[i].text, doc->lines[i].len);
-		sb_adds(out, eol_str(doc->lines[i].eol));
-	}
+	doc_render_lines(doc, 0, doc->n, out);
 }
 
 static void set_text(struct line *ln, const char *text)
@@ -309,6 +359,8 @@ void doc_insert(struct doc *doc, size_t at, const char *text)
 	if (at > doc->n)
 		vm_panic("doc_insert: line %zu of %zu", at, doc->n);
 	enum eol eol = default_eol(doc);
+	/* the line before may get a newline: it counts as changed */
+	mark_changed(doc, doc->n, at > 0 ? at - 1 : 0, doc->n - at);
 	/* The line before the new one must end with a newline now. */
 	if (at > 0 && doc->lines[at - 1].eol == EOL_NONE)
 		doc->lines[at - 1].eol = eol;
@@ -324,7 +376,6 @@ void doc_insert(struct doc *doc, size_t at, const char *text)
 	doc->n++;
 	doc->lines[at] = (struct line){ .eol = eol };
 	set_text(&doc->lines[at], text);
-	doc->dirty = true;
 }
 
 void doc_delete(struct doc *doc, size_t at, size_t count)
@@ -333,6 +384,8 @@ void doc_delete(struct doc *doc, size_t at, size_t count)
 		vm_panic("doc_delete: lines %zu+%zu of %zu", at, count, doc->n);
 	if (count == 0)
 		return;
+	/* the line before may lose its newline: it counts as changed */
+	mark_changed(doc, doc->n, at > 0 ? at - 1 : 0, doc->n - at - count);
 	/* Deleting the last line keeps the file's "no final newline" shape. */
 	bool last_had_none = at + count == doc->n && doc->lines[doc->n - 1].eol == EOL_NONE;
 	for (size_t i = at; i < at + count; i++)
@@ -345,14 +398,20 @@ void doc_delete(struct doc *doc, size_t at, size_t count)
 	doc->n -= count;
 	if (last_had_none && doc->n > 0 && at == doc->n)
 		doc->lines[doc->n - 1].eol = EOL_NONE;
-	doc->dirty = true;
 }
 
 void doc_delete_marked(struct doc *doc, const bool *drop)
 {
-	size_t kept = 0;
+	size_t kept = 0, lo = doc->n, hi = 0;
 	bool last_had_none = doc->n > 0 && doc->lines[doc->n - 1].eol == EOL_NONE;
 	bool last_dropped = doc->n > 0 && drop[doc->n - 1];
+	for (size_t i = 0; i < doc->n; i++)
+		if (drop[i]) {
+			lo = i < lo ? i : lo;
+			hi = i + 1;
+		}
+	if (hi > 0)
+		mark_changed(doc, doc->n, lo > 0 ? lo - 1 : 0, doc->n - hi);
 	for (size_t i = 0; i < doc->n; i++) {
 		if (drop[i]) {
 			if (doc->lines[i].owned)
@@ -370,15 +429,14 @@ void doc_delete_marked(struct doc *doc, const bool *drop)
 	/* As doc_delete: the file's "no final newline" shape stays. */
 	if (last_had_none && last_dropped && doc->n > 0)
 		doc->lines[doc->n - 1].eol = EOL_NONE;
-	doc->dirty = true;
 }
 
 void doc_replace(struct doc *doc, size_t at, const char *text)
 {
 	if (at >= doc->n)
 		vm_panic("doc_replace: line %zu of %zu", at, doc->n);
+	mark_changed(doc, doc->n, at, doc->n - at - 1);
 	set_text(&doc->lines[at], text);
-	doc->dirty = true;
 }
 
 /* Postfix's ISSPACE: the C locale's whitespace. */

@@ -174,6 +174,72 @@ static void test_logical_lines(void)
 	}
 }
 
+/* doc_changed_span (issue 16: the stage renders only the changed lines):
+ * after any run of edits, the bytes as last clean with the lines between
+ * the kept head and tail replaced by their rendering are the whole
+ * rendering, whatever the line ends, the last line's newline and the
+ * edits (random runs, a fixed seed). */
+static void test_changed_span(void)
+{
+	static const char *const starts[] = {
+		"a 1\nb 2\nc 3\nd 4\ne 5\n", "a 1\r\nb 2\r\nc 3", "only", "", "x\ny\r\nz",
+	};
+	unsigned seed = 16;
+	for (size_t k = 0; k < sizeof starts / sizeof *starts; k++) {
+		struct doc *doc = doc_from_mem("t", starts[k], strlen(starts[k]));
+		struct strbuf clean = STRBUF_INIT, now = STRBUF_INIT, spliced = STRBUF_INIT;
+		doc_render(doc, &clean);
+		size_t head, tail;
+		CU_ASSERT_FALSE(doc_changed_span(doc, &head, &tail));
+		for (int step = 0; step < 400; step++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = (seed >> 16) % 7, n = (unsigned)doc_count(doc);
+			unsigned at = n ? (seed >> 8) % n : 0;
+			char text[32];
+			snprintf(text, sizeof text, "l%d", step);
+			if (r <= 1 || n == 0) {
+				doc_insert(doc, r == 0 ? n : at, text);
+			} else if (r == 2) {
+				doc_replace(doc, at, text);
+			} else if (r == 3) {
+				doc_delete(doc, at, n - at > 1 && (seed & 1) ? 2 : 1);
+			} else if (r == 4) {
+				bool *drop = xcalloc(n, sizeof *drop);
+				drop[at] = drop[n - 1 - at / 2] = true;
+				doc_delete_marked(doc, drop);
+				free(drop);
+			} else if (r == 5) {
+				doc_delete(doc, n - 1, 1);
+			}
+			sb_reset(&now);
+			doc_render(doc, &now);
+			size_t nl = doc_count(doc);
+			if (doc_changed_span(doc, &head, &tail)) {
+				size_t pre = doc_render_size(doc, 0, head);
+				size_t post = doc_render_size(doc, nl - tail, nl);
+				CU_ASSERT_FATAL(pre + post <= clean.len);
+				sb_reset(&spliced);
+				sb_add(&spliced, clean.buf, pre);
+				doc_render_lines(doc, head, nl - tail, &spliced);
+				sb_add(&spliced, clean.buf + clean.len - post, post);
+				CU_ASSERT_EQUAL(spliced.len, now.len);
+				CU_ASSERT(spliced.len == now.len && memcmp(spliced.buf, now.buf, now.len) == 0);
+			} else {
+				CU_ASSERT(clean.len == now.len && memcmp(clean.buf, now.buf, now.len) == 0);
+			}
+			if (r == 6) {   /* the stage took the bytes: clean again */
+				doc_clean(doc);
+				sb_reset(&clean);
+				sb_add(&clean, now.buf, now.len);
+			}
+		}
+		sb_free(&clean);
+		sb_free(&now);
+		sb_free(&spliced);
+		doc_free(&doc);
+	}
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -181,6 +247,7 @@ int main(void)
 		{ "line ends through edits", test_line_ends },
 		{ "missing files", test_load_missing },
 		{ "Postfix logical lines", test_logical_lines },
+		{ "the lines changed since clean, spliced, are the rendering", test_changed_span },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("doc", tests);
