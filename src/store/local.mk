@@ -12,6 +12,7 @@ libvmail_a_SOURCES += \
 	src/store/aliases.c \
 	src/store/entrydoc.c \
 	src/store/table.c \
+	src/store/tablepatch.c \
 	src/store/tableref.c \
 	src/store/tableline.c
 noinst_HEADERS += src/store/store_int.h

@@ -92,4 +92,34 @@ void entrydoc_index_later(struct entrydoc *e, size_t idx, const char *key, entry
 			  void *obj, struct diags *d);
 void entrydoc_index_pending(struct entrydoc *e, entrydoc_dup_fn *dup, void *obj, struct diags *d);
 
+/* ---- table.c's table (tablepatch.c edits its entries in place) ---- */
+
+struct table {
+	/* the document; the index of lookup keys (the entries' own lookup_key
+	 * strings); the entries' strings, freed together: three small
+	 * allocations per entry would cost more than the parse itself */
+	struct entrydoc ed;
+	enum table_syntax syntax;
+	struct table_entry *v;
+	size_t cap;
+	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
+	struct table_event *events;  /* every "if" and "endif" line, in order */
+	size_t nevents, evcap;
+};
+
+/* ---- tablepatch.c: one edit of an indexed table's lines, its entries and
+ * index updated in place, exactly as a fresh parse of the edited document
+ * would make them; false where it cannot be sure of that: the caller then
+ * parses the whole document (reindex). ---- */
+
+/* Remove every entry whose lookup key is lk (the first and its shadowed
+ * duplicates) with its lines; false: nothing changed. */
+bool tablepatch_remove(struct table *t, const char *lk);
+/* Entry i's first line replaced by text (always); true: a one-line entry,
+ * its value taken from it. */
+bool tablepatch_set(struct table *t, size_t i, const char *text);
+/* text inserted as line at (always), the line of a key the table does not
+ * hold; true: its entry is in. */
+bool tablepatch_add(struct table *t, size_t at, const char *text);
+
 #endif

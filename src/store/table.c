@@ -17,19 +17,6 @@
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
-struct table {
-	/* the document; the index of lookup keys (the entries' own lookup_key
-	 * strings); the entries' strings, freed together: three small
-	 * allocations per entry would cost more than the parse itself */
-	struct entrydoc ed;
-	enum table_syntax syntax;
-	struct table_entry *v;
-	size_t cap;
-	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
-	struct table_event *events;  /* every "if" and "endif" line, in order */
-	size_t nevents, evcap;
-};
-
 static void table_event_add(struct table *t, unsigned line, const struct table_cond *c)
 {
 	xgrow(&t->events, &t->evcap, t->nevents + 1, sizeof *t->events);
@@ -552,8 +539,10 @@ static size_t add_place(const struct table *t, const char *key, const struct tab
 	return after ? after->first + after->nlines : doc_count(t->ed.doc);
 }
 
-static void add_line(struct table *t, size_t at, const struct table_entry *style, const char *key,
-		     const char *val)
+/* The line of key inserted at at; true when the entries follow it
+ * (tablepatch_add), else they must be parsed again. */
+static bool add_line(struct table *t, size_t at, const struct table_entry *style, const char *key,
+		     const char *val, bool patch)
 {
 	struct strbuf line = STRBUF_INIT;
 	if (t->syntax == TABLE_LIST) {
@@ -566,8 +555,11 @@ static void add_line(struct table *t, size_t at, const struct table_entry *style
 		add_separated(&line, key, ntext, nklen, nvoff);
 		sb_adds(&line, val);
 	}
-	doc_insert(t->ed.doc, at, sb_str(&line));
+	bool patched = patch && tablepatch_add(t, at, sb_str(&line));
+	if (!patch)
+		doc_insert(t->ed.doc, at, sb_str(&line));
 	sb_free(&line);
+	return patched;
 }
 
 static bool add_same_domain(const char *a, const char *b)
@@ -597,11 +589,15 @@ int table_add_many(struct table *t, const char *const *keys, const char *const *
 		const struct table_entry *style;
 		size_t at = add_place(t, keys[i], &style);
 		size_t k = i;
+		bool one = i + 1 == n || t->syntax == TABLE_REGEXP || !add_same_domain(keys[i], keys[i + 1]);
+		bool patched = false;
 		do {
-			add_line(t, at++, style, keys[k], vals[k]);
+			patched = add_line(t, at++, style, keys[k], vals[k], one);
 			k++;
 		} while (k < n && t->syntax != TABLE_REGEXP && add_same_domain(keys[i], keys[k]));
 		i = k;
+		if (patched)
+			continue;
 		struct diags scratch = DIAGS_INIT;
 		reindex(t, &scratch);
 		diags_free(&scratch);
@@ -702,6 +698,11 @@ int table_remove(struct table *t, const char *key, struct diags *d)
 	/* Every line with that key goes, duplicates included: after a remove
 	 * the key is absent, not replaced by a line that was shadowed. */
 	char *lk = xstrdup(e->lookup_key);
+	if (tablepatch_remove(t, lk)) {
+		diags_free(&scratch);
+		free(lk);
+		return 0;
+	}
 	while (e) {
 		if (t->syntax == TABLE_LIST) {
 			/* A quoted word spanning a continuation line cannot be cut
@@ -792,11 +793,13 @@ int table_set(struct table *t, const char *key, const char *value, struct diags 
 	}
 	sb_adds(&line, val);
 	size_t first = e->first, nlines = e->nlines;
-	doc_replace(t->ed.doc, first, sb_str(&line));
+	bool patched = tablepatch_set(t, (size_t)(e - t->v), sb_str(&line));
 	if (nlines > 1)
 		doc_delete(t->ed.doc, first + 1, nlines - 1);
 	sb_free(&line);
 	free(val);
+	if (patched)
+		return 0;
 	struct diags scratch = DIAGS_INIT;
 	reindex(t, &scratch);
 	diags_free(&scratch);

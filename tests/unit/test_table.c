@@ -3,6 +3,7 @@
  * duplicate semantics, line-exact edits, map references, a 100k table. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -617,6 +618,86 @@ static void test_100k(void)
 	sb_free(&sb);
 }
 
+/* The table as a fresh parse of its own document would make it: every
+ * entry field by field, and each key looked up to the same entry. */
+static void assert_as_parsed(const struct table *t, int step)
+{
+	struct strbuf bytes = STRBUF_INIT, got = STRBUF_INIT, want = STRBUF_INIT;
+	struct diags d = DIAGS_INIT, none = DIAGS_INIT;
+	doc_render(table_doc(t), &bytes);
+	struct table *f = table_parse(doc_from_mem("t", bytes.buf, bytes.len), TABLE_INDEXED, &d);
+	listing(t, &none, &got);
+	listing(f, &none, &want);
+	if (strcmp(sb_str(&got), sb_str(&want)) != 0)
+		fprintf(stderr, "step %d:\n--- in place\n%s--- parsed\n%s", step, sb_str(&got), sb_str(&want));
+	CU_ASSERT_STRING_EQUAL(sb_str(&got), sb_str(&want));
+	for (size_t i = 0; i < table_count(f); i++) {
+		const struct table_entry *e = table_entry(f, i);
+		const struct table_entry *a = table_lookup(t, e->lookup_key);
+		const struct table_entry *b = table_lookup(f, e->lookup_key);
+		CU_ASSERT_FATAL(a != NULL && b != NULL);
+		CU_ASSERT_EQUAL(a->first, b->first);
+	}
+	CU_ASSERT_PTR_NULL(table_lookup(t, "never@example.org"));
+	table_free(&f);
+	diags_free(&d);
+	sb_free(&bytes);
+	sb_free(&got);
+	sb_free(&want);
+}
+
+/* Issue 16: an add, remove or set of one key updates the entries and the
+ * index in place (tablepatch.c) where it can; whatever the way taken, the
+ * table after each edit is what a fresh parse of the edited file gives:
+ * duplicates, continuation lines, comments, CRLF, no final newline,
+ * quoted and upper-case keys, a whitespace line with nothing to continue,
+ * and a generated table of 2,000 entries (random runs, a fixed seed). */
+static void test_patch_as_parsed(void)
+{
+	struct strbuf big = STRBUF_INIT;
+	for (int i = 0; i < 2000; i++)
+		sb_addf(&big, "u%d@d%d.example.org\tu%d@d%d.example.org,x%d@elsewhere.net\n", i, i % 40, i,
+			i % 40, i);
+	const char *const texts[] = {
+		"a@d.org x@d.org\n# c\nB@D.org y\nb@d.org dup\nc@d.org z,\n  more\n\nd@e.org w\n",
+		"a@d.org x\r\nb@d.org y\r\n# c\r\nc@d.org z",
+		"  orphan\nA@d.org x\n\"q u\"@d.org y\nb@d.org\ty\n  cont\n# end",
+		"only@d.org v",
+		big.buf,
+	};
+	unsigned seed = 42;
+	for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+		struct diags d = DIAGS_INIT;
+		struct table *t = parse_str(texts[k], TABLE_INDEXED, &d);
+		for (int step = 0; step < 120; step++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = (seed >> 16) % 3;
+			size_t n = table_count(t);
+			const struct table_entry *e = n ? table_entry(t, (seed >> 4) % n) : NULL;
+			char key[64], val[64];
+			snprintf(key, sizeof key, "N%d@%s", step, step % 2 ? "d.org" : "new.net");
+			snprintf(val, sizeof val, "v%d@d.org", step);
+			if (r == 0 || !e) {
+				CU_ASSERT_EQUAL(table_add(t, key, val, &d), 0);
+			} else if (r == 1 && !e->shadowed) {
+				char *lk = xstrdup(e->lookup_key);
+				CU_ASSERT_EQUAL(table_remove(t, lk, &d), 0);
+				CU_ASSERT_PTR_NULL(table_lookup(t, lk));
+				free(lk);
+			} else if (!e->shadowed) {
+				char *lk = xstrdup(e->lookup_key);
+				CU_ASSERT_EQUAL(table_set(t, lk, val, &d), 0);
+				CU_ASSERT_STRING_EQUAL(table_lookup(t, lk)->value, val);
+				free(lk);
+			}
+			assert_as_parsed(t, step);
+		}
+		table_free(&t);
+		diags_free(&d);
+	}
+	sb_free(&big);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -634,6 +715,7 @@ int main(void)
 		{ "regexp /p1/!/p2/ and if/endif lines", test_regexp_two_patterns },
 		{ "map references", test_ref_parse },
 		{ "100k entries", test_100k },
+		{ "an edit's entries and index in place are a fresh parse's", test_patch_as_parsed },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("table", tests);
