@@ -187,6 +187,24 @@ void world_set_load_hook(int (*hook)(const struct config *cfg, struct diags *d))
  * read (it was read from the disk then): the caller loads it anew. */
 int world_rebuild(struct world *w, struct diags *d);
 
+/* worldpatch.c: instead of world_rebuild, the world updated in place after
+ * one edit of its documents (issue 16). Prepared before the edit from the
+ * world as it is; applied after it, -1 (nothing changed: world_rebuild it)
+ * when the edit did not stay in place. */
+struct worldpatch {
+	bool ready;
+	size_t alias, domain;           /* positions of the alias and its domain */
+	const struct world_map *map;
+	const struct table_entry *entry;
+	size_t nlines;
+	unsigned line;
+	size_t parses;                  /* table_parses of its map before the edit */
+};
+/* The removal of the whole alias address from its map (table_remove):
+ * false when the world cannot follow it in place. */
+bool worldpatch_alias_del_prepare(const struct world *w, const char *address, struct worldpatch *p);
+int worldpatch_apply(struct world *w, const struct worldpatch *p);
+
 /* Managed files that exist but could not be read (permission, not a
  * regular file, an I/O error): what they hold is unknown, not empty, so a
  * front end marks what depends on them unknown, exits non-zero and edits

@@ -101,6 +101,9 @@ int stage_load(struct stage *s, struct diags *d);
 /* The world as it will be after the staged operations (rebuilt on demand;
  * valid until the next call that changes the stage). */
 const struct world *stage_world(struct stage *s, struct diags *d);
+/* How many operations the staged world followed in place, not rebuilt
+ * (issue 16; the tests check that the in-place path is taken). */
+size_t stage_world_patched(const struct stage *s);
 
 /* Validate op against the current staged world and apply it. On success the
  * stage owns op; on failure op is freed, the stage is unchanged, and d says

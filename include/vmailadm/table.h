@@ -91,6 +91,10 @@ void table_forget_retired(struct table *t);
 struct doc *table_doc(const struct table *t);
 enum table_syntax table_syntax(const struct table *t);
 size_t table_count(const struct table *t);
+/* How many times the entries were parsed from the whole document: an edit
+ * that leaves it unchanged updated them in place (tablepatch.c), and the
+ * pointers into them moved only as the edit says (worldpatch.c). */
+size_t table_parses(const struct table *t);
 /* Every "if" and "endif" line, in file order (regexp/pcre tables). */
 const struct table_event *table_events(const struct table *t, size_t *n);
 const struct table_entry *table_entry(const struct table *t, size_t i);

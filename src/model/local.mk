@@ -13,7 +13,8 @@ libvmail_a_SOURCES += \
 	src/model/load.c \
 	src/model/load_maps.c \
 	src/model/model.c \
-	src/model/sendas.c
+	src/model/sendas.c \
+	src/model/worldpatch.c
 
 # Where mail goes (trace) and the traps that lose it (lint).
 noinst_HEADERS += \

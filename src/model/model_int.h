@@ -171,6 +171,9 @@ void index_catchalls(struct world *w);
 void index_ranges(struct world *w, const uint32_t *mb_rank, const uint32_t *al_rank);
 void index_reverse(struct world *w);
 
+/* ---- worldpatch.c: the world updated in place after an edit (the
+ * struct is vmailadm/model.h's) ---- */
+
 /* ---- classify.c: Postfix's class rules ---- */
 
 /* resolve.c: local beats alias beats mailbox. */

@@ -210,3 +210,17 @@ bool splice_world_dirty(struct world *w)
 {
 	return splice_each_doc(w, splice_dirty_one, NULL);
 }
+
+bool splice_only_dirty(struct world *w, const struct doc *doc)
+{
+	if (!doc || !doc_dirty(doc) || splice_dirty_one(NULL, maincf_doc(world_maincf(w))) ||
+	    splice_dirty_one(NULL, pwfile_doc(world_pwfile(w))) ||
+	    splice_dirty_one(NULL, aliases_doc(world_system_aliases(w))))
+		return false;
+	for (size_t i = 0; i < world_map_count(w); i++) {
+		struct world_map *m = world_map(w, i);
+		if (m->table && table_doc(m->table) != doc && doc_dirty(table_doc(m->table)))
+			return false;
+	}
+	return true;
+}

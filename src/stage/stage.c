@@ -165,6 +165,8 @@ const struct config *stage_config(const struct stage *s) { return s->cfg; }
 
 size_t stage_count(const struct stage *s) { return s->nops; }
 
+size_t stage_world_patched(const struct stage *s) { return s->world_patched; }
+
 const struct op *stage_op(const struct stage *s, size_t i) { return i < s->nops ? s->ops[i] : NULL; }
 
 void stage_add_action(struct stage *s, enum action_kind kind, const char *path,
@@ -302,9 +304,14 @@ static int stage_apply_one(struct stage *s, const struct op *op, const char *exp
 	struct strbuf saved = STRBUF_INIT;
 	if (mf)
 		sb_add(&saved, sb_str(stagefile_bytes(s, mf)), stagefile_bytes(s, mf)->len);
+	/* the world follows the edit in place where it can (worldpatch.c) */
+	struct worldpatch wp = { 0 };
+	if (op->kind == OP_ALIAS_DEL && op->ntargets == 0)
+		worldpatch_alias_del_prepare(w, op->subject, &wp);
 	int rc = apply_op(s, w, op, d);
 	if (rc == 0 && !stage_mail_as_staged(s, op, nacts, expect, d))
 		rc = -1;
+	bool in_place = rc == 0 && wp.ready && splice_only_dirty(w, table_doc(wp.map->table));
 	if (rc == 0) {
 		splice_sync_world(s, w);
 		/* A new main.cf may name other maps: the layout must be re-read. */
@@ -315,7 +322,8 @@ static int stage_apply_one(struct stage *s, const struct op *op, const char *exp
 	if (rc == 0 && s->layout.valid) {
 		splice_clean_world(w);
 		s->world = w;
-		s->world_stale = true;
+		s->world_stale = !(in_place && worldpatch_apply(w, &wp) == 0);
+		s->world_patched += !s->world_stale;
 	} else if (rc < 0 && !splice_world_dirty(w)) {
 		s->world = w;   /* refused before any edit: it still holds */
 	} else {

@@ -50,6 +50,7 @@ struct stage {
 	 * it is read (stage_world, the next operation), no file read again. */
 	struct world *world;
 	bool world_stale;
+	size_t world_patched;     /* operations the world followed in place (worldpatch.c) */
 	struct layout layout;     /* where things are, from the last world loaded */
 	struct plan plan;
 	bool plan_valid;
@@ -118,6 +119,8 @@ void splice_sync_world(struct stage *s, struct world *w);
  * what it edits; and whether an operation edited any of them. */
 void splice_clean_world(struct world *w);
 bool splice_world_dirty(struct world *w);
+/* Whether doc is the one document of w an operation edited. */
+bool splice_only_dirty(struct world *w, const struct doc *doc);
 
 /* stage.c */
 int stage_refuse_unreadable(const struct world *w, struct diags *d);

@@ -105,6 +105,7 @@ struct table {
 	unsigned open_ifs;      /* regexp "if" blocks still open at the end */
 	struct table_event *events;  /* every "if" and "endif" line, in order */
 	size_t nevents, evcap;
+	size_t parses;          /* whole parses of the document (table_parses) */
 };
 
 /* ---- tablepatch.c: one edit of an indexed table's lines, its entries and

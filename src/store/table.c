@@ -273,6 +273,7 @@ static void parse_regexp(struct table *t, const char *s, size_t first, size_t nl
 static void reindex(struct table *t, struct diags *d)
 {
 	size_t nl = doc_count(t->ed.doc);
+	t->parses++;
 	entrydoc_restart(&t->ed, nl);
 	/* An indexed table has at most one entry a line (lists may have more
 	 * and grow): one allocation, no doubling. */
@@ -342,6 +343,7 @@ void table_free(struct table **tp)
 struct doc *table_doc(const struct table *t) { return t->ed.doc; }
 enum table_syntax table_syntax(const struct table *t) { return t->syntax; }
 size_t table_count(const struct table *t) { return t->ed.n; }
+size_t table_parses(const struct table *t) { return t->parses; }
 
 const struct table_event *table_events(const struct table *t, size_t *n)
 {
