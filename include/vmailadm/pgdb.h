@@ -75,6 +75,9 @@ int pgdb_snapshot_sync(const struct config *cfg, struct diags *d);
  * a process (~30 ms). Never closed by the caller; NULL without a snapshot
  * (or after a diagnostic when it cannot connect). */
 struct pgdb *pgdb_snapshot_conn(const struct config *cfg, struct diags *d);
+/* Is name one of the main.cf parameters the snapshot's copy sets to its
+ * tables (the database's maps on the server)? */
+bool pgdb_snapshot_param(const char *name);
 /* This process's snapshot directory, or NULL. */
 const char *pgdb_snapshot_dir(void);
 /* Is path one of the snapshot's tables or its passwd-file (whose edits

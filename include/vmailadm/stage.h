@@ -88,6 +88,10 @@ struct plan {
 	/* backend: pgsql: the rows that change (the files are the snapshot's,
 	 * which a commit never writes); NULL on files. */
 	struct pgdiff *rows;
+	/* backend pgsql: the server's files standing for the snapshot's in
+	 * files (pgserver.c), owned */
+	struct staged_file **server;
+	size_t nserver;
 };
 
 struct stage *stage_create(const struct config *cfg);

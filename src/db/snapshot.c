@@ -45,6 +45,7 @@ static struct {
 	pid_t pid;
 	bool stale;       /* a commit changed the database since it was read */
 	struct pgdb *db;  /* the connection it was read on, kept for a commit */
+	char *sender_login;  /* the send-as map's default name there, or NULL */
 } snap;
 
 static bool maincf_defines(const char *line, size_t len)
@@ -137,6 +138,61 @@ static void snapshot_remove_stale(const char *parent)
 	closedir(dir);
 }
 
+/* One of the server's Postfix files beside the snapshot's main.cf as it
+ * is: a hard link (same bytes and times: lint judges its map as on the
+ * server; every write replaces a file, none writes into it), else a copy;
+ * none when the server has none. */
+static int snapshot_copy(const char *name, bool refresh, struct diags *d)
+{
+	char *slash = strrchr(snap.maincf, '/');
+	char *src = xasprintf("%.*s/%s", (int)(slash - snap.maincf), snap.maincf, name);
+	char *path = xasprintf("%s/%s", snap.dir, name);
+	struct strbuf text = STRBUF_INIT;
+	int rc = 0;
+	unlink(path);
+	FILE *fp = link(src, path) == 0 || errno == ENOENT ? NULL : fopen(src, "re");
+	if (fp) {
+		char chunk[8192];
+		size_t got;
+		while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
+			sb_add(&text, chunk, got);
+		fclose(fp);
+		struct file_owner own = { getuid(), getgid(), 0600 };
+		rc = atomic_write_unsynced(path, sb_str(&text), text.len, &own, refresh, d);
+	}
+	sb_free(&text);
+	free(path);
+	free(src);
+	return rc;
+}
+
+/* The server's main.cf as the snapshot's copy, and beside it as they are
+ * the files the model looks for there by name: master.cf (send-as reads
+ * and edits a service's -o) and the sender login map when main.cf names
+ * none (sendas_default_path). pgserver.c commits an edit of any of them
+ * to the server's own. */
+static int snapshot_copy_config(bool refresh, struct diags *d)
+{
+	struct strbuf mc = STRBUF_INIT;
+	char *path = xasprintf("%s/main.cf", snap.dir);
+	struct file_owner own = { getuid(), getgid(), 0600 };
+	int rc = snapshot_maincf(snap.maincf, snap.dir, &mc, d);
+	if (rc == 0)
+		rc = atomic_write_unsynced(path, mc.buf, mc.len, &own, refresh, d);
+	free(path);
+	sb_free(&mc);
+	if (rc == 0)
+		rc = snapshot_copy("master.cf", refresh, d);
+	/* the map's source, then its built forms (newer than it, as there) */
+	static const char *const built[] = { "", ".db", ".lmdb", ".cdb" };
+	for (size_t i = 0; i < sizeof built / sizeof *built && rc == 0 && snap.sender_login; i++) {
+		char *name = xasprintf("%s%s", snap.sender_login, built[i]);
+		rc = snapshot_copy(name, refresh, d);
+		free(name);
+	}
+	return rc;
+}
+
 /* The snapshot's files written from the database (all read before the
  * first is written: a refused query writes none). */
 static int snapshot_write(struct pgdb *db, const struct config *cfg, bool refresh, struct diags *d)
@@ -187,17 +243,15 @@ int pgdb_snapshot_open(struct config *cfg, struct diags *d)
 		snap.dir = xasprintf("%s/%s", parent, name);
 		snap.maincf = xasprintf("%s/main.cf", cfg->postfix_dir);
 		snap.pid = getpid();
+		/* a relative name stays one under the snapshot directory */
+		const char *sl = cfg->sender_login_map;
+		snap.sender_login = !sl || !*sl		       ? xstrdup("sender_login")
+				    : !strchr(sl, '/') ? xstrdup(sl)
+						       : NULL;
 		atexit(snapshot_atexit);
-		struct strbuf mc = STRBUF_INIT;
-		char *path = xasprintf("%s/main.cf", snap.dir);
-		struct file_owner own = { getuid(), getgid(), 0600 };
-		rc = snapshot_maincf(snap.maincf, snap.dir, &mc, d);
-		if (rc == 0)
-			rc = atomic_write_unsynced(path, mc.buf, mc.len, &own, false, d);
+		rc = snapshot_copy_config(false, d);
 		if (rc == 0)
 			rc = snapshot_write(db, cfg, false, d);
-		sb_free(&mc);
-		free(path);
 	}
 	if (rc == 0)
 		snap.db = db;   /* for this process's commit: no new connection */
@@ -230,7 +284,10 @@ int pgdb_snapshot_sync(const struct config *cfg, struct diags *d)
 	struct pgdb *db = pgdb_snapshot_conn(cfg, d);
 	if (!db)
 		return -1;
-	int rc = snapshot_write(db, cfg, true, d);
+	/* a commit may have changed the server's main.cf too */
+	int rc = snapshot_copy_config(true, d);
+	if (rc == 0)
+		rc = snapshot_write(db, cfg, true, d);
 	if (rc == 0)
 		snap.stale = false;
 	return rc;
@@ -257,6 +314,14 @@ bool pgdb_snapshot_table(const char *path)
 		if (strcmp(name, replaced_file[i]) == 0)
 			return true;
 	return strcmp(name, SNAPSHOT_USERS) == 0;
+}
+
+bool pgdb_snapshot_param(const char *name)
+{
+	for (size_t i = 0; replaced[i]; i++)
+		if (strcmp(name, replaced[i]) == 0)
+			return true;
+	return false;
 }
 
 const char *pgdb_snapshot_dir(void)

@@ -84,13 +84,16 @@ struct pgfiles {
 	struct written *ws;
 	size_t n, cap;
 	struct digest_cache *cache;
+	bool reload;   /* main.cf or master.cf among them: Postfix reloads */
 };
 /* The plan's files sorted: rows, files that stay files (into pf), and
  * the others refused (each named in d, -1). */
 int pgfiles_check(const struct config *cfg, const struct plan *p, struct pgfiles *pf,
 		  struct diags *d);
 /* Before the transaction: backed up, new versions written, synced, maps
- * built at temporary names. After it: renamed into place. */
+ * built at temporary names. After it: renamed into place, Postfix
+ * reloaded when main.cf or master.cf changed (a failure there is said and
+ * sets res->reload_failed; the files stay). */
 int pgfiles_prepare(struct run *r, struct pgfiles *pf);
 int pgfiles_install(struct run *r, struct pgfiles *pf);
 /* The new versions not in place stay for the recovery (not removed). */
@@ -98,7 +101,8 @@ void pgfiles_keep(struct pgfiles *pf);
 void pgfiles_free(struct pgfiles *pf);
 /* Recovery, the database holding the commit: every file of journal j
  * without its new bytes gets them from its temporary version, its map
- * rebuilt. -1 when one cannot (said). */
+ * rebuilt; Postfix reloaded when main.cf or master.cf is among them. -1
+ * when one cannot (said). */
 int pgfiles_recover(struct run *r, const struct doc *j, struct strbuf *said);
 
 /* pgcommit.c: the commit on backend: pgsql, under the lock. */

@@ -23,6 +23,7 @@ libvmail_a_SOURCES += \
 	src/stage/op.c \
 	src/stage/pgcommit.c \
 	src/stage/pgfiles.c \
+	src/stage/pgserver.c \
 	src/stage/pgrowdiff.c \
 	src/stage/plan.c \
 	src/stage/precheck.c \

@@ -1,14 +1,15 @@
 /* backend pgsql: the files of a stage that stay files beside the database
- * (the system aliases file), committed with its rows as one: backed up,
- * their new versions written, synced and their maps built at temporary
- * names before the transaction (and named in the journal), renamed into
- * place once it has committed, thrown away when it has not. A commit
- * killed between the two is finished from the journal by the next
- * vmailadm when the database holds its change set (pgfiles_recover), and
- * otherwise left as they were (nothing was renamed; the temporary
- * versions go as leftovers). The snapshot's own files are rows, never
- * written; main.cf's copy in the snapshot is not the server's, so its
- * edits stay refused. */
+ * (the system aliases file, and the server's main.cf, master.cf or a map
+ * of its Postfix directory standing for the snapshot's, pgserver.c),
+ * committed with its rows as one: backed up, their new versions written,
+ * synced and their maps built at temporary names before the transaction
+ * (and named in the journal), renamed into place once it has committed
+ * (Postfix reloaded when main.cf or master.cf changed), thrown away when
+ * it has not. A commit killed between the two is finished from the
+ * journal by the next vmailadm when the database holds its change set
+ * (pgfiles_recover), and otherwise left as they were (nothing was
+ * renamed; the temporary versions go as leftovers). The snapshot's own
+ * tables are rows, never written. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -25,8 +26,8 @@
 #include "vmailadm/xalloc.h"
 
 /* Is path the snapshot's (a row), a file that stays one (the aliases
- * file), or neither (refused: main.cf's copy in the snapshot is not the
- * server's main.cf)? */
+ * file, a file of the server's Postfix directory), or neither (refused: a
+ * file of the snapshot pgserver.c could not stand the server's for)? */
 enum pgfile_kind { PGFILE_ROW, PGFILE_FILE, PGFILE_REFUSED };
 
 static enum pgfile_kind pgfiles_kind(const struct config *cfg, const char *path)
@@ -35,21 +36,46 @@ static enum pgfile_kind pgfiles_kind(const struct config *cfg, const char *path)
 		return PGFILE_ROW;
 	if (cfg->aliases_file && strcmp(path, cfg->aliases_file) == 0)
 		return PGFILE_FILE;
+	size_t n = cfg->server_postfix_dir ? strlen(cfg->server_postfix_dir) : 0;
+	if (n && strncmp(path, cfg->server_postfix_dir, n) == 0 && path[n] == '/')
+		return PGFILE_FILE;
 	return PGFILE_REFUSED;
+}
+
+/* Is path the server's main.cf or master.cf, which Postfix's master reads
+ * and sees again only on a reload? */
+static bool pgfiles_master_reads(const struct config *cfg, const char *path)
+{
+	size_t n = cfg->server_postfix_dir ? strlen(cfg->server_postfix_dir) : 0;
+	return n && strncmp(path, cfg->server_postfix_dir, n) == 0 && path[n] == '/' &&
+	       (strcmp(path + n + 1, "main.cf") == 0 || strcmp(path + n + 1, "master.cf") == 0);
+}
+
+/* Postfix reloaded (the spawn of postfix_reload, as on files); a failure
+ * said, the commit kept. */
+static void pgfiles_reload(struct run *r)
+{
+	if (inject_at("reload-postfix", r->d) < 0 ||
+	    commit_run_program(r, r->cfg->postfix_reload, _("reload Postfix")) < 0) {
+		r->res->reload_failed = true;
+		diag_warn(r->d, NULL, 0, _("the database and the files are committed, but Postfix's reload "
+					   "failed: run it by hand once Postfix is running"));
+	}
 }
 
 int pgfiles_check(const struct config *cfg, const struct plan *p, struct pgfiles *pf, struct diags *d)
 {
 	memset(pf, 0, sizeof *pf);
+	for (size_t i = 0; i < p->nactions; i++)
+		pf->reload |= p->actions[i].kind == ACT_RELOAD_POSTFIX;
 	int rc = 0;
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const char *path = p->files[i]->path;
 		enum pgfile_kind k = pgfiles_kind(cfg, path);
 		if (k == PGFILE_REFUSED) {
 			diag_error(d, path, 0, _("backend pgsql: this file is neither a row of the database "
-						 "nor the system aliases file, and vmailadm does not commit it "
-						 "beside the database yet (its copy in the snapshot is not the "
-						 "server's); nothing was changed"));
+						 "nor a file of the server (see the note on it); nothing was "
+						 "changed"));
 			rc = -1;
 		} else if (k == PGFILE_FILE) {
 			xgrow(&pf->ws, &pf->cap, pf->n + 1, sizeof *pf->ws);
@@ -98,6 +124,8 @@ int pgfiles_install(struct run *r, struct pgfiles *pf)
 	int rc = install_files(r, NULL, pf->ws, pf->n, NULL, 0);
 	if (rc == 0)
 		install_remember_digests(r->cfg, pf->ws, pf->n, pf->cache);
+	if (rc == 0 && pf->reload)
+		pgfiles_reload(r);
 	return rc;
 }
 
@@ -144,7 +172,8 @@ static char *pgfiles_temp_of(const struct doc *j, const char *path, const char *
 }
 
 /* One "file KIND BACKUP OLD NEW PATH" line finished. */
-static int pgfiles_finish(struct run *r, const struct doc *j, const char *line, struct strbuf *said)
+static int pgfiles_finish(struct run *r, const struct doc *j, const char *line, struct strbuf *said,
+			  bool *reload)
 {
 	char kind[64], backup[4096], old_sha[65], new_sha[65], now[65];
 	int off = 0;
@@ -152,6 +181,7 @@ static int pgfiles_finish(struct run *r, const struct doc *j, const char *line, 
 	if (sscanf(line, "%63s %4095s %64s %64s %n", kind, backup, old_sha, new_sha, &off) < 4 || off == 0)
 		return 0;   /* recover_file names it */
 	const char *path = line + off;
+	*reload |= pgfiles_master_reads(r->cfg, path);
 	if (journal_file_sha(path, now, &exists) == 0 && strcmp(now, new_sha) == 0)
 		return 0;   /* renamed before the kill */
 	char *temp = pgfiles_temp_of(j, path, new_sha);
@@ -182,15 +212,19 @@ static int pgfiles_finish(struct run *r, const struct doc *j, const char *line, 
 int pgfiles_recover(struct run *r, const struct doc *j, struct strbuf *said)
 {
 	int rc = 0;
+	bool reload = false;
 	for (size_t i = 0; i < doc_count(j); i++) {
 		size_t len;
 		const char *t = doc_text(j, i, &len);
 		if (len <= 5 || strncmp(t, "file ", 5) != 0)
 			continue;
 		char *line = xmemdup0(t + 5, len - 5);
-		if (pgfiles_finish(r, j, line, said) < 0)
+		if (pgfiles_finish(r, j, line, said, &reload) < 0)
 			rc = -1;
 		free(line);
 	}
+	/* killed before the reload, whether or not before the rename */
+	if (rc == 0 && reload)
+		pgfiles_reload(r);
 	return rc;
 }

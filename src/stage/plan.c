@@ -26,6 +26,7 @@ void plan_clear(struct plan *p)
 		free(p->notes[i]);
 	free(p->notes);
 	pgdb_diff_free(&p->rows);
+	pgserver_free(p);
 	memset(p, 0, sizeof *p);
 }
 
@@ -253,6 +254,8 @@ const struct plan *stage_plan(struct stage *s)
 		p->notes = xreallocarray(p->notes, p->nnotes + 1, sizeof *p->notes);
 		p->notes[p->nnotes++] = xstrdup(s->notes[i]);
 	}
+	if (s->cfg->backend == BACKEND_PGSQL)
+		pgserver_plan(s->cfg, p);
 	s->plan_valid = true;
 	return p;
 }

@@ -105,6 +105,11 @@ struct staged_file *stagefile_read(struct stage *s, const char *path, bool missi
 /* backend pgsql: the row diff from the lines the staged edits changed
  * (pgrowdiff.c), or NULL when the whole worlds must be compared. */
 struct pgdiff *pgrowdiff(struct stage *s);
+/* pgserver.c: backend pgsql, the snapshot's files that are not rows
+ * replaced in the plan by the server's own (owned by the plan, freed by
+ * pgserver_free); Postfix reloaded when main.cf or master.cf change. */
+void pgserver_plan(const struct config *cfg, struct plan *p);
+void pgserver_free(struct plan *p);
 int stagefile_source_load(void *ctx, const char *path, bool missing_ok, struct doc **out,
 		struct diags *d);
 struct staged_file *stagefile_lazy(struct stage *s, const char *path, const struct part *pt);

@@ -7,8 +7,8 @@
 # COMMIT: neither the row nor the file, no temporary file left after the
 # next vmailadm. Killed after COMMIT, before the rename: the next vmailadm
 # finishes the file from its new version (the database holds the row).
-# main.cf's copy in the snapshot stays refused, nothing changed. A
-# rollback of a commit that wrote a file is refused (rows only there).
+# main.cf through sendas enable (below). A rollback of a commit that
+# wrote a file is refused (rows only there).
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 pg_test_start
@@ -58,12 +58,64 @@ grep -q '^killed2:[[:space:]]*root$' "$A" && [ "$(pq killed2)" = root ] && [ "$(
 	fail "killed after COMMIT: $out / $(grep killed2 "$A") / $(ls "$T/demo/etc")"
 v log 2>/dev/null | grep -q 'finished by recovery' || fail "the audit log does not say the recovery finished it"
 
-# main.cf stays refused.
-before=$(cksum <"$T/demo/etc/postfix/main.cf")
-out=$(v sendas enable 2>&1); rc=$?
-[ $rc -ne 0 ] && echo "$out" | grep -q 'nothing was changed' &&
-	[ "$(cksum <"$T/demo/etc/postfix/main.cf")" = "$before" ] && ok "main.cf on pgsql: refused, nothing changed" ||
-	fail "sendas enable (rc $rc): $out"
+# main.cf (issue 18): `sendas enable` edits the server's main.cf, staged
+# and diffed like any other file, and commits it with the rows: the
+# server's file (not the snapshot's copy) in the preview, written
+# atomically after COMMIT with its new sender login map, Postfix reloaded;
+# killed before COMMIT nothing changes, killed after it the next vmailadm
+# finishes main.cf and reloads. Its untouched lines (comments, order) stay.
+MC="$T/demo/etc/postfix/main.cf"
+SL="$T/demo/etc/postfix/sender_login"
+printf '#!/bin/sh\necho reload >>"%s"\n' "$T/reloads" >"$T/reload.sh" && chmod +x "$T/reload.sh"
+sed -i "s|^postfix_reload: .*|postfix_reload: $T/reload.sh|" "$Y"
+reloads() { [ -f "$T/reloads" ] && wc -l <"$T/reloads" | tr -d ' ' || echo 0; }
+# a restriction already set mid-file, a comment under it: edited in place, kept
+sed -i '1a smtpd_sender_restrictions = permit_mynetworks\n# kept: a comment under it' "$MC"
+cp "$MC" "$T/main.cf.before"
+pcf() { postconf -c "$T/demo/etc/postfix" -h "$1" 2>/dev/null; }
+pmq() { postmap -c "$T/demo/etc/postfix" -q "$1" "hash:$SL" 2>/dev/null; }
+untouched() { grep -v '^smtpd_sender_' "$1"; }
+
+out=$(v sendas enable --dry-run 2>&1)
+echo "$out" | grep -q "^--- $MC\$" && echo "$out" | grep -q "^+smtpd_sender_login_maps = hash:$SL\$" &&
+	echo "$out" | grep -q "^--- /dev/null" && echo "$out" | grep -q "^+++ $SL\$" &&
+	! echo "$out" | grep -v '^rebuild map' | grep -q 'snapshot\.' && echo "$out" | grep -q '^reload Postfix' &&
+	cmp -s "$MC" "$T/main.cf.before" && [ ! -e "$SL" ] &&
+	ok "sendas enable --dry-run: the server's main.cf and map diffed, nothing written" ||
+	fail "sendas enable --dry-run: $out"
+
+VMAILADM_FAIL_AT=db-commit:kill v sendas enable >/dev/null 2>&1
+v list domains >/dev/null 2>&1   # the recovery
+cmp -s "$MC" "$T/main.cf.before" && [ ! -e "$SL" ] && [ "$(temps)" = 0 ] && [ "$(ls "$T/demo/etc/postfix" | grep -c vmailadm-)" = 0 ] &&
+	[ ! -e "$T/demo/state/journal" ] && [ "$(reloads)" = 0 ] &&
+	ok "sendas enable killed before COMMIT: main.cf as it was, no map, no temporary file" ||
+	fail "sendas enable killed before COMMIT: $(diff "$T/main.cf.before" "$MC") $(ls "$T/demo/etc/postfix")"
+
+VMAILADM_FAIL_AT=pgfiles-install:kill v sendas enable >/dev/null 2>&1
+cmp -s "$MC" "$T/main.cf.before" || fail "the kill after COMMIT did not happen before the rename"
+out=$(v list domains 2>&1)
+[ "$(pcf smtpd_sender_login_maps)" = "hash:$SL" ] && [ "$(pmq johndoe@andromed.cloud)" = johndoe@andromed.cloud ] &&
+	[ "$(reloads)" = 1 ] && [ ! -e "$T/demo/state/journal" ] && [ "$(ls "$T/demo/etc/postfix" | grep -c vmailadm-)" = 0 ] &&
+	ok "sendas enable killed after COMMIT: the next vmailadm finished main.cf and its map, Postfix reloaded" ||
+	fail "sendas enable killed after COMMIT: $out / $(pcf smtpd_sender_login_maps) / reloads $(reloads)"
+untouched "$T/main.cf.before" >"$T/untouched"
+untouched "$MC" | cmp -s - "$T/untouched" && sed -n 2,3p "$MC" | grep -q '^# kept: a comment under it$' &&
+	[ "$(pcf smtpd_sender_restrictions)" = "reject_authenticated_sender_login_mismatch, permit_mynetworks" ] &&
+	ok "main.cf: the restriction edited in place, every other line as it was" ||
+	fail "main.cf's other lines: $(diff "$T/main.cf.before" "$MC")"
+
+out=$(v sendas disable 2>&1) && [ -z "$(pcf smtpd_sender_login_maps)" ] && [ "$(reloads)" = 2 ] &&
+	echo "$out" | grep -q "ok   reload Postfix" &&
+	ok "sendas disable: main.cf's parameter removed, Postfix reloaded" || fail "sendas disable: $out"
+out=$(v sendas enable 2>&1) && [ "$(pcf smtpd_sender_login_maps)" = "hash:$SL" ] && [ "$(reloads)" = 3 ] &&
+	[ ! -e "$T/demo/state/journal" ] && ok "sendas enable: committed to main.cf, Postfix reloaded" ||
+	fail "sendas enable: $out"
+# the map now the server's, named by main.cf: an alias's owners follow it
+out=$(v alias add ventes2@andromed.cloud janedoe@andromed.cloud 2>&1) &&
+	[ "$(pmq ventes2@andromed.cloud)" = janedoe@andromed.cloud ] &&
+	[ -n "$(q "SELECT 1 FROM alias WHERE address = 'ventes2@andromed.cloud'")" ] &&
+	ok "alias add with send-as on: the row and the server's sender login map together" ||
+	fail "alias add with send-as: $out / $(pmq ventes2@andromed.cloud)"
 
 # A rollback of a commit that wrote a file: refused.
 id=$(v log | awk '/^[0-9]/ {id = $1} /webops/ {print id}' | tail -1)
