@@ -128,7 +128,8 @@ int pgdb_changeset_of(const struct config *cfg, const char *commit_id, char **ch
  * after images hold going back to its before images (an inserted row
  * deleted, a deleted one inserted again). Committed with
  * pgdb_diff_commit, whose re-read refuses when a row is no longer its
- * after image. NULL after one diagnostic. */
+ * after image. Empty for a change set of no row (a commit of files
+ * only). NULL after one diagnostic. */
 struct pgdiff *pgdb_rollback_diff(const struct config *cfg, const char *changeset, struct diags *d);
 
 /* What Postfix and Dovecot are given to query the database. */

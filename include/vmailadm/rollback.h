@@ -18,6 +18,13 @@ struct stage;
  * when there is none. */
 struct json_t *rollback_find(struct json_t *records, const char *id);
 
+/* File k of rec's "files": its path, its backup and the digest the
+ * commit left (NULL when not recorded). false when there is none to put
+ * back: no path, or no backup (the commit created it: a line in notes,
+ * it is left in place). One reading for both backends' rollbacks. */
+bool rollback_file(struct json_t *rec, size_t k, const char *rid, struct strbuf *notes, const char **path,
+		   const char **backup, const char **after);
+
 /* Stage in s the operations that undo rec: a file restore per file it
  * changed that had a backup (insisting, unless force, that the file still
  * has the digest the commit left), a Maildir restore per Maildir it

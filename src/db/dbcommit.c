@@ -412,9 +412,9 @@ struct pgdiff *pgdb_rollback_diff(const struct config *cfg, const char *changese
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		diag_error(d, NULL, 0, _("the database refused a query: %s"),
 			   PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
-	} else if (PQntuples(r) == 0) {
-		diag_error(d, NULL, 0, _("change set %s holds no row (nothing to roll back)"), changeset);
 	} else {
+		/* none: a commit of files only (the aliases file), whose
+		 * rollback puts back files only */
 		df = xcalloc(1, sizeof *df);
 		bool ok = true;
 		/* What the database should hold now (the after images) and what

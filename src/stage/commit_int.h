@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "vmailadm/atomicio.h"
 #include "vmailadm/commit.h"
 #include "vmailadm/diag.h"
@@ -85,6 +87,8 @@ struct pgfiles {
 	size_t n, cap;
 	struct digest_cache *cache;
 	bool reload;   /* main.cf or master.cf among them: Postfix reloads */
+	bool owned;    /* the staged files are pgfiles_rollback's */
+	char **types;  /* pgfiles_rollback's map types, one per file */
 };
 /* The plan's files sorted: rows, files that stay files (into pf), and
  * the others refused (each named in d, -1). */
@@ -99,6 +103,21 @@ int pgfiles_install(struct run *r, struct pgfiles *pf);
 /* The new versions not in place stay for the recovery (not removed). */
 void pgfiles_keep(struct pgfiles *pf);
 void pgfiles_free(struct pgfiles *pf);
+/* A rollback's files (rollback ID of a commit that wrote some): each file
+ * of the audit record rec still as that commit left it gets its backup's
+ * bytes, its unified diff added to preview (a file the commit created is
+ * left in place, said in notes). -1 when one cannot be (said in d). */
+int pgfiles_rollback(const struct config *cfg, json_t *rec, struct pgfiles *pf, struct strbuf *preview,
+		     struct strbuf *notes, struct diags *d);
+/* pgserver.c: a file as it is now as a staged file (old its bytes, cur
+ * empty, edited; existed false when missing), or NULL with why; freed by
+ * pgserver_file_free. */
+struct staged_file *pgserver_read(const char *path, struct strbuf *why);
+void pgserver_file_free(struct staged_file *f);
+/* Under the lock: is each server file of the plan still as read for its
+ * preview (a plan is kept while the snapshot does not change)? -1, each
+ * one that changed named in d. */
+int pgserver_check(const struct plan *p, struct diags *d);
 /* Recovery, the database holding the commit: every file of journal j
  * without its new bytes gets them from its temporary version, its map
  * rebuilt; Postfix reloaded when main.cf or master.cf is among them. -1

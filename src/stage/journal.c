@@ -26,7 +26,9 @@ int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
 	 * database's change set (pgcommit.c, pgcommit_landed). */
 	if (r->cfg->backend == BACKEND_PGSQL)
 		sb_adds(&j, "backend pgsql\n");
-	for (size_t i = 0; i < stage_count(s); i++) {
+	/* s NULL: a rollback on backend pgsql, whose rows and files are not
+	 * a stage's (pgcommit_rollback) */
+	for (size_t i = 0; s && i < stage_count(s); i++) {
 		sb_adds(&j, "op ");
 		op_format(stage_op(s, i), &j);
 		sb_addc(&j, '\n');
@@ -38,10 +40,10 @@ int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
 	/* Every maildir action, so that a recovery moves the mail with the
 	 * entries: "maildir<TAB>KIND<TAB>PATH<TAB>TARGET" (no path holds a
 	 * control byte: safeopen refuses them). */
-	const struct plan *p = stage_plan(s);
-	if (stage_maincf_path(s))
+	const struct plan *p = s ? stage_plan(s) : NULL;
+	if (s && stage_maincf_path(s))
 		sb_addf(&j, "base %s\n", stage_mailbox_base(s));
-	for (size_t i = 0; i < p->nactions; i++) {
+	for (size_t i = 0; p && i < p->nactions; i++) {
 		const struct action *a = &p->actions[i];
 		if (a->kind == ACT_MAILDIR_CREATE || a->kind == ACT_MAILDIR_ARCHIVE ||
 		    a->kind == ACT_MAILDIR_PURGE || a->kind == ACT_MAILDIR_RESTORE ||

@@ -221,30 +221,24 @@ static void pgcommit_summary(struct stage *s, struct strbuf *summary, struct str
 	}
 }
 
-/* The transaction, with the files that stay files around it: written at
- * temporary names and journalled before, renamed once it has committed
- * (a failure there keeps them and the journal: the next vmailadm finishes
- * the renames), thrown away when it has not. 0, 1 changed since the
- * preview, -1. */
-static int pgcommit_txn(struct run *r, struct stage *s, struct pgfiles *pf, bool *journal,
-			bool *files_in)
+/* The transaction t of rows, with the files that stay files around it:
+ * written at temporary names and journalled before, renamed once it has
+ * committed (a failure there keeps them and the journal: the next
+ * vmailadm finishes the renames), thrown away when it has not. s is the
+ * stage committed, NULL for a rollback. 0, 1 changed since the preview,
+ * -1. */
+static int pgcommit_txn(struct run *r, struct stage *s, struct pgdiff *rows, struct pgdb_txn *t,
+			struct pgfiles *pf, bool *journal, bool *files_in)
 {
-	const struct plan *p = stage_plan(s);
 	struct commit_result *res = r->res;
 	*files_in = pf->n == 0;
 	if (pf->n && pgfiles_prepare(r, pf) < 0)
 		return -1;
 	if (pgcommit_journal(r, s, pf, journal) < 0)
 		return -1;
-	struct strbuf summary = STRBUF_INIT, ops = STRBUF_INIT;
-	pgcommit_summary(s, &summary, &ops);
-	struct pgdb_txn t = { .who = state_user_name(), .summary = summary.buf, .ops = ops.buf,
-			      .commit_id = res->id, .step = pgcommit_step };
 	char *cs = NULL;
-	int rc = pgdb_diff_commit(r->cfg, p->rows, &t, &cs, r->d);
-	sb_free(&summary);
-	sb_free(&ops);
-	size_t nrows = pgdb_diff_count(p->rows);
+	int rc = pgdb_diff_commit(r->cfg, rows, t, &cs, r->d);
+	size_t nrows = pgdb_diff_count(rows);
 	if (rc != 0) {
 		if (*journal)
 			state_journal_remove(r->cfg);   /* the transaction did not happen */
@@ -272,6 +266,20 @@ static int pgcommit_txn(struct run *r, struct stage *s, struct pgfiles *pf, bool
 	return 0;
 }
 
+/* A stage's transaction: its operations described in the change set. */
+static int pgcommit_stage_txn(struct run *r, struct stage *s, struct pgfiles *pf, bool *journal,
+			      bool *files_in)
+{
+	struct strbuf summary = STRBUF_INIT, ops = STRBUF_INIT;
+	pgcommit_summary(s, &summary, &ops);
+	struct pgdb_txn t = { .who = state_user_name(), .summary = summary.buf, .ops = ops.buf,
+			      .commit_id = r->res->id, .step = pgcommit_step };
+	int rc = pgcommit_txn(r, s, stage_plan(s)->rows, &t, pf, journal, files_in);
+	sb_free(&summary);
+	sb_free(&ops);
+	return rc;
+}
+
 int pgcommit_run(struct run *r, struct stage *s)
 {
 	struct diags *d = r->d;
@@ -282,7 +290,8 @@ int pgcommit_run(struct run *r, struct stage *s)
 	}
 	const struct plan *p = stage_plan(s);
 	struct pgfiles pf;
-	int rc = pgfiles_check(r->cfg, p, &pf, d) < 0 || inject_at("refresh", d) < 0 ? -1 : 0;
+	int rc = pgfiles_check(r->cfg, p, &pf, d) < 0 || pgserver_check(p, d) < 0 || inject_at("refresh", d) < 0
+			 ? -1 : 0;
 	if (rc == 0 && pgdb_diff_count(p->rows) == 0 && pf.n == 0) {
 		diag_error(d, NULL, 0, _("backend pgsql: the staged edits change no row of the database "
 					 "(nothing was changed)"));
@@ -298,7 +307,7 @@ int pgcommit_run(struct run *r, struct stage *s)
 	}
 	bool journal = false, files_in = false;
 	if (rc == 0)
-		rc = pgcommit_txn(r, s, &pf, &journal, &files_in);
+		rc = pgcommit_stage_txn(r, s, &pf, &journal, &files_in);
 	if (rc != 0) {
 		pgfiles_free(&pf);
 		return -1;
@@ -319,6 +328,66 @@ int pgcommit_run(struct run *r, struct stage *s)
 	return ok ? 0 : -1;
 }
 
+/* The audit record of a rollback: its change set and the files it put
+ * back, with their digests, backups and maps as a commit's record has
+ * them (so that it can be rolled back in turn). */
+static void pgcommit_audit_rollback(struct run *r, const char *summary, const struct pgfiles *pf, bool ok)
+{
+	json_t *a = state_audit_record(r->res->id, ok ? "committed" : "committed with errors");
+	json_t *ops = json_array(), *files = json_array(), *maps = json_array();
+	json_array_append_new(ops, json_string(summary));
+	for (size_t i = 0; i < pf->n; i++) {
+		const struct written *w = &pf->ws[i];
+		json_t *f = json_object();
+		json_object_set_new(f, "path", json_string(w->f->path));
+		json_object_set_new(f, "sha256_before", json_string(w->old_sha));
+		json_object_set_new(f, "sha256_after", json_string(w->new_sha));
+		json_object_set_new(f, "backup", w->backup ? json_string(w->backup) : json_null());
+		json_array_append_new(files, f);
+		if (!w->type)
+			continue;
+		json_t *m = json_object();
+		char *spec = xasprintf("%s:%s", w->type, w->f->path);
+		json_object_set_new(m, "tool", json_string(w->tool));
+		json_object_set_new(m, "map", json_string(spec));
+		json_object_set_new(m, "source_changed", json_true());
+		json_array_append_new(maps, m);
+		free(spec);
+	}
+	json_object_set_new(a, "operations", ops);
+	json_object_set_new(a, "changeset", json_string(r->res->changeset));
+	json_object_set_new(a, "files", files);
+	json_object_set_new(a, "maildirs", json_array());
+	json_object_set_new(a, "maps", maps);
+	state_audit_append(r->cfg, a, r->d);
+}
+
+/* The rollback committed (under the lock): journalled like a commit, so
+ * that one killed after COMMIT gets its files and its auth caches' flush
+ * from the next vmailadm (pgcommit_landed finds it by its id). */
+static int pgcommit_rollback_run(const struct config *cfg, const char *rid, const char *cs,
+				 struct pgdiff *df, struct pgfiles *pf, const struct commit_opts *opts,
+				 struct commit_result *res, struct diags *d)
+{
+	res->id = commit_id_new();
+	struct run r = { cfg, opts, res, d, NULL, 0, 0, NULL };
+	commit_step(&r, true, NULL, _("lock %s/lock"), cfg->state_dir);
+	char *summary = xasprintf("rollback of %s (change set %s)", rid, cs);
+	struct pgdb_txn t = { .who = state_user_name(), .summary = summary, .ops = summary,
+			      .rollback_of = cs, .commit_id = res->id, .step = pgcommit_step };
+	bool journal = false, files_in = false;
+	int rc = pgcommit_txn(&r, NULL, df, &t, pf, &journal, &files_in);
+	if (rc == 0) {
+		pgcommit_flush(&r, df);
+		if (journal && files_in)
+			state_journal_remove(cfg);   /* after the flush: see pgcommit_journal */
+		pgcommit_audit_rollback(&r, summary, pf, files_in && !res->reload_failed);
+	}
+	free(summary);
+	free(r.spans);
+	return rc == 0 && files_in && !res->reload_failed ? 0 : -1;
+}
+
 int pgcommit_rollback(const struct config *cfg, json_t *rec, bool dry_run,
 		      const struct commit_opts *opts, struct strbuf *preview,
 		      struct commit_result *res, struct diags *d)
@@ -326,69 +395,45 @@ int pgcommit_rollback(const struct config *cfg, json_t *rec, bool dry_run,
 	memset(res, 0, sizeof *res);
 	const char *rid = json_string_value(json_object_get(rec, "id"));
 	const char *cs = json_string_value(json_object_get(rec, "changeset"));
+	rid = rid ? rid : "?";
+	/* A commit finished by recovery: its record names no change set,
+	 * the database names the commit (pgdb_changeset_of). */
+	char *found = NULL;
+	struct diags quiet = DIAGS_INIT;
+	if (!cs && pgdb_changeset_of(cfg, rid, &found, &quiet) > 0)
+		cs = found;
+	diags_free(&quiet);
 	if (!cs) {
-		diag_error(d, NULL, 0, _("%s wrote no change set of the database: nothing to roll back there"),
-			   rid ? rid : "?");
+		diag_error(d, NULL, 0, _("%s wrote no change set of the database: nothing to roll back there"), rid);
 		return -1;
 	}
-	json_t *files = json_object_get(rec, "files");
-	if (json_array_size(files)) {
-		const char *f = json_string_value(json_object_get(json_array_get(files, 0), "path"));
-		diag_error(d, f, 0, _("%s also wrote this file: a rollback on backend pgsql puts back the "
-				      "database's rows only, so it is refused (nothing was changed); put the "
-				      "file back from its backup by hand, then roll back"), rid ? rid : "?");
+	/* A commit reads the rows and files it puts back under the lock. */
+	int lock = -1;
+	if (!dry_run && (lock = state_ensure_dir(cfg, d) < 0 ? -1 : state_lock_take(cfg, cfg->lock_wait, d)) < 0) {
+		free(found);
 		return -1;
 	}
+	struct pgfiles pf = { 0 };
+	struct strbuf files = STRBUF_INIT, notes = STRBUF_INIT;
 	struct pgdiff *df = pgdb_rollback_diff(cfg, cs, d);
-	if (!df)
-		return -1;
-	pgdb_diff_print(df, preview);
-	if (dry_run || pgdb_diff_count(df) == 0) {
-		int rc = pgdb_diff_count(df) ? 0 : -1;
-		if (rc < 0)
+	int rc = df ? pgfiles_rollback(cfg, rec, &pf, &files, &notes, d) : -1;
+	if (rc == 0) {
+		pgdb_diff_print(df, preview);
+		sb_add(preview, sb_str(&files), files.len);
+		sb_add(preview, sb_str(&notes), notes.len);
+		if (pgdb_diff_count(df) == 0 && pf.n == 0) {
 			diag_error(d, NULL, 0, _("change set %s changes no row (nothing to roll back)"), cs);
-		pgdb_diff_free(&df);
-		return rc;
+			rc = -1;
+		}
 	}
-	res->id = commit_id_new();
-	struct run r = { cfg, opts, res, d, NULL, 0, 0, NULL };
-	int lock = state_ensure_dir(cfg, d) < 0 ? -1 : state_lock_take(cfg, cfg->lock_wait, d);
-	if (lock < 0) {
-		pgdb_diff_free(&df);
-		return -1;
-	}
-	commit_step(&r, true, NULL, _("lock %s/lock"), cfg->state_dir);
-	char *summary = xasprintf("rollback of %s (change set %s)", rid ? rid : "?", cs);
-	struct pgdb_txn t = { .who = state_user_name(), .summary = summary, .ops = summary,
-			      .rollback_of = cs, .step = pgcommit_step };
-	char *ncs = NULL;
-	int rc = pgdb_diff_commit(cfg, df, &t, &ncs, d);
-	if (rc != 0) {
-		commit_step(&r, false, rc > 0 ? _("changed since the preview: the snapshot was read again; "
-						  "preview and commit again") : NULL,
-			    ngettext("write %zu row in one transaction", "write %zu rows in one transaction",
-				     pgdb_diff_count(df)), pgdb_diff_count(df));
-		res->rolled_back = true;
-	} else {
-		res->committed = true;
-		res->changeset = ncs;
-		commit_step(&r, true, NULL, ngettext("write %zu row in one transaction (change set %s)",
-						     "write %zu rows in one transaction (change set %s)",
-						     pgdb_diff_count(df)), pgdb_diff_count(df), ncs);
-		pgcommit_flush(&r, df);
-		json_t *a = state_audit_record(res->id, res->reload_failed ? "committed with errors" : "committed");
-		json_t *ops = json_array();
-		json_array_append_new(ops, json_string(summary));
-		json_object_set_new(a, "operations", ops);
-		json_object_set_new(a, "changeset", json_string(ncs));
-		json_object_set_new(a, "files", json_array());
-		json_object_set_new(a, "maildirs", json_array());
-		json_object_set_new(a, "maps", json_array());
-		state_audit_append(cfg, a, d);
-	}
-	state_lock_release(lock);
-	free(summary);
-	free(r.spans);
+	if (rc == 0 && !dry_run)
+		rc = pgcommit_rollback_run(cfg, rid, cs, df, &pf, opts, res, d);
+	if (lock >= 0)
+		state_lock_release(lock);
+	pgfiles_free(&pf);
 	pgdb_diff_free(&df);
-	return rc == 0 && !res->reload_failed ? 0 : -1;
+	sb_free(&files);
+	sb_free(&notes);
+	free(found);
+	return rc;
 }

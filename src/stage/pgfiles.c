@@ -12,16 +12,20 @@
  * tables are rows, never written. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commit_int.h"
 #include "vmailadm/config.h"
+#include "vmailadm/diff.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/inject.h"
 #include "vmailadm/pgdb.h"
+#include "vmailadm/rollback.h"
+#include "vmailadm/sha256.h"
 #include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 
@@ -144,10 +148,113 @@ void pgfiles_free(struct pgfiles *pf)
 		build_discard(&pf->ws[i].b);
 		digestcache_file_free(&pf->ws[i].dg);
 		free(pf->ws[i].backup);
+		if (pf->owned) {
+			pgserver_file_free((struct staged_file *)(uintptr_t)pf->ws[i].f);
+			free(pf->types[i]);
+		}
 	}
+	free(pf->types);
 	free(pf->ws);
 	digestcache_free(&pf->cache);
 	memset(pf, 0, sizeof *pf);
+}
+
+/* The map w's file is the source of, from the audit record's "maps"
+ * ({"tool", "map": "TYPE:PATH"}); else the system aliases file's, or a
+ * hash: map when PATH.db is there (a record written by a recovery names
+ * no map). The type is kept in *type. */
+static void pgfiles_rec_map(const struct config *cfg, json_t *rec, struct written *w, char **type)
+{
+	const char *path = w->f->path, *tool = NULL;
+	size_t k;
+	json_t *m;
+	json_array_foreach(json_object_get(rec, "maps"), k, m) {
+		const char *t = json_string_value(json_object_get(m, "tool"));
+		const char *spec = json_string_value(json_object_get(m, "map"));
+		const char *colon = spec ? strchr(spec, ':') : NULL;
+		if (t && colon && strcmp(colon + 1, path) == 0) {
+			tool = t;
+			*type = xmemdup0(spec, (size_t)(colon - spec));
+		}
+	}
+	char *db = xasprintf("%s.db", path);
+	if (!tool && cfg->aliases_file && strcmp(path, cfg->aliases_file) == 0)
+		tool = "postalias";
+	else if (!tool && access(db, F_OK) == 0)
+		tool = "postmap";
+	free(db);
+	if (!tool)
+		return;
+	if (!*type)
+		*type = xstrdup("hash");
+	bool alias = strcmp(tool, "postalias") == 0;
+	w->type = *type;
+	w->program = alias ? cfg->postalias : cfg->postmap;
+	w->tool = alias ? "postalias" : "postmap";
+}
+
+/* One file of a rollback: as the commit left it (its digest after), it
+ * gets the backup's bytes. NULL when not (said). */
+static struct staged_file *pgfiles_restore(const char *path, const char *backup, const char *after,
+					   const char *rid, struct diags *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct staged_file *now = pgserver_read(path, &why);
+	struct staged_file *was = now ? pgserver_read(backup, &why) : NULL;
+	char sha[65] = "";
+	if (now)
+		sha256_hex(sb_str(&now->old), now->old.len, sha);
+	if (!was || !was->existed) {
+		diag_error(d, path, 0, _("%s cannot be rolled back: its backup %s cannot be read (%s)"), rid, backup,
+			   why.len ? why.buf : _("it is gone"));
+	} else if (!now->existed || (after && strcmp(sha, after) != 0)) {
+		diag_error(d, path, 0, _("this file changed since %s: a rollback on backend pgsql puts back only "
+					 "what that commit wrote (nothing was changed)"), rid);
+	} else {
+		sb_add(&now->cur, sb_str(&was->old), was->old.len);
+		pgserver_file_free(was);
+		sb_free(&why);
+		return now;
+	}
+	if (was)
+		pgserver_file_free(was);
+	if (now)
+		pgserver_file_free(now);
+	sb_free(&why);
+	return NULL;
+}
+
+int pgfiles_rollback(const struct config *cfg, json_t *rec, struct pgfiles *pf, struct strbuf *preview,
+		     struct strbuf *notes, struct diags *d)
+{
+	memset(pf, 0, sizeof *pf);
+	pf->owned = true;
+	const char *rid = json_string_value(json_object_get(rec, "id"));
+	rid = rid ? rid : "?";
+	int rc = 0;
+	const char *path, *backup, *after;
+	for (size_t k = 0; k < json_array_size(json_object_get(rec, "files")); k++) {
+		if (!rollback_file(rec, k, rid, notes, &path, &backup, &after))
+			continue;
+		struct staged_file *g = pgfiles_restore(path, backup, after, rid, d);
+		if (!g) {
+			rc = -1;
+			continue;
+		}
+		xgrow(&pf->ws, &pf->cap, pf->n + 1, sizeof *pf->ws);
+		pf->types = xreallocarray(pf->types, pf->cap, sizeof *pf->types);
+		struct written *w = &pf->ws[pf->n];
+		memset(w, 0, sizeof *w);
+		pf->types[pf->n++] = NULL;
+		w->f = g;
+		w->b.src.fd = -1;
+		pgfiles_rec_map(cfg, rec, w, &pf->types[pf->n - 1]);
+		pf->reload |= pgfiles_master_reads(cfg, path);
+		diff_unified(path, path, sb_str(&g->old), g->old.len, sb_str(&g->cur), g->cur.len, 3, preview);
+	}
+	if (rc < 0)
+		pgfiles_free(pf);
+	return rc;
 }
 
 /* The temporary version of path a journal names ("temp PATH.vmailadm-XXXXXX")

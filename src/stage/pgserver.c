@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commit_int.h"
 #include "stage_int.h"
 #include "vmailadm/config.h"
 #include "vmailadm/doc.h"
@@ -44,7 +45,7 @@ static char *pgserver_rename(const char *text, const char *snapdir, const char *
 	return sb_detach(&sb);
 }
 
-static void pgserver_file_free(struct staged_file *f)
+void pgserver_file_free(struct staged_file *f)
 {
 	free(f->path);
 	sb_free(&f->old);
@@ -52,9 +53,7 @@ static void pgserver_file_free(struct staged_file *f)
 	free(f);
 }
 
-/* The server's file as it is now, as a staged file (old its bytes, cur
- * empty, edited). */
-static struct staged_file *pgserver_read(const char *path, struct strbuf *why)
+struct staged_file *pgserver_read(const char *path, struct strbuf *why)
 {
 	struct doc *doc = NULL;
 	struct diags d = DIAGS_INIT;
@@ -215,6 +214,26 @@ void pgserver_plan(const struct config *cfg, struct plan *p)
 		p->actions = xreallocarray(p->actions, p->nactions + 1, sizeof *p->actions);
 		p->actions[p->nactions++] = (struct action){ .kind = ACT_RELOAD_POSTFIX };
 	}
+}
+
+int pgserver_check(const struct plan *p, struct diags *d)
+{
+	int rc = 0;
+	for (size_t i = 0; i < p->nserver; i++) {
+		const struct staged_file *f = p->server[i];
+		struct strbuf why = STRBUF_INIT;
+		struct staged_file *now = pgserver_read(f->path, &why);
+		if (!now || now->existed != f->existed || now->old.len != f->old.len ||
+		    memcmp(sb_str(&now->old), sb_str(&f->old), f->old.len) != 0) {
+			diag_error(d, f->path, 0, _("this file changed since the preview: preview and commit "
+						    "again (nothing was changed)"));
+			rc = -1;
+		}
+		if (now)
+			pgserver_file_free(now);
+		sb_free(&why);
+	}
+	return rc;
 }
 
 void pgserver_free(struct plan *p)

@@ -27,22 +27,26 @@ json_t *rollback_find(json_t *records, const char *id)
 	return NULL;
 }
 
+bool rollback_file(json_t *rec, size_t k, const char *rid, struct strbuf *notes, const char **path,
+		   const char **backup, const char **after)
+{
+	json_t *f = json_array_get(json_object_get(rec, "files"), k);
+	*path = json_string_value(json_object_get(f, "path"));
+	*backup = json_string_value(json_object_get(f, "backup"));
+	*after = json_string_value(json_object_get(f, "sha256_after"));
+	if (*path && !*backup)
+		sb_addf(notes, _("note: %s did not exist before %s; it is left in place\n"), *path, rid);
+	return *path && *backup;
+}
+
 /* The restores of rec's files; -1 when a backup is gone. */
 static int rollback_files(struct stage *s, json_t *rec, const char *rid, bool force,
 			  struct strbuf *notes, struct diags *d, long *n)
 {
-	size_t k;
-	json_t *f;
-	json_array_foreach(json_object_get(rec, "files"), k, f) {
-		const char *path = json_string_value(json_object_get(f, "path"));
-		const char *backup = json_string_value(json_object_get(f, "backup"));
-		const char *after = json_string_value(json_object_get(f, "sha256_after"));
-		if (!path)
+	const char *path, *backup, *after;
+	for (size_t k = 0; k < json_array_size(json_object_get(rec, "files")); k++) {
+		if (!rollback_file(rec, k, rid, notes, &path, &backup, &after))
 			continue;
-		if (!backup) {
-			sb_addf(notes, _("note: %s did not exist before %s; it is left in place\n"), path, rid);
-			continue;
-		}
 		if (access(backup, R_OK) != 0) {
 			diag_error(d, backup, 0, _("the backup of %s is gone (only the last backups_keep are kept): %s cannot be rolled back"),
 				   path, rid);

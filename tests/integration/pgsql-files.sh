@@ -1,14 +1,14 @@
 #!/bin/sh
-# backend: pgsql, the file that stays a file (issue 18): the system
-# aliases file committed with the database's rows as one. A system alias
-# alone: the file written and its aliases.db rebuilt (postalias -q
-# answers), a change set recording it. A batch of a row and a system
-# alias: the preview shows both, the commit writes both. Killed before
-# COMMIT: neither the row nor the file, no temporary file left after the
-# next vmailadm. Killed after COMMIT, before the rename: the next vmailadm
-# finishes the file from its new version (the database holds the row).
-# main.cf through sendas enable (below). A rollback of a commit that
-# wrote a file is refused (rows only there).
+# backend: pgsql, the files that stay files (issue 18): the system
+# aliases file and the server's main.cf committed with the database's rows
+# as one. A system alias alone: the file written and its aliases.db
+# rebuilt (postalias -q answers), a change set recording it. A batch of a
+# row and a system alias: the preview shows both, the commit writes both.
+# Killed before COMMIT: neither the row nor the file, no temporary file
+# left after the next vmailadm. Killed after COMMIT, before the rename:
+# the next vmailadm finishes the file from its new version (the database
+# holds the row). main.cf through sendas enable, and rollback ID putting
+# back rows and files as one (below).
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 pg_test_start
@@ -110,6 +110,28 @@ out=$(v sendas disable 2>&1) && [ -z "$(pcf smtpd_sender_login_maps)" ] && [ "$(
 out=$(v sendas enable 2>&1) && [ "$(pcf smtpd_sender_login_maps)" = "hash:$SL" ] && [ "$(reloads)" = 3 ] &&
 	[ ! -e "$T/demo/state/journal" ] && ok "sendas enable: committed to main.cf, Postfix reloaded" ||
 	fail "sendas enable: $out"
+# main.cf changed by hand between the preview and the commit (the commit
+# waiting for the lock meanwhile): refused, the hand edit kept.
+: >"$T/out"
+rm -f "$T/release"
+flock "$T/demo/state/lock" sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done' sh "$T/release" &
+holder=$!
+sleep 0.5
+v sendas disable --lock-wait 30 >"$T/out" 2>&1 &
+cli=$!
+i=0
+while ! grep -q '^+++ ' "$T/out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+r0=$(reloads)
+cp "$MC" "$T/main.cf.committed"
+echo '# edited by hand meanwhile' >>"$MC"
+cp "$MC" "$T/main.cf.hand"
+touch "$T/release"
+wait $holder
+wait $cli; rc=$?
+[ $rc -ne 0 ] && grep -q 'changed since the preview' "$T/out" && cmp -s "$MC" "$T/main.cf.hand" &&
+	[ "$(reloads)" = "$r0" ] && ok "main.cf changed between the preview and the commit: refused, the hand edit kept" ||
+	fail "main.cf changed after the preview (rc $rc): $(cat "$T/out")"
+cp "$T/main.cf.committed" "$MC"   # as sendas enable left it: rolled back below
 # the map now the server's, named by main.cf: an alias's owners follow it
 out=$(v alias add ventes2@andromed.cloud janedoe@andromed.cloud 2>&1) &&
 	[ "$(pmq ventes2@andromed.cloud)" = janedoe@andromed.cloud ] &&
@@ -117,11 +139,56 @@ out=$(v alias add ventes2@andromed.cloud janedoe@andromed.cloud 2>&1) &&
 	ok "alias add with send-as on: the row and the server's sender login map together" ||
 	fail "alias add with send-as: $out / $(pmq ventes2@andromed.cloud)"
 
-# A rollback of a commit that wrote a file: refused.
+# rollback ID of a commit that wrote files: the rows and the files put
+# back as one, previewed first. A row and a system alias in one commit
+# (with send-as on, the sender login map too): the dry run shows the row
+# and both files' diffs and writes nothing; the rollback deletes the row,
+# puts both files back and their maps answer so.
+lastid() { v log | awk '/^[0-9]/ {id = $1} END {print id}'; }
+printf 'alias add rb@andromed.cloud johndoe@andromed.cloud\nsysalias set rbsys root\n' >"$T/batch"
+v apply "$T/batch" >/dev/null 2>&1 && [ "$(pq rbsys)" = root ] && [ "$(pmq rb@andromed.cloud)" = johndoe@andromed.cloud ] ||
+	fail "the commit to roll back"
+id=$(lastid)
+cp "$A" "$T/aliases.after"
+n0=$(q "SELECT count(*) FROM vmailadm_changeset")
+out=$(v rollback "$id" --dry-run 2>&1)
+echo "$out" | grep -q '^-alias rb@andromed.cloud goto=johndoe@andromed.cloud' &&
+	echo "$out" | grep -q "^--- $A\$" && echo "$out" | grep -q '^-rbsys:[[:space:]]*root$' &&
+	echo "$out" | grep -q '^-rb@andromed.cloud[[:space:]]johndoe@andromed.cloud$' &&
+	cmp -s "$A" "$T/aliases.after" && [ "$(q "SELECT count(*) FROM vmailadm_changeset")" = "$n0" ] &&
+	ok "rollback --dry-run of rows and files: the row and both files' diffs, nothing written" ||
+	fail "rollback --dry-run $id: $out"
+out=$(v rollback "$id" 2>&1) &&
+	[ -z "$(q "SELECT 1 FROM alias WHERE address = 'rb@andromed.cloud'")" ] && ! grep -q '^rbsys:' "$A" &&
+	[ -z "$(pq rbsys)" ] && [ -z "$(pmq rb@andromed.cloud)" ] && [ ! -e "$T/demo/state/journal" ] &&
+	[ "$(q "SELECT rollback_of FROM vmailadm_changeset ORDER BY id DESC LIMIT 1")" != "" ] &&
+	ok "rollback of rows and files: the row gone, /etc/aliases and the sender login map back, their maps too" ||
+	fail "rollback $id: $out / $(pq rbsys) / $(pmq rb@andromed.cloud)"
+
+# Killed after its COMMIT, before the files' renames: the next vmailadm
+# finishes them (the rollback is journalled as a commit is).
+v sysalias set rbkill root >/dev/null 2>&1 || fail "sysalias set rbkill"
+id=$(lastid)
+VMAILADM_FAIL_AT=pgfiles-install:kill v rollback "$id" >/dev/null 2>&1
+grep -q '^rbkill:' "$A" && [ -e "$T/demo/state/journal" ] || fail "the rollback's kill after COMMIT did not happen where expected"
+v list domains >/dev/null 2>&1
+! grep -q '^rbkill:' "$A" && [ -z "$(pq rbkill)" ] && [ ! -e "$T/demo/state/journal" ] && [ "$(temps)" = 0 ] &&
+	ok "rollback killed after COMMIT: the next vmailadm put the file back" ||
+	fail "rollback killed after COMMIT: $(grep rbkill "$A") $(ls "$T/demo/state")"
+
+# main.cf: the rollback of sendas enable puts the server's main.cf back
+# and reloads Postfix.
+id=$(v log | awk '/^[0-9]/ {id = $1} /make Postfix refuse a sender/ {print id}' | tail -1)
+r0=$(reloads)
+out=$(v rollback "$id" 2>&1) && [ -z "$(pcf smtpd_sender_login_maps)" ] && [ "$(reloads)" = $((r0 + 1)) ] &&
+	ok "rollback of sendas enable: main.cf back, Postfix reloaded" || fail "rollback $id (sendas enable): $out"
+
+# A file changed since that commit: refused, nothing changed.
 id=$(v log | awk '/^[0-9]/ {id = $1} /webops/ {print id}' | tail -1)
 n0=$(q "SELECT count(*) FROM vmailadm_changeset")
+cp "$A" "$T/aliases.now"
 out=$(v rollback "$id" 2>&1); rc=$?
-[ $rc -ne 0 ] && echo "$out" | grep -q 'rows only' && [ "$(q "SELECT count(*) FROM vmailadm_changeset")" = "$n0" ] &&
-	[ -n "$(q "SELECT 1 FROM alias WHERE address = 'ventes@andromed.cloud'")" ] &&
-	ok "rollback of a commit with a file: refused, nothing changed" || fail "rollback $id (rc $rc): $out"
+[ $rc -ne 0 ] && echo "$out" | grep -q 'changed since' && [ "$(q "SELECT count(*) FROM vmailadm_changeset")" = "$n0" ] &&
+	[ -n "$(q "SELECT 1 FROM alias WHERE address = 'ventes@andromed.cloud'")" ] && cmp -s "$A" "$T/aliases.now" &&
+	ok "rollback of a commit whose file changed since: refused, nothing changed" || fail "rollback $id (rc $rc): $out"
 [ $fails -eq 0 ]

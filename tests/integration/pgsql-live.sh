@@ -15,7 +15,8 @@
 # refused; with auth_cache_size set, a password changed by vmailadm works at
 # once, and its doveadm auth cache flush ran on the real Dovecot for the
 # changed users only; a password commit killed before its flush has it done
-# by the next command (the new password then works, the old one not).
+# by the next command (the new password then works, the old one not), and
+# so has a rollback killed before its flush.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/pglib.sh"
@@ -132,23 +133,35 @@ printf 'auth cache flush %s\n' newbie@andromed.cloud carol@example.org temp@andr
 	johndoe@andromed.cloud | cmp -s - "$tmp/flush.log" &&
 	ok "doveadm auth cache flush ran, without an error, for each changed mailbox (none for an alias or a domain)" ||
 	no "flushes: $(cat "$tmp/flush.log")"
-# A commit killed after COMMIT, before its flush: the next command, any
-# command, flushes the real Dovecot's cache for that user.
-auth_test johndoe@andromed.cloud 'Changed-Password-77' || no "johndoe before the killed commit"
-: >"$tmp/flush.log"
-echo 'Killed-Password-88' | VMAILADM_FAIL_AT=flush-auth-cache:kill vm mailbox passwd johndoe@andromed.cloud \
-	--password-stdin 2>/dev/null
-[ ! -s "$tmp/flush.log" ] && ok "killed before its flush: no flush ran" || no "flushed before the kill: $(cat "$tmp/flush.log")"
-sandbox_vmailadm list domains >/dev/null 2>"$tmp/recover.err"
-grep -qx 'auth cache flush johndoe@andromed.cloud' "$tmp/flush.log" &&
-	grep -q "ok   flush Dovecot's auth cache for 1 user on this host" "$tmp/recover.err" &&
-	ok "the next command flushed johndoe's cache on the real Dovecot" ||
-	no "recovery flush: $(cat "$tmp/flush.log" "$tmp/recover.err")"
-# The old password first: Dovecot compares it with the hash it cached
-# (a mismatch is looked up again, which would refresh the cache).
-auth_test johndoe@andromed.cloud 'Changed-Password-77'
-[ $? -eq 1 ] && ok "the password before the killed commit is refused (its cache entry is gone)" ||
-	no "the previous password still works (auth cache not flushed by the recovery)"
-auth_test johndoe@andromed.cloud 'Killed-Password-88' && ok "the password of the killed commit works" ||
-	no "the killed commit's password is refused"
+# killed_flush WHAT OLD NEW: a commit (the rest of the command line,
+# reading stdin) killed after COMMIT, before its flush of johndoe, whose
+# password goes from OLD to NEW: no flush ran; the next command, any
+# command, flushes the real Dovecot's cache for him; then OLD is refused
+# and NEW works. The old password first: Dovecot compares it with the hash
+# it cached (a mismatch is looked up again, which would refresh the cache).
+killed_flush() {
+	_what=$1 _old=$2 _new=$3
+	shift 3
+	auth_test johndoe@andromed.cloud "$_old" || no "$_what: johndoe before the kill"
+	: >"$tmp/flush.log"
+	VMAILADM_FAIL_AT=flush-auth-cache:kill sandbox_vmailadm "$@" >/dev/null 2>&1
+	[ ! -s "$tmp/flush.log" ] && ok "$_what killed before its flush: no flush ran" ||
+		no "$_what: flushed before the kill: $(cat "$tmp/flush.log")"
+	sandbox_vmailadm list domains >/dev/null 2>"$tmp/recover.err"
+	grep -qx 'auth cache flush johndoe@andromed.cloud' "$tmp/flush.log" &&
+		grep -q "ok   flush Dovecot's auth cache for 1 user on this host" "$tmp/recover.err" &&
+		ok "$_what: the next command flushed johndoe's cache on the real Dovecot" ||
+		no "$_what: recovery flush: $(cat "$tmp/flush.log" "$tmp/recover.err")"
+	auth_test johndoe@andromed.cloud "$_old"
+	[ $? -eq 1 ] && ok "$_what: the password before it is refused (its cache entry is gone)" ||
+		no "$_what: the previous password still works (auth cache not flushed by the recovery)"
+	auth_test johndoe@andromed.cloud "$_new" && ok "$_what: its password works" ||
+		no "$_what: its password is refused"
+}
+echo 'Killed-Password-88' | killed_flush "a password commit" 'Changed-Password-77' 'Killed-Password-88' \
+	mailbox passwd johndoe@andromed.cloud --password-stdin
+# rollback ID, journalled as a commit is (the commit rolled back is the
+# killed one, finished by recovery: found by its id in the database).
+id=$(sandbox_vmailadm log 2>/dev/null | awk '/^[0-9]/ {id = $1} END {print id}')
+killed_flush "rollback $id" 'Killed-Password-88' 'Changed-Password-77' rollback "$id" </dev/null
 exit $fail
