@@ -10,6 +10,7 @@
 
 #include "ui_int.h"
 #include "vmailadm/commit.h"
+#include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/op.h"
 #include "vmailadm/stage.h"
@@ -238,8 +239,12 @@ static void run_commit(struct diffview *D)
 				add_str(D, ROLE_ERROR, l);
 			}
 		} else if (res.rolled_back)
+			/* backend pgsql: the transaction did not commit, and the
+			 * files that stay files were only temporary versions */
 			add_str(D, ROLE_WARNING,
-				_("Everything was rolled back: the files and maps are as they were."));
+				ui->cfg->backend == BACKEND_PGSQL
+					? _("Nothing was written to the database, and no file was changed.")
+					: _("Everything was rolled back: the files and maps are as they were."));
 		else if (res.committed)
 			add_str(D, ROLE_WARNING,
 				_("The files are written, but a later step failed (see above)."));

@@ -5,7 +5,8 @@
 # commits it as one transaction (a new change set naming the one it rolls
 # back), the database holds the rows as before, the staged change made
 # meanwhile stays staged, and a second rollback of the same commit is
-# refused at c (the rows changed since), nothing written.
+# refused at c (the rows changed since), nothing written, and the diff
+# view says so in the database's terms.
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 pg_ui_demo
@@ -72,6 +73,8 @@ expect "Preview: c commits it as one transaction"
 keys c
 expect "The commit failed" 10000
 expect "changed since the preview"
+expect "Nothing was written to the database, and no file was changed."
+refute "the files and maps are as they were"
 expect "the commit failed: nothing was changed"
 keys q
 [ "$(q "SELECT count(*) FROM vmailadm_changeset")" = $((ncs + 1)) ] ||
