@@ -145,6 +145,7 @@ INTEGRATION_TESTS = \
 	tests/integration/pgsql-commit.sh \
 	tests/integration/pgsql-db.sh \
 	tests/integration/pgsql-db-mbox.sh \
+	tests/integration/pgsql-db-roundtrip.sh \
 	tests/integration/pgsql-live.sh \
 	tests/integration/pgsql-trace.sh \
 	tests/integration/pgsql-rowdiff.sh \

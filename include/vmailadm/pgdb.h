@@ -146,10 +146,22 @@ struct pgdb_client {
  * order: domains, mailbox, alias, ad_mailbox, ad_alias, ad_catchall. */
 size_t pgdb_postfix_map_count(void);
 const char *pgdb_postfix_map_name(size_t i);
+/* The main.cf parameter whose list map i goes in. */
+const char *pgdb_postfix_map_param(size_t i);
 void pgdb_postfix_map(const struct pgdb_client *c, size_t i, struct strbuf *out);
 /* The main.cf lines that use them, the maps under dir (proxy:pgsql:, all
- * of them in proxy_read_maps: smtpd runs chrooted). */
-void pgdb_postfix_maincf(const char *dir, struct strbuf *out);
+ * of them in proxy_read_maps: smtpd runs chrooted). With the server's
+ * main.cf (mc, may be NULL), each list keeps, in its place, every item
+ * that cannot be rows (a regexp: or pcre: table, a map vmailadm does not
+ * read; keptmaps.c), the database's maps standing where its first table
+ * that became rows stood; a change of search order that brings is a
+ * warning in d. */
+struct maincf;
+void pgdb_postfix_maincf(const char *dir, const struct maincf *mc, const char *maincf_path,
+			 struct strbuf *out, struct diags *d);
+/* db import's words on those items: each named once (a warning: which
+ * table, which list, kept as a file, to be copied to every server). */
+void pgdb_keptmaps_report(const struct maincf *mc, const char *maincf_path, struct diags *d);
 /* Dovecot's dovecot-sql.conf.ext (passdb and userdb driver = sql). */
 void pgdb_dovecot_sql(const struct pgdb_client *c, const char *scheme, struct strbuf *out);
 

@@ -15,8 +15,10 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/lineread.h"
+#include "vmailadm/maincf.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pgdb.h"
 #include "vmailadm/pqlib.h"
@@ -243,9 +245,25 @@ static int db_postfix_config(struct cli *cli, const struct db_opts *o)
 			printf("==> %s <==\n%s\n", path.buf, f.buf);
 		}
 	}
+	/* The server's main.cf, when there is one: its lists' tables that
+	 * cannot be rows keep their place beside the database's maps. */
+	const struct config *cfg = cli_config(cli);
+	char *mcpath = xasprintf("%s/main.cf", cfg->server_postfix_dir ? cfg->server_postfix_dir
+								      : cfg->postfix_dir);
+	struct diags d = DIAGS_INIT;
+	struct doc *doc = NULL;
+	struct maincf *mc = NULL;
+	if (doc_load(mcpath, true, &doc, &d) == 0 && doc_exists(doc))
+		mc = maincf_parse(doc, &d);
+	else
+		doc_free(&doc);
 	sb_reset(&f);
-	pgdb_postfix_maincf(dir, &f);
+	pgdb_postfix_maincf(dir, mc, mcpath, &f, &d);
 	printf("==> main.cf <==\n%s", f.buf);
+	cli_diags(cli, &d);
+	diags_free(&d);
+	maincf_free(&mc);
+	free(mcpath);
 	sb_free(&f);
 	sb_free(&path);
 	client_close(&k);

@@ -2,7 +2,9 @@
  * shown first (one line a row, never a password hash), then inserted in
  * one SERIALIZABLE transaction with a log row and a change set: all or
  * nothing. What the schema cannot hold (a passwd-file field other than the
- * quota rule, an unhosted domain's entry) is named, not silently dropped. */
+ * quota rule, an unhosted domain's entry) is named, not silently dropped;
+ * so is a table that cannot be rows (a regexp: or pcre: table: it stays a
+ * file, keptmaps.c). */
 #include "config.h"
 
 #include <stdbool.h>
@@ -137,6 +139,7 @@ int pgdb_import(struct pgdb *db, const struct world *w, bool dry_run, const char
 	}
 	struct pgrows r = { 0 };
 	pgrows_from_world(w, &r, d);
+	pgdb_keptmaps_report(world_maincf(w), world_maincf_path(w), d);
 	pgrows_print(&r, plan);
 	*nrows = r.n;
 	if (dry_run) {

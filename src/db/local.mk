@@ -4,6 +4,7 @@ libvmail_a_SOURCES += \
 	src/db/dbcommit.c \
 	src/db/export.c \
 	src/db/import.c \
+	src/db/keptmaps.c \
 	src/db/pgcopy.c \
 	src/db/pgsnap.c \
 	src/db/pgdb.c \

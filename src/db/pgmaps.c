@@ -12,6 +12,7 @@
 
 struct pgmap {
 	const char *name;
+	const char *param;   /* the main.cf list it goes in */
 	const char *what;    /* the comment at the top of the file */
 	const char *query;
 };
@@ -19,21 +20,27 @@ struct pgmap {
 /* %s is the key, quoted by Postfix; %u and %d its local part and domain
  * (the query is skipped when the key has none, pgsql_table(5)). */
 static const struct pgmap maps[] = {
-	{ "domains", "virtual_mailbox_domains: the hosted domains",
+	{ "domains", "virtual_mailbox_domains",
+	  "virtual_mailbox_domains: the hosted domains",
 	  "SELECT domain FROM domain WHERE domain = '%s' AND backupmx = false AND active" },
-	{ "mailbox", "virtual_mailbox_maps: a mailbox's maildir, relative to virtual_mailbox_base",
+	{ "mailbox", "virtual_mailbox_maps",
+	  "virtual_mailbox_maps: a mailbox's maildir, relative to virtual_mailbox_base",
 	  "SELECT maildir FROM mailbox WHERE username = '%s' AND active" },
-	{ "alias", "virtual_alias_maps: an alias's targets (a catch-all is the key @domain)",
+	{ "alias", "virtual_alias_maps",
+	  "virtual_alias_maps: an alias's targets (a catch-all is the key @domain)",
 	  "SELECT goto FROM alias WHERE address = '%s' AND active" },
-	{ "ad_mailbox", "virtual_mailbox_maps: the same mailbox at an alias domain",
+	{ "ad_mailbox", "virtual_mailbox_maps",
+	  "virtual_mailbox_maps: the same mailbox at an alias domain",
 	  "SELECT maildir FROM mailbox, alias_domain WHERE alias_domain.alias_domain = '%d' "
 	  "AND mailbox.username = '%u' || '@' || alias_domain.target_domain "
 	  "AND mailbox.active AND alias_domain.active" },
-	{ "ad_alias", "virtual_alias_maps: the same alias at an alias domain",
+	{ "ad_alias", "virtual_alias_maps",
+	  "virtual_alias_maps: the same alias at an alias domain",
 	  "SELECT goto FROM alias, alias_domain WHERE alias_domain.alias_domain = '%d' "
 	  "AND alias.address = '%u' || '@' || alias_domain.target_domain "
 	  "AND alias.active AND alias_domain.active" },
-	{ "ad_catchall", "virtual_alias_maps: the target domain's catch-all at an alias domain",
+	{ "ad_catchall", "virtual_alias_maps",
+	  "virtual_alias_maps: the target domain's catch-all at an alias domain",
 	  "SELECT goto FROM alias, alias_domain WHERE alias_domain.alias_domain = '%d' "
 	  "AND alias.address = '@' || alias_domain.target_domain "
 	  "AND alias.active AND alias_domain.active" },
@@ -48,6 +55,11 @@ size_t pgdb_postfix_map_count(void)
 const char *pgdb_postfix_map_name(size_t i)
 {
 	return maps[i].name;
+}
+
+const char *pgdb_postfix_map_param(size_t i)
+{
+	return maps[i].param;
 }
 
 /* A URI component: every byte but the unreserved ones percent-encoded. */
@@ -115,18 +127,6 @@ void pgdb_postfix_map(const struct pgdb_client *c, size_t i, struct strbuf *out)
 	if (c->password && *c->password)
 		sb_addf(out, "password = %s\n", c->password);
 	sb_addf(out, "query = %s\n", maps[i].query);
-}
-
-void pgdb_postfix_maincf(const char *dir, struct strbuf *out)
-{
-	sb_adds(out, "# proxy:pgsql: (not pgsql:): smtpd runs chrooted and cannot reach the\n"
-		     "# database's socket; proxymap is not. The default proxy_read_maps names\n"
-		     "# these three parameters: a proxy_read_maps of your own must too.\n");
-	sb_addf(out, "virtual_mailbox_domains = proxy:pgsql:%s/domains.cf\n", dir);
-	sb_addf(out, "virtual_mailbox_maps = proxy:pgsql:%s/mailbox.cf, proxy:pgsql:%s/ad_mailbox.cf\n",
-		dir, dir);
-	sb_addf(out, "virtual_alias_maps = proxy:pgsql:%s/alias.cf, proxy:pgsql:%s/ad_alias.cf, "
-		     "proxy:pgsql:%s/ad_catchall.cf\n", dir, dir, dir);
 }
 
 void pgdb_dovecot_sql(const struct pgdb_client *c, const char *scheme, struct strbuf *out)

@@ -9,6 +9,8 @@
 #   pg_test_start                   # the start of a database test (below)
 #   pg_demo                         # the demo imported into database postfix
 #   pg_postfix_maps FLATDIR         # the sandbox Postfix on the database's maps
+#   pg_live_require                 # exit 77 unless the sandbox and both pgsql drivers exist
+#   pg_dovecot_sql                  # the sandbox Dovecot's passdb and userdb on the database
 PG_BIN=/usr/lib/postgresql/15/bin
 
 pg_require() {
@@ -104,4 +106,33 @@ pg_ui_demo() {
 	"$VMAILADM" --config "$CONF" db init --conninfo "$CI" >/dev/null &&
 		"$VMAILADM" --config "$CONF" db import --conninfo "$CI" >/dev/null ||
 		{ echo "FAIL: db import"; exit 1; }
+}
+
+# Skip (77) unless the sandbox's real servers can run with PostgreSQL and
+# both pgsql drivers (Dovecot's and Postfix's).
+pg_live_require() {
+	sandbox_require
+	pg_require
+	[ -e /usr/lib/dovecot/modules/libdriver_pgsql.so ] ||
+		{ echo "SKIP: Dovecot's pgsql driver (dovecot-pgsql) is not installed"; exit 77; }
+	postconf -m 2>/dev/null | grep -qx pgsql || [ -e /usr/lib/postfix/postfix-pgsql.so ] ||
+		{ echo "SKIP: Postfix's pgsql maps (postfix-pgsql) are not installed"; exit 77; }
+}
+
+# The sandbox Dovecot (sandbox_init done, CI the conninfo) on the
+# database: db dovecot-config's dovecot-sql.conf.ext as the args of its
+# passdb and userdb, both driver = sql.
+pg_dovecot_sql() {
+	_sql="$SB_DIR/etc/dovecot/dovecot-sql.conf.ext"
+	sandbox_vmailadm db dovecot-config --conninfo "$CI" --base "$SB_DIR/vhosts" --user mailreader >"$_sql" &&
+		chmod 644 "$_sql" || return 1
+	python3 - "$SB_DC" "$_sql" <<'PY'
+import re, sys
+conf, sql = sys.argv[1], sys.argv[2]
+s = open(conf).read()
+s = re.sub(r"passdb \{.*?\n\}\nuserdb \{.*?\n\}",
+           "passdb {\n  driver = sql\n  args = %s\n}\nuserdb {\n  driver = sql\n  args = %s\n}" % (sql, sql),
+           s, flags=re.S)
+open(conf, "w").write(s)
+PY
 }

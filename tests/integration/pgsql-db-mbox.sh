@@ -9,15 +9,18 @@
 # mbox file, not a maildir; Dovecot's sql userdb (db dovecot-config) gives
 # the user an mbox mail location whose INBOX is that file: doveadm user
 # says so, and an IMAP LOGIN sees the message there.
+# A pcre table between two hash tables in virtual_alias_maps cannot be
+# rows: db import names it (a file to copy to every server) and says that
+# the second hash table's rows are now searched before it; db
+# postfix-config keeps it in its place after the database's maps. The
+# real Postfix and vmailadm's tracer on backend pgsql then agree: a key
+# only the pcre table answers still reaches its mailbox, and the key both
+# answer gets the database's answer, as the warning said (the flat files
+# gave the pcre table's).
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/pglib.sh"
-sandbox_require
-pg_require
-[ -e /usr/lib/dovecot/modules/libdriver_pgsql.so ] ||
-	{ echo "SKIP: Dovecot's pgsql driver (dovecot-pgsql) is not installed"; exit 77; }
-postconf -m 2>/dev/null | grep -qx pgsql || [ -e /usr/lib/postfix/postfix-pgsql.so ] ||
-	{ echo "SKIP: Postfix's pgsql maps (postfix-pgsql) are not installed"; exit 77; }
+pg_live_require
 
 tmp=$(sandbox_tmpdir) || exit 99
 trap 'sandbox_stop; pg_stop; rm -rf "$tmp"' EXIT
@@ -32,6 +35,14 @@ line='mboxuser@andromed.cloud     andromed.cloud/mboxuser'
 printf '%s\n' "$line" >>"$SB_PF/vmailbox"
 hash=$(grep '^johndoe@andromed.cloud:' "$SB_DIR/etc/dovecot/users" | cut -d: -f2)
 printf 'mboxuser@andromed.cloud:%s:5000:5000::::\n' "$hash" >>"$SB_DIR/etc/dovecot/users"
+# virtual_alias_maps: hash, pcre, hash; old-janedoe@ answered by both.
+printf '/^old-(.*)@andromed\\.cloud$/   $1@andromed.cloud\n' >"$SB_PF/virtual.pcre"
+printf 'old-janedoe@andromed.cloud   johndoe@andromed.cloud\n' >"$SB_PF/virtual_extra"
+postconf -c "$SB_PF" -e "virtual_alias_maps = hash:$SB_PF/virtual_alias, pcre:$SB_PF/virtual.pcre, hash:$SB_PF/virtual_extra" ||
+	exit 99
+flat=$(sandbox_vmailadm trace --short old-johndoe@andromed.cloud old-janedoe@andromed.cloud 2>/dev/null | cut -f1,3)
+[ "$flat" = "$(printf 'old-johndoe@andromed.cloud\tjohndoe@andromed.cloud\nold-janedoe@andromed.cloud\tjanedoe@andromed.cloud')" ] ||
+	{ echo "FAIL: the flat-file trace: $flat"; exit 99; }
 [ "$(sandbox_vmailadm list mailboxes --json | python3 -c 'import json,sys
 print([b["format"] for b in json.load(sys.stdin) if b["address"] == "mboxuser@andromed.cloud"])')" = "['mbox']" ] ||
 	{ echo "FAIL: the flat-file model does not see an mbox"; exit 99; }
@@ -45,6 +56,11 @@ db init >/dev/null && db import >"$tmp/import.out" 2>&1 || { cat "$tmp/import.ou
 	grep -qx '+ mailbox mboxuser@andromed.cloud password=(set) maildir=andromed.cloud/mboxuser quota=0 local_part=mboxuser domain=andromed.cloud' "$tmp/import.out" &&
 	[ "$(pg_sql postfix "SELECT maildir FROM mailbox WHERE username = 'mboxuser@andromed.cloud'")" = andromed.cloud/mboxuser ] &&
 	ok "db import: the mbox box is a row, its maildir without the '/'" || no "import: $(cat "$tmp/import.out")"
+grep -q "warning: pcre:$SB_PF/virtual.pcre (virtual_alias_maps): a pattern table cannot be rows of the database: it stays a file, kept as it is; copy it to every server" "$tmp/import.out" &&
+	grep -q "warning: virtual_alias_maps: hash:$SB_PF/virtual_extra came after pcre:$SB_PF/virtual.pcre; its rows, now in the database's maps, are searched before it" "$tmp/import.out" &&
+	[ "$(pg_sql postfix "SELECT goto FROM alias WHERE address = 'old-janedoe@andromed.cloud'")" = johndoe@andromed.cloud ] &&
+	ok "db import names the pcre table kept as a file, and the search order it changes" ||
+	no "import's words on the pcre table: $(grep -i 'pcre\|virtual_extra' "$tmp/import.out")"
 
 mkdir "$tmp/export"
 db export --dir "$tmp/export" >/dev/null || no "db export"
@@ -54,18 +70,12 @@ db export --dir "$tmp/export" >/dev/null || no "db export"
 	no "export: $(grep mboxuser "$tmp/export/vmailbox")"
 
 # Dovecot: passdb and userdb from the database.
-db dovecot-config --base "$SB_DIR/vhosts" --user mailreader >"$SB_DIR/etc/dovecot/dovecot-sql.conf.ext" || exit 99
-chmod 644 "$SB_DIR/etc/dovecot/dovecot-sql.conf.ext"
-python3 - "$SB_DC" "$SB_DIR/etc/dovecot/dovecot-sql.conf.ext" <<'PY' || exit 99
-import re, sys
-conf, sql = sys.argv[1], sys.argv[2]
-s = open(conf).read()
-s = re.sub(r"passdb \{.*?\n\}\nuserdb \{.*?\n\}",
-           "passdb {\n  driver = sql\n  args = %s\n}\nuserdb {\n  driver = sql\n  args = %s\n}" % (sql, sql),
-           s, flags=re.S)
-open(conf, "w").write(s)
-PY
+pg_dovecot_sql || exit 99
 pg_postfix_maps "$tmp/flat" || exit 99
+MAPS="$SB_PF/pgsql"
+got=$(postconf -c "$SB_PF" -h virtual_alias_maps)
+[ "$got" = "proxy:pgsql:$MAPS/alias.cf, proxy:pgsql:$MAPS/ad_alias.cf, proxy:pgsql:$MAPS/ad_catchall.cf, pcre:$SB_PF/virtual.pcre" ] &&
+	ok "db postfix-config: the pcre table kept after the database's maps" || no "virtual_alias_maps: $got"
 sandbox_start || exit 99
 
 # vmailadm on backend pgsql: the model read from the database sees an mbox.
@@ -77,6 +87,14 @@ print(" ".join(b["address"] + "=" + b["format"] for b in json.load(sys.stdin) if
 sandbox_vmailadm show mboxuser@andromed.cloud 2>&1 | grep -q 'mbox file:' &&
 	ok "backend pgsql: show names its mbox file" || no "show: $(sandbox_vmailadm show mboxuser@andromed.cloud 2>&1)"
 
+# The tracer on the database and the real Postfix, on the two keys.
+got=$(sandbox_vmailadm trace --short old-johndoe@andromed.cloud old-janedoe@andromed.cloud 2>/dev/null | cut -f1,3)
+[ "$got" = "$(printf 'old-johndoe@andromed.cloud\tjohndoe@andromed.cloud\nold-janedoe@andromed.cloud\tjohndoe@andromed.cloud')" ] &&
+	ok "trace on backend pgsql: the pcre key as on the files, the shared key the database's answer" ||
+	no "trace on pgsql: $got"
+smtp_send a@sandbox.test old-johndoe@andromed.cloud "pgsql pcre kept" >/dev/null &&
+	smtp_send a@sandbox.test old-janedoe@andromed.cloud "pgsql pcre order" >/dev/null ||
+	no "SMTP to the pcre keys refused"
 u=$(doveadm -c "$SB_DC" user -f mail mboxuser@andromed.cloud 2>&1)
 [ "$u" = "mbox:$SB_DIR/vhosts/andromed.cloud/mboxuser.d/mail:INBOX=$SB_DIR/vhosts/andromed.cloud/mboxuser" ] &&
 	ok "doveadm user: an mbox location, its INBOX the file Postfix writes" || no "doveadm user -f mail: $u"
@@ -91,6 +109,10 @@ f="$SB_DIR/vhosts/andromed.cloud/mboxuser"
 [ -f "$f" ] && grep -q '^From ' "$f" && grep -q 'pgsql mbox one' "$f" &&
 	ok "virtual(8) delivered into the mbox file (From_ line, the message)" ||
 	no "not in the mbox file: $(ls -la "$SB_DIR/vhosts/andromed.cloud" | grep mboxuser) $(tail -5 "$SB_LOG")"
+J="$SB_DIR/vhosts/andromed.cloud/johndoe"
+maildir_grep "$J" "pgsql pcre kept" && maildir_grep "$J" "pgsql pcre order" &&
+	! maildir_grep "$SB_DIR/vhosts/andromed.cloud/janedoe" "pgsql pcre order" &&
+	ok "Postfix delivered both to johndoe, as the tracer said" || no "the pcre keys' mail is not where the tracer said"
 n=$(imap_login mboxuser@andromed.cloud 'MotDePasse123!') && [ "$n" -eq 1 ] &&
 	ok "IMAP LOGIN: the mbox INBOX holds the message" || no "imap mboxuser: $n"
 

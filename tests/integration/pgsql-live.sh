@@ -20,12 +20,7 @@
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/pglib.sh"
-sandbox_require
-pg_require
-[ -e /usr/lib/dovecot/modules/libdriver_pgsql.so ] ||
-	{ echo "SKIP: Dovecot's pgsql driver (dovecot-pgsql) is not installed"; exit 77; }
-postconf -m 2>/dev/null | grep -qx pgsql || [ -e /usr/lib/postfix/postfix-pgsql.so ] ||
-	{ echo "SKIP: Postfix's pgsql maps (postfix-pgsql) are not installed"; exit 77; }
+pg_live_require
 
 tmp=$(sandbox_tmpdir) || exit 99
 trap 'sandbox_stop; pg_stop; rm -rf "$tmp"' EXIT
@@ -48,18 +43,7 @@ postconf -c "$SB_PF" -h virtual_mailbox_maps | grep -q "proxy:pgsql:$MAPS/mailbo
 	ok "main.cf now names the proxy:pgsql: maps" || no "main.cf: $(postconf -c "$SB_PF" -h virtual_mailbox_maps)"
 
 # Dovecot: passdb and userdb from the database.
-db dovecot-config --base "$SB_DIR/vhosts" --user mailreader >"$SB_DIR/etc/dovecot/dovecot-sql.conf.ext" ||
-	exit 99
-chmod 644 "$SB_DIR/etc/dovecot/dovecot-sql.conf.ext"
-python3 - "$SB_DC" "$SB_DIR/etc/dovecot/dovecot-sql.conf.ext" <<'PY' || exit 99
-import re, sys
-conf, sql = sys.argv[1], sys.argv[2]
-s = open(conf).read()
-s = re.sub(r"passdb \{.*?\n\}\nuserdb \{.*?\n\}",
-           "passdb {\n  driver = sql\n  args = %s\n}\nuserdb {\n  driver = sql\n  args = %s\n}" % (sql, sql),
-           s, flags=re.S)
-open(conf, "w").write(s)
-PY
+pg_dovecot_sql || exit 99
 printf 'auth_cache_size = 1M\nauth_cache_ttl = 1 hour\n' >>"$SB_DC"
 grep -q 'driver = sql' "$SB_DC" && ok "dovecot.conf: passdb and userdb driver = sql" || no "dovecot.conf not rewritten"
 

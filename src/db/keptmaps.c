@@ -1,0 +1,198 @@
+/* The items of a flat-file server's account lists (virtual_mailbox_domains,
+ * virtual_mailbox_maps, virtual_alias_maps, virtual_alias_domains) and
+ * what becomes of each on the database: a domain name, a /file/name list,
+ * an inline: table and an indexed table (hash, btree, texthash ...) are
+ * rows (db import); a regexp: or pcre: table cannot be (its keys are
+ * patterns), nor can a map vmailadm does not read (mysql:, ldap:, static:
+ * ...): those stay as main.cf names them, files to be copied to every
+ * server. One owner for that rule: db import names them, db
+ * postfix-config keeps them in their place in each list beside the
+ * database's maps, so that Postfix searches the lists in the same order. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmailadm/diag.h"
+#include "vmailadm/i18n.h"
+#include "vmailadm/maincf.h"
+#include "vmailadm/pgdb.h"
+#include "vmailadm/strbuf.h"
+#include "vmailadm/table.h"
+#include "vmailadm/xalloc.h"
+
+enum kept_kind { KEPT_ROWS, KEPT_PATTERN, KEPT_OTHER };
+
+/* The database's own maps (a server already on pgsql) are rows too:
+ * replaced by the new ones, never kept beside them. */
+static bool keptmaps_is_pgsql(const char *it)
+{
+	return !strncmp(it, "pgsql:", 6) || !strncmp(it, "proxy:pgsql:", 12);
+}
+
+static enum kept_kind keptmaps_kind(const char *it)
+{
+	if (keptmaps_is_pgsql(it) || !strncmp(it, "inline:", 7))
+		return KEPT_ROWS;
+	if (it[0] == '!')
+		return KEPT_OTHER;   /* an exclusion, kept as written */
+	if (it[0] != '/' && !strchr(it, ':'))
+		return KEPT_ROWS;    /* a domain name */
+	struct table_ref ref;
+	bool ok = table_ref_parse(it, &ref);
+	enum kept_kind k = !ok ? KEPT_OTHER : ref.syntax == TABLE_REGEXP ? KEPT_PATTERN : KEPT_ROWS;
+	table_ref_free(&ref);
+	return k;
+}
+
+/* The four parameters, in the order db postfix-config prints them; the
+ * database's maps that take their row items' place are pgmaps.c's. The
+ * domains of virtual_alias_domains are domain rows (searched through
+ * virtual_mailbox_domains): it keeps only its items that stay. */
+struct kept_param {
+	const char *name;
+};
+
+static const struct kept_param params[] = {
+	{ "virtual_mailbox_domains" },
+	{ "virtual_mailbox_maps" },
+	{ "virtual_alias_maps" },
+	{ "virtual_alias_domains" },
+};
+#define NPARAMS (sizeof params / sizeof *params)
+
+/* Does any of the database's maps go in this list? */
+static bool keptmaps_has_pg(const struct kept_param *kp)
+{
+	for (size_t m = 0; m < pgdb_postfix_map_count(); m++)
+		if (!strcmp(pgdb_postfix_map_param(m), kp->name))
+			return true;
+	return false;
+}
+
+/* Whether a kept item was already named (one warning per table, whatever
+ * the number of lists it is in). */
+static bool keptmaps_seen(char **seen, size_t n, const char *it)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(seen[i], it))
+			return true;
+	return false;
+}
+
+static void keptmaps_param(const struct kept_param *kp, const struct maincf *mc, const char *dir,
+			   const char *maincf_path, struct strbuf *out, struct diags *d);
+
+void pgdb_keptmaps_report(const struct maincf *mc, const char *maincf_path, struct diags *d)
+{
+	char **seen = NULL;
+	size_t nseen = 0, cap = 0;
+	for (size_t p = 0; p < NPARAMS; p++) {
+		unsigned line = 0;
+		maincf_raw(mc, params[p].name, &line);
+		char *value = maincf_get(mc, params[p].name);
+		size_t n;
+		char **items = maincf_split_list(value, &n);
+		for (size_t i = 0; i < n; i++) {
+			enum kept_kind k = keptmaps_kind(items[i]);
+			if (k == KEPT_ROWS || keptmaps_seen(seen, nseen, items[i]))
+				continue;
+			xgrow(&seen, &cap, nseen + 1, sizeof *seen);
+			seen[nseen++] = xstrdup(items[i]);
+			if (k == KEPT_PATTERN)
+				diag_warn(d, maincf_path, line,
+					  _("%s (%s): a pattern table cannot be rows of the database: it "
+					    "stays a file, kept as it is; copy it to every server (db "
+					    "postfix-config keeps it in its place in the list)"),
+					  items[i], params[p].name);
+			else
+				diag_warn(d, maincf_path, line,
+					  _("%s (%s): not a table vmailadm can read into rows: nothing "
+					    "of it is imported; it stays as main.cf names it, on every "
+					    "server (db postfix-config keeps it in its place in the list)"),
+					  items[i], params[p].name);
+		}
+		maincf_list_free(items);
+		free(value);
+	}
+	for (size_t i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
+	/* The search order db postfix-config's lists change, said now. */
+	struct strbuf scratch = STRBUF_INIT;
+	for (size_t p = 0; p < NPARAMS; p++)
+		keptmaps_param(&params[p], mc, "", maincf_path, &scratch, d);
+	sb_free(&scratch);
+}
+
+/* One parameter's new list: the database's maps where the first row item
+ * stood (last when there is none: the kept items keep their order for
+ * every key), every kept item in its place. A row
+ * item after a kept one is searched before it now: said, naming both. */
+static void keptmaps_param(const struct kept_param *kp, const struct maincf *mc, const char *dir,
+			   const char *maincf_path, struct strbuf *out, struct diags *d)
+{
+	unsigned line = 0;
+	if (mc)
+		maincf_raw(mc, kp->name, &line);
+	/* A domain list is a membership test: its order means nothing. */
+	bool ordered = !strcmp(kp->name + strlen(kp->name) - 5, "_maps");
+	char *value = mc ? maincf_get(mc, kp->name) : xstrdup("");
+	size_t n;
+	char **items = maincf_split_list(value, &n);
+	bool kept = false;
+	for (size_t i = 0; i < n && !kept; i++)
+		kept = keptmaps_kind(items[i]) != KEPT_ROWS;
+	if (!keptmaps_has_pg(kp) && !kept && !line) {
+		maincf_list_free(items);
+		free(value);
+		return;   /* nothing to say for virtual_alias_domains */
+	}
+	sb_addf(out, "%s =", kp->name);
+	bool placed = false, first = true;
+	const char *last_kept = NULL;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n && placed)
+			break;
+		bool rows = i == n || keptmaps_kind(items[i]) == KEPT_ROWS;
+		if (rows && placed) {
+			if (last_kept && ordered)
+				diag_warn(d, maincf_path, line,
+					  _("%s: %s came after %s; its rows, now in the database's "
+					    "maps, are searched before it: a key both answer gets the "
+					    "database's answer, no longer %s's"),
+					  kp->name, items[i], last_kept, last_kept);
+			continue;
+		}
+		if (rows) {
+			for (size_t m = 0; m < pgdb_postfix_map_count(); m++) {
+				if (strcmp(pgdb_postfix_map_param(m), kp->name))
+					continue;
+				sb_addf(out, "%s proxy:pgsql:%s/%s.cf", first ? "" : ",", dir,
+					pgdb_postfix_map_name(m));
+				first = false;
+			}
+			placed = true;
+			if (i == n)
+				break;
+			continue;
+		}
+		sb_addf(out, "%s %s", first ? "" : ",", items[i]);
+		first = false;
+		last_kept = items[i];
+	}
+	sb_addc(out, '\n');
+	maincf_list_free(items);
+	free(value);
+}
+
+void pgdb_postfix_maincf(const char *dir, const struct maincf *mc, const char *maincf_path,
+			 struct strbuf *out, struct diags *d)
+{
+	sb_adds(out, "# proxy:pgsql: (not pgsql:): smtpd runs chrooted and cannot reach the\n"
+		     "# database's socket; proxymap is not. The default proxy_read_maps names\n"
+		     "# these three parameters: a proxy_read_maps of your own must too.\n");
+	for (size_t p = 0; p < NPARAMS; p++)
+		keptmaps_param(&params[p], mc, dir, maincf_path, out, d);
+}
