@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgdb_int.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maincf.h"
@@ -61,15 +62,6 @@ static const struct kept_param params[] = {
 	{ "virtual_alias_domains" },
 };
 #define NPARAMS (sizeof params / sizeof *params)
-
-/* Does any of the database's maps go in this list? */
-static bool keptmaps_has_pg(const struct kept_param *kp)
-{
-	for (size_t m = 0; m < pgdb_postfix_map_count(); m++)
-		if (!strcmp(pgdb_postfix_map_param(m), kp->name))
-			return true;
-	return false;
-}
 
 /* Whether a kept item was already named (one warning per table, whatever
  * the number of lists it is in). */
@@ -126,65 +118,92 @@ void pgdb_keptmaps_report(const struct maincf *mc, const char *maincf_path, stru
 	sb_free(&scratch);
 }
 
-/* One parameter's new list: the database's maps where the first row item
- * stood (last when there is none: the kept items keep their order for
- * every key), every kept item in its place. A row
- * item after a kept one is searched before it now: said, naming both. */
-static void keptmaps_param(const struct kept_param *kp, const struct maincf *mc, const char *dir,
-			   const char *maincf_path, struct strbuf *out, struct diags *d)
+/* One parameter's new list, "name = ...": rows (the items that replace
+ * its row items, "" for none) where the first row item stood (last when
+ * there is none: the kept items keep their order for every key), every
+ * kept item in its place. A row item after a kept one in an address list
+ * is searched before it now: said in d (may be NULL), naming both. */
+static void keptmaps_list(const char *name, const struct maincf *mc, const char *rows,
+			  const char *maincf_path, struct strbuf *out, struct diags *d)
 {
 	unsigned line = 0;
 	if (mc)
-		maincf_raw(mc, kp->name, &line);
+		maincf_raw(mc, name, &line);
 	/* A domain list is a membership test: its order means nothing. */
-	bool ordered = !strcmp(kp->name + strlen(kp->name) - 5, "_maps");
-	char *value = mc ? maincf_get(mc, kp->name) : xstrdup("");
+	bool ordered = !strcmp(name + strlen(name) - 5, "_maps");
+	char *value = mc ? maincf_get(mc, name) : xstrdup("");
 	size_t n;
 	char **items = maincf_split_list(value, &n);
-	bool kept = false;
-	for (size_t i = 0; i < n && !kept; i++)
-		kept = keptmaps_kind(items[i]) != KEPT_ROWS;
-	if (!keptmaps_has_pg(kp) && !kept && !line) {
-		maincf_list_free(items);
-		free(value);
-		return;   /* nothing to say for virtual_alias_domains */
-	}
-	sb_addf(out, "%s =", kp->name);
+	sb_addf(out, "%s =", name);
 	bool placed = false, first = true;
 	const char *last_kept = NULL;
 	for (size_t i = 0; i <= n; i++) {
 		if (i == n && placed)
 			break;
-		bool rows = i == n || keptmaps_kind(items[i]) == KEPT_ROWS;
-		if (rows && placed) {
-			if (last_kept && ordered)
+		bool is_rows = i == n || keptmaps_kind(items[i]) == KEPT_ROWS;
+		if (is_rows && placed) {
+			if (last_kept && ordered && d)
 				diag_warn(d, maincf_path, line,
 					  _("%s: %s came after %s; its rows, now in the database's "
 					    "maps, are searched before it: a key both answer gets the "
 					    "database's answer, no longer %s's"),
-					  kp->name, items[i], last_kept, last_kept);
+					  name, items[i], last_kept, last_kept);
 			continue;
 		}
-		if (rows) {
-			for (size_t m = 0; m < pgdb_postfix_map_count(); m++) {
-				if (strcmp(pgdb_postfix_map_param(m), kp->name))
-					continue;
-				sb_addf(out, "%s proxy:pgsql:%s/%s.cf", first ? "" : ",", dir,
-					pgdb_postfix_map_name(m));
-				first = false;
-			}
+		const char *text = is_rows ? rows : items[i];
+		if (*text) {
+			sb_addf(out, "%s %s", first ? "" : ",", text);
+			first = false;
+		}
+		if (is_rows)
 			placed = true;
-			if (i == n)
-				break;
-			continue;
-		}
-		sb_addf(out, "%s %s", first ? "" : ",", items[i]);
-		first = false;
-		last_kept = items[i];
+		else
+			last_kept = items[i];
 	}
 	sb_addc(out, '\n');
 	maincf_list_free(items);
 	free(value);
+}
+
+/* Does any item of the list stay as written? */
+static bool keptmaps_any(const struct maincf *mc, const char *name)
+{
+	char *value = mc ? maincf_get(mc, name) : xstrdup("");
+	size_t n;
+	char **items = maincf_split_list(value, &n);
+	bool kept = false;
+	for (size_t i = 0; i < n && !kept; i++)
+		kept = keptmaps_kind(items[i]) != KEPT_ROWS;
+	maincf_list_free(items);
+	free(value);
+	return kept;
+}
+
+/* The database's maps of one list, as its row items' replacement. */
+static void keptmaps_pg_rows(const char *name, const char *dir, struct strbuf *rows)
+{
+	for (size_t m = 0; m < pgdb_postfix_map_count(); m++)
+		if (!strcmp(pgdb_postfix_map_param(m), name))
+			sb_addf(rows, "%sproxy:pgsql:%s/%s.cf", rows->len ? ", " : "", dir,
+				pgdb_postfix_map_name(m));
+}
+
+/* One parameter of db postfix-config; virtual_alias_domains only when
+ * main.cf sets it or keeps an item in it. */
+static void keptmaps_param(const struct kept_param *kp, const struct maincf *mc, const char *dir,
+			   const char *maincf_path, struct strbuf *out, struct diags *d)
+{
+	struct strbuf rows = STRBUF_INIT;
+	keptmaps_pg_rows(kp->name, dir, &rows);
+	if (rows.len || keptmaps_any(mc, kp->name) || (mc && maincf_raw(mc, kp->name, NULL)))
+		keptmaps_list(kp->name, mc, sb_str(&rows), maincf_path, out, d);
+	sb_free(&rows);
+}
+
+void pgdb_keptmaps_line(const struct maincf *mc, const char *name, const char *rows,
+			struct strbuf *out)
+{
+	keptmaps_list(name, mc, rows, NULL, out, NULL);
 }
 
 void pgdb_postfix_maincf(const char *dir, const struct maincf *mc, const char *maincf_path,

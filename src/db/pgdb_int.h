@@ -121,4 +121,12 @@ void pgchanges_free(struct pgchanges *c);
  * only as "changed"). Nothing when there is no change. */
 void pgchanges_print(const struct pgchanges *c, struct strbuf *out);
 
+/* keptmaps.c: main.cf's list name (mc may be NULL) as one line
+ * "name = ...", its items that become rows replaced by rows (one text,
+ * where the first of them stood), the items that stay (regexp:, pcre:,
+ * maps vmailadm does not read) in their places. */
+struct maincf;
+void pgdb_keptmaps_line(const struct maincf *mc, const char *name, const char *rows,
+			struct strbuf *out);
+
 #endif

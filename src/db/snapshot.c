@@ -4,7 +4,8 @@
  * directory, state_dir/pgsql/snapshot.PID (0700, one per process, removed
  * at exit; one a killed process left is removed by the next), beside a
  * copy of the server's main.cf whose three account parameters name them
- * as texthash: tables. The configuration's postfix_dir and passwd_file
+ * as texthash: tables (in place of the database's maps; a pcre: table
+ * there stays in its place, keptmaps.c). The configuration's postfix_dir and passwd_file
  * then point there, so the model, lint, the tracer's flat view, the
  * listings, staging and the interface work on the database unchanged; a
  * commit on this backend is a database transaction (src/stage/pgcommit.c),
@@ -24,7 +25,9 @@
 #include "vmailadm/atomicio.h"
 #include "vmailadm/config.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/maincf.h"
 #include "vmailadm/model.h"
 #include "vmailadm/safeopen.h"
 #include "vmailadm/strbuf.h"
@@ -91,10 +94,20 @@ static int snapshot_maincf(const char *src, const char *dir, struct strbuf *out,
 		}
 		p += len + (nl != NULL);
 	}
-	sb_free(&in);
 	sb_adds(out, "# vmailadm backend pgsql: the accounts from one snapshot of the database\n");
-	for (size_t i = 0; replaced[i]; i++)
-		sb_addf(out, "%s = texthash:%s/%s\n", replaced[i], dir, replaced_file[i]);
+	/* The server's lists, the database's maps replaced by the snapshot's
+	 * table, the items that stay files (a pcre: table...) in their
+	 * places: the model sees them as on the flat files. */
+	struct diags quiet = DIAGS_INIT;
+	struct maincf *mc = maincf_parse(doc_from_mem(src, in.buf, in.len), &quiet);
+	for (size_t i = 0; replaced[i]; i++) {
+		char *rows = xasprintf("texthash:%s/%s", dir, replaced_file[i]);
+		pgdb_keptmaps_line(mc, replaced[i], rows, out);
+		free(rows);
+	}
+	maincf_free(&mc);
+	diags_free(&quiet);
+	sb_free(&in);
 	return 0;
 }
 

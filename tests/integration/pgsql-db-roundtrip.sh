@@ -13,6 +13,9 @@
 # - The export is a fixed point: the exported files, named by main.cf in
 #   place of the originals (the pcre tables where they were), imported into
 #   a second database and exported again give the same bytes.
+# - On backend pgsql, main.cf's lists as db postfix-config prints them, the
+#   model read from the database sees the pcre tables in their places:
+#   lint finds in them what it found on the flat files.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 pg_test_start
@@ -23,9 +26,13 @@ cp -R "$top_srcdir/tests/fixtures/world/tricky" "$W" && chmod -R u+w "$W" &&
 	find "$W" -type f -exec sed -i "s#@DIR@#$W#g" {} + || exit 99
 PF="$W/etc/postfix"
 (cd "$W" && find . -type f | sort | xargs sha256sum) >"$T/before.sum"
+# What lint finds in the pcre tables on the flat files (read again below
+# on backend pgsql, whose model must see them too).
+v() { "$VMAILADM" --config "$W/vmailadm.yaml" "$@"; }
+v lint 2>&1 | grep "^$PF/[a-z]*\.pcre:" >"$T/lint.flat"
+[ -s "$T/lint.flat" ] || { echo "FAIL: lint finds nothing in the pcre tables"; exit 99; }
 pg_sql postgres "CREATE DATABASE rt1" || exit 99
 CI="host=$PG_SOCK dbname=rt1 user=postgres"
-v() { "$VMAILADM" --config "$W/vmailadm.yaml" "$@"; }
 v db init --conninfo "$CI" >/dev/null || exit 99
 v db import --conninfo "$CI" >"$T/import.out" 2>&1 || { cat "$T/import.out"; exit 99; }
 
@@ -136,6 +143,20 @@ for f in vmailbox virtual_alias virtual_domains users; do
 	cmp -s "$T/export/$f" "$T/export2/$f" && ok "second round trip: $f byte for byte the same" ||
 		fail "second round trip $f: $(diff "$T/export/$f" "$T/export2/$f" | head -5)"
 done
+
+# The tree moved onto the database: main.cf's lists as db postfix-config
+# prints them (the pcre tables in their places), backend pgsql. The model
+# read from the database sees the pcre tables as the flat files' did.
+v db postfix-config --conninfo "$CI" --dir "$T/maps" 2>/dev/null | sed -n '/^virtual_/p' >"$T/lines"
+while IFS= read -r line; do postconf -c "$PF" -e "$line" 2>/dev/null || exit 99; done <"$T/lines"
+grep -q "^virtual_alias_maps = .*proxy:pgsql:$T/maps/ad_catchall.cf, pcre:$PF/virtual.pcre\$" "$PF/main.cf" &&
+	grep -q "^virtual_mailbox_maps = .*proxy:pgsql:$T/maps/ad_mailbox.cf, pcre:$PF/vmailbox.pcre\$" "$PF/main.cf" &&
+	ok "db postfix-config keeps both pcre tables after the database's maps" || fail "lines: $(cat "$T/lines")"
+printf 'backend: pgsql\npgsql_conninfo: "%s"\n' "$CI" >>"$W/vmailadm.yaml"
+v lint 2>&1 | grep "^$PF/[a-z]*\.pcre:" >"$T/lint.pgsql"
+cmp -s "$T/lint.flat" "$T/lint.pgsql" &&
+	ok "backend pgsql: lint finds in the pcre tables what it found on the files ($(wc -l <"$T/lint.flat") lines)" ||
+	fail "lint on the pcre tables differs: $(diff "$T/lint.flat" "$T/lint.pgsql" | head -5)"
 
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 exit 0
