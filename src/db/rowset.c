@@ -14,6 +14,7 @@
 #include "pgdb_int.h"
 #include "vmailadm/aliasdom.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pwfile.h"
@@ -65,6 +66,25 @@ static bool extra_beyond_quota(const struct pwfile_entry *pw)
 	return false;
 }
 
+/* A passwd-file line's gecos, home and shell: the schema has no column
+ * for them (Dovecot's user_query computes the home from the maildir), so
+ * they are named, not silently dropped. */
+static void own_fields_warn(const struct world *w, const struct mailbox *b, struct diags *d)
+{
+	const struct pwfile_entry *pw = b->pw;
+	struct strbuf lost = STRBUF_INIT;
+	const char *names[] = { "gecos", "home", "shell" };
+	const char *vals[] = { pw->gecos, pw->home, pw->shell };
+	for (size_t i = 0; i < 3; i++)
+		if (vals[i] && *vals[i])
+			sb_addf(&lost, "%s%s=%s", lost.len ? " " : "", names[i], vals[i]);
+	if (lost.len)
+		diag_warn(d, doc_name(pwfile_doc(world_pwfile(w))), pw->line,
+			  _("%s: passwd-file fields the schema has no column for are not imported "
+			    "(%s)"), b->address, sb_str(&lost));
+	sb_free(&lost);
+}
+
 static void mailbox_rows(const struct world *w, struct pgrows *r, struct diags *d)
 {
 	size_t n;
@@ -95,6 +115,8 @@ static void mailbox_rows(const struct world *w, struct pgrows *r, struct diags *
 			diag_warn(d, NULL, 0, _("%s: passwd-file fields other than the quota "
 							  "rule are not imported (%s)"),
 				  b->address, b->pw->extra);
+		if (b->pw)
+			own_fields_warn(w, b, d);
 	}
 }
 
