@@ -85,6 +85,9 @@ void lint_run_with(const struct world *w, const struct config *cfg,
 		   const struct diags *load_diags, const struct lint_with *with,
 		   struct lint_report *out);
 void lint_report_free(struct lint_report *r);
+/* The bytes r holds: its problems and its store's chunks (the interface
+ * logs it for bench/tui.sh's memory floor). */
+size_t lint_report_bytes(const struct lint_report *r);
 /* Errors + warnings (what makes `vmailadm lint` exit 1). */
 size_t lint_count_problems(const struct lint_report *r);
 const char *lint_severity_name(enum lint_severity s); /* "error", "warning", "info" */

@@ -130,6 +130,11 @@ void lint_report_free(struct lint_report *r)
 	memset(r, 0, sizeof *r);
 }
 
+size_t lint_report_bytes(const struct lint_report *r)
+{
+	return r->cap * sizeof *r->v + (r->store ? sizeof *r->store + r->store->a.total : 0);
+}
+
 size_t lint_count_problems(const struct lint_report *r)
 {
 	size_t n = 0;

@@ -410,6 +410,7 @@ static void lintmark_apply(struct browse *B)
 	lintmark_domains(B);
 	if (B->ui->timing) {   /* VMAILADM_UI_TIMING: from the start of lint to its marks */
 		fprintf(B->ui->timing, "lint %zu %.3f\n", B->lint.n, clock_ms() - J->t0);
+		fprintf(B->ui->timing, "lint-bytes %zu\n", lint_report_bytes(&B->lint));
 		fflush(B->ui->timing);
 	}
 }
