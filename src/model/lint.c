@@ -844,4 +844,8 @@ void lint_run_with(const struct world *w, const struct config *cfg,
 	lint_pgsql_names(cfg, out);
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, cmp_problem);
+	if (out->n && out->cap > out->n) {   /* kept as long as it is shown */
+		out->v = xreallocarray(out->v, out->n, sizeof *out->v);
+		out->cap = out->n;
+	}
 }
