@@ -199,10 +199,14 @@ struct worldpatch {
 	size_t nlines;
 	unsigned line;
 	size_t parses;                  /* table_parses of its map before the edit */
+	bool targets;                   /* its targets changed, not the whole alias */
 };
 /* The removal of the whole alias address from its map (table_remove):
  * false when the world cannot follow it in place. */
 bool worldpatch_alias_del_prepare(const struct world *w, const char *address, struct worldpatch *p);
+/* Some of the targets of alias address removed (table_set of its value). */
+bool worldpatch_alias_targets_prepare(const struct world *w, const char *address,
+				      struct worldpatch *p);
 int worldpatch_apply(struct world *w, const struct worldpatch *p);
 
 /* Managed files that exist but could not be read (permission, not a

@@ -256,8 +256,8 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 
 /* Split an alias value the way cleanup does: on commas and whitespace,
  * keeping a quoted part whole. */
-static size_t split_targets(struct arena *ar, const char *value, struct alias_target **outv,
-			    size_t *outn, size_t *outcap)
+size_t load_split_targets(struct arena *ar, const char *value, struct alias_target **outv,
+			  size_t *outn, size_t *outcap)
 {
 	size_t count = 0;
 	const char *p = value;
@@ -325,7 +325,7 @@ static void load_aliases(struct world *w, struct dom_collect *dc, struct al_vec 
 		a->file = ew.file;
 		a->line = e->line;
 		size_t tfirst = *tn;
-		a->ntargets = split_targets(&w->arena, e->value, tv, tn, tcap);
+		a->ntargets = load_split_targets(&w->arena, e->value, tv, tn, tcap);
 		if (a->ntargets == 0)
 			diag_warn(d, ew.file, e->line, _("alias '%s' has no target"), addr);
 		for (size_t t = 0; t < a->ntargets; t++)

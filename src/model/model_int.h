@@ -171,8 +171,10 @@ void index_catchalls(struct world *w);
 void index_ranges(struct world *w, const uint32_t *mb_rank, const uint32_t *al_rank);
 void index_reverse(struct world *w);
 
-/* ---- worldpatch.c: the world updated in place after an edit (the
- * struct is vmailadm/model.h's) ---- */
+/* An alias value's targets appended to *outv (strings in ar, or the value
+ * itself when it is one lower-case target); their count. */
+size_t load_split_targets(struct arena *ar, const char *value, struct alias_target **outv,
+			  size_t *outn, size_t *outcap);
 
 /* ---- classify.c: Postfix's class rules ---- */
 

@@ -308,6 +308,8 @@ static int stage_apply_one(struct stage *s, const struct op *op, const char *exp
 	struct worldpatch wp = { 0 };
 	if (op->kind == OP_ALIAS_DEL && op->ntargets == 0)
 		worldpatch_alias_del_prepare(w, op->subject, &wp);
+	else if (op->kind == OP_ALIAS_DEL)
+		worldpatch_alias_targets_prepare(w, op->subject, &wp);
 	int rc = apply_op(s, w, op, d);
 	if (rc == 0 && !stage_mail_as_staged(s, op, nacts, expect, d))
 		rc = -1;
