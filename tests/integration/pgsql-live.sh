@@ -16,7 +16,8 @@
 # once, and its doveadm auth cache flush ran on the real Dovecot for the
 # changed users only; a password commit killed before its flush has it done
 # by the next command (the new password then works, the old one not), and
-# so has a rollback killed before its flush.
+# so has a rollback killed before its flush; sendas enable writes the
+# server's main.cf and the real Postfix reloads and delivers.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/pglib.sh"
@@ -148,4 +149,17 @@ echo 'Killed-Password-88' | killed_flush "a password commit" 'Changed-Password-7
 # killed one, finished by recovery: found by its id in the database).
 id=$(sandbox_vmailadm log 2>/dev/null | awk '/^[0-9]/ {id = $1} END {print id}')
 killed_flush "rollback $id" 'Killed-Password-88' 'Changed-Password-77' rollback "$id" </dev/null
+# main.cf on the database's server: sendas enable commits the server's
+# main.cf and its sender login map (not the snapshot's copy), the real
+# Postfix reloads, and it still delivers (an unauthenticated client is not
+# checked against the map).
+out=$(sandbox_vmailadm sendas enable 2>&1) &&
+	[ "$(postconf -c "$SB_PF" -h smtpd_sender_login_maps 2>/dev/null)" = "hash:$SB_PF/sender_login" ] &&
+	echo "$out" | grep -q "ok   reload Postfix" &&
+	[ "$(postmap -c "$SB_PF" -q johndoe@andromed.cloud "hash:$SB_PF/sender_login")" = johndoe@andromed.cloud ] &&
+	ok "sendas enable on pgsql: the server's main.cf and map written, the real Postfix reloaded" ||
+	no "sendas enable on pgsql: $out"
+smtp_send a@sandbox.test newbie@andromed.cloud "pgsql after sendas" >/dev/null && wait_queue_empty 20 &&
+	maildir_grep "$SB_DIR/vhosts/andromed.cloud/newbie" "pgsql after sendas" &&
+	ok "after the reload the real Postfix delivers from the database" || no "delivery after sendas enable"
 exit $fail
