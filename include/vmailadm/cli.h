@@ -153,8 +153,11 @@ void cli_recover_read(struct cli *cli);
 /* "1 GiB", "unlimited", the rule itself when it has no byte limit, or "". */
 char *cli_format_quota(const struct mailbox *b);
 /* The stable JSON objects of doc/json.md. */
-struct json_t *cli_json_mailbox(const struct mailbox *b);
-struct json_t *cli_json_alias(const struct alias *a);
+struct json_t *cli_json_mailbox(const struct config *cfg, const struct mailbox *b);
+struct json_t *cli_json_alias(const struct config *cfg, const struct alias *a);
+/* o's "file" and "line": where an entry is defined, named by source.h
+ * (on backend pgsql a row: "pgsql:TABLE", line null). */
+void cli_json_source(struct json_t *o, const struct config *cfg, const char *file, unsigned line);
 struct alias_entry;
 /* A system alias (/etc/aliases entry): name, targets, file, line. */
 struct json_t *cli_json_sysalias(const struct alias_entry *e, const char *file);
@@ -164,8 +167,9 @@ struct strbuf;
 /* j appended to out as cli_json_print lays it out, nested depth levels
  * deep (its lines after the first indented 2 * depth more). */
 void cli_json_dump(struct strbuf *out, const struct json_t *j, int depth);
-/* cli_json_mailbox(b) appended to out as cli_json_dump lays it out, made
+/* cli_json_mailbox(cfg, b) appended to out as cli_json_dump lays it out, made
  * without jansson (the streamed list, issue 16). */
-void cli_json_mailbox_write(struct strbuf *out, const struct mailbox *b, int depth);
+void cli_json_mailbox_write(struct strbuf *out, const struct config *cfg, const struct mailbox *b,
+			    int depth);
 
 #endif

@@ -14,9 +14,11 @@
 
 #include "vmailadm/aliases.h"
 #include "vmailadm/cli.h"
+#include "vmailadm/config.h"
 #include "vmailadm/model.h"
 #include "vmailadm/op.h"
 #include "vmailadm/pwfile.h"
+#include "vmailadm/source.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/trace.h"
@@ -164,8 +166,28 @@ static void jobj_int(struct jobj *j, const char *key, json_int_t v)
 	sb_addf(j->out, "%" JSON_INTEGER_FORMAT, v);
 }
 
+/* "file" and "line": where an entry is defined (source.h); a database
+ * row on backend pgsql has no line (null), as in lint's problems. */
+static void jobj_source(struct jobj *j, const struct config *cfg, const char *file, unsigned line)
+{
+	struct source src;
+	source_of(cfg, file, line, &src);
+	jobj_str(j, "file", src.file);
+	if (src.file == file)
+		jobj_int(j, "line", line);
+	else
+		jobj_tri(j, "line", -1);
+	source_free(&src);
+}
+
+void cli_json_source(json_t *o, const struct config *cfg, const char *file, unsigned line)
+{
+	struct jobj j = { .o = o };
+	jobj_source(&j, cfg, file, line);
+}
+
 /* The mailbox object of doc/json.md, the one place its members are named. */
-static void mailbox_members(struct jobj *j, const struct mailbox *b)
+static void mailbox_members(struct jobj *j, const struct config *cfg, const struct mailbox *b)
 {
 	jobj_str(j, "address", b->address);
 	jobj_str(j, "local", b->local);
@@ -174,15 +196,14 @@ static void mailbox_members(struct jobj *j, const struct mailbox *b)
 	jobj_str(j, "format", b->is_maildir ? "maildir" : "mbox");
 	jobj_tri(j, "exists", path_exists(b->maildir));
 	jobj_str(j, "value", b->value);
-	jobj_str(j, "file", b->file);
-	jobj_int(j, "line", b->line);
+	jobj_source(j, cfg, b->file, b->line);
 	char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
 	/* An unreadable passwd-file: null (unknown), never false. */
 	jobj_tri(j, "passwd_known", !b->pw_unknown);
 	jobj_tri(j, "has_password", b->pw_unknown ? -1 : scheme && *scheme);
 	jobj_nstr(j, "password_scheme", scheme && *scheme ? scheme : NULL);
 	free(scheme);
-	if (b->pw)
+	if (b->pw && !source_is_row(cfg, cfg ? cfg->passwd_file : NULL))
 		jobj_int(j, "passwd_line", b->pw->line);
 	else
 		jobj_tri(j, "passwd_line", -1);
@@ -194,24 +215,25 @@ static void mailbox_members(struct jobj *j, const struct mailbox *b)
 	jobj_tri(j, "swallowed_by_catchall", b->swallowed);
 }
 
-json_t *cli_json_mailbox(const struct mailbox *b)
+json_t *cli_json_mailbox(const struct config *cfg, const struct mailbox *b)
 {
 	struct jobj j = { .o = json_object() };
-	mailbox_members(&j, b);
+	mailbox_members(&j, cfg, b);
 	return j.o;
 }
 
-void cli_json_mailbox_write(struct strbuf *out, const struct mailbox *b, int depth)
+void cli_json_mailbox_write(struct strbuf *out, const struct config *cfg, const struct mailbox *b,
+			    int depth)
 {
 	struct jobj j = { .out = out, .depth = depth };
 	sb_addc(out, '{');
-	mailbox_members(&j, b);
+	mailbox_members(&j, cfg, b);
 	if (j.n)
 		cli_json_indent(out, depth);
 	sb_addc(out, '}');
 }
 
-json_t *cli_json_alias(const struct alias *a)
+json_t *cli_json_alias(const struct config *cfg, const struct alias *a)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "address", json_string(a->address));
@@ -229,8 +251,7 @@ json_t *cli_json_alias(const struct alias *a)
 	json_object_set_new(o, "target_classes", details);
 	json_object_set_new(o, "catchall", json_boolean(a->is_catchall));
 	json_object_set_new(o, "identity", json_boolean(a->is_identity));
-	json_object_set_new(o, "file", json_string(a->file));
-	json_object_set_new(o, "line", json_integer(a->line));
+	cli_json_source(o, cfg, a->file, a->line);
 	return o;
 }
 

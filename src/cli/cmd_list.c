@@ -19,6 +19,7 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pwfile.h"
+#include "vmailadm/source.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
@@ -92,14 +93,13 @@ static void tout_free(struct table_out *t)
 
 /* ---- shared formatting ---- */
 
-static json_t *json_catchall(const struct catchall *c)
+static json_t *json_catchall(const struct config *cfg, const struct catchall *c)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "domain", json_string(c->domain));
 	json_object_set_new(o, "target", json_string(c->target));
 	json_object_set_new(o, "map", json_string(model_catchall_map_name(c->map)));
-	json_object_set_new(o, "file", json_string(c->file));
-	json_object_set_new(o, "line", json_integer(c->line));
+	cli_json_source(o, cfg, c->file, c->line);
 	return o;
 }
 
@@ -151,7 +151,8 @@ static void domain_rows_free(struct domain_rows *r)
 	free(r->alias_of);
 }
 
-static json_t *json_domain(const struct domain *dom, const struct domain_rows *r)
+static json_t *json_domain(const struct config *cfg, const struct domain *dom,
+			   const struct domain_rows *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "domain", json_string(dom->name));
@@ -171,17 +172,20 @@ static json_t *json_domain(const struct domain *dom, const struct domain_rows *r
 	json_object_set_new(o, "classes", classes);
 	json_object_set_new(o, "mailboxes", json_integer((json_int_t)dom->nmailboxes));
 	json_object_set_new(o, "aliases", json_integer((json_int_t)dom->naliases));
-	json_object_set_new(o, "catchall", dom->catchall_alias ? json_catchall(dom->catchall_alias)
-				: dom->catchall_mailbox ? json_catchall(dom->catchall_mailbox)
+	json_object_set_new(o, "catchall", dom->catchall_alias ? json_catchall(cfg, dom->catchall_alias)
+				: dom->catchall_mailbox ? json_catchall(cfg, dom->catchall_mailbox)
 				: json_null());
 	json_t *listed = json_array();
 	for (size_t i = 0; i < dom->nlistings; i++) {
 		const struct domain_listing *l = &dom->listings[i];
 		json_t *lo = json_object();
 		json_object_set_new(lo, "class", json_string(model_domain_class_name(l->class)));
-		json_object_set_new(lo, "via", json_string(l->via));
-		json_object_set_new(lo, "file", json_string(l->file));
-		json_object_set_new(lo, "line", json_integer(l->line));
+		/* listed by the database: the table, not the snapshot's file */
+		struct source src;
+		source_of(cfg, l->file, l->line, &src);
+		json_object_set_new(lo, "via", json_string(source_is_row(cfg, l->file) ? src.file : l->via));
+		source_free(&src);
+		cli_json_source(lo, cfg, l->file, l->line);
 		json_array_append_new(listed, lo);
 	}
 	json_object_set_new(o, "listed", listed);
@@ -220,10 +224,17 @@ static size_t list_end(struct table_out *t, size_t count)
 	return count;
 }
 
+/* What a list shows: one domain's entries (only; NULL: all), and the
+ * configuration that names where each is defined (source.h). */
+struct list_filter {
+	const char *only;
+	const struct config *cfg;
+};
+
 /* Element i of a list appended to out as JSON one level deep, or false
  * (nothing appended) when it is filtered out (another domain than only).
  * Runs on two threads at once: reads only. */
-typedef bool list_elem_fn(struct strbuf *out, const void *items, size_t i, const char *only);
+typedef bool list_elem_fn(struct strbuf *out, const void *items, size_t i, const struct list_filter *f);
 
 /* An element made with jansson (e may be NULL: filtered out). */
 static bool list_elem_json(struct strbuf *out, json_t *e)
@@ -240,7 +251,7 @@ static bool list_elem_json(struct strbuf *out, json_t *e)
 struct list_chunk {
 	list_elem_fn *elem;
 	const void *items;
-	const char *only;
+	const struct list_filter *f;
 	size_t from, to, count;
 	struct strbuf out;
 };
@@ -253,7 +264,7 @@ static void *list_chunk_make(void *arg)
 	for (size_t i = c->from; i < c->to; i++) {
 		size_t at = c->out.len;
 		sb_adds(&c->out, ",\n  ");
-		if (c->elem(&c->out, c->items, i, c->only))
+		if (c->elem(&c->out, c->items, i, c->f))
 			c->count++;
 		else
 			sb_truncate(&c->out, at);
@@ -266,14 +277,14 @@ static void *list_chunk_make(void *arg)
  * time on two threads and printed in order as they come: 100,000 mailboxes
  * never sit in memory as 100,000 objects, and making them (a stat per
  * maildir, jansson) takes both cores. Returns how many were printed. */
-static size_t list_json_array(const void *items, size_t n, list_elem_fn *elem, const char *only)
+static size_t list_json_array(const void *items, size_t n, list_elem_fn *elem, const struct list_filter *f)
 {
 	size_t count = 0;
 	for (size_t at = 0; at < n; at += 2 * LIST_CHUNK) {
 		struct list_chunk c[2];
 		for (size_t k = 0; k < 2; k++) {
 			size_t from = at + k * LIST_CHUNK, to = from + LIST_CHUNK;
-			c[k] = (struct list_chunk){ elem, items, only, from < n ? from : n, to < n ? to : n,
+			c[k] = (struct list_chunk){ elem, items, f, from < n ? from : n, to < n ? to : n,
 						    0, STRBUF_INIT };
 		}
 		pthread_t tid;
@@ -298,22 +309,22 @@ static size_t list_json_array(const void *items, size_t n, list_elem_fn *elem, c
 }
 
 /* Row i of a list into t, or false when it is filtered out (another
- * domain than only). */
-typedef bool list_row_fn(struct table_out *t, const void *items, size_t i, const char *only);
+ * domain than f->only). */
+typedef bool list_row_fn(struct table_out *t, const void *items, size_t i, const struct list_filter *f);
 
-static bool domain_elem(struct strbuf *out, const void *items, size_t i, const char *only)
+static bool domain_elem(struct strbuf *out, const void *items, size_t i, const struct list_filter *f)
 {
 	const struct domain_rows *r = items;
 	const struct domain *dom = &r->doms[i];
-	return list_elem_json(out, only && strcmp(dom->name, only) != 0 ? NULL : json_domain(dom, r));
+	return list_elem_json(out, f->only && strcmp(dom->name, f->only) != 0 ? NULL : json_domain(f->cfg, dom, r));
 }
 
-static bool domain_row(struct table_out *t, const void *items, size_t i, const char *only)
+static bool domain_row(struct table_out *t, const void *items, size_t i, const struct list_filter *f)
 {
 	const struct domain_rows *r = items;
 	const struct domain *dom = &r->doms[r->order[i]];
 	const char *alias_of = r->alias_of[i];
-	if (only && strcmp(dom->name, only) != 0)
+	if (f->only && strcmp(dom->name, f->only) != 0)
 		return false;
 	char nm[32], na[32];
 	snprintf(nm, sizeof nm, "%zu", dom->nmailboxes);
@@ -323,26 +334,26 @@ static bool domain_row(struct table_out *t, const void *items, size_t i, const c
 		  : alias_of ? xasprintf(_("alias domain of %s"), alias_of)
 			     : xstrdup(class_label(dom->class));
 	/* under its target, indented (the first word is still the name) */
-	char *name = alias_of && !only ? xasprintf("  %s", dom->name) : xstrdup(dom->name);
+	char *name = alias_of && !f->only ? xasprintf("  %s", dom->name) : xstrdup(dom->name);
 	tout_row(t, (const char *const[]){ name, cls, nm, na, c ? c->target : "-" });
 	free(name);
 	free(cls);
 	return true;
 }
 
-static bool mailbox_elem(struct strbuf *out, const void *items, size_t i, const char *only)
+static bool mailbox_elem(struct strbuf *out, const void *items, size_t i, const struct list_filter *f)
 {
 	const struct mailbox *b = (const struct mailbox *)items + i;
-	if (only && strcmp(b->domain, only) != 0)
+	if (f->only && strcmp(b->domain, f->only) != 0)
 		return false;
-	cli_json_mailbox_write(out, b, 1);
+	cli_json_mailbox_write(out, f->cfg, b, 1);
 	return true;
 }
 
-static bool mailbox_row(struct table_out *t, const void *items, size_t i, const char *only)
+static bool mailbox_row(struct table_out *t, const void *items, size_t i, const struct list_filter *f)
 {
 	const struct mailbox *b = (const struct mailbox *)items + i;
-	if (only && strcmp(b->domain, only) != 0)
+	if (f->only && strcmp(b->domain, f->only) != 0)
 		return false;
 	char *quota = cli_format_quota(b);
 	char *scheme = b->pw ? pwfile_scheme(b->pw) : NULL;
@@ -357,16 +368,16 @@ static bool mailbox_row(struct table_out *t, const void *items, size_t i, const 
 	return true;
 }
 
-static bool alias_elem(struct strbuf *out, const void *items, size_t i, const char *only)
+static bool alias_elem(struct strbuf *out, const void *items, size_t i, const struct list_filter *f)
 {
 	const struct alias *a = (const struct alias *)items + i;
-	return list_elem_json(out, only && strcmp(a->domain, only) != 0 ? NULL : cli_json_alias(a));
+	return list_elem_json(out, f->only && strcmp(a->domain, f->only) != 0 ? NULL : cli_json_alias(f->cfg, a));
 }
 
-static bool alias_row(struct table_out *t, const void *items, size_t i, const char *only)
+static bool alias_row(struct table_out *t, const void *items, size_t i, const struct list_filter *f)
 {
 	const struct alias *a = (const struct alias *)items + i;
-	if (only && strcmp(a->domain, only) != 0)
+	if (f->only && strcmp(a->domain, f->only) != 0)
 		return false;
 	struct strbuf sb = STRBUF_INIT;
 	for (size_t k = 0; k < a->ntargets; k++) {
@@ -378,25 +389,25 @@ static bool alias_row(struct table_out *t, const void *items, size_t i, const ch
 		else if (a->targets[k].class == TARGET_UNKNOWN)
 			sb_adds(&sb, _(" (unknown!)"));
 	}
-	char *where = xasprintf("%s:%u", a->file, a->line);
+	char *where = source_text(f->cfg, a->file, a->line);
 	tout_row(t, (const char *const[]){ a->address, sb_str(&sb), where });
 	free(where);
 	sb_free(&sb);
 	return true;
 }
 
-static bool catchall_elem(struct strbuf *out, const void *items, size_t i, const char *only)
+static bool catchall_elem(struct strbuf *out, const void *items, size_t i, const struct list_filter *f)
 {
 	const struct catchall *c = (const struct catchall *)items + i;
-	return list_elem_json(out, only && strcmp(c->domain, only) != 0 ? NULL : json_catchall(c));
+	return list_elem_json(out, f->only && strcmp(c->domain, f->only) != 0 ? NULL : json_catchall(f->cfg, c));
 }
 
-static bool catchall_row(struct table_out *t, const void *items, size_t i, const char *only)
+static bool catchall_row(struct table_out *t, const void *items, size_t i, const struct list_filter *f)
 {
 	const struct catchall *c = (const struct catchall *)items + i;
-	if (only && strcmp(c->domain, only) != 0)
+	if (f->only && strcmp(c->domain, f->only) != 0)
 		return false;
-	char *where = xasprintf("%s:%u", c->file, c->line);
+	char *where = source_text(f->cfg, c->file, c->line);
 	tout_row(t, (const char *const[]){ c->domain,
 		c->map == CATCHALL_IN_ALIAS_MAP ? _("alias") : _("mailbox"), c->target, where });
 	free(where);
@@ -410,16 +421,16 @@ static const char *sysalias_file(const struct aliases *al)
 	return aliases_doc(al) ? doc_name(aliases_doc(al)) : NULL;
 }
 
-static bool sysalias_elem(struct strbuf *out, const void *items, size_t i, const char *only)
+static bool sysalias_elem(struct strbuf *out, const void *items, size_t i, const struct list_filter *f)
 {
-	(void)only;
+	(void)f;
 	const struct aliases *al = items;
 	return list_elem_json(out, cli_json_sysalias(aliases_entry(al, i), sysalias_file(al)));
 }
 
-static bool sysalias_row(struct table_out *t, const void *items, size_t i, const char *only)
+static bool sysalias_row(struct table_out *t, const void *items, size_t i, const struct list_filter *f)
 {
-	(void)only;
+	(void)f;
 	const struct aliases *al = items;
 	const struct alias_entry *e = aliases_entry(al, i);
 	const char *file = sysalias_file(al);
@@ -460,11 +471,11 @@ static const struct list_kind {
 
 /* The n items of a list as JSON (list_json_array) or as a table with a
  * header row; returns how many were shown. */
-static size_t list_run(const struct list_kind *k, const void *items, size_t n, const char *only,
+static size_t list_run(const struct list_kind *k, const void *items, size_t n, const struct list_filter *f,
 		       bool json)
 {
 	if (json)
-		return list_json_array(items, n, k->elem, only);
+		return list_json_array(items, n, k->elem, f);
 	const char *head[5] = { NULL };   /* only ncols are set */
 	for (size_t c = 0; c < k->ncols; c++)
 		head[c] = _(k->head[c]);
@@ -472,7 +483,7 @@ static size_t list_run(const struct list_kind *k, const void *items, size_t n, c
 	list_begin(&t, k->ncols, head);
 	size_t count = 0;
 	for (size_t i = 0; i < n; i++)
-		count += k->row(&t, items, i, only);
+		count += k->row(&t, items, i, f);
 	return list_end(&t, count);
 }
 
@@ -535,7 +546,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		n = aliases_count(items);
 		break;
 	}
-	size_t count = list_run(&list_kinds[what], items, n, only, json);
+	struct list_filter filter = { only, cli->cfg };
+	size_t count = list_run(&list_kinds[what], items, n, &filter, json);
 	domain_rows_free(&rows);
 	bool complete = world_unreadable_count(w) == 0;
 	world_free(&w);

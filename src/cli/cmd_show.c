@@ -16,10 +16,12 @@
 
 #include "vmailadm/aliases.h"
 #include "vmailadm/cli.h"
+#include "vmailadm/config.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pwfile.h"
+#include "vmailadm/source.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
@@ -70,6 +72,7 @@ static const char *target_text(enum target_class c)
 
 struct facts {
 	const struct world *w;
+	const struct config *cfg;   /* names where entries are defined */
 	char *address;   /* folded */
 	const char *domain;
 	enum domain_class cls;
@@ -97,12 +100,13 @@ static void show_json(const struct facts *f)
 	json_object_set_new(o, "domain", json_string(f->domain));
 	json_object_set_new(o, "class", json_string(model_domain_class_name(f->cls)));
 	json_object_set_new(o, "hosted", json_boolean(f->cls != DOMAIN_OTHER));
-	json_object_set_new(o, "mailbox", f->mb ? cli_json_mailbox(f->mb) : json_null());
+	json_object_set_new(o, "mailbox", f->mb ? cli_json_mailbox(f->cfg, f->mb) : json_null());
 	json_t *pw = json_null();
 	if (f->pw) {
 		pw = json_object();
 		char *scheme = pwfile_scheme(f->pw);
-		json_object_set_new(pw, "line", json_integer(f->pw->line));
+		json_object_set_new(pw, "line", source_is_row(f->cfg, f->cfg->passwd_file)
+					? json_null() : json_integer(f->pw->line));
 		json_object_set_new(pw, "password_scheme", *scheme ? json_string(scheme) : json_null());
 		json_object_set_new(pw, "has_password", json_boolean(*scheme));
 		size_t rlen;
@@ -118,7 +122,7 @@ static void show_json(const struct facts *f)
 	}
 	json_object_set_new(o, "passwd", pw);
 	json_object_set_new(o, "passwd_known", json_boolean(!f->pw_unknown));
-	json_object_set_new(o, "alias", f->alias ? cli_json_alias(f->alias) : json_null());
+	json_object_set_new(o, "alias", f->alias ? cli_json_alias(f->cfg, f->alias) : json_null());
 	/* A mailbox's forwarding (issue 15): its own entry's other targets. */
 	bool copy;
 	const struct alias *fw = f->mb ? world_mailbox_forward(f->mb, &copy) : NULL;
@@ -148,8 +152,7 @@ static void show_json(const struct facts *f)
 		co = json_object();
 		json_object_set_new(co, "target", json_string(c->target));
 		json_object_set_new(co, "map", json_string(model_catchall_map_name(c->map)));
-		json_object_set_new(co, "file", json_string(c->file));
-		json_object_set_new(co, "line", json_integer(c->line));
+		cli_json_source(co, f->cfg, c->file, c->line);
 	}
 	json_object_set_new(o, "catchall", co);
 	json_object_set_new(o, "swallowed_by_catchall", json_boolean(f->swallowed));
@@ -176,7 +179,9 @@ static void show_text(const struct facts *f)
 
 	if (f->mb) {
 		const struct mailbox *b = f->mb;
-		fieldf(_("vmailbox:"), "%s:%u: %s", b->file, b->line, b->value);
+		char *where = source_text(f->cfg, b->file, b->line);
+		fieldf(_("vmailbox:"), "%s: %s", where, b->value);
+		free(where);
 		if (f->exists || f->exists_errno == ENOENT)
 			fieldf(b->is_maildir ? _("maildir:") : _("mbox file:"), "%s%s", b->maildir,
 			       f->exists ? "" : _(" (does not exist yet)"));
@@ -188,8 +193,14 @@ static void show_text(const struct facts *f)
 	}
 	if (f->pw) {
 		char *scheme = pwfile_scheme(f->pw);
-		fieldf(_("passwd-file:"), _("line %u, %s"), f->pw->line,
-		       *scheme ? scheme : _("no password"));
+		if (source_is_row(f->cfg, f->cfg->passwd_file)) {   /* a row: no line */
+			char *where = source_text(f->cfg, f->cfg->passwd_file, 0);
+			fieldf(_("passwd-file:"), "%s, %s", where, *scheme ? scheme : _("no password"));
+			free(where);
+		} else {
+			fieldf(_("passwd-file:"), _("line %u, %s"), f->pw->line,
+			       *scheme ? scheme : _("no password"));
+		}
 		free(scheme);
 		if (f->mb) {
 			char *q = cli_format_quota(f->mb);
@@ -204,7 +215,9 @@ static void show_text(const struct facts *f)
 
 	if (f->alias) {
 		const struct alias *a = f->alias;
-		fieldf(_("alias:"), "%s:%u", a->file, a->line);
+		char *where = source_text(f->cfg, a->file, a->line);
+		fieldf(_("alias:"), "%s", where);
+		free(where);
 		for (size_t i = 0; i < a->ntargets; i++)
 			fieldf(i == 0 ? _("  delivers to:") : "", "%s (%s)", a->targets[i].address,
 			       target_text(a->targets[i].class));
@@ -214,9 +227,11 @@ static void show_text(const struct facts *f)
 		field(_("forwarding:"), copy ? _("with a copy in this mailbox (forward set ... --keep-copy)")
 					     : _("WITHOUT a copy: its mail leaves, its INBOX gets none"));
 	if (f->ndirect) {
-		for (size_t i = 0; i < f->ndirect; i++)
-			fieldf(i == 0 ? _("aliased from:") : "", "%s (%s:%u)", f->direct[i]->address,
-			       f->direct[i]->file, f->direct[i]->line);
+		for (size_t i = 0; i < f->ndirect; i++) {
+			char *where = source_text(f->cfg, f->direct[i]->file, f->direct[i]->line);
+			fieldf(i == 0 ? _("aliased from:") : "", "%s (%s)", f->direct[i]->address, where);
+			free(where);
+		}
 	}
 	if (f->nreach > f->ndirect) {
 		struct strbuf r = STRBUF_INIT;
@@ -231,10 +246,12 @@ static void show_text(const struct facts *f)
 	if (f->dom) {
 		const struct catchall *c[2] = { f->dom->catchall_alias, f->dom->catchall_mailbox };
 		for (int i = 0; i < 2; i++)
-			if (c[i])
-				fieldf(_("domain catch-all:"), _("%s (%s map, %s:%u)"), c[i]->target,
-				       c[i]->map == CATCHALL_IN_ALIAS_MAP ? _("alias") : _("mailbox"),
-				       c[i]->file, c[i]->line);
+			if (c[i]) {
+				char *where = source_text(f->cfg, c[i]->file, c[i]->line);
+				fieldf(_("domain catch-all:"), _("%s (%s map, %s)"), c[i]->target,
+				       c[i]->map == CATCHALL_IN_ALIAS_MAP ? _("alias") : _("mailbox"), where);
+				free(where);
+			}
 	}
 	if (f->sysalias) {
 		struct strbuf t = STRBUF_INIT;
@@ -324,6 +341,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 
 	struct world *w = cli_world(cli);
 	f.w = w;
+	f.cfg = cli->cfg;
 	f.cls = world_domain_class(w, f.domain, &f.classes);
 	f.dom = world_domain_find(w, f.domain);
 	f.mb = world_mailbox_find(w, f.address);

@@ -20,6 +20,7 @@
 #include "vmailadm/model.h"
 #include "vmailadm/passhash.h"
 #include "vmailadm/pwfile.h"
+#include "vmailadm/source.h"
 #include "vmailadm/safeopen.h"
 #include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
@@ -72,16 +73,18 @@ static bool password_hashed(struct exercise_env *e, const char *addr, struct str
 		return false;
 	}
 	char *scheme = pwfile_scheme(u);
+	char *where = source_text(exercise_env_config(e), file, u->line);
 	bool ok = false;
 	if (!*scheme)
-		sb_addf(why, _("%s has an empty password in %s:%u"), addr, file, u->line);
+		sb_addf(why, _("%s has an empty password in %s"), addr, where);
 	else if (passhash_scheme_weak(scheme))
-		sb_addf(why, _("%s's password is stored as {%s} in %s:%u: that is not a safe hash"), addr,
-			scheme, file, u->line);
+		sb_addf(why, _("%s's password is stored as {%s} in %s: that is not a safe hash"), addr,
+			scheme, where);
 	else {
-		sb_addf(why, _("{%s} hash in %s:%u"), scheme, file, u->line);
+		sb_addf(why, _("{%s} hash in %s"), scheme, where);
 		ok = true;
 	}
+	free(where);
 	free(scheme);
 	return ok;
 }
@@ -545,12 +548,11 @@ static state bob_removed(struct exercise_env *e, struct strbuf *why)
 	}
 	const struct mailbox *b = world_mailbox_find(w, EX_BOB);
 	const struct pwfile_entry *u = pwfile_lookup(world_pwfile(w), EX_BOB);
-	if (b) {
-		sb_addf(why, _("%s is still in %s:%u"), EX_BOB, b->file, b->line);
-		return TODO;
-	}
-	if (u) {
-		sb_addf(why, _("%s is still in %s:%u"), EX_BOB, exercise_env_config(e)->passwd_file, u->line);
+	if (b || u) {
+		char *where = b ? source_text(exercise_env_config(e), b->file, b->line)
+			: source_text(exercise_env_config(e), exercise_env_config(e)->passwd_file, u->line);
+		sb_addf(why, _("%s is still in %s"), EX_BOB, where);
+		free(where);
 		return TODO;
 	}
 	const struct world_map *m = world_map_for(w, MAP_VIRTUAL_MAILBOX);
@@ -627,8 +629,11 @@ state check_run(struct exercise_env *e, int number, int check, struct strbuf *wh
 	switch ((enum exercise_check)check) {
 	case CK_ALICE_ENTRY: {
 		const struct mailbox *b = need_mailbox(e, EX_ALICE, why);
-		if (b)
-			sb_addf(why, _("%s in %s:%u"), b->value, b->file, b->line);
+		if (b) {
+			char *where = source_text(exercise_env_config(e), b->file, b->line);
+			sb_addf(why, _("%s in %s"), b->value, where);
+			free(where);
+		}
 		return b ? DONE : TODO;
 	}
 	case CK_ALICE_BUILT: return alice_built(e, why);

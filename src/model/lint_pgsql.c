@@ -27,6 +27,7 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/maincf.h"
 #include "vmailadm/model.h"
+#include "vmailadm/source.h"
 #include "vmailadm/spawn.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/strmap.h"
@@ -467,32 +468,19 @@ void lint_pgsql(const struct world *w, const struct config *cfg, struct lint_rep
 }
 
 /* On backend pgsql the rules name the snapshot's files, which vanish at
- * exit: a table file becomes the database's table ("pgsql:mailbox", no
- * line: the rows have no order), its main.cf the server's. */
+ * exit: name them as the admin knows them (source.h). */
 void lint_pgsql_names(const struct config *cfg, struct lint_report *r)
 {
-	static const char *const files[][2] = {
-		{ "virtual_domains", "pgsql:domain" }, { "vmailbox", "pgsql:mailbox" },
-		{ "virtual_alias", "pgsql:alias" },    { "users", "pgsql:mailbox" },
-	};
 	if (!cfg->server_postfix_dir)
 		return;
-	size_t dl = strlen(cfg->postfix_dir);
 	for (size_t i = 0; i < r->n; i++) {
 		struct lint_problem *p = &r->v[i];
-		if (!p->file || strncmp(p->file, cfg->postfix_dir, dl) != 0 || p->file[dl] != '/')
-			continue;
-		const char *base = p->file + dl + 1, *to = NULL;
-		char *real = NULL;
-		for (size_t k = 0; k < sizeof files / sizeof files[0] && !to; k++)
-			if (!strcmp(base, files[k][0]))
-				to = files[k][1];
-		if (!to && !strcmp(base, "main.cf"))
-			to = real = xasprintf("%s/main.cf", cfg->server_postfix_dir);
-		if (!to)
-			continue;
-		lint_refile(r, p, to);
-		p->line = 0;
-		free(real);
+		struct source s;
+		source_of(cfg, p->file, p->line, &s);
+		if (s.file != p->file) {
+			lint_refile(r, p, s.file);
+			p->line = s.line;
+		}
+		source_free(&s);
 	}
 }

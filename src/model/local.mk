@@ -3,6 +3,7 @@ noinst_HEADERS += \
 	include/vmailadm/dovepath.h \
 	include/vmailadm/aliasdom.h \
 	include/vmailadm/sendas.h \
+	include/vmailadm/source.h \
 	include/vmailadm/model.h \
 	src/model/model_int.h
 libvmail_a_SOURCES += \
@@ -14,6 +15,7 @@ libvmail_a_SOURCES += \
 	src/model/load_maps.c \
 	src/model/model.c \
 	src/model/sendas.c \
+	src/model/source.c \
 	src/model/worldpatch.c
 
 # Where mail goes (trace) and the traps that lose it (lint).

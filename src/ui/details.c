@@ -15,6 +15,7 @@
 #include "vmailadm/model.h"
 #include "vmailadm/pwfile.h"
 #include "vmailadm/sendas.h"
+#include "vmailadm/source.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/table.h"
@@ -78,13 +79,13 @@ static void details_add(struct browse *B, const char *label, enum theme_role rol
 					    NULL, false };
 }
 
-/* The last line gets a dim "file:line" after its text. */
+/* The last line gets a dim "file:line" after its text (source.h). */
 static void details_where(struct browse *B, const char *file, unsigned line)
 {
 	if (!B->ndet || !file)
 		return;
 	free(B->det[B->ndet - 1].suffix);
-	B->det[B->ndet - 1].suffix = line ? xasprintf("%s:%u", file, line) : xstrdup(file);
+	B->det[B->ndet - 1].suffix = source_text(B->ui->cfg, file, line);
 }
 
 static void details_heading(struct browse *B, const char *text)
@@ -235,6 +236,18 @@ static void details_sendas(struct browse *B, const struct world *w, const char *
 	sb_free(&who);
 }
 
+/* "Defined in": where an entry is (source.h names the database's rows on
+ * backend pgsql), with what says more of it (NULL: nothing). */
+static void details_defined(struct browse *B, const char *file, unsigned line, const char *what)
+{
+	char *where = source_text(B->ui->cfg, file, line);
+	if (what)
+		details_add(B, _("Defined in"), ROLE_DIM, "%s  (%s)", where, what);
+	else
+		details_add(B, _("Defined in"), ROLE_DIM, "%s", where);
+	free(where);
+}
+
 static void details_mailbox(struct browse *B, const struct world *w, const struct mailbox *b,
 			    size_t mbx)
 {
@@ -246,7 +259,7 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 
 	details_add(B, _("Mailbox"), ROLE_NORMAL, "%s", b->address);
 	details_add(B, _("Maildir"), ROLE_NORMAL, "%s", b->maildir ? b->maildir : "?");
-	details_add(B, _("Defined in"), ROLE_DIM, "%s:%u  (%s)", b->file, b->line, b->value);
+	details_defined(B, b->file, b->line, b->value);
 	if (b->pw) {
 		char *scheme = pwfile_scheme(b->pw);
 		details_add(B, _("Password"), *scheme ? ROLE_NORMAL : ROLE_WARNING, "%s",
@@ -319,7 +332,7 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 static void details_alias(struct browse *B, const struct world *w, const struct alias *a)
 {
 	details_add(B, _("Alias"), ROLE_NORMAL, "%s", a->address);
-	details_add(B, _("Defined in"), ROLE_DIM, "%s:%u", a->file, a->line);
+	details_defined(B, a->file, a->line, NULL);
 	for (size_t i = 0; i < a->ntargets; i++) {
 		const struct alias_target *t = &a->targets[i];
 		details_add(B, i == 0 ? _("Targets") : NULL,
@@ -342,7 +355,7 @@ static void details_catchall_notes(struct browse *B, const struct world *w,
 {
 	details_add(B, _("Catch-all"), ROLE_NORMAL, "@%s", c->domain);
 	details_add(B, _("Goes to"), ROLE_NORMAL, "%s", c->target);
-	details_add(B, _("Defined in"), ROLE_DIM, "%s:%u  (%s)", c->file, c->line,
+	details_defined(B, c->file, c->line,
 		c->map == CATCHALL_IN_ALIAS_MAP ? "virtual_alias_maps" : "virtual_mailbox_maps");
 	if (c->map != CATCHALL_IN_ALIAS_MAP) {
 		details_add(B, _("Note"), ROLE_NORMAL, "%s",
@@ -412,8 +425,11 @@ static void details_domain(struct browse *B, const struct world *w, const struct
 	details_add(B, _("Class"), ROLE_NORMAL, "%s", model_domain_class_name(d->class));
 	for (size_t i = 0; i < d->nlistings; i++) {
 		const struct domain_listing *l = &d->listings[i];
-		details_add(B, i == 0 ? _("Listed in") : NULL, ROLE_DIM, "%s:%u  (%s)", l->file, l->line,
-			l->via);
+		char *where = source_text(B->ui->cfg, l->file, l->line);
+		/* listed by the database: the table says it, not the snapshot's map */
+		details_add(B, i == 0 ? _("Listed in") : NULL, ROLE_DIM, "%s  (%s)", where,
+			source_is_row(B->ui->cfg, l->file) ? model_domain_class_name(l->class) : l->via);
+		free(where);
 	}
 	details_add(B, _("Entries"), ROLE_NORMAL, _("%zu mailboxes, %zu aliases"), d->nmailboxes,
 		d->naliases);

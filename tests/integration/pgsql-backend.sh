@@ -30,8 +30,11 @@ for what in domains mailboxes aliases catchalls; do
 	v list "$what" >"$T/pg.$what" 2>&1
 	rc=$?
 	echo $rc >>"$T/pg.$what"
-	# The last column, where an entry is defined, is the snapshot's file.
-	sed -i 's,  */[^ ]*:[0-9]*$,,' "$T/flat.$what" "$T/pg.$what"
+	# The last column, where an entry is defined: a file and line on the
+	# files, the database's table on pgsql, never the snapshot's file.
+	grep -q 'snapshot\.' "$T/pg.$what" && fail "list $what names the snapshot: $(grep 'snapshot\.' "$T/pg.$what" | head -2)"
+	sed -i 's,  */[^ ]*:[0-9]*$,,' "$T/flat.$what"
+	sed -i 's,  *pgsql:[a-z_]*$,,' "$T/pg.$what"
 	cmp -s "$T/flat.$what" "$T/pg.$what" &&
 		ok "list $what on pgsql: $(wc -l <"$T/pg.$what") lines, as on the files" ||
 		fail "list $what (rc $rc): $(diff "$T/flat.$what" "$T/pg.$what" | head -20)"
@@ -39,11 +42,33 @@ done
 v show johndoe@andromed.cloud >"$T/pg.show" 2>&1
 grep -q 'johndoe@andromed.cloud' "$T/pg.show" && grep -qi 'quota' "$T/pg.show" &&
 	ok "show johndoe on pgsql" || fail "show: $(cat "$T/pg.show")"
-# The mailbox's facts are the files' (its file and line are the snapshot's).
+# The mailbox's facts are the files'; where they are defined is the
+# database's table (a row has no line), never the snapshot's file.
+grep -q 'snapshot\.' "$T/pg.show" && fail "show names the snapshot: $(grep 'snapshot\.' "$T/pg.show")"
+grep -q '^  vmailbox: *pgsql:mailbox: andromed.cloud/johndoe/$' "$T/pg.show" &&
+	grep -q '^  passwd-file: *pgsql:mailbox, SHA512-CRYPT$' "$T/pg.show" &&
+	grep -q '^  aliased from: *equipe@andromed.cloud (pgsql:alias)$' "$T/pg.show" &&
+	ok "show names the rows' table: pgsql:mailbox, pgsql:alias" || fail "show's places: $(cat "$T/pg.show")"
 sed 's, *(*/[^ ]*:[0-9]*)*,,g; s,line [0-9]*,line N,' "$T/flat.show" >"$T/a"
-sed 's, *(*/[^ ]*:[0-9]*)*,,g; s,line [0-9]*,line N,' "$T/pg.show" >"$T/b"
+sed 's,pgsql:mailbox\,,line N\,,; s, *(*pgsql:[a-z]*)*:*,,g' "$T/pg.show" >"$T/b"
 cmp -s "$T/a" "$T/b" && ok "show says the same on both backends" ||
 	fail "show differs: $(diff "$T/a" "$T/b" | head)"
+# The same in JSON (doc/json.md): a row is "pgsql:TABLE", its line null.
+v show johndoe@andromed.cloud --json >"$T/pg.show.json" 2>&1
+v list domains --json >"$T/pg.domains.json" 2>&1
+v list mailboxes --json >"$T/pg.mailboxes.json" 2>&1
+python3 -c 'import json, sys
+s = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2])); m = json.load(open(sys.argv[3]))
+mb = s["mailbox"]
+assert (mb["file"], mb["line"], mb["passwd_line"]) == ("pgsql:mailbox", None, None), mb
+assert s["passwd"]["line"] is None, s["passwd"]
+assert all((e["file"], e["line"]) == ("pgsql:mailbox", None) for e in m), m[0]
+l = [x for x in d if x["domain"] == "andromed.cloud"][0]["listed"]
+assert [(x["via"], x["file"], x["line"]) for x in l] == [("pgsql:domain", "pgsql:domain", None)], l
+' "$T/pg.show.json" "$T/pg.domains.json" "$T/pg.mailboxes.json" &&
+	! grep -q 'snapshot\.' "$T/pg.show.json" "$T/pg.domains.json" "$T/pg.mailboxes.json" &&
+	ok "show --json and list --json name the rows' tables, line null" ||
+	fail "JSON places: $(grep -n '"file"\|"line"\|snapshot' "$T/pg.show.json" | head -8)"
 
 # One snapshot per command: another tool's row is seen at once.
 pg_sql postfix "INSERT INTO mailbox (username, password, maildir, local_part, domain)

@@ -48,6 +48,7 @@ ok "maillog --trace: asked the database's maps, as trace does"
 
 start_ui 160 80
 expect "Domains (5)"
+expect_re "Listed in +pgsql:domain +\(virtual-mailbox\)"
 # Changed behind the interface's back: the snapshot it read still says johndoe.
 pg_sql postfix "UPDATE alias SET goto = 'janedoe@andromed.cloud' WHERE address = 'info@andromed.cloud'" || exit 1
 keys t
@@ -63,8 +64,14 @@ ok "t: traced on the database's maps, the query Postfix runs shown"
 
 keys Tab Enter
 expect_re "Mailbox +admin@andromed.cloud"
+# Where it is defined: the database's table (a row has no line), never
+# the snapshot's file, which vanishes at exit.
+expect_re "Defined in +pgsql:mailbox +\(andromed.cloud/admin/\)"
 keys j j j j j j j
 expect_re "Alias +info@andromed.cloud"
+expect_re "Defined in +pgsql:alias"
+screen | grep -q 'snapshot\.' && fail "the details name the snapshot: $(screen | grep 'snapshot\.')"
+ok "details: entries defined in pgsql:mailbox and pgsql:alias"
 keys L
 expect "Mail log of info@andromed.cloud"
 expect "Predicted (trace) ≠ last message (log, 1A2B3C4D5E): they DIFFER"
