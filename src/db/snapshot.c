@@ -49,21 +49,56 @@ static struct {
 	bool stale;       /* a commit changed the database since it was read */
 	struct pgdb *db;  /* the connection it was read on, kept for a commit */
 	char *sender_login;  /* the send-as map's default name there, or NULL */
+	bool alias_domains;  /* its main.cf sets virtual_alias_domains too */
 } snap;
+
+/* Does the line define param? Its value (after '=') in *value. */
+static bool maincf_defines_one(const char *line, size_t len, const char *param, const char **value)
+{
+	size_t n = strlen(param);
+	if (len <= n || strncmp(line, param, n) != 0)
+		return false;
+	const char *p = line + n;
+	while (p < line + len && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p >= line + len || *p != '=')
+		return false;
+	*value = p + 1;
+	return true;
+}
 
 static bool maincf_defines(const char *line, size_t len)
 {
-	for (size_t i = 0; replaced[i]; i++) {
-		size_t n = strlen(replaced[i]);
-		if (len > n && strncmp(line, replaced[i], n) == 0) {
-			const char *p = line + n;
-			while (p < line + len && (*p == ' ' || *p == '\t'))
-				p++;
-			if (p < line + len && *p == '=')
-				return true;
-		}
-	}
+	const char *value;
+	for (size_t i = 0; replaced[i]; i++)
+		if (maincf_defines_one(line, len, replaced[i], &value))
+			return true;
 	return false;
+}
+
+/* On the database an alias domain is an alias_domain row, which the
+ * snapshot writes as the alias table's "B OK" line (export.c): a domain of
+ * virtual_alias_domains only while that list takes $virtual_alias_maps, its
+ * default. A server's own definition (an empty "virtual_alias_domains =",
+ * common in tutorials, or its own domains) is kept with the alias table
+ * first, so that the database's alias domains are hosted and a new one is a
+ * row, not an edit of main.cf. */
+static void snapshot_alias_domains(const char *value, struct strbuf *out)
+{
+	size_t vl = strlen(value);
+	while (vl && strchr(" \t,", value[vl - 1]))
+		vl--;
+	while (vl && strchr(" \t,", *value)) {
+		value++;
+		vl--;
+	}
+	/* a list of the server's that already takes the alias table: as it is */
+	bool takes = memmem(value, vl, "virtual_alias_maps", strlen("virtual_alias_maps")) != NULL;
+	sb_adds(out, "virtual_alias_domains = ");
+	if (!takes)
+		sb_adds(out, vl ? "$virtual_alias_maps, " : "$virtual_alias_maps");
+	sb_add(out, value, vl);
+	sb_addc(out, '\n');
 }
 
 /* The server's main.cf without its definitions of the three parameters
@@ -81,13 +116,26 @@ static int snapshot_maincf(const char *src, const char *dir, struct strbuf *out,
 	while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
 		sb_add(&in, chunk, got);
 	fclose(fp);
-	bool skipping = false;
+	bool skipping = false, in_adom = false;
+	struct strbuf adom = STRBUF_INIT;   /* the server's virtual_alias_domains */
+	bool has_adom = false;
 	for (const char *p = in.buf, *end = in.buf + in.len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		bool cont = len && (*p == ' ' || *p == '\t');
-		if (!cont)
-			skipping = maincf_defines(p, len);
+		const char *value;
+		if (!cont) {
+			in_adom = maincf_defines_one(p, len, "virtual_alias_domains", &value);
+			skipping = in_adom || maincf_defines(p, len);
+			if (in_adom) {   /* the last definition wins, as in Postfix */
+				has_adom = true;
+				sb_reset(&adom);
+				sb_add(&adom, value, len - (size_t)(value - p));
+			}
+		} else if (in_adom) {
+			sb_addc(&adom, ' ');
+			sb_add(&adom, p, len);
+		}
 		if (!skipping) {
 			sb_add(out, p, len);
 			sb_addc(out, '\n');
@@ -108,6 +156,10 @@ static int snapshot_maincf(const char *src, const char *dir, struct strbuf *out,
 	maincf_free(&mc);
 	diags_free(&quiet);
 	sb_free(&in);
+	if (has_adom)
+		snapshot_alias_domains(sb_str(&adom), out);
+	snap.alias_domains = has_adom;
+	sb_free(&adom);
 	return 0;
 }
 
@@ -334,7 +386,8 @@ bool pgdb_snapshot_param(const char *name)
 	for (size_t i = 0; replaced[i]; i++)
 		if (strcmp(name, replaced[i]) == 0)
 			return true;
-	return false;
+	/* its value there is not the server's (snapshot_alias_domains) */
+	return snap.alias_domains && strcmp(name, "virtual_alias_domains") == 0;
 }
 
 const char *pgdb_snapshot_dir(void)

@@ -219,6 +219,26 @@ id=$(v log --json --limit 0 2>/dev/null | python3 -c 'import json,sys; r=[x for 
 out=$(v rollback "$id" 2>&1) &&
 	[ "$(q "SELECT target_domain FROM alias_domain WHERE alias_domain = 'mirror.example' AND active")" = andromed.cloud ] &&
 	ok "rollback of that removal: both rows back from their images" || fail "alias domain rollback ($id): $out"
+# A server whose main.cf says "virtual_alias_domains =" (tutorials do, to
+# switch the default off): on the database an alias domain is still its
+# rows. The snapshot keeps the alias table first in that list, so the
+# database's alias domains are hosted and a new one is rows, never an edit
+# of main.cf (which pgsql does not commit).
+PFM=$T/demo/etc/postfix/main.cf
+cp "$PFM" "$T/main.cf.before"
+echo 'virtual_alias_domains =' >>"$PFM"
+v list domains 2>&1 | grep -q '^ *mirror.example  *alias domain of andromed.cloud' &&
+	ok "virtual_alias_domains = (empty): the database's alias domain is still hosted" ||
+	fail "list domains with an empty virtual_alias_domains: $(v list domains 2>&1)"
+out=$(v domain add mirror2.example --alias-of andromed.cloud 2>&1)
+[ "$(echo "$out" | grep -c '^[-+~][a-z_]* [^ ]')" -eq 2 ] &&
+	[ "$(q "SELECT target_domain FROM alias_domain WHERE alias_domain = 'mirror2.example' AND active")" = andromed.cloud ] &&
+	! echo "$out" | grep -q 'main.cf' &&
+	[ "$(tail -n 1 "$PFM")" = 'virtual_alias_domains =' ] &&
+	ok "virtual_alias_domains = (empty): domain add --alias-of is two rows, main.cf untouched" ||
+	fail "alias domain add with an empty virtual_alias_domains: $out"
+v domain del mirror2.example --yes >/dev/null 2>&1 || fail "mirror2 del"
+cp "$T/main.cf.before" "$PFM"
 
 # mailbox rename on pgsql: the rows change in the transaction (the
 # mailbox's key, its maildir, the aliases naming it), then its maildir
