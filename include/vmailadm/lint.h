@@ -31,7 +31,7 @@ enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
  * forward-without-copy, quota-nearly-full, aliasdom-out-of-step,
  * aliasdom-wildcard, sendas-out-of-step, sendas-unknown-login,
  * sendas-not-enabled, proxy-map-not-approved, pgsql-map-in-chroot,
- * non-ascii-key-latin1. */
+ * non-ascii-key-latin1, pgsql-maps-unused. */
 struct lint_problem {
 	const char *rule;
 	const char *file;       /* may be NULL; the report's copy */

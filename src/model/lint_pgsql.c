@@ -12,6 +12,9 @@
  *   master_ent.c).
  * - non-ascii-key-latin1: Postfix before 3.8 queries PostgreSQL with
  *   client_encoding LATIN1.
+ * - pgsql-maps-unused: on backend pgsql, an account parameter of the
+ *   server's main.cf that names no pgsql: map (db postfix-config not
+ *   applied): Postfix delivers by tables vmailadm no longer edits.
  * A mailbox without its self-alias under a catch-all is lint.c's
  * catchall-swallows-mailboxes, which sees the snapshot's alias rows. */
 #include "config.h"
@@ -434,6 +437,42 @@ static void lint_pg_encoding(struct lint_pg *c)
 			lint_pg_key(c, a[i].address, _("the alias %s"), a[i].file, a[i].line);
 }
 
+/* ---- pgsql-maps-unused ---- */
+
+static void lint_pg_any_pgsql(void *arg, const char *spec)
+{
+	if (lint_pg_prefix(lint_pg_unproxied(spec), "pgsql:"))
+		*(bool *)arg = true;
+}
+
+/* On backend pgsql vmailadm edits the database's rows; a server whose
+ * account parameters still name other tables (the flat files before db
+ * postfix-config was applied) delivers by those, which no longer follow
+ * the edits: every commit "succeeds" and the mail goes by the old files. */
+static void lint_pg_unused(struct lint_pg *c)
+{
+	static const char *const account_params[] = {
+		"virtual_mailbox_domains", "virtual_mailbox_maps", "virtual_alias_maps", NULL,
+	};
+	if (c->cfg->backend != BACKEND_PGSQL || !c->own)
+		return;
+	for (size_t i = 0; account_params[i]; i++) {
+		unsigned line = 0;
+		const char *raw = maincf_raw(c->mc, account_params[i], &line);
+		char *value = maincf_get(c->mc, account_params[i]);
+		bool pg = false;
+		lint_pg_walk(value, lint_pg_any_pgsql, &pg);
+		if (!pg && value && *value) {
+			lint_add(c->r, "pgsql-maps-unused", LINT_WARNING, c->mcpath, raw ? line : 0,
+				 account_params[i],
+				 _("%s reads %s, not the database: Postfix delivers by it, while vmailadm (backend pgsql) edits the database's rows"),
+				 account_params[i], value);
+			lint_fix(c->r, "%s", _("apply the main.cf lines of vmailadm db postfix-config (its map files, then a reload)"));
+		}
+		free(value);
+	}
+}
+
 /* ---- the rules, and the snapshot's files named as the database ---- */
 
 void lint_pgsql(const struct world *w, const struct config *cfg, struct lint_report *r)
@@ -458,6 +497,7 @@ void lint_pgsql(const struct world *w, const struct config *cfg, struct lint_rep
 		lint_pg_proxy(&c);
 		lint_pg_chroot(&c);
 		lint_pg_encoding(&c);
+		lint_pg_unused(&c);
 	}
 	for (size_t i = 0; i < c.nuses; i++)
 		free(c.uses[i].spec);

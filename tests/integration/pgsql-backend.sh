@@ -130,6 +130,15 @@ pg_sql postfix "DELETE FROM alias WHERE address = 'odd@andromed.cloud'"
 v config 2>&1 | grep -q "^postfix_dir  *= $T/demo/etc/postfix" && ok "config shows the configured postfix_dir" ||
 	fail "config: $(v config 2>&1 | grep postfix_dir)"
 
+# The server's main.cf still names the flat tables (db postfix-config not
+# applied): Postfix delivers by files vmailadm no longer edits, one warning
+# for each of the three account parameters, at its line.
+v lint >"$T/lint" 2>&1
+ml=$(grep -n '^virtual_mailbox_maps' "$PF/main.cf" | tail -n 1 | cut -d: -f1)
+grep -q "^$PF/main.cf:$ml: warning: \[pgsql-maps-unused\] virtual_mailbox_maps reads hash:$PF/vmailbox, not the database" "$T/lint" &&
+	[ "$(grep -c pgsql-maps-unused "$T/lint")" -eq 3 ] &&
+	ok "lint on pgsql: the three account parameters still on the flat tables" ||
+	fail "pgsql-maps-unused: $(grep pgsql-maps-unused "$T/lint")"
 # Lint reads the server's own main.cf (the snapshot's names texthash:
 # files): its proxy:pgsql: maps are checked against proxy_read_maps, and
 # a problem in the rows names the database's table, not the snapshot.
@@ -143,6 +152,8 @@ grep -q proxy-map-not-approved "$T/lint" && fail "Postfix's default proxy_read_m
 	ok "lint on pgsql: the default proxy_read_maps approves the three maps"
 grep -q "$S/snapshot" "$T/lint" && fail "lint names the snapshot's files: $(grep "$S/snapshot" "$T/lint" | head -3)" ||
 	ok "lint on pgsql names no snapshot file"
+grep -q pgsql-maps-unused "$T/lint" && fail "the database's maps flagged as unused: $(grep pgsql-maps-unused "$T/lint")" ||
+	ok "lint on pgsql: the three parameters on the database's maps, no pgsql-maps-unused"
 echo "proxy_read_maps = proxy:pgsql:$PF/pgsql/domains.cf" >>"$PF/main.cf"
 ml=$(grep -n '^virtual_mailbox_maps = proxy' "$PF/main.cf" | cut -d: -f1)
 v lint >"$T/lint" 2>&1
