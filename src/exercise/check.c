@@ -69,7 +69,13 @@ static bool password_hashed(struct exercise_env *e, const char *addr, struct str
 	const struct pwfile_entry *u = pwfile_lookup(pw, addr);
 	const char *file = exercise_env_config(e)->passwd_file;
 	if (!u) {
-		sb_addf(why, _("%s has no line in %s"), addr, file);
+		if (source_is_row(exercise_env_config(e), file)) {   /* backend pgsql */
+			char *where = source_text(exercise_env_config(e), file, 0);
+			sb_addf(why, _("%s has no row in %s"), addr, where);
+			free(where);
+		} else {
+			sb_addf(why, _("%s has no line in %s"), addr, file);
+		}
 		return false;
 	}
 	char *scheme = pwfile_scheme(u);

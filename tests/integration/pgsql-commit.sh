@@ -29,6 +29,12 @@ printf 'backend: pgsql\npgsql_conninfo: "%s"\ndoveadm: %s\n' "$CI" "$T/doveadm" 
 q() { pg_sql postfix "$1"; }
 PW='Secret-Password-123'
 
+# The exercises' checks read the database too, and name its table, never
+# the snapshot's file (alice is exercise 1's mailbox, not made here).
+out=$(v exercise 1 2>&1)
+echo "$out" | grep -q 'alice@andromed.cloud has no row in pgsql:mailbox' && ! echo "$out" | grep -q 'snapshot\.' &&
+	ok "exercise 1 on pgsql: alice has no row in pgsql:mailbox" || fail "exercise 1: $out"
+
 # Exercise 1: a mailbox. The preview is the row, the hash never shown.
 out=$(echo "$PW" | v mailbox add bob@andromed.cloud --password-stdin --quota 1G --dry-run 2>&1)
 echo "$out" | grep -qx '+mailbox bob@andromed.cloud password=(set) maildir=andromed.cloud/bob/ quota=1073741824 local_part=bob domain=andromed.cloud' &&
