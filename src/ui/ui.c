@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <langinfo.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,10 @@ static volatile sig_atomic_t got_quit_signal;
 static bool curses_active;
 static wchar_t ellipsis = L'~';   /* L'…' in a UTF-8 locale */
 static SCREEN *the_screen;
+
+/* The signal mask while the main loop waits (ppoll): SIGWINCH unblocked
+ * there only (setup_signals). */
+static sigset_t wait_mask;
 
 static void on_quit_signal(int sig)
 {
@@ -589,7 +594,8 @@ static void main_loop(struct ui *ui)
 		n += diskwatch_pollfd(ui->diskwatch, fds + n);
 		int timeout = earliest(earliest(xpane_timeout(ui), qstate_timeout(ui)),
 				       diskwatch_timeout(ui->diskwatch));
-		int r = poll(fds, (nfds_t)n, timeout);
+		struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000L };
+		int r = ppoll(fds, (nfds_t)n, timeout < 0 ? NULL : &ts, &wait_mask);
 		if (r < 0 && errno != EINTR)
 			vm_fatal("poll: %s", strerror(errno));
 		if (got_quit_signal && !interrupt_asks(ui))
@@ -659,6 +665,14 @@ static bool files_readonly(const struct ui *ui)
 
 static void setup_signals(void)
 {
+	/* SIGWINCH is taken only while the main loop waits: one that came
+	 * while it painted, between get_wch and poll, was seen by no poll,
+	 * and the screen kept its old size until the next key or event. */
+	sigset_t winch;
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &winch, &wait_mask);
+	sigdelset(&wait_mask, SIGWINCH);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_quit_signal;
