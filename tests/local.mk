@@ -75,6 +75,7 @@ CLI_TESTS = \
 	tests/cli-leaks.sh \
 	tests/cli-lint.sh \
 	tests/cli-lint-pgsql.sh \
+	tests/cli-db-apply.sh \
 	tests/cli-quota24.sh \
 	tests/cli-rename.sh \
 	tests/cli-forward.sh \
@@ -150,6 +151,7 @@ INTEGRATION_TESTS = \
 	tests/integration/pgsql-trace.sh \
 	tests/integration/pgsql-rowdiff.sh \
 	tests/integration/pgsql-files.sh \
+	tests/integration/pgsql-apply.sh \
 	tests/integration/queue-direct.sh \
 	tests/integration/queue-ui.sh \
 	tests/integration/rename-live.sh \

@@ -21,7 +21,9 @@ struct lint_fixes {
  * writes it in the mailbox map, or adds identity entries, per
  * catchall_form); a {PLAIN} password is hashed with cfg->password_scheme
  * (OP_MAILBOX_PASSWD); a missing maildir is created (OP_MAILDIR_CREATE)
- * and a missing or stale map rebuilt (OP_MAP_REBUILD), so that one commit
+ * and a missing or stale map rebuilt (OP_MAP_REBUILD), on backend pgsql
+ * the server's main.cf pointed at the database's maps (OP_POSTFIX_USE_PGSQL,
+ * for pgsql-maps-unused: db postfix-config --apply's edit), so that one commit
  * does all of it under its lock. Problems that cannot be fixed this way are
  * skipped; a fix that fails (e.g. an empty plaintext) is a note in d. */
 void lint_fixes(const struct world *w, const struct config *cfg, const struct lint_report *r,

@@ -58,6 +58,15 @@ enum op_kind {
 	OP_SENDAS_DENY,
 	OP_SENDAS_ENABLE,
 	OP_SENDAS_DISABLE,
+	/* postfix use-pgsql DIR [hosts=H] [port=P] [dbname=D] [user=ROLE]
+	 * [password-file=FILE]: backend pgsql, the server's main.cf (not the
+	 * snapshot's) gets the lines of db postfix-config (its account lists
+	 * on proxy:pgsql: maps in DIR, proxy_read_maps when its own does not
+	 * approve them) and the map files missing in DIR are created (0640,
+	 * group mail_owner's: they may hold the password). subject DIR (its
+	 * case kept), targets the KEY=VALUE words; what is not given comes
+	 * from pgsql_conninfo (user: mailreader). Planned by pgapply.c. */
+	OP_POSTFIX_USE_PGSQL,
 };
 
 struct op {

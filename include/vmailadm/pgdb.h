@@ -159,6 +159,21 @@ void pgdb_postfix_map(const struct pgdb_client *c, size_t i, struct strbuf *out)
 struct maincf;
 void pgdb_postfix_maincf(const char *dir, const struct maincf *mc, const char *maincf_path,
 			 struct strbuf *out, struct diags *d);
+/* The same as settings (the lines without the comment): the account
+ * lists, then proxy_read_maps when main.cf has one of its own that does
+ * not approve the database's maps (each missing list's $name added).
+ * *out gets n of them (pgdb_settings_free). */
+struct pgdb_setting {
+	char *name, *value;
+};
+size_t pgdb_postfix_settings(const char *dir, const struct maincf *mc, const char *maincf_path,
+			     struct pgdb_setting **out, struct diags *d);
+void pgdb_settings_free(struct pgdb_setting *v, size_t n);
+/* The server a libpq connection string names, as the map files name it:
+ * *hosts (default localhost), *port (NULL: libpq's default), *dbname
+ * (default postfix), each to free. 0, or -1 after one diagnostic. */
+int pgdb_conninfo_server(const char *conninfo, char **hosts, char **port, char **dbname,
+			 struct diags *d);
 /* db import's words on those items: each named once (a warning: which
  * table, which list, kept as a file, to be copied to every server). */
 void pgdb_keptmaps_report(const struct maincf *mc, const char *maincf_path, struct diags *d);

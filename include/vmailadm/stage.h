@@ -64,6 +64,14 @@ struct staged_file {
 	bool changed_since;  /* read whole later, it was not the file first read */
 	size_t same_head;
 	struct staged_undo *undo;
+	/* A file the commit creates (existed false) that may hold a password
+	 * (postfix use-pgsql's map files): made with new_uid, new_gid and
+	 * new_mode rather than under the umask, its password hidden in the
+	 * preview (plan_diff). */
+	bool private_new;
+	uid_t new_uid;
+	gid_t new_gid;
+	mode_t new_mode;
 	/* cur.buf is a copy-on-write view of the file, cur_map bytes long
 	 * (a transient stage: stage_set_transient); 0: it is allocated. */
 	size_t cur_map;
@@ -177,6 +185,11 @@ void stage_set_excerpt_min(size_t bytes);
  * the file until the commit (only the pages an edit touches are copied).
  * A long-lived stage (the TUI) keeps its own copies. */
 void stage_set_transient(struct stage *s, bool on);
+
+/* postfix use-pgsql (op, OP_POSTFIX_USE_PGSQL) checked as staging would
+ * check it: how many main.cf parameters and map files it would change (0:
+ * nothing to apply), or -1 after a diagnostic. */
+int stage_use_pgsql_changes(const struct config *cfg, const struct op *op, struct diags *d);
 
 /* For the commit and the journal. */
 const struct config *stage_config(const struct stage *s);

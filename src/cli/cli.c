@@ -160,9 +160,14 @@ static const struct subcommand subcommands[] = {
 	{ "db", "export", N_("db export --dir DIR  the database's accounts as new flat files in DIR"),
 	  N_("virtual_domains, vmailbox, virtual_alias and users (the passwd-file, 0640),\n"
 	     "from one snapshot of the active rows; refused when one of them exists.\n") },
-	{ "db", "postfix-config", N_("db postfix-config [--dir DIR] [--write]  Postfix's map files, main.cf lines"),
-	  N_("  --dir DIR             where the map files go (default /etc/postfix/pgsql)\n"
+	{ "db", "postfix-config", N_("db postfix-config [--dir DIR] [--write | --apply [--dry-run]]  Postfix's map files, main.cf lines"),
+	  N_("  --dir DIR             where the map files go (default /etc/postfix/pgsql;\n"
+	     "                        with --apply, the server's Postfix directory's pgsql/)\n"
 	     "  --write               write the map files there (mode 0640)\n"
+	     "  --apply               backend pgsql: stage the server's main.cf lines and the\n"
+	     "                        missing map files, show the diff, commit (Postfix reloaded)\n"
+	     "  -n, --dry-run         with --apply: show the diff, change nothing\n"
+	     "  --json                with --apply: the plan as JSON\n"
 	     "  --user ROLE           the SELECT-only role Postfix uses (default mailreader)\n"
 	     "  --password-file FILE  its password, the first line of FILE\n") },
 	{ "db", "dovecot-config", N_("db dovecot-config [--base DIR]  Dovecot's dovecot-sql.conf.ext"),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_int.h"
 #include "vmailadm/atomicio.h"
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
@@ -20,8 +21,10 @@
 #include "vmailadm/lineread.h"
 #include "vmailadm/maincf.h"
 #include "vmailadm/model.h"
+#include "vmailadm/op.h"
 #include "vmailadm/pgdb.h"
 #include "vmailadm/pqlib.h"
+#include "vmailadm/stage.h"
 #include "vmailadm/state.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
@@ -33,7 +36,9 @@ struct db_opts {
 	const char *password_file;
 	const char *base;
 	bool write;
+	bool apply;
 	bool dry_run;
+	bool json;
 };
 
 static struct pgdb *db_open(struct cli *cli, const struct db_opts *o)
@@ -144,16 +149,17 @@ static int db_export(struct cli *cli, const struct db_opts *o)
 /* The client side (Postfix's and Dovecot's role) and what it points into. */
 struct client {
 	struct pgdb_client c;
-	PQconninfoOption *opts;
+	char *hosts, *port, *dbname;
 	char *password;
 };
 
 static void client_close(struct client *k)
 {
 	free(k->password);
-	PQconninfoFree(k->opts);
+	free(k->hosts);
+	free(k->port);
+	free(k->dbname);
 }
-
 
 /* From the connection string's host, port and database, with --user and
  * --password-file. */
@@ -163,31 +169,19 @@ static int client_open(struct cli *cli, const struct db_opts *o, struct client *
 	struct pgdb_client *c = &k->c;
 	const char *ci = o->conninfo ? o->conninfo : cli_config(cli)->pgsql_conninfo;
 	struct diags ld = DIAGS_INIT;
-	if (pqlib_load(&ld) < 0) {
+	if (pgdb_conninfo_server(ci, &k->hosts, &k->port, &k->dbname, &ld) < 0) {
+		struct diags q = DIAGS_INIT;
+		bool usage = pqlib_load(&q) == 0;   /* libpq there: the string is wrong */
+		diags_free(&q);
 		cli_diags(cli, &ld);
 		diags_free(&ld);
-		return EXIT_FAILURE;
+		client_close(k);
+		return usage ? EXIT_USAGE : EXIT_FAILURE;
 	}
 	diags_free(&ld);
-	char *err = NULL;
-	k->opts = PQconninfoParse(ci ? ci : "", &err);
-	if (!k->opts) {
-		cli_error(cli, _("pgsql_conninfo: %s"), err ? err : "?");
-		PQfreemem(err);
-		return EXIT_USAGE;
-	}
-	c->hosts = "localhost";
-	c->dbname = "postfix";
-	for (PQconninfoOption *p = k->opts; p->keyword; p++) {
-		if (!p->val || !*p->val)
-			continue;
-		if (!strcmp(p->keyword, "host"))
-			c->hosts = p->val;
-		else if (!strcmp(p->keyword, "port"))
-			c->port = p->val;
-		else if (!strcmp(p->keyword, "dbname"))
-			c->dbname = p->val;
-	}
+	c->hosts = k->hosts;
+	c->port = k->port;
+	c->dbname = k->dbname;
 	c->user = o->user ? o->user : "mailreader";
 	if (o->password_file) {
 		int fd = open(o->password_file, O_RDONLY | O_CLOEXEC);
@@ -270,6 +264,91 @@ static int db_postfix_config(struct cli *cli, const struct db_opts *o)
 	return rc;
 }
 
+/* --apply: the lines above as an edit of the server's main.cf (postfix
+ * use-pgsql, src/stage/pgapply.c) with the missing map files, staged,
+ * previewed and committed like any other; nothing staged when main.cf
+ * already has them. */
+static int db_postfix_apply(struct cli *cli, const struct db_opts *o)
+{
+	struct config *cfg = cli_config(cli);
+	if (cfg->backend != BACKEND_PGSQL)
+		return cli_usage_error(cli, _("--apply edits the server's main.cf on backend pgsql: set "
+					      "backend: pgsql first (db import done), then apply"));
+	struct diags d = DIAGS_INIT;
+	if (pgdb_snapshot_open(cfg, &d) < 0) {
+		cli_diags(cli, &d);
+		diags_free(&d);
+		return EXIT_USAGE;
+	}
+	if (transact_recover(cli) < 0)
+		return EXIT_PROBLEMS;
+	char *dir = o->dir ? xstrdup(o->dir) : xasprintf("%s/pgsql", cfg->server_postfix_dir);
+	struct op *op = op_new(OP_POSTFIX_USE_PGSQL, dir);
+	free(dir);
+	if (o->conninfo) {
+		char *h, *p, *n;
+		if (pgdb_conninfo_server(o->conninfo, &h, &p, &n, &d) < 0) {
+			cli_diags(cli, &d);
+			diags_free(&d);
+			op_free(&op);
+			return EXIT_USAGE;
+		}
+		char *w = xasprintf("hosts=%s", h);
+		op_add_target(op, w);
+		free(w);
+		if (p) {
+			w = xasprintf("port=%s", p);
+			op_add_target(op, w);
+			free(w);
+		}
+		w = xasprintf("dbname=%s", n);
+		op_add_target(op, w);
+		free(w);
+		free(h);
+		free(p);
+		free(n);
+	}
+	char *w = xasprintf("user=%s", o->user ? o->user : "mailreader");
+	op_add_target(op, w);
+	free(w);
+	if (o->password_file) {
+		/* read again at the commit: the file's path, never the password */
+		char *abs = realpath(o->password_file, NULL);
+		if (!abs) {
+			cli_error(cli, _("%s: cannot read the password"), o->password_file);
+			op_free(&op);
+			return EXIT_USAGE;
+		}
+		w = xasprintf("password-file=%s", abs);
+		op_add_target(op, w);
+		free(w);
+		free(abs);
+	}
+	int n = stage_use_pgsql_changes(cfg, op, &d);
+	if (n < 0)
+		cli_diags(cli, &d);   /* else its warnings are the plan's notes */
+	diags_free(&d);
+	if (n <= 0) {
+		if (n == 0)
+			printf(_("the server's main.cf already names the database's maps in %s, and their files "
+				 "are there: nothing to apply\n"), op->subject);
+		op_free(&op);
+		return n == 0 ? EXIT_OK : EXIT_PROBLEMS;
+	}
+	struct stage *s = transact_open_stage(cli);
+	if (stage_push(s, op, &d) < 0) {
+		cli_diags(cli, &d);
+		diags_free(&d);
+		stage_free(&s);
+		return EXIT_PROBLEMS;
+	}
+	diags_free(&d);
+	struct transact_opts to = { .dry_run = o->dry_run, .json = o->json };
+	int rc = transact_finish(cli, s, &to, NULL, 0);
+	stage_free(&s);
+	return rc;
+}
+
 static int db_dovecot_config(struct cli *cli, const struct db_opts *o)
 {
 	struct client k;
@@ -293,7 +372,9 @@ int cmd_db(struct cli *cli, int argc, char **argv)
 		{ "password-file", required_argument, NULL, 'p' },
 		{ "base", required_argument, NULL, 'b' },
 		{ "write", no_argument, NULL, 'w' },
+		{ "apply", no_argument, NULL, 'a' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_args a;
@@ -303,7 +384,8 @@ int cmd_db(struct cli *cli, int argc, char **argv)
 		.conninfo = cli_arg(&a, "conninfo"), .dir = cli_arg(&a, "dir"),
 		.user = cli_arg(&a, "user"), .password_file = cli_arg(&a, "password-file"),
 		.base = cli_arg(&a, "base"), .write = cli_arg(&a, "write") != NULL,
-		.dry_run = cli_arg(&a, "dry-run") != NULL,
+		.dry_run = cli_arg(&a, "dry-run") != NULL, .apply = cli_arg(&a, "apply") != NULL,
+		.json = cli_json_wanted(cli, &a),
 	};
 	static const char *const subs[] = { "init", "check", "import", "export", "postfix-config",
 					    "dovecot-config" };
@@ -318,8 +400,15 @@ int cmd_db(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, _("--base: an absolute directory without quotes"));
 	if (o.write && strcmp(sub, "postfix-config") != 0)
 		return cli_usage_error(cli, _("--write goes with postfix-config"));
-	if (o.dry_run && strcmp(sub, "import") != 0)
-		return cli_usage_error(cli, _("--dry-run goes with import"));
+	if (o.apply && strcmp(sub, "postfix-config") != 0)
+		return cli_usage_error(cli, _("--apply goes with postfix-config"));
+	if (o.apply && o.write)
+		return cli_usage_error(cli, _("--write and --apply exclude each other (--apply creates the "
+					      "missing map files itself)"));
+	if (o.dry_run && strcmp(sub, "import") != 0 && !o.apply)
+		return cli_usage_error(cli, _("--dry-run goes with import or postfix-config --apply"));
+	if (cli_arg(&a, "json") && !o.apply)
+		return cli_usage_error(cli, _("--json goes with postfix-config --apply"));
 	if (!strcmp(sub, "init"))
 		return db_init(cli, &o);
 	if (!strcmp(sub, "check"))
@@ -329,7 +418,7 @@ int cmd_db(struct cli *cli, int argc, char **argv)
 	if (!strcmp(sub, "export"))
 		return db_export(cli, &o);
 	if (!strcmp(sub, "postfix-config"))
-		return db_postfix_config(cli, &o);
+		return o.apply ? db_postfix_apply(cli, &o) : db_postfix_config(cli, &o);
 	if (!strcmp(sub, "dovecot-config"))
 		return db_dovecot_config(cli, &o);
 	return cli_unknown(cli, _("unknown subcommand '%s'"), sub, subs, sizeof subs / sizeof *subs);

@@ -118,13 +118,13 @@ void pgdb_keptmaps_report(const struct maincf *mc, const char *maincf_path, stru
 	sb_free(&scratch);
 }
 
-/* One parameter's new list, "name = ...": rows (the items that replace
+/* One parameter's new list, its items joined by ", ": rows (the items that replace
  * its row items, "" for none) where the first row item stood (last when
  * there is none: the kept items keep their order for every key), every
  * kept item in its place. A row item after a kept one in an address list
  * is searched before it now: said in d (may be NULL), naming both. */
-static void keptmaps_list(const char *name, const struct maincf *mc, const char *rows,
-			  const char *maincf_path, struct strbuf *out, struct diags *d)
+static void keptmaps_value(const char *name, const struct maincf *mc, const char *rows,
+			   const char *maincf_path, struct strbuf *out, struct diags *d)
 {
 	unsigned line = 0;
 	if (mc)
@@ -134,7 +134,6 @@ static void keptmaps_list(const char *name, const struct maincf *mc, const char 
 	char *value = mc ? maincf_get(mc, name) : xstrdup("");
 	size_t n;
 	char **items = maincf_split_list(value, &n);
-	sb_addf(out, "%s =", name);
 	bool placed = false, first = true;
 	const char *last_kept = NULL;
 	for (size_t i = 0; i <= n; i++) {
@@ -152,7 +151,7 @@ static void keptmaps_list(const char *name, const struct maincf *mc, const char 
 		}
 		const char *text = is_rows ? rows : items[i];
 		if (*text) {
-			sb_addf(out, "%s %s", first ? "" : ",", text);
+			sb_addf(out, "%s%s", first ? "" : ", ", text);
 			first = false;
 		}
 		if (is_rows)
@@ -160,9 +159,23 @@ static void keptmaps_list(const char *name, const struct maincf *mc, const char 
 		else
 			last_kept = items[i];
 	}
-	sb_addc(out, '\n');
 	maincf_list_free(items);
 	free(value);
+}
+
+/* "name = value\n", as db postfix-config prints it ("name =" when empty). */
+static void keptmaps_line(const char *name, const char *value, struct strbuf *out)
+{
+	sb_addf(out, "%s =%s%s\n", name, *value ? " " : "", value);
+}
+
+static void keptmaps_list(const char *name, const struct maincf *mc, const char *rows,
+			  const char *maincf_path, struct strbuf *out, struct diags *d)
+{
+	struct strbuf v = STRBUF_INIT;
+	keptmaps_value(name, mc, rows, maincf_path, &v, d);
+	keptmaps_line(name, sb_str(&v), out);
+	sb_free(&v);
 }
 
 /* Does any item of the list stay as written? */
@@ -206,12 +219,100 @@ void pgdb_keptmaps_line(const struct maincf *mc, const char *name, const char *r
 	keptmaps_list(name, mc, rows, NULL, out, NULL);
 }
 
+/* A proxy_read_maps of main.cf's own (Postfix's default names the account
+ * parameters) must approve the database's maps of each list: it names the
+ * list ($name, ${name}, $(name)) or every one of its proxy:pgsql: maps;
+ * else "$name" is added. Empty when nothing is missing. */
+static void keptmaps_proxy_read(const struct maincf *mc, const struct pgdb_setting *v, size_t n,
+				struct strbuf *out)
+{
+	const char *raw = mc ? maincf_raw(mc, "proxy_read_maps", NULL) : NULL;
+	if (!raw)
+		return;
+	size_t ni;
+	char **items = maincf_split_list(raw, &ni);
+	struct strbuf add = STRBUF_INIT;
+	for (size_t k = 0; k < n; k++) {
+		if (!strstr(v[k].value, "proxy:pgsql:"))
+			continue;
+		bool named = false, every = true;
+		size_t nm;
+		char **maps = maincf_split_list(v[k].value, &nm);
+		for (size_t m = 0; m < nm; m++) {
+			if (strncmp(maps[m], "proxy:pgsql:", 12) != 0)
+				continue;
+			bool listed = false;
+			for (size_t i = 0; i < ni && !listed; i++)
+				listed = strcmp(items[i], maps[m]) == 0;
+			every &= listed;
+		}
+		maincf_list_free(maps);
+		for (size_t i = 0; i < ni && !named; i++) {
+			const char *it = items[i];
+			size_t len = strlen(v[k].name);
+			named = it[0] == '$' &&
+				((!strncmp(it + 1, v[k].name, len) && !it[1 + len]) ||
+				 ((it[1] == '{' || it[1] == '(') && !strncmp(it + 2, v[k].name, len) &&
+				  it[2 + len] == (it[1] == '{' ? '}' : ')') && !it[3 + len]));
+		}
+		if (!named && !every)
+			sb_addf(&add, " $%s", v[k].name);
+	}
+	if (add.len) {
+		for (size_t i = 0; i < ni; i++)
+			sb_addf(out, "%s%s", i ? " " : "", items[i]);
+		sb_adds(out, ni ? add.buf : add.buf + 1);
+	}
+	sb_free(&add);
+	maincf_list_free(items);
+}
+
+size_t pgdb_postfix_settings(const char *dir, const struct maincf *mc, const char *maincf_path,
+			     struct pgdb_setting **out, struct diags *d)
+{
+	struct pgdb_setting *v = xcalloc(NPARAMS + 1, sizeof *v);
+	size_t n = 0;
+	for (size_t p = 0; p < NPARAMS; p++) {
+		const char *name = params[p].name;
+		struct strbuf rows = STRBUF_INIT, value = STRBUF_INIT;
+		keptmaps_pg_rows(name, dir, &rows);
+		if (rows.len || keptmaps_any(mc, name) || (mc && maincf_raw(mc, name, NULL))) {
+			keptmaps_value(name, mc, sb_str(&rows), maincf_path, &value, d);
+			v[n].name = xstrdup(name);
+			v[n++].value = sb_detach(&value);
+		}
+		sb_free(&value);
+		sb_free(&rows);
+	}
+	struct strbuf prm = STRBUF_INIT;
+	keptmaps_proxy_read(mc, v, n, &prm);
+	if (prm.len) {
+		v[n].name = xstrdup("proxy_read_maps");
+		v[n++].value = sb_detach(&prm);
+	}
+	sb_free(&prm);
+	*out = v;
+	return n;
+}
+
+void pgdb_settings_free(struct pgdb_setting *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+	}
+	free(v);
+}
+
 void pgdb_postfix_maincf(const char *dir, const struct maincf *mc, const char *maincf_path,
 			 struct strbuf *out, struct diags *d)
 {
 	sb_adds(out, "# proxy:pgsql: (not pgsql:): smtpd runs chrooted and cannot reach the\n"
 		     "# database's socket; proxymap is not. The default proxy_read_maps names\n"
 		     "# these three parameters: a proxy_read_maps of your own must too.\n");
-	for (size_t p = 0; p < NPARAMS; p++)
-		keptmaps_param(&params[p], mc, dir, maincf_path, out, d);
+	struct pgdb_setting *v;
+	size_t n = pgdb_postfix_settings(dir, mc, maincf_path, &v, d);
+	for (size_t i = 0; i < n; i++)
+		keptmaps_line(v[i].name, v[i].value, out);
+	pgdb_settings_free(v, n);
 }

@@ -7,8 +7,12 @@
 
 #include <string.h>
 
+#include "vmailadm/diag.h"
+#include "vmailadm/i18n.h"
 #include "vmailadm/pgdb.h"
+#include "vmailadm/pqlib.h"
 #include "vmailadm/strbuf.h"
+#include "vmailadm/xalloc.h"
 
 struct pgmap {
 	const char *name;
@@ -174,4 +178,35 @@ void pgdb_dovecot_sql(const struct pgdb_client *c, const char *scheme, struct st
 		     "active\n",
 		bl, c->base, bl, c->base, bl, c->base, bl, c->base, c->uid, c->gid);
 	sb_adds(out, "iterate_query = SELECT username AS user FROM mailbox WHERE active\n");
+}
+
+int pgdb_conninfo_server(const char *conninfo, char **hosts, char **port, char **dbname,
+			 struct diags *d)
+{
+	*hosts = *port = *dbname = NULL;
+	if (pqlib_load(d) < 0)
+		return -1;
+	char *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &err);
+	if (!opts) {
+		diag_error(d, NULL, 0, _("pgsql_conninfo: %s"), err ? err : "?");
+		PQfreemem(err);
+		return -1;
+	}
+	for (PQconninfoOption *p = opts; p->keyword; p++) {
+		if (!p->val || !*p->val)
+			continue;
+		if (!strcmp(p->keyword, "host"))
+			*hosts = xstrdup(p->val);
+		else if (!strcmp(p->keyword, "port"))
+			*port = xstrdup(p->val);
+		else if (!strcmp(p->keyword, "dbname"))
+			*dbname = xstrdup(p->val);
+	}
+	PQconninfoFree(opts);
+	if (!*hosts)
+		*hosts = xstrdup("localhost");
+	if (!*dbname)
+		*dbname = xstrdup("postfix");
+	return 0;
 }

@@ -467,7 +467,7 @@ static void lint_pg_unused(struct lint_pg *c)
 				 account_params[i],
 				 _("%s reads %s, not the database: Postfix delivers by it, while vmailadm (backend pgsql) edits the database's rows"),
 				 account_params[i], value);
-			lint_fix(c->r, "%s", _("apply the main.cf lines of vmailadm db postfix-config (its map files, then a reload)"));
+			lint_fix(c->r, "%s", _("vmailadm db postfix-config --apply (or lint --fix): main.cf's lines and the missing map files, staged and diffed, then a reload"));
 		}
 		free(value);
 	}

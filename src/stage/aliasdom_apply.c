@@ -142,7 +142,7 @@ static enum aliasdom_touch aliasdom_apply_touches(enum op_kind kind)
 	case OP_DOMAIN_ADD: case OP_DOMAIN_DEL: case OP_MAILBOX_PASSWD: case OP_MAILBOX_QUOTA:
 	case OP_SYSALIAS_SET: case OP_SYSALIAS_DEL: case OP_FILE_RESTORE: case OP_MAILDIR_RESTORE:
 	case OP_MAP_REBUILD: case OP_MAILDIR_CREATE: case OP_SENDAS_ALLOW: case OP_SENDAS_DENY:
-	case OP_SENDAS_ENABLE: case OP_SENDAS_DISABLE:
+	case OP_SENDAS_ENABLE: case OP_SENDAS_DISABLE: case OP_POSTFIX_USE_PGSQL:
 		return TOUCH_NONE;
 	case OP_MAILBOX_RENAME: case OP_FORWARD_SET: case OP_FORWARD_CLEAR:
 		return TOUCH_ALL;

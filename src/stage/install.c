@@ -48,6 +48,10 @@ int install_backup(const struct staged_file *f, const char *backup, struct diags
 int install_prepare(struct run *r, struct written *w)
 {
 	const struct staged_file *f = w->f;
+	if (!install_builds_map(w) && f->private_new) {
+		struct file_owner own = { f->new_uid, f->new_gid, f->new_mode };
+		return atomic_temp_write(f->path, sb_str(&f->cur), f->cur.len, &own, true, &w->b.src, r->d);
+	}
 	if (!install_builds_map(w))
 		return build_write(r, &w->b, f->path, sb_str(&f->cur), f->cur.len, true);
 	if (build_write(r, &w->b, f->path, sb_str(&f->cur), f->cur.len, false) < 0)

@@ -96,6 +96,13 @@ void lint_fixes(const struct world *w, const struct config *cfg, const struct li
 			const struct mailbox *b = lint_fixes_mailbox_of(w, &index, p->subject);
 			if (b)
 				lint_fixes_add_once(out, op_new(OP_MAILDIR_CREATE, b->address));
+		} else if (!strcmp(p->rule, "pgsql-maps-unused") && cfg->server_postfix_dir) {
+			/* one edit for the three lists: db postfix-config --apply's
+			 * (the map files in the server's pgsql/, role mailreader,
+			 * the server named by pgsql_conninfo) */
+			char *dir = xasprintf("%s/pgsql", cfg->server_postfix_dir);
+			lint_fixes_add_once(out, op_new(OP_POSTFIX_USE_PGSQL, dir));
+			free(dir);
 		} else if (!strcmp(p->rule, "map-not-built") || !strcmp(p->rule, "map-older-than-source")) {
 			if (strchr(p->subject, ':'))
 				lint_fixes_add_once(out, op_new(OP_MAP_REBUILD, p->subject));

@@ -145,6 +145,17 @@ static void describe_restore(const struct op_desc *nm, const struct op *op, stru
 	sb_addf(out, _(nm->summary), op->subject, op->ntargets ? op->targets[0] : "?");
 }
 
+/* The KEY=VALUE words say who connects: the role, named after the
+ * directory (a password file's name is not the password, but only the
+ * role is the admin's concern here). */
+static void describe_use_pgsql(const struct op_desc *nm, const struct op *op, struct strbuf *out)
+{
+	sb_addf(out, _(nm->summary), op->subject);
+	for (size_t i = 0; i < op->ntargets; i++)
+		if (!strncmp(op->targets[i], "user=", 5))
+			sb_addf(out, _(", as role %s"), op->targets[i] + 5);
+}
+
 static const struct op_desc op_descs[] = {
 	{ OP_DOMAIN_ADD, "domain", "add", 0, 0, OPT_ALIAS_OF, 0, N_("a domain"), apply_domain_add,
 	  N_("add domain %s"), describe_domain_add },
@@ -198,6 +209,9 @@ static const struct op_desc op_descs[] = {
 	  N_("rebuild map %s"), NULL },
 	{ OP_MAILDIR_CREATE, "maildir", "create", 0, 0, 0, 0, N_("an address"), apply_maildir_create,
 	  N_("create the missing maildir of %s"), NULL },
+	{ OP_POSTFIX_USE_PGSQL, "postfix", "use-pgsql", 0, -1, 0, OPF_PATH, N_("a directory"),
+	  apply_postfix_use_pgsql,
+	  N_("point the server's main.cf at the database's maps (proxy:pgsql: files in %s)"), describe_use_pgsql },
 };
 
 static const struct op_desc *op_desc_of(enum op_kind kind)

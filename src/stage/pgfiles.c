@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commit_int.h"
@@ -34,10 +35,13 @@
  * file of the snapshot pgserver.c could not stand the server's for)? */
 enum pgfile_kind { PGFILE_ROW, PGFILE_FILE, PGFILE_REFUSED };
 
-static enum pgfile_kind pgfiles_kind(const struct config *cfg, const char *path)
+static enum pgfile_kind pgfiles_kind(const struct config *cfg, const struct plan *p, const char *path)
 {
 	if (pgdb_snapshot_table(path))
 		return PGFILE_ROW;
+	for (size_t i = 0; p && i < p->nserver; i++)
+		if (strcmp(p->server[i]->path, path) == 0)
+			return PGFILE_FILE;   /* pgserver.c's, pgapply.c's (map files) */
 	if (cfg->aliases_file && strcmp(path, cfg->aliases_file) == 0)
 		return PGFILE_FILE;
 	size_t n = cfg->server_postfix_dir ? strlen(cfg->server_postfix_dir) : 0;
@@ -75,7 +79,7 @@ int pgfiles_check(const struct config *cfg, const struct plan *p, struct pgfiles
 	int rc = 0;
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const char *path = p->files[i]->path;
-		enum pgfile_kind k = pgfiles_kind(cfg, path);
+		enum pgfile_kind k = pgfiles_kind(cfg, p, path);
 		if (k == PGFILE_REFUSED) {
 			diag_error(d, path, 0, _("backend pgsql: this file is neither a row of the database "
 						 "nor a file of the server (see the note on it); nothing was "
@@ -301,7 +305,14 @@ static int pgfiles_finish(struct run *r, const struct doc *j, const char *line, 
 		if (type)
 			*type++ = '\0';
 		bool alias_db = strcmp(kind, "postalias") == 0;
-		rc = !type ? atomic_write(path, sb_str(&sb), sb.len, NULL, true, r->d)
+		/* a file the commit created gets the owner and mode its new
+		 * version was given (a map file holding a password: 0640) */
+		struct stat tst;
+		struct file_owner own = { 0, 0, 0 };
+		bool have = stat(temp, &tst) == 0;
+		if (have)
+			own = (struct file_owner){ tst.st_uid, tst.st_gid, tst.st_mode & 07777 };
+		rc = !type ? atomic_write(path, sb_str(&sb), sb.len, have ? &own : NULL, true, r->d)
 			   : build_map(r, path, type, sb_str(&sb), sb.len,
 				       alias_db ? r->cfg->postalias : r->cfg->postmap, kind);
 		sb_free(&sb);

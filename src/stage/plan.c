@@ -254,8 +254,10 @@ const struct plan *stage_plan(struct stage *s)
 		p->notes = xreallocarray(p->notes, p->nnotes + 1, sizeof *p->notes);
 		p->notes[p->nnotes++] = xstrdup(s->notes[i]);
 	}
-	if (s->cfg->backend == BACKEND_PGSQL)
+	if (s->cfg->backend == BACKEND_PGSQL) {
 		pgserver_plan(s->cfg, p);
+		pgapply_plan(s, p);
+	}
 	s->plan_valid = true;
 	return p;
 }
@@ -276,6 +278,29 @@ const char *plan_action_name(enum action_kind k)
 	return "?";
 }
 
+/* A new file that holds a password, as the preview shows it: a
+ * "password = ..." line and a URI's password= parameter say "(hidden)". */
+static void plan_hide_password(const struct strbuf *in, struct strbuf *out)
+{
+	const char *t = sb_str(in), *end = t + in->len;
+	while (t < end) {
+		const char *nl = memchr(t, '\n', (size_t)(end - t));
+		size_t len = nl ? (size_t)(nl - t) + 1 : (size_t)(end - t);
+		const char *pw = memmem(t, len, "password=", 9);
+		if (len > 8 && strncmp(t, "password", 8) == 0 && strspn(t + 8, " \t=") > 0) {
+			sb_adds(out, "password = (hidden)\n");
+		} else if (pw && (pw[-1] == '&' || pw[-1] == '?')) {
+			sb_add(out, t, (size_t)(pw - t) + 9);
+			sb_adds(out, "(hidden)");
+			const char *amp = memchr(pw, '&', (size_t)(t + len - pw));
+			sb_add(out, amp ? amp : nl ? nl : t + len, amp ? (size_t)(t + len - amp) : nl ? 1 : 0);
+		} else {
+			sb_add(out, t, len);
+		}
+		t += len;
+	}
+}
+
 void plan_diff(const struct plan *p, struct strbuf *out)
 {
 	/* backend pgsql: the rows, then the files that stay files */
@@ -294,6 +319,13 @@ void plan_diff(const struct plan *p, struct strbuf *out)
 			diff_unified_at(from, f->path, sb_str(&old), old.len, f->cur.buf + c0, c1 - c0, 3,
 					before, out);
 			sb_free(&old);
+			continue;
+		}
+		if (f->private_new) {
+			struct strbuf shown = STRBUF_INIT;
+			plan_hide_password(&f->cur, &shown);
+			diff_unified(from, f->path, "", 0, sb_str(&shown), shown.len, 3, out);
+			sb_free(&shown);
 			continue;
 		}
 		const struct strbuf *old = stagefile_old(f);

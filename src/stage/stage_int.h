@@ -185,6 +185,12 @@ int aliasdom_apply_domain_del(struct stage *s, struct world *w, const struct op 
 
 /* sendas_apply.c: the sender login map (vmailadm/sendas.h) */
 op_apply_fn apply_sendas_allow, apply_sendas_deny, apply_sendas_enable, apply_sendas_disable;
+/* pgapply.c: postfix use-pgsql (OP_POSTFIX_USE_PGSQL). The handler checks
+ * it (backend pgsql, its words, something to change); the plan gets the
+ * server's main.cf and the new map files from pgapply_plan, after
+ * pgserver_plan (the server's main.cf it made, if any, edited further). */
+op_apply_fn apply_postfix_use_pgsql;
+void pgapply_plan(struct stage *s, struct plan *p);
 /* Before op: the computed owners as they are (*before, NULL when there is
  * no sender login map to keep or op changes no address); -1 on the quick
  * path while there is a map (the full path keeps it). After op:

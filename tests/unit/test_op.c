@@ -192,6 +192,36 @@ static void test_repair_ops(void)
 	diags_free(&d);
 }
 
+/* postfix use-pgsql DIR KEY=VALUE...: the directory keeps its case, the
+ * words read back as written, the role in the description (issue 18). */
+static void test_use_pgsql(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct op *op = parse("postfix use-pgsql /etc/Postfix/pgsql user=MailReader password-file=/root/pw", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	CU_ASSERT_EQUAL(op->kind, OP_POSTFIX_USE_PGSQL);
+	CU_ASSERT_STRING_EQUAL(op->subject, "/etc/Postfix/pgsql");
+	CU_ASSERT_EQUAL(op->ntargets, 2);
+	struct strbuf s = STRBUF_INIT;
+	op_format(op, &s);
+	CU_ASSERT_STRING_EQUAL(s.buf, "postfix use-pgsql /etc/Postfix/pgsql user=MailReader password-file=/root/pw");
+	sb_reset(&s);
+	op_describe(op, &s);
+	CU_ASSERT_STRING_EQUAL(s.buf, "point the server's main.cf at the database's maps (proxy:pgsql: files in "
+				      "/etc/Postfix/pgsql), as role MailReader");
+	struct op *c = op_clone(op);
+	CU_ASSERT_EQUAL(c->ntargets, 2);
+	op_free(&c);
+	op_free(&op);
+	sb_free(&s);
+	CU_ASSERT_EQUAL(d.n, 0);
+	CU_ASSERT_PTR_NULL(parse("postfix use-pgsql", &d));
+	CU_ASSERT(d.n == 1 && strstr(d.v[0].msg, "a directory") != NULL);
+	diags_free(&d);
+	CU_ASSERT_PTR_NULL(parse("postfix use-pgsql /x --purge", &d));
+	diags_free(&d);
+}
+
 static void test_errors_name_file_and_line(void)
 {
 	const char *bad[] = {
@@ -286,6 +316,7 @@ int main(void)
 		{ "fields and description", test_fields },
 		{ "restore ops keep the case of paths", test_restore_keeps_case },
 		{ "map rebuild and maildir create", test_repair_ops },
+		{ "postfix use-pgsql", test_use_pgsql },
 		{ "errors name file and line", test_errors_name_file_and_line },
 		{ "address and target checks", test_address_checks },
 		{ "quota rules", test_quota_rule },

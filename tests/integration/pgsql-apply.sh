@@ -1,0 +1,137 @@
+#!/bin/sh
+# db postfix-config --apply (issue 18): the demo imported into a throwaway
+# PostgreSQL, vmailadm on backend pgsql, the sandbox Postfix still on the
+# flat tables (lint says pgsql-maps-unused). Applying db postfix-config is
+# a staged, diffed edit of the server's main.cf: --dry-run shows main.cf's
+# diff and the new map files (their password hidden) and changes nothing;
+# main.cf edited by hand between the preview and the commit is refused;
+# killed before COMMIT nothing changes, killed after it the next vmailadm
+# finishes main.cf and the map files from the journal (old or new, never
+# half); rollback ID puts main.cf back byte for byte; applied (by lint
+# --fix, whose repair for pgsql-maps-unused is the same edit), postconf
+# shows the proxy:pgsql: maps, the real Postfix reloads and delivers to a
+# mailbox that exists only in the database, lint no longer warns, and a
+# second apply stages nothing.
+set -u
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/pglib.sh"
+pg_live_require
+
+tmp=$(sandbox_tmpdir) || exit 99
+trap 'sandbox_stop; pg_stop; rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*"; fail=1; }
+ok() { echo "ok: $*"; }
+
+"$VMAILADM" demo "$tmp/demo" >/dev/null || exit 99
+sandbox_init "$tmp/demo"
+pg_start "$tmp" || { echo "FAIL: PostgreSQL did not start"; exit 99; }
+pg_sql postgres "CREATE DATABASE postfix" || exit 99
+CI="host=$PG_SOCK dbname=postfix user=postgres"
+sandbox_vmailadm db init --conninfo "$CI" >/dev/null &&
+	sandbox_vmailadm db import --conninfo "$CI" >"$tmp/import.out" 2>&1 || { cat "$tmp/import.out"; exit 99; }
+pg_sql postfix "CREATE ROLE mailreader LOGIN;
+GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || exit 99
+printf 'backend: pgsql\npgsql_conninfo: "%s"\ndoveadm: /bin/true\n' "$CI" >>"$SB_DIR/vmailadm.yaml"
+v() { sandbox_vmailadm "$@"; }
+sandbox_postmap_all || exit 99
+sandbox_start || exit 99
+
+MC=$SB_PF/main.cf
+MAPS=$SB_PF/pgsql
+cp "$MC" "$tmp/main.cf.flat"
+temps() { find "$SB_PF" -name '*.vmailadm-*' | wc -l; }
+
+# A mailbox only the database has: the flat tables cannot deliver to it.
+echo 'Only-In-The-Db-42' | v mailbox add dbonly@andromed.cloud --password-stdin >/dev/null 2>&1 ||
+	no "mailbox add dbonly"
+out=$(smtp_send a@sandbox.test dbonly@andromed.cloud "before apply")
+[ $? -eq 1 ] && echo "$out" | grep -q '^550' && ok "before: Postfix on the flat tables refuses dbonly@ ($out)" ||
+	no "before apply: $out"
+v lint 2>/dev/null | grep -q 'pgsql-maps-unused' && ok "lint warns pgsql-maps-unused" || no "lint: $(v lint 2>&1)"
+
+out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "^.*$MAPS: error: is not a directory" && ok "no map directory: said, refused" ||
+	no "no map directory (rc $rc): $out"
+mkdir -m 750 "$MAPS" && chgrp postfix "$MAPS" || exit 99
+
+out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "^--- $MC\$" &&
+	echo "$out" | grep -q "^+virtual_mailbox_maps = proxy:pgsql:$MAPS/mailbox.cf, proxy:pgsql:$MAPS/ad_mailbox.cf\$" &&
+	echo "$out" | grep -q "^+virtual_mailbox_domains = proxy:pgsql:$MAPS/domains.cf\$" &&
+	echo "$out" | grep -q "^-virtual_mailbox_maps = " && echo "$out" | grep -q "^+++ $MAPS/alias.cf\$" &&
+	echo "$out" | grep -q '^+query = SELECT goto FROM alias' && echo "$out" | grep -q '^reload Postfix' &&
+	! echo "$out" | grep -q 'snapshot\.' && cmp -s "$MC" "$tmp/main.cf.flat" && [ -z "$(ls "$MAPS")" ] &&
+	ok "--dry-run: main.cf's diff and the new map files, nothing written" || no "--dry-run (rc $rc): $out"
+printf 'S3cret-Pw\n' >"$tmp/pw"
+out=$(v db postfix-config --apply --dry-run --password-file "$tmp/pw" 2>&1)
+echo "$out" | grep -q '^+password = (hidden)$' && ! echo "$out" | grep -q S3cret &&
+	ok "--dry-run: the map files' password hidden in the preview" || no "password in the preview: $out"
+v db postfix-config --apply --dry-run --json 2>/dev/null | python3 -c 'import json,sys; json.load(sys.stdin)' &&
+	ok "--dry-run --json: the plan as JSON" || no "--json"
+
+# main.cf changed by hand between the preview and the commit (the commit
+# waiting for the lock meanwhile): refused, the hand edit kept.
+rm -f "$tmp/release"
+flock "$SB_DIR/state/lock" sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done' sh "$tmp/release" &
+holder=$!
+sleep 0.3
+v db postfix-config --apply >"$tmp/out" 2>&1 &
+cli=$!
+i=0
+while ! grep -q '^+++ ' "$tmp/out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+echo '# edited by hand meanwhile' >>"$MC"
+cp "$MC" "$tmp/main.cf.hand"
+touch "$tmp/release"
+wait $holder
+wait $cli; rc=$?
+[ $rc -ne 0 ] && grep -q 'changed since the preview' "$tmp/out" && cmp -s "$MC" "$tmp/main.cf.hand" &&
+	[ -z "$(ls "$MAPS")" ] && ok "main.cf changed after the preview: refused, the hand edit kept" ||
+	no "hand edit (rc $rc): $(cat "$tmp/out")"
+cp "$tmp/main.cf.flat" "$MC"
+touch -d "@$(($(date +%s) - 5))" "$MC"
+
+VMAILADM_FAIL_AT=db-commit:kill v db postfix-config --apply >/dev/null 2>&1
+v list domains >/dev/null 2>&1   # the recovery
+cmp -s "$MC" "$tmp/main.cf.flat" && [ -z "$(ls "$MAPS")" ] && [ "$(temps)" = 0 ] && [ ! -e "$SB_DIR/state/journal" ] &&
+	ok "killed before COMMIT: main.cf as it was, no map file, no temporary file" ||
+	no "killed before COMMIT: $(diff "$tmp/main.cf.flat" "$MC"; ls "$MAPS")"
+
+VMAILADM_FAIL_AT=pgfiles-install:kill v db postfix-config --apply >/dev/null 2>&1
+cmp -s "$MC" "$tmp/main.cf.flat" && [ -e "$SB_DIR/state/journal" ] ||
+	no "the kill after COMMIT did not happen before the renames"
+out=$(v list domains 2>&1)
+cp "$MC" "$tmp/main.cf.pg"
+postconf -c "$SB_PF" -h virtual_alias_maps | grep -q "^proxy:pgsql:$MAPS/alias.cf, " && [ "$(temps)" = 0 ] &&
+	[ "$(ls "$MAPS" | wc -l)" = 6 ] && [ "$(stat -c %a:%G "$MAPS/mailbox.cf")" = 640:postfix ] &&
+	[ ! -e "$SB_DIR/state/journal" ] && diff "$tmp/main.cf.flat" "$MC" | grep -c '^[<>]' | grep -qx 6 &&
+	ok "killed after COMMIT: the next vmailadm finished main.cf (3 lines) and the map files (0640, group postfix)" ||
+	no "killed after COMMIT: $out / $(ls -l "$MAPS") / $(diff "$tmp/main.cf.flat" "$MC")"
+
+# rollback: main.cf back byte for byte (the map files it created stay).
+id=$(v log 2>/dev/null | awk '/^[0-9]/ {id = $1} END {print id}')
+out=$(v rollback "$id" 2>&1) && cmp -s "$MC" "$tmp/main.cf.flat" &&
+	ok "rollback $id: main.cf back byte for byte" || no "rollback $id: $out / $(diff "$tmp/main.cf.flat" "$MC")"
+
+# Applied by lint's fix (the same edit): Postfix reloads and delivers
+# through the database's maps.
+out=$(v lint --fix --commit 2>&1)
+echo "$out" | grep -q "^\* point the server's main.cf at the database's maps" && echo "$out" | grep -q 'ok   reload Postfix' &&
+	echo "$out" | grep -q '^committed (' && cmp -s "$MC" "$tmp/main.cf.pg" &&
+	ok "lint --fix --commit: the same edit (the map files there: main.cf only), Postfix reloaded" ||
+	no "lint --fix --commit: $out / $(diff "$tmp/main.cf.pg" "$MC")"
+postconf -c "$SB_PF" -h virtual_mailbox_maps | grep -qx "proxy:pgsql:$MAPS/mailbox.cf, proxy:pgsql:$MAPS/ad_mailbox.cf" &&
+	ok "postconf: virtual_mailbox_maps on the proxy:pgsql: maps" ||
+	no "postconf: $(postconf -c "$SB_PF" virtual_mailbox_maps)"
+grep -v '^virtual_mailbox_domains\|^virtual_mailbox_maps\|^virtual_alias_maps' "$tmp/main.cf.flat" >"$tmp/a"
+grep -v '^virtual_mailbox_domains\|^virtual_mailbox_maps\|^virtual_alias_maps' "$MC" | cmp -s - "$tmp/a" &&
+	ok "main.cf: every other line, comment and order kept" || no "main.cf's other lines: $(diff "$tmp/main.cf.flat" "$MC")"
+smtp_send a@sandbox.test dbonly@andromed.cloud "after apply" >/dev/null && wait_queue_empty 20 &&
+	maildir_grep "$SB_DIR/vhosts/andromed.cloud/dbonly" "after apply" &&
+	ok "the real Postfix delivers to dbonly@, known only to the database" || no "delivery to dbonly@ after apply"
+! v lint 2>/dev/null | grep -q 'pgsql-maps-unused' && ok "lint no longer warns pgsql-maps-unused" ||
+	no "lint after apply: $(v lint 2>&1 | grep pgsql)"
+out=$(v db postfix-config --apply 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q 'nothing to apply' && cmp -s "$MC" "$tmp/main.cf.pg" &&
+	ok "applied again: nothing staged, and it says so" || no "second apply (rc $rc): $out"
+exit $fail
