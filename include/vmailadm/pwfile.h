@@ -48,6 +48,10 @@ struct pwfile *pwfile_parse(struct doc *doc, struct diags *d);
 void pwfile_free(struct pwfile **pp);
 /* As table_forget_retired (table.h). */
 void pwfile_forget_retired(struct pwfile *p);
+/* How many times an edit parsed the whole document again (pwfile_add,
+ * pwfile_remove, pwfile_set_password and pwfile_set_extra edit the entries
+ * in place; pwfile_remove_many parses again). */
+size_t pwfile_parses(const struct pwfile *p);
 struct doc *pwfile_doc(const struct pwfile *p);
 size_t pwfile_count(const struct pwfile *p);
 const struct pwfile_entry *pwfile_entry(const struct pwfile *p, size_t i);

@@ -1,7 +1,8 @@
 /* The Dovecot passwd-file as a document: entries read the way Dovecot 2.3's
  * db-passwd-file.c reads them, and edits that rewrite only the line (or the
- * one field) they change. The pwfile owns its document; entries are rebuilt
- * from the document after every edit, their strings in one arena. */
+ * one field) they change. The pwfile owns its document; entries' strings
+ * are in one arena; an edit updates the entries and the index in place
+ * (pwfile_remove_many parses the document again). */
 #include "config.h"
 
 #include <stdint.h>
@@ -24,6 +25,7 @@ struct pwfile {
 	struct entrydoc ed;
 	struct pwfile_entry *v;
 	size_t cap;
+	size_t parses;   /* whole reparses after an edit (pwfile_parses) */
 };
 
 /* s folded to lower case, in buf when it fits, else newly allocated. */
@@ -364,6 +366,94 @@ static void reindex(struct pwfile *p)
 	struct diags scratch = DIAGS_INIT;
 	index_doc(p, &scratch);
 	diags_free(&scratch);
+	p->parses++;
+}
+
+/* One edit made on the entries and the index in place instead of parsing
+ * every line again (issue 16: the reparse of a 10,000-line passwd-file was
+ * a third of a staged password change). A line's entry depends on its text
+ * alone (no continuation lines) and on the earlier lines' users (shadowed),
+ * which these edits keep: each gives exactly what index_doc gives on the
+ * edited document (test_pwfile compares them). The replaced strings stay
+ * in the arena (the index borrows its keys) until the next reparse. */
+
+/* The lookup key of entry e as index_doc makes it. */
+static const char *patch_key(struct pwfile *p, const struct pwfile_entry *e)
+{
+	return has_upper(e->user) ? arena_fold(&p->ed.arena, e->user, strlen(e->user)) : e->user;
+}
+
+/* Entries from..n moved by one: the index names each first-of-its-user at
+ * its new position (shadowed entries are not in it). */
+static void patch_reindex_from(struct pwfile *p, size_t from)
+{
+	for (size_t i = from; i < p->ed.n; i++)
+		if (!p->v[i].shadowed)
+			strmap_put(p->ed.index, patch_key(p, &p->v[i]), (void *)(uintptr_t)(i + 1));
+}
+
+/* Entry i's line replaced by text with the same user: split again. */
+static void patch_line(struct pwfile *p, size_t i)
+{
+	struct pwfile_entry *e = &p->v[i], ne = { .first = e->first, .line = e->line,
+						 .shadowed = e->shadowed };
+	size_t len, ncolons;
+	const char *text = doc_text(p->ed.doc, e->first, &len);
+	split_line(&p->ed.arena, text, len, &ne, &ncolons);
+	*e = ne;
+}
+
+/* A new line at physical line at for a user not in the file. */
+static void patch_insert(struct pwfile *p, size_t at)
+{
+	size_t pos = 0;
+	while (pos < p->ed.n && p->v[pos].first < at)
+		pos++;
+	xgrow(&p->v, &p->cap, p->ed.n + 1, sizeof *p->v);
+	memmove(p->v + pos + 1, p->v + pos, (p->ed.n - pos) * sizeof *p->v);
+	p->ed.n++;
+	for (size_t i = pos + 1; i < p->ed.n; i++) {
+		p->v[i].first++;
+		p->v[i].line++;
+	}
+	struct pwfile_entry *e = &p->v[pos];
+	memset(e, 0, sizeof *e);
+	e->first = at;
+	e->line = (unsigned)at + 1;
+	size_t len, ncolons;
+	const char *text = doc_text(p->ed.doc, at, &len);
+	split_line(&p->ed.arena, text, len, e, &ncolons);
+	patch_reindex_from(p, pos);
+}
+
+/* Every line of the entries whose folded user is key deleted (the first
+ * and its shadowed duplicates), the later entries moved up. */
+static void patch_remove(struct pwfile *p, const char *key)
+{
+	size_t k = 0, gone = 0, lo = SIZE_MAX;
+	for (size_t i = p->ed.n; i-- > 0;)
+		if (strcasecmp(p->v[i].user, key) == 0)
+			doc_delete(p->ed.doc, p->v[i].first, 1);
+	strmap_del(p->ed.index, key);
+	for (size_t i = 0; i < p->ed.n; i++) {
+		struct pwfile_entry e = p->v[i];
+		if (strcasecmp(e.user, key) == 0) {
+			gone++;
+			lo = lo == SIZE_MAX ? k : lo;
+			continue;
+		}
+		e.first -= gone;
+		e.line -= (unsigned)gone;
+		p->v[k++] = e;
+	}
+	p->ed.n = k;
+	if (lo != SIZE_MAX)
+		patch_reindex_from(p, lo);
+}
+
+size_t pwfile_parses(const struct pwfile *p)
+{
+	return p->parses;
 }
 
 static bool has_any(const char *s, const char *bad)
@@ -450,7 +540,7 @@ int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d)
 	}
 	doc_insert(p->ed.doc, at, sb_str(&line));
 	sb_free(&line);
-	reindex(p);
+	patch_insert(p, at);
 	return 0;
 }
 
@@ -461,10 +551,10 @@ int pwfile_remove(struct pwfile *p, const char *user, struct diags *d)
 		return -1;
 	}
 	/* Shadowed duplicates go too: otherwise the next one would come back. */
-	for (size_t i = p->ed.n; i-- > 0;)
-		if (strcasecmp(p->v[i].user, user) == 0)
-			doc_delete(p->ed.doc, p->v[i].first, 1);
-	reindex(p);
+	char buf[256], *key = fold_into(user, buf, sizeof buf);
+	patch_remove(p, key);
+	if (key != buf)
+		free(key);
 	return 0;
 }
 
@@ -554,7 +644,7 @@ int pwfile_set_password(struct pwfile *p, const char *user, const char *password
 	}
 	doc_replace(p->ed.doc, e->first, sb_str(&sb));
 	sb_free(&sb);
-	reindex(p);
+	patch_line(p, (size_t)(e - p->v));
 	return 0;
 }
 
@@ -642,6 +732,6 @@ int pwfile_set_extra(struct pwfile *p, const char *user, const char *key,
 	sb_free(&nx);
 	free(extra);
 	free(name);
-	reindex(p);
+	patch_line(p, (size_t)(e - p->v));
 	return 0;
 }

@@ -486,6 +486,83 @@ static void test_100k(void)
 	sb_free(&sb);
 }
 
+/* The lookup of every user of q (and of users that are not there) gives
+ * the entry at the same position in p and q, or none in both. */
+static void same_index(const struct pwfile *p, const struct pwfile *q, const char *extra)
+{
+	for (size_t i = 0; i < pwfile_count(q) + 1; i++) {
+		const char *u = i < pwfile_count(q) ? pwfile_entry(q, i)->user : extra;
+		const struct pwfile_entry *a = pwfile_lookup(p, u), *b = pwfile_lookup(q, u);
+		CU_ASSERT_EQUAL(a ? (long)(a - pwfile_entry(p, 0)) : -1L,
+				b ? (long)(b - pwfile_entry(q, 0)) : -1L);
+	}
+}
+
+/* Issue 16: add, remove, set_password and set_extra edit the entries and
+ * the index in place; after each of a random sequence of them (on lines
+ * with comments, blanks, CRLF, short and indented lines, shadowed
+ * duplicates and upper-case users) every entry and lookup is what a parse
+ * of the edited bytes gives, and nothing was parsed again. */
+static void test_edits_in_place(void)
+{
+	const char *start = "# users\n"
+			    "a@one.org:{P}1:5000:5000::/h/a::userdb_quota_rule=*:storage=1G\n"
+			    "\n"
+			    "B@one.org:{P}2\r\n"
+			    "  indented@one.org:{P}x\n"
+			    "c@two.org:{P}3:::::\n"
+			    "b@one.org:{P}shadowed\n"
+			    "#\n"
+			    "d@two.org\n"
+			    "a@ONE.org:{P}shadowed too::\n"
+			    "e@three.org:{P}5:5000:5000::/h/e::x=y userdb_quota_rule=*:storage=2G";
+	struct pwfile *p = parse_str(start, NULL);
+	srand(16);
+	struct diags d = DIAGS_INIT;
+	for (int step = 0; step < 400; step++) {
+		char user[64], val[64];
+		int k = rand() % 12, what = rand() % 5 % 4;   /* adds twice as often */
+		snprintf(user, sizeof user, "u%d@%s.org", k, k % 3 ? "one" : "four");
+		if (k == 10)
+			snprintf(user, sizeof user, "%s", "b@one.org");
+		else if (k == 11)
+			snprintf(user, sizeof user, "%s", "a@one.org");
+		snprintf(val, sizeof val, "v%d", step);
+		if (what == 0) {
+			struct pwfile_entry e = { .user = user, .password = val, .uid = step % 2 ? "5000" : "",
+						  .gid = step % 2 ? "5000" : "", .extra = step % 3 ? "" : "a=b" };
+			pwfile_add(p, &e, &d);
+		} else if (what == 1) {
+			pwfile_remove(p, user, &d);
+		} else if (what == 2) {
+			pwfile_set_password(p, user, val, &d);
+		} else {
+			pwfile_set_extra(p, user, step % 2 ? "userdb_quota_rule" : "x",
+					 step % 5 ? val : NULL, &d);
+		}
+		diags_free(&d);
+		char *bytes = golden_render(pwfile_doc(p));
+		struct pwfile *q = parse_str(bytes, NULL);
+		struct strbuf lp = STRBUF_INIT, lq = STRBUF_INIT;
+		struct diags none = DIAGS_INIT;
+		listing(p, &none, &lp);
+		listing(q, &none, &lq);
+		if (strcmp(sb_str(&lp), sb_str(&lq)) != 0) {
+			fprintf(stderr, "\nstep %d (%d %s): in place\n%s\nparsed\n%s\n", step, what,
+				user, sb_str(&lp), sb_str(&lq));
+			CU_FAIL("an edit in place differs from a parse");
+		}
+		same_index(p, q, user);
+		sb_free(&lp);
+		sb_free(&lq);
+		pwfile_free(&q);
+		free(bytes);
+	}
+	CU_ASSERT_EQUAL(pwfile_parses(p), 0);
+	CU_ASSERT(pwfile_count(p) > 6);
+	pwfile_free(&p);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -500,6 +577,7 @@ int main(void)
 		{ "set_password touches only field 2", test_set_password },
 		{ "set_extra keeps the other fields", test_set_extra },
 		{ "an edit changes exactly one line", test_edit_corpus_line_exact },
+		{ "edits in place = a parse of the edited bytes", test_edits_in_place },
 		{ "100k entries", test_100k },
 		CU_TEST_INFO_NULL,
 	};
