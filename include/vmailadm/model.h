@@ -191,22 +191,46 @@ int world_rebuild(struct world *w, struct diags *d);
  * one edit of its documents (issue 16). Prepared before the edit from the
  * world as it is; applied after it, -1 (nothing changed: world_rebuild it)
  * when the edit did not stay in place. */
+enum worldpatch_kind {
+	WORLDPATCH_NONE,
+	WORLDPATCH_ALIAS_DEL,       /* a whole alias removed */
+	WORLDPATCH_TARGETS,         /* an alias's value set (targets added or removed) */
+	WORLDPATCH_ALIAS_ADD,       /* a new alias */
+	WORLDPATCH_MAILBOX_ADD,     /* a new mailbox (and maybe its passwd-file line) */
+	WORLDPATCH_MAILBOX_DEL,     /* a mailbox removed (and maybe its passwd-file line) */
+};
 struct worldpatch {
-	bool ready;
-	size_t alias, domain;           /* positions of the alias and its domain */
+	bool ready;                     /* kind prepared */
+	bool passwd;                    /* the passwd-file was edited: joined again */
+	enum worldpatch_kind kind;
+	size_t alias, domain, mailbox;  /* positions of the element and its domain */
+	const char *address;            /* the new element's address (the op's) */
 	const struct world_map *map;
 	const struct table_entry *entry;
+	const struct table_entry *base; /* the map's entries before the edit */
+	size_t count;                   /* and their number */
 	size_t nlines;
 	unsigned line;
 	size_t parses;                  /* table_parses of its map before the edit */
-	bool targets;                   /* its targets changed, not the whole alias */
 };
 /* The removal of the whole alias address from its map (table_remove):
  * false when the world cannot follow it in place. */
 bool worldpatch_alias_del_prepare(const struct world *w, const char *address, struct worldpatch *p);
-/* Some of the targets of alias address removed (table_set of its value). */
+/* The value of alias address set (table_set): targets removed or added. */
 bool worldpatch_alias_targets_prepare(const struct world *w, const char *address,
 				      struct worldpatch *p);
+/* A new alias address added to the first alias map (table_add). */
+bool worldpatch_alias_add_prepare(const struct world *w, const char *address, struct worldpatch *p);
+/* A new mailbox address added to the first mailbox map (table_add), its
+ * passwd-file line too. */
+bool worldpatch_mailbox_add_prepare(const struct world *w, const char *address,
+				    struct worldpatch *p);
+/* Mailbox address removed from its map (table_remove), its passwd-file
+ * line too. */
+bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
+				    struct worldpatch *p);
+/* After the edit: the prepared change followed, then (p->passwd) the
+ * passwd-file joined again; either alone is enough. */
 int worldpatch_apply(struct world *w, const struct worldpatch *p);
 
 /* Managed files that exist but could not be read (permission, not a

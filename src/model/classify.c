@@ -151,3 +151,11 @@ void classify_targets(struct world *w, const uint32_t *mb_rank)
 	}
 	free(owner);
 }
+
+void classify_one(struct world *w, const struct alias *owner, struct alias_target *t)
+{
+	const struct mailbox *mb = index_get(&w->mb_idx, t->address);
+	t->mailbox = NULL;
+	t->alias = NULL;
+	classify_target(w, owner, t, mb, mb ? index_get(&w->dom_idx, mb->domain) : NULL);
+}

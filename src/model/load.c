@@ -106,7 +106,7 @@ static void split_address(struct arena *ar, const char *addr, const char **local
 	*domain = at + 1;
 }
 
-static const char *join_path(struct arena *ar, const char *base, const char *value)
+const char *load_join_path(struct arena *ar, const char *base, const char *value)
 {
 	size_t bl = strlen(base);
 	while (bl > 0 && base[bl - 1] == '/')
@@ -242,7 +242,7 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 		b->address = key;   /* folded by the table, and lives as long */
 		split_address(&w->arena, b->address, &b->local, &b->domain);
 		b->value = e->value;
-		b->maildir = join_path(&w->arena, w->base, e->value);
+		b->maildir = load_join_path(&w->arena, w->base, e->value);
 		size_t vl = strlen(e->value);
 		b->is_maildir = vl > 0 && e->value[vl - 1] == '/';
 		b->map = ew.m;
@@ -435,7 +435,7 @@ static uint32_t *build_domains(struct world *w, struct dom_collect *dc, struct d
 
 /* Each passwd-file entry to its mailbox, with the quota rule; the lookups
  * a block at a time (index_find_many). */
-static void join_passwd(struct world *w)
+void load_join_passwd(struct world *w)
 {
 	if (w->pw_unknown)
 		for (size_t i = 0; i < w->nmailboxes; i++)
@@ -574,7 +574,7 @@ static void load_build(struct world *w, struct dom_collect *dc, struct diags *d)
 	free(mb_hash);
 	free(cb_rank);
 	free(cb_hash);
-	join_passwd(w);
+	load_join_passwd(w);
 
 	uint32_t *al_rank = aliases_final(w, &av, tv, tn, rank, d);
 	free(rank);

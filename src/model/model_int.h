@@ -171,6 +171,12 @@ void index_catchalls(struct world *w);
 void index_ranges(struct world *w, const uint32_t *mb_rank, const uint32_t *al_rank);
 void index_reverse(struct world *w);
 
+/* virtual_mailbox_base "/" a map value, in ar (a mailbox's maildir). */
+const char *load_join_path(struct arena *ar, const char *base, const char *value);
+/* The passwd-file joined to the mailboxes: each mailbox without a pw gets
+ * its entry, quota rule and bytes (worldpatch.c clears them first). */
+void load_join_passwd(struct world *w);
+
 /* An alias value's targets appended to *outv (strings in ar, or the value
  * itself when it is one lower-case target); their count. */
 size_t load_split_targets(struct arena *ar, const char *value, struct alias_target **outv,
@@ -190,5 +196,8 @@ const char *classify_param(unsigned cls);
 unsigned classify_table_classes(const struct world *w, const char *folded);
 /* Every alias target's class (mb_rank: each mailbox's domain rank). */
 void classify_targets(struct world *w, const uint32_t *mb_rank);
+/* One target of owner classified against the world as it is (worldpatch.c:
+ * a target an edit added). */
+void classify_one(struct world *w, const struct alias *owner, struct alias_target *t);
 
 #endif

@@ -1,13 +1,17 @@
 /* The staged world updated in place after an operation instead of made
  * again from every document (world_rebuild): issue 16, the rebuild of a
- * 10,000-mailbox world was most of a staging. One case so far, the most
- * common ones: a whole alias removed from an alias-only map, which nothing
- * else depends on (no target names it, no mailbox has its address, its
- * domain is listed, no other map has its key), and some of an alias's
- * targets removed (the targets left are ones it had). Anything else, or an edit
- * of the table that did not stay in place (tablepatch.c), is left to the
- * full rebuild. The result is what world_rebuild gives: test_stageworld
- * compares the whole world after each removal with a full load. */
+ * 10,000-mailbox world was most of a staging. The common edits: an alias
+ * removed from an alias-only map, which nothing else depends on (no target
+ * names it, no mailbox has its address, its domain is listed, no other map
+ * has its key); an alias's value set (its targets removed or added); a new
+ * alias that nothing names yet; a mailbox added or removed in a
+ * mailbox-only map that no alias names or has (its passwd-file line with
+ * it); and any edit of the passwd-file alone (a password, a quota), after
+ * which the passwd-file is joined to the mailboxes again. Anything else, or
+ * an edit of the table that did not stay in place (tablepatch.c), is left
+ * to the full rebuild. The result is what world_rebuild gives:
+ * test_stageworld compares the whole world after each edit with a full
+ * load. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -17,7 +21,10 @@
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
-static bool worldpatch_alone(const struct world *w, const struct world_map *m, const char *key)
+/* Whether key is in m alone (no other map in a role of roles has it, m's
+ * file serves no other map) and dups times in m. */
+static bool worldpatch_alone(const struct world *w, const struct world_map *m, const char *key,
+			     unsigned roles, size_t dups_wanted)
 {
 	for (size_t i = 0; i < w->maps.n; i++) {
 		const struct world_map *o = w->maps.v[i];
@@ -25,13 +32,13 @@ static bool worldpatch_alone(const struct world *w, const struct world_map *m, c
 			continue;
 		if (o->table == m->table)
 			return false;   /* the same file in two roles */
-		if ((o->roles & MAP_VIRTUAL_ALIAS) && (!o->table || table_lookup(o->table, key)))
+		if ((o->roles & roles) && (!o->table || table_lookup(o->table, key)))
 			return false;   /* an entry there would take its place */
 	}
 	size_t dups = 0;
 	for (size_t i = 0; i < table_count(m->table); i++)
 		dups += strcmp(table_entry(m->table, i)->lookup_key, key) == 0;
-	return dups == 1;
+	return dups == dups_wanted;
 }
 
 /* The alias of address in a map the world can follow (a file in one role
@@ -41,7 +48,7 @@ static const struct alias *worldpatch_alias(const struct world *w, const char *a
 {
 	const struct alias *a = world_alias_find(w, address);
 	if (!a || a->is_catchall || !*a->domain || !a->map || !a->map->table || !a->entry ||
-	    (a->map->roles & ~roles) || !worldpatch_alone(w, a->map, a->address))
+	    (a->map->roles & ~roles) || !worldpatch_alone(w, a->map, a->address, MAP_VIRTUAL_ALIAS, 1))
 		return NULL;
 	return a;
 }
@@ -66,7 +73,7 @@ bool worldpatch_alias_targets_prepare(const struct world *w, const char *address
 	if (!a)
 		return false;
 	worldpatch_take(w, a, p);
-	p->targets = true;
+	p->kind = WORLDPATCH_TARGETS;
 	return true;
 }
 
@@ -82,7 +89,80 @@ bool worldpatch_alias_del_prepare(const struct world *w, const char *address, st
 	if (!dom || dom->nlistings == 0 || named > 0 || world_mailbox_find(w, a->address))
 		return false;
 	worldpatch_take(w, a, p);
+	p->kind = WORLDPATCH_ALIAS_DEL;
 	p->domain = (size_t)(dom - w->domains);
+	return true;
+}
+
+/* A new address of a listed domain, in the first map of role, a file in
+ * that role alone; nothing names it yet, no mailbox or alias has it. */
+static bool worldpatch_new(const struct world *w, const char *address, enum map_role role,
+			   struct worldpatch *p)
+{
+	memset(p, 0, sizeof *p);
+	const char *at = strrchr(address, '@');
+	const struct world_map *m = world_map_for(w, role);
+	const struct domain *dom = at && at != address ? world_domain_find(w, at + 1) : NULL;
+	size_t named;
+	world_aliases_to(w, address, &named);
+	if (!dom || dom->nlistings == 0 || named > 0 || world_mailbox_find(w, address) ||
+	    world_alias_find(w, address) || !m || !m->table || m->roles != (unsigned)role ||
+	    table_syntax(m->table) != TABLE_INDEXED || !worldpatch_alone(w, m, address, role, 0))
+		return false;
+	p->domain = (size_t)(dom - w->domains);
+	p->address = address;
+	p->map = m;
+	p->count = table_count(m->table);
+	p->base = p->count ? table_entry(m->table, 0) : NULL;
+	p->parses = table_parses(m->table);
+	p->ready = true;
+	return true;
+}
+
+bool worldpatch_alias_add_prepare(const struct world *w, const char *address, struct worldpatch *p)
+{
+	if (!worldpatch_new(w, address, MAP_VIRTUAL_ALIAS, p))
+		return false;
+	p->kind = WORLDPATCH_ALIAS_ADD;
+	return true;
+}
+
+bool worldpatch_mailbox_add_prepare(const struct world *w, const char *address,
+				    struct worldpatch *p)
+{
+	/* a catch-all in the alias map gets the new mailbox an identity entry */
+	if (!worldpatch_new(w, address, MAP_VIRTUAL_MAILBOX, p) || w->domains[p->domain].catchall_alias) {
+		memset(p, 0, sizeof *p);
+		return false;
+	}
+	p->kind = WORLDPATCH_MAILBOX_ADD;
+	return true;
+}
+
+bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
+				    struct worldpatch *p)
+{
+	memset(p, 0, sizeof *p);
+	const struct mailbox *b = world_mailbox_find(w, address);
+	size_t named;
+	world_aliases_to(w, address, &named);
+	if (!b || b->alias || named > 0 || !b->map || !b->map->table || !b->entry ||
+	    b->map->roles != MAP_VIRTUAL_MAILBOX ||
+	    !worldpatch_alone(w, b->map, b->address, MAP_VIRTUAL_MAILBOX, 1))
+		return false;
+	const struct domain *dom = world_domain_find(w, b->domain);
+	if (!dom)
+		return false;
+	p->kind = WORLDPATCH_MAILBOX_DEL;
+	p->mailbox = (size_t)(b - w->mailboxes);
+	p->domain = (size_t)(dom - w->domains);
+	p->map = b->map;
+	p->entry = b->entry;
+	p->nlines = b->entry->nlines;
+	p->line = b->line;
+	p->count = table_count(b->map->table);
+	p->parses = table_parses(b->map->table);
+	p->ready = true;
 	return true;
 }
 
@@ -107,10 +187,38 @@ static void worldpatch_reverse(struct world *w, size_t gone)
 	}
 }
 
-/* Some targets of an alias removed, its entry edited in place (its line
- * and position unchanged): its new targets, each one it had (their class
- * is known), in a list of their own; it leaves the reverse lists of the
- * addresses it no longer names. */
+/* The reverse index made again from the aliases' target lists, gathered
+ * into one array again (a list made in place is not in w->targets):
+ * what index_reverse gives after a load, save for the targets of dropped
+ * duplicates, which name no alias either way. */
+static void worldpatch_reverse_again(struct world *w)
+{
+	size_t nt = 0;
+	for (size_t i = 0; i < w->naliases; i++)
+		nt += w->aliases[i].ntargets;
+	struct alias_target *tv = xmalloc((nt ? nt : 1) * sizeof *tv);
+	size_t k = 0;
+	for (size_t i = 0; i < w->naliases; i++) {
+		struct alias *a = &w->aliases[i];
+		memcpy(tv + k, a->targets, a->ntargets * sizeof *tv);
+		a->targets = tv + k;
+		k += a->ntargets;
+	}
+	free(w->targets);
+	w->targets = tv;
+	w->ntargets = nt;
+	index_free(&w->rev_idx);
+	free(w->rev_list);
+	free(w->rev_ids);
+	free(w->rev_first);
+	free(w->rev_n);
+	index_reverse(w);
+}
+
+/* An alias's value set, its entry edited in place (its line and position
+ * unchanged): its new targets in a list of their own, each one it had
+ * keeping its class, a new one classified; the aliases naming each target
+ * are found again. */
 static int worldpatch_targets(struct world *w, const struct worldpatch *p)
 {
 	struct alias *a = &w->aliases[p->alias];
@@ -121,23 +229,30 @@ static int worldpatch_targets(struct world *w, const struct worldpatch *p)
 	struct alias_target *v = NULL;
 	size_t n = 0, cap = 0;
 	size_t nt = load_split_targets(&w->arena, e->value, &v, &n, &cap);
-	bool known = nt > 0;
-	for (size_t i = 0; i < nt && known; i++) {
-		size_t k = 0;
-		while (k < a->ntargets && strcmp(a->targets[k].address, v[i].address) != 0)
-			k++;
-		known = k < a->ntargets;
-		if (known) {
-			v[i].class = a->targets[k].class;
-			v[i].mailbox = a->targets[k].mailbox;
-			v[i].alias = a->targets[k].alias;
-		}
-	}
-	if (!known) {
+	if (nt == 0) {
 		free(v);
 		return -1;
 	}
-	for (size_t k = 0; k < a->ntargets; k++) {
+	bool identity = false, added = false;
+	for (size_t i = 0; i < nt; i++)
+		identity |= strcmp(v[i].address, a->address) == 0;
+	/* an identity entry's own target is classified apart (classify.c); no
+	 * target it had names it, or it was one already */
+	a->is_identity = identity;
+	for (size_t i = 0; i < nt; i++) {
+		size_t k = 0;
+		while (k < a->ntargets && strcmp(a->targets[k].address, v[i].address) != 0)
+			k++;
+		if (k < a->ntargets) {
+			v[i].class = a->targets[k].class;
+			v[i].mailbox = a->targets[k].mailbox;
+			v[i].alias = a->targets[k].alias;
+		} else {
+			classify_one(w, a, &v[i]);
+			added = true;
+		}
+	}
+	for (size_t k = 0; k < a->ntargets && !added; k++) {
 		bool kept = false;
 		for (size_t i = 0; i < nt && !kept; i++)
 			kept = strcmp(a->targets[k].address, v[i].address) == 0;
@@ -162,18 +277,13 @@ static int worldpatch_targets(struct world *w, const struct worldpatch *p)
 	a->targets = own;
 	a->ntargets = nt;
 	a->value = e->value;
-	a->is_identity = false;
-	for (size_t i = 0; i < nt; i++)
-		a->is_identity |= strcmp(own[i].address, a->address) == 0;
+	if (added)
+		worldpatch_reverse_again(w);
 	return 0;
 }
 
-int worldpatch_apply(struct world *w, const struct worldpatch *p)
+static int worldpatch_alias_del(struct world *w, const struct worldpatch *p)
 {
-	if (!p->ready || table_parses(p->map->table) != p->parses)
-		return -1;
-	if (p->targets)
-		return worldpatch_targets(w, p);
 	size_t gone = p->alias;
 	/* the lines after the removed entry's moved up in its file, and so did
 	 * the table's entries after it (tablepatch_remove) */
@@ -211,4 +321,275 @@ int worldpatch_apply(struct world *w, const struct worldpatch *p)
 	index_build(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
 		    offsetof(struct alias, address), NULL, NULL);
 	return 0;
+}
+
+/* ---- a new entry in a map (table_add): the new alias or mailbox ---- */
+
+/* The position of entry x of p's map before the edit (x was taken then). */
+static size_t worldpatch_old_pos(const struct worldpatch *p, const struct table_entry *x)
+{
+	return (size_t)(((uintptr_t)x - (uintptr_t)p->base) / sizeof *x);
+}
+
+/* An entry of p's map taken before the edit, where it is now: one further
+ * from position at on (the new entry's), in the table's array now. Its
+ * line moves down with it. */
+static void worldpatch_follow(const struct worldpatch *p, size_t at, const struct table_entry **e,
+			      unsigned *line)
+{
+	size_t i = worldpatch_old_pos(p, *e);
+	if (i >= at) {
+		i++;
+		(*line)++;
+	}
+	*e = table_entry(p->map->table, i);
+}
+
+/* The entry added (one line, every other entry where it was, one on from
+ * it), or NULL: the edit did not stay in place. */
+static const struct table_entry *worldpatch_added(const struct worldpatch *p, size_t *at)
+{
+	const struct table *t = p->map->table;
+	const struct table_entry *e = table_lookup(t, p->address);
+	if (table_parses(t) != p->parses || table_count(t) != p->count + 1 || !e || e->nlines != 1)
+		return NULL;
+	*at = (size_t)(e - table_entry(t, 0));
+	return e;
+}
+
+/* Where an element of local part local goes in its domain's range
+ * [first, first + n) of an array sorted by local part (stride sz, the
+ * local part's pointer at loff). */
+static size_t worldpatch_slot(const void *base, size_t sz, size_t loff, size_t first, size_t n,
+			      const char *local)
+{
+	size_t i = first;
+	for (; i < first + n; i++) {
+		const char *l;
+		memcpy(&l, (const char *)base + i * sz + loff, sizeof l);
+		if (strcmp(l, local) > 0)
+			break;
+	}
+	return i;
+}
+
+/* An alias pointer into old (the array before the insertion at pos) into
+ * now. */
+static const struct alias *worldpatch_moved(const struct alias *x, const struct alias *old,
+					    size_t n, const struct alias *now, size_t pos)
+{
+	if (!x || x < old || x >= old + n)
+		return x;
+	size_t i = (size_t)(x - old);
+	return &now[i + (i >= pos)];
+}
+
+static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
+{
+	size_t at;
+	const struct table_entry *e = worldpatch_added(p, &at);
+	if (!e)
+		return -1;
+	struct alias a = { .address = e->lookup_key, .value = e->value, .map = p->map, .entry = e,
+			   .line = e->line };
+	const char *sign = strrchr(a.address, '@');
+	a.local = arena_memdup0(&w->arena, a.address, (size_t)(sign - a.address));
+	a.domain = sign + 1;
+	a.file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
+	struct alias_target *v = NULL;
+	size_t n = 0, cap = 0;
+	a.ntargets = load_split_targets(&w->arena, e->value, &v, &n, &cap);
+	for (size_t i = 0; i < a.ntargets; i++)
+		a.is_identity |= strcmp(v[i].address, a.address) == 0;
+	/* the entries after the new one moved on by one, in its file too */
+	for (size_t i = 0; i < w->naliases; i++)
+		if (w->aliases[i].map == p->map)
+			worldpatch_follow(p, at, &w->aliases[i].entry, &w->aliases[i].line);
+	struct domain *dom = &w->domains[p->domain];
+	size_t pos = worldpatch_slot(w->aliases, sizeof *w->aliases, offsetof(struct alias, local),
+				     w->dom_al_first[p->domain], dom->naliases, a.local);
+	struct alias *old = w->aliases, *now = xmalloc((w->naliases + 1) * sizeof *now);
+	memcpy(now, old, pos * sizeof *now);
+	now[pos] = a;
+	memcpy(now + pos + 1, old + pos, (w->naliases - pos) * sizeof *now);
+	for (size_t i = 0; i < w->ncatchalls; i++) {
+		struct catchall *c = &w->catchalls[i];
+		c->alias = worldpatch_moved(c->alias, old, w->naliases, now, pos);
+		if (c->alias)
+			c->line = c->alias->line;
+	}
+	for (size_t i = 0; i < w->nmailboxes; i++)
+		w->mailboxes[i].alias = worldpatch_moved(w->mailboxes[i].alias, old, w->naliases, now, pos);
+	for (size_t i = 0; i < w->naliases + 1; i++) {
+		struct alias_target *t = (struct alias_target *)(uintptr_t)now[i].targets;
+		for (size_t k = 0; i != pos && k < now[i].ntargets; k++)
+			t[k].alias = worldpatch_moved(t[k].alias, old, w->naliases, now, pos);
+	}
+	free(old);
+	w->aliases = now;
+	w->naliases++;
+	dom->naliases++;
+	for (size_t i = p->domain + 1; i < w->ndomains; i++)
+		w->dom_al_first[i]++;
+	index_free(&w->al_idx);
+	index_build(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
+		    offsetof(struct alias, address), NULL, NULL);
+	/* its targets classified once it is in the world, in a list of its own */
+	struct alias_target *own = arena_alloc(&w->arena, (a.ntargets ? a.ntargets : 1) * sizeof *own, 0);
+	for (size_t i = 0; i < a.ntargets; i++) {
+		own[i] = v[i];
+		classify_one(w, &now[pos], &own[i]);
+	}
+	free(v);
+	now[pos].targets = own;
+	worldpatch_reverse_again(w);
+	return 0;
+}
+
+/* ---- mailboxes ---- */
+
+/* Every alias target's mailbox pointer into old (the array before an
+ * insertion at pos, or a removal at pos when gone) into now. */
+static void worldpatch_targets_to(struct world *w, const struct mailbox *old, size_t n,
+				  const struct mailbox *now, size_t pos, bool gone)
+{
+	for (size_t i = 0; i < w->naliases; i++) {
+		struct alias_target *t = (struct alias_target *)(uintptr_t)w->aliases[i].targets;
+		for (size_t k = 0; k < w->aliases[i].ntargets; k++) {
+			const struct mailbox *x = t[k].mailbox;
+			if (!x || x < old || x >= old + n)
+				continue;
+			size_t j = (size_t)(x - old);
+			t[k].mailbox = &now[gone ? j - (j > pos) : j + (j >= pos)];
+		}
+	}
+}
+
+static int worldpatch_mailbox_add(struct world *w, const struct worldpatch *p)
+{
+	size_t at;
+	const struct table_entry *e = worldpatch_added(p, &at);
+	if (!e)
+		return -1;
+	struct mailbox b = { .address = e->lookup_key, .value = e->value, .map = p->map, .entry = e,
+			     .line = e->line, .quota_bytes = -1, .pw_unknown = w->pw_unknown };
+	const char *sign = strrchr(b.address, '@');
+	b.local = arena_memdup0(&w->arena, b.address, (size_t)(sign - b.address));
+	b.domain = sign + 1;
+	b.maildir = load_join_path(&w->arena, w->base, e->value);
+	size_t vl = strlen(e->value);
+	b.is_maildir = vl > 0 && e->value[vl - 1] == '/';
+	b.file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
+	for (size_t i = 0; i < w->nmailboxes; i++)
+		if (w->mailboxes[i].map == p->map)
+			worldpatch_follow(p, at, &w->mailboxes[i].entry, &w->mailboxes[i].line);
+	for (size_t i = 0; i < w->ncatchall_boxes; i++)
+		if (w->catchall_boxes[i].map == p->map)
+			worldpatch_follow(p, at, &w->catchall_boxes[i].entry, &w->catchall_boxes[i].line);
+	for (size_t i = 0; i < w->ncatchalls; i++)
+		if (w->catchalls[i].mailbox)
+			w->catchalls[i].line = w->catchalls[i].mailbox->line;
+	struct domain *dom = &w->domains[p->domain];
+	size_t pos = worldpatch_slot(w->mailboxes, sizeof *w->mailboxes, offsetof(struct mailbox, local),
+				     w->dom_mb_first[p->domain], dom->nmailboxes, b.local);
+	struct mailbox *old = w->mailboxes, *now = xmalloc((w->nmailboxes + 1) * sizeof *now);
+	memcpy(now, old, pos * sizeof *now);
+	now[pos] = b;
+	memcpy(now + pos + 1, old + pos, (w->nmailboxes - pos) * sizeof *now);
+	worldpatch_targets_to(w, old, w->nmailboxes, now, pos, false);
+	free(old);
+	w->mailboxes = now;
+	w->nmailboxes++;
+	dom->nmailboxes++;
+	for (size_t i = p->domain + 1; i < w->ndomains; i++)
+		w->dom_mb_first[i]++;
+	index_free(&w->mb_idx);
+	index_build(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
+		    offsetof(struct mailbox, address), NULL, NULL);
+	return 0;
+}
+
+static int worldpatch_mailbox_del(struct world *w, const struct worldpatch *p)
+{
+	const struct table *t = p->map->table;
+	if (table_parses(t) != p->parses || table_count(t) != p->count - 1 ||
+	    table_lookup(t, w->mailboxes[p->mailbox].address))
+		return -1;
+	size_t gone = p->mailbox;
+	/* the entries after the removed one moved up, in its file too */
+	struct mailbox *v[2] = { w->mailboxes, w->catchall_boxes };
+	size_t nv[2] = { w->nmailboxes, w->ncatchall_boxes };
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < nv[k]; i++) {
+			struct mailbox *b = &v[k][i];
+			if ((k == 0 && i == gone) || b->map != p->map || b->entry < p->entry)
+				continue;
+			b->entry--;
+			b->line -= (unsigned)p->nlines;
+		}
+	for (size_t i = 0; i < w->ncatchalls; i++)
+		if (w->catchalls[i].mailbox)
+			w->catchalls[i].line = w->catchalls[i].mailbox->line;
+	worldpatch_targets_to(w, w->mailboxes, w->nmailboxes, w->mailboxes, gone, true);
+	memmove(&w->mailboxes[gone], &w->mailboxes[gone + 1],
+		(w->nmailboxes - gone - 1) * sizeof *w->mailboxes);
+	w->nmailboxes--;
+	w->domains[p->domain].nmailboxes--;
+	for (size_t i = p->domain + 1; i < w->ndomains; i++)
+		w->dom_mb_first[i]--;
+	index_free(&w->mb_idx);
+	index_build(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
+		    offsetof(struct mailbox, address), NULL, NULL);
+	return 0;
+}
+
+/* The passwd-file joined to the mailboxes again, after any edit of it:
+ * their entries moved, or were split again. The strings of entries a
+ * reparse replaced are freed once nothing points at them. */
+static void worldpatch_passwd(struct world *w)
+{
+	for (size_t i = 0; i < w->nmailboxes; i++) {
+		struct mailbox *b = &w->mailboxes[i];
+		b->pw = NULL;
+		b->quota_rule = NULL;
+		b->quota_bytes = -1;
+	}
+	load_join_passwd(w);
+	pwfile_forget_retired(w->pwfile);
+}
+
+int worldpatch_apply(struct world *w, const struct worldpatch *p)
+{
+	if (!p->ready && !p->passwd)
+		return -1;
+	int rc = 0;
+	if (p->ready) {
+		/* each checks that the edit stayed in place before it changes anything */
+		if (p->kind != WORLDPATCH_MAILBOX_ADD && p->kind != WORLDPATCH_ALIAS_ADD &&
+		    p->kind != WORLDPATCH_MAILBOX_DEL && table_parses(p->map->table) != p->parses)
+			return -1;
+		switch (p->kind) {
+		case WORLDPATCH_TARGETS:
+			rc = worldpatch_targets(w, p);
+			break;
+		case WORLDPATCH_ALIAS_DEL:
+			rc = worldpatch_alias_del(w, p);
+			break;
+		case WORLDPATCH_ALIAS_ADD:
+			rc = worldpatch_alias_add(w, p);
+			break;
+		case WORLDPATCH_MAILBOX_ADD:
+			rc = worldpatch_mailbox_add(w, p);
+			break;
+		case WORLDPATCH_MAILBOX_DEL:
+			rc = worldpatch_mailbox_del(w, p);
+			break;
+		default:
+			rc = -1;
+		}
+	}
+	/* a new mailbox may find a line of the passwd-file it did not edit */
+	if (rc == 0 && (p->passwd || (p->ready && p->kind == WORLDPATCH_MAILBOX_ADD)))
+		worldpatch_passwd(w);
+	return rc;
 }

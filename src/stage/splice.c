@@ -211,15 +211,22 @@ bool splice_world_dirty(struct world *w)
 	return splice_each_doc(w, splice_dirty_one, NULL);
 }
 
-bool splice_only_dirty(struct world *w, const struct doc *doc)
+/* A dirty document that is neither a nor b. */
+static bool splice_other_dirty(const struct doc *doc, const struct doc *a, const struct doc *b)
 {
-	if (!doc || !doc_dirty(doc) || splice_dirty_one(NULL, maincf_doc(world_maincf(w))) ||
-	    splice_dirty_one(NULL, pwfile_doc(world_pwfile(w))) ||
-	    splice_dirty_one(NULL, aliases_doc(world_system_aliases(w))))
+	return doc && doc != a && doc != b && doc_dirty(doc);
+}
+
+bool splice_dirty_within(struct world *w, const struct doc *a, const struct doc *b)
+{
+	if (!((a && doc_dirty(a)) || (b && doc_dirty(b))) ||
+	    splice_other_dirty(maincf_doc(world_maincf(w)), a, b) ||
+	    splice_other_dirty(pwfile_doc(world_pwfile(w)), a, b) ||
+	    splice_other_dirty(aliases_doc(world_system_aliases(w)), a, b))
 		return false;
 	for (size_t i = 0; i < world_map_count(w); i++) {
 		struct world_map *m = world_map(w, i);
-		if (m->table && table_doc(m->table) != doc && doc_dirty(table_doc(m->table)))
+		if (m->table && splice_other_dirty(table_doc(m->table), a, b))
 			return false;
 	}
 	return true;

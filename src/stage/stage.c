@@ -257,6 +257,37 @@ bool stage_mail_as_staged(const struct stage *s, const struct op *op, size_t fro
 	return same;
 }
 
+/* The in-place update of the kept world an operation's edit may get
+ * (worldpatch.c), prepared before it is applied; one on the passwd-file
+ * alone (a password, a quota) needs none. */
+static void worldpatch_prepare_op(const struct world *w, const struct op *op, struct worldpatch *p)
+{
+	bool alias = world_alias_find(w, op->subject) != NULL;
+	switch (op->kind) {
+	case OP_ALIAS_DEL:
+		if (op->ntargets == 0)
+			worldpatch_alias_del_prepare(w, op->subject, p);
+		else
+			worldpatch_alias_targets_prepare(w, op->subject, p);
+		break;
+	case OP_ALIAS_ADD:
+	case OP_ALIAS_SET:
+		if (alias)
+			worldpatch_alias_targets_prepare(w, op->subject, p);
+		else
+			worldpatch_alias_add_prepare(w, op->subject, p);
+		break;
+	case OP_MAILBOX_ADD:
+		worldpatch_mailbox_add_prepare(w, op->subject, p);
+		break;
+	case OP_MAILBOX_DEL:
+		worldpatch_mailbox_del_prepare(w, op->subject, p);
+		break;
+	default:
+		break;
+	}
+}
+
 static void stage_world_drop(struct stage *s)
 {
 	world_free(&s->world);
@@ -306,14 +337,14 @@ static int stage_apply_one(struct stage *s, const struct op *op, const char *exp
 		sb_add(&saved, sb_str(stagefile_bytes(s, mf)), stagefile_bytes(s, mf)->len);
 	/* the world follows the edit in place where it can (worldpatch.c) */
 	struct worldpatch wp = { 0 };
-	if (op->kind == OP_ALIAS_DEL && op->ntargets == 0)
-		worldpatch_alias_del_prepare(w, op->subject, &wp);
-	else if (op->kind == OP_ALIAS_DEL)
-		worldpatch_alias_targets_prepare(w, op->subject, &wp);
+	worldpatch_prepare_op(w, op, &wp);
 	int rc = apply_op(s, w, op, d);
 	if (rc == 0 && !stage_mail_as_staged(s, op, nacts, expect, d))
 		rc = -1;
-	bool in_place = rc == 0 && wp.ready && splice_only_dirty(w, table_doc(wp.map->table));
+	/* only the prepared map and the passwd-file edited (either may not be) */
+	struct doc *pw = pwfile_doc(world_pwfile(w));
+	wp.passwd = rc == 0 && doc_dirty(pw);
+	bool in_place = rc == 0 && splice_dirty_within(w, wp.ready ? table_doc(wp.map->table) : NULL, pw);
 	if (rc == 0) {
 		splice_sync_world(s, w);
 		/* A new main.cf may name other maps: the layout must be re-read. */

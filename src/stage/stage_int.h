@@ -124,8 +124,9 @@ void splice_sync_world(struct stage *s, struct world *w);
  * what it edits; and whether an operation edited any of them. */
 void splice_clean_world(struct world *w);
 bool splice_world_dirty(struct world *w);
-/* Whether doc is the one document of w an operation edited. */
-bool splice_only_dirty(struct world *w, const struct doc *doc);
+/* Whether the documents of w an operation edited are a or b (either may
+ * be NULL), at least one of them. */
+bool splice_dirty_within(struct world *w, const struct doc *a, const struct doc *b);
 
 /* stage.c */
 int stage_refuse_unreadable(const struct world *w, struct diags *d);
