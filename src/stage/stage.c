@@ -277,6 +277,12 @@ static void worldpatch_prepare_op(const struct world *w, const struct op *op, st
 		else
 			worldpatch_alias_add_prepare(w, op->subject, p);
 		break;
+	case OP_FORWARD_SET:
+	case OP_FORWARD_CLEAR:
+		/* a mailbox's own alias's value set (its removal is rebuilt) */
+		if (alias)
+			worldpatch_alias_targets_prepare(w, op->subject, p);
+		break;
 	case OP_MAILBOX_ADD:
 		worldpatch_mailbox_add_prepare(w, op->subject, p);
 		break;

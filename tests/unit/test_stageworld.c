@@ -383,10 +383,10 @@ static void grow_tree(void)
 /* One random operation of the kinds followed in place (and some the world
  * refuses), on the world as it is: its kind (index in kinds[] below). */
 enum { K_ALIAS_NEW, K_TARGET_ADD, K_ALIAS_SET, K_TARGET_DEL, K_ALIAS_DEL, K_MAILBOX_ADD,
-       K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_N };
+       K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_FORWARD, K_N };
 static const char *const kinds[K_N] = { "alias add (new)", "alias add (targets)", "alias set",
 					"alias del (targets)", "alias del", "mailbox add",
-					"mailbox del", "mailbox passwd", "mailbox quota" };
+					"mailbox del", "mailbox passwd", "mailbox quota", "forward" };
 
 static int random_op(const struct world *w, char *line, size_t size, int step)
 {
@@ -446,9 +446,16 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
 		snprintf(line, size, "mailbox passwd %s --password-hash '%s'",
 			 b ? b->address : "none@andromed.cloud", hash);
 		break;
-	default:
+	case K_QUOTA:
 		snprintf(line, size, "mailbox quota %s %dM", b ? b->address : "none@andromed.cloud",
 			 step % 5 ? 200 + step : 0);
+		break;
+	default:
+		if (step % 3)
+			snprintf(line, size, "forward set %s %s %s", b ? b->address : "none@andromed.cloud",
+				 target, step % 2 ? "--keep-copy" : "--no-copy");
+		else
+			snprintf(line, size, "forward clear %s", b ? b->address : "none@andromed.cloud");
 	}
 	return k;
 }
@@ -491,11 +498,12 @@ static void test_every_edit_in_place(void)
 			fprintf(stderr, " %s %zu/%zu;", kinds[k], patched[k], done[k]);
 		fprintf(stderr, " in place / staged\n");
 		/* the kinds this change follows in place, on both trees; the
-		 * alias map of the demo lists domains too */
+		 * alias map of the demo lists domains too (a new alias there is
+		 * rebuilt), and few of its forwards are staged */
 		const int must[] = { K_MAILBOX_ADD, K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_TARGET_ADD,
-				     K_ALIAS_SET, K_ALIAS_NEW };
+				     K_ALIAS_SET, K_ALIAS_NEW, K_FORWARD };
 		for (size_t i = 0; i < sizeof must / sizeof *must; i++)
-			if (round == 1 || must[i] != K_ALIAS_NEW)
+			if (round == 1 || (must[i] != K_ALIAS_NEW && must[i] != K_FORWARD))
 				CU_ASSERT(patched[must[i]] > 0);
 		stage_free(&s);
 		teardown();
