@@ -1,7 +1,10 @@
 /* The problems view (!): every finding of lint on the world shown, the
  * ones tied to no entry too (a map not built, the mail base's mode), worst
  * first; the selected one's file, line and fix below the list; Enter goes
- * to its entry on the main screen. It reads the main screen's report,
+ * to its entry on the main screen; f stages the repair lint --fix knows
+ * for it (lint_fixes.c), previewed and committed with D like any edit
+ * (on backend pgsql, pgsql-maps-unused's is db postfix-config --apply's
+ * edit of the server's main.cf). It reads the main screen's report,
  * which cannot change while this view is up (a reload waits for the main
  * screen). */
 #include "config.h"
@@ -11,6 +14,8 @@
 
 #include "browse_int.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/lint_fixes.h"
+#include "vmailadm/op.h"
 #include "vmailadm/xalloc.h"
 
 struct problems {
@@ -111,6 +116,44 @@ static bool problems_k_go(struct screen *s, struct ui *ui, ui_key k)
 	return true;
 }
 
+/* f: the selected problem's repair staged (the view closes first: the
+ * staged world's lint replaces the report it shows). */
+static bool problems_k_fix(struct screen *s, struct ui *ui, ui_key k)
+{
+	(void)k;
+	struct problems *P = (struct problems *)s;
+	if (!P->n || staged_refuse_unreadable(ui))
+		return true;
+	struct browse *B = P->B;
+	struct lint_report one = { .v = &B->lint.v[P->order[P->list.sel]], .n = 1 };
+	struct lint_fixes f;
+	struct diags d = DIAGS_INIT;
+	lint_fixes(B->w, ui->cfg, &one, &f, &d);
+	if (!f.nops) {
+		struct strbuf why = STRBUF_INIT;
+		staged_first_diag(&d, &why, _("see its fix"));
+		ui_status(ui, ROLE_STATUS, _("lint cannot fix this problem by itself: %s"), sb_str(&why));
+		sb_free(&why);
+		diags_free(&d);
+		lint_fixes_free(&f);
+		return true;
+	}
+	diags_free(&d);
+	ui_pop(ui);   /* frees P */
+	struct strbuf err = STRBUF_INIT;
+	for (size_t i = 0; i < f.nops; i++) {
+		struct op *op = f.ops[i];
+		f.ops[i] = NULL;   /* the stage owns or frees it now */
+		if (staged_push(ui, op, &err) < 0) {
+			ui_status(ui, ROLE_ERROR, "%s", sb_str(&err));
+			break;
+		}
+	}
+	sb_free(&err);
+	lint_fixes_free(&f);
+	return true;
+}
+
 static bool problems_k_move(struct screen *s, struct ui *ui, ui_key k)
 {
 	(void)ui;
@@ -126,6 +169,9 @@ static const struct keydef problems_keys[] = {
 	{ .keys = { '\r', '\n', UI_FN(KEY_ENTER), UI_FN(KEY_RIGHT), 'l' }, .run = problems_k_go,
 	  .name = "Enter", .help = N_("go to the problem's entry on the main screen"),
 	  .bar_key = "Enter", .bar = N_("Go to entry"), .bar_pos = 2 },
+	{ .keys = { 'f' }, .run = problems_k_fix, .name = "f",
+	  .help = N_("stage the problem's repair, as lint --fix does (D previews and commits it)"),
+	  .bar_key = "f", .bar = N_("Fix"), .bar_pos = 4 },
 	{ .name = "F1  ?", .help = N_("this help"), .bar_key = "F1", .bar = N_("Help"), .bar_pos = 1 },
 	{ .name = "q  Esc", .help = N_("back to the main screen"), .bar_key = "q", .bar = N_("Back"),
 	  .bar_pos = 3 },

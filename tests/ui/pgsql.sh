@@ -4,11 +4,14 @@
 # files: the domains and entries read from the database's snapshot, an
 # alias added through the form, D previews it as a row (+alias ...), c
 # commits it in one transaction (its change set named in the steps), the
-# row is in the database, and the world shown is read again from it.
+# row is in the database, and the world shown is read again from it. In
+# the problems view, f on pgsql-maps-unused stages db postfix-config
+# --apply's edit of the server's main.cf, previewed and committed.
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 pg_ui_demo
 printf 'backend: pgsql\npgsql_conninfo: "%s"\ndoveadm: /bin/true\n' "$CI" >>"$CONF"
+mkdir "$WORK/demo/etc/postfix/pgsql"
 
 start_ui 100 30
 expect "Domains (5)"
@@ -33,4 +36,25 @@ keys q
 expect "0 staged changes"
 expect_re "sales → johndoe@andromed.cloud"
 ok "c: committed to the database, the screen read again from it"
+
+# The server's main.cf still on the flat tables: lint says
+# pgsql-maps-unused, and f in the problems view stages its repair, db
+# postfix-config --apply's edit, previewed as the server's main.cf's diff
+# and the new map files, then committed.
+keys '!'
+expect "Problems ("
+i=0
+while ! screen | grep -q '^ *pgsql-maps-unused' && [ $i -lt 30 ]; do keys j; sleep 0.1; i=$((i + 1)); done
+expect " pgsql-maps-unused"
+keys f
+expect "staged: point the server's main.cf at the database's maps"
+keys D
+expect "+virtual_mailbox_maps = proxy:pgsql:$WORK/demo/etc/postfix/pgsql/mailbox.cf"
+expect "pgsql/domains.cf"
+keys c
+expect "Committed (" 10000
+grep -q "^virtual_alias_maps = proxy:pgsql:$WORK/demo/etc/postfix/pgsql/alias.cf" "$WORK/demo/etc/postfix/main.cf" &&
+	[ "$(stat -c %a "$WORK/demo/etc/postfix/pgsql/alias.cf")" = 640 ] ||
+	fail "the server's main.cf or its map files: $(grep ^virtual_ "$WORK/demo/etc/postfix/main.cf")"
+ok "f on pgsql-maps-unused: the server's main.cf and the map files previewed and committed"
 exit 0

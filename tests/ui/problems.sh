@@ -37,6 +37,19 @@ keys G Enter
 expect "this problem is not about one entry: hash:$WORK/demo/etc/postfix/vmailbox"
 ok "a problem about a file says so"
 
+# f stages the selected problem's repair, as lint --fix does: the map
+# never built gets its postmap, which D previews.
+keys '!'
+expect "Problems (4)"
+keys G f
+expect "staged: rebuild map hash:$WORK/demo/etc/postfix/vmailbox"
+expect "1 staged change"
+keys D
+expect "rebuild map hash:$WORK/demo/etc/postfix/vmailbox"
+keys q u
+expect "0 staged changes"
+ok "f stages the problem's repair, D previews it"
+
 keys '!'
 expect "Problems (4)"
 keys q
