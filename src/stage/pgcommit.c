@@ -105,6 +105,23 @@ int pgcommit_landed(const struct config *cfg, const struct doc *j, const char *i
 	return rc;
 }
 
+/* doveadm auth cache flush exits 0 when it cannot reach the auth server
+ * (no Dovecot running, another base_dir): "0 cache entries flushed", and
+ * on stderr a line "Error: auth-master: ... connect(...) failed". Only
+ * that line tells that nothing was flushed. */
+static bool flush_said_error(const struct strbuf *err)
+{
+	for (const char *l = err->len ? err->buf : ""; *l;) {
+		if (!strncmp(l, "Error:", 6) || !strncmp(l, "Fatal:", 6))
+			return true;
+		const char *nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return false;
+}
+
 /* doveadm auth cache flush USER... on one IMAP server (host NULL: this
  * one): Dovecot's cached passdb and userdb answers for the changed users
  * are dropped. */
@@ -132,6 +149,8 @@ static void pgcommit_flush_on(struct run *r, const char *host, char **users, siz
 	commit_span_add(r, t0, res.seconds, false);
 	if (rc == 0)
 		rc = spawn_result_check(argv, &res, PROGRAM_TIMEOUT_MS, r->d);
+	if (rc == 0 && flush_said_error(&res.err))
+		rc = -1;
 	const char *where = host ? host : _("this host");
 	commit_step(r, rc == 0, rc == 0 || !res.err.len ? NULL : sb_str(&res.err),
 		    ngettext("flush Dovecot's auth cache for %zu user on %s",

@@ -157,6 +157,21 @@ out=$(echo "$PW" | v mailbox add dave@andromed.cloud --password-stdin 2>&1); rc=
 [ $rc -eq 1 ] && echo "$out" | grep -q "auth cache was not flushed" && echo "$out" | grep -q '^committed with errors' &&
 	[ -n "$(q "SELECT 1 FROM mailbox WHERE username = 'dave@andromed.cloud'")" ] &&
 	ok "a failed auth cache flush: reported, exit 1, the row committed" || fail "failed flush (rc $rc): $out"
+# The real doveadm with no Dovecot to reach: it prints "0 cache entries
+# flushed" and exits 0, its stderr saying "Error: ... connect(...) failed".
+# That is a flush that did not happen, said as one.
+if command -v doveadm >/dev/null 2>&1; then
+	printf '#!/bin/sh\nexec doveadm -o base_dir=%s/no-dovecot "$@"\n' "$T" >"$T/doveadm-nowhere"
+	chmod +x "$T/doveadm-nowhere"
+	sed -i "s,^doveadm:.*,doveadm: $T/doveadm-nowhere," "$Y"
+	out=$(echo "$PW" | v mailbox add dora@andromed.cloud --password-stdin 2>&1); rc=$?
+	[ $rc -eq 1 ] && echo "$out" | grep -q "FAIL flush Dovecot's auth cache for 1 user on this host: Error: " &&
+		echo "$out" | grep -q "auth cache was not flushed on this host" &&
+		[ -n "$(q "SELECT 1 FROM mailbox WHERE username = 'dora@andromed.cloud'")" ] &&
+		ok "doveadm's flush that reached no Dovecot (exit 0, Error: on stderr): a failure, exit 1" ||
+		fail "doveadm exit 0 with Error: (rc $rc): $out"
+fi
+sed -i "s,^doveadm:.*,doveadm: /bin/false," "$Y"
 # imap_servers: the flush through ssh on each; one that fails is named.
 mkdir "$T/bin"
 cat >"$T/bin/ssh" <<EOF
