@@ -25,6 +25,12 @@ struct doc *doc_over(const char *name, const char *data, size_t len);
 int doc_load(const char *path, bool missing_ok, struct doc **out, struct diags *d);
 void doc_free(struct doc **docp);
 struct doc *doc_clone(const struct doc *doc);
+/* A copy of doc's lines over doc's own bytes (issue 16: a table borrowed
+ * from another world made its own before its first edit): doc must not
+ * change, and must stay alive, as long as the copy. */
+struct doc *doc_share(const struct doc *doc);
+/* Do a and b hold the same lines, byte for byte (line ends too)? */
+bool doc_same(const struct doc *a, const struct doc *b);
 
 const char *doc_name(const struct doc *doc);
 bool doc_exists(const struct doc *doc);

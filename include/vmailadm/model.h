@@ -172,9 +172,24 @@ struct doc_source {
 	int (*load)(void *ctx, const char *path, bool missing_ok, struct doc **out,
 		    struct diags *d);
 	void *ctx;
+	/* Issue 16 (NULL: none): a world whose tables and passwd-file the
+	 * new one borrows where load() gives the same bytes, instead of
+	 * parsing them again (the interface's world, for the staged world).
+	 * Read only while loading: share may be freed afterwards (the
+	 * borrowed parts live on until the new world is freed), and must not
+	 * be freed or edited meanwhile. */
+	const struct world *share;
 };
 int world_load_from(const struct config *cfg, const struct doc_source *src, struct world **out,
 		    struct diags *d);
+/* Map m of w (a staged world) made its own where it borrows its table from
+ * another world (doc_source's share): before an edit whose place a caller
+ * takes first (worldpatch's prepare), as every edit of the table does
+ * itself; w's pointers into the table follow. False when it borrowed
+ * nothing (nothing moved). */
+bool world_map_own(struct world *w, const struct world_map *m);
+/* How many of w's maps and passwd-file are borrowed (tests, benchmarks). */
+size_t world_borrowed_count(const struct world *w);
 /* Called first by every world load (NULL: none): backend pgsql brings its
  * snapshot up to date there after a commit (pgdb_snapshot_sync); a -1
  * stops the load. */

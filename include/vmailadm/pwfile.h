@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "vmailadm/diag.h"
+#include "vmailadm/table.h"
 #include "vmailadm/doc.h"
 
 struct pwfile_entry {
@@ -46,6 +47,12 @@ struct pwfile;
  * and the rest loads (there is no fatal case). */
 struct pwfile *pwfile_parse(struct doc *doc, struct diags *d);
 void pwfile_free(struct pwfile **pp);
+/* Issue 16: borrowed by a world made from the same bytes, as a table is
+ * (table.h: table_borrow, table_on_move, table_borrowed, table_own). */
+struct pwfile *pwfile_borrow(struct pwfile *base);
+void pwfile_on_move(struct pwfile *p, table_moved_fn *moved, void *ctx);
+bool pwfile_borrowed(const struct pwfile *p);
+bool pwfile_own(struct pwfile *p);
 /* As table_forget_retired (table.h). */
 void pwfile_forget_retired(struct pwfile *p);
 /* How many times an edit parsed the whole document again (pwfile_add,

@@ -103,6 +103,13 @@ struct plan {
 };
 
 struct stage *stage_create(const struct config *cfg);
+/* Issue 16: the world (NULL: none) whose tables and passwd-file the staged
+ * world borrows where the staged bytes are those it was read from, instead
+ * of parsing them again (the interface's world: the staged world then costs
+ * what the edits change). w is read when the staged world is loaded (the
+ * first edit, an undo, a replay): the caller sets it again, or NULL,
+ * before it frees w; what was borrowed outlives w. */
+void stage_set_share(struct stage *s, const struct world *w);
 void stage_free(struct stage **sp);
 
 /* Read the files (again) and re-apply the staged operations to them. An

@@ -18,6 +18,8 @@ struct strmap *strmap_create(size_t expected);
  * owns). For 100,000 keys this saves as many allocations and frees. */
 struct strmap *strmap_create_borrowed(size_t expected);
 void strmap_free(struct strmap **m);
+/* A copy of a map of borrowed keys (the same keys, the same values). */
+struct strmap *strmap_clone_borrowed(const struct strmap *m);
 /* Insert key → value. When the key exists, keep the old value and return
  * false (first wins, as Postfix tables do); otherwise return true. */
 bool strmap_add(struct strmap *m, const char *key, void *value);

@@ -82,7 +82,26 @@ struct table;
  * "file:line: ..." diagnostics, all of them, and skipped; the rest loads
  * (there is no fatal case). */
 struct table *table_parse(struct doc *doc, enum table_syntax syntax, struct diags *d);
+/* Frees the table once no other world borrows it (table_borrow). */
 void table_free(struct table **tp);
+
+/* Issue 16: the tables of a file whose bytes are unchanged are shared by
+ * the interface's world and the staged world instead of parsed twice. A
+ * borrowed table reads base's entries (base must not be edited while
+ * borrowed: an edit panics) and keeps base alive until it is freed, after
+ * base's own table_free too (a world read again frees its tables). Its
+ * first edit makes the parts it edits its own (table_own): the entries
+ * move, and moved(ctx, old, new, bytes) is told, so that the world made
+ * from them follows (pointers into [old, old + bytes) go to new). */
+typedef void table_moved_fn(void *ctx, const void *old, const void *new, size_t bytes);
+struct table *table_borrow(struct table *base);
+void table_on_move(struct table *t, table_moved_fn *moved, void *ctx);
+/* Whether t still reads another table's parts. */
+bool table_borrowed(const struct table *t);
+/* A borrowed t's parts made its own, as its first edit would (every edit
+ * calls it); table_parses counts it, as the entries moved. False when t
+ * borrowed nothing. */
+bool table_own(struct table *t);
 /* The strings of the entries an edit replaced are kept (a world made
  * from the table borrows them) until this: the caller says nothing points
  * into them any more (world_rebuild). */

@@ -496,6 +496,14 @@ static void load_passwd(struct world *w, const struct config *cfg, struct diags 
 		w->pw_unknown = cfg->passwd_file != NULL;
 		doc = doc_from_mem(cfg->passwd_file ? cfg->passwd_file : "passwd-file", "", 0);
 	}
+	/* Issue 16: the passwd-file of the world shared, read from these bytes */
+	const struct world *sw = w->maps.src ? w->maps.src->share : NULL;
+	struct pwfile *shared = sw && sw->pwfile && !sw->pw_unknown && !w->pw_unknown ? sw->pwfile : NULL;
+	if (shared && !doc_dirty(pwfile_doc(shared)) && doc_same(pwfile_doc(shared), doc)) {
+		w->pwfile = pwfile_borrow(shared);
+		doc_free(&doc);
+		return;
+	}
 	w->pwfile = pwfile_parse(doc, d);
 }
 
@@ -586,6 +594,54 @@ static void load_build(struct world *w, struct dom_collect *dc, struct diags *d)
 	index_reverse(w);
 }
 
+/* ---- parts borrowed from another world (issue 16) ---- */
+
+/* p, when it points into [old, old + bytes), at the same place in new. */
+static const void *load_moved_ptr(const void *p, const void *old, const void *new, size_t bytes)
+{
+	uintptr_t x = (uintptr_t)p, o = (uintptr_t)old;
+	return p && x >= o && x - o < bytes ? (const char *)new + (x - o) : p;
+}
+
+/* A borrowed table or passwd-file made its own (its first edit): the
+ * world's pointers into its entries follow them. */
+static void load_moved(void *ctx, const void *old, const void *new, size_t bytes)
+{
+	struct world *w = ctx;
+	struct mailbox *bv[2] = { w->mailboxes, w->catchall_boxes };
+	size_t bn[2] = { w->nmailboxes, w->ncatchall_boxes };
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < bn[k]; i++) {
+			bv[k][i].entry = load_moved_ptr(bv[k][i].entry, old, new, bytes);
+			bv[k][i].pw = load_moved_ptr(bv[k][i].pw, old, new, bytes);
+		}
+	for (size_t i = 0; i < w->naliases; i++)
+		w->aliases[i].entry = load_moved_ptr(w->aliases[i].entry, old, new, bytes);
+}
+
+static void load_follow_borrowed(struct world *w)
+{
+	for (size_t i = 0; i < w->maps.n; i++)
+		if (w->maps.v[i]->table && table_borrowed(w->maps.v[i]->table))
+			table_on_move(w->maps.v[i]->table, load_moved, w);
+	if (w->pwfile && pwfile_borrowed(w->pwfile))
+		pwfile_on_move(w->pwfile, load_moved, w);
+}
+
+bool world_map_own(struct world *w, const struct world_map *m)
+{
+	(void)w;   /* its pointers follow through load_moved */
+	return m && m->table && table_own(m->table);
+}
+
+size_t world_borrowed_count(const struct world *w)
+{
+	size_t n = w->pwfile && pwfile_borrowed(w->pwfile);
+	for (size_t i = 0; i < w->maps.n; i++)
+		n += w->maps.v[i]->table && table_borrowed(w->maps.v[i]->table);
+	return n;
+}
+
 static int (*load_hook)(const struct config *, struct diags *);
 
 void world_set_load_hook(int (*hook)(const struct config *cfg, struct diags *d))
@@ -612,6 +668,7 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
 	load_passwd(w, cfg, d);
 	w->sysaliases = load_sysaliases(cfg, src, d);
 	load_build(w, &dc, d);
+	load_follow_borrowed(w);
 	w->maps.src = NULL; /* only valid while loading */
 	*out = w;
 	return 0;

@@ -111,6 +111,23 @@ void load_ref_resolve(struct table_ref *ref, const char *maincf)
 	ref->path = abs;
 }
 
+/* Issue 16: the table of the world lm's source shares (doc_source's
+ * share) for the same file read as the same syntax, when it was parsed
+ * from the bytes doc holds; else NULL. */
+static struct table *load_shared_table(const struct load_maps *lm, const struct world_map *m,
+				       const struct doc *doc)
+{
+	const struct world *sw = lm->src ? lm->src->share : NULL;
+	for (size_t i = 0; sw && m->ref.path && i < sw->maps.n; i++) {
+		const struct world_map *o = sw->maps.v[i];
+		if (o->table && o->ref.path && strcmp(o->ref.path, m->ref.path) == 0 &&
+		    o->ref.syntax == m->ref.syntax && table_syntax(o->table) == m->ref.syntax &&
+		    !doc_dirty(table_doc(o->table)) && doc_same(table_doc(o->table), doc))
+			return o->table;
+	}
+	return NULL;
+}
+
 /* The contents of a new map m: an inline table, a pattern table (a
  * document), an indexed table or list (a document, or with use_index a
  * tableidx: a key index, values parsed on a hit). */
@@ -133,8 +150,13 @@ static void load_map_read(struct load_maps *lm, struct world_map *m, struct tabl
 		   !doc_exists(doc)) {
 		diag_warn(d, lm->maincf, line, _("%s: %s does not exist"), param, ref->path);
 	}
-	if (doc)
+	struct table *shared = doc ? load_shared_table(lm, m, doc) : NULL;
+	if (shared) {
+		m->table = table_borrow(shared);
+		doc_free(&doc);
+	} else if (doc) {
 		m->table = table_parse(doc, m->ref.syntax, d);
+	}
 }
 
 /* The position of the map for spec, read the first time it is named; -1

@@ -140,7 +140,7 @@ static int rowdiff_source_load(void *ctx, const char *path, bool missing_ok, str
 static struct world *rowdiff_world(struct rowdiff_ctx *c, bool staged)
 {
 	c->staged = staged;
-	struct doc_source src = { rowdiff_source_load, c };
+	struct doc_source src = { rowdiff_source_load, c, NULL };
 	struct world *w = NULL;
 	struct diags quiet = DIAGS_INIT;   /* the whole world's load said them */
 	if (world_load_from(c->s->cfg, &src, &w, &quiet) < 0)

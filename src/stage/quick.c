@@ -202,7 +202,7 @@ int quick_apply(struct stage *s, const struct op *op, const char *expect)
 	/* domain_keys: which domains mirror this one is read from the domain
 	 * lines (aliasdom_apply_sync leaves it to the full path then) */
 	struct quick q = { s, { keys, 3, domain, needles, op->kind == OP_MAILBOX_DEL, true }, { 0 } };
-	struct doc_source src = { quick_load, &q };
+	struct doc_source src = { quick_load, &q, NULL };
 	struct diags quiet = DIAGS_INIT;
 	struct world *w = NULL;
 	size_t nacts = s->nacts, nnotes = s->nnotes;

@@ -190,7 +190,7 @@ void splice_sync_world(struct stage *s, struct world *w)
 static bool splice_clean_one(struct stage *s, struct doc *doc)
 {
 	(void)s;
-	if (doc)
+	if (doc && doc_dirty(doc))   /* a borrowed one is another world's: never written */
 		doc_clean(doc);
 	return false;
 }

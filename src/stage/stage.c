@@ -24,6 +24,11 @@ void stage_set_excerpt_min(size_t bytes)
 	stage_excerpt_min_bytes = bytes;
 }
 
+void stage_set_share(struct stage *s, const struct world *w)
+{
+	s->share = w;
+}
+
 void stage_set_transient(struct stage *s, bool on)
 {
 	s->transient = on;
@@ -76,7 +81,7 @@ int stage_refuse_unreadable(const struct world *w, struct diags *d)
 
 static int stage_load_world(struct stage *s, struct world **out, struct diags *d)
 {
-	struct doc_source src = { stagefile_source_load, s };
+	struct doc_source src = { stagefile_source_load, s, s->share };
 	struct diags quiet = DIAGS_INIT;
 	/* Load problems of the files themselves are the lint's business; only a
 	 * world that cannot load at all, or has a file it could not read,
@@ -213,7 +218,7 @@ int stage_layout_load(struct stage *s, struct diags *d)
 	/* world_load_from reads main.cf from here (model.c) */
 	struct layout_ctx c = { s, xasprintf("%s/main.cf", s->cfg->postfix_dir ? s->cfg->postfix_dir
 									      : "/etc/postfix") };
-	struct doc_source src = { stage_empty_load, &c };
+	struct doc_source src = { stage_empty_load, &c, NULL };
 	struct diags quiet = DIAGS_INIT;
 	struct world *w;
 	int rc = world_load_from(s->cfg, &src, &w, &quiet);
@@ -344,6 +349,11 @@ static int stage_apply_one(struct stage *s, const struct op *op, const char *exp
 	/* the world follows the edit in place where it can (worldpatch.c) */
 	struct worldpatch wp = { 0 };
 	worldpatch_prepare_op(w, op, &wp);
+	/* a table borrowed from the interface's world is made the staged
+	 * world's own before the edit (its entries move): prepared again on
+	 * them */
+	if (wp.ready && wp.map && world_map_own(w, wp.map))
+		worldpatch_prepare_op(w, op, &wp);
 	int rc = apply_op(s, w, op, d);
 	if (rc == 0 && !stage_mail_as_staged(s, op, nacts, expect, d))
 		rc = -1;

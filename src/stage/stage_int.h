@@ -50,6 +50,9 @@ struct stage {
 	 * it is read (stage_world, the next operation), no file read again. */
 	struct world *world;
 	bool world_stale;
+	/* Issue 16 (NULL: none): the world whose unchanged tables and
+	 * passwd-file the staged world borrows (stage_set_share) */
+	const struct world *share;
 	size_t world_patched;     /* operations the world followed in place (worldpatch.c) */
 	struct layout layout;     /* where things are, from the last world loaded */
 	struct plan plan;

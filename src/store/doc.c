@@ -232,6 +232,36 @@ struct doc *doc_clone(const struct doc *doc)
 	return c;
 }
 
+struct doc *doc_share(const struct doc *doc)
+{
+	struct doc *c = xmalloc(sizeof *c);
+	*c = *doc;
+	c->name = xstrdup(doc->name);
+	c->borrowed = true;   /* doc's data: only read, doc outlives c */
+	c->orig = NULL;
+	c->cap = doc->n ? doc->n : 1;
+	c->lines = xreallocarray(NULL, c->cap, sizeof *c->lines);
+	if (doc->n)
+		memcpy(c->lines, doc->lines, doc->n * sizeof *c->lines);
+	for (size_t i = 0; i < c->n; i++)
+		if (c->lines[i].owned)
+			c->lines[i].text = xmemdup0(c->lines[i].text, c->lines[i].len);
+	return c;
+}
+
+bool doc_same(const struct doc *a, const struct doc *b)
+{
+	if (a->n != b->n || a->exists != b->exists)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct line *x = &a->lines[i], *y = &b->lines[i];
+		if (x->len != y->len || x->eol != y->eol ||
+		    (x->text != y->text && memcmp(x->text, y->text, x->len) != 0))
+			return false;
+	}
+	return true;
+}
+
 /* An edit of a document that had n_old lines keeps its first head and its
  * last tail lines as they were: the span of lines changed since the
  * document was last clean grows to take it in. */

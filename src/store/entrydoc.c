@@ -12,6 +12,8 @@
 
 void entrydoc_restart(struct entrydoc *e, size_t nlines)
 {
+	if (e->borrowed)
+		vm_panic("entrydoc: %s parsed again while borrowed", doc_name(e->doc));
 	arena_adopt(&e->retired, &e->arena);
 	e->n = 0;
 	e->npend = 0;
@@ -26,10 +28,36 @@ void entrydoc_forget_retired(struct entrydoc *e)
 
 void entrydoc_free(struct entrydoc *e)
 {
-	strmap_free(&e->index);
 	arena_free(&e->arena);
 	arena_free(&e->retired);
+	if (e->borrowed) {
+		e->index = NULL;
+		e->doc = NULL;
+		return;
+	}
+	strmap_free(&e->index);
 	doc_free(&e->doc);
+}
+
+void entrydoc_borrow(struct entrydoc *e, const struct entrydoc *base)
+{
+	if (base->npend)
+		vm_panic("entrydoc_borrow: %s is being parsed", doc_name(base->doc));
+	memset(e, 0, sizeof *e);
+	e->doc = base->doc;
+	e->n = base->n;
+	e->index = base->index;
+	e->borrowed = true;
+}
+
+bool entrydoc_own(struct entrydoc *e)
+{
+	if (!e->borrowed)
+		return false;
+	e->doc = doc_share(e->doc);
+	e->index = strmap_clone_borrowed(e->index);
+	e->borrowed = false;
+	return true;
 }
 
 void entrydoc_check(const struct entrydoc *e, size_t i, const char *who)

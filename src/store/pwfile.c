@@ -26,6 +26,12 @@ struct pwfile {
 	struct pwfile_entry *v;
 	size_t cap;
 	size_t parses;   /* whole reparses after an edit (pwfile_parses) */
+	/* Issue 16: borrowed from another world's, as a table is (table.h:
+	 * table_borrow; store_int.h's struct table) */
+	struct pwfile *base;
+	size_t refs;
+	table_moved_fn *moved;
+	void *moved_ctx;
 };
 
 /* s folded to lower case, in buf when it fits, else newly allocated. */
@@ -186,6 +192,7 @@ struct pwfile *pwfile_parse(struct doc *doc, struct diags *d)
 {
 	struct pwfile *p = xcalloc(1, sizeof *p);
 	p->ed.doc = doc;
+	p->refs = 1;
 	index_doc(p, d);
 	return p;
 }
@@ -200,10 +207,59 @@ void pwfile_free(struct pwfile **pp)
 	struct pwfile *p = *pp;
 	if (!p)
 		return;
-	entrydoc_free(&p->ed);
-	free(p->v);
-	free(p);
 	*pp = NULL;
+	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;   /* a borrower frees it */
+	if (!p->ed.borrowed)
+		free(p->v);
+	entrydoc_free(&p->ed);
+	pwfile_free(&p->base);
+	free(p);
+}
+
+struct pwfile *pwfile_borrow(struct pwfile *base)
+{
+	struct pwfile *p = xmalloc(sizeof *p);
+	*p = *base;
+	entrydoc_borrow(&p->ed, &base->ed);
+	__atomic_add_fetch(&base->refs, 1, __ATOMIC_RELAXED);
+	p->base = base;
+	p->refs = 1;
+	p->moved = NULL;
+	p->moved_ctx = NULL;
+	return p;
+}
+
+void pwfile_on_move(struct pwfile *p, table_moved_fn *moved, void *ctx)
+{
+	p->moved = moved;
+	p->moved_ctx = ctx;
+}
+
+bool pwfile_borrowed(const struct pwfile *p) { return p->ed.borrowed; }
+
+bool pwfile_own(struct pwfile *p)
+{
+	if (!p->ed.borrowed)
+		return false;
+	const struct pwfile_entry *old = p->v;
+	p->cap = p->ed.n ? p->ed.n : 1;
+	p->v = xreallocarray(NULL, p->cap, sizeof *p->v);
+	if (p->ed.n)
+		memcpy(p->v, old, p->ed.n * sizeof *p->v);
+	entrydoc_own(&p->ed);
+	p->parses++;   /* the entries moved */
+	if (p->moved)
+		p->moved(p->moved_ctx, old, p->v, p->ed.n * sizeof *p->v);
+	return true;
+}
+
+/* Before every edit, as table.c's table_edit. */
+static void pwfile_edit(struct pwfile *p)
+{
+	if (__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) > 1)
+		vm_panic("passwd-file %s edited while another world borrows it", doc_name(p->ed.doc));
+	pwfile_own(p);
 }
 
 struct doc *pwfile_doc(const struct pwfile *p) { return p->ed.doc; }
@@ -481,6 +537,7 @@ const struct pwfile_entry *pwfile_neighbour(const struct pwfile *p, const char *
 
 int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d)
 {
+	pwfile_edit(p);
 	const char *file = doc_name(p->ed.doc);
 	const char *user = e->user ? e->user : "";
 	const char *f[6] = { e->password, e->uid, e->gid, e->gecos, e->home, e->shell };
@@ -546,6 +603,7 @@ int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d)
 
 int pwfile_remove(struct pwfile *p, const char *user, struct diags *d)
 {
+	pwfile_edit(p);
 	if (!pwfile_lookup(p, user)) {
 		diag_error(d, doc_name(p->ed.doc), 0, _("no user %s in the passwd-file"), user);
 		return -1;
@@ -560,6 +618,7 @@ int pwfile_remove(struct pwfile *p, const char *user, struct diags *d)
 
 int pwfile_remove_many(struct pwfile *p, const char *const *users, size_t n, struct diags *d)
 {
+	pwfile_edit(p);
 	struct strmap *gone = strmap_create(n);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -618,6 +677,7 @@ static size_t colon_pos(const char *text, size_t len, size_t n)
 int pwfile_set_password(struct pwfile *p, const char *user, const char *password,
 			struct diags *d)
 {
+	pwfile_edit(p);
 	const struct pwfile_entry *e = pwfile_lookup(p, user);
 	if (!e) {
 		diag_error(d, doc_name(p->ed.doc), 0, _("no user %s in the passwd-file"), user);
@@ -651,6 +711,7 @@ int pwfile_set_password(struct pwfile *p, const char *user, const char *password
 int pwfile_set_extra(struct pwfile *p, const char *user, const char *key,
 		     const char *value, struct diags *d)
 {
+	pwfile_edit(p);
 	const char *file = doc_name(p->ed.doc);
 	const struct pwfile_entry *e = pwfile_lookup(p, user);
 	if (!e) {

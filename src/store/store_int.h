@@ -67,6 +67,8 @@ struct entrydoc {
 	struct arena retired;
 	struct entrydoc_pending pend[4];
 	size_t npend;
+	bool borrowed;          /* doc and index are another document's
+	                         * (entrydoc_borrow) until entrydoc_own */
 };
 
 /* Before the document is parsed again: no entries, their strings retired,
@@ -75,8 +77,16 @@ void entrydoc_restart(struct entrydoc *e, size_t nlines);
 /* The strings of replaced entries freed: the caller holds no pointer
  * into them any more (world_rebuild, once its arrays are made again). */
 void entrydoc_forget_retired(struct entrydoc *e);
-/* The index, the strings and the document. */
+/* The index, the strings and the document (not a borrowed one's). */
 void entrydoc_free(struct entrydoc *e);
+/* e reads base's document and index, which must not change, and must stay
+ * alive, while e borrows them (issue 16: a world shares the unchanged
+ * files of another; the caller keeps base). */
+void entrydoc_borrow(struct entrydoc *e, const struct entrydoc *base);
+/* A borrowing e made its own: a copy of the document's lines (over base's
+ * bytes, which must stay alive) and of the index (keys: the entries'
+ * strings, base's). False when e borrowed nothing. */
+bool entrydoc_own(struct entrydoc *e);
 /* A bug (panic) when i is not an entry; who names the caller. */
 void entrydoc_check(const struct entrydoc *e, size_t i, const char *who);
 /* Position + 1 of the first entry whose lookup key is key, or 0. */
@@ -106,7 +116,23 @@ struct table {
 	struct table_event *events;  /* every "if" and "endif" line, in order */
 	size_t nevents, evcap;
 	size_t parses;          /* whole parses of the document (table_parses) */
+	/* Issue 16: a table borrowed from another world's (table_borrow)
+	 * reads base's entries, events, document and index (ed.borrowed)
+	 * until its first edit makes them its own (table_own; moved is told);
+	 * it holds base, whose strings its entries keep, until it is freed.
+	 * refs: the handles that free this one (its owner, its borrowers). */
+	struct table *base;
+	size_t refs;
+	table_moved_fn *moved;
+	void *moved_ctx;
 };
+
+/* ---- tableshare.c ---- */
+
+/* Before every edit: a table others borrow is never edited (their view
+ * would change under them: a panic); a borrowed one makes its parts its
+ * own (table_own). */
+void table_edit(struct table *t);
 
 /* ---- tablepatch.c: one edit of an indexed table's lines, its entries and
  * index updated in place, exactly as a fresh parse of the edited document

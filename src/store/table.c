@@ -319,6 +319,7 @@ struct table *table_parse(struct doc *doc, enum table_syntax syntax, struct diag
 	struct table *t = xcalloc(1, sizeof *t);
 	t->ed.doc = doc;
 	t->syntax = syntax;
+	t->refs = 1;
 	reindex(t, d);
 	return t;
 }
@@ -333,11 +334,16 @@ void table_free(struct table **tp)
 	struct table *t = *tp;
 	if (!t)
 		return;
-	entrydoc_free(&t->ed);
-	free(t->v);
-	free(t->events);
-	free(t);
 	*tp = NULL;
+	if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;   /* a borrower frees it */
+	if (!t->ed.borrowed) {
+		free(t->v);
+		free(t->events);
+	}
+	entrydoc_free(&t->ed);
+	table_free(&t->base);
+	free(t);
 }
 
 struct doc *table_doc(const struct table *t) { return t->ed.doc; }
@@ -581,6 +587,7 @@ int table_add(struct table *t, const char *key, const char *value, struct diags 
 int table_add_many(struct table *t, const char *const *keys, const char *const *values, size_t n,
 		   struct diags *d)
 {
+	table_edit(t);
 	char **vals = xcalloc(n + 1, sizeof *vals);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
@@ -685,6 +692,7 @@ static bool list_remove_word(struct table *t, size_t first, size_t nlines, const
 
 int table_remove(struct table *t, const char *key, struct diags *d)
 {
+	table_edit(t);
 	const struct table_entry *e = find(t, key);
 	if (!e) {
 		diag_error(d, doc_name(t->ed.doc), 0, _("\"%s\" is not in this table"), key);
@@ -730,6 +738,7 @@ int table_remove(struct table *t, const char *key, struct diags *d)
 
 int table_remove_many(struct table *t, const char *const *keys, size_t n, struct diags *d)
 {
+	table_edit(t);
 	for (size_t i = 0; i < n; i++)
 		if (!find(t, keys[i])) {
 			diag_error(d, doc_name(t->ed.doc), 0, _("\"%s\" is not in this table"), keys[i]);
@@ -765,6 +774,7 @@ int table_remove_many(struct table *t, const char *const *keys, size_t n, struct
 
 int table_set(struct table *t, const char *key, const char *value, struct diags *d)
 {
+	table_edit(t);
 	const char *name = doc_name(t->ed.doc);
 	const struct table_entry *e = find(t, key);
 	if (!e) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vmailadm/arena.h"
+#include "vmailadm/diag.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/xalloc.h"
 
@@ -82,6 +83,17 @@ struct strmap *strmap_create_borrowed(size_t expected)
 	struct strmap *m = strmap_create(expected);
 	m->borrowed = true;
 	return m;
+}
+
+struct strmap *strmap_clone_borrowed(const struct strmap *m)
+{
+	if (!m->borrowed)
+		vm_panic("strmap_clone_borrowed: the map owns its keys");
+	struct strmap *c = xmalloc(sizeof *c);
+	*c = *m;
+	c->slots = xreallocarray(NULL, m->cap, sizeof *c->slots);
+	memcpy(c->slots, m->slots, m->cap * sizeof *c->slots);
+	return c;
 }
 
 void strmap_free(struct strmap **mp)

@@ -95,6 +95,7 @@ void staged_prepare(struct ui *ui)
 		return;
 	struct staged_prep *p = xcalloc(1, sizeof *p);
 	p->s = stage_create(ui->cfg);
+	stage_set_share(p->s, ui->world);   /* read in the thread: freed only after it is joined */
 	p->gen = ui->world_gen;
 	p->timing = ui->timing;
 	p->t_start = ui->t_start;
@@ -153,6 +154,7 @@ struct stage *staged_stage(struct ui *ui, struct strbuf *err)
 	if (ui->stage)
 		return ui->stage;
 	s = stage_create(ui->cfg);
+	stage_set_share(s, ui->world);
 	struct diags d = DIAGS_INIT;
 	if (stage_load(s, &d) < 0) {
 		staged_first_diag(&d, err, _("cannot read the files to stage changes"));
@@ -268,6 +270,9 @@ int staged_reload(struct ui *ui)
 	staged_prep_drop(ui);   /* made from the files as they were */
 	lintmark_stop(ui);   /* it may be reading the world freed here */
 	live_free(&ui->live);
+	/* the stage's world keeps what it borrowed; it borrows from nw now */
+	if (ui->stage)
+		stage_set_share(ui->stage, nw);
 	world_free(&ui->world);
 	ui->world = nw;
 	ui->world_gen++;

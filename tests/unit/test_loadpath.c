@@ -302,7 +302,7 @@ static void test_generated_world(void)
 	struct memfs fs = { { { "/pf/main.cf", mc.buf }, { "/pf/vmailbox", vm.buf },
 			      { "/pf/vmailbox2", vm2.buf }, { "/pf/virtual", va.buf },
 			      { "/users", pw.buf } }, 5 };
-	struct doc_source src = { mem_load, &fs };
+	struct doc_source src = { mem_load, &fs, NULL };
 	struct config *cfg = xcalloc(1, sizeof *cfg);
 	cfg->postfix_dir = xstrdup("/pf");
 	cfg->passwd_file = xstrdup("/users");

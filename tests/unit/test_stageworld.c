@@ -139,6 +139,41 @@ static void check_same(struct stage *s, const char *line)
 	sb_free(&full);
 }
 
+/* Issue 16: the interface's world whole, documents included: the staged
+ * world borrows its tables and passwd-file, and must never change them. */
+static void dump_whole(const struct world *w, struct strbuf *o)
+{
+	dump_world(w, o);
+	for (size_t i = 0; i < world_map_count(w); i++) {
+		const struct table *t = world_map(w, i)->table;
+		if (!t)
+			continue;
+		sb_addf(o, "--- %s\n", doc_name(table_doc(t)));
+		doc_render(table_doc(t), o);
+		for (size_t k = 0; k < table_count(t); k++) {
+			const struct table_entry *e = table_entry(t, k);
+			sb_addf(o, "%s %s %zu+%zu %d\n", e->lookup_key, e->value, e->first, e->nlines,
+				e->shadowed);
+			CU_ASSERT_PTR_EQUAL(table_lookup(t, e->lookup_key) == e || e->shadowed, true);
+		}
+	}
+	const struct pwfile *pf = world_pwfile(w);
+	doc_render(pwfile_doc(pf), o);
+	for (size_t k = 0; k < pwfile_count(pf); k++)
+		sb_addf(o, "pw %s %s\n", pwfile_entry(pf, k)->user, pwfile_entry(pf, k)->password);
+}
+
+static void check_unchanged(const struct world *ui, const struct strbuf *before, const char *when)
+{
+	struct strbuf now = STRBUF_INIT;
+	dump_whole(ui, &now);
+	if (strcmp(sb_str(&now), sb_str(before)) != 0) {
+		fprintf(stderr, "\nafter '%s' the interface's world changed\n", when);
+		CU_FAIL("the staged edits changed the world they borrow from");
+	}
+	sb_free(&now);
+}
+
 static const char *const sequence[] = {
 	"domain add exemple.local",
 	"mailbox add alice@exemple.local --quota 1G --password-hash '" HASH "'",
@@ -203,6 +238,109 @@ static void test_every_kind(void)
 	teardown();
 }
 
+/* Issue 16: the staged world borrows the tables and the passwd-file of the
+ * interface's world while their bytes are unchanged (stage_set_share), and
+ * makes a part its own at its first edit. After every operation of the
+ * sequence the staged world is still a full load of the staged bytes and
+ * the interface's world is as it was; the interface's world is read again
+ * (freed, a new one shared) while the staged world borrows from it, before
+ * and after edits, and the stage is replayed on the new one (undo): under
+ * the sanitizer no freed byte is read. */
+static void test_shared(void)
+{
+	setup();
+	struct world *ui = load();
+	struct strbuf before = STRBUF_INIT;
+	dump_whole(ui, &before);
+	struct stage *s = stage_new();
+	stage_set_share(s, ui);
+	struct diags d = DIAGS_INIT;
+	const struct world *w = stage_world(s, &d);
+	diags_free(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	/* every map and the passwd-file: the same bytes, nothing parsed twice */
+	CU_ASSERT_EQUAL(world_borrowed_count(w), world_map_count(w) + 1);
+	check_same(s, "nothing staged");
+	/* the interface reads the files again before any edit: what the
+	 * staged world borrowed outlives the world it came from */
+	world_free(&ui);
+	ui = load();
+	stage_set_share(s, ui);
+	check_same(s, "the interface's world read again");
+	for (size_t i = 0; sequence[i]; i++) {
+		CU_ASSERT_EQUAL(push(s, sequence[i]), 0);
+		if (msg[0])
+			fprintf(stderr, "\n%s: %s\n", sequence[i], msg);
+		check_same(s, sequence[i]);
+		check_unchanged(ui, &before, sequence[i]);
+		if (i == 3) {   /* read again while some parts are borrowed, some owned */
+			world_free(&ui);
+			ui = load();
+			stage_set_share(s, ui);
+			check_same(s, "the interface's world read again after edits");
+		}
+	}
+	w = stage_world(s, &d);
+	CU_ASSERT(world_borrowed_count(w) < world_map_count(w) + 1);
+	/* undo replays the staged files on a world borrowing from the new one */
+	CU_ASSERT_EQUAL(stage_undo(s, &d), 0);
+	diags_free(&d);
+	check_same(s, "undo");
+	check_unchanged(ui, &before, "undo");
+	/* the interface's world freed first, then the stage */
+	world_free(&ui);
+	check_same(s, "the interface's world freed");
+	stage_free(&s);
+	/* the files themselves were never written (nothing committed) */
+	ui = load();
+	struct strbuf disk = STRBUF_INIT;
+	dump_whole(ui, &disk);
+	CU_ASSERT_STRING_EQUAL(sb_str(&disk), sb_str(&before));
+	sb_free(&disk);
+	world_free(&ui);
+	sb_free(&before);
+	teardown();
+}
+
+/* A staged world that borrows is never edited through the world it borrows
+ * from: an edit of a table another world borrows is a bug (panic), and a
+ * borrowed table made its own leaves the one it came from as it was. */
+static void test_shared_table_own(void)
+{
+	setup();
+	struct world *ui = load();
+	struct strbuf before = STRBUF_INIT;
+	dump_whole(ui, &before);
+	struct stage *s = stage_new();
+	stage_set_share(s, ui);
+	struct diags d = DIAGS_INIT;
+	struct world *w = (struct world *)(uintptr_t)stage_world(s, &d);
+	diags_free(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	const struct world_map *m = world_map(w, 0);
+	CU_ASSERT_FATAL(m->table && table_borrowed(m->table));
+	CU_ASSERT_PTR_EQUAL(table_doc(m->table), table_doc(world_map(ui, 0)->table));
+	size_t parses = table_parses(m->table);
+	CU_ASSERT(world_map_own(w, m));
+	CU_ASSERT(!table_borrowed(m->table));
+	CU_ASSERT(!world_map_own(w, m));   /* once */
+	CU_ASSERT_EQUAL(table_parses(m->table), parses + 1);   /* the entries moved */
+	CU_ASSERT_PTR_NOT_EQUAL(table_doc(m->table), table_doc(world_map(ui, 0)->table));
+	/* the world's pointers followed the entries to the table's own */
+	size_t n;
+	const struct mailbox *mb = world_mailboxes(w, &n);
+	for (size_t i = 0; i < n; i++)
+		if (mb[i].map == m)
+			CU_ASSERT_PTR_EQUAL(table_lookup(m->table, mb[i].address), mb[i].entry);
+	CU_ASSERT_EQUAL(table_remove(m->table, mb[0].address, &d), 0);
+	diags_free(&d);
+	check_unchanged(ui, &before, "an edit of a table made its own");
+	stage_free(&s);
+	world_free(&ui);
+	sb_free(&before);
+	teardown();
+}
+
 /* Issue 16: a whole alias removed, or some of its targets, is followed in
  * place by the kept world (worldpatch.c), not rebuilt. After each removal
  * (targets first, then whole aliases), on the demo and on the
@@ -212,9 +350,11 @@ static void test_every_kind(void)
  * (check_same); and most removals took the in-place path. */
 static void test_alias_del_in_place(void)
 {
-	for (int round = 0; round < 2; round++) {
+	/* rounds 2 and 3: the same, the staged world borrowing the unchanged
+	 * tables of an interface's world (issue 16), which stays as it was */
+	for (int round = 0; round < 4; round++) {
 		setup();
-		if (round == 1) {
+		if (round % 2 == 1) {
 			/* virtual_alias_domains unset is $virtual_alias_maps: the map
 			 * lists domains too, and its removals are rebuilt */
 			char *mc = slurp(P("etc/postfix/main.cf"));
@@ -249,10 +389,18 @@ static void test_alias_del_in_place(void)
 			sb_free(&t);
 		}
 		struct stage *s = stage_new();
+		struct world *ui = round >= 2 ? load() : NULL;
+		struct strbuf ui_before = STRBUF_INIT;
+		if (ui) {
+			dump_whole(ui, &ui_before);
+			stage_set_share(s, ui);
+		}
 		struct diags d = DIAGS_INIT;
 		const struct world *w = stage_world(s, &d);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 		diags_free(&d);
+		if (ui)
+			CU_ASSERT(world_borrowed_count(w) == world_map_count(w) + 1);
 		/* first the last target of each alias that has several (their
 		 * names taken first: each push changes the world) */
 		size_t n;
@@ -271,7 +419,7 @@ static void test_alias_del_in_place(void)
 			free(cut[i]);
 		}
 		free(cut);
-		if (round == 1) {
+		if (round % 2 == 1) {
 			fprintf(stderr, "\n%zu of %zu target removals in place\n",
 				stage_world_patched(s) - before, cuts);
 			CU_ASSERT(cuts >= 20);
@@ -298,7 +446,12 @@ static void test_alias_del_in_place(void)
 		}
 		free(names);
 		CU_ASSERT(removed >= k / 2);
-		if (round == 1) {
+		if (ui) {
+			check_unchanged(ui, &ui_before, "alias removals");
+			world_free(&ui);
+		}
+		sb_free(&ui_before);
+		if (round % 2 == 1) {
 			size_t done = stage_world_patched(s) - before;
 			fprintf(stderr, "%zu of %zu removals in place\n", done, cuts + removed);
 			CU_ASSERT(done >= (cuts + removed) / 2);
@@ -470,16 +623,24 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
  * took the in-place path at least once. */
 static void test_every_edit_in_place(void)
 {
-	for (int round = 0; round < 2; round++) {
+	/* rounds 2 and 3: the staged world borrowing an interface's world's
+	 * tables and passwd-file (issue 16), which stays as it was */
+	for (int round = 0; round < 4; round++) {
 		setup();
-		if (round == 1)
+		if (round % 2 == 1)
 			grow_tree();
 		struct stage *s = stage_new();
+		struct world *ui = round >= 2 ? load() : NULL;
+		struct strbuf ui_before = STRBUF_INIT;
+		if (ui) {
+			dump_whole(ui, &ui_before);
+			stage_set_share(s, ui);
+		}
 		struct diags d = DIAGS_INIT;
 		CU_ASSERT_PTR_NOT_NULL_FATAL(stage_world(s, &d));
 		diags_free(&d);
 		size_t done[K_N] = { 0 }, patched[K_N] = { 0 };
-		srand(1600 + (unsigned)round);
+		srand(1600 + (unsigned)(round % 2));
 		for (int step = 0; step < 250; step++) {
 			const struct world *w = stage_world(s, &d);
 			diags_free(&d);
@@ -493,7 +654,12 @@ static void test_every_edit_in_place(void)
 			patched[k] += stage_world_patched(s) - before;
 			check_same(s, line);
 		}
-		fprintf(stderr, "\n%s:", round ? "grown tree" : "demo");
+		if (ui) {
+			check_unchanged(ui, &ui_before, "every edit");
+			world_free(&ui);
+		}
+		sb_free(&ui_before);
+		fprintf(stderr, "\n%s%s:", round % 2 ? "grown tree" : "demo", round >= 2 ? ", shared" : "");
 		for (int k = 0; k < K_N; k++)
 			fprintf(stderr, " %s %zu/%zu;", kinds[k], patched[k], done[k]);
 		fprintf(stderr, " in place / staged\n");
@@ -503,7 +669,7 @@ static void test_every_edit_in_place(void)
 		const int must[] = { K_MAILBOX_ADD, K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_TARGET_ADD,
 				     K_ALIAS_SET, K_ALIAS_NEW, K_FORWARD };
 		for (size_t i = 0; i < sizeof must / sizeof *must; i++)
-			if (round == 1 || (must[i] != K_ALIAS_NEW && must[i] != K_FORWARD))
+			if (round % 2 == 1 || (must[i] != K_ALIAS_NEW && must[i] != K_FORWARD))
 				CU_ASSERT(patched[must[i]] > 0);
 		stage_free(&s);
 		teardown();
@@ -516,6 +682,8 @@ int main(void)
 		{ "kept staged world = full load after every kind of operation", test_every_kind },
 		{ "alias and target removals followed in place = full load", test_alias_del_in_place },
 		{ "every common edit followed in place = full load", test_every_edit_in_place },
+		{ "staged world borrowing the interface's = full load, the interface's unchanged", test_shared },
+		{ "a borrowed table made its own at its first edit", test_shared_table_own },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("stageworld", tests);
