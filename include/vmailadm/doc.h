@@ -29,6 +29,9 @@ struct doc *doc_clone(const struct doc *doc);
  * from another world made its own before its first edit): doc must not
  * change, and must stay alive, as long as the copy. */
 struct doc *doc_share(const struct doc *doc);
+/* The bytes the document was read from (NUL-terminated, *len long) while
+ * no line has been edited, else NULL; they live as long as doc. */
+const char *doc_bytes(const struct doc *doc, size_t *len);
 /* Do a and b hold the same lines, byte for byte (line ends too)? */
 bool doc_same(const struct doc *a, const struct doc *b);
 

@@ -75,6 +75,11 @@ struct staged_file {
 	/* cur.buf is a copy-on-write view of the file, cur_map bytes long
 	 * (a transient stage: stage_set_transient); 0: it is allocated. */
 	size_t cur_map;
+	/* Issue 16: old is the bytes of the same file the world the stage
+	 * shares read (stage_set_share), not a copy: never freed or changed
+	 * here, kept alive by the borrowed table or passwd-file (else NULL). */
+	struct table *old_table;
+	struct pwfile *old_pwfile;
 };
 
 /* The bytes as read (rebuilt, and kept, when they were not held). */

@@ -210,6 +210,10 @@ static void stagefile_free(struct staged_file *f)
 {
 	free(f->path);
 	stagefile_undo_destroy(&f->undo);
+	if (f->old_table || f->old_pwfile)
+		sb_init(&f->old);   /* the shared world's bytes */
+	table_free(&f->old_table);
+	pwfile_free(&f->old_pwfile);
 	sb_free(&f->old);
 	stagefile_cur_release(&f->cur, &f->cur_map);
 	free(f);
@@ -244,6 +248,35 @@ struct staged_file *stagefile_read(struct stage *s, const char *path, bool missi
 	return f ? stagefile_register(s, f) : NULL;
 }
 
+/* Issue 16: the bytes of a file just read, when the world the stage shares
+ * read the same (a map's, the passwd-file's), are that world's copy, not a
+ * second one: kept alive by a borrowed handle of what it parsed from them. */
+static void stagefile_share_bytes(struct stage *s, struct staged_file *f)
+{
+	const struct world *w = s->share;
+	if (!w || f->edited || f->lazy || !f->existed)
+		return;
+	struct table *t = NULL;
+	struct pwfile *p = NULL;
+	for (size_t i = 0; i < world_map_count(w) && !t; i++) {
+		struct table *x = world_map(w, i)->table;
+		if (x && strcmp(doc_name(table_doc(x)), f->path) == 0)
+			t = x;
+	}
+	if (!t && world_pwfile(w) && strcmp(doc_name(pwfile_doc(world_pwfile(w))), f->path) == 0)
+		p = world_pwfile(w);
+	size_t len;
+	const char *b = t ? doc_bytes(table_doc(t), &len) : p ? doc_bytes(pwfile_doc(p), &len) : NULL;
+	if (!b || len != f->old.len || memcmp(b, sb_str(&f->old), len) != 0)
+		return;
+	sb_free(&f->old);
+	f->old.buf = (char *)(uintptr_t)b;   /* only read (stagefile_free) */
+	f->old.len = len;
+	f->old.cap = len + 1;
+	f->old_table = t ? table_borrow(t) : NULL;
+	f->old_pwfile = p ? pwfile_borrow(p) : NULL;
+}
+
 /* The world reads its files through here: the staged bytes when the stage
  * has them, else the disk (and the bytes are remembered as read). */
 int stagefile_source_load(void *ctx, const char *path, bool missing_ok, struct doc **out,
@@ -251,8 +284,11 @@ int stagefile_source_load(void *ctx, const char *path, bool missing_ok, struct d
 {
 	struct stage *s = ctx;
 	struct staged_file *f = stagefile_get(s, path);
-	if (!f && !(f = stagefile_read(s, path, missing_ok, d)))
-		return -1;
+	if (!f) {
+		if (!(f = stagefile_read(s, path, missing_ok, d)))
+			return -1;
+		stagefile_share_bytes(s, f);
+	}
 	const struct strbuf *b = stagefile_bytes(s, f);
 	if (!f->existed && b->len == 0 && missing_ok)
 		return doc_load(path, true, out, d); /* an absent file stays absent */

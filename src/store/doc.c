@@ -30,6 +30,8 @@ struct doc {
 	char *name;
 	char *data;      /* the file as read */
 	bool borrowed;   /* data is not ours (doc_over) */
+	size_t len;      /* data's bytes */
+	bool edited;     /* a line changed since it was read: data is not it */
 	struct line *lines;
 	size_t n, cap;
 	bool exists;
@@ -110,6 +112,7 @@ struct doc *doc_from_mem(const char *name, const char *data, size_t len)
 	struct doc *doc = xcalloc(1, sizeof *doc);
 	doc->name = xstrdup(name);
 	doc->data = xmemdup0(data, len);
+	doc->len = len;
 	doc->exists = true;
 	split(doc, len);
 	return doc;
@@ -123,6 +126,7 @@ struct doc *doc_over(const char *name, const char *data, size_t len)
 	doc->name = xstrdup(name);
 	doc->data = (char *)(uintptr_t)data;   /* only read: edited lines own their text */
 	doc->borrowed = true;
+	doc->len = len;
 	doc->exists = true;
 	split(doc, len);
 	return doc;
@@ -195,6 +199,7 @@ int doc_load(const char *path, bool missing_ok, struct doc **out, struct diags *
 	doc->has_stat = true;
 	doc->st = st;
 	doc->data = buf;
+	doc->len = len;
 	split(doc, len);
 	*out = doc;
 	return 0;
@@ -249,6 +254,12 @@ struct doc *doc_share(const struct doc *doc)
 	return c;
 }
 
+const char *doc_bytes(const struct doc *doc, size_t *len)
+{
+	*len = doc->len;
+	return doc->edited || !doc->exists ? NULL : doc->data;
+}
+
 bool doc_same(const struct doc *a, const struct doc *b)
 {
 	if (a->n != b->n || a->exists != b->exists)
@@ -267,6 +278,7 @@ bool doc_same(const struct doc *a, const struct doc *b)
  * document was last clean grows to take it in. */
 static void mark_changed(struct doc *doc, size_t n_old, size_t head, size_t tail)
 {
+	doc->edited = true;
 	if (!doc->dirty) {
 		doc->same_head = n_old;
 		doc->same_tail = n_old;

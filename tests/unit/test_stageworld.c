@@ -282,6 +282,19 @@ static void test_shared(void)
 	}
 	w = stage_world(s, &d);
 	CU_ASSERT(world_borrowed_count(w) < world_map_count(w) + 1);
+	/* the stage's bytes as read are the shared world's copy, the files' */
+	const struct plan *p = stage_plan(s);
+	size_t shared = 0;
+	for (size_t i = 0; i < p->nfiles; i++) {
+		const struct staged_file *f = p->files[i];
+		if (!f->old_table && !f->old_pwfile)
+			continue;
+		shared++;
+		char *disk = slurp(f->path);
+		CU_ASSERT(f->old.len == strlen(disk) && memcmp(sb_str(&f->old), disk, f->old.len) == 0);
+		free(disk);
+	}
+	CU_ASSERT(shared >= 3);
 	/* undo replays the staged files on a world borrowing from the new one */
 	CU_ASSERT_EQUAL(stage_undo(s, &d), 0);
 	diags_free(&d);
