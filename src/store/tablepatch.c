@@ -124,9 +124,11 @@ bool tablepatch_set(struct table *t, size_t i, const char *text)
 bool tablepatch_add(struct table *t, size_t at, const char *text)
 {
 	size_t nl = doc_count(t->ed.doc);
-	/* at the end the last line gets a newline; before a continuation line
-	 * the new line would take it */
-	bool fits = t->syntax == TABLE_INDEXED && !t->ed.npend && at < nl &&
+	/* at the end a last line without one gets a newline (its text as
+	 * reindex reads it may change); before a continuation line the new
+	 * line would take it */
+	bool fits = t->syntax == TABLE_INDEXED && !t->ed.npend &&
+		    (at < nl || (at == nl && (nl == 0 || *doc_eol(t->ed.doc, nl - 1)))) &&
 		    tablepatch_line_starts(t, at);
 	doc_insert(t->ed.doc, at, text);
 	if (!fits)
