@@ -213,6 +213,7 @@ enum worldpatch_kind {
 	WORLDPATCH_ALIAS_ADD,       /* a new alias */
 	WORLDPATCH_MAILBOX_ADD,     /* a new mailbox (and maybe its passwd-file line) */
 	WORLDPATCH_MAILBOX_DEL,     /* a mailbox removed (and maybe its passwd-file line) */
+	WORLDPATCH_DOMAIN_ADD,      /* a new domain in the mailbox domain list */
 };
 struct worldpatch {
 	bool ready;                     /* kind prepared */
@@ -244,6 +245,9 @@ bool worldpatch_mailbox_add_prepare(const struct world *w, const char *address,
  * line too. */
 bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
 				    struct worldpatch *p);
+/* A new mailbox domain name added to the first mailbox domain list table
+ * (domain add without --alias-of). */
+bool worldpatch_domain_add_prepare(const struct world *w, const char *name, struct worldpatch *p);
 /* After the edit: the prepared change followed, then (p->passwd) the
  * passwd-file joined again; either alone is enough. */
 int worldpatch_apply(struct world *w, const struct worldpatch *p);

@@ -294,6 +294,10 @@ static void worldpatch_prepare_op(const struct world *w, const struct op *op, st
 	case OP_MAILBOX_DEL:
 		worldpatch_mailbox_del_prepare(w, op->subject, p);
 		break;
+	case OP_DOMAIN_ADD:
+		if (!op->alias_of)
+			worldpatch_domain_add_prepare(w, op->subject, p);
+		break;
 	default:
 		break;
 	}

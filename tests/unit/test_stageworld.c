@@ -74,10 +74,14 @@ static void dump_world(const struct world *w, struct strbuf *o)
 	const struct domain *dom = world_domains(w, &n);
 	for (size_t i = 0; i < n; i++)
 		dump_domain(o, w, &dom[i]);
-	world_mailboxes(w, &n);
+	const struct mailbox *mb = world_mailboxes(w, &n);
 	sb_addf(o, "mailboxes %zu\n", n);
+	for (size_t i = 0; i < n; i++)
+		sb_addf(o, "%s%s", mb[i].address, i + 1 < n ? " " : "\n");
 	const struct alias *al = world_aliases(w, &n);
 	sb_addf(o, "aliases %zu\n", n);
+	for (size_t i = 0; i < n; i++)   /* the array's order */
+		sb_addf(o, "%s%s", al[i].address, i + 1 < n ? " " : "\n");
 	for (size_t i = 0; i < n; i++)   /* the bare keys and catch-alls too */
 		if (!*al[i].domain || al[i].is_catchall)
 			dump_alias(o, w, &al[i]);
@@ -505,15 +509,17 @@ static void grow_tree(void)
 	}
 	sb_adds(&t, "g10@andromed.cloud duplicate@elsewhere.example\n");
 	sb_adds(&t, "last@andromed.cloud admin@ascent.cloud\n");
-	/* a domain after the others, its catch-all last in the file */
-	sb_adds(&t, "z1@zeta.example x@elsewhere.example, b01@andromed.cloud\n");
-	sb_adds(&t, "@zeta.example admin@ascent.cloud\n");
+	/* a domain right after the d*.example ones (domain add), its catch-all last in the file */
+	sb_adds(&t, "z1@e.example x@elsewhere.example, b01@andromed.cloud\n");
+	sb_adds(&t, "@e.example admin@ascent.cloud\n");
 	spit(VAL, sb_str(&t));
 	sb_reset(&t);
 	char *vd = slurp(VDOM);
 	sb_adds(&t, vd);
 	free(vd);
-	sb_adds(&t, "zeta.example OK\n");
+	/* not a domain: a domain add of d2.example goes after it, before e.example */
+	sb_adds(&t, "postmaster@d2.example OK\n");
+	sb_adds(&t, "e.example OK\n");
 	spit(VDOM, sb_str(&t));
 	sb_reset(&t);
 	char *vm = slurp(VMB);
@@ -549,10 +555,11 @@ static void grow_tree(void)
 /* One random operation of the kinds followed in place (and some the world
  * refuses), on the world as it is: its kind (index in kinds[] below). */
 enum { K_ALIAS_NEW, K_TARGET_ADD, K_ALIAS_SET, K_TARGET_DEL, K_ALIAS_DEL, K_MAILBOX_ADD,
-       K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_FORWARD, K_N };
+       K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_FORWARD, K_DOMAIN_ADD, K_N };
 static const char *const kinds[K_N] = { "alias add (new)", "alias add (targets)", "alias set",
 					"alias del (targets)", "alias del", "mailbox add",
-					"mailbox del", "mailbox passwd", "mailbox quota", "forward" };
+					"mailbox del", "mailbox passwd", "mailbox quota", "forward",
+					"domain add" };
 
 static int random_op(const struct world *w, char *line, size_t size, int step)
 {
@@ -562,7 +569,7 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
 	const struct mailbox *b = nmb ? &mb[(size_t)rand() % nmb] : NULL;
 	const struct alias *a = nal ? &al[(size_t)rand() % nal] : NULL;
 	char target[128];
-	switch (rand() % 4) {
+	switch (rand() % 5) {
 	case 0:
 		snprintf(target, sizeof target, "%s", b ? b->address : "x@elsewhere.example");
 		break;
@@ -573,6 +580,10 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
 		/* n6 to n11 are never targets: their adds can be followed */
 		snprintf(target, sizeof target, "n%d@%s", rand() % 6, rand() % 2 ? "andromed.cloud" : "ascent.cloud");
 		break;
+	case 3:
+		/* a domain that domain add may host later */
+		snprintf(target, sizeof target, "t%d@d%d.example", rand() % 3, rand() % 6);
+		break;
 	default:
 		snprintf(target, sizeof target, "%s", a && !a->is_catchall ? a->address : "y@elsewhere.example");
 	}
@@ -580,7 +591,10 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
 	snprintf(hash, sizeof hash, "%s", HASH);
 	hash[sizeof HASH - 2] = (char)('a' + step % 26);
 	int k = rand() % K_N;
-	const char *dom = rand() % 3 ? "andromed.cloud" : rand() % 2 ? "ascent.cloud" : "zeta.example";
+	char dom[64];
+	snprintf(dom, sizeof dom, "%s", rand() % 3 ? "andromed.cloud" : rand() % 2 ? "ascent.cloud" : "e.example");
+	if (rand() % 4 == 0)   /* hosted once domain add has made it */
+		snprintf(dom, sizeof dom, "d%d.example", rand() % 6);
 	switch (k) {
 	case K_ALIAS_NEW:
 		snprintf(line, size, "alias add n%d@%s %s", rand() % 12, dom, target);
@@ -612,11 +626,20 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
 		snprintf(line, size, "mailbox passwd %s --password-hash '%s'",
 			 b ? b->address : "none@andromed.cloud", hash);
 		break;
+	case K_DOMAIN_ADD:
+		snprintf(line, size, "domain add %s", dom);
+		break;
 	case K_QUOTA:
 		snprintf(line, size, "mailbox quota %s %dM", b ? b->address : "none@andromed.cloud",
 			 step % 5 ? 200 + step : 0);
 		break;
 	default:
+		/* most often a mailbox that has an alias of its own already */
+		for (size_t i = 0, j = b ? (size_t)(b - mb) : 0; b && step % 4 && i < nmb; i++)
+			if (mb[(j + i) % nmb].alias) {
+				b = &mb[(j + i) % nmb];
+				break;
+			}
 		if (step % 3)
 			snprintf(line, size, "forward set %s %s %s", b ? b->address : "none@andromed.cloud",
 				 target, step % 2 ? "--keep-copy" : "--no-copy");
@@ -653,6 +676,20 @@ static void test_every_edit_in_place(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(stage_world(s, &d));
 		diags_free(&d);
 		size_t done[K_N] = { 0 }, patched[K_N] = { 0 };
+		/* first, on the grown tree: a domain before e.example's
+		 * catch-all, one in the middle of the domain list */
+		static const char *const prelude[] = {
+			"domain add d5.example", "alias add n9@d5.example x@elsewhere.example",
+			"domain add d2.example", "mailbox add n8@d2.example --password-hash '" HASH "'",
+			"alias add n10@andromed.cloud n8@d2.example, t1@d3.example", "domain add d3.example",
+			NULL,
+		};
+		for (size_t i = 0; round % 2 == 1 && prelude[i]; i++) {
+			size_t before = stage_world_patched(s);
+			CU_ASSERT_EQUAL(push(s, prelude[i]), 0);
+			CU_ASSERT_EQUAL(stage_world_patched(s), before + 1);
+			check_same(s, prelude[i]);
+		}
 		srand(1600 + (unsigned)(round % 2));
 		for (int step = 0; step < 250; step++) {
 			const struct world *w = stage_world(s, &d);
@@ -680,7 +717,7 @@ static void test_every_edit_in_place(void)
 		 * alias map of the demo lists domains too (a new alias there is
 		 * rebuilt), and few of its forwards are staged */
 		const int must[] = { K_MAILBOX_ADD, K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_TARGET_ADD,
-				     K_ALIAS_SET, K_ALIAS_NEW, K_FORWARD };
+				     K_ALIAS_SET, K_ALIAS_NEW, K_FORWARD, K_DOMAIN_ADD };
 		for (size_t i = 0; i < sizeof must / sizeof *must; i++)
 			if (round % 2 == 1 || (must[i] != K_ALIAS_NEW && must[i] != K_FORWARD))
 				CU_ASSERT(patched[must[i]] > 0);
