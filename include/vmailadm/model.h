@@ -228,6 +228,12 @@ struct worldpatch {
 	size_t nlines;
 	unsigned line;
 	size_t parses;                  /* table_parses of its map before the edit */
+	/* the passwd-file before the edit, when it edits the line of pw_user
+	 * alone (worldpatch_passwd_prepare): its entries, their number, its
+	 * parses, pw_user's position + 1 (0: none) */
+	const char *pw_user;
+	const struct pwfile_entry *pw_base;
+	size_t pw_count, pw_parses, pw_old;
 };
 /* The removal of the whole alias address from its map (table_remove):
  * false when the world cannot follow it in place. */
@@ -248,6 +254,10 @@ bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
 /* A new mailbox domain name added to the first mailbox domain list table
  * (domain add without --alias-of). */
 bool worldpatch_domain_add_prepare(const struct world *w, const char *name, struct worldpatch *p);
+/* The edit touches the passwd-file line of user alone (added, removed or
+ * set): the mailboxes' entries are followed without joining the whole
+ * file again. Call after the other prepare (it keeps what they set). */
+void worldpatch_passwd_prepare(const struct world *w, const char *user, struct worldpatch *p);
 /* After the edit: the prepared change followed, then (p->passwd) the
  * passwd-file joined again; either alone is enough. */
 int worldpatch_apply(struct world *w, const struct worldpatch *p);

@@ -468,21 +468,27 @@ void load_join_passwd(struct world *w)
 			struct mailbox *box = &w->mailboxes[mb[i] - 1];
 			if (box->pw)
 				continue;
-			const struct pwfile_entry *pe = pwfile_entry(w->pwfile, b + i);
-			box->pw = pe;
-			size_t rlen;
-			bool size_only;
-			const char *rule = model_entry_quota(pe, &rlen, &size_only);
-			if (rule) {
-				/* The last field (usually) ends the passwd-file's own
-				 * string, which lives as long as the world: no copy. */
-				box->quota_rule = rule[rlen] ? arena_memdup0(&w->arena, rule, rlen) : rule;
-				if (!model_entry_quota_bytes(box->quota_rule, size_only, &box->quota_bytes))
-					box->quota_bytes = -1;
-			}
+			load_join_entry(w, box, pwfile_entry(w->pwfile, b + i));
 		}
 	}
 	arena_free(&folded);
+}
+
+void load_join_entry(struct world *w, struct mailbox *box, const struct pwfile_entry *pe)
+{
+	box->pw = pe;
+	box->quota_rule = NULL;
+	box->quota_bytes = -1;
+	size_t rlen;
+	bool size_only;
+	const char *rule = pe ? model_entry_quota(pe, &rlen, &size_only) : NULL;
+	if (rule) {
+		/* The last field (usually) ends the passwd-file's own string,
+		 * which lives as long as the world: no copy. */
+		box->quota_rule = rule[rlen] ? arena_memdup0(&w->arena, rule, rlen) : rule;
+		if (!model_entry_quota_bytes(box->quota_rule, size_only, &box->quota_bytes))
+			box->quota_bytes = -1;
+	}
 }
 
 static void load_passwd(struct world *w, const struct config *cfg, struct diags *d)

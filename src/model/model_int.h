@@ -176,6 +176,8 @@ const char *load_join_path(struct arena *ar, const char *base, const char *value
 /* The passwd-file joined to the mailboxes: each mailbox without a pw gets
  * its entry, quota rule and bytes (worldpatch.c clears them first). */
 void load_join_passwd(struct world *w);
+/* One mailbox's passwd-file entry (NULL: none), its quota rule and bytes. */
+void load_join_entry(struct world *w, struct mailbox *box, const struct pwfile_entry *pe);
 
 /* An alias value's targets appended to *outv (strings in ar, or the value
  * itself when it is one lower-case target); their count. */

@@ -637,11 +637,65 @@ static int worldpatch_mailbox_del(struct world *w, const struct worldpatch *p)
 	return 0;
 }
 
+void worldpatch_passwd_prepare(const struct world *w, const char *user, struct worldpatch *p)
+{
+	const struct pwfile *pf = world_pwfile(w);
+	const struct pwfile_entry *e = pwfile_lookup(pf, user);
+	p->pw_user = user;
+	p->pw_count = pwfile_count(pf);
+	p->pw_base = p->pw_count ? pwfile_entry(pf, 0) : NULL;
+	p->pw_parses = pwfile_parses(pf);
+	p->pw_old = e ? (size_t)(e - p->pw_base) + 1 : 0;
+}
+
+/* After an edit of pw_user's line alone, made in place (pwfile.c): every
+ * other entry is the one it was, one slot on past an added line or one
+ * back past a removed one, its strings where they were; pw_user's mailbox
+ * joined to its line again. False (nothing changed) for anything else. */
+static bool worldpatch_passwd_one(struct world *w, const struct worldpatch *p)
+{
+	const struct pwfile *pf = w->pwfile;
+	size_t n = pwfile_count(pf);
+	if (!p->pw_user || !p->pw_base || w->pw_unknown || pwfile_parses(pf) != p->pw_parses)
+		return false;
+	const struct pwfile_entry *e = pwfile_lookup(pf, p->pw_user);
+	size_t at;
+	int shift;
+	if (n == p->pw_count && (e ? (size_t)(e - pwfile_entry(pf, 0)) + 1 == p->pw_old : !p->pw_old)) {
+		at = SIZE_MAX;   /* its line set, or none before or after */
+		shift = 0;
+	} else if (n == p->pw_count + 1 && e && !p->pw_old) {
+		at = (size_t)(e - pwfile_entry(pf, 0));
+		shift = 1;
+	} else if (n + 1 == p->pw_count && !e && p->pw_old) {
+		at = p->pw_old - 1;
+		shift = -1;
+	} else {
+		return false;
+	}
+	for (size_t i = 0; i < w->nmailboxes; i++) {
+		struct mailbox *b = &w->mailboxes[i];
+		if (!b->pw)
+			continue;
+		size_t old = (size_t)(((uintptr_t)b->pw - (uintptr_t)p->pw_base) / sizeof *b->pw);
+		if (shift < 0 && old == at)
+			load_join_entry(w, b, NULL);   /* its line removed */
+		else
+			b->pw = pwfile_entry(pf, shift > 0 ? old + (old >= at) : shift < 0 ? old - (old > at) : old);
+	}
+	struct mailbox *b = (struct mailbox *)(uintptr_t)world_mailbox_find(w, p->pw_user);
+	if (b)
+		load_join_entry(w, b, e);
+	return true;
+}
+
 /* The passwd-file joined to the mailboxes again, after any edit of it:
  * their entries moved, or were split again. The strings of entries a
  * reparse replaced are freed once nothing points at them. */
-static void worldpatch_passwd(struct world *w)
+static void worldpatch_passwd(struct world *w, const struct worldpatch *p)
 {
+	if (worldpatch_passwd_one(w, p))
+		return;
 	for (size_t i = 0; i < w->nmailboxes; i++) {
 		struct mailbox *b = &w->mailboxes[i];
 		b->pw = NULL;
@@ -687,6 +741,6 @@ int worldpatch_apply(struct world *w, const struct worldpatch *p)
 	}
 	/* a new mailbox may find a line of the passwd-file it did not edit */
 	if (rc == 0 && (p->passwd || (p->ready && p->kind == WORLDPATCH_MAILBOX_ADD)))
-		worldpatch_passwd(w);
+		worldpatch_passwd(w, p);
 	return rc;
 }

@@ -301,6 +301,10 @@ static void worldpatch_prepare_op(const struct world *w, const struct op *op, st
 	default:
 		break;
 	}
+	/* these edit one passwd-file line, of their subject */
+	if (op->kind == OP_MAILBOX_ADD || op->kind == OP_MAILBOX_DEL || op->kind == OP_MAILBOX_PASSWD ||
+	    op->kind == OP_MAILBOX_QUOTA)
+		worldpatch_passwd_prepare(w, op->subject, p);
 }
 
 static void stage_world_drop(struct stage *s)
