@@ -171,6 +171,20 @@ void stagefile_set(struct staged_file *f, struct strbuf *nb)
 	f->same_head = 0;
 }
 
+/* Room in b for extra more bytes: a sixteenth more than needed (and 64
+ * KiB), where sb_grow rounds up to a power of two (a 26 MB passwd-file's
+ * staged bytes held 32 MB, a 5.7 MB map's 8 MB: issue 16). */
+static void stagefile_room(struct strbuf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return;
+	size_t cap = need + need / 16 + 65536;
+	b->buf = xrealloc(b->buf, cap);
+	b->cap = cap;
+	b->buf[b->len] = '\0';
+}
+
 void stagefile_splice(struct staged_file *f, size_t off, size_t len, const char *text, size_t n)
 {
 	stagefile_old(f);   /* an undo is relative to the cur it replaces */
@@ -178,7 +192,7 @@ void stagefile_splice(struct staged_file *f, size_t off, size_t len, const char 
 		/* the bytes as read, or a copy-on-write view: a new buffer */
 		const struct strbuf *b = f->edited ? &f->cur : &f->old;
 		struct strbuf nb = STRBUF_INIT;
-		sb_grow(&nb, b->len - len + n + 1);
+		stagefile_room(&nb, b->len - len + n);
 		sb_add(&nb, b->buf, off);
 		sb_add(&nb, text, n);
 		sb_add(&nb, b->buf + off + len, b->len - off - len);
@@ -188,7 +202,7 @@ void stagefile_splice(struct staged_file *f, size_t off, size_t len, const char 
 	struct strbuf *c = &f->cur;
 	size_t rest = c->len - off - len;
 	if (n > len)
-		sb_grow(c, n - len);
+		stagefile_room(c, n - len);
 	memmove(c->buf + off + n, c->buf + off + len, rest);
 	memcpy(c->buf + off, text, n);
 	c->len = off + n + rest;
