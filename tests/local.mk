@@ -31,6 +31,7 @@ UNIT_TESTS = \
 	tests/unit/test_pwfile \
 	tests/unit/test_qfile \
 	tests/unit/test_queue \
+	tests/unit/test_source \
 	tests/unit/test_rowset \
 	tests/unit/test_safeopen \
 	tests/unit/test_sha256 \
@@ -152,6 +153,7 @@ INTEGRATION_TESTS = \
 	tests/integration/pgsql-rowdiff.sh \
 	tests/integration/pgsql-files.sh \
 	tests/integration/pgsql-apply.sh \
+	tests/integration/pgsql-texts.sh \
 	tests/integration/queue-direct.sh \
 	tests/integration/queue-ui.sh \
 	tests/integration/rename-live.sh \

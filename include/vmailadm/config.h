@@ -101,6 +101,10 @@ const char *config_origin(const struct config *c, const char *name);
 /* Give the named string setting a value found elsewhere than in the file
  * (Dovecot's own mail_location), with origin naming where (line 0). */
 void config_set_derived(struct config *c, const char *name, const char *value, const char *origin);
+/* The server's Postfix configuration directory: server_postfix_dir on
+ * backend pgsql (postfix_dir is the snapshot's there), else postfix_dir.
+ * What postmap -c and the texts a user reads name. */
+const char *config_postfix_conf_dir(const struct config *c);
 /* The same for the setting at position i of the table: "FILE:LINE" with
  * *line (may be NULL), or NULL for the default. */
 const char *config_origin_at(const struct config *c, size_t i, unsigned *line);

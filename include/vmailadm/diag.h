@@ -34,6 +34,15 @@ size_t diags_count(const struct diags *d, enum diag_level level);
 bool diags_has_errors(const struct diags *d);
 /* Move every diagnostic of src to the end of dst. */
 void diags_take(struct diags *dst, struct diags *src);
+/* How files are named to the user when that is not their path (backend
+ * pgsql: the snapshot's files as the server's, src/model/source.c): file's
+ * name, *line set (0: none), and a message with such paths in it named so;
+ * NULL to keep them. diag_format asks it; NULL unsets. */
+struct diag_namer {
+	char *(*file)(const char *file, unsigned *line);
+	char *(*text)(const char *msg);
+};
+void diag_set_namer(const struct diag_namer *n);
 /* "file:line: error: message" on one line; control bytes escaped. */
 char *diag_format(const struct diag *g);
 void diags_print(const struct diags *d, FILE *fp);

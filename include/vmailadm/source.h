@@ -2,8 +2,9 @@
  * On backend pgsql the world is read from a snapshot of the database
  * written as files that vanish at exit: a table file of the snapshot is
  * the database's table ("pgsql:mailbox"; no line, rows have no order),
- * its main.cf the server's (no line: the snapshot's copy drops the lines
- * it replaces). Every front end and lint name places through this. */
+ * its other files the server's files of the same names (main.cf at the
+ * same line: the snapshot comments the lines it replaces out in place).
+ * Every front end, lint and the diagnostics name places through this. */
 #ifndef VMAILADM_SOURCE_H
 #define VMAILADM_SOURCE_H
 
@@ -25,5 +26,14 @@ bool source_is_row(const struct config *cfg, const char *file);
 
 /* "file:line", or the bare name when it has no line (caller frees). */
 char *source_text(const struct config *cfg, const char *file, unsigned line);
+
+/* text with every path of the snapshot in it named as above, or NULL when
+ * it names none (caller frees). */
+char *source_rename_text(const struct config *cfg, const char *text);
+
+/* The snapshot (src/db/snapshot.c) says how many lines of its main.cf are
+ * the server's main.cf's, at the same numbers; a line after them is one
+ * of its own definitions, no line of the server's. */
+void source_set_maincf_lines(unsigned n);
 
 #endif

@@ -146,7 +146,7 @@ static int run(struct cli *cli, struct config *cfg, int number, bool json)
 	int rc = world_load(cfg, &w, &d);
 	diags_free(&d); /* the files' own problems are lint's to report */
 	if (rc < 0) {
-		fprintf(stderr, _("%s: exercise: cannot read %s/main.cf\n"), cli->prog, cfg->postfix_dir);
+		fprintf(stderr, _("%s: exercise: cannot read %s/main.cf\n"), cli->prog, config_postfix_conf_dir(cfg));
 		return EXIT_USAGE;
 	}
 	struct exercise_env *e = exercise_env_create(cfg, w, true);

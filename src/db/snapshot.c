@@ -30,6 +30,7 @@
 #include "vmailadm/maincf.h"
 #include "vmailadm/model.h"
 #include "vmailadm/safeopen.h"
+#include "vmailadm/source.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
@@ -50,7 +51,27 @@ static struct {
 	struct pgdb *db;  /* the connection it was read on, kept for a commit */
 	char *sender_login;  /* the send-as map's default name there, or NULL */
 	bool alias_domains;  /* its main.cf sets virtual_alias_domains too */
+	struct config names;  /* postfix_dir and server_postfix_dir only: source.h's */
 } snap;
+
+/* Diagnostics name the snapshot's files as the server's (source.h). */
+static char *snapshot_diag_file(const char *file, unsigned *line)
+{
+	struct source s;
+	source_of(&snap.names, file, *line, &s);
+	char *name = s.file != file ? xstrdup(s.file) : NULL;
+	if (name)
+		*line = s.line;
+	source_free(&s);
+	return name;
+}
+
+static char *snapshot_diag_text(const char *msg)
+{
+	return source_rename_text(&snap.names, msg);
+}
+
+static const struct diag_namer snapshot_namer = { snapshot_diag_file, snapshot_diag_text };
 
 /* Does the line define param? Its value (after '=') in *value. */
 static bool maincf_defines_one(const char *line, size_t len, const char *param, const char **value)
@@ -101,8 +122,10 @@ static void snapshot_alias_domains(const char *value, struct strbuf *out)
 	sb_addc(out, '\n');
 }
 
-/* The server's main.cf without its definitions of the three parameters
- * (and their continuation lines), then the snapshot's. */
+/* The server's main.cf with its definitions of the three parameters (and
+ * their continuation lines) commented out in place, so that every other
+ * line keeps its number (a place in it is named as the server's line:
+ * source.h), then the snapshot's definitions. */
 static int snapshot_maincf(const char *src, const char *dir, struct strbuf *out, struct diags *d)
 {
 	struct strbuf in = STRBUF_INIT;
@@ -119,6 +142,7 @@ static int snapshot_maincf(const char *src, const char *dir, struct strbuf *out,
 	bool skipping = false, in_adom = false;
 	struct strbuf adom = STRBUF_INIT;   /* the server's virtual_alias_domains */
 	bool has_adom = false;
+	unsigned lines = 0;
 	for (const char *p = in.buf, *end = in.buf + in.len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -136,12 +160,14 @@ static int snapshot_maincf(const char *src, const char *dir, struct strbuf *out,
 			sb_addc(&adom, ' ');
 			sb_add(&adom, p, len);
 		}
-		if (!skipping) {
-			sb_add(out, p, len);
-			sb_addc(out, '\n');
-		}
+		if (skipping)
+			sb_addc(out, '#');
+		sb_add(out, p, len);
+		sb_addc(out, '\n');
 		p += len + (nl != NULL);
+		lines++;
 	}
+	source_set_maincf_lines(lines);
 	sb_adds(out, "# vmailadm backend pgsql: the accounts from one snapshot of the database\n");
 	/* The server's lists, the database's maps replaced by the snapshot's
 	 * table, the items that stay files (a pcre: table...) in their
@@ -172,6 +198,9 @@ static void snapshot_remove_dir(const char *parent, const char *name)
 
 static void snapshot_atexit(void)
 {
+	diag_set_namer(NULL);
+	free(snap.names.server_postfix_dir);
+	snap.names.server_postfix_dir = NULL;
 	if (snap.db && snap.pid == getpid())
 		pgdb_close(&snap.db);
 	if (snap.dir && snap.pid == getpid()) {
@@ -333,6 +362,10 @@ int pgdb_snapshot_open(struct config *cfg, struct diags *d)
 	config_set_derived(cfg, "postfix_dir", snap.dir, "backend pgsql (snapshot)");
 	config_set_derived(cfg, "passwd_file", users, "backend pgsql (snapshot)");
 	free(users);
+	snap.names.postfix_dir = snap.dir;
+	free(snap.names.server_postfix_dir);
+	snap.names.server_postfix_dir = xstrdup(cfg->server_postfix_dir);
+	diag_set_namer(&snapshot_namer);
 	return 0;
 }
 

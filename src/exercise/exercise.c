@@ -12,6 +12,7 @@
 
 #include "exercise_int.h"
 #include "vmailadm/config.h"
+#include "vmailadm/source.h"
 #include "vmailadm/demo.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
@@ -261,9 +262,11 @@ bool exercise_tree_is_demo(const struct config *cfg)
 char *exercise_expand(const struct config *cfg, const struct world *w, const char *text)
 {
 	const char *base = w ? world_mailbox_base(w) : NULL;
+	/* on backend pgsql the database's table, not the snapshot's file */
+	char *pwname = cfg->passwd_file ? source_text(cfg, cfg->passwd_file, 0) : NULL;
 	const struct { const char *name; const char *value; } vars[] = {
-		{ "{postfix_dir}", cfg->postfix_dir },
-		{ "{passwd_file}", cfg->passwd_file },
+		{ "{postfix_dir}", config_postfix_conf_dir(cfg) },
+		{ "{passwd_file}", pwname },
 		{ "{base}", base },
 		{ "{archive_dir}", cfg->archive_dir },
 	};
@@ -282,5 +285,6 @@ char *exercise_expand(const struct config *cfg, const struct world *w, const cha
 		if (k == sizeof vars / sizeof vars[0])
 			sb_addc(&sb, *p++);
 	}
+	free(pwname);
 	return sb.buf ? sb_detach(&sb) : xstrdup("");
 }

@@ -813,7 +813,7 @@ void lint_run_with(const struct world *w, const struct config *cfg,
 	if (!lint_stopped(&st))
 		lint_alias_domains(w, out);
 	if (!lint_stopped(&st))
-		lint_sendas(w, out);
+		lint_sendas(w, cfg, out);
 	struct strmap *maildirs = strmap_create(256);
 	lint_mailboxes(w, cfg, out, maildirs, &st);
 	lint_orphan_maildirs(w, out, maildirs, &st);

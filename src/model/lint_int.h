@@ -55,7 +55,7 @@ void lint_quota(const struct world *w, const struct config *cfg, struct lint_rep
 		const struct lint_stop *stop);
 
 /* lint_sendas.c: the sender login map against the rule and main.cf. */
-void lint_sendas(const struct world *w, struct lint_report *r);
+void lint_sendas(const struct world *w, const struct config *cfg, struct lint_report *r);
 
 /* lint_pgsql.c: the database's traps, read from the server's main.cf and
  * master.cf (the snapshot's replace them on backend pgsql); then the

@@ -9,6 +9,7 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/sendas.h"
+#include "vmailadm/source.h"
 #include "vmailadm/table.h"
 
 static void lint_sendas_problem(void *arg, const struct sendas_problem *p)
@@ -37,7 +38,7 @@ static void lint_sendas_problem(void *arg, const struct sendas_problem *p)
 	}
 }
 
-void lint_sendas(const struct world *w, struct lint_report *r)
+void lint_sendas(const struct world *w, const struct config *cfg, struct lint_report *r)
 {
 	const struct world_map *m = sendas_map(w);
 	if (!m || !sendas_present(w))
@@ -46,9 +47,12 @@ void lint_sendas(const struct world *w, struct lint_report *r)
 	const struct maincf *mc = world_maincf(w);
 	unsigned line = 0;
 	if (!sendas_enabled(w)) {
+		/* on backend pgsql the server's map, not the snapshot's link */
+		char *name = source_text(cfg, m->ref.path, 0);
 		lint_add(r, "sendas-not-enabled", LINT_WARNING, m->ref.path, 0, NULL,
 			 _("the sender login map %s exists, but main.cf does not name it (smtpd_sender_login_maps): any client that logs in may use any sender address"),
-			 m->ref.path);
+			 name);
+		free(name);
 		lint_fix(r, _("vmailadm sendas enable"));
 	} else if (!sendas_restriction_param(w)) {
 		maincf_raw(mc, "smtpd_sender_login_maps", &line);

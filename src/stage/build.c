@@ -39,7 +39,7 @@ int build_start(struct run *r, struct build *b, const char *type, const char *pr
 	memcpy(b->argv, words, n * sizeof *words);
 	free(words);
 	b->argv[n] = xstrdup("-c");
-	b->argv[n + 1] = xstrdup(r->cfg->postfix_dir);
+	b->argv[n + 1] = xstrdup(config_postfix_conf_dir(r->cfg));
 	b->argv[n + 2] = xasprintf("%s:%s", type, b->src.path);
 	b->tmpdb = xasprintf("%s%s", b->src.path, table_type_built_suffix(type));
 	b->db = xasprintf("%s%s", b->src.target, table_type_built_suffix(type));

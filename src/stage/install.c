@@ -236,7 +236,7 @@ static int install_verify_map(struct run *r, struct written *w)
 	struct mapcheck keys = { 0 };
 	mapcheck_changed(sb_str(old), old->len, sb_str(cur), cur->len, aliases, &keys);
 	double t0 = commit_now(), seconds;
-	int rc = mapcheck_verify(w->program, r->cfg->postfix_dir, w->type, w->f->path, aliases, &keys,
+	int rc = mapcheck_verify(w->program, config_postfix_conf_dir(r->cfg), w->type, w->f->path, aliases, &keys,
 				 &seconds, r->d);
 	if (keys.n) {
 		commit_span_add(r, t0, seconds, true);

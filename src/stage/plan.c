@@ -339,7 +339,8 @@ void plan_describe_actions(const struct plan *p, const struct config *cfg, struc
 		const struct action *a = &p->actions[i];
 		switch (a->kind) {
 		case ACT_POSTMAP:
-			sb_addf(out, _("rebuild map %s:%s (postmap -c %s)\n"), a->detail, a->path, cfg->postfix_dir);
+			sb_addf(out, _("rebuild map %s:%s (postmap -c %s)\n"), a->detail, a->path,
+				config_postfix_conf_dir(cfg));
 			break;
 		case ACT_POSTALIAS:
 			sb_addf(out, _("rebuild aliases %s:%s (postalias)\n"), a->detail, a->path);

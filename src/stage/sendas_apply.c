@@ -245,7 +245,9 @@ int apply_sendas_enable(struct stage *s, struct world *w, const struct op *op, s
 	if (master < 0)
 		return -1;
 	if (maps && restricted && master == 0) {
-		diag_error(d, world_maincf_path(w), 0, _("send-as is already enabled: main.cf sets smtpd_sender_login_maps and %s holds a sender login mismatch restriction"),
+		unsigned line = 0;   /* where the restriction is */
+		maincf_raw(mc, sendas_restriction_param(w), &line);
+		diag_error(d, world_maincf_path(w), line, _("send-as is already enabled: main.cf sets smtpd_sender_login_maps and %s holds a sender login mismatch restriction"),
 			   sendas_restriction_param(w));
 		return -1;
 	}

@@ -788,6 +788,11 @@ const char *config_origin(const struct config *c, const char *name)
 	return w ? w : "default";
 }
 
+const char *config_postfix_conf_dir(const struct config *c)
+{
+	return c->server_postfix_dir ? c->server_postfix_dir : c->postfix_dir;
+}
+
 void config_set_derived(struct config *c, const char *name, const char *value, const char *origin)
 {
 	const struct setting *s = settings_find(name);

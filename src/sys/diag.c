@@ -80,18 +80,35 @@ static const char *level_name(enum diag_level level)
 	return "?";
 }
 
+static const struct diag_namer *namer;
+
+void diag_set_namer(const struct diag_namer *n)
+{
+	namer = n;
+}
+
 char *diag_format(const struct diag *g)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (g->file) {
-		sb_add_printable(&sb, g->file, strlen(g->file));
-		if (g->line)
-			sb_addf(&sb, ":%u", g->line);
+	const char *file = g->file, *msg = g->msg;
+	unsigned line = g->line;
+	char *named = file && namer ? namer->file(file, &line) : NULL;
+	char *text = namer ? namer->text(msg) : NULL;
+	if (named)
+		file = named;
+	if (text)
+		msg = text;
+	if (file) {
+		sb_add_printable(&sb, file, strlen(file));
+		if (line)
+			sb_addf(&sb, ":%u", line);
 		sb_adds(&sb, ": ");
 	}
 	sb_adds(&sb, level_name(g->level));
 	sb_adds(&sb, ": ");
-	sb_add_printable(&sb, g->msg, strlen(g->msg));
+	sb_add_printable(&sb, msg, strlen(msg));
+	free(named);
+	free(text);
 	return sb_detach(&sb);
 }
 

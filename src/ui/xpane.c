@@ -103,7 +103,7 @@ static void xpane_recheck(struct ui *ui, struct xpane *X)
 	X->due = 0;
 	if (world_load(ui->cfg, &w, &d) < 0) {
 		diags_free(&d);
-		ui_status(ui, ROLE_ERROR, _("exercise: cannot read %s/main.cf"), ui->cfg->postfix_dir);
+		ui_status(ui, ROLE_ERROR, _("exercise: cannot read %s/main.cf"), config_postfix_conf_dir(ui->cfg));
 		return;
 	}
 	diags_free(&d);

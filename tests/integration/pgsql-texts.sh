@@ -1,0 +1,73 @@
+#!/bin/sh
+# backend: pgsql, the texts a user reads (issue 18): the model is read
+# from a snapshot directory (state_dir/pgsql/snapshot.PID, deleted at
+# exit), so a text naming one of its files names a file that is gone when
+# it is read. Every text names the server's file instead (source.h): the
+# server's main.cf at the server's line (the snapshot keeps the server's
+# numbering), its sender login map, its Postfix directory for postmap -c,
+# the database's table for a row. Checked on the commands that name them:
+# sendas enable when it is already enabled, sendas disable when it is
+# not, lint's sendas-not-enabled (both forms, text and JSON), the plan of
+# an edit of the sender login map, a mailbox rename's note.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+. "${top_srcdir:-.}/tests/integration/pglib.sh"
+pg_test_start
+pg_demo
+printf 'backend: pgsql\npgsql_conninfo: "%s"\ndoveadm: /bin/true\n' "$CI" >>"$Y"
+PF=$T/demo/etc/postfix
+O=$T/out
+: >"$O"
+# run DESC ARGS...: vmailadm's output, kept in $T/last and in $O
+run() {
+	_d=$1
+	shift
+	v "$@" >"$T/last" 2>&1
+	printf '== %s\n' "$_d" >>"$O"
+	cat "$T/last" >>"$O"
+}
+
+run "sendas enable" sendas enable
+run "sendas enable again" sendas enable
+rl=$(grep -n '^smtpd_sender_restrictions' "$PF/main.cf" | cut -d: -f1)
+grep -q "^$PF/main.cf:$rl: error: send-as is already enabled" "$T/last" &&
+	ok "already enabled: the server's main.cf, at the restriction's line ($rl)" ||
+	fail "already enabled: $(cat "$T/last")"
+
+# The map named, the restriction gone (by hand): lint at the map's line.
+sed -i '/^smtpd_sender_restrictions/d' "$PF/main.cf"
+ml=$(grep -n '^smtpd_sender_login_maps' "$PF/main.cf" | cut -d: -f1)
+run "lint, no restriction" lint
+grep -q "^$PF/main.cf:$ml: warning: \[sendas-not-enabled\] smtpd_sender_login_maps is set" "$T/last" &&
+	ok "sendas-not-enabled: the server's main.cf, at its line ($ml)" ||
+	fail "sendas-not-enabled (line $ml): $(grep sendas "$T/last")"
+run "lint --json, no restriction" lint --json
+python3 -c 'import json, sys
+p = [x for x in json.load(open(sys.argv[1])) if x["rule"] == "sendas-not-enabled"]
+assert [(x["file"], x["line"]) for x in p] == [(sys.argv[2], int(sys.argv[3]))], p' \
+	"$T/last" "$PF/main.cf" "$ml" && ok "lint --json: the same file and line" ||
+	fail "lint --json: $(grep -A4 sendas-not "$T/last")"
+
+# The map exists, main.cf does not name it.
+run "sendas disable" sendas disable
+run "sendas disable again" sendas disable
+grep -q "^$PF/main.cf: error: send-as is not enabled" "$T/last" &&
+	ok "not enabled: the server's main.cf" || fail "not enabled: $(cat "$T/last")"
+run "lint, map not named" lint
+grep -q "^$PF/sender_login: warning: \[sendas-not-enabled\] the sender login map $PF/sender_login exists" "$T/last" &&
+	ok "sendas-not-enabled: the server's sender login map, in the file and the text" ||
+	fail "map not named: $(grep sendas "$T/last")"
+run "lint --json, map not named" lint --json
+
+# A plan that rebuilds the map: postmap -c the server's directory.
+run "sendas allow --dry-run" sendas allow nobody@andromed.cloud johndoe@andromed.cloud --dry-run
+grep -q "^rebuild map hash:$PF/sender_login (postmap -c $PF)$" "$T/last" &&
+	ok "the plan: postmap -c the server's Postfix directory" || fail "postmap: $(grep postmap "$T/last")"
+run "mailbox rename --dry-run" mailbox rename johndoe@andromed.cloud jd@andromed.cloud --dry-run
+run "sendas allow" sendas allow nobody@andromed.cloud johndoe@andromed.cloud
+[ "$(postmap -q nobody@andromed.cloud "hash:$PF/sender_login")" = johndoe@andromed.cloud ] &&
+	ok "the map built with postmap -c the server's directory answers" ||
+	fail "sendas allow: $(cat "$T/last")"
+
+grep -q 'snapshot\.' "$O" && fail "a text names the snapshot: $(grep -B2 'snapshot\.' "$O" | head -12)" ||
+	ok "no text names the snapshot ($(grep -c '^== ' "$O") commands)"
+exit $((fails > 0))
