@@ -1,6 +1,7 @@
 /* The tracer of t (trace any address) and L (the mail log beside the
  * prediction): where the running Postfix sends mail. On backend pgsql
- * that is the database's maps, asked as Postfix asks them (pgtrace_open,
+ * that is the database's maps, asked as Postfix asks them (or, before db
+ * postfix-config is applied, the tables the server's main.cf names) (pgtrace_open,
  * the one the command line's trace and maillog --trace use), opened at
  * the first trace and kept (its connections too) until the interface
  * ends; elsewhere the tracer of the world shown, which the caller has. */
@@ -32,7 +33,9 @@ struct tracer *traceserver_for(struct ui *ui, struct tracer *shown, char **note)
 		}
 		diags_free(&d);
 	}
-	if (ui->staged)
+	if (!pgtrace_server_uses_db(ui->cfg))   /* db postfix-config not applied */
+		*note = xstrdup(_("(traced on the tables the server's main.cf names, which Postfix looks up: the database is not what it queries yet)"));
+	else if (ui->staged)
 		*note = xasprintf(ngettext("(asked of the database as Postfix asks it: the %zu staged change is not in it until committed)",
 					   "(asked of the database as Postfix asks it: the %zu staged changes are not in it until committed)",
 					   ui->staged), ui->staged);

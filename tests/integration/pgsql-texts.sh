@@ -8,7 +8,9 @@
 # the database's table for a row. Checked on the commands that name them:
 # sendas enable when it is already enabled, sendas disable when it is
 # not, lint's sendas-not-enabled (both forms, text and JSON), the plan of
-# an edit of the sender login map, a mailbox rename's note.
+# an edit of the sender login map, a mailbox rename's note. And trace
+# before db postfix-config is applied: over the flat tables the server's
+# main.cf names (what Postfix looks up), not the snapshot.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 pg_test_start
@@ -67,6 +69,28 @@ run "sendas allow" sendas allow nobody@andromed.cloud johndoe@andromed.cloud
 [ "$(postmap -q nobody@andromed.cloud "hash:$PF/sender_login")" = johndoe@andromed.cloud ] &&
 	ok "the map built with postmap -c the server's directory answers" ||
 	fail "sendas allow: $(cat "$T/last")"
+
+# trace while the server's main.cf still names the flat tables (db
+# postfix-config not applied): Postfix looks those up, so the trace is over
+# them, their lines named, and one note says the database is not what
+# Postfix queries yet. A mailbox committed to the database alone is not
+# one Postfix knows: the trace says so.
+v trace johndoe@andromed.cloud >"$T/trace" 2>"$T/trace.err"
+cat "$T/trace" "$T/trace.err" >>"$O"
+ml=$(grep -n '^johndoe@andromed.cloud' "$PF/vmailbox" | cut -d: -f1)
+grep -q "→ andromed.cloud/johndoe/  \[$PF/vmailbox:$ml\]$" "$T/trace" &&
+	[ "$(grep -c . "$T/trace.err")" = 1 ] &&
+	grep -q "^$PF/main.cf: note: names no pgsql: map: .*the database is not what Postfix queries yet" "$T/trace.err" &&
+	ok "trace: the server's flat tables at their lines, one note" ||
+	fail "trace on the flat tables: $(cat "$T/trace" "$T/trace.err")"
+printf 'correct-horse-battery\n' | v mailbox add newrow@andromed.cloud --password-stdin >"$T/last" 2>&1
+cat "$T/last" >>"$O"
+[ "$(pg_sql postfix "SELECT count(*) FROM mailbox WHERE username = 'newrow@andromed.cloud'")" = 1 ] ||
+	fail "mailbox add on pgsql: $(cat "$T/last")"
+v trace --short newrow@andromed.cloud >"$T/trace" 2>>"$O"
+cat "$T/trace" >>"$O"
+cut -f2 "$T/trace" | grep -qx maildir && fail "trace: a row Postfix does not read traced as delivered: $(cat "$T/trace")" ||
+	ok "trace: a mailbox in the database only is not one Postfix delivers to ($(cut -f2 "$T/trace"))"
 
 grep -q 'snapshot\.' "$O" && fail "a text names the snapshot: $(grep -B2 'snapshot\.' "$O" | head -12)" ||
 	ok "no text names the snapshot ($(grep -c '^== ' "$O") commands)"
