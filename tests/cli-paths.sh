@@ -1,6 +1,7 @@
 #!/bin/sh
 # The paths vmailadm writes (issue 10, defect 10): a relative table path in
-# main.cf is the Postfix configuration directory's, not the current one's;
+# main.cf is queue_directory's, where Postfix's daemons open it, not the
+# current directory's (nor, as it once was here, the configuration's);
 # a table outside the Postfix directory, or reached through a symlink below
 # it, is refused with nothing changed; a planted state/backups symlink does
 # not send the backups away; a configured top directory may be a symlink.
@@ -26,15 +27,27 @@ v() { "$VMAILADM" --config "$d/vmailadm.yaml" "$@"; }
 sums() { find "$d/etc" "$tmp/outside" -type f 2>/dev/null | sort | xargs sha256sum; }
 mkdir -p "$tmp/cwd" "$tmp/outside"
 
-# ---- a relative table path is the Postfix directory's ---------------------
+# ---- a relative table path is queue_directory's, as Postfix reads it ------
+# Every Postfix daemon chdirs to queue_directory before it opens its maps
+# (tests/integration/trace-vs-postfix.sh checks it with the real Postfix):
+# the table read is that one, never the current directory's
+# nor the one beside main.cf; it is outside the Postfix directory, so an
+# edit of it is refused, naming it, with nothing changed.
 fresh 1
+mkdir -p "$d/spool" && cp "$pf/virtual_alias" "$d/spool/virtual_alias" &&
+	printf 'rel@andromed.cloud admin@andromed.cloud\n' >>"$d/spool/virtual_alias" || exit 99
+cp "$pf/virtual_alias" "$tmp/cwd/virtual_alias"
 sed -i "s|^virtual_alias_maps = .*|virtual_alias_maps = hash:virtual_alias|" "$pf/main.cf"
-(cd "$tmp/cwd" && v alias add rel@andromed.cloud admin@andromed.cloud) >"$tmp/out" 2>&1 ||
-	no "alias add with a relative map: $(cat "$tmp/out")"
-grep -q '^rel@andromed.cloud' "$pf/virtual_alias" || no "rel@ is not in $pf/virtual_alias"
-[ -n "$(postmap -c "$pf" -q rel@andromed.cloud "hash:$pf/virtual_alias")" ] || no "rel@ is not in the .db"
-[ -z "$(ls -A "$tmp/cwd")" ] || no "vmailadm wrote into its current directory: $(ls -A "$tmp/cwd")"
-(cd "$tmp/cwd" && v show rel@andromed.cloud) >"$tmp/out" 2>&1 || no "show rel@: $(cat "$tmp/out")"
+printf 'queue_directory = %s/spool\n' "$d" >>"$pf/main.cf"
+(cd "$tmp/cwd" && v show rel@andromed.cloud) >"$tmp/out" 2>&1 && grep -q "$d/spool/virtual_alias" "$tmp/out" ||
+	no "show rel@ (queue_directory's table): $(cat "$tmp/out")"
+before=$(sums)
+(cd "$tmp/cwd" && v alias add rel2@andromed.cloud admin@andromed.cloud) >"$tmp/out" 2>&1 &&
+	no "a relative table (queue_directory's, outside $pf) was edited"
+grep -q "$d/spool/virtual_alias: error: is outside $pf" "$tmp/out" || no "no message naming the table: $(cat "$tmp/out")"
+[ "$(sums)" = "$before" ] && ! grep -q rel2 "$d/spool/virtual_alias" "$tmp/cwd/virtual_alias" ||
+	no "files changed though the commit was refused"
+rm "$tmp/cwd/virtual_alias"
 
 # ---- a table outside the Postfix directory is refused -------------------
 fresh 2

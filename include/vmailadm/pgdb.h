@@ -38,11 +38,13 @@ int pgdb_check(struct pgdb *db, struct strbuf *out, struct diags *d);
  * catch-alls, the alias domains (alias_domain rows), one line a row in plan ("+ mailbox u@d maildir=... "; a
  * password shows as "(set)"). Unless dry_run, inserted in one SERIALIZABLE
  * transaction with a PostfixAdmin log row and a vmailadm change set, or
- * not at all. What the schema cannot hold is a warning naming it. *nrows
+ * not at all. What the schema cannot hold is a warning naming it (a
+ * passwd-file uid or gid other than uid and gid, vmail_uid and vmail_gid,
+ * which the database's user_query gives every user). *nrows
  * gets the number of rows. 0 or -1. */
 struct world;
-int pgdb_import(struct pgdb *db, const struct world *w, bool dry_run, const char *who,
-		struct strbuf *plan, size_t *nrows, struct diags *d);
+int pgdb_import(struct pgdb *db, const struct world *w, long uid, long gid, bool dry_run,
+		const char *who, struct strbuf *plan, size_t *nrows, struct diags *d);
 
 /* Write the database's active accounts as a single server's flat files,
  * new files in dir (virtual_domains, vmailbox, virtual_alias, users: the

@@ -107,7 +107,8 @@ static int db_import(struct cli *cli, const struct db_opts *o)
 	struct diags d = DIAGS_INIT;
 	struct strbuf plan = STRBUF_INIT;
 	size_t n;
-	int rc = pgdb_import(db, w, o->dry_run, state_user_name(), &plan, &n, &d);
+	int rc = pgdb_import(db, w, cli_config(cli)->vmail_uid, cli_config(cli)->vmail_gid,
+			     o->dry_run, state_user_name(), &plan, &n, &d);
 	pgdb_close(&db);
 	world_free(&w);
 	fputs(sb_str(&plan), stdout);

@@ -2,11 +2,13 @@
  * shown first (one line a row, never a password hash), then inserted in
  * one SERIALIZABLE transaction with a log row and a change set: all or
  * nothing. What the schema cannot hold (a passwd-file field other than the
- * quota rule, an unhosted domain's entry) is named, not silently dropped;
+ * quota rule, a line's own uid or gid, an unhosted domain's entry) is named, not silently dropped;
  * so is a table that cannot be rows (a regexp: or pcre: table: it stays a
  * file, keptmaps.c). */
 #include "config.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include "pgdb_int.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/pwfile.h"
@@ -118,8 +121,52 @@ static int insert_rows(struct pgdb *db, const struct pgrows *r, struct diags *d)
 	return rc;
 }
 
-int pgdb_import(struct pgdb *db, const struct world *w, bool dry_run, const char *who,
-		struct strbuf *plan, size_t *nrows, struct diags *d)
+/* A passwd-file uid or gid field as a number: digits, or a user or group
+ * name as Dovecot takes it; -1 when it names nobody. */
+static long import_id(const char *field, bool group)
+{
+	char *end;
+	long n = strtol(field, &end, 10);
+	if (end != field && !*end && n >= 0)
+		return n;
+	if (group) {
+		const struct group *g = getgrnam(field);
+		return g ? (long)g->gr_gid : -1;
+	}
+	const struct passwd *pw = getpwnam(field);
+	return pw ? (long)pw->pw_uid : -1;
+}
+
+/* A passwd-file line's uid and gid: the schema has no column for them;
+ * Dovecot's user_query (db dovecot-config) gives every user vmail_uid and
+ * vmail_gid, and db export writes those. A line whose own differ is
+ * named (file and line), not replaced silently; an empty field (Dovecot's
+ * default then) is not. */
+static void import_ids_warn(const struct world *w, long uid, long gid, struct diags *d)
+{
+	size_t n;
+	const struct mailbox *b = world_mailboxes(w, &n);
+	const char *file = doc_name(pwfile_doc(world_pwfile(w)));
+	for (size_t i = 0; i < n; i++, b++) {
+		const struct pwfile_entry *pw = b->pw;
+		const struct domain *dom = world_domain_find(w, b->domain);
+		if (!pw || !dom || !(dom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS)))
+			continue;   /* no row (rowset.c says why) */
+		const char *names[] = { "uid", "gid" }, *vals[] = { pw->uid, pw->gid };
+		const char *settings[] = { "vmail_uid", "vmail_gid" };
+		long want[] = { uid, gid };
+		for (size_t k = 0; k < 2; k++)
+			if (vals[k] && *vals[k] && import_id(vals[k], k == 1) != want[k])
+				diag_warn(d, file, pw->line,
+					  _("%s: passwd-file %s %s is not %s (%ld): the database has no "
+					    "column for it, and Dovecot's user_query (db dovecot-config) "
+					    "gives every user %ld"),
+					  b->address, names[k], vals[k], settings[k], want[k], want[k]);
+	}
+}
+
+int pgdb_import(struct pgdb *db, const struct world *w, long uid, long gid, bool dry_run,
+		const char *who, struct strbuf *plan, size_t *nrows, struct diags *d)
 {
 	*nrows = 0;
 	char *had = pgdb_value(db, "SELECT count(*) FROM domain", NULL);
@@ -139,6 +186,7 @@ int pgdb_import(struct pgdb *db, const struct world *w, bool dry_run, const char
 	}
 	struct pgrows r = { 0 };
 	pgrows_from_world(w, &r, d);
+	import_ids_warn(w, uid, gid, d);
 	pgdb_keptmaps_report(world_maincf(w), world_maincf_path(w), d);
 	pgrows_print(&r, plan);
 	*nrows = r.n;

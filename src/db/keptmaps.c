@@ -76,6 +76,25 @@ static bool keptmaps_seen(char **seen, size_t n, const char *it)
 static void keptmaps_param(const struct kept_param *kp, const struct maincf *mc, const char *dir,
 			   const char *maincf_path, struct strbuf *out, struct diags *d);
 
+/* A kept table named by a relative path: Postfix's daemons open it from
+ * queue_directory, where each runs (as the model reads it: load_maps.c),
+ * so it is that directory's file on every server that is to find it. */
+static void keptmaps_relative(const struct maincf *mc, const char *it, const char *param,
+			      const char *maincf_path, unsigned line, struct diags *d)
+{
+	struct table_ref ref;
+	if (table_ref_parse(it, &ref) && ref.path && ref.path[0] != '/') {
+		char *qdir = maincf_get(mc, "queue_directory");
+		diag_warn(d, maincf_path, line,
+			  _("%s (%s): a relative path: Postfix's daemons open it from queue_directory "
+			    "(%s/%s), not from main.cf's directory; put it there on every server, or "
+			    "name it by its absolute path"),
+			  it, param, qdir, ref.path);
+		free(qdir);
+	}
+	table_ref_free(&ref);
+}
+
 void pgdb_keptmaps_report(const struct maincf *mc, const char *maincf_path, struct diags *d)
 {
 	char **seen = NULL;
@@ -104,6 +123,7 @@ void pgdb_keptmaps_report(const struct maincf *mc, const char *maincf_path, stru
 					    "of it is imported; it stays as main.cf names it, on every "
 					    "server (db postfix-config keeps it in its place in the list)"),
 					  items[i], params[p].name);
+			keptmaps_relative(mc, items[i], params[p].name, maincf_path, line, d);
 		}
 		maincf_list_free(items);
 		free(value);

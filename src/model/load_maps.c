@@ -81,8 +81,8 @@ struct aliases *load_sysaliases(const struct config *cfg, const struct doc_sourc
 /* A map reference main.cf names (param, on line): ref parsed, *is_inline
  * for an inline:{...} map; false, with a warning, when vmailadm cannot
  * read its type (ref is freed then). */
-static bool load_map_ref(const char *spec, const char *maincf, unsigned line, const char *param,
-			 struct table_ref *ref, bool *is_inline, struct diags *d)
+static bool load_map_ref(const char *spec, const char *maincf, const char *queue_dir, unsigned line,
+			 const char *param, struct table_ref *ref, bool *is_inline, struct diags *d)
 {
 	memset(ref, 0, sizeof *ref);
 	bool ok = table_ref_parse(spec, ref);
@@ -94,19 +94,21 @@ static bool load_map_ref(const char *spec, const char *maincf, unsigned line, co
 		table_ref_free(ref);
 		return false;
 	}
-	load_ref_resolve(ref, maincf);
+	load_ref_resolve(ref, queue_dir);
 	return true;
 }
 
-void load_ref_resolve(struct table_ref *ref, const char *maincf)
+void load_ref_resolve(struct table_ref *ref, const char *queue_dir)
 {
-	if (!ref->path || ref->path[0] == '/' || !maincf)
+	if (!ref->path || ref->path[0] == '/' || !queue_dir || !*queue_dir)
 		return;
-	/* Postfix opens a relative table path from its configuration directory,
-	 * where main.cf is; never from whatever directory vmailadm runs in. */
-	const char *slash = strrchr(maincf, '/');
-	char *abs = slash ? xasprintf("%.*s/%s", (int)(slash - maincf), maincf, ref->path)
-			  : xasprintf("./%s", ref->path);
+	/* Postfix's daemons open a relative table path from the directory
+	 * they run in: every one chdirs to queue_directory before it opens
+	 * its maps (single_server.c, multi_server.c ...: "Run pre-jail
+	 * initialization"), and a chrooted one is jailed there too. Never
+	 * main.cf's directory, nor whatever directory vmailadm runs in. */
+	char *abs = xasprintf("%s%s%s", queue_dir,
+			      queue_dir[strlen(queue_dir) - 1] == '/' ? "" : "/", ref->path);
 	free(ref->path);
 	ref->path = abs;
 }
@@ -126,6 +128,13 @@ static struct table *load_shared_table(const struct load_maps *lm, const struct 
 			return o->table;
 	}
 	return NULL;
+}
+
+/* lm's base for relative table paths, from mc (once). */
+static void load_queue_dir(struct load_maps *lm, const struct maincf *mc)
+{
+	if (!lm->queue_dir && mc)
+		lm->queue_dir = maincf_get(mc, "queue_directory");
 }
 
 /* The contents of a new map m: an inline table, a pattern table (a
@@ -168,7 +177,8 @@ static long load_map(struct load_maps *lm, const char *spec, unsigned role, cons
 	bool is_inline;
 	struct diags quiet = DIAGS_INIT;
 	bool ext = lm->external && lm->external(spec);
-	bool ok = load_map_ref(spec, lm->maincf, line, param, &ref, &is_inline, ext ? &quiet : d);
+	bool ok = load_map_ref(spec, lm->maincf, lm->queue_dir, line, param, &ref, &is_inline,
+			       ext ? &quiet : d);
 	diags_free(&quiet);
 	if (!ok)
 		return -1;
@@ -248,6 +258,7 @@ static void load_domain_param(struct load_maps *lm, const struct maincf *mc, con
 void load_maps_read(struct load_maps *lm, const struct maincf *mc, load_domain_item_fn *item,
 		    void *ctx, struct diags *d)
 {
+	load_queue_dir(lm, mc);
 	load_address_maps(lm, mc, "virtual_mailbox_maps", MAP_VIRTUAL_MAILBOX, d);
 	load_address_maps(lm, mc, "virtual_alias_maps", MAP_VIRTUAL_ALIAS, d);
 	load_domain_param(lm, mc, "mydestination", DOMAIN_LOCAL, MAP_MYDESTINATION, item, ctx, d);
@@ -262,6 +273,7 @@ void load_maps_read(struct load_maps *lm, const struct maincf *mc, load_domain_i
 void load_sender_maps(struct load_maps *lm, const struct maincf *mc, const struct config *cfg,
 			     struct diags *d)
 {
+	load_queue_dir(lm, mc);
 	load_address_maps(lm, mc, "smtpd_sender_login_maps", MAP_SENDER_LOGIN, d);
 	for (size_t i = 0; i < lm->n; i++)
 		if (lm->v[i]->roles & MAP_SENDER_LOGIN)
@@ -293,6 +305,8 @@ void load_maps_free(struct load_maps *lm)
 		free(lm->unreadable[i]);
 	free(lm->unreadable);
 	lm->unreadable = NULL;
+	free(lm->queue_dir);
+	lm->queue_dir = NULL;
 	lm->nunreadable = 0;
 	free(lm->v);
 	free(lm->idx);

@@ -77,6 +77,8 @@ struct load_maps {
 	bool use_index;             /* indexed tables and lists through tableidx
 	                             * (trace_open): their world_map has no table */
 	const char *maincf;         /* main.cf's path, for messages */
+	char *queue_dir;            /* main.cf's queue_directory: where Postfix's
+	                             * daemons run, a relative table path's base */
 	/* trace_open: map types its database reader reads: no warning, and a
 	 * domain-list item of that type is passed to the item function with
 	 * m NULL (the reader decides). NULL: none. */
@@ -110,7 +112,7 @@ struct tableidx *load_maps_idx(const struct load_maps *lm, size_t i);
 void load_maps_free(struct load_maps *lm);
 /* A relative table path (hash:virtual) made absolute against the directory
  * of maincf, as Postfix reads it (every map reference goes through it). */
-void load_ref_resolve(struct table_ref *ref, const char *maincf);
+void load_ref_resolve(struct table_ref *ref, const char *queue_dir);
 /* cfg's aliases file (missing: empty plus a note); never NULL. */
 struct aliases *load_sysaliases(const struct config *cfg, const struct doc_source *src,
 				struct diags *d);

@@ -246,6 +246,7 @@ static struct tmap **param_maps(struct tracer *t, const char *param, size_t *n, 
 	*line = 0;
 	maincf_raw(t->mc, param, line);
 	char *value = maincf_get(t->mc, param);
+	char *qdir = maincf_get(t->mc, "queue_directory");
 	size_t cnt;
 	char **items = maincf_split_list(value, &cnt);
 	struct tmap **v = xcalloc(cnt + 1, sizeof *v);
@@ -254,7 +255,7 @@ static struct tmap **param_maps(struct tracer *t, const char *param, size_t *n, 
 		struct table_ref ref;
 		memset(&ref, 0, sizeof ref);
 		table_ref_parse(items[i], &ref);
-		load_ref_resolve(&ref, t->maincf);
+		load_ref_resolve(&ref, qdir);
 		struct tmap *m = NULL;
 		if (strncmp(items[i], "static:", 7) == 0) {
 			t->extra = xreallocarray(t->extra, t->nextra + 1, sizeof *t->extra);
@@ -283,6 +284,7 @@ static struct tmap **param_maps(struct tracer *t, const char *param, size_t *n, 
 			v[(*n)++] = m;
 	}
 	maincf_list_free(items);
+	free(qdir);
 	free(value);
 	return v;
 }

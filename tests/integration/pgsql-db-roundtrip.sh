@@ -14,7 +14,8 @@
 #   place of the originals (the pcre tables where they were), imported into
 #   a second database and exported again give the same bytes.
 # - The basic tree: a passwd-file home is named by import (file:line), its
-#   mbox box is a row.
+#   mbox box is a row; so is a line's own uid and gid; a pattern table
+#   named by a relative path is said to be queue_directory's.
 # - On backend pgsql, main.cf's lists as db postfix-config prints them, the
 #   model read from the database sees the pcre tables in their places:
 #   lint finds in them what it found on the flat files.
@@ -159,6 +160,25 @@ echo "$out" | grep -qx "$B/etc/dovecot/users:2: warning: johndoe@andromed.cloud:
 	echo "$out" | grep -q '^+ mailbox admin@andromed.cloud password=(none) maildir=andromed.cloud/admin quota=0 ' &&
 	ok "basic: the passwd-file home named (file and line), the mbox box a row" ||
 	fail "basic import: $(echo "$out" | grep -i 'warning\|admin@andromed')"
+# A line's own uid and gid (janedoe's, line 3), which no column holds and
+# Dovecot's user_query replaces by vmail_uid/vmail_gid (5000): named with
+# file and line. A regexp table named by a relative path, opened by
+# Postfix's daemons from queue_directory: said, and read from there.
+sed -i 's/^\(janedoe@andromed.cloud:[^:]*\):5000:5000:/\1:5001:mail:/' "$B/etc/dovecot/users"
+mkdir "$B/spool" && printf '/^rel@andromed\\.cloud$/ johndoe@andromed.cloud\n' >"$B/spool/rel.regexp" || exit 99
+postconf -c "$B/etc/postfix" -e "queue_directory = $B/spool" \
+	"virtual_alias_maps = hash:$B/etc/postfix/virtual, regexp:rel.regexp" || exit 99
+out=$("$VMAILADM" --config "$B/vmailadm.yaml" db import --dry-run --conninfo "host=$PG_SOCK dbname=basic user=postgres" 2>&1)
+mg=$(getent group mail | cut -d: -f3)
+echo "$out" | grep -qx "$B/etc/dovecot/users:3: warning: janedoe@andromed.cloud: passwd-file uid 5001 is not vmail_uid (5000): the database has no column for it, and Dovecot's user_query (db dovecot-config) gives every user 5000" &&
+	{ [ "$mg" = 5000 ] || echo "$out" | grep -q "^$B/etc/dovecot/users:3: warning: janedoe@andromed.cloud: passwd-file gid mail is not vmail_gid (5000)"; } &&
+	[ "$(echo "$out" | grep -c 'passwd-file [ug]id')" = 2 ] &&
+	ok "basic: a line's own uid and gid named (file and line), the others' 5000 not" ||
+	fail "uid/gid: $(echo "$out" | grep -i 'warning')"
+echo "$out" | grep -q "main.cf:[0-9]*: warning: regexp:rel.regexp (virtual_alias_maps): a relative path: Postfix's daemons open it from queue_directory ($B/spool/rel.regexp)" &&
+	"$VMAILADM" --config "$B/vmailadm.yaml" trace --short rel@andromed.cloud 2>/dev/null | cut -f3 | grep -qx johndoe@andromed.cloud &&
+	ok "basic: a relative regexp table: said, and traced from queue_directory" ||
+	fail "relative table: $(echo "$out" | grep -i 'rel.regexp') / $("$VMAILADM" --config "$B/vmailadm.yaml" trace --short rel@andromed.cloud 2>&1)"
 
 # The tree moved onto the database: main.cf's lists as db postfix-config
 # prints them (the pcre tables in their places), backend pgsql. The model

@@ -13,6 +13,8 @@
 # a domain in two classes; PCRE-only syntax, "if" blocks, "!/re/", the i
 # flag; regexp's "/p1/!/p2/" and pcre skipping it; an "if" Postfix cannot
 # compile, a stray "endif", an "if" never closed).
+# Variant B (below) also names a regexp table by a relative path (Postfix
+# reads queue_directory's).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${VMAILADM:=./vmailadm}"
@@ -430,7 +432,12 @@ postconf -c "$pf" -e \
 	"alias_maps = hash:$SB_DIR/etc/aliases" \
 	"alias_database = hash:$SB_DIR/etc/aliases" \
 	"mail_spool_directory = $SB/mailspool" \
-	"virtual_alias_maps = hash:$pf/virtual_alias, regexp:$pf/virtual_alias.regexp" || exit 99
+	"virtual_alias_maps = hash:$pf/virtual_alias, regexp:$pf/virtual_alias.regexp, regexp:rel.regexp" || exit 99
+# A table named by a relative path: Postfix's daemons open it from
+# queue_directory, where they run; the file of that name beside main.cf is
+# a decoy neither Postfix nor the tracer may read.
+printf '/^relq@andromed\\.cloud$/    johndoe@andromed.cloud\n' >"$(postconf -c "$pf" -h queue_directory)/rel.regexp"
+printf '/^relq@andromed\\.cloud$/    janedoe@andromed.cloud\n' >"$pf/rel.regexp"
 touch -d "@$(($(date +%s) - 5))" "$pf/main.cf"
 postalias -c "$pf" "hash:$SB_DIR/etc/aliases" || exit 99
 sandbox_postmap_all || exit 99
@@ -438,6 +445,7 @@ sandbox_start || exit 99
 
 cat >"$tmp/B.addrs" <<'EOF'
 johndoe@andromed.cloud
+relq@andromed.cloud
 johndoe-x@andromed.cloud
 johndoe+x@andromed.cloud
 johndoe+-x@andromed.cloud

@@ -16,6 +16,7 @@
 #include "vmailadm/pwfile.h"
 #include "vmailadm/model.h"
 #include "vmailadm/strbuf.h"
+#include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
 
 /* ---- fixture trees ---- */
@@ -455,6 +456,60 @@ static void test_class_names(void)
 	CU_ASSERT_STRING_EQUAL(model_catchall_map_name(CATCHALL_IN_MAILBOX_MAP), "mailbox");
 }
 
+/* ---- a relative table path: from queue_directory, as Postfix's daemons ---- */
+
+static void put(const char *rel, const char *text, const char *mode)
+{
+	FILE *fp = fopen(wt_path(rel), mode);
+	CU_ASSERT_FATAL(fp != NULL);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* Every Postfix daemon chdirs to queue_directory before it opens its
+ * maps: "regexp:relalias" is queue_directory/relalias, not the file of
+ * that name beside main.cf. The world and the tracer read that one. */
+static void test_relative_table(void)
+{
+	struct config *cfg = tree_make("basic");
+	CU_ASSERT_FATAL(cfg != NULL);
+	mkdir(wt_path("spool"), 0755);
+	char *more = xasprintf("queue_directory = %s/spool\n"
+			       "virtual_alias_maps = hash:%s/etc/postfix/virtual, regexp:relalias\n",
+			       wt_dir, wt_dir);
+	put("etc/postfix/main.cf", more, "a");
+	free(more);
+	put("spool/relalias", "/^spooled@andromed\\.cloud$/ johndoe@andromed.cloud\n", "w");
+	put("etc/postfix/relalias", "/^beside@andromed\\.cloud$/ johndoe@andromed.cloud\n", "w");
+	struct diags d = DIAGS_INIT;
+	struct world *w = NULL;
+	CU_ASSERT_EQUAL_FATAL(world_load(cfg, &w, &d), 0);
+	bool found = false;
+	for (size_t i = 0; i < world_map_count(w); i++)
+		if (world_map(w, i)->ref.path && strstr(world_map(w, i)->ref.path, "relalias")) {
+			char *want = xasprintf("%s/spool/relalias", wt_dir);
+			CU_ASSERT_STRING_EQUAL(world_map(w, i)->ref.path, want);
+			free(want);
+			found = true;
+		}
+	CU_ASSERT_TRUE(found);
+	struct tracer *t = trace_open(cfg, &d);
+	CU_ASSERT_FATAL(t != NULL);
+	struct trace_result r;
+	trace_address(t, "spooled@andromed.cloud", &r);
+	CU_ASSERT_EQUAL_FATAL(r.ndests, 1);
+	CU_ASSERT_STRING_EQUAL(r.dests[0].address, "johndoe@andromed.cloud");
+	trace_result_free(&r);
+	trace_address(t, "beside@andromed.cloud", &r);   /* the catch-all's */
+	CU_ASSERT_EQUAL_FATAL(r.ndests, 1);
+	CU_ASSERT_STRING_EQUAL(r.dests[0].address, "admin@andromed.cloud");
+	trace_result_free(&r);
+	trace_free(&t);
+	world_free(&w);
+	diags_free(&d);
+	wt_cfg_free(cfg);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -469,6 +524,7 @@ int main(void)
 		{ "quota rules", test_quota_parse },
 		{ "quota fields of Dovecot 2.3 and 2.4", test_quota_fields },
 		{ "stable class names", test_class_names },
+		{ "a relative table path is queue_directory's", test_relative_table },
 		CU_TEST_INFO_NULL,
 	};
 	int rc = cu_run("model", tests);
