@@ -120,6 +120,52 @@ static void mailbox_rows(const struct world *w, struct pgrows *r, struct diags *
 	}
 }
 
+/* An alias domain's lines out of step with its target (lint's
+ * aliasdom-out-of-step): one alias_domain row reaches every address of the
+ * target and none it lacks, so a missing line becomes an accepted address
+ * and a dangling line goes; both named (the round trip test found them
+ * changed silently): the missing ones in one warning, the dangling ones
+ * each at its line. */
+struct aliasdom_step {
+	struct diags *d;
+	char *first;         /* the first missing address (the report's is freed) */
+	const char *file;    /* where the alias domain's lines are */
+	unsigned line;
+	size_t missing;
+};
+
+static void aliasdom_step_warn(void *arg, const struct aliasdom_problem *p)
+{
+	struct aliasdom_step *st = arg;
+	if (p->fault == ALIASDOM_MISSING) {
+		if (!st->missing++) {
+			st->first = xstrdup(p->address);
+			st->file = p->file;
+			st->line = p->line;
+		}
+	} else if (p->fault == ALIASDOM_DANGLING) {
+		diag_warn(st->d, p->file, p->line,
+			  _("%s: a line of the alias domain %s for an address %s does not have: "
+			    "not imported (the alias_domain row reaches only %s's addresses)"),
+			  p->address, p->ad->domain, p->ad->target, p->ad->target);
+	}
+}
+
+static void aliasdom_step_check(const struct world *w, const struct aliasdom *ad, struct diags *d)
+{
+	struct aliasdom_step st = { .d = d };
+	aliasdom_check(w, ad, aliasdom_step_warn, &st);
+	if (st.missing)
+		diag_warn(d, st.file, st.line,
+			  ngettext("%s: an alias domain of %s without a line for %zu of its addresses "
+				   "(%s): on the database its alias_domain row accepts it too",
+				   "%s: an alias domain of %s without a line for %zu of its addresses "
+				   "(%s first): on the database its alias_domain row accepts them too",
+				   st.missing),
+			  ad->domain, ad->target, st.missing, st.first);
+	free(st.first);
+}
+
 /* An alias domain of the files (aliasdom.h) is one alias_domain row
  * beside its domain row; its lines are what the database's alias-domain
  * queries compute (pgmaps.c), so they are no alias rows. A target whose
@@ -135,6 +181,7 @@ static void aliasdom_rows(const struct world *w, struct pgrows *r, struct strmap
 		row_set(x, "alias_domain", ads[i].domain, false);
 		row_set(x, "target_domain", ads[i].target, false);
 		strmap_put(mirrors, ads[i].domain, (void *)1);
+		aliasdom_step_check(w, &ads[i], d);
 		const struct domain *t = world_domain_find(w, ads[i].target);
 		if (ads[i].wildcard && t && !t->catchall_alias)
 			diag_warn(d, ads[i].wildcard->file, ads[i].wildcard->line,
@@ -191,13 +238,36 @@ static void alias_rows(const struct world *w, struct pgrows *r, const struct str
 	}
 }
 
+/* A domain listed as a virtual alias domain and a virtual mailbox domain
+ * is an alias domain for Postfix (resolve.c's order): its mailboxes get
+ * no mail ("User unknown in virtual alias table"). The database has one
+ * kind of domain, whose mailboxes the mailbox query finds: that change is
+ * named, not made silently (the round trip test found it). */
+static void domain_class_warn(const struct domain *dom, struct diags *d)
+{
+	if (dom->class != DOMAIN_VIRTUAL_ALIAS || !(dom->classes & DOMAIN_VIRTUAL_MAILBOX) ||
+	    !dom->nmailboxes)
+		return;
+	const struct domain_listing *l = dom->nlistings ? &dom->listings[0] : NULL;
+	diag_warn(d, l ? l->file : NULL, l ? l->line : 0,
+		  ngettext("%s: a virtual alias domain and a virtual mailbox domain, so Postfix "
+			   "delivers nothing to its %zu mailbox; in the database it is one domain, "
+			   "and its mailbox receives mail",
+			   "%s: a virtual alias domain and a virtual mailbox domain, so Postfix "
+			   "delivers nothing to its %zu mailboxes; in the database it is one domain, "
+			   "and its mailboxes receive mail", dom->nmailboxes),
+		  dom->name, dom->nmailboxes);
+}
+
 void pgrows_from_world(const struct world *w, struct pgrows *r, struct diags *d)
 {
 	size_t n;
 	const struct domain *dom = world_domains(w, &n);
 	for (size_t i = 0; i < n; i++)
-		if (hosted(&dom[i]))
+		if (hosted(&dom[i])) {
 			row_set(row_new(r, "domain"), "domain", dom[i].name, false);
+			domain_class_warn(&dom[i], d);
+		}
 	struct strmap *mirrors = strmap_create(8);
 	aliasdom_rows(w, r, mirrors, d);
 	mailbox_rows(w, r, d);

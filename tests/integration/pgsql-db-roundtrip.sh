@@ -19,6 +19,8 @@
 # - On backend pgsql, main.cf's lists as db postfix-config prints them, the
 #   model read from the database sees the pcre tables in their places:
 #   lint finds in them what it found on the flat files.
+# - The other fixture trees: the model's view and the trace (over the
+#   database's maps) as on the files, but for four named rules (below).
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 pg_test_start
@@ -193,6 +195,122 @@ v lint 2>&1 | grep "^$PF/[a-z]*\.pcre:" >"$T/lint.pgsql"
 cmp -s "$T/lint.flat" "$T/lint.pgsql" &&
 	ok "backend pgsql: lint finds in the pcre tables what it found on the files ($(wc -l <"$T/lint.flat") lines)" ||
 	fail "lint on the pcre tables differs: $(diff "$T/lint.flat" "$T/lint.pgsql" | head -5)"
+
+# The other fixture trees (tests/fixtures/world/*): the same accounts on
+# the files and on the database, compared as what they mean, since their
+# bytes differ in ways a table has to (the rules above). For each tree:
+# db import, db postfix-config applied (the proxy:pgsql: maps, the kept
+# pattern tables in their places), backend pgsql; then
+# - the model's view (list mailboxes and aliases --json): each mailbox's
+#   maildir, format, password (scheme), quota, catch-all; each alias's
+#   targets. Where an entry is defined is not compared (a row has no line);
+# - where Postfix delivers: the tracer over the files, and over the
+#   database's maps running the queries Postfix runs (pgtable.c), for every
+#   address and domain of the tree (plus nobody-rt@ and postmaster@ each).
+# A difference passes only by one of these rules, each a thing the schema
+# implies:
+#  class     one domain table: an alias-only domain's unknown user is
+#            rejected by the mailbox table ("User unknown in virtual
+#            mailbox table"), not the alias table;
+#  aliasdom  PostfixAdmin's alias-domain queries deliver user@B to A's
+#            maildir without rewriting the address to user@A;
+#  quota 0   storage=0 (no limit) is the quota column's 0, shown as none;
+#  named     an entry import named in a warning (the address, or its
+#            domain): not imported, or changed as the warning says.
+# Anything else is a loss. (missing: no tables at all, nothing either way.)
+rt_tree() {
+	n=$1
+	W="$T/rt/$n" D="$T/rt/$n.d" C="host=$PG_SOCK dbname=rt_$n user=postgres"
+	mkdir -p "$D/maps" && cp -R "$top_srcdir/tests/fixtures/world/$n" "$W" && chmod -R u+w "$W" &&
+		find "$W" -type f -exec sed -i "s#@DIR@#$W#g" {} + || return 1
+	pg_sql postgres "CREATE DATABASE rt_$n" || return 1
+	vt() { "$VMAILADM" --config "$W/vmailadm.yaml" "$@"; }
+	for k in mailboxes aliases catchalls domains; do vt list $k --json >"$D/flat.$k" 2>/dev/null; done
+	python3 - "$D"/flat.* >"$D/corpus" <<'PY'
+import json, sys
+out = set()
+for f in sys.argv[1:]:
+    try: entries = json.load(open(f))
+    except ValueError: continue
+    for e in entries:
+        a = e.get("address") or e.get("domain") or ""
+        d = a.partition("@")[2] if "@" in a else a
+        if "@" in a and not a.startswith("@"): out.add(a)
+        if d: out.update(("nobody-rt@" + d, "postmaster@" + d))
+print("\n".join(sorted(out)))
+PY
+	vt trace --short - <"$D/corpus" >"$D/flat.trace" 2>/dev/null
+	vt db init --conninfo "$C" >/dev/null && vt db import --conninfo "$C" >"$D/import.out" 2>&1 &&
+		vt db postfix-config --conninfo "$C" --dir "$D/maps" --write --user postgres 2>/dev/null |
+		sed -n '/^virtual_/p' >"$D/lines" || { cat "$D/import.out"; return 1; }
+	while IFS= read -r line; do postconf -c "$W/etc/postfix" -e "$line" || return 1; done <"$D/lines"
+	printf 'backend: pgsql\npgsql_conninfo: "%s"\n' "$C" >>"$W/vmailadm.yaml"
+	vt trace --short - <"$D/corpus" >"$D/pg.trace" 2>/dev/null
+	for k in mailboxes aliases; do vt list $k --json >"$D/pg.$k" 2>/dev/null; done
+	python3 - "$n" "$D" <<'PY'
+import json, re, sys
+name, d = sys.argv[1], sys.argv[2]
+def load(f):
+    try: return json.load(open(f))
+    except Exception: return []
+imp = open(d + "/import.out").read()
+warned = set()
+for l in imp.splitlines():
+    if ": warning: " in l:
+        m = re.match(r".*?: warning: (\S+?):? ", l)
+        if m: warned.add(m.group(1).lower())
+def named(addr):
+    a = addr.lower()
+    return a in warned or a.partition("@")[2] in warned
+bad = []
+# Mailboxes: the model's view on the files and on the database.
+for kind, keys in (("mailboxes", ("value", "format", "maildir", "has_password", "password_scheme",
+                                    "quota", "exists", "swallowed_by_catchall")),
+                   ("aliases", ("targets", "catchall", "identity"))):
+    f = {e["address"]: e for e in load("%s/flat.%s" % (d, kind))}
+    p = {e["address"]: e for e in load("%s/pg.%s" % (d, kind))}
+    for a in sorted(set(f) | set(p)):
+        if a not in p:
+            if not named(a): bad.append("%s %s: lost, and import did not say so" % (kind, a))
+        elif a not in f:
+            if not named(a): bad.append("%s %s: in the database only, and import did not say so" % (kind, a))
+        else:
+            for k in keys:
+                fv, pv = f[a].get(k), p[a].get(k)
+                if k == "quota" and fv == 0: fv = None   # quota 0
+                if fv != pv and not named(a):
+                    bad.append("%s %s: %s %r on the files, %r on the database" % (kind, a, k, f[a].get(k), p[a].get(k)))
+# Where Postfix delivers: the tracer on the files, and on the database's
+# maps (the queries Postfix runs).
+def trace(f):
+    out = {}
+    for l in open(f):
+        c = l.rstrip("\n").split("\t")
+        if len(c) < 4: continue
+        # class: one domain table: an alias-only domain's unknown user is
+        # the mailbox table's
+        c[3] = c[3].replace("User unknown in virtual alias table", "User unknown in virtual mailbox table")
+        out.setdefault(c[0], []).append(c[1:4])
+    return out
+f, p = trace(d + "/flat.trace"), trace(d + "/pg.trace")
+for a in sorted(set(f) | set(p)):
+    ff, pp = sorted(f.get(a, [])), sorted(p.get(a, []))
+    if ff == pp: continue
+    # alias domain: PostfixAdmin's ad_mailbox query delivers the address of
+    # the alias domain itself to the target's maildir (no rewrite)
+    ff2 = sorted([c[0], a, c[2].replace(c[1], a)] if c[1] != a else c for c in ff)
+    if ff2 == pp: continue
+    if named(a): continue
+    bad.append("trace %s: %s on the files, %s on the database" % (a, ff, pp))
+for b in bad: print(b)
+sys.exit(1 if bad else 0)
+PY
+}
+for n in basic domaintables filelist hashdomains lintbad lintgood missing; do
+	out=$(rt_tree $n 2>&1) &&
+		ok "$n: the model and the trace on the database as on the files ($(wc -l <"$T/rt/$n.d/corpus") addresses; differences only by the rules)" ||
+		fail "$n round trip: $(echo "$out" | head -12)"
+done
 
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 exit 0
