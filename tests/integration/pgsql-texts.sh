@@ -10,7 +10,9 @@
 # not, lint's sendas-not-enabled (both forms, text and JSON), the plan of
 # an edit of the sender login map, a mailbox rename's note. And trace
 # before db postfix-config is applied: over the flat tables the server's
-# main.cf names (what Postfix looks up), not the snapshot.
+# main.cf names (what Postfix looks up), not the snapshot. And master.cf:
+# sendas enable's edit of a service's -o, previewed, committed and rolled
+# back on the server's own file.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "${top_srcdir:-.}/tests/integration/pglib.sh"
 pg_test_start
@@ -91,6 +93,48 @@ v trace --short newrow@andromed.cloud >"$T/trace" 2>>"$O"
 cat "$T/trace" >>"$O"
 cut -f2 "$T/trace" | grep -qx maildir && fail "trace: a row Postfix does not read traced as delivered: $(cat "$T/trace")" ||
 	ok "trace: a mailbox in the database only is not one Postfix delivers to ($(cut -f2 "$T/trace"))"
+
+# master.cf on pgsql: sendas enable puts the restriction into a service's
+# own -o smtpd_sender_restrictions (sendas_master.c), in the server's
+# master.cf (the snapshot holds a hard link to it). The preview names the
+# server's file and writes nothing (nor into the link: same inode, same
+# bytes); the commit changes that -o and no other byte; rollback of the
+# commit puts the file back byte for byte.
+MS=$PF/master.cf
+printf '%s\n' '# master.cf (a test)' \
+	'smtp      inet  n       -       y       -       -       smtpd' \
+	'submission inet n       -       y       -       -       smtpd' \
+	'  -o smtpd_sasl_auth_enable=yes' \
+	'#  -o smtpd_sender_restrictions=commented' \
+	'  -o smtpd_sender_restrictions=permit_sasl_authenticated,reject' >"$MS"
+cp "$MS" "$T/master.before"
+ino=$(stat -c %i "$MS")
+NEW='  -o smtpd_sender_restrictions=reject_authenticated_sender_login_mismatch,permit_sasl_authenticated,reject'
+run "sendas enable --dry-run, master.cf" sendas enable --dry-run
+grep -q "^--- $MS\$" "$T/last" && grep -qx "+$NEW" "$T/last" && cmp -s "$MS" "$T/master.before" &&
+	[ "$(stat -c %i "$MS")" = "$ino" ] &&
+	ok "sendas enable --dry-run: the server's master.cf diffed, nothing written" ||
+	fail "master.cf preview: $(cat "$T/last")"
+run "sendas enable, master.cf" sendas enable
+id=$(sed -n 's/^committed (\(.*\))$/\1/p' "$T/last")
+sed "s/^  -o smtpd_sender_restrictions=permit_sasl_authenticated,reject\$/$NEW/" "$T/master.before" | cmp -s - "$MS" &&
+	[ -n "$id" ] && ok "sendas enable: the service's -o in the server's master.cf, every other byte as it was" ||
+	fail "master.cf commit: $(cat "$T/last"; diff "$T/master.before" "$MS")"
+run "rollback, master.cf" rollback "$id" --yes
+cmp -s "$MS" "$T/master.before" && grep -q "^committed" "$T/last" &&
+	ok "rollback: the server's master.cf back byte for byte" ||
+	fail "master.cf rollback: $(cat "$T/last"; diff "$T/master.before" "$MS")"
+# Killed after COMMIT, before master.cf's rename: the next vmailadm
+# finishes it from its new version.
+v sendas enable >/dev/null 2>&1
+cp "$MS" "$T/master.committed"
+cmp -s "$MS" "$T/master.before" && fail "sendas enable again: master.cf unchanged"
+VMAILADM_FAIL_AT=pgfiles-install:kill v sendas disable >/dev/null 2>&1
+cmp -s "$MS" "$T/master.committed" || fail "the kill after COMMIT did not happen before master.cf's rename"
+v list domains >/dev/null 2>&1
+cmp -s "$MS" "$T/master.before" && ! ls "$PF" | grep -q vmailadm- &&
+	ok "sendas disable killed after COMMIT: the next vmailadm finished master.cf" ||
+	fail "master.cf after the kill: $(diff "$T/master.before" "$MS"; ls "$PF")"
 
 grep -q 'snapshot\.' "$O" && fail "a text names the snapshot: $(grep -B2 'snapshot\.' "$O" | head -12)" ||
 	ok "no text names the snapshot ($(grep -c '^== ' "$O") commands)"
