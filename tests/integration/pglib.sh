@@ -11,6 +11,7 @@
 #   pg_postfix_maps FLATDIR         # the sandbox Postfix on the database's maps
 #   pg_live_require                 # exit 77 unless the sandbox and both pgsql drivers exist
 #   pg_dovecot_sql                  # the sandbox Dovecot's passdb and userdb on the database
+#   pg_live_start [HOOK1 [HOOK2]]   # the demo served from the database by the real servers
 PG_BIN=/usr/lib/postgresql/15/bin
 
 pg_require() {
@@ -136,3 +137,32 @@ s = re.sub(r"passdb \{.*?\n\}\nuserdb \{.*?\n\}",
 open(conf, "w").write(s)
 PY
 }
+
+# The start of a test of the real servers on the database (after lib.sh,
+# under set -u): skip unless they can run (pg_live_require); tmp, removed
+# at exit (servers stopped); fail, no and ok report. The demo in
+# $tmp/demo under the sandbox (sandbox_init), then HOOK1 if given (the
+# flat files as the test wants them imported); PostgreSQL started, the
+# database postfix (CI its conninfo; db runs vmailadm db on it) made by db
+# init and db import ($tmp/import.out); Postfix on the database's maps
+# (pg_postfix_maps, the flat tables moved into $tmp/flat) and Dovecot on
+# its sql passdb/userdb (pg_dovecot_sql); HOOK2 if given (what the servers
+# must read when they start); then both servers started. (no: lib.sh's.)
+pg_live_start() {
+	pg_live_require
+	tmp=$(sandbox_tmpdir) || exit 99
+	trap 'sandbox_stop; pg_stop; rm -rf "$tmp"' EXIT
+	fail=0
+	"$VMAILADM" demo "$tmp/demo" >/dev/null || exit 99
+	sandbox_init "$tmp/demo"
+	[ -z "${1:-}" ] || "$1" || exit 99
+	pg_start "$tmp" || { echo "FAIL: PostgreSQL did not start"; exit 99; }
+	pg_sql postgres "CREATE DATABASE postfix" || exit 99
+	CI="host=$PG_SOCK dbname=postfix user=postgres"
+	db init >/dev/null && db import >"$tmp/import.out" 2>&1 || { cat "$tmp/import.out"; exit 99; }
+	pg_postfix_maps "$tmp/flat" || exit 99
+	pg_dovecot_sql || exit 99
+	[ -z "${2:-}" ] || "$2" || exit 99
+	sandbox_start || exit 99
+}
+db() { sandbox_vmailadm db "$@" --conninfo "$CI"; }

@@ -20,38 +20,27 @@
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/pglib.sh"
-pg_live_require
-
-tmp=$(sandbox_tmpdir) || exit 99
-trap 'sandbox_stop; pg_stop; rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
-
-"$VMAILADM" demo "$tmp/demo" >/dev/null || exit 99
-sandbox_init "$tmp/demo"
-# The mbox box: johndoe's hash (password MotDePasse123!), no trailing '/'.
-line='mboxuser@andromed.cloud     andromed.cloud/mboxuser'
-printf '%s\n' "$line" >>"$SB_PF/vmailbox"
-hash=$(grep '^johndoe@andromed.cloud:' "$SB_DIR/etc/dovecot/users" | cut -d: -f2)
-printf 'mboxuser@andromed.cloud:%s:5000:5000::::\n' "$hash" >>"$SB_DIR/etc/dovecot/users"
-# virtual_alias_maps: hash, pcre, hash; old-janedoe@ answered by both.
-printf '/^old-(.*)@andromed\\.cloud$/   $1@andromed.cloud\n' >"$SB_PF/virtual.pcre"
-printf 'old-janedoe@andromed.cloud   johndoe@andromed.cloud\n' >"$SB_PF/virtual_extra"
-postconf -c "$SB_PF" -e "virtual_alias_maps = hash:$SB_PF/virtual_alias, pcre:$SB_PF/virtual.pcre, hash:$SB_PF/virtual_extra" ||
-	exit 99
-flat=$(sandbox_vmailadm trace --short old-johndoe@andromed.cloud old-janedoe@andromed.cloud 2>/dev/null | cut -f1,3)
-[ "$flat" = "$(printf 'old-johndoe@andromed.cloud\tjohndoe@andromed.cloud\nold-janedoe@andromed.cloud\tjanedoe@andromed.cloud')" ] ||
-	{ echo "FAIL: the flat-file trace: $flat"; exit 99; }
-[ "$(sandbox_vmailadm list mailboxes --json | python3 -c 'import json,sys
+# The flat files as imported: the mbox box and the pcre table between
+# two hash tables, checked on the files first.
+mbox_flat() {
+	# The mbox box: johndoe's hash (password MotDePasse123!), no trailing '/'.
+	line='mboxuser@andromed.cloud     andromed.cloud/mboxuser'
+	printf '%s\n' "$line" >>"$SB_PF/vmailbox"
+	hash=$(grep '^johndoe@andromed.cloud:' "$SB_DIR/etc/dovecot/users" | cut -d: -f2)
+	printf 'mboxuser@andromed.cloud:%s:5000:5000::::\n' "$hash" >>"$SB_DIR/etc/dovecot/users"
+	# virtual_alias_maps: hash, pcre, hash; old-janedoe@ answered by both.
+	printf '/^old-(.*)@andromed\\.cloud$/   $1@andromed.cloud\n' >"$SB_PF/virtual.pcre"
+	printf 'old-janedoe@andromed.cloud   johndoe@andromed.cloud\n' >"$SB_PF/virtual_extra"
+	postconf -c "$SB_PF" -e "virtual_alias_maps = hash:$SB_PF/virtual_alias, pcre:$SB_PF/virtual.pcre, hash:$SB_PF/virtual_extra" ||
+		return 1
+	flat=$(sandbox_vmailadm trace --short old-johndoe@andromed.cloud old-janedoe@andromed.cloud 2>/dev/null | cut -f1,3)
+	[ "$flat" = "$(printf 'old-johndoe@andromed.cloud\tjohndoe@andromed.cloud\nold-janedoe@andromed.cloud\tjanedoe@andromed.cloud')" ] ||
+		{ echo "FAIL: the flat-file trace: $flat"; return 1; }
+	[ "$(sandbox_vmailadm list mailboxes --json | python3 -c 'import json,sys
 print([b["format"] for b in json.load(sys.stdin) if b["address"] == "mboxuser@andromed.cloud"])')" = "['mbox']" ] ||
-	{ echo "FAIL: the flat-file model does not see an mbox"; exit 99; }
-
-pg_start "$tmp" || { echo "FAIL: PostgreSQL did not start"; exit 99; }
-pg_sql postgres "CREATE DATABASE postfix" || exit 99
-CI="host=$PG_SOCK dbname=postfix user=postgres"
-db() { sandbox_vmailadm db "$@" --conninfo "$CI"; }
-db init >/dev/null && db import >"$tmp/import.out" 2>&1 || { cat "$tmp/import.out"; exit 99; }
+		{ echo "FAIL: the flat-file model does not see an mbox"; return 1; }
+}
+pg_live_start mbox_flat
 ! grep -q 'warning: mboxuser' "$tmp/import.out" &&
 	grep -qx '+ mailbox mboxuser@andromed.cloud password=(set) maildir=andromed.cloud/mboxuser quota=0 local_part=mboxuser domain=andromed.cloud' "$tmp/import.out" &&
 	[ "$(pg_sql postfix "SELECT maildir FROM mailbox WHERE username = 'mboxuser@andromed.cloud'")" = andromed.cloud/mboxuser ] &&
@@ -69,14 +58,9 @@ db export --dir "$tmp/export" >/dev/null || no "db export"
 	ok "db export writes its vmailbox line back, no '/' added" ||
 	no "export: $(grep mboxuser "$tmp/export/vmailbox")"
 
-# Dovecot: passdb and userdb from the database.
-pg_dovecot_sql || exit 99
-pg_postfix_maps "$tmp/flat" || exit 99
-MAPS="$SB_PF/pgsql"
 got=$(postconf -c "$SB_PF" -h virtual_alias_maps)
 [ "$got" = "proxy:pgsql:$MAPS/alias.cf, proxy:pgsql:$MAPS/ad_alias.cf, proxy:pgsql:$MAPS/ad_catchall.cf, pcre:$SB_PF/virtual.pcre" ] &&
 	ok "db postfix-config: the pcre table kept after the database's maps" || no "virtual_alias_maps: $got"
-sandbox_start || exit 99
 
 # vmailadm on backend pgsql: the model read from the database sees an mbox.
 printf 'backend: pgsql\npgsql_conninfo: "%s"\n' "$CI" >>"$SB_DIR/vmailadm.yaml"
