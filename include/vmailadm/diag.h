@@ -43,6 +43,9 @@ struct diag_namer {
 	char *(*text)(const char *msg);
 };
 void diag_set_namer(const struct diag_namer *n);
+/* text with the namer's names for the paths in it (lint's messages and
+ * fixes), or NULL when there is no namer or nothing to rename. */
+char *diag_name_text(const char *text);
 /* "file:line: error: message" on one line; control bytes escaped. */
 char *diag_format(const struct diag *g);
 void diags_print(const struct diags *d, FILE *fp);

@@ -15,6 +15,7 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/commit.h"
 #include "vmailadm/config.h"
+#include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/lint.h"
 #include "vmailadm/lint_fixes.h"
@@ -48,8 +49,11 @@ static void print_report(const struct lint_report *r, bool json)
 			json_object_set_new(o, "fix", json_string(fix));
 			free(msg);
 			free(fix);
-			if (p->subject)
-				json_object_set_new(o, "subject", json_string(p->subject));
+			if (p->subject) {   /* a map on the snapshot: named as the server's */
+				char *named = diag_name_text(p->subject);
+				json_object_set_new(o, "subject", json_string(named ? named : p->subject));
+				free(named);
+			}
 			json_array_append_new(arr, o);
 		}
 		cli_json_print(arr);

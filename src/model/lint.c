@@ -104,11 +104,23 @@ void lint_refile(struct lint_report *r, struct lint_problem *p, const char *file
 	p->file = lint_intern(r, file);
 }
 
+/* A text as shown: on backend pgsql a path of the snapshot in it (a rule
+ * on the sender login map it links names it) named as the server's
+ * (the diagnostics' namer, source.h). */
+static char *lint_shown(struct strbuf *sb)
+{
+	char *named = diag_name_text(sb_str(sb));
+	if (!named)
+		return sb_detach_fit(sb);
+	sb_free(sb);
+	return named;
+}
+
 char *lint_problem_message(const struct lint_problem *p)
 {
 	struct strbuf sb = STRBUF_INIT;
 	lint_text_format(&sb, p->msgfmt, p->msgargs);
-	return sb_detach_fit(&sb);
+	return lint_shown(&sb);
 }
 
 char *lint_problem_fix(const struct lint_problem *p)
@@ -116,7 +128,7 @@ char *lint_problem_fix(const struct lint_problem *p)
 	struct strbuf sb = STRBUF_INIT;
 	if (p->fixfmt)
 		lint_text_format(&sb, p->fixfmt, p->fixargs);
-	return sb_detach_fit(&sb);
+	return lint_shown(&sb);
 }
 
 void lint_report_free(struct lint_report *r)

@@ -87,6 +87,11 @@ void diag_set_namer(const struct diag_namer *n)
 	namer = n;
 }
 
+char *diag_name_text(const char *text)
+{
+	return namer && text ? namer->text(text) : NULL;
+}
+
 char *diag_format(const struct diag *g)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -60,6 +60,13 @@ run "lint, map not named" lint
 grep -q "^$PF/sender_login: warning: \[sendas-not-enabled\] the sender login map $PF/sender_login exists" "$T/last" &&
 	ok "sendas-not-enabled: the server's sender login map, in the file and the text" ||
 	fail "map not named: $(grep sendas "$T/last")"
+# Its built form older than it (touched): map-older-than-source names
+# the server's map and .db, in its text and its fix.
+touch "$PF/sender_login"
+run "lint, map not built again" lint
+grep -q "^$PF/sender_login: error: \[map-older-than-source\] $PF/sender_login.db is older than its source: .*(fix: run postmap hash:$PF/sender_login)\$" "$T/last" &&
+	ok "map-older-than-source: the server's map and its .db named" ||
+	fail "map-older-than-source: $(grep older "$T/last")"
 run "lint --json, map not named" lint --json
 
 # A plan that rebuilds the map: postmap -c the server's directory.
