@@ -118,6 +118,60 @@ void index_find_many(const struct hidx *h, const char *const *keys, const uint32
 	}
 }
 
+static size_t hidx_next(const struct hidx *h, size_t j)
+{
+	return j + 1 == h->cap ? 0 : j + 1;
+}
+
+/* Every slot naming a position past at (or at too: from) moved by delta. */
+static void hidx_renumber(struct hidx *h, size_t from, int delta)
+{
+	for (size_t j = 0; j < h->cap; j++) {
+		uint64_t sl = h->slots[j];
+		if (sl && (uint32_t)sl - 1 >= from)
+			h->slots[j] = delta > 0 ? sl + 1 : sl - 1;
+	}
+}
+
+bool index_insert_at(struct hidx *h, void *base, size_t at, uint32_t hash)
+{
+	if (!h->cap || (h->n + 1) * 4 > h->cap * 3 || at + 1 >= UINT32_MAX)
+		return false;
+	h->base = base;
+	hidx_renumber(h, at, 1);
+	size_t j = hidx_home(h, hash);
+	while (h->slots[j])
+		j = hidx_next(h, j);
+	h->slots[j] = (uint64_t)hash << 32 | (uint64_t)(at + 1);
+	h->n++;
+	return true;
+}
+
+bool index_remove_at(struct hidx *h, size_t at, uint32_t hash)
+{
+	if (!h->cap)
+		return false;
+	size_t i = hidx_home(h, hash);
+	while (h->slots[i] && (uint32_t)h->slots[i] != at + 1)
+		i = hidx_next(h, i);
+	if (!h->slots[i])
+		return false;
+	/* linear probing's deletion: each later slot of the run whose home is
+	 * not between the hole and it moves into the hole */
+	for (size_t k = hidx_next(h, i); h->slots[k]; k = hidx_next(h, k)) {
+		size_t home = hidx_home(h, (uint32_t)(h->slots[k] >> 32));
+		bool stays = i <= k ? home > i && home <= k : home > i || home <= k;
+		if (!stays) {
+			h->slots[i] = h->slots[k];
+			i = k;
+		}
+	}
+	h->slots[i] = 0;
+	h->n--;
+	hidx_renumber(h, at + 1, -1);
+	return true;
+}
+
 void index_free(struct hidx *h)
 {
 	free(h->slots);

@@ -49,6 +49,14 @@ void *index_get(const struct hidx *h, const char *key);
 void index_find_many(const struct hidx *h, const char *const *keys, const uint32_t *hs,
 		     size_t n, uint32_t *out);
 void index_free(struct hidx *h);
+/* Issue 16 (worldpatch.c): an element inserted at position at of the
+ * indexed array (now at base; the elements from at on moved up one), its
+ * key of hash hash not in the index; or the element at position at taken
+ * out (the later ones moved down one). Each is one pass over the slots, no
+ * key hashed again. False (nothing changed) when the index is too full
+ * for one more, or at is not in it: index_build it again. */
+bool index_insert_at(struct hidx *h, void *base, size_t at, uint32_t hash);
+bool index_remove_at(struct hidx *h, size_t at, uint32_t hash);
 /* Room for exactly n items (xgrow would round up to a power of two: 30 %
  * more memory for 100,000 mailboxes). */
 void index_reserve(void *vp, size_t *cap, size_t n, size_t sz);

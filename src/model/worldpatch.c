@@ -167,6 +167,19 @@ bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
 	return true;
 }
 
+/* An index of an array after one element was inserted at position at
+ * (added) or taken out of it: one pass over its slots, else built again
+ * (index_insert_at declines when it is too full). */
+static void worldpatch_index(struct hidx *h, void *base, size_t n, size_t sz, size_t koff, size_t at,
+			     const char *key, bool added)
+{
+	uint32_t hash = strmap_hash(key);
+	if (added ? index_insert_at(h, base, at, hash) : index_remove_at(h, at, hash))
+		return;
+	index_free(h);
+	index_build(h, base, n, sz, koff, NULL, NULL);
+}
+
 /* A pointer into the aliases array after the removed one moves down one. */
 static const struct alias *worldpatch_shift(const struct world *w, const struct alias *x, size_t gone)
 {
@@ -313,14 +326,14 @@ static int worldpatch_alias_del(struct world *w, const struct worldpatch *p)
 	worldpatch_reverse(w, gone);
 	/* its targets stay in w->targets, owned by no alias, as the targets
 	 * of a duplicate dropped at load do */
+	const char *key = w->aliases[gone].address;   /* the table's string */
 	memmove(&w->aliases[gone], &w->aliases[gone + 1], (w->naliases - gone - 1) * sizeof *w->aliases);
 	w->naliases--;
 	w->domains[p->domain].naliases--;
 	for (size_t i = p->domain + 1; i < w->ndomains; i++)
 		w->dom_al_first[i]--;
-	index_free(&w->al_idx);
-	index_build(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
-		    offsetof(struct alias, address), NULL, NULL);
+	worldpatch_index(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
+			 offsetof(struct alias, address), gone, key, false);
 	return 0;
 }
 
@@ -432,9 +445,8 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 	dom->naliases++;
 	for (size_t i = p->domain + 1; i < w->ndomains; i++)
 		w->dom_al_first[i]++;
-	index_free(&w->al_idx);
-	index_build(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
-		    offsetof(struct alias, address), NULL, NULL);
+	worldpatch_index(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
+			 offsetof(struct alias, address), pos, a.address, true);
 	/* its targets classified once it is in the world, in a list of its own */
 	struct alias_target *own = arena_alloc(&w->arena, (a.ntargets ? a.ntargets : 1) * sizeof *own, 0);
 	for (size_t i = 0; i < a.ntargets; i++) {
@@ -525,9 +537,8 @@ static int worldpatch_domain_add(struct world *w, const struct worldpatch *p)
 	w->dom_mb_first = mf;
 	w->dom_al_first = af;
 	w->ndomains++;
-	index_free(&w->dom_idx);
-	index_build(&w->dom_idx, w->domains, w->ndomains, sizeof *w->domains,
-		    offsetof(struct domain, name), NULL, NULL);
+	worldpatch_index(&w->dom_idx, w->domains, w->ndomains, sizeof *w->domains,
+			 offsetof(struct domain, name), pos, dom.name, true);
 	/* the targets in it were not hosted: classified again */
 	for (size_t i = 0; i < w->naliases; i++) {
 		struct alias_target *t = (struct alias_target *)(uintptr_t)w->aliases[i].targets;
@@ -597,9 +608,8 @@ static int worldpatch_mailbox_add(struct world *w, const struct worldpatch *p)
 	dom->nmailboxes++;
 	for (size_t i = p->domain + 1; i < w->ndomains; i++)
 		w->dom_mb_first[i]++;
-	index_free(&w->mb_idx);
-	index_build(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
-		    offsetof(struct mailbox, address), NULL, NULL);
+	worldpatch_index(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
+			 offsetof(struct mailbox, address), pos, b.address, true);
 	return 0;
 }
 
@@ -625,15 +635,15 @@ static int worldpatch_mailbox_del(struct world *w, const struct worldpatch *p)
 		if (w->catchalls[i].mailbox)
 			w->catchalls[i].line = w->catchalls[i].mailbox->line;
 	worldpatch_targets_to(w, w->mailboxes, w->nmailboxes, w->mailboxes, gone, true);
+	const char *key = w->mailboxes[gone].address;   /* the table's string */
 	memmove(&w->mailboxes[gone], &w->mailboxes[gone + 1],
 		(w->nmailboxes - gone - 1) * sizeof *w->mailboxes);
 	w->nmailboxes--;
 	w->domains[p->domain].nmailboxes--;
 	for (size_t i = p->domain + 1; i < w->ndomains; i++)
 		w->dom_mb_first[i]--;
-	index_free(&w->mb_idx);
-	index_build(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
-		    offsetof(struct mailbox, address), NULL, NULL);
+	worldpatch_index(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
+			 offsetof(struct mailbox, address), gone, key, false);
 	return 0;
 }
 
