@@ -17,6 +17,7 @@ UNIT_TESTS = \
 	tests/unit/test_doc \
 	tests/unit/test_dovepath \
 	tests/unit/test_excerpt \
+	tests/unit/test_keptmaps \
 	tests/unit/test_lint \
 	tests/unit/test_loadpath \
 	tests/unit/test_maildir \

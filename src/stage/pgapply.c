@@ -348,13 +348,15 @@ static void pgapply_plan_op(const struct config *cfg, const struct op *op, struc
 			pgapply_add_file(p, g);
 			g = NULL;
 		}
-		bool reload = false;
-		for (size_t k = 0; k < p->nactions; k++)
-			reload |= p->actions[k].kind == ACT_RELOAD_POSTFIX;
-		if (!reload) {
-			p->actions = xreallocarray(p->actions, p->nactions + 1, sizeof *p->actions);
-			p->actions[p->nactions++] = (struct action){ .kind = ACT_RELOAD_POSTFIX };
-		}
+	}
+	/* main.cf is read by the master, and a proxymap that failed to open
+	 * a missing map file tries again only in a new process */
+	bool reload = rc < 0 || (!ch.nset && !ch.nfiles);
+	for (size_t k = 0; k < p->nactions && !reload; k++)
+		reload = p->actions[k].kind == ACT_RELOAD_POSTFIX;
+	if (!reload) {
+		p->actions = xreallocarray(p->actions, p->nactions + 1, sizeof *p->actions);
+		p->actions[p->nactions++] = (struct action){ .kind = ACT_RELOAD_POSTFIX };
 	}
 	for (size_t i = 0; rc == 0 && i < ch.nfiles; i++) {
 		struct staged_file *f = pgserver_read(ch.files[i], &why);

@@ -91,6 +91,11 @@ wait $cli; rc=$?
 cp "$tmp/main.cf.flat" "$MC"
 touch -d "@$(($(date +%s) - 5))" "$MC"
 
+out=$(VMAILADM_FAIL_AT=db-commit v db postfix-config --apply 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q 'rolled back' && cmp -s "$MC" "$tmp/main.cf.flat" && [ -z "$(ls "$MAPS")" ] &&
+	[ "$(temps)" = 0 ] && [ ! -e "$SB_DIR/state/journal" ] &&
+	ok "a failure before COMMIT: rolled back, main.cf as it was, no map file" || no "failure before COMMIT (rc $rc): $out"
+
 VMAILADM_FAIL_AT=db-commit:kill v db postfix-config --apply >/dev/null 2>&1
 v list domains >/dev/null 2>&1   # the recovery
 cmp -s "$MC" "$tmp/main.cf.flat" && [ -z "$(ls "$MAPS")" ] && [ "$(temps)" = 0 ] && [ ! -e "$SB_DIR/state/journal" ] &&
