@@ -29,7 +29,8 @@ keys -l 'Short-pw9'
 expect "too short: 9 characters, at least 10 (password_min_length)"
 keys C-u
 keys -l 'S3cret-pass'
-refute "too short"
+# typed a key at a time: the first nine were too short until the last repaint
+wait_gone "too short" || fail "did not expect 'too short' on the screen"
 keys Tab
 keys -l 'S3cret-pasX'
 expect "the passwords differ"
