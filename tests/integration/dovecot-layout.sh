@@ -64,6 +64,10 @@ grep -q "^$d/etc/dovecot/users:$ln: error: \[dovecot-no-home\] .*johndoe@androme
 auth_test johndoe@andromed.cloud 'MotDePasse123!' || no "doveadm auth test johndoe@"
 n=$(imap_login johndoe@andromed.cloud 'MotDePasse123!' 2>&1) &&
 	no "Dovecot opened johndoe's INBOX without a home: $n"
+# Dovecot's log process writes the line after the session ends: give it 5 s.
+i=0
+while ! grep -q "imap(johndoe@andromed.cloud).*Home directory not set for user. Can't expand ~/ for mail root dir" "$SB_DLOG" &&
+	[ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 grep -q "imap(johndoe@andromed.cloud).*Home directory not set for user. Can't expand ~/ for mail root dir" "$SB_DLOG" ||
 	no "Dovecot did not log why johndoe's INBOX failed: $(tail -3 "$SB_DLOG")"
 
