@@ -24,6 +24,10 @@ void source_free(struct source *s);
  * are rows: no line)? */
 bool source_is_row(const struct config *cfg, const char *file);
 
+/* The database table ("pgsql:domain") whose rows a snapshot's table file
+ * ("virtual_domains") holds, or NULL when base names none. */
+const char *source_table_name(const char *base);
+
 /* "file:line", or the bare name when it has no line (caller frees). */
 char *source_text(const struct config *cfg, const char *file, unsigned line);
 

@@ -624,6 +624,8 @@ struct config *cli_config(struct cli *cli)
 		diags_free(&d);
 		exit(EXIT_USAGE);
 	}
+	diags_print(&d, stderr); /* the snapshot's warnings (rows left out) */
+	diags_free(&d);
 	return cli->cfg;
 }
 

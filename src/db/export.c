@@ -19,6 +19,7 @@
 #include "vmailadm/atomicio.h"
 #include "vmailadm/diag.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/source.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
@@ -198,7 +199,30 @@ struct flat_read {
 	struct pgdb_flat *out;
 	struct pgcopy res[NQUERIES];
 	const char *ids;   /* ":uid:gid::::" */
+	size_t capitals[NQUERIES];       /* rows left out (key_never_found) */
+	const char *first_capital[NQUERIES];
 };
+
+/* A row whose key has a capital letter is never found: Postfix lowercases
+ * the key it looks up (DICT_FLAG_FOLD_FIX) and the query compares it with
+ * '=', and Dovecot's default auth_username_format (%Lu) lowercases the
+ * user. Written into the files, it would show as hosted what Postfix never
+ * delivers to (and a postmap of an exported file would fold it, so that
+ * the flat server would). Left out, said once per table (pgdb_flat_read). */
+static bool key_never_found(const char *key)
+{
+	for (; *key; key++)
+		if (*key >= 'A' && *key <= 'Z')
+			return true;
+	return false;
+}
+
+/* PostfixAdmin's own domain row ALL: its superadmins' domain_admins entry,
+ * not a mail domain. Left out without a word. */
+static bool postfixadmin_marker(size_t q, const char *key)
+{
+	return q == Q_DOMAIN && strcmp(key, "ALL") == 0;
+}
 
 /* Query q's rows sorted and formatted into its files, in the thread that
  * read them (pgsnap_read): only q's own rows and files are touched. */
@@ -207,6 +231,17 @@ static void flat_format(void *ctx, size_t q)
 	struct flat_read *fr = ctx;
 	const struct pgcopy *c = &fr->res[q];
 	struct sort_row *sorted = sorted_rows(c);
+	bool *skip = xcalloc(c->nrows ? c->nrows : 1, sizeof *skip);
+	for (size_t i = 0; i < c->nrows; i++) {
+		const char *key = pgcopy_value(c, i, 0);
+		if (!key_never_found(key))
+			continue;
+		skip[i] = true;
+		if (postfixadmin_marker(q, key))
+			continue;
+		if (fr->capitals[q]++ == 0)
+			fr->first_capital[q] = key;
+	}
 	for (size_t f = 0; f < NFILES; f++) {
 		if (file_query[f] != (int)q)
 			continue;
@@ -217,10 +252,13 @@ static void flat_format(void *ctx, size_t q)
 		arena_populate(text->buf + text->len, text->cap - text->len);
 		for (size_t i = 0; i < c->nrows; i++) {
 			size_t before = text->len;
+			if (skip[sorted[i].row])
+				continue;
 			format_row(f, c, sorted[i].row, fr->ids, text);
 			fr->out->rows[f] += text->len != before;
 		}
 	}
+	free(skip);
 	free(sorted);
 }
 
@@ -235,6 +273,20 @@ int pgdb_flat_read(struct pgdb *db, long uid, long gid, struct pgdb_flat *out, s
 	snprintf(ids, sizeof ids, ":%ld:%ld::::", uid, gid);
 	struct flat_read fr = { .out = out, .ids = ids };
 	int rc = pgsnap_read(db, queries, NQUERIES, fr.res, flat_format, &fr, d);
+	for (size_t q = 0; rc == 0 && q < NQUERIES; q++) {
+		if (!fr.capitals[q])
+			continue;
+		size_t f = 0;
+		while (file_query[f] != (int)q)
+			f++;
+		diag_warn(d, source_table_name(files[f].name), 0,
+			  ngettext("%zu row has a capital letter in its key (%s): Postfix and Dovecot "
+				   "look keys up in lower case, so it is never found; vmailadm leaves it out",
+				   "%zu rows have a capital letter in their key (%s, ...): Postfix and Dovecot "
+				   "look keys up in lower case, so they are never found; vmailadm leaves them out",
+				   fr.capitals[q]),
+			  fr.capitals[q], fr.first_capital[q]);
+	}
 	for (int q = 0; q < NQUERIES; q++)
 		pgcopy_free(&fr.res[q]);
 	return rc;

@@ -43,7 +43,7 @@ static const char *snapshot_name(const struct config *cfg, const char *file)
 	return file + dl + 1;
 }
 
-static const char *snapshot_table(const char *base)
+const char *source_table_name(const char *base)
 {
 	for (size_t k = 0; base && k < sizeof snapshot_tables / sizeof snapshot_tables[0]; k++)
 		if (!strcmp(base, snapshot_tables[k][0]))
@@ -53,13 +53,13 @@ static const char *snapshot_table(const char *base)
 
 bool source_is_row(const struct config *cfg, const char *file)
 {
-	return snapshot_table(snapshot_name(cfg, file)) != NULL;
+	return source_table_name(snapshot_name(cfg, file)) != NULL;
 }
 
 void source_of(const struct config *cfg, const char *file, unsigned line, struct source *out)
 {
 	*out = (struct source){ .file = file, .line = line };
-	const char *base = snapshot_name(cfg, file), *table = snapshot_table(base);
+	const char *base = snapshot_name(cfg, file), *table = source_table_name(base);
 	if (table) {
 		*out = (struct source){ .file = table };
 	} else if (base) {

@@ -126,6 +126,28 @@ sys.exit(t != ["back\\slash@example.org", "tab", "here@example.org"])' "$T/odd.j
 	ok "a backslash and a tab in a row read back as the database holds them" ||
 	fail "escapes: $(grep -A6 odd@ "$T/odd.json" | head -12)"
 pg_sql postfix "DELETE FROM alias WHERE address = 'odd@andromed.cloud'"
+
+# Keys with capitals: Postfix lowercases the key it looks up and the
+# query compares with '=', so such a row is never found. PostfixAdmin's
+# own domain row ALL (its superadmins' entry) is not a mail domain either.
+pg_sql postfix "INSERT INTO domain (domain) VALUES ('ALL'), ('Example.COM');
+INSERT INTO mailbox (username, password, maildir, local_part, domain)
+ VALUES ('Bob@andromed.cloud', 'x', 'andromed.cloud/Bob/', 'Bob', 'andromed.cloud')" || exit 99
+v list domains >"$T/caps.domains" 2>&1
+v list mailboxes >"$T/caps.mailboxes" 2>/dev/null
+! grep -qiE '^(all|example\.com) ' "$T/caps.domains" && ! grep -qi 'bob@' "$T/caps.mailboxes" &&
+	grep -q '^pgsql:domain: warning: 1 row has a capital letter in its key (Example.COM)' "$T/caps.domains" &&
+	grep -q '^pgsql:mailbox: warning: 1 row has a capital letter in its key (Bob@andromed.cloud)' "$T/caps.domains" &&
+	! grep -q "(ALL)" "$T/caps.domains" &&
+	ok "rows with capitals in their key: not listed, each command says so; PostfixAdmin's ALL left out silently" ||
+	fail "capitals: $(cat "$T/caps.domains")"
+mkdir "$T/caps.export"
+v db export --dir "$T/caps.export" >/dev/null 2>"$T/caps.export.err"
+! grep -qiE '^(all|example\.com) ' "$T/caps.export/virtual_domains" && ! grep -qi 'bob@' "$T/caps.export/users" &&
+	grep -q 'Example.COM' "$T/caps.export.err" &&
+	ok "db export leaves them out and says so" || fail "export with capitals: $(cat "$T/caps.export.err")"
+pg_sql postfix "DELETE FROM mailbox WHERE username = 'Bob@andromed.cloud';
+DELETE FROM domain WHERE domain IN ('ALL', 'Example.COM')"
 # The configuration as written, not the snapshot's paths.
 v config 2>&1 | grep -q "^postfix_dir  *= $T/demo/etc/postfix" && ok "config shows the configured postfix_dir" ||
 	fail "config: $(v config 2>&1 | grep postfix_dir)"
