@@ -105,23 +105,25 @@ struct mailbox {
 	const char *value;           /* the vmailbox value as written ("d/u/") */
 	const char *maildir;         /* virtual_mailbox_base "/" value: absolute
 	                              * (the mbox file when !is_maildir) */
-	bool is_maildir;             /* value ends in '/'; otherwise an mbox file */
 	const struct world_map *map; /* the virtual_mailbox_maps table it is in */
 	const struct table_entry *entry;
 	const char *file;
 	unsigned line;
-	const struct pwfile_entry *pw; /* its passwd-file entry, or NULL */
+	/* the flags beside line, not each padded to 8 bytes (104 bytes a
+	 * mailbox, not 128: 2.4 MB a world at 100,000 mailboxes, issue 16) */
+	bool is_maildir;             /* value ends in '/'; otherwise an mbox file */
 	bool pw_unknown;             /* the passwd-file could not be read: pw,
 	                              * quota_rule and quota_bytes say nothing
 	                              * (unknown, not absent) */
+	bool swallowed;              /* its domain has a catch-all in the alias map
+	                              * and no alias entry names this address: mail
+	                              * to it goes to the catch-all */
+	const struct pwfile_entry *pw; /* its passwd-file entry, or NULL */
 	const char *quota_rule;      /* "*:storage=1G" from userdb_quota_rule, or NULL */
 	long long quota_bytes;       /* the storage limit in bytes; 0 = unlimited;
 	                              * -1 = no rule or no storage/bytes limit in it */
 	const struct alias *alias;   /* the virtual alias whose key is this address
 	                              * (aliasing runs first), or NULL */
-	bool swallowed;              /* its domain has a catch-all in the alias map
-	                              * and no alias entry names this address: mail
-	                              * to it goes to the catch-all */
 };
 
 enum target_class {
@@ -149,12 +151,12 @@ struct alias {
 	const char *value;           /* as written */
 	const struct alias_target *targets;
 	size_t ntargets;
-	bool is_catchall;
-	bool is_identity;            /* one target is the key itself (u@d u@d) */
 	const struct world_map *map; /* the virtual_alias_maps table it is in */
 	const struct table_entry *entry;
 	const char *file;
 	unsigned line;
+	bool is_catchall;            /* (the flags beside line: 80 bytes, not 88) */
+	bool is_identity;            /* one target is the key itself (u@d u@d) */
 };
 
 /* Load the world described by cfg: cfg->postfix_dir/main.cf (missing: an
