@@ -117,6 +117,7 @@ UI_TESTS = \
 	tests/ui/pgsql.sh \
 	tests/ui/pgsql-history.sh \
 	tests/ui/pgsql-trace.sh \
+	tests/ui/pgsql-trace-flat.sh \
 	tests/ui/problems.sh \
 	tests/ui/readme-screen.sh \
 	tests/ui/reread.sh \
