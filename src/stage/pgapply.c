@@ -21,16 +21,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commit_int.h"
 #include "stage_int.h"
 #include "vmailadm/config.h"
+#include "vmailadm/diag.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/lineread.h"
 #include "vmailadm/maincf.h"
+#include "vmailadm/atomicio.h"
+#include "vmailadm/model.h"
 #include "vmailadm/pgdb.h"
+#include "vmailadm/spawn.h"
 #include "vmailadm/xalloc.h"
 
 /* The operation's words read: who connects, where the map files go. */
@@ -255,6 +260,104 @@ static int pgapply_check(const struct config *cfg, const struct op *op, struct d
 	return rc;
 }
 
+/* The first line of text that postmap wrote as a problem ("postmap:
+ * fatal: ..." or "postmap: warning: ..."), or NULL. */
+static char *pgapply_probe_problem(const struct strbuf *err)
+{
+	for (const char *l = err->len ? err->buf : ""; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		if (memmem(l, len, "fatal:", 6) || memmem(l, len, "warning:", 8))
+			return xstrndup(l, len);
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return NULL;
+}
+
+/* One map asked as Postfix will ask it: postmap -q KEY pgsql:FILE with the
+ * file there, or, when it is still to be created, a private copy of what
+ * it will hold. postmap exits 1 both when the key is not found and when
+ * the query failed: its stderr tells them apart. */
+static int pgapply_probe_map(const struct config *cfg, const struct pgapply *a, size_t m,
+			     const char *key, struct stage *s, struct diags *d)
+{
+	char *path = xasprintf("%s/%s.cf", a->dir, pgdb_postfix_map_name(m));
+	struct atomic_temp t = { 0 };
+	const char *use = path;
+	int rc = 0;
+	if (access(path, F_OK) != 0) {
+		struct strbuf text = STRBUF_INIT;
+		pgdb_postfix_map(&a->c, m, &text);
+		char *near = xasprintf("%s/pgsql-probe.cf", cfg->state_dir);
+		struct file_owner own = { geteuid(), getegid(), 0600 };
+		rc = atomic_temp_write(near, text.buf, text.len, &own, false, &t, d);
+		/* Postfix waits, rereading, until a file it was just given is
+		 * old enough not to be still written (about 2 s each): this
+		 * one is whole, so it is dated a minute back. */
+		struct timespec then[2] = { { time(NULL) - 60, 0 }, { time(NULL) - 60, 0 } };
+		if (rc == 0)
+			(void)futimens(t.fd, then);
+		free(near);
+		sb_free(&text);
+		use = t.path;
+	}
+	char *map = rc == 0 ? xasprintf("pgsql:%s", use) : NULL;
+	const char *argv[] = { cfg->postmap, "-c", cfg->server_postfix_dir, "-q", key, map, NULL };
+	struct spawn_result res;
+	struct diags quiet = DIAGS_INIT;
+	if (rc == 0 && spawn_run(argv, NULL, 0, NULL, PROGRAM_TIMEOUT_MS, &res, &quiet) < 0) {
+		/* no postmap: no Postfix here to defer anything */
+		stage_add_note(s, _("%s was not tried: %s"), path, quiet.n ? quiet.v[0].msg : "?");
+	} else if (rc == 0) {
+		char *why = pgapply_probe_problem(&res.err);
+		if (why || res.status > 1 || res.timed_out) {
+			diag_error(d, path, 0, _("Postfix could not query this map (postmap -q %s: %s): once "
+						 "main.cf names it, mail for the hosted domains would be deferred; "
+						 "nothing was staged"),
+				   key, why ? why : res.timed_out ? _("timed out") : _("failed"));
+			rc = -1;
+		}
+		free(why);
+		spawn_result_free(&res);
+	}
+	diags_free(&quiet);
+	if (use != path)
+		atomic_temp_discard(&t);
+	free(map);
+	free(path);
+	return rc;
+}
+
+/* Every map asked once before main.cf is pointed at them: a role that
+ * does not exist, a wrong password or a table the role may not read
+ * would otherwise show only after the reload, as every message deferred
+ * ("table lookup problem"). The key has a local part and a hosted domain,
+ * so that no query is skipped (%u, %d). */
+static int pgapply_probe(struct stage *s, const struct world *w, const struct op *op,
+			 struct diags *d)
+{
+	struct pgapply a = { 0 };
+	if (pgapply_parse(s->cfg, op, &a, d) < 0)
+		return -1;
+	size_t n;
+	const struct domain *doms = world_domains(w, &n);
+	const char *domain = "example.invalid";
+	for (size_t i = 0; i < n; i++)
+		if (doms[i].classes & DOMAIN_VIRTUAL_MAILBOX) {
+			domain = doms[i].name;
+			break;
+		}
+	char *key = xasprintf("postmaster@%s", domain);
+	int rc = 0;
+	for (size_t m = 0; rc == 0 && m < pgdb_postfix_map_count(); m++)
+		rc = pgapply_probe_map(s->cfg, &a, m, key, s, d);
+	free(key);
+	pgapply_free(&a);
+	return rc;
+}
+
 int stage_use_pgsql_changes(const struct config *cfg, const struct op *op, struct diags *d)
 {
 	return pgapply_check(cfg, op, d);
@@ -262,7 +365,6 @@ int stage_use_pgsql_changes(const struct config *cfg, const struct op *op, struc
 
 int apply_postfix_use_pgsql(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
-	(void)w;
 	for (size_t i = 0; i < s->nops && s->ops[i] != op; i++)
 		if (s->ops[i]->kind == OP_POSTFIX_USE_PGSQL) {
 			diag_error(d, NULL, 0, _("the server's main.cf is already staged to use the database's maps"));
@@ -283,6 +385,8 @@ int apply_postfix_use_pgsql(struct stage *s, struct world *w, const struct op *o
 					 "their files are there: nothing to apply"), op->subject);
 		return -1;
 	}
+	if (pgapply_probe(s, w, op, d) < 0)
+		return -1;
 	bool pw = false;
 	for (size_t i = 0; i < op->ntargets; i++)
 		pw |= strncmp(op->targets[i], "password-file=", 14) == 0;

@@ -30,8 +30,6 @@ pg_sql postgres "CREATE DATABASE postfix" || exit 99
 CI="host=$PG_SOCK dbname=postfix user=postgres"
 sandbox_vmailadm db init --conninfo "$CI" >/dev/null &&
 	sandbox_vmailadm db import --conninfo "$CI" >"$tmp/import.out" 2>&1 || { cat "$tmp/import.out"; exit 99; }
-pg_sql postfix "CREATE ROLE mailreader LOGIN;
-GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || exit 99
 printf 'backend: pgsql\npgsql_conninfo: "%s"\ndoveadm: /bin/true\n' "$CI" >>"$SB_DIR/vmailadm.yaml"
 v() { sandbox_vmailadm "$@"; }
 sandbox_postmap_all || exit 99
@@ -54,6 +52,20 @@ out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q "^.*$MAPS: error: is not a directory" && ok "no map directory: said, refused" ||
 	no "no map directory (rc $rc): $out"
 mkdir -m 750 "$MAPS" && chgrp postfix "$MAPS" || exit 99
+
+# Each map is asked once as Postfix will ask it (postmap -q) before
+# anything is staged: a role that does not exist, or one that may not read
+# the tables, would defer every message once main.cf names the maps.
+out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "^$MAPS/domains.cf: error: Postfix could not query this map (postmap -q postmaster@andromed.cloud: .*role \"mailreader\" does not exist" &&
+	! echo "$out" | grep -q "^--- " && cmp -s "$MC" "$tmp/main.cf.flat" && [ -z "$(ls "$MAPS")" ] &&
+	[ "$(ls "$SB_DIR/state" | grep -c probe)" -eq 0 ] &&
+	ok "a role that does not exist: refused before staging, named" || no "no role (rc $rc): $out"
+pg_sql postfix "CREATE ROLE mailreader LOGIN" || exit 99
+out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "error: Postfix could not query this map (.*permission denied for table" &&
+	ok "a role that may not read the tables: refused" || no "no grant (rc $rc): $out"
+pg_sql postfix "GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || exit 99
 
 out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q "^--- $MC\$" &&

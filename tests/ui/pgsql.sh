@@ -41,6 +41,8 @@ ok "c: committed to the database, the screen read again from it"
 # pgsql-maps-unused, and f in the problems view stages its repair, db
 # postfix-config --apply's edit, previewed as the server's main.cf's diff
 # and the new map files, then committed.
+pg_sql postfix "CREATE ROLE mailreader LOGIN;
+GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || fail "the role mailreader"
 keys '!'
 expect "Problems ("
 i=0
