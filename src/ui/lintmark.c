@@ -217,9 +217,10 @@ struct lintjob {
 	const char *gate;             /* VMAILADM_LINT_GATE */
 	struct lintmarks marks;       /* the report and its maps */
 	/* Marks given up (a cancelled lint's, the last ones shown), freed by
-	 * the next thread: 20,000 problems take the interface tens of ms to
-	 * free, and staging an edit waited for it (issue 16). Touched by the
-	 * main thread only while no thread runs. */
+	 * a thread of their own (lintmark_trash_reap) when the next lint starts
+	 * or when the new marks are shown: 20,000 problems take the interface
+	 * tens of ms to free, and staging an edit waited for it (issue 16).
+	 * Touched by the main thread only while no thread runs. */
 	struct lintmarks trash[2];
 	size_t ntrash;
 	double t0;
@@ -560,6 +561,16 @@ bool lintmark_handle(struct ui *ui)
 		return false;
 	lintmark_apply(B);
 	details_build(B);
+	/* The report replaced is shown nowhere now (the main screen is on top,
+	 * the details built again from the new one, the thread joined): freed
+	 * now, not at the next lint's start. Kept in the trash until then, it
+	 * was held beside the new one while nothing was edited (issue 16: 443
+	 * MB at 100,000 mailboxes after one staging's lint, against 352). */
+	lintmark_trash_reap(J);
+	if (B->ui->timing) {   /* the reports still held beside the one shown */
+		fprintf(B->ui->timing, "lint-kept %zu\n", J->ntrash);
+		fflush(B->ui->timing);
+	}
 	if (B->problems_wanted) {   /* ! was pressed while lint ran */
 		B->problems_wanted = false;
 		ui_status(ui, ROLE_STATUS, "%s", "");

@@ -83,6 +83,12 @@ wait_gone "!@andromed.cloud" || fail "the staged world still marked after lint e
 wait_gone "lint running..." || fail "lint running... still shown after the staged lint"
 refute "!johndoe"
 ok "a staged change: lint again, its marks replace the old ones"
+# The report replaced is freed once the new marks are shown, not kept
+# beside them until the next lint (issue 16: 60 MB at 100,000 mailboxes).
+grep -q '^lint-kept ' "$WORK/timing.log" || fail "no lint-kept line in the timing log"
+grep '^lint-kept ' "$WORK/timing.log" | grep -qv '^lint-kept 0$' &&
+	fail "a lint report kept beside the one shown: $(grep '^lint-kept ' "$WORK/timing.log" | tr '\n' ' ')"
+ok "the report replaced is freed when the new marks are shown"
 
 # Undo while lint is held: it is stopped and started again, nothing waits.
 rm -f "$GATE"
