@@ -59,7 +59,7 @@ static void test_strmap_first_wins(void)
 static void test_strmap_many_and_delete(void)
 {
 	struct strmap *m = strmap_create(4);
-	char key[32];
+	char key[48];
 	for (long i = 0; i < 50000; i++) {
 		snprintf(key, sizeof key, "user%ld@example.org", i);
 		strmap_add(m, key, (void *)(i + 1));
