@@ -46,6 +46,9 @@ struct pgtable {
 	int nparts;              /* the highest %[1-9] */
 	PGconn *conn;
 	char *conn_error;        /* why no host answered (kept: not retried) */
+	char *open_error;        /* its file could not be read or parsed: every
+				  * lookup fails, as on Postfix's surrogate table
+				  * (dict_surrogate), and the mail is deferred */
 };
 
 /* One pattern of the "domain" match list (match_list.c, string_list.h):
@@ -351,6 +354,7 @@ void pgtable_free(struct pgtable **tp)
 	}
 	free(t->domains);
 	free(t->conn_error);
+	free(t->open_error);
 	free(t);
 	*tp = NULL;
 }
@@ -652,6 +656,10 @@ enum pgtable_rc pgtable_lookup(struct pgtable *t, const char *key, char **query,
 			       char **error)
 {
 	*query = *value = *error = NULL;
+	if (t->open_error) {
+		*error = xstrdup(t->open_error);
+		return PGTABLE_ERROR;
+	}
 	char *name = xstrdup(key);
 	for (char *p = name; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
@@ -689,7 +697,14 @@ static void *pgtable_ext_open(const char *spec, struct diags *d)
 {
 	if (strncmp(spec, "pgsql:", 6) != 0)
 		return NULL;
-	return pgtable_open(spec + 6, d);
+	size_t before = d->n;
+	struct pgtable *t = pgtable_open(spec + 6, d);
+	if (!t) {   /* said in d; its lookups fail as Postfix's do */
+		t = xcalloc(1, sizeof *t);
+		t->path = xstrdup(spec + 6);
+		t->open_error = d->n > before ? diag_format(&d->v[before]) : xstrdup(spec);
+	}
+	return t;
 }
 
 static int pgtable_ext_lookup(void *map, const char *key, char **query, char **value, char **error)

@@ -156,6 +156,25 @@ o'brien@andromed.cloud
 EOF
 [ "$i" -eq 14 ] || { echo "FAIL: $i addresses compared, not 14"; fail=1; }
 
+# A map file that cannot be read (moved away, then a reload): Postfix's
+# table is a surrogate whose every lookup fails, so it defers; the tracer
+# must not pass over the map as if it had no answer.
+mv "$MAPS/alias.cf" "$MAPS/alias.cf.away" && postfix -c "$SB_PF" reload >/dev/null 2>&1 && sleep 1
+reply=$(rcpt johndoe@andromed.cloud | head -n 1)
+out=$(sandbox_vmailadm trace --short johndoe@andromed.cloud 2>&1)
+st=$?
+case "$reply" in
+4[0-9][0-9]*) echo "ok - alias.cf unreadable: Postfix: $reply" ;;
+*) echo "not ok - alias.cf unreadable: Postfix: $reply"; fail=1 ;;
+esac
+if [ $st -eq 1 ] && printf '%s\n' "$out" | grep -q '	defer	johndoe@andromed.cloud	4.3.0 '; then
+	echo "ok - alias.cf unreadable: the tracer defers too"
+else
+	echo "not ok - alias.cf unreadable: the tracer (exit $st): $out"
+	fail=1
+fi
+mv "$MAPS/alias.cf.away" "$MAPS/alias.cf" && postfix -c "$SB_PF" reload >/dev/null 2>&1
+
 # The database down: Postfix answers 451 4.3.0 (temporary lookup failure);
 # the tracer (backend files, main.cf's maps read directly: backend pgsql
 # would not start without its snapshot) must say defer, 4.3.0, and why.
