@@ -108,6 +108,7 @@ UI_TESTS = \
 	tests/ui/interrupt.sh \
 	tests/ui/lint.sh \
 	tests/ui/lintbg.sh \
+	tests/ui/lintstop.sh \
 	tests/ui/man-keys.sh \
 	tests/ui/live.sh \
 	tests/ui/livegaps.sh \

@@ -831,6 +831,8 @@ void lint_run_with(const struct world *w, const struct config *cfg,
 	lint_orphan_maildirs(w, out, maildirs, &st);
 	lint_quota(w, cfg, out, &st);
 	strmap_free(&maildirs);
+	if (lint_stopped(&st))
+		return;   /* given up: the caller waits until lint reads the world no more */
 	lint_maincf(w, cfg, out);
 	lint_pgsql(w, cfg, out);
 	/* What such a file holds is unknown: the rules above drew no

@@ -5,7 +5,8 @@
  * on 100,000 mailboxes), so it runs in a thread: the keys are answered
  * meanwhile, and its marks appear when it ends. The thread reads the world
  * shown, so whoever frees or changes that world stops it first
- * (lintmark_stop: it gives up between maildirs, and is joined). */
+ * (lintmark_stop: it gives up between mailboxes; the stop waits until it
+ * reads the world no more, not for its end: struct lintrun). */
 #include "config.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -205,25 +207,23 @@ static void lintmark_domains(struct browse *B)
 		B->dsev[i] = B->dents[i].d ? (unsigned char)lintmark_domain(B, B->dents[i].d) : 0;
 }
 
-/* One lint in a thread, over the world the panes show. */
-struct lintjob {
+/* One run of lint in a thread, over the world the panes show. A staging
+ * does not wait for it to end (issue 16: 4-37 ms of every staging): it
+ * tells it to stop, waits only until it no longer reads the world (which
+ * the staging then patches in place or frees), and leaves it; the run
+ * frees itself (its partial report too) when it ends. Held by the
+ * interface and by its thread (refs); the last one frees it. */
+struct lintrun {
 	pthread_t thread;
-	bool joinable;                /* a thread was started and not joined */
-	bool done;                    /* report holds a finished lint of w */
-	atomic_bool stop;             /* the main thread gave up on this lint */
+	atomic_bool stop;             /* the main thread gave up on this run */
+	atomic_bool reading;          /* the thread may still read w, cfg, disk */
+	atomic_int refs;
+	atomic_int tid;               /* the thread's id (0: not known yet) */
 	int pipe[2];                  /* the thread's "done" byte */
 	const struct world *w;
 	const struct config *cfg;
 	const char *gate;             /* VMAILADM_LINT_GATE */
 	struct lintmarks marks;       /* the report and its maps */
-	/* Marks given up (a cancelled lint's, the last ones shown), freed by
-	 * a thread of their own (lintmark_trash_reap) when the next lint starts
-	 * or when the new marks are shown: 20,000 problems take the interface
-	 * tens of ms to free, and staging an edit waited for it (issue 16).
-	 * Touched by the main thread only while no thread runs. */
-	struct lintmarks trash[2];
-	size_t ntrash;
-	double t0;
 	/* The maildir sizes the live scan had when this lint started, by the
 	 * disk world's mailbox (>= 0 bytes, -1 not scanned, -2 not
 	 * measurable), so that lint reads no maildir again for its quota rule;
@@ -233,6 +233,22 @@ struct lintjob {
 	const struct mailbox *disk;
 	size_t ndisk;
 	struct strmap *by_maildir;
+};
+
+/* Lint of the world shown: its running thread, or its finished marks. */
+struct lintjob {
+	struct lintrun *run;          /* a thread was started and not joined */
+	bool done;                    /* marks hold a finished lint of the world */
+	const char *gate;             /* VMAILADM_LINT_GATE */
+	struct lintmarks marks;       /* the report and its maps */
+	/* Marks given up (the last ones shown), freed by a thread of their
+	 * own (lintmark_trash_reap) when the next lint starts or when the new
+	 * marks are shown: 20,000 problems take the interface tens of ms to
+	 * free, and staging an edit waited for it (issue 16). The main
+	 * thread's only (a run given up frees its own marks). */
+	struct lintmarks trash[2];
+	size_t ntrash;
+	double t0;
 };
 
 static void lintmark_discard(struct lintjob *J, struct lintmarks *m)
@@ -301,20 +317,53 @@ static void lintmark_trash_reap(struct lintjob *J)
 		J->ntrash = 0;   /* the reaper has them */
 		memset(J->trash, 0, sizeof J->trash);
 	} else {
-		free(r);   /* the lint thread frees them, as before */
+		free(r);   /* lintmark_start frees them, or the next reaper */
 	}
 	pthread_attr_destroy(&attr);
 }
 
 static bool lintmark_job_stopped(void *arg)
 {
-	return atomic_load(&((struct lintjob *)arg)->stop);
+	return atomic_load(&((struct lintrun *)arg)->stop);
+}
+
+/* Until the run's thread reads the world no more (it was told to stop).
+ * It looks at the stop between two mailboxes or aliases, but at nice 10
+ * it may wait long for the CPU behind the scan's threads (issue 16: 4-37
+ * ms of a staging): it gets the interface's nice back meanwhile (allowed
+ * to root; otherwise it stays as it was), and the interface sleeps rather
+ * than spin, leaving it the CPU. */
+static void lintrun_wait_unread(struct lintrun *R)
+{
+	if (!atomic_load(&R->reading))
+		return;
+	pid_t tid = atomic_load(&R->tid);
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, 0);
+	if (tid > 0 && errno == 0)
+		(void)setpriority(PRIO_PROCESS, (id_t)tid, nice);
+	const struct timespec tick = { 0, 20 * 1000 };
+	while (atomic_load(&R->reading))
+		nanosleep(&tick, NULL);
+}
+
+/* One holder lets go of the run; the last frees it. */
+static void lintrun_release(struct lintrun *R)
+{
+	if (atomic_fetch_sub(&R->refs, 1) != 1)
+		return;
+	lintmarks_free(&R->marks);
+	strmap_free(&R->by_maildir);
+	free(R->sizes);
+	close(R->pipe[0]);
+	close(R->pipe[1]);
+	free(R);
 }
 
 /* VMAILADM_LINT_GATE (tests only): lint does not end before this file
  * exists, so that a test sees, by order and not by time, that a key is
  * answered while lint runs. */
-static void lintmark_gate_wait(struct lintjob *J)
+static void lintmark_gate_wait(struct lintrun *J)
 {
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 	while (J->gate && !lintmark_job_stopped(J) && access(J->gate, F_OK) != 0)
@@ -324,7 +373,7 @@ static void lintmark_gate_wait(struct lintjob *J)
 /* lint_with's maildir_bytes, on the lint thread: from the sizes copied. */
 static int lintmark_job_bytes(void *arg, const struct mailbox *b, uint64_t *bytes)
 {
-	struct lintjob *J = arg;
+	struct lintrun *J = arg;
 	size_t i = (size_t)(b - J->disk);
 	if (b < J->disk || i >= J->ndisk) {   /* a staged world's: by its maildir */
 		if (!J->by_maildir) {
@@ -346,10 +395,14 @@ static int lintmark_job_bytes(void *arg, const struct mailbox *b, uint64_t *byte
 
 static void *lintmark_thread(void *arg)
 {
-	struct lintjob *J = arg;
-	lintmark_trash_free(J);
+	struct lintrun *J = arg;
 	const struct lint_with with = { lintmark_job_stopped, lintmark_job_bytes, J };
 	lint_run_with(J->w, J->cfg, NULL, &with, &J->marks.r);
+	/* From here on, nothing of the world, the config or the disk boxes:
+	 * a stop waits for this only. */
+	atomic_store(&J->reading, false);
+	if (atomic_load(&J->stop) && atomic_load(&J->tid) > 0)
+		background_thread();   /* the nice a stop may have lowered */
 	strmap_free(&J->by_maildir);
 	if (!lintmark_job_stopped(J))
 		lintmarks_build(&J->marks);
@@ -359,36 +412,53 @@ static void *lintmark_thread(void *arg)
 	char c = 1;
 	while (write(J->pipe[1], &c, 1) < 0 && errno == EINTR)
 		;
+	lintrun_release(J);
 	return NULL;
 }
 
 /* Lint on its thread: background work (background_thread). */
 static void *lintmark_thread_run(void *arg)
 {
+	atomic_store(&((struct lintrun *)arg)->tid, (int)gettid());
 	background_thread();
 	return lintmark_thread(arg);
 }
 
-/* Join the thread (it has written its byte, or was told to stop). */
+/* Join the thread (it has written its byte): its marks become the job's. */
 static void lintmark_join(struct lintjob *J)
 {
-	if (J->joinable) {
-		pthread_join(J->thread, NULL);
-		J->joinable = false;
-		char buf[16];
-		while (read(J->pipe[0], buf, sizeof buf) > 0)
-			;
-		J->done = !atomic_load(&J->stop);
-	}
+	struct lintrun *R = J->run;
+	if (!R)
+		return;
+	pthread_join(R->thread, NULL);
+	J->run = NULL;
+	J->done = !atomic_load(&R->stop);
+	lintmark_discard(J, &J->marks);
+	J->marks = R->marks;
+	memset(&R->marks, 0, sizeof R->marks);
+	lintrun_release(R);
 }
 
-/* Stop and forget the running lint: its world is about to go. */
-static void lintmark_job_cancel(struct lintjob *J)
+/* Stop and forget the running lint: its world is about to change or go.
+ * Waits only until the thread reads it no more (it looks at the stop
+ * between mailboxes), not for its end: the run frees itself (wait: joined,
+ * when the interface ends). */
+static void lintmark_job_cancel(struct lintjob *J, bool wait)
 {
 	if (!J)
 		return;
-	atomic_store(&J->stop, true);
-	lintmark_join(J);
+	struct lintrun *R = J->run;
+	if (R) {
+		atomic_store(&R->stop, true);
+		if (wait) {
+			lintmark_join(J);
+		} else {
+			lintrun_wait_unread(R);
+			pthread_detach(R->thread);
+			J->run = NULL;
+			lintrun_release(R);
+		}
+	}
 	lintmark_discard(J, &J->marks);
 	J->done = false;
 }
@@ -418,11 +488,11 @@ static void lintmark_apply(struct browse *B)
 
 /* The live scan's sizes for the lint about to start (main thread: the
  * scan's figures are the main thread's). */
-static void lintmark_sizes(struct browse *B, struct lintjob *J)
+static void lintmark_sizes(struct browse *B, struct lintrun *J)
 {
 	J->disk = B->boxes;
 	J->ndisk = B->nboxes;
-	J->sizes = xreallocarray(J->sizes, J->ndisk ? J->ndisk : 1, sizeof *J->sizes);
+	J->sizes = xreallocarray(NULL, J->ndisk ? J->ndisk : 1, sizeof *J->sizes);
 	for (size_t i = 0; i < J->ndisk; i++) {
 		struct maildir_counts c;
 		enum maildir_status st;
@@ -437,34 +507,41 @@ static void lintmark_start(struct browse *B)
 {
 	if (!B->job) {
 		B->job = xcalloc(1, sizeof *B->job);
-		if (pipe2(B->job->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-			vm_fatal("pipe: %s", strerror(errno));
 		const char *gate = getenv("VMAILADM_LINT_GATE");
 		B->job->gate = gate && *gate ? gate : NULL;
 	}
 	struct lintjob *J = B->job;
-	J->w = B->w;
-	J->cfg = B->ui->cfg;
+	struct lintrun *R = xcalloc(1, sizeof *R);
+	if (pipe2(R->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		vm_fatal("pipe: %s", strerror(errno));
+	R->w = B->w;
+	R->cfg = B->ui->cfg;
+	R->gate = J->gate;
 	J->t0 = clock_ms();
-	lintmark_sizes(B, J);
-	atomic_store(&J->stop, false);
+	lintmark_sizes(B, R);
+	atomic_init(&R->stop, false);
+	atomic_init(&R->reading, true);
+	atomic_init(&R->refs, 2);   /* the interface's and the thread's */
 	B->lint_pending = true;
 	lintmark_trash_reap(J);
+	lintmark_trash_free(J);   /* no reaper thread: here */
 	sigset_t all, old;
 	/* The thread must not take the interface's signals (SIGWINCH, SIGTERM). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&J->thread, NULL, lintmark_thread_run, J);
+	int rc = pthread_create(&R->thread, NULL, lintmark_thread_run, R);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	J->joinable = rc == 0;
-	if (rc != 0) {   /* no thread: lint now, as before */
-		lintmark_thread(J);
-		char buf[16];   /* its byte: the next lint's poll must not see it */
-		while (read(J->pipe[0], buf, sizeof buf) > 0)
-			;
-		J->done = true;
-		lintmark_apply(B);
+	if (rc == 0) {
+		J->run = R;
+		return;
 	}
+	lintmark_thread(R);   /* no thread: lint now, as before */
+	lintmark_discard(J, &J->marks);
+	J->marks = R->marks;
+	memset(&R->marks, 0, sizeof R->marks);
+	lintrun_release(R);
+	J->done = true;
+	lintmark_apply(B);
 }
 
 /* Lint and a tracer for the world the panes show. The old tracer may
@@ -478,7 +555,7 @@ void lintmark_attach(struct browse *B)
 	B->tracer = trace_create(B->w, &scratch);
 	diags_free(&scratch);
 
-	lintmark_job_cancel(B->job);
+	lintmark_job_cancel(B->job, false);
 	lintmark_domains(B);
 	B->lint_waits = live_scanning(B->ui->live);
 	if (B->lint_waits)
@@ -499,11 +576,8 @@ void lintmark_scanned(struct ui *ui)
 void lintmark_free(struct browse *B)
 {
 	if (B->job) {
-		lintmark_job_cancel(B->job);
+		lintmark_job_cancel(B->job, true);
 		lintmark_trash_free(B->job);
-		free(B->job->sizes);
-		close(B->job->pipe[0]);
-		close(B->job->pipe[1]);
 		free(B->job);
 		B->job = NULL;
 	}
@@ -523,7 +597,7 @@ void lintmark_stop(struct ui *ui)
 {
 	struct browse *B = (struct browse *)ui->main;
 	if (B)
-		lintmark_job_cancel(B->job);
+		lintmark_job_cancel(B->job, false);
 }
 
 bool lintmark_running(struct ui *ui)
@@ -535,9 +609,9 @@ bool lintmark_running(struct ui *ui)
 int lintmark_pollfd(struct ui *ui, struct pollfd *fd)
 {
 	struct browse *B = (struct browse *)ui->main;
-	if (!B || !B->job || !B->job->joinable)
+	if (!B || !B->job || !B->job->run)
 		return 0;
-	*fd = (struct pollfd){ .fd = B->job->pipe[0], .events = POLLIN };
+	*fd = (struct pollfd){ .fd = B->job->run->pipe[0], .events = POLLIN };
 	return 1;
 }
 
@@ -551,8 +625,8 @@ bool lintmark_handle(struct ui *ui)
 	struct lintjob *J = B->job;
 	if (ui->top != ui->main)
 		B->problems_wanted = false;   /* the user went elsewhere */
-	if (J->joinable) {
-		struct pollfd p = { .fd = J->pipe[0], .events = POLLIN };
+	if (J->run) {
+		struct pollfd p = { .fd = J->run->pipe[0], .events = POLLIN };
 		if (poll(&p, 1, 0) <= 0)
 			return false;
 		lintmark_join(J);
