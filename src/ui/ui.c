@@ -46,6 +46,19 @@ static void on_quit_signal(int sig)
 	got_quit_signal = sig;
 }
 
+/* ppoll takes a pending signal only when it waits: with a descriptor
+ * ready at once it returns with the signal still pending and blocked. A
+ * hung-up terminal keeps stdin ready for ever, so its SIGHUP (and any
+ * SIGTERM after it) was never taken and the interface spun at full
+ * speed. Unblocked for a moment after each ppoll, a pending one is taken
+ * there (its handler runs before pthread_sigmask returns). */
+static void take_pending_signals(void)
+{
+	sigset_t blocked;
+	pthread_sigmask(SIG_SETMASK, &wait_mask, &blocked);
+	pthread_sigmask(SIG_SETMASK, &blocked, NULL);
+}
+
 static void restore_terminal(void)
 {
 	if (curses_active) {
@@ -598,6 +611,7 @@ static void main_loop(struct ui *ui)
 		int r = ppoll(fds, (nfds_t)n, timeout < 0 ? NULL : &ts, &wait_mask);
 		if (r < 0 && errno != EINTR)
 			vm_fatal("poll: %s", strerror(errno));
+		take_pending_signals();
 		if (got_quit_signal && !interrupt_asks(ui))
 			break;
 		bool was_scanning = live_scanning(ui->live);

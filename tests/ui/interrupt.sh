@@ -57,4 +57,19 @@ keys Escape
 kill -INT "$(pid_of_ui)"
 expect "__EXIT=0"
 ok "nothing staged: Ctrl-C quits at once"
+
+# The terminal hung up (an SSH session lost): the interface must end, not
+# spin on a stdin that is ready for ever with its SIGHUP never taken.
+start_ui 100 30
+expect "Domains (5)"
+keys Escape
+pid=$(pid_of_ui)
+T kill-server >/dev/null 2>&1
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$pid" 2>/dev/null; then
+	kill -9 "$pid"
+	fail "the interface still runs 10 s after its terminal hung up"
+fi
+ok "a hung-up terminal: the interface ends"
 exit 0
