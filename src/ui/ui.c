@@ -37,26 +37,13 @@ static bool curses_active;
 static wchar_t ellipsis = L'~';   /* L'…' in a UTF-8 locale */
 static SCREEN *the_screen;
 
-/* The signal mask while the main loop waits (ppoll): SIGWINCH and the
- * quit signals unblocked there only (setup_signals). */
+/* The signal mask while the main loop waits (ppoll): SIGWINCH unblocked
+ * there only (setup_signals). */
 static sigset_t wait_mask;
 
 static void on_quit_signal(int sig)
 {
 	got_quit_signal = sig;
-}
-
-/* ppoll takes a pending signal only when it waits: with a descriptor
- * ready at once it returns with the signal still pending and blocked. A
- * hung-up terminal keeps stdin ready for ever, so its SIGHUP (and any
- * SIGTERM after it) was never taken and the interface spun at full
- * speed. Unblocked for a moment after each ppoll, a pending one is taken
- * there (its handler runs before pthread_sigmask returns). */
-static void take_pending_signals(void)
-{
-	sigset_t blocked;
-	pthread_sigmask(SIG_SETMASK, &wait_mask, &blocked);
-	pthread_sigmask(SIG_SETMASK, &blocked, NULL);
 }
 
 static void restore_terminal(void)
@@ -611,7 +598,6 @@ static void main_loop(struct ui *ui)
 		int r = ppoll(fds, (nfds_t)n, timeout < 0 ? NULL : &ts, &wait_mask);
 		if (r < 0 && errno != EINTR)
 			vm_fatal("poll: %s", strerror(errno));
-		take_pending_signals();
 		if (got_quit_signal && !interrupt_asks(ui))
 			break;
 		bool was_scanning = live_scanning(ui->live);
@@ -679,20 +665,14 @@ static bool files_readonly(const struct ui *ui)
 
 static void setup_signals(void)
 {
-	/* SIGWINCH and the quit signals are taken only while the main loop
-	 * waits: one that came while it painted, between get_wch and poll,
-	 * was seen by no poll, and the screen kept its old size, or the
-	 * interface did not quit, until the next key or event (the sanitizer
-	 * lane's slower paint caught a Ctrl-C so). Blocked here, before any
-	 * thread starts, so that no other thread takes them either. */
-	static const int taken_in_wait[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
-	sigset_t waited;
-	sigemptyset(&waited);
-	for (size_t i = 0; i < sizeof taken_in_wait / sizeof *taken_in_wait; i++)
-		sigaddset(&waited, taken_in_wait[i]);
-	pthread_sigmask(SIG_BLOCK, &waited, &wait_mask);
-	for (size_t i = 0; i < sizeof taken_in_wait / sizeof *taken_in_wait; i++)
-		sigdelset(&wait_mask, taken_in_wait[i]);
+	/* SIGWINCH is taken only while the main loop waits: one that came
+	 * while it painted, between get_wch and poll, was seen by no poll,
+	 * and the screen kept its old size until the next key or event. */
+	sigset_t winch;
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &winch, &wait_mask);
+	sigdelset(&wait_mask, SIGWINCH);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_quit_signal;
