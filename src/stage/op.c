@@ -820,9 +820,12 @@ void op_format(const struct op *op, struct strbuf *out)
 	add_word(&w, nm->object);
 	add_word(&w, nm->verb);
 	/* A positional word that looks like an option ("--quota" as an alias
-	 * target, given after "--") must come after "--" to read back as
-	 * itself; then the options go first (found by fuzz_opwords). */
+	 * target, or as the size of 'mailbox quota', given after "--") must
+	 * come after "--" to read back as itself; then the options go first
+	 * (found by fuzz_opwords, twice). */
 	bool dashdash = op->subject && strncmp(op->subject, "--", 2) == 0;
+	if (op->kind == OP_MAILBOX_QUOTA && op->quota)
+		dashdash = dashdash || strncmp(op->quota, "--", 2) == 0;
 	for (size_t i = 0; i < op->ntargets && !dashdash; i++)
 		dashdash = strncmp(op->targets[i], "--", 2) == 0;
 	if (dashdash) {
