@@ -67,6 +67,14 @@ bool spawn_first_word(const char *const argv[], char *out, size_t size);
 int spawn_result_check(const char *const argv[], const struct spawn_result *res, int timeout_ms,
 		       struct diags *d);
 
+/* The first line of a program's stderr (or stdout) err that carries one
+ * of markers (NULL-terminated): at the line's start when anchored, else
+ * anywhere in it. A new string without its newline, or NULL when no line
+ * does. For programs that report a problem in words but not in their
+ * exit status (doveadm auth cache flush: "Error: ...", exit 0; postmap
+ * -q: exit 1 for "not found" and for "fatal: ..." alike). */
+char *spawn_marked_line(const struct strbuf *err, const char *const markers[], bool anchored);
+
 /* Split a command line from the configuration on spaces and tabs (no
  * quoting, no shell) into a NULL-terminated argv (argv[0] NULL for an empty
  * line); free with spawn_argv_free. */

@@ -265,6 +265,14 @@ static int db_postfix_config(struct cli *cli, const struct db_opts *o)
 	return rc;
 }
 
+/* One word KEY=VALUE of postfix use-pgsql. */
+static void db_op_word(struct op *op, const char *key, const char *value)
+{
+	char *w = xasprintf("%s=%s", key, value);
+	op_add_target(op, w);
+	free(w);
+}
+
 /* --apply: the lines above as an edit of the server's main.cf (postfix
  * use-pgsql, src/stage/pgapply.c) with the missing map files, staged,
  * previewed and committed like any other; nothing staged when main.cf
@@ -294,24 +302,15 @@ static int db_postfix_apply(struct cli *cli, const struct db_opts *o)
 			op_free(&op);
 			return EXIT_USAGE;
 		}
-		char *w = xasprintf("hosts=%s", h);
-		op_add_target(op, w);
-		free(w);
-		if (p) {
-			w = xasprintf("port=%s", p);
-			op_add_target(op, w);
-			free(w);
-		}
-		w = xasprintf("dbname=%s", n);
-		op_add_target(op, w);
-		free(w);
+		db_op_word(op, "hosts", h);
+		if (p)
+			db_op_word(op, "port", p);
+		db_op_word(op, "dbname", n);
 		free(h);
 		free(p);
 		free(n);
 	}
-	char *w = xasprintf("user=%s", o->user ? o->user : "mailreader");
-	op_add_target(op, w);
-	free(w);
+	db_op_word(op, "user", o->user ? o->user : "mailreader");
 	if (o->password_file) {
 		/* read again at the commit: the file's path, never the password */
 		char *abs = realpath(o->password_file, NULL);
@@ -320,9 +319,7 @@ static int db_postfix_apply(struct cli *cli, const struct db_opts *o)
 			op_free(&op);
 			return EXIT_USAGE;
 		}
-		w = xasprintf("password-file=%s", abs);
-		op_add_target(op, w);
-		free(w);
+		db_op_word(op, "password-file", abs);
 		free(abs);
 	}
 	int n = stage_use_pgsql_changes(cfg, op, &d);

@@ -264,16 +264,8 @@ static int pgapply_check(const struct config *cfg, const struct op *op, struct d
  * fatal: ..." or "postmap: warning: ..."), or NULL. */
 static char *pgapply_probe_problem(const struct strbuf *err)
 {
-	for (const char *l = err->len ? err->buf : ""; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t len = nl ? (size_t)(nl - l) : strlen(l);
-		if (memmem(l, len, "fatal:", 6) || memmem(l, len, "warning:", 8))
-			return xstrndup(l, len);
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
-	return NULL;
+	static const char *const markers[] = { "fatal:", "warning:", NULL };
+	return spawn_marked_line(err, markers, false);
 }
 
 /* One map asked as Postfix will ask it: postmap -q KEY pgsql:FILE with the

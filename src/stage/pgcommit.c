@@ -111,15 +111,11 @@ int pgcommit_landed(const struct config *cfg, const struct doc *j, const char *i
  * that line tells that nothing was flushed. */
 static bool flush_said_error(const struct strbuf *err)
 {
-	for (const char *l = err->len ? err->buf : ""; *l;) {
-		if (!strncmp(l, "Error:", 6) || !strncmp(l, "Fatal:", 6))
-			return true;
-		const char *nl = strchr(l, '\n');
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
-	return false;
+	static const char *const markers[] = { "Error:", "Fatal:", NULL };
+	char *line = spawn_marked_line(err, markers, true);
+	bool said = line != NULL;
+	free(line);
+	return said;
 }
 
 /* doveadm auth cache flush USER... on one IMAP server (host NULL: this

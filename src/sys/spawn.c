@@ -535,6 +535,24 @@ int spawn_check(const char *const argv[], int timeout_ms, struct diags *d)
 	return rc;
 }
 
+char *spawn_marked_line(const struct strbuf *err, const char *const markers[], bool anchored)
+{
+	for (const char *l = sb_str(err), *end = l + err->len; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t len = nl ? (size_t)(nl - l) : (size_t)(end - l);
+		for (size_t m = 0; markers[m]; m++) {
+			size_t mlen = strlen(markers[m]);
+			if (anchored ? len >= mlen && memcmp(l, markers[m], mlen) == 0
+				     : memmem(l, len, markers[m], mlen) != NULL)
+				return xstrndup(l, len);
+		}
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return NULL;
+}
+
 char **spawn_argv_split(const char *cmdline)
 {
 	size_t n = 0, cap = 0;

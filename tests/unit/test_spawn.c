@@ -317,6 +317,32 @@ static void test_argv_split(void)
 	spawn_argv_free(a);
 }
 
+/* The first line carrying a marker: at its start (doveadm's "Error:"), or
+ * anywhere (postmap's "postmap: fatal:"); the last line without its
+ * newline; none in an empty stream. */
+static void test_marked_line(void)
+{
+	static const char *const dove[] = { "Error:", "Fatal:", NULL };
+	static const char *const pm[] = { "fatal:", "warning:", NULL };
+	struct strbuf err = STRBUF_INIT;
+	CU_ASSERT_PTR_NULL(spawn_marked_line(&err, dove, true));
+	sb_adds(&err, "0 cache entries flushed\nsaid: Error: not at the start\n"
+		      "Error: auth-master: connect(...) failed\nFatal: later\n");
+	char *l = spawn_marked_line(&err, dove, true);
+	CU_ASSERT_STRING_EQUAL(l, "Error: auth-master: connect(...) failed");
+	free(l);
+	l = spawn_marked_line(&err, dove, false);
+	CU_ASSERT_STRING_EQUAL(l, "said: Error: not at the start");
+	free(l);
+	sb_reset(&err);
+	sb_adds(&err, "postmap: info: x\npostmap: warning: pgsql:/x.cf: no host");
+	l = spawn_marked_line(&err, pm, false);
+	CU_ASSERT_STRING_EQUAL(l, "postmap: warning: pgsql:/x.cf: no host");
+	free(l);
+	CU_ASSERT_PTR_NULL(spawn_marked_line(&err, pm, true));
+	sb_free(&err);
+}
+
 int main(void)
 {
 	/* A test harness may ignore SIGPIPE or not; spawn must work either way,
@@ -335,6 +361,7 @@ int main(void)
 		{ "spawn_start returns at once; two programs", test_start_then_wait },
 		{ "started program served while the caller is busy", test_served_while_busy },
 		{ "spawn_start of a missing program", test_start_missing_program },
+		{ "the first line with a marker", test_marked_line },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("spawn", tests);
