@@ -445,7 +445,16 @@ bv_probe() {
 # it printed "auth succeeded", 1 for "auth failed", 2 for anything else (the
 # exit code alone cannot tell a refused password from a dead Dovecot).
 auth_test() {
+	# A Dovecot reload (vmailadm's commit sends one) re-creates the auth
+	# listener: for a moment its socket is missing. A failed connect is no
+	# answer, so it is asked again, up to 5 s (seen under load in a landing).
+	_try=0
 	_out=$(doveadm -c "$SB_DC" auth test "$1" "$2" 2>&1)
+	while [ $_try -lt 50 ]; do
+		case $_out in *"auth-client"*"connect("*") failed"*) ;; *) break ;; esac
+		sleep 0.1; _try=$((_try + 1))
+		_out=$(doveadm -c "$SB_DC" auth test "$1" "$2" 2>&1)
+	done
 	case $_out in
 	*"passdb: $1 auth succeeded"*) return 0 ;;
 	*"passdb: $1 auth failed"*) return 1 ;;
