@@ -112,6 +112,21 @@ expect 2 log --limit x
 err_has "^vmailadm: log: --limit takes a whole number from 0, not 'x'$"
 expect 2 log --limit
 err_has "^vmailadm: log: option '--limit' needs a value$"
+# A value given to an option that takes none is said so, not called
+# unknown with itself as the suggestion.
+expect 2 show --json=yes johndoe@andromed.cloud
+err_has "^vmailadm: show: option '--json' takes no value$"
+# The global options: one line of ours, as for a command's options (getopt's
+# own line came first, and a --config without its file was "unknown").
+for g in "--bogus list domains:unknown option '--bogus'" "--config:option '--config' needs a value" \
+	"-c:option '-c' needs a value" "--json=1 list domains:option '--json' takes no value" \
+	"-x list domains:unknown option '-x'"; do
+	# shellcheck disable=SC2086 # the words of the case
+	"$VMAILADM" ${g%%:*} >"$tmp/out" 2>"$tmp/err"
+	[ $? -eq 2 ] || no "vmailadm ${g%%:*}: not exit 2"
+	[ "$(sed -n 1p "$tmp/err")" = "vmailadm: ${g#*:}" ] || no "vmailadm ${g%%:*}: $(head -1 "$tmp/err")"
+	[ "$(wc -l <"$tmp/err")" -eq 2 ] || no "vmailadm ${g%%:*}: not one line and the hint: $(cat "$tmp/err")"
+done
 expect 2 lint extra
 err_has "^vmailadm: lint: unexpected argument 'extra'$"
 expect 1 list domains nosuch.example

@@ -436,6 +436,47 @@ static char *option_name(const char *w)
 	return xstrndup(w, strcspn(w, "="));
 }
 
+/* The one line for an option getopt refused (c '?' or ':', w the argv word
+ * it stopped at): a value missing, a value given to an option that takes
+ * none ("--json=3" was called unknown, with "did you mean '--json'?"), or
+ * an unknown option with the nearest known one. */
+static int option_error(struct cli *cli, int c, const char *w, const struct option *opts)
+{
+	bool one = optopt && w[0] == '-' && w[1] != '-';
+	char *name = one ? xasprintf("%c", optopt) : option_name(w);
+	size_t nopts = 0, n = strlen(name), nprefix = 0;
+	const struct option *exact = NULL, *prefix = NULL; /* as getopt_long matches */
+	int rc;
+	for (; opts[nopts].name; nopts++) {
+		if (one || strncmp(opts[nopts].name, name, n) != 0)
+			continue;
+		if (strlen(opts[nopts].name) == n)
+			exact = &opts[nopts];
+		prefix = &opts[nopts];
+		nprefix++;
+	}
+	const struct option *given = exact ? exact : nprefix == 1 ? prefix : NULL;
+	if (c == ':') {
+		rc = cli_usage_error(cli, _("option '%s%s' needs a value"), one ? "-" : "--", name);
+	} else if (given && strchr(w, '=') && given->has_arg == no_argument) {
+		rc = cli_usage_error(cli, _("option '--%s' takes no value"), given->name);
+	} else {
+		const char **names = xcalloc(nopts + 1, sizeof *names);
+		for (size_t i = 0; i < nopts; i++)
+			names[i] = opts[i].name;
+		char *shown = xasprintf("%s%s", one ? "-" : "--", name);
+		const char *s = cli_suggest(name, names, nopts);
+		if (s)
+			rc = cli_usage_error(cli, _("unknown option '%s'; did you mean '--%s'?"), shown, s);
+		else
+			rc = cli_usage_error(cli, _("unknown option '%s'"), shown);
+		free(shown);
+		free(names);
+	}
+	free(name);
+	return rc;
+}
+
 int cli_parse(struct cli *cli, int argc, char **argv, const char *shorts,
 	      const struct option *opts, struct cli_args *a)
 {
@@ -470,27 +511,7 @@ int cli_parse(struct cli *cli, int argc, char **argv, const char *shorts,
 		} else if (c == 1) {
 			ops[nops++] = optarg;
 		} else if (c == '?' || c == ':') {
-			const char *w = argv[optind - 1];
-			char *name = optopt && w[0] == '-' && w[1] != '-' ? xasprintf("%c", optopt)
-									  : option_name(w);
-			if (c == ':') {
-				rc = cli_usage_error(cli, _("option '%s%s' needs a value"),
-						     strlen(name) == 1 ? "-" : "--", name);
-			} else {
-				const char **names = xcalloc(nopts + 1, sizeof *names);
-				for (size_t i = 0; i < nopts; i++)
-					names[i] = opts[i].name;
-				char *shown = xasprintf("%s%s", strlen(name) == 1 ? "-" : "--", name);
-				const char *s = cli_suggest(name, names, nopts);
-				if (s)
-					rc = cli_usage_error(cli, _("unknown option '%s'; did you mean '--%s'?"),
-							     shown, s);
-				else
-					rc = cli_usage_error(cli, _("unknown option '%s'"), shown);
-				free(shown);
-				free(names);
-			}
-			free(name);
+			rc = option_error(cli, c, argv[optind - 1], opts);
 		} else {
 			size_t i = 0;
 			if (li >= 0)
@@ -654,15 +675,19 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 	struct cli cli = { .prog = "vmailadm", .who = NULL };
 	int c, rc;
 
-	/* '+': stop at the command name; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+	/* '+': stop at the command name; its options are its own. ':' and
+	 * opterr 0: one line of ours naming the option, not getopt's line
+	 * followed by a vague one ("--config" without its file used to be
+	 * called an unknown option). */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cli.config_path = optarg; break;
 		case 'j': cli.json = true; break;
 		case 'T': cli.theme = optarg; break;
 		case 'h': print_help(stdout, cli.prog); return EXIT_OK;
 		case 'V': printf("vmailadm %s\n", PACKAGE_VERSION); return EXIT_OK;
-		default: return cli_usage_error(&cli, _("unknown option"));
+		default: return option_error(&cli, c, argv[optind - 1], opts);
 		}
 	}
 	argc -= optind;
