@@ -216,10 +216,14 @@ enum worldpatch_kind {
 	WORLDPATCH_MAILBOX_ADD,     /* a new mailbox (and maybe its passwd-file line) */
 	WORLDPATCH_MAILBOX_DEL,     /* a mailbox removed (and maybe its passwd-file line) */
 	WORLDPATCH_DOMAIN_ADD,      /* a new domain in the mailbox domain list */
+	WORLDPATCH_CATCHALL_BOX_ADD, /* a catch-all "@domain" added to the mailbox map */
+	WORLDPATCH_CATCHALL_BOX_DEL, /* ... removed from it */
 };
 struct worldpatch {
 	bool ready;                     /* kind prepared */
 	bool passwd;                    /* the passwd-file was edited: joined again */
+	bool catchall;                  /* ALIAS_ADD, ALIAS_DEL: of the catch-all of the
+	                                 * domain named by address */
 	enum worldpatch_kind kind;
 	size_t alias, domain, mailbox;  /* positions of the element and its domain */
 	const char *address;            /* the new element's address (the op's) */
@@ -256,6 +260,14 @@ bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
 /* A new mailbox domain name added to the first mailbox domain list table
  * (domain add without --alias-of). */
 bool worldpatch_domain_add_prepare(const struct world *w, const char *name, struct worldpatch *p);
+/* A catch-all set on domain name where it has none (catchall set): in the
+ * mailbox map (in_mailbox_map, a line "@domain maildir/") or in the alias
+ * map, where no mailbox of the domain needs an identity entry. */
+bool worldpatch_catchall_set_prepare(const struct world *w, const char *name, bool in_mailbox_map,
+				     struct worldpatch *p);
+/* The catch-all of domain name removed (catchall clear), when it has one,
+ * in one map, and no identity entry goes with it. */
+bool worldpatch_catchall_clear_prepare(const struct world *w, const char *name, struct worldpatch *p);
 /* The edit touches the passwd-file line of user alone (added, removed or
  * set): the mailboxes' entries are followed without joining the whole
  * file again. Call after the other prepare (it keeps what they set). */

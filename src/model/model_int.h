@@ -212,4 +212,30 @@ void classify_targets(struct world *w, const uint32_t *mb_rank);
  * a target an edit added). */
 void classify_one(struct world *w, const struct alias *owner, struct alias_target *t);
 
+/* ---- worldpatch.c and worldpatch_catchall.c: what they share ---- */
+
+/* Whether key is in m alone (no other map in a role of roles has it, m's
+ * file serves no other map) and dups_wanted times in m. */
+bool worldpatch_alone(const struct world *w, const struct world_map *m, const char *key,
+		      unsigned roles, size_t dups_wanted);
+/* An index of an array after one element was inserted at position at
+ * (added) or taken out of it. */
+void worldpatch_index(struct hidx *h, void *base, size_t n, size_t sz, size_t koff, size_t at,
+		      const char *key, bool added);
+/* An entry of p's map taken before the edit, where it is now (p->base,
+ * p->count: the map's entries then), the new entry at position at. */
+void worldpatch_follow(const struct worldpatch *p, size_t at, const struct table_entry **e,
+		       unsigned *line);
+/* The entry of key added to p's map (one line, every other entry where it
+ * was, one on from it), or NULL: the edit did not stay in place. */
+const struct table_entry *worldpatch_added(const struct worldpatch *p, const char *key, size_t *at);
+/* The catch-alls and the domains' pointers to them made again (a catch-all
+ * added or removed), the mailboxes of domain dom swallowed or not. */
+void worldpatch_catchalls_again(struct world *w, size_t dom);
+/* Every alias target in domain (its part after the last '@') classified
+ * again: its domain got or lost a catch-all. */
+void worldpatch_classify_domain(struct world *w, const char *domain);
+int worldpatch_catchall_box_add(struct world *w, const struct worldpatch *p);
+int worldpatch_catchall_box_del(struct world *w, const struct worldpatch *p);
+
 #endif

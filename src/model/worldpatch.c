@@ -7,6 +7,7 @@
  * alias that nothing names yet; a mailbox added or removed in a
  * mailbox-only map that no alias names or has (its passwd-file line with
  * it); a new domain in the mailbox domain list that no entry has yet;
+ * a catch-all set or cleared in one map (worldpatch_catchall.c);
  * and any edit of the passwd-file alone (a password, a quota), after
  * which the passwd-file is joined to the mailboxes again. Anything else, or
  * an edit of the table that did not stay in place (tablepatch.c), is left
@@ -24,8 +25,8 @@
 
 /* Whether key is in m alone (no other map in a role of roles has it, m's
  * file serves no other map) and dups times in m. */
-static bool worldpatch_alone(const struct world *w, const struct world_map *m, const char *key,
-			     unsigned roles, size_t dups_wanted)
+bool worldpatch_alone(const struct world *w, const struct world_map *m, const char *key,
+		      unsigned roles, size_t dups_wanted)
 {
 	for (size_t i = 0; i < w->maps.n; i++) {
 		const struct world_map *o = w->maps.v[i];
@@ -170,8 +171,8 @@ bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
 /* An index of an array after one element was inserted at position at
  * (added) or taken out of it: one pass over its slots, else built again
  * (index_insert_at declines when it is too full). */
-static void worldpatch_index(struct hidx *h, void *base, size_t n, size_t sz, size_t koff, size_t at,
-			     const char *key, bool added)
+void worldpatch_index(struct hidx *h, void *base, size_t n, size_t sz, size_t koff, size_t at,
+		      const char *key, bool added)
 {
 	uint32_t hash = strmap_hash(key);
 	if (added ? index_insert_at(h, base, at, hash) : index_remove_at(h, at, hash))
@@ -329,11 +330,17 @@ static int worldpatch_alias_del(struct world *w, const struct worldpatch *p)
 	const char *key = w->aliases[gone].address;   /* the table's string */
 	memmove(&w->aliases[gone], &w->aliases[gone + 1], (w->naliases - gone - 1) * sizeof *w->aliases);
 	w->naliases--;
-	w->domains[p->domain].naliases--;
-	for (size_t i = p->domain + 1; i < w->ndomains; i++)
+	/* a catch-all is not counted, and sits before its domain's range */
+	if (!p->catchall)
+		w->domains[p->domain].naliases--;
+	for (size_t i = p->domain + !p->catchall; i < w->ndomains; i++)
 		w->dom_al_first[i]--;
 	worldpatch_index(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
 			 offsetof(struct alias, address), gone, key, false);
+	if (p->catchall) {
+		worldpatch_catchalls_again(w, p->domain);
+		worldpatch_classify_domain(w, w->domains[p->domain].name);
+	}
 	return 0;
 }
 
@@ -348,8 +355,8 @@ static size_t worldpatch_old_pos(const struct worldpatch *p, const struct table_
 /* An entry of p's map taken before the edit, where it is now: one further
  * from position at on (the new entry's), in the table's array now. Its
  * line moves down with it. */
-static void worldpatch_follow(const struct worldpatch *p, size_t at, const struct table_entry **e,
-			      unsigned *line)
+void worldpatch_follow(const struct worldpatch *p, size_t at, const struct table_entry **e,
+		       unsigned *line)
 {
 	size_t i = worldpatch_old_pos(p, *e);
 	if (i >= at) {
@@ -359,12 +366,10 @@ static void worldpatch_follow(const struct worldpatch *p, size_t at, const struc
 	*e = table_entry(p->map->table, i);
 }
 
-/* The entry added (one line, every other entry where it was, one on from
- * it), or NULL: the edit did not stay in place. */
-static const struct table_entry *worldpatch_added(const struct worldpatch *p, size_t *at)
+const struct table_entry *worldpatch_added(const struct worldpatch *p, const char *key, size_t *at)
 {
 	const struct table *t = p->map->table;
-	const struct table_entry *e = table_lookup(t, p->address);
+	const struct table_entry *e = table_lookup(t, key);
 	if (table_parses(t) != p->parses || table_count(t) != p->count + 1 || !e || e->nlines != 1)
 		return NULL;
 	*at = (size_t)(e - table_entry(t, 0));
@@ -400,12 +405,15 @@ static const struct alias *worldpatch_moved(const struct alias *x, const struct 
 
 static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 {
+	/* a catch-all's address is its domain's (worldpatch_catchall.c) */
+	char *ckey = p->catchall ? xasprintf("@%s", p->address) : NULL;
 	size_t at;
-	const struct table_entry *e = worldpatch_added(p, &at);
+	const struct table_entry *e = worldpatch_added(p, ckey ? ckey : p->address, &at);
+	free(ckey);
 	if (!e)
 		return -1;
 	struct alias a = { .address = e->lookup_key, .value = e->value, .map = p->map, .entry = e,
-			   .line = e->line };
+			   .line = e->line, .is_catchall = p->catchall };
 	const char *sign = strrchr(a.address, '@');
 	a.local = arena_memdup0(&w->arena, a.address, (size_t)(sign - a.address));
 	a.domain = sign + 1;
@@ -420,8 +428,11 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 		if (w->aliases[i].map == p->map)
 			worldpatch_follow(p, at, &w->aliases[i].entry, &w->aliases[i].line);
 	struct domain *dom = &w->domains[p->domain];
-	size_t pos = worldpatch_slot(w->aliases, sizeof *w->aliases, offsetof(struct alias, local),
-				     w->dom_al_first[p->domain], dom->naliases, a.local);
+	/* a catch-all goes first in its domain, before its range (it has none
+	 * yet: worldpatch_catchall_set_prepare) */
+	size_t pos = p->catchall ? w->dom_al_first[p->domain]
+				 : worldpatch_slot(w->aliases, sizeof *w->aliases, offsetof(struct alias, local),
+						   w->dom_al_first[p->domain], dom->naliases, a.local);
 	struct alias *old = w->aliases, *now = xmalloc((w->naliases + 1) * sizeof *now);
 	memcpy(now, old, pos * sizeof *now);
 	now[pos] = a;
@@ -442,11 +453,14 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 	free(old);
 	w->aliases = now;
 	w->naliases++;
-	dom->naliases++;
-	for (size_t i = p->domain + 1; i < w->ndomains; i++)
+	if (!p->catchall)
+		dom->naliases++;
+	for (size_t i = p->domain + !p->catchall; i < w->ndomains; i++)
 		w->dom_al_first[i]++;
 	worldpatch_index(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
 			 offsetof(struct alias, address), pos, a.address, true);
+	if (p->catchall)   /* before its targets are classified: one may be in its domain */
+		worldpatch_catchalls_again(w, p->domain);
 	/* its targets classified once it is in the world, in a list of its own */
 	struct alias_target *own = arena_alloc(&w->arena, (a.ntargets ? a.ntargets : 1) * sizeof *own, 0);
 	for (size_t i = 0; i < a.ntargets; i++) {
@@ -456,6 +470,8 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 	free(v);
 	now[pos].targets = own;
 	worldpatch_reverse_again(w);
+	if (p->catchall)   /* every target in its domain but an alias's goes to it now */
+		worldpatch_classify_domain(w, dom->name);
 	return 0;
 }
 
@@ -483,7 +499,7 @@ bool worldpatch_domain_add_prepare(const struct world *w, const char *name, stru
 static int worldpatch_domain_add(struct world *w, const struct worldpatch *p)
 {
 	size_t at;
-	const struct table_entry *e = worldpatch_added(p, &at);
+	const struct table_entry *e = worldpatch_added(p, p->address, &at);
 	if (!e)
 		return -1;
 	/* the list item and file of the map, as another domain of it has them */
@@ -573,7 +589,7 @@ static void worldpatch_targets_to(struct world *w, const struct mailbox *old, si
 static int worldpatch_mailbox_add(struct world *w, const struct worldpatch *p)
 {
 	size_t at;
-	const struct table_entry *e = worldpatch_added(p, &at);
+	const struct table_entry *e = worldpatch_added(p, p->address, &at);
 	if (!e)
 		return -1;
 	struct mailbox b = { .address = e->lookup_key, .value = e->value, .map = p->map, .entry = e,
@@ -744,6 +760,12 @@ int worldpatch_apply(struct world *w, const struct worldpatch *p)
 			break;
 		case WORLDPATCH_DOMAIN_ADD:
 			rc = worldpatch_domain_add(w, p);
+			break;
+		case WORLDPATCH_CATCHALL_BOX_ADD:
+			rc = worldpatch_catchall_box_add(w, p);
+			break;
+		case WORLDPATCH_CATCHALL_BOX_DEL:
+			rc = worldpatch_catchall_box_del(w, p);
 			break;
 		default:
 			rc = -1;

@@ -680,6 +680,14 @@ static int apply_catchall_remove(struct stage *s, struct world *w, const struct 
 	return 0;
 }
 
+bool apply_catchall_in_mailbox_map(const struct stage *s, const struct world *w,
+				   const struct domain *dom, const char *target)
+{
+	const struct mailbox *tb = world_mailbox_find(w, target);
+	return (dom->classes & DOMAIN_VIRTUAL_MAILBOX) && tb && tb->is_maildir &&
+	       s->cfg->catchall_form == CATCHALL_MAILBOX_MAP;
+}
+
 int apply_catchall_set(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const struct domain *dom = world_domain_find(w, op->subject);
@@ -692,12 +700,14 @@ int apply_catchall_set(struct stage *s, struct world *w, const struct op *op, st
 		return -1;
 	const char *target = op->targets[0];
 	const struct mailbox *tb = world_mailbox_find(w, target);
+	/* before the removal: the world's pointers are the files' as read */
+	bool in_mailbox_map = apply_catchall_in_mailbox_map(s, w, dom, target);
 	if (apply_catchall_remove(s, w, dom, d) < 0)
 		return -1;
 	char *key = xasprintf("@%s", dom->name);
 	int rc;
 	bool mailbox_domain = dom->classes & DOMAIN_VIRTUAL_MAILBOX;
-	if (mailbox_domain && tb && tb->is_maildir && s->cfg->catchall_form == CATCHALL_MAILBOX_MAP) {
+	if (in_mailbox_map) {
 		struct table *t = apply_map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d);
 		rc = t ? table_add(t, key, tb->value, d) : -1;
 		stage_add_note(s, _("the catch-all of %s is written in the mailbox map (@%s %s): Postfix looks up real mailboxes first there, so they keep their mail"),

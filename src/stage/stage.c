@@ -265,9 +265,11 @@ bool stage_mail_as_staged(const struct stage *s, const struct op *op, size_t fro
 /* The in-place update of the kept world an operation's edit may get
  * (worldpatch.c), prepared before it is applied; one on the passwd-file
  * alone (a password, a quota) needs none. */
-static void worldpatch_prepare_op(const struct world *w, const struct op *op, struct worldpatch *p)
+static void worldpatch_prepare_op(const struct stage *s, const struct world *w, const struct op *op,
+				  struct worldpatch *p)
 {
 	bool alias = world_alias_find(w, op->subject) != NULL;
+	const struct domain *dom;
 	switch (op->kind) {
 	case OP_ALIAS_DEL:
 		if (op->ntargets == 0)
@@ -297,6 +299,14 @@ static void worldpatch_prepare_op(const struct world *w, const struct op *op, st
 	case OP_DOMAIN_ADD:
 		if (!op->alias_of)
 			worldpatch_domain_add_prepare(w, op->subject, p);
+		break;
+	case OP_CATCHALL_SET:
+		if (op->ntargets == 1 && (dom = world_domain_find(w, op->subject)) != NULL)
+			worldpatch_catchall_set_prepare(
+				w, op->subject, apply_catchall_in_mailbox_map(s, w, dom, op->targets[0]), p);
+		break;
+	case OP_CATCHALL_CLEAR:
+		worldpatch_catchall_clear_prepare(w, op->subject, p);
 		break;
 	default:
 		break;
@@ -356,12 +366,12 @@ static int stage_apply_one(struct stage *s, const struct op *op, const char *exp
 		sb_add(&saved, sb_str(stagefile_bytes(s, mf)), stagefile_bytes(s, mf)->len);
 	/* the world follows the edit in place where it can (worldpatch.c) */
 	struct worldpatch wp = { 0 };
-	worldpatch_prepare_op(w, op, &wp);
+	worldpatch_prepare_op(s, w, op, &wp);
 	/* a table borrowed from the interface's world is made the staged
 	 * world's own before the edit (its entries move): prepared again on
 	 * them */
 	if (wp.ready && wp.map && world_map_own(w, wp.map))
-		worldpatch_prepare_op(w, op, &wp);
+		worldpatch_prepare_op(s, w, op, &wp);
 	int rc = apply_op(s, w, op, d);
 	if (rc == 0 && !stage_mail_as_staged(s, op, nacts, expect, d))
 		rc = -1;

@@ -172,6 +172,10 @@ const struct mailbox *apply_need_mailbox(const struct world *w, const char *addr
 struct table *apply_map_table(const struct world *w, enum map_role role, const char *param,
 			      struct diags *d);
 int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d);
+/* Whether catchall set writes the catch-all of dom to target in the
+ * mailbox map (else in the alias map, with identity entries). */
+bool apply_catchall_in_mailbox_map(const struct stage *s, const struct world *w,
+				   const struct domain *dom, const char *target);
 /* domain is listed in cls's list (a table, a /file/name or main.cf inline) */
 int apply_domain_listing_add(struct stage *s, struct world *w, const char *domain,
 			     enum domain_class cls, struct diags *d);

@@ -1,0 +1,209 @@
+/* The staged world updated in place after a catch-all set or cleared
+ * (issue 16), as worldpatch.c does for the other common edits: the line
+ * "@domain ..." added to or removed from the mailbox map, or the alias map
+ * where no identity entry goes with it (catchall_form identity, a target
+ * that is no local maildir). Besides the entry itself, a catch-all changes
+ * the domain's catch-all pointers, whether its mailboxes are swallowed and
+ * how every target in the domain is delivered: those are made again for
+ * that domain (its targets) and the world (the few catch-alls). Anything
+ * else (a catch-all replaced, identity entries added or removed, an alias
+ * domain's line following) is two edits, left to world_rebuild.
+ * test_stageworld compares the world with a full load after each. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_int.h"
+#include "vmailadm/table.h"
+#include "vmailadm/xalloc.h"
+
+void worldpatch_catchalls_again(struct world *w, size_t dom)
+{
+	for (size_t i = 0; i < w->ndomains; i++) {
+		w->domains[i].catchall_alias = NULL;
+		w->domains[i].catchall_mailbox = NULL;
+	}
+	free(w->catchalls);
+	w->catchalls = NULL;
+	w->ncatchalls = 0;
+	index_catchalls(w);
+	const struct domain *d = &w->domains[dom];
+	for (size_t i = w->dom_mb_first[dom]; i < w->dom_mb_first[dom] + d->nmailboxes; i++)
+		w->mailboxes[i].swallowed = !w->mailboxes[i].alias && d->catchall_alias;
+}
+
+void worldpatch_classify_domain(struct world *w, const char *domain)
+{
+	for (size_t i = 0; i < w->naliases; i++) {
+		struct alias_target *t = (struct alias_target *)(uintptr_t)w->aliases[i].targets;
+		for (size_t k = 0; k < w->aliases[i].ntargets; k++) {
+			const char *sign = strrchr(t[k].address, '@');
+			if (sign && strcmp(sign + 1, domain) == 0)
+				classify_one(w, &w->aliases[i], &t[k]);
+		}
+	}
+}
+
+/* The domain name of a catch-all edit when the world can follow it: listed,
+ * no catch-all in a map the edit does not touch (except: NULL). */
+static const struct domain *worldpatch_catchall_domain(const struct world *w, const char *name)
+{
+	const struct domain *dom = world_domain_find(w, name);
+	return dom && dom->nlistings > 0 && strchr(dom->name, '.') ? dom : NULL;
+}
+
+bool worldpatch_catchall_set_prepare(const struct world *w, const char *name, bool in_mailbox_map,
+				     struct worldpatch *p)
+{
+	memset(p, 0, sizeof *p);
+	const struct domain *dom = worldpatch_catchall_domain(w, name);
+	/* one it has already is removed first: two edits */
+	if (!dom || dom->catchall_alias || dom->catchall_mailbox)
+		return false;
+	enum map_role role = in_mailbox_map ? MAP_VIRTUAL_MAILBOX : MAP_VIRTUAL_ALIAS;
+	const struct world_map *m = world_map_for(w, role);
+	if (!m || !m->table || m->roles != (unsigned)role || table_syntax(m->table) != TABLE_INDEXED)
+		return false;
+	/* in the alias map, a mailbox without an alias entry gets an identity
+	 * entry (apply_catchall_set): more edits */
+	size_t nb;
+	const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
+	for (size_t i = 0; !in_mailbox_map && (dom->classes & DOMAIN_VIRTUAL_MAILBOX) && i < nb; i++)
+		if (!boxes[i].alias)
+			return false;
+	char *key = xasprintf("@%s", dom->name);
+	bool alone = worldpatch_alone(w, m, key, role, 0);
+	free(key);
+	if (!alone)
+		return false;
+	p->kind = in_mailbox_map ? WORLDPATCH_CATCHALL_BOX_ADD : WORLDPATCH_ALIAS_ADD;
+	p->catchall = !in_mailbox_map;
+	p->domain = (size_t)(dom - world_domains(w, &nb));
+	p->address = dom->name;
+	p->map = m;
+	p->count = table_count(m->table);
+	p->base = p->count ? table_entry(m->table, 0) : NULL;
+	p->parses = table_parses(m->table);
+	p->ready = true;
+	return true;
+}
+
+bool worldpatch_catchall_clear_prepare(const struct world *w, const char *name, struct worldpatch *p)
+{
+	memset(p, 0, sizeof *p);
+	const struct domain *dom = worldpatch_catchall_domain(w, name);
+	if (!dom || (dom->catchall_alias != NULL) == (dom->catchall_mailbox != NULL))
+		return false;
+	size_t n;
+	p->domain = (size_t)(dom - world_domains(w, &n));
+	if (dom->catchall_mailbox) {
+		const struct mailbox *cb = dom->catchall_mailbox->mailbox;
+		if (!cb->map || !cb->map->table || !cb->entry || cb->map->roles != MAP_VIRTUAL_MAILBOX ||
+		    !worldpatch_alone(w, cb->map, cb->address, MAP_VIRTUAL_MAILBOX, 1))
+			return false;
+		p->kind = WORLDPATCH_CATCHALL_BOX_DEL;
+		p->mailbox = (size_t)(cb - w->catchall_boxes);
+		p->map = cb->map;
+		p->entry = cb->entry;
+		p->nlines = cb->entry->nlines;
+		p->line = cb->line;
+	} else {
+		const struct alias *a = dom->catchall_alias->alias;
+		if (!a->map || !a->map->table || !a->entry || a->map->roles != MAP_VIRTUAL_ALIAS ||
+		    !worldpatch_alone(w, a->map, a->address, MAP_VIRTUAL_ALIAS, 1))
+			return false;
+		/* the identity entries of its mailboxes go with it
+		 * (apply_catchall_remove): more edits */
+		const struct alias *al = world_domain_aliases(w, dom, &n);
+		for (size_t i = 0; i < n; i++)
+			if (al[i].is_identity && al[i].ntargets == 1 && world_mailbox_find(w, al[i].address))
+				return false;
+		p->kind = WORLDPATCH_ALIAS_DEL;
+		p->catchall = true;
+		p->alias = (size_t)(a - w->aliases);
+		p->map = a->map;
+		p->entry = a->entry;
+		p->nlines = a->entry->nlines;
+		p->line = a->line;
+	}
+	p->address = dom->name;
+	p->count = table_count(p->map->table);
+	p->parses = table_parses(p->map->table);
+	p->ready = true;
+	return true;
+}
+
+/* The catch-all pseudo mailboxes after one was inserted or removed at pos:
+ * their index follows; then the catch-alls, the domain's targets. */
+static void worldpatch_catchall_boxes(struct world *w, const struct worldpatch *p, size_t pos,
+				      const char *key, bool added)
+{
+	worldpatch_index(&w->cb_idx, w->catchall_boxes, w->ncatchall_boxes, sizeof *w->catchall_boxes,
+			 offsetof(struct mailbox, address), pos, key, added);
+	worldpatch_catchalls_again(w, p->domain);
+	worldpatch_classify_domain(w, w->domains[p->domain].name);
+}
+
+int worldpatch_catchall_box_add(struct world *w, const struct worldpatch *p)
+{
+	char *key = xasprintf("@%s", p->address);
+	size_t at;
+	const struct table_entry *e = worldpatch_added(p, key, &at);
+	free(key);
+	if (!e)
+		return -1;
+	/* as load_mailboxes makes it: no passwd-file entry is looked for */
+	struct mailbox b = { .address = e->lookup_key, .value = e->value, .map = p->map, .entry = e,
+			     .line = e->line, .quota_bytes = -1 };
+	b.local = arena_memdup0(&w->arena, "", 0);
+	b.domain = e->lookup_key + 1;
+	b.maildir = load_join_path(&w->arena, w->base, e->value);
+	size_t vl = strlen(e->value);
+	b.is_maildir = vl > 0 && e->value[vl - 1] == '/';
+	b.file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
+	for (size_t i = 0; i < w->nmailboxes; i++)
+		if (w->mailboxes[i].map == p->map)
+			worldpatch_follow(p, at, &w->mailboxes[i].entry, &w->mailboxes[i].line);
+	for (size_t i = 0; i < w->ncatchall_boxes; i++)
+		if (w->catchall_boxes[i].map == p->map)
+			worldpatch_follow(p, at, &w->catchall_boxes[i].entry, &w->catchall_boxes[i].line);
+	/* in domain order (the domains' is their names') */
+	size_t pos = 0, n = w->ncatchall_boxes;
+	while (pos < n && strcmp(w->catchall_boxes[pos].domain, b.domain) < 0)
+		pos++;
+	struct mailbox *now = xmalloc((n + 1) * sizeof *now);
+	memcpy(now, w->catchall_boxes, pos * sizeof *now);
+	now[pos] = b;
+	memcpy(now + pos + 1, w->catchall_boxes + pos, (n - pos) * sizeof *now);
+	free(w->catchall_boxes);
+	w->catchall_boxes = now;
+	w->ncatchall_boxes++;
+	worldpatch_catchall_boxes(w, p, pos, b.address, true);
+	return 0;
+}
+
+int worldpatch_catchall_box_del(struct world *w, const struct worldpatch *p)
+{
+	const struct table *t = p->map->table;
+	size_t gone = p->mailbox;
+	const char *key = w->catchall_boxes[gone].address;   /* the table's string */
+	if (table_parses(t) != p->parses || table_count(t) != p->count - 1 || table_lookup(t, key))
+		return -1;
+	/* the entries after the removed one moved up, in its file too */
+	struct mailbox *v[2] = { w->mailboxes, w->catchall_boxes };
+	size_t nv[2] = { w->nmailboxes, w->ncatchall_boxes };
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < nv[k]; i++) {
+			struct mailbox *b = &v[k][i];
+			if ((k == 1 && i == gone) || b->map != p->map || b->entry < p->entry)
+				continue;
+			b->entry--;
+			b->line -= (unsigned)p->nlines;
+		}
+	memmove(&w->catchall_boxes[gone], &w->catchall_boxes[gone + 1],
+		(w->ncatchall_boxes - gone - 1) * sizeof *w->catchall_boxes);
+	w->ncatchall_boxes--;
+	worldpatch_catchall_boxes(w, p, gone, key, false);
+	return 0;
+}
