@@ -120,6 +120,7 @@ UI_TESTS = \
 	tests/ui/pgsql-trace.sh \
 	tests/ui/pgsql-trace-flat.sh \
 	tests/ui/problems.sh \
+	tests/ui/quitpaint.sh \
 	tests/ui/readme-screen.sh \
 	tests/ui/reread.sh \
 	tests/ui/resize.sh \

@@ -23,6 +23,7 @@ vmailadm_SOURCES += \
 	src/ui/mailview.c \
 	src/ui/qstate.c \
 	src/ui/queueview.c \
+	src/ui/quitsig.c \
 	src/ui/rows.c \
 	src/ui/rowsort.c \
 	src/ui/tags.c \

@@ -2,7 +2,8 @@
  * terminal, themes turned into curses attributes, the header, status line
  * and key bar around the top screen, and one poll() over the keyboard and the
  * live statistics. Handlers only mark the screen dirty; the loop paints once
- * (wnoutrefresh + doupdate); signal handlers only set flags. */
+ * (wnoutrefresh + doupdate); signal handlers only set flags (the quit
+ * signals' also wake the poll through a pipe: quitsig.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -32,7 +33,6 @@ enum { MIN_COLS = 80, MIN_ROWS = 24 };
 static const struct glyphs glyphs_utf8 = { "│", "─", "█", "░", "…", "→", "•" };
 static const struct glyphs glyphs_ascii = { "|", "-", "#", ".", "~", "->", "*" };
 
-static volatile sig_atomic_t got_quit_signal;
 static bool curses_active;
 static wchar_t ellipsis = L'~';   /* L'…' in a UTF-8 locale */
 static SCREEN *the_screen;
@@ -40,11 +40,6 @@ static SCREEN *the_screen;
 /* The signal mask while the main loop waits (ppoll): SIGWINCH unblocked
  * there only (setup_signals). */
 static sigset_t wait_mask;
-
-static void on_quit_signal(int sig)
-{
-	got_quit_signal = sig;
-}
 
 static void restore_terminal(void)
 {
@@ -508,9 +503,9 @@ static int earliest(int a, int b)
  * session as any other signal does. Without staged changes it quits. */
 static bool interrupt_asks(struct ui *ui)
 {
-	if (got_quit_signal != SIGINT || ui->staged == 0 || ui->interrupt_asked)
+	if (quitsig_got() != SIGINT || ui->staged == 0 || ui->interrupt_asked)
 		return false;
-	got_quit_signal = 0;
+	quitsig_forget();
 	ui->interrupt_asked = true;
 	edit_quit(ui);
 	ui->dirty = true;
@@ -566,7 +561,7 @@ static void main_loop(struct ui *ui)
 	double t_keys = 0;
 	int nkeys = 0;
 	bool moved = false;
-	while (!ui->quit && (!got_quit_signal || interrupt_asks(ui))) {
+	while (!ui->quit && (!quitsig_got() || interrupt_asks(ui))) {
 		if (ui->dirty) {
 			ui->dirty = false;
 			paint(ui);
@@ -585,12 +580,13 @@ static void main_loop(struct ui *ui)
 			fflush(ui->timing);
 			nkeys = 0;
 		}
-		struct pollfd fds[9];   /* the last one: diskwatch's */
+		struct pollfd fds[10];   /* the last one: diskwatch's */
 		fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-		int n = 1 + live_pollfds(ui->live, fds + 1, 3);
+		int n = 1 + quitsig_pollfd(fds + 1);
+		n += live_pollfds(ui->live, fds + n, 3);
 		n += lintmark_pollfd(ui, fds + n);
-		n += xpane_pollfds(ui, fds + n, 6 - n);
-		n += qstate_pollfds(ui, fds + n, 8 - n);
+		n += xpane_pollfds(ui, fds + n, 7 - n);
+		n += qstate_pollfds(ui, fds + n, 9 - n);
 		n += diskwatch_pollfd(ui->diskwatch, fds + n);
 		int timeout = earliest(earliest(xpane_timeout(ui), qstate_timeout(ui)),
 				       diskwatch_timeout(ui->diskwatch));
@@ -598,7 +594,7 @@ static void main_loop(struct ui *ui)
 		int r = ppoll(fds, (nfds_t)n, timeout < 0 ? NULL : &ts, &wait_mask);
 		if (r < 0 && errno != EINTR)
 			vm_fatal("poll: %s", strerror(errno));
-		if (got_quit_signal && !interrupt_asks(ui))
+		if (quitsig_take() && !interrupt_asks(ui))
 			break;
 		bool was_scanning = live_scanning(ui->live);
 		bool was_settled = live_settled(ui->live);
@@ -673,14 +669,13 @@ static void setup_signals(void)
 	sigaddset(&winch, SIGWINCH);
 	pthread_sigmask(SIG_BLOCK, &winch, &wait_mask);
 	sigdelset(&wait_mask, SIGWINCH);
+	/* The quit signals are never blocked: their handler wakes the poll
+	 * through a pipe (quitsig.c). */
+	quitsig_start();
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_quit_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
@@ -842,6 +837,7 @@ static void ui_close(struct ui *ui)
 	sb_free(&ui->status);
 	if (ui->timing)
 		fclose(ui->timing);
+	quitsig_stop();
 }
 
 int ui_run(struct config *cfg, const char *theme)
@@ -852,7 +848,7 @@ int ui_run(struct config *cfg, const char *theme)
 		return EXIT_USAGE;
 	ui_open(ui);
 	main_loop(ui);
-	if (got_quit_signal)
+	if (quitsig_got())
 		session_save_on_signal(ui);
 	ui_close(ui);
 	/* Interrupted, and the staged changes thrown away: not a success. */
