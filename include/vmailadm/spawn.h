@@ -5,6 +5,7 @@
 #define VMAILADM_SPAWN_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "vmailadm/diag.h"
 #include "vmailadm/strbuf.h"
@@ -31,6 +32,21 @@ int spawn_run(const char *const argv[], const char *input, size_t input_len,
 	      const char *const env_extra[], int timeout_ms, struct spawn_result *res,
 	      struct diags *d);
 void spawn_result_free(struct spawn_result *res);
+
+/* The same run (no input) as another user: uid, with gid as its group and
+ * only supplementary group, as Postfix's daemons run (set_ugid), in env
+ * (the whole environment, "NAME=value" strings, NULL-terminated; NULL:
+ * ours); for root asking what mail_owner will be allowed (a pgsql map's
+ * peer authentication). The ids are taken in a forked child before exec;
+ * when they cannot be (not root), -1 and "cannot run PROGRAM as uid U,
+ * gid G: REASON". */
+struct spawn_as {
+	uid_t uid;
+	gid_t gid;
+	const char *const *env;
+};
+int spawn_run_as(const char *const argv[], const struct spawn_as *as, int timeout_ms,
+		 struct spawn_result *res, struct diags *d);
 
 /* The same run (no input) with stdout handed to sink as it is read, in
  * pieces cut anywhere, instead of kept in res->out (stderr is kept): for

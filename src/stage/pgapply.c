@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -176,6 +178,28 @@ static struct maincf *pgapply_parse_maincf(const char *path, const struct strbuf
 	return m;
 }
 
+/* main.cf's mail_owner (default postfix), the user Postfix's proxymap
+ * asks the maps as: its uid and group (the new map files' group); false
+ * when it is no user here (*gid then the group of that name, else ours).
+ * *name, when asked for, gets the name. */
+static bool pgapply_mail_owner(const struct maincf *mc, uid_t *uid, gid_t *gid, char **name)
+{
+	char *owner = mc ? maincf_get(mc, "mail_owner") : NULL;
+	if (!owner || !*owner) {
+		free(owner);
+		owner = xstrdup("postfix");
+	}
+	struct passwd *pw = getpwnam(owner);
+	struct group *g = pw ? NULL : getgrnam(owner);
+	*uid = pw ? pw->pw_uid : geteuid();
+	*gid = pw ? pw->pw_gid : g ? g->gr_gid : getegid();
+	if (name)
+		*name = owner;
+	else
+		free(owner);
+	return pw != NULL;
+}
+
 /* The changes against mc (main.cf at mcpath); warnings (a search order
  * changed) go to d. -1 when a value would name the snapshot's directory
  * (never written to the server) or a map file's place is not a file. */
@@ -212,10 +236,8 @@ static int pgapply_compute(const struct pgapply *a, const struct maincf *mc, con
 		}
 		free(path);
 	}
-	char *owner = maincf_get(mc, "mail_owner");
-	struct group *g = getgrnam(owner && *owner ? owner : "postfix");
-	ch->gid = g ? g->gr_gid : getegid();
-	free(owner);
+	uid_t uid;
+	pgapply_mail_owner(mc, &uid, &ch->gid, NULL);
 	return rc;
 }
 
@@ -268,23 +290,50 @@ static char *pgapply_probe_problem(const struct strbuf *err)
 	return spawn_marked_line(err, markers, false);
 }
 
+/* Who asks the maps and where the private copies of the map files still
+ * to be created go: run by root, as mail_owner, whom Postfix's proxymap
+ * runs as (with peer authentication on a Unix socket, root may be refused
+ * where postfix is let in, or the reverse), in Postfix's clean
+ * environment (no PG* variable, no ~/.pgpass of root's); the copies in a
+ * directory of their own (0711, made by root) that mail_owner can reach,
+ * each 0600 and its own. */
+struct pgprobe {
+	struct spawn_as as;
+	bool drop;           /* run as as.uid/as.gid */
+	char *tmpdir;        /* made on first use */
+};
+
+static const char *const pgprobe_env[] = { "LANG=C", NULL };
+
 /* One map asked as Postfix will ask it: postmap -q KEY pgsql:FILE with the
  * file there, or, when it is still to be created, a private copy of what
  * it will hold. postmap exits 1 both when the key is not found and when
  * the query failed: its stderr tells them apart. */
 static int pgapply_probe_map(const struct config *cfg, const struct pgapply *a, size_t m,
-			     const char *key, struct stage *s, struct diags *d)
+			     const char *key, struct pgprobe *pr, struct stage *s, struct diags *d)
 {
 	char *path = xasprintf("%s/%s.cf", a->dir, pgdb_postfix_map_name(m));
 	struct atomic_temp t = { 0 };
 	const char *use = path;
 	int rc = 0;
 	if (access(path, F_OK) != 0) {
+		if (!pr->tmpdir) {
+			char tmpl[] = P_tmpdir "/vmailadm-probe-XXXXXX";
+			if (!mkdtemp(tmpl) || chmod(tmpl, pr->drop ? 0711 : 0700) < 0) {
+				diag_error(d, tmpl, 0, _("cannot make a private directory: %s"), strerror(errno));
+				rc = -1;
+				if (access(tmpl, F_OK) == 0)
+					(void)rmdir(tmpl);
+			} else {
+				pr->tmpdir = xstrdup(tmpl);
+			}
+		}
 		struct strbuf text = STRBUF_INIT;
 		pgdb_postfix_map(&a->c, m, &text);
-		char *near = xasprintf("%s/pgsql-probe.cf", cfg->state_dir);
-		struct file_owner own = { geteuid(), getegid(), 0600 };
-		rc = atomic_temp_write(near, text.buf, text.len, &own, false, &t, d);
+		char *near = xasprintf("%s/%s.cf", pr->tmpdir ? pr->tmpdir : "", pgdb_postfix_map_name(m));
+		struct file_owner own = { pr->as.uid, pr->as.gid, 0600 };
+		if (rc == 0)
+			rc = atomic_temp_write(near, text.buf, text.len, &own, false, &t, d);
 		/* Postfix waits, rereading, until a file it was just given is
 		 * old enough not to be still written (about 2 s each): this
 		 * one is whole, so it is dated a minute back. */
@@ -299,7 +348,9 @@ static int pgapply_probe_map(const struct config *cfg, const struct pgapply *a, 
 	const char *argv[] = { cfg->postmap, "-c", cfg->server_postfix_dir, "-q", key, map, NULL };
 	struct spawn_result res;
 	struct diags quiet = DIAGS_INIT;
-	if (rc == 0 && spawn_run(argv, NULL, 0, NULL, PROGRAM_TIMEOUT_MS, &res, &quiet) < 0) {
+	int ran = rc < 0 ? -1 : pr->drop ? spawn_run_as(argv, &pr->as, PROGRAM_TIMEOUT_MS, &res, &quiet)
+				       : spawn_run(argv, NULL, 0, NULL, PROGRAM_TIMEOUT_MS, &res, &quiet);
+	if (rc == 0 && ran < 0) {
 		/* no postmap: no Postfix here to defer anything */
 		stage_add_note(s, _("%s was not tried: %s"), path, quiet.n ? quiet.v[0].msg : "?");
 	} else if (rc == 0) {
@@ -312,8 +363,9 @@ static int pgapply_probe_map(const struct config *cfg, const struct pgapply *a, 
 			rc = -1;
 		}
 		free(why);
-		spawn_result_free(&res);
 	}
+	if (rc == 0 || ran == 0)
+		spawn_result_free(&res);
 	diags_free(&quiet);
 	if (use != path)
 		atomic_temp_discard(&t);
@@ -333,6 +385,21 @@ static int pgapply_probe(struct stage *s, const struct world *w, const struct op
 	struct pgapply a = { 0 };
 	if (pgapply_parse(s->cfg, op, &a, d) < 0)
 		return -1;
+	struct pgprobe pr = { .as = { geteuid(), getegid(), NULL } };
+	if (geteuid() == 0) {
+		char *mcpath = NULL, *owner = NULL;
+		struct diags quiet = DIAGS_INIT;   /* read when staged */
+		struct maincf *mc = pgapply_server_maincf(s->cfg, &mcpath, &quiet);
+		pr.drop = pgapply_mail_owner(mc, &pr.as.uid, &pr.as.gid, &owner);
+		pr.as.env = pgprobe_env;
+		if (!pr.drop)
+			stage_add_note(s, _("mail_owner %s is not a user on this host: the database's maps "
+					    "were asked as root, not as Postfix will ask them"), owner);
+		maincf_free(&mc);
+		diags_free(&quiet);
+		free(mcpath);
+		free(owner);
+	}
 	size_t n;
 	const struct domain *doms = world_domains(w, &n);
 	const char *domain = "example.invalid";
@@ -344,7 +411,10 @@ static int pgapply_probe(struct stage *s, const struct world *w, const struct op
 	char *key = xasprintf("postmaster@%s", domain);
 	int rc = 0;
 	for (size_t m = 0; rc == 0 && m < pgdb_postfix_map_count(); m++)
-		rc = pgapply_probe_map(s->cfg, &a, m, key, s, d);
+		rc = pgapply_probe_map(s->cfg, &a, m, key, &pr, s, d);
+	if (pr.tmpdir)
+		(void)rmdir(pr.tmpdir);
+	free(pr.tmpdir);
 	free(key);
 	pgapply_free(&a);
 	return rc;

@@ -3,7 +3,8 @@
  * side can deadlock on a full pipe; a timeout ends in SIGTERM, then SIGKILL.
  * spawn_start runs the same loop in a thread of its own, so that the caller
  * works meanwhile and the program is served and timed exactly as by
- * spawn_run. */
+ * spawn_run. spawn_run_as starts it by fork and execve instead, taking
+ * another user's ids in between (posix_spawn cannot). */
 #include "config.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -178,10 +180,125 @@ static void result_init(struct spawn_result *res)
 	sb_init(&res->err);
 }
 
-/* Everything up to a running program with its pipes ready. */
+/* argv started by posix_spawnp with fds[0..2] as its 0, 1, 2; 0 or an
+ * errno. */
+static int start_plain(const char *const argv[], char **envp, const int fds[3], pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_init(&fa);
+	for (int i = 0; i < 3; i++)
+		posix_spawn_file_actions_adddup2(&fa, fds[i], i);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	/* Some library (curses, a resolver) may own an fd without O_CLOEXEC. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	/* The program starts with default signal handling and nothing blocked,
+	 * whatever the TUI did to its own (SIGPIPE ignored, SIGWINCH caught). */
+	posix_spawnattr_init(&attr);
+	sigset_t all, none;
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	int rc = posix_spawnp(pid, argv[0], &fa, &attr, (char *const *)(uintptr_t)argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	return rc;
+}
+
+/* The file that runs for name: itself when it has a '/', else the first
+ * executable one in PATH (looked up before the fork: the child of a
+ * program with threads may only make async-signal-safe calls). NULL when
+ * none. */
+static char *exec_path(const char *name)
+{
+	if (strchr(name, '/'))
+		return xstrdup(name);
+	const char *path = getenv("PATH");
+	for (const char *d = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";;) {
+		const char *c = strchrnul(d, ':');
+		char *full = c == d ? xasprintf("./%s", name) : xasprintf("%.*s/%s", (int)(c - d), d, name);
+		if (access(full, X_OK) == 0)
+			return full;
+		free(full);
+		if (!*c)
+			return NULL;
+		d = c + 1;
+	}
+}
+
+/* argv started by fork and execve as as->uid, with as->gid as its group
+ * and its only supplementary group (Postfix's set_ugid), the rest as
+ * start_plain; 0 or an errno (the child's, through a close-on-exec pipe,
+ * when it could not take the ids or exec). Only async-signal-safe calls
+ * in the child. */
+static int start_as(const char *const argv[], char **envp, const struct spawn_as *as, const int fds[3],
+		    pid_t *pid)
+{
+	char *path = exec_path(argv[0]);
+	if (!path)
+		return ENOENT;
+	int ep[2];
+	if (make_pipe(ep) < 0) {
+		int e = errno;
+		free(path);
+		return e;
+	}
+	pid_t c = fork();
+	if (c == 0) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				(void)sigaction(sig, &dfl, NULL);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		int e = 0;
+		for (int i = 0; i < 3 && !e; i++)
+			if (dup2(fds[i], i) < 0)
+				e = errno;
+		if (!e && (setgid(as->gid) < 0 || setgroups(1, &as->gid) < 0 || setuid(as->uid) < 0))
+			e = errno;
+		if (!e && as->uid != 0 && setuid(0) == 0)
+			e = EPERM;   /* the ids did not stick */
+		if (!e) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+			(void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+#endif
+			execve(path, (char *const *)(uintptr_t)argv, envp);
+			e = errno;
+		}
+		(void)!write(ep[1], &e, sizeof e);
+		_exit(127);
+	}
+	int e = c < 0 ? errno : 0;
+	free(path);
+	close(ep[1]);
+	if (c > 0) {
+		ssize_t r;
+		while ((r = read(ep[0], &e, sizeof e)) < 0 && errno == EINTR)
+			;
+		if (r == (ssize_t)sizeof e) {
+			while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+				;
+		} else {
+			e = 0;
+			*pid = c;
+		}
+	}
+	close(ep[0]);
+	return e;
+}
+
+/* Everything up to a running program with its pipes ready (as someone
+ * else when as is not NULL). */
 static int proc_start(const char *const argv[], const char *input, size_t input_len,
-		      const char *const env_extra[], int timeout_ms, struct spawn_proc *p,
-		      struct diags *d)
+		      const char *const env_extra[], const struct spawn_as *as, int timeout_ms,
+		      struct spawn_proc *p, struct diags *d)
 {
 	result_init(&p->res);
 	p->sink = NULL;
@@ -202,39 +319,21 @@ static int proc_start(const char *const argv[], const char *input, size_t input_
 		return -1;
 	}
 
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-	/* Some library (curses, a resolver) may own an fd without O_CLOEXEC. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-	/* The program starts with default signal handling and nothing blocked,
-	 * whatever the TUI did to its own (SIGPIPE ignored, SIGWINCH caught). */
-	posix_spawnattr_init(&attr);
-	sigset_t all, none;
-	sigfillset(&all);
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
-	char **envp = build_env(env_extra);
+	char **envp = as && as->env ? NULL : build_env(env_extra);
+	const int fds[3] = { pin[0], pout[1], perr[1] };
 	clock_now(&p->started);
-	int rc = posix_spawnp(&p->pid, argv[0], &fa, &attr, (char *const *)(uintptr_t)argv, envp);
+	int rc = !as ? start_plain(argv, envp, fds, &p->pid)
+		     : start_as(argv, envp ? envp : (char **)(uintptr_t)as->env, as, fds, &p->pid);
 	free(envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
 	close_fd(&pin[0]);
 	close_fd(&pout[1]);
 	close_fd(&perr[1]);
 	if (rc != 0) {
-		diag_error(d, NULL, 0, _("cannot run %s: %s"), argv[0], strerror(rc));
+		if (as)
+			diag_error(d, NULL, 0, _("cannot run %s as uid %lu, gid %lu: %s"), argv[0],
+				   (unsigned long)as->uid, (unsigned long)as->gid, strerror(rc));
+		else
+			diag_error(d, NULL, 0, _("cannot run %s: %s"), argv[0], strerror(rc));
 		close_fd(&pin[1]), close_fd(&pout[0]), close_fd(&perr[0]);
 		return -1;
 	}
@@ -413,7 +512,18 @@ int spawn_run(const char *const argv[], const char *input, size_t input_len,
 	      struct diags *d)
 {
 	struct spawn_proc p;
-	int rc = proc_start(argv, input, input_len, env_extra, timeout_ms, &p, d);
+	int rc = proc_start(argv, input, input_len, env_extra, NULL, timeout_ms, &p, d);
+	if (rc == 0)
+		proc_serve(&p);
+	*res = p.res;
+	return rc;
+}
+
+int spawn_run_as(const char *const argv[], const struct spawn_as *as, int timeout_ms,
+		 struct spawn_result *res, struct diags *d)
+{
+	struct spawn_proc p;
+	int rc = proc_start(argv, NULL, 0, NULL, as, timeout_ms, &p, d);
 	if (rc == 0)
 		proc_serve(&p);
 	*res = p.res;
@@ -424,7 +534,7 @@ int spawn_stream(const char *const argv[], const char *const env_extra[], int ti
 		 spawn_sink sink, void *ctx, struct spawn_result *res, struct diags *d)
 {
 	struct spawn_proc p;
-	int rc = proc_start(argv, NULL, 0, env_extra, timeout_ms, &p, d);
+	int rc = proc_start(argv, NULL, 0, env_extra, NULL, timeout_ms, &p, d);
 	if (rc == 0) {
 		p.sink = sink;
 		p.sink_ctx = ctx;
@@ -446,7 +556,7 @@ int spawn_start(const char *const argv[], const char *input, size_t input_len,
 {
 	struct spawn_proc *p = xcalloc(1, sizeof *p);
 	*pp = NULL;
-	if (proc_start(argv, input, input_len, env_extra, timeout_ms, p, d) < 0) {
+	if (proc_start(argv, input, input_len, env_extra, NULL, timeout_ms, p, d) < 0) {
 		spawn_result_free(&p->res);
 		free(p);
 		return -1;

@@ -67,6 +67,44 @@ out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
 	ok "a role that may not read the tables: refused" || no "no grant (rc $rc): $out"
 pg_sql postfix "GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || exit 99
 
+# Peer authentication on the Unix socket, pg_ident mapping one system user
+# to mailreader: Postfix's proxymap asks the maps as mail_owner (postfix),
+# so the probe does too, not as root. Let in as postfix and not as root,
+# the apply goes on; let in as root and not as postfix, it is refused
+# (Postfix would defer every message).
+cp "$PG_DATA/pg_hba.conf" "$tmp/pg_hba.trust"
+printf 'local all postgres trust\nlocal all mailreader peer map=mail\n' >"$PG_DATA/pg_hba.conf"
+peer_for() {   # USER: the only system user let in as mailreader
+	printf 'mail %s mailreader\n' "$1" >"$PG_DATA/pg_ident.conf"
+	pg_sql postgres "SELECT pg_reload_conf()" >/dev/null
+	_other=root; [ "$1" = root ] && _other=postfix
+	for _i in $(seq 50); do
+		runuser -u "$1" -- psql -X -h "$PG_SOCK" -U mailreader -d postfix -c 'SELECT 1' >/dev/null 2>&1 &&
+			! runuser -u "$_other" -- psql -X -h "$PG_SOCK" -U mailreader -d postfix -c 'SELECT 1' >/dev/null 2>&1 &&
+			return 0
+		sleep 0.1
+	done
+	echo "FAIL: peer authentication for $1 only is not in force"; exit 99
+}
+probes() { ls -d /tmp/vmailadm-probe-* 2>/dev/null | sort; }
+probes >"$tmp/probes.before"
+peer_for postfix
+out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "^+++ $MAPS/alias.cf\$" &&
+	ok "peer: postfix let in as mailreader, root refused: asked as postfix, the apply goes on" ||
+	no "peer for postfix (rc $rc): $out"
+peer_for root
+out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "^$MAPS/domains.cf: error: Postfix could not query this map (.*authentication failed for user \"mailreader\"" &&
+	! echo "$out" | grep -q "^--- " &&
+	ok "peer: root let in as mailreader, postfix refused: refused before staging" ||
+	no "peer for root (rc $rc): $out"
+probes | comm -13 "$tmp/probes.before" - | grep -q . && no "private copies left: $(probes)"
+cp "$tmp/pg_hba.trust" "$PG_DATA/pg_hba.conf"
+: >"$PG_DATA/pg_ident.conf"
+pg_sql postgres "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+
 out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q "^--- $MC\$" &&
 	echo "$out" | grep -q "^+virtual_mailbox_maps = proxy:pgsql:$MAPS/mailbox.cf, proxy:pgsql:$MAPS/ad_mailbox.cf\$" &&

@@ -4,6 +4,8 @@
  * started (spawn_start) and finished later (spawn_wait). */
 #include "config.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +345,45 @@ static void test_marked_line(void)
 	sb_free(&err);
 }
 
+/* As another user: root runs id as nobody (its group the only one, the
+ * signals default, stdout captured, exit status kept); anybody else, and
+ * a program that does not exist, are told they cannot. */
+static void test_run_as(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct spawn_result r;
+	struct passwd *pw = getpwnam("nobody");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
+	const char *const env[] = { "PATH=/usr/bin:/bin", "ONLY=this", NULL };
+	struct spawn_as as = { pw->pw_uid, pw->pw_gid, env };
+	const char *argv[] = { "sh", "-c", "id -u; id -G; trap; echo ${HOME:-no home} $ONLY; exit 3", NULL };
+	if (geteuid() == 0) {
+		gid_t root_group = 0;   /* a supplementary group the program must not keep */
+		CU_ASSERT_EQUAL(setgroups(1, &root_group), 0);
+		signal(SIGINT, SIG_IGN);
+		CU_ASSERT_EQUAL_FATAL(spawn_run_as(argv, &as, 5000, &r, &d), 0);
+		signal(SIGINT, SIG_DFL);
+		char *want = xasprintf("%lu\n%lu\nno home this\n", (unsigned long)pw->pw_uid,
+				       (unsigned long)pw->pw_gid);
+		CU_ASSERT_STRING_EQUAL(sb_str(&r.out), want);
+		CU_ASSERT_EQUAL(r.status, 3);
+		CU_ASSERT_EQUAL(d.n, 0);
+		free(want);
+	} else {
+		CU_ASSERT_EQUAL(spawn_run_as(argv, &as, 5000, &r, &d), -1);
+		CU_ASSERT_EQUAL_FATAL(d.n, 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(d.v[0].msg, "cannot run sh as uid"));
+	}
+	spawn_result_free(&r);
+	diags_free(&d);
+	const char *missing[] = { "no-such-program-vmailadm", NULL };
+	CU_ASSERT_EQUAL(spawn_run_as(missing, &as, 5000, &r, &d), -1);
+	CU_ASSERT_EQUAL_FATAL(d.n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.v[0].msg, "cannot run no-such-program-vmailadm as uid"));
+	spawn_result_free(&r);
+	diags_free(&d);
+}
+
 int main(void)
 {
 	/* A test harness may ignore SIGPIPE or not; spawn must work either way,
@@ -362,6 +403,7 @@ int main(void)
 		{ "started program served while the caller is busy", test_served_while_busy },
 		{ "spawn_start of a missing program", test_start_missing_program },
 		{ "the first line with a marker", test_marked_line },
+		{ "run as another user", test_run_as },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("spawn", tests);
