@@ -1,10 +1,10 @@
 /* The staged world updated in place after an operation instead of made
  * again from every document (world_rebuild): issue 16, the rebuild of a
  * 10,000-mailbox world was most of a staging. The common edits: an alias
- * removed from an alias-only map, which nothing else depends on (no target
- * names it, no mailbox has its address, its domain is listed, no other map
- * has its key); an alias's value set (its targets removed or added); a new
- * alias that nothing names yet; a mailbox added or removed in a
+ * removed from an alias-only map (its domain listed, no other map has its
+ * key), or added to it; an alias's value set (its targets removed or
+ * added); the aliases naming that address and the mailbox that has it
+ * (forward set, forward clear) follow. A mailbox added or removed in a
  * mailbox-only map that no alias names or has (its passwd-file line with
  * it); a new domain in the mailbox domain list that no entry has yet;
  * a catch-all set or cleared in one map (worldpatch_catchall.c);
@@ -62,6 +62,7 @@ static void worldpatch_take(const struct world *w, const struct alias *a, struct
 	p->entry = a->entry;
 	p->nlines = a->entry->nlines;
 	p->line = a->line;
+	p->count = table_count(a->map->table);
 	p->parses = table_parses(a->map->table);
 	p->ready = true;
 }
@@ -85,10 +86,10 @@ bool worldpatch_alias_del_prepare(const struct world *w, const char *address, st
 	const struct alias *a = worldpatch_alias(w, address, MAP_VIRTUAL_ALIAS);
 	if (!a)
 		return false;
+	/* aliases may name it, a mailbox may have its address (forward
+	 * clear): their targets are classified again, the mailbox loses it */
 	const struct domain *dom = world_domain_find(w, a->domain);
-	size_t named;
-	world_aliases_to(w, a->address, &named);
-	if (!dom || dom->nlistings == 0 || named > 0 || world_mailbox_find(w, a->address))
+	if (!dom || dom->nlistings == 0)
 		return false;
 	worldpatch_take(w, a, p);
 	p->kind = WORLDPATCH_ALIAS_DEL;
@@ -97,7 +98,9 @@ bool worldpatch_alias_del_prepare(const struct world *w, const char *address, st
 }
 
 /* A new address of a listed domain, in the first map of role, a file in
- * that role alone; nothing names it yet, no mailbox or alias has it. */
+ * that role alone; no alias has it. A new mailbox's address is named by
+ * no alias and has no mailbox; a new alias's may (forward set, alias add
+ * on a mailbox: the mailbox gets it, its targets are classified again). */
 static bool worldpatch_new(const struct world *w, const char *address, enum map_role role,
 			   struct worldpatch *p)
 {
@@ -107,7 +110,8 @@ static bool worldpatch_new(const struct world *w, const char *address, enum map_
 	const struct domain *dom = at && at != address ? world_domain_find(w, at + 1) : NULL;
 	size_t named;
 	world_aliases_to(w, address, &named);
-	if (!dom || dom->nlistings == 0 || named > 0 || world_mailbox_find(w, address) ||
+	bool mailbox = role == MAP_VIRTUAL_MAILBOX;
+	if (!dom || dom->nlistings == 0 || (mailbox && (named > 0 || world_mailbox_find(w, address))) ||
 	    world_alias_find(w, address) || !m || !m->table || m->roles != (unsigned)role ||
 	    table_syntax(m->table) != TABLE_INDEXED || !worldpatch_alone(w, m, address, role, 0))
 		return false;
@@ -297,9 +301,33 @@ static int worldpatch_targets(struct world *w, const struct worldpatch *p)
 	return 0;
 }
 
+/* An alias of address added or removed: the mailbox of that address has
+ * it or not (swallowed by its domain's catch-all without it), and every
+ * target naming it is classified again (an alias, a mailbox, unknown). */
+static void worldpatch_address_alias(struct world *w, const char *address, const struct alias *a)
+{
+	struct mailbox *b = (struct mailbox *)(uintptr_t)world_mailbox_find(w, address);
+	if (b) {
+		const struct domain *dom = world_domain_find(w, b->domain);
+		b->alias = a;
+		b->swallowed = !a && dom && dom->catchall_alias;
+	}
+	size_t n;
+	const struct alias *const *by = world_aliases_to(w, address, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct alias_target *t = (struct alias_target *)(uintptr_t)by[i]->targets;
+		for (size_t k = 0; k < by[i]->ntargets; k++)
+			if (strcmp(t[k].address, address) == 0)
+				classify_one(w, by[i], &t[k]);
+	}
+}
+
 static int worldpatch_alias_del(struct world *w, const struct worldpatch *p)
 {
 	size_t gone = p->alias;
+	const struct table *mt = p->map->table;
+	if (table_count(mt) != p->count - 1 || table_lookup(mt, w->aliases[gone].address))
+		return -1;   /* not removed alone (forward clear may set it instead) */
 	/* the lines after the removed entry's moved up in its file, and so did
 	 * the table's entries after it (tablepatch_remove) */
 	for (size_t i = 0; i < w->naliases; i++) {
@@ -337,6 +365,7 @@ static int worldpatch_alias_del(struct world *w, const struct worldpatch *p)
 		w->dom_al_first[i]--;
 	worldpatch_index(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
 			 offsetof(struct alias, address), gone, key, false);
+	worldpatch_address_alias(w, key, NULL);
 	if (p->catchall) {
 		worldpatch_catchalls_again(w, p->domain);
 		worldpatch_classify_domain(w, w->domains[p->domain].name);
@@ -470,6 +499,8 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 	free(v);
 	now[pos].targets = own;
 	worldpatch_reverse_again(w);
+	/* the mailbox of its address has it (forward set), the targets naming it */
+	worldpatch_address_alias(w, now[pos].address, &now[pos]);
 	if (p->catchall)   /* every target in its domain but an alias's goes to it now */
 		worldpatch_classify_domain(w, dom->name);
 	return 0;

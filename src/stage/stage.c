@@ -285,9 +285,19 @@ static void worldpatch_prepare_op(const struct stage *s, const struct world *w, 
 			worldpatch_alias_add_prepare(w, op->subject, p);
 		break;
 	case OP_FORWARD_SET:
-	case OP_FORWARD_CLEAR:
-		/* a mailbox's own alias's value set (its removal is rebuilt) */
+		/* a mailbox's own alias: its value set, or a new one */
 		if (alias)
+			worldpatch_alias_targets_prepare(w, op->subject, p);
+		else
+			worldpatch_alias_add_prepare(w, op->subject, p);
+		break;
+	case OP_FORWARD_CLEAR:
+		/* removed, or its value set to the identity entry that keeps the
+		 * mailbox from its domain's catch-all (apply_forward_clear) */
+		dom = strrchr(op->subject, '@') ? world_domain_find(w, strrchr(op->subject, '@') + 1) : NULL;
+		if (alias && dom && !dom->catchall_alias)
+			worldpatch_alias_del_prepare(w, op->subject, p);
+		else if (alias)
 			worldpatch_alias_targets_prepare(w, op->subject, p);
 		break;
 	case OP_MAILBOX_ADD:

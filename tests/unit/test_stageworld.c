@@ -698,6 +698,15 @@ static void test_every_edit_in_place(void)
 			"catchall clear d3.example", "catchall set d2.example n8@d2.example",
 			"catchall clear ascent.cloud", "catchall clear e.example",
 			"catchall set ascent.cloud b00@ascent.cloud",
+			/* forwards that make or remove a mailbox's own alias: the
+			 * aliases naming b01 (G01, z1) name an alias then */
+			"forward set b01@andromed.cloud boss@elsewhere.example --keep-copy",
+			"forward set b02@andromed.cloud b01@andromed.cloud --no-copy",
+			"forward clear b01@andromed.cloud", "alias add b04@andromed.cloud b05@andromed.cloud",
+			"alias del b04@andromed.cloud",
+			/* a mailbox that loses its identity entry to the catch-all */
+			"mailbox add n4@d3.example --password-hash '" HASH "'", "alias add n4@d3.example n4@d3.example",
+			"catchall set d3.example x@elsewhere.example", "alias del n4@d3.example",
 			NULL,
 		};
 		for (size_t i = 0; round % 2 == 1 && prelude[i]; i++) {
