@@ -28,6 +28,10 @@ void strmap_put(struct strmap *m, const char *key, void *value);
 void *strmap_get(const struct strmap *m, const char *key);
 bool strmap_del(struct strmap *m, const char *key);
 size_t strmap_count(const struct strmap *m);
+/* The slots made as few as the keys it holds need (a map created for more
+ * keys than it got: lint's marks, one key per subject, created for one per
+ * problem), its tombstones swept. */
+void strmap_fit(struct strmap *m);
 /* Iterate: start with *pos = 0; returns false at the end. */
 bool strmap_next(const struct strmap *m, size_t *pos, const char **key, void **value);
 /* The hash the map uses, for other indexes over the same strings. */

@@ -213,6 +213,13 @@ size_t strmap_count(const struct strmap *m)
 	return m->count;
 }
 
+void strmap_fit(struct strmap *m)
+{
+	size_t cap = slots_for(m->count);
+	if (cap < m->cap || m->used > m->count)
+		rehash(m, cap < m->cap ? cap : m->cap);
+}
+
 bool strmap_next(const struct strmap *m, size_t *pos, const char **key, void **value)
 {
 	for (; *pos < m->cap; (*pos)++) {

@@ -53,51 +53,58 @@ static void lintmark_put(struct strmap *m, const char *key, enum lint_severity s
 		strmap_put(m, key, (void *)(uintptr_t)sev);
 }
 
-/* The marks of one lint report: its problems, subject -> worst severity
- * (lsev), domain -> its catch-all's swallowing (lswallow), and the index
- * of problems by subject (lidx, lnext: see browse_int.h). Made by the lint
- * thread, so that its end costs the interface a swap (issue 16). */
+/* The marks of one lint report: its problems, domain -> its catch-all's
+ * swallowing (lswallow), and the index of problems by subject with each
+ * subject's worst severity (lidx, lnext, lworst: see browse_int.h). Made
+ * by the lint thread, so that its end costs the interface a swap (issue
+ * 16). */
 struct lintmarks {
 	struct lint_report r;
-	struct strmap *lsev, *lswallow, *lidx;
+	struct strmap *lswallow, *lidx;
 	uint32_t *lnext;
+	unsigned char *lworst;
 	struct arena keys;
 };
 
 /* The maps borrow their keys: the report's subjects, or their copies
  * without a trailing '/' (a copy per key cost 2 MB at 10,000 mailboxes
- * and 22 at 100,000, issue 16). */
+ * and 22 at 100,000, issue 16). lidx is made for a subject a problem,
+ * then fitted to the subjects (300,103 problems of 200,000 subjects at
+ * 100,000 mailboxes). */
 static void lintmarks_build(struct lintmarks *m)
 {
 	const struct lint_report *r = &m->r;
-	m->lsev = strmap_create_borrowed(r->n + 1);
 	m->lswallow = strmap_create_borrowed(8);
 	m->lidx = strmap_create_borrowed(r->n + 1);
 	m->lnext = xcalloc(r->n + 1, sizeof *m->lnext);
+	m->lworst = xcalloc(r->n + 1, sizeof *m->lworst);
 	for (size_t i = r->n; i-- > 0;) {   /* backwards: chains in report order */
 		const struct lint_problem *p = &r->v[i];
 		if (!p->subject)
 			continue;
 		size_t len = lintmark_key_len(p->subject);
 		const char *k = p->subject[len] ? arena_memdup0(&m->keys, p->subject, len) : p->subject;
-		m->lnext[i] = (uint32_t)(uintptr_t)strmap_get(m->lidx, k);
+		uint32_t next = (uint32_t)(uintptr_t)strmap_get(m->lidx, k);
+		m->lnext[i] = next;
 		strmap_put(m->lidx, k, (void *)(uintptr_t)(i + 1));
-		if (p->severity < LINT_WARNING)
-			continue;
-		lintmark_put(m->lsev, k, p->severity);
-		if (strcmp(p->rule, "catchall-swallows-mailboxes") == 0)
+		unsigned char worst = next ? m->lworst[next - 1] : 0;
+		if (p->severity >= LINT_WARNING && (unsigned char)p->severity > worst)
+			worst = (unsigned char)p->severity;
+		m->lworst[i] = worst;
+		if (p->severity >= LINT_WARNING && strcmp(p->rule, "catchall-swallows-mailboxes") == 0)
 			lintmark_put(m->lswallow, p->subject, p->severity);
 	}
+	strmap_fit(m->lidx);
 }
 
 static void lintmarks_free(struct lintmarks *m)
 {
-	strmap_free(&m->lsev);
 	strmap_free(&m->lswallow);
 	strmap_free(&m->lidx);
 	lint_report_free(&m->r);
 	arena_free(&m->keys);
 	free(m->lnext);
+	free(m->lworst);
 	memset(m, 0, sizeof *m);
 }
 
@@ -132,19 +139,26 @@ size_t lintmark_problems_of(const struct browse *B, const char *const *keys, siz
 	return cnt;
 }
 
-/* Worst severity lint gave subject (0: none, else LINT_WARNING/ERROR). */
-static int lintmark_get(const struct strmap *m, const char *subject)
+/* m's value for subject (without its trailing '/'), 0 when absent. */
+static uintptr_t lintmark_get(const struct strmap *m, const char *subject)
 {
 	if (!m || !subject)
 		return 0;
 	size_t n = lintmark_key_len(subject);
 	if (!subject[n])
-		return (int)(uintptr_t)strmap_get(m, subject);
+		return (uintptr_t)strmap_get(m, subject);
 	struct strbuf k = STRBUF_INIT;
 	sb_add(&k, subject, n);
-	int v = (int)(uintptr_t)strmap_get(m, sb_str(&k));
+	uintptr_t v = (uintptr_t)strmap_get(m, sb_str(&k));
 	sb_free(&k);
 	return v;
+}
+
+/* Worst severity lint gave subject (0: none, else LINT_WARNING/ERROR). */
+static int lintmark_sev(const struct browse *B, const char *subject)
+{
+	uintptr_t at = lintmark_get(B->lidx, subject);
+	return at ? B->lworst[at - 1] : 0;
 }
 
 static int lintmark_max(int a, int b)
@@ -161,31 +175,31 @@ bool lintmark_staged_new(const struct browse *B, const struct mailbox *b)
 
 int lintmark_mailbox(const struct browse *B, const struct mailbox *b)
 {
-	int v = lintmark_get(B->lsev, b->address);
+	int v = lintmark_sev(B, b->address);
 	if (!lintmark_staged_new(B, b))
-		v = lintmark_max(v, lintmark_get(B->lsev, b->maildir));
+		v = lintmark_max(v, lintmark_sev(B, b->maildir));
 	if (b->swallowed)
-		v = lintmark_max(v, lintmark_get(B->lswallow, b->domain));
+		v = lintmark_max(v, (int)lintmark_get(B->lswallow, b->domain));
 	return v;
 }
 
 int lintmark_alias(const struct browse *B, const struct alias *a)
 {
-	return lintmark_get(B->lsev, a->address);
+	return lintmark_sev(B, a->address);
 }
 
 int lintmark_catchall(const struct browse *B, const struct catchall *c)
 {
 	struct strbuf k = STRBUF_INIT;
 	sb_addf(&k, "@%s", c->domain);
-	int v = lintmark_max(lintmark_get(B->lsev, sb_str(&k)), lintmark_get(B->lswallow, c->domain));
+	int v = lintmark_max(lintmark_sev(B, sb_str(&k)), (int)lintmark_get(B->lswallow, c->domain));
 	sb_free(&k);
 	return v;
 }
 
 static int lintmark_domain(const struct browse *B, const struct domain *d)
 {
-	int v = lintmark_get(B->lsev, d->name);
+	int v = lintmark_sev(B, d->name);
 	size_t n;
 	const struct mailbox *mb = world_domain_mailboxes(B->w, d, &n);
 	for (size_t i = 0; i < n && v < LINT_ERROR; i++)
@@ -253,7 +267,7 @@ struct lintjob {
 
 static void lintmark_discard(struct lintjob *J, struct lintmarks *m)
 {
-	if (!m->r.v && !m->lsev && !m->lidx)
+	if (!m->r.v && !m->lidx)
 		return;   /* nothing to free */
 	if (J->ntrash == 2) {   /* no thread since the last two: free one here */
 		lintmarks_free(&J->trash[0]);
@@ -467,13 +481,13 @@ static void lintmark_job_cancel(struct lintjob *J, bool wait)
 static void lintmark_apply(struct browse *B)
 {
 	struct lintjob *J = B->job;
-	struct lintmarks old = { B->lint, B->lsev, B->lswallow, B->lidx, B->lnext, B->lkeys };
+	struct lintmarks old = { B->lint, B->lswallow, B->lidx, B->lnext, B->lworst, B->lkeys };
 	lintmark_discard(J, &old);
 	B->lint = J->marks.r;
-	B->lsev = J->marks.lsev;
 	B->lswallow = J->marks.lswallow;
 	B->lidx = J->marks.lidx;
 	B->lnext = J->marks.lnext;
+	B->lworst = J->marks.lworst;
 	B->lkeys = J->marks.keys;
 	memset(&J->marks, 0, sizeof J->marks);
 	J->done = false;
@@ -581,13 +595,14 @@ void lintmark_free(struct browse *B)
 		free(B->job);
 		B->job = NULL;
 	}
-	strmap_free(&B->lsev);
 	strmap_free(&B->lswallow);
 	strmap_free(&B->lidx);
 	lint_report_free(&B->lint);
 	arena_free(&B->lkeys);
 	free(B->lnext);
 	B->lnext = NULL;
+	free(B->lworst);
+	B->lworst = NULL;
 	trace_free(&B->tracer);
 }
 

@@ -83,6 +83,34 @@ static void test_strmap_many_and_delete(void)
 	strmap_free(&m);
 }
 
+/* Fitted to its keys (made for many more, tombstones left by deletes):
+ * every key still found with its value, none come back. */
+static void test_strmap_fit(void)
+{
+	struct strmap *m = strmap_create_borrowed(100000);
+	static char keys[3000][24];
+	for (long i = 0; i < 3000; i++) {
+		snprintf(keys[i], sizeof keys[i], "user%ld@example.org", i);
+		strmap_put(m, keys[i], (void *)(i + 1));
+	}
+	for (long i = 0; i < 3000; i += 3)
+		strmap_del(m, keys[i]);
+	strmap_fit(m);
+	CU_ASSERT_EQUAL(strmap_count(m), 2000);
+	size_t bad = 0;
+	for (long i = 0; i < 3000; i++)
+		bad += strmap_get(m, keys[i]) != (i % 3 ? (void *)(i + 1) : NULL);
+	CU_ASSERT_EQUAL(bad, 0);
+	strmap_put(m, keys[0], (void *)7);   /* and it still takes keys */
+	CU_ASSERT_PTR_EQUAL(strmap_get(m, keys[0]), (void *)7);
+	size_t pos = 0, seen = 0;
+	const char *k;
+	while (strmap_next(m, &pos, &k, NULL))
+		seen++;
+	CU_ASSERT_EQUAL(seen, 2001);
+	strmap_free(&m);
+}
+
 static void test_diag_format(void)
 {
 	struct diags d = DIAGS_INIT;
@@ -146,6 +174,7 @@ int main(void)
 		{ "printable escapes control and bad UTF-8", test_printable_escapes },
 		{ "strmap: first wins, put replaces", test_strmap_first_wins },
 		{ "strmap: 50k keys, delete half", test_strmap_many_and_delete },
+		{ "strmap: fitted to its keys", test_strmap_fit },
 		{ "diag format names file and line", test_diag_format },
 		{ "sha256 known vectors", test_sha256_vectors },
 		{ "sha256 accelerated and portable agree", test_sha256_paths_agree },
