@@ -69,6 +69,11 @@ void quitsig_start(void)
 		sigaction(quit_signals[i], &sa, NULL);
 }
 
+void quitsig_hung_up(void)
+{
+	on_quit_signal(SIGHUP);
+}
+
 int quitsig_pollfd(struct pollfd *fd)
 {
 	if (wake_pipe[0] < 0)

@@ -594,6 +594,11 @@ static void main_loop(struct ui *ui)
 		int r = ppoll(fds, (nfds_t)n, timeout < 0 ? NULL : &ts, &wait_mask);
 		if (r < 0 && errno != EINTR)
 			vm_fatal("poll: %s", strerror(errno));
+		/* The terminal hung up: stdin is ready for ever. Its SIGHUP goes
+		 * to the terminal's session only; an interface in a session of
+		 * its own (setsid) got none and spun. Ended as SIGHUP ends it. */
+		if (r > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+			quitsig_hung_up();
 		if (quitsig_take() && !interrupt_asks(ui))
 			break;
 		bool was_scanning = live_scanning(ui->live);

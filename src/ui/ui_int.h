@@ -261,8 +261,10 @@ void lintmark_stop(struct ui *ui);
  * while the interface paints wakes the next poll. quitsig_take drains the
  * pipe, then returns the last quit signal taken (0: none), as quitsig_got
  * does without draining; quitsig_forget: it was answered (Ctrl-C asked
- * the quit question). quitsig_stop closes the pipe (the flag stays). */
+ * the quit question). quitsig_hung_up: the terminal hung up, taken as
+ * its SIGHUP. quitsig_stop closes the pipe (the flag stays). */
 void quitsig_start(void);
+void quitsig_hung_up(void);
 int quitsig_pollfd(struct pollfd *fd);
 int quitsig_take(void);
 int quitsig_got(void);

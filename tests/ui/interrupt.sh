@@ -72,4 +72,32 @@ if kill -0 "$pid" 2>/dev/null; then
 	fail "the interface still runs 10 s after its terminal hung up"
 fi
 ok "a hung-up terminal: the interface ends"
+
+# The same in a session of its own (setsid): the hang-up's SIGHUP goes to
+# the terminal's session only, so the interface gets none; its stdin
+# hung up must end it all the same, its staged change saved as SIGHUP
+# saves it.
+printf '#!/bin/sh\nexec setsid "%s" "$@"\n' "$VMAILADM" >"$WORK/setsid-vmailadm"
+chmod +x "$WORK/setsid-vmailadm"
+VMAILADM_PLAIN=$VMAILADM
+VMAILADM=$WORK/setsid-vmailadm
+start_ui 100 30
+expect "1 staged change from an earlier session:"
+keys n
+wait_gone "Restore them?" || fail "n did not discard the saved change"
+stage_alias team4
+pid=$(pid_of_ui)
+[ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ] || fail "setsid: $pid leads no session"
+T kill-server >/dev/null 2>&1
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$pid" 2>/dev/null; then
+	kill -9 "$pid"
+	fail "the interface in a session of its own still runs 10 s after its terminal hung up"
+fi
+VMAILADM=$VMAILADM_PLAIN
+start_ui 100 30
+expect "1 staged change from an earlier session:"
+expect "alias add team4@andromed.cloud johndoe@andromed.cloud"
+ok "a hung-up terminal, no SIGHUP (setsid): the interface ends, its change saved"
 exit 0
