@@ -51,6 +51,8 @@ struct live {
 	size_t *want, nwant, capwant;
 	unsigned char *wanted;
 	atomic_bool yield;
+	/* live_free is waiting for the scan thread: the tests' gates open. */
+	atomic_bool closing;
 	/* of the scan thread; RECHECKING: the incremental scan once the
 	 * watches are placed (the scanner is written as in SCANNING, but the
 	 * figures shown stay and the header does not say "scanning") */
@@ -123,17 +125,19 @@ static void watch_boxes(struct live *l)
  * this file exists, so that a test can deliver between a box's scan and
  * its watch, by order rather than by time; VMAILADM_SCAN_GATE, a full
  * scan reads only the boxes keys ask for after its first chunk, until it
- * exists (scan_chunks). True while the gate var names holds. */
-static bool gate_held(const char *var)
+ * exists (scan_chunks). True while the gate var names holds, and the
+ * interface is not closing: a test that failed before it made the file
+ * left an interface waiting for ever to join the scan thread. */
+static bool gate_held(struct live *l, const char *var)
 {
 	const char *gate = getenv(var);
-	return gate && *gate && access(gate, F_OK) != 0;
+	return gate && *gate && !atomic_load(&l->closing) && access(gate, F_OK) != 0;
 }
 
-static void gate_wait(const char *var)
+static void gate_wait(struct live *l, const char *var)
 {
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
-	while (gate_held(var))
+	while (gate_held(l, var))
 		nanosleep(&tick, NULL);
 }
 
@@ -195,7 +199,7 @@ static void scan_chunks(struct live *l)
 	for (size_t a = 0, len = FIRST_CHUNK; a < n;) {
 		scan_wanted(l, ids);
 		/* held after the first chunk, the wanted boxes still read */
-		if (a > 0 && gate_held("VMAILADM_SCAN_GATE")) {
+		if (a > 0 && gate_held(l, "VMAILADM_SCAN_GATE")) {
 			nanosleep(&tick, NULL);
 			continue;
 		}
@@ -237,7 +241,7 @@ static void *scan_thread(void *arg)
 		changed = maildir_scan_run(l->scan);
 	tell(l, MSG_SCANNED);
 	if (!recheck)
-		gate_wait("VMAILADM_WATCH_GATE");
+		gate_wait(l, "VMAILADM_WATCH_GATE");
 	/* A box the recheck read again may have new folders to watch. */
 	if (!recheck || changed)
 		watch_boxes(l);
@@ -382,6 +386,7 @@ void live_free(struct live **lp)
 	struct live *l = *lp;
 	if (!l)
 		return;
+	atomic_store(&l->closing, true);
 	if (l->phase != IDLE && !pthread_equal(l->thread, pthread_self()))
 		pthread_join(l->thread, NULL);
 	if (l->watch && l->report_watch)
