@@ -34,6 +34,11 @@ enum action_kind {
 	 * (mailbox rename); runs before the files are written, like a restore:
 	 * no map names the new place before the mail is there. */
 	ACT_MAILDIR_RENAME,
+	/* path = a directory that is not there, made before the files in it
+	 * are written (backend pgsql: postfix use-pgsql's map directory);
+	 * detail = its group's gid; owner ours (root), mode 0750. Journalled:
+	 * removed again, when empty, if the commit does not land. */
+	ACT_DIR_CREATE,
 };
 
 struct action {

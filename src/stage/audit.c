@@ -108,6 +108,16 @@ void audit_append(struct run *r, struct stage *s, struct written *ws, size_t n,
 		json_array_append_new(acts, o);
 	}
 	json_object_set_new(rec, "maildirs", acts);
+	/* The directories it made for its files (a rollback removes them
+	 * again when empty). */
+	json_t *dirs = json_array();
+	for (size_t i = 0; r->res->committed && i < p->nactions; i++)
+		if (p->actions[i].kind == ACT_DIR_CREATE)
+			json_array_append_new(dirs, json_string(p->actions[i].path));
+	if (json_array_size(dirs))
+		json_object_set_new(rec, "directories_made", dirs);
+	else
+		json_decref(dirs);
 	/* Every map the commit built, whether its source changed or it was
 	 * only rebuilt (lint --fix). */
 	json_t *maps = json_array();
@@ -137,13 +147,16 @@ void audit_recovered(const struct config *cfg, const struct doc *j, const char *
 			    const char *result, struct diags *d)
 {
 	json_t *rec = state_audit_record(id, result);
-	json_t *files = json_array();
+	json_t *files = json_array(), *dirs = json_array();
+	bool finished = strcmp(result, "finished by recovery") == 0;
 	for (size_t i = 0; i < doc_count(j); i++) {
 		size_t len;
 		const char *t = doc_text(j, i, &len);
 		char *line = xmemdup0(t, len);
 		char kind[64], backup[4096], old_sha[65], new_sha[65];
 		int off = 0;
+		if (finished && strncmp(line, "mkdir ", 6) == 0)
+			json_array_append_new(dirs, json_string(line + 6));
 		if (strncmp(line, "file ", 5) == 0 &&
 		    sscanf(line + 5, "%63s %4095s %64s %64s %n", kind, backup, old_sha, new_sha, &off) >= 4 && off) {
 			json_t *f = json_object();
@@ -158,5 +171,9 @@ void audit_recovered(const struct config *cfg, const struct doc *j, const char *
 	}
 	json_object_set_new(rec, "operations", json_array());
 	json_object_set_new(rec, "files", files);
+	if (json_array_size(dirs))
+		json_object_set_new(rec, "directories_made", dirs);
+	else
+		json_decref(dirs);
 	state_audit_append(cfg, rec, d);
 }

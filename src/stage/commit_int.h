@@ -89,7 +89,22 @@ struct pgfiles {
 	bool reload;   /* main.cf or master.cf among them: Postfix reloads */
 	bool owned;    /* the staged files are pgfiles_rollback's */
 	char **types;  /* pgfiles_rollback's map types, one per file */
+	char **dirs;   /* the directories this commit made (ACT_DIR_CREATE) */
+	size_t ndirs;
 };
+/* Before the files are written: each ACT_DIR_CREATE directory of the plan
+ * made (owner ours, its group, 0750), the journal written first so that
+ * a commit killed after it has them removed by the recovery (*journal
+ * set). -1 when one is there since the preview or cannot be made (those
+ * made removed again, the journal too). */
+int pgfiles_mkdirs(struct run *r, struct stage *s, struct pgfiles *pf, bool *journal);
+/* The commit did not land: the new versions thrown away, then each
+ * directory it made removed (it is empty again). */
+void pgfiles_undo(struct run *r, struct pgfiles *pf);
+/* Recovery, the database without the commit: each directory of journal j
+ * ("mkdir PATH") removed when only temporary files of a commit are left
+ * in it (they go first), said. */
+void pgfiles_recover_dirs(const struct doc *j, struct strbuf *said);
 /* The plan's files sorted: rows, files that stay files (into pf), and
  * the others refused (each named in d, -1). */
 int pgfiles_check(const struct config *cfg, const struct plan *p, struct pgfiles *pf,

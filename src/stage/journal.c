@@ -33,6 +33,11 @@ int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
 		op_format(stage_op(s, i), &j);
 		sb_addc(&j, '\n');
 	}
+	/* Directories made for the files (pgfiles_mkdirs): "mkdir PATH". */
+	const struct plan *dp = s ? stage_plan(s) : NULL;
+	for (size_t i = 0; dp && i < dp->nactions; i++)
+		if (dp->actions[i].kind == ACT_DIR_CREATE)
+			sb_addf(&j, "mkdir %s\n", dp->actions[i].path);
 	for (size_t i = 0; i < n; i++)
 		sb_addf(&j, "file %s%s%s %s %s %s %s\n", ws[i].type ? ws[i].tool : "-",
 			ws[i].type ? ":" : "", ws[i].type ? ws[i].type : "",

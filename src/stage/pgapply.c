@@ -5,7 +5,8 @@
  * proxy:pgsql: maps in DIR, their kept items in place, proxy_read_maps
  * when its own does not approve them), and each of those map files that
  * is missing is created (0640, group mail_owner's: it may hold the
- * password). These are the parameters the snapshot's copy of main.cf
+ * password), in DIR made first when it is not there (0750, the same
+ * group: ACT_DIR_CREATE, pgfiles.c). These are the parameters the snapshot's copy of main.cf
  * sets to its own tables, whose staged edits pgserver.c refuses: this
  * operation never edits the snapshot, it is planned on the server's
  * main.cf as it is (pgapply_plan, after pgserver_plan), every other
@@ -147,7 +148,8 @@ struct pgapply_change {
 	size_t nset;
 	char *files[16];
 	size_t nfiles;
-	gid_t gid;   /* mail_owner's group, for the new map files */
+	bool mkdir;  /* the map directory is not there: made first */
+	gid_t gid;   /* mail_owner's group, for the new map files and directory */
 };
 
 static void pgapply_change_free(struct pgapply_change *ch)
@@ -224,6 +226,8 @@ static int pgapply_compute(const struct pgapply *a, const struct maincf *mc, con
 		ch->set[ch->nset++].value = xstrdup(v[i].value);
 	}
 	pgdb_settings_free(v, n);
+	struct stat dst;
+	ch->mkdir = lstat(a->dir, &dst) < 0 && errno == ENOENT;
 	for (size_t m = 0; m < pgdb_postfix_map_count() && rc == 0; m++) {
 		char *path = xasprintf("%s/%s.cf", a->dir, pgdb_postfix_map_name(m));
 		struct stat st;
@@ -251,6 +255,27 @@ static struct maincf *pgapply_server_maincf(const struct config *cfg, char **pat
 	return maincf_parse(doc, d);
 }
 
+/* The map directory: there, or to be made in a directory that is there.
+ * -1 after a diagnostic. */
+static int pgapply_dir_check(const char *dir, struct diags *d)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	if (lstat(dir, &st) == 0 || errno != ENOENT) {
+		diag_error(d, dir, 0, _("is not a directory: the map files cannot be made in it"));
+		return -1;
+	}
+	const char *slash = strrchr(dir, '/');
+	char *parent = xstrndup(dir, slash == dir ? 1 : (size_t)(slash - dir));
+	int rc = stat(parent, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+	if (rc < 0)
+		diag_error(d, dir, 0, _("neither it nor the directory %s is there: make %s first, then "
+					"the map directory is created in it"), parent, parent);
+	free(parent);
+	return rc;
+}
+
 /* The checks a staged use-pgsql passes: backend pgsql, its words, the
  * directory, something to change. Its number of changes, or -1. */
 static int pgapply_check(const struct config *cfg, const struct op *op, struct diags *d)
@@ -262,19 +287,15 @@ static int pgapply_check(const struct config *cfg, const struct op *op, struct d
 					 "(set backend: pgsql and pgsql_conninfo first)"));
 		rc = -1;
 	}
-	struct stat st;
-	if (rc == 0 && (stat(a.dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
-		diag_error(d, a.dir, 0, _("is not a directory: make it first (mode 0750, group postfix), "
-					  "then the map files are created in it"));
+	if (rc == 0 && pgapply_dir_check(a.dir, d) < 0)
 		rc = -1;
-	}
 	char *mcpath = NULL;
 	struct maincf *mc = rc == 0 ? pgapply_server_maincf(cfg, &mcpath, d) : NULL;
 	struct pgapply_change ch = { 0 };
 	if (rc == 0 && (!mc || pgapply_compute(&a, mc, mcpath, &ch, d) < 0))
 		rc = -1;
 	if (rc == 0)
-		rc = (int)(ch.nset + ch.nfiles);
+		rc = (int)(ch.nset + ch.nfiles + ch.mkdir);
 	pgapply_change_free(&ch);
 	maincf_free(&mc);
 	free(mcpath);
@@ -515,9 +536,14 @@ static void pgapply_plan_op(const struct config *cfg, const struct op *op, struc
 			g = NULL;
 		}
 	}
+	if (rc == 0 && ch.mkdir) {
+		p->actions = xreallocarray(p->actions, p->nactions + 1, sizeof *p->actions);
+		p->actions[p->nactions++] = (struct action){ .kind = ACT_DIR_CREATE, .path = xstrdup(a.dir),
+							     .detail = xasprintf("%lu", (unsigned long)ch.gid) };
+	}
 	/* main.cf is read by the master, and a proxymap that failed to open
 	 * a missing map file tries again only in a new process */
-	bool reload = rc < 0 || (!ch.nset && !ch.nfiles);
+	bool reload = rc < 0 || (!ch.nset && !ch.nfiles);   /* a directory alone: nothing to read */
 	for (size_t k = 0; k < p->nactions && !reload; k++)
 		reload = p->actions[k].kind == ACT_RELOAD_POSTFIX;
 	if (!reload) {

@@ -247,14 +247,19 @@ static int pgcommit_txn(struct run *r, struct stage *s, struct pgdiff *rows, str
 {
 	struct commit_result *res = r->res;
 	*files_in = pf->n == 0;
-	if (pf->n && pgfiles_prepare(r, pf) < 0)
+	if (s && pgfiles_mkdirs(r, s, pf, journal) < 0)
 		return -1;
-	if (pgcommit_journal(r, s, pf, journal) < 0)
+	if ((pf->n && pgfiles_prepare(r, pf) < 0) || pgcommit_journal(r, s, pf, journal) < 0) {
+		pgfiles_undo(r, pf);
+		if (*journal)
+			state_journal_remove(r->cfg);
 		return -1;
+	}
 	char *cs = NULL;
 	int rc = pgdb_diff_commit(r->cfg, rows, t, &cs, r->d);
 	size_t nrows = pgdb_diff_count(rows);
 	if (rc != 0) {
+		pgfiles_undo(r, pf);
 		if (*journal)
 			state_journal_remove(r->cfg);   /* the transaction did not happen */
 		commit_step(r, false, rc > 0 ? _("changed since the preview: the snapshot was read again; "

@@ -12,6 +12,7 @@
  * tables are rows, never written. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "vmailadm/inject.h"
 #include "vmailadm/pgdb.h"
 #include "vmailadm/rollback.h"
+#include "vmailadm/safeopen.h"
 #include "vmailadm/sha256.h"
 #include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
@@ -137,6 +139,107 @@ int pgfiles_install(struct run *r, struct pgfiles *pf)
 	return rc;
 }
 
+/* base and last component of an absolute directory path */
+static void pgfiles_split(const char *path, char **parent, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	*parent = xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	*name = slash + 1;
+}
+
+int pgfiles_mkdirs(struct run *r, struct stage *s, struct pgfiles *pf, bool *journal)
+{
+	const struct plan *p = stage_plan(s);
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct action *a = &p->actions[i];
+		struct stat st;
+		if (a->kind != ACT_DIR_CREATE)
+			continue;
+		n++;
+		if (lstat(a->path, &st) == 0) {
+			diag_error(r->d, a->path, 0, _("was made since the preview: preview and commit again "
+						       "(nothing was changed)"));
+			rc = -1;
+		}
+	}
+	if (n == 0 || rc < 0)
+		return rc;
+	/* journalled before: a kill after the mkdir leaves it to the recovery */
+	*journal = true;
+	if (journal_write(r, s, NULL, 0, NULL, 0) < 0) {
+		commit_step(r, false, NULL, _("write the journal"));
+		*journal = false;
+		return -1;
+	}
+	for (size_t i = 0; i < p->nactions && rc == 0; i++) {
+		const struct action *a = &p->actions[i];
+		if (a->kind != ACT_DIR_CREATE)
+			continue;
+		char *parent;
+		const char *name;
+		pgfiles_split(a->path, &parent, &name);
+		gid_t gid = (gid_t)strtoul(a->detail ? a->detail : "0", NULL, 10);
+		int fd = inject_at("create-directory", r->d) < 0 ? -1
+			 : safe_mkdirs(parent, name, 0750, geteuid(), gid, r->d);
+		if (fd >= 0) {
+			close(fd);
+			pf->dirs = xreallocarray(pf->dirs, pf->ndirs + 1, sizeof *pf->dirs);
+			pf->dirs[pf->ndirs++] = xstrdup(a->path);
+			rc = atomic_fsync_parent(a->path, r->d);
+		} else {
+			rc = -1;
+		}
+		commit_step(r, rc == 0, rc == 0 || !r->d->n ? NULL : r->d->v[r->d->n - 1].msg,
+			    _("create the directory %s"), a->path);
+		free(parent);
+	}
+	if (rc < 0) {
+		pgfiles_undo(r, pf);
+		state_journal_remove(r->cfg);
+		*journal = false;
+	}
+	return rc;
+}
+
+void pgfiles_undo(struct run *r, struct pgfiles *pf)
+{
+	for (size_t i = 0; i < pf->n; i++)
+		build_discard(&pf->ws[i].b);
+	for (size_t i = 0; i < pf->ndirs; i++) {
+		if (rmdir(pf->dirs[i]) == 0)
+			commit_step(r, true, NULL, _("remove the directory %s again"), pf->dirs[i]);
+		else
+			diag_warn(r->d, pf->dirs[i], 0, _("this commit made the directory, which stays: %s"),
+				  strerror(errno));
+		free(pf->dirs[i]);
+	}
+	free(pf->dirs);
+	pf->dirs = NULL;
+	pf->ndirs = 0;
+}
+
+void pgfiles_recover_dirs(const struct doc *j, struct strbuf *said)
+{
+	for (size_t i = 0; i < doc_count(j); i++) {
+		size_t len;
+		const char *t = doc_text(j, i, &len);
+		if (len <= 6 || strncmp(t, "mkdir ", 6) != 0)
+			continue;
+		char *dir = xmemdup0(t + 6, len - 6);
+		struct strbuf gone = STRBUF_INIT;
+		atomic_remove_leftovers(dir, build_map_suffixes, &gone);
+		if (rmdir(dir) == 0)
+			sb_addf(said, _("removed the directory %s, made by the interrupted commit\n"), dir);
+		else if (errno != ENOENT)
+			sb_addf(said, _("left the directory %s, made by the interrupted commit: %s\n"), dir,
+				strerror(errno));
+		sb_free(&gone);
+		free(dir);
+	}
+}
+
 void pgfiles_keep(struct pgfiles *pf)
 {
 	for (size_t i = 0; i < pf->n; i++) {
@@ -158,6 +261,9 @@ void pgfiles_free(struct pgfiles *pf)
 		}
 	}
 	free(pf->types);
+	for (size_t i = 0; i < pf->ndirs; i++)
+		free(pf->dirs[i]);
+	free(pf->dirs);
 	free(pf->ws);
 	digestcache_free(&pf->cache);
 	memset(pf, 0, sizeof *pf);

@@ -2,8 +2,11 @@
  * actions the commit runs (maps, maildirs, reloads), in the order it runs
  * them; their names and descriptions. */
 #include "config.h"
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "stage_int.h"
 #include "vmailadm/config.h"
 #include "vmailadm/diff.h"
@@ -274,6 +277,7 @@ const char *plan_action_name(enum action_kind k)
 	case ACT_RELOAD_DOVECOT: return "reload-dovecot";
 	case ACT_MAILDIR_RESTORE: return "restore-maildir";
 	case ACT_MAILDIR_RENAME: return "rename-maildir";
+	case ACT_DIR_CREATE: return "create-directory";
 	}
 	return "?";
 }
@@ -333,6 +337,19 @@ void plan_diff(const struct plan *p, struct strbuf *out)
 	}
 }
 
+/* "create directory PATH (owner root, group postfix, mode 0750)". */
+static void plan_describe_dir(const struct action *a, struct strbuf *out)
+{
+	gid_t gid = (gid_t)strtoul(a->detail ? a->detail : "0", NULL, 10);
+	struct passwd *pw = getpwuid(geteuid());
+	char *owner = pw ? xstrdup(pw->pw_name) : xasprintf("%lu", (unsigned long)geteuid());
+	struct group *g = getgrgid(gid);
+	char *group = g ? xstrdup(g->gr_name) : xasprintf("%lu", (unsigned long)gid);
+	sb_addf(out, _("create directory %s (owner %s, group %s, mode 0750)\n"), a->path, owner, group);
+	free(owner);
+	free(group);
+}
+
 void plan_describe_actions(const struct plan *p, const struct config *cfg, struct strbuf *out)
 {
 	for (size_t i = 0; i < p->nactions; i++) {
@@ -360,6 +377,9 @@ void plan_describe_actions(const struct plan *p, const struct config *cfg, struc
 			break;
 		case ACT_MAILDIR_RENAME:
 			sb_addf(out, _("move maildir %s to %s (a rename under the mail base)\n"), a->path, a->target);
+			break;
+		case ACT_DIR_CREATE:
+			plan_describe_dir(a, out);
 			break;
 		case ACT_RELOAD_POSTFIX:
 			sb_addf(out, _("reload Postfix (%s)\n"), *cfg->postfix_reload ? cfg->postfix_reload

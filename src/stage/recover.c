@@ -157,6 +157,10 @@ int recover_journal(const struct config *cfg, int lock, struct strbuf *said, str
 	if (pg == 1 && id)
 		pgcommit_recover_flush(&r, id, said);
 	leftover_recover(cfg, j, lock >= 0, said);
+	/* backend pgsql, the commit not in the database: the directories it
+	 * made for its files go again (their temporary files gone first) */
+	if (pg == 0 && lock >= 0)
+		pgfiles_recover_dirs(j, said);
 	if (rc == 0) {
 		/* The commit's own record, if it got that far, said "committed";
 		 * this one says how it really ended. */

@@ -48,17 +48,16 @@ out=$(smtp_send a@sandbox.test dbonly@andromed.cloud "before apply")
 	no "before apply: $out"
 v lint 2>/dev/null | grep -q 'pgsql-maps-unused' && ok "lint warns pgsql-maps-unused" || no "lint: $(v lint 2>&1)"
 
-out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
-[ $rc -ne 0 ] && echo "$out" | grep -q "^.*$MAPS: error: is not a directory" && ok "no map directory: said, refused" ||
-	no "no map directory (rc $rc): $out"
-mkdir -m 750 "$MAPS" && chgrp postfix "$MAPS" || exit 99
+out=$(v db postfix-config --apply --dry-run --dir "$SB_PF/nope/pgsql" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "^$SB_PF/nope/pgsql: error: neither it nor the directory $SB_PF/nope is there" &&
+	ok "no parent for the map directory: said, refused" || no "no parent directory (rc $rc): $out"
 
 # Each map is asked once as Postfix will ask it (postmap -q) before
 # anything is staged: a role that does not exist, or one that may not read
 # the tables, would defer every message once main.cf names the maps.
 out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q "^$MAPS/domains.cf: error: Postfix could not query this map (postmap -q postmaster@andromed.cloud: .*role \"mailreader\" does not exist" &&
-	! echo "$out" | grep -q "^--- " && cmp -s "$MC" "$tmp/main.cf.flat" && [ -z "$(ls "$MAPS")" ] &&
+	! echo "$out" | grep -q "^--- " && cmp -s "$MC" "$tmp/main.cf.flat" && [ ! -e "$MAPS" ] &&
 	[ "$(ls "$SB_DIR/state" | grep -c probe)" -eq 0 ] &&
 	ok "a role that does not exist: refused before staging, named" || no "no role (rc $rc): $out"
 pg_sql postfix "CREATE ROLE mailreader LOGIN" || exit 99
@@ -111,8 +110,10 @@ out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
 	echo "$out" | grep -q "^+virtual_mailbox_domains = proxy:pgsql:$MAPS/domains.cf\$" &&
 	echo "$out" | grep -q "^-virtual_mailbox_maps = " && echo "$out" | grep -q "^+++ $MAPS/alias.cf\$" &&
 	echo "$out" | grep -q '^+query = SELECT goto FROM alias' && echo "$out" | grep -q '^reload Postfix' &&
-	! echo "$out" | grep -q 'snapshot\.' && cmp -s "$MC" "$tmp/main.cf.flat" && [ -z "$(ls "$MAPS")" ] &&
-	ok "--dry-run: main.cf's diff and the new map files, nothing written" || no "--dry-run (rc $rc): $out"
+	echo "$out" | grep -qx "create directory $MAPS (owner root, group postfix, mode 0750)" &&
+	! echo "$out" | grep -q 'snapshot\.' && cmp -s "$MC" "$tmp/main.cf.flat" && [ ! -e "$MAPS" ] &&
+	ok "--dry-run: main.cf's diff, the map directory to make and the new map files, nothing written" ||
+	no "--dry-run (rc $rc): $out"
 printf 'S3cret-Pw\n' >"$tmp/pw"
 out=$(v db postfix-config --apply --dry-run --password-file "$tmp/pw" 2>&1)
 echo "$out" | grep -q '^+password = (hidden)$' && ! echo "$out" | grep -q S3cret &&
@@ -136,21 +137,30 @@ touch "$tmp/release"
 wait $holder
 wait $cli; rc=$?
 [ $rc -ne 0 ] && grep -q 'changed since the preview' "$tmp/out" && cmp -s "$MC" "$tmp/main.cf.hand" &&
-	[ -z "$(ls "$MAPS")" ] && ok "main.cf changed after the preview: refused, the hand edit kept" ||
+	[ ! -e "$MAPS" ] && ok "main.cf changed after the preview: refused, the hand edit kept" ||
 	no "hand edit (rc $rc): $(cat "$tmp/out")"
 cp "$tmp/main.cf.flat" "$MC"
 touch -d "@$(($(date +%s) - 5))" "$MC"
 
 out=$(VMAILADM_FAIL_AT=db-commit v db postfix-config --apply 2>&1); rc=$?
-[ $rc -ne 0 ] && echo "$out" | grep -q 'rolled back' && cmp -s "$MC" "$tmp/main.cf.flat" && [ -z "$(ls "$MAPS")" ] &&
+[ $rc -ne 0 ] && echo "$out" | grep -q 'rolled back' && cmp -s "$MC" "$tmp/main.cf.flat" && [ ! -e "$MAPS" ] &&
+	echo "$out" | grep -q "ok   create the directory $MAPS" && echo "$out" | grep -q "ok   remove the directory $MAPS again" &&
 	[ "$(temps)" = 0 ] && [ ! -e "$SB_DIR/state/journal" ] &&
-	ok "a failure before COMMIT: rolled back, main.cf as it was, no map file" || no "failure before COMMIT (rc $rc): $out"
+	ok "a failure before COMMIT: rolled back, main.cf as it was, the map directory made and removed again" ||
+	no "failure before COMMIT (rc $rc): $out"
 
 VMAILADM_FAIL_AT=db-commit:kill v db postfix-config --apply >/dev/null 2>&1
-v list domains >/dev/null 2>&1   # the recovery
-cmp -s "$MC" "$tmp/main.cf.flat" && [ -z "$(ls "$MAPS")" ] && [ "$(temps)" = 0 ] && [ ! -e "$SB_DIR/state/journal" ] &&
-	ok "killed before COMMIT: main.cf as it was, no map file, no temporary file" ||
-	no "killed before COMMIT: $(diff "$tmp/main.cf.flat" "$MC"; ls "$MAPS")"
+[ -d "$MAPS" ] && [ -e "$SB_DIR/state/journal" ] || no "the kill before COMMIT did not happen after the mkdir"
+out=$(v list domains 2>&1)   # the recovery
+cmp -s "$MC" "$tmp/main.cf.flat" && [ ! -e "$MAPS" ] && [ "$(temps)" = 0 ] && [ ! -e "$SB_DIR/state/journal" ] &&
+	echo "$out" | grep -q "removed the directory $MAPS, made by the interrupted commit" &&
+	ok "killed before COMMIT: main.cf as it was, no map directory, no temporary file" ||
+	no "killed before COMMIT: $out / $(diff "$tmp/main.cf.flat" "$MC"; ls -la "$MAPS")"
+VMAILADM_FAIL_AT=create-directory:kill v db postfix-config --apply >/dev/null 2>&1
+[ -e "$SB_DIR/state/journal" ] || no "the kill at the mkdir did not happen after the journal"
+v list domains >/dev/null 2>&1
+[ ! -e "$MAPS" ] && [ ! -e "$SB_DIR/state/journal" ] && cmp -s "$MC" "$tmp/main.cf.flat" &&
+	ok "killed at the mkdir: nothing left" || no "killed at the mkdir: $(ls -la "$MAPS" "$SB_DIR/state")"
 
 VMAILADM_FAIL_AT=pgfiles-install:kill v db postfix-config --apply >/dev/null 2>&1
 cmp -s "$MC" "$tmp/main.cf.flat" && [ -e "$SB_DIR/state/journal" ] ||
@@ -159,8 +169,9 @@ out=$(v list domains 2>&1)
 cp "$MC" "$tmp/main.cf.pg"
 postconf -c "$SB_PF" -h virtual_alias_maps | grep -q "^proxy:pgsql:$MAPS/alias.cf, " && [ "$(temps)" = 0 ] &&
 	[ "$(ls "$MAPS" | wc -l)" = 6 ] && [ "$(stat -c %a:%G "$MAPS/mailbox.cf")" = 640:postfix ] &&
+	[ "$(stat -c %a:%U:%G "$MAPS")" = 750:root:postfix ] &&
 	[ ! -e "$SB_DIR/state/journal" ] && diff "$tmp/main.cf.flat" "$MC" | grep -c '^[<>]' | grep -qx 6 &&
-	ok "killed after COMMIT: the next vmailadm finished main.cf (3 lines) and the map files (0640, group postfix)" ||
+	ok "killed after COMMIT: the next vmailadm finished main.cf (3 lines) and the map files (0640, group postfix) in their directory (0750)" ||
 	no "killed after COMMIT: $out / $(ls -l "$MAPS") / $(diff "$tmp/main.cf.flat" "$MC")"
 
 # rollback: main.cf back byte for byte (the map files it created stay).
