@@ -267,7 +267,7 @@ static int commit_journal(struct txn *t, int rc)
 	for (size_t i = 0; i < p->nfiles; i++)
 		install_digest(&t->ws[i], t->cache);
 	if (rc == 0) {
-		rc = journal_write(&t->r, t->s, t->ws, p->nfiles, t->rb, p->nrebuilt);
+		rc = journal_write(&t->r, t->s, t->ws, p->nfiles, t->rb, p->nrebuilt, NULL);
 		t->journal = rc == 0;
 		if (rc == 0)
 			rc = inject_at("journal", d);

@@ -91,7 +91,22 @@ struct pgfiles {
 	char **types;  /* pgfiles_rollback's map types, one per file */
 	char **dirs;   /* the directories this commit made (ACT_DIR_CREATE) */
 	size_t ndirs;
+	/* a rollback's: the files its commit made, unchanged since, removed
+	 * once it has committed (and Postfix reloaded), then the directories
+	 * its commit made, empty by then */
+	struct pgfiles_rm {
+		char *path;
+		char sha[65];
+	} *rm;
+	size_t nrm;
+	char **rmdirs;
+	size_t nrmdirs;
 };
+/* The journal lines of the removals ("remove SHA PATH", "rmdir PATH"). */
+void pgfiles_journal_removals(const struct pgfiles *pf, struct strbuf *out);
+/* A rollback committed: its removals done (each file only when it still
+ * has the bytes its commit wrote), each said as a step. */
+void pgfiles_remove(struct run *r, struct pgfiles *pf);
 /* Before the files are written: each ACT_DIR_CREATE directory of the plan
  * made (owner ours, its group, 0750), the journal written first so that
  * a commit killed after it has them removed by the recovery (*journal
@@ -181,7 +196,7 @@ void leftover_recover(const struct config *cfg, struct doc *j, bool locked, stru
 
 /* journal.c */
 int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
-		  struct written *rb, size_t nrb);
+		  struct written *rb, size_t nrb, const char *extra);
 int journal_file_sha(const char *path, char hex[65], bool *exists);
 void journal_scan(const struct doc *j, char **id, char **base, bool *all_new, bool *moves);
 

@@ -18,7 +18,7 @@
  * every temporary file (a crash before the renames leaves those). Durable
  * before the first live file changes. */
 int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
-			 struct written *rb, size_t nrb)
+			 struct written *rb, size_t nrb, const char *extra)
 {
 	struct strbuf j = STRBUF_INIT;
 	sb_addf(&j, "vmailadm-journal 1\nid %s\n", r->res->id);
@@ -72,6 +72,8 @@ int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
 		if (b->tmpdb)
 			sb_addf(&j, "temp %s\n", b->tmpdb);
 	}
+	if (extra)
+		sb_adds(&j, extra);   /* a pgsql rollback's removals (pgfiles.c) */
 	int rc = state_journal_write(r->cfg, j.buf, j.len, r->d);
 	sb_free(&j);
 	return rc;

@@ -68,7 +68,10 @@ static int pgcommit_maildirs(struct run *r, const struct plan *p, const char *ba
 static int pgcommit_journal(struct run *r, struct stage *s, struct pgfiles *pf, bool *journal)
 {
 	*journal = true;
-	int rc = journal_write(r, s, pf->ws, pf->n, NULL, 0);
+	struct strbuf extra = STRBUF_INIT;
+	pgfiles_journal_removals(pf, &extra);
+	int rc = journal_write(r, s, pf->ws, pf->n, NULL, 0, extra.len ? extra.buf : NULL);
+	sb_free(&extra);
 	if (rc == 0)
 		rc = inject_at("journal", r->d);
 	commit_step(r, rc == 0, NULL, _("write the journal"));
@@ -374,9 +377,17 @@ static void pgcommit_audit_rollback(struct run *r, const char *summary, const st
 		json_array_append_new(maps, m);
 		free(spec);
 	}
+	/* what it removed: a rollback of it cannot make them again */
+	json_t *gone = json_array();
+	for (size_t i = 0; i < pf->nrm; i++)
+		json_array_append_new(gone, json_string(pf->rm[i].path));
 	json_object_set_new(a, "operations", ops);
 	json_object_set_new(a, "changeset", json_string(r->res->changeset));
 	json_object_set_new(a, "files", files);
+	if (json_array_size(gone))
+		json_object_set_new(a, "files_removed", gone);
+	else
+		json_decref(gone);
 	json_object_set_new(a, "maildirs", json_array());
 	json_object_set_new(a, "maps", maps);
 	state_audit_append(r->cfg, a, r->d);
@@ -398,6 +409,11 @@ static int pgcommit_rollback_run(const struct config *cfg, const char *rid, cons
 	bool journal = false, files_in = false;
 	int rc = pgcommit_txn(&r, NULL, df, &t, pf, &journal, &files_in);
 	if (rc == 0) {
+		if (files_in && !res->reload_failed)
+			pgfiles_remove(&r, pf);
+		else if (pf->nrm || pf->nrmdirs)
+			diag_warn(d, NULL, 0, _("the files and directories %s made are kept: Postfix may still "
+						"read them (its reload failed or the files are not all in place)"), rid);
 		pgcommit_flush(&r, df);
 		if (journal && files_in)
 			state_journal_remove(cfg);   /* after the flush: see pgcommit_journal */
@@ -441,7 +457,7 @@ int pgcommit_rollback(const struct config *cfg, json_t *rec, bool dry_run,
 		pgdb_diff_print(df, preview);
 		sb_add(preview, sb_str(&files), files.len);
 		sb_add(preview, sb_str(&notes), notes.len);
-		if (pgdb_diff_count(df) == 0 && pf.n == 0) {
+		if (pgdb_diff_count(df) == 0 && pf.n == 0 && pf.nrm == 0 && pf.nrmdirs == 0) {
 			diag_error(d, NULL, 0, _("change set %s changes no row (nothing to roll back)"), cs);
 			rc = -1;
 		}

@@ -12,6 +12,7 @@
  * tables are rows, never written. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -168,7 +169,7 @@ int pgfiles_mkdirs(struct run *r, struct stage *s, struct pgfiles *pf, bool *jou
 		return rc;
 	/* journalled before: a kill after the mkdir leaves it to the recovery */
 	*journal = true;
-	if (journal_write(r, s, NULL, 0, NULL, 0) < 0) {
+	if (journal_write(r, s, NULL, 0, NULL, 0, NULL) < 0) {
 		commit_step(r, false, NULL, _("write the journal"));
 		*journal = false;
 		return -1;
@@ -264,6 +265,12 @@ void pgfiles_free(struct pgfiles *pf)
 	for (size_t i = 0; i < pf->ndirs; i++)
 		free(pf->dirs[i]);
 	free(pf->dirs);
+	for (size_t i = 0; i < pf->nrm; i++)
+		free(pf->rm[i].path);
+	free(pf->rm);
+	for (size_t i = 0; i < pf->nrmdirs; i++)
+		free(pf->rmdirs[i]);
+	free(pf->rmdirs);
 	free(pf->ws);
 	digestcache_free(&pf->cache);
 	memset(pf, 0, sizeof *pf);
@@ -334,6 +341,128 @@ static struct staged_file *pgfiles_restore(const char *path, const char *backup,
 	return NULL;
 }
 
+/* Did the commit of rec build a map of path (a sender login map it
+ * made: its rollback leaves both, as on files)? */
+static bool pgfiles_rec_has_map(json_t *rec, const char *path)
+{
+	size_t k;
+	json_t *m;
+	json_array_foreach(json_object_get(rec, "maps"), k, m) {
+		const char *spec = json_string_value(json_object_get(m, "map"));
+		const char *colon = spec ? strchr(spec, ':') : NULL;
+		if (colon && strcmp(colon + 1, path) == 0)
+			return true;
+	}
+	bool built = false;   /* a record written by a recovery names no map */
+	for (size_t i = 0; build_map_suffixes[i] && !built; i++) {
+		char *db = xasprintf("%s%s", path, build_map_suffixes[i]);
+		built = access(db, F_OK) == 0;
+		free(db);
+	}
+	return built;
+}
+
+/* A file the commit rid made (no backup, no map): removed by its rollback when
+ * it still has the bytes it was given (sha256 after), else kept, said. */
+static void pgfiles_rollback_made(const char *path, const char *after, const char *rid, struct pgfiles *pf,
+				  struct strbuf *preview, struct strbuf *notes)
+{
+	char now[65];
+	bool exists = false;
+	if (journal_file_sha(path, now, &exists) < 0 || !exists) {
+		if (!exists)
+			sb_addf(notes, _("note: %s, made by %s, is gone already\n"), path, rid);
+		else
+			sb_addf(notes, _("note: %s, made by %s, cannot be read: it is left in place\n"), path, rid);
+		return;
+	}
+	if (!after || strcmp(now, after) != 0) {
+		sb_addf(notes, _("note: %s, made by %s, changed since: it is left in place\n"), path, rid);
+		return;
+	}
+	pf->rm = xreallocarray(pf->rm, pf->nrm + 1, sizeof *pf->rm);
+	pf->rm[pf->nrm].path = xstrdup(path);
+	memcpy(pf->rm[pf->nrm++].sha, now, sizeof now);
+	sb_addf(preview, _("remove %s (made by %s, unchanged since)\n"), path, rid);
+}
+
+/* A directory the commit rid made: removed by its rollback when nothing
+ * but the files it removes is left in it, else kept, said. */
+static void pgfiles_rollback_dir(const char *dir, const char *rid, struct pgfiles *pf, struct strbuf *preview,
+				 struct strbuf *notes)
+{
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return;   /* gone already */
+	size_t dlen = strlen(dir), other = 0;
+	struct dirent *de;
+	while ((de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		bool removed = false;
+		for (size_t i = 0; i < pf->nrm && !removed; i++)
+			removed = strncmp(pf->rm[i].path, dir, dlen) == 0 && pf->rm[i].path[dlen] == '/' &&
+				  strcmp(pf->rm[i].path + dlen + 1, de->d_name) == 0;
+		other += !removed;
+	}
+	closedir(dp);
+	if (other) {
+		sb_addf(notes, _("note: the directory %s, made by %s, is left in place: it holds other files\n"),
+			dir, rid);
+		return;
+	}
+	pf->rmdirs = xreallocarray(pf->rmdirs, pf->nrmdirs + 1, sizeof *pf->rmdirs);
+	pf->rmdirs[pf->nrmdirs++] = xstrdup(dir);
+	sb_addf(preview, _("remove directory %s (made by %s, empty once its files are removed)\n"), dir, rid);
+}
+
+void pgfiles_journal_removals(const struct pgfiles *pf, struct strbuf *out)
+{
+	for (size_t i = 0; i < pf->nrm; i++)
+		sb_addf(out, "remove %s %s\n", pf->rm[i].sha, pf->rm[i].path);
+	for (size_t i = 0; i < pf->nrmdirs; i++)
+		sb_addf(out, "rmdir %s\n", pf->rmdirs[i]);
+}
+
+/* One removal: a file only with the bytes sha (a recovery finds it
+ * removed already: nothing said), a directory only when empty. A line
+ * for said, or a step of r. */
+static void pgfiles_remove_one(struct run *r, const char *path, const char *sha, struct strbuf *said)
+{
+	char now[65];
+	bool exists = false;
+	const char *why = NULL;
+	int rc = -1;
+	if (!sha) {
+		rc = rmdir(path);
+		why = rc < 0 && errno != ENOENT ? strerror(errno) : NULL;
+		if (rc < 0 && errno == ENOENT)
+			return;
+	} else if (journal_file_sha(path, now, &exists) < 0 || !exists) {
+		if (!exists)
+			return;
+		why = _("it cannot be read");
+	} else if (strcmp(now, sha) != 0) {
+		why = _("it changed since the preview");
+	} else if ((rc = unlink(path)) < 0) {
+		why = strerror(errno);
+	}
+	if (said && rc == 0)
+		sb_addf(said, _("removed %s, which the rolled back commit had made\n"), path);
+	else if (said)
+		sb_addf(said, _("left %s in place: %s\n"), path, why);
+	else
+		commit_step(r, rc == 0, why, sha ? _("remove %s") : _("remove the directory %s"), path);
+}
+
+void pgfiles_remove(struct run *r, struct pgfiles *pf)
+{
+	for (size_t i = 0; i < pf->nrm; i++)
+		pgfiles_remove_one(r, pf->rm[i].path, pf->rm[i].sha, NULL);
+	for (size_t i = 0; i < pf->nrmdirs; i++)
+		pgfiles_remove_one(r, pf->rmdirs[i], NULL, NULL);
+}
+
 int pgfiles_rollback(const struct config *cfg, json_t *rec, struct pgfiles *pf, struct strbuf *preview,
 		     struct strbuf *notes, struct diags *d)
 {
@@ -343,7 +472,23 @@ int pgfiles_rollback(const struct config *cfg, json_t *rec, struct pgfiles *pf, 
 	rid = rid ? rid : "?";
 	int rc = 0;
 	const char *path, *backup, *after;
-	for (size_t k = 0; k < json_array_size(json_object_get(rec, "files")); k++) {
+	size_t k;
+	json_t *v;
+	json_array_foreach(json_object_get(rec, "files_removed"), k, v) {
+		diag_error(d, json_string_value(v), 0, _("%s removed this map file, which its rollback cannot "
+							 "make again (nothing was changed): run db postfix-config "
+							 "--apply instead"), rid);
+		rc = -1;
+	}
+	for (k = 0; k < json_array_size(json_object_get(rec, "files")); k++) {
+		json_t *f = json_array_get(json_object_get(rec, "files"), k);
+		if (json_is_null(json_object_get(f, "backup")) && json_string_value(json_object_get(f, "path")) &&
+		    !pgfiles_rec_has_map(rec, json_string_value(json_object_get(f, "path")))) {
+			pgfiles_rollback_made(json_string_value(json_object_get(f, "path")),
+					      json_string_value(json_object_get(f, "sha256_after")), rid, pf,
+					      preview, notes);
+			continue;
+		}
 		if (!rollback_file(rec, k, rid, notes, &path, &backup, &after))
 			continue;
 		struct staged_file *g = pgfiles_restore(path, backup, after, rid, d);
@@ -362,6 +507,9 @@ int pgfiles_rollback(const struct config *cfg, json_t *rec, struct pgfiles *pf, 
 		pf->reload |= pgfiles_master_reads(cfg, path);
 		diff_unified(path, path, sb_str(&g->old), g->old.len, sb_str(&g->cur), g->cur.len, 3, preview);
 	}
+	json_array_foreach(json_object_get(rec, "directories_made"), k, v)
+		if (rc == 0 && json_string_value(v))
+			pgfiles_rollback_dir(json_string_value(v), rid, pf, preview, notes);
 	if (rc < 0)
 		pgfiles_free(pf);
 	return rc;
@@ -450,5 +598,17 @@ int pgfiles_recover(struct run *r, const struct doc *j, struct strbuf *said)
 	/* killed before the reload, whether or not before the rename */
 	if (rc == 0 && reload)
 		pgfiles_reload(r);
+	/* a rollback's removals, once Postfix no longer reads the files */
+	for (size_t i = 0; rc == 0 && !r->res->reload_failed && i < doc_count(j); i++) {
+		size_t len;
+		const char *t = doc_text(j, i, &len);
+		char *line = xmemdup0(t, len);
+		if (strncmp(line, "remove ", 7) == 0 && len > 7 + 65 && line[7 + 64] == ' ') {
+			line[7 + 64] = '\0';   /* "remove SHA PATH" */
+			pgfiles_remove_one(r, line + 7 + 65, line + 7, said);
+		} else if (strncmp(line, "rmdir ", 6) == 0)
+			pgfiles_remove_one(r, line + 6, NULL, said);
+		free(line);
+	}
 	return rc;
 }

@@ -174,17 +174,28 @@ postconf -c "$SB_PF" -h virtual_alias_maps | grep -q "^proxy:pgsql:$MAPS/alias.c
 	ok "killed after COMMIT: the next vmailadm finished main.cf (3 lines) and the map files (0640, group postfix) in their directory (0750)" ||
 	no "killed after COMMIT: $out / $(ls -l "$MAPS") / $(diff "$tmp/main.cf.flat" "$MC")"
 
-# rollback: main.cf back byte for byte (the map files it created stay).
+# rollback: main.cf back byte for byte, the map files it made and their
+# directory removed (unchanged since).
 id=$(v log 2>/dev/null | awk '/^[0-9]/ {id = $1} END {print id}')
-out=$(v rollback "$id" 2>&1) && cmp -s "$MC" "$tmp/main.cf.flat" &&
-	ok "rollback $id: main.cf back byte for byte" || no "rollback $id: $out / $(diff "$tmp/main.cf.flat" "$MC")"
+out=$(v rollback "$id" --dry-run 2>&1)
+[ "$(echo "$out" | grep -c "^remove $MAPS/[a-z_]*\.cf (made by $id, unchanged since)\$")" = 6 ] &&
+	echo "$out" | grep -qx "remove directory $MAPS (made by $id, empty once its files are removed)" &&
+	[ "$(ls "$MAPS" | wc -l)" = 6 ] && ok "rollback --dry-run: the 6 map files and their directory to remove" ||
+	no "rollback --dry-run: $out"
+out=$(v rollback "$id" 2>&1) && cmp -s "$MC" "$tmp/main.cf.flat" && [ ! -e "$MAPS" ] &&
+	echo "$out" | grep -q "ok   remove $MAPS/alias.cf" && echo "$out" | grep -q "ok   remove the directory $MAPS" &&
+	ok "rollback $id: main.cf back byte for byte, the map files and their directory removed" ||
+	no "rollback $id: $out / $(diff "$tmp/main.cf.flat" "$MC") / $(ls -la "$MAPS")"
+out=$(v rollback "$(v log 2>/dev/null | awk '/^[0-9]/ {id = $1} END {print id}')" --dry-run 2>&1)
+echo "$out" | grep -q "removed this map file, which its rollback cannot make again" &&
+	ok "the rollback of that rollback: refused (the map files are gone)" || no "rollback of the rollback: $out"
 
 # Applied by lint's fix (the same edit): Postfix reloads and delivers
 # through the database's maps.
 out=$(v lint --fix --commit 2>&1)
 echo "$out" | grep -q "^\* point the server's main.cf at the database's maps" && echo "$out" | grep -q 'ok   reload Postfix' &&
 	echo "$out" | grep -q '^committed (' && cmp -s "$MC" "$tmp/main.cf.pg" &&
-	ok "lint --fix --commit: the same edit (the map files there: main.cf only), Postfix reloaded" ||
+	ok "lint --fix --commit: the same edit (the map directory and files made again), Postfix reloaded" ||
 	no "lint --fix --commit: $out / $(diff "$tmp/main.cf.pg" "$MC")"
 postconf -c "$SB_PF" -h virtual_mailbox_maps | grep -qx "proxy:pgsql:$MAPS/mailbox.cf, proxy:pgsql:$MAPS/ad_mailbox.cf" &&
 	ok "postconf: virtual_mailbox_maps on the proxy:pgsql: maps" ||
@@ -200,4 +211,23 @@ smtp_send a@sandbox.test dbonly@andromed.cloud "after apply" >/dev/null && wait_
 out=$(v db postfix-config --apply 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q 'nothing to apply' && cmp -s "$MC" "$tmp/main.cf.pg" &&
 	ok "applied again: nothing staged, and it says so" || no "second apply (rc $rc): $out"
+
+# The rollback of lint's fix (it made the directory and the map files
+# again) killed after COMMIT: the recovery puts main.cf back, then
+# removes the map files still as made; one edited since stays, and with
+# it the directory, both said.
+id=$(v log 2>/dev/null | awk '/^[0-9]/ {id = $1} END {print id}')
+echo '# kept by hand' >>"$MAPS/alias.cf"
+out=$(v rollback "$id" --dry-run 2>&1)
+echo "$out" | grep -q "^note: $MAPS/alias.cf, made by $id, changed since: it is left in place" &&
+	echo "$out" | grep -q "^note: the directory $MAPS, made by $id, is left in place: it holds other files" &&
+	[ "$(echo "$out" | grep -c "^remove $MAPS/")" = 5 ] && ok "rollback --dry-run: an edited map file and its directory kept" ||
+	no "rollback --dry-run of lint's fix: $out"
+VMAILADM_FAIL_AT=pgfiles-install:kill v rollback "$id" >/dev/null 2>&1
+[ "$(ls "$MAPS" | wc -l)" = 6 ] && [ -e "$SB_DIR/state/journal" ] || no "the rollback's kill after COMMIT did not happen"
+out=$(v list domains 2>&1)
+cmp -s "$MC" "$tmp/main.cf.flat" && [ "$(ls "$MAPS")" = alias.cf ] && [ ! -e "$SB_DIR/state/journal" ] &&
+	echo "$out" | grep -q "removed $MAPS/mailbox.cf, which the rolled back commit had made" &&
+	ok "rollback killed after COMMIT: the recovery put main.cf back and removed the 5 map files as made" ||
+	no "rollback killed after COMMIT: $out / $(ls -la "$MAPS")"
 exit $fail
