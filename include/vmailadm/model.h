@@ -216,6 +216,7 @@ enum worldpatch_kind {
 	WORLDPATCH_MAILBOX_ADD,     /* a new mailbox (and maybe its passwd-file line) */
 	WORLDPATCH_MAILBOX_DEL,     /* a mailbox removed (and maybe its passwd-file line) */
 	WORLDPATCH_DOMAIN_ADD,      /* a new domain in the mailbox domain list */
+	WORLDPATCH_DOMAIN_DEL,      /* an empty domain out of it */
 	WORLDPATCH_CATCHALL_BOX_ADD, /* a catch-all "@domain" added to the mailbox map */
 	WORLDPATCH_CATCHALL_BOX_DEL, /* ... removed from it */
 };
@@ -258,8 +259,11 @@ bool worldpatch_mailbox_add_prepare(const struct world *w, const char *address,
 bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
 				    struct worldpatch *p);
 /* A new mailbox domain name added to the first mailbox domain list table
- * (domain add without --alias-of). */
+ * or /file/name list (domain add without --alias-of). */
 bool worldpatch_domain_add_prepare(const struct world *w, const char *name, struct worldpatch *p);
+/* Domain name, with nothing in it, removed from the one mailbox domain
+ * list that has it (domain del). */
+bool worldpatch_domain_del_prepare(const struct world *w, const char *name, struct worldpatch *p);
 /* A catch-all set on domain name where it has none (catchall set): in the
  * mailbox map (in_mailbox_map, a line "@domain maildir/") or in the alias
  * map, where no mailbox of the domain needs an identity entry. */

@@ -17,7 +17,8 @@ libvmail_a_SOURCES += \
 	src/model/sendas.c \
 	src/model/source.c \
 	src/model/worldpatch.c \
-	src/model/worldpatch_catchall.c
+	src/model/worldpatch_catchall.c \
+	src/model/worldpatch_domain.c
 
 # Where mail goes (trace) and the traps that lose it (lint).
 noinst_HEADERS += \

@@ -236,6 +236,9 @@ void worldpatch_catchalls_again(struct world *w, size_t dom);
  * again: its domain got or lost a catch-all. */
 void worldpatch_classify_domain(struct world *w, const char *domain);
 int worldpatch_catchall_box_add(struct world *w, const struct worldpatch *p);
+/* worldpatch_domain.c */
+int worldpatch_domain_add(struct world *w, const struct worldpatch *p);
+int worldpatch_domain_del(struct world *w, const struct worldpatch *p);
 int worldpatch_catchall_box_del(struct world *w, const struct worldpatch *p);
 
 #endif

@@ -6,8 +6,9 @@
  * added); the aliases naming that address and the mailbox that has it
  * (forward set, forward clear) follow. A mailbox added or removed in a
  * mailbox-only map that no alias names or has (its passwd-file line with
- * it); a new domain in the mailbox domain list that no entry has yet;
- * a catch-all set or cleared in one map (worldpatch_catchall.c);
+ * it); a domain added to or removed from the mailbox domain list
+ * (worldpatch_domain.c); a catch-all set or cleared in one map
+ * (worldpatch_catchall.c);
  * and any edit of the passwd-file alone (a password, a quota), after
  * which the passwd-file is joined to the mailboxes again. Anything else, or
  * an edit of the table that did not stay in place (tablepatch.c), is left
@@ -399,7 +400,9 @@ const struct table_entry *worldpatch_added(const struct worldpatch *p, const cha
 {
 	const struct table *t = p->map->table;
 	const struct table_entry *e = table_lookup(t, key);
-	if (table_parses(t) != p->parses || table_count(t) != p->count + 1 || !e || e->nlines != 1)
+	/* a domain list may be parsed again: nothing points into it
+	 * (worldpatch_domain.c) */
+	if ((table_parses(t) != p->parses && p->kind != WORLDPATCH_DOMAIN_ADD) || table_count(t) != p->count + 1 || !e || e->nlines != 1)
 		return NULL;
 	*at = (size_t)(e - table_entry(t, 0));
 	return e;
@@ -503,98 +506,6 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 	worldpatch_address_alias(w, now[pos].address, &now[pos]);
 	if (p->catchall)   /* every target in its domain but an alias's goes to it now */
 		worldpatch_classify_domain(w, dom->name);
-	return 0;
-}
-
-/* ---- a new domain in the mailbox domain list (domain add) ---- */
-
-bool worldpatch_domain_add_prepare(const struct world *w, const char *name, struct worldpatch *p)
-{
-	memset(p, 0, sizeof *p);
-	const struct world_map *m = world_map_for(w, MAP_MAILBOX_DOMAINS);
-	/* a name without a dot is matched apart (classify_table_classes) */
-	if (!strchr(name, '.') || strchr(name, '@') || world_domain_find(w, name) || !m || !m->table ||
-	    m->roles != MAP_MAILBOX_DOMAINS || table_syntax(m->table) != TABLE_INDEXED ||
-	    !worldpatch_alone(w, m, name, MAP_MAILBOX_DOMAINS | MAP_ALIAS_DOMAINS | MAP_MYDESTINATION, 0))
-		return false;
-	p->kind = WORLDPATCH_DOMAIN_ADD;
-	p->address = name;
-	p->map = m;
-	p->count = table_count(m->table);
-	p->base = p->count ? table_entry(m->table, 0) : NULL;
-	p->parses = table_parses(m->table);
-	p->ready = true;
-	return true;
-}
-
-static int worldpatch_domain_add(struct world *w, const struct worldpatch *p)
-{
-	size_t at;
-	const struct table_entry *e = worldpatch_added(p, p->address, &at);
-	if (!e)
-		return -1;
-	/* the list item and file of the map, as another domain of it has them */
-	const char *file = p->map->ref.path ? p->map->ref.path : w->maincf_path;
-	const struct domain_listing *like = NULL;
-	for (size_t i = 0; i < w->ndomains && !like; i++)
-		for (size_t k = 0; k < w->domains[i].nlistings && !like; k++) {
-			const struct domain_listing *l = &w->domains[i].listings[k];
-			if (l->class == DOMAIN_VIRTUAL_MAILBOX && l->file && strcmp(l->file, file) == 0)
-				like = l;
-		}
-	if (!like)
-		return -1;
-	/* the lines after the new one in that file moved down */
-	for (size_t i = 0; i < w->ndomains; i++)
-		for (size_t k = 0; k < w->domains[i].nlistings; k++) {
-			struct domain_listing *l = (struct domain_listing *)(uintptr_t)&w->domains[i].listings[k];
-			if (l->file && strcmp(l->file, file) == 0 && l->line >= e->line)
-				l->line++;
-		}
-	struct domain_listing *l = arena_alloc(&w->arena, sizeof *l, 0);
-	*l = (struct domain_listing){ DOMAIN_VIRTUAL_MAILBOX, like->via, like->file, e->line };
-	struct domain dom = { .name = arena_fold(&w->arena, e->lookup_key, strlen(e->lookup_key)),
-			      .classes = DOMAIN_VIRTUAL_MAILBOX, .class = DOMAIN_VIRTUAL_MAILBOX,
-			      .listings = l, .nlistings = 1 };
-	size_t n = w->ndomains, pos = 0;
-	while (pos < n && strcmp(w->domains[pos].name, dom.name) < 0)
-		pos++;
-	/* its (empty) ranges start where the next domain's do, before that
-	 * domain's catch-alls for the aliases */
-	size_t mb_first = pos < n ? w->dom_mb_first[pos] : w->nmailboxes;
-	size_t al_first = pos < n ? w->dom_al_first[pos] : w->naliases;
-	while (pos < n && al_first > 0 && w->aliases[al_first - 1].is_catchall &&
-	       strcmp(w->aliases[al_first - 1].domain, w->domains[pos].name) == 0)
-		al_first--;
-	struct domain *dv = xmalloc((n + 1) * sizeof *dv);
-	size_t *mf = xmalloc((n + 1) * sizeof *mf), *af = xmalloc((n + 1) * sizeof *af);
-	memcpy(dv, w->domains, pos * sizeof *dv);
-	memcpy(mf, w->dom_mb_first, pos * sizeof *mf);
-	memcpy(af, w->dom_al_first, pos * sizeof *af);
-	dv[pos] = dom;
-	mf[pos] = mb_first;
-	af[pos] = al_first;
-	memcpy(dv + pos + 1, w->domains + pos, (n - pos) * sizeof *dv);
-	memcpy(mf + pos + 1, w->dom_mb_first + pos, (n - pos) * sizeof *mf);
-	memcpy(af + pos + 1, w->dom_al_first + pos, (n - pos) * sizeof *af);
-	free(w->domains);
-	free(w->dom_mb_first);
-	free(w->dom_al_first);
-	w->domains = dv;
-	w->dom_mb_first = mf;
-	w->dom_al_first = af;
-	w->ndomains++;
-	worldpatch_index(&w->dom_idx, w->domains, w->ndomains, sizeof *w->domains,
-			 offsetof(struct domain, name), pos, dom.name, true);
-	/* the targets in it were not hosted: classified again */
-	for (size_t i = 0; i < w->naliases; i++) {
-		struct alias_target *t = (struct alias_target *)(uintptr_t)w->aliases[i].targets;
-		for (size_t k = 0; k < w->aliases[i].ntargets; k++) {
-			const char *sign = strrchr(t[k].address, '@');
-			if (sign && strcmp(sign + 1, dom.name) == 0)
-				classify_one(w, &w->aliases[i], &t[k]);
-		}
-	}
 	return 0;
 }
 
@@ -791,6 +702,9 @@ int worldpatch_apply(struct world *w, const struct worldpatch *p)
 			break;
 		case WORLDPATCH_DOMAIN_ADD:
 			rc = worldpatch_domain_add(w, p);
+			break;
+		case WORLDPATCH_DOMAIN_DEL:
+			rc = worldpatch_domain_del(w, p);
 			break;
 		case WORLDPATCH_CATCHALL_BOX_ADD:
 			rc = worldpatch_catchall_box_add(w, p);

@@ -315,6 +315,9 @@ static void worldpatch_prepare_op(const struct stage *s, const struct world *w, 
 			worldpatch_catchall_set_prepare(
 				w, op->subject, apply_catchall_in_mailbox_map(s, w, dom, op->targets[0]), p);
 		break;
+	case OP_DOMAIN_DEL:
+		worldpatch_domain_del_prepare(w, op->subject, p);
+		break;
 	case OP_CATCHALL_CLEAR:
 		worldpatch_catchall_clear_prepare(w, op->subject, p);
 		break;

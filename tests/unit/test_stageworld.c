@@ -556,11 +556,11 @@ static void grow_tree(void)
  * refuses), on the world as it is: its kind (index in kinds[] below). */
 enum { K_ALIAS_NEW, K_TARGET_ADD, K_ALIAS_SET, K_TARGET_DEL, K_ALIAS_DEL, K_MAILBOX_ADD,
        K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_FORWARD, K_DOMAIN_ADD, K_CATCHALL_SET, K_CATCHALL_CLEAR,
-       K_N };
+       K_DOMAIN_DEL, K_N };
 static const char *const kinds[K_N] = { "alias add (new)", "alias add (targets)", "alias set",
 					"alias del (targets)", "alias del", "mailbox add",
 					"mailbox del", "mailbox passwd", "mailbox quota", "forward",
-					"domain add", "catchall set", "catchall clear" };
+					"domain add", "catchall set", "catchall clear", "domain del" };
 
 static int random_op(const struct world *w, char *line, size_t size, int step)
 {
@@ -637,6 +637,9 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
 	case K_CATCHALL_CLEAR:
 		snprintf(line, size, "catchall clear %s", dom);
 		break;
+	case K_DOMAIN_DEL:   /* refused while it has entries */
+		snprintf(line, size, "domain del %s", dom);
+		break;
 	case K_QUOTA:
 		snprintf(line, size, "mailbox quota %s %dM", b ? b->address : "none@andromed.cloud",
 			 step % 5 ? 200 + step : 0);
@@ -667,14 +670,22 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
  * took the in-place path at least once. */
 static void test_every_edit_in_place(void)
 {
-	/* rounds 2 and 3: the staged world borrowing an interface's world's
-	 * tables and passwd-file (issue 16), which stays as it was */
-	for (int round = 0; round < 4; round++) {
+	/* rounds 2, 3 and 5: the staged world borrowing an interface's
+	 * world's tables and passwd-file (issue 16), which stays as it was;
+	 * rounds 4 and 5: the grown tree's mailbox domains a /file/name list */
+	for (int round = 0; round < 6; round++) {
+		bool grown = round % 2 == 1 || round == 4, shared = round == 2 || round == 3 || round == 5;
 		setup();
-		if (round % 2 == 1)
+		if (grown)
 			grow_tree();
+		if (round >= 4) {
+			spit(VDOM, "# the mailbox domains, a list\nandromed.cloud ascent.cloud\n\ne.example\n");
+			char *line = xasprintf("virtual_mailbox_domains = %s", VDOM);
+			set_line(P("etc/postfix/main.cf"), "virtual_mailbox_domains", line);
+			free(line);
+		}
 		struct stage *s = stage_new();
-		struct world *ui = round >= 2 ? load() : NULL;
+		struct world *ui = shared ? load() : NULL;
 		struct strbuf ui_before = STRBUF_INIT;
 		if (ui) {
 			dump_whole(ui, &ui_before);
@@ -707,9 +718,11 @@ static void test_every_edit_in_place(void)
 			/* a mailbox that loses its identity entry to the catch-all */
 			"mailbox add n4@d3.example --password-hash '" HASH "'", "alias add n4@d3.example n4@d3.example",
 			"catchall set d3.example x@elsewhere.example", "alias del n4@d3.example",
+			/* an empty domain removed: t1@d4 is not hosted any more */
+			"alias add n5@andromed.cloud t1@d4.example", "domain add d4.example", "domain del d4.example",
 			NULL,
 		};
-		for (size_t i = 0; round % 2 == 1 && prelude[i]; i++) {
+		for (size_t i = 0; grown && prelude[i]; i++) {
 			size_t before = stage_world_patched(s);
 			CU_ASSERT_EQUAL(push(s, prelude[i]), 0);
 			CU_ASSERT_EQUAL(stage_world_patched(s), before + 1);
@@ -717,7 +730,7 @@ static void test_every_edit_in_place(void)
 				fprintf(stderr, "\nnot in place: %s %s\n", prelude[i], msg);
 			check_same(s, prelude[i]);
 		}
-		srand(1600 + (unsigned)(round % 2));
+		srand(1600 + (unsigned)grown);
 		for (int step = 0; step < 250; step++) {
 			const struct world *w = stage_world(s, &d);
 			diags_free(&d);
@@ -736,7 +749,8 @@ static void test_every_edit_in_place(void)
 			world_free(&ui);
 		}
 		sb_free(&ui_before);
-		fprintf(stderr, "\n%s%s:", round % 2 ? "grown tree" : "demo", round >= 2 ? ", shared" : "");
+		fprintf(stderr, "\n%s%s%s:", grown ? "grown tree" : "demo", round >= 4 ? ", domain list file" : "",
+			shared ? ", shared" : "");
 		for (int k = 0; k < K_N; k++)
 			fprintf(stderr, " %s %zu/%zu;", kinds[k], patched[k], done[k]);
 		fprintf(stderr, " in place / staged\n");
@@ -745,9 +759,9 @@ static void test_every_edit_in_place(void)
 		 * rebuilt), and few of its forwards are staged */
 		const int must[] = { K_MAILBOX_ADD, K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_TARGET_ADD,
 				     K_ALIAS_SET, K_ALIAS_NEW, K_FORWARD, K_DOMAIN_ADD, K_CATCHALL_SET,
-				     K_CATCHALL_CLEAR };
+				     K_CATCHALL_CLEAR, K_DOMAIN_DEL };
 		for (size_t i = 0; i < sizeof must / sizeof *must; i++)
-			if (round % 2 == 1 || (must[i] != K_ALIAS_NEW && must[i] != K_FORWARD &&
+			if (grown || (must[i] != K_DOMAIN_DEL && must[i] != K_ALIAS_NEW && must[i] != K_FORWARD &&
 					       must[i] != K_CATCHALL_SET && must[i] != K_CATCHALL_CLEAR))
 				CU_ASSERT(patched[must[i]] > 0);
 		stage_free(&s);
