@@ -16,8 +16,9 @@
 #   the whole tree's within 1.2x `vmailadm stats` on the same tree, timed
 #   side by side just before;
 # - staging an edit and the key after it <= 30 ms: five alias removals, then
-#   three each of a password change, an alias add, a mailbox add and a
-#   mailbox removal, each kind on its own line.
+#   three each of a password change, an alias add, a mailbox add, its
+#   forwarding set and cleared, its removal, a catch-all set and cleared,
+#   each kind on its own line.
 # BENCH_COLD=1 (root): the page cache dropped before the stats run and
 # before the interface starts (system-wide: it slows whoever else measures).
 # BENCH_LARGE=1: the same on 100,000 mailboxes (the tree of tui-idle.sh):
@@ -315,9 +316,21 @@ for rnd in range(EDIT_ROUNDS):
     script += [("stage:alias add", b"\r"), ("next:alias add", b"k")]
     script += [("nav", b"a"), ("nav", b"m")] + typed("nav", "benchm%d" % rnd) + [("nav", b"\r")]
     script += typed("nav", PW) + [("nav", b"\r")] + typed("nav", PW) + [("nav", b"\r")]
-    script += [("stage:mailbox add", b"\r"), ("next:mailbox add", b"d")]
+    script += [("stage:mailbox add", b"\r"), ("next:mailbox add", b"f")]
+    # its forwarding set (a new alias entry of its own, a copy kept), then
+    # cleared (the entry removed: Ctrl-U empties the field)
+    script += typed("nav", "user000000@dom000.example") + [("nav", b"\r")]
+    script += [("stage:forward set", b"\r"), ("next:forward set", b"f")]
+    script += [("nav", b"\x15"), ("nav", b"\r")]
+    script += [("stage:forward clear", b"\r"), ("next:forward clear", b"d")]
     script += [("stage:mailbox removal", b"y"), ("next:mailbox removal", b"k")]
-EDITS = ("alias add", "mailbox add", "password change", "mailbox removal")
+    # a catch-all of the domain to a mailbox (in the mailbox map), then
+    # removed (the cursor is on its row once it is staged)
+    script += [("nav", b"a"), ("nav", b"c")] + typed("nav", "user000000@dom000.example")
+    script += [("stage:catch-all set", b"\r"), ("next:catch-all set", b"d")]
+    script += [("stage:catch-all clear", b"y"), ("next:catch-all clear", b"k")]
+EDITS = ("alias add", "mailbox add", "password change", "mailbox removal", "forward set",
+         "forward clear", "catch-all set", "catch-all clear")
 
 times = {"move": [], "filter": [], "open": [], "esc": [], "nav": [], "ask": [], "stage": [],
          "next": [], "staged": []}
