@@ -69,6 +69,8 @@ const char *maincf_def_at(const struct maincf *m, size_t i, const char **value,
  * NULL-terminated array; *n (may be NULL) gets the count. */
 char **maincf_split_list(const char *value, size_t *n);
 void maincf_list_free(char **list);
+/* Are value's items separated by commas (one outside {...})? */
+bool maincf_list_has_comma(const char *value);
 
 /* Set name = value: edits the last definition in place (dropping its
  * continuation lines) or appends a new line. Keeps every other line.
@@ -79,6 +81,14 @@ void maincf_list_free(char **list);
  * definitions are left alone: the edited last one still wins. name must be
  * [A-Za-z0-9_]+ and value must not hold a line break (a bug otherwise). */
 void maincf_set(struct maincf *m, const char *name, const char *value);
+/* Append items (n of them) to the list value of name's last definition
+ * in its own style, every byte of it kept: after ", " when its items are
+ * separated by commas (outside {...}), else after a space; a definition
+ * continued on several lines gets each item on a new continuation line,
+ * indented like its last one (a comma first ending that one, in comma
+ * style). Without a definition, or an empty one, like maincf_set with the
+ * items joined by spaces. No item may hold a line break. */
+void maincf_append_items(struct maincf *m, const char *name, char *const items[], size_t n);
 /* Remove every definition of name (like postconf -X), keeping comment and
  * blank lines that sat inside them. Returns whether any was removed. */
 bool maincf_unset(struct maincf *m, const char *name);

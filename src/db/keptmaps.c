@@ -252,6 +252,8 @@ static void keptmaps_proxy_read(const struct maincf *mc, const struct pgdb_setti
 	size_t ni;
 	char **items = maincf_split_list(raw, &ni);
 	struct strbuf add = STRBUF_INIT;
+	bool comma = maincf_list_has_comma(raw);
+	const char *sep = comma ? ", " : " ";
 	for (size_t k = 0; k < n; k++) {
 		if (!strstr(v[k].value, "proxy:pgsql:"))
 			continue;
@@ -276,13 +278,16 @@ static void keptmaps_proxy_read(const struct maincf *mc, const struct pgdb_setti
 				  it[2 + len] == (it[1] == '{' ? '}' : ')') && !it[3 + len]));
 		}
 		if (!named && !every)
-			sb_addf(&add, " $%s", v[k].name);
+			sb_addf(&add, "%s$%s", add.len ? sep : "", v[k].name);
 	}
-	if (add.len) {
-		for (size_t i = 0; i < ni; i++)
-			sb_addf(out, "%s%s", i ? " " : "", items[i]);
-		sb_adds(out, ni ? add.buf : add.buf + 1);
+	/* main.cf's own value, its separators kept (commas or spaces), then
+	 * the lists it lacks in the same style */
+	if (add.len && ni) {
+		size_t len = strlen(raw);
+		sb_adds(out, raw);
+		sb_adds(out, !comma ? " " : len && raw[len - 1] == ',' ? " " : ", ");
 	}
+	sb_add(out, sb_str(&add), add.len);
 	sb_free(&add);
 	maincf_list_free(items);
 }

@@ -503,6 +503,25 @@ static void pgapply_note(struct plan *p, char *note)
 	p->notes[p->nnotes++] = note;
 }
 
+/* name = value in mc: when value only adds items at the end of main.cf's
+ * own list (proxy_read_maps), they are appended in its style (its commas,
+ * its continuation lines: maincf_append_items); else the line is set. */
+static void pgapply_set(struct maincf *mc, const char *name, const char *value)
+{
+	const char *raw = maincf_raw(mc, name, NULL);
+	size_t no, nn;
+	char **o = maincf_split_list(raw ? raw : "", &no), **v = maincf_split_list(value, &nn);
+	bool appended = no > 0 && nn > no;
+	for (size_t i = 0; appended && i < no; i++)
+		appended = strcmp(o[i], v[i]) == 0;
+	if (appended)
+		maincf_append_items(mc, name, v + no, nn - no);
+	else
+		maincf_set(mc, name, value);
+	maincf_list_free(o);
+	maincf_list_free(v);
+}
+
 /* The server's main.cf g (as the plan has it so far) with the settings,
  * and the new map files. */
 static void pgapply_plan_op(const struct config *cfg, const struct op *op, struct plan *p)
@@ -528,7 +547,7 @@ static void pgapply_plan_op(const struct config *cfg, const struct op *op, struc
 	}
 	if (rc == 0 && ch.nset) {
 		for (size_t i = 0; i < ch.nset; i++)
-			maincf_set(mc, ch.set[i].name, ch.set[i].value);
+			pgapply_set(mc, ch.set[i].name, ch.set[i].value);
 		sb_reset(&g->cur);
 		doc_render(maincf_doc(mc), &g->cur);
 		if (fresh) {

@@ -634,6 +634,69 @@ void maincf_set(struct maincf *m, const char *name, const char *value)
 	diags_free(&scratch);
 }
 
+bool maincf_list_has_comma(const char *v)
+{
+	int depth = 0;
+	for (; *v; v++) {
+		if (*v == '{')
+			depth++;
+		else if (*v == '}' && depth)
+			depth--;
+		else if (*v == ',' && !depth)
+			return true;
+	}
+	return false;
+}
+
+void maincf_append_items(struct maincf *m, const char *name, char *const items[], size_t n)
+{
+	const struct maincf_def *def = last_def(m, name);
+	struct strbuf line = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		if (strpbrk(items[i], "\r\n"))
+			vm_panic("maincf_append_items: an item of %s has a line break", name);
+	if (!def || !*def->value) {
+		for (size_t i = 0; i < n; i++)
+			sb_addf(&line, "%s%s", i ? " " : "", items[i]);
+		maincf_set(m, name, sb_str(&line));
+		sb_free(&line);
+		return;
+	}
+	if (n == 0)
+		return;
+	bool comma = maincf_list_has_comma(def->value), continued = def->nlines > 1;
+	size_t last = def->first + def->nlines - 1, len;
+	const char *t = doc_text(m->doc, last, &len);
+	size_t e = len, k = 0;
+	while (e > 0 && ascii_is_ws(t[e - 1]))
+		e--;
+	while (k < len && ascii_is_ws(t[k]))
+		k++;
+	bool ends_comma = e > 0 && t[e - 1] == ',';
+	char *indent = xstrndup(t, k);
+	sb_add(&line, t, e);
+	if (!continued) {
+		for (size_t i = 0; i < n; i++)
+			sb_addf(&line, "%s%s", !comma ? " " : i == 0 && ends_comma ? " " : ", ", items[i]);
+		doc_replace(m->doc, last, sb_str(&line));
+	} else {
+		if (comma && !ends_comma) {
+			sb_addc(&line, ',');
+			doc_replace(m->doc, last, sb_str(&line));
+		}
+		for (size_t i = 0; i < n; i++) {
+			sb_reset(&line);
+			sb_addf(&line, "%s%s%s", indent, items[i], comma && i + 1 < n ? "," : "");
+			doc_insert(m->doc, last + 1 + i, sb_str(&line));
+		}
+	}
+	free(indent);
+	sb_free(&line);
+	struct diags scratch = DIAGS_INIT;
+	index_doc(m, &scratch);
+	diags_free(&scratch);
+}
+
 bool maincf_unset(struct maincf *m, const char *name)
 {
 	bool any = false;

@@ -121,6 +121,21 @@ echo "$out" | grep -q '^+password = (hidden)$' && ! echo "$out" | grep -q S3cret
 v db postfix-config --apply --dry-run --json 2>/dev/null | python3 -c 'import json,sys; json.load(sys.stdin)' &&
 	ok "--dry-run --json: the plan as JSON" || no "--json"
 
+# main.cf's own proxy_read_maps, continued, with commas: the lists it
+# lacks appended in its style (a comma ending its last line, each on a
+# continuation line), its lines kept.
+printf 'proxy_read_maps = $local_recipient_maps,\n    $mydestination, $virtual_alias_maps\n' >>"$MC"
+out=$(v db postfix-config --apply --dry-run 2>&1)
+echo "$out" | grep -qxF ' proxy_read_maps = $local_recipient_maps,' &&
+	echo "$out" | grep -qxF -- '-    $mydestination, $virtual_alias_maps' &&
+	echo "$out" | grep -qxF '+    $mydestination, $virtual_alias_maps,' &&
+	echo "$out" | grep -qxF '+    $virtual_mailbox_domains,' && echo "$out" | grep -qxF '+    $virtual_mailbox_maps' &&
+	[ "$(echo "$out" | grep -c '^[-+] .*proxy_read_maps\|^[-+]    \$')" = 4 ] &&
+	ok "main.cf's own proxy_read_maps: the missing lists appended with its commas, on its continuation lines" ||
+	no "proxy_read_maps of main.cf's own: $out"
+cp "$tmp/main.cf.flat" "$MC"
+touch -d "@$(($(date +%s) - 5))" "$MC"
+
 # main.cf changed by hand between the preview and the commit (the commit
 # waiting for the lock meanwhile): refused, the hand edit kept.
 rm -f "$tmp/release"

@@ -56,9 +56,17 @@ static void test_kept_and_proxy_read(void)
 	CU_ASSERT_STRING_EQUAL(value_of(v, n, "virtual_alias_maps"),
 			       "pcre:/etc/postfix/a.pcre, proxy:pgsql:" D "/alias.cf, proxy:pgsql:" D
 			       "/ad_alias.cf, proxy:pgsql:" D "/ad_catchall.cf");
-	/* the lists it does not name are added, the others kept */
+	/* the lists it does not name are added, the others kept, in its style */
 	CU_ASSERT_STRING_EQUAL(value_of(v, n, "proxy_read_maps"),
-			       "$local_recipient_maps $virtual_alias_maps $virtual_mailbox_domains "
+			       "$local_recipient_maps, $virtual_alias_maps, $virtual_mailbox_domains, "
+			       "$virtual_mailbox_maps");
+	pgdb_settings_free(v, n);
+	maincf_free(&mc);
+	diags_free(&d);
+	mc = mc_of("proxy_read_maps = $local_recipient_maps   $virtual_alias_maps\n");
+	n = pgdb_postfix_settings(D, mc, "main.cf", &v, &d);
+	CU_ASSERT_STRING_EQUAL(value_of(v, n, "proxy_read_maps"),
+			       "$local_recipient_maps   $virtual_alias_maps $virtual_mailbox_domains "
 			       "$virtual_mailbox_maps");
 	pgdb_settings_free(v, n);
 	maincf_free(&mc);

@@ -444,6 +444,42 @@ static void test_set(void)
 }
 
 /* The corpus files edited: only the set line changes. */
+/* Items appended in the definition's own style (proxy_read_maps): after
+ * ", " in a comma list, a space in a space list, each on a continuation
+ * line of its own in a continued one; comments inside kept; no
+ * definition, a new line. */
+static void test_append_items(void)
+{
+	char *two[] = { "$virtual_mailbox_maps", "$virtual_mailbox_domains" };
+	struct maincf *m = parse_str("proxy_read_maps = $local_recipient_maps,$mydestination\n", NULL);
+	maincf_append_items(m, "proxy_read_maps", two, 2);
+	ASSERT_RENDER(m, "proxy_read_maps = $local_recipient_maps,$mydestination, $virtual_mailbox_maps, "
+			 "$virtual_mailbox_domains\n");
+	maincf_free(&m);
+	m = parse_str("proxy_read_maps = $a $b  \nx = 1\n", NULL);
+	maincf_append_items(m, "proxy_read_maps", two, 1);
+	ASSERT_RENDER(m, "proxy_read_maps = $a $b $virtual_mailbox_maps\nx = 1\n");
+	maincf_free(&m);
+	m = parse_str("proxy_read_maps = $a, $b,\n", NULL);
+	maincf_append_items(m, "proxy_read_maps", two, 1);
+	ASSERT_RENDER(m, "proxy_read_maps = $a, $b, $virtual_mailbox_maps\n");
+	maincf_free(&m);
+	m = parse_str("proxy_read_maps = $a,\n    $b\n# inside\n\tinline:{ k=v, w=z }\nx = 1\n", NULL);
+	maincf_append_items(m, "proxy_read_maps", two, 2);
+	ASSERT_RENDER(m, "proxy_read_maps = $a,\n    $b\n# inside\n\tinline:{ k=v, w=z },\n"
+			 "\t$virtual_mailbox_maps,\n\t$virtual_mailbox_domains\nx = 1\n");
+	CU_ASSERT_STRING_EQUAL(maincf_raw(m, "x", NULL), "1");
+	maincf_free(&m);
+	m = parse_str("proxy_read_maps = $a\n  inline:{ k=v, w=z }\n", NULL);
+	maincf_append_items(m, "proxy_read_maps", two, 1);
+	ASSERT_RENDER(m, "proxy_read_maps = $a\n  inline:{ k=v, w=z }\n  $virtual_mailbox_maps\n");
+	maincf_free(&m);
+	m = parse_str("a = 1\n", NULL);
+	maincf_append_items(m, "proxy_read_maps", two, 2);
+	ASSERT_RENDER(m, "a = 1\nproxy_read_maps = $virtual_mailbox_maps $virtual_mailbox_domains\n");
+	maincf_free(&m);
+}
+
 static void test_set_corpus_line_exact(void)
 {
 	size_t len;
@@ -487,6 +523,7 @@ int main(void)
 		{ "list splitting with inline maps", test_split_list },
 		{ "set/append/unset keep other lines", test_set },
 		{ "set on a corpus file is line-exact", test_set_corpus_line_exact },
+		{ "items appended in the list's own style", test_append_items },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("maincf", tests);
