@@ -119,6 +119,7 @@ UI_TESTS = \
 	tests/ui/pgsql-history.sh \
 	tests/ui/pgsql-trace.sh \
 	tests/ui/pgsql-trace-flat.sh \
+	tests/ui/pgsql-trace-nomaincf.sh \
 	tests/ui/problems.sh \
 	tests/ui/quitpaint.sh \
 	tests/ui/readme-screen.sh \

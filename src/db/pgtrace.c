@@ -40,14 +40,16 @@ struct tracer *pgtrace_open(const struct config *cfg, struct diags *d)
 	 * everything else the process does (the interface's world, commits).
 	 * A server whose main.cf still names the flat tables (db
 	 * postfix-config not applied) delivers by those files, not by the
-	 * database: traced as Postfix reads them, and said. */
-	if (!pgtrace_server_uses_db(cfg)) {
+	 * database: traced as Postfix reads them, and said (once it could be
+	 * read: a main.cf that cannot be names no map either). */
+	struct config c = *cfg;
+	c.postfix_dir = cfg->server_postfix_dir;
+	struct tracer *t = trace_open(&c, d);
+	if (t && !pgtrace_server_uses_db(cfg)) {
 		char *mc = xasprintf("%s/main.cf", cfg->server_postfix_dir);
 		diag_add(d, DIAG_NOTE, mc, 0, "%s",
 			 _("names no pgsql: map: traced on the tables it names, which Postfix looks up; the database is not what Postfix queries yet (vmailadm db postfix-config --apply)"));
 		free(mc);
 	}
-	struct config c = *cfg;
-	c.postfix_dir = cfg->server_postfix_dir;
-	return trace_open(&c, d);
+	return t;
 }

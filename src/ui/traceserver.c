@@ -24,7 +24,10 @@ struct tracer *traceserver_for(struct ui *ui, struct tracer *shown, char **note)
 		struct diags d = DIAGS_INIT;
 		ui->server_tracer = pgtrace_open(ui->cfg, &d);
 		if (!ui->server_tracer) {   /* said, and tried again next time */
-			char *m = d.n ? diag_format(&d.v[0]) : xstrdup("?");
+			size_t e = 0;   /* the error, not a note or warning before it */
+			while (e + 1 < d.n && d.v[e].level != DIAG_ERROR)
+				e++;
+			char *m = d.n ? diag_format(&d.v[e]) : xstrdup("?");
 			*note = xasprintf(_("(the server's main.cf cannot be read: %s; traced on the snapshot of the database instead)"),
 					  m);
 			free(m);
