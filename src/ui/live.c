@@ -51,7 +51,9 @@ struct live {
 	size_t *want, nwant, capwant;
 	unsigned char *wanted;
 	atomic_bool yield;
-	/* live_free is waiting for the scan thread: the tests' gates open. */
+	/* live_free is waiting for the scan thread: the scan stops (the chunk
+	 * being read gives way, as to a key: yield), no watch is placed, the
+	 * tests' gates open. Set under part_lock with yield. */
 	atomic_bool closing;
 	/* of the scan thread; RECHECKING: the incremental scan once the
 	 * watches are placed (the scanner is written as in SCANNING, but the
@@ -174,7 +176,7 @@ static void scan_wanted(struct live *l, size_t *ids)
 		if (nw)   /* want is NULL until a key asks for boxes */
 			memcpy(ids, l->want + l->nwant - nw, nw * sizeof *ids);
 		l->nwant -= nw;
-		if (l->nwant == 0)
+		if (l->nwant == 0 && !atomic_load(&l->closing))
 			atomic_store(&l->yield, false);
 		pthread_mutex_unlock(&l->part_lock);
 		if (!nw)
@@ -196,7 +198,7 @@ static void scan_chunks(struct live *l)
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 	if (l->nfirst)
 		scan_part(l, l->first, l->nfirst, false);
-	for (size_t a = 0, len = FIRST_CHUNK; a < n;) {
+	for (size_t a = 0, len = FIRST_CHUNK; a < n && !atomic_load(&l->closing);) {
 		scan_wanted(l, ids);
 		/* held after the first chunk, the wanted boxes still read */
 		if (a > 0 && gate_held(l, "VMAILADM_SCAN_GATE")) {
@@ -232,18 +234,18 @@ static void *scan_thread(void *arg)
 	if (!l->added)
 		add_boxes(l);
 	const struct timespec tick = { 0, 5 * 1000 * 1000 };
-	while (recheck && !maildir_watch_signed(l->watch))
+	while (recheck && !maildir_watch_signed(l->watch) && !atomic_load(&l->closing))
 		nanosleep(&tick, NULL);   /* the polled boxes' first round */
 	size_t changed = 0;
 	if (!recheck)
 		scan_chunks(l);
-	else
+	else if (!atomic_load(&l->closing))
 		changed = maildir_scan_run(l->scan);
 	tell(l, MSG_SCANNED);
 	if (!recheck)
 		gate_wait(l, "VMAILADM_WATCH_GATE");
 	/* A box the recheck read again may have new folders to watch. */
-	if (!recheck || changed)
+	if ((!recheck || changed) && !atomic_load(&l->closing))
 		watch_boxes(l);
 	tell(l, MSG_WATCHED);
 	return NULL;
@@ -386,7 +388,13 @@ void live_free(struct live **lp)
 	struct live *l = *lp;
 	if (!l)
 		return;
+	/* A first scan of 100,000 boxes left running made the interface's
+	 * end (q, a signal) or a reread wait for all of it: a minute under
+	 * load. */
+	pthread_mutex_lock(&l->part_lock);
 	atomic_store(&l->closing, true);
+	atomic_store(&l->yield, true);
+	pthread_mutex_unlock(&l->part_lock);
 	if (l->phase != IDLE && !pthread_equal(l->thread, pthread_self()))
 		pthread_join(l->thread, NULL);
 	if (l->watch && l->report_watch)

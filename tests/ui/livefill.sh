@@ -47,4 +47,17 @@ expect_re "^.zz\.example +300 +0 +300 " 5000
 ok "released, the scan counts every box"
 keys q
 expect_quit 0
+
+# Quitting while the scan runs does not wait for it (a first scan of
+# 100,000 boxes made q or a signal wait up to a minute): the scan stops
+# and places no watch. Held by a gate never opened, q must end it, and
+# VMAILADM_WATCH_LIMIT's report (written at the end when watches were
+# placed) must not show: the rest of the boxes were not read and watched
+# first.
+start_ui 100 30 "VMAILADM_SCAN_GATE=$WORK/never" VMAILADM_WATCH_LIMIT=100000
+expect "scanning"
+keys q
+expect_quit 0
+refute "vmailadm-watch:"
+ok "q while the scan is held: the interface ends, the scan stopped, no watch placed"
 exit 0
