@@ -2,6 +2,8 @@
  * goes next to (src/stage/neighbour.c). */
 #ifndef VMAILADM_NEIGHBOUR_H
 #define VMAILADM_NEIGHBOUR_H
+#include <stdbool.h>
+
 #include "vmailadm/strbuf.h"
 
 struct world;
@@ -12,5 +14,13 @@ struct world;
  * name its local part once); written into out. */
 const char *neighbour_mailbox_value(const struct world *w, const char *local, const char *domain,
 				    struct strbuf *out);
+
+/* v, a value or path written for the user address (a neighbour's home,
+ * its userdb_mail), for local@domain instead: address's domain and local
+ * part (as path components, or the whole address) replaced. NULL when v
+ * names the local part more than once, or not at all unless
+ * may_lack_local. Caller frees. */
+char *neighbour_follow(const char *v, const char *address, const char *local, const char *domain,
+		       bool may_lack_local);
 
 #endif

@@ -376,6 +376,50 @@ static int apply_mailbox_maildir(struct stage *s, struct world *w, const struct 
 	return rc;
 }
 
+/* The passwd-file line of a new mailbox whose map value is value: the
+ * home Dovecot's location needs (home), else the home and userdb_mail of
+ * the line it goes next to when they make Dovecot read where Postfix
+ * delivers (a server whose lines each say where the user's mail is got a
+ * line saying nothing, and Dovecot looked elsewhere); uid and gid when
+ * the neighbour names them; the quota rule. */
+static int apply_mailbox_pwline(struct stage *s, struct world *w, const struct op *op,
+				const char *value, char *home, const struct strbuf *rule,
+				struct diags *d)
+{
+	char *fields = NULL, *followed = NULL;
+	const char *base = world_mailbox_base(w);
+	if (!home && base && *base) {
+		char *dir = xasprintf("%s/%s", base, value);
+		char *key = lint_maildir_key(dir);
+		dovelayout_neighbour_fields(s, w, op->subject, key, &followed, &fields);
+		free(key);
+		free(dir);
+		home = followed;
+	}
+	struct pwfile_entry e = { .user = op->subject, .password = op->password_hash, .uid = "",
+				  .gid = "", .gecos = "", .home = home ? home : "", .shell = "",
+				  .extra = fields ? fields : "" };
+	char uid[24], gid[24];
+	if (apply_pwfile_has_ids(world_pwfile(w), op->subject)) {
+		/* Follow the file's habit of naming uid and gid per user. */
+		snprintf(uid, sizeof uid, "%ld", s->cfg->vmail_uid);
+		snprintf(gid, sizeof gid, "%ld", s->cfg->vmail_gid);
+		e.uid = uid;
+		e.gid = gid;
+	}
+	const char *field = model_dovecot_quota_field(NULL);
+	char *extra = rule->len ? xasprintf("%s%s%s=%s", fields ? fields : "", fields ? " " : "", field,
+					    model_quota_field_value(field, rule->buf))
+				: NULL;
+	if (extra)
+		e.extra = extra;
+	int rc = pwfile_add(world_pwfile(w), &e, d);
+	free(extra);
+	free(fields);
+	free(followed);
+	return rc;
+}
+
 int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
@@ -402,29 +446,11 @@ int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, str
 		   table_add(vmailbox, op->subject, dovelayout_new_mailbox(s, w, local, domain, &value, &home),
 			     d) == 0) {
 		rc = 0;
-		if (op->password_hash) {
-			struct pwfile_entry e = { .user = op->subject, .password = op->password_hash,
-						  .uid = "", .gid = "", .gecos = "", .home = home ? home : "",
-						  .shell = "", .extra = "" };
-			char uid[24], gid[24];
-			if (apply_pwfile_has_ids(world_pwfile(w), op->subject)) {
-				/* Follow the file's habit of naming uid and gid per user. */
-				snprintf(uid, sizeof uid, "%ld", s->cfg->vmail_uid);
-				snprintf(gid, sizeof gid, "%ld", s->cfg->vmail_gid);
-				e.uid = uid;
-				e.gid = gid;
-			}
-			const char *field = model_dovecot_quota_field(NULL);
-			char *extra = rule.len ? xasprintf("%s=%s", field, model_quota_field_value(field, rule.buf))
-					       : NULL;
-			if (extra)
-				e.extra = extra;
-			rc = pwfile_add(world_pwfile(w), &e, d);
-			free(extra);
-		} else {
+		if (op->password_hash)
+			rc = apply_mailbox_pwline(s, w, op, value.buf, home, &rule, d);
+		else
 			stage_add_note(s, _("%s has no password: it receives mail, but nobody can log in to read it until one is set"),
 				 op->subject);
-		}
 		/* A catch-all in the alias map swallows every mailbox without an
 		 * identity entry (§2.5): keep the identity entries in step. */
 		const struct domain *dom = world_domain_find(w, domain);

@@ -17,6 +17,7 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/neighbour.h"
+#include "vmailadm/pwfile.h"
 #include "vmailadm/xalloc.h"
 
 /* dir relative to base as a map value ("d/u/"); NULL when outside it. */
@@ -156,4 +157,63 @@ const char *dovelayout_new_mailbox(struct stage *s, const struct world *w, const
 	free(course);
 	free(address);
 	return value->buf;
+}
+
+/* The layout fields of a passwd-file entry: its userdb_mail and
+ * userdb_home, as written, for address's local@domain; false when one
+ * does not follow (names the neighbour's local part twice). */
+static bool dovelayout_fields_for(const struct pwfile_entry *nb, const char *local,
+				  const char *domain, struct strbuf *out)
+{
+	static const char *const keys[] = { "userdb_mail", "userdb_home" };
+	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+		size_t len;
+		const char *v = pwfile_extra_find(nb, keys[k], &len);
+		if (!v || !len)
+			continue;   /* (a "userdb_" key matches only the userdb's field) */
+		char *raw = xstrndup(v, len);
+		char *mine = neighbour_follow(raw, nb->user, local, domain, true);
+		free(raw);
+		if (!mine)
+			return false;
+		sb_addf(out, "%s%s=%s", out->len ? " " : "", keys[k], mine);
+		free(mine);
+	}
+	return true;
+}
+
+void dovelayout_neighbour_fields(struct stage *s, const struct world *w, const char *address,
+				 const char *dir, char **home, char **fields)
+{
+	*home = *fields = NULL;
+	const struct pwfile_entry *nb = pwfile_neighbour(world_pwfile(w), address);
+	const char *at = strrchr(address, '@');
+	if (!nb || !at || !dir)
+		return;
+	char *local = xstrndup(address, (size_t)(at - address));
+	struct strbuf extra = STRBUF_INIT;
+	char *h = *nb->home ? neighbour_follow(nb->home, nb->user, local, at + 1, false) : NULL;
+	if ((!*nb->home || h) && dovelayout_fields_for(nb, local, at + 1, &extra) && (h || extra.len)) {
+		/* Taken only when Dovecot would then read where Postfix delivers. */
+		char *user = xstrdup(address), none[1] = "";
+		struct pwfile_entry e = { .user = user, .password = none, .uid = none, .gid = none,
+					  .gecos = none, .home = h ? h : none, .shell = none,
+					  .extra = extra.len ? extra.buf : none };
+		char *dp = NULL;
+		if (dovepath_maildir(s->cfg, &e, address, &dp) == DOVEPATH_FOUND && strcmp(dp, dir) == 0) {
+			char *what = xasprintf("%s%s%s%s", h ? "home " : "", h ? h : "", h && extra.len ? ", " : "",
+					       extra.len ? extra.buf : "");
+			stage_add_note(s, _("%s follows %s next to it in the passwd-file (%s): Dovecot then reads %s"),
+				       address, nb->user, what, dir);
+			free(what);
+			*home = h;
+			h = NULL;
+			*fields = extra.len ? sb_detach(&extra) : NULL;
+		}
+		free(dp);
+		free(user);
+	}
+	free(h);
+	sb_free(&extra);
+	free(local);
 }

@@ -20,27 +20,29 @@
 #define NB_LOCAL '\001'    /* placeholders: bytes no map value holds */
 #define NB_DOMAIN '\002'
 
-/* value with local and domain replaced by placeholders; NULL when it does
- * not name the local part exactly once (a shared or odd path: no pattern). */
-static char *neighbour_pattern(const struct mailbox *b)
+/* v (a value or path of address local@domain) with local and domain
+ * replaced by placeholders; NULL when it names the local part more than
+ * once, or not at all unless may_lack_local (a shared or odd path: no
+ * pattern). */
+static char *neighbour_pattern_of(const char *v, const char *address, const char *local,
+				  const char *domain, bool may_lack_local)
 {
-	const char *v = b->value;
-	size_t ll = strlen(b->local), dl = strlen(b->domain);
-	if (!b->is_maildir || !ll || !v)
+	size_t ll = strlen(local), dl = strlen(domain);
+	if (!ll || !v)
 		return NULL;
 	struct strbuf sb = STRBUF_INIT;
 	int locals = 0;
 	while (*v) {
-		if (strncmp(v, b->domain, dl) == 0 && (v[dl] == '/' || v[dl] == '\0')) {
+		if (strncmp(v, domain, dl) == 0 && (v[dl] == '/' || v[dl] == '\0')) {
 			sb_addc(&sb, NB_DOMAIN);
 			v += dl;
-		} else if (strncmp(v, b->address, strlen(b->address)) == 0) {
+		} else if (strncmp(v, address, strlen(address)) == 0) {
 			sb_addc(&sb, NB_LOCAL);
 			sb_addc(&sb, '@');
 			sb_addc(&sb, NB_DOMAIN);
-			v += strlen(b->address);
+			v += strlen(address);
 			locals++;
-		} else if (strncmp(v, b->local, ll) == 0 && (v[ll] == '/' || v[ll] == '\0')) {
+		} else if (strncmp(v, local, ll) == 0 && (v[ll] == '/' || v[ll] == '\0')) {
 			sb_addc(&sb, NB_LOCAL);
 			v += ll;
 			locals++;
@@ -48,11 +50,48 @@ static char *neighbour_pattern(const struct mailbox *b)
 			sb_addc(&sb, *v++);
 		}
 	}
-	if (locals != 1) {
+	if (locals > 1 || (locals == 0 && !may_lack_local)) {
 		sb_free(&sb);
 		return NULL;
 	}
 	return sb_detach(&sb);
+}
+
+static char *neighbour_pattern(const struct mailbox *b)
+{
+	if (!b->is_maildir)
+		return NULL;
+	return neighbour_pattern_of(b->value, b->address, b->local, b->domain, false);
+}
+
+/* pat with its placeholders filled in, appended to out. */
+static void neighbour_fill(const char *pat, const char *local, const char *domain, struct strbuf *out)
+{
+	for (const char *p = pat; *p; p++) {
+		if (*p == NB_LOCAL)
+			sb_adds(out, local);
+		else if (*p == NB_DOMAIN)
+			sb_adds(out, domain);
+		else
+			sb_addc(out, *p);
+	}
+}
+
+char *neighbour_follow(const char *v, const char *address, const char *local, const char *domain,
+		       bool may_lack_local)
+{
+	const char *at = strrchr(address, '@');
+	if (!at)
+		return NULL;
+	char *nl = xstrndup(address, (size_t)(at - address));
+	char *pat = neighbour_pattern_of(v, address, nl, at + 1, may_lack_local);
+	free(nl);
+	if (!pat)
+		return NULL;
+	struct strbuf out = STRBUF_INIT;
+	neighbour_fill(pat, local, domain, &out);
+	free(pat);
+	return sb_detach(&out);
 }
 
 /* The last entry in file order of the map new mailboxes go to (of
@@ -83,14 +122,7 @@ const char *neighbour_mailbox_value(const struct world *w, const char *local, co
 		sb_addf(out, "%s/%s/", domain, local);   /* the course's layout */
 		return out->buf;
 	}
-	for (const char *p = pat; *p; p++) {
-		if (*p == NB_LOCAL)
-			sb_adds(out, local);
-		else if (*p == NB_DOMAIN)
-			sb_adds(out, domain);
-		else
-			sb_addc(out, *p);
-	}
+	neighbour_fill(pat, local, domain, out);
 	free(pat);
 	return out->buf;
 }

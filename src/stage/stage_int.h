@@ -151,6 +151,12 @@ const char *dovelayout_new_mailbox(struct stage *s, const struct world *w, const
  * maildir dir (absolute, no trailing '/'); NULL when none is needed or
  * none would do. */
 char *dovelayout_home(const struct config *cfg, const char *address, const char *dir);
+/* A new passwd-file entry of address (maildir dir, absolute, no trailing
+ * '/') in the habit of the entry it goes next to: that entry's home and
+ * userdb_mail/userdb_home fields, written for address (*home, *fields, or
+ * NULL each), taken only when Dovecot would then read dir; noted. */
+void dovelayout_neighbour_fields(struct stage *s, const struct world *w, const char *address,
+				 const char *dir, char **home, char **fields);
 
 /* apply.c */
 /* one handler per operation kind, named in op.c's table */
