@@ -59,6 +59,7 @@ EXTRA_DIST += tests/unit/cu.h tests/unit/golden.h tests/unit/worldtree.h tests/u
 CLI_TESTS = \
 	tests/cli-address.sh \
 	tests/cli-aliasdom.sh \
+	tests/cli-alien.sh \
 	tests/cli-ascii.sh \
 	tests/cli-commit.sh \
 	tests/cli-completion.sh \

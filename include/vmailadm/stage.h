@@ -182,6 +182,13 @@ bool stage_rule_alias_target(const struct world *w, const char *target, struct s
  * targets pass. */
 bool stage_rule_target(const struct world *w, const char *alias, const char *target,
 		       struct strbuf *why);
+/* An address about to go (a mailbox removed or renamed) that a rule of a
+ * pattern alias table (regexp:, pcre:) names in its result, as written:
+ * vmailadm cannot edit such a rule, so false with the reason, its file and
+ * line (mail the rule matches would bounce). A result built from the
+ * pattern's groups ($1) is not read. */
+bool stage_rule_pattern_target(const struct world *w, const char *address, struct strbuf *why,
+			       const char **file, unsigned *line);
 
 /* Before a commit: when a file the stage read no longer has the bytes it
  * had, read everything again and replay (stage_load; *replayed = true);

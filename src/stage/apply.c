@@ -158,6 +158,14 @@ static int apply_mailbox_remove(struct stage *s, struct world *w, const struct m
 {
 	size_t n;
 	const struct alias *const *in = world_aliases_to(w, b->address, &n);
+	struct strbuf why = STRBUF_INIT;
+	const char *file;
+	unsigned line;
+	if (!stage_rule_pattern_target(w, b->address, &why, &file, &line)) {
+		diag_error(d, file, line, "%s", why.buf);
+		sb_free(&why);
+		return -1;
+	}
 	if (!cascade) {
 		struct strbuf who = STRBUF_INIT;
 		for (size_t i = 0; i < n; i++)

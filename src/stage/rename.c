@@ -172,6 +172,14 @@ static int rename_aliases(struct stage *s, struct world *w, const struct mailbox
 {
 	const char *old = b->address;
 	size_t n;
+	struct strbuf why = STRBUF_INIT;
+	const char *file;
+	unsigned line;
+	if (!op->keep_old && !stage_rule_pattern_target(w, old, &why, &file, &line)) {
+		diag_error(d, file, line, "%s", why.buf);
+		sb_free(&why);
+		return -1;
+	}
 	const struct alias *const *in = world_aliases_to(w, old, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(in[i]->address, old) == 0 || rename_mirror_line(w, in[i], b))

@@ -14,6 +14,7 @@
 #include "vmailadm/pwfile.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/strbuf.h"
+#include "vmailadm/table.h"
 
 bool stage_rule_new_mailbox(const struct world *w, const char *address, struct strbuf *why,
 			    const char **file, unsigned *line)
@@ -149,4 +150,29 @@ bool stage_rule_new_domain(const struct world *w, const char *domain, struct str
 		? _("%s is already a local domain (mydestination): a domain must not be both local and virtual")
 		: _("%s is already hosted"), domain);
 	return false;
+}
+
+bool stage_rule_pattern_target(const struct world *w, const char *address, struct strbuf *why,
+			       const char **file, unsigned *line)
+{
+	size_t alen = strlen(address);
+	for (size_t i = 0; i < world_map_count(w); i++) {
+		const struct world_map *m = world_map(w, i);
+		if (!(m->roles & MAP_VIRTUAL_ALIAS) || !m->table || table_syntax(m->table) != TABLE_REGEXP)
+			continue;
+		for (size_t k = 0; k < table_count(m->table); k++) {
+			const struct table_entry *e = table_entry(m->table, k);
+			const char *p = e->value, *t;
+			size_t len;
+			while (table_value_next(&p, &t, &len))
+				if (len == alen && strncasecmp(t, address, len) == 0) {
+					sb_addf(why, _("%s is a target of the rule %s of a pattern table, which vmailadm cannot edit: change that rule first, or the mail it matches will bounce"),
+						address, e->key);
+					*file = m->ref.path;
+					*line = e->line;
+					return false;
+				}
+		}
+	}
+	return true;
 }
