@@ -92,4 +92,38 @@ grep -q 'janedoe@mirror.test' "$tmp/out" && no "--keep-old: OLD's mirror line ch
 grep -q '^+jane@mirror.test  *jane@andromed.cloud$' "$tmp/out" || no "--keep-old: NEW has no mirror line"
 v lint >"$tmp/out" 2>&1
 grep -q aliasdom-out-of-step "$tmp/out" && no "lint after the alias domain: $(cat "$tmp/out")"
+# A passwd-file line whose home holds the maildir (home + userdb_mail=
+# maildir:~/Maildir, value DOMAIN/USER/Maildir/): the maildir moved and the
+# home stayed, so Dovecot went on reading the old place (an empty mailbox
+# for the user, the mail elsewhere). The home now moves with the maildir;
+# where it cannot, the rename is refused.
+rm -rf "$d"
+demo_world_postmap
+sed -i '/^dovecot_mail_location:/d' "$d/vmailadm.yaml"
+sed -i 's#^\(admin@ascent.cloud  *ascent.cloud/admin/\)$#\1Maildir/#' "$pf/vmailbox"
+sed -i "s#^\(admin@ascent.cloud:[^:]*:5000:5000:\):.*#\1:$d/vhosts/ascent.cloud/admin::userdb_mail=maildir:~/Maildir#" "$d/etc/dovecot/users"
+mv "$d/vhosts/ascent.cloud/admin" "$d/vhosts/ascent.cloud/Maildir" && mkdir "$d/vhosts/ascent.cloud/admin" &&
+	mv "$d/vhosts/ascent.cloud/Maildir" "$d/vhosts/ascent.cloud/admin/Maildir" || exit 99
+postmap -c "$pf" "hash:$pf/vmailbox" || exit 99
+v lint >"$tmp/out" 2>&1
+grep 'admin@ascent' "$tmp/out" | grep -q dovecot- && { echo "FAIL: the layout fixture is wrong: $(grep admin@ascent "$tmp/out")"; exit 1; }
+v mailbox rename admin@ascent.cloud boss@ascent.cloud --yes >"$tmp/out" 2>&1 || no "rename (home): $(cat "$tmp/out")"
+grep -q "^boss@ascent.cloud:[^:]*:5000:5000::$d/vhosts/ascent.cloud/boss::userdb_mail=maildir:~/Maildir$" "$d/etc/dovecot/users" ||
+	no "rename (home): the home stayed: $(grep '^boss@' "$d/etc/dovecot/users")"
+[ -d "$d/vhosts/ascent.cloud/boss/Maildir/cur" ] || no "rename (home): the maildir did not move"
+grep -q "note: the home of boss@ascent.cloud moves with its maildir: $d/vhosts/ascent.cloud/boss" "$tmp/out" ||
+	no "rename (home): no note: $(grep note "$tmp/out")"
+v lint >"$tmp/out" 2>&1
+grep 'boss@ascent' "$tmp/out" | grep -q dovecot- && no "lint after the rename: $(grep boss@ascent "$tmp/out")"
+# The domain's layout (contact@, its last entry, in the course's) puts the
+# renamed maildir outside the home: refused, nothing changed.
+sed -i '/^boss@ascent.cloud /d' "$pf/vmailbox"
+sed -i "s#^\(contact@ascent.cloud .*\)\$#boss@ascent.cloud ascent.cloud/boss/Maildir/\n\1#" "$pf/vmailbox"
+postmap -c "$pf" "hash:$pf/vmailbox" || exit 99
+before=$(sums)
+v mailbox rename boss@ascent.cloud chef@ascent.cloud --yes >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check_refused "rename (home outside the new place)" \
+	"^vmailadm: mailbox: error: after the rename Dovecot would read chef@ascent.cloud's mail in $d/vhosts/ascent.cloud/boss/Maildir, not in $d/vhosts/ascent.cloud/chef where it goes"
+[ -d "$d/vhosts/ascent.cloud/boss/Maildir/cur" ] || no "refused rename: the maildir moved"
 exit $fail

@@ -16,6 +16,7 @@
 #include "stage_int.h"
 #include "vmailadm/aliasdom.h"
 #include "vmailadm/config.h"
+#include "vmailadm/dovepath.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
 #include "vmailadm/xalloc.h"
@@ -109,6 +110,65 @@ static int rename_check_new(struct stage *s, const struct world *w, const struct
 /* The passwd-file line of NEW: OLD's fields, its home and path fields
  * following the maildir (or the home Dovecot needs there, need_home, when
  * OLD had none). */
+/* Where Dovecot reads e's user (address) is dir? */
+static bool rename_dovecot_reads(const struct config *cfg, const struct pwfile_entry *e,
+				 const char *address, const char *dir)
+{
+	char *dp = NULL;
+	bool same = dovepath_maildir(cfg, e, address, &dp) == DOVEPATH_FOUND && strcmp(dp, dir) == 0;
+	free(dp);
+	return same;
+}
+
+/* The maildir below the home (home/Maildir, ~/Maildir): the home moves
+ * with it. e (home, extra) was Dovecot's way to from for old; when it no
+ * longer leads to to for new, the home is moved as the maildir is, if
+ * that makes it lead there. -1 with an error when Dovecot would then
+ * read elsewhere: the user would see an empty mailbox, the mail in
+ * another. */
+static int rename_home(struct stage *s, const struct pwfile_entry *o, const char *old,
+		       struct pwfile_entry *e, const char *new, const char *from, const char *to,
+		       struct diags *d)
+{
+	if (!rename_dovecot_reads(s->cfg, o, old, from) || rename_dovecot_reads(s->cfg, e, new, to))
+		return 0;
+	char *h = dovepath_home(s->cfg, o, old, NULL);
+	size_t hl = h ? strlen(h) : 0, fl = strlen(from), tl = strlen(to);
+	const char *tail = hl && strncmp(from, h, hl) == 0 && from[hl] == '/' ? from + hl : NULL;
+	int rc = -1;
+	if (tail && tl > fl - hl && strcmp(to + tl - (fl - hl), tail) == 0) {
+		char *nh = xstrndup(to, tl - (fl - hl));
+		bool changed = false;
+		char *home = rename_path_text(e->home, h, nh, &changed);
+		char *extra = rename_path_text(e->extra, h, nh, &changed);
+		char *keep_home = e->home, *keep_extra = e->extra;
+		e->home = home;
+		e->extra = extra;
+		if (changed && rename_dovecot_reads(s->cfg, e, new, to)) {
+			stage_add_note(s, _("the home of %s moves with its maildir: %s (what else %s holds stays there)"),
+				       new, nh, h);
+			free(keep_home);
+			free(keep_extra);
+			rc = 0;
+		} else {
+			e->home = keep_home;
+			e->extra = keep_extra;
+			free(home);
+			free(extra);
+		}
+		free(nh);
+	}
+	if (rc < 0) {
+		char *dp = NULL;
+		dovepath_maildir(s->cfg, e, new, &dp);
+		diag_error(d, NULL, 0, _("after the rename Dovecot would read %s's mail in %s, not in %s where it goes: change the passwd-file line of %s first"),
+			   new, dp ? dp : "?", to, old);
+		free(dp);
+	}
+	free(h);
+	return rc;
+}
+
 static int rename_pwfile(struct stage *s, struct world *w, const struct mailbox *b, const char *new,
 			 const char *from, const char *to, const char *need_home, struct diags *d)
 {
@@ -125,7 +185,11 @@ static int rename_pwfile(struct stage *s, struct world *w, const struct mailbox 
 	char *scheme = pwfile_scheme(o);
 	struct pwfile_entry e = { .user = user, .password = password, .uid = uid, .gid = gid,
 				  .gecos = gecos, .home = home, .shell = shell, .extra = extra };
-	int rc = pwfile_remove(world_pwfile(w), b->address, d);
+	int rc = rename_home(s, o, b->address, &e, new, from, to, d);
+	home = e.home;
+	extra = e.extra;
+	if (rc == 0)
+		rc = pwfile_remove(world_pwfile(w), b->address, d);
 	if (rc == 0)
 		rc = pwfile_add(world_pwfile(w), &e, d);
 	if (rc == 0 && changed)
