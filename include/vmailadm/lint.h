@@ -19,7 +19,8 @@ struct world;
 enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
 
 /* Rule ids (stable, for JSON and scripts):
- * syntax, duplicate-key, catchall-swallows-mailboxes, bare-domain-alias-key,
+ * syntax, duplicate-key, catchall-swallows-mailboxes, pattern-swallows-mailboxes,
+ * bare-domain-alias-key,
  * alias-loop, alias-limit, dangling-alias-target, mailbox-without-password,
  * password-without-mailbox, mailbox-without-maildir, maildir-without-mailbox,
  * vmailbox-mbox-path, vmailbox-path-outside-domain, plain-password,

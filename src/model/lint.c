@@ -837,6 +837,8 @@ void lint_run_with(const struct world *w, const struct config *cfg,
 		lint_maps(w, out);
 	lint_aliases(w, out, &st);
 	if (!lint_stopped(&st))
+		lint_pattern(w, out, &st);
+	if (!lint_stopped(&st))
 		lint_alias_domains(w, out);
 	if (!lint_stopped(&st))
 		lint_sendas(w, cfg, out);

@@ -54,6 +54,10 @@ struct config;
 void lint_quota(const struct world *w, const struct config *cfg, struct lint_report *r,
 		const struct lint_stop *stop);
 
+/* lint_pattern.c: pattern-swallows-mailboxes (a regexp/pcre rule of
+ * virtual_alias_maps taking a mailbox's mail). */
+void lint_pattern(const struct world *w, struct lint_report *r, const struct lint_stop *stop);
+
 /* lint_sendas.c: the sender login map against the rule and main.cf. */
 void lint_sendas(const struct world *w, const struct config *cfg, struct lint_report *r);
 

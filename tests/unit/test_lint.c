@@ -24,7 +24,8 @@
 #include "vmailadm/stage.h"
 
 static const char *const rules[] = {
-	"syntax", "duplicate-key", "catchall-swallows-mailboxes", "bare-domain-alias-key",
+	"syntax", "duplicate-key", "catchall-swallows-mailboxes", "pattern-swallows-mailboxes",
+	"bare-domain-alias-key",
 	"alias-loop", "alias-limit", "dangling-alias-target", "mailbox-without-password",
 	"password-without-mailbox", "mailbox-without-maildir", "maildir-without-mailbox",
 	"vmailbox-mbox-path", "vmailbox-path-outside-domain", "plain-password",
@@ -192,7 +193,15 @@ static void test_bad_triggers_every_rule(void)
 	CU_ASSERT(lint_count_problems(&r) > 0);
 
 	/* the specific cases, with file and line */
-	const struct lint_problem *p = find(&r, "catchall-swallows-mailboxes", "bad.test");
+	const struct lint_problem *p = find(&r, "pattern-swallows-mailboxes", "carol@other.test");
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT(p->file && strstr(p->file, "virtual.regexp") != NULL);
+	CU_ASSERT_EQUAL(p->line, 6);
+	CU_ASSERT(msg_has(p, "its mail goes to alice@bad.test"));
+	CU_ASSERT_EQUAL(p->severity, LINT_ERROR);
+	/* an alias of the hash map (fwd@other.test) is a forward, not this */
+	CU_ASSERT_PTR_NULL(find(&r, "pattern-swallows-mailboxes", "fwd@other.test"));
+	p = find(&r, "catchall-swallows-mailboxes", "bad.test");
 	CU_ASSERT_FATAL(p != NULL);
 	CU_ASSERT_EQUAL(p->line, 1);
 	CU_ASSERT(msg_has(p, "bob@bad.test"));
