@@ -6,7 +6,8 @@
 # removed or renamed away under it: the rule would send its mail to an
 # address that no longer exists (it used to be removed without a word,
 # while the same mailbox named in a hash alias table was refused). lint
-# names a rule that takes a mailbox's mail.
+# names a rule that takes a mailbox's mail. A mailbox is not added in a
+# domain that mydestination takes.
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v postmap >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
 command -v postmap >/dev/null 2>&1 || { echo "SKIP: no postmap"; exit 77; }
@@ -56,4 +57,15 @@ grep -q "^$d/etc/postfix/virtual:2: error: \[pattern-swallows-mailboxes\] this r
 v mailbox del dave@other.org --yes >"$tmp/out" 2>&1 || no "mailbox del dave: $(cat "$tmp/out")"
 grep -q '^dave@' "$d/etc/postfix/mailboxes.map" && no "dave still in the map"
 [ -d "$d/mail/other.org/dave/Maildir" ] && no "dave's maildir not archived"
+
+# A domain in mydestination as well: Postfix takes it as local, and a new
+# mailbox there never gets mail (it used to be added without a word).
+echo "mydestination = localhost, example.org" >>"$d/etc/postfix/main.cf"
+before=$(sums)
+for quick in "" 0; do
+	VMAILADM_EXCERPT_MIN=$quick v mailbox add eve@example.org --password-hash '{SHA512-CRYPT}$6$p.Q4MFRXMzX4hf8i$3ZkV/GHfKqmKVBh/5HTxzQ/QKGJLK./KoLeZ8xNjcC48oKUweEhux/3b2rK76qC9O/dmvy7dRF4SM4IEBWZK/.' >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check_refused "mailbox add in a domain also in mydestination${quick:+ (quick path)}" \
+		"^$d/etc/postfix/main.cf:5: error: example.org is listed in mydestination as well as in virtual_mailbox_domains: Postfix uses mydestination and would never deliver to the mailbox eve@example.org"
+done
 exit $fail

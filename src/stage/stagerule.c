@@ -29,6 +29,18 @@ bool stage_rule_new_mailbox(const struct world *w, const char *address, struct s
 	if (!dom || !(dom->classes & DOMAIN_VIRTUAL_MAILBOX)) {
 		sb_addf(why, _("%s is not a virtual mailbox domain (add it first: vmailadm domain add %s)"),
 			domain, domain);
+	} else if (dom->class != DOMAIN_VIRTUAL_MAILBOX) {
+		/* Listed in two classes, Postfix uses the other (resolve.c):
+		 * a mailbox there would never get mail (virtual(8) is not
+		 * asked). The listing that wins names the line to change. */
+		const char *param = dom->class == DOMAIN_LOCAL ? "mydestination" : "virtual_alias_domains";
+		for (size_t i = 0; i < dom->nlistings && !*file; i++)
+			if (dom->listings[i].class == dom->class) {
+				*file = dom->listings[i].file;
+				*line = dom->listings[i].line;
+			}
+		sb_addf(why, _("%s is listed in %s as well as in virtual_mailbox_domains: Postfix uses %s and would never deliver to the mailbox %s; take %s out of %s first"),
+			domain, param, param, address, domain, param);
 	} else if (world_mailbox_find(w, address)) {
 		sb_addf(why, _("mailbox %s already exists"), address);
 	} else if ((a = world_alias_find(w, address)) != NULL) {
