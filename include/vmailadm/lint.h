@@ -98,4 +98,14 @@ const char *lint_severity_name(enum lint_severity s); /* "error", "warning", "in
  * caller. */
 char *lint_maildir_key(const char *maildir);
 
+/* Pattern tables (regexp:, pcre:) of virtual_alias_maps, lint_pattern.c:
+ * does w have one; does a rule of one take address's mail first (traced
+ * with t, made on w): its result not delivering to maildir (NULL: for an
+ * address not yet a mailbox, its result not address itself). Then *file
+ * and *line name the rule, *to where the mail goes (both to free). */
+struct tracer;
+bool lint_pattern_has_tables(const struct world *w);
+bool lint_pattern_takes(const struct world *w, struct tracer *t, const char *address,
+			const char *maildir, char **file, unsigned *line, char **to);
+
 #endif

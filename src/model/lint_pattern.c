@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lint_int.h"
 #include "vmailadm/i18n.h"
@@ -70,14 +71,40 @@ static bool lint_pattern_kept(const struct trace_result *r, const char *dir)
 	return false;
 }
 
+bool lint_pattern_has_tables(const struct world *w)
+{
+	for (size_t m = 0; m < world_map_count(w); m++) {
+		const struct world_map *wm = world_map(w, m);
+		if ((wm->roles & MAP_VIRTUAL_ALIAS) && wm->table && table_syntax(wm->table) == TABLE_REGEXP)
+			return true;
+	}
+	return false;
+}
+
+bool lint_pattern_takes(const struct world *w, struct tracer *t, const char *address,
+			const char *maildir, char **file, unsigned *line, char **to)
+{
+	struct trace_result tr;
+	trace_address(t, address, &tr);
+	const struct trace_step *hit = lint_pattern_hit(w, &tr);
+	bool taken = false;
+	if (hit) {
+		taken = !maildir || !lint_pattern_kept(&tr, maildir);
+		for (size_t k = 0; !maildir && k < tr.ndests; k++)
+			taken &= strcasecmp(tr.dests[k].address, address) != 0;
+	}
+	if (taken) {
+		*file = xstrdup(hit->file);
+		*line = hit->line;
+		*to = xstrdup(tr.ndests ? tr.dests[0].address : "");
+	}
+	trace_result_free(&tr);
+	return taken;
+}
+
 void lint_pattern(const struct world *w, struct lint_report *r, const struct lint_stop *st)
 {
-	bool any = false;
-	for (size_t m = 0; m < world_map_count(w) && !any; m++) {
-		const struct world_map *wm = world_map(w, m);
-		any = (wm->roles & MAP_VIRTUAL_ALIAS) && wm->table && table_syntax(wm->table) == TABLE_REGEXP;
-	}
-	if (!any)
+	if (!lint_pattern_has_tables(w))
 		return;
 	struct tracer *t = trace_create(w, NULL);
 	size_t nb, ns = 0, cap = 0;
@@ -87,24 +114,23 @@ void lint_pattern(const struct world *w, struct lint_report *r, const struct lin
 		const struct mailbox *b = &mb[i];
 		if (!b->local[0] || !b->is_maildir)
 			continue;
-		struct trace_result tr;
-		trace_address(t, b->address, &tr);
-		const struct trace_step *hit = lint_pattern_hit(w, &tr);
-		if (hit && !lint_pattern_kept(&tr, b->maildir)) {
+		char *file, *to;
+		unsigned line;
+		if (lint_pattern_takes(w, t, b->address, b->maildir, &file, &line, &to)) {
 			size_t k = 0;
-			while (k < ns && !(sw[k].line == hit->line && strcmp(sw[k].file, hit->file) == 0))
+			while (k < ns && !(sw[k].line == line && strcmp(sw[k].file, file) == 0))
 				k++;
 			if (k == ns) {
 				xgrow(&sw, &cap, ns + 1, sizeof *sw);
-				sw[ns++] = (struct swallow){ .file = xstrdup(hit->file), .line = hit->line,
-							     .names = STRBUF_INIT,
-							     .to = xstrdup(tr.ndests ? tr.dests[0].address : ""),
-							     .first = xstrdup(b->address) };
+				sw[ns++] = (struct swallow){ .file = file, .line = line, .names = STRBUF_INIT,
+							     .to = to, .first = xstrdup(b->address) };
+			} else {
+				free(file);
+				free(to);
 			}
 			if (sw[k].n++ < 3)
 				sb_addf(&sw[k].names, "%s%s", sw[k].n > 1 ? ", " : "", b->address);
 		}
-		trace_result_free(&tr);
 	}
 	for (size_t k = 0; k < ns; k++) {
 		lint_add(r, "pattern-swallows-mailboxes", LINT_ERROR, sw[k].file, sw[k].line, sw[k].first,

@@ -12,6 +12,7 @@
 #include "vmailadm/lint.h"
 #include "vmailadm/model.h"
 #include "vmailadm/precheck.h"
+#include "vmailadm/trace.h"
 #include "vmailadm/xalloc.h"
 
 /* Does the entry a new user goes next to name a uid? Then the new one
@@ -428,6 +429,27 @@ static int apply_mailbox_pwline(struct stage *s, struct world *w, const struct o
 	return rc;
 }
 
+/* A rule of a pattern alias table (regexp:, pcre:) that would take the
+ * mail of a new mailbox address before its mailbox is looked up (a
+ * catch-all there): refused, naming the rule, since vmailadm cannot add
+ * the identity entry it adds before a catch-all of a hash alias map. */
+static bool apply_pattern_takes(const struct world *w, const char *address, struct diags *d)
+{
+	if (!lint_pattern_has_tables(w))
+		return false;
+	struct tracer *t = trace_create(w, NULL);
+	char *file = NULL, *to = NULL;
+	unsigned line = 0;
+	bool taken = lint_pattern_takes(w, t, address, NULL, &file, &line, &to);
+	if (taken)
+		diag_error(d, file, line, _("%s would never get mail: this rule of virtual_alias_maps takes it first (to %s); narrow the rule, or put before it one that maps %s to itself"),
+			   address, to, address);
+	free(file);
+	free(to);
+	trace_free(&t);
+	return taken;
+}
+
 int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
@@ -450,6 +472,8 @@ int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, str
 		diag_error(d, NULL, 0, "%s", why.buf);
 	} else if (op->quota && *op->quota && !op_quota_rule(op->quota, &rule, &why)) {
 		diag_error(d, NULL, 0, "%s", why.buf);
+	} else if (apply_pattern_takes(w, op->subject, d)) {
+		/* said */
 	} else if ((vmailbox = apply_map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d)) != NULL &&
 		   table_add(vmailbox, op->subject, dovelayout_new_mailbox(s, w, local, domain, &value, &home),
 			     d) == 0) {
