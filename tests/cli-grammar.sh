@@ -112,6 +112,15 @@ expect 2 log --limit x
 err_has "^vmailadm: log: --limit takes a whole number from 0, not 'x'$"
 expect 2 log --limit
 err_has "^vmailadm: log: option '--limit' needs a value$"
+# --help before the command shows that command's help, as after it (it
+# showed the whole program's).
+for c in "mailbox" "mailbox add" "alias del" "list"; do
+	# shellcheck disable=SC2086 # the words of the case
+	"$VMAILADM" --help $c >"$tmp/before" 2>&1 || no "vmailadm --help $c: not exit 0"
+	# shellcheck disable=SC2086
+	"$VMAILADM" $c --help >"$tmp/after" 2>&1
+	cmp -s "$tmp/before" "$tmp/after" || no "vmailadm --help $c: not the help of $c: $(head -1 "$tmp/before")"
+done
 # A value given to an option that takes none is said so, not called
 # unknown with itself as the suggestion.
 expect 2 show --json=yes johndoe@andromed.cloud

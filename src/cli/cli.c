@@ -674,6 +674,7 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 	};
 	struct cli cli = { .prog = "vmailadm", .who = NULL };
 	int c, rc;
+	bool help = false;   /* --help before a command: that command's help */
 
 	/* '+': stop at the command name; its options are its own. ':' and
 	 * opterr 0: one line of ours naming the option, not getopt's line
@@ -685,7 +686,7 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 		case 'c': cli.config_path = optarg; break;
 		case 'j': cli.json = true; break;
 		case 'T': cli.theme = optarg; break;
-		case 'h': print_help(stdout, cli.prog); return EXIT_OK;
+		case 'h': help = true; break;
 		case 'V': printf("vmailadm %s\n", PACKAGE_VERSION); return EXIT_OK;
 		default: return option_error(&cli, c, argv[optind - 1], opts);
 		}
@@ -693,6 +694,13 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* commands run getopt again from their own argv[0] */
+	bool known = false;
+	for (size_t i = 0; argc > 0 && i < NCOMMANDS; i++)
+		known |= strcmp(commands[i].name, argv[0]) == 0;
+	if (help && !known) {
+		print_help(stdout, cli.prog);
+		return EXIT_OK;
+	}
 
 	if (argc > 0)
 		asciiout_install();   /* the interface draws its own ASCII */
@@ -718,7 +726,7 @@ int cli_main(int argc, char **argv, cli_interactive_fn interactive)
 		/* No early return: cli.who and the configuration are freed below
 		 * (the sanitizer lane counts a leak as a failure). */
 		const struct subcommand *sub;
-		if (wants_help(cmd, argc, argv, &sub)) {
+		if (wants_help(cmd, argc, argv, &sub) || help) {
 			print_command_help(cmd, sub);
 			rc = EXIT_OK;
 		} else {
