@@ -103,9 +103,17 @@ cmp -s "$tmp/quick" "$tmp/out" || no "kim: quick and full paths differ: $(diff "
 v mailbox add kim@andromed.cloud --password-hash "$hash" >/dev/null 2>&1 || no "add kim"
 v lint >"$tmp/lint" 2>&1
 grep 'kim@' "$tmp/lint" | grep -q 'dovecot-' && no "lint on kim: $(grep kim@ "$tmp/lint")"
+# A mailbox without a passwd-file line gets one with its first password:
+# it follows the neighbour too (uid and gid included), as mailbox add does.
+v mailbox add max@andromed.cloud >/dev/null 2>&1 || no "add max without password"
+v mailbox passwd max@andromed.cloud --password-hash "$hash" >"$tmp/out" 2>&1 || no "passwd max: $(cat "$tmp/out")"
+grep -q "^max@andromed.cloud:{SHA512-CRYPT}[^:]*:5000:5000::$d/vhosts/andromed.cloud/max::userdb_mail=maildir:~/Maildir$" "$d/etc/dovecot/users" ||
+	no "max: the line does not follow kim's: $(grep '^max@' "$d/etc/dovecot/users")"
+v lint >"$tmp/lint" 2>&1
+grep 'max@' "$tmp/lint" | grep -q 'dovecot-' && no "lint on max: $(grep max@ "$tmp/lint")"
 # A neighbour whose home names its local part twice (a shared layout) is
 # not followed: no guess.
-sed -i "s#^\(kim@andromed.cloud:[^:]*:5000:5000:\):[^:]*:#\1:$d/vhosts/kim/kim:#" "$d/etc/dovecot/users"
+sed -i "s#^\(max@andromed.cloud:[^:]*:5000:5000:\):[^:]*:#\1:$d/vhosts/max/max:#" "$d/etc/dovecot/users"
 v mailbox add lou@andromed.cloud --password-hash "$hash" --dry-run >"$tmp/out" 2>&1 || no "add lou: $(cat "$tmp/out")"
 grep -q '^+lou@andromed.cloud:{SHA512-CRYPT}[^:]*:5000:5000:::$' "$tmp/out" || no "lou: $(grep '^+lou@' "$tmp/out")"
 exit $fail

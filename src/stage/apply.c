@@ -523,10 +523,21 @@ int apply_mailbox_passwd(struct stage *s, struct world *w, const struct op *op, 
 	if (b->pw)
 		return pwfile_set_password(world_pwfile(w), op->subject, op->password_hash, d);
 	char *dir = b->is_maildir ? lint_maildir_key(b->maildir) : NULL;
-	char *home = dir ? dovelayout_home(s->cfg, op->subject, dir) : NULL;
+	char *home = dir ? dovelayout_home(s->cfg, op->subject, dir) : NULL, *fields = NULL;
+	if (dir && !home)   /* as mailbox add: the neighbour's home and userdb_mail */
+		dovelayout_neighbour_fields(s, w, op->subject, dir, &home, &fields);
 	struct pwfile_entry e = { .user = op->subject, .password = op->password_hash, .uid = "",
-				  .gid = "", .gecos = "", .home = home ? home : "", .shell = "", .extra = "" };
+				  .gid = "", .gecos = "", .home = home ? home : "", .shell = "",
+				  .extra = fields ? fields : "" };
+	char uid[24], gid[24];
+	if (apply_pwfile_has_ids(world_pwfile(w), op->subject)) {
+		snprintf(uid, sizeof uid, "%ld", s->cfg->vmail_uid);
+		snprintf(gid, sizeof gid, "%ld", s->cfg->vmail_gid);
+		e.uid = uid;
+		e.gid = gid;
+	}
 	int rc = pwfile_add(world_pwfile(w), &e, d);
+	free(fields);
 	free(home);
 	free(dir);
 	return rc;
