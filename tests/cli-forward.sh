@@ -3,7 +3,7 @@
 # postmap: the copy said explicitly (neither flag, both: usage errors),
 # --keep-copy keeps the mailbox a target of its own entry, --no-copy does
 # not (noted, and lint warns while it has a login), clear removes it (an
-# identity entry stays under a catch-all in the alias map), refusals change
+# identity entry stays under a catch-all in the alias map, alias del too), refusals change
 # nothing, apply takes the same lines.
 . "${top_srcdir:-.}/tests/lib.sh"
 demo_world_postmap
@@ -48,4 +48,19 @@ v apply "$tmp/batch" >"$tmp/out" 2>&1 || no "apply forward set: $(cat "$tmp/out"
 [ "$(q contact@ascent.cloud)" = "boss@elsewhere.example" ] || no "apply: $(q contact@ascent.cloud)"
 v forward clear contact@ascent.cloud >"$tmp/out" 2>&1 || no "clear under a catch-all: $(cat "$tmp/out")"
 [ "$(q contact@ascent.cloud)" = "contact@ascent.cloud" ] || no "clear under a catch-all: $(q contact@ascent.cloud)"
+# alias del of a mailbox's own entry under that catch-all: the entry was
+# removed, and the catch-all took the mailbox's mail without a word. Its
+# other targets go and the identity entry stays; the identity entry alone
+# is refused.
+v alias set contact@ascent.cloud contact@ascent.cloud, boss@elsewhere.example >/dev/null 2>&1 || no "alias set"
+v alias del contact@ascent.cloud >"$tmp/out" 2>&1 || no "alias del (forward): $(cat "$tmp/out")"
+[ "$(q contact@ascent.cloud)" = "contact@ascent.cloud" ] || no "alias del under a catch-all: $(q contact@ascent.cloud)"
+grep -q "note: contact@ascent.cloud keeps an identity entry in the alias map, because the catch-all of ascent.cloud is there" "$tmp/out" ||
+	no "alias del under a catch-all: no note: $(grep note "$tmp/out")"
+before=$(sums)
+v alias del contact@ascent.cloud >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check_refused "alias del of an identity entry under a catch-all" \
+	"virtual_alias:[0-9]+: error: contact@ascent.cloud keeps the mail of the mailbox contact@ascent.cloud from the catch-all @ascent.cloud: without it that mail would go to catch@elsewhere.example"
+[ "$(q contact@ascent.cloud)" = "contact@ascent.cloud" ] || no "refused alias del: $(q contact@ascent.cloud)"
 exit $fail

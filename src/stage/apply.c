@@ -685,6 +685,26 @@ int apply_alias_set(struct stage *s, struct world *w, const struct op *op, struc
 	return rc;
 }
 
+/* The whole entry of alias a goes. When a is a mailbox's own address and
+ * its domain has a catch-all in the alias map, the entry is what keeps the
+ * mailbox's mail from the catch-all (2.5): an identity entry is kept
+ * (refused), any other value becomes the identity entry, with a note. */
+static int apply_alias_drop(struct stage *s, struct world *w, const struct alias *a, struct diags *d)
+{
+	const struct domain *dom = world_domain_find(w, a->domain);
+	const struct catchall *c = dom ? dom->catchall_alias : NULL;
+	if (!c || !world_mailbox_find(w, a->address) || strcasecmp(c->target, a->address) == 0)
+		return table_remove(a->map->table, a->address, d);
+	if (apply_is_identity(a)) {
+		diag_error(d, a->file, a->line, _("%s keeps the mail of the mailbox %s from the catch-all @%s: without it that mail would go to %s (clear the catch-all first: vmailadm catchall clear %s)"),
+			   a->address, a->address, dom->name, c->target, dom->name);
+		return -1;
+	}
+	stage_add_note(s, _("%s keeps an identity entry in the alias map, because the catch-all of %s is there and would swallow it"),
+		       a->address, dom->name);
+	return table_set(a->map->table, a->address, a->address, d);
+}
+
 int apply_alias_del(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	const struct alias *a = world_alias_find(w, op->subject);
@@ -697,7 +717,7 @@ int apply_alias_del(struct stage *s, struct world *w, const struct op *op, struc
 		return -1;
 	}
 	if (op->ntargets == 0)
-		return table_remove(a->map->table, a->address, d);
+		return apply_alias_drop(s, w, a, d);
 	struct strbuf v = STRBUF_INIT;
 	for (size_t i = 0; i < op->ntargets; i++) {
 		bool found = false;
@@ -716,8 +736,7 @@ int apply_alias_del(struct stage *s, struct world *w, const struct op *op, struc
 		if (!drop)
 			sb_addf(&v, "%s%s", v.len ? ", " : "", a->targets[k].text);
 	}
-	int rc = v.len ? table_set(a->map->table, a->address, v.buf, d)
-		       : table_remove(a->map->table, a->address, d);
+	int rc = v.len ? table_set(a->map->table, a->address, v.buf, d) : apply_alias_drop(s, w, a, d);
 	sb_free(&v);
 	return rc;
 }
