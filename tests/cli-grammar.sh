@@ -191,6 +191,12 @@ expect 0 show root
 out_has "line 8: admin@andromed.cloud"
 expect 1 show nobody
 err_has "^vmailadm: show: nobody is not a system alias"
+# A system alias target in a hosted domain must exist there, as an alias
+# target must: root's mail to a typo used to be written, and bounced.
+expect 1 sysalias set root boss@andromed.cloud --dry-run
+err_has "^vmailadm: sysalias: error: boss@andromed.cloud is in hosted domain andromed.cloud but is neither a mailbox nor an alias: mail to it would bounce$"
+expect 0 sysalias set root janedoe@andromed.cloud ops@elsewhere.example --dry-run
+out_has "^+root: *janedoe@andromed.cloud, ops@elsewhere.example$"
 
 # trace --short: the fourth column is where the mail ends up.
 expect 0 trace --short info@andromed.cloud

@@ -857,6 +857,13 @@ int apply_sysalias(struct stage *s, struct world *w, const struct op *op, struct
 				return -1;
 			}
 		}
+		/* An address of a hosted domain must exist there, as for a
+		 * virtual alias: else root's mail (cron's, the bounces to
+		 * postmaster) would bounce. */
+		if (!stage_rule_target(w, NULL, op->targets[i], &why)) {
+			sb_free(&v);
+			return apply_refuse(d, &why);
+		}
 		sb_addf(&v, "%s%s", i ? ", " : "", op->targets[i]);
 	}
 	int rc = aliases_set(al, op->subject, v.buf, d);
