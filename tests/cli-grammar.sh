@@ -197,6 +197,15 @@ expect 1 sysalias set root boss@andromed.cloud --dry-run
 err_has "^vmailadm: sysalias: error: boss@andromed.cloud is in hosted domain andromed.cloud but is neither a mailbox nor an alias: mail to it would bounce$"
 expect 0 sysalias set root janedoe@andromed.cloud ops@elsewhere.example --dry-run
 out_has "^+root: *janedoe@andromed.cloud, ops@elsewhere.example$"
+# A mailbox a system alias delivers to is not removed under it (root's
+# mail would bounce): it used to go without a word.
+sed -i 's/^root: .*/root:          contact@ascent.cloud/' "$d/etc/aliases"
+for quick in "" 0; do
+	VMAILADM_EXCERPT_MIN=$quick v mailbox del contact@ascent.cloud --dry-run >"$tmp/out" 2>"$tmp/err" &&
+		no "mailbox del of root's target${quick:+ (quick path)}: accepted"
+	err_has "^$d/etc/aliases:8: error: contact@ascent.cloud is a target of the system alias root: change it first (vmailadm sysalias set root ...), or its mail will bounce$"
+done
+sed -i 's/^root: .*/root:          admin@andromed.cloud/' "$d/etc/aliases"
 
 # trace --short: the fourth column is where the mail ends up.
 expect 0 trace --short info@andromed.cloud
