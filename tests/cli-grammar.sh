@@ -205,6 +205,11 @@ for quick in "" 0; do
 		no "mailbox del of root's target${quick:+ (quick path)}: accepted"
 	err_has "^$d/etc/aliases:8: error: contact@ascent.cloud is a target of the system alias root: change it first (vmailadm sysalias set root ...), or its mail will bounce$"
 done
+# ... and lint names a system alias whose target is gone (it said nothing).
+sed -i 's/^root: .*/root:          boss@andromed.cloud/' "$d/etc/aliases"
+v lint >"$tmp/out" 2>&1
+grep -q "^$d/etc/aliases:8: warning: \[dangling-alias-target\] system alias root reaches boss@andromed.cloud, which resolves to nothing: that mail bounces (5.1.1 " "$tmp/out" ||
+	no "lint: no dangling system alias: $(grep aliases "$tmp/out")"
 sed -i 's/^root: .*/root:          admin@andromed.cloud/' "$d/etc/aliases"
 
 # trace --short: the fourth column is where the mail ends up.

@@ -389,6 +389,33 @@ bool lint_stopped(const struct lint_stop *stop)
 
 /* ---- aliases ---- */
 
+/* A system alias (aliases file) whose address target resolves to nothing:
+ * root's mail (cron's, postmaster's through root) bounces there. */
+static void lint_sysalias_targets(const struct world *w, struct tracer *t, struct lint_report *r)
+{
+	const struct aliases *al = world_system_aliases(w);
+	for (size_t i = 0; al && i < aliases_count(al); i++) {
+		const struct alias_entry *e = aliases_entry(al, i);
+		for (size_t k = 0; !e->shadowed && k < e->ntargets; k++) {
+			if (!strchr(e->targets[k], '@') || e->targets[k][0] == '|' || e->targets[k][0] == '"')
+				continue;
+			struct trace_result tr;
+			trace_address(t, e->targets[k], &tr);
+			for (size_t n = 0; n < tr.ndests; n++) {
+				if (tr.dests[n].kind != TRACE_REJECT)
+					continue;
+				lint_add(r, "dangling-alias-target", LINT_WARNING, doc_name(aliases_doc(al)), e->line,
+					 e->lookup_key, _("system alias %s reaches %s, which resolves to nothing: that mail bounces (%s)"),
+					 e->lookup_key, tr.dests[n].address, tr.dests[n].reason);
+				lint_fix(r, _("create %s or point the system alias elsewhere (vmailadm sysalias set %s ...)"),
+					 tr.dests[n].address, e->lookup_key);
+				break;
+			}
+			trace_result_free(&tr);
+		}
+	}
+}
+
 static void lint_aliases(const struct world *w, struct lint_report *r, const struct lint_stop *st)
 {
 	/* a catch-all in the alias map captures every mailbox without an
@@ -473,6 +500,7 @@ static void lint_aliases(const struct world *w, struct lint_report *r, const str
 		}
 		trace_result_free(&tr);
 	}
+	lint_sysalias_targets(w, t, r);
 	trace_free(&t);
 }
 
