@@ -426,7 +426,10 @@ static void *lintmark_thread(void *arg)
 	char c = 1;
 	while (write(J->pipe[1], &c, 1) < 0 && errno == EINTR)
 		;
+	bool stopped = lintmark_job_stopped(J);
 	lintrun_release(J);
+	if (stopped)   /* its partial report and lint's work, freed by the release */
+		lintmark_trim();
 	return NULL;
 }
 
