@@ -2,8 +2,8 @@
 # The README's promises that can drift: its two set-up commands exist after
 # their markers and are valid shell, the test command installs everything
 # the build command does and ends with the summary line, .ci/run takes the
-# same block, and the demo passwords it documents are the ones `vmailadm
-# demo` really sets.
+# same block, the demo passwords it documents are the ones `vmailadm
+# demo` really sets, and the default configuration file is the one read.
 set -u
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -50,4 +50,14 @@ while read -r addr pass; do
 	grep -qF "| $addr | \`$pass\` |" "$readme" || no "README does not give $addr's password $pass"
 done <"$tmp/out"
 [ "$n" -eq 7 ] || no "expected 7 passwords from vmailadm demo, got $n"
+
+# The default configuration file the Commands section names is the one the
+# program reads without --config (it named /etc/vmailadm/vmailadm.yaml,
+# which a default build never reads).
+def=$(env -u VMAILADM_CONFIG "$VMAILADM" config 2>/dev/null | sed -n 's/^# no configuration file (\(.*\) does not exist.*/\1/p')
+# (a build with another --prefix or --sysconfdir, distcheck's, reads another)
+if [ "$def" = /usr/local/etc/vmailadm/vmailadm.yaml ]; then
+	sed -n '/^## Commands/,/^| command/p' "$readme" | tr '\n' ' ' | grep -qF "then \`$def\`" ||
+		no "README's Commands section does not name the default configuration file $def"
+fi
 exit $fail
