@@ -2,7 +2,8 @@
  * again from every document (world_rebuild): issue 16, the rebuild of a
  * 10,000-mailbox world was most of a staging. The common edits: an alias
  * removed from an alias-only map (its domain listed, no other map has its
- * key), or added to it; an alias's value set (its targets removed or
+ * key), or added to it, the map being virtual_alias_domains too or not
+ * (worldpatch_roles); an alias's value set (its targets removed or
  * added); the aliases naming that address and the mailbox that has it
  * (forward set, forward clear) follow. A mailbox added or removed in a
  * mailbox-only map that no alias names or has (its passwd-file line with
@@ -44,14 +45,43 @@ bool worldpatch_alone(const struct world *w, const struct world_map *m, const ch
 	return dups == dups_wanted;
 }
 
-/* The alias of address in a map the world can follow (a file in one role
- * that holds the key once), or NULL. */
+/* Whether m is a map of address roles that the world can follow when an
+ * address key is added to it or removed: in role alone, or in that role and
+ * virtual_alias_domains' (its default, $virtual_alias_maps: the course's
+ * layout), a file of its own. An address key names no domain there (only
+ * a key without '@' does, load.c's world_domain_item): the domain classes
+ * stay as they were; the lines of the domain keys after it move
+ * (worldpatch_listings). */
+static bool worldpatch_roles(const struct world_map *m, unsigned role)
+{
+	return m->roles == role ||
+	       (role == MAP_VIRTUAL_ALIAS && m->roles == (MAP_VIRTUAL_ALIAS | MAP_ALIAS_DOMAINS) && m->ref.path);
+}
+
+/* The domains listed by keys of m (virtual_alias_domains = its map): the
+ * lines from line on in its file moved by delta. */
+static void worldpatch_listings(struct world *w, const struct world_map *m, unsigned line, int delta)
+{
+	if (!(m->roles & MAP_ALIAS_DOMAINS))
+		return;
+	for (size_t i = 0; i < w->ndomains; i++)
+		for (size_t k = 0; k < w->domains[i].nlistings; k++) {
+			struct domain_listing *l = (struct domain_listing *)(uintptr_t)&w->domains[i].listings[k];
+			if (l->class == DOMAIN_VIRTUAL_ALIAS && l->file && strcmp(l->file, m->ref.path) == 0 &&
+			    l->line >= line)
+				l->line = (unsigned)((int)l->line + delta);
+		}
+}
+
+/* The alias of address in a map the world can follow (a file in one role,
+ * or worldpatch_roles', that holds the key once), or NULL. */
 static const struct alias *worldpatch_alias(const struct world *w, const char *address,
 					    unsigned roles)
 {
 	const struct alias *a = world_alias_find(w, address);
 	if (!a || a->is_catchall || !*a->domain || !a->map || !a->map->table || !a->entry ||
-	    (a->map->roles & ~roles) || !worldpatch_alone(w, a->map, a->address, MAP_VIRTUAL_ALIAS, 1))
+	    ((a->map->roles & ~roles) && !worldpatch_roles(a->map, MAP_VIRTUAL_ALIAS)) ||
+	    !worldpatch_alone(w, a->map, a->address, MAP_VIRTUAL_ALIAS, 1))
 		return NULL;
 	return a;
 }
@@ -113,7 +143,7 @@ static bool worldpatch_new(const struct world *w, const char *address, enum map_
 	world_aliases_to(w, address, &named);
 	bool mailbox = role == MAP_VIRTUAL_MAILBOX;
 	if (!dom || dom->nlistings == 0 || (mailbox && (named > 0 || world_mailbox_find(w, address))) ||
-	    world_alias_find(w, address) || !m || !m->table || m->roles != (unsigned)role ||
+	    world_alias_find(w, address) || !m || !m->table || !worldpatch_roles(m, role) ||
 	    table_syntax(m->table) != TABLE_INDEXED || !worldpatch_alone(w, m, address, role, 0))
 		return false;
 	p->domain = (size_t)(dom - w->domains);
@@ -338,6 +368,7 @@ static int worldpatch_alias_del(struct world *w, const struct worldpatch *p)
 		a->entry--;
 		a->line -= (unsigned)p->nlines;
 	}
+	worldpatch_listings(w, p->map, p->line + 1, -(int)p->nlines);
 	for (size_t i = 0; i < w->ncatchalls; i++) {
 		struct catchall *c = &w->catchalls[i];
 		if (c->map == CATCHALL_IN_ALIAS_MAP && c->alias && c->alias->map == p->map &&
@@ -459,6 +490,7 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 	for (size_t i = 0; i < w->naliases; i++)
 		if (w->aliases[i].map == p->map)
 			worldpatch_follow(p, at, &w->aliases[i].entry, &w->aliases[i].line);
+	worldpatch_listings(w, p->map, e->line, 1);
 	struct domain *dom = &w->domains[p->domain];
 	/* a catch-all goes first in its domain, before its range (it has none
 	 * yet: worldpatch_catchall_set_prepare) */

@@ -372,8 +372,8 @@ static void test_alias_del_in_place(void)
 	for (int round = 0; round < 4; round++) {
 		setup();
 		if (round % 2 == 1) {
-			/* virtual_alias_domains unset is $virtual_alias_maps: the map
-			 * lists domains too, and its removals are rebuilt */
+			/* the grown map, virtual_alias_domains set empty: the map is
+			 * an alias map only */
 			char *mc = slurp(P("etc/postfix/main.cf"));
 			struct strbuf t = STRBUF_INIT;
 			sb_adds(&t, mc);
@@ -552,6 +552,23 @@ static void grow_tree(void)
 	sb_free(&t);
 }
 
+/* The demo's alias map, which is virtual_alias_domains too (its default,
+ * $virtual_alias_maps): a key naming a domain in the middle of it (an
+ * alias domain, listed from that line) and an alias of that domain. */
+static void demo_alias_domain(void)
+{
+	char *va = slurp(VAL);
+	const char *cut = strstr(va, "# Domaine : ascent.cloud");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cut);
+	struct strbuf t = STRBUF_INIT;
+	sb_add(&t, va, (size_t)(cut - va));
+	sb_adds(&t, "aliasdom.example\tanything\nsomeone@aliasdom.example johndoe@andromed.cloud\n");
+	sb_adds(&t, cut);
+	spit(VAL, sb_str(&t));
+	sb_free(&t);
+	free(va);
+}
+
 /* One random operation of the kinds followed in place (and some the world
  * refuses), on the world as it is: its kind (index in kinds[] below). */
 enum { K_ALIAS_NEW, K_TARGET_ADD, K_ALIAS_SET, K_TARGET_DEL, K_ALIAS_DEL, K_MAILBOX_ADD,
@@ -664,8 +681,9 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
  * removals, password and quota changes are followed in place by the kept
  * world (worldpatch.c, the passwd-file's and the map's entries edited in
  * place), as alias removals are. A random sequence of every kind (some
- * refused), on the demo (its alias map lists domains too: alias adds are
- * rebuilt there) and on the grown tree; after each, the whole world is
+ * refused), on the demo (its alias map is virtual_alias_domains too, and
+ * names a domain: its alias adds, removals and forwards stay in place) and
+ * on the grown tree; after each, the whole world is
  * what a full load of the staged bytes gives (check_same), and each kind
  * took the in-place path at least once. */
 static void test_every_edit_in_place(void)
@@ -678,6 +696,8 @@ static void test_every_edit_in_place(void)
 		setup();
 		if (grown)
 			grow_tree();
+		else
+			demo_alias_domain();
 		if (round >= 4) {
 			spit(VDOM, "# the mailbox domains, a list\nandromed.cloud ascent.cloud\n\ne.example\n");
 			char *line = xasprintf("virtual_mailbox_domains = %s", VDOM);
@@ -735,13 +755,28 @@ static void test_every_edit_in_place(void)
 		}
 		/* the demo: one domain add for certain (its random steps made
 		 * one only after emptying andromed.cloud, down to the identity
-		 * entries under its catch-all, which alias del now refuses) */
-		if (!grown) {
+		 * entries under its catch-all, which alias del now refuses);
+		 * alias edits in its alias map, which is virtual_alias_domains
+		 * too, before and after the domain key in it */
+		static const char *const demo_prelude[] = {
+			"domain add d5.example", "alias add n1@andromed.cloud x@elsewhere.example",
+			"alias add n2@ascent.cloud admin@ascent.cloud, n1@andromed.cloud",
+			"alias del info@andromed.cloud", "alias add info@andromed.cloud johndoe@andromed.cloud",
+			"forward set janedoe@andromed.cloud boss@elsewhere.example --keep-copy",
+			"forward clear janedoe@andromed.cloud", "alias add n4@aliasdom.example n2@ascent.cloud",
+			"alias del someone@aliasdom.example", "alias del postmaster@ascent.cloud", NULL,
+		};
+		for (size_t i = 0; !grown && demo_prelude[i]; i++) {
 			size_t before = stage_world_patched(s);
-			CU_ASSERT_EQUAL(push(s, "domain add d5.example"), 0);
-			done[K_DOMAIN_ADD]++;
-			patched[K_DOMAIN_ADD] += stage_world_patched(s) - before;
-			check_same(s, "domain add d5.example");
+			CU_ASSERT_EQUAL(push(s, demo_prelude[i]), 0);
+			CU_ASSERT_EQUAL(stage_world_patched(s), before + 1);
+			if (stage_world_patched(s) != before + 1)
+				fprintf(stderr, "\nnot in place: %s %s\n", demo_prelude[i], msg);
+			check_same(s, demo_prelude[i]);
+			if (i == 0) {
+				done[K_DOMAIN_ADD]++;
+				patched[K_DOMAIN_ADD] += stage_world_patched(s) - before;
+			}
 		}
 		srand(1600 + (unsigned)grown);
 		for (int step = 0; step < 250; step++) {
@@ -768,15 +803,19 @@ static void test_every_edit_in_place(void)
 			fprintf(stderr, " %s %zu/%zu;", kinds[k], patched[k], done[k]);
 		fprintf(stderr, " in place / staged\n");
 		/* the kinds this change follows in place, on both trees; the
-		 * alias map of the demo lists domains too (a new alias there is
-		 * rebuilt), and few of its forwards are staged */
+		 * demo's alias map is virtual_alias_domains too (a catch-all
+		 * there is rebuilt), and its random steps remove no empty domain */
 		const int must[] = { K_MAILBOX_ADD, K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_TARGET_ADD,
-				     K_ALIAS_SET, K_ALIAS_NEW, K_FORWARD, K_DOMAIN_ADD, K_CATCHALL_SET,
-				     K_CATCHALL_CLEAR, K_DOMAIN_DEL };
+				     K_ALIAS_SET, K_ALIAS_NEW, K_ALIAS_DEL, K_FORWARD, K_DOMAIN_ADD,
+				     K_CATCHALL_SET, K_CATCHALL_CLEAR, K_DOMAIN_DEL };
 		for (size_t i = 0; i < sizeof must / sizeof *must; i++)
-			if (grown || (must[i] != K_DOMAIN_DEL && must[i] != K_ALIAS_NEW && must[i] != K_FORWARD &&
-					       must[i] != K_CATCHALL_SET && must[i] != K_CATCHALL_CLEAR))
+			if (grown || (must[i] != K_DOMAIN_DEL && must[i] != K_CATCHALL_SET &&
+				      must[i] != K_CATCHALL_CLEAR))
 				CU_ASSERT(patched[must[i]] > 0);
+		/* on the demo, a new alias and a forward always stay in place */
+		if (!grown)
+			for (int k = K_ALIAS_NEW; k <= K_FORWARD; k += K_FORWARD - K_ALIAS_NEW)
+				CU_ASSERT_EQUAL(patched[k], done[k]);
 		stage_free(&s);
 		teardown();
 	}
