@@ -6,6 +6,7 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "stage_int.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
@@ -265,14 +266,31 @@ bool stage_mail_as_staged(const struct stage *s, const struct op *op, size_t fro
 /* The in-place update of the kept world an operation's edit may get
  * (worldpatch.c), prepared before it is applied; one on the passwd-file
  * alone (a password, a quota) needs none. */
+/* Whether op names every target of alias a (alias del of its targets
+ * then removes its whole entry, apply_alias_del). */
+static bool op_names_every_target(const struct op *op, const struct alias *a)
+{
+	for (size_t k = 0; a && k < a->ntargets; k++) {
+		bool named = false;
+		for (size_t i = 0; i < op->ntargets && !named; i++)
+			named = strcasecmp(a->targets[k].address, op->targets[i]) == 0;
+		if (!named)
+			return false;
+	}
+	return a != NULL;
+}
+
 static void worldpatch_prepare_op(const struct stage *s, const struct world *w, const struct op *op,
 				  struct worldpatch *p)
 {
-	bool alias = world_alias_find(w, op->subject) != NULL;
+	const struct alias *al = world_alias_find(w, op->subject);
+	bool alias = al != NULL;
 	const struct domain *dom;
 	switch (op->kind) {
 	case OP_ALIAS_DEL:
-		if (op->ntargets == 0)
+		/* its last targets removed: the whole entry goes (or becomes an
+		 * identity entry under a catch-all: the patch then declines) */
+		if (op->ntargets == 0 || op_names_every_target(op, al))
 			worldpatch_alias_del_prepare(w, op->subject, p);
 		else
 			worldpatch_alias_targets_prepare(w, op->subject, p);

@@ -764,7 +764,9 @@ static void test_every_edit_in_place(void)
 			"alias del info@andromed.cloud", "alias add info@andromed.cloud johndoe@andromed.cloud",
 			"forward set janedoe@andromed.cloud boss@elsewhere.example --keep-copy",
 			"forward clear janedoe@andromed.cloud", "alias add n4@aliasdom.example n2@ascent.cloud",
-			"alias del someone@aliasdom.example", "alias del postmaster@ascent.cloud", NULL,
+			"alias del someone@aliasdom.example", "alias del postmaster@ascent.cloud",
+			/* its only target: the whole entry goes */
+			"alias del webmaster@andromed.cloud admin@andromed.cloud", NULL,
 		};
 		for (size_t i = 0; !grown && demo_prelude[i]; i++) {
 			size_t before = stage_world_patched(s);
