@@ -397,6 +397,25 @@ static int apply_mailbox_maildir(struct stage *s, struct world *w, const struct 
 	return rc;
 }
 
+/* Add op->subject's passwd-file line with op's hash, home and extra fields
+ * (either may be NULL); uid and gid when the file names them per user. */
+static int apply_pwfile_add_line(struct stage *s, struct world *w, const struct op *op,
+				 char *home, char *extra, struct diags *d)
+{
+	struct pwfile_entry e = { .user = op->subject, .password = op->password_hash, .uid = "",
+				  .gid = "", .gecos = "", .home = home ? home : "", .shell = "",
+				  .extra = extra ? extra : "" };
+	char uid[24], gid[24];
+	if (apply_pwfile_has_ids(world_pwfile(w), op->subject)) {
+		/* Follow the file's habit of naming uid and gid per user. */
+		snprintf(uid, sizeof uid, "%ld", s->cfg->vmail_uid);
+		snprintf(gid, sizeof gid, "%ld", s->cfg->vmail_gid);
+		e.uid = uid;
+		e.gid = gid;
+	}
+	return pwfile_add(world_pwfile(w), &e, d);
+}
+
 /* The passwd-file line of a new mailbox whose map value is value: the
  * home Dovecot's location needs (home), else the home and userdb_mail of
  * the line it goes next to when they make Dovecot read where Postfix
@@ -417,24 +436,11 @@ static int apply_mailbox_pwline(struct stage *s, struct world *w, const struct o
 		free(dir);
 		home = followed;
 	}
-	struct pwfile_entry e = { .user = op->subject, .password = op->password_hash, .uid = "",
-				  .gid = "", .gecos = "", .home = home ? home : "", .shell = "",
-				  .extra = fields ? fields : "" };
-	char uid[24], gid[24];
-	if (apply_pwfile_has_ids(world_pwfile(w), op->subject)) {
-		/* Follow the file's habit of naming uid and gid per user. */
-		snprintf(uid, sizeof uid, "%ld", s->cfg->vmail_uid);
-		snprintf(gid, sizeof gid, "%ld", s->cfg->vmail_gid);
-		e.uid = uid;
-		e.gid = gid;
-	}
 	const char *field = model_dovecot_quota_field(NULL);
 	char *extra = rule->len ? xasprintf("%s%s%s=%s", fields ? fields : "", fields ? " " : "", field,
 					    model_quota_field_value(field, rule->buf))
 				: NULL;
-	if (extra)
-		e.extra = extra;
-	int rc = pwfile_add(world_pwfile(w), &e, d);
+	int rc = apply_pwfile_add_line(s, w, op, home, extra ? extra : fields, d);
 	free(extra);
 	free(fields);
 	free(followed);
@@ -538,17 +544,7 @@ int apply_mailbox_passwd(struct stage *s, struct world *w, const struct op *op, 
 	char *home = dir ? dovelayout_home(s->cfg, op->subject, dir) : NULL, *fields = NULL;
 	if (dir && !home)   /* as mailbox add: the neighbour's home and userdb_mail */
 		dovelayout_neighbour_fields(s, w, op->subject, dir, &home, &fields);
-	struct pwfile_entry e = { .user = op->subject, .password = op->password_hash, .uid = "",
-				  .gid = "", .gecos = "", .home = home ? home : "", .shell = "",
-				  .extra = fields ? fields : "" };
-	char uid[24], gid[24];
-	if (apply_pwfile_has_ids(world_pwfile(w), op->subject)) {
-		snprintf(uid, sizeof uid, "%ld", s->cfg->vmail_uid);
-		snprintf(gid, sizeof gid, "%ld", s->cfg->vmail_gid);
-		e.uid = uid;
-		e.gid = gid;
-	}
-	int rc = pwfile_add(world_pwfile(w), &e, d);
+	int rc = apply_pwfile_add_line(s, w, op, home, fields, d);
 	free(fields);
 	free(home);
 	free(dir);
