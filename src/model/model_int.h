@@ -229,6 +229,12 @@ void worldpatch_follow(const struct worldpatch *p, size_t at, const struct table
 /* The entry of key added to p's map (one line, every other entry where it
  * was, one on from it), or NULL: the edit did not stay in place. */
 const struct table_entry *worldpatch_added(const struct worldpatch *p, const char *key, size_t *at);
+/* The mailbox of e, the entry added at position at of p's map, as
+ * load_mailboxes makes it (its local part the key's first local_len
+ * bytes, its domain after the '@' that follows), the other boxes of that
+ * map following their entries. */
+struct mailbox worldpatch_added_box(struct world *w, const struct worldpatch *p,
+				    const struct table_entry *e, size_t at, size_t local_len);
 /* The catch-alls and the domains' pointers to them made again (a catch-all
  * added or removed), the mailboxes of domain dom swallowed or not. */
 void worldpatch_catchalls_again(struct world *w, size_t dom);

@@ -439,6 +439,27 @@ const struct table_entry *worldpatch_added(const struct worldpatch *p, const cha
 	return e;
 }
 
+struct mailbox worldpatch_added_box(struct world *w, const struct worldpatch *p,
+				    const struct table_entry *e, size_t at, size_t local_len)
+{
+	/* as load_mailboxes makes it: no passwd-file entry is looked for */
+	struct mailbox b = { .address = e->lookup_key, .value = e->value, .map = p->map, .entry = e,
+			     .line = e->line, .quota_bytes = -1 };
+	b.local = arena_memdup0(&w->arena, e->lookup_key, local_len);
+	b.domain = e->lookup_key + local_len + 1;
+	b.maildir = load_join_path(&w->arena, w->base, e->value);
+	size_t vl = strlen(e->value);
+	b.is_maildir = vl > 0 && e->value[vl - 1] == '/';
+	b.file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
+	for (size_t i = 0; i < w->nmailboxes; i++)
+		if (w->mailboxes[i].map == p->map)
+			worldpatch_follow(p, at, &w->mailboxes[i].entry, &w->mailboxes[i].line);
+	for (size_t i = 0; i < w->ncatchall_boxes; i++)
+		if (w->catchall_boxes[i].map == p->map)
+			worldpatch_follow(p, at, &w->catchall_boxes[i].entry, &w->catchall_boxes[i].line);
+	return b;
+}
+
 /* Where an element of local part local goes in its domain's range
  * [first, first + n) of an array sorted by local part (stride sz, the
  * local part's pointer at loff). */
@@ -566,21 +587,9 @@ static int worldpatch_mailbox_add(struct world *w, const struct worldpatch *p)
 	const struct table_entry *e = worldpatch_added(p, p->address, &at);
 	if (!e)
 		return -1;
-	struct mailbox b = { .address = e->lookup_key, .value = e->value, .map = p->map, .entry = e,
-			     .line = e->line, .quota_bytes = -1, .pw_unknown = w->pw_unknown };
-	const char *sign = strrchr(b.address, '@');
-	b.local = arena_memdup0(&w->arena, b.address, (size_t)(sign - b.address));
-	b.domain = sign + 1;
-	b.maildir = load_join_path(&w->arena, w->base, e->value);
-	size_t vl = strlen(e->value);
-	b.is_maildir = vl > 0 && e->value[vl - 1] == '/';
-	b.file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
-	for (size_t i = 0; i < w->nmailboxes; i++)
-		if (w->mailboxes[i].map == p->map)
-			worldpatch_follow(p, at, &w->mailboxes[i].entry, &w->mailboxes[i].line);
-	for (size_t i = 0; i < w->ncatchall_boxes; i++)
-		if (w->catchall_boxes[i].map == p->map)
-			worldpatch_follow(p, at, &w->catchall_boxes[i].entry, &w->catchall_boxes[i].line);
+	const char *sign = strrchr(e->lookup_key, '@');
+	struct mailbox b = worldpatch_added_box(w, p, e, at, (size_t)(sign - e->lookup_key));
+	b.pw_unknown = w->pw_unknown;
 	for (size_t i = 0; i < w->ncatchalls; i++)
 		if (w->catchalls[i].mailbox)
 			w->catchalls[i].line = w->catchalls[i].mailbox->line;

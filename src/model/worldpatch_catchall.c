@@ -153,21 +153,7 @@ int worldpatch_catchall_box_add(struct world *w, const struct worldpatch *p)
 	free(key);
 	if (!e)
 		return -1;
-	/* as load_mailboxes makes it: no passwd-file entry is looked for */
-	struct mailbox b = { .address = e->lookup_key, .value = e->value, .map = p->map, .entry = e,
-			     .line = e->line, .quota_bytes = -1 };
-	b.local = arena_memdup0(&w->arena, "", 0);
-	b.domain = e->lookup_key + 1;
-	b.maildir = load_join_path(&w->arena, w->base, e->value);
-	size_t vl = strlen(e->value);
-	b.is_maildir = vl > 0 && e->value[vl - 1] == '/';
-	b.file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
-	for (size_t i = 0; i < w->nmailboxes; i++)
-		if (w->mailboxes[i].map == p->map)
-			worldpatch_follow(p, at, &w->mailboxes[i].entry, &w->mailboxes[i].line);
-	for (size_t i = 0; i < w->ncatchall_boxes; i++)
-		if (w->catchall_boxes[i].map == p->map)
-			worldpatch_follow(p, at, &w->catchall_boxes[i].entry, &w->catchall_boxes[i].line);
+	struct mailbox b = worldpatch_added_box(w, p, e, at, 0);   /* key "@domain" */
 	/* in domain order (the domains' is their names') */
 	size_t pos = 0, n = w->ncatchall_boxes;
 	while (pos < n && strcmp(w->catchall_boxes[pos].domain, b.domain) < 0)
