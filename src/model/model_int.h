@@ -229,6 +229,9 @@ void worldpatch_follow(const struct worldpatch *p, size_t at, const struct table
 /* The entry of key added to p's map (one line, every other entry where it
  * was, one on from it), or NULL: the edit did not stay in place. */
 const struct table_entry *worldpatch_added(const struct worldpatch *p, const char *key, size_t *at);
+/* p ready for an entry of address added to map m: m's entries before the
+ * edit (where they are, their number, the table's parses) taken. */
+void worldpatch_ready_add(struct worldpatch *p, const char *address, const struct world_map *m);
 /* The mailbox of e, the entry added at position at of p's map, as
  * load_mailboxes makes it (its local part the key's first local_len
  * bytes, its domain after the '@' that follows), the other boxes of that

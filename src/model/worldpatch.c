@@ -86,6 +86,16 @@ static const struct alias *worldpatch_alias(const struct world *w, const char *a
 	return a;
 }
 
+void worldpatch_ready_add(struct worldpatch *p, const char *address, const struct world_map *m)
+{
+	p->address = address;
+	p->map = m;
+	p->count = table_count(m->table);
+	p->base = p->count ? table_entry(m->table, 0) : NULL;
+	p->parses = table_parses(m->table);
+	p->ready = true;
+}
+
 static void worldpatch_take(const struct world *w, const struct alias *a, struct worldpatch *p)
 {
 	p->alias = (size_t)(a - w->aliases);
@@ -147,12 +157,7 @@ static bool worldpatch_new(const struct world *w, const char *address, enum map_
 	    table_syntax(m->table) != TABLE_INDEXED || !worldpatch_alone(w, m, address, role, 0))
 		return false;
 	p->domain = (size_t)(dom - w->domains);
-	p->address = address;
-	p->map = m;
-	p->count = table_count(m->table);
-	p->base = p->count ? table_entry(m->table, 0) : NULL;
-	p->parses = table_parses(m->table);
-	p->ready = true;
+	worldpatch_ready_add(p, address, m);
 	return true;
 }
 

@@ -80,12 +80,7 @@ bool worldpatch_catchall_set_prepare(const struct world *w, const char *name, bo
 	p->kind = in_mailbox_map ? WORLDPATCH_CATCHALL_BOX_ADD : WORLDPATCH_ALIAS_ADD;
 	p->catchall = !in_mailbox_map;
 	p->domain = (size_t)(dom - world_domains(w, &nb));
-	p->address = dom->name;
-	p->map = m;
-	p->count = table_count(m->table);
-	p->base = p->count ? table_entry(m->table, 0) : NULL;
-	p->parses = table_parses(m->table);
-	p->ready = true;
+	worldpatch_ready_add(p, dom->name, m);
 	return true;
 }
 

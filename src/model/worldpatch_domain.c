@@ -29,12 +29,7 @@ bool worldpatch_domain_add_prepare(const struct world *w, const char *name, stru
 	    !worldpatch_alone(w, m, name, MAP_MAILBOX_DOMAINS | MAP_ALIAS_DOMAINS | MAP_MYDESTINATION, 0))
 		return false;
 	p->kind = WORLDPATCH_DOMAIN_ADD;
-	p->address = name;
-	p->map = m;
-	p->count = table_count(m->table);
-	p->base = p->count ? table_entry(m->table, 0) : NULL;
-	p->parses = table_parses(m->table);
-	p->ready = true;
+	worldpatch_ready_add(p, name, m);
 	return true;
 }
 
