@@ -216,6 +216,10 @@ void classify_one(struct world *w, const struct alias *owner, struct alias_targe
 
 /* Whether key is in m alone (no other map in a role of roles has it, m's
  * file serves no other map) and dups_wanted times in m. */
+/* Whether an address key added to or removed from m can be followed in
+ * place: m in role alone, or the alias map that is virtual_alias_domains
+ * too (worldpatch.c). */
+bool worldpatch_roles(const struct world_map *m, unsigned role);
 bool worldpatch_alone(const struct world *w, const struct world_map *m, const char *key,
 		      unsigned roles, size_t dups_wanted);
 /* An index of an array after one element was inserted at position at

@@ -52,7 +52,7 @@ bool worldpatch_alone(const struct world *w, const struct world_map *m, const ch
  * a key without '@' does, load.c's world_domain_item): the domain classes
  * stay as they were; the lines of the domain keys after it move
  * (worldpatch_listings). */
-static bool worldpatch_roles(const struct world_map *m, unsigned role)
+bool worldpatch_roles(const struct world_map *m, unsigned role)
 {
 	return m->roles == role ||
 	       (role == MAP_VIRTUAL_ALIAS && m->roles == (MAP_VIRTUAL_ALIAS | MAP_ALIAS_DOMAINS) && m->ref.path);

@@ -63,7 +63,7 @@ bool worldpatch_catchall_set_prepare(const struct world *w, const char *name, bo
 		return false;
 	enum map_role role = in_mailbox_map ? MAP_VIRTUAL_MAILBOX : MAP_VIRTUAL_ALIAS;
 	const struct world_map *m = world_map_for(w, role);
-	if (!m || !m->table || m->roles != (unsigned)role || table_syntax(m->table) != TABLE_INDEXED)
+	if (!m || !m->table || !worldpatch_roles(m, role) || table_syntax(m->table) != TABLE_INDEXED)
 		return false;
 	/* in the alias map, a mailbox without an alias entry gets an identity
 	 * entry (apply_catchall_set): more edits */
@@ -105,7 +105,7 @@ bool worldpatch_catchall_clear_prepare(const struct world *w, const char *name, 
 		p->line = cb->line;
 	} else {
 		const struct alias *a = dom->catchall_alias->alias;
-		if (!a->map || !a->map->table || !a->entry || a->map->roles != MAP_VIRTUAL_ALIAS ||
+		if (!a->map || !a->map->table || !a->entry || !worldpatch_roles(a->map, MAP_VIRTUAL_ALIAS) ||
 		    !worldpatch_alone(w, a->map, a->address, MAP_VIRTUAL_ALIAS, 1))
 			return false;
 		/* the identity entries of its mailboxes go with it
