@@ -255,4 +255,23 @@ cmp -s "$tmp/before" "$tmp/after" || no "--config after the command reads anothe
 	no "mailbox quota ... --config FILE: $(head -1 "$tmp/after")"
 grep -q '^+johndoe@andromed.cloud:.*storage=2G' "$tmp/after" || no "mailbox quota ... --config FILE: no diff: $(head -3 "$tmp/after")"
 
+# mailbox del --purge: the checks before the question. A mailbox that is not
+# there, or that a rule keeps, is refused with its reason, never asked
+# about (nor told to add --yes); only a removal that would be staged is.
+expect 1 mailbox del --purge nosuch@andromed.cloud </dev/null
+err_has "nosuch@andromed.cloud is not a mailbox"
+grep -q -- "--yes\|Really" "$tmp/err" && no "del --purge of a missing mailbox asks first: $(cat "$tmp/err")"
+expect 1 mailbox del --purge admin@andromed.cloud </dev/null
+err_has "admin@andromed.cloud is a target of"
+grep -q -- "--yes\|Really" "$tmp/err" && no "del --purge of a kept mailbox asks first: $(cat "$tmp/err")"
+expect 2 mailbox del --purge contact@ascent.cloud </dev/null
+err_has "add --yes"
+if command -v script >/dev/null 2>&1; then
+	echo n | script -qec "'$VMAILADM' --config '$d/vmailadm.yaml' mailbox del --purge nosuch@andromed.cloud" /dev/null >"$tmp/out" 2>&1
+	grep -q "Really" "$tmp/out" && no "del --purge of a missing mailbox asks on a terminal: $(cat "$tmp/out")"
+	echo n | script -qec "'$VMAILADM' --config '$d/vmailadm.yaml' mailbox del --purge contact@ascent.cloud" /dev/null >"$tmp/out" 2>&1
+	grep -q "Really remove mailbox contact@ascent.cloud" "$tmp/out" || no "del --purge on a terminal does not ask: $(cat "$tmp/out")"
+fi
+v list mailboxes | grep -q "^contact@ascent.cloud " || no "del --purge answered n removed the mailbox"
+
 exit $fail

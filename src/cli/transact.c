@@ -397,6 +397,33 @@ int transact_finish(struct cli *cli, struct stage *s, const struct transact_opts
 	return rc == 0 ? EXIT_OK : EXIT_PROBLEMS;
 }
 
+/* Ask before a staged removal of mail or of many entries (desc, freed
+ * here); a no, or no terminal to ask on, takes the operation back off the
+ * stage. */
+static int confirm_staged(struct cli *cli, struct stage *s, struct strbuf *desc)
+{
+	bool yes = false;
+	int rc = EXIT_PROBLEMS;
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, _("%s: this deletes mail or many entries; add --yes to confirm when not on a terminal\n"),
+			cli->who);
+		rc = EXIT_USAGE;
+	} else {
+		fprintf(stderr, _("Really %s? [y/N] "), desc->buf);
+		char *answer;
+		read_secret(cli, "", false, &answer);
+		yes = answer && (answer[0] == 'y' || answer[0] == 'Y' || answer[0] == 'o' || answer[0] == 'O');
+		free(answer);
+	}
+	sb_free(desc);
+	if (yes)
+		return EXIT_OK;
+	struct diags d = DIAGS_INIT;
+	stage_undo(s, &d);
+	diags_free(&d);
+	return rc;
+}
+
 int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv,
 			 const struct transact_opts *o, const char *file, unsigned line,
 			 char **generated)
@@ -435,31 +462,19 @@ int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv
 		diags_free(&d);
 		return EXIT_USAGE;
 	}
-	if (is_destructive(op) && !o->yes && !o->dry_run) {
-		if (!isatty(STDIN_FILENO)) {
-			fprintf(stderr, _("%s: this deletes mail or many entries; add --yes to confirm when not on a terminal\n"),
-				cli->who);
-			op_free(&op);
-			return EXIT_USAGE;
-		}
-		struct strbuf desc = STRBUF_INIT;
-		op_describe(op, &desc);
-		fprintf(stderr, _("Really %s? [y/N] "), desc.buf);
-		sb_free(&desc);
-		char *answer;
-		read_secret(cli, "", false, &answer);
-		bool yes = answer && (answer[0] == 'y' || answer[0] == 'Y' || answer[0] == 'o' || answer[0] == 'O');
-		free(answer);
-		if (!yes) {
-			op_free(&op);
-			return EXIT_PROBLEMS;
-		}
-	}
 	if (fill_password(cli, o, op, generated) < 0) {
 		op_free(&op);
 		return EXIT_PROBLEMS;
 	}
+	/* The question comes after the checks: only a removal that is staged
+	 * (allowed, the address there) is asked about; anything else is
+	 * refused first with its own reason. */
+	bool confirm = is_destructive(op) && !o->yes && !o->dry_run;
+	struct strbuf desc = STRBUF_INIT;
+	if (confirm)
+		op_describe(op, &desc);
 	if (stage_push(s, op, &d) < 0) {
+		sb_free(&desc);
 		for (size_t i = 0; i < d.n; i++)
 			if (!d.v[i].file && file) {
 				free(d.v[i].file);
@@ -471,6 +486,8 @@ int transact_stage_words(struct cli *cli, struct stage *s, int argc, char **argv
 		return EXIT_PROBLEMS;
 	}
 	diags_free(&d);
+	if (confirm)
+		return confirm_staged(cli, s, &desc);
 	return EXIT_OK;
 }
 
