@@ -274,4 +274,18 @@ if command -v script >/dev/null 2>&1; then
 fi
 v list mailboxes | grep -q "^contact@ascent.cloud " || no "del --purge answered n removed the mailbox"
 
+# domain del of a domain not empty: each count with its plural form, in
+# English and in French ("1 alias", not "1 aliases").
+expect 1 domain del ascent.cloud
+err_has "ascent.cloud still has 2 mailboxes and 1 alias: remove them first"
+expect 0 mailbox del contact@ascent.cloud --yes
+expect 1 domain del ascent.cloud
+err_has "ascent.cloud still has 1 mailbox and 1 alias: remove them first"
+if command -v msgfmt >/dev/null 2>&1 && LC_ALL=C.UTF-8 locale 2>&1 | grep -q 'LC_MESSAGES="\{0,1\}C.UTF-8'; then
+	mkdir -p "$tmp/locale/fr/LC_MESSAGES"
+	msgfmt -o "$tmp/locale/fr/LC_MESSAGES/vmailadm.mo" "$top_srcdir/po/fr.po" || no "msgfmt po/fr.po"
+	VMAILADM_LOCALEDIR="$tmp/locale" LANGUAGE=fr LC_ALL=C.UTF-8 v domain del ascent.cloud >"$tmp/out" 2>"$tmp/err"
+	err_has "ascent.cloud a encore 1 boîte mail et 1 alias : supprimez-les d'abord"
+fi
+
 exit $fail

@@ -342,8 +342,13 @@ int apply_domain_del(struct stage *s, struct world *w, const struct op *op, stru
 	const struct alias *aliases = world_domain_aliases(w, dom, &na);
 	size_t ncatch = (dom->catchall_alias != NULL) + (dom->catchall_mailbox != NULL);
 	if ((nb || na || ncatch) && !op->cascade) {
-		diag_error(d, NULL, 0, _("%s still has %zu mailboxes and %zu aliases: remove them first, or use --cascade"),
-			   op->subject, nb, na);
+		/* Two counts, each with its own plural form. */
+		char *boxes_n = xasprintf(ngettext("%zu mailbox", "%zu mailboxes", nb), nb);
+		char *aliases_n = xasprintf(ngettext("%zu alias", "%zu aliases", na), na);
+		diag_error(d, NULL, 0, _("%s still has %s and %s: remove them first, or use --cascade"),
+			   op->subject, boxes_n, aliases_n);
+		free(boxes_n);
+		free(aliases_n);
 		return -1;
 	}
 	if (apply_domain_cascade(s, w, op, aliases, na, boxes, nb, d) < 0)
