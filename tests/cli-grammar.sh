@@ -197,6 +197,14 @@ expect 1 sysalias set root boss@andromed.cloud --dry-run
 err_has "^vmailadm: sysalias: error: boss@andromed.cloud is in hosted domain andromed.cloud but is neither a mailbox nor an alias: mail to it would bounce$"
 expect 0 sysalias set root janedoe@andromed.cloud ops@elsewhere.example --dry-run
 out_has "^+root: *janedoe@andromed.cloud, ops@elsewhere.example$"
+# ... the targets in one word too, split at the commas as alias add splits
+# them (it was refused: "cannot be a target"); a quoted "|command arg"
+# stays one target.
+expect 0 sysalias set root "janedoe@andromed.cloud, ops@elsewhere.example" --dry-run
+out_has "^+root: *janedoe@andromed.cloud, ops@elsewhere.example$"
+expect 0 sysalias set root "janedoe@andromed.cloud,ops@elsewhere.example," '"|/usr/bin/logger -t root"' --dry-run
+out_has '^+root: *janedoe@andromed.cloud, ops@elsewhere.example, "|/usr/bin/logger -t root"$'
+expect 2 sysalias set root " , " --dry-run
 # A mailbox a system alias delivers to is not removed under it (root's
 # mail would bounce): it used to go without a word.
 sed -i 's/^root: .*/root:          contact@ascent.cloud/' "$d/etc/aliases"

@@ -38,6 +38,7 @@ enum op_flag {
 	OPF_SIZE = 1 << 2,        /* the one positional word after the subject is a size */
 	OPF_QUICK = 1 << 3,       /* one mailbox: the stage's quick path may apply it */
 	OPF_NO_SUBJECT = 1 << 4,  /* the words name no subject (sendas enable) */
+	OPF_COMMAS = 1 << 5,      /* with OPF_LIST: split on commas only (aliases(5): "|cmd arg") */
 };
 
 struct op_desc;
@@ -197,7 +198,7 @@ static const struct op_desc op_descs[] = {
 	  N_("catch-all of %s → "), NULL },
 	{ OP_CATCHALL_CLEAR, "catchall", "clear", 0, 0, 0, 0, N_("a domain"), apply_catchall_clear,
 	  N_("remove the catch-all of %s"), NULL },
-	{ OP_SYSALIAS_SET, "sysalias", "set", 1, -1, 0, 0, N_("a name"), apply_sysalias,
+	{ OP_SYSALIAS_SET, "sysalias", "set", 1, -1, 0, OPF_LIST | OPF_COMMAS, N_("a name"), apply_sysalias,
 	  N_("system alias %s: "), NULL },
 	{ OP_SYSALIAS_DEL, "sysalias", "del", 0, 0, 0, 0, N_("a name"), apply_sysalias,
 	  N_("remove system alias %s"), NULL },
@@ -564,16 +565,43 @@ static const char *next_value(int argc, char *const argv[], int *i, const char *
 	return argv[++*i];
 }
 
+/* text split at its commas outside double quotes, each piece trimmed, the
+ * empty ones left out: the targets of an aliases(5) value, where a quoted
+ * "|command arg" is one target. */
+static char **op_split_commas(const char *text, size_t *n)
+{
+	char **out = xcalloc(strlen(text) / 2 + 2, sizeof *out);
+	*n = 0;
+	for (const char *p = text;;) {
+		const char *e = p;
+		for (bool q = false; *e && (q || *e != ','); e++)
+			if (*e == '"')
+				q = !q;
+			else if (*e == '\\' && e[1])
+				e++;
+		const char *b = p, *z = e;
+		while (b < z && isspace((unsigned char)*b))
+			b++;
+		while (z > b && isspace((unsigned char)z[-1]))
+			z--;
+		if (z > b)
+			out[(*n)++] = xmemdup0(b, (size_t)(z - b));
+		if (!*e)
+			return out;
+		p = e + 1;
+	}
+}
+
 /* The targets after the subject (pos[1...]) split into one word each
- * (op_split_targets); pos then points into the returned array, which the
- * caller frees with op_free_targets. */
-static char **op_words_split_list(char ***posp, int *npos)
+ * (op_split_targets, or op_split_commas); pos then points into the
+ * returned array, which the caller frees with op_free_targets. */
+static char **op_words_split_list(char ***posp, int *npos, bool commas)
 {
 	char **pos = *posp, **split = NULL;
 	size_t ns = 0, cap = 0;
 	for (int i = 1; i < *npos; i++) {
 		size_t k;
-		char **t = op_split_targets(pos[i], &k);
+		char **t = commas ? op_split_commas(pos[i], &k) : op_split_targets(pos[i], &k);
 		xgrow(&split, &cap, ns + k + 1, sizeof *split);
 		memcpy(split + ns, t, k * sizeof *t);
 		ns += k;
@@ -699,7 +727,8 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 	/* Alias targets come one a word or several in one ("a@x, b@x",
 	 * "a@x b@x"), split as the model splits a table value: the same forms
 	 * on the command line, in batch files and in the interface's forms. */
-	char **split = ok && npos > 1 && (nm->flags & OPF_LIST) ? op_words_split_list(&pos, &npos) : NULL;
+	char **split = ok && npos > 1 && (nm->flags & OPF_LIST)
+		? op_words_split_list(&pos, &npos, nm->flags & OPF_COMMAS) : NULL;
 	ok = ok && op_words_arity(nm, npos, file, line, d);
 	/* A hash given by hand goes into the passwd-file as written: one that
 	 * Dovecot would read as the password itself, or an empty one, is not
