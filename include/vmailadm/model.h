@@ -346,6 +346,9 @@ const struct alias *world_mailbox_forward(const struct mailbox *b, bool *keeps_c
 const char *model_domain_class_name(enum domain_class c);
 const char *model_target_class_name(enum target_class c);
 const char *model_catchall_map_name(enum catchall_map m);
+/* "N mailbox(es)" and "N alias(es)", each count with its own plural form
+ * (ngettext), for the texts that name a domain's entries; free both. */
+void model_entry_counts(size_t nmailboxes, size_t naliases, char **mailboxes, char **aliases);
 
 /* A Dovecot quota rule ("*:storage=1G", "*:bytes=1048576", "*:storage=0")
  * to its storage limit in bytes (storage= is in kilobytes without a suffix;

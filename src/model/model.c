@@ -12,12 +12,19 @@
 #include <pthread.h>
 
 #include "model_int.h"
+#include "vmailadm/i18n.h"
 #include "vmailadm/pwfile.h"
 #include "vmailadm/spawn.h"
 #include "vmailadm/strmap.h"
 #include "vmailadm/xalloc.h"
 
 static const char *const class_names[] = { "other", "local", "virtual-alias", "virtual-mailbox" };
+
+void model_entry_counts(size_t nmailboxes, size_t naliases, char **mailboxes, char **aliases)
+{
+	*mailboxes = xasprintf(ngettext("%zu mailbox", "%zu mailboxes", nmailboxes), nmailboxes);
+	*aliases = xasprintf(ngettext("%zu alias", "%zu aliases", naliases), naliases);
+}
 
 const char *model_domain_class_name(enum domain_class c)
 {

@@ -342,9 +342,8 @@ int apply_domain_del(struct stage *s, struct world *w, const struct op *op, stru
 	const struct alias *aliases = world_domain_aliases(w, dom, &na);
 	size_t ncatch = (dom->catchall_alias != NULL) + (dom->catchall_mailbox != NULL);
 	if ((nb || na || ncatch) && !op->cascade) {
-		/* Two counts, each with its own plural form. */
-		char *boxes_n = xasprintf(ngettext("%zu mailbox", "%zu mailboxes", nb), nb);
-		char *aliases_n = xasprintf(ngettext("%zu alias", "%zu aliases", na), na);
+		char *boxes_n, *aliases_n;
+		model_entry_counts(nb, na, &boxes_n, &aliases_n);
 		diag_error(d, NULL, 0, _("%s still has %s and %s: remove them first, or use --cascade"),
 			   op->subject, boxes_n, aliases_n);
 		free(boxes_n);

@@ -431,8 +431,11 @@ static void details_domain(struct browse *B, const struct world *w, const struct
 			source_is_row(B->ui->cfg, l->file) ? model_domain_class_name(l->class) : l->via);
 		free(where);
 	}
-	details_add(B, _("Entries"), ROLE_NORMAL, _("%zu mailboxes, %zu aliases"), d->nmailboxes,
-		d->naliases);
+	char *boxes_n, *aliases_n;
+	model_entry_counts(d->nmailboxes, d->naliases, &boxes_n, &aliases_n);
+	details_add(B, _("Entries"), ROLE_NORMAL, "%s, %s", boxes_n, aliases_n);
+	free(boxes_n);
+	free(aliases_n);
 	if (d->conflict)
 		details_add(B, _("Warning"), ROLE_WARNING, "%s",
 			_("listed in more than one domain class: Postfix warns and uses one"));

@@ -306,9 +306,13 @@ void edit_delete(struct ui *ui, const struct ui_sel *sel)
 		op = op_new(OP_DOMAIN_DEL, sel->domain);
 		if (sel->nmailboxes || sel->naliases) {
 			op->cascade = true;
-			sb_addf(&t, _("Remove the domain %s with its %zu mailboxes and %zu aliases?\n"
+			char *boxes_n, *aliases_n;
+			model_entry_counts(sel->nmailboxes, sel->naliases, &boxes_n, &aliases_n);
+			sb_addf(&t, _("Remove the domain %s with its %s and %s?\n"
 				      "The mailboxes' mail is moved to the archive (%s), not deleted."),
-				sel->domain, sel->nmailboxes, sel->naliases, ui->cfg->archive_dir);
+				sel->domain, boxes_n, aliases_n, ui->cfg->archive_dir);
+			free(boxes_n);
+			free(aliases_n);
 		} else {
 			sb_addf(&t, _("Remove the domain %s?"), sel->domain);
 		}
