@@ -1,6 +1,7 @@
 libvmail_a_SOURCES += \
 	src/stage/aliasdom_apply.c \
 	src/stage/apply.c \
+	src/stage/apply_alias.c \
 	src/stage/rename.c \
 	src/stage/repair.c \
 	src/stage/forward.c \

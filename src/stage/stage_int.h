@@ -158,7 +158,7 @@ char *dovelayout_home(const struct config *cfg, const char *address, const char 
 void dovelayout_neighbour_fields(struct stage *s, const struct world *w, const char *address,
 				 const char *dir, char **home, char **fields);
 
-/* apply.c */
+/* apply.c, apply_alias.c */
 /* one handler per operation kind, named in op.c's table */
 op_apply_fn apply_domain_add, apply_domain_del, apply_mailbox_add, apply_mailbox_del, apply_mailbox_passwd,
 	apply_mailbox_quota, apply_alias_add, apply_alias_del, apply_alias_set, apply_catchall_set,
@@ -178,6 +178,12 @@ const struct mailbox *apply_need_mailbox(const struct world *w, const char *addr
 struct table *apply_map_table(const struct world *w, enum map_role role, const char *param,
 			      struct diags *d);
 int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags *d);
+/* What apply.c and apply_alias.c share: a reason for an invalid name as
+ * one diagnostic (why freed; -1); whether a is an identity entry (its one
+ * target is itself); alias a's line removed from its table. */
+int apply_refuse(struct diags *d, struct strbuf *why);
+bool apply_is_identity(const struct alias *a);
+int apply_alias_remove(struct world *w, const struct alias *a, struct diags *d);
 /* Whether catchall set writes the catch-all of dom to target in the
  * mailbox map (else in the alias map, with identity entries). */
 bool apply_catchall_in_mailbox_map(const struct stage *s, const struct world *w,
