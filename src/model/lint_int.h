@@ -1,6 +1,6 @@
 /* Private to lint.c and the lint rules kept in files of their own
- * (lint_quota.c, lint_sendas.c, lint_pgsql.c): adding a problem to a report
- * (its texts kept as formats and arguments, lint_text.c), and those rules. */
+ * (lint_maps.c, lint_quota.c, lint_sendas.c, lint_pgsql.c): adding a
+ * problem to a report (its texts kept as formats and arguments, lint_text.c), and those rules. */
 #ifndef VMAILADM_LINT_INT_H
 #define VMAILADM_LINT_INT_H
 #include "vmailadm/lint.h"
@@ -48,6 +48,12 @@ struct lint_stop {
 	int (*maildir_bytes)(void *arg, const struct mailbox *b, uint64_t *bytes);
 };
 bool lint_stopped(const struct lint_stop *stop);
+
+/* lint_maps.c: the domain lists, the alias domains, the maps' entries
+ * and built files. */
+void lint_domains(const struct world *w, struct lint_report *r);
+void lint_alias_domains(const struct world *w, struct lint_report *r);
+void lint_maps(const struct world *w, struct lint_report *r);
 
 struct config;
 /* lint_quota.c: quota-nearly-full. */

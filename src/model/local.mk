@@ -28,6 +28,7 @@ noinst_HEADERS += \
 	src/model/trace_int.h
 libvmail_a_SOURCES += \
 	src/model/lint.c \
+	src/model/lint_maps.c \
 	src/model/lint_pattern.c \
 	src/model/lint_pgsql.c \
 	src/model/lint_quota.c \
