@@ -70,17 +70,24 @@ static bool tablepatch_line_starts(const struct table *t, size_t i)
 
 bool tablepatch_remove(struct table *t, const char *lk)
 {
-	size_t nl = doc_count(t->ed.doc), lo = SIZE_MAX;
+	size_t nl = doc_count(t->ed.doc), lo = SIZE_MAX, dups = 0, last = SIZE_MAX;
 	if (t->syntax != TABLE_INDEXED || t->ed.npend)
 		return false;
 	for (size_t i = 0; i < t->ed.n; i++)
 		if (strcmp(t->v[i].lookup_key, lk) == 0) {
-			/* the last line: the line before may lose its newline */
 			if (t->v[i].first + t->v[i].nlines >= nl)
-				return false;
+				last = i;
 			lo = lo == SIZE_MAX ? i : lo;
+			dups++;
 		}
 	if (lo == SIZE_MAX)
+		return false;
+	/* The file's last line: without a newline, the line before loses its
+	 * own (doc_delete keeps that shape). Its text as reindex reads it is
+	 * the same unless it ended in CRLF (the '\r' goes with it), or it is
+	 * a duplicate's removed too (the shape moves on again). */
+	if (last != SIZE_MAX && !*doc_eol(t->ed.doc, nl - 1) &&
+	    (dups > 1 || t->v[last].first == 0 || strcmp(doc_eol(t->ed.doc, t->v[last].first - 1), "\n") != 0))
 		return false;
 	/* the lines go from the last entry to the first: earlier positions hold */
 	for (size_t i = t->ed.n; i-- > lo;)

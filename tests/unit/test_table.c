@@ -698,6 +698,38 @@ static void test_patch_as_parsed(void)
 	sb_free(&big);
 }
 
+/* Issue 16: the entry on a table's last line (the one added last, most
+ * often) removed in place, the file's shape kept: with a newline, without
+ * one after a LF line; after a CRLF line (whose '\r' would go) the table
+ * is parsed again. Either way it is what a fresh parse gives. */
+static void test_patch_last_line(void)
+{
+	const struct {
+		const char *text, *after;
+		bool in_place;
+	} cases[] = {
+		{ "a@d.org x\nb@d.org y\n", "a@d.org x\n", true },
+		{ "a@d.org x\nb@d.org y", "a@d.org x", true },
+		{ "a@d.org x\n# c\nb@d.org y,\n  z", "a@d.org x\n# c", true },
+		{ "a@d.org x\r\nb@d.org y", "a@d.org x", false },
+		{ "b@d.org w\na@d.org x\nb@d.org y", "a@d.org x", false },
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		struct diags d = DIAGS_INIT;
+		struct table *t = parse_str(cases[k].text, TABLE_INDEXED, &d);
+		size_t parses = table_parses(t);
+		CU_ASSERT_EQUAL(table_remove(t, "b@d.org", &d), 0);
+		CU_ASSERT_EQUAL(table_parses(t) == parses, cases[k].in_place);
+		struct strbuf out = STRBUF_INIT;
+		doc_render(table_doc(t), &out);
+		CU_ASSERT_STRING_EQUAL(sb_str(&out), cases[k].after);
+		assert_as_parsed(t, (int)k);
+		sb_free(&out);
+		table_free(&t);
+		diags_free(&d);
+	}
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -716,6 +748,7 @@ int main(void)
 		{ "map references", test_ref_parse },
 		{ "100k entries", test_100k },
 		{ "an edit's entries and index in place are a fresh parse's", test_patch_as_parsed },
+		{ "the last line's entry removed in place", test_patch_last_line },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("table", tests);
