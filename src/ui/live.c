@@ -288,6 +288,11 @@ struct live *live_create(struct world *w)
 	const char *base = world_mailbox_base(w);
 	size_t nids = 0;
 	l->scan = maildir_scan_create(0);
+	/* The interface shows no tmp/ figures (only `stats --json` has
+	 * them): not listing tmp/ saves a third of the directories a scan
+	 * opens (issue 16: the whole tree's counts within 1.2x `stats`,
+	 * which skips it too). */
+	maildir_scan_set_skip_tmp(l->scan, true);
 	l->w = w;
 	l->box_of = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->box_of);
 	l->mbx_of = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->mbx_of);
