@@ -151,4 +151,14 @@ while [ $i -lt 20 ]; do
 	i=$((i + 1))
 done
 
+# ---- the steps count their files with plural forms -------------------------
+# A quota change writes one file (the passwd-file): "back up 1 file", not
+# "1 files"; a mailbox added with a password writes two.
+v mailbox quota johndoe@andromed.cloud 2G >"$tmp/out" 2>&1 || no "mailbox quota: $(cat "$tmp/out")"
+grep -q "^  ok   back up 1 file$" "$tmp/out" || no "one file backed up: $(grep 'back up' "$tmp/out")"
+grep -q "^  ok   write 1 file under a temporary name$" "$tmp/out" \
+	|| no "one file written: $(grep 'temporary' "$tmp/out")"
+v mailbox add plural@andromed.cloud --generate-password >"$tmp/out" 2>&1 || no "mailbox add: $(cat "$tmp/out")"
+grep -q "^  ok   back up 2 files$" "$tmp/out" || no "two files backed up: $(grep 'back up' "$tmp/out")"
+
 exit $fail

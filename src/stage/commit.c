@@ -219,7 +219,8 @@ static int commit_backup(struct txn *t)
 			rc = install_backup(t->ws[i].f, t->ws[i].backup, d);
 	if (rc == 0)
 		rc = inject_at("backup", d);
-	commit_step(&t->r, rc == 0, NULL, _("back up %zu files"), t->p->nfiles);
+	commit_step(&t->r, rc == 0, NULL,
+		    ngettext("back up %zu file", "back up %zu files", t->p->nfiles), t->p->nfiles);
 	t->backed_up = rc == 0;
 	return rc;
 }
@@ -251,7 +252,9 @@ static int commit_write_temps(struct txn *t, int rc)
 		rc = inject_at("temp-files", d);
 	if (t->backed_up)
 		commit_step(&t->r, rc == 0, rc == 0 ? NULL : d->n ? d->v[d->n - 1].msg : NULL,
-			    _("write %zu files under temporary names"), p->nfiles + p->nrebuilt);
+			    ngettext("write %zu file under a temporary name",
+				     "write %zu files under temporary names", p->nfiles + p->nrebuilt),
+			    p->nfiles + p->nrebuilt);
 	return rc;
 }
 
