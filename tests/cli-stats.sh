@@ -58,6 +58,15 @@ run 0 stats johndoe@andromed.cloud --folders
 grep -Eq '^johndoe@andromed.cloud +2 +4 +7 ' "$tmp/out" || { echo "FAIL: text row"; cat "$tmp/out"; fail=1; }
 grep -Eq '^ +Sent +0 +0 +1 ' "$tmp/out" || { echo "FAIL: folder row"; cat "$tmp/out"; fail=1; }
 grep -Eq '^total \(1 ' "$tmp/out" || { echo "FAIL: totals row"; cat "$tmp/out"; fail=1; }
+# The columns line up by characters, not bytes: the folder "Éléments
+# envoyés" (3 two-byte letters) ends its TOTAL column where the others do.
+python3 - "$tmp/out" <<'PY' || { echo "FAIL: columns not aligned"; cat "$tmp/out"; fail=1; }
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+end = lines[0].index("TOTAL") + len("TOTAL") - 1
+bad = [l for l in lines[1:] if not (l[end].isdigit() and l[end + 1] == " ")]
+sys.exit(1 if bad or not any("ments envoy" in l for l in lines) else 0)
+PY
 
 # Sizes and quota shares as printf's %.1f/%.0f would write them (the table
 # puts them together by hand): rounding edges, ties to even, the units.

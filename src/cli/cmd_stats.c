@@ -288,11 +288,24 @@ static json_t *json_row(const struct row *r, const struct maildir_scan *s, bool 
 	return o;
 }
 
-/* s padded with spaces to width bytes, on the right (left-aligned) or on
- * the left, as printf's %-*s and %*s do. */
+/* Columns a UTF-8 text takes, counted as its characters (the labels are
+ * printable: an address's or a folder's odd bytes are escaped), so that
+ * "Éléments envoyés" or "total (7 boîtes mail)" line up as ASCII does. */
+static int text_cols(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* s padded with spaces to width columns, on the right (left-aligned) or on
+ * the left, as printf's %-*s and %*s do for ASCII. */
 static void add_padded(struct strbuf *out, const char *s, int width, bool left)
 {
-	size_t n = strlen(s), pad = width > 0 && (size_t)width > n ? (size_t)width - n : 0;
+	size_t n = strlen(s), cols = (size_t)text_cols(s);
+	size_t pad = width > 0 && (size_t)width > cols ? (size_t)width - cols : 0;
 	sb_grow(out, n + pad);
 	if (!left)
 		memset(out->buf + out->len, ' ', pad);
@@ -528,8 +541,7 @@ static size_t keep_over(struct row *rows, size_t n, const struct maildir_scan *s
 }
 
 /* A folder's line under its mailbox (--folders): its name decoded. */
-static void table_folder(struct strbuf *out, struct strbuf *name, const struct maildir_folder *f,
-			 int aw)
+static void folder_label(struct strbuf *name, const struct maildir_folder *f)
 {
 	sb_reset(name);
 	sb_adds(name, "  ");
@@ -537,8 +549,42 @@ static void table_folder(struct strbuf *out, struct strbuf *name, const struct m
 	maildir_mutf7_decode(f->name, &dec);
 	sb_add_printable(name, dec.buf, dec.len);
 	sb_free(&dec);
+}
+
+static void table_folder(struct strbuf *out, struct strbuf *name, const struct maildir_folder *f,
+			 int aw)
+{
+	folder_label(name, f);
 	table_counts(out, name->buf, f->counts.new_msgs, f->counts.unread, maildir_total(&f->counts),
 		     f->counts.bytes, "", aw);
+}
+
+/* The first column's width: the widest of its labels as shown (the
+ * heading, each address, each folder with --folders, the totals' label). */
+static int label_width(const struct row *rows, size_t n, const struct maildir_scan *s,
+		       bool folders, const char *total)
+{
+	int aw = text_cols(_("ADDRESS")), w;
+	if ((w = text_cols(total)) > aw)
+		aw = w;
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		sb_reset(&sb);
+		add_label(&sb, rows[i].b->address);
+		if ((w = text_cols(sb.buf)) > aw)
+			aw = w;
+		if (!folders || rows[i].id == SIZE_MAX)
+			continue;
+		for (size_t k = 1; k < maildir_box_folder_count(s, rows[i].id); k++) {
+			struct maildir_folder f;
+			maildir_box_folder(s, rows[i].id, k, &f);
+			folder_label(&sb, &f);
+			if ((w = text_cols(sb.buf)) > aw)
+				aw = w;
+		}
+	}
+	sb_free(&sb);
+	return aw;
 }
 
 /* The text table: a line per mailbox (and per folder with --folders),
@@ -555,10 +601,9 @@ static void print_table(const struct row *rows, size_t n, const struct maildir_s
 		tot.bytes = maildir_bytes_add(tot.bytes, rows[i].c.bytes);
 		tot_total += maildir_total(&rows[i].c);
 	}
-	int aw = (int)strlen(_("ADDRESS"));
-	for (size_t i = 0; i < n; i++)
-		if ((int)strlen(rows[i].b->address) > aw)
-			aw = (int)strlen(rows[i].b->address);
+	char label[64];
+	snprintf(label, sizeof label, ngettext("total (%zu mailbox)", "total (%zu mailboxes)", n), n);
+	int aw = label_width(rows, n, s, folders, label);
 	struct quota_words qw;
 	quota_words_init(&qw);
 	const char *mbox = _("(mbox, not scanned)"), *no_maildir = _("(no maildir yet)"),
@@ -594,8 +639,6 @@ static void print_table(const struct row *rows, size_t n, const struct maildir_s
 	}
 	sb_free(&sb);
 	sb_free(&name);
-	char label[64];
-	snprintf(label, sizeof label, ngettext("total (%zu mailbox)", "total (%zu mailboxes)", n), n);
 	table_counts(&out, label, tot.new_msgs, tot.unread, tot_total, tot.bytes, "", aw);
 	table_flush(&out, true);
 	sb_free(&out);
