@@ -103,6 +103,7 @@ UI_TESTS = \
 	tests/ui/sendas.sh \
 	tests/ui/limits.sh \
 	tests/ui/find.sh \
+	tests/ui/fit.sh \
 	tests/ui/forms.sh \
 	tests/ui/history.sh \
 	tests/ui/hostile.sh \

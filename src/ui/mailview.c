@@ -161,16 +161,21 @@ static void ml_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
 	char t[512];
 	struct strbuf folder = STRBUF_INIT;
 	ml_folder_name(M, &folder);
-	snprintf(t, sizeof t, _("%s: %s, %zu messages (%zu new, %zu unread)"), M->address,
-		 sb_str(&folder), M->n, M->nnew, M->nunread);
+	snprintf(t, sizeof t, ngettext("%s: %s, %zu message (%zu new, %zu unread)",
+				       "%s: %s, %zu messages (%zu new, %zu unread)", M->n),
+		 M->address, sb_str(&folder), M->n, M->nnew, M->nunread);
 	sb_free(&folder);
 	ui_fill(ui, y, x, w, ROLE_TITLE);
-	ui_text(ui, y, x + 1, w - 1, t, ROLE_TITLE);
+	/* The folder's number at the right; the title cut before it (with
+	 * its ellipsis), never written over. */
+	int fw = 0;
 	if (M->nfolders) {
 		char f[64];
 		snprintf(f, sizeof f, _("folder %zu/%zu (f)"), M->folder + 1, M->nfolders + 1);
-		ui_text_right(ui, y, x + w - 22, 21, f, ROLE_TITLE);
+		fw = ui_width(f);
+		ui_text_right(ui, y, x + w - fw - 1, fw, f, ROLE_TITLE);
 	}
+	ui_text(ui, y, x + 1, w - 1 - (fw ? fw + 3 : 0), t, ROLE_TITLE);
 	ui_fill(ui, y + 1, x, w, ROLE_TITLE);
 	ui_text(ui, y + 1, x + W_FLAG, W_DATE - 1, _("date"), ROLE_TITLE);
 	ui_text(ui, y + 1, x + W_FLAG + W_DATE, W_FROM - 1, _("from"), ROLE_TITLE);

@@ -345,14 +345,27 @@ static void draw_header(struct ui *ui)
 {
 	struct strbuf sb = STRBUF_INIT;
 	ui_fill(ui, 0, 0, ui->cols, ROLE_HEADER);
-	sb_addf(&sb, " vmailadm %s %s  %s %s  ", ui->g->dot, ui->host, _("config:"),
-		ui->config_name);
-	sb_addf(&sb, ngettext("%zu staged change", "%zu staged changes", ui->staged), ui->staged);
+	char count[96];
+	snprintf(count, sizeof count,
+		 ngettext("%zu staged change", "%zu staged changes", ui->staged), ui->staged);
+	const char *ro = !ui->readonly ? NULL
+			 : ui->unreadable ? _(" READ-ONLY: a file cannot be read ")
+					  : _(" READ-ONLY: the files are not writable ");
+	sb_addf(&sb, " vmailadm %s %s  %s ", ui->g->dot, ui->host, _("config:"));
+	/* A long configuration path gives way (its start cut, "…/dir/file")
+	 * before the count of staged changes and the read-only mark do. */
+	int room = ui->cols - ui_width(sb_str(&sb)) - 2 - ui_width(count) -
+		   (ro ? 2 + ui_width(ro) : 0);
+	const char *path = ui->config_name;
+	if (ui_width(path) > room && room > 1) {
+		while (*path && ui_width(path) > room - 1)
+			path += ui_fit(path, 1) ? ui_fit(path, 1) : 1;
+		sb_adds(&sb, ui->g->ellipsis);
+	}
+	sb_addf(&sb, "%s  %s", path, count);
 	int x = ui_text(ui, 0, 0, ui->cols, sb_str(&sb), ROLE_HEADER);
-	if (ui->readonly && x + 2 < ui->cols)
-		x += 2 + ui_text(ui, 0, x + 2, ui->cols - x - 2,
-				 ui->unreadable ? _(" READ-ONLY: a file cannot be read ")
-						: _(" READ-ONLY: the files are not writable "), ROLE_READONLY);
+	if (ro && x + 2 < ui->cols)
+		x += 2 + ui_text(ui, 0, x + 2, ui->cols - x - 2, ro, ROLE_READONLY);
 	/* What still runs in the background: the figures, lint's marks. */
 	struct strbuf busy = STRBUF_INIT;
 	if (live_scanning(ui->live))
@@ -365,6 +378,15 @@ static void draw_header(struct ui *ui)
 	sb_free(&sb);
 }
 
+/* The columns one entry of the key bar takes: its key, a blank, its label. */
+static int keybar_entry_width(const char *const *kb, size_t i)
+{
+	return ui_width(kb[i]) + 1 + ui_width(_(kb[i + 1]));
+}
+
+/* The key bar: each entry whole or not at all ("x E…" would promise a key
+ * it cannot name; F1 lists them all), and when not all fit, the way out
+ * ("q") kept at the end of those that do, in any language. */
 static void draw_keybar(struct ui *ui)
 {
 	int y = ui->rows - 1, x = 0;
@@ -375,11 +397,27 @@ static void draw_keybar(struct ui *ui)
 		keys_bar(ui->top->ops->keys, table_bar, sizeof table_bar / sizeof table_bar[0]);
 		kb = table_bar;
 	}
+	size_t qi = SIZE_MAX;
+	for (size_t i = 0; kb && kb[i] && kb[i + 1] && qi == SIZE_MAX; i += 2)
+		if (strcmp(kb[i], "q") == 0)
+			qi = i;
+	bool full = false;
 	for (size_t i = 0; kb && kb[i] && kb[i + 1] && x < ui->cols; i += 2) {
+		bool before_q = qi != SIZE_MAX && i < qi;
+		int need = (i > 0 ? 2 : 0) + keybar_entry_width(kb, i);
+		if (before_q)
+			need += 2 + keybar_entry_width(kb, qi);   /* room kept for q */
+		if (i > 0 && ((full && i != qi) || x + need > ui->cols)) {
+			full = true;
+			if (before_q)
+				continue;   /* on to the way out */
+			break;
+		}
+		if (i > 0)
+			x += 2;   /* the blanks between two entries (filled above) */
 		x += ui_label(ui, y, x, ui->cols - x, kb[i], ROLE_KEY);
 		x += ui_text(ui, y, x, ui->cols - x, " ", ROLE_KEYBAR);
 		x += ui_text(ui, y, x, ui->cols - x, _(kb[i + 1]), ROLE_KEYBAR);
-		x += ui_text(ui, y, x, ui->cols - x, "  ", ROLE_KEYBAR);
 	}
 }
 

@@ -24,7 +24,7 @@ expect "arrives while open"
 ok "new mail shows in the open list by itself"
 
 keys f
-expect "johndoe@andromed.cloud: Sent, 1 messages"
+expect "johndoe@andromed.cloud: Sent, 1 message (0 new, 0 unread)"
 expect "Re: Réunion décalée à jeudi 14h"
 keys Enter
 expect "Subject: Re: Réunion décalée à jeudi 14h"

@@ -15,7 +15,7 @@ expect_line " Domains (5)     mbx ali  new │ andromed.c…  new unread total  
 expect_re "^ andromed.cloud    5   5    8 │ Mailboxes \(5\)$"
 expect_re "│   johndoe +2 +3 +6 +3.9 KiB \[█░+\]$"
 expect "Mailbox       johndoe@andromed.cloud"
-expect_line "F1 Help  Enter Open  / Search  m New  a Add  d Del  e Edit  D Diff  q Quit  x E…"
+expect_line "F1 Help  Enter Open  / Search  m New  a Add  d Del  e Edit  D Diff  q Quit"
 [ "$(screen | wc -l)" -eq 24 ] || fail "the screen is not 24 lines"
 ok "80x24"
 

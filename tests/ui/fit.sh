@@ -1,0 +1,68 @@
+#!/bin/sh
+# Text at 80x24, in French (longer than English) and in English: wrapped or
+# left out whole, never cut mid-word where that hides what a key does or
+# says more than happened. The header keeps its count of staged changes
+# (the configuration's path cut from its start instead); every key bar
+# shows whole entries only and keeps its way out (q); the help wraps a key's line instead of cutting it; the
+# message list's title stops before its folder number instead of being
+# written over.
+. "${top_srcdir:-.}/tests/ui/lib.sh"
+mkdir -p "$WORK/locale/fr/LC_MESSAGES"
+msgfmt -o "$WORK/locale/fr/LC_MESSAGES/vmailadm.mo" "$top_srcdir/po/fr.po" || fail "msgfmt"
+make_demo
+
+bar() { screen | tail -n 1 | sed 's/[[:space:]]*$//'; }
+# bar_whole WAY_OUT: the key bar has no cut entry and ends with WAY_OUT.
+bar_whole() {
+	deadline=$(($(now_ms) + 3000))
+	while :; do
+		b=$(bar)
+		case $b in *…*) ;; *"$1") return 0 ;; esac
+		[ "$(now_ms)" -ge "$deadline" ] && fail "key bar '$b': cut, or not ending with '$1'"
+		sleep 0.05
+	done
+}
+
+start_ui 80 24 LANGUAGE=fr LC_ALL=C.UTF-8 VMAILADM_LOCALEDIR="$WORK/locale"
+expect "Domaines (5)"
+bar_whole "q Fin"
+# The header: the configuration's path gives way to the staged count.
+expect_re "^ vmailadm .*  config : …?[^ ]*vmailadm.yaml  0 modification en attente$"
+keys w
+expect "File d'attente"
+bar_whole "q Retour"
+keys q
+expect "Domaines (5)"
+keys Tab j j j Enter
+expect "johndoe@andromed.cloud : INBOX, 5 messages"
+bar_whole "q Retour"
+expect_re "^ johndoe@andromed.cloud : INBOX, 5 messages .*…  dossier 1/2 \(f\)$"
+check_width
+ok "French: the bars whole with their way out, the list's title cut before its folder number"
+
+keys q
+expect "Domaines (5)"
+keys F1
+expect "Aide : toutes les touches"
+# "volet suivant / précédent (domaines, entrées, détails)" is longer than
+# the 53 columns left for it: its end on a line of its own.
+expect_re "^   Tab  S-Tab +volet suivant / précédent \(domaines, entrées,$"
+expect_re "^ {27}détails\)$"
+screen | sed 1d | grep -q "…" && fail "a line of the help is cut"
+check_width
+ok "French: the help wraps its lines"
+
+keys q q
+expect_quit 0
+
+start_ui 80 24
+expect "Domains (5)"
+bar_whole "q Quit"
+keys F1
+expect "Help: every key"
+screen | sed 1d | grep -q "…" && fail "a line of the help is cut"
+keys q q
+expect_quit 0
+ok "English: the bar whole, the help wrapped"
+
+exit $FAILS
