@@ -124,8 +124,11 @@ static void build_preview(struct diffview *D)
 	struct strbuf diff = STRBUF_INIT, acts = STRBUF_INIT;
 	plan_diff(p, &diff);
 	plan_describe_actions(p, ui->cfg, &acts);
-	add_str(D, ROLE_SECTION, ngettext("The file that changes", "The files that change",
-					  p->nfiles));
+	/* No heading over no file (a map rebuilt from its source as it is):
+	 * it would say that a file changes. */
+	if (p->nfiles)
+		add_str(D, ROLE_SECTION, ngettext("The file that changes", "The files that change",
+						  p->nfiles));
 	for (size_t i = 0; i < p->nfiles; i++) {
 		struct strbuf t = STRBUF_INIT;
 		sb_addf(&t, "  %s%s", p->files[i]->path,
@@ -133,11 +136,15 @@ static void build_preview(struct diffview *D)
 		add_str(D, ROLE_TITLE, sb_str(&t));
 		sb_free(&t);
 	}
-	add_str(D, ROLE_NORMAL, "");
-	add_text(D, sb_str(&diff), true);
-	if (acts.len) {
+	if (p->nfiles) {
 		add_str(D, ROLE_NORMAL, "");
-		add_str(D, ROLE_SECTION, _("The commit also does"));
+		add_text(D, sb_str(&diff), true);
+	}
+	if (acts.len) {
+		if (p->nfiles)
+			add_str(D, ROLE_NORMAL, "");
+		add_str(D, ROLE_SECTION, p->nfiles ? _("The commit also does")
+				       : _("No file changes; the commit does"));
 		add_text(D, sb_str(&acts), false);
 	}
 	sb_free(&diff);

@@ -405,7 +405,10 @@ static bool dialog_key(struct screen *s, struct ui *ui, ui_key k)
 static const char *const *dialog_keybar(struct screen *s)
 {
 	struct dialog *dl = (struct dialog *)s;
-	static const char *const note_kb[] = { "any key", N_("Close"), NULL };
+	/* "any key" is words, not a key's name: translated (the bar draws
+	 * key names as they are). */
+	static const char *note_kb[] = { NULL, N_("Close"), NULL };
+	note_kb[0] = _("any key");
 	return dl->choices ? dl->choices : note_kb;
 }
 

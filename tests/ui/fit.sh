@@ -5,7 +5,8 @@
 # (the configuration's path cut from its start instead); every key bar
 # shows whole entries only and keeps its way out (q); the help wraps a key's line instead of cutting it; the
 # message list's title stops before its folder number instead of being
-# written over.
+# written over; a read-once note's key bar is French too; the preview of a
+# map rebuilt from an unchanged source has no "file that changes" heading.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 mkdir -p "$WORK/locale/fr/LC_MESSAGES"
 msgfmt -o "$WORK/locale/fr/LC_MESSAGES/vmailadm.mo" "$top_srcdir/po/fr.po" || fail "msgfmt"
@@ -52,8 +53,27 @@ screen | sed 1d | grep -q "…" && fail "a line of the help is cut"
 check_width
 ok "French: the help wraps its lines"
 
-keys q q
+keys q
+expect "Domaines (5)"
+keys p g
+expect "Mot de passe généré"
+bar_whole "toute touche Fermer"
+keys Enter u
+expect "0 modification en attente"
+ok "French: a note's key bar"
+
+keys '!'
+expect "Problèmes ("
+keys f
+expect "1 modification en attente"
+keys D
+expect "Aperçu des modifications en attente"
+expect "reconstruire la table hash:"
+refute "Le fichier modifié"
+expect "Aucun fichier ne change ; la validation effectue"
+keys q u q
 expect_quit 0
+ok "French: a map rebuild's preview names no changed file"
 
 start_ui 80 24
 expect "Domains (5)"
