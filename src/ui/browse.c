@@ -19,6 +19,25 @@ static void browse_pane_title(struct ui *ui, int y, int x, int w, const char *ti
 	ui_text(ui, y, x + 1, w - 1, title, focused ? ROLE_SELECTION : ROLE_TITLE);
 }
 
+/* t made to fit room columns, its count kept: "Domains (12)" becomes
+ * "Doma… (12)" (the word cut before " (", in any language that ends the
+ * title with it), not "Domains (1" run into the column headings. */
+static void title_fit_count(struct ui *ui, char *t, size_t size, int room)
+{
+	if (room < 1 || ui_width(t) <= room)
+		return;
+	char *paren = strrchr(t, '(');
+	if (!paren || paren == t || paren[-1] != ' ')
+		return;
+	int word = room - ui_width(paren - 1) - ui_width(ui->g->ellipsis);
+	if (word < 1)
+		return;
+	char *tail = xstrdup(paren - 1);
+	size_t keep = ui_fit(t, word);
+	snprintf(t + keep, size - keep, "%s%s", ui->g->ellipsis, tail);
+	free(tail);
+}
+
 /* The mailbox column headings over their columns; the sorted one (s)
  * stands out, with an arrow for its direction. */
 static void browse_headings(struct browse *B, struct ui *ui, int y, int cx)
@@ -68,13 +87,15 @@ static void browse_draw(struct screen *s, struct ui *ui, int y, int x, int h, in
 	int th = h - 2 - eh;
 
 	/* domains */
-	snprintf(t, sizeof t, _("Domains (%zu)"), B->ndvis);
-	browse_pane_title(ui, y, x, dw, t, B->focus == PANE_DOMAINS);
 	B->qwait = false;
 	for (size_t i = 0; i < B->ndvis && !B->qwait; i++) {
 		const struct dent *e = &B->dents[B->dvis[i]];
 		B->qwait = qstate_domain(ui, (e->d ? e->d : e->old)->name) > 0;
 	}
+	snprintf(t, sizeof t, _("Domains (%zu)"), B->ndvis);
+	if (dw > 20)   /* the title ends a blank before the column headings */
+		title_fit_count(ui, t, sizeof t, dw - (B->qwait ? 18 : 13) - 2);
+	browse_pane_title(ui, y, x, dw, t, B->focus == PANE_DOMAINS);
 	if (dw > 20) {
 		if (B->qwait)
 			ui_text_right(ui, y, x + dw - 18, 4, _("wait"), ROLE_TITLE);

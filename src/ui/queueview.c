@@ -201,10 +201,21 @@ static void qv_draw_title(struct qview *V, struct ui *ui, int y, int x, int w)
 			 s->source == QUEUE_FROM_FILES ? _("from the files") : _("via postqueue"));
 	else
 		snprintf(how, sizeof how, "%s", fresh);
-	int hw = ui_width(how);
+	/* The count comes first: where both do not fit, "from the files"
+	 * gives way, then the freshness. */
+	int hw = ui_width(how), tw = ui_width(t);
+	if (tw + 3 + hw > w - 1) {
+		snprintf(how, sizeof how, "%s", fresh);
+		hw = ui_width(how);
+		if (tw + 3 + hw > w - 1) {
+			hw = 0;
+			how[0] = 0;
+		}
+	}
 	ui_fill(ui, y, x, w, ROLE_TITLE);
-	ui_text(ui, y, x + 1, w - hw - 3, t, ROLE_TITLE);
-	ui_text_right(ui, y, x + w - hw - 1, hw, how, ROLE_TITLE);
+	ui_text(ui, y, x + 1, hw ? w - hw - 3 : w - 1, t, ROLE_TITLE);
+	if (hw)
+		ui_text_right(ui, y, x + w - hw - 1, hw, how, ROLE_TITLE);
 }
 
 static void qv_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)

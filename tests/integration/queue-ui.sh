@@ -5,7 +5,8 @@
 # pane counts what waits for each hosted domain, w lists both messages with
 # their reasons, the filter narrows them, h / u / d hold, release and
 # delete (after a question) in the real queue, a message sent while the
-# view is open appears by itself, Enter shows a message and f flushes.
+# view is open appears by itself, Enter shows a message and f flushes;
+# then the titles at 80x24 in French.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${VMAILADM:=./vmailadm}"
@@ -127,4 +128,22 @@ keys q
 expect "Domains (2)"
 keys q
 expect_quit
+
+# At 80x24 in French (longer words): the domains pane's title keeps its
+# count a blank before the wait column ("Domaines (2att." ran into it),
+# and the queue's title keeps its count of messages ("2 mes…") before
+# saying where the listing came from.
+mkdir -p "$WORK/locale/fr/LC_MESSAGES"
+msgfmt -o "$WORK/locale/fr/LC_MESSAGES/vmailadm.mo" "$top_srcdir/po/fr.po" || fail "msgfmt"
+# f delivered johndoe's message (defer_transports): one more for him.
+smtp_send alice@sandbox.test johndoe@andromed.cloud "held back again" >/dev/null || fail "send to johndoe"
+id_to johndoe@andromed.cloud >/dev/null || fail "no deferred message to johndoe@andromed.cloud"
+start_ui 80 24 LANGUAGE=fr LC_ALL=C.UTF-8 VMAILADM_LOCALEDIR="$WORK/locale"
+expect_re "^ Domai[^ ]* \(2\) att\. bal ali nouv │" 5000
+keys w
+expect_re "^ File d'attente de [^ ]+ : [0-9]+ messages, [^ ]+ [KMG]?i?B +en direct" 5000
+check_width
+keys q q
+expect_quit
+ok "French at 80x24: the domains' count and the queue's count kept"
 [ "$FAILS" -eq 0 ]
