@@ -55,4 +55,14 @@ grep -q 'Serveur de démonstration créé dans' "$tmp/demo.out" || no "demo outp
 grep -Eq '[0-9]+ domaines?, [0-9]+ boîtes? mail, ' "$tmp/demo.out" || no "demo counts not French"
 grep -Eq '(^|[^0-9])[2-9][0-9]* domaine,|(^|[^0-9])1 domaines' "$tmp/demo.out" && no "wrong plural"
 
+# The exercises: the list's step counts in one column whatever the
+# title's accents ("Première boîte virtuelle"), and "0 étape faite" (0 and
+# 1 are singular in French).
+fr -c "$tmp/demo/vmailadm.yaml" exercise >"$tmp/ex" 2>&1
+[ "$(sed 's/[0-9]*\/[0-9]*$//' "$tmp/ex" | while IFS= read -r l; do printf '%s' "$l" | LC_ALL=C.UTF-8 wc -m; done | sort -u | wc -l)" -eq 1 ] \
+	|| no "exercise list: the counts are not in one column: $(cat "$tmp/ex")"
+grep -q 'Première boîte virtuelle' "$tmp/ex" || no "exercise list not French: $(cat "$tmp/ex")"
+fr -c "$tmp/demo/vmailadm.yaml" exercise 1 >"$tmp/ex" 2>&1
+grep -q '^0 étape faite sur 6$' "$tmp/ex" || no "exercise 1: no '0 étape faite sur 6': $(tail -n 1 "$tmp/ex")"
+
 exit $fail

@@ -32,5 +32,9 @@ char *sb_detach_fit(struct strbuf *sb);
 /* Append s with control bytes and invalid UTF-8 escaped (\x1b, \n …), so a
  * string from mail or a file can be printed or drawn safely (Postfix printable()). */
 void sb_add_printable(struct strbuf *sb, const char *s, size_t len);
+/* The columns a UTF-8 text takes, counted as its characters: the tables of
+ * the command line line up their columns by it (what sb_add_printable
+ * gives has no control bytes; none of the program's texts is wide). */
+size_t utf8_columns(const char *s);
 
 #endif

@@ -19,6 +19,7 @@
 #include "vmailadm/exercise.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
+#include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
 /* $XDG_DATA_HOME/vmailadm/exercises, else ~/.local/share/...; NULL when
@@ -126,6 +127,21 @@ static const char *state_label(enum exercise_state s)
 	}
 }
 
+/* A line of the list: the titles padded to the widest one's columns (not
+ * bytes: "Première boîte virtuelle"), then the steps done. */
+static void exercise_list_line(const struct exercise *x, size_t done)
+{
+	size_t tw = 0;
+	for (int n = 1; n <= (int)exercise_count(); n++) {
+		size_t c = utf8_columns(_(exercise_get(n)->title));
+		if (c > tw)
+			tw = c;
+	}
+	const char *t = _(x->title);
+	printf("  %d  %s%*s %zu/%zu\n", x->number, t, (int)(tw - utf8_columns(t)), "", done,
+	       x->nsteps);
+}
+
 static void exercise_print(const struct exercise *x, const struct exercise_result *r, size_t done)
 {
 	printf(_("Exercise %d: %s\n"), x->number, _(x->title));
@@ -135,7 +151,9 @@ static void exercise_print(const struct exercise *x, const struct exercise_resul
 		if (r[i].why && *r[i].why)
 			printf("        %s\n", r[i].why);
 	}
-	printf(_("\n%zu of %zu steps done\n"), done, x->nsteps);
+	/* The count done rules the plural (French "1 étape faite sur 6"). */
+	printf(ngettext("\n%zu of %zu steps done\n", "\n%zu of %zu steps done\n", done), done,
+	       x->nsteps);
 }
 
 static int run(struct cli *cli, struct config *cfg, int number, bool json)
@@ -163,7 +181,7 @@ static int run(struct cli *cli, struct config *cfg, int number, bool json)
 		else if (number)
 			exercise_print(x, res, done);
 		else
-			printf("  %d  %-34s %zu/%zu\n", x->number, _(x->title), done, x->nsteps);
+			exercise_list_line(x, done);
 		exercise_results_free(res, x->nsteps);
 		free(res);
 	}

@@ -39,17 +39,6 @@ static void tout_init(struct table_out *t, size_t ncols)
 	t->width = xcalloc(ncols, sizeof *t->width);
 }
 
-/* Display width of a UTF-8 string in columns, approximated as its number of
- * code points (the printable form has no control bytes). */
-static size_t text_width(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
 static void tout_row(struct table_out *t, const char *const *cols)
 {
 	xgrow(&t->cells, &t->cap, (t->nrows + 1) * t->ncols, sizeof *t->cells);
@@ -60,7 +49,7 @@ static void tout_row(struct table_out *t, const char *const *cols)
 		char *cell = sb_detach(&sb);
 		if (!cell)
 			cell = xstrdup("");
-		size_t wd = text_width(cell);
+		size_t wd = utf8_columns(cell);
 		if (wd > t->width[c])
 			t->width[c] = wd;
 		t->cells[t->nrows * t->ncols + c] = cell;
@@ -76,7 +65,7 @@ static void tout_print(struct table_out *t, FILE *fp)
 			bool last = c + 1 == t->ncols;
 			fputs(cell, fp);
 			if (!last)
-				for (size_t k = text_width(cell); k < t->width[c] + 2; k++)
+				for (size_t k = utf8_columns(cell); k < t->width[c] + 2; k++)
 					fputc(' ', fp);
 		}
 		fputc('\n', fp);

@@ -288,23 +288,12 @@ static json_t *json_row(const struct row *r, const struct maildir_scan *s, bool 
 	return o;
 }
 
-/* Columns a UTF-8 text takes, counted as its characters (the labels are
- * printable: an address's or a folder's odd bytes are escaped), so that
- * "Éléments envoyés" or "total (7 boîtes mail)" line up as ASCII does. */
-static int text_cols(const char *s)
-{
-	int n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
-/* s padded with spaces to width columns, on the right (left-aligned) or on
- * the left, as printf's %-*s and %*s do for ASCII. */
+/* s padded with spaces to width columns (utf8_columns: "Éléments envoyés"
+ * or "total (7 boîtes mail)" line up as ASCII does), on the right
+ * (left-aligned) or on the left, as printf's %-*s and %*s do for ASCII. */
 static void add_padded(struct strbuf *out, const char *s, int width, bool left)
 {
-	size_t n = strlen(s), cols = (size_t)text_cols(s);
+	size_t n = strlen(s), cols = utf8_columns(s);
 	size_t pad = width > 0 && (size_t)width > cols ? (size_t)width - cols : 0;
 	sb_grow(out, n + pad);
 	if (!left)
@@ -564,14 +553,14 @@ static void table_folder(struct strbuf *out, struct strbuf *name, const struct m
 static int label_width(const struct row *rows, size_t n, const struct maildir_scan *s,
 		       bool folders, const char *total)
 {
-	int aw = text_cols(_("ADDRESS")), w;
-	if ((w = text_cols(total)) > aw)
+	int aw = (int)utf8_columns(_("ADDRESS")), w;
+	if ((w = (int)utf8_columns(total)) > aw)
 		aw = w;
 	struct strbuf sb = STRBUF_INIT;
 	for (size_t i = 0; i < n; i++) {
 		sb_reset(&sb);
 		add_label(&sb, rows[i].b->address);
-		if ((w = text_cols(sb.buf)) > aw)
+		if ((w = (int)utf8_columns(sb.buf)) > aw)
 			aw = w;
 		if (!folders || rows[i].id == SIZE_MAX)
 			continue;
@@ -579,7 +568,7 @@ static int label_width(const struct row *rows, size_t n, const struct maildir_sc
 			struct maildir_folder f;
 			maildir_box_folder(s, rows[i].id, k, &f);
 			folder_label(&sb, &f);
-			if ((w = text_cols(sb.buf)) > aw)
+			if ((w = (int)utf8_columns(sb.buf)) > aw)
 				aw = w;
 		}
 	}

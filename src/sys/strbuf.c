@@ -197,3 +197,12 @@ void sb_add_printable(struct strbuf *sb, const char *s, size_t len)
 		i += n;
 	}
 }
+
+size_t utf8_columns(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
