@@ -1,7 +1,8 @@
 #!/bin/sh
 # `vmailadm demo DIR`: the tree it makes (files, Maildirs, hashes that verify,
-# owners), the refusal of a non-empty DIR, what --force replaces and what it
-# leaves alone, the directories it never touches, and the demo as seen by
+# owners; the queue and the mail log in the tree), the refusal of a non-empty
+# DIR, what --force replaces and what it leaves alone, the directories it
+# never touches, and the demo as seen by
 # `vmailadm list mailboxes --json` (exactly the seven mailboxes).
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -26,6 +27,18 @@ grep -q "^virtual_alias_maps = hash:$d/etc/postfix/virtual_alias\$" "$mc" || no 
 grep -q "^virtual_mailbox_domains = hash:$d/etc/postfix/virtual_domains\$" "$mc" || no "domains as hash:"
 grep -q '^virtual_mailbox_limit' "$mc" && no "virtual_mailbox_limit is not a quota"
 grep -q "^alias_maps = hash:$d/etc/aliases\$" "$mc" || no "alias_maps"
+# The queue and the mail log are the tree's too: the queue view, queue
+# actions and maillog never read (nor act on) the host's Postfix.
+grep -q "^queue_directory = $d/spool\$" "$mc" || no "queue_directory"
+grep -q "^maillog_file = $d/log/postfix.log\$" "$mc" || no "maillog_file"
+grep -q "^maillog_file_prefixes = $d/log\$" "$mc" || no "maillog_file_prefixes"
+"$VMAILADM" -c "$d/vmailadm.yaml" maillog johndoe@andromed.cloud >"$tmp/out" 2>&1
+grep -qF "$d/log/postfix.log" "$tmp/out" || no "maillog on the demo reads elsewhere: $(cat "$tmp/out")"
+if command -v postqueue >/dev/null 2>&1 || [ -x /usr/sbin/postqueue ]; then
+	PATH=$PATH:/usr/sbin "$VMAILADM" -c "$d/vmailadm.yaml" queue list >"$tmp/out" 2>&1 &&
+		no "queue list on a demo no Postfix runs on: $(cat "$tmp/out")"
+	grep -qF "$d/spool" "$tmp/out" || no "queue list on the demo reads elsewhere: $(cat "$tmp/out")"
+fi
 # No catch-all, and the tables are what the course has (corrected).
 grep -q '^@' "$d/etc/postfix/virtual_alias" "$d/etc/postfix/vmailbox" && no "a catch-all in the demo"
 [ "$(grep -c '^[a-z]' "$d/etc/postfix/vmailbox")" -eq 7 ] || no "7 vmailbox entries"
