@@ -4,7 +4,8 @@
 # log written here. equipe@ goes to johndoe and janedoe, and the log says
 # so: they agree (exit 0). The log's last message to contact@ went to
 # someone else (a map changed since): they differ (exit 1), each side
-# marked with why, in text and JSON. A domain cannot be traced (exit 2).
+# marked with why, in text and JSON. A domain cannot be traced (exit 2);
+# a log that cannot be read prints no JSON (exit 2).
 . "${top_srcdir:-.}/tests/lib.sh"
 
 d="$tmp/demo"
@@ -70,5 +71,13 @@ v maillog @andromed.cloud --trace --file "$log" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 2 ] || no "maillog @domain --trace: exit $rc, expected 2"
 grep -q -- "--trace follows one address, not a domain" "$tmp/err" || no "maillog @domain --trace: $(cat "$tmp/err")"
+
+# A log that cannot be read: exit 2, the error on stderr and nothing on
+# stdout (doc/json.md), not "[]", which a script reads as "no mail".
+v maillog equipe@andromed.cloud --json --file "$tmp/no-such.log" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || no "maillog --json on a missing log: exit $rc, expected 2"
+[ -s "$tmp/out" ] && no "maillog --json on a missing log printed: $(cat "$tmp/out")"
+grep -q "no-such.log" "$tmp/err" || no "maillog --json on a missing log: no error naming it: $(cat "$tmp/err")"
 
 exit $fail

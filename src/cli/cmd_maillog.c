@@ -147,7 +147,9 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 		maillog_free(&m);
 		return EXIT_USAGE;
 	}
-	if (json) {
+	/* No log read at all is an error (exit 2), and then nothing is
+	 * printed on stdout (doc/json.md): "[]" would read as "no mail". */
+	if (json && !(rc < 0 && n == 0)) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, record_json(&v[i]));
@@ -161,7 +163,7 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 			arr = o;
 		}
 		cli_json_print(arr);
-	} else {
+	} else if (!json) {
 		struct strbuf sb = STRBUF_INIT;
 		if (traced) {
 			tracecmp_format(&c, q.address, true, &sb); /* "≠": asciiout.c writes "!=" */
