@@ -68,6 +68,13 @@ expect 0 import --csv --help
 out_has "^  --allow-weak "
 expect 0 mailbox --help
 out_has "^  mailbox passwd ADDRESS "
+# list domains takes no "sysaliases" word (list's own help named it as if
+# it did); rollback says what --force does.
+expect 0 list domains --help
+grep -q "sysaliases" "$tmp/out" && no "list domains --help names sysaliases: $(cat "$tmp/out")"
+out_has "^  DOMAIN "
+expect 0 rollback --help
+out_has "^  --force "
 for sub in "import --csv" "trace x@y.example"; do
 	# shellcheck disable=SC2086
 	expect 0 $sub --help

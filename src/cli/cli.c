@@ -71,8 +71,8 @@ static const struct cli_command commands[] = {
 	     "  --quiet   print nothing when there is no problem\n"
 	     "Exit status: 0 no problem, 1 problems found, 2 usage.\n") },
 	{ "list", cmd_list, N_("list domains|mailboxes|aliases|catchalls|sysaliases [DOMAIN] [--json]"),
-	  N_("  sysaliases  the system aliases of /etc/aliases (root, postmaster ...)\n"
-	     "  DOMAIN      only the entries of this hosted domain\n") },
+	  N_("  DOMAIN  only the entries of this hosted domain\n"
+	     "  --json  as JSON (doc/json.md)\n") },
 	{ "log", cmd_log, N_("log [--limit N] [--json] the audit trail of commits"),
 	  N_("  -n, --limit N  the last N commits (default 20, 0 for all)\n") },
 	{ "mailbox", cmd_edit, N_("mailbox add|del|passwd|quota|rename ADDRESS [...]"), NULL },
@@ -97,7 +97,11 @@ static const struct cli_command commands[] = {
 	     "  --json           as JSON (doc/json.md)\n"
 	     "Exit status: 0 done, 1 an id not in the queue or nothing deleted,\n"
 	     "2 usage or failure.\n") },
-	{ "rollback", cmd_rollback, N_("rollback [ID] [--dry-run] [--force]  undo a commit as a new one"), NULL },
+	{ "rollback", cmd_rollback, N_("rollback [ID] [--dry-run] [--force]  undo a commit as a new one"),
+	  N_("The files the commit ID (the last one by default) rewrote go back to their\n"
+	     "backups, its archived maildirs move back; the diff is shown first.\n"
+	     "  --force  also put back a file that changed since that commit (its later\n"
+	     "           changes are lost; else the rollback is refused, naming it)\n") },
 	{ "sendas", cmd_sendas, N_("sendas allow|deny|list|enable|disable [ADDRESS [LOGIN...]]  who may send as\n"
 				   "                          which address (smtpd_sender_login_maps)"),
 	  N_("The sender login map: each mailbox owns its address, each alias is owned\n"
