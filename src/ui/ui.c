@@ -366,13 +366,16 @@ static void draw_header(struct ui *ui)
 	int x = ui_text(ui, 0, 0, ui->cols, sb_str(&sb), ROLE_HEADER);
 	if (ro && x + 2 < ui->cols)
 		x += 2 + ui_text(ui, 0, x + 2, ui->cols - x - 2, ro, ROLE_READONLY);
-	/* What still runs in the background: the figures, lint's marks. */
+	/* What still runs in the background: the figures, lint's marks; each
+	 * said whole where it fits ("lint runni…" was cut mid-word). */
 	struct strbuf busy = STRBUF_INIT;
-	if (live_scanning(ui->live))
-		sb_adds(&busy, _("scanning Maildirs..."));
-	if (lintmark_running(ui))
-		sb_addf(&busy, "%s%s", busy.len ? "  " : "", _("lint running..."));
-	if (busy.len && x + 2 < ui->cols)
+	const char *what[2] = { live_scanning(ui->live) ? _("scanning Maildirs...") : NULL,
+				lintmark_running(ui) ? _("lint running...") : NULL };
+	for (int i = 0; i < 2; i++)
+		if (what[i] && x + 3 + (busy.len ? ui_width(sb_str(&busy)) + 2 : 0) +
+				       ui_width(what[i]) <= ui->cols)
+			sb_addf(&busy, "%s%s", busy.len ? "  " : "", what[i]);
+	if (busy.len)
 		ui_text_right(ui, 0, x + 2, ui->cols - x - 3, sb_str(&busy), ROLE_HEADER);
 	sb_free(&busy);
 	sb_free(&sb);

@@ -75,14 +75,19 @@ keys q u q
 expect_quit 0
 ok "French: a map rebuild's preview names no changed file"
 
-start_ui 80 24
+# While lint runs (held by its gate), the header says so whole or not at
+# all ("lint runni…").
+start_ui 80 24 "VMAILADM_LINT_GATE=$WORK/lint-gate"
 expect "Domains (5)"
+expect_re "^ vmailadm .*0 staged changes( +lint running\.\.\.)?$"
 bar_whole "q Quit"
 keys F1
 expect "Help: every key"
 screen | sed 1d | grep -q "…" && fail "a line of the help is cut"
-keys q q
+keys q
+touch "$WORK/lint-gate"
+keys q
 expect_quit 0
-ok "English: the bar whole, the help wrapped"
+ok "English: the header's busy mark, the bar whole, the help wrapped"
 
 exit $FAILS
