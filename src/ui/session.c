@@ -91,7 +91,7 @@ static size_t session_pending(const struct ui *ui, struct strbuf *list)
 }
 
 static const char *const session_restore_choices[] = {
-	"y", N_("Restore"), "n", N_("Discard them"), "Esc", N_("Ask again next time"), NULL,
+	"y", N_("Restore"), "n", N_("Discard"), "Esc", N_("Ask again next time"), NULL,
 };
 
 static void session_restore_answer(struct ui *ui, void *ctx, int key)
@@ -143,7 +143,7 @@ void session_offer(struct ui *ui)
 	sb_addf(&text, ngettext("%zu staged change from an earlier session:\n",
 				"%zu staged changes from an earlier session:\n", n), n);
 	sb_adds(&text, sb_str(&list));
-	sb_adds(&text, _("Restore them? y/n"));
+	sb_adds(&text, ngettext("Restore it? y/n", "Restore them? y/n", n));
 	ui_push(ui, form_ask_create(ui, _("Staged changes"), sb_str(&text), session_restore_choices,
 				    session_restore_answer, NULL, NULL));
 	sb_free(&list);

@@ -213,7 +213,7 @@ ok "SIGHUP saved the staged change"
 start_ui 100 30 NO_COLOR=1
 expect "1 staged change from an earlier session:"
 expect "  alias del webmaster@andromed.cloud"
-expect "Restore them? y/n"
+expect "Restore it? y/n"
 keys y
 expect "restored 1 staged change"
 expect " 1 staged change"

@@ -84,7 +84,7 @@ VMAILADM=$WORK/setsid-vmailadm
 start_ui 100 30
 expect "1 staged change from an earlier session:"
 keys n
-wait_gone "Restore them?" || fail "n did not discard the saved change"
+wait_gone "Restore it?" || fail "n did not discard the saved change"
 stage_alias team4
 pid=$(pid_of_ui)
 [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ] || fail "setsid: $pid leads no session"
