@@ -23,11 +23,20 @@ struct dline {
 
 enum dv_state { DV_PREVIEW, DV_COMMITTING, DV_DONE_OK, DV_DONE_FAIL };
 
+/* A row on the screen: a piece of a line, which wraps instead of being cut
+ * (a long alias's targets, a path: the preview shows what is committed). */
+struct drow {
+	size_t line, off, len;
+};
+
 struct diffview {
 	struct screen s;
 	struct ui *ui;
 	struct dline *v;
 	size_t n, cap;
+	struct drow *rows;
+	size_t nrows, rows_cap, rows_n;   /* rows_n: lines they were made from */
+	int rows_w;                       /* and the width, 0: none yet */
 	struct list list;
 	enum dv_state state;
 	bool quit_after;
@@ -67,6 +76,7 @@ static void clear_lines(struct diffview *D)
 	for (size_t i = 0; i < D->n; i++)
 		free(D->v[i].text);
 	D->n = 0;
+	D->rows_w = 0;   /* the rows are made again */
 	D->list.top = D->list.sel = 0;
 }
 
@@ -153,15 +163,52 @@ static void build_preview(struct diffview *D)
 	staged_view_changed(ui);
 }
 
+/* The rows for a text w columns wide (each line cut into pieces of w - 1
+ * columns, on character boundaries), made again when the width or the
+ * lines changed. */
+static void dv_rows(struct diffview *D, int w)
+{
+	if (w == D->rows_w && D->n == D->rows_n)
+		return;
+	D->nrows = 0;
+	D->rows_w = w;
+	D->rows_n = D->n;
+	int cols = w - 1 > 8 ? w - 1 : 8;
+	for (size_t i = 0; i < D->n; i++) {
+		const char *t = D->v[i].text;
+		size_t len = strlen(t), off = 0;
+		do {
+			size_t fit = ui_fit(t + off, cols);
+			if (fit == 0 && off < len)
+				fit = 1;
+			xgrow(&D->rows, &D->rows_cap, D->nrows + 1, sizeof *D->rows);
+			D->rows[D->nrows++] = (struct drow){ i, off, fit };
+			off += fit;
+		} while (off < len);
+	}
+}
+
+/* The rows at the width of the last draw (the screen's before the first). */
+static size_t dv_nrows(struct diffview *D)
+{
+	dv_rows(D, D->rows_w ? D->rows_w : D->ui->cols);
+	return D->nrows;
+}
+
 static size_t dv_count(void *arg)
 {
-	return ((struct diffview *)arg)->n;
+	return dv_nrows(arg);
 }
 
 static void dv_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 {
 	struct diffview *D = arg;
-	ui_text(ui, y, x + 1, w - 1, D->v[i].text, D->v[i].role);
+	const struct drow *r = &D->rows[i];
+	char *piece = xmemdup0(D->v[r->line].text + r->off, r->len);
+	if (r->off)   /* a line's continuation, marked in the margin */
+		ui_text(ui, y, x, 1, ui->g->ellipsis, ROLE_DIM);
+	ui_text(ui, y, x + 1, w - 1, piece, D->v[r->line].role);
+	free(piece);
 }
 
 static bool dv_selectable(void *arg, size_t i)
@@ -189,13 +236,14 @@ static void dv_draw(struct screen *s, struct ui *ui, int y, int x, int h, int w)
 	}
 	ui_fill(ui, y, x, w, ROLE_TITLE);
 	ui_text(ui, y, x + 1, w - 1, title, ROLE_TITLE);
+	dv_rows(D, w);
 	list_draw(&D->list, ui, y + 1, x, h - 1, w, -1);
 }
 
 static void scroll_end(struct diffview *D)
 {
-	size_t h = (size_t)(D->list.height > 0 ? D->list.height : 1);
-	D->list.top = D->n > h ? D->n - h : 0;
+	size_t h = (size_t)(D->list.height > 0 ? D->list.height : 1), n = dv_nrows(D);
+	D->list.top = n > h ? n - h : 0;
 	D->list.sel = D->list.top;
 }
 
@@ -285,7 +333,7 @@ static bool dv_k_back(struct screen *s, struct ui *ui, ui_key k)
 {
 	struct diffview *D = (struct diffview *)s;
 	if ((k == '\r' || k == '\n') && D->state < DV_DONE_OK)
-		return list_scroll(&D->list, D->n, k);   /* in the preview Enter scrolls */
+		return list_scroll(&D->list, dv_nrows(D), k);   /* in the preview Enter scrolls */
 	bool quit = D->quit_after && D->state == DV_DONE_OK;
 	ui_pop(ui);
 	if (quit)
@@ -311,7 +359,7 @@ static bool dv_k_scroll(struct screen *s, struct ui *ui, ui_key k)
 {
 	(void)ui;
 	struct diffview *D = (struct diffview *)s;
-	return list_scroll(&D->list, D->n, k);
+	return list_scroll(&D->list, dv_nrows(D), k);
 }
 
 static const struct keydef dv_keys[] = {
@@ -348,6 +396,7 @@ static void dv_free(struct screen *s)
 	struct diffview *D = (struct diffview *)s;
 	clear_lines(D);
 	free(D->v);
+	free(D->rows);
 	if (D->txn) {
 		D->txn->free(D->txn->ctx);
 		free(D->txn->preview);

@@ -2,11 +2,13 @@
 # Text at 80x24, in French (longer than English) and in English: wrapped or
 # left out whole, never cut mid-word where that hides what a key does or
 # says more than happened. The header keeps its count of staged changes
-# (the configuration's path cut from its start instead); every key bar
-# shows whole entries only and keeps its way out (q); the help wraps a key's line instead of cutting it; the
+# (the configuration's path cut from its start instead) and says what runs
+# whole or not at all; every key bar shows whole entries only and keeps its
+# way out (q); the help wraps a key's line instead of cutting it; the
 # message list's title stops before its folder number instead of being
 # written over; a read-once note's key bar is French too; the preview of a
-# map rebuilt from an unchanged source has no "file that changes" heading.
+# map rebuilt from an unchanged source has no "file that changes" heading,
+# and the preview wraps a long line instead of cutting it.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 mkdir -p "$WORK/locale/fr/LC_MESSAGES"
 msgfmt -o "$WORK/locale/fr/LC_MESSAGES/vmailadm.mo" "$top_srcdir/po/fr.po" || fail "msgfmt"
@@ -74,6 +76,25 @@ expect "Aucun fichier ne change ; la validation effectue"
 keys q u q
 expect_quit 0
 ok "French: a map rebuild's preview names no changed file"
+
+# The preview wraps a long line instead of cutting it: every target of
+# the alias being committed is on the screen, the continuation marked.
+start_ui 80 24
+expect "Domains (5)"
+keys Tab j j j j j j j e
+expect "Targets of the alias info@andromed.cloud"
+keys -l ", admin@andromed.cloud, support@andromed.cloud, contact@andromed.cloud, janedoe@andromed.cloud"
+keys Enter
+expect "1 staged change"
+keys D
+expect "+info@andromed.cloud"
+expect_re "^….*contact@andromed\.cloud, janedoe@andromed\.cloud$"
+check_width
+keys q u
+expect "0 staged changes"
+keys q
+expect_quit 0
+ok "English: the preview wraps a long line"
 
 # While lint runs (held by its gate), the header says so whole or not at
 # all ("lint runni…").
