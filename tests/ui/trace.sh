@@ -39,7 +39,9 @@ refute "Mail for someone@example.org goes"
 ok "the focus leaves the details: the selection's details again"
 
 keys '?'
-expect_re "^   t +trace any address"
+expect "Help: every key"
+# The help's lines wrap: t is on its first page or the next.
+wait_re "^   t +trace any address" 1000 || { keys PageDown; expect_re "^   t +trace any address"; }
 keys q
 keys q
 expect_quit 0
