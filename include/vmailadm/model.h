@@ -344,6 +344,9 @@ const struct alias *world_mailbox_forward(const struct mailbox *b, bool *keeps_c
  * "local", "other"; "mailbox", "alias", "catchall", "unknown", "local",
  * "external"; "alias", "mailbox"). Not translated. */
 const char *model_domain_class_name(enum domain_class c);
+/* The class as the admin reads it, translated ("virtual mailbox domain"):
+ * `show` and the interface's details say the same. */
+const char *model_domain_class_text(enum domain_class c);
 const char *model_target_class_name(enum target_class c);
 const char *model_catchall_map_name(enum catchall_map m);
 /* "N mailbox(es)" and "N alias(es)", each count with its own plural form

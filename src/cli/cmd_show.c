@@ -46,17 +46,6 @@ static void fieldf(const char *label, const char *fmt, ...)
 	sb_free(&sb);
 }
 
-static const char *class_text(enum domain_class c)
-{
-	switch (c) {
-	case DOMAIN_VIRTUAL_MAILBOX: return _("virtual mailbox domain");
-	case DOMAIN_VIRTUAL_ALIAS: return _("virtual alias domain (forwarding only)");
-	case DOMAIN_LOCAL: return _("local domain (mydestination, /etc/aliases)");
-	case DOMAIN_OTHER: break;
-	}
-	return _("not hosted here (mail is relayed)");
-}
-
 static const char *target_text(enum target_class c)
 {
 	switch (c) {
@@ -173,7 +162,7 @@ static void show_text(const struct facts *f)
 	sb_free(&sb);
 
 	field(_("domain:"), f->domain);
-	field(_("class:"), class_text(f->cls));
+	field(_("class:"), model_domain_class_text(f->cls));
 	if (f->dom && f->dom->conflict)
 		field("", _("warning: the domain is listed in more than one class"));
 

@@ -37,6 +37,17 @@ const char *model_domain_class_name(enum domain_class c)
 	return class_names[0];
 }
 
+const char *model_domain_class_text(enum domain_class c)
+{
+	switch (c) {
+	case DOMAIN_VIRTUAL_MAILBOX: return _("virtual mailbox domain");
+	case DOMAIN_VIRTUAL_ALIAS: return _("virtual alias domain (forwarding only)");
+	case DOMAIN_LOCAL: return _("local domain (mydestination, /etc/aliases)");
+	case DOMAIN_OTHER: break;
+	}
+	return _("not hosted here (mail is relayed)");
+}
+
 const char *model_target_class_name(enum target_class c)
 {
 	switch (c) {

@@ -422,7 +422,7 @@ static void details_limits(struct browse *B, const struct world *w, const struct
 static void details_domain(struct browse *B, const struct world *w, const struct domain *d)
 {
 	details_add(B, _("Domain"), ROLE_NORMAL, "%s", d->name);
-	details_add(B, _("Class"), ROLE_NORMAL, "%s", model_domain_class_name(d->class));
+	details_add(B, _("Class"), ROLE_NORMAL, "%s", model_domain_class_text(d->class));
 	for (size_t i = 0; i < d->nlistings; i++) {
 		const struct domain_listing *l = &d->listings[i];
 		char *where = source_text(B->ui->cfg, l->file, l->line);

@@ -29,7 +29,7 @@ expect_re "^ localhost         0   0    0 │   contact +1 +1 +3 +893 KiB \[█+
 expect "Catch-all (0)"
 expect_line "F1 Help  Enter Open  / Search  m New  a Add  d Del  e Edit  D Diff  q Quit  x Exercise"
 # The details pane follows the domain while the domain pane has the focus.
-expect "Class         virtual-mailbox"
+expect "Class         virtual mailbox domain"
 ok "first screen"
 
 # Into the domain, down to johndoe: its details.
