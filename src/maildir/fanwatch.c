@@ -71,18 +71,21 @@ int fanwatch_fd(const struct fanwatch *fw)
 	return fw->fd;
 }
 
-/* A followed directory: its handle's 128-bit fingerprint (two 64-bit
- * hashes of the filesystem, the handle's type and bytes) and its box.
- * 24 bytes for each of 700,000 directories at 100,000 boxes, where string
- * keys cost four times as much; two different handles sharing both hashes
- * is a 2^-100 event. */
+/* A followed directory: its handle's 96-bit fingerprint (a 64-bit and a
+ * 32-bit hash of the filesystem, the handle's type and bytes) and its box.
+ * 16 bytes for each of 700,000 directories at 100,000 boxes (24 with a
+ * second 64-bit hash and a size_t box: 25 MB of slots, 16 now; issue 16),
+ * where string keys cost six times as much; two different handles sharing
+ * both hashes is a 2^-96 event (700,000 handles: under 2^-57 that any pair
+ * does). */
 struct dirslot {
-	uint64_t a, b;
-	size_t id_plus1;         /* 0: a free slot */
+	uint64_t a;
+	uint32_t b;
+	uint32_t id_plus1;       /* 0: a free slot */
 };
 
 static void fingerprint(uint64_t fsid, int type, const unsigned char *h, size_t n, uint64_t *a,
-			uint64_t *b)
+			uint32_t *b)
 {
 	uint64_t x = 1469598103934665603ULL ^ fsid, y = 0x9e3779b97f4a7c15ULL + fsid;
 	x = (x ^ (uint32_t)type) * 1099511628211ULL;
@@ -93,17 +96,17 @@ static void fingerprint(uint64_t fsid, int type, const unsigned char *h, size_t 
 		y ^= y >> 29;
 	}
 	*a = x;
-	*b = y ^ (y >> 32) ^ n;
+	*b = (uint32_t)(y ^ (y >> 32) ^ n);
 }
 
-static struct dirslot *slot_for(struct dirslot *slots, size_t nslots, uint64_t a, uint64_t b)
+static struct dirslot *slot_for(struct dirslot *slots, size_t nslots, uint64_t a, uint32_t b)
 {
 	for (size_t i = (size_t)(a ^ (a >> 31)) & (nslots - 1);; i = (i + 1) & (nslots - 1))
 		if (!slots[i].id_plus1 || (slots[i].a == a && slots[i].b == b))
 			return &slots[i];
 }
 
-static void dirs_put(struct fanwatch *fw, uint64_t a, uint64_t b, size_t id)
+static void dirs_put(struct fanwatch *fw, uint64_t a, uint32_t b, size_t id)
 {
 	if ((fw->nused + 1) * 4 > fw->nslots * 3) {   /* keep it under 3/4 full */
 		size_t n = fw->nslots ? fw->nslots * 2 : 1024;
@@ -118,10 +121,10 @@ static void dirs_put(struct fanwatch *fw, uint64_t a, uint64_t b, size_t id)
 	struct dirslot *sl = slot_for(fw->slots, fw->nslots, a, b);
 	if (!sl->id_plus1)
 		fw->nused++;
-	*sl = (struct dirslot){ a, b, id + 1 };
+	*sl = (struct dirslot){ a, b, (uint32_t)id + 1 };
 }
 
-static size_t dirs_get(const struct fanwatch *fw, uint64_t a, uint64_t b)
+static size_t dirs_get(const struct fanwatch *fw, uint64_t a, uint32_t b)
 {
 	if (!fw->nslots)
 		return SIZE_MAX;
@@ -178,10 +181,13 @@ bool fanwatch_add(struct fanwatch *fw, int dirfd, size_t id)
 	h.fh.handle_bytes = HANDLE_MAX;
 	int mount_id;
 	uint64_t fsid;
+	if (id >= UINT32_MAX)   /* beyond a slot's box number: not followed */
+		return false;
 	if (name_to_handle_at(dirfd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0 ||
 	    !mount_fsid(fw, dirfd, mount_id, &fsid) || !mark_filesystem(fw, dirfd, fsid))
 		return false;
-	uint64_t a, b;
+	uint64_t a;
+	uint32_t b;
 	fingerprint(fsid, h.fh.handle_type, h.fh.f_handle, h.fh.handle_bytes, &a, &b);
 	pthread_mutex_lock(&fw->lock);
 	dirs_put(fw, a, b, id);
@@ -203,7 +209,8 @@ static size_t event_box(struct fanwatch *fw, const char *p, const char *end)
 			const struct file_handle *fh = (const void *)info->handle;
 			int val[2];
 			memcpy(val, &info->fsid, sizeof val);
-			uint64_t a, b;
+			uint64_t a;
+			uint32_t b;
 			fingerprint(fsid_of(val), fh->handle_type, fh->f_handle, fh->handle_bytes,
 				    &a, &b);
 			size_t id = dirs_get(fw, a, b);
