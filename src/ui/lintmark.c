@@ -60,22 +60,87 @@ static void lintmark_put(struct strmap *m, const char *key, enum lint_severity s
  * 16). */
 struct lintmarks {
 	struct lint_report r;
-	struct strmap *lswallow, *lidx;
+	struct strmap *lswallow;
+	struct lintidx lidx;
 	uint32_t *lnext;
 	unsigned char *lworst;
-	struct arena keys;
 };
 
-/* The maps borrow their keys: the report's subjects, or their copies
- * without a trailing '/' (a copy per key cost 2 MB at 10,000 mailboxes
- * and 22 at 100,000, issue 16). lidx is made for a subject a problem,
- * then fitted to the subjects (300,103 problems of 200,000 subjects at
- * 100,000 mailboxes). */
+/* ---- lintidx (browse_int.h): the subjects' index over the report ---- */
+
+/* The hash of a key of n bytes (strmap_hash's steps, with a length). */
+static uint32_t lintidx_hash(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15u ^ n;
+	for (; n >= 8; n -= 8, s += 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 29;
+	}
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+/* The slot of key (n bytes, hash h) in x over r's subjects, or the empty
+ * slot where it would go. */
+static uint64_t *lintidx_slot(const struct lintidx *x, const struct lint_report *r, const char *key,
+			      size_t n, uint32_t h)
+{
+	for (size_t i = (size_t)(((uint64_t)h * x->cap) >> 32);; i = i + 1 == x->cap ? 0 : i + 1) {
+		uint64_t v = x->slots[i];
+		if (!v)
+			return &x->slots[i];
+		if ((uint32_t)(v >> 32) != h)
+			continue;
+		const char *s = r->v[(uint32_t)v - 1].subject;
+		if (lintmark_key_len(s) == n && memcmp(s, key, n) == 0)
+			return &x->slots[i];
+	}
+}
+
+/* The first problem of key (its trailing '/' not counted) + 1, or 0. */
+static size_t lintidx_get(const struct lintidx *x, const struct lint_report *r, const char *key)
+{
+	if (!x->slots || !key)
+		return 0;
+	size_t n = lintmark_key_len(key);
+	return (uint32_t)*lintidx_slot(x, r, key, n, lintidx_hash(key, n));
+}
+
+/* Room for n keys, at most 2/3 full; the slots kept are placed again by
+ * their hash (no key read). */
+static void lintidx_resize(struct lintidx *x, size_t n)
+{
+	struct lintidx old = *x;
+	x->cap = n + n / 2 + 8;
+	x->slots = xcalloc(x->cap, sizeof *x->slots);
+	for (size_t i = 0; i < old.cap; i++) {
+		if (!old.slots[i])
+			continue;
+		size_t j = (size_t)(((old.slots[i] >> 32) * x->cap) >> 32);
+		while (x->slots[j])
+			j = j + 1 == x->cap ? 0 : j + 1;
+		x->slots[j] = old.slots[i];
+	}
+	free(old.slots);
+}
+
+/* lidx is made for a subject a problem, then fitted to the subjects
+ * (300,103 problems of 200,000 subjects at 100,000 mailboxes). */
 static void lintmarks_build(struct lintmarks *m)
 {
 	const struct lint_report *r = &m->r;
 	m->lswallow = strmap_create_borrowed(8);
-	m->lidx = strmap_create_borrowed(r->n + 1);
+	lintidx_resize(&m->lidx, r->n);
+	size_t nkeys = 0;
 	m->lnext = xcalloc(r->n + 1, sizeof *m->lnext);
 	m->lworst = xcalloc(r->n + 1, sizeof *m->lworst);
 	for (size_t i = r->n; i-- > 0;) {   /* backwards: chains in report order */
@@ -83,10 +148,12 @@ static void lintmarks_build(struct lintmarks *m)
 		if (!p->subject)
 			continue;
 		size_t len = lintmark_key_len(p->subject);
-		const char *k = p->subject[len] ? arena_memdup0(&m->keys, p->subject, len) : p->subject;
-		uint32_t next = (uint32_t)(uintptr_t)strmap_get(m->lidx, k);
+		uint32_t h = lintidx_hash(p->subject, len);
+		uint64_t *sl = lintidx_slot(&m->lidx, r, p->subject, len, h);
+		uint32_t next = (uint32_t)*sl;
+		nkeys += next == 0;
 		m->lnext[i] = next;
-		strmap_put(m->lidx, k, (void *)(uintptr_t)(i + 1));
+		*sl = (uint64_t)h << 32 | (uint32_t)(i + 1);
 		unsigned char worst = next ? m->lworst[next - 1] : 0;
 		if (p->severity >= LINT_WARNING && (unsigned char)p->severity > worst)
 			worst = (unsigned char)p->severity;
@@ -94,15 +161,14 @@ static void lintmarks_build(struct lintmarks *m)
 		if (p->severity >= LINT_WARNING && strcmp(p->rule, "catchall-swallows-mailboxes") == 0)
 			lintmark_put(m->lswallow, p->subject, p->severity);
 	}
-	strmap_fit(m->lidx);
+	lintidx_resize(&m->lidx, nkeys);
 }
 
 static void lintmarks_free(struct lintmarks *m)
 {
 	strmap_free(&m->lswallow);
-	strmap_free(&m->lidx);
+	free(m->lidx.slots);
 	lint_report_free(&m->r);
-	arena_free(&m->keys);
 	free(m->lnext);
 	free(m->lworst);
 	memset(m, 0, sizeof *m);
@@ -118,22 +184,18 @@ size_t lintmark_problems_of(const struct browse *B, const char *const *keys, siz
 {
 	size_t cnt = 0, cap = 0;
 	*out = NULL;
-	struct strbuf k = STRBUF_INIT;
-	for (size_t j = 0; j < n && B->lidx; j++) {
+	for (size_t j = 0; j < n && B->lidx.slots; j++) {
 		if (!keys[j])
 			continue;
 		bool seen = false;   /* the same key twice (a domain and its catch-all's) */
 		for (size_t m = 0; m < j && !seen; m++)
 			seen = keys[m] && strcmp(keys[m], keys[j]) == 0;
-		sb_reset(&k);
-		sb_add(&k, keys[j], lintmark_key_len(keys[j]));
-		uintptr_t at = seen ? 0 : (uintptr_t)strmap_get(B->lidx, sb_str(&k));
+		uintptr_t at = seen ? 0 : lintidx_get(&B->lidx, &B->lint, keys[j]);
 		for (; at; at = B->lnext[at - 1]) {
 			xgrow(out, &cap, cnt + 1, sizeof **out);
 			(*out)[cnt++] = at - 1;
 		}
 	}
-	sb_free(&k);
 	if (cnt > 1)
 		qsort(*out, cnt, sizeof **out, lintmark_cmp_pos);
 	return cnt;
@@ -157,7 +219,7 @@ static uintptr_t lintmark_get(const struct strmap *m, const char *subject)
 /* Worst severity lint gave subject (0: none, else LINT_WARNING/ERROR). */
 static int lintmark_sev(const struct browse *B, const char *subject)
 {
-	uintptr_t at = lintmark_get(B->lidx, subject);
+	size_t at = lintidx_get(&B->lidx, &B->lint, subject);
 	return at ? B->lworst[at - 1] : 0;
 }
 
@@ -267,7 +329,7 @@ struct lintjob {
 
 static void lintmark_discard(struct lintjob *J, struct lintmarks *m)
 {
-	if (!m->r.v && !m->lidx)
+	if (!m->r.v && !m->lidx.slots)
 		return;   /* nothing to free */
 	if (J->ntrash == 2) {   /* no thread since the last two: free one here */
 		lintmarks_free(&J->trash[0]);
@@ -484,14 +546,13 @@ static void lintmark_job_cancel(struct lintjob *J, bool wait)
 static void lintmark_apply(struct browse *B)
 {
 	struct lintjob *J = B->job;
-	struct lintmarks old = { B->lint, B->lswallow, B->lidx, B->lnext, B->lworst, B->lkeys };
+	struct lintmarks old = { B->lint, B->lswallow, B->lidx, B->lnext, B->lworst };
 	lintmark_discard(J, &old);
 	B->lint = J->marks.r;
 	B->lswallow = J->marks.lswallow;
 	B->lidx = J->marks.lidx;
 	B->lnext = J->marks.lnext;
 	B->lworst = J->marks.lworst;
-	B->lkeys = J->marks.keys;
 	memset(&J->marks, 0, sizeof J->marks);
 	J->done = false;
 	B->lint_pending = false;
@@ -599,9 +660,9 @@ void lintmark_free(struct browse *B)
 		B->job = NULL;
 	}
 	strmap_free(&B->lswallow);
-	strmap_free(&B->lidx);
+	free(B->lidx.slots);
+	B->lidx = (struct lintidx){ NULL, 0 };
 	lint_report_free(&B->lint);
-	arena_free(&B->lkeys);
 	free(B->lnext);
 	B->lnext = NULL;
 	free(B->lworst);
