@@ -17,6 +17,7 @@
 
 #include "lint_int.h"
 #include "vmailadm/config.h"
+#include "vmailadm/diag.h"
 #include "vmailadm/doveconf.h"
 #include "vmailadm/dovepath.h"
 #include "vmailadm/i18n.h"
@@ -44,7 +45,27 @@ struct lint_store {
 	struct arena a;
 	struct strmap *files;   /* name -> its copy in a (the key too) */
 	struct lint_text_recent recent;   /* subjects and arguments */
+	/* The last problem added (its position + 1; 0: none) is open for
+	 * its fix: its text is in block (its message's format and
+	 * arguments, those in msg), copied into a once the fix is known (by
+	 * lint_fix, the next lint_add or lint_seal at the end of the run):
+	 * one block a problem, the fix's arguments after the message's. */
+	size_t open;
+	const char *open_fmt;
+	struct strbuf msg, fix, block;
 };
+
+/* The open problem's text from block into the arena. */
+static void lint_seal(struct lint_report *r)
+{
+	struct lint_store *st = r->store;
+	if (!st || !st->open)
+		return;
+	char *t = arena_alloc(&st->a, st->block.len, 1);
+	memcpy(t, st->block.buf, st->block.len);
+	r->v[st->open - 1].text = t;
+	st->open = 0;
+}
 
 static struct lint_store *lint_store_of(struct lint_report *r)
 {
@@ -72,6 +93,7 @@ void lint_add(struct lint_report *r, const char *rule, enum lint_severity sev, c
 	      unsigned line, const char *subject, const char *fmt, ...)
 {
 	struct lint_store *st = lint_store_of(r);
+	lint_seal(r);   /* the last one had no fix */
 	if (r->n == r->cap)
 		xgrow(&r->v, &r->cap, r->n + 1, sizeof *r->v);
 	struct lint_problem *p = &r->v[r->n++];
@@ -81,21 +103,30 @@ void lint_add(struct lint_report *r, const char *rule, enum lint_severity sev, c
 	p->line = line;
 	p->file = lint_intern(r, file);
 	p->subject = subject ? lint_text_keep(&st->a, &st->recent, subject) : NULL;
-	p->msgfmt = fmt;
 	va_list ap;
 	va_start(ap, fmt);
-	p->msgargs = lint_text_capture(&st->a, &st->recent, fmt, ap);
+	sb_reset(&st->msg);
+	lint_text_capture_sb(&st->msg, &st->a, &st->recent, fmt, ap);
 	va_end(ap);
+	lint_text_block(&st->block, fmt, &st->msg, NULL, NULL);
+	p->text = st->block.buf;   /* until it is sealed */
+	st->open = r->n;
+	st->open_fmt = fmt;
 }
 
 void lint_fix(struct lint_report *r, const char *fmt, ...)
 {
-	struct lint_problem *p = &r->v[r->n - 1];
-	p->fixfmt = fmt;
+	struct lint_store *st = r->store;
+	if (!st || st->open != r->n)
+		vm_panic("lint_fix: no problem open for a fix");
 	va_list ap;
 	va_start(ap, fmt);
-	p->fixargs = lint_text_capture(&r->store->a, &r->store->recent, fmt, ap);
+	sb_reset(&st->fix);
+	lint_text_capture_sb(&st->fix, &st->a, &st->recent, fmt, ap);
 	va_end(ap);
+	lint_text_block(&st->block, st->open_fmt, &st->msg, fmt, &st->fix);
+	r->v[r->n - 1].text = st->block.buf;
+	lint_seal(r);
 }
 
 void lint_refile(struct lint_report *r, struct lint_problem *p, const char *file)
@@ -118,21 +149,23 @@ static char *lint_shown(struct strbuf *sb)
 char *lint_problem_message(const struct lint_problem *p)
 {
 	struct strbuf sb = STRBUF_INIT;
-	lint_text_format(&sb, p->msgfmt, p->msgargs);
+	lint_text_show(&sb, p->text, false);
 	return lint_shown(&sb);
 }
 
 char *lint_problem_fix(const struct lint_problem *p)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (p->fixfmt)
-		lint_text_format(&sb, p->fixfmt, p->fixargs);
+	lint_text_show(&sb, p->text, true);
 	return lint_shown(&sb);
 }
 
 void lint_report_free(struct lint_report *r)
 {
 	if (r->store) {
+		sb_free(&r->store->msg);
+		sb_free(&r->store->fix);
+		sb_free(&r->store->block);
 		strmap_free(&r->store->files);
 		arena_free(&r->store->a);
 		free(r->store);
@@ -660,8 +693,10 @@ void lint_run_with(const struct world *w, const struct config *cfg,
 	lint_quota(w, cfg, out, &st);
 	strmap_free(&maildirs.set);
 	arena_free(&maildirs.keys);
-	if (lint_stopped(&st))
+	if (lint_stopped(&st)) {
+		lint_seal(out);
 		return;   /* given up: the caller waits until lint reads the world no more */
+	}
 	lint_maincf(w, cfg, out);
 	lint_pgsql(w, cfg, out);
 	/* What such a file holds is unknown: the rules above drew no
@@ -685,6 +720,7 @@ void lint_run_with(const struct world *w, const struct config *cfg,
 		lint_fix(out, _("correct the line"));
 	}
 	lint_pgsql_names(cfg, out);
+	lint_seal(out);
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, cmp_problem);
 	if (out->n && out->cap > out->n) {   /* kept as long as it is shown */

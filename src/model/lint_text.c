@@ -5,10 +5,13 @@
  * takes them (conversions, n$ positions, '*'), and each conversion is
  * printed by printf itself with the same value and type, so the text shown
  * is the bytes the eager sb_vaddf gave (test_lint compares them). Strings
- * are the report's copies (lint_text_keep), a pointer in the encoding. */
+ * are the report's copies (lint_text_keep), a pointer in the encoding.
+ * A problem's text (lint_text_seal) is its message's and its fix's
+ * formats by number (lint_text_fmts) and their arguments, one block. */
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -215,13 +218,26 @@ static intmax_t lint_text_va_int(const char *length, char conv, va_list *ap)
 const char *lint_text_capture(struct arena *a, struct lint_text_recent *rc, const char *fmt,
 			      va_list ap)
 {
+	struct strbuf sb = STRBUF_INIT;
+	lint_text_capture_sb(&sb, a, rc, fmt, ap);
+	if (!sb.len)
+		return NULL;
+	char *out = arena_alloc(a, sb.len, 1);
+	memcpy(out, sb.buf, sb.len);
+	sb_free(&sb);
+	return out;
+}
+
+void lint_text_capture_sb(struct strbuf *out, struct arena *a, struct lint_text_recent *rc,
+			  const char *fmt, va_list ap)
+{
 	char kinds[LINT_TEXT_MAXARGS + 1];
 	struct lint_text_spec specs[LINT_TEXT_MAXARGS * 3];
 	size_t nspecs;
 	unsigned n = lint_text_kinds(fmt, kinds, specs, sizeof specs / sizeof specs[0], &nspecs);
 	if (n == 0)
-		return NULL;
-	struct strbuf sb = STRBUF_INIT;
+		return;
+	struct strbuf *sb = out;
 	va_list aq;
 	va_copy(aq, ap);
 	for (unsigned k = 1; k <= n; k++) {
@@ -237,29 +253,82 @@ const char *lint_text_capture(struct arena *a, struct lint_text_recent *rc, cons
 			lint_text_bad(fmt);   /* an argument no conversion takes */
 		if (kinds[k] == LINT_ARG_STR) {
 			const char *s = va_arg(aq, const char *);
-			sb_addc(&sb, s ? LINT_ARG_STR : LINT_ARG_NULL);
+			sb_addc(sb, s ? LINT_ARG_STR : LINT_ARG_NULL);
 			if (s) {
 				s = lint_text_keep(a, rc, s);
-				sb_add(&sb, &s, sizeof s);
+				sb_add(sb, &s, sizeof s);
 			}
 		} else if (kinds[k] == LINT_ARG_DOUBLE) {
 			double d = va_arg(aq, double);
-			sb_addc(&sb, LINT_ARG_DOUBLE);
-			sb_add(&sb, &d, sizeof d);
+			sb_addc(sb, LINT_ARG_DOUBLE);
+			sb_add(sb, &d, sizeof d);
 		} else {
 			bool u = kinds[k] == LINT_ARG_UINT;
 			intmax_t v = lint_text_va_int(length, conv, &aq);
-			sb_addc(&sb, u ? LINT_ARG_UINT : LINT_ARG_INT);
+			sb_addc(sb, u ? LINT_ARG_UINT : LINT_ARG_INT);
 			/* zigzag: a small negative number is short too */
-			lint_text_put_varint(&sb, u ? (uintmax_t)v
-						    : ((uintmax_t)v << 1) ^ (uintmax_t)(v < 0 ? -1 : 0));
+			lint_text_put_varint(sb, u ? (uintmax_t)v
+						   : ((uintmax_t)v << 1) ^ (uintmax_t)(v < 0 ? -1 : 0));
 		}
 	}
 	va_end(aq);
-	char *out = arena_alloc(a, sb.len, 1);
-	memcpy(out, sb.buf, sb.len);
-	sb_free(&sb);
-	return out;
+}
+
+/* The formats texts use, numbered from 1 (0: no fix), for the whole
+ * process: formats are the catalog's strings or literals, which live as
+ * long (a few dozen; a second language as many again). Numbered under
+ * the lock (lint runs on the interface's thread and its own); a number is
+ * read back only from a text sealed after its format was stored. */
+#define LINT_TEXT_FMTS 4096
+static const char *lint_text_fmts[LINT_TEXT_FMTS];
+static size_t lint_text_nfmts;
+static pthread_mutex_t lint_text_fmt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint16_t lint_text_fmt_number(const char *fmt)
+{
+	/* the same formats come back in turn: a short search from a hash of
+	 * the pointer, in a table of their numbers */
+	static uint16_t slots[2 * LINT_TEXT_FMTS];
+	size_t h = (size_t)(((uintptr_t)fmt >> 3) * 0x9e3779b97f4a7c15u >> 51) % (2 * LINT_TEXT_FMTS);
+	pthread_mutex_lock(&lint_text_fmt_lock);
+	for (;; h = (h + 1) % (2 * LINT_TEXT_FMTS)) {
+		if (slots[h] && lint_text_fmts[slots[h] - 1] == fmt)
+			break;
+		if (!slots[h]) {
+			if (lint_text_nfmts == LINT_TEXT_FMTS - 1)
+				lint_text_bad(fmt);   /* formats made at run time: a programming error */
+			lint_text_fmts[lint_text_nfmts++] = fmt;
+			slots[h] = (uint16_t)lint_text_nfmts;
+			break;
+		}
+	}
+	uint16_t n = slots[h];
+	pthread_mutex_unlock(&lint_text_fmt_lock);
+	return n;
+}
+
+static const char *lint_text_fmt(uint16_t n)
+{
+	pthread_mutex_lock(&lint_text_fmt_lock);
+	const char *f = lint_text_fmts[n - 1];
+	pthread_mutex_unlock(&lint_text_fmt_lock);
+	return f;
+}
+
+/* The block: the message's format number and the fix's (2 bytes each,
+ * the fix's 0 when there is none), the length of the message's
+ * arguments (LEB128), the message's arguments, the fix's. */
+void lint_text_block(struct strbuf *out, const char *msgfmt, const struct strbuf *msg,
+		     const char *fixfmt, const struct strbuf *fix)
+{
+	uint16_t nums[2] = { lint_text_fmt_number(msgfmt),
+			     fixfmt ? lint_text_fmt_number(fixfmt) : 0 };
+	sb_reset(out);
+	sb_add(out, nums, sizeof nums);
+	lint_text_put_varint(out, msg->len);
+	sb_add(out, msg->buf, msg->len);
+	if (fixfmt)
+		sb_add(out, fix->buf, fix->len);
 }
 
 /* One argument decoded. */
@@ -318,6 +387,18 @@ static void lint_text_put_int(struct strbuf *sb, const char *spec, const char *l
 		sb_addf(sb, spec, (unsigned)v);
 	else
 		sb_addf(sb, spec, (int)v);
+}
+
+void lint_text_show(struct strbuf *sb, const char *text, bool fix)
+{
+	uint16_t nums[2];
+	memcpy(nums, text, sizeof nums);
+	uintmax_t msglen;
+	const char *args = lint_text_get_varint(text + sizeof nums, &msglen);
+	if (!fix)
+		lint_text_format(sb, lint_text_fmt(nums[0]), args);
+	else if (nums[1])
+		lint_text_format(sb, lint_text_fmt(nums[1]), args + msglen);
 }
 
 void lint_text_format(struct strbuf *sb, const char *fmt, const char *args)
