@@ -121,6 +121,49 @@ const char *load_join_path(struct arena *ar, const char *base, const char *value
 	return p;
 }
 
+static struct world_paths *paths_of(struct world *w)
+{
+	if (!w->paths) {
+		w->paths = xcalloc(1, sizeof *w->paths);
+		w->paths->refs = 1;
+	}
+	return w->paths;
+}
+
+static void paths_release(struct world_paths **pp)
+{
+	struct world_paths *p = *pp;
+	*pp = NULL;
+	while (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		struct world_paths *up = p->parent;
+		arena_free(&p->a);
+		free(p);
+		p = up;
+	}
+}
+
+const char *load_maildir_path(struct world *w, const struct table_entry *e)
+{
+	return load_join_path(&paths_of(w)->a, w->base, e->value);
+}
+
+/* The maildir of the mailbox key from entry e: the string of the world
+ * shared (sw, over the same base; NULL: none) when its mailbox key comes
+ * from the very same entry (a table borrowed from it), else a new one. */
+static const char *load_maildir_shared(struct world *w, const struct world *sw,
+				       const struct table_entry *e, const char *key)
+{
+	const struct mailbox *sb = sw ? world_mailbox_find(sw, key) : NULL;
+	if (!sb || sb->entry != e || sb->value != e->value)
+		return load_maildir_path(w, e);
+	struct world_paths *p = paths_of(w);
+	if (!p->parent) {
+		p->parent = sw->paths;
+		__atomic_add_fetch(&sw->paths->refs, 1, __ATOMIC_RELAXED);
+	}
+	return sb->maildir;
+}
+
 /* Postfix ignores a later duplicate of a key (the table reports it). */
 static bool entry_usable(const struct table_entry *e)
 {
@@ -223,6 +266,9 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 	index_reserve(&boxes->hash, &boxes->hcap, expect, sizeof *boxes->hash);
 	struct entry_walk ew = { .role = MAP_VIRTUAL_MAILBOX,
 				 .note = _("pattern table: its entries are not listed as mailboxes") };
+	const struct world *sw = w->maps.src ? w->maps.src->share : NULL;
+	if (sw && (!sw->paths || strcmp(sw->base, w->base) != 0))
+		sw = NULL;   /* nothing to share, or another base */
 	const struct table_entry *e;
 	while ((e = entry_walk_next(w, &ew, d))) {
 		const char *key = e->lookup_key;
@@ -242,7 +288,7 @@ static void load_mailboxes(struct world *w, struct dom_collect *dc, struct mb_ve
 		b->address = key;   /* folded by the table, and lives as long */
 		split_address(&w->arena, b->address, &b->local, &b->domain);
 		b->value = e->value;
-		b->maildir = load_join_path(&w->arena, w->base, e->value);
+		b->maildir = key[0] == '@' ? load_maildir_path(w, e) : load_maildir_shared(w, sw, e, key);
 		size_t vl = strlen(e->value);
 		b->is_maildir = vl > 0 && e->value[vl - 1] == '/';
 		b->map = ew.m;
@@ -564,7 +610,8 @@ static uint32_t *aliases_final(struct world *w, struct al_vec *av, struct alias_
 
 /* The world's own part (domains, mailboxes, aliases, catch-alls and their
  * indexes), derived from the documents; its strings are in w->arena, which
- * holds nothing else (world_rebuild frees it with the arrays). */
+ * holds nothing else, and the maildirs in w->paths (world_rebuild frees
+ * both with the arrays). */
 static void load_build(struct world *w, struct dom_collect *dc, struct diags *d)
 {
 	struct mb_vec boxes = { NULL, NULL, NULL, 0, 0, 0, 0 }, cboxes = { NULL, NULL, NULL, 0, 0, 0, 0 };
@@ -700,6 +747,7 @@ static void load_derived_free(struct world *w)
 	free(w->rev_ids);
 	free(w->rev_first);
 	free(w->rev_n);
+	paths_release(&w->paths);
 	arena_free(&w->arena);
 	size_t off = offsetof(struct world, domains);
 	memset((char *)w + off, 0, sizeof *w - off);
