@@ -22,6 +22,7 @@ libvmail_a_SOURCES += \
 	src/stage/mapcheck.c \
 	src/stage/neighbour.c \
 	src/stage/op.c \
+	src/stage/opcheck.c \
 	src/stage/pgapply.c \
 	src/stage/pgcommit.c \
 	src/stage/pgfiles.c \
