@@ -58,6 +58,7 @@ EXTRA_DIST += tests/unit/cu.h tests/unit/golden.h tests/unit/worldtree.h tests/u
 # The command line on fixture and demo trees.
 CLI_TESTS = \
 	tests/cli-address.sh \
+	tests/cli-usagewords.sh \
 	tests/cli-aliasdom.sh \
 	tests/cli-alien.sh \
 	tests/cli-ascii.sh \

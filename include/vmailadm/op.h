@@ -147,6 +147,13 @@ bool op_valid_catchall_target(const char *target, struct strbuf *why); /* "@doma
  * settings treat specially (the list is op.c's), except those in allowed
  * (the local_part_allow setting; NULL: none). */
 bool op_safe_local_part(const char *address, const char *allowed, struct strbuf *why);
+/* The checks op's words must pass whatever the world (the form of a new
+ * address, of a domain, of the targets, of a quota; a forward to itself;
+ * an /etc/aliases name): op_from_words refuses words that fail them (a
+ * usage error: exit 2, a batch file's line named), and the stage refuses
+ * an op built otherwise (the interface's forms, import) before it reads
+ * any file. The checks that need the world stay with each kind's handler. */
+bool op_check(const struct op *op, struct strbuf *why);
 /* A quota as written on the command line ("1G", "500M", "2048k", "0") to a
  * Dovecot rule ("*:storage=1G"); false when it cannot be read or is more
  * bytes than Dovecot counts (2^63 - 1). */

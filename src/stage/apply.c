@@ -232,12 +232,10 @@ static bool apply_reaches(const struct world *w, const char *from, const char *t
 
 int apply_check_targets(const struct world *w, const struct op *op, struct diags *d)
 {
-	bool catchall = op->kind == OP_CATCHALL_SET;
+	/* the targets' form is op_check's (stage_apply_one) */
 	for (size_t i = 0; i < op->ntargets; i++) {
 		struct strbuf why = STRBUF_INIT;
 		const char *t = op->targets[i];
-		if (!(catchall ? op_valid_catchall_target(t, &why) : op_valid_target(t, &why)))
-			return apply_refuse(d, &why);
 		if (!stage_rule_target(w, NULL, t, &why))
 			return apply_refuse(d, &why);
 		sb_free(&why);
@@ -473,9 +471,10 @@ static bool apply_pattern_takes(const struct world *w, const char *address, stru
 
 int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
+	/* the address's form is op_check's (stage_apply_one); which
+	 * characters a new one may hold is this server's setting */
 	struct strbuf why = STRBUF_INIT;
-	if (!op_valid_address(op->subject, &why) ||
-	    !op_safe_local_part(op->subject, s->cfg->local_part_allow, &why))
+	if (!op_safe_local_part(op->subject, s->cfg->local_part_allow, &why))
 		return apply_refuse(d, &why);
 	const char *at = strrchr(op->subject, '@');
 	const char *domain = at + 1;

@@ -20,8 +20,6 @@ static int apply_alias_check(const struct stage *s, const struct world *w, const
 		       struct diags *d)
 {
 	struct strbuf why = STRBUF_INIT;
-	if (!op_valid_address(op->subject, &why))
-		return apply_refuse(d, &why);
 	bool mailbox = world_mailbox_find(w, op->subject) != NULL;
 	if (!mailbox && !world_alias_find(w, op->subject) &&
 	    !op_safe_local_part(op->subject, s->cfg->local_part_allow, &why))
@@ -267,17 +265,7 @@ int apply_catchall_set(struct stage *s, struct world *w, const struct op *op, st
 int apply_sysalias(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct aliases *al = world_system_aliases(w);
-	for (const char *p = op->subject; *p; p++) {
-		/* local(8) looks the local part up: a name with '@' never matches. */
-		if ((unsigned char)*p < 0x21 || *p == ':' || *p == '#' || *p == ',' || *p == '"' || *p == '@') {
-			diag_error(d, NULL, 0, _("'%s' cannot be a name in the aliases file"), op->subject);
-			return -1;
-		}
-	}
-	if (!*op->subject) {
-		diag_error(d, NULL, 0, _("empty alias name"));
-		return -1;
-	}
+	/* the name's and the targets' form is op_check's (stage_apply_one) */
 	if (op->kind == OP_SYSALIAS_DEL) {
 		if (!aliases_lookup(al, op->subject)) {
 			diag_error(d, doc_name(aliases_doc(al)), 0, _("%s is not in the aliases file"), op->subject);
@@ -294,13 +282,6 @@ int apply_sysalias(struct stage *s, struct world *w, const struct op *op, struct
 	sb_free(&why);
 	struct strbuf v = STRBUF_INIT;
 	for (size_t i = 0; i < op->ntargets; i++) {
-		for (const char *p = op->targets[i]; *p; p++) {
-			if ((unsigned char)*p < 0x20 || *p == ',') {
-				diag_error(d, NULL, 0, _("'%s' cannot be a target in the aliases file"), op->targets[i]);
-				sb_free(&v);
-				return -1;
-			}
-		}
 		/* An address of a hosted domain must exist there, as for a
 		 * virtual alias: else root's mail (cron's, the bounces to
 		 * postmaster) would bounce. */

@@ -31,12 +31,7 @@ int apply_forward_set(struct stage *s, struct world *w, const struct op *op, str
 	const struct mailbox *b = apply_need_mailbox(w, op->subject, d);
 	if (!b)
 		return -1;
-	for (size_t i = 0; i < op->ntargets; i++)
-		if (strcasecmp(op->targets[i], op->subject) == 0) {
-			diag_error(d, NULL, 0, _("%s cannot forward to itself: --keep-copy keeps its mail in its INBOX"),
-				   op->subject);
-			return -1;
-		}
+	/* a forward to itself is refused by op_check (stage_apply_one) */
 	if (apply_check_targets(w, op, d) < 0)
 		return -1;
 	struct strbuf v = STRBUF_INIT;

@@ -569,7 +569,7 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 		diag_error(d, file, line, _("--password-hash: %s"), why.buf);
 		ok = false;
 	}
-	sb_free(&why);
+	sb_truncate(&why, 0);
 	/* Whether the mailbox keeps a copy is said, never guessed (issue 15). */
 	if (ok && (nm->options & OPT_COPY) && o.copy < 0) {
 		diag_error(d, file, line, _("'%s %s' needs --keep-copy (the mailbox gets the mail too) or --no-copy (the mail leaves)"),
@@ -612,6 +612,13 @@ struct op *op_from_words(int argc, char *const argv[], const char *file, unsigne
 			op_free(&op);
 		}
 	}
+	/* A malformed address or quota is an error in the words, whatever
+	 * the world: said here, it is a usage error everywhere. */
+	if (op && !op_check(op, &why)) {
+		diag_error(d, file, line, "%s", sb_str(&why));
+		op_free(&op);
+	}
+	sb_free(&why);
 	free(pos);
 	op_free_targets(split);
 	return op;

@@ -1,11 +1,13 @@
 /* The syntax checks of operations that need no model (reference §1.1,
  * issue 4): a domain name, an address Postfix tables and the passwd-file
- * can hold, an alias or catch-all target, a quota. Declared in op.h. */
+ * can hold, an alias or catch-all target, a quota; and op_check, the ones
+ * a whole operation's words must pass, whoever built it. Declared in op.h. */
 #include "config.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vmailadm/i18n.h"
 #include "vmailadm/op.h"
@@ -175,4 +177,89 @@ bool op_quota_rule(const char *quota, struct strbuf *rule, struct strbuf *why)
 	if (suffix)
 		sb_addc(rule, suffix == 'K' ? 'k' : suffix);
 	return true;
+}
+
+/* Every target of op passes ok (the first that does not says why). */
+static bool op_check_targets(const struct op *op, bool (*ok)(const char *, struct strbuf *),
+			     struct strbuf *why)
+{
+	for (size_t i = 0; i < op->ntargets; i++)
+		if (!ok(op->targets[i], why))
+			return false;
+	return true;
+}
+
+/* The name of an /etc/aliases entry, and its targets: what local(8) and
+ * postalias can read back as written. */
+static bool op_check_sysalias(const struct op *op, struct strbuf *why)
+{
+	if (!*op->subject) {
+		sb_adds(why, _("empty alias name"));
+		return false;
+	}
+	for (const char *p = op->subject; *p; p++) {
+		/* local(8) looks the local part up: a name with '@' never matches. */
+		if ((unsigned char)*p < 0x21 || *p == ':' || *p == '#' || *p == ',' || *p == '"' || *p == '@') {
+			sb_addf(why, _("'%s' cannot be a name in the aliases file"), op->subject);
+			return false;
+		}
+	}
+	for (size_t i = 0; op->kind == OP_SYSALIAS_SET && i < op->ntargets; i++)
+		for (const char *p = op->targets[i]; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == ',') {
+				sb_addf(why, _("'%s' cannot be a target in the aliases file"), op->targets[i]);
+				return false;
+			}
+	return true;
+}
+
+static bool op_check_quota(const struct op *op, struct strbuf *why)
+{
+	struct strbuf rule = STRBUF_INIT;
+	bool ok = !op->quota || !*op->quota || op_quota_rule(op->quota, &rule, why);
+	sb_free(&rule);
+	return ok;
+}
+
+static bool op_check_forward(const struct op *op, struct strbuf *why)
+{
+	for (size_t i = 0; i < op->ntargets; i++)
+		if (strcasecmp(op->targets[i], op->subject) == 0) {
+			sb_addf(why, _("%s cannot forward to itself: --keep-copy keeps its mail in its INBOX"),
+				op->subject);
+			return false;
+		}
+	return op_check_targets(op, op_valid_target, why);
+}
+
+bool op_check(const struct op *op, struct strbuf *why)
+{
+	switch (op->kind) {
+	case OP_DOMAIN_ADD:
+		return op_valid_domain(op->subject, why) && (!op->alias_of || op_valid_domain(op->alias_of, why));
+	case OP_MAILBOX_ADD:
+		return op_valid_address(op->subject, why) && op_check_quota(op, why);
+	case OP_MAILBOX_QUOTA:
+		return op_check_quota(op, why);
+	case OP_MAILBOX_RENAME:
+		return !op->ntargets || op_valid_address(op->targets[0], why);
+	case OP_ALIAS_ADD:
+	case OP_ALIAS_SET:
+		return op_valid_address(op->subject, why) && op_check_targets(op, op_valid_target, why);
+	case OP_CATCHALL_SET:
+		return op_check_targets(op, op_valid_catchall_target, why);
+	case OP_FORWARD_SET:
+		return op_check_forward(op, why);
+	case OP_SENDAS_ALLOW:
+	case OP_SENDAS_DENY:
+		/* ADDRESS is user@domain or @domain (any user there without a line) */
+		return (op->subject[0] == '@' ? op_valid_domain(op->subject + 1, why)
+					      : op_valid_address(op->subject, why)) &&
+		       op_check_targets(op, op_valid_address, why);
+	case OP_SYSALIAS_SET:
+	case OP_SYSALIAS_DEL:
+		return op_check_sysalias(op, why);
+	default:
+		return true;
+	}
 }

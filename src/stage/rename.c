@@ -91,7 +91,7 @@ static int rename_check_new(struct stage *s, const struct world *w, const struct
 	int rc = -1;
 	if (strcmp(new, b->address) == 0)
 		diag_error(d, NULL, 0, _("%s is already the name of this mailbox"), new);
-	else if (!op_valid_address(new, &why) || !op_safe_local_part(new, s->cfg->local_part_allow, &why))
+	else if (!op_safe_local_part(new, s->cfg->local_part_allow, &why))   /* its form: op_check */
 		diag_error(d, NULL, 0, "%s", why.buf);
 	else if (!stage_rule_new_mailbox(w, new, &why, &file, &line))
 		diag_error(d, file, line, "%s", why.buf);

@@ -70,20 +70,6 @@ static int sendas_apply_start(struct stage *s, struct world *w, struct world_map
 	return 0;
 }
 
-/* ADDRESS is user@domain or @domain (any user there without a line). */
-static int sendas_apply_subject(const struct op *op, struct diags *d)
-{
-	struct strbuf why = STRBUF_INIT;
-	bool ok = op->subject[0] == '@' ? op_valid_domain(op->subject + 1, &why)
-					: op_valid_address(op->subject, &why);
-	for (size_t i = 0; ok && i < op->ntargets; i++)
-		ok = op_valid_address(op->targets[i], &why);
-	if (!ok)
-		diag_error(d, NULL, 0, "%s", sb_str(&why));
-	sb_free(&why);
-	return ok ? 0 : -1;
-}
-
 /* The line of key becomes l (removed when l is empty). */
 static int sendas_apply_write(struct table *t, const char *key, const struct sendas_list *l, struct diags *d)
 {
@@ -113,7 +99,7 @@ static bool sendas_apply_same(const struct table_entry *e, const struct sendas_l
 int apply_sendas_allow(struct stage *s, struct world *w, const struct op *op, struct diags *d)
 {
 	struct world_map *m = sendas_apply_map(w, d);
-	if (!m || sendas_apply_subject(op, d) < 0 || sendas_apply_start(s, w, m, d) < 0)
+	if (!m || sendas_apply_start(s, w, m, d) < 0)
 		return -1;
 	struct sendas_list now = { 0 }, rule = { 0 };
 	sendas_computed(w, op->subject, &rule);
@@ -151,7 +137,7 @@ int apply_sendas_deny(struct stage *s, struct world *w, const struct op *op, str
 {
 	(void)s;
 	struct world_map *m = sendas_apply_map(w, d);
-	if (!m || sendas_apply_subject(op, d) < 0)
+	if (!m)
 		return -1;
 	const struct table_entry *e = table_lookup(m->table, op->subject);
 	struct sendas_list now = { 0 }, rule = { 0 };

@@ -381,6 +381,11 @@ static void stage_world_fresh(struct stage *s)
 static int stage_apply_one(struct stage *s, const struct op *op, const char *expect,
 			   struct diags *d)
 {
+	/* the words' own checks first: no file is read for a malformed op */
+	struct strbuf why = STRBUF_INIT;
+	if (!op_check(op, &why))
+		return apply_refuse(d, &why);
+	sb_free(&why);
 	if (!s->world && quick_apply(s, op, expect) == 0)
 		return 0;
 	stage_world_fresh(s);
