@@ -31,6 +31,7 @@ UNIT_TESTS = \
 	tests/unit/test_pgtable \
 	tests/unit/test_pwfile \
 	tests/unit/test_qfile \
+	tests/unit/test_quitsig \
 	tests/unit/test_queue \
 	tests/unit/test_source \
 	tests/unit/test_rowset \

@@ -38,13 +38,15 @@ noinst_HEADERS += \
 	include/vmailadm/theme.h \
 	include/vmailadm/ui.h \
 	src/ui/browse_int.h \
+	src/ui/quitsig.h \
 	src/ui/edit_int.h \
 	src/ui/ui_curses.h \
 	src/ui/ui_int.h
 
-# Theme parsing is curses-free and tested on its own
+# Theme parsing and the quit signals are curses-free and tested on their own
 # (tests/local.mk lists the tests).
 tests_unit_test_theme_SOURCES = tests/unit/test_theme.c src/ui/theme.c
+tests_unit_test_quitsig_SOURCES = tests/unit/test_quitsig.c src/ui/quitsig.c
 nodist_tests_unit_test_theme_SOURCES = src/ui/theme-default.c
 
 # The real binary in a private tmux server (tests/ui/lib.sh).

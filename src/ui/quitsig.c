@@ -12,7 +12,12 @@
  * only when it waits, and a hung-up stdin is ready for ever, so the
  * interface spun; taking the pending ones after each ppoll (b36331f) was
  * undone with it. Here the handler runs whenever a signal comes, and its
- * byte wakes the main loop's next poll. */
+ * byte wakes the main loop's next poll.
+ *
+ * Every SIGINT is counted, and the loop answers them one at a time: with
+ * one flag, read then cleared by the quit question, a second Ctrl-C that
+ * came between the read and the clearing was forgotten (the question
+ * stayed up instead of quitting). */
 #include "config.h"
 
 #include <errno.h>
@@ -20,29 +25,38 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ui_int.h"
+#include "quitsig.h"
 #include "vmailadm/diag.h"
 
 static const int quit_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
-/* The last quit signal taken (0: none), until the loop forgets it. */
-static volatile sig_atomic_t got_quit_signal;
+/* The last SIGTERM or SIGHUP taken (0: none): it ends the interface. */
+static volatile sig_atomic_t got_end_signal;
+/* The SIGINTs taken, and of them those the quit question answered (the
+ * main loop's alone). Lock-free, so the handler may add to it. */
+static atomic_uint interrupts;
+static unsigned interrupts_answered;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler needs a lock-free counter");
 /* The pipe's write end for the handler (-1: none, the byte is not
  * needed: before the main loop, or after it). */
 static volatile sig_atomic_t wake_fd = -1;
 static int wake_pipe[2] = { -1, -1 };
 
-/* Async-signal-safe: the flag first (the loop reads it once it has
- * drained the byte), then the byte; a full pipe is already readable.
+/* Async-signal-safe: the count or the flag first (the loop reads them
+ * once it has drained the byte), then the byte; a full pipe is already readable.
  * errno is restored: the signal may interrupt curses writing the screen,
  * which looks at errno when write fails (EINTR). */
 static void on_quit_signal(int sig)
 {
 	int saved = errno;
-	got_quit_signal = sig;
+	if (sig == SIGINT)
+		atomic_fetch_add(&interrupts, 1);
+	else
+		got_end_signal = sig;
 	int fd = wake_fd;
 	if (fd >= 0) {
 		char c = (char)sig;
@@ -84,23 +98,26 @@ int quitsig_pollfd(struct pollfd *fd)
 
 int quitsig_take(void)
 {
-	/* Drained before the flag is read: a signal that comes after the
-	 * drain writes a byte the next poll sees. */
+	/* Drained before the count and the flag are read: a signal that
+	 * comes after the drain writes a byte the next poll sees. */
 	char buf[64];
 	if (wake_pipe[0] >= 0)
 		while (read(wake_pipe[0], buf, sizeof buf) > 0)
 			;
-	return got_quit_signal;
+	return quitsig_got();
 }
 
 int quitsig_got(void)
 {
-	return got_quit_signal;
+	if (got_end_signal)
+		return got_end_signal;
+	return atomic_load(&interrupts) != interrupts_answered ? SIGINT : 0;
 }
 
 void quitsig_forget(void)
 {
-	got_quit_signal = 0;
+	if (atomic_load(&interrupts) != interrupts_answered)
+		interrupts_answered++;
 }
 
 void quitsig_stop(void)

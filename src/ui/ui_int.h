@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quitsig.h"
 #include "ui_curses.h"
 #include "vmailadm/maildir/scan.h"
 #include "vmailadm/strbuf.h"
@@ -255,21 +256,6 @@ void lintmark_scanned(struct ui *ui);
  * shows (a staged change, an undo, a plan, a commit, a reload): the thread
  * reads it. browse_refresh starts lint again on the new world. */
 void lintmark_stop(struct ui *ui);
-/* quitsig.c: SIGINT, SIGTERM and SIGHUP through a self-pipe. Their
- * handler sets a flag and writes a byte to a pipe that the main loop
- * polls (quitsig_pollfd: 1 once started, else 0), so that one that comes
- * while the interface paints wakes the next poll. quitsig_take drains the
- * pipe, then returns the last quit signal taken (0: none), as quitsig_got
- * does without draining; quitsig_forget: it was answered (Ctrl-C asked
- * the quit question). quitsig_hung_up: the terminal hung up, taken as
- * its SIGHUP. quitsig_stop closes the pipe (the flag stays). */
-void quitsig_start(void);
-void quitsig_hung_up(void);
-int quitsig_pollfd(struct pollfd *fd);
-int quitsig_take(void);
-int quitsig_got(void);
-void quitsig_forget(void);
-void quitsig_stop(void);
 /* background.c: called first by a thread of background work (scan, lint,
  * the stage made ahead), which then yields the CPU to the interface's
  * thread; the program's code read ahead after the first paint, on a
