@@ -161,6 +161,7 @@ INTEGRATION_TESTS = \
 	tests/integration/pgsql-trace.sh \
 	tests/integration/pgsql-rowdiff.sh \
 	tests/integration/pgsql-files.sh \
+	tests/integration/pgsql-sendas-rollback.sh \
 	tests/integration/pgsql-apply.sh \
 	tests/integration/pgsql-texts.sh \
 	tests/integration/queue-direct.sh \

@@ -342,7 +342,7 @@ static struct staged_file *pgfiles_restore(const char *path, const char *backup,
 }
 
 /* Did the commit of rec build a map of path (a sender login map it
- * made: its rollback leaves both, as on files)? */
+ * made)? */
 static bool pgfiles_rec_has_map(json_t *rec, const char *path)
 {
 	size_t k;
@@ -362,10 +362,63 @@ static bool pgfiles_rec_has_map(json_t *rec, const char *path)
 	return built;
 }
 
-/* A file the commit rid made (no backup, no map): removed by its rollback when
- * it still has the bytes it was given (sha256 after), else kept, said. */
-static void pgfiles_rollback_made(const char *path, const char *after, const char *rid, struct pgfiles *pf,
-				  struct strbuf *preview, struct strbuf *notes)
+/* One removal of a rollback, in the order it runs. */
+static void pgfiles_rm_add(struct pgfiles *pf, const char *path, const char sha[65])
+{
+	pf->rm = xreallocarray(pf->rm, pf->nrm + 1, sizeof *pf->rm);
+	pf->rm[pf->nrm].path = xstrdup(path);
+	memcpy(pf->rm[pf->nrm++].sha, sha, 65);
+}
+
+/* Does the server's main.cf as the rollback leaves it (restored by it, or
+ * as it is) name path? Read as text: a mention anywhere, even in a
+ * comment, keeps the map (a kept file is only said; a map main.cf names
+ * and Postfix cannot open stops its smtpd). */
+static bool pgfiles_maincf_names(const struct config *cfg, const struct pgfiles *pf, const char *path)
+{
+	if (!cfg->server_postfix_dir)
+		return false;
+	char *mc = xasprintf("%s/main.cf", cfg->server_postfix_dir);
+	const struct strbuf *text = NULL;
+	for (size_t i = 0; i < pf->n && !text; i++)
+		if (strcmp(pf->ws[i].f->path, mc) == 0)
+			text = &pf->ws[i].f->cur;
+	struct strbuf why = STRBUF_INIT;
+	struct staged_file *now = text ? NULL : pgserver_read(mc, &why);
+	if (now)
+		text = &now->old;
+	bool named = text && text->len && strstr(sb_str(text), path) != NULL;
+	if (now)
+		pgserver_file_free(now);
+	sb_free(&why);
+	free(mc);
+	return named;
+}
+
+/* The maps built from path (PATH.db ...) removed before it: the source
+ * unchanged since the commit, they are the ones built from it. */
+static void pgfiles_rollback_built(const char *path, const char *rid, struct pgfiles *pf,
+				   struct strbuf *preview)
+{
+	for (size_t i = 0; build_map_suffixes[i]; i++) {
+		char *db = xasprintf("%s%s", path, build_map_suffixes[i]);
+		char sha[65];
+		bool exists = false;
+		if (journal_file_sha(db, sha, &exists) == 0 && exists) {
+			pgfiles_rm_add(pf, db, sha);
+			sb_addf(preview, _("remove %s (built from %s by %s)\n"), db, path, rid);
+		}
+		free(db);
+	}
+}
+
+/* A file the commit rid made (no backup): removed by its rollback when it
+ * still has the bytes it was given (sha256 after), else kept, said; a
+ * map source (a new sender login map) with the maps built from it, unless
+ * the server's main.cf still names it. */
+static void pgfiles_rollback_made(const struct config *cfg, json_t *rec, const char *path, const char *after,
+				  const char *rid, struct pgfiles *pf, struct strbuf *preview,
+				  struct strbuf *notes)
 {
 	char now[65];
 	bool exists = false;
@@ -380,9 +433,15 @@ static void pgfiles_rollback_made(const char *path, const char *after, const cha
 		sb_addf(notes, _("note: %s, made by %s, changed since: it is left in place\n"), path, rid);
 		return;
 	}
-	pf->rm = xreallocarray(pf->rm, pf->nrm + 1, sizeof *pf->rm);
-	pf->rm[pf->nrm].path = xstrdup(path);
-	memcpy(pf->rm[pf->nrm++].sha, now, sizeof now);
+	if (pgfiles_rec_has_map(rec, path)) {
+		if (pgfiles_maincf_names(cfg, pf, path)) {
+			sb_addf(notes, _("note: %s, made by %s, is left in place: the server's main.cf still names it\n"),
+				path, rid);
+			return;
+		}
+		pgfiles_rollback_built(path, rid, pf, preview);
+	}
+	pgfiles_rm_add(pf, path, now);
 	sb_addf(preview, _("remove %s (made by %s, unchanged since)\n"), path, rid);
 }
 
@@ -482,13 +541,8 @@ int pgfiles_rollback(const struct config *cfg, json_t *rec, struct pgfiles *pf, 
 	}
 	for (k = 0; k < json_array_size(json_object_get(rec, "files")); k++) {
 		json_t *f = json_array_get(json_object_get(rec, "files"), k);
-		if (json_is_null(json_object_get(f, "backup")) && json_string_value(json_object_get(f, "path")) &&
-		    !pgfiles_rec_has_map(rec, json_string_value(json_object_get(f, "path")))) {
-			pgfiles_rollback_made(json_string_value(json_object_get(f, "path")),
-					      json_string_value(json_object_get(f, "sha256_after")), rid, pf,
-					      preview, notes);
-			continue;
-		}
+		if (json_is_null(json_object_get(f, "backup")) && json_string_value(json_object_get(f, "path")))
+			continue;   /* made by the commit: below, once main.cf's restore is known */
 		if (!rollback_file(rec, k, rid, notes, &path, &backup, &after))
 			continue;
 		struct staged_file *g = pgfiles_restore(path, backup, after, rid, d);
@@ -507,6 +561,12 @@ int pgfiles_rollback(const struct config *cfg, json_t *rec, struct pgfiles *pf, 
 		pf->reload |= pgfiles_master_reads(cfg, path);
 		diff_unified(path, path, sb_str(&g->old), g->old.len, sb_str(&g->cur), g->cur.len, 3, preview);
 	}
+	json_array_foreach(json_object_get(rec, "files"), k, v)
+		if (rc == 0 && json_is_null(json_object_get(v, "backup")) &&
+		    json_string_value(json_object_get(v, "path")))
+			pgfiles_rollback_made(cfg, rec, json_string_value(json_object_get(v, "path")),
+					      json_string_value(json_object_get(v, "sha256_after")), rid, pf,
+					      preview, notes);
 	json_array_foreach(json_object_get(rec, "directories_made"), k, v)
 		if (rc == 0 && json_string_value(v))
 			pgfiles_rollback_dir(json_string_value(v), rid, pf, preview, notes);
