@@ -75,8 +75,9 @@ static int pgcommit_journal(struct run *r, struct stage *s, struct pgfiles *pf, 
 	if (rc == 0)
 		rc = inject_at("journal", r->d);
 	commit_step(r, rc == 0, NULL, _("write the journal"));
-	if (rc < 0)
-		state_journal_remove(r->cfg);
+	/* on failure the journal stays: the caller removes it once it has
+	 * removed the directories pgfiles_mkdirs made, which the journal
+	 * names for a recovery should it be killed before */
 	return rc;
 }
 

@@ -176,6 +176,15 @@ VMAILADM_FAIL_AT=create-directory:kill v db postfix-config --apply >/dev/null 2>
 v list domains >/dev/null 2>&1
 [ ! -e "$MAPS" ] && [ ! -e "$SB_DIR/state/journal" ] && cmp -s "$MC" "$tmp/main.cf.flat" &&
 	ok "killed at the mkdir: nothing left" || no "killed at the mkdir: $(ls -la "$MAPS" "$SB_DIR/state")"
+# the journal's write failed, then killed as the directory is removed
+# again: the journal naming it stays, so the recovery removes it (the
+# journal went first: an empty directory was left for good)
+VMAILADM_FAIL_AT=journal,remove-directory:kill v db postfix-config --apply >/dev/null 2>&1
+[ -d "$MAPS" ] && [ -z "$(ls "$MAPS")" ] || no "the kill did not happen before the directory's removal"
+out=$(v list domains 2>&1)
+[ ! -e "$MAPS" ] && [ ! -e "$SB_DIR/state/journal" ] && cmp -s "$MC" "$tmp/main.cf.flat" && [ "$(temps)" = 0 ] &&
+	ok "journal failed, killed before the directory's removal: the recovery removed it" ||
+	no "journal failed, killed before the rmdir: $out / $(ls -la "$MAPS" "$SB_DIR/state")"
 
 VMAILADM_FAIL_AT=pgfiles-install:kill v db postfix-config --apply >/dev/null 2>&1
 cmp -s "$MC" "$tmp/main.cf.flat" && [ -e "$SB_DIR/state/journal" ] ||
