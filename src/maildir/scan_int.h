@@ -23,6 +23,12 @@
  * this close to the scan may share the mtime we saw, so it is not trusted. */
 #define RACY_NS (50 * 1000 * 1000LL)
 #define MT_UNKNOWN INT64_MIN
+/* A kept mtime: the directory's as last seen (> 0), MT_UNKNOWN (read it
+ * next time), or MT_READ_AT(T): read by the run that started at T (ns,
+ * CLOCK_REALTIME), its mtime not taken yet (scan.c's scan_mtime_same). */
+#define MT_READ_AT(t) (-(int64_t)(t))
+#define MT_IS_READ_AT(v) ((v) < 0 && (v) != MT_UNKNOWN)
+#define MT_READ_AT_TIME(v) (-(v))
 
 enum { F_NEW_MISSING = 1, F_CUR_MISSING = 2 };
 /* box.has_maildirsize: seen in the root listing (with an unknown d_type),

@@ -717,6 +717,64 @@ static void test_incremental(void)
 	rm_base();
 }
 
+/* A delivery into a's new/ just after the first scan read it. */
+static void deliver_hook(enum maildir_hook_point where, const char *name, void *arg)
+{
+	int *fired = arg;
+	if (where != MAILDIR_HOOK_AFTER_NEW || *fired || *name)
+		return;
+	*fired = 1;
+	put("d/a/tmp/3.M3.h,S=30", 1);
+	mv("d/a/tmp/3.M3.h,S=30", "d/a/new/3.M3.h,S=30");
+}
+
+/* A first scan takes no directory's mtime (issue 16: one statx per
+ * directory read made the interface's first scan longer than `stats`):
+ * the next run, which checks every directory anyway, takes them, and
+ * reads again each one changed since the first run started: a delivery
+ * made just after its new/ was read, a message read meanwhile. */
+static void test_first_scan_mtimes(void)
+{
+	fresh_base();
+	mkd("d");
+	maildir("d/a");
+	maildir("d/b");
+	maildir("d/b/.Sent");
+	put("d/a/cur/1.M1.h,S=10:2,", 1);
+	put("d/b/.Sent/cur/2.M2.h,S=20:2,", 1);
+	age("d/a");
+	age("d/b");
+	age("d/b/.Sent");
+	struct maildir_scan *s = maildir_scan_create(1);
+	maildir_scan_add(s, base, "d/a/");
+	maildir_scan_add(s, base, "d/b/");
+	int fired = 0;
+	maildir_scan_set_hook(s, deliver_hook, &fired);
+	struct maildir_scan_stats a, b;
+	CU_ASSERT_EQUAL(maildir_scan_run(s), 2);
+	CU_ASSERT_TRUE(fired);
+	maildir_scan_set_hook(s, NULL, NULL);
+	maildir_scan_get_stats(s, &a);
+	CU_ASSERT_EQUAL(a.dir_stats, 0);          /* no mtime taken */
+	struct maildir_counts c;
+	maildir_box_counts(s, 0, &c);
+	CU_ASSERT_EQUAL(c.new_msgs, 0);           /* delivered after new/ was read */
+	mv("d/b/.Sent/cur/2.M2.h,S=20:2,", "d/b/.Sent/cur/2.M2.h,S=20:2,S");
+
+	CU_ASSERT_EQUAL(maildir_scan_run(s), 2);
+	maildir_scan_get_stats(s, &b);
+	/* a's new/ and b's .Sent/cur/ read again (and the tmp/ beside each),
+	 * nothing else. */
+	CU_ASSERT_EQUAL(b.dir_reads - a.dir_reads, 2 + 2);
+	maildir_box_counts(s, 0, &c);
+	CU_ASSERT_EQUAL(c.new_msgs, 1);
+	CU_ASSERT_EQUAL(c.bytes, 10 + 30);
+	maildir_box_counts(s, 1, &c);
+	CU_ASSERT_EQUAL(c.unread, 0);
+	maildir_scan_free(&s);
+	rm_base();
+}
+
 /* The owner of a box with many folders is slowed down in each of them, so
  * that the other worker runs out of boxes and takes folders of this one. */
 static void slow_hook(enum maildir_hook_point where, const char *name, void *arg)
@@ -1145,6 +1203,7 @@ int main(void)
 		{ "a folder swapped for a symlink", test_folder_swapped },
 		{ "the pool grows when workers wait", test_pool_grows },
 		{ "incremental rescans", test_incremental },
+		{ "a first scan takes no mtime, the next run does", test_first_scan_mtimes },
 		{ "a scan that gives way", test_yield },
 		{ "a big box's folders shared by workers", test_shared_folders },
 		{ "a scan leaves atimes alone", test_no_atime },
