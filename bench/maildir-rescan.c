@@ -8,8 +8,9 @@
  * lists the maildirs under TREE/mail; --once: one full scan and its totals,
  * for hyperfine; --floor: the bare walk below, for hyperfine too;
  * --check-round: the checks below on one thread, as the interface's
- * polling thread makes them, the median of three rounds, wall and CPU:
- * bench/tui-idle.sh's floor for polling) */
+ * polling thread makes them (root and new/ each round, cur/ every
+ * MAILDIR_POLL_CUR_ROUNDS rounds), the median of three passes, wall and
+ * CPU, of an average round: bench/tui-idle.sh's floor for polling) */
 #include "config.h"
 
 #include <dirent.h>
@@ -56,6 +57,7 @@ struct floor_run {
 	bool short_eof;              /* as the scanner: ext4, xfs, btrfs, tmpfs */
 	char **paths;                /* the checks */
 	size_t npaths;
+	int only_cur;                /* -1: every check; 1: cur/ only; 0: the others */
 	atomic_size_t next;
 	atomic_ulong names, stats;
 };
@@ -163,6 +165,12 @@ static void *check_worker(void *arg)
 	for (size_t i; (i = atomic_fetch_add(&r->next, 64)) < r->npaths;) {
 		for (size_t k = i; k < i + 64 && k < r->npaths; k++) {
 			struct statx sx;
+			if (r->only_cur >= 0) {
+				size_t l = strlen(r->paths[k]);
+				bool cur = l >= 4 && strcmp(r->paths[k] + l - 4, "/cur") == 0;
+				if (cur != (r->only_cur == 1))
+					continue;
+			}
 			if (statx(r->basefd, r->paths[k], AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MTIME, &sx) == 0)
 				atomic_fetch_add_explicit(&r->stats, 1, memory_order_relaxed);
 		}
@@ -180,9 +188,10 @@ static double cpu_now(void)
 /* One pass with a thread per core (threads 0) or threads; the seconds it
  * took, and (cpu) the CPU seconds of the process meanwhile. */
 static double floor_pass_on(const char *mail, bool checks, unsigned threads, unsigned long *names,
-			    unsigned long *stats, double *cpu)
+			    unsigned long *stats, double *cpu, int only_cur)
 {
 	struct floor_run r = { 0 };
+	r.only_cur = only_cur;
 	r.basefd = open(mail, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r.basefd < 0) {
 		perror(mail);
@@ -231,7 +240,7 @@ static double floor_pass_on(const char *mail, bool checks, unsigned threads, uns
 
 static double floor_pass(const char *mail, bool checks, unsigned long *names, unsigned long *stats)
 {
-	return floor_pass_on(mail, checks, 0, names, stats, NULL);
+	return floor_pass_on(mail, checks, 0, names, stats, NULL, -1);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -240,17 +249,27 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* --check-round: what one polling round cannot go below. */
+/* --check-round: what one polling round cannot go below, on average: the
+ * root and new/ checks of every box, and a MAILDIR_POLL_CUR_ROUNDS-th of
+ * its cur/ checks (each part the median of three passes); the round that
+ * checks every directory too (check_full_round_*). */
 static int check_round(const char *mail)
 {
-	double wall[3], cpu[3];
-	unsigned long names, stats = 0;
-	for (int i = 0; i < 3; i++)
-		wall[i] = floor_pass_on(mail, true, 1, &names, &stats, &cpu[i]);
-	qsort(wall, 3, sizeof *wall, cmp_double);
-	qsort(cpu, 3, sizeof *cpu, cmp_double);
-	printf("check_round_seconds=%.4f check_round_cpu_seconds=%.4f check_round_statx=%lu\n",
-	       wall[1], cpu[1], stats);
+	double wall[2][3], cpu[2][3];
+	unsigned long names, stats[2] = { 0, 0 };
+	for (int part = 0; part < 2; part++) {
+		for (int i = 0; i < 3; i++)
+			wall[part][i] = floor_pass_on(mail, true, 1, &names, &stats[part],
+						      &cpu[part][i], part);
+		qsort(wall[part], 3, sizeof *wall[part], cmp_double);
+		qsort(cpu[part], 3, sizeof *cpu[part], cmp_double);
+	}
+	double k = MAILDIR_POLL_CUR_ROUNDS;
+	printf("check_round_seconds=%.4f check_round_cpu_seconds=%.4f check_round_statx=%.0f "
+	       "check_full_round_cpu_seconds=%.4f check_full_round_statx=%lu cur_rounds=%d\n",
+	       wall[0][1] + wall[1][1] / k, cpu[0][1] + cpu[1][1] / k,
+	       (double)stats[0] + (double)stats[1] / k, cpu[0][1] + cpu[1][1], stats[0] + stats[1],
+	       MAILDIR_POLL_CUR_ROUNDS);
 	return 0;
 }
 

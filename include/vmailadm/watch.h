@@ -16,9 +16,15 @@
 struct maildir_scan;
 struct maildir_watch;
 
+/* A polled box's root and new/ directories are checked every period, its
+ * cur/ directories every MAILDIR_POLL_CUR_ROUNDS periods (watch.c says
+ * why; bench/maildir-rescan's polling floor counts the same). */
+#define MAILDIR_POLL_CUR_ROUNDS 2
+
 /* A watcher over the boxes of s (which must outlive it). poll_ms is the
- * period of the fallback checks (0: 500 ms, so that a change shows within
- * a second either way); their thread starts with the first polled box.
+ * period of the fallback checks (0: 500 ms, so that a delivery shows within
+ * a second either way, a change in cur/ within MAILDIR_POLL_CUR_ROUNDS
+ * periods); their thread starts with the first polled box.
  * NULL when no descriptor can be had at all. */
 struct maildir_watch *maildir_watch_create(const struct maildir_scan *s, unsigned poll_ms);
 void maildir_watch_free(struct maildir_watch **wp);
