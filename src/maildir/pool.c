@@ -182,6 +182,12 @@ size_t pool_run(struct maildir_scan *s, const size_t *ids, size_t nids)
 		s->quotas = xcalloc(s->n ? s->n : 1, sizeof *s->quotas);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned start = cores < 1 ? 1 : (unsigned)cores;
+	/* The interface reads a full scan chunk by chunk, each its own run
+	 * (maildir_scan_boxes_yield): a chunk starts with the workers the one
+	 * before grew to, instead of growing again from one per core on a
+	 * cold cache. */
+	if (s->yield && s->yield_workers > start)
+		start = s->yield_workers;
 	if (start > s->max_workers)
 		start = s->max_workers;
 	if (start > (total + CHUNK - 1) / CHUNK)
@@ -223,6 +229,8 @@ size_t pool_run(struct maildir_scan *s, const size_t *ids, size_t nids)
 	}
 	if (s->nthreads > s->st.workers_max)
 		s->st.workers_max = s->nthreads;
+	if (s->yield)
+		s->yield_workers = s->nthreads;
 out:
 	for (size_t i = 0; i < s->nbases; i++) {
 		if (s->bases[i].fd >= 0)

@@ -119,6 +119,7 @@ struct maildir_scan {
 	const size_t *ids;
 	size_t nids;
 	const atomic_bool *yield;         /* maildir_scan_boxes_yield, else NULL */
+	unsigned yield_workers;           /* the last such run's workers (pool.c) */
 	atomic_size_t next;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;              /* jobs published, helpers done, busy 0 */
