@@ -235,6 +235,15 @@ struct worldpatch {
 	size_t nlines;
 	unsigned line;
 	size_t parses;                  /* table_parses of its map before the edit */
+	/* MAILBOX_ADD, MAILBOX_DEL: the mailbox's identity entry added to the
+	 * alias map with it (the domain's catch-all is there) or removed with
+	 * it: that map's edit, prepared as an ALIAS_ADD or ALIAS_DEL of the
+	 * same address and followed after the mailbox's */
+	bool identity;
+	const struct world_map *id_map;
+	const struct table_entry *id_base, *id_entry;
+	size_t id_alias, id_count, id_parses, id_nlines;
+	unsigned id_line;
 	/* the passwd-file before the edit, when it edits the line of pw_user
 	 * alone (worldpatch_passwd_prepare): its entries, their number, its
 	 * parses, pw_user's position + 1 (0: none) */
@@ -251,11 +260,12 @@ bool worldpatch_alias_targets_prepare(const struct world *w, const char *address
 /* A new alias address added to the first alias map (table_add). */
 bool worldpatch_alias_add_prepare(const struct world *w, const char *address, struct worldpatch *p);
 /* A new mailbox address added to the first mailbox map (table_add), its
- * passwd-file line too. */
+ * passwd-file line too, and its identity entry under a catch-all of the
+ * alias map; aliases may name it. */
 bool worldpatch_mailbox_add_prepare(const struct world *w, const char *address,
 				    struct worldpatch *p);
 /* Mailbox address removed from its map (table_remove), its passwd-file
- * line too. */
+ * line too, and its identity entry (no other alias names it). */
 bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
 				    struct worldpatch *p);
 /* A new mailbox domain name added to the first mailbox domain list table

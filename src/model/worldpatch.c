@@ -6,8 +6,10 @@
  * (worldpatch_roles); an alias's value set (its targets removed or
  * added); the aliases naming that address and the mailbox that has it
  * (forward set, forward clear) follow. A mailbox added or removed in a
- * mailbox-only map that no alias names or has (its passwd-file line with
- * it); a domain added to or removed from the mailbox domain list
+ * mailbox-only map (its passwd-file line with it; the aliases naming it
+ * classified again; its identity entry in the alias map added or removed
+ * with it: a second edit, of that map alone); a domain added to or
+ * removed from the mailbox domain list
  * (worldpatch_domain.c); a catch-all set or cleared in one map
  * (worldpatch_catchall.c);
  * and any edit of the passwd-file alone (a password, a quota), after
@@ -139,9 +141,10 @@ bool worldpatch_alias_del_prepare(const struct world *w, const char *address, st
 }
 
 /* A new address of a listed domain, in the first map of role, a file in
- * that role alone; no alias has it. A new mailbox's address is named by
- * no alias and has no mailbox; a new alias's may (forward set, alias add
- * on a mailbox: the mailbox gets it, its targets are classified again). */
+ * that role alone; no alias has it. A new mailbox's address has no
+ * mailbox; a new alias's may (forward set, alias add on a mailbox: the
+ * mailbox gets it, its targets are classified again). Aliases may name
+ * either: their targets are classified again. */
 static bool worldpatch_new(const struct world *w, const char *address, enum map_role role,
 			   struct worldpatch *p)
 {
@@ -149,10 +152,8 @@ static bool worldpatch_new(const struct world *w, const char *address, enum map_
 	const char *at = strrchr(address, '@');
 	const struct world_map *m = world_map_for(w, role);
 	const struct domain *dom = at && at != address ? world_domain_find(w, at + 1) : NULL;
-	size_t named;
-	world_aliases_to(w, address, &named);
 	bool mailbox = role == MAP_VIRTUAL_MAILBOX;
-	if (!dom || dom->nlistings == 0 || (mailbox && (named > 0 || world_mailbox_find(w, address))) ||
+	if (!dom || dom->nlistings == 0 || (mailbox && world_mailbox_find(w, address)) ||
 	    world_alias_find(w, address) || !m || !m->table || !worldpatch_roles(m, role) ||
 	    table_syntax(m->table) != TABLE_INDEXED || !worldpatch_alone(w, m, address, role, 0))
 		return false;
@@ -169,13 +170,47 @@ bool worldpatch_alias_add_prepare(const struct world *w, const char *address, st
 	return true;
 }
 
+/* The identity entry's edit q kept in p (worldpatch_identity_part gives
+ * it back). */
+static void worldpatch_identity_keep(struct worldpatch *p, const struct worldpatch *q)
+{
+	p->identity = true;
+	p->id_map = q->map;
+	p->id_base = q->base;
+	p->id_entry = q->entry;
+	p->id_alias = q->alias;
+	p->id_count = q->count;
+	p->id_parses = q->parses;
+	p->id_nlines = q->nlines;
+	p->id_line = q->line;
+}
+
+static struct worldpatch worldpatch_identity_part(const struct worldpatch *p)
+{
+	struct worldpatch q = {
+		.ready = true, .alias = p->id_alias, .domain = p->domain, .address = p->address,
+		.map = p->id_map, .entry = p->id_entry, .base = p->id_base, .count = p->id_count,
+		.nlines = p->id_nlines, .line = p->id_line, .parses = p->id_parses,
+		.kind = p->kind == WORLDPATCH_MAILBOX_ADD ? WORLDPATCH_ALIAS_ADD : WORLDPATCH_ALIAS_DEL,
+	};
+	return q;
+}
+
 bool worldpatch_mailbox_add_prepare(const struct world *w, const char *address,
 				    struct worldpatch *p)
 {
-	/* a catch-all in the alias map gets the new mailbox an identity entry */
-	if (!worldpatch_new(w, address, MAP_VIRTUAL_MAILBOX, p) || w->domains[p->domain].catchall_alias) {
-		memset(p, 0, sizeof *p);
+	if (!worldpatch_new(w, address, MAP_VIRTUAL_MAILBOX, p))
 		return false;
+	/* a catch-all in the alias map gets the new mailbox an identity entry
+	 * in the catch-all's map (apply_mailbox_add): a new alias there too */
+	const struct catchall *ca = w->domains[p->domain].catchall_alias;
+	if (ca) {
+		struct worldpatch q;
+		if (!ca->alias || !worldpatch_alias_add_prepare(w, address, &q) || q.map != ca->alias->map) {
+			memset(p, 0, sizeof *p);
+			return false;
+		}
+		worldpatch_identity_keep(p, &q);
 	}
 	p->kind = WORLDPATCH_MAILBOX_ADD;
 	return true;
@@ -186,16 +221,28 @@ bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
 {
 	memset(p, 0, sizeof *p);
 	const struct mailbox *b = world_mailbox_find(w, address);
-	size_t named;
-	world_aliases_to(w, address, &named);
-	if (!b || b->alias || named > 0 || !b->map || !b->map->table || !b->entry ||
-	    b->map->roles != MAP_VIRTUAL_MAILBOX ||
+	if (!b || !b->map || !b->map->table || !b->entry || b->map->roles != MAP_VIRTUAL_MAILBOX ||
 	    !worldpatch_alone(w, b->map, b->address, MAP_VIRTUAL_MAILBOX, 1))
 		return false;
+	/* no alias names it but its own (kept, or removed with it when it is
+	 * its identity entry: apply_mailbox_remove) */
+	size_t named;
+	const struct alias *const *by = world_aliases_to(w, address, &named);
+	for (size_t i = 0; i < named; i++)
+		if (by[i] != b->alias)
+			return false;
 	const struct domain *dom = world_domain_find(w, b->domain);
 	if (!dom)
 		return false;
+	const struct alias *own = b->alias;
+	if (own && own->ntargets == 1 && strcmp(own->targets[0].address, own->address) == 0) {
+		struct worldpatch q;
+		if (!worldpatch_alias_del_prepare(w, address, &q))
+			return false;
+		worldpatch_identity_keep(p, &q);
+	}
 	p->kind = WORLDPATCH_MAILBOX_DEL;
+	p->address = b->address;
 	p->mailbox = (size_t)(b - w->mailboxes);
 	p->domain = (size_t)(dom - w->domains);
 	p->map = b->map;
@@ -614,6 +661,8 @@ static int worldpatch_mailbox_add(struct world *w, const struct worldpatch *p)
 		w->dom_mb_first[i]++;
 	worldpatch_index(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
 			 offsetof(struct mailbox, address), pos, b.address, true);
+	/* the targets naming it deliver to it now (or to the catch-all) */
+	worldpatch_address_alias(w, b.address, NULL);
 	return 0;
 }
 
@@ -648,7 +697,30 @@ static int worldpatch_mailbox_del(struct world *w, const struct worldpatch *p)
 		w->dom_mb_first[i]--;
 	worldpatch_index(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
 			 offsetof(struct mailbox, address), gone, key, false);
+	/* its own alias's targets naming it (a forward's copy) deliver
+	 * elsewhere now */
+	worldpatch_address_alias(w, key, NULL);
 	return 0;
+}
+
+/* A mailbox added or removed, with its identity entry when it has one:
+ * both edits checked before anything changes. */
+static int worldpatch_mailbox(struct world *w, const struct worldpatch *p)
+{
+	bool add = p->kind == WORLDPATCH_MAILBOX_ADD;
+	struct worldpatch q = worldpatch_identity_part(p);
+	size_t at;
+	if (p->identity) {
+		const struct table *t = q.map->table;
+		if (add ? !worldpatch_added(&q, p->address, &at)
+			: table_parses(t) != q.parses || table_count(t) != q.count - 1 ||
+				  table_lookup(t, w->aliases[q.alias].address))
+			return -1;
+	}
+	int rc = add ? worldpatch_mailbox_add(w, p) : worldpatch_mailbox_del(w, p);
+	if (rc == 0 && p->identity)
+		rc = add ? worldpatch_alias_add(w, &q) : worldpatch_alias_del(w, &q);
+	return rc;
 }
 
 void worldpatch_passwd_prepare(const struct world *w, const char *user, struct worldpatch *p)
@@ -741,10 +813,8 @@ int worldpatch_apply(struct world *w, const struct worldpatch *p)
 			rc = worldpatch_alias_add(w, p);
 			break;
 		case WORLDPATCH_MAILBOX_ADD:
-			rc = worldpatch_mailbox_add(w, p);
-			break;
 		case WORLDPATCH_MAILBOX_DEL:
-			rc = worldpatch_mailbox_del(w, p);
+			rc = worldpatch_mailbox(w, p);
 			break;
 		case WORLDPATCH_DOMAIN_ADD:
 			rc = worldpatch_domain_add(w, p);

@@ -211,22 +211,23 @@ bool splice_world_dirty(struct world *w)
 	return splice_each_doc(w, splice_dirty_one, NULL);
 }
 
-/* A dirty document that is neither a nor b. */
-static bool splice_other_dirty(const struct doc *doc, const struct doc *a, const struct doc *b)
+/* A dirty document that is none of a, b and c. */
+static bool splice_other_dirty(const struct doc *doc, const struct doc *a, const struct doc *b,
+			       const struct doc *c)
 {
-	return doc && doc != a && doc != b && doc_dirty(doc);
+	return doc && doc != a && doc != b && doc != c && doc_dirty(doc);
 }
 
-bool splice_dirty_within(struct world *w, const struct doc *a, const struct doc *b)
+bool splice_dirty_within(struct world *w, const struct doc *a, const struct doc *b, const struct doc *c)
 {
-	if (!((a && doc_dirty(a)) || (b && doc_dirty(b))) ||
-	    splice_other_dirty(maincf_doc(world_maincf(w)), a, b) ||
-	    splice_other_dirty(pwfile_doc(world_pwfile(w)), a, b) ||
-	    splice_other_dirty(aliases_doc(world_system_aliases(w)), a, b))
+	if (!((a && doc_dirty(a)) || (b && doc_dirty(b)) || (c && doc_dirty(c))) ||
+	    splice_other_dirty(maincf_doc(world_maincf(w)), a, b, c) ||
+	    splice_other_dirty(pwfile_doc(world_pwfile(w)), a, b, c) ||
+	    splice_other_dirty(aliases_doc(world_system_aliases(w)), a, b, c))
 		return false;
 	for (size_t i = 0; i < world_map_count(w); i++) {
 		struct world_map *m = world_map(w, i);
-		if (m->table && splice_other_dirty(table_doc(m->table), a, b))
+		if (m->table && splice_other_dirty(table_doc(m->table), a, b, c))
 			return false;
 	}
 	return true;

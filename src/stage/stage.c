@@ -406,7 +406,7 @@ static int stage_apply_one(struct stage *s, const struct op *op, const char *exp
 	/* a table borrowed from the interface's world is made the staged
 	 * world's own before the edit (its entries move): prepared again on
 	 * them */
-	if (wp.ready && wp.map && world_map_own(w, wp.map))
+	if (wp.ready && ((wp.map && world_map_own(w, wp.map)) | (wp.identity && world_map_own(w, wp.id_map))))
 		worldpatch_prepare_op(s, w, op, &wp);
 	int rc = apply_op(s, w, op, d);
 	if (rc == 0 && !stage_mail_as_staged(s, op, nacts, expect, d))
@@ -414,7 +414,8 @@ static int stage_apply_one(struct stage *s, const struct op *op, const char *exp
 	/* only the prepared map and the passwd-file edited (either may not be) */
 	struct doc *pw = pwfile_doc(world_pwfile(w));
 	wp.passwd = rc == 0 && doc_dirty(pw);
-	bool in_place = rc == 0 && splice_dirty_within(w, wp.ready ? table_doc(wp.map->table) : NULL, pw);
+	bool in_place = rc == 0 && splice_dirty_within(w, wp.ready ? table_doc(wp.map->table) : NULL,
+						       wp.ready && wp.identity ? table_doc(wp.id_map->table) : NULL, pw);
 	if (rc == 0) {
 		splice_sync_world(s, w);
 		/* A new main.cf may name other maps: the layout must be re-read. */

@@ -127,9 +127,9 @@ void splice_sync_world(struct stage *s, struct world *w);
  * what it edits; and whether an operation edited any of them. */
 void splice_clean_world(struct world *w);
 bool splice_world_dirty(struct world *w);
-/* Whether the documents of w an operation edited are a or b (either may
- * be NULL), at least one of them. */
-bool splice_dirty_within(struct world *w, const struct doc *a, const struct doc *b);
+/* Whether the documents of w an operation edited are among a, b and c
+ * (any may be NULL), at least one of them. */
+bool splice_dirty_within(struct world *w, const struct doc *a, const struct doc *b, const struct doc *c);
 
 /* stage.c */
 int stage_refuse_unreadable(const struct world *w, struct diags *d);

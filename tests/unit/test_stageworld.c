@@ -632,7 +632,8 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
 		snprintf(line, size, "alias del %s", a ? a->address : "none@andromed.cloud");
 		break;
 	case K_MAILBOX_ADD:
-		snprintf(line, size, "mailbox add n%d@%s%s%s%s", rand() % 12, dom,
+		/* t0 to t2 may be targets already (of a domain hosted since) */
+		snprintf(line, size, "mailbox add %c%d@%s%s%s%s", step % 5 == 1 ? 't' : 'n', rand() % 12, dom,
 			 step % 4 ? " --password-hash '" : "", step % 4 ? hash : "", step % 4 ? "'" : "");
 		if (step % 3 == 0)
 			snprintf(line + strlen(line), size - strlen(line), " --quota %dM", 100 + step);
@@ -722,6 +723,8 @@ static void test_every_edit_in_place(void)
 			"mailbox del tail@andromed.cloud", "domain add d5.example", "alias add n9@d5.example x@elsewhere.example",
 			"alias add n6@andromed.cloud t0@d2.example", "domain add d2.example",
 			"mailbox add n8@d2.example --password-hash '" HASH "'",
+			/* a mailbox an alias names already (n6, before d2 was hosted) */
+			"mailbox add t0@d2.example --password-hash '" HASH "'",
 			"alias add n10@andromed.cloud n8@d2.example, t1@d3.example", "domain add d3.example",
 			/* catch-alls: in the alias map (no mailbox to protect), in
 			 * the mailbox map (a maildir target), each removed; the
@@ -742,6 +745,16 @@ static void test_every_edit_in_place(void)
 			"mailbox add n4@d3.example --password-hash '" HASH "'", "alias add n4@d3.example n4@d3.example",
 			"catchall set d3.example x@elsewhere.example",
 			"alias set n4@d3.example n4@d3.example, x@elsewhere.example",
+			/* a mailbox under that catch-all: its identity entry
+			 * added and removed with it */
+			"mailbox add n5@d3.example --password-hash '" HASH "'", "mailbox del n5@d3.example",
+			/* a mailbox an alias names (its domain's catch-all
+			 * took the mail), then one its own alias names (a
+			 * forward's copy, kept) */
+			"alias add n7@andromed.cloud n6@d3.example, x@elsewhere.example",
+			"mailbox add n6@d3.example --password-hash '" HASH "'",
+			"forward set n6@d3.example boss@elsewhere.example --keep-copy", "alias del n7@andromed.cloud",
+			"mailbox del n6@d3.example",
 			/* an empty domain removed: t1@d4 is not hosted any more */
 			"alias add n5@andromed.cloud t1@d4.example", "domain add d4.example", "domain del d4.example",
 			NULL,
@@ -773,7 +786,11 @@ static void test_every_edit_in_place(void)
 			"catchall set aliasdom.example n4@aliasdom.example", "alias add n5@andromed.cloud t1@aliasdom.example",
 			"catchall clear aliasdom.example",
 			/* the map's last line now (postmaster@ascent.cloud's was) */
-			"alias del n2@ascent.cloud", NULL,
+			"alias del n2@ascent.cloud",
+			/* a mailbox its own alias names (a forward's copy, kept) */
+			"mailbox add n8@andromed.cloud",
+			"forward set n8@andromed.cloud boss@elsewhere.example --keep-copy",
+			"mailbox del n8@andromed.cloud", NULL,
 		};
 		for (size_t i = 0; !grown && demo_prelude[i]; i++) {
 			size_t before = stage_world_patched(s);
