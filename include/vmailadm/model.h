@@ -240,6 +240,9 @@ struct worldpatch {
 	 * it: that map's edit, prepared as an ALIAS_ADD or ALIAS_DEL of the
 	 * same address and followed after the mailbox's */
 	bool identity;
+	size_t identities;              /* ALIAS_ADD, ALIAS_DEL of a catch-all: the
+	                                 * identity entries of its domain's mailboxes
+	                                 * added or removed with it, in its map */
 	const struct world_map *id_map;
 	const struct table_entry *id_base, *id_entry;
 	size_t id_alias, id_count, id_parses, id_nlines;

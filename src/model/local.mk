@@ -18,6 +18,7 @@ libvmail_a_SOURCES += \
 	src/model/source.c \
 	src/model/worldpatch.c \
 	src/model/worldpatch_catchall.c \
+	src/model/worldpatch_identity.c \
 	src/model/worldpatch_domain.c
 
 # Where mail goes (trace) and the traps that lose it (lint).

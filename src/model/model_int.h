@@ -264,6 +264,18 @@ void worldpatch_catchalls_again(struct world *w, size_t dom);
  * again: its domain got or lost a catch-all. */
 void worldpatch_classify_domain(struct world *w, const char *domain);
 int worldpatch_catchall_box_add(struct world *w, const struct worldpatch *p);
+/* Whether no alias map but m has key (m's own entries not asked: the
+ * caller knows them), m's file serving no other map. */
+bool worldpatch_absent(const struct world *w, const struct world_map *m, const char *key);
+/* The domains listed by keys of m: the lines from line on moved by delta. */
+void worldpatch_listings(struct world *w, const struct world_map *m, unsigned line, int delta);
+/* The aliases' targets gathered into one array again, the reverse index
+ * made again from them. */
+void worldpatch_reverse_again(struct world *w);
+/* worldpatch_identity.c: a catch-all of the alias map set or cleared with
+ * the identity entries of its domain's mailboxes (p->identities of them). */
+int worldpatch_identities_add(struct world *w, const struct worldpatch *p);
+int worldpatch_identities_del(struct world *w, const struct worldpatch *p);
 /* worldpatch_domain.c */
 int worldpatch_domain_add(struct world *w, const struct worldpatch *p);
 int worldpatch_domain_del(struct world *w, const struct worldpatch *p);

@@ -62,7 +62,7 @@ bool worldpatch_roles(const struct world_map *m, unsigned role)
 
 /* The domains listed by keys of m (virtual_alias_domains = its map): the
  * lines from line on in its file moved by delta. */
-static void worldpatch_listings(struct world *w, const struct world_map *m, unsigned line, int delta)
+void worldpatch_listings(struct world *w, const struct world_map *m, unsigned line, int delta)
 {
 	if (!(m->roles & MAP_ALIAS_DOMAINS))
 		return;
@@ -293,7 +293,7 @@ static void worldpatch_reverse(struct world *w, size_t gone)
  * into one array again (a list made in place is not in w->targets):
  * what index_reverse gives after a load, save for the targets of dropped
  * duplicates, which name no alias either way. */
-static void worldpatch_reverse_again(struct world *w)
+void worldpatch_reverse_again(struct world *w)
 {
 	size_t nt = 0;
 	for (size_t i = 0; i < w->naliases; i++)
@@ -807,10 +807,10 @@ int worldpatch_apply(struct world *w, const struct worldpatch *p)
 			rc = worldpatch_targets(w, p);
 			break;
 		case WORLDPATCH_ALIAS_DEL:
-			rc = worldpatch_alias_del(w, p);
+			rc = p->identities ? worldpatch_identities_del(w, p) : worldpatch_alias_del(w, p);
 			break;
 		case WORLDPATCH_ALIAS_ADD:
-			rc = worldpatch_alias_add(w, p);
+			rc = p->identities ? worldpatch_identities_add(w, p) : worldpatch_alias_add(w, p);
 			break;
 		case WORLDPATCH_MAILBOX_ADD:
 		case WORLDPATCH_MAILBOX_DEL:

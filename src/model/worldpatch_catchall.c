@@ -1,13 +1,14 @@
 /* The staged world updated in place after a catch-all set or cleared
  * (issue 16), as worldpatch.c does for the other common edits: the line
  * "@domain ..." added to or removed from the mailbox map, or the alias map
- * where no identity entry goes with it (catchall_form identity, a target
- * that is no local maildir). Besides the entry itself, a catch-all changes
+ * (catchall_form identity, a target that is no local maildir), where the
+ * identity entries of the domain's mailboxes go with it
+ * (worldpatch_identity.c). Besides the entry itself, a catch-all changes
  * the domain's catch-all pointers, whether its mailboxes are swallowed and
  * how every target in the domain is delivered: those are made again for
  * that domain (its targets) and the world (the few catch-alls). Anything
- * else (a catch-all replaced, identity entries added or removed, an alias
- * domain's line following) is two edits, left to world_rebuild.
+ * else (a catch-all replaced, an alias domain's line following) is two
+ * edits, left to world_rebuild.
  * test_stageworld compares the world with a full load after each. */
 #include "config.h"
 
@@ -17,6 +18,17 @@
 #include "model_int.h"
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
+
+bool worldpatch_absent(const struct world *w, const struct world_map *m, const char *key)
+{
+	for (size_t i = 0; i < w->maps.n; i++) {
+		const struct world_map *o = w->maps.v[i];
+		if (o != m && (o->table == m->table ||
+			       ((o->roles & MAP_VIRTUAL_ALIAS) && (!o->table || table_lookup(o->table, key)))))
+			return false;
+	}
+	return true;
+}
 
 void worldpatch_catchalls_again(struct world *w, size_t dom)
 {
@@ -66,12 +78,16 @@ bool worldpatch_catchall_set_prepare(const struct world *w, const char *name, bo
 	if (!m || !m->table || !worldpatch_roles(m, role) || table_syntax(m->table) != TABLE_INDEXED)
 		return false;
 	/* in the alias map, a mailbox without an alias entry gets an identity
-	 * entry (apply_catchall_set): more edits */
-	size_t nb;
+	 * entry in that map (apply_catchall_set): a new key there, in no
+	 * other alias map (worldpatch_identity.c) */
+	size_t nb, ids = 0;
 	const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
 	for (size_t i = 0; !in_mailbox_map && (dom->classes & DOMAIN_VIRTUAL_MAILBOX) && i < nb; i++)
-		if (!boxes[i].alias)
-			return false;
+		if (!boxes[i].alias) {
+			if (!worldpatch_absent(w, m, boxes[i].address))
+				return false;
+			ids++;
+		}
 	char *key = xasprintf("@%s", dom->name);
 	bool alone = worldpatch_alone(w, m, key, role, 0);
 	free(key);
@@ -81,6 +97,7 @@ bool worldpatch_catchall_set_prepare(const struct world *w, const char *name, bo
 	p->catchall = !in_mailbox_map;
 	p->domain = (size_t)(dom - world_domains(w, &nb));
 	worldpatch_ready_add(p, dom->name, m);
+	p->identities = ids;
 	return true;
 }
 
@@ -109,11 +126,17 @@ bool worldpatch_catchall_clear_prepare(const struct world *w, const char *name, 
 		    !worldpatch_alone(w, a->map, a->address, MAP_VIRTUAL_ALIAS, 1))
 			return false;
 		/* the identity entries of its mailboxes go with it
-		 * (apply_catchall_remove): more edits */
+		 * (apply_catchall_remove): keys of one line in its map alone
+		 * (a duplicate removed too is seen after the edit: the count) */
 		const struct alias *al = world_domain_aliases(w, dom, &n);
 		for (size_t i = 0; i < n; i++)
-			if (al[i].is_identity && al[i].ntargets == 1 && world_mailbox_find(w, al[i].address))
-				return false;
+			if (al[i].is_identity && al[i].ntargets == 1 && world_mailbox_find(w, al[i].address)) {
+				if (al[i].map != a->map || !al[i].entry || al[i].entry->nlines != 1 ||
+				    !worldpatch_absent(w, a->map, al[i].address))
+					return false;
+				p->identities++;
+			}
+		p->base = table_count(a->map->table) ? table_entry(a->map->table, 0) : NULL;
 		p->kind = WORLDPATCH_ALIAS_DEL;
 		p->catchall = true;
 		p->alias = (size_t)(a - w->aliases);
