@@ -17,8 +17,9 @@
 #   side by side just before;
 # - staging an edit and the key after it <= 30 ms: five alias removals, then
 #   three each of a password change, an alias add, a mailbox add, its
-#   forwarding set and cleared, its removal, a catch-all set and cleared,
-#   each kind on its own line.
+#   forwarding set and cleared, its removal, a catch-all set and cleared
+#   (in the mailbox map, then in the alias map with the domain's identity
+#   entries), each kind on its own line.
 # BENCH_COLD=1 (root): the page cache dropped before the stats run and
 # before the interface starts (system-wide: it slows whoever else measures).
 # BENCH_LARGE=1: the same on 100,000 mailboxes (the tree of tui-idle.sh):
@@ -329,8 +330,15 @@ for rnd in range(EDIT_ROUNDS):
     script += [("nav", b"a"), ("nav", b"c")] + typed("nav", "user000000@dom000.example")
     script += [("stage:catch-all set", b"\r"), ("next:catch-all set", b"d")]
     script += [("stage:catch-all clear", b"y"), ("next:catch-all clear", b"k")]
+    # a catch-all to an address elsewhere (in the alias map: every mailbox
+    # of the domain without an alias entry gets an identity entry with it,
+    # worldpatch_identity.c), then removed with them
+    script += [("nav", b"a"), ("nav", b"c")] + typed("nav", "catch%d@elsewhere.example" % rnd)
+    script += [("stage:catch-all set, identities", b"\r"), ("next:catch-all set, identities", b"d")]
+    script += [("stage:catch-all clear, identities", b"y"), ("next:catch-all clear, identities", b"k")]
 EDITS = ("alias add", "mailbox add", "password change", "mailbox removal", "forward set",
-         "forward clear", "catch-all set", "catch-all clear")
+         "forward clear", "catch-all set", "catch-all clear", "catch-all set, identities",
+         "catch-all clear, identities")
 
 times = {"move": [], "filter": [], "open": [], "esc": [], "nav": [], "ask": [], "stage": [],
          "next": [], "staged": []}

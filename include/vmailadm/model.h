@@ -219,6 +219,7 @@ enum worldpatch_kind {
 	WORLDPATCH_DOMAIN_DEL,      /* an empty domain out of it */
 	WORLDPATCH_CATCHALL_BOX_ADD, /* a catch-all "@domain" added to the mailbox map */
 	WORLDPATCH_CATCHALL_BOX_DEL, /* ... removed from it */
+	WORLDPATCH_MAILBOX_RENAME,  /* a mailbox's line removed, the new address's added */
 };
 struct worldpatch {
 	bool ready;                     /* kind prepared */
@@ -271,6 +272,11 @@ bool worldpatch_mailbox_add_prepare(const struct world *w, const char *address,
  * line too, and its identity entry (no other alias names it). */
 bool worldpatch_mailbox_del_prepare(const struct world *w, const char *address,
 				    struct worldpatch *p);
+/* Mailbox address renamed to new (mailbox rename without --keep-old: its
+ * line removed from its map and new's added there, its passwd-file line
+ * too), where nothing else names either address. */
+bool worldpatch_mailbox_rename_prepare(const struct world *w, const char *address, const char *new,
+				       struct worldpatch *p);
 /* A new mailbox domain name added to the first mailbox domain list table
  * or /file/name list (domain add without --alias-of). */
 bool worldpatch_domain_add_prepare(const struct world *w, const char *name, struct worldpatch *p);

@@ -19,6 +19,7 @@ libvmail_a_SOURCES += \
 	src/model/worldpatch.c \
 	src/model/worldpatch_catchall.c \
 	src/model/worldpatch_identity.c \
+	src/model/worldpatch_rename.c \
 	src/model/worldpatch_domain.c
 
 # Where mail goes (trace) and the traps that lose it (lint).

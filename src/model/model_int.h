@@ -272,6 +272,19 @@ void worldpatch_listings(struct world *w, const struct world_map *m, unsigned li
 /* The aliases' targets gathered into one array again, the reverse index
  * made again from them. */
 void worldpatch_reverse_again(struct world *w);
+/* Where an element of local part local goes in its domain's range
+ * [first, first + n) of an array sorted by local part (stride sz, the
+ * local part's pointer at loff). */
+size_t worldpatch_slot(const void *base, size_t sz, size_t loff, size_t first, size_t n, const char *local);
+/* Every alias target's mailbox pointer into old (n mailboxes) into now,
+ * after an insertion at pos, or a removal at pos when gone. */
+void worldpatch_targets_to(struct world *w, const struct mailbox *old, size_t n, const struct mailbox *now,
+			   size_t pos, bool gone);
+/* An alias of address added (a) or removed (NULL): the mailbox of that
+ * address has it or not, the targets naming it classified again. */
+void worldpatch_address_alias(struct world *w, const char *address, const struct alias *a);
+/* worldpatch_rename.c */
+int worldpatch_mailbox_rename(struct world *w, const struct worldpatch *p);
 /* worldpatch_identity.c: a catch-all of the alias map set or cleared with
  * the identity entries of its domain's mailboxes (p->identities of them). */
 int worldpatch_identities_add(struct world *w, const struct worldpatch *p);

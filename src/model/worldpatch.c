@@ -11,7 +11,8 @@
  * with it: a second edit, of that map alone); a domain added to or
  * removed from the mailbox domain list
  * (worldpatch_domain.c); a catch-all set or cleared in one map
- * (worldpatch_catchall.c);
+ * (worldpatch_catchall.c, with its identity entries: worldpatch_identity.c);
+ * a mailbox renamed (worldpatch_rename.c);
  * and any edit of the passwd-file alone (a password, a quota), after
  * which the passwd-file is joined to the mailboxes again. Anything else, or
  * an edit of the table that did not stay in place (tablepatch.c), is left
@@ -387,7 +388,7 @@ static int worldpatch_targets(struct world *w, const struct worldpatch *p)
 /* An alias of address added or removed: the mailbox of that address has
  * it or not (swallowed by its domain's catch-all without it), and every
  * target naming it is classified again (an alias, a mailbox, unknown). */
-static void worldpatch_address_alias(struct world *w, const char *address, const struct alias *a)
+void worldpatch_address_alias(struct world *w, const char *address, const struct alias *a)
 {
 	struct mailbox *b = (struct mailbox *)(uintptr_t)world_mailbox_find(w, address);
 	if (b) {
@@ -515,7 +516,7 @@ struct mailbox worldpatch_added_box(struct world *w, const struct worldpatch *p,
 /* Where an element of local part local goes in its domain's range
  * [first, first + n) of an array sorted by local part (stride sz, the
  * local part's pointer at loff). */
-static size_t worldpatch_slot(const void *base, size_t sz, size_t loff, size_t first, size_t n,
+size_t worldpatch_slot(const void *base, size_t sz, size_t loff, size_t first, size_t n,
 			      const char *local)
 {
 	size_t i = first;
@@ -618,7 +619,7 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 
 /* Every alias target's mailbox pointer into old (the array before an
  * insertion at pos, or a removal at pos when gone) into now. */
-static void worldpatch_targets_to(struct world *w, const struct mailbox *old, size_t n,
+void worldpatch_targets_to(struct world *w, const struct mailbox *old, size_t n,
 				  const struct mailbox *now, size_t pos, bool gone)
 {
 	for (size_t i = 0; i < w->naliases; i++) {
@@ -815,6 +816,9 @@ int worldpatch_apply(struct world *w, const struct worldpatch *p)
 		case WORLDPATCH_MAILBOX_ADD:
 		case WORLDPATCH_MAILBOX_DEL:
 			rc = worldpatch_mailbox(w, p);
+			break;
+		case WORLDPATCH_MAILBOX_RENAME:
+			rc = worldpatch_mailbox_rename(w, p);
 			break;
 		case WORLDPATCH_DOMAIN_ADD:
 			rc = worldpatch_domain_add(w, p);

@@ -324,6 +324,10 @@ static void worldpatch_prepare_op(const struct stage *s, const struct world *w, 
 	case OP_MAILBOX_DEL:
 		worldpatch_mailbox_del_prepare(w, op->subject, p);
 		break;
+	case OP_MAILBOX_RENAME:
+		if (!op->keep_old && op->ntargets == 1)
+			worldpatch_mailbox_rename_prepare(w, op->subject, op->targets[0], p);
+		break;
 	case OP_DOMAIN_ADD:
 		if (!op->alias_of)
 			worldpatch_domain_add_prepare(w, op->subject, p);

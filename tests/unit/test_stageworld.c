@@ -573,11 +573,12 @@ static void demo_alias_domain(void)
  * refuses), on the world as it is: its kind (index in kinds[] below). */
 enum { K_ALIAS_NEW, K_TARGET_ADD, K_ALIAS_SET, K_TARGET_DEL, K_ALIAS_DEL, K_MAILBOX_ADD,
        K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_FORWARD, K_DOMAIN_ADD, K_CATCHALL_SET, K_CATCHALL_CLEAR,
-       K_DOMAIN_DEL, K_N };
+       K_DOMAIN_DEL, K_RENAME, K_N };
 static const char *const kinds[K_N] = { "alias add (new)", "alias add (targets)", "alias set",
 					"alias del (targets)", "alias del", "mailbox add",
 					"mailbox del", "mailbox passwd", "mailbox quota", "forward",
-					"domain add", "catchall set", "catchall clear", "domain del" };
+					"domain add", "catchall set", "catchall clear", "domain del",
+					"mailbox rename" };
 
 static int random_op(const struct world *w, char *line, size_t size, int step)
 {
@@ -657,6 +658,10 @@ static int random_op(const struct world *w, char *line, size_t size, int step)
 		break;
 	case K_DOMAIN_DEL:   /* refused while it has entries */
 		snprintf(line, size, "domain del %s", dom);
+		break;
+	case K_RENAME:   /* --keep-old adds an alias: two maps, rebuilt */
+		snprintf(line, size, "mailbox rename %s r%d@%s%s", b ? b->address : "none@andromed.cloud",
+			 rand() % 6, dom, step % 5 == 0 ? " --keep-old" : "");
 		break;
 	case K_QUOTA:
 		snprintf(line, size, "mailbox quota %s %dM", b ? b->address : "none@andromed.cloud",
@@ -757,6 +762,9 @@ static void test_every_edit_in_place(void)
 			"mailbox del n6@d3.example",
 			/* a catch-all with identity entries, set and cleared */
 			"catchall set andromed.cloud n9@d5.example", "catchall clear andromed.cloud",
+			/* renames: in its domain, then into another */
+			"mailbox add r0@d5.example --password-hash '" HASH "'",
+			"mailbox rename r0@d5.example r1@d5.example", "mailbox rename r1@d5.example r2@andromed.cloud",
 			/* an empty domain removed: t1@d4 is not hosted any more */
 			"alias add n5@andromed.cloud t1@d4.example", "domain add d4.example", "domain del d4.example",
 			NULL,
@@ -768,6 +776,10 @@ static void test_every_edit_in_place(void)
 			if (stage_world_patched(s) != before + 1)
 				fprintf(stderr, "\nnot in place: %s %s\n", prelude[i], msg);
 			check_same(s, prelude[i]);
+			if (strncmp(prelude[i], "domain del ", 11) == 0) {
+				done[K_DOMAIN_DEL]++;
+				patched[K_DOMAIN_DEL] += stage_world_patched(s) - before;
+			}
 		}
 		/* the demo: one domain add for certain (its random steps made
 		 * one only after emptying andromed.cloud, down to the identity
@@ -799,7 +811,9 @@ static void test_every_edit_in_place(void)
 			 * map, which is virtual_alias_domains too) */
 			"catchall set andromed.cloud x@elsewhere.example",
 			"mailbox add n9@andromed.cloud", "catchall clear andromed.cloud",
-			"catchall set ascent.cloud admin@andromed.cloud", NULL,
+			"catchall set ascent.cloud admin@andromed.cloud",
+			/* a rename in its domain (its passwd-file line follows) */
+			"mailbox rename contact@ascent.cloud kontakt@ascent.cloud", NULL,
 		};
 		for (size_t i = 0; !grown && demo_prelude[i]; i++) {
 			size_t before = stage_world_patched(s);
@@ -842,7 +856,7 @@ static void test_every_edit_in_place(void)
 		 * random steps remove no empty domain */
 		const int must[] = { K_MAILBOX_ADD, K_MAILBOX_DEL, K_PASSWD, K_QUOTA, K_TARGET_ADD,
 				     K_ALIAS_SET, K_ALIAS_NEW, K_ALIAS_DEL, K_FORWARD, K_DOMAIN_ADD,
-				     K_CATCHALL_SET, K_CATCHALL_CLEAR, K_DOMAIN_DEL };
+				     K_CATCHALL_SET, K_CATCHALL_CLEAR, K_DOMAIN_DEL, K_RENAME };
 		for (size_t i = 0; i < sizeof must / sizeof *must; i++)
 			if (grown || must[i] != K_DOMAIN_DEL)
 				CU_ASSERT(patched[must[i]] > 0);
