@@ -17,7 +17,7 @@
 #   side by side just before;
 # - staging an edit and the key after it <= 30 ms: five alias removals, then
 #   three each of a password change, an alias add, a mailbox add, its
-#   forwarding set and cleared, its removal, a catch-all set and cleared
+#   forwarding set and cleared, its rename, its removal, a catch-all set and cleared
 #   (in the mailbox map, then in the alias map with the domain's identity
 #   entries), each kind on its own line.
 # BENCH_COLD=1 (root): the page cache dropped before the stats run and
@@ -323,7 +323,10 @@ for rnd in range(EDIT_ROUNDS):
     script += typed("nav", "user000000@dom000.example") + [("nav", b"\r")]
     script += [("stage:forward set", b"\r"), ("next:forward set", b"f")]
     script += [("nav", b"\x15"), ("nav", b"\r")]
-    script += [("stage:forward clear", b"\r"), ("next:forward clear", b"d")]
+    script += [("stage:forward clear", b"\r"), ("next:forward clear", b"M")]
+    # renamed (the old address not kept: worldpatch_rename.c), then removed
+    script += typed("nav", "benchr%d" % rnd) + [("nav", b"\r")]
+    script += [("stage:mailbox rename", b"\r"), ("next:mailbox rename", b"d")]
     script += [("stage:mailbox removal", b"y"), ("next:mailbox removal", b"k")]
     # a catch-all of the domain to a mailbox (in the mailbox map), then
     # removed (the cursor is on its row once it is staged)
@@ -337,8 +340,8 @@ for rnd in range(EDIT_ROUNDS):
     script += [("stage:catch-all set, identities", b"\r"), ("next:catch-all set, identities", b"d")]
     script += [("stage:catch-all clear, identities", b"y"), ("next:catch-all clear, identities", b"k")]
 EDITS = ("alias add", "mailbox add", "password change", "mailbox removal", "forward set",
-         "forward clear", "catch-all set", "catch-all clear", "catch-all set, identities",
-         "catch-all clear, identities")
+         "forward clear", "mailbox rename", "catch-all set", "catch-all clear",
+         "catch-all set, identities", "catch-all clear, identities")
 
 times = {"move": [], "filter": [], "open": [], "esc": [], "nav": [], "ask": [], "stage": [],
          "next": [], "staged": []}
