@@ -232,6 +232,10 @@ int apply_catchall_set(struct stage *s, struct world *w, const struct op *op, st
 	const struct mailbox *tb = world_mailbox_find(w, target);
 	/* before the removal: the world's pointers are the files' as read */
 	bool in_mailbox_map = apply_catchall_in_mailbox_map(s, w, dom, target);
+	/* the identity entries apply_catchall_remove takes out with a
+	 * catch-all of the alias map are gone from the file, not from the
+	 * world: their mailboxes need them again below */
+	bool identities_gone = dom->catchall_alias != NULL;
 	if (apply_catchall_remove(s, w, dom, d) < 0)
 		return -1;
 	char *key = xasprintf("@%s", dom->name);
@@ -249,7 +253,8 @@ int apply_catchall_set(struct stage *s, struct world *w, const struct op *op, st
 			size_t nb;
 			const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
 			for (size_t i = 0; i < nb && rc == 0; i++) {
-				if (boxes[i].alias)
+				const struct alias *own = boxes[i].alias;
+				if (own && !(identities_gone && own->is_identity && own->ntargets == 1))
 					continue;
 				rc = table_add(t, boxes[i].address, boxes[i].address, d);
 			}

@@ -474,6 +474,15 @@ static void test_catchall_identity_form(void)
 	commit_result_free(&res);
 	CU_ASSERT(has_entry(VAL, "sales@ascent.cloud", "sales@ascent.cloud"));
 	check_identities("ascent.cloud", true);
+	/* Another catch-all in its place: the identity entries the old one's
+	 * removal took are written again (they were lost: every mailbox of
+	 * the domain swallowed by the new catch-all). */
+	CU_ASSERT_EQUAL(push(s, "catchall set ascent.cloud catch@elsewhere.example"), 0);
+	CU_ASSERT_EQUAL(commit(s, &res), 0);
+	commit_result_free(&res);
+	CU_ASSERT(has_entry(VAL, "@ascent.cloud", "catch@elsewhere.example"));
+	CU_ASSERT(has_entry(VAL, "sales@ascent.cloud", "sales@ascent.cloud"));
+	check_identities("ascent.cloud", true);
 	/* Removing the mailbox removes its identity entry. */
 	CU_ASSERT_EQUAL(push(s, "mailbox del sales@ascent.cloud"), 0);
 	CU_ASSERT_EQUAL(commit(s, &res), 0);

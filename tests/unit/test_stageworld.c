@@ -839,6 +839,8 @@ static void test_every_edit_in_place(void)
 				continue;
 			done[k]++;
 			patched[k] += stage_world_patched(s) - before;
+			if (getenv("SW_DEBUG") && stage_world_patched(s) == before)
+				fprintf(stderr, "REBUILT: %s\n", line);
 			check_same(s, line);
 		}
 		if (ui) {
