@@ -118,8 +118,11 @@ static void watch_boxes(struct live *l)
 		if (l->watch && fan && strcmp(fan, "0") == 0)
 			maildir_watch_set_fanotify(l->watch, false);
 	}
+	/* live_free waits for this thread: q pressed just after the scan
+	 * waited for every watch (1.5 s at 10,000 boxes under load, half a
+	 * minute at 100,000); the watches are freed with it anyway. */
 	size_t n = maildir_scan_count(l->scan);
-	for (size_t id = 0; l->watch && id < n; id++)
+	for (size_t id = 0; l->watch && id < n && !atomic_load(&l->closing); id++)
 		maildir_watch_add(l->watch, id);
 }
 
