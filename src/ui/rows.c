@@ -335,12 +335,21 @@ static size_t rows_dom_count(void *arg)
 	return ((struct browse *)arg)->ndvis;
 }
 
-static void rows_num(char *buf, size_t len, bool known, unsigned long long v)
+/* A count in at most width columns: exact when it fits, else in thousands
+ * (then millions...) rounded down, "12k" for 12,345: never cut into "12…",
+ * never more than there is. */
+static void rows_num(char *buf, size_t len, bool known, unsigned long long v, int width)
 {
-	if (known)
-		snprintf(buf, len, "%llu", v);
-	else
+	if (!known) {
 		snprintf(buf, len, "%s", "·");
+		return;
+	}
+	snprintf(buf, len, "%llu", v);
+	static const char units[] = "kMGTPE";
+	for (int u = 0; (int)strlen(buf) > width && units[u]; u++) {
+		v /= 1000;
+		snprintf(buf, len, "%llu%c", v, units[u]);
+	}
 }
 
 const enum theme_role rows_mark_role[] = {
@@ -380,9 +389,9 @@ static void rows_dom_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 	const struct domain *d = e->d ? e->d : e->old;
 	char a[24], b[24], c[24];
 	bool known = !live_scanning(ui->live) || B->gen > 0;
-	snprintf(a, sizeof a, "%zu", d->nmailboxes);
-	snprintf(b, sizeof b, "%zu", d->naliases);
-	rows_num(c, sizeof c, known && B->gen > 0, B->dnew[di]);
+	rows_num(a, sizeof a, true, d->nmailboxes, 3);
+	rows_num(b, sizeof b, true, d->naliases, 3);
+	rows_num(c, sizeof c, known && B->gen > 0, B->dnew[di], 4);
 	/* One column for both: a staged change is what the user is doing, the
 	 * lint mark shows in the entries and the details. */
 	if (e->mark != MARK_NONE)
@@ -400,7 +409,7 @@ static void rows_dom_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 	if (qw) {
 		char q[24];
 		size_t nq = qstate_domain(ui, d->name);
-		rows_num(q, sizeof q, true, nq);
+		rows_num(q, sizeof q, true, nq, 4);
 		ui_text_right(ui, y, x + w - 18, 4, q, nq ? ROLE_WARNING : ROLE_DIM);
 	}
 	ui_text_right(ui, y, x + w - 13, 3, a, ROLE_NORMAL);
@@ -512,11 +521,11 @@ static void rows_ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 			ui_text_right(ui, y, cx, C_ALL - C_BAR, _("mbox file"), ROLE_DIM);
 			break;
 		}
-		rows_num(buf, sizeof buf, known, c.new_msgs);
+		rows_num(buf, sizeof buf, known, c.new_msgs, C_NEW);
 		ui_text_right(ui, y, cx, C_NEW, buf, c.new_msgs ? ROLE_NEW_MAIL : ROLE_DIM);
-		rows_num(buf, sizeof buf, known, c.unread);
+		rows_num(buf, sizeof buf, known, c.unread, C_UNREAD - 1);
 		ui_text_right(ui, y, cx + C_NEW, C_UNREAD, buf, ROLE_NORMAL);
-		rows_num(buf, sizeof buf, known, maildir_total(&c));
+		rows_num(buf, sizeof buf, known, maildir_total(&c), C_TOTAL - 1);
 		ui_text_right(ui, y, cx + C_NEW + C_UNREAD, C_TOTAL, buf, ROLE_NORMAL);
 		if (known)
 			ui_human(buf, sizeof buf, c.bytes);

@@ -8,7 +8,8 @@
 # message list's title stops before its folder number instead of being
 # written over; a read-once note's key bar is French too; the preview of a
 # map rebuilt from an unchanged source has no "file that changes" heading,
-# and the preview wraps a long line instead of cutting it.
+# and the preview wraps a long line instead of cutting it; a count too
+# wide for its column is said in thousands.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 mkdir -p "$WORK/locale/fr/LC_MESSAGES"
 msgfmt -o "$WORK/locale/fr/LC_MESSAGES/vmailadm.mo" "$top_srcdir/po/fr.po" || fail "msgfmt"
@@ -95,6 +96,21 @@ expect "0 staged changes"
 keys q
 expect_quit 0
 ok "English: the preview wraps a long line"
+
+# A count wider than its column is said in thousands, rounded down
+# ("12k"), not cut into "12…": 12,345 new messages for johndoe.
+(cd "$WORK/demo/vhosts/andromed.cloud/johndoe/new" &&
+	seq 1 12345 | sed 's/^/1700000000.M/; s/$/P1.host/' | xargs touch) || fail "new messages"
+start_ui 80 24
+expect "Domains (5)"
+expect_re "^ andromed\.cloud +5 +5 +12k │"
+keys Tab
+expect_re "│   johndoe +12k +12348 +12351 "
+screen | grep -q "12…" && fail "a count is cut"
+keys q
+expect_quit 0
+rm -f "$WORK/demo/vhosts/andromed.cloud/johndoe/new/1700000000.M"*
+ok "English: counts too wide for their column in thousands"
 
 # While lint runs (held by its gate), the header says so whole or not at
 # all ("lint runni…").
