@@ -306,20 +306,30 @@ static int check_refs(const struct traffic_postfix *pf, const struct queue_ref *
 		      bool *found, struct queue_msg *keep, struct diags *d)
 {
 	struct checker c = { .want = strmap_create(n), .refs = refs, .found = found, .keep = keep };
-	for (size_t i = 0; i < n; i++)
-		strmap_put(c.want, refs[i].queue_id, (void *)(uintptr_t)(i + 1));
+	/* An id given twice is looked for once: its first place says found
+	 * (the second was "not in the queue" though it was acted on). */
+	bool *again = xcalloc(n ? n : 1, sizeof *again);
+	for (size_t i = 0; i < n; i++) {
+		if (strmap_get(c.want, refs[i].queue_id))
+			again[i] = true;
+		else
+			strmap_put(c.want, refs[i].queue_id, (void *)(uintptr_t)(i + 1));
+	}
 	long rc = queue_list(pf, check_visit, &c, d);
 	strmap_free(&c.want);
-	if (rc < 0)
+	if (rc < 0) {
+		free(again);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (!found[i])
+		if (!found[i] && !again[i])
 			diag_error(d, NULL, 0,
 				   refs[i].arrival_time
 					   ? _("%s: no longer in the queue of %s as listed (delivered, "
 					       "removed, or the id now names another message)")
 					   : _("%s: not in the queue of %s"),
 				   refs[i].queue_id, pf->myhostname);
+	free(again);
 	return 0;
 }
 

@@ -124,6 +124,13 @@ check "... and the message is in the hold queue" in_queue "$qid" hold
 sandbox_vmailadm queue release "$qid" >"$out"
 check "queue release reports it" grep -q "^$qid: released from hold" "$out"
 check "... and the message left the hold queue" in_queue "$qid" deferred
+# An id given twice is acted on once, and not said "not in the queue".
+sandbox_vmailadm queue hold "$qid" "$qid" >"$out" 2>"$tmp/err"
+check "queue hold ID ID exits 0" [ $? -eq 0 ]
+check "... says nothing is missing" sh -c "! grep -q 'not in the queue' '$tmp/err'"
+check "... holds it once" [ "$(grep -c "^$qid: placed on hold" "$out")" -eq 1 ]
+sandbox_vmailadm queue release "$qid" >"$out"
+check "... and it is released again" in_queue "$qid" deferred
 sandbox_vmailadm queue flush slow.test
 check "queue flush DOMAIN succeeds" [ $? -eq 0 ]
 sandbox_vmailadm queue hold 0000ABCDEF >"$out" 2>"$tmp/err"
