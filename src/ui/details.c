@@ -474,15 +474,19 @@ static void details_wrap(struct browse *B)
 		size_t fit = ui_fit(t, w);
 		if (!t[fit] || fit == 0)
 			continue;
-		/* break after a space when there is one in the second half; the
-		 * continuation keeps the indentation of a trace step, plus two */
+		/* break after a space when there is one in the second half, else
+		 * after a path's '/' or a name's '.' or '@' ("andromed." then
+		 * "cloud", not "andromed.clo" then "ud"); the continuation keeps
+		 * the indentation of a trace step, plus two */
 		size_t ind = strspn(t, " ");
 		size_t cut = fit;
-		for (size_t k = fit; k > fit / 2 && k > ind; k--)
-			if (t[k - 1] == ' ') {
-				cut = k;
-				break;
-			}
+		static const char breaks[] = " /.@";
+		for (const char *b = breaks; *b && cut == fit; b++)
+			for (size_t k = fit; k > fit / 2 && k > ind; k--)
+				if (t[k - 1] == *b) {
+					cut = k;
+					break;
+				}
 		size_t pad = ind ? ind + 2 : 0;
 		if ((int)pad > w / 2)
 			pad = 0;

@@ -9,7 +9,8 @@
 # written over; a read-once note's key bar is French too; the preview of a
 # map rebuilt from an unchanged source has no "file that changes" heading,
 # and the preview wraps a long line instead of cutting it; a count too
-# wide for its column is said in thousands.
+# wide for its column is said in thousands; the details break a long value
+# after a '.' or '/', not inside a word.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 mkdir -p "$WORK/locale/fr/LC_MESSAGES"
 msgfmt -o "$WORK/locale/fr/LC_MESSAGES/vmailadm.mo" "$top_srcdir/po/fr.po" || fail "msgfmt"
@@ -111,6 +112,18 @@ keys q
 expect_quit 0
 rm -f "$WORK/demo/vhosts/andromed.cloud/johndoe/new/1700000000.M"*
 ok "English: counts too wide for their column in thousands"
+
+# The details pane, narrow beside the exercise pane, breaks a value after
+# a '.', '/' or '@' rather than inside a word ("andromed.clo" + "ud").
+start_ui 80 24
+expect "Domains (5)"
+keys x
+expect "Exercise 1"
+expect_re "│ Domain +andromed\. +│"
+expect_re "│ +cloud +│"
+keys x q
+expect_quit 0
+ok "English: a narrow details pane breaks a name after its dot"
 
 # While lint runs (held by its gate), the header says so whole or not at
 # all ("lint runni…").
