@@ -73,4 +73,12 @@ grep -q 'Première boîte virtuelle' "$tmp/ex" || no "exercise list not French: 
 fr -c "$tmp/demo/vmailadm.yaml" exercise 1 >"$tmp/ex" 2>&1
 grep -q '^0 étape faite sur 6$' "$tmp/ex" || no "exercise 1: no '0 étape faite sur 6': $(tail -n 1 "$tmp/ex")"
 
+# The audit log keeps its stable words ("committed"); log and the
+# interface's history say them in French.
+en -c "$tmp/demo/vmailadm.yaml" mailbox quota johndoe@andromed.cloud 2G >"$tmp/q" 2>&1 || no "quota: $(cat "$tmp/q")"
+grep -q '"result":"committed"' "$tmp/demo/state/audit.log" || no "audit log: no 'committed'"
+fr -c "$tmp/demo/vmailadm.yaml" log >"$tmp/log" 2>&1
+grep -q '  validé$' "$tmp/log" || no "log: the result not in French: $(cat "$tmp/log")"
+en -c "$tmp/demo/vmailadm.yaml" log | grep -q '  committed$' || no "log: the result not in English"
+
 exit $fail

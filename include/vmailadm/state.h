@@ -79,6 +79,10 @@ struct state_audit {
 	struct state_audit_bad *bad;
 	size_t nbad;
 };
+/* A record's result ("committed", "rolled back by recovery" ...: stable
+ * words, kept as they are in the log) as the user reads it, translated;
+ * a word it does not know as it is. */
+const char *state_audit_result_text(const char *result);
 /* Read every record (the commit-history views: `vmailadm log`, `rollback`,
  * the interface). Always fills a; free it with state_audit_free. */
 void state_audit_read(const struct config *cfg, struct state_audit *a);

@@ -12,6 +12,7 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
+#include "vmailadm/state.h"
 #include "vmailadm/xalloc.h"
 
 static const char *str(json_t *o, const char *key)
@@ -52,7 +53,7 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 			json_t *rec = json_array_get(all, i);
 			const char *sudo = json_string_value(json_object_get(rec, "sudo_user"));
 			printf("%s  %s  %s%s%s  %s\n", str(rec, "id"), str(rec, "time"), str(rec, "user"),
-			       sudo ? "/" : "", sudo ? sudo : "", str(rec, "result"));
+			       sudo ? "/" : "", sudo ? sudo : "", state_audit_result_text(str(rec, "result")));
 			json_t *ops = json_object_get(rec, "operations"), *op;
 			size_t k;
 			json_array_foreach(ops, k, op)

@@ -278,6 +278,18 @@ void state_audit_append(const struct config *cfg, json_t *rec, struct diags *d)
 	json_decref(rec);
 }
 
+const char *state_audit_result_text(const char *result)
+{
+	static const char *const words[] = {
+		N_("committed"), N_("committed with errors"), N_("rolled back"),
+		N_("rollback incomplete"), N_("finished by recovery"), N_("rolled back by recovery"),
+	};
+	for (size_t i = 0; result && i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(result, words[i]) == 0)
+			return _(words[i]);
+	return result ? result : "";
+}
+
 void state_audit_read(const struct config *cfg, struct state_audit *a)
 {
 	memset(a, 0, sizeof *a);

@@ -71,7 +71,7 @@ static void history_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 		t.buf[10] = ' ';
 	sb_adds(&t, "  ");
 	history_who(rec, &t);
-	sb_addf(&t, "  %s  ", history_str(rec, "result"));
+	sb_addf(&t, "  %s  ", state_audit_result_text(history_str(rec, "result")));
 	size_t nops = json_array_size(ops);
 	if (nops)
 		sb_adds(&t, json_string_value(json_array_get(ops, 0)) ?
@@ -92,7 +92,7 @@ static void history_details(struct history *H, struct ui *ui, int y, int x, int 
 	struct strbuf t = STRBUF_INIT;
 	sb_addf(&t, _("Commit %s, %s by "), history_str(rec, "id"), history_str(rec, "time"));
 	history_who(rec, &t);
-	sb_addf(&t, ": %s\n", history_str(rec, "result"));
+	sb_addf(&t, ": %s\n", state_audit_result_text(history_str(rec, "result")));
 	size_t k;
 	json_t *v;
 	json_array_foreach(json_object_get(rec, "operations"), k, v)
