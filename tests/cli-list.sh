@@ -85,6 +85,12 @@ run 0 --config "$cfg" list catchalls --json
 check "catch-alls from both maps" \
 	"[(c['domain'], c['map'], c['target']) for c in j] == [('andromed.cloud','alias','admin@andromed.cloud'), ('ascent.cloud','mailbox','ascent.cloud/contact/')]"
 run 1 --config "$cfg" list catchalls localhost
+# An empty list says so on stderr; stdout stays empty (--json: []).
+[ -s "$tmp/out" ] && { echo "FAIL: an empty list printed: $(cat "$tmp/out")"; fail=1; }
+has "an empty list says so" "$tmp/err" '^vmailadm: list: no catch-all \(localhost\)$'
+run 1 --config "$cfg" list catchalls localhost --json
+has "an empty JSON list is []" "$tmp/out" '^\[\]$'
+hasnt "an empty JSON list says nothing more on stderr" "$tmp/err" 'no catch-all'
 
 # --- show
 run 0 --config "$cfg" show JohnDoe@Andromed.Cloud

@@ -537,6 +537,18 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	}
 	struct list_filter filter = { only, cli->cfg };
 	size_t count = list_run(&list_kinds[what], items, n, &filter, json);
+	/* An empty text list says so (on stderr: stdout stays empty for a
+	 * script, and the exit status is 1); --json prints [] instead. */
+	static const char *const none[] = {
+		N_("no domain"), N_("no mailbox"), N_("no alias"), N_("no catch-all"),
+		N_("no system alias"),
+	};
+	if (!count && !json) {
+		if (only)
+			fprintf(stderr, "%s: %s (%s)\n", cli->who, _(none[what]), only);
+		else
+			fprintf(stderr, "%s: %s\n", cli->who, _(none[what]));
+	}
 	domain_rows_free(&rows);
 	bool complete = world_unreadable_count(w) == 0;
 	world_free(&w);
