@@ -106,7 +106,8 @@ static void split_address(struct arena *ar, const char *addr, const char **local
 	*domain = at + 1;
 }
 
-const char *load_join_path(struct arena *ar, const char *base, const char *value)
+/* virtual_mailbox_base "/" a map value, in ar (a mailbox's maildir). */
+static const char *load_join_path(struct arena *ar, const char *base, const char *value)
 {
 	size_t bl = strlen(base);
 	while (bl > 0 && base[bl - 1] == '/')

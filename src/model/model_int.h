@@ -194,9 +194,9 @@ void index_catchalls(struct world *w);
 void index_ranges(struct world *w, const uint32_t *mb_rank, const uint32_t *al_rank);
 void index_reverse(struct world *w);
 
-/* virtual_mailbox_base "/" a map value, in ar (a mailbox's maildir). */
-const char *load_join_path(struct arena *ar, const char *base, const char *value);
-/* The maildir of w's mailbox from entry e, in w's paths. */
+/* The maildir of w's mailbox from entry e (virtual_mailbox_base "/" its
+ * value), in w's paths: every maildir a world holds is in them (a world
+ * that shares them keeps them alive). */
 const char *load_maildir_path(struct world *w, const struct table_entry *e);
 /* The passwd-file joined to the mailboxes: each mailbox without a pw gets
  * its entry, quota rule and bytes (worldpatch.c clears them first). */

@@ -113,7 +113,7 @@ int worldpatch_mailbox_rename(struct world *w, const struct worldpatch *p)
 			     .line = e->line, .quota_bytes = -1, .pw_unknown = w->pw_unknown };
 	b.local = arena_memdup0(&w->arena, e->lookup_key, ll);
 	b.domain = sign + 1;
-	b.maildir = load_join_path(&w->arena, w->base, e->value);
+	b.maildir = load_maildir_path(w, e);
 	size_t vl = strlen(e->value);
 	b.is_maildir = vl > 0 && e->value[vl - 1] == '/';
 	b.file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
