@@ -106,7 +106,7 @@ void lint_add(struct lint_report *r, const char *rule, enum lint_severity sev, c
 	va_list ap;
 	va_start(ap, fmt);
 	sb_reset(&st->msg);
-	lint_text_capture_sb(&st->msg, &st->a, &st->recent, fmt, ap);
+	lint_text_capture_sb(&st->msg, &st->a, &st->recent, p->subject, fmt, ap);
 	va_end(ap);
 	lint_text_block(&st->block, fmt, &st->msg, NULL, NULL);
 	p->text = st->block.buf;   /* until it is sealed */
@@ -122,7 +122,7 @@ void lint_fix(struct lint_report *r, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	sb_reset(&st->fix);
-	lint_text_capture_sb(&st->fix, &st->a, &st->recent, fmt, ap);
+	lint_text_capture_sb(&st->fix, &st->a, &st->recent, r->v[r->n - 1].subject, fmt, ap);
 	va_end(ap);
 	lint_text_block(&st->block, st->open_fmt, &st->msg, fmt, &st->fix);
 	r->v[r->n - 1].text = st->block.buf;
@@ -149,14 +149,14 @@ static char *lint_shown(struct strbuf *sb)
 char *lint_problem_message(const struct lint_problem *p)
 {
 	struct strbuf sb = STRBUF_INIT;
-	lint_text_show(&sb, p->text, false);
+	lint_text_show(&sb, p->text, false, p->subject);
 	return lint_shown(&sb);
 }
 
 char *lint_problem_fix(const struct lint_problem *p)
 {
 	struct strbuf sb = STRBUF_INIT;
-	lint_text_show(&sb, p->text, true);
+	lint_text_show(&sb, p->text, true, p->subject);
 	return lint_shown(&sb);
 }
 

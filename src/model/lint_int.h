@@ -35,9 +35,12 @@ const char *lint_text_keep(struct arena *a, struct lint_text_recent *rc, const c
  * strings kept by lint_text_keep. */
 const char *lint_text_capture(struct arena *a, struct lint_text_recent *rc, const char *fmt,
 			      va_list ap);
-/* The same, encoded at the end of sb (nothing when it takes none). */
+/* The same, encoded at the end of sb (nothing when it takes none); a
+ * string that is subject (the report's copy of the problem's subject,
+ * or NULL) once kept is encoded as the subject, which lint_text_show is
+ * given back. */
 void lint_text_capture_sb(struct strbuf *sb, struct arena *a, struct lint_text_recent *rc,
-			  const char *fmt, va_list ap);
+			  const char *subject, const char *fmt, va_list ap);
 /* fmt with the arguments lint_text_capture kept, appended to sb: the bytes
  * sb_addf(sb, fmt, ...) gives with the same arguments. */
 void lint_text_format(struct strbuf *sb, const char *fmt, const char *args);
@@ -47,8 +50,9 @@ void lint_text_format(struct strbuf *sb, const char *fmt, const char *args);
 void lint_text_block(struct strbuf *out, const char *msgfmt, const struct strbuf *msg,
 		     const char *fixfmt, const struct strbuf *fix);
 /* The message (fix false) or the fix of such a text, appended to sb as
- * lint_text_format appends it (nothing for a fix there is not). */
-void lint_text_show(struct strbuf *sb, const char *text, bool fix);
+ * lint_text_format appends it (nothing for a fix there is not); subject:
+ * its problem's. */
+void lint_text_show(struct strbuf *sb, const char *text, bool fix, const char *subject);
 
 /* Asked between maildirs, the slow part (one open or two fstatat each),
  * and between traced aliases: true when the caller gave up on this report;

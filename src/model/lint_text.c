@@ -29,6 +29,9 @@
 enum {
 	LINT_ARG_STR = 's',    /* a pointer to the report's copy (lint_text_keep) */
 	LINT_ARG_NULL = 'n',   /* a NULL string (printf prints "(null)") */
+	LINT_ARG_SUBJECT = 'S', /* the problem's subject (the report's copy): a
+	                        * mailbox's address or maildir comes back in
+	                        * its texts, 8 bytes each as a pointer */
 	LINT_ARG_INT = 'i',    /* an intmax_t, zigzag LEB128 (a uid: 3 bytes) */
 	LINT_ARG_UINT = 'u',   /* an uintmax_t, LEB128 */
 	LINT_ARG_DOUBLE = 'f', /* a double, 8 bytes as they are in memory */
@@ -219,7 +222,7 @@ const char *lint_text_capture(struct arena *a, struct lint_text_recent *rc, cons
 			      va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
-	lint_text_capture_sb(&sb, a, rc, fmt, ap);
+	lint_text_capture_sb(&sb, a, rc, NULL, fmt, ap);
 	if (!sb.len)
 		return NULL;
 	char *out = arena_alloc(a, sb.len, 1);
@@ -229,7 +232,7 @@ const char *lint_text_capture(struct arena *a, struct lint_text_recent *rc, cons
 }
 
 void lint_text_capture_sb(struct strbuf *out, struct arena *a, struct lint_text_recent *rc,
-			  const char *fmt, va_list ap)
+			  const char *subject, const char *fmt, va_list ap)
 {
 	char kinds[LINT_TEXT_MAXARGS + 1];
 	struct lint_text_spec specs[LINT_TEXT_MAXARGS * 3];
@@ -253,11 +256,12 @@ void lint_text_capture_sb(struct strbuf *out, struct arena *a, struct lint_text_
 			lint_text_bad(fmt);   /* an argument no conversion takes */
 		if (kinds[k] == LINT_ARG_STR) {
 			const char *s = va_arg(aq, const char *);
-			sb_addc(sb, s ? LINT_ARG_STR : LINT_ARG_NULL);
-			if (s) {
+			if (s)
 				s = lint_text_keep(a, rc, s);
+			sb_addc(sb, !s ? LINT_ARG_NULL : subject && s == subject ? LINT_ARG_SUBJECT
+										 : LINT_ARG_STR);
+			if (s && s != subject)
 				sb_add(sb, &s, sizeof s);
-			}
 		} else if (kinds[k] == LINT_ARG_DOUBLE) {
 			double d = va_arg(aq, double);
 			sb_addc(sb, LINT_ARG_DOUBLE);
@@ -339,9 +343,14 @@ struct lint_text_arg {
 	double d;
 };
 
-static const char *lint_text_decode(const char *p, struct lint_text_arg *v)
+static const char *lint_text_decode(const char *p, struct lint_text_arg *v, const char *subject)
 {
 	v->kind = *p++;
+	if (v->kind == LINT_ARG_SUBJECT) {
+		v->kind = LINT_ARG_STR;
+		v->s = subject;
+		return p;
+	}
 	if (v->kind == LINT_ARG_STR) {
 		memcpy(&v->s, p, sizeof v->s);
 		return p + sizeof v->s;
@@ -389,19 +398,28 @@ static void lint_text_put_int(struct strbuf *sb, const char *spec, const char *l
 		sb_addf(sb, spec, (int)v);
 }
 
-void lint_text_show(struct strbuf *sb, const char *text, bool fix)
+static void lint_text_format_of(struct strbuf *sb, const char *fmt, const char *args,
+				const char *subject);
+
+void lint_text_show(struct strbuf *sb, const char *text, bool fix, const char *subject)
 {
 	uint16_t nums[2];
 	memcpy(nums, text, sizeof nums);
 	uintmax_t msglen;
 	const char *args = lint_text_get_varint(text + sizeof nums, &msglen);
 	if (!fix)
-		lint_text_format(sb, lint_text_fmt(nums[0]), args);
+		lint_text_format_of(sb, lint_text_fmt(nums[0]), args, subject);
 	else if (nums[1])
-		lint_text_format(sb, lint_text_fmt(nums[1]), args + msglen);
+		lint_text_format_of(sb, lint_text_fmt(nums[1]), args + msglen, subject);
 }
 
 void lint_text_format(struct strbuf *sb, const char *fmt, const char *args)
+{
+	lint_text_format_of(sb, fmt, args, NULL);
+}
+
+static void lint_text_format_of(struct strbuf *sb, const char *fmt, const char *args,
+				const char *subject)
 {
 	char kinds[LINT_TEXT_MAXARGS + 1];
 	size_t nspecs;
@@ -409,7 +427,7 @@ void lint_text_format(struct strbuf *sb, const char *fmt, const char *args)
 	struct lint_text_arg v[LINT_TEXT_MAXARGS + 1];
 	const char *p = args;
 	for (unsigned k = 1; k <= n; k++)
-		p = lint_text_decode(p, &v[k]);
+		p = lint_text_decode(p, &v[k], subject);
 	unsigned next = 0;
 	const char *f = fmt;
 	for (const char *c = strchr(f, '%'); c; c = strchr(f, '%')) {
