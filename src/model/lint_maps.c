@@ -53,21 +53,21 @@ static void lint_aliasdom_problem(void *arg, const struct aliasdom_problem *p)
 	}
 }
 
-void lint_alias_domains(const struct world *w, struct lint_report *r)
+void lint_alias_domains(const struct world *w, struct lint_report *r, const struct lint_stop *stop)
 {
 	size_t n;
 	struct aliasdom *ads = aliasdom_list(w, NULL, &n);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && !lint_stopped(stop); i++)
 		aliasdom_check(w, &ads[i], lint_aliasdom_problem, r);
 	free(ads);
 }
 
-void lint_domains(const struct world *w, struct lint_report *r)
+void lint_domains(const struct world *w, struct lint_report *r, const struct lint_stop *stop)
 {
 	size_t nd;
 	const struct domain *doms = world_domains(w, &nd);
 	struct tracer *t = trace_create(w, NULL);
-	for (size_t i = 0; i < nd; i++) {
+	for (size_t i = 0; i < nd && !lint_stopped(stop); i++) {
 		const struct domain *dom = &doms[i];
 		const char *pf;
 		unsigned pl;
@@ -108,7 +108,7 @@ void lint_domains(const struct world *w, struct lint_report *r)
 		if (!(m->roles & MAP_VIRTUAL_ALIAS) || !m->table || table_syntax(m->table) != TABLE_INDEXED)
 			continue;
 		size_t n = table_count(m->table);
-		for (size_t k = 0; k < n; k++) {
+		for (size_t k = 0; k < n && !lint_stopped(stop); k++) {
 			const struct table_entry *e = table_entry(m->table, k);
 			if (e->shadowed || strchr(e->lookup_key, '@'))
 				continue;
@@ -193,14 +193,14 @@ static void lint_value(const struct world_map *m, const struct table_entry *e, s
 	}
 }
 
-void lint_maps(const struct world *w, struct lint_report *r)
+void lint_maps(const struct world *w, struct lint_report *r, const struct lint_stop *stop)
 {
-	for (size_t i = 0; i < world_map_count(w); i++) {
+	for (size_t i = 0; i < world_map_count(w) && !lint_stopped(stop); i++) {
 		const struct world_map *m = world_map(w, i);
 		const char *suffix;
 		if (m->table && m->ref.path) {
 			size_t n = table_count(m->table);
-			for (size_t k = 0; k < n; k++) {
+			for (size_t k = 0; k < n && !lint_stopped(stop); k++) {
 				const struct table_entry *e = table_entry(m->table, k);
 				lint_value(m, e, r);
 				if (!e->shadowed)
