@@ -364,7 +364,9 @@ void index_ranges(struct world *w, const uint32_t *mb_rank, const uint32_t *al_r
 }
 
 /* The reverse index in two passes over the targets: number the distinct
- * addresses, then lay every address's aliases out in one array. */
+ * addresses, then lay every address's aliases out in one array. The hash
+ * index built over the targets then names the ids (one address each in
+ * rev_keys), so that a new address needs no target array. */
 void index_reverse(struct world *w)
 {
 	uint32_t *ids = xmalloc((w->ntargets ? w->ntargets : 1) * sizeof *ids);
@@ -374,6 +376,18 @@ void index_reverse(struct world *w)
 	size_t nid = 0;
 	for (size_t k = 0; k < w->ntargets; k++)
 		ids[k] = ids[k] == k ? (uint32_t)nid++ : ids[ids[k]];
+	w->rev_nid = nid;
+	w->rev_keys = xmalloc((nid ? nid : 1) * sizeof *w->rev_keys);
+	for (size_t k = 0; k < w->ntargets; k++)
+		w->rev_keys[ids[k]] = w->targets[k].address;   /* the same address each time */
+	struct hidx *h = &w->rev_idx;
+	for (size_t j = 0; j < h->cap; j++)   /* a target's position + 1 -> its id + 1 */
+		if (h->slots[j])
+			h->slots[j] = (h->slots[j] & ~(uint64_t)UINT32_MAX) |
+				      (uint64_t)(ids[(uint32_t)h->slots[j] - 1] + 1);
+	h->base = (void *)w->rev_keys;
+	h->stride = sizeof *w->rev_keys;
+	h->koff = 0;
 	w->rev_first = xcalloc(nid + 1, sizeof *w->rev_first);
 	w->rev_n = xcalloc(nid + 1, sizeof *w->rev_n);
 	for (size_t k = 0; k < w->ntargets; k++)
@@ -393,5 +407,49 @@ void index_reverse(struct world *w)
 			slot[w->rev_n[id]++] = a;
 		}
 	}
-	w->rev_ids = ids;
+	free(ids);
+}
+
+/* A new address's id: its empty list at the end, its key indexed. */
+static size_t index_reverse_new(struct world *w, const char *address, uint32_t hash)
+{
+	size_t id = w->rev_nid++;
+	w->rev_keys = xreallocarray(w->rev_keys, w->rev_nid, sizeof *w->rev_keys);
+	w->rev_keys[id] = address;
+	w->rev_n = xreallocarray(w->rev_n, w->rev_nid, sizeof *w->rev_n);
+	w->rev_n[id] = 0;
+	w->rev_first = xreallocarray(w->rev_first, w->rev_nid + 1, sizeof *w->rev_first);
+	w->rev_first[id + 1] = w->rev_first[id];
+	if (!index_insert_at(&w->rev_idx, (void *)w->rev_keys, id, hash)) {   /* too full */
+		index_free(&w->rev_idx);
+		index_build(&w->rev_idx, (void *)w->rev_keys, w->rev_nid, sizeof *w->rev_keys, 0,
+			    NULL, NULL);
+	}
+	return id;
+}
+
+void index_reverse_add(struct world *w, const struct alias *a, const char *address)
+{
+	uint32_t hash = strmap_hash(address);
+	size_t at = index_find(&w->rev_idx, address, hash);
+	size_t id = at ? at - 1 : index_reverse_new(w, address, hash);
+	size_t first = w->rev_first[id], n = w->rev_n[id];
+	const struct alias **v = &w->rev_list[first];
+	size_t pos = 0;
+	while (pos < n && v[pos] < a)
+		pos++;
+	if (pos < n && v[pos] == a)
+		return;   /* named once */
+	if (first + n == w->rev_first[id + 1]) {   /* no room left: every later list moves on */
+		size_t len = w->rev_first[w->rev_nid];
+		w->rev_list = xreallocarray(w->rev_list, len + 1, sizeof *w->rev_list);
+		size_t end = w->rev_first[id + 1];
+		memmove(&w->rev_list[end + 1], &w->rev_list[end], (len - end) * sizeof *w->rev_list);
+		for (size_t i = id + 1; i <= w->rev_nid; i++)
+			w->rev_first[i]++;
+		v = &w->rev_list[first];
+	}
+	memmove(&v[pos + 1], &v[pos], (n - pos) * sizeof *v);
+	v[pos] = a;
+	w->rev_n[id]++;
 }

@@ -745,7 +745,7 @@ static void load_derived_free(struct world *w)
 	index_free(&w->al_idx);
 	index_free(&w->rev_idx);
 	free(w->rev_list);
-	free(w->rev_ids);
+	free(w->rev_keys);
 	free(w->rev_first);
 	free(w->rev_n);
 	paths_release(&w->paths);

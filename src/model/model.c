@@ -336,7 +336,7 @@ const struct alias *const *world_aliases_to(const struct world *w, const char *a
 		*n = 0;
 		return NULL;
 	}
-	uint32_t id = w->rev_ids[at - 1];
+	size_t id = at - 1;
 	*n = w->rev_n[id];
 	return w->rev_list + w->rev_first[id];
 }

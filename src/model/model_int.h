@@ -178,11 +178,15 @@ struct world {
 	struct hidx mb_idx;       /* address → mailboxes[] */
 	struct hidx cb_idx;       /* "@domain" → catchall_boxes[] */
 	struct hidx al_idx;       /* address → aliases[] */
-	/* Reverse index: target address → the first target with it, whose
-	 * id is rev_ids[]; the aliases naming target id are
-	 * rev_list[rev_first[id] .. + rev_n[id]], sorted. */
+	/* Reverse index: target address → its id (rev_idx over rev_keys,
+	 * one address per id); the aliases naming target id are
+	 * rev_list[rev_first[id] .. + rev_n[id]], sorted, in a room of
+	 * rev_first[id + 1] - rev_first[id] (rev_first[rev_nid]: the whole
+	 * list's length). An alias added to the staged world joins its
+	 * targets' lists in place (index_reverse_add, issue 16). */
 	struct hidx rev_idx;
-	uint32_t *rev_ids;
+	const char **rev_keys;
+	size_t rev_nid;
 	const struct alias **rev_list;
 	size_t *rev_first, *rev_n;
 };
@@ -193,6 +197,11 @@ struct world {
 void index_catchalls(struct world *w);
 void index_ranges(struct world *w, const uint32_t *mb_rank, const uint32_t *al_rank);
 void index_reverse(struct world *w);
+/* a (already in w->aliases, where it stays) among the aliases naming
+ * address, in the array's order, once: the list grown in place, a new
+ * address given an id (issue 16: the reverse index made again cost most of
+ * an alias added at 100,000 aliases). */
+void index_reverse_add(struct world *w, const struct alias *a, const char *address);
 
 /* The maildir of w's mailbox from entry e (virtual_mailbox_base "/" its
  * value), in w's paths: every maildir a world holds is in them (a world

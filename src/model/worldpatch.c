@@ -280,7 +280,7 @@ static const struct alias *worldpatch_shift(const struct world *w, const struct 
 static void worldpatch_reverse(struct world *w, size_t gone)
 {
 	const struct alias *del = &w->aliases[gone];
-	for (size_t id = 0; w->rev_first[id] < w->ntargets; id++) {
+	for (size_t id = 0; id < w->rev_nid; id++) {
 		const struct alias **v = &w->rev_list[w->rev_first[id]];
 		size_t k = 0;
 		for (size_t i = 0; i < w->rev_n[id]; i++)
@@ -312,7 +312,7 @@ void worldpatch_reverse_again(struct world *w)
 	w->ntargets = nt;
 	index_free(&w->rev_idx);
 	free(w->rev_list);
-	free(w->rev_ids);
+	free(w->rev_keys);
 	free(w->rev_first);
 	free(w->rev_n);
 	index_reverse(w);
@@ -355,7 +355,7 @@ static int worldpatch_targets(struct world *w, const struct worldpatch *p)
 			added = true;
 		}
 	}
-	for (size_t k = 0; k < a->ntargets && !added; k++) {
+	for (size_t k = 0; k < a->ntargets; k++) {
 		bool kept = false;
 		for (size_t i = 0; i < nt && !kept; i++)
 			kept = strcmp(a->targets[k].address, v[i].address) == 0;
@@ -369,8 +369,8 @@ static int worldpatch_targets(struct world *w, const struct worldpatch *p)
 			if (list[i] != a)
 				list[j++] = list[i];
 		if (j != nby) {
-			uint32_t id = w->rev_ids[index_find(&w->rev_idx, a->targets[k].address,
-							      strmap_hash(a->targets[k].address)) - 1];
+			size_t id = index_find(&w->rev_idx, a->targets[k].address,
+					       strmap_hash(a->targets[k].address)) - 1;
 			w->rev_n[id] = j;
 		}
 	}
@@ -380,8 +380,8 @@ static int worldpatch_targets(struct world *w, const struct worldpatch *p)
 	a->targets = own;
 	a->ntargets = nt;
 	a->value = e->value;
-	if (added)
-		worldpatch_reverse_again(w);
+	for (size_t i = 0; i < nt && added; i++)   /* kept ones name it already: once */
+		index_reverse_add(w, a, own[i].address);
 	return 0;
 }
 
@@ -588,6 +588,8 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 		for (size_t k = 0; i != pos && k < now[i].ntargets; k++)
 			t[k].alias = worldpatch_moved(t[k].alias, old, w->naliases, now, pos);
 	}
+	for (size_t i = 0; i < w->rev_first[w->rev_nid]; i++)   /* the room between lists too */
+		w->rev_list[i] = worldpatch_moved(w->rev_list[i], old, w->naliases, now, pos);
 	free(old);
 	w->aliases = now;
 	w->naliases++;
@@ -607,7 +609,8 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 	}
 	free(v);
 	now[pos].targets = own;
-	worldpatch_reverse_again(w);
+	for (size_t i = 0; i < a.ntargets; i++)
+		index_reverse_add(w, &now[pos], own[i].address);
 	/* the mailbox of its address has it (forward set), the targets naming it */
 	worldpatch_address_alias(w, now[pos].address, &now[pos]);
 	if (p->catchall)   /* every target in its domain but an alias's goes to it now */
