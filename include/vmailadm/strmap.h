@@ -32,6 +32,11 @@ size_t strmap_count(const struct strmap *m);
  * keys than it got: lint's marks, one key per subject, created for one per
  * problem), its tombstones swept. */
 void strmap_fit(struct strmap *m);
+/* Every value that is a number (uintptr_t) >= from moved by delta, in one
+ * pass over the slots, no key hashed: an index of positions after an
+ * element was inserted or removed (issue 16: the entries after an edited
+ * line of a 100,000-line file were each put again). */
+void strmap_shift_values(struct strmap *m, uintptr_t from, intptr_t delta);
 /* Iterate: start with *pos = 0; returns false at the end. */
 bool strmap_next(const struct strmap *m, size_t *pos, const char **key, void **value);
 /* The hash the map uses, for other indexes over the same strings. */

@@ -5,6 +5,7 @@
  * (pwfile_remove_many parses the document again). */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -479,32 +480,48 @@ static void patch_insert(struct pwfile *p, size_t at)
 	size_t len, ncolons;
 	const char *text = doc_text(p->ed.doc, at, &len);
 	split_line(&p->ed.arena, text, len, e, &ncolons);
-	patch_reindex_from(p, pos);
+	/* the entries after it one on in the index (its user was in none), then its own */
+	strmap_shift_values(p->ed.index, (uintptr_t)pos + 1, 1);
+	strmap_put(p->ed.index, patch_key(p, e), (void *)(uintptr_t)(pos + 1));
 }
 
-/* Every line of the entries whose folded user is key deleted (the first
- * and its shadowed duplicates), the later entries moved up. */
+/* Every line of the entries whose folded user is key deleted (the first,
+ * which the index names, and its shadowed duplicates, after it), the later
+ * entries moved up. The users are compared from the first on only, each
+ * whose first letter matches (issue 16: two strcasecmp per line of a
+ * 100,000-line file were most of a staged mailbox removal). */
 static void patch_remove(struct pwfile *p, const char *key)
 {
-	size_t k = 0, gone = 0, lo = SIZE_MAX;
-	for (size_t i = p->ed.n; i-- > 0;)
-		if (strcasecmp(p->v[i].user, key) == 0)
-			doc_delete(p->ed.doc, p->v[i].first, 1);
+	size_t first = (size_t)(uintptr_t)strmap_get(p->ed.index, key);
+	if (first-- == 0)
+		return;
+	size_t *gone = NULL, ngone = 0, cap = 0;
+	int k0 = tolower((unsigned char)key[0]);
+	for (size_t i = first; i < p->ed.n; i++)
+		if (tolower((unsigned char)p->v[i].user[0]) == k0 && strcasecmp(p->v[i].user, key) == 0) {
+			xgrow(&gone, &cap, ngone + 1, sizeof *gone);
+			gone[ngone++] = i;
+		}
+	for (size_t g = ngone; g-- > 0;)   /* from the last: earlier lines hold */
+		doc_delete(p->ed.doc, p->v[gone[g]].first, 1);
 	strmap_del(p->ed.index, key);
-	for (size_t i = 0; i < p->ed.n; i++) {
+	size_t k = first, g = 0;
+	for (size_t i = first; i < p->ed.n; i++) {
 		struct pwfile_entry e = p->v[i];
-		if (strcasecmp(e.user, key) == 0) {
-			gone++;
-			lo = lo == SIZE_MAX ? k : lo;
+		if (g < ngone && gone[g] == i) {
+			g++;
 			continue;
 		}
-		e.first -= gone;
-		e.line -= (unsigned)gone;
+		e.first -= g;
+		e.line -= (unsigned)g;
 		p->v[k++] = e;
 	}
 	p->ed.n = k;
-	if (lo != SIZE_MAX)
-		patch_reindex_from(p, lo);
+	free(gone);
+	if (ngone == 1)   /* the index's later positions one down */
+		strmap_shift_values(p->ed.index, (uintptr_t)first + 2, -1);
+	else
+		patch_reindex_from(p, first);
 }
 
 size_t pwfile_parses(const struct pwfile *p)

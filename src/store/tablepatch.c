@@ -94,7 +94,7 @@ bool tablepatch_remove(struct table *t, const char *lk)
 		if (strcmp(t->v[i].lookup_key, lk) == 0)
 			doc_delete(t->ed.doc, t->v[i].first, t->v[i].nlines);
 	strmap_del(t->ed.index, lk);
-	size_t k = lo, gone = 0;
+	size_t k = lo, gone = 0, n = t->ed.n;
 	for (size_t i = lo; i < t->ed.n; i++) {
 		struct table_entry e = t->v[i];
 		if (strcmp(e.lookup_key, lk) == 0) {
@@ -106,6 +106,10 @@ bool tablepatch_remove(struct table *t, const char *lk)
 		t->v[k++] = e;
 	}
 	t->ed.n = k;
+	if (k + 1 == n) {   /* one entry gone: the index's later positions one down */
+		strmap_shift_values(t->ed.index, (uintptr_t)lo + 2, -1);
+		return true;
+	}
 	tablepatch_reindex_from(t, lo);
 	return true;
 }
@@ -153,9 +157,14 @@ bool tablepatch_add(struct table *t, size_t at, const char *text)
 		sb_free(&line);
 		return false;
 	}
-	size_t pos = 0;
-	while (pos < t->ed.n && t->v[pos].first < at)
-		pos++;
+	size_t pos = 0, hi = t->ed.n;   /* the first entry from line at on: entries are in line order */
+	while (pos < hi) {
+		size_t mid = pos + (hi - pos) / 2;
+		if (t->v[mid].first < at)
+			pos = mid + 1;
+		else
+			hi = mid;
+	}
 	xgrow(&t->v, &t->cap, t->ed.n + 1, sizeof *t->v);
 	memmove(t->v + pos + 1, t->v + pos, (t->ed.n - pos) * sizeof *t->v);
 	t->ed.n++;
@@ -173,6 +182,8 @@ bool tablepatch_add(struct table *t, size_t at, const char *text)
 	e->value = arena_memdup0(&t->ed.arena, val, vlen);
 	free(lk);
 	sb_free(&line);
-	tablepatch_reindex_from(t, pos);
+	/* the entries after it one on in the index (its key was in none), then its own */
+	strmap_shift_values(t->ed.index, (uintptr_t)pos + 1, 1);
+	strmap_put(t->ed.index, e->lookup_key, pos_value(pos));
 	return true;
 }

@@ -243,6 +243,15 @@ void strmap_fit(struct strmap *m)
 		rehash(m, cap < m->cap ? cap : m->cap);
 }
 
+void strmap_shift_values(struct strmap *m, uintptr_t from, intptr_t delta)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		struct slot *s = &m->slots[i];
+		if (s->key && s->key != TOMBSTONE && (uintptr_t)s->value >= from)
+			s->value = (void *)((uintptr_t)s->value + (uintptr_t)delta);
+	}
+}
+
 bool strmap_next(const struct strmap *m, size_t *pos, const char **key, void **value)
 {
 	for (; *pos < m->cap; (*pos)++) {
