@@ -15,7 +15,8 @@
 # - the counts of the mailbox rows on the first screen within 300 ms (warm),
 #   the whole tree's within 1.2x `vmailadm stats` on the same tree, timed
 #   side by side just before;
-# - staging an edit and the key after it <= 30 ms: five alias removals, then
+# - staging an edit and the key after it <= 30 ms (at 100,000: each of the
+#   two keys <= 50 ms, as every key there): five alias removals, then
 #   three each of a password change, an alias add, a mailbox add, its
 #   forwarding set and cleared, its rename, its removal, a catch-all set and cleared
 #   (in the mailbox map, then in the alias map with the domain's identity
@@ -23,8 +24,8 @@
 # BENCH_COLD=1 (root): the page cache dropped before the stats run and
 # before the interface starts (system-wide: it slows whoever else measures).
 # BENCH_LARGE=1: the same on 100,000 mailboxes (the tree of tui-idle.sh):
-# every key p99 <= 50 ms, while loading too, filter as you type <= 50 ms a
-# key.
+# every key p99 <= 50 ms, while loading too, the stagings' keys included;
+# filter as you type <= 50 ms a key.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=.}"
@@ -492,13 +493,25 @@ print("stage of the first edit made %.1f ms after its question opened (in a thre
       % ready_wait)
 # Staging an edit and the key after it (issue 16): the staged world is
 # updated in place, the preview's files spliced, lint restarted in its thread.
+# At 10,000 the two keys together <= 30 ms; at 100,000 each of them <= 50
+# ms, the target of every key there (issue 16: "every key p99 <= 50 ms":
+# a staging is a key; the few of each kind, p99 is their largest).
 pairs = [a + b for a, b in zip(times["stage"], times["next"])]
-STAGE = 2 * P99_LOADING if LARGE else 30   # two keys at 100,000
-good = max(pairs) <= STAGE and not refused
-print("stage an edit + next key: median %.1f ms, max %.1f ms over %d (stage %s ms, next %s ms)  target <= %d ms  %s"
+STAGE = P99_LOADING if LARGE else 30
+STAGE_WHAT = "each key <= %d ms" % STAGE if LARGE else "<= %d ms" % STAGE
+
+
+def stage_good(st, nx):
+    if LARGE:
+        return max(st) <= STAGE and max(nx) <= STAGE
+    return max(a + b for a, b in zip(st, nx)) <= STAGE
+
+
+good = stage_good(times["stage"], times["next"]) and not refused
+print("stage an edit + next key: median %.1f ms, max %.1f ms over %d (stage %s ms, next %s ms)  target %s  %s"
       % (statistics.median(pairs), max(pairs), len(pairs),
          "/".join("%.1f" % t for t in times["stage"]), "/".join("%.1f" % t for t in times["next"]),
-         STAGE, verdict(good)))
+         STAGE_WHAT, verdict(good)))
 if refused:
     print("  %d of the removals were refused: the figure is not the one staged" % refused)
 # Where a staging's time goes (VMAILADM_UI_TIMING's stage-parts, the same
@@ -526,11 +539,11 @@ for e in EDITS:
     pe = [a + b for a, b in zip(times["stage:" + e], times["next:" + e])]
     if not pe:
         continue
-    egood = max(pe) <= STAGE and not edit_refused[e]
-    line = ("stage %s + next key: median %.1f ms, max %.1f ms over %d (stage %s ms, next %s ms)  target <= %d ms  %s"
+    egood = stage_good(times["stage:" + e], times["next:" + e]) and not edit_refused[e]
+    line = ("stage %s + next key: median %.1f ms, max %.1f ms over %d (stage %s ms, next %s ms)  target %s  %s"
             % (e, statistics.median(pe), max(pe), len(pe),
                "/".join("%.1f" % t for t in times["stage:" + e]),
-               "/".join("%.1f" % t for t in times["next:" + e]), STAGE, verdict(egood)))
+               "/".join("%.1f" % t for t in times["next:" + e]), STAGE_WHAT, verdict(egood)))
     print(line)
     if edit_refused[e]:
         print("  %d of them were refused: the figure is not the one staged" % edit_refused[e])
@@ -569,6 +582,16 @@ if MOVES:
         good = p99 <= P99_LOADING
         print("all     %4d keys: median %6.2f ms  p99 %6.2f ms   target: p99 <= %d ms  %s"
               % (len(allk), med, p99, P99_LOADING, verdict(good)))
+        ok &= good
+        # Every key means the stagings too (issue 16): each staging's key
+        # and the key after it, with the others.
+        ek = [t for c in times if c.split(":")[0] in ("stage", "next") for t in times[c]]
+        every = allk + ek
+        good = pct(every, 99) <= P99_LOADING
+        print("every   %4d keys, the %d of the stagings included: median %6.2f ms  p99 %6.2f ms  max %6.2f ms"
+              "   target: p99 <= %d ms  %s"
+              % (len(every), len(ek), statistics.median(every), pct(every, 99), max(every),
+                 P99_LOADING, verdict(good)))
     else:
         good = med <= 5 and p99 <= 16
         print("all     %4d keys: median %6.2f ms  p99 %6.2f ms   targets: median <= 5 ms, p99 <= 16 ms  %s"
