@@ -293,6 +293,7 @@ struct lintrun {
 	pthread_t thread;
 	atomic_bool stop;             /* the main thread gave up on this run */
 	atomic_bool reading;          /* the thread may still read w, cfg, disk */
+	atomic_bool ending;           /* the interface ends: no pages given back */
 	atomic_int refs;
 	atomic_int tid;               /* the thread's id (0: not known yet) */
 	int pipe[2];                  /* the thread's "done" byte */
@@ -488,9 +489,13 @@ static void *lintmark_thread(void *arg)
 	char c = 1;
 	while (write(J->pipe[1], &c, 1) < 0 && errno == EINTR)
 		;
-	bool stopped = lintmark_job_stopped(J);
+	/* read before the release, which may free J */
+	bool stopped = lintmark_job_stopped(J), ending = atomic_load(&J->ending);
 	lintrun_release(J);
-	if (stopped)   /* its partial report and lint's work, freed by the release */
+	/* its partial report and lint's work, freed by the release; not when
+	 * the interface ends: it waits for this thread, and a malloc_trim of
+	 * some 400 MB at 100,000 mailboxes is long, for memory about to go */
+	if (stopped && !ending)
 		lintmark_trim();
 	return NULL;
 }
@@ -528,6 +533,8 @@ static void lintmark_job_cancel(struct lintjob *J, bool wait)
 		return;
 	struct lintrun *R = J->run;
 	if (R) {
+		if (wait)
+			atomic_store(&R->ending, true);
 		atomic_store(&R->stop, true);
 		if (wait) {
 			lintmark_join(J);
@@ -598,6 +605,7 @@ static void lintmark_start(struct browse *B)
 	J->t0 = clock_ms();
 	lintmark_sizes(B, R);
 	atomic_init(&R->stop, false);
+	atomic_init(&R->ending, false);
 	atomic_init(&R->reading, true);
 	atomic_init(&R->refs, 2);   /* the interface's and the thread's */
 	B->lint_pending = true;
