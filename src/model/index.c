@@ -410,6 +410,35 @@ void index_reverse(struct world *w)
 	free(ids);
 }
 
+/* Address id chained to the others of its domain. */
+static void index_reverse_link(struct world *w, size_t id)
+{
+	const char *sign = strrchr(w->rev_keys[id], '@');
+	if (!sign) {
+		w->rev_dnext[id] = 0;
+		return;
+	}
+	w->rev_dnext[id] = (uint32_t)(uintptr_t)strmap_get(w->rev_bydom, sign + 1);
+	strmap_put(w->rev_bydom, sign + 1, (void *)(uintptr_t)(id + 1));
+}
+
+size_t index_reverse_in_domain(struct world *w, const char *domain, size_t **ids)
+{
+	if (!w->rev_bydom) {   /* one walk of the addresses, the first time */
+		w->rev_bydom = strmap_create_borrowed(64);
+		w->rev_dnext = xmalloc((w->rev_nid ? w->rev_nid : 1) * sizeof *w->rev_dnext);
+		for (size_t id = w->rev_nid; id-- > 0;)   /* chains in id order */
+			index_reverse_link(w, id);
+	}
+	size_t n = 0, cap = 0;
+	*ids = NULL;
+	for (uint32_t at = (uint32_t)(uintptr_t)strmap_get(w->rev_bydom, domain); at; at = w->rev_dnext[at - 1]) {
+		xgrow(ids, &cap, n + 1, sizeof **ids);
+		(*ids)[n++] = at - 1;
+	}
+	return n;
+}
+
 /* A new address's id: its empty list at the end, its key indexed. */
 static size_t index_reverse_new(struct world *w, const char *address, uint32_t hash)
 {
@@ -424,6 +453,10 @@ static size_t index_reverse_new(struct world *w, const char *address, uint32_t h
 		index_free(&w->rev_idx);
 		index_build(&w->rev_idx, (void *)w->rev_keys, w->rev_nid, sizeof *w->rev_keys, 0,
 			    NULL, NULL);
+	}
+	if (w->rev_bydom) {
+		w->rev_dnext = xreallocarray(w->rev_dnext, w->rev_nid, sizeof *w->rev_dnext);
+		index_reverse_link(w, id);
 	}
 	return id;
 }

@@ -746,6 +746,8 @@ static void load_derived_free(struct world *w)
 	index_free(&w->rev_idx);
 	free(w->rev_list);
 	free(w->rev_keys);
+	strmap_free(&w->rev_bydom);
+	free(w->rev_dnext);
 	free(w->rev_first);
 	free(w->rev_n);
 	paths_release(&w->paths);

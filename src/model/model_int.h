@@ -189,6 +189,11 @@ struct world {
 	size_t rev_nid;
 	const struct alias **rev_list;
 	size_t *rev_first, *rev_n;
+	/* The ids of a domain's target addresses (the part after their last
+	 * '@'), chained: domain → first id + 1, rev_dnext[id] → the next + 1;
+	 * made at the first index_reverse_in_domain (a catch-all staged). */
+	struct strmap *rev_bydom;
+	uint32_t *rev_dnext;
 };
 
 /* index.c, once the arrays are final: the catch-alls (the domains point at
@@ -202,6 +207,9 @@ void index_reverse(struct world *w);
  * address given an id (issue 16: the reverse index made again cost most of
  * an alias added at 100,000 aliases). */
 void index_reverse_add(struct world *w, const struct alias *a, const char *address);
+/* The ids of the target addresses in domain (after their last '@') into
+ * *ids (malloc'd); their count. */
+size_t index_reverse_in_domain(struct world *w, const char *domain, size_t **ids);
 
 /* The maildir of w's mailbox from entry e (virtual_mailbox_base "/" its
  * value), in w's paths: every maildir a world holds is in them (a world

@@ -315,6 +315,9 @@ void worldpatch_reverse_again(struct world *w)
 	free(w->rev_keys);
 	free(w->rev_first);
 	free(w->rev_n);
+	strmap_free(&w->rev_bydom);   /* made again when next asked */
+	free(w->rev_dnext);
+	w->rev_dnext = NULL;
 	index_reverse(w);
 }
 

@@ -45,16 +45,23 @@ void worldpatch_catchalls_again(struct world *w, size_t dom)
 		w->mailboxes[i].swallowed = !w->mailboxes[i].alias && d->catchall_alias;
 }
 
+/* Through the reverse index: the domain's target addresses, then the
+ * aliases naming each (issue 16: every target of the world was looked at,
+ * most of a catch-all staged at 100,000 aliases). */
 void worldpatch_classify_domain(struct world *w, const char *domain)
 {
-	for (size_t i = 0; i < w->naliases; i++) {
-		struct alias_target *t = (struct alias_target *)(uintptr_t)w->aliases[i].targets;
-		for (size_t k = 0; k < w->aliases[i].ntargets; k++) {
-			const char *sign = strrchr(t[k].address, '@');
-			if (sign && strcmp(sign + 1, domain) == 0)
-				classify_one(w, &w->aliases[i], &t[k]);
+	size_t *ids, n = index_reverse_in_domain(w, domain, &ids);
+	for (size_t j = 0; j < n; j++) {
+		const char *address = w->rev_keys[ids[j]];
+		const struct alias *const *by = w->rev_list + w->rev_first[ids[j]];
+		for (size_t i = 0; i < w->rev_n[ids[j]]; i++) {
+			struct alias_target *t = (struct alias_target *)(uintptr_t)by[i]->targets;
+			for (size_t k = 0; k < by[i]->ntargets; k++)
+				if (strcmp(t[k].address, address) == 0)
+					classify_one(w, by[i], &t[k]);
 		}
 	}
+	free(ids);
 }
 
 /* The domain name of a catch-all edit when the world can follow it: listed,
