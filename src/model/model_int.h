@@ -167,6 +167,9 @@ struct world {
 	size_t nmailboxes;
 	struct alias *aliases;
 	size_t naliases;
+	/* Room the staged world's edits grow the two arrays into (0: as
+	 * loaded, exactly n): worldpatch_grow. */
+	size_t mailboxes_cap, aliases_cap;
 	struct alias_target *targets;
 	size_t ntargets;
 	struct mailbox *catchall_boxes;  /* "@domain" in the mailbox maps */

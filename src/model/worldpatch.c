@@ -543,6 +543,28 @@ static const struct alias *worldpatch_moved(const struct alias *x, const struct 
 	return &now[i + (i >= pos)];
 }
 
+/* The array *v of n elements of size sz, one more at pos: in place (the
+ * elements from pos on move on by one) while it has room, else in a new
+ * block with room for an eighth more, which the next additions fill. A new
+ * block of 8 to 15 MB each time (100,000 aliases or mailboxes) was mapped
+ * and zeroed by the kernel page by page (issue 16). The old block is
+ * returned for the pointers into it to be mapped (worldpatch_moved); the
+ * caller frees it when it is not *v. */
+static void *worldpatch_grow(void *vp, size_t *cap, size_t n, size_t sz, size_t pos)
+{
+	char **v = vp, *old = *v;
+	if (n + 1 <= *cap) {
+		memmove(old + (pos + 1) * sz, old + pos * sz, (n - pos) * sz);
+		return old;
+	}
+	*cap = n + 1 + n / 8;
+	char *now = xreallocarray(NULL, *cap, sz);
+	memcpy(now, old, pos * sz);
+	memcpy(now + (pos + 1) * sz, old + pos * sz, (n - pos) * sz);
+	*v = now;
+	return old;
+}
+
 static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 {
 	/* a catch-all's address is its domain's (worldpatch_catchall.c) */
@@ -574,10 +596,9 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 	size_t pos = p->catchall ? w->dom_al_first[p->domain]
 				 : worldpatch_slot(w->aliases, sizeof *w->aliases, offsetof(struct alias, local),
 						   w->dom_al_first[p->domain], dom->naliases, a.local);
-	struct alias *old = w->aliases, *now = xmalloc((w->naliases + 1) * sizeof *now);
-	memcpy(now, old, pos * sizeof *now);
+	struct alias *old = worldpatch_grow(&w->aliases, &w->aliases_cap, w->naliases, sizeof a, pos),
+		     *now = w->aliases;
 	now[pos] = a;
-	memcpy(now + pos + 1, old + pos, (w->naliases - pos) * sizeof *now);
 	for (size_t i = 0; i < w->ncatchalls; i++) {
 		struct catchall *c = &w->catchalls[i];
 		c->alias = worldpatch_moved(c->alias, old, w->naliases, now, pos);
@@ -593,7 +614,8 @@ static int worldpatch_alias_add(struct world *w, const struct worldpatch *p)
 	}
 	for (size_t i = 0; i < w->rev_first[w->rev_nid]; i++)   /* the room between lists too */
 		w->rev_list[i] = worldpatch_moved(w->rev_list[i], old, w->naliases, now, pos);
-	free(old);
+	if (old != now)
+		free(old);
 	w->aliases = now;
 	w->naliases++;
 	if (!p->catchall)
@@ -655,12 +677,12 @@ static int worldpatch_mailbox_add(struct world *w, const struct worldpatch *p)
 	struct domain *dom = &w->domains[p->domain];
 	size_t pos = worldpatch_slot(w->mailboxes, sizeof *w->mailboxes, offsetof(struct mailbox, local),
 				     w->dom_mb_first[p->domain], dom->nmailboxes, b.local);
-	struct mailbox *old = w->mailboxes, *now = xmalloc((w->nmailboxes + 1) * sizeof *now);
-	memcpy(now, old, pos * sizeof *now);
+	struct mailbox *old = worldpatch_grow(&w->mailboxes, &w->mailboxes_cap, w->nmailboxes, sizeof b, pos),
+		       *now = w->mailboxes;
 	now[pos] = b;
-	memcpy(now + pos + 1, old + pos, (w->nmailboxes - pos) * sizeof *now);
 	worldpatch_targets_to(w, old, w->nmailboxes, now, pos, false);
-	free(old);
+	if (old != now)
+		free(old);
 	w->mailboxes = now;
 	w->nmailboxes++;
 	dom->nmailboxes++;

@@ -63,6 +63,7 @@ static void identity_install(struct world *w, const struct worldpatch *p, struct
 	}
 	free(old);
 	w->aliases = now;
+	w->aliases_cap = 0;   /* no room known past n (worldpatch_grow) */
 	w->naliases = n;
 	index_free(&w->al_idx);
 	index_build(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases, offsetof(struct alias, address),

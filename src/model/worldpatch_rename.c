@@ -127,6 +127,7 @@ int worldpatch_mailbox_rename(struct world *w, const struct worldpatch *p)
 	worldpatch_targets_to(w, old, w->nmailboxes, now, pos, false);
 	free(old);
 	w->mailboxes = now;
+	w->mailboxes_cap = 0;   /* no room known past n (worldpatch_grow) */
 	w->nmailboxes++;
 	dom->nmailboxes++;
 	for (size_t i = ndom + 1; i < w->ndomains; i++)
