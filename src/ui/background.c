@@ -4,7 +4,9 @@
  * page of it behind the scanner's reads. */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -25,6 +27,28 @@ void background_thread(void)
 {
 	/* Raising one's nice needs no privilege; a failure leaves it as it was. */
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), UI_BACKGROUND_NICE);
+}
+
+void background_hurry(pthread_t t, pid_t tid)
+{
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, 0);
+	if (tid > 0 && errno == 0)
+		(void)setpriority(PRIO_PROCESS, (id_t)tid, nice);
+	/* A nice-10 thread given nice 0 keeps the virtual time it ran up, and
+	 * on a loaded machine its turn still came 10-20 ms later (issue 16:
+	 * a staging waited for lint to see its stop); the real-time class
+	 * runs it at once, until it gives it up (background_calm). Root only;
+	 * otherwise it stays as it was. */
+	const struct sched_param rt = { .sched_priority = 1 };
+	(void)pthread_setschedparam(t, SCHED_FIFO, &rt);
+}
+
+void background_calm(void)
+{
+	const struct sched_param normal = { .sched_priority = 0 };
+	(void)pthread_setschedparam(pthread_self(), SCHED_OTHER, &normal);
+	background_thread();
 }
 
 /* The program's code and read-only data (its own and its libraries'),

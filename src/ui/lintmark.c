@@ -405,20 +405,17 @@ static bool lintmark_job_stopped(void *arg)
 }
 
 /* Until the run's thread reads the world no more (it was told to stop).
- * It looks at the stop between two mailboxes or aliases, but at nice 10
- * it may wait long for the CPU behind the scan's threads (issue 16: 4-37
- * ms of a staging): it gets the interface's nice back meanwhile (allowed
- * to root; otherwise it stays as it was), and the interface sleeps rather
+ * It looks at the stop between any two entries, but at nice 10 it may
+ * wait long for the CPU behind the scan's threads and other processes
+ * (issue 16: 4-37 ms of a staging): it is hurried meanwhile
+ * (background_hurry: the interface's nice, the real-time class; allowed
+ * to root, otherwise it stays as it was), and the interface sleeps rather
  * than spin, leaving it the CPU. */
 static void lintrun_wait_unread(struct lintrun *R)
 {
 	if (!atomic_load(&R->reading))
 		return;
-	pid_t tid = atomic_load(&R->tid);
-	errno = 0;
-	int nice = getpriority(PRIO_PROCESS, 0);
-	if (tid > 0 && errno == 0)
-		(void)setpriority(PRIO_PROCESS, (id_t)tid, nice);
+	background_hurry(R->thread, atomic_load(&R->tid));
 	const struct timespec tick = { 0, 20 * 1000 };
 	while (atomic_load(&R->reading))
 		nanosleep(&tick, NULL);
@@ -479,7 +476,7 @@ static void *lintmark_thread(void *arg)
 	 * a stop waits for this only. */
 	atomic_store(&J->reading, false);
 	if (atomic_load(&J->stop) && atomic_load(&J->tid) > 0)
-		background_thread();   /* the nice a stop may have lowered */
+		background_calm();   /* the class and nice a stop may have changed */
 	strmap_free(&J->by_maildir);
 	if (!lintmark_job_stopped(J))
 		lintmarks_build(&J->marks);
@@ -491,12 +488,15 @@ static void *lintmark_thread(void *arg)
 		;
 	/* read before the release, which may free J */
 	bool stopped = lintmark_job_stopped(J), ending = atomic_load(&J->ending);
+	bool own_thread = atomic_load(&J->tid) > 0;
 	lintrun_release(J);
 	/* its partial report and lint's work, freed by the release; not when
 	 * the interface ends: it waits for this thread, and a malloc_trim of
 	 * some 400 MB at 100,000 mailboxes is long, for memory about to go */
 	if (stopped && !ending)
 		lintmark_trim();
+	if (stopped && own_thread)   /* a stop that came after the first calm */
+		background_calm();
 	return NULL;
 }
 
@@ -537,6 +537,8 @@ static void lintmark_job_cancel(struct lintjob *J, bool wait)
 			atomic_store(&R->ending, true);
 		atomic_store(&R->stop, true);
 		if (wait) {
+			if (atomic_load(&R->reading))   /* the interface ends: no waiting long either */
+				background_hurry(R->thread, atomic_load(&R->tid));
 			lintmark_join(J);
 		} else {
 			lintrun_wait_unread(R);

@@ -261,6 +261,12 @@ void lintmark_stop(struct ui *ui);
  * thread; the program's code read ahead after the first paint, on a
  * thread joined before the interface closes. */
 void background_thread(void);
+/* Background thread t (its id tid, 0: not known) waited for by the
+ * interface: its nice the interface's, and as root in the real-time class
+ * until background_calm, which it calls itself (back to background
+ * work). */
+void background_hurry(pthread_t t, pid_t tid);
+void background_calm(void);
 void background_prefetch_start(struct ui *ui);
 void background_prefetch_join(struct ui *ui);
 /* Lint has not ended for the world shown (its marks are not all there). */
