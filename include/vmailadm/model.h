@@ -220,6 +220,8 @@ enum worldpatch_kind {
 	WORLDPATCH_CATCHALL_BOX_ADD, /* a catch-all "@domain" added to the mailbox map */
 	WORLDPATCH_CATCHALL_BOX_DEL, /* ... removed from it */
 	WORLDPATCH_MAILBOX_RENAME,  /* a mailbox's line removed, the new address's added */
+	WORLDPATCH_CATCHALL_REPLACE, /* a catch-all of the alias map replaced there
+	                              * (identity entries out and in) */
 };
 struct worldpatch {
 	bool ready;                     /* kind prepared */
@@ -241,9 +243,10 @@ struct worldpatch {
 	 * it: that map's edit, prepared as an ALIAS_ADD or ALIAS_DEL of the
 	 * same address and followed after the mailbox's */
 	bool identity;
-	size_t identities;              /* ALIAS_ADD, ALIAS_DEL of a catch-all: the
-	                                 * identity entries of its domain's mailboxes
-	                                 * added or removed with it, in its map */
+	size_t identities;              /* ALIAS_ADD, CATCHALL_REPLACE: the identity
+	                                 * entries of its domain's mailboxes added
+	                                 * with a catch-all, in its map */
+	size_t identities_gone;         /* ALIAS_DEL, CATCHALL_REPLACE: ... removed */
 	const struct world_map *id_map;
 	const struct table_entry *id_base, *id_entry;
 	size_t id_alias, id_count, id_parses, id_nlines;

@@ -309,6 +309,8 @@ int worldpatch_mailbox_rename(struct world *w, const struct worldpatch *p);
  * the identity entries of its domain's mailboxes (p->identities of them). */
 int worldpatch_identities_add(struct world *w, const struct worldpatch *p);
 int worldpatch_identities_del(struct world *w, const struct worldpatch *p);
+/* ... both: one catch-all there replaced by another. */
+int worldpatch_catchall_replace(struct world *w, const struct worldpatch *p);
 /* worldpatch_domain.c */
 int worldpatch_domain_add(struct world *w, const struct worldpatch *p);
 int worldpatch_domain_del(struct world *w, const struct worldpatch *p);

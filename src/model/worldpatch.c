@@ -836,7 +836,7 @@ int worldpatch_apply(struct world *w, const struct worldpatch *p)
 			rc = worldpatch_targets(w, p);
 			break;
 		case WORLDPATCH_ALIAS_DEL:
-			rc = p->identities ? worldpatch_identities_del(w, p) : worldpatch_alias_del(w, p);
+			rc = p->identities_gone ? worldpatch_identities_del(w, p) : worldpatch_alias_del(w, p);
 			break;
 		case WORLDPATCH_ALIAS_ADD:
 			rc = p->identities ? worldpatch_identities_add(w, p) : worldpatch_alias_add(w, p);
@@ -844,6 +844,9 @@ int worldpatch_apply(struct world *w, const struct worldpatch *p)
 		case WORLDPATCH_MAILBOX_ADD:
 		case WORLDPATCH_MAILBOX_DEL:
 			rc = worldpatch_mailbox(w, p);
+			break;
+		case WORLDPATCH_CATCHALL_REPLACE:
+			rc = worldpatch_catchall_replace(w, p);
 			break;
 		case WORLDPATCH_MAILBOX_RENAME:
 			rc = worldpatch_mailbox_rename(w, p);

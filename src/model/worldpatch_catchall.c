@@ -7,8 +7,9 @@
  * the domain's catch-all pointers, whether its mailboxes are swallowed and
  * how every target in the domain is delivered: those are made again for
  * that domain (its targets) and the world (the few catch-alls). Anything
- * else (a catch-all replaced, an alias domain's line following) is two
- * edits, left to world_rebuild.
+ * else (a catch-all replaced from one map into the other, an alias
+ * domain's line following) is two edits, left to world_rebuild; one of the
+ * alias map replaced there is followed as one swap (worldpatch_identity.c).
  * test_stageworld compares the world with a full load after each. */
 #include "config.h"
 
@@ -72,18 +73,50 @@ static const struct domain *worldpatch_catchall_domain(const struct world *w, co
 	return dom && dom->nlistings > 0 && strchr(dom->name, '.') ? dom : NULL;
 }
 
+/* A catch-all of the alias map replaced by another there (m, the map a
+ * new one goes to): the old one and its identity entries removed
+ * (worldpatch_catchall_clear_prepare), the new one and the identity
+ * entries of the mailboxes left without an alias entry added. */
+static bool worldpatch_catchall_replace_prepare(const struct world *w, const struct domain *dom,
+						const struct world_map *m, struct worldpatch *p)
+{
+	if (!worldpatch_catchall_clear_prepare(w, dom->name, p) || p->kind != WORLDPATCH_ALIAS_DEL ||
+	    p->map != m) {
+		memset(p, 0, sizeof *p);
+		return false;
+	}
+	size_t nb, ids = 0;
+	const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
+	for (size_t i = 0; (dom->classes & DOMAIN_VIRTUAL_MAILBOX) && i < nb; i++) {
+		const struct alias *own = boxes[i].alias;
+		if (own && !(own->is_identity && own->ntargets == 1))
+			continue;
+		if (!worldpatch_absent(w, m, boxes[i].address)) {
+			memset(p, 0, sizeof *p);
+			return false;
+		}
+		ids++;
+	}
+	p->kind = WORLDPATCH_CATCHALL_REPLACE;
+	p->identities = ids;
+	return true;
+}
+
 bool worldpatch_catchall_set_prepare(const struct world *w, const char *name, bool in_mailbox_map,
 				     struct worldpatch *p)
 {
 	memset(p, 0, sizeof *p);
 	const struct domain *dom = worldpatch_catchall_domain(w, name);
-	/* one it has already is removed first: two edits */
-	if (!dom || dom->catchall_alias || dom->catchall_mailbox)
+	/* one it has already is removed first: followed as one swap when
+	 * both are in the alias map (worldpatch_identity.c), else two edits */
+	if (!dom || dom->catchall_mailbox || (dom->catchall_alias && in_mailbox_map))
 		return false;
 	enum map_role role = in_mailbox_map ? MAP_VIRTUAL_MAILBOX : MAP_VIRTUAL_ALIAS;
 	const struct world_map *m = world_map_for(w, role);
 	if (!m || !m->table || !worldpatch_roles(m, role) || table_syntax(m->table) != TABLE_INDEXED)
 		return false;
+	if (dom->catchall_alias)
+		return worldpatch_catchall_replace_prepare(w, dom, m, p);
 	/* in the alias map, a mailbox without an alias entry gets an identity
 	 * entry in that map (apply_catchall_set): a new key there, in no
 	 * other alias map (worldpatch_identity.c) */
@@ -141,7 +174,7 @@ bool worldpatch_catchall_clear_prepare(const struct world *w, const char *name, 
 				if (al[i].map != a->map || !al[i].entry || al[i].entry->nlines != 1 ||
 				    !worldpatch_absent(w, a->map, al[i].address))
 					return false;
-				p->identities++;
+				p->identities_gone++;
 			}
 		p->base = table_count(a->map->table) ? table_entry(a->map->table, 0) : NULL;
 		p->kind = WORLDPATCH_ALIAS_DEL;

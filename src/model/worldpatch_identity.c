@@ -2,7 +2,8 @@
  * or cleared together with the identity entries of its domain's mailboxes
  * (issue 16; apply_catchall_set gives every mailbox without an alias entry
  * one, "box@d box@d", so that the catch-all cannot swallow it;
- * apply_catchall_remove takes them out again). One edit of one map, of
+ * apply_catchall_remove takes them out again), or replaced there by
+ * another (both: the identity entries out and in). One edit of one map, of
  * many keys: the map's entries are followed by position (the entries kept,
  * in their order, are the ones it had), the new aliases go into the
  * domain's range in one pass and the index, the catch-alls, the reverse
@@ -93,90 +94,181 @@ static struct alias identity_alias(struct world *w, const struct worldpatch *p, 
 	return a;
 }
 
-int worldpatch_identities_add(struct world *w, const struct worldpatch *p)
+/* The aliases a removal takes (del): the catch-all (p->alias) and the
+ * identity entries of its domain's mailboxes (apply_catchall_remove's
+ * test), all in p's map; their number, or SIZE_MAX. */
+static size_t identity_gone(const struct world *w, const struct worldpatch *p, bool *gone)
+{
+	const struct domain *dom = &w->domains[p->domain];
+	size_t f = w->dom_al_first[p->domain], nid = 0;
+	gone[p->alias] = true;
+	for (size_t i = f; i < f + dom->naliases; i++) {
+		const struct alias *a = &w->aliases[i];
+		if (a->is_identity && a->ntargets == 1 && world_mailbox_find(w, a->address)) {
+			if (a->map != p->map)
+				return SIZE_MAX;
+			gone[i] = true;
+			nid++;
+		}
+	}
+	return nid;
+}
+
+/* The entries an addition made (add): the catch-all's and one for each
+ * mailbox of the domain without an alias entry left (none, or one the
+ * removal took), each of one line; in ids/locals, in the mailboxes'
+ * order. Their number, or SIZE_MAX. */
+static size_t identity_added(const struct world *w, const struct worldpatch *p, const bool *gone,
+			     bool *added, const struct table_entry **ce, const struct table_entry **ids,
+			     const char **locals)
+{
+	const struct domain *dom = &w->domains[p->domain];
+	const struct table *t = p->map->table;
+	size_t nb, nid = 0;
+	const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
+	const struct table_entry *first = table_count(t) ? table_entry(t, 0) : NULL;
+	char *ckey = xasprintf("@%s", dom->name);
+	*ce = table_lookup(t, ckey);
+	free(ckey);
+	if (!*ce || (*ce)->nlines != 1)
+		return SIZE_MAX;
+	added[*ce - first] = true;
+	for (size_t i = 0; i < nb; i++) {
+		const struct alias *own = boxes[i].alias;
+		if (own && !gone[own - w->aliases])
+			continue;
+		const struct table_entry *e = table_lookup(t, boxes[i].address);
+		if (nid == p->identities || !e || e->nlines != 1 || added[e - first])
+			return SIZE_MAX;
+		added[e - first] = true;
+		locals[nid] = boxes[i].local;
+		ids[nid++] = e;
+	}
+	return nid;
+}
+
+/* The map's entries followed (old ones kept: not dropped, in order, are
+ * the new ones not added), then the lines of the domains it lists: the
+ * removed lines (latest first, in the old numbering), then the added ones
+ * (first first, in the new). */
+static void identity_entries(struct world *w, const struct worldpatch *p, const bool *gone, const bool *added)
+{
+	const struct table *t = p->map->table;
+	size_t was = w->naliases, n = table_count(t), cap = p->count ? p->count : 1;
+	bool *dropped = xcalloc(cap, sizeof *dropped);
+	unsigned *lines = xmalloc((was ? was : 1) * sizeof *lines), *nl = xmalloc((was ? was : 1) * sizeof *nl);
+	size_t nr = 0;
+	for (size_t i = 0; i < was; i++)
+		if (gone[i]) {
+			dropped[(size_t)(((uintptr_t)w->aliases[i].entry - (uintptr_t)p->base) /
+					 sizeof *w->aliases[i].entry)] = true;
+			lines[nr] = w->aliases[i].line;
+			nl[nr++] = i == p->alias ? (unsigned)p->nlines : 1;
+		}
+	size_t *pos = xmalloc(cap * sizeof *pos), k = 0;
+	for (size_t i = 0; i < p->count; i++) {
+		while (!dropped[i] && k < n && added[k])
+			k++;
+		pos[i] = dropped[i] ? SIZE_MAX : k++;
+	}
+	free(dropped);
+	identity_follow(w, p, pos);
+	free(pos);
+	bool listed = p->map->roles & MAP_ALIAS_DOMAINS;
+	for (size_t r = listed ? nr : 0; r-- > 0;) {   /* the latest left */
+		size_t m = 0;
+		for (size_t x = 1; x < nr; x++)
+			if (lines[x] > lines[m])
+				m = x;
+		worldpatch_listings(w, p->map, lines[m] + 1, -(int)nl[m]);
+		lines[m] = 0;
+	}
+	free(lines);
+	free(nl);
+	for (size_t i = 0; listed && i < n; i++)   /* in line order: each moves those after it */
+		if (added[i])
+			worldpatch_listings(w, p->map, table_entry(t, i)->line, 1);
+}
+
+/* A catch-all of the alias map with its domain's identity entries removed
+ * (del), added (add), or both (replaced): checked first, then the map's
+ * entries followed, the aliases taken out and put in in one pass, the
+ * mailboxes' own aliases, the catch-alls, the reverse index and the
+ * domain's targets made again. */
+static int identity_swap(struct world *w, const struct worldpatch *p, bool del, bool add)
 {
 	struct domain *dom = &w->domains[p->domain];
 	const struct table *t = p->map->table;
-	size_t nb, n = table_count(t);
-	const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
-	if (table_parses(t) != p->parses || n != p->count + 1 + p->identities)
+	size_t was = w->naliases, n = table_count(t), f = w->dom_al_first[p->domain], cnt = dom->naliases;
+	if (table_parses(t) != p->parses)
 		return -1;
-	/* the new entries: the catch-all's and one per mailbox without an
-	 * alias, each one line */
-	char *ckey = xasprintf("@%s", dom->name);
-	const struct table_entry *ce = table_lookup(t, ckey), *first = n ? table_entry(t, 0) : NULL;
-	free(ckey);
-	bool *added = xcalloc(n ? n : 1, sizeof *added);
-	const struct table_entry **ids = xmalloc((p->identities + 1) * sizeof *ids);
+	bool *gone = xcalloc(was ? was : 1, sizeof *gone), *added = xcalloc(n ? n : 1, sizeof *added);
+	const struct table_entry **ids = xmalloc((p->identities + 1) * sizeof *ids), *ce = NULL;
 	const char **locals = xmalloc((p->identities + 1) * sizeof *locals);
-	size_t nid = 0;
-	bool ok = ce && ce->nlines == 1;
-	if (ok)
-		added[ce - first] = true;
-	for (size_t i = 0; ok && i < nb; i++) {
-		if (boxes[i].alias)
-			continue;
-		const struct table_entry *e = table_lookup(t, boxes[i].address);
-		ok = nid < p->identities && e && e->nlines == 1 && !added[e - first];
-		if (ok) {
-			added[e - first] = true;
-			locals[nid] = boxes[i].local;
-			ids[nid++] = e;
-		}
-	}
-	if (!ok || nid != p->identities) {
+	size_t out = del ? identity_gone(w, p, gone) : 0;
+	size_t in = out != SIZE_MAX && add ? identity_added(w, p, gone, added, &ce, ids, locals) : 0;
+	/* a removal alone: its keys are not there any more */
+	bool ok = out != SIZE_MAX && in != SIZE_MAX && (!del || out == p->identities_gone) &&
+		  (!add || in == p->identities) &&
+		  n + (del ? 1 + out : 0) == p->count + (add ? 1 + in : 0);
+	for (size_t i = 0; ok && del && !add && i < was; i++)
+		ok = !gone[i] || !table_lookup(t, w->aliases[i].address);
+	if (!ok) {
+		free(gone);
 		free(added);
 		free(ids);
 		free(locals);
 		return -1;
 	}
-	size_t *pos = xmalloc((p->count ? p->count : 1) * sizeof *pos), k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!added[i])
-			pos[k++] = i;
-	identity_follow(w, p, pos);
-	free(pos);
-	for (size_t i = 0; i < n; i++)   /* in line order: each moves those after it */
-		if (added[i])
-			worldpatch_listings(w, p->map, table_entry(t, i)->line, 1);
+	identity_entries(w, p, gone, added);
 	free(added);
-	/* the catch-all first in its domain, before its range; the identity
-	 * entries merged into the range by local part (the mailboxes' order) */
+	/* the new array: the kept aliases in their order, the new catch-all
+	 * first in its domain (before its range), the identity entries merged
+	 * into the range by local part (the mailboxes' order) */
 	const char *file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
-	size_t was = w->naliases, f = w->dom_al_first[p->domain], cnt = dom->naliases;
-	size_t total = was + 1 + nid;
-	struct alias *now = xmalloc(total * sizeof *now);
-	size_t *where = xmalloc((was ? was : 1) * sizeof *where), o = 0, j = 0, q = 0;
-	for (; o < f; o++, j++) {
-		now[j] = w->aliases[o];
-		where[o] = j;
-	}
-	now[j++] = identity_alias(w, p, ce, file);
-	size_t *idpos = xmalloc((nid ? nid : 1) * sizeof *idpos);
-	while (o < f + cnt || q < nid) {
-		bool theirs = q < nid && (o >= f + cnt || strcmp(locals[q], w->aliases[o].local) < 0);
-		if (theirs) {
+	size_t total = was - (del ? 1 + out : 0) + (add ? 1 + in : 0);
+	struct alias *now = xmalloc((total ? total : 1) * sizeof *now);
+	size_t *where = xmalloc((was ? was : 1) * sizeof *where), *idpos = xmalloc((in + 1) * sizeof *idpos);
+	size_t o = 0, j = 0, q = 0, cpos = 0;
+	for (; o < was; o++) {
+		if (o == f && add) {
+			cpos = j;
+			now[j++] = identity_alias(w, p, ce, file);
+		}
+		if (o == f + cnt)
+			break;
+		while (o >= f && q < in && strcmp(locals[q], w->aliases[o].local) < 0) {
 			idpos[q] = j;
 			now[j++] = identity_alias(w, p, ids[q++], file);
-		} else {
-			now[j] = w->aliases[o];
-			where[o++] = j++;
 		}
+		where[o] = gone[o] ? SIZE_MAX : j;
+		if (!gone[o])
+			now[j++] = w->aliases[o];
 	}
-	for (; o < was; o++, j++) {
-		now[j] = w->aliases[o];
-		where[o] = j;
+	if (add && f == was) {   /* the domain's range at the very end */
+		cpos = j;
+		now[j++] = identity_alias(w, p, ce, file);
 	}
+	while (q < in) {
+		idpos[q] = j;
+		now[j++] = identity_alias(w, p, ids[q++], file);
+	}
+	for (; o < was; o++) {
+		where[o] = gone[o] ? SIZE_MAX : j;
+		if (!gone[o])
+			now[j++] = w->aliases[o];
+	}
+	free(gone);
+	free(ids);
+	free(locals);
 	identity_install(w, p, now, total, where);
 	free(where);
-	free(locals);
-	free(ids);
-	dom->naliases += nid;
-	w->dom_al_first[p->domain]++;
+	dom->naliases = dom->naliases + in - out;
+	w->dom_al_first[p->domain] = w->dom_al_first[p->domain] + add - del;
 	for (size_t i = p->domain + 1; i < w->ndomains; i++)
-		w->dom_al_first[i] += 1 + nid;
+		w->dom_al_first[i] = w->dom_al_first[i] + (add ? 1 + in : 0) - (del ? 1 + out : 0);
 	/* each mailbox has its identity entry (not swallowed) */
-	for (size_t i = 0; i < nid; i++) {
+	for (size_t i = 0; i < in; i++) {
 		struct mailbox *b = (struct mailbox *)(uintptr_t)world_mailbox_find(w, w->aliases[idpos[i]].address);
 		if (b)
 			b->alias = &w->aliases[idpos[i]];
@@ -184,8 +276,8 @@ int worldpatch_identities_add(struct world *w, const struct worldpatch *p)
 	worldpatch_catchalls_again(w, p->domain);
 	/* the new aliases' targets (the catch-all's may be anywhere), then
 	 * every target in the domain */
-	for (size_t i = 0; i <= nid; i++) {
-		struct alias *a = &w->aliases[i < nid ? idpos[i] : f];
+	for (size_t i = 0; add && i <= in; i++) {
+		struct alias *a = &w->aliases[i < in ? idpos[i] : cpos];
 		struct alias_target *tv = (struct alias_target *)(uintptr_t)a->targets;
 		for (size_t x = 0; x < a->ntargets; x++)
 			classify_one(w, a, &tv[x]);
@@ -196,81 +288,17 @@ int worldpatch_identities_add(struct world *w, const struct worldpatch *p)
 	return 0;
 }
 
+int worldpatch_identities_add(struct world *w, const struct worldpatch *p)
+{
+	return identity_swap(w, p, false, true);
+}
+
 int worldpatch_identities_del(struct world *w, const struct worldpatch *p)
 {
-	struct domain *dom = &w->domains[p->domain];
-	const struct table *t = p->map->table;
-	size_t was = w->naliases, f = w->dom_al_first[p->domain], cnt = dom->naliases;
-	if (table_parses(t) != p->parses || table_count(t) + 1 + p->identities != p->count ||
-	    table_lookup(t, w->aliases[p->alias].address))
-		return -1;
-	/* the aliases that go: the catch-all and the identity entries of
-	 * mailboxes (apply_catchall_remove's test), none of them left */
-	bool *gone = xcalloc(was, sizeof *gone);
-	gone[p->alias] = true;
-	size_t nid = 0;
-	for (size_t i = f; i < f + cnt; i++) {
-		const struct alias *a = &w->aliases[i];
-		if (a->is_identity && a->ntargets == 1 && world_mailbox_find(w, a->address)) {
-			if (a->map != p->map || table_lookup(t, a->address))
-				break;
-			gone[i] = true;
-			nid++;
-		}
-	}
-	if (nid != p->identities) {
-		free(gone);
-		return -1;
-	}
-	/* the map's entries: the removed ones' old positions, the others
-	 * one down for each removed before them */
-	bool *dropped = xcalloc(p->count ? p->count : 1, sizeof *dropped);
-	for (size_t i = 0; i < was; i++)
-		if (gone[i])
-			dropped[(size_t)(((uintptr_t)w->aliases[i].entry - (uintptr_t)p->base) /
-					 sizeof *w->aliases[i].entry)] = true;
-	size_t *pos = xmalloc((p->count ? p->count : 1) * sizeof *pos), k = 0;
-	for (size_t i = 0; i < p->count; i++)
-		pos[i] = dropped[i] ? SIZE_MAX : k++;
-	free(dropped);
-	identity_follow(w, p, pos);
-	free(pos);
-	/* the lines after each removed one moved up, the last first (each
-	 * removed alias's line is still the old one) */
-	unsigned *lines = xmalloc((nid + 1) * sizeof *lines), *nl = xmalloc((nid + 1) * sizeof *nl);
-	size_t nr = 0;
-	for (size_t i = 0; i < was; i++)
-		if (gone[i]) {
-			lines[nr] = w->aliases[i].line;
-			nl[nr++] = i == p->alias ? (unsigned)p->nlines : 1;
-		}
-	for (size_t r = (p->map->roles & MAP_ALIAS_DOMAINS) ? nr : 0; r-- > 0;) {   /* the latest left */
-		size_t m = 0;
-		for (size_t x = 1; x < nr; x++)
-			if (lines[x] > lines[m])
-				m = x;
-		worldpatch_listings(w, p->map, lines[m] + 1, -(int)nl[m]);
-		lines[m] = 0;
-	}
-	free(lines);
-	free(nl);
-	const char *name = dom->name;
-	struct alias *now = xmalloc((was ? was : 1) * sizeof *now);
-	size_t *where = xmalloc((was ? was : 1) * sizeof *where), j = 0;
-	for (size_t i = 0; i < was; i++) {
-		where[i] = gone[i] ? SIZE_MAX : j;
-		if (!gone[i])
-			now[j++] = w->aliases[i];
-	}
-	free(gone);
-	identity_install(w, p, now, j, where);
-	free(where);
-	dom->naliases -= nid;
-	w->dom_al_first[p->domain]--;
-	for (size_t i = p->domain + 1; i < w->ndomains; i++)
-		w->dom_al_first[i] -= 1 + nid;
-	worldpatch_catchalls_again(w, p->domain);
-	worldpatch_reverse_again(w);
-	worldpatch_classify_domain(w, name);
-	return 0;
+	return identity_swap(w, p, true, false);
+}
+
+int worldpatch_catchall_replace(struct world *w, const struct worldpatch *p)
+{
+	return identity_swap(w, p, true, true);
 }

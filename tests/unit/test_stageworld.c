@@ -761,7 +761,8 @@ static void test_every_edit_in_place(void)
 			"forward set n6@d3.example boss@elsewhere.example --keep-copy", "alias del n7@andromed.cloud",
 			"mailbox del n6@d3.example",
 			/* a catch-all with identity entries, set and cleared */
-			"catchall set andromed.cloud n9@d5.example", "catchall clear andromed.cloud",
+			"catchall set andromed.cloud n9@d5.example",
+			"catchall set andromed.cloud y@elsewhere.example", "catchall clear andromed.cloud",
 			/* renames: in its domain, then into another */
 			"mailbox add r0@d5.example --password-hash '" HASH "'",
 			"mailbox rename r0@d5.example r1@d5.example", "mailbox rename r1@d5.example r2@andromed.cloud",
@@ -810,7 +811,9 @@ static void test_every_edit_in_place(void)
 			 * removed with it (lines before the domain key of the
 			 * map, which is virtual_alias_domains too) */
 			"catchall set andromed.cloud x@elsewhere.example",
-			"mailbox add n9@andromed.cloud", "catchall clear andromed.cloud",
+			"mailbox add n9@andromed.cloud",
+			/* replaced there: the identity entries out and in again */
+			"catchall set andromed.cloud y@elsewhere.example", "catchall clear andromed.cloud",
 			"catchall set ascent.cloud admin@andromed.cloud",
 			/* a rename in its domain (its passwd-file line follows) */
 			"mailbox rename contact@ascent.cloud kontakt@ascent.cloud", NULL,
