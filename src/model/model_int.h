@@ -303,6 +303,9 @@ void worldpatch_targets_to(struct world *w, const struct mailbox *old, size_t n,
 /* An alias of address added (a) or removed (NULL): the mailbox of that
  * address has it or not, the targets naming it classified again. */
 void worldpatch_address_alias(struct world *w, const char *address, const struct alias *a);
+/* An alias's value set in place (p->alias, its map, entry, nlines, line):
+ * its targets made again, the new ones classified. */
+int worldpatch_targets(struct world *w, const struct worldpatch *p);
 /* worldpatch_rename.c */
 int worldpatch_mailbox_rename(struct world *w, const struct worldpatch *p);
 /* worldpatch_identity.c: a catch-all of the alias map set or cleared with

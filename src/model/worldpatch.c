@@ -325,7 +325,7 @@ void worldpatch_reverse_again(struct world *w)
  * unchanged): its new targets in a list of their own, each one it had
  * keeping its class, a new one classified; the aliases naming each target
  * are found again. */
-static int worldpatch_targets(struct world *w, const struct worldpatch *p)
+int worldpatch_targets(struct world *w, const struct worldpatch *p)
 {
 	struct alias *a = &w->aliases[p->alias];
 	/* the entry of its key where it was (a removal moved or dropped it) */

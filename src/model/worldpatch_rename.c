@@ -6,7 +6,9 @@
  * other: the map's entries are followed by position (one out at the old
  * line's, one in at the new line's), the mailbox taken out of its domain's
  * range and the new one put in its own, which may be another domain.
- * Where anything else names either address (an alias, its own alias entry,
+ * The aliases naming the old address name the new one (their values set
+ * in one alias map: their targets made again after the rename). Where
+ * anything else names either address (its own alias entry,
  * a catch-all of the mailbox map delivering to its maildir, an alias
  * domain's line, a sender login line, the system aliases) the rename
  * edits more than that map and is left to world_rebuild. test_stageworld
@@ -29,9 +31,9 @@ bool worldpatch_mailbox_rename_prepare(const struct world *w, const char *addres
 	const struct domain *dom = b ? world_domain_find(w, b->domain) : NULL;
 	const struct domain *ndom = at && at != new ? world_domain_find(w, at + 1) : NULL;
 	size_t named, nnew;
-	world_aliases_to(w, address, &named);
+	const struct alias *const *by = world_aliases_to(w, address, &named);
 	world_aliases_to(w, new, &nnew);
-	if (!b || !dom || !ndom || b->alias || named > 0 || nnew > 0 || !b->map || !b->map->table ||
+	if (!b || !dom || !ndom || b->alias || nnew > 0 || !b->map || !b->map->table ||
 	    !b->entry || b->map->roles != MAP_VIRTUAL_MAILBOX || table_syntax(b->map->table) != TABLE_INDEXED ||
 	    ndom->nlistings == 0 || ndom->catchall_alias || world_mailbox_find(w, new) ||
 	    world_alias_find(w, new) || !worldpatch_alone(w, b->map, b->address, MAP_VIRTUAL_MAILBOX, 1) ||
@@ -45,6 +47,21 @@ bool worldpatch_mailbox_rename_prepare(const struct world *w, const char *addres
 		if (c[i].map == CATCHALL_IN_MAILBOX_MAP && c[i].mailbox &&
 		    strcmp(c[i].mailbox->maildir, b->maildir) == 0)
 			return false;
+	/* the aliases naming it name the new address: their values set in
+	 * one alias map (rename_aliases), followed as a second map's edit; not
+	 * a line "user@B user@A" an alias domain B may own (aliasdom.c) */
+	const struct world_map *am = named ? by[0]->map : NULL;
+	for (size_t i = 0; i < named; i++)
+		if (by[i]->map != am || !am || !am->table || !by[i]->entry || by[i]->is_catchall ||
+		    !*by[i]->domain || !worldpatch_roles(am, MAP_VIRTUAL_ALIAS) ||
+		    (by[i]->ntargets == 1 && strcmp(by[i]->local, b->local) == 0))
+			return false;
+	if (am) {
+		p->identity = true;   /* its map's edit goes with the rename */
+		p->id_map = am;
+		p->id_count = table_count(am->table);
+		p->id_parses = table_parses(am->table);
+	}
 	p->kind = WORLDPATCH_MAILBOX_RENAME;
 	p->mailbox = (size_t)(b - w->mailboxes);
 	p->domain = (size_t)(dom - world_domains(w, &nd));
@@ -93,6 +110,19 @@ int worldpatch_mailbox_rename(struct world *w, const struct worldpatch *p)
 	if (table_parses(t) != p->parses || table_count(t) != p->count || table_lookup(t, ob->address) ||
 	    !e || e->nlines != 1 || !nd)
 		return -1;
+	/* the aliases naming the old address, their values set in place (the
+	 * same entries, the map's count and parses as they were) */
+	size_t named;
+	const struct alias *const *by = world_aliases_to(w, ob->address, &named);
+	const struct table *amt = p->identity ? p->id_map->table : NULL;
+	if (named && (!amt || table_parses(amt) != p->id_parses || table_count(amt) != p->id_count))
+		return -1;
+	for (size_t i = 0; i < named; i++)
+		if (by[i]->map != p->id_map || table_lookup(amt, by[i]->address) != by[i]->entry)
+			return -1;
+	size_t *naming = xmalloc((named ? named : 1) * sizeof *naming);
+	for (size_t i = 0; i < named; i++)
+		naming[i] = (size_t)(by[i] - w->aliases);
 	size_t gone = (size_t)(((uintptr_t)p->entry - (uintptr_t)p->base) / sizeof *p->entry);
 	rename_follow(w, p, gone, (size_t)(e - table_entry(t, 0)));
 	size_t ndom = (size_t)(nd - w->domains);
@@ -134,7 +164,17 @@ int worldpatch_mailbox_rename(struct world *w, const struct worldpatch *p)
 		w->dom_mb_first[i]++;
 	worldpatch_index(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
 			 offsetof(struct mailbox, address), pos, b.address, true);
-	/* no alias names it or has its address, no catch-all of the alias map
-	 * in its domain swallows it (the prepare's conditions) */
-	return 0;
+	/* no alias has its address, no catch-all of the alias map in its
+	 * domain swallows it (the prepare's conditions); the aliases that
+	 * named the old one name it */
+	int rc = 0;
+	for (size_t i = 0; i < named && rc == 0; i++) {
+		const struct alias *a = &w->aliases[naming[i]];
+		struct worldpatch q = { .ready = true, .kind = WORLDPATCH_TARGETS, .alias = naming[i],
+					.map = a->map, .entry = a->entry, .nlines = a->entry->nlines,
+					.line = a->line };
+		rc = worldpatch_targets(w, &q);
+	}
+	free(naming);
+	return rc;
 }

@@ -766,6 +766,9 @@ static void test_every_edit_in_place(void)
 			/* renames: in its domain, then into another */
 			"mailbox add r0@d5.example --password-hash '" HASH "'",
 			"mailbox rename r0@d5.example r1@d5.example", "mailbox rename r1@d5.example r2@andromed.cloud",
+			/* one an alias names (its value follows it) */
+			"alias add n3@d5.example r2@andromed.cloud, x@elsewhere.example",
+			"mailbox rename r2@andromed.cloud r3@ascent.cloud",
 			/* an empty domain removed: t1@d4 is not hosted any more */
 			"alias add n5@andromed.cloud t1@d4.example", "domain add d4.example", "domain del d4.example",
 			NULL,
@@ -816,7 +819,9 @@ static void test_every_edit_in_place(void)
 			"catchall set andromed.cloud y@elsewhere.example", "catchall clear andromed.cloud",
 			"catchall set ascent.cloud admin@andromed.cloud",
 			/* a rename in its domain (its passwd-file line follows) */
-			"mailbox rename contact@ascent.cloud kontakt@ascent.cloud", NULL,
+			"mailbox rename contact@ascent.cloud kontakt@ascent.cloud",
+			/* one two aliases name (their values follow it) */
+			"mailbox rename johndoe@andromed.cloud jdoe@andromed.cloud", NULL,
 		};
 		for (size_t i = 0; !grown && demo_prelude[i]; i++) {
 			size_t before = stage_world_patched(s);
