@@ -190,6 +190,8 @@ int world_load_from(const struct config *cfg, const struct doc_source *src, stru
  * itself; w's pointers into the table follow. False when it borrowed
  * nothing (nothing moved). */
 bool world_map_own(struct world *w, const struct world_map *m);
+/* The same for w's passwd-file. */
+bool world_pwfile_own(struct world *w);
 /* How many of w's maps and passwd-file are borrowed (tests, benchmarks). */
 size_t world_borrowed_count(const struct world *w);
 /* Called first by every world load (NULL: none): backend pgsql brings its

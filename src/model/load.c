@@ -688,6 +688,11 @@ bool world_map_own(struct world *w, const struct world_map *m)
 	return m && m->table && table_own(m->table);
 }
 
+bool world_pwfile_own(struct world *w)
+{
+	return w->pwfile && pwfile_own(w->pwfile);   /* its pointers follow through load_moved */
+}
+
 size_t world_borrowed_count(const struct world *w)
 {
 	size_t n = w->pwfile && pwfile_borrowed(w->pwfile);
