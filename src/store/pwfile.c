@@ -481,6 +481,10 @@ static void patch_insert(struct pwfile *p, size_t at)
 	const char *text = doc_text(p->ed.doc, at, &len);
 	split_line(&p->ed.arena, text, len, e, &ncolons);
 	/* the entries after it one on in the index (its user was in none), then its own */
+	if (!store_shift_cheaper(p->ed.n - 1 - pos, p->ed.n)) {
+		patch_reindex_from(p, pos);
+		return;
+	}
 	strmap_shift_values(p->ed.index, (uintptr_t)pos + 1, 1);
 	strmap_put(p->ed.index, patch_key(p, e), (void *)(uintptr_t)(pos + 1));
 }
@@ -518,7 +522,7 @@ static void patch_remove(struct pwfile *p, const char *key)
 	}
 	p->ed.n = k;
 	free(gone);
-	if (ngone == 1)   /* the index's later positions one down */
+	if (ngone == 1 && store_shift_cheaper(k - first, k))   /* the later positions one down */
 		strmap_shift_values(p->ed.index, (uintptr_t)first + 2, -1);
 	else
 		patch_reindex_from(p, first);

@@ -149,4 +149,15 @@ bool tablepatch_set(struct table *t, size_t i, const char *text);
  * hold; true: its entry is in. */
 bool tablepatch_add(struct table *t, size_t at, const char *text);
 
+/* After an entry is added or removed at a position of an index of
+ * positions: whether moving every slot's value past it (strmap_shift_values,
+ * one pass over all the slots) costs less than putting the later entries'
+ * keys again (a hash and a probe each), later of n being after it. An edit
+ * near the end of a large file (identity entries added next to their
+ * domain's, a thousand at a time) puts its few again (issue 16). */
+static inline bool store_shift_cheaper(size_t later, size_t n)
+{
+	return later * 32 >= n;
+}
+
 #endif

@@ -106,7 +106,7 @@ bool tablepatch_remove(struct table *t, const char *lk)
 		t->v[k++] = e;
 	}
 	t->ed.n = k;
-	if (k + 1 == n) {   /* one entry gone: the index's later positions one down */
+	if (k + 1 == n && store_shift_cheaper(k - lo, k)) {   /* one gone: the later positions one down */
 		strmap_shift_values(t->ed.index, (uintptr_t)lo + 2, -1);
 		return true;
 	}
@@ -183,6 +183,10 @@ bool tablepatch_add(struct table *t, size_t at, const char *text)
 	free(lk);
 	sb_free(&line);
 	/* the entries after it one on in the index (its key was in none), then its own */
+	if (!store_shift_cheaper(t->ed.n - 1 - pos, t->ed.n)) {
+		tablepatch_reindex_from(t, pos);
+		return true;
+	}
 	strmap_shift_values(t->ed.index, (uintptr_t)pos + 1, 1);
 	strmap_put(t->ed.index, e->lookup_key, pos_value(pos));
 	return true;
