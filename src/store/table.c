@@ -536,12 +536,14 @@ static char *add_check(const struct table *t, const char *key, const char *value
 static size_t add_place(const struct table *t, const char *key, const struct table_entry **style)
 {
 	char *folded = table_fold_key(key);
+	const char *dom = key_domain(folded);
 	const struct table_entry *after = NULL;
+	/* the last entry of the domain: looked for from the end (issue 16: a
+	 * catch-all's thousand identity entries each walked 100,000 entries) */
 	if (t->syntax != TABLE_REGEXP)
-		for (size_t i = 0; i < t->ed.n; i++) {
-			if (strcmp(key_domain(t->v[i].lookup_key), key_domain(folded)) == 0)
+		for (size_t i = t->ed.n; i-- > 0 && !after;)
+			if (strcmp(key_domain(t->v[i].lookup_key), dom) == 0)
 				after = &t->v[i];
-		}
 	*style = after ? after : t->ed.n ? &t->v[t->ed.n - 1] : NULL;
 	free(folded);
 	return after ? after->first + after->nlines : doc_count(t->ed.doc);

@@ -73,8 +73,14 @@ bool tablepatch_remove(struct table *t, const char *lk)
 	size_t nl = doc_count(t->ed.doc), lo = SIZE_MAX, dups = 0, last = SIZE_MAX;
 	if (t->syntax != TABLE_INDEXED || t->ed.npend)
 		return false;
-	for (size_t i = 0; i < t->ed.n; i++)
-		if (strcmp(t->v[i].lookup_key, lk) == 0) {
+	/* from the first entry of the key, which the index names: its
+	 * duplicates come after it (issue 16: every entry compared, for each of
+	 * a catch-all's thousand identity entries removed) */
+	size_t from = (size_t)(uintptr_t)strmap_get(t->ed.index, lk);
+	if (from-- == 0)
+		return false;
+	for (size_t i = from; i < t->ed.n; i++)
+		if (t->v[i].lookup_key[0] == lk[0] && strcmp(t->v[i].lookup_key, lk) == 0) {
 			if (t->v[i].first + t->v[i].nlines >= nl)
 				last = i;
 			lo = lo == SIZE_MAX ? i : lo;
