@@ -39,8 +39,10 @@ void strmap_fit(struct strmap *m);
 void strmap_shift_values(struct strmap *m, uintptr_t from, intptr_t delta);
 /* Iterate: start with *pos = 0; returns false at the end. */
 bool strmap_next(const struct strmap *m, size_t *pos, const char **key, void **value);
-/* The hash the map uses, for other indexes over the same strings. */
+/* The hash the map uses, for other indexes over the same strings (of a
+ * string, or of its first len bytes). */
 uint32_t strmap_hash(const char *s);
+uint32_t strmap_hash_n(const char *s, size_t len);
 /* For loops that insert 100,000 keys into a map larger than the cache:
  * strmap_prefetch starts loading the slot a key of that hash goes to (a
  * hint, the map is unchanged), and strmap_add_hash is strmap_add with the

@@ -36,12 +36,11 @@ struct strmap {
 	bool borrowed;   /* keys belong to the caller */
 };
 
-uint32_t strmap_hash(const char *s)
+uint32_t strmap_hash_n(const char *s, size_t len)
 {
 	/* Eight bytes a step (FNV-1a took one: 100,000s of ~25-byte keys are
 	 * hashed per load), then murmur3's finaliser so that every input bit
 	 * reaches the high bits the slot choice uses. */
-	size_t len = strlen(s);
 	uint64_t h = 0x9e3779b97f4a7c15u ^ len;
 	for (; len >= 8; len -= 8, s += 8) {
 		uint64_t w;
@@ -58,6 +57,11 @@ uint32_t strmap_hash(const char *s)
 	h *= 0xc4ceb9fe1a85ec53u;
 	h ^= h >> 33;
 	return (uint32_t)h;
+}
+
+uint32_t strmap_hash(const char *s)
+{
+	return strmap_hash_n(s, strlen(s));
 }
 
 /* hash's first slot in a table of cap slots: (hash * cap) >> 32 maps the

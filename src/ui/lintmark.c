@@ -68,27 +68,6 @@ struct lintmarks {
 
 /* ---- lintidx (browse_int.h): the subjects' index over the report ---- */
 
-/* The hash of a key of n bytes (strmap_hash's steps, with a length). */
-static uint32_t lintidx_hash(const char *s, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15u ^ n;
-	for (; n >= 8; n -= 8, s += 8) {
-		uint64_t w;
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-		h ^= h >> 29;
-	}
-	if (n) {
-		uint64_t w = 0;
-		memcpy(&w, s, n);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-	}
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53u;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
-
 /* The slot of key (n bytes, hash h) in x over r's subjects, or the empty
  * slot where it would go. */
 static uint64_t *lintidx_slot(const struct lintidx *x, const struct lint_report *r, const char *key,
@@ -112,7 +91,7 @@ static size_t lintidx_get(const struct lintidx *x, const struct lint_report *r, 
 	if (!x->slots || !key)
 		return 0;
 	size_t n = lintmark_key_len(key);
-	return (uint32_t)*lintidx_slot(x, r, key, n, lintidx_hash(key, n));
+	return (uint32_t)*lintidx_slot(x, r, key, n, strmap_hash_n(key, n));
 }
 
 /* Room for n keys, at most 2/3 full; the slots kept are placed again by
@@ -148,7 +127,7 @@ static void lintmarks_build(struct lintmarks *m)
 		if (!p->subject)
 			continue;
 		size_t len = lintmark_key_len(p->subject);
-		uint32_t h = lintidx_hash(p->subject, len);
+		uint32_t h = strmap_hash_n(p->subject, len);
 		uint64_t *sl = lintidx_slot(&m->lidx, r, p->subject, len, h);
 		uint32_t next = (uint32_t)*sl;
 		nkeys += next == 0;
