@@ -283,6 +283,7 @@ struct checker {
 	struct strmap *want;    /* queue id -> index in refs */
 	const struct queue_ref *refs;
 	bool *found;
+	bool *held;             /* in the hold queue now, when asked */
 	struct queue_msg *keep; /* the message of refs[0], when asked */
 };
 
@@ -296,6 +297,8 @@ static bool check_visit(void *ctx, const struct queue_msg *m)
 	if (c->refs[i].arrival_time && c->refs[i].arrival_time != m->arrival_time)
 		return true;
 	c->found[i] = true;
+	if (c->held)
+		c->held[i] = m->queue_name && strcmp(m->queue_name, "hold") == 0;
 	if (c->keep && i == 0)
 		queue_msg_copy(c->keep, m);
 	return true;
@@ -303,9 +306,10 @@ static bool check_visit(void *ctx, const struct queue_msg *m)
 
 /* Mark in found[] the refs the queue holds now; refuse the others in d. */
 static int check_refs(const struct traffic_postfix *pf, const struct queue_ref *refs, size_t n,
-		      bool *found, struct queue_msg *keep, struct diags *d)
+		      bool *found, bool *held, struct queue_msg *keep, struct diags *d)
 {
-	struct checker c = { .want = strmap_create(n), .refs = refs, .found = found, .keep = keep };
+	struct checker c = { .want = strmap_create(n), .refs = refs, .found = found, .held = held,
+			     .keep = keep };
 	/* An id given twice is looked for once: its first place says found
 	 * (the second was "not in the queue" though it was acted on). */
 	bool *again = xcalloc(n ? n : 1, sizeof *again);
@@ -353,15 +357,27 @@ long queue_act(const struct traffic_postfix *pf, enum queue_action a, const stru
 			return -1;
 		}
 	bool *found = xcalloc(n ? n : 1, sizeof *found);
-	if (check_refs(pf, refs, n, found, NULL, d) < 0) {
+	bool *held = xcalloc(n ? n : 1, sizeof *held);
+	if (check_refs(pf, refs, n, found, held, NULL, d) < 0) {
 		free(found);
+		free(held);
 		return -1;
 	}
 	struct strbuf in = STRBUF_INIT;
-	for (size_t i = 0; i < n; i++)
-		if (found[i])
+	for (size_t i = 0; i < n; i++) {
+		if (!found[i])
+			continue;
+		/* postsuper -h / -H pass over such a message without a word. */
+		if (a == QUEUE_HOLD && held[i])
+			diag_error(d, NULL, 0, _("%s: already on hold: nothing done"),
+				   refs[i].queue_id);
+		else if (a == QUEUE_RELEASE && !held[i])
+			diag_error(d, NULL, 0, _("%s: not on hold: nothing done"), refs[i].queue_id);
+		else
 			sb_addf(&in, "%s\n", refs[i].queue_id);
+	}
 	free(found);
+	free(held);
 	if (!in.len) {
 		sb_free(&in);
 		return 0; /* each refusal is in d */
@@ -412,7 +428,7 @@ int queue_message(const struct traffic_postfix *pf, const struct queue_ref *ref,
 		return -1;
 	}
 	bool found = false;
-	if (check_refs(pf, ref, 1, &found, m, d) < 0 || !found)
+	if (check_refs(pf, ref, 1, &found, NULL, m, d) < 0 || !found)
 		return -1;
 	const char *argv[] = { "postcat", "-c", pf->config_dir, "-bh", "-q", ref->queue_id, NULL };
 	struct spawn_result res;

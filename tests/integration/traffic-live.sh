@@ -121,9 +121,17 @@ check "queue show decodes the queued message" grep -q "^Subject: to the closed p
 sandbox_vmailadm queue hold "$qid" >"$out"
 check "queue hold reports it" grep -q "^$qid: placed on hold" "$out"
 check "... and the message is in the hold queue" in_queue "$qid" hold
+sandbox_vmailadm queue hold "$qid" >"$out" 2>"$tmp/err"
+check "queue hold of a held message exits 1" [ $? -eq 1 ]
+check "... saying it was already on hold" grep -q "$qid: already on hold: nothing done" "$tmp/err"
+check "... and it stays there" in_queue "$qid" hold
 sandbox_vmailadm queue release "$qid" >"$out"
 check "queue release reports it" grep -q "^$qid: released from hold" "$out"
 check "... and the message left the hold queue" in_queue "$qid" deferred
+sandbox_vmailadm queue release "$qid" >"$out" 2>"$tmp/err"
+check "queue release of a message not on hold exits 1" [ $? -eq 1 ]
+check "... saying it was not on hold" grep -q "$qid: not on hold: nothing done" "$tmp/err"
+check "... and prints nothing done on stdout" [ ! -s "$out" ]
 # An id given twice is acted on once, and not said "not in the queue".
 sandbox_vmailadm queue hold "$qid" "$qid" >"$out" 2>"$tmp/err"
 check "queue hold ID ID exits 0" [ $? -eq 0 ]
