@@ -4,7 +4,8 @@
 # --keep-copy keeps the mailbox a target of its own entry, --no-copy does
 # not (noted, and lint warns while it has a login), clear removes it (an
 # identity entry stays under a catch-all in the alias map, alias del too), refusals change
-# nothing, apply takes the same lines.
+# nothing, apply takes the same lines; each one's --help names its own
+# options only.
 . "${top_srcdir:-.}/tests/lib.sh"
 demo_world_postmap
 q() { postmap -c "$pf" -q "$1" "hash:$pf/virtual_alias"; }
@@ -63,4 +64,13 @@ rc=$?
 check_refused "alias del of an identity entry under a catch-all" \
 	"virtual_alias:[0-9]+: error: contact@ascent.cloud keeps the mail of the mailbox contact@ascent.cloud from the catch-all @ascent.cloud: without it that mail would go to catch@elsewhere.example"
 [ "$(q contact@ascent.cloud)" = "contact@ascent.cloud" ] || no "refused alias del: $(q contact@ascent.cloud)"
+# --help: --keep-copy and --no-copy are set's options; clear takes neither.
+v forward clear --help >"$tmp/out" 2>&1 || no "forward clear --help: exit $?"
+grep -q "^Usage: vmailadm forward clear ADDRESS" "$tmp/out" || no "forward clear --help: $(cat "$tmp/out")"
+grep -q -e "--keep-copy\|--no-copy" "$tmp/out" && no "forward clear --help names set's options: $(cat "$tmp/out")"
+grep -q "INBOX again" "$tmp/out" || no "forward clear --help does not say what it does: $(cat "$tmp/out")"
+v forward set --help >"$tmp/out" 2>&1 || no "forward set --help: exit $?"
+for o in --keep-copy --no-copy --dry-run; do
+	grep -q -e "^ .*$o " "$tmp/out" || no "forward set --help lacks $o: $(cat "$tmp/out")"
+done
 exit $fail

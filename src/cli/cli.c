@@ -60,10 +60,9 @@ static const struct cli_command commands[] = {
 	     "not a demo, vmailadm asks before it touches anything (--yes: do not ask).\n"
 	     "reset forgets the progress kept in the state directory.\n"
 	     "Exit status: 0 when every step shown is done, 1 otherwise.\n") },
+	/* No help of its own: set's options are set's alone (clear takes none). */
 	{ "forward", cmd_edit, N_("forward set|clear ADDRESS [TARGET...]  a mailbox's forwarding, with or without a copy"),
-	  N_("The mailbox's own entry in the alias map: with --keep-copy the mailbox\n"
-	     "stays one of its targets (its INBOX gets the mail too), with --no-copy its\n"
-	     "mail leaves and never reaches its INBOX.\n") },
+	  NULL },
 	{ "import", cmd_import, N_("import --csv FILE        create mailboxes from address,password,quota rows"), NULL },
 	{ "lint", cmd_lint, N_("lint [--json] [--fix [--commit]]  problems that lose mail or expose passwords"),
 	  N_("  --fix     stage the fixes lint can make and show them (nothing is written)\n"
@@ -185,9 +184,15 @@ static const struct subcommand subcommands[] = {
 	{ "domain", "del", N_("domain del DOMAIN [--cascade]  stop hosting a domain"),
 	  N_("  --cascade  remove its mailboxes and aliases too (else they stop it)\n") },
 	{ "forward", "set", N_("forward set ADDRESS TARGET... --keep-copy|--no-copy  forward a mailbox's mail"),
-	  N_("  --keep-copy  the mailbox gets the mail too\n"
+	  N_("The mailbox's own entry in the alias map: with --keep-copy the mailbox\n"
+	     "stays one of its targets (its INBOX gets the mail too), with --no-copy its\n"
+	     "mail leaves and never reaches its INBOX.\n"
+	     "  --keep-copy  the mailbox gets the mail too\n"
 	     "  --no-copy    only the targets get it (said in red in the interface)\n") },
-	{ "forward", "clear", N_("forward clear ADDRESS  stop forwarding a mailbox's mail"), NULL },
+	{ "forward", "clear", N_("forward clear ADDRESS  stop forwarding a mailbox's mail"),
+	  N_("The mailbox's own entry in the alias map goes (it stays, naming only the\n"
+	     "mailbox, when a catch-all of its domain is there): its mail reaches its\n"
+	     "INBOX again. A mailbox that forwards nothing is refused.\n") },
 	{ "exercise", "reset", N_("exercise reset [N]  forget the progress of exercise N, or of all"), NULL },
 	{ "list", "domains", N_("list domains [DOMAIN] [--json]  the hosted domains"), NULL },
 	{ "list", "mailboxes", N_("list mailboxes [DOMAIN] [--json]  the mailboxes, their quota and Maildir"), NULL },
