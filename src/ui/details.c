@@ -626,7 +626,9 @@ bool details_k_trace(struct screen *s, struct ui *ui, ui_key k)
 		{ N_("Address"), sel, N_("any address: hosted here, elsewhere, or made up"), false,
 		  details_trace_check },
 	};
-	ui_push(ui, form_create(ui, _("Trace: where does mail for an address go?"), fields, 1,
-				details_trace_submit, B, NULL));
+	/* the selection's address, selected: Enter traces it, typing replaces it */
+	ui_push(ui, form_preselect(form_create(ui, _("Trace: where does mail for an address go?"),
+					       fields, 1, details_trace_submit, B, NULL),
+				   0));
 	return true;
 }

@@ -22,6 +22,7 @@ struct field {
 	struct strbuf value;
 	struct strbuf why;       /* empty: valid */
 	bool valid;
+	bool selected;           /* the preselected default, not touched yet */
 };
 
 struct form {
@@ -62,6 +63,14 @@ static void validate(struct form *f)
 		sb_reset(&fl->why);
 		fl->valid = !fl->def.check || fl->def.check(f, i, sb_str(&fl->value), &fl->why);
 	}
+}
+
+struct screen *form_preselect(struct screen *form, size_t field)
+{
+	struct form *f = (struct form *)form;
+	if (field < f->n)
+		f->fields[field].selected = f->fields[field].value.len > 0;
+	return form;
 }
 
 const char *form_value(const struct form *f, size_t field)
@@ -105,7 +114,7 @@ static void form_draw(struct screen *s, struct ui *ui, int y, int x, int h, int 
 		} else {
 			sb_add(&shown, fl->value.buf ? fl->value.buf : "", fl->value.len);
 		}
-		if (focus)
+		if (focus && !fl->selected)
 			sb_addc(&shown, '_');
 		/* the end of a long value stays visible while typing */
 		const char *t = sb_str(&shown);
@@ -114,7 +123,9 @@ static void form_draw(struct screen *s, struct ui *ui, int y, int x, int h, int 
 			while ((*t & 0xc0) == 0x80)
 				t++;
 		}
-		ui_text(ui, row, vx, VALUE_W, t, focus ? ROLE_SELECTION : ROLE_SELECTION_DIM);
+		/* a selected default stands out of its field: typing replaces it */
+		ui_text(ui, row, vx, VALUE_W, t,
+			focus && !fl->selected ? ROLE_SELECTION : ROLE_SELECTION_DIM);
 		sb_free(&shown);
 		/* the reason goes under the field: room for a whole sentence */
 		/* (two rows: the blank one under it too, when it needs them) */
@@ -183,17 +194,31 @@ static bool form_key(struct screen *s, struct ui *ui, ui_key k)
 		return true;
 	}
 	if (k == '\t' || k == UI_FN(KEY_DOWN)) {
+		fl->selected = false;
 		f->cur = (f->cur + 1) % f->n;
 	} else if (k == UI_FN(KEY_BTAB) || k == UI_FN(KEY_UP)) {
+		fl->selected = false;
 		f->cur = (f->cur + f->n - 1) % f->n;
 	} else if (k == '\r' || k == '\n' || k == UI_FN(KEY_ENTER)) {
+		fl->selected = false;
 		if (f->cur + 1 < f->n)
 			f->cur++;
 		else
 			do_submit(f, ui);
 		return true;
 	} else if (k == UI_CTRL('u')) {
+		fl->selected = false;
 		form_wipe(f, f->cur);
+	} else if (fl->selected) {
+		/* the selected default goes for the first character typed over
+		 * it, or for Backspace; a key the line editor ignores keeps it */
+		struct strbuf typed = STRBUF_INIT;
+		if (lineedit_key(&typed, k, FORM_VALUE_MAX)) {
+			form_wipe(f, f->cur);
+			sb_add(&fl->value, sb_str(&typed), typed.len);
+			fl->selected = false;
+		}
+		wipe(&typed);
 	} else {
 		lineedit_key(&fl->value, k, FORM_VALUE_MAX);
 	}

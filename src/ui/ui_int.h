@@ -355,6 +355,10 @@ struct form_field {
 };
 struct screen *form_create(struct ui *ui, const char *title, const struct form_field *fields,
 			   size_t n, form_submit_fn submit, void *ctx, void (*ctx_free)(void *));
+/* The field's initial value becomes a default shown selected: the first
+ * character typed over it (or Backspace) replaces it, Enter takes it as it
+ * is, a move to another field or C-u unselects it. Returns form. */
+struct screen *form_preselect(struct screen *form, size_t field);
 const char *form_value(const struct form *f, size_t field);
 void *form_ctx(const struct form *f);
 /* Wipe a hidden field (passwords) as soon as it has been used. */

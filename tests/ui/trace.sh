@@ -1,6 +1,7 @@
 #!/bin/sh
 # t traces any address (issue 12): the prompt starts with the selected
-# entry's address; the details pane shows where mail for the typed address
+# entry's address, selected (Enter traces it, the first character typed
+# replaces it, Backspace erases it whole); the details pane shows where mail for the typed address
 # goes (an unknown one in a hosted domain is rejected as Postfix would; an
 # external one is relayed) until the focus leaves it; a blank is refused
 # while typing.
@@ -10,6 +11,39 @@ start_ui 100 40
 expect "Domains (5)"
 keys Tab
 expect "Mailbox       admin@andromed.cloud"
+
+keys t
+expect "Trace: where does mail for an address go?"
+expect "admin@andromed.cloud"
+keys Enter
+expect "Mail for admin@andromed.cloud goes"
+ok "Enter alone traces the selected address"
+
+keys t
+expect "Trace: where does mail for an address go?"
+keys -l nobody@andromed.cloud
+expect "nobody@andromed.cloud_"
+refute "admin@andromed.cloudnobody"
+keys Enter
+expect "Mail for nobody@andromed.cloud goes"
+ok "the first character typed replaces the selected address"
+
+keys t
+expect "Trace: where does mail for an address go?"
+keys BSpace
+keys -l x@y
+expect "x@y_"
+refute "admin@andromed.cloud"
+keys Escape
+expect "cancelled: nothing was staged"
+keys t
+expect "Trace: where does mail for an address go?"
+keys Tab
+keys -l z
+expect "admin@andromed.cloudz_"
+keys Escape
+expect "cancelled: nothing was staged"
+ok "Backspace erases the selected address whole; once it is left (Tab), typing appends"
 
 keys t
 expect "Trace: where does mail for an address go?"
