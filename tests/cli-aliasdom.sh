@@ -1,6 +1,7 @@
 #!/bin/sh
 # Alias domains from the command line (issue 15): `domain add B --alias-of
-# A` shows its diff, writes one line per address (never a wildcard), the
+# A` shows its diff, writes one line per address (never a wildcard) at
+# the end of virtual_alias after a blank line, the
 # map is built with them, later edits keep B in step, `apply` and the
 # tracer follow, and `domain del A` is refused while B mirrors it.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -22,7 +23,16 @@ grep -q 'never a wildcard' "$tmp/out" || no "dry run: no note on the wildcard"
 [ "$(sums)" = "$before" ] || no "dry run changed a file"
 
 # ---- the commit: files and map -------------------------------------------
+cp "$pf/virtual_alias" "$tmp/va.before"
 v domain add b.example --alias-of andromed.cloud >"$tmp/out" 2>&1 || no "commit: $(cat "$tmp/out")"
+# B's lines go at the end after a blank line, every line before kept: not
+# under the last domain's "# Domaine : ascent.cloud" block as if its own.
+n=$(wc -l <"$tmp/va.before")
+head -n "$n" "$pf/virtual_alias" | cmp -s - "$tmp/va.before" || no "virtual_alias: the lines before changed"
+sed -n "$((n + 1))p" "$pf/virtual_alias" | grep -q '^$' ||
+	no "virtual_alias: b.example's lines not apart: $(sed -n "$((n - 1)),$((n + 3))p" "$pf/virtual_alias")"
+[ "$(tail -n +"$((n + 2))" "$pf/virtual_alias" | grep -vc '^[a-z]*@*b\.example ')" -eq 0 ] ||
+	no "virtual_alias: other lines after b.example's: $(tail -n +"$((n + 1))" "$pf/virtual_alias")"
 grep -q "^committed" "$tmp/out" || no "not committed: $(cat "$tmp/out")"
 [ "$(postmap -c "$pf" -q johndoe@b.example "hash:$pf/virtual_alias")" = johndoe@andromed.cloud ] ||
 	no "virtual_alias.db: no johndoe@b.example"

@@ -142,6 +142,11 @@ int table_add(struct table *t, const char *key, const char *value, struct diags 
  * alias domain in one edit instead of a thousand). */
 int table_add_many(struct table *t, const char *const *keys, const char *const *values, size_t n,
 		   struct diags *d);
+/* A blank line at the end of a "key value" table whose last line is not
+ * blank, so that the entries added next at the end (a new domain's) read
+ * apart from the last block and its comment, not as part of it. Every
+ * other line stays; a list or pattern table is left as it is. */
+void table_end_apart(struct table *t);
 /* Remove the whole logical line (with its continuation lines and the comment
  * lines inside it; a comment above it stays). Lines that were shadowed
  * duplicates of the key go too, so the key is absent afterwards. In a list,

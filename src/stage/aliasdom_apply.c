@@ -37,7 +37,12 @@ int aliasdom_apply_add(struct stage *s, struct world *w, const struct op *op, st
 	const struct alias *aliases = world_domain_aliases(w, tdom, &na);
 	bool catchall = tdom->catchall_alias || tdom->catchall_mailbox;
 	struct table *t = apply_map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
-	if (!t || apply_domain_listing_add(s, w, op->subject, DOMAIN_VIRTUAL_ALIAS, d) < 0)
+	if (!t)
+		return -1;
+	/* B's lines go at the end, apart: else they read as the last block's
+	 * (under its "# Domaine : ..." comment) */
+	table_end_apart(t);
+	if (apply_domain_listing_add(s, w, op->subject, DOMAIN_VIRTUAL_ALIAS, d) < 0)
 		return -1;
 	/* mailboxes then aliases, each address once (an identity entry is its
 	 * mailbox's), then the catch-all: one edit of the table */

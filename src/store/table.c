@@ -581,6 +581,24 @@ static bool add_same_domain(const char *a, const char *b)
 	return same;
 }
 
+void table_end_apart(struct table *t)
+{
+	size_t nl = doc_count(t->ed.doc), len;
+	if (t->syntax != TABLE_INDEXED || nl == 0)
+		return;
+	const char *last = doc_text(t->ed.doc, nl - 1, &len);
+	bool blank = true;
+	for (size_t i = 0; i < len && blank; i++)
+		blank = ascii_is_ws(last[i]);
+	if (blank)
+		return;
+	table_edit(t);
+	doc_insert(t->ed.doc, nl, "");
+	struct diags scratch = DIAGS_INIT;
+	reindex(t, &scratch);
+	diags_free(&scratch);
+}
+
 int table_add(struct table *t, const char *key, const char *value, struct diags *d)
 {
 	return table_add_many(t, &key, &value, 1, d);

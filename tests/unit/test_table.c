@@ -204,6 +204,39 @@ static const char vmailbox[] =
 	"contact@ascent.cloud\tascent.cloud/contact/\n"
 	"# fin\n";
 
+/* A new domain's lines apart from the last block: one blank line, once,
+ * every line kept; a list is left as it is. */
+static void test_end_apart(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct table *t = parse_str(vmailbox, TABLE_INDEXED, &d);
+	table_end_apart(t);
+	table_end_apart(t);
+	CU_ASSERT_EQUAL(table_add(t, "x@new.example", "new.example/x/", &d), 0);
+	ASSERT_RENDER(t, "# Domaine : andromed.cloud\n"
+			 "johndoe@andromed.cloud       andromed.cloud/johndoe/\n"
+			 "janedoe@andromed.cloud       andromed.cloud/janedoe/\n"
+			 "\n"
+			 "# Domaine : ascent.cloud\n"
+			 "contact@ascent.cloud\tascent.cloud/contact/\n"
+			 "# fin\n"
+			 "\n"
+			 "x@new.example\tnew.example/x/\n");
+	CU_ASSERT_EQUAL(table_lookup(t, "x@new.example")->line, 9);
+	CU_ASSERT_EQUAL(table_count(t), 4);
+	table_free(&t);
+	t = parse_str("a@x.org  v1\r\nb@y.org  v2", TABLE_INDEXED, &d);
+	table_end_apart(t);
+	ASSERT_RENDER(t, "a@x.org  v1\r\nb@y.org  v2\r\n\r\n");
+	table_free(&t);
+	t = parse_str("a.org b.org\n", TABLE_LIST, &d);
+	table_end_apart(t);
+	ASSERT_RENDER(t, "a.org b.org\n");
+	table_free(&t);
+	CU_ASSERT_EQUAL(d.n, 0);
+	diags_free(&d);
+}
+
 static void test_add(void)
 {
 	struct diags d = DIAGS_INIT;
@@ -739,6 +772,7 @@ int main(void)
 		{ "duplicates: first wins, later shadowed", test_duplicates },
 		{ "malformed lines all reported, rest loads", test_malformed_all_reported },
 		{ "add: next to its domain, separator style", test_add },
+		{ "a new domain's lines apart at the end", test_end_apart },
 		{ "remove: whole logical line, duplicates", test_remove },
 		{ "remove many: one pass, all or nothing", test_remove_many },
 		{ "set: key and separator kept", test_set },
