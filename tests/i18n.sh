@@ -73,6 +73,18 @@ grep -q 'Première boîte virtuelle' "$tmp/ex" || no "exercise list not French: 
 fr -c "$tmp/demo/vmailadm.yaml" exercise 1 >"$tmp/ex" 2>&1
 grep -q '^0 étape faite sur 6$' "$tmp/ex" || no "exercise 1: no '0 étape faite sur 6': $(tail -n 1 "$tmp/ex")"
 
+# The tracer's kinds: in French in the text (trace, the exercises' why),
+# stable in English and in --json.
+fr -c "$tmp/demo/vmailadm.yaml" trace info@andromed.cloud ext@example.org >"$tmp/tr" 2>&1
+grep -q '=> johndoe@andromed.cloud: boîte maildir ' "$tmp/tr" || no "trace: maildir not French: $(cat "$tmp/tr")"
+grep -q '=> ext@example.org: distant ' "$tmp/tr" || no "trace: remote not French: $(cat "$tmp/tr")"
+en -c "$tmp/demo/vmailadm.yaml" trace ext@example.org | grep -q '=> ext@example.org: remote ' ||
+	no "trace: remote not in English"
+fr -c "$tmp/demo/vmailadm.yaml" trace ext@example.org --json | grep -q '"kind": *"remote"' ||
+	no "trace --json: the kind not stable"
+fr -c "$tmp/demo/vmailadm.yaml" exercise 2 >"$tmp/ex" 2>&1
+grep -q 'billing@andromed.cloud (rejet ' "$tmp/ex" || no "exercise 2: the kind not French: $(cat "$tmp/ex")"
+
 # The audit log keeps its stable words ("committed"); log and the
 # interface's history say them in French.
 en -c "$tmp/demo/vmailadm.yaml" mailbox quota johndoe@andromed.cloud 2G >"$tmp/q" 2>&1 || no "quota: $(cat "$tmp/q")"

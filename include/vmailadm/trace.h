@@ -152,6 +152,9 @@ void trace_query_text(const struct trace_query *q, struct strbuf *out);
 
 /* Stable names: "maildir", "mbox", "remote", "local", "reject", "defer". */
 const char *trace_kind_name(enum trace_kind k);
+/* The same, translated, for text meant to be read (JSON and the tab
+ * separated output keep the stable names). */
+const char *trace_kind_label(enum trace_kind k);
 
 /* Postfix's split of an address extension: the local part up to the first
  * character of delims, except for postmaster, mailer-daemon,

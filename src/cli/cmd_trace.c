@@ -73,7 +73,7 @@ static void print_text(const struct trace_result *r)
 		const struct trace_dest *d = &r->dests[i];
 		fputs("  => ", stdout);
 		put_printable(stdout, d->address);
-		printf(": %s", trace_kind_name(d->kind));
+		printf(": %s", trace_kind_label(d->kind));
 		const char *extra = d->path ? d->path : d->reason ? d->reason : d->detail;
 		if (extra) {
 			fputs(" ", stdout);

@@ -259,7 +259,7 @@ static void describe(const struct trace_result *r, struct strbuf *why)
 	sb_addf(why, _("%s goes to:"), r->address);
 	for (size_t i = 0; i < r->ndests; i++) {
 		const struct trace_dest *t = &r->dests[i];
-		sb_addf(why, " %s (%s%s%s)%s", t->address, trace_kind_name(t->kind),
+		sb_addf(why, " %s (%s%s%s)%s", t->address, trace_kind_label(t->kind),
 			t->path || t->reason ? " " : "", t->path ? t->path : t->reason ? t->reason : "",
 			i + 1 < r->ndests ? "," : "");
 	}

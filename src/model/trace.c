@@ -31,6 +31,14 @@ const char *trace_kind_name(enum trace_kind k)
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
+const char *trace_kind_label(enum trace_kind k)
+{
+	/* the stable names as msgids: English text stays as it was */
+	static const char *const labels[] = { N_("maildir"), N_("mbox"), N_("remote"),
+					      N_("local"), N_("reject"), N_("defer") };
+	return (unsigned)k < sizeof labels / sizeof labels[0] ? _(labels[k]) : "?";
+}
+
 void trace_query_text(const struct trace_query *q, struct strbuf *out)
 {
 	if (q->error)
