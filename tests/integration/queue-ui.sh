@@ -104,8 +104,11 @@ expect "Mail queue of "
 
 # Delete, after a question; No keeps it.
 keys g
-sel=$(screen | sed -n 's/^.*Recipients of \([0-9A-F]*\).*$/\1/p' | head -1)
+# The first row's id, then its recipients: the pane may still show the
+# message selected before g for a moment.
+sel=$(screen | awk '/^ id +queue/ { getline; print $1; exit }')
 [ -n "$sel" ] || fail "no selected message"
+expect "Recipients of $sel"
 keys d
 expect "Delete $sel from alice@sandbox.test"
 keys n
