@@ -110,8 +110,9 @@ void edit_mailbox_rename(struct ui *ui, const struct ui_sel *sel)
 	};
 	char title[300];
 	snprintf(title, sizeof title, _("Rename %s (its maildir moves)"), sel->mailbox->address);
-	ui_push(ui, form_create(ui, title, fields, 2, edit_mailbox_rename_submit, edit_mailbox_ctx(sel->mailbox),
-				edit_mailbox_ctx_free));
+	/* the y/n default is replaced by the answer typed over it, not added to */
+	ui_push(ui, form_preselect(form_create(ui, title, fields, 2, edit_mailbox_rename_submit,
+						edit_mailbox_ctx(sel->mailbox), edit_mailbox_ctx_free), 1));
 }
 
 /* ---- forwarding ---- */
@@ -152,8 +153,8 @@ void edit_mailbox_forward(struct ui *ui, const struct ui_sel *sel)
 	};
 	char title[300];
 	snprintf(title, sizeof title, _("Forwarding of %s"), b->address);
-	ui_push(ui, form_create(ui, title, fields, 2, edit_mailbox_forward_submit, edit_mailbox_ctx(b),
-				edit_mailbox_ctx_free));
+	ui_push(ui, form_preselect(form_create(ui, title, fields, 2, edit_mailbox_forward_submit,
+						edit_mailbox_ctx(b), edit_mailbox_ctx_free), 1));
 	sb_free(&now);
 }
 

@@ -45,6 +45,15 @@ expect "Forwarding    a copy to boss@elsewhere.example"
 refute "forwarded, no copy"
 keys u
 expect "0 staged changes"
+# The y/n default is replaced by the answer typed over it (it was
+# appended to: 'yn', "y or n").
+keys f
+expect "Forwarding of janedoe@andromed.cloud"
+keys Tab
+keys -l n
+expect "NO copy: the mail leaves, its INBOX gets none of it"
+keys Escape
+expect "cancelled: nothing was staged"
 keys f
 expect "Forwarding of janedoe@andromed.cloud"
 keys C-u
