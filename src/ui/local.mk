@@ -6,6 +6,7 @@ vmailadm_SOURCES += \
 	src/ui/details.c \
 	src/ui/diffview.c \
 	src/ui/diskwatch.c \
+	src/ui/draw.c \
 	src/ui/edit.c \
 	src/ui/edit_check.c \
 	src/ui/edit_mailbox.c \
