@@ -277,6 +277,10 @@ void worldpatch_ready_add(struct worldpatch *p, const char *address, const struc
  * map following their entries. */
 struct mailbox worldpatch_added_box(struct world *w, const struct worldpatch *p,
 				    const struct table_entry *e, size_t at, size_t local_len);
+/* The same mailbox of e alone, the other boxes left as they are (a rename
+ * follows them itself). */
+struct mailbox worldpatch_box_of(struct world *w, const struct worldpatch *p,
+				 const struct table_entry *e, size_t local_len);
 /* The catch-alls and the domains' pointers to them made again (a catch-all
  * added or removed), the mailboxes of domain dom swallowed or not. */
 void worldpatch_catchalls_again(struct world *w, size_t dom);

@@ -495,8 +495,8 @@ const struct table_entry *worldpatch_added(const struct worldpatch *p, const cha
 	return e;
 }
 
-struct mailbox worldpatch_added_box(struct world *w, const struct worldpatch *p,
-				    const struct table_entry *e, size_t at, size_t local_len)
+struct mailbox worldpatch_box_of(struct world *w, const struct worldpatch *p,
+				 const struct table_entry *e, size_t local_len)
 {
 	/* as load_mailboxes makes it: no passwd-file entry is looked for */
 	struct mailbox b = { .address = e->lookup_key, .value = e->value, .map = p->map, .entry = e,
@@ -507,6 +507,13 @@ struct mailbox worldpatch_added_box(struct world *w, const struct worldpatch *p,
 	size_t vl = strlen(e->value);
 	b.is_maildir = vl > 0 && e->value[vl - 1] == '/';
 	b.file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
+	return b;
+}
+
+struct mailbox worldpatch_added_box(struct world *w, const struct worldpatch *p,
+				    const struct table_entry *e, size_t at, size_t local_len)
+{
+	struct mailbox b = worldpatch_box_of(w, p, e, local_len);
 	for (size_t i = 0; i < w->nmailboxes; i++)
 		if (w->mailboxes[i].map == p->map)
 			worldpatch_follow(p, at, &w->mailboxes[i].entry, &w->mailboxes[i].line);

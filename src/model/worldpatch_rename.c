@@ -138,15 +138,8 @@ int worldpatch_mailbox_rename(struct world *w, const struct worldpatch *p)
 	worldpatch_index(&w->mb_idx, w->mailboxes, w->nmailboxes, sizeof *w->mailboxes,
 			 offsetof(struct mailbox, address), at, okey, false);
 	/* the new one into its own, as load_mailboxes makes it */
-	size_t ll = (size_t)(sign - e->lookup_key);
-	struct mailbox b = { .address = e->lookup_key, .value = e->value, .map = p->map, .entry = e,
-			     .line = e->line, .quota_bytes = -1, .pw_unknown = w->pw_unknown };
-	b.local = arena_memdup0(&w->arena, e->lookup_key, ll);
-	b.domain = sign + 1;
-	b.maildir = load_maildir_path(w, e);
-	size_t vl = strlen(e->value);
-	b.is_maildir = vl > 0 && e->value[vl - 1] == '/';
-	b.file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
+	struct mailbox b = worldpatch_box_of(w, p, e, (size_t)(sign - e->lookup_key));
+	b.pw_unknown = w->pw_unknown;
 	struct domain *dom = &w->domains[ndom];
 	size_t pos = worldpatch_slot(w->mailboxes, sizeof *w->mailboxes, offsetof(struct mailbox, local),
 				     w->dom_mb_first[ndom], dom->nmailboxes, b.local);
