@@ -459,7 +459,15 @@ int pgcommit_rollback(const struct config *cfg, json_t *rec, bool dry_run,
 		sb_add(preview, sb_str(&files), files.len);
 		sb_add(preview, sb_str(&notes), notes.len);
 		if (pgdb_diff_count(df) == 0 && pf.n == 0 && pf.nrm == 0 && pf.nrmdirs == 0) {
-			diag_error(d, NULL, 0, _("change set %s changes no row (nothing to roll back)"), cs);
+			/* sendas allow changes only the sender login map: when
+			 * that file is kept (a note says why), nothing is left */
+			if (notes.len)
+				diag_error(d, NULL, 0, _("%s changed no row of the database, only files, and each is "
+							 "kept (see the notes): nothing to roll back; take its change back "
+							 "with the opposite edit (vmailadm sendas deny for a sendas allow)"),
+					   rid);
+			else
+				diag_error(d, NULL, 0, _("change set %s changes no row (nothing to roll back)"), cs);
 			rc = -1;
 		}
 	}

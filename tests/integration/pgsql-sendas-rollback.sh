@@ -55,10 +55,15 @@ cmp -s "$MC" "$T/main.cf.before" && [ ! -e "$SL" ] && [ ! -e "$SL.db" ] && [ ! -
 grant || fail "sendas allow (again): $(cat "$T/out")"
 id=$(lastid)
 echo 'extra@andromed.cloud johndoe@andromed.cloud' >>"$SL"
-# (sendas allow changed no row: with the map kept, nothing is left to roll back)
-out=$(v rollback "$id" 2>&1); [ -e "$SL" ] && [ -e "$SL.db" ] &&
+# sendas allow changed no row: with the map kept, nothing is left to roll
+# back, and the refusal says so and what to do (the old code said only
+# "change set N changes no row")
+out=$(v rollback "$id" 2>&1); rc=$?; [ -e "$SL" ] && [ -e "$SL.db" ] &&
 	echo "$out" | grep -q "note: $SL, made by $id, changed since: it is left in place" &&
 	ok "rollback: a sender login map edited since kept, and said" || fail "rollback $id (edited): $out"
+[ "$rc" -eq 1 ] && echo "$out" | grep -q "$id changed no row of the database, only files, and each is kept (see the notes): nothing to roll back; take its change back with the opposite edit (vmailadm sendas deny for a sendas allow)" &&
+	! echo "$out" | grep -q "changes no row" &&
+	ok "rollback of a grant whose map is kept: what happened and what to do" || fail "rollback $id (edited), rc $rc: $out"
 rm -f "$SL" "$SL.db"
 
 # main.cf still names it (enabled by a later commit): kept, and said
