@@ -15,18 +15,30 @@
 
 #include "ui_int.h"
 
-/* Nice 10 for the calling thread and those it starts (the scanner's
- * workers, the poller): the interface's own thread then has some 9 times
- * their weight when both want the CPU, and keys are answered while a scan
- * and lint run (issue 16: 16 workers of a cold scan beside it). With the
- * kernel's autogroups (Debian's default) the weights only count between
- * this session's threads: next to other programs the work is not slower. */
+/* The interface's nice plus 10 for the calling thread and those it starts
+ * (the scanner's workers, the poller): the interface's own thread then has
+ * some 9 times their weight when both want the CPU, and keys are answered
+ * while a scan and lint run (issue 16: 16 workers of a cold scan beside
+ * it). With the kernel's autogroups (Debian's default) the weights only
+ * count between this session's threads: next to other programs the work
+ * is not slower. Relative, not nice 10 itself: under `nice` (10) the
+ * background had the interface's weight, and as root under nice 15 it was
+ * lowered to 10, above the interface. */
 #define UI_BACKGROUND_NICE 10
 
 void background_thread(void)
 {
+	/* The interface's thread is the process's first (its id the pid); the
+	 * calling thread's own nice may be one a stop changed (background_hurry). */
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, (id_t)getpid());
+	if (errno != 0)
+		return;
+	nice += UI_BACKGROUND_NICE;
+	if (nice > 19)
+		nice = 19;   /* the kernel's ceiling */
 	/* Raising one's nice needs no privilege; a failure leaves it as it was. */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), UI_BACKGROUND_NICE);
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), nice);
 }
 
 void background_hurry(pthread_t t, pid_t tid)
