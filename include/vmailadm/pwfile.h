@@ -26,20 +26,55 @@
 #define VMAILADM_PWFILE_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmailadm/diag.h"
 #include "vmailadm/table.h"
 #include "vmailadm/doc.h"
+#include "vmailadm/strbuf.h"
 
+/* A line's fields after the user, in order. */
+enum pwfile_field {
+	PWFILE_PASSWORD,  /* "{SCHEME}hash", a bare crypt hash, or "" */
+	PWFILE_UID, PWFILE_GID, PWFILE_GECOS, PWFILE_HOME, PWFILE_SHELL,
+	PWFILE_EXTRA,     /* the extra fields as written (space separated) */
+	PWFILE_NFIELDS
+};
+
+/* An entry reads its fields in its line's text as the document holds it
+ * (pwfile_field), not in a copy cut into C strings (issue 16: that copy
+ * was a second passwd-file, 26 MB at 100,000 users). Only the user, which
+ * the index keys on, is a string of its own. */
 struct pwfile_entry {
 	char *user;
-	char *password;   /* "{SCHEME}hash", a bare crypt hash, or "" */
-	char *uid, *gid, *gecos, *home, *shell; /* "" when absent */
-	char *extra;      /* the extra fields as written (space separated), or "" */
-	size_t first;     /* physical line (0-based) */
-	unsigned line;    /* 1-based */
+	const char *text; /* the line, without its line end; not NUL-terminated */
+	uint32_t at[PWFILE_NFIELDS];  /* where each field starts in text */
+	uint32_t len;     /* text's bytes */
+	uint8_t fields;   /* fields present after the user: ':'s up to 7 */
 	bool shadowed;    /* an earlier line has the same user */
+	unsigned line;    /* 1-based */
+	size_t first;     /* physical line (0-based) */
 };
+
+/* Field f of e: its first byte and *len ("" and 0 when the line does not
+ * reach it; a NUL byte ends it, as it did a C string). Valid as long as
+ * the entry. */
+const char *pwfile_field(const struct pwfile_entry *e, enum pwfile_field f, size_t *len);
+/* The same, newly allocated. */
+char *pwfile_field_dup(const struct pwfile_entry *e, enum pwfile_field f);
+/* Whether field f is not empty. */
+bool pwfile_field_set(const struct pwfile_entry *e, enum pwfile_field f);
+
+/* The fields of a line to write (pwfile_add) or to read as an entry
+ * (pwfile_entry_of); NULL fields are "". */
+struct pwfile_fields {
+	const char *user, *password, *uid, *gid, *gecos, *home, *shell, *extra;
+};
+/* The line pwfile_add writes for f, in *line, and e read from it (e's
+ * user is f's): an entry that is not in a file, for the readers of
+ * entries (dovepath). Valid while line is unchanged. */
+void pwfile_entry_of(const struct pwfile_fields *f, struct strbuf *line,
+		     struct pwfile_entry *e);
 
 struct pwfile;
 
@@ -91,7 +126,7 @@ char *pwfile_scheme(const struct pwfile_entry *e);
 
 /* Edits, keeping every other line byte-identical. Each returns 0, or -1
  * with an error in d and the document unchanged.
- * pwfile_add: e->user must be non-empty, lower case, without ':', blanks,
+ * pwfile_add: f->user must be non-empty, lower case, without ':', blanks,
  * control bytes or a leading '#', and not present yet; fields other than
  * extra must hold no ':' or control bytes; uid/gid as above (NULL fields
  * are ""). Written as user:password:uid:gid:gecos:home:shell (all six
@@ -102,7 +137,7 @@ char *pwfile_scheme(const struct pwfile_entry *e);
  * (otherwise the next duplicate would take effect).
  * pwfile_set_password: replaces field 2 only of the user's effective line;
  * the password must hold no ':' or control bytes. */
-int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d);
+int pwfile_add(struct pwfile *p, const struct pwfile_fields *f, struct diags *d);
 /* The entry a new line for user goes next to: the last of its domain, else
  * the last of the file (NULL in an empty file). Its habits (uid and gid
  * written or not) are the ones to follow. */

@@ -152,16 +152,19 @@ static void import_ids_warn(const struct world *w, long uid, long gid, struct di
 		const struct domain *dom = world_domain_find(w, b->domain);
 		if (!pw || !dom || !(dom->classes & (DOMAIN_VIRTUAL_MAILBOX | DOMAIN_VIRTUAL_ALIAS)))
 			continue;   /* no row (rowset.c says why) */
-		const char *names[] = { "uid", "gid" }, *vals[] = { pw->uid, pw->gid };
+		const char *names[] = { "uid", "gid" };
 		const char *settings[] = { "vmail_uid", "vmail_gid" };
+		char *vals[] = { pwfile_field_dup(pw, PWFILE_UID), pwfile_field_dup(pw, PWFILE_GID) };
 		long want[] = { uid, gid };
 		for (size_t k = 0; k < 2; k++)
-			if (vals[k] && *vals[k] && import_id(vals[k], k == 1) != want[k])
+			if (*vals[k] && import_id(vals[k], k == 1) != want[k])
 				diag_warn(d, file, pw->line,
 					  _("%s: passwd-file %s %s is not %s (%ld): the database has no "
 					    "column for it, and Dovecot's user_query (db dovecot-config) "
 					    "gives every user %ld"),
 					  b->address, names[k], vals[k], settings[k], want[k], want[k]);
+		free(vals[0]);
+		free(vals[1]);
 	}
 }
 

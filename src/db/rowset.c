@@ -55,15 +55,17 @@ static bool hosted(const struct domain *dom)
  * has no column for them. */
 static bool extra_beyond_quota(const struct pwfile_entry *pw)
 {
-	const char *e = pw->extra;
-	while (*e) {
+	char *x = pwfile_field_dup(pw, PWFILE_EXTRA);
+	const char *e = x;
+	bool beyond = false;
+	while (*e && !beyond) {
 		size_t n = strcspn(e, " \t");
-		if (n && strncmp(e, "userdb_quota_rule=", 18) != 0)
-			return true;
+		beyond = n && strncmp(e, "userdb_quota_rule=", 18) != 0;
 		e += n;
 		e += strspn(e, " \t");
 	}
-	return false;
+	free(x);
+	return beyond;
 }
 
 /* A passwd-file line's gecos, home and shell: the schema has no column
@@ -74,10 +76,13 @@ static void own_fields_warn(const struct world *w, const struct mailbox *b, stru
 	const struct pwfile_entry *pw = b->pw;
 	struct strbuf lost = STRBUF_INIT;
 	const char *names[] = { "gecos", "home", "shell" };
-	const char *vals[] = { pw->gecos, pw->home, pw->shell };
-	for (size_t i = 0; i < 3; i++)
-		if (vals[i] && *vals[i])
-			sb_addf(&lost, "%s%s=%s", lost.len ? " " : "", names[i], vals[i]);
+	const enum pwfile_field fields[] = { PWFILE_GECOS, PWFILE_HOME, PWFILE_SHELL };
+	for (size_t i = 0; i < 3; i++) {
+		size_t len;
+		const char *v = pwfile_field(pw, fields[i], &len);
+		if (len)
+			sb_addf(&lost, "%s%s=%.*s", lost.len ? " " : "", names[i], (int)len, v);
+	}
 	if (lost.len)
 		diag_warn(d, doc_name(pwfile_doc(world_pwfile(w))), pw->line,
 			  _("%s: passwd-file fields the schema has no column for are not imported "
@@ -104,17 +109,22 @@ static void mailbox_rows(const struct world *w, struct pgrows *r, struct diags *
 		}
 		struct pgrow *x = row_new(r, "mailbox");
 		row_set(x, "username", b->address, false);
-		row_set(x, "password", b->pw ? b->pw->password : "", true);
+		char *pw = b->pw ? pwfile_field_dup(b->pw, PWFILE_PASSWORD) : NULL;
+		row_set(x, "password", pw ? pw : "", true);
+		free(pw);
 		row_set(x, "maildir", b->value, false);
 		char q[32];
 		snprintf(q, sizeof q, "%lld", b->quota_bytes > 0 ? b->quota_bytes : 0);
 		row_set(x, "quota", q, false);
 		row_set(x, "local_part", b->local, false);
 		row_set(x, "domain", b->domain, false);
-		if (b->pw && extra_beyond_quota(b->pw))
+		if (b->pw && extra_beyond_quota(b->pw)) {
+			char *extra = pwfile_field_dup(b->pw, PWFILE_EXTRA);
 			diag_warn(d, NULL, 0, _("%s: passwd-file fields other than the quota "
 							  "rule are not imported (%s)"),
-				  b->address, b->pw->extra);
+				  b->address, extra);
+			free(extra);
+		}
 		if (b->pw)
 			own_fields_warn(w, b, d);
 	}

@@ -66,7 +66,8 @@ char *dovepath_home(const struct config *cfg, const struct pwfile_entry *e, cons
 		f = "override_fields";
 	else if (e && dovepath_is_pwfile_userdb(db) && (tmpl = pwfile_extra_get(e, "userdb_home")))
 		f = "userdb_home";
-	else if (e && dovepath_is_pwfile_userdb(db) && *e->home && (tmpl = xstrdup(e->home)))
+	else if (e && dovepath_is_pwfile_userdb(db) && pwfile_field_set(e, PWFILE_HOME) &&
+		 (tmpl = pwfile_field_dup(e, PWFILE_HOME)))
 		f = "home field";
 	else if (db && !strcmp(db->driver, "static") && (tmpl = doveconf_field(db->args, "", "home")))
 		f = "userdb args";

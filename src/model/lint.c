@@ -470,7 +470,7 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 		}
 		bool copy;
 		const struct alias *fw = world_mailbox_forward(b, &copy);
-		if (fw && !copy && b->pw && *b->pw->password) {
+		if (fw && !copy && b->pw && pwfile_field_set(b->pw, PWFILE_PASSWORD)) {
 			lint_add(r, "forward-without-copy", LINT_WARNING, fw->file, fw->line, b->address,
 			    _("mailbox %s forwards its mail to %s without keeping a copy, but it still has a login: its INBOX never gets that mail"),
 			    b->address, fw->value);

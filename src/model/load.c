@@ -530,9 +530,9 @@ void load_join_entry(struct world *w, struct mailbox *box, const struct pwfile_e
 	bool size_only;
 	const char *rule = pe ? model_entry_quota(pe, &rlen, &size_only) : NULL;
 	if (rule) {
-		/* The last field (usually) ends the passwd-file's own string,
-		 * which lives as long as the world: no copy. */
-		box->quota_rule = rule[rlen] ? arena_memdup0(&w->arena, rule, rlen) : rule;
+		/* A copy: the rule is in the passwd-file line's text, which an
+		 * edit of that line frees, and no string ends there. */
+		box->quota_rule = arena_memdup0(&w->arena, rule, rlen);
 		if (!model_entry_quota_bytes(box->quota_rule, size_only, &box->quota_bytes))
 			box->quota_bytes = -1;
 	}

@@ -21,7 +21,7 @@
 static bool apply_pwfile_has_ids(const struct pwfile *p, const char *user)
 {
 	const struct pwfile_entry *e = pwfile_neighbour(p, user);
-	return e && *e->uid != '\0';
+	return e && pwfile_field_set(e, PWFILE_UID);
 }
 
 struct table *apply_map_table(const struct world *w, enum map_role role, const char *param,
@@ -403,7 +403,7 @@ static int apply_mailbox_maildir(struct stage *s, struct world *w, const struct 
 static int apply_pwfile_add_line(struct stage *s, struct world *w, const struct op *op,
 				 char *home, char *extra, struct diags *d)
 {
-	struct pwfile_entry e = { .user = op->subject, .password = op->password_hash, .uid = "",
+	struct pwfile_fields e = { .user = op->subject, .password = op->password_hash, .uid = "",
 				  .gid = "", .gecos = "", .home = home ? home : "", .shell = "",
 				  .extra = extra ? extra : "" };
 	char uid[24], gid[24];

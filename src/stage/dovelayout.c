@@ -192,13 +192,15 @@ void dovelayout_neighbour_fields(struct stage *s, const struct world *w, const c
 		return;
 	char *local = xstrndup(address, (size_t)(at - address));
 	struct strbuf extra = STRBUF_INIT;
-	char *h = *nb->home ? neighbour_follow(nb->home, nb->user, local, at + 1, false) : NULL;
-	if ((!*nb->home || h) && dovelayout_fields_for(nb, local, at + 1, &extra) && (h || extra.len)) {
+	char *nb_home = pwfile_field_dup(nb, PWFILE_HOME);
+	char *h = *nb_home ? neighbour_follow(nb_home, nb->user, local, at + 1, false) : NULL;
+	if ((!*nb_home || h) && dovelayout_fields_for(nb, local, at + 1, &extra) && (h || extra.len)) {
 		/* Taken only when Dovecot would then read where Postfix delivers. */
-		char *user = xstrdup(address), none[1] = "";
-		struct pwfile_entry e = { .user = user, .password = none, .uid = none, .gid = none,
-					  .gecos = none, .home = h ? h : none, .shell = none,
-					  .extra = extra.len ? extra.buf : none };
+		char *user = xstrdup(address);
+		struct pwfile_fields f = { .user = user, .home = h, .extra = extra.len ? extra.buf : NULL };
+		struct strbuf line = STRBUF_INIT;
+		struct pwfile_entry e;
+		pwfile_entry_of(&f, &line, &e);
 		char *dp = NULL;
 		if (dovepath_maildir(s->cfg, &e, address, &dp) == DOVEPATH_FOUND && strcmp(dp, dir) == 0) {
 			char *what = xasprintf("%s%s%s%s", h ? "home " : "", h ? h : "", h && extra.len ? ", " : "",
@@ -211,9 +213,11 @@ void dovelayout_neighbour_fields(struct stage *s, const struct world *w, const c
 			*fields = extra.len ? sb_detach(&extra) : NULL;
 		}
 		free(dp);
+		sb_free(&line);
 		free(user);
 	}
 	free(h);
+	free(nb_home);
 	sb_free(&extra);
 	free(local);
 }

@@ -84,9 +84,11 @@ void lint_fixes(const struct world *w, const struct config *cfg, const struct li
 					 p->subject);
 				continue;
 			}
-			const char *plain = strchr(e->password, '}');
-			plain = plain ? plain + 1 : e->password;
+			char *pw = pwfile_field_dup(e, PWFILE_PASSWORD);
+			const char *plain = strchr(pw, '}');
+			plain = plain ? plain + 1 : pw;
 			char *hash = passhash_hash(cfg->password_scheme, plain, d);
+			free(pw);
 			if (!hash)
 				continue;
 			struct op *op = op_new(OP_MAILBOX_PASSWD, b->address);

@@ -120,6 +120,18 @@ static bool rename_dovecot_reads(const struct config *cfg, const struct pwfile_e
 	return same;
 }
 
+/* The same for the line of fields f. */
+static bool rename_fields_read(const struct config *cfg, const struct pwfile_fields *f,
+			       const char *address, const char *dir)
+{
+	struct strbuf line = STRBUF_INIT;
+	struct pwfile_entry e;
+	pwfile_entry_of(f, &line, &e);
+	bool same = rename_dovecot_reads(cfg, &e, address, dir);
+	sb_free(&line);
+	return same;
+}
+
 /* The maildir below the home (home/Maildir, ~/Maildir): the home moves
  * with it. e (home, extra) was Dovecot's way to from for old; when it no
  * longer leads to to for new, the home is moved as the maildir is, if
@@ -127,10 +139,10 @@ static bool rename_dovecot_reads(const struct config *cfg, const struct pwfile_e
  * read elsewhere: the user would see an empty mailbox, the mail in
  * another. */
 static int rename_home(struct stage *s, const struct pwfile_entry *o, const char *old,
-		       struct pwfile_entry *e, const char *new, const char *from, const char *to,
-		       struct diags *d)
+		       struct pwfile_fields *e, char **e_home, char **e_extra, const char *new,
+		       const char *from, const char *to, struct diags *d)
 {
-	if (!rename_dovecot_reads(s->cfg, o, old, from) || rename_dovecot_reads(s->cfg, e, new, to))
+	if (!rename_dovecot_reads(s->cfg, o, old, from) || rename_fields_read(s->cfg, e, new, to))
 		return 0;
 	char *h = dovepath_home(s->cfg, o, old, NULL);
 	size_t hl = h ? strlen(h) : 0, fl = strlen(from), tl = strlen(to);
@@ -139,20 +151,21 @@ static int rename_home(struct stage *s, const struct pwfile_entry *o, const char
 	if (tail && tl > fl - hl && strcmp(to + tl - (fl - hl), tail) == 0) {
 		char *nh = xstrndup(to, tl - (fl - hl));
 		bool changed = false;
-		char *home = rename_path_text(e->home, h, nh, &changed);
-		char *extra = rename_path_text(e->extra, h, nh, &changed);
-		char *keep_home = e->home, *keep_extra = e->extra;
+		char *home = rename_path_text(*e_home, h, nh, &changed);
+		char *extra = rename_path_text(*e_extra, h, nh, &changed);
 		e->home = home;
 		e->extra = extra;
-		if (changed && rename_dovecot_reads(s->cfg, e, new, to)) {
+		if (changed && rename_fields_read(s->cfg, e, new, to)) {
 			stage_add_note(s, _("the home of %s moves with its maildir: %s (what else %s holds stays there)"),
 				       new, nh, h);
-			free(keep_home);
-			free(keep_extra);
+			free(*e_home);
+			free(*e_extra);
+			*e_home = home;
+			*e_extra = extra;
 			rc = 0;
 		} else {
-			e->home = keep_home;
-			e->extra = keep_extra;
+			e->home = *e_home;
+			e->extra = *e_extra;
 			free(home);
 			free(extra);
 		}
@@ -160,7 +173,11 @@ static int rename_home(struct stage *s, const struct pwfile_entry *o, const char
 	}
 	if (rc < 0) {
 		char *dp = NULL;
-		dovepath_maildir(s->cfg, e, new, &dp);
+		struct strbuf line = STRBUF_INIT;
+		struct pwfile_entry ne;
+		pwfile_entry_of(e, &line, &ne);
+		dovepath_maildir(s->cfg, &ne, new, &dp);
+		sb_free(&line);
 		diag_error(d, NULL, 0, _("after the rename Dovecot would read %s's mail in %s, not in %s where it goes: change the passwd-file line of %s first"),
 			   new, dp ? dp : "?", to, old);
 		free(dp);
@@ -174,20 +191,22 @@ static int rename_pwfile(struct stage *s, struct world *w, const struct mailbox 
 {
 	const struct pwfile_entry *o = b->pw;
 	bool changed = false;
-	char *home = rename_path_text(o->home, from, to, &changed);
+	char *old_home = pwfile_field_dup(o, PWFILE_HOME), *old_extra = pwfile_field_dup(o, PWFILE_EXTRA);
+	char *home = rename_path_text(old_home, from, to, &changed);
 	if (!*home && need_home) {
 		free(home);
 		home = xstrdup(need_home);
 	}
-	char *extra = rename_path_text(o->extra, from, to, &changed);
-	char *password = xstrdup(o->password), *uid = xstrdup(o->uid), *gid = xstrdup(o->gid);
-	char *gecos = xstrdup(o->gecos), *shell = xstrdup(o->shell), *user = xstrdup(new);
+	char *extra = rename_path_text(old_extra, from, to, &changed);
+	free(old_home);
+	free(old_extra);
+	char *password = pwfile_field_dup(o, PWFILE_PASSWORD), *uid = pwfile_field_dup(o, PWFILE_UID);
+	char *gid = pwfile_field_dup(o, PWFILE_GID), *gecos = pwfile_field_dup(o, PWFILE_GECOS);
+	char *shell = pwfile_field_dup(o, PWFILE_SHELL), *user = xstrdup(new);
 	char *scheme = pwfile_scheme(o);
-	struct pwfile_entry e = { .user = user, .password = password, .uid = uid, .gid = gid,
-				  .gecos = gecos, .home = home, .shell = shell, .extra = extra };
-	int rc = rename_home(s, o, b->address, &e, new, from, to, d);
-	home = e.home;
-	extra = e.extra;
+	struct pwfile_fields e = { .user = user, .password = password, .uid = uid, .gid = gid,
+				   .gecos = gecos, .home = home, .shell = shell, .extra = extra };
+	int rc = rename_home(s, o, b->address, &e, &home, &extra, new, from, to, d);
 	if (rc == 0)
 		rc = pwfile_remove(world_pwfile(w), b->address, d);
 	if (rc == 0)

@@ -21,10 +21,11 @@ noinst_HEADERS += src/store/store_int.h
 EXTRA_DIST += tests/fixtures/table tests/fixtures/aliases
 
 
-# Postfix main.cf and the Dovecot passwd-file (maincf.c, pwfile.c).
+# Postfix main.cf and the Dovecot passwd-file (maincf.c, pwfile.c, pwentry.c).
 libvmail_a_SOURCES += \
 	src/store/maincf.c \
-	src/store/pwfile.c
+	src/store/pwfile.c \
+	src/store/pwentry.c
 EXTRA_DIST += tests/fixtures/maincf tests/fixtures/pwfile
 
 

@@ -1,8 +1,9 @@
 /* The Dovecot passwd-file as a document: entries read the way Dovecot 2.3's
  * db-passwd-file.c reads them, and edits that rewrite only the line (or the
- * one field) they change. The pwfile owns its document; entries' strings
- * are in one arena; an edit updates the entries and the index in place
- * (pwfile_remove_many parses the document again). */
+ * one field) they change. The pwfile owns its document; entries read their
+ * fields in its lines, their users (the index's keys) are in one arena; an
+ * edit updates the entries and the index in place (pwfile_remove_many
+ * parses the document again). */
 #include "config.h"
 
 #include <ctype.h>
@@ -21,8 +22,8 @@
 struct pwfile {
 	/* the document; the index of lower-cased users (the keys are the
 	 * entries' own user fields, or folded copies, in the arena); the
-	 * arena holds one copy of each entry's line, cut into its fields in
-	 * place */
+	 * arena holds each entry's user (the fields are read in the
+	 * document's lines: pwfile_field) */
 	struct entrydoc ed;
 	struct pwfile_entry *v;
 	size_t cap;
@@ -61,13 +62,14 @@ static bool is_digit(char c)
 /* Dovecot's userdb_parse_uid(): a number other than 0, or a name it looks
  * up in the system's passwd database. Names are not looked up here (the
  * mail server's passwd database may not be this machine's). */
-static bool valid_id(const char *s)
+static bool valid_id_n(const char *s, size_t n)
 {
-	if (!*s)
+	if (!n)
 		return true;
+	const char *end = s + n;
 	if (is_digit(*s)) {
 		unsigned long long v = 0;
-		for (const char *p = s; *p; p++) {
+		for (const char *p = s; p < end; p++) {
 			if (!is_digit(*p))
 				return false;
 			v = v * 10 + (unsigned long long)(*p - '0');
@@ -80,47 +82,34 @@ static bool valid_id(const char *s)
 	 * with '-' (so "-1" is not taken for a name). */
 	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
 		return false;
-	for (const char *p = s; *p; p++) {
+	for (const char *p = s; p < end; p++) {
 		char c = *p;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
-		      c == '_' || c == '-' || c == '.' || (c == '$' && !p[1])))
+		      c == '_' || c == '-' || c == '.' || (c == '$' && p + 1 == end)))
 			return false;
 	}
 	return true;
 }
 
-/* One line into an entry: fields split on every ':' (there is no escape),
- * the extra fields are everything after the seventh. The line is copied
- * once into the arena and its first seven colons become the fields' NULs;
- * an absent field is the copy's final NUL. (A NUL byte inside a field ends
- * it there, as a string would.) */
-static void split_line(struct arena *ar, const char *text, size_t len, struct pwfile_entry *e,
-		       size_t *ncolons)
+static bool valid_id(const char *s)
 {
-	char **f[8] = { &e->user, &e->password, &e->uid, &e->gid, &e->gecos, &e->home,
-			&e->shell, &e->extra };
-	char *p = arena_memdup0(ar, text, len), *end = p + len;
-	size_t k = 0;
-	*ncolons = 0;
-	for (; k < 7; k++) {
-		*f[k] = p;
-		char *c = memchr(p, ':', (size_t)(end - p));
-		if (!c) {
-			p = end;
-			k++;
-			break;
-		}
-		*c = '\0';
-		(*ncolons)++;
-		p = c + 1;
-	}
-	for (; k < 8; k++)
-		*f[k] = end;
-	if (*ncolons == 7) {
-		e->extra = p;
-		for (const char *q = p; q < end; q++)
-			*ncolons += *q == ':';
-	}
+	return valid_id_n(s, strlen(s));
+}
+
+/* Field f of e is a valid uid or gid; else the error naming it. */
+static void check_id(const struct pwfile_entry *e, enum pwfile_field f, const char *file,
+		     struct diags *d)
+{
+	size_t len;
+	const char *v = pwfile_field(e, f, &len);
+	if (valid_id_n(v, len))
+		return;
+	char *id = xstrndup(v, len);
+	if (f == PWFILE_UID)
+		diag_error(d, file, e->line, _("user %s has invalid UID \"%s\""), e->user, id);
+	else
+		diag_error(d, file, e->line, _("user %s has invalid GID \"%s\""), e->user, id);
+	free(id);
 }
 
 /* Dovecot uses the first line of a user. */
@@ -163,7 +152,7 @@ static void index_doc(struct pwfile *p, struct diags *d)
 		}
 		struct pwfile_entry e = { .first = i, .line = line };
 		size_t ncolons;
-		split_line(&p->ed.arena, text, len, &e, &ncolons);
+		pwentry_split(&p->ed.arena, text, len, &e, &ncolons);
 		if (k > 0)
 			diag_warn(d, file, line,
 				  _("user name \"%s\" starts with whitespace: Dovecot does not "
@@ -172,11 +161,9 @@ static void index_doc(struct pwfile *p, struct diags *d)
 			diag_warn(d, file, line,
 				  _("user name \"%s\" has upper-case letters: Dovecot looks up "
 				    "lower-cased names, so this line never matches"), e.user);
-		if (!valid_id(e.uid))
-			diag_error(d, file, line, _("user %s has invalid UID \"%s\""), e.user, e.uid);
-		if (!valid_id(e.gid))
-			diag_error(d, file, line, _("user %s has invalid GID \"%s\""), e.user, e.gid);
-		if (ncolons > 7 && e.extra[0] == ':')
+		check_id(&e, PWFILE_UID, file, d);
+		check_id(&e, PWFILE_GID, file, d);
+		if (ncolons > 7 && text[e.at[PWFILE_EXTRA]] == ':')
 			diag_warn(d, file, line,
 				  _("user %s: the eighth field is empty, so Dovecot reads the "
 				    "rest as userdb_mail (old format)"), e.user);
@@ -282,140 +269,6 @@ const struct pwfile_entry *pwfile_lookup(const struct pwfile *p, const char *use
 	return at ? &p->v[at - 1] : NULL;
 }
 
-/* ---- extra fields -------------------------------------------------------- */
-
-/* Walk the space-separated fields (Dovecot splits on ' ' only). */
-struct field {
-	const char *start;   /* the token */
-	size_t len;
-	size_t keylen;       /* up to '=' (or the whole token) */
-};
-
-static bool next_field(const char **pos, struct field *f)
-{
-	const char *s = *pos;
-	while (*s == ' ')
-		s++;
-	if (!*s)
-		return false;
-	const char *e = strchr(s, ' ');
-	if (!e)
-		e = s + strlen(s);
-	f->start = s;
-	f->len = (size_t)(e - s);
-	const char *eq = memchr(s, '=', f->len);
-	f->keylen = eq ? (size_t)(eq - s) : f->len;
-	*pos = e;
-	return true;
-}
-
-static bool field_is(const struct field *f, const char *key)
-{
-	return strlen(key) == f->keylen && memcmp(f->start, key, f->keylen) == 0;
-}
-
-static bool has_field(const char *extra, const char *key)
-{
-	struct field f;
-	const char *pos = extra;
-	while (next_field(&pos, &f))
-		if (field_is(&f, key))
-			return true;
-	return false;
-}
-
-/* The field name a request for key means in this extra string: a
- * "userdb_"-prefixed key as is; a bare key prefers its userdb_ form, then
- * the bare (passdb) field; NULL when neither is present. */
-static char *resolve_key(const char *extra, const char *key)
-{
-	if (strncmp(key, "userdb_", 7) == 0)
-		return has_field(extra, key) ? xstrdup(key) : NULL;
-	char *u = xasprintf("userdb_%s", key);
-	if (has_field(extra, u))
-		return u;
-	free(u);
-	return has_field(extra, key) ? xstrdup(key) : NULL;
-}
-
-/* Whether field f is named prefix + key. */
-static bool field_is2(const struct field *f, const char *prefix, size_t plen, const char *key,
-		      size_t klen)
-{
-	return f->keylen == plen + klen && memcmp(f->start, prefix, plen) == 0 &&
-	       memcmp(f->start + plen, key, klen) == 0;
-}
-
-const char *pwfile_extra_find(const struct pwfile_entry *e, const char *key, size_t *len)
-{
-	/* resolve_key()'s choice in one pass, without building "userdb_key":
-	 * a later field of the same name replaces an earlier one in Dovecot's
-	 * field list, and a userdb_ field wins over a bare one. */
-	bool prefixed = strncmp(key, "userdb_", 7) == 0;
-	size_t klen = strlen(key);
-	struct field f, hit_u = { 0 }, hit_b = { 0 };
-	const char *pos = e->extra;
-	while (next_field(&pos, &f)) {
-		if (field_is2(&f, "userdb_", prefixed ? 0 : 7, key, klen))
-			hit_u = f;
-		else if (!prefixed && field_is2(&f, "", 0, key, klen))
-			hit_b = f;
-	}
-	const struct field *hit = hit_u.start ? &hit_u : hit_b.start ? &hit_b : NULL;
-	if (!hit)
-		return NULL;
-	if (hit->keylen == hit->len) {
-		*len = 0;
-		return hit->start + hit->len;
-	}
-	*len = hit->len - hit->keylen - 1;
-	return hit->start + hit->keylen + 1;
-}
-
-char *pwfile_extra_get(const struct pwfile_entry *e, const char *key)
-{
-	size_t len;
-	const char *v = pwfile_extra_find(e, key, &len);
-	return v ? xstrndup(v, len) : NULL;
-}
-
-char *pwfile_scheme(const struct pwfile_entry *e)
-{
-	const char *pw = e->password;
-	size_t len = strlen(pw);
-	if (len == 0)
-		return xstrdup("");
-	if (pw[0] == '{') {
-		const char *close = strchr(pw, '}');
-		if (close) {
-			char *s = xstrndup(pw + 1, (size_t)(close - pw - 1));
-			for (char *q = s; *q; q++)
-				if (*q >= 'a' && *q <= 'z')
-					*q = (char)(*q - 'a' + 'A');
-			return s;
-		}
-	}
-	if (strncmp(pw, "$6$", 3) == 0)
-		return xstrdup("SHA512-CRYPT");
-	if (strncmp(pw, "$5$", 3) == 0)
-		return xstrdup("SHA256-CRYPT");
-	if (strncmp(pw, "$2y$", 4) == 0 || strncmp(pw, "$2b$", 4) == 0 ||
-	    strncmp(pw, "$2a$", 4) == 0)
-		return xstrdup("BLF-CRYPT");
-	if (strncmp(pw, "$1$", 3) == 0)
-		return xstrdup("MD5-CRYPT");
-	/* libpam-pwdfile's "hash[NN]" form, which Dovecot still reads. */
-	if (len > 4 && pw[0] != '$' && pw[len - 1] == ']' && pw[len - 4] == '[' &&
-	    is_digit(pw[len - 3]) && is_digit(pw[len - 2])) {
-		int num = (pw[len - 3] - '0') * 10 + (pw[len - 2] - '0');
-		if (num == 34)
-			return xstrdup("PLAIN-MD5");
-		if (num == 56)
-			return xstrdup("DIGEST-MD5");
-	}
-	return xstrdup("CRYPT");
-}
-
 /* ---- edits --------------------------------------------------------------- */
 
 static void reindex(struct pwfile *p)
@@ -456,7 +309,7 @@ static void patch_line(struct pwfile *p, size_t i)
 						 .shadowed = e->shadowed };
 	size_t len, ncolons;
 	const char *text = doc_text(p->ed.doc, e->first, &len);
-	split_line(&p->ed.arena, text, len, &ne, &ncolons);
+	pwentry_split(&p->ed.arena, text, len, &ne, &ncolons);
 	*e = ne;
 }
 
@@ -479,7 +332,7 @@ static void patch_insert(struct pwfile *p, size_t at)
 	e->line = (unsigned)at + 1;
 	size_t len, ncolons;
 	const char *text = doc_text(p->ed.doc, at, &len);
-	split_line(&p->ed.arena, text, len, e, &ncolons);
+	pwentry_split(&p->ed.arena, text, len, e, &ncolons);
 	/* the entries after it one on in the index (its user was in none), then its own */
 	if (!store_shift_cheaper(p->ed.n - 1 - pos, p->ed.n)) {
 		patch_reindex_from(p, pos);
@@ -556,60 +409,60 @@ const struct pwfile_entry *pwfile_neighbour(const struct pwfile *p, const char *
 	return p->ed.n ? &p->v[p->ed.n - 1] : NULL;
 }
 
-int pwfile_add(struct pwfile *p, const struct pwfile_entry *e, struct diags *d)
+/* f can be written as a new line (pwfile_add's rules); else an error. */
+static bool fields_ok(const struct pwfile_fields *e, const char *file, struct diags *d)
 {
-	pwfile_edit(p);
-	const char *file = doc_name(p->ed.doc);
 	const char *user = e->user ? e->user : "";
 	const char *f[6] = { e->password, e->uid, e->gid, e->gecos, e->home, e->shell };
 	if (!*user || user[0] == '#' || has_any(user, ": \t")) {
 		diag_error(d, file, 0, _("invalid user name \"%s\""), user);
-		return -1;
+		return false;
 	}
 	if (has_upper(user)) {
 		diag_error(d, file, 0,
 			   _("user name \"%s\" must be lower case (Dovecot looks up "
 			     "lower-cased names)"), user);
-		return -1;
+		return false;
 	}
 	for (size_t i = 0; i < 6; i++) {
 		if (f[i] && has_any(f[i], ":")) {
 			diag_error(d, file, 0,
 				   _("user %s: a field holds ':' or a control character"), user);
-			return -1;
+			return false;
 		}
 	}
 	if (e->uid && !valid_id(e->uid)) {
 		diag_error(d, file, 0, _("user %s has invalid UID \"%s\""), user, e->uid);
-		return -1;
+		return false;
 	}
 	if (e->gid && !valid_id(e->gid)) {
 		diag_error(d, file, 0, _("user %s has invalid GID \"%s\""), user, e->gid);
-		return -1;
+		return false;
 	}
 	const char *extra = e->extra ? e->extra : "";
 	if (has_any(extra, "") || extra[0] == ':') {
 		diag_error(d, file, 0, _("user %s: invalid extra fields \"%s\""), user, extra);
-		return -1;
+		return false;
 	}
-	const struct pwfile_entry *old = pwfile_lookup(p, user);
+	return true;
+}
+
+int pwfile_add(struct pwfile *p, const struct pwfile_fields *f, struct diags *d)
+{
+	pwfile_edit(p);
+	const char *file = doc_name(p->ed.doc);
+	if (!fields_ok(f, file, d))
+		return -1;
+	const struct pwfile_entry *old = pwfile_lookup(p, f->user);
 	if (old) {
 		diag_error(d, file, old->line, _("user %s already exists"), old->user);
 		return -1;
 	}
 	struct strbuf line = STRBUF_INIT;
-	sb_adds(&line, user);
-	for (size_t i = 0; i < 6; i++) {
-		sb_addc(&line, ':');
-		sb_adds(&line, f[i] ? f[i] : "");
-	}
-	if (*extra) {
-		sb_addc(&line, ':');
-		sb_adds(&line, extra);
-	}
+	pwentry_line(f, &line);
 	/* Next to the domain's other users, so the file stays grouped. */
 	size_t at = doc_count(p->ed.doc);
-	const char *dom = domain_of(user);
+	const char *dom = domain_of(f->user);
 	for (size_t i = p->ed.n; i-- > 0;) {
 		if (strcasecmp(domain_of(p->v[i].user), dom) == 0) {
 			at = p->v[i].first + 1;
@@ -754,7 +607,7 @@ int pwfile_set_extra(struct pwfile *p, const char *user, const char *key,
 		return -1;
 	size_t c7 = colon_pos(text, len, 7);
 	char *extra = c7 < len ? xstrndup(text + c7 + 1, len - c7 - 1) : xstrdup("");
-	char *name = resolve_key(extra, key);
+	char *name = pwentry_resolve_key(extra, key);
 	if (!name && !value) {
 		free(extra);
 		return 0;
@@ -764,10 +617,10 @@ int pwfile_set_extra(struct pwfile *p, const char *user, const char *key,
 	 * place, later ones of the same name are dropped. */
 	struct strbuf nx = STRBUF_INIT;
 	bool done = false, any = false;
-	const char *pos = extra, *prev_end = extra;
-	struct field f;
-	while (next_field(&pos, &f)) {
-		bool match = name && field_is(&f, name);
+	const char *pos = extra, *prev_end = extra, *xend = extra + strlen(extra);
+	struct pwentry_word f;
+	while (pwentry_next_word(&pos, xend, &f)) {
+		bool match = name && pwentry_word_is(&f, name);
 		if (match && (!value || done)) {
 			prev_end = f.start + f.len;
 			continue;

@@ -1,7 +1,8 @@
 /* Inside the store (not for other layers): opening a file to read (doc.c,
  * for documents and tableidx.c), the table grammar table.c and tableidx.c
  * share (tableline.c), the skeleton of the entry documents table.c,
- * aliases.c and pwfile.c (entrydoc.c). */
+ * aliases.c and pwfile.c (entrydoc.c), a passwd-file entry's fields
+ * (pwentry.c). */
 #ifndef VMAILADM_STORE_INT_H
 #define VMAILADM_STORE_INT_H
 #include <stdbool.h>
@@ -101,6 +102,36 @@ typedef void entrydoc_dup_fn(void *obj, size_t idx, size_t first, struct diags *
 void entrydoc_index_later(struct entrydoc *e, size_t idx, const char *key, entrydoc_dup_fn *dup,
 			  void *obj, struct diags *d);
 void entrydoc_index_pending(struct entrydoc *e, entrydoc_dup_fn *dup, void *obj, struct diags *d);
+
+/* ---- pwentry.c: one passwd-file entry read in its line (pwfile.c) ---- */
+
+struct arena;
+struct pwfile_entry;
+struct pwfile_fields;
+struct strbuf;
+/* The line's fields into e: split on every ':' (there is no escape), the
+ * extra fields everything after the seventh; they stay in text
+ * (pwfile_field reads them) and the user alone is copied into ar as a
+ * string, which the index keys on (without ar, e->user is left as it
+ * is). *ncolons: every ':' in the line. */
+void pwentry_split(struct arena *ar, const char *text, size_t len, struct pwfile_entry *e,
+		   size_t *ncolons);
+/* The line of f as pwfile_add writes it: all six colons, and ":extra"
+ * when extra is not empty. */
+void pwentry_line(const struct pwfile_fields *f, struct strbuf *line);
+/* One word of the extra fields (Dovecot splits them on ' ' only). */
+struct pwentry_word {
+	const char *start;   /* the token */
+	size_t len;
+	size_t keylen;       /* up to '=' (or the whole token) */
+};
+/* The next word of the bytes [*pos, end); false at the end. */
+bool pwentry_next_word(const char **pos, const char *end, struct pwentry_word *w);
+bool pwentry_word_is(const struct pwentry_word *w, const char *key);
+/* The field name a request for key means in the extra string extra: a
+ * "userdb_"-prefixed key as is; a bare key prefers its userdb_ form, then
+ * the bare (passdb) field; NULL when neither is present. Newly allocated. */
+char *pwentry_resolve_key(const char *extra, const char *key);
 
 /* ---- table.c's table (tablepatch.c edits its entries in place) ---- */
 

@@ -99,9 +99,12 @@ static enum mark rows_mailbox_mark(const struct mailbox *now, const struct mailb
 {
 	if (rows_str_differ(now->value, old->value) || rows_str_differ(now->quota_rule, old->quota_rule))
 		return MARK_CHANGE;
-	const char *p1 = now->pw ? now->pw->password : NULL;
-	const char *p2 = old->pw ? old->pw->password : NULL;
-	return rows_str_differ(p1, p2) ? MARK_CHANGE : MARK_NONE;
+	if (!now->pw || !old->pw)
+		return now->pw != old->pw ? MARK_CHANGE : MARK_NONE;
+	size_t l1, l2;
+	const char *p1 = pwfile_field(now->pw, PWFILE_PASSWORD, &l1);
+	const char *p2 = pwfile_field(old->pw, PWFILE_PASSWORD, &l2);
+	return l1 != l2 || memcmp(p1, p2, l1) != 0 ? MARK_CHANGE : MARK_NONE;
 }
 
 /* Mailboxes of the staged domain d merged with those of the disk domain o

@@ -32,15 +32,16 @@ static void cfg_free(struct config *c)
 }
 
 static char user[] = "info@example.com", pass[] = "{PLAIN}x", id[] = "5000", none[] = "";
-static char homebuf[128], extrabuf[128];
+static struct strbuf linebuf = STRBUF_INIT;
 
-/* One passwd-file line of info@example.com with this home and extra fields. */
+/* One passwd-file line of info@example.com with this home and extra fields
+ * (valid until the next). */
 static struct pwfile_entry entry(const char *home, const char *extra)
 {
-	snprintf(homebuf, sizeof homebuf, "%s", home);
-	snprintf(extrabuf, sizeof extrabuf, "%s", extra);
-	struct pwfile_entry e = { .user = user, .password = pass, .uid = id, .gid = id,
-				  .gecos = none, .home = homebuf, .shell = none, .extra = extrabuf };
+	struct pwfile_fields f = { .user = user, .password = pass, .uid = id, .gid = id,
+				   .gecos = none, .home = home, .shell = none, .extra = extra };
+	struct pwfile_entry e;
+	pwfile_entry_of(&f, &linebuf, &e);
 	return e;
 }
 

@@ -158,7 +158,7 @@ static void test_excerpt_passwd(void)
 	struct diags d = DIAGS_INIT;
 	whole = pwfile_parse(doc_from_mem("u", pw, sizeof pw - 1), &d);
 	part = pwfile_parse(excerpt_doc(x, pw, "u"), &d);
-	struct pwfile_entry e = { .user = "g@x.test", .password = "{PLAIN}g" };
+	struct pwfile_fields e = { .user = "g@x.test", .password = "{PLAIN}g" };
 	CU_ASSERT_EQUAL(pwfile_add(whole, &e, &d), 0);
 	CU_ASSERT_EQUAL(pwfile_add(part, &e, &d), 0);
 	CU_ASSERT_EQUAL(pwfile_set_password(whole, "b@x.test", "{PLAIN}bb", &d), 0);

@@ -19,6 +19,14 @@
 #include "vmailadm/table.h"
 #include "vmailadm/xalloc.h"
 
+/* Field f of entry e is want. */
+#define ASSERT_FIELD(e, f, want)                                \
+	do {                                                    \
+		char *got_ = pwfile_field_dup((e), (f));         \
+		CU_ASSERT_STRING_EQUAL(got_, (want));           \
+		free(got_);                                     \
+	} while (0)
+
 static void test_borrowed_keys(void)
 {
 	struct strmap *m = strmap_create_borrowed(0);
@@ -222,15 +230,15 @@ static void test_pwfile_fields(void)
 	CU_ASSERT_EQUAL_FATAL(pwfile_count(p), 3);
 	const struct pwfile_entry *a = pwfile_entry(p, 0), *b = pwfile_entry(p, 1),
 				  *c = pwfile_entry(p, 2);
-	CU_ASSERT_STRING_EQUAL(a->password, "{PLAIN}pw");
-	CU_ASSERT_STRING_EQUAL(a->uid, "");
-	CU_ASSERT_STRING_EQUAL(a->shell, "");
-	CU_ASSERT_STRING_EQUAL(a->extra, "");
-	CU_ASSERT_STRING_EQUAL(b->home, "/home/b");
-	CU_ASSERT_STRING_EQUAL(b->extra, "userdb_quota_rule=*:storage=1G quota_rule=*:storage=2G "
+	ASSERT_FIELD(a, PWFILE_PASSWORD, "{PLAIN}pw");
+	ASSERT_FIELD(a, PWFILE_UID, "");
+	ASSERT_FIELD(a, PWFILE_SHELL, "");
+	ASSERT_FIELD(a, PWFILE_EXTRA, "");
+	ASSERT_FIELD(b, PWFILE_HOME, "/home/b");
+	ASSERT_FIELD(b, PWFILE_EXTRA, "userdb_quota_rule=*:storage=1G quota_rule=*:storage=2G "
 					 "userdb_quota_rule=*:storage=3G nopassword");
-	CU_ASSERT_STRING_EQUAL(c->password, "p");
-	CU_ASSERT_STRING_EQUAL(c->uid, "1");
+	ASSERT_FIELD(c, PWFILE_PASSWORD, "p");
+	ASSERT_FIELD(c, PWFILE_UID, "1");
 	const char *keys[] = { "quota_rule", "userdb_quota_rule", "nopassword", "absent",
 			       "userdb_nopassword", "quota" };
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {

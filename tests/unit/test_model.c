@@ -430,7 +430,10 @@ static void test_quota_fields(void)
 
 	char user[] = "a@x", one[] = "userdb_quota_storage_size=2M",
 	     both[] = "userdb_quota_storage_size=2M userdb_quota_rule=*:storage=3M", none[] = "nopassword";
-	struct pwfile_entry e = { .user = user, .extra = one };
+	struct pwfile_fields f = { .user = user, .extra = one };
+	struct strbuf line = STRBUF_INIT;
+	struct pwfile_entry e;
+	pwfile_entry_of(&f, &line, &e);
 	size_t len;
 	bool size_only;
 	const char *v = model_entry_quota(&e, &len, &size_only);
@@ -440,12 +443,15 @@ static void test_quota_fields(void)
 	CU_ASSERT_TRUE(model_entry_quota_bytes("2M", size_only, &b));
 	CU_ASSERT_EQUAL(b, 2097152);
 	/* 2.3's wins when an upgrade left both */
-	e.extra = both;
+	f.extra = both;
+	pwfile_entry_of(&f, &line, &e);
 	v = model_entry_quota(&e, &len, &size_only);
 	CU_ASSERT_FALSE(size_only);
 	CU_ASSERT_NSTRING_EQUAL(v, "*:storage=3M", len);
-	e.extra = none;
+	f.extra = none;
+	pwfile_entry_of(&f, &line, &e);
 	CU_ASSERT_PTR_NULL(model_entry_quota(&e, &len, &size_only));
+	sb_free(&line);
 }
 
 static void test_class_names(void)

@@ -13,6 +13,14 @@
 #include "vmailadm/pwfile.h"
 #include "vmailadm/xalloc.h"
 
+/* Field f of entry e is want. */
+#define ASSERT_FIELD(e, f, want)                                \
+	do {                                                    \
+		char *got_ = pwfile_field_dup((e), (f));         \
+		CU_ASSERT_STRING_EQUAL(got_, (want));           \
+		free(got_);                                     \
+	} while (0)
+
 static struct pwfile *parse_str(const char *text, struct diags *d)
 {
 	struct diags scratch = DIAGS_INIT;
@@ -36,12 +44,12 @@ static void listing(const struct pwfile *p, const struct diags *d, struct strbuf
 		char *scheme = pwfile_scheme(e);
 		golden_field(out, "scheme", scheme);
 		free(scheme);
-		golden_field(out, "uid", e->uid);
-		golden_field(out, "gid", e->gid);
-		golden_field(out, "gecos", e->gecos);
-		golden_field(out, "home", e->home);
-		golden_field(out, "shell", e->shell);
-		golden_field(out, "extra", e->extra);
+		static const char *const names[] = { "uid", "gid", "gecos", "home", "shell", "extra" };
+		for (size_t k = 0; k < 6; k++) {
+			char *v = pwfile_field_dup(e, (enum pwfile_field)(PWFILE_UID + k));
+			golden_field(out, names[k], v);
+			free(v);
+		}
 		for (size_t k = 0; extra_keys[k]; k++) {
 			char *v = pwfile_extra_get(e, extra_keys[k]);
 			if (v)
@@ -106,23 +114,23 @@ static void test_fields_and_duplicates(void)
 	const struct pwfile_entry *a = pwfile_lookup(p, "A@x.ORG");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_STRING_EQUAL(a->user, "a@x.org");
-	CU_ASSERT_STRING_EQUAL(a->password, "{PLAIN}pw");
-	CU_ASSERT_STRING_EQUAL(a->uid, "5000");
-	CU_ASSERT_STRING_EQUAL(a->gid, "5001");
-	CU_ASSERT_STRING_EQUAL(a->gecos, "Gecos");
-	CU_ASSERT_STRING_EQUAL(a->home, "/home/a");
-	CU_ASSERT_STRING_EQUAL(a->shell, "/bin/false");
-	CU_ASSERT_STRING_EQUAL(a->extra, "userdb_quota_rule=*:storage=1G userdb_mail=maildir:~/M");
+	ASSERT_FIELD(a, PWFILE_PASSWORD, "{PLAIN}pw");
+	ASSERT_FIELD(a, PWFILE_UID, "5000");
+	ASSERT_FIELD(a, PWFILE_GID, "5001");
+	ASSERT_FIELD(a, PWFILE_GECOS, "Gecos");
+	ASSERT_FIELD(a, PWFILE_HOME, "/home/a");
+	ASSERT_FIELD(a, PWFILE_SHELL, "/bin/false");
+	ASSERT_FIELD(a, PWFILE_EXTRA, "userdb_quota_rule=*:storage=1G userdb_mail=maildir:~/M");
 	CU_ASSERT_EQUAL(a->line, 3);
 	CU_ASSERT_EQUAL(a->first, 2);
 	CU_ASSERT_FALSE(a->shadowed);
 	const struct pwfile_entry *dup = pwfile_entry(p, 2);
 	CU_ASSERT_TRUE(dup->shadowed);
-	CU_ASSERT_STRING_EQUAL(dup->password, "{PLAIN}again");
+	ASSERT_FIELD(dup, PWFILE_PASSWORD, "{PLAIN}again");
 	const struct pwfile_entry *c = pwfile_lookup(p, "c@x.org");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	CU_ASSERT_STRING_EQUAL(c->password, "");
-	CU_ASSERT_STRING_EQUAL(c->extra, "");
+	ASSERT_FIELD(c, PWFILE_PASSWORD, "");
+	ASSERT_FIELD(c, PWFILE_EXTRA, "");
 	CU_ASSERT_PTR_NULL(pwfile_lookup(p, "nobody@x.org"));
 	/* Warnings: upper case, and the duplicate naming both lines. */
 	CU_ASSERT_EQUAL(diags_count(&d, DIAG_WARNING), 2);
@@ -224,9 +232,12 @@ static void test_scheme(void)
 		{ "", "" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct pwfile_entry e = { .password = xstrdup(cases[i].pw) };
+		struct pwfile_fields f = { .user = "u", .password = cases[i].pw };
+		struct strbuf line = STRBUF_INIT;
+		struct pwfile_entry e;
+		pwfile_entry_of(&f, &line, &e);
 		char *s = pwfile_scheme(&e);
-		free(e.password);
+		sb_free(&line);
 		CU_ASSERT_STRING_EQUAL(s, cases[i].scheme);
 		if (strcmp(s, cases[i].scheme) != 0)
 			fprintf(stderr, "\n%s: got %s\n", cases[i].pw, s);
@@ -244,14 +255,14 @@ static void test_add(void)
 			   "# end";
 	struct pwfile *p = parse_str(orig, NULL);
 	struct diags d = DIAGS_INIT;
-	struct pwfile_entry e = { .user = "c@one.org", .password = "{SHA512-CRYPT}$6$s$h",
+	struct pwfile_fields e = { .user = "c@one.org", .password = "{SHA512-CRYPT}$6$s$h",
 				  .uid = "5000", .gid = "5000",
 				  .home = "/var/mail/vhosts/one.org/c" };
 	CU_ASSERT_EQUAL(pwfile_add(p, &e, &d), 0);
-	struct pwfile_entry f = { .user = "y@three.org", .password = "{PLAIN}z",
+	struct pwfile_fields f = { .user = "y@three.org", .password = "{PLAIN}z",
 				  .extra = "userdb_quota_rule=*:storage=1G" };
 	CU_ASSERT_EQUAL(pwfile_add(p, &f, &d), 0);
-	struct pwfile_entry g = { .user = "z@two.org", .password = "{PLAIN}q" };
+	struct pwfile_fields g = { .user = "z@two.org", .password = "{PLAIN}q" };
 	CU_ASSERT_EQUAL(pwfile_add(p, &g, &d), 0);
 	CU_ASSERT_EQUAL(d.n, 0);
 	ASSERT_RENDER(p, "# users\n"
@@ -266,14 +277,14 @@ static void test_add(void)
 	const struct pwfile_entry *c = pwfile_lookup(p, "c@one.org");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(c->line, 4);
-	CU_ASSERT_STRING_EQUAL(c->home, "/var/mail/vhosts/one.org/c");
+	ASSERT_FIELD(c, PWFILE_HOME, "/var/mail/vhosts/one.org/c");
 	char *q = pwfile_extra_get(pwfile_lookup(p, "y@three.org"), "quota_rule");
 	CU_ASSERT_STRING_EQUAL(q, "*:storage=1G");
 	free(q);
 
 	/* Refused: existing (any case), bad names and fields; nothing changes. */
 	char *before = golden_render(pwfile_doc(p));
-	struct pwfile_entry bad[] = {
+	struct pwfile_fields bad[] = {
 		{ .user = "A@one.org", .password = "x" },
 		{ .user = "a@one.org", .password = "x" },
 		{ .user = "", .password = "x" },
@@ -298,7 +309,7 @@ static void test_add(void)
 
 	/* CRLF and a file without final newline. */
 	p = parse_str("a@one.org:{P}1\r\nb@two.org:{P}2\r\n", NULL);
-	struct pwfile_entry h = { .user = "c@one.org", .password = "{P}3" };
+	struct pwfile_fields h = { .user = "c@one.org", .password = "{P}3" };
 	CU_ASSERT_EQUAL(pwfile_add(p, &h, NULL), 0);
 	ASSERT_RENDER(p, "a@one.org:{P}1\r\nc@one.org:{P}3:::::\r\nb@two.org:{P}2\r\n");
 	pwfile_free(&p);
@@ -366,7 +377,7 @@ static void test_set_password(void)
 			 "b@x:\n"
 			 "c@x:{PLAIN}new\n"
 			 "b@x:{PLAIN}shadow\n");
-	CU_ASSERT_STRING_EQUAL(pwfile_lookup(p, "a@x")->password, "{SHA512-CRYPT}$6$n$h");
+	ASSERT_FIELD(pwfile_lookup(p, "a@x"), PWFILE_PASSWORD, "{SHA512-CRYPT}$6$n$h");
 	CU_ASSERT_EQUAL(pwfile_set_password(p, "a@x", "bad:pw", &d), -1);
 	CU_ASSERT_EQUAL(pwfile_set_password(p, "nobody@x", "x", &d), -1);
 	CU_ASSERT_EQUAL(diags_count(&d, DIAG_ERROR), 2);
@@ -451,7 +462,7 @@ static void test_edit_corpus_line_exact(void)
 	}
 	CU_ASSERT_EQUAL(diffs, 1);
 	e = pwfile_lookup(p, "contact@andromed.cloud");
-	CU_ASSERT_STRING_EQUAL(e->extra, "userdb_mail=maildir:~/Maildir  "
+	ASSERT_FIELD(e, PWFILE_EXTRA, "userdb_mail=maildir:~/Maildir  "
 			       "userdb_quota_rule=*:storage=2G allow_nets=192.0.2.0/24,127.0.0.1");
 	free(out);
 	free(bytes);
@@ -529,7 +540,7 @@ static void test_edits_in_place(void)
 			snprintf(user, sizeof user, "%s", "a@one.org");
 		snprintf(val, sizeof val, "v%d", step);
 		if (what == 0) {
-			struct pwfile_entry e = { .user = user, .password = val, .uid = step % 2 ? "5000" : "",
+			struct pwfile_fields e = { .user = user, .password = val, .uid = step % 2 ? "5000" : "",
 						  .gid = step % 2 ? "5000" : "", .extra = step % 3 ? "" : "a=b" };
 			pwfile_add(p, &e, &d);
 		} else if (what == 1) {

@@ -18,9 +18,17 @@ static void dump_mailbox(struct strbuf *o, const struct mailbox *b)
 	if (b->entry)
 		sb_addf(o, "  entry %s %s %zu+%zu %u\n", b->entry->lookup_key, b->entry->value,
 			b->entry->first, b->entry->nlines, b->entry->line);
-	if (b->pw)
-		sb_addf(o, "  pw %s|%s|%s|%s|%s|%u\n", b->pw->password, b->pw->uid, b->pw->home,
-			b->pw->extra, S(b->quota_rule), b->pw->line);
+	if (b->pw) {
+		const enum pwfile_field f[] = { PWFILE_PASSWORD, PWFILE_UID, PWFILE_HOME, PWFILE_EXTRA };
+		sb_adds(o, "  pw ");
+		for (size_t k = 0; k < 4; k++) {
+			size_t len;
+			const char *v = pwfile_field(b->pw, f[k], &len);
+			sb_add(o, v, len);
+			sb_addc(o, '|');
+		}
+		sb_addf(o, "%s|%u\n", S(b->quota_rule), b->pw->line);
+	}
 }
 
 static void dump_alias(struct strbuf *o, const struct world *w, const struct alias *a)
@@ -163,8 +171,11 @@ static void dump_whole(const struct world *w, struct strbuf *o)
 	}
 	const struct pwfile *pf = world_pwfile(w);
 	doc_render(pwfile_doc(pf), o);
-	for (size_t k = 0; k < pwfile_count(pf); k++)
-		sb_addf(o, "pw %s %s\n", pwfile_entry(pf, k)->user, pwfile_entry(pf, k)->password);
+	for (size_t k = 0; k < pwfile_count(pf); k++) {
+		size_t len;
+		const char *v = pwfile_field(pwfile_entry(pf, k), PWFILE_PASSWORD, &len);
+		sb_addf(o, "pw %s %.*s\n", pwfile_entry(pf, k)->user, (int)len, v);
+	}
 }
 
 static void check_unchanged(const struct world *ui, const struct strbuf *before, const char *when)
