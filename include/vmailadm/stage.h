@@ -85,6 +85,10 @@ struct staged_file {
 	 * here, kept alive by the borrowed table or passwd-file (else NULL). */
 	struct table *old_table;
 	struct pwfile *old_pwfile;
+	/* Issue 16 (NULL: none): an edited file's bytes as old's with the
+	 * spans the stagings replaced (stagedit.c), made whole into cur only
+	 * when read (stagefile_bytes; stage_plan does it for its files). */
+	struct stagedit *edits;
 };
 
 /* The bytes as read (rebuilt, and kept, when they were not held). */

@@ -35,6 +35,7 @@ libvmail_a_SOURCES += \
 	src/stage/recover.c \
 	src/stage/splice.c \
 	src/stage/stage.c \
+	src/stage/stagedit.c \
 	src/stage/stagefile.c \
 	src/stage/stagerule.c \
 	src/stage/state.c

@@ -184,6 +184,7 @@ const struct plan *stage_plan(struct stage *s)
 		struct staged_file *f = stagefile_get(s, s->paths[i]);
 		if (!stagefile_changed(f))
 			continue;
+		stagefile_materialize(s, f);   /* the plan reads cur (stagedit.c) */
 		p->files = xreallocarray(p->files, p->nfiles + 1, sizeof *p->files);
 		p->files[p->nfiles++] = f;
 		if (!w)

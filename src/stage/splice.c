@@ -79,12 +79,12 @@ static bool splice_local(struct stage *s, struct staged_file *f, const struct do
 	if (!doc_changed_span(doc, &head, &tail))
 		return false;
 	size_t pre = doc_render_size(doc, 0, head), post = doc_render_size(doc, n - tail, n);
-	const struct strbuf *b = stagefile_bytes(s, f);
-	if (pre + post > b->len)
+	size_t len = stagefile_len(s, f);   /* not made whole (stagedit.c) */
+	if (pre + post > len)
 		return false;
 	struct strbuf mid = STRBUF_INIT;
 	doc_render_lines(doc, head, n - tail, &mid);
-	stagefile_splice(f, pre, b->len - pre - post, mid.buf, mid.len);
+	stagefile_splice(f, pre, len - pre - post, mid.buf, mid.len);
 	sb_free(&mid);
 	return true;
 }
@@ -121,7 +121,7 @@ static void splice_sync_doc(struct stage *s, struct doc *doc)
 	} else {
 		/* room for the file as it was and an edit: a 2.4 MB passwd-file
 		 * is not copied again and again as the buffer grows */
-		sb_grow(&whole, stagefile_bytes(s, f)->len + 4096);
+		sb_grow(&whole, stagefile_len(s, f) + 4096);
 		doc_render(doc, &whole);
 	}
 	stagefile_set(f, &whole);

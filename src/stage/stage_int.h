@@ -119,6 +119,23 @@ struct staged_file *stagefile_lazy(struct stage *s, const char *path, const stru
 bool stagefile_unchanged(const struct staged_file *f, struct strbuf *scratch);
 bool stagefile_changed(const struct staged_file *f);
 
+/* stagedit.c: f->edits, an edited file's bytes as old's with spans
+ * replaced. stagedit_begin starts them over old (f edited, cur empty);
+ * stagedit_splice replaces [off, off + len) of the staged bytes with the n
+ * bytes at text; stagedit_whole makes them whole in cur (kept until the
+ * next splice, or stagedit_drop_whole); stagedit_free frees them and a
+ * whole cur made from them. */
+void stagedit_begin(struct staged_file *f);
+void stagedit_splice(struct staged_file *f, size_t off, size_t len, const char *text, size_t n);
+size_t stagedit_len(const struct staged_file *f);
+const struct strbuf *stagedit_whole(struct staged_file *f);
+void stagedit_drop_whole(struct staged_file *f);
+bool stagedit_is_whole(const struct staged_file *f);
+bool stagedit_changed(const struct staged_file *f);
+void stagedit_free(struct staged_file *f);
+/* The length of f's staged bytes, without making them whole. */
+size_t stagefile_len(struct stage *s, struct staged_file *f);
+
 /* splice.c */
 bool splice_world(struct stage *s, struct world *w);
 void splice_sync_world(struct stage *s, struct world *w);

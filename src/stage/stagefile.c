@@ -152,6 +152,8 @@ const struct strbuf *stagefile_old(const struct staged_file *cf)
 /* A staged file's bytes now: as edited, or as read. */
 const struct strbuf *stagefile_bytes(struct stage *s, struct staged_file *f)
 {
+	if (f->edits)
+		return stagedit_whole(f);
 	if (f->edited)
 		return &f->cur;
 	const struct strbuf *b = stagefile_old(f);
@@ -160,10 +162,16 @@ const struct strbuf *stagefile_bytes(struct stage *s, struct staged_file *f)
 	return b;
 }
 
+size_t stagefile_len(struct stage *s, struct staged_file *f)
+{
+	return f->edits ? stagedit_len(f) : stagefile_bytes(s, f)->len;
+}
+
 /* New staged bytes for f, taken from nb (left empty). */
 void stagefile_set(struct staged_file *f, struct strbuf *nb)
 {
 	stagefile_old(f);   /* an undo is relative to the cur it replaces */
+	stagedit_free(f);
 	stagefile_cur_release(&f->cur, &f->cur_map);
 	f->cur = *nb;
 	sb_init(nb);
@@ -188,9 +196,17 @@ static void stagefile_room(struct strbuf *b, size_t extra)
 void stagefile_splice(struct staged_file *f, size_t off, size_t len, const char *text, size_t n)
 {
 	stagefile_old(f);   /* an undo is relative to the cur it replaces */
-	if (!f->edited || f->cur_map) {
-		/* the bytes as read, or a copy-on-write view: a new buffer */
-		const struct strbuf *b = f->edited ? &f->cur : &f->old;
+	if (!f->edited || f->edits) {
+		/* the bytes as read with the spans edited: no whole copy
+		 * (issue 16) */
+		if (!f->edits)
+			stagedit_begin(f);
+		stagedit_splice(f, off, len, text, n);
+		return;
+	}
+	if (f->cur_map) {
+		/* a copy-on-write view: a new buffer */
+		const struct strbuf *b = &f->cur;
 		struct strbuf nb = STRBUF_INIT;
 		stagefile_room(&nb, b->len - len + n);
 		sb_add(&nb, b->buf, off);
@@ -213,7 +229,9 @@ void stagefile_splice(struct staged_file *f, size_t off, size_t len, const char 
 
 void stagefile_materialize(struct stage *s, struct staged_file *f)
 {
-	if (!f->edited) {
+	if (f->edits) {
+		stagedit_whole(f);
+	} else if (!f->edited) {
 		const struct strbuf *b = stagefile_bytes(s, f);
 		sb_add(&f->cur, sb_str(b), b->len);
 		f->edited = true;
@@ -223,6 +241,7 @@ void stagefile_materialize(struct stage *s, struct staged_file *f)
 static void stagefile_free(struct staged_file *f)
 {
 	free(f->path);
+	stagedit_free(f);
 	stagefile_undo_destroy(&f->undo);
 	if (f->old_table || f->old_pwfile)
 		sb_init(&f->old);   /* the shared world's bytes */
@@ -303,6 +322,7 @@ int stagefile_source_load(void *ctx, const char *path, bool missing_ok, struct d
 			return -1;
 		stagefile_share_bytes(s, f);
 	}
+	bool made = f->edits && !stagedit_is_whole(f);
 	const struct strbuf *b = stagefile_bytes(s, f);
 	if (!f->existed && b->len == 0 && missing_ok)
 		return doc_load(path, true, out, d); /* an absent file stays absent */
@@ -310,6 +330,8 @@ int stagefile_source_load(void *ctx, const char *path, bool missing_ok, struct d
 	 * every world of the stage is freed before its files (stage_free,
 	 * stage_load, stage_reset); edited bytes are replaced at each edit. */
 	*out = f->edited ? doc_from_mem(path, sb_str(b), b->len) : doc_over(path, sb_str(b), b->len);
+	if (made)
+		stagedit_drop_whole(f);   /* made whole for this copy only */
 	return 0;
 }
 
@@ -391,6 +413,8 @@ bool stagefile_changed(const struct staged_file *f)
 {
 	if (f->lazy)
 		return f->undo && f->undo->n > 0;
+	if (f->edits)
+		return stagedit_changed(f);
 	return f->edited &&
 	       (f->cur.len != f->old.len || memcmp(sb_str(&f->cur), sb_str(&f->old), f->old.len) != 0);
 }

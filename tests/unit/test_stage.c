@@ -3,6 +3,7 @@
  * a temporary directory (tests/unit/stagetree.h). The commit itself is
  * test_commit.c's. */
 #include "stagetree.h"
+#include "../../src/stage/stage_int.h"   /* stagefile_splice, stagedit_* */
 
 /* ---- mailboxes ------------------------------------------------------------ */
 
@@ -747,6 +748,59 @@ static void test_undo(void)
 	teardown();
 }
 
+/* Issue 16: an edited file's bytes kept as the bytes read with spans
+ * replaced (stagedit.c) are, made whole at any point, those the same
+ * splices give on a whole copy. */
+static unsigned long long edit_rng = 42;
+
+static size_t edit_rnd(size_t n)
+{
+	edit_rng = edit_rng * 6364136223846793005ull + 1442695040888963407ull;
+	return n ? (size_t)((edit_rng >> 33) % n) : 0;
+}
+
+static void test_stagedit_spans(void)
+{
+	struct staged_file *f = xcalloc(1, sizeof *f);
+	struct strbuf naive = STRBUF_INIT;
+	for (size_t i = 0; i < 4000; i++)
+		sb_addc(&f->old, (char)('a' + edit_rnd(26)));
+	sb_add(&naive, f->old.buf, f->old.len);
+	for (int round = 0; round < 3000; round++) {
+		/* mostly near the others (spans met and merged), some anywhere */
+		size_t off = edit_rnd(4) ? edit_rnd(naive.len / 8 + 1) * 8 % (naive.len + 1) : edit_rnd(naive.len + 1);
+		size_t len = edit_rnd(naive.len - off < 24 ? naive.len - off + 1 : 24);
+		char text[16];
+		size_t n = edit_rnd(sizeof text);
+		for (size_t k = 0; k < n; k++)
+			text[k] = (char)('A' + edit_rnd(26));
+		stagefile_splice(f, off, len, text, n);
+		struct strbuf next = STRBUF_INIT;
+		sb_add(&next, naive.buf, off);
+		sb_add(&next, text, n);
+		sb_add(&next, naive.buf + off + len, naive.len - off - len);
+		sb_free(&naive);
+		naive = next;
+		CU_ASSERT_EQUAL_FATAL(stagedit_len(f), naive.len);
+		if (edit_rnd(10) == 0 || round == 2999) {
+			const struct strbuf *w = stagedit_whole(f);
+			CU_ASSERT_EQUAL_FATAL(w->len, naive.len);
+			CU_ASSERT_FATAL(memcmp(w->buf, naive.buf, naive.len) == 0);
+			if (edit_rnd(2))
+				stagedit_drop_whole(f);
+		}
+	}
+	CU_ASSERT(stagefile_changed(f));
+	/* every change undone by a splice of the bytes read: unchanged */
+	stagefile_splice(f, 0, stagedit_len(f), f->old.buf, f->old.len);
+	CU_ASSERT(!stagefile_changed(f));
+	CU_ASSERT_EQUAL(stagedit_whole(f)->len, f->old.len);
+	stagedit_free(f);
+	sb_free(&f->old);
+	sb_free(&naive);
+	free(f);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -770,6 +824,7 @@ int main(void)
 		{ "validation messages", test_validation },
 		{ "plan: exact diff and actions", test_plan_exact_diff },
 		{ "undo", test_undo },
+		{ "staged bytes as spans over the bytes read", test_stagedit_spans },
 		CU_TEST_INFO_NULL,
 	};
 	int rc = cu_run("stage", tests);
