@@ -65,6 +65,7 @@ CLI_TESTS = \
 	tests/cli-ascii.sh \
 	tests/cli-commit.sh \
 	tests/cli-completion.sh \
+	tests/cli-continuation.sh \
 	tests/cli-config.sh \
 	tests/cli-demo.sh \
 	tests/cli-exercise.sh \

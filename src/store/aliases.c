@@ -248,18 +248,24 @@ int aliases_set(struct aliases *a, const char *name, const char *value, struct d
 	const char *text;
 	size_t colon;
 	if (e) {
-		size_t voff = value_offset(a, e, &colon, &text);
-		if (voff > 0) {
-			sb_add(&line, text, voff);
+		size_t voff = value_offset(a, e, &colon, &text), tlen;
+		doc_text(a->ed.doc, e->first, &tlen);
+		if (e->nlines > 1 && colon < tlen &&
+		    tablewords_set(a->ed.doc, e->first, e->nlines, colon + 1, val)) {
+			/* its continuation lines kept (tablewords.c) */
 		} else {
-			sb_add(&line, text, colon);
-			sb_adds(&line, ": ");
+			if (voff > 0) {
+				sb_add(&line, text, voff);
+			} else {
+				sb_add(&line, text, colon);
+				sb_adds(&line, ": ");
+			}
+			sb_adds(&line, val);
+			size_t first = e->first, nlines = e->nlines;
+			doc_replace(a->ed.doc, first, sb_str(&line));
+			if (nlines > 1)
+				doc_delete(a->ed.doc, first + 1, nlines - 1);
 		}
-		sb_adds(&line, val);
-		size_t first = e->first, nlines = e->nlines;
-		doc_replace(a->ed.doc, first, sb_str(&line));
-		if (nlines > 1)
-			doc_delete(a->ed.doc, first + 1, nlines - 1);
 	} else {
 		/* Copy the last entry's layout after the colon: its separator
 		 * when it is one character (or none), else the same value

@@ -13,6 +13,7 @@ libvmail_a_SOURCES += \
 	src/store/entrydoc.c \
 	src/store/table.c \
 	src/store/tablepatch.c \
+	src/store/tablewords.c \
 	src/store/tableshare.c \
 	src/store/tableref.c \
 	src/store/tableline.c

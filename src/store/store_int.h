@@ -43,6 +43,14 @@ bool tableline_list_next(const char *s, size_t n, size_t *pos, size_t *start, si
 void tableline_duplicate(struct diags *d, const char *name, enum table_syntax syntax,
 			 unsigned line, const char *key, unsigned first_line);
 
+/* ---- tablewords.c ---- */
+
+/* The indexed entry on the physical lines first..first+nlines (its key the
+ * first klen bytes of the first) gets the value val, made on those lines
+ * when val is their words with some replaced, some removed or some added
+ * at the end: true, the document edited; else false, nothing done. */
+bool tablewords_set(struct doc *doc, size_t first, size_t nlines, size_t klen, const char *val);
+
 /* ---- entrydoc.c ---- */
 
 /* An entry parsed, waiting a few entries before it is indexed: its slot,

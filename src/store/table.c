@@ -815,6 +815,15 @@ int table_set(struct table *t, const char *key, const char *value, struct diags 
 	const char *text;
 	size_t klen;
 	size_t voff = value_offset(t, e, &klen, &text);
+	if (t->syntax == TABLE_INDEXED && e->nlines > 1 &&
+	    tablewords_set(t->ed.doc, e->first, e->nlines, klen, val)) {
+		/* its continuation lines kept (tablewords.c) */
+		free(val);
+		struct diags scratch = DIAGS_INIT;
+		reindex(t, &scratch);
+		diags_free(&scratch);
+		return 0;
+	}
 	struct strbuf line = STRBUF_INIT;
 	if (voff > 0) {
 		sb_add(&line, text, voff);

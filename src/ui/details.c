@@ -312,16 +312,17 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 		details_add(B, _("Forwarding"), ROLE_ERROR, _("to %s, NO copy: its mail leaves, its INBOX gets none"),
 			to.buf);
 	sb_free(&to);
+	char *goes = ui_one_line(b->alias ? b->alias->value : "");
 	if (fw && !copy)
-		details_add(B, _("Mail goes"), ROLE_ERROR, _("to %s (its alias entry wins)"), b->alias->value);
+		details_add(B, _("Mail goes"), ROLE_ERROR, _("to %s (its alias entry wins)"), goes);
 	else if (b->alias && !b->alias->is_identity)
-		details_add(B, _("Mail goes"), ROLE_WARNING, _("to %s (its alias entry wins)"),
-			b->alias->value);
+		details_add(B, _("Mail goes"), ROLE_WARNING, _("to %s (its alias entry wins)"), goes);
 	else if (b->swallowed)
 		details_add(B, _("Mail goes"), ROLE_WARNING, "%s",
 			_("to the domain's catch-all: the mailbox needs an identity alias entry"));
 	else
 		details_add(B, _("Mail goes"), ROLE_NORMAL, "%s", _("into this Maildir"));
+	free(goes);
 	details_sendas(B, w, b->address);
 	struct lintmark_mailbox_arg ma = { b, lintmark_staged_new(B, b) };
 	const char *keys[] = { b->maildir, b->address, b->domain };

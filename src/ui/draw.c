@@ -11,6 +11,8 @@
 #include <wchar.h>
 
 #include "ui_int.h"
+#include "vmailadm/ascii.h"
+#include "vmailadm/strbuf.h"
 #include "vmailadm/xalloc.h"
 
 static wchar_t ellipsis = L'~';   /* L'…' in a UTF-8 locale */
@@ -249,4 +251,21 @@ void ui_human(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
 	else
 		snprintf(buf, len, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+char *ui_one_line(const char *value)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *p = value ? value : ""; *p; p++) {
+		if (ascii_is_ws(*p)) {
+			while (ascii_is_ws(p[1]))
+				p++;
+			sb_addc(&sb, ' ');
+		} else {
+			sb_addc(&sb, *p);
+		}
+	}
+	char *r = xstrdup(sb_str(&sb));
+	sb_free(&sb);
+	return r;
 }

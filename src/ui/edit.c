@@ -324,7 +324,9 @@ void edit_delete(struct ui *ui, const struct ui_sel *sel)
 		break;
 	case SEL_ALIAS:
 		op = op_new(OP_ALIAS_DEL, sel->alias->address);
-		sb_addf(&t, _("Remove the alias %s (to %s)?"), sel->alias->address, sel->alias->value);
+		char *to = ui_one_line(sel->alias->value);
+		sb_addf(&t, _("Remove the alias %s (to %s)?"), sel->alias->address, to);
+		free(to);
 		break;
 	case SEL_CATCHALL:
 		op = op_new(OP_CATCHALL_CLEAR, sel->catchall->domain);
@@ -431,13 +433,15 @@ void edit_edit(struct ui *ui, const struct ui_sel *sel)
 		c->old_targets = xcalloc(sel->alias->ntargets + 1, sizeof *c->old_targets);
 		for (size_t i = 0; i < sel->alias->ntargets; i++)
 			c->old_targets[c->nold++] = xstrdup(sel->alias->targets[i].text);
+		char *now = ui_one_line(sel->alias->value);   /* form_create copies it */
 		struct form_field fields[] = {
-			{ N_("Targets"), sel->alias->value, N_("addresses, separated by commas"), false,
+			{ N_("Targets"), now, N_("addresses, separated by commas"), false,
 			  edit_check_targets },
 		};
 		char title[300];
 		snprintf(title, sizeof title, _("Targets of the alias %s"), sel->alias->address);
 		ui_push(ui, form_create(ui, title, fields, 1, submit_alias_edit, c, ctx_free));
+		free(now);
 	} else if (sel->kind == SEL_CATCHALL) {
 		form_catchall(ui, sel->catchall->domain, catchall_address(ui->view, sel->catchall));
 	} else {

@@ -549,8 +549,10 @@ static void rows_ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 		cx += ui_text(ui, y, cx, 1, " ", ROLE_NORMAL);
 		rows_draw_mark(ui, y, x + 1, r->mark);
 		lintmark_draw(ui, y, x + 2, lintmark_alias(B, a));
-		ui_text(ui, y, cx, x + w - cx, a->value,
+		char *v = ui_one_line(a->value);
+		ui_text(ui, y, cx, x + w - cx, v,
 			r->mark != MARK_NONE ? rows_mark_role[r->mark] : ROLE_NORMAL);
+		free(v);
 		break;
 	}
 	case ROW_CATCHALL: {

@@ -173,6 +173,9 @@ void ui_push(struct ui *ui, struct screen *s);
 void ui_pop(struct ui *ui);
 /* "1.2 MiB" */
 void ui_human(char *buf, size_t len, uint64_t bytes);
+/* A value written over continuation lines, shown on one: each run of
+ * whitespace one space (malloc'd). */
+char *ui_one_line(const char *value);
 /* draw.c: the ellipsis a cut text ends with ('…' in a UTF-8 locale, else
  * '~'), set once the locale is known. */
 void ui_draw_set_utf8(bool utf8);
