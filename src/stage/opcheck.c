@@ -33,7 +33,13 @@ bool op_valid_domain(const char *domain, struct strbuf *why)
 			label = 0;
 			continue;
 		}
-		if (!(isalnum(c) || c == '-') || c >= 0x80) {
+		if (c >= 0x80) {
+			/* one byte of a UTF-8 letter: shown as '?' it named nothing */
+			sb_addf(why, _("'%s' holds a non-ASCII character: an international domain name is written here in its ASCII (xn--) form, as DNS and Postfix's tables know it"),
+				domain);
+			return false;
+		}
+		if (!(isalnum(c) || c == '-')) {
 			sb_addf(why, _("character '%c' is not allowed in domain name '%s' (letters, digits, '-' and '.'; use the xn-- form for international names)"),
 				isprint(c) ? c : '?', domain);
 			return false;
