@@ -1,6 +1,7 @@
 #!/bin/sh
 # An alias written over continuation lines (virtual_alias and /etc/aliases,
-# as many servers have them) keeps those lines through an edit: a target
+# as many servers have them), or a main.cf list, keeps those lines through
+# an edit: a target
 # added goes at the end of the last line, one removed leaves only the line
 # that held it, a renamed mailbox changes only the word naming it. Before,
 # the entry was rewritten on one line (alias add even kept the indentation
@@ -54,5 +55,18 @@ expect al 's/^ops: johndoe@andromed.cloud,/ops: john@andromed.cloud,/' "rename i
 v list aliases andromed.cloud >"$tmp/out" 2>&1
 grep -q '^equipe@andromed.cloud  *john@andromed.cloud, janedoe@andromed.cloud, admin@andromed.cloud ' "$tmp/out" ||
 	no "list aliases: $(grep equipe "$tmp/out")"
-[ "$fail" -eq 0 ] && echo "ok: edits of an alias over continuation lines keep its lines"
+
+# main.cf: a restriction list over continuation lines gets send-as's
+# restriction in front of its first item, on that item's line, and loses
+# it again the same way (it was all rewritten on one line).
+mc="$d/etc/postfix/main.cf"
+printf 'smtpd_sender_restrictions =\n    permit_mynetworks,\n    reject_non_fqdn_sender\n# end\n' >>"$mc"
+cp "$mc" "$tmp/mc.before"
+v sendas enable >"$tmp/out" 2>&1 || no "sendas enable: $(cat "$tmp/out")"
+sed 's/^    permit_mynetworks,$/    reject_authenticated_sender_login_mismatch, permit_mynetworks,/' "$tmp/mc.before" >"$tmp/mc.want"
+grep -v '^smtpd_sender_login_maps = ' "$mc" | cmp -s - "$tmp/mc.want" ||
+	no "sendas enable: $(diff "$tmp/mc.want" "$mc" | head -8)"
+v sendas disable >"$tmp/out" 2>&1 || no "sendas disable: $(cat "$tmp/out")"
+cmp -s "$mc" "$tmp/mc.before" || no "sendas disable: main.cf is not as before: $(diff "$tmp/mc.before" "$mc" | head -8)"
+[ "$fail" -eq 0 ] && echo "ok: edits of an alias or a main.cf list over continuation lines keep its lines"
 exit $fail

@@ -74,6 +74,9 @@ bool maincf_list_has_comma(const char *value);
 
 /* Set name = value: edits the last definition in place (dropping its
  * continuation lines) or appends a new line. Keeps every other line.
+ * A definition over continuation lines whose new value is its words with
+ * some replaced, removed, or added before or after them is edited on
+ * those lines instead, word by word (store/tablewords.c).
  * The new line is "name = value" ("name =" for an empty value) with the
  * replaced line's own line end, or the document's usual one when appended.
  * Like postconf -e, comment and blank lines that sat inside the replaced

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store_int.h"
 #include "vmailadm/ascii.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maincf.h"
@@ -610,7 +611,14 @@ void maincf_set(struct maincf *m, const char *name, const char *value)
 		sb_add(&line, vs, (size_t)(ve - vs));
 	}
 	const struct maincf_def *def = last_def(m, name);
-	if (def) {
+	size_t flen;
+	const char *ftext = def ? doc_text(m->doc, def->first, &flen) : NULL;
+	const char *eq = ftext ? memchr(ftext, '=', flen) : NULL;
+	if (def && def->nlines > 1 && eq && ve > vs &&
+	    tablewords_set(m->doc, def->first, def->nlines, (size_t)(eq - ftext) + 1,
+			   sb_str(&line) + strlen(name) + 3 /* "name = " */)) {
+		/* a list over continuation lines, edited on them (tablewords.c) */
+	} else if (def) {
 		/* Like postconf -e: the definition's own lines are replaced, comment
 		 * and blank lines that sat inside it stay (after the new line). */
 		size_t first = def->first, nl = def->nlines;

@@ -1,7 +1,8 @@
 /* A new value for an indexed entry written over several physical lines
  * (continuation lines), made on those lines word by word: a word replaced
  * in place, words removed from the line that holds them, words added at
- * the end of the last one. The other lines stay byte for byte; a value
+ * the end of the last one or before the first (a table's or main.cf's
+ * list). The other lines stay byte for byte; a value
  * none of those three describes (every word new, say) is left to
  * table_set, which writes it on one line. */
 #include "config.h"
@@ -134,6 +135,66 @@ static void tw_append(struct doc *doc, const struct tw_word *last, char *const *
 	sb_free(&out);
 }
 
+static bool tw_suffix(const struct tw_words *old, char *const *nw, size_t nn)
+{
+	for (size_t i = 0; i < old->n; i++)
+		if (strcmp(old->v[i].text, nw[nn - old->n + i]) != 0)
+			return false;
+	return true;
+}
+
+/* Case D: the new words before the old ones, in front of the first old
+ * word on its line, with the list's separator (a comma when the value
+ * has one). */
+static void tw_prepend(struct doc *doc, const struct tw_words *old, char *const *add, size_t n)
+{
+	bool comma = false;
+	for (size_t i = 0; i < old->n && !comma; i++) {
+		size_t len;
+		const char *p = doc_text(doc, old->v[i].line, &len);
+		comma = memchr(p + old->v[i].s, ',', len - old->v[i].s) != NULL;
+	}
+	if (old->n == 1)
+		comma = true;
+	const struct tw_word *w0 = &old->v[0];
+	size_t len;
+	const char *p = doc_text(doc, w0->line, &len);
+	struct strbuf out = STRBUF_INIT;
+	sb_add(&out, p, w0->s);
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&out, "%s%s", add[i], comma ? ", " : " ");
+	sb_add(&out, p + w0->s, len - w0->s);
+	doc_replace(doc, w0->line, sb_str(&out));
+	sb_free(&out);
+}
+
+/* Cases A and C: each line with a word replaced or removed rewritten
+ * (deleted when left with nothing), from the last line up so that a
+ * deleted line moves none above. */
+static void tw_rewrite(struct doc *doc, const struct tw_words *old, size_t first, size_t klen)
+{
+	size_t last_kept_line = first;
+	for (size_t i = 0; i < old->n; i++)
+		if (!old->v[i].drop)
+			last_kept_line = old->v[i].line;
+	size_t hi = old->n;
+	while (hi > 0) {
+		size_t line = old->v[hi - 1].line, lo = hi - 1;
+		while (lo > 0 && old->v[lo - 1].line == line)
+			lo--;
+		bool changed = false;
+		for (size_t i = lo; i < hi; i++)
+			changed |= old->v[i].drop || old->v[i].with;
+		/* the line of the last word kept loses its trailing comma when
+		 * the words after it went */
+		bool tail = line == last_kept_line && old->v[old->n - 1].drop;
+		if ((changed || tail) &&
+		    !tw_rewrite_line(doc, line, old->v + lo, hi - lo, line == first ? klen : 0, tail))
+			doc_delete(doc, line, 1);
+		hi = lo;
+	}
+}
+
 bool tablewords_set(struct doc *doc, size_t first, size_t nlines, size_t klen, const char *val)
 {
 	struct tw_words old = { 0 };
@@ -144,7 +205,7 @@ bool tablewords_set(struct doc *doc, size_t first, size_t nlines, size_t klen, c
 		nw[nn++] = xstrndup(val + st, wl);
 	}
 	tw_old_words(doc, first, nlines, klen, &old);
-	bool done = false;
+	bool done = false, rewrite = true;   /* A and C: lines to rewrite */
 	size_t same = 0;
 	while (same < old.n && same < nn && strcmp(old.v[same].text, nw[same]) == 0)
 		same++;
@@ -162,7 +223,11 @@ bool tablewords_set(struct doc *doc, size_t first, size_t nlines, size_t klen, c
 	} else if (nn > old.n && same == old.n) {              /* B: added */
 		tw_append(doc, &old.v[old.n - 1], nw + old.n, nn - old.n);
 		done = true;
-		old.n = 0;   /* nothing left to rewrite */
+		rewrite = false;
+	} else if (nn > old.n && tw_suffix(&old, nw, nn)) {     /* D: put before */
+		tw_prepend(doc, &old, nw, nn - old.n);
+		done = true;
+		rewrite = false;
 	} else if (nn < old.n) {                                /* C: removed? */
 		size_t k = 0;
 		for (size_t i = 0; i < old.n; i++) {
@@ -173,31 +238,8 @@ bool tablewords_set(struct doc *doc, size_t first, size_t nlines, size_t klen, c
 		}
 		done = k == nn;
 	}
-	if (done && old.n) {
-		size_t last_kept_line = first;
-		for (size_t i = 0; i < old.n; i++)
-			if (!old.v[i].drop)
-				last_kept_line = old.v[i].line;
-		/* From the last line up, so that a deleted line moves none above. */
-		size_t hi = old.n;
-		while (hi > 0) {
-			size_t line = old.v[hi - 1].line, lo = hi - 1;
-			while (lo > 0 && old.v[lo - 1].line == line)
-				lo--;
-			bool changed = false;
-			for (size_t i = lo; i < hi; i++)
-				changed |= old.v[i].drop || old.v[i].with;
-			/* the line of the last word kept loses its trailing comma
-			 * when the words after it went */
-			bool tail = line == last_kept_line && old.v[old.n - 1].drop;
-			if (changed || tail) {
-				if (!tw_rewrite_line(doc, line, old.v + lo, hi - lo,
-						     line == first ? klen : 0, tail))
-					doc_delete(doc, line, 1);
-			}
-			hi = lo;
-		}
-	}
+	if (done && rewrite)
+		tw_rewrite(doc, &old, first, klen);
 	for (size_t i = 0; i < nn; i++)
 		free(nw[i]);
 	free(nw);

@@ -388,6 +388,31 @@ static void test_set(void)
 			   "# tail\n"
 			   "last = x";
 	struct maincf *m = parse_str(orig, NULL);
+	/* words replaced, removed or added: on the definition's own lines */
+	maincf_set(m, "virtual_mailbox_domains", "a.example, b.example, d.example");
+	ASSERT_RENDER(m, "# head\n"
+			 "virtual_mailbox_domains = a.example\n"
+			 "other = keep   me\n"
+			 "virtual_mailbox_domains = a.example,\n"
+			 "    b.example\n"
+			 "# note inside the value\n"
+			 "\n"
+			 "\td.example\n"
+			 "# tail\n"
+			 "last = x");
+	maincf_set(m, "virtual_mailbox_domains", "z.example, a.example, b.example, d.example");
+	maincf_set(m, "virtual_mailbox_domains", "z.example, a.example, d.example");
+	ASSERT_RENDER(m, "# head\n"
+			 "virtual_mailbox_domains = a.example\n"
+			 "other = keep   me\n"
+			 "virtual_mailbox_domains = z.example, a.example,\n"
+			 "# note inside the value\n"
+			 "\n"
+			 "\td.example\n"
+			 "# tail\n"
+			 "last = x");
+	/* any other value (every word new): on one line */
+	maincf_set(m, "virtual_mailbox_domains", "x.example");
 	maincf_set(m, "virtual_mailbox_domains", "a.example, b.example, d.example");
 	ASSERT_RENDER(m, "# head\n"
 			 "virtual_mailbox_domains = a.example\n"

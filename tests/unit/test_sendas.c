@@ -205,7 +205,9 @@ static void test_enable(void)
 	struct stage *s = stage_new();
 	CU_ASSERT_EQUAL(push(s, "sendas enable"), 0);
 	CU_ASSERT(diff_has(s, "+smtpd_sender_login_maps = hash:"));
+	/* in front of the first item, on its line (the list's lines kept) */
 	CU_ASSERT(diff_has(s, "+smtpd_sender_restrictions = reject_authenticated_sender_login_mismatch, permit_mynetworks,"));
+	CU_ASSERT(!diff_has(s, "-  reject_unknown_sender_domain"));
 	CU_ASSERT(diff_has(s, "+johndoe@andromed.cloud\tjohndoe@andromed.cloud"));
 	CU_ASSERT(notes_have(stage_plan(s), "smtpd_sasl_auth_enable"));
 	CU_ASSERT_EQUAL(push(s, "sendas enable"), -1);
@@ -226,7 +228,7 @@ static void test_enable(void)
 	CU_ASSERT_EQUAL(run1("sendas disable"), 0);
 	CU_ASSERT(!contains(MAINCF, "smtpd_sender_login_maps"));
 	CU_ASSERT(!contains(MAINCF, "login_mismatch"));
-	CU_ASSERT(contains(MAINCF, "smtpd_sender_restrictions = permit_mynetworks, reject_unknown_sender_domain"));
+	CU_ASSERT(contains(MAINCF, "smtpd_sender_restrictions = permit_mynetworks,\n  reject_unknown_sender_domain\n"));
 	s = stage_new();
 	CU_ASSERT_EQUAL(push(s, "sendas disable"), -1);
 	CU_ASSERT(strstr(msg, "not enabled") != NULL);
