@@ -66,6 +66,7 @@ CLI_TESTS = \
 	tests/cli-commit.sh \
 	tests/cli-completion.sh \
 	tests/cli-continuation.sh \
+	tests/cli-oddserver.sh \
 	tests/cli-config.sh \
 	tests/cli-demo.sh \
 	tests/cli-exercise.sh \

@@ -21,6 +21,12 @@ enum dovepath_status {
  * entry's userdb_mail, the userdb's override/default fields), else
  * cfg->dovecot_mail_location. e may be NULL. Caller frees. */
 char *dovepath_location(const struct config *cfg, const struct pwfile_entry *e);
+/* The same, and where it was read: the passwd-file entry's own userdb_mail
+ * field, the userdb's settings in dovecot.conf, or the mail_location
+ * (dovecot_mail_location, doveconf's or the configuration's). */
+enum dovepath_from { DOVEPATH_FROM_ENTRY, DOVEPATH_FROM_USERDB, DOVEPATH_FROM_SETTING };
+char *dovepath_location_from(const struct config *cfg, const struct pwfile_entry *e,
+			     enum dovepath_from *from);
 
 /* Is the userdb one whose answers are modelled here (passwd-file, static,
  * or none known)? An SQL or LDAP userdb answers from elsewhere. */

@@ -34,12 +34,14 @@ bool dovepath_modelled(const struct config *cfg)
 	return !db || !strcmp(db->driver, "passwd-file") || !strcmp(db->driver, "static");
 }
 
-char *dovepath_location(const struct config *cfg, const struct pwfile_entry *e)
+char *dovepath_location_from(const struct config *cfg, const struct pwfile_entry *e,
+			     enum dovepath_from *from)
 {
 	const struct doveconf_db *db = dovepath_userdb(cfg);
+	enum dovepath_from f = DOVEPATH_FROM_USERDB;
 	char *v = db ? doveconf_field(db->override_fields, "", "mail") : NULL;
-	if (!v && e && dovepath_is_pwfile_userdb(db))
-		v = pwfile_extra_get(e, "userdb_mail");
+	if (!v && e && dovepath_is_pwfile_userdb(db) && (v = pwfile_extra_get(e, "userdb_mail")))
+		f = DOVEPATH_FROM_ENTRY;
 	if (!v && db && !strcmp(db->driver, "static"))
 		v = doveconf_field(db->args, "", "mail");
 	if (!v && db)
@@ -48,7 +50,14 @@ char *dovepath_location(const struct config *cfg, const struct pwfile_entry *e)
 		free(v);
 		v = NULL;
 	}
+	if (from)
+		*from = v ? f : DOVEPATH_FROM_SETTING;
 	return v ? v : xstrdup(cfg->dovecot_mail_location ? cfg->dovecot_mail_location : "");
+}
+
+char *dovepath_location(const struct config *cfg, const struct pwfile_entry *e)
+{
+	return dovepath_location_from(cfg, e, NULL);
 }
 
 bool dovepath_needs_home(const char *location)

@@ -328,7 +328,8 @@ static void lint_dovecot_path(const struct config *cfg, const struct mailbox *b,
 {
 	char *dp = NULL;
 	enum dovepath_status st = dovepath_maildir(cfg, b->pw, b->address, &dp);
-	char *loc = dovepath_location(cfg, b->pw);
+	enum dovepath_from from;
+	char *loc = dovepath_location_from(cfg, b->pw, &from);
 	if (st == DOVEPATH_NO_HOME) {
 		lint_add(r, "dovecot-no-home", LINT_ERROR, b->pw ? pwpath : b->file,
 		    b->pw ? b->pw->line : b->line, b->address,
@@ -341,7 +342,13 @@ static void lint_dovecot_path(const struct config *cfg, const struct mailbox *b,
 			lint_add(r, "dovecot-path-mismatch", LINT_ERROR, b->file, b->line, b->address,
 			    _("Postfix delivers %s to %s but Dovecot reads %s: the user never sees that mail"),
 			    b->address, dir, key);
-			lint_fix(r, _("make the vmailbox path and dovecot_mail_location (%s) agree"), loc);
+			if (from == DOVEPATH_FROM_ENTRY)
+				lint_fix(r, _("make the vmailbox path and the userdb_mail field of %s:%u (%s) agree"),
+					 pwpath, b->pw->line, loc);
+			else if (from == DOVEPATH_FROM_USERDB)
+				lint_fix(r, _("make the vmailbox path and the mail field of Dovecot's userdb (%s) agree"), loc);
+			else
+				lint_fix(r, _("make the vmailbox path and dovecot_mail_location (%s) agree"), loc);
 		}
 		free(key);
 	}
