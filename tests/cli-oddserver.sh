@@ -20,5 +20,23 @@ sed -i 's|^dovecot_mail_location:.*|dovecot_mail_location: "maildir:/srv/elsewhe
 v lint >"$tmp/out" 2>&1
 grep -q "johndoe@andromed.cloud.*fix: make the vmailbox path and dovecot_mail_location (maildir:/srv/elsewhere/%d/%n) agree" "$tmp/out" ||
 	no "the setting's case: $(grep johndoe "$tmp/out" | grep mismatch)"
+
+# A pcre: mailbox map beside the hash: one: its entries are not listed,
+# which lint says as a note (not a syntax problem with "fix: correct the
+# line": nothing is wrong in that file).
+pf="$d/etc/postfix"
+printf '/^bob\\+.*@ascent\\.cloud$/ ascent.cloud/bob/\n' >"$pf/vmailbox.pcre"
+sed -i "s|^virtual_mailbox_maps = .*|virtual_mailbox_maps = hash:$pf/vmailbox,\n    pcre:$pf/vmailbox.pcre|" "$pf/main.cf"
+v lint >"$tmp/out" 2>&1
+grep "vmailbox.pcre" "$tmp/out" >"$tmp/m"
+grep -q "^$pf/vmailbox.pcre: info: \[not-modelled\] pattern table: its entries are not listed as mailboxes\$" "$tmp/m" ||
+	no "the pattern table's note: $(cat "$tmp/m")"
+v lint --json 2>/dev/null | python3 -c '
+import json, sys
+p = [x for x in json.load(sys.stdin) if x["file"].endswith("vmailbox.pcre")]
+assert len(p) == 1 and p[0]["rule"] == "not-modelled" and p[0]["fix"] == "", p
+' || no "lint --json: the pattern table's note"
+v trace bob+x@ascent.cloud >"$tmp/out" 2>&1
+grep -q "=> bob+x@ascent.cloud: maildir $d/vhosts/ascent.cloud/bob/" "$tmp/out" || no "trace through the pcre map: $(cat "$tmp/out")"
 [ "$fail" -eq 0 ] && echo "ok: lint's fixes name where the fact is written"
 exit $fail

@@ -727,8 +727,13 @@ void lint_run_with(const struct world *w, const struct config *cfg,
 		if (reported_at(out, nrules, g->file, g->line) ||
 		    (g->line == 0 && unreadable(w, g->file)))
 			continue;   /* the rule above says it better */
-		lint_add(out, "syntax", g->level == DIAG_ERROR ? LINT_ERROR
-					: g->level == DIAG_WARNING ? LINT_WARNING : LINT_INFO,
+		if (g->level == DIAG_NOTE) {
+			/* what vmailadm leaves aside (a pattern table's entries, an
+			 * exclusion): nothing is wrong in the file, nothing to fix */
+			lint_add(out, "not-modelled", LINT_INFO, g->file, g->line, NULL, "%s", g->msg);
+			continue;
+		}
+		lint_add(out, "syntax", g->level == DIAG_ERROR ? LINT_ERROR : LINT_WARNING,
 			 g->file, g->line, NULL, "%s", g->msg);
 		lint_fix(out, _("correct the line"));
 	}
