@@ -21,6 +21,19 @@ v lint >"$tmp/out" 2>&1
 grep -q "johndoe@andromed.cloud.*fix: make the vmailbox path and dovecot_mail_location (maildir:/srv/elsewhere/%d/%n) agree" "$tmp/out" ||
 	no "the setting's case: $(grep johndoe "$tmp/out" | grep mismatch)"
 
+# /etc/aliases delivering to a virtual mailbox: show names the system
+# alias beside the virtual ones (it named only those), text and JSON.
+printf 'ops: johndoe@andromed.cloud,\n\tJaneDoe@andromed.cloud\n' >>"$d/etc/aliases"
+l=$(wc -l <"$d/etc/aliases")
+v show janedoe@andromed.cloud >"$tmp/out" 2>&1
+grep -q "^                         ops (system alias, $d/etc/aliases:$((l - 1)))\$" "$tmp/out" ||
+	no "show: the system alias: $(grep -A3 'aliased from' "$tmp/out")"
+v show admin@andromed.cloud --json 2>/dev/null | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+assert o["system_aliased_from"] == ["root"], o["system_aliased_from"]
+' || no "show --json: system_aliased_from"
+
 # A pcre: mailbox map beside the hash: one: its entries are not listed,
 # which lint says as a note (not a syntax problem with "fix: correct the
 # line": nothing is wrong in that file).

@@ -357,6 +357,11 @@ const struct alias *const *world_aliases_to(const struct world *w, const char *a
  * array (free it; the aliases are the world's). */
 const struct alias **world_aliases_reaching(const struct world *w, const char *address,
 					    size_t *n);
+/* The entries of /etc/aliases (the system aliases local(8) expands) with
+ * a target equal to address (without case), in file order, shadowed ones
+ * left out. Newly allocated array (free it; the entries are the world's). */
+const struct alias_entry **world_sysaliases_to(const struct world *w, const char *address,
+					       size_t *n);
 /* A mailbox's forwarding (issue 15): its own alias entry when that names
  * anything besides itself (an identity entry is no forwarding), else NULL;
  * *keeps_copy (may be NULL): the entry names the mailbox too, so its INBOX

@@ -76,6 +76,8 @@ struct facts {
 	size_t nreach;
 	const struct alias_entry *sysalias;
 	const char *sysalias_file;
+	const struct alias_entry **sysfrom;   /* /etc/aliases entries delivering to it */
+	size_t nsysfrom;
 	bool exists;
 	bool swallowed;
 	bool pw_unknown;   /* the passwd-file could not be read */
@@ -130,6 +132,10 @@ static void show_json(const struct facts *f)
 	for (size_t i = 0; i < f->ndirect; i++)
 		json_array_append_new(arr, json_string(f->direct[i]->address));
 	json_object_set_new(o, "aliased_from", arr);
+	arr = json_array();
+	for (size_t i = 0; i < f->nsysfrom; i++)
+		json_array_append_new(arr, json_string(f->sysfrom[i]->lookup_key));
+	json_object_set_new(o, "system_aliased_from", arr);
 	arr = json_array();
 	for (size_t i = 0; i < f->nreach; i++)
 		json_array_append_new(arr, json_string(f->reach[i]->address));
@@ -222,6 +228,9 @@ static void show_text(const struct facts *f)
 			free(where);
 		}
 	}
+	for (size_t i = 0; i < f->nsysfrom; i++)
+		fieldf(i == 0 && !f->ndirect ? _("aliased from:") : "", _("%s (system alias, %s:%u)"),
+		       f->sysfrom[i]->lookup_key, f->sysalias_file, f->sysfrom[i]->line);
 	if (f->nreach > f->ndirect) {
 		struct strbuf r = STRBUF_INIT;
 		for (size_t i = 0; i < f->nreach; i++) {
@@ -338,6 +347,8 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	f.pw = pwfile_lookup(world_pwfile(w), f.address);
 	f.direct = world_aliases_to(w, f.address, &f.ndirect);
 	f.reach = world_aliases_reaching(w, f.address, &f.nreach);
+	f.sysfrom = world_sysaliases_to(w, f.address, &f.nsysfrom);
+	f.sysalias_file = sysalias_file(w);
 	if (f.cls == DOMAIN_LOCAL) {
 		char *local = xstrndup(f.address, (size_t)(at - f.address));
 		f.sysalias = aliases_lookup(world_system_aliases(w), local);
@@ -351,7 +362,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		f.swallowed = f.mb->swallowed;
 	}
 	f.pw_unknown = !world_passwd_known(w);
-	bool known = f.mb || f.alias || f.pw || f.ndirect || f.sysalias;
+	bool known = f.mb || f.alias || f.pw || f.ndirect || f.nsysfrom || f.sysalias;
 	if (json)
 		show_json(&f);
 	else
@@ -360,6 +371,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, _("%s: %s is not known: no mailbox, alias or passwd-file entry\n"),
 			cli->who, f.address);
 	free(f.reach);
+	free(f.sysfrom);
 	free(f.address);
 	bool complete = world_unreadable_count(w) == 0;
 	world_free(&w);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <pthread.h>
 
@@ -371,6 +372,25 @@ const struct alias **world_aliases_reaching(const struct world *w, const char *a
 	strmap_free(&seen);
 	if (cnt > 1)
 		qsort(out, cnt, sizeof *out, cmp_alias_ptr);
+	*n = cnt;
+	return out;
+}
+
+const struct alias_entry **world_sysaliases_to(const struct world *w, const char *address, size_t *n)
+{
+	const struct alias_entry **out = NULL;
+	size_t cnt = 0, cap = 0;
+	const struct aliases *al = w->sysaliases;
+	for (size_t i = 0; al && i < aliases_count(al); i++) {
+		const struct alias_entry *e = aliases_entry(al, i);
+		bool hit = false;
+		for (size_t k = 0; !e->shadowed && k < e->ntargets; k++)
+			hit |= strcasecmp(e->targets[k], address) == 0;
+		if (hit) {
+			xgrow(&out, &cap, cnt + 1, sizeof *out);
+			out[cnt++] = e;
+		}
+	}
 	*n = cnt;
 	return out;
 }

@@ -179,16 +179,14 @@ static int apply_mailbox_remove(struct stage *s, struct world *w, const struct m
 		}
 		sb_free(&who);
 		/* /etc/aliases too: root's mail (cron's, postmaster's) would bounce. */
-		const struct aliases *al = world_system_aliases(w);
-		for (size_t i = 0; al && i < aliases_count(al); i++) {
-			const struct alias_entry *e = aliases_entry(al, i);
-			for (size_t k = 0; !e->shadowed && k < e->ntargets; k++)
-				if (strcasecmp(e->targets[k], b->address) == 0) {
-					diag_error(d, doc_name(aliases_doc(al)), e->line,
-						   _("%s is a target of the system alias %s: change it first (vmailadm sysalias set %s ...), or its mail will bounce"),
-						   b->address, e->lookup_key, e->lookup_key);
-					return -1;
-				}
+		size_t ns;
+		const struct alias_entry **sys = world_sysaliases_to(w, b->address, &ns);
+		if (ns) {
+			diag_error(d, doc_name(aliases_doc(world_system_aliases(w))), sys[0]->line,
+				   _("%s is a target of the system alias %s: change it first (vmailadm sysalias set %s ...), or its mail will bounce"),
+				   b->address, sys[0]->lookup_key, sys[0]->lookup_key);
+			free(sys);
+			return -1;
 		}
 	}
 	if (table_remove(b->map->table, b->address, d) < 0)

@@ -208,12 +208,18 @@ static void details_sample_unknown(const struct world *w, const char *domain, st
 
 static void details_reaching(struct browse *B, const struct world *w, const char *address)
 {
-	size_t n;
+	size_t n, ns;
 	const struct alias **v = world_aliases_reaching(w, address, &n);
-	if (n == 0)
+	const struct alias_entry **sys = world_sysaliases_to(w, address, &ns);
+	if (n == 0 && ns == 0)
 		details_add(B, _("Reached by"), ROLE_DIM, "%s", _("no alias"));
 	for (size_t i = 0; i < n; i++)
 		details_add(B, i == 0 ? _("Reached by") : NULL, ROLE_NORMAL, "%s", v[i]->address);
+	for (size_t i = 0; i < ns; i++)
+		details_add(B, i == 0 && n == 0 ? _("Reached by") : NULL, ROLE_NORMAL,
+			    _("%s (system alias, %s:%u)"), sys[i]->lookup_key,
+			    doc_name(aliases_doc(world_system_aliases(w))), sys[i]->line);
+	free(sys);
 	free(v);
 }
 

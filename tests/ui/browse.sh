@@ -32,8 +32,15 @@ expect_line "F1 Help  Enter Open  / Search  m New  a Add  d Del  e Edit  D Diff 
 expect "Class         virtual mailbox domain"
 ok "first screen"
 
-# Into the domain, down to johndoe: its details.
-keys Enter j j j
+# Into the domain: admin first, reached by root in /etc/aliases too.
+keys Enter
+expect "Mailbox       admin@andromed.cloud"
+expect "Reached by    postmaster@andromed.cloud"
+expect_re "^ +│ +root \(system alias, $WORK/demo/etc/"
+ok "a mailbox reached by a system alias says so"
+
+# Down to johndoe: its details.
+keys j j j
 expect "Mailbox       johndoe@andromed.cloud"
 expect "Maildir       $WORK/demo/vhosts/andromed.cloud/johndoe/"
 expect "Password      SHA512-CRYPT"
