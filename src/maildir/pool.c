@@ -109,6 +109,12 @@ static int64_t pool_mono_ns(void)
 	return pool_ts_ns(&t);
 }
 
+/* maildir_scan_set_stop's flag is up: no further box. */
+static bool pool_stopped(const struct maildir_scan *s)
+{
+	return s->stop && atomic_load_explicit(s->stop, memory_order_relaxed);
+}
+
 static void *pool_worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -128,10 +134,14 @@ static void *pool_worker_main(void *arg)
 		 * are exactly those below s->next (maildir_scan_boxes_yield). */
 		if (s->yield && atomic_load(s->yield))
 			break;
+		if (pool_stopped(s))
+			break;
 		size_t i = atomic_fetch_add(&s->next, CHUNK);
 		if (i >= total)
 			break;
-		for (size_t k = i; k < i + CHUNK && k < total; k++, boxes++) {
+		/* Stopped: not even the rest of the take (the end waits for
+		 * nothing but the box being read). */
+		for (size_t k = i; k < i + CHUNK && k < total && !pool_stopped(s); k++, boxes++) {
 			size_t id = s->ids ? s->ids[k] : k;
 			if (id < s->n && scan_box(w, &s->boxes[id]))
 				w->changed++;

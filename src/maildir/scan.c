@@ -771,6 +771,11 @@ void maildir_scan_set_skip_tmp(struct maildir_scan *s, bool skip)
 	s->skip_tmp = skip;
 }
 
+void maildir_scan_set_stop(struct maildir_scan *s, const atomic_bool *stop)
+{
+	s->stop = stop;
+}
+
 void maildir_scan_set_hook(struct maildir_scan *s, maildir_hook_fn fn, void *arg)
 {
 	s->hook = fn;

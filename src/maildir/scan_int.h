@@ -114,6 +114,7 @@ struct maildir_scan {
 	struct maildir_scan_stats st;
 	maildir_hook_fn hook;
 	void *hook_arg;
+	const atomic_bool *stop;          /* maildir_scan_set_stop, else NULL */
 	/* One run. */
 	int64_t run_start_ns;
 	const size_t *ids;

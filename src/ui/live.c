@@ -52,8 +52,9 @@ struct live {
 	unsigned char *wanted;
 	atomic_bool yield;
 	/* live_free is waiting for the scan thread: the scan stops (the chunk
-	 * being read gives way, as to a key: yield), no watch is placed, the
-	 * tests' gates open. Set under part_lock with yield. */
+	 * being read gives way, as to a key: yield; any run, the recheck's
+	 * too, reads no further box: maildir_scan_set_stop), no watch is
+	 * placed, the tests' gates open. Set under part_lock with yield. */
 	atomic_bool closing;
 	/* of the scan thread; RECHECKING: the incremental scan once the
 	 * watches are placed (the scanner is written as in SCANNING, but the
@@ -296,6 +297,9 @@ struct live *live_create(struct world *w)
 	 * opens (issue 16: the whole tree's counts within 1.2x `stats`,
 	 * which skips it too). */
 	maildir_scan_set_skip_tmp(l->scan, true);
+	/* The end (q, a signal, a reread) waited for the recheck's statx of
+	 * every directory: 2 s at 100,000 boxes. */
+	maildir_scan_set_stop(l->scan, &l->closing);
 	l->w = w;
 	l->box_of = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->box_of);
 	l->mbx_of = xcalloc(l->nboxes ? l->nboxes : 1, sizeof *l->mbx_of);

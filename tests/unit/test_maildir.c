@@ -518,6 +518,88 @@ static void test_folder_swapped(void)
 	rm_base();
 }
 
+/* maildir_scan_set_stop: the interface's end waited for its recheck, a
+ * statx of every directory (issue 16: 2 s at 100,000 boxes). Once the flag
+ * is up a run reads no further box, not even the rest of a worker's take;
+ * the boxes not reached keep what they had, and a later run reads them. */
+struct stop_ctx {
+	atomic_bool stop;
+	atomic_int read;   /* boxes whose new/ was read */
+	int at;            /* the stop goes up as the at-th is read */
+};
+
+static void stop_at(enum maildir_hook_point where, const char *name, void *arg)
+{
+	(void)name;
+	struct stop_ctx *c = arg;
+	if (where == MAILDIR_HOOK_AFTER_NEW && atomic_fetch_add(&c->read, 1) + 1 == c->at)
+		atomic_store(&c->stop, true);
+}
+
+static void test_stop(void)
+{
+	fresh_base();
+	mkd("d");
+	enum { NB = 12 };
+	char rel[64], f[128];
+	struct maildir_scan *s = maildir_scan_create(1);   /* boxes in order */
+	for (int i = 0; i < NB; i++) {
+		snprintf(rel, sizeof rel, "d/u%02d", i);
+		maildir(rel);
+		snprintf(f, sizeof f, "%s/new/1.M%d.h,S=%d", rel, i, i + 1);
+		put(f, 1);
+		maildir_scan_add(s, base, rel);
+	}
+	struct stop_ctx c = { .at = 3 };
+	atomic_init(&c.stop, true);
+	atomic_init(&c.read, 0);
+	maildir_scan_set_stop(s, &c.stop);
+	maildir_scan_set_hook(s, stop_at, &c);
+	/* Up before the run: nothing read. */
+	CU_ASSERT_EQUAL(maildir_scan_run(s), 0);
+	CU_ASSERT_EQUAL(atomic_load(&c.read), 0);
+	CU_ASSERT_EQUAL(maildir_box_status(s, 0, NULL), MAILDIR_NOT_SCANNED);
+	/* Up as the third box is read: boxes 0-2 read, then no other (one
+	 * worker takes 4 at a time: box 3 was in its take). */
+	atomic_store(&c.stop, false);
+	maildir_scan_run(s);
+	CU_ASSERT_EQUAL(atomic_load(&c.read), 3);
+	for (size_t i = 0; i < NB; i++)
+		CU_ASSERT_EQUAL(maildir_box_status(s, i, NULL), i < 3 ? MAILDIR_OK : MAILDIR_NOT_SCANNED);
+	/* Down again: the next run reads the rest. */
+	atomic_store(&c.stop, false);
+	c.at = 0;
+	maildir_scan_run(s);
+	for (size_t i = 0; i < NB; i++)
+		CU_ASSERT_EQUAL(maildir_box_status(s, i, NULL), MAILDIR_OK);
+	/* An incremental run (the interface's recheck) stops the same way: a
+	 * delivery into every box, the stop up at the third box read; the
+	 * others keep their one message until the next run. */
+	for (int i = 0; i < NB; i++) {
+		snprintf(f, sizeof f, "d/u%02d/new/2.M%d.h,S=1", i, i);
+		put(f, 1);
+	}
+	atomic_store(&c.read, 0);
+	c.at = 3;
+	maildir_scan_run(s);
+	CU_ASSERT_EQUAL(atomic_load(&c.read), 3);
+	for (size_t i = 0; i < NB; i++) {
+		struct maildir_counts k;
+		maildir_box_counts(s, i, &k);
+		CU_ASSERT_EQUAL(k.new_msgs, i < 3 ? 2u : 1u);
+	}
+	atomic_store(&c.stop, false);
+	c.at = 0;
+	maildir_scan_run(s);
+	for (size_t i = 0; i < NB; i++) {
+		struct maildir_counts k;
+		maildir_box_counts(s, i, &k);
+		CU_ASSERT_EQUAL(k.new_msgs, 2u);
+	}
+	maildir_scan_free(&s);
+	rm_base();
+}
+
 /* Every box waits (a sleep, as on a disk read) before its stat: the pool
  * takes that for a cold cache and grows past the number of cores. */
 static void wait_hook(enum maildir_hook_point where, const char *name, void *arg)
@@ -1248,6 +1330,7 @@ int main(void)
 		{ "incremental rescans", test_incremental },
 		{ "a first scan takes no mtime, the next run does", test_first_scan_mtimes },
 		{ "a scan that gives way", test_yield },
+		{ "a scan told to stop", test_stop },
 		{ "a big box's folders shared by workers", test_shared_folders },
 		{ "a scan leaves atimes alone", test_no_atime },
 		{ "one-shot: maildirsize kept, tmp/ skipped", test_oneshot_options },

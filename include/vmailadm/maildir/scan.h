@@ -142,6 +142,13 @@ void maildir_scan_skip_quota(struct maildir_scan *s, size_t id);
 /* Do not read tmp/ (a third of all directories): tmp and tmp_stale stay 0.
  * For callers that show neither, like the command line's table. */
 void maildir_scan_set_skip_tmp(struct maildir_scan *s, bool skip);
+/* Once *stop is true, every run (maildir_scan_run and the others) reads no
+ * further box: each worker finishes the box it is in (with the folders
+ * others help with) and returns. The boxes not reached keep the figures
+ * they had; *done of maildir_scan_boxes_yield may count some of them. For
+ * the interface, whose end must not wait for a statx of every directory
+ * (issue 16: 2 s at 100,000 boxes); NULL: never stopped. */
+void maildir_scan_set_stop(struct maildir_scan *s, const atomic_bool *stop);
 void maildir_scan_set_hook(struct maildir_scan *s, maildir_hook_fn fn, void *arg);
 
 const char *maildir_status_name(enum maildir_status st); /* "ok", "missing" ... */
