@@ -59,7 +59,7 @@ expect "Forwarding of janedoe@andromed.cloud"
 keys C-u
 keys Enter Enter
 expect "1 staged change"
-wait_gone "Forwarding    " 3000 || fail "the forwarding is still shown after clearing it"
+wait_gone "Forwarding    " || fail "the forwarding is still shown after clearing it"
 keys D
 expect "1. stop forwarding the mail of janedoe@andromed.cloud"
 keys c

@@ -1,7 +1,9 @@
 # Shared by the tmux-driven interface tests: a private tmux server (its own
 # socket, no user config) of fixed size, the demo tree in a temporary
 # directory, and polling helpers that compare `capture-pane -p` with
-# expected fragments instead of sleeping a fixed time.
+# expected fragments instead of sleeping a fixed time. A wait's bound
+# (WAIT_MS unless given) only ends a failed test: make check runs on 2
+# cores beside other work (load 15-20), and an ASan build is slower still.
 # Environment (from make check): VMAILADM, top_srcdir.
 
 set -u
@@ -68,14 +70,20 @@ start_ui() {
 }
 
 screen() { T capture-pane -p 2>/dev/null; }
+# ui_resize COLS ROWS: the window resized (the program gets SIGWINCH). A
+# long view (the help) made tall enough to show whole: each of its lines
+# waited for, not looked for page by page with a guess at how long a page
+# takes to paint under load.
+ui_resize() { T resize-window -x "$1" -y "$2"; }
 screen_esc() { T capture-pane -p -e 2>/dev/null; }
 keys() { T send-keys "$@"; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+WAIT_MS=10000
 
 # wait_for FIXED_STRING [TIMEOUT_MS]: until the screen shows it.
 wait_for() {
-	deadline=$(($(now_ms) + ${2:-3000}))
+	deadline=$(($(now_ms) + ${2:-$WAIT_MS}))
 	while :; do
 		screen | grep -qF -- "$1" && return 0
 		[ "$(now_ms)" -ge "$deadline" ] && return 1
@@ -85,7 +93,7 @@ wait_for() {
 
 # wait_re EXTENDED_REGEX [TIMEOUT_MS]
 wait_re() {
-	deadline=$(($(now_ms) + ${2:-3000}))
+	deadline=$(($(now_ms) + ${2:-$WAIT_MS}))
 	while :; do
 		screen | grep -qE -- "$1" && return 0
 		[ "$(now_ms)" -ge "$deadline" ] && return 1
@@ -95,7 +103,7 @@ wait_re() {
 
 # wait_gone FIXED_STRING [TIMEOUT_MS]
 wait_gone() {
-	deadline=$(($(now_ms) + ${2:-3000}))
+	deadline=$(($(now_ms) + ${2:-$WAIT_MS}))
 	while :; do
 		screen | grep -qF -- "$1" || return 0
 		[ "$(now_ms)" -ge "$deadline" ] && return 1
@@ -103,16 +111,16 @@ wait_gone() {
 	done
 }
 
-# The program's exit gets 10 s by default: a sanitizer build checks for
+# The program's exit gets 20 s by default: a sanitizer build checks for
 # leaks at exit, and under load that alone can take seconds.
 expect() {
-	case $1 in __EXIT=*) _wait=${2:-10000} ;; *) _wait=${2:-3000} ;; esac
+	case $1 in __EXIT=*) _wait=${2:-20000} ;; *) _wait=${2:-$WAIT_MS} ;; esac
 	wait_for "$1" "$_wait" || fail "expected '$1' on the screen"
 }
-expect_re() { wait_re "$1" "${2:-3000}" || fail "expected /$1/ on the screen"; }
+expect_re() { wait_re "$1" "${2:-$WAIT_MS}" || fail "expected /$1/ on the screen"; }
 # An exact line (trailing blanks ignored).
 expect_line() {
-	deadline=$(($(now_ms) + 3000))
+	deadline=$(($(now_ms) + WAIT_MS))
 	while :; do
 		screen | sed 's/[[:space:]]*$//' | grep -qxF -- "$1" && return 0
 		[ "$(now_ms)" -ge "$deadline" ] && fail "expected the line '$1'"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Live counts: a message delivered into a visible mailbox's new/ shows in the
-# mailbox row, the domain's new-mail total and the details within a second,
-# without a key press; a removed message too; r rescans. The same again with
+# mailbox row, the domain's new-mail total and the details without a key
+# press; a removed message too; r rescans. No timing: how soon a delivery
+# shows is bench/tui-idle.sh's (target 1 s); under load a wait of 1 s here
+# could miss. The same again with
 # inotify watches run out: the boxes are then checked by mtime, on the
 # watcher's own thread, never on the interface's; or, as root, followed by
 # one fanotify mark.
@@ -30,7 +32,7 @@ live_counts() {
 
 	t0=$(now_ms)
 	deliver 1
-	wait_re "│   johndoe +3 +4 +7 " 1000 || fail "$what: the new message did not show within 1 s"
+	wait_re "│   johndoe +3 +4 +7 " || fail "$what: the new message did not show"
 	t1=$(now_ms)
 	expect_re "^ andromed.cloud +5 +5 +9 │"
 	expect "Messages      7 (3 new, 4 unread)"
@@ -39,18 +41,18 @@ live_counts() {
 	t0=$(now_ms)
 	deliver 2
 	deliver 3
-	wait_re "│   johndoe +5 +6 +9 " 1000 || fail "$what: two more messages did not show within 1 s"
+	wait_re "│   johndoe +5 +6 +9 " || fail "$what: two more messages did not show"
 	ok "$what: two more deliveries shown in $(($(now_ms) - t0)) ms"
 
 	# Expunge one from new/.
 	rm -f "$NEW"/*.M"$$"P1.test,S=120
-	wait_re "│   johndoe +4 +5 +8 " 1000 || fail "$what: the removed message still counts after 1 s"
+	wait_re "│   johndoe +4 +5 +8 " || fail "$what: the removed message still counts"
 	ok "$what: removal shown"
 
 	# A mailbox that is not visible changes too: its domain's total follows.
 	name="$(date +%s).M$$P9.test"
 	printf 'Subject: x\n\nx\n' >"$WORK/demo/vhosts/ascent.cloud/contact/new/$name"
-	expect_re "^ ascent.cloud +2 +1 +2 │" 1000
+	expect_re "^ ascent.cloud +2 +1 +2 │"
 	ok "$what: another domain's total"
 
 	# r rescans everything (nothing changed: the same figures).

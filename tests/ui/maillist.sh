@@ -19,7 +19,7 @@ ok "flags: new, unread, replied, flagged"
 name="$(date +%s).M1P$$.maillist,S=90"
 printf 'From: Live Sender <live@example.org>\nSubject: arrives while open\n\nhi\n' >"$BOX/tmp/$name"
 mv "$BOX/tmp/$name" "$BOX/new/$name"
-expect "johndoe@andromed.cloud: INBOX, 6 messages (3 new, 4 unread)" 3000
+expect "johndoe@andromed.cloud: INBOX, 6 messages (3 new, 4 unread)"
 expect "arrives while open"
 ok "new mail shows in the open list by itself"
 

@@ -78,7 +78,7 @@ expect "Predicted (trace) ≠ last message (log, 1A2B3C4D5E): they DIFFER"
 expect_re "≠ +janedoe@andromed.cloud: maildir"
 ok "L: the prediction from the database beside the log"
 keys x
-wait_gone "Mail log of" 3000 || fail "the log note did not close"
+wait_gone "Mail log of" || fail "the log note did not close"
 
 # A staged change: t says it is not in the database yet.
 keys a a
