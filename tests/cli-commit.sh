@@ -81,6 +81,26 @@ cp "$tmp/saved.yaml" "$d/vmailadm.yaml"
 v mailbox add checked@andromed.cloud >"$tmp/out" 2>&1 || no "mailbox add: $(cat "$tmp/out")"
 grep -q "vmailbox.db answers the 1 key that changed" "$tmp/out" || no "the map was not checked: $(cat "$tmp/out")"
 
+# hold_lock: the commit lock held by another process until release_lock;
+# it returns once the lock is held. By order, not time: a sleep of 0.3 s
+# guessed when flock had it, and a hold of 2 s could end before a command
+# started under load.
+hold_lock() {
+	rm -f "$tmp/held" "$tmp/release"
+	flock "$d/state/lock" sh -c 'touch "$1"; while [ ! -e "$2" ]; do sleep 0.05; done' \
+		sh "$tmp/held" "$tmp/release" &
+	holder=$!
+	_i=0
+	while [ ! -e "$tmp/held" ] && [ $_i -lt 600 ]; do sleep 0.05; _i=$((_i + 1)); done
+	[ -e "$tmp/held" ] || no "the test's lock holder did not get the lock"
+}
+release_lock() { touch "$tmp/release"; wait $holder; }
+# has_lock_open PID: the process has the lock file open (it is waiting
+# for it, or has it).
+has_lock_open() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -q "$d/state/lock\$"
+}
+
 # ---- defect 6: a read command recovers an interrupted commit first -------
 # A commit killed during a slow reload: its files are all written. The next
 # list must show them rolled back and say so; while the lock is held it
@@ -99,14 +119,12 @@ wait $committer 2>/dev/null
 cp "$tmp/saved.yaml" "$d/vmailadm.yaml"
 [ -e "$d/state/journal" ] || no "defect 6: the killed commit left no journal: $(cat "$tmp/killed.out")"
 grep -q "^killed@andromed.cloud:" "$d/etc/dovecot/users" || no "defect 6: the killed commit had not written the passwd-file"
-flock "$d/state/lock" sleep 2 &
-holder=$!
-sleep 0.3
+hold_lock
 v list mailboxes >"$tmp/out" 2>"$tmp/err" || no "list while the lock is held: $(cat "$tmp/err")"
 grep -q "a commit is running or was interrupted" "$tmp/err" || no "list, lock held: no word of the interrupted commit: $(cat "$tmp/err")"
 [ "$(grep -c . "$tmp/err")" = 1 ] || no "list, lock held: not one line: $(cat "$tmp/err")"
 [ -e "$d/state/journal" ] || no "list recovered though the lock was held"
-wait $holder
+release_lock
 v list mailboxes >"$tmp/out" 2>"$tmp/err" || no "list after a killed commit: $(cat "$tmp/err")"
 grep -q "rolled back the interrupted commit" "$tmp/err" || no "list did not say it recovered: $(cat "$tmp/err")"
 grep -q "killed@" "$tmp/out" && no "list shows the mailbox of the killed commit: $(cat "$tmp/out")"
@@ -118,24 +136,34 @@ v list mailboxes >"$tmp/out" 2>"$tmp/err"
 [ -s "$tmp/err" ] && no "a second list still says something: $(cat "$tmp/err")"
 
 # ---- defect 11: a second committer waits for the lock (lock_wait) --------
-flock "$d/state/lock" sleep 3 &
-holder=$!
-sleep 0.5
+hold_lock
 v mailbox add waiter@andromed.cloud --lock-wait 0 >"$tmp/out" 2>&1 && no "--lock-wait 0 did not give up at once"
 grep -q "another vmailadm is committing" "$tmp/out" || no "--lock-wait 0: $(cat "$tmp/out")"
-start=$(date +%s)
-v mailbox add waiter@andromed.cloud >"$tmp/out" 2>&1 || no "the default did not wait for the lock: $(cat "$tmp/out")"
-[ $(($(date +%s) - start)) -ge 1 ] || no "the lock was not waited for"
+# The default waits: once it has the lock file open it does not end (for
+# a second: a committer that took no lock ends in some 0.1 s) nor write
+# while the lock is held; released, it commits.
+"$VMAILADM" --config "$d/vmailadm.yaml" mailbox add waiter@andromed.cloud >"$tmp/out" 2>&1 &
+waiter=$!
+i=0
+while ! has_lock_open $waiter && kill -0 $waiter 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+i=0
+while kill -0 $waiter 2>/dev/null && [ $i -lt 20 ]; do sleep 0.05; i=$((i + 1)); done
+kill -0 $waiter 2>/dev/null || no "the lock was not waited for: $(cat "$tmp/out")"
+grep -q "^waiter@andromed.cloud " "$pf/vmailbox" && no "waiter@ written while the lock was held"
+release_lock
+wait $waiter || no "the default did not wait for the lock: $(cat "$tmp/out")"
+grep -q "^waiter@andromed.cloud " "$pf/vmailbox" || no "waiter@ not committed once the lock was released"
 grep -q "waiting up to" "$tmp/out" && no "told a non-terminal that it waits"
-wait $holder
-# On a terminal it says whom it waits for.
-flock "$d/state/lock" sleep 2 &
-holder=$!
-sleep 0.5
-script -qec "$VMAILADM --config $d/vmailadm.yaml mailbox add waiter2@andromed.cloud --generate-password" /dev/null >"$tmp/out" 2>&1 \
-	|| no "on a terminal: $(cat "$tmp/out")"
+# On a terminal it says whom it waits for (and waits: the lock is released
+# once it said so).
+hold_lock
+script -qec "$VMAILADM --config $d/vmailadm.yaml mailbox add waiter2@andromed.cloud --generate-password" /dev/null >"$tmp/out" 2>&1 &
+waiter=$!
+i=0
+while ! grep -q "waiting up to" "$tmp/out" && kill -0 $waiter 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+release_lock
+wait $waiter || no "on a terminal: $(cat "$tmp/out")"
 grep -q "waiting up to 30 s for another commit to finish" "$tmp/out" || no "on a terminal: no waiting message: $(cat "$tmp/out")"
-wait $holder
 v mailbox add late@andromed.cloud --lock-wait x >"$tmp/out" 2>&1 && no "--lock-wait x accepted"
 # 20 commits at once: every one lands.
 i=0
