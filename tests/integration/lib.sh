@@ -396,11 +396,44 @@ except (OSError, smtplib.SMTPException) as e:
 PY
 }
 
-# Wait (default 15 s) until the queue is empty: every message was delivered,
-# bounced or handed to the report pipe.
+# lock_hold LOCKFILE: the lock held by another process (flock, as a
+# commit holds it) until lock_release; returns once it is held. By order,
+# not time: a sleep of 0.3-0.5 s guessed when flock had it, under load.
+lock_hold() {
+	_lk_dir=$(mktemp -d)
+	flock "$1" sh -c 'touch "$1/held"; while [ ! -e "$1/release" ]; do sleep 0.05; done' sh "$_lk_dir" &
+	_lk_pid=$!
+	_i=0
+	while [ ! -e "$_lk_dir/held" ] && [ $_i -lt 600 ]; do sleep 0.05; _i=$((_i + 1)); done
+	[ -e "$_lk_dir/held" ] || { echo "lock_hold: $1 not held after 30 s" >&2; return 1; }
+}
+lock_release() { touch "$_lk_dir/release"; wait "$_lk_pid"; rm -rf "$_lk_dir"; }
+# lock_wanted LOCKFILE PID: until PID (or a child: a shell function run in
+# the background) sleeps with LOCKFILE open, i.e. a commit is past its
+# preview and waits for the lock lock_hold holds (state_lock_take: a try
+# every 0.1 s; the try at the start of a command does not sleep); false if
+# it ended first or after 30 s. (Its preview on stdout may sit in a buffer
+# until it exits: no use waiting for it.)
+lock_wanted() {
+	_i=0
+	while [ $_i -lt 600 ]; do
+		for _p in "$2" $(pgrep -P "$2"); do
+			ls -l "/proc/$_p/fd" 2>/dev/null | grep -q -- "-> $1\$" &&
+				grep -q nanosleep "/proc/$_p/wchan" 2>/dev/null && return 0
+		done
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# Wait (default 30 s: only a failed test waits that long; under load a
+# delivery can take seconds) until the queue is empty: every message was
+# delivered, bounced or handed to the report pipe.
 wait_queue_empty() {
 	_n=0
-	_max=$(( ${1:-15} * 10 ))
+	_max=$(( ${1:-30} * 10 ))
 	while :; do
 		_q=$(postqueue -c "$SB_PF" -p 2>&1)
 		case $_q in *"Mail queue is empty"*) return 0 ;; esac
@@ -430,8 +463,8 @@ bv_probe() {
 	_n=0
 	while [ ! -f "$SB/reports/$_sender" ]; do
 		_n=$((_n + 1))
-		if [ "$_n" -gt 100 ]; then
-			echo "bv_probe: no report for $1 after 10 s" >&2
+		if [ "$_n" -gt 300 ]; then
+			echo "bv_probe: no report for $1 after 30 s" >&2
 			return 2
 		fi
 		sleep 0.1
@@ -447,10 +480,10 @@ bv_probe() {
 auth_test() {
 	# A Dovecot reload (vmailadm's commit sends one) re-creates the auth
 	# listener: for a moment its socket is missing. A failed connect is no
-	# answer, so it is asked again, up to 5 s (seen under load in a landing).
+	# answer, so it is asked again, up to 15 s (seen under load in a landing).
 	_try=0
 	_out=$(doveadm -c "$SB_DC" auth test "$1" "$2" 2>&1)
-	while [ $_try -lt 50 ]; do
+	while [ $_try -lt 150 ]; do
 		case $_out in *"auth-client"*"connect("*") failed"*) ;; *) break ;; esac
 		sleep 0.1; _try=$((_try + 1))
 		_out=$(doveadm -c "$SB_DC" auth test "$1" "$2" 2>&1)

@@ -102,7 +102,13 @@ probes | comm -13 "$tmp/probes.before" - | grep -q . && no "private copies left:
 cp "$tmp/pg_hba.trust" "$PG_DATA/pg_hba.conf"
 : >"$PG_DATA/pg_ident.conf"
 pg_sql postgres "SELECT pg_reload_conf()" >/dev/null
-sleep 0.5
+# The reload is in force when both are let in again (a sleep of 0.5 s
+# guessed it).
+for _i in $(seq 300); do
+	runuser -u postfix -- psql -X -h "$PG_SOCK" -U mailreader -d postfix -c 'SELECT 1' >/dev/null 2>&1 &&
+		psql -X -h "$PG_SOCK" -U mailreader -d postfix -c 'SELECT 1' >/dev/null 2>&1 && break
+	sleep 0.1
+done
 
 out=$(v db postfix-config --apply --dry-run 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q "^--- $MC\$" &&
@@ -138,18 +144,13 @@ touch -d "@$(($(date +%s) - 5))" "$MC"
 
 # main.cf changed by hand between the preview and the commit (the commit
 # waiting for the lock meanwhile): refused, the hand edit kept.
-rm -f "$tmp/release"
-flock "$SB_DIR/state/lock" sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done' sh "$tmp/release" &
-holder=$!
-sleep 0.3
+lock_hold "$SB_DIR/state/lock" || no "the lock was not held"
 v db postfix-config --apply >"$tmp/out" 2>&1 &
 cli=$!
-i=0
-while ! grep -q '^+++ ' "$tmp/out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+lock_wanted "$SB_DIR/state/lock" $cli || no "the commit did not wait for the lock: $(cat "$tmp/out")"
 echo '# edited by hand meanwhile' >>"$MC"
 cp "$MC" "$tmp/main.cf.hand"
-touch "$tmp/release"
-wait $holder
+lock_release
 wait $cli; rc=$?
 [ $rc -ne 0 ] && grep -q 'changed since the preview' "$tmp/out" && cmp -s "$MC" "$tmp/main.cf.hand" &&
 	[ ! -e "$MAPS" ] && ok "main.cf changed after the preview: refused, the hand edit kept" ||

@@ -113,20 +113,15 @@ out=$(v sendas enable 2>&1) && [ "$(pcf smtpd_sender_login_maps)" = "hash:$SL" ]
 # main.cf changed by hand between the preview and the commit (the commit
 # waiting for the lock meanwhile): refused, the hand edit kept.
 : >"$T/out"
-rm -f "$T/release"
-flock "$T/demo/state/lock" sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done' sh "$T/release" &
-holder=$!
-sleep 0.5
+lock_hold "$T/demo/state/lock" || fail "the lock was not held"
 v sendas disable --lock-wait 30 >"$T/out" 2>&1 &
 cli=$!
-i=0
-while ! grep -q '^+++ ' "$T/out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+lock_wanted "$T/demo/state/lock" $cli || fail "the commit did not wait for the lock: $(cat "$T/out")"
 r0=$(reloads)
 cp "$MC" "$T/main.cf.committed"
 echo '# edited by hand meanwhile' >>"$MC"
 cp "$MC" "$T/main.cf.hand"
-touch "$T/release"
-wait $holder
+lock_release
 wait $cli; rc=$?
 [ $rc -ne 0 ] && grep -q 'changed since the preview' "$T/out" && cmp -s "$MC" "$T/main.cf.hand" &&
 	[ "$(reloads)" = "$r0" ] && ok "main.cf changed between the preview and the commit: refused, the hand edit kept" ||

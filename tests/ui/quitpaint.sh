@@ -41,7 +41,7 @@ pid_of_ui() {
 wchan() { cat "/proc/$1/wchan" 2>/dev/null; }
 # Until process $1's wchan matches the extended regex $2 (5 s).
 wait_wchan() {
-	deadline=$(($(now_ms) + 5000))
+	deadline=$(($(now_ms) + WAIT_MS))
 	until wchan "$1" | grep -qE -- "$2"; do
 		[ "$(now_ms)" -ge "$deadline" ] && return 1
 		sleep 0.01
