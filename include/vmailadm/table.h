@@ -7,6 +7,7 @@
 #define VMAILADM_TABLE_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmailadm/diag.h"
 #include "vmailadm/doc.h"
@@ -25,8 +26,8 @@ enum table_syntax {
  *   ends the line with a warning, as in Postfix.
  * - TABLE_REGEXP: one entry per rule; key is the rule as written
  *   ("!/^(.*)@old\.example$/i"), lookup_key the pattern between the
- *   delimiters, flags the letters after it ("" when none). A rule inside
- *   "if /pattern/" ... "endif" blocks has cond, the innermost block (an
+ *   delimiters, rule->flags the letters after it ("" when none). A rule
+ *   inside "if /pattern/" ... "endif" blocks has rule->cond, the innermost block (an
  *   "if" or "endif" line is no entry): it applies only when every block
  *   around it matches (regexp_table(5), pcre_table(5)).
  * A value continued over lines keeps, as Postfix does, the leading
@@ -44,29 +45,34 @@ struct table_cond {
 	const struct table_cond *parent;   /* the enclosing block, or NULL */
 };
 
+/* What a regexp/pcre rule has besides its pattern (lookup_key). */
+struct table_rule {
+	char *flags;      /* the flags after the closing delimiter ("" when none) */
+	char *second;     /* regexp_table(5) "/pattern1/!/pattern2/": pattern2,
+	                   * else NULL (pcre tables refuse the form) */
+	char *second_flags;
+	const struct table_cond *cond;  /* the innermost "if" block around
+	                   * the rule, or NULL */
+	bool negated;     /* "!/pattern/": the rule applies when the pattern
+	                   * does NOT match */
+	bool second_negated; /* true for the usual single '!': the rule applies
+	                   * when pattern2 does NOT match */
+};
+
 struct table_entry {
-	/* The pointers and sizes first, the flags together at the end: 80
-	 * bytes, not 96 with each bool padded to 8 (a map of 100,000 entries
-	 * held 9.4 MB of them, the staged world's copy as much again: issue
-	 * 16). */
+	/* 48 bytes, not 80: a map of 100,000 entries holds 100,000 of them
+	 * (and the staged world's copy as many): the pattern rules' own
+	 * fields are apart (rule), the line numbers 32 bits (a document's
+	 * lines are fewer than 4 G: doc.c). Issue 16. */
 	char *key;        /* as written (a quoted key stays quoted) */
 	char *lookup_key; /* the key as Postfix looks it up: case-folded for
 	                   * indexed tables; the pattern for regexp tables */
 	char *value;      /* continuation lines joined, trimmed (postmap(1));
 	                   * "" for TABLE_LIST */
-	char *flags;      /* regexp/pcre flags after the closing delimiter, else NULL */
-	char *second;     /* regexp_table(5) "/pattern1/!/pattern2/": pattern2,
-	                   * else NULL (pcre tables refuse the form) */
-	char *second_flags;
-	const struct table_cond *cond;  /* regexp/pcre: the innermost "if"
-	                   * block around the rule, or NULL */
-	size_t first;     /* first physical line (0-based) in the document */
-	size_t nlines;    /* physical lines it spans, including interior comments */
+	const struct table_rule *rule;  /* TABLE_REGEXP, else NULL */
+	uint32_t first;   /* first physical line (0-based) in the document */
+	uint32_t nlines;  /* physical lines it spans, including interior comments */
 	unsigned line;    /* 1-based line number, for messages */
-	bool negated;     /* regexp/pcre "!/pattern/": the rule applies when the
-	                   * pattern does NOT match */
-	bool second_negated; /* true for the usual single '!': the rule applies
-	                   * when pattern2 does NOT match */
 	bool shadowed;    /* an earlier entry has the same lookup key: Postfix
 	                   * ignores this one ("duplicate entry") */
 };

@@ -145,7 +145,7 @@ static bool has_substitution(const char *v)
 static bool upper_only_rule(const struct table_entry *e)
 {
 	unsigned toggles = 0;
-	for (const char *f = e->flags ? e->flags : ""; *f; f++)
+	for (const char *f = e->rule ? e->rule->flags : ""; *f; f++)
 		toggles += *f == 'i';
 	if (toggles % 2 == 0)
 		return false;

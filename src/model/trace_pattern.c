@@ -256,24 +256,25 @@ void trace_pattern_compile(struct tracer *t, struct tmap *m)
 				  _("bad replacement syntax: skipping this rule"));
 			continue;
 		}
-		if (r->max_sub > 0 && e->negated) {
+		if (r->max_sub > 0 && e->rule->negated) {
 			diag_warn(&t->warn, m->file, e->line,
 				  _("$number found in negative match replacement text: skipping this rule"));
 			continue;
 		}
-		if (e->second && pcre) {
+		if (e->rule->second && pcre) {
 			/* dict_pcre knows no second pattern: '!' is an option to it */
 			diag_warn(&t->warn, m->file, e->line,
 				  _("unknown regexp option \"%c\": skipping this rule"), '!');
 			continue;
 		}
 		r->m = xcalloc(1, sizeof *r->m);
-		if (!matcher_compile(t, m->file, e->line, e->lookup_key, e->flags ? e->flags : "", pcre,
+		if (!matcher_compile(t, m->file, e->line, e->lookup_key, e->rule->flags, pcre,
 				     r->m))
 			continue;
-		if (e->second) {
+		if (e->rule->second) {
 			r->m2 = xcalloc(1, sizeof *r->m2);
-			if (!matcher_compile(t, m->file, e->line, e->second, e->second_flags, false, r->m2)) {
+			if (!matcher_compile(t, m->file, e->line, e->rule->second, e->rule->second_flags,
+					     false, r->m2)) {
 				matcher_free(r->m);   /* Postfix drops the whole rule */
 				continue;
 			}
@@ -328,9 +329,9 @@ bool trace_pattern_lookup(const struct tmap *m, const char *key, bool no_regsub,
 		if (!conds_hold(r->cond, key))
 			continue;
 		struct capture cap[10], cap2[10];
-		if (matcher_exec(r->m, key, cap) == r->e->negated)
+		if (matcher_exec(r->m, key, cap) == r->e->rule->negated)
 			continue;
-		if (r->m2 && matcher_exec(r->m2, key, cap2) == r->e->second_negated)
+		if (r->m2 && matcher_exec(r->m2, key, cap2) == r->e->rule->second_negated)
 			continue;
 		h->map = m;
 		h->line = r->e->line;

@@ -65,8 +65,8 @@ static struct table_entry *new_entry(struct table *t, size_t first, size_t nline
 	xgrow(&t->v, &t->cap, t->ed.n + 1, sizeof *t->v);
 	struct table_entry *e = &t->v[t->ed.n++];
 	memset(e, 0, sizeof *e);
-	e->first = first;
-	e->nlines = nlines;
+	e->first = (uint32_t)first;   /* fewer than 4 G lines: as e->line */
+	e->nlines = (uint32_t)nlines;
 	e->line = (unsigned)(first + 1);
 	return e;
 }
@@ -88,8 +88,8 @@ static void shadow(void *obj, size_t i, size_t fi, struct diags *d)
 	case TABLE_REGEXP:
 		/* Only an identical rule can never match: the same pattern with
 		 * other flags, negation or "if" block is a different rule. */
-		if (e->negated == f->negated && strcmp(e->flags, f->flags) == 0 &&
-		    e->cond == f->cond && !e->second && !f->second) {
+		if (e->rule->negated == f->rule->negated && strcmp(e->rule->flags, f->rule->flags) == 0 &&
+		    e->rule->cond == f->rule->cond && !e->rule->second && !f->rule->second) {
 			e->shadowed = true;
 			diag_warn(d, name, e->line,
 				  _("the same pattern is on line %u; this rule never matches"),
@@ -253,14 +253,17 @@ static void parse_regexp(struct table *t, const char *s, size_t first, size_t nl
 	struct table_entry *e = new_entry(t, first, nlines);
 	e->key = pool_strndup(t, s, (size_t)(rest - s));
 	e->lookup_key = pool_strndup(t, rp.pat, rp.plen);
-	e->flags = pool_strndup(t, rp.flags, rp.flen);
-	e->negated = rp.negated;
+	struct table_rule *r = arena_alloc(&t->ed.arena, sizeof *r, _Alignof(struct table_rule));
+	memset(r, 0, sizeof *r);
+	r->flags = pool_strndup(t, rp.flags, rp.flen);
+	r->negated = rp.negated;
 	if (rp2.pat) {
-		e->second = pool_strndup(t, rp2.pat, rp2.plen);
-		e->second_flags = pool_strndup(t, rp2.flags, rp2.flen);
-		e->second_negated = rp2.negated;
+		r->second = pool_strndup(t, rp2.pat, rp2.plen);
+		r->second_flags = pool_strndup(t, rp2.flags, rp2.flen);
+		r->second_negated = rp2.negated;
 	}
-	e->cond = *cur;
+	r->cond = *cur;
+	e->rule = r;
 	size_t vlen;
 	const char *val = tableline_trim(rest, strlen(rest), &vlen);
 	e->value = pool_strndup(t, val, vlen);

@@ -17,7 +17,7 @@ static void dump_mailbox(struct strbuf *o, const struct mailbox *b)
 		S(b->quota_rule), b->quota_bytes, b->alias ? b->alias->address : "-", b->swallowed);
 	if (b->entry)
 		sb_addf(o, "  entry %s %s %zu+%zu %u\n", b->entry->lookup_key, b->entry->value,
-			b->entry->first, b->entry->nlines, b->entry->line);
+			(size_t)b->entry->first, (size_t)b->entry->nlines, b->entry->line);
 	if (b->pw) {
 		const enum pwfile_field f[] = { PWFILE_PASSWORD, PWFILE_UID, PWFILE_HOME, PWFILE_EXTRA };
 		sb_adds(o, "  pw ");
@@ -38,7 +38,7 @@ static void dump_alias(struct strbuf *o, const struct world *w, const struct ali
 		a->map ? S(a->map->ref.spec) : "-");
 	if (a->entry)
 		sb_addf(o, "  entry %s %s %zu+%zu %u\n", a->entry->lookup_key, a->entry->value,
-			a->entry->first, a->entry->nlines, a->entry->line);
+			(size_t)a->entry->first, (size_t)a->entry->nlines, a->entry->line);
 	for (size_t t = 0; t < a->ntargets; t++) {
 		const struct alias_target *x = &a->targets[t];
 		size_t n;
@@ -164,7 +164,8 @@ static void dump_whole(const struct world *w, struct strbuf *o)
 		doc_render(table_doc(t), o);
 		for (size_t k = 0; k < table_count(t); k++) {
 			const struct table_entry *e = table_entry(t, k);
-			sb_addf(o, "%s %s %zu+%zu %d\n", e->lookup_key, e->value, e->first, e->nlines,
+			sb_addf(o, "%s %s %zu+%zu %d\n", e->lookup_key, e->value, (size_t)e->first,
+				(size_t)e->nlines,
 				e->shadowed);
 			CU_ASSERT_PTR_EQUAL(table_lookup(t, e->lookup_key) == e || e->shadowed, true);
 		}

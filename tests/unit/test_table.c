@@ -35,17 +35,17 @@ static void listing(const struct table *t, const struct diags *d, struct strbuf 
 {
 	for (size_t i = 0; i < table_count(t); i++) {
 		const struct table_entry *e = table_entry(t, i);
-		sb_addf(out, "%u %zu+%zu", e->line, e->first, e->nlines);
+		sb_addf(out, "%u %zu+%zu", e->line, (size_t)e->first, (size_t)e->nlines);
 		golden_field(out, "key", e->key);
 		golden_field(out, "lookup", e->lookup_key);
 		golden_field(out, "value", e->value);
-		if (e->flags)
-			golden_field(out, "flags", e->flags);
-		if (e->negated)
+		if (e->rule)
+			golden_field(out, "flags", e->rule->flags);
+		if (e->rule && e->rule->negated)
 			sb_adds(out, " negated");
 		if (e->shadowed)
 			sb_adds(out, " shadowed");
-		for (const struct table_cond *c = e->cond; c; c = c->parent)
+		for (const struct table_cond *c = e->rule ? e->rule->cond : NULL; c; c = c->parent)
 			sb_addf(out, " if%s@%u", c->negated ? "!" : "", c->line);
 		sb_addc(out, '\n');
 	}
@@ -460,16 +460,16 @@ static void test_regexp_two_patterns(void)
 	const struct table_entry *e = table_entry(t, 0);
 	CU_ASSERT_STRING_EQUAL(e->key, "/^a/i!/^ab/x");
 	CU_ASSERT_STRING_EQUAL(e->lookup_key, "^a");
-	CU_ASSERT_STRING_EQUAL(e->flags, "i");
-	CU_ASSERT_STRING_EQUAL(e->second, "^ab");
-	CU_ASSERT_STRING_EQUAL(e->second_flags, "x");
-	CU_ASSERT_TRUE(e->second_negated);
+	CU_ASSERT_STRING_EQUAL(e->rule->flags, "i");
+	CU_ASSERT_STRING_EQUAL(e->rule->second, "^ab");
+	CU_ASSERT_STRING_EQUAL(e->rule->second_flags, "x");
+	CU_ASSERT_TRUE(e->rule->second_negated);
 	CU_ASSERT_STRING_EQUAL(e->value, "one");
 	e = table_entry(t, 1);
-	CU_ASSERT_STRING_EQUAL(e->second, "^bc");
-	CU_ASSERT_FALSE(e->second_negated);   /* "!!": both must match */
+	CU_ASSERT_STRING_EQUAL(e->rule->second, "^bc");
+	CU_ASSERT_FALSE(e->rule->second_negated);   /* "!!": both must match */
 	e = table_entry(t, 2);
-	CU_ASSERT_PTR_NULL(e->second);         /* a blank ends the rule's patterns */
+	CU_ASSERT_PTR_NULL(e->rule->second);         /* a blank ends the rule's patterns */
 	CU_ASSERT_STRING_EQUAL(e->value, "!/^cd/   three");
 	/* "if" takes one pattern: the rest is extra text, warned about; "/^d/!"
 	 * has no second pattern: Postfix skips it ("no regexp") */
@@ -502,23 +502,23 @@ static void test_regexp(void)
 	const struct table_entry *e = table_entry(t, 0);
 	CU_ASSERT_STRING_EQUAL(e->key, "/^a@x\\.org$/i");
 	CU_ASSERT_STRING_EQUAL(e->lookup_key, "^a@x\\.org$");
-	CU_ASSERT_STRING_EQUAL(e->flags, "i");
-	CU_ASSERT_FALSE(e->negated);
-	CU_ASSERT_PTR_NULL(e->cond);
-	CU_ASSERT_TRUE(table_entry(t, 1)->negated);
-	CU_ASSERT_STRING_EQUAL(table_entry(t, 1)->flags, "");
+	CU_ASSERT_STRING_EQUAL(e->rule->flags, "i");
+	CU_ASSERT_FALSE(e->rule->negated);
+	CU_ASSERT_PTR_NULL(e->rule->cond);
+	CU_ASSERT_TRUE(table_entry(t, 1)->rule->negated);
+	CU_ASSERT_STRING_EQUAL(table_entry(t, 1)->rule->flags, "");
 	CU_ASSERT_STRING_EQUAL(table_entry(t, 2)->lookup_key, "^/h/(.*)@x$");
 	/* the rules inside "if" blocks, with their blocks */
 	const struct table_entry *b = table_entry(t, 3), *c = table_entry(t, 4);
 	CU_ASSERT_STRING_EQUAL(b->lookup_key, "^b@");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b->cond);
-	CU_ASSERT_STRING_EQUAL(b->cond->pattern, "@y$");
-	CU_ASSERT_EQUAL(b->cond->line, 4);
-	CU_ASSERT_PTR_NULL(b->cond->parent);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(c->cond);
-	CU_ASSERT_STRING_EQUAL(c->cond->pattern, "z");
-	CU_ASSERT_PTR_EQUAL(c->cond->parent, b->cond);
-	CU_ASSERT_PTR_NULL(table_entry(t, 5)->cond);   /* after both endifs */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->rule->cond);
+	CU_ASSERT_STRING_EQUAL(b->rule->cond->pattern, "@y$");
+	CU_ASSERT_EQUAL(b->rule->cond->line, 4);
+	CU_ASSERT_PTR_NULL(b->rule->cond->parent);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c->rule->cond);
+	CU_ASSERT_STRING_EQUAL(c->rule->cond->pattern, "z");
+	CU_ASSERT_PTR_EQUAL(c->rule->cond->parent, b->rule->cond);
+	CU_ASSERT_PTR_NULL(table_entry(t, 5)->rule->cond);   /* after both endifs */
 	CU_ASSERT_TRUE(table_entry(t, 5)->shadowed);
 	CU_ASSERT_EQUAL(table_entry(t, 5)->line, 10);
 	CU_ASSERT_PTR_EQUAL(table_lookup(t, "^a@x\\.org$"), table_entry(t, 0));
@@ -554,12 +554,12 @@ static void test_regexp(void)
 	t = parse_str("if/a/\n/x/ 1\nIF !/b/\n/x/ 2\nendif\nif\n/y/ 3\nendif\n/z/ 4\nendif\n/w/ 5\n",
 		      TABLE_REGEXP, &d);
 	CU_ASSERT_EQUAL_FATAL(table_count(t), 5);
-	CU_ASSERT_STRING_EQUAL(table_entry(t, 1)->cond->pattern, "b");
-	CU_ASSERT_TRUE(table_entry(t, 1)->cond->negated);
+	CU_ASSERT_STRING_EQUAL(table_entry(t, 1)->rule->cond->pattern, "b");
+	CU_ASSERT_TRUE(table_entry(t, 1)->rule->cond->negated);
 	CU_ASSERT_FALSE(table_entry(t, 1)->shadowed);
-	CU_ASSERT_STRING_EQUAL(table_entry(t, 2)->cond->pattern, "a");
-	CU_ASSERT_PTR_NULL(table_entry(t, 3)->cond);
-	CU_ASSERT_PTR_NULL(table_entry(t, 4)->cond);
+	CU_ASSERT_STRING_EQUAL(table_entry(t, 2)->rule->cond->pattern, "a");
+	CU_ASSERT_PTR_NULL(table_entry(t, 3)->rule->cond);
+	CU_ASSERT_PTR_NULL(table_entry(t, 4)->rule->cond);
 	table_free(&t);
 	diags_free(&d);
 }
