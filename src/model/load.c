@@ -521,6 +521,29 @@ void load_join_passwd(struct world *w)
 	arena_free(&folded);
 }
 
+/* A quota rule as a string of the world: the rule is in the passwd-file
+ * line's text, which an edit of that line frees, and no string ends there.
+ * The same text is kept once (most mailboxes share a few rules), up to
+ * QUOTA_RULES distinct ones; past them each is copied. */
+#define QUOTA_RULES 256
+static const char *load_quota_rule(struct world *w, const char *rule, size_t len)
+{
+	char buf[128];
+	if (len >= sizeof buf)
+		return arena_memdup0(&w->arena, rule, len);
+	memcpy(buf, rule, len);
+	buf[len] = '\0';
+	if (!w->quota_rules)
+		w->quota_rules = strmap_create_borrowed(QUOTA_RULES);
+	const char *have = strmap_get(w->quota_rules, buf);
+	if (have)
+		return have;
+	char *s = arena_memdup0(&w->arena, rule, len);
+	if (strmap_count(w->quota_rules) < QUOTA_RULES)
+		strmap_put(w->quota_rules, s, s);
+	return s;
+}
+
 void load_join_entry(struct world *w, struct mailbox *box, const struct pwfile_entry *pe)
 {
 	box->pw = pe;
@@ -530,9 +553,7 @@ void load_join_entry(struct world *w, struct mailbox *box, const struct pwfile_e
 	bool size_only;
 	const char *rule = pe ? model_entry_quota(pe, &rlen, &size_only) : NULL;
 	if (rule) {
-		/* A copy: the rule is in the passwd-file line's text, which an
-		 * edit of that line frees, and no string ends there. */
-		box->quota_rule = arena_memdup0(&w->arena, rule, rlen);
+		box->quota_rule = load_quota_rule(w, rule, rlen);
 		if (!model_entry_quota_bytes(box->quota_rule, size_only, &box->quota_bytes))
 			box->quota_bytes = -1;
 	}
@@ -752,6 +773,7 @@ static void load_derived_free(struct world *w)
 	free(w->rev_list);
 	free(w->rev_keys);
 	strmap_free(&w->rev_bydom);
+	strmap_free(&w->quota_rules);
 	free(w->rev_dnext);
 	free(w->rev_first);
 	free(w->rev_n);

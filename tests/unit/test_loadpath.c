@@ -341,6 +341,12 @@ static void test_generated_world(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b7);
 	CU_ASSERT_EQUAL(b7->quota_bytes, 1024 * 1024);
 	CU_ASSERT_STRING_EQUAL(b7->maildir, "/var/mail/vhosts/b.test/u02993/");
+	/* The quota rule's text is held once for the 1,500 mailboxes that
+	 * have it (issue 16), not copied for each. */
+	const struct mailbox *a1 = world_mailbox_find(w, "u02999@b.test");   /* i = 1 */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a1);
+	CU_ASSERT_STRING_EQUAL(b7->quota_rule, "*:storage=1M");
+	CU_ASSERT_PTR_EQUAL(a1->quota_rule, b7->quota_rule);
 
 	const struct alias *al = world_aliases(w, &n);
 	CU_ASSERT_EQUAL(n, N / 10);
