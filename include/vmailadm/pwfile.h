@@ -70,9 +70,9 @@ bool pwfile_field_set(const struct pwfile_entry *e, enum pwfile_field f);
 struct pwfile_fields {
 	const char *user, *password, *uid, *gid, *gecos, *home, *shell, *extra;
 };
-/* The line pwfile_add writes for f, in *line, and e read from it (e's
- * user is f's): an entry that is not in a file, for the readers of
- * entries (dovepath). Valid while line is unchanged. */
+/* The line pwfile_add writes for f, in *line, and e whose fields are f's
+ * in it (e's user is f's): an entry that is not in a file, for the
+ * readers of entries (dovepath). Valid while line is unchanged. */
 void pwfile_entry_of(const struct pwfile_fields *f, struct strbuf *line,
 		     struct pwfile_entry *e);
 

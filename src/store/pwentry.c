@@ -95,8 +95,18 @@ void pwfile_entry_of(const struct pwfile_fields *f, struct strbuf *line, struct 
 	sb_reset(line);
 	pwentry_line(f, line);
 	memset(e, 0, sizeof *e);
-	size_t ncolons;
-	pwentry_split(NULL, line->buf, line->len, e, &ncolons);
+	/* Where each field starts, from their lengths: a field holding ':'
+	 * (which pwfile_add refuses) is still read whole. */
+	const char *v[PWFILE_NFIELDS] = { f->password, f->uid, f->gid, f->gecos, f->home, f->shell,
+					  f->extra };
+	size_t at = strlen(f->user ? f->user : "");
+	e->fields = f->extra && *f->extra ? PWFILE_NFIELDS : PWFILE_NFIELDS - 1;
+	for (size_t k = 0; k < PWFILE_NFIELDS; k++) {
+		e->at[k] = (uint32_t)(k < e->fields ? at + 1 : line->len);
+		at += 1 + (v[k] ? strlen(v[k]) : 0);
+	}
+	e->text = line->buf;
+	e->len = (uint32_t)line->len;
 	e->user = (char *)(uintptr_t)(f->user ? f->user : "");
 }
 

@@ -209,6 +209,33 @@ static void test_extras(void)
 	pwfile_free(&p);
 }
 
+/* An entry made of fields (pwfile_entry_of) reads them back as given, a
+ * field holding ':' whole; without extra, the line has six colons. */
+static void test_entry_of(void)
+{
+	struct pwfile_fields f = { .user = "a@x", .password = "{PLAIN}p", .uid = "5000",
+				   .home = "/h:ome", .extra = "userdb_mail=maildir:~/M" };
+	struct strbuf line = STRBUF_INIT;
+	struct pwfile_entry e;
+	pwfile_entry_of(&f, &line, &e);
+	CU_ASSERT_STRING_EQUAL(sb_str(&line), "a@x:{PLAIN}p:5000:::/h:ome::userdb_mail=maildir:~/M");
+	CU_ASSERT_STRING_EQUAL(e.user, "a@x");
+	ASSERT_FIELD(&e, PWFILE_PASSWORD, "{PLAIN}p");
+	ASSERT_FIELD(&e, PWFILE_UID, "5000");
+	ASSERT_FIELD(&e, PWFILE_GID, "");
+	ASSERT_FIELD(&e, PWFILE_HOME, "/h:ome");
+	ASSERT_FIELD(&e, PWFILE_SHELL, "");
+	ASSERT_FIELD(&e, PWFILE_EXTRA, "userdb_mail=maildir:~/M");
+	f.extra = NULL;
+	pwfile_entry_of(&f, &line, &e);
+	CU_ASSERT_STRING_EQUAL(sb_str(&line), "a@x:{PLAIN}p:5000:::/h:ome:");
+	ASSERT_FIELD(&e, PWFILE_SHELL, "");
+	ASSERT_FIELD(&e, PWFILE_EXTRA, "");
+	CU_ASSERT_FALSE(pwfile_field_set(&e, PWFILE_EXTRA));
+	CU_ASSERT_TRUE(pwfile_field_set(&e, PWFILE_HOME));
+	sb_free(&line);
+}
+
 static void test_scheme(void)
 {
 	static const struct {
@@ -582,6 +609,7 @@ int main(void)
 		{ "malformed lines all reported", test_malformed },
 		{ "extra fields and the userdb_ prefix", test_extras },
 		{ "password schemes", test_scheme },
+		{ "an entry made of fields", test_entry_of },
 		{ "add next to the domain", test_add },
 		{ "remove, duplicates included", test_remove },
 		{ "remove many: one pass, all or nothing", test_remove_many },
