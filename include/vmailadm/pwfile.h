@@ -44,17 +44,18 @@ enum pwfile_field {
 /* An entry reads its fields in its line's text as the document holds it
  * (pwfile_field), not in a copy cut into C strings (issue 16: that copy
  * was a second passwd-file, 26 MB at 100,000 users). Only the user, which
- * the index keys on, is a string of its own. */
+ * the index keys on, is a string of its own. 56 bytes. */
 struct pwfile_entry {
 	char *user;
 	const char *text; /* the line, without its line end; not NUL-terminated */
 	uint32_t at[PWFILE_NFIELDS];  /* where each field starts in text */
 	uint32_t len;     /* text's bytes */
+	unsigned line;    /* 1-based: the physical line line - 1 (PWFILE_FIRST) */
 	uint8_t fields;   /* fields present after the user: ':'s up to 7 */
 	bool shadowed;    /* an earlier line has the same user */
-	unsigned line;    /* 1-based */
-	size_t first;     /* physical line (0-based) */
 };
+/* The physical line (0-based) of entry e. */
+#define PWFILE_FIRST(e) ((size_t)(e)->line - 1)
 
 /* Field f of e: its first byte and *len ("" and 0 when the line does not
  * reach it; a NUL byte ends it, as it did a C string). Valid as long as

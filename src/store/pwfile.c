@@ -150,7 +150,7 @@ static void index_doc(struct pwfile *p, struct diags *d)
 			diag_error(d, file, line, _("empty user name: Dovecot ignores this line"));
 			continue;
 		}
-		struct pwfile_entry e = { .first = i, .line = line };
+		struct pwfile_entry e = { .line = line };
 		size_t ncolons;
 		pwentry_split(&p->ed.arena, text, len, &e, &ncolons);
 		if (k > 0)
@@ -305,10 +305,10 @@ static void patch_reindex_from(struct pwfile *p, size_t from)
 /* Entry i's line replaced by text with the same user: split again. */
 static void patch_line(struct pwfile *p, size_t i)
 {
-	struct pwfile_entry *e = &p->v[i], ne = { .first = e->first, .line = e->line,
+	struct pwfile_entry *e = &p->v[i], ne = { .line = e->line,
 						 .shadowed = e->shadowed };
 	size_t len, ncolons;
-	const char *text = doc_text(p->ed.doc, e->first, &len);
+	const char *text = doc_text(p->ed.doc, PWFILE_FIRST(e), &len);
 	pwentry_split(&p->ed.arena, text, len, &ne, &ncolons);
 	*e = ne;
 }
@@ -317,18 +317,16 @@ static void patch_line(struct pwfile *p, size_t i)
 static void patch_insert(struct pwfile *p, size_t at)
 {
 	size_t pos = 0;
-	while (pos < p->ed.n && p->v[pos].first < at)
+	while (pos < p->ed.n && PWFILE_FIRST(&p->v[pos]) < at)
 		pos++;
 	xgrow(&p->v, &p->cap, p->ed.n + 1, sizeof *p->v);
 	memmove(p->v + pos + 1, p->v + pos, (p->ed.n - pos) * sizeof *p->v);
 	p->ed.n++;
 	for (size_t i = pos + 1; i < p->ed.n; i++) {
-		p->v[i].first++;
 		p->v[i].line++;
 	}
 	struct pwfile_entry *e = &p->v[pos];
 	memset(e, 0, sizeof *e);
-	e->first = at;
 	e->line = (unsigned)at + 1;
 	size_t len, ncolons;
 	const char *text = doc_text(p->ed.doc, at, &len);
@@ -360,7 +358,7 @@ static void patch_remove(struct pwfile *p, const char *key)
 			gone[ngone++] = i;
 		}
 	for (size_t g = ngone; g-- > 0;)   /* from the last: earlier lines hold */
-		doc_delete(p->ed.doc, p->v[gone[g]].first, 1);
+		doc_delete(p->ed.doc, PWFILE_FIRST(&p->v[gone[g]]), 1);
 	strmap_del(p->ed.index, key);
 	size_t k = first, g = 0;
 	for (size_t i = first; i < p->ed.n; i++) {
@@ -369,7 +367,6 @@ static void patch_remove(struct pwfile *p, const char *key)
 			g++;
 			continue;
 		}
-		e.first -= g;
 		e.line -= (unsigned)g;
 		p->v[k++] = e;
 	}
@@ -465,7 +462,7 @@ int pwfile_add(struct pwfile *p, const struct pwfile_fields *f, struct diags *d)
 	const char *dom = domain_of(f->user);
 	for (size_t i = p->ed.n; i-- > 0;) {
 		if (strcasecmp(domain_of(p->v[i].user), dom) == 0) {
-			at = p->v[i].first + 1;
+			at = PWFILE_FIRST(&p->v[i]) + 1;
 			break;
 		}
 	}
@@ -513,7 +510,7 @@ int pwfile_remove_many(struct pwfile *p, const char *const *users, size_t n, str
 		for (size_t i = 0; i < p->ed.n; i++) {
 			char buf[256], *folded = fold_into(p->v[i].user, buf, sizeof buf);
 			if (strmap_get(gone, folded))
-				drop[p->v[i].first] = true;
+				drop[PWFILE_FIRST(&p->v[i])] = true;
 			if (folded != buf)
 				free(folded);
 		}
@@ -530,7 +527,7 @@ int pwfile_remove_many(struct pwfile *p, const char *const *users, size_t n, str
 static const char *edit_text(struct pwfile *p, const struct pwfile_entry *e, size_t *len,
 			     struct diags *d)
 {
-	const char *text = doc_text(p->ed.doc, e->first, len);
+	const char *text = doc_text(p->ed.doc, PWFILE_FIRST(e), len);
 	if (memchr(text, '\0', *len)) {
 		diag_error(d, doc_name(p->ed.doc), e->line,
 			   _("the line of user %s holds a NUL byte; fix it by hand"), e->user);
@@ -576,7 +573,7 @@ int pwfile_set_password(struct pwfile *p, const char *user, const char *password
 		size_t c2 = colon_pos(text, len, 2);
 		sb_add(&sb, text + c2, len - c2);
 	}
-	doc_replace(p->ed.doc, e->first, sb_str(&sb));
+	doc_replace(p->ed.doc, PWFILE_FIRST(e), sb_str(&sb));
 	sb_free(&sb);
 	patch_line(p, (size_t)(e - p->v));
 	return 0;
@@ -662,7 +659,7 @@ int pwfile_set_extra(struct pwfile *p, const char *user, const char *key,
 		sb_addc(&sb, ':');
 		sb_add(&sb, nx.buf, nx.len);
 	}
-	doc_replace(p->ed.doc, e->first, sb_str(&sb));
+	doc_replace(p->ed.doc, PWFILE_FIRST(e), sb_str(&sb));
 	sb_free(&sb);
 	sb_free(&nx);
 	free(extra);

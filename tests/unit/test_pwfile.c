@@ -39,7 +39,7 @@ static void listing(const struct pwfile *p, const struct diags *d, struct strbuf
 {
 	for (size_t i = 0; i < pwfile_count(p); i++) {
 		const struct pwfile_entry *e = pwfile_entry(p, i);
-		sb_addf(out, "%u %zu", e->line, e->first);
+		sb_addf(out, "%u %zu", e->line, PWFILE_FIRST(e));
 		golden_field(out, "user", e->user);
 		char *scheme = pwfile_scheme(e);
 		golden_field(out, "scheme", scheme);
@@ -122,7 +122,7 @@ static void test_fields_and_duplicates(void)
 	ASSERT_FIELD(a, PWFILE_SHELL, "/bin/false");
 	ASSERT_FIELD(a, PWFILE_EXTRA, "userdb_quota_rule=*:storage=1G userdb_mail=maildir:~/M");
 	CU_ASSERT_EQUAL(a->line, 3);
-	CU_ASSERT_EQUAL(a->first, 2);
+	CU_ASSERT_EQUAL(PWFILE_FIRST(a), 2);
 	CU_ASSERT_FALSE(a->shadowed);
 	const struct pwfile_entry *dup = pwfile_entry(p, 2);
 	CU_ASSERT_TRUE(dup->shadowed);
