@@ -51,5 +51,25 @@ assert len(p) == 1 and p[0]["rule"] == "not-modelled" and p[0]["fix"] == "", p
 ' || no "lint --json: the pattern table's note"
 v trace bob+x@ascent.cloud >"$tmp/out" 2>&1
 grep -q "=> bob+x@ascent.cloud: maildir $d/vhosts/ascent.cloud/bob/" "$tmp/out" || no "trace through the pcre map: $(cat "$tmp/out")"
+
+# Pattern tables listed first (plus addressing, a rule for a whole
+# domain): a new mailbox or alias goes to the first table that takes a key
+# (it went to the pcre file, refused as "not a valid key for this table":
+# nothing could be added); one a rule of such a table answers for first
+# would never be read, and is refused naming that rule.
+printf '/^bob.*@ascent\\.cloud$/ ascent.cloud/bob/\n' >"$pf/vmailbox.pcre"
+printf '/^x.*@andromed\\.cloud$/ johndoe@andromed.cloud\n' >"$pf/va.pcre"
+sed -i "/^    pcre:/d; s|^virtual_mailbox_maps = .*|virtual_mailbox_maps = pcre:$pf/vmailbox.pcre, hash:$pf/vmailbox|; s|^virtual_alias_maps = .*|virtual_alias_maps = pcre:$pf/va.pcre hash:$pf/virtual_alias|" "$pf/main.cf"
+cp "$pf/vmailbox" "$tmp/vmailbox.before"
+v mailbox add zoe@ascent.cloud >"$tmp/out" 2>&1 || no "mailbox add with a pattern table first: $(cat "$tmp/out")"
+printf 'zoe@ascent.cloud             ascent.cloud/zoe/\n' | cat "$tmp/vmailbox.before" - | cmp -s - "$pf/vmailbox" ||
+	no "zoe is not the hash map's last line: $(diff "$tmp/vmailbox.before" "$pf/vmailbox")"
+v alias add sales@andromed.cloud johndoe@andromed.cloud >"$tmp/out" 2>&1 || no "alias add with a pattern table first: $(cat "$tmp/out")"
+grep -q '^sales@andromed.cloud  *johndoe@andromed.cloud$' "$pf/virtual_alias" || no "sales is not in virtual_alias"
+before=$(sums)
+v mailbox add bobby@ascent.cloud >"$tmp/out" 2>"$tmp/err"; rc=$?
+check_refused "a mailbox a pattern rule answers for" "^$pf/vmailbox.pcre:1: error: bobby@ascent.cloud would never be read in $pf/vmailbox"
+v alias add xavier@andromed.cloud admin@andromed.cloud >"$tmp/out" 2>"$tmp/err"; rc=$?
+check_refused "an alias a pattern rule answers for" "^$pf/va.pcre:1: error: xavier@andromed.cloud would never be read in $pf/virtual_alias"
 [ "$fail" -eq 0 ] && echo "ok: lint's fixes name where the fact is written"
 exit $fail

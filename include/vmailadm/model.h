@@ -319,7 +319,9 @@ struct maincf *world_maincf(const struct world *w);
 const char *world_maincf_path(const struct world *w);
 size_t world_map_count(const struct world *w);
 struct world_map *world_map(const struct world *w, size_t i);
-/* The first map with role (the one a new entry would go to), or NULL. */
+/* The first map with role that can take a new key (the one a new entry
+ * would go to: an indexed table or a domain list, never a regexp: or pcre:
+ * table), or NULL. */
 struct world_map *world_map_for(const struct world *w, enum map_role role);
 struct pwfile *world_pwfile(const struct world *w);          /* never NULL */
 struct aliases *world_system_aliases(const struct world *w); /* never NULL */

@@ -277,8 +277,12 @@ const char *world_mailbox_base(const struct world *w) { return w->base; }
 
 struct world_map *world_map_for(const struct world *w, enum map_role role)
 {
+	/* A pattern table (regexp:, pcre:) takes no new key: a server that
+	 * lists one first (plus addressing, a rule for a whole domain) keeps
+	 * its new entries in the next table. */
 	for (size_t i = 0; i < w->maps.n; i++)
-		if ((w->maps.v[i]->roles & (unsigned)role) && w->maps.v[i]->table)
+		if ((w->maps.v[i]->roles & (unsigned)role) && w->maps.v[i]->table &&
+		    table_syntax(w->maps.v[i]->table) != TABLE_REGEXP)
 			return w->maps.v[i];
 	return NULL;
 }

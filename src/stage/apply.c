@@ -28,15 +28,61 @@ struct table *apply_map_table(const struct world *w, enum map_role role, const c
 			       struct diags *d)
 {
 	struct world_map *m = world_map_for(w, role);
-	if (!m || !m->table) {
-		if (m)
+	if (m)
+		return m->table;
+	for (size_t i = 0; i < world_map_count(w); i++)
+		if (world_map(w, i)->roles & (unsigned)role) {
+			/* only pattern tables, or maps of a kind vmailadm reads only */
 			diag_error(d, world_maincf_path(w), 0,
-				   _("%s names %s, which vmailadm cannot edit"), param, m->ref.spec);
-		else
-			diag_error(d, world_maincf_path(w), 0, _("%s is not set: there is no table to edit"), param);
-		return NULL;
+				   _("%s names %s, which vmailadm cannot edit"), param, world_map(w, i)->ref.spec);
+			return NULL;
+		}
+	diag_error(d, world_maincf_path(w), 0, _("%s is not set: there is no table to edit"), param);
+	return NULL;
+}
+
+/* Does a rule of a pattern table of role listed before the table t (the
+ * one new keys go to) answer for address already, so that its new entry
+ * would never be read? Refused then, naming the rule. */
+static bool apply_pattern_before(const struct world *w, enum map_role role, const char *param,
+				 const struct table *t, const char *address, struct diags *d)
+{
+	bool before = false;
+	for (size_t i = 0; i < world_map_count(w) && world_map(w, i)->table != t; i++) {
+		const struct world_map *m = world_map(w, i);
+		before |= (m->roles & (unsigned)role) && m->table && table_syntax(m->table) == TABLE_REGEXP;
 	}
-	return m->table;
+	if (!before)
+		return false;
+	const char *hit = role == MAP_VIRTUAL_ALIAS ? "alias-hit" : "mailbox-hit";
+	struct tracer *tr = trace_create(w, NULL);
+	struct trace_result r;
+	trace_address(tr, address, &r);
+	const struct trace_step *st = NULL;
+	for (size_t i = 0; !st && i < r.nsteps; i++)
+		if (r.steps[i].file && strcmp(r.steps[i].what, hit) == 0 &&
+		    strcasecmp(r.steps[i].address, address) == 0)
+			st = &r.steps[i];
+	bool shadowed = false;
+	for (size_t i = 0; st && !shadowed && world_map(w, i)->table != t; i++) {
+		const struct world_map *m = world_map(w, i);
+		shadowed = (m->roles & (unsigned)role) && m->table && table_syntax(m->table) == TABLE_REGEXP &&
+			   m->ref.path && strcmp(m->ref.path, st->file) == 0;
+	}
+	if (shadowed)
+		diag_error(d, st->file, st->line,
+			   _("%s would never be read in %s: this rule of %s, listed before it, answers for %s first; narrow the rule, or list %s first"),
+			   address, doc_name(table_doc(t)), param, address, doc_name(table_doc(t)));
+	trace_result_free(&r);
+	trace_free(&tr);
+	return shadowed;
+}
+
+struct table *apply_new_key_table(const struct world *w, enum map_role role, const char *param,
+				  const char *address, struct diags *d)
+{
+	struct table *t = apply_map_table(w, role, param, d);
+	return t && !apply_pattern_before(w, role, param, t, address, d) ? t : NULL;
 }
 
 int apply_refuse(struct diags *d, struct strbuf *why)
@@ -492,7 +538,8 @@ int apply_mailbox_add(struct stage *s, struct world *w, const struct op *op, str
 		diag_error(d, NULL, 0, "%s", why.buf);
 	} else if (apply_pattern_takes(w, op->subject, d)) {
 		/* said */
-	} else if ((vmailbox = apply_map_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", d)) != NULL &&
+	} else if ((vmailbox = apply_new_key_table(w, MAP_VIRTUAL_MAILBOX, "virtual_mailbox_maps", op->subject,
+						   d)) != NULL &&
 		   table_add(vmailbox, op->subject, dovelayout_new_mailbox(s, w, local, domain, &value, &home),
 			     d) == 0) {
 		rc = 0;

@@ -49,7 +49,7 @@ static int apply_alias_write(struct world *w, const struct alias *a, const char 
 		       const char *value, struct diags *d)
 {
 	if (!a) {
-		struct table *t = apply_map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
+		struct table *t = apply_new_key_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", address, d);
 		return t ? table_add(t, address, value, d) : -1;
 	}
 	if (!a->map || !a->map->table) {

@@ -20,7 +20,8 @@ static int forward_write(struct world *w, const struct mailbox *b, const char *v
 		diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
 		return -1;
 	}
-	struct table *t = a ? a->map->table : apply_map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
+	struct table *t = a ? a->map->table
+			    : apply_new_key_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", b->address, d);
 	if (!t)
 		return -1;
 	return a ? table_set(t, b->address, value, d) : table_add(t, b->address, value, d);

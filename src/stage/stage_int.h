@@ -211,6 +211,11 @@ int apply_domain_listing_add(struct stage *s, struct world *w, const char *domai
 /* the first table of role (param names it in errors), or NULL with why */
 struct table *apply_map_table(const struct world *w, enum map_role role, const char *param,
 			      struct diags *d);
+/* The same for a new key address: NULL too when a pattern table of role
+ * listed before that table answers for address first (its entry there
+ * would never be read). */
+struct table *apply_new_key_table(const struct world *w, enum map_role role, const char *param,
+				  const char *address, struct diags *d);
 
 /* aliasdom_apply.c: alias domains (vmailadm/aliasdom.h) kept in step */
 int aliasdom_apply_add(struct stage *s, struct world *w, const struct op *op, struct diags *d);
