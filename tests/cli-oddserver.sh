@@ -52,6 +52,23 @@ assert len(p) == 1 and p[0]["rule"] == "not-modelled" and p[0]["fix"] == "", p
 v trace bob+x@ascent.cloud >"$tmp/out" 2>&1
 grep -q "=> bob+x@ascent.cloud: maildir $d/vhosts/ascent.cloud/bob/" "$tmp/out" || no "trace through the pcre map: $(cat "$tmp/out")"
 
+# Two hash mailbox maps, a domain's mailboxes all in the second: a new
+# one joins them there (it went to the first map, away from its domain's
+# entries), on the full and the quick path.
+printf 'other.example OK\n' >>"$pf/virtual_domains"
+printf '# second map\nbob@other.example    other.example/bob/\n' >"$pf/vmailbox2"
+sed -i "s|^virtual_mailbox_maps = .*|virtual_mailbox_maps = hash:$pf/vmailbox hash:$pf/vmailbox2|" "$pf/main.cf"
+for quick in 0 ""; do
+	VMAILADM_EXCERPT_MIN=$quick v mailbox add carol@other.example --dry-run >"$tmp/out" 2>&1
+	grep -q "^+++ $pf/vmailbox2\$" "$tmp/out" && grep -q '^+carol@other.example  *other.example/carol/$' "$tmp/out" ||
+		no "quick=$quick: carol is not added to vmailbox2: $(grep '^[-+]' "$tmp/out")"
+done
+v mailbox add carol@other.example >"$tmp/out" 2>&1 || no "mailbox add carol: $(cat "$tmp/out")"
+v show carol@other.example >"$tmp/out" 2>&1
+grep -q "vmailbox: *$pf/vmailbox2:3: other.example/carol/" "$tmp/out" || no "show carol: $(cat "$tmp/out")"
+v mailbox add dan@andromed.cloud --dry-run >"$tmp/out" 2>&1
+grep -q "^+++ $pf/vmailbox\$" "$tmp/out" || no "andromed.cloud's new mailbox left the first map"
+
 # Pattern tables listed first (plus addressing, a rule for a whole
 # domain): a new mailbox or alias goes to the first table that takes a key
 # (it went to the pcre file, refused as "not a valid key for this table":

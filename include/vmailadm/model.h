@@ -323,6 +323,11 @@ struct world_map *world_map(const struct world *w, size_t i);
  * would go to: an indexed table or a domain list, never a regexp: or pcre:
  * table), or NULL. */
 struct world_map *world_map_for(const struct world *w, enum map_role role);
+/* The map a new mailbox or alias of domain goes to: the one that holds
+ * the domain's last mailbox (MAP_VIRTUAL_MAILBOX) or alias
+ * (MAP_VIRTUAL_ALIAS) when it takes a new key, so that it joins its
+ * domain's entries; else world_map_for's. */
+struct world_map *world_map_for_domain(const struct world *w, enum map_role role, const char *domain);
 struct pwfile *world_pwfile(const struct world *w);          /* never NULL */
 struct aliases *world_system_aliases(const struct world *w); /* never NULL */
 const char *world_mailbox_base(const struct world *w);     /* virtual_mailbox_base */

@@ -287,6 +287,35 @@ struct world_map *world_map_for(const struct world *w, enum map_role role)
 	return NULL;
 }
 
+/* m, when it is one of w's maps of role that takes a new key. */
+static struct world_map *map_takes(const struct world *w, const struct world_map *m, enum map_role role)
+{
+	for (size_t i = 0; m && i < w->maps.n; i++)
+		if (w->maps.v[i] == m)
+			return (m->roles & (unsigned)role) && m->table && table_syntax(m->table) != TABLE_REGEXP
+				? w->maps.v[i] : NULL;
+	return NULL;
+}
+
+struct world_map *world_map_for_domain(const struct world *w, enum map_role role, const char *domain)
+{
+	const struct domain *dom = domain ? world_domain_find(w, domain) : NULL;
+	struct world_map *m = NULL;
+	size_t n;
+	if (dom && role == MAP_VIRTUAL_MAILBOX) {
+		const struct mailbox *b = world_domain_mailboxes(w, dom, &n);
+		for (size_t i = n; !m && i > 0; i--)
+			if (*b[i - 1].local)   /* a catch-all's map is no neighbour's */
+				m = map_takes(w, b[i - 1].map, role);
+	} else if (dom && role == MAP_VIRTUAL_ALIAS) {
+		const struct alias *a = world_domain_aliases(w, dom, &n);
+		for (size_t i = n; !m && i > 0; i--)
+			if (!a[i - 1].is_catchall)
+				m = map_takes(w, a[i - 1].map, role);
+	}
+	return m ? m : world_map_for(w, role);
+}
+
 const struct domain *world_domains(const struct world *w, size_t *n)
 {
 	*n = w->ndomains;

@@ -151,7 +151,7 @@ static bool worldpatch_new(const struct world *w, const char *address, enum map_
 {
 	memset(p, 0, sizeof *p);
 	const char *at = strrchr(address, '@');
-	const struct world_map *m = world_map_for(w, role);
+	const struct world_map *m = world_map_for_domain(w, role, at && at != address ? at + 1 : NULL);
 	const struct domain *dom = at && at != address ? world_domain_find(w, at + 1) : NULL;
 	bool mailbox = role == MAP_VIRTUAL_MAILBOX;
 	if (!dom || dom->nlistings == 0 || (mailbox && world_mailbox_find(w, address)) ||

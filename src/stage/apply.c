@@ -81,7 +81,9 @@ static bool apply_pattern_before(const struct world *w, enum map_role role, cons
 struct table *apply_new_key_table(const struct world *w, enum map_role role, const char *param,
 				  const char *address, struct diags *d)
 {
-	struct table *t = apply_map_table(w, role, param, d);
+	const char *at = strrchr(address, '@');
+	struct world_map *m = world_map_for_domain(w, role, at ? at + 1 : NULL);
+	struct table *t = m ? m->table : apply_map_table(w, role, param, d);
 	return t && !apply_pattern_before(w, role, param, t, address, d) ? t : NULL;
 }
 

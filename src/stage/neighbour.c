@@ -94,13 +94,13 @@ char *neighbour_follow(const char *v, const char *address, const char *local, co
 	return sb_detach(&out);
 }
 
-/* The last entry in file order of the map new mailboxes go to (of
- * domain, or of the whole map when NULL); NULL when there is none. A
+/* The last entry in file order of the map new mailboxes of domain go to
+ * (of domain, or of the whole map when NULL); NULL when there is none. A
  * domain's are looked for in its range only (issue 16: the whole array
  * was walked for each mailbox staged, 100,000 at 100,000 mailboxes). */
 static const struct mailbox *neighbour_last(const struct world *w, const char *domain)
 {
-	const struct world_map *map = world_map_for(w, MAP_VIRTUAL_MAILBOX);
+	const struct world_map *map = world_map_for_domain(w, MAP_VIRTUAL_MAILBOX, domain);
 	size_t n;
 	const struct domain *dom = domain ? world_domain_find(w, domain) : NULL;
 	const struct mailbox *mb = dom ? world_domain_mailboxes(w, dom, &n) : world_mailboxes(w, &n),
