@@ -34,6 +34,12 @@ o = json.load(sys.stdin)
 assert o["system_aliased_from"] == ["root"], o["system_aliased_from"]
 ' || no "show --json: system_aliased_from"
 
+# An address pasted in its FQDN form (a trailing dot): show drops the dot
+# as Postfix does, and says so (it said the address was not known).
+v show JohnDoe@andromed.cloud. >"$tmp/out" 2>"$tmp/err" || no "show with a trailing dot: $(cat "$tmp/err")"
+head -1 "$tmp/out" | grep -qx 'johndoe@andromed.cloud' || no "show with a trailing dot: $(head -3 "$tmp/out")"
+grep -q "note: JohnDoe@andromed.cloud. is written johndoe@andromed.cloud" "$tmp/err" || no "no note for the trailing dot: $(cat "$tmp/err")"
+
 # A pcre: mailbox map beside the hash: one: its entries are not listed,
 # which lint says as a note (not a syntax problem with "fix: correct the
 # line": nothing is wrong in that file).

@@ -336,6 +336,13 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, _("'%s' is not an address (user@domain)"), a.ops[0]);
 	}
 	f.domain = at + 1;
+	/* trivial-rewrite drops a trailing dot (the FQDN form): so do we */
+	size_t fl = strlen(f.address), was = fl;
+	while (f.address[fl - 1] == '.' && &f.address[fl - 1] > at + 1)
+		f.address[--fl] = '\0';
+	if (fl != was)
+		fprintf(stderr, _("%s: note: %s is written %s (Postfix drops the domain's trailing dot)\n"),
+			cli->who, a.ops[0], f.address);
 
 	struct world *w = cli_world(cli);
 	f.w = w;

@@ -22,6 +22,11 @@ bool op_valid_domain(const char *domain, struct strbuf *why)
 	for (size_t i = 0; i <= len; i++) {
 		unsigned char c = (unsigned char)domain[i];
 		if (c == '.' || c == '\0') {
+			if (label == 0 && c == '\0' && len > 1 && domain[len - 2] != '.') {
+				sb_addf(why, _("'%s' ends with '.': write the domain without it (Postfix drops it from addresses, and a table key with it never matches)"),
+					domain);
+				return false;
+			}
 			if (label == 0) {
 				sb_addf(why, _("empty label in domain name '%s'"), domain);
 				return false;
