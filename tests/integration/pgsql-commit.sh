@@ -86,10 +86,28 @@ cs=$(q "SELECT max(id) FROM vmailadm_changeset")
 
 # Changed since the preview: another client's update, committed while
 # vmailadm waits for the row, is never overwritten.
-( psql -X -q -h "$PG_SOCK" -U postgres -d postfix -c "BEGIN; UPDATE alias SET goto = 'admin@ascent.cloud,contact@ascent.cloud' WHERE address = 'postmaster@ascent.cloud'; SELECT pg_sleep(3); COMMIT;" >/dev/null ) &
-sleep 1
+# The other client holds the row from before vmailadm starts until a lock
+# waits (vmailadm's, on that row: pg_locks, not cached within a
+# transaction as pg_stat_activity is), 30 s at most: a sleep of 1 s and a
+# hold of 3 s guessed both, under load.
+rm -f "$T/row-held"
+psql -X -q -h "$PG_SOCK" -U postgres -d postfix >/dev/null <<SQL &
+BEGIN;
+UPDATE alias SET goto = 'admin@ascent.cloud,contact@ascent.cloud' WHERE address = 'postmaster@ascent.cloud';
+\! touch "$T/row-held"
+DO \$\$ BEGIN
+	FOR i IN 1..600 LOOP
+		EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted);
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+END \$\$;
+COMMIT;
+SQL
+other=$!
+i=0
+while [ ! -e "$T/row-held" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 out=$(v alias add postmaster@ascent.cloud admin@andromed.cloud 2>&1); rc=$?
-wait
+wait $other
 [ $rc -ne 0 ] && echo "$out" | grep -q 'changed since the preview' &&
 	[ "$(q "SELECT goto FROM alias WHERE address = 'postmaster@ascent.cloud'")" = "admin@ascent.cloud,contact@ascent.cloud" ] &&
 	ok "another client's update kept: 'changed since the preview', exit $rc" || fail "changed (rc $rc): $out"
