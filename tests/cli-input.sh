@@ -125,7 +125,7 @@ mkfifo "$tmp/fifo"
 pid=$!
 exec 3>"$tmp/fifo"
 i=0
-while [ $i -lt 100 ] && ! grep -q "^Max core file size *0 *0" "/proc/$pid/limits" 2>/dev/null; do
+while [ $i -lt 600 ] && ! grep -q "^Max core file size *0 *0" "/proc/$pid/limits" 2>/dev/null; do
 	sleep 0.05; i=$((i + 1))
 done
 grep -q "^Max core file size *0 *0" "/proc/$pid/limits" || no "core dumps not off while reading a password"

@@ -18,10 +18,11 @@ step() {
 		awk -F'"' -v s="$2" '$2 == "id" { id = $4 } $2 == "state" && id == s { st = $4 }
 			$2 == "why" && id == s { print st "\t" $4 }'
 }
-# eventually N ID STATE: Dovecot's log process writes a moment after the login.
+# eventually N ID STATE: Dovecot's log process writes a moment after the login
+# (asked again 30 s at most: only a failed test waits that long).
 eventually() {
 	_i=0
-	while [ $_i -lt 50 ]; do
+	while [ $_i -lt 300 ]; do
 		case $(step "$1" "$2") in "$3	"*) return 0 ;; esac
 		_i=$((_i + 1))
 		sleep 0.1

@@ -12,7 +12,7 @@ expect "andromed.cloud"
 names() { screen | sed -n 's/^.\( *\)\([a-z][a-z.]*\.[a-z]*\) .*│.*/\1\2/p' | head -4; }
 # expect_names 'a|  b|c|': the first domain rows, '|' after each
 expect_names() {
-	deadline=$(($(now_ms) + 3000))
+	deadline=$(($(now_ms) + WAIT_MS))
 	while :; do
 		got=$(names | tr '\n' '|')
 		case $got in

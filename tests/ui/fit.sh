@@ -19,7 +19,7 @@ make_demo
 bar() { screen | tail -n 1 | sed 's/[[:space:]]*$//'; }
 # bar_whole WAY_OUT: the key bar has no cut entry and ends with WAY_OUT.
 bar_whole() {
-	deadline=$(($(now_ms) + 3000))
+	deadline=$(($(now_ms) + WAIT_MS))
 	while :; do
 		b=$(bar)
 		case $b in *…*) ;; *"$1") return 0 ;; esac

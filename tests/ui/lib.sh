@@ -147,6 +147,26 @@ alias_form() {
 	keys Enter
 	expect "1 staged change"
 }
+# keys_painted KEY...: the keys sent, then until their paint is on the
+# screen: it changed, and two captures 50 ms apart agree (WAIT_MS at
+# most; a key that changes nothing waits that long). For a loop that
+# presses a key until something shows: a guessed time between presses
+# overshot under load.
+keys_painted() {
+	_before=$(screen)
+	keys "$@"
+	_deadline=$(($(now_ms) + WAIT_MS))
+	_now=$(screen)
+	while [ "$_now" = "$_before" ] && [ "$(now_ms)" -lt "$_deadline" ]; do
+		sleep 0.02
+		_now=$(screen)
+	done
+	while sleep 0.05; do
+		_next=$(screen)
+		[ "$_next" = "$_now" ] || [ "$(now_ms)" -ge "$_deadline" ] && break
+		_now=$_next
+	done
+}
 refute() { screen | grep -qF -- "$1" && fail "did not expect '$1' on the screen"; return 0; }
 
 # The program quit, and the terminal is back to the shell's screen.

@@ -46,7 +46,7 @@ GRANT SELECT ON domain, mailbox, alias, alias_domain TO mailreader" || fail "the
 keys '!'
 expect "Problems ("
 i=0
-while ! screen | grep -q '^ *pgsql-maps-unused' && [ $i -lt 30 ]; do keys j; sleep 0.1; i=$((i + 1)); done
+while ! screen | grep -q '^ *pgsql-maps-unused' && [ $i -lt 30 ]; do keys_painted j; i=$((i + 1)); done
 expect " pgsql-maps-unused"
 keys f
 expect "staged: point the server's main.cf at the database's maps"

@@ -18,12 +18,12 @@ keys Tab j j j
 expect "Mailbox       johndoe@andromed.cloud"
 expect "Mail for johndoe@andromed.cloud goes"
 # The counts and lint's marks arrive after the first paint: compare until
-# they match, for at most 5 s, then show the difference.
+# they match, for at most WAIT_MS, then show the difference.
 got() {
 	screen | sed 's/ *$//' | sed "1s/ • [^ ]*  config/ • server  config/; s|$TREE|/tmp/vmailadm-demo|g" \
 		>"$WORK/got"
 }
-deadline=$(($(now_ms) + 5000))
+deadline=$(($(now_ms) + WAIT_MS))
 got
 while ! cmp -s "$WORK/want" "$WORK/got" && [ "$(now_ms)" -lt "$deadline" ]; do
 	sleep 0.1

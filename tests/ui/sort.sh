@@ -15,7 +15,7 @@ order() {
 		sed -n 's/^.*│ [ +~!-]*\([a-z]*\) .*$/\1/p' | grep -v '^$' | tr '\n' ' '
 }
 expect_order() {
-	deadline=$(($(now_ms) + 3000))
+	deadline=$(($(now_ms) + WAIT_MS))
 	while [ "$(order)" != "$1" ]; do
 		[ "$(now_ms)" -ge "$deadline" ] && fail "expected the order '$1', got '$(order)'"
 		sleep 0.05

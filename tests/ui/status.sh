@@ -38,7 +38,7 @@ status_uncut() {
 # expect_joined TEXT: the screen, its rows joined and blanks squeezed,
 # shows TEXT (a message wrapped on several rows reads whole).
 expect_joined() {
-	deadline=$(($(now_ms) + ${2:-3000}))
+	deadline=$(($(now_ms) + ${2:-$WAIT_MS}))
 	while :; do
 		screen | tr -s ' \n' '  ' | grep -qF -- "$1" && return 0
 		[ "$(now_ms)" -ge "$deadline" ] && fail "expected '$1' on the screen, wrapped or not"
@@ -49,7 +49,7 @@ expect_joined() {
 start_ui 80 24 LANGUAGE=fr LC_ALL=C.UTF-8 VMAILADM_LOCALEDIR="$WORK/locale"
 expect "Domaines (5)"
 stale fr "Nouvelle boîte" maxime
-expect_joined "la modification en attente 1 (ajouter la boîte mail maxime@andromed.cloud) ne s'applique plus aux fichiers tels qu'ils sont maintenant" 5000
+expect_joined "la modification en attente 1 (ajouter la boîte mail maxime@andromed.cloud) ne s'applique plus aux fichiers tels qu'ils sont maintenant"
 expect_joined "supprimez d'abord l'alias (u annule la dernière modification en attente)"
 status_uncut
 check_width
@@ -71,7 +71,7 @@ make_demo
 start_ui 80 24
 expect "Domains (5)"
 stale en "New mailbox in" zoe
-expect_joined "staged change 1 (add mailbox zoe@andromed.cloud) no longer applies to the files as they are now" 5000
+expect_joined "staged change 1 (add mailbox zoe@andromed.cloud) no longer applies to the files as they are now"
 expect_joined "remove the alias first (u undoes the last staged change)"
 status_uncut
 check_width
