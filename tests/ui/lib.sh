@@ -167,7 +167,11 @@ keys_painted() {
 		_now=$_next
 	done
 }
-refute() { screen | grep -qF -- "$1" && fail "did not expect '$1' on the screen"; return 0; }
+# Not on the screen, or gone once the paint under way is all there: right
+# after an expect, the capture may hold the new rows above and the old
+# ones below (a paint is several writes, tmux may read them apart; under
+# load seconds apart). What stays WAIT_MS fails.
+refute() { wait_gone "$1" || fail "did not expect '$1' on the screen"; return 0; }
 
 # The program quit, and the terminal is back to the shell's screen.
 expect_quit() {
