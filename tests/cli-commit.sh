@@ -112,7 +112,7 @@ sed -i "s|^dovecot_reload:.*|dovecot_reload: $tmp/slow-reload|" "$d/vmailadm.yam
 "$VMAILADM" --config "$d/vmailadm.yaml" mailbox add killed@andromed.cloud --generate-password >"$tmp/killed.out" 2>&1 &
 committer=$!
 i=0
-while [ ! -s "$tmp/reload.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -s "$tmp/reload.pid" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 kill -KILL $committer
 wait $committer 2>/dev/null
 [ -s "$tmp/reload.pid" ] && kill -KILL "$(cat "$tmp/reload.pid")" 2>/dev/null

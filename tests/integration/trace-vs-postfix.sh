@@ -77,7 +77,7 @@ report_norm() {
 			_s="probe.fwd.$(date +%s%N).$$@sandbox.test"
 			timeout 10 sendmail -C "$SB_PF" -f "$_s" -bv -- "$rcpt" >/dev/null 2>&1
 			_w=0
-			while [ ! -f "$SB/reports/$_s" ] && [ $_w -lt 100 ]; do _w=$((_w + 1)); sleep 0.1; done
+			while [ ! -f "$SB/reports/$_s" ] && [ $_w -lt 300 ]; do _w=$((_w + 1)); sleep 0.1; done
 			report_norm "$SB/reports/$_s" $((${2:-0} + 1))
 		else
 			echo "$rcpt $what"

@@ -66,10 +66,10 @@ keys Escape
 pid=$(pid_of_ui)
 T kill-server >/dev/null 2>&1
 i=0
-while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 "$pid" 2>/dev/null; then
 	kill -9 "$pid"
-	fail "the interface still runs 10 s after its terminal hung up"
+	fail "the interface still runs 20 s after its terminal hung up"
 fi
 ok "a hung-up terminal: the interface ends"
 
@@ -90,10 +90,10 @@ pid=$(pid_of_ui)
 [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ] || fail "setsid: $pid leads no session"
 T kill-server >/dev/null 2>&1
 i=0
-while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 "$pid" 2>/dev/null; then
 	kill -9 "$pid"
-	fail "the interface in a session of its own still runs 10 s after its terminal hung up"
+	fail "the interface in a session of its own still runs 20 s after its terminal hung up"
 fi
 VMAILADM=$VMAILADM_PLAIN
 start_ui 100 30

@@ -44,7 +44,7 @@ ok "lint's thread at nice $want, the interface's at $main ($bg background thread
 # The program's code read ahead after the first paint (its own mappings
 # and its libraries'), so that a key on a cold cache waits for no page.
 i=0
-while ! grep -q '^code-prefetch ' "$WORK/timing.log" && [ $i -lt 100 ]; do
+while ! grep -q '^code-prefetch ' "$WORK/timing.log" && [ $i -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
