@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -860,13 +861,59 @@ static void test_first_scan_mtimes(void)
 	rm_base();
 }
 
-/* The owner of a box with many folders is slowed down in each of them, so
- * that the other worker runs out of boxes and takes folders of this one. */
+/* The owner of a box with many folders (the first worker in one of its
+ * folders, ".Fnn/") waits there until the other worker has read a box of
+ * its own (an INBOX, prefix ""), then is slowed down in each folder until
+ * that worker has taken one: it runs out of boxes and takes folders of
+ * this one. Only slowed, the owner could read all 240 ms of folders
+ * before the other worker's thread ran, under load. */
+struct share_ctx {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	bool wait;                /* 2 workers or more */
+	bool has_owner, helped;
+	pthread_t owner;
+	pthread_t inbox[8];       /* the threads that read an INBOX */
+	int ninbox;
+};
+
+static bool share_other_inbox(const struct share_ctx *x)
+{
+	for (int i = 0; i < x->ninbox; i++)
+		if (!pthread_equal(x->inbox[i], x->owner))
+			return true;
+	return false;
+}
+
 static void slow_hook(enum maildir_hook_point where, const char *name, void *arg)
 {
-	(void)name;
-	(void)arg;
-	if (where == MAILDIR_HOOK_AFTER_NEW) {
+	struct share_ctx *x = arg;
+	if (where != MAILDIR_HOOK_AFTER_NEW)
+		return;
+	pthread_t me = pthread_self();
+	pthread_mutex_lock(&x->m);
+	if (name[0] != '.') {
+		if (x->ninbox < 8)
+			x->inbox[x->ninbox++] = me;
+		pthread_cond_broadcast(&x->c);
+		pthread_mutex_unlock(&x->m);
+		return;
+	}
+	if (!x->has_owner) {
+		x->has_owner = true;
+		x->owner = me;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 30;   /* only a failed test waits so long */
+		while (x->wait && !share_other_inbox(x) &&
+		       pthread_cond_timedwait(&x->c, &x->m, &until) == 0)
+			;
+	} else if (!pthread_equal(me, x->owner)) {
+		x->helped = true;
+	}
+	bool slow = pthread_equal(me, x->owner) && !x->helped;
+	pthread_mutex_unlock(&x->m);
+	if (slow) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
@@ -905,8 +952,12 @@ static void test_shared_folders(void)
 		snprintf(rel, sizeof rel, "d/u%d", i);
 		maildir_scan_add(s, base, rel);
 	}
-	maildir_scan_set_hook(s, slow_hook, NULL);
+	struct share_ctx x = { .wait = sysconf(_SC_NPROCESSORS_ONLN) >= 2 };
+	pthread_mutex_init(&x.m, NULL);
+	pthread_cond_init(&x.c, NULL);
+	maildir_scan_set_hook(s, slow_hook, &x);
 	maildir_scan_run(s);
+	maildir_scan_set_hook(s, NULL, NULL);
 	struct maildir_counts c;
 	maildir_box_counts(s, 0, &c);
 	CU_ASSERT_EQUAL(maildir_box_status(s, 0, NULL), MAILDIR_OK);
@@ -941,6 +992,8 @@ static void test_shared_folders(void)
 	CU_ASSERT_EQUAL(st.folders_shared, 0);
 	maildir_scan_free(&one);
 	maildir_scan_free(&s);
+	pthread_cond_destroy(&x.c);
+	pthread_mutex_destroy(&x.m);
 	rm_base();
 }
 
