@@ -73,6 +73,10 @@ bool doc_changed_span(const struct doc *doc, size_t *head, size_t *tail);
 /* Edits. Text is given without line end; the document's default is used.
  * Inserting after a last line that had no newline gives that line one. */
 void doc_insert(struct doc *doc, size_t at, const char *text);
+/* n lines inserted at at, in this order, as n doc_insert at at, at + 1, ...
+ * would put them: one move of the lines after them, not n (issue 16: a
+ * catch-all's thousand identity entries in a 100,000-line map). */
+void doc_insert_many(struct doc *doc, size_t at, const char *const *texts, size_t n);
 void doc_delete(struct doc *doc, size_t at, size_t count);
 /* Delete every line i with drop[i] (doc_count entries) in one pass: many
  * deletions from a large file cost one move of its lines, not one each. */

@@ -248,13 +248,19 @@ static int apply_mailbox_remove(struct stage *s, struct world *w, const struct m
 	return 0;
 }
 
-int apply_alias_remove(struct world *w, const struct alias *a, struct diags *d)
+struct table *apply_alias_table(const struct alias *a, struct diags *d)
 {
 	if (!a->map || !a->map->table) {
 		diag_error(d, a->file, a->line, _("%s is in a table vmailadm cannot edit"), a->address);
-		return -1;
+		return NULL;
 	}
-	return table_remove(a->map->table, a->address, d);
+	return a->map->table;
+}
+
+int apply_alias_remove(struct world *w, const struct alias *a, struct diags *d)
+{
+	struct table *t = apply_alias_table(a, d);
+	return t ? table_remove(t, a->address, d) : -1;
 }
 
 /* Would mail to `from` come back to `from` through the aliases if `from`
@@ -304,18 +310,7 @@ int apply_domain_add(struct stage *s, struct world *w, const struct op *op, stru
 	return apply_domain_listing_add(s, w, op->subject, DOMAIN_VIRTUAL_MAILBOX, d);
 }
 
-/* The keys to remove from one table, gathered so that each table is
- * rewritten and reindexed once: removing a domain's entries one by one
- * reindexed the whole table each time (a 1,000-mailbox domain in a
- * 100,000-entry tree ran out of memory). */
-struct apply_removal {
-	struct table *t;
-	const char **keys;
-	size_t n, cap;
-};
-
-static void apply_removal_add(struct apply_removal **v, size_t *n, size_t *cap, struct table *t,
-			      const char *key)
+void apply_removal_add(struct apply_removal **v, size_t *n, size_t *cap, struct table *t, const char *key)
 {
 	size_t i = 0;
 	while (i < *n && (*v)[i].t != t)
@@ -327,6 +322,17 @@ static void apply_removal_add(struct apply_removal **v, size_t *n, size_t *cap, 
 	struct apply_removal *r = &(*v)[i];
 	xgrow(&r->keys, &r->cap, r->n + 1, sizeof *r->keys);
 	r->keys[r->n++] = key;
+}
+
+int apply_removals_run(struct apply_removal *rm, size_t n, bool run, struct diags *d)
+{
+	int rc = run ? 0 : -1;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = table_remove_many(rm[i].t, rm[i].keys, rm[i].n, d);
+	for (size_t i = 0; i < n; i++)
+		free(rm[i].keys);
+	free(rm);
+	return rc;
 }
 
 static int apply_domain_cascade(struct stage *s, struct world *w, const struct op *op,
@@ -359,13 +365,9 @@ static int apply_domain_cascade(struct stage *s, struct world *w, const struct o
 		apply_mailbox_mail(s, b, op);
 		stage_add_note(s, _("cascade: mailbox %s is removed (mail archived)"), b->address);
 	}
-	for (size_t i = 0; i < nrm && rc == 0; i++)
-		rc = table_remove_many(rm[i].t, rm[i].keys, rm[i].n, d);
+	rc = apply_removals_run(rm, nrm, rc == 0, d);
 	if (rc == 0 && npw)
 		rc = pwfile_remove_many(world_pwfile(w), users, npw, d);
-	for (size_t i = 0; i < nrm; i++)
-		free(rm[i].keys);
-	free(rm);
 	free(users);
 	return rc;
 }

@@ -192,20 +192,29 @@ static int apply_catchall_remove(struct stage *s, struct world *w, const struct 
 			return -1;
 	}
 	if (dom->catchall_alias) {
-		if (apply_alias_remove(w, dom->catchall_alias->alias, d) < 0)
+		/* with the identity entries, which only served to protect
+		 * mailboxes from it: removed together, each table once (issue
+		 * 16: one table_remove each moved a 100,000-line map a
+		 * thousand times) */
+		const struct alias *ca = dom->catchall_alias->alias;
+		struct table *t = apply_alias_table(ca, d);
+		struct apply_removal *rm = NULL;
+		size_t nrm = 0, caprm = 0, na;
+		if (!t)
 			return -1;
-		/* The identity entries only served to protect mailboxes from it. */
-		size_t na;
+		apply_removal_add(&rm, &nrm, &caprm, t, ca->address);
 		const struct alias *aliases = world_domain_aliases(w, dom, &na);
-		for (size_t i = 0; i < na; i++) {
+		for (size_t i = 0; i < na && t; i++) {
 			if (!aliases[i].is_identity || aliases[i].ntargets != 1 ||
 			    !world_mailbox_find(w, aliases[i].address))
 				continue;
-			if (apply_alias_remove(w, &aliases[i], d) < 0)
-				return -1;
+			if ((t = apply_alias_table(&aliases[i], d)) == NULL)
+				break;
+			apply_removal_add(&rm, &nrm, &caprm, t, aliases[i].address);
 			stage_add_note(s, _("identity entry %s is removed: without the catch-all it is not needed"),
 				 aliases[i].address);
 		}
+		return apply_removals_run(rm, nrm, t != NULL, d);
 	}
 	return 0;
 }
@@ -248,16 +257,26 @@ int apply_catchall_set(struct stage *s, struct world *w, const struct op *op, st
 			 dom->name, dom->name, tb->value);
 	} else {
 		struct table *t = apply_map_table(w, MAP_VIRTUAL_ALIAS, "virtual_alias_maps", d);
-		rc = t ? table_add(t, key, target, d) : -1;
+		/* the catch-all, then the identity entries of the mailboxes
+		 * without an alias entry: added as one after another, in one
+		 * edit (issue 16: a thousand table_add at 100,000 lines) */
+		size_t nb = 0, n = 1;
+		const struct mailbox *boxes = mailbox_domain ? world_domain_mailboxes(w, dom, &nb) : NULL;
+		const char **keys = xmalloc((nb + 1) * sizeof *keys);
+		keys[0] = key;
+		for (size_t i = 0; i < nb; i++) {
+			const struct alias *own = boxes[i].alias;
+			if (!own || (identities_gone && own->is_identity && own->ntargets == 1))
+				keys[n++] = boxes[i].address;
+		}
+		const char **values = xmalloc(n * sizeof *values);
+		values[0] = target;
+		for (size_t i = 1; i < n; i++)
+			values[i] = keys[i];
+		rc = t ? table_add_each(t, keys, values, n, d) : -1;
+		free(keys);
+		free(values);
 		if (rc == 0 && mailbox_domain) {
-			size_t nb;
-			const struct mailbox *boxes = world_domain_mailboxes(w, dom, &nb);
-			for (size_t i = 0; i < nb && rc == 0; i++) {
-				const struct alias *own = boxes[i].alias;
-				if (own && !(identities_gone && own->is_identity && own->ntargets == 1))
-					continue;
-				rc = table_add(t, boxes[i].address, boxes[i].address, d);
-			}
 			stage_add_note(s, tb ? _("the catch-all of %s goes in the alias map (catchall_form: identity); every mailbox of %s gets an identity entry so that the catch-all cannot swallow it")
 				       : _("the catch-all of %s forwards to %s, which is not a local mailbox, so it goes in the alias map; every mailbox of the domain gets an identity entry so that the catch-all cannot swallow it"),
 				 dom->name, tb ? dom->name : target);

@@ -201,6 +201,22 @@ int apply_op(struct stage *s, struct world *w, const struct op *op, struct diags
 int apply_refuse(struct diags *d, struct strbuf *why);
 bool apply_is_identity(const struct alias *a);
 int apply_alias_remove(struct world *w, const struct alias *a, struct diags *d);
+/* The table of alias a, or NULL with why (not one vmailadm can edit). */
+struct table *apply_alias_table(const struct alias *a, struct diags *d);
+/* The keys to remove from one table, gathered so that each table is
+ * rewritten and reindexed once: removing a domain's entries one by one
+ * reindexed the whole table each time (a 1,000-mailbox domain in a
+ * 100,000-entry tree ran out of memory), a catch-all's identity entries
+ * moved its entries once each (issue 16). Added key by key, the tables in
+ * the order first met; run (when run, else -1): table_remove_many of each
+ * in that order (the first error stops), everything freed. */
+struct apply_removal {
+	struct table *t;
+	const char **keys;
+	size_t n, cap;
+};
+void apply_removal_add(struct apply_removal **v, size_t *n, size_t *cap, struct table *t, const char *key);
+int apply_removals_run(struct apply_removal *rm, size_t n, bool run, struct diags *d);
 /* Whether catchall set writes the catch-all of dom to target in the
  * mailbox map (else in the alias map, with identity entries). */
 bool apply_catchall_in_mailbox_map(const struct stage *s, const struct world *w,

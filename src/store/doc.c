@@ -398,26 +398,38 @@ static void set_text(struct line *ln, const char *text)
 
 void doc_insert(struct doc *doc, size_t at, const char *text)
 {
+	doc_insert_many(doc, at, &text, 1);
+}
+
+void doc_insert_many(struct doc *doc, size_t at, const char *const *texts, size_t n)
+{
 	if (at > doc->n)
 		vm_panic("doc_insert: line %zu of %zu", at, doc->n);
+	if (n == 0)
+		return;
+	/* the lines one at a time would give each the same line end: the
+	 * majority's, which theirs only add to */
 	enum eol eol = default_eol(doc);
 	/* the line before may get a newline: it counts as changed */
 	mark_changed(doc, doc->n, at > 0 ? at - 1 : 0, doc->n - at);
-	/* The line before the new one must end with a newline now. */
+	/* The line before the new ones must end with a newline now. */
 	if (at > 0 && doc->lines[at - 1].eol == EOL_NONE)
 		doc->lines[at - 1].eol = eol;
 	size_t cap = doc->cap;
-	xgrow(&doc->lines, &doc->cap, doc->n + 1, sizeof *doc->lines);
-	memmove(doc->lines + at + 1, doc->lines + at, (doc->n - at) * sizeof *doc->lines);
+	xgrow(&doc->lines, &doc->cap, doc->n + n, sizeof *doc->lines);
+	memmove(doc->lines + at + n, doc->lines + at, (doc->n - at) * sizeof *doc->lines);
 	if (doc->orig) {
 		if (doc->cap != cap)
 			doc->orig = xreallocarray(doc->orig, doc->cap, sizeof *doc->orig);
-		memmove(doc->orig + at + 1, doc->orig + at, (doc->n - at) * sizeof *doc->orig);
-		doc->orig[at] = UINT32_MAX;
+		memmove(doc->orig + at + n, doc->orig + at, (doc->n - at) * sizeof *doc->orig);
+		for (size_t i = 0; i < n; i++)
+			doc->orig[at + i] = UINT32_MAX;
 	}
-	doc->n++;
-	doc->lines[at] = (struct line){ .eol = eol };
-	set_text(&doc->lines[at], text);
+	doc->n += n;
+	for (size_t i = 0; i < n; i++) {
+		doc->lines[at + i] = (struct line){ .eol = eol };
+		set_text(&doc->lines[at + i], texts[i]);
+	}
 }
 
 void doc_delete(struct doc *doc, size_t at, size_t count)

@@ -181,12 +181,23 @@ void table_edit(struct table *t);
 /* Remove every entry whose lookup key is lk (the first and its shadowed
  * duplicates) with its lines; false: nothing changed. */
 bool tablepatch_remove(struct table *t, const char *lk);
+/* tablepatch_remove of the n lookup keys lks at once (each in the table):
+ * one pass over the lines and the entries, one move of the index (issue
+ * 16: a catch-all's thousand identity entries removed one at a time moved
+ * 100,000 entries each time); false: nothing changed. */
+bool tablepatch_remove_many(struct table *t, const char *const *lks, size_t n);
 /* Entry i's first line replaced by text (always); true: a one-line entry,
  * its value taken from it. */
 bool tablepatch_set(struct table *t, size_t i, const char *text);
 /* text inserted as line at (always), the line of a key the table does not
  * hold; true: its entry is in. */
 bool tablepatch_add(struct table *t, size_t at, const char *text);
+/* The n texts inserted as lines at, at + 1, ... (always), lines of keys
+ * the table does not hold, distinct; true: their entries are in, with one
+ * move of the entries and of the index (issue 16: a catch-all's thousand
+ * identity entries, one tablepatch_add each, moved 100,000 entries a
+ * thousand times). */
+bool tablepatch_add_run(struct table *t, size_t at, const char *const *texts, size_t n);
 
 /* After an entry is added or removed at a position of an index of
  * positions: whether moving every slot's value past it (strmap_shift_values,

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <stdint.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -552,26 +551,50 @@ static size_t add_place(const struct table *t, const char *key, const struct tab
 	return after ? after->first + after->nlines : doc_count(t->ed.doc);
 }
 
-/* The line of key inserted at at; true when the entries follow it
- * (tablepatch_add), else they must be parsed again. */
-static bool add_line(struct table *t, size_t at, const struct table_entry *style, const char *key,
-		     const char *val, bool patch)
+/* The line of key with val, its separator styled on the line ntext (key
+ * nklen bytes, value at nvoff; none: NULL), into line. */
+static void add_text(const struct table *t, struct strbuf *line, const char *ntext, size_t nklen,
+		     size_t nvoff, const char *key, const char *val)
 {
-	struct strbuf line = STRBUF_INIT;
+	sb_reset(line);
 	if (t->syntax == TABLE_LIST) {
-		sb_adds(&line, key);
-	} else {
-		const char *ntext = NULL;
-		size_t nklen = 0, nvoff = 0;
-		if (style)
-			nvoff = value_offset(t, style, &nklen, &ntext);
-		add_separated(&line, key, ntext, nklen, nvoff);
-		sb_adds(&line, val);
+		sb_adds(line, key);
+		return;
 	}
-	bool patched = patch && tablepatch_add(t, at, sb_str(&line));
+	add_separated(line, key, ntext, nklen, nvoff);
+	sb_adds(line, val);
+}
+
+/* The lines of keys[0..n) inserted from at on, the first styled on style,
+ * each next one on the one before it when chain (as n table_add calls
+ * write them), else on style too; true when the entries follow them
+ * (tablepatch_add_run), else they must be parsed again. */
+static bool add_lines(struct table *t, size_t at, const struct table_entry *style, const char *const *keys,
+		      char *const *vals, size_t n, bool chain, bool patch)
+{
+	const char *ntext = NULL;
+	size_t nklen = 0, nvoff = 0;
+	if (style && t->syntax != TABLE_LIST)
+		nvoff = value_offset(t, style, &nklen, &ntext);
+	struct strbuf *lines = xcalloc(n ? n : 1, sizeof *lines);
+	const char **texts = xcalloc(n ? n : 1, sizeof *texts);
+	for (size_t i = 0; i < n; i++) {
+		add_text(t, &lines[i], ntext, nklen, nvoff, keys[i], vals[i]);
+		texts[i] = sb_str(&lines[i]);
+		if (chain && t->syntax != TABLE_LIST) {
+			/* the key as written, then its separator: the value starts past it */
+			ntext = texts[i];
+			nklen = strlen(keys[i]);
+			nvoff = lines[i].len - strlen(vals[i]);
+		}
+	}
+	bool patched = patch && tablepatch_add_run(t, at, texts, n);
 	if (!patch)
-		doc_insert(t->ed.doc, at, sb_str(&line));
-	sb_free(&line);
+		doc_insert_many(t->ed.doc, at, texts, n);
+	for (size_t i = 0; i < n; i++)
+		sb_free(&lines[i]);
+	free(lines);
+	free(texts);
 	return patched;
 }
 
@@ -604,11 +627,13 @@ void table_end_apart(struct table *t)
 
 int table_add(struct table *t, const char *key, const char *value, struct diags *d)
 {
-	return table_add_many(t, &key, &value, 1, d);
+	return table_add_each(t, &key, &value, 1, d);
 }
 
-int table_add_many(struct table *t, const char *const *keys, const char *const *values, size_t n,
-		   struct diags *d)
+/* table_add_many (chain: table_add_each): each run of one domain placed
+ * once, its lines one after another in one edit. */
+static int add_many(struct table *t, const char *const *keys, const char *const *values, size_t n,
+		    bool chain, struct diags *d)
 {
 	table_edit(t);
 	char **vals = xcalloc(n + 1, sizeof *vals);
@@ -617,16 +642,14 @@ int table_add_many(struct table *t, const char *const *keys, const char *const *
 		if (!(vals[i] = add_check(t, keys[i], values[i], d)))
 			rc = -1;
 	for (size_t i = 0; i < n && rc == 0;) {
-		/* a run of one domain: placed once, its lines one after another */
 		const struct table_entry *style;
 		size_t at = add_place(t, keys[i], &style);
-		size_t k = i;
-		bool one = i + 1 == n || t->syntax == TABLE_REGEXP || !add_same_domain(keys[i], keys[i + 1]);
-		bool patched = false;
-		do {
-			patched = add_line(t, at++, style, keys[k], vals[k], one);
+		size_t k = i + 1;
+		while (k < n && t->syntax != TABLE_REGEXP && add_same_domain(keys[i], keys[k]))
 			k++;
-		} while (k < n && t->syntax != TABLE_REGEXP && add_same_domain(keys[i], keys[k]));
+		/* in place: a run of new keys of an indexed table (chain), else
+		 * one key (a run is parsed again once) */
+		bool patched = add_lines(t, at, style, keys + i, vals + i, k - i, chain, chain || k - i == 1);
 		i = k;
 		if (patched)
 			continue;
@@ -638,6 +661,18 @@ int table_add_many(struct table *t, const char *const *keys, const char *const *
 		free(vals[i]);
 	free(vals);
 	return rc;
+}
+
+int table_add_many(struct table *t, const char *const *keys, const char *const *values, size_t n,
+		   struct diags *d)
+{
+	return add_many(t, keys, values, n, false, d);
+}
+
+int table_add_each(struct table *t, const char *const *keys, const char *const *values, size_t n,
+		   struct diags *d)
+{
+	return add_many(t, keys, values, n, true, d);
 }
 
 /* Remove every word w (folded) from the physical lines first..first+nlines
@@ -774,6 +809,14 @@ int table_remove_many(struct table *t, const char *const *keys, size_t n, struct
 				return -1;
 		return 0;
 	}
+	/* in place where it can (the entries and the index follow) */
+	const char **lks = xmalloc((n ? n : 1) * sizeof *lks);
+	for (size_t i = 0; i < n; i++)
+		lks[i] = find(t, keys[i])->lookup_key;
+	bool patched = tablepatch_remove_many(t, lks, n);
+	free(lks);
+	if (patched)
+		return 0;
 	struct strmap *gone = strmap_create(n);
 	for (size_t i = 0; i < n; i++)
 		strmap_put(gone, find(t, keys[i])->lookup_key, gone);   /* any non-NULL value */
@@ -848,48 +891,4 @@ int table_set(struct table *t, const char *key, const char *value, struct diags 
 	reindex(t, &scratch);
 	diags_free(&scratch);
 	return 0;
-}
-
-static const char *skip_comment(const char *p)
-{
-	int depth = 0;
-	for (; *p; p++) {
-		if (*p == '\\' && p[1])
-			p++;
-		else if (*p == '(')
-			depth++;
-		else if (*p == ')' && --depth == 0)
-			return p + 1;
-	}
-	return p;
-}
-
-bool table_value_next(const char **cursor, const char **start, size_t *len)
-{
-	const char *p = *cursor;
-	/* separators, and comments: tok822 drops "(Info desk)". Only a
-	 * comment standing apart: a '(' inside a word stays in it, for the
-	 * address checks to refuse */
-	while (*p == ',' || *p == '(' || isspace((unsigned char)*p))
-		p = *p == '(' ? skip_comment(p) : p + 1;
-	if (!*p) {
-		*cursor = p;
-		return false;
-	}
-	const char *s = p;
-	bool quoted = false;
-	for (; *p; p++) {
-		if (quoted && *p == '\\' && p[1]) {
-			p++;
-			continue;
-		}
-		if (*p == '"')
-			quoted = !quoted;
-		else if (!quoted && (*p == ',' || isspace((unsigned char)*p)))
-			break;
-	}
-	*start = s;
-	*len = (size_t)(p - s);
-	*cursor = p;
-	return true;
 }

@@ -4,6 +4,7 @@
  * owner for table.c (the documents) and tableidx.c (the read-only index). */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,4 +111,50 @@ void tableline_duplicate(struct diags *d, const char *name, enum table_syntax sy
 		diag_warn(d, name, line,
 			  _("duplicate entry: \"%s\" (first on line %u, which Postfix uses)"), key,
 			  first_line);
+}
+
+/* The value of an entry, address by address (table_value_next): the
+ * grammar of the value, as the key's is above. */
+static const char *skip_comment(const char *p)
+{
+	int depth = 0;
+	for (; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+	}
+	return p;
+}
+
+bool table_value_next(const char **cursor, const char **start, size_t *len)
+{
+	const char *p = *cursor;
+	/* separators, and comments: tok822 drops "(Info desk)". Only a
+	 * comment standing apart: a '(' inside a word stays in it, for the
+	 * address checks to refuse */
+	while (*p == ',' || *p == '(' || isspace((unsigned char)*p))
+		p = *p == '(' ? skip_comment(p) : p + 1;
+	if (!*p) {
+		*cursor = p;
+		return false;
+	}
+	const char *s = p;
+	bool quoted = false;
+	for (; *p; p++) {
+		if (quoted && *p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && (*p == ',' || isspace((unsigned char)*p)))
+			break;
+	}
+	*start = s;
+	*len = (size_t)(p - s);
+	*cursor = p;
+	return true;
 }

@@ -120,6 +120,101 @@ bool tablepatch_remove(struct table *t, const char *lk)
 	return true;
 }
 
+/* Whether the entries marked in drop (drop[i - lo]) can go in place:
+ * when the file's last line, without a newline, goes with them, the last
+ * line left loses its own, and reads the same only if it ended in a bare
+ * "\n" (as tablepatch_remove). */
+static bool tablepatch_end_holds(const struct table *t, const bool *drop, size_t lo)
+{
+	size_t nl = doc_count(t->ed.doc), from = nl;
+	if (nl == 0 || *doc_eol(t->ed.doc, nl - 1))
+		return true;
+	/* the entries removed that end the file, one against the next */
+	for (size_t i = t->ed.n; i-- > lo && drop[i - lo] && t->v[i].first + t->v[i].nlines >= from;)
+		from = t->v[i].first;
+	return from == nl || from == 0 || strcmp(doc_eol(t->ed.doc, from - 1), "\n") == 0;
+}
+
+/* The entries of the n keys marked in *drop (from position *lo on); their
+ * number and the last one's position in *hi. */
+static size_t tablepatch_mark(const struct table *t, const char *const *lks, size_t n,
+			      const struct strmap *gone, bool **drop, size_t *lo, size_t *hi)
+{
+	size_t count = 0;
+	*lo = SIZE_MAX;
+	*hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t at = (size_t)(uintptr_t)strmap_get(t->ed.index, lks[i]);
+		if (at-- == 0)
+			return 0;
+		*lo = at < *lo ? at : *lo;
+	}
+	*drop = xcalloc(t->ed.n - *lo, sizeof **drop);
+	for (size_t i = 0; i < n; i++) {
+		size_t at = (size_t)(uintptr_t)strmap_get(t->ed.index, lks[i]) - 1;
+		count += !(*drop)[at - *lo];
+		(*drop)[at - *lo] = true;
+		*hi = at > *hi ? at : *hi;
+	}
+	/* their shadowed duplicates, which come after them */
+	for (size_t i = *lo; i < t->ed.n; i++)
+		if (t->v[i].shadowed && strmap_get(gone, t->v[i].lookup_key)) {
+			(*drop)[i - *lo] = true;
+			count++;
+			*hi = i > *hi ? i : *hi;
+		}
+	return count;
+}
+
+bool tablepatch_remove_many(struct table *t, const char *const *lks, size_t n)
+{
+	if (t->syntax != TABLE_INDEXED || t->ed.npend || n == 0)
+		return false;
+	struct strmap *gone = strmap_create_borrowed(n);
+	for (size_t i = 0; i < n; i++)
+		strmap_put(gone, lks[i], gone);   /* any non-NULL value */
+	bool *drop = NULL;
+	size_t lo, hi, count = tablepatch_mark(t, lks, n, gone, &drop, &lo, &hi);
+	strmap_free(&gone);
+	if (count == 0 || !tablepatch_end_holds(t, drop, lo)) {
+		free(drop);
+		return false;
+	}
+	size_t nl = doc_count(t->ed.doc);
+	bool *lines = xcalloc(nl ? nl : 1, sizeof *lines);
+	for (size_t i = lo; i <= hi; i++)
+		for (size_t l = t->v[i].first; drop[i - lo] && l < t->v[i].first + t->v[i].nlines; l++)
+			lines[l] = true;
+	doc_delete_marked(t->ed.doc, lines);
+	free(lines);
+	for (size_t i = 0; i < n; i++)
+		strmap_del(t->ed.index, lks[i]);
+	size_t k = lo, lgone = 0;
+	for (size_t i = lo; i < t->ed.n; i++) {
+		struct table_entry e = t->v[i];
+		if (drop[i - lo]) {
+			lgone += e.nlines;
+			continue;
+		}
+		e.first -= lgone;
+		e.line = (unsigned)(e.first + 1);
+		t->v[k++] = e;
+	}
+	free(drop);
+	t->ed.n = k;
+	/* the entries past the last one removed down by count in the index,
+	 * then those kept between the first and it put again */
+	if (!store_shift_cheaper(k - lo, k)) {
+		tablepatch_reindex_from(t, lo);
+		return true;
+	}
+	strmap_shift_values(t->ed.index, (uintptr_t)hi + 2, -(intptr_t)count);
+	for (size_t i = lo; i + count <= hi; i++)
+		if (!t->v[i].shadowed)
+			strmap_put(t->ed.index, t->v[i].lookup_key, pos_value(i));
+	return true;
+}
+
 bool tablepatch_set(struct table *t, size_t i, const char *text)
 {
 	struct table_entry *e = &t->v[i];
@@ -138,29 +233,58 @@ bool tablepatch_set(struct table *t, size_t i, const char *text)
 	return ok;
 }
 
+/* The n lines inserted at at parsed as reindex would read them: each an
+ * indexed line of its own, of a key neither the table nor an earlier one
+ * of them has; its key (as written) and lookup key, and its value, in the
+ * table's strings, into keys, lks and vals. */
+static bool tablepatch_parse_run(struct table *t, size_t at, size_t n, char **keys, char **lks,
+				 char **vals)
+{
+	struct strbuf line = STRBUF_INIT;
+	struct strmap *run = n > 1 ? strmap_create_borrowed(n) : NULL;
+	bool ok = true;
+	for (size_t i = 0; i < n && ok; i++) {
+		size_t klen, vlen;
+		char *key;
+		const char *val;
+		ok = tablepatch_parse(t, at + i, &klen, &key, &val, &vlen, &line);
+		char *k = ok ? arena_memdup0(&t->ed.arena, key, klen) : NULL;
+		char *lk = k ? table_fold_key(k) : NULL;
+		ok = ok && strmap_get(t->ed.index, lk) == NULL && (!run || strmap_get(run, lk) == NULL);
+		if (ok) {
+			keys[i] = k;
+			lks[i] = strcmp(lk, k) == 0 ? k : arena_memdup0(&t->ed.arena, lk, strlen(lk));
+			vals[i] = arena_memdup0(&t->ed.arena, val, vlen);
+			if (run)
+				strmap_put(run, lks[i], lks[i]);
+		}
+		free(lk);
+	}
+	strmap_free(&run);
+	sb_free(&line);
+	return ok;
+}
+
 bool tablepatch_add(struct table *t, size_t at, const char *text)
+{
+	return tablepatch_add_run(t, at, &text, 1);
+}
+
+bool tablepatch_add_run(struct table *t, size_t at, const char *const *texts, size_t n)
 {
 	size_t nl = doc_count(t->ed.doc);
 	/* at the end a last line without one gets a newline (its text as
-	 * reindex reads it may change); before a continuation line the new
-	 * line would take it */
+	 * reindex reads it may change); before a continuation line the last
+	 * new line would take it */
 	bool fits = t->syntax == TABLE_INDEXED && !t->ed.npend &&
 		    (at < nl || (at == nl && (nl == 0 || *doc_eol(t->ed.doc, nl - 1)))) &&
 		    tablepatch_line_starts(t, at);
-	doc_insert(t->ed.doc, at, text);
-	if (!fits)
-		return false;
-	size_t klen, vlen;
-	char *key;
-	const char *val;
-	struct strbuf line = STRBUF_INIT;
-	bool ok = tablepatch_parse(t, at, &klen, &key, &val, &vlen, &line);
-	char *k = ok ? arena_memdup0(&t->ed.arena, key, klen) : NULL;
-	char *lk = k ? table_fold_key(k) : NULL;
-	ok = ok && strmap_get(t->ed.index, lk) == NULL;
-	if (!ok) {
-		free(lk);
-		sb_free(&line);
+	doc_insert_many(t->ed.doc, at, texts, n);
+	if (!fits || n == 0)
+		return fits;
+	char **keys = xmalloc(3 * n * sizeof *keys), **lks = keys + n, **vals = lks + n;
+	if (!tablepatch_parse_run(t, at, n, keys, lks, vals)) {
+		free(keys);
 		return false;
 	}
 	size_t pos = 0, hi = t->ed.n;   /* the first entry from line at on: entries are in line order */
@@ -171,29 +295,32 @@ bool tablepatch_add(struct table *t, size_t at, const char *text)
 		else
 			hi = mid;
 	}
-	xgrow(&t->v, &t->cap, t->ed.n + 1, sizeof *t->v);
-	memmove(t->v + pos + 1, t->v + pos, (t->ed.n - pos) * sizeof *t->v);
-	t->ed.n++;
-	for (size_t i = pos + 1; i < t->ed.n; i++) {
-		t->v[i].first++;
+	xgrow(&t->v, &t->cap, t->ed.n + n, sizeof *t->v);
+	memmove(t->v + pos + n, t->v + pos, (t->ed.n - pos) * sizeof *t->v);
+	t->ed.n += n;
+	for (size_t i = pos + n; i < t->ed.n; i++) {
+		t->v[i].first += n;
 		t->v[i].line = (unsigned)(t->v[i].first + 1);
 	}
-	struct table_entry *e = &t->v[pos];
-	memset(e, 0, sizeof *e);
-	e->first = at;
-	e->nlines = 1;
-	e->line = (unsigned)(at + 1);
-	e->key = k;
-	e->lookup_key = strcmp(lk, k) == 0 ? k : arena_memdup0(&t->ed.arena, lk, strlen(lk));
-	e->value = arena_memdup0(&t->ed.arena, val, vlen);
-	free(lk);
-	sb_free(&line);
-	/* the entries after it one on in the index (its key was in none), then its own */
-	if (!store_shift_cheaper(t->ed.n - 1 - pos, t->ed.n)) {
+	for (size_t i = 0; i < n; i++) {
+		struct table_entry *e = &t->v[pos + i];
+		memset(e, 0, sizeof *e);
+		e->first = at + i;
+		e->nlines = 1;
+		e->line = (unsigned)(at + i + 1);
+		e->key = keys[i];
+		e->lookup_key = lks[i];
+		e->value = vals[i];
+	}
+	free(keys);
+	/* the entries after them n on in the index (their keys were in none),
+	 * then their own */
+	if (!store_shift_cheaper(t->ed.n - n - pos, t->ed.n)) {
 		tablepatch_reindex_from(t, pos);
 		return true;
 	}
-	strmap_shift_values(t->ed.index, (uintptr_t)pos + 1, 1);
-	strmap_put(t->ed.index, e->lookup_key, pos_value(pos));
+	strmap_shift_values(t->ed.index, (uintptr_t)pos + 1, (intptr_t)n);
+	for (size_t i = 0; i < n; i++)
+		strmap_put(t->ed.index, t->v[pos + i].lookup_key, pos_value(pos + i));
 	return true;
 }

@@ -891,6 +891,110 @@ static void test_every_edit_in_place(void)
 	}
 }
 
+/* The staged bytes of path (its own when the staged ones are the same),
+ * malloc'd. */
+static char *staged_bytes(struct stage *s, const char *path)
+{
+	const struct plan *p = stage_plan(s);
+	for (size_t i = 0; i < p->nfiles; i++)
+		if (strcmp(p->files[i]->path, path) == 0)
+			return xstrdup(sb_str(&p->files[i]->cur));
+	return slurp(path);
+}
+
+/* The staged world's alias map. */
+static const struct table *alias_table(struct stage *s)
+{
+	struct diags d = DIAGS_INIT;
+	const struct world *w = stage_world(s, &d);
+	diags_free(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	for (size_t i = 0; i < world_map_count(w); i++)
+		if ((world_map(w, i)->roles & MAP_VIRTUAL_ALIAS) && world_map(w, i)->table)
+			return world_map(w, i)->table;
+	CU_FAIL_FATAL("no alias map");
+	return NULL;
+}
+
+/* Issue 16: a catch-all of the alias map on a domain of 300 mailboxes (a
+ * third with an alias entry of their own, a fifth named by aliases of
+ * another domain, entries of that domain after the run) set, replaced and
+ * cleared with its identity entries in one edit of the map each: the
+ * entries in place (the map not parsed again, tablepatch.c), the world too
+ * (worldpatch_identity.c: its index and reverse index not made again),
+ * and the world is a full load's. The map's bytes are those one table_add
+ * (table_remove) per entry gave, in the mailboxes' order. */
+static void test_catchall_identities_in_place(void)
+{
+	setup();
+	struct strbuf t = STRBUF_INIT;
+	char *vm = slurp(VMB);
+	sb_adds(&t, vm);
+	free(vm);
+	for (int i = 0; i < 300; i++)
+		sb_addf(&t, "m%03d@andromed.cloud andromed.cloud/m%03d/\n", i, i);
+	spit(VMB, sb_str(&t));
+	sb_reset(&t);
+	char *va = slurp(VAL);
+	sb_adds(&t, va);
+	free(va);
+	for (int i = 0; i < 300; i++) {
+		if (i % 3 == 0)
+			sb_addf(&t, "m%03d@andromed.cloud\tm%03d@andromed.cloud, x%d@elsewhere.example\n", i, i, i);
+		if (i % 5 == 0)
+			sb_addf(&t, "n%03d@ascent.cloud m%03d@andromed.cloud\n", i, i);
+	}
+	sb_adds(&t, "# after\nz1@ascent.cloud m002@andromed.cloud\n");
+	spit(VAL, sb_str(&t));
+	/* the map as the catch-all and its entries one at a time make it */
+	struct diags d = DIAGS_INIT;
+	struct table *one = table_parse(doc_from_mem(VAL, t.buf, t.len), TABLE_INDEXED, &d);
+	sb_free(&t);
+	struct stage *s = stage_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(stage_world(s, &d));
+	static const char *const steps[] = {
+		"catchall set andromed.cloud x@elsewhere.example", "catchall set andromed.cloud y@elsewhere.example",
+		"catchall clear andromed.cloud", "catchall set andromed.cloud z@elsewhere.example",
+		"catchall clear andromed.cloud",
+	};
+	for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
+		/* the entries apply_catchall_set and _remove name, one at a
+		 * time: the old catch-all and its identity entries out, the new
+		 * one in and one for each mailbox left without an alias entry */
+		const struct world *w = stage_world(s, &d);
+		const struct domain *dom = world_domain_find(w, "andromed.cloud");
+		bool had = dom->catchall_alias != NULL, set = strncmp(steps[k], "catchall set ", 13) == 0;
+		size_t n;
+		const struct alias *al = world_domain_aliases(w, dom, &n);
+		if (had)
+			CU_ASSERT_EQUAL(table_remove(one, "@andromed.cloud", &d), 0);
+		for (size_t i = 0; had && i < n; i++)
+			if (al[i].is_identity && al[i].ntargets == 1 && world_mailbox_find(w, al[i].address))
+				CU_ASSERT_EQUAL(table_remove(one, al[i].address, &d), 0);
+		if (set)
+			CU_ASSERT_EQUAL(table_add(one, "@andromed.cloud", strrchr(steps[k], ' ') + 1, &d), 0);
+		const struct mailbox *mb = world_domain_mailboxes(w, dom, &n);
+		for (size_t i = 0; set && i < n; i++)
+			if (!mb[i].alias || (had && mb[i].alias->is_identity && mb[i].alias->ntargets == 1))
+				CU_ASSERT_EQUAL(table_add(one, mb[i].address, mb[i].address, &d), 0);
+		size_t before = stage_world_patched(s), parses = table_parses(alias_table(s));
+		CU_ASSERT_EQUAL(push(s, steps[k]), 0);
+		CU_ASSERT_EQUAL(stage_world_patched(s), before + 1);
+		CU_ASSERT_EQUAL(table_parses(alias_table(s)), parses);
+		check_same(s, steps[k]);
+		struct strbuf want = STRBUF_INIT;
+		doc_render(table_doc(one), &want);
+		char *got = staged_bytes(s, VAL);
+		CU_ASSERT_STRING_EQUAL(got, sb_str(&want));
+		free(got);
+		sb_free(&want);
+	}
+	table_free(&one);
+	diags_free(&d);
+	stage_free(&s);
+	teardown();
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -899,6 +1003,7 @@ int main(void)
 		{ "every common edit followed in place = full load", test_every_edit_in_place },
 		{ "staged world borrowing the interface's = full load, the interface's unchanged", test_shared },
 		{ "a borrowed table made its own at its first edit", test_shared_table_own },
+		{ "a catch-all with 200 identity entries set and cleared in place", test_catchall_identities_in_place },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("stageworld", tests);
