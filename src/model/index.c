@@ -133,12 +133,10 @@ static void hidx_renumber(struct hidx *h, size_t from, int delta)
 	}
 }
 
-bool index_insert_at(struct hidx *h, void *base, size_t at, uint32_t hash)
+bool index_put_at(struct hidx *h, size_t at, uint32_t hash)
 {
 	if (!h->cap || (h->n + 1) * 4 > h->cap * 3 || at + 1 >= UINT32_MAX)
 		return false;
-	h->base = base;
-	hidx_renumber(h, at, 1);
 	size_t j = hidx_home(h, hash);
 	while (h->slots[j])
 		j = hidx_next(h, j);
@@ -147,7 +145,16 @@ bool index_insert_at(struct hidx *h, void *base, size_t at, uint32_t hash)
 	return true;
 }
 
-bool index_remove_at(struct hidx *h, size_t at, uint32_t hash)
+bool index_insert_at(struct hidx *h, void *base, size_t at, uint32_t hash)
+{
+	if (!h->cap || (h->n + 1) * 4 > h->cap * 3 || at + 1 >= UINT32_MAX)
+		return false;
+	h->base = base;
+	hidx_renumber(h, at, 1);
+	return index_put_at(h, at, hash);
+}
+
+bool index_drop_at(struct hidx *h, size_t at, uint32_t hash)
 {
 	if (!h->cap)
 		return false;
@@ -168,8 +175,25 @@ bool index_remove_at(struct hidx *h, size_t at, uint32_t hash)
 	}
 	h->slots[i] = 0;
 	h->n--;
+	return true;
+}
+
+bool index_remove_at(struct hidx *h, size_t at, uint32_t hash)
+{
+	if (!index_drop_at(h, at, hash))
+		return false;
 	hidx_renumber(h, at + 1, -1);
 	return true;
+}
+
+void index_renumber(struct hidx *h, void *base, const size_t *where)
+{
+	h->base = base;
+	for (size_t j = 0; j < h->cap; j++) {
+		uint64_t sl = h->slots[j];
+		if (sl)
+			h->slots[j] = (sl & ~(uint64_t)UINT32_MAX) | (uint64_t)(where[(uint32_t)sl - 1] + 1);
+	}
 }
 
 void index_free(struct hidx *h)
@@ -449,7 +473,8 @@ static size_t index_reverse_new(struct world *w, const char *address, uint32_t h
 	w->rev_n[id] = 0;
 	w->rev_first = xreallocarray(w->rev_first, w->rev_nid + 1, sizeof *w->rev_first);
 	w->rev_first[id + 1] = w->rev_first[id];
-	if (!index_insert_at(&w->rev_idx, (void *)w->rev_keys, id, hash)) {   /* too full */
+	w->rev_idx.base = (void *)w->rev_keys;
+	if (!index_put_at(&w->rev_idx, id, hash)) {   /* too full */
 		index_free(&w->rev_idx);
 		index_build(&w->rev_idx, (void *)w->rev_keys, w->rev_nid, sizeof *w->rev_keys, 0,
 			    NULL, NULL);
@@ -485,4 +510,63 @@ void index_reverse_add(struct world *w, const struct alias *a, const char *addre
 	memmove(&v[pos + 1], &v[pos], (n - pos) * sizeof *v);
 	v[pos] = a;
 	w->rev_n[id]++;
+}
+
+/* Room in every list for extra[id] more: the lists laid out again, each
+ * with its room (rev_first[id + 1] - rev_first[id]) or its length and
+ * extra[id], whichever is more. */
+static void index_reverse_room(struct world *w, const size_t *extra)
+{
+	size_t nid = w->rev_nid, len = 0;
+	size_t *first = xmalloc((nid + 1) * sizeof *first);
+	for (size_t id = 0; id < nid; id++) {
+		size_t room = w->rev_first[id + 1] - w->rev_first[id], need = w->rev_n[id] + extra[id];
+		first[id] = len;
+		len += room > need ? room : need;
+	}
+	first[nid] = len;
+	const struct alias **list = xmalloc((len ? len : 1) * sizeof *list);
+	for (size_t id = 0; id < nid; id++)
+		memcpy(&list[first[id]], &w->rev_list[w->rev_first[id]], w->rev_n[id] * sizeof *list);
+	free(w->rev_list);
+	free(w->rev_first);
+	w->rev_list = list;
+	w->rev_first = first;
+}
+
+void index_reverse_add_many(struct world *w, const struct alias *const *as, size_t n)
+{
+	/* every (address, alias) pair first, new addresses given ids */
+	size_t np = 0, cap = 0;
+	struct pair { size_t id; const struct alias *a; } *v = NULL;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < as[i]->ntargets; k++) {
+			const char *address = as[i]->targets[k].address;
+			uint32_t hash = strmap_hash(address);
+			size_t at = index_find(&w->rev_idx, address, hash);
+			xgrow(&v, &cap, np + 1, sizeof *v);
+			v[np++] = (struct pair){ at ? at - 1 : index_reverse_new(w, address, hash), as[i] };
+		}
+	size_t *extra = xcalloc(w->rev_nid + 1, sizeof *extra);
+	bool room = true;
+	for (size_t i = 0; i < np; i++)
+		extra[v[i].id]++;
+	for (size_t id = 0; id < w->rev_nid && room; id++)
+		room = w->rev_first[id] + w->rev_n[id] + extra[id] <= w->rev_first[id + 1];
+	if (!room)
+		index_reverse_room(w, extra);
+	free(extra);
+	/* each into its list, in the array's order, once ("x, x") */
+	for (size_t i = 0; i < np; i++) {
+		const struct alias **l = &w->rev_list[w->rev_first[v[i].id]];
+		size_t m = w->rev_n[v[i].id], pos = 0;
+		while (pos < m && l[pos] < v[i].a)
+			pos++;
+		if (pos < m && l[pos] == v[i].a)
+			continue;
+		memmove(&l[pos + 1], &l[pos], (m - pos) * sizeof *l);
+		l[pos] = v[i].a;
+		w->rev_n[v[i].id]++;
+	}
+	free(v);
 }

@@ -57,6 +57,15 @@ void index_free(struct hidx *h);
  * for one more, or at is not in it: index_build it again. */
 bool index_insert_at(struct hidx *h, void *base, size_t at, uint32_t hash);
 bool index_remove_at(struct hidx *h, size_t at, uint32_t hash);
+/* The same in steps, for many elements moved at once (a catch-all and its
+ * domain's identity entries, issue 16): the element at at taken out, or
+ * one put in at at, the others' positions as they were (put: false when
+ * too full); then every position renumbered through where[] (old position
+ * -> new, every element left in the index named there), the array now at
+ * base. */
+bool index_drop_at(struct hidx *h, size_t at, uint32_t hash);
+bool index_put_at(struct hidx *h, size_t at, uint32_t hash);
+void index_renumber(struct hidx *h, void *base, const size_t *where);
 /* Room for exactly n items (xgrow would round up to a power of two: 30 %
  * more memory for 100,000 mailboxes). */
 void index_reserve(void *vp, size_t *cap, size_t n, size_t sz);
@@ -213,6 +222,10 @@ void index_reverse(struct world *w);
  * address given an id (issue 16: the reverse index made again cost most of
  * an alias added at 100,000 aliases). */
 void index_reverse_add(struct world *w, const struct alias *a, const char *address);
+/* index_reverse_add of every target of the n aliases as: the lists laid
+ * out again at most once, for all of them (issue 16: a thousand identity
+ * entries, each list moving every later one on). */
+void index_reverse_add_many(struct world *w, const struct alias *const *as, size_t n);
 /* The ids of the target addresses in domain (after their last '@') into
  * *ids (malloc'd); their count. */
 size_t index_reverse_in_domain(struct world *w, const char *domain, size_t **ids);
@@ -296,9 +309,6 @@ int worldpatch_catchall_box_add(struct world *w, const struct worldpatch *p);
 bool worldpatch_absent(const struct world *w, const struct world_map *m, const char *key);
 /* The domains listed by keys of m: the lines from line on moved by delta. */
 void worldpatch_listings(struct world *w, const struct world_map *m, unsigned line, int delta);
-/* The aliases' targets gathered into one array again, the reverse index
- * made again from them. */
-void worldpatch_reverse_again(struct world *w);
 /* Where an element of local part local goes in its domain's range
  * [first, first + n) of an array sorted by local part (stride sz, the
  * local part's pointer at loff). */

@@ -290,37 +290,6 @@ static void worldpatch_reverse(struct world *w, size_t gone)
 	}
 }
 
-/* The reverse index made again from the aliases' target lists, gathered
- * into one array again (a list made in place is not in w->targets):
- * what index_reverse gives after a load, save for the targets of dropped
- * duplicates, which name no alias either way. */
-void worldpatch_reverse_again(struct world *w)
-{
-	size_t nt = 0;
-	for (size_t i = 0; i < w->naliases; i++)
-		nt += w->aliases[i].ntargets;
-	struct alias_target *tv = xmalloc((nt ? nt : 1) * sizeof *tv);
-	size_t k = 0;
-	for (size_t i = 0; i < w->naliases; i++) {
-		struct alias *a = &w->aliases[i];
-		memcpy(tv + k, a->targets, a->ntargets * sizeof *tv);
-		a->targets = tv + k;
-		k += a->ntargets;
-	}
-	free(w->targets);
-	w->targets = tv;
-	w->ntargets = nt;
-	index_free(&w->rev_idx);
-	free(w->rev_list);
-	free(w->rev_keys);
-	free(w->rev_first);
-	free(w->rev_n);
-	strmap_free(&w->rev_bydom);   /* made again when next asked */
-	free(w->rev_dnext);
-	w->rev_dnext = NULL;
-	index_reverse(w);
-}
-
 /* An alias's value set, its entry edited in place (its line and position
  * unchanged): its new targets in a list of their own, each one it had
  * keeping its class, a new one classified; the aliases naming each target

@@ -6,9 +6,12 @@
  * another (both: the identity entries out and in). One edit of one map, of
  * many keys: the map's entries are followed by position (the entries kept,
  * in their order, are the ones it had), the new aliases go into the
- * domain's range in one pass and the index, the catch-alls, the reverse
- * index and the domain's targets are made again once. What worldpatch.c
- * does for one alias, for all of them at once; anything it cannot follow
+ * domain's range in one pass, the index of addresses and the reverse index
+ * follow them (the aliases removed taken out, the others renumbered, the
+ * new ones put in: at 100,000 aliases, making both again was most of the
+ * staging), the catch-alls and the domain's targets are made again once.
+ * What worldpatch.c does for one alias, for all of them at once; anything
+ * it cannot follow
  * (a key removed twice, an entry of two lines) is left to world_rebuild.
  * test_stageworld compares the world with a full load after each. */
 #include "config.h"
@@ -48,10 +51,36 @@ static const struct alias *identity_moved(const struct alias *x, const struct al
 	return i == SIZE_MAX ? NULL : &now[i];
 }
 
+/* The aliases going (gone[]) out of the index of addresses and out of
+ * the lists of the reverse index, while the array is as it was; false
+ * when one is not in the index (the index is then made again). */
+static bool identity_unindex(struct world *w, const bool *gone)
+{
+	bool ok = true;
+	for (size_t i = 0; i < w->naliases; i++) {
+		if (!gone[i])
+			continue;
+		const struct alias *a = &w->aliases[i];
+		ok &= index_drop_at(&w->al_idx, i, strmap_hash(a->address));
+		for (size_t k = 0; k < a->ntargets; k++) {
+			size_t id = index_find(&w->rev_idx, a->targets[k].address, strmap_hash(a->targets[k].address));
+			if (!id--)
+				continue;
+			const struct alias **v = &w->rev_list[w->rev_first[id]];
+			size_t j = 0;
+			for (size_t x = 0; x < w->rev_n[id]; x++)
+				if (v[x] != a)
+					v[j++] = v[x];
+			w->rev_n[id] = j;
+		}
+	}
+	return ok;
+}
+
 /* Every alias pointer of the world into the new array, the old one freed;
- * the catch-alls, the domain's mailboxes and targets made again. */
-static void identity_install(struct world *w, const struct worldpatch *p, struct alias *now, size_t n,
-			     const size_t *where)
+ * the index of addresses renumbered (indexed: the removed ones are out of
+ * it), else made again; the new aliases (at[0..nat)) go in by the caller. */
+static void identity_install(struct world *w, struct alias *now, size_t n, const size_t *where, bool indexed)
 {
 	struct alias *old = w->aliases;
 	size_t was = w->naliases;
@@ -62,13 +91,38 @@ static void identity_install(struct world *w, const struct worldpatch *p, struct
 		for (size_t k = 0; k < now[i].ntargets; k++)
 			t[k].alias = identity_moved(t[k].alias, old, was, now, where);
 	}
+	/* the lists of the reverse index, the room between them too */
+	for (size_t i = 0; i < w->rev_first[w->rev_nid]; i++)
+		w->rev_list[i] = identity_moved(w->rev_list[i], old, was, now, where);
 	free(old);
 	w->aliases = now;
 	w->aliases_cap = 0;   /* no room known past n (worldpatch_grow) */
 	w->naliases = n;
+	if (indexed) {
+		index_renumber(&w->al_idx, w->aliases, where);
+		return;
+	}
 	index_free(&w->al_idx);
 	index_build(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases, offsetof(struct alias, address),
 		    NULL, NULL);
+}
+
+/* The new aliases (at[0..n)) in the index of addresses (unless it was
+ * made again with them) and the reverse index. */
+static void identity_index(struct world *w, const size_t *at, size_t n, bool indexed)
+{
+	const struct alias **as = xmalloc((n ? n : 1) * sizeof *as);
+	for (size_t i = 0; i < n; i++) {
+		as[i] = &w->aliases[at[i]];
+		if (indexed && !index_put_at(&w->al_idx, at[i], strmap_hash(as[i]->address))) {
+			index_free(&w->al_idx);
+			index_build(&w->al_idx, w->aliases, w->naliases, sizeof *w->aliases,
+				    offsetof(struct alias, address), NULL, NULL);
+			indexed = false;
+		}
+	}
+	index_reverse_add_many(w, as, n);
+	free(as);
 }
 
 /* The alias of entry e of p's map, as load makes it (its targets split,
@@ -190,16 +244,61 @@ static void identity_entries(struct world *w, const struct worldpatch *p, const 
 			worldpatch_listings(w, p->map, table_entry(t, i)->line, 1);
 }
 
+/* The new array of total aliases: the kept ones in their order (old
+ * position o at where[o], SIZE_MAX: gone), the new catch-all (add) first
+ * in its domain (before its range), at idpos[in], the in identity entries
+ * merged into the range by local part (the mailboxes' order), at
+ * idpos[0..in). */
+static struct alias *identity_merge(struct world *w, const struct worldpatch *p, const bool *gone,
+				    const struct table_entry *ce, const struct table_entry *const *ids,
+				    const char *const *locals, size_t in, bool add, size_t total, size_t *where,
+				    size_t *idpos)
+{
+	const char *file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
+	size_t was = w->naliases, f = w->dom_al_first[p->domain], cnt = w->domains[p->domain].naliases;
+	struct alias *now = xmalloc((total ? total : 1) * sizeof *now);
+	size_t o = 0, j = 0, q = 0;
+	for (; o < was; o++) {
+		if (o == f && add) {
+			idpos[in] = j;
+			now[j++] = identity_alias(w, p, ce, file);
+		}
+		if (o == f + cnt)
+			break;
+		while (o >= f && q < in && strcmp(locals[q], w->aliases[o].local) < 0) {
+			idpos[q] = j;
+			now[j++] = identity_alias(w, p, ids[q++], file);
+		}
+		where[o] = gone[o] ? SIZE_MAX : j;
+		if (!gone[o])
+			now[j++] = w->aliases[o];
+	}
+	if (add && f == was) {   /* the domain's range at the very end */
+		idpos[in] = j;
+		now[j++] = identity_alias(w, p, ce, file);
+	}
+	while (q < in) {
+		idpos[q] = j;
+		now[j++] = identity_alias(w, p, ids[q++], file);
+	}
+	for (; o < was; o++) {
+		where[o] = gone[o] ? SIZE_MAX : j;
+		if (!gone[o])
+			now[j++] = w->aliases[o];
+	}
+	return now;
+}
+
 /* A catch-all of the alias map with its domain's identity entries removed
  * (del), added (add), or both (replaced): checked first, then the map's
  * entries followed, the aliases taken out and put in in one pass, the
- * mailboxes' own aliases, the catch-alls, the reverse index and the
- * domain's targets made again. */
+ * indexes following them, the mailboxes' own aliases, the catch-alls and
+ * the domain's targets made again. */
 static int identity_swap(struct world *w, const struct worldpatch *p, bool del, bool add)
 {
 	struct domain *dom = &w->domains[p->domain];
 	const struct table *t = p->map->table;
-	size_t was = w->naliases, n = table_count(t), f = w->dom_al_first[p->domain], cnt = dom->naliases;
+	size_t was = w->naliases, n = table_count(t);
 	if (table_parses(t) != p->parses)
 		return -1;
 	bool *gone = xcalloc(was ? was : 1, sizeof *gone), *added = xcalloc(n ? n : 1, sizeof *added);
@@ -222,47 +321,16 @@ static int identity_swap(struct world *w, const struct worldpatch *p, bool del, 
 	}
 	identity_entries(w, p, gone, added);
 	free(added);
-	/* the new array: the kept aliases in their order, the new catch-all
-	 * first in its domain (before its range), the identity entries merged
-	 * into the range by local part (the mailboxes' order) */
-	const char *file = arena_strdup(&w->arena, p->map->ref.path ? p->map->ref.path : w->maincf_path);
+	bool indexed = identity_unindex(w, gone);
 	size_t total = was - (del ? 1 + out : 0) + (add ? 1 + in : 0);
-	struct alias *now = xmalloc((total ? total : 1) * sizeof *now);
 	size_t *where = xmalloc((was ? was : 1) * sizeof *where), *idpos = xmalloc((in + 1) * sizeof *idpos);
-	size_t o = 0, j = 0, q = 0, cpos = 0;
-	for (; o < was; o++) {
-		if (o == f && add) {
-			cpos = j;
-			now[j++] = identity_alias(w, p, ce, file);
-		}
-		if (o == f + cnt)
-			break;
-		while (o >= f && q < in && strcmp(locals[q], w->aliases[o].local) < 0) {
-			idpos[q] = j;
-			now[j++] = identity_alias(w, p, ids[q++], file);
-		}
-		where[o] = gone[o] ? SIZE_MAX : j;
-		if (!gone[o])
-			now[j++] = w->aliases[o];
-	}
-	if (add && f == was) {   /* the domain's range at the very end */
-		cpos = j;
-		now[j++] = identity_alias(w, p, ce, file);
-	}
-	while (q < in) {
-		idpos[q] = j;
-		now[j++] = identity_alias(w, p, ids[q++], file);
-	}
-	for (; o < was; o++) {
-		where[o] = gone[o] ? SIZE_MAX : j;
-		if (!gone[o])
-			now[j++] = w->aliases[o];
-	}
+	struct alias *now = identity_merge(w, p, gone, ce, ids, locals, in, add, total, where, idpos);
 	free(gone);
 	free(ids);
 	free(locals);
-	identity_install(w, p, now, total, where);
+	identity_install(w, now, total, where, indexed);
 	free(where);
+	identity_index(w, idpos, add ? in + 1 : 0, indexed);
 	dom->naliases = dom->naliases + in - out;
 	w->dom_al_first[p->domain] = w->dom_al_first[p->domain] + add - del;
 	for (size_t i = p->domain + 1; i < w->ndomains; i++)
@@ -277,13 +345,12 @@ static int identity_swap(struct world *w, const struct worldpatch *p, bool del, 
 	/* the new aliases' targets (the catch-all's may be anywhere), then
 	 * every target in the domain */
 	for (size_t i = 0; add && i <= in; i++) {
-		struct alias *a = &w->aliases[i < in ? idpos[i] : cpos];
+		struct alias *a = &w->aliases[idpos[i]];
 		struct alias_target *tv = (struct alias_target *)(uintptr_t)a->targets;
 		for (size_t x = 0; x < a->ntargets; x++)
 			classify_one(w, a, &tv[x]);
 	}
 	free(idpos);
-	worldpatch_reverse_again(w);
 	worldpatch_classify_domain(w, dom->name);
 	return 0;
 }
