@@ -167,6 +167,7 @@ void lint_report_free(struct lint_report *r)
 		sb_free(&r->store->fix);
 		sb_free(&r->store->block);
 		strmap_free(&r->store->files);
+		lint_text_recent_free(&r->store->recent);
 		arena_free(&r->store->a);
 		free(r->store);
 	}
@@ -497,10 +498,13 @@ static void lint_mailboxes(const struct world *w, const struct config *cfg, stru
 			    b->address, b->domain);
 			lint_fix(r, _("use %s/%s/"), b->domain, b->local);
 		}
-		if (b->is_maildir)
-			lint_dovecot_path(cfg, b, dir, pwpath, r);
+		/* the maildir's problems first: their subject, dir, is the
+		 * report's copy that a Dovecot path's problem then points to
+		 * (lint_text_keep's last strings), not a second one */
 		if (b->is_maildir && *base)
 			lint_maildir_on_disk(cfg, b, base, dir, r);
+		if (b->is_maildir)
+			lint_dovecot_path(cfg, b, dir, pwpath, r);
 		free(dir);
 	}
 	size_t nc;

@@ -23,16 +23,22 @@ void lint_fix(struct lint_report *r, const char *fmt, ...) __attribute__((format
 /* p's file is file now. */
 void lint_refile(struct lint_report *r, struct lint_problem *p, const char *file);
 
-/* lint_text.c: the last strings a report kept (lint_text_keep). */
+/* lint_text.c: the last strings a report kept (lint_text_keep), and the
+ * directories of the paths its arguments name (their copies in the
+ * arena, each kept once: lint_text_capture_sb). */
 #define LINT_TEXT_RECENT 16
+struct strmap;
 struct lint_text_recent {
 	const char *v[LINT_TEXT_RECENT];
 	size_t next;
+	struct strmap *dirs;
 };
+void lint_text_recent_free(struct lint_text_recent *rc);
 /* The report's copy of s (in a, or one of rc's when the same). */
 const char *lint_text_keep(struct arena *a, struct lint_text_recent *rc, const char *s);
 /* The arguments fmt takes from ap, encoded in a (NULL when it takes none);
- * strings kept by lint_text_keep. */
+ * strings kept by lint_text_keep, or a path not among the last kept as
+ * its directory's copy and its last component. */
 const char *lint_text_capture(struct arena *a, struct lint_text_recent *rc, const char *fmt,
 			      va_list ap);
 /* The same, encoded at the end of sb (nothing when it takes none); a

@@ -21,6 +21,8 @@
 
 #include "lint_int.h"
 #include "vmailadm/strbuf.h"
+#include "vmailadm/strmap.h"
+#include "vmailadm/xalloc.h"
 
 /* More than any lint text takes (the most is 6). */
 #define LINT_TEXT_MAXARGS 16
@@ -35,6 +37,13 @@ enum {
 	LINT_ARG_INT = 'i',    /* an intmax_t, zigzag LEB128 (a uid: 3 bytes) */
 	LINT_ARG_UINT = 'u',   /* an uintmax_t, LEB128 */
 	LINT_ARG_DOUBLE = 'f', /* a double, 8 bytes as they are in memory */
+	LINT_ARG_PATH = 'p',   /* a path: a pointer to its directory's copy
+	                        * (ending in '/', kept once in rc->dirs), then
+	                        * its last component, NUL-terminated. A
+	                        * mailbox's maildir path in Postfix's map and
+	                        * where Dovecot reads it took 66 bytes of the
+	                        * 390 of each mailbox's three problems at
+	                        * 100,000 mailboxes (issue 16) */
 };
 
 /* The report's copy of s: one of the last strings kept when it is the
@@ -43,14 +52,55 @@ enum {
  * in a. With the integers' short form this took the report of 10,000
  * mailboxes (30,116 problems) from 247 to 177 bytes a problem; formatted
  * texts took 385. */
-const char *lint_text_keep(struct arena *a, struct lint_text_recent *rc, const char *s)
+static const char *lint_text_recent_find(const struct lint_text_recent *rc, const char *s)
 {
 	for (size_t i = 0; i < LINT_TEXT_RECENT; i++)
 		if (rc->v[i] && rc->v[i][0] == s[0] && strcmp(rc->v[i], s) == 0)
 			return rc->v[i];
+	return NULL;
+}
+
+const char *lint_text_keep(struct arena *a, struct lint_text_recent *rc, const char *s)
+{
+	const char *found = lint_text_recent_find(rc, s);
+	if (found)
+		return found;
 	const char *copy = arena_strdup(a, s);
 	rc->v[rc->next] = copy;
 	rc->next = (rc->next + 1) % LINT_TEXT_RECENT;
+	return copy;
+}
+
+void lint_text_recent_free(struct lint_text_recent *rc)
+{
+	strmap_free(&rc->dirs);
+}
+
+/* Where s splits into a directory worth keeping once (at least 8 bytes,
+ * its '/' included) and a last component (not empty; a trailing '/' is
+ * part of it): the directory's length, 0 when it does not. */
+static size_t lint_text_dir_len(const char *s)
+{
+	size_t n = strlen(s);
+	size_t i = n >= 2 ? n - 2 : 0;
+	while (i > 0 && s[i] != '/')
+		i--;
+	return s[i] == '/' && i + 1 >= 8 && i + 1 < n ? i + 1 : 0;
+}
+
+/* The report's copy of s's first n bytes, a directory (kept once). */
+static const char *lint_text_dir(struct arena *a, struct lint_text_recent *rc, const char *s,
+				 size_t n)
+{
+	if (!rc->dirs)
+		rc->dirs = strmap_create_borrowed(64);
+	char *key = xstrndup(s, n);
+	char *copy = strmap_get(rc->dirs, key);
+	if (!copy) {
+		copy = arena_strdup(a, key);
+		strmap_put(rc->dirs, copy, copy);
+	}
+	free(key);
 	return copy;
 }
 
@@ -256,6 +306,14 @@ void lint_text_capture_sb(struct strbuf *out, struct arena *a, struct lint_text_
 			lint_text_bad(fmt);   /* an argument no conversion takes */
 		if (kinds[k] == LINT_ARG_STR) {
 			const char *s = va_arg(aq, const char *);
+			size_t dl = s && !lint_text_recent_find(rc, s) ? lint_text_dir_len(s) : 0;
+			if (dl) {
+				const char *dir = lint_text_dir(a, rc, s, dl);
+				sb_addc(sb, LINT_ARG_PATH);
+				sb_add(sb, &dir, sizeof dir);
+				sb_add(sb, s + dl, strlen(s + dl) + 1);
+				continue;
+			}
 			if (s)
 				s = lint_text_keep(a, rc, s);
 			sb_addc(sb, !s ? LINT_ARG_NULL : subject && s == subject ? LINT_ARG_SUBJECT
@@ -339,6 +397,7 @@ void lint_text_block(struct strbuf *out, const char *msgfmt, const struct strbuf
 struct lint_text_arg {
 	char kind;
 	const char *s;
+	char *joined;   /* a path's (LINT_ARG_PATH), s: freed by the caller */
 	intmax_t i;
 	double d;
 };
@@ -346,6 +405,15 @@ struct lint_text_arg {
 static const char *lint_text_decode(const char *p, struct lint_text_arg *v, const char *subject)
 {
 	v->kind = *p++;
+	v->joined = NULL;
+	if (v->kind == LINT_ARG_PATH) {
+		const char *dir;
+		memcpy(&dir, p, sizeof dir);
+		p += sizeof dir;
+		v->kind = LINT_ARG_STR;
+		v->s = v->joined = xasprintf("%s%s", dir, p);
+		return p + strlen(p) + 1;
+	}
 	if (v->kind == LINT_ARG_SUBJECT) {
 		v->kind = LINT_ARG_STR;
 		v->s = subject;
@@ -465,4 +533,6 @@ static void lint_text_format_of(struct strbuf *sb, const char *fmt, const char *
 		sb_free(&spec);
 	}
 	sb_adds(sb, f);
+	for (unsigned k = 1; k <= n; k++)
+		free(v[k].joined);
 }

@@ -22,6 +22,7 @@
 #include "vmailadm/op.h"
 #include "vmailadm/passhash.h"
 #include "vmailadm/stage.h"
+#include "vmailadm/strmap.h"
 
 static const char *const rules[] = {
 	"syntax", "duplicate-key", "catchall-swallows-mailboxes", "pattern-swallows-mailboxes",
@@ -477,6 +478,16 @@ static void test_stop_walks_nothing(void)
 	wt_cfg_free(cfg);
 }
 
+static const char *__attribute__((format(printf, 3, 4)))
+capture_one(struct arena *a, struct lint_text_recent *rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	const char *args = lint_text_capture(a, rc, fmt, ap);
+	va_end(ap);
+	return args;
+}
+
 /* fmt with its arguments, kept by lint_text_capture and formatted later by
  * lint_text_format, gives the bytes sb_vaddf gives at once. */
 static void __attribute__((format(printf, 1, 2))) check_text(const char *fmt, ...)
@@ -485,7 +496,7 @@ static void __attribute__((format(printf, 1, 2))) check_text(const char *fmt, ..
 	va_start(ap, fmt);
 	va_copy(aq, ap);
 	struct arena a = ARENA_INIT;
-	struct lint_text_recent rc = { { NULL }, 0 };
+	struct lint_text_recent rc = { { NULL }, 0, NULL };
 	const char *args = lint_text_capture(&a, &rc, fmt, ap);
 	va_end(ap);
 	struct strbuf want = STRBUF_INIT, got = STRBUF_INIT;
@@ -497,6 +508,7 @@ static void __attribute__((format(printf, 1, 2))) check_text(const char *fmt, ..
 		fprintf(stderr, "\n%s: got \"%s\", want \"%s\"\n", fmt, sb_str(&got), sb_str(&want));
 	sb_free(&want);
 	sb_free(&got);
+	lint_text_recent_free(&rc);
 	arena_free(&a);
 }
 
@@ -523,6 +535,31 @@ static void test_text_conversions(void)
 	check_text("%lld %llu %zd", LLONG_MIN, 0ULL, (ssize_t)-128);
 	/* the same string twice is kept once, and shown twice */
 	check_text("%s, %s and %s", "dom.test", "other.test", "dom.test");
+	/* paths: a directory kept once, the last component (a trailing '/'
+	 * its part) after it; short ones and a lone name whole */
+	check_text("%s to %-50s|%.12s", "/var/mail/vhosts/dom.test/alice", "/var/mail/vhosts/dom.test/bob/",
+		   "/var/mail/vhosts/dom.test/carol");
+	check_text("%s %s %s %s %s", "a/b", "/", "//", "name", "/var/mail/vhosts/");
+	check_text("%2$s %1$s", "d1298.example/u033298/", "d1298.example/u033299/");
+	{
+		struct arena a = ARENA_INIT;
+		struct lint_text_recent rc = { { NULL }, 0, NULL };
+		const char *paths[] = { "/var/mail/vhosts/dom.test/alice", "/var/mail/vhosts/dom.test/bob/",
+					"/var/mail/vhosts/other.test/alice" };
+		const char *args[3];
+		for (size_t i = 0; i < 3; i++) {
+			args[i] = capture_one(&a, &rc, "%s", paths[i]);
+			struct strbuf got = STRBUF_INIT;
+			lint_text_format(&got, "%s", args[i]);
+			CU_ASSERT_STRING_EQUAL(sb_str(&got), paths[i]);
+			sb_free(&got);
+		}
+		/* two directories, each kept once: the first two share theirs */
+		CU_ASSERT_EQUAL(rc.dirs ? strmap_count(rc.dirs) : 0, 2);
+		CU_ASSERT(memcmp(args[0] + 1, args[1] + 1, sizeof(char *)) == 0);
+		lint_text_recent_free(&rc);
+		arena_free(&a);
+	}
 	/* a subject, and a string that comes back, are kept once: the
 	 * report's copy */
 	const char *subject = "bob@example.test";
