@@ -70,6 +70,13 @@ before=$(sums)
 v alias add link@andromed.cloud admin@andromed.cloud >"$tmp/out" 2>&1 && no "a table behind a symlink was edited"
 grep -q "$pf/maps: error: is a symbolic link" "$tmp/out" || no "no message naming the symlink: $(cat "$tmp/out")"
 [ "$(sums)" = "$before" ] || no "files changed though the commit was refused"
+# the dry run says so too (it showed the diff and "nothing was changed" as
+# if the commit would go through), with the commit's status for problems
+v alias add link@andromed.cloud admin@andromed.cloud --dry-run >"$tmp/out" 2>&1
+rc=$?
+[ $rc -eq 1 ] || no "dry run through a symlink: status $rc"
+grep -q "$pf/maps: error: is a symbolic link" "$tmp/out" || no "dry run: no message naming the symlink: $(cat "$tmp/out")"
+grep -q "^dry run: the commit would stop before changing anything" "$tmp/out" || no "dry run: does not say the commit would stop"
 
 # ---- a planted backups symlink: refused, no backup outside ---------------
 fresh 4

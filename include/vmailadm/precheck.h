@@ -21,6 +21,13 @@ struct plan;
 int precheck_plan(const struct config *cfg, const struct plan *p, const char *base, bool create,
 		  enum diag_level level, struct diags *d);
 
+/* Are the files plan writes and rebuilds where the configuration puts
+ * them (below postfix_dir, the passwd-file, the aliases file), each a
+ * regular file or absent, reached through no symlink? Each one that is not
+ * is an error in d naming it; -1 then. The commit checks it after its
+ * re-read; the dry run, so that it says the commit would stop. */
+int precheck_targets(const struct config *cfg, const struct plan *p, struct diags *d);
+
 /* Messages (files in new/ and cur/ of the inbox and of every folder) in
  * the maildir base/rel, walked without following symlinks; -1 when it
  * cannot be read. */

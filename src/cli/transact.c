@@ -363,6 +363,10 @@ int transact_finish(struct cli *cli, struct stage *s, const struct transact_opts
 		struct diags d = DIAGS_INIT;
 		const char *base = stage_mailbox_base(s);
 		int pre = precheck_plan(cfg, stage_plan(s), base ? base : "", false, DIAG_WARNING, &d);
+		/* a symlink, a file elsewhere: what the files backend's commit
+		 * checks (backend pgsql's commits its own way, pgcommit.c) */
+		if (cfg->backend == BACKEND_FILES && precheck_targets(cfg, stage_plan(s), &d) < 0)
+			pre = -1;
 		cli_diags(cli, &d);
 		diags_free(&d);
 		if (pre < 0)

@@ -44,23 +44,6 @@ void commit_step(struct run *r, bool ok, const char *detail, const char *fmt, ..
 	sb_free(&sb);
 }
 
-/* Only files of the configured places are written (issue 10): a table
- * main.cf names elsewhere (hash:/etc/passwd), or reached through a symlink
- * below the Postfix directory, stops the commit before anything changes. */
-static int commit_check_targets(const struct config *cfg, const struct plan *p, struct diags *d)
-{
-	const char *const dirs[] = { cfg->postfix_dir, NULL };
-	const char *const files[] = { cfg->passwd_file, cfg->aliases_file, NULL };
-	int rc = 0;
-	for (size_t i = 0; i < p->nfiles; i++)
-		if (safe_check_target(p->files[i]->path, dirs, files, d) < 0)
-			rc = -1;
-	for (size_t i = 0; i < p->nrebuilt; i++)
-		if (safe_check_target(p->rebuilt[i]->path, dirs, files, d) < 0)
-			rc = -1;
-	return rc;
-}
-
 double commit_now(void)
 {
 	struct timespec ts;
@@ -166,7 +149,7 @@ static int commit_check(struct txn *t, struct diags *d)
 		return -1;
 	}
 	t->p = stage_plan(t->s);
-	if (commit_check_targets(cfg, t->p, d) < 0 || inject_at("refresh", d) < 0)
+	if (precheck_targets(cfg, t->p, d) < 0 || inject_at("refresh", d) < 0)
 		return -1;
 	commit_step(&t->r, true, res->replayed ? _("the files changed since staging: operations re-applied") : NULL,
 		    _("re-read the files"));
