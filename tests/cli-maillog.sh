@@ -67,6 +67,14 @@ v maillog equipe@andromed.cloud --json --file "$log" >"$tmp/out"
 python3 -c 'import json, sys; sys.exit(0 if isinstance(json.load(open(sys.argv[1])), list) else 1)' "$tmp/out" ||
 	no "maillog --json is no longer an array"
 
+# A --since it cannot read: the forms it reads, in the message (it said
+# only "cannot read the time").
+v maillog equipe@andromed.cloud --since 'Dec 6' --file "$log" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || no "maillog --since 'Dec 6': exit $rc, expected 2"
+grep -q "cannot read the time 'Dec 6' (YYYY-MM-DD\[ HH:MM\[:SS\]\], Nd, Nh, Nm ago, or @EPOCH)" "$tmp/err" ||
+	no "maillog --since 'Dec 6': $(cat "$tmp/err")"
+
 v maillog @andromed.cloud --trace --file "$log" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 2 ] || no "maillog @domain --trace: exit $rc, expected 2"

@@ -117,7 +117,7 @@ int cmd_maillog(struct cli *cli, int argc, char **argv)
 	struct maillog_query q = { .now = (int64_t)time(NULL), .logins = cli_arg(&a, "logins") };
 	const char *since = cli_arg(&a, "since");
 	if (since && !maillog_parse_since(since, q.now, &q.since))
-		return cli_usage_error(cli, _("cannot read the time '%s'"), since);
+		return cli_usage_error(cli, _("cannot read the time '%s' (YYYY-MM-DD[ HH:MM[:SS]], Nd, Nh, Nm ago, or @EPOCH)"), since);
 	if (a.nops != 1 || !a.ops[0][0] || strchr(a.ops[0], '@') == NULL)
 		return cli_usage_error(cli, _("give one address (or @DOMAIN)"));
 	if (traced && a.ops[0][0] == '@')
