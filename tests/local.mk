@@ -87,6 +87,7 @@ CLI_TESTS = \
 	tests/cli-rename.sh \
 	tests/cli-forward.sh \
 	tests/cli-sendas.sh \
+	tests/cli-sendas-rollback.sh \
 	tests/cli-limits.sh \
 	tests/cli-list.sh \
 	tests/cli-paths.sh \

@@ -31,9 +31,14 @@ enum op_kind {
 	/* Raw restores, staged by `vmailadm rollback`:
 	 *   file restore PATH BACKUP [--if-sha SHA]: PATH gets the bytes of
 	 *   BACKUP (only while PATH still hashes to SHA, when given);
-	 *   maildir restore MAILDIR ARCHIVE: an archived maildir moves back. */
+	 *   maildir restore MAILDIR ARCHIVE: an archived maildir moves back;
+	 *   file remove PATH --if-sha SHA: a file the commit being undone
+	 *   made (a new sender login map) is removed with the maps built from
+	 *   it, after the commit's reloads, while it still hashes to SHA and
+	 *   main.cf as staged does not name it. */
 	OP_FILE_RESTORE,
 	OP_MAILDIR_RESTORE,
+	OP_FILE_REMOVE,
 	/* Repairs, staged by `vmailadm lint --fix`:
 	 *   map rebuild TYPE:PATH: postmap (postalias for the aliases file) runs
 	 *   on PATH even though its bytes do not change (a missing or stale

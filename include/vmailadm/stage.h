@@ -39,6 +39,11 @@ enum action_kind {
 	 * detail = its group's gid; owner ours (root), mode 0750. Journalled:
 	 * removed again, when empty, if the commit does not land. */
 	ACT_DIR_CREATE,
+	/* path = a file the commit being undone made (OP_FILE_REMOVE), detail
+	 * = the digest it must still have: removed with the maps built from
+	 * it after the reloads (once main.cf no longer names it). Journalled
+	 * ("remove SHA PATH"): a recovery finishes it. */
+	ACT_FILE_REMOVE,
 };
 
 struct action {
@@ -93,6 +98,9 @@ struct staged_file {
 
 /* The bytes as read (rebuilt, and kept, when they were not held). */
 const struct strbuf *stagefile_old(const struct staged_file *f);
+/* Does main.cf, as staged (else as it is on disk), name path (a map
+ * type:path or a path, whole)? A file it names is not removed. */
+bool stagefile_maincf_names(struct stage *s, const char *path);
 
 /* The preview: files that change, other actions, and notes that explain
  * choices (e.g. where a catch-all is written and why). */

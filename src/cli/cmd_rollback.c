@@ -98,7 +98,14 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 	long staged = rollback_stage(s, rec, force, &notes, &d);
 	cli_diags(cli, &d);
 	diags_free(&d);
-	if (staged == 0) {
+	if (staged == 0 && notes.len) {
+		/* only files it made, each kept: the notes say why */
+		if (!o.json)
+			fputs(notes.buf, stdout);
+		fprintf(stderr, _("%s: %s made files and changed none that can be restored, and each is kept (see the notes)\n"),
+			cli->who, rid);
+		rc = EXIT_PROBLEMS;
+	} else if (staged == 0) {
 		fprintf(stderr, _("%s: %s changed no file that can be restored\n"), cli->who, rid);
 		rc = EXIT_PROBLEMS;
 	} else if (staged < 0) {

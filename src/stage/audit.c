@@ -118,6 +118,16 @@ void audit_append(struct run *r, struct stage *s, struct written *ws, size_t n,
 		json_object_set_new(rec, "directories_made", dirs);
 	else
 		json_decref(dirs);
+	/* The files a rollback removed (made by the commit it undid): a
+	 * rollback of it cannot make them again. */
+	json_t *gone = json_array();
+	for (size_t i = 0; r->acts && i < p->nactions; i++)
+		if (p->actions[i].kind == ACT_FILE_REMOVE && r->acts[i] == ACT_DONE)
+			json_array_append_new(gone, json_string(p->actions[i].path));
+	if (json_array_size(gone))
+		json_object_set_new(rec, "files_removed", gone);
+	else
+		json_decref(gone);
 	/* Every map the commit built, whether its source changed or it was
 	 * only rebuilt (lint --fix). */
 	json_t *maps = json_array();
@@ -147,7 +157,7 @@ void audit_recovered(const struct config *cfg, const struct doc *j, const char *
 			    const char *result, struct diags *d)
 {
 	json_t *rec = state_audit_record(id, result);
-	json_t *files = json_array(), *dirs = json_array();
+	json_t *files = json_array(), *dirs = json_array(), *gone = json_array();
 	bool finished = strcmp(result, "finished by recovery") == 0;
 	for (size_t i = 0; i < doc_count(j); i++) {
 		size_t len;
@@ -157,6 +167,8 @@ void audit_recovered(const struct config *cfg, const struct doc *j, const char *
 		int off = 0;
 		if (finished && strncmp(line, "mkdir ", 6) == 0)
 			json_array_append_new(dirs, json_string(line + 6));
+		if (finished && len > 7 + 65 && strncmp(line, "remove ", 7) == 0)
+			json_array_append_new(gone, json_string(line + 7 + 65));
 		if (strncmp(line, "file ", 5) == 0 &&
 		    sscanf(line + 5, "%63s %4095s %64s %64s %n", kind, backup, old_sha, new_sha, &off) >= 4 && off) {
 			json_t *f = json_object();
@@ -175,5 +187,9 @@ void audit_recovered(const struct config *cfg, const struct doc *j, const char *
 		json_object_set_new(rec, "directories_made", dirs);
 	else
 		json_decref(dirs);
+	if (json_array_size(gone))
+		json_object_set_new(rec, "files_removed", gone);
+	else
+		json_decref(gone);
 	state_audit_append(cfg, rec, d);
 }

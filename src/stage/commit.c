@@ -421,6 +421,24 @@ static int commit_finish(struct run *r, struct stage *s, struct written *ws, con
 		diag_warn(r->d, NULL, 0, _("the files are committed, but a reload failed: run it by hand once the service is running"));
 		rc = -1;
 	}
+	/* After the reloads: until then Postfix may still read the files a
+	 * rolled back commit made (main.cf named them). */
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct action *a = &p->actions[i];
+		if (a->kind != ACT_FILE_REMOVE)
+			continue;
+		if (r->res->reload_failed) {
+			diag_warn(r->d, a->path, 0, _("%s is kept: Postfix may still read it (its reload failed); remove it and the maps built from it once Postfix is reloaded"),
+				  a->path);
+			r->acts[i] = ACT_FAILED;
+		} else if (inject_at(plan_action_name(a->kind), r->d) < 0 ||
+			   install_remove(r, a->path, a->detail, NULL) < 0) {
+			r->acts[i] = ACT_FAILED;
+			rc = -1;
+		} else {
+			r->acts[i] = ACT_DONE;
+		}
+	}
 	audit_append(r, s, ws, p->nfiles, p, rc == 0 ? "committed" : "committed with errors");
 	if (inject_at("audit", r->d) < 0)
 		rc = -1;

@@ -186,6 +186,11 @@ void install_digest(struct written *w, const struct digest_cache *cache);
 void install_remember_digests(const struct config *cfg, struct written *ws, size_t n,
 			      struct digest_cache *cache);
 int install_restore(struct run *r, struct written *ws, size_t n);
+/* A file the rolled back commit made (ACT_FILE_REMOVE, "remove SHA PATH"
+ * in the journal) removed with the maps built from it, only while it holds
+ * the bytes sha; gone already is done. A line for said (a recovery), else
+ * a step of r. */
+int install_remove(struct run *r, const char *path, const char *sha, struct strbuf *said);
 void install_find_map(const struct config *cfg, const struct plan *p, struct written *w);
 int install_files(struct run *r, const char *maincf, struct written *ws, size_t n,
 		  struct written *rb, size_t nrb);

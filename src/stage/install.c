@@ -185,6 +185,36 @@ int install_restore(struct run *r, struct written *ws, size_t n)
 	return bad;
 }
 
+int install_remove(struct run *r, const char *path, const char *sha, struct strbuf *said)
+{
+	char now[65];
+	bool exists = false;
+	const char *why = NULL;
+	if (journal_file_sha(path, now, &exists) < 0)
+		why = _("it cannot be read");
+	else if (!exists)
+		return 0;   /* a recovery after the removal */
+	else if (strcmp(now, sha) != 0)
+		why = _("it changed since the preview");
+	/* the maps first: a killed removal leaves the source, which the
+	 * recovery removes again */
+	for (size_t i = 0; !why && build_map_suffixes[i]; i++) {
+		char *db = xasprintf("%s%s", path, build_map_suffixes[i]);
+		if (unlink(db) < 0 && errno != ENOENT)
+			why = strerror(errno);
+		free(db);
+	}
+	if (!why && unlink(path) < 0)
+		why = strerror(errno);
+	if (said && !why)
+		sb_addf(said, _("removed %s, which the rolled back commit had made\n"), path);
+	else if (said)
+		sb_addf(said, _("left %s in place: %s\n"), path, why);
+	else
+		commit_step(r, !why, why, _("remove %s and the maps built from it"), path);
+	return why ? -1 : 0;
+}
+
 /* The map each file needs rebuilt, from the plan's actions. */
 void install_find_map(const struct config *cfg, const struct plan *p, struct written *w)
 {

@@ -56,6 +56,11 @@ int journal_write(struct run *r, struct stage *s, struct written *ws, size_t n,
 			sb_addf(&j, "maildir\t%s\t%s\t%s\n", plan_action_name(a->kind), a->path,
 				a->target ? a->target : "-");
 	}
+	/* A file a rolled back commit made, removed after the reloads: the
+	 * recovery finishes the commit then ("remove SHA PATH"). */
+	for (size_t i = 0; p && i < p->nactions; i++)
+		if (p->actions[i].kind == ACT_FILE_REMOVE)
+			sb_addf(&j, "remove %s %s\n", p->actions[i].detail, p->actions[i].path);
 	/* A map that does not exist yet: a rollback leaves none either
 	 * ("newmap OLD_SHA SUFFIX SOURCE"; the source last, it may hold spaces). */
 	for (size_t i = 0; i < n; i++) {
@@ -126,8 +131,9 @@ void journal_scan(const struct doc *j, char **id, char **base, bool *all_new, bo
 			*base = xstrdup(line + 5);
 		} else if (strncmp(line, "file ", 5) == 0) {
 			*all_new &= journal_file_is_new(line + 5);
-		} else if (strncmp(line, "maildir\tarchive-", 16) == 0 || strncmp(line, "maildir\tpurge-", 14) == 0) {
-			*moves = true;
+		} else if (strncmp(line, "maildir\tarchive-", 16) == 0 || strncmp(line, "maildir\tpurge-", 14) == 0 ||
+			   strncmp(line, "remove ", 7) == 0) {
+			*moves = true;   /* work left after the files: finished, not undone */
 		}
 		free(line);
 	}

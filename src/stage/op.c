@@ -206,6 +206,8 @@ static const struct op_desc op_descs[] = {
 	  N_("restore %s from %s"), describe_restore },
 	{ OP_MAILDIR_RESTORE, "maildir", "restore", 1, 1, 0, OPF_PATH, N_("a path"), apply_maildir_restore,
 	  N_("move maildir %s back from %s"), describe_restore },
+	{ OP_FILE_REMOVE, "file", "remove", 0, 0, OPT_IF_SHA, OPF_PATH, N_("a path"), apply_file_remove,
+	  N_("remove %s and the maps built from it"), NULL },
 	{ OP_MAP_REBUILD, "map", "rebuild", 0, 0, 0, OPF_PATH, N_("a map (type:path)"), apply_map_rebuild,
 	  N_("rebuild map %s"), NULL },
 	{ OP_MAILDIR_CREATE, "maildir", "create", 0, 0, 0, 0, N_("an address"), apply_maildir_create,

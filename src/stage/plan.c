@@ -279,6 +279,7 @@ const char *plan_action_name(enum action_kind k)
 	case ACT_MAILDIR_RESTORE: return "restore-maildir";
 	case ACT_MAILDIR_RENAME: return "rename-maildir";
 	case ACT_DIR_CREATE: return "create-directory";
+	case ACT_FILE_REMOVE: return "remove-file";
 	}
 	return "?";
 }
@@ -381,6 +382,10 @@ void plan_describe_actions(const struct plan *p, const struct config *cfg, struc
 			break;
 		case ACT_DIR_CREATE:
 			plan_describe_dir(a, out);
+			break;
+		case ACT_FILE_REMOVE:
+			sb_addf(out, _("remove %s (made by the commit being undone, unchanged since) and the maps built from it, after the reloads\n"),
+				a->path);
 			break;
 		case ACT_RELOAD_POSTFIX:
 			sb_addf(out, _("reload Postfix (%s)\n"), *cfg->postfix_reload ? cfg->postfix_reload

@@ -409,5 +409,9 @@ int precheck_targets(const struct config *cfg, const struct plan *p, struct diag
 	for (size_t i = 0; i < p->nrebuilt; i++)
 		if (safe_check_target(p->rebuilt[i]->path, dirs, files, d) < 0)
 			rc = -1;
+	/* a file a rollback removes (file remove) */
+	for (size_t i = 0; i < p->nactions; i++)
+		if (p->actions[i].kind == ACT_FILE_REMOVE && safe_check_target(p->actions[i].path, dirs, files, d) < 0)
+			rc = -1;
 	return rc;
 }

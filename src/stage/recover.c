@@ -150,6 +150,20 @@ int recover_journal(const struct config *cfg, int lock, struct strbuf *said, str
 	if (forward && pg == -2) {
 		commit_run_program(&r, cfg->postfix_reload, _("reload Postfix"));
 		commit_run_program(&r, cfg->dovecot_reload, _("reload Dovecot"));
+		/* then the files a rolled back commit made ("remove SHA PATH"),
+		 * as the commit does after its reloads */
+		for (size_t i = 0; i < doc_count(j); i++) {
+			size_t len;
+			const char *t = doc_text(j, i, &len);
+			if (len > 7 + 65 && strncmp(t, "remove ", 7) == 0 && t[7 + 64] == ' ') {
+				char sha[65], *file = xmemdup0(t + 7 + 65, len - 7 - 65);
+				memcpy(sha, t + 7, 64);
+				sha[64] = '\0';
+				if (install_remove(&r, file, sha, said) < 0)
+					rc = -1;
+				free(file);
+			}
+		}
 	}
 	/* The rows changed: Dovecot may still answer from its cache what it
 	 * read before them (an old password). A commit that never reached

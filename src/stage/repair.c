@@ -10,8 +10,11 @@
 #include <sys/stat.h>
 
 #include "stage_int.h"
+#include "vmailadm/config.h"
+#include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
+#include "vmailadm/safeopen.h"
 #include "vmailadm/sha256.h"
 #include "vmailadm/xalloc.h"
 
@@ -67,6 +70,53 @@ int apply_maildir_restore(struct stage *s, struct world *w, const struct op *op,
 	}
 	stage_add_action(s, ACT_MAILDIR_RESTORE, archive, op->subject, NULL);
 	return 0;
+}
+
+static bool apply_action_staged(const struct stage *s, enum action_kind kind, const char *path);
+
+/* rollback: a file the commit being undone made (a new sender login map)
+ * is removed, with the maps built from it, provided it still holds the
+ * bytes that commit gave it (op->sha256) and main.cf as staged (its own
+ * restore before this) no longer names it: Postfix stops at a map it
+ * cannot open. The commit removes it after its reloads (ACT_FILE_REMOVE). */
+int apply_file_remove(struct stage *s, struct world *w, const struct op *op, struct diags *d)
+{
+	const struct config *cfg = stage_config(s);
+	const char *const dirs[] = { cfg->postfix_dir, NULL };
+	const char *const files[] = { cfg->passwd_file, cfg->aliases_file, NULL };
+	if (!op->sha256) {
+		diag_error(d, NULL, 0, _("file remove %s: --if-sha SHA is required (the bytes the file must still hold)"),
+			   op->subject);
+		return -1;
+	}
+	if (safe_check_target(op->subject, dirs, files, d) < 0)
+		return -1;
+	struct doc *doc;
+	if (doc_load(op->subject, true, &doc, d) < 0)
+		return -1;
+	struct strbuf bytes = STRBUF_INIT;
+	doc_render(doc, &bytes);
+	char hex[65];
+	sha256_hex(sb_str(&bytes), bytes.len, hex);
+	bool exists = doc_exists(doc);
+	doc_free(&doc);
+	sb_free(&bytes);
+	struct staged_file *f = stagefile_get(s, op->subject);
+	if (!exists) {
+		diag_error(d, op->subject, 0, _("%s is gone already: there is nothing to remove"), op->subject);
+	} else if (strcmp(hex, op->sha256) != 0 || (f && stagefile_changed(f))) {
+		diag_error(d, op->subject, 0, _("%s changed since the commit being undone: removing it would lose that change"),
+			   op->subject);
+	} else if (stagefile_maincf_names(s, op->subject)) {
+		diag_error(d, stage_maincf_path(s), 0, _("main.cf names %s: removing it would leave Postfix a map it cannot open"),
+			   op->subject);
+	} else if (apply_action_staged(s, ACT_FILE_REMOVE, op->subject)) {
+		diag_error(d, op->subject, 0, _("%s is already staged to be removed"), op->subject);
+	} else {
+		stage_add_action(s, ACT_FILE_REMOVE, op->subject, NULL, op->sha256);
+		return 0;
+	}
+	return -1;
 }
 
 static bool apply_action_staged(const struct stage *s, enum action_kind kind, const char *path)

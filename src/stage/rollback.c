@@ -2,6 +2,8 @@
  * `vmailadm rollback` and the interface's commit history stage. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include "vmailadm/op.h"
 #include "vmailadm/config.h"
 #include "vmailadm/rollback.h"
+#include "vmailadm/sha256.h"
 #include "vmailadm/stage.h"
 #include "vmailadm/xalloc.h"
 
@@ -39,12 +42,67 @@ bool rollback_file(json_t *rec, size_t k, const char *rid, struct strbuf *notes,
 	return *path && *backup;
 }
 
-/* The restores of rec's files; -1 when a backup is gone. */
+/* A file rec's commit made (no backup): removed, with the maps built from
+ * it, when it still holds the bytes that commit gave it and main.cf as
+ * the rollback leaves it no longer names it (the restores are staged
+ * first); otherwise kept, and the note says why. */
+static int rollback_made(struct stage *s, const char *path, const char *after, const char *rid,
+			 struct strbuf *notes, struct diags *d, long *n)
+{
+	char now[65];
+	struct strbuf bytes = STRBUF_INIT;
+	FILE *fp = fopen(path, "re");
+	if (!fp) {
+		if (errno == ENOENT)
+			sb_addf(notes, _("note: %s, made by %s, is gone already\n"), path, rid);
+		else
+			sb_addf(notes, _("note: %s, made by %s, cannot be read: it is left in place\n"), path, rid);
+		return 0;
+	}
+	char buf[65536];
+	size_t got;
+	while ((got = fread(buf, 1, sizeof buf, fp)) > 0)
+		sb_add(&bytes, buf, got);
+	fclose(fp);
+	sha256_hex(sb_str(&bytes), bytes.len, now);
+	sb_free(&bytes);
+	if (!after || strcmp(now, after) != 0) {
+		sb_addf(notes, _("note: %s, made by %s, changed since (a later commit or a hand edit): it is left in place, "
+				 "since removing it would lose that change; remove it and the maps built from it by hand "
+				 "if nothing needs it\n"), path, rid);
+		return 0;
+	}
+	if (stagefile_maincf_names(s, path)) {
+		sb_addf(notes, _("note: %s, made by %s, is left in place: main.cf, as this rollback leaves it, still "
+				 "names it, and Postfix stops at a map it cannot open\n"), path, rid);
+		return 0;
+	}
+	struct op *op = op_new(OP_FILE_REMOVE, path);
+	op->sha256 = xstrdup(after);
+	if (stage_push(s, op, d) < 0)
+		return -1;
+	++*n;
+	return 0;
+}
+
+/* The restores of rec's files, then the removals of those it made; -1
+ * when a backup is gone. */
 static int rollback_files(struct stage *s, json_t *rec, const char *rid, bool force,
 			  struct strbuf *notes, struct diags *d, long *n)
 {
 	const char *path, *backup, *after;
-	for (size_t k = 0; k < json_array_size(json_object_get(rec, "files")); k++) {
+	size_t k;
+	json_t *f;
+	json_array_foreach(json_object_get(rec, "files_removed"), k, f) {
+		diag_error(d, json_string_value(f), 0, _("%s removed this file, made by the commit it rolled back, and cannot "
+							 "make it again: make it with the edit that first made it (e.g. "
+							 "vmailadm sendas enable)"), rid);
+		return -1;
+	}
+	for (k = 0; k < json_array_size(json_object_get(rec, "files")); k++) {
+		f = json_array_get(json_object_get(rec, "files"), k);
+		if (json_is_null(json_object_get(f, "backup")) && json_string_value(json_object_get(f, "path")))
+			continue;   /* made by the commit: below, once main.cf's restore is staged */
 		if (!rollback_file(rec, k, rid, notes, &path, &backup, &after))
 			continue;
 		if (access(backup, R_OK) != 0) {
@@ -60,6 +118,11 @@ static int rollback_files(struct stage *s, json_t *rec, const char *rid, bool fo
 			return -1;
 		++*n;
 	}
+	json_array_foreach(json_object_get(rec, "files"), k, f)
+		if (json_is_null(json_object_get(f, "backup")) && json_string_value(json_object_get(f, "path")) &&
+		    rollback_made(s, json_string_value(json_object_get(f, "path")),
+				  json_string_value(json_object_get(f, "sha256_after")), rid, notes, d, n) < 0)
+			return -1;
 	return 0;
 }
 

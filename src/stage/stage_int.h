@@ -180,7 +180,7 @@ void dovelayout_neighbour_fields(struct stage *s, const struct world *w, const c
 op_apply_fn apply_domain_add, apply_domain_del, apply_mailbox_add, apply_mailbox_del, apply_mailbox_passwd,
 	apply_mailbox_quota, apply_alias_add, apply_alias_del, apply_alias_set, apply_catchall_set,
 	apply_catchall_clear, apply_sysalias, apply_file_restore, apply_maildir_restore, apply_map_rebuild,
-	apply_maildir_create;
+	apply_maildir_create, apply_file_remove;
 /* rename.c, forward.c */
 op_apply_fn apply_mailbox_rename, apply_forward_set, apply_forward_clear;
 /* The targets of op checked: their syntax, the target rule (stagerule.c),

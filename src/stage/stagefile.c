@@ -363,6 +363,28 @@ static int stagefile_read_raw(const char *path, struct strbuf *out, bool *exists
 	return rc;
 }
 
+bool stagefile_maincf_names(struct stage *s, const char *path)
+{
+	const char *mc = stage_maincf_path(s);
+	if (!mc)
+		return false;
+	struct staged_file *f = stagefile_get(s, mc);
+	struct strbuf disk = STRBUF_INIT;
+	bool exists = true;
+	const struct strbuf *text = f ? stagefile_bytes(s, f) : &disk;
+	if (!f && stagefile_read_raw(mc, &disk, &exists) < 0)
+		exists = true, sb_adds(&disk, path);   /* unreadable: as if it named it */
+	bool named = false;
+	size_t plen = strlen(path);
+	for (const char *t = sb_str(text), *at; !named && (at = strstr(t, path)) != NULL; t = at + 1) {
+		char after = at[plen];
+		named = !(after == '.' || after == '_' || after == '-' || after == '/' ||
+			  (after >= '0' && after <= '9') || ((after | 0x20) >= 'a' && (after | 0x20) <= 'z'));
+	}
+	sb_free(&disk);
+	return named;
+}
+
 /* Does the file still hold the bytes read? The same inode, size, mtime and
  * ctime say so, provided no write after the read could have given the file
  * the mtime it has: the kernel dates a write with a clock that ticks every
