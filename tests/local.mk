@@ -79,6 +79,7 @@ CLI_TESTS = \
 	tests/cli-layout.sh \
 	tests/cli-maillog.sh \
 	tests/cli-newfiles.sh \
+	tests/cli-newdomain.sh \
 	tests/cli-leaks.sh \
 	tests/cli-lint.sh \
 	tests/cli-lint-pgsql.sh \

@@ -406,6 +406,17 @@ const struct pwfile_entry *pwfile_neighbour(const struct pwfile *p, const char *
 	return p->ed.n ? &p->v[p->ed.n - 1] : NULL;
 }
 
+/* Is line i of the file blank (nothing but white space)? */
+static bool pwfile_line_blank(const struct pwfile *p, size_t i)
+{
+	size_t len;
+	const char *s = doc_text(p->ed.doc, i, &len);
+	for (size_t k = 0; k < len; k++)
+		if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r')
+			return false;
+	return true;
+}
+
 /* f can be written as a new line (pwfile_add's rules); else an error. */
 static bool fields_ok(const struct pwfile_fields *e, const char *file, struct diags *d)
 {
@@ -457,14 +468,22 @@ int pwfile_add(struct pwfile *p, const struct pwfile_fields *f, struct diags *d)
 	}
 	struct strbuf line = STRBUF_INIT;
 	pwentry_line(f, &line);
-	/* Next to the domain's other users, so the file stays grouped. */
+	/* Next to the domain's other users, so the file stays grouped; a
+	 * domain's first user at the end, after a blank line (else it reads
+	 * as the last block's, under its "# Domaine : ..." comment). */
 	size_t at = doc_count(p->ed.doc);
 	const char *dom = domain_of(f->user);
+	bool first = true;
 	for (size_t i = p->ed.n; i-- > 0;) {
 		if (strcasecmp(domain_of(p->v[i].user), dom) == 0) {
 			at = PWFILE_FIRST(&p->v[i]) + 1;
+			first = false;
 			break;
 		}
+	}
+	if (first && strchr(f->user, '@') && p->ed.n > 0 && !pwfile_line_blank(p, at - 1)) {
+		doc_insert(p->ed.doc, at, "");
+		at++;
 	}
 	doc_insert(p->ed.doc, at, sb_str(&line));
 	sb_free(&line);

@@ -607,19 +607,28 @@ static bool add_same_domain(const char *a, const char *b)
 	return same;
 }
 
-void table_end_apart(struct table *t)
+/* A blank line at the end of an indexed table whose last line is not
+ * blank; whether one was added. No entry moves: they are all above it. */
+static bool end_blank_line(struct table *t)
 {
 	size_t nl = doc_count(t->ed.doc), len;
 	if (t->syntax != TABLE_INDEXED || nl == 0)
-		return;
+		return false;
 	const char *last = doc_text(t->ed.doc, nl - 1, &len);
 	bool blank = true;
 	for (size_t i = 0; i < len && blank; i++)
 		blank = ascii_is_ws(last[i]);
 	if (blank)
-		return;
+		return false;
 	table_edit(t);
 	doc_insert(t->ed.doc, nl, "");
+	return true;
+}
+
+void table_end_apart(struct table *t)
+{
+	if (!end_blank_line(t))
+		return;
 	struct diags scratch = DIAGS_INIT;
 	reindex(t, &scratch);
 	diags_free(&scratch);
@@ -644,6 +653,12 @@ static int add_many(struct table *t, const char *const *keys, const char *const 
 	for (size_t i = 0; i < n && rc == 0;) {
 		const struct table_entry *style;
 		size_t at = add_place(t, keys[i], &style);
+		/* The first entries of a domain (an address's: a domain key is
+		 * a list's line) go at the end, apart: else they read as the
+		 * last block's, under its "# Domaine : ..." comment. */
+		if (at == doc_count(t->ed.doc) && style && !add_same_domain(style->key, keys[i]) &&
+		    strchr(keys[i], '@') && end_blank_line(t))
+			at++;
 		size_t k = i + 1;
 		while (k < n && t->syntax != TABLE_REGEXP && add_same_domain(keys[i], keys[k]))
 			k++;

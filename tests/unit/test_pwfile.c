@@ -300,11 +300,13 @@ static void test_add(void)
 			 "x@two.org:{P}3\n"
 			 "z@two.org:{PLAIN}q:::::\n"
 			 "# end\n"
+			 "\n"   /* a new domain's first user apart from the last block */
 			 "y@three.org:{PLAIN}z::::::userdb_quota_rule=*:storage=1G\n");
 	const struct pwfile_entry *c = pwfile_lookup(p, "c@one.org");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(c->line, 4);
 	ASSERT_FIELD(c, PWFILE_HOME, "/var/mail/vhosts/one.org/c");
+	CU_ASSERT_EQUAL(pwfile_lookup(p, "y@three.org")->line, 10);
 	char *q = pwfile_extra_get(pwfile_lookup(p, "y@three.org"), "quota_rule");
 	CU_ASSERT_STRING_EQUAL(q, "*:storage=1G");
 	free(q);

@@ -245,7 +245,8 @@ static void test_add(void)
 	CU_ASSERT_EQUAL(table_add(t, "bob@andromed.cloud", "andromed.cloud/bob/", &d), 0);
 	/* Tab style copied from the ascent.cloud entry. */
 	CU_ASSERT_EQUAL(table_add(t, "admin@ascent.cloud", " ascent.cloud/admin/ ", &d), 0);
-	/* No entry of that domain: at the end of the file. */
+	/* No entry of that domain: at the end of the file, apart (a blank
+	 * line: else it reads as the last block's, under its comment). */
 	CU_ASSERT_EQUAL(table_add(t, "x@new.example", "new.example/x/", &d), 0);
 	ASSERT_RENDER(t, "# Domaine : andromed.cloud\n"
 			 "johndoe@andromed.cloud       andromed.cloud/johndoe/\n"
@@ -256,8 +257,14 @@ static void test_add(void)
 			 "contact@ascent.cloud\tascent.cloud/contact/\n"
 			 "admin@ascent.cloud\tascent.cloud/admin/\n"
 			 "# fin\n"
+			 "\n"
 			 "x@new.example\tnew.example/x/\n");
 	CU_ASSERT_EQUAL(d.n, 0);
+	CU_ASSERT_EQUAL(table_lookup(t, "x@new.example")->line, 11);
+	/* the domain's next entry goes next to it, with no other blank line */
+	CU_ASSERT_EQUAL(table_add(t, "y@new.example", "new.example/y/", &d), 0);
+	CU_ASSERT_EQUAL(table_lookup(t, "y@new.example")->line, 12);
+	CU_ASSERT_EQUAL(table_remove(t, "y@new.example", &d), 0);
 	/* Re-indexed: lookups and entry numbers follow the edit. */
 	CU_ASSERT_EQUAL(table_count(t), 6);
 	CU_ASSERT_EQUAL(table_lookup(t, "BOB@andromed.cloud")->line, 4);
@@ -294,6 +301,7 @@ static void test_add(void)
 			 "contact@ascent.cloud\tascent.cloud/contact/\n"
 			 "n@ascent.cloud\tv/n/\n"
 			 "# fin\n"
+			 "\n"
 			 "z@new.example\tv/z/\n");
 	CU_ASSERT_EQUAL(table_lookup(t, "b@andromed.cloud")->line, 5);
 	CU_ASSERT_EQUAL(table_count(t), 7);
@@ -308,7 +316,7 @@ static void test_add(void)
 	t = parse_str("a@x.org  v1\r\n# c\r\nb@y.org  v2", TABLE_INDEXED, &d);
 	CU_ASSERT_EQUAL(table_add(t, "c@x.org", "v3", &d), 0);
 	CU_ASSERT_EQUAL(table_add(t, "d@z.org", "v4", &d), 0);
-	ASSERT_RENDER(t, "a@x.org  v1\r\nc@x.org  v3\r\n# c\r\nb@y.org  v2\r\nd@z.org  v4\r\n");
+	ASSERT_RENDER(t, "a@x.org  v1\r\nc@x.org  v3\r\n# c\r\nb@y.org  v2\r\n\r\nd@z.org  v4\r\n");
 	table_free(&t);
 
 	/* Longer key than the aligned column: one space; empty table: a tab. */
