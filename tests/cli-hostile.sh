@@ -49,6 +49,7 @@ run() {
 }
 
 n=0
+prev= prev_rc=
 tab=$(printf '\t')
 while IFS=$tab read -r channel regex input; do
 	case $channel in '#'* | '') continue ;; esac
@@ -59,6 +60,11 @@ while IFS=$tab read -r channel regex input; do
 	what="case $n ($channel $(printf '%.40s' "$input"))"
 	check_refused "$what" "$regex"
 	LC_ALL=C grep -q "$ctl" "$tmp/err" "$tmp/out" && no "$what: a control byte reached the terminal"
+	# the same address as a CSV row and as an apply line: the same
+	# status (a malformed one is a usage error, 2, in both)
+	[ "$channel" = csv ] && [ "$prev" = "mailbox add ${input%,,}" ] && [ "$rc" -ne "$prev_rc" ] &&
+		no "$what: exit $rc, where apply's line of the same address exits $prev_rc"
+	prev=$input prev_rc=$rc
 done <"$cases"
 [ "$n" -ge 150 ] || no "only $n cases (150 at least)"
 [ $fail -eq 0 ] && echo "ok: $n hostile inputs refused, no file changed"

@@ -85,6 +85,21 @@ static int import_row(struct cli *cli, struct stage *s, const struct transact_op
 	struct op *op = op_new(OP_MAILBOX_ADD, fields[0]);
 	if (nf >= 3 && *fields[2])
 		op->quota = xstrdup(fields[2]);
+	/* A malformed address or quota is wrong whatever the mail tree
+	 * holds: a usage error (2), as in apply's batch lines (op_from_words
+	 * runs the same check), not a refusal (1). */
+	struct strbuf why = STRBUF_INIT;
+	if (!op_check(op, &why)) {
+		struct diags bad = DIAGS_INIT;
+		diag_error(&bad, file, line_no, "%s", sb_str(&why));
+		cli_diags(cli, &bad);
+		diags_free(&bad);
+		sb_free(&why);
+		passhash_wipe(copy);
+		op_free(&op);
+		return EXIT_USAGE;
+	}
+	sb_free(&why);
 	const char *pw = nf >= 2 ? fields[1] : "";
 	char *plain = NULL;
 	if (strcmp(pw, "*") == 0) {
