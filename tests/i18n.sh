@@ -93,4 +93,25 @@ fr -c "$tmp/demo/vmailadm.yaml" log >"$tmp/log" 2>&1
 grep -q '  validé$' "$tmp/log" || no "log: the result not in French: $(cat "$tmp/log")"
 en -c "$tmp/demo/vmailadm.yaml" log | grep -q '  committed$' || no "log: the result not in English"
 
+# An operation committed in French is stored language-neutral (its words,
+# and its description untranslated), then told in the reader's language;
+# a record of the old form (its description stored in French) is shown as
+# it is. The old code stored "ajouter la boîte mail ...".
+fr -c "$tmp/demo/vmailadm.yaml" mailbox add fr1@ascent.cloud --password-stdin >"$tmp/q" 2>&1 <<EOP || no "mailbox add in French: $(cat "$tmp/q")"
+Un-mot-de-passe-42
+EOP
+fr -c "$tmp/demo/vmailadm.yaml" mailbox del fr1@ascent.cloud -y >"$tmp/q" 2>&1 || no "mailbox del in French: $(cat "$tmp/q")"
+fr -c "$tmp/demo/vmailadm.yaml" log --json >"$tmp/log" 2>&1
+grep -q '"add mailbox fr1@ascent.cloud"' "$tmp/log" && grep -q '"remove mailbox fr1@ascent.cloud (mail archived)"' "$tmp/log" &&
+	grep -q '"mailbox add fr1@ascent.cloud --password-hash' "$tmp/log" && ! grep -q 'boîte' "$tmp/log" &&
+	! grep -q 'SHA512-CRYPT' "$tmp/log" || no "log --json: not the neutral form, or a hash: $(grep -A3 operations "$tmp/log" | tail -8)"
+fr -c "$tmp/demo/vmailadm.yaml" log >"$tmp/log" 2>&1
+grep -q '^    ajouter la boîte mail fr1@ascent.cloud$' "$tmp/log" &&
+	grep -q '^    supprimer la boîte mail fr1@ascent.cloud (courrier archivé)$' "$tmp/log" ||
+	no "log: the operations not in French: $(cat "$tmp/log")"
+en -c "$tmp/demo/vmailadm.yaml" log | grep -q '^    add mailbox fr1@ascent.cloud$' || no "log: the operation not in English"
+printf '%s\n' '{"id":"20200101-000000-1","time":"2020-01-01T00:00:00+0000","user":"root","sudo_user":null,"result":"committed","operations":["ajouter la boîte mail old@ascent.cloud"],"files":[],"maildirs":[],"maps":[]}' \
+	>>"$tmp/demo/state/audit.log"
+en -c "$tmp/demo/vmailadm.yaml" log | grep -q '^    ajouter la boîte mail old@ascent.cloud$' || no "log: an old record not shown as stored"
+
 exit $fail

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "vmailadm/audit.h"
 #include "vmailadm/cli.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
@@ -54,10 +55,13 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 			const char *sudo = json_string_value(json_object_get(rec, "sudo_user"));
 			printf("%s  %s  %s%s%s  %s\n", str(rec, "id"), str(rec, "time"), str(rec, "user"),
 			       sudo ? "/" : "", sudo ? sudo : "", state_audit_result_text(str(rec, "result")));
-			json_t *ops = json_object_get(rec, "operations"), *op;
 			size_t k;
-			json_array_foreach(ops, k, op)
-				printf("    %s\n", json_string_value(op));
+			for (k = 0; k < json_array_size(json_object_get(rec, "operations")); k++) {
+				struct strbuf op = STRBUF_INIT;
+				audit_operation_text(rec, k, &op);   /* in the reader's language */
+				printf("    %s\n", sb_str(&op));
+				sb_free(&op);
+			}
 			json_t *files = json_object_get(rec, "files"), *f;
 			json_array_foreach(files, k, f)
 				printf(_("    file %s\n"), str(f, "path"));

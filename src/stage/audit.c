@@ -3,11 +3,14 @@
  * the audit log by state.c, which also reads it back. */
 #include "config.h"
 
+#include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "commit_int.h"
+#include "vmailadm/audit.h"
 #include "vmailadm/config.h"
 #include "vmailadm/doc.h"
 #include "vmailadm/i18n.h"
@@ -27,13 +30,12 @@ static enum act_state audit_maildir_state(const struct run *r, const struct plan
 	return ACT_PENDING;
 }
 
-/* The operation for the audit record, as it turned out: "(mail archived)"
- * only when a maildir was moved to the archive. */
-static void audit_describe(const struct run *r, const struct plan *p, const struct op *op,
-			   struct strbuf *out)
+/* The operation as it turned out, for the record and for its display: in
+ * a commit, "(mail archived)" only when a maildir was moved to the archive
+ * (st: what became of the mailbox's maildir action). */
+static void audit_describe_state(const struct op *op, bool committed, enum act_state st, struct strbuf *out)
 {
-	if (op->kind == OP_MAILBOX_DEL && !op->keep_maildir) {
-		enum act_state st = audit_maildir_state(r, p, op->subject);
+	if (committed && op->kind == OP_MAILBOX_DEL && !op->keep_maildir) {
 		if (st == ACT_NOTHING || st == ACT_PENDING) {
 			sb_addf(out, _("remove mailbox %s (it had no maildir)"), op->subject);
 			return;
@@ -47,22 +49,92 @@ static void audit_describe(const struct run *r, const struct plan *p, const stru
 	op_describe(op, out);
 }
 
+/* The hash an operation's words carry in the record: never the real one
+ * (the words are parsed again to describe it; a DES-form placeholder). */
+static const char audit_hidden_hash[] = "{CRYPT}NotRecorded..";
+
+/* The words of op as the record keeps them: language-neutral, shown in the
+ * reader's language by audit_operation_text, no password hash. */
+static void audit_words(const struct op *op, struct strbuf *out)
+{
+	struct op *c = op_clone(op);
+	if (c->password_hash) {
+		free(c->password_hash);
+		c->password_hash = xstrdup(audit_hidden_hash);
+	}
+	op_format(c, out);
+	op_free(&c);
+}
+
+/* What the record says became of the maildir of the mailbox address
+ * removed ("maildirs": archive or purge, "address", "done"). */
+static enum act_state audit_record_state(json_t *rec, const char *address)
+{
+	size_t k;
+	json_t *m;
+	json_array_foreach(json_object_get(rec, "maildirs"), k, m) {
+		const char *a = json_string_value(json_object_get(m, "address"));
+		const char *action = json_string_value(json_object_get(m, "action"));
+		const char *done = json_string_value(json_object_get(m, "done"));
+		if (!a || !action || strcmp(a, address) != 0 ||
+		    (strcmp(action, "archive") != 0 && strcmp(action, "purge") != 0))
+			continue;
+		return !done ? ACT_PENDING : strcmp(done, "yes") == 0 ? ACT_DONE
+			 : strcmp(done, "nothing to do") == 0 ? ACT_NOTHING : ACT_FAILED;
+	}
+	return ACT_PENDING;
+}
+
+void audit_operation_text(json_t *rec, size_t k, struct strbuf *out)
+{
+	const char *words = json_string_value(json_array_get(json_object_get(rec, "op_words"), k));
+	const char *stored = json_string_value(json_array_get(json_object_get(rec, "operations"), k));
+	struct op *op = NULL;
+	struct diags d = DIAGS_INIT;
+	int argc;
+	char **argv = words ? op_split_words(words, &argc, NULL, 0, &d) : NULL;
+	if (argv && argc > 0)
+		op = op_from_words(argc, argv, NULL, 0, &d);
+	op_words_free(argv);
+	diags_free(&d);
+	if (!op) {
+		/* a record written before op_words, in its committer's language */
+		sb_adds(out, stored ? stored : "");
+		return;
+	}
+	const char *result = json_string_value(json_object_get(rec, "result"));
+	bool committed = result && strncmp(result, "committed", 9) == 0;
+	audit_describe_state(op, committed, committed ? audit_record_state(rec, op->subject) : ACT_PENDING, out);
+	op_free(&op);
+}
+
 void audit_append(struct run *r, struct stage *s, struct written *ws, size_t n,
 			 const struct plan *p, const char *result)
 {
 	json_t *rec = state_audit_record(r->res->id, result);
-	json_t *ops = json_array();
+	json_t *ops = json_array(), *words = json_array();
+	/* The descriptions untranslated (the C locale, for this thread only):
+	 * the log is read in the reader's language, from op_words (issue:
+	 * a French committer's descriptions were stored in French). */
+	locale_t c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	locale_t was = c_locale ? uselocale(c_locale) : (locale_t)0;
 	for (size_t i = 0; i < stage_count(s); i++) {
-		/* The description, never op_format: that one carries password hashes. */
-		struct strbuf desc = STRBUF_INIT;
-		if (r->res->committed)
-			audit_describe(r, p, stage_op(s, i), &desc);
-		else
-			op_describe(stage_op(s, i), &desc);
+		const struct op *op = stage_op(s, i);
+		struct strbuf desc = STRBUF_INIT, w = STRBUF_INIT;
+		bool done = r->res->committed;
+		audit_describe_state(op, done, done ? audit_maildir_state(r, p, op->subject) : ACT_PENDING, &desc);
 		json_array_append_new(ops, json_string(desc.buf));
+		audit_words(op, &w);
+		json_array_append_new(words, json_string(w.buf));
 		sb_free(&desc);
+		sb_free(&w);
+	}
+	if (c_locale) {
+		uselocale(was);
+		freelocale(c_locale);
 	}
 	json_object_set_new(rec, "operations", ops);
+	json_object_set_new(rec, "op_words", words);
 	if (r->res->changeset)
 		json_object_set_new(rec, "changeset", json_string(r->res->changeset));
 	json_t *files = json_array();
@@ -101,6 +173,8 @@ void audit_append(struct run *r, struct stage *s, struct written *ws, size_t n,
 		json_object_set_new(o, "maildir", json_string(rest ? a->target : a->path));
 		if (a->target)
 			json_object_set_new(o, "archive", json_string(rest ? a->path : a->target));
+		if ((a->kind == ACT_MAILDIR_ARCHIVE || a->kind == ACT_MAILDIR_PURGE) && a->detail)
+			json_object_set_new(o, "address", json_string(a->detail));
 		if (r->acts && (a->kind == ACT_MAILDIR_ARCHIVE || a->kind == ACT_MAILDIR_PURGE ||
 				a->kind == ACT_MAILDIR_CREATE))
 			json_object_set_new(o, "done", json_string(r->acts[i] == ACT_DONE ? "yes"

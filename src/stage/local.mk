@@ -50,6 +50,7 @@ noinst_HEADERS += \
 	include/vmailadm/op.h \
 	include/vmailadm/precheck.h \
 	include/vmailadm/rollback.h \
+	include/vmailadm/audit.h \
 	include/vmailadm/stage.h \
 	include/vmailadm/state.h \
 	src/stage/commit_int.h \

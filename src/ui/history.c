@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "ui_int.h"
+#include "vmailadm/audit.h"
 #include "vmailadm/commit.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
@@ -74,8 +75,7 @@ static void history_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 	sb_addf(&t, "  %s  ", state_audit_result_text(history_str(rec, "result")));
 	size_t nops = json_array_size(ops);
 	if (nops)
-		sb_adds(&t, json_string_value(json_array_get(ops, 0)) ?
-			json_string_value(json_array_get(ops, 0)) : "");
+		audit_operation_text(rec, 0, &t);   /* in the reader's language */
 	if (nops > 1)
 		sb_addf(&t, ngettext(" (+%zu more)", " (+%zu more)", nops - 1), nops - 1);
 	ui_text(ui, y, x + 1, w - 1, sb_str(&t), history_role(rec));
@@ -95,8 +95,11 @@ static void history_details(struct history *H, struct ui *ui, int y, int x, int 
 	sb_addf(&t, ": %s\n", state_audit_result_text(history_str(rec, "result")));
 	size_t k;
 	json_t *v;
-	json_array_foreach(json_object_get(rec, "operations"), k, v)
-		sb_addf(&t, "  %s\n", json_string_value(v) ? json_string_value(v) : "");
+	for (k = 0; k < json_array_size(json_object_get(rec, "operations")); k++) {
+		sb_adds(&t, "  ");
+		audit_operation_text(rec, k, &t);
+		sb_addc(&t, '\n');
+	}
 	json_array_foreach(json_object_get(rec, "files"), k, v)
 		sb_addf(&t, _("  file %s\n"), history_str(v, "path"));
 	json_array_foreach(json_object_get(rec, "maildirs"), k, v)
