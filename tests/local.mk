@@ -134,6 +134,7 @@ UI_TESTS = \
 	tests/ui/reread.sh \
 	tests/ui/resize.sh \
 	tests/ui/sort.sh \
+	tests/ui/sizes.sh \
 	tests/ui/status.sh \
 	tests/ui/tags.sh \
 	tests/ui/dialog.sh \

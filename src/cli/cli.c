@@ -18,6 +18,7 @@
 
 #include "vmailadm/cli.h"
 #include "vmailadm/commit.h"
+#include "vmailadm/human.h"
 #include "vmailadm/config.h"
 #include "vmailadm/doveconf.h"
 #include "vmailadm/diag.h"
@@ -802,16 +803,20 @@ char *cli_format_quota(const struct mailbox *b)
 		return xstrdup(b->quota_rule);
 	if (b->quota_bytes == 0)
 		return xstrdup(_("unlimited"));
+	/* a limit the admin wrote: exact in its unit ("1 GiB"), else the
+	 * sizes' one format (human.c) */
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)b->quota_bytes;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
-		v /= 1024;
+	unsigned long long q = (unsigned long long)b->quota_bytes;
+	unsigned u = 0;
+	while (u + 1 < sizeof units / sizeof units[0] && q % 1024 == 0 && q >= 1024) {
+		q /= 1024;
 		u++;
 	}
-	if (v == (double)(long long)v)
-		return xasprintf("%lld %s", (long long)v, units[u]);
-	return xasprintf("%.1f %s", v, units[u]);
+	if (q < 1024 || u + 1 == sizeof units / sizeof units[0])
+		return xasprintf("%llu %s", q, units[u]);
+	char h[32];
+	human_size(h, sizeof h, (uint64_t)b->quota_bytes);
+	return xstrdup(h);
 }
 
 /* Every audit record, oldest first (read by state.c); what cannot be read

@@ -15,6 +15,7 @@
 #include "vmailadm/cli.h"
 #include "vmailadm/clock.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/human.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maildir/name.h"
 #include "vmailadm/maildir/quota.h"
@@ -70,14 +71,6 @@ static int cmp_rows(const void *pa, const void *pb)
 	return d ? d : strcmp(a->b->local, b->b->local);
 }
 
-/* n / 2^k (k >= 1) rounded to nearest, ties to even: what printf does
- * with the exact binary value of a double. */
-static uint64_t shift_round(uint64_t n, unsigned k)
-{
-	uint64_t q = n >> k, r = n & ((1ULL << k) - 1), half = 1ULL << (k - 1);
-	return q + (r > half || (r == half && (q & 1)));
-}
-
 static size_t u64_text(char *buf, uint64_t v)   /* buf: 21 bytes */
 {
 	char tmp[20];
@@ -89,37 +82,6 @@ static size_t u64_text(char *buf, uint64_t v)   /* buf: 21 bytes */
 		buf[i] = tmp[n - 1 - i];
 	buf[n] = 0;
 	return n;
-}
-
-/* "%.1f KiB" below 10 of a unit, "%.0f MiB" above, as printf would write
- * them, but with integers: the table has a size on each of 10,000 lines. */
-static void human(char *buf, size_t len, uint64_t bytes)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	unsigned u = 0;
-	while (u + 1 < sizeof units / sizeof units[0] && (bytes >> (10 * u)) >= 1024)
-		u++;
-	char num[24];
-	if (u == 0) {
-		u64_text(num, bytes);
-	} else if (bytes >= (1ULL << 53)) {   /* not exact as a double: as before */
-		double v = (double)bytes / (double)(1ULL << (10 * u));
-		snprintf(num, sizeof num, v < 10 ? "%.1f" : "%.0f", v);
-	} else if (bytes < (10ULL << (10 * u))) {
-		uint64_t tenths = shift_round(bytes * 10, 10 * u);
-		size_t n = u64_text(num, tenths / 10);
-		num[n] = '.';
-		num[n + 1] = (char)('0' + tenths % 10);
-		num[n + 2] = 0;
-	} else {
-		u64_text(num, shift_round(bytes, 10 * u));
-	}
-	size_t n = strlen(num), ul = strlen(units[u]);
-	if (n + 1 + ul >= len)                /* never with the callers' 32 bytes */
-		n = ul = 0;
-	memcpy(buf, num, n);
-	buf[n] = ' ';
-	memcpy(buf + n + 1, units[u], ul + 1);
 }
 
 /* The limit: the passwd-file's rule, else maildirsize's definition; -1
@@ -205,7 +167,7 @@ static void quota_text(const struct quota_words *qw, char *buf, size_t len, long
 		snprintf(buf, len, "%s", qw->unlimited);
 	} else {
 		char h[32], pct[32];
-		human(h, sizeof h, (uint64_t)limit);
+		human_size(h, sizeof h, (uint64_t)limit);
 		if (!qw->cut) {
 			snprintf(buf, len, qw->fmt, 100.0 * (double)used / (double)limit, h);
 			return;
@@ -331,7 +293,7 @@ static void table_counts(struct strbuf *out, const char *label, uint64_t nw, uin
 	u64_text(n, nw);
 	u64_text(u, unread);
 	u64_text(t, total);
-	human(h, sizeof h, bytes);
+	human_size(h, sizeof h, bytes);
 	table_line(out, label, n, u, t, h, quota, aw);
 }
 

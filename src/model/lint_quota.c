@@ -12,21 +12,10 @@
 #include "vmailadm/i18n.h"
 #include "vmailadm/maildir/scan.h"
 #include "vmailadm/model.h"
+#include "vmailadm/human.h"
 #include "vmailadm/pwfile.h"
 #include "vmailadm/xalloc.h"
 
-/* A size for people ("930 MiB"), as the quota rule writes it. */
-static void lint_size(char *buf, size_t len, long long bytes)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
 
 /* Mailboxes whose passwd-file quota is nearly used up (issue 15): only
  * those with a storage limit there are scanned (one scan, on the workers),
@@ -81,8 +70,8 @@ void lint_quota(const struct world *w, const struct config *cfg, struct lint_rep
 		if ((double)c.bytes * 100.0 < (double)cfg->quota_warn_percent * (double)limit)
 			continue;
 		char used[32], lim[32];
-		lint_size(used, sizeof used, (long long)c.bytes);
-		lint_size(lim, sizeof lim, limit);
+		human_size(used, sizeof used, c.bytes);
+		human_size(lim, sizeof lim, (uint64_t)limit);
 		const char *ver = *version ? version : "2.3";
 		lint_add(r, "quota-nearly-full", LINT_WARNING, b->pw ? doc_name(pwfile_doc(world_pwfile(w))) : b->file,
 			 b->pw ? b->pw->line : b->line, b->address,

@@ -7,6 +7,7 @@ libvmail_a_SOURCES += \
 	src/sys/safeopen.c \
 	src/sys/spawn.c \
 	src/sys/strbuf.c \
+	src/sys/human.c \
 	src/sys/arena.c \
 	src/sys/strmap.c \
 	src/sys/xalloc.c
@@ -16,6 +17,7 @@ noinst_HEADERS += \
 	include/vmailadm/lineread.h \
 	include/vmailadm/mapfile.h \
 	include/vmailadm/strbuf.h \
+	include/vmailadm/human.h \
 	include/vmailadm/arena.h \
 	include/vmailadm/strmap.h \
 	include/vmailadm/xalloc.h

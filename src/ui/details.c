@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "browse_int.h"
+#include "vmailadm/human.h"
 #include "vmailadm/config.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/model.h"
@@ -281,7 +282,7 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 	} else if (lim == 0) {
 		details_add(B, _("Quota"), ROLE_NORMAL, "%s", _("unlimited"));
 	} else {
-		ui_human(h, sizeof h, (uint64_t)lim);
+		human_size(h, sizeof h, (uint64_t)lim);
 		double pct = known ? 100.0 * (double)c.bytes / (double)lim : 0;
 		details_add(B, _("Quota"), pct >= 80 ? rows_quota_role(pct / 100) : ROLE_NORMAL,
 			_("%s (%s): %.0f%% used"), h, b->quota_rule ? b->quota_rule : "maildirsize",
@@ -296,7 +297,7 @@ static void details_mailbox(struct browse *B, const struct world *w, const struc
 		details_add(B, _("Messages"), ROLE_WARNING, _("the Maildir is %s"),
 			maildir_status_name(st));
 	} else {
-		ui_human(h, sizeof h, c.bytes);
+		human_size(h, sizeof h, c.bytes);
 		details_add(B, _("Messages"), c.new_msgs ? ROLE_NEW_MAIL : ROLE_NORMAL,
 			_("%llu (%u new, %u unread), %s"), (unsigned long long)maildir_total(&c),
 			c.new_msgs, c.unread, h);
@@ -420,8 +421,8 @@ static void details_limits(struct browse *B, const struct world *w, const struct
 	}
 	if (lim.quota_total >= 0) {
 		char used[32], max[32];
-		ui_human(used, sizeof used, (uint64_t)q);
-		ui_human(max, sizeof max, (uint64_t)lim.quota_total);
+		human_size(used, sizeof used, (uint64_t)q);
+		human_size(max, sizeof max, (uint64_t)lim.quota_total);
 		details_add(B, label, q >= lim.quota_total ? ROLE_WARNING : ROLE_NORMAL, _("quotas %s of %s"), used, max);
 	}
 }

@@ -238,21 +238,6 @@ int ui_text_para(struct ui *ui, int y, int x, int width, int ymax, int indent, c
 	return y;
 }
 
-void ui_human(char *buf, size_t len, uint64_t bytes)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
-	else
-		snprintf(buf, len, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
-
 char *ui_one_line(const char *value)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ui_int.h"
+#include "vmailadm/human.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maildir/name.h"
 #include "vmailadm/mailmsg.h"
@@ -148,7 +149,7 @@ static void ml_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 	int sw = x + w - W_SIZE - cx - 1;
 	ui_text(ui, y, cx, sw, *m->subject ? m->subject : _("(no subject)"), r);
 	char h[32];
-	ui_human(h, sizeof h, m->size);
+	human_size(h, sizeof h, m->size);
 	ui_text_right(ui, y, x + w - W_SIZE - 1, W_SIZE, h, ROLE_NORMAL);
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ui_int.h"
+#include "vmailadm/human.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/mailmsg.h"
 #include "vmailadm/queue.h"
@@ -126,7 +127,7 @@ static void qv_row(void *arg, struct ui *ui, int y, int x, int w, size_t i)
 	const struct queue_msg *m = &qv_snap(V)->v[V->vis[i]];
 	char age[16], size[32];
 	queue_format_age(V->now - m->arrival_time, age, sizeof age);
-	ui_human(size, sizeof size, m->size);
+	human_size(size, sizeof size, m->size);
 	int cx = x + 1;
 	ui_text(ui, y, cx, W_ID - 1, m->queue_id, ROLE_NORMAL);
 	cx += W_ID;
@@ -182,7 +183,7 @@ static void qv_draw_title(struct qview *V, struct ui *ui, int y, int x, int w)
 	const struct queue_snapshot *s = qv_snap(V);
 	const struct traffic_postfix *pf = qstate_postfix(ui);
 	char size[32], t[512];
-	ui_human(size, sizeof size, s ? s->bytes : 0);
+	human_size(size, sizeof size, s ? s->bytes : 0);
 	const char *host = pf && pf->myhostname ? pf->myhostname : "?";
 	if (!s)
 		snprintf(t, sizeof t, _("Mail queue of %s"), host);

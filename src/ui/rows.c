@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "browse_int.h"
+#include "vmailadm/human.h"
 #include "vmailadm/aliasdom.h"
 #include "vmailadm/i18n.h"
 #include "vmailadm/maildir/quota.h"
@@ -531,7 +532,7 @@ static void rows_ent_row(void *arg, struct ui *ui, int y, int x, int w, size_t i
 		rows_num(buf, sizeof buf, known, maildir_total(&c), C_TOTAL - 1);
 		ui_text_right(ui, y, cx + C_NEW + C_UNREAD, C_TOTAL, buf, ROLE_NORMAL);
 		if (known)
-			ui_human(buf, sizeof buf, c.bytes);
+			human_size(buf, sizeof buf, c.bytes);
 		else
 			snprintf(buf, sizeof buf, "·");
 		ui_text_right(ui, y, cx + C_NEW + C_UNREAD + C_TOTAL, C_SIZE, buf, ROLE_NORMAL);

@@ -171,8 +171,6 @@ void ui_status(struct ui *ui, enum theme_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ui_push(struct ui *ui, struct screen *s);
 void ui_pop(struct ui *ui);
-/* "1.2 MiB" */
-void ui_human(char *buf, size_t len, uint64_t bytes);
 /* A value written over continuation lines, shown on one: each run of
  * whitespace one space (malloc'd). */
 char *ui_one_line(const char *value);

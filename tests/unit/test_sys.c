@@ -1,11 +1,13 @@
 /* Unit tests for the sys basics: strbuf, strmap, diagnostics. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cu.h"
 #include "vmailadm/diag.h"
+#include "vmailadm/human.h"
 #include "vmailadm/sha256.h"
 #include "vmailadm/strbuf.h"
 #include "vmailadm/strmap.h"
@@ -167,6 +169,23 @@ static void test_sha256_paths_agree(void)
 	CU_ASSERT_STRING_EQUAL(a, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* The one size format: binary units, a decimal below 10 of a unit,
+ * printf's rounding, a '.' under any locale. */
+static void test_human_size(void)
+{
+	static const struct { uint64_t bytes; const char *text; } cases[] = {
+		{ 0, "0 B" }, { 1023, "1023 B" }, { 1024, "1.0 KiB" }, { 1075, "1.0 KiB" },
+		{ 1076, "1.1 KiB" }, { 10239, "10.0 KiB" }, { 10240, "10 KiB" },
+		{ 914432, "893 KiB" }, { 1048576, "1.0 MiB" }, { 3ULL << 30, "3.0 GiB" },
+		{ 20ULL << 30, "20 GiB" }, { 1ULL << 60, "1024 PiB" }, { UINT64_MAX, "16384 PiB" },
+	};
+	char buf[32];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		human_size(buf, sizeof buf, cases[i].bytes);
+		CU_ASSERT_STRING_EQUAL(buf, cases[i].text);
+	}
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -178,6 +197,7 @@ int main(void)
 		{ "diag format names file and line", test_diag_format },
 		{ "sha256 known vectors", test_sha256_vectors },
 		{ "sha256 accelerated and portable agree", test_sha256_paths_agree },
+		{ "human_size: the one size format", test_human_size },
 		CU_TEST_INFO_NULL,
 	};
 	return cu_run("sys", tests);
