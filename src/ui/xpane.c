@@ -219,6 +219,30 @@ int xpane_width(struct ui *ui, int w)
 	return pw < 30 ? 30 : pw;
 }
 
+/* A step title's indent: its mark and number ("✓ 5. "). */
+#define XPANE_STEP_INDENT 5
+
+/* Do every step title, wrapped to w columns, and the current step's why
+ * fit in rows? Else only the current step's title is wrapped: on 80x24 the
+ * why (what the check found) comes before the other titles' ends. */
+static bool xpane_titles_fit(const struct exercise *ex, const struct xpane *X, size_t cur, int w, int rows)
+{
+	int need = 1;   /* the blank row before the why */
+	char **lines;
+	size_t n;
+	for (size_t i = 0; i < X->nres; i++) {
+		n = ui_wrap(_(ex->steps[i].title), w - XPANE_STEP_INDENT > 0 ? w - XPANE_STEP_INDENT : 1, &lines);
+		need += (int)(n ? n : 1);
+		ui_wrap_free(lines, n);
+	}
+	if (cur < X->nres && X->res[cur].why) {
+		n = ui_wrap(X->res[cur].why, w, &lines);
+		need += (int)n;
+		ui_wrap_free(lines, n);
+	}
+	return need <= rows;
+}
+
 /* A labelled section: the label on its own line, then the text. */
 static int xpane_section(struct ui *ui, int y, int x, int w, int ymax, const char *label,
 		   const char *text, enum theme_role role)
@@ -260,17 +284,34 @@ void xpane_draw(struct ui *ui, int y, int x, int h, int w)
 			cur = i;
 			break;
 		}
-	for (size_t i = 0; i < X->nres && y < ymax; i++, y++) {
+	bool all = xpane_titles_fit(ex, X, cur, w, ymax - y);
+	for (size_t i = 0; i < X->nres && y < ymax; i++) {
 		enum exercise_state st = X->res[i].state;
 		const char *mark = st == EXERCISE_DONE ? (ui->utf8 ? "✓" : "x")
 			: st == EXERCISE_SKIPPED ? "-" : (i == cur ? ui->g->arrow : " ");
 		enum theme_role role = st == EXERCISE_DONE ? ROLE_QUOTA_OK
 			: st == EXERCISE_SKIPPED ? ROLE_DIM : i == cur ? ROLE_SELECTION : ROLE_NORMAL;
-		char *line = xasprintf("%s %zu. %s", mark, i + 1, _(ex->steps[i].title));
-		if (role == ROLE_SELECTION)
-			ui_fill(ui, y, x, w, role);
-		ui_text(ui, y, x, w, line, role);
-		free(line);
+		/* the title wrapped by display width under itself, not cut: a
+		 * narrow pane (42% of 80 columns) cut most of them */
+		char *prefix = xasprintf("%s %zu. ", mark, i + 1);
+		int pw = XPANE_STEP_INDENT;
+		char **lines;
+		size_t n = ui_wrap(_(ex->steps[i].title), w - pw > 0 ? w - pw : 1, &lines);
+		if (!all && i != cur && n > 1) {
+			/* no room: this one on its line, cut (the current step's whole) */
+			ui_text(ui, y, x, pw, prefix, role);
+			ui_text(ui, y++, x + pw, w - pw, _(ex->steps[i].title), role);
+			n = 0;
+		}
+		for (size_t k = 0; k < n && y < ymax; k++, y++) {
+			if (role == ROLE_SELECTION)
+				ui_fill(ui, y, x, w, role);
+			if (k == 0)
+				ui_text(ui, y, x, pw, prefix, role);
+			ui_text(ui, y, x + pw, w - pw, lines[k], role);
+		}
+		ui_wrap_free(lines, n);
+		free(prefix);
 	}
 	if (y < ymax)
 		y++;

@@ -5,6 +5,7 @@
 # itself after its commit, without a key. A hand edit on disk (the course's
 # catch-all appended to virtual_alias) un-ticks "does not swallow" by
 # itself too. Then the same in French, where no label may break the panes.
+# The steps' titles are wrapped in the pane, never cut.
 . "${top_srcdir:-.}/tests/ui/lib.sh"
 command -v postmap >/dev/null 2>&1 || { echo "SKIP: postmap is not installed"; exit 77; }
 command -v msgfmt >/dev/null 2>&1 || { echo "SKIP: msgfmt is not installed"; exit 77; }
@@ -36,6 +37,12 @@ run() {
 	expect " 0/6"
 	expect "$T_WAY"
 	check_width
+	# the step titles wrapped in the pane, whole (the old pane cut them
+	# at its width: "5. The catch-all does not swallo…")
+	pane=$(screen | sed 's/^.*│//' | tr '\n' ' ' | tr -s ' ')
+	for t in "$T_STEP5" "$T_STEP6"; do
+		case $pane in *"$t"*) ;; *) fail "$lang: the step title '$t' is not whole in the pane" ;; esac
+	done
 	keys h
 	expect "$T_HINT"
 	ok "$lang: x opened the pane on exercise 3, h shows the hint"
@@ -108,11 +115,13 @@ T_DOMAINS="Domains (" T_EX1="Exercise 1: A first" T_EX3="Exercise 3: A second"
 T_WAY="The course's way:" T_HINT="Hint:" T_NEWDOM="New mail domain"
 T_PREVIEW="Preview of the staged changes" T_COMMITTED="Committed (" T_WHAT="What to add to exemple.local?"
 T_NEWBOX="New mailbox in exemple.local" T_DONE="Every step is done" T_SWALLOW="swallows it"
+T_STEP5="5. The catch-all does not swallow the mailboxes" T_STEP6="6. The .db files answer for exemple.local"
 run en
 
 T_DOMAINS="Domaines (" T_EX1="Exercice 1 : Première" T_EX3="Exercice 3 : Deuxième"
 T_WAY="À la manière du cours :" T_HINT="Indice :" T_NEWDOM="Nouveau domaine de messagerie"
 T_PREVIEW="Aperçu des modifications" T_COMMITTED="Validé (" T_WHAT="Que faut-il ajouter à exemple.local ?"
 T_NEWBOX="Nouvelle boîte mail dans exemple.local" T_DONE="Toutes les étapes sont faites" T_SWALLOW="l'avale"
+T_STEP5="5. Le catch-all n'avale pas les boîtes" T_STEP6="6. Les fichiers .db répondent pour exemple.local"
 run fr
 exit 0
