@@ -40,7 +40,7 @@ static void print_report(const struct lint_report *r, bool json)
 		for (size_t i = 0; i < r->n; i++) {
 			const struct lint_problem *p = &r->v[i];
 			json_t *o = json_object();
-			json_object_set_new(o, "rule", json_string(p->rule));
+			json_object_set_new(o, "rule", json_string(lint_problem_rule(p)));
 			json_object_set_new(o, "severity", json_string(lint_severity_name(p->severity)));
 			json_object_set_new(o, "file", p->file ? json_string(p->file) : json_null());
 			json_object_set_new(o, "line", p->line ? json_integer(p->line) : json_null());
@@ -64,7 +64,7 @@ static void print_report(const struct lint_report *r, bool json)
 		put_printable(stdout, p->file ? p->file : "-");
 		if (p->line)
 			printf(":%u", p->line);
-		printf(": %s: [%s] ", lint_severity_name(p->severity), p->rule);
+		printf(": %s: [%s] ", lint_severity_name(p->severity), lint_problem_rule(p));
 		char *msg = lint_problem_message(p), *fix = lint_problem_fix(p);
 		put_printable(stdout, msg);
 		if (fix[0]) {

@@ -98,8 +98,8 @@ void lint_add(struct lint_report *r, const char *rule, enum lint_severity sev, c
 		xgrow(&r->v, &r->cap, r->n + 1, sizeof *r->v);
 	struct lint_problem *p = &r->v[r->n++];
 	memset(p, 0, sizeof *p);
-	p->rule = rule;
-	p->severity = sev;
+	p->rule_no = lint_text_fmt_number(rule);
+	p->severity = (unsigned char)sev;
 	p->line = line;
 	p->file = lint_intern(r, file);
 	p->subject = subject ? lint_text_keep(&st->a, &st->recent, subject) : NULL;
@@ -144,6 +144,11 @@ static char *lint_shown(struct strbuf *sb)
 		return sb_detach_fit(sb);
 	sb_free(sb);
 	return named;
+}
+
+const char *lint_problem_rule(const struct lint_problem *p)
+{
+	return lint_text_fmt(p->rule_no);
 }
 
 char *lint_problem_message(const struct lint_problem *p)
@@ -671,7 +676,7 @@ static int cmp_problem(const void *a, const void *b)
 		return c;
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
-	return strcmp(x->rule, y->rule);
+	return x->rule_no == y->rule_no ? 0 : strcmp(lint_problem_rule(x), lint_problem_rule(y));
 }
 
 void lint_run(const struct world *w, const struct config *cfg, const struct diags *load_diags,

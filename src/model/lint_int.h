@@ -47,6 +47,10 @@ const char *lint_text_capture(struct arena *a, struct lint_text_recent *rc, cons
  * given back. */
 void lint_text_capture_sb(struct strbuf *sb, struct arena *a, struct lint_text_recent *rc,
 			  const char *subject, const char *fmt, va_list ap);
+/* A format's or a rule id's number (from 1, for the whole process: each
+ * a string that lives as long, a catalog's or a literal), and back. */
+uint16_t lint_text_fmt_number(const char *fmt);
+const char *lint_text_fmt(uint16_t n);
 /* fmt with the arguments lint_text_capture kept, appended to sb: the bytes
  * sb_addf(sb, fmt, ...) gives with the same arguments. */
 void lint_text_format(struct strbuf *sb, const char *fmt, const char *args);

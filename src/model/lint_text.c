@@ -346,7 +346,7 @@ static const char *lint_text_fmts[LINT_TEXT_FMTS];
 static size_t lint_text_nfmts;
 static pthread_mutex_t lint_text_fmt_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint16_t lint_text_fmt_number(const char *fmt)
+uint16_t lint_text_fmt_number(const char *fmt)
 {
 	/* the same formats come back in turn: a short search from a hash of
 	 * the pointer, in a table of their numbers */
@@ -369,7 +369,7 @@ static uint16_t lint_text_fmt_number(const char *fmt)
 	return n;
 }
 
-static const char *lint_text_fmt(uint16_t n)
+const char *lint_text_fmt(uint16_t n)
 {
 	pthread_mutex_lock(&lint_text_fmt_lock);
 	const char *f = lint_text_fmts[n - 1];

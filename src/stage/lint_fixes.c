@@ -64,7 +64,7 @@ void lint_fixes(const struct world *w, const struct config *cfg, const struct li
 		const struct lint_problem *p = &r->v[i];
 		if (!p->subject)
 			continue;
-		if (!strcmp(p->rule, "catchall-swallows-mailboxes")) {
+		if (!strcmp(lint_problem_rule(p), "catchall-swallows-mailboxes")) {
 			const struct domain *dom = world_domain_find(w, p->subject);
 			const struct catchall *c = dom ? dom->catchall_alias : NULL;
 			if (!c || !c->alias || c->alias->ntargets != 1) {
@@ -75,7 +75,7 @@ void lint_fixes(const struct world *w, const struct config *cfg, const struct li
 			struct op *op = op_new(OP_CATCHALL_SET, dom->name);
 			op_add_target(op, c->alias->targets[0].address);
 			lint_fixes_add(out, op);
-		} else if (!strcmp(p->rule, "plain-password")) {
+		} else if (!strcmp(lint_problem_rule(p), "plain-password")) {
 			const struct pwfile_entry *e = pwfile_lookup(world_pwfile(w), p->subject);
 			const struct mailbox *b = world_mailbox_find(w, p->subject);
 			if (!e || !b || !b->local[0]) {
@@ -94,18 +94,18 @@ void lint_fixes(const struct world *w, const struct config *cfg, const struct li
 			struct op *op = op_new(OP_MAILBOX_PASSWD, b->address);
 			op->password_hash = hash;
 			lint_fixes_add(out, op);
-		} else if (!strcmp(p->rule, "mailbox-without-maildir")) {
+		} else if (!strcmp(lint_problem_rule(p), "mailbox-without-maildir")) {
 			const struct mailbox *b = lint_fixes_mailbox_of(w, &index, p->subject);
 			if (b)
 				lint_fixes_add_once(out, op_new(OP_MAILDIR_CREATE, b->address));
-		} else if (!strcmp(p->rule, "pgsql-maps-unused") && cfg->server_postfix_dir) {
+		} else if (!strcmp(lint_problem_rule(p), "pgsql-maps-unused") && cfg->server_postfix_dir) {
 			/* one edit for the three lists: db postfix-config --apply's
 			 * (the map files in the server's pgsql/, role mailreader,
 			 * the server named by pgsql_conninfo) */
 			char *dir = xasprintf("%s/pgsql", cfg->server_postfix_dir);
 			lint_fixes_add_once(out, op_new(OP_POSTFIX_USE_PGSQL, dir));
 			free(dir);
-		} else if (!strcmp(p->rule, "map-not-built") || !strcmp(p->rule, "map-older-than-source")) {
+		} else if (!strcmp(lint_problem_rule(p), "map-not-built") || !strcmp(lint_problem_rule(p), "map-older-than-source")) {
 			if (strchr(p->subject, ':'))
 				lint_fixes_add_once(out, op_new(OP_MAP_REBUILD, p->subject));
 		}

@@ -112,7 +112,7 @@ static void details_problems(struct browse *B, lintmark_match match, const void 
 			: p->severity == LINT_WARNING ? ROLE_WARNING : ROLE_NORMAL;
 		char *msg = lint_problem_message(p), *fix = lint_problem_fix(p);
 		details_add(B, p->severity == LINT_ERROR ? _("error") : p->severity == LINT_WARNING
-			? _("warning") : _("info"), role, "%s  %s", p->rule, msg);
+			? _("warning") : _("info"), role, "%s  %s", lint_problem_rule(p), msg);
 		if (*fix)
 			details_add(B, NULL, ROLE_NORMAL, _("fix: %s"), fix);
 		free(msg);

@@ -137,7 +137,7 @@ static void lintmarks_build(struct lintmarks *m)
 		if (p->severity >= LINT_WARNING && (unsigned char)p->severity > worst)
 			worst = (unsigned char)p->severity;
 		m->lworst[i] = worst;
-		if (p->severity >= LINT_WARNING && strcmp(p->rule, "catchall-swallows-mailboxes") == 0)
+		if (p->severity >= LINT_WARNING && strcmp(lint_problem_rule(p), "catchall-swallows-mailboxes") == 0)
 			lintmark_put(m->lswallow, p->subject, p->severity);
 	}
 	lintidx_resize(&m->lidx, nkeys);
@@ -746,10 +746,10 @@ bool lintmark_match_mailbox(const struct lint_problem *p, const void *arg)
 	const struct lintmark_mailbox_arg *ma = arg;
 	const struct mailbox *b = ma->b;
 	if (lintmark_same_key(p->subject, b->maildir))
-		return !ma->staged_new || strcmp(p->rule, "mailbox-without-maildir") != 0;
+		return !ma->staged_new || strcmp(lint_problem_rule(p), "mailbox-without-maildir") != 0;
 	if (lintmark_same_key(p->subject, b->address))
 		return true;
-	return b->swallowed && strcmp(p->rule, "catchall-swallows-mailboxes") == 0 &&
+	return b->swallowed && strcmp(lint_problem_rule(p), "catchall-swallows-mailboxes") == 0 &&
 	       strcmp(p->subject, b->domain) == 0;
 }
 
@@ -763,7 +763,7 @@ bool lintmark_match_catchall(const struct lint_problem *p, const void *arg)
 	const struct catchall *c = arg;
 	if (p->subject[0] == '@' && strcmp(p->subject + 1, c->domain) == 0)
 		return true;
-	return strcmp(p->rule, "catchall-swallows-mailboxes") == 0 &&
+	return strcmp(lint_problem_rule(p), "catchall-swallows-mailboxes") == 0 &&
 	       strcmp(p->subject, c->domain) == 0;
 }
 

@@ -75,7 +75,7 @@ static void problems_draw(struct screen *s, struct ui *ui, int y, int x, int h, 
 	const struct lint_problem *p = problems_at(P, P->list.sel);
 	int dy = y + 1 + lh;
 	ui_fill(ui, dy, x, w, ROLE_TITLE);
-	ui_text(ui, dy, x + 1, w - 1, p->rule, ROLE_TITLE);
+	ui_text(ui, dy, x + 1, w - 1, lint_problem_rule(p), ROLE_TITLE);
 	struct strbuf where = STRBUF_INIT;
 	if (p->file && p->line)
 		sb_addf(&where, "%s:%u", p->file, p->line);

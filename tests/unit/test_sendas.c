@@ -191,8 +191,8 @@ static void test_in_step(void)
 	struct lint_report r;
 	lint_run(w, cfg, NULL, &r);
 	for (size_t i = 0; i < r.n; i++)
-		CU_ASSERT(strncmp(r.v[i].rule, "sendas-out-of-step", 18) != 0 &&
-			  strcmp(r.v[i].rule, "sendas-unknown-login") != 0);
+		CU_ASSERT(strncmp(lint_problem_rule(&r.v[i]), "sendas-out-of-step", 18) != 0 &&
+			  strcmp(lint_problem_rule(&r.v[i]), "sendas-unknown-login") != 0);
 	lint_report_free(&r);
 	world_free(&w);
 	teardown();
@@ -241,7 +241,7 @@ static void test_enable(void)
 	lint_run(w, cfg, NULL, &r);
 	bool unused = false;
 	for (size_t i = 0; i < r.n; i++)
-		unused |= strcmp(r.v[i].rule, "sendas-not-enabled") == 0;
+		unused |= strcmp(lint_problem_rule(&r.v[i]), "sendas-not-enabled") == 0;
 	CU_ASSERT(unused);
 	lint_report_free(&r);
 	world_free(&w);
@@ -376,11 +376,11 @@ static void test_recovered(void)
 	lint_run(w, cfg, NULL, &r);
 	int out = 0, unknown = 0, off = 0;
 	for (size_t i = 0; i < r.n; i++) {
-		out += strcmp(r.v[i].rule, "sendas-out-of-step") == 0;
+		out += strcmp(lint_problem_rule(&r.v[i]), "sendas-out-of-step") == 0;
 		char *fix = lint_problem_fix(&r.v[i]);
-		unknown += strcmp(r.v[i].rule, "sendas-unknown-login") == 0 && strstr(fix, "sendas deny") != NULL;
+		unknown += strcmp(lint_problem_rule(&r.v[i]), "sendas-unknown-login") == 0 && strstr(fix, "sendas deny") != NULL;
 		free(fix);
-		off += strcmp(r.v[i].rule, "sendas-not-enabled") == 0;
+		off += strcmp(lint_problem_rule(&r.v[i]), "sendas-not-enabled") == 0;
 	}
 	CU_ASSERT(out >= 9);
 	CU_ASSERT_EQUAL(unknown, 1);
