@@ -355,6 +355,7 @@ removal_parts = []
 rss_kind = {}
 worst = []
 refused = 0
+lint_runs_staged = 0   # "lint " lines logged when the last staging was made
 ready = None
 n = len(keylines(lines()))
 for cat, key in script:
@@ -388,6 +389,8 @@ for cat, key in script:
     if cat == "next" or cat.startswith("next:"):
         # resident memory after each staging (issue 16: what each kind adds)
         rss_kind.setdefault(cat[5:] or "alias removal", []).append(rss())
+    if cat == "stage" or cat.startswith("stage:"):
+        lint_runs_staged = len([l for l in lines() if l.startswith("lint ")])
     if cat.startswith("stage:"):
         kind = cat[6:]
         if "stage 0" not in ls[before:]:
@@ -395,13 +398,36 @@ for cat, key in script:
         edit_parts[kind] += [l.split() for l in ls[before:] if l.startswith("stage-parts ")]
 
 rss_end = rss()
+# The lint run after the last staging holds its working memory beside the
+# report whose marks are shown (332 MB at 100,000 while the three readings
+# said 269): wait for it to end, then take the peak the kernel kept
+# (VmHWM, the whole session's), not only the readings.
+end = time.monotonic() + 60
+while time.monotonic() < end and \
+        len([l for l in lines() if l.startswith("lint ")]) <= lint_runs_staged:
+    drain(fd, 0.25)
+
+
+def hwm():
+    """Peak resident memory (MB) of the interface so far."""
+    with open("/proc/%d/status" % pid) as f:
+        for l in f:
+            if l.startswith("VmHWM:"):
+                return int(l.split()[1]) / 1024.0
+    return float("nan")
+
+
+rss_peak = hwm()
 # Issue 16's memory targets: resident <= 64 MB editing on 10,000 mailboxes,
-# <= 300 MB on 100,000 (BENCH_LARGE=1), the highest of the three readings;
+# <= 300 MB on 100,000 (BENCH_LARGE=1): the peak (VmHWM, up to the end of
+# the lint after the last staging) and the highest of the three readings;
 # counted in the final verdict, its floor printed beside it.
 rss_target = 64 if N <= 10000 else 300
-rss_top = max(rss_start, rss_ready, rss_end)
-print("[%d mailboxes] resident memory, most while editing: %.0f MB  target <= %d MB  %s"
-      % (N, rss_top, rss_target, "OK" if rss_top <= rss_target else "MISSED"))
+rss_top = max(rss_start, rss_ready, rss_end, rss_peak)
+print("[%d mailboxes] resident memory, most while editing: %.0f MB (the peak, VmHWM, up to the end of the lint"
+      " after the last staging: %.0f MB; readings %.0f/%.0f/%.0f MB)  target <= %d MB  %s"
+      % (N, rss_top, rss_peak, rss_start, rss_ready, rss_end, rss_target,
+         "OK" if rss_top <= rss_target else "MISSED"))
 # lint's report as the interface holds it (VMAILADM_UI_TIMING's lint-bytes,
 # the largest of this run's), beside lint's whole peak less the world.
 held = max([float(l.split()[1]) / 1048576.0 for l in lines() if l.startswith("lint-bytes ")] or [float("nan")])
