@@ -297,13 +297,14 @@ void xpane_draw(struct ui *ui, int y, int x, int h, int w)
 		int pw = XPANE_STEP_INDENT;
 		char **lines;
 		size_t n = ui_wrap(_(ex->steps[i].title), w - pw > 0 ? w - pw : 1, &lines);
+		size_t shown = n;   /* lines drawn; all n are freed below */
 		if (!all && i != cur && n > 1) {
 			/* no room: this one on its line, cut (the current step's whole) */
 			ui_text(ui, y, x, pw, prefix, role);
 			ui_text(ui, y++, x + pw, w - pw, _(ex->steps[i].title), role);
-			n = 0;
+			shown = 0;
 		}
-		for (size_t k = 0; k < n && y < ymax; k++, y++) {
+		for (size_t k = 0; k < shown && y < ymax; k++, y++) {
 			if (role == ROLE_SELECTION)
 				ui_fill(ui, y, x, w, role);
 			if (k == 0)
