@@ -50,6 +50,10 @@ void tableline_duplicate(struct diags *d, const char *name, enum table_syntax sy
  * when val is their words with some replaced, some removed or some added
  * at the end: true, the document edited; else false, nothing done. */
 bool tablewords_set(struct doc *doc, size_t first, size_t nlines, size_t klen, const char *val);
+/* Remove every word w (folded) from the physical lines first..first+nlines
+ * of a list's logical line, the other words and their separators kept as
+ * written; whether anything was removed (table_remove's word of a list). */
+bool tablewords_list_remove(struct doc *doc, size_t first, size_t nlines, const char *w);
 
 /* ---- entrydoc.c ---- */
 

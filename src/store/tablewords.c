@@ -246,3 +246,76 @@ bool tablewords_set(struct doc *doc, size_t first, size_t nlines, size_t klen, c
 	tw_free(&old);
 	return done;
 }
+
+/* Remove every word w (folded) from the physical lines first..first+nlines
+ * of a list's logical line, keeping the other words and their separators
+ * as written. Returns whether anything was removed. */
+bool tablewords_list_remove(struct doc *doc, size_t first, size_t nlines, const char *w)
+{
+	struct span { size_t s, e; bool match; } *v = NULL;
+	size_t vcap = 0, end = first + nlines;
+	bool removed = false;
+	for (size_t i = first; i < end;) {
+		size_t len;
+		const char *p = doc_text(doc, i, &len);
+		char *s = xmemdup0(p, len);
+		size_t n = 0, kept = 0, pos = 0, st, wl, sl = strlen(s);
+		while (tableline_word(s, sl, &pos, &st, &wl) && s[st] != '#') {
+			char *fw = xstrndup(s + st, wl);
+			for (char *c = fw; *c; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					*c = (char)(*c - 'A' + 'a');
+			xgrow(&v, &vcap, n + 1, sizeof *v);
+			v[n] = (struct span){ st, st + wl, strcmp(fw, w) == 0 };
+			kept += !v[n].match;
+			n++;
+			free(fw);
+		}
+		if (n == kept) {        /* nothing to remove (or a dropped line) */
+			free(s);
+			i++;
+			continue;
+		}
+		removed = true;
+		if (kept > 0) {
+			/* A word goes with the separator after it; the last word of
+			 * the line with the separator before it. */
+			char *cut = xcalloc(len + 1, 1);
+			for (size_t k = 0; k < n; k++) {
+				if (!v[k].match)
+					continue;
+				size_t a = k + 1 < n ? v[k].s : v[k - 1].e;
+				size_t b = k + 1 < n ? v[k + 1].s : v[k].e;
+				memset(cut + a, 1, b - a);
+			}
+			struct strbuf out = STRBUF_INIT;
+			for (size_t k = 0; k < len; k++)
+				if (!cut[k])
+					sb_addc(&out, s[k]);
+			doc_replace(doc, i, sb_str(&out));
+			sb_free(&out);
+			free(cut);
+			i++;
+		} else {
+			doc_delete(doc, i, 1);
+			end--;
+			/* The logical line lost its first line: the next line that
+			 * continued it becomes its start, without the indentation. */
+			for (size_t k = i; i == first && k < end; k++) {
+				const char *c = doc_text(doc, k, &len);
+				size_t m = 0;
+				while (m < len && ascii_is_ws(c[m]))
+					m++;
+				if (m < len && c[m] != '#') {
+					char *rest = xmemdup0(c + m, len - m);
+					doc_replace(doc, k, rest);
+					free(rest);
+					break;
+				}
+			}
+		}
+		free(s);
+	}
+	free(v);
+	return removed;
+}
