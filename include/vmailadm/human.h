@@ -13,5 +13,7 @@
  * in every language keeps the columns scripts read from the text output
  * stable, and no call depends on the process's LC_NUMERIC. len >= 16. */
 void human_size(char *buf, size_t len, uint64_t bytes);
+/* v in decimal digits into buf (21 bytes at least); its length. */
+size_t human_u64(char *buf, uint64_t v);
 
 #endif

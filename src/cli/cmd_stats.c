@@ -71,19 +71,6 @@ static int cmp_rows(const void *pa, const void *pb)
 	return d ? d : strcmp(a->b->local, b->b->local);
 }
 
-static size_t u64_text(char *buf, uint64_t v)   /* buf: 21 bytes */
-{
-	char tmp[20];
-	size_t n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	for (size_t i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	buf[n] = 0;
-	return n;
-}
-
 /* The limit: the passwd-file's rule, else maildirsize's definition; -1
  * none, QUOTA_UNKNOWN when the passwd-file could not be read. */
 enum { QUOTA_UNKNOWN = -2 };
@@ -153,7 +140,7 @@ static void percent_text(char *buf, size_t len, uint64_t used, long long limit)
 	uint64_t q = (uint64_t)d;
 	double frac = d - (double)q;          /* exact below 2^52 */
 	q += frac > 0.5 || (frac == 0.5 && (q & 1));
-	u64_text(buf, q);
+	human_u64(buf, q);
 }
 
 static void quota_text(const struct quota_words *qw, char *buf, size_t len, long long limit,
@@ -290,9 +277,9 @@ static void table_counts(struct strbuf *out, const char *label, uint64_t nw, uin
 			 uint64_t total, uint64_t bytes, const char *quota, int aw)
 {
 	char n[24], u[24], t[24], h[32];
-	u64_text(n, nw);
-	u64_text(u, unread);
-	u64_text(t, total);
+	human_u64(n, nw);
+	human_u64(u, unread);
+	human_u64(t, total);
 	human_size(h, sizeof h, bytes);
 	table_line(out, label, n, u, t, h, quota, aw);
 }

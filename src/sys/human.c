@@ -16,7 +16,7 @@ static uint64_t human_shift_round(uint64_t n, unsigned k)
 	return q + (r > half || (r == half && (q & 1)));
 }
 
-static size_t human_u64(char *buf, uint64_t v)   /* buf: 21 bytes */
+size_t human_u64(char *buf, uint64_t v)
 {
 	char tmp[20];
 	size_t n = 0;
